@@ -1,0 +1,337 @@
+//! Command-line interface: parse arguments, run one command, map the result
+//! to an exit code. Exit codes: 0 success, 1 stale output or invalid input,
+//! 2 usage or I/O error.
+
+use crate::diagnostics::{Diagnostic, Severity};
+use crate::output::{self, Change};
+use crate::project::{self, Failure};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "gen",
+    version,
+    about = "Generate backup guides, upgrade guides, README sections, RBAC templates, values docs and Makefile targets for a Helm chart collection from one YAML spec per chart.",
+    after_help = "Exit codes: 0 success, 1 stale output (check) or invalid input, 2 usage or I/O error.\nColour: set NO_COLOR to turn it off."
+)]
+pub struct Cli {
+    /// Project root (the folder holding specs/).
+    #[arg(long, global = true, default_value = ".", value_name = "DIR")]
+    pub root: PathBuf,
+    /// Print only errors and warnings.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Render every output and write the files whose bytes changed.
+    Build {
+        /// Treat warnings as errors.
+        #[arg(long)]
+        strict: bool,
+    },
+    /// Render in memory and fail, with diffs, if any generated file is stale, missing or orphaned.
+    Check {
+        /// Treat warnings as errors.
+        #[arg(long)]
+        strict: bool,
+        /// Output format for findings.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Write the spec's JSON Schema to specs/schema.json (or stdout with --stdout).
+    Schema {
+        #[arg(long)]
+        stdout: bool,
+    },
+    /// Start a spec for a new chart in specs/<CHART>.yaml.
+    New {
+        /// Chart name: a DNS-1123 label, e.g. my-chart.
+        chart: String,
+    },
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Github,
+}
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    ExitCode::from(run(&cli))
+}
+
+struct Out {
+    color: bool,
+    quiet: bool,
+}
+
+impl Out {
+    fn new(quiet: bool) -> Self {
+        let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            && std::io::stderr().is_terminal();
+        Out { color, quiet }
+    }
+
+    fn diag(&self, d: &Diagnostic) {
+        let text = d.to_string();
+        if self.color {
+            let (label, code) = match d.severity {
+                Severity::Error => ("error", "1;31"),
+                Severity::Warning => ("warning", "1;33"),
+            };
+            eprint!("\x1b[{code}m{label}\x1b[0m{}", &text[label.len()..]);
+        } else {
+            eprint!("{text}");
+        }
+    }
+
+    fn info(&self, line: &str) {
+        if !self.quiet {
+            eprintln!("{line}");
+        }
+    }
+}
+
+pub fn run(cli: &Cli) -> u8 {
+    let out = Out::new(cli.quiet);
+    match &cli.command {
+        Command::Build { strict } => build(cli, &out, *strict),
+        Command::Check { strict, format } => check(cli, &out, *strict, *format),
+        Command::Schema { stdout } => schema(cli, &out, *stdout),
+        Command::New { chart } => new_spec(cli, &out, chart),
+    }
+}
+
+fn report_failure(out: &Out, f: Failure, format: Format) -> u8 {
+    match f {
+        Failure::Invalid(diags) => {
+            let errors = diags.iter().filter(|d| d.is_error()).count();
+            for d in &diags {
+                if format == Format::Github {
+                    println!("{}", github_annotation(d));
+                }
+                out.diag(d);
+            }
+            eprintln!(
+                "gen: {errors} error{} found; nothing was written",
+                if errors == 1 { "" } else { "s" }
+            );
+            1
+        }
+        Failure::Io(msg) => {
+            eprintln!("gen: I/O error: {msg}");
+            2
+        }
+    }
+}
+
+/// Loads and renders; warnings are printed, and fail the run under --strict.
+fn prepare(cli: &Cli, out: &Out, strict: bool, format: Format) -> Result<output::Outputs, u8> {
+    let (project, warnings) =
+        project::load(&cli.root).map_err(|f| report_failure(out, f, format))?;
+    if strict && !warnings.is_empty() {
+        let as_errors = warnings
+            .into_iter()
+            .map(|mut w| {
+                w.severity = Severity::Error;
+                w.message.push_str(" (--strict)");
+                w
+            })
+            .collect();
+        return Err(report_failure(out, Failure::Invalid(as_errors), format));
+    }
+    for w in &warnings {
+        if format == Format::Github {
+            println!("{}", github_annotation(w));
+        }
+        out.diag(w);
+    }
+    project::generate(&project).map_err(|f| report_failure(out, f, format))
+}
+
+fn build(cli: &Cli, out: &Out, strict: bool) -> u8 {
+    let start = Instant::now();
+    let outputs = match prepare(cli, out, strict, Format::Text) {
+        Ok(o) => o,
+        Err(code) => return code,
+    };
+    match output::write(&cli.root, &outputs) {
+        Ok(r) => {
+            for p in &r.written {
+                if !cli.quiet {
+                    eprintln!("  wrote {p}");
+                }
+            }
+            for p in &r.removed {
+                if !cli.quiet {
+                    eprintln!("  removed {p} (no spec generates it any more)");
+                }
+            }
+            out.info(&format!(
+                "gen build: {} written, {} unchanged, {} removed in {} ms",
+                r.written.len(),
+                r.unchanged,
+                r.removed.len(),
+                start.elapsed().as_millis()
+            ));
+            0
+        }
+        Err(e) => {
+            eprintln!("gen: I/O error: {e}");
+            2
+        }
+    }
+}
+
+/// True when the only difference is CRLF line endings on disk.
+fn crlf_only(old: &[u8], new: &[u8]) -> bool {
+    old.windows(2).any(|w| w == b"\r\n")
+        && String::from_utf8_lossy(old)
+            .replace("\r\n", "\n")
+            .as_bytes()
+            == new
+}
+
+fn check(cli: &Cli, out: &Out, strict: bool, format: Format) -> u8 {
+    let start = Instant::now();
+    let outputs = match prepare(cli, out, strict, format) {
+        Ok(o) => o,
+        Err(code) => return code,
+    };
+    let changes = match output::diff(&cli.root, &outputs) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("gen: I/O error: {e}");
+            return 2;
+        }
+    };
+    if changes.is_empty() {
+        out.info(&format!(
+            "gen check: {} files up to date in {} ms",
+            outputs.files.len(),
+            start.elapsed().as_millis()
+        ));
+        return 0;
+    }
+    let mut crlf = 0;
+    for c in &changes {
+        let (what, detail) = match c {
+            Change::Stale { path, old } if crlf_only(old, &outputs.files[path]) => {
+                crlf += 1;
+                ("line endings", format!("{path}: content is current but the file has CRLF line endings (gen writes LF)\n"))
+            }
+            Change::Stale { path, old } => (
+                "stale",
+                output::unified_diff(path, old, &outputs.files[path]),
+            ),
+            Change::Missing { path } => ("missing", format!("{path}: not on disk\n")),
+            Change::Orphaned { path } => (
+                "orphaned",
+                format!("{path}: generated by gen, but no spec produces it any more\n"),
+            ),
+        };
+        if format == Format::Github {
+            println!(
+                "::error file={},line=1::{} generated file; run gen build",
+                c.path(),
+                what
+            );
+        }
+        eprintln!("{what}: {}", c.path());
+        eprint!("{detail}");
+    }
+    if crlf > 0 {
+        eprintln!(
+            "hint: {crlf} file(s) differ only in line endings. Git is converting them on checkout; add `* text=auto eol=lf` to .gitattributes and re-checkout (`git rm --cached -r . && git reset --hard`)."
+        );
+    }
+    eprintln!("gen check: {} of {} generated files are out of date; run `gen build` and commit the result", changes.len(), outputs.files.len());
+    1
+}
+
+fn github_annotation(d: &Diagnostic) -> String {
+    let level = if d.is_error() { "error" } else { "warning" };
+    let msg = format!(
+        "{}{}",
+        d.message,
+        d.help
+            .as_ref()
+            .map(|h| format!(" (help: {h})"))
+            .unwrap_or_default()
+    );
+    let msg = msg
+        .replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A");
+    format!(
+        "::{level} file={},line={},col={}::{msg}",
+        d.file,
+        d.line.max(1),
+        d.column.max(1)
+    )
+}
+
+fn schema(cli: &Cli, out: &Out, stdout: bool) -> u8 {
+    let text = project::schema_json();
+    if stdout {
+        print!("{text}");
+        return 0;
+    }
+    let path = cli.root.join(project::SCHEMA_PATH);
+    if std::fs::read(&path).is_ok_and(|old| old == text.as_bytes()) {
+        out.info("gen schema: specs/schema.json is up to date");
+        return 0;
+    }
+    match output::write_atomic(&path, text.as_bytes()) {
+        Ok(()) => {
+            out.info("gen schema: wrote specs/schema.json");
+            0
+        }
+        Err(e) => {
+            eprintln!("gen: I/O error: writing specs/schema.json: {e}");
+            2
+        }
+    }
+}
+
+fn new_spec(cli: &Cli, out: &Out, chart: &str) -> u8 {
+    if !crate::spec::validate::is_dns_label(chart) {
+        eprintln!("gen new: {chart:?} is not a valid chart name: use lower-case letters, digits and '-', at most 63 characters");
+        return 2;
+    }
+    let rel = format!("{}/{chart}.yaml", project::SPEC_DIR);
+    let path = cli.root.join(&rel);
+    if path.exists() {
+        eprintln!("gen new: {rel} already exists; edit it instead");
+        return 2;
+    }
+    let text = crate::scaffold::new_spec(chart);
+    match output::write_atomic(&path, text.as_bytes()) {
+        Ok(()) => {
+            out.info(&format!(
+                "gen new: wrote {rel}; fill in every TODO, then run `gen build`"
+            ));
+            0
+        }
+        Err(e) => {
+            eprintln!("gen: I/O error: writing {rel}: {e}");
+            2
+        }
+    }
+}

@@ -1,0 +1,473 @@
+//! The view model templates see: the spec plus what gen derives from it
+//! (the full list of Makefile targets with their recipes, the documented
+//! values block, RBAC kinds, paths). Templates never compute these.
+
+use crate::spec::{Group, RunsIn, Scope, Spec, SpecFile, WorkloadKind};
+use crate::text::{make_escape, sh_quote, yaml_quote};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ChartModel {
+    pub spec: Spec,
+    /// `specs/<chart>.yaml`
+    pub source: String,
+    pub rto_human: String,
+    pub rpo_human: String,
+    pub role_kind: &'static str,
+    pub binding_kind: &'static str,
+    /// Label selector of the main workload's pods, with `$RELEASE` in it.
+    pub selector: String,
+    pub workload_resource: &'static str,
+    /// The variables commands may use, the standard ones first.
+    pub variables: Vec<VarView>,
+    pub operations: Vec<OpView>,
+    pub groups: Vec<GroupView>,
+    pub values_yaml: String,
+    pub backup_guide: String,
+    pub upgrade_guide: String,
+    pub makefile: String,
+    /// Shell prelude of every recipe, escaped for make (see `make_prelude`).
+    pub make_env: String,
+    pub make_pod: String,
+    /// How often each backup component runs, in words, by component id.
+    pub frequency: BTreeMap<String, String>,
+    /// Shell lines that set the variables, for the guides' "before you start".
+    pub env_block: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VarView {
+    pub name: String,
+    pub default: String,
+    pub help: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct OpView {
+    pub target: String,
+    /// `<chart>-<target>`, the name in the root Makefile.
+    pub full_target: String,
+    pub group: Group,
+    pub help: String,
+    /// The command as an operator would type it (after `runs_in` wrapping).
+    pub command: String,
+    /// The recipe lines for make, each starting with a tab.
+    pub recipe: String,
+    pub shared: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupView {
+    pub name: Group,
+    pub operations: Vec<OpView>,
+}
+
+pub fn chart_model(file: &SpecFile) -> ChartModel {
+    let s = &file.spec;
+    let mut selector = format!(
+        "app.kubernetes.io/name={},app.kubernetes.io/instance=$RELEASE",
+        s.name
+    );
+    for (k, v) in &s.workload.selector {
+        selector.push_str(&format!(",{k}={v}"));
+    }
+    let mut variables = vec![
+        VarView {
+            name: "NAMESPACE".into(),
+            default: "default".into(),
+            help: "namespace of the release".into(),
+        },
+        VarView {
+            name: "RELEASE".into(),
+            default: s.name.clone(),
+            help: "Helm release name".into(),
+        },
+        VarView {
+            name: "BACKUP_DIR".into(),
+            default: format!("backups/{}", s.name),
+            help: "local folder for backup files".into(),
+        },
+    ];
+    variables.extend(s.variables.iter().map(|v| VarView {
+        name: v.name.clone(),
+        default: v.default.clone(),
+        help: v.help.clone(),
+    }));
+
+    let mut operations: Vec<OpView> = shared_operations(s)
+        .into_iter()
+        .map(|(target, group, help, command)| {
+            op_view(
+                s,
+                &variables,
+                target,
+                group,
+                help,
+                command,
+                RunsIn::Local,
+                true,
+            )
+        })
+        .collect();
+    for op in &s.operations {
+        operations.push(op_view(
+            s,
+            &variables,
+            op.target.clone(),
+            op.group,
+            op.help.clone(),
+            op.run.clone(),
+            op.runs_in,
+            false,
+        ));
+    }
+    operations.sort_by(|a, b| (a.group, &a.target).cmp(&(b.group, &b.target)));
+    let mut groups: Vec<GroupView> = Vec::new();
+    for op in &operations {
+        match groups.last_mut() {
+            Some(g) if g.name == op.group => g.operations.push(op.clone()),
+            _ => groups.push(GroupView {
+                name: op.group,
+                operations: vec![op.clone()],
+            }),
+        }
+    }
+
+    let env_block = env_block(&variables, &selector);
+    let (make_env, make_pod) = make_prelude(s, &selector, &variables);
+    let (role_kind, binding_kind) = match s.rbac.scope {
+        Scope::Namespace => ("Role", "RoleBinding"),
+        Scope::Cluster => ("ClusterRole", "ClusterRoleBinding"),
+    };
+    ChartModel {
+        source: file.rel.clone(),
+        rto_human: s.objectives.rto.human(),
+        rpo_human: s.objectives.rpo.human(),
+        role_kind,
+        binding_kind,
+        workload_resource: match s.workload.kind {
+            WorkloadKind::StatefulSet => "statefulset",
+            WorkloadKind::Deployment => "deployment",
+            WorkloadKind::DaemonSet => "daemonset",
+        },
+        selector,
+        variables,
+        operations,
+        groups,
+        values_yaml: values_yaml(s),
+        backup_guide: format!("docs/{}/backup-guide.md", s.name),
+        upgrade_guide: format!("docs/{}/upgrade-guide.md", s.name),
+        makefile: format!("make/{}.mk", s.name),
+        frequency: s
+            .backup
+            .components
+            .iter()
+            .map(|c| (c.id.clone(), frequency(c)))
+            .collect(),
+        env_block,
+        make_env,
+        make_pod,
+        spec: s.clone(),
+    }
+}
+
+/// `export NAME=default  # help` lines, then how to find `$POD`.
+fn env_block(vars: &[VarView], selector: &str) -> String {
+    let mut out = String::new();
+    for v in vars {
+        let help =
+            crate::text::wrap(&crate::text::one_line(&v.help), 78, "# ", 2).replace("\n  ", "\n# ");
+        out.push_str(&format!(
+            "{help}\nexport {}={}\n",
+            v.name,
+            sh_word(&v.default)
+        ));
+    }
+    out.push_str("# Labels of the workload's pods, and the first running one:\n");
+    let mut parts = selector.split(',');
+    out.push_str(&format!(
+        "export SELECTOR=\"{}\"\n",
+        parts.next().unwrap_or_default()
+    ));
+    for p in parts {
+        out.push_str(&format!("SELECTOR=\"$SELECTOR,{p}\"\n"));
+    }
+    out.push_str("export POD=\"$(kubectl -n \"$NAMESPACE\" get pod -l \"$SELECTOR\" \\\n");
+    out.push_str("  --field-selector=status.phase=Running \\\n");
+    out.push_str("  -o jsonpath='{.items[0].metadata.name}')\"\n");
+    out.push_str("mkdir -p \"$BACKUP_DIR\"\n");
+    out
+}
+
+/// A default value as one shell word.
+fn sh_word(v: &str) -> String {
+    if !v.is_empty()
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./:@%+=,".contains(&b))
+    {
+        v.to_string()
+    } else {
+        sh_quote(v)
+    }
+}
+
+fn frequency(c: &crate::spec::Component) -> String {
+    use crate::spec::Method;
+    match c.method {
+        Method::Continuous => match c.interval {
+            Some(iv) => format!("continuous, at most {} between increments", iv.human()),
+            None => "continuous".into(),
+        },
+        Method::Scheduled => match &c.schedule {
+            Some(cron) => match crate::spec::cron::max_gap_secs(cron) {
+                Ok(gap) => format!(
+                    "scheduled `{cron}` (at most {} apart)",
+                    crate::spec::Duration::from_secs(gap).human()
+                ),
+                Err(_) => format!("scheduled `{cron}`"),
+            },
+            None => "scheduled".into(),
+        },
+        Method::OnChange => "on every change".into(),
+    }
+}
+
+/// The targets every chart gets: (target, group, help, command).
+fn shared_operations(s: &Spec) -> Vec<(String, Group, String, String)> {
+    let c = &s.workload.container;
+    let chart = &s.name;
+    let kind = match s.workload.kind {
+        WorkloadKind::StatefulSet => "statefulset",
+        WorkloadKind::Deployment => "deployment",
+        WorkloadKind::DaemonSet => "daemonset",
+    };
+    let shell = s.workload.shell.as_deref().unwrap_or("sh");
+    let mut ops = vec![
+        ("status", Group::Diagnostics, "Show the release's pods, services, volumes and config".to_string(),
+         "kubectl -n \"$NAMESPACE\" get all,pvc,configmap \\\n  -l \"app.kubernetes.io/instance=$RELEASE\"".to_string()),
+        ("logs", Group::Diagnostics, format!("Show the last 200 log lines of the {c} container"),
+         format!("kubectl -n \"$NAMESPACE\" logs \"$POD\" -c {c} --tail=200 --timestamps")),
+        ("shell", Group::Diagnostics, format!("Open an interactive shell in the {c} container"),
+         format!("kubectl -n \"$NAMESPACE\" exec -it \"$POD\" -c {c} -- {shell}")),
+        ("restart", Group::Maintenance, format!("Rolling restart of the {kind}"),
+         format!("kubectl -n \"$NAMESPACE\" rollout restart {kind} \\\n  -l \"app.kubernetes.io/name={chart},app.kubernetes.io/instance=$RELEASE\"")),
+        ("describe", Group::Diagnostics, "Describe the workload's pods (state, probes, events)".to_string(),
+         "kubectl -n \"$NAMESPACE\" describe pod -l \"$SELECTOR\"".to_string()),
+        ("events", Group::Diagnostics, "Show recent events of the main pod".to_string(),
+         "kubectl -n \"$NAMESPACE\" get events --sort-by=.lastTimestamp \\\n  --field-selector \"involvedObject.name=$POD\"".to_string()),
+        ("top", Group::Diagnostics, "Show CPU and memory use per container".to_string(),
+         "kubectl -n \"$NAMESPACE\" top pod -l \"$SELECTOR\" --containers".to_string()),
+        ("rbac-check", Group::Diagnostics, "List what the workload's ServiceAccount may do".to_string(),
+         "SA=$(kubectl -n \"$NAMESPACE\" get pod \"$POD\" \\\n  -o jsonpath='{.spec.serviceAccountName}')\nkubectl auth can-i --list -n \"$NAMESPACE\" \\\n  --as=\"system:serviceaccount:$NAMESPACE:$SA\"".to_string()),
+        ("helm-lint", Group::Helm, "Lint the chart".to_string(), format!("helm lint charts/{chart}")),
+        ("helm-template", Group::Helm, "Render the chart's manifests locally".to_string(),
+         format!("helm template \"$RELEASE\" charts/{chart} -n \"$NAMESPACE\"")),
+        ("helm-status", Group::Helm, "Show the release status".to_string(), "helm status \"$RELEASE\" -n \"$NAMESPACE\"".to_string()),
+        ("helm-history", Group::Helm, "Show the release's revisions".to_string(), "helm history \"$RELEASE\" -n \"$NAMESPACE\"".to_string()),
+        ("helm-values", Group::Helm, "Show the values the release runs with".to_string(),
+         "helm get values \"$RELEASE\" -n \"$NAMESPACE\" --all".to_string()),
+        ("helm-rollback", Group::Helm, "Roll back to REVISION (see helm-history)".to_string(),
+         format!("helm rollback \"$RELEASE\" \\\n  \"${{REVISION:?set REVISION, see make {chart}-helm-history}}\" \\\n  -n \"$NAMESPACE\" --wait")),
+    ];
+    if let Some(port) = s.workload.port {
+        ops.push(("port-forward", Group::Diagnostics, format!("Forward localhost:{port} to the {c} container"),
+            format!("kubectl -n \"$NAMESPACE\" port-forward \"$POD\" \\\n  \"${{LOCAL_PORT:-{port}}}:{port}\"")));
+    }
+    ops.into_iter()
+        .map(|(t, g, h, c)| (t.to_string(), g, h, c))
+        .collect()
+}
+
+/// Whether shell text refers to `$NAME` or `${NAME...}`.
+pub fn uses_var(text: &str, name: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while let Some(off) = text[i..].find('$') {
+        let j = i + off + 1;
+        let rest = &text[j..];
+        let rest = rest.strip_prefix('{').unwrap_or(rest);
+        if let Some(after) = rest.strip_prefix(name) {
+            let next = after.bytes().next();
+            if !matches!(next, Some(c) if c.is_ascii_alphanumeric() || c == b'_') {
+                return true;
+            }
+        }
+        i = j;
+        if i >= bytes.len() {
+            break;
+        }
+    }
+    false
+}
+
+#[allow(clippy::too_many_arguments)]
+fn op_view(
+    s: &Spec,
+    vars: &[VarView],
+    target: String,
+    group: Group,
+    help: String,
+    run: String,
+    runs_in: RunsIn,
+    shared: bool,
+) -> OpView {
+    let run = run.trim_end().to_string();
+    let command = match runs_in {
+        RunsIn::Local => run,
+        RunsIn::Pod => {
+            // Local variables do not exist in the pod: pass the ones used.
+            let env: Vec<String> = vars
+                .iter()
+                .filter(|v| uses_var(&run, &v.name))
+                .map(|v| format!("{0}=\"${0}\"", v.name))
+                .collect();
+            let env = if env.is_empty() {
+                String::new()
+            } else {
+                format!("env {} ", env.join(" "))
+            };
+            format!(
+                "kubectl -n \"$NAMESPACE\" exec -i \"$POD\" -c {} -- \\\n  {env}sh -c {}",
+                s.workload.container,
+                sh_quote(&run)
+            )
+        }
+    };
+    let recipe = recipe(&s.name, &command);
+    OpView {
+        full_target: format!("{}-{target}", s.name),
+        target,
+        group,
+        help,
+        command,
+        recipe,
+        shared,
+    }
+}
+
+/// Make variables holding the shell prelude every recipe of a chart starts
+/// with: `<chart>_env` sets the variables (each overridable from the make
+/// command line or the environment) and defines `kubectl` as `$KUBECTL`;
+/// `<chart>_pod` finds `$POD`. Both are already escaped for make.
+fn make_prelude(s: &Spec, selector: &str, vars: &[VarView]) -> (String, String) {
+    let mut env = String::from(
+        "set -eu; KUBECTL=\"${KUBECTL:-kubectl}\"; kubectl() { command $KUBECTL \"$@\"; };",
+    );
+    for v in vars {
+        env.push_str(&format!(
+            " [ -n \"${{{0}:-}}\" ] || {0}={1};",
+            v.name,
+            sh_word(&v.default)
+        ));
+    }
+    env.push_str(&format!(" SELECTOR=\"{selector}\";"));
+    let pod = format!(
+        "POD=$(kubectl -n \"$NAMESPACE\" get pod -l \"$SELECTOR\" --field-selector=status.phase=Running -o jsonpath='{{.items[0].metadata.name}}'); \
+         [ -n \"$POD\" ] || {{ echo \"no running {} pod for release $RELEASE in namespace $NAMESPACE\" >&2; exit 1; }};",
+        s.name
+    );
+    (make_escape(&env), make_escape(&pod))
+}
+
+/// The make recipe for `command`, after the chart's prelude. A command whose
+/// lines all end in a backslash continues across recipe lines as it is;
+/// any other multi-line command goes through `printf %b` and `eval`, because
+/// make would run its lines in separate shells.
+fn recipe(chart: &str, command: &str) -> String {
+    let pod = if uses_var(command, "POD") {
+        format!(" $({chart}_pod)")
+    } else {
+        String::new()
+    };
+    let lines: Vec<&str> = command.lines().collect();
+    let continued = lines.len() > 1 && lines[..lines.len() - 1].iter().all(|l| l.ends_with('\\'));
+    let body = if lines.len() <= 1 || continued {
+        make_escape(command).replace('\n', "\n\t")
+    } else {
+        let encoded = command.replace('\\', "\\\\").replace('\n', "\\n");
+        make_escape(&format!("eval \"$(printf '%b' {})\"", sh_quote(&encoded)))
+    };
+    format!("\t@$({chart}_env){pod} {body}")
+}
+
+/// The documented values block for values.yaml, in helm-docs style.
+fn values_yaml(s: &Spec) -> String {
+    let mut out = String::new();
+    let role = match s.rbac.scope {
+        Scope::Namespace => "Role and RoleBinding",
+        Scope::Cluster => "ClusterRole and ClusterRoleBinding",
+    };
+    out.push_str("rbac:\n");
+    out.push_str(&format!(
+        "  # -- Create the {role} that grant the rules listed in the README's Security & RBAC section.\n  create: true\n"
+    ));
+    out.push_str("serviceAccount:\n");
+    out.push_str("  # -- Create a ServiceAccount for the workload.\n  create: true\n");
+    out.push_str(
+        "  # -- Name of the ServiceAccount. Empty means the release's full name.\n  name: \"\"\n",
+    );
+    out.push_str(
+        "  # -- Annotations for the ServiceAccount, e.g. a cloud IAM role.\n  annotations: {}\n",
+    );
+    let needs_api = !s.rbac.rules.is_empty();
+    out.push_str(&format!(
+        "  # -- Mount the API token into pods. {}\n  automount: {needs_api}\n",
+        if needs_api {
+            "The workload calls the Kubernetes API (see rbac)."
+        } else {
+            "The workload never calls the Kubernetes API, so it stays off."
+        }
+    ));
+    // Spec values, nested by their dotted keys, in spec order.
+    // Sorting by parent path keeps each YAML mapping contiguous.
+    let mut values: Vec<_> = s.values.iter().collect();
+    values.sort_by_key(|v| {
+        v.key
+            .rsplit_once('.')
+            .map(|(p, _)| p.split('.').collect::<Vec<_>>())
+    });
+    let mut open: Vec<String> = Vec::new();
+    for v in values {
+        let parts: Vec<&str> = v.key.split('.').collect();
+        let (parents, leaf) = parts.split_at(parts.len() - 1);
+        let common = open
+            .iter()
+            .zip(parents)
+            .take_while(|(a, b)| a == *b)
+            .count();
+        open.truncate(common);
+        for (depth, p) in parents.iter().enumerate().skip(common) {
+            out.push_str(&format!("{}{p}:\n", "  ".repeat(depth)));
+            open.push(p.to_string());
+        }
+        let pad = "  ".repeat(parents.len());
+        out.push_str(&format!(
+            "{pad}# -- {}\n",
+            crate::text::one_line(&v.description)
+        ));
+        out.push_str(&format!("{pad}{}: {}\n", leaf[0], yaml_value(&v.default)));
+    }
+    out
+}
+
+fn yaml_value(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => yaml_quote(s),
+        other => serde_json::to_string(other).expect("json values serialize"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_variable_uses() {
+        assert!(uses_var("echo $POD", "POD"));
+        assert!(uses_var("echo \"${POD}\"", "POD"));
+        assert!(uses_var("echo ${PGUSER:-x}", "PGUSER"));
+        assert!(!uses_var("echo $PODS", "POD"));
+        assert!(!uses_var("echo POD", "POD"));
+    }
+}

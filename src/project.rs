@@ -1,0 +1,325 @@
+//! Loading a project from disk, and the one pure function from what was
+//! loaded to every output file.
+
+use crate::diagnostics::{self, Diagnostic};
+use crate::model::{chart_model, ChartModel};
+use crate::output::Outputs;
+use crate::regions::{self, Style};
+use crate::render::{self, error_chain};
+use crate::spec::{self, SpecFile};
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Everything gen reads, held in memory.
+#[derive(Debug, Clone)]
+pub struct Project {
+    pub root: PathBuf,
+    pub specs: Vec<SpecFile>,
+    /// Template overrides from `templates/`, by name.
+    pub templates: Vec<(String, String)>,
+    /// Hand-written files gen merges into or scaffolds, by relative path,
+    /// for the ones that exist.
+    pub existing: BTreeMap<String, String>,
+}
+
+/// Why loading or rendering failed.
+#[derive(Debug)]
+pub enum Failure {
+    /// The inputs are invalid: exit code 1.
+    Invalid(Vec<Diagnostic>),
+    /// Reading or writing failed: exit code 2.
+    Io(String),
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(e: std::io::Error) -> Self {
+        Failure::Io(e.to_string())
+    }
+}
+
+pub const SPEC_DIR: &str = "specs";
+pub const SCHEMA_PATH: &str = "specs/schema.json";
+
+/// The hand-written files of one chart that gen merges into or scaffolds.
+fn chart_inputs(name: &str) -> [String; 4] {
+    [
+        format!("charts/{name}/README.md"),
+        format!("charts/{name}/values.yaml"),
+        format!("charts/{name}/Chart.yaml"),
+        format!("charts/{name}/templates/_helpers.tpl"),
+    ]
+}
+
+fn read_text(root: &Path, rel: &str) -> Result<Option<String>, Failure> {
+    match std::fs::read(root.join(rel)) {
+        Ok(bytes) => String::from_utf8(bytes).map(Some).map_err(|_| {
+            Failure::Invalid(vec![
+                Diagnostic::error(rel, "file is not valid UTF-8").help("save it as UTF-8")
+            ])
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Failure::Io(format!("reading {rel}: {e}"))),
+    }
+}
+
+/// Reads and validates every input. All problems of all specs are reported
+/// together; warnings come back alongside a successful load.
+pub fn load(root: &Path) -> Result<(Project, Vec<Diagnostic>), Failure> {
+    let spec_dir = root.join(SPEC_DIR);
+    if !spec_dir.is_dir() {
+        return Err(Failure::Invalid(vec![Diagnostic::error(
+            SPEC_DIR,
+            "no specs/ folder here",
+        )
+        .help(
+            "run gen from the repository root, or start one with `gen new <chart>`",
+        )]));
+    }
+    let mut paths = Vec::new();
+    for entry in
+        std::fs::read_dir(&spec_dir).map_err(|e| Failure::Io(format!("reading specs/: {e}")))?
+    {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if (name.ends_with(".yaml") || name.ends_with(".yml")) && entry.file_type()?.is_file() {
+            paths.push(name);
+        }
+    }
+    paths.sort();
+    if paths.is_empty() {
+        return Err(Failure::Invalid(vec![Diagnostic::error(
+            SPEC_DIR,
+            "no chart specs in specs/",
+        )
+        .help("add one with `gen new <chart>`")]));
+    }
+    let loaded: Vec<Result<SpecFile, Diagnostic>> = paths
+        .par_iter()
+        .map(|name| {
+            let rel = format!("{SPEC_DIR}/{name}");
+            let bytes = std::fs::read(root.join(&rel))
+                .map_err(|e| Diagnostic::error(&rel, format!("cannot read: {e}")))?;
+            spec::parse(&rel, &bytes)
+        })
+        .collect();
+    let mut diags = Vec::new();
+    let mut specs = Vec::new();
+    for r in loaded {
+        match r {
+            Ok(f) => specs.push(f),
+            Err(d) => diags.push(d),
+        }
+    }
+    diags.extend(
+        specs
+            .par_iter()
+            .flat_map(spec::validate::validate)
+            .collect::<Vec<_>>(),
+    );
+    diags.extend(spec::validate::validate_graph(&specs));
+    let mut seen = BTreeMap::new();
+    for f in &specs {
+        if let Some(other) = seen.insert(f.spec.name.clone(), f.rel.clone()) {
+            diags.push(
+                f.error_at(
+                    "name",
+                    format!("chart {:?} is also declared by {other}", f.spec.name),
+                )
+                .help("each chart has exactly one spec"),
+            );
+        }
+    }
+
+    let mut templates = Vec::new();
+    let tdir = root.join("templates");
+    if tdir.is_dir() {
+        for entry in walkdir::WalkDir::new(&tdir).sort_by_file_name() {
+            let entry = entry.map_err(|e| Failure::Io(format!("reading templates/: {e}")))?;
+            if entry.file_type().is_file() {
+                let rel = entry.path().strip_prefix(&tdir).expect("under templates/");
+                let name = rel
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join("/");
+                if !name.ends_with(".tera") {
+                    continue;
+                }
+                if let Some(src) = read_text(&tdir, &name)? {
+                    templates.push((name, src));
+                }
+            }
+        }
+    }
+
+    let mut existing = BTreeMap::new();
+    let mut wanted: Vec<String> = vec!["Makefile".into()];
+    for f in &specs {
+        wanted.extend(chart_inputs(&f.spec.name));
+    }
+    for rel in wanted {
+        if let Some(text) = read_text(root, &rel)? {
+            existing.insert(rel, text);
+        }
+    }
+
+    diagnostics::sort(&mut diags);
+    let (errors, warnings): (Vec<_>, Vec<_>) = diags.into_iter().partition(Diagnostic::is_error);
+    if !errors.is_empty() {
+        let mut all = errors;
+        all.extend(warnings);
+        return Err(Failure::Invalid(all));
+    }
+    specs.sort_by(|a, b| a.spec.name.cmp(&b.spec.name));
+    Ok((
+        Project {
+            root: root.to_path_buf(),
+            specs,
+            templates,
+            existing,
+        },
+        warnings,
+    ))
+}
+
+/// The JSON Schema of a spec, as committed in specs/schema.json.
+pub fn schema_json() -> String {
+    let schema = schemars::schema_for!(spec::Spec);
+    let mut s = serde_json::to_string_pretty(&schema).expect("schemas serialize");
+    s.push('\n');
+    s
+}
+
+/// Renders every output in memory. Touches no file.
+pub fn generate(project: &Project) -> Result<Outputs, Failure> {
+    let tera = render::environment(&project.templates).map_err(Failure::Invalid)?;
+    let models: Vec<ChartModel> = project.specs.iter().map(chart_model).collect();
+    let per_chart: Vec<Result<Vec<(String, String)>, Diagnostic>> = models
+        .par_iter()
+        .map(|m| chart_outputs(&tera, project, m))
+        .collect();
+    let mut outputs = Outputs::default();
+    let mut errors = Vec::new();
+    for r in per_chart {
+        match r {
+            Ok(files) => outputs
+                .files
+                .extend(files.into_iter().map(|(p, t)| (p, t.into_bytes()))),
+            Err(d) => errors.push(d),
+        }
+    }
+    match root_makefile(&tera, project, &models) {
+        Ok(text) => {
+            outputs.files.insert("Makefile".into(), text.into_bytes());
+        }
+        Err(d) => errors.push(d),
+    }
+    outputs
+        .files
+        .insert(SCHEMA_PATH.into(), schema_json().into_bytes());
+    if errors.is_empty() {
+        Ok(outputs)
+    } else {
+        diagnostics::sort(&mut errors);
+        Err(Failure::Invalid(errors))
+    }
+}
+
+fn render_one(tera: &tera::Tera, name: &str, ctx: &tera::Context) -> Result<String, Diagnostic> {
+    tera.render(name, ctx).map_err(|e| {
+        Diagnostic::error(format!("templates/{name}"), error_chain(&e))
+            .help("fix the template, or remove the override to use the built-in one")
+    })
+}
+
+fn chart_outputs(
+    tera: &tera::Tera,
+    project: &Project,
+    m: &ChartModel,
+) -> Result<Vec<(String, String)>, Diagnostic> {
+    let name = &m.spec.name;
+    let mut ctx = tera::Context::new();
+    ctx.insert("c", m);
+    ctx.insert("s", &m.spec);
+    let md = |t: &str| -> Result<String, Diagnostic> {
+        Ok(render::tidy_markdown(&render_one(tera, t, &ctx)?))
+    };
+    let plain =
+        |t: &str| -> Result<String, Diagnostic> { Ok(render::tidy(&render_one(tera, t, &ctx)?)) };
+
+    let mut files = vec![
+        (m.backup_guide.clone(), md("chart/backup-guide.md.tera")?),
+        (m.upgrade_guide.clone(), md("chart/upgrade-guide.md.tera")?),
+        (
+            format!("charts/{name}/templates/rbac.yaml"),
+            plain("chart/rbac.yaml.tera")?,
+        ),
+        (
+            format!("charts/{name}/templates/serviceaccount.yaml"),
+            plain("chart/serviceaccount.yaml.tera")?,
+        ),
+        (m.makefile.clone(), plain("chart/makefile.mk.tera")?),
+    ];
+
+    // README: regions, each padded with blank lines so headings and lists
+    // stay separated from the markers.
+    let pad = |t: String| format!("\n{}\n", t.trim_end());
+    let readme_regions = vec![
+        ("backup", pad(md("chart/readme-backup.md.tera")?)),
+        ("security", pad(md("chart/readme-security.md.tera")?)),
+        ("operations", pad(md("chart/readme-operations.md.tera")?)),
+    ];
+    let readme_path = format!("charts/{name}/README.md");
+    let readme_base = match project.existing.get(&readme_path) {
+        Some(t) => t.clone(),
+        None => md("chart/readme-scaffold.md.tera")?,
+    };
+    files.push((
+        readme_path.clone(),
+        regions::merge(&readme_path, &readme_base, Style::Html, &readme_regions)?,
+    ));
+
+    let values_path = format!("charts/{name}/values.yaml");
+    let values_base = match project.existing.get(&values_path) {
+        Some(t) => t.clone(),
+        None => plain("chart/values-scaffold.yaml.tera")?,
+    };
+    files.push((
+        values_path.clone(),
+        regions::merge(
+            &values_path,
+            &values_base,
+            Style::Hash,
+            &[("values", m.values_yaml.clone())],
+        )?,
+    ));
+
+    for (path, template) in [
+        (format!("charts/{name}/Chart.yaml"), "chart/Chart.yaml.tera"),
+        (
+            format!("charts/{name}/templates/_helpers.tpl"),
+            "chart/_helpers.tpl.tera",
+        ),
+    ] {
+        if !project.existing.contains_key(&path) {
+            files.push((path, plain(template)?));
+        }
+    }
+    Ok(files)
+}
+
+fn root_makefile(
+    tera: &tera::Tera,
+    project: &Project,
+    models: &[ChartModel],
+) -> Result<String, Diagnostic> {
+    let mut ctx = tera::Context::new();
+    ctx.insert("charts", models);
+    let region = render::tidy(&render_one(tera, "root/makefile-region.mk.tera", &ctx)?);
+    let base = match project.existing.get("Makefile") {
+        Some(t) => t.clone(),
+        None => render::tidy(&render_one(tera, "root/makefile-scaffold.mk.tera", &ctx)?),
+    };
+    regions::merge("Makefile", &base, Style::Hash, &[("makefile", region)])
+}

@@ -1,0 +1,220 @@
+//! Marked regions in hand-written files.
+//!
+//! gen owns only the lines between `<!-- gen:begin NAME -->` and
+//! `<!-- gen:end NAME -->` (or `# gen:begin NAME` / `# gen:end NAME` in YAML
+//! and Makefiles). Every other byte, the markers included, is the
+//! maintainer's and is kept exactly. A marker that is missing, duplicated,
+//! nested, unknown or out of order is an error and nothing is merged.
+
+use crate::diagnostics::Diagnostic;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    /// `<!-- gen:begin NAME -->`, for Markdown.
+    Html,
+    /// `# gen:begin NAME`, for YAML and Makefiles.
+    Hash,
+}
+
+impl Style {
+    pub fn begin(self, name: &str) -> String {
+        match self {
+            Style::Html => format!("<!-- gen:begin {name} -->"),
+            Style::Hash => format!("# gen:begin {name}"),
+        }
+    }
+
+    pub fn end(self, name: &str) -> String {
+        match self {
+            Style::Html => format!("<!-- gen:end {name} -->"),
+            Style::Hash => format!("# gen:end {name}"),
+        }
+    }
+
+    /// `(is_begin, name)` when `line` is a marker of this style.
+    fn parse(self, line: &str) -> Option<(bool, &str)> {
+        let t = line.trim();
+        let inner = match self {
+            Style::Html => t.strip_prefix("<!--")?.strip_suffix("-->")?.trim(),
+            Style::Hash => t.strip_prefix('#')?.trim(),
+        };
+        if let Some(name) = inner.strip_prefix("gen:begin") {
+            Some((true, name.trim()))
+        } else if let Some(name) = inner.strip_prefix("gen:end") {
+            Some((false, name.trim()))
+        } else {
+            None
+        }
+    }
+}
+
+/// Replaces the content of each named region of `existing` with the given
+/// text. Every region in `regions` must appear exactly once.
+pub fn merge(
+    rel: &str,
+    existing: &str,
+    style: Style,
+    regions: &[(&str, String)],
+) -> Result<String, Diagnostic> {
+    let names: Vec<&str> = regions.iter().map(|(n, _)| *n).collect();
+    // (name, byte offset after the begin line, byte offset of the end line, eol)
+    let mut spans: Vec<(&str, usize, usize, &str)> = Vec::new();
+    let mut open: Option<(&str, usize, usize, &str)> = None; // name, line, content start, eol
+    let mut offset = 0;
+    let err = |line: usize, msg: String, help: &str| {
+        Diagnostic::error(rel, msg)
+            .at(line, 1)
+            .help(help.to_string())
+            .with_source(existing)
+    };
+    for (i, raw) in existing.split_inclusive('\n').enumerate() {
+        let line_no = i + 1;
+        let start = offset;
+        offset += raw.len();
+        let Some((is_begin, name)) = style.parse(raw) else {
+            continue;
+        };
+        if !names.contains(&name) {
+            return Err(err(
+                line_no,
+                format!("unknown gen region {name:?}"),
+                &format!(
+                    "gen manages the regions {}; fix or remove this marker",
+                    names.join(", ")
+                ),
+            ));
+        }
+        let eol = if raw.ends_with("\r\n") { "\r\n" } else { "\n" };
+        if is_begin {
+            if let Some((other, other_line, ..)) = open {
+                return Err(err(line_no, format!("region {name:?} begins inside region {other:?} (opened on line {other_line})"),
+                    &format!("close {other:?} with `{}` before this line", style.end(other))));
+            }
+            if spans.iter().any(|s| s.0 == name) {
+                return Err(err(
+                    line_no,
+                    format!("region {name:?} appears twice"),
+                    "keep one begin/end pair per region and delete the other",
+                ));
+            }
+            if !raw.ends_with('\n') {
+                return Err(err(
+                    line_no,
+                    format!("region {name:?} begins on the last line"),
+                    &format!("add `{}` on a line after it", style.end(name)),
+                ));
+            }
+            open = Some((name, line_no, offset, eol));
+        } else {
+            match open.take() {
+                Some((o, _, content_start, eol)) if o == name => {
+                    spans.push((name, content_start, start, eol))
+                }
+                Some((o, o_line, ..)) => {
+                    return Err(err(
+                        line_no,
+                        format!("`gen:end {name}` closes region {o:?} opened on line {o_line}"),
+                        &format!(
+                            "markers are out of order: end {o:?} with `{}` first",
+                            style.end(o)
+                        ),
+                    ))
+                }
+                None => {
+                    return Err(err(
+                        line_no,
+                        format!("`gen:end {name}` has no matching begin"),
+                        &format!("add `{}` before it, or remove it", style.begin(name)),
+                    ))
+                }
+            }
+        }
+    }
+    if let Some((name, line, ..)) = open {
+        return Err(err(
+            line,
+            format!("region {name:?} is never closed"),
+            &format!("add `{}` after its content", style.end(name)),
+        ));
+    }
+    for n in &names {
+        if !spans.iter().any(|s| s.0 == *n) {
+            return Err(
+                Diagnostic::error(rel, format!("region {n:?} is missing")).help(format!(
+                    "add these two lines where gen should write it:\n    {}\n    {}",
+                    style.begin(n),
+                    style.end(n)
+                )),
+            );
+        }
+    }
+    spans.sort_by_key(|s| s.1);
+    let mut out = String::with_capacity(existing.len() + 1024);
+    let mut pos = 0;
+    for (name, from, to, eol) in spans {
+        out.push_str(&existing[pos..from]);
+        let content = &regions.iter().find(|(n, _)| *n == name).expect("named").1;
+        for line in content.lines() {
+            out.push_str(line);
+            out.push_str(eol);
+        }
+        pos = to;
+    }
+    out.push_str(&existing[pos..]);
+    Ok(out)
+}
+
+/// A region with its markers, as written into a freshly scaffolded file.
+pub fn wrap_region(style: Style, name: &str, content: &str) -> String {
+    let mut s = style.begin(name);
+    s.push('\n');
+    s.push_str(content);
+    if !content.ends_with('\n') {
+        s.push('\n');
+    }
+    s.push_str(&style.end(name));
+    s.push('\n');
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn regions() -> Vec<(&'static str, String)> {
+        vec![("a", "new A\n".into()), ("b", "new B\n".into())]
+    }
+
+    #[test]
+    fn replaces_only_inside() {
+        let src = "keep 1\n<!-- gen:begin a -->\nold\n<!-- gen:end a -->\nkeep 2\n<!-- gen:begin b -->\n<!-- gen:end b -->\nkeep 3";
+        let out = merge("R.md", src, Style::Html, &regions()).unwrap();
+        assert_eq!(out, "keep 1\n<!-- gen:begin a -->\nnew A\n<!-- gen:end a -->\nkeep 2\n<!-- gen:begin b -->\nnew B\n<!-- gen:end b -->\nkeep 3");
+    }
+
+    #[test]
+    fn keeps_crlf() {
+        let src =
+            "x\r\n# gen:begin a\r\n# gen:end a\r\n# gen:begin b\r\nold\r\n# gen:end b\r\ny\r\n";
+        let out = merge("v.yaml", src, Style::Hash, &regions()).unwrap();
+        assert_eq!(out, "x\r\n# gen:begin a\r\nnew A\r\n# gen:end a\r\n# gen:begin b\r\nnew B\r\n# gen:end b\r\ny\r\n");
+    }
+
+    #[test]
+    fn marker_errors() {
+        let cases = [
+            ("<!-- gen:begin a -->\n<!-- gen:end a -->\n", "missing"),
+            ("<!-- gen:begin a -->\n<!-- gen:end a -->\n<!-- gen:begin a -->\n<!-- gen:end a -->\n<!-- gen:begin b -->\n<!-- gen:end b -->\n", "twice"),
+            ("<!-- gen:begin a -->\n<!-- gen:begin b -->\n<!-- gen:end b -->\n<!-- gen:end a -->\n", "inside"),
+            ("<!-- gen:end a -->\n<!-- gen:begin a -->\n", "no matching begin"),
+            ("<!-- gen:begin a -->\n<!-- gen:begin b -->\n<!-- gen:end a -->\n", "inside"),
+            ("<!-- gen:begin a -->\n<!-- gen:end b -->\n", "closes region"),
+            ("<!-- gen:begin a -->\nx\n", "never closed"),
+            ("<!-- gen:begin zz -->\n", "unknown"),
+        ];
+        for (src, want) in cases {
+            let e = merge("R.md", src, Style::Html, &regions()).unwrap_err();
+            assert!(e.message.contains(want), "{src:?}: {e}");
+        }
+    }
+}

@@ -1,0 +1,150 @@
+//! Where each node of a YAML file sits, so that semantic errors (found after
+//! serde has turned the file into types) can still name a line and column.
+//!
+//! Paths look like `backup.components[1].interval`; a mapping entry's
+//! position is that of its key, a sequence item's that of the item.
+
+use std::collections::HashMap;
+use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+use yaml_rust2::scanner::Marker;
+
+#[derive(Debug, Default, Clone)]
+pub struct Positions {
+    map: HashMap<String, (usize, usize)>,
+}
+
+impl Positions {
+    /// Indexes `source`. A file the event parser cannot read gives an empty
+    /// index; serde reports the syntax error itself.
+    pub fn index(source: &str) -> Positions {
+        let mut builder = Builder::default();
+        let mut parser = Parser::new_from_str(source);
+        let _ = parser.load(&mut builder, false);
+        Positions { map: builder.map }
+    }
+
+    /// `(line, column)`, 1-based, of `path`, or of its nearest indexed parent.
+    pub fn get(&self, path: &str) -> (usize, usize) {
+        let mut p = path;
+        loop {
+            if let Some(&pos) = self.map.get(p) {
+                return pos;
+            }
+            match p.rfind(['.', '[']) {
+                Some(i) => p = &p[..i],
+                None => return (1, 1),
+            }
+        }
+    }
+}
+
+enum Frame {
+    /// `item`: the path of the sequence item this mapping is, recorded at
+    /// its first key (the parser marks a block mapping's start late).
+    Map {
+        path: String,
+        key: Option<String>,
+        item: Option<String>,
+    },
+    Seq {
+        path: String,
+        next: usize,
+    },
+}
+
+#[derive(Default)]
+struct Builder {
+    stack: Vec<Frame>,
+    map: HashMap<String, (usize, usize)>,
+}
+
+fn pos(mark: Marker) -> (usize, usize) {
+    (mark.line(), mark.col() + 1)
+}
+
+impl Builder {
+    /// Path of the node starting now, or None when it is a mapping key.
+    fn node_path(&mut self, ev: &Event, mark: Marker) -> Option<String> {
+        match self.stack.last_mut() {
+            None => Some(String::new()),
+            Some(Frame::Seq { path, next }) => {
+                let p = format!("{path}[{next}]");
+                *next += 1;
+                if !matches!(ev, Event::MappingStart(..)) {
+                    self.map.entry(p.clone()).or_insert(pos(mark));
+                }
+                Some(p)
+            }
+            Some(Frame::Map { path, key, item }) => match key.take() {
+                Some(k) => Some(if path.is_empty() {
+                    k
+                } else {
+                    format!("{path}.{k}")
+                }),
+                None => {
+                    let k = match ev {
+                        Event::Scalar(s, ..) => s.clone(),
+                        _ => "?".to_string(),
+                    };
+                    let full = if path.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{path}.{k}")
+                    };
+                    self.map.entry(full).or_insert(pos(mark));
+                    if let Some(item) = item.take() {
+                        self.map.entry(item).or_insert(pos(mark));
+                    }
+                    *key = Some(k);
+                    None
+                }
+            },
+        }
+    }
+}
+
+impl MarkedEventReceiver for Builder {
+    fn on_event(&mut self, ev: Event, mark: Marker) {
+        match ev {
+            Event::Scalar(..) | Event::Alias(_) => {
+                self.node_path(&ev, mark);
+            }
+            Event::MappingStart(..) => {
+                let in_seq = matches!(self.stack.last(), Some(Frame::Seq { .. }));
+                let path = self.node_path(&ev, mark).unwrap_or_else(|| "?".into());
+                let item = in_seq.then(|| path.clone());
+                self.stack.push(Frame::Map {
+                    path,
+                    key: None,
+                    item,
+                });
+            }
+            Event::SequenceStart(..) => {
+                let path = self.node_path(&ev, mark).unwrap_or_else(|| "?".into());
+                self.stack.push(Frame::Seq { path, next: 0 });
+            }
+            Event::MappingEnd | Event::SequenceEnd => {
+                self.stack.pop();
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Positions;
+
+    #[test]
+    fn finds_keys_and_items() {
+        let src =
+            "name: a\nbackup:\n  components:\n    - id: wal\n      interval: 5m\n    - id: dump\n";
+        let p = Positions::index(src);
+        assert_eq!(p.get("name"), (1, 1));
+        assert_eq!(p.get("backup.components[0].interval"), (5, 7));
+        assert_eq!(p.get("backup.components[1]"), (6, 7));
+        assert_eq!(p.get("backup.components[1].id"), (6, 7));
+        // Unknown paths fall back to the nearest parent.
+        assert_eq!(p.get("backup.components[1].nothing"), (6, 7));
+    }
+}

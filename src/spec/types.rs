@@ -1,0 +1,395 @@
+//! The chart spec: one YAML file per chart in `specs/`.
+//!
+//! Every struct denies unknown fields, so a typo is an error with a
+//! did-you-mean instead of a silently ignored key. The JSON Schema written by
+//! `gen schema` is derived from these types, so the doc comments below are what
+//! editors show when a maintainer hovers a key.
+//!
+//! Conventions for text fields:
+//! - prose fields are Markdown (inline code, emphasis, links); gen wraps them
+//!   and escapes raw HTML, so `<tag>` renders literally;
+//! - `run` fields are POSIX shell, exactly what an operator types. They may use
+//!   `$NAMESPACE`, `$RELEASE`, `$POD` (the first running pod of the workload),
+//!   `$BACKUP_DIR` and the spec's own `variables`. The guides show them as they
+//!   are; the Makefile targets run them with those variables set.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+use super::duration::Duration;
+
+/// One chart of the collection and everything gen generates for it.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Spec {
+    /// Chart name: a DNS-1123 label equal to the spec's file name and the
+    /// folder under `charts/`.
+    pub name: String,
+    /// Product name as people write it, e.g. "PostgreSQL".
+    pub title: String,
+    pub category: Category,
+    /// One or two sentences: what the product is and what state it keeps.
+    pub summary: String,
+    /// Version of the product the guides are written for, e.g. "16.11".
+    pub app_version: String,
+    pub chart_version: ChartVersion,
+    /// Where the chart stands in the roadmap.
+    pub roadmap: Roadmap,
+    pub workload: Workload,
+    /// Charts of the collection this one needs at runtime; they are restored first.
+    #[serde(default)]
+    pub depends_on: Vec<Dependency>,
+    pub objectives: Objectives,
+    pub rbac: Rbac,
+    pub backup: Backup,
+    /// Restore procedures: at least a full restore, plus partial and
+    /// point-in-time restores where the product supports them.
+    pub restore: Vec<Restore>,
+    pub upgrade: Upgrade,
+    /// Variables the commands use besides NAMESPACE, RELEASE, POD and BACKUP_DIR.
+    #[serde(default)]
+    pub variables: Vec<Variable>,
+    /// Makefile targets particular to this chart. The shared ones (status, logs,
+    /// shell, port-forward, restart, describe, events, helm-*) are added by gen.
+    #[serde(default)]
+    pub operations: Vec<Operation>,
+    /// Documented values under `backup.` and `upgrade.` for values.yaml
+    /// (`rbac.` and `serviceAccount.` are generated from the RBAC section).
+    #[serde(default)]
+    pub values: Vec<ValueDoc>,
+    /// Upstream documentation the guides cite.
+    #[serde(default)]
+    pub references: Vec<Reference>,
+    /// Date (YYYY-MM-DD) of the last disaster-recovery drill of this chart.
+    #[serde(default)]
+    pub last_drill: Option<String>,
+}
+
+#[derive(
+    Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq, PartialOrd, Ord,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Category {
+    Application,
+    Infrastructure,
+}
+
+#[derive(
+    Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq, PartialOrd, Ord,
+)]
+pub enum Roadmap {
+    #[serde(rename = "v1.2")]
+    V12,
+    #[serde(rename = "v1.3")]
+    V13,
+    P1,
+    P2,
+    P3,
+    #[serde(rename = "later")]
+    Later,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChartVersion {
+    /// Chart version before this enhancement, e.g. "0.3.0".
+    pub from: String,
+    /// Chart version that ships it, e.g. "0.4.0".
+    pub to: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Workload {
+    pub kind: WorkloadKind,
+    /// The main container's name, used by `kubectl exec -c` and `logs -c`.
+    pub container: String,
+    /// Extra pod labels that pick the main workload's pods, besides
+    /// `app.kubernetes.io/name=<chart>` and `app.kubernetes.io/instance=$RELEASE`.
+    #[serde(default)]
+    pub selector: BTreeMap<String, String>,
+    /// Container port for `port-forward`.
+    #[serde(default)]
+    pub port: Option<u16>,
+    /// Shell inside the container for the `shell` target (default `sh`).
+    #[serde(default)]
+    pub shell: Option<String>,
+    /// Where the product keeps its data inside the container, e.g. /var/lib/postgresql/data.
+    #[serde(default)]
+    pub data_path: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+pub enum WorkloadKind {
+    StatefulSet,
+    Deployment,
+    DaemonSet,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Dependency {
+    /// Name of another chart of the collection.
+    pub chart: String,
+    /// What this chart uses it for.
+    pub why: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Objectives {
+    /// Recovery time objective: longest acceptable outage, e.g. "1h".
+    pub rto: Duration,
+    /// Recovery point objective: most data that may be lost, e.g. "15m".
+    /// "0" means the chart keeps no data of its own (a cache or a stateless service).
+    pub rpo: Duration,
+    /// Why these objectives fit the product (required when the roadmap gives none).
+    pub rationale: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Rbac {
+    pub scope: Scope,
+    /// Why the workload needs the Kubernetes API at all (or why it does not).
+    pub summary: String,
+    /// Least-privilege rules; each says why it is needed. Empty when the
+    /// workload never calls the API.
+    #[serde(default)]
+    pub rules: Vec<Rule>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    /// Role + RoleBinding in the release namespace.
+    Namespace,
+    /// ClusterRole + ClusterRoleBinding, for cluster-wide discovery only.
+    Cluster,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    /// API groups; "" is the core group.
+    #[serde(default = "core_group")]
+    pub api_groups: Vec<String>,
+    pub resources: Vec<String>,
+    /// Restrict the rule to these object names.
+    #[serde(default)]
+    pub resource_names: Vec<String>,
+    pub verbs: Vec<String>,
+    /// Why the product needs this access.
+    pub why: String,
+}
+
+fn core_group() -> Vec<String> {
+    vec![String::new()]
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Backup {
+    /// The backup strategy in a paragraph or two: what is backed up how, and why.
+    pub strategy: String,
+    pub components: Vec<Component>,
+    /// How to prove a backup can be restored.
+    pub verification: Vec<Step>,
+    /// What these backups do not cover, so nobody counts on it during an outage.
+    pub not_covered: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Component {
+    /// Short identifier, referenced by restore procedures, e.g. "wal".
+    pub id: String,
+    pub title: String,
+    /// Whether the component protects data (counts for the RPO) or configuration.
+    pub covers: Covers,
+    /// What exactly it captures.
+    pub what: String,
+    pub method: Method,
+    /// Tool that takes the backup, e.g. "pg_dump" or "mc mirror".
+    pub tool: String,
+    /// For continuous methods: the longest gap between two shipped increments.
+    #[serde(default)]
+    pub interval: Option<Duration>,
+    /// For scheduled methods: a five-field cron expression, e.g. "0 2 * * *".
+    #[serde(default)]
+    pub schedule: Option<String>,
+    /// How long backups are kept, e.g. "7 daily, 4 weekly".
+    pub retention: String,
+    /// Where the backups are stored.
+    pub storage: String,
+    pub steps: Vec<Step>,
+    /// What can go wrong with this component.
+    #[serde(default)]
+    pub pitfalls: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Covers {
+    Data,
+    Configuration,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Method {
+    /// Shipped continuously (WAL, binlog, oplog, AOF, replication); needs `interval`.
+    Continuous,
+    /// Taken on a cron schedule; needs `schedule`.
+    Scheduled,
+    /// Taken whenever it changes (configuration kept in git, Helm values).
+    OnChange,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Restore {
+    /// Short identifier, e.g. "full" or "pitr".
+    pub id: String,
+    pub title: String,
+    pub kind: RestoreKind,
+    /// Component ids this procedure restores from.
+    pub restores: Vec<String>,
+    /// When to use this procedure.
+    pub when: String,
+    /// Estimated duration for a typical data size; checked against the RTO.
+    pub duration: Duration,
+    pub steps: Vec<Step>,
+    #[serde(default)]
+    pub pitfalls: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum RestoreKind {
+    Full,
+    Partial,
+    PointInTime,
+}
+
+/// One step of a procedure.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    /// What to do, as an imperative sentence.
+    pub title: String,
+    /// Why the step matters, or what goes wrong without it.
+    #[serde(default)]
+    pub why: Option<String>,
+    /// The command or file content to use.
+    #[serde(default)]
+    pub run: Option<String>,
+    /// Language of `run` for highlighting: bash (default), yaml, sql, json, toml, ...
+    #[serde(default)]
+    pub lang: Option<String>,
+    /// What a good result looks like.
+    #[serde(default)]
+    pub expect: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Upgrade {
+    /// How upgrades of this product work in general.
+    pub overview: String,
+    pub strategies: Vec<Strategy>,
+    /// Checks before any upgrade.
+    pub pre_checks: Vec<Step>,
+    /// Notes for specific version jumps.
+    #[serde(default)]
+    pub notes: Vec<VersionNote>,
+    pub rollback: Vec<Step>,
+    /// How to validate the upgraded release.
+    pub validation: Vec<Step>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Strategy {
+    pub name: String,
+    /// When this strategy is the right one.
+    pub when: String,
+    /// Expected downtime, e.g. "none" or "5-15 minutes".
+    pub downtime: String,
+    pub steps: Vec<Step>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VersionNote {
+    pub from: String,
+    pub to: String,
+    pub items: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Variable {
+    /// Shell variable name, upper case, e.g. PGUSER.
+    pub name: String,
+    pub default: String,
+    pub help: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Operation {
+    /// Target name without the chart prefix, e.g. "backup" gives `make postgresql-backup`.
+    pub target: String,
+    pub group: Group,
+    /// One line for `make help`.
+    pub help: String,
+    /// POSIX shell command.
+    pub run: String,
+    /// `local` runs `run` on the operator's machine; `pod` runs it inside the
+    /// main container with `kubectl exec`.
+    #[serde(default)]
+    pub runs_in: RunsIn,
+}
+
+#[derive(
+    Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq, PartialOrd, Ord, Hash,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Group {
+    Backup,
+    Restore,
+    Upgrade,
+    Data,
+    Cluster,
+    Diagnostics,
+    Maintenance,
+    Helm,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum RunsIn {
+    #[default]
+    Local,
+    Pod,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ValueDoc {
+    /// Dotted key under `backup.` or `upgrade.`, e.g. "backup.schedule".
+    pub key: String,
+    /// Default value (a scalar or a list).
+    pub default: serde_json::Value,
+    /// Shown as the helm-docs `# --` comment.
+    pub description: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Reference {
+    pub title: String,
+    pub url: String,
+}

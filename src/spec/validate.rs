@@ -1,0 +1,780 @@
+//! Semantic checks that types alone cannot express. Every check reports all
+//! it finds, located in the spec, with a fix.
+
+use super::types::*;
+use super::{cron, SpecFile};
+use crate::diagnostics::{did_you_mean, Diagnostic};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+/// Targets gen adds to every chart (see `model::shared_operations`).
+pub const SHARED_TARGETS: &[&str] = &[
+    "status",
+    "logs",
+    "shell",
+    "port-forward",
+    "restart",
+    "describe",
+    "events",
+    "top",
+    "rbac-check",
+    "helm-lint",
+    "helm-template",
+    "helm-status",
+    "helm-history",
+    "helm-values",
+    "helm-rollback",
+];
+
+/// Variables every command may use; specs cannot redefine them.
+pub const RESERVED_VARIABLES: &[&str] = &[
+    "NAMESPACE",
+    "RELEASE",
+    "POD",
+    "BACKUP_DIR",
+    "KUBECTL",
+    "FILE",
+];
+
+/// Languages a step's `run` may declare.
+pub const LANGUAGES: &[&str] = &[
+    "bash",
+    "sh",
+    "console",
+    "yaml",
+    "json",
+    "sql",
+    "toml",
+    "ini",
+    "makefile",
+    "text",
+    "xml",
+    "python",
+    "promql",
+    "logql",
+    "traceql",
+    "go-template",
+    "php",
+    "javascript",
+    "properties",
+    "dockerfile",
+    "nginx",
+    "hcl",
+];
+
+const WRITE_VERBS: &[&str] = &[
+    "create",
+    "update",
+    "patch",
+    "delete",
+    "deletecollection",
+    "escalate",
+    "bind",
+    "impersonate",
+];
+
+/// Longest line in a `run` block: the guides indent code by 3 or 4 columns
+/// and markdownlint allows 80.
+pub const MAX_RUN_LINE: usize = 76;
+
+pub fn is_dns_label(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 63
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+}
+
+fn is_target_name(s: &str) -> bool {
+    is_dns_label(s)
+}
+
+fn is_var_name(s: &str) -> bool {
+    let mut b = s.bytes();
+    matches!(b.next(), Some(c) if c.is_ascii_uppercase() || c == b'_')
+        && b.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'_')
+}
+
+fn is_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+        && (1..=12).contains(&s[5..7].parse::<u8>().unwrap_or(0))
+        && (1..=31).contains(&s[8..10].parse::<u8>().unwrap_or(0))
+}
+
+/// Checks one spec on its own.
+pub fn validate(file: &SpecFile) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let s = &file.spec;
+
+    // Identity.
+    if !is_dns_label(&s.name) {
+        out.push(
+            file.error_at(
+                "name",
+                format!("chart name {:?} is not a DNS-1123 label", s.name),
+            )
+            .help("use lower-case letters, digits and '-', at most 63 characters, e.g. `my-chart`"),
+        );
+    }
+    let stem = file
+        .rel
+        .rsplit('/')
+        .next()
+        .and_then(|f| f.strip_suffix(".yaml").or_else(|| f.strip_suffix(".yml")))
+        .unwrap_or("");
+    if stem != s.name {
+        out.push(
+            file.error_at(
+                "name",
+                format!("spec file is named {stem:?} but declares name {:?}", s.name),
+            )
+            .help(format!(
+                "rename the file to specs/{}.yaml, or set `name: {stem}`",
+                s.name
+            )),
+        );
+    }
+    for (path, text) in [
+        ("title", &s.title),
+        ("summary", &s.summary),
+        ("app_version", &s.app_version),
+    ] {
+        if text.trim().is_empty() {
+            out.push(
+                file.error_at(path, format!("`{path}` is empty"))
+                    .help("write it out"),
+            );
+        }
+    }
+    if let Some(d) = &s.last_drill {
+        if !is_date(d) {
+            out.push(
+                file.error_at("last_drill", format!("last_drill {d:?} is not a date"))
+                    .help("write it as YYYY-MM-DD, e.g. \"2026-03-14\""),
+            );
+        }
+    }
+    if s.depends_on.iter().any(|d| d.chart == s.name) {
+        out.push(
+            file.error_at("depends_on", "a chart cannot depend on itself")
+                .help("remove the entry"),
+        );
+    }
+
+    check_backup(file, &mut out);
+    check_restore(file, &mut out);
+    check_rbac(file, &mut out);
+    check_operations(file, &mut out);
+    check_variables(file, &mut out);
+    check_values(file, &mut out);
+    check_steps(file, &mut out);
+    check_todos(file, &mut out);
+    out
+}
+
+/// `gen new` leaves TODOs; they must not reach a release unnoticed.
+fn check_todos(file: &SpecFile, out: &mut Vec<Diagnostic>) {
+    for (i, line) in file.source.lines().enumerate() {
+        let code = match line.find(" #") {
+            Some(j) => &line[..j],
+            None if line.trim_start().starts_with('#') => "",
+            None => line,
+        };
+        if let Some(col) = code.find("TODO") {
+            out.push(
+                Diagnostic::warning(&file.rel, "the spec still has a TODO")
+                    .at(i + 1, code[..col].chars().count() + 1)
+                    .help("write the real content; `gen check --strict` fails while TODOs remain")
+                    .with_source(&file.source),
+            );
+        }
+    }
+}
+
+fn check_backup(file: &SpecFile, out: &mut Vec<Diagnostic>) {
+    let s = &file.spec;
+    let rpo = s.objectives.rpo;
+    let mut seen = HashSet::new();
+    // Best achievable data loss window, and where it comes from.
+    let mut best: Option<(u64, String)> = None;
+    if s.backup.components.is_empty() {
+        out.push(
+            file.error_at("backup.components", "no backup components")
+                .help("even a stateless chart backs up its configuration (Helm values, ConfigMaps, Secrets)"),
+        );
+    }
+    for (i, c) in s.backup.components.iter().enumerate() {
+        let at = format!("backup.components[{i}]");
+        if !is_dns_label(&c.id) {
+            out.push(
+                file.error_at(
+                    &format!("{at}.id"),
+                    format!("component id {:?} is not a lower-case identifier", c.id),
+                )
+                .help("use lower-case letters, digits and '-'"),
+            );
+        }
+        if !seen.insert(c.id.as_str()) {
+            out.push(
+                file.error_at(
+                    &format!("{at}.id"),
+                    format!("duplicate component id {:?}", c.id),
+                )
+                .help("give each component its own id"),
+            );
+        }
+        let gap = match c.method {
+            Method::Continuous => match c.interval {
+                Some(iv) => Some(iv.secs()),
+                None => {
+                    out.push(file.error_at(&at, format!("continuous component {:?} has no `interval`", c.id))
+                        .help("add `interval:` with the longest gap between shipped increments, e.g. `interval: 5m`"));
+                    None
+                }
+            },
+            Method::Scheduled => {
+                match &c.schedule {
+                    Some(expr) => match cron::max_gap_secs(expr) {
+                        Ok(g) => Some(g),
+                        Err(why) => {
+                            out.push(file.error_at(&format!("{at}.schedule"), format!("bad cron schedule {expr:?}: {why}"))
+                            .help("write five numeric fields, e.g. \"0 2 * * *\" for 02:00 every day"));
+                            None
+                        }
+                    },
+                    None => {
+                        out.push(
+                            file.error_at(
+                                &at,
+                                format!("scheduled component {:?} has no `schedule`", c.id),
+                            )
+                            .help("add a cron `schedule:`, e.g. \"0 2 * * *\""),
+                        );
+                        None
+                    }
+                }
+            }
+            Method::OnChange => None,
+        };
+        if c.covers == Covers::Data {
+            if let Some(g) = gap {
+                if best.as_ref().is_none_or(|(b, _)| g < *b) {
+                    best = Some((g, at.clone()));
+                }
+            }
+        }
+        if rpo.is_zero() && c.covers == Covers::Data {
+            out.push(file.error_at(&format!("{at}.covers"), format!(
+                "RPO is 0 but component {:?} covers data: no backup interval can meet an RPO of 0", c.id))
+                .help("an RPO of 0 means the chart keeps no data of its own; mark configuration components `covers: configuration`, or set a real RPO"));
+        }
+    }
+    if !rpo.is_zero() {
+        match best {
+            None => out.push(file.error_at("objectives.rpo", format!(
+                "RPO is {rpo} but no component with `covers: data` has an interval or schedule"))
+                .help("add a scheduled or continuous data backup that runs at least every RPO")),
+            Some((gap, at)) if gap > rpo.secs() => out.push(file.error_at("objectives.rpo", format!(
+                "RPO of {rpo} cannot be met: the most frequent data backup ({at}) leaves gaps of up to {}",
+                super::Duration::from_secs(gap)))
+                .help("run that backup more often, add a continuous method, or raise the RPO")),
+            _ => {}
+        }
+    }
+    if s.backup.not_covered.is_empty() {
+        out.push(
+            file.error_at("backup.not_covered", "`not_covered` is empty")
+                .help(
+                    "say what these backups do not cover, so nobody counts on it during an outage",
+                ),
+        );
+    }
+    if s.backup.verification.is_empty() {
+        out.push(
+            file.error_at("backup.verification", "no verification steps")
+                .help(
+                    "a backup that was never restored is a hope; describe how to prove it restores",
+                ),
+        );
+    }
+}
+
+fn check_restore(file: &SpecFile, out: &mut Vec<Diagnostic>) {
+    let s = &file.spec;
+    let ids: Vec<&str> = s.backup.components.iter().map(|c| c.id.as_str()).collect();
+    let mut restored = HashSet::new();
+    let mut seen = HashSet::new();
+    for (i, r) in s.restore.iter().enumerate() {
+        let at = format!("restore[{i}]");
+        if !is_dns_label(&r.id) {
+            out.push(
+                file.error_at(
+                    &format!("{at}.id"),
+                    format!("restore id {:?} is not a lower-case identifier", r.id),
+                )
+                .help("use lower-case letters, digits and '-'"),
+            );
+        }
+        if !seen.insert(r.id.as_str()) {
+            out.push(
+                file.error_at(
+                    &format!("{at}.id"),
+                    format!("duplicate restore id {:?}", r.id),
+                )
+                .help("give each procedure its own id"),
+            );
+        }
+        for (j, id) in r.restores.iter().enumerate() {
+            if ids.contains(&id.as_str()) {
+                restored.insert(id.as_str());
+            } else {
+                let mut d = file.error_at(
+                    &format!("{at}.restores[{j}]"),
+                    format!("restore {:?} names unknown component {id:?}", r.id),
+                );
+                d = match did_you_mean(id, ids.iter().copied()) {
+                    Some(m) => d.help(format!("did you mean `{m}`?")),
+                    None => d.help(format!("components are: {}", ids.join(", "))),
+                };
+                out.push(d);
+            }
+        }
+        if r.duration > s.objectives.rto {
+            out.push(file.error_at(&format!("{at}.duration"), format!(
+                "restore {:?} takes {} but the RTO is {}", r.id, r.duration, s.objectives.rto))
+                .help("make the procedure faster, or raise objectives.rto to what a restore really takes"));
+        }
+        if r.steps.is_empty() {
+            out.push(
+                file.error_at(&at, format!("restore {:?} has no steps", r.id))
+                    .help("list the steps"),
+            );
+        }
+    }
+    if !s.restore.iter().any(|r| r.kind == RestoreKind::Full) {
+        out.push(
+            file.error_at("restore", "no full restore procedure")
+                .help("add a procedure with `kind: full` that rebuilds the chart from its backups"),
+        );
+    }
+    for (i, c) in s.backup.components.iter().enumerate() {
+        if !restored.contains(c.id.as_str()) {
+            out.push(
+                file.error_at(
+                    &format!("backup.components[{i}]"),
+                    format!(
+                        "backup component {:?} has no restore path: no restore procedure lists it",
+                        c.id
+                    ),
+                )
+                .help(format!(
+                    "add `{}` to the `restores:` of the procedure that restores it",
+                    c.id
+                )),
+            );
+        }
+    }
+}
+
+fn check_rbac(file: &SpecFile, out: &mut Vec<Diagnostic>) {
+    let rbac = &file.spec.rbac;
+    let mut lists_or_watches = false;
+    for (i, r) in rbac.rules.iter().enumerate() {
+        let at = format!("rbac.rules[{i}]");
+        for (field, items) in [
+            ("verbs", &r.verbs),
+            ("resources", &r.resources),
+            ("api_groups", &r.api_groups),
+        ] {
+            if items.iter().any(|v| v.contains('*')) {
+                out.push(
+                    file.error_at(&format!("{at}.{field}"), format!("wildcard in {field}"))
+                        .help(format!("list the exact {field} the product needs")),
+                );
+            }
+        }
+        if r.verbs.is_empty() || r.resources.is_empty() {
+            out.push(
+                file.error_at(
+                    &at,
+                    "rule grants nothing: verbs and resources must not be empty",
+                )
+                .help("remove the rule or fill it in"),
+            );
+        }
+        if r.why.trim().is_empty() {
+            out.push(
+                file.error_at(&format!("{at}.why"), "rule has no reason")
+                    .help("say why the product needs this access"),
+            );
+        }
+        lists_or_watches |= r.verbs.iter().any(|v| v == "list" || v == "watch");
+        let secrets =
+            r.resources.iter().any(|x| x == "secrets") && r.api_groups.iter().any(|g| g.is_empty());
+        if secrets {
+            if let Some(v) = r.verbs.iter().find(|v| WRITE_VERBS.contains(&v.as_str())) {
+                out.push(file.error_at(&format!("{at}.verbs"), format!("write access (`{v}`) to secrets"))
+                    .help("secrets are managed by Helm or the operator, not by the workload; grant get on named secrets at most"));
+            }
+            if r.verbs.iter().any(|v| v == "list" || v == "watch") {
+                out.push(file.warning_at(&format!("{at}.verbs"), "`list`/`watch` on secrets reads every secret in scope")
+                    .help("use `get` with `resource_names`; if the product truly needs list/watch, say why in `why` and accept the warning"));
+            }
+        }
+        for v in &r.verbs {
+            if ![
+                "get",
+                "list",
+                "watch",
+                "create",
+                "update",
+                "patch",
+                "delete",
+                "deletecollection",
+            ]
+            .contains(&v.as_str())
+            {
+                out.push(
+                    file.warning_at(&format!("{at}.verbs"), format!("unusual verb `{v}`"))
+                        .help("check it is a Kubernetes API verb the product needs"),
+                );
+            }
+        }
+    }
+    if rbac.scope == Scope::Cluster && !lists_or_watches {
+        out.push(file.warning_at("rbac.scope", "cluster scope without any list/watch rule")
+            .help("a ClusterRole is for cluster-wide discovery; namespace scope would do for these rules"));
+    }
+    if rbac.summary.trim().is_empty() {
+        out.push(
+            file.error_at("rbac.summary", "`rbac.summary` is empty")
+                .help("say why the workload needs the API, or that it does not"),
+        );
+    }
+}
+
+fn check_operations(file: &SpecFile, out: &mut Vec<Diagnostic>) {
+    let s = &file.spec;
+    let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+    for (i, op) in s.operations.iter().enumerate() {
+        let at = format!("operations[{i}]");
+        if !is_target_name(&op.target) {
+            out.push(
+                file.error_at(
+                    &format!("{at}.target"),
+                    format!("target name {:?} is not valid", op.target),
+                )
+                .help("use lower-case letters, digits and '-', e.g. `wal-status`"),
+            );
+        }
+        if SHARED_TARGETS.contains(&op.target.as_str()) {
+            out.push(
+                file.error_at(
+                    &format!("{at}.target"),
+                    format!(
+                        "duplicate Makefile target {:?}: gen adds it to every chart",
+                        op.target
+                    ),
+                )
+                .help("pick another name; the shared targets are listed in docs/spec-format.md"),
+            );
+        } else if let Some(first) = seen.insert(&op.target, i) {
+            out.push(
+                file.error_at(
+                    &format!("{at}.target"),
+                    format!(
+                        "duplicate Makefile target {:?} (first defined at operations[{first}])",
+                        op.target
+                    ),
+                )
+                .help("give each target its own name"),
+            );
+        }
+        if op.help.trim().is_empty() || op.help.contains('\n') {
+            out.push(
+                file.error_at(&format!("{at}.help"), "help must be one non-empty line")
+                    .help("`make help` shows it on one line"),
+            );
+        }
+        if op.run.trim().is_empty() {
+            out.push(
+                file.error_at(&format!("{at}.run"), "empty command")
+                    .help("write the shell command"),
+            );
+        }
+        if op.runs_in == RunsIn::Pod && op.run.split_whitespace().any(|w| w == "kubectl") {
+            out.push(file.error_at(&format!("{at}.run"), "`runs_in: pod` runs the command inside the container, where there is no kubectl")
+                .help("drop `runs_in: pod` and write the full kubectl command, or remove kubectl from the command"));
+        }
+    }
+}
+
+fn check_variables(file: &SpecFile, out: &mut Vec<Diagnostic>) {
+    let mut seen = HashSet::new();
+    for (i, v) in file.spec.variables.iter().enumerate() {
+        let at = format!("variables[{i}].name");
+        if !is_var_name(&v.name) {
+            out.push(
+                file.error_at(
+                    &at,
+                    format!("variable name {:?} is not an upper-case shell name", v.name),
+                )
+                .help("use A-Z, 0-9 and _, e.g. PGUSER"),
+            );
+        } else if RESERVED_VARIABLES.contains(&v.name.as_str()) {
+            out.push(file.error_at(&at, format!("variable {} is provided by gen", v.name))
+                .help("remove it; NAMESPACE, RELEASE, POD, BACKUP_DIR, KUBECTL and FILE are always set"));
+        }
+        if !seen.insert(v.name.as_str()) {
+            out.push(
+                file.error_at(&at, format!("duplicate variable {}", v.name))
+                    .help("define each variable once"),
+            );
+        }
+        if v.default.contains(['\n', '\r']) {
+            out.push(
+                file.error_at(
+                    &format!("variables[{i}].default"),
+                    "a variable default must be one line",
+                )
+                .help("make targets set it on one line; put longer text in the command itself"),
+            );
+        }
+    }
+}
+
+fn check_values(file: &SpecFile, out: &mut Vec<Diagnostic>) {
+    let mut leaves: BTreeSet<&str> = BTreeSet::new();
+    for (i, v) in file.spec.values.iter().enumerate() {
+        let at = format!("values[{i}].key");
+        let ok_root = v.key.starts_with("backup.") || v.key.starts_with("upgrade.");
+        let ok_parts = v.key.split('.').all(|p| {
+            !p.is_empty()
+                && p.bytes().next().is_some_and(|c| c.is_ascii_alphabetic())
+                && p.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_')
+        });
+        if !ok_root || !ok_parts {
+            out.push(
+                file.error_at(
+                    &at,
+                    format!(
+                        "value key {:?} is not a documented backup/upgrade key",
+                        v.key
+                    ),
+                )
+                .help("write a dotted key under `backup.` or `upgrade.`, e.g. `backup.schedule`"),
+            );
+        }
+        if !leaves.insert(v.key.as_str()) {
+            out.push(
+                file.error_at(&at, format!("duplicate value key {:?}", v.key))
+                    .help("document each key once"),
+            );
+        }
+        if matches!(v.default, serde_json::Value::Object(_)) {
+            out.push(
+                file.error_at(
+                    &format!("values[{i}].default"),
+                    "an object default cannot carry per-key docs",
+                )
+                .help("document each nested key as its own dotted entry"),
+            );
+        }
+        if v.description.trim().is_empty() {
+            out.push(
+                file.error_at(&format!("values[{i}].description"), "empty description")
+                    .help("say what the value does"),
+            );
+        }
+    }
+    for k in &leaves {
+        let prefix = format!("{k}.");
+        if leaves.iter().any(|o| o.starts_with(&prefix)) {
+            let i = file
+                .spec
+                .values
+                .iter()
+                .position(|v| v.key == *k)
+                .unwrap_or(0);
+            out.push(
+                file.error_at(
+                    &format!("values[{i}].key"),
+                    format!("{k:?} is both a value and a parent of other values"),
+                )
+                .help("document only the leaves"),
+            );
+        }
+    }
+}
+
+/// Every step list in the spec, with its path.
+pub fn all_steps(s: &Spec) -> Vec<(String, &Step)> {
+    let mut v = Vec::new();
+    for (i, c) in s.backup.components.iter().enumerate() {
+        for (j, st) in c.steps.iter().enumerate() {
+            v.push((format!("backup.components[{i}].steps[{j}]"), st));
+        }
+    }
+    for (j, st) in s.backup.verification.iter().enumerate() {
+        v.push((format!("backup.verification[{j}]"), st));
+    }
+    for (i, r) in s.restore.iter().enumerate() {
+        for (j, st) in r.steps.iter().enumerate() {
+            v.push((format!("restore[{i}].steps[{j}]"), st));
+        }
+    }
+    for (i, st) in s.upgrade.strategies.iter().enumerate() {
+        for (j, step) in st.steps.iter().enumerate() {
+            v.push((format!("upgrade.strategies[{i}].steps[{j}]"), step));
+        }
+    }
+    for (name, list) in [
+        ("upgrade.pre_checks", &s.upgrade.pre_checks),
+        ("upgrade.rollback", &s.upgrade.rollback),
+        ("upgrade.validation", &s.upgrade.validation),
+    ] {
+        for (j, st) in list.iter().enumerate() {
+            v.push((format!("{name}[{j}]"), st));
+        }
+    }
+    v
+}
+
+fn check_steps(file: &SpecFile, out: &mut Vec<Diagnostic>) {
+    for (path, step) in all_steps(&file.spec) {
+        if step.title.trim().is_empty() {
+            out.push(
+                file.error_at(&format!("{path}.title"), "step has no title")
+                    .help("say what to do"),
+            );
+        }
+        if let Some(lang) = &step.lang {
+            if !LANGUAGES.contains(&lang.as_str()) {
+                let mut d = file.error_at(
+                    &format!("{path}.lang"),
+                    format!("unknown language {lang:?}"),
+                );
+                d = match did_you_mean(lang, LANGUAGES.iter().copied()) {
+                    Some(m) => d.help(format!("did you mean `{m}`?")),
+                    None => d.help(format!("use one of {}", LANGUAGES.join(", "))),
+                };
+                out.push(d);
+            }
+        }
+        if let Some(run) = &step.run {
+            check_run_lines(file, &format!("{path}.run"), run, out);
+        }
+    }
+    for (i, op) in file.spec.operations.iter().enumerate() {
+        check_run_lines(file, &format!("operations[{i}].run"), &op.run, out);
+    }
+}
+
+fn check_run_lines(file: &SpecFile, path: &str, run: &str, out: &mut Vec<Diagnostic>) {
+    if let Some((n, line)) = run
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.chars().count() > MAX_RUN_LINE)
+    {
+        out.push(
+            file.warning_at(
+                path,
+                format!(
+                    "line {} of this command is {} columns; the guides allow {MAX_RUN_LINE}",
+                    n + 1,
+                    line.chars().count()
+                ),
+            )
+            .help("break it with a trailing backslash"),
+        );
+    }
+}
+
+/// Checks across all specs: unknown dependencies and cycles.
+pub fn validate_graph(files: &[SpecFile]) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let names: Vec<&str> = files.iter().map(|f| f.spec.name.as_str()).collect();
+    for f in files {
+        for (i, d) in f.spec.depends_on.iter().enumerate() {
+            if !names.contains(&d.chart.as_str()) {
+                let mut e = f.error_at(
+                    &format!("depends_on[{i}].chart"),
+                    format!("unknown chart {:?} in depends_on", d.chart),
+                );
+                e = match did_you_mean(&d.chart, names.iter().copied()) {
+                    Some(m) => e.help(format!("did you mean `{m}`?")),
+                    None => e.help("depends_on names charts that have a spec in specs/"),
+                };
+                out.push(e);
+            }
+        }
+    }
+    if let Some(cycle) = find_cycle(files) {
+        let first = files
+            .iter()
+            .find(|f| f.spec.name == cycle[0])
+            .expect("cycle names a spec");
+        out.push(first.error_at("depends_on", format!("dependency cycle: {}", cycle.join(" -> ")))
+            .help("restore order needs a graph without cycles; remove one of these depends_on entries"));
+    }
+    out
+}
+
+/// One dependency cycle, as chart names with the first repeated at the end.
+pub fn find_cycle(files: &[SpecFile]) -> Option<Vec<String>> {
+    let deps: BTreeMap<&str, Vec<&str>> = files
+        .iter()
+        .map(|f| {
+            (
+                f.spec.name.as_str(),
+                f.spec.depends_on.iter().map(|d| d.chart.as_str()).collect(),
+            )
+        })
+        .collect();
+    // 0 = unvisited, 1 = on stack, 2 = done
+    let mut state: BTreeMap<&str, u8> = deps.keys().map(|k| (*k, 0)).collect();
+    fn visit<'a>(
+        n: &'a str,
+        deps: &BTreeMap<&'a str, Vec<&'a str>>,
+        state: &mut BTreeMap<&'a str, u8>,
+        stack: &mut Vec<&'a str>,
+    ) -> Option<Vec<String>> {
+        state.insert(n, 1);
+        stack.push(n);
+        for &m in deps.get(n).map(Vec::as_slice).unwrap_or(&[]) {
+            match state.get(m).copied() {
+                Some(1) => {
+                    let start = stack.iter().position(|x| *x == m).unwrap_or(0);
+                    let mut c: Vec<String> = stack[start..].iter().map(|s| s.to_string()).collect();
+                    c.push(m.to_string());
+                    return Some(c);
+                }
+                Some(0) => {
+                    if let Some(c) = visit(m, deps, state, stack) {
+                        return Some(c);
+                    }
+                }
+                _ => {}
+            }
+        }
+        stack.pop();
+        state.insert(n, 2);
+        None
+    }
+    let keys: Vec<&str> = deps.keys().copied().collect();
+    for k in keys {
+        if state[k] == 0 {
+            let mut stack = Vec::new();
+            if let Some(c) = visit(k, &deps, &mut state, &mut stack) {
+                return Some(c);
+            }
+        }
+    }
+    None
+}

@@ -1,0 +1,235 @@
+//! Escaping and layout for each output language. Every piece of spec text
+//! reaches an output through one of these functions, chosen by where it lands.
+
+/// Escapes raw HTML in Markdown prose so `<script>` shows literally, leaving
+/// code spans (`` `<tag>` ``) alone since Markdown already shows them as typed.
+///
+/// Only a `<` that could open a tag is escaped (`< 1 hour` stays as typed),
+/// and autolinks like `<https://example.com>` are kept.
+pub fn md_inline(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut in_code = false;
+    for (i, ch) in text.char_indices() {
+        match ch {
+            '`' => {
+                in_code = !in_code;
+                out.push(ch);
+            }
+            '<' if !in_code && opens_tag(&text[i + 1..]) => out.push_str("&lt;"),
+            _ => out.push(ch),
+        }
+    }
+    out
+}
+
+/// Whether text after a `<` would make CommonMark read raw HTML.
+fn opens_tag(rest: &str) -> bool {
+    let autolink = (rest.starts_with("http://") || rest.starts_with("https://"))
+        && rest
+            .find('>')
+            .is_some_and(|end| !rest[..end].contains(char::is_whitespace));
+    !autolink && rest.starts_with(|c: char| c.is_ascii_alphabetic() || matches!(c, '/' | '!' | '?'))
+}
+
+/// Splits prose into words for wrapping, keeping each code span whole so a
+/// line never breaks inside `` `make some-target` ``.
+fn words(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut open = false;
+    for w in text.split_whitespace() {
+        if open {
+            let last = out.last_mut().expect("an open span has a word");
+            last.push(' ');
+            last.push_str(w);
+        } else {
+            out.push(w.to_string());
+        }
+        if w.matches('`').count() % 2 == 1 {
+            open = !open;
+        }
+    }
+    out
+}
+
+/// Wraps Markdown prose at `width` columns. The first line starts with
+/// `first`, later lines with `indent` spaces. Paragraph breaks (blank lines)
+/// in the input are kept, indented like continuation lines.
+pub fn wrap(text: &str, width: usize, first: &str, indent: usize) -> String {
+    let pad = " ".repeat(indent);
+    let mut out = String::new();
+    let paragraphs: Vec<&str> = text.trim().split("\n\n").collect();
+    for (pi, para) in paragraphs.iter().enumerate() {
+        let escaped = md_inline(para);
+        let words = words(&escaped);
+        if words.is_empty() {
+            continue;
+        }
+        if pi > 0 {
+            out.push_str("\n\n");
+            out.push_str(&pad);
+        } else {
+            out.push_str(first);
+        }
+        let mut col = if pi == 0 {
+            first.chars().count()
+        } else {
+            indent
+        };
+        for (wi, w) in words.iter().enumerate() {
+            let wl = w.chars().count();
+            if wi > 0 && col + 1 + wl > width && !starts_block(w) {
+                out.push('\n');
+                out.push_str(&pad);
+                col = indent;
+            } else if wi > 0 {
+                out.push(' ');
+                col += 1;
+            }
+            out.push_str(w);
+            col += wl;
+        }
+    }
+    out
+}
+
+/// Whether a word at the start of a line would turn it into a Markdown block
+/// (list item, heading, quote, rule, table row) instead of continuing prose.
+fn starts_block(word: &str) -> bool {
+    let digits = word.trim_start_matches(|c: char| c.is_ascii_digit());
+    matches!(word, "-" | "+" | "*" | ">" | "|")
+        || word.starts_with('#')
+        || word.starts_with("---")
+        || word.starts_with("===")
+        || (digits.len() < word.len() && (digits == "." || digits == ")"))
+}
+
+/// Text for one Markdown table cell: one line, pipes escaped.
+pub fn cell(text: &str) -> String {
+    md_inline(&text.split_whitespace().collect::<Vec<_>>().join(" ")).replace('|', "\\|")
+}
+
+/// A fenced code block, indented by `indent` spaces, with a fence longer
+/// than any backtick run inside.
+pub fn fence(code: &str, lang: &str, indent: usize) -> String {
+    let longest = code.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let ticks = "`".repeat(longest.max(2) + 1);
+    let pad = " ".repeat(indent);
+    let mut out = format!("{pad}{ticks}{lang}\n");
+    for line in code.trim_end_matches('\n').lines() {
+        let line = line.trim_end();
+        if line.is_empty() {
+            out.push('\n');
+        } else {
+            out.push_str(&pad);
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out.push_str(&pad);
+    out.push_str(&ticks);
+    out
+}
+
+/// Quotes a string for POSIX sh with single quotes.
+pub fn sh_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "'\\''"))
+}
+
+/// Escapes shell text for a make recipe line: `$` becomes `$$`.
+pub fn make_escape(text: &str) -> String {
+    text.replace('$', "$$")
+}
+
+/// A YAML double-quoted scalar (JSON strings are valid YAML).
+pub fn yaml_quote(text: &str) -> String {
+    serde_json::to_string(text).expect("strings always serialize")
+}
+
+/// Makes text safe inside a Helm (Go) template: `{{` would start an action.
+pub fn helm_escape(text: &str) -> String {
+    text.replace("{{", "{{ \"{{\" }}")
+}
+
+/// Text on one line (for comments), whitespace collapsed.
+pub fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wraps_at_width_with_prefix_and_indent() {
+        let text = "one two three four five six seven eight nine ten eleven twelve";
+        let w = wrap(text, 20, "1. ", 3);
+        for line in w.lines() {
+            assert!(line.chars().count() <= 20, "{line:?}");
+        }
+        assert!(w.starts_with("1. one"));
+        assert!(w
+            .lines()
+            .skip(1)
+            .all(|l| l.starts_with("   ") && !l.starts_with("    ")));
+        assert_eq!(w.split_whitespace().filter(|w| *w != "1.").count(), 12);
+    }
+
+    #[test]
+    fn never_starts_a_line_with_a_block_marker() {
+        let w = wrap("aaaa bbbb cccc - dddd 12. eeee # ffff", 10, "", 0);
+        for line in w.lines() {
+            assert!(!starts_block(line.split(' ').next().unwrap()), "{w}");
+        }
+    }
+
+    #[test]
+    fn code_spans_stay_on_one_line() {
+        let w = wrap(
+            "run `make postgresql-backup NAMESPACE=x` now please",
+            20,
+            "",
+            0,
+        );
+        assert!(w.contains("`make postgresql-backup NAMESPACE=x`"), "{w}");
+    }
+
+    #[test]
+    fn long_words_stand_alone() {
+        let w = wrap(
+            "see https://example.com/a/very/long/path/that/cannot/break ok",
+            20,
+            "",
+            0,
+        );
+        assert_eq!(w.lines().count(), 3);
+    }
+
+    #[test]
+    fn escapes_html_outside_code() {
+        assert_eq!(md_inline("a <b> `<c>`"), "a &lt;b> `<c>`");
+        assert_eq!(
+            md_inline("RTO < 1 hour, <https://x.io/a>"),
+            "RTO < 1 hour, <https://x.io/a>"
+        );
+        assert_eq!(
+            md_inline("<script>alert(1)</script>"),
+            "&lt;script>alert(1)&lt;/script>"
+        );
+        assert_eq!(cell("a | b\nc"), "a \\| b c");
+    }
+
+    #[test]
+    fn fences_outrun_backticks() {
+        let f = fence("echo ```", "bash", 3);
+        assert!(f.starts_with("   ````bash\n"), "{f}");
+        assert!(f.ends_with("   ````"));
+    }
+
+    #[test]
+    fn quoting() {
+        assert_eq!(sh_quote("it's"), "'it'\\''s'");
+        assert_eq!(make_escape("$HOME $(date)"), "$$HOME $$(date)");
+        assert_eq!(helm_escape("a {{ b }}"), "a {{ \"{{\" }} b }}");
+        assert_eq!(yaml_quote("a\"b"), "\"a\\\"b\"");
+    }
+}
