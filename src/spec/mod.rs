@@ -71,11 +71,20 @@ pub fn parse(rel: &str, bytes: &[u8]) -> Result<SpecFile, Diagnostic> {
             .help("remove the NUL byte; specs are plain text"));
     }
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let positions = Positions::index(text);
+    if let Some((line, col)) = positions.second_document {
+        return Err(
+            Diagnostic::error(rel, "spec has more than one YAML document")
+                .at(line, col)
+                .help("a spec is one YAML document: remove the `---` separator and what follows")
+                .with_source(text),
+        );
+    }
     let spec: Spec = serde_yaml::from_str(text).map_err(|e| yaml_error(rel, text, &e))?;
     Ok(SpecFile {
         rel: rel.to_string(),
         source: text.to_string(),
-        positions: Positions::index(text),
+        positions,
         spec,
     })
 }

@@ -11,6 +11,8 @@ use yaml_rust2::scanner::Marker;
 #[derive(Debug, Default, Clone)]
 pub struct Positions {
     map: HashMap<String, (usize, usize)>,
+    /// Where the second YAML document starts, if the file has more than one.
+    pub second_document: Option<(usize, usize)>,
 }
 
 impl Positions {
@@ -19,8 +21,11 @@ impl Positions {
     pub fn index(source: &str) -> Positions {
         let mut builder = Builder::default();
         let mut parser = Parser::new_from_str(source);
-        let _ = parser.load(&mut builder, false);
-        Positions { map: builder.map }
+        let _ = parser.load(&mut builder, true);
+        Positions {
+            map: builder.map,
+            second_document: builder.second_document,
+        }
     }
 
     /// `(line, column)`, 1-based, of `path`, or of its nearest indexed parent.
@@ -54,6 +59,8 @@ enum Frame {
 
 #[derive(Default)]
 struct Builder {
+    documents: usize,
+    second_document: Option<(usize, usize)>,
     stack: Vec<Frame>,
     map: HashMap<String, (usize, usize)>,
 }
@@ -125,6 +132,13 @@ impl MarkedEventReceiver for Builder {
             }
             Event::MappingEnd | Event::SequenceEnd => {
                 self.stack.pop();
+            }
+            Event::DocumentStart => {
+                self.documents += 1;
+                if self.documents == 2 {
+                    self.second_document = Some(pos(mark));
+                }
+                self.stack.clear();
             }
             _ => {}
         }

@@ -203,6 +203,9 @@ fn check_backup(file: &SpecFile, out: &mut Vec<Diagnostic>) {
     let mut seen = HashSet::new();
     // Best achievable data loss window, and where it comes from.
     let mut best: Option<(u64, String)> = None;
+    // A data component whose frequency is already reported as broken: the
+    // RPO check would only repeat that error.
+    let mut unknown_frequency = false;
     if s.backup.components.is_empty() {
         out.push(
             file.error_at("backup.components", "no backup components")
@@ -262,6 +265,9 @@ fn check_backup(file: &SpecFile, out: &mut Vec<Diagnostic>) {
             }
             Method::OnChange => None,
         };
+        if c.covers == Covers::Data && gap.is_none() && c.method != Method::OnChange {
+            unknown_frequency = true;
+        }
         if c.covers == Covers::Data {
             if let Some(g) = gap {
                 if best.as_ref().is_none_or(|(b, _)| g < *b) {
@@ -275,7 +281,7 @@ fn check_backup(file: &SpecFile, out: &mut Vec<Diagnostic>) {
                 .help("an RPO of 0 means the chart keeps no data of its own; mark configuration components `covers: configuration`, or set a real RPO"));
         }
     }
-    if !rpo.is_zero() {
+    if !rpo.is_zero() && !unknown_frequency {
         match best {
             None => out.push(file.error_at("objectives.rpo", format!(
                 "RPO is {rpo} but no component with `covers: data` has an interval or schedule"))

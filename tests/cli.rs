@@ -1,0 +1,302 @@
+//! The real binary on temporary projects: build, check, new, schema, and
+//! what they promise about the files on disk.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::SystemTime;
+
+fn gen(root: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gen"))
+        .arg("--root")
+        .arg(root)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("gen runs")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A project with two charts made by `gen new` and built once.
+fn project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("specs")).unwrap();
+    for chart in ["alpha", "beta"] {
+        let o = gen(dir.path(), &["new", chart]);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let o = gen(dir.path(), &["build"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    dir
+}
+
+/// Every file under `root` with its bytes and modification time.
+fn snapshot(root: &Path) -> BTreeMap<PathBuf, (Vec<u8>, SystemTime)> {
+    walkdir::WalkDir::new(root)
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let meta = e.metadata().unwrap();
+            (
+                e.path().to_path_buf(),
+                (std::fs::read(e.path()).unwrap(), meta.modified().unwrap()),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn build_then_check_is_clean_and_a_second_build_writes_nothing() {
+    let dir = project();
+    for f in [
+        "docs/alpha/backup-guide.md",
+        "docs/alpha/upgrade-guide.md",
+        "charts/alpha/README.md",
+        "charts/alpha/values.yaml",
+        "charts/alpha/Chart.yaml",
+        "charts/alpha/templates/_helpers.tpl",
+        "charts/alpha/templates/rbac.yaml",
+        "charts/alpha/templates/serviceaccount.yaml",
+        "make/alpha.mk",
+        "Makefile",
+        "specs/schema.json",
+    ] {
+        assert!(dir.path().join(f).is_file(), "{f} missing");
+    }
+    let o = gen(dir.path(), &["check"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let before = snapshot(dir.path());
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let o = gen(dir.path(), &["build"]);
+    assert_eq!(o.status.code(), Some(0));
+    let err = stderr(&o);
+    let summary = err.lines().last().unwrap_or_default();
+    assert!(
+        summary.starts_with("gen build: 0 written, 16 unchanged, 0 removed in "),
+        "{err}"
+    );
+    assert_eq!(
+        err.lines().filter(|l| l.starts_with("gen build:")).count(),
+        1
+    );
+    let quiet = gen(dir.path(), &["build", "--quiet"]);
+    assert!(!stderr(&quiet).contains("gen build:"));
+    assert_eq!(before, snapshot(dir.path()), "a no-op build touched files");
+}
+
+#[test]
+fn check_names_the_stale_file_after_a_spec_edit() {
+    let dir = project();
+    let spec = dir.path().join("specs/alpha.yaml");
+    let text = std::fs::read_to_string(&spec).unwrap();
+    std::fs::write(&spec, text.replace("rto: 1h", "rto: 2h")).unwrap();
+    let before = snapshot(dir.path());
+    let o = gen(dir.path(), &["check"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("stale: docs/alpha/backup-guide.md"), "{err}");
+    assert!(err.contains("--- a/docs/alpha/backup-guide.md"), "{err}");
+    assert!(
+        err.contains("+| Recovery time objective (RTO) | 2 hours |"),
+        "{err}"
+    );
+    assert!(!err.contains("stale: docs/beta/"), "{err}");
+    assert!(err.contains("run `gen build`"), "{err}");
+    assert_eq!(before, snapshot(dir.path()), "check must not write");
+}
+
+#[test]
+fn check_fails_on_edited_missing_and_orphaned_generated_files() {
+    let dir = project();
+    std::fs::write(dir.path().join("make/alpha.mk"), "# hand edit\n").unwrap();
+    std::fs::remove_file(dir.path().join("charts/beta/templates/rbac.yaml")).unwrap();
+    std::fs::remove_file(dir.path().join("specs/beta.yaml")).unwrap();
+    let o = gen(dir.path(), &["check"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("stale: make/alpha.mk"), "{err}");
+    assert!(err.contains("orphaned: docs/beta/backup-guide.md"), "{err}");
+    assert!(err.contains("stale: Makefile"), "{err}");
+    // build repairs and removes the orphans, but never hand-written files.
+    let o = gen(dir.path(), &["build"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!dir.path().join("docs/beta/backup-guide.md").exists());
+    assert!(
+        dir.path().join("charts/beta/README.md").exists(),
+        "hand-written README kept"
+    );
+    assert_eq!(gen(dir.path(), &["check"]).status.code(), Some(0));
+}
+
+#[test]
+fn hand_edits_outside_markers_survive_rebuilds() {
+    let dir = project();
+    let readme = dir.path().join("charts/alpha/README.md");
+    let text = std::fs::read_to_string(&readme).unwrap();
+    let edited =
+        text.replace(
+            "## Installing",
+            "## Installing\n\nMy own notes, kept forever.\n",
+        )
+        .replace(
+            "## Backup & Recovery",
+            "## Backup & Recovery\n\nthis line is inside gen's region",
+        ) + "\nA footer of mine.\n";
+    std::fs::write(&readme, &edited).unwrap();
+    for _ in 0..2 {
+        let o = gen(dir.path(), &["build"]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    }
+    let after = std::fs::read_to_string(&readme).unwrap();
+    assert!(after.contains("My own notes, kept forever."));
+    assert!(after.ends_with("\nA footer of mine.\n"));
+    assert!(!after.contains("this line is inside gen's region"));
+    assert_eq!(
+        after,
+        text.replace(
+            "## Installing",
+            "## Installing\n\nMy own notes, kept forever.\n"
+        ) + "\nA footer of mine.\n"
+    );
+}
+
+#[test]
+fn crlf_files_keep_their_line_endings_outside_markers() {
+    let dir = project();
+    let values = dir.path().join("charts/alpha/values.yaml");
+    let text = std::fs::read_to_string(&values).unwrap();
+    std::fs::write(&values, text.replace('\n', "\r\n")).unwrap();
+    assert_eq!(gen(dir.path(), &["build"]).status.code(), Some(0));
+    let after = std::fs::read_to_string(&values).unwrap();
+    assert!(
+        !after.replace("\r\n", "").contains('\n'),
+        "every line ends in CRLF"
+    );
+    assert_eq!(after.replace("\r\n", "\n"), text);
+}
+
+#[test]
+fn invalid_input_changes_nothing_on_disk() {
+    let dir = project();
+    let spec = dir.path().join("specs/alpha.yaml");
+    let text = std::fs::read_to_string(&spec).unwrap();
+    // Two broken specs: both errors are reported in one run.
+    std::fs::write(&spec, text.replace("rto: 1h", "rto: soon")).unwrap();
+    let beta = dir.path().join("specs/beta.yaml");
+    let btext = std::fs::read_to_string(&beta).unwrap();
+    std::fs::write(
+        &beta,
+        btext.replace("  kind: Deployment", "  kind: Deploymnt"),
+    )
+    .unwrap();
+    let before = snapshot(dir.path());
+    let o = gen(dir.path(), &["build"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("--> specs/alpha.yaml:"), "{err}");
+    assert!(err.contains("--> specs/beta.yaml:"), "{err}");
+    assert!(err.contains("did you mean `Deployment`?"), "{err}");
+    assert!(err.contains("2 errors found; nothing was written"), "{err}");
+    assert_eq!(before, snapshot(dir.path()));
+}
+
+#[test]
+fn a_broken_marker_is_an_error_and_the_file_is_untouched() {
+    let dir = project();
+    let readme = dir.path().join("charts/alpha/README.md");
+    let text = std::fs::read_to_string(&readme).unwrap();
+    std::fs::write(&readme, text.replacen("<!-- gen:end security -->", "", 1)).unwrap();
+    let spec = dir.path().join("specs/alpha.yaml");
+    let stext = std::fs::read_to_string(&spec).unwrap();
+    std::fs::write(&spec, stext.replace("rto: 1h", "rto: 45m")).unwrap();
+    let before = snapshot(dir.path());
+    let o = gen(dir.path(), &["build"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("charts/alpha/README.md:"), "{err}");
+    assert!(
+        err.contains("region \"operations\" begins inside region \"security\""),
+        "{err}"
+    );
+    assert_eq!(
+        before,
+        snapshot(dir.path()),
+        "nothing written, not even other charts"
+    );
+}
+
+#[test]
+fn check_fails_without_specs_and_usage_errors_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = gen(dir.path(), &["check"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("no specs/ folder"));
+    std::fs::create_dir(dir.path().join("specs")).unwrap();
+    let o = gen(dir.path(), &["check"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("no chart specs"));
+    assert_eq!(gen(dir.path(), &["bogus"]).status.code(), Some(2));
+    assert_eq!(gen(dir.path(), &["new", "Bad_Name"]).status.code(), Some(2));
+    assert_eq!(gen(dir.path(), &["--version"]).status.code(), Some(0));
+}
+
+#[test]
+fn new_refuses_to_overwrite_and_strict_fails_on_todos() {
+    let dir = project();
+    let o = gen(dir.path(), &["new", "alpha"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("already exists"));
+    let o = gen(dir.path(), &["check", "--strict"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("still has a TODO (--strict)"));
+}
+
+#[test]
+fn schema_command_matches_what_build_writes() {
+    let dir = project();
+    let built = std::fs::read(dir.path().join("specs/schema.json")).unwrap();
+    let o = gen(dir.path(), &["schema", "--stdout"]);
+    assert_eq!(o.stdout, built);
+    let schema: serde_json::Value = serde_json::from_slice(&built).unwrap();
+    assert!(schema["properties"]["objectives"].is_object());
+    assert_eq!(schema["additionalProperties"], serde_json::json!(false));
+}
+
+#[test]
+fn a_template_override_replaces_the_built_in_one() {
+    let dir = project();
+    let t = dir.path().join("templates/chart");
+    std::fs::create_dir_all(&t).unwrap();
+    std::fs::write(
+        t.join("upgrade-guide.md.tera"),
+        "<!-- Code generated by gen. -->\n# Upgrading {{ s.title }}\n",
+    )
+    .unwrap();
+    assert_eq!(gen(dir.path(), &["build"]).status.code(), Some(0));
+    let text = std::fs::read_to_string(dir.path().join("docs/alpha/upgrade-guide.md")).unwrap();
+    assert_eq!(
+        text,
+        "<!-- Code generated by gen. -->\n# Upgrading TODO product name\n"
+    );
+    std::fs::write(t.join("nonsense.tera"), "x").unwrap();
+    let o = gen(dir.path(), &["build"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("templates/chart/nonsense.tera"));
+}
+
+#[test]
+fn github_format_prints_annotations() {
+    let dir = project();
+    std::fs::write(dir.path().join("make/alpha.mk"), "x\n").unwrap();
+    let o = gen(dir.path(), &["check", "--format", "github"]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("::error file=make/alpha.mk,line=1::stale generated file"),
+        "{out}"
+    );
+}

@@ -1,0 +1,288 @@
+//! One test per kind of spec error: each asserts the message, the location
+//! (file:line:column) and the help.
+
+use chartgen::diagnostics::Diagnostic;
+use chartgen::scaffold::new_spec;
+use chartgen::spec::{self, validate};
+
+/// A valid spec (the `gen new` scaffold), with `from` replaced by `to`.
+fn spec_with(from: &str, to: &str) -> String {
+    let base = new_spec("demo");
+    assert!(base.contains(from), "fixture lacks {from:?}");
+    base.replacen(from, to, 1)
+}
+
+fn line_of(src: &str, needle: &str) -> usize {
+    src.lines()
+        .position(|l| l.contains(needle))
+        .expect("needle in source")
+        + 1
+}
+
+/// Every error for `src` loaded as `specs/<file>.yaml`.
+fn errors(file: &str, src: &str) -> Vec<Diagnostic> {
+    match spec::parse(&format!("specs/{file}.yaml"), src.as_bytes()) {
+        Err(d) => vec![d],
+        Ok(f) => validate::validate(&f)
+            .into_iter()
+            .filter(Diagnostic::is_error)
+            .collect(),
+    }
+}
+
+fn only_error(file: &str, src: &str) -> Diagnostic {
+    let errs = errors(file, src);
+    assert_eq!(errs.len(), 1, "expected one error, got {errs:#?}");
+    errs.into_iter().next().unwrap()
+}
+
+#[test]
+fn scaffold_is_valid_but_warns_about_todos() {
+    let f = spec::parse("specs/demo.yaml", new_spec("demo").as_bytes()).unwrap();
+    let diags = validate::validate(&f);
+    assert!(diags.iter().all(|d| !d.is_error()), "{diags:#?}");
+    assert!(diags.iter().any(|d| d.message.contains("TODO")));
+}
+
+#[test]
+fn invalid_yaml() {
+    let src = spec_with("title: TODO product name", "title: [unclosed");
+    let d = only_error("demo", &src);
+    assert_eq!(d.file, "specs/demo.yaml");
+    assert!(d.line >= line_of(&src, "title: [unclosed"), "{d}");
+    assert!(d.column > 0);
+}
+
+#[test]
+fn unknown_field_with_did_you_mean() {
+    let src = spec_with("      retention:", "      retension:");
+    let d = only_error("demo", &src);
+    assert!(d.message.contains("unknown field `retension`"), "{d}");
+    assert_eq!(d.line, line_of(&src, "retension:"));
+    assert_eq!(d.column, 7);
+    assert_eq!(d.help.as_deref(), Some("did you mean `retention`?"));
+}
+
+#[test]
+fn wrong_type() {
+    let src = spec_with("  rules: [] #", "  rules: yes #");
+    let d = only_error("demo", &src);
+    assert!(d.message.contains("invalid type"), "{d}");
+    assert_eq!(d.line, line_of(&src, "rules: yes"));
+}
+
+#[test]
+fn missing_field() {
+    let src = spec_with(
+        "  rationale: TODO why these objectives fit the product.\n",
+        "",
+    );
+    let d = only_error("demo", &src);
+    assert!(d.message.contains("missing field `rationale`"), "{d}");
+    assert_eq!(d.line, line_of(&src, "objectives:") + 1);
+    assert!(d.help.unwrap().contains("add `rationale:`"));
+}
+
+#[test]
+fn bad_duration() {
+    let src = spec_with("  rto: 1h", "  rto: 1hour");
+    let d = only_error("demo", &src);
+    assert!(d.message.contains("bad duration \"1hour\""), "{d}");
+    assert_eq!(d.line, line_of(&src, "rto: 1hour"));
+    assert!(d.message.contains("e.g. 30s, 15m"));
+}
+
+#[test]
+fn name_not_dns_label() {
+    for bad in ["My_Chart", "../etc", "a/b"] {
+        let src = new_spec("demo").replacen("name: demo", &format!("name: {bad:?}"), 1);
+        let errs = errors("demo", &src);
+        let d = errs
+            .iter()
+            .find(|d| d.message.contains("DNS-1123"))
+            .unwrap_or_else(|| panic!("{errs:#?}"));
+        assert_eq!((d.line, d.column), (line_of(&src, "name: "), 1));
+    }
+}
+
+#[test]
+fn file_name_differs_from_name() {
+    let d = only_error("other", &new_spec("demo"));
+    assert!(
+        d.message
+            .contains("spec file is named \"other\" but declares name \"demo\""),
+        "{d}"
+    );
+    assert_eq!(d.line, line_of(&new_spec("demo"), "name: demo"));
+    assert!(d.help.unwrap().contains("specs/demo.yaml"));
+}
+
+#[test]
+fn duplicate_makefile_targets() {
+    let ops = "operations:\n  - { target: dump, group: backup, help: a, run: 'true' }\n  - { target: dump, group: backup, help: b, run: 'true' }\n  - { target: logs, group: backup, help: c, run: 'true' }\n";
+    let src = spec_with(
+        "operations: [] # - { target: backup, group: backup, help: ..., run: ... }\n",
+        ops,
+    );
+    let errs = errors("demo", &src);
+    assert_eq!(errs.len(), 2, "{errs:#?}");
+    assert!(errs[0]
+        .message
+        .contains("duplicate Makefile target \"dump\""));
+    assert_eq!(errs[0].line, line_of(&src, "help: b"));
+    assert!(errs[1]
+        .message
+        .contains("\"logs\": gen adds it to every chart"));
+    assert_eq!(errs[1].line, line_of(&src, "target: logs"));
+}
+
+#[test]
+fn rpo_the_backups_cannot_meet() {
+    let src = spec_with("  rpo: 24h", "  rpo: 1h");
+    let d = only_error("demo", &src);
+    assert!(d.message.contains("RPO of 1h cannot be met"), "{d}");
+    assert!(d.message.contains("gaps of up to 1d"));
+    assert_eq!(d.line, line_of(&src, "rpo: 1h"));
+}
+
+#[test]
+fn rpo_zero_with_data_component() {
+    let src = spec_with("  rpo: 24h", "  rpo: \"0\"");
+    let d = only_error("demo", &src);
+    assert!(
+        d.message
+            .contains("RPO is 0 but component \"data\" covers data"),
+        "{d}"
+    );
+    assert_eq!(d.line, line_of(&src, "covers: data"));
+}
+
+#[test]
+fn component_without_restore_path() {
+    let src = spec_with("    restores: [data]", "    restores: []");
+    let d = only_error("demo", &src);
+    assert!(
+        d.message
+            .contains("backup component \"data\" has no restore path"),
+        "{d}"
+    );
+    assert_eq!(d.line, line_of(&src, "- id: data"));
+}
+
+#[test]
+fn restore_names_unknown_component() {
+    let src = spec_with("    restores: [data]", "    restores: [dat]");
+    let errs = errors("demo", &src);
+    let d = errs
+        .iter()
+        .find(|d| d.message.contains("unknown component \"dat\""))
+        .expect("error");
+    assert_eq!(d.help.as_deref(), Some("did you mean `data`?"));
+}
+
+#[test]
+fn restore_longer_than_rto() {
+    let src = spec_with("    duration: 30m", "    duration: 2h");
+    let d = only_error("demo", &src);
+    assert!(d.message.contains("takes 2h but the RTO is 1h"), "{d}");
+    assert_eq!(d.line, line_of(&src, "duration: 2h"));
+}
+
+#[test]
+fn continuous_component_needs_interval() {
+    let src = spec_with("      method: scheduled #", "      method: continuous #");
+    let d = only_error("demo", &src);
+    assert!(d.message.contains("has no `interval`"), "{d}");
+}
+
+#[test]
+fn bad_cron() {
+    let src = spec_with(
+        "      schedule: \"0 2 * * *\"",
+        "      schedule: \"0 25 * * *\"",
+    );
+    let d = only_error("demo", &src);
+    assert!(d.message.contains("bad cron schedule"), "{d}");
+    assert_eq!(d.line, line_of(&src, "schedule: \"0 25"));
+}
+
+#[test]
+fn rbac_wildcards_and_secret_writes() {
+    let src = spec_with(
+        "  rules: [] #",
+        "  rules:\n    - { resources: [\"*\"], verbs: [get], why: x }\n    - { resources: [secrets], verbs: [get, update], why: y }\n  #",
+    );
+    let errs = errors("demo", &src);
+    assert_eq!(errs.len(), 2, "{errs:#?}");
+    assert!(errs[0].message.contains("wildcard in resources"));
+    assert!(errs[1]
+        .message
+        .contains("write access (`update`) to secrets"));
+}
+
+#[test]
+fn list_on_secrets_is_a_warning() {
+    let src = spec_with(
+        "  rules: [] #",
+        "  rules:\n    - { resources: [secrets], verbs: [list], why: z }\n  #",
+    );
+    let f = spec::parse("specs/demo.yaml", src.as_bytes()).unwrap();
+    let diags = validate::validate(&f);
+    assert!(diags.iter().all(|d| !d.is_error()));
+    assert!(diags
+        .iter()
+        .any(|d| d.message.contains("`list`/`watch` on secrets")));
+}
+
+#[test]
+fn unknown_dependency_and_cycles() {
+    let a = spec::parse(
+        "specs/a.yaml",
+        new_spec("a")
+            .replacen("depends_on: []", "depends_on: [{ chart: b, why: x }]", 1)
+            .as_bytes(),
+    )
+    .unwrap();
+    let b = spec::parse(
+        "specs/b.yaml",
+        new_spec("b")
+            .replacen("depends_on: []", "depends_on: [{ chart: a, why: x }]", 1)
+            .as_bytes(),
+    )
+    .unwrap();
+    let c = spec::parse(
+        "specs/c.yaml",
+        new_spec("c")
+            .replacen("depends_on: []", "depends_on: [{ chart: bb, why: x }]", 1)
+            .as_bytes(),
+    )
+    .unwrap();
+    let errs = validate::validate_graph(&[a, b, c]);
+    assert_eq!(errs.len(), 2, "{errs:#?}");
+    assert!(errs[0].message.contains("unknown chart \"bb\""));
+    assert_eq!(errs[0].help.as_deref(), Some("did you mean `b`?"));
+    assert!(
+        errs[1].message.contains("dependency cycle: a -> b -> a"),
+        "{}",
+        errs[1]
+    );
+}
+
+#[test]
+fn hostile_bytes_are_errors_not_panics() {
+    for (bytes, want) in [
+        (b"name: x\n\xff\xfe\n".to_vec(), "UTF-8"),
+        (b"name: x\0\n".to_vec(), "NUL"),
+        (b"a: &a [*a, *a]\n".to_vec(), ""),
+        (b"---\nname: a\n---\nname: b\n".to_vec(), "more than one YAML document"),
+        (vec![b'a'; 2 << 20], "1 MiB"),
+        ("[".repeat(100_000).into_bytes(), ""),
+        (
+            b"a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]\ng: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]\n".to_vec(),
+            "",
+        ),
+    ] {
+        let d = spec::parse("specs/x.yaml", &bytes).unwrap_err();
+        assert!(d.message.contains(want), "{want}: {d}");
+    }
+}
