@@ -6,6 +6,7 @@
 //! files); `gen build` writes that map, `gen check` diffs it against the disk.
 
 pub mod cli;
+pub mod crosschart;
 pub mod diagnostics;
 pub mod model;
 pub mod output;

@@ -1,6 +1,7 @@
 //! Loading a project from disk, and the one pure function from what was
 //! loaded to every output file.
 
+use crate::crosschart;
 use crate::diagnostics::{self, Diagnostic};
 use crate::model::{chart_model, ChartModel};
 use crate::output::Outputs;
@@ -209,6 +210,7 @@ pub fn generate(project: &Project) -> Result<Outputs, Failure> {
             Err(d) => errors.push(d),
         }
     }
+    cross_chart_outputs(&tera, &models, &mut outputs).unwrap_or_else(|d| errors.push(d));
     match root_makefile(&tera, project, &models) {
         Ok(text) => {
             outputs.files.insert("Makefile".into(), text.into_bytes());
@@ -309,6 +311,36 @@ fn chart_outputs(
     Ok(files)
 }
 
+/// The pages about all charts together: disaster recovery, the Makefile
+/// reference and the coverage report. Coverage is measured on the per-chart
+/// outputs, so this runs after them.
+fn cross_chart_outputs(
+    tera: &tera::Tera,
+    models: &[ChartModel],
+    outputs: &mut Outputs,
+) -> Result<(), Diagnostic> {
+    let mut ctx = tera::Context::new();
+    ctx.insert("charts", models);
+    ctx.insert("dr", &crosschart::dr_plan(models));
+    ctx.insert("coverage", &crosschart::coverage(models, outputs));
+    ctx.insert("min_targets", &crosschart::MIN_TARGETS);
+    for (path, template) in [
+        (
+            "docs/disaster-recovery.md",
+            "docs/disaster-recovery.md.tera",
+        ),
+        (
+            "docs/makefile-reference.md",
+            "docs/makefile-reference.md.tera",
+        ),
+        ("docs/coverage.md", "docs/coverage.md.tera"),
+    ] {
+        let text = render::tidy_markdown(&render_one(tera, template, &ctx)?);
+        outputs.files.insert(path.to_string(), text.into_bytes());
+    }
+    Ok(())
+}
+
 fn root_makefile(
     tera: &tera::Tera,
     project: &Project,
@@ -316,6 +348,8 @@ fn root_makefile(
 ) -> Result<String, Diagnostic> {
     let mut ctx = tera::Context::new();
     ctx.insert("charts", models);
+    let specs: Vec<&spec::Spec> = models.iter().map(|m| &m.spec).collect();
+    ctx.insert("order", &crosschart::restore_order(&specs));
     let region = render::tidy(&render_one(tera, "root/makefile-region.mk.tera", &ctx)?);
     let base = match project.existing.get("Makefile") {
         Some(t) => t.clone(),

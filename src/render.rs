@@ -59,6 +59,18 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../templates/chart/makefile.mk.tera"),
     ),
     (
+        "docs/disaster-recovery.md.tera",
+        include_str!("../templates/docs/disaster-recovery.md.tera"),
+    ),
+    (
+        "docs/makefile-reference.md.tera",
+        include_str!("../templates/docs/makefile-reference.md.tera"),
+    ),
+    (
+        "docs/coverage.md.tera",
+        include_str!("../templates/docs/coverage.md.tera"),
+    ),
+    (
         "root/makefile-region.mk.tera",
         include_str!("../templates/root/makefile-region.mk.tera"),
     ),
@@ -268,6 +280,19 @@ fn register_filters(tera: &mut Tera) {
             Ok(Value::String(text::make_escape(&text::sh_quote(
                 &text::one_line(&as_text(v)),
             ))))
+        },
+    );
+    tera.register_filter(
+        "yes_no",
+        |v: &Value, _: &HashMap<String, Value>| -> FilterResult {
+            Ok(Value::String(
+                if v.as_bool().unwrap_or(false) {
+                    "yes"
+                } else {
+                    "no"
+                }
+                .into(),
+            ))
         },
     );
     tera.register_filter(

@@ -119,11 +119,8 @@ fn file_name_differs_from_name() {
 
 #[test]
 fn duplicate_makefile_targets() {
-    let ops = "operations:\n  - { target: dump, group: backup, help: a, run: 'true' }\n  - { target: dump, group: backup, help: b, run: 'true' }\n  - { target: logs, group: backup, help: c, run: 'true' }\n";
-    let src = spec_with(
-        "operations: [] # - { target: backup, group: backup, help: ..., run: ... }\n",
-        ops,
-    );
+    let ops = "  - { target: dump, group: backup, help: a, run: 'true' }\n  - { target: dump, group: backup, help: b, run: 'true' }\n  - { target: logs, group: backup, help: c, run: 'true' }\n  - target: backup\n";
+    let src = spec_with("  - target: backup\n", ops);
     let errs = errors("demo", &src);
     assert_eq!(errs.len(), 2, "{errs:#?}");
     assert!(errs[0]
@@ -134,6 +131,15 @@ fn duplicate_makefile_targets() {
         .message
         .contains("\"logs\": gen adds it to every chart"));
     assert_eq!(errs[1].line, line_of(&src, "target: logs"));
+}
+
+#[test]
+fn backup_and_restore_targets_are_required() {
+    let src = spec_with("  - target: restore", "  - target: restore-all-data");
+    let d = only_error("demo", &src);
+    assert!(d.message.contains("no `restore` operation"), "{d}");
+    assert_eq!(d.line, line_of(&src, "operations:"));
+    assert!(d.help.unwrap().contains("make backup-all"));
 }
 
 #[test]

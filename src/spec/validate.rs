@@ -171,6 +171,7 @@ pub fn validate(file: &SpecFile) -> Vec<Diagnostic> {
     check_restore(file, &mut out);
     check_rbac(file, &mut out);
     check_operations(file, &mut out);
+    check_required_targets(file, &mut out);
     check_variables(file, &mut out);
     check_values(file, &mut out);
     check_steps(file, &mut out);
@@ -517,6 +518,24 @@ fn check_operations(file: &SpecFile, out: &mut Vec<Diagnostic>) {
         if op.runs_in == RunsIn::Pod && op.run.split_whitespace().any(|w| w == "kubectl") {
             out.push(file.error_at(&format!("{at}.run"), "`runs_in: pod` runs the command inside the container, where there is no kubectl")
                 .help("drop `runs_in: pod` and write the full kubectl command, or remove kubectl from the command"));
+        }
+    }
+}
+
+/// Cross-chart orchestration (`backup-all`, `restore-<chart>`) runs these.
+pub const REQUIRED_TARGETS: &[(&str, &str)] = &[
+    ("backup", "writes a backup into $BACKUP_DIR, unattended"),
+    (
+        "restore",
+        "restores from ${FILE:-the newest backup in $BACKUP_DIR}, unattended",
+    ),
+];
+
+fn check_required_targets(file: &SpecFile, out: &mut Vec<Diagnostic>) {
+    for (target, what) in REQUIRED_TARGETS {
+        if !file.spec.operations.iter().any(|o| o.target == *target) {
+            out.push(file.error_at("operations", format!("no `{target}` operation"))
+                .help(format!("add an operation with `target: {target}` that {what}; `make backup-all` and `make restore-<chart>` run it")));
         }
     }
 }

@@ -1,0 +1,205 @@
+//! Cross-chart facts: restore order, tiers, the DR plan, coverage counts and
+//! the orchestration targets run by real make.
+
+use chartgen::crosschart::{coverage, dr_plan, restore_order, tiers};
+use chartgen::model::chart_model;
+use chartgen::scaffold::new_spec;
+use chartgen::spec::{self, SpecFile};
+use std::path::Path;
+use std::process::Command;
+
+fn spec(name: &str, deps: &[&str], restore: &str) -> String {
+    let deps: Vec<String> = deps
+        .iter()
+        .map(|d| format!("{{ chart: {d}, why: needs it }}"))
+        .collect();
+    new_spec(name)
+        .replacen(
+            "depends_on: []",
+            &format!("depends_on: [{}]", deps.join(", ")),
+            1,
+        )
+        .replacen("    duration: 30m", &format!("    duration: {restore}"), 1)
+}
+
+fn parsed(name: &str, deps: &[&str], restore: &str) -> SpecFile {
+    spec::parse(
+        &format!("specs/{name}.yaml"),
+        spec(name, deps, restore).as_bytes(),
+    )
+    .unwrap()
+}
+
+/// app -> (db, cache); cache -> db; web -> app; solo alone.
+fn graph() -> Vec<SpecFile> {
+    vec![
+        parsed("web", &["app"], "10m"),
+        parsed("app", &["db", "cache"], "20m"),
+        parsed("cache", &["db"], "5m"),
+        parsed("db", &[], "45m"),
+        parsed("solo", &[], "50m"),
+    ]
+}
+
+#[test]
+fn restore_order_puts_dependencies_first() {
+    let files = graph();
+    let specs: Vec<&spec::Spec> = files.iter().map(|f| &f.spec).collect();
+    assert_eq!(restore_order(&specs), ["db", "solo", "cache", "app", "web"]);
+    let t = tiers(&specs);
+    assert_eq!(
+        (t["db"], t["solo"], t["cache"], t["app"], t["web"]),
+        (1, 1, 2, 3, 4)
+    );
+}
+
+#[test]
+fn dr_plan_times_tiers_in_parallel_and_in_sequence() {
+    let models: Vec<_> = graph().iter().map(chart_model).collect();
+    let plan = dr_plan(&models);
+    // Tier maxima: 50m + 5m + 20m + 10m = 85m; all in a row: 130m.
+    assert_eq!(plan.parallel_total, "1 hour 25 minutes");
+    assert_eq!(plan.sequential_total, "2 hours 10 minutes");
+    assert_eq!(plan.slowest_rto, "1 hour");
+    assert!(!plan.parallel_within_slowest_rto);
+    assert_eq!(plan.tiers[0].charts, ["db", "solo"]);
+    assert_eq!(plan.charts[0].full_restore_anchor, "todo-full-restore");
+    assert_eq!(plan.charts[0].last_drill, "never");
+}
+
+#[test]
+fn coverage_counts_what_is_really_there() {
+    let dir = project(&graph_sources());
+    let (project, _) = chartgen::project::load(dir.path()).unwrap();
+    let outputs = chartgen::project::generate(&project).unwrap();
+    let models: Vec<_> = project.specs.iter().map(chart_model).collect();
+    let cov = coverage(&models, &outputs);
+    assert_eq!(cov.total, 5);
+    // The scaffold documents no backup/upgrade values and has 16 targets.
+    let enhanced = &cov.totals[0];
+    assert_eq!((enhanced.1, enhanced.2), (0, 0));
+    let values = cov
+        .totals
+        .iter()
+        .find(|t| t.0 == "Values documentation")
+        .unwrap();
+    assert_eq!(values.1, 0);
+    let guides = cov.totals.iter().find(|t| t.0 == "Backup guide").unwrap();
+    assert_eq!((guides.1, guides.2), (5, 100));
+    assert!(cov.rows.iter().all(|r| r.targets == 16 && r.enough_targets));
+
+    // Document one backup and one upgrade value in "db": it becomes enhanced.
+    let db = dir.path().join("specs/db.yaml");
+    let text = std::fs::read_to_string(&db).unwrap()
+        + "values:\n  - { key: backup.enabled, default: false, description: Run backups }\n  - { key: upgrade.backupFirst, default: true, description: Back up first }\n";
+    std::fs::write(&db, text).unwrap();
+    let (project, _) = chartgen::project::load(dir.path()).unwrap();
+    let outputs = chartgen::project::generate(&project).unwrap();
+    let models: Vec<_> = project.specs.iter().map(chart_model).collect();
+    let cov = coverage(&models, &outputs);
+    assert_eq!((cov.totals[0].1, cov.totals[0].2), (1, 20));
+    let page = String::from_utf8(outputs.files["docs/coverage.md"].clone()).unwrap();
+    assert!(
+        page.contains("| Enhanced (every part below) | 1/5 | 20% |"),
+        "{page}"
+    );
+}
+
+fn graph_sources() -> Vec<(String, String)> {
+    [
+        ("web", vec!["app"], "10m"),
+        ("app", vec!["db", "cache"], "20m"),
+        ("cache", vec!["db"], "5m"),
+        ("db", vec![], "45m"),
+        ("solo", vec![], "50m"),
+    ]
+    .into_iter()
+    .map(|(n, d, r)| (n.to_string(), spec(n, &d, r)))
+    .collect()
+}
+
+fn project(sources: &[(String, String)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("specs")).unwrap();
+    for (name, text) in sources {
+        std::fs::write(dir.path().join(format!("specs/{name}.yaml")), text).unwrap();
+    }
+    dir
+}
+
+fn make(dir: &Path, args: &[&str]) -> String {
+    let o = Command::new("make")
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("GNU make is installed (scripts/test installs it)");
+    assert!(
+        o.status.success(),
+        "make {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8(o.stdout).unwrap()
+}
+
+#[test]
+fn orchestration_targets_follow_the_graph_under_real_make() {
+    let dir = project(&graph_sources());
+    let o = Command::new(env!("CARGO_BIN_EXE_gen"))
+        .arg("--root")
+        .arg(dir.path())
+        .arg("build")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+
+    let plan = make(
+        dir.path(),
+        &["--no-print-directory", "restore-all", "DRY_RUN=1"],
+    );
+    let order: Vec<&str> = plan
+        .lines()
+        .map(|l| l.trim_start_matches("would run: make "))
+        .collect();
+    assert_eq!(
+        order,
+        [
+            "db-restore",
+            "solo-restore",
+            "cache-restore",
+            "app-restore",
+            "web-restore"
+        ],
+        "{plan}"
+    );
+
+    let one = make(
+        dir.path(),
+        &["--no-print-directory", "restore-web", "DRY_RUN=1"],
+    );
+    let order: Vec<&str> = one
+        .lines()
+        .map(|l| l.trim_start_matches("would run: make "))
+        .collect();
+    assert_eq!(
+        order,
+        ["db-restore", "cache-restore", "app-restore", "web-restore"],
+        "{one}"
+    );
+
+    let backups = make(
+        dir.path(),
+        &["--no-print-directory", "backup-all", "DRY_RUN=1"],
+    );
+    assert_eq!(backups.lines().count(), 5);
+
+    // Without DRY_RUN the chart targets run (the scaffold's commands only echo).
+    let ran = make(
+        dir.path(),
+        &["--no-print-directory", "restore-cache", "BACKUP_DIR=."],
+    );
+    assert!(ran.contains("TODO restore from"), "{ran}");
+
+    let help = make(dir.path(), &["--no-print-directory", "help"]);
+    assert!(help.contains("restore-<chart> [DRY_RUN=1]"));
+    assert!(help.contains("db-backup"));
+}
