@@ -204,12 +204,11 @@ pub struct Coverage {
 }
 
 fn percent(n: usize, total: usize) -> usize {
-    if total == 0 {
-        0
-    } else {
-        (n * 100 + total / 2) / total
-    }
+    (n * 100 + total / 2).checked_div(total).unwrap_or(0)
 }
+
+/// Whether a coverage row has one part of the pattern.
+type Part = fn(&CoverageRow) -> bool;
 
 /// Measures which parts of the enhanced-chart pattern each chart has, from
 /// the specs and the outputs actually rendered for them.
@@ -269,7 +268,7 @@ pub fn coverage(models: &[ChartModel], outputs: &Outputs) -> Coverage {
         .collect();
     let total = rows.len();
     let count = |f: fn(&CoverageRow) -> bool| rows.iter().filter(|r| f(r)).count();
-    let parts: [(&str, fn(&CoverageRow) -> bool); 8] = [
+    let parts: [(&str, Part); 8] = [
         ("Enhanced (every part below)", |r| r.enhanced),
         ("Backup guide", |r| r.backup_guide),
         ("Upgrade guide", |r| r.upgrade_guide),
