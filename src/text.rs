@@ -48,7 +48,19 @@ fn words(text: &str) -> Vec<String> {
             open = !open;
         }
     }
-    out
+    // A word that would turn a line into a block ("-", "1.") travels with
+    // the word before it, so wrapping never puts it at a line start.
+    let mut merged: Vec<String> = Vec::with_capacity(out.len());
+    for w in out {
+        match merged.last_mut() {
+            Some(prev) if starts_block(&w) => {
+                prev.push(' ');
+                prev.push_str(&w);
+            }
+            _ => merged.push(w),
+        }
+    }
+    merged
 }
 
 /// Wraps Markdown prose at `width` columns. The first line starts with
@@ -77,7 +89,7 @@ pub fn wrap(text: &str, width: usize, first: &str, indent: usize) -> String {
         };
         for (wi, w) in words.iter().enumerate() {
             let wl = w.chars().count();
-            if wi > 0 && col + 1 + wl > width && !starts_block(w) {
+            if wi > 0 && col + 1 + wl > width {
                 out.push('\n');
                 out.push_str(&pad);
                 col = indent;

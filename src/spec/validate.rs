@@ -32,7 +32,7 @@ pub const RESERVED_VARIABLES: &[&str] = &[
     "POD",
     "BACKUP_DIR",
     "KUBECTL",
-    "FILE",
+    "SELECTOR",
 ];
 
 /// Languages a step's `run` may declare.
@@ -176,7 +176,65 @@ pub fn validate(file: &SpecFile) -> Vec<Diagnostic> {
     check_values(file, &mut out);
     check_steps(file, &mut out);
     check_todos(file, &mut out);
+    check_code_spans(file, &mut out);
     out
+}
+
+/// Longest inline code span in prose: wrapping cannot break inside one, and
+/// the guides keep lines within 80 columns.
+pub const MAX_CODE_SPAN: usize = 70;
+
+/// Warns about long inline code in prose fields; such text belongs in a
+/// step's `run`, where it is shown as a code block.
+fn check_code_spans(file: &SpecFile, out: &mut Vec<Diagnostic>) {
+    fn walk(v: &serde_json::Value, path: String, found: &mut Vec<(String, usize)>) {
+        match v {
+            serde_json::Value::Object(map) => {
+                for (k, v) in map {
+                    if k != "run" && k != "url" {
+                        let p = if path.is_empty() {
+                            k.clone()
+                        } else {
+                            format!("{path}.{k}")
+                        };
+                        walk(v, p, found);
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => {
+                for (i, v) in items.iter().enumerate() {
+                    walk(v, format!("{path}[{i}]"), found);
+                }
+            }
+            serde_json::Value::String(s) => {
+                let longest = s
+                    .split('`')
+                    .skip(1)
+                    .step_by(2)
+                    .map(|c| c.chars().count())
+                    .max();
+                if let Some(n) = longest.filter(|n| *n > MAX_CODE_SPAN) {
+                    found.push((path, n));
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    if let Ok(v) = serde_json::to_value(&file.spec) {
+        walk(&v, String::new(), &mut found);
+    }
+    for (path, n) in found {
+        out.push(
+            file.warning_at(
+                &path,
+                format!("inline code of {n} characters cannot wrap within the guides' 80 columns"),
+            )
+            .help(format!(
+                "shorten it to {MAX_CODE_SPAN} or fewer, or move it into a step's `run`"
+            )),
+        );
+    }
 }
 
 /// `gen new` leaves TODOs; they must not reach a release unnoticed.
@@ -554,7 +612,7 @@ fn check_variables(file: &SpecFile, out: &mut Vec<Diagnostic>) {
             );
         } else if RESERVED_VARIABLES.contains(&v.name.as_str()) {
             out.push(file.error_at(&at, format!("variable {} is provided by gen", v.name))
-                .help("remove it; NAMESPACE, RELEASE, POD, BACKUP_DIR, KUBECTL and FILE are always set"));
+                .help("remove it; NAMESPACE, RELEASE, POD, BACKUP_DIR, KUBECTL and SELECTOR are always set"));
         }
         if !seen.insert(v.name.as_str()) {
             out.push(
