@@ -14,5 +14,6 @@ pub mod project;
 pub mod regions;
 pub mod render;
 pub mod scaffold;
+pub mod site;
 pub mod spec;
 pub mod text;

@@ -22,6 +22,9 @@ pub struct Project {
     /// Hand-written files gen merges into or scaffolds, by relative path,
     /// for the ones that exist.
     pub existing: BTreeMap<String, String>,
+    /// Hand-written Markdown under `docs/` (files without gen's generated
+    /// mark), by relative path, for the site.
+    pub hand_docs: BTreeMap<String, String>,
 }
 
 /// Why loading or rendering failed.
@@ -165,6 +168,8 @@ pub fn load(root: &Path) -> Result<(Project, Vec<Diagnostic>), Failure> {
         }
     }
 
+    let hand_docs = read_hand_docs(root)?;
+
     diagnostics::sort(&mut diags);
     let (errors, warnings): (Vec<_>, Vec<_>) = diags.into_iter().partition(Diagnostic::is_error);
     if !errors.is_empty() {
@@ -179,9 +184,39 @@ pub fn load(root: &Path) -> Result<(Project, Vec<Diagnostic>), Failure> {
             specs,
             templates,
             existing,
+            hand_docs,
         },
         warnings,
     ))
+}
+
+/// Markdown files under docs/ that a person wrote (no generated mark).
+fn read_hand_docs(root: &Path) -> Result<BTreeMap<String, String>, Failure> {
+    let mut docs = BTreeMap::new();
+    let dir = root.join("docs");
+    if !dir.is_dir() {
+        return Ok(docs);
+    }
+    for entry in walkdir::WalkDir::new(&dir).sort_by_file_name() {
+        let entry = entry.map_err(|e| Failure::Io(format!("reading docs/: {e}")))?;
+        let path = entry.path();
+        if !entry.file_type().is_file() || path.extension().is_none_or(|e| e != "md") {
+            continue;
+        }
+        let rel = path
+            .strip_prefix(root)
+            .expect("under root")
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/");
+        if let Some(text) = read_text(root, &rel)? {
+            if !crate::output::is_generated(text.as_bytes()) {
+                docs.insert(rel, text);
+            }
+        }
+    }
+    Ok(docs)
 }
 
 /// The JSON Schema of a spec, as committed in specs/schema.json.
@@ -220,6 +255,12 @@ pub fn generate(project: &Project) -> Result<Outputs, Failure> {
     outputs
         .files
         .insert(SCHEMA_PATH.into(), schema_json().into_bytes());
+    if errors.is_empty() {
+        match crate::site::render(project, &models, &outputs) {
+            Ok(site) => outputs.files.extend(site),
+            Err(diags) => errors.extend(diags),
+        }
+    }
     if errors.is_empty() {
         Ok(outputs)
     } else {
