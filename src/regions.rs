@@ -31,19 +31,24 @@ impl Style {
         }
     }
 
-    /// `(is_begin, name)` when `line` is a marker of this style.
+    /// `(is_begin, name)` when `line` is exactly a marker of this style:
+    /// `gen:begin` or `gen:end`, white space, one name, nothing else.
     fn parse(self, line: &str) -> Option<(bool, &str)> {
         let t = line.trim();
         let inner = match self {
             Style::Html => t.strip_prefix("<!--")?.strip_suffix("-->")?.trim(),
             Style::Hash => t.strip_prefix('#')?.trim(),
         };
-        if let Some(name) = inner.strip_prefix("gen:begin") {
-            Some((true, name.trim()))
-        } else if let Some(name) = inner.strip_prefix("gen:end") {
-            Some((false, name.trim()))
-        } else {
-            None
+        let (kind, name) = inner.split_once(char::is_whitespace)?;
+        let name = name.trim();
+        let is_name = !name.is_empty()
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+        match kind {
+            "gen:begin" if is_name => Some((true, name)),
+            "gen:end" if is_name => Some((false, name)),
+            _ => None,
         }
     }
 }
