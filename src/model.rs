@@ -200,15 +200,17 @@ fn env_block(vars: &[VarView], selector: &str) -> String {
     out
 }
 
-/// A default value as one shell word.
+/// A default value as one shell word. A leading `~/` stays unquoted so the
+/// shell expands it to the operator's home, in assignments as typed.
 fn sh_word(v: &str) -> String {
-    if !v.is_empty()
-        && v.bytes()
+    let safe = |t: &str| {
+        t.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"-_./:@%+=,".contains(&b))
-    {
-        v.to_string()
-    } else {
-        sh_quote(v)
+    };
+    match v.strip_prefix("~/") {
+        Some(rest) if safe(rest) => v.to_string(),
+        _ if !v.is_empty() && safe(v) => v.to_string(),
+        _ => sh_quote(v),
     }
 }
 
@@ -461,6 +463,15 @@ fn yaml_value(v: &serde_json::Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shell_words() {
+        assert_eq!(sh_word("busybox:1.36"), "busybox:1.36");
+        assert_eq!(sh_word("~/.config/age/key.txt"), "~/.config/age/key.txt");
+        assert_eq!(sh_word("a b"), "'a b'");
+        assert_eq!(sh_word("~user/x"), "'~user/x'");
+        assert_eq!(sh_word(""), "''");
+    }
 
     #[test]
     fn finds_variable_uses() {
