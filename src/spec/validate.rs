@@ -177,8 +177,20 @@ pub fn validate(file: &SpecFile) -> Vec<Diagnostic> {
     check_steps(file, &mut out);
     check_todos(file, &mut out);
     check_code_spans(file, &mut out);
+    if file.source.lines().next().map(str::trim) != Some(MODELINE) {
+        out.push(
+            Diagnostic::warning(&file.rel, "the first line is not the schema modeline")
+                .at(1, 1)
+                .help(format!("start the file with `{MODELINE}` so editors complete and validate it"))
+                .with_source(&file.source),
+        );
+    }
     out
 }
+
+/// First line of every spec: editors with the YAML language server then
+/// complete and validate it against specs/schema.json.
+pub const MODELINE: &str = "# yaml-language-server: $schema=schema.json";
 
 /// Longest inline code span in prose: wrapping cannot break inside one, and
 /// the guides keep lines within 80 columns.
