@@ -1,0 +1,129 @@
+//! The shipped specs and the generated files committed beside them: golden
+//! files (rendering them again gives the same bytes), markdownlint on every
+//! Markdown output, and every Makefile target parsed by real make.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Fails under CI=true (a missing component must not pass silently); skips
+/// with a message elsewhere.
+fn require(tool: &Path, what: &str) -> bool {
+    if tool.exists() {
+        return true;
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!(
+            "{what} is missing at {}; scripts/test installs it",
+            tool.display()
+        );
+    }
+    eprintln!("skipping: {what} not installed (run scripts/test)");
+    false
+}
+
+#[test]
+fn committed_outputs_match_a_fresh_render() {
+    let (project, warnings) = chartgen::project::load(&root()).expect("shipped specs are valid");
+    assert!(
+        warnings.is_empty(),
+        "shipped specs must be clean under --strict: {warnings:#?}"
+    );
+    let outputs = chartgen::project::generate(&project).expect("shipped specs render");
+    let changes = chartgen::output::diff(&root(), &outputs).unwrap();
+    let names: Vec<&str> = changes.iter().map(|c| c.path()).collect();
+    assert!(
+        names.is_empty(),
+        "stale generated files (run `cargo run -- build`): {names:?}"
+    );
+    for chart in ["postgresql", "prometheus", "memcached"] {
+        for f in [
+            format!("docs/{chart}/backup-guide.md"),
+            format!("docs/{chart}/upgrade-guide.md"),
+            format!("charts/{chart}/README.md"),
+            format!("charts/{chart}/values.yaml"),
+            format!("charts/{chart}/templates/rbac.yaml"),
+            format!("make/{chart}.mk"),
+        ] {
+            assert!(outputs.files.contains_key(&f), "{f} is rendered");
+        }
+    }
+}
+
+#[test]
+fn every_chart_has_guides_and_at_least_15_targets() {
+    let (project, _) = chartgen::project::load(&root()).unwrap();
+    for f in &project.specs {
+        let m = chartgen::model::chart_model(f);
+        assert!(
+            m.operations.len() >= 15,
+            "{}: {} targets",
+            f.spec.name,
+            m.operations.len()
+        );
+        let own = m.operations.iter().filter(|o| !o.shared).count();
+        assert!(
+            own >= 8,
+            "{}: only {own} targets particular to the product",
+            f.spec.name
+        );
+        assert!(root().join(&m.backup_guide).is_file());
+        assert!(root().join(&m.upgrade_guide).is_file());
+    }
+}
+
+#[test]
+fn generated_markdown_passes_markdownlint_defaults() {
+    let tool = root().join(".tools/node_modules/.bin/markdownlint-cli2");
+    if !require(&tool, "markdownlint-cli2") {
+        return;
+    }
+    let o = Command::new(&tool)
+        .current_dir(root())
+        .args(["docs/**/*.md", "charts/*/README.md", "README.md"])
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "markdownlint:\n{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+#[test]
+fn every_make_target_parses_under_make_n() {
+    let o = Command::new("make")
+        .current_dir(root())
+        .args(["--no-print-directory", "help"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let help = String::from_utf8(o.stdout).unwrap();
+    let targets: Vec<&str> = help
+        .lines()
+        .filter(|l| l.starts_with("  "))
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    let (project, _) = chartgen::project::load(&root()).unwrap();
+    let expected: usize = project
+        .specs
+        .iter()
+        .map(|f| chartgen::model::chart_model(f).operations.len())
+        .sum();
+    assert_eq!(targets.len(), expected, "make help lists every target");
+    let o = Command::new("make")
+        .current_dir(root())
+        .arg("-n")
+        .args(&targets)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "make -n: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
