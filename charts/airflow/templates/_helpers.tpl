@@ -1,0 +1,54 @@
+{{/*
+Scaffolded by gen because the chart had no _helpers.tpl; edit freely.
+gen's RBAC templates use airflow.fullname, airflow.labels and
+airflow.serviceAccountName.
+*/}}
+
+{{/* Chart name, overridable with nameOverride. */}}
+{{- define "airflow.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Full name: release name, plus the chart name unless the release already contains it. */}}
+{{- define "airflow.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* Chart label value: name-version. */}}
+{{- define "airflow.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Selector labels. */}}
+{{- define "airflow.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "airflow.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{/* Common labels. */}}
+{{- define "airflow.labels" -}}
+helm.sh/chart: {{ include "airflow.chart" . }}
+{{ include "airflow.selectorLabels" . }}
+{{- if .Chart.AppVersion }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+{{- end }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end }}
+
+{{/* Name of the ServiceAccount to use. */}}
+{{- define "airflow.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "airflow.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
