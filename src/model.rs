@@ -201,8 +201,10 @@ fn env_block(vars: &[VarView], selector: &str) -> String {
 }
 
 /// A default value as one shell word. A leading `~/` stays unquoted so the
-/// shell expands it to the operator's home, in assignments as typed.
-fn sh_word(v: &str) -> String {
+/// shell expands it to the operator's home; a default that refers to other
+/// variables (`$NAMESPACE`, `${RELEASE}-db`) is double-quoted so they expand.
+/// Anything else is single-quoted, literal.
+pub fn sh_word(v: &str) -> String {
     let safe = |t: &str| {
         t.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"-_./:@%+=,".contains(&b))
@@ -210,8 +212,25 @@ fn sh_word(v: &str) -> String {
     match v.strip_prefix("~/") {
         Some(rest) if safe(rest) => v.to_string(),
         _ if !v.is_empty() && safe(v) => v.to_string(),
+        _ if is_var_reference_text(v) => format!("\"{v}\""),
         _ => sh_quote(v),
     }
+}
+
+/// Text whose only shell syntax is `$NAME` / `${NAME}` references.
+pub fn is_var_reference_text(v: &str) -> bool {
+    v.contains('$')
+        && !v.contains(['"', '\\', '`', '\'', '!'])
+        && !v.contains("$(")
+        && v.match_indices('$').all(|(i, _)| {
+            let rest = &v[i + 1..];
+            let name = rest.strip_prefix('{').unwrap_or(rest);
+            let n = name
+                .bytes()
+                .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
+                .count();
+            n > 0 && (!rest.starts_with('{') || name[n..].starts_with('}'))
+        })
 }
 
 fn frequency(c: &crate::spec::Component) -> String {
@@ -471,6 +490,11 @@ mod tests {
         assert_eq!(sh_word("a b"), "'a b'");
         assert_eq!(sh_word("~user/x"), "'~user/x'");
         assert_eq!(sh_word(""), "''");
+        assert_eq!(sh_word("$NAMESPACE"), "\"$NAMESPACE\"");
+        assert_eq!(sh_word("${RELEASE}-db"), "\"${RELEASE}-db\"");
+        assert_eq!(sh_word("$(id)"), "'$(id)'");
+        assert_eq!(sh_word("${X:-y}"), "'${X:-y}'");
+        assert_eq!(sh_word("a $b \"c\""), "'a $b \"c\"'");
     }
 
     #[test]

@@ -181,7 +181,9 @@ pub fn validate(file: &SpecFile) -> Vec<Diagnostic> {
         out.push(
             Diagnostic::warning(&file.rel, "the first line is not the schema modeline")
                 .at(1, 1)
-                .help(format!("start the file with `{MODELINE}` so editors complete and validate it"))
+                .help(format!(
+                    "start the file with `{MODELINE}` so editors complete and validate it"
+                ))
                 .with_source(&file.source),
         );
     }
