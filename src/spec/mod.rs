@@ -72,6 +72,14 @@ pub fn parse(rel: &str, bytes: &[u8]) -> Result<SpecFile, Diagnostic> {
     }
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let positions = Positions::index(text);
+    // libyaml (inside serde_yaml) takes seconds on tens of thousands of
+    // unclosed brackets; the event parser stops at its recursion limit at once.
+    if let Some((line, col)) = positions.too_deep {
+        return Err(Diagnostic::error(rel, "spec nests too deeply")
+            .at(line, col)
+            .help("a spec nests about six levels; check for unclosed brackets")
+            .with_source(text));
+    }
     if let Some((line, col)) = positions.second_document {
         return Err(
             Diagnostic::error(rel, "spec has more than one YAML document")

@@ -13,6 +13,8 @@ pub struct Positions {
     map: HashMap<String, (usize, usize)>,
     /// Where the second YAML document starts, if the file has more than one.
     pub second_document: Option<(usize, usize)>,
+    /// Nesting too deep for any spec: `(line, column)` where the parser gave up.
+    pub too_deep: Option<(usize, usize)>,
 }
 
 impl Positions {
@@ -21,10 +23,16 @@ impl Positions {
     pub fn index(source: &str) -> Positions {
         let mut builder = Builder::default();
         let mut parser = Parser::new_from_str(source);
-        let _ = parser.load(&mut builder, true);
+        let too_deep = match parser.load(&mut builder, true) {
+            Err(e) if e.to_string().contains("recursion limit") => {
+                Some((e.marker().line(), e.marker().col() + 1))
+            }
+            _ => None,
+        };
         Positions {
             map: builder.map,
             second_document: builder.second_document,
+            too_deep,
         }
     }
 
