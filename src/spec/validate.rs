@@ -76,6 +76,73 @@ const WRITE_VERBS: &[&str] = &[
 /// and markdownlint allows 80.
 pub const MAX_RUN_LINE: usize = 76;
 
+/// SemVer 2: MAJOR.MINOR.PATCH with optional -prerelease and +build.
+pub fn is_semver(v: &str) -> bool {
+    let (core, rest) = match v.find(['-', '+']) {
+        Some(i) => (&v[..i], &v[i..]),
+        None => (v, ""),
+    };
+    let nums: Vec<&str> = core.split('.').collect();
+    let num_ok = |n: &&str| {
+        !n.is_empty()
+            && n.bytes().all(|b| b.is_ascii_digit())
+            && (n.len() == 1 || !n.starts_with('0'))
+    };
+    nums.len() == 3
+        && nums.iter().all(num_ok)
+        && rest
+            .split(['-', '+', '.'])
+            .skip(1)
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+}
+
+/// A Kubernetes label value (the app version becomes one).
+pub fn is_label_value(v: &str) -> bool {
+    v.len() <= 63
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+        && v.bytes().next().is_none_or(|b| b.is_ascii_alphanumeric())
+        && v.bytes().last().is_none_or(|b| b.is_ascii_alphanumeric())
+}
+
+/// Longest heading text the guides can carry: headings cannot wrap and
+/// markdownlint allows 80 columns.
+pub const MAX_HEADING: usize = 72;
+
+fn check_heading_lengths(file: &SpecFile, out: &mut Vec<Diagnostic>) {
+    let s = &file.spec;
+    let mut headings: Vec<(String, String)> = Vec::new();
+    for (i, c) in s.backup.components.iter().enumerate() {
+        headings.push((format!("backup.components[{i}].title"), c.title.clone()));
+    }
+    for (i, r) in s.restore.iter().enumerate() {
+        headings.push((format!("restore[{i}].title"), r.title.clone()));
+    }
+    for (i, st) in s.upgrade.strategies.iter().enumerate() {
+        headings.push((format!("upgrade.strategies[{i}].name"), st.name.clone()));
+    }
+    for (i, n) in s.upgrade.notes.iter().enumerate() {
+        headings.push((
+            format!("upgrade.notes[{i}]"),
+            format!("From {} to {}", n.from, n.to),
+        ));
+    }
+    for (path, text) in headings {
+        let n = text.chars().count();
+        if n > MAX_HEADING {
+            out.push(
+                file.warning_at(
+                    &path,
+                    format!("heading \"{text}\" is {n} characters; headings cannot wrap"),
+                )
+                .help(format!(
+                    "keep it to {MAX_HEADING} characters and say the rest in the text"
+                )),
+            );
+        }
+    }
+}
+
 pub fn is_dns_label(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 63
@@ -152,6 +219,20 @@ pub fn validate(file: &SpecFile) -> Vec<Diagnostic> {
             );
         }
     }
+    for (path, v) in [
+        ("chart_version.from", &s.chart_version.from),
+        ("chart_version.to", &s.chart_version.to),
+    ] {
+        if !is_semver(v) {
+            out.push(file.error_at(path, format!("chart version {v:?} is not SemVer 2"))
+                .help("Helm requires MAJOR.MINOR.PATCH, e.g. \"0.4.0\" (quote it so YAML keeps it a string)"));
+        }
+    }
+    if !is_label_value(&s.app_version) {
+        out.push(file.error_at("app_version", format!("app_version {:?} cannot be a Kubernetes label value", s.app_version))
+            .help("it becomes the app.kubernetes.io/version label: at most 63 characters of A-Z, a-z, 0-9, '-', '_', '.', starting and ending alphanumeric"));
+    }
+    check_heading_lengths(file, &mut out);
     if let Some(d) = &s.last_drill {
         if !is_date(d) {
             out.push(
@@ -874,4 +955,29 @@ pub fn find_cycle(files: &[SpecFile]) -> Option<Vec<String>> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn semver_and_label_values() {
+        for ok in ["0.4.0", "1.10.2", "1.0.0-rc.1", "1.0.0+build.5"] {
+            assert!(is_semver(ok), "{ok}");
+        }
+        for bad in ["1.0", "latest", "01.2.3", "1.2.3-", "1.2.3.4", ""] {
+            assert!(!is_semver(bad), "{bad}");
+        }
+        assert!(
+            is_label_value("16.11")
+                && is_label_value("RELEASE.2025-10-15T17-29-55Z")
+                && is_label_value("v1.122.3")
+        );
+        assert!(
+            !is_label_value("1.0+build")
+                && !is_label_value("-x")
+                && !is_label_value(&"a".repeat(64))
+        );
+    }
 }
