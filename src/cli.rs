@@ -56,6 +56,15 @@ pub enum Command {
         /// Chart name: a DNS-1123 label, e.g. my-chart.
         chart: String,
     },
+    /// Serve the site from memory, rebuild it when an input changes and reload open pages. Never writes.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1", value_name = "ADDR")]
+        bind: String,
+        /// Port to listen on; 0 picks a free one.
+        #[arg(long, default_value_t = 8000)]
+        port: u16,
+    },
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -115,6 +124,7 @@ pub fn run(cli: &Cli) -> u8 {
         Command::Check { strict, format } => check(cli, &out, *strict, *format),
         Command::Schema { stdout } => schema(cli, &out, *stdout),
         Command::New { chart } => new_spec(cli, &out, chart),
+        Command::Serve { bind, port } => crate::serve::run(&cli.root, bind, *port, cli.quiet),
     }
 }
 
@@ -221,21 +231,37 @@ fn check(cli: &Cli, out: &Out, strict: bool, format: Format) -> u8 {
             return 2;
         }
     };
+    let committed = outputs.files.keys().filter(|p| !output::in_site(p)).count();
+    // A file whose only difference is CRLF line endings is current: git
+    // converted it on checkout. Say how to stop that, but do not fail.
+    let (crlf, changes): (Vec<Change>, Vec<Change>) = changes.into_iter().partition(
+        |c| matches!(c, Change::Stale { path, old } if crlf_only(old, &outputs.files[path])),
+    );
+    if !crlf.is_empty() {
+        for c in &crlf {
+            if format == Format::Github {
+                println!("::warning file={},line=1::CRLF line endings in a generated file; see .gitattributes", c.path());
+            }
+            eprintln!(
+                "line endings: {} is current but has CRLF line endings (gen writes LF)",
+                c.path()
+            );
+        }
+        eprintln!(
+            "warning: {} generated file(s) differ from gen's output only in CRLF line endings: git converts them on checkout. \
+             Add `* text=auto eol=lf` to .gitattributes, then `git add --renormalize . && git checkout -- .`",
+            crlf.len()
+        );
+    }
     if changes.is_empty() {
         out.info(&format!(
-            "gen check: {} files up to date in {} ms",
-            outputs.files.len(),
+            "gen check: {committed} files up to date in {} ms",
             start.elapsed().as_millis()
         ));
         return 0;
     }
-    let mut crlf = 0;
     for c in &changes {
         let (what, detail) = match c {
-            Change::Stale { path, old } if crlf_only(old, &outputs.files[path]) => {
-                crlf += 1;
-                ("line endings", format!("{path}: content is current but the file has CRLF line endings (gen writes LF)\n"))
-            }
             Change::Stale { path, old } => (
                 "stale",
                 output::unified_diff(path, old, &outputs.files[path]),
@@ -256,12 +282,10 @@ fn check(cli: &Cli, out: &Out, strict: bool, format: Format) -> u8 {
         eprintln!("{what}: {}", c.path());
         eprint!("{detail}");
     }
-    if crlf > 0 {
-        eprintln!(
-            "hint: {crlf} file(s) differ only in line endings. Git is converting them on checkout; add `* text=auto eol=lf` to .gitattributes and re-checkout (`git rm --cached -r . && git reset --hard`)."
-        );
-    }
-    eprintln!("gen check: {} of {} generated files are out of date; run `gen build` and commit the result", changes.len(), outputs.files.len());
+    eprintln!(
+        "gen check: {} of {committed} generated files are out of date; run `gen build` and commit the result",
+        changes.len()
+    );
     1
 }
 

