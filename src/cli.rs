@@ -220,6 +220,12 @@ fn crlf_only(old: &[u8], new: &[u8]) -> bool {
 
 fn check(cli: &Cli, out: &Out, strict: bool, format: Format) -> u8 {
     let start = Instant::now();
+    if !has_specs(&cli.root) {
+        // Docs-only folders build a site, but check guards specs: finding
+        // none must fail, never pass.
+        eprintln!("error: no chart specs in specs/\n  = help: gen check compares what specs generate; add one with `gen new <chart>`");
+        return 1;
+    }
     let outputs = match prepare(cli, out, strict, format) {
         Ok(o) => o,
         Err(code) => return code,
@@ -287,6 +293,16 @@ fn check(cli: &Cli, out: &Out, strict: bool, format: Format) -> u8 {
         changes.len()
     );
     1
+}
+
+fn has_specs(root: &std::path::Path) -> bool {
+    std::fs::read_dir(root.join(project::SPEC_DIR)).is_ok_and(|entries| {
+        entries.filter_map(Result::ok).any(|e| {
+            let n = e.file_name();
+            let n = n.to_string_lossy();
+            n.ends_with(".yaml") || n.ends_with(".yml")
+        })
+    })
 }
 
 fn github_annotation(d: &Diagnostic) -> String {

@@ -71,32 +71,31 @@ fn read_text(root: &Path, rel: &str) -> Result<Option<String>, Failure> {
 /// together; warnings come back alongside a successful load.
 pub fn load(root: &Path) -> Result<(Project, Vec<Diagnostic>), Failure> {
     let spec_dir = root.join(SPEC_DIR);
-    if !spec_dir.is_dir() {
-        return Err(Failure::Invalid(vec![Diagnostic::error(
-            SPEC_DIR,
-            "no specs/ folder here",
-        )
-        .help(
-            "run gen from the repository root, or start one with `gen new <chart>`",
-        )]));
-    }
     let mut paths = Vec::new();
-    for entry in
-        std::fs::read_dir(&spec_dir).map_err(|e| Failure::Io(format!("reading specs/: {e}")))?
-    {
-        let entry = entry?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if (name.ends_with(".yaml") || name.ends_with(".yml")) && entry.file_type()?.is_file() {
-            paths.push(name);
+    if spec_dir.is_dir() {
+        for entry in
+            std::fs::read_dir(&spec_dir).map_err(|e| Failure::Io(format!("reading specs/: {e}")))?
+        {
+            let entry = entry?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if (name.ends_with(".yaml") || name.ends_with(".yml")) && entry.file_type()?.is_file() {
+                paths.push(name);
+            }
         }
     }
     paths.sort();
-    if paths.is_empty() {
-        return Err(Failure::Invalid(vec![Diagnostic::error(
-            SPEC_DIR,
-            "no chart specs in specs/",
-        )
-        .help("add one with `gen new <chart>`")]));
+    // A folder with only docs/ is a docs-only project: it builds the site.
+    let docs_only = paths.is_empty() && has_markdown(&root.join("docs"));
+    if paths.is_empty() && !docs_only {
+        let message = if spec_dir.is_dir() {
+            "no chart specs in specs/"
+        } else {
+            "no specs/ folder here"
+        };
+        return Err(Failure::Invalid(vec![Diagnostic::error(SPEC_DIR, message)
+            .help(
+                "run gen from the repository root, or start a spec with `gen new <chart>`",
+            )]));
     }
     let loaded: Vec<Result<SpecFile, Diagnostic>> = paths
         .par_iter()
@@ -190,6 +189,14 @@ pub fn load(root: &Path) -> Result<(Project, Vec<Diagnostic>), Failure> {
     ))
 }
 
+fn has_markdown(dir: &Path) -> bool {
+    dir.is_dir()
+        && walkdir::WalkDir::new(dir)
+            .into_iter()
+            .filter_map(Result::ok)
+            .any(|e| e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "md"))
+}
+
 /// Markdown files under docs/ that a person wrote (no generated mark).
 fn read_hand_docs(root: &Path) -> Result<BTreeMap<String, String>, Failure> {
     let mut docs = BTreeMap::new();
@@ -237,6 +244,16 @@ pub fn generate(project: &Project) -> Result<Outputs, Failure> {
         .collect();
     let mut outputs = Outputs::default();
     let mut errors = Vec::new();
+    if project.specs.is_empty() {
+        // A docs-only project: nothing per chart, only the site.
+        return match crate::site::render(project, &models, &outputs) {
+            Ok(site) => {
+                outputs.files.extend(site);
+                Ok(outputs)
+            }
+            Err(diags) => Err(Failure::Invalid(diags)),
+        };
+    }
     for r in per_chart {
         match r {
             Ok(files) => outputs

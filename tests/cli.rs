@@ -235,6 +235,9 @@ fn check_fails_without_specs_and_usage_errors_exit_2() {
     let dir = tempfile::tempdir().unwrap();
     let o = gen(dir.path(), &["check"]);
     assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("no chart specs"));
+    let o = gen(dir.path(), &["build"]);
+    assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("no specs/ folder"));
     std::fs::create_dir(dir.path().join("specs")).unwrap();
     let o = gen(dir.path(), &["check"]);
@@ -319,5 +322,20 @@ fn a_crlf_checkout_passes_check_and_explains_gitattributes() {
     assert!(!err.contains("stale:"), "{err}");
     // A real change next to it still fails.
     std::fs::write(dir.path().join("make/alpha.mk"), "x\n").unwrap();
+    assert_eq!(gen(dir.path(), &["check"]).status.code(), Some(1));
+}
+
+#[test]
+fn a_docs_only_folder_builds_but_check_still_wants_specs() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("docs")).unwrap();
+    std::fs::write(dir.path().join("docs/intro.md"), "# Intro\n\nHello.\n").unwrap();
+    let o = gen(dir.path(), &["build"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        !dir.path().join("Makefile").exists(),
+        "no chart outputs without specs"
+    );
+    assert!(!dir.path().join("specs").exists());
     assert_eq!(gen(dir.path(), &["check"]).status.code(), Some(1));
 }
