@@ -56,6 +56,15 @@ pub enum Command {
         /// Chart name: a DNS-1123 label, e.g. my-chart.
         chart: String,
     },
+    /// Serve the site from memory, rebuild it when an input changes and reload open pages. Never writes.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1", value_name = "ADDR")]
+        bind: String,
+        /// Port to listen on; 0 picks a free one.
+        #[arg(long, default_value_t = 8000)]
+        port: u16,
+    },
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -115,6 +124,7 @@ pub fn run(cli: &Cli) -> u8 {
         Command::Check { strict, format } => check(cli, &out, *strict, *format),
         Command::Schema { stdout } => schema(cli, &out, *stdout),
         Command::New { chart } => new_spec(cli, &out, chart),
+        Command::Serve { bind, port } => crate::serve::run(&cli.root, bind, *port, cli.quiet),
     }
 }
 

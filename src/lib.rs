@@ -14,6 +14,7 @@ pub mod project;
 pub mod regions;
 pub mod render;
 pub mod scaffold;
+pub mod serve;
 pub mod site;
 pub mod spec;
 pub mod text;

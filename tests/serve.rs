@@ -1,0 +1,630 @@
+//! `gen serve`, the real binary on temporary projects, over plain TCP:
+//! pages, path tricks, live reload through a spec edit, a broken spec and
+//! its fix, what the watcher ignores, and Ctrl-C.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Generous bounds: they only stop a hung test, they measure nothing.
+const START_LIMIT: Duration = Duration::from_secs(60);
+const EVENT_LIMIT: Duration = Duration::from_secs(30);
+
+fn gen(root: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gen"))
+        .arg("--root")
+        .arg(root)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("gen runs")
+}
+
+/// A project with one chart, as `gen new` writes it.
+fn project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("specs")).unwrap();
+    let o = gen(dir.path(), &["new", "a"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    dir
+}
+
+/// The outputs of the project, computed by the library, as the server
+/// should have them.
+fn outputs(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    let (project, _) = chartgen::project::load(root).expect("loads");
+    chartgen::project::generate(&project)
+        .expect("renders")
+        .files
+}
+
+/// A running `gen serve --port 0`; killed (this child only) if a test
+/// fails before stopping it.
+struct Serve {
+    child: Child,
+    addr: String,
+    log: Arc<Mutex<String>>,
+}
+
+impl Serve {
+    fn start(root: &Path) -> Serve {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_gen"))
+            .arg("--root")
+            .arg(root)
+            .args(["serve", "--port", "0"])
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("gen serve starts");
+        let log = Arc::new(Mutex::new(String::new()));
+        let stderr = child.stderr.take().unwrap();
+        let sink = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                let mut log = sink.lock().unwrap();
+                log.push_str(&line);
+                log.push('\n');
+            }
+        });
+        let deadline = Instant::now() + START_LIMIT;
+        loop {
+            let text = log.lock().unwrap().clone();
+            if let Some(at) = text.find("serving http://") {
+                let rest = &text[at + "serving http://".len()..];
+                let addr = rest[..rest.find('/').unwrap()].to_string();
+                return Serve { child, addr, log };
+            }
+            if let Some(status) = child.try_wait().unwrap() {
+                panic!("gen serve exited with {status}:\n{text}");
+            }
+            assert!(
+                Instant::now() < deadline,
+                "gen serve did not start:\n{text}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+
+    /// Waits for a line the server logs just after it publishes a build.
+    fn wait_log(&self, needle: &str) {
+        let deadline = Instant::now() + EVENT_LIMIT;
+        while !self.log().contains(needle) {
+            assert!(
+                Instant::now() < deadline,
+                "no {needle:?} in:\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    fn get(&self, target: &str) -> Reply {
+        request(&self.addr, &format!("GET {target} HTTP/1.1"))
+    }
+
+    fn status(&self) -> serde_json::Value {
+        let r = self.get("/__gen/status");
+        assert_eq!(r.status, 200);
+        serde_json::from_slice(&r.body).unwrap()
+    }
+
+    /// Sends SIGINT, as Ctrl-C does, and waits for the exit.
+    fn interrupt(mut self) -> (Option<i32>, String) {
+        let pid = self.child.id().to_string();
+        let kill = Command::new("kill").args(["-INT", &pid]).status().unwrap();
+        assert!(kill.success());
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let status = loop {
+            if let Some(s) = self.child.try_wait().unwrap() {
+                break s;
+            }
+            assert!(Instant::now() < deadline, "still running after SIGINT");
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        // Let the log reader drain.
+        std::thread::sleep(Duration::from_millis(100));
+        (status.code(), self.log())
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Reply {
+    status: u16,
+    head: String,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    fn header(&self, name: &str) -> Option<String> {
+        self.head.split("\r\n").skip(1).find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.trim()
+                .eq_ignore_ascii_case(name)
+                .then(|| v.trim().to_string())
+        })
+    }
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+/// One request over a fresh connection; `line` is the request line as
+/// sent, byte for byte.
+fn request(addr: &str, line: &str) -> Reply {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    write!(s, "{line}\r\nHost: localhost\r\nConnection: close\r\n\r\n").unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or_else(|| panic!("no response head for {line:?}: {raw:?}"));
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    Reply {
+        status,
+        head,
+        body: raw[split + 4..].to_vec(),
+    }
+}
+
+/// Server-sent events from `/__gen/events`.
+struct Events {
+    reader: BufReader<TcpStream>,
+}
+
+impl Events {
+    fn open(addr: &str) -> Events {
+        let mut s = TcpStream::connect(addr).unwrap();
+        s.set_read_timeout(Some(EVENT_LIMIT)).unwrap();
+        write!(s, "GET /__gen/events HTTP/1.1\r\nHost: localhost\r\n\r\n").unwrap();
+        let mut reader = BufReader::new(s);
+        let mut head = String::new();
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            head.push_str(&line);
+            if line == "\r\n" {
+                break;
+            }
+        }
+        assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+        assert!(head.contains("Content-Type: text/event-stream"), "{head}");
+        Events { reader }
+    }
+
+    /// The next named event, or `None` when none comes within `limit`.
+    fn next_within(&mut self, limit: Duration) -> Option<(String, serde_json::Value)> {
+        self.reader.get_ref().set_read_timeout(Some(limit)).unwrap();
+        let (mut name, mut data) = (String::new(), String::new());
+        loop {
+            let mut line = String::new();
+            match self.reader.read_line(&mut line) {
+                Ok(0) => panic!("event stream closed"),
+                Ok(_) => {}
+                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                    assert!(name.is_empty(), "timed out inside an event");
+                    return None;
+                }
+                Err(e) => panic!("{e}"),
+            }
+            let line = line.trim_end_matches('\n');
+            if line.is_empty() {
+                if !name.is_empty() {
+                    return Some((name, serde_json::from_str(&data).unwrap()));
+                }
+            } else if let Some(v) = line.strip_prefix("event: ") {
+                name = v.to_string();
+            } else if let Some(v) = line.strip_prefix("data: ") {
+                data = v.to_string();
+            }
+        }
+    }
+
+    fn next(&mut self) -> (String, serde_json::Value) {
+        self.next_within(EVENT_LIMIT)
+            .unwrap_or_else(|| panic!("no event within {EVENT_LIMIT:?}"))
+    }
+}
+
+/// The page as the site has it: serve mode's additions taken out.
+fn strip_serve_additions(page: &str) -> String {
+    let mut page = page.to_string();
+    if let Some(start) = page.find("<div id=\"gen-overlay\"") {
+        let end = page[start..].find("</div>\n").unwrap() + start + "</div>\n".len();
+        page.replace_range(start..end, "");
+    }
+    let start = page
+        .find("<script src=\"/__gen/reload.js?build=")
+        .expect("the reload script is injected");
+    let end = page[start..].find("</script>\n").unwrap() + start + "</script>\n".len();
+    page.replace_range(start..end, "");
+    page
+}
+
+/// Every file under `root` with its bytes.
+fn files(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    walkdir::WalkDir::new(root)
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| (e.path().to_path_buf(), std::fs::read(e.path()).unwrap()))
+        .collect()
+}
+
+#[test]
+fn serves_the_site_and_its_own_endpoints_from_memory() {
+    let dir = project();
+    let expected = outputs(dir.path());
+    let before = files(dir.path());
+    let serve = Serve::start(dir.path());
+
+    let status = serve.status();
+    assert_eq!(status["ok"], true, "{status}");
+    let site: Vec<_> = expected.keys().filter(|k| k.starts_with("site/")).collect();
+    assert_eq!(status["files"], site.len());
+
+    let js = serve.get("/__gen/reload.js");
+    assert_eq!(js.status, 200);
+    assert_eq!(
+        js.header("Content-Type").as_deref(),
+        Some("text/javascript; charset=utf-8")
+    );
+    assert!(js.text().contains("new EventSource(\"/__gen/events\")"));
+
+    let home = serve.get("/");
+    if let Some(index) = expected.get("site/index.html") {
+        assert_eq!(home.status, 200);
+        assert_eq!(
+            home.header("Content-Type").as_deref(),
+            Some("text/html; charset=utf-8")
+        );
+        assert_eq!(home.header("Cache-Control").as_deref(), Some("no-cache"));
+        assert_eq!(
+            strip_serve_additions(&home.text()),
+            String::from_utf8_lossy(index)
+        );
+    } else {
+        // No site rendered yet: a live 404 page, never a file from disk.
+        assert_eq!(home.status, 404);
+        assert!(home
+            .text()
+            .contains("<script src=\"/__gen/reload.js?build="));
+    }
+    // Every site file is served with its bytes (HTML with the script added).
+    for key in &site {
+        let r = serve.get(&format!("/{}", &key["site/".len()..]));
+        assert_eq!(r.status, 200, "{key}");
+        if key.ends_with(".html") {
+            assert_eq!(
+                strip_serve_additions(&r.text()),
+                String::from_utf8_lossy(&expected[*key]),
+                "{key}"
+            );
+        } else {
+            assert_eq!(&r.body, &expected[*key], "{key}");
+        }
+    }
+    // The other outputs are not the site.
+    for other in [
+        "/Makefile",
+        "/make/a.mk",
+        "/docs/a/backup-guide.md",
+        "/specs/a.yaml",
+    ] {
+        assert_eq!(serve.get(other).status, 404, "{other}");
+    }
+    let (code, _) = serve.interrupt();
+    assert_eq!(code, Some(0));
+    assert_eq!(files(dir.path()), before, "gen serve wrote to disk");
+}
+
+/// Request targets that reach a real file once a trick is undone: serve's
+/// own reload.js (always there), the site's home page, or a file on disk.
+const TRICKS: &[&str] = &[
+    "/x/../__gen/reload.js",
+    "/__gen/x/../reload.js",
+    "/__gen/./reload.js",
+    "/./__gen/reload.js",
+    "/x/%2e%2e/__gen/reload.js",
+    "/x/%2E%2E/__gen/reload.js",
+    "/x/.%2e/__gen/reload.js",
+    "/x/%2e./__gen/reload.js",
+    "/__gen%2freload.js",
+    "/__gen%2Freload.js",
+    "/__gen%5creload.js",
+    "/__gen\\reload.js",
+    "/x/..\\__gen/reload.js",
+    "/x/%252e%252e/__gen/reload.js",
+    "/__gen%252freload.js",
+    "//__gen/reload.js",
+    "/__gen//reload.js",
+    "/__gen/reload.js%00",
+    "/__gen/reload.js%00.html",
+    "/__gen/reload.js.",
+    "/__gen/reload.js%20",
+    "/x/%c0%ae%c0%ae/__gen/reload.js",
+    "/x/%e0%80%ae%e0%80%ae/__gen/reload.js",
+    "/x/%u002e%u002e/__gen/reload.js",
+    "/x/%%32%65%%32%65/__gen/reload.js",
+    "/x/..%c0%af__gen/reload.js",
+    "/x/..",
+    "/index.html/..",
+    "/../specs/a.yaml",
+    "/..%2fspecs%2fa.yaml",
+    "/%2e%2e/specs/a.yaml",
+    "/%2e%2e%2fspecs%2fa.yaml",
+    "/%252e%252e/specs/a.yaml",
+    "/..%5cspecs%5ca.yaml",
+    "/..\\specs\\a.yaml",
+    "/specs/a.yaml",
+    "/../../../../../../../../etc/passwd",
+    "/..%2f..%2f..%2f..%2f..%2fetc%2fpasswd",
+    "/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+    "/%252e%252e/%252e%252e/%252e%252e/etc/passwd",
+    "/....//....//....//etc/passwd",
+    "/etc/passwd",
+    "/%2fetc%2fpasswd",
+    "/C:/Windows/win.ini",
+    "/C:%5cWindows%5cwin.ini",
+    "/.git/config",
+    "/.gitignore",
+    "http://localhost/../specs/a.yaml",
+    "specs/a.yaml",
+];
+
+#[test]
+fn path_traversal_and_encoding_tricks_get_404() {
+    assert!(TRICKS.len() >= 30);
+    let dir = project();
+    let serve = Serve::start(dir.path());
+    // What the tricks aim at exists.
+    assert_eq!(serve.get("/__gen/reload.js").status, 200);
+    assert!(dir.path().join("specs/a.yaml").is_file());
+    let mut failures = Vec::new();
+    for t in TRICKS {
+        let r = serve.get(t);
+        if r.status != 404 || r.text().contains("EventSource") || r.text().contains("TODO") {
+            failures.push(format!("{t:?}: {}", r.status));
+        }
+    }
+    assert!(failures.is_empty(), "not refused:\n{}", failures.join("\n"));
+    // Methods other than GET and HEAD are refused too.
+    let r = request(&serve.addr, "DELETE /__gen/reload.js HTTP/1.1");
+    assert_eq!(r.status, 405);
+}
+
+#[test]
+fn a_spec_edit_reloads_a_broken_spec_shows_its_error_and_a_fix_recovers() {
+    let dir = project();
+    let spec = dir.path().join("specs/a.yaml");
+    let good = std::fs::read_to_string(&spec).unwrap();
+    let serve = Serve::start(dir.path());
+    let first = serve.status();
+    let first_home = serve.get("/");
+    let mut events = Events::open(&serve.addr);
+    let (name, data) = events.next();
+    assert_eq!(name, "hello");
+    assert_eq!(data["build"], first["build"]);
+
+    // An edit: one reload, with a new build.
+    let edited = good.replace("title: TODO product name", "title: Edited Product");
+    assert_ne!(edited, good);
+    let saved = Instant::now();
+    std::fs::write(&spec, &edited).unwrap();
+    let (name, data) = events.next();
+    let latency = saved.elapsed();
+    assert_eq!(name, "reload", "{data}");
+    let status = serve.status();
+    assert_eq!(status["ok"], true);
+    assert_eq!(data["build"], status["build"]);
+    assert_ne!(status["build"], first["build"]);
+    eprintln!("spec save to reload event: {} ms", latency.as_millis());
+    let good_home = serve.get("/");
+
+    // Broken, with markup in the offending line: an error event, the
+    // status says why, and the last good site stays served.
+    std::fs::write(
+        &spec,
+        edited.replace("name: a\n", "name: a\n\t<script>alert(1)</script>: x\n"),
+    )
+    .unwrap();
+    let (name, data) = events.next();
+    assert_eq!(name, "build-error", "{data}");
+    let error = data["error"].as_str().unwrap();
+    assert!(error.contains("specs/a.yaml:"), "{error}");
+    assert!(error.contains("<script>alert(1)</script>"), "{error}");
+    let broken = serve.status();
+    assert_eq!(broken["ok"], false);
+    assert_eq!(broken["error"].as_str(), Some(error));
+    assert_eq!(broken["build"], status["build"], "the last good build");
+    let page = serve.get("/");
+    assert_eq!(page.status, good_home.status);
+    let text = page.text();
+    assert!(text.contains("<div id=\"gen-overlay\" role=\"alert\">"));
+    assert!(
+        text.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{text}"
+    );
+    assert!(!text.contains("<script>alert"));
+    if page.status == 200 {
+        assert_eq!(
+            strip_serve_additions(&text),
+            strip_serve_additions(&good_home.text()),
+            "the last good page"
+        );
+    }
+    serve.wait_log("specs/a.yaml changed: the build failed");
+
+    // Fixed, without a restart: a reload, and no overlay.
+    std::fs::write(&spec, &good).unwrap();
+    let (name, _) = events.next();
+    assert_eq!(name, "reload");
+    let fixed = serve.status();
+    assert_eq!(fixed["ok"], true);
+    assert!(fixed["error"].is_null());
+    assert!(!serve.get("/").text().contains("gen-overlay"));
+    assert_eq!(
+        strip_serve_additions(&serve.get("/").text()),
+        strip_serve_additions(&first_home.text())
+    );
+    assert_eq!(first_home.status, serve.get("/").status);
+
+    let (code, log) = serve.interrupt();
+    assert_eq!(code, Some(0), "{log}");
+    // Nothing but the spec, which the test wrote, is on disk.
+    let on_disk: Vec<_> = files(dir.path()).into_keys().collect();
+    assert_eq!(on_disk, [spec]);
+}
+
+#[test]
+fn only_input_changes_rebuild() {
+    let dir = project();
+    let root = dir.path();
+    // gen's own outputs on disk, as after a `gen build`.
+    let o = gen(root, &["build"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let built = files(root);
+    let serve = Serve::start(root);
+    let mut events = Events::open(&serve.addr);
+    assert_eq!(events.next().0, "hello");
+    let seq = serve.status()["seq"].clone();
+
+    // gen rewriting its own files (a `gen build` in another terminal), or
+    // removing one...
+    for (path, bytes) in &built {
+        if !path.ends_with("specs/a.yaml") {
+            std::fs::write(path, bytes).unwrap();
+        }
+    }
+    std::fs::remove_file(root.join("docs/a/backup-guide.md")).unwrap();
+    // ... editors' temp files, and folders gen never reads.
+    let spec = std::fs::read(root.join("specs/a.yaml")).unwrap();
+    for (path, bytes) in [
+        ("specs/.a.yaml.swp", &b"vim swap"[..]),
+        ("specs/.a.yaml.swx", b"vim swap"),
+        ("specs/a.yaml~", &spec),
+        ("specs/#a.yaml#", b"emacs autosave"),
+        ("specs/4913", b""),
+        ("specs/a.yaml.tmp", b"name: broken: ["),
+        ("specs/.a.yaml.gen-tmp-42", b"name: broken: ["),
+        ("docs/.notes.md.swp", b"vim swap"),
+        ("docs/notes.md~", b"# backup\n"),
+        ("templates/.x.tera.swp", b"vim swap"),
+        ("site/index.html", b"<p>on disk</p>"),
+        ("target/debug/x", b"x"),
+        ("values.yaml", b"x: 1\n"),
+    ] {
+        let path = root.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    }
+    // Emacs' lock file: a dangling symbolic link.
+    #[cfg(unix)]
+    std::os::unix::fs::symlink("user@host.4242:1700000000", root.join("specs/.#a.yaml")).unwrap();
+    std::fs::remove_file(root.join("specs/.a.yaml.swp")).unwrap();
+    // A wrong rebuild would come within this window (debounce + build).
+    if let Some(event) = events.next_within(Duration::from_secs(2)) {
+        panic!("rebuilt on a non-input: {event:?}\n{}", serve.log());
+    }
+    assert_eq!(serve.status()["seq"], seq);
+    // The site on disk is not what is served.
+    assert!(!serve.get("/").text().contains("on disk"));
+
+    // A hand-written doc is an input, and so is a template override.
+    std::fs::write(root.join("docs/notes.md"), "# Notes\n\nMine.\n").unwrap();
+    let (name, data) = events.next();
+    assert_eq!(name, "reload", "{data}");
+    std::fs::create_dir_all(root.join("templates/chart")).unwrap();
+    let makefile = include_str!("../templates/chart/makefile.mk.tera");
+    std::fs::write(
+        root.join("templates/chart/makefile.mk.tera"),
+        format!("{makefile}# overridden\n"),
+    )
+    .unwrap();
+    let (name, data) = events.next();
+    assert_eq!(name, "reload", "{data}");
+    serve.wait_log("templates/chart/makefile.mk.tera changed");
+    std::fs::remove_file(root.join("docs/notes.md")).unwrap();
+    let (name, data) = events.next();
+    assert_eq!(name, "reload", "{data}");
+}
+
+#[test]
+fn sigint_stops_it_with_exit_code_0() {
+    let dir = project();
+    let serve = Serve::start(dir.path());
+    // With an open event stream, which must not keep it alive.
+    let mut events = Events::open(&serve.addr);
+    assert_eq!(events.next().0, "hello");
+    let (code, log) = serve.interrupt();
+    assert_eq!(code, Some(0), "{log}");
+    assert!(log.contains("gen serve: stopped"), "{log}");
+}
+
+/// Runs a `gen serve` that is expected to exit by itself; kills it (this
+/// child only) if it is still running after the bound.
+fn serve_exits(root: &Path, args: &[&str]) -> (Option<i32>, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gen"))
+        .arg("--root")
+        .arg(root)
+        .arg("serve")
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + START_LIMIT;
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("gen serve {args:?} kept running");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let o = child.wait_with_output().unwrap();
+    (
+        o.status.code(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_busy_port_or_a_bad_address_is_a_usage_error() {
+    let dir = project();
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let (code, err) = serve_exits(dir.path(), &["--port", &port]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("--port 0"), "{err}");
+    let (code, err) = serve_exits(dir.path(), &["--bind", "not an address", "--port", "0"]);
+    assert_eq!(code, Some(2), "{err}");
+    let empty = tempfile::tempdir().unwrap();
+    let (code, err) = serve_exits(empty.path(), &["--port", "0"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("no specs/ or docs/ folder"), "{err}");
+}
