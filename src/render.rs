@@ -78,6 +78,18 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         "root/makefile-scaffold.mk.tera",
         include_str!("../templates/root/makefile-scaffold.mk.tera"),
     ),
+    (
+        "site/layout.html.tera",
+        include_str!("../templates/site/layout.html.tera"),
+    ),
+    (
+        "site/page.html.tera",
+        include_str!("../templates/site/page.html.tera"),
+    ),
+    (
+        "site/home.html.tera",
+        include_str!("../templates/site/home.html.tera"),
+    ),
 ];
 
 /// Builds the Tera environment from the embedded templates and overrides

@@ -1,17 +1,1145 @@
 //! The published HTML site under `site/`: built from the same in-memory
-//! outputs as everything else. (Being written; see issue 4.)
+//! outputs as everything else, so it is a pure function of the specs, the
+//! templates and the hand-written docs.
+//!
+//! - [`markdown`] turns each guide into HTML (anchors, highlighting, links);
+//! - this module lays out the pages: a catalog, five pages per chart, the
+//!   cross-chart guides and every hand-written doc, with navigation;
+//! - every internal link and anchor is checked once all pages exist;
+//! - [`search`] builds the index; [`assets`] fingerprints CSS and JS.
 
-use crate::diagnostics::Diagnostic;
+pub mod assets;
+pub mod highlight;
+pub mod html;
+pub mod markdown;
+pub mod search;
+pub mod stem;
+
+use crate::diagnostics::{self, did_you_mean, Diagnostic};
 use crate::model::ChartModel;
 use crate::output::Outputs;
 use crate::project::Project;
+use crate::spec::{Category, Scope};
+use html::{esc, relative};
+use markdown::{Doc, Registry, Source};
+use rayon::prelude::*;
+use serde::Serialize;
 use std::collections::BTreeMap;
 
+/// Name shown in the header and in every page title.
+pub const SITE_TITLE: &str = "Chart handbook";
+
+/// The Content-Security-Policy of every page: nothing from another host, no
+/// inline script, no inline style.
+pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'";
+
+/// What a page is, for navigation and search filters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Home,
+    Overview,
+    Backup,
+    Upgrade,
+    Security,
+    Operations,
+    /// A cross-chart or hand-written guide, with the search kind it counts as.
+    Guide(&'static str),
+}
+
+impl Kind {
+    fn search_kind(self) -> &'static str {
+        match self {
+            Kind::Backup => "backup",
+            Kind::Upgrade => "upgrade",
+            Kind::Security => "rbac",
+            Kind::Operations => "operations",
+            Kind::Home | Kind::Overview => "guide",
+            Kind::Guide(k) => k,
+        }
+    }
+}
+
+/// The five pages of a chart: (kind, file name, tab label).
+const CHART_PAGES: &[(Kind, &str, &str)] = &[
+    (Kind::Overview, "index.html", "Overview"),
+    (Kind::Backup, "backup.html", "Backup & recovery"),
+    (Kind::Upgrade, "upgrade.html", "Upgrade"),
+    (Kind::Security, "security.html", "Security & RBAC"),
+    (Kind::Operations, "operations.html", "Operations"),
+];
+
+/// The cross-chart guides gen renders: (source, search kind).
+const CROSS_DOCS: &[(&str, &str)] = &[
+    ("docs/disaster-recovery.md", "backup"),
+    ("docs/makefile-reference.md", "operations"),
+    ("docs/coverage.md", "guide"),
+];
+
+/// A rendered page before layout.
+struct Page<'r> {
+    url: String,
+    title: String,
+    /// Label in the sidebar, tabs and pager.
+    label: String,
+    kind: Kind,
+    chart: Option<usize>,
+    /// Repository file the page is made from, shown in the footer.
+    source: String,
+    doc: Doc<'r>,
+}
+
+/// What the build learned about the site, besides its files.
+#[derive(Debug, Clone, Default)]
+pub struct Stats {
+    pub pages: usize,
+    pub search_index_bytes: usize,
+    pub search_text_bytes: usize,
+    pub search_docs: usize,
+    pub search_terms: usize,
+}
+
+/// The site's files (paths start with `site/`), its warnings and numbers.
+#[derive(Debug, Clone, Default)]
+pub struct Site {
+    pub files: BTreeMap<String, Vec<u8>>,
+    pub warnings: Vec<Diagnostic>,
+    pub stats: Stats,
+}
+
 /// Renders the site's files, keyed by path under `site/`.
+///
+/// Warnings (a search index over its budget) are in [`build`]'s result; this
+/// signature carries only files and errors.
 pub fn render(
-    _project: &Project,
-    _models: &[ChartModel],
-    _outputs: &Outputs,
+    project: &Project,
+    models: &[ChartModel],
+    outputs: &Outputs,
 ) -> Result<BTreeMap<String, Vec<u8>>, Vec<Diagnostic>> {
-    Ok(BTreeMap::new())
+    build(project, models, outputs).map(|site| site.files)
+}
+
+fn text_of<'a>(outputs: &'a Outputs, path: &str) -> Option<&'a str> {
+    outputs
+        .files
+        .get(path)
+        .and_then(|b| std::str::from_utf8(b).ok())
+}
+
+fn chart_url(name: &str, file: &str) -> String {
+    format!("charts/{name}/{file}")
+}
+
+/// `docs/a/b.md` is published as `docs/a/b.html`.
+fn doc_url(path: &str) -> String {
+    format!("{}.html", path.trim_end_matches(".md"))
+}
+
+/// Which page each repository file becomes.
+fn registry(
+    project: &Project,
+    models: &[ChartModel],
+    outputs: &Outputs,
+) -> Result<Registry, Vec<Diagnostic>> {
+    let mut reg = Registry::default();
+    for m in models {
+        let n = &m.spec.name;
+        let p = &mut reg.pages;
+        p.insert(format!("charts/{n}/README.md"), chart_url(n, "index.html"));
+        p.insert(m.source.clone(), chart_url(n, "index.html"));
+        p.insert(m.backup_guide.clone(), chart_url(n, "backup.html"));
+        p.insert(m.upgrade_guide.clone(), chart_url(n, "upgrade.html"));
+        for f in ["rbac.yaml", "serviceaccount.yaml"] {
+            p.insert(
+                format!("charts/{n}/templates/{f}"),
+                chart_url(n, "security.html"),
+            );
+        }
+        p.insert(m.makefile.clone(), chart_url(n, "operations.html"));
+    }
+    for (path, _) in CROSS_DOCS {
+        if outputs.files.contains_key(*path) {
+            reg.pages.insert(path.to_string(), doc_url(path));
+        }
+    }
+    let mut errors = Vec::new();
+    let taken: Vec<String> = reg.pages.values().cloned().collect();
+    for path in project.hand_docs.keys() {
+        let url = doc_url(path);
+        if taken.contains(&url) {
+            errors.push(
+                Diagnostic::error(path, format!("{url} is already a page of the site"))
+                    .help("rename the file"),
+            );
+        }
+        reg.pages.insert(path.clone(), url);
+    }
+    if errors.is_empty() {
+        Ok(reg)
+    } else {
+        Err(errors)
+    }
+}
+
+/// The lines between `<!-- gen:begin NAME -->` and its end marker, and the
+/// 1-based line number of the first of them.
+fn region<'a>(text: &'a str, name: &str) -> Option<(&'a str, usize)> {
+    let begin = format!("<!-- gen:begin {name} -->");
+    let end = format!("<!-- gen:end {name} -->");
+    let mut start = None;
+    let mut offset = 0;
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        let trimmed = line.trim();
+        if trimmed == begin {
+            start = Some((offset + line.len(), i + 2));
+        } else if trimmed == end {
+            let (from, first_line) = start?;
+            return Some((&text[from..offset], first_line));
+        }
+        offset += line.len();
+    }
+    None
+}
+
+/// Splits a README before its first second-level heading (outside code
+/// blocks): the introduction, the rest, and the rest's first line number.
+fn split_intro(text: &str) -> (&str, &str, usize) {
+    let mut offset = 0;
+    let mut fence: Option<&str> = None;
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        let t = line.trim_start();
+        match fence {
+            Some(f) if t.starts_with(f) => fence = None,
+            Some(_) => {}
+            None if t.starts_with("```") || t.starts_with("~~~") => fence = Some(&t[..3]),
+            None if t.starts_with("## ") => return (&text[..offset], &text[offset..], i + 1),
+            None => {}
+        }
+        offset += line.len();
+    }
+    (text, "", 1)
+}
+
+/// Escapes every Markdown-significant character of plain text.
+fn md_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+    {
+        if c.is_ascii_punctuation() {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A Markdown code span that shows `text` exactly, whatever backticks or
+/// pipes it holds (pipes are escaped for table cells).
+fn code_span(text: &str) -> String {
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if text.is_empty() {
+        return "` `".into();
+    }
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let ticks = "`".repeat(longest + 1);
+    let pad = if text.starts_with('`') || text.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{ticks}{pad}{}{pad}{ticks}", text.replace('|', "\\|"))
+}
+
+fn capitalized(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+fn enum_name<T: Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(String::from))
+        .unwrap_or_default()
+}
+
+/// The at-a-glance facts of a chart, as HTML.
+fn facts(models: &[ChartModel], i: usize, page: &str) -> String {
+    let m = &models[i];
+    let s = &m.spec;
+    let chart_link = |name: &str| -> String {
+        match models.iter().find(|o| o.spec.name == name) {
+            Some(o) => format!(
+                "<a href=\"{}\">{}</a>",
+                esc(&relative(page, &chart_url(name, "index.html"))),
+                esc(&o.spec.title)
+            ),
+            None => esc(name),
+        }
+    };
+    let deps: Vec<String> = s.depends_on.iter().map(|d| chart_link(&d.chart)).collect();
+    let users: Vec<String> = models
+        .iter()
+        .filter(|o| o.spec.depends_on.iter().any(|d| d.chart == s.name))
+        .map(|o| chart_link(&o.spec.name))
+        .collect();
+    let none = || "<span class=\"muted\">none</span>".to_string();
+    let port = s
+        .workload
+        .port
+        .map(|p| format!(", port {p}"))
+        .unwrap_or_default();
+    let rows: Vec<(&str, String)> = vec![
+        ("Category", esc(&capitalized(&enum_name(&s.category)))),
+        ("Roadmap", esc(&enum_name(&s.roadmap))),
+        ("App version", esc(&s.app_version)),
+        (
+            "Chart version",
+            format!(
+                "{} → {}",
+                esc(&s.chart_version.from),
+                esc(&s.chart_version.to)
+            ),
+        ),
+        (
+            "Workload",
+            format!(
+                "{} <code>{}</code>{}",
+                esc(&enum_name(&s.workload.kind)),
+                esc(&s.workload.container),
+                esc(&port)
+            ),
+        ),
+        ("RTO", esc(&m.rto_human)),
+        ("RPO", esc(&m.rpo_human)),
+        (
+            "RBAC",
+            match (s.rbac.scope, s.rbac.rules.len()) {
+                (_, 0) => "no API access".to_string(),
+                (Scope::Namespace, n) => format!("{n} namespaced rule{}", plural(n)),
+                (Scope::Cluster, n) => format!("{n} cluster-wide rule{}", plural(n)),
+            },
+        ),
+        ("Makefile targets", format!("{}", m.operations.len())),
+        (
+            "Depends on",
+            if deps.is_empty() {
+                none()
+            } else {
+                deps.join(", ")
+            },
+        ),
+        (
+            "Used by",
+            if users.is_empty() {
+                none()
+            } else {
+                users.join(", ")
+            },
+        ),
+        (
+            "Last DR drill",
+            s.last_drill
+                .as_deref()
+                .map(esc)
+                .unwrap_or_else(|| "<span class=\"muted\">never</span>".into()),
+        ),
+    ];
+    let mut out = String::from("<dl class=\"facts\">\n");
+    for (k, v) in rows {
+        out.push_str(&format!("<div><dt>{k}</dt><dd>{v}</dd></div>\n"));
+    }
+    out.push_str("</dl>\n");
+    out
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// Cards that lead from a chart's overview to its other pages.
+fn chart_cards(m: &ChartModel) -> String {
+    let s = &m.spec;
+    let cards = [
+        (
+            "backup.html",
+            "Backup & recovery",
+            format!(
+                "{} component{}, {} restore procedure{}",
+                s.backup.components.len(),
+                plural(s.backup.components.len()),
+                s.restore.len(),
+                plural(s.restore.len())
+            ),
+        ),
+        (
+            "upgrade.html",
+            "Upgrade",
+            format!(
+                "{} strateg{}, rollback and validation",
+                s.upgrade.strategies.len(),
+                if s.upgrade.strategies.len() == 1 {
+                    "y"
+                } else {
+                    "ies"
+                }
+            ),
+        ),
+        (
+            "security.html",
+            "Security & RBAC",
+            "ServiceAccount, rules and the rendered manifests".to_string(),
+        ),
+        (
+            "operations.html",
+            "Operations",
+            format!(
+                "{} Makefile targets with their commands",
+                m.operations.len()
+            ),
+        ),
+    ];
+    let mut out = String::from("<ul class=\"cards\">\n");
+    for (href, title, text) in cards {
+        out.push_str(&format!(
+            "<li><a href=\"{href}\"><strong>{title}</strong><span>{}</span></a></li>\n",
+            esc(&text)
+        ));
+    }
+    out.push_str("</ul>\n");
+    out
+}
+
+/// The Operations page's Markdown: every target with its command.
+fn operations_markdown(m: &ChartModel) -> String {
+    let s = &m.spec;
+    let mut md = String::new();
+    md.push_str(&format!(
+        "Run these targets from the repository root as `make {}-<target>`. \
+         Each takes the variables below from the make command line or the \
+         environment, e.g. {}. `KUBECTL` (default `kubectl`) picks the client.\n\n",
+        s.name,
+        code_span(&format!("make {}-status NAMESPACE=prod", s.name))
+    ));
+    md.push_str("## Variables\n\n| Variable | Default | Meaning |\n| --- | --- | --- |\n");
+    for v in &m.variables {
+        md.push_str(&format!(
+            "| {} | {} | {} |\n",
+            code_span(&v.name),
+            if v.default.is_empty() {
+                "*empty*".to_string()
+            } else {
+                code_span(&v.default)
+            },
+            md_text(&v.help).replace('|', "\\|")
+        ));
+    }
+    md.push('\n');
+    for g in &m.groups {
+        md.push_str(&format!("## {}\n\n", capitalized(&enum_name(&g.name))));
+        for op in &g.operations {
+            md.push_str(&format!("### {}\n\n", code_span(&op.full_target)));
+            md.push_str(&md_text(&op.help));
+            if op.shared {
+                md.push_str(" *(every chart has this target)*");
+            }
+            md.push_str("\n\n");
+            md.push_str(&crate::text::fence(
+                &format!("make {}", op.full_target),
+                "bash",
+                0,
+            ));
+            md.push_str("\n\nRuns:\n\n");
+            md.push_str(&crate::text::fence(&op.command, "bash", 0));
+            md.push_str("\n\n");
+        }
+    }
+    md
+}
+
+/// The Markdown of a chart's rendered RBAC manifests.
+fn manifests_markdown(outputs: &Outputs, name: &str) -> String {
+    let mut md = String::from(
+        "## Rendered manifests\n\nThe templates gen writes into the chart, as Helm renders them \
+         from the values above.\n\n",
+    );
+    for f in ["rbac.yaml", "serviceaccount.yaml"] {
+        let path = format!("charts/{name}/templates/{f}");
+        if let Some(text) = text_of(outputs, &path) {
+            md.push_str(&format!("### {}\n\n", code_span(&format!("templates/{f}"))));
+            md.push_str(&crate::text::fence(text, "yaml", 0));
+            md.push_str("\n\n");
+        }
+    }
+    md
+}
+
+/// Renders the body of every page (in parallel), in site order.
+fn pages<'r>(
+    project: &Project,
+    models: &[ChartModel],
+    outputs: &Outputs,
+    reg: &'r Registry,
+) -> Vec<Page<'r>> {
+    enum Job<'a> {
+        Chart(usize, Kind),
+        Cross(&'a str, &'static str),
+        Hand(&'a str),
+    }
+    let mut jobs: Vec<Job> = Vec::new();
+    for (path, kind) in CROSS_DOCS {
+        if outputs.files.contains_key(*path) {
+            jobs.push(Job::Cross(path, kind));
+        }
+    }
+    jobs.extend(project.hand_docs.keys().map(|p| Job::Hand(p)));
+    for i in chart_order(models) {
+        jobs.extend(CHART_PAGES.iter().map(|(k, _, _)| Job::Chart(i, *k)));
+    }
+    let empty = String::new();
+    jobs.par_iter()
+        .map(|job| match *job {
+            Job::Cross(path, kind) => markdown_page(
+                reg,
+                path,
+                text_of(outputs, path).unwrap_or(""),
+                Kind::Guide(kind),
+            ),
+            Job::Hand(path) => markdown_page(
+                reg,
+                path,
+                project.hand_docs.get(path).unwrap_or(&empty),
+                Kind::Guide("guide"),
+            ),
+            Job::Chart(i, kind) => chart_page(reg, models, outputs, i, kind),
+        })
+        .collect()
+}
+
+/// Charts in the order of the sidebar: by category, then title.
+fn chart_order(models: &[ChartModel]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..models.len()).collect();
+    order.sort_by_key(|&i| {
+        let s = &models[i].spec;
+        (s.category, s.title.to_lowercase(), s.name.clone())
+    });
+    order
+}
+
+fn markdown_page<'r>(reg: &'r Registry, path: &str, text: &str, kind: Kind) -> Page<'r> {
+    let url = doc_url(path);
+    let mut doc = Doc::new(reg, &url);
+    doc.markdown(&Source::file(text, path));
+    let title = match doc.headings.first() {
+        Some(h) if h.level == 1 => h.text.clone(),
+        _ => path.rsplit('/').next().unwrap_or(path).to_string(),
+    };
+    Page {
+        label: title.clone(),
+        title,
+        url,
+        kind,
+        chart: None,
+        source: path.to_string(),
+        doc,
+    }
+}
+
+fn chart_page<'r>(
+    reg: &'r Registry,
+    models: &[ChartModel],
+    outputs: &Outputs,
+    i: usize,
+    kind: Kind,
+) -> Page<'r> {
+    let m = &models[i];
+    let s = &m.spec;
+    let (_, file, label) = CHART_PAGES
+        .iter()
+        .find(|(k, _, _)| *k == kind)
+        .expect("a chart page kind");
+    let url = chart_url(&s.name, file);
+    let readme_path = format!("charts/{}/README.md", s.name);
+    let readme = text_of(outputs, &readme_path).unwrap_or("");
+    let mut doc = Doc::new(reg, &url);
+    let (title, source) = match kind {
+        Kind::Overview => {
+            // The README's title becomes the page's, its introduction comes
+            // first, then the facts, then the README's sections.
+            doc.heading(1, &s.title);
+            let (intro, rest, rest_line) = split_intro(readme);
+            doc.markdown(&Source {
+                drop_first_heading: true,
+                ..Source::file(intro, &readme_path)
+            });
+            doc.raw(&facts(models, i, &url));
+            doc.raw(&chart_cards(m));
+            doc.markdown(&Source {
+                first_line: rest_line,
+                ..Source::file(rest, &readme_path)
+            });
+            (s.title.clone(), readme_path.clone())
+        }
+        Kind::Backup | Kind::Upgrade => {
+            let path = if kind == Kind::Backup {
+                &m.backup_guide
+            } else {
+                &m.upgrade_guide
+            };
+            doc.markdown(&Source::file(text_of(outputs, path).unwrap_or(""), path));
+            let title = doc
+                .headings
+                .first()
+                .filter(|h| h.level == 1)
+                .map_or_else(|| format!("{} {label}", s.title), |h| h.text.clone());
+            (title, path.clone())
+        }
+        Kind::Security => {
+            doc.heading(1, &format!("{}: Security & RBAC", s.title));
+            if let Some((text, first_line)) = region(readme, "security") {
+                doc.markdown(&Source {
+                    text,
+                    base: &readme_path,
+                    file: &readme_path,
+                    first_line,
+                    drop_first_heading: true,
+                });
+            }
+            let md = manifests_markdown(outputs, &s.name);
+            doc.markdown(&Source {
+                text: &md,
+                base: &readme_path,
+                file: &m.source,
+                first_line: 0,
+                drop_first_heading: false,
+            });
+            (
+                format!("{}: Security & RBAC", s.title),
+                format!("charts/{}/templates/rbac.yaml", s.name),
+            )
+        }
+        Kind::Operations => {
+            doc.heading(1, &format!("{}: Operations", s.title));
+            let md = operations_markdown(m);
+            doc.markdown(&Source {
+                text: &md,
+                base: &readme_path,
+                file: &m.source,
+                first_line: 0,
+                drop_first_heading: false,
+            });
+            (format!("{}: Operations", s.title), m.makefile.clone())
+        }
+        Kind::Home | Kind::Guide(_) => unreachable!("not a chart page"),
+    };
+    Page {
+        url,
+        title,
+        label: label.to_string(),
+        kind,
+        chart: Some(i),
+        source,
+        doc,
+    }
+}
+
+/// Errors for links to anchors that the target page does not have.
+fn check_anchors(pages: &[Page]) -> Vec<Diagnostic> {
+    let by_url: BTreeMap<&str, &Page> = pages.iter().map(|p| (p.url.as_str(), p)).collect();
+    let mut errors = Vec::new();
+    for p in pages {
+        for link in &p.doc.anchor_links {
+            let Some(target) = by_url.get(link.page.as_str()) else {
+                continue;
+            };
+            if target.doc.ids.contains(&link.anchor) {
+                continue;
+            }
+            let mut d = Diagnostic::error(
+                &link.file,
+                format!(
+                    "broken link: {} has no heading with anchor #{}",
+                    link.target, link.anchor
+                ),
+            )
+            .at(link.line, link.column);
+            d.snippet = link.snippet.clone();
+            d = match did_you_mean(&link.anchor, target.doc.ids.iter().map(String::as_str)) {
+                Some(m) => d.help(format!("did you mean #{m}?")),
+                None => d.help("link to one of the page's headings, as GitHub names its anchors"),
+            };
+            errors.push(d);
+        }
+    }
+    errors
+}
+
+#[derive(Serialize)]
+struct Link {
+    label: String,
+    href: String,
+    current: bool,
+}
+
+#[derive(Serialize)]
+struct NavChart {
+    label: String,
+    href: String,
+    current: bool,
+    open: bool,
+    pages: Vec<Link>,
+}
+
+#[derive(Serialize)]
+struct NavGroup {
+    label: String,
+    charts: Vec<NavChart>,
+}
+
+#[derive(Serialize)]
+struct Crumb {
+    label: String,
+    href: Option<String>,
+}
+
+#[derive(Serialize)]
+struct TocItem {
+    id: String,
+    text: String,
+    level: u8,
+}
+
+#[derive(Serialize)]
+struct Card {
+    name: String,
+    title: String,
+    href: String,
+    category: String,
+    roadmap: String,
+    rto: String,
+    rpo: String,
+    summary: String,
+    targets: usize,
+    enhanced: bool,
+    parts: Vec<(String, bool)>,
+}
+
+/// Everything a page's layout needs besides its body.
+struct Frame<'a> {
+    models: &'a [ChartModel],
+    pages: &'a [Page<'a>],
+    assets: &'a assets::Assets,
+    search_index: &'a str,
+}
+
+impl Frame<'_> {
+    fn context(&self, url: &str, current: Option<usize>) -> tera::Context {
+        let here = current.map(|i| &self.pages[i]);
+        // Attribute values are escaped here; the templates mark them safe.
+        let href = |to: &str| esc(&relative(url, to));
+        let root = esc(&html::root_of(url));
+        let mut ctx = tera::Context::new();
+        ctx.insert("site_title", SITE_TITLE);
+        ctx.insert("csp", &esc(CSP));
+        ctx.insert("root", &root);
+        ctx.insert("home_href", &href("index.html"));
+        ctx.insert("css", &format!("{root}{}", esc(&self.assets.css)));
+        ctx.insert("js", &format!("{root}{}", esc(&self.assets.js)));
+        ctx.insert("theme_js", &format!("{root}{}", esc(&self.assets.theme)));
+        ctx.insert("icon", &format!("{root}{}", esc(&self.assets.icon)));
+        ctx.insert("search_index", &format!("{root}{}", esc(self.search_index)));
+
+        let guides: Vec<Link> = self
+            .pages
+            .iter()
+            .filter(|p| p.chart.is_none())
+            .map(|p| Link {
+                label: p.label.clone(),
+                href: href(&p.url),
+                current: p.url == url,
+            })
+            .collect();
+        let mut groups: Vec<NavGroup> = Vec::new();
+        for i in chart_order(self.models) {
+            let s = &self.models[i].spec;
+            let label = format!("{} charts", capitalized(&enum_name(&s.category)));
+            if groups.last().is_none_or(|g| g.label != label) {
+                groups.push(NavGroup {
+                    label,
+                    charts: Vec::new(),
+                });
+            }
+            let open = here.is_some_and(|p| p.chart == Some(i));
+            let pages = if open {
+                CHART_PAGES
+                    .iter()
+                    .map(|(_, f, l)| {
+                        let u = chart_url(&s.name, f);
+                        Link {
+                            label: l.to_string(),
+                            current: u == url,
+                            href: href(&u),
+                        }
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let overview = chart_url(&s.name, "index.html");
+            groups
+                .last_mut()
+                .expect("just pushed")
+                .charts
+                .push(NavChart {
+                    label: s.title.clone(),
+                    current: overview == url,
+                    href: href(&overview),
+                    open,
+                    pages,
+                });
+        }
+        ctx.insert("guides", &guides);
+        ctx.insert("groups", &groups);
+        ctx.insert("is_home", &current.is_none());
+        ctx
+    }
+}
+
+/// Lays out one page with the page template.
+fn layout_page(tera: &tera::Tera, frame: &Frame, i: usize) -> Result<Vec<u8>, Diagnostic> {
+    let p = &frame.pages[i];
+    let mut ctx = frame.context(&p.url, Some(i));
+    let href = |to: &str| esc(&relative(&p.url, to));
+    let mut crumbs = vec![Crumb {
+        label: "Home".into(),
+        href: Some(href("index.html")),
+    }];
+    let mut tabs = Vec::new();
+    if let Some(c) = p.chart {
+        let s = &frame.models[c].spec;
+        crumbs.push(Crumb {
+            label: format!("{} charts", capitalized(&enum_name(&s.category))),
+            href: Some(format!("{}#catalog", href("index.html"))),
+        });
+        if p.kind != Kind::Overview {
+            crumbs.push(Crumb {
+                label: s.title.clone(),
+                href: Some(href(&chart_url(&s.name, "index.html"))),
+            });
+        }
+        for (_, f, l) in CHART_PAGES {
+            let u = chart_url(&s.name, f);
+            tabs.push(Link {
+                label: l.to_string(),
+                current: u == p.url,
+                href: href(&u),
+            });
+        }
+        ctx.insert("chart_title", &s.title);
+    } else {
+        crumbs.push(Crumb {
+            label: "Guides".into(),
+            href: None,
+        });
+    }
+    crumbs.push(Crumb {
+        label: if p.chart.is_some() && p.kind != Kind::Overview {
+            p.label.clone()
+        } else {
+            p.title.clone()
+        },
+        href: None,
+    });
+    let toc: Vec<TocItem> = p
+        .doc
+        .headings
+        .iter()
+        .filter(|h| (2..=3).contains(&h.level))
+        .map(|h| TocItem {
+            id: h.id.clone(),
+            text: h.text.clone(),
+            level: h.level,
+        })
+        .collect();
+    let neighbour = |j: Option<usize>| {
+        j.and_then(|j| frame.pages.get(j)).map(|q| Link {
+            label: match q.chart {
+                Some(c) if q.kind != Kind::Overview => {
+                    format!("{}: {}", frame.models[c].spec.title, q.label)
+                }
+                _ => q.title.clone(),
+            },
+            href: href(&q.url),
+            current: false,
+        })
+    };
+    let prev = if i == 0 {
+        Some(Link {
+            label: "Home".into(),
+            href: href("index.html"),
+            current: false,
+        })
+    } else {
+        neighbour(Some(i - 1))
+    };
+    ctx.insert("title", &p.title);
+    ctx.insert("kind", p.kind.search_kind());
+    ctx.insert("crumbs", &crumbs);
+    ctx.insert("tabs", &tabs);
+    ctx.insert("toc", &toc);
+    ctx.insert("prev", &prev);
+    ctx.insert("next", &neighbour(Some(i + 1)));
+    ctx.insert("source", &p.source);
+    ctx.insert("heading", &p.doc.title_html);
+    ctx.insert("body", &p.doc.html);
+    tera.render("site/page.html.tera", &ctx)
+        .map(String::into_bytes)
+        .map_err(|e| template_error("site/page.html.tera", &e))
+}
+
+fn template_error(name: &str, e: &tera::Error) -> Diagnostic {
+    Diagnostic::error(format!("templates/{name}"), crate::render::error_chain(e))
+        .help("fix the template, or remove the override to use the built-in one")
+}
+
+/// The home page: the catalog of every chart.
+fn layout_home(tera: &tera::Tera, frame: &Frame, outputs: &Outputs) -> Result<Vec<u8>, Diagnostic> {
+    let url = "index.html";
+    let mut ctx = frame.context(url, None);
+    let coverage = crate::crosschart::coverage(frame.models, outputs);
+    let mut cards = Vec::new();
+    for i in chart_order(frame.models) {
+        let m = &frame.models[i];
+        let s = &m.spec;
+        let row = coverage.rows.iter().find(|r| r.name == s.name);
+        let parts = match row {
+            Some(r) => vec![
+                ("Backup guide".to_string(), r.backup_guide),
+                ("Upgrade guide".to_string(), r.upgrade_guide),
+                ("README sections".to_string(), r.readme_sections),
+                ("Values docs".to_string(), r.values_docs),
+                (
+                    format!("{}+ targets", crate::crosschart::MIN_TARGETS),
+                    r.enough_targets,
+                ),
+                ("RBAC".to_string(), r.rbac),
+            ],
+            None => Vec::new(),
+        };
+        cards.push(Card {
+            name: s.name.clone(),
+            title: s.title.clone(),
+            href: esc(&chart_url(&s.name, "index.html")),
+            category: enum_name(&s.category),
+            roadmap: enum_name(&s.roadmap),
+            rto: m.rto_human.clone(),
+            rpo: m.rpo_human.clone(),
+            summary: markdown::inline(&s.summary),
+            targets: m.operations.len(),
+            enhanced: row.is_some_and(|r| r.enhanced),
+            parts,
+        });
+    }
+    let mut categories: Vec<(String, String, usize)> = Vec::new();
+    for c in [Category::Application, Category::Infrastructure] {
+        let n = frame.models.iter().filter(|m| m.spec.category == c).count();
+        if n > 0 {
+            categories.push((enum_name(&c), capitalized(&enum_name(&c)), n));
+        }
+    }
+    let enhanced = cards.iter().filter(|c| c.enhanced).count();
+    let first = frame.pages.first().map(|p| Link {
+        label: p.title.clone(),
+        href: esc(&p.url),
+        current: false,
+    });
+    ctx.insert("title", "Charts");
+    ctx.insert("cards", &cards);
+    ctx.insert("categories", &categories);
+    ctx.insert("enhanced", &enhanced);
+    ctx.insert(
+        "guides_count",
+        &frame.pages.iter().filter(|p| p.chart.is_none()).count(),
+    );
+    ctx.insert("next", &first);
+    tera.render("site/home.html.tera", &ctx)
+        .map(String::into_bytes)
+        .map_err(|e| template_error("site/home.html.tera", &e))
+}
+
+/// The site's Tera environment: the built-in site templates, overridden by
+/// name from the repository's `templates/site/`, with HTML autoescaping.
+fn environment(project: &Project) -> Result<tera::Tera, Vec<Diagnostic>> {
+    let mut tera = tera::Tera::default();
+    tera.autoescape_on(vec![".html.tera"]);
+    let mut errors = Vec::new();
+    for (name, builtin) in crate::render::EMBEDDED
+        .iter()
+        .filter(|(n, _)| n.starts_with("site/"))
+    {
+        let src = project
+            .templates
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or(*builtin, |(_, s)| s.as_str());
+        if let Err(e) = tera.add_raw_template(name, src) {
+            errors.push(template_error(name, &e));
+        }
+    }
+    if errors.is_empty() {
+        Ok(tera)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Builds the whole site: files, warnings and numbers.
+pub fn build(
+    project: &Project,
+    models: &[ChartModel],
+    outputs: &Outputs,
+) -> Result<Site, Vec<Diagnostic>> {
+    let tera = environment(project)?;
+    let reg = registry(project, models, outputs)?;
+    let pages = pages(project, models, outputs, &reg);
+
+    let mut errors: Vec<Diagnostic> = pages
+        .iter()
+        .flat_map(|p| p.doc.errors.iter().cloned())
+        .collect();
+    errors.extend(check_anchors(&pages));
+    if !errors.is_empty() {
+        diagnostics::sort(&mut errors);
+        errors.dedup();
+        return Err(errors);
+    }
+
+    let charts: Vec<(String, String)> = models
+        .iter()
+        .map(|m| (m.spec.name.clone(), m.spec.title.clone()))
+        .collect();
+    let search_pages: Vec<search::SearchPage> = pages
+        .iter()
+        .map(|p| search::SearchPage {
+            url: &p.url,
+            title: &p.title,
+            label: if p.chart.is_some() {
+                &p.label
+            } else {
+                &p.title
+            },
+            chart: p.chart,
+            kind: p.kind.search_kind(),
+            context: p
+                .chart
+                .map(|c| format!("{} {}", models[c].spec.name, models[c].spec.title))
+                .unwrap_or_default(),
+            sections: &p.doc.sections,
+        })
+        .collect();
+    let index = search::build(&charts, &search_pages);
+    let mut warnings = Vec::new();
+    if index.index_bytes > search::BUDGET {
+        warnings.push(
+            Diagnostic::warning(
+                format!("site/{}", index.index_path),
+                format!(
+                    "the search index is {} KB, over its {} KB budget",
+                    index.index_bytes / 1024,
+                    search::BUDGET / 1024
+                ),
+            )
+            .help("every page loads it on first search; shorten sections or split long guides"),
+        );
+    }
+
+    let assets = assets::Assets::build();
+    let frame = Frame {
+        models,
+        pages: &pages,
+        assets: &assets,
+        search_index: &index.index_path,
+    };
+    let laid_out: Vec<Result<(String, Vec<u8>), Diagnostic>> = (0..pages.len())
+        .into_par_iter()
+        .map(|i| layout_page(&tera, &frame, i).map(|b| (pages[i].url.clone(), b)))
+        .collect();
+    let mut files = BTreeMap::new();
+    for r in laid_out {
+        match r {
+            Ok((url, bytes)) => {
+                files.insert(format!("site/{url}"), bytes);
+            }
+            Err(d) => errors.push(d),
+        }
+    }
+    match layout_home(&tera, &frame, outputs) {
+        Ok(bytes) => {
+            files.insert("site/index.html".into(), bytes);
+        }
+        Err(d) => errors.push(d),
+    }
+    if !errors.is_empty() {
+        diagnostics::sort(&mut errors);
+        errors.dedup();
+        return Err(errors);
+    }
+    for (path, bytes) in assets.files.into_iter().chain(index.files) {
+        files.insert(format!("site/{path}"), bytes);
+    }
+    Ok(Site {
+        stats: Stats {
+            pages: pages.len() + 1,
+            search_index_bytes: index.index_bytes,
+            search_text_bytes: index.text_bytes,
+            search_docs: index.docs,
+            search_terms: index.terms,
+        },
+        files,
+        warnings,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regions_are_found_with_their_first_line() {
+        let text = "# T\n\n<!-- gen:begin security -->\n\n## Security & RBAC\n\nx\n<!-- gen:end security -->\n";
+        let (body, line) = region(text, "security").unwrap();
+        assert_eq!(body, "\n## Security & RBAC\n\nx\n");
+        assert_eq!(line, 4);
+        assert!(region(text, "backup").is_none());
+    }
+
+    #[test]
+    fn readme_intro_ends_at_the_first_section() {
+        let text = "# T\n\nIntro.\n\n```sh\n## not a heading\n```\n\n## Installing\n\nx\n";
+        let (intro, rest, line) = split_intro(text);
+        assert!(intro.ends_with("```\n\n"), "{intro:?}");
+        assert_eq!(rest, "## Installing\n\nx\n");
+        assert_eq!(line, 9);
+    }
+
+    #[test]
+    fn markdown_escapes_for_generated_text() {
+        assert_eq!(
+            md_text("a *b* <c> [d](e)"),
+            "a \\*b\\* \\<c\\> \\[d\\]\\(e\\)"
+        );
+        assert_eq!(code_span("a`b"), "``a`b``");
+        assert_eq!(code_span("`x"), "`` `x ``");
+        assert_eq!(code_span("a|b"), "`a\\|b`");
+        assert_eq!(code_span(""), "` `");
+    }
 }

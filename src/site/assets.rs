@@ -1,0 +1,45 @@
+//! The site's static files: CSS, JavaScript and the icon, built into the
+//! binary, with the content hash in each name so a cache never serves an
+//! old one.
+
+use super::highlight;
+use super::html::fingerprint;
+
+const APP_CSS: &str = include_str!("../../templates/site/assets/app.css");
+const APP_JS: &str = include_str!("../../templates/site/assets/app.js");
+const THEME_JS: &str = include_str!("../../templates/site/assets/theme.js");
+const ICON_SVG: &str = include_str!("../../templates/site/assets/icon.svg");
+
+/// Fingerprinted paths inside the site, and the files.
+pub struct Assets {
+    pub css: String,
+    pub js: String,
+    pub theme: String,
+    pub icon: String,
+    pub files: Vec<(String, Vec<u8>)>,
+}
+
+impl Assets {
+    pub fn build() -> Self {
+        let mut css = String::from(APP_CSS);
+        css.push('\n');
+        css.push_str(&highlight::stylesheet());
+        let mut files = Vec::new();
+        let mut add = |name: &str, bytes: Vec<u8>| {
+            let path = fingerprint(&format!("assets/{name}"), &bytes);
+            files.push((path.clone(), bytes));
+            path
+        };
+        let css = add("app.css", css.into_bytes());
+        let js = add("app.js", APP_JS.as_bytes().to_vec());
+        let theme = add("theme.js", THEME_JS.as_bytes().to_vec());
+        let icon = add("icon.svg", ICON_SVG.as_bytes().to_vec());
+        Assets {
+            css,
+            js,
+            theme,
+            icon,
+            files,
+        }
+    }
+}

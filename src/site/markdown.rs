@@ -1,0 +1,775 @@
+//! Markdown to HTML for the site: one options function, one event loop.
+//!
+//! The loop gives headings stable, de-duplicated, GitHub-compatible ids with
+//! a link icon; highlights fenced code with syntect (an unknown language is
+//! an error); turns links between Markdown files into links between pages,
+//! remembering each one with its file and line so the build can check its
+//! target and anchor; shows raw HTML as literal text and drops comments; and
+//! collects the plain text of each heading section for the search index.
+
+use super::highlight::{self, Lang};
+use super::html::{esc, relative};
+use crate::diagnostics::{did_you_mean, Diagnostic};
+use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The one set of Markdown options the site uses (GitHub's flavour, as the
+/// guides are also read on GitHub).
+pub fn options() -> Options {
+    Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS
+}
+
+/// Which page each repository file becomes, by repository path.
+#[derive(Debug, Default, Clone)]
+pub struct Registry {
+    pub pages: BTreeMap<String, String>,
+}
+
+/// One heading of a page.
+#[derive(Debug, Clone)]
+pub struct Heading {
+    pub level: u8,
+    pub id: String,
+    pub text: String,
+}
+
+/// A stretch of a page between two headings of level 1-3, for search.
+#[derive(Debug, Clone, Default)]
+pub struct Section {
+    /// Heading id; empty for the top of the page.
+    pub anchor: String,
+    pub heading: String,
+    pub text: String,
+    pub code: String,
+}
+
+/// A link to an anchor, checked once every page is rendered.
+#[derive(Debug, Clone)]
+pub struct AnchorLink {
+    /// The page linked to.
+    pub page: String,
+    pub anchor: String,
+    /// Where the link was written, for the error.
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub snippet: Option<String>,
+    /// The repository file of the page linked to, for the message.
+    pub target: String,
+}
+
+/// A piece of Markdown and where it comes from.
+pub struct Source<'s> {
+    pub text: &'s str,
+    /// Repository path that relative links are resolved against.
+    pub base: &'s str,
+    /// File named in diagnostics (usually `base`).
+    pub file: &'s str,
+    /// Line number of the text's first line in `file`; 0 when the text is
+    /// generated and has no lines of its own.
+    pub first_line: usize,
+    /// Leave out the first heading (its page supplies its own title).
+    pub drop_first_heading: bool,
+}
+
+impl<'s> Source<'s> {
+    pub fn file(text: &'s str, path: &'s str) -> Self {
+        Source {
+            text,
+            base: path,
+            file: path,
+            first_line: 1,
+            drop_first_heading: false,
+        }
+    }
+}
+
+/// A page's body being built from Markdown and hand-made HTML.
+pub struct Doc<'r> {
+    registry: &'r Registry,
+    /// The page's path inside the site, e.g. `charts/redis/backup.html`.
+    pub page: String,
+    pub html: String,
+    /// The page's title heading (`<h1>`), when the page starts with one;
+    /// the layout places it above the table of contents.
+    pub title_html: Option<String>,
+    pub headings: Vec<Heading>,
+    pub ids: BTreeSet<String>,
+    pub sections: Vec<Section>,
+    pub anchor_links: Vec<AnchorLink>,
+    pub errors: Vec<Diagnostic>,
+}
+
+const LINK_ICON: &str = "<svg aria-hidden=\"true\" focusable=\"false\" viewBox=\"0 0 16 16\" width=\"16\" height=\"16\"><path fill=\"currentColor\" d=\"M7.78 2.97a3.25 3.25 0 0 1 4.6 4.6l-1.5 1.5a.75.75 0 1 1-1.06-1.06l1.5-1.5a1.75 1.75 0 0 0-2.48-2.48l-2.5 2.5a1.75 1.75 0 0 0 0 2.48.75.75 0 0 1-1.06 1.06 3.25 3.25 0 0 1 0-4.6l2.5-2.5Zm.44 10.06a3.25 3.25 0 0 1-4.6-4.6l1.5-1.5a.75.75 0 0 1 1.06 1.06l-1.5 1.5a1.75 1.75 0 0 0 2.48 2.48l2.5-2.5a1.75 1.75 0 0 0 0-2.48.75.75 0 0 1 1.06-1.06 3.25 3.25 0 0 1 0 4.6l-2.5 2.5Z\"/></svg>";
+
+/// Removes `<!-- ... -->` comments from raw HTML.
+fn strip_comments(html: &str) -> String {
+    let mut out = String::new();
+    let mut rest = html;
+    while let Some(start) = rest.find("<!--") {
+        out.push_str(&rest[..start]);
+        match rest[start + 4..].find("-->") {
+            Some(end) => rest = &rest[start + 4 + end + 3..],
+            None => {
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Byte offsets of line starts, to turn an offset into a line and column.
+struct Lines<'a> {
+    text: &'a str,
+    starts: Vec<usize>,
+}
+
+impl<'a> Lines<'a> {
+    fn new(text: &'a str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        Lines { text, starts }
+    }
+
+    /// 0-based line and 1-based column (in characters) of a byte offset.
+    fn locate(&self, offset: usize) -> (usize, usize) {
+        let line = self.starts.partition_point(|s| *s <= offset) - 1;
+        let start = self.starts[line];
+        let col = self.text[start..offset.min(self.text.len())]
+            .chars()
+            .count()
+            + 1;
+        (line, col)
+    }
+
+    fn line(&self, line: usize) -> Option<String> {
+        self.text
+            .lines()
+            .nth(line)
+            .map(|l| l.trim_end().to_string())
+    }
+}
+
+/// Percent-decodes a URL path (invalid sequences stay as they are).
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && bytes[i + 1].is_ascii_hexdigit()
+            && bytes[i + 2].is_ascii_hexdigit()
+        {
+            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).expect("ASCII hex digits");
+            out.push(u8::from_str_radix(hex, 16).expect("two hex digits"));
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Joins a relative path to the folder of `base` and normalizes it; `None`
+/// when it climbs above the repository root.
+fn join(base: &str, path: &str) -> Option<String> {
+    let mut parts: Vec<&str> = if path.starts_with('/') {
+        Vec::new()
+    } else {
+        let mut p: Vec<&str> = base.split('/').collect();
+        p.pop();
+        p
+    };
+    for seg in path.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            s => parts.push(s),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+/// The scheme of an absolute URL (`https`, `mailto`), if it has one.
+fn scheme(dest: &str) -> Option<String> {
+    let end = dest.find([':', '/', '?', '#'])?;
+    (dest.as_bytes()[end] == b':'
+        && end > 0
+        && dest[..end]
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')))
+    .then(|| dest[..end].to_ascii_lowercase())
+}
+
+enum Resolved {
+    Href(String),
+    External(String),
+}
+
+/// Where the current event goes: the page, or the heading being collected.
+struct Sink<'a> {
+    out: Vec<Event<'a>>,
+    heading: Option<(HeadingLevel, Vec<Event<'a>>, String)>,
+}
+
+impl<'a> Sink<'a> {
+    fn push(&mut self, e: Event<'a>) {
+        match &mut self.heading {
+            Some((_, events, _)) => events.push(e),
+            None => self.out.push(e),
+        }
+    }
+}
+
+impl<'r> Doc<'r> {
+    pub fn new(registry: &'r Registry, page: &str) -> Self {
+        Doc {
+            registry,
+            page: page.to_string(),
+            html: String::new(),
+            title_html: None,
+            headings: Vec::new(),
+            ids: BTreeSet::new(),
+            sections: Vec::new(),
+            anchor_links: Vec::new(),
+            errors: Vec::new(),
+        }
+    }
+
+    /// A heading id for `text`, unique on the page: GitHub's slug, then
+    /// `-1`, `-2`, ... for repeats.
+    pub fn claim_id(&mut self, text: &str) -> String {
+        let base = crate::crosschart::slug(text);
+        let base = if base.is_empty() {
+            "section".to_string()
+        } else {
+            base
+        };
+        let mut id = base.clone();
+        let mut n = 0;
+        while self.ids.contains(&id) {
+            n += 1;
+            id = format!("{base}-{n}");
+        }
+        self.ids.insert(id.clone());
+        id
+    }
+
+    /// Adds hand-made HTML (its text is not searched).
+    pub fn raw(&mut self, html: &str) {
+        self.html.push_str(html);
+    }
+
+    fn section(&mut self) -> &mut Section {
+        if self.sections.is_empty() {
+            self.sections.push(Section::default());
+        }
+        self.sections.last_mut().expect("just ensured")
+    }
+
+    fn add_text(&mut self, text: &str) {
+        let s = self.section();
+        s.text.push_str(text);
+    }
+
+    fn open_heading(&mut self, level: u8, text: &str, inner_html: &str) {
+        let id = self.claim_id(text);
+        self.headings.push(Heading {
+            level,
+            id: id.clone(),
+            text: text.to_string(),
+        });
+        if level <= 3 {
+            self.sections.push(Section {
+                anchor: if level == 1 {
+                    String::new()
+                } else {
+                    id.clone()
+                },
+                heading: text.to_string(),
+                ..Section::default()
+            });
+        } else {
+            self.add_text(&format!(" {text} "));
+        }
+        if level == 1 && self.headings.len() == 1 && self.html.is_empty() {
+            self.title_html = Some(format!(
+                "<h1 class=\"page-title\" id=\"{id}\">{inner_html}</h1>"
+            ));
+        } else if level == 1 {
+            self.html
+                .push_str(&format!("<h1 id=\"{id}\">{inner_html}</h1>\n"));
+        } else {
+            self.html.push_str(&format!(
+                "<h{level} id=\"{id}\">{inner_html}<a class=\"anchor\" href=\"#{id}\" aria-label=\"Link to this section\">{LINK_ICON}</a></h{level}>\n"
+            ));
+        }
+    }
+
+    /// A heading made by gen (its text is escaped here).
+    pub fn heading(&mut self, level: u8, text: &str) -> String {
+        self.open_heading(level, text, &esc(text));
+        self.headings.last().expect("just added").id.clone()
+    }
+
+    fn error(&mut self, src: &Source, lines: &Lines, offset: usize, msg: String, help: String) {
+        let (line, col) = lines.locate(offset);
+        let mut d = Diagnostic::error(src.file, msg).help(help);
+        if src.first_line > 0 {
+            d = d.at(src.first_line + line, col);
+            d.snippet = lines.line(line);
+        }
+        self.errors.push(d);
+    }
+
+    fn resolve(
+        &mut self,
+        src: &Source,
+        lines: &Lines,
+        offset: usize,
+        dest: &str,
+    ) -> Option<Resolved> {
+        let (line, col) = lines.locate(offset);
+        let (file_line, snippet) = if src.first_line > 0 {
+            (src.first_line + line, lines.line(line))
+        } else {
+            (0, None)
+        };
+        if dest.is_empty() {
+            self.error(
+                src,
+                lines,
+                offset,
+                "link has no target".into(),
+                "write the page or URL between the parentheses".into(),
+            );
+            return None;
+        }
+        if dest.starts_with("//") {
+            return Some(Resolved::External(dest.to_string()));
+        }
+        if let Some(scheme) = scheme(dest) {
+            return if matches!(scheme.as_str(), "http" | "https" | "mailto") {
+                Some(Resolved::External(dest.to_string()))
+            } else {
+                self.error(
+                    src,
+                    lines,
+                    offset,
+                    format!("link {dest:?} uses the {scheme}: scheme"),
+                    "links may be relative paths, http(s): or mailto: URLs".into(),
+                );
+                None
+            };
+        }
+        let (path, anchor) = match dest.split_once('#') {
+            Some((p, a)) => (p, Some(percent_decode(a))),
+            None => (dest, None),
+        };
+        let path = path.split('?').next().unwrap_or("");
+        let (page, target) = if path.is_empty() {
+            (self.page.clone(), src.base.to_string())
+        } else {
+            let Some(joined) = join(src.base, &percent_decode(path)) else {
+                self.error(
+                    src,
+                    lines,
+                    offset,
+                    format!("link {dest:?} points above the repository root"),
+                    "remove a `../`".into(),
+                );
+                return None;
+            };
+            let found = self.registry.pages.get(&joined).cloned().or_else(|| {
+                self.registry
+                    .pages
+                    .get(format!("{joined}/README.md").trim_start_matches('/'))
+                    .cloned()
+            });
+            match found {
+                Some(page) => (page, joined),
+                None => {
+                    let known: Vec<&str> = self.registry.pages.keys().map(String::as_str).collect();
+                    let help = match did_you_mean(&joined, known) {
+                        Some(m) => format!("did you mean `{m}`?"),
+                        None => "link to a Markdown page the site publishes (docs/*.md, a chart's README or guides), or use a full https:// URL".into(),
+                    };
+                    self.error(
+                        src,
+                        lines,
+                        offset,
+                        format!("broken link {dest:?}: {joined} is not a page of the site"),
+                        help,
+                    );
+                    return None;
+                }
+            }
+        };
+        let mut href = if page == self.page {
+            String::new()
+        } else {
+            relative(&self.page, &page)
+        };
+        if let Some(anchor) = anchor {
+            if !anchor.is_empty() {
+                self.anchor_links.push(AnchorLink {
+                    page,
+                    anchor: anchor.clone(),
+                    file: src.file.to_string(),
+                    line: file_line,
+                    column: if file_line > 0 { col } else { 0 },
+                    snippet,
+                    target,
+                });
+                href.push('#');
+                href.push_str(&anchor);
+            }
+        }
+        if href.is_empty() {
+            href.push('#');
+        }
+        Some(Resolved::Href(href))
+    }
+
+    fn code_block(&mut self, src: &Source, lines: &Lines, offset: usize, info: &str, code: &str) {
+        let lang = match highlight::lang(info) {
+            Some(l) => l,
+            None => {
+                let name = info.split_whitespace().next().unwrap_or(info);
+                let help = match did_you_mean(name, highlight::known_langs()) {
+                    Some(m) => format!("did you mean `{m}`?"),
+                    None => format!(
+                        "use one of {}",
+                        highlight::known_langs().collect::<Vec<_>>().join(", ")
+                    ),
+                };
+                self.error(
+                    src,
+                    lines,
+                    offset,
+                    format!("unknown code block language {name:?}"),
+                    help,
+                );
+                Lang::Plain
+            }
+        };
+        let label = info
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let body = highlight::highlight(code, lang);
+        let label_html = if label.is_empty() {
+            String::new()
+        } else {
+            format!("<span class=\"lang\">{}</span>", esc(&label))
+        };
+        self.html.push_str(&format!(
+            "<div class=\"code-block\">{label_html}<button type=\"button\" class=\"copy\" hidden>Copy</button><pre class=\"z-code\" tabindex=\"0\"><code>{body}</code></pre></div>\n"
+        ));
+        let s = self.section();
+        s.code.push_str(code);
+        s.code.push('\n');
+    }
+
+    /// Renders Markdown into the page.
+    pub fn markdown(&mut self, src: &Source) {
+        let lines = Lines::new(src.text);
+        let mut sink = Sink {
+            out: Vec::new(),
+            heading: None,
+        };
+        let mut code: Option<(String, String, usize)> = None;
+        let mut html_block: Option<(String, usize)> = None;
+        let mut dropped_first = !src.drop_first_heading;
+        let mut link_open: Vec<bool> = Vec::new();
+        let flush = |doc: &mut Doc, sink: &mut Sink| {
+            pulldown_cmark::html::push_html(&mut doc.html, sink.out.drain(..));
+        };
+        for (event, range) in Parser::new_ext(src.text, options()).into_offset_iter() {
+            if let Some((_, buf, _)) = &mut code {
+                match event {
+                    Event::Text(t) => buf.push_str(&t),
+                    Event::End(TagEnd::CodeBlock) => {
+                        let (info, buf, at) = code.take().expect("in a code block");
+                        flush(self, &mut sink);
+                        self.code_block(src, &lines, at, &info, &buf);
+                    }
+                    _ => {}
+                }
+                continue;
+            }
+            if let Some((buf, _)) = &mut html_block {
+                match event {
+                    Event::Html(t) | Event::Text(t) => buf.push_str(&t),
+                    Event::End(TagEnd::HtmlBlock) => {
+                        let (buf, _) = html_block.take().expect("in an HTML block");
+                        let text = strip_comments(&buf);
+                        if !text.trim().is_empty() {
+                            sink.push(Event::Html("<p class=\"raw-html\">".into()));
+                            sink.push(Event::Text(text.trim().to_string().into()));
+                            sink.push(Event::Html("</p>\n".into()));
+                            self.add_text(&format!(" {} ", text.trim()));
+                        }
+                    }
+                    _ => {}
+                }
+                continue;
+            }
+            match event {
+                Event::Start(Tag::Heading { level, .. }) => {
+                    sink.heading = Some((level, Vec::new(), String::new()));
+                }
+                Event::End(TagEnd::Heading(_)) => {
+                    let (level, events, text) = sink.heading.take().expect("in a heading");
+                    if !dropped_first {
+                        dropped_first = true;
+                        continue;
+                    }
+                    let mut inner = String::new();
+                    pulldown_cmark::html::push_html(&mut inner, events.into_iter());
+                    flush(self, &mut sink);
+                    self.open_heading(level as u8, text.trim(), &inner);
+                }
+                Event::Start(Tag::CodeBlock(kind)) => {
+                    let info = match kind {
+                        CodeBlockKind::Fenced(info) => info.to_string(),
+                        CodeBlockKind::Indented => String::new(),
+                    };
+                    code = Some((info, String::new(), range.start));
+                }
+                Event::Start(Tag::HtmlBlock) => html_block = Some((String::new(), range.start)),
+                Event::Html(t) | Event::InlineHtml(t) => {
+                    let text = strip_comments(&t);
+                    if !text.is_empty() {
+                        self.capture(&mut sink, &text);
+                        sink.push(Event::Text(text.into()));
+                    }
+                }
+                Event::Start(Tag::Link {
+                    dest_url, title, ..
+                })
+                | Event::Start(Tag::Image {
+                    dest_url, title, ..
+                }) => match self.resolve(src, &lines, range.start, &dest_url) {
+                    Some(r) => {
+                        let (href, class) = match r {
+                            Resolved::Href(h) => (h, ""),
+                            Resolved::External(h) => {
+                                (h, " class=\"ext\" rel=\"noopener noreferrer\"")
+                            }
+                        };
+                        let title = if title.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" title=\"{}\"", esc(&title))
+                        };
+                        sink.push(Event::Html(
+                            format!("<a href=\"{}\"{class}{title}>", esc(&href)).into(),
+                        ));
+                        link_open.push(true);
+                    }
+                    None => link_open.push(false),
+                },
+                Event::End(TagEnd::Link) | Event::End(TagEnd::Image) => {
+                    if link_open.pop() == Some(true) {
+                        sink.push(Event::Html("</a>".into()));
+                    }
+                }
+                Event::Start(Tag::Table(a)) => {
+                    sink.push(Event::Html(
+                        "<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"Table\">"
+                            .into(),
+                    ));
+                    sink.push(Event::Start(Tag::Table(a)));
+                }
+                Event::End(TagEnd::Table) => {
+                    sink.push(Event::End(TagEnd::Table));
+                    sink.push(Event::Html("</div>\n".into()));
+                }
+                Event::Text(t) => {
+                    self.capture(&mut sink, &t);
+                    sink.push(Event::Text(t));
+                }
+                Event::Code(t) => {
+                    self.capture(&mut sink, &t);
+                    sink.push(Event::Code(t));
+                }
+                Event::SoftBreak | Event::HardBreak => {
+                    self.capture(&mut sink, " ");
+                    sink.push(event);
+                }
+                Event::End(
+                    TagEnd::Paragraph | TagEnd::Item | TagEnd::TableCell | TagEnd::BlockQuote(_),
+                ) => {
+                    self.capture(&mut sink, " ");
+                    sink.push(event);
+                }
+                Event::InlineMath(t) | Event::DisplayMath(t) => {
+                    self.capture(&mut sink, &t);
+                    sink.push(Event::Text(t));
+                }
+                other => sink.push(other),
+            }
+        }
+        flush(self, &mut sink);
+    }
+
+    /// Text for the heading being collected, or for the current section.
+    fn capture(&mut self, sink: &mut Sink, text: &str) {
+        match &mut sink.heading {
+            Some((_, _, t)) => t.push_str(text),
+            None => self.add_text(text),
+        }
+    }
+}
+
+/// Inline Markdown (a summary, a table cell) as HTML without the paragraph
+/// around it. Links are not checked here, so they are shown as text.
+pub fn inline(text: &str) -> String {
+    let mut html = String::new();
+    let events = Parser::new_ext(text, options()).filter_map(|e| match e {
+        Event::Start(Tag::Paragraph) | Event::End(TagEnd::Paragraph) => None,
+        Event::Start(Tag::Link { .. }) | Event::End(TagEnd::Link) => None,
+        Event::Start(Tag::Image { .. }) | Event::End(TagEnd::Image) => None,
+        Event::Html(t) | Event::InlineHtml(t) => {
+            let t = strip_comments(&t);
+            (!t.is_empty()).then(|| Event::Text(t.into()))
+        }
+        Event::Start(Tag::HtmlBlock) | Event::End(TagEnd::HtmlBlock) => None,
+        other => Some(other),
+    });
+    pulldown_cmark::html::push_html(&mut html, events);
+    html.trim().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn registry() -> Registry {
+        let mut r = Registry::default();
+        r.pages.insert("docs/a.md".into(), "docs/a.html".into());
+        r.pages.insert(
+            "docs/x/backup-guide.md".into(),
+            "charts/x/backup.html".into(),
+        );
+        r
+    }
+
+    fn render(text: &str) -> Doc<'static> {
+        let reg: &'static Registry = Box::leak(Box::new(registry()));
+        let mut d = Doc::new(reg, "docs/a.html");
+        d.markdown(&Source::file(text, "docs/a.md"));
+        d
+    }
+
+    #[test]
+    fn headings_get_unique_ids_and_sections() {
+        let d = render(
+            "# Title\n\nintro\n\n## Steps\n\none\n\n## Steps\n\ntwo\n\n#### Deep\n\nthree\n",
+        );
+        let ids: Vec<&str> = d.headings.iter().map(|h| h.id.as_str()).collect();
+        assert_eq!(ids, ["title", "steps", "steps-1", "deep"]);
+        assert!(d
+            .html
+            .contains("<h2 id=\"steps-1\">Steps<a class=\"anchor\" href=\"#steps-1\""));
+        assert_eq!(d.sections.len(), 3);
+        assert_eq!(d.sections[0].anchor, "");
+        assert_eq!(d.sections[2].anchor, "steps-1");
+        assert!(d.sections[2].text.contains("Deep"), "{:?}", d.sections[2]);
+        assert!(d.sections[2].text.contains("three"));
+    }
+
+    #[test]
+    fn raw_html_is_text_and_comments_vanish() {
+        let d = render(
+            "<!-- gen:begin x -->\n<script>alert(1)</script>\n\nA <b onclick=\"x\">b</b> `<i>`\n",
+        );
+        assert!(!d.html.contains("<script"), "{}", d.html);
+        assert!(!d.html.contains("<b "), "{}", d.html);
+        assert!(
+            d.html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "{}",
+            d.html
+        );
+        assert!(d.html.contains("<code>&lt;i&gt;</code>"), "{}", d.html);
+        assert!(!d.html.contains("gen:begin"), "{}", d.html);
+    }
+
+    #[test]
+    fn links_resolve_to_pages_and_broken_ones_are_located() {
+        let d = render("# A\n\nSee [b](x/backup-guide.md#restore) and\n[c](missing.md) and [d](https://example.com).\n");
+        assert!(
+            d.html.contains("href=\"../charts/x/backup.html#restore\""),
+            "{}",
+            d.html
+        );
+        assert!(d
+            .html
+            .contains("href=\"https://example.com\" class=\"ext\""));
+        assert_eq!(d.errors.len(), 1, "{:?}", d.errors);
+        let e = &d.errors[0];
+        assert_eq!((e.file.as_str(), e.line, e.column), ("docs/a.md", 4, 1));
+        assert!(e.message.contains("docs/missing.md"), "{}", e.message);
+        assert_eq!(d.anchor_links.len(), 1);
+        assert_eq!(d.anchor_links[0].anchor, "restore");
+        assert_eq!(d.anchor_links[0].line, 3);
+    }
+
+    #[test]
+    fn script_urls_are_refused() {
+        let d = render("[x](javascript:alert(1))\n");
+        assert!(!d.html.contains("javascript:"), "{}", d.html);
+        assert!(d.errors[0].message.contains("javascript: scheme"));
+    }
+
+    #[test]
+    fn code_is_highlighted_and_unknown_languages_fail() {
+        let d = render("```yaml\na: 1\n```\n\n```klingon\nx\n```\n");
+        assert!(d.html.contains("class=\"z-"), "{}", d.html);
+        assert!(d.html.contains("<span class=\"lang\">yaml</span>"));
+        assert_eq!(d.errors.len(), 1);
+        assert!(d.errors[0].message.contains("\"klingon\""));
+        assert_eq!(d.errors[0].line, 5);
+        assert!(d.sections[0].code.contains("a: 1"));
+    }
+
+    #[test]
+    fn tables_scroll_in_a_labelled_region() {
+        let d = render("| a | b |\n| - | - |\n| 1 | 2 |\n");
+        assert!(
+            d.html
+                .starts_with("<div class=\"table-wrap\" tabindex=\"0\" role=\"region\""),
+            "{}",
+            d.html
+        );
+    }
+
+    #[test]
+    fn inline_markdown_drops_paragraph_and_escapes() {
+        assert_eq!(
+            inline("Uses `pg_dump` <script>"),
+            "Uses <code>pg_dump</code> &lt;script&gt;"
+        );
+    }
+
+    #[test]
+    fn paths_join_and_decode() {
+        assert_eq!(
+            join("docs/a.md", "../charts/x/README.md").unwrap(),
+            "charts/x/README.md"
+        );
+        assert_eq!(join("docs/a.md", "/docs/b.md").unwrap(), "docs/b.md");
+        assert!(join("docs/a.md", "../../x.md").is_none());
+        assert_eq!(percent_decode("a%20b"), "a b");
+        assert_eq!(scheme("https://x"), Some("https".into()));
+        assert_eq!(scheme("docs/a.md#x:y"), None);
+        assert_eq!(scheme("JavaScript:alert(1)"), Some("javascript".into()));
+    }
+}

@@ -1,0 +1,987 @@
+// gen's site: theme toggle, navigation, copy buttons, catalog filter and
+// search. No inline scripts anywhere, so pages run under a strict CSP.
+(function () {
+  "use strict";
+  var d = document;
+  var html = d.documentElement;
+  html.classList.add("js");
+
+  function byId(id) {
+    return d.getElementById(id);
+  }
+  function each(list, f) {
+    Array.prototype.forEach.call(list, f);
+  }
+
+  // Porter's stemmer: the same algorithm as gen's src/site/stem.rs, which a
+  // test compares word for word.
+  var stem = (function () {
+    var b, k, j;
+    function cons(i) {
+      var c = b.charAt(i);
+      if (c === "a" || c === "e" || c === "i" || c === "o" || c === "u") {
+        return false;
+      }
+      if (c === "y") {
+        return i === 0 ? true : !cons(i - 1);
+      }
+      return true;
+    }
+    function m() {
+      var n = 0;
+      var i = 0;
+      for (;;) {
+        if (i > j) {
+          return n;
+        }
+        if (!cons(i)) {
+          break;
+        }
+        i++;
+      }
+      i++;
+      for (;;) {
+        for (;;) {
+          if (i > j) {
+            return n;
+          }
+          if (cons(i)) {
+            break;
+          }
+          i++;
+        }
+        i++;
+        n++;
+        for (;;) {
+          if (i > j) {
+            return n;
+          }
+          if (!cons(i)) {
+            break;
+          }
+          i++;
+        }
+        i++;
+      }
+    }
+    function vowelInStem() {
+      for (var i = 0; i <= j; i++) {
+        if (!cons(i)) {
+          return true;
+        }
+      }
+      return false;
+    }
+    function doublec(x) {
+      return x >= 1 && b.charAt(x) === b.charAt(x - 1) && cons(x);
+    }
+    function cvc(i) {
+      if (i < 2 || !cons(i) || cons(i - 1) || !cons(i - 2)) {
+        return false;
+      }
+      var c = b.charAt(i);
+      return !(c === "w" || c === "x" || c === "y");
+    }
+    function ends(s) {
+      var len = s.length;
+      if (len > k + 1) {
+        return false;
+      }
+      if (b.substring(k - len + 1, k + 1) !== s) {
+        return false;
+      }
+      j = k - len;
+      return true;
+    }
+    function setto(s) {
+      b = b.substring(0, j + 1) + s;
+      k = j + s.length;
+    }
+    function r(s) {
+      if (m() > 0) {
+        setto(s);
+      }
+    }
+    function first(rules) {
+      for (var i = 0; i < rules.length; i += 2) {
+        if (ends(rules[i])) {
+          r(rules[i + 1]);
+          return;
+        }
+      }
+    }
+    var STEP2 = {
+      a: ["ational", "ate", "tional", "tion"],
+      c: ["enci", "ence", "anci", "ance"],
+      e: ["izer", "ize"],
+      l: ["bli", "ble", "alli", "al", "entli", "ent", "eli", "e", "ousli", "ous"],
+      o: ["ization", "ize", "ation", "ate", "ator", "ate"],
+      s: ["alism", "al", "iveness", "ive", "fulness", "ful", "ousness", "ous"],
+      t: ["aliti", "al", "iviti", "ive", "biliti", "ble"],
+      g: ["logi", "log"]
+    };
+    var STEP3 = {
+      e: ["icate", "ic", "ative", "", "alize", "al"],
+      i: ["iciti", "ic"],
+      l: ["ical", "ic", "ful", ""],
+      s: ["ness", ""]
+    };
+    var STEP4 = {
+      a: ["al"],
+      c: ["ance", "ence"],
+      e: ["er"],
+      i: ["ic"],
+      l: ["able", "ible"],
+      n: ["ant", "ement", "ment", "ent"],
+      o: ["ou"],
+      s: ["ism"],
+      t: ["ate", "iti"],
+      u: ["ous"],
+      v: ["ive"],
+      z: ["ize"]
+    };
+    function step1ab() {
+      if (b.charAt(k) === "s") {
+        if (ends("sses")) {
+          k -= 2;
+        } else if (ends("ies")) {
+          setto("i");
+        } else if (b.charAt(k - 1) !== "s") {
+          k--;
+        }
+      }
+      if (ends("eed")) {
+        if (m() > 0) {
+          k--;
+        }
+      } else if ((ends("ed") || ends("ing")) && vowelInStem()) {
+        k = j;
+        if (ends("at")) {
+          setto("ate");
+        } else if (ends("bl")) {
+          setto("ble");
+        } else if (ends("iz")) {
+          setto("ize");
+        } else if (doublec(k)) {
+          k--;
+          var c = b.charAt(k);
+          if (c === "l" || c === "s" || c === "z") {
+            k++;
+          }
+        } else if (m() === 1 && cvc(k)) {
+          setto("e");
+        }
+      }
+      b = b.substring(0, k + 1);
+    }
+    function step1c() {
+      if (ends("y") && vowelInStem()) {
+        b = b.substring(0, k) + "i" + b.substring(k + 1);
+      }
+    }
+    function step4() {
+      if (k < 1) {
+        return;
+      }
+      var p = b.charAt(k - 1);
+      if (p === "o" && ends("ion") && j >= 0 && (b.charAt(j) === "s" || b.charAt(j) === "t")) {
+        if (m() > 1) {
+          k = j;
+        }
+        return;
+      }
+      var list = STEP4[p] || [];
+      for (var i = 0; i < list.length; i++) {
+        if (ends(list[i])) {
+          if (m() > 1) {
+            k = j;
+          }
+          return;
+        }
+      }
+    }
+    function step5() {
+      j = k;
+      if (b.charAt(k) === "e") {
+        var a = m();
+        if (a > 1 || (a === 1 && !cvc(k - 1))) {
+          k--;
+        }
+      }
+      if (b.charAt(k) === "l" && doublec(k) && m() > 1) {
+        k--;
+      }
+    }
+    return function (word) {
+      if (word.length <= 2 || !/^[a-z]+$/.test(word)) {
+        return word;
+      }
+      b = word;
+      k = word.length - 1;
+      j = 0;
+      step1ab();
+      if (k > 0) {
+        step1c();
+        if (k >= 1) {
+          first(STEP2[b.charAt(k - 1)] || []);
+        }
+        first(STEP3[b.charAt(k)] || []);
+        step4();
+        step5();
+      }
+      return b.substring(0, k + 1);
+    };
+  })();
+
+  // Runs of what Rust's char::is_alphanumeric accepts, and "_".
+  var WORD = /[\p{Alphabetic}\p{N}_]+/gu;
+  var MAX_TOKEN = 24;
+  function words(text) {
+    var out = [];
+    var runs = text.toLowerCase().match(WORD) || [];
+    runs.forEach(function (run) {
+      if (run.indexOf("_") >= 0) {
+        run.split("_").forEach(function (p) {
+          if (p) {
+            out.push(p);
+          }
+        });
+        var trimmed = run.replace(/^_+|_+$/g, "");
+        if (trimmed.indexOf("_") >= 0) {
+          out.push(trimmed);
+        }
+      } else {
+        out.push(run);
+      }
+    });
+    return out;
+  }
+
+  // For the test that compares these with gen's own (tests/site.rs).
+  window.__genStem = stem;
+  window.__genWords = words;
+
+
+  // ---- Theme: the system's unless the reader picked one (kept in localStorage).
+  var STORE = "gen-theme";
+  function stored() {
+    try {
+      return window.localStorage.getItem(STORE);
+    } catch (e) {
+      return null;
+    }
+  }
+  function theme() {
+    return html.getAttribute("data-theme") === "dark" ? "dark" : "light";
+  }
+  var themeButton = byId("gen:theme");
+  function showTheme(t) {
+    html.setAttribute("data-theme", t);
+    if (themeButton) {
+      var other = t === "dark" ? "light" : "dark";
+      themeButton.setAttribute("aria-label", "Switch to " + other + " theme");
+      themeButton.setAttribute("title", "Switch to " + other + " theme");
+    }
+  }
+  if (themeButton) {
+    themeButton.hidden = false;
+    showTheme(theme());
+    themeButton.addEventListener("click", function () {
+      var t = theme() === "dark" ? "light" : "dark";
+      try {
+        window.localStorage.setItem(STORE, t);
+      } catch (e) {
+        // Private mode: the choice lasts for this page only.
+      }
+      showTheme(t);
+    });
+  }
+  if (window.matchMedia) {
+    var dark = window.matchMedia("(prefers-color-scheme: dark)");
+    var follow = function (e) {
+      if (stored() !== "light" && stored() !== "dark") {
+        showTheme(e.matches ? "dark" : "light");
+      }
+    };
+    if (dark.addEventListener) {
+      dark.addEventListener("change", follow);
+    }
+  }
+
+  // ---- Navigation drawer on narrow screens.
+  var navButton = byId("gen:nav-toggle");
+  var nav = byId("gen:nav");
+  function showCurrent() {
+    var here = nav.querySelector("[aria-current=page]");
+    if (here && nav.scrollHeight > nav.clientHeight) {
+      nav.scrollTop = Math.max(0, here.offsetTop - nav.clientHeight / 3);
+    }
+  }
+  function setNav(open) {
+    navButton.setAttribute("aria-expanded", open ? "true" : "false");
+    navButton.setAttribute("aria-label", open ? "Hide navigation" : "Show navigation");
+    html.classList.toggle("nav-open", open);
+    if (open) {
+      showCurrent();
+    }
+  }
+  if (navButton && nav) {
+    navButton.hidden = false;
+    navButton.addEventListener("click", function () {
+      setNav(navButton.getAttribute("aria-expanded") !== "true");
+    });
+    d.addEventListener("keydown", function (e) {
+      if (e.key === "Escape" && html.classList.contains("nav-open")) {
+        setNav(false);
+        navButton.focus();
+      }
+    });
+    showCurrent();
+  }
+
+  // ---- Table of contents: open beside the text on wide screens, folded
+  // above it on narrow ones; the section being read is marked.
+  var toc = byId("gen:toc");
+  if (toc && window.matchMedia) {
+    var wide = window.matchMedia("(min-width: 76rem)");
+    var syncToc = function () {
+      toc.open = wide.matches;
+    };
+    syncToc();
+    if (wide.addEventListener) {
+      wide.addEventListener("change", syncToc);
+    }
+    var links = toc.querySelectorAll("a[href^='#']");
+    if (window.IntersectionObserver && links.length) {
+      var byTarget = {};
+      var targets = [];
+      each(links, function (a) {
+        var el = byId(decodeURIComponent(a.getAttribute("href").slice(1)));
+        if (el) {
+          byTarget[el.id] = a;
+          targets.push(el);
+        }
+      });
+      var visible = {};
+      var observer = new IntersectionObserver(
+        function (entries) {
+          each(entries, function (en) {
+            visible[en.target.id] = en.isIntersecting;
+          });
+          var first = null;
+          for (var i = 0; i < targets.length; i++) {
+            if (visible[targets[i].id]) {
+              first = targets[i];
+              break;
+            }
+          }
+          if (first) {
+            each(links, function (a) {
+              a.classList.toggle("active", a === byTarget[first.id]);
+            });
+          }
+        },
+        { rootMargin: "0px 0px -60% 0px" }
+      );
+      targets.forEach(function (t) {
+        observer.observe(t);
+      });
+    }
+  }
+
+  // ---- Copy buttons on code blocks.
+  function copyFallback(text) {
+    var area = d.createElement("textarea");
+    area.value = text;
+    area.setAttribute("readonly", "");
+    area.className = "offscreen";
+    d.body.appendChild(area);
+    area.select();
+    var ok = false;
+    try {
+      ok = d.execCommand("copy");
+    } catch (e) {
+      ok = false;
+    }
+    d.body.removeChild(area);
+    return ok;
+  }
+  each(d.querySelectorAll(".code-block .copy"), function (button) {
+    button.hidden = false;
+    button.setAttribute("aria-label", "Copy code to clipboard");
+    var timer = null;
+    function done(ok) {
+      button.textContent = ok ? "Copied" : "Press Ctrl+C";
+      button.classList.toggle("done", ok);
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        button.textContent = "Copy";
+        button.classList.remove("done");
+      }, 1800);
+    }
+    button.addEventListener("click", function () {
+      var code = button.parentNode.querySelector("code");
+      var text = code ? code.textContent : "";
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(text).then(
+          function () {
+            done(true);
+          },
+          function () {
+            done(copyFallback(text));
+          }
+        );
+      } else {
+        done(copyFallback(text));
+      }
+    });
+  });
+
+  // ---- Catalog filter on the home page.
+  var filters = byId("gen:filters");
+  if (filters) {
+    filters.hidden = false;
+    var filterStatus = byId("gen:filter-status");
+    filters.addEventListener("click", function (e) {
+      var b = e.target.closest("button");
+      if (!b) {
+        return;
+      }
+      var cat = b.getAttribute("data-category");
+      each(filters.querySelectorAll("button"), function (x) {
+        x.setAttribute("aria-pressed", x === b ? "true" : "false");
+      });
+      var shown = 0;
+      each(d.querySelectorAll(".chart-card"), function (card) {
+        var show = !cat || card.getAttribute("data-category") === cat;
+        card.hidden = !show;
+        if (show) {
+          shown++;
+        }
+      });
+      if (filterStatus) {
+        filterStatus.textContent = shown + (shown === 1 ? " chart" : " charts") + " shown";
+      }
+    });
+  }
+
+  // ---- Search.
+  var input = byId("gen:q");
+  if (!input) {
+    return;
+  }
+  var panel = byId("gen:results");
+  var list = byId("gen:results-list");
+  var status = byId("gen:results-status");
+  var chartFilter = byId("gen:filter-chart");
+  var kindFilter = byId("gen:filter-kind");
+  var searchBox = input.closest(".search");
+  searchBox.hidden = false;
+  var root = html.getAttribute("data-root") || "";
+
+  var index = null;
+  var loading = false;
+  var waiting = [];
+  function inject(src, done) {
+    var s = d.createElement("script");
+    s.src = src;
+    s.async = true;
+    s.addEventListener("load", function () {
+      done(true);
+    });
+    s.addEventListener("error", function () {
+      done(false);
+    });
+    d.head.appendChild(s);
+  }
+  function prepare(raw) {
+    var stop = {};
+    raw.stop.split(" ").forEach(function (w) {
+      stop[w] = true;
+    });
+    // Documents are numbered in page order; pages are grouped by snippet file.
+    var shardStart = [];
+    var docPage = [];
+    raw.pages.forEach(function (p, pi) {
+      if (shardStart[p[4]] === undefined) {
+        shardStart[p[4]] = docPage.length;
+      }
+      for (var x = 0; x < p[5]; x++) {
+        docPage.push(pi);
+      }
+    });
+    return {
+      raw: raw,
+      docPage: docPage,
+      terms: raw.terms ? raw.terms.split(" ") : [],
+      post: raw.post ? raw.post.split(" ") : [],
+      stop: stop,
+      shardStart: shardStart,
+      decoded: {},
+      shards: {}
+    };
+  }
+  function fillFilters() {
+    var charts = index.raw.charts
+      .map(function (c, i) {
+        return [c[1], i];
+      })
+      .sort(function (a, b) {
+        return a[0].toLowerCase() < b[0].toLowerCase() ? -1 : 1;
+      });
+    charts.forEach(function (c) {
+      var o = d.createElement("option");
+      o.value = String(c[1]);
+      o.textContent = c[0];
+      chartFilter.appendChild(o);
+    });
+  }
+  function loadIndex(then) {
+    if (index) {
+      then();
+      return;
+    }
+    waiting.push(then);
+    if (loading) {
+      return;
+    }
+    loading = true;
+    status.textContent = "Loading the search index…";
+    inject(html.getAttribute("data-search-index"), function (ok) {
+      loading = false;
+      if (!ok || !window.__genSearch) {
+        status.textContent = "The search index could not be loaded.";
+        waiting = [];
+        return;
+      }
+      index = prepare(window.__genSearch);
+      fillFilters();
+      var w = waiting;
+      waiting = [];
+      w.forEach(function (f) {
+        f();
+      });
+    });
+  }
+  function loadShard(shard, then) {
+    var have = window.__genSearchText && window.__genSearchText[shard];
+    if (have) {
+      then(have);
+      return;
+    }
+    var entry = index.shards[shard];
+    if (entry) {
+      entry.push(then);
+      return;
+    }
+    index.shards[shard] = [then];
+    inject(root + index.raw.shards[shard], function () {
+      var texts = (window.__genSearchText && window.__genSearchText[shard]) || [];
+      var w = index.shards[shard];
+      index.shards[shard] = null;
+      w.forEach(function (f) {
+        f(texts);
+      });
+    });
+  }
+
+  var END = "0123456789ABCDEFGHIJKLMNOPQRSTUV";
+  var CONT = "WXYZabcdefghijklmnopqrstuvwxyz-_";
+  // Postings of term i: [doc, level, doc, level, ...].
+  function postings(i) {
+    var got = index.decoded[i];
+    if (got) {
+      return got;
+    }
+    var s = index.post[i];
+    var out = [];
+    var v = 0;
+    var mul = 1;
+    var prev = -1;
+    for (var x = 0; x < s.length; x++) {
+      var c = s.charAt(x);
+      var e = END.indexOf(c);
+      if (e >= 0) {
+        v += e * mul;
+        var doc = prev + 1 + Math.floor(v / 4);
+        out.push(doc, v % 4);
+        prev = doc;
+        v = 0;
+        mul = 1;
+      } else {
+        v += CONT.indexOf(c) * mul;
+        mul *= 32;
+      }
+    }
+    index.decoded[i] = out;
+    return out;
+  }
+  // Terms equal to `t` (weight 1) or starting with it (less).
+  function expand(t) {
+    var terms = index.terms;
+    var lo = 0;
+    var hi = terms.length;
+    while (lo < hi) {
+      var mid = (lo + hi) >> 1;
+      if (terms[mid] < t) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    var out = [];
+    for (var i = lo; i < terms.length && out.length < 64; i++) {
+      var term = terms[i];
+      if (term === t) {
+        out.push([i, 1]);
+      } else if (term.lastIndexOf(t, 0) === 0) {
+        out.push([i, 0.25 + (0.5 * t.length) / term.length]);
+      } else {
+        break;
+      }
+    }
+    return out;
+  }
+  function queryTerms(q) {
+    var seen = {};
+    var out = [];
+    words(q).forEach(function (w) {
+      var n = Array.from(w).length;
+      if (n < 2 || n > MAX_TOKEN || index.stop[w]) {
+        return;
+      }
+      var s = stem(w);
+      if (!seen[s]) {
+        seen[s] = true;
+        out.push({ word: w, stem: s });
+      }
+    });
+    return out;
+  }
+  var WEIGHT = [0.4, 1, 1.6, 3];
+  function run(q) {
+    var terms = queryTerms(q);
+    if (!terms.length) {
+      return { terms: terms, hits: [] };
+    }
+    var n = index.docPage.length;
+    var scores = null;
+    terms.forEach(function (t) {
+      var mine = {};
+      var found = expand(t.stem);
+      if (t.word !== t.stem) {
+        found = found.concat(expand(t.word));
+      }
+      found.forEach(function (hit) {
+        var p = postings(hit[0]);
+        var idf = Math.log(1 + n / (p.length / 2));
+        for (var x = 0; x < p.length; x += 2) {
+          var s = idf * WEIGHT[p[x + 1]] * hit[1];
+          if (!(mine[p[x]] >= s)) {
+            mine[p[x]] = s;
+          }
+        }
+      });
+      if (scores === null) {
+        scores = mine;
+      } else {
+        var both = {};
+        for (var doc in scores) {
+          if (mine[doc] !== undefined) {
+            both[doc] = scores[doc] + mine[doc];
+          }
+        }
+        scores = both;
+      }
+    });
+    var chart = chartFilter.value;
+    var kind = kindFilter.value;
+    var raw = index.raw;
+    var hits = [];
+    for (var key in scores) {
+      var doc = +key;
+      var page = raw.pages[index.docPage[doc]];
+      if (chart !== "" && String(page[2]) !== chart) {
+        continue;
+      }
+      if (kind !== "" && raw.kinds[page[3]] !== kind) {
+        continue;
+      }
+      hits.push([doc, scores[key]]);
+    }
+    hits.sort(function (a, b) {
+      return b[1] - a[1] || a[0] - b[0];
+    });
+    return { terms: terms, hits: hits };
+  }
+
+  function escapeHtml(s) {
+    return s.replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+  function matches(word, terms) {
+    var lower = word.toLowerCase();
+    var s = stem(lower);
+    for (var i = 0; i < terms.length; i++) {
+      var t = terms[i];
+      if (s === t.stem || s.lastIndexOf(t.stem, 0) === 0 || lower.lastIndexOf(t.word, 0) === 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+  // Text with the matched words in <mark>, cut to a window around the first
+  // match when `width` is given.
+  function highlight(text, terms, width) {
+    var spans = [];
+    var m;
+    WORD.lastIndex = 0;
+    while ((m = WORD.exec(text)) !== null) {
+      if (matches(m[0], terms)) {
+        spans.push([m.index, m.index + m[0].length]);
+      }
+    }
+    var start = 0;
+    var end = text.length;
+    if (width && text.length > width) {
+      var at = spans.length ? spans[0][0] : 0;
+      start = Math.max(0, at - Math.floor(width / 3));
+      if (start > 0) {
+        var space = text.indexOf(" ", start);
+        start = space >= 0 && space < at ? space + 1 : start;
+      }
+      end = Math.min(text.length, start + width);
+      var back = text.lastIndexOf(" ", end);
+      if (end < text.length && back > start) {
+        end = back;
+      }
+    }
+    var out = start > 0 ? "…" : "";
+    var pos = start;
+    spans.forEach(function (sp) {
+      if (sp[1] <= start || sp[0] >= end) {
+        return;
+      }
+      out += escapeHtml(text.slice(pos, Math.max(pos, sp[0])));
+      out += "<mark>" + escapeHtml(text.slice(Math.max(pos, sp[0]), sp[1])) + "</mark>";
+      pos = sp[1];
+    });
+    out += escapeHtml(text.slice(pos, end));
+    if (end < text.length) {
+      out += "…";
+    }
+    return out;
+  }
+
+  var LIMIT = 30;
+  var active = -1;
+  function open(on) {
+    panel.hidden = !on;
+    input.setAttribute("aria-expanded", on ? "true" : "false");
+    if (!on) {
+      input.removeAttribute("aria-activedescendant");
+    }
+  }
+  function setActive(i) {
+    var items = list.children;
+    if (!items.length) {
+      active = -1;
+      return;
+    }
+    active = (i + items.length) % items.length;
+    each(items, function (li, x) {
+      li.setAttribute("aria-selected", x === active ? "true" : "false");
+    });
+    input.setAttribute("aria-activedescendant", items[active].id);
+    items[active].scrollIntoView({ block: "nearest" });
+  }
+  // Loads the snippet files of `docs`, then calls back with a lookup from
+  // document to [anchor, heading, text].
+  function docTexts(docs, then) {
+    var raw = index.raw;
+    var shards = {};
+    docs.forEach(function (doc) {
+      shards[raw.pages[index.docPage[doc]][4]] = true;
+    });
+    var keys = Object.keys(shards);
+    var left = keys.length;
+    var texts = {};
+    function lookup(doc) {
+      var shard = raw.pages[index.docPage[doc]][4];
+      var t = texts[shard] || [];
+      var at = 3 * (doc - index.shardStart[shard]);
+      return [t[at] || "", t[at + 1] || "", t[at + 2] || ""];
+    }
+    if (!left) {
+      then(lookup);
+      return;
+    }
+    keys.forEach(function (shard) {
+      loadShard(+shard, function (got) {
+        texts[shard] = got;
+        left--;
+        if (!left) {
+          then(lookup);
+        }
+      });
+    });
+  }
+  var generation = 0;
+  function render(q, then) {
+    var result = run(q);
+    var hits = result.hits.slice(0, LIMIT);
+    var raw = index.raw;
+    var mine = ++generation;
+    docTexts(
+      hits.map(function (h) {
+        return h[0];
+      }),
+      function (lookup) {
+        if (mine !== generation) {
+          return;
+        }
+        list.textContent = "";
+        active = -1;
+
+        input.removeAttribute("aria-activedescendant");
+        if (!result.terms.length) {
+          status.textContent = "Type a word to search every page.";
+        } else {
+          var total = result.hits.length;
+          status.textContent = total
+            ? total + (total === 1 ? " result" : " results") + (total > LIMIT ? ", the best " + LIMIT + " shown" : "")
+            : "No results. Try fewer or shorter words, or clear the filters.";
+        }
+        hits.forEach(function (hit, i) {
+          var doc = hit[0];
+          var page = raw.pages[index.docPage[doc]];
+          var row = lookup(doc);
+          var li = d.createElement("li");
+          li.id = "gen:result-" + i;
+          li.setAttribute("role", "option");
+          li.setAttribute("aria-selected", "false");
+          var a = d.createElement("a");
+          a.href = root + page[0] + (row[0] ? "#" + row[0] : "");
+          a.tabIndex = -1;
+          var title = d.createElement("span");
+          title.className = "result-title";
+          title.innerHTML = highlight(row[1] || page[1], result.terms, 0);
+          var kind = d.createElement("span");
+          kind.className = "result-kind";
+          kind.textContent = raw.kinds[page[3]];
+          var path = d.createElement("span");
+          path.className = "result-path";
+          path.textContent = (page[2] >= 0 ? raw.charts[page[2]][1] + " › " : "") + page[1];
+          var snippet = d.createElement("span");
+          snippet.className = "result-snippet";
+          snippet.innerHTML = highlight(row[2], result.terms, 180);
+          a.appendChild(title);
+          a.appendChild(kind);
+          a.appendChild(path);
+          a.appendChild(snippet);
+          li.appendChild(a);
+          list.appendChild(li);
+        });
+        if (then) {
+          then();
+        }
+      }
+    );
+  }
+  var timer = null;
+  function update() {
+    clearTimeout(timer);
+    timer = setTimeout(function () {
+      var q = input.value;
+      if (!q.trim()) {
+        list.textContent = "";
+        status.textContent = "";
+        open(false);
+        return;
+      }
+      loadIndex(function () {
+        if (input.value === q) {
+          render(q, function () {
+            open(true);
+          });
+        }
+      });
+    }, 60);
+  }
+  input.addEventListener("input", update);
+  input.addEventListener("focus", function () {
+    loadIndex(function () {});
+    if (input.value.trim()) {
+      update();
+    }
+  });
+  [chartFilter, kindFilter].forEach(function (sel) {
+    sel.addEventListener("change", function () {
+      if (index && input.value.trim()) {
+        render(input.value, function () {
+          open(true);
+        });
+      }
+    });
+  });
+  input.addEventListener("keydown", function (e) {
+    if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+      if (panel.hidden && input.value.trim()) {
+        update();
+        return;
+      }
+      e.preventDefault();
+      setActive(active + (e.key === "ArrowDown" ? 1 : -1));
+    } else if (e.key === "Enter") {
+      var items = list.children;
+      if (!panel.hidden && items.length) {
+        e.preventDefault();
+        var li = items[active >= 0 ? active : 0];
+        window.location.href = li.querySelector("a").href;
+        open(false);
+      }
+    } else if (e.key === "Escape") {
+      e.preventDefault();
+      if (input.value) {
+        input.value = "";
+        list.textContent = "";
+        status.textContent = "";
+        open(false);
+      } else {
+        open(false);
+        input.blur();
+      }
+    }
+  });
+  list.addEventListener("click", function () {
+    open(false);
+  });
+  list.addEventListener("mousemove", function (e) {
+    var li = e.target.closest("li");
+    if (li && li.parentNode === list) {
+      var i = Array.prototype.indexOf.call(list.children, li);
+      if (i !== active) {
+        setActive(i);
+      }
+    }
+  });
+  d.addEventListener("click", function (e) {
+    if (!searchBox.contains(e.target)) {
+      open(false);
+    }
+  });
+  d.addEventListener("keydown", function (e) {
+    if (e.key !== "/" || e.ctrlKey || e.metaKey || e.altKey) {
+      return;
+    }
+    var t = e.target;
+    var tag = t && t.tagName;
+    if (tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || (t && t.isContentEditable)) {
+      return;
+    }
+    e.preventDefault();
+    input.focus();
+    input.select();
+  });
+})();

@@ -1,0 +1,264 @@
+// The published site in a real browser: Debian's chromium, headless, driven
+// by playwright-core. Run by tests/site.rs (the_site_in_a_real_browser),
+// which builds a site and passes, in the environment:
+//   SITE_DIR     the built site/ folder
+//   CHARTS       comma-separated chart names (fixtures zz-alpha, zz-beta among them)
+//   SCREENSHOTS  folder for the screenshots
+//   PLAYWRIGHT   path of the playwright-core package
+//   CHROMIUM     the browser binary
+// Most cases load the site from a local HTTP server (127.0.0.1, a free
+// port); one opens it from disk (file://). Prints one line per case and
+// "N passed, N failed"; exits non-zero when a case fails.
+"use strict";
+const fs = require("fs");
+const http = require("http");
+const os = require("os");
+const path = require("path");
+const { pathToFileURL } = require("url");
+const { chromium } = require(process.env.PLAYWRIGHT);
+
+const site = process.env.SITE_DIR;
+const charts = process.env.CHARTS.split(",");
+const shots = process.env.SCREENSHOTS;
+
+const TYPES = { ".html": "text/html; charset=utf-8", ".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml" };
+
+function serve() {
+  const server = http.createServer((req, res) => {
+    const url = decodeURIComponent(new URL(req.url, "http://x").pathname);
+    const file = path.join(site, url.endsWith("/") ? url + "index.html" : url);
+    if (!file.startsWith(site) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
+      res.writeHead(404);
+      res.end("not found");
+      return;
+    }
+    res.writeHead(200, { "Content-Type": TYPES[path.extname(file)] || "application/octet-stream" });
+    fs.createReadStream(file).pipe(res);
+  });
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
+}
+
+function assert(cond, msg) {
+  if (!cond) {
+    throw new Error(msg);
+  }
+}
+
+async function main() {
+  const server = await serve();
+  const base = `http://127.0.0.1:${server.address().port}/`;
+  const args = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+  ];
+  let passed = 0;
+  let failed = 0;
+
+  // A fresh browser profile (--user-data-dir) per case; every console error
+  // (a CSP violation, a script error) and every request to another host
+  // fails the case.
+  async function check(name, options, body) {
+    const profile = fs.mkdtempSync(path.join(os.tmpdir(), "gen-chromium-"));
+    const context = await chromium.launchPersistentContext(
+      profile,
+      Object.assign({ executablePath: process.env.CHROMIUM, args, viewport: { width: 1280, height: 900 }, colorScheme: "light" }, options)
+    );
+    const page = context.pages()[0] || (await context.newPage());
+    const problems = [];
+    page.on("console", (m) => {
+      if (m.type() === "error") {
+        problems.push("console: " + m.text());
+      }
+    });
+    page.on("pageerror", (e) => problems.push("script error: " + e.message));
+    page.on("request", (r) => {
+      const u = r.url();
+      if (!u.startsWith(base) && !u.startsWith("file:")) {
+        problems.push("request to another host: " + u);
+      }
+    });
+    try {
+      await body(page, context);
+      assert(problems.length === 0, problems.join("\n"));
+      passed++;
+      console.log(`ok      ${name}`);
+    } catch (e) {
+      failed++;
+      console.log(`FAILED  ${name}\n        ${String(e.message || e).split("\n").join("\n        ")}`);
+    } finally {
+      await context.close();
+      fs.rmSync(profile, { recursive: true, force: true });
+    }
+  }
+
+  async function search(page, text) {
+    await page.keyboard.press("/");
+    assert(await page.evaluate(() => document.activeElement && document.activeElement.id === "gen:q"), "/ focuses the search box");
+    await page.keyboard.type(text);
+    await page.waitForSelector("#gen\\:results-list li", { timeout: 5000 });
+  }
+
+  await check("the home page lists every chart", {}, async (page) => {
+    await page.goto(base + "index.html");
+    const listed = await page.$$eval(".chart-card", (cards) => cards.map((c) => c.getAttribute("data-chart")));
+    assert(JSON.stringify([...listed].sort()) === JSON.stringify([...charts].sort()), `listed ${listed}`);
+    assert(await page.isVisible("#gen\\:filters"), "the category filter shows");
+    const category = await page.getAttribute("#gen\\:filters button:nth-child(2)", "data-category");
+    await page.click("#gen\\:filters button:nth-child(2)");
+    const visible = await page.$$eval(".chart-card", (cards) => cards.filter((c) => !c.hidden).map((c) => c.getAttribute("data-category")));
+    assert(visible.length > 0, `some ${category} charts`);
+    assert(visible.every((c) => c === category), `filtered to ${category}: ${visible}`);
+    await page.click("#gen\\:filters button[data-category='']");
+    await page.screenshot({ path: path.join(shots, "home.png") });
+  });
+
+  await check("a chart page shows highlighted code", {}, async (page) => {
+    const chart = charts.includes("postgresql") ? "postgresql" : "zz-alpha";
+    await page.goto(base + `charts/${chart}/backup.html`);
+    const tokens = await page.$$eval(".code-block span[class*='z-']", (s) => s.length);
+    assert(tokens > 5, `${tokens} highlighted tokens`);
+    const colors = await page.$$eval(".code-block span[class*='z-']", (spans) =>
+      [...new Set(spans.map((s) => getComputedStyle(s).color))]
+    );
+    assert(colors.length >= 3, `token colours: ${colors}`);
+    assert(await page.isVisible(".code-block .copy"), "a copy button");
+    await page.screenshot({ path: path.join(shots, "chart.png") });
+  });
+
+  await check("search finds the right page and lands on the anchor", {}, async (page) => {
+    await page.goto(base + "index.html");
+    await search(page, "zebrafish");
+    const first = await page.$eval("#gen\\:results-list li a", (a) => a.getAttribute("href"));
+    assert(/charts\/zz-(alpha|beta)\/backup\.html#full-restore-of-the-zz-(alpha|beta)-zebrafish-volume$/.test(first), `first hit ${first}`);
+    const marks = await page.$$eval("#gen\\:results-list mark", (m) => m.map((x) => x.textContent.toLowerCase()));
+    assert(marks.includes("zebrafish"), `highlighted: ${marks}`);
+    await page.screenshot({ path: path.join(shots, "search.png") });
+    // Keyboard: down, up, Enter opens the first result.
+    await page.keyboard.press("ArrowDown");
+    await page.keyboard.press("ArrowDown");
+    await page.keyboard.press("ArrowUp");
+    const selected = await page.$eval("#gen\\:q", (i) => i.getAttribute("aria-activedescendant"));
+    assert(selected === "gen:result-0", `active ${selected}`);
+    await Promise.all([page.waitForURL(/backup\.html#/), page.keyboard.press("Enter")]);
+    const anchor = decodeURIComponent(new URL(page.url()).hash.slice(1));
+    const box = await page.evaluate((id) => {
+      const r = document.getElementById(id).getBoundingClientRect();
+      return { top: r.top, height: window.innerHeight };
+    }, anchor);
+    assert(box.top >= 0 && box.top < box.height / 2, `heading at ${box.top}px of ${box.height}`);
+  });
+
+  await check("clicking a result lands on it; filters and Escape work", {}, async (page) => {
+    await page.goto(base + "docs/coverage.html");
+    await search(page, "backup");
+    await page.selectOption("#gen\\:filter-kind", "upgrade");
+    await page.waitForTimeout(200);
+    const kinds = await page.$$eval("#gen\\:results-list .result-kind", (k) => k.map((x) => x.textContent));
+    assert(kinds.length > 0 && kinds.every((k) => k === "upgrade"), `kinds ${kinds}`);
+    await page.selectOption("#gen\\:filter-kind", "");
+    await page.fill("#gen\\:q", "zebrafish");
+    await page.waitForTimeout(300);
+    const href = await page.$eval("#gen\\:results-list li a", (a) => a.getAttribute("href"));
+    await Promise.all([page.waitForURL(/#full-restore/), page.click("#gen\\:results-list li a")]);
+    assert(page.url().endsWith(href.replace(/^(\.\.\/)+/, "")), `${page.url()} for ${href}`);
+    await page.keyboard.press("/");
+    await page.keyboard.type("kubectl");
+    await page.waitForSelector("#gen\\:results-list li");
+    await page.keyboard.press("Escape");
+    assert((await page.inputValue("#gen\\:q")) === "", "Escape clears");
+    assert(await page.isHidden("#gen\\:results"), "Escape closes the results");
+  });
+
+  await check("the theme toggle switches and is remembered", {}, async (page) => {
+    await page.goto(base + "index.html");
+    const bg = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    assert((await page.getAttribute("html", "data-theme")) === "light", "follows the system (light)");
+    const light = await bg();
+    await page.click("#gen\\:theme");
+    assert((await page.getAttribute("html", "data-theme")) === "dark", "toggled to dark");
+    const dark = await bg();
+    assert(light !== dark, `background ${light} vs ${dark}`);
+    await page.reload();
+    assert((await page.getAttribute("html", "data-theme")) === "dark", "remembered after reload");
+    assert((await page.getAttribute("#gen\\:theme", "aria-label")) === "Switch to light theme", "label says what it does");
+  });
+
+  await check("the system's dark preference is followed", { colorScheme: "dark" }, async (page) => {
+    await page.goto(base + "index.html");
+    assert((await page.getAttribute("html", "data-theme")) === "dark", "dark by default");
+  });
+
+  await check("390 and 360 px phones never scroll sideways", { viewport: { width: 390, height: 844 } }, async (page) => {
+    const chart = charts.includes("postgresql") ? "postgresql" : "zz-alpha";
+    for (const width of [390, 360]) {
+      await page.setViewportSize({ width, height: 800 });
+      for (const url of ["index.html", `charts/${chart}/index.html`, `charts/${chart}/backup.html`, `charts/${chart}/operations.html`, `charts/${chart}/security.html`, "docs/disaster-recovery.html", "docs/makefile-reference.html"]) {
+        await page.goto(base + url);
+        const { scroll, client } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
+        assert(scroll <= client, `${url} at ${width}px: ${scroll}px wide in ${client}px`);
+      }
+    }
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(base + `charts/${chart}/index.html`);
+    assert(await page.isHidden("#gen\\:nav"), "navigation folded away");
+    await page.click("#gen\\:nav-toggle");
+    assert(await page.isVisible("#gen\\:nav"), "the menu button opens it");
+    await page.screenshot({ path: path.join(shots, "phone-nav.png") });
+  });
+
+  await check("print shows the text without the site's chrome", {}, async (page) => {
+    await page.goto(base + "docs/disaster-recovery.html");
+    await page.emulateMedia({ media: "print" });
+    const shown = await page.evaluate(() =>
+      [".topbar", ".sidebar", ".pager", ".toc-col", ".doc"].map((s) => {
+        const el = document.querySelector(s);
+        return el ? getComputedStyle(el).display : "absent";
+      })
+    );
+    assert(JSON.stringify(shown.slice(0, 4)) === JSON.stringify(["none", "none", "none", "none"]), `chrome: ${shown}`);
+    assert(shown[4] !== "none", "the text prints");
+    const pdf = await page.pdf({ format: "A4" });
+    assert(pdf.length > 1000, "a PDF is produced");
+  });
+
+  await check("search works from file://", {}, async (page) => {
+    await page.goto(pathToFileURL(path.join(site, "index.html")).href);
+    await search(page, "zebrafish");
+    const n = await page.$$eval("#gen\\:results-list li", (l) => l.length);
+    assert(n >= 2, `${n} results`);
+    const snippet = await page.$eval("#gen\\:results-list .result-snippet", (s) => s.textContent);
+    assert(snippet.length > 0, "snippets load from file:// too");
+  });
+
+  await check("keyboard: skip link, / never taken from a text field, Ctrl+F untouched", {}, async (page) => {
+    await page.goto(base + "index.html");
+    await page.keyboard.press("Tab");
+    assert((await page.evaluate(() => document.activeElement.className)) === "skip-link", "the skip link comes first");
+    await page.keyboard.press("Enter");
+    assert((await page.evaluate(() => document.activeElement.id)) === "gen:main", "it moves focus to the content");
+    const prevented = await page.evaluate(() => {
+      const e = new KeyboardEvent("keydown", { key: "f", ctrlKey: true, bubbles: true, cancelable: true });
+      document.body.dispatchEvent(e);
+      return e.defaultPrevented;
+    });
+    assert(!prevented, "Ctrl+F is the browser's");
+    await page.focus("#gen\\:q");
+    await page.keyboard.type("a/b");
+    assert((await page.inputValue("#gen\\:q")) === "a/b", "/ types into the box");
+  });
+
+  server.close();
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(failed ? 1 : 0);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,711 @@
+//! The published site: pages for every chart, link checking, escaping,
+//! the search index, determinism, the CSP, and (item 6 of issue 4) the
+//! site in a real browser.
+
+use chartgen::diagnostics::Diagnostic;
+use chartgen::model::chart_model;
+use chartgen::project::{self, Failure, Project};
+use chartgen::scaffold::new_spec;
+use chartgen::site::{self, search, stem, Site};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// A valid spec for `name` whose texts are real words instead of TODOs.
+fn spec(name: &str, title: &str) -> String {
+    new_spec(name)
+        .replacen("title: TODO product name", &format!("title: {title}"), 1)
+        .replacen(
+            "title: TODO full restore",
+            &format!("title: Full restore of the {name} zebrafish volume"),
+            1,
+        )
+        .replacen(
+            "title: TODO data backup",
+            "title: Nightly archive of the data folder",
+            1,
+        )
+}
+
+/// A project folder with the given specs and hand-written docs.
+fn project_dir(specs: &[(&str, String)], docs: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("specs")).unwrap();
+    for (name, text) in specs {
+        std::fs::write(dir.path().join(format!("specs/{name}.yaml")), text).unwrap();
+    }
+    for (path, text) in docs {
+        let p = dir.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    dir
+}
+
+fn load(root: &Path) -> Project {
+    match project::load(root) {
+        Ok((p, _)) => p,
+        Err(Failure::Invalid(d)) => panic!("invalid: {}", show(&d)),
+        Err(Failure::Io(e)) => panic!("io: {e}"),
+    }
+}
+
+fn show(diags: &[Diagnostic]) -> String {
+    diags.iter().map(ToString::to_string).collect()
+}
+
+/// Renders everything and then the site again, for its stats and warnings.
+fn build_site(project: &Project) -> Site {
+    let outputs = match project::generate(project) {
+        Ok(o) => o,
+        Err(Failure::Invalid(d)) => panic!("generate failed:\n{}", show(&d)),
+        Err(Failure::Io(e)) => panic!("io: {e}"),
+    };
+    let models: Vec<_> = project.specs.iter().map(chart_model).collect();
+    let site = site::build(project, &models, &outputs).expect("site builds");
+    for (path, bytes) in &site.files {
+        assert_eq!(
+            outputs.files.get(path),
+            Some(bytes),
+            "generate and build agree on {path}"
+        );
+    }
+    site
+}
+
+fn fixture() -> tempfile::TempDir {
+    project_dir(
+        &[
+            ("alpha", spec("alpha", "Alpha DB")),
+            ("beta", spec("beta", "Beta Cache")),
+            ("gamma", spec("gamma", "Gamma Queue")),
+        ],
+        &[(
+            "docs/operating.md",
+            "# Operating the collection\n\nRead the [Alpha backup guide](alpha/backup-guide.md#restore-procedures)\nand the [DR plan](disaster-recovery.md).\n\n## Checks\n\n```yaml\nkey: value\n```\n",
+        )],
+    )
+}
+
+fn html_pages(site: &Site) -> Vec<(&String, String)> {
+    site.files
+        .iter()
+        .filter(|(p, _)| p.ends_with(".html"))
+        .map(|(p, b)| (p, String::from_utf8(b.clone()).expect("UTF-8 pages")))
+        .collect()
+}
+
+#[test]
+fn every_chart_has_its_pages_and_the_home_lists_them() {
+    let dir = fixture();
+    let site = build_site(&load(dir.path()));
+    let home = String::from_utf8(site.files["site/index.html"].clone()).unwrap();
+    for chart in ["alpha", "beta", "gamma"] {
+        for page in ["index", "backup", "upgrade", "security", "operations"] {
+            let path = format!("site/charts/{chart}/{page}.html");
+            assert!(site.files.contains_key(&path), "missing {path}");
+        }
+        assert!(
+            home.contains(&format!("href=\"charts/{chart}/index.html\"")),
+            "home links {chart}"
+        );
+        assert!(home.contains(&format!("data-chart=\"{chart}\"")));
+    }
+    for page in [
+        "docs/disaster-recovery",
+        "docs/makefile-reference",
+        "docs/coverage",
+        "docs/operating",
+    ] {
+        assert!(
+            site.files.contains_key(&format!("site/{page}.html")),
+            "{page}"
+        );
+    }
+    // 3 charts x 5 pages, 3 cross-chart guides, 1 hand-written doc, home.
+    assert_eq!(site.stats.pages, 20);
+    assert_eq!(html_pages(&site).len(), 20);
+    // Landmarks and one title per page.
+    for (path, html) in html_pages(&site) {
+        assert_eq!(html.matches("<h1").count(), 1, "{path}: one h1");
+        for landmark in [
+            "<header",
+            "<main id=\"gen:main\"",
+            "<nav class=\"sidebar\" id=\"gen:nav\" aria-label=\"Site\"",
+            "<footer",
+            "href=\"#gen:main\"",
+        ] {
+            assert!(html.contains(landmark), "{path}: {landmark}");
+        }
+        assert!(
+            html.starts_with("<!DOCTYPE html>\n<html lang=\"en\""),
+            "{path}"
+        );
+    }
+
+    let ops = String::from_utf8(site.files["site/charts/alpha/operations.html"].clone()).unwrap();
+    assert!(ops.contains("id=\"alpha-backup\""), "a heading per target");
+    assert!(ops.contains("alpha-helm-rollback"));
+    let sec = String::from_utf8(site.files["site/charts/alpha/security.html"].clone()).unwrap();
+    assert!(sec.contains("kind</span>"), "the RBAC YAML is highlighted");
+    assert!(sec.contains("RoleBinding"));
+    let guide = String::from_utf8(site.files["site/docs/operating.html"].clone()).unwrap();
+    assert!(
+        guide.contains("href=\"../charts/alpha/backup.html#restore-procedures\""),
+        "links between Markdown files become links between pages"
+    );
+    assert!(guide.contains("class=\"z-"), "code is highlighted");
+    // Navigation: breadcrumbs, prev/next, a table of contents.
+    let backup = String::from_utf8(site.files["site/charts/alpha/backup.html"].clone()).unwrap();
+    assert!(backup.contains("aria-label=\"Breadcrumb\""));
+    assert!(backup.contains("rel=\"prev\"") && backup.contains("rel=\"next\""));
+    assert!(backup.contains("class=\"toc-l2\""));
+    assert!(backup.contains("<a class=\"anchor\" href=\"#"));
+}
+
+fn generate_err(dir: &Path) -> Vec<Diagnostic> {
+    let p = load(dir);
+    match project::generate(&p) {
+        Ok(_) => panic!("expected errors"),
+        Err(Failure::Invalid(d)) => d,
+        Err(Failure::Io(e)) => panic!("io: {e}"),
+    }
+}
+
+#[test]
+fn broken_links_and_anchors_are_errors_naming_file_and_line() {
+    let dir = project_dir(
+        &[("alpha", spec("alpha", "Alpha DB"))],
+        &[(
+            "docs/guide.md",
+            "# Guide\n\nFine: [backup](alpha/backup-guide.md).\n\nGone: [x](alpha/nope.md).\n\nNo such anchor: [y](alpha/backup-guide.md#restore-procedurs).\n\nSame page: [z](#missing).\n",
+        )],
+    );
+    let errors = generate_err(dir.path());
+    let located: Vec<(String, usize, bool)> = errors
+        .iter()
+        .map(|d| (d.file.clone(), d.line, d.is_error()))
+        .collect();
+    assert_eq!(
+        located,
+        [
+            ("docs/guide.md".to_string(), 5, true),
+            ("docs/guide.md".to_string(), 7, true),
+            ("docs/guide.md".to_string(), 9, true),
+        ],
+        "{}",
+        show(&errors)
+    );
+    assert!(errors[0].message.contains("docs/alpha/nope.md"));
+    assert!(errors[1].message.contains("#restore-procedurs"));
+    assert_eq!(
+        errors[1].help.as_deref(),
+        Some("did you mean #restore-procedures?")
+    );
+    assert_eq!(
+        errors[1].snippet.as_deref(),
+        Some("No such anchor: [y](alpha/backup-guide.md#restore-procedurs).")
+    );
+    // Nothing is written when the site is broken.
+    let o = Command::new(env!("CARGO_BIN_EXE_gen"))
+        .arg("--root")
+        .arg(dir.path())
+        .arg("build")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains("--> docs/guide.md:5:7"), "{stderr}");
+    assert!(!dir.path().join("site").exists());
+}
+
+#[test]
+fn an_unknown_fence_language_is_an_error() {
+    let dir = project_dir(
+        &[("alpha", spec("alpha", "Alpha DB"))],
+        &[("docs/a.md", "# A\n\n```yamll\nx: 1\n```\n")],
+    );
+    let errors = generate_err(dir.path());
+    assert_eq!(errors.len(), 1, "{}", show(&errors));
+    assert_eq!((errors[0].file.as_str(), errors[0].line), ("docs/a.md", 3));
+    assert!(errors[0].message.contains("\"yamll\""));
+    assert_eq!(errors[0].help.as_deref(), Some("did you mean `yaml`?"));
+}
+
+const EVIL: &str =
+    r#"<script>alert('x')</script> "q" 'a' {{ .Values.evil }} <img src=x onerror=alert(1)>"#;
+
+#[test]
+fn spec_text_renders_as_literal_text_everywhere() {
+    let yaml_evil = EVIL.replace('\'', "''");
+    let text = spec("alpha", "Alpha DB")
+        .replacen(
+            "summary: TODO one or two sentences on what the product is and what state it keeps.",
+            &format!("summary: '{yaml_evil}'"),
+            1,
+        )
+        .replacen("title: Alpha DB", "title: 'Alpha \"DB\" <b>'", 1)
+        .replacen(
+            "title: TODO first step",
+            &format!("title: '{yaml_evil}'"),
+            1,
+        )
+        .replacen(
+            "help: TODO one line for make help",
+            &format!("help: '{yaml_evil}'"),
+            1,
+        );
+    let dir = project_dir(
+        &[("alpha", text)],
+        &[(
+            "docs/raw.md",
+            "# Raw\n\n<script>alert(2)</script>\n\nInline <b onclick=\"x()\">bold</b> and {{ .Values.x }}.\n\n<div style=\"color:red\">block</div>\n",
+        )],
+    );
+    let site = build_site(&load(dir.path()));
+    for (path, html) in html_pages(&site) {
+        for tag in tags(&html) {
+            for bad in [
+                "onerror",
+                "onclick",
+                "style=",
+                "<script>",
+                "<img src=x",
+                "<b>",
+            ] {
+                assert!(!tag.contains(bad), "{path}: {bad} passed through in {tag}");
+            }
+        }
+        // A quote in text is harmless; in an attribute it must be escaped.
+        for tag in tags(&html) {
+            assert!(!tag.contains("\"DB\""), "{path}: a raw quote in {tag}");
+        }
+    }
+    let overview = String::from_utf8(site.files["site/charts/alpha/index.html"].clone()).unwrap();
+    assert!(
+        shows(&overview, "<script>alert('x')</script>"),
+        "summary shown literally"
+    );
+    assert!(
+        overview.contains("{{ .Values.evil }}"),
+        "braces kept literally"
+    );
+    let home = String::from_utf8(site.files["site/index.html"].clone()).unwrap();
+    assert!(
+        home.contains("&lt;img src=x onerror=alert(1)&gt;"),
+        "{home}"
+    );
+    assert!(
+        home.contains("Alpha &quot;DB&quot; &lt;b&gt;"),
+        "title escaped in the catalog"
+    );
+    let backup = String::from_utf8(site.files["site/charts/alpha/backup.html"].clone()).unwrap();
+    assert!(backup.contains("aria-label=\"Alpha &quot;DB&quot; &lt;b&gt; pages\""));
+    let ops = String::from_utf8(site.files["site/charts/alpha/operations.html"].clone()).unwrap();
+    assert!(shows(&ops, "<script>alert('x')</script>"), "help escaped");
+    let raw = String::from_utf8(site.files["site/docs/raw.html"].clone()).unwrap();
+    assert!(
+        raw.contains("&lt;script&gt;alert(2)&lt;/script&gt;"),
+        "{raw}"
+    );
+    assert!(raw.contains("{{ .Values.x }}"));
+    // The search files are JavaScript: spec text in them is JSON string
+    // data, assigned to a variable, never code.
+    let mut found = false;
+    for (path, bytes) in &site.files {
+        if path.ends_with(".js") && path.contains("/search") {
+            let json = js_json(bytes).to_string();
+            found |= json.contains("<img src=x onerror=alert(1)>");
+            assert!(
+                String::from_utf8_lossy(bytes).starts_with("window.__genSearch")
+                    || String::from_utf8_lossy(bytes).starts_with("(window.__genSearchText="),
+                "{path}"
+            );
+        }
+    }
+    assert!(found, "the evil text is searchable, as data");
+}
+
+/// Whether `html` shows `text` literally, as escaped text (quotes may or
+/// may not be escaped outside attributes).
+fn shows(html: &str, text: &str) -> bool {
+    let base = text
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    [
+        base.clone(),
+        base.replace('\'', "&#39;"),
+        base.replace('\'', "&#x27;").replace('/', "&#x2F;"),
+    ]
+    .iter()
+    .any(|v| html.contains(v.as_str()))
+}
+
+/// Every tag of an HTML page, `<` to `>`.
+fn tags(html: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = html;
+    while let Some(i) = rest.find('<') {
+        let end = rest[i..].find('>').map_or(rest.len(), |e| i + e + 1);
+        out.push(&rest[i..end]);
+        rest = &rest[end..];
+    }
+    out
+}
+
+/// Parses a `x=...;` search file into JSON.
+fn js_json(bytes: &[u8]) -> serde_json::Value {
+    let text = String::from_utf8(bytes.to_vec()).unwrap();
+    // `window.__genSearch={...};` or `(window.__genSearchText=...)[3]=[...];`
+    let body = text.trim_end().trim_end_matches(';');
+    let (_, json) = body
+        .split_once("]=")
+        .unwrap_or_else(|| body.split_once('=').unwrap());
+    serde_json::from_str(json).unwrap()
+}
+
+/// Every (page URL, anchor, heading) whose postings hold `term` at a level.
+fn lookup(site: &Site, word: &str) -> Vec<(String, String, String, u8)> {
+    let index_path = site
+        .files
+        .keys()
+        .find(|p| p.starts_with("site/assets/search-index."))
+        .expect("an index");
+    let index = js_json(&site.files[index_path]);
+    let terms: Vec<&str> = index["terms"].as_str().unwrap().split(' ').collect();
+    let post: Vec<&str> = index["post"].as_str().unwrap().split(' ').collect();
+    let term = stem::stem(word);
+    let Some(t) = terms.iter().position(|x| *x == term) else {
+        return Vec::new();
+    };
+    // Documents are numbered in page order; their texts sit in the shards.
+    let mut docs = Vec::new();
+    let mut shard_texts: BTreeMap<usize, Vec<serde_json::Value>> = BTreeMap::new();
+    let mut in_shard: BTreeMap<usize, usize> = BTreeMap::new();
+    for page in index["pages"].as_array().unwrap() {
+        let shard = page[4].as_u64().unwrap() as usize;
+        let texts = shard_texts.entry(shard).or_insert_with(|| {
+            let path = format!("site/{}", index["shards"][shard].as_str().unwrap());
+            js_json(&site.files[&path]).as_array().unwrap().clone()
+        });
+        for _ in 0..page[5].as_u64().unwrap() {
+            let at = in_shard.entry(shard).or_default();
+            docs.push((
+                page[0].as_str().unwrap().to_string(),
+                texts[*at * 3].as_str().unwrap().to_string(),
+                texts[*at * 3 + 1].as_str().unwrap().to_string(),
+            ));
+            *at += 1;
+        }
+    }
+    search::decode(post[t])
+        .into_iter()
+        .map(|(doc, level)| {
+            let (url, anchor, heading) = docs[doc].clone();
+            (url, anchor, heading, level)
+        })
+        .collect()
+}
+
+#[test]
+fn search_maps_a_term_to_its_page_and_anchor() {
+    let dir = fixture();
+    let site = build_site(&load(dir.path()));
+    let hits = lookup(&site, "zebrafish");
+    let headings: Vec<_> = hits.iter().filter(|h| h.3 == 3).collect();
+    assert_eq!(headings.len(), 3, "{hits:?}");
+    assert!(headings.contains(&&(
+        "charts/alpha/backup.html".to_string(),
+        "full-restore-of-the-alpha-zebrafish-volume".to_string(),
+        "Full restore of the alpha zebrafish volume".to_string(),
+        3
+    )));
+    // Stemming: "restoring" finds the sections about restores.
+    let restores = lookup(&site, "restoring");
+    assert!(restores
+        .iter()
+        .any(|h| h.0 == "charts/beta/backup.html" && h.1 == "restore-procedures"));
+    // A target's heading on the Operations page.
+    let targets = lookup(&site, "rollback");
+    assert!(targets
+        .iter()
+        .any(|h| h.0 == "charts/gamma/operations.html" && h.1 == "gamma-helm-rollback"));
+    // Hand-written docs are searched too, as guides.
+    assert!(lookup(&site, "operating")
+        .iter()
+        .any(|h| h.0 == "docs/operating.html"));
+    assert!(site.stats.search_index_bytes > 0);
+    assert!(site.warnings.is_empty());
+    println!(
+        "fixture search index: {} bytes, {} documents, {} terms",
+        site.stats.search_index_bytes, site.stats.search_docs, site.stats.search_terms
+    );
+}
+
+#[test]
+fn the_site_is_byte_for_byte_deterministic() {
+    let dir = fixture();
+    let p = load(dir.path());
+    let a = build_site(&p);
+    let b = build_site(&load(dir.path()));
+    assert_eq!(a.files.len(), b.files.len());
+    for (path, bytes) in &a.files {
+        assert_eq!(
+            Some(bytes),
+            b.files.get(path),
+            "{path} differs between builds"
+        );
+    }
+    // Fingerprints follow content: the names carry the hash.
+    let assets: Vec<&String> = a.files.keys().filter(|p| p.contains("/assets/")).collect();
+    assert!(assets.iter().any(|p| {
+        let name = p.rsplit('/').next().unwrap();
+        name.starts_with("app.") && name.ends_with(".css") && name.len() == "app.12345678.css".len()
+    }));
+}
+
+#[test]
+fn pages_run_under_a_strict_csp_with_nothing_from_elsewhere() {
+    let dir = fixture();
+    let site = build_site(&load(dir.path()));
+    let csp = format!(
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"{}\">",
+        site::CSP.replace('\'', "&#39;")
+    );
+    assert!(site::CSP.starts_with("default-src 'self';"));
+    for (path, html) in html_pages(&site) {
+        assert!(html.contains(&csp), "{path}: no CSP meta");
+        let lower = html.to_ascii_lowercase();
+        // Every script has a src; no inline handlers or styles.
+        for (i, _) in lower.match_indices("<script") {
+            let tag = &lower[i..i + lower[i..].find('>').unwrap()];
+            assert!(tag.contains(" src=\""), "{path}: inline script {tag}");
+            assert!(
+                lower[i..].starts_with(&format!("{tag}></script>")),
+                "{path}: script body"
+            );
+        }
+        assert!(!lower.contains("<style"), "{path}: style element");
+        assert!(!lower.contains(" style=\""), "{path}: style attribute");
+        let mut rest = lower.as_str();
+        while let Some(i) = rest.find(" on") {
+            let attr: String = rest[i + 1..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphabetic())
+                .collect();
+            let after = &rest[i + 1 + attr.len()..];
+            assert!(
+                !(attr.len() > 2 && after.starts_with('=')),
+                "{path}: inline handler {attr}"
+            );
+            rest = &rest[i + 3..];
+        }
+        // Resources come from the site itself.
+        for attr in [
+            "src=\"",
+            "<link rel=\"stylesheet\" href=\"",
+            "rel=\"icon\" type=\"image/svg+xml\" href=\"",
+        ] {
+            for (i, _) in html.match_indices(attr) {
+                let url = &html[i + attr.len()..];
+                assert!(
+                    !url.starts_with("http") && !url.starts_with("//") && !url.starts_with("data:"),
+                    "{path}: external resource {}",
+                    &url[..url.find('"').unwrap()]
+                );
+            }
+        }
+        // Asset references resolve to files of the site.
+        for (i, _) in html
+            .match_indices("/assets/")
+            .chain(html.match_indices("\"assets/"))
+        {
+            let start = html[..i].rfind('"').unwrap() + 1;
+            let end = i + html[i..].find('"').unwrap_or(0);
+            let rel = &html[start..end.max(start)];
+            if rel.is_empty() || !rel.contains("assets/") {
+                continue;
+            }
+            let base = Path::new(path.as_str()).parent().unwrap();
+            let mut resolved = PathBuf::from(base);
+            for part in rel.split('/') {
+                match part {
+                    ".." => {
+                        resolved.pop();
+                    }
+                    p => resolved.push(p),
+                }
+            }
+            let key = resolved.to_string_lossy().replace('\\', "/");
+            assert!(
+                site.files.contains_key(&key),
+                "{path}: {rel} -> {key} missing"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_javascript_stemmer_and_tokenizer_match_gens() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let Some(node) = tool("node") else {
+        return skip_or_fail("node is not installed");
+    };
+    // Vocabulary: Porter's samples and every word of the specs and docs.
+    let mut lines: Vec<String> = stem::SAMPLES.iter().map(|(w, _)| w.to_string()).collect();
+    for dir in ["specs", "docs", "templates/chart"] {
+        for entry in walkdir::WalkDir::new(root.join(dir)).sort_by_file_name() {
+            let entry = entry.unwrap();
+            if entry.file_type().is_file() {
+                if let Ok(text) = std::fs::read_to_string(entry.path()) {
+                    lines.extend(text.lines().map(String::from));
+                }
+            }
+        }
+    }
+    lines.push("Ünïcode wörds, pg_basebackup __x__ ÉCOLE 42km".into());
+    lines.retain(|l| !l.trim().is_empty());
+    let input = lines.join("\n");
+    let mut child = Command::new(node)
+        .arg(root.join("tests/browser/stem-check.js"))
+        .arg(root.join("templates/site/assets/app.js"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("node runs");
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(input.as_bytes()).unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let js = String::from_utf8(out.stdout).unwrap();
+    let js: Vec<&str> = js.lines().collect();
+    assert_eq!(js.len(), lines.len());
+    let mut compared = 0;
+    for (line, js_line) in lines.iter().zip(js) {
+        let rust: Vec<String> = stem::words(line).iter().map(|w| stem::stem(w)).collect();
+        compared += rust.len();
+        assert_eq!(rust.join(" "), js_line, "for the line {line:?}");
+    }
+    assert!(compared > 1000, "compared {compared} words");
+}
+
+fn tool(name: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join(name))
+            .find(|p| p.is_file())
+    })
+}
+
+/// Under CI a missing tool fails the test; elsewhere it skips, saying why.
+fn skip_or_fail(why: &str) {
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("{why} (CI=true: tests never skip there; run scripts/test)");
+    }
+    eprintln!("skipped: {why}; run scripts/test to install it");
+}
+
+/// The specs of this repository, copied with the docs into a temp folder,
+/// or `None` when they do not load yet.
+fn shipped_copy() -> Option<tempfile::TempDir> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    for sub in ["specs", "docs"] {
+        for entry in walkdir::WalkDir::new(root.join(sub)) {
+            let entry = entry.unwrap();
+            let rel = entry.path().strip_prefix(root).unwrap();
+            if entry.file_type().is_dir() {
+                std::fs::create_dir_all(dir.path().join(rel)).unwrap();
+            } else {
+                std::fs::copy(entry.path(), dir.path().join(rel)).unwrap();
+            }
+        }
+    }
+    match project::load(dir.path()) {
+        Ok(_) => Some(dir),
+        Err(Failure::Invalid(d)) => {
+            eprintln!("the shipped specs do not load yet:\n{}", show(&d));
+            None
+        }
+        Err(Failure::Io(e)) => panic!("{e}"),
+    }
+}
+
+#[test]
+fn the_shipped_specs_make_a_site_within_the_search_budget() {
+    let Some(dir) = shipped_copy() else {
+        return skip_or_fail("the shipped specs do not load (see tests/shipped.rs)");
+    };
+    let p = load(dir.path());
+    let site = build_site(&p);
+    for f in &p.specs {
+        let path = format!("site/charts/{}/index.html", f.spec.name);
+        assert!(site.files.contains_key(&path), "{path}");
+    }
+    println!(
+        "shipped site: {} charts, {} pages, search index {} bytes ({} documents, {} terms), snippet files {} bytes",
+        p.specs.len(),
+        site.stats.pages,
+        site.stats.search_index_bytes,
+        site.stats.search_docs,
+        site.stats.search_terms,
+        site.stats.search_text_bytes
+    );
+    assert!(site.warnings.is_empty(), "{}", show(&site.warnings));
+    assert!(site.stats.search_index_bytes <= search::BUDGET);
+}
+
+#[test]
+fn the_site_in_a_real_browser() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let playwright = root.join(".tools/node_modules/playwright-core");
+    let chromium = Path::new("/usr/bin/chromium");
+    let Some(node) = tool("node") else {
+        return skip_or_fail("node is not installed");
+    };
+    if !playwright.is_dir() {
+        return skip_or_fail("playwright-core is not installed in .tools/");
+    }
+    if !chromium.is_file() {
+        return skip_or_fail("chromium is not installed (apt-get install chromium)");
+    }
+    // The shipped charts when they load, plus fixtures with known words.
+    let dir = shipped_copy().unwrap_or_else(|| project_dir(&[], &[]));
+    std::fs::create_dir_all(dir.path().join("specs")).unwrap();
+    let fixtures = ["zz-alpha", "zz-beta"];
+    for name in fixtures {
+        std::fs::write(
+            dir.path().join(format!("specs/{name}.yaml")),
+            spec(name, &format!("Fixture {name}")),
+        )
+        .unwrap();
+    }
+    let o = Command::new(env!("CARGO_BIN_EXE_gen"))
+        .arg("--root")
+        .arg(dir.path())
+        .arg("--quiet")
+        .arg("build")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let p = load(dir.path());
+    let charts: Vec<&str> = p.specs.iter().map(|f| f.spec.name.as_str()).collect();
+    let shots = root.join("target/screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let status = Command::new(node)
+        .arg(root.join("tests/browser/site.test.js"))
+        .env("SITE_DIR", dir.path().join("site"))
+        .env("CHARTS", charts.join(","))
+        .env("SCREENSHOTS", &shots)
+        .env("PLAYWRIGHT", &playwright)
+        .env("CHROMIUM", chromium)
+        .status()
+        .expect("node runs");
+    assert!(status.success(), "browser tests failed (see above)");
+}
