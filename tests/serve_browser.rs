@@ -1,0 +1,105 @@
+//! `gen serve` in a real browser: a spec edit reloads the open page, a broken
+//! spec shows the error overlay, a fix reloads again (tests/browser/serve.test.js).
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+fn tool(name: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join(name))
+            .find(|p| p.is_file())
+    })
+}
+
+/// Under CI a missing component fails; elsewhere the test skips, saying why.
+fn skip_or_fail(why: &str) {
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("{why} (CI=true: tests never skip there; run scripts/test)");
+    }
+    eprintln!("skipping: {why}");
+}
+
+fn gen(root: &Path, args: &[&str]) {
+    let o = Command::new(env!("CARGO_BIN_EXE_gen"))
+        .arg("--root")
+        .arg(root)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+#[test]
+fn serve_reloads_the_page_and_shows_errors_in_a_real_browser() {
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let playwright = repo.join(".tools/node_modules/playwright-core");
+    let chromium = PathBuf::from("/usr/bin/chromium");
+    let Some(node) = tool("node") else {
+        return skip_or_fail("node is not installed");
+    };
+    if !playwright.is_dir() || !chromium.is_file() {
+        return skip_or_fail("playwright-core or chromium is not installed");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("specs")).unwrap();
+    gen(dir.path(), &["new", "alpha"]);
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gen"))
+        .arg("--root")
+        .arg(dir.path())
+        .args(["serve", "--port", "0"])
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The server prints "serving http://127.0.0.1:PORT/" once it listens.
+    let (tx, rx) = mpsc::channel();
+    for stream in [
+        Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
+        Box::new(child.stderr.take().unwrap()),
+    ] {
+        let tx = tx.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                if let Some(at) = line.find("http://") {
+                    let url = line[at..]
+                        .split_whitespace()
+                        .next()
+                        .unwrap_or("")
+                        .to_string();
+                    let _ = tx.send(url);
+                }
+            }
+        });
+    }
+    let url = rx.recv_timeout(Duration::from_secs(60));
+    let Ok(mut base) = url else {
+        let _ = child.kill();
+        panic!("gen serve printed no URL");
+    };
+    if !base.ends_with('/') {
+        base.push('/');
+    }
+    let o = Command::new(node)
+        .arg(repo.join("tests/browser/serve.test.js"))
+        .env("BASE", &base)
+        .env("SPEC", dir.path().join("specs/alpha.yaml"))
+        .env("PLAYWRIGHT", &playwright)
+        .env("CHROMIUM", &chromium)
+        .output()
+        .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "{out}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(out.contains("all passed"), "{out}");
+}
