@@ -45,6 +45,9 @@ pub enum Command {
         /// Output format for findings.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// Git commit to compare chart versions with: a chart whose generated content changed since then needs a new version (default HEAD; in CI, the target branch, e.g. origin/main).
+        #[arg(long, value_name = "REF")]
+        since: Option<String>,
     },
     /// Write the spec's JSON Schema to specs/schema.json (or stdout with --stdout).
     Schema {
@@ -55,6 +58,13 @@ pub enum Command {
     New {
         /// Chart name: a DNS-1123 label, e.g. my-chart.
         chart: String,
+    },
+    /// Set up a chart repository for gen: specs/, templates/, gen.toml, .gitattributes, .gitignore and a pre-commit config. Keeps every file that exists.
+    Init,
+    /// Print a shell completion script, e.g. `gen completions bash > /etc/bash_completion.d/gen`.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
     },
     /// Serve the site from memory, rebuild it when an input changes and reload open pages. Never writes.
     Serve {
@@ -119,9 +129,24 @@ impl Out {
 
 pub fn run(cli: &Cli) -> u8 {
     let out = Out::new(cli.quiet);
+    if !matches!(cli.command, Command::Init | Command::Completions { .. }) {
+        let format = match cli.command {
+            Command::Check { format, .. } => format,
+            _ => Format::Text,
+        };
+        if let Err(code) = check_config(cli, &out, format) {
+            return code;
+        }
+    }
     match &cli.command {
         Command::Build { strict } => build(cli, &out, *strict),
-        Command::Check { strict, format } => check(cli, &out, *strict, *format),
+        Command::Check {
+            strict,
+            format,
+            since,
+        } => check(cli, &out, *strict, *format, since.as_deref()),
+        Command::Init => init(cli, &out),
+        Command::Completions { shell } => completions(*shell),
         Command::Schema { stdout } => schema(cli, &out, *stdout),
         Command::New { chart } => new_spec(cli, &out, chart),
         Command::Serve { bind, port } => crate::serve::run(&cli.root, bind, *port, cli.quiet),
@@ -151,10 +176,42 @@ fn report_failure(out: &Out, f: Failure, format: Format) -> u8 {
     }
 }
 
-/// Loads and renders; warnings are printed, and fail the run under --strict.
-fn prepare(cli: &Cli, out: &Out, strict: bool, format: Format) -> Result<output::Outputs, u8> {
-    let (project, warnings) =
-        project::load(&cli.root).map_err(|f| report_failure(out, f, format))?;
+/// gen.toml: a gen outside `required_version` stops here, before reading
+/// anything, with one error (exit 2); a malformed gen.toml is invalid input.
+fn check_config(cli: &Cli, out: &Out, format: Format) -> Result<(), u8> {
+    use crate::config::Problem;
+    let (d, code) = match crate::config::check(&cli.root) {
+        Ok(()) => return Ok(()),
+        Err(Problem::Invalid(d)) => (d, 1),
+        Err(Problem::WrongVersion(d)) => (d, 2),
+        Err(Problem::Io(msg)) => {
+            eprintln!("gen: I/O error: {msg}");
+            return Err(2);
+        }
+    };
+    if format == Format::Github {
+        println!("{}", github_annotation(&d));
+    }
+    out.diag(&d);
+    eprintln!(
+        "gen: {}; nothing was read or written",
+        if code == 2 {
+            "wrong gen version for this project"
+        } else {
+            "gen.toml is invalid"
+        }
+    );
+    Err(code)
+}
+
+/// Warnings printed (as annotations too under --format github), or under
+/// --strict turned into errors that fail the run.
+fn report_warnings(
+    out: &Out,
+    warnings: Vec<Diagnostic>,
+    strict: bool,
+    format: Format,
+) -> Result<(), u8> {
     if strict && !warnings.is_empty() {
         let as_errors = warnings
             .into_iter()
@@ -172,12 +229,36 @@ fn prepare(cli: &Cli, out: &Out, strict: bool, format: Format) -> Result<output:
         }
         out.diag(w);
     }
-    project::generate(&project).map_err(|f| report_failure(out, f, format))
+    Ok(())
+}
+
+/// Loads and renders; warnings are printed, and fail the run under --strict.
+/// Then the version-bump rule, against `since` (default HEAD): its findings
+/// are warnings too.
+fn prepare(
+    cli: &Cli,
+    out: &Out,
+    strict: bool,
+    format: Format,
+    since: Option<&str>,
+) -> Result<output::Outputs, u8> {
+    let (project, warnings) =
+        project::load(&cli.root).map_err(|f| report_failure(out, f, format))?;
+    report_warnings(out, warnings, strict, format)?;
+    let outputs = project::generate(&project).map_err(|f| report_failure(out, f, format))?;
+    match crate::helmmeta::bump::findings(&project, &outputs, since) {
+        Ok(found) => report_warnings(out, found, strict, format)?,
+        Err(msg) => {
+            eprintln!("gen: {msg}");
+            return Err(2);
+        }
+    }
+    Ok(outputs)
 }
 
 fn build(cli: &Cli, out: &Out, strict: bool) -> u8 {
     let start = Instant::now();
-    let outputs = match prepare(cli, out, strict, Format::Text) {
+    let outputs = match prepare(cli, out, strict, Format::Text, None) {
         Ok(o) => o,
         Err(code) => return code,
     };
@@ -218,7 +299,7 @@ fn crlf_only(old: &[u8], new: &[u8]) -> bool {
             == new
 }
 
-fn check(cli: &Cli, out: &Out, strict: bool, format: Format) -> u8 {
+fn check(cli: &Cli, out: &Out, strict: bool, format: Format, since: Option<&str>) -> u8 {
     let start = Instant::now();
     if !has_specs(&cli.root) {
         // Docs-only folders build a site, but check guards specs: finding
@@ -226,7 +307,7 @@ fn check(cli: &Cli, out: &Out, strict: bool, format: Format) -> u8 {
         eprintln!("error: no chart specs in specs/\n  = help: gen check compares what specs generate; add one with `gen new <chart>`");
         return 1;
     }
-    let outputs = match prepare(cli, out, strict, format) {
+    let outputs = match prepare(cli, out, strict, format, since) {
         Ok(o) => o,
         Err(code) => return code,
     };
@@ -279,8 +360,12 @@ fn check(cli: &Cli, out: &Out, strict: bool, format: Format) -> u8 {
             ),
         };
         if format == Format::Github {
+            let line = match c {
+                Change::Stale { path, old } => first_changed_line(old, &outputs.files[path]),
+                _ => 1,
+            };
             println!(
-                "::error file={},line=1::{} generated file; run gen build",
+                "::error file={},line={line}::{} generated file; run gen build",
                 c.path(),
                 what
             );
@@ -303,6 +388,13 @@ fn has_specs(root: &std::path::Path) -> bool {
             n.ends_with(".yaml") || n.ends_with(".yml")
         })
     })
+}
+
+/// The 1-based line of the file on disk where it first differs from gen's
+/// output (for annotations on the line GitHub shows).
+pub fn first_changed_line(old: &[u8], new: &[u8]) -> usize {
+    let common = old.iter().zip(new).take_while(|(a, b)| a == b).count();
+    old[..common].iter().filter(|&&b| b == b'\n').count() + 1
 }
 
 fn github_annotation(d: &Diagnostic) -> String {
@@ -348,6 +440,35 @@ fn schema(cli: &Cli, out: &Out, stdout: bool) -> u8 {
             2
         }
     }
+}
+
+fn init(cli: &Cli, out: &Out) -> u8 {
+    match crate::init::init(&cli.root) {
+        Ok(r) => {
+            for p in &r.written {
+                out.info(&format!("  wrote {p}"));
+            }
+            for p in &r.kept {
+                out.info(&format!("  kept {p} (it exists)"));
+            }
+            out.info(&format!(
+                "gen init: {} written, {} kept. Next: `gen new <chart>`, fill in its TODOs, `gen build`, commit, `pre-commit install`",
+                r.written.len(),
+                r.kept.len()
+            ));
+            0
+        }
+        Err(e) => {
+            eprintln!("gen: I/O error: {e}");
+            2
+        }
+    }
+}
+
+fn completions(shell: clap_complete::Shell) -> u8 {
+    use clap::CommandFactory;
+    clap_complete::generate(shell, &mut Cli::command(), "gen", &mut std::io::stdout());
+    0
 }
 
 fn new_spec(cli: &Cli, out: &Out, chart: &str) -> u8 {

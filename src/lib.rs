@@ -6,8 +6,11 @@
 //! files); `gen build` writes that map, `gen check` diffs it against the disk.
 
 pub mod cli;
+pub mod config;
 pub mod crosschart;
 pub mod diagnostics;
+pub mod helmmeta;
+pub mod init;
 pub mod model;
 pub mod output;
 pub mod project;

@@ -46,10 +46,11 @@ pub const SPEC_DIR: &str = "specs";
 pub const SCHEMA_PATH: &str = "specs/schema.json";
 
 /// The hand-written files of one chart that gen merges into or scaffolds.
-fn chart_inputs(name: &str) -> [String; 4] {
+fn chart_inputs(name: &str) -> [String; 5] {
     [
         format!("charts/{name}/README.md"),
         format!("charts/{name}/values.yaml"),
+        format!("charts/{name}/values.schema.json"),
         format!("charts/{name}/Chart.yaml"),
         format!("charts/{name}/templates/_helpers.tpl"),
     ]
@@ -355,16 +356,34 @@ fn chart_outputs(
         )?,
     ));
 
-    for (path, template) in [
-        (format!("charts/{name}/Chart.yaml"), "chart/Chart.yaml.tera"),
-        (
-            format!("charts/{name}/templates/_helpers.tpl"),
-            "chart/_helpers.tpl.tera",
-        ),
-    ] {
-        if !project.existing.contains_key(&path) {
-            files.push((path, plain(template)?));
-        }
+    // values.schema.json: gen's properties merged into the chart's schema.
+    let schema_path = format!("charts/{name}/values.schema.json");
+    let schema = crate::helmmeta::values_schema::merge(
+        &schema_path,
+        project.existing.get(&schema_path).map(String::as_str),
+        &m.spec,
+    )?;
+    files.push((schema_path, schema));
+
+    // Chart.yaml: scaffolded once, then the maintainer's except `version:`
+    // and the artifacthub region (see helmmeta::chart_yaml).
+    let chart_path = format!("charts/{name}/Chart.yaml");
+    let chart_base = match project.existing.get(&chart_path) {
+        Some(t) => t.clone(),
+        None => plain("chart/Chart.yaml.tera")?,
+    };
+    let chart = crate::helmmeta::chart_yaml::update(
+        &chart_path,
+        &chart_base,
+        &m.spec.chart_version.to,
+        &plain("chart/chart-annotations.yaml.tera")?,
+        &m.source,
+    )?;
+    files.push((chart_path, chart));
+
+    let helpers = format!("charts/{name}/templates/_helpers.tpl");
+    if !project.existing.contains_key(&helpers) {
+        files.push((helpers, plain("chart/_helpers.tpl.tera")?));
     }
     Ok(files)
 }

@@ -62,6 +62,20 @@ pub fn merge(
     regions: &[(&str, String)],
 ) -> Result<String, Diagnostic> {
     let names: Vec<&str> = regions.iter().map(|(n, _)| *n).collect();
+    // A marker line in the new content would end or open a region early:
+    // the file written would no longer parse, or would parse differently.
+    for (name, content) in regions {
+        if let Some(line) = content.lines().find(|l| style.parse(l).is_some()) {
+            return Err(Diagnostic::error(
+                rel,
+                format!(
+                    "the generated text for region {name:?} has a line that reads as a gen marker: {:?}",
+                    line.trim()
+                ),
+            )
+            .help("spec text put this line on its own; reword it (for example wrap it in backticks) so the file's markers stay unambiguous"));
+        }
+    }
     // (name, byte offset after the begin line, byte offset of the end line, eol)
     let mut spans: Vec<(&str, usize, usize, &str)> = Vec::new();
     let mut open: Option<(&str, usize, usize, &str)> = None; // name, line, content start, eol

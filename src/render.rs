@@ -51,6 +51,10 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../templates/chart/Chart.yaml.tera"),
     ),
     (
+        "chart/chart-annotations.yaml.tera",
+        include_str!("../templates/chart/chart-annotations.yaml.tera"),
+    ),
+    (
         "chart/values-scaffold.yaml.tera",
         include_str!("../templates/chart/values-scaffold.yaml.tera"),
     ),

@@ -70,6 +70,22 @@ pub fn parse(rel: &str, bytes: &[u8]) -> Result<SpecFile, Diagnostic> {
             .at(line, col)
             .help("remove the NUL byte; specs are plain text"));
     }
+    // YAML reads a lone CR as a line break, editors, diffs and gen's own
+    // line numbers do not: the file would mean something other than it
+    // shows, and every location after it would be off.
+    if let Some(i) = text
+        .match_indices('\r')
+        .map(|(i, _)| i)
+        .find(|&i| bytes.get(i + 1) != Some(&b'\n'))
+    {
+        let (line, col) = line_col(bytes, i);
+        return Err(Diagnostic::error(
+            rel,
+            "spec contains a carriage return that does not end a line",
+        )
+        .at(line, col)
+        .help("save the file with LF or CRLF line endings"));
+    }
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let positions = Positions::index(text);
     // libyaml (inside serde_yaml) takes seconds on tens of thousands of
@@ -121,7 +137,20 @@ fn yaml_error(rel: &str, text: &str, e: &serde_yaml::Error) -> Diagnostic {
     };
     let mut d = Diagnostic::error(rel, message.clone());
     if let Some(loc) = e.location() {
-        d = d.at(loc.line(), loc.column());
+        // libyaml also breaks lines at U+0085, U+2028 and U+2029; count
+        // lines as the rest of gen does, from the byte offset.
+        let (line, col) = line_col(text.as_bytes(), loc.index());
+        // At the end of input that is the line after the last one; point at
+        // the end of the last line, which the reader can see.
+        let last = text.lines().count().max(1);
+        d = if line > last {
+            d.at(
+                last,
+                text.lines().last().map_or(0, |l| l.chars().count()) + 1,
+            )
+        } else {
+            d.at(line, col)
+        };
     }
     let line_text = text.lines().nth(d.line.saturating_sub(1)).unwrap_or("");
     let help = if let Some(word) = between(&message, "unknown field `", "`") {

@@ -307,6 +307,44 @@ pub struct Upgrade {
     pub rollback: Vec<Step>,
     /// How to validate the upgraded release.
     pub validation: Vec<Step>,
+    /// What chart version `chart_version.to` changes, for Artifact Hub: gen
+    /// writes these entries as the `artifacthub.io/changes` annotation of
+    /// the chart's Chart.yaml. Describe the chart's changes, not the
+    /// product's (those are `notes`).
+    #[serde(default)]
+    pub changes: Vec<ChartChange>,
+}
+
+/// One entry of the chart's changelog on Artifact Hub.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChartChange {
+    pub kind: ChangeKind,
+    /// One sentence, e.g. "Backup and recovery guide with point-in-time restore".
+    pub description: String,
+    /// Pages that explain the change (absolute http(s) URLs).
+    #[serde(default)]
+    pub links: Vec<ChangeLink>,
+}
+
+/// The kinds Artifact Hub knows.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ChangeKind {
+    Added,
+    Changed,
+    Deprecated,
+    Removed,
+    Fixed,
+    Security,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeLink {
+    pub name: String,
+    /// Absolute http(s) URL.
+    pub url: String,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
@@ -385,6 +423,40 @@ pub struct ValueDoc {
     pub default: serde_json::Value,
     /// Shown as the helm-docs `# --` comment.
     pub description: String,
+    /// Type in values.schema.json when the default's own type is too
+    /// narrow, e.g. `int-or-string` for a Kubernetes IntOrString such as
+    /// `maxUnavailable` (1 or "25%"), or `number` for an integer default
+    /// that may be fractional. Default: the type of `default`.
+    #[serde(default, rename = "type")]
+    pub value_type: Option<ValueType>,
+    /// Type of a list's items in values.schema.json. Default: the type of
+    /// the default's items; required when the default is an empty list.
+    #[serde(default)]
+    pub items: Option<ItemType>,
+}
+
+/// A value's type in the chart's values.schema.json.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum ValueType {
+    String,
+    Integer,
+    Number,
+    Boolean,
+    Array,
+    /// An integer or a string, like Kubernetes' IntOrString ("25%" or 1).
+    IntOrString,
+}
+
+/// The type of a list's items in the chart's values.schema.json.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ItemType {
+    String,
+    Integer,
+    Number,
+    Boolean,
+    Object,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]

@@ -255,6 +255,8 @@ pub fn validate(file: &SpecFile) -> Vec<Diagnostic> {
     check_required_targets(file, &mut out);
     check_variables(file, &mut out);
     check_values(file, &mut out);
+    check_value_types(file, &mut out);
+    check_changes(file, &mut out);
     check_steps(file, &mut out);
     check_todos(file, &mut out);
     check_code_spans(file, &mut out);
@@ -787,6 +789,119 @@ fn check_values(file: &SpecFile, out: &mut Vec<Diagnostic>) {
                 )
                 .help("document only the leaves"),
             );
+        }
+    }
+}
+
+/// The JSON type name of a value, as values.schema.json would say it.
+fn json_type_name(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "boolean",
+        serde_json::Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+        serde_json::Value::Number(_) => "number",
+        serde_json::Value::String(_) => "string",
+        serde_json::Value::Array(_) => "array",
+        serde_json::Value::Object(_) => "object",
+    }
+}
+
+/// `type` and `items` of documented values: they must agree with the
+/// default, and a list needs an item type values.schema.json can state.
+fn check_value_types(file: &SpecFile, out: &mut Vec<Diagnostic>) {
+    for (i, v) in file.spec.values.iter().enumerate() {
+        let found = json_type_name(&v.default);
+        if let Some(t) = v.value_type {
+            let fits = match t {
+                ValueType::String => found == "string",
+                ValueType::Integer => found == "integer",
+                ValueType::Number => found == "integer" || found == "number",
+                ValueType::Boolean => found == "boolean",
+                ValueType::Array => found == "array",
+                ValueType::IntOrString => found == "integer" || found == "string",
+            };
+            if !fits {
+                out.push(
+                    file.error_at(
+                        &format!("values[{i}].type"),
+                        format!(
+                            "type {} does not fit the default, which is {found}",
+                            serde_json::to_value(t).unwrap_or_default()
+                        ),
+                    )
+                    .help("change the default or the type, so Helm accepts the chart's own values"),
+                );
+            }
+        }
+        let is_list = matches!(v.default, serde_json::Value::Array(_));
+        match (&v.default, v.items) {
+            (serde_json::Value::Array(items), None) if items.is_empty() => out.push(
+                file.error_at(
+                    &format!("values[{i}].default"),
+                    "an empty list default does not say what its items are",
+                )
+                .help("add `items: string` (or integer, number, boolean, object) so values.schema.json can check them"),
+            ),
+            (serde_json::Value::Array(items), Some(t)) => {
+                let want = match t {
+                    ItemType::String => "string",
+                    ItemType::Integer => "integer",
+                    ItemType::Number => "number",
+                    ItemType::Boolean => "boolean",
+                    ItemType::Object => "object",
+                };
+                if let Some(bad) = items.iter().map(json_type_name).find(|f| {
+                    *f != want && !(want == "number" && *f == "integer")
+                }) {
+                    out.push(
+                        file.error_at(
+                            &format!("values[{i}].items"),
+                            format!("items: {want}, but the default has an item that is {bad}"),
+                        )
+                        .help("make every item of the default that type"),
+                    );
+                }
+            }
+            (_, Some(_)) if !is_list => out.push(
+                file.error_at(&format!("values[{i}].items"), "`items` is only for list defaults")
+                    .help("remove it, or make the default a list"),
+            ),
+            _ => {}
+        }
+    }
+}
+
+/// The Artifact Hub changelog of the chart version.
+fn check_changes(file: &SpecFile, out: &mut Vec<Diagnostic>) {
+    for (i, c) in file.spec.upgrade.changes.iter().enumerate() {
+        let at = format!("upgrade.changes[{i}]");
+        if c.description.trim().is_empty() {
+            out.push(
+                file.error_at(&format!("{at}.description"), "empty change description")
+                    .help("say in one sentence what changed in the chart"),
+            );
+        }
+        for (j, l) in c.links.iter().enumerate() {
+            if l.name.trim().is_empty() {
+                out.push(
+                    file.error_at(&format!("{at}.links[{j}].name"), "empty link name")
+                        .help("name the page, e.g. \"Backup guide\""),
+                );
+            }
+            let scheme_ok = l
+                .url
+                .strip_prefix("https://")
+                .or_else(|| l.url.strip_prefix("http://"))
+                .is_some_and(|rest| !rest.is_empty());
+            if !scheme_ok || l.url.chars().any(char::is_whitespace) {
+                out.push(
+                    file.error_at(
+                        &format!("{at}.links[{j}].url"),
+                        format!("link {:?} is not an absolute http(s) URL", l.url),
+                    )
+                    .help("Artifact Hub shows the link on the chart's page, where relative paths lead nowhere: write https://..."),
+                );
+            }
         }
     }
 }
