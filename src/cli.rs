@@ -241,11 +241,14 @@ fn prepare(
     strict: bool,
     format: Format,
     since: Option<&str>,
-) -> Result<output::Outputs, u8> {
+    site: bool,
+) -> Result<(output::Outputs, project::Report), u8> {
     let (project, warnings) =
         project::load(&cli.root).map_err(|f| report_failure(out, f, format))?;
     report_warnings(out, warnings, strict, format)?;
-    let outputs = project::generate(&project).map_err(|f| report_failure(out, f, format))?;
+    let (outputs, report) =
+        project::generate_with(&project, site).map_err(|f| report_failure(out, f, format))?;
+    report_warnings(out, report.warnings.clone(), strict, format)?;
     match crate::helmmeta::bump::findings(&project, &outputs, since) {
         Ok(found) => report_warnings(out, found, strict, format)?,
         Err(msg) => {
@@ -253,12 +256,12 @@ fn prepare(
             return Err(2);
         }
     }
-    Ok(outputs)
+    Ok((outputs, report))
 }
 
 fn build(cli: &Cli, out: &Out, strict: bool) -> u8 {
     let start = Instant::now();
-    let outputs = match prepare(cli, out, strict, Format::Text, None) {
+    let (outputs, report) = match prepare(cli, out, strict, Format::Text, None, true) {
         Ok(o) => o,
         Err(code) => return code,
     };
@@ -274,8 +277,9 @@ fn build(cli: &Cli, out: &Out, strict: bool) -> u8 {
                     eprintln!("  removed {p} (no spec generates it any more)");
                 }
             }
+            let notes: String = report.notes.iter().map(|n| format!("; {n}")).collect();
             out.info(&format!(
-                "gen build: {} written, {} unchanged, {} removed in {} ms",
+                "gen build: {} written, {} unchanged, {} removed in {} ms{notes}",
                 r.written.len(),
                 r.unchanged,
                 r.removed.len(),
@@ -307,7 +311,8 @@ fn check(cli: &Cli, out: &Out, strict: bool, format: Format, since: Option<&str>
         eprintln!("error: no chart specs in specs/\n  = help: gen check compares what specs generate; add one with `gen new <chart>`");
         return 1;
     }
-    let outputs = match prepare(cli, out, strict, format, since) {
+    // The site is build output and is not committed: check leaves it out.
+    let (outputs, _) = match prepare(cli, out, strict, format, since, false) {
         Ok(o) => o,
         Err(code) => return code,
     };

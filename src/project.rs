@@ -235,8 +235,43 @@ pub fn schema_json() -> String {
     s
 }
 
-/// Renders every output in memory. Touches no file.
+/// What a render produced besides files: warnings (a search index over its
+/// budget) and one-line facts for the build summary.
+#[derive(Debug, Default, Clone)]
+pub struct Report {
+    pub warnings: Vec<Diagnostic>,
+    pub notes: Vec<String>,
+}
+
+/// Renders every output in memory, the site included. Touches no file.
 pub fn generate(project: &Project) -> Result<Outputs, Failure> {
+    generate_with(project, true).map(|(outputs, _)| outputs)
+}
+
+fn add_site(
+    project: &Project,
+    models: &[ChartModel],
+    outputs: &mut Outputs,
+    report: &mut Report,
+) -> Result<(), Vec<Diagnostic>> {
+    let site = crate::site::build(project, models, outputs)?;
+    let st = &site.stats;
+    report.notes.push(format!(
+        "site: {} pages, search index {} KB ({} sections, {} terms)",
+        st.pages,
+        st.search_index_bytes.div_ceil(1024),
+        st.search_docs,
+        st.search_terms
+    ));
+    report.warnings.extend(site.warnings);
+    outputs.files.extend(site.files);
+    Ok(())
+}
+
+/// Renders every output in memory. With `site` false the published site is
+/// left out: `check` compares only committed files and need not render it.
+pub fn generate_with(project: &Project, site: bool) -> Result<(Outputs, Report), Failure> {
+    let mut report = Report::default();
     let tera = render::environment(&project.templates).map_err(Failure::Invalid)?;
     let models: Vec<ChartModel> = project.specs.iter().map(chart_model).collect();
     let per_chart: Vec<Result<Vec<(String, String)>, Diagnostic>> = models
@@ -247,13 +282,10 @@ pub fn generate(project: &Project) -> Result<Outputs, Failure> {
     let mut errors = Vec::new();
     if project.specs.is_empty() {
         // A docs-only project: nothing per chart, only the site.
-        return match crate::site::render(project, &models, &outputs) {
-            Ok(site) => {
-                outputs.files.extend(site);
-                Ok(outputs)
-            }
-            Err(diags) => Err(Failure::Invalid(diags)),
-        };
+        if site {
+            add_site(project, &models, &mut outputs, &mut report).map_err(Failure::Invalid)?;
+        }
+        return Ok((outputs, report));
     }
     for r in per_chart {
         match r {
@@ -273,14 +305,13 @@ pub fn generate(project: &Project) -> Result<Outputs, Failure> {
     outputs
         .files
         .insert(SCHEMA_PATH.into(), schema_json().into_bytes());
-    if errors.is_empty() {
-        match crate::site::render(project, &models, &outputs) {
-            Ok(site) => outputs.files.extend(site),
-            Err(diags) => errors.extend(diags),
+    if errors.is_empty() && site {
+        if let Err(diags) = add_site(project, &models, &mut outputs, &mut report) {
+            errors.extend(diags);
         }
     }
     if errors.is_empty() {
-        Ok(outputs)
+        Ok((outputs, report))
     } else {
         diagnostics::sort(&mut errors);
         Err(Failure::Invalid(errors))
