@@ -5,48 +5,100 @@
 /// code spans (`` `<tag>` ``) alone since Markdown already shows them as typed.
 ///
 /// Only a `<` that could open a tag is escaped (`< 1 hour` stays as typed),
-/// and autolinks like `<https://example.com>` are kept.
+/// and autolinks like `<https://example.com>` are kept. Code spans are found
+/// as CommonMark finds them: a run of backticks opens one only if a run of
+/// the same length closes it, and `` \` `` is a literal backtick.
 pub fn md_inline(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    let mut in_code = false;
-    for (i, ch) in text.char_indices() {
-        match ch {
+    let mut rest = text;
+    while let Some(ch) = rest.chars().next() {
+        let taken = match ch {
+            '\\' if rest[1..].starts_with(['`', '\\']) => 2,
             '`' => {
-                in_code = !in_code;
-                out.push(ch);
+                let n = rest.len() - rest.trim_start_matches('`').len();
+                code_span_len(rest, n).unwrap_or(n)
             }
-            '<' if !in_code && opens_tag(&text[i + 1..]) => out.push_str("&lt;"),
-            _ => out.push(ch),
-        }
+            '<' => match autolink_len(&rest[1..]) {
+                Some(len) => 1 + len,
+                None if opens_tag(&rest[1..]) => {
+                    out.push_str("&lt;");
+                    rest = &rest[1..];
+                    continue;
+                }
+                None => 1,
+            },
+            _ => ch.len_utf8(),
+        };
+        out.push_str(&rest[..taken]);
+        rest = &rest[taken..];
     }
     out
 }
 
+/// Length of the code span that the `n` backticks starting `s` open, through
+/// the next run of exactly `n` backticks; `None` if no run closes it.
+fn code_span_len(s: &str, n: usize) -> Option<usize> {
+    let mut i = n;
+    while let Some(off) = s[i..].find('`') {
+        let start = i + off;
+        let run = s[start..].len() - s[start..].trim_start_matches('`').len();
+        if run == n {
+            return Some(start + run);
+        }
+        i = start + run;
+    }
+    None
+}
+
+/// Length through `>` of the autolink that text after a `<` starts, if any.
+fn autolink_len(rest: &str) -> Option<usize> {
+    if !(rest.starts_with("http://") || rest.starts_with("https://")) {
+        return None;
+    }
+    let end = rest.find(|c: char| matches!(c, '<' | '>') || c.is_whitespace() || c.is_control())?;
+    (rest.as_bytes()[end] == b'>').then_some(end + 1)
+}
+
 /// Whether text after a `<` would make CommonMark read raw HTML.
 fn opens_tag(rest: &str) -> bool {
-    let autolink = (rest.starts_with("http://") || rest.starts_with("https://"))
-        && rest
-            .find('>')
-            .is_some_and(|end| !rest[..end].contains(char::is_whitespace));
-    !autolink && rest.starts_with(|c: char| c.is_ascii_alphabetic() || matches!(c, '/' | '!' | '?'))
+    rest.starts_with(|c: char| c.is_ascii_alphabetic() || matches!(c, '/' | '!' | '?'))
 }
 
 /// Splits prose into words for wrapping, keeping each code span whole so a
-/// line never breaks inside `` `make some-target` ``.
+/// line never breaks inside `` `make some-target` `` (a line starting inside
+/// a span could start an HTML block with text the span kept unescaped).
+/// Spans are found as in [`md_inline`]; white space inside one becomes a
+/// single space, as CommonMark shows it.
 fn words(text: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    let mut open = false;
-    for w in text.split_whitespace() {
-        if open {
-            let last = out.last_mut().expect("an open span has a word");
-            last.push(' ');
-            last.push_str(w);
-        } else {
-            out.push(w.to_string());
-        }
-        if w.matches('`').count() % 2 == 1 {
-            open = !open;
-        }
+    let mut word = String::new();
+    let mut rest = text;
+    while let Some(ch) = rest.chars().next() {
+        let taken = match ch {
+            '\\' if rest[1..].starts_with(['`', '\\']) => 2,
+            '`' => {
+                let n = rest.len() - rest.trim_start_matches('`').len();
+                code_span_len(rest, n).unwrap_or(n)
+            }
+            c if c.is_whitespace() => {
+                if !word.is_empty() {
+                    out.push(std::mem::take(&mut word));
+                }
+                rest = &rest[c.len_utf8()..];
+                continue;
+            }
+            c => c.len_utf8(),
+        };
+        word.push_str(
+            &rest[..taken]
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" "),
+        );
+        rest = &rest[taken..];
+    }
+    if !word.is_empty() {
+        out.push(word);
     }
     // A word that would turn a line into a block ("-", "1.") travels with
     // the word before it, so wrapping never puts it at a line start.
@@ -105,13 +157,16 @@ pub fn wrap(text: &str, width: usize, first: &str, indent: usize) -> String {
 }
 
 /// Whether a word at the start of a line would turn it into a Markdown block
-/// (list item, heading, quote, rule, table row) instead of continuing prose.
+/// (list item, heading, quote, rule, table row, code fence) instead of
+/// continuing prose.
 fn starts_block(word: &str) -> bool {
     let digits = word.trim_start_matches(|c: char| c.is_ascii_digit());
     matches!(word, "-" | "+" | "*" | ">" | "|")
         || word.starts_with('#')
         || word.starts_with("---")
         || word.starts_with("===")
+        || word.starts_with("```")
+        || word.starts_with("~~~")
         || (digits.len() < word.len() && (digits == "." || digits == ")"))
 }
 
