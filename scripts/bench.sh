@@ -1,0 +1,42 @@
+#!/bin/sh
+# Whole-process benchmark of gen's site build against Hugo, mdBook and
+# Pagefind on the same generated corpus (issue 7). Installs what it needs,
+# builds gen in release mode, then runs bench/bench.py, which prints
+# medians, ratios to gen, peak RSS and the search numbers.
+#
+#   scripts/bench.sh                       # 300 and 3,000 pages
+#   scripts/bench.sh --pages 300 --rounds 3
+#   scripts/bench.sh --help                # every option
+#
+# Tools: Hugo from Debian, mdBook 0.5.4 from crates.io (compiled once into
+# .tools/mdbook, a few minutes), Pagefind 1.6.0 from the npm registry
+# (its bundled binary, in .tools/bench), GNU time from Debian.
+set -eu
+cd "$(dirname "$0")/.."
+
+apt_install() {
+  [ -n "${APT_UPDATED:-}" ] || { apt-get update -qq; APT_UPDATED=1; }
+  apt-get install -y -qq "$@" >/dev/null
+}
+command -v hugo >/dev/null || apt_install hugo
+[ -x /usr/bin/time ] || apt_install time
+command -v node >/dev/null || apt_install nodejs npm
+if [ ! -x .tools/mdbook/bin/mdbook ]; then
+  cargo install --locked --quiet mdbook --version 0.5.4 --root .tools/mdbook
+fi
+if [ ! -x .tools/bench/node_modules/.bin/pagefind ]; then
+  mkdir -p .tools/bench
+  [ -f .tools/bench/package.json ] || echo '{"private": true}' >.tools/bench/package.json
+  (cd .tools/bench && npm install --no-audit --no-fund --silent pagefind@1.6.0)
+fi
+if [ -z "${GEN:-}" ]; then
+  cargo build --release --quiet
+  GEN=target/release/gen
+fi
+
+echo "gen: $($GEN --version)"
+echo "$(hugo version | cut -d' ' -f1-2)"
+echo "mdbook: $(.tools/mdbook/bin/mdbook --version)"
+echo "pagefind: $(.tools/bench/node_modules/.bin/pagefind --version)"
+echo "node: $(node --version); $(nproc) cores; $(free -g | awk '/Mem:/ {print $2}') GiB"
+exec python3 bench/bench.py --gen "$GEN" "$@"
