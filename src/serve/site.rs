@@ -110,7 +110,7 @@ pub fn overlay_html(error: &str) -> String {
         "<div id=\"gen-overlay\" role=\"alert\"><p>gen serve: the last build failed. \
          This is the last good site; fix the input and it reloads. \
          (Click or Esc hides this.)</p><pre>{}</pre></div>\n",
-        escape_html(error)
+        crate::site::html::esc(error)
     )
 }
 
@@ -121,21 +121,6 @@ pub fn with_overlay(body: &[u8], at: usize, error: &str) -> Vec<u8> {
     out.extend_from_slice(&body[..at]);
     out.extend_from_slice(overlay.as_bytes());
     out.extend_from_slice(&body[at..]);
-    out
-}
-
-pub fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + text.len() / 8);
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
     out
 }
 
