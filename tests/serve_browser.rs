@@ -1,27 +1,13 @@
 //! `gen serve` in a real browser: a spec edit reloads the open page, a broken
 //! spec shows the error overlay, a fix reloads again (tests/browser/serve.test.js).
 
+mod common;
+use common::{skip_or_fail, tool};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
-
-fn tool(name: &str) -> Option<PathBuf> {
-    std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|p| p.join(name))
-            .find(|p| p.is_file())
-    })
-}
-
-/// Under CI a missing component fails; elsewhere the test skips, saying why.
-fn skip_or_fail(why: &str) {
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("{why} (CI=true: tests never skip there; run scripts/test)");
-    }
-    eprintln!("skipping: {why}");
-}
 
 fn gen(root: &Path, args: &[&str]) {
     let o = Command::new(env!("CARGO_BIN_EXE_gen"))

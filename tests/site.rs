@@ -2,11 +2,13 @@
 //! the search index, determinism, the CSP, and (item 6 of issue 4) the
 //! site in a real browser.
 
+mod common;
 use chartgen::diagnostics::Diagnostic;
 use chartgen::model::chart_model;
 use chartgen::project::{self, Failure, Project};
 use chartgen::scaffold::new_spec;
 use chartgen::site::{self, search, stem, Site};
+use common::{skip_or_fail, tool};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -592,22 +594,6 @@ fn the_javascript_stemmer_and_tokenizer_match_gens() {
         assert_eq!(rust.join(" "), js_line, "for the line {line:?}");
     }
     assert!(compared > 1000, "compared {compared} words");
-}
-
-fn tool(name: &str) -> Option<PathBuf> {
-    std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|p| p.join(name))
-            .find(|p| p.is_file())
-    })
-}
-
-/// Under CI a missing tool fails the test; elsewhere it skips, saying why.
-fn skip_or_fail(why: &str) {
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("{why} (CI=true: tests never skip there; run scripts/test)");
-    }
-    eprintln!("skipped: {why}; run scripts/test to install it");
 }
 
 /// The specs of this repository, copied with the docs into a temp folder,
