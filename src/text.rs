@@ -89,12 +89,14 @@ fn words(text: &str) -> Vec<String> {
             }
             c => c.len_utf8(),
         };
-        word.push_str(
-            &rest[..taken]
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" "),
-        );
+        // Only a code span can hold white space; collapse it there and
+        // copy everything else as is (this runs for every character).
+        let piece = &rest[..taken];
+        if piece.contains(char::is_whitespace) {
+            word.push_str(&piece.split_whitespace().collect::<Vec<_>>().join(" "));
+        } else {
+            word.push_str(piece);
+        }
         rest = &rest[taken..];
     }
     if !word.is_empty() {
