@@ -129,7 +129,9 @@ fn generated_files_on_disk(root: &Path) -> std::io::Result<Vec<String>> {
     Ok(found)
 }
 
-fn relative(root: &Path, path: &Path) -> String {
+/// `path` relative to `root`, with `/` separators on every platform: the
+/// form every output and diagnostic uses.
+pub fn relative(root: &Path, path: &Path) -> String {
     path.strip_prefix(root)
         .unwrap_or(path)
         .components()

@@ -141,12 +141,7 @@ pub fn load(root: &Path) -> Result<(Project, Vec<Diagnostic>), Failure> {
         for entry in walkdir::WalkDir::new(&tdir).sort_by_file_name() {
             let entry = entry.map_err(|e| Failure::Io(format!("reading templates/: {e}")))?;
             if entry.file_type().is_file() {
-                let rel = entry.path().strip_prefix(&tdir).expect("under templates/");
-                let name = rel
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy())
-                    .collect::<Vec<_>>()
-                    .join("/");
+                let name = crate::output::relative(&tdir, entry.path());
                 if !name.ends_with(".tera") {
                     continue;
                 }
@@ -211,13 +206,7 @@ fn read_hand_docs(root: &Path) -> Result<BTreeMap<String, String>, Failure> {
         if !entry.file_type().is_file() || path.extension().is_none_or(|e| e != "md") {
             continue;
         }
-        let rel = path
-            .strip_prefix(root)
-            .expect("under root")
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy())
-            .collect::<Vec<_>>()
-            .join("/");
+        let rel = crate::output::relative(root, path);
         if let Some(text) = read_text(root, &rel)? {
             if !crate::output::is_generated(text.as_bytes()) {
                 docs.insert(rel, text);

@@ -3,9 +3,10 @@
 //! legitimate text) builds cleanly and renders the text literally. Every run
 //! is bounded in time and memory, and never panics.
 
-use std::collections::BTreeMap;
+mod common;
+use common::file_tree;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -145,15 +146,6 @@ fn run(root: &Path, args: &[&str]) -> (Option<i32>, String) {
     }
 }
 
-fn tree(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    walkdir::WalkDir::new(root)
-        .into_iter()
-        .map(Result::unwrap)
-        .filter(|e| e.file_type().is_file())
-        .map(|e| (e.path().to_path_buf(), std::fs::read(e.path()).unwrap()))
-        .collect()
-}
-
 #[test]
 fn hostile_specs_fail_cleanly_or_render_literally() {
     let cases = cases();
@@ -161,7 +153,7 @@ fn hostile_specs_fail_cleanly_or_render_literally() {
     let mut failures = Vec::new();
     for case in &cases {
         let dir = project(case);
-        let before = tree(dir.path());
+        let before = file_tree(dir.path());
         let (code, stderr) = run(dir.path(), &["build"]);
         let problem = if stderr.contains("panicked") {
             Some(format!("panicked: {stderr}"))
@@ -174,7 +166,7 @@ fn hostile_specs_fail_cleanly_or_render_literally() {
                         Some(format!("stderr lacks {want:?}: {stderr}"))
                     } else if !stderr.contains("--> specs/") {
                         Some(format!("no location: {stderr}"))
-                    } else if tree(dir.path()) != before {
+                    } else if file_tree(dir.path()) != before {
                         Some("files changed on disk".into())
                     } else {
                         None

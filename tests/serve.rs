@@ -2,10 +2,12 @@
 //! pages, path tricks, live reload through a spec edit, a broken spec and
 //! its fix, what the watcher ignores, and Ctrl-C.
 
+mod common;
+use common::file_tree;
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -263,21 +265,11 @@ fn strip_serve_additions(page: &str) -> String {
     page
 }
 
-/// Every file under `root` with its bytes.
-fn files(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    walkdir::WalkDir::new(root)
-        .into_iter()
-        .map(Result::unwrap)
-        .filter(|e| e.file_type().is_file())
-        .map(|e| (e.path().to_path_buf(), std::fs::read(e.path()).unwrap()))
-        .collect()
-}
-
 #[test]
 fn serves_the_site_and_its_own_endpoints_from_memory() {
     let dir = project();
     let expected = outputs(dir.path());
-    let before = files(dir.path());
+    let before = file_tree(dir.path());
     let serve = Serve::start(dir.path());
 
     let status = serve.status();
@@ -337,7 +329,7 @@ fn serves_the_site_and_its_own_endpoints_from_memory() {
     }
     let (code, _) = serve.interrupt();
     assert_eq!(code, Some(0));
-    assert_eq!(files(dir.path()), before, "gen serve wrote to disk");
+    assert_eq!(file_tree(dir.path()), before, "gen serve wrote to disk");
 }
 
 /// Request targets that reach a real file once a trick is undone: serve's
@@ -494,7 +486,7 @@ fn a_spec_edit_reloads_a_broken_spec_shows_its_error_and_a_fix_recovers() {
     let (code, log) = serve.interrupt();
     assert_eq!(code, Some(0), "{log}");
     // Nothing but the spec, which the test wrote, is on disk.
-    let on_disk: Vec<_> = files(dir.path()).into_keys().collect();
+    let on_disk: Vec<_> = file_tree(dir.path()).into_keys().collect();
     assert_eq!(on_disk, [spec]);
 }
 
@@ -505,7 +497,7 @@ fn only_input_changes_rebuild() {
     // gen's own outputs on disk, as after a `gen build`.
     let o = gen(root, &["build"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let built = files(root);
+    let built = file_tree(root);
     let serve = Serve::start(root);
     let mut events = Events::open(&serve.addr);
     assert_eq!(events.next().0, "hello");
