@@ -208,7 +208,7 @@ fn bench_markdown(c: &mut Criterion) {
     let mut g = c.benchmark_group("highlight");
     g.throughput(Throughput::Bytes(code_bytes as u64));
     // First use loads syntect's syntax dump; keep it out of the loop.
-    highlight::highlight("echo warm\n", Lang::Syntax("Bourne Again Shell (bash)"));
+    highlight::highlight("print(1)\n", Lang::Syntax("Python"));
     g.bench_function("code_blocks", |b| {
         b.iter(|| {
             blocks

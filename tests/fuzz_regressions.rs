@@ -244,3 +244,12 @@ fn wrap_never_breaks_inside_a_code_span() {
     input.extend_from_slice("run ``a `b` <?php x`` now and then".as_bytes());
     fuzz_checks::text(&input);
 }
+
+#[test]
+fn highlight_corpus_replays() {
+    let n = replay(
+        fuzz_checks::highlight,
+        &["fuzz/seeds/highlight", "tests/fuzz-cases/highlight"],
+    );
+    assert!(n >= 7, "only {n} highlight inputs found");
+}

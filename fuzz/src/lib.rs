@@ -274,3 +274,43 @@ pub fn text(data: &[u8]) {
         assert!(fenced.contains(line.trim_end()), "fence lost {line:?}");
     }
 }
+
+/// Arbitrary bytes as a code block: the first byte picks one of gen's
+/// lexers (or a syntect grammar), the rest, as text, is highlighted. The
+/// HTML must hold every byte of the code, escaped, in balanced spans of one
+/// level. Never panics, never loops.
+pub fn highlight(data: &[u8]) {
+    use chartgen::site::highlight::{self, out::text_of, Lang, Lexer};
+    let Some((&pick, rest)) = data.split_first() else {
+        return;
+    };
+    let code = String::from_utf8_lossy(rest);
+    let lang = match pick % 8 {
+        0 => Lang::Lexer(Lexer::Shell),
+        1 => Lang::Lexer(Lexer::Yaml),
+        2 => Lang::Lexer(Lexer::Sql),
+        3 => Lang::Lexer(Lexer::Make),
+        4 => Lang::Lexer(Lexer::Json),
+        5 => Lang::Lexer(Lexer::Ini),
+        6 => Lang::Syntax("Python"),
+        _ => Lang::Plain,
+    };
+    let html = highlight::highlight(&code, lang);
+    assert_eq!(text_of(&html), code, "{lang:?} lost bytes: {html}");
+    let (mut depth, mut rest) = (0i32, html.as_str());
+    while let Some(i) = rest.find('<') {
+        rest = &rest[i..];
+        if rest.starts_with("</span>") {
+            depth -= 1;
+        } else {
+            assert!(rest.starts_with("<span class=\""), "only spans: {html}");
+            depth += 1;
+        }
+        assert!(
+            (0..=1).contains(&depth),
+            "spans nest or close twice: {html}"
+        );
+        rest = &rest[1..];
+    }
+    assert_eq!(depth, 0, "a span left open: {html}");
+}

@@ -121,9 +121,9 @@ async function main() {
   await check("a chart page shows highlighted code", {}, async (page) => {
     const chart = charts.includes("postgresql") ? "postgresql" : "zz-alpha";
     await page.goto(base + `charts/${chart}/backup.html`);
-    const tokens = await page.$$eval(".code-block span[class*='z-']", (s) => s.length);
+    const tokens = await page.$$eval(".code-block code span[class]", (s) => s.length);
     assert(tokens > 5, `${tokens} highlighted tokens`);
-    const colors = await page.$$eval(".code-block span[class*='z-']", (spans) =>
+    const colors = await page.$$eval(".code-block code span[class]", (spans) =>
       [...new Set(spans.map((s) => getComputedStyle(s).color))]
     );
     assert(colors.length >= 3, `token colours: ${colors}`);
