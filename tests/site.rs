@@ -170,6 +170,84 @@ fn every_chart_has_its_pages_and_the_home_lists_them() {
     assert!(backup.contains("<a class=\"anchor\" href=\"#"));
 }
 
+/// The sidebar a page carries in its HTML.
+fn sidebar(html: &str) -> &str {
+    let start = html.find("<nav class=\"sidebar\"").expect("a sidebar");
+    let end = start + html[start..].find("</nav>").expect("closed sidebar");
+    &html[start..end]
+}
+
+#[test]
+fn pages_carry_their_part_of_the_sidebar_and_share_the_rest() {
+    // A chart page's sidebar is the same with 3 charts as with 30: the full
+    // list is in one shared script, so the site grows linearly.
+    let mut many: Vec<(String, String)> = vec![("alpha".into(), spec("alpha", "Alpha DB"))];
+    for i in 0..29 {
+        let name = format!("chart{i:02}");
+        many.push((name.clone(), spec(&name, &format!("Chart {i}"))));
+    }
+    let many: Vec<(&str, String)> = many.iter().map(|(n, t)| (n.as_str(), t.clone())).collect();
+    let big = project_dir(&many, &[]);
+    let big = build_site(&load(big.path()));
+    let small = build_site(&load(fixture().path()));
+    let page = "site/charts/alpha/backup.html";
+    let (a, b) = (
+        String::from_utf8(small.files[page].clone()).unwrap(),
+        String::from_utf8(big.files[page].clone()).unwrap(),
+    );
+    assert_eq!(
+        sidebar(&a),
+        sidebar(&b),
+        "the sidebar does not list other charts"
+    );
+    assert!(
+        sidebar(&a).contains("href=\"upgrade.html\""),
+        "its chart's pages"
+    );
+    assert!(sidebar(&a).contains("aria-current=\"page\">Backup &amp; recovery"));
+    assert!(!sidebar(&a).contains("beta"), "{}", sidebar(&a));
+
+    // The shared script lists every chart and guide, and every page loads it.
+    let (path, nav) = small
+        .files
+        .iter()
+        .find(|(p, _)| p.starts_with("site/assets/nav.") && p.ends_with(".js"))
+        .expect("a navigation script");
+    let nav = String::from_utf8(nav.clone()).unwrap();
+    let data: serde_json::Value = serde_json::from_str(
+        nav.strip_prefix("window.__genNav = ")
+            .and_then(|r| r.split_once(";\n"))
+            .expect("data first")
+            .0,
+    )
+    .unwrap();
+    let listed: Vec<&str> = data["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|g| {
+            g[1].as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c[0].as_str().unwrap())
+        })
+        .collect();
+    assert_eq!(listed.len(), 3, "{listed:?}");
+    for chart in ["alpha", "beta", "gamma"] {
+        assert!(listed.contains(&chart), "{listed:?}");
+    }
+    assert!(data["guides"].to_string().contains("docs/operating.html"));
+    let src = &path["site/".len()..];
+    assert!(a.contains(&format!("<script src=\"../../{src}\"></script>")));
+    let home = String::from_utf8(small.files["site/index.html"].clone()).unwrap();
+    assert!(home.contains(&format!("<script src=\"{src}\"></script>")));
+    // Without the script, the home page still links every guide.
+    assert!(
+        home.contains("<a href=\"docs/operating.html\">"),
+        "home lists guides"
+    );
+}
+
 fn generate_err(dir: &Path) -> Vec<Diagnostic> {
     let p = load(dir);
     match project::generate(&p) {

@@ -8,6 +8,8 @@ use super::html::fingerprint;
 const APP_CSS: &str = include_str!("../../templates/site/assets/app.css");
 const APP_JS: &str = include_str!("../../templates/site/assets/app.js");
 const THEME_JS: &str = include_str!("../../templates/site/assets/theme.js");
+/// The sidebar builder; the site's navigation data is put before it.
+pub const NAV_JS: &str = include_str!("../../templates/site/assets/nav.js");
 const ICON_SVG: &str = include_str!("../../templates/site/assets/icon.svg");
 
 /// Fingerprinted paths inside the site, and the files.

@@ -739,6 +739,8 @@ struct Frame<'a> {
     pages: &'a [Page<'a>],
     assets: &'a assets::Assets,
     search_index: &'a str,
+    /// The shared navigation script's path inside the site.
+    nav: &'a str,
 }
 
 impl Frame<'_> {
@@ -758,60 +760,92 @@ impl Frame<'_> {
         ctx.insert("icon", &format!("{root}{}", esc(&self.assets.icon)));
         ctx.insert("search_index", &format!("{root}{}", esc(self.search_index)));
 
-        let guides: Vec<Link> = self
-            .pages
-            .iter()
+        ctx.insert("url", &esc(url));
+        ctx.insert("nav_js", &format!("{root}{}", esc(self.nav)));
+        // The sidebar a page carries: the home link, and where the page is
+        // (its guide, or its chart with the chart's pages). `nav.js` fills
+        // in the rest from one shared file; see [`nav_script`].
+        let guides: Vec<Link> = here
             .filter(|p| p.chart.is_none())
             .map(|p| Link {
                 label: p.label.clone(),
                 href: href(&p.url),
-                current: p.url == url,
+                current: true,
             })
+            .into_iter()
             .collect();
         let mut groups: Vec<NavGroup> = Vec::new();
-        for i in chart_order(self.models) {
+        if let Some(i) = here.and_then(|p| p.chart) {
             let s = &self.models[i].spec;
-            let label = format!("{} charts", capitalized(&enum_name(&s.category)));
-            if groups.last().is_none_or(|g| g.label != label) {
-                groups.push(NavGroup {
-                    label,
-                    charts: Vec::new(),
-                });
-            }
-            let open = here.is_some_and(|p| p.chart == Some(i));
-            let pages = if open {
-                CHART_PAGES
-                    .iter()
-                    .map(|(_, f, l)| {
-                        let u = chart_url(&s.name, f);
-                        Link {
-                            label: l.to_string(),
-                            current: u == url,
-                            href: href(&u),
-                        }
-                    })
-                    .collect()
-            } else {
-                Vec::new()
-            };
             let overview = chart_url(&s.name, "index.html");
-            groups
-                .last_mut()
-                .expect("just pushed")
-                .charts
-                .push(NavChart {
+            groups.push(NavGroup {
+                label: group_label(s),
+                charts: vec![NavChart {
                     label: s.title.clone(),
                     current: overview == url,
                     href: href(&overview),
-                    open,
-                    pages,
-                });
+                    open: true,
+                    pages: CHART_PAGES
+                        .iter()
+                        .map(|(_, f, l)| {
+                            let u = chart_url(&s.name, f);
+                            Link {
+                                label: l.to_string(),
+                                current: u == url,
+                                href: href(&u),
+                            }
+                        })
+                        .collect(),
+                }],
+            });
         }
         ctx.insert("guides", &guides);
         ctx.insert("groups", &groups);
         ctx.insert("is_home", &current.is_none());
         ctx
     }
+}
+
+fn group_label(s: &crate::spec::Spec) -> String {
+    format!("{} charts", capitalized(&enum_name(&s.category)))
+}
+
+/// The whole sidebar as data, in a script every page loads (and caches)
+/// and `nav.js` turns into the sidebar: guides, then charts grouped by
+/// category, and the pages each chart has. Built once, so a site's pages
+/// stay the same size however many charts it has (the sidebar inlined in
+/// every page made the site grow with the square of the page count).
+fn nav_script(models: &[ChartModel], pages: &[Page]) -> String {
+    #[derive(Serialize)]
+    struct Nav<'a> {
+        home: &'a str,
+        pages: Vec<(&'a str, &'a str)>,
+        guides: Vec<(&'a str, &'a str)>,
+        groups: Vec<(String, Vec<(&'a str, &'a str)>)>,
+    }
+    let mut groups: Vec<(String, Vec<(&str, &str)>)> = Vec::new();
+    for i in chart_order(models) {
+        let s = &models[i].spec;
+        let label = group_label(s);
+        if groups.last().is_none_or(|g| g.0 != label) {
+            groups.push((label, Vec::new()));
+        }
+        let group = &mut groups.last_mut().expect("just pushed").1;
+        group.push((&s.name, &s.title));
+    }
+    let nav = Nav {
+        home: "All charts",
+        pages: CHART_PAGES.iter().map(|(_, f, l)| (*f, *l)).collect(),
+        guides: pages
+            .iter()
+            .filter(|p| p.chart.is_none())
+            .map(|p| (p.url.as_str(), p.label.as_str()))
+            .collect(),
+        groups,
+    };
+    let json = serde_json::to_string(&nav).expect("navigation serializes");
+    // `</script>` cannot occur: the file is loaded by src, never inlined.
+    format!("window.__genNav = {json};\n{}", assets::NAV_JS)
 }
 
 /// Lays out one page with the page template.
@@ -827,7 +861,7 @@ fn layout_page(tera: &tera::Tera, frame: &Frame, i: usize) -> Result<Vec<u8>, Di
     if let Some(c) = p.chart {
         let s = &frame.models[c].spec;
         crumbs.push(Crumb {
-            label: format!("{} charts", capitalized(&enum_name(&s.category))),
+            label: group_label(s),
             href: Some(format!("{}#catalog", href("index.html"))),
         });
         if p.kind != Kind::Overview {
@@ -966,10 +1000,20 @@ fn layout_home(tera: &tera::Tera, frame: &Frame, outputs: &Outputs) -> Result<Ve
     ctx.insert("cards", &cards);
     ctx.insert("categories", &categories);
     ctx.insert("enhanced", &enhanced);
-    ctx.insert(
-        "guides_count",
-        &frame.pages.iter().filter(|p| p.chart.is_none()).count(),
-    );
+    // Every guide, linked from the home page too, so they are reachable
+    // without the script-built sidebar.
+    let guide_links: Vec<Link> = frame
+        .pages
+        .iter()
+        .filter(|p| p.chart.is_none())
+        .map(|p| Link {
+            label: p.label.clone(),
+            href: esc(&relative(url, &p.url)),
+            current: false,
+        })
+        .collect();
+    ctx.insert("guides_count", &guide_links.len());
+    ctx.insert("guide_links", &guide_links);
     ctx.insert("next", &first);
     tera.render("site/home.html.tera", &ctx)
         .map(String::into_bytes)
@@ -1063,11 +1107,14 @@ pub fn build(
     }
 
     let assets = assets::Assets::build();
+    let nav = nav_script(models, &pages);
+    let nav_path = html::fingerprint("assets/nav.js", nav.as_bytes());
     let frame = Frame {
         models,
         pages: &pages,
         assets: &assets,
         search_index: &index.index_path,
+        nav: &nav_path,
     };
     let laid_out: Vec<Result<(String, Vec<u8>), Diagnostic>> = (0..pages.len())
         .into_par_iter()
@@ -1093,6 +1140,7 @@ pub fn build(
         errors.dedup();
         return Err(errors);
     }
+    files.insert(format!("site/{nav_path}"), nav.into_bytes());
     for (path, bytes) in assets.files.into_iter().chain(index.files) {
         files.insert(format!("site/{path}"), bytes);
     }

@@ -128,6 +128,14 @@ async function main() {
     );
     assert(colors.length >= 3, `token colours: ${colors}`);
     assert(await page.isVisible(".code-block .copy"), "a copy button");
+    // The sidebar, built from the shared navigation script, lists every chart
+    // and marks this page.
+    const navCharts = await page.$$eval("#gen\\:nav .nav-list > li > a", (as) => as.map((a) => a.getAttribute("href")));
+    for (const c of charts) {
+      assert(navCharts.some((h) => h.endsWith(`charts/${c}/index.html`)), `sidebar lists ${c}: ${navCharts}`);
+    }
+    const current = await page.$eval("#gen\\:nav [aria-current=page]", (a) => a.textContent);
+    assert(current === "Backup & recovery", `sidebar marks ${current}`);
     await page.screenshot({ path: path.join(shots, "chart.png") });
   });
 
