@@ -243,8 +243,10 @@ fn prepare(
     since: Option<&str>,
     site: bool,
 ) -> Result<(output::Outputs, project::Report), u8> {
+    let t = Instant::now();
     let (project, warnings) =
         project::load(&cli.root).map_err(|f| report_failure(out, f, format))?;
+    crate::timings::lap("load", t);
     report_warnings(out, warnings, strict, format)?;
     let (outputs, report) =
         project::generate_with(&project, site).map_err(|f| report_failure(out, f, format))?;
@@ -265,7 +267,10 @@ fn build(cli: &Cli, out: &Out, strict: bool) -> u8 {
         Ok(o) => o,
         Err(code) => return code,
     };
-    match output::write(&cli.root, &outputs) {
+    let t = Instant::now();
+    let written = output::write(&cli.root, &outputs);
+    crate::timings::lap("write", t);
+    match written {
         Ok(r) => {
             for p in &r.written {
                 if !cli.quiet {

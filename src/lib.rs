@@ -21,3 +21,4 @@ pub mod serve;
 pub mod site;
 pub mod spec;
 pub mod text;
+pub mod timings;

@@ -261,12 +261,15 @@ fn add_site(
 /// left out: `check` compares only committed files and need not render it.
 pub fn generate_with(project: &Project, site: bool) -> Result<(Outputs, Report), Failure> {
     let mut report = Report::default();
+    let t = std::time::Instant::now();
     let tera = render::environment(&project.templates).map_err(Failure::Invalid)?;
     let models: Vec<ChartModel> = project.specs.iter().map(chart_model).collect();
+    let t = crate::timings::lap("templates and models", t);
     let per_chart: Vec<Result<Vec<(String, String)>, Diagnostic>> = models
         .par_iter()
         .map(|m| chart_outputs(&tera, project, m))
         .collect();
+    let t = crate::timings::lap("chart outputs", t);
     let mut outputs = Outputs::default();
     let mut errors = Vec::new();
     if project.specs.is_empty() {
@@ -294,6 +297,7 @@ pub fn generate_with(project: &Project, site: bool) -> Result<(Outputs, Report),
     outputs
         .files
         .insert(SCHEMA_PATH.into(), schema_json().into_bytes());
+    crate::timings::lap("cross-chart outputs", t);
     if errors.is_empty() && site {
         if let Err(diags) = add_site(project, &models, &mut outputs, &mut report) {
             errors.extend(diags);

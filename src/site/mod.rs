@@ -1052,9 +1052,11 @@ pub fn build(
     models: &[ChartModel],
     outputs: &Outputs,
 ) -> Result<Site, Vec<Diagnostic>> {
+    let t = std::time::Instant::now();
     let tera = environment(project)?;
     let reg = registry(project, models, outputs)?;
     let pages = pages(project, models, outputs, &reg);
+    let t = crate::timings::lap("site: pages to HTML", t);
 
     let mut errors: Vec<Diagnostic> = pages
         .iter()
@@ -1091,6 +1093,7 @@ pub fn build(
         })
         .collect();
     let index = search::build(&charts, &search_pages);
+    let t = crate::timings::lap("site: search index", t);
     let mut warnings = Vec::new();
     if index.index_bytes > search::BUDGET {
         warnings.push(
@@ -1129,6 +1132,7 @@ pub fn build(
             Err(d) => errors.push(d),
         }
     }
+    let t = crate::timings::lap("site: layout", t);
     match layout_home(&tera, &frame, outputs) {
         Ok(bytes) => {
             files.insert("site/index.html".into(), bytes);
@@ -1144,6 +1148,7 @@ pub fn build(
     for (path, bytes) in assets.files.into_iter().chain(index.files) {
         files.insert(format!("site/{path}"), bytes);
     }
+    crate::timings::lap("site: home and assets", t);
     Ok(Site {
         stats: Stats {
             pages: pages.len() + 1,
