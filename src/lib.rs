@@ -11,6 +11,7 @@ pub mod crosschart;
 pub mod diagnostics;
 pub mod helmmeta;
 pub mod init;
+pub mod memo;
 pub mod model;
 pub mod output;
 pub mod project;

@@ -3,6 +3,7 @@
 
 use crate::crosschart;
 use crate::diagnostics::{self, Diagnostic};
+use crate::memo::{self, ChartFiles, ChartKey, Memo};
 use crate::model::{chart_model, ChartModel};
 use crate::output::Outputs;
 use crate::regions::{self, Style};
@@ -11,6 +12,7 @@ use crate::spec::{self, SpecFile};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Everything gen reads, held in memory.
 #[derive(Debug, Clone)]
@@ -71,6 +73,11 @@ fn read_text(root: &Path, rel: &str) -> Result<Option<String>, Failure> {
 /// Reads and validates every input. All problems of all specs are reported
 /// together; warnings come back alongside a successful load.
 pub fn load(root: &Path) -> Result<(Project, Vec<Diagnostic>), Failure> {
+    load_with(root, None)
+}
+
+/// [`load`], reusing the parse of every spec whose bytes `memo` has seen.
+pub fn load_with(root: &Path, memo: Option<&Memo>) -> Result<(Project, Vec<Diagnostic>), Failure> {
     let spec_dir = root.join(SPEC_DIR);
     let mut paths = Vec::new();
     if spec_dir.is_dir() {
@@ -104,7 +111,10 @@ pub fn load(root: &Path) -> Result<(Project, Vec<Diagnostic>), Failure> {
             let rel = format!("{SPEC_DIR}/{name}");
             let bytes = std::fs::read(root.join(&rel))
                 .map_err(|e| Diagnostic::error(&rel, format!("cannot read: {e}")))?;
-            spec::parse(&rel, &bytes)
+            match memo {
+                Some(m) => m.parse(&rel, bytes),
+                None => spec::parse(&rel, &bytes),
+            }
         })
         .collect();
     let mut diags = Vec::new();
@@ -260,14 +270,42 @@ fn add_site(
 /// Renders every output in memory. With `site` false the published site is
 /// left out: `check` compares only committed files and need not render it.
 pub fn generate_with(project: &Project, site: bool) -> Result<(Outputs, Report), Failure> {
+    generate_memo(project, site, None)
+}
+
+/// [`generate_with`], reusing from `memo` the template environment and the
+/// outputs of every chart whose inputs did not change (see [`Memo`]).
+pub fn generate_memo(
+    project: &Project,
+    site: bool,
+    memo: Option<&Memo>,
+) -> Result<(Outputs, Report), Failure> {
     let mut report = Report::default();
     let t = std::time::Instant::now();
-    let tera = render::environment(&project.templates).map_err(Failure::Invalid)?;
+    let environment = || render::environment(&project.templates);
+    let tera = match memo {
+        Some(m) => m.tera(&project.templates, environment),
+        None => environment().map(Arc::new),
+    }
+    .map_err(Failure::Invalid)?;
     let models: Vec<ChartModel> = project.specs.iter().map(chart_model).collect();
     let t = crate::timings::lap("templates and models", t);
-    let per_chart: Vec<Result<Vec<(String, String)>, Diagnostic>> = models
+    let per_chart: Vec<Result<ChartFiles, Diagnostic>> = models
         .par_iter()
-        .map(|m| chart_outputs(&tera, project, m))
+        .map(|m| {
+            let render = || chart_outputs(&tera, project, m);
+            match memo {
+                Some(memo) => {
+                    let file = project.specs.iter().find(|f| f.spec.name == m.spec.name);
+                    let key = ChartKey {
+                        source: file.map(|f| f.source.clone()).unwrap_or_default(),
+                        existing: memo::chart_existing(&project.existing, &m.spec.name),
+                    };
+                    memo.chart(&m.spec.name, key, render)
+                }
+                None => render().map(Arc::new),
+            }
+        })
         .collect();
     let t = crate::timings::lap("chart outputs", t);
     let mut outputs = Outputs::default();
@@ -281,9 +319,11 @@ pub fn generate_with(project: &Project, site: bool) -> Result<(Outputs, Report),
     }
     for r in per_chart {
         match r {
-            Ok(files) => outputs
-                .files
-                .extend(files.into_iter().map(|(p, t)| (p, t.into_bytes()))),
+            Ok(files) => outputs.files.extend(
+                files
+                    .iter()
+                    .map(|(p, t)| (p.clone(), t.clone().into_bytes())),
+            ),
             Err(d) => errors.push(d),
         }
     }

@@ -68,6 +68,8 @@ pub struct Shared {
     /// One build at a time, so that builds publish in the order they read
     /// the inputs.
     building: Mutex<()>,
+    /// What the last builds computed, reused where the inputs are the same.
+    memo: crate::memo::Memo,
     quiet: bool,
 }
 
@@ -93,6 +95,7 @@ impl Shared {
             stop: Arc::new(AtomicBool::new(false)),
             event_streams: AtomicUsize::new(0),
             building: Mutex::new(()),
+            memo: crate::memo::Memo::default(),
             quiet,
         })
     }
@@ -133,7 +136,8 @@ impl Shared {
     pub fn rebuild(&self, why: &str, since: Option<Instant>) -> bool {
         let _one_at_a_time = self.building.lock().unwrap_or_else(|p| p.into_inner());
         let start = Instant::now();
-        let result = build(&self.root);
+        let result = build_with(&self.root, &self.memo);
+        let reuse = self.memo.take_stats();
         let ms = |t: Instant| t.elapsed().as_secs_f64() * 1000.0;
         match result {
             Ok((outputs, warnings)) => {
@@ -148,9 +152,11 @@ impl Shared {
                         .map(|t| format!(", reload sent {:.0} ms after the change", ms(t)))
                         .unwrap_or_default();
                     eprintln!(
-                        "gen serve: {why}: built in {:.0} ms{after} ({site_files} site files, {warnings} warning{})",
+                        "gen serve: {why}: built in {:.0} ms{after} ({site_files} site files, {warnings} warning{}; re-rendered {} of {} charts)",
                         ms(start),
-                        if warnings == 1 { "" } else { "s" }
+                        if warnings == 1 { "" } else { "s" },
+                        reuse.charts_rendered,
+                        reuse.charts_rendered + reuse.charts_reused,
                     );
                 }
                 true
@@ -176,9 +182,15 @@ impl Shared {
 /// diagnostics as the terminal shows them. A panic in the build is caught,
 /// so that a bug does not take the server down.
 pub fn build(root: &Path) -> Result<(Outputs, usize), String> {
+    build_with(root, &crate::memo::Memo::default())
+}
+
+/// [`build`], reusing what `memo` holds from earlier builds.
+pub fn build_with(root: &Path, memo: &crate::memo::Memo) -> Result<(Outputs, usize), String> {
     let run = || -> Result<(Outputs, usize), Failure> {
-        let (project, warnings) = project::load(root)?;
-        Ok((project::generate(&project)?, warnings.len()))
+        let (project, warnings) = project::load_with(root, Some(memo))?;
+        let (outputs, _) = project::generate_memo(&project, true, Some(memo))?;
+        Ok((outputs, warnings.len()))
     };
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
         Ok(Ok(done)) => Ok(done),

@@ -1,0 +1,117 @@
+//! What `gen serve` keeps from one build to the next, so that saving one
+//! spec re-parses that spec and re-renders that chart's files only.
+//!
+//! Each entry memoizes a pure function and is keyed by that function's
+//! inputs compared byte for byte (no timestamps, no hashes that could
+//! collide): a spec's parse by its bytes; the template environment by the
+//! template overrides; a chart's outputs by its spec's source, the
+//! overrides, and the chart's hand-written files gen merges into. A build
+//! with a memo therefore produces exactly the bytes of a cold build, which
+//! the tests check. The cross-chart pages and the site depend on every
+//! chart and are rendered each time.
+
+use crate::diagnostics::Diagnostic;
+use crate::spec::{self, SpecFile};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// A chart's rendered files, as `(path, text)`.
+pub type ChartFiles = Arc<Vec<(String, String)>>;
+
+/// The inputs of one chart's outputs besides the templates.
+#[derive(PartialEq, Eq)]
+pub struct ChartKey {
+    pub source: String,
+    pub existing: Vec<(String, String)>,
+}
+
+#[derive(Default)]
+pub struct Memo {
+    specs: Mutex<HashMap<String, (Vec<u8>, Result<SpecFile, Diagnostic>)>>,
+    tera: Mutex<Option<(Vec<(String, String)>, Arc<tera::Tera>)>>,
+    charts: Mutex<HashMap<String, (ChartKey, ChartFiles)>>,
+    hits: Mutex<Stats>,
+}
+
+/// How much a build could reuse, for `gen serve`'s log and the tests.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Stats {
+    pub specs_parsed: usize,
+    pub specs_reused: usize,
+    pub charts_rendered: usize,
+    pub charts_reused: usize,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic in one build (caught by serve) must not poison the next.
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Memo {
+    /// [`spec::parse`], or its result for the same bytes last time.
+    pub fn parse(&self, rel: &str, bytes: Vec<u8>) -> Result<SpecFile, Diagnostic> {
+        if let Some((b, r)) = lock(&self.specs).get(rel) {
+            if *b == bytes {
+                lock(&self.hits).specs_reused += 1;
+                return r.clone();
+            }
+        }
+        let r = spec::parse(rel, &bytes);
+        lock(&self.hits).specs_parsed += 1;
+        lock(&self.specs).insert(rel.to_string(), (bytes, r.clone()));
+        r
+    }
+
+    /// The template environment for `overrides`, built once per set of
+    /// overrides. A change to them also forgets every chart's outputs.
+    pub fn tera(
+        &self,
+        overrides: &[(String, String)],
+        build: impl FnOnce() -> Result<tera::Tera, Vec<Diagnostic>>,
+    ) -> Result<Arc<tera::Tera>, Vec<Diagnostic>> {
+        let mut slot = lock(&self.tera);
+        if let Some((o, t)) = slot.as_ref() {
+            if o == overrides {
+                return Ok(t.clone());
+            }
+        }
+        let t = Arc::new(build()?);
+        *slot = Some((overrides.to_vec(), t.clone()));
+        lock(&self.charts).clear();
+        Ok(t)
+    }
+
+    /// A chart's outputs: `render()`'s, or the last ones for the same key.
+    pub fn chart(
+        &self,
+        name: &str,
+        key: ChartKey,
+        render: impl FnOnce() -> Result<Vec<(String, String)>, Diagnostic>,
+    ) -> Result<ChartFiles, Diagnostic> {
+        if let Some((k, files)) = lock(&self.charts).get(name) {
+            if *k == key {
+                lock(&self.hits).charts_reused += 1;
+                return Ok(files.clone());
+            }
+        }
+        let files = Arc::new(render()?);
+        lock(&self.hits).charts_rendered += 1;
+        lock(&self.charts).insert(name.to_string(), (key, files.clone()));
+        Ok(files)
+    }
+
+    /// The counts since the last call, which resets them.
+    pub fn take_stats(&self) -> Stats {
+        std::mem::take(&mut *lock(&self.hits))
+    }
+}
+
+/// The hand-written files of chart `name` among `existing`.
+pub fn chart_existing(existing: &BTreeMap<String, String>, name: &str) -> Vec<(String, String)> {
+    let prefix = format!("charts/{name}/");
+    existing
+        .range(prefix.clone()..)
+        .take_while(|(k, _)| k.starts_with(&prefix))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}

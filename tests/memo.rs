@@ -1,0 +1,86 @@
+//! `gen serve`'s memo: a rebuild after one change re-parses and re-renders
+//! only what that change touches, and its outputs are byte for byte those
+//! of a cold build of the same inputs.
+
+use chartgen::memo::{Memo, Stats};
+use chartgen::output::Outputs;
+use chartgen::project::{self, Failure};
+use chartgen::scaffold::new_spec;
+use std::path::Path;
+
+fn write(root: &Path, rel: &str, text: &str) {
+    let p = root.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+fn build(root: &Path, memo: Option<&Memo>) -> Outputs {
+    let run = || -> Result<Outputs, Failure> {
+        let (p, _) = project::load_with(root, memo)?;
+        Ok(project::generate_memo(&p, true, memo)?.0)
+    };
+    match run() {
+        Ok(o) => o,
+        Err(Failure::Invalid(d)) => {
+            panic!("{}", d.iter().map(|d| d.to_string()).collect::<String>())
+        }
+        Err(Failure::Io(e)) => panic!("{e}"),
+    }
+}
+
+/// A memoized rebuild equals a cold build, and reports what it redid.
+fn rebuild(root: &Path, memo: &Memo) -> Stats {
+    let warm = build(root, Some(memo));
+    let stats = memo.take_stats();
+    let cold = build(root, None);
+    assert_eq!(warm.files.len(), cold.files.len());
+    for (path, bytes) in &cold.files {
+        assert!(
+            warm.files.get(path) == Some(bytes),
+            "{path} differs from a cold build"
+        );
+    }
+    stats
+}
+
+#[test]
+fn one_change_redoes_only_what_it_touches() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    for name in ["alpha", "beta", "gamma"] {
+        write(root, &format!("specs/{name}.yaml"), &new_spec(name));
+    }
+    let memo = Memo::default();
+    let first = rebuild(root, &memo);
+    assert_eq!((first.specs_parsed, first.charts_rendered), (3, 3));
+
+    // Nothing changed: nothing is parsed or rendered again.
+    let same = rebuild(root, &memo);
+    assert_eq!((same.specs_parsed, same.specs_reused), (0, 3));
+    assert_eq!((same.charts_rendered, same.charts_reused), (0, 3));
+
+    // One spec saved: that spec and that chart only.
+    let beta = new_spec("beta").replacen("title: TODO product name", "title: Beta Cache", 1);
+    assert_ne!(beta, new_spec("beta"));
+    write(root, "specs/beta.yaml", &beta);
+    let one = rebuild(root, &memo);
+    assert_eq!((one.specs_parsed, one.specs_reused), (1, 2));
+    assert_eq!((one.charts_rendered, one.charts_reused), (1, 2));
+
+    // A hand-written file gen merges into: that chart only.
+    let readme = build(root, None).files["charts/gamma/README.md"].clone();
+    let mut edited = String::from_utf8(readme).unwrap();
+    edited.push_str("\nA note the maintainer wrote.\n");
+    write(root, "charts/gamma/README.md", &edited);
+    let hand = rebuild(root, &memo);
+    assert_eq!((hand.charts_rendered, hand.charts_reused), (1, 2));
+
+    // A template override: every chart.
+    write(
+        root,
+        "templates/chart/rbac.yaml.tera",
+        "# overridden rbac for {{ s.name }}\n",
+    );
+    let all = rebuild(root, &memo);
+    assert_eq!((all.charts_rendered, all.charts_reused), (3, 0));
+}
