@@ -9,6 +9,7 @@
 // - the time to evaluate and prepare the manifest, to evaluate the shards a
 //   query needs, and to run each of 100 queries (ranking, as app.js's
 //   run(), with its shards loaded; DOM rendering left out).
+// Results: the hits' count and the best 30 (run() keeps only those).
 // Usage: node bench/search-gen.mjs SITE_DIR
 import fs from "node:fs";
 import path from "node:path";
@@ -101,7 +102,7 @@ for (const q of QUERIES) {
   t0 = process.hrtime.bigint();
   const r = bench.run(q);
   times.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  hits += r.hits.length;
+  hits += r.total;
   const chunks = Array.from(bench.chunkFiles(r.hits.slice(0, SHOWN).map((h) => h[0])));
   load(chunks);
   const s = shards.reduce((a, n) => a + gz(file(n)), 0);

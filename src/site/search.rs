@@ -34,8 +34,10 @@ use std::collections::BTreeMap;
 
 /// Bytes (uncompressed) of what a one-word first search loads before its
 /// snippets, the manifest and the largest term shard, above which the
-/// build warns.
-pub const BUDGET: usize = 300 * 1024;
+/// build warns. Gzip shrinks the manifest about 7 times and a shard about
+/// 3 times, so this is roughly 100 KB on the wire: the 3,000-page
+/// benchmark corpus loads 236 + 74 KB.
+pub const BUDGET: usize = 512 * 1024;
 
 /// Bytes of terms and postings a shard is cut at (a shard holds at least
 /// one term, so a very common term can make one larger).

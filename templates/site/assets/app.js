@@ -500,19 +500,26 @@
   var END = "0123456789ABCDEFGHIJKLMNOPQRSTUV";
   var CONT = "WXYZabcdefghijklmnopqrstuvwxyz-_";
   // Base-32 varints: every digit but the last from CONT, the last from END.
+  var DIGIT = new Int8Array(128).fill(-1);
+  for (var digit = 0; digit < 32; digit++) {
+    DIGIT[END.charCodeAt(digit)] = digit;
+    DIGIT[CONT.charCodeAt(digit)] = 32 + digit;
+  }
   function varints(s) {
     var out = [];
     var v = 0;
     var mul = 1;
     for (var x = 0; x < s.length; x++) {
-      var c = s.charAt(x);
-      var e = END.indexOf(c);
-      if (e >= 0) {
-        out.push(v + e * mul);
+      var c = DIGIT[s.charCodeAt(x)];
+      if (!(c >= 0)) {
+        continue;
+      }
+      if (c < 32) {
+        out.push(v + c * mul);
         v = 0;
         mul = 1;
       } else {
-        v += CONT.indexOf(c) * mul;
+        v += (c - 32) * mul;
         mul *= 32;
       }
     }
@@ -753,6 +760,9 @@
     return out;
   }
   var WEIGHT = [0.4, 1, 1.6, 3];
+  // Every document holding each query term (as a word or a prefix), ranked
+  // by the sum over terms of its best idf x level x match weight. Scores
+  // live in arrays indexed by document (all scores are above 0).
   function run(q) {
     var terms = queryTerms(q);
     if (!terms.length) {
@@ -760,8 +770,10 @@
     }
     var n = index.docPage.length;
     var scores = null;
+    var docs = null;
     terms.forEach(function (t) {
-      var mine = {};
+      var mine = new Float64Array(n);
+      var list = [];
       var found = expand(t.stem);
       if (t.word !== t.stem) {
         found = found.concat(expand(t.word));
@@ -770,43 +782,62 @@
         var p = postings(hit[0]);
         var idf = Math.log(1 + n / (p.length / 2));
         for (var x = 0; x < p.length; x += 2) {
+          var doc = p[x];
           var s = idf * WEIGHT[p[x + 1]] * hit[1];
-          if (!(mine[p[x]] >= s)) {
-            mine[p[x]] = s;
+          if (mine[doc] === 0) {
+            list.push(doc);
+          }
+          if (s > mine[doc]) {
+            mine[doc] = s;
           }
         }
       });
       if (scores === null) {
         scores = mine;
+        docs = list;
       } else {
-        var both = {};
-        for (var doc in scores) {
-          if (mine[doc] !== undefined) {
-            both[doc] = scores[doc] + mine[doc];
+        docs = docs.filter(function (doc) {
+          if (mine[doc] > 0) {
+            scores[doc] += mine[doc];
+            return true;
           }
-        }
-        scores = both;
+          return false;
+        });
       }
     });
     var chart = chartFilter.value;
     var kind = kindFilter.value;
     var raw = index.raw;
-    var hits = [];
-    for (var key in scores) {
-      var doc = +key;
+    // The best LIMIT, kept in order as the hits go by (a full sort of
+    // tens of thousands of hits would cost more than the search).
+    var best = [];
+    var total = 0;
+    function better(a, b) {
+      return a[1] > b[1] || (a[1] === b[1] && a[0] < b[0]);
+    }
+    docs.forEach(function (doc) {
       var page = raw.pages[index.docPage[doc]];
       if (chart !== "" && String(page[2]) !== chart) {
-        continue;
+        return;
       }
       if (kind !== "" && raw.kinds[page[3]] !== kind) {
-        continue;
+        return;
       }
-      hits.push([doc, scores[key]]);
-    }
-    hits.sort(function (a, b) {
-      return b[1] - a[1] || a[0] - b[0];
+      total++;
+      var hit = [doc, scores[doc]];
+      if (best.length === LIMIT && !better(hit, best[LIMIT - 1])) {
+        return;
+      }
+      var at = best.length;
+      while (at > 0 && better(hit, best[at - 1])) {
+        at--;
+      }
+      best.splice(at, 0, hit);
+      if (best.length > LIMIT) {
+        best.pop();
+      }
     });
-    return { terms: terms, hits: hits };
+    return { terms: terms, hits: best, total: total };
   }
 
   function escapeHtml(s) {
@@ -925,14 +956,15 @@
     var at = 3 * (doc - index.chunkStart[c]);
     return [t[at] || "", t[at + 1] || "", t[at + 2] || ""];
   }
-  // The current query's results: {terms, hits, shown, busy, fresh}.
+  // The current query's results: {terms, hits (the best LIMIT), total,
+  // shown, busy, fresh}.
   var current = null;
   function showStatus() {
     if (!current.terms.length) {
       status.textContent = "Type a word to search every page.";
       return;
     }
-    var total = current.hits.length;
+    var total = current.total;
     status.textContent = total
       ? total + (total === 1 ? " result" : " results") + (total > current.shown ? ", the best " + current.shown + " shown" : "")
       : "No results. Try fewer or shorter words, or clear the filters.";
@@ -1009,7 +1041,7 @@
   }
   function render(q, then) {
     var result = run(q);
-    current = { terms: result.terms, hits: result.hits, shown: 0, busy: false, fresh: true };
+    current = { terms: result.terms, hits: result.hits, total: result.total, shown: 0, busy: false, fresh: true };
     more(then);
   }
   // Loads the manifest and the term shards `q` needs, then calls back.
