@@ -957,7 +957,8 @@
     return [t[at] || "", t[at + 1] || "", t[at + 2] || ""];
   }
   // The current query's results: {terms, hits (the best LIMIT), total,
-  // shown, busy, fresh}.
+  // shown, busy (false, or the callbacks waiting for the step loading),
+  // fresh}.
   var current = null;
   function showStatus() {
     if (!current.terms.length) {
@@ -1002,18 +1003,26 @@
   }
   // Shows the next STEP results once their chunks are loaded; the first
   // step replaces the previous query's list.
+  // Returns whether `then` will be called (false: nothing more to show).
   function more(then) {
     var mine = current;
+    if (mine.busy) {
+      if (then) {
+        mine.busy.push(then);
+      }
+      return true;
+    }
     var end = Math.min(mine.hits.length, LIMIT, mine.shown + STEP);
-    if (mine.busy || (end <= mine.shown && !mine.fresh)) {
+    if (end <= mine.shown && !mine.fresh) {
       return false;
     }
-    mine.busy = true;
+    mine.busy = then ? [then] : [];
     var hits = mine.hits.slice(mine.shown, end);
     var docs = hits.map(function (h) {
       return h[0];
     });
     loadFiles(chunkFiles(docs), function () {
+      var after = mine.busy;
       mine.busy = false;
       if (mine !== current) {
         return;
@@ -1029,9 +1038,9 @@
       });
       mine.shown = end;
       showStatus();
-      if (then) {
-        then();
-      }
+      after.forEach(function (f) {
+        f();
+      });
       // A tall panel with room to spare: fill it.
       if (!panel.hidden && panel.scrollHeight <= panel.clientHeight) {
         more();
