@@ -569,6 +569,41 @@ fn gzip_size(bytes: &[u8]) -> Option<usize> {
     Some(child.wait_with_output().ok()?.stdout.len())
 }
 
+/// app.js's own search run by node on a built site: per query, the shard
+/// files it loads, its number of hits and its best documents. `None` (or a
+/// failure under CI) when node is missing.
+fn run_search_js(site_dir: &Path, queries: &[&str]) -> Option<Vec<serde_json::Value>> {
+    use std::io::Write;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let Some(node) = tool("node") else {
+        skip_or_fail("node is not installed");
+        return None;
+    };
+    let mut child = Command::new(node)
+        .arg(root.join("tests/browser/search-check.js"))
+        .arg(root.join("templates/site/assets/app.js"))
+        .arg(site_dir)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("node runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(queries.join("\n").as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "search-check.js failed");
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), queries.len());
+    Some(lines)
+}
+
 #[test]
 fn a_first_search_loads_little_of_a_large_site() {
     let dir = many_pages(200, 20);
@@ -636,38 +671,86 @@ fn a_first_search_loads_little_of_a_large_site() {
             .unwrap()
     };
     let mut worst = (0, 0);
-    for q in [
+    // A prefix whose terms run from one shard into the next: the common
+    // start of a shard's last term and the next one's first.
+    let across = (1..shards.len())
+        .find_map(|k| {
+            let last = js_json(file('t', k - 1))[0]
+                .as_str()
+                .unwrap()
+                .rsplit(' ')
+                .next()
+                .unwrap()
+                .to_string();
+            let first = &shards[k].0;
+            let n = last
+                .bytes()
+                .zip(first.bytes())
+                .take_while(|(a, b)| a == b)
+                .count();
+            let p = &first[..n];
+            (n >= 2 && stem::stem(p) == p).then(|| p.to_string())
+        })
+        .expect("a shard boundary inside a prefix");
+    let queries = [
         "backup",
         "restore snapshot",
         "replication failover",
         "w1",
         "ch",
         "verify",
-    ] {
+        &across,
+    ];
+    // app.js's own search runs on the site written to disk.
+    for (path, bytes) in &site.files {
+        let p = dir.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, bytes).unwrap();
+    }
+    let js = run_search_js(&dir.path().join("site"), &queries);
+    // Some prefix's terms run over more than one shard.
+    let mut most_spanned = 0;
+    for (qi, q) in queries.iter().enumerate() {
         let mut want = std::collections::BTreeSet::new();
         let mut hits: Option<std::collections::BTreeSet<usize>> = None;
         for w in q.split(' ') {
-            let t = stem::stem(w);
-            let i = shards.iter().rposition(|s| s.0 <= t).unwrap_or(0);
-            want.insert(i);
-            let mut count = 0;
-            for (k, s) in shards.iter().enumerate().skip(i + 1) {
-                if count >= 64 || !s.0.starts_with(&t) {
-                    break;
-                }
-                want.insert(k);
-                count += s.1;
-            }
-            // Documents holding the word or a longer term it starts.
+            // app.js expands the stem and, when it differs, the word.
+            let stemmed = stem::stem(w);
             let mut found = std::collections::BTreeSet::new();
-            for &k in &want {
-                let shard = js_json(file('t', k));
-                let terms = shard[0].as_str().unwrap().split(' ');
-                for (term, post) in terms.zip(shard[1].as_str().unwrap().split(' ')) {
-                    if term.starts_with(&t) {
-                        found.extend(search::decode(post).into_iter().map(|d| d.0));
+            for t in [stemmed.as_str(), w]
+                .into_iter()
+                .take(if stemmed == w { 1 } else { 2 })
+            {
+                let i = shards.iter().rposition(|s| s.0.as_str() <= t).unwrap_or(0);
+                want.insert(i);
+                let mut count = 0;
+                for (k, s) in shards.iter().enumerate().skip(i + 1) {
+                    if count >= 64 || !s.0.starts_with(t) {
+                        break;
+                    }
+                    want.insert(k);
+                    count += s.1;
+                }
+                // Documents holding the first 64 terms that start with `t`
+                // (app.js's expand), in term order across all shards.
+                let mut expanded = 0;
+                let mut spans = std::collections::BTreeSet::new();
+                'shards: for k in 0..shards.len() {
+                    let shard = js_json(file('t', k));
+                    let terms = shard[0].as_str().unwrap().split(' ');
+                    for (term, post) in terms.zip(shard[1].as_str().unwrap().split(' ')) {
+                        if term.starts_with(t) {
+                            assert!(want.contains(&k), "{q}: {term} in shard {k}, not loaded");
+                            found.extend(search::decode(post).into_iter().map(|d| d.0));
+                            spans.insert(k);
+                            expanded += 1;
+                            if expanded == 64 {
+                                break 'shards;
+                            }
+                        }
                     }
                 }
+                most_spanned = most_spanned.max(spans.len());
             }
             hits = Some(match hits {
                 None => found,
@@ -676,6 +759,22 @@ fn a_first_search_loads_little_of_a_large_site() {
         }
         let hits = hits.unwrap();
         assert!(!hits.is_empty(), "{q} finds something");
+        // app.js picks the same shards and finds the same documents.
+        if let Some(js) = &js {
+            let mut names: Vec<String> = want.iter().map(|k| format!("t{k}.{hash}")).collect();
+            names.sort();
+            assert_eq!(js[qi]["shards"], serde_json::json!(names), "{q}: shards");
+            assert_eq!(
+                js[qi]["total"].as_u64().unwrap() as usize,
+                hits.len(),
+                "{q}: hits"
+            );
+            let top = js[qi]["top"].as_array().unwrap();
+            assert_eq!(top.len(), hits.len().min(30), "{q}: best 30");
+            assert!(top
+                .iter()
+                .all(|d| hits.contains(&(d.as_u64().unwrap() as usize))));
+        }
         let mut chunks: Vec<usize> = hits.iter().map(|d| chunk_of(*d)).collect();
         chunks.sort_by_key(|c| std::cmp::Reverse(file('c', *c).len()));
         chunks.dedup();
@@ -702,6 +801,7 @@ fn a_first_search_loads_little_of_a_large_site() {
             worst = worst.max((gz, raw));
         }
     }
+    assert!(most_spanned >= 2, "a prefix spans shards");
     println!("worst first query: {worst:?} (gzip, raw) bytes; manifest {manifest_bytes}");
 }
 
