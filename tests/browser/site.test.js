@@ -72,7 +72,8 @@ async function main() {
     const page = context.pages()[0] || (await context.newPage());
     const problems = [];
     page.on("console", (m) => {
-      if (m.type() === "error") {
+      // A case may expect some errors (page.expectErrors, a RegExp).
+      if (m.type() === "error" && !(page.expectErrors && page.expectErrors.test(m.text()))) {
         problems.push("console: " + m.text());
       }
     });
@@ -216,6 +217,16 @@ async function main() {
     assert(new Set(ids).size === 30 && ids[29] === "gen:result-29", `ids ${ids.slice(-3)}`);
     const hrefs = await page.$$eval("#gen\\:results-list li a", (l) => l.map((a) => a.getAttribute("href")));
     assert(new Set(hrefs).size === 30, "thirty different results");
+  });
+
+  await check("a search file that fails to load is reported, not hidden", {}, async (page) => {
+    // As for a page older than a rebuild, whose search files were renamed.
+    page.expectErrors = /Failed to load resource/;
+    await page.route(/assets\/search\/t\d+\./, (r) => r.fulfill({ status: 404, body: "gone" }));
+    await page.goto(base + "index.html");
+    await search(page, "zebrafish").catch(() => {});
+    await page.waitForFunction(() => /could not be loaded/.test(document.getElementById("gen:results-status").textContent), null, { timeout: 5000 });
+    assert(await page.isVisible("#gen\\:results-status"), "the message shows");
   });
 
   await check("the theme toggle switches and is remembered", {}, async (page) => {

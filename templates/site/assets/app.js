@@ -607,14 +607,14 @@
     var all = window.__genSearchData;
     return all && all[name];
   }
-  // Loads the named files at once, then calls back (a file that fails to
-  // load just has no data).
+  // Loads the named files at once, then calls back with whether all of
+  // them loaded (a file that fails to load just has no data).
   function loadFiles(names, then) {
     var left = names.length + 1;
     function one() {
       left--;
       if (!left) {
-        then();
+        then(names.every(loaded));
       }
     }
     names.forEach(function (name) {
@@ -958,9 +958,14 @@
   }
   // The current query's results: {terms, hits (the best LIMIT), total,
   // shown, busy (false, or the callbacks waiting for the step loading),
-  // fresh}.
+  // fresh, broken (a shard did not load)}.
   var current = null;
   function showStatus() {
+    if (current.broken) {
+      // A page older than the site's files (they are renamed on rebuild).
+      status.textContent = "Part of the search index could not be loaded; reload the page.";
+      return;
+    }
     if (!current.terms.length) {
       status.textContent = "Type a word to search every page.";
       return;
@@ -1048,9 +1053,9 @@
     });
     return true;
   }
-  function render(q, then) {
+  function render(q, ok, then) {
     var result = run(q);
-    current = { terms: result.terms, hits: result.hits, total: result.total, shown: 0, busy: false, fresh: true };
+    current = { terms: result.terms, hits: result.hits, total: result.total, shown: 0, busy: false, fresh: true, broken: !ok };
     more(then);
   }
   // Loads the manifest and the term shards `q` needs, then calls back.
@@ -1070,9 +1075,9 @@
         open(false);
         return;
       }
-      prepareQuery(q, function () {
+      prepareQuery(q, function (ok) {
         if (input.value === q) {
-          render(q, function () {
+          render(q, ok, function () {
             open(true);
           });
         }
@@ -1090,8 +1095,8 @@
     sel.addEventListener("change", function () {
       var q = input.value;
       if (index && q.trim()) {
-        prepareQuery(q, function () {
-          render(q, function () {
+        prepareQuery(q, function (ok) {
+          render(q, ok, function () {
             open(true);
           });
         });
