@@ -491,6 +491,34 @@ mod tests {
         )));
     }
 
+    #[test]
+    fn the_budget_covers_the_manifest_and_the_largest_shard() {
+        let built = |index_bytes, largest_shard_bytes| Built {
+            index_path: "assets/search-index.12345678.js".into(),
+            files: Vec::new(),
+            index_bytes,
+            largest_shard_bytes,
+            largest_chunk_bytes: 8000,
+            text_bytes: 50 * BUDGET,
+            shards: 1,
+            chunks: 1,
+            docs: 1,
+            terms: 1,
+        };
+        assert!(built(BUDGET / 2, BUDGET / 2).warnings().is_empty());
+        let w = built(BUDGET / 2, BUDGET / 2 + 1024).warnings();
+        assert_eq!(w.len(), 1);
+        let text = w[0].to_string();
+        assert!(
+            text.contains("site/assets/search-index.12345678.js"),
+            "{text}"
+        );
+        assert!(
+            text.contains("manifest 256 KB, largest term shard 257 KB"),
+            "{text}"
+        );
+    }
+
     /// Many sections: shards and chunks stay near their sizes, every term
     /// and document is in exactly one, and a query's files are few.
     #[test]
