@@ -25,10 +25,15 @@ pub struct ChartKey {
     pub existing: Vec<(String, String)>,
 }
 
+/// A spec's bytes and what parsing them gave.
+type Parsed = (Vec<u8>, Result<SpecFile, Diagnostic>);
+/// Template overrides and the environment built from them.
+type Environment = (Vec<(String, String)>, Arc<tera::Tera>);
+
 #[derive(Default)]
 pub struct Memo {
-    specs: Mutex<HashMap<String, (Vec<u8>, Result<SpecFile, Diagnostic>)>>,
-    tera: Mutex<Option<(Vec<(String, String)>, Arc<tera::Tera>)>>,
+    specs: Mutex<HashMap<String, Parsed>>,
+    tera: Mutex<Option<Environment>>,
     charts: Mutex<HashMap<String, (ChartKey, ChartFiles)>>,
     hits: Mutex<Stats>,
 }

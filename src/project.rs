@@ -256,7 +256,7 @@ fn add_site(
     let site = crate::site::build(project, models, outputs)?;
     let st = &site.stats;
     report.notes.push(format!(
-        "site: {} pages, search index {} KB ({} sections, {} terms)",
+        "site: {} pages, search manifest {} KB ({} sections, {} terms)",
         st.pages,
         st.search_index_bytes.div_ceil(1024),
         st.search_docs,

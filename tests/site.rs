@@ -9,7 +9,6 @@ use chartgen::project::{self, Failure, Project};
 use chartgen::scaffold::new_spec;
 use chartgen::site::{self, search, stem, Site};
 use common::{skip_or_fail, tool};
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -403,8 +402,9 @@ fn spec_text_renders_as_literal_text_everywhere() {
             let json = js_json(bytes).to_string();
             found |= json.contains("<img src=x onerror=alert(1)>");
             assert!(
-                String::from_utf8_lossy(bytes).starts_with("window.__genSearch")
-                    || String::from_utf8_lossy(bytes).starts_with("(window.__genSearchText="),
+                String::from_utf8_lossy(bytes).starts_with("window.__genSearch=")
+                    || String::from_utf8_lossy(bytes)
+                        .starts_with("(window.__genSearchData=window.__genSearchData||{})[\""),
                 "{path}"
             );
         }
@@ -443,7 +443,8 @@ fn tags(html: &str) -> Vec<&str> {
 /// Parses a `x=...;` search file into JSON.
 fn js_json(bytes: &[u8]) -> serde_json::Value {
     let text = String::from_utf8(bytes.to_vec()).unwrap();
-    // `window.__genSearch={...};` or `(window.__genSearchText=...)[3]=[...];`
+    // `window.__genSearch={...};` or
+    // `(window.__genSearchData=window.__genSearchData||{})["t3.<hash>"]=[...];`
     let body = text.trim_end().trim_end_matches(';');
     let (_, json) = body
         .split_once("]=")
@@ -451,45 +452,71 @@ fn js_json(bytes: &[u8]) -> serde_json::Value {
     serde_json::from_str(json).unwrap()
 }
 
-/// Every (page URL, anchor, heading) whose postings hold `term` at a level.
-fn lookup(site: &Site, word: &str) -> Vec<(String, String, String, u8)> {
-    let index_path = site
+/// The search manifest of a site.
+fn manifest(site: &Site) -> serde_json::Value {
+    let path = site
         .files
         .keys()
         .find(|p| p.starts_with("site/assets/search-index."))
-        .expect("an index");
-    let index = js_json(&site.files[index_path]);
-    let terms: Vec<&str> = index["terms"].as_str().unwrap().split(' ').collect();
-    let post: Vec<&str> = index["post"].as_str().unwrap().split(' ').collect();
+        .expect("a manifest");
+    js_json(&site.files[path])
+}
+
+/// The data of shard (`t`) or chunk (`c`) number `i`.
+fn search_file(site: &Site, index: &serde_json::Value, kind: char, i: usize) -> serde_json::Value {
+    let path = format!(
+        "site/{}{kind}{i}.{}.js",
+        index["dir"].as_str().unwrap(),
+        index["hash"].as_str().unwrap()
+    );
+    js_json(&site.files[&path])
+}
+
+/// Every (page URL, anchor, heading) whose postings hold `term` at a level,
+/// read as app.js does: the shard the term sorts into, then the chunks.
+fn lookup(site: &Site, word: &str) -> Vec<(String, String, String, u8)> {
+    let index = manifest(site);
     let term = stem::stem(word);
+    let shards = index["shards"].as_array().unwrap();
+    let Some(s) = shards
+        .iter()
+        .rposition(|s| s[0].as_str().unwrap() <= term.as_str())
+    else {
+        return Vec::new();
+    };
+    let shard = search_file(site, &index, 't', s);
+    let terms: Vec<&str> = shard[0].as_str().unwrap().split(' ').collect();
+    let post: Vec<&str> = shard[1].as_str().unwrap().split(' ').collect();
+    assert_eq!(terms.len() as u64, shards[s][1].as_u64().unwrap());
     let Some(t) = terms.iter().position(|x| *x == term) else {
         return Vec::new();
     };
-    // Documents are numbered in page order; their texts sit in the shards.
-    let mut docs = Vec::new();
-    let mut shard_texts: BTreeMap<usize, Vec<serde_json::Value>> = BTreeMap::new();
-    let mut in_shard: BTreeMap<usize, usize> = BTreeMap::new();
+    // Documents are numbered in page order; their texts sit in the chunks.
+    let mut page_of = Vec::new();
     for page in index["pages"].as_array().unwrap() {
-        let shard = page[4].as_u64().unwrap() as usize;
-        let texts = shard_texts.entry(shard).or_insert_with(|| {
-            let path = format!("site/{}", index["shards"][shard].as_str().unwrap());
-            js_json(&site.files[&path]).as_array().unwrap().clone()
-        });
-        for _ in 0..page[5].as_u64().unwrap() {
-            let at = in_shard.entry(shard).or_default();
-            docs.push((
-                page[0].as_str().unwrap().to_string(),
-                texts[*at * 3].as_str().unwrap().to_string(),
-                texts[*at * 3 + 1].as_str().unwrap().to_string(),
-            ));
-            *at += 1;
+        for _ in 0..page[4].as_u64().unwrap() {
+            page_of.push(page[0].as_str().unwrap().to_string());
         }
     }
+    let mut texts = Vec::new();
+    let chunks = search::varints(index["chunks"].as_str().unwrap());
+    for (c, docs) in chunks.into_iter().enumerate() {
+        let chunk = search_file(site, &index, 'c', c);
+        let chunk = chunk.as_array().unwrap();
+        assert_eq!(chunk.len(), 3 * docs, "chunk {c} holds its documents");
+        for doc in chunk.chunks(3) {
+            texts.push((
+                doc[0].as_str().unwrap().to_string(),
+                doc[1].as_str().unwrap().to_string(),
+            ));
+        }
+    }
+    assert_eq!(texts.len(), page_of.len(), "a text for every document");
     search::decode(post[t])
         .into_iter()
         .map(|(doc, level)| {
-            let (url, anchor, heading) = docs[doc].clone();
-            (url, anchor, heading, level)
+            let (anchor, heading) = texts[doc].clone();
+            (page_of[doc].clone(), anchor, heading, level)
         })
         .collect()
 }
@@ -527,6 +554,338 @@ fn search_maps_a_term_to_its_page_and_anchor() {
         "fixture search index: {} bytes, {} documents, {} terms",
         site.stats.search_index_bytes, site.stats.search_docs, site.stats.search_terms
     );
+}
+
+/// A docs-only project of `pages` pages of `sections` sections each, in
+/// words drawn (deterministically) from an operations vocabulary.
+fn many_pages(pages: usize, sections: usize) -> tempfile::TempDir {
+    const WORDS: &[&str] = &[
+        "backup",
+        "restore",
+        "snapshot",
+        "volume",
+        "replica",
+        "primary",
+        "cluster",
+        "namespace",
+        "release",
+        "upgrade",
+        "rollback",
+        "secret",
+        "ingress",
+        "storage",
+        "retention",
+        "schedule",
+        "operator",
+        "database",
+        "schema",
+        "replication",
+        "checkpoint",
+        "archive",
+        "bucket",
+        "encryption",
+        "credential",
+        "permission",
+        "audit",
+        "metrics",
+        "alert",
+        "readiness",
+        "recovery",
+        "failover",
+        "drain",
+        "eviction",
+        "certificate",
+        "rotation",
+        "migration",
+        "timeout",
+        "checksum",
+        "the",
+        "a",
+        "of",
+        "to",
+        "and",
+        "before",
+        "after",
+        "every",
+        "verify",
+    ];
+    let mut seed: u64 = 42;
+    let mut next = move |n: usize| {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) as usize % n
+    };
+    let mut docs = Vec::new();
+    for p in 0..pages {
+        let mut md = format!("# Guide {p} for {}\n\nIntro.\n", WORDS[next(WORDS.len())]);
+        for s in 0..sections {
+            md.push_str(&format!("\n## Step {s} {}\n\n", WORDS[next(WORDS.len())]));
+            for _ in 0..(40 + next(120)) {
+                // Rare words too, so there are many terms to shard.
+                if next(8) == 0 {
+                    md.push_str(&format!("w{}x ", next(20_000)));
+                } else {
+                    md.push_str(WORDS[next(WORDS.len())]);
+                    md.push(' ');
+                }
+            }
+            md.push('\n');
+        }
+        docs.push((format!("docs/guide-{p:03}.md"), md));
+    }
+    let docs: Vec<(&str, &str)> = docs.iter().map(|(p, m)| (p.as_str(), m.as_str())).collect();
+    project_dir(&[], &docs)
+}
+
+/// gzip -9 size of `bytes`, when gzip is installed.
+fn gzip_size(bytes: &[u8]) -> Option<usize> {
+    use std::io::Write;
+    let gzip = tool("gzip")?;
+    let mut child = Command::new(gzip)
+        .arg("-9c")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .ok()?;
+    child.stdin.take()?.write_all(bytes).ok()?;
+    Some(child.wait_with_output().ok()?.stdout.len())
+}
+
+/// app.js's own search run by node on a built site: per query, the shard
+/// files it loads, its number of hits and its best documents. `None` (or a
+/// failure under CI) when node is missing.
+fn run_search_js(site_dir: &Path, queries: &[&str]) -> Option<Vec<serde_json::Value>> {
+    use std::io::Write;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let Some(node) = tool("node") else {
+        skip_or_fail("node is not installed");
+        return None;
+    };
+    let mut child = Command::new(node)
+        .arg(root.join("tests/browser/search-check.js"))
+        .arg(root.join("templates/site/assets/app.js"))
+        .arg(site_dir)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("node runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(queries.join("\n").as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "search-check.js failed");
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), queries.len());
+    Some(lines)
+}
+
+#[test]
+fn a_first_search_loads_little_of_a_large_site() {
+    let dir = many_pages(200, 20);
+    let site = build_site(&load(dir.path()));
+    assert!(site.warnings.is_empty(), "{}", show(&site.warnings));
+    let index = manifest(&site);
+    let (dir_, hash) = (
+        index["dir"].as_str().unwrap(),
+        index["hash"].as_str().unwrap(),
+    );
+    let file = |kind: char, i: usize| &site.files[&format!("site/{dir_}{kind}{i}.{hash}.js")];
+    let shards: Vec<(String, usize)> = index["shards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s[0].as_str().unwrap().to_string(),
+                s[1].as_u64().unwrap() as usize,
+            )
+        })
+        .collect();
+    let chunk_docs = search::varints(index["chunks"].as_str().unwrap());
+    let docs: usize = chunk_docs.iter().sum();
+    assert!(docs >= 200 * 20, "{docs} documents");
+    assert!(
+        shards.len() >= 8 && chunk_docs.len() >= 50,
+        "{} shards, {} chunks",
+        shards.len(),
+        chunk_docs.len()
+    );
+    // Every shard and chunk is near its size, unless it holds one item.
+    let slack = 200;
+    for (i, (_, terms)) in shards.iter().enumerate() {
+        let n = file('t', i).len();
+        assert!(
+            n <= search::SHARD_BYTES + slack || *terms == 1,
+            "shard {i}: {n} bytes"
+        );
+    }
+    for (i, n) in chunk_docs.iter().enumerate() {
+        let bytes = file('c', i).len();
+        assert!(
+            bytes <= search::CHUNK_BYTES + slack || *n == 1,
+            "chunk {i}: {bytes} bytes"
+        );
+    }
+    let manifest_bytes = site.stats.search_index_bytes;
+    assert!(
+        manifest_bytes < 40 * 1024,
+        "manifest {manifest_bytes} bytes"
+    );
+
+    // A query loads the manifest, the shards its words sort into (as
+    // app.js's shardsFor picks them) and the chunks of the 10 results it
+    // shows first: counted here as the 10 largest chunks among its hits.
+    let chunk_of = |doc: usize| {
+        let mut start = 0;
+        chunk_docs
+            .iter()
+            .position(|n| {
+                start += n;
+                doc < start
+            })
+            .unwrap()
+    };
+    let mut worst = (0, 0);
+    // A prefix whose terms run from one shard into the next: the common
+    // start of a shard's last term and the next one's first.
+    let across = (1..shards.len())
+        .find_map(|k| {
+            let last = js_json(file('t', k - 1))[0]
+                .as_str()
+                .unwrap()
+                .rsplit(' ')
+                .next()
+                .unwrap()
+                .to_string();
+            let first = &shards[k].0;
+            let n = last
+                .bytes()
+                .zip(first.bytes())
+                .take_while(|(a, b)| a == b)
+                .count();
+            let p = &first[..n];
+            (n >= 2 && stem::stem(p) == p).then(|| p.to_string())
+        })
+        .expect("a shard boundary inside a prefix");
+    let queries = [
+        "backup",
+        "restore snapshot",
+        "replication failover",
+        "w1",
+        "ch",
+        "verify",
+        &across,
+    ];
+    // app.js's own search runs on the site written to disk.
+    for (path, bytes) in &site.files {
+        let p = dir.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, bytes).unwrap();
+    }
+    let js = run_search_js(&dir.path().join("site"), &queries);
+    // Some prefix's terms run over more than one shard.
+    let mut most_spanned = 0;
+    for (qi, q) in queries.iter().enumerate() {
+        let mut want = std::collections::BTreeSet::new();
+        let mut hits: Option<std::collections::BTreeSet<usize>> = None;
+        for w in q.split(' ') {
+            // app.js expands the stem and, when it differs, the word.
+            let stemmed = stem::stem(w);
+            let mut found = std::collections::BTreeSet::new();
+            for t in [stemmed.as_str(), w]
+                .into_iter()
+                .take(if stemmed == w { 1 } else { 2 })
+            {
+                let i = shards.iter().rposition(|s| s.0.as_str() <= t).unwrap_or(0);
+                want.insert(i);
+                let mut count = 0;
+                for (k, s) in shards.iter().enumerate().skip(i + 1) {
+                    if count >= 64 || !s.0.starts_with(t) {
+                        break;
+                    }
+                    want.insert(k);
+                    count += s.1;
+                }
+                // Documents holding the first 64 terms that start with `t`
+                // (app.js's expand), in term order across all shards.
+                let mut expanded = 0;
+                let mut spans = std::collections::BTreeSet::new();
+                'shards: for k in 0..shards.len() {
+                    let shard = js_json(file('t', k));
+                    let terms = shard[0].as_str().unwrap().split(' ');
+                    for (term, post) in terms.zip(shard[1].as_str().unwrap().split(' ')) {
+                        if term.starts_with(t) {
+                            assert!(want.contains(&k), "{q}: {term} in shard {k}, not loaded");
+                            found.extend(search::decode(post).into_iter().map(|d| d.0));
+                            spans.insert(k);
+                            expanded += 1;
+                            if expanded == 64 {
+                                break 'shards;
+                            }
+                        }
+                    }
+                }
+                most_spanned = most_spanned.max(spans.len());
+            }
+            hits = Some(match hits {
+                None => found,
+                Some(h) => h.intersection(&found).copied().collect(),
+            });
+        }
+        let hits = hits.unwrap();
+        assert!(!hits.is_empty(), "{q} finds something");
+        // app.js picks the same shards and finds the same documents.
+        if let Some(js) = &js {
+            let mut names: Vec<String> = want.iter().map(|k| format!("t{k}.{hash}")).collect();
+            names.sort();
+            assert_eq!(js[qi]["shards"], serde_json::json!(names), "{q}: shards");
+            assert_eq!(
+                js[qi]["total"].as_u64().unwrap() as usize,
+                hits.len(),
+                "{q}: hits"
+            );
+            let top = js[qi]["top"].as_array().unwrap();
+            assert_eq!(top.len(), hits.len().min(30), "{q}: best 30");
+            assert!(top
+                .iter()
+                .all(|d| hits.contains(&(d.as_u64().unwrap() as usize))));
+        }
+        let mut chunks: Vec<usize> = hits.iter().map(|d| chunk_of(*d)).collect();
+        chunks.sort_by_key(|c| std::cmp::Reverse(file('c', *c).len()));
+        chunks.dedup();
+        let mut files: Vec<&Vec<u8>> = vec![
+            &site.files[site
+                .files
+                .keys()
+                .find(|p| p.starts_with("site/assets/search-index."))
+                .unwrap()],
+        ];
+        files.extend(want.iter().map(|k| file('t', *k)));
+        files.extend(chunks.iter().take(10).map(|c| file('c', *c)));
+        let raw: usize = files.iter().map(|f| f.len()).sum();
+        let gz: Option<usize> = files.iter().map(|f| gzip_size(f)).sum();
+        println!(
+            "{q:?}: {} shards, {} files, {raw} bytes, gzip -9 {gz:?}",
+            want.len(),
+            files.len()
+        );
+        assert!(want.len() <= 3, "{q}: {} shards", want.len());
+        assert!(raw <= 200 * 1024, "{q}: {raw} bytes");
+        if let Some(gz) = gz {
+            assert!(gz <= 100 * 1024, "{q}: {gz} bytes gzipped");
+            worst = worst.max((gz, raw));
+        }
+    }
+    assert!(most_spanned >= 2, "a prefix spans shards");
+    println!("worst first query: {worst:?} (gzip, raw) bytes; manifest {manifest_bytes}");
 }
 
 #[test]
@@ -717,7 +1076,7 @@ fn the_shipped_specs_make_a_site_within_the_search_budget() {
         assert!(site.files.contains_key(&path), "{path}");
     }
     println!(
-        "shipped site: {} charts, {} pages, search index {} bytes ({} documents, {} terms), snippet files {} bytes",
+        "shipped site: {} charts, {} pages, search manifest {} bytes ({} documents, {} terms), snippet chunks {} bytes",
         p.specs.len(),
         site.stats.pages,
         site.stats.search_index_bytes,

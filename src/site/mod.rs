@@ -1094,20 +1094,7 @@ pub fn build(
         .collect();
     let index = search::build(&charts, &search_pages);
     let t = crate::timings::lap("site: search index", t);
-    let mut warnings = Vec::new();
-    if index.index_bytes > search::BUDGET {
-        warnings.push(
-            Diagnostic::warning(
-                format!("site/{}", index.index_path),
-                format!(
-                    "the search index is {} KB, over its {} KB budget",
-                    index.index_bytes / 1024,
-                    search::BUDGET / 1024
-                ),
-            )
-            .help("every page loads it on first search; shorten sections or split long guides"),
-        );
-    }
+    let warnings = index.warnings();
 
     let assets = assets::Assets::build();
     let nav = nav_script(models, &pages);

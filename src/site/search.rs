@@ -1,30 +1,55 @@
 //! The search index, built at build time from the rendered text.
 //!
-//! One document per heading section, so a hit opens at its anchor. The
-//! index is a JavaScript file (`window.__genSearch = {...}`) that a page
-//! injects with a `<script src>` when search is first used: that works when
-//! the site is served and when it is opened from disk, where fetch() is not
-//! allowed. It holds:
-//! - a page table (URL, title, chart, kind, snippet file, number of
-//!   documents); documents are numbered in page order;
-//! - the sorted terms (Porter stems, see `stem.rs`) and, for each, its
-//!   postings: document numbers delta-encoded with a weight level
-//!   (3 = in the heading, 2 = frequent in the text, 1 = in the text,
-//!   0 = only in the page's title or chart), as base-32 varints in a string.
+//! One document per heading section, so a hit opens at its anchor. Every
+//! file is JavaScript that a page injects with a `<script src>` when search
+//! is used: that works when the site is served and when it is opened from
+//! disk, where fetch() is not allowed, and under a CSP without inline
+//! scripts. A first search loads only what it needs:
+//! - the manifest (`assets/search-index.<hash>.js`, `window.__genSearch =
+//!   {...}`): the page table (URL, label, chart, kind, number of
+//!   documents; documents are numbered in page order), the chart table, the
+//!   term shards (first term and number of terms of each) and the snippet
+//!   chunks (number of documents in each);
+//! - the term shards that hold the query's words: the sorted terms (Porter
+//!   stems, see `stem.rs`) cut into files of about [`SHARD_BYTES`], each
+//!   with its terms' postings: document numbers delta-encoded with a
+//!   weight level (3 = in the heading, 2 = frequent in the text, 1 = in the
+//!   text, 0 = only in the page's title or chart), as base-32 varints;
+//! - the snippet chunks of the results shown: consecutive documents' anchor,
+//!   heading and text, cut into files of about [`CHUNK_BYTES`].
 //!
-//! Each document's anchor, heading and text (for the snippet) live in one
-//! file per chart (and one for the other pages), loaded only when a result
-//! from it is shown: the index itself stays small, and a search downloads
-//! the text of the charts it finds, not of every chart.
+//! Shards and chunks register themselves in `window.__genSearchData` under
+//! their file name. Their names carry one content hash of all of them
+//! (`assets/search/t3.<hash>.js`, `c41.<hash>.js`) so that caches are
+//! safe while the manifest need not list a hash per file: at 3,000 pages a
+//! hash per chunk would cost more than the whole page table. The price is
+//! that a change to any text renames every shard and chunk.
 
-use super::html::fingerprint;
+use super::html::{fingerprint, fnv64};
 use super::markdown::Section;
 use super::stem;
+use crate::diagnostics::Diagnostic;
+use rayon::prelude::*;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
-/// Bytes of index above which the build warns.
-pub const BUDGET: usize = 300 * 1024;
+/// Bytes (uncompressed) of what a one-word first search loads before its
+/// snippets, the manifest and the largest term shard, above which the
+/// build warns. Gzip shrinks the manifest about 7 times and a shard about
+/// 3 times, so this is roughly 100 KB on the wire: the 3,000-page
+/// benchmark corpus loads 236 + 74 KB.
+pub const BUDGET: usize = 512 * 1024;
+
+/// Bytes of terms and postings a shard is cut at (a shard holds at least
+/// one term, so a very common term can make one larger).
+pub const SHARD_BYTES: usize = 16 * 1024;
+
+/// Bytes of snippet text a chunk is cut at (a chunk holds at least one
+/// document).
+pub const CHUNK_BYTES: usize = 8 * 1024;
+
+/// Where shards and chunks live in the site.
+pub const DIR: &str = "assets/search/";
 
 /// Characters of section text kept for snippets.
 const SNIPPET_TEXT: usize = 3000;
@@ -49,13 +74,42 @@ pub struct SearchPage<'a> {
 
 /// The files of the search and their sizes.
 pub struct Built {
-    /// The index file's path inside the site (fingerprinted).
+    /// The manifest's path inside the site (fingerprinted).
     pub index_path: String,
     pub files: Vec<(String, Vec<u8>)>,
+    /// Bytes of the manifest, which every search loads.
     pub index_bytes: usize,
+    /// Bytes of the largest term shard.
+    pub largest_shard_bytes: usize,
+    /// Bytes of the largest snippet chunk.
+    pub largest_chunk_bytes: usize,
+    /// Bytes of all snippet chunks.
     pub text_bytes: usize,
+    pub shards: usize,
+    pub chunks: usize,
     pub docs: usize,
     pub terms: usize,
+}
+
+impl Built {
+    /// A warning when a first search would load more than [`BUDGET`].
+    pub fn warnings(&self) -> Vec<Diagnostic> {
+        let first = self.index_bytes + self.largest_shard_bytes;
+        if first <= BUDGET {
+            return Vec::new();
+        }
+        vec![Diagnostic::warning(
+            format!("site/{}", self.index_path),
+            format!(
+                "a first search loads up to {} KB (manifest {} KB, largest term shard {} KB), over its {} KB budget",
+                first / 1024,
+                self.index_bytes / 1024,
+                self.largest_shard_bytes / 1024,
+                BUDGET / 1024
+            ),
+        )
+        .help("the manifest grows with the number of pages and a shard with its commonest word; shorten sections or split long guides")]
+    }
 }
 
 const END: &[u8; 32] = b"0123456789ABCDEFGHIJKLMNOPQRSTUV";
@@ -71,19 +125,13 @@ fn varint(out: &mut String, mut v: usize) {
     out.push(END[v] as char);
 }
 
-/// Decodes a postings string into (document, level) pairs.
-pub fn decode(postings: &str) -> Vec<(usize, u8)> {
+/// Decodes a string of varints.
+pub fn varints(s: &str) -> Vec<usize> {
     let mut out = Vec::new();
-    let (mut v, mut shift, mut prev) = (0usize, 0u32, None::<usize>);
-    for b in postings.bytes() {
+    let (mut v, mut shift) = (0usize, 0u32);
+    for b in s.bytes() {
         if let Some(i) = END.iter().position(|c| *c == b) {
-            v += i << shift;
-            let doc = match prev {
-                None => v >> 2,
-                Some(p) => p + (v >> 2) + 1,
-            };
-            out.push((doc, (v & 3) as u8));
-            prev = Some(doc);
+            out.push(v + (i << shift));
             v = 0;
             shift = 0;
         } else if let Some(i) = CONT.iter().position(|c| *c == b) {
@@ -94,17 +142,34 @@ pub fn decode(postings: &str) -> Vec<(usize, u8)> {
     out
 }
 
+/// Decodes a postings string into (document, level) pairs.
+pub fn decode(postings: &str) -> Vec<(usize, u8)> {
+    let mut prev = None::<usize>;
+    varints(postings)
+        .into_iter()
+        .map(|v| {
+            let doc = prev.map_or(v >> 2, |p| p + (v >> 2) + 1);
+            prev = Some(doc);
+            (doc, (v & 3) as u8)
+        })
+        .collect()
+}
+
 #[derive(Serialize)]
-struct Index<'a> {
+struct Manifest<'a> {
     v: u32,
     stop: String,
     kinds: &'a [&'a str],
     charts: &'a [(String, String)],
-    shards: Vec<String>,
-    /// [url, label, chart (-1 for none), kind, shard, documents]
-    pages: Vec<(&'a str, &'a str, i64, usize, usize, usize)>,
-    terms: String,
-    post: String,
+    /// [url, label, chart (-1 for none), kind, documents]
+    pages: Vec<(&'a str, &'a str, i64, usize, usize)>,
+    /// Folder and hash of the shard and chunk files: `{dir}t{i}.{hash}.js`.
+    dir: &'a str,
+    hash: String,
+    /// Per shard: [first term, number of terms].
+    shards: Vec<(String, usize)>,
+    /// Documents in each chunk, as base-32 varints.
+    chunks: String,
 }
 
 fn one_line(text: &str) -> String {
@@ -122,81 +187,117 @@ fn clip(text: &str, max: usize) -> String {
     }
 }
 
-/// Builds the index and snippet files for `pages`. `charts` is the chart
-/// table: (name, title).
+/// The file of the `i`th shard (`t`) or chunk (`c`).
+fn file_name(kind: char, i: usize, hash: &str) -> String {
+    format!("{kind}{i}.{hash}")
+}
+
+/// A shard or chunk file: registers `json` under its name, as data.
+fn data_file(name: &str, json: &str) -> Vec<u8> {
+    format!("(window.__genSearchData=window.__genSearchData||{{}})[\"{name}\"]={json};\n")
+        .into_bytes()
+}
+
+/// Hits of a term in a document: (in the heading, in the body, in the
+/// page's context). Body hits count 2 per word of prose, 1 per word of code.
+type Hits = (u32, u32, bool);
+
+/// One document (a heading's section) as the index sees it.
+struct DocOut {
+    terms: HashMap<String, Hits>,
+    /// `anchor, heading, text` as JSON, without the brackets.
+    json: String,
+}
+
+/// The documents of one page.
+fn page_docs(p: &SearchPage) -> Vec<DocOut> {
+    let context = stem::terms(&format!("{} {}", p.context, p.title));
+    let mut out = Vec::with_capacity(p.sections.len());
+    for s in p.sections {
+        let heading = if s.heading.is_empty() {
+            p.title
+        } else {
+            s.heading.as_str()
+        };
+        if s.anchor.is_empty() && s.text.trim().is_empty() && s.code.trim().is_empty() {
+            // A bare page title before the first section.
+            continue;
+        }
+        let mut terms: HashMap<String, Hits> = HashMap::new();
+        for t in &context {
+            terms.entry(t.clone()).or_default().2 = true;
+        }
+        for t in stem::terms(heading) {
+            terms.entry(t).or_default().0 += 1;
+        }
+        for t in stem::terms(&s.text) {
+            terms.entry(t).or_default().1 += 2;
+        }
+        for t in stem::terms(&s.code) {
+            terms.entry(t).or_default().1 += 1;
+        }
+        let text = one_line(&format!("{} {}", s.text, s.code));
+        let row = [
+            s.anchor.clone(),
+            one_line(heading),
+            clip(&text, SNIPPET_TEXT),
+        ];
+        let json = serde_json::to_string(&row).expect("strings serialize");
+        out.push(DocOut {
+            terms,
+            json: json[1..json.len() - 1].to_string(),
+        });
+    }
+    out
+}
+
+/// Builds the manifest, term shards and snippet chunks for `pages`.
+/// `charts` is the chart table: (name, title).
 pub fn build(charts: &[(String, String)], pages: &[SearchPage]) -> Built {
-    // Pages grouped by snippet file: one per chart, then one for the rest.
-    let shard_of = |p: &SearchPage| p.chart.unwrap_or(charts.len());
+    // Pages grouped by chart, then the rest, so a chunk tends to hold one
+    // chart's pages.
+    let group = |p: &SearchPage| p.chart.unwrap_or(charts.len());
     let mut order: Vec<usize> = (0..pages.len()).collect();
-    order.sort_by_key(|i| (shard_of(&pages[*i]), *i));
+    order.sort_by_key(|i| (group(&pages[*i]), *i));
 
-    let mut shard_names: Vec<String> = charts.iter().map(|(n, _)| n.clone()).collect();
-    shard_names.push("pages".into());
-    // Per snippet file: anchor, heading, text, anchor, heading, text, ...
-    let mut shard_texts: Vec<Vec<String>> = vec![Vec::new(); shard_names.len()];
-
+    // Each page's documents, in parallel: their terms with hit counts and
+    // their snippet rows. Documents are numbered afterwards, in order.
+    let per_page: Vec<Vec<DocOut>> = order.par_iter().map(|&i| page_docs(&pages[i])).collect();
     let mut page_rows = Vec::new();
-    let mut n_docs = 0;
-    // term -> doc -> (heading hits, body hits, context hit)
-    let mut stats: BTreeMap<String, BTreeMap<usize, (u32, u32, bool)>> = BTreeMap::new();
-    for &i in &order {
+    // Per document: its [anchor, heading, text] as JSON.
+    let mut doc_json: Vec<String> = Vec::new();
+    // term -> [(doc, (heading hits, body hits, context hit))], docs ascending.
+    let mut postings: HashMap<String, Vec<(usize, Hits)>> = HashMap::new();
+    for (&i, docs) in order.iter().zip(per_page) {
         let p = &pages[i];
-        let shard = shard_of(p);
         let kind = KINDS.iter().position(|k| *k == p.kind).expect("known kind");
-        let first_doc = n_docs;
-        let context = stem::terms(&format!("{} {}", p.context, p.title));
-        for s in p.sections {
-            let heading = if s.heading.is_empty() {
-                p.title
-            } else {
-                s.heading.as_str()
-            };
-            if s.anchor.is_empty() && s.text.trim().is_empty() && s.code.trim().is_empty() {
-                // A bare page title before the first section.
-                continue;
+        let first_doc = doc_json.len();
+        for d in docs {
+            let doc = doc_json.len();
+            for (term, hits) in d.terms {
+                postings.entry(term).or_default().push((doc, hits));
             }
-            let doc = n_docs;
-            n_docs += 1;
-            let mut bump = |term: String, f: &dyn Fn(&mut (u32, u32, bool))| {
-                f(stats.entry(term).or_default().entry(doc).or_default())
-            };
-            for t in &context {
-                bump(t.clone(), &|e| e.2 = true);
-            }
-            for t in stem::terms(heading) {
-                bump(t, &|e| e.0 += 1);
-            }
-            for t in stem::terms(&s.text) {
-                bump(t, &|e| e.1 += 2);
-            }
-            for t in stem::terms(&s.code) {
-                bump(t, &|e| e.1 += 1);
-            }
-            let text = one_line(&format!("{} {}", s.text, s.code));
-            shard_texts[shard].push(s.anchor.clone());
-            shard_texts[shard].push(one_line(heading));
-            shard_texts[shard].push(clip(&text, SNIPPET_TEXT));
+            doc_json.push(d.json);
         }
         page_rows.push((
             p.url,
             p.label,
             p.chart.map_or(-1, |c| c as i64),
             kind,
-            shard,
-            n_docs - first_doc,
+            doc_json.len() - first_doc,
         ));
     }
+    let mut stats: Vec<(String, Vec<(usize, Hits)>)> = postings.into_iter().collect();
+    stats.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let n_docs = doc_json.len();
 
-    let mut terms = String::new();
-    let mut post = String::new();
+    // Terms in order, each with its postings, cut into shards.
+    let mut shards: Vec<(Vec<&str>, Vec<String>)> = Vec::new();
+    let mut shard_size = 0;
     for (term, docs) in &stats {
-        if !terms.is_empty() {
-            terms.push(' ');
-            post.push(' ');
-        }
-        terms.push_str(term);
+        let mut post = String::new();
         let mut prev: Option<usize> = None;
-        for (&doc, &(heading, body, _)) in docs {
+        for &(doc, (heading, body, _)) in docs {
             // body counts 2 per word of prose and 1 per word of code.
             let level = if heading > 0 {
                 3
@@ -214,34 +315,92 @@ pub fn build(charts: &[(String, String)], pages: &[SearchPage]) -> Built {
             varint(&mut post, delta * 4 + level);
             prev = Some(doc);
         }
+        let size = term.len() + post.len() + 2;
+        match shards.last_mut() {
+            Some((terms, posts)) if shard_size + size <= SHARD_BYTES => {
+                terms.push(term);
+                posts.push(post);
+                shard_size += size;
+            }
+            _ => {
+                shards.push((vec![term], vec![post]));
+                shard_size = size;
+            }
+        }
     }
+    let shard_json: Vec<String> = shards
+        .iter()
+        .map(|(terms, posts)| {
+            serde_json::to_string(&(terms.join(" "), posts.join(" "))).expect("strings serialize")
+        })
+        .collect();
+
+    // Consecutive documents cut into chunks.
+    let mut chunks: Vec<Vec<&str>> = Vec::new();
+    let mut chunk_size = 0;
+    for json in &doc_json {
+        match chunks.last_mut() {
+            Some(docs) if chunk_size + json.len() < CHUNK_BYTES => {
+                docs.push(json);
+                chunk_size += json.len() + 1;
+            }
+            _ => {
+                chunks.push(vec![json]);
+                chunk_size = json.len() + 1;
+            }
+        }
+    }
+    let chunk_json: Vec<String> = chunks
+        .iter()
+        .map(|docs| format!("[{}]", docs.join(",")))
+        .collect();
+
+    // One hash of every shard and chunk names them all.
+    let mut hasher = Vec::new();
+    for json in shard_json.iter().chain(&chunk_json) {
+        hasher.extend_from_slice(json.as_bytes());
+        hasher.push(b'\n');
+    }
+    let hash = format!("{:08x}", fnv64(&hasher) >> 32);
 
     let mut files = Vec::new();
-    let mut shard_paths = Vec::new();
+    let mut largest_shard_bytes = 0;
+    for (i, json) in shard_json.iter().enumerate() {
+        let name = file_name('t', i, &hash);
+        let body = data_file(&name, json);
+        largest_shard_bytes = largest_shard_bytes.max(body.len());
+        files.push((format!("{DIR}{name}.js"), body));
+    }
     let mut text_bytes = 0;
-    for (i, (name, texts)) in shard_names.iter().zip(&shard_texts).enumerate() {
-        let json = serde_json::to_string(texts).expect("strings serialize");
-        let body = format!("(window.__genSearchText=window.__genSearchText||{{}})[{i}]={json};\n");
-        let path = fingerprint(&format!("assets/search/{name}.js"), body.as_bytes());
+    let mut largest_chunk_bytes = 0;
+    let mut chunk_docs = String::new();
+    for (i, (json, docs)) in chunk_json.iter().zip(&chunks).enumerate() {
+        let name = file_name('c', i, &hash);
+        let body = data_file(&name, json);
         text_bytes += body.len();
-        shard_paths.push(path.clone());
-        files.push((path, body.into_bytes()));
+        largest_chunk_bytes = largest_chunk_bytes.max(body.len());
+        varint(&mut chunk_docs, docs.len());
+        files.push((format!("{DIR}{name}.js"), body));
     }
 
     let n_terms = stats.len();
-    let index = Index {
-        v: 1,
+    let manifest = Manifest {
+        v: 2,
         stop: stem::STOPWORDS.join(" "),
         kinds: KINDS,
         charts,
-        shards: shard_paths,
         pages: page_rows,
-        terms,
-        post,
+        dir: DIR,
+        hash,
+        shards: shards
+            .iter()
+            .map(|(terms, _)| (terms[0].to_string(), terms.len()))
+            .collect(),
+        chunks: chunk_docs,
     };
     let body = format!(
         "window.__genSearch={};\n",
-        serde_json::to_string(&index).expect("index serializes")
+        serde_json::to_string(&manifest).expect("manifest serializes")
     );
     let index_path = fingerprint("assets/search-index.js", body.as_bytes());
     let index_bytes = body.len();
@@ -250,7 +409,11 @@ pub fn build(charts: &[(String, String)], pages: &[SearchPage]) -> Built {
         index_path,
         files,
         index_bytes,
+        largest_shard_bytes,
+        largest_chunk_bytes,
         text_bytes,
+        shards: shards.len(),
+        chunks: chunks.len(),
         docs: n_docs,
         terms: n_terms,
     }
@@ -298,16 +461,34 @@ mod tests {
         }];
         let built = build(&charts, &pages);
         assert_eq!(built.docs, 2);
-        let index = String::from_utf8(built.files.last().unwrap().1.clone()).unwrap();
-        let json: serde_json::Value = serde_json::from_str(
-            index
-                .trim_start_matches("window.__genSearch=")
-                .trim_end()
-                .trim_end_matches(';'),
-        )
-        .unwrap();
-        let terms: Vec<&str> = json["terms"].as_str().unwrap().split(' ').collect();
-        let post: Vec<&str> = json["post"].as_str().unwrap().split(' ').collect();
+        assert_eq!((built.shards, built.chunks), (1, 1));
+        let file = |prefix: &str| -> (String, serde_json::Value) {
+            let (path, body) = built
+                .files
+                .iter()
+                .find(|(p, _)| p.starts_with(prefix))
+                .unwrap_or_else(|| panic!("no {prefix}"));
+            let body = String::from_utf8(body.clone()).unwrap();
+            let json = body.split_once('=').unwrap().1;
+            let json = json.rsplit_once("]=").map_or(json, |(_, j)| j);
+            let json = json.trim_end().trim_end_matches(';');
+            (path.clone(), serde_json::from_str(json).unwrap())
+        };
+        let (_, manifest) = file("assets/search-index.");
+        let hash = manifest["hash"].as_str().unwrap().to_string();
+        assert_eq!(manifest["dir"], DIR);
+        assert_eq!(manifest["shards"][0][0], "back", "the first term");
+        assert_eq!(manifest["pages"][0][4], 2, "two documents on the page");
+        assert_eq!(varints(manifest["chunks"].as_str().unwrap()), [2]);
+
+        let (path, shard) = file(&format!("{DIR}t0."));
+        assert_eq!(path, format!("{DIR}t0.{hash}.js"));
+        assert_eq!(
+            manifest["shards"][0][1].as_u64().unwrap() as usize,
+            built.terms
+        );
+        let terms: Vec<&str> = shard[0].as_str().unwrap().split(' ').collect();
+        let post: Vec<&str> = shard[1].as_str().unwrap().split(' ').collect();
         let at = |t: &str| decode(post[terms.iter().position(|x| *x == t).unwrap()]);
         assert_eq!(at("restor"), [(1, 3)]);
         assert_eq!(at("snapshot"), [(0, 1), (1, 3)]);
@@ -317,13 +498,115 @@ mod tests {
             [(0, 3), (1, 1)],
             "chart name is context, code counts"
         );
-        assert_eq!(json["pages"][0][5], 2, "two documents on the page");
-        let (path, shard) = &built.files[0];
-        assert!(path.starts_with("assets/search/redis."), "{path}");
-        let shard = String::from_utf8(shard.clone()).unwrap();
-        assert!(
-            shard.contains(r#"["","Redis backup guide","Intro about snapshots.","restore-an-rdb-snapshot","Restore an RDB snapshot","#),
-            "{shard}"
+        let (path, chunk) = file(&format!("{DIR}c0."));
+        assert_eq!(path, format!("{DIR}c0.{hash}.js"));
+        let chunk: Vec<&str> = chunk
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        assert_eq!(chunk.len(), 6, "anchor, heading, text of two documents");
+        assert_eq!(
+            chunk[..3],
+            ["", "Redis backup guide", "Intro about snapshots."]
         );
+        assert_eq!(
+            chunk[3..5],
+            ["restore-an-rdb-snapshot", "Restore an RDB snapshot"]
+        );
+        let body = &built.files.iter().find(|(p, _)| p == &path).unwrap().1;
+        assert!(String::from_utf8_lossy(body).starts_with(&format!(
+            "(window.__genSearchData=window.__genSearchData||{{}})[\"c0.{hash}\"]="
+        )));
+    }
+
+    #[test]
+    fn the_budget_covers_the_manifest_and_the_largest_shard() {
+        let built = |index_bytes, largest_shard_bytes| Built {
+            index_path: "assets/search-index.12345678.js".into(),
+            files: Vec::new(),
+            index_bytes,
+            largest_shard_bytes,
+            largest_chunk_bytes: 8000,
+            text_bytes: 50 * BUDGET,
+            shards: 1,
+            chunks: 1,
+            docs: 1,
+            terms: 1,
+        };
+        assert!(built(BUDGET / 2, BUDGET / 2).warnings().is_empty());
+        let w = built(BUDGET / 2, BUDGET / 2 + 1024).warnings();
+        assert_eq!(w.len(), 1);
+        let text = w[0].to_string();
+        assert!(
+            text.contains("site/assets/search-index.12345678.js"),
+            "{text}"
+        );
+        assert!(
+            text.contains("manifest 256 KB, largest term shard 257 KB"),
+            "{text}"
+        );
+    }
+
+    /// Many sections: shards and chunks stay near their sizes, every term
+    /// and document is in exactly one, and a query's files are few.
+    #[test]
+    fn shards_and_chunks_are_bounded() {
+        let words: Vec<String> = (0..3000).map(|i| format!("w{i:04}x")).collect();
+        let sections: Vec<Section> = (0..400)
+            .map(|s| Section {
+                anchor: format!("s{s}"),
+                heading: format!("Section {s} {}", words[s * 7 % 3000]),
+                text: (0..120)
+                    .map(|k| words[(s * 31 + k * k) % 3000].as_str())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                code: String::new(),
+            })
+            .collect();
+        let pages: Vec<SearchPage> = sections
+            .chunks(10)
+            .enumerate()
+            .map(|(i, s)| SearchPage {
+                url: ["a.html", "b.html", "c.html", "d.html"][i % 4],
+                title: "Page",
+                label: "Page",
+                chart: None,
+                kind: "guide",
+                context: String::new(),
+                sections: s,
+            })
+            .collect();
+        let built = build(&[], &pages);
+        assert_eq!(built.docs, 400);
+        assert!(
+            built.shards > 5 && built.chunks > 5,
+            "{} {}",
+            built.shards,
+            built.chunks
+        );
+        assert!(built.largest_shard_bytes <= SHARD_BYTES + 200);
+        assert!(built.largest_chunk_bytes <= CHUNK_BYTES + 200);
+        let mut terms = 0;
+        for (path, body) in &built.files {
+            if path.starts_with(&format!("{DIR}t")) {
+                let body = String::from_utf8_lossy(body);
+                let json: serde_json::Value = serde_json::from_str(
+                    body.split_once("]=")
+                        .unwrap()
+                        .1
+                        .trim_end()
+                        .trim_end_matches(';'),
+                )
+                .unwrap();
+                terms += json[0].as_str().unwrap().split(' ').count();
+            }
+        }
+        assert_eq!(terms, built.terms);
+        assert!(built.warnings().is_empty());
+        // Deterministic: the same input, the same files.
+        let again = build(&[], &pages);
+        assert_eq!(built.files, again.files);
     }
 }

@@ -72,7 +72,8 @@ async function main() {
     const page = context.pages()[0] || (await context.newPage());
     const problems = [];
     page.on("console", (m) => {
-      if (m.type() === "error") {
+      // A case may expect some errors (page.expectErrors, a RegExp).
+      if (m.type() === "error" && !(page.expectErrors && page.expectErrors.test(m.text()))) {
         problems.push("console: " + m.text());
       }
     });
@@ -140,8 +141,22 @@ async function main() {
   });
 
   await check("search finds the right page and lands on the anchor", {}, async (page) => {
+    const loaded = [];
+    page.on("request", (r) => {
+      const m = /assets\/(search-index\.|search\/([tc])\d+\.)/.exec(r.url());
+      if (m) {
+        loaded.push(m[2] || "manifest");
+      }
+    });
     await page.goto(base + "index.html");
     await search(page, "zebrafish");
+    // A first search loads the manifest, a shard or two and the snippet
+    // chunks of the results it shows, not the whole index.
+    const count = (k) => loaded.filter((x) => x === k).length;
+    assert(count("manifest") === 1, `search files: ${loaded}`);
+    assert(count("t") >= 1 && count("t") <= 2, `term shards: ${loaded}`);
+    const shown = await page.$$eval("#gen\\:results-list li", (l) => l.length);
+    assert(count("c") >= 1 && count("c") <= shown, `snippet chunks for ${shown} results: ${loaded}`);
     const first = await page.$eval("#gen\\:results-list li a", (a) => a.getAttribute("href"));
     assert(/charts\/zz-(alpha|beta)\/backup\.html#full-restore-of-the-zz-(alpha|beta)-zebrafish-volume$/.test(first), `first hit ${first}`);
     const marks = await page.$$eval("#gen\\:results-list mark", (m) => m.map((x) => x.textContent.toLowerCase()));
@@ -181,6 +196,45 @@ async function main() {
     await page.keyboard.press("Escape");
     assert((await page.inputValue("#gen\\:q")) === "", "Escape clears");
     assert(await page.isHidden("#gen\\:results"), "Escape closes the results");
+  });
+
+  await check("a common word shows 10 results, then more as the list scrolls", {}, async (page) => {
+    await page.goto(base + "index.html");
+    await search(page, "backup");
+    const items = () => page.$$eval("#gen\\:results-list li", (l) => l.length);
+    assert((await items()) === 10, `${await items()} results first`);
+    const status = await page.textContent("#gen\\:results-status");
+    assert(/^\d+ results, the best 10 shown$/.test(status), `status: ${status}`);
+    // Every result has its section's heading; snippets show where the
+    // section has text of its own (a heading over subsections has none).
+    const titles = await page.$$eval("#gen\\:results-list .result-title", (s) => s.filter((x) => x.textContent.length > 0).length);
+    assert(titles === 10, `${titles} titles`);
+    const snippets = await page.$$eval("#gen\\:results-list .result-snippet", (s) => s.filter((x) => x.textContent.length > 0).length);
+    assert(snippets >= 6, `${snippets} snippets filled`);
+    await page.$eval("#gen\\:results", (p) => (p.scrollTop = p.scrollHeight));
+    await page.waitForFunction(() => document.querySelectorAll("#gen\\:results-list li").length === 20, null, { timeout: 5000 });
+    // Arrowing past the last result shown brings the next ones (never
+    // back to the first).
+    await page.$eval("#gen\\:results", (p) => (p.scrollTop = 0));
+    for (let i = 0; i < 21; i++) {
+      await page.keyboard.press("ArrowDown");
+    }
+    await page.waitForFunction(() => document.querySelectorAll("#gen\\:results-list li").length === 30, null, { timeout: 5000 });
+    await page.waitForFunction(() => document.querySelector("#gen\\:q").getAttribute("aria-activedescendant") === "gen:result-20", null, { timeout: 5000 });
+    const ids = await page.$$eval("#gen\\:results-list li", (l) => l.map((x) => x.id));
+    assert(new Set(ids).size === 30 && ids[29] === "gen:result-29", `ids ${ids.slice(-3)}`);
+    const hrefs = await page.$$eval("#gen\\:results-list li a", (l) => l.map((a) => a.getAttribute("href")));
+    assert(new Set(hrefs).size === 30, "thirty different results");
+  });
+
+  await check("a search file that fails to load is reported, not hidden", {}, async (page) => {
+    // As for a page older than a rebuild, whose search files were renamed.
+    page.expectErrors = /Failed to load resource/;
+    await page.route(/assets\/search\/t\d+\./, (r) => r.fulfill({ status: 404, body: "gone" }));
+    await page.goto(base + "index.html");
+    await search(page, "zebrafish").catch(() => {});
+    await page.waitForFunction(() => /could not be loaded/.test(document.getElementById("gen:results-status").textContent), null, { timeout: 5000 });
+    assert(await page.isVisible("#gen\\:results-status"), "the message shows");
   });
 
   await check("the theme toggle switches and is remembered", {}, async (page) => {

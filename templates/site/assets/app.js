@@ -479,6 +479,9 @@
   searchBox.hidden = false;
   var root = html.getAttribute("data-root") || "";
 
+  // The manifest (page table, shard and chunk tables) loads on first use;
+  // term shards and snippet chunks load as queries and results need them.
+  // Every file is a script that registers its data; see src/site/search.rs.
   var index = null;
   var loading = false;
   var waiting = [];
@@ -494,31 +497,63 @@
     });
     d.head.appendChild(s);
   }
+  var END = "0123456789ABCDEFGHIJKLMNOPQRSTUV";
+  var CONT = "WXYZabcdefghijklmnopqrstuvwxyz-_";
+  // Base-32 varints: every digit but the last from CONT, the last from END.
+  var DIGIT = new Int8Array(128).fill(-1);
+  for (var digit = 0; digit < 32; digit++) {
+    DIGIT[END.charCodeAt(digit)] = digit;
+    DIGIT[CONT.charCodeAt(digit)] = 32 + digit;
+  }
+  function varints(s) {
+    var out = [];
+    var v = 0;
+    var mul = 1;
+    for (var x = 0; x < s.length; x++) {
+      var c = DIGIT[s.charCodeAt(x)];
+      if (!(c >= 0)) {
+        continue;
+      }
+      if (c < 32) {
+        out.push(v + c * mul);
+        v = 0;
+        mul = 1;
+      } else {
+        v += (c - 32) * mul;
+        mul *= 32;
+      }
+    }
+    return out;
+  }
   function prepare(raw) {
     var stop = {};
     raw.stop.split(" ").forEach(function (w) {
       stop[w] = true;
     });
-    // Documents are numbered in page order; pages are grouped by snippet file.
-    var shardStart = [];
+    // Documents are numbered in page order.
     var docPage = [];
     raw.pages.forEach(function (p, pi) {
-      if (shardStart[p[4]] === undefined) {
-        shardStart[p[4]] = docPage.length;
-      }
-      for (var x = 0; x < p[5]; x++) {
+      for (var x = 0; x < p[4]; x++) {
         docPage.push(pi);
       }
+    });
+    // First document of each chunk.
+    var chunkStart = [];
+    var at = 0;
+    varints(raw.chunks).forEach(function (n) {
+      chunkStart.push(at);
+      at += n;
     });
     return {
       raw: raw,
       docPage: docPage,
-      terms: raw.terms ? raw.terms.split(" ") : [],
-      post: raw.post ? raw.post.split(" ") : [],
+      chunkStart: chunkStart,
       stop: stop,
-      shardStart: shardStart,
+      // Loaded shards: {terms: [...], post: [...]}.
+      shards: [],
       decoded: {},
-      shards: {}
+      // File name -> callbacks waiting for it.
+      pending: {}
     };
   }
   function fillFilters() {
@@ -563,62 +598,122 @@
       });
     });
   }
-  function loadShard(shard, then) {
-    var have = window.__genSearchText && window.__genSearchText[shard];
-    if (have) {
-      then(have);
-      return;
+  // The name of shard ("t") or chunk ("c") number i; its data registers
+  // under that name.
+  function fileName(kind, i) {
+    return kind + i + "." + index.raw.hash;
+  }
+  function loaded(name) {
+    var all = window.__genSearchData;
+    return all && all[name];
+  }
+  // Loads the named files at once, then calls back with whether all of
+  // them loaded (a file that fails to load just has no data).
+  function loadFiles(names, then) {
+    var left = names.length + 1;
+    function one() {
+      left--;
+      if (!left) {
+        then(names.every(loaded));
+      }
     }
-    var entry = index.shards[shard];
-    if (entry) {
-      entry.push(then);
-      return;
-    }
-    index.shards[shard] = [then];
-    inject(root + index.raw.shards[shard], function () {
-      var texts = (window.__genSearchText && window.__genSearchText[shard]) || [];
-      var w = index.shards[shard];
-      index.shards[shard] = null;
-      w.forEach(function (f) {
-        f(texts);
+    names.forEach(function (name) {
+      if (loaded(name)) {
+        one();
+        return;
+      }
+      var entry = index.pending[name];
+      if (entry) {
+        entry.push(one);
+        return;
+      }
+      index.pending[name] = [one];
+      inject(root + index.raw.dir + name + ".js", function () {
+        var w = index.pending[name];
+        delete index.pending[name];
+        w.forEach(function (f) {
+          f();
+        });
       });
     });
+    one();
   }
-
-  var END = "0123456789ABCDEFGHIJKLMNOPQRSTUV";
-  var CONT = "WXYZabcdefghijklmnopqrstuvwxyz-_";
-  // Postings of term i: [doc, level, doc, level, ...].
-  function postings(i) {
-    var got = index.decoded[i];
+  // The last shard whose first term is at most `t` (the first for less).
+  function shardFor(t) {
+    var shards = index.raw.shards;
+    var lo = 0;
+    var hi = shards.length;
+    while (lo < hi) {
+      var mid = (lo + hi) >> 1;
+      if (shards[mid][0] <= t) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return Math.max(0, lo - 1);
+  }
+  var EXPAND = 64;
+  // The shards that can hold `t` and its first EXPAND longer terms: the one
+  // it sorts into and the next ones that start with it, until they hold
+  // EXPAND terms.
+  function shardsFor(t, out) {
+    var shards = index.raw.shards;
+    var i = shardFor(t);
+    out[i] = true;
+    var count = 0;
+    for (var k = i + 1; k < shards.length && count < EXPAND && shards[k][0].lastIndexOf(t, 0) === 0; k++) {
+      out[k] = true;
+      count += shards[k][1];
+    }
+  }
+  // The term shards query `terms` needs, as file names.
+  function shardFiles(terms) {
+    var want = {};
+    terms.forEach(function (t) {
+      shardsFor(t.stem, want);
+      if (t.word !== t.stem) {
+        shardsFor(t.word, want);
+      }
+    });
+    return Object.keys(want).map(function (i) {
+      return fileName("t", i);
+    });
+  }
+  function shard(i) {
+    var got = index.shards[i];
+    if (!got) {
+      var raw = loaded(fileName("t", i)) || ["", ""];
+      got = index.shards[i] = {
+        terms: raw[0] ? raw[0].split(" ") : [],
+        post: raw[1] ? raw[1].split(" ") : []
+      };
+    }
+    return got;
+  }
+  // Postings of term j of shard i: [doc, level, doc, level, ...].
+  function postings(key) {
+    var got = index.decoded[key];
     if (got) {
       return got;
     }
-    var s = index.post[i];
+    var s = shard(key[0]).post[key[1]];
     var out = [];
-    var v = 0;
-    var mul = 1;
     var prev = -1;
-    for (var x = 0; x < s.length; x++) {
-      var c = s.charAt(x);
-      var e = END.indexOf(c);
-      if (e >= 0) {
-        v += e * mul;
-        var doc = prev + 1 + Math.floor(v / 4);
-        out.push(doc, v % 4);
-        prev = doc;
-        v = 0;
-        mul = 1;
-      } else {
-        v += CONT.indexOf(c) * mul;
-        mul *= 32;
-      }
-    }
-    index.decoded[i] = out;
+    varints(s).forEach(function (v) {
+      var doc = prev + 1 + Math.floor(v / 4);
+      out.push(doc, v % 4);
+      prev = doc;
+    });
+    index.decoded[key] = out;
     return out;
   }
-  // Terms equal to `t` (weight 1) or starting with it (less).
+  // Terms equal to `t` (weight 1) or starting with it (less), as
+  // [[shard, term], weight].
   function expand(t) {
-    var terms = index.terms;
+    var out = [];
+    var i = shardFor(t);
+    var terms = shard(i).terms;
     var lo = 0;
     var hi = terms.length;
     while (lo < hi) {
@@ -629,18 +724,24 @@
         hi = mid;
       }
     }
-    var out = [];
-    for (var i = lo; i < terms.length && out.length < 64; i++) {
-      var term = terms[i];
-      if (term === t) {
-        out.push([i, 1]);
-      } else if (term.lastIndexOf(t, 0) === 0) {
-        out.push([i, 0.25 + (0.5 * t.length) / term.length]);
-      } else {
-        break;
+    for (;;) {
+      for (var j = lo; j < terms.length && out.length < EXPAND; j++) {
+        var term = terms[j];
+        if (term === t) {
+          out.push([[i, j], 1]);
+        } else if (term.lastIndexOf(t, 0) === 0) {
+          out.push([[i, j], 0.25 + (0.5 * t.length) / term.length]);
+        } else {
+          return out;
+        }
       }
+      i++;
+      if (out.length >= EXPAND || i >= index.raw.shards.length || !loaded(fileName("t", i))) {
+        return out;
+      }
+      terms = shard(i).terms;
+      lo = 0;
     }
-    return out;
   }
   function queryTerms(q) {
     var seen = {};
@@ -659,6 +760,9 @@
     return out;
   }
   var WEIGHT = [0.4, 1, 1.6, 3];
+  // Every document holding each query term (as a word or a prefix), ranked
+  // by the sum over terms of its best idf x level x match weight. Scores
+  // live in arrays indexed by document (all scores are above 0).
   function run(q) {
     var terms = queryTerms(q);
     if (!terms.length) {
@@ -666,8 +770,10 @@
     }
     var n = index.docPage.length;
     var scores = null;
+    var docs = null;
     terms.forEach(function (t) {
-      var mine = {};
+      var mine = new Float64Array(n);
+      var list = [];
       var found = expand(t.stem);
       if (t.word !== t.stem) {
         found = found.concat(expand(t.word));
@@ -676,43 +782,62 @@
         var p = postings(hit[0]);
         var idf = Math.log(1 + n / (p.length / 2));
         for (var x = 0; x < p.length; x += 2) {
+          var doc = p[x];
           var s = idf * WEIGHT[p[x + 1]] * hit[1];
-          if (!(mine[p[x]] >= s)) {
-            mine[p[x]] = s;
+          if (mine[doc] === 0) {
+            list.push(doc);
+          }
+          if (s > mine[doc]) {
+            mine[doc] = s;
           }
         }
       });
       if (scores === null) {
         scores = mine;
+        docs = list;
       } else {
-        var both = {};
-        for (var doc in scores) {
-          if (mine[doc] !== undefined) {
-            both[doc] = scores[doc] + mine[doc];
+        docs = docs.filter(function (doc) {
+          if (mine[doc] > 0) {
+            scores[doc] += mine[doc];
+            return true;
           }
-        }
-        scores = both;
+          return false;
+        });
       }
     });
     var chart = chartFilter.value;
     var kind = kindFilter.value;
     var raw = index.raw;
-    var hits = [];
-    for (var key in scores) {
-      var doc = +key;
+    // The best LIMIT, kept in order as the hits go by (a full sort of
+    // tens of thousands of hits would cost more than the search).
+    var best = [];
+    var total = 0;
+    function better(a, b) {
+      return a[1] > b[1] || (a[1] === b[1] && a[0] < b[0]);
+    }
+    docs.forEach(function (doc) {
       var page = raw.pages[index.docPage[doc]];
       if (chart !== "" && String(page[2]) !== chart) {
-        continue;
+        return;
       }
       if (kind !== "" && raw.kinds[page[3]] !== kind) {
-        continue;
+        return;
       }
-      hits.push([doc, scores[key]]);
-    }
-    hits.sort(function (a, b) {
-      return b[1] - a[1] || a[0] - b[0];
+      total++;
+      var hit = [doc, scores[doc]];
+      if (best.length === LIMIT && !better(hit, best[LIMIT - 1])) {
+        return;
+      }
+      var at = best.length;
+      while (at > 0 && better(hit, best[at - 1])) {
+        at--;
+      }
+      best.splice(at, 0, hit);
+      if (best.length > LIMIT) {
+        best.pop();
+      }
     });
-    return { terms: terms, hits: hits };
+    return { terms: terms, hits: best, total: total };
   }
 
   function escapeHtml(s) {
@@ -774,7 +899,11 @@
     return out;
   }
 
+  // Results show in steps of STEP, up to LIMIT: each step loads the
+  // snippet chunks of its results only, the next when the list is scrolled
+  // (or arrowed) to its end.
   var LIMIT = 30;
+  var STEP = 10;
   var active = -1;
   function open(on) {
     panel.hidden = !on;
@@ -796,98 +925,144 @@
     input.setAttribute("aria-activedescendant", items[active].id);
     items[active].scrollIntoView({ block: "nearest" });
   }
-  // Loads the snippet files of `docs`, then calls back with a lookup from
-  // document to [anchor, heading, text].
-  function docTexts(docs, then) {
-    var raw = index.raw;
-    var shards = {};
+  function chunkOf(doc) {
+    var starts = index.chunkStart;
+    var lo = 0;
+    var hi = starts.length;
+    while (lo < hi) {
+      var mid = (lo + hi) >> 1;
+      if (starts[mid] <= doc) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo - 1;
+  }
+  // The snippet chunks of `docs`, as file names.
+  function chunkFiles(docs) {
+    var want = {};
     docs.forEach(function (doc) {
-      shards[raw.pages[index.docPage[doc]][4]] = true;
+      want[chunkOf(doc)] = true;
     });
-    var keys = Object.keys(shards);
-    var left = keys.length;
-    var texts = {};
-    function lookup(doc) {
-      var shard = raw.pages[index.docPage[doc]][4];
-      var t = texts[shard] || [];
-      var at = 3 * (doc - index.shardStart[shard]);
-      return [t[at] || "", t[at + 1] || "", t[at + 2] || ""];
-    }
-    if (!left) {
-      then(lookup);
-      return;
-    }
-    keys.forEach(function (shard) {
-      loadShard(+shard, function (got) {
-        texts[shard] = got;
-        left--;
-        if (!left) {
-          then(lookup);
-        }
-      });
+    return Object.keys(want).map(function (c) {
+      return fileName("c", c);
     });
   }
-  var generation = 0;
-  function render(q, then) {
-    var result = run(q);
-    var hits = result.hits.slice(0, LIMIT);
+  // [anchor, heading, text] of a document whose chunk is loaded.
+  function docText(doc) {
+    var c = chunkOf(doc);
+    var t = loaded(fileName("c", c)) || [];
+    var at = 3 * (doc - index.chunkStart[c]);
+    return [t[at] || "", t[at + 1] || "", t[at + 2] || ""];
+  }
+  // The current query's results: {terms, hits (the best LIMIT), total,
+  // shown, busy (false, or the callbacks waiting for the step loading),
+  // fresh, broken (a shard did not load)}.
+  var current = null;
+  function showStatus() {
+    if (current.broken) {
+      // A page older than the site's files (they are renamed on rebuild).
+      status.textContent = "Part of the search index could not be loaded; reload the page.";
+      return;
+    }
+    if (!current.terms.length) {
+      status.textContent = "Type a word to search every page.";
+      return;
+    }
+    var total = current.total;
+    status.textContent = total
+      ? total + (total === 1 ? " result" : " results") + (total > current.shown ? ", the best " + current.shown + " shown" : "")
+      : "No results. Try fewer or shorter words, or clear the filters.";
+  }
+  function item(hit, i) {
     var raw = index.raw;
-    var mine = ++generation;
-    docTexts(
-      hits.map(function (h) {
-        return h[0];
-      }),
-      function (lookup) {
-        if (mine !== generation) {
-          return;
-        }
+    var doc = hit[0];
+    var page = raw.pages[index.docPage[doc]];
+    var row = docText(doc);
+    var li = d.createElement("li");
+    li.id = "gen:result-" + i;
+    li.setAttribute("role", "option");
+    li.setAttribute("aria-selected", "false");
+    var a = d.createElement("a");
+    a.href = root + page[0] + (row[0] ? "#" + row[0] : "");
+    a.tabIndex = -1;
+    var title = d.createElement("span");
+    title.className = "result-title";
+    title.innerHTML = highlight(row[1] || page[1], current.terms, 0);
+    var kind = d.createElement("span");
+    kind.className = "result-kind";
+    kind.textContent = raw.kinds[page[3]];
+    var path = d.createElement("span");
+    path.className = "result-path";
+    path.textContent = (page[2] >= 0 ? raw.charts[page[2]][1] + " › " : "") + page[1];
+    var snippet = d.createElement("span");
+    snippet.className = "result-snippet";
+    snippet.innerHTML = highlight(row[2], current.terms, 180);
+    a.appendChild(title);
+    a.appendChild(kind);
+    a.appendChild(path);
+    a.appendChild(snippet);
+    li.appendChild(a);
+    return li;
+  }
+  // Shows the next STEP results once their chunks are loaded; the first
+  // step replaces the previous query's list.
+  // Returns whether `then` will be called (false: nothing more to show).
+  function more(then) {
+    var mine = current;
+    if (mine.busy) {
+      if (then) {
+        mine.busy.push(then);
+      }
+      return true;
+    }
+    var end = Math.min(mine.hits.length, LIMIT, mine.shown + STEP);
+    if (end <= mine.shown && !mine.fresh) {
+      return false;
+    }
+    mine.busy = then ? [then] : [];
+    var hits = mine.hits.slice(mine.shown, end);
+    var docs = hits.map(function (h) {
+      return h[0];
+    });
+    loadFiles(chunkFiles(docs), function () {
+      var after = mine.busy;
+      mine.busy = false;
+      if (mine !== current) {
+        return;
+      }
+      if (mine.fresh) {
+        mine.fresh = false;
         list.textContent = "";
         active = -1;
-
         input.removeAttribute("aria-activedescendant");
-        if (!result.terms.length) {
-          status.textContent = "Type a word to search every page.";
-        } else {
-          var total = result.hits.length;
-          status.textContent = total
-            ? total + (total === 1 ? " result" : " results") + (total > LIMIT ? ", the best " + LIMIT + " shown" : "")
-            : "No results. Try fewer or shorter words, or clear the filters.";
-        }
-        hits.forEach(function (hit, i) {
-          var doc = hit[0];
-          var page = raw.pages[index.docPage[doc]];
-          var row = lookup(doc);
-          var li = d.createElement("li");
-          li.id = "gen:result-" + i;
-          li.setAttribute("role", "option");
-          li.setAttribute("aria-selected", "false");
-          var a = d.createElement("a");
-          a.href = root + page[0] + (row[0] ? "#" + row[0] : "");
-          a.tabIndex = -1;
-          var title = d.createElement("span");
-          title.className = "result-title";
-          title.innerHTML = highlight(row[1] || page[1], result.terms, 0);
-          var kind = d.createElement("span");
-          kind.className = "result-kind";
-          kind.textContent = raw.kinds[page[3]];
-          var path = d.createElement("span");
-          path.className = "result-path";
-          path.textContent = (page[2] >= 0 ? raw.charts[page[2]][1] + " › " : "") + page[1];
-          var snippet = d.createElement("span");
-          snippet.className = "result-snippet";
-          snippet.innerHTML = highlight(row[2], result.terms, 180);
-          a.appendChild(title);
-          a.appendChild(kind);
-          a.appendChild(path);
-          a.appendChild(snippet);
-          li.appendChild(a);
-          list.appendChild(li);
-        });
-        if (then) {
-          then();
-        }
       }
-    );
+      hits.forEach(function (hit, x) {
+        list.appendChild(item(hit, mine.shown + x));
+      });
+      mine.shown = end;
+      showStatus();
+      after.forEach(function (f) {
+        f();
+      });
+      // A tall panel with room to spare: fill it.
+      if (!panel.hidden && panel.scrollHeight <= panel.clientHeight) {
+        more();
+      }
+    });
+    return true;
+  }
+  function render(q, ok, then) {
+    var result = run(q);
+    current = { terms: result.terms, hits: result.hits, total: result.total, shown: 0, busy: false, fresh: true, broken: !ok };
+    more(then);
+  }
+  // Loads the manifest and the term shards `q` needs, then calls back.
+  function prepareQuery(q, then) {
+    loadIndex(function () {
+      loadFiles(shardFiles(queryTerms(q)), then);
+    });
   }
   var timer = null;
   function update() {
@@ -900,9 +1075,9 @@
         open(false);
         return;
       }
-      loadIndex(function () {
+      prepareQuery(q, function (ok) {
         if (input.value === q) {
-          render(q, function () {
+          render(q, ok, function () {
             open(true);
           });
         }
@@ -918,12 +1093,20 @@
   });
   [chartFilter, kindFilter].forEach(function (sel) {
     sel.addEventListener("change", function () {
-      if (index && input.value.trim()) {
-        render(input.value, function () {
-          open(true);
+      var q = input.value;
+      if (index && q.trim()) {
+        prepareQuery(q, function (ok) {
+          render(q, ok, function () {
+            open(true);
+          });
         });
       }
     });
+  });
+  panel.addEventListener("scroll", function () {
+    if (current && panel.scrollTop + panel.clientHeight >= panel.scrollHeight - 80) {
+      more();
+    }
   });
   input.addEventListener("keydown", function (e) {
     if (e.key === "ArrowDown" || e.key === "ArrowUp") {
@@ -932,7 +1115,14 @@
         return;
       }
       e.preventDefault();
-      setActive(active + (e.key === "ArrowDown" ? 1 : -1));
+      var down = e.key === "ArrowDown";
+      // Past the last result shown: show the next ones, if any.
+      if (down && current && active === list.children.length - 1 && more(function () {
+        setActive(active + 1);
+      })) {
+        return;
+      }
+      setActive(active + (down ? 1 : -1));
     } else if (e.key === "Enter") {
       var items = list.children;
       if (!panel.hidden && items.length) {
