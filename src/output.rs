@@ -163,13 +163,25 @@ pub fn write(root: &Path, outputs: &Outputs) -> std::io::Result<WriteReport> {
         unchanged: outputs.files.len(),
         ..Default::default()
     };
-    let to_write: Vec<&str> = changes
+    // (path, whether a file is there now)
+    let to_write: Vec<(&str, bool)> = changes
         .iter()
         .filter_map(|c| match c {
-            Change::Stale { path, .. } | Change::Missing { path } => Some(path.as_str()),
+            Change::Stale { path, .. } => Some((path.as_str(), true)),
+            Change::Missing { path } => Some((path.as_str(), false)),
             Change::Orphaned { .. } => None,
         })
         .collect();
+    // Every folder once, not once per file.
+    let dirs: std::collections::BTreeSet<&Path> = to_write
+        .iter()
+        .filter_map(|(path, _)| Path::new(path).parent())
+        .collect();
+    for dir in dirs {
+        std::fs::create_dir_all(root.join(dir)).map_err(|e| {
+            std::io::Error::new(e.kind(), format!("creating {}: {e}", dir.display()))
+        })?;
+    }
     // Orphans first, so a new file never meets an old one in its way.
     for change in &changes {
         if let Change::Orphaned { path } = change {
@@ -180,11 +192,20 @@ pub fn write(root: &Path, outputs: &Outputs) -> std::io::Result<WriteReport> {
             }
         }
     }
-    let results = in_parallel(&to_write, WRITE_THREADS, |path| {
-        write_atomic(&root.join(path), &outputs.files[*path])
-            .map_err(|e| std::io::Error::new(e.kind(), format!("writing {path}: {e}")))
+    let results = in_parallel(&to_write, WRITE_THREADS, |&(path, exists)| {
+        let bytes = &outputs.files[path];
+        let full = root.join(path);
+        let done = match (in_site(path), exists) {
+            // A new site file: nothing to keep intact, so written in place;
+            // a crash leaves a short file, which the next build's byte
+            // comparison finds stale and writes again.
+            (true, false) => std::fs::write(&full, bytes),
+            (true, true) => write_site_file(&full, bytes),
+            (false, _) => write_atomic(&full, bytes),
+        };
+        done.map_err(|e| std::io::Error::new(e.kind(), format!("writing {path}: {e}")))
     });
-    for (path, result) in to_write.iter().zip(results) {
+    for ((path, _), result) in to_write.iter().zip(results) {
         result?;
         report.written.push(path.to_string());
         report.unchanged -= 1;
@@ -227,7 +248,23 @@ fn in_parallel<T: Sync, R: Send>(
     done.into_iter().map(|(_, r)| r).collect()
 }
 
+/// Replaces `path` with `bytes` all at once: written to a temporary file
+/// beside it, flushed to the disk, then renamed over it, so a crash leaves
+/// the old file or the new one, never half of either.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    replace(path, bytes, true)
+}
+
+/// Like [`write_atomic`] without waiting for the disk (no fsync): for the
+/// published site, build output that any build writes again. A crash can
+/// lose a recent site file's contents; it cannot mix old and new bytes.
+/// Files that hold a maintainer's words (READMEs, values, Chart.yaml) and
+/// every committed output keep the fsync.
+pub fn write_site_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    replace(path, bytes, false)
+}
+
+fn replace(path: &Path, bytes: &[u8], durable: bool) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
     let name = path
@@ -238,7 +275,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(bytes)?;
-        f.sync_all()?;
+        if durable {
+            f.sync_all()?;
+        }
         // Keep the permissions of the file being replaced.
         if let Ok(meta) = std::fs::metadata(path) {
             std::fs::set_permissions(&tmp, meta.permissions())?;

@@ -618,6 +618,13 @@ impl<'r> Doc<'r> {
             }
         }
         flush(self, &mut sink);
+        // Strings grown by doubling hold up to twice their text, and a site
+        // keeps every page's until it is laid out.
+        self.html.shrink_to_fit();
+        for s in &mut self.sections {
+            s.text.shrink_to_fit();
+            s.code.shrink_to_fit();
+        }
     }
 
     /// Text for the heading being collected, or for the current section.

@@ -849,7 +849,12 @@ fn nav_script(models: &[ChartModel], pages: &[Page]) -> String {
 }
 
 /// Lays out one page with the page template.
-fn layout_page(tera: &tera::Tera, frame: &Frame, i: usize) -> Result<Vec<u8>, Diagnostic> {
+fn layout_page(
+    tera: &tera::Tera,
+    frame: &Frame,
+    i: usize,
+    body: String,
+) -> Result<Vec<u8>, Diagnostic> {
     let p = &frame.pages[i];
     let mut ctx = frame.context(&p.url, Some(i));
     let href = |to: &str| esc(&relative(&p.url, to));
@@ -934,7 +939,8 @@ fn layout_page(tera: &tera::Tera, frame: &Frame, i: usize) -> Result<Vec<u8>, Di
     ctx.insert("next", &neighbour(Some(i + 1)));
     ctx.insert("source", &p.source);
     ctx.insert("heading", &p.doc.title_html);
-    ctx.insert("body", &p.doc.html);
+    ctx.insert("body", &body);
+    drop(body);
     tera.render("site/page.html.tera", &ctx)
         .map(String::into_bytes)
         .map_err(|e| template_error("site/page.html.tera", &e))
@@ -1055,7 +1061,7 @@ pub fn build(
     let t = std::time::Instant::now();
     let tera = environment(project)?;
     let reg = registry(project, models, outputs)?;
-    let pages = pages(project, models, outputs, &reg);
+    let mut pages = pages(project, models, outputs, &reg);
     let t = crate::timings::lap("site: pages to HTML", t);
 
     let mut errors: Vec<Diagnostic> = pages
@@ -1093,8 +1099,19 @@ pub fn build(
         })
         .collect();
     let index = search::build(&charts, &search_pages);
+    drop(search_pages);
     let t = crate::timings::lap("site: search index", t);
     let warnings = index.warnings();
+    // The sections' text was for the index; each body goes into its page's
+    // layout and is freed there, so the bodies and the laid-out pages are
+    // not all in memory at once.
+    let bodies: Vec<String> = pages
+        .iter_mut()
+        .map(|p| {
+            p.doc.sections = Vec::new();
+            std::mem::take(&mut p.doc.html)
+        })
+        .collect();
 
     let assets = assets::Assets::build();
     let nav = nav_script(models, &pages);
@@ -1106,9 +1123,10 @@ pub fn build(
         search_index: &index.index_path,
         nav: &nav_path,
     };
-    let laid_out: Vec<Result<(String, Vec<u8>), Diagnostic>> = (0..pages.len())
+    let laid_out: Vec<Result<(String, Vec<u8>), Diagnostic>> = bodies
         .into_par_iter()
-        .map(|i| layout_page(&tera, &frame, i).map(|b| (pages[i].url.clone(), b)))
+        .enumerate()
+        .map(|(i, body)| layout_page(&tera, &frame, i, body).map(|b| (pages[i].url.clone(), b)))
         .collect();
     let mut files = BTreeMap::new();
     for r in laid_out {

@@ -25,13 +25,14 @@
 //! hash per chunk would cost more than the whole page table. The price is
 //! that a change to any text renames every shard and chunk.
 
-use super::html::{fingerprint, fnv64};
+use super::html::{fingerprint, Fnv};
 use super::markdown::Section;
 use super::stem;
 use crate::diagnostics::Diagnostic;
 use rayon::prelude::*;
 use serde::Serialize;
-use std::collections::HashMap;
+use std::sync::Arc;
+use stem::WordMap;
 
 /// Bytes (uncompressed) of what a one-word first search loads before its
 /// snippets, the manifest and the largest term shard, above which the
@@ -202,16 +203,33 @@ fn data_file(name: &str, json: &str) -> Vec<u8> {
 /// page's context). Body hits count 2 per word of prose, 1 per word of code.
 type Hits = (u32, u32, bool);
 
+/// The weight level of a term in a document: 3 = in the heading, 2 =
+/// frequent in the body (body hits count 2 per word of prose and 1 per word
+/// of code), 1 = in the body, 0 = only in the page's title or chart.
+fn level((heading, body, _): Hits) -> u32 {
+    if heading > 0 {
+        3
+    } else if body >= 6 {
+        2
+    } else if body > 0 {
+        1
+    } else {
+        0
+    }
+}
+
 /// One document (a heading's section) as the index sees it.
 struct DocOut {
-    terms: HashMap<String, Hits>,
+    /// Each term with its [`level`].
+    terms: Vec<(Arc<str>, u32)>,
     /// `anchor, heading, text` as JSON, without the brackets.
     json: String,
 }
 
 /// The documents of one page.
-fn page_docs(p: &SearchPage) -> Vec<DocOut> {
-    let context = stem::terms(&format!("{} {}", p.context, p.title));
+fn page_docs(p: &SearchPage, stems: &mut stem::Stems) -> Vec<DocOut> {
+    let mut context = Vec::new();
+    stems.each(&format!("{} {}", p.context, p.title), |t| context.push(t));
     let mut out = Vec::with_capacity(p.sections.len());
     for s in p.sections {
         let heading = if s.heading.is_empty() {
@@ -223,19 +241,13 @@ fn page_docs(p: &SearchPage) -> Vec<DocOut> {
             // A bare page title before the first section.
             continue;
         }
-        let mut terms: HashMap<String, Hits> = HashMap::new();
+        let mut terms: WordMap<Arc<str>, Hits> = WordMap::default();
         for t in &context {
             terms.entry(t.clone()).or_default().2 = true;
         }
-        for t in stem::terms(heading) {
-            terms.entry(t).or_default().0 += 1;
-        }
-        for t in stem::terms(&s.text) {
-            terms.entry(t).or_default().1 += 2;
-        }
-        for t in stem::terms(&s.code) {
-            terms.entry(t).or_default().1 += 1;
-        }
+        stems.each(heading, |t| terms.entry(t).or_default().0 += 1);
+        stems.each(&s.text, |t| terms.entry(t).or_default().1 += 2);
+        stems.each(&s.code, |t| terms.entry(t).or_default().1 += 1);
         let text = one_line(&format!("{} {}", s.text, s.code));
         let row = [
             s.anchor.clone(),
@@ -244,7 +256,7 @@ fn page_docs(p: &SearchPage) -> Vec<DocOut> {
         ];
         let json = serde_json::to_string(&row).expect("strings serialize");
         out.push(DocOut {
-            terms,
+            terms: terms.into_iter().map(|(t, h)| (t, level(h))).collect(),
             json: json[1..json.len() - 1].to_string(),
         });
     }
@@ -262,20 +274,28 @@ pub fn build(charts: &[(String, String)], pages: &[SearchPage]) -> Built {
 
     // Each page's documents, in parallel: their terms with hit counts and
     // their snippet rows. Documents are numbered afterwards, in order.
-    let per_page: Vec<Vec<DocOut>> = order.par_iter().map(|&i| page_docs(&pages[i])).collect();
+    let t = std::time::Instant::now();
+    let per_page: Vec<Vec<DocOut>> = order
+        .par_iter()
+        .map_init(stem::Stems::default, |stems, &i| {
+            page_docs(&pages[i], stems)
+        })
+        .collect();
+    let t = crate::timings::lap("search: documents", t);
     let mut page_rows = Vec::new();
     // Per document: its [anchor, heading, text] as JSON.
     let mut doc_json: Vec<String> = Vec::new();
-    // term -> [(doc, (heading hits, body hits, context hit))], docs ascending.
-    let mut postings: HashMap<String, Vec<(usize, Hits)>> = HashMap::new();
+    // term -> [doc * 4 + level], docs ascending: 4 bytes a posting.
+    let mut postings: WordMap<Arc<str>, Vec<u32>> = WordMap::default();
     for (&i, docs) in order.iter().zip(per_page) {
         let p = &pages[i];
         let kind = KINDS.iter().position(|k| *k == p.kind).expect("known kind");
         let first_doc = doc_json.len();
         for d in docs {
             let doc = doc_json.len();
-            for (term, hits) in d.terms {
-                postings.entry(term).or_default().push((doc, hits));
+            let doc4 = u32::try_from(doc * 4).expect("fewer than a billion sections");
+            for (term, level) in d.terms {
+                postings.entry(term).or_default().push(doc4 | level);
             }
             doc_json.push(d.json);
         }
@@ -287,9 +307,10 @@ pub fn build(charts: &[(String, String)], pages: &[SearchPage]) -> Built {
             doc_json.len() - first_doc,
         ));
     }
-    let mut stats: Vec<(String, Vec<(usize, Hits)>)> = postings.into_iter().collect();
+    let mut stats: Vec<(Arc<str>, Vec<u32>)> = postings.into_iter().collect();
     stats.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
     let n_docs = doc_json.len();
+    let t = crate::timings::lap("search: postings", t);
 
     // Terms in order, each with its postings, cut into shards.
     let mut shards: Vec<(Vec<&str>, Vec<String>)> = Vec::new();
@@ -297,17 +318,8 @@ pub fn build(charts: &[(String, String)], pages: &[SearchPage]) -> Built {
     for (term, docs) in &stats {
         let mut post = String::new();
         let mut prev: Option<usize> = None;
-        for &(doc, (heading, body, _)) in docs {
-            // body counts 2 per word of prose and 1 per word of code.
-            let level = if heading > 0 {
-                3
-            } else if body >= 6 {
-                2
-            } else if body > 0 {
-                1
-            } else {
-                0
-            };
+        for &p in docs {
+            let (doc, level) = ((p >> 2) as usize, (p & 3) as usize);
             let delta = match prev {
                 None => doc,
                 Some(p) => doc - p - 1,
@@ -335,51 +347,59 @@ pub fn build(charts: &[(String, String)], pages: &[SearchPage]) -> Built {
         })
         .collect();
 
-    // Consecutive documents cut into chunks.
-    let mut chunks: Vec<Vec<&str>> = Vec::new();
+    // Consecutive documents cut into chunks, each document's JSON dropped
+    // as it is copied into its chunk.
+    let mut chunk_json: Vec<String> = Vec::new();
+    let mut chunk_docs_n: Vec<usize> = Vec::new();
     let mut chunk_size = 0;
-    for json in &doc_json {
-        match chunks.last_mut() {
-            Some(docs) if chunk_size + json.len() < CHUNK_BYTES => {
-                docs.push(json);
+    for json in doc_json {
+        match (chunk_json.last_mut(), chunk_docs_n.last_mut()) {
+            (Some(chunk), Some(n)) if chunk_size + json.len() < CHUNK_BYTES => {
+                chunk.push(',');
+                chunk.push_str(&json);
+                *n += 1;
                 chunk_size += json.len() + 1;
             }
             _ => {
-                chunks.push(vec![json]);
+                let mut chunk = String::with_capacity(CHUNK_BYTES + 2);
+                chunk.push('[');
+                chunk.push_str(&json);
+                chunk_json.push(chunk);
+                chunk_docs_n.push(1);
                 chunk_size = json.len() + 1;
             }
         }
     }
-    let chunk_json: Vec<String> = chunks
-        .iter()
-        .map(|docs| format!("[{}]", docs.join(",")))
-        .collect();
+    for chunk in &mut chunk_json {
+        chunk.push(']');
+    }
 
     // One hash of every shard and chunk names them all.
-    let mut hasher = Vec::new();
+    let mut hasher = Fnv::default();
     for json in shard_json.iter().chain(&chunk_json) {
-        hasher.extend_from_slice(json.as_bytes());
-        hasher.push(b'\n');
+        hasher.write(json.as_bytes());
+        hasher.write(b"\n");
     }
-    let hash = format!("{:08x}", fnv64(&hasher) >> 32);
+    let hash = format!("{:08x}", hasher.0 >> 32);
 
     let mut files = Vec::new();
     let mut largest_shard_bytes = 0;
-    for (i, json) in shard_json.iter().enumerate() {
+    for (i, json) in shard_json.into_iter().enumerate() {
         let name = file_name('t', i, &hash);
-        let body = data_file(&name, json);
+        let body = data_file(&name, &json);
         largest_shard_bytes = largest_shard_bytes.max(body.len());
         files.push((format!("{DIR}{name}.js"), body));
     }
     let mut text_bytes = 0;
     let mut largest_chunk_bytes = 0;
     let mut chunk_docs = String::new();
-    for (i, (json, docs)) in chunk_json.iter().zip(&chunks).enumerate() {
+    let n_chunks = chunk_json.len();
+    for (i, (json, docs)) in chunk_json.into_iter().zip(chunk_docs_n).enumerate() {
         let name = file_name('c', i, &hash);
-        let body = data_file(&name, json);
+        let body = data_file(&name, &json);
         text_bytes += body.len();
         largest_chunk_bytes = largest_chunk_bytes.max(body.len());
-        varint(&mut chunk_docs, docs.len());
+        varint(&mut chunk_docs, docs);
         files.push((format!("{DIR}{name}.js"), body));
     }
 
@@ -403,6 +423,7 @@ pub fn build(charts: &[(String, String)], pages: &[SearchPage]) -> Built {
         serde_json::to_string(&manifest).expect("manifest serializes")
     );
     let index_path = fingerprint("assets/search-index.js", body.as_bytes());
+    crate::timings::lap("search: shards, chunks, manifest", t);
     let index_bytes = body.len();
     files.push((index_path.clone(), body.into_bytes()));
     Built {
@@ -413,7 +434,7 @@ pub fn build(charts: &[(String, String)], pages: &[SearchPage]) -> Built {
         largest_chunk_bytes,
         text_bytes,
         shards: shards.len(),
-        chunks: chunks.len(),
+        chunks: n_chunks,
         docs: n_docs,
         terms: n_terms,
     }

@@ -7,6 +7,37 @@
 //! JavaScript twin possible; a test runs the JavaScript one over the whole
 //! vocabulary of the shipped specs and compares the two (tests/site.rs).
 
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
+
+/// A small, fast hasher for the short words of the search index (the
+/// multiply-rotate scheme of rustc's FxHasher). Not for untrusted keys an
+/// attacker picks to collide: a site's own text is the only input, and
+/// nothing depends on iteration order (the index is sorted).
+#[derive(Default, Clone, Copy)]
+pub struct WordHasher(u64);
+
+impl Hasher for WordHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let v = u64::from_le_bytes(c.try_into().expect("8 bytes"));
+            self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(K);
+        }
+        for &b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+        }
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// A hash map keyed by words, with [`WordHasher`].
+pub type WordMap<K, V> = HashMap<K, V, BuildHasherDefault<WordHasher>>;
+
 /// Words too common to help find anything. The index carries this list, so
 /// the browser drops exactly the same words from queries.
 pub const STOPWORDS: &[&str] = &[
@@ -53,6 +84,49 @@ pub fn terms(text: &str) -> Vec<String> {
         .filter(|w| keep(w))
         .map(|w| stem(&w))
         .collect()
+}
+
+/// The index terms of texts, as [`terms`] gives them, with the stem of
+/// each distinct word computed once: a site's words repeat (the same
+/// commands and headings on every chart), and stemming and allocating
+/// every occurrence was most of the search index's build time.
+#[derive(Default)]
+pub struct Stems {
+    seen: WordMap<String, Option<Arc<str>>>,
+}
+
+impl Stems {
+    fn term(&mut self, word: &str) -> Option<Arc<str>> {
+        if let Some(t) = self.seen.get(word) {
+            return t.clone();
+        }
+        let t = keep(word).then(|| Arc::from(stem(word)));
+        self.seen.insert(word.to_string(), t.clone());
+        t
+    }
+
+    /// Calls `f` with each term of `text`, in order.
+    pub fn each(&mut self, text: &str, mut f: impl FnMut(Arc<str>)) {
+        let lower = text.to_lowercase();
+        let mut word = |w: &str, f: &mut dyn FnMut(Arc<str>)| {
+            if let Some(t) = self.term(w) {
+                f(t);
+            }
+        };
+        for run in lower.split(|c: char| !(c.is_alphanumeric() || c == '_')) {
+            if run.contains('_') {
+                for part in run.split('_').filter(|p| !p.is_empty()) {
+                    word(part, &mut f);
+                }
+                let trimmed = run.trim_matches('_');
+                if trimmed.contains('_') {
+                    word(trimmed, &mut f);
+                }
+            } else if !run.is_empty() {
+                word(run, &mut f);
+            }
+        }
+    }
 }
 
 /// Porter's stem of a lower-case word. Words that are not plain a-z (numbers,
@@ -413,6 +487,21 @@ pub const SAMPLES: &[(&str, &str)] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cached_terms_are_the_terms() {
+        let mut stems = Stems::default();
+        for text in [
+            "Restoring the PostgreSQL backups: pg_basebackup, __init__ and _x_y_ runs",
+            "ÉTÉ Straße naïve 12345 abcdefghijklmnopqrstuvwxyz0123 a an the",
+            "restoring restored restores RESTORE — généralement",
+            "",
+        ] {
+            let mut got = Vec::new();
+            stems.each(text, |t| got.push(t.to_string()));
+            assert_eq!(got, terms(text), "{text}");
+        }
+    }
 
     #[test]
     fn porter_vocabulary() {
