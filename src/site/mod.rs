@@ -86,6 +86,8 @@ struct Page<'r> {
     /// Repository file the page is made from, shown in the footer.
     source: String,
     doc: Doc<'r>,
+    /// The page's documents for the search index, made as it is rendered.
+    search: Vec<search::DocOut>,
 }
 
 /// What the build learned about the site, besides its files.
@@ -507,22 +509,50 @@ fn pages<'r>(
     }
     let empty = String::new();
     jobs.par_iter()
-        .map(|job| match *job {
-            Job::Cross(path, kind) => markdown_page(
-                reg,
-                path,
-                text_of(outputs, path).unwrap_or(""),
-                Kind::Guide(kind),
-            ),
-            Job::Hand(path) => markdown_page(
-                reg,
-                path,
-                project.hand_docs.get(path).unwrap_or(&empty),
-                Kind::Guide("guide"),
-            ),
-            Job::Chart(i, kind) => chart_page(reg, models, outputs, i, kind),
+        .map_init(stem::Stems::default, |stems, job| {
+            let mut page = match *job {
+                Job::Cross(path, kind) => markdown_page(
+                    reg,
+                    path,
+                    text_of(outputs, path).unwrap_or(""),
+                    Kind::Guide(kind),
+                ),
+                Job::Hand(path) => markdown_page(
+                    reg,
+                    path,
+                    project.hand_docs.get(path).unwrap_or(&empty),
+                    Kind::Guide("guide"),
+                ),
+                Job::Chart(i, kind) => chart_page(reg, models, outputs, i, kind),
+            };
+            // Indexed as soon as it is rendered, so that no page's section
+            // text outlives it: a site's text is not all in memory at once.
+            let docs = search::page_docs(&search_page(&page, models), stems);
+            page.search = docs;
+            page.doc.sections = Vec::new();
+            page
         })
         .collect()
+}
+
+/// A page as the search index sees it.
+fn search_page<'a>(p: &'a Page, models: &[ChartModel]) -> search::SearchPage<'a> {
+    search::SearchPage {
+        url: &p.url,
+        title: &p.title,
+        label: if p.chart.is_some() {
+            &p.label
+        } else {
+            &p.title
+        },
+        chart: p.chart,
+        kind: p.kind.search_kind(),
+        context: p
+            .chart
+            .map(|c| format!("{} {}", models[c].spec.name, models[c].spec.title))
+            .unwrap_or_default(),
+        sections: &p.doc.sections,
+    }
 }
 
 /// Charts in the order of the sidebar: by category, then title.
@@ -551,6 +581,7 @@ fn markdown_page<'r>(reg: &'r Registry, path: &str, text: &str, kind: Kind) -> P
         chart: None,
         source: path.to_string(),
         doc,
+        search: Vec::new(),
     }
 }
 
@@ -649,6 +680,7 @@ fn chart_page<'r>(
         chart: Some(i),
         source,
         doc,
+        search: Vec::new(),
     }
 }
 
@@ -942,7 +974,12 @@ fn layout_page(
     ctx.insert("body", &body);
     drop(body);
     tera.render("site/page.html.tera", &ctx)
-        .map(String::into_bytes)
+        .map(|html| {
+            // Tera's output grew by doubling; the site holds every page.
+            let mut bytes = html.into_bytes();
+            bytes.shrink_to_fit();
+            bytes
+        })
         .map_err(|e| template_error("site/page.html.tera", &e))
 }
 
@@ -1079,38 +1116,21 @@ pub fn build(
         .iter()
         .map(|m| (m.spec.name.clone(), m.spec.title.clone()))
         .collect();
-    let search_pages: Vec<search::SearchPage> = pages
-        .iter()
-        .map(|p| search::SearchPage {
-            url: &p.url,
-            title: &p.title,
-            label: if p.chart.is_some() {
-                &p.label
-            } else {
-                &p.title
-            },
-            chart: p.chart,
-            kind: p.kind.search_kind(),
-            context: p
-                .chart
-                .map(|c| format!("{} {}", models[c].spec.name, models[c].spec.title))
-                .unwrap_or_default(),
-            sections: &p.doc.sections,
-        })
+    let docs: Vec<Vec<search::DocOut>> = pages
+        .iter_mut()
+        .map(|p| std::mem::take(&mut p.search))
         .collect();
-    let index = search::build(&charts, &search_pages);
+    let search_pages: Vec<search::SearchPage> =
+        pages.iter().map(|p| search_page(p, models)).collect();
+    let index = search::build_from_docs(&charts, &search_pages, docs);
     drop(search_pages);
     let t = crate::timings::lap("site: search index", t);
     let warnings = index.warnings();
-    // The sections' text was for the index; each body goes into its page's
-    // layout and is freed there, so the bodies and the laid-out pages are
-    // not all in memory at once.
+    // Each body goes into its page's layout and is freed there, so the
+    // bodies and the laid-out pages are not all in memory at once.
     let bodies: Vec<String> = pages
         .iter_mut()
-        .map(|p| {
-            p.doc.sections = Vec::new();
-            std::mem::take(&mut p.doc.html)
-        })
+        .map(|p| std::mem::take(&mut p.doc.html))
         .collect();
 
     let assets = assets::Assets::build();

@@ -219,7 +219,7 @@ fn level((heading, body, _): Hits) -> u32 {
 }
 
 /// One document (a heading's section) as the index sees it.
-struct DocOut {
+pub struct DocOut {
     /// Each term with its [`level`].
     terms: Vec<(Arc<str>, u32)>,
     /// `anchor, heading, text` as JSON, without the brackets.
@@ -227,7 +227,7 @@ struct DocOut {
 }
 
 /// The documents of one page.
-fn page_docs(p: &SearchPage, stems: &mut stem::Stems) -> Vec<DocOut> {
+pub fn page_docs(p: &SearchPage, stems: &mut stem::Stems) -> Vec<DocOut> {
     let mut context = Vec::new();
     stems.each(&format!("{} {}", p.context, p.title), |t| context.push(t));
     let mut out = Vec::with_capacity(p.sections.len());
@@ -266,22 +266,31 @@ fn page_docs(p: &SearchPage, stems: &mut stem::Stems) -> Vec<DocOut> {
 /// Builds the manifest, term shards and snippet chunks for `pages`.
 /// `charts` is the chart table: (name, title).
 pub fn build(charts: &[(String, String)], pages: &[SearchPage]) -> Built {
+    let docs: Vec<Vec<DocOut>> = pages
+        .par_iter()
+        .map_init(stem::Stems::default, |stems, p| page_docs(p, stems))
+        .collect();
+    build_from_docs(charts, pages, docs)
+}
+
+/// [`build`], with each page's documents already made by [`page_docs`]
+/// (`docs[i]` for `pages[i]`; the pages' sections are then not read), so
+/// the site can index a page as it renders it and drop its text.
+pub fn build_from_docs(
+    charts: &[(String, String)],
+    pages: &[SearchPage],
+    mut docs: Vec<Vec<DocOut>>,
+) -> Built {
     // Pages grouped by chart, then the rest, so a chunk tends to hold one
     // chart's pages.
     let group = |p: &SearchPage| p.chart.unwrap_or(charts.len());
     let mut order: Vec<usize> = (0..pages.len()).collect();
     order.sort_by_key(|i| (group(&pages[*i]), *i));
-
-    // Each page's documents, in parallel: their terms with hit counts and
-    // their snippet rows. Documents are numbered afterwards, in order.
     let t = std::time::Instant::now();
     let per_page: Vec<Vec<DocOut>> = order
-        .par_iter()
-        .map_init(stem::Stems::default, |stems, &i| {
-            page_docs(&pages[i], stems)
-        })
+        .iter()
+        .map(|&i| std::mem::take(&mut docs[i]))
         .collect();
-    let t = crate::timings::lap("search: documents", t);
     let mut page_rows = Vec::new();
     // Per document: its [anchor, heading, text] as JSON.
     let mut doc_json: Vec<String> = Vec::new();
