@@ -327,8 +327,16 @@ pub fn generate_memo(
             Err(d) => errors.push(d),
         }
     }
-    cross_chart_outputs(&tera, &models, &mut outputs).unwrap_or_else(|d| errors.push(d));
-    match root_makefile(&tera, project, &models) {
+    // The cross-chart pages and the root Makefile, side by side.
+    let (cross, makefile) = rayon::join(
+        || cross_chart_outputs(&tera, &models, &outputs),
+        || root_makefile(&tera, project, &models),
+    );
+    match cross {
+        Ok(files) => outputs.files.extend(files),
+        Err(d) => errors.push(d),
+    }
+    match makefile {
         Ok(text) => {
             outputs.files.insert("Makefile".into(), text.into_bytes());
         }
@@ -458,14 +466,14 @@ fn chart_outputs(
 fn cross_chart_outputs(
     tera: &tera::Tera,
     models: &[ChartModel],
-    outputs: &mut Outputs,
-) -> Result<(), Diagnostic> {
+    outputs: &Outputs,
+) -> Result<Vec<(String, Vec<u8>)>, Diagnostic> {
     let mut ctx = tera::Context::new();
     ctx.insert("charts", models);
     ctx.insert("dr", &crosschart::dr_plan(models));
     ctx.insert("coverage", &crosschart::coverage(models, outputs));
     ctx.insert("min_targets", &crosschart::MIN_TARGETS);
-    for (path, template) in [
+    [
         (
             "docs/disaster-recovery.md",
             "docs/disaster-recovery.md.tera",
@@ -475,11 +483,13 @@ fn cross_chart_outputs(
             "docs/makefile-reference.md.tera",
         ),
         ("docs/coverage.md", "docs/coverage.md.tera"),
-    ] {
+    ]
+    .par_iter()
+    .map(|(path, template)| {
         let text = render::tidy_markdown(&render_one(tera, template, &ctx)?);
-        outputs.files.insert(path.to_string(), text.into_bytes());
-    }
-    Ok(())
+        Ok((path.to_string(), text.into_bytes()))
+    })
+    .collect()
 }
 
 fn root_makefile(

@@ -143,11 +143,21 @@ impl<'a> Lines<'a> {
         (line, col)
     }
 
+    /// The text of a 0-based line, as `str::lines` would give it, trimmed
+    /// at the end. From the table of line starts: scanning the text for
+    /// each link made long pages (a disaster-recovery guide listing 10,000
+    /// charts) quadratic.
     fn line(&self, line: usize) -> Option<String> {
-        self.text
-            .lines()
-            .nth(line)
-            .map(|l| l.trim_end().to_string())
+        let start = *self.starts.get(line)?;
+        if start >= self.text.len() {
+            return None;
+        }
+        let end = self
+            .starts
+            .get(line + 1)
+            .copied()
+            .unwrap_or(self.text.len());
+        Some(self.text[start..end].trim_end().to_string())
     }
 }
 
@@ -658,6 +668,17 @@ pub fn inline(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn line_is_what_str_lines_gives() {
+        for text in ["", "a", "a\n", "a\n\nb", "a\r\nb \n", "\n\n", "x\ny\nz"] {
+            let lines = Lines::new(text);
+            for n in 0..5 {
+                let want = text.lines().nth(n).map(|l| l.trim_end().to_string());
+                assert_eq!(lines.line(n), want, "{text:?} line {n}");
+            }
+        }
+    }
 
     fn registry() -> Registry {
         let mut r = Registry::default();

@@ -24,7 +24,7 @@ use html::{esc, relative};
 use markdown::{Doc, Registry, Source};
 use rayon::prelude::*;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Name shown in the header and in every page title.
 pub const SITE_TITLE: &str = "Chart handbook";
@@ -270,12 +270,46 @@ fn enum_name<T: Serialize>(v: &T) -> String {
         .unwrap_or_default()
 }
 
+/// Who depends on whom, looked up by name: built once per site, so a
+/// chart's facts do not scan every chart (that made 10,000 charts
+/// quadratic).
+struct Graph<'a> {
+    by_name: HashMap<&'a str, usize>,
+    /// For each chart, the charts that depend on it, in model order.
+    users: Vec<Vec<usize>>,
+}
+
+impl<'a> Graph<'a> {
+    fn new(models: &'a [ChartModel]) -> Self {
+        let by_name: HashMap<&str, usize> = models
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (m.spec.name.as_str(), i))
+            .collect();
+        let mut users = vec![Vec::new(); models.len()];
+        for (i, m) in models.iter().enumerate() {
+            let mut deps: Vec<usize> = m
+                .spec
+                .depends_on
+                .iter()
+                .filter_map(|d| by_name.get(d.chart.as_str()).copied())
+                .collect();
+            deps.sort_unstable();
+            deps.dedup();
+            for d in deps {
+                users[d].push(i);
+            }
+        }
+        Graph { by_name, users }
+    }
+}
+
 /// The at-a-glance facts of a chart, as HTML.
-fn facts(models: &[ChartModel], i: usize, page: &str) -> String {
+fn facts(models: &[ChartModel], graph: &Graph, i: usize, page: &str) -> String {
     let m = &models[i];
     let s = &m.spec;
     let chart_link = |name: &str| -> String {
-        match models.iter().find(|o| o.spec.name == name) {
+        match graph.by_name.get(name).map(|&j| &models[j]) {
             Some(o) => format!(
                 "<a href=\"{}\">{}</a>",
                 esc(&relative(page, &chart_url(name, "index.html"))),
@@ -285,10 +319,9 @@ fn facts(models: &[ChartModel], i: usize, page: &str) -> String {
         }
     };
     let deps: Vec<String> = s.depends_on.iter().map(|d| chart_link(&d.chart)).collect();
-    let users: Vec<String> = models
+    let users: Vec<String> = graph.users[i]
         .iter()
-        .filter(|o| o.spec.depends_on.iter().any(|d| d.chart == s.name))
-        .map(|o| chart_link(&o.spec.name))
+        .map(|&j| chart_link(&models[j].spec.name))
         .collect();
     let none = || "<span class=\"muted\">none</span>".to_string();
     let port = s
@@ -508,6 +541,7 @@ fn pages<'r>(
         jobs.extend(CHART_PAGES.iter().map(|(k, _, _)| Job::Chart(i, *k)));
     }
     let empty = String::new();
+    let graph = Graph::new(models);
     jobs.par_iter()
         .map_init(stem::Stems::default, |stems, job| {
             let mut page = match *job {
@@ -523,7 +557,7 @@ fn pages<'r>(
                     project.hand_docs.get(path).unwrap_or(&empty),
                     Kind::Guide("guide"),
                 ),
-                Job::Chart(i, kind) => chart_page(reg, models, outputs, i, kind),
+                Job::Chart(i, kind) => chart_page(reg, models, &graph, outputs, i, kind),
             };
             // Indexed as soon as it is rendered, so that no page's section
             // text outlives it: a site's text is not all in memory at once.
@@ -588,6 +622,7 @@ fn markdown_page<'r>(reg: &'r Registry, path: &str, text: &str, kind: Kind) -> P
 fn chart_page<'r>(
     reg: &'r Registry,
     models: &[ChartModel],
+    graph: &Graph,
     outputs: &Outputs,
     i: usize,
     kind: Kind,
@@ -612,7 +647,7 @@ fn chart_page<'r>(
                 drop_first_heading: true,
                 ..Source::file(intro, &readme_path)
             });
-            doc.raw(&facts(models, i, &url));
+            doc.raw(&facts(models, graph, i, &url));
             doc.raw(&chart_cards(m));
             doc.markdown(&Source {
                 first_line: rest_line,
