@@ -188,7 +188,9 @@ pub fn build(root: &Path) -> Result<(Outputs, usize), String> {
 /// [`build`], reusing what `memo` holds from earlier builds.
 pub fn build_with(root: &Path, memo: &crate::memo::Memo) -> Result<(Outputs, usize), String> {
     let run = || -> Result<(Outputs, usize), Failure> {
+        let t = Instant::now();
         let (project, warnings) = project::load_with(root, Some(memo))?;
+        crate::timings::lap("load", t);
         let (outputs, _) = project::generate_memo(&project, true, Some(memo))?;
         Ok((outputs, warnings.len()))
     };

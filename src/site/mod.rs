@@ -1132,6 +1132,7 @@ pub fn build(
 ) -> Result<Site, Vec<Diagnostic>> {
     let t = std::time::Instant::now();
     let tera = environment(project)?;
+    let t = crate::timings::lap("site: templates", t);
     let reg = registry(project, models, outputs)?;
     let mut pages = pages(project, models, outputs, &reg);
     let t = crate::timings::lap("site: pages to HTML", t);
