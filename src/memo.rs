@@ -11,7 +11,10 @@
 //! chart and are rendered each time.
 
 use crate::diagnostics::Diagnostic;
-use crate::spec::{self, SpecFile};
+use crate::model::{chart_model, ChartModel};
+use crate::site::markdown::{Rendered, Step};
+use crate::site::search::DocOut;
+use crate::spec::{self, validate, SpecFile};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -35,7 +38,24 @@ pub struct Memo {
     specs: Mutex<HashMap<String, Parsed>>,
     tera: Mutex<Option<Environment>>,
     charts: Mutex<HashMap<String, (ChartKey, ChartFiles)>>,
+    /// A spec's diagnostics and view model, by its path, with its source.
+    validated: Mutex<HashMap<String, (String, Vec<Diagnostic>)>>,
+    models: Mutex<HashMap<String, (String, ChartModel)>>,
+    /// The site's registry (repository path -> page) the pages were
+    /// rendered against; when it changes, every page is rendered again.
+    registry: Mutex<BTreeMap<String, String>>,
+    pages: Mutex<HashMap<String, SitePage>>,
     hits: Mutex<Stats>,
+}
+
+/// A site page as last rendered, with what it was rendered from.
+struct SitePage {
+    steps: Vec<Step>,
+    rendered: Rendered,
+    /// Whether this build found the steps unchanged.
+    reused: bool,
+    /// The page's search documents and the page facts they were made with.
+    search: Option<(String, Vec<DocOut>)>,
 }
 
 /// How much a build could reuse, for `gen serve`'s log and the tests.
@@ -45,6 +65,8 @@ pub struct Stats {
     pub specs_reused: usize,
     pub charts_rendered: usize,
     pub charts_reused: usize,
+    pub pages_rendered: usize,
+    pub pages_reused: usize,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -65,6 +87,30 @@ impl Memo {
         lock(&self.hits).specs_parsed += 1;
         lock(&self.specs).insert(rel.to_string(), (bytes, r.clone()));
         r
+    }
+
+    /// [`validate::validate`] of a spec, or its result for the same source.
+    pub fn validate(&self, file: &SpecFile) -> Vec<Diagnostic> {
+        if let Some((src, d)) = lock(&self.validated).get(&file.rel) {
+            if *src == file.source {
+                return d.clone();
+            }
+        }
+        let d = validate::validate(file);
+        lock(&self.validated).insert(file.rel.clone(), (file.source.clone(), d.clone()));
+        d
+    }
+
+    /// [`chart_model`] of a spec, or its result for the same source.
+    pub fn model(&self, file: &SpecFile) -> ChartModel {
+        if let Some((src, m)) = lock(&self.models).get(&file.rel) {
+            if *src == file.source {
+                return m.clone();
+            }
+        }
+        let m = chart_model(file);
+        lock(&self.models).insert(file.rel.clone(), (file.source.clone(), m.clone()));
+        m
     }
 
     /// The template environment for `overrides`, built once per set of
@@ -103,6 +149,69 @@ impl Memo {
         lock(&self.hits).charts_rendered += 1;
         lock(&self.charts).insert(name.to_string(), (key, files.clone()));
         Ok(files)
+    }
+
+    /// Starts a site build against `registry`: a different registry (a page
+    /// added, removed or renamed) can change any page's links, so every
+    /// page is forgotten.
+    pub fn site_registry(&self, registry: &BTreeMap<String, String>) {
+        let mut last = lock(&self.registry);
+        if *last != *registry {
+            *last = registry.clone();
+            lock(&self.pages).clear();
+        }
+    }
+
+    /// The page at `url` rendered from `steps`: `render`'s result, or the
+    /// last one for the same steps (and registry, see [`Memo::site_registry`]).
+    pub fn page(
+        &self,
+        url: &str,
+        steps: Vec<Step>,
+        render: impl FnOnce(&[Step]) -> Rendered,
+    ) -> Rendered {
+        if let Some(p) = lock(&self.pages).get_mut(url) {
+            if p.steps == steps {
+                p.reused = true;
+                lock(&self.hits).pages_reused += 1;
+                return p.rendered.clone();
+            }
+        }
+        let rendered = render(&steps);
+        lock(&self.hits).pages_rendered += 1;
+        lock(&self.pages).insert(
+            url.to_string(),
+            SitePage {
+                steps,
+                rendered: rendered.clone(),
+                reused: false,
+                search: None,
+            },
+        );
+        rendered
+    }
+
+    /// The search documents of the page at `url`: `make`'s, or the last
+    /// ones when the page was reused this build and `facts` (its title and
+    /// context as the index sees them) are the same.
+    pub fn page_search(
+        &self,
+        url: &str,
+        facts: &str,
+        make: impl FnOnce() -> Vec<DocOut>,
+    ) -> Vec<DocOut> {
+        if let Some(p) = lock(&self.pages).get(url) {
+            if let Some((f, docs)) = &p.search {
+                if p.reused && f == facts {
+                    return docs.clone();
+                }
+            }
+        }
+        let docs = make();
+        if let Some(p) = lock(&self.pages).get_mut(url) {
+            p.search = Some((facts.to_string(), docs.clone()));
+        }
+        docs
     }
 
     /// The counts since the last call, which resets them.

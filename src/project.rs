@@ -128,7 +128,10 @@ pub fn load_with(root: &Path, memo: Option<&Memo>) -> Result<(Project, Vec<Diagn
     diags.extend(
         specs
             .par_iter()
-            .flat_map(spec::validate::validate)
+            .flat_map(|f| match memo {
+                Some(m) => m.validate(f),
+                None => spec::validate::validate(f),
+            })
             .collect::<Vec<_>>(),
     );
     diags.extend(spec::validate::validate_graph(&specs));
@@ -252,8 +255,9 @@ fn add_site(
     models: &[ChartModel],
     outputs: &mut Outputs,
     report: &mut Report,
+    memo: Option<&Memo>,
 ) -> Result<(), Vec<Diagnostic>> {
-    let site = crate::site::build(project, models, outputs)?;
+    let site = crate::site::build_memo(project, models, outputs, memo)?;
     let st = &site.stats;
     report.notes.push(format!(
         "site: {} pages, search manifest {} KB ({} sections, {} terms)",
@@ -288,7 +292,14 @@ pub fn generate_memo(
         None => environment().map(Arc::new),
     }
     .map_err(Failure::Invalid)?;
-    let models: Vec<ChartModel> = project.specs.iter().map(chart_model).collect();
+    let models: Vec<ChartModel> = project
+        .specs
+        .par_iter()
+        .map(|f| match memo {
+            Some(m) => m.model(f),
+            None => chart_model(f),
+        })
+        .collect();
     let t = crate::timings::lap("templates and models", t);
     let per_chart: Vec<Result<ChartFiles, Diagnostic>> = models
         .par_iter()
@@ -313,7 +324,8 @@ pub fn generate_memo(
     if project.specs.is_empty() {
         // A docs-only project: nothing per chart, only the site.
         if site {
-            add_site(project, &models, &mut outputs, &mut report).map_err(Failure::Invalid)?;
+            add_site(project, &models, &mut outputs, &mut report, memo)
+                .map_err(Failure::Invalid)?;
         }
         return Ok((outputs, report));
     }
@@ -347,7 +359,7 @@ pub fn generate_memo(
         .insert(SCHEMA_PATH.into(), schema_json().into_bytes());
     crate::timings::lap("cross-chart outputs", t);
     if errors.is_empty() && site {
-        if let Err(diags) = add_site(project, &models, &mut outputs, &mut report) {
+        if let Err(diags) = add_site(project, &models, &mut outputs, &mut report, memo) {
             errors.extend(diags);
         }
     }

@@ -53,11 +53,14 @@ fn one_change_redoes_only_what_it_touches() {
     let memo = Memo::default();
     let first = rebuild(root, &memo);
     assert_eq!((first.specs_parsed, first.charts_rendered), (3, 3));
+    // 3 charts x 5 pages and the 3 cross-chart guides.
+    assert_eq!((first.pages_rendered, first.pages_reused), (18, 0));
 
     // Nothing changed: nothing is parsed or rendered again.
     let same = rebuild(root, &memo);
     assert_eq!((same.specs_parsed, same.specs_reused), (0, 3));
     assert_eq!((same.charts_rendered, same.charts_reused), (0, 3));
+    assert_eq!((same.pages_rendered, same.pages_reused), (0, 18));
 
     // One spec saved: that spec and that chart only.
     let beta = new_spec("beta").replacen("title: TODO product name", "title: Beta Cache", 1);
@@ -66,6 +69,10 @@ fn one_change_redoes_only_what_it_touches() {
     let one = rebuild(root, &memo);
     assert_eq!((one.specs_parsed, one.specs_reused), (1, 2));
     assert_eq!((one.charts_rendered, one.charts_reused), (1, 2));
+    // beta's five pages, the guides that list every chart by title, and the
+    // overviews of charts whose facts name beta; never all of them.
+    assert!(one.pages_rendered >= 5, "{one:?}");
+    assert!(one.pages_rendered < 18, "{one:?}");
 
     // A hand-written file gen merges into: that chart only.
     let readme = build(root, None).files["charts/gamma/README.md"].clone();
@@ -74,6 +81,8 @@ fn one_change_redoes_only_what_it_touches() {
     write(root, "charts/gamma/README.md", &edited);
     let hand = rebuild(root, &memo);
     assert_eq!((hand.charts_rendered, hand.charts_reused), (1, 2));
+    // The note lands in the README's introduction: gamma's overview page.
+    assert_eq!((hand.pages_rendered, hand.pages_reused), (1, 17));
 
     // A template override: every chart.
     write(

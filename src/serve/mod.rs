@@ -152,11 +152,13 @@ impl Shared {
                         .map(|t| format!(", reload sent {:.0} ms after the change", ms(t)))
                         .unwrap_or_default();
                     eprintln!(
-                        "gen serve: {why}: built in {:.0} ms{after} ({site_files} site files, {warnings} warning{}; re-rendered {} of {} charts)",
+                        "gen serve: {why}: built in {:.0} ms{after} ({site_files} site files, {warnings} warning{}; re-rendered {} of {} charts, {} of {} pages)",
                         ms(start),
                         if warnings == 1 { "" } else { "s" },
                         reuse.charts_rendered,
                         reuse.charts_rendered + reuse.charts_reused,
+                        reuse.pages_rendered,
+                        reuse.pages_rendered + reuse.pages_reused,
                     );
                 }
                 true

@@ -3,6 +3,7 @@
 //! HTML) the live-reload script tag already in place.
 
 use crate::output::{self, Outputs};
+use rayon::prelude::*;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
@@ -37,9 +38,11 @@ impl Site {
     /// of build `build` injected.
     pub fn from_outputs(outputs: &Outputs, build: &str) -> Site {
         let prefix = format!("{}/", output::SITE_DIR);
+        // Every page gets the reload script and an etag: in parallel, since
+        // this runs between the build and the reload event.
         let files = outputs
             .files
-            .iter()
+            .par_iter()
             .filter_map(|(path, bytes)| {
                 let key = path.strip_prefix(&prefix)?;
                 Some((key.to_string(), entry(key, bytes, build)))

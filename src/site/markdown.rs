@@ -84,6 +84,74 @@ impl<'s> Source<'s> {
     }
 }
 
+/// One step of building a page's body. A page is rendered from its list
+/// of steps and the registry alone, so `gen serve` can keep a page whose
+/// steps and registry are unchanged (see `memo::Memo::page`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    Heading(u8, String),
+    Raw(String),
+    Markdown {
+        text: String,
+        base: String,
+        file: String,
+        first_line: usize,
+        drop_first_heading: bool,
+    },
+}
+
+impl Step {
+    pub fn markdown(src: &Source) -> Step {
+        Step::Markdown {
+            text: src.text.to_string(),
+            base: src.base.to_string(),
+            file: src.file.to_string(),
+            first_line: src.first_line,
+            drop_first_heading: src.drop_first_heading,
+        }
+    }
+}
+
+/// A page's body once rendered: [`Doc`] without the registry.
+#[derive(Debug, Clone, Default)]
+pub struct Rendered {
+    pub page: String,
+    pub html: String,
+    pub title_html: Option<String>,
+    pub headings: Vec<Heading>,
+    pub ids: BTreeSet<String>,
+    pub sections: Vec<Section>,
+    pub anchor_links: Vec<AnchorLink>,
+    pub errors: Vec<Diagnostic>,
+}
+
+/// Renders the page at `page` from its steps.
+pub fn render(registry: &Registry, page: &str, steps: &[Step]) -> Rendered {
+    let mut doc = Doc::new(registry, page);
+    for step in steps {
+        match step {
+            Step::Heading(level, text) => {
+                doc.heading(*level, text);
+            }
+            Step::Raw(html) => doc.raw(html),
+            Step::Markdown {
+                text,
+                base,
+                file,
+                first_line,
+                drop_first_heading,
+            } => doc.markdown(&Source {
+                text,
+                base,
+                file,
+                first_line: *first_line,
+                drop_first_heading: *drop_first_heading,
+            }),
+        }
+    }
+    doc.finish()
+}
+
 /// A page's body being built from Markdown and hand-made HTML.
 pub struct Doc<'r> {
     registry: &'r Registry,
@@ -237,6 +305,20 @@ impl<'a> Sink<'a> {
 }
 
 impl<'r> Doc<'r> {
+    /// The rendered body, without the registry.
+    pub fn finish(self) -> Rendered {
+        Rendered {
+            page: self.page,
+            html: self.html,
+            title_html: self.title_html,
+            headings: self.headings,
+            ids: self.ids,
+            sections: self.sections,
+            anchor_links: self.anchor_links,
+            errors: self.errors,
+        }
+    }
+
     pub fn new(registry: &'r Registry, page: &str) -> Self {
         Doc {
             registry,

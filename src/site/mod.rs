@@ -21,7 +21,7 @@ use crate::output::Outputs;
 use crate::project::Project;
 use crate::spec::{Category, Scope};
 use html::{esc, relative};
-use markdown::{Doc, Registry, Source};
+use markdown::{Registry, Rendered, Source, Step};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -76,7 +76,7 @@ const CROSS_DOCS: &[(&str, &str)] = &[
 ];
 
 /// A rendered page before layout.
-struct Page<'r> {
+struct Page {
     url: String,
     title: String,
     /// Label in the sidebar, tabs and pager.
@@ -85,7 +85,7 @@ struct Page<'r> {
     chart: Option<usize>,
     /// Repository file the page is made from, shown in the footer.
     source: String,
-    doc: Doc<'r>,
+    doc: Rendered,
     /// The page's documents for the search index, made as it is rendered.
     search: Vec<search::DocOut>,
 }
@@ -519,12 +519,22 @@ fn manifests_markdown(outputs: &Outputs, name: &str) -> String {
 }
 
 /// Renders the body of every page (in parallel), in site order.
-fn pages<'r>(
-    project: &Project,
-    models: &[ChartModel],
-    outputs: &Outputs,
-    reg: &'r Registry,
-) -> Vec<Page<'r>> {
+/// What rendering a page needs besides its steps.
+struct RenderCtx<'a> {
+    reg: &'a Registry,
+    memo: Option<&'a crate::memo::Memo>,
+}
+
+impl RenderCtx<'_> {
+    fn render(&self, url: &str, steps: Vec<Step>) -> Rendered {
+        match self.memo {
+            Some(m) => m.page(url, steps, |steps| markdown::render(self.reg, url, steps)),
+            None => markdown::render(self.reg, url, &steps),
+        }
+    }
+}
+
+fn pages(project: &Project, models: &[ChartModel], outputs: &Outputs, rc: &RenderCtx) -> Vec<Page> {
     enum Job<'a> {
         Chart(usize, Kind),
         Cross(&'a str, &'static str),
@@ -546,22 +556,29 @@ fn pages<'r>(
         .map_init(stem::Stems::default, |stems, job| {
             let mut page = match *job {
                 Job::Cross(path, kind) => markdown_page(
-                    reg,
+                    rc,
                     path,
                     text_of(outputs, path).unwrap_or(""),
                     Kind::Guide(kind),
                 ),
                 Job::Hand(path) => markdown_page(
-                    reg,
+                    rc,
                     path,
                     project.hand_docs.get(path).unwrap_or(&empty),
                     Kind::Guide("guide"),
                 ),
-                Job::Chart(i, kind) => chart_page(reg, models, &graph, outputs, i, kind),
+                Job::Chart(i, kind) => chart_page(rc, models, &graph, outputs, i, kind),
             };
             // Indexed as soon as it is rendered, so that no page's section
             // text outlives it: a site's text is not all in memory at once.
-            let docs = search::page_docs(&search_page(&page, models), stems);
+            let sp = search_page(&page, models);
+            let docs = match rc.memo {
+                Some(m) => {
+                    let facts = format!("{}\u{0}{}", sp.title, sp.context);
+                    m.page_search(&page.url, &facts, || search::page_docs(&sp, stems))
+                }
+                None => search::page_docs(&sp, stems),
+            };
             page.search = docs;
             page.doc.sections = Vec::new();
             page
@@ -599,10 +616,9 @@ fn chart_order(models: &[ChartModel]) -> Vec<usize> {
     order
 }
 
-fn markdown_page<'r>(reg: &'r Registry, path: &str, text: &str, kind: Kind) -> Page<'r> {
+fn markdown_page(rc: &RenderCtx, path: &str, text: &str, kind: Kind) -> Page {
     let url = doc_url(path);
-    let mut doc = Doc::new(reg, &url);
-    doc.markdown(&Source::file(text, path));
+    let doc = rc.render(&url, vec![Step::markdown(&Source::file(text, path))]);
     let title = match doc.headings.first() {
         Some(h) if h.level == 1 => h.text.clone(),
         _ => path.rsplit('/').next().unwrap_or(path).to_string(),
@@ -619,14 +635,14 @@ fn markdown_page<'r>(reg: &'r Registry, path: &str, text: &str, kind: Kind) -> P
     }
 }
 
-fn chart_page<'r>(
-    reg: &'r Registry,
+fn chart_page(
+    rc: &RenderCtx,
     models: &[ChartModel],
     graph: &Graph,
     outputs: &Outputs,
     i: usize,
     kind: Kind,
-) -> Page<'r> {
+) -> Page {
     let m = &models[i];
     let s = &m.spec;
     let (_, file, label) = CHART_PAGES
@@ -636,23 +652,26 @@ fn chart_page<'r>(
     let url = chart_url(&s.name, file);
     let readme_path = format!("charts/{}/README.md", s.name);
     let readme = text_of(outputs, &readme_path).unwrap_or("");
-    let mut doc = Doc::new(reg, &url);
+    let mut steps: Vec<Step> = Vec::new();
+    // Backup and upgrade guides take their title from their first heading,
+    // known once rendered.
+    let mut title_from_h1 = None;
     let (title, source) = match kind {
         Kind::Overview => {
             // The README's title becomes the page's, its introduction comes
             // first, then the facts, then the README's sections.
-            doc.heading(1, &s.title);
+            steps.push(Step::Heading(1, s.title.clone()));
             let (intro, rest, rest_line) = split_intro(readme);
-            doc.markdown(&Source {
+            steps.push(Step::markdown(&Source {
                 drop_first_heading: true,
                 ..Source::file(intro, &readme_path)
-            });
-            doc.raw(&facts(models, graph, i, &url));
-            doc.raw(&chart_cards(m));
-            doc.markdown(&Source {
+            }));
+            steps.push(Step::Raw(facts(models, graph, i, &url)));
+            steps.push(Step::Raw(chart_cards(m)));
+            steps.push(Step::markdown(&Source {
                 first_line: rest_line,
                 ..Source::file(rest, &readme_path)
-            });
+            }));
             (s.title.clone(), readme_path.clone())
         }
         Kind::Backup | Kind::Upgrade => {
@@ -661,51 +680,59 @@ fn chart_page<'r>(
             } else {
                 &m.upgrade_guide
             };
-            doc.markdown(&Source::file(text_of(outputs, path).unwrap_or(""), path));
-            let title = doc
-                .headings
-                .first()
-                .filter(|h| h.level == 1)
-                .map_or_else(|| format!("{} {label}", s.title), |h| h.text.clone());
-            (title, path.clone())
+            steps.push(Step::markdown(&Source::file(
+                text_of(outputs, path).unwrap_or(""),
+                path,
+            )));
+            title_from_h1 = Some(format!("{} {label}", s.title));
+            (String::new(), path.clone())
         }
         Kind::Security => {
-            doc.heading(1, &format!("{}: Security & RBAC", s.title));
+            steps.push(Step::Heading(1, format!("{}: Security & RBAC", s.title)));
             if let Some((text, first_line)) = region(readme, "security") {
-                doc.markdown(&Source {
+                steps.push(Step::markdown(&Source {
                     text,
                     base: &readme_path,
                     file: &readme_path,
                     first_line,
                     drop_first_heading: true,
-                });
+                }));
             }
             let md = manifests_markdown(outputs, &s.name);
-            doc.markdown(&Source {
+            steps.push(Step::markdown(&Source {
                 text: &md,
                 base: &readme_path,
                 file: &m.source,
                 first_line: 0,
                 drop_first_heading: false,
-            });
+            }));
             (
                 format!("{}: Security & RBAC", s.title),
                 format!("charts/{}/templates/rbac.yaml", s.name),
             )
         }
         Kind::Operations => {
-            doc.heading(1, &format!("{}: Operations", s.title));
+            steps.push(Step::Heading(1, format!("{}: Operations", s.title)));
             let md = operations_markdown(m);
-            doc.markdown(&Source {
+            steps.push(Step::markdown(&Source {
                 text: &md,
                 base: &readme_path,
                 file: &m.source,
                 first_line: 0,
                 drop_first_heading: false,
-            });
+            }));
             (format!("{}: Operations", s.title), m.makefile.clone())
         }
         Kind::Home | Kind::Guide(_) => unreachable!("not a chart page"),
+    };
+    let doc = rc.render(&url, steps);
+    let title = match title_from_h1 {
+        Some(fallback) => doc
+            .headings
+            .first()
+            .filter(|h| h.level == 1)
+            .map_or(fallback, |h| h.text.clone()),
+        None => title,
     };
     Page {
         url,
@@ -803,7 +830,7 @@ struct Card {
 /// Everything a page's layout needs besides its body.
 struct Frame<'a> {
     models: &'a [ChartModel],
-    pages: &'a [Page<'a>],
+    pages: &'a [Page],
     assets: &'a assets::Assets,
     search_index: &'a str,
     /// The shared navigation script's path inside the site.
@@ -1130,11 +1157,26 @@ pub fn build(
     models: &[ChartModel],
     outputs: &Outputs,
 ) -> Result<Site, Vec<Diagnostic>> {
+    build_memo(project, models, outputs, None)
+}
+
+/// [`build`], reusing from `memo` every page whose steps and registry are
+/// unchanged, with its search documents (`gen serve`).
+pub fn build_memo(
+    project: &Project,
+    models: &[ChartModel],
+    outputs: &Outputs,
+    memo: Option<&crate::memo::Memo>,
+) -> Result<Site, Vec<Diagnostic>> {
     let t = std::time::Instant::now();
     let tera = environment(project)?;
     let t = crate::timings::lap("site: templates", t);
     let reg = registry(project, models, outputs)?;
-    let mut pages = pages(project, models, outputs, &reg);
+    if let Some(m) = memo {
+        m.site_registry(&reg.pages);
+    }
+    let rc = RenderCtx { reg: &reg, memo };
+    let mut pages = pages(project, models, outputs, &rc);
     let t = crate::timings::lap("site: pages to HTML", t);
 
     let mut errors: Vec<Diagnostic> = pages

@@ -219,6 +219,7 @@ fn level((heading, body, _): Hits) -> u32 {
 }
 
 /// One document (a heading's section) as the index sees it.
+#[derive(Debug, Clone)]
 pub struct DocOut {
     /// Each term with its [`level`].
     terms: Vec<(Arc<str>, u32)>,
