@@ -480,10 +480,14 @@ fn cross_chart_outputs(
     models: &[ChartModel],
     outputs: &Outputs,
 ) -> Result<Vec<(String, Vec<u8>)>, Diagnostic> {
+    let t = std::time::Instant::now();
     let mut ctx = tera::Context::new();
     ctx.insert("charts", models);
+    let t = crate::timings::lap("cross: charts to context", t);
     ctx.insert("dr", &crosschart::dr_plan(models));
+    let t = crate::timings::lap("cross: dr plan", t);
     ctx.insert("coverage", &crosschart::coverage(models, outputs));
+    crate::timings::lap("cross: coverage", t);
     ctx.insert("min_targets", &crosschart::MIN_TARGETS);
     [
         (
