@@ -33,3 +33,30 @@ pub fn file_tree(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
         .map(|e| (e.path().to_path_buf(), std::fs::read(e.path()).unwrap()))
         .collect()
 }
+
+/// A small deterministic generator (xorshift64*), so a property test's
+/// failures replay.
+#[allow(dead_code)]
+pub struct Rng(pub u64);
+
+#[allow(dead_code)]
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// A number below `n`.
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    /// Up to `max - 1` of `pieces`, picked at random and joined.
+    pub fn pick(&mut self, pieces: &[&str], max: usize) -> String {
+        (0..self.below(max))
+            .map(|_| pieces[self.below(pieces.len())])
+            .collect()
+    }
+}
