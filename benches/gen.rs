@@ -13,7 +13,7 @@
 use chartgen::model::chart_model;
 use chartgen::project;
 use chartgen::site::highlight::{self, Lang};
-use chartgen::site::markdown::{Doc, Registry, Section, Source};
+use chartgen::site::markdown::{self, Registry, Section, Source, Step};
 use chartgen::site::search::{self, SearchPage};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use pulldown_cmark::{CodeBlockKind, Event, Parser, Tag, TagEnd};
@@ -105,8 +105,7 @@ fn render_pages(reg: &Registry, files: &[(String, String)]) -> Vec<(String, Stri
         .iter()
         .map(|(path, text)| {
             let url = format!("{}.html", path.trim_end_matches(".md"));
-            let mut doc = Doc::new(reg, &url);
-            doc.markdown(&Source::file(text, path));
+            let doc = markdown::render(reg, &url, &[Step::markdown(&Source::file(text, path))]);
             let title = doc
                 .headings
                 .first()

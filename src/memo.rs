@@ -50,7 +50,7 @@ pub struct Memo {
 
 /// A site page as last rendered, with what it was rendered from.
 struct SitePage {
-    steps: Vec<Step>,
+    steps: Vec<Step<'static>>,
     rendered: Rendered,
     /// Whether this build found the steps unchanged.
     reused: bool,
@@ -182,7 +182,7 @@ impl Memo {
         lock(&self.pages).insert(
             url.to_string(),
             SitePage {
-                steps,
+                steps: steps.into_iter().map(Step::into_owned).collect(),
                 rendered: rendered.clone(),
                 reused: false,
                 search: None,

@@ -301,15 +301,16 @@ pub fn generate_memo(
         })
         .collect();
     let t = crate::timings::lap("templates and models", t);
+    // `models[i]` is the view of `project.specs[i]`.
     let per_chart: Vec<Result<ChartFiles, Diagnostic>> = models
         .par_iter()
-        .map(|m| {
+        .zip(&project.specs)
+        .map(|(m, file)| {
             let render = || chart_outputs(&tera, project, m);
             match memo {
                 Some(memo) => {
-                    let file = project.specs.iter().find(|f| f.spec.name == m.spec.name);
                     let key = ChartKey {
-                        source: file.map(|f| f.source.clone()).unwrap_or_default(),
+                        source: file.source.clone(),
                         existing: memo::chart_existing(&project.existing, &m.spec.name),
                     };
                     memo.chart(&m.spec.name, key, render)

@@ -11,6 +11,7 @@ use super::highlight::{self, Lang};
 use super::html::{esc, relative};
 use crate::diagnostics::{did_you_mean, Diagnostic};
 use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The one set of Markdown options the site uses (GitHub's flavour, as the
@@ -88,35 +89,61 @@ impl<'s> Source<'s> {
 /// of steps and the registry alone, so `gen serve` can keep a page whose
 /// steps and registry are unchanged (see `memo::Memo::page`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Step {
-    Heading(u8, String),
-    Raw(String),
+pub enum Step<'a> {
+    Heading(u8, Cow<'a, str>),
+    Raw(Cow<'a, str>),
     Markdown {
-        text: String,
-        base: String,
-        file: String,
+        text: Cow<'a, str>,
+        base: Cow<'a, str>,
+        file: Cow<'a, str>,
         first_line: usize,
         drop_first_heading: bool,
     },
 }
 
-impl Step {
-    pub fn markdown(src: &Source) -> Step {
+impl<'a> Step<'a> {
+    /// A Markdown step that borrows its source: a build copies nothing;
+    /// `gen serve`'s memo copies what it keeps ([`Step::into_owned`]).
+    pub fn markdown(src: &Source<'a>) -> Step<'a> {
         Step::Markdown {
-            text: src.text.to_string(),
-            base: src.base.to_string(),
-            file: src.file.to_string(),
+            text: Cow::Borrowed(src.text),
+            base: Cow::Borrowed(src.base),
+            file: Cow::Borrowed(src.file),
             first_line: src.first_line,
             drop_first_heading: src.drop_first_heading,
         }
     }
+
+    pub fn into_owned(self) -> Step<'static> {
+        let own = |c: Cow<'a, str>| Cow::Owned(c.into_owned());
+        match self {
+            Step::Heading(level, text) => Step::Heading(level, own(text)),
+            Step::Raw(html) => Step::Raw(own(html)),
+            Step::Markdown {
+                text,
+                base,
+                file,
+                first_line,
+                drop_first_heading,
+            } => Step::Markdown {
+                text: own(text),
+                base: own(base),
+                file: own(file),
+                first_line,
+                drop_first_heading,
+            },
+        }
+    }
 }
 
-/// A page's body once rendered: [`Doc`] without the registry.
+/// A page's body once rendered: what a [`Doc`] built, without the registry.
 #[derive(Debug, Clone, Default)]
 pub struct Rendered {
+    /// The page's path inside the site, e.g. `charts/redis/backup.html`.
     pub page: String,
     pub html: String,
+    /// The page's title heading (`<h1>`), when the page starts with one;
+    /// the layout places it above the table of contents.
     pub title_html: Option<String>,
     pub headings: Vec<Heading>,
     pub ids: BTreeSet<String>,
@@ -155,17 +182,7 @@ pub fn render(registry: &Registry, page: &str, steps: &[Step]) -> Rendered {
 /// A page's body being built from Markdown and hand-made HTML.
 pub struct Doc<'r> {
     registry: &'r Registry,
-    /// The page's path inside the site, e.g. `charts/redis/backup.html`.
-    pub page: String,
-    pub html: String,
-    /// The page's title heading (`<h1>`), when the page starts with one;
-    /// the layout places it above the table of contents.
-    pub title_html: Option<String>,
-    pub headings: Vec<Heading>,
-    pub ids: BTreeSet<String>,
-    pub sections: Vec<Section>,
-    pub anchor_links: Vec<AnchorLink>,
-    pub errors: Vec<Diagnostic>,
+    pub body: Rendered,
 }
 
 const LINK_ICON: &str = "<svg aria-hidden=\"true\" focusable=\"false\" viewBox=\"0 0 16 16\" width=\"16\" height=\"16\"><path fill=\"currentColor\" d=\"M7.78 2.97a3.25 3.25 0 0 1 4.6 4.6l-1.5 1.5a.75.75 0 1 1-1.06-1.06l1.5-1.5a1.75 1.75 0 0 0-2.48-2.48l-2.5 2.5a1.75 1.75 0 0 0 0 2.48.75.75 0 0 1-1.06 1.06 3.25 3.25 0 0 1 0-4.6l2.5-2.5Zm.44 10.06a3.25 3.25 0 0 1-4.6-4.6l1.5-1.5a.75.75 0 0 1 1.06 1.06l-1.5 1.5a1.75 1.75 0 0 0 2.48 2.48l2.5-2.5a1.75 1.75 0 0 0 0-2.48.75.75 0 0 1 1.06-1.06 3.25 3.25 0 0 1 0 4.6l-2.5 2.5Z\"/></svg>";
@@ -307,29 +324,16 @@ impl<'a> Sink<'a> {
 impl<'r> Doc<'r> {
     /// The rendered body, without the registry.
     pub fn finish(self) -> Rendered {
-        Rendered {
-            page: self.page,
-            html: self.html,
-            title_html: self.title_html,
-            headings: self.headings,
-            ids: self.ids,
-            sections: self.sections,
-            anchor_links: self.anchor_links,
-            errors: self.errors,
-        }
+        self.body
     }
 
     pub fn new(registry: &'r Registry, page: &str) -> Self {
         Doc {
             registry,
-            page: page.to_string(),
-            html: String::new(),
-            title_html: None,
-            headings: Vec::new(),
-            ids: BTreeSet::new(),
-            sections: Vec::new(),
-            anchor_links: Vec::new(),
-            errors: Vec::new(),
+            body: Rendered {
+                page: page.to_string(),
+                ..Rendered::default()
+            },
         }
     }
 
@@ -344,24 +348,24 @@ impl<'r> Doc<'r> {
         };
         let mut id = base.clone();
         let mut n = 0;
-        while self.ids.contains(&id) {
+        while self.body.ids.contains(&id) {
             n += 1;
             id = format!("{base}-{n}");
         }
-        self.ids.insert(id.clone());
+        self.body.ids.insert(id.clone());
         id
     }
 
     /// Adds hand-made HTML (its text is not searched).
     pub fn raw(&mut self, html: &str) {
-        self.html.push_str(html);
+        self.body.html.push_str(html);
     }
 
     fn section(&mut self) -> &mut Section {
-        if self.sections.is_empty() {
-            self.sections.push(Section::default());
+        if self.body.sections.is_empty() {
+            self.body.sections.push(Section::default());
         }
-        self.sections.last_mut().expect("just ensured")
+        self.body.sections.last_mut().expect("just ensured")
     }
 
     fn add_text(&mut self, text: &str) {
@@ -371,13 +375,13 @@ impl<'r> Doc<'r> {
 
     fn open_heading(&mut self, level: u8, text: &str, inner_html: &str) {
         let id = self.claim_id(text);
-        self.headings.push(Heading {
+        self.body.headings.push(Heading {
             level,
             id: id.clone(),
             text: text.to_string(),
         });
         if level <= 3 {
-            self.sections.push(Section {
+            self.body.sections.push(Section {
                 anchor: if level == 1 {
                     String::new()
                 } else {
@@ -389,15 +393,16 @@ impl<'r> Doc<'r> {
         } else {
             self.add_text(&format!(" {text} "));
         }
-        if level == 1 && self.headings.len() == 1 && self.html.is_empty() {
-            self.title_html = Some(format!(
+        if level == 1 && self.body.headings.len() == 1 && self.body.html.is_empty() {
+            self.body.title_html = Some(format!(
                 "<h1 class=\"page-title\" id=\"{id}\">{inner_html}</h1>"
             ));
         } else if level == 1 {
-            self.html
+            self.body
+                .html
                 .push_str(&format!("<h1 id=\"{id}\">{inner_html}</h1>\n"));
         } else {
-            self.html.push_str(&format!(
+            self.body.html.push_str(&format!(
                 "<h{level} id=\"{id}\">{inner_html}<a class=\"anchor\" href=\"#{id}\" aria-label=\"Link to this section\">{LINK_ICON}</a></h{level}>\n"
             ));
         }
@@ -406,7 +411,7 @@ impl<'r> Doc<'r> {
     /// A heading made by gen (its text is escaped here).
     pub fn heading(&mut self, level: u8, text: &str) -> String {
         self.open_heading(level, text, &esc(text));
-        self.headings.last().expect("just added").id.clone()
+        self.body.headings.last().expect("just added").id.clone()
     }
 
     fn error(&mut self, src: &Source, lines: &Lines, offset: usize, msg: String, help: String) {
@@ -416,7 +421,7 @@ impl<'r> Doc<'r> {
             d = d.at(src.first_line + line, col);
             d.snippet = lines.line(line);
         }
-        self.errors.push(d);
+        self.body.errors.push(d);
     }
 
     fn resolve(
@@ -465,7 +470,7 @@ impl<'r> Doc<'r> {
         };
         let path = path.split('?').next().unwrap_or("");
         let (page, target) = if path.is_empty() {
-            (self.page.clone(), src.base.to_string())
+            (self.body.page.clone(), src.base.to_string())
         } else {
             let Some(joined) = join(src.base, &percent_decode(path)) else {
                 self.error(
@@ -502,14 +507,14 @@ impl<'r> Doc<'r> {
                 }
             }
         };
-        let mut href = if page == self.page {
+        let mut href = if page == self.body.page {
             String::new()
         } else {
-            relative(&self.page, &page)
+            relative(&self.body.page, &page)
         };
         if let Some(anchor) = anchor {
             if !anchor.is_empty() {
-                self.anchor_links.push(AnchorLink {
+                self.body.anchor_links.push(AnchorLink {
                     page,
                     anchor: anchor.clone(),
                     file: src.file.to_string(),
@@ -561,7 +566,7 @@ impl<'r> Doc<'r> {
         } else {
             format!("<span class=\"lang\">{}</span>", esc(&label))
         };
-        self.html.push_str(&format!(
+        self.body.html.push_str(&format!(
             "<div class=\"code-block\">{label_html}<button type=\"button\" class=\"copy\" hidden>Copy</button><pre class=\"z-code\" tabindex=\"0\"><code>{body}</code></pre></div>\n"
         ));
         let s = self.section();
@@ -581,7 +586,7 @@ impl<'r> Doc<'r> {
         let mut dropped_first = !src.drop_first_heading;
         let mut link_open: Vec<bool> = Vec::new();
         let flush = |doc: &mut Doc, sink: &mut Sink| {
-            pulldown_cmark::html::push_html(&mut doc.html, sink.out.drain(..));
+            pulldown_cmark::html::push_html(&mut doc.body.html, sink.out.drain(..));
         };
         for (event, range) in Parser::new_ext(src.text, options()).into_offset_iter() {
             if let Some((_, buf, _)) = &mut code {
@@ -712,8 +717,8 @@ impl<'r> Doc<'r> {
         flush(self, &mut sink);
         // Strings grown by doubling hold up to twice their text, and a site
         // keeps every page's until it is laid out.
-        self.html.shrink_to_fit();
-        for s in &mut self.sections {
+        self.body.html.shrink_to_fit();
+        for s in &mut self.body.sections {
             s.text.shrink_to_fit();
             s.code.shrink_to_fit();
         }
@@ -772,11 +777,12 @@ mod tests {
         r
     }
 
-    fn render(text: &str) -> Doc<'static> {
-        let reg: &'static Registry = Box::leak(Box::new(registry()));
-        let mut d = Doc::new(reg, "docs/a.html");
-        d.markdown(&Source::file(text, "docs/a.md"));
-        d
+    fn render(text: &str) -> Rendered {
+        super::render(
+            &registry(),
+            "docs/a.html",
+            &[Step::markdown(&Source::file(text, "docs/a.md"))],
+        )
     }
 
     #[test]

@@ -652,6 +652,9 @@ fn chart_page(
     let url = chart_url(&s.name, file);
     let readme_path = format!("charts/{}/README.md", s.name);
     let readme = text_of(outputs, &readme_path).unwrap_or("");
+    // Markdown gen writes for the security or operations page; the steps
+    // borrow it.
+    let generated: String;
     let mut steps: Vec<Step> = Vec::new();
     // Backup and upgrade guides take their title from their first heading,
     // known once rendered.
@@ -660,14 +663,14 @@ fn chart_page(
         Kind::Overview => {
             // The README's title becomes the page's, its introduction comes
             // first, then the facts, then the README's sections.
-            steps.push(Step::Heading(1, s.title.clone()));
+            steps.push(Step::Heading(1, s.title.as_str().into()));
             let (intro, rest, rest_line) = split_intro(readme);
             steps.push(Step::markdown(&Source {
                 drop_first_heading: true,
                 ..Source::file(intro, &readme_path)
             }));
-            steps.push(Step::Raw(facts(models, graph, i, &url)));
-            steps.push(Step::Raw(chart_cards(m)));
+            steps.push(Step::Raw(facts(models, graph, i, &url).into()));
+            steps.push(Step::Raw(chart_cards(m).into()));
             steps.push(Step::markdown(&Source {
                 first_line: rest_line,
                 ..Source::file(rest, &readme_path)
@@ -688,7 +691,10 @@ fn chart_page(
             (String::new(), path.clone())
         }
         Kind::Security => {
-            steps.push(Step::Heading(1, format!("{}: Security & RBAC", s.title)));
+            steps.push(Step::Heading(
+                1,
+                format!("{}: Security & RBAC", s.title).into(),
+            ));
             if let Some((text, first_line)) = region(readme, "security") {
                 steps.push(Step::markdown(&Source {
                     text,
@@ -698,9 +704,9 @@ fn chart_page(
                     drop_first_heading: true,
                 }));
             }
-            let md = manifests_markdown(outputs, &s.name);
+            generated = manifests_markdown(outputs, &s.name);
             steps.push(Step::markdown(&Source {
-                text: &md,
+                text: &generated,
                 base: &readme_path,
                 file: &m.source,
                 first_line: 0,
@@ -712,10 +718,10 @@ fn chart_page(
             )
         }
         Kind::Operations => {
-            steps.push(Step::Heading(1, format!("{}: Operations", s.title)));
-            let md = operations_markdown(m);
+            steps.push(Step::Heading(1, format!("{}: Operations", s.title).into()));
+            generated = operations_markdown(m);
             steps.push(Step::markdown(&Source {
-                text: &md,
+                text: &generated,
                 base: &readme_path,
                 file: &m.source,
                 first_line: 0,

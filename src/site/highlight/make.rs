@@ -166,30 +166,16 @@ fn refs(s: &str, out: &mut Out, class: Option<Class>) {
     while let Some(b) = c.peek() {
         match b {
             b'$' => {
-                let start = c.i;
-                c.i += 1;
-                match c.peek() {
-                    Some(open @ (b'(' | b'{')) => {
-                        let close = if open == b'(' { b')' } else { b'}' };
-                        let mut depth = 0usize;
-                        while let Some(x) = c.peek() {
-                            c.i += 1;
-                            if x == open {
-                                depth += 1;
-                            } else if x == close {
-                                depth -= 1;
-                                if depth == 0 {
-                                    break;
-                                }
-                            }
-                        }
-                    }
-                    Some(_) => {
+                let text = match c.peek_at(1) {
+                    Some(b'(' | b'{') => c.reference(),
+                    _ => {
+                        let start = c.i;
+                        c.i += 1;
                         c.take_char();
+                        &s[start..c.i]
                     }
-                    None => {}
-                }
-                out.push(Some(Class::Var), &s[start..c.i]);
+                };
+                out.push(Some(Class::Var), text);
             }
             b'#' if class.is_none() => {
                 out.push(Some(Class::Comment), c.take_line());

@@ -202,6 +202,30 @@ impl<'a> Cursor<'a> {
         let len = self.rest().chars().next().map_or(0, char::len_utf8);
         self.take(len)
     }
+    /// At a `$` followed by `(` or `{`: advances over the whole reference,
+    /// to the bracket that closes it (counting nesting) or the end, and
+    /// returns it with the `$`. Shell `${...}`, `$((...))` and make's
+    /// `$(...)` are all read this way.
+    pub fn reference(&mut self) -> &'a str {
+        let start = self.i;
+        self.i += 1;
+        let open = self.peek().unwrap_or(b'(');
+        let close = if open == b'{' { b'}' } else { b')' };
+        let mut depth = 0usize;
+        while let Some(b) = self.peek() {
+            self.i += 1;
+            if b == open {
+                depth += 1;
+            } else if b == close {
+                depth -= 1;
+                if depth == 0 {
+                    break;
+                }
+            }
+        }
+        &self.s[start..self.i]
+    }
+
     /// Advances to the end of the line, not past its newline.
     pub fn take_line(&mut self) -> &'a str {
         self.take_while(|b| b != b'\n')

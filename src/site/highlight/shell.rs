@@ -235,18 +235,16 @@ impl<'a, 'o> Shell<'a, 'o> {
             };
             self.out.push(Some(Class::Attr), opt);
             self.out.plain(rest);
-        } else if whole
-            && !literal.is_empty()
-            && literal.bytes().all(|b| b.is_ascii_digit())
-            && !matches!(self.c.peek(), Some(b'<' | b'>'))
-        {
-            self.out.push(Some(Class::Num), literal);
-        } else if matches!(self.c.peek(), Some(b'<' | b'>'))
-            && !literal.is_empty()
-            && literal.bytes().all(|b| b.is_ascii_digit())
-        {
-            // `2>`: a file descriptor, part of the redirection.
-            self.out.push(Some(Class::Keyword), literal);
+        } else if !literal.is_empty() && literal.bytes().all(|b| b.is_ascii_digit()) {
+            let class = if matches!(self.c.peek(), Some(b'<' | b'>')) {
+                // `2>`: a file descriptor, part of the redirection.
+                Some(Class::Keyword)
+            } else if whole {
+                Some(Class::Num)
+            } else {
+                None
+            };
+            self.out.push(class, literal);
         } else {
             self.out.plain(literal);
         }
@@ -318,25 +316,6 @@ impl<'a, 'o> Shell<'a, 'o> {
         }
     }
 
-    /// Scans from an opening bracket to its match (or the end), counting
-    /// nesting, and returns the text.
-    fn balanced(&mut self, open: u8, close: u8) -> &'a str {
-        let start = self.c.i;
-        let mut depth = 0usize;
-        while let Some(b) = self.c.peek() {
-            self.c.i += 1;
-            if b == open {
-                depth += 1;
-            } else if b == close {
-                depth -= 1;
-                if depth == 0 {
-                    break;
-                }
-            }
-        }
-        &self.c.s[start..self.c.i]
-    }
-
     /// `$` and what follows it: a variable, `${...}`, `$(...)`, `$((...))`,
     /// `$'...'`, or a lone dollar.
     fn dollar(&mut self) {
@@ -351,11 +330,8 @@ impl<'a, 'o> Shell<'a, 'o> {
                     self.make = true;
                     return;
                 }
-                Some(open @ (b'(' | b'{')) => {
-                    self.c.i += 1;
-                    let close = if open == b'(' { b')' } else { b'}' };
-                    let body = self.balanced(open, close);
-                    let text = &self.c.s[self.c.i - body.len() - 1..self.c.i];
+                Some(b'(' | b'{') => {
+                    let text = self.c.reference();
                     self.out.push(Some(Class::Var), text);
                     return;
                 }
@@ -367,16 +343,9 @@ impl<'a, 'o> Shell<'a, 'o> {
             }
         }
         match next {
-            Some(b'{') => {
-                self.c.i += 1;
-                let body = self.balanced(b'{', b'}');
-                let text = &self.c.s[self.c.i - body.len() - 1..self.c.i];
-                self.out.push(Some(Class::Var), text);
-            }
-            Some(b'(') if self.c.peek_at(2) == Some(b'(') => {
-                self.c.i += 1;
-                let body = self.balanced(b'(', b')');
-                let text = &self.c.s[self.c.i - body.len() - 1..self.c.i];
+            // `${...}` and arithmetic `$((...))`.
+            Some(b'{') | Some(b'(') if next == Some(b'{') || self.c.peek_at(2) == Some(b'(') => {
+                let text = self.c.reference();
                 self.out.push(Some(Class::Var), text);
             }
             Some(b'(') if self.depth < MAX_DEPTH => {
