@@ -202,7 +202,8 @@ pub struct Coverage {
     /// Per chart, how many of its procedures the drills prove; only the
     /// charts with at least one `drill`.
     pub drills: Vec<DrillRow>,
-    /// (chart, procedure id, what its drill cannot vouch for)
+    /// (chart, procedure ids joined by "`, `", what their drills cannot
+    /// vouch for)
     pub caveats: Vec<(String, String, String)>,
     /// (part, charts that have it, percent)
     pub totals: Vec<(String, usize, usize)>,
@@ -245,16 +246,22 @@ fn drill_rows(models: &[ChartModel]) -> (Vec<DrillRow>, Vec<(String, String, Str
             .collect();
         tests.sort();
         tests.dedup();
+        // Each caveat once per chart, with the procedures it applies to.
+        let mut by_caveat: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
         for p in &list {
-            let mut seen: Vec<&str> = p
+            for c in p
                 .steps
                 .iter()
                 .filter_map(|s| s.drill.as_ref()?.caveat.as_deref())
-                .collect();
-            seen.dedup();
-            for c in seen {
-                caveats.push((m.spec.name.clone(), p.id.clone(), c.to_string()));
+            {
+                let ids = by_caveat.entry(c).or_default();
+                if !ids.contains(&p.id.as_str()) {
+                    ids.push(&p.id);
+                }
             }
+        }
+        for (c, ids) in by_caveat {
+            caveats.push((m.spec.name.clone(), ids.join("`, `"), c.to_string()));
         }
         rows.push(DrillRow {
             name: m.spec.name.clone(),
