@@ -34,10 +34,11 @@ browserless-chrome-events:
 	@$(browserless-chrome_env) $(browserless-chrome_pod) kubectl -n "$$NAMESPACE" get events --sort-by=.lastTimestamp \
 	  --field-selector "involvedObject.name=$$POD"
 
-# [diagnostics] Show CONCURRENT, QUEUED, TIMEOUT and health settings in the pod
+# [diagnostics] Show CONCURRENT, QUEUED, TIMEOUT (and the 1.x names) in the pod
 browserless-chrome-limits:
 	@$(browserless-chrome_env) $(browserless-chrome_pod) kubectl -n "$$NAMESPACE" exec "$$POD" -c browserless-chrome -- \
 	  sh -c 'for v in CONCURRENT QUEUED TIMEOUT HEALTH \
+	  MAX_QUEUE_LENGTH CONNECTION_TIMEOUT \
 	  MAX_CPU_PERCENT MAX_MEMORY_PERCENT; do \
 	  printf "%s=%s\n" "$$v" "$$(printenv "$$v")"; done'
 
@@ -122,7 +123,7 @@ help-browserless-chrome:
 	@printf '  %-34s %s\n' 'browserless-chrome-active' '[diagnostics] Call /active and print the HTTP status (204 = up)'
 	@printf '  %-34s %s\n' 'browserless-chrome-describe' '[diagnostics] Describe the workload'\''s pods (state, probes, events)'
 	@printf '  %-34s %s\n' 'browserless-chrome-events' '[diagnostics] Show recent events of the main pod'
-	@printf '  %-34s %s\n' 'browserless-chrome-limits' '[diagnostics] Show CONCURRENT, QUEUED, TIMEOUT and health settings in the pod'
+	@printf '  %-34s %s\n' 'browserless-chrome-limits' '[diagnostics] Show CONCURRENT, QUEUED, TIMEOUT (and the 1.x names) in the pod'
 	@printf '  %-34s %s\n' 'browserless-chrome-logs' '[diagnostics] Show the last 200 log lines of the browserless-chrome container'
 	@printf '  %-34s %s\n' 'browserless-chrome-metrics' '[diagnostics] Show session statistics in 5-minute buckets (/metrics, JSON)'
 	@printf '  %-34s %s\n' 'browserless-chrome-port-forward' '[diagnostics] Forward localhost:3000 to the browserless-chrome container'

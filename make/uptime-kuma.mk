@@ -39,11 +39,10 @@ uptime-kuma-snapshot:
 uptime-kuma-restore:
 	@$(uptime-kuma_env) FILE=$${FILE:-$$(ls -1t "$$BACKUP_DIR"/uptime-kuma-*.tar.gz | head -n 1)} \
 	&& test -s "$$FILE" && SEL=app.kubernetes.io/name=uptime-kuma && \
-	SEL="$$SEL,app.kubernetes.io/instance=$$RELEASE" && H="$$RELEASE-restore" && \
-	DEP=$$(kubectl -n "$$NAMESPACE" get deploy -l "$$SEL" -o name) && \
-	PVC=$$(kubectl -n "$$NAMESPACE" get "$$DEP" -o jsonpath=\
-	'{.spec.template.spec.volumes[*].persistentVolumeClaim.claimName}') && \
-	PVC=$${PVC%% *} && kubectl -n "$$NAMESPACE" scale "$$DEP" --replicas=0 && \
+	SEL="$$SEL,app.kubernetes.io/instance=$$RELEASE" && \
+	H="$$FULLNAME-restore" && DEP="deploy/$$FULLNAME" && \
+	PVC="$$FULLNAME-data" && \
+	kubectl -n "$$NAMESPACE" scale "$$DEP" --replicas=0 && \
 	while kubectl -n "$$NAMESPACE" get pod -l "$$SEL" -o name | grep -q .; \
 	do sleep 2; done && \
 	kubectl -n "$$NAMESPACE" run "$$H" --restart=Never --image="$$HELPER_IMAGE" \

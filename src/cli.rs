@@ -59,6 +59,11 @@ pub enum Command {
         /// Chart name: a DNS-1123 label, e.g. my-chart.
         chart: String,
     },
+    /// Print a chart's backup, verification and restore procedures as JSON: each step's command exactly as the guide shows it, its expected result and the drill that proves it.
+    Procedures {
+        /// Chart name, as in specs/<CHART>.yaml.
+        chart: String,
+    },
     /// Set up a chart repository for gen: specs/, templates/, gen.toml, .gitattributes, .gitignore and a pre-commit config. Keeps every file that exists.
     Init,
     /// Print a shell completion script, e.g. `gen completions bash > /etc/bash_completion.d/gen`.
@@ -149,7 +154,30 @@ pub fn run(cli: &Cli) -> u8 {
         Command::Completions { shell } => completions(*shell),
         Command::Schema { stdout } => schema(cli, &out, *stdout),
         Command::New { chart } => new_spec(cli, &out, chart),
+        Command::Procedures { chart } => procedures(cli, &out, chart),
         Command::Serve { bind, port } => crate::serve::run(&cli.root, bind, *port, cli.quiet),
+    }
+}
+
+fn procedures(cli: &Cli, out: &Out, chart: &str) -> u8 {
+    let (project, _) = match project::load(&cli.root) {
+        Ok(p) => p,
+        Err(f) => return report_failure(out, f, Format::Text),
+    };
+    let Some(file) = project.specs.iter().find(|f| f.spec.name == chart) else {
+        eprintln!("error: no spec for chart {chart:?}\n  = help: the charts are the names of the files in specs/");
+        return 2;
+    };
+    let list = crate::procedures::procedures(&file.spec);
+    match serde_json::to_string_pretty(&list) {
+        Ok(json) => {
+            println!("{json}");
+            0
+        }
+        Err(e) => {
+            eprintln!("gen: {e}");
+            2
+        }
     }
 }
 

@@ -199,12 +199,81 @@ pub struct CoverageRow {
 pub struct Coverage {
     pub rows: Vec<CoverageRow>,
     pub total: usize,
+    /// Per chart, how many of its procedures the drills prove; only the
+    /// charts with at least one `drill`.
+    pub drills: Vec<DrillRow>,
+    /// (chart, procedure ids joined by "`, `", what their drills cannot
+    /// vouch for)
+    pub caveats: Vec<(String, String, String)>,
     /// (part, charts that have it, percent)
     pub totals: Vec<(String, usize, usize)>,
 }
 
 fn percent(n: usize, total: usize) -> usize {
     (n * 100 + total / 2).checked_div(total).unwrap_or(0)
+}
+
+/// How many of a chart's backup-guide procedures the drills prove.
+#[derive(Debug, Clone, Serialize)]
+pub struct DrillRow {
+    pub name: String,
+    pub procedures: usize,
+    pub drilled: usize,
+    pub partly: usize,
+    pub cannot: usize,
+    pub not_drilled: usize,
+    /// The drill tests that run the chart's procedures.
+    pub tests: Vec<String>,
+}
+
+fn drill_rows(models: &[ChartModel]) -> (Vec<DrillRow>, Vec<(String, String, String)>) {
+    use crate::procedures::{procedures, DrillStatus};
+    let mut rows = Vec::new();
+    let mut caveats = Vec::new();
+    for m in models {
+        let list = procedures(&m.spec);
+        if !list
+            .iter()
+            .any(|p| p.steps.iter().any(|s| s.drill.is_some()))
+        {
+            continue;
+        }
+        let count = |st: DrillStatus| list.iter().filter(|p| p.status() == st).count();
+        let mut tests: Vec<String> = list
+            .iter()
+            .flat_map(|p| p.tests())
+            .map(|t| t.rsplit("::").next().unwrap_or(t).to_string())
+            .collect();
+        tests.sort();
+        tests.dedup();
+        // Each caveat once per chart, with the procedures it applies to.
+        let mut by_caveat: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for p in &list {
+            for c in p
+                .steps
+                .iter()
+                .filter_map(|s| s.drill.as_ref()?.caveat.as_deref())
+            {
+                let ids = by_caveat.entry(c).or_default();
+                if !ids.contains(&p.id.as_str()) {
+                    ids.push(&p.id);
+                }
+            }
+        }
+        for (c, ids) in by_caveat {
+            caveats.push((m.spec.name.clone(), ids.join("`, `"), c.to_string()));
+        }
+        rows.push(DrillRow {
+            name: m.spec.name.clone(),
+            procedures: list.len(),
+            drilled: count(DrillStatus::Drilled),
+            partly: count(DrillStatus::Partly),
+            cannot: count(DrillStatus::CannotDrill),
+            not_drilled: count(DrillStatus::NotDrilled),
+            tests,
+        });
+    }
+    (rows, caveats)
 }
 
 /// Whether a coverage row has one part of the pattern.
@@ -285,10 +354,13 @@ pub fn coverage(models: &[ChartModel], outputs: &Outputs) -> Coverage {
             (name.to_string(), n, percent(n, total))
         })
         .collect();
+    let (drills, caveats) = drill_rows(models);
     Coverage {
         rows,
         total,
         totals,
+        drills,
+        caveats,
     }
 }
 

@@ -14,6 +14,7 @@ pub mod init;
 pub mod memo;
 pub mod model;
 pub mod output;
+pub mod procedures;
 pub mod project;
 pub mod regions;
 pub mod render;

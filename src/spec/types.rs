@@ -227,6 +227,9 @@ pub struct Component {
     /// What can go wrong with this component.
     #[serde(default)]
     pub pitfalls: Vec<String>,
+    /// The drill that runs these steps against a real server, or why none can.
+    #[serde(default)]
+    pub drill: Option<Drill>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
@@ -263,6 +266,28 @@ pub struct Restore {
     pub steps: Vec<Step>,
     #[serde(default)]
     pub pitfalls: Vec<String>,
+    /// The drill that runs these steps against a real server, or why none can.
+    #[serde(default)]
+    pub drill: Option<Drill>,
+}
+
+/// How the test suite proves a procedure: the drill that runs it, exactly
+/// as generated, against a real server, or why no drill can. A step's own
+/// `drill` overrides its procedure's.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Drill {
+    /// The test that runs it: `tests/<file>.rs::<function>`, e.g.
+    /// `tests/drills.rs::redis_full_restore`.
+    #[serde(default)]
+    pub test: Option<String>,
+    /// Why no local drill can run it, e.g. "needs a cluster: helm upgrade".
+    #[serde(default)]
+    pub none: Option<String>,
+    /// What the drill cannot vouch for, e.g. when the server it runs on is
+    /// another version than the chart's.
+    #[serde(default)]
+    pub caveat: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
@@ -291,6 +316,10 @@ pub struct Step {
     /// What a good result looks like.
     #[serde(default)]
     pub expect: Option<String>,
+    /// The drill that runs this step, or why none can; overrides the
+    /// procedure's `drill` (backup verification steps have only this one).
+    #[serde(default)]
+    pub drill: Option<Drill>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]

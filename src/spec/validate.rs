@@ -258,6 +258,7 @@ pub fn validate(file: &SpecFile) -> Vec<Diagnostic> {
     check_value_types(file, &mut out);
     check_changes(file, &mut out);
     check_steps(file, &mut out);
+    check_drills(file, &mut out);
     check_todos(file, &mut out);
     check_code_spans(file, &mut out);
     if file.source.lines().next().map(str::trim) != Some(MODELINE) {
@@ -966,6 +967,47 @@ fn check_steps(file: &SpecFile, out: &mut Vec<Diagnostic>) {
     }
     for (i, op) in file.spec.operations.iter().enumerate() {
         check_run_lines(file, &format!("operations[{i}].run"), &op.run, out);
+    }
+}
+
+/// Every `drill` names a test function or says why none can, not both.
+fn check_drills(file: &SpecFile, out: &mut Vec<Diagnostic>) {
+    let s = &file.spec;
+    let mut drills: Vec<(String, &Drill)> = Vec::new();
+    for (i, c) in s.backup.components.iter().enumerate() {
+        drills.extend(
+            c.drill
+                .as_ref()
+                .map(|d| (format!("backup.components[{i}].drill"), d)),
+        );
+    }
+    for (i, r) in s.restore.iter().enumerate() {
+        drills.extend(r.drill.as_ref().map(|d| (format!("restore[{i}].drill"), d)));
+    }
+    for (path, st) in all_steps(s) {
+        drills.extend(st.drill.as_ref().map(|d| (format!("{path}.drill"), d)));
+    }
+    for (path, d) in drills {
+        match (&d.test, &d.none) {
+            (Some(t), None) if !crate::procedures::is_test_ref(t) => out.push(
+                file.error_at(&format!("{path}.test"), format!("drill test {t:?} does not name a test function"))
+                    .help("write it as tests/<file>.rs::<function>, e.g. tests/drills.rs::redis_full_restore"),
+            ),
+            (Some(_), None) => {}
+            (None, Some(why)) if why.trim().is_empty() => out.push(
+                file.error_at(&format!("{path}.none"), "`none` is empty")
+                    .help("say why no drill can run it, e.g. \"needs a cluster: helm upgrade\""),
+            ),
+            (None, Some(_)) if d.caveat.is_some() => out.push(
+                file.error_at(&format!("{path}.caveat"), "a caveat needs a drill test")
+                    .help("remove `caveat`, or name the drill with `test`"),
+            ),
+            (None, Some(_)) => {}
+            _ => out.push(
+                file.error_at(&path, "a drill needs exactly one of `test` and `none`")
+                    .help("name the test that runs it (`test: tests/drills.rs::<function>`) or say why none can (`none: ...`)"),
+            ),
+        }
     }
 }
 

@@ -1,0 +1,263 @@
+//! Drills: the backup guides' procedures run, exactly as generated, against
+//! real servers from Debian standing in for the chart's pod (see
+//! tests/drills/harness.rs and the kubectl stand-in tests/drills/kubectl).
+//! Each drill creates data, backs it up, destroys it, restores it, checks
+//! the data and each step's own "Expected:" text. A spec's `drill` fields
+//! name the test here that runs each procedure; `every_drill_reference_
+//! names_a_test_here` keeps both sides honest.
+
+mod common;
+#[path = "drills/harness.rs"]
+mod harness;
+
+use harness::{as_user, assert_steps, need, World, NAMESPACE};
+use serde_json::json;
+
+// ---------------------------------------------------------------- specs
+
+/// Every `drill.test` in a spec names a test function of this file that
+/// exists, and every drill here is referenced by some spec.
+#[test]
+fn every_drill_reference_names_a_test_here() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let (project, _) = chartgen::project::load(root).unwrap();
+    let source = std::fs::read_to_string(root.join("tests/drills.rs")).unwrap();
+    let mut referenced = std::collections::BTreeSet::new();
+    for f in &project.specs {
+        for p in chartgen::procedures::procedures(&f.spec) {
+            for t in p.tests() {
+                let (file, func) = t.split_once("::").unwrap();
+                assert_eq!(file, "tests/drills.rs", "{}: {t}", f.rel);
+                assert!(
+                    source.contains(&format!("fn {func}()")),
+                    "{}: {} names {t}, which does not exist",
+                    f.rel,
+                    p.id
+                );
+                referenced.insert(func.to_string());
+            }
+        }
+    }
+    for line in source.lines() {
+        if let Some(name) = line
+            .strip_prefix("fn ")
+            .and_then(|l| l.strip_suffix("() {"))
+        {
+            if name.ends_with("_drill") {
+                assert!(
+                    referenced.contains(name),
+                    "drill {name} is named by no spec's `drill`"
+                );
+            }
+        }
+    }
+    assert!(!referenced.is_empty(), "no spec names a drill");
+}
+
+// ---------------------------------------------------------------- Redis
+
+const REDIS_PW: &str = "drill-pass";
+
+/// Debian's Redis as pod `rel-redis-0` of StatefulSet `rel-redis`, with
+/// the guide's AOF settings (`appendonly yes`, `aof-timestamp-enabled
+/// yes`) and a password, as `redis.password` sets it.
+fn redis_world() -> Option<World> {
+    if !need(&[
+        "redis-server",
+        "redis-cli",
+        "redis-check-rdb",
+        "redis-check-aof",
+    ]) {
+        return None;
+    }
+    let mut w = World::new("redis");
+    let data = w.owned_dir("data", "redis");
+    let conf = w.path("redis.conf");
+    let state = w.state.display().to_string();
+    std::fs::write(
+        &conf,
+        format!(
+            "bind 127.0.0.1\nport 6379\ndir {}\nrequirepass {REDIS_PW}\n\
+             appendonly yes\naof-timestamp-enabled yes\nappendfsync everysec\n\
+             save 900 1\nsave 300 10\nsave 60 10000\ndaemonize yes\n\
+             pidfile {state}/redis.pid\nlogfile {state}/redis.log\n",
+            data.display()
+        ),
+    )
+    .unwrap();
+    let cli = format!("redis-cli -a {REDIS_PW} --no-auth-warning");
+    w.world = json!({
+        "namespace": NAMESPACE,
+        "workload": { "kind": "StatefulSet", "name": "rel-redis", "pod": "rel-redis-0",
+                      "container": "redis", "replicas": 1 },
+        "user": "redis",
+        "paths": { "/data": data, "/tmp": w.owned_dir("podtmp", "redis") },
+        "env": { "REDIS_PASSWORD": REDIS_PW },
+        "log": format!("{state}/redis.log"),
+        "start": format!(
+            "{} redis-server {} && for i in $(seq 200); do \
+             {cli} ping 2>/dev/null | grep -q PONG && exit 0; sleep 0.1; done; exit 1",
+            as_user("redis"),
+            conf.display()
+        ),
+        "stop": format!(
+            "P=$(cat {state}/redis.pid) && kill -TERM $P && \
+             while kill -0 $P 2>/dev/null; do sleep 0.1; done"
+        ),
+        "secrets": { "rel-redis": { "redis-password": REDIS_PW } },
+    });
+    w.var("REDIS_IMAGE", "redis:7.4.1");
+    Some(w)
+}
+
+fn redis(w: &World, cmd: &str) -> String {
+    w.ok(&format!("redis-cli -a {REDIS_PW} --no-auth-warning {cmd}"))
+}
+
+/// 500 strings, a hash and a key with a TTL.
+fn redis_fill(w: &World) {
+    redis(
+        w,
+        "EVAL \"for i=1,500 do redis.call('SET','key:'..i,i) end \
+         redis.call('HSET','user:1','name','ada','lang','en') \
+         redis.call('SET','session:1','x','EX',86400) return 1\" 0",
+    );
+    assert_eq!(redis(w, "DBSIZE").trim(), "502");
+}
+
+fn redis_check(w: &World) {
+    assert_eq!(redis(w, "DBSIZE").trim(), "502", "every key is back");
+    assert_eq!(redis(w, "GET key:250").trim(), "250");
+    assert_eq!(redis(w, "HGET user:1 name").trim(), "ada");
+    let ttl: i64 = redis(w, "TTL session:1").trim().parse().unwrap();
+    assert!(ttl > 86000, "the TTL survived: {ttl}");
+}
+
+fn newest(w: &World, prefix: &str) -> String {
+    let mut names: Vec<String> = std::fs::read_dir(&w.backup_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(prefix) && !n.ends_with(".part"))
+        .collect();
+    names.sort();
+    names
+        .pop()
+        .unwrap_or_else(|| panic!("no {prefix}* in BACKUP_DIR"))
+}
+
+/// The RDB backup, its check and verification, `make redis-backup`, then a
+/// full restore through `make redis-restore` after a FLUSHALL, with AOF on
+/// (the RDB becomes the base of a new AOF).
+#[test]
+fn redis_rdb_full_restore_drill() {
+    let Some(mut w) = redis_world() else { return };
+    w.start();
+    redis_fill(&w);
+    let runs = w.run("backup.rdb", &[]);
+    assert_steps(
+        &runs,
+        3,
+        &[("writing N bytes", "the message without diskless sync")],
+    );
+    let runs = w.run("verification", &[]);
+    assert_steps(&runs, 1, &[("db0:keys=...,expires=...", "checked below")]);
+    assert!(harness::matches("db0:keys=502,expires=1", &runs[0].output));
+    w.ok("make redis-backup");
+    let rdb = newest(&w, "redis-2");
+
+    redis(&w, "FLUSHALL");
+    let runs = w.run("restore.full", &[("redis-<timestamp>.rdb", &rdb)]);
+    assert_steps(
+        &runs,
+        4,
+        &[
+            ("redis-check-rdb", "the tool's name"),
+            (
+                "DB loaded from base file appendonly.aof.1.base.rdb",
+                "in the server log, checked below",
+            ),
+            ("DB loaded from disk", "the alternative when AOF is off"),
+            ("state=online", "a standalone release has no replicas"),
+        ],
+    );
+    redis_check(&w);
+    let log = std::fs::read_to_string(w.state.join("redis.log")).unwrap();
+    assert!(log.contains("DB loaded from base file appendonly.aof.1.base.rdb"));
+    // The old files are kept beside the new ones, under names of their own.
+    let kept = w.ok("ls data");
+    assert!(kept.contains("appendonlydir.before-"), "{kept}");
+}
+
+/// A FLUSHALL undone from the AOF copy: the guide finds the second before
+/// it and truncates the AOF there.
+#[test]
+fn redis_aof_pitr_drill() {
+    let Some(mut w) = redis_world() else { return };
+    w.start();
+    redis_fill(&w);
+    // The bad command comes a few seconds after the last good write.
+    std::thread::sleep(std::time::Duration::from_millis(2200));
+    redis(&w, "FLUSHALL");
+    let runs = w.run("backup.aof", &[]);
+    assert_steps(
+        &runs,
+        2,
+        &[
+            ("appendfsync everysec", "checked by its parts below"),
+            ("redis-aof-<ts>.tar.gz", "the file's name"),
+            ("appendonlydir/", "checked below"),
+        ],
+    );
+    assert!(harness::matches("appendonly yes", &runs[0].output));
+    assert!(harness::matches(
+        "aof-timestamp-enabled yes",
+        &runs[0].output
+    ));
+    assert!(runs[1]
+        .output
+        .contains("appendonlydir/appendonly.aof.manifest"));
+    let tar = newest(&w, "redis-aof-");
+    let runs = w.run("restore.aof-pitr", &[("redis-aof-<ts>.tar.gz", &tar)]);
+    assert_steps(
+        &runs,
+        4,
+        &[(
+            "DB loaded from incr file appendonly.aof.N.incr.aof",
+            "in the server log, checked below",
+        )],
+    );
+    redis_check(&w);
+    let log = std::fs::read_to_string(w.state.join("redis.log")).unwrap();
+    assert!(harness::matches(
+        "DB loaded from incr file appendonly.aof.N.incr.aof",
+        &log
+    ));
+}
+
+/// Selected keys copied back from an RDB through a scratch server with
+/// MIGRATE, while the live server keeps its other keys.
+#[test]
+fn redis_keys_drill() {
+    let Some(mut w) = redis_world() else { return };
+    w.var("KEY_PATTERN", "key:1*");
+    w.start();
+    redis_fill(&w);
+    w.ok("make redis-backup");
+    let rdb = newest(&w, "redis-2");
+    redis(
+        &w,
+        "EVAL \"for i=1,500 do redis.call('DEL','key:'..i) end return 1\" 0",
+    );
+    redis(&w, "SET keep me");
+    let runs = w.run("restore.keys", &[("redis-<timestamp>.rdb", &rdb)]);
+    assert_steps(
+        &runs,
+        3,
+        &[("NOKEY", "only for keys that expired meanwhile")],
+    );
+    // key:1, key:10-19, key:100-199: 111 keys.
+    assert!(runs[1].output.contains("111 OK"), "{}", runs[1].output);
+    assert_eq!(redis(&w, "GET key:150").trim(), "150");
+    assert_eq!(redis(&w, "EXISTS key:250").trim(), "0");
+    assert_eq!(redis(&w, "GET keep").trim(), "me");
+}
