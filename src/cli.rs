@@ -267,6 +267,9 @@ fn build(cli: &Cli, out: &Out, strict: bool) -> u8 {
         Ok(o) => o,
         Err(code) => return code,
     };
+    if let Err(code) = refuse_foreign(cli, out, &outputs, Format::Text) {
+        return code;
+    }
     let t = Instant::now();
     let written = output::write(&cli.root, &outputs);
     crate::timings::lap("write", t);
@@ -299,6 +302,28 @@ fn build(cli: &Cli, out: &Out, strict: bool) -> u8 {
     }
 }
 
+/// Fails (exit 1, every path reported) when an output gen writes whole
+/// would replace a file gen did not write.
+fn refuse_foreign(
+    cli: &Cli,
+    out: &Out,
+    outputs: &output::Outputs,
+    format: Format,
+) -> Result<(), u8> {
+    match output::foreign(&cli.root, outputs) {
+        Ok(paths) if paths.is_empty() => Ok(()),
+        Ok(paths) => Err(report_failure(
+            out,
+            Failure::Invalid(output::foreign_errors(&paths)),
+            format,
+        )),
+        Err(e) => {
+            eprintln!("gen: I/O error: {e}");
+            Err(2)
+        }
+    }
+}
+
 /// True when the only difference is CRLF line endings on disk.
 fn crlf_only(old: &[u8], new: &[u8]) -> bool {
     old.windows(2).any(|w| w == b"\r\n")
@@ -321,6 +346,9 @@ fn check(cli: &Cli, out: &Out, strict: bool, format: Format, since: Option<&str>
         Ok(o) => o,
         Err(code) => return code,
     };
+    if let Err(code) = refuse_foreign(cli, out, &outputs, format) {
+        return code;
+    }
     let changes = match output::diff(&cli.root, &outputs) {
         Ok(c) => c,
         Err(e) => {
