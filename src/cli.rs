@@ -59,6 +59,12 @@ pub enum Command {
         /// Chart name: a DNS-1123 label, e.g. my-chart.
         chart: String,
     },
+    /// Adopt a hand-written chart repository: put gen's regions where the matching hand-written sections are, move the Artifact Hub changes into gen's region, take over the charts' own ServiceAccount/RBAC templates and the repository's guide and target paths, then build. Prints the plan; a second run changes nothing.
+    Adopt {
+        /// Print the plan and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Set up a chart repository for gen: specs/, templates/, gen.toml, .gitattributes, .gitignore and a pre-commit config. Keeps every file that exists.
     Init,
     /// Print a shell completion script, e.g. `gen completions bash > /etc/bash_completion.d/gen`.
@@ -146,6 +152,7 @@ pub fn run(cli: &Cli) -> u8 {
             since,
         } => check(cli, &out, *strict, *format, since.as_deref()),
         Command::Init => init(cli, &out),
+        Command::Adopt { dry_run } => adopt(cli, &out, *dry_run),
         Command::Completions { shell } => completions(*shell),
         Command::Schema { stdout } => schema(cli, &out, *stdout),
         Command::New { chart } => new_spec(cli, &out, chart),
@@ -477,6 +484,36 @@ fn schema(cli: &Cli, out: &Out, stdout: bool) -> u8 {
             eprintln!("gen: I/O error: writing specs/schema.json: {e}");
             2
         }
+    }
+}
+
+fn adopt(cli: &Cli, out: &Out, dry_run: bool) -> u8 {
+    match crate::adopt::run(&cli.root, dry_run) {
+        Ok(a) => {
+            for w in &a.warnings {
+                out.diag(w);
+            }
+            if a.plan.files.is_empty() {
+                out.info("gen adopt: nothing to adopt; every chart already uses gen's regions and templates, and nothing was changed");
+                return 0;
+            }
+            print!("{}", a.plan.render());
+            let actions: usize = a.plan.files.values().map(|f| f.actions.len()).sum();
+            match a.written {
+                None => out.info(&format!(
+                    "gen adopt --dry-run: {actions} actions in {} files planned; nothing was written",
+                    a.plan.files.len()
+                )),
+                Some(w) => out.info(&format!(
+                    "gen adopt: {actions} actions in {} files done, then built: {} written, {} removed",
+                    a.plan.files.len(),
+                    w.written.iter().filter(|p| !output::in_site(p)).count(),
+                    w.removed.len()
+                )),
+            }
+            0
+        }
+        Err(f) => report_failure(out, f, Format::Text),
     }
 }
 

@@ -210,6 +210,14 @@ pub fn hand_top_keys(values: &str) -> BTreeSet<String> {
         .collect()
 }
 
+/// The top-level keys of a YAML block, in order.
+pub fn top_keys(yaml: &str) -> Vec<String> {
+    yaml.lines()
+        .filter(|l| !l.starts_with([' ', '\t', '#']) && !l.trim().is_empty())
+        .map(|l| l.split(':').next().unwrap_or("").trim().to_string())
+        .collect()
+}
+
 /// `yaml` (gen's values block) without the top-level blocks whose key is
 /// in `skip`. A block is a top-level key with the comment lines right
 /// above it and the indented lines under it.
