@@ -235,6 +235,14 @@ mod tests {
     }
 
     #[test]
+    fn every_missing_region_is_reported_at_once() {
+        let e = merge_all("R.md", "text\n", Style::Html, &regions()).unwrap_err();
+        let msgs: Vec<&str> = e.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(msgs, ["region \"a\" is missing", "region \"b\" is missing"]);
+        assert!(e[0].help.as_deref().unwrap().contains("gen adopt"));
+    }
+
+    #[test]
     fn marker_errors() {
         let cases = [
             ("<!-- gen:begin a -->\n<!-- gen:end a -->\n", "missing"),
