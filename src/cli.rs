@@ -64,6 +64,12 @@ pub enum Command {
         /// Chart name, as in specs/<CHART>.yaml.
         chart: String,
     },
+    /// Adopt a hand-written chart repository: put gen's regions where the matching hand-written sections are, move the Artifact Hub changes into gen's region, take over the charts' own ServiceAccount/RBAC templates and the repository's guide and target paths, then build. Prints the plan; a second run changes nothing.
+    Adopt {
+        /// Print the plan and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Set up a chart repository for gen: specs/, templates/, gen.toml, .gitattributes, .gitignore and a pre-commit config. Keeps every file that exists.
     Init,
     /// Print a shell completion script, e.g. `gen completions bash > /etc/bash_completion.d/gen`.
@@ -151,6 +157,7 @@ pub fn run(cli: &Cli) -> u8 {
             since,
         } => check(cli, &out, *strict, *format, since.as_deref()),
         Command::Init => init(cli, &out),
+        Command::Adopt { dry_run } => adopt(cli, &out, *dry_run),
         Command::Completions { shell } => completions(*shell),
         Command::Schema { stdout } => schema(cli, &out, *stdout),
         Command::New { chart } => new_spec(cli, &out, chart),
@@ -295,6 +302,9 @@ fn build(cli: &Cli, out: &Out, strict: bool) -> u8 {
         Ok(o) => o,
         Err(code) => return code,
     };
+    if let Err(code) = refuse_foreign(cli, out, &outputs, Format::Text) {
+        return code;
+    }
     let t = Instant::now();
     let written = output::write(&cli.root, &outputs);
     crate::timings::lap("write", t);
@@ -327,6 +337,28 @@ fn build(cli: &Cli, out: &Out, strict: bool) -> u8 {
     }
 }
 
+/// Fails (exit 1, every path reported) when an output gen writes whole
+/// would replace a file gen did not write.
+fn refuse_foreign(
+    cli: &Cli,
+    out: &Out,
+    outputs: &output::Outputs,
+    format: Format,
+) -> Result<(), u8> {
+    match output::foreign(&cli.root, outputs) {
+        Ok(paths) if paths.is_empty() => Ok(()),
+        Ok(paths) => Err(report_failure(
+            out,
+            Failure::Invalid(output::foreign_errors(&paths)),
+            format,
+        )),
+        Err(e) => {
+            eprintln!("gen: I/O error: {e}");
+            Err(2)
+        }
+    }
+}
+
 /// True when the only difference is CRLF line endings on disk.
 fn crlf_only(old: &[u8], new: &[u8]) -> bool {
     old.windows(2).any(|w| w == b"\r\n")
@@ -349,6 +381,9 @@ fn check(cli: &Cli, out: &Out, strict: bool, format: Format, since: Option<&str>
         Ok(o) => o,
         Err(code) => return code,
     };
+    if let Err(code) = refuse_foreign(cli, out, &outputs, format) {
+        return code;
+    }
     let changes = match output::diff(&cli.root, &outputs) {
         Ok(c) => c,
         Err(e) => {
@@ -477,6 +512,36 @@ fn schema(cli: &Cli, out: &Out, stdout: bool) -> u8 {
             eprintln!("gen: I/O error: writing specs/schema.json: {e}");
             2
         }
+    }
+}
+
+fn adopt(cli: &Cli, out: &Out, dry_run: bool) -> u8 {
+    match crate::adopt::run(&cli.root, dry_run) {
+        Ok(a) => {
+            for w in &a.warnings {
+                out.diag(w);
+            }
+            if a.plan.files.is_empty() {
+                out.info("gen adopt: nothing to adopt; every chart already uses gen's regions and templates, and nothing was changed");
+                return 0;
+            }
+            print!("{}", a.plan.render());
+            let actions: usize = a.plan.files.values().map(|f| f.actions.len()).sum();
+            match a.written {
+                None => out.info(&format!(
+                    "gen adopt --dry-run: {actions} actions in {} files planned; nothing was written",
+                    a.plan.files.len()
+                )),
+                Some(w) => out.info(&format!(
+                    "gen adopt: {actions} actions in {} files done, then built: {} written, {} removed",
+                    a.plan.files.len(),
+                    w.written.iter().filter(|p| !output::in_site(p)).count(),
+                    w.removed.len()
+                )),
+            }
+            0
+        }
+        Err(f) => report_failure(out, f, Format::Text),
     }
 }
 

@@ -10,6 +10,23 @@
 //! one error naming both versions (exit 2, like any other "wrong tool or
 //! environment" problem). A gen.toml that does not parse is invalid input
 //! (exit 1), located like every other diagnostic.
+//!
+//! Two optional tables say where outputs go and how the site links out:
+//!
+//! ```toml
+//! [paths]            # where each chart's whole-file outputs are written
+//! backup_guide = "docs/{chart}-backup-guide.md"   # default docs/{chart}/backup-guide.md
+//! upgrade_guide = "docs/{chart}-upgrade-guide.md" # default docs/{chart}/upgrade-guide.md
+//! makefile = "make/ops/{chart}.mk"                # default make/{chart}.mk
+//!
+//! [site]
+//! # Links from hand-written docs to repository files that are not pages
+//! # of the site (values.yaml, LICENSE, ...) point here; without it they
+//! # are warnings and render as plain text.
+//! repo_url = "https://github.com/org/repo/blob/main"
+//! ```
+//!
+//! `gen adopt` writes `[paths]` when it finds a collection's own layout.
 
 use crate::diagnostics::Diagnostic;
 use serde::Deserialize;
@@ -25,6 +42,60 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 struct Raw {
     /// A SemVer requirement, e.g. ">=0.1, <0.2" or "^0.1".
     required_version: Option<toml::Spanned<String>>,
+    #[serde(default)]
+    paths: RawPaths,
+    #[serde(default)]
+    site: RawSite,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPaths {
+    backup_guide: Option<toml::Spanned<String>>,
+    upgrade_guide: Option<toml::Spanned<String>>,
+    makefile: Option<toml::Spanned<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSite {
+    repo_url: Option<toml::Spanned<String>>,
+}
+
+/// The settings of `[paths]` and `[site]`, with their defaults.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    pub backup_guide: String,
+    pub upgrade_guide: String,
+    pub makefile: String,
+    /// Base URL of repository files, without a trailing `/`.
+    pub repo_url: Option<String>,
+}
+
+/// The `[paths]` keys, their defaults and the folder each must be under
+/// (gen looks for its orphaned files only there).
+pub const PATHS: [(&str, &str, &str); 3] = [
+    ("backup_guide", "docs/{chart}/backup-guide.md", "docs/"),
+    ("upgrade_guide", "docs/{chart}/upgrade-guide.md", "docs/"),
+    ("makefile", "make/{chart}.mk", "make/"),
+];
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            backup_guide: PATHS[0].1.into(),
+            upgrade_guide: PATHS[1].1.into(),
+            makefile: PATHS[2].1.into(),
+            repo_url: None,
+        }
+    }
+}
+
+impl Settings {
+    /// A `[paths]` pattern with `{chart}` replaced.
+    pub fn path(pattern: &str, chart: &str) -> String {
+        pattern.replace("{chart}", chart)
+    }
 }
 
 /// Why gen must not run in this project.
@@ -43,26 +114,109 @@ pub fn check(root: &Path) -> Result<(), Problem> {
     check_version(root, VERSION)
 }
 
-/// [`check`] for a given gen version (tests use other versions).
-pub fn check_version(root: &Path, version: &str) -> Result<(), Problem> {
-    let text = match std::fs::read(root.join(FILE)) {
-        Ok(b) => String::from_utf8(b).map_err(|_| {
+/// gen.toml's text, or None when there is none.
+pub fn read(root: &Path) -> Result<Option<String>, Problem> {
+    match std::fs::read(root.join(FILE)) {
+        Ok(b) => String::from_utf8(b).map(Some).map_err(|_| {
             Problem::Invalid(
                 Diagnostic::error(FILE, "gen.toml is not valid UTF-8").help("save it as UTF-8"),
             )
-        })?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(Problem::Io(format!("reading {FILE}: {e}"))),
-    };
-    let raw: Raw = toml::from_str(&text).map_err(|e| {
-        let (line, col) = e.span().map_or((0, 0), |s| line_col(&text, s.start));
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Problem::Io(format!("reading {FILE}: {e}"))),
+    }
+}
+
+fn parse(text: &str) -> Result<Raw, Problem> {
+    toml::from_str(text).map_err(|e| {
+        let (line, col) = e.span().map_or((0, 0), |s| line_col(text, s.start));
         Problem::Invalid(
             Diagnostic::error(FILE, format!("gen.toml: {}", e.message()))
                 .at(line, col)
-                .help("gen.toml holds `required_version = \"<SemVer requirement>\"`, e.g. \">=0.1, <0.2\"")
-                .with_source(&text),
+                .help("gen.toml holds `required_version = \"<SemVer requirement>\"`, a `[paths]` table (backup_guide, upgrade_guide, makefile) and a `[site]` table (repo_url); see the README")
+                .with_source(text),
         )
-    })?;
+    })
+}
+
+/// The `[paths]` and `[site]` settings of `gen.toml` (defaults without
+/// one), each checked: a path pattern must hold `{chart}`, stay inside
+/// its folder and end like the file it names; `repo_url` must be http(s).
+pub fn settings(root: &Path) -> Result<Settings, Problem> {
+    match read(root)? {
+        Some(text) => settings_of(&text),
+        None => Ok(Settings::default()),
+    }
+}
+
+/// [`settings`] of gen.toml's text.
+pub fn settings_of(text: &str) -> Result<Settings, Problem> {
+    let raw = parse(text)?;
+    let mut out = Settings::default();
+    let at = |span: std::ops::Range<usize>, msg: String, help: &str| {
+        let (line, col) = line_col(text, span.start);
+        Problem::Invalid(
+            Diagnostic::error(FILE, msg)
+                .at(line, col)
+                .help(help.to_string())
+                .with_source(text),
+        )
+    };
+    let given = [
+        (&raw.paths.backup_guide, &mut out.backup_guide),
+        (&raw.paths.upgrade_guide, &mut out.upgrade_guide),
+        (&raw.paths.makefile, &mut out.makefile),
+    ];
+    for ((value, slot), (key, default, folder)) in given.into_iter().zip(PATHS) {
+        let Some(v) = value else { continue };
+        let p = v.get_ref();
+        let ext = default
+            .rsplit('.')
+            .next()
+            .expect("defaults have an extension");
+        let bad = if !p.contains("{chart}") {
+            Some("has no `{chart}`, so every chart would write the same file")
+        } else if !p.starts_with(folder) {
+            Some("is outside the folder gen owns for it")
+        } else if p.split('/').any(|s| s.is_empty() || s == "." || s == "..") || p.contains('\\') {
+            Some("is not a plain relative path")
+        } else if !p.ends_with(&format!(".{ext}")) {
+            Some("does not end like the file it names")
+        } else {
+            None
+        };
+        if let Some(why) = bad {
+            return Err(at(
+                v.span(),
+                format!("[paths] {key} = {p:?} {why}"),
+                &format!("write a path under {folder} with `{{chart}}` in it, ending in .{ext}, e.g. {default:?}"),
+            ));
+        }
+        *slot = p.clone();
+    }
+    if let Some(url) = &raw.site.repo_url {
+        let u = url.get_ref().trim_end_matches('/');
+        if !(u.starts_with("https://") || u.starts_with("http://"))
+            || u.contains(char::is_whitespace)
+        {
+            return Err(at(
+                url.span(),
+                format!("[site] repo_url = {:?} is not an http(s) URL", url.get_ref()),
+                "write the URL under which repository files are shown, e.g. \"https://github.com/org/repo/blob/main\"",
+            ));
+        }
+        out.repo_url = Some(u.to_string());
+    }
+    Ok(out)
+}
+
+/// [`check`] for a given gen version (tests use other versions).
+pub fn check_version(root: &Path, version: &str) -> Result<(), Problem> {
+    let Some(text) = read(root)? else {
+        return Ok(());
+    };
+    let raw = parse(&text)?;
+    settings_of(&text)?;
     let Some(req) = raw.required_version else {
         return Ok(());
     };
@@ -95,7 +249,7 @@ pub fn check_version(root: &Path, version: &str) -> Result<(), Problem> {
     ))))
 }
 
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
     let col = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
@@ -148,6 +302,63 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(with("required_version = \">=0.1\"\n", "0.3.1").is_ok());
+    }
+
+    #[test]
+    fn paths_and_repo_url_are_read_and_checked() {
+        let s = settings_of(
+            "[paths]\nbackup_guide = \"docs/{chart}-backup-guide.md\"\nmakefile = \"make/ops/{chart}.mk\"\n[site]\nrepo_url = \"https://x.org/r/blob/main/\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            Settings::path(&s.backup_guide, "pg"),
+            "docs/pg-backup-guide.md"
+        );
+        assert_eq!(s.upgrade_guide, "docs/{chart}/upgrade-guide.md");
+        assert_eq!(Settings::path(&s.makefile, "pg"), "make/ops/pg.mk");
+        assert_eq!(s.repo_url.as_deref(), Some("https://x.org/r/blob/main"));
+        for (text, line, col, want) in [
+            (
+                "[paths]\nmakefile = \"make/all.mk\"\n",
+                2,
+                12,
+                "has no `{chart}`",
+            ),
+            (
+                "[paths]\n\nbackup_guide = \"charts/{chart}.md\"\n",
+                3,
+                16,
+                "outside the folder",
+            ),
+            (
+                "[paths]\nupgrade_guide = \"docs/../{chart}.md\"\n",
+                2,
+                17,
+                "not a plain relative path",
+            ),
+            (
+                "[paths]\nmakefile = \"make/{chart}.txt\"\n",
+                2,
+                12,
+                "does not end like",
+            ),
+            (
+                "[site]\nrepo_url = \"github.com/x\"\n",
+                2,
+                12,
+                "not an http(s) URL",
+            ),
+            ("[paths]\nreadme = \"x\"\n", 2, 1, "unknown field"),
+        ] {
+            match settings_of(text) {
+                Err(Problem::Invalid(d)) => {
+                    assert_eq!((d.line, d.column), (line, col), "{text:?}: {d}");
+                    assert!(d.message.contains(want), "{text:?}: {d}");
+                    assert!(d.help.is_some());
+                }
+                other => panic!("{text:?}: {other:?}"),
+            }
+        }
     }
 
     #[test]

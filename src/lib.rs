@@ -5,7 +5,10 @@
 //! [`project::generate`] (a pure function to an in-memory map of output
 //! files); `gen build` writes that map, `gen check` diffs it against the disk.
 
+pub mod adopt;
+pub mod chartfiles;
 pub mod cli;
+pub mod coexist;
 pub mod config;
 pub mod crosschart;
 pub mod diagnostics;

@@ -26,6 +26,8 @@ pub type ChartFiles = Arc<Vec<(String, String)>>;
 pub struct ChartKey {
     pub source: String,
     pub existing: Vec<(String, String)>,
+    /// The settings and chart facts the outputs depend on, printed.
+    pub context: String,
 }
 
 /// A spec's bytes and what parsing them gave.
@@ -137,8 +139,8 @@ impl Memo {
         &self,
         name: &str,
         key: ChartKey,
-        render: impl FnOnce() -> Result<Vec<(String, String)>, Diagnostic>,
-    ) -> Result<ChartFiles, Diagnostic> {
+        render: impl FnOnce() -> Result<Vec<(String, String)>, Vec<Diagnostic>>,
+    ) -> Result<ChartFiles, Vec<Diagnostic>> {
         if let Some((k, files)) = lock(&self.charts).get(name) {
             if *k == key {
                 lock(&self.hits).charts_reused += 1;

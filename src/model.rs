@@ -2,6 +2,8 @@
 //! (the full list of Makefile targets with their recipes, the documented
 //! values block, RBAC kinds, paths). Templates never compute these.
 
+use crate::chartfiles::ChartFiles;
+use crate::config::Settings;
 use crate::spec::{Group, RunsIn, Scope, Spec, SpecFile, WorkloadKind};
 use crate::text::{make_escape, sh_quote, yaml_quote};
 use serde::Serialize;
@@ -34,6 +36,24 @@ pub struct ChartModel {
     pub frequency: BTreeMap<String, String>,
     /// Shell lines that set the variables, for the guides' "before you start".
     pub env_block: String,
+    /// The backup guide as a link from the upgrade guide.
+    pub backup_guide_from_upgrade: String,
+    /// How gen's RBAC and ServiceAccount templates name their objects.
+    pub names: Names,
+}
+
+/// Go template expressions for the names of gen's ServiceAccount and RBAC
+/// objects, built on the helpers the chart's `_helpers.tpl` defines (see
+/// [`ChartModel::place`]).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Names {
+    /// The helper that gives common labels, e.g. `otel-collector.labels`.
+    pub labels: Option<String>,
+    pub role: String,
+    pub binding: String,
+    pub service_account: String,
+    /// The full-name helper every fallback is built on.
+    pub fullname: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -159,6 +179,8 @@ pub fn chart_model(file: &SpecFile) -> ChartModel {
         backup_guide: format!("docs/{}/backup-guide.md", s.name),
         upgrade_guide: format!("docs/{}/upgrade-guide.md", s.name),
         makefile: format!("make/{}.mk", s.name),
+        backup_guide_from_upgrade: "backup-guide.md".into(),
+        names: Names::default(),
         frequency: s
             .backup
             .components
@@ -170,6 +192,83 @@ pub fn chart_model(file: &SpecFile) -> ChartModel {
         make_pod,
         spec: s.clone(),
     }
+}
+
+impl ChartModel {
+    /// Puts the model where the project's settings and the chart's files
+    /// say: output paths from gen.toml's `[paths]`, object names from the
+    /// helpers of the chart's `_helpers.tpl` (gen scaffolds one with
+    /// `<chart>.*` helpers when there is none).
+    pub fn place(&mut self, settings: &Settings, facts: Option<&ChartFiles>) {
+        let name = self.spec.name.clone();
+        self.backup_guide = Settings::path(&settings.backup_guide, &name);
+        self.upgrade_guide = Settings::path(&settings.upgrade_guide, &name);
+        self.makefile = Settings::path(&settings.makefile, &name);
+        self.backup_guide_from_upgrade = relative_link(&self.upgrade_guide, &self.backup_guide);
+        self.names = names(&name, self.spec.rbac.scope, facts);
+    }
+}
+
+/// The object names gen's templates use: the chart's `roleName`-style
+/// helpers where `_helpers.tpl` defines them, else expressions on its
+/// full-name helper.
+pub fn names(chart: &str, scope: Scope, facts: Option<&ChartFiles>) -> Names {
+    let scaffolded = facts.is_none_or(|f| !f.has_helpers);
+    let prefix = facts
+        .and_then(|f| f.prefix(chart))
+        .unwrap_or(chart)
+        .to_string();
+    let has = |helper: &str| scaffolded || facts.is_some_and(|f| f.defines(helper));
+    let fullname = format!("{prefix}.fullname");
+    let include = |helper: &str| format!("{{{{ include \"{helper}\" . }}}}");
+    let cluster_default = format!(
+        "{{{{ printf \"%s-%s\" .Release.Namespace (include \"{fullname}\" .) | trunc 63 | trimSuffix \"-\" }}}}"
+    );
+    let pick = |helper: String, fallback: &str| {
+        if !scaffolded && facts.is_some_and(|f| f.defines(&helper)) {
+            include(&helper)
+        } else {
+            fallback.to_string()
+        }
+    };
+    let (role, binding) = match scope {
+        Scope::Namespace => (
+            pick(format!("{prefix}.roleName"), &include(&fullname)),
+            pick(format!("{prefix}.roleBindingName"), &include(&fullname)),
+        ),
+        Scope::Cluster => (
+            pick(format!("{prefix}.clusterRoleName"), &cluster_default),
+            pick(format!("{prefix}.clusterRoleBindingName"), &cluster_default),
+        ),
+    };
+    let sa_helper = format!("{prefix}.serviceAccountName");
+    let service_account = if has(&sa_helper) {
+        include(&sa_helper)
+    } else {
+        format!(
+            "{{{{ if .Values.serviceAccount.create }}}}{{{{ default (include \"{fullname}\" .) .Values.serviceAccount.name }}}}{{{{ else }}}}{{{{ default \"default\" .Values.serviceAccount.name }}}}{{{{ end }}}}"
+        )
+    };
+    let labels = format!("{prefix}.labels");
+    Names {
+        labels: has(&labels).then_some(labels),
+        role,
+        binding,
+        service_account,
+        fullname,
+    }
+}
+
+/// A relative Markdown link from the file `from` to the file `to`, both
+/// repository paths.
+pub fn relative_link(from: &str, to: &str) -> String {
+    let from: Vec<&str> = from.split('/').collect();
+    let to: Vec<&str> = to.split('/').collect();
+    let dirs = &from[..from.len() - 1];
+    let common = dirs.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<&str> = vec![".."; dirs.len() - common];
+    parts.extend(&to[common..]);
+    parts.join("/")
 }
 
 /// `export NAME=default  # help` lines, then how to find `$POD`.

@@ -27,6 +27,10 @@ pub struct Project {
     /// Hand-written Markdown under `docs/` (files without gen's generated
     /// mark), by relative path, for the site.
     pub hand_docs: BTreeMap<String, String>,
+    /// gen.toml's `[paths]` and `[site]`.
+    pub settings: crate::config::Settings,
+    /// What gen reads from each chart's own files, by chart name.
+    pub charts: BTreeMap<String, crate::chartfiles::ChartFiles>,
 }
 
 /// Why loading or rendering failed.
@@ -177,6 +181,26 @@ pub fn load_with(root: &Path, memo: Option<&Memo>) -> Result<(Project, Vec<Diagn
     }
 
     let hand_docs = read_hand_docs(root)?;
+    let settings = match crate::config::settings(root) {
+        Ok(s) => s,
+        Err(crate::config::Problem::Invalid(d)) => {
+            diags.push(d);
+            crate::config::Settings::default()
+        }
+        Err(crate::config::Problem::WrongVersion(d)) => {
+            diags.push(d);
+            crate::config::Settings::default()
+        }
+        Err(crate::config::Problem::Io(msg)) => return Err(Failure::Io(msg)),
+    };
+    let mut charts = BTreeMap::new();
+    for f in &specs {
+        let name = &f.spec.name;
+        charts.insert(
+            name.clone(),
+            crate::chartfiles::ChartFiles::read(root, name).map_err(Failure::Io)?,
+        );
+    }
 
     diagnostics::sort(&mut diags);
     let (errors, warnings): (Vec<_>, Vec<_>) = diags.into_iter().partition(Diagnostic::is_error);
@@ -193,6 +217,8 @@ pub fn load_with(root: &Path, memo: Option<&Memo>) -> Result<(Project, Vec<Diagn
             templates,
             existing,
             hand_docs,
+            settings,
+            charts,
         },
         warnings,
     ))
@@ -295,14 +321,20 @@ pub fn generate_memo(
     let models: Vec<ChartModel> = project
         .specs
         .par_iter()
-        .map(|f| match memo {
-            Some(m) => m.model(f),
-            None => chart_model(f),
+        .map(|f| {
+            let mut m = match memo {
+                Some(m) => m.model(f),
+                None => chart_model(f),
+            };
+            let facts = project.charts.get(&m.spec.name);
+            m.place(&project.settings, facts);
+            m
         })
         .collect();
     let t = crate::timings::lap("templates and models", t);
     // `models[i]` is the view of `project.specs[i]`.
-    let per_chart: Vec<Result<ChartFiles, Diagnostic>> = models
+    report.warnings.extend(coexistence_warnings(project));
+    let per_chart: Vec<Result<ChartFiles, Vec<Diagnostic>>> = models
         .par_iter()
         .zip(&project.specs)
         .map(|(m, file)| {
@@ -312,6 +344,11 @@ pub fn generate_memo(
                     let key = ChartKey {
                         source: file.source.clone(),
                         existing: memo::chart_existing(&project.existing, &m.spec.name),
+                        context: format!(
+                            "{:?}{:?}",
+                            project.settings,
+                            project.charts.get(&m.spec.name)
+                        ),
                     };
                     memo.chart(&m.spec.name, key, render)
                 }
@@ -337,7 +374,7 @@ pub fn generate_memo(
                     .iter()
                     .map(|(p, t)| (p.clone(), t.clone().into_bytes())),
             ),
-            Err(d) => errors.push(d),
+            Err(d) => errors.extend(d),
         }
     }
     // The cross-chart pages and the root Makefile, side by side.
@@ -383,7 +420,7 @@ fn chart_outputs(
     tera: &tera::Tera,
     project: &Project,
     m: &ChartModel,
-) -> Result<Vec<(String, String)>, Diagnostic> {
+) -> Result<Vec<(String, String)>, Vec<Diagnostic>> {
     let name = &m.spec.name;
     let mut ctx = tera::Context::new();
     ctx.insert("c", m);
@@ -393,53 +430,74 @@ fn chart_outputs(
     };
     let plain =
         |t: &str| -> Result<String, Diagnostic> { Ok(render::tidy(&render_one(tera, t, &ctx)?)) };
+    let mut errors: Vec<Diagnostic> = Vec::new();
+    let mut files = Vec::new();
+    // Every file is tried, so one run reports every problem of the chart.
+    let mut add = |path: String, r: Result<String, Vec<Diagnostic>>| match r {
+        Ok(text) => files.push((path, text)),
+        Err(e) => errors.extend(e),
+    };
+    let one = |r: Result<String, Diagnostic>| r.map_err(|d| vec![d]);
 
-    let mut files = vec![
-        (m.backup_guide.clone(), md("chart/backup-guide.md.tera")?),
-        (m.upgrade_guide.clone(), md("chart/upgrade-guide.md.tera")?),
-        (
+    add(
+        m.backup_guide.clone(),
+        one(md("chart/backup-guide.md.tera")),
+    );
+    add(
+        m.upgrade_guide.clone(),
+        one(md("chart/upgrade-guide.md.tera")),
+    );
+    let (own_sa, own_rbac, _) = crate::coexist::access(name, &m.source, project.charts.get(name));
+    if !own_rbac {
+        add(
             format!("charts/{name}/templates/rbac.yaml"),
-            plain("chart/rbac.yaml.tera")?,
-        ),
-        (
+            one(plain("chart/rbac.yaml.tera")),
+        );
+    }
+    if !own_sa {
+        add(
             format!("charts/{name}/templates/serviceaccount.yaml"),
-            plain("chart/serviceaccount.yaml.tera")?,
-        ),
-        (m.makefile.clone(), plain("chart/makefile.mk.tera")?),
-    ];
+            one(plain("chart/serviceaccount.yaml.tera")),
+        );
+    }
+    add(m.makefile.clone(), one(plain("chart/makefile.mk.tera")));
 
     // README: regions, each padded with blank lines so headings and lists
     // stay separated from the markers.
     let pad = |t: String| format!("\n{}\n", t.trim_end());
-    let readme_regions = vec![
-        ("backup", pad(md("chart/readme-backup.md.tera")?)),
-        ("security", pad(md("chart/readme-security.md.tera")?)),
-        ("operations", pad(md("chart/readme-operations.md.tera")?)),
-    ];
     let readme_path = format!("charts/{name}/README.md");
-    let readme_base = match project.existing.get(&readme_path) {
-        Some(t) => t.clone(),
-        None => md("chart/readme-scaffold.md.tera")?,
-    };
-    files.push((
-        readme_path.clone(),
-        regions::merge(&readme_path, &readme_base, Style::Html, &readme_regions)?,
-    ));
+    let readme = (|| {
+        let regions = vec![
+            ("backup", pad(md("chart/readme-backup.md.tera")?)),
+            ("security", pad(md("chart/readme-security.md.tera")?)),
+            ("operations", pad(md("chart/readme-operations.md.tera")?)),
+        ];
+        let base = match project.existing.get(&readme_path) {
+            Some(t) => t.clone(),
+            None => md("chart/readme-scaffold.md.tera")?,
+        };
+        Ok((regions, base))
+    })()
+    .map_err(|d: Diagnostic| vec![d])
+    .and_then(|(regions, base)| crate::coexist::readme(&readme_path, &base, &regions));
+    add(readme_path, readme);
 
+    // values.yaml: gen's block without the top-level keys the chart's own
+    // values define.
     let values_path = format!("charts/{name}/values.yaml");
     let values_base = match project.existing.get(&values_path) {
-        Some(t) => t.clone(),
-        None => plain("chart/values-scaffold.yaml.tera")?,
+        Some(t) => Ok(t.clone()),
+        None => plain("chart/values-scaffold.yaml.tera"),
     };
-    files.push((
-        values_path.clone(),
-        regions::merge(
-            &values_path,
-            &values_base,
-            Style::Hash,
-            &[("values", m.values_yaml.clone())],
-        )?,
-    ));
+    let hand_keys = values_base
+        .as_deref()
+        .map(crate::coexist::hand_top_keys)
+        .unwrap_or_default();
+    let values = one(values_base).and_then(|base| {
+        let region = crate::coexist::without_top_keys(&m.values_yaml, &hand_keys);
+        crate::coexist::values(&values_path, &base, region)
+    });
+    add(values_path, values);
 
     // values.schema.json: gen's properties merged into the chart's schema.
     let schema_path = format!("charts/{name}/values.schema.json");
@@ -447,30 +505,49 @@ fn chart_outputs(
         &schema_path,
         project.existing.get(&schema_path).map(String::as_str),
         &m.spec,
-    )?;
-    files.push((schema_path, schema));
+        &hand_keys,
+    );
+    add(schema_path, one(schema));
 
     // Chart.yaml: scaffolded once, then the maintainer's except `version:`
     // and the artifacthub region (see helmmeta::chart_yaml).
     let chart_path = format!("charts/{name}/Chart.yaml");
-    let chart_base = match project.existing.get(&chart_path) {
-        Some(t) => t.clone(),
-        None => plain("chart/Chart.yaml.tera")?,
-    };
-    let chart = crate::helmmeta::chart_yaml::update(
-        &chart_path,
-        &chart_base,
-        &m.spec.chart_version.to,
-        &plain("chart/chart-annotations.yaml.tera")?,
-        &m.source,
-    )?;
-    files.push((chart_path, chart));
+    let chart = (|| {
+        let base = match project.existing.get(&chart_path) {
+            Some(t) => t.clone(),
+            None => plain("chart/Chart.yaml.tera")?,
+        };
+        crate::helmmeta::chart_yaml::update(
+            &chart_path,
+            &base,
+            &m.spec.chart_version.to,
+            &plain("chart/chart-annotations.yaml.tera")?,
+            &m.source,
+        )
+    })();
+    add(chart_path, one(chart));
 
     let helpers = format!("charts/{name}/templates/_helpers.tpl");
     if !project.existing.contains_key(&helpers) {
-        files.push((helpers, plain("chart/_helpers.tpl.tera")?));
+        add(helpers, one(plain("chart/_helpers.tpl.tera")));
     }
-    Ok(files)
+    if errors.is_empty() {
+        Ok(files)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Warnings about a chart's own files gen leaves alone (its own
+/// ServiceAccount and RBAC templates), for every build.
+fn coexistence_warnings(project: &Project) -> Vec<Diagnostic> {
+    project
+        .specs
+        .iter()
+        .flat_map(|f| {
+            crate::coexist::access(&f.spec.name, &f.rel, project.charts.get(&f.spec.name)).2
+        })
+        .collect()
 }
 
 /// The pages about all charts together: disaster recovery, the Makefile

@@ -61,19 +61,31 @@ pub fn merge(
     style: Style,
     regions: &[(&str, String)],
 ) -> Result<String, Diagnostic> {
+    merge_all(rel, existing, style, regions).map_err(|mut e| e.remove(0))
+}
+
+/// [`merge`], reporting every missing region at once (a malformed marker
+/// is reported alone: the markers after it cannot be trusted).
+pub fn merge_all(
+    rel: &str,
+    existing: &str,
+    style: Style,
+    regions: &[(&str, String)],
+) -> Result<String, Vec<Diagnostic>> {
+    let one = |d: Diagnostic| vec![d];
     let names: Vec<&str> = regions.iter().map(|(n, _)| *n).collect();
     // A marker line in the new content would end or open a region early:
     // the file written would no longer parse, or would parse differently.
     for (name, content) in regions {
         if let Some(line) = content.lines().find(|l| style.parse(l).is_some()) {
-            return Err(Diagnostic::error(
+            return Err(one(Diagnostic::error(
                 rel,
                 format!(
                     "the generated text for region {name:?} has a line that reads as a gen marker: {:?}",
                     line.trim()
                 ),
             )
-            .help("spec text put this line on its own; reword it (for example wrap it in backticks) so the file's markers stay unambiguous"));
+            .help("spec text put this line on its own; reword it (for example wrap it in backticks) so the file's markers stay unambiguous")));
         }
     }
     // (name, byte offset after the begin line, byte offset of the end line, eol)
@@ -81,10 +93,10 @@ pub fn merge(
     let mut open: Option<(&str, usize, usize, &str)> = None; // name, line, content start, eol
     let mut offset = 0;
     let err = |line: usize, msg: String, help: &str| {
-        Diagnostic::error(rel, msg)
+        one(Diagnostic::error(rel, msg)
             .at(line, 1)
             .help(help.to_string())
-            .with_source(existing)
+            .with_source(existing))
     };
     for (i, raw) in existing.split_inclusive('\n').enumerate() {
         let line_no = i + 1;
@@ -156,16 +168,19 @@ pub fn merge(
             &format!("add `{}` after its content", style.end(name)),
         ));
     }
-    for n in &names {
-        if !spans.iter().any(|s| s.0 == *n) {
-            return Err(
-                Diagnostic::error(rel, format!("region {n:?} is missing")).help(format!(
-                    "add these two lines where gen should write it:\n    {}\n    {}",
-                    style.begin(n),
-                    style.end(n)
-                )),
-            );
-        }
+    let missing: Vec<Diagnostic> = names
+        .iter()
+        .filter(|n| !spans.iter().any(|s| s.0 == **n))
+        .map(|n| {
+            Diagnostic::error(rel, format!("region {n:?} is missing")).help(format!(
+                "add these two lines where gen should write it (`gen adopt` does it for you):\n    {}\n    {}",
+                style.begin(n),
+                style.end(n)
+            ))
+        })
+        .collect();
+    if !missing.is_empty() {
+        return Err(missing);
     }
     spans.sort_by_key(|s| s.1);
     let mut out = String::with_capacity(existing.len() + 1024);
@@ -217,6 +232,14 @@ mod tests {
             "x\r\n# gen:begin a\r\n# gen:end a\r\n# gen:begin b\r\nold\r\n# gen:end b\r\ny\r\n";
         let out = merge("v.yaml", src, Style::Hash, &regions()).unwrap();
         assert_eq!(out, "x\r\n# gen:begin a\r\nnew A\r\n# gen:end a\r\n# gen:begin b\r\nnew B\r\n# gen:end b\r\ny\r\n");
+    }
+
+    #[test]
+    fn every_missing_region_is_reported_at_once() {
+        let e = merge_all("R.md", "text\n", Style::Html, &regions()).unwrap_err();
+        let msgs: Vec<&str> = e.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(msgs, ["region \"a\" is missing", "region \"b\" is missing"]);
+        assert!(e[0].help.as_deref().unwrap().contains("gen adopt"));
     }
 
     #[test]

@@ -13,6 +13,9 @@ use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
+mod common;
+use common::{helm_finished as finished, helm_py};
+
 const LIB: &str = ".tools/helm/helm_sdkpy/_lib/linux-amd64/libhelm_sdkpy.so";
 const VALIDATOR: &str = ".tools/py/kubernetes_validate";
 const NAMESPACE: &str = "gen-helm-test";
@@ -56,29 +59,6 @@ fn components() -> bool {
     assert!(!in_ci(), "{msg}");
     eprintln!("skipping: {msg}");
     false
-}
-
-fn helm_py(args: &[&str], charts: &[PathBuf]) -> Command {
-    let mut c = Command::new("python3");
-    c.arg(repo().join("scripts/helm.py"))
-        .args(args)
-        .args(charts);
-    c
-}
-
-/// helm.py's exit status when it cannot load a component.
-const EXIT_MISSING: i32 = 77;
-
-/// The output of a finished helm.py, or None when it could not load a
-/// component: a failure under CI=true, a skip elsewhere.
-fn finished(o: Output, what: &str) -> Option<Output> {
-    if o.status.code() != Some(EXIT_MISSING) {
-        return Some(o);
-    }
-    let msg = format!("{what}: {}", String::from_utf8_lossy(&o.stderr).trim());
-    assert!(!in_ci(), "{msg}");
-    eprintln!("skipping: {msg}");
-    None
 }
 
 /// Every chart directory under charts/ (one with a Chart.yaml), sorted.

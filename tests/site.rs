@@ -247,17 +247,18 @@ fn pages_carry_their_part_of_the_sidebar_and_share_the_rest() {
     );
 }
 
-fn generate_err(dir: &Path) -> Vec<Diagnostic> {
+/// The warnings of a build that succeeds.
+fn generate_warnings(dir: &Path) -> Vec<Diagnostic> {
     let p = load(dir);
-    match project::generate(&p) {
-        Ok(_) => panic!("expected errors"),
-        Err(Failure::Invalid(d)) => d,
+    match project::generate_with(&p, true) {
+        Ok((_, report)) => report.warnings,
+        Err(Failure::Invalid(d)) => panic!("unexpected errors: {}", show(&d)),
         Err(Failure::Io(e)) => panic!("io: {e}"),
     }
 }
 
 #[test]
-fn broken_links_and_anchors_are_errors_naming_file_and_line() {
+fn broken_links_and_anchors_in_hand_written_docs_are_warnings_naming_file_and_line() {
     let dir = project_dir(
         &[("alpha", spec("alpha", "Alpha DB"))],
         &[(
@@ -265,56 +266,113 @@ fn broken_links_and_anchors_are_errors_naming_file_and_line() {
             "# Guide\n\nFine: [backup](alpha/backup-guide.md).\n\nGone: [x](alpha/nope.md).\n\nNo such anchor: [y](alpha/backup-guide.md#restore-procedurs).\n\nSame page: [z](#missing).\n",
         )],
     );
-    let errors = generate_err(dir.path());
-    let located: Vec<(String, usize, bool)> = errors
+    let warnings: Vec<Diagnostic> = generate_warnings(dir.path())
+        .into_iter()
+        .filter(|d| d.file == "docs/guide.md")
+        .collect();
+    let located: Vec<(String, usize, bool)> = warnings
         .iter()
         .map(|d| (d.file.clone(), d.line, d.is_error()))
         .collect();
     assert_eq!(
         located,
         [
-            ("docs/guide.md".to_string(), 5, true),
-            ("docs/guide.md".to_string(), 7, true),
-            ("docs/guide.md".to_string(), 9, true),
+            ("docs/guide.md".to_string(), 5, false),
+            ("docs/guide.md".to_string(), 7, false),
+            ("docs/guide.md".to_string(), 9, false),
         ],
         "{}",
-        show(&errors)
+        show(&warnings)
     );
-    assert!(errors[0].message.contains("docs/alpha/nope.md"));
-    assert!(errors[1].message.contains("#restore-procedurs"));
+    assert!(warnings[0].message.contains("docs/alpha/nope.md"));
+    assert!(warnings[1].message.contains("#restore-procedurs"));
     assert_eq!(
-        errors[1].help.as_deref(),
+        warnings[1].help.as_deref(),
         Some("did you mean #restore-procedures?")
     );
     assert_eq!(
-        errors[1].snippet.as_deref(),
+        warnings[1].snippet.as_deref(),
         Some("No such anchor: [y](alpha/backup-guide.md#restore-procedurs).")
     );
-    // Nothing is written when the site is broken.
-    let o = Command::new(env!("CARGO_BIN_EXE_gen"))
-        .arg("--root")
-        .arg(dir.path())
-        .arg("build")
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
+    // The build goes on and says where; --strict makes them errors.
+    let build = |strict: bool| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_gen"));
+        c.arg("--root")
+            .arg(dir.path())
+            .arg("build")
+            .env("NO_COLOR", "1");
+        if strict {
+            c.arg("--strict");
+        }
+        c.output().unwrap()
+    };
+    let o = build(true);
     assert_eq!(o.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&o.stderr);
-    assert!(stderr.contains("--> docs/guide.md:5:7"), "{stderr}");
     assert!(!dir.path().join("site").exists());
+    let o = build(false);
+    assert_eq!(o.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains("warning: broken link"), "{stderr}");
+    assert!(stderr.contains("--> docs/guide.md:5:7"), "{stderr}");
+    assert!(dir.path().join("site/docs/guide.html").exists());
 }
 
 #[test]
-fn an_unknown_fence_language_is_an_error() {
+fn links_to_repository_files_go_to_repo_url() {
+    let dir = project_dir(
+        &[("alpha", spec("alpha", "Alpha DB"))],
+        &[(
+            "docs/guide.md",
+            "# Guide\n\nSee [values](../charts/alpha/values.yaml#L3).\n",
+        )],
+    );
+    let w = generate_warnings(dir.path());
+    assert!(
+        w.iter().any(|d| d
+            .message
+            .contains("charts/alpha/values.yaml is not a page of the site")
+            && d.help.as_deref().unwrap_or("").contains("[site] repo_url")),
+        "{}",
+        show(&w)
+    );
+    std::fs::write(
+        dir.path().join("gen.toml"),
+        "[site]\nrepo_url = \"https://example.com/o/r/blob/main/\"\n",
+    )
+    .unwrap();
+    let p = load(dir.path());
+    let (out, report) = project::generate_with(&p, true).unwrap();
+    assert!(
+        !report.warnings.iter().any(|d| d.file == "docs/guide.md"),
+        "{}",
+        show(&report.warnings)
+    );
+    let page = String::from_utf8(out.files["site/docs/guide.html"].clone()).unwrap();
+    assert!(
+        page.contains("href=\"https://example.com/o/r/blob/main/charts/alpha/values.yaml#L3\""),
+        "{page}"
+    );
+}
+
+#[test]
+fn an_unknown_fence_language_is_plain_text_with_a_warning() {
     let dir = project_dir(
         &[("alpha", spec("alpha", "Alpha DB"))],
         &[("docs/a.md", "# A\n\n```yamll\nx: 1\n```\n")],
     );
-    let errors = generate_err(dir.path());
-    assert_eq!(errors.len(), 1, "{}", show(&errors));
-    assert_eq!((errors[0].file.as_str(), errors[0].line), ("docs/a.md", 3));
-    assert!(errors[0].message.contains("\"yamll\""));
-    assert_eq!(errors[0].help.as_deref(), Some("did you mean `yaml`?"));
+    let warnings: Vec<Diagnostic> = generate_warnings(dir.path())
+        .into_iter()
+        .filter(|d| d.file == "docs/a.md")
+        .collect();
+    assert_eq!(warnings.len(), 1, "{}", show(&warnings));
+    assert_eq!(
+        (warnings[0].file.as_str(), warnings[0].line),
+        ("docs/a.md", 3)
+    );
+    assert!(warnings[0]
+        .message
+        .contains("\"yamll\"; shown as plain text"));
+    assert_eq!(warnings[0].help.as_deref(), Some("did you mean `yaml`?"));
 }
 
 const EVIL: &str =

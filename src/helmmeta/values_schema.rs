@@ -263,9 +263,19 @@ fn detect_indent(text: &str) -> String {
 }
 
 /// The file's new text: `existing` (None when there is no file) with gen's
-/// properties merged in.
-pub fn merge(rel: &str, existing: Option<&str>, s: &Spec) -> Result<String, Diagnostic> {
-    let owned = owned_properties(s);
+/// properties merged in. `hand` names the top-level values the chart's own
+/// values.yaml defines: gen's region leaves them out, and so does its
+/// schema (they stay the chart's to describe).
+pub fn merge(
+    rel: &str,
+    existing: Option<&str>,
+    s: &Spec,
+    hand: &std::collections::BTreeSet<String>,
+) -> Result<String, Diagnostic> {
+    let owned: Vec<_> = owned_properties(s)
+        .into_iter()
+        .filter(|(name, _)| !hand.contains(name))
+        .collect();
     let Some(text) = existing else {
         return Ok(fresh(s, owned).pretty("  "));
     };
@@ -366,7 +376,13 @@ mod tests {
 
     #[test]
     fn fresh_schema_types_every_documented_value() {
-        let out = merge("charts/demo/values.schema.json", None, &spec()).unwrap();
+        let out = merge(
+            "charts/demo/values.schema.json",
+            None,
+            &spec(),
+            &Default::default(),
+        )
+        .unwrap();
         let v: serde_json::Value = serde_json::from_str(&out).unwrap();
         let p = &v["properties"];
         assert_eq!(v["$schema"], DRAFT);
@@ -385,14 +401,14 @@ mod tests {
         );
         assert_eq!(v["required"], serde_json::json!(["rbac", "serviceAccount"]));
         // Deterministic, and merging into its own output changes nothing.
-        let again = merge("x", Some(&out), &spec()).unwrap();
+        let again = merge("x", Some(&out), &spec(), &Default::default()).unwrap();
         assert_eq!(again, out);
     }
 
     #[test]
     fn keeps_a_hand_written_schema_and_its_layout() {
         let hand = "{\r\n    \"title\": \"mine\",\r\n    \"properties\": {\r\n        \"image\": {\"type\": \"string\"},\r\n        \"rbac\": {\"type\": \"string\"},\r\n        \"global\": {\"type\": \"object\", \"title\": \"kept\"}\r\n    },\r\n    \"required\": [\"image\"]\r\n}\r\n";
-        let out = merge("x", Some(hand), &spec()).unwrap();
+        let out = merge("x", Some(hand), &spec(), &Default::default()).unwrap();
         assert!(out.starts_with("{\r\n    \"title\": \"mine\",\r\n    \"properties\": {\r\n        \"image\": {\r\n            \"type\": \"string\"\r\n        },\r\n        \"rbac\": {"), "{out}");
         let v: serde_json::Value = serde_json::from_str(&out).unwrap();
         assert_eq!(v["properties"]["rbac"]["type"], "object");
@@ -409,17 +425,35 @@ mod tests {
 
     #[test]
     fn bad_files_are_located_errors() {
-        let e = merge("c/values.schema.json", Some("{\n  \"a\": 1,\n}\n"), &spec()).unwrap_err();
+        let e = merge(
+            "c/values.schema.json",
+            Some("{\n  \"a\": 1,\n}\n"),
+            &spec(),
+            &Default::default(),
+        )
+        .unwrap_err();
         assert_eq!(
             (e.file.as_str(), e.line),
             ("c/values.schema.json", 3),
             "{e}"
         );
-        let e = merge("x", Some("[]"), &spec()).unwrap_err();
+        let e = merge("x", Some("[]"), &spec(), &Default::default()).unwrap_err();
         assert!(e.message.contains("not a JSON object"), "{e}");
-        let e = merge("x", Some("{\n\"properties\": []\n}"), &spec()).unwrap_err();
+        let e = merge(
+            "x",
+            Some("{\n\"properties\": []\n}"),
+            &spec(),
+            &Default::default(),
+        )
+        .unwrap_err();
         assert_eq!(e.line, 2, "{e}");
-        let e = merge("x", Some("{\"required\": \"rbac\"}"), &spec()).unwrap_err();
+        let e = merge(
+            "x",
+            Some("{\"required\": \"rbac\"}"),
+            &spec(),
+            &Default::default(),
+        )
+        .unwrap_err();
         assert!(e.message.contains("required"), "{e}");
     }
 

@@ -24,6 +24,12 @@ pub fn options() -> Options {
 #[derive(Debug, Default, Clone)]
 pub struct Registry {
     pub pages: BTreeMap<String, String>,
+    /// Files a person wrote (hand-written docs, chart READMEs): a link
+    /// problem in them is a warning, never a failed build.
+    pub hand_written: BTreeSet<String>,
+    /// gen.toml's `[site] repo_url`: links to repository files that are
+    /// not pages of the site point under it.
+    pub repo_url: Option<String>,
 }
 
 /// One heading of a page.
@@ -57,6 +63,8 @@ pub struct AnchorLink {
     pub snippet: Option<String>,
     /// The repository file of the page linked to, for the message.
     pub target: String,
+    /// Written by a person: a missing anchor is a warning.
+    pub hand_written: bool,
 }
 
 /// A piece of Markdown and where it comes from.
@@ -150,6 +158,7 @@ pub struct Rendered {
     pub sections: Vec<Section>,
     pub anchor_links: Vec<AnchorLink>,
     pub errors: Vec<Diagnostic>,
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// Renders the page at `page` from its steps.
@@ -424,6 +433,24 @@ impl<'r> Doc<'r> {
         self.body.errors.push(d);
     }
 
+    /// A problem that is a warning in a hand-written file and an error in
+    /// what gen wrote.
+    fn link_problem(
+        &mut self,
+        src: &Source,
+        lines: &Lines,
+        offset: usize,
+        msg: String,
+        help: String,
+    ) {
+        self.error(src, lines, offset, msg, help);
+        if self.registry.hand_written.contains(src.file) {
+            let mut d = self.body.errors.pop().expect("just pushed");
+            d.severity = crate::diagnostics::Severity::Warning;
+            self.body.warnings.push(d);
+        }
+    }
+
     fn resolve(
         &mut self,
         src: &Source,
@@ -473,12 +500,12 @@ impl<'r> Doc<'r> {
             (self.body.page.clone(), src.base.to_string())
         } else {
             let Some(joined) = join(src.base, &percent_decode(path)) else {
-                self.error(
+                self.link_problem(
                     src,
                     lines,
                     offset,
                     format!("link {dest:?} points above the repository root"),
-                    "remove a `../`".into(),
+                    "remove a `../`; the link is shown as plain text".into(),
                 );
                 return None;
             };
@@ -491,12 +518,23 @@ impl<'r> Doc<'r> {
             match found {
                 Some(page) => (page, joined),
                 None => {
+                    if let Some(base) = &self.registry.repo_url {
+                        let mut url = format!("{base}/{joined}");
+                        if let Some(a) = anchor.filter(|a| !a.is_empty()) {
+                            url.push('#');
+                            url.push_str(&a);
+                        }
+                        return Some(Resolved::External(url));
+                    }
                     let known: Vec<&str> = self.registry.pages.keys().map(String::as_str).collect();
-                    let help = match did_you_mean(&joined, known) {
-                        Some(m) => format!("did you mean `{m}`?"),
-                        None => "link to a Markdown page the site publishes (docs/*.md, a chart's README or guides), or use a full https:// URL".into(),
+                    let guess =
+                        did_you_mean(&joined, known).map(|m| format!("did you mean `{m}`? "));
+                    let help = if self.registry.hand_written.contains(src.file) {
+                        format!("{}the link is shown as plain text; set `[site] repo_url` in gen.toml to link repository files", guess.unwrap_or_default())
+                    } else {
+                        guess.unwrap_or_else(|| "link to a Markdown page the site publishes (docs/*.md, a chart's README or guides), or use a full https:// URL".into())
                     };
-                    self.error(
+                    self.link_problem(
                         src,
                         lines,
                         offset,
@@ -522,6 +560,7 @@ impl<'r> Doc<'r> {
                     column: if file_line > 0 { col } else { 0 },
                     snippet,
                     target,
+                    hand_written: self.registry.hand_written.contains(src.file),
                 });
                 href.push('#');
                 href.push_str(&anchor);
@@ -549,9 +588,12 @@ impl<'r> Doc<'r> {
                     src,
                     lines,
                     offset,
-                    format!("unknown code block language {name:?}"),
+                    format!("unknown code block language {name:?}; shown as plain text"),
                     help,
                 );
+                let mut d = self.body.errors.pop().expect("just pushed");
+                d.severity = crate::diagnostics::Severity::Warning;
+                self.body.warnings.push(d);
                 Lang::Plain
             }
         };
@@ -846,7 +888,45 @@ mod tests {
     }
 
     #[test]
-    fn code_is_highlighted_and_unknown_languages_fail() {
+    fn hand_written_link_problems_are_warnings_or_repository_links() {
+        let text = "# A\n\nSee [v](../charts/x/values.yaml) and [up](../../LICENSE).\n";
+        let mut reg = registry();
+        reg.hand_written.insert("docs/a.md".into());
+        let page = |reg: &Registry| {
+            super::render(
+                reg,
+                "docs/a.html",
+                &[Step::markdown(&Source::file(text, "docs/a.md"))],
+            )
+        };
+        let d = page(&reg);
+        assert!(d.errors.is_empty(), "{:?}", d.errors);
+        let msgs: Vec<_> = d
+            .warnings
+            .iter()
+            .map(|w| (w.line, w.message.as_str()))
+            .collect();
+        assert_eq!(
+            msgs,
+            [
+                (3, "broken link \"../charts/x/values.yaml\": charts/x/values.yaml is not a page of the site"),
+                (3, "link \"../../LICENSE\" points above the repository root"),
+            ]
+        );
+        assert!(d.warnings[0].help.as_deref().unwrap().contains("repo_url"));
+        reg.repo_url = Some("https://example.com/r/blob/main".into());
+        let d = page(&reg);
+        assert_eq!(d.warnings.len(), 1, "{:?}", d.warnings);
+        assert!(d
+            .html
+            .contains("href=\"https://example.com/r/blob/main/charts/x/values.yaml\""));
+        // The same link in what gen wrote is an error.
+        reg.hand_written.clear();
+        assert_eq!(page(&reg).errors.len(), 1);
+    }
+
+    #[test]
+    fn code_is_highlighted_and_unknown_languages_are_plain_with_a_warning() {
         let d = render("```yaml\na: 1\n```\n\n```klingon\nx\n```\n");
         assert!(
             d.html
@@ -855,9 +935,13 @@ mod tests {
             d.html
         );
         assert!(d.html.contains("<span class=\"lang\">yaml</span>"));
-        assert_eq!(d.errors.len(), 1);
-        assert!(d.errors[0].message.contains("\"klingon\""));
-        assert_eq!(d.errors[0].line, 5);
+        assert!(d.errors.is_empty(), "{:?}", d.errors);
+        assert_eq!(d.warnings.len(), 1);
+        assert!(d.warnings[0]
+            .message
+            .contains("\"klingon\"; shown as plain text"));
+        assert_eq!(d.warnings[0].line, 5);
+        assert!(d.html.contains("<code>x\n</code>"), "{}", d.html);
         assert!(d.sections[0].code.contains("a: 1"));
     }
 

@@ -142,9 +142,14 @@ fn registry(
     models: &[ChartModel],
     outputs: &Outputs,
 ) -> Result<Registry, Vec<Diagnostic>> {
-    let mut reg = Registry::default();
+    let mut reg = Registry {
+        repo_url: project.settings.repo_url.clone(),
+        ..Registry::default()
+    };
+    reg.hand_written.extend(project.hand_docs.keys().cloned());
     for m in models {
         let n = &m.spec.name;
+        reg.hand_written.insert(format!("charts/{n}/README.md"));
         let p = &mut reg.pages;
         p.insert(format!("charts/{n}/README.md"), chart_url(n, "index.html"));
         p.insert(m.source.clone(), chart_url(n, "index.html"));
@@ -752,7 +757,8 @@ fn chart_page(
     }
 }
 
-/// Errors for links to anchors that the target page does not have.
+/// Diagnostics for links to anchors that the target page does not have:
+/// errors in what gen wrote, warnings in hand-written files.
 fn check_anchors(pages: &[Page]) -> Vec<Diagnostic> {
     let by_url: BTreeMap<&str, &Page> = pages.iter().map(|p| (p.url.as_str(), p)).collect();
     let mut errors = Vec::new();
@@ -772,6 +778,9 @@ fn check_anchors(pages: &[Page]) -> Vec<Diagnostic> {
                 ),
             )
             .at(link.line, link.column);
+            if link.hand_written {
+                d.severity = crate::diagnostics::Severity::Warning;
+            }
             d.snippet = link.snippet.clone();
             d = match did_you_mean(&link.anchor, target.doc.ids.iter().map(String::as_str)) {
                 Some(m) => d.help(format!("did you mean #{m}?")),
@@ -1179,7 +1188,13 @@ pub fn build_memo(
     let t = crate::timings::lap("site: templates", t);
     let reg = registry(project, models, outputs)?;
     if let Some(m) = memo {
-        m.site_registry(&reg.pages);
+        // Pages depend on the registry's pages and on where links to other
+        // repository files go.
+        let mut key = reg.pages.clone();
+        if let Some(url) = &reg.repo_url {
+            key.insert("\0repo_url".into(), url.clone());
+        }
+        m.site_registry(&key);
     }
     let rc = RenderCtx { reg: &reg, memo };
     let mut pages = pages(project, models, outputs, &rc);
@@ -1189,7 +1204,17 @@ pub fn build_memo(
         .iter()
         .flat_map(|p| p.doc.errors.iter().cloned())
         .collect();
-    errors.extend(check_anchors(&pages));
+    let mut link_warnings: Vec<Diagnostic> = pages
+        .iter()
+        .flat_map(|p| p.doc.warnings.iter().cloned())
+        .collect();
+    let (anchor_errors, anchor_warnings): (Vec<_>, Vec<_>) = check_anchors(&pages)
+        .into_iter()
+        .partition(Diagnostic::is_error);
+    errors.extend(anchor_errors);
+    link_warnings.extend(anchor_warnings);
+    diagnostics::sort(&mut link_warnings);
+    link_warnings.dedup();
     if !errors.is_empty() {
         diagnostics::sort(&mut errors);
         errors.dedup();
@@ -1209,7 +1234,8 @@ pub fn build_memo(
     let index = search::build_from_docs(&charts, &search_pages, docs);
     drop(search_pages);
     let t = crate::timings::lap("site: search index", t);
-    let warnings = index.warnings();
+    let mut warnings = link_warnings;
+    warnings.extend(index.warnings());
     // Each body goes into its page's layout and is freed there, so the
     // bodies and the laid-out pages are not all in memory at once.
     let bodies: Vec<String> = pages

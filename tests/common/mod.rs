@@ -22,6 +22,54 @@ pub fn skip_or_fail(why: &str) {
     eprintln!("skipped: {why}; run scripts/test to install it");
 }
 
+/// `python3 scripts/helm.py ARGS CHARTS...`: real Helm (see helm.py).
+#[allow(dead_code)]
+pub fn helm_py(args: &[&str], charts: &[PathBuf]) -> std::process::Command {
+    let mut c = std::process::Command::new("python3");
+    c.arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/helm.py"))
+        .args(args)
+        .args(charts);
+    c
+}
+
+/// helm.py's exit status when it cannot load a component.
+#[allow(dead_code)]
+pub const HELM_MISSING: i32 = 77;
+
+/// The output of a finished helm.py, or None when it could not load a
+/// component: a failure under CI=true, a skip elsewhere.
+#[allow(dead_code)]
+pub fn helm_finished(o: std::process::Output, what: &str) -> Option<std::process::Output> {
+    if o.status.code() != Some(HELM_MISSING) {
+        return Some(o);
+    }
+    skip_or_fail(&format!(
+        "{what}: {}",
+        String::from_utf8_lossy(&o.stderr).trim()
+    ));
+    None
+}
+
+/// The read-only folder beside the repository that holds the real chart
+/// collection (`collection/`): `GEN_SHARED_DIR`, else `../shared` from the
+/// repository root. None (a skip, or a failure under CI=true) when absent.
+/// Tests copy from it and never write inside it.
+#[allow(dead_code)]
+pub fn shared_dir() -> Option<PathBuf> {
+    let dir = std::env::var_os("GEN_SHARED_DIR").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"),
+        PathBuf::from,
+    );
+    if dir.join("collection/charts").is_dir() {
+        return Some(dir);
+    }
+    skip_or_fail(&format!(
+        "no chart collection at {}/collection (set GEN_SHARED_DIR)",
+        dir.display()
+    ));
+    None
+}
+
 /// Every file under `root` with its bytes: compare two snapshots to prove
 /// that a run changed nothing on disk.
 #[allow(dead_code)] // not every test binary that includes this module uses it
