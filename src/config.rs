@@ -45,7 +45,7 @@ pub fn check(root: &Path) -> Result<(), Problem> {
 
 /// [`check`] for a given gen version (tests use other versions).
 pub fn check_version(root: &Path, version: &str) -> Result<(), Problem> {
-    let text = match std::fs::read(root.join(FILE)) {
+    let text = match crate::disk::read_regular(&root.join(FILE)) {
         Ok(b) => String::from_utf8(b).map_err(|_| {
             Problem::Invalid(
                 Diagnostic::error(FILE, "gen.toml is not valid UTF-8").help("save it as UTF-8"),

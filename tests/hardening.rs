@@ -2,7 +2,11 @@
 //! crashes in the middle of a write, concurrent builds, files that are not
 //! regular, odd input and closed pipes.
 
-use std::os::unix::fs::symlink;
+use std::collections::BTreeMap;
+use std::os::unix::fs::{symlink, PermissionsExt};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 mod common;
 use common::{file_tree, gen, project, stderr};
@@ -111,4 +115,376 @@ fn an_owned_folder_linked_out_of_the_project_is_refused() {
         stderr(&o)
     );
     assert!(theirs.is_file());
+}
+
+/// Every file under `root` by relative path, with its bytes.
+fn tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    file_tree(root)
+        .into_iter()
+        .map(|(p, b)| (relative(root, &p), b))
+        .collect()
+}
+
+fn relative(root: &Path, p: &Path) -> String {
+    p.strip_prefix(root).unwrap().to_string_lossy().into_owned()
+}
+
+fn is_temp(rel: &str) -> bool {
+    let name = rel.rsplit('/').next().unwrap();
+    name.starts_with('.') && name.contains(".gen-tmp-")
+}
+
+/// The temporary files anywhere under `root`.
+fn temps(root: &Path) -> Vec<String> {
+    tree(root).into_keys().filter(|p| is_temp(p)).collect()
+}
+
+/// `gen ARGS` started in the background with extra environment.
+fn spawn(root: &Path, args: &[&str], env: &[(&str, String)]) -> Child {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_gen"));
+    c.arg("--root").arg(root).args(args).env("NO_COLOR", "1");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("gen starts")
+}
+
+/// Waits up to 10 s for `child` to exit (Some) or to stop itself (None).
+fn exited_or_stopped(child: &mut Child) -> Option<std::process::ExitStatus> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return Some(status);
+        }
+        let stat =
+            std::fs::read_to_string(format!("/proc/{}/stat", child.id())).unwrap_or_default();
+        // The state follows the parenthesised command name.
+        if stat
+            .rsplit_once(") ")
+            .is_some_and(|(_, rest)| rest.starts_with('T'))
+        {
+            return None;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "gen neither finished nor stopped in 10 s"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Runs `gen ARGS` with a 10 s limit: a hang is a failure, not a stuck test.
+fn bounded(root: &Path, args: &[&str]) -> (Option<i32>, String) {
+    let mut child = spawn(root, args, &[]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            panic!("gen {args:?} hung for 10 s");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let o = child.wait_with_output().unwrap();
+    (
+        o.status.code(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+fn mkfifo(path: &Path) {
+    let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
+    // SAFETY: mkfifo reads a NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0, "{path:?}");
+}
+
+/// The edit the crash trials make: alpha's facts change (most of its
+/// outputs and pages), beta goes (orphans), gamma comes (new files).
+fn edit_specs(root: &Path) {
+    let spec = root.join("specs/alpha.yaml");
+    let text = std::fs::read_to_string(&spec).unwrap();
+    std::fs::write(&spec, text.replace("rto: 1h", "rto: 2h")).unwrap();
+    let beta = std::fs::read_to_string(root.join("specs/beta.yaml")).unwrap();
+    std::fs::remove_file(root.join("specs/beta.yaml")).unwrap();
+    std::fs::write(
+        root.join("specs/gamma.yaml"),
+        beta.replace("name: beta", "name: gamma"),
+    )
+    .unwrap();
+}
+
+fn write_tree(root: &Path, files: &BTreeMap<String, Vec<u8>>) {
+    for (rel, bytes) in files {
+        let p = root.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, bytes).unwrap();
+    }
+}
+
+#[test]
+fn kill_9_anywhere_in_the_write_phase_then_one_build_recovers() {
+    let start = Instant::now();
+    let dir = project();
+    let before = tree(dir.path());
+    // What the tree is after the edit, before and after a whole build.
+    let edited = tempfile::tempdir().unwrap();
+    write_tree(edited.path(), &before);
+    edit_specs(edited.path());
+    let old = tree(edited.path());
+    assert_eq!(gen(edited.path(), &["build"]).status.code(), Some(0));
+    let new = tree(edited.path());
+    let mut stopped = 0;
+    for at in [1, 2, 3, 5, 9, 17, 40, 90] {
+        let trial = tempfile::tempdir().unwrap();
+        let root = trial.path();
+        write_tree(root, &old);
+        let mut child = spawn(root, &["build"], &[("GEN_TEST_STOP_AT", at.to_string())]);
+        match exited_or_stopped(&mut child) {
+            None => {
+                stopped += 1;
+                child.kill().unwrap(); // SIGKILL
+            }
+            Some(status) => assert!(status.success(), "stop point {at}: build failed"),
+        }
+        child.wait().unwrap();
+        // No file is half written: each is its old bytes or its new ones.
+        let crashed = tree(root);
+        // The manifest, widened before the writes, names every site file
+        // on disk, so a later build can remove each one.
+        let manifest = String::from_utf8(crashed["site/.gen-manifest"].clone()).unwrap();
+        for rel in crashed
+            .keys()
+            .filter(|p| p.starts_with("site/") && !is_temp(p))
+        {
+            let listed =
+                rel == "site/.gen-manifest" || manifest.lines().any(|l| l == &rel["site/".len()..]);
+            assert!(listed, "stop point {at}: {rel} is not in the manifest");
+        }
+        for (rel, bytes) in &crashed {
+            if is_temp(rel) || rel == "site/.gen-manifest" {
+                continue;
+            }
+            assert!(
+                old.get(rel) == Some(bytes) || new.get(rel) == Some(bytes),
+                "stop point {at}: {rel} is neither its old nor its new content ({} bytes)",
+                bytes.len()
+            );
+        }
+        let left = temps(root);
+        let committed_left: Vec<&String> =
+            left.iter().filter(|p| !p.starts_with("site/")).collect();
+        if !committed_left.is_empty() {
+            let (code, err) = bounded(root, &["check"]);
+            assert_eq!(code, Some(1), "stop point {at}: check passed with {left:?}");
+            assert!(
+                err.contains(&format!("leftover: {}", committed_left[0])),
+                "{err}"
+            );
+        }
+        let (code, err) = bounded(root, &["build"]);
+        assert_eq!(code, Some(0), "stop point {at}: recovery build: {err}");
+        assert_eq!(temps(root), Vec::<String>::new(), "stop point {at}");
+        assert_eq!(
+            tree(root),
+            new,
+            "stop point {at}: recovery is not a full build"
+        );
+        assert_eq!(bounded(root, &["check"]).0, Some(0), "stop point {at}");
+    }
+    assert!(
+        stopped >= 8,
+        "only {stopped} trials stopped inside the write phase"
+    );
+    eprintln!(
+        "{stopped} kill -9 trials inside the write phase in {} ms",
+        start.elapsed().as_millis()
+    );
+}
+
+#[test]
+fn temp_files_have_the_final_mode_and_leftovers_are_reported_then_removed() {
+    let dir = project();
+    let root = dir.path();
+    let values = root.join("charts/alpha/values.yaml");
+    std::fs::set_permissions(&values, std::fs::Permissions::from_mode(0o600)).unwrap();
+    // Make values.yaml the one stale file, then stop the build once its
+    // temporary file is written.
+    let text = std::fs::read_to_string(&values).unwrap();
+    let stale = text.replace("# gen:end values", "junk: 1\n# gen:end values");
+    std::fs::write(&values, &stale).unwrap();
+    let mut child = spawn(root, &["build"], &[("GEN_TEST_STOP_AT", "2".into())]);
+    assert!(
+        exited_or_stopped(&mut child).is_none(),
+        "build did not stop"
+    );
+    let tmp = temps(root);
+    assert_eq!(tmp.len(), 1, "{tmp:?}");
+    let mode = std::fs::metadata(root.join(&tmp[0]))
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(mode, 0o600, "temp file wider than the file it replaces");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(std::fs::read_to_string(&values).unwrap(), stale);
+    // Another process's leftover, elsewhere.
+    let other = "charts/alpha/.README.md.gen-tmp-999999";
+    std::fs::write(root.join(other), "<!-- Code generated by gen. -->\n").unwrap();
+    let o = gen(root, &["check"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    for t in tmp.iter().map(String::as_str).chain([other]) {
+        assert!(
+            stderr(&o).contains(&format!("leftover: {t}")),
+            "{}",
+            stderr(&o)
+        );
+    }
+    let o = gen(root, &["build"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(&format!("removed {other} (a temporary file")),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(temps(root), Vec::<String>::new());
+    let mode = std::fs::metadata(&values).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    assert_eq!(gen(root, &["check"]).status.code(), Some(0));
+}
+
+#[test]
+fn a_second_build_fails_fast_and_check_waits_for_the_writer() {
+    let dir = project();
+    let root = dir.path();
+    let held = std::fs::File::open(root).unwrap();
+    held.lock().unwrap();
+    let before = tree(root);
+    let o = gen(root, &["build"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("another gen is running in"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(before, tree(root));
+    let mut check = spawn(root, &["check"], &[]);
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(check.try_wait().unwrap().is_none(), "check did not wait");
+    drop(held);
+    assert!(check.wait().unwrap().success());
+    // Real concurrent builds over a tree whose every output is missing.
+    for trial in 0..8 {
+        std::fs::remove_dir_all(root.join("site")).unwrap();
+        std::fs::remove_dir_all(root.join("docs")).unwrap();
+        let mut a = spawn(root, &["build"], &[]);
+        let mut b = spawn(root, &["build"], &[]);
+        let (a, b) = (a.wait().unwrap().code(), b.wait().unwrap().code());
+        assert!(
+            matches!((a, b), (Some(0), Some(0 | 2)) | (Some(2), Some(0))),
+            "trial {trial}: exits {a:?} {b:?}"
+        );
+        assert_eq!(temps(root), Vec::<String>::new(), "trial {trial}");
+        let o = gen(root, &["check"]);
+        assert_eq!(o.status.code(), Some(0), "trial {trial}: {}", stderr(&o));
+        assert!(root.join("site/index.html").is_file());
+    }
+}
+
+#[test]
+fn fifos_sockets_and_devices_are_not_regular_files_and_never_hang() {
+    let dir = project();
+    let root = dir.path();
+    let cases: &[(&str, &[&str])] = &[
+        // an input gen merges into, an output, a site page, a spec, gen.toml
+        ("charts/alpha/values.yaml", &["build", "check"]),
+        ("docs/alpha/backup-guide.md", &["build", "check"]),
+        ("site/index.html", &["build"]),
+        ("specs/gamma.yaml", &["build", "check"]),
+        ("gen.toml", &["build", "check"]),
+    ];
+    for (rel, commands) in cases {
+        let path = root.join(rel);
+        let saved = std::fs::read(&path).ok();
+        let _ = std::fs::remove_file(&path);
+        mkfifo(&path);
+        let before = tree(root);
+        for cmd in *commands {
+            let (code, err) = bounded(root, &[cmd]);
+            assert_eq!(code, Some(2), "gen {cmd} with a FIFO at {rel}: {err}");
+            assert!(
+                err.contains("not a regular file (a FIFO)") && err.contains(rel),
+                "{err}"
+            );
+        }
+        assert_eq!(before, tree(root), "{rel}");
+        std::fs::remove_file(&path).unwrap();
+        if let Some(bytes) = saved {
+            std::fs::write(&path, bytes).unwrap();
+        }
+    }
+    // A socket at an output, a spec that links to a device.
+    let sock_path = root.join("make/alpha.mk");
+    std::fs::remove_file(&sock_path).unwrap();
+    let sock = std::os::unix::net::UnixListener::bind(&sock_path).unwrap();
+    let (code, err) = bounded(root, &["build"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("not a regular file (a socket)"), "{err}");
+    drop(sock);
+    std::fs::remove_file(&sock_path).unwrap();
+    symlink("/dev/zero", root.join("specs/zero.yaml")).unwrap();
+    let (code, err) = bounded(root, &["check"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("specs/zero.yaml: not a regular file (a device)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn symlinked_specs_and_templates_are_followed_and_their_outputs_kept() {
+    let dir = project();
+    let root = dir.path();
+    let elsewhere = tempfile::tempdir().unwrap();
+    std::fs::rename(
+        root.join("specs/beta.yaml"),
+        elsewhere.path().join("beta.yaml"),
+    )
+    .unwrap();
+    symlink(
+        elsewhere.path().join("beta.yaml"),
+        root.join("specs/beta.yaml"),
+    )
+    .unwrap();
+    let t = elsewhere.path().join("upgrade.tera");
+    std::fs::write(
+        &t,
+        "<!-- Code generated by gen. -->\n# Upgrading {{ s.name }} via a link\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(root.join("templates/chart")).unwrap();
+    symlink(&t, root.join("templates/chart/upgrade-guide.md.tera")).unwrap();
+    let o = gen(root, &["build"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        root.join("docs/beta/backup-guide.md").is_file(),
+        "beta's outputs removed"
+    );
+    let text = std::fs::read_to_string(root.join("docs/beta/upgrade-guide.md")).unwrap();
+    assert!(text.contains("Upgrading beta via a link"), "{text}");
+    assert_eq!(gen(root, &["check"]).status.code(), Some(0));
+    // A link to nothing is an error, not a chart left out.
+    std::fs::remove_file(elsewhere.path().join("beta.yaml")).unwrap();
+    let before = tree(root);
+    let o = gen(root, &["build"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("specs/beta.yaml: a symbolic link to a file that does not exist"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(before, tree(root));
 }
