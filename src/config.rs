@@ -46,11 +46,7 @@ pub fn check(root: &Path) -> Result<(), Problem> {
 /// [`check`] for a given gen version (tests use other versions).
 pub fn check_version(root: &Path, version: &str) -> Result<(), Problem> {
     let text = match crate::disk::read_regular(&root.join(FILE)) {
-        Ok(b) => String::from_utf8(b).map_err(|_| {
-            Problem::Invalid(
-                Diagnostic::error(FILE, "gen.toml is not valid UTF-8").help("save it as UTF-8"),
-            )
-        })?,
+        Ok(b) => crate::diagnostics::utf8(FILE, b).map_err(Problem::Invalid)?,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
         Err(e) => return Err(Problem::Io(format!("reading {FILE}: {e}"))),
     };

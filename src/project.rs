@@ -63,11 +63,9 @@ fn chart_inputs(name: &str) -> [String; 5] {
 /// never waited on.
 fn read_text(root: &Path, rel: &str) -> Result<Option<String>, Failure> {
     match crate::disk::read_regular(&root.join(rel)) {
-        Ok(bytes) => String::from_utf8(bytes).map(Some).map_err(|_| {
-            Failure::Invalid(vec![
-                Diagnostic::error(rel, "file is not valid UTF-8").help("save it as UTF-8")
-            ])
-        }),
+        Ok(bytes) => diagnostics::utf8(rel, bytes)
+            .map(Some)
+            .map_err(|d| Failure::Invalid(vec![d])),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(Failure::Io(format!("reading {rel}: {e}"))),
     }
@@ -208,7 +206,24 @@ fn has_markdown(dir: &Path) -> bool {
 /// Markdown files under docs/ that a person wrote (no generated mark).
 fn read_hand_docs(root: &Path) -> Result<BTreeMap<String, String>, Failure> {
     let mut docs = BTreeMap::new();
-    for rel in input_files(root, "docs", ".md")? {
+    let files = input_files(root, "docs", ".md")?;
+    let odd: Vec<Diagnostic> = files
+        .iter()
+        .filter_map(|rel| {
+            let c = crate::site::char_links_break_on(rel)?;
+            Some(
+                Diagnostic::error(
+                    rel,
+                    format!("the file name has {c:?}, which a link to its page would read as part of the URL's syntax"),
+                )
+                .help("rename the file without `#`, `?` or `%`"),
+            )
+        })
+        .collect();
+    if !odd.is_empty() {
+        return Err(Failure::Invalid(odd));
+    }
+    for rel in files {
         if let Some(text) = read_text(root, &rel)? {
             if !crate::output::is_generated(text.as_bytes()) {
                 docs.insert(rel, text);
@@ -461,7 +476,7 @@ fn chart_outputs(
     };
     files.push((
         values_path.clone(),
-        regions::merge(
+        regions::merge_top_level(
             &values_path,
             &values_base,
             Style::Hash,
@@ -551,5 +566,5 @@ fn root_makefile(
         Some(t) => t.clone(),
         None => render::tidy(&render_one(tera, "root/makefile-scaffold.mk.tera", &ctx)?),
     };
-    regions::merge("Makefile", &base, Style::Hash, &[("makefile", region)])
+    regions::merge_top_level("Makefile", &base, Style::Hash, &[("makefile", region)])
 }

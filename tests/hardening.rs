@@ -488,3 +488,94 @@ fn symlinked_specs_and_templates_are_followed_and_their_outputs_kept() {
     );
     assert_eq!(before, tree(root));
 }
+
+#[test]
+fn a_values_region_inside_a_block_scalar_is_an_error_at_its_marker() {
+    let dir = project();
+    let root = dir.path();
+    let values = root.join("charts/alpha/values.yaml");
+    let text = std::fs::read_to_string(&values).unwrap();
+    // The region moved into a block scalar: written unindented, its lines
+    // would end the scalar and add top-level keys.
+    let begin = text.find("# gen:begin values").unwrap();
+    let end = text.find("# gen:end values").unwrap() + "# gen:end values".len();
+    let indented: String = text[begin..end]
+        .lines()
+        .map(|l| format!("  {l}\n"))
+        .collect();
+    let line = text[..begin].lines().count() + 2;
+    let moved = format!("{}notes: |\n{indented}{}", &text[..begin], &text[end + 1..]);
+    std::fs::write(&values, &moved).unwrap();
+    let before = tree(root);
+    let o = gen(root, &["build"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains(&format!("charts/alpha/values.yaml:{line}:3")),
+        "{err}"
+    );
+    assert!(err.contains("region \"values\" is indented"), "{err}");
+    assert_eq!(before, tree(root));
+}
+
+#[test]
+fn invalid_utf8_in_a_hand_written_file_is_located() {
+    let dir = project();
+    let root = dir.path();
+    for rel in [
+        "charts/alpha/README.md",
+        "charts/alpha/values.yaml",
+        "gen.toml",
+    ] {
+        let path = root.join(rel);
+        let saved = std::fs::read(&path).ok();
+        let mut bytes = saved.clone().unwrap_or_default();
+        bytes.extend_from_slice(b"# ok\n# caf\xc3\xa9 \xff\n");
+        let line = bytes.iter().filter(|&&b| b == b'\n').count();
+        std::fs::write(&path, &bytes).unwrap();
+        let before = tree(root);
+        let o = gen(root, &["build"]);
+        assert_eq!(o.status.code(), Some(1), "{rel}: {}", stderr(&o));
+        let err = stderr(&o);
+        assert!(err.contains(&format!("{rel}:{line}:8")), "{rel}: {err}");
+        assert!(err.contains("not valid UTF-8"), "{err}");
+        assert_eq!(before, tree(root));
+        match saved {
+            Some(b) => std::fs::write(&path, b).unwrap(),
+            None => std::fs::remove_file(&path).unwrap(),
+        }
+    }
+}
+
+#[test]
+fn a_bom_is_not_text_and_odd_doc_names_are_refused() {
+    let dir = project();
+    let root = dir.path();
+    std::fs::write(
+        root.join("docs/runbook.md"),
+        "\u{feff}# On-call runbook\n\nSteps.\n",
+    )
+    .unwrap();
+    let o = gen(root, &["build"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let page = std::fs::read_to_string(root.join("site/docs/runbook.html")).unwrap();
+    assert!(
+        page.contains("<title>On-call runbook"),
+        "title not from the H1"
+    );
+    assert!(!page.contains('\u{feff}'), "the BOM is on the page");
+    for name in ["a#b.md", "what?.md", "100%.md"] {
+        let path = root.join("docs").join(name);
+        std::fs::write(&path, "# Odd\n").unwrap();
+        let before = tree(root);
+        let o = gen(root, &["build"]);
+        assert_eq!(o.status.code(), Some(1), "{name}: {}", stderr(&o));
+        let err = stderr(&o);
+        assert!(
+            err.contains(&format!("docs/{name}")) && err.contains("rename the file"),
+            "{err}"
+        );
+        assert_eq!(before, tree(root));
+        std::fs::remove_file(path).unwrap();
+    }
+}
