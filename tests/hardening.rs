@@ -579,3 +579,46 @@ fn a_bom_is_not_text_and_odd_doc_names_are_refused() {
         std::fs::remove_file(path).unwrap();
     }
 }
+
+/// `gen ARGS` with its stdout and stderr pipes closed by the reader
+/// before it writes (`gen check 2>&1 | head -0`): its exit code.
+fn with_closed_pipes(root: &Path, args: &[&str]) -> Option<i32> {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gen"))
+        .arg("--root")
+        .arg(root)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    drop(child.stderr.take());
+    child.wait().unwrap().code()
+}
+
+#[test]
+fn closed_pipes_keep_the_exit_code_and_a_missing_root_is_exit_2() {
+    let dir = project();
+    let root = dir.path();
+    std::fs::write(root.join("make/alpha.mk"), "# hand edit\n").unwrap();
+    assert_eq!(with_closed_pipes(root, &["check"]), Some(1));
+    assert_eq!(
+        with_closed_pipes(root, &["check", "--format", "github"]),
+        Some(1)
+    );
+    assert_eq!(with_closed_pipes(root, &["build"]), Some(0));
+    assert_eq!(with_closed_pipes(root, &["check"]), Some(0));
+    assert_eq!(with_closed_pipes(root, &["completions", "bash"]), Some(0));
+    assert_eq!(with_closed_pipes(root, &["schema", "--stdout"]), Some(0));
+    let missing = root.join("no/such/folder");
+    for cmd in ["build", "check", "schema"] {
+        let o = gen(&missing, &[cmd]);
+        assert_eq!(o.status.code(), Some(2), "{cmd}: {}", stderr(&o));
+        assert!(stderr(&o).contains("I/O error: --root"), "{}", stderr(&o));
+    }
+    assert!(!missing.exists(), "a missing root was created");
+    let file = root.join("Makefile");
+    let o = gen(&file, &["check"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("is not a folder"), "{}", stderr(&o));
+}
