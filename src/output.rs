@@ -109,12 +109,14 @@ pub fn diff_with(
             }
         }
     }
-    // Temporary files are looked for in every folder gen writes into.
+    // Temporary files are looked for in every folder gen writes into:
+    // its outputs' and, for `gen init`'s templates/README.md, templates/.
     let folders = outputs
         .files
         .keys()
         .filter(|p| include_site || !in_site(p))
-        .map(|p| crate::disk::folder_of(p));
+        .map(|p| crate::disk::folder_of(p))
+        .chain(["templates"]);
     for path in crate::disk::leftover_temps(root, folders)? {
         changes.push(Change::Leftover { path });
     }
