@@ -651,7 +651,7 @@ pub fn plan(project: &Project) -> Result<(Plan, Project), Vec<Diagnostic>> {
             (&adopted.settings.makefile, "Makefile targets"),
         ] {
             let path = Settings::path(pattern, c);
-            let Ok(bytes) = std::fs::read(project.root.join(&path)) else {
+            let Ok(bytes) = crate::disk::read_regular(&project.root.join(&path)) else {
                 continue;
             };
             if output::is_generated(&bytes) {

@@ -61,7 +61,9 @@ impl ChartFiles {
             return Ok(files);
         }
         let helpers = dir.join("_helpers.tpl");
-        if let Ok(text) = std::fs::read_to_string(&helpers) {
+        if let Ok(text) =
+            crate::disk::read_regular(&helpers).map(|b| String::from_utf8_lossy(&b).into_owned())
+        {
             files.has_helpers = true;
             files.helpers = defines(&text);
         }
@@ -75,8 +77,8 @@ impl ChartFiles {
         names.sort();
         for name in names {
             let rel = format!("charts/{chart}/templates/{name}");
-            let bytes =
-                std::fs::read(dir.join(&name)).map_err(|e| format!("reading {rel}: {e}"))?;
+            let bytes = crate::disk::read_regular(&dir.join(&name))
+                .map_err(|e| format!("reading {rel}: {e}"))?;
             if crate::output::is_generated(&bytes) {
                 continue;
             }

@@ -125,21 +125,36 @@ impl Out {
                 Severity::Error => ("error", "1;31"),
                 Severity::Warning => ("warning", "1;33"),
             };
-            eprint!("\x1b[{code}m{label}\x1b[0m{}", &text[label.len()..]);
+            errp!("\x1b[{code}m{label}\x1b[0m{}", &text[label.len()..]);
         } else {
-            eprint!("{text}");
+            errp!("{text}");
         }
     }
 
     fn info(&self, line: &str) {
         if !self.quiet {
-            eprintln!("{line}");
+            errln!("{line}");
         }
     }
 }
 
 pub fn run(cli: &Cli) -> u8 {
     let out = Out::new(cli.quiet);
+    // Every command but init (which sets a folder up) and completions
+    // works in an existing project folder.
+    if !matches!(cli.command, Command::Init | Command::Completions { .. }) {
+        match std::fs::metadata(&cli.root) {
+            Ok(m) if m.is_dir() => {}
+            Ok(_) => {
+                errln!("gen: --root {} is not a folder", cli.root.display());
+                return 2;
+            }
+            Err(e) => {
+                errln!("gen: I/O error: --root {}: {e}", cli.root.display());
+                return 2;
+            }
+        }
+    }
     if !matches!(cli.command, Command::Init | Command::Completions { .. }) {
         let format = match cli.command {
             Command::Check { format, .. } => format,
@@ -149,6 +164,41 @@ pub fn run(cli: &Cli) -> u8 {
             return code;
         }
     }
+    // One writer at a time; readers wait for it (see disk::Lock).
+    let _lock = match &cli.command {
+        Command::Build { .. }
+        | Command::Adopt { dry_run: false }
+        | Command::New { .. }
+        | Command::Schema { stdout: false }
+        | Command::Init => {
+            if matches!(cli.command, Command::Init) {
+                // init sets up a new folder: the one thing it may create.
+                if let Err(e) = std::fs::create_dir_all(&cli.root) {
+                    errln!("gen: I/O error: creating {}: {e}", cli.root.display());
+                    return 2;
+                }
+            }
+            match crate::disk::Lock::exclusive(&cli.root) {
+                Ok(l) => Some(l),
+                Err(e) => {
+                    errln!("gen: {e}");
+                    return 2;
+                }
+            }
+        }
+        Command::Check { .. } | Command::Adopt { dry_run: true } => {
+            match crate::disk::Lock::shared(&cli.root, || {
+                out.info("gen check: waiting for the gen writing in this folder to finish")
+            }) {
+                Ok(l) => Some(l),
+                Err(e) => {
+                    errln!("gen: I/O error: locking {}: {e}", cli.root.display());
+                    return 2;
+                }
+            }
+        }
+        _ => None,
+    };
     match &cli.command {
         Command::Build { strict } => build(cli, &out, *strict),
         Command::Check {
@@ -172,17 +222,17 @@ fn procedures(cli: &Cli, out: &Out, chart: &str) -> u8 {
         Err(f) => return report_failure(out, f, Format::Text),
     };
     let Some(file) = project.specs.iter().find(|f| f.spec.name == chart) else {
-        eprintln!("error: no spec for chart {chart:?}\n  = help: the charts are the names of the files in specs/");
+        errln!("error: no spec for chart {chart:?}\n  = help: the charts are the names of the files in specs/");
         return 2;
     };
     let list = crate::procedures::procedures(&file.spec);
     match serde_json::to_string_pretty(&list) {
         Ok(json) => {
-            println!("{json}");
+            outln!("{json}");
             0
         }
         Err(e) => {
-            eprintln!("gen: {e}");
+            errln!("gen: {e}");
             2
         }
     }
@@ -194,18 +244,18 @@ fn report_failure(out: &Out, f: Failure, format: Format) -> u8 {
             let errors = diags.iter().filter(|d| d.is_error()).count();
             for d in &diags {
                 if format == Format::Github {
-                    println!("{}", github_annotation(d));
+                    outln!("{}", github_annotation(d));
                 }
                 out.diag(d);
             }
-            eprintln!(
+            errln!(
                 "gen: {errors} error{} found; nothing was written",
                 if errors == 1 { "" } else { "s" }
             );
             1
         }
         Failure::Io(msg) => {
-            eprintln!("gen: I/O error: {msg}");
+            errln!("gen: I/O error: {msg}");
             2
         }
     }
@@ -220,15 +270,15 @@ fn check_config(cli: &Cli, out: &Out, format: Format) -> Result<(), u8> {
         Err(Problem::Invalid(d)) => (d, 1),
         Err(Problem::WrongVersion(d)) => (d, 2),
         Err(Problem::Io(msg)) => {
-            eprintln!("gen: I/O error: {msg}");
+            errln!("gen: I/O error: {msg}");
             return Err(2);
         }
     };
     if format == Format::Github {
-        println!("{}", github_annotation(&d));
+        outln!("{}", github_annotation(&d));
     }
     out.diag(&d);
-    eprintln!(
+    errln!(
         "gen: {}; nothing was read or written",
         if code == 2 {
             "wrong gen version for this project"
@@ -260,7 +310,7 @@ fn report_warnings(
     }
     for w in &warnings {
         if format == Format::Github {
-            println!("{}", github_annotation(w));
+            outln!("{}", github_annotation(w));
         }
         out.diag(w);
     }
@@ -289,7 +339,7 @@ fn prepare(
     match crate::helmmeta::bump::findings(&project, &outputs, since) {
         Ok(found) => report_warnings(out, found, strict, format)?,
         Err(msg) => {
-            eprintln!("gen: {msg}");
+            errln!("gen: {msg}");
             return Err(2);
         }
     }
@@ -312,12 +362,17 @@ fn build(cli: &Cli, out: &Out, strict: bool) -> u8 {
         Ok(r) => {
             for p in &r.written {
                 if !cli.quiet {
-                    eprintln!("  wrote {p}");
+                    errln!("  wrote {p}");
                 }
             }
             for p in &r.removed {
                 if !cli.quiet {
-                    eprintln!("  removed {p} (no spec generates it any more)");
+                    errln!("  removed {p} (no spec generates it any more)");
+                }
+            }
+            for p in &r.leftovers {
+                if !cli.quiet {
+                    errln!("  removed {p} (a temporary file left by an interrupted gen)");
                 }
             }
             let notes: String = report.notes.iter().map(|n| format!("; {n}")).collect();
@@ -331,7 +386,7 @@ fn build(cli: &Cli, out: &Out, strict: bool) -> u8 {
             0
         }
         Err(e) => {
-            eprintln!("gen: I/O error: {e}");
+            errln!("gen: I/O error: {e}");
             2
         }
     }
@@ -353,7 +408,7 @@ fn refuse_foreign(
             format,
         )),
         Err(e) => {
-            eprintln!("gen: I/O error: {e}");
+            errln!("gen: I/O error: {e}");
             Err(2)
         }
     }
@@ -373,7 +428,7 @@ fn check(cli: &Cli, out: &Out, strict: bool, format: Format, since: Option<&str>
     if !has_specs(&cli.root) {
         // Docs-only folders build a site, but check guards specs: finding
         // none must fail, never pass.
-        eprintln!("error: no chart specs in specs/\n  = help: gen check compares what specs generate; add one with `gen new <chart>`");
+        errln!("error: no chart specs in specs/\n  = help: gen check compares what specs generate; add one with `gen new <chart>`");
         return 1;
     }
     // The site is build output and is not committed: check leaves it out.
@@ -387,7 +442,7 @@ fn check(cli: &Cli, out: &Out, strict: bool, format: Format, since: Option<&str>
     let changes = match output::diff(&cli.root, &outputs) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("gen: I/O error: {e}");
+            errln!("gen: I/O error: {e}");
             return 2;
         }
     };
@@ -400,14 +455,14 @@ fn check(cli: &Cli, out: &Out, strict: bool, format: Format, since: Option<&str>
     if !crlf.is_empty() {
         for c in &crlf {
             if format == Format::Github {
-                println!("::warning file={},line=1::CRLF line endings in a generated file; see .gitattributes", c.path());
+                outln!("::warning file={},line=1::CRLF line endings in a generated file; see .gitattributes", c.path());
             }
-            eprintln!(
+            errln!(
                 "line endings: {} is current but has CRLF line endings (gen writes LF)",
                 c.path()
             );
         }
-        eprintln!(
+        errln!(
             "warning: {} generated file(s) differ from gen's output only in CRLF line endings: git converts them on checkout. \
              Add `* text=auto eol=lf` to .gitattributes, then `git add --renormalize . && git checkout -- .`",
             crlf.len()
@@ -431,22 +486,26 @@ fn check(cli: &Cli, out: &Out, strict: bool, format: Format, since: Option<&str>
                 "orphaned",
                 format!("{path}: generated by gen, but no spec produces it any more\n"),
             ),
+            Change::Leftover { path } => (
+                "leftover",
+                format!("{path}: a temporary file left by an interrupted gen; `gen build` removes it (never commit it)\n"),
+            ),
         };
         if format == Format::Github {
             let line = match c {
                 Change::Stale { path, old } => first_changed_line(old, &outputs.files[path]),
                 _ => 1,
             };
-            println!(
+            outln!(
                 "::error file={},line={line}::{} generated file; run gen build",
                 c.path(),
                 what
             );
         }
-        eprintln!("{what}: {}", c.path());
-        eprint!("{detail}");
+        errln!("{what}: {}", c.path());
+        errp!("{detail}");
     }
-    eprintln!(
+    errln!(
         "gen check: {} of {committed} generated files are out of date; run `gen build` and commit the result",
         changes.len()
     );
@@ -495,11 +554,11 @@ fn github_annotation(d: &Diagnostic) -> String {
 fn schema(cli: &Cli, out: &Out, stdout: bool) -> u8 {
     let text = project::schema_json();
     if stdout {
-        print!("{text}");
+        outp!("{text}");
         return 0;
     }
     let path = cli.root.join(project::SCHEMA_PATH);
-    if std::fs::read(&path).is_ok_and(|old| old == text.as_bytes()) {
+    if crate::disk::read_regular(&path).is_ok_and(|old| old == text.as_bytes()) {
         out.info("gen schema: specs/schema.json is up to date");
         return 0;
     }
@@ -509,7 +568,7 @@ fn schema(cli: &Cli, out: &Out, stdout: bool) -> u8 {
             0
         }
         Err(e) => {
-            eprintln!("gen: I/O error: writing specs/schema.json: {e}");
+            errln!("gen: I/O error: writing specs/schema.json: {e}");
             2
         }
     }
@@ -525,7 +584,7 @@ fn adopt(cli: &Cli, out: &Out, dry_run: bool) -> u8 {
                 out.info("gen adopt: nothing to adopt; every chart already uses gen's regions and templates, and nothing was changed");
                 return 0;
             }
-            print!("{}", a.plan.render());
+            outp!("{}", a.plan.render());
             let actions: usize = a.plan.files.values().map(|f| f.actions.len()).sum();
             match a.written {
                 None => out.info(&format!(
@@ -562,7 +621,7 @@ fn init(cli: &Cli, out: &Out) -> u8 {
             0
         }
         Err(e) => {
-            eprintln!("gen: I/O error: {e}");
+            errln!("gen: I/O error: {e}");
             2
         }
     }
@@ -570,19 +629,22 @@ fn init(cli: &Cli, out: &Out) -> u8 {
 
 fn completions(shell: clap_complete::Shell) -> u8 {
     use clap::CommandFactory;
-    clap_complete::generate(shell, &mut Cli::command(), "gen", &mut std::io::stdout());
+    // Into memory first: clap_complete panics when it cannot write.
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "gen", &mut script);
+    outp!("{}", String::from_utf8_lossy(&script));
     0
 }
 
 fn new_spec(cli: &Cli, out: &Out, chart: &str) -> u8 {
     if !crate::spec::validate::is_dns_label(chart) {
-        eprintln!("gen new: {chart:?} is not a valid chart name: use lower-case letters, digits and '-', at most 63 characters");
+        errln!("gen new: {chart:?} is not a valid chart name: use lower-case letters, digits and '-', at most 63 characters");
         return 2;
     }
     let rel = format!("{}/{chart}.yaml", project::SPEC_DIR);
     let path = cli.root.join(&rel);
     if path.exists() {
-        eprintln!("gen new: {rel} already exists; edit it instead");
+        errln!("gen new: {rel} already exists; edit it instead");
         return 2;
     }
     let text = crate::scaffold::new_spec(chart);
@@ -594,7 +656,7 @@ fn new_spec(cli: &Cli, out: &Out, chart: &str) -> u8 {
             0
         }
         Err(e) => {
-            eprintln!("gen: I/O error: writing {rel}: {e}");
+            errln!("gen: I/O error: writing {rel}: {e}");
             2
         }
     }

@@ -247,7 +247,9 @@ pub fn without_top_keys(yaml: &str, skip: &BTreeSet<String>) -> String {
 /// Merges the `values` region (`region` already without the keys the file
 /// defines) and checks that no key is defined twice at any level.
 pub fn values(rel: &str, existing: &str, region: String) -> Result<String, Vec<Diagnostic>> {
-    let merged = regions::merge_all(rel, existing, Style::Hash, &[("values", region)])?;
+    // Top level: a marker indented into a block scalar is an error there.
+    let merged = regions::merge_top_level(rel, existing, Style::Hash, &[("values", region)])
+        .map_err(|d| vec![d])?;
     let spans = region_spans(&merged, Style::Hash);
     let whose = |line: usize| {
         if spans.iter().any(|(_, b, e)| *b + 1 < line && line < *e + 1) {

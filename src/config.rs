@@ -116,12 +116,10 @@ pub fn check(root: &Path) -> Result<(), Problem> {
 
 /// gen.toml's text, or None when there is none.
 pub fn read(root: &Path) -> Result<Option<String>, Problem> {
-    match std::fs::read(root.join(FILE)) {
-        Ok(b) => String::from_utf8(b).map(Some).map_err(|_| {
-            Problem::Invalid(
-                Diagnostic::error(FILE, "gen.toml is not valid UTF-8").help("save it as UTF-8"),
-            )
-        }),
+    match crate::disk::read_regular(&root.join(FILE)) {
+        Ok(b) => crate::diagnostics::utf8(FILE, b)
+            .map(Some)
+            .map_err(Problem::Invalid),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(Problem::Io(format!("reading {FILE}: {e}"))),
     }

@@ -113,6 +113,35 @@ impl fmt::Display for Diagnostic {
     }
 }
 
+/// The 1-based line and column (in characters) of byte `offset` of
+/// `bytes`, which need not be valid UTF-8 past it.
+pub fn line_col(bytes: &[u8], offset: usize) -> (usize, usize) {
+    let before = &bytes[..offset.min(bytes.len())];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let col = String::from_utf8_lossy(&before[line_start..])
+        .chars()
+        .count()
+        + 1;
+    (line, col)
+}
+
+/// `bytes` as text, or an error at the line and column of the first byte
+/// that is not UTF-8.
+pub fn utf8(rel: &str, bytes: Vec<u8>) -> Result<String, Diagnostic> {
+    String::from_utf8(bytes).map_err(|e| {
+        let bytes = e.as_bytes();
+        let (line, col) = line_col(bytes, e.utf8_error().valid_up_to());
+        Diagnostic::error(rel, "file is not valid UTF-8")
+            .at(line, col)
+            .help("save it as UTF-8")
+            .with_source(&String::from_utf8_lossy(bytes))
+    })
+}
+
 /// Sorts diagnostics by file, then position, then message, so output is stable.
 pub fn sort(diags: &mut [Diagnostic]) {
     diags.sort_by(|a, b| {
@@ -148,6 +177,18 @@ mod tests {
         assert!(text.contains(" 2 |   intervl: 5m"), "{text}");
         assert!(text.contains("   |   ^"), "{text}");
         assert!(text.contains("= help: did you mean `interval`?"), "{text}");
+    }
+
+    #[test]
+    fn invalid_utf8_is_located_at_its_first_bad_byte() {
+        let d = utf8(
+            "charts/a/README.md",
+            b"# A\nok \xc3\xa9 then \xff here\n".to_vec(),
+        )
+        .unwrap_err();
+        assert_eq!((d.line, d.column), (2, 11), "{d}");
+        assert!(d.to_string().contains("README.md:2:11"), "{d}");
+        assert_eq!(utf8("x", b"fine".to_vec()).unwrap(), "fine");
     }
 
     #[test]

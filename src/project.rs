@@ -62,13 +62,14 @@ fn chart_inputs(name: &str) -> [String; 5] {
     ]
 }
 
+/// A hand-written input, `None` when absent. Symbolic links are followed;
+/// anything but a regular file at the end of them is an I/O error (exit 2),
+/// never waited on.
 fn read_text(root: &Path, rel: &str) -> Result<Option<String>, Failure> {
-    match std::fs::read(root.join(rel)) {
-        Ok(bytes) => String::from_utf8(bytes).map(Some).map_err(|_| {
-            Failure::Invalid(vec![
-                Diagnostic::error(rel, "file is not valid UTF-8").help("save it as UTF-8")
-            ])
-        }),
+    match crate::disk::read_regular(&root.join(rel)) {
+        Ok(bytes) => diagnostics::utf8(rel, bytes)
+            .map(Some)
+            .map_err(|d| Failure::Invalid(vec![d])),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(Failure::Io(format!("reading {rel}: {e}"))),
     }
@@ -90,7 +91,13 @@ pub fn load_with(root: &Path, memo: Option<&Memo>) -> Result<(Project, Vec<Diagn
         {
             let entry = entry?;
             let name = entry.file_name().to_string_lossy().into_owned();
-            if (name.ends_with(".yaml") || name.ends_with(".yml")) && entry.file_type()?.is_file() {
+            // A link is followed and anything else that is not a folder is
+            // read, so a FIFO or a dangling link is an error, not a chart
+            // silently left out (whose outputs would become orphans).
+            let is_spec = (name.ends_with(".yaml") || name.ends_with(".yml"))
+                && !name.starts_with(".#") // an editor's lock file
+                && !entry.path().is_dir();
+            if is_spec {
                 paths.push(name);
             }
         }
@@ -109,22 +116,22 @@ pub fn load_with(root: &Path, memo: Option<&Memo>) -> Result<(Project, Vec<Diagn
                 "run gen from the repository root, or start a spec with `gen new <chart>`",
             )]));
     }
-    let loaded: Vec<Result<SpecFile, Diagnostic>> = paths
+    let loaded: Vec<Result<Result<SpecFile, Diagnostic>, Failure>> = paths
         .par_iter()
         .map(|name| {
             let rel = format!("{SPEC_DIR}/{name}");
-            let bytes = std::fs::read(root.join(&rel))
-                .map_err(|e| Diagnostic::error(&rel, format!("cannot read: {e}")))?;
-            match memo {
+            let bytes = crate::disk::read_regular(&root.join(&rel))
+                .map_err(|e| Failure::Io(format!("reading {rel}: {e}")))?;
+            Ok(match memo {
                 Some(m) => m.parse(&rel, bytes),
                 None => spec::parse(&rel, &bytes),
-            }
+            })
         })
         .collect();
     let mut diags = Vec::new();
     let mut specs = Vec::new();
     for r in loaded {
-        match r {
+        match r? {
             Ok(f) => specs.push(f),
             Err(d) => diags.push(d),
         }
@@ -153,19 +160,9 @@ pub fn load_with(root: &Path, memo: Option<&Memo>) -> Result<(Project, Vec<Diagn
     }
 
     let mut templates = Vec::new();
-    let tdir = root.join("templates");
-    if tdir.is_dir() {
-        for entry in walkdir::WalkDir::new(&tdir).sort_by_file_name() {
-            let entry = entry.map_err(|e| Failure::Io(format!("reading templates/: {e}")))?;
-            if entry.file_type().is_file() {
-                let name = crate::output::relative(&tdir, entry.path());
-                if !name.ends_with(".tera") {
-                    continue;
-                }
-                if let Some(src) = read_text(&tdir, &name)? {
-                    templates.push((name, src));
-                }
-            }
+    for rel in input_files(root, "templates", ".tera")? {
+        if let Some(src) = read_text(root, &rel)? {
+            templates.push((rel["templates/".len()..].to_string(), src));
         }
     }
 
@@ -235,17 +232,24 @@ fn has_markdown(dir: &Path) -> bool {
 /// Markdown files under docs/ that a person wrote (no generated mark).
 fn read_hand_docs(root: &Path) -> Result<BTreeMap<String, String>, Failure> {
     let mut docs = BTreeMap::new();
-    let dir = root.join("docs");
-    if !dir.is_dir() {
-        return Ok(docs);
+    let files = input_files(root, "docs", ".md")?;
+    let odd: Vec<Diagnostic> = files
+        .iter()
+        .filter_map(|rel| {
+            let c = crate::site::char_links_break_on(rel)?;
+            Some(
+                Diagnostic::error(
+                    rel,
+                    format!("the file name has {c:?}, which a link to its page would read as part of the URL's syntax"),
+                )
+                .help("rename the file without `#`, `?` or `%`"),
+            )
+        })
+        .collect();
+    if !odd.is_empty() {
+        return Err(Failure::Invalid(odd));
     }
-    for entry in walkdir::WalkDir::new(&dir).sort_by_file_name() {
-        let entry = entry.map_err(|e| Failure::Io(format!("reading docs/: {e}")))?;
-        let path = entry.path();
-        if !entry.file_type().is_file() || path.extension().is_none_or(|e| e != "md") {
-            continue;
-        }
-        let rel = crate::output::relative(root, path);
+    for rel in files {
         if let Some(text) = read_text(root, &rel)? {
             if !crate::output::is_generated(text.as_bytes()) {
                 docs.insert(rel, text);
@@ -253,6 +257,45 @@ fn read_hand_docs(root: &Path) -> Result<BTreeMap<String, String>, Failure> {
         }
     }
     Ok(docs)
+}
+
+/// The files under `root/dir` whose names end in `ext`, as sorted paths
+/// relative to `root`. Symbolic links are followed, so a linked input is
+/// read, and one that leads nowhere is listed for [`read_text`] to report
+/// rather than silently left out. Editors' lock files (`.#name`, often
+/// links to nowhere) are not inputs.
+fn input_files(root: &Path, dir: &str, ext: &str) -> Result<Vec<String>, Failure> {
+    let base = root.join(dir);
+    if !base.is_dir() {
+        return Ok(Vec::new());
+    }
+    let is_input = |p: &Path| {
+        let name = p.file_name().unwrap_or_default().to_string_lossy();
+        name.ends_with(ext) && name.len() > ext.len() && !name.starts_with(".#")
+    };
+    let mut found = Vec::new();
+    for entry in walkdir::WalkDir::new(&base)
+        .follow_links(true)
+        .sort_by_file_name()
+    {
+        match entry {
+            Ok(e) if e.file_type().is_dir() => {}
+            Ok(e) => {
+                if is_input(e.path()) {
+                    found.push(crate::output::relative(root, e.path()));
+                }
+            }
+            Err(e) => match e.path() {
+                Some(p) if e.loop_ancestor().is_none() => {
+                    if is_input(p) {
+                        found.push(crate::output::relative(root, p));
+                    }
+                }
+                _ => return Err(Failure::Io(format!("reading {dir}/: {e}"))),
+            },
+        }
+    }
+    Ok(found)
 }
 
 /// The JSON Schema of a spec, as committed in specs/schema.json.
@@ -600,5 +643,5 @@ fn root_makefile(
         Some(t) => t.clone(),
         None => render::tidy(&render_one(tera, "root/makefile-scaffold.mk.tera", &ctx)?),
     };
-    regions::merge("Makefile", &base, Style::Hash, &[("makefile", region)])
+    regions::merge_top_level("Makefile", &base, Style::Hash, &[("makefile", region)])
 }

@@ -198,6 +198,42 @@ pub fn merge_all(
     Ok(out)
 }
 
+/// [`merge`] for regions whose content is top-level text (the values of
+/// values.yaml, the root Makefile's targets): their markers must start in
+/// column 1. An indented marker sits inside a YAML block (a block scalar,
+/// a nested mapping) or a recipe, where unindented content would change
+/// the file's structure; it is an error located at the marker.
+pub fn merge_top_level(
+    rel: &str,
+    existing: &str,
+    style: Style,
+    regions: &[(&str, String)],
+) -> Result<String, Diagnostic> {
+    for (i, line) in existing.lines().enumerate() {
+        let indent = line.len() - line.trim_start().len();
+        if indent == 0 {
+            continue;
+        }
+        let Some((_, name)) = style.parse(line) else {
+            continue;
+        };
+        if regions.iter().any(|(n, _)| *n == name) {
+            return Err(Diagnostic::error(
+                rel,
+                format!("the marker of region {name:?} is indented"),
+            )
+            .at(i + 1, line[..indent].chars().count() + 1)
+            .help(format!(
+                "gen writes top-level lines into this region; an indented marker sits inside a block (a YAML block scalar or mapping), whose structure they would change. Move both `{}` and `{}` to column 1, outside any block",
+                style.begin(name),
+                style.end(name)
+            ))
+            .with_source(existing));
+        }
+    }
+    merge(rel, existing, style, regions)
+}
+
 /// A region with its markers, as written into a freshly scaffolded file.
 pub fn wrap_region(style: Style, name: &str, content: &str) -> String {
     let mut s = style.begin(name);
@@ -240,6 +276,19 @@ mod tests {
         let msgs: Vec<&str> = e.iter().map(|d| d.message.as_str()).collect();
         assert_eq!(msgs, ["region \"a\" is missing", "region \"b\" is missing"]);
         assert!(e[0].help.as_deref().unwrap().contains("gen adopt"));
+    }
+
+    #[test]
+    fn an_indented_top_level_region_is_an_error_at_its_marker() {
+        let src = "notes: |\n  text\n  # gen:begin a\n  # gen:end a\n# gen:begin b\n# gen:end b\n";
+        let e = merge_top_level("v.yaml", src, Style::Hash, &regions()).unwrap_err();
+        assert_eq!((e.line, e.column), (3, 3), "{e}");
+        assert!(e.message.contains("region \"a\" is indented"), "{e}");
+        let flat = "# gen:begin a\n# gen:end a\n# gen:begin b\n# gen:end b\n";
+        assert_eq!(
+            merge_top_level("v.yaml", flat, Style::Hash, &regions()).unwrap(),
+            merge("v.yaml", flat, Style::Hash, &regions()).unwrap()
+        );
     }
 
     #[test]

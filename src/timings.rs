@@ -14,7 +14,7 @@ fn enabled() -> bool {
 pub fn lap(phase: &str, start: Instant) -> Instant {
     let now = Instant::now();
     if enabled() {
-        eprintln!(
+        errln!(
             "gen timings: {phase}: {:.1} ms",
             (now - start).as_secs_f64() * 1000.0
         );

@@ -3,35 +3,10 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 use std::time::SystemTime;
 
-fn gen(root: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gen"))
-        .arg("--root")
-        .arg(root)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("gen runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// A project with two charts made by `gen new` and built once.
-fn project() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join("specs")).unwrap();
-    for chart in ["alpha", "beta"] {
-        let o = gen(dir.path(), &["new", chart]);
-        assert!(o.status.success(), "{}", stderr(&o));
-    }
-    let o = gen(dir.path(), &["build"]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    dir
-}
+mod common;
+use common::{gen, project, stderr};
 
 /// Every file under `root` with its bytes and modification time.
 fn snapshot(root: &Path) -> BTreeMap<PathBuf, (Vec<u8>, SystemTime)> {

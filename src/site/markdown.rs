@@ -616,8 +616,13 @@ impl<'r> Doc<'r> {
         s.code.push('\n');
     }
 
-    /// Renders Markdown into the page.
+    /// Renders Markdown into the page. A UTF-8 byte order mark is not
+    /// text: it would hide the first heading (and the page's title).
     pub fn markdown(&mut self, src: &Source) {
+        let src = &Source {
+            text: src.text.strip_prefix('\u{feff}').unwrap_or(src.text),
+            ..*src
+        };
         let lines = Lines::new(src.text);
         let mut sink = Sink {
             out: Vec::new(),

@@ -131,6 +131,13 @@ fn chart_url(name: &str, file: &str) -> String {
     format!("charts/{name}/{file}")
 }
 
+/// The first character of a repository path that a link cannot carry as
+/// it is (`#` starts a fragment, `?` a query, `%` an escape): such a page
+/// is refused rather than linked wrongly.
+pub fn char_links_break_on(path: &str) -> Option<char> {
+    path.chars().find(|c| matches!(c, '#' | '?' | '%'))
+}
+
 /// `docs/a/b.md` is published as `docs/a/b.html`.
 fn doc_url(path: &str) -> String {
     format!("{}.html", path.trim_end_matches(".md"))

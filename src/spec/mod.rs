@@ -58,14 +58,14 @@ pub fn parse(rel: &str, bytes: &[u8]) -> Result<SpecFile, Diagnostic> {
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
-            let (line, col) = line_col(bytes, e.valid_up_to());
+            let (line, col) = crate::diagnostics::line_col(bytes, e.valid_up_to());
             return Err(Diagnostic::error(rel, "spec is not valid UTF-8")
                 .at(line, col)
                 .help("save the file as UTF-8"));
         }
     };
     if let Some(i) = text.find('\0') {
-        let (line, col) = line_col(bytes, i);
+        let (line, col) = crate::diagnostics::line_col(bytes, i);
         return Err(Diagnostic::error(rel, "spec contains a NUL byte")
             .at(line, col)
             .help("remove the NUL byte; specs are plain text"));
@@ -78,7 +78,7 @@ pub fn parse(rel: &str, bytes: &[u8]) -> Result<SpecFile, Diagnostic> {
         .map(|(i, _)| i)
         .find(|&i| bytes.get(i + 1) != Some(&b'\n'))
     {
-        let (line, col) = line_col(bytes, i);
+        let (line, col) = crate::diagnostics::line_col(bytes, i);
         return Err(Diagnostic::error(
             rel,
             "spec contains a carriage return that does not end a line",
@@ -113,20 +113,6 @@ pub fn parse(rel: &str, bytes: &[u8]) -> Result<SpecFile, Diagnostic> {
     })
 }
 
-fn line_col(bytes: &[u8], offset: usize) -> (usize, usize) {
-    let before = &bytes[..offset.min(bytes.len())];
-    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let line_start = before
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |i| i + 1);
-    let col = String::from_utf8_lossy(&before[line_start..])
-        .chars()
-        .count()
-        + 1;
-    (line, col)
-}
-
 /// Turns a serde_yaml error into a diagnostic with a location and a fix.
 fn yaml_error(rel: &str, text: &str, e: &serde_yaml::Error) -> Diagnostic {
     let full = e.to_string();
@@ -139,7 +125,7 @@ fn yaml_error(rel: &str, text: &str, e: &serde_yaml::Error) -> Diagnostic {
     if let Some(loc) = e.location() {
         // libyaml also breaks lines at U+0085, U+2028 and U+2029; count
         // lines as the rest of gen does, from the byte offset.
-        let (line, col) = line_col(text.as_bytes(), loc.index());
+        let (line, col) = crate::diagnostics::line_col(text.as_bytes(), loc.index());
         // At the end of input that is the line after the last one; point at
         // the end of the last line, which the reader can see.
         let last = text.lines().count().max(1);

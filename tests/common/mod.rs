@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 
 /// The first executable called `name` on PATH.
 #[allow(dead_code)]
@@ -107,4 +108,35 @@ impl Rng {
             .map(|_| pieces[self.below(pieces.len())])
             .collect()
     }
+}
+
+/// The built gen, run on `root` with `args`, colour off.
+#[allow(dead_code)]
+pub fn gen(root: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gen"))
+        .arg("--root")
+        .arg(root)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("gen runs")
+}
+
+#[allow(dead_code)]
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A project with two charts made by `gen new` and built once.
+#[allow(dead_code)]
+pub fn project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("specs")).unwrap();
+    for chart in ["alpha", "beta"] {
+        let o = gen(dir.path(), &["new", chart]);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let o = gen(dir.path(), &["build"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    dir
 }
