@@ -7,7 +7,7 @@ use crate::memo::{self, ChartFiles, ChartKey, Memo};
 use crate::model::{chart_model, ChartModel};
 use crate::output::Outputs;
 use crate::regions::{self, Style};
-use crate::render::{self, error_chain};
+use crate::render;
 use crate::spec::{self, SpecFile};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -372,13 +372,6 @@ pub fn generate_memo(
     }
 }
 
-fn render_one(tera: &tera::Tera, name: &str, ctx: &tera::Context) -> Result<String, Diagnostic> {
-    tera.render(name, ctx).map_err(|e| {
-        Diagnostic::error(format!("templates/{name}"), error_chain(&e))
-            .help("fix the template, or remove the override to use the built-in one")
-    })
-}
-
 fn chart_outputs(
     tera: &tera::Tera,
     project: &Project,
@@ -389,10 +382,11 @@ fn chart_outputs(
     ctx.insert("c", m);
     ctx.insert("s", &m.spec);
     let md = |t: &str| -> Result<String, Diagnostic> {
-        Ok(render::tidy_markdown(&render_one(tera, t, &ctx)?))
+        Ok(render::tidy_markdown(&render::render(tera, t, &ctx)?))
     };
-    let plain =
-        |t: &str| -> Result<String, Diagnostic> { Ok(render::tidy(&render_one(tera, t, &ctx)?)) };
+    let plain = |t: &str| -> Result<String, Diagnostic> {
+        Ok(render::tidy(&render::render(tera, t, &ctx)?))
+    };
 
     let mut files = vec![
         (m.backup_guide.clone(), md("chart/backup-guide.md.tera")?),
@@ -503,7 +497,7 @@ fn cross_chart_outputs(
     ]
     .par_iter()
     .map(|(path, template)| {
-        let text = render::tidy_markdown(&render_one(tera, template, &ctx)?);
+        let text = render::tidy_markdown(&render::render(tera, template, &ctx)?);
         Ok((path.to_string(), text.into_bytes()))
     })
     .collect()
@@ -518,10 +512,14 @@ fn root_makefile(
     ctx.insert("charts", models);
     let specs: Vec<&spec::Spec> = models.iter().map(|m| &m.spec).collect();
     ctx.insert("order", &crosschart::restore_order(&specs));
-    let region = render::tidy(&render_one(tera, "root/makefile-region.mk.tera", &ctx)?);
+    let region = render::tidy(&render::render(tera, "root/makefile-region.mk.tera", &ctx)?);
     let base = match project.existing.get("Makefile") {
         Some(t) => t.clone(),
-        None => render::tidy(&render_one(tera, "root/makefile-scaffold.mk.tera", &ctx)?),
+        None => render::tidy(&render::render(
+            tera,
+            "root/makefile-scaffold.mk.tera",
+            &ctx,
+        )?),
     };
     regions::merge("Makefile", &base, Style::Hash, &[("makefile", region)])
 }
