@@ -45,10 +45,12 @@ impl From<std::io::Error> for Failure {
 }
 
 pub const SPEC_DIR: &str = "specs";
+/// The root Makefile, whose region gen writes.
+pub const ROOT_MAKEFILE: &str = "Makefile";
 pub const SCHEMA_PATH: &str = "specs/schema.json";
 
 /// The hand-written files of one chart that gen merges into or scaffolds.
-fn chart_inputs(name: &str) -> [String; 5] {
+pub fn chart_inputs(name: &str) -> [String; 5] {
     [
         format!("charts/{name}/README.md"),
         format!("charts/{name}/values.yaml"),
@@ -166,7 +168,7 @@ pub fn load_with(root: &Path, memo: Option<&Memo>) -> Result<(Project, Vec<Diagn
     }
 
     let mut existing = BTreeMap::new();
-    let mut wanted: Vec<String> = vec!["Makefile".into()];
+    let mut wanted: Vec<String> = vec![ROOT_MAKEFILE.into()];
     for f in &specs {
         wanted.extend(chart_inputs(&f.spec.name));
     }
