@@ -611,9 +611,12 @@ mod tests {
 
     #[test]
     fn runaway_output_and_ranges_stop_with_a_reason() {
-        let big = render_one(
-            "{% for i in range(end=100000) %}{% for j in range(end=100000) %}xxxxxxxxxxxxxxxx{% endfor %}{% endfor %}",
-        )
+        // 4 KiB a turn reaches 64 MiB long before 10 s, even in a debug
+        // build on a busy machine.
+        let big = render_one(&format!(
+            "{{% for i in range(end=100000) %}}{{% for j in range(end=100000) %}}{}{{% endfor %}}{{% endfor %}}",
+            "x".repeat(4096)
+        ))
         .unwrap_err();
         assert!(big.contains("output passed 64 MiB"), "{big}");
         let e = render_one("{% for i in range(end=100001) %}{% endfor %}").unwrap_err();

@@ -142,40 +142,29 @@ impl Hosts {
     /// Whether a Host header value names this server.
     pub fn allows(&self, host: &str) -> bool {
         let host = host.trim();
-        let (name, port) = if let Some(rest) = host.strip_prefix('[') {
-            // An IPv6 literal: [addr] or [addr]:port.
-            let Some((addr, after)) = rest.split_once(']') else {
-                return false;
-            };
-            if addr.parse::<Ipv6Addr>().is_err() {
-                return false;
-            }
-            (
-                None,
-                after
-                    .strip_prefix(':')
-                    .map(str::to_string)
-                    .or_else(|| (!after.is_empty()).then(|| "invalid".to_string())),
-            )
-        } else {
-            match host.split_once(':') {
-                Some((n, p)) => (Some(n), Some(p.to_string())),
-                None => (Some(host), None),
-            }
+        // `[v6]`, `[v6]:port`, `name`, `name:port`, `v4` or `v4:port`.
+        let (name, port) = match host.strip_prefix('[') {
+            Some(rest) => match rest.split_once(']') {
+                Some((addr, "")) => (addr, None),
+                Some((addr, after)) => match after.strip_prefix(':') {
+                    Some(port) => (addr, Some(port)),
+                    None => return false,
+                },
+                None => return false,
+            },
+            None => match host.split_once(':') {
+                Some((name, port)) => (name, Some(port)),
+                None => (host, None),
+            },
         };
-        if let Some(p) = port {
-            if p.parse::<u16>().ok() != Some(self.port) {
-                return false;
-            }
+        if port.is_some_and(|p| p.parse::<u16>().ok() != Some(self.port)) {
+            return false;
         }
-        match name {
-            // The IPv6 literal, checked above.
-            None => true,
-            Some(n) => {
-                let n = n.trim_end_matches('.').to_ascii_lowercase();
-                n.parse::<Ipv4Addr>().is_ok() || self.names.contains(&n)
-            }
+        if host.starts_with('[') {
+            return name.parse::<Ipv6Addr>().is_ok();
         }
+        let name = name.trim_end_matches('.').to_ascii_lowercase();
+        name.parse::<Ipv4Addr>().is_ok() || self.names.contains(&name)
     }
 }
 
