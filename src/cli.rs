@@ -85,6 +85,9 @@ pub enum Command {
         /// Port to listen on; 0 picks a free one.
         #[arg(long, default_value_t = 8000)]
         port: u16,
+        /// A host name the browser may use besides localhost and IP addresses (and, beyond loopback, this machine's name); other Host headers get a 403, against DNS rebinding. Repeatable.
+        #[arg(long = "allow-host", value_name = "NAME")]
+        allow_host: Vec<String>,
     },
 }
 
@@ -212,7 +215,11 @@ pub fn run(cli: &Cli) -> u8 {
         Command::Schema { stdout } => schema(cli, &out, *stdout),
         Command::New { chart } => new_spec(cli, &out, chart),
         Command::Procedures { chart } => procedures(cli, &out, chart),
-        Command::Serve { bind, port } => crate::serve::run(&cli.root, bind, *port, cli.quiet),
+        Command::Serve {
+            bind,
+            port,
+            allow_host,
+        } => crate::serve::run(&cli.root, bind, *port, allow_host, cli.quiet),
     }
 }
 

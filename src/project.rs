@@ -7,7 +7,7 @@ use crate::memo::{self, ChartFiles, ChartKey, Memo};
 use crate::model::{chart_model, ChartModel};
 use crate::output::Outputs;
 use crate::regions::{self, Style};
-use crate::render::{self, error_chain};
+use crate::render;
 use crate::spec::{self, SpecFile};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -49,10 +49,12 @@ impl From<std::io::Error> for Failure {
 }
 
 pub const SPEC_DIR: &str = "specs";
+/// The root Makefile, whose region gen writes.
+pub const ROOT_MAKEFILE: &str = "Makefile";
 pub const SCHEMA_PATH: &str = "specs/schema.json";
 
 /// The hand-written files of one chart that gen merges into or scaffolds.
-fn chart_inputs(name: &str) -> [String; 5] {
+pub fn chart_inputs(name: &str) -> [String; 5] {
     [
         format!("charts/{name}/README.md"),
         format!("charts/{name}/values.yaml"),
@@ -167,7 +169,7 @@ pub fn load_with(root: &Path, memo: Option<&Memo>) -> Result<(Project, Vec<Diagn
     }
 
     let mut existing = BTreeMap::new();
-    let mut wanted: Vec<String> = vec!["Makefile".into()];
+    let mut wanted: Vec<String> = vec![ROOT_MAKEFILE.into()];
     for f in &specs {
         wanted.extend(chart_inputs(&f.spec.name));
     }
@@ -452,13 +454,6 @@ pub fn generate_memo(
     }
 }
 
-fn render_one(tera: &tera::Tera, name: &str, ctx: &tera::Context) -> Result<String, Diagnostic> {
-    tera.render(name, ctx).map_err(|e| {
-        Diagnostic::error(format!("templates/{name}"), error_chain(&e))
-            .help("fix the template, or remove the override to use the built-in one")
-    })
-}
-
 fn chart_outputs(
     tera: &tera::Tera,
     project: &Project,
@@ -469,10 +464,11 @@ fn chart_outputs(
     ctx.insert("c", m);
     ctx.insert("s", &m.spec);
     let md = |t: &str| -> Result<String, Diagnostic> {
-        Ok(render::tidy_markdown(&render_one(tera, t, &ctx)?))
+        Ok(render::tidy_markdown(&render::render(tera, t, &ctx)?))
     };
-    let plain =
-        |t: &str| -> Result<String, Diagnostic> { Ok(render::tidy(&render_one(tera, t, &ctx)?)) };
+    let plain = |t: &str| -> Result<String, Diagnostic> {
+        Ok(render::tidy(&render::render(tera, t, &ctx)?))
+    };
     let mut errors: Vec<Diagnostic> = Vec::new();
     let mut files = Vec::new();
     // Every file is tried, so one run reports every problem of the chart.
@@ -623,7 +619,7 @@ fn cross_chart_outputs(
     ]
     .par_iter()
     .map(|(path, template)| {
-        let text = render::tidy_markdown(&render_one(tera, template, &ctx)?);
+        let text = render::tidy_markdown(&render::render(tera, template, &ctx)?);
         Ok((path.to_string(), text.into_bytes()))
     })
     .collect()
@@ -638,10 +634,14 @@ fn root_makefile(
     ctx.insert("charts", models);
     let specs: Vec<&spec::Spec> = models.iter().map(|m| &m.spec).collect();
     ctx.insert("order", &crosschart::restore_order(&specs));
-    let region = render::tidy(&render_one(tera, "root/makefile-region.mk.tera", &ctx)?);
+    let region = render::tidy(&render::render(tera, "root/makefile-region.mk.tera", &ctx)?);
     let base = match project.existing.get("Makefile") {
         Some(t) => t.clone(),
-        None => render::tidy(&render_one(tera, "root/makefile-scaffold.mk.tera", &ctx)?),
+        None => render::tidy(&render::render(
+            tera,
+            "root/makefile-scaffold.mk.tera",
+            &ctx,
+        )?),
     };
     regions::merge_top_level("Makefile", &base, Style::Hash, &[("makefile", region)])
 }

@@ -1,11 +1,12 @@
 //! The real binary on temporary projects: build, check, new, schema, and
 //! what they promise about the files on disk.
 
+mod common;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
+use std::process::Command;
+use std::time::{Duration, SystemTime};
 
-mod common;
 use common::{gen, project, stderr};
 
 /// Every file under `root` with its bytes and modification time.
@@ -268,6 +269,74 @@ fn a_template_override_replaces_the_built_in_one() {
     let o = gen(dir.path(), &["build"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("templates/chart/nonsense.tera"));
+}
+
+/// Template overrides that recurse (Tera would overflow its stack and
+/// abort) or never finish: a located error, exit 1, nothing written, in
+/// bounded time.
+#[test]
+fn recursive_and_runaway_templates_are_located_errors() {
+    let dir = project();
+    let t = dir.path().join("templates");
+    let guide = include_str!("../templates/chart/upgrade-guide.md.tera");
+    let home = include_str!("../templates/site/home.html.tera");
+    let cases: &[(&str, String, &[&str])] = &[
+        (
+            "chart/upgrade-guide.md.tera",
+            format!("{guide}\n{{% include \"chart/upgrade-guide.md.tera\" %}}\n"),
+            &[
+                "error: chart/upgrade-guide.md.tera includes itself",
+                "--> templates/chart/upgrade-guide.md.tera:",
+                "remove this include",
+            ],
+        ),
+        (
+            "site/home.html.tera",
+            home.replacen(
+                "{% block main %}",
+                "{% macro m(n) %}{{ self::m(n=n) }}{% endmacro m %}\n{% block main %}{{ self::m(n=1) }}",
+                1,
+            ),
+            &[
+                "recursion: macro `m` of site/home.html.tera calls macro `m` of site/home.html.tera",
+                "--> templates/site/home.html.tera:3:26",
+            ],
+        ),
+        (
+            "chart/readme-backup.md.tera",
+            format!(
+                "{{% for i in range(end=100000) %}}{{% for j in range(end=100000) %}}{}{{% endfor %}}{{% endfor %}}",
+                "x".repeat(4096)
+            ),
+            &["the output passed 64 MiB", "--> templates/chart/readme-backup.md.tera"],
+        ),
+        (
+            "chart/readme-backup.md.tera",
+            "{% for i in range(end=100000) %}{% for j in range(end=100000) %}{% endfor %}{% endfor %}".into(),
+            &["rendering stopped after 10 s", "--> templates/chart/readme-backup.md.tera"],
+        ),
+    ];
+    for (name, source, wants) in cases {
+        let path = t.join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, source).unwrap();
+        let before = snapshot(dir.path());
+        let (code, err) = common::run_bounded(
+            Command::new(env!("CARGO_BIN_EXE_gen"))
+                .arg("--root")
+                .arg(dir.path())
+                .arg("build")
+                .env("NO_COLOR", "1"),
+            Duration::from_secs(120),
+        );
+        assert_eq!(code, Some(1), "{name}: {err}");
+        for want in *wants {
+            assert!(err.contains(want), "{name}: no {want:?} in:\n{err}");
+        }
+        assert!(err.contains("nothing was written"), "{err}");
+        assert_eq!(before, snapshot(dir.path()), "{name}");
+        std::fs::remove_file(&path).unwrap();
+    }
 }
 
 #[test]

@@ -54,10 +54,26 @@ struct Serve {
 
 impl Serve {
     fn start(root: &Path) -> Serve {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_gen"))
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_gen"));
+        cmd.arg("--root").arg(root).args(["serve", "--port", "0"]);
+        Serve::spawn(cmd)
+    }
+
+    /// `gen serve` with at most `nofile` open file descriptors.
+    fn start_limited(root: &Path, nofile: u32) -> Serve {
+        let mut cmd = Command::new("sh");
+        cmd.arg("-c")
+            .arg(format!("ulimit -n {nofile} && exec \"$0\" \"$@\""))
+            .arg(env!("CARGO_BIN_EXE_gen"))
             .arg("--root")
             .arg(root)
-            .args(["serve", "--port", "0"])
+            .args(["serve", "--port", "0"]);
+        Serve::spawn(cmd)
+    }
+
+    /// Runs `cmd` (a `gen serve`) and waits until it serves.
+    fn spawn(mut cmd: Command) -> Serve {
+        let mut child = cmd
             .env("NO_COLOR", "1")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -123,20 +139,37 @@ impl Serve {
 
     /// Sends SIGINT, as Ctrl-C does, and waits for the exit.
     fn interrupt(mut self) -> (Option<i32>, String) {
-        let pid = self.child.id().to_string();
-        let kill = Command::new("kill").args(["-INT", &pid]).status().unwrap();
-        assert!(kill.success());
-        let deadline = Instant::now() + Duration::from_secs(20);
-        let status = loop {
-            if let Some(s) = self.child.try_wait().unwrap() {
-                break s;
-            }
-            assert!(Instant::now() < deadline, "still running after SIGINT");
-            std::thread::sleep(Duration::from_millis(20));
-        };
+        let code = signal_and_wait(&mut self.child, "INT", Duration::from_secs(20));
         // Let the log reader drain.
         std::thread::sleep(Duration::from_millis(100));
-        (status.code(), self.log())
+        (code, self.log())
+    }
+
+    fn alive(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_none()
+    }
+}
+
+/// Sends `signal` to `child` (this child only) and waits up to `limit` for
+/// it to exit; fails the test, after killing it, if it does not.
+fn signal_and_wait(child: &mut Child, signal: &str, limit: Duration) -> Option<i32> {
+    let pid = child.id().to_string();
+    let kill = Command::new("kill")
+        .args([&format!("-{signal}"), &pid])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            return s.code();
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("still running {limit:?} after SIG{signal}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
     }
 }
 
@@ -217,10 +250,17 @@ impl Events {
     }
 
     /// The next named event, or `None` when none comes within `limit`.
+    /// Keep-alive comments do not extend `limit`.
     fn next_within(&mut self, limit: Duration) -> Option<(String, serde_json::Value)> {
-        self.reader.get_ref().set_read_timeout(Some(limit)).unwrap();
+        let deadline = Instant::now() + limit;
         let (mut name, mut data) = (String::new(), String::new());
         loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() && name.is_empty() {
+                return None;
+            }
+            let left = left.max(Duration::from_millis(1));
+            self.reader.get_ref().set_read_timeout(Some(left)).unwrap();
             let mut line = String::new();
             match self.reader.read_line(&mut line) {
                 Ok(0) => panic!("event stream closed"),
@@ -619,4 +659,259 @@ fn a_busy_port_or_a_bad_address_is_a_usage_error() {
     let (code, err) = serve_exits(empty.path(), &["--port", "0"]);
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("no specs/ or docs/ folder"), "{err}");
+}
+
+/// Sends `text` on a fresh connection and reads until the server closes
+/// it; `Err` when it is still open after `limit`.
+fn exchange(addr: &str, text: &str, limit: Duration) -> std::io::Result<String> {
+    let mut s = TcpStream::connect(addr)?;
+    s.set_read_timeout(Some(limit))?;
+    s.write_all(text.as_bytes())?;
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw)?;
+    Ok(String::from_utf8_lossy(&raw).into_owned())
+}
+
+/// A GET of the status on a fresh connection answered with a 200 within
+/// `limit`.
+fn answered(addr: &str, limit: Duration) -> bool {
+    let text = "GET /__gen/status HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+    exchange(addr, text, limit).is_ok_and(|r| r.starts_with("HTTP/1.1 200"))
+}
+
+/// tiny_http panicked in accept on EMFILE (about 600 slow connections under
+/// `ulimit -n 1024`) and never accepted again; eight POSTs whose body never
+/// came froze every other client. Now: slow and unfinished requests hold a
+/// connection each and nothing else, and the listener outlives running out
+/// of descriptors.
+#[test]
+fn slow_and_unfinished_requests_starve_no_one_and_never_kill_the_listener() {
+    let dir = project();
+    let mut serve = Serve::start_limited(dir.path(), 1024);
+    let addr = serve.addr.clone();
+    let mut hanging = Vec::new();
+    let open = |text: &str| {
+        let mut s = TcpStream::connect(&addr).unwrap();
+        s.write_all(text.as_bytes()).unwrap();
+        s
+    };
+    for _ in 0..8 {
+        hanging.push(open(
+            "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1000000000\r\nExpect: 100-continue\r\n\r\n",
+        ));
+        hanging.push(open(
+            "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1000\r\n\r\n",
+        ));
+    }
+    for _ in 0..600 {
+        hanging.push(open("GET / HTTP/1.1\r\nHost: loc"));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let t = Instant::now();
+    let served = (0..10)
+        .filter(|_| answered(&serve.addr, Duration::from_secs(2)))
+        .count();
+    eprintln!(
+        "{served} of 10 requests answered in {} ms beside 616 unfinished ones",
+        t.elapsed().as_millis()
+    );
+    assert_eq!(served, 10, "{}", serve.log());
+    drop(hanging);
+    assert!(serve.alive());
+
+    // Out of descriptors: connections wait in the backlog, and are served
+    // once the slow ones go.
+    drop(serve);
+    let mut serve = Serve::start_limited(dir.path(), 128);
+    let mut hanging = Vec::new();
+    for _ in 0..300 {
+        let Ok(mut s) =
+            TcpStream::connect_timeout(&serve.addr.parse().unwrap(), Duration::from_secs(1))
+        else {
+            break;
+        };
+        let _ = s.write_all(b"GET / HTTP/1.1\r\n");
+        hanging.push(s);
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    drop(hanging);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !answered(&serve.addr, Duration::from_secs(2)) {
+        assert!(
+            Instant::now() < deadline && serve.alive(),
+            "not answering after the slow connections closed:\n{}",
+            serve.log()
+        );
+    }
+    assert!(
+        serve.log().contains("cannot accept a connection"),
+        "{}",
+        serve.log()
+    );
+    let (code, _) = serve.interrupt();
+    assert_eq!(code, Some(0));
+}
+
+/// tiny_http sent `Connection: close` and kept the connection open.
+#[test]
+fn every_connection_is_closed_after_its_response() {
+    let dir = project();
+    let serve = Serve::start(dir.path());
+    for extra in ["", "Connection: close\r\n", "Connection: keep-alive\r\n"] {
+        let text = format!("GET /__gen/reload.js HTTP/1.1\r\nHost: localhost\r\n{extra}\r\n");
+        let reply = exchange(&serve.addr, &text, Duration::from_secs(5))
+            .unwrap_or_else(|e| panic!("{extra:?}: the connection stayed open: {e}"));
+        assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+        assert!(reply.contains("\r\nConnection: close\r\n"), "{reply}");
+    }
+    // A request head that never ends is cut off: 408 after 10 s.
+    let reply = exchange(
+        &serve.addr,
+        "GET / HTTP/1.1\r\nHost: localhost\r\n",
+        Duration::from_secs(30),
+    )
+    .unwrap();
+    assert!(reply.starts_with("HTTP/1.1 408"), "{reply}");
+    let long = format!(
+        "GET /{} HTTP/1.1\r\nHost: localhost\r\n\r\n",
+        "a".repeat(1 << 20)
+    );
+    let reply = exchange(&serve.addr, &long, Duration::from_secs(10)).unwrap();
+    assert!(reply.starts_with("HTTP/1.1 431"), "{reply}");
+}
+
+/// tiny_http did not look at the Host header: a page of another site
+/// whose name was rebound to 127.0.0.1 could read the served site.
+#[test]
+fn the_host_header_must_name_this_server() {
+    let dir = project();
+    let serve = Serve::start(dir.path());
+    let port = serve.addr.rsplit_once(':').unwrap().1.to_string();
+    let get = |host: Option<&str>, version: &str| {
+        let host = host.map(|h| format!("Host: {h}\r\n")).unwrap_or_default();
+        let text = format!("GET /__gen/status {version}\r\n{host}\r\n");
+        let reply = exchange(&serve.addr, &text, Duration::from_secs(5)).unwrap();
+        reply[9..12].to_string()
+    };
+    for ok in [
+        "localhost".to_string(),
+        format!("localhost:{port}"),
+        format!("127.0.0.1:{port}"),
+        format!("[::1]:{port}"),
+    ] {
+        assert_eq!(get(Some(&ok), "HTTP/1.1"), "200", "{ok}");
+    }
+    for refused in [
+        format!("evil.example:{port}"),
+        "evil.example".to_string(),
+        format!("localhost.evil.example:{port}"),
+        format!("localhost:{}", port.parse::<u16>().unwrap().wrapping_add(1)),
+    ] {
+        assert_eq!(get(Some(&refused), "HTTP/1.1"), "403", "{refused}");
+    }
+    assert_eq!(get(None, "HTTP/1.1"), "400", "HTTP/1.1 needs a Host");
+    assert_eq!(get(None, "HTTP/1.0"), "200");
+}
+
+/// The chart's page shows the README's text outside gen's markers; serve
+/// did not watch the README, so an edit there never showed.
+#[test]
+fn an_edit_outside_the_markers_of_a_chart_readme_reloads() {
+    let dir = project();
+    let root = dir.path();
+    let o = gen(root, &["build"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let serve = Serve::start(root);
+    let mut events = Events::open(&serve.addr);
+    assert_eq!(events.next().0, "hello");
+    let readme = root.join("charts/a/README.md");
+    let text = std::fs::read_to_string(&readme).unwrap();
+    let at = text.find("<!-- gen:begin").unwrap();
+    let edited = format!(
+        "{}A hand-written note, zebra-quokka.\n\n{}",
+        &text[..at],
+        &text[at..]
+    );
+    std::fs::write(&readme, edited).unwrap();
+    let (name, data) = events.next();
+    assert_eq!(name, "reload", "{data}");
+    let page = serve.get("/charts/a/");
+    assert_eq!(page.status, 200);
+    assert!(page.text().contains("zebra-quokka"));
+    serve.wait_log("charts/a/README.md changed");
+}
+
+/// A template override that includes itself aborted gen serve with a stack
+/// overflow. Now it is a build error shown over the last good site, and
+/// removing it recovers.
+#[test]
+fn a_self_including_template_shows_its_error_and_serve_survives() {
+    let dir = project();
+    let serve = Serve::start(dir.path());
+    let mut events = Events::open(&serve.addr);
+    assert_eq!(events.next().0, "hello");
+    let t = dir.path().join("templates/chart/backup-guide.md.tera");
+    std::fs::create_dir_all(t.parent().unwrap()).unwrap();
+    std::fs::write(
+        &t,
+        "# Guide\n{% include \"chart/backup-guide.md.tera\" %}\n",
+    )
+    .unwrap();
+    let (name, data) = events.next();
+    assert_eq!(name, "build-error", "{data}");
+    let error = data["error"].as_str().unwrap();
+    assert!(
+        error.contains("chart/backup-guide.md.tera includes itself"),
+        "{error}"
+    );
+    assert!(
+        error.contains("--> templates/chart/backup-guide.md.tera:2:13"),
+        "{error}"
+    );
+    assert!(serve.get("/").text().contains("gen-overlay"));
+    std::fs::remove_file(&t).unwrap();
+    assert_eq!(events.next().0, "reload");
+    assert_eq!(serve.status()["ok"], true);
+}
+
+/// A template whose loops never end kept serve from stopping: it ignored
+/// SIGTERM. Now the render is cancelled and serve exits at once.
+#[test]
+fn sigterm_stops_serve_in_the_middle_of_a_runaway_render() {
+    let dir = project();
+    let t = dir.path().join("templates/chart/backup-guide.md.tera");
+    std::fs::create_dir_all(t.parent().unwrap()).unwrap();
+    std::fs::write(
+        &t,
+        "{% for i in range(end=100000) %}{% for j in range(end=100000) %}{% endfor %}{% endfor %}",
+    )
+    .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gen"))
+        .arg("--root")
+        .arg(dir.path())
+        .args(["serve", "--port", "0"])
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The first build renders for 10 s before its limit stops it.
+    std::thread::sleep(Duration::from_secs(2));
+    let sent = Instant::now();
+    let code = signal_and_wait(&mut child, "TERM", Duration::from_secs(5));
+    eprintln!("exited {} ms after SIGTERM", sent.elapsed().as_millis());
+    let mut log = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut log)
+        .unwrap();
+    assert_eq!(code, Some(0), "{log}");
+    assert!(
+        !log.contains("serving http://"),
+        "the build had finished:\n{log}"
+    );
+    assert!(log.contains("gen serve: stopped"), "{log}");
 }

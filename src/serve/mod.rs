@@ -13,28 +13,34 @@
 //!   diagnostics after a failed one (shown as an overlay while the last good
 //!   site stays served), and `hello` on each connection.
 //! - `/__gen/status` gives the same as JSON.
-//! - Ctrl-C (SIGINT) or SIGTERM stops it with exit code 0.
+//! - [`http`] is the server: a thread per connection with timeouts, the
+//!   Host header checked against DNS rebinding.
+//! - Ctrl-C (SIGINT) or SIGTERM stops it with exit code 0, at once, even
+//!   in the middle of a build: a render in flight is cancelled (see
+//!   [`crate::render::limits`]), and nothing waits for it, since serve
+//!   never writes.
 
+pub mod http;
 pub mod site;
 pub mod url;
 pub mod watch;
 
 use crate::output::Outputs;
 use crate::project::{self, Failure};
+use http::Request;
 use site::Site;
 use std::io::Write;
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
-use tiny_http::{Method, Request};
 
 /// The browser side: reconnecting EventSource, reload, overlay.
 pub const RELOAD_SCRIPT: &str = include_str!("reload.js");
-/// Threads answering requests. Event streams get a thread of their own.
-const WORKERS: usize = 8;
+/// How long stopping waits for a build in progress before leaving it.
+const STOP_GRACE: Duration = Duration::from_secs(2);
 /// Event streams open at once; more get a 503.
 const MAX_EVENT_STREAMS: usize = 64;
 /// An event stream with nothing to say sends a comment this often, which
@@ -163,6 +169,7 @@ impl Shared {
                 }
                 true
             }
+            Err(_) if self.stopping() => false,
             Err(text) => {
                 eprint!("{text}");
                 eprintln!(
@@ -232,45 +239,32 @@ pub fn build_with(root: &Path, memo: &crate::memo::Memo) -> Result<(Outputs, usi
     }
 }
 
-/// A running server: request threads, and the watcher when asked for.
+/// A running server, and the watcher when asked for.
 pub struct Running {
     pub addr: SocketAddr,
     shared: Arc<Shared>,
-    server: Arc<tiny_http::Server>,
-    workers: Vec<JoinHandle<()>>,
+    server: http::Server,
     watcher: Option<JoinHandle<()>>,
 }
 
 /// Listens on `addr` and answers from `shared` until [`Running::stop`].
-pub fn start(shared: Arc<Shared>, addr: SocketAddr) -> Result<Running, String> {
-    let server =
-        tiny_http::Server::http(addr).map_err(|e| format!("cannot listen on {addr}: {e}"))?;
-    let addr = server
-        .server_addr()
-        .to_ip()
-        .ok_or_else(|| format!("cannot listen on {addr}: not an IP address"))?;
-    let server = Arc::new(server);
-    let mut workers = Vec::with_capacity(WORKERS);
-    for i in 0..WORKERS {
-        let server = server.clone();
-        let shared = shared.clone();
-        let handle = std::thread::Builder::new()
-            .name(format!("gen-serve-{i}"))
-            .spawn(move || loop {
-                match server.recv() {
-                    Ok(request) => respond(&shared, request),
-                    Err(_) if shared.stopping() => return,
-                    Err(e) => eprintln!("gen serve: {e}"),
-                }
-            })
-            .map_err(|e| format!("cannot start a thread: {e}"))?;
-        workers.push(handle);
-    }
-    Ok(Running {
+/// Requests must name the server in their Host header (see
+/// [`http::Hosts`]); `allow` adds host names.
+pub fn start(shared: Arc<Shared>, addr: SocketAddr, allow: &[String]) -> Result<Running, String> {
+    let answer = shared.clone();
+    let handler: Arc<http::Handler> =
+        Arc::new(move |request, stream: &mut TcpStream| respond(&answer, request, stream));
+    let server = http::start(
         addr,
+        http::Hosts::new(addr, allow),
+        shared.stop.clone(),
+        handler,
+    )
+    .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    Ok(Running {
+        addr: server.addr,
         shared,
         server,
-        workers,
         watcher: None,
     })
 }
@@ -298,29 +292,30 @@ impl Running {
         Ok(())
     }
 
-    /// Stops answering, ends the event streams and the watcher, and waits
-    /// for the request threads.
+    /// Stops accepting, ends the event streams, and gives the watcher
+    /// [`STOP_GRACE`] to finish a build in progress before leaving it.
     pub fn stop(self) {
         self.shared.stop.store(true, Ordering::SeqCst);
         {
             let _guard = self.shared.lock();
             self.shared.changed.notify_all();
         }
-        for _ in &self.workers {
-            self.server.unblock();
-        }
-        for w in self.workers {
-            let _ = w.join();
-        }
+        self.server.stop();
         if let Some(w) = self.watcher {
-            let _ = w.join();
+            let until = Instant::now() + STOP_GRACE;
+            while !w.is_finished() && Instant::now() < until {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            if w.is_finished() {
+                let _ = w.join();
+            }
         }
     }
 }
 
 /// `gen serve`: build, listen, watch, and serve until Ctrl-C. Returns the
 /// exit code.
-pub fn run(root: &Path, bind: &str, port: u16, quiet: bool) -> u8 {
+pub fn run(root: &Path, bind: &str, port: u16, allow: &[String], quiet: bool) -> u8 {
     // Specs, or only docs (a docs-only project builds just the site).
     if !root.join(project::SPEC_DIR).is_dir() && !root.join("docs").is_dir() {
         eprintln!(
@@ -338,13 +333,24 @@ pub fn run(root: &Path, bind: &str, port: u16, quiet: bool) -> u8 {
     };
     let shared = Shared::new(root, quiet);
     let (stop_tx, stop_rx) = std::sync::mpsc::channel();
+    let stop = shared.stop.clone();
     if let Err(e) = ctrlc::set_handler(move || {
+        // Whatever runs, a build included, stops now; serve never writes,
+        // so nothing is left half-done. Should a build still not let go,
+        // the process ends anyway.
+        stop.store(true, Ordering::SeqCst);
+        crate::render::limits::cancel();
         let _ = stop_tx.send(());
+        let _ = std::thread::Builder::new().spawn(|| {
+            std::thread::sleep(STOP_GRACE * 2);
+            eprintln!("gen serve: stopped");
+            std::process::exit(0);
+        });
     }) {
         eprintln!("gen serve: cannot handle Ctrl-C: {e}");
         return 2;
     }
-    let mut running = match start(shared.clone(), addr) {
+    let mut running = match start(shared.clone(), addr, allow) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("gen serve: {e}; pick another port with --port, or --port 0 for a free one");
@@ -358,6 +364,13 @@ pub fn run(root: &Path, bind: &str, port: u16, quiet: bool) -> u8 {
         return 2;
     }
     shared.rebuild("first build", None);
+    if shared.stopping() {
+        running.stop();
+        if !quiet {
+            eprintln!("gen serve: stopped");
+        }
+        return 0;
+    }
     let shown = if running.addr.ip().is_unspecified() {
         SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), running.addr.port())
     } else {
@@ -369,7 +382,10 @@ pub fn run(root: &Path, bind: &str, port: u16, quiet: bool) -> u8 {
             running.addr
         );
     }
-    eprintln!("gen serve: serving http://{shown}/ from memory; watching specs/, templates/ and docs/; Ctrl-C stops");
+    eprintln!(
+        "gen serve: serving http://{shown}/ from memory; watching specs/, templates/, docs/ \
+         and the files gen merges into; Ctrl-C stops"
+    );
     let _ = stop_rx.recv();
     running.stop();
     if !quiet {
@@ -378,80 +394,57 @@ pub fn run(root: &Path, bind: &str, port: u16, quiet: bool) -> u8 {
     0
 }
 
-fn reason(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        301 => "Moved Permanently",
-        304 => "Not Modified",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        503 => "Service Unavailable",
-        _ => "",
-    }
-}
-
-/// The status line and headers every response carries.
-fn head(status: u16, len: Option<usize>, headers: &[(&str, &str)]) -> Vec<u8> {
-    let mut h = format!(
-        "HTTP/1.1 {status} {}\r\nDate: {}\r\nServer: gen serve\r\n\
-         Cache-Control: no-cache\r\nX-Content-Type-Options: nosniff\r\n",
-        reason(status),
-        httpdate::fmt_http_date(std::time::SystemTime::now())
-    );
-    for (name, value) in headers {
-        h.push_str(&format!("{name}: {value}\r\n"));
-    }
-    if let Some(len) = len {
-        h.push_str(&format!("Content-Length: {len}\r\n"));
-    }
-    // One request per connection. tiny_http 0.12 serves each connection on
-    // a thread of its pool for as long as the connection lives, and its pool
-    // loses wake-ups in a burst of new connections: on a fresh server, 28 of
-    // 32 keep-alive connections opened at once got no answer until the
-    // first 4 closed. Closing after each response bounds that wait to one
-    // request. On loopback a new connection costs well under a millisecond.
-    h.push_str("Connection: close\r\n\r\n");
-    h.into_bytes()
-}
-
-/// Writes the whole response with one write. tiny_http's own writer sends
-/// the head and the body in two, and Nagle's algorithm then holds the body
-/// back for the client's delayed ACK: 40 ms per request on a keep-alive
-/// connection.
-fn write_response(request: Request, status: u16, headers: &[(&str, &str)], body: Option<&[u8]>) {
-    let with_body = request.method() != &Method::Head;
-    let mut bytes = head(status, body.map(<[u8]>::len), headers);
-    if let (Some(body), true) = (body, with_body) {
+/// Writes the whole response with one write: with the head and the body
+/// in two, Nagle's algorithm would hold the body back for the client's
+/// delayed ACK.
+fn write_response(
+    stream: &mut TcpStream,
+    request: &Request,
+    status: u16,
+    headers: &[(&str, &str)],
+    body: Option<&[u8]>,
+) {
+    let mut bytes = http::head(status, body.map(<[u8]>::len), headers);
+    if let (Some(body), false) = (body, request.is_head()) {
         bytes.extend_from_slice(body);
     }
-    let mut writer = request.into_writer();
-    let _ = writer.write_all(&bytes).and_then(|()| writer.flush());
+    let _ = stream.write_all(&bytes).and_then(|()| stream.flush());
 }
 
-fn send(request: Request, status: u16, content_type: &str, body: &[u8], extra: &[(&str, &str)]) {
+fn send(
+    stream: &mut TcpStream,
+    request: &Request,
+    status: u16,
+    content_type: &str,
+    body: &[u8],
+    extra: &[(&str, &str)],
+) {
     let mut headers = vec![("Content-Type", content_type)];
     headers.extend_from_slice(extra);
-    write_response(request, status, &headers, Some(body));
+    write_response(stream, request, status, &headers, Some(body));
 }
 
-fn respond(shared: &Arc<Shared>, request: Request) {
-    if !matches!(request.method(), Method::Get | Method::Head) {
+fn respond(shared: &Arc<Shared>, request: Request, stream: &mut TcpStream) {
+    let r = &request;
+    if !matches!(r.method.as_str(), "GET" | "HEAD") {
         return send(
-            request,
+            stream,
+            r,
             405,
             "text/plain; charset=utf-8",
             b"method not allowed\n",
             &[("Allow", "GET, HEAD")],
         );
     }
-    let Some(path) = url::resolve(request.url()) else {
-        return not_found(shared, request);
+    let Some(path) = url::resolve(&r.target) else {
+        return not_found(shared, r, stream);
     };
     match path.as_str() {
-        "__gen/events" => return event_stream(shared, request),
+        "__gen/events" => return event_stream(shared, r, stream),
         "__gen/reload.js" => {
             return send(
-                request,
+                stream,
+                r,
                 200,
                 "text/javascript; charset=utf-8",
                 RELOAD_SCRIPT.as_bytes(),
@@ -468,7 +461,8 @@ fn respond(shared: &Arc<Shared>, request: Request) {
                 "error": snap.error,
             });
             return send(
-                request,
+                stream,
+                r,
                 200,
                 "application/json",
                 format!("{json}\n").as_bytes(),
@@ -487,36 +481,32 @@ fn respond(shared: &Arc<Shared>, request: Request) {
         if !path.is_empty() && snap.site.get(&format!("{path}/index.html")).is_some() {
             let location = format!("/{}/", url::encode(&path));
             return send(
-                request,
+                stream,
+                r,
                 301,
                 "text/plain; charset=utf-8",
                 format!("moved to {location}\n").as_bytes(),
                 &[("Location", &location)],
             );
         }
-        return not_found(shared, request);
+        return not_found(shared, r, stream);
     };
     if let (Some(error), Some(at)) = (&snap.error, entry.overlay_at) {
         // No validator: the same page with and without the overlay must
         // never be taken for one another.
         let body = site::with_overlay(&entry.body, at, error);
-        return send(request, 200, entry.content_type, &body, &[]);
+        return send(stream, r, 200, entry.content_type, &body, &[]);
     }
-    let fresh = request
-        .headers()
-        .iter()
-        .find(|h| h.field.equiv("If-None-Match"))
-        .is_some_and(|h| {
-            h.value
-                .as_str()
-                .split(',')
-                .any(|t| t.trim() == entry.etag || t.trim() == "*")
-        });
+    let fresh = r.header("If-None-Match").is_some_and(|v| {
+        v.split(',')
+            .any(|t| t.trim() == entry.etag || t.trim() == "*")
+    });
     if fresh {
-        return write_response(request, 304, &[("ETag", &entry.etag)], None);
+        return write_response(stream, r, 304, &[("ETag", &entry.etag)], None);
     }
     send(
-        request,
+        stream,
+        r,
         200,
         entry.content_type,
         &entry.body,
@@ -526,7 +516,7 @@ fn respond(shared: &Arc<Shared>, request: Request) {
 
 /// A small HTML page for every 404, live like the rest: it reloads after a
 /// rebuild and shows the overlay. It never echoes the request.
-fn not_found(shared: &Shared, request: Request) {
+fn not_found(shared: &Shared, request: &Request, stream: &mut TcpStream) {
     let snap = shared.snapshot();
     let page = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
@@ -536,7 +526,7 @@ fn not_found(shared: &Shared, request: Request) {
     if let Some(error) = &snap.error {
         body = site::with_overlay(&body, at, error);
     }
-    send(request, 404, "text/html; charset=utf-8", &body, &[]);
+    send(stream, request, 404, "text/html; charset=utf-8", &body, &[]);
 }
 
 /// One server-sent event.
@@ -553,14 +543,15 @@ fn news(snap: &Snapshot) -> String {
 }
 
 /// `/__gen/events`: a `hello` now (and the current error, if any), then one
-/// event per build, on a thread of its own until the browser goes away.
-fn event_stream(shared: &Arc<Shared>, request: Request) {
-    if request.method() == &Method::Head {
-        return send(request, 200, "text/event-stream", &[], &[]);
+/// event per build, on the connection's thread until the browser goes away.
+fn event_stream(shared: &Arc<Shared>, request: &Request, stream: &mut TcpStream) {
+    if request.is_head() {
+        return send(stream, request, 200, "text/event-stream", &[], &[]);
     }
     if shared.event_streams.fetch_add(1, Ordering::SeqCst) >= MAX_EVENT_STREAMS {
         shared.event_streams.fetch_sub(1, Ordering::SeqCst);
         return send(
+            stream,
             request,
             503,
             "text/plain; charset=utf-8",
@@ -568,23 +559,13 @@ fn event_stream(shared: &Arc<Shared>, request: Request) {
             &[("Retry-After", "5")],
         );
     }
-    let writer = request.into_writer();
-    let stream = shared.clone();
-    let spawned = std::thread::Builder::new()
-        .name("gen-serve-events".into())
-        .spawn(move || {
-            let _ = stream_events(&stream, writer);
-            stream.event_streams.fetch_sub(1, Ordering::SeqCst);
-        });
-    if spawned.is_err() {
-        // The writer went with the closure: the connection is closed.
-        shared.event_streams.fetch_sub(1, Ordering::SeqCst);
-    }
+    let _ = stream_events(shared, stream);
+    shared.event_streams.fetch_sub(1, Ordering::SeqCst);
 }
 
-fn stream_events(shared: &Shared, mut w: Box<dyn Write + Send>) -> std::io::Result<()> {
+fn stream_events(shared: &Shared, w: &mut TcpStream) -> std::io::Result<()> {
     // No length: the stream ends when the connection does.
-    let mut start = head(
+    let mut start = http::head(
         200,
         None,
         &[("Content-Type", "text/event-stream; charset=utf-8")],

@@ -31,7 +31,7 @@ fn fixture(home: &str) -> Outputs {
 fn serve(outputs: &Outputs) -> Running {
     let shared = Shared::new(Path::new("/nonexistent"), true);
     shared.publish(Ok(outputs));
-    start(shared, "127.0.0.1:0".parse().unwrap()).unwrap()
+    start(shared, "127.0.0.1:0".parse().unwrap(), &[]).unwrap()
 }
 
 #[derive(Debug)]
@@ -458,8 +458,8 @@ fn build_reports_diagnostics_as_text() {
 
 /// A burst of connections opened at once, by clients that keep each
 /// connection open unless told `Connection: close` (as browsers and load
-/// tools do), is answered in full. tiny_http's pool starves most of such a
-/// burst for as long as the first connections stay open.
+/// tools do), is answered in full. tiny_http's pool starved most of such a
+/// burst for as long as the first connections stayed open.
 #[test]
 fn a_burst_of_connections_is_answered() {
     let running = serve(&fixture(HOME));
@@ -472,7 +472,11 @@ fn a_burst_of_connections_is_answered() {
             let kept = kept.clone();
             std::thread::spawn(move || -> Result<(), String> {
                 s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-                write!(s, "GET /assets/app.1a2b3c.css HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+                write!(
+                    s,
+                    "GET /assets/app.1a2b3c.css HTTP/1.1\r\nHost: localhost\r\n\r\n"
+                )
+                .unwrap();
                 let mut reader = BufReader::new(s.try_clone().unwrap());
                 let mut head = String::new();
                 loop {

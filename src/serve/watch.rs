@@ -1,15 +1,23 @@
-//! Watching the inputs, and only the inputs: `specs/*.yaml`,
-//! `templates/**/*.tera` and the hand-written Markdown under `docs/`.
+//! Watching the inputs, and only the inputs: every file `project::load`
+//! reads. These are `specs/*.yaml`, `templates/**/*.tera`, the
+//! hand-written Markdown under `docs/`, and the hand-written files gen
+//! merges its regions into: `charts/<c>/README.md` (whose text outside the
+//! markers the site shows), `values.yaml`, `values.schema.json`,
+//! `Chart.yaml`, `templates/_helpers.tpl` and the root `Makefile`.
 //! gen's own outputs (a `docs/` file carrying the generated mark,
-//! `specs/schema.json`, `charts/`, `make/`, `site/`) and editor temp files
-//! never trigger a rebuild. Events are debounced: a burst of them (an
+//! `specs/schema.json`, the rest of `charts/`, `make/`, `site/`) and editor
+//! temp files never trigger a rebuild, and neither does a write that leaves
+//! an input's bytes as they were (a `gen build` in another terminal
+//! rewriting a merged file). Events are debounced: a burst of them (an
 //! editor's save, a `git checkout`) becomes one rebuild once the inputs
 //! have been quiet for [`DEBOUNCE`].
 
 use crate::output;
+use crate::project::{chart_inputs, ROOT_MAKEFILE};
 use notify::event::{AccessKind, AccessMode, ModifyKind};
 use notify::{Event, EventKind, RecommendedWatcher, RecursiveMode, Watcher};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
@@ -26,7 +34,7 @@ pub const DEBOUNCE: Duration = Duration::from_millis(20);
 /// A burst that never goes quiet still rebuilds this often.
 const MAX_WAIT: Duration = Duration::from_secs(2);
 /// The folders under the root that hold inputs.
-pub const INPUT_DIRS: &[&str] = &["specs", "templates", "docs"];
+pub const INPUT_DIRS: &[&str] = &["specs", "templates", "docs", "charts"];
 
 /// Names editors and tools use for swap, backup and temporary files.
 pub fn is_temp_name(name: &str) -> bool {
@@ -52,14 +60,21 @@ pub enum Kind {
     Template,
     /// `docs/**/*.md`: an input only when a person wrote it.
     Doc,
-    /// Anything else under `templates/` or `docs/`: matters only when it is
-    /// a folder holding inputs (moved in or out).
+    /// A hand-written file gen merges into: a chart's README, values,
+    /// schema, Chart.yaml or helpers, or the root Makefile.
+    Merged,
+    /// Anything else under `templates/` or `docs/`, and a chart's folder
+    /// or its `templates/`: matters only when it is a folder holding inputs
+    /// (moved in or out).
     Other,
 }
 
 /// What a root-relative path may be, from its name alone; `None` for a path
 /// that is never an input.
 pub fn classify(rel: &str) -> Option<Kind> {
+    if rel == ROOT_MAKEFILE {
+        return Some(Kind::Merged);
+    }
     let parts: Vec<&str> = rel.split('/').collect();
     let top = parts[0];
     if !INPUT_DIRS.contains(&top) {
@@ -79,28 +94,56 @@ pub fn classify(rel: &str) -> Option<Kind> {
         "specs" => None,
         "templates" if name.ends_with(".tera") => Some(Kind::Template),
         "docs" if name.ends_with(".md") => Some(Kind::Doc),
+        "charts" => match parts.as_slice() {
+            [_, _] | [_, _, "templates"] => Some(Kind::Other),
+            [_, chart, ..] if chart_inputs(chart).iter().any(|i| i == rel) => Some(Kind::Merged),
+            _ => None,
+        },
         _ => Some(Kind::Other),
     }
 }
 
-/// The inputs known to exist, so that a removal can be told apart from the
-/// removal of something gen wrote.
+/// What identifies a file's bytes, to tell a real change from a rewrite
+/// of the same bytes; `None` when it cannot be read.
+fn fingerprint(path: &Path) -> Option<u64> {
+    let bytes = std::fs::read(path).ok()?;
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    bytes.hash(&mut h);
+    Some(h.finish())
+}
+
+/// The inputs known to exist, with a fingerprint of their bytes, so that a
+/// removal can be told apart from the removal of something gen wrote, and
+/// a change from a rewrite of the same bytes.
 #[derive(Debug, Default)]
 pub struct Tracker {
     root: PathBuf,
-    known: BTreeSet<String>,
+    known: BTreeMap<String, Option<u64>>,
 }
 
 impl Tracker {
     pub fn new(root: &Path) -> Tracker {
         let mut t = Tracker {
             root: root.to_path_buf(),
-            known: BTreeSet::new(),
+            known: BTreeMap::new(),
         };
         for dir in INPUT_DIRS {
             t.scan(dir);
         }
+        t.record(ROOT_MAKEFILE);
         t
+    }
+
+    /// Notes the input `rel` as it is on disk now: whether it changed (was
+    /// made, removed, or got other bytes).
+    fn record(&mut self, rel: &str) -> bool {
+        let path = self.root.join(rel);
+        if path.is_file() {
+            let now = fingerprint(&path);
+            self.known.insert(rel.to_string(), now) != Some(now)
+        } else {
+            self.known.remove(rel).is_some()
+        }
     }
 
     /// The inputs that a change at `rel` (now as it is on disk) changed:
@@ -111,22 +154,14 @@ impl Tracker {
         };
         let path = self.root.join(rel);
         let input = match kind {
-            Kind::Spec | Kind::Template => {
-                if path.is_file() {
-                    self.known.insert(rel.to_string());
-                } else {
-                    self.known.remove(rel);
-                }
-                true
-            }
+            Kind::Spec | Kind::Template | Kind::Merged => self.record(rel),
             Kind::Doc => {
                 if path.is_file() && is_hand_written(&path) {
-                    self.known.insert(rel.to_string());
-                    true
+                    self.record(rel)
                 } else {
                     // Gone, or gen's own output: a change only if it was
                     // an input.
-                    self.known.remove(rel)
+                    self.known.remove(rel).is_some()
                 }
             }
             Kind::Top | Kind::Other => {
@@ -153,7 +188,7 @@ impl Tracker {
         let prefix = format!("{rel}/");
         let gone: Vec<String> = self
             .known
-            .iter()
+            .keys()
             .filter(|k| k.starts_with(&prefix))
             .cloned()
             .collect();
@@ -179,12 +214,12 @@ impl Tracker {
             };
             let sub = slash_path(sub);
             let input = match classify(&sub) {
-                Some(Kind::Spec | Kind::Template) => true,
+                Some(Kind::Spec | Kind::Template | Kind::Merged) => true,
                 Some(Kind::Doc) => is_hand_written(entry.path()),
                 _ => false,
             };
             if input {
-                self.known.insert(sub.clone());
+                self.known.insert(sub.clone(), fingerprint(entry.path()));
                 found.push(sub);
             }
         }
@@ -375,12 +410,22 @@ mod tests {
         assert_eq!(classify("docs/notes.md"), Some(Kind::Doc));
         assert_eq!(classify("docs/a/backup-guide.md"), Some(Kind::Doc));
         assert_eq!(classify("docs/.notes.md.gen-tmp-9"), None);
+        assert_eq!(classify("charts/a/README.md"), Some(Kind::Merged));
+        assert_eq!(classify("charts/a/values.yaml"), Some(Kind::Merged));
+        assert_eq!(
+            classify("charts/a/templates/_helpers.tpl"),
+            Some(Kind::Merged)
+        );
+        assert_eq!(classify("Makefile"), Some(Kind::Merged));
+        assert_eq!(classify("charts/a"), Some(Kind::Other));
+        assert_eq!(classify("charts/a/templates"), Some(Kind::Other));
         for never in [
-            "charts/a/README.md",
+            "charts/a/templates/rbac.yaml",
+            "charts/a/docs/README.md",
+            "charts/a/.README.md.swp",
             "make/a.mk",
             "site/index.html",
             "target/debug/gen",
-            "Makefile",
             "README.md",
             "",
         ] {
@@ -404,7 +449,7 @@ mod tests {
         const NONE: Vec<String> = Vec::new();
         let mut t = Tracker::new(root);
         assert_eq!(
-            t.known.iter().collect::<Vec<_>>(),
+            t.known.keys().collect::<Vec<_>>(),
             ["docs/hand.md", "specs/a.yaml"]
         );
         // gen rewriting or removing its own file is no change of input.
@@ -412,6 +457,7 @@ mod tests {
         std::fs::remove_file(root.join("docs/a/backup-guide.md")).unwrap();
         assert_eq!(NONE, t.changed("docs/a/backup-guide.md"));
         // Hand-written docs are inputs, also when they go away.
+        std::fs::write(root.join("docs/hand.md"), "# Mine, edited\n").unwrap();
         assert_eq!(["docs/hand.md"], *t.changed("docs/hand.md"));
         std::fs::remove_file(root.join("docs/hand.md")).unwrap();
         assert_eq!(["docs/hand.md"], *t.changed("docs/hand.md"));
@@ -430,9 +476,26 @@ mod tests {
         )
         .unwrap();
         assert_eq!(NONE, t.changed("docs/b"));
-        // Specs always count; non-inputs never do.
+        // A spec counts when its bytes change; non-inputs never do.
+        assert_eq!(NONE, t.changed("specs/a.yaml"));
+        std::fs::write(root.join("specs/a.yaml"), "name: a\n# edited\n").unwrap();
         assert_eq!(["specs/a.yaml"], *t.changed("specs/a.yaml"));
+        assert_eq!(NONE, t.changed("specs/a.yaml"));
         assert_eq!(NONE, t.changed("specs/schema.json"));
+        assert_eq!(NONE, t.changed("charts/a/templates/rbac.yaml"));
+        // A README gen merges into: its text outside the markers is shown,
+        // so an edit counts, and a rewrite of the same bytes does not.
+        std::fs::create_dir_all(root.join("charts/a")).unwrap();
+        std::fs::write(root.join("charts/a/README.md"), "# A\n").unwrap();
+        assert_eq!(["charts/a/README.md"], *t.changed("charts/a/README.md"));
+        std::fs::write(root.join("charts/a/README.md"), "# A\n").unwrap();
         assert_eq!(NONE, t.changed("charts/a/README.md"));
+        std::fs::write(root.join("charts/a/README.md"), "# A, edited\n").unwrap();
+        assert_eq!(["charts/a/README.md"], *t.changed("charts/a/README.md"));
+        // A chart folder moved in brings its inputs.
+        std::fs::create_dir_all(root.join("charts/b/templates")).unwrap();
+        std::fs::write(root.join("charts/b/Chart.yaml"), "name: b\n").unwrap();
+        std::fs::write(root.join("charts/b/templates/x.yaml"), "x\n").unwrap();
+        assert_eq!(["charts/b/Chart.yaml"], *t.changed("charts/b"));
     }
 }

@@ -1057,19 +1057,12 @@ fn layout_page(
     ctx.insert("heading", &p.doc.title_html);
     ctx.insert("body", &body);
     drop(body);
-    tera.render("site/page.html.tera", &ctx)
-        .map(|html| {
-            // Tera's output grew by doubling; the site holds every page.
-            let mut bytes = html.into_bytes();
-            bytes.shrink_to_fit();
-            bytes
-        })
-        .map_err(|e| template_error("site/page.html.tera", &e))
-}
-
-fn template_error(name: &str, e: &tera::Error) -> Diagnostic {
-    Diagnostic::error(format!("templates/{name}"), crate::render::error_chain(e))
-        .help("fix the template, or remove the override to use the built-in one")
+    crate::render::render(tera, "site/page.html.tera", &ctx).map(|html| {
+        // Tera's output grew by doubling; the site holds every page.
+        let mut bytes = html.into_bytes();
+        bytes.shrink_to_fit();
+        bytes
+    })
 }
 
 /// The home page: the catalog of every chart.
@@ -1142,9 +1135,7 @@ fn layout_home(tera: &tera::Tera, frame: &Frame, outputs: &Outputs) -> Result<Ve
     ctx.insert("guides_count", &guide_links.len());
     ctx.insert("guide_links", &guide_links);
     ctx.insert("next", &first);
-    tera.render("site/home.html.tera", &ctx)
-        .map(String::into_bytes)
-        .map_err(|e| template_error("site/home.html.tera", &e))
+    crate::render::render(tera, "site/home.html.tera", &ctx).map(String::into_bytes)
 }
 
 /// The site's Tera environment: the built-in site templates, overridden by
@@ -1152,20 +1143,19 @@ fn layout_home(tera: &tera::Tera, frame: &Frame, outputs: &Outputs) -> Result<Ve
 fn environment(project: &Project) -> Result<tera::Tera, Vec<Diagnostic>> {
     let mut tera = tera::Tera::default();
     tera.autoescape_on(vec![".html.tera"]);
-    let mut errors = Vec::new();
-    for (name, builtin) in crate::render::EMBEDDED
+    let sources: Vec<(&str, &str)> = crate::render::EMBEDDED
         .iter()
         .filter(|(n, _)| n.starts_with("site/"))
-    {
-        let src = project
-            .templates
-            .iter()
-            .find(|(n, _)| n == name)
-            .map_or(*builtin, |(_, s)| s.as_str());
-        if let Err(e) = tera.add_raw_template(name, src) {
-            errors.push(template_error(name, &e));
-        }
-    }
+        .map(|(name, builtin)| {
+            let src = project
+                .templates
+                .iter()
+                .find(|(n, _)| n == name)
+                .map_or(*builtin, |(_, s)| s.as_str());
+            (*name, src)
+        })
+        .collect();
+    let errors = crate::render::add_templates(&mut tera, &sources);
     if errors.is_empty() {
         Ok(tera)
     } else {

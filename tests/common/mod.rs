@@ -140,3 +140,39 @@ pub fn project() -> tempfile::TempDir {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     dir
 }
+
+/// Runs `cmd` to its end with stdout discarded, or kills it (this child
+/// only) and fails the test once `limit` has passed. Returns the exit code
+/// and stderr.
+#[allow(dead_code)]
+pub fn run_bounded(
+    cmd: &mut std::process::Command,
+    limit: std::time::Duration,
+) -> (Option<i32>, String) {
+    use std::io::Read;
+    use std::process::Stdio;
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the command starts");
+    let mut err = child.stderr.take().expect("stderr is piped");
+    let reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = err.read_to_string(&mut s);
+        s
+    });
+    let start = std::time::Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().expect("the child can be waited for") {
+            return (status.code(), reader.join().unwrap_or_default());
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{cmd:?} ran longer than {limit:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}

@@ -2,9 +2,11 @@
 //! the repository's `templates/`, and the filters that escape spec text for
 //! each output language.
 
+pub mod limits;
+
 use crate::diagnostics::Diagnostic;
 use crate::text;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use tera::{Tera, Value};
 
 /// Templates built into the binary, by name. A file `templates/<name>` in the
@@ -12,87 +14,87 @@ use tera::{Tera, Value};
 pub const EMBEDDED: &[(&str, &str)] = &[
     (
         "chart/backup-guide.md.tera",
-        include_str!("../templates/chart/backup-guide.md.tera"),
+        include_str!("../../templates/chart/backup-guide.md.tera"),
     ),
     (
         "chart/upgrade-guide.md.tera",
-        include_str!("../templates/chart/upgrade-guide.md.tera"),
+        include_str!("../../templates/chart/upgrade-guide.md.tera"),
     ),
     (
         "chart/readme-backup.md.tera",
-        include_str!("../templates/chart/readme-backup.md.tera"),
+        include_str!("../../templates/chart/readme-backup.md.tera"),
     ),
     (
         "chart/readme-security.md.tera",
-        include_str!("../templates/chart/readme-security.md.tera"),
+        include_str!("../../templates/chart/readme-security.md.tera"),
     ),
     (
         "chart/readme-operations.md.tera",
-        include_str!("../templates/chart/readme-operations.md.tera"),
+        include_str!("../../templates/chart/readme-operations.md.tera"),
     ),
     (
         "chart/readme-scaffold.md.tera",
-        include_str!("../templates/chart/readme-scaffold.md.tera"),
+        include_str!("../../templates/chart/readme-scaffold.md.tera"),
     ),
     (
         "chart/rbac.yaml.tera",
-        include_str!("../templates/chart/rbac.yaml.tera"),
+        include_str!("../../templates/chart/rbac.yaml.tera"),
     ),
     (
         "chart/serviceaccount.yaml.tera",
-        include_str!("../templates/chart/serviceaccount.yaml.tera"),
+        include_str!("../../templates/chart/serviceaccount.yaml.tera"),
     ),
     (
         "chart/_helpers.tpl.tera",
-        include_str!("../templates/chart/_helpers.tpl.tera"),
+        include_str!("../../templates/chart/_helpers.tpl.tera"),
     ),
     (
         "chart/Chart.yaml.tera",
-        include_str!("../templates/chart/Chart.yaml.tera"),
+        include_str!("../../templates/chart/Chart.yaml.tera"),
     ),
     (
         "chart/chart-annotations.yaml.tera",
-        include_str!("../templates/chart/chart-annotations.yaml.tera"),
+        include_str!("../../templates/chart/chart-annotations.yaml.tera"),
     ),
     (
         "chart/values-scaffold.yaml.tera",
-        include_str!("../templates/chart/values-scaffold.yaml.tera"),
+        include_str!("../../templates/chart/values-scaffold.yaml.tera"),
     ),
     (
         "chart/makefile.mk.tera",
-        include_str!("../templates/chart/makefile.mk.tera"),
+        include_str!("../../templates/chart/makefile.mk.tera"),
     ),
     (
         "docs/disaster-recovery.md.tera",
-        include_str!("../templates/docs/disaster-recovery.md.tera"),
+        include_str!("../../templates/docs/disaster-recovery.md.tera"),
     ),
     (
         "docs/makefile-reference.md.tera",
-        include_str!("../templates/docs/makefile-reference.md.tera"),
+        include_str!("../../templates/docs/makefile-reference.md.tera"),
     ),
     (
         "docs/coverage.md.tera",
-        include_str!("../templates/docs/coverage.md.tera"),
+        include_str!("../../templates/docs/coverage.md.tera"),
     ),
     (
         "root/makefile-region.mk.tera",
-        include_str!("../templates/root/makefile-region.mk.tera"),
+        include_str!("../../templates/root/makefile-region.mk.tera"),
     ),
     (
         "root/makefile-scaffold.mk.tera",
-        include_str!("../templates/root/makefile-scaffold.mk.tera"),
+        include_str!("../../templates/root/makefile-scaffold.mk.tera"),
     ),
     (
         "site/layout.html.tera",
-        include_str!("../templates/site/layout.html.tera"),
+        include_str!("../../templates/site/layout.html.tera"),
     ),
     (
         "site/page.html.tera",
-        include_str!("../templates/site/page.html.tera"),
+        include_str!("../../templates/site/page.html.tera"),
     ),
     (
         "site/home.html.tera",
-        include_str!("../templates/site/home.html.tera"),
+        include_str!("../../templates/site/home.html.tera"),
     ),
 ];
 
@@ -126,7 +128,25 @@ pub fn environment(overrides: &[(String, String)]) -> Result<Tera, Vec<Diagnosti
     let mut tera = Tera::default();
     tera.autoescape_on(vec![]);
     register_filters(&mut tera);
-    for (name, src) in &sources {
+    let sources: Vec<(&str, &str)> = sources
+        .iter()
+        .map(|(n, s)| (n.as_str(), s.as_str()))
+        .collect();
+    errors.extend(add_templates(&mut tera, &sources));
+    if errors.is_empty() {
+        Ok(tera)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Adds `(name, source)` templates to `tera` with gen's bounded `range()`,
+/// then refuses recursion and deep nesting among them (see [`limits`]).
+/// Returns the problems, each located.
+pub fn add_templates(tera: &mut Tera, sources: &[(&str, &str)]) -> Vec<Diagnostic> {
+    tera.register_function("range", limits::range);
+    let mut errors = Vec::new();
+    for (name, src) in sources {
         if let Err(e) = tera.add_raw_template(name, src) {
             errors.push(
                 Diagnostic::error(format!("templates/{name}"), error_chain(&e))
@@ -135,10 +155,19 @@ pub fn environment(overrides: &[(String, String)]) -> Result<Tera, Vec<Diagnosti
         }
     }
     if errors.is_empty() {
-        Ok(tera)
-    } else {
-        Err(errors)
+        let by_name: BTreeMap<&str, &str> = sources.iter().copied().collect();
+        errors = limits::check(tera, &by_name);
     }
+    errors
+}
+
+/// Renders the template `name` within [`limits`]; a failure is located at
+/// the template.
+pub fn render(tera: &Tera, name: &str, ctx: &tera::Context) -> Result<String, Diagnostic> {
+    limits::render(tera, name, ctx).map_err(|why| {
+        Diagnostic::error(format!("templates/{name}"), why)
+            .help("fix the template, or remove the override to use the built-in one")
+    })
 }
 
 /// A Tera error with every cause, since the top line only says which
