@@ -3,6 +3,10 @@
 //! ```toml
 //! # The gen versions this repository's generated files come from.
 //! required_version = ">=0.1, <0.2"
+//! # The Helm that renders the charts for their facts (default: PATH).
+//! helm = "scripts/helm"
+//! # Build without chart facts (and without checking specs against charts).
+//! facts = false
 //! ```
 //!
 //! A different gen would render different bytes and `gen check` would list
@@ -25,6 +29,41 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 struct Raw {
     /// A SemVer requirement, e.g. ">=0.1, <0.2" or "^0.1".
     required_version: Option<toml::Spanned<String>>,
+    /// The `helm` to run for chart facts, relative to the root.
+    helm: Option<String>,
+    /// false: no chart facts.
+    facts: Option<bool>,
+}
+
+/// The settings gen.toml gives the rest of gen (after [`check`] passed).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Settings {
+    /// `helm = "..."`, resolved against the root.
+    pub helm: Option<std::path::PathBuf>,
+    /// `facts = false`.
+    pub no_facts: bool,
+}
+
+/// gen.toml's settings; a missing or unreadable file gives the defaults
+/// ([`check`] reports a malformed one before anything reads this).
+pub fn settings(root: &Path) -> Settings {
+    let raw: Option<Raw> = std::fs::read_to_string(root.join(FILE))
+        .ok()
+        .and_then(|t| toml::from_str(&t).ok());
+    match raw {
+        Some(r) => Settings {
+            // A path is the root's; a bare name is looked up on PATH.
+            helm: r.helm.map(|h| {
+                if h.contains('/') {
+                    root.join(h)
+                } else {
+                    h.into()
+                }
+            }),
+            no_facts: r.facts == Some(false),
+        },
+        None => Settings::default(),
+    }
 }
 
 /// Why gen must not run in this project.
@@ -59,7 +98,7 @@ pub fn check_version(root: &Path, version: &str) -> Result<(), Problem> {
         Problem::Invalid(
             Diagnostic::error(FILE, format!("gen.toml: {}", e.message()))
                 .at(line, col)
-                .help("gen.toml holds `required_version = \"<SemVer requirement>\"`, e.g. \">=0.1, <0.2\"")
+                .help("gen.toml holds `required_version = \"<SemVer requirement>\"` (e.g. \">=0.1, <0.2\"), `helm = \"<path>\"` and `facts = true|false`")
                 .with_source(&text),
         )
     })?;

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod crosschart;
 pub mod diagnostics;
+pub mod facts;
 pub mod helmmeta;
 pub mod init;
 pub mod memo;
