@@ -48,8 +48,9 @@ pub struct VarView {
     pub default: String,
     pub help: String,
     /// Shell that sets the variable when it is not a plain default
-    /// (`FULLNAME` follows from `RELEASE`).
-    pub assign: Option<String>,
+    /// (`FULLNAME` follows from `RELEASE`): one line for make, and lines
+    /// short enough for the guides.
+    pub assign: Option<(String, String)>,
 }
 
 impl VarView {
@@ -65,7 +66,8 @@ impl VarView {
     /// The shell that sets it.
     fn shell(&self) -> String {
         self.assign
-            .clone()
+            .as_ref()
+            .map(|(line, _)| line.clone())
             .unwrap_or_else(|| format!("{}={}", self.name, sh_word(&self.default)))
     }
 }
@@ -113,7 +115,7 @@ pub fn chart_model_with(file: &SpecFile, facts: Option<&ChartFacts>) -> ChartMod
             name: "FULLNAME".into(),
             default: fullname.of(&s.name),
             help: fullname.describe(),
-            assign: Some(fullname.shell()),
+            assign: Some((fullname.shell(), fullname.shell_lines())),
         },
         VarView::plain(
             "BACKUP_DIR",
@@ -213,7 +215,7 @@ fn env_block(vars: &[VarView], selector: &str) -> String {
         let help =
             crate::text::wrap(&crate::text::one_line(&v.help), 78, "# ", 2).replace("\n  ", "\n# ");
         match &v.assign {
-            Some(shell) => out.push_str(&format!("{help}\n{shell}\nexport {}\n", v.name)),
+            Some((_, lines)) => out.push_str(&format!("{help}\n{lines}\nexport {}\n", v.name)),
             None => out.push_str(&format!(
                 "{help}\nexport {}={}\n",
                 v.name,

@@ -130,12 +130,7 @@ fn missing(wanted: &[&SpecFile], why: &str) -> Diagnostic {
 pub type Fresh = (ChartFacts, bool);
 
 /// One spec's chart facts and whether Helm had to render them.
-fn one(
-    root: &Path,
-    f: &SpecFile,
-    helm: &Helm,
-    describe: &str,
-) -> Result<Fresh, Diagnostic> {
+fn one(root: &Path, f: &SpecFile, helm: &Helm, describe: &str) -> Result<Fresh, Diagnostic> {
     let name = &f.spec.name;
     let values_files: Vec<String> = f
         .spec

@@ -137,6 +137,17 @@ impl Fullname {
         }
     }
 
+    /// [`Fullname::shell`] over several short lines, for the guides.
+    pub fn shell_lines(&self) -> String {
+        let n = &self.name;
+        match self.rule {
+            FullnameRule::ContainsOrSuffix => format!(
+                "case \"$RELEASE\" in\n  *{n}*) FULLNAME=\"$RELEASE\" ;;\n  *) FULLNAME=\"$RELEASE-{n}\" ;;\nesac"
+            ),
+            _ => self.shell(),
+        }
+    }
+
     /// The rule in words, for the guides.
     pub fn describe(&self) -> String {
         let n = &self.name;
