@@ -130,7 +130,10 @@ fn facts_of_a_real_chart_are_read_through_helm_and_cached() {
         serde_json::json!([{"name": "rel-postgresql-secret", "keys": ["postgres-password"]}])
     );
     let text = String::from_utf8_lossy(&o.stdout);
-    assert!(!text.contains("\"data\": {") && !text.contains("stringData"), "{text}");
+    assert!(
+        !text.contains("\"data\": {") && !text.contains("stringData"),
+        "{text}"
+    );
     assert!(f["helpers"]
         .as_array()
         .unwrap()
