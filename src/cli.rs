@@ -515,13 +515,7 @@ fn facts(cli: &Cli, chart: &str, json: bool) -> u8 {
         .and_then(|f| f.spec.chart)
         .map(|c| c.values_files)
         .unwrap_or_default();
-    match crate::facts::gather::chart_facts(
-        &cli.root,
-        chart,
-        &values_files,
-        &helm,
-        &helm.describe(),
-    ) {
+    match crate::facts::gather::chart_facts(&cli.root, chart, &values_files, &helm) {
         Ok((f, _)) if json => {
             println!(
                 "{}",

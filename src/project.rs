@@ -205,7 +205,9 @@ pub fn load_opts(
     let hand_docs = read_hand_docs(root)?;
 
     // Chart facts, and every spec checked against its chart's.
+    let t = std::time::Instant::now();
     let gathered = facts::gather(root, &specs, facts_opts);
+    crate::timings::lap("chart facts", t);
     diags.extend(gathered.errors);
     diags.extend(
         specs

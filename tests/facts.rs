@@ -28,6 +28,11 @@ fn stderr(o: &Output) -> String {
 /// logs each run to `helm.log` before running `scripts/helm`. None when a
 /// real component is missing (a failure under CI=true).
 fn project() -> Option<(tempfile::TempDir, PathBuf)> {
+    project_with_helm("")
+}
+
+/// [`project`], with `prelude` run first by the logging `helm`.
+fn project_with_helm(prelude: &str) -> Option<(tempfile::TempDir, PathBuf)> {
     let Some(collection) = common::collection() else {
         common::skip_or_fail("the chart collection (shared/collection) is not there");
         return None;
@@ -48,7 +53,7 @@ fn project() -> Option<(tempfile::TempDir, PathBuf)> {
     std::fs::write(
         &logged,
         format!(
-            "#!/bin/sh\necho \"$*\" >> '{}'\nexec '{}' \"$@\"\n",
+            "#!/bin/sh\n{prelude}\necho \"$*\" >> '{}'\nexec '{}' \"$@\"\n",
             root.join("helm.log").display(),
             helm.display()
         ),
@@ -149,8 +154,9 @@ fn facts_of_a_real_chart_are_read_through_helm_and_cached() {
         .unwrap()
         .iter()
         .any(|o| o["hook"] == "test"));
-    // Two renders (release rel and release postgresql), then the cache.
-    assert_eq!(helm_runs(root), 2);
+    // Two renders (release rel and release postgresql) in one batch, then
+    // the cache.
+    assert_eq!(helm_runs(root), 1);
     let o = gen(root, &["--helm", helm, "facts", "postgresql"]);
     assert!(String::from_utf8_lossy(&o.stdout).contains("StatefulSet rel-postgresql"));
     let o = gen(root, &["--helm", helm, "check"]);
@@ -161,7 +167,7 @@ fn facts_of_a_real_chart_are_read_through_helm_and_cached() {
     );
     assert_eq!(
         helm_runs(root),
-        2,
+        1,
         "a chart that did not change is not rendered again"
     );
     // Any change to the chart renders it again.
@@ -169,7 +175,36 @@ fn facts_of_a_real_chart_are_read_through_helm_and_cached() {
     let text = std::fs::read_to_string(&values).unwrap();
     std::fs::write(&values, format!("{text}# a comment\n")).unwrap();
     gen(root, &["--helm", helm, "facts", "postgresql"]);
-    assert_eq!(helm_runs(root), 4);
+    assert_eq!(helm_runs(root), 2);
+}
+
+#[test]
+fn a_helm_without_template_batch_renders_chart_by_chart() {
+    // Real Helm has no `template-batch`: gen falls back to `helm template`.
+    let reject = "[ \"$1\" = template-batch ] && { echo 'Error: unknown command \"template-batch\" for \"helm\"' >&2; exit 1; }";
+    let Some((dir, helm)) = project_with_helm(reject) else {
+        return;
+    };
+    let root = dir.path();
+    let o = gen(
+        root,
+        &["--helm", helm.to_str().unwrap(), "facts", "postgresql"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("FULLNAME = rel-postgresql"));
+    let log = std::fs::read_to_string(root.join("helm.log")).unwrap();
+    let mut runs: Vec<&str> = log.lines().collect();
+    runs.sort();
+    assert_eq!(runs.len(), 2, "{log}");
+    let chart = root.join("charts/postgresql");
+    assert_eq!(
+        runs[0],
+        format!("template postgresql {} --namespace ns", chart.display())
+    );
+    assert_eq!(
+        runs[1],
+        format!("template rel {} --namespace ns", chart.display())
+    );
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! Which charts get facts, and getting them: from the cache, else from Helm.
 
-use super::helm::{Helm, HelmError, INSTALL_HELP};
+use super::helm::{Helm, HelmError, Job, INSTALL_HELP};
 use super::{cache, parse, ChartFacts, NAMESPACE, RELEASE};
 use crate::diagnostics::Diagnostic;
 use crate::spec::SpecFile;
@@ -75,14 +75,18 @@ pub fn gather(root: &Path, specs: &[SpecFile], opts: &Options) -> Gathered {
         }
     };
     let describe = helm.describe();
-    let results: Vec<(String, Result<Fresh, Diagnostic>)> = wanted
+    let prepared: Vec<Result<Wanted, Diagnostic>> = wanted
         .par_iter()
-        .map(|f| {
-            let name = f.spec.name.clone();
-            let r = one(root, f, &helm, &describe);
-            (name, r)
-        })
+        .map(|f| prepare_spec(root, f, &describe))
         .collect();
+    let mut ready = Vec::new();
+    for p in prepared {
+        match p {
+            Ok(w) => ready.push(w),
+            Err(d) => out.errors.push(d),
+        }
+    }
+    let results = facts_of(root, ready, &helm);
     let mut rendered = 0;
     let mut missing_helm = Vec::new();
     for (name, r) in results {
@@ -129,8 +133,19 @@ fn missing(wanted: &[&SpecFile], why: &str) -> Diagnostic {
 /// A chart's facts, and whether Helm rendered them (false: from the cache).
 pub type Fresh = (ChartFacts, bool);
 
-/// One spec's chart facts and whether Helm had to render them.
-fn one(root: &Path, f: &SpecFile, helm: &Helm, describe: &str) -> Result<Fresh, Diagnostic> {
+/// A chart whose facts are wanted: where it is, its cache key and, when
+/// the cache has them, its facts.
+pub struct Wanted {
+    name: String,
+    dir: PathBuf,
+    values_files: Vec<String>,
+    values_paths: Vec<PathBuf>,
+    key: String,
+    cached: Option<ChartFacts>,
+}
+
+/// [`prepare`] for a spec's chart, with its values files checked first.
+fn prepare_spec(root: &Path, f: &SpecFile, describe: &str) -> Result<Wanted, Diagnostic> {
     let name = &f.spec.name;
     let values_files: Vec<String> = f
         .spec
@@ -148,7 +163,85 @@ fn one(root: &Path, f: &SpecFile, helm: &Helm, describe: &str) -> Result<Fresh, 
                 .help("name a values file relative to the chart's folder, e.g. values-prod.yaml"));
         }
     }
-    chart_facts(root, name, &values_files, helm, describe)
+    prepare(root, name, &values_files, describe)
+}
+
+/// Hashes `charts/<name>` and looks its facts up in the cache.
+pub fn prepare(
+    root: &Path,
+    name: &str,
+    values_files: &[String],
+    describe: &str,
+) -> Result<Wanted, Diagnostic> {
+    let dir = root.join("charts").join(name);
+    let values_paths: Vec<PathBuf> = values_files.iter().map(|v| dir.join(v)).collect();
+    let key = cache::key(&dir, &values_paths, describe).map_err(|e| {
+        Diagnostic::error(
+            format!("charts/{name}"),
+            format!("cannot read the chart: {e}"),
+        )
+    })?;
+    Ok(Wanted {
+        cached: cache::read(root, name, &key),
+        name: name.to_string(),
+        dir,
+        values_files: values_files.to_vec(),
+        values_paths,
+        key,
+    })
+}
+
+/// The facts of every wanted chart, by name: the cached ones as they are,
+/// the others rendered by Helm (all in one go, see [`Helm::template_all`])
+/// and cached.
+pub fn facts_of(
+    root: &Path,
+    wanted: Vec<Wanted>,
+    helm: &Helm,
+) -> Vec<(String, Result<Fresh, Diagnostic>)> {
+    let (cached, stale): (Vec<Wanted>, Vec<Wanted>) =
+        wanted.into_iter().partition(|w| w.cached.is_some());
+    // Two renders per chart: as release `rel`, and as a release named after
+    // the chart (which tells how the chart builds its full name).
+    let jobs: Vec<Job> = stale
+        .iter()
+        .flat_map(|w| {
+            [RELEASE, w.name.as_str()].map(|release| Job {
+                release: release.to_string(),
+                chart: w.dir.clone(),
+                namespace: NAMESPACE.to_string(),
+                values: w.values_paths.clone(),
+            })
+        })
+        .collect();
+    let mut rendered = helm.template_all(&jobs).into_iter();
+    let mut out: Vec<(String, Result<Fresh, Diagnostic>)> = cached
+        .into_iter()
+        .map(|w| (w.name, Ok((w.cached.unwrap_or_default(), false))))
+        .collect();
+    let pairs: Vec<_> = stale
+        .into_iter()
+        .map(|w| {
+            let a = rendered
+                .next()
+                .unwrap_or(Err(HelmError::Failed("no output".into())));
+            let b = rendered
+                .next()
+                .unwrap_or(Err(HelmError::Failed("no output".into())));
+            (w, a, b)
+        })
+        .collect();
+    out.extend(
+        pairs
+            .into_par_iter()
+            .map(|(w, a, b)| {
+                let name = w.name.clone();
+                (name, finish(root, w, a, b).map(|f| (f, true)))
+            })
+            .collect::<Vec<_>>(),
+    );
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
 }
 
 /// The facts of `charts/<name>`, rendered with `values_files` (relative to
@@ -158,50 +251,54 @@ pub fn chart_facts(
     name: &str,
     values_files: &[String],
     helm: &Helm,
-    describe: &str,
 ) -> Result<Fresh, Diagnostic> {
-    let dir = root.join("charts").join(name);
-    let rel_dir = format!("charts/{name}");
-    let io = |e: std::io::Error| Diagnostic::error(&rel_dir, format!("cannot read the chart: {e}"));
-    let values_paths: Vec<PathBuf> = values_files.iter().map(|v| dir.join(v)).collect();
-    let key = cache::key(&dir, &values_paths, describe).map_err(io)?;
-    if let Some(facts) = cache::read(root, name, &key) {
-        return Ok((facts, false));
-    }
-    let mut facts = from_files(&dir, &rel_dir)?;
-    facts.values_files = values_files.to_vec();
-    let render = |release: &str| {
-        helm.template(release, &dir, NAMESPACE, &values_paths)
-            .map_err(|e| match e {
-                HelmError::Missing(why) => Diagnostic::error(&rel_dir, format!("{MISSING}, and {why}"))
-                    .help(INSTALL_HELP),
-                HelmError::Failed(msg) => Diagnostic::error(
-                    &rel_dir,
-                    format!("`helm template` of {rel_dir} failed: {msg}"),
-                )
-                .help("fix the chart (`helm lint` says more), or the values files the spec's chart.values_files names"),
-            })
-            .and_then(|text| {
-                parse::manifests(&text).map_err(|e| {
-                    Diagnostic::error(&rel_dir, format!("Helm rendered YAML that does not parse: {e}"))
-                        .help("run `helm template` on the chart and fix the template that writes it")
-                })
-            })
-    };
-    let (as_rel, as_chart) = rayon::join(|| render(RELEASE), || render(name));
-    let generated = generated_templates(&dir);
-    let own = |list: Vec<parse::Rendered>| -> Vec<parse::Rendered> {
-        list.into_iter()
+    let w = prepare(root, name, values_files, &helm.describe())?;
+    facts_of(root, vec![w], helm)
+        .pop()
+        .map_or_else(|| unreachable!("one chart in, one out"), |(_, r)| r)
+}
+
+/// A chart's facts from its files and its two renders, cached.
+fn finish(
+    root: &Path,
+    w: Wanted,
+    as_rel: Result<String, HelmError>,
+    as_chart: Result<String, HelmError>,
+) -> Result<ChartFacts, Diagnostic> {
+    let rel_dir = format!("charts/{}", w.name);
+    let mut facts = from_files(&w.dir, &rel_dir)?;
+    facts.values_files = w.values_files.clone();
+    let generated = generated_templates(&w.dir);
+    let read = |r: Result<String, HelmError>| -> Result<Vec<parse::Rendered>, Diagnostic> {
+        let text = r.map_err(|e| match e {
+            HelmError::Missing(why) => {
+                Diagnostic::error(&rel_dir, format!("{MISSING}, and {why}")).help(INSTALL_HELP)
+            }
+            HelmError::Failed(msg) => Diagnostic::error(
+                &rel_dir,
+                format!("`helm template` of {rel_dir} failed: {msg}"),
+            )
+            .help("fix the chart (`helm lint` says more), or the values files the spec's chart.values_files names"),
+        })?;
+        let list = parse::manifests(&text).map_err(|e| {
+            Diagnostic::error(
+                &rel_dir,
+                format!("Helm rendered YAML that does not parse: {e}"),
+            )
+            .help("run `helm template` on the chart and fix the template that writes it")
+        })?;
+        Ok(list
+            .into_iter()
             .filter(|r| !generated.contains(&r.source))
-            .collect()
+            .collect())
     };
-    let (as_rel, as_chart) = (own(as_rel?), own(as_chart?));
+    let (as_rel, as_chart) = (read(as_rel)?, read(as_chart)?);
     parse::read_objects(&mut facts, &as_rel);
     let mut second = ChartFacts::default();
     parse::read_objects(&mut second, &as_chart);
-    facts.fullname = parse::fullname_rule(name, &facts.objects, &second.objects);
-    cache::write(root, name, &key, &facts);
-    Ok((facts, true))
+    facts.fullname = parse::fullname_rule(&w.name, &facts.objects, &second.objects);
+    cache::write(root, &w.name, &w.key, &facts);
+    Ok(facts)
 }
 
 /// Templates gen wrote (they carry its mark), relative to the chart.

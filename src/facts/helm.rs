@@ -1,14 +1,25 @@
 //! Running Helm: `helm template <release> <chart> --namespace <ns> [-f file]...`,
 //! exactly as a maintainer would, with stdout holding the manifests.
 
+use rayon::prelude::*;
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 /// The `helm` gen runs: `--helm PATH`, else `helm` in gen.toml, else the
 /// first `helm` on PATH.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Helm {
     pub program: PathBuf,
+}
+
+/// One `helm template` to run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Job {
+    pub release: String,
+    pub chart: PathBuf,
+    pub namespace: String,
+    pub values: Vec<PathBuf>,
 }
 
 /// Why a render failed.
@@ -69,6 +80,76 @@ impl Helm {
             "{} template RELEASE CHART --namespace NS [-f FILE]...",
             self.program.display()
         )
+    }
+
+    /// Renders every job: in one `helm template-batch` process when this
+    /// Helm has that command (scripts/helm: it saves a start-up per chart),
+    /// else one `helm template` per job, in parallel.
+    pub fn template_all(&self, jobs: &[Job]) -> Vec<Result<String, HelmError>> {
+        if jobs.len() > 1 {
+            if let Some(out) = self.batch(jobs) {
+                return out;
+            }
+        }
+        jobs.par_iter()
+            .map(|j| self.template(&j.release, &j.chart, &j.namespace, &j.values))
+            .collect()
+    }
+
+    /// `helm template-batch`, or None when this Helm has no such command.
+    fn batch(&self, jobs: &[Job]) -> Option<Vec<Result<String, HelmError>>> {
+        let input: Vec<serde_json::Value> = jobs
+            .iter()
+            .map(|j| {
+                serde_json::json!({
+                    "release": j.release,
+                    "chart": j.chart,
+                    "namespace": j.namespace,
+                    "values": j.values,
+                })
+            })
+            .collect();
+        let mut child = Command::new(&self.program)
+            .arg("template-batch")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .ok()?;
+        let text = serde_json::to_vec(&input).ok()?;
+        let mut stdin = child.stdin.take()?;
+        let writer = std::thread::spawn(move || stdin.write_all(&text));
+        let out = child.wait_with_output().ok()?;
+        let _ = writer.join();
+        if out.status.code() == Some(EXIT_MISSING) {
+            let why = format!(
+                "{} is missing a component: {}",
+                self.program.display(),
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
+            return Some(
+                jobs.iter()
+                    .map(|_| Err(HelmError::Missing(why.clone())))
+                    .collect(),
+            );
+        }
+        if !out.status.success() {
+            return None;
+        }
+        let results: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).ok()?;
+        (results.len() == jobs.len()).then(|| {
+            results
+                .iter()
+                .map(|r| {
+                    let error = r["error"].as_str().unwrap_or("");
+                    if error.is_empty() {
+                        Ok(r["manifest"].as_str().unwrap_or("").to_string())
+                    } else {
+                        Err(HelmError::Failed(error.to_string()))
+                    }
+                })
+                .collect()
+        })
     }
 
     /// `helm template`: the manifests, or why there are none.
