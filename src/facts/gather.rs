@@ -181,8 +181,14 @@ pub fn prepare(
             format!("cannot read the chart: {e}"),
         )
     })?;
+    // Chart.yaml's version line is gen's and not in the key: read it anew.
+    let cached = cache::read(root, name, &key).and_then(|mut f| {
+        let text = std::fs::read_to_string(dir.join("Chart.yaml")).ok()?;
+        f.chart = parse::chart_meta(&text).ok()?;
+        Some(f)
+    });
     Ok(Wanted {
-        cached: cache::read(root, name, &key),
+        cached,
         name: name.to_string(),
         dir,
         values_files: values_files.to_vec(),
