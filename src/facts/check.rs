@@ -654,6 +654,15 @@ impl<'a> Cx<'a> {
                 let pods: Vec<String> = sts.iter().map(|s| format!("{s}-{ordinal}")).collect();
                 named(Kind::Pod, pods)
             }
+            Kind::Container if r.pod.as_ref().is_some_and(|(_, p)| p == shell::BY_LABEL) => {
+                // Pods picked by label: a container of any workload.
+                let names: Vec<String> = f.containers().map(|(_, c)| c.name.clone()).collect();
+                if names.contains(&name) {
+                    return None;
+                }
+                let d = error(format!("no workload of the chart has a container {shown}"));
+                Some(suggest(d, &name, &names, "containers"))
+            }
             Kind::Container => {
                 let w = self.pod_workload(r.pod.as_ref(), main)?;
                 let names: Vec<String> = w
@@ -1081,6 +1090,13 @@ mod tests {
             "/backup/x is on no volume of container demo",
         );
         assert!(d.help.unwrap().contains("/data"));
+        let src = with_command("kubectl logs -l app=x -c dmeo");
+        one(
+            &src,
+            &facts(),
+            "dmeo",
+            "no workload of the chart has a container \"dmeo\"",
+        );
         // Names that only exist at run time are not checked.
         assert_eq!(
             errors(

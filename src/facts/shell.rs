@@ -221,6 +221,10 @@ fn resource_kind(word: &str) -> Option<Kind> {
     })
 }
 
+/// The pod of a command that picks pods by label (`kubectl logs -l ...`):
+/// any workload's.
+pub const BY_LABEL: &str = "-l";
+
 /// kubectl flags that take a value as the next word.
 const VALUE_FLAGS: &[&str] = &[
     "-n",
@@ -334,6 +338,7 @@ fn kubectl(args: &[Word], out: &mut Vec<Ref>) {
     let mut container: Option<&Word> = None;
     let mut jsonpath: Option<&Word> = None;
     let mut other_namespace = false;
+    let mut by_label = false;
     let mut after_dashes: Option<usize> = None;
     let mut i = 0;
     while i < args.len() {
@@ -350,7 +355,7 @@ fn kubectl(args: &[Word], out: &mut Vec<Ref>) {
         if flag.starts_with('-') && flag.len() > 1 {
             let value = match inline {
                 Some(_) => Some(w),
-                None if VALUE_FLAGS.contains(&flag) && flag != "-i" => {
+                None if VALUE_FLAGS.contains(&flag) => {
                     i += 1;
                     args.get(i)
                 }
@@ -362,6 +367,7 @@ fn kubectl(args: &[Word], out: &mut Vec<Ref>) {
                 ("-o" | "--output", Some(vw)) if v(vw).starts_with("jsonpath") => {
                     jsonpath = Some(vw)
                 }
+                ("-l" | "--selector", Some(_)) => by_label = true,
                 ("-n" | "--namespace", Some(vw)) => {
                     let ns = v(vw);
                     other_namespace = !(ns == "$NAMESPACE" || ns == "${NAMESPACE}");
@@ -444,7 +450,8 @@ fn kubectl(args: &[Word], out: &mut Vec<Ref>) {
         ),
         None if execs => named
             .first()
-            .map(|(k, _, n)| (Some(*k).filter(|k| *k != Kind::Pod), n.clone())),
+            .map(|(k, _, n)| (Some(*k).filter(|k| *k != Kind::Pod), n.clone()))
+            .or_else(|| by_label.then(|| (None, BY_LABEL.to_string()))),
         None => None,
     };
     if let Some(c) = container {
