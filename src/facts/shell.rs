@@ -257,7 +257,6 @@ const VALUE_FLAGS: &[&str] = &[
     "--address",
     "--from-literal",
     "--from-file",
-    "-i",
     "--limit-bytes",
     "--max-log-requests",
 ];
@@ -667,6 +666,11 @@ mod tests {
         assert_eq!(
             names("kubectl get pod x -o jsonpath='{.spec.containers[0].env[?(@.name==\"PGDATA\")].value}'"),
             [(Kind::Pod, "x".into()), (Kind::EnvName, "PGDATA".into())]
+        );
+        // `-i` takes no value: the pod follows it.
+        assert_eq!(
+            names("kubectl exec -i x-0 -c y -- true"),
+            [(Kind::Container, "y".into())]
         );
         assert_eq!(
             names("kubectl cp \"$NAMESPACE/$POD:/data/x\" ./x"),
