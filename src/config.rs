@@ -190,6 +190,29 @@ mod tests {
     }
 
     #[test]
+    fn helm_and_facts_settings() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(settings(dir.path()), Settings::default());
+        std::fs::write(
+            dir.path().join(FILE),
+            "helm = \"scripts/helm\"\nfacts = false\n",
+        )
+        .unwrap();
+        assert!(check_version(dir.path(), VERSION).is_ok());
+        assert_eq!(
+            settings(dir.path()),
+            Settings {
+                helm: Some(dir.path().join("scripts/helm")),
+                no_facts: true
+            }
+        );
+        // A bare name is looked up on PATH.
+        std::fs::write(dir.path().join(FILE), "helm = \"helm3\"\n").unwrap();
+        assert_eq!(settings(dir.path()).helm, Some("helm3".into()));
+        assert!(!settings(dir.path()).no_facts);
+    }
+
+    #[test]
     fn malformed_files_are_invalid_and_located() {
         for (text, line) in [
             ("required_version = \"banana\"\n", 1),
