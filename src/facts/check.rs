@@ -43,6 +43,11 @@ struct Cx<'a> {
     /// FULLNAME, BACKUP_DIR and the spec's variables (by their defaults).
     vars: BTreeMap<String, String>,
     fullname: String,
+    /// The spec's lines, to find a command's line in.
+    lines: Vec<&'a str>,
+    /// values.yaml keys and the keys whose default is `{}`, list indexes dropped.
+    keys: BTreeSet<String>,
+    open_maps: BTreeSet<String>,
 }
 
 /// `$NAME` / `${NAME}` references in `text` expanded from `vars`; None when
@@ -136,6 +141,9 @@ impl<'a> Cx<'a> {
             facts,
             vars,
             fullname,
+            lines: file.source.lines().collect(),
+            keys: facts.values_keys.iter().map(|k| normalize_key(k)).collect(),
+            open_maps: facts.open_maps.iter().map(|k| normalize_key(k)).collect(),
         }
     }
 
@@ -458,12 +466,7 @@ impl<'a> Cx<'a> {
     }
 
     fn value_error(&self, d: Diagnostic, key: &str) -> Diagnostic {
-        let mut candidates: Vec<String> = self
-            .facts
-            .values_keys
-            .iter()
-            .map(|k| normalize_key(k))
-            .collect();
+        let mut candidates: Vec<String> = self.keys.iter().cloned().collect();
         candidates.extend(self.facts.values_read.iter().cloned());
         candidates.sort();
         candidates.dedup();
@@ -484,8 +487,8 @@ impl<'a> Cx<'a> {
         let f = self.facts;
         let first = key.split('.').next().unwrap_or("");
         let prefixes = || key.match_indices('.').map(|(i, _)| &key[..i]);
-        f.values_keys.iter().any(|k| normalize_key(k) == key)
-            || prefixes().any(|p| f.open_maps.iter().any(|o| normalize_key(o) == p))
+        self.keys.contains(&key)
+            || prefixes().any(|p| self.open_maps.contains(p))
             || f.values_read.iter().any(|r| {
                 *r == key || r.starts_with(&format!("{key}.")) || key.starts_with(&format!("{r}."))
             })
@@ -542,9 +545,8 @@ impl<'a> Cx<'a> {
         }
         let from = key_line.saturating_sub(1);
         for (i, l) in self
-            .file
-            .source
-            .lines()
+            .lines
+            .iter()
             .enumerate()
             .skip(from)
             .take(run.lines().count() + 4)
