@@ -245,12 +245,7 @@ fn workload(kind: &str, name: &str, o: &Value) -> Workload {
         .collect();
     let volumes: BTreeMap<String, VolumeSource> = list(&pod, &["volumes"])
         .iter()
-        .map(|v| {
-            (
-                field(v, &["name"]).unwrap_or_default(),
-                volume_source(v, name),
-            )
-        })
+        .map(|v| (field(v, &["name"]).unwrap_or_default(), volume_source(v)))
         .collect();
     let resolve = |vol: &str| -> VolumeSource {
         match volumes.get(vol) {
@@ -283,8 +278,7 @@ fn workload(kind: &str, name: &str, o: &Value) -> Workload {
     }
 }
 
-fn volume_source(v: &Value, workload: &str) -> VolumeSource {
-    let _ = workload;
+fn volume_source(v: &Value) -> VolumeSource {
     if let Some(c) = field(v, &["persistentVolumeClaim", "claimName"]) {
         VolumeSource::Pvc { claim: c }
     } else if let Some(n) = field(v, &["configMap", "name"]) {
