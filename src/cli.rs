@@ -25,6 +25,12 @@ pub struct Cli {
     /// Print only errors and warnings.
     #[arg(long, short, global = true)]
     pub quiet: bool,
+    /// The `helm` that renders charts for their facts (default: gen.toml's `helm`, else `helm` on PATH).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub helm: Option<PathBuf>,
+    /// Build without chart facts: charts with hand-written templates are not rendered with Helm, and the specs are not checked against them (also `facts = false` in gen.toml).
+    #[arg(long, global = true)]
+    pub no_facts: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -72,6 +78,14 @@ pub enum Command {
     },
     /// Set up a chart repository for gen: specs/, templates/, gen.toml, .gitattributes, .gitignore and a pre-commit config. Keeps every file that exists.
     Init,
+    /// Print what Helm renders of charts/<CHART> (workloads, containers, mounts, Secrets and their keys, PVCs, values keys...), as gen checks the spec against it.
+    Facts {
+        /// Chart name, a folder under charts/.
+        chart: String,
+        /// Print JSON instead of a summary.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print a shell completion script, e.g. `gen completions bash > /etc/bash_completion.d/gen`.
     Completions {
         /// bash, zsh, fish, elvish or powershell.
@@ -220,6 +234,7 @@ pub fn run(cli: &Cli) -> u8 {
             port,
             allow_host,
         } => crate::serve::run(&cli.root, bind, *port, allow_host, cli.quiet),
+        Command::Facts { chart, json } => facts(cli, chart, *json),
     }
 }
 
@@ -336,8 +351,9 @@ fn prepare(
     site: bool,
 ) -> Result<(output::Outputs, project::Report), u8> {
     let t = Instant::now();
+    let opts = project::facts_options(&cli.root, cli.helm.as_deref(), cli.no_facts);
     let (project, warnings) =
-        project::load(&cli.root).map_err(|f| report_failure(out, f, format))?;
+        project::load_opts(&cli.root, None, &opts).map_err(|f| report_failure(out, f, format))?;
     crate::timings::lap("load", t);
     report_warnings(out, warnings, strict, format)?;
     let (outputs, report) =
@@ -630,6 +646,49 @@ fn init(cli: &Cli, out: &Out) -> u8 {
         Err(e) => {
             errln!("gen: I/O error: {e}");
             2
+        }
+    }
+}
+
+/// `gen facts <chart>`: the chart's facts, from the cache or Helm, rendered
+/// with the values files its spec names (if it has a spec).
+fn facts(cli: &Cli, chart: &str, json: bool) -> u8 {
+    use crate::facts::helm::{Helm, HelmError, INSTALL_HELP};
+    if !crate::spec::validate::is_dns_label(chart) || !cli.root.join("charts").join(chart).is_dir()
+    {
+        eprintln!("gen facts: there is no chart folder charts/{chart}");
+        return 2;
+    }
+    let opts = project::facts_options(&cli.root, cli.helm.as_deref(), false);
+    let helm = match Helm::find(opts.helm.as_deref()) {
+        Ok(h) => h,
+        Err(HelmError::Missing(why) | HelmError::Failed(why)) => {
+            eprintln!("error: gen facts needs Helm, and {why}\n  = help: {INSTALL_HELP}");
+            return 2;
+        }
+    };
+    let rel = format!("{}/{chart}.yaml", project::SPEC_DIR);
+    let values_files = std::fs::read(cli.root.join(&rel))
+        .ok()
+        .and_then(|b| crate::spec::parse(&rel, &b).ok())
+        .and_then(|f| f.spec.chart)
+        .map(|c| c.values_files)
+        .unwrap_or_default();
+    match crate::facts::gather::chart_facts(&cli.root, chart, &values_files, &helm) {
+        Ok((f, _)) if json => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&f).expect("facts serialize")
+            );
+            0
+        }
+        Ok((f, _)) => {
+            print!("{}", f.summary());
+            0
+        }
+        Err(d) => {
+            Out::new(cli.quiet).diag(&d);
+            1
         }
     }
 }

@@ -3,6 +3,10 @@
 //! ```toml
 //! # The gen versions this repository's generated files come from.
 //! required_version = ">=0.1, <0.2"
+//! # The Helm that renders the charts for their facts (default: PATH).
+//! helm = "scripts/helm"
+//! # Build without chart facts (and without checking specs against charts).
+//! facts = false
 //! ```
 //!
 //! A different gen would render different bytes and `gen check` would list
@@ -46,6 +50,11 @@ struct Raw {
     paths: RawPaths,
     #[serde(default)]
     site: RawSite,
+    /// The `helm` to run for chart facts: a path from the root, or a bare
+    /// name looked up on PATH.
+    helm: Option<String>,
+    /// false: no chart facts.
+    facts: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -70,6 +79,10 @@ pub struct Settings {
     pub makefile: String,
     /// Base URL of repository files, without a trailing `/`.
     pub repo_url: Option<String>,
+    /// `helm = "..."` as written (see [`Settings::helm_path`]).
+    pub helm: Option<String>,
+    /// `facts = false`.
+    pub no_facts: bool,
 }
 
 /// The `[paths]` keys, their defaults and the folder each must be under
@@ -87,11 +100,25 @@ impl Default for Settings {
             upgrade_guide: PATHS[1].1.into(),
             makefile: PATHS[2].1.into(),
             repo_url: None,
+            helm: None,
+            no_facts: false,
         }
     }
 }
 
 impl Settings {
+    /// `helm` resolved: a path is the root's, a bare name is looked up on
+    /// PATH when it runs.
+    pub fn helm_path(&self, root: &Path) -> Option<std::path::PathBuf> {
+        self.helm.as_ref().map(|h| {
+            if h.contains('/') {
+                root.join(h)
+            } else {
+                h.into()
+            }
+        })
+    }
+
     /// A `[paths]` pattern with `{chart}` replaced.
     pub fn path(pattern: &str, chart: &str) -> String {
         pattern.replace("{chart}", chart)
@@ -131,7 +158,7 @@ fn parse(text: &str) -> Result<Raw, Problem> {
         Problem::Invalid(
             Diagnostic::error(FILE, format!("gen.toml: {}", e.message()))
                 .at(line, col)
-                .help("gen.toml holds `required_version = \"<SemVer requirement>\"`, a `[paths]` table (backup_guide, upgrade_guide, makefile) and a `[site]` table (repo_url); see the README")
+                .help("gen.toml holds `required_version = \"<SemVer requirement>\"`, `helm = \"<path>\"`, `facts = true|false`, a `[paths]` table (backup_guide, upgrade_guide, makefile) and a `[site]` table (repo_url); see the README")
                 .with_source(text),
         )
     })
@@ -192,6 +219,8 @@ pub fn settings_of(text: &str) -> Result<Settings, Problem> {
         }
         *slot = p.clone();
     }
+    out.helm = raw.helm.clone();
+    out.no_facts = raw.facts == Some(false);
     if let Some(url) = &raw.site.repo_url {
         let u = url.get_ref().trim_end_matches('/');
         if !(u.starts_with("https://") || u.starts_with("http://"))
@@ -357,6 +386,29 @@ mod tests {
                 other => panic!("{text:?}: {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn helm_and_facts_settings() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(settings(dir.path()).unwrap(), Settings::default());
+        std::fs::write(
+            dir.path().join(FILE),
+            "helm = \"scripts/helm\"\nfacts = false\n",
+        )
+        .unwrap();
+        assert!(check_version(dir.path(), VERSION).is_ok());
+        let s = settings(dir.path()).unwrap();
+        assert_eq!(
+            s.helm_path(dir.path()),
+            Some(dir.path().join("scripts/helm"))
+        );
+        assert!(s.no_facts);
+        // A bare name is looked up on PATH.
+        std::fs::write(dir.path().join(FILE), "helm = \"helm3\"\n").unwrap();
+        let s = settings(dir.path()).unwrap();
+        assert_eq!(s.helm_path(dir.path()), Some("helm3".into()));
+        assert!(!s.no_facts);
     }
 
     #[test]

@@ -38,7 +38,8 @@ repos:
 pub const GITATTRIBUTES: &str = "# gen writes LF; keep every checkout LF so `gen check` compares like with like.\n* text=auto eol=lf\n";
 
 pub const GITIGNORE: &str =
-    "# The HTML site `gen build` writes: publish it from CI, do not commit it.\n/site/\n";
+    "# The HTML site `gen build` writes: publish it from CI, do not commit it.\n/site/\n\
+     # gen's cache (chart facts read through Helm).\n/.gen/\n";
 
 fn gen_toml() -> String {
     format!(

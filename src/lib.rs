@@ -22,6 +22,7 @@ pub mod config;
 pub mod crosschart;
 pub mod diagnostics;
 pub mod disk;
+pub mod facts;
 pub mod helmmeta;
 pub mod init;
 pub mod memo;

@@ -5,13 +5,13 @@
 //! inputs compared byte for byte (no timestamps, no hashes that could
 //! collide): a spec's parse by its bytes; the template environment by the
 //! template overrides; a chart's outputs by its spec's source, the
-//! overrides, and the chart's hand-written files gen merges into. A build
+//! overrides, the chart's hand-written files gen merges into and its facts. A build
 //! with a memo therefore produces exactly the bytes of a cold build, which
 //! the tests check. The cross-chart pages and the site depend on every
 //! chart and are rendered each time.
 
 use crate::diagnostics::Diagnostic;
-use crate::model::{chart_model, ChartModel};
+use crate::model::{chart_model_with, ChartModel};
 use crate::site::markdown::{Rendered, Step};
 use crate::site::search::DocOut;
 use crate::spec::{self, validate, SpecFile};
@@ -22,13 +22,18 @@ use std::sync::{Arc, Mutex, MutexGuard};
 pub type ChartFiles = Arc<Vec<(String, String)>>;
 
 /// The inputs of one chart's outputs besides the templates.
-#[derive(PartialEq, Eq)]
+#[derive(PartialEq)]
 pub struct ChartKey {
     pub source: String,
     pub existing: Vec<(String, String)>,
     /// The settings and chart facts the outputs depend on, printed.
     pub context: String,
+    /// The chart's facts, when it has them.
+    pub facts: Option<crate::facts::ChartFacts>,
 }
+
+/// A view model's inputs: the spec's source and the chart's facts.
+type ModelKey = (String, Option<crate::facts::ChartFacts>);
 
 /// A spec's bytes and what parsing them gave.
 type Parsed = (Vec<u8>, Result<SpecFile, Diagnostic>);
@@ -42,7 +47,7 @@ pub struct Memo {
     charts: Mutex<HashMap<String, (ChartKey, ChartFiles)>>,
     /// A spec's diagnostics and view model, by its path, with its source.
     validated: Mutex<HashMap<String, (String, Vec<Diagnostic>)>>,
-    models: Mutex<HashMap<String, (String, ChartModel)>>,
+    models: Mutex<HashMap<String, (ModelKey, ChartModel)>>,
     /// The site's registry (repository path -> page) the pages were
     /// rendered against; when it changes, every page is rendered again.
     registry: Mutex<BTreeMap<String, String>>,
@@ -103,15 +108,17 @@ impl Memo {
         d
     }
 
-    /// [`chart_model`] of a spec, or its result for the same source.
-    pub fn model(&self, file: &SpecFile) -> ChartModel {
-        if let Some((src, m)) = lock(&self.models).get(&file.rel) {
-            if *src == file.source {
+    /// [`chart_model_with`] of a spec, or its result for the same source
+    /// and facts.
+    pub fn model(&self, file: &SpecFile, facts: Option<&crate::facts::ChartFacts>) -> ChartModel {
+        let key = (file.source.clone(), facts.cloned());
+        if let Some((k, m)) = lock(&self.models).get(&file.rel) {
+            if *k == key {
                 return m.clone();
             }
         }
-        let m = chart_model(file);
-        lock(&self.models).insert(file.rel.clone(), (file.source.clone(), m.clone()));
+        let m = chart_model_with(file, facts);
+        lock(&self.models).insert(file.rel.clone(), (key, m.clone()));
         m
     }
 

@@ -4,6 +4,7 @@
 
 use crate::chartfiles::ChartFiles;
 use crate::config::Settings;
+use crate::facts::{ChartFacts, Fullname};
 use crate::spec::{Group, RunsIn, Scope, Spec, SpecFile, WorkloadKind};
 use crate::text::{make_escape, sh_quote, yaml_quote};
 use serde::Serialize;
@@ -40,6 +41,11 @@ pub struct ChartModel {
     pub backup_guide_from_upgrade: String,
     /// How gen's RBAC and ServiceAccount templates name their objects.
     pub names: Names,
+    /// How the chart's full name (`$FULLNAME`) follows from the release.
+    pub fullname: Fullname,
+    /// What Helm renders of the chart, for a chart with hand-written
+    /// templates (see [`crate::facts`]).
+    pub facts: Option<ChartFacts>,
 }
 
 /// Go template expressions for the names of gen's ServiceAccount and RBAC
@@ -61,6 +67,29 @@ pub struct VarView {
     pub name: String,
     pub default: String,
     pub help: String,
+    /// Shell that sets the variable when it is not a plain default
+    /// (`FULLNAME` follows from `RELEASE`): one line for make, and lines
+    /// short enough for the guides.
+    pub assign: Option<(String, String)>,
+}
+
+impl VarView {
+    fn plain(name: &str, default: String, help: &str) -> VarView {
+        VarView {
+            name: name.into(),
+            default,
+            help: help.into(),
+            assign: None,
+        }
+    }
+
+    /// The shell that sets it.
+    fn shell(&self) -> String {
+        self.assign
+            .as_ref()
+            .map(|(line, _)| line.clone())
+            .unwrap_or_else(|| format!("{}={}", self.name, sh_word(&self.default)))
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -83,8 +112,15 @@ pub struct GroupView {
     pub operations: Vec<OpView>,
 }
 
+/// The view model of a spec without chart facts.
 pub fn chart_model(file: &SpecFile) -> ChartModel {
+    chart_model_with(file, None)
+}
+
+/// The view model of a spec, with its chart's facts when it has them.
+pub fn chart_model_with(file: &SpecFile, facts: Option<&ChartFacts>) -> ChartModel {
     let s = &file.spec;
+    let fullname = facts.map_or_else(|| Fullname::usual(&s.name), |f| f.fullname.clone());
     let mut selector = format!(
         "app.kubernetes.io/name={},app.kubernetes.io/instance=$RELEASE",
         s.name
@@ -93,27 +129,25 @@ pub fn chart_model(file: &SpecFile) -> ChartModel {
         selector.push_str(&format!(",{k}={v}"));
     }
     let mut variables = vec![
+        VarView::plain("NAMESPACE", "default".into(), "namespace of the release"),
+        VarView::plain("RELEASE", s.name.clone(), "Helm release name"),
         VarView {
-            name: "NAMESPACE".into(),
-            default: "default".into(),
-            help: "namespace of the release".into(),
+            name: "FULLNAME".into(),
+            default: fullname.of(&s.name),
+            help: fullname.describe(),
+            assign: Some((fullname.shell(), fullname.shell_lines())),
         },
-        VarView {
-            name: "RELEASE".into(),
-            default: s.name.clone(),
-            help: "Helm release name".into(),
-        },
-        VarView {
-            name: "BACKUP_DIR".into(),
-            default: format!("backups/{}", s.name),
-            help: "local folder for backup files".into(),
-        },
+        VarView::plain(
+            "BACKUP_DIR",
+            format!("backups/{}", s.name),
+            "local folder for backup files",
+        ),
     ];
-    variables.extend(s.variables.iter().map(|v| VarView {
-        name: v.name.clone(),
-        default: v.default.clone(),
-        help: v.help.clone(),
-    }));
+    variables.extend(
+        s.variables
+            .iter()
+            .map(|v| VarView::plain(&v.name, v.default.clone(), &v.help)),
+    );
 
     let mut operations: Vec<OpView> = shared_operations(s)
         .into_iter()
@@ -190,6 +224,8 @@ pub fn chart_model(file: &SpecFile) -> ChartModel {
         env_block,
         make_env,
         make_pod,
+        fullname,
+        facts: facts.cloned(),
         spec: s.clone(),
     }
 }
@@ -277,11 +313,14 @@ fn env_block(vars: &[VarView], selector: &str) -> String {
     for v in vars {
         let help =
             crate::text::wrap(&crate::text::one_line(&v.help), 78, "# ", 2).replace("\n  ", "\n# ");
-        out.push_str(&format!(
-            "{help}\nexport {}={}\n",
-            v.name,
-            sh_word(&v.default)
-        ));
+        match &v.assign {
+            Some((_, lines)) => out.push_str(&format!("{help}\n{lines}\nexport {}\n", v.name)),
+            None => out.push_str(&format!(
+                "{help}\nexport {}={}\n",
+                v.name,
+                sh_word(&v.default)
+            )),
+        }
     }
     out.push_str("# Labels of the workload's pods, and the first running one:\n");
     let mut parts = selector.split(',');
@@ -476,9 +515,9 @@ fn make_prelude(s: &Spec, selector: &str, vars: &[VarView]) -> (String, String) 
     );
     for v in vars {
         env.push_str(&format!(
-            " [ -n \"${{{0}:-}}\" ] || {0}={1};",
+            " [ -n \"${{{0}:-}}\" ] || {1};",
             v.name,
-            sh_word(&v.default)
+            v.shell()
         ));
     }
     env.push_str(&format!(" SELECTOR=\"{selector}\";"));

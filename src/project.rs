@@ -3,8 +3,9 @@
 
 use crate::crosschart;
 use crate::diagnostics::{self, Diagnostic};
+use crate::facts::{self, ChartFacts};
 use crate::memo::{self, ChartFiles, ChartKey, Memo};
-use crate::model::{chart_model, ChartModel};
+use crate::model::{chart_model_with, ChartModel};
 use crate::output::Outputs;
 use crate::regions::{self, Style};
 use crate::render;
@@ -31,6 +32,11 @@ pub struct Project {
     pub settings: crate::config::Settings,
     /// What gen reads from each chart's own files, by chart name.
     pub charts: BTreeMap<String, crate::chartfiles::ChartFiles>,
+    /// What Helm renders of each chart that has hand-written templates,
+    /// by chart name (see [`crate::facts`]).
+    pub facts: BTreeMap<String, ChartFacts>,
+    /// One line about the chart facts, for the build summary.
+    pub facts_note: String,
 }
 
 /// Why loading or rendering failed.
@@ -77,14 +83,35 @@ fn read_text(root: &Path, rel: &str) -> Result<Option<String>, Failure> {
     }
 }
 
-/// Reads and validates every input. All problems of all specs are reported
-/// together; warnings come back alongside a successful load.
+/// Reads and validates every input, with chart facts as gen.toml says. All
+/// problems of all specs are reported together; warnings come back
+/// alongside a successful load.
 pub fn load(root: &Path) -> Result<(Project, Vec<Diagnostic>), Failure> {
     load_with(root, None)
 }
 
 /// [`load`], reusing the parse of every spec whose bytes `memo` has seen.
 pub fn load_with(root: &Path, memo: Option<&Memo>) -> Result<(Project, Vec<Diagnostic>), Failure> {
+    load_opts(root, memo, &facts_options(root, None, false))
+}
+
+/// How to get chart facts: `--helm` and `--no-facts` over gen.toml's
+/// `helm` and `facts`.
+pub fn facts_options(root: &Path, helm: Option<&Path>, no_facts: bool) -> facts::Options {
+    // A malformed gen.toml is reported by load; here its defaults do.
+    let settings = crate::config::settings(root).unwrap_or_default();
+    facts::Options {
+        disabled: no_facts || settings.no_facts,
+        helm: helm.map(Path::to_path_buf).or(settings.helm_path(root)),
+    }
+}
+
+/// [`load_with`] with explicit chart-facts options.
+pub fn load_opts(
+    root: &Path,
+    memo: Option<&Memo>,
+    facts_opts: &facts::Options,
+) -> Result<(Project, Vec<Diagnostic>), Failure> {
     let spec_dir = root.join(SPEC_DIR);
     let mut paths = Vec::new();
     if spec_dir.is_dir() {
@@ -201,6 +228,19 @@ pub fn load_with(root: &Path, memo: Option<&Memo>) -> Result<(Project, Vec<Diagn
         );
     }
 
+    // Chart facts, and every spec checked against its chart's.
+    let t = std::time::Instant::now();
+    let gathered = facts::gather(root, &specs, facts_opts);
+    crate::timings::lap("chart facts", t);
+    diags.extend(gathered.errors);
+    diags.extend(
+        specs
+            .par_iter()
+            .filter_map(|f| gathered.facts.get(&f.spec.name).map(|x| (f, x)))
+            .flat_map(|(f, x)| facts::check::check(f, x))
+            .collect::<Vec<_>>(),
+    );
+
     diagnostics::sort(&mut diags);
     let (errors, warnings): (Vec<_>, Vec<_>) = diags.into_iter().partition(Diagnostic::is_error);
     if !errors.is_empty() {
@@ -218,6 +258,8 @@ pub fn load_with(root: &Path, memo: Option<&Memo>) -> Result<(Project, Vec<Diagn
             hand_docs,
             settings,
             charts,
+            facts: gathered.facts,
+            facts_note: gathered.note,
         },
         warnings,
     ))
@@ -356,6 +398,7 @@ pub fn generate_memo(
     memo: Option<&Memo>,
 ) -> Result<(Outputs, Report), Failure> {
     let mut report = Report::default();
+    report.notes.push(project.facts_note.clone());
     let t = std::time::Instant::now();
     let environment = || render::environment(&project.templates);
     let tera = match memo {
@@ -367,12 +410,13 @@ pub fn generate_memo(
         .specs
         .par_iter()
         .map(|f| {
+            let facts = project.facts.get(&f.spec.name);
             let mut m = match memo {
-                Some(m) => m.model(f),
-                None => chart_model(f),
+                Some(m) => m.model(f, facts),
+                None => chart_model_with(f, facts),
             };
-            let facts = project.charts.get(&m.spec.name);
-            m.place(&project.settings, facts);
+            let files = project.charts.get(&m.spec.name);
+            m.place(&project.settings, files);
             m
         })
         .collect();
@@ -394,6 +438,7 @@ pub fn generate_memo(
                             project.settings,
                             project.charts.get(&m.spec.name)
                         ),
+                        facts: m.facts.clone(),
                     };
                     memo.chart(&m.spec.name, key, render)
                 }

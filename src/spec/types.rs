@@ -37,6 +37,9 @@ pub struct Spec {
     /// Where the chart stands in the roadmap.
     pub roadmap: Roadmap,
     pub workload: Workload,
+    /// How gen renders the chart to read its facts (see `gen facts`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chart: Option<ChartSource>,
     /// Charts of the collection this one needs at runtime; they are restored first.
     #[serde(default)]
     pub depends_on: Vec<Dependency>,
@@ -118,6 +121,17 @@ pub struct Workload {
     /// Where the product keeps its data inside the container, e.g. /var/lib/postgresql/data.
     #[serde(default)]
     pub data_path: Option<String>,
+}
+
+/// How gen renders the chart with `helm template` to read its facts.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChartSource {
+    /// Values files rendered on top of the chart's defaults, relative to
+    /// the chart's folder, e.g. `values-prod.yaml`: for a spec written
+    /// against a configuration the defaults do not render.
+    #[serde(default)]
+    pub values_files: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]

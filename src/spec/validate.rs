@@ -29,6 +29,7 @@ pub const SHARED_TARGETS: &[&str] = &[
 pub const RESERVED_VARIABLES: &[&str] = &[
     "NAMESPACE",
     "RELEASE",
+    "FULLNAME",
     "POD",
     "BACKUP_DIR",
     "KUBECTL",
@@ -710,7 +711,7 @@ fn check_variables(file: &SpecFile, out: &mut Vec<Diagnostic>) {
             );
         } else if RESERVED_VARIABLES.contains(&v.name.as_str()) {
             out.push(file.error_at(&at, format!("variable {} is provided by gen", v.name))
-                .help("remove it; NAMESPACE, RELEASE, POD, BACKUP_DIR, KUBECTL and SELECTOR are always set"));
+                .help("remove it; NAMESPACE, RELEASE, FULLNAME, POD, BACKUP_DIR, KUBECTL and SELECTOR are always set"));
         }
         if !seen.insert(v.name.as_str()) {
             out.push(

@@ -176,3 +176,43 @@ pub fn run_bounded(
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
 }
+
+/// The real chart collection (`shared/collection` beside this repository or
+/// one of its parents, or `$GEN_COLLECTION`): read-only, so tests copy from it.
+#[allow(dead_code)]
+pub fn collection() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("GEN_COLLECTION") {
+        return Some(PathBuf::from(p));
+    }
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .map(|a| a.join("shared/collection"))
+        .find(|p| p.join("charts").is_dir())
+}
+
+/// `scripts/helm`, real Helm's command line over the helm-sdkpy library,
+/// when its components are installed (scripts/test installs them).
+#[allow(dead_code)]
+pub fn real_helm() -> Option<PathBuf> {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let lib = repo.join(".tools/helm/helm_sdkpy/_lib/linux-amd64/libhelm_sdkpy.so");
+    let python = std::process::Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    (python && lib.is_file()).then(|| repo.join("scripts/helm"))
+}
+
+/// Copies the tree at `from` to `to`.
+#[allow(dead_code)]
+pub fn copy_tree(from: &Path, to: &Path) {
+    for e in walkdir::WalkDir::new(from) {
+        let e = e.unwrap();
+        let dest = to.join(e.path().strip_prefix(from).unwrap());
+        if e.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+        } else {
+            std::fs::copy(e.path(), &dest).unwrap();
+        }
+    }
+}

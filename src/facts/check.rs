@@ -1,0 +1,1111 @@
+//! The spec checked against its chart's facts: every workload, container,
+//! selector, port, path, Secret, key, PVC, ConfigMap and values key the spec
+//! names, in its fields, variable defaults and commands, must be one the
+//! chart renders. Each error points into the spec and suggests the closest
+//! name the chart has.
+
+use super::shell::{self, Kind, Ref};
+use super::{ChartFacts, Container, Workload, NAMESPACE, RELEASE};
+use crate::diagnostics::{did_you_mean, Diagnostic};
+use crate::spec::validate::all_steps;
+use crate::spec::{RunsIn, SpecFile, WorkloadKind};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Values keys gen's own templates read (rbac.yaml, serviceaccount.yaml).
+const GEN_VALUES: &[&str] = &[
+    "rbac.create",
+    "serviceAccount.create",
+    "serviceAccount.name",
+    "serviceAccount.annotations",
+    "serviceAccount.automount",
+];
+
+/// Every mismatch between `file` and `facts`.
+pub fn check(file: &SpecFile, facts: &ChartFacts) -> Vec<Diagnostic> {
+    let cx = Cx::new(file, facts);
+    let mut out = Vec::new();
+    cx.versions(&mut out);
+    let main = cx.workload(&mut out);
+    if let Some(w) = main {
+        cx.main_container(w, &mut out);
+    }
+    cx.spec_values(&mut out);
+    cx.commands(main, &mut out);
+    let mut seen = BTreeSet::new();
+    out.retain(|d| seen.insert((d.line, d.column, d.message.clone())));
+    out
+}
+
+struct Cx<'a> {
+    file: &'a SpecFile,
+    facts: &'a ChartFacts,
+    /// Variable values with the render identity: RELEASE, NAMESPACE,
+    /// FULLNAME, BACKUP_DIR and the spec's variables (by their defaults).
+    vars: BTreeMap<String, String>,
+    fullname: String,
+    /// The spec's lines, to find a command's line in.
+    lines: Vec<&'a str>,
+    /// values.yaml keys and the keys whose default is `{}`, list indexes dropped.
+    keys: BTreeSet<String>,
+    open_maps: BTreeSet<String>,
+}
+
+/// `$NAME` / `${NAME}` references in `text` expanded from `vars`; None when
+/// any is unknown or the text runs a command (`$(...)`).
+pub fn expand(text: &str, vars: &BTreeMap<String, String>) -> Option<String> {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(i) = rest.find('$') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        let (name, tail) = if let Some(b) = after.strip_prefix('{') {
+            let end = b.find('}')?;
+            (&b[..end], &b[end + 1..])
+        } else {
+            let n = after
+                .bytes()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == b'_')
+                .count();
+            (&after[..n], &after[n..])
+        };
+        if name.is_empty() || !name.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_') {
+            return None;
+        }
+        out.push_str(vars.get(name)?);
+        rest = tail;
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
+/// The variable a word consists of, if it is exactly one: `$X` or `${X}`.
+fn sole_variable(text: &str) -> Option<&str> {
+    let t = text.strip_prefix('$')?;
+    let t = t
+        .strip_prefix('{')
+        .and_then(|t| t.strip_suffix('}'))
+        .unwrap_or(t);
+    (!t.is_empty() && t.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_')).then_some(t)
+}
+
+fn normalize_key(k: &str) -> String {
+    let mut out = String::new();
+    let mut skip = false;
+    for c in k.chars() {
+        match c {
+            '[' => skip = true,
+            ']' => skip = false,
+            _ if !skip => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+fn suggest(d: Diagnostic, word: &str, candidates: &[String], what: &str) -> Diagnostic {
+    match did_you_mean(word, candidates.iter().map(String::as_str)) {
+        Some(m) => d.help(format!("did you mean `{m}`?")),
+        None if candidates.is_empty() => {
+            d.help(format!("the chart renders no {what} with these values"))
+        }
+        None => {
+            let mut list: Vec<&str> = candidates.iter().map(String::as_str).collect();
+            list.truncate(12);
+            d.help(format!("the chart's {what}: {}", list.join(", ")))
+        }
+    }
+}
+
+impl<'a> Cx<'a> {
+    fn new(file: &'a SpecFile, facts: &'a ChartFacts) -> Self {
+        let fullname = facts.fullname.of(RELEASE);
+        let mut vars: BTreeMap<String, String> = [
+            ("RELEASE", RELEASE.to_string()),
+            ("NAMESPACE", NAMESPACE.to_string()),
+            ("FULLNAME", fullname.clone()),
+            ("BACKUP_DIR", format!("backups/{}", file.spec.name)),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        for v in &file.spec.variables {
+            // An empty default is for the operator to fill in: unknown here.
+            if !v.default.is_empty() {
+                if let Some(x) = expand(&v.default, &vars) {
+                    vars.insert(v.name.clone(), x);
+                }
+            }
+        }
+        Cx {
+            file,
+            facts,
+            vars,
+            fullname,
+            lines: file.source.lines().collect(),
+            keys: facts.values_keys.iter().map(|k| normalize_key(k)).collect(),
+            open_maps: facts.open_maps.iter().map(|k| normalize_key(k)).collect(),
+        }
+    }
+
+    /// A rendered name as a spec would write it.
+    fn spec_form(&self, name: &str) -> String {
+        if let Some(rest) = name.strip_prefix(&self.fullname) {
+            if rest.is_empty() || rest.starts_with('-') {
+                return format!("$FULLNAME{rest}");
+            }
+        }
+        match name.strip_prefix(RELEASE) {
+            Some(rest) if rest.is_empty() || rest.starts_with('-') => format!("$RELEASE{rest}"),
+            _ => name.to_string(),
+        }
+    }
+
+    fn spec_forms(&self, names: impl IntoIterator<Item = String>) -> Vec<String> {
+        let mut v: Vec<String> = names.into_iter().map(|n| self.spec_form(&n)).collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+
+    fn chart_file(&self, name: &str) -> String {
+        format!("charts/{}/{name}", self.file.spec.name)
+    }
+
+    fn versions(&self, out: &mut Vec<Diagnostic>) {
+        let s = &self.file.spec;
+        let meta = &self.facts.chart;
+        if meta.version != s.chart_version.from && meta.version != s.chart_version.to {
+            out.push(
+                self.file
+                    .error_at(
+                        "chart_version.from",
+                        format!(
+                            "chart_version.from is {:?}, but {} has version {:?}",
+                            s.chart_version.from,
+                            self.chart_file("Chart.yaml"),
+                            meta.version
+                        ),
+                    )
+                    .help(format!(
+                        "set `from: {}`, the version before gen's changes, and `to:` to the version after it; gen writes `to` into Chart.yaml",
+                        meta.version
+                    )),
+            );
+        }
+        let bare = |v: &str| v.trim_start_matches('v').to_string();
+        match &meta.app_version {
+            Some(app) if bare(app) != bare(&s.app_version) => out.push(
+                self.file
+                    .error_at(
+                        "app_version",
+                        format!(
+                            "app_version is {:?}, but {} has appVersion {app:?}",
+                            s.app_version,
+                            self.chart_file("Chart.yaml")
+                        ),
+                    )
+                    .help(format!(
+                        "write the guides for the version the chart ships: `app_version: \"{}\"`",
+                        bare(app)
+                    )),
+            ),
+            _ => {}
+        }
+    }
+
+    /// The workload whose pods the spec's selector picks, after checking
+    /// that it is exactly one and of the spec's kind.
+    fn workload(&self, out: &mut Vec<Diagnostic>) -> Option<&'a Workload> {
+        let s = &self.file.spec;
+        let mut selector: BTreeMap<String, String> = BTreeMap::from([
+            ("app.kubernetes.io/name".to_string(), s.name.clone()),
+            (
+                "app.kubernetes.io/instance".to_string(),
+                RELEASE.to_string(),
+            ),
+        ]);
+        for (k, v) in &s.workload.selector {
+            selector.insert(
+                k.clone(),
+                expand(v, &self.vars).unwrap_or_else(|| v.clone()),
+            );
+        }
+        let at = if s.workload.selector.is_empty() {
+            "workload"
+        } else {
+            "workload.selector"
+        };
+        let shown: Vec<String> = selector.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let pods: Vec<&Workload> = self
+            .facts
+            .workloads
+            .iter()
+            .filter(|w| matches!(w.kind.as_str(), "StatefulSet" | "Deployment" | "DaemonSet"))
+            .collect();
+        let matching: Vec<&Workload> = pods
+            .iter()
+            .copied()
+            .filter(|w| selector.iter().all(|(k, v)| w.pod_labels.get(k) == Some(v)))
+            .collect();
+        let kind = match s.workload.kind {
+            WorkloadKind::StatefulSet => "StatefulSet",
+            WorkloadKind::Deployment => "Deployment",
+            WorkloadKind::DaemonSet => "DaemonSet",
+        };
+        let describe = |w: &Workload| {
+            let labels: Vec<String> = w
+                .pod_labels
+                .iter()
+                .filter(|(k, _)| !selector.contains_key(*k) || *k == "app.kubernetes.io/name")
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            format!(
+                "{} {} ({})",
+                w.kind,
+                self.spec_form(&w.name),
+                labels.join(",")
+            )
+        };
+        match matching.as_slice() {
+            [] => {
+                let d = self.file.error_at(
+                    at,
+                    format!(
+                        "no StatefulSet, Deployment or DaemonSet of the chart has pods labelled {}",
+                        shown.join(",")
+                    ),
+                );
+                out.push(if pods.is_empty() {
+                    d.help("the chart renders no workload with these values; name the values file that enables it in `chart.values_files`")
+                } else {
+                    d.help(format!(
+                        "the chart's workloads: {}; `workload.selector` adds labels to app.kubernetes.io/name and app.kubernetes.io/instance",
+                        pods.iter().map(|w| describe(w)).collect::<Vec<_>>().join("; ")
+                    ))
+                });
+                None
+            }
+            [one] => {
+                if one.kind != kind {
+                    out.push(
+                        self.file
+                            .error_at(
+                                "workload.kind",
+                                format!(
+                                    "workload.kind is {kind}, but the pods labelled {} belong to {} {}",
+                                    shown.join(","),
+                                    one.kind,
+                                    self.spec_form(&one.name)
+                                ),
+                            )
+                            .help(format!("did you mean `{}`?", one.kind)),
+                    );
+                }
+                Some(one)
+            }
+            many => {
+                out.push(
+                    self.file
+                        .error_at(
+                            at,
+                            format!(
+                                "the pods labelled {} belong to {} workloads, so `$POD` may be a pod of any of them",
+                                shown.join(","),
+                                many.len()
+                            ),
+                        )
+                        .help(format!(
+                            "add the label that picks the main one to `workload.selector`: {}",
+                            many.iter().map(|w| describe(w)).collect::<Vec<_>>().join("; ")
+                        )),
+                );
+                many.iter()
+                    .find(|w| w.kind == kind)
+                    .or(many.first())
+                    .copied()
+            }
+        }
+    }
+
+    fn main_container(&self, w: &'a Workload, out: &mut Vec<Diagnostic>) {
+        let wl = &self.file.spec.workload;
+        let names: Vec<String> = w.containers.iter().map(|c| c.name.clone()).collect();
+        let container = w.containers.iter().find(|c| c.name == wl.container);
+        if container.is_none() {
+            out.push(suggest(
+                self.file.error_at(
+                    "workload.container",
+                    format!(
+                        "{} {} has no container {:?}",
+                        w.kind,
+                        self.spec_form(&w.name),
+                        wl.container
+                    ),
+                ),
+                &wl.container,
+                &names,
+                "containers",
+            ));
+        }
+        if let Some(port) = wl.port {
+            let ports: Vec<i64> = w
+                .containers
+                .iter()
+                .flat_map(|c| c.ports.iter().map(|p| p.port))
+                .collect();
+            if !ports.contains(&i64::from(port)) {
+                let list: Vec<String> = ports.iter().map(i64::to_string).collect();
+                out.push(
+                    self.file
+                        .error_at(
+                            "workload.port",
+                            format!(
+                                "no container of {} listens on port {port}",
+                                self.spec_form(&w.name)
+                            ),
+                        )
+                        .help(if list.is_empty() {
+                            "the pods declare no container ports; remove `port`".to_string()
+                        } else {
+                            format!("the pods' container ports: {}", list.join(", "))
+                        }),
+                );
+            }
+        }
+        let (Some(c), Some(path)) = (container, &wl.data_path) else {
+            return;
+        };
+        if let Some(d) = self.path_error(c, path, "workload.data_path", None) {
+            out.push(d);
+            return;
+        }
+        // The product's own setting for its data folder, when the image has one.
+        let mount = c
+            .mounts
+            .iter()
+            .filter(|m| under(path, &m.path))
+            .max_by_key(|m| m.path.len());
+        for e in &c.env {
+            if let (Some(v), Some(m)) = (&e.value, mount) {
+                if e.name.contains("DATA")
+                    && v.starts_with('/')
+                    && under(v, &m.path)
+                    && v.trim_end_matches('/') != path.trim_end_matches('/')
+                {
+                    out.push(
+                        self.file
+                            .error_at(
+                                "workload.data_path",
+                                format!(
+                                    "data_path is {path}, but container {} sets {}={v}",
+                                    c.name, e.name
+                                ),
+                            )
+                            .help(format!("did you mean `{v}`?")),
+                    );
+                }
+            }
+        }
+    }
+
+    /// An error when `path` lies on no volume of container `c`.
+    fn path_error(
+        &self,
+        c: &Container,
+        path: &str,
+        at: &str,
+        line: Option<(usize, usize)>,
+    ) -> Option<Diagnostic> {
+        if c.mounts.iter().any(|m| under(path, &m.path)) {
+            return None;
+        }
+        let mounts: Vec<String> = c.mounts.iter().map(|m| m.path.clone()).collect();
+        let msg = format!("{path} is on no volume of container {}", c.name);
+        let d = match line {
+            Some((l, col)) => self.at_line(l, col, msg),
+            None => self.file.error_at(at, msg),
+        };
+        // Suggest a folder: a mount with subPath is one file.
+        let dirs: Vec<String> = c
+            .mounts
+            .iter()
+            .filter(|m| m.sub_path.is_none())
+            .map(|m| m.path.clone())
+            .collect();
+        Some(match did_you_mean(path, dirs.iter().map(String::as_str)) {
+            Some(m) => d.help(format!(
+                "did you mean a path under `{m}`? The container's mounts: {}",
+                mounts.join(", ")
+            )),
+            None => suggest(d, path, &mounts, "mounts of this container"),
+        })
+    }
+
+    fn at_line(&self, line: usize, col: usize, msg: String) -> Diagnostic {
+        Diagnostic::error(&self.file.rel, msg)
+            .at(line, col)
+            .with_source(&self.file.source)
+    }
+
+    /// Documented values: each must be a value of the chart.
+    fn spec_values(&self, out: &mut Vec<Diagnostic>) {
+        for (i, v) in self.file.spec.values.iter().enumerate() {
+            if !self.value_known(&v.key) {
+                out.push(self.value_error(
+                    self.file.error_at(
+                        &format!("values[{i}].key"),
+                        format!(
+                            "{:?} is not a value of the chart: not in its values.yaml, and no template reads it",
+                            v.key
+                        ),
+                    ),
+                    &v.key,
+                ));
+            }
+        }
+    }
+
+    fn value_error(&self, d: Diagnostic, key: &str) -> Diagnostic {
+        let mut candidates: Vec<String> = self.keys.iter().cloned().collect();
+        candidates.extend(self.facts.values_read.iter().cloned());
+        candidates.sort();
+        candidates.dedup();
+        // Suggest a key of the same depth: a parent is never what was meant.
+        let depth = key.matches('.').count();
+        candidates.retain(|c| c.matches('.').count() == depth);
+        match did_you_mean(key, candidates.iter().map(String::as_str)) {
+            Some(m) => d.help(format!("did you mean `{m}`? (values.yaml keys and the `.Values` the templates read)")),
+            None => d.help("use a key of the chart's values.yaml, or one its templates read; `gen facts <chart>` lists them"),
+        }
+    }
+
+    /// Whether values key `key` is one of the chart's: in values.yaml (or
+    /// below a key whose default is `{}`), read by a template, gen's own,
+    /// `global.*` or a dependency's.
+    fn value_known(&self, key: &str) -> bool {
+        let key = normalize_key(key);
+        let f = self.facts;
+        let first = key.split('.').next().unwrap_or("");
+        let prefixes = || key.match_indices('.').map(|(i, _)| &key[..i]);
+        self.keys.contains(&key)
+            || prefixes().any(|p| self.open_maps.contains(p))
+            || f.values_read.iter().any(|r| {
+                *r == key || r.starts_with(&format!("{key}.")) || key.starts_with(&format!("{r}."))
+            })
+            || GEN_VALUES.contains(&key.as_str())
+            || first == "global"
+            || f.chart
+                .dependencies
+                .iter()
+                .any(|d| d.alias.as_deref().unwrap_or(&d.name) == first)
+    }
+
+    fn commands(&self, main: Option<&'a Workload>, out: &mut Vec<Diagnostic>) {
+        let s = &self.file.spec;
+        let mut runs: Vec<(String, &str, bool)> = all_steps(s)
+            .into_iter()
+            .filter_map(|(p, st)| {
+                st.run
+                    .as_deref()
+                    .filter(|_| {
+                        st.lang
+                            .as_deref()
+                            .is_none_or(|l| matches!(l, "bash" | "sh" | "console"))
+                    })
+                    .map(|r| (format!("{p}.run"), r, false))
+            })
+            .collect();
+        for (i, op) in s.operations.iter().enumerate() {
+            runs.push((
+                format!("operations[{i}].run"),
+                &op.run,
+                op.runs_in == RunsIn::Pod,
+            ));
+        }
+        for (path, run, in_pod) in runs {
+            for r in shell::references(run, in_pod) {
+                if let Some(d) = self.reference(&path, run, &r, main) {
+                    out.push(d);
+                }
+            }
+        }
+    }
+
+    /// Where a word of a run sits in the spec: the line of the block scalar
+    /// that holds it, or the variable whose default it is.
+    fn locate(&self, path: &str, run: &str, r: &Ref) -> (usize, usize) {
+        let (key_line, key_col) = self.file.positions.get(path);
+        let Some(text) = run.lines().nth(r.line) else {
+            return (key_line, key_col);
+        };
+        let indent = text.len() - text.trim_start().len();
+        let needle = text.trim();
+        if needle.is_empty() {
+            return (key_line, key_col);
+        }
+        let from = key_line.saturating_sub(1);
+        for (i, l) in self
+            .lines
+            .iter()
+            .enumerate()
+            .skip(from)
+            .take(run.lines().count() + 4)
+        {
+            if let Some(j) = l.find(needle) {
+                let word = l[..j].chars().count() + r.col.saturating_sub(indent);
+                // The name itself, when it is written as it is inside the word.
+                let start: usize = l.char_indices().nth(word).map_or(l.len(), |(b, _)| b);
+                let col = match l[start..].find(&r.name) {
+                    Some(k) => l[..start + k].chars().count(),
+                    None => word,
+                };
+                return (i + 1, col + 1);
+            }
+        }
+        (key_line, key_col)
+    }
+
+    fn reference(
+        &self,
+        path: &str,
+        run: &str,
+        r: &Ref,
+        main: Option<&'a Workload>,
+    ) -> Option<Diagnostic> {
+        let name = expand(&r.name, &self.vars)?;
+        let f = self.facts;
+        // A name that is one of the spec's variables is fixed in its default.
+        let var = sole_variable(&r.name).and_then(|v| {
+            self.file
+                .spec
+                .variables
+                .iter()
+                .position(|x| x.name == v)
+                .map(|i| (v, i))
+        });
+        let error = |msg: String| -> Diagnostic {
+            match var {
+                Some((v, i)) => self.file.error_at(
+                    &format!("variables[{i}].default"),
+                    format!("{msg} (the default of variable {v})"),
+                ),
+                None => {
+                    let (l, c) = self.locate(path, run, r);
+                    self.at_line(l, c, msg)
+                }
+            }
+        };
+        let shown = if r.name == name {
+            format!("{name:?}")
+        } else {
+            format!("{:?} ({name} for release {RELEASE})", r.name)
+        };
+        let named = |kind: Kind, names: Vec<String>| -> Option<Diagnostic> {
+            if names.contains(&name) {
+                return None;
+            }
+            let d = error(format!("the chart renders no {} {shown}", kind.noun()));
+            let forms = self.spec_forms(names.clone());
+            let with_fullname =
+                r.name
+                    .replacen("${RELEASE}", "$FULLNAME", 1)
+                    .replacen("$RELEASE", "$FULLNAME", 1);
+            if with_fullname != r.name
+                && forms.contains(&self.spec_form(&expand(&with_fullname, &self.vars)?))
+            {
+                return Some(d.help(format!(
+                    "did you mean `{with_fullname}`? The chart names it after its full name, which is the release name only when that contains `{}`",
+                    self.facts.fullname.name
+                )));
+            }
+            // Compare rendered names; show the match as a spec writes it.
+            Some(
+                match did_you_mean(&name, names.iter().map(String::as_str)) {
+                    Some(m) => d.help(format!("did you mean `{}`?", self.spec_form(m))),
+                    None => suggest(d, &name, &forms, &format!("{}s", kind.noun())),
+                },
+            )
+        };
+        let workloads = |kind: &str| {
+            f.workloads
+                .iter()
+                .filter(|w| w.kind == kind)
+                .map(|w| w.name.clone())
+                .collect()
+        };
+        match r.kind {
+            Kind::Secret => named(r.kind, f.secrets.iter().map(|s| s.name.clone()).collect()),
+            Kind::ConfigMap => named(
+                r.kind,
+                f.config_maps.iter().map(|s| s.name.clone()).collect(),
+            ),
+            Kind::Service => named(r.kind, f.services.iter().map(|s| s.name.clone()).collect()),
+            Kind::Pvc => named(r.kind, f.claim_names()),
+            Kind::StatefulSet => named(r.kind, workloads("StatefulSet")),
+            Kind::Deployment => named(r.kind, workloads("Deployment")),
+            Kind::DaemonSet => named(r.kind, workloads("DaemonSet")),
+            Kind::Pod => {
+                let (stem, ordinal) = name.rsplit_once('-')?;
+                if ordinal.is_empty() || !ordinal.bytes().all(|b| b.is_ascii_digit()) {
+                    return None;
+                }
+                let sts: Vec<String> = workloads("StatefulSet");
+                if sts.iter().any(|s| s == stem) {
+                    return None;
+                }
+                let pods: Vec<String> = sts.iter().map(|s| format!("{s}-{ordinal}")).collect();
+                named(Kind::Pod, pods)
+            }
+            Kind::Container if r.pod.as_ref().is_some_and(|(_, p)| p == shell::BY_LABEL) => {
+                // Pods picked by label: a container of any workload.
+                let names: Vec<String> = f.containers().map(|(_, c)| c.name.clone()).collect();
+                if names.contains(&name) {
+                    return None;
+                }
+                let d = error(format!("no workload of the chart has a container {shown}"));
+                Some(suggest(d, &name, &names, "containers"))
+            }
+            Kind::Container => {
+                let w = self.pod_workload(r.pod.as_ref(), main)?;
+                let names: Vec<String> = w
+                    .containers
+                    .iter()
+                    .chain(&w.init_containers)
+                    .map(|c| c.name.clone())
+                    .collect();
+                if names.contains(&name) {
+                    return None;
+                }
+                let d = error(format!(
+                    "{} {} has no container {shown}",
+                    w.kind,
+                    self.spec_form(&w.name)
+                ));
+                Some(suggest(d, &name, &names, "containers"))
+            }
+            Kind::DataKey => {
+                let (kind, owner) = r.owner.as_ref()?;
+                let owner = expand(owner, &self.vars)?;
+                let list = if *kind == Kind::Secret {
+                    &f.secrets
+                } else {
+                    &f.config_maps
+                };
+                let obj = list.iter().find(|o| o.name == owner)?;
+                if obj.keys.contains(&name) {
+                    return None;
+                }
+                let d = error(format!(
+                    "{} {} has no key {shown}",
+                    kind.noun(),
+                    self.spec_form(&owner)
+                ));
+                Some(suggest(d, &name, &obj.keys, "keys"))
+            }
+            Kind::EnvName => {
+                let w = main?;
+                let names: Vec<String> = w
+                    .containers
+                    .iter()
+                    .chain(&w.init_containers)
+                    .flat_map(|c| c.env.iter().map(|e| e.name.clone()))
+                    .collect();
+                if names.contains(&name) {
+                    return None;
+                }
+                let d = error(format!(
+                    "no container of {} sets env {shown}",
+                    self.spec_form(&w.name)
+                ));
+                Some(suggest(d, &name, &names, "env vars"))
+            }
+            Kind::ValuesKey => {
+                if self.value_known(&name) {
+                    return None;
+                }
+                Some(self.value_error(error(format!("{shown} is not a value of the chart")), &name))
+            }
+            Kind::ContainerPath => {
+                let w = self.pod_workload(r.pod.as_ref(), main)?;
+                let container = match &r.owner {
+                    Some((Kind::Container, c)) => expand(c, &self.vars)?,
+                    _ => self.file.spec.workload.container.clone(),
+                };
+                let c = w.containers.iter().find(|c| c.name == container)?;
+                let at = match var {
+                    Some((_, i)) => {
+                        Some(self.file.positions.get(&format!("variables[{i}].default")))
+                    }
+                    None => Some(self.locate(path, run, r)),
+                };
+                self.path_error(c, &name, path, at)
+            }
+        }
+    }
+
+    /// The workload a pod reference belongs to: `$POD` (or none) is the
+    /// main workload; `<statefulset>-N` that StatefulSet; anything else is
+    /// not the chart's (a helper pod) and is not checked.
+    fn pod_workload(
+        &self,
+        pod: Option<&(Option<Kind>, String)>,
+        main: Option<&'a Workload>,
+    ) -> Option<&'a Workload> {
+        let Some((kind, pod)) = pod else { return main };
+        if let Some(kind) = kind {
+            let name = expand(pod, &self.vars)?;
+            return self
+                .facts
+                .workloads
+                .iter()
+                .find(|w| w.kind == kind.noun() && w.name == name);
+        }
+        let pod = pod.rsplit('/').next().unwrap_or(pod);
+        if sole_variable(pod) == Some("POD") {
+            return main;
+        }
+        let name = expand(pod, &self.vars)?;
+        let (stem, ordinal) = name.rsplit_once('-')?;
+        if !ordinal.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        self.facts
+            .workloads
+            .iter()
+            .find(|w| w.kind == "StatefulSet" && w.name == stem)
+    }
+}
+
+/// Whether `path` is `dir` or inside it.
+fn under(path: &str, dir: &str) -> bool {
+    let dir = dir.trim_end_matches('/');
+    path == dir || path.strip_prefix(dir).is_some_and(|r| r.starts_with('/')) || dir.is_empty()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::*;
+
+    /// A chart with one Deployment `rel-demo`, as Helm renders it.
+    fn facts() -> ChartFacts {
+        let labels = BTreeMap::from([
+            ("app.kubernetes.io/name".to_string(), "demo".to_string()),
+            ("app.kubernetes.io/instance".to_string(), "rel".to_string()),
+        ]);
+        ChartFacts {
+            chart: ChartMeta {
+                name: "demo".into(),
+                version: "0.1.0".into(),
+                app_version: Some("v1.0".into()),
+                dependencies: vec![],
+            },
+            values_keys: vec!["image".into(), "image.tag".into()],
+            open_maps: vec!["podAnnotations".into()],
+            values_read: vec!["backup.schedule".into()],
+            fullname: Fullname::usual("demo"),
+            workloads: vec![Workload {
+                kind: "Deployment".into(),
+                name: "rel-demo".into(),
+                pod_labels: labels,
+                containers: vec![Container {
+                    name: "demo".into(),
+                    ports: vec![ContainerPort {
+                        port: 8080,
+                        ..ContainerPort::default()
+                    }],
+                    env: vec![Env {
+                        name: "APP_DATA".into(),
+                        value: Some("/data/app".into()),
+                        ..Env::default()
+                    }],
+                    mounts: vec![Mount {
+                        path: "/data".into(),
+                        volume: "data".into(),
+                        source: VolumeSource::Pvc {
+                            claim: "rel-demo".into(),
+                        },
+                        ..Mount::default()
+                    }],
+                    ..Container::default()
+                }],
+                ..Workload::default()
+            }],
+            secrets: vec![Keyed {
+                name: "rel-demo".into(),
+                keys: vec!["admin-password".into()],
+            }],
+            config_maps: vec![Keyed {
+                name: "rel-demo-config".into(),
+                keys: vec!["app.conf".into()],
+            }],
+            pvcs: vec![Pvc {
+                name: "rel-demo".into(),
+                ..Pvc::default()
+            }],
+            ..ChartFacts::default()
+        }
+    }
+
+    /// The scaffold with a real app_version, edited by `(from, to)` pairs.
+    fn spec(edits: &[(&str, &str)]) -> String {
+        let mut s = crate::scaffold::new_spec("demo")
+            .replace("app_version: \"TODO\"", "app_version: \"1.0\"");
+        for (from, to) in edits {
+            assert!(s.contains(from), "scaffold lacks {from:?}");
+            s = s.replacen(from, to, 1);
+        }
+        s
+    }
+
+    fn errors(src: &str, facts: &ChartFacts) -> Vec<Diagnostic> {
+        let f = crate::spec::parse("specs/demo.yaml", src.as_bytes()).expect("parses");
+        check(&f, facts)
+    }
+
+    /// The one error, after asserting that it says `says` and points at
+    /// `at` (the first line holding it, the column where it starts).
+    fn one(src: &str, facts: &ChartFacts, at: &str, says: &str) -> Diagnostic {
+        let errs = errors(src, facts);
+        assert_eq!(errs.len(), 1, "{errs:#?}");
+        let d = errs.into_iter().next().unwrap();
+        let (line, col) = src
+            .lines()
+            .enumerate()
+            .find_map(|(i, l)| l.find(at).map(|c| (i + 1, c + 1)))
+            .expect("`at` is in the spec");
+        assert_eq!(
+            (d.file.as_str(), d.line, d.column),
+            ("specs/demo.yaml", line, col),
+            "{d}"
+        );
+        assert!(d.message.contains(says), "{d}");
+        d
+    }
+
+    /// A backup operation running `cmd`, at the line `cmd` starts on.
+    fn with_command(cmd: &str) -> String {
+        spec(&[(
+            "      echo \"TODO write the backup into $BACKUP_DIR\"",
+            &format!("      {cmd}"),
+        )])
+    }
+
+    #[test]
+    fn the_scaffold_fits_its_chart() {
+        assert_eq!(errors(&spec(&[]), &facts()), vec![]);
+    }
+
+    #[test]
+    fn versions_must_be_the_charts() {
+        let mut f = facts();
+        f.chart.version = "0.3.0".into();
+        let d = one(
+            &spec(&[]),
+            &f,
+            "from: 0.1.0",
+            "chart_version.from is \"0.1.0\", but charts/demo/Chart.yaml has version \"0.3.0\"",
+        );
+        assert!(d.help.unwrap().contains("`from: 0.3.0`"));
+        let d = one(
+            &spec(&[("\"1.0\"", "\"1.1\"")]),
+            &facts(),
+            "app_version:",
+            "appVersion \"v1.0\"",
+        );
+        assert!(d.help.unwrap().contains("app_version: \"1.0\""));
+    }
+
+    #[test]
+    fn selector_must_pick_one_workload_of_the_kind() {
+        let src = spec(&[(
+            "  container: demo",
+            "  container: demo\n  selector: { app.kubernetes.io/component: web }",
+        )]);
+        let d = one(
+            &src,
+            &facts(),
+            "selector:",
+            "no StatefulSet, Deployment or DaemonSet of the chart has pods labelled",
+        );
+        assert!(
+            d.help.as_deref().unwrap().contains("Deployment $FULLNAME"),
+            "{d}"
+        );
+        let src = spec(&[("kind: Deployment", "kind: StatefulSet")]);
+        let d = one(
+            &src,
+            &facts(),
+            "kind: StatefulSet",
+            "belong to Deployment $FULLNAME",
+        );
+        assert_eq!(d.help.as_deref(), Some("did you mean `Deployment`?"));
+        let mut f = facts();
+        let mut ui = f.workloads[0].clone();
+        ui.name = "rel-demo-ui".into();
+        ui.pod_labels
+            .insert("app.kubernetes.io/component".into(), "ui".into());
+        f.workloads.push(ui);
+        let d = one(&spec(&[]), &f, "workload:", "belong to 2 workloads");
+        assert!(d.help.unwrap().contains("app.kubernetes.io/component=ui"));
+    }
+
+    #[test]
+    fn container_port_and_data_path_must_be_the_pods() {
+        let d = one(
+            &spec(&[("container: demo", "container: dmeo")]),
+            &facts(),
+            "container: dmeo",
+            "has no container \"dmeo\"",
+        );
+        assert_eq!(d.help.as_deref(), Some("did you mean `demo`?"));
+        let d = one(
+            &spec(&[("# port: 8080", "port: 9090")]),
+            &facts(),
+            "port: 9090",
+            "no container of $FULLNAME listens on port 9090",
+        );
+        assert!(d.help.unwrap().contains("8080"));
+        let src = spec(&[(
+            "  container: demo",
+            "  container: demo\n  data_path: /dta/app",
+        )]);
+        let d = one(
+            &src,
+            &facts(),
+            "data_path:",
+            "/dta/app is on no volume of container demo",
+        );
+        assert!(d.help.unwrap().contains("`/data`"));
+        let src = spec(&[(
+            "  container: demo",
+            "  container: demo\n  data_path: /data/other",
+        )]);
+        let d = one(
+            &src,
+            &facts(),
+            "data_path:",
+            "container demo sets APP_DATA=/data/app",
+        );
+        assert_eq!(d.help.as_deref(), Some("did you mean `/data/app`?"));
+    }
+
+    #[test]
+    fn documented_values_must_be_the_charts() {
+        let src = format!(
+            "{}values:\n  - key: backup.schedule\n    default: x\n    description: d\n  - key: backup.shedule\n    default: x\n    description: d\n",
+            spec(&[])
+        );
+        let d = one(
+            &src,
+            &facts(),
+            "key: backup.shedule",
+            "\"backup.shedule\" is not a value of the chart",
+        );
+        assert!(d.help.unwrap().contains("did you mean `backup.schedule`?"));
+    }
+
+    #[test]
+    fn commands_name_the_charts_objects() {
+        let src = with_command("kubectl -n \"$NAMESPACE\" get secret \"$RELEASE\"");
+        let d = one(
+            &src,
+            &facts(),
+            "$RELEASE\"",
+            "the chart renders no Secret \"$RELEASE\" (rel for release rel)",
+        );
+        assert!(d.help.unwrap().starts_with("did you mean `$FULLNAME`?"));
+        let src = with_command("kubectl delete pvc \"$FULLNAME-dta\"");
+        let d = one(
+            &src,
+            &facts(),
+            "$FULLNAME-dta",
+            "no PersistentVolumeClaim \"$FULLNAME-dta\"",
+        );
+        assert_eq!(d.help.as_deref(), Some("did you mean `$FULLNAME`?"));
+        // Through a variable: the error is at its default.
+        let src = format!(
+            "{}variables:\n  - name: CM\n    default: demo-config\n    help: h\n",
+            with_command("kubectl get configmap \"$CM\"")
+        );
+        let d = one(
+            &src,
+            &facts(),
+            "default: demo-config",
+            "no ConfigMap \"$CM\" (demo-config for release rel) (the default of variable CM)",
+        );
+        assert_eq!(d.help.as_deref(), Some("did you mean `$FULLNAME-config`?"));
+        let src = with_command("kubectl scale sts/\"$FULLNAME\" --replicas=0");
+        one(
+            &src,
+            &facts(),
+            "$FULLNAME\" --replicas",
+            "no StatefulSet \"$FULLNAME\"",
+        );
+        let src = with_command("kubectl delete pod \"$FULLNAME-0\"");
+        one(&src, &facts(), "$FULLNAME-0", "no pod \"$FULLNAME-0\"");
+    }
+
+    #[test]
+    fn commands_name_containers_keys_env_values_and_paths() {
+        let src = with_command("kubectl exec \"$POD\" -c dmeo -- true");
+        let d = one(
+            &src,
+            &facts(),
+            "dmeo",
+            "Deployment $FULLNAME has no container \"dmeo\"",
+        );
+        assert_eq!(d.help.as_deref(), Some("did you mean `demo`?"));
+        let src =
+            with_command("kubectl get secret \"$FULLNAME\" -o jsonpath='{.data.admin-pasword}'");
+        let d = one(
+            &src,
+            &facts(),
+            "admin-pasword}",
+            "Secret $FULLNAME has no key \"admin-pasword\"",
+        );
+        assert_eq!(d.help.as_deref(), Some("did you mean `admin-password`?"));
+        let src = with_command(
+            "kubectl get pod \"$POD\" -o jsonpath='{..env[?(@.name==\"APP_DTA\")].value}'",
+        );
+        let d = one(
+            &src,
+            &facts(),
+            "APP_DTA",
+            "no container of $FULLNAME sets env \"APP_DTA\"",
+        );
+        assert_eq!(d.help.as_deref(), Some("did you mean `APP_DATA`?"));
+        let src =
+            with_command("helm upgrade \"$RELEASE\" c --set image.tga=1 --set podAnnotations.a=b");
+        let d = one(
+            &src,
+            &facts(),
+            "image.tga",
+            "\"image.tga\" is not a value of the chart",
+        );
+        assert!(d.help.unwrap().contains("did you mean `image.tag`?"));
+        let src = with_command("kubectl exec \"$POD\" -c demo -- sh -c 'ls /backup/x'");
+        let d = one(
+            &src,
+            &facts(),
+            "/backup/x",
+            "/backup/x is on no volume of container demo",
+        );
+        assert!(d.help.unwrap().contains("/data"));
+        let src = with_command("kubectl logs -l app=x -c dmeo");
+        one(
+            &src,
+            &facts(),
+            "dmeo",
+            "no workload of the chart has a container \"dmeo\"",
+        );
+        // Names that only exist at run time are not checked.
+        assert_eq!(
+            errors(
+                &with_command("kubectl get secret \"$(whoami)\" \"$UNSET\""),
+                &facts()
+            ),
+            vec![]
+        );
+    }
+}
