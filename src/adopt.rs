@@ -685,8 +685,12 @@ pub struct Adopted {
 
 /// Plans, renders the adopted repository in memory, and unless `dry_run`
 /// writes it. Nothing is written when anything fails.
-pub fn run(root: &std::path::Path, dry_run: bool) -> Result<Adopted, Failure> {
-    let (project, mut warnings) = project::load(root)?;
+pub fn run(
+    root: &std::path::Path,
+    dry_run: bool,
+    facts: &crate::facts::Options,
+) -> Result<Adopted, Failure> {
+    let (project, mut warnings) = project::load_opts(root, None, facts)?;
     let (plan, adopted) = plan(&project).map_err(Failure::Invalid)?;
     if plan.files.is_empty() {
         return Ok(Adopted {

@@ -239,7 +239,8 @@ pub fn run(cli: &Cli) -> u8 {
 }
 
 fn procedures(cli: &Cli, out: &Out, chart: &str) -> u8 {
-    let (project, _) = match project::load(&cli.root) {
+    let opts = project::facts_options(&cli.root, cli.helm.as_deref(), cli.no_facts);
+    let (project, _) = match project::load_opts(&cli.root, None, &opts) {
         Ok(p) => p,
         Err(f) => return report_failure(out, f, Format::Text),
     };
@@ -598,7 +599,8 @@ fn schema(cli: &Cli, out: &Out, stdout: bool) -> u8 {
 }
 
 fn adopt(cli: &Cli, out: &Out, dry_run: bool) -> u8 {
-    match crate::adopt::run(&cli.root, dry_run) {
+    let opts = project::facts_options(&cli.root, cli.helm.as_deref(), cli.no_facts);
+    match crate::adopt::run(&cli.root, dry_run, &opts) {
         Ok(a) => {
             for w in &a.warnings {
                 out.diag(w);

@@ -10,11 +10,22 @@
 //! outside gen's regions is kept; no values.yaml defines a key twice; and
 //! real Helm lints every chart and renders every object it rendered
 //! before, none twice.
+//!
+//! The same on the whole collection (47 charts, 39 specs), as a maintainer
+//! adopts it: `helm lint` gets no new error; no rendered object appears
+//! twice or is gone; every hand-written line outside gen's regions is kept
+//! in order, and what adopt took out of a file are whole sections gen's
+//! regions now hold; Chart.yaml versions move only from the spec's
+//! `chart_version.from` to its `to`; `gen check --strict` is clean and a
+//! second adopt and build write nothing; every Chart.yaml and values.yaml
+//! gen touched gets no new yamllint finding under the collection's own
+//! `lintconf.yaml` (chart-testing's, key-duplicates on), none inside gen's
+//! regions.
 
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 const CHARTS: [&str; 3] = [
@@ -350,4 +361,473 @@ fn templates_adopt_cannot_take_over_are_errors() {
         assert!(err.contains("nothing was written"), "{err}");
         assert_eq!(before, common::file_tree(root), "{args:?} wrote");
     }
+}
+
+// The whole collection (issue 13): all 47 charts, all 39 specs.
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Helm for gen (`--helm`) and the tests: real Helm's command line over
+/// the helm-sdkpy library under .tools/, which scripts/test installs.
+fn helm_ready() -> bool {
+    let lib = repo().join(".tools/helm/helm_sdkpy/_lib/linux-amd64/libhelm_sdkpy.so");
+    if lib.is_file() {
+        return true;
+    }
+    common::skip_or_fail("Helm (the helm-sdkpy library under .tools/helm)");
+    false
+}
+
+fn yamllint() -> Option<Command> {
+    let dir = repo().join(".tools/yamllint");
+    if dir.join("yamllint").is_dir() {
+        let mut c = Command::new("python3");
+        c.env("PYTHONPATH", &dir).args(["-m", "yamllint"]);
+        return Some(c);
+    }
+    common::skip_or_fail("yamllint under .tools/yamllint");
+    None
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+const RELEASE: &str = "rel";
+const NAMESPACE: &str = "ns";
+
+fn chart_dirs(root: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(root.join("charts"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("Chart.yaml").is_file())
+        .collect();
+    out.sort();
+    out
+}
+
+fn name_of(p: &Path) -> String {
+    p.file_name().unwrap().to_string_lossy().into_owned()
+}
+
+fn helm_py(args: &[&str], charts: &[PathBuf]) -> Output {
+    common::helm_py(args, charts).output().unwrap()
+}
+
+/// `helm lint` errors per chart.
+fn lint_errors(root: &Path) -> BTreeMap<String, Vec<String>> {
+    let charts = chart_dirs(root);
+    let o = helm_py(&["lint", "--min-severity", "3"], &charts);
+    let out = text(&o);
+    assert!(
+        out.contains(&format!("linted {} chart(s)", charts.len())),
+        "helm lint did not finish:\n{out}"
+    );
+    let mut errors: BTreeMap<String, Vec<String>> =
+        charts.iter().map(|c| (name_of(c), Vec::new())).collect();
+    for line in out.lines().filter(|l| l.contains(": ERROR: ")) {
+        let chart = line.split(": ERROR: ").next().unwrap();
+        let name = name_of(Path::new(chart.trim_end_matches('/')));
+        errors.entry(name).or_default().push(line.to_string());
+    }
+    errors
+}
+
+/// Every rendered object as (kind, name), per chart, in Helm's order.
+fn rendered_all(root: &Path) -> BTreeMap<String, Vec<(String, String)>> {
+    let charts = chart_dirs(root);
+    let o = helm_py(
+        &[
+            "template",
+            "--json",
+            "--name",
+            RELEASE,
+            "--namespace",
+            NAMESPACE,
+        ],
+        &charts,
+    );
+    assert!(o.status.success(), "helm template failed:\n{}", text(&o));
+    let mut out = BTreeMap::new();
+    for (chart, line) in charts
+        .iter()
+        .zip(String::from_utf8_lossy(&o.stdout).lines())
+    {
+        let r: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert!(
+            r["error"].is_null() || r["error"] == "",
+            "{}: {}",
+            chart.display(),
+            r["error"]
+        );
+        let objects = r["objects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| {
+                let obj = &o["object"];
+                (
+                    obj["kind"].as_str().unwrap_or("?").to_string(),
+                    obj["metadata"]["name"].as_str().unwrap_or("?").to_string(),
+                )
+            })
+            .collect();
+        out.insert(name_of(chart), objects);
+    }
+    out
+}
+
+fn duplicates(objects: &[(String, String)]) -> Vec<String> {
+    let mut seen = BTreeSet::new();
+    objects
+        .iter()
+        .filter(|o| !seen.insert(*o))
+        .map(|(k, n)| format!("{k}/{n}"))
+        .collect()
+}
+
+/// Whether `small` is `big` with zero or more runs of lines taken out, and
+/// the lines of every run taken out.
+fn removed_runs<'a>(big: &[&'a str], small: &[&str]) -> Option<Vec<Vec<&'a str>>> {
+    let mut runs = Vec::new();
+    let mut run = Vec::new();
+    let mut j = 0;
+    for line in big {
+        if j < small.len() && *line == small[j] {
+            if !run.is_empty() {
+                runs.push(std::mem::take(&mut run));
+            }
+            j += 1;
+        } else {
+            run.push(*line);
+        }
+    }
+    if !run.is_empty() {
+        runs.push(run);
+    }
+    (j == small.len()).then_some(runs)
+}
+
+fn snapshot(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    common::file_tree(root)
+        .into_iter()
+        .filter(|(p, _)| !p.strip_prefix(root).unwrap().starts_with(".gen"))
+        .collect()
+}
+
+fn spec_versions(root: &Path) -> BTreeMap<String, (String, String)> {
+    let mut out = BTreeMap::new();
+    for entry in std::fs::read_dir(root.join("specs")).unwrap() {
+        let p = entry.unwrap().path();
+        if p.extension().is_none_or(|x| x != "yaml") {
+            continue;
+        }
+        let spec: serde_yaml::Value =
+            serde_yaml::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+        let v = &spec["chart_version"];
+        out.insert(
+            spec["name"].as_str().unwrap().to_string(),
+            (
+                v["from"].as_str().unwrap().to_string(),
+                v["to"].as_str().unwrap().to_string(),
+            ),
+        );
+    }
+    out
+}
+
+fn chart_version(chart_yaml: &str) -> String {
+    let v: serde_yaml::Value = serde_yaml::from_str(chart_yaml).unwrap();
+    v["version"].as_str().unwrap().to_string()
+}
+
+/// chart-testing's lintconf.yaml names rules with an empty value ("use the
+/// defaults"), which yamllint 1.37 refuses; `enable` means the same.
+fn lintconf(path: &Path) -> String {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| match l.strip_suffix(':') {
+            Some(rule) if l.starts_with("  ") && !rule.trim().contains(' ') => {
+                format!("{l} enable\n")
+            }
+            _ => format!("{l}\n"),
+        })
+        .collect()
+}
+
+/// yamllint's error findings: file (relative to `base`) -> rule -> lines.
+fn yamllint_findings(
+    cmd: Option<Command>,
+    config: &Path,
+    files: &[PathBuf],
+    base: &Path,
+) -> BTreeMap<String, BTreeMap<String, Vec<usize>>> {
+    let o = cmd
+        .unwrap()
+        .arg("-c")
+        .arg(config)
+        .args(["-f", "parsable"])
+        .args(files)
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        !out.contains("invalid config") && o.status.code().is_some_and(|c| c <= 1),
+        "yamllint failed:\n{}",
+        text(&o)
+    );
+    let mut found: BTreeMap<String, BTreeMap<String, Vec<usize>>> = BTreeMap::new();
+    for line in out.lines().filter(|l| l.contains(" [error] ")) {
+        // path:line:col: [error] message (rule)
+        let mut parts = line.splitn(3, ':');
+        let (Some(path), Some(n)) = (parts.next(), parts.next()) else {
+            continue;
+        };
+        let rule = line
+            .rsplit_once('(')
+            .map_or("?", |(_, r)| r.trim_end_matches(')'));
+        let rel = Path::new(path)
+            .strip_prefix(base)
+            .unwrap_or(Path::new(path))
+            .to_string_lossy()
+            .into_owned();
+        found
+            .entry(rel)
+            .or_default()
+            .entry(rule.to_string())
+            .or_default()
+            .push(n.parse().unwrap_or(0));
+    }
+    found
+}
+
+/// The 1-based numbers of the lines inside gen's regions, markers included.
+fn region_lines(text: &str) -> BTreeSet<usize> {
+    let mut inside = BTreeSet::new();
+    let mut depth = 0usize;
+    for (i, line) in text.lines().enumerate() {
+        if line.contains("gen:begin ") {
+            depth += 1;
+        }
+        if depth > 0 {
+            inside.insert(i + 1);
+        }
+        if line.contains("gen:end ") {
+            depth = depth.saturating_sub(1);
+        }
+    }
+    inside
+}
+
+#[test]
+fn adopting_the_whole_collection_breaks_nothing() {
+    let Some(shared) = common::shared_dir() else {
+        return;
+    };
+    if !helm_ready() {
+        return;
+    }
+    if yamllint().is_none() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("collection");
+    copy_dir(&shared.join("collection"), &root);
+    copy_dir(&repo().join("specs"), &root.join("specs"));
+
+    // Before: the collection as its maintainers left it.
+    let lint_before = lint_errors(&root);
+    let objects_before = rendered_all(&root);
+    let before = snapshot(&root);
+    let versions = spec_versions(&root);
+
+    // The dry run prints a plan and writes nothing.
+    let helm = repo().join("scripts/helm");
+    let helm = helm.to_str().unwrap();
+    let o = gen(&root, &["--helm", helm, "adopt", "--dry-run"]);
+    assert!(o.status.success(), "adopt --dry-run failed:\n{}", text(&o));
+    assert_eq!(snapshot(&root), before, "adopt --dry-run changed files");
+
+    let o = gen(&root, &["--helm", helm, "adopt"]);
+    assert!(o.status.success(), "adopt failed:\n{}", text(&o));
+    let o = gen(&root, &["--helm", helm, "build"]);
+    assert!(
+        o.status.success(),
+        "build after adopt failed:\n{}",
+        text(&o)
+    );
+    let adopted = snapshot(&root);
+
+    // Idempotent: adopt again and build again change nothing.
+    let o = gen(&root, &["--helm", helm, "adopt"]);
+    assert!(o.status.success(), "second adopt failed:\n{}", text(&o));
+    let o = gen(&root, &["--helm", helm, "build"]);
+    assert!(o.status.success(), "second build failed:\n{}", text(&o));
+    assert_eq!(
+        snapshot(&root),
+        adopted,
+        "a second adopt + build wrote files"
+    );
+    let o = gen(&root, &["--helm", helm, "check", "--strict"]);
+    assert!(o.status.success(), "gen check --strict:\n{}", text(&o));
+
+    // Helm: no new lint error, no duplicate object, nothing gone.
+    let lint_after = lint_errors(&root);
+    for (chart, errs) in &lint_after {
+        let old = lint_before.get(chart).map_or(0, Vec::len);
+        assert!(
+            errs.len() <= old,
+            "{chart}: helm lint errors {old} -> {}:\n{}",
+            errs.len(),
+            errs.join("\n")
+        );
+    }
+    let objects_after = rendered_all(&root);
+    for (chart, objects) in &objects_after {
+        let dups = duplicates(objects);
+        assert!(dups.is_empty(), "{chart} renders twice: {dups:?}");
+        let after: BTreeSet<_> = objects.iter().collect();
+        // gen's RBAC takeover keeps every kind and name: nothing is gone.
+        let gone: Vec<_> = objects_before[chart]
+            .iter()
+            .filter(|o| !after.contains(o))
+            .collect();
+        assert!(
+            gone.is_empty(),
+            "{chart}: objects gone after adopt: {gone:?}"
+        );
+    }
+
+    // Hand-written bytes: every line outside gen's regions is kept in
+    // order; what left a file is whole sections, now inside a region.
+    let mut touched_yaml = Vec::new();
+    for (path, old) in &before {
+        let rel = path.strip_prefix(&root).unwrap();
+        let Some(new) = adopted.get(path) else {
+            // Removed: only hand-written RBAC/ServiceAccount templates that
+            // gen's takeover replaces with objects of the same kind and name.
+            let s = rel.to_string_lossy();
+            assert!(
+                s.starts_with("charts/")
+                    && s.contains("/templates/")
+                    && ["serviceaccount", "role", "rbac", "clusterrole"]
+                        .iter()
+                        .any(|k| name_of(rel).starts_with(k)),
+                "adopt removed {s}, which is not an RBAC template it takes over"
+            );
+            continue;
+        };
+        if old == new {
+            continue;
+        }
+        let (Ok(old_text), Ok(new_text)) = (std::str::from_utf8(old), std::str::from_utf8(new))
+        else {
+            panic!("{}: a binary file changed", rel.display());
+        };
+        if new_text
+            .lines()
+            .take(3)
+            .any(|l| l.contains("Code generated by gen"))
+        {
+            // A file gen took over whole (a guide, an ops fragment): adopt's
+            // plan lists it; its old text now lives in git history.
+            continue;
+        }
+        let kept = outside_regions(new_text);
+        let old_lines: Vec<&str> = old_text.lines().collect();
+        let runs = removed_runs(&old_lines, &kept).unwrap_or_else(|| {
+            panic!(
+                "{}: hand-written lines outside gen's regions were changed or reordered",
+                rel.display()
+            )
+        });
+        for run in runs {
+            let first = run
+                .iter()
+                .find(|l| !l.trim().is_empty())
+                .copied()
+                .unwrap_or("");
+            assert!(
+                first.starts_with('#')
+                    || first.starts_with("  ")
+                    || (!first.starts_with(' ') && first.contains(':'))
+                    || run.iter().all(|l| l.trim().is_empty()),
+                "{}: adopt removed lines that are not a whole section:\n{}",
+                rel.display(),
+                run.join("\n")
+            );
+        }
+        if rel.ends_with("Chart.yaml") || rel.ends_with("values.yaml") {
+            touched_yaml.push(path.clone());
+        }
+    }
+
+    // Chart.yaml versions move only from the spec's `from` to its `to`.
+    for (chart, (from, to)) in &versions {
+        let path = root.join(format!("charts/{chart}/Chart.yaml"));
+        let old = chart_version(std::str::from_utf8(&before[&path]).unwrap());
+        let new = chart_version(&std::fs::read_to_string(&path).unwrap());
+        assert_eq!(&old, from, "{chart}: chart_version.from");
+        assert_eq!(&new, to, "{chart}: Chart.yaml version after build");
+    }
+
+    // yamllint with chart-testing's configuration (key-duplicates on). The
+    // collection's own files already have findings (comment indentation,
+    // trailing spaces): gen adds none, none inside its regions, and no file
+    // has a duplicate key.
+    assert!(
+        !touched_yaml.is_empty(),
+        "adopt touched no Chart.yaml or values.yaml"
+    );
+    let config = tmp.path().join("lintconf.yaml");
+    std::fs::write(&config, lintconf(&shared.join("collection/lintconf.yaml"))).unwrap();
+    let originals: Vec<PathBuf> = touched_yaml
+        .iter()
+        .map(|p| {
+            shared
+                .join("collection")
+                .join(p.strip_prefix(&root).unwrap())
+        })
+        .collect();
+    let findings_before =
+        yamllint_findings(yamllint(), &config, &originals, &shared.join("collection"));
+    let findings_after = yamllint_findings(yamllint(), &config, &touched_yaml, &root);
+    for (file, rules) in &findings_after {
+        for (rule, lines) in rules {
+            assert_ne!(
+                rule, "key-duplicates",
+                "{file}: duplicate keys at lines {lines:?}"
+            );
+            let old = findings_before
+                .get(file)
+                .and_then(|r| r.get(rule))
+                .map_or(0, Vec::len);
+            assert!(
+                lines.len() <= old,
+                "{file}: yamllint {rule} findings {old} -> {} (lines {lines:?})",
+                lines.len()
+            );
+            let text = std::fs::read_to_string(root.join(file)).unwrap();
+            let inside = region_lines(&text);
+            let bad: Vec<_> = lines.iter().filter(|l| inside.contains(l)).collect();
+            assert!(
+                bad.is_empty(),
+                "{file}: yamllint {rule} inside gen's region at {bad:?}"
+            );
+        }
+    }
+    eprintln!(
+        "collection: {} charts linted, {} YAML files with no new yamllint finding, {} objects before, {} after",
+        lint_after.len(),
+        touched_yaml.len(),
+        objects_before.values().map(Vec::len).sum::<usize>(),
+        objects_after.values().map(Vec::len).sum::<usize>()
+    );
 }
