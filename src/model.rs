@@ -193,9 +193,11 @@ fn env_block(vars: &[VarView], selector: &str) -> String {
     for p in parts {
         out.push_str(&format!("SELECTOR=\"$SELECTOR,{p}\"\n"));
     }
-    out.push_str("export POD=\"$(kubectl -n \"$NAMESPACE\" get pod -l \"$SELECTOR\" \\\n");
+    // Assigned, then exported: `export POD="$(...)"` would hide a failing kubectl.
+    out.push_str("POD=\"$(kubectl -n \"$NAMESPACE\" get pod -l \"$SELECTOR\" \\\n");
     out.push_str("  --field-selector=status.phase=Running \\\n");
     out.push_str("  -o jsonpath='{.items[0].metadata.name}')\"\n");
+    out.push_str("export POD\n");
     out.push_str("mkdir -p \"$BACKUP_DIR\"\n");
     out
 }
@@ -382,7 +384,9 @@ fn make_prelude(s: &Spec, selector: &str, vars: &[VarView]) -> (String, String) 
             sh_word(&v.default)
         ));
     }
-    env.push_str(&format!(" SELECTOR=\"{selector}\";"));
+    // Exported as in the guides' "before you start" block, where recipes
+    // that do not look for a pod would leave it unused.
+    env.push_str(&format!(" export SELECTOR=\"{selector}\";"));
     let pod = format!(
         "POD=$(kubectl -n \"$NAMESPACE\" get pod -l \"$SELECTOR\" --field-selector=status.phase=Running -o jsonpath='{{.items[0].metadata.name}}'); \
          [ -n \"$POD\" ] || {{ echo \"no running {} pod for release $RELEASE in namespace $NAMESPACE\" >&2; exit 1; }};",
