@@ -43,6 +43,38 @@ impl SpecFile {
             .at(line, col)
             .with_source(&self.source)
     }
+
+    /// An error at line `n` (0-based) of the text at `path`, e.g. one
+    /// command of a `run: |` block.
+    pub fn error_in_text(&self, path: &str, n: usize, message: impl Into<String>) -> Diagnostic {
+        let (line, col) = self.text_line(path, n);
+        Diagnostic::error(&self.rel, message)
+            .at(line, col)
+            .with_source(&self.source)
+    }
+
+    /// `(line, column)`, 1-based, of line `n` (0-based) of the block scalar
+    /// (`|` or `>`) at `path`, at its first non-blank character. A value
+    /// that is not a block scalar gives the position of its key.
+    pub fn text_line(&self, path: &str, n: usize) -> (usize, usize) {
+        let (line, col) = self.positions.get(path);
+        let key_line = self
+            .source
+            .lines()
+            .nth(line.saturating_sub(1))
+            .unwrap_or("");
+        let value = key_line
+            .get(col.saturating_sub(1)..)
+            .and_then(|rest| rest.split_once(':'))
+            .map_or("", |(_, v)| v.trim());
+        if !value.starts_with(['|', '>']) {
+            return (line, col);
+        }
+        match self.source.lines().nth(line + n) {
+            Some(l) if !l.trim().is_empty() => (line + 1 + n, l.len() - l.trim_start().len() + 1),
+            _ => (line, col),
+        }
+    }
 }
 
 /// Parses one spec file from raw bytes. Never panics; every problem becomes a
