@@ -6,6 +6,8 @@
 pub mod cron;
 pub mod duration;
 pub mod positions;
+pub mod runbook;
+pub mod shell;
 pub mod types;
 pub mod validate;
 
@@ -53,9 +55,10 @@ impl SpecFile {
             .with_source(&self.source)
     }
 
-    /// `(line, column)`, 1-based, of line `n` (0-based) of the block scalar
-    /// (`|` or `>`) at `path`, at its first non-blank character. A value
-    /// that is not a block scalar gives the position of its key.
+    /// `(line, column)`, 1-based, of line `n` (0-based) of the text at
+    /// `path`, at its first non-blank character: in a block scalar (`|` or
+    /// `>`) the lines below the key, in a one-line value the value itself.
+    /// Anything else gives the position of the key.
     pub fn text_line(&self, path: &str, n: usize) -> (usize, usize) {
         let (line, col) = self.positions.get(path);
         let key_line = self
@@ -63,12 +66,18 @@ impl SpecFile {
             .lines()
             .nth(line.saturating_sub(1))
             .unwrap_or("");
-        let value = key_line
+        let after = key_line
             .get(col.saturating_sub(1)..)
             .and_then(|rest| rest.split_once(':'))
-            .map_or("", |(_, v)| v.trim());
+            .map_or("", |(_, v)| v);
+        let value = after.trim_start();
         if !value.starts_with(['|', '>']) {
-            return (line, col);
+            return if n == 0 && !value.trim().is_empty() {
+                let at = key_line.len() - value.len();
+                (line, key_line[..at].chars().count() + 1)
+            } else {
+                (line, col)
+            };
         }
         match self.source.lines().nth(line + n) {
             Some(l) if !l.trim().is_empty() => (line + 1 + n, l.len() - l.trim_start().len() + 1),

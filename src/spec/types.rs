@@ -305,6 +305,13 @@ pub struct Upgrade {
     #[serde(default)]
     pub notes: Vec<VersionNote>,
     pub rollback: Vec<Step>,
+    /// The new version rewrites the stored data on its first start (schema
+    /// migrations, a new on-disk format) and the old version cannot use the
+    /// result. gen then checks the rollback: it restores the pre-upgrade data
+    /// with the workload stopped, before `helm rollback` starts the old
+    /// version.
+    #[serde(default)]
+    pub migrates_data: bool,
     /// How to validate the upgraded release.
     pub validation: Vec<Step>,
     /// What chart version `chart_version.to` changes, for Artifact Hub: gen

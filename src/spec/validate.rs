@@ -260,6 +260,7 @@ pub fn validate(file: &SpecFile) -> Vec<Diagnostic> {
     check_steps(file, &mut out);
     check_todos(file, &mut out);
     check_code_spans(file, &mut out);
+    super::runbook::check(file, &mut out);
     if file.source.lines().next().map(str::trim) != Some(MODELINE) {
         out.push(
             Diagnostic::warning(&file.rel, "the first line is not the schema modeline")
