@@ -2,7 +2,7 @@
 //! (the full list of Makefile targets with their recipes, the documented
 //! values block, RBAC kinds, paths). Templates never compute these.
 
-use crate::spec::{Group, RunsIn, Scope, Spec, SpecFile, WorkloadKind};
+use crate::spec::{Group, Guide, RunsIn, Scope, Spec, SpecFile, Trouble, WorkloadKind};
 use crate::text::{make_escape, sh_quote, yaml_quote};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -34,6 +34,9 @@ pub struct ChartModel {
     pub frequency: BTreeMap<String, String>,
     /// Shell lines that set the variables, for the guides' "before you start".
     pub env_block: String,
+    /// The troubleshooting entries each guide lists.
+    pub backup_troubles: Vec<Trouble>,
+    pub upgrade_troubles: Vec<Trouble>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -168,8 +171,19 @@ pub fn chart_model(file: &SpecFile) -> ChartModel {
         env_block,
         make_env,
         make_pod,
+        backup_troubles: troubles(s, Guide::Backup),
+        upgrade_troubles: troubles(s, Guide::Upgrade),
         spec: s.clone(),
     }
+}
+
+/// The troubleshooting entries of `guide`: its own and those for both.
+fn troubles(s: &Spec, guide: Guide) -> Vec<Trouble> {
+    s.troubleshooting
+        .iter()
+        .filter(|t| t.guide.is_none_or(|g| g == guide))
+        .cloned()
+        .collect()
 }
 
 /// `export NAME=default  # help` lines, then how to find `$POD`.

@@ -1,7 +1,7 @@
 //! Debian's shellcheck over every shell command gen ships: the `run` of
-//! every step and operation of every shipped spec as the guides print it
-//! (with gen's variables declared, as the guides' "before you start" block
-//! does), the command an operation runs inside the pod, and every make
+//! every step, operation and troubleshooting entry of every shipped spec as
+//! the guides print it (with gen's variables declared, as the guides'
+//! "before you start" block does), the command an operation runs inside the pod, and every make
 //! recipe as make runs it (`make -n`, so `$$` is already `$`). POSIX sh
 //! throughout: make runs recipes with /bin/sh and the specs promise POSIX
 //! shell. A finding names the spec line it comes from.
@@ -200,6 +200,13 @@ fn spec_blocks(file: &SpecFile, m: &ChartModel) -> Vec<Block> {
         .into_iter()
         .map(|(p, parts)| block(file, &decl, format!("{} {p}", file.rel), &parts))
         .collect();
+    for (i, t) in file.spec.troubleshooting.iter().enumerate() {
+        if let Some(run) = &t.run {
+            let path = format!("troubleshooting[{i}].run");
+            let origin = format!("{} {path}", file.rel);
+            out.push(block(file, &decl, origin, &[(path.clone(), run.as_str())]));
+        }
+    }
     for (i, op) in file.spec.operations.iter().enumerate() {
         let path = format!("operations[{i}].run");
         let origin = format!("{} {path}", file.rel);

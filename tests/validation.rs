@@ -453,3 +453,29 @@ fn data_set_aside_under_a_fixed_name_is_rejected() {
         errors("demo", &passed)
     );
 }
+
+#[test]
+fn troubleshooting_needs_three_entries_and_both_guides() {
+    let base = new_spec("demo");
+    let start = base.find("troubleshooting:").expect("scaffold has entries");
+    let end = base.find("operations:").unwrap();
+    let none = format!("{}{}", &base[..start], &base[end..]);
+    let d = only_error("demo", &none);
+    assert!(
+        d.message
+            .contains("0 troubleshooting entries; the guides need at least 3"),
+        "{d}"
+    );
+    assert_eq!((d.line, d.column), (1, 1), "no key: the top of the file");
+    assert!(d.help.unwrap().contains("`error` exactly as printed"));
+
+    let backup_only = spec_with("    guide: upgrade\n", "    guide: backup\n");
+    let d = only_error("demo", &backup_only);
+    assert!(
+        d.message
+            .contains("no troubleshooting entry for the upgrade guide"),
+        "{d}"
+    );
+    assert_eq!(d.line, line_of(&backup_only, "troubleshooting:"));
+    assert!(d.help.unwrap().contains("`guide: upgrade`"));
+}

@@ -2,7 +2,8 @@
 //!
 //! Each procedure (the steps of a backup component, of the verification, of
 //! a restore, of an upgrade strategy, the pre-checks, the rollback, the
-//! validation, and each operation) is read command by command with
+//! validation, each operation and each troubleshooting command) is read
+//! command by command with
 //! [`super::shell`]. `make <chart>-<target>` of the chart's own operations
 //! is read as the operation's command, with the variables given on the make
 //! command line. The checks:
@@ -42,8 +43,18 @@ pub fn check(file: &SpecFile, out: &mut Vec<Diagnostic>) {
             check_rollback(file, &events, out);
         }
     }
-    for (i, op) in s.operations.iter().enumerate() {
-        let events = read(file, &[(format!("operations[{i}].run"), op.run.clone())]);
+    let single = s
+        .operations
+        .iter()
+        .enumerate()
+        .map(|(i, op)| (format!("operations[{i}].run"), op.run.clone()))
+        .chain(s.troubleshooting.iter().enumerate().filter_map(|(i, t)| {
+            t.run
+                .clone()
+                .map(|r| (format!("troubleshooting[{i}].run"), r))
+        }));
+    for step in single {
+        let events = read(file, &[step]);
         check_stopped(file, &events, out);
         check_set_aside(file, &events, out);
     }

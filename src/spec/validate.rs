@@ -258,6 +258,7 @@ pub fn validate(file: &SpecFile) -> Vec<Diagnostic> {
     check_value_types(file, &mut out);
     check_changes(file, &mut out);
     check_steps(file, &mut out);
+    check_troubleshooting(file, &mut out);
     check_todos(file, &mut out);
     check_code_spans(file, &mut out);
     super::runbook::check(file, &mut out);
@@ -967,6 +968,59 @@ fn check_steps(file: &SpecFile, out: &mut Vec<Diagnostic>) {
     }
     for (i, op) in file.spec.operations.iter().enumerate() {
         check_run_lines(file, &format!("operations[{i}].run"), &op.run, out);
+    }
+}
+
+/// Fewest troubleshooting entries a chart has.
+pub const MIN_TROUBLES: usize = 3;
+
+/// Every guide gets a Troubleshooting section of real errors.
+fn check_troubleshooting(file: &SpecFile, out: &mut Vec<Diagnostic>) {
+    let list = &file.spec.troubleshooting;
+    if list.len() < MIN_TROUBLES {
+        out.push(
+            file.error_at(
+                "troubleshooting",
+                format!(
+                    "{} troubleshooting entries; the guides need at least {MIN_TROUBLES}",
+                    list.len()
+                ),
+            )
+            .help("add the errors operators meet with this product: `error` exactly as printed, its `cause` and the `fix`"),
+        );
+    }
+    for guide in [Guide::Backup, Guide::Upgrade] {
+        if !list.is_empty() && !list.iter().any(|t| t.guide.is_none_or(|g| g == guide)) {
+            let name = if guide == Guide::Backup {
+                "backup"
+            } else {
+                "upgrade"
+            };
+            out.push(
+                file.error_at(
+                    "troubleshooting",
+                    format!("no troubleshooting entry for the {name} guide"),
+                )
+                .help(format!(
+                    "add one with `guide: {name}`, or leave `guide` out so both guides list it"
+                )),
+            );
+        }
+    }
+    for (i, t) in list.iter().enumerate() {
+        let at = format!("troubleshooting[{i}]");
+        for (field, text) in [("error", &t.error), ("cause", &t.cause), ("fix", &t.fix)] {
+            if text.trim().is_empty() {
+                out.push(
+                    file.error_at(&format!("{at}.{field}"), format!("empty `{field}`"))
+                        .help("write it out"),
+                );
+            }
+        }
+        check_run_lines(file, &format!("{at}.error"), &t.error, out);
+        if let Some(run) = &t.run {
+            check_run_lines(file, &format!("{at}.run"), run, out);
+        }
     }
 }
 
