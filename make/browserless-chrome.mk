@@ -4,7 +4,7 @@
 # Every variable below can be set on the make command line or in the
 # environment; the defaults apply otherwise.
 
-browserless-chrome_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=browserless-chrome; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/browserless-chrome; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=''; [ -n "$${AGE_KEY_FILE:-}" ] || AGE_KEY_FILE=age-key.txt; [ -n "$${CHART:-}" ] || CHART=./charts/browserless-chrome; [ -n "$${CHART_VERSION:-}" ] || CHART_VERSION=''; [ -n "$${TEST_URL:-}" ] || TEST_URL=https://example.com; SELECTOR="app.kubernetes.io/name=browserless-chrome,app.kubernetes.io/instance=$$RELEASE";
+browserless-chrome_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=browserless-chrome; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/browserless-chrome; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=''; [ -n "$${AGE_KEY_FILE:-}" ] || AGE_KEY_FILE=age-key.txt; [ -n "$${CHART:-}" ] || CHART=./charts/browserless-chrome; [ -n "$${CHART_VERSION:-}" ] || CHART_VERSION=''; [ -n "$${TEST_URL:-}" ] || TEST_URL=https://example.com; export SELECTOR="app.kubernetes.io/name=browserless-chrome,app.kubernetes.io/instance=$$RELEASE";
 browserless-chrome_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}'); [ -n "$$POD" ] || { echo "no running browserless-chrome pod for release $$RELEASE in namespace $$NAMESPACE" >&2; exit 1; };
 
 .PHONY: help-browserless-chrome browserless-chrome-backup browserless-chrome-restore browserless-chrome-meta browserless-chrome-active browserless-chrome-describe browserless-chrome-events browserless-chrome-limits browserless-chrome-logs browserless-chrome-metrics browserless-chrome-port-forward browserless-chrome-pressure browserless-chrome-rbac-check browserless-chrome-sessions browserless-chrome-shell browserless-chrome-smoke-test browserless-chrome-status browserless-chrome-top browserless-chrome-restart browserless-chrome-helm-history browserless-chrome-helm-lint browserless-chrome-helm-rollback browserless-chrome-helm-status browserless-chrome-helm-template browserless-chrome-helm-values
@@ -34,10 +34,11 @@ browserless-chrome-events:
 	@$(browserless-chrome_env) $(browserless-chrome_pod) kubectl -n "$$NAMESPACE" get events --sort-by=.lastTimestamp \
 	  --field-selector "involvedObject.name=$$POD"
 
-# [diagnostics] Show CONCURRENT, QUEUED, TIMEOUT and health settings in the pod
+# [diagnostics] Show CONCURRENT, QUEUED, TIMEOUT (and the 1.x names) in the pod
 browserless-chrome-limits:
 	@$(browserless-chrome_env) $(browserless-chrome_pod) kubectl -n "$$NAMESPACE" exec "$$POD" -c browserless-chrome -- \
 	  sh -c 'for v in CONCURRENT QUEUED TIMEOUT HEALTH \
+	  MAX_QUEUE_LENGTH CONNECTION_TIMEOUT \
 	  MAX_CPU_PERCENT MAX_MEMORY_PERCENT; do \
 	  printf "%s=%s\n" "$$v" "$$(printenv "$$v")"; done'
 
@@ -122,7 +123,7 @@ help-browserless-chrome:
 	@printf '  %-34s %s\n' 'browserless-chrome-active' '[diagnostics] Call /active and print the HTTP status (204 = up)'
 	@printf '  %-34s %s\n' 'browserless-chrome-describe' '[diagnostics] Describe the workload'\''s pods (state, probes, events)'
 	@printf '  %-34s %s\n' 'browserless-chrome-events' '[diagnostics] Show recent events of the main pod'
-	@printf '  %-34s %s\n' 'browserless-chrome-limits' '[diagnostics] Show CONCURRENT, QUEUED, TIMEOUT and health settings in the pod'
+	@printf '  %-34s %s\n' 'browserless-chrome-limits' '[diagnostics] Show CONCURRENT, QUEUED, TIMEOUT (and the 1.x names) in the pod'
 	@printf '  %-34s %s\n' 'browserless-chrome-logs' '[diagnostics] Show the last 200 log lines of the browserless-chrome container'
 	@printf '  %-34s %s\n' 'browserless-chrome-metrics' '[diagnostics] Show session statistics in 5-minute buckets (/metrics, JSON)'
 	@printf '  %-34s %s\n' 'browserless-chrome-port-forward' '[diagnostics] Forward localhost:3000 to the browserless-chrome container'

@@ -4,88 +4,34 @@
 # Every variable below can be set on the make command line or in the
 # environment; the defaults apply otherwise.
 
-immich_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=immich; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/immich; [ -n "$${PG_RELEASE:-}" ] || PG_RELEASE=postgresql; [ -n "$${PG_CONTAINER:-}" ] || PG_CONTAINER=postgresql; [ -n "$${PG_SUPERUSER:-}" ] || PG_SUPERUSER=postgres; [ -n "$${PGPOD:-}" ] || PGPOD=postgresql-0; [ -n "$${DB_NAME:-}" ] || DB_NAME=immich; [ -n "$${HELPER_IMAGE:-}" ] || HELPER_IMAGE=busybox:1.36; [ -n "$${IMMICH_USER_ID:-}" ] || IMMICH_USER_ID=replace-with-user-uuid; [ -n "$${IMMICH_API_KEY:-}" ] || IMMICH_API_KEY=''; [ -n "$${LIBRARY_ID:-}" ] || LIBRARY_ID=''; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=age1replace-with-your-public-key; SELECTOR="app.kubernetes.io/name=immich,app.kubernetes.io/instance=$$RELEASE,app.kubernetes.io/component=server";
+immich_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=immich; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/immich; [ -n "$${DB_HOST:-}" ] || DB_HOST=postgresql.example.local; [ -n "$${DB_PORT:-}" ] || DB_PORT=5432; [ -n "$${DB_NAME:-}" ] || DB_NAME=immich; [ -n "$${DB_USER:-}" ] || DB_USER=immich; [ -n "$${DB_SECRET:-}" ] || DB_SECRET="$$FULLNAME"; [ -n "$${DB_SECRET_KEY:-}" ] || DB_SECRET_KEY=db-password; [ -n "$${PG_RELEASE:-}" ] || PG_RELEASE=postgresql; [ -n "$${HELPER_IMAGE:-}" ] || HELPER_IMAGE=busybox:1.36; [ -n "$${IMMICH_USER_ID:-}" ] || IMMICH_USER_ID=replace-with-user-uuid; [ -n "$${IMMICH_API_KEY:-}" ] || IMMICH_API_KEY=''; [ -n "$${LIBRARY_ID:-}" ] || LIBRARY_ID=''; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=age1replace-with-your-public-key; export SELECTOR="app.kubernetes.io/name=immich,app.kubernetes.io/instance=$$RELEASE,app.kubernetes.io/component=server";
 immich_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}'); [ -n "$$POD" ] || { echo "no running immich pod for release $$RELEASE in namespace $$NAMESPACE" >&2; exit 1; };
 
 .PHONY: help-immich immich-backup immich-builtin-dumps immich-db-dump immich-restore immich-restore-files immich-vector-extensions immich-library-scan immich-list-users immich-describe immich-events immich-logs immich-ping immich-port-forward immich-rbac-check immich-shell immich-status immich-storage-usage immich-top immich-version immich-restart immich-helm-history immich-helm-lint immich-helm-rollback immich-helm-status immich-helm-template immich-helm-values
 
 # [backup] Dump the DB, then tar the originals, into one archive
 immich-backup:
-	@$(immich_env) $(immich_pod) mkdir -p "$$BACKUP_DIR" && TS=$$(date +%Y%m%d-%H%M%S) && \
-	W="$$BACKUP_DIR/immich-$$TS.d" && mkdir -p "$$W" && \
-	PGPOD=$$(kubectl -n "$$NAMESPACE" get pod -o name -l \
-	"app.kubernetes.io/name=postgresql,app.kubernetes.io/instance=$$PG_RELEASE"\
-	| head -n 1) && test -n "$$PGPOD" && \
-	kubectl -n "$$NAMESPACE" exec "$$PGPOD" -c "$$PG_CONTAINER" -- pg_dump \
-	  -U "$$PG_SUPERUSER" --clean --if-exists --create -d "$$DB_NAME" \
-	  | gzip > "$$W/db.sql.gz" && \
-	gunzip -c "$$W/db.sql.gz" | tail -n 5 | grep -q 'dump complete' && \
-	kubectl -n "$$NAMESPACE" exec "$$POD" -c immich-server -- sh -c \
-	  'cd /usr/src/app/upload && L=""; for p in library upload profile \
-	  backups thumbs/.immich encoded-video/.immich; do \
-	  if [ -e "$$p" ]; then L="$$L $$p"; fi; done; tar -czf - $$L' \
-	  > "$$W/files.tar.gz" && \
-	tar -C "$$W" -cf "$$BACKUP_DIR/immich-$$TS.tar" db.sql.gz files.tar.gz && \
-	rm -rf "$$W" && echo "wrote $$BACKUP_DIR/immich-$$TS.tar"
+	@$(immich_env) $(immich_pod) eval "$$(printf '%b' 'set -e\nmkdir -p "$$BACKUP_DIR"; TS=$$(date +%Y%m%d-%H%M%S)\nW="$$BACKUP_DIR/immich-$$TS.d"; mkdir -p "$$W"\nPW=$$(kubectl -n "$$NAMESPACE" get secret "$$DB_SECRET" \\\n  -o jsonpath="{.data.$$DB_SECRET_KEY}" | base64 -d)\nprintf '\''%s\\n'\'' "$$PW" \\\n  | kubectl -n "$$NAMESPACE" run "$$FULLNAME-db-dump" \\\n  -i --rm --quiet --restart=Never --image=postgres:16.11 \\\n  --env=PGHOST="$${DB_HOST:?set DB_HOST}" --env=PGPORT="$$DB_PORT" \\\n  --env=PGUSER="$$DB_USER" --env=PGDATABASE="$$DB_NAME" --command -- \\\n  sh -c '\''read -r PGPASSWORD; export PGPASSWORD\n  exec pg_dump --clean --if-exists --create'\'' \\\n  | gzip > "$$W/db.sql.gz"\ngunzip -c "$$W/db.sql.gz" | tail -n 5 | grep -q '\''dump complete'\''\nkubectl -n "$$NAMESPACE" exec "$$POD" -c server -- sh -c \\\n  '\''cd /data && L=""; for p in library upload profile \\\n  backups thumbs/.immich encoded-video/.immich; do \\\n  if [ -e "$$p" ]; then L="$$L $$p"; fi; done; tar -czf - $$L'\'' \\\n  > "$$W/files.tar.gz"\ntar -C "$$W" -cf "$$BACKUP_DIR/immich-$$TS.tar" db.sql.gz files.tar.gz\nrm -rf "$$W"; echo "wrote $$BACKUP_DIR/immich-$$TS.tar"')"
 
 # [backup] List Immich's own nightly database dumps in UPLOAD_LOCATION/backups
 immich-builtin-dumps:
-	@$(immich_env) $(immich_pod) kubectl -n "$$NAMESPACE" exec -i "$$POD" -c immich-server -- \
-	  sh -c 'ls -lt /usr/src/app/upload/backups'
+	@$(immich_env) $(immich_pod) kubectl -n "$$NAMESPACE" exec -i "$$POD" -c server -- \
+	  sh -c 'ls -lt /data/backups'
 
 # [backup] Dump only the Immich database into $BACKUP_DIR
 immich-db-dump:
-	@$(immich_env) mkdir -p "$$BACKUP_DIR" && \
-	PGPOD=$$(kubectl -n "$$NAMESPACE" get pod -o name -l \
-	"app.kubernetes.io/name=postgresql,app.kubernetes.io/instance=$$PG_RELEASE"\
-	| head -n 1) && test -n "$$PGPOD" && \
-	kubectl -n "$$NAMESPACE" exec "$$PGPOD" -c "$$PG_CONTAINER" -- pg_dump \
-	  -U "$$PG_SUPERUSER" --clean --if-exists --create -d "$$DB_NAME" \
-	  | gzip > "$$BACKUP_DIR/immich-db-$$(date +%Y%m%d-%H%M%S).sql.gz"
+	@$(immich_env) eval "$$(printf '%b' 'set -e\nmkdir -p "$$BACKUP_DIR"\nPW=$$(kubectl -n "$$NAMESPACE" get secret "$$DB_SECRET" \\\n  -o jsonpath="{.data.$$DB_SECRET_KEY}" | base64 -d)\nprintf '\''%s\\n'\'' "$$PW" \\\n  | kubectl -n "$$NAMESPACE" run "$$FULLNAME-db-dump" \\\n  -i --rm --quiet --restart=Never --image=postgres:16.11 \\\n  --env=PGHOST="$${DB_HOST:?set DB_HOST}" --env=PGPORT="$$DB_PORT" \\\n  --env=PGUSER="$$DB_USER" --env=PGDATABASE="$$DB_NAME" --command -- \\\n  sh -c '\''read -r PGPASSWORD; export PGPASSWORD\n  exec pg_dump --clean --if-exists --create'\'' \\\n  | gzip > "$$BACKUP_DIR/immich-db-$$(date +%Y%m%d-%H%M%S).sql.gz"')"
 
-# [restore] Stop Immich, restore DB and originals from FILE, start again
+# [restore] Stop Immich, restore DB (as DB_USER) and originals from FILE
 immich-restore:
-	@$(immich_env) FILE=$${FILE:-$$(ls -1t "$$BACKUP_DIR"/immich-2*.tar | head -n 1)} && \
-	test -s "$$FILE" && T=$$(mktemp -d) && tar -C "$$T" -xf "$$FILE" && \
-	PGPOD=$$(kubectl -n "$$NAMESPACE" get pod -o name -l \
-	"app.kubernetes.io/name=postgresql,app.kubernetes.io/instance=$$PG_RELEASE"\
-	| head -n 1) && test -n "$$PGPOD" && \
-	I="app.kubernetes.io/instance=$$RELEASE" && H="$$RELEASE-restore" && \
-	DEP=$$(kubectl -n "$$NAMESPACE" get deploy -o name \
-	  -l "$$I,app.kubernetes.io/component=server") && \
-	PVC=$$(kubectl -n "$$NAMESPACE" get "$$DEP" -o jsonpath=\
-	'{.spec.template.spec.volumes[*].persistentVolumeClaim.claimName}') && \
-	PVC=$${PVC%% *} && \
-	kubectl -n "$$NAMESPACE" scale deploy -l "$$I" --replicas=0 && \
-	while kubectl -n "$$NAMESPACE" get pod -o name -l "$$I" | grep -q .; \
-	do sleep 2; done && \
-	gunzip -c "$$T/db.sql.gz" | sed "s/SELECT pg_catalog.set_config(\
-	'search_path', '', false);/SELECT pg_catalog.set_config(\
-	'search_path', 'public, pg_catalog', true);/g" \
-	| kubectl -n "$$NAMESPACE" exec -i "$$PGPOD" -c "$$PG_CONTAINER" -- \
-	  psql -U "$$PG_SUPERUSER" -d postgres -v ON_ERROR_STOP=1 -q && \
-	kubectl -n "$$NAMESPACE" run "$$H" --restart=Never \
-	--image="$$HELPER_IMAGE" --overrides='{"spec":{"containers":[{'\
-	'"name":"h","image":"'"$$HELPER_IMAGE"'","command":["sleep","7200"],'\
-	'"volumeMounts":[{"name":"d","mountPath":"/upload"}]}],"volumes":[{'\
-	'"name":"d","persistentVolumeClaim":{"claimName":"'"$$PVC"'"}}]}}' && \
-	kubectl -n "$$NAMESPACE" wait --for=condition=Ready "pod/$$H" \
-	  --timeout=300s && \
-	kubectl -n "$$NAMESPACE" exec -i "$$H" -- tar -C /upload -xzf - \
-	  < "$$T/files.tar.gz" && \
-	kubectl -n "$$NAMESPACE" delete pod "$$H" --wait=true && \
-	kubectl -n "$$NAMESPACE" scale deploy -l "$$I" --replicas=1 && \
-	rm -rf "$$T"
+	@$(immich_env) eval "$$(printf '%b' 'set -e\nFILE=$${FILE:-$$(ls -1t "$$BACKUP_DIR"/immich-2*.tar | head -n 1)}\ntest -s "$$FILE"; T=$$(mktemp -d); tar -C "$$T" -xf "$$FILE"\nI="app.kubernetes.io/instance=$$RELEASE"; H="$$FULLNAME-restore"\nPVC="$$FULLNAME-library"\nkubectl -n "$$NAMESPACE" scale deploy -l "$$I" --replicas=0\nwhile kubectl -n "$$NAMESPACE" get pod -o name -l "$$I" | grep -q .\ndo sleep 2; done\nPW=$$(kubectl -n "$$NAMESPACE" get secret "$$DB_SECRET" \\\n  -o jsonpath="{.data.$$DB_SECRET_KEY}" | base64 -d)\nFIX="s/set_config('\''search_path'\'', '\'''\'', false)/"\nFIX="$$FIX""set_config('\''search_path'\'', '\''public, pg_catalog'\'', true)/g"\n{ printf '\''%s\\n'\'' "$$PW"; gunzip -c "$$T/db.sql.gz" | sed "$$FIX"; } \\\n  | kubectl -n "$$NAMESPACE" run "$$FULLNAME-db-restore" \\\n  -i --rm --quiet --restart=Never --image=postgres:16.11 \\\n  --env=PGHOST="$${DB_HOST:?set DB_HOST}" --env=PGPORT="$$DB_PORT" \\\n  --env=PGUSER="$$DB_USER" --env=PGDATABASE="$$DB_NAME" --command -- \\\n  sh -c '\''read -r PGPASSWORD; export PGPASSWORD\n  exec psql -d postgres -v ON_ERROR_STOP=1 -q'\''\nkubectl -n "$$NAMESPACE" run "$$H" --restart=Never \\\n--image="$$HELPER_IMAGE" --overrides='\''{"spec":{"containers":[{'\''\\\n'\''"name":"h","image":"'\''"$$HELPER_IMAGE"'\''","command":["sleep","7200"],'\''\\\n'\''"volumeMounts":[{"name":"d","mountPath":"/upload"}]}],"volumes":[{'\''\\\n'\''"name":"d","persistentVolumeClaim":{"claimName":"'\''"$$PVC"'\''"}}]}}'\''\nkubectl -n "$$NAMESPACE" wait --for=condition=Ready "pod/$$H" \\\n  --timeout=300s\nkubectl -n "$$NAMESPACE" exec -i "$$H" -- tar -C /upload -xzf - \\\n  < "$$T/files.tar.gz"\nkubectl -n "$$NAMESPACE" delete pod "$$H" --wait=true\nkubectl -n "$$NAMESPACE" scale deploy -l "$$I" --replicas=1\nrm -rf "$$T"')"
 
 # [restore] Unpack the originals of FILE into the upload PVC via a helper pod
 immich-restore-files:
 	@$(immich_env) FILE=$${FILE:-$$(ls -1t "$$BACKUP_DIR"/immich-2*.tar | head -n 1)} && \
-	SEL="app.kubernetes.io/instance=$$RELEASE" && \
-	SEL="$$SEL,app.kubernetes.io/component=server" && H="$$RELEASE-restore" \
-	&& DEP=$$(kubectl -n "$$NAMESPACE" get deploy -l "$$SEL" -o name) && \
-	PVC=$$(kubectl -n "$$NAMESPACE" get "$$DEP" -o jsonpath=\
-	'{.spec.template.spec.volumes[*].persistentVolumeClaim.claimName}') && \
-	PVC=$${PVC%% *} && kubectl -n "$$NAMESPACE" scale "$$DEP" --replicas=0 \
+	H="$$FULLNAME-restore" && DEP="deploy/$$FULLNAME-server" && \
+	PVC="$$FULLNAME-library" && \
+	kubectl -n "$$NAMESPACE" scale "$$DEP" --replicas=0 \
 	&& kubectl -n "$$NAMESPACE" run "$$H" --restart=Never \
 	--image="$$HELPER_IMAGE" --overrides='{"spec":{"containers":[{'\
 	'"name":"h","image":"'"$$HELPER_IMAGE"'","command":["sleep","7200"],'\
@@ -99,16 +45,11 @@ immich-restore-files:
 
 # [upgrade] Show installed vector extensions (pgvecto.rs / VectorChord)
 immich-vector-extensions:
-	@$(immich_env) PGPOD=$$(kubectl -n "$$NAMESPACE" get pod -o name -l \
-	"app.kubernetes.io/name=postgresql,app.kubernetes.io/instance=$$PG_RELEASE"\
-	| head -n 1) && kubectl -n "$$NAMESPACE" exec "$$PGPOD" \
-	  -c "$$PG_CONTAINER" -- psql -U "$$PG_SUPERUSER" -d "$$DB_NAME" -tAc \
-	  "SELECT extname, extversion FROM pg_extension ORDER BY 1; \
-	  SHOW shared_preload_libraries;"
+	@$(immich_env) eval "$$(printf '%b' 'PW=$$(kubectl -n "$$NAMESPACE" get secret "$$DB_SECRET" \\\n  -o jsonpath="{.data.$$DB_SECRET_KEY}" | base64 -d)\nprintf '\''%s\\n'\'' "$$PW" \\\n  | kubectl -n "$$NAMESPACE" run "$$FULLNAME-db-check" \\\n  -i --rm --quiet --restart=Never --image=postgres:16.11 \\\n  --env=PGHOST="$${DB_HOST:?set DB_HOST}" --env=PGPORT="$$DB_PORT" \\\n  --env=PGUSER="$$DB_USER" --env=PGDATABASE="$$DB_NAME" --command -- \\\n  sh -c '\''read -r PGPASSWORD; export PGPASSWORD\n  exec psql -XAt \\\n  -c "SELECT extname, extversion FROM pg_extension ORDER BY 1" \\\n  -c "SHOW shared_preload_libraries"'\''')"
 
 # [data] Rescan an external library (needs IMMICH_API_KEY, LIBRARY_ID)
 immich-library-scan:
-	@$(immich_env) $(immich_pod) kubectl -n "$$NAMESPACE" exec "$$POD" -c immich-server -- env \
+	@$(immich_env) $(immich_pod) kubectl -n "$$NAMESPACE" exec "$$POD" -c server -- env \
 	  K="$$IMMICH_API_KEY" L="$$LIBRARY_ID" node -e \
 	  "fetch('http://127.0.0.1:2283/api/libraries/'+process.env.L+'/scan',\
 	  {method:'POST',headers:{'x-api-key':process.env.K,\
@@ -117,7 +58,7 @@ immich-library-scan:
 
 # [data] List Immich users with immich-admin
 immich-list-users:
-	@$(immich_env) $(immich_pod) kubectl -n "$$NAMESPACE" exec -i "$$POD" -c immich-server -- \
+	@$(immich_env) $(immich_pod) kubectl -n "$$NAMESPACE" exec -i "$$POD" -c server -- \
 	  sh -c 'immich-admin list-users'
 
 # [diagnostics] Describe the workload's pods (state, probes, events)
@@ -129,17 +70,17 @@ immich-events:
 	@$(immich_env) $(immich_pod) kubectl -n "$$NAMESPACE" get events --sort-by=.lastTimestamp \
 	  --field-selector "involvedObject.name=$$POD"
 
-# [diagnostics] Show the last 200 log lines of the immich-server container
+# [diagnostics] Show the last 200 log lines of the server container
 immich-logs:
-	@$(immich_env) $(immich_pod) kubectl -n "$$NAMESPACE" logs "$$POD" -c immich-server --tail=200 --timestamps
+	@$(immich_env) $(immich_pod) kubectl -n "$$NAMESPACE" logs "$$POD" -c server --tail=200 --timestamps
 
 # [diagnostics] Call /api/server/ping inside the server pod
 immich-ping:
-	@$(immich_env) $(immich_pod) kubectl -n "$$NAMESPACE" exec "$$POD" -c immich-server -- node -e \
+	@$(immich_env) $(immich_pod) kubectl -n "$$NAMESPACE" exec "$$POD" -c server -- node -e \
 	  "fetch('http://127.0.0.1:2283/api/server/ping')\
 	  .then(r=>r.text()).then(console.log)"
 
-# [diagnostics] Forward localhost:2283 to the immich-server container
+# [diagnostics] Forward localhost:2283 to the server container
 immich-port-forward:
 	@$(immich_env) $(immich_pod) kubectl -n "$$NAMESPACE" port-forward "$$POD" \
 	  "$${LOCAL_PORT:-2283}:2283"
@@ -148,9 +89,9 @@ immich-port-forward:
 immich-rbac-check:
 	@$(immich_env) $(immich_pod) eval "$$(printf '%b' 'SA=$$(kubectl -n "$$NAMESPACE" get pod "$$POD" \\\n  -o jsonpath='\''{.spec.serviceAccountName}'\'')\nkubectl auth can-i --list -n "$$NAMESPACE" \\\n  --as="system:serviceaccount:$$NAMESPACE:$$SA"')"
 
-# [diagnostics] Open an interactive shell in the immich-server container
+# [diagnostics] Open an interactive shell in the server container
 immich-shell:
-	@$(immich_env) $(immich_pod) kubectl -n "$$NAMESPACE" exec -it "$$POD" -c immich-server -- bash
+	@$(immich_env) $(immich_pod) kubectl -n "$$NAMESPACE" exec -it "$$POD" -c server -- bash
 
 # [diagnostics] Show the release's pods, services, volumes and config
 immich-status:
@@ -159,8 +100,8 @@ immich-status:
 
 # [diagnostics] Disk usage per folder of the upload location
 immich-storage-usage:
-	@$(immich_env) $(immich_pod) kubectl -n "$$NAMESPACE" exec -i "$$POD" -c immich-server -- \
-	  sh -c 'du -sh /usr/src/app/upload/*'
+	@$(immich_env) $(immich_pod) kubectl -n "$$NAMESPACE" exec -i "$$POD" -c server -- \
+	  sh -c 'du -sh /data/*'
 
 # [diagnostics] Show CPU and memory use per container
 immich-top:
@@ -168,7 +109,7 @@ immich-top:
 
 # [diagnostics] Ask the server API for its version
 immich-version:
-	@$(immich_env) $(immich_pod) kubectl -n "$$NAMESPACE" exec "$$POD" -c immich-server -- node -e \
+	@$(immich_env) $(immich_pod) kubectl -n "$$NAMESPACE" exec "$$POD" -c server -- node -e \
 	  "fetch('http://127.0.0.1:2283/api/server/version')\
 	  .then(r=>r.json()).then(v=>console.log(JSON.stringify(v)))"
 
@@ -208,18 +149,18 @@ help-immich:
 	@printf '  %-34s %s\n' 'immich-backup' '[backup] Dump the DB, then tar the originals, into one archive'
 	@printf '  %-34s %s\n' 'immich-builtin-dumps' '[backup] List Immich'\''s own nightly database dumps in UPLOAD_LOCATION/backups'
 	@printf '  %-34s %s\n' 'immich-db-dump' '[backup] Dump only the Immich database into $$BACKUP_DIR'
-	@printf '  %-34s %s\n' 'immich-restore' '[restore] Stop Immich, restore DB and originals from FILE, start again'
+	@printf '  %-34s %s\n' 'immich-restore' '[restore] Stop Immich, restore DB (as DB_USER) and originals from FILE'
 	@printf '  %-34s %s\n' 'immich-restore-files' '[restore] Unpack the originals of FILE into the upload PVC via a helper pod'
 	@printf '  %-34s %s\n' 'immich-vector-extensions' '[upgrade] Show installed vector extensions (pgvecto.rs / VectorChord)'
 	@printf '  %-34s %s\n' 'immich-library-scan' '[data] Rescan an external library (needs IMMICH_API_KEY, LIBRARY_ID)'
 	@printf '  %-34s %s\n' 'immich-list-users' '[data] List Immich users with immich-admin'
 	@printf '  %-34s %s\n' 'immich-describe' '[diagnostics] Describe the workload'\''s pods (state, probes, events)'
 	@printf '  %-34s %s\n' 'immich-events' '[diagnostics] Show recent events of the main pod'
-	@printf '  %-34s %s\n' 'immich-logs' '[diagnostics] Show the last 200 log lines of the immich-server container'
+	@printf '  %-34s %s\n' 'immich-logs' '[diagnostics] Show the last 200 log lines of the server container'
 	@printf '  %-34s %s\n' 'immich-ping' '[diagnostics] Call /api/server/ping inside the server pod'
-	@printf '  %-34s %s\n' 'immich-port-forward' '[diagnostics] Forward localhost:2283 to the immich-server container'
+	@printf '  %-34s %s\n' 'immich-port-forward' '[diagnostics] Forward localhost:2283 to the server container'
 	@printf '  %-34s %s\n' 'immich-rbac-check' '[diagnostics] List what the workload'\''s ServiceAccount may do'
-	@printf '  %-34s %s\n' 'immich-shell' '[diagnostics] Open an interactive shell in the immich-server container'
+	@printf '  %-34s %s\n' 'immich-shell' '[diagnostics] Open an interactive shell in the server container'
 	@printf '  %-34s %s\n' 'immich-status' '[diagnostics] Show the release'\''s pods, services, volumes and config'
 	@printf '  %-34s %s\n' 'immich-storage-usage' '[diagnostics] Disk usage per folder of the upload location'
 	@printf '  %-34s %s\n' 'immich-top' '[diagnostics] Show CPU and memory use per container'

@@ -4,55 +4,18 @@
 # Every variable below can be set on the make command line or in the
 # environment; the defaults apply otherwise.
 
-nextcloud_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=nextcloud; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/nextcloud; [ -n "$${PG_RELEASE:-}" ] || PG_RELEASE=postgresql; [ -n "$${PG_CONTAINER:-}" ] || PG_CONTAINER=postgresql; [ -n "$${PG_SUPERUSER:-}" ] || PG_SUPERUSER=postgres; [ -n "$${PGPOD:-}" ] || PGPOD=postgresql-0; [ -n "$${DB_NAME:-}" ] || DB_NAME=nextcloud; [ -n "$${DB_OWNER:-}" ] || DB_OWNER=nextcloud; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=age1replace-with-your-public-key; [ -n "$${BLOCKING_APP:-}" ] || BLOCKING_APP=richdocuments; SELECTOR="app.kubernetes.io/name=nextcloud,app.kubernetes.io/instance=$$RELEASE";
+nextcloud_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=nextcloud; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/nextcloud; [ -n "$${DB_HOST:-}" ] || DB_HOST=''; [ -n "$${DB_PORT:-}" ] || DB_PORT=5432; [ -n "$${DB_NAME:-}" ] || DB_NAME=nextcloud; [ -n "$${DB_USER:-}" ] || DB_USER=nextcloud; [ -n "$${DB_SECRET:-}" ] || DB_SECRET="$$FULLNAME-secret"; [ -n "$${DB_SECRET_KEY:-}" ] || DB_SECRET_KEY=postgres-password; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=age1replace-with-your-public-key; [ -n "$${NC_OLD_IMAGE:-}" ] || NC_OLD_IMAGE=''; [ -n "$${BLOCKING_APP:-}" ] || BLOCKING_APP=richdocuments; export SELECTOR="app.kubernetes.io/name=nextcloud,app.kubernetes.io/instance=$$RELEASE";
 nextcloud_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}'); [ -n "$$POD" ] || { echo "no running nextcloud pod for release $$RELEASE in namespace $$NAMESPACE" >&2; exit 1; };
 
 .PHONY: help-nextcloud nextcloud-backup nextcloud-restore nextcloud-apps-check nextcloud-apps-update nextcloud-db-add-missing nextcloud-data-fingerprint nextcloud-files-scan nextcloud-describe nextcloud-events nextcloud-logs nextcloud-occ-status nextcloud-port-forward nextcloud-rbac-check nextcloud-setupchecks nextcloud-shell nextcloud-status nextcloud-top nextcloud-maintenance-off nextcloud-maintenance-on nextcloud-repair nextcloud-restart nextcloud-helm-history nextcloud-helm-lint nextcloud-helm-rollback nextcloud-helm-status nextcloud-helm-template nextcloud-helm-values
 
 # [backup] Maintenance window, pg_dump and tar of config/data into one archive
 nextcloud-backup:
-	@$(nextcloud_env) $(nextcloud_pod) mkdir -p "$$BACKUP_DIR" && TS=$$(date +%Y%m%d-%H%M%S) && \
-	W="$$BACKUP_DIR/nextcloud-$$TS.d" && mkdir -p "$$W" && \
-	PGPOD=$$(kubectl -n "$$NAMESPACE" get pod -o name -l \
-	"app.kubernetes.io/name=postgresql,app.kubernetes.io/instance=$$PG_RELEASE"\
-	| head -n 1) && test -n "$$PGPOD" && \
-	kubectl -n "$$NAMESPACE" exec "$$POD" -c nextcloud -- su -s /bin/sh \
-	  www-data -c "php /var/www/html/occ maintenance:mode --on" && \
-	if kubectl -n "$$NAMESPACE" exec "$$PGPOD" -c "$$PG_CONTAINER" -- pg_dump \
-	    -U "$$PG_SUPERUSER" -Fc -d "$$DB_NAME" > "$$W/db.dump" && \
-	  kubectl -n "$$NAMESPACE" exec "$$POD" -c nextcloud -- tar \
-	    -C /var/www/html --exclude='data/appdata_*/preview' -czf - \
-	    config data custom_apps themes > "$$W/files.tar.gz"; \
-	then RC=0; else RC=1; fi; \
-	kubectl -n "$$NAMESPACE" exec "$$POD" -c nextcloud -- su -s /bin/sh \
-	  www-data -c "php /var/www/html/occ maintenance:mode --off"; \
-	test "$$RC" -eq 0 && pg_restore -l "$$W/db.dump" > /dev/null && \
-	tar -C "$$W" -cf "$$BACKUP_DIR/nextcloud-$$TS.tar" db.dump files.tar.gz \
-	&& rm -rf "$$W" && echo "wrote $$BACKUP_DIR/nextcloud-$$TS.tar"
+	@$(nextcloud_env) $(nextcloud_pod) eval "$$(printf '%b' 'set -e\nmkdir -p "$$BACKUP_DIR"; TS=$$(date +%Y%m%d-%H%M%S)\nW="$$BACKUP_DIR/nextcloud-$$TS.d"; mkdir -p "$$W"\nPW=$$(kubectl -n "$$NAMESPACE" get secret "$$DB_SECRET" \\\n  -o jsonpath="{.data.$$DB_SECRET_KEY}" | base64 -d)\nocc() { kubectl -n "$$NAMESPACE" exec "$$POD" -c nextcloud -- \\\n  su -s /bin/sh www-data -c "php /var/www/html/occ $$*"; }\nocc maintenance:mode --on\ntrap '\''occ maintenance:mode --off'\'' EXIT\nprintf '\''%s\\n'\'' "$$PW" \\\n  | kubectl -n "$$NAMESPACE" run "$$FULLNAME-db-dump" \\\n  -i --rm --quiet --restart=Never --image=postgres:16.11 \\\n  --env=PGHOST="$${DB_HOST:?set DB_HOST}" --env=PGPORT="$$DB_PORT" \\\n  --env=PGUSER="$$DB_USER" --env=PGDATABASE="$$DB_NAME" --command -- \\\n  sh -c '\''read -r PGPASSWORD; export PGPASSWORD\n  exec pg_dump -Fc'\'' \\\n  > "$$W/db.dump"\nkubectl -n "$$NAMESPACE" exec "$$POD" -c nextcloud -- tar \\\n  -C /var/www/html --exclude='\''data/appdata_*/preview'\'' -czf - \\\n  config data custom_apps themes > "$$W/files.tar.gz"\npg_restore -l "$$W/db.dump" > /dev/null\ntar -C "$$W" -cf "$$BACKUP_DIR/nextcloud-$$TS.tar" db.dump files.tar.gz\nrm -rf "$$W"; echo "wrote $$BACKUP_DIR/nextcloud-$$TS.tar"')"
 
 # [restore] Restore DB and files from FILE (default newest) in maintenance mode
 nextcloud-restore:
-	@$(nextcloud_env) $(nextcloud_pod) FILE=$${FILE:-$$(ls -1t "$$BACKUP_DIR"/nextcloud-*.tar | head -n 1)} && \
-	test -s "$$FILE" && T=$$(mktemp -d) && tar -C "$$T" -xf "$$FILE" && \
-	PGPOD=$$(kubectl -n "$$NAMESPACE" get pod -o name -l \
-	"app.kubernetes.io/name=postgresql,app.kubernetes.io/instance=$$PG_RELEASE"\
-	| head -n 1) && test -n "$$PGPOD" && \
-	{ kubectl -n "$$NAMESPACE" exec "$$POD" -c nextcloud -- su -s /bin/sh \
-	  www-data -c "php /var/www/html/occ maintenance:mode --on" || true; } \
-	&& kubectl -n "$$NAMESPACE" exec "$$PGPOD" -c "$$PG_CONTAINER" -- \
-	  dropdb -U "$$PG_SUPERUSER" --if-exists --force "$$DB_NAME" && \
-	kubectl -n "$$NAMESPACE" exec "$$PGPOD" -c "$$PG_CONTAINER" -- \
-	  createdb -U "$$PG_SUPERUSER" -O "$$DB_OWNER" "$$DB_NAME" && \
-	kubectl -n "$$NAMESPACE" exec -i "$$PGPOD" -c "$$PG_CONTAINER" -- \
-	  pg_restore -U "$$PG_SUPERUSER" -d "$$DB_NAME" --exit-on-error \
-	  < "$$T/db.dump" && \
-	kubectl -n "$$NAMESPACE" exec -i "$$POD" -c nextcloud -- \
-	  tar -C /var/www/html -xzf - < "$$T/files.tar.gz" && \
-	kubectl -n "$$NAMESPACE" exec "$$POD" -c nextcloud -- su -s /bin/sh \
-	  www-data -c "php /var/www/html/occ maintenance:mode --off" && \
-	kubectl -n "$$NAMESPACE" exec "$$POD" -c nextcloud -- su -s /bin/sh \
-	  www-data -c "php /var/www/html/occ maintenance:data-fingerprint" && \
-	rm -rf "$$T"
+	@$(nextcloud_env) $(nextcloud_pod) eval "$$(printf '%b' 'set -e\nFILE=$${FILE:-$$(ls -1t "$$BACKUP_DIR"/nextcloud-*.tar | head -n 1)}\ntest -s "$$FILE"; T=$$(mktemp -d); tar -C "$$T" -xf "$$FILE"\nPW=$$(kubectl -n "$$NAMESPACE" get secret "$$DB_SECRET" \\\n  -o jsonpath="{.data.$$DB_SECRET_KEY}" | base64 -d)\nocc() { kubectl -n "$$NAMESPACE" exec "$$POD" -c nextcloud -- \\\n  su -s /bin/sh www-data -c "php /var/www/html/occ $$*"; }\nocc maintenance:mode --on || true\n{ printf '\''%s\\n'\'' "$$PW"; cat "$$T/db.dump"; } \\\n  | kubectl -n "$$NAMESPACE" run "$$FULLNAME-db-restore" \\\n  -i --rm --quiet --restart=Never --image=postgres:16.11 \\\n  --env=PGHOST="$${DB_HOST:?set DB_HOST}" --env=PGPORT="$$DB_PORT" \\\n  --env=PGUSER="$$DB_USER" --env=PGDATABASE="$$DB_NAME" --command -- \\\n  sh -c '\''read -r PGPASSWORD; export PGPASSWORD\n  psql -X -v ON_ERROR_STOP=1 \\\n  -c "DROP SCHEMA public CASCADE" -c "CREATE SCHEMA public" &&\n  exec pg_restore --no-owner --no-acl --exit-on-error \\\n  -d "$$PGDATABASE"'\''\nkubectl -n "$$NAMESPACE" exec -i "$$POD" -c nextcloud -- \\\n  tar -C /var/www/html -xzf - < "$$T/files.tar.gz"\nocc maintenance:mode --off\nocc maintenance:data-fingerprint\nrm -rf "$$T"')"
 
 # [upgrade] List enabled/disabled apps and pending app updates
 nextcloud-apps-check:

@@ -4,7 +4,7 @@
 # Every variable below can be set on the make command line or in the
 # environment; the defaults apply otherwise.
 
-paperless-ngx_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=paperless-ngx; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/paperless-ngx; [ -n "$${PG_RELEASE:-}" ] || PG_RELEASE=postgresql; [ -n "$${PG_CONTAINER:-}" ] || PG_CONTAINER=postgresql; [ -n "$${PG_SUPERUSER:-}" ] || PG_SUPERUSER=postgres; [ -n "$${PGPOD:-}" ] || PGPOD=postgresql-0; [ -n "$${DB_NAME:-}" ] || DB_NAME=paperless; [ -n "$${DB_OWNER:-}" ] || DB_OWNER=paperless; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=age1replace-with-your-public-key; [ -n "$${AGE_KEY:-}" ] || AGE_KEY=~/.config/age/backup.key; SELECTOR="app.kubernetes.io/name=paperless-ngx,app.kubernetes.io/instance=$$RELEASE";
+paperless-ngx_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=paperless-ngx; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/paperless-ngx; [ -n "$${DB_HOST:-}" ] || DB_HOST=postgresql.example.local; [ -n "$${DB_PORT:-}" ] || DB_PORT=5432; [ -n "$${DB_NAME:-}" ] || DB_NAME=paperless; [ -n "$${DB_USER:-}" ] || DB_USER=paperless; [ -n "$${DB_SECRET:-}" ] || DB_SECRET="$$FULLNAME"; [ -n "$${DB_SECRET_KEY:-}" ] || DB_SECRET_KEY=db-password; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=age1replace-with-your-public-key; [ -n "$${AGE_KEY:-}" ] || AGE_KEY=~/.config/age/backup.key; export SELECTOR="app.kubernetes.io/name=paperless-ngx,app.kubernetes.io/instance=$$RELEASE";
 paperless-ngx_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}'); [ -n "$$POD" ] || { echo "no running paperless-ngx pod for release $$RELEASE in namespace $$NAMESPACE" >&2; exit 1; };
 
 .PHONY: help-paperless-ngx paperless-ngx-backup paperless-ngx-db-dump paperless-ngx-restore paperless-ngx-export paperless-ngx-mail-fetch paperless-ngx-consume-queue paperless-ngx-describe paperless-ngx-events paperless-ngx-logs paperless-ngx-ocr-versions paperless-ngx-port-forward paperless-ngx-rbac-check paperless-ngx-sanity-check paperless-ngx-shell paperless-ngx-status paperless-ngx-top paperless-ngx-archive-missing paperless-ngx-classifier paperless-ngx-reindex paperless-ngx-restart paperless-ngx-thumbnails paperless-ngx-helm-history paperless-ngx-helm-lint paperless-ngx-helm-rollback paperless-ngx-helm-status paperless-ngx-helm-template paperless-ngx-helm-values
@@ -22,42 +22,11 @@ paperless-ngx-backup:
 
 # [backup] pg_dump the Paperless database into $BACKUP_DIR (custom format)
 paperless-ngx-db-dump:
-	@$(paperless-ngx_env) mkdir -p "$$BACKUP_DIR" && \
-	PGPOD=$$(kubectl -n "$$NAMESPACE" get pod -o name -l \
-	"app.kubernetes.io/name=postgresql,app.kubernetes.io/instance=$$PG_RELEASE"\
-	| head -n 1) && test -n "$$PGPOD" && \
-	kubectl -n "$$NAMESPACE" exec "$$PGPOD" -c "$$PG_CONTAINER" -- \
-	  pg_dump -U "$$PG_SUPERUSER" -Fc -d "$$DB_NAME" \
-	  > "$$BACKUP_DIR/paperless-ngx-db-$$(date +%Y%m%d-%H%M%S).dump"
+	@$(paperless-ngx_env) eval "$$(printf '%b' 'set -e\nmkdir -p "$$BACKUP_DIR"; TS=$$(date +%Y%m%d-%H%M%S)\nPW=$$(kubectl -n "$$NAMESPACE" get secret "$$DB_SECRET" \\\n  -o jsonpath="{.data.$$DB_SECRET_KEY}" | base64 -d)\nprintf '\''%s\\n'\'' "$$PW" \\\n  | kubectl -n "$$NAMESPACE" run "$$FULLNAME-db-dump" \\\n  -i --rm --quiet --restart=Never --image=postgres:16.11 \\\n  --env=PGHOST="$${DB_HOST:?set DB_HOST}" --env=PGPORT="$$DB_PORT" \\\n  --env=PGUSER="$$DB_USER" --env=PGDATABASE="$$DB_NAME" --command -- \\\n  sh -c '\''read -r PGPASSWORD; export PGPASSWORD\n  exec pg_dump -Fc'\'' \\\n  > "$$BACKUP_DIR/paperless-ngx-db-$$TS.dump"')"
 
 # [restore] Empty DB and media, then document_importer FILE (default newest)
 paperless-ngx-restore:
-	@$(paperless-ngx_env) FILE=$${FILE:-$$(ls -1t "$$BACKUP_DIR"/paperless-ngx-2*.tar.gz \
-	  | head -n 1)} && test -s "$$FILE" && \
-	PGPOD=$$(kubectl -n "$$NAMESPACE" get pod -o name -l \
-	"app.kubernetes.io/name=postgresql,app.kubernetes.io/instance=$$PG_RELEASE"\
-	| head -n 1) && test -n "$$PGPOD" && \
-	SEL="app.kubernetes.io/name=paperless-ngx" && \
-	SEL="$$SEL,app.kubernetes.io/instance=$$RELEASE" && \
-	DEP=$$(kubectl -n "$$NAMESPACE" get deploy -l "$$SEL" -o name) && \
-	kubectl -n "$$NAMESPACE" scale "$$DEP" --replicas=0 && \
-	kubectl -n "$$NAMESPACE" exec "$$PGPOD" -c "$$PG_CONTAINER" -- \
-	  dropdb -U "$$PG_SUPERUSER" --if-exists --force "$$DB_NAME" && \
-	kubectl -n "$$NAMESPACE" exec "$$PGPOD" -c "$$PG_CONTAINER" -- \
-	  createdb -U "$$PG_SUPERUSER" -O "$$DB_OWNER" "$$DB_NAME" && \
-	kubectl -n "$$NAMESPACE" scale "$$DEP" --replicas=1 && \
-	kubectl -n "$$NAMESPACE" rollout status "$$DEP" --timeout=600s && \
-	P=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SEL" -o name \
-	  --field-selector=status.phase=Running | head -n 1) && \
-	kubectl -n "$$NAMESPACE" exec "$$P" -c paperless-ngx -- sh -c \
-	  'rm -rf /usr/src/paperless/media/documents \
-	  /usr/src/paperless/export/* && mkdir -p /usr/src/paperless/export' \
-	&& kubectl -n "$$NAMESPACE" exec -i "$$P" -c paperless-ngx -- \
-	  tar -C /usr/src/paperless/export -xzf - < "$$FILE" && \
-	kubectl -n "$$NAMESPACE" exec "$$P" -c paperless-ngx -- \
-	  document_importer /usr/src/paperless/export --no-progress-bar && \
-	kubectl -n "$$NAMESPACE" exec "$$P" -c paperless-ngx -- \
-	  document_index reindex
+	@$(paperless-ngx_env) eval "$$(printf '%b' 'FILE=$${FILE:-$$(ls -1t "$$BACKUP_DIR"/paperless-ngx-2*.tar.gz \\\n  | head -n 1)} && test -s "$$FILE" && \\\nSEL="app.kubernetes.io/name=paperless-ngx" && \\\nSEL="$$SEL,app.kubernetes.io/instance=$$RELEASE" && \\\nDEP="deploy/$$FULLNAME" && \\\nkubectl -n "$$NAMESPACE" scale "$$DEP" --replicas=0 && \\\nPW=$$(kubectl -n "$$NAMESPACE" get secret "$$DB_SECRET" \\\n  -o jsonpath="{.data.$$DB_SECRET_KEY}" | base64 -d) && \\\nprintf '\''%s\\n'\'' "$$PW" \\\n| kubectl -n "$$NAMESPACE" run "$$FULLNAME-db-reset" \\\n  -i --rm --quiet --restart=Never --image=postgres:16.11 \\\n  --env=PGHOST="$${DB_HOST:?set DB_HOST}" --env=PGPORT="$$DB_PORT" \\\n  --env=PGUSER="$$DB_USER" --env=PGDATABASE="$$DB_NAME" --command -- \\\n  sh -c '\''read -r PGPASSWORD; export PGPASSWORD\n  exec psql -X -v ON_ERROR_STOP=1 -c "DROP SCHEMA public CASCADE" \\\n  -c "CREATE SCHEMA public"'\'' && \\\nkubectl -n "$$NAMESPACE" scale "$$DEP" --replicas=1 && \\\nkubectl -n "$$NAMESPACE" rollout status "$$DEP" --timeout=600s && \\\nP=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SEL" -o name \\\n  --field-selector=status.phase=Running | head -n 1) && \\\nkubectl -n "$$NAMESPACE" exec "$$P" -c paperless-ngx -- sh -c \\\n  '\''rm -rf /usr/src/paperless/media/documents \\\n  /usr/src/paperless/export/* && mkdir -p /usr/src/paperless/export'\'' \\\n&& kubectl -n "$$NAMESPACE" exec -i "$$P" -c paperless-ngx -- \\\n  tar -C /usr/src/paperless/export -xzf - < "$$FILE" && \\\nkubectl -n "$$NAMESPACE" exec "$$P" -c paperless-ngx -- \\\n  document_importer /usr/src/paperless/export --no-progress-bar && \\\nkubectl -n "$$NAMESPACE" exec "$$P" -c paperless-ngx -- \\\n  document_index reindex')"
 
 # [data] Update the export folder in the pod without copying it out
 paperless-ngx-export:

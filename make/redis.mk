@@ -4,10 +4,10 @@
 # Every variable below can be set on the make command line or in the
 # environment; the defaults apply otherwise.
 
-redis_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=redis; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/redis; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=''; [ -n "$${AGE_KEY_FILE:-}" ] || AGE_KEY_FILE=~/.config/age/key.txt; [ -n "$${REDIS_PVC:-}" ] || REDIS_PVC=data-redis-0; [ -n "$${REDIS_IMAGE:-}" ] || REDIS_IMAGE=redis:7.4.1; [ -n "$${REDIS_REPLICAS:-}" ] || REDIS_REPLICAS=1; [ -n "$${CLIENT_DEPLOYMENT:-}" ] || CLIENT_DEPLOYMENT=''; [ -n "$${KEY_PATTERN:-}" ] || KEY_PATTERN='*'; [ -n "$${SENTINEL_MASTER:-}" ] || SENTINEL_MASTER=mymaster; [ -n "$${TARGET_VERSION:-}" ] || TARGET_VERSION=7.4.1; [ -n "$${CHART:-}" ] || CHART=./charts/redis; SELECTOR="app.kubernetes.io/name=redis,app.kubernetes.io/instance=$$RELEASE";
+redis_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=redis; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/redis; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=''; [ -n "$${AGE_KEY_FILE:-}" ] || AGE_KEY_FILE=~/.config/age/key.txt; [ -n "$${REDIS_PVC:-}" ] || REDIS_PVC=''; [ -n "$${REDIS_IMAGE:-}" ] || REDIS_IMAGE=redis:7.4.1-alpine; [ -n "$${REDIS_REPLICAS:-}" ] || REDIS_REPLICAS=1; [ -n "$${CLIENT_DEPLOYMENT:-}" ] || CLIENT_DEPLOYMENT=''; [ -n "$${KEY_PATTERN:-}" ] || KEY_PATTERN='*'; [ -n "$${TARGET_VERSION:-}" ] || TARGET_VERSION=7.4.1-alpine; [ -n "$${CHART:-}" ] || CHART=./charts/redis; export SELECTOR="app.kubernetes.io/name=redis,app.kubernetes.io/instance=$$RELEASE";
 redis_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}'); [ -n "$$POD" ] || { echo "no running redis pod for release $$RELEASE in namespace $$NAMESPACE" >&2; exit 1; };
 
-.PHONY: help-redis redis-aof-backup redis-backup redis-bgsave redis-restore redis-bigkeys redis-failover redis-replication-info redis-sentinel-master redis-describe redis-events redis-logs redis-memory redis-persistence-info redis-port-forward redis-rbac-check redis-shell redis-slowlog redis-status redis-top redis-restart redis-helm-history redis-helm-lint redis-helm-rollback redis-helm-status redis-helm-template redis-helm-values
+.PHONY: help-redis redis-aof-backup redis-backup redis-bgsave redis-restore redis-bigkeys redis-master redis-replication-info redis-describe redis-events redis-logs redis-memory redis-persistence-info redis-port-forward redis-rbac-check redis-shell redis-slowlog redis-status redis-top redis-restart redis-helm-history redis-helm-lint redis-helm-rollback redis-helm-status redis-helm-template redis-helm-values
 
 # [backup] Copy appendonlydir to BACKUP_DIR with auto-rewrite paused
 redis-aof-backup:
@@ -23,25 +23,19 @@ redis-bgsave:
 
 # [restore] Stop Redis, put the newest (or FILE=) RDB on pod 0's volume
 redis-restore:
-	@$(redis_env) eval "$$(printf '%b' 'set -e\nF="$${FILE:-$$(ls -1t "$$BACKUP_DIR"/redis-*.rdb | head -n 1)}"\ntest -s "$$F"; TS=$$(date +%Y%m%d-%H%M%S)\nN=$$(kubectl -n "$$NAMESPACE" get statefulset "$$RELEASE" \\\n  -o jsonpath='\''{.spec.replicas}'\'')\nkubectl -n "$$NAMESPACE" scale statefulset "$$RELEASE" --replicas=0\nkubectl -n "$$NAMESPACE" wait --for=delete pod --timeout=300s \\\n  -l app.kubernetes.io/instance="$$RELEASE" || true\nkubectl -n "$$NAMESPACE" apply -f - <<EOF\napiVersion: v1\nkind: Pod\nmetadata: { name: redis-restore }\nspec:\n  restartPolicy: Never\n  containers:\n    - name: h\n      image: $$REDIS_IMAGE\n      command: [sleep, "3600"]\n      volumeMounts: [{ name: d, mountPath: /data }]\n  volumes:\n    - name: d\n      persistentVolumeClaim: { claimName: $$REDIS_PVC }\nEOF\nkubectl -n "$$NAMESPACE" wait --for=condition=Ready \\\n  pod/redis-restore --timeout=180s\nkubectl -n "$$NAMESPACE" exec -i redis-restore -- env TS="$$TS" sh -c \\\n  '\''set -e; cd /data; cat > restore.rdb; redis-check-rdb restore.rdb\n  O=$$(stat -c %u:%g appendonlydir 2>/dev/null \\\n    || stat -c %u:%g dump.rdb 2>/dev/null || stat -c %u:%g .)\n  [ -f dump.rdb ] && mv dump.rdb "dump.rdb.before-$$TS"\n  if [ -d appendonlydir ]; then\n    mv appendonlydir "appendonlydir.before-$$TS"; mkdir appendonlydir\n    mv restore.rdb appendonlydir/appendonly.aof.1.base.rdb\n    echo "file appendonly.aof.1.base.rdb seq 1 type b" \\\n      > appendonlydir/appendonly.aof.manifest\n    chown -R "$$O" appendonlydir\n  else mv restore.rdb dump.rdb; chown "$$O" dump.rdb; fi'\'' < "$$F"\nkubectl -n "$$NAMESPACE" delete pod redis-restore --wait\nkubectl -n "$$NAMESPACE" scale statefulset "$$RELEASE" --replicas="$$N"\nkubectl -n "$$NAMESPACE" rollout status statefulset "$$RELEASE" \\\n  --timeout=10m')"
+	@$(redis_env) eval "$$(printf '%b' 'set -e\nF="$${FILE:-$$(ls -1t "$$BACKUP_DIR"/redis-*.rdb | head -n 1)}"\ntest -s "$$F"; TS=$$(date +%Y%m%d-%H%M%S)\nN=$$(kubectl -n "$$NAMESPACE" get statefulset "$$FULLNAME" \\\n  -o jsonpath='\''{.spec.replicas}'\'')\nkubectl -n "$$NAMESPACE" scale statefulset "$$FULLNAME" --replicas=0\nkubectl -n "$$NAMESPACE" wait --for=delete pod --timeout=300s \\\n  -l app.kubernetes.io/instance="$$RELEASE" || true\nPVC="$${REDIS_PVC:-data-$$FULLNAME-0}"\nkubectl -n "$$NAMESPACE" apply -f - <<EOF\napiVersion: v1\nkind: Pod\nmetadata: { name: redis-restore }\nspec:\n  restartPolicy: Never\n  containers:\n    - name: h\n      image: $$REDIS_IMAGE\n      command: [sleep, "3600"]\n      volumeMounts: [{ name: d, mountPath: /data }]\n  volumes:\n    - name: d\n      persistentVolumeClaim: { claimName: $$PVC }\nEOF\nkubectl -n "$$NAMESPACE" wait --for=condition=Ready \\\n  pod/redis-restore --timeout=180s\nkubectl -n "$$NAMESPACE" exec -i redis-restore -- env TS="$$TS" sh -c \\\n  '\''set -e; cd /data; cat > restore.rdb; redis-check-rdb restore.rdb\n  O=$$(stat -c %u:%g appendonlydir 2>/dev/null \\\n    || stat -c %u:%g dump.rdb 2>/dev/null || stat -c %u:%g .)\n  [ -f dump.rdb ] && mv dump.rdb "dump.rdb.before-$$TS"\n  if [ -d appendonlydir ]; then\n    mv appendonlydir "appendonlydir.before-$$TS"; mkdir appendonlydir\n    mv restore.rdb appendonlydir/appendonly.aof.1.base.rdb\n    echo "file appendonly.aof.1.base.rdb seq 1 type b" \\\n      > appendonlydir/appendonly.aof.manifest\n    chown -R "$$O" appendonlydir\n  else mv restore.rdb dump.rdb; chown "$$O" dump.rdb; fi'\'' < "$$F"\nkubectl -n "$$NAMESPACE" delete pod redis-restore --wait\nkubectl -n "$$NAMESPACE" scale statefulset "$$FULLNAME" --replicas="$$N"\nkubectl -n "$$NAMESPACE" rollout status statefulset "$$FULLNAME" \\\n  --timeout=10m')"
 
 # [data] Sample the keyspace for the biggest keys per type (SCAN-based)
 redis-bigkeys:
 	@$(redis_env) $(redis_pod) eval "$$(printf '%b' 'kubectl -n "$$NAMESPACE" exec -i "$$POD" -c redis -- \\\n  sh -c '\''test -z "$$REDIS_PASSWORD" || export REDISCLI_AUTH="$$REDIS_PASSWORD"\nredis-cli --bigkeys -i 0.01'\''')"
 
-# [cluster] Make Sentinel promote a replica (SENTINEL FAILOVER SENTINEL_MASTER)
-redis-failover:
-	@$(redis_env) $(redis_pod) eval "$$(printf '%b' 'kubectl -n "$$NAMESPACE" exec "$$POD" -c redis -- \\\n  redis-cli -p 26379 SENTINEL FAILOVER "$$SENTINEL_MASTER"\nsleep 10\nkubectl -n "$$NAMESPACE" exec "$$POD" -c redis -- \\\n  redis-cli -p 26379 SENTINEL get-master-addr-by-name \\\n  "$$SENTINEL_MASTER"')"
+# [cluster] Role, link status and offset of every pod; the master Service
+redis-master:
+	@$(redis_env) eval "$$(printf '%b' 'SEL="app.kubernetes.io/name=redis,app.kubernetes.io/instance=$$RELEASE"\nfor p in $$(kubectl -n "$$NAMESPACE" get pod -l "$$SEL" \\\n  -o jsonpath='\''{.items[*].metadata.name}'\''); do\n  printf '\''%s '\'' "$$p"\n  kubectl -n "$$NAMESPACE" exec "$$p" -c redis -- sh -c \\\n    '\''test -z "$$REDIS_PASSWORD" || export REDISCLI_AUTH="$$REDIS_PASSWORD"\n    redis-cli INFO replication | tr -d "\\r" | tr "\\n" " " \\\n    | grep -oE "(role|master_link_status|master_repl_offset):[^ ]*"'\'' \\\n    | tr '\''\\n'\'' '\'' '\''\n  echo\ndone\nkubectl -n "$$NAMESPACE" get endpoints "$$FULLNAME-master" \\\n  2>/dev/null || echo "standalone: no $$FULLNAME-master Service"')"
 
 # [cluster] Show role, connected replicas, offsets and link status
 redis-replication-info:
 	@$(redis_env) $(redis_pod) eval "$$(printf '%b' 'kubectl -n "$$NAMESPACE" exec -i "$$POD" -c redis -- \\\n  sh -c '\''test -z "$$REDIS_PASSWORD" || export REDISCLI_AUTH="$$REDIS_PASSWORD"\nredis-cli INFO replication'\''')"
-
-# [cluster] Ask Sentinel which pod is the current master
-redis-sentinel-master:
-	@$(redis_env) $(redis_pod) kubectl -n "$$NAMESPACE" exec "$$POD" -c redis -- \
-	  redis-cli -p 26379 SENTINEL get-master-addr-by-name \
-	  "$$SENTINEL_MASTER"
 
 # [diagnostics] Describe the workload's pods (state, probes, events)
 redis-describe:
@@ -128,9 +122,8 @@ help-redis:
 	@printf '  %-34s %s\n' 'redis-bgsave' '[backup] Trigger BGSAVE and report the result of the last save'
 	@printf '  %-34s %s\n' 'redis-restore' '[restore] Stop Redis, put the newest (or FILE=) RDB on pod 0'\''s volume'
 	@printf '  %-34s %s\n' 'redis-bigkeys' '[data] Sample the keyspace for the biggest keys per type (SCAN-based)'
-	@printf '  %-34s %s\n' 'redis-failover' '[cluster] Make Sentinel promote a replica (SENTINEL FAILOVER SENTINEL_MASTER)'
+	@printf '  %-34s %s\n' 'redis-master' '[cluster] Role, link status and offset of every pod; the master Service'
 	@printf '  %-34s %s\n' 'redis-replication-info' '[cluster] Show role, connected replicas, offsets and link status'
-	@printf '  %-34s %s\n' 'redis-sentinel-master' '[cluster] Ask Sentinel which pod is the current master'
 	@printf '  %-34s %s\n' 'redis-describe' '[diagnostics] Describe the workload'\''s pods (state, probes, events)'
 	@printf '  %-34s %s\n' 'redis-events' '[diagnostics] Show recent events of the main pod'
 	@printf '  %-34s %s\n' 'redis-logs' '[diagnostics] Show the last 200 log lines of the redis container'

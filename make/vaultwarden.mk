@@ -4,7 +4,7 @@
 # Every variable below can be set on the make command line or in the
 # environment; the defaults apply otherwise.
 
-vaultwarden_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=vaultwarden; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/vaultwarden; [ -n "$${HELPER_IMAGE:-}" ] || HELPER_IMAGE=busybox:1.36; [ -n "$${ADMIN_SECRET:-}" ] || ADMIN_SECRET=vaultwarden-admin; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=age1replace-with-your-public-key; [ -n "$${AGE_KEY:-}" ] || AGE_KEY=~/.config/age/backup.key; SELECTOR="app.kubernetes.io/name=vaultwarden,app.kubernetes.io/instance=$$RELEASE";
+vaultwarden_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=vaultwarden; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/vaultwarden; [ -n "$${HELPER_IMAGE:-}" ] || HELPER_IMAGE=busybox:1.36; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=age1replace-with-your-public-key; [ -n "$${AGE_KEY:-}" ] || AGE_KEY=~/.config/age/backup.key; [ -n "$${REPLICAS:-}" ] || REPLICAS=1; export SELECTOR="app.kubernetes.io/name=vaultwarden,app.kubernetes.io/instance=$$RELEASE";
 vaultwarden_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}'); [ -n "$$POD" ] || { echo "no running vaultwarden pod for release $$RELEASE in namespace $$NAMESPACE" >&2; exit 1; };
 
 .PHONY: help-vaultwarden vaultwarden-backup vaultwarden-backup-verify vaultwarden-backups-list vaultwarden-snapshot vaultwarden-restore vaultwarden-admin-token-check vaultwarden-alive vaultwarden-data-usage vaultwarden-describe vaultwarden-events vaultwarden-key-fingerprint vaultwarden-logs vaultwarden-port-forward vaultwarden-rbac-check vaultwarden-shell vaultwarden-status vaultwarden-top vaultwarden-version vaultwarden-restart vaultwarden-snapshots-prune vaultwarden-helm-history vaultwarden-helm-lint vaultwarden-helm-rollback vaultwarden-helm-status vaultwarden-helm-template vaultwarden-helm-values
@@ -45,9 +45,10 @@ vaultwarden-restore:
 	@$(vaultwarden_env) FILE=$${FILE:-$$(ls -1t "$$BACKUP_DIR"/vaultwarden-*.tar.gz | head -n 1)} \
 	&& test -s "$$FILE" && SEL=app.kubernetes.io/name=vaultwarden && \
 	SEL="$$SEL,app.kubernetes.io/instance=$$RELEASE" && H="$$RELEASE-restore" && \
-	DEP=$$(kubectl -n "$$NAMESPACE" get deploy -l "$$SEL" -o name) && \
-	PVC=$$(kubectl -n "$$NAMESPACE" get "$$DEP" -o jsonpath=\
-	'{.spec.template.spec.volumes[*].persistentVolumeClaim.claimName}') && \
+	DEP=$$(kubectl -n "$$NAMESPACE" get statefulset,deployment -l "$$SEL" \
+	  -o name | head -n 1) && PVC="data-$$FULLNAME-0" && \
+	{ kubectl -n "$$NAMESPACE" get pvc "$$PVC" >/dev/null 2>&1 \
+	  || PVC="$$FULLNAME-data"; } && \
 	kubectl -n "$$NAMESPACE" scale "$$DEP" --replicas=0 && \
 	while kubectl -n "$$NAMESPACE" get pod -l "$$SEL" -o name | grep -q .; \
 	do sleep 2; done && \
@@ -62,8 +63,9 @@ vaultwarden-restore:
 	  db.sqlite3 db.sqlite3-wal db.sqlite3-shm attachments sends' && \
 	kubectl -n "$$NAMESPACE" exec -i "$$H" -- tar -C /data -xzf - < "$$FILE" \
 	&& kubectl -n "$$NAMESPACE" delete pod "$$H" --wait=true && \
-	kubectl -n "$$NAMESPACE" scale "$$DEP" --replicas=1 && \
-	kubectl -n "$$NAMESPACE" rollout status "$$DEP" --timeout=300s
+	kubectl -n "$$NAMESPACE" scale "$$DEP" --replicas="$$REPLICAS" && \
+	{ [ "$$REPLICAS" = 0 ] || \
+	  kubectl -n "$$NAMESPACE" rollout status "$$DEP" --timeout=300s; }
 
 # [diagnostics] Tell whether ADMIN_TOKEN is an Argon2id hash, plain text or unset
 vaultwarden-admin-token-check:
@@ -128,9 +130,9 @@ vaultwarden-version:
 	@$(vaultwarden_env) $(vaultwarden_pod) kubectl -n "$$NAMESPACE" exec -i "$$POD" -c vaultwarden -- \
 	  sh -c '/vaultwarden --version'
 
-# [maintenance] Rolling restart of the deployment
+# [maintenance] Rolling restart of the statefulset
 vaultwarden-restart:
-	@$(vaultwarden_env) kubectl -n "$$NAMESPACE" rollout restart deployment \
+	@$(vaultwarden_env) kubectl -n "$$NAMESPACE" rollout restart statefulset \
 	  -l "app.kubernetes.io/name=vaultwarden,app.kubernetes.io/instance=$$RELEASE"
 
 # [maintenance] Delete db_*.sqlite3 snapshots older than 7 days from /data
@@ -184,7 +186,7 @@ help-vaultwarden:
 	@printf '  %-34s %s\n' 'vaultwarden-status' '[diagnostics] Show the release'\''s pods, services, volumes and config'
 	@printf '  %-34s %s\n' 'vaultwarden-top' '[diagnostics] Show CPU and memory use per container'
 	@printf '  %-34s %s\n' 'vaultwarden-version' '[diagnostics] Show the Vaultwarden and web-vault versions'
-	@printf '  %-34s %s\n' 'vaultwarden-restart' '[maintenance] Rolling restart of the deployment'
+	@printf '  %-34s %s\n' 'vaultwarden-restart' '[maintenance] Rolling restart of the statefulset'
 	@printf '  %-34s %s\n' 'vaultwarden-snapshots-prune' '[maintenance] Delete db_*.sqlite3 snapshots older than 7 days from /data'
 	@printf '  %-34s %s\n' 'vaultwarden-helm-history' '[helm] Show the release'\''s revisions'
 	@printf '  %-34s %s\n' 'vaultwarden-helm-lint' '[helm] Lint the chart'

@@ -4,51 +4,18 @@
 # Every variable below can be set on the make command line or in the
 # environment; the defaults apply otherwise.
 
-wordpress_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=wordpress; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/wordpress; [ -n "$${MYSQL_RELEASE:-}" ] || MYSQL_RELEASE=mysql; [ -n "$${MYSQL_CONTAINER:-}" ] || MYSQL_CONTAINER=mysql; [ -n "$${MYPOD:-}" ] || MYPOD=mysql-0; [ -n "$${DB_NAME:-}" ] || DB_NAME=wordpress; [ -n "$${DB_USER:-}" ] || DB_USER=wordpress; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=age1replace-with-your-public-key; [ -n "$${PLUGIN:-}" ] || PLUGIN=akismet; SELECTOR="app.kubernetes.io/name=wordpress,app.kubernetes.io/instance=$$RELEASE";
+wordpress_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=wordpress; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/wordpress; [ -n "$${DB_HOST:-}" ] || DB_HOST=''; [ -n "$${DB_PORT:-}" ] || DB_PORT=3306; [ -n "$${DB_NAME:-}" ] || DB_NAME=wordpress; [ -n "$${DB_USER:-}" ] || DB_USER=wordpress; [ -n "$${DB_SECRET:-}" ] || DB_SECRET="$$FULLNAME-secret"; [ -n "$${DB_SECRET_KEY:-}" ] || DB_SECRET_KEY=WORDPRESS_DB_PASSWORD; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=age1replace-with-your-public-key; [ -n "$${PLUGIN:-}" ] || PLUGIN=akismet; export SELECTOR="app.kubernetes.io/name=wordpress,app.kubernetes.io/instance=$$RELEASE";
 wordpress_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}'); [ -n "$$POD" ] || { echo "no running wordpress pod for release $$RELEASE in namespace $$NAMESPACE" >&2; exit 1; };
 
 .PHONY: help-wordpress wordpress-backup wordpress-restore wordpress-core-update-db wordpress-updates-check wordpress-plugins-list wordpress-core-verify wordpress-core-version wordpress-cron-events wordpress-describe wordpress-events wordpress-logs wordpress-port-forward wordpress-rbac-check wordpress-shell wordpress-status wordpress-top wordpress-maintenance-off wordpress-maintenance-on wordpress-restart wordpress-wp-cli-install wordpress-helm-history wordpress-helm-lint wordpress-helm-rollback wordpress-helm-status wordpress-helm-template wordpress-helm-values
 
 # [backup] mysqldump plus document-root tar into one archive in $BACKUP_DIR
 wordpress-backup:
-	@$(wordpress_env) $(wordpress_pod) mkdir -p "$$BACKUP_DIR" && TS=$$(date +%Y%m%d-%H%M%S) && \
-	W="$$BACKUP_DIR/wordpress-$$TS.d" && mkdir -p "$$W" && \
-	MYPOD=$$(kubectl -n "$$NAMESPACE" get pod -o name -l \
-	"app.kubernetes.io/name=mysql,app.kubernetes.io/instance=$$MYSQL_RELEASE"\
-	| head -n 1) && test -n "$$MYPOD" && \
-	kubectl -n "$$NAMESPACE" exec "$$POD" -c wordpress -- \
-	  printenv WORDPRESS_DB_PASSWORD \
-	| kubectl -n "$$NAMESPACE" exec -i "$$MYPOD" -c "$$MYSQL_CONTAINER" -- \
-	  sh -c 'read -r P; MYSQL_PWD="$$P" exec mysqldump -h 127.0.0.1 \
-	  -u "$$0" --single-transaction --quick --no-tablespaces \
-	  --set-gtid-purged=OFF --default-character-set=utf8mb4 "$$1"' \
-	  "$$DB_USER" "$$DB_NAME" | gzip > "$$W/db.sql.gz" && \
-	gunzip -c "$$W/db.sql.gz" | tail -n 1 | grep -q 'Dump completed' && \
-	kubectl -n "$$NAMESPACE" exec "$$POD" -c wordpress -- tar \
-	  -C /var/www/html --exclude=./wp-content/cache -czf - . \
-	  > "$$W/files.tar.gz" && \
-	tar -C "$$W" -cf "$$BACKUP_DIR/wordpress-$$TS.tar" db.sql.gz files.tar.gz \
-	&& rm -rf "$$W" && echo "wrote $$BACKUP_DIR/wordpress-$$TS.tar"
+	@$(wordpress_env) $(wordpress_pod) eval "$$(printf '%b' 'set -e\nmkdir -p "$$BACKUP_DIR"; TS=$$(date +%Y%m%d-%H%M%S)\nW="$$BACKUP_DIR/wordpress-$$TS.d"; mkdir -p "$$W"\nPW=$$(kubectl -n "$$NAMESPACE" get secret "$$DB_SECRET" \\\n  -o jsonpath="{.data.$$DB_SECRET_KEY}" | base64 -d)\nprintf '\''%s\\n'\'' "$$PW" \\\n  | kubectl -n "$$NAMESPACE" run "$$FULLNAME-db-dump" \\\n  -i --rm --quiet --restart=Never --image=mysql:8.4.3 \\\n  --env=DB_HOST="$${DB_HOST:?set DB_HOST}" --env=DB_PORT="$$DB_PORT" \\\n  --env=DB_USER="$$DB_USER" --env=DB_NAME="$$DB_NAME" --command -- \\\n  sh -c '\''read -r MYSQL_PWD; export MYSQL_PWD\n  exec mysqldump -h "$$DB_HOST" -P "$$DB_PORT" \\\n  -u "$$DB_USER" --single-transaction --quick --no-tablespaces \\\n  --set-gtid-purged=OFF --default-character-set=utf8mb4 "$$DB_NAME"'\'' \\\n  | gzip > "$$W/db.sql.gz"\ngunzip -c "$$W/db.sql.gz" | tail -n 1 | grep -q '\''Dump completed'\''\nkubectl -n "$$NAMESPACE" exec "$$POD" -c wordpress -- tar \\\n  -C /var/www/html --exclude=./wp-content/cache -czf - . \\\n  > "$$W/files.tar.gz"\ntar -C "$$W" -cf "$$BACKUP_DIR/wordpress-$$TS.tar" db.sql.gz files.tar.gz\nrm -rf "$$W"; echo "wrote $$BACKUP_DIR/wordpress-$$TS.tar"')"
 
 # [restore] Restore DB and document root from FILE (default newest archive)
 wordpress-restore:
-	@$(wordpress_env) $(wordpress_pod) FILE=$${FILE:-$$(ls -1t "$$BACKUP_DIR"/wordpress-*.tar | head -n 1)} && \
-	test -s "$$FILE" && T=$$(mktemp -d) && tar -C "$$T" -xf "$$FILE" && \
-	MYPOD=$$(kubectl -n "$$NAMESPACE" get pod -o name -l \
-	"app.kubernetes.io/name=mysql,app.kubernetes.io/instance=$$MYSQL_RELEASE"\
-	| head -n 1) && test -n "$$MYPOD" && \
-	kubectl -n "$$NAMESPACE" exec "$$POD" -c wordpress -- sh -c \
-	  "printf '%s\n' '<?php \$$upgrading = time(); ?>' \
-	  > /var/www/html/.maintenance" && \
-	{ kubectl -n "$$NAMESPACE" exec "$$POD" -c wordpress -- \
-	    printenv WORDPRESS_DB_PASSWORD; gunzip -c "$$T/db.sql.gz"; } \
-	| kubectl -n "$$NAMESPACE" exec -i "$$MYPOD" -c "$$MYSQL_CONTAINER" -- \
-	  sh -c 'read -r P; MYSQL_PWD="$$P" exec mysql -h 127.0.0.1 \
-	  -u "$$0" "$$1"' "$$DB_USER" "$$DB_NAME" && \
-	kubectl -n "$$NAMESPACE" exec -i "$$POD" -c wordpress -- \
-	  tar -C /var/www/html -xzf - < "$$T/files.tar.gz" && \
-	kubectl -n "$$NAMESPACE" exec "$$POD" -c wordpress -- \
-	  rm -f /var/www/html/.maintenance && rm -rf "$$T"
+	@$(wordpress_env) $(wordpress_pod) eval "$$(printf '%b' 'set -e\nFILE=$${FILE:-$$(ls -1t "$$BACKUP_DIR"/wordpress-*.tar | head -n 1)}\ntest -s "$$FILE"; T=$$(mktemp -d); tar -C "$$T" -xf "$$FILE"\nkubectl -n "$$NAMESPACE" exec "$$POD" -c wordpress -- sh -c \\\n  "printf '\''%s\\n'\'' '\''<?php \\$$upgrading = time(); ?>'\'' \\\n  > /var/www/html/.maintenance"\nPW=$$(kubectl -n "$$NAMESPACE" get secret "$$DB_SECRET" \\\n  -o jsonpath="{.data.$$DB_SECRET_KEY}" | base64 -d)\n{ printf '\''%s\\n'\'' "$$PW"; gunzip -c "$$T/db.sql.gz"; } \\\n  | kubectl -n "$$NAMESPACE" run "$$FULLNAME-db-restore" \\\n  -i --rm --quiet --restart=Never --image=mysql:8.4.3 \\\n  --env=DB_HOST="$${DB_HOST:?set DB_HOST}" --env=DB_PORT="$$DB_PORT" \\\n  --env=DB_USER="$$DB_USER" --env=DB_NAME="$$DB_NAME" --command -- \\\n  sh -c '\''read -r MYSQL_PWD; export MYSQL_PWD\n  exec mysql -h "$$DB_HOST" -P "$$DB_PORT" -u "$$DB_USER" "$$DB_NAME"'\''\nkubectl -n "$$NAMESPACE" exec -i "$$POD" -c wordpress -- \\\n  tar -C /var/www/html -xzf - < "$$T/files.tar.gz"\nkubectl -n "$$NAMESPACE" exec "$$POD" -c wordpress -- \\\n  rm -f /var/www/html/.maintenance\nrm -rf "$$T"')"
 
 # [upgrade] Run the database schema upgrade after a core update (needs WP-CLI)
 wordpress-core-update-db:
