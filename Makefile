@@ -52,7 +52,7 @@ include make/wordpress.mk
 GEN_CHARTS := alertmanager blackbox-exporter browserless-chrome devpi elasticsearch jellyfin jenkins kafka kube-state-metrics memcached minio mongodb mysql node-exporter opentelemetry-collector postgresql prometheus pushgateway rabbitmq redis rsshub uptime-kuma vaultwarden wireguard airflow harbor immich keycloak loki mimir mlflow nextcloud paperless-ngx pgadmin phpmyadmin tempo wordpress grafana promtail
 
 # $(call gen_run,target): run a target, or only print it with DRY_RUN=1.
-gen_run = @if [ -n "$(DRY_RUN)" ]; then echo "would run: make $(1)"; else $(MAKE) --no-print-directory $(1); fi
+gen_run = $(if $(DRY_RUN),@echo "would run: make $(1)",@$(MAKE) --no-print-directory $(1))
 
 .PHONY: backup-all restore-all $(addprefix backup-,$(GEN_CHARTS)) $(addprefix restore-,$(GEN_CHARTS))
 backup-all: $(addprefix backup-,$(GEN_CHARTS))

@@ -4,7 +4,7 @@
 # Every variable below can be set on the make command line or in the
 # environment; the defaults apply otherwise.
 
-jellyfin_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=jellyfin; [ -n "$${FULLNAME:-}" ] || case "$$RELEASE" in *jellyfin*) FULLNAME="$$RELEASE" ;; *) FULLNAME="$$RELEASE-jellyfin" ;; esac; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/jellyfin; [ -n "$${JELLYFIN_API_KEY:-}" ] || JELLYFIN_API_KEY=''; [ -n "$${ARCHIVE_PATH:-}" ] || ARCHIVE_PATH=/config/data/backups/replace-with-archive.zip; [ -n "$${HELPER_IMAGE:-}" ] || HELPER_IMAGE=busybox:1.36; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=age1replace-with-your-public-key; SELECTOR="app.kubernetes.io/name=jellyfin,app.kubernetes.io/instance=$$RELEASE";
+jellyfin_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=jellyfin; [ -n "$${FULLNAME:-}" ] || case "$$RELEASE" in *jellyfin*) FULLNAME="$$RELEASE" ;; *) FULLNAME="$$RELEASE-jellyfin" ;; esac; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/jellyfin; [ -n "$${JELLYFIN_API_KEY:-}" ] || JELLYFIN_API_KEY=''; [ -n "$${ARCHIVE_PATH:-}" ] || ARCHIVE_PATH=/config/data/backups/replace-with-archive.zip; [ -n "$${HELPER_IMAGE:-}" ] || HELPER_IMAGE=busybox:1.36; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=age1replace-with-your-public-key; [ -n "$${REPLICAS:-}" ] || REPLICAS=1; export SELECTOR="app.kubernetes.io/name=jellyfin,app.kubernetes.io/instance=$$RELEASE";
 jellyfin_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}'); [ -n "$$POD" ] || { echo "no running jellyfin pod for release $$RELEASE in namespace $$NAMESPACE" >&2; exit 1; };
 
 .PHONY: help-jellyfin jellyfin-backup jellyfin-backup-live jellyfin-backups-list jellyfin-restore jellyfin-restore-live jellyfin-library-scan jellyfin-describe jellyfin-events jellyfin-ffmpeg-version jellyfin-logs jellyfin-plugins-list jellyfin-port-forward jellyfin-rbac-check jellyfin-shell jellyfin-status jellyfin-storage-usage jellyfin-tasks jellyfin-top jellyfin-version jellyfin-restart jellyfin-helm-history jellyfin-helm-lint jellyfin-helm-rollback jellyfin-helm-status jellyfin-helm-template jellyfin-helm-values
@@ -83,8 +83,9 @@ jellyfin-restore:
 	kubectl -n "$$NAMESPACE" exec -i "$$H" -- tar -C /config -xzf - \
 	  < "$$FILE" && \
 	kubectl -n "$$NAMESPACE" delete pod "$$H" --wait=true && \
-	kubectl -n "$$NAMESPACE" scale "$$DEP" --replicas=1 && \
-	kubectl -n "$$NAMESPACE" rollout status "$$DEP" --timeout=600s
+	kubectl -n "$$NAMESPACE" scale "$$DEP" --replicas="$$REPLICAS" && \
+	{ [ "$$REPLICAS" = 0 ] || \
+	  kubectl -n "$$NAMESPACE" rollout status "$$DEP" --timeout=600s; }
 
 # [restore] Restore built-in archive ARCHIVE_PATH on this server (restarts it)
 jellyfin-restore-live:

@@ -4,7 +4,7 @@
 # Every variable below can be set on the make command line or in the
 # environment; the defaults apply otherwise.
 
-mongodb_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=mongodb; [ -n "$${FULLNAME:-}" ] || case "$$RELEASE" in *mongodb*) FULLNAME="$$RELEASE" ;; *) FULLNAME="$$RELEASE-mongodb" ;; esac; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/mongodb; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=''; [ -n "$${AGE_KEY_FILE:-}" ] || AGE_KEY_FILE=~/.config/age/key.txt; [ -n "$${REPLSET:-}" ] || REPLSET=rs0; [ -n "$${OPLOG_LIMIT:-}" ] || OPLOG_LIMIT=''; [ -n "$${RESTORE_NS:-}" ] || RESTORE_NS=''; [ -n "$${MONGO_IMAGE:-}" ] || MONGO_IMAGE=mongo:7.0.14; [ -n "$${TARGET_VERSION:-}" ] || TARGET_VERSION=7.0.14; [ -n "$${CHART:-}" ] || CHART=./charts/mongodb; SELECTOR="app.kubernetes.io/name=mongodb,app.kubernetes.io/instance=$$RELEASE";
+mongodb_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=mongodb; [ -n "$${FULLNAME:-}" ] || case "$$RELEASE" in *mongodb*) FULLNAME="$$RELEASE" ;; *) FULLNAME="$$RELEASE-mongodb" ;; esac; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/mongodb; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=''; [ -n "$${AGE_KEY_FILE:-}" ] || AGE_KEY_FILE=~/.config/age/key.txt; [ -n "$${REPLSET:-}" ] || REPLSET=rs0; [ -n "$${OPLOG_LIMIT:-}" ] || OPLOG_LIMIT=''; [ -n "$${RESTORE_NS:-}" ] || RESTORE_NS=''; [ -n "$${MONGO_IMAGE:-}" ] || MONGO_IMAGE=mongo:7.0.14; [ -n "$${TARGET_VERSION:-}" ] || TARGET_VERSION=7.0.14; [ -n "$${SOURCE_FCV:-}" ] || SOURCE_FCV=6.0; [ -n "$${CHART:-}" ] || CHART=./charts/mongodb; export SELECTOR="app.kubernetes.io/name=mongodb,app.kubernetes.io/instance=$$RELEASE";
 mongodb_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}'); [ -n "$$POD" ] || { echo "no running mongodb pod for release $$RELEASE in namespace $$NAMESPACE" >&2; exit 1; };
 
 .PHONY: help-mongodb mongodb-backup mongodb-oplog-backup mongodb-restore mongodb-fcv mongodb-db-stats mongodb-replication-lag mongodb-rs-config mongodb-rs-status mongodb-step-down mongodb-current-ops mongodb-describe mongodb-events mongodb-logs mongodb-oplog-window mongodb-port-forward mongodb-rbac-check mongodb-shell mongodb-status mongodb-top mongodb-restart mongodb-helm-history mongodb-helm-lint mongodb-helm-rollback mongodb-helm-status mongodb-helm-template mongodb-helm-values
@@ -47,9 +47,13 @@ mongodb-rs-config:
 mongodb-rs-status:
 	@$(mongodb_env) $(mongodb_pod) eval "$$(printf '%b' 'kubectl -n "$$NAMESPACE" exec -i "$$POD" -c mongodb -- \\\n  sh -c '\''mongosh --quiet -u "$$MONGO_INITDB_ROOT_USERNAME" \\\n  -p "$$MONGO_INITDB_ROOT_PASSWORD" --authenticationDatabase admin \\\n  --eval "rs.status().members.map(m => ({name: m.name,\n  state: m.stateStr, health: m.health, optime: m.optimeDate}))"'\''')"
 
-# [cluster] Make the primary step down for 120 s (run against the primary)
+# [cluster] Make the replica set's primary step down for 120 s
 mongodb-step-down:
-	@$(mongodb_env) $(mongodb_pod) eval "$$(printf '%b' 'kubectl -n "$$NAMESPACE" exec -i "$$POD" -c mongodb -- \\\n  sh -c '\''mongosh --quiet -u "$$MONGO_INITDB_ROOT_USERNAME" \\\n  -p "$$MONGO_INITDB_ROOT_PASSWORD" --authenticationDatabase admin \\\n  --eval "db.hello().isWritablePrimary ? rs.stepDown(120)\n  : print(\\"not primary: \\" + db.hello().primary)"'\''')"
+	@$(mongodb_env) $(mongodb_pod) kubectl -n "$$NAMESPACE" exec -i "$$POD" -c mongodb -- \
+	  env REPLSET="$$REPLSET" sh -c 'mongosh --quiet --host "$$REPLSET/localhost:27017" \
+	  -u "$$MONGO_INITDB_ROOT_USERNAME" -p "$$MONGO_INITDB_ROOT_PASSWORD" \
+	  --authenticationDatabase admin \
+	  --eval "print(\"stepping down \" + db.hello().me); rs.stepDown(120)"'
 
 # [diagnostics] List operations running longer than 5 seconds
 mongodb-current-ops:
@@ -138,7 +142,7 @@ help-mongodb:
 	@printf '  %-34s %s\n' 'mongodb-replication-lag' '[cluster] Show how far each secondary is behind the primary'
 	@printf '  %-34s %s\n' 'mongodb-rs-config' '[cluster] Print the replica set configuration (rs.conf())'
 	@printf '  %-34s %s\n' 'mongodb-rs-status' '[cluster] Show each member'\''s state, health and optime (rs.status())'
-	@printf '  %-34s %s\n' 'mongodb-step-down' '[cluster] Make the primary step down for 120 s (run against the primary)'
+	@printf '  %-34s %s\n' 'mongodb-step-down' '[cluster] Make the replica set'\''s primary step down for 120 s'
 	@printf '  %-34s %s\n' 'mongodb-current-ops' '[diagnostics] List operations running longer than 5 seconds'
 	@printf '  %-34s %s\n' 'mongodb-describe' '[diagnostics] Describe the workload'\''s pods (state, probes, events)'
 	@printf '  %-34s %s\n' 'mongodb-events' '[diagnostics] Show recent events of the main pod'

@@ -4,7 +4,7 @@
 # Every variable below can be set on the make command line or in the
 # environment; the defaults apply otherwise.
 
-node-exporter_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=node-exporter; [ -n "$${FULLNAME:-}" ] || case "$$RELEASE" in *node-exporter*) FULLNAME="$$RELEASE" ;; *) FULLNAME="$$RELEASE-node-exporter" ;; esac; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/node-exporter; [ -n "$${CHART:-}" ] || CHART=./charts/node-exporter; [ -n "$${CHART_VERSION:-}" ] || CHART_VERSION=''; [ -n "$${NODE:-}" ] || NODE=''; [ -n "$${TEXTFILE_DIR:-}" ] || TEXTFILE_DIR=/host/root/var/lib/node-exporter; [ -n "$${HOST_TEXTFILE_DIR:-}" ] || HOST_TEXTFILE_DIR=/var/lib/node-exporter; [ -n "$${NODE_EXPORTER_IMAGE:-}" ] || NODE_EXPORTER_IMAGE=prom/node-exporter:v1.10.2; SELECTOR="app.kubernetes.io/name=node-exporter,app.kubernetes.io/instance=$$RELEASE";
+node-exporter_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=node-exporter; [ -n "$${FULLNAME:-}" ] || case "$$RELEASE" in *node-exporter*) FULLNAME="$$RELEASE" ;; *) FULLNAME="$$RELEASE-node-exporter" ;; esac; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/node-exporter; [ -n "$${CHART:-}" ] || CHART=./charts/node-exporter; [ -n "$${CHART_VERSION:-}" ] || CHART_VERSION=''; [ -n "$${NODE:-}" ] || NODE=''; [ -n "$${TEXTFILE_DIR:-}" ] || TEXTFILE_DIR=/host/root/var/lib/node-exporter; [ -n "$${HOST_TEXTFILE_DIR:-}" ] || HOST_TEXTFILE_DIR=/var/lib/node-exporter; [ -n "$${NODE_EXPORTER_IMAGE:-}" ] || NODE_EXPORTER_IMAGE=prom/node-exporter:v1.10.2; export SELECTOR="app.kubernetes.io/name=node-exporter,app.kubernetes.io/instance=$$RELEASE";
 node-exporter_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}'); [ -n "$$POD" ] || { echo "no running node-exporter pod for release $$RELEASE in namespace $$NAMESPACE" >&2; exit 1; };
 
 .PHONY: help-node-exporter node-exporter-backup node-exporter-restore node-exporter-flag-check node-exporter-versions node-exporter-coverage node-exporter-collectors node-exporter-describe node-exporter-events node-exporter-filesystems node-exporter-logs node-exporter-metrics node-exporter-port-forward node-exporter-rbac-check node-exporter-shell node-exporter-status node-exporter-textfile-status node-exporter-top node-exporter-restart node-exporter-helm-history node-exporter-helm-lint node-exporter-helm-rollback node-exporter-helm-status node-exporter-helm-template node-exporter-helm-values
@@ -31,7 +31,7 @@ node-exporter-coverage:
 
 # [diagnostics] Show failed collectors (success 0) on all nodes or on NODE
 node-exporter-collectors:
-	@$(node-exporter_env) eval "$$(printf '%b' 'sel="app.kubernetes.io/instance=$$RELEASE"\nfs=""\n[ -n "$$NODE" ] && fs="--field-selector=spec.nodeName=$$NODE"\nfor p in $$(kubectl -n "$$NAMESPACE" get pod -o name -l "$$sel" $$fs \\\n  | sed '\''s|^pod/||'\''); do\n  kubectl -n "$$NAMESPACE" get --raw \\\n    "/api/v1/namespaces/$$NAMESPACE/pods/$$p:9100/proxy/metrics" \\\n    | grep '\''^node_scrape_collector_success'\'' | grep '\'' 0$$'\'' \\\n    | sed "s|^|$$p |" || true\ndone\necho "done (lines above are failing collectors)"')"
+	@$(node-exporter_env) eval "$$(printf '%b' 'set -- -l "app.kubernetes.io/instance=$$RELEASE"\n[ -z "$$NODE" ] || set -- "$$@" --field-selector="spec.nodeName=$$NODE"\nfor p in $$(kubectl -n "$$NAMESPACE" get pod -o name "$$@" \\\n  | sed '\''s|^pod/||'\''); do\n  kubectl -n "$$NAMESPACE" get --raw \\\n    "/api/v1/namespaces/$$NAMESPACE/pods/$$p:9100/proxy/metrics" \\\n    | grep '\''^node_scrape_collector_success'\'' | grep '\'' 0$$'\'' \\\n    | sed "s|^|$$p |" || true\ndone\necho "done (lines above are failing collectors)"')"
 
 # [diagnostics] Describe the workload's pods (state, probes, events)
 node-exporter-describe:
@@ -74,7 +74,7 @@ node-exporter-status:
 
 # [diagnostics] Show textfile scrape errors and file mtimes (NODE= to limit)
 node-exporter-textfile-status:
-	@$(node-exporter_env) eval "$$(printf '%b' 'sel="app.kubernetes.io/instance=$$RELEASE"\nfs=""\n[ -n "$$NODE" ] && fs="--field-selector=spec.nodeName=$$NODE"\nfor p in $$(kubectl -n "$$NAMESPACE" get pod -o name -l "$$sel" $$fs \\\n  | sed '\''s|^pod/||'\''); do\n  echo "== $$p"\n  kubectl -n "$$NAMESPACE" get --raw \\\n    "/api/v1/namespaces/$$NAMESPACE/pods/$$p:9100/proxy/metrics" \\\n    | grep -E '\''^node_textfile_(scrape_error|mtime_seconds)'\'' || true\ndone')"
+	@$(node-exporter_env) eval "$$(printf '%b' 'set -- -l "app.kubernetes.io/instance=$$RELEASE"\n[ -z "$$NODE" ] || set -- "$$@" --field-selector="spec.nodeName=$$NODE"\nfor p in $$(kubectl -n "$$NAMESPACE" get pod -o name "$$@" \\\n  | sed '\''s|^pod/||'\''); do\n  echo "== $$p"\n  kubectl -n "$$NAMESPACE" get --raw \\\n    "/api/v1/namespaces/$$NAMESPACE/pods/$$p:9100/proxy/metrics" \\\n    | grep -E '\''^node_textfile_(scrape_error|mtime_seconds)'\'' || true\ndone')"
 
 # [diagnostics] Show CPU and memory use per container
 node-exporter-top:

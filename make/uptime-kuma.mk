@@ -4,7 +4,7 @@
 # Every variable below can be set on the make command line or in the
 # environment; the defaults apply otherwise.
 
-uptime-kuma_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=uptime-kuma; [ -n "$${FULLNAME:-}" ] || case "$$RELEASE" in *uptime-kuma*) FULLNAME="$$RELEASE" ;; *) FULLNAME="$$RELEASE-uptime-kuma" ;; esac; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/uptime-kuma; [ -n "$${HELPER_IMAGE:-}" ] || HELPER_IMAGE=busybox:1.36; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=age1replace-with-your-public-key; SELECTOR="app.kubernetes.io/name=uptime-kuma,app.kubernetes.io/instance=$$RELEASE";
+uptime-kuma_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=uptime-kuma; [ -n "$${FULLNAME:-}" ] || case "$$RELEASE" in *uptime-kuma*) FULLNAME="$$RELEASE" ;; *) FULLNAME="$$RELEASE-uptime-kuma" ;; esac; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/uptime-kuma; [ -n "$${HELPER_IMAGE:-}" ] || HELPER_IMAGE=busybox:1.36; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=age1replace-with-your-public-key; [ -n "$${REPLICAS:-}" ] || REPLICAS=1; export SELECTOR="app.kubernetes.io/name=uptime-kuma,app.kubernetes.io/instance=$$RELEASE";
 uptime-kuma_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}'); [ -n "$$POD" ] || { echo "no running uptime-kuma pod for release $$RELEASE in namespace $$NAMESPACE" >&2; exit 1; };
 
 .PHONY: help-uptime-kuma uptime-kuma-backup uptime-kuma-backup-verify uptime-kuma-snapshot uptime-kuma-restore uptime-kuma-monitors-list uptime-kuma-notifications-list uptime-kuma-status-pages uptime-kuma-db-type uptime-kuma-describe uptime-kuma-events uptime-kuma-history-size uptime-kuma-integrity-check uptime-kuma-logs uptime-kuma-port-forward uptime-kuma-rbac-check uptime-kuma-retention-show uptime-kuma-shell uptime-kuma-status uptime-kuma-top uptime-kuma-restart uptime-kuma-helm-history uptime-kuma-helm-lint uptime-kuma-helm-rollback uptime-kuma-helm-status uptime-kuma-helm-template uptime-kuma-helm-values
@@ -56,8 +56,9 @@ uptime-kuma-restore:
 	  rm -rf kuma.db kuma.db-wal kuma.db-shm upload' && \
 	kubectl -n "$$NAMESPACE" exec -i "$$H" -- tar -C /data -xzf - < "$$FILE" \
 	&& kubectl -n "$$NAMESPACE" delete pod "$$H" --wait=true && \
-	kubectl -n "$$NAMESPACE" scale "$$DEP" --replicas=1 && \
-	kubectl -n "$$NAMESPACE" rollout status "$$DEP" --timeout=300s
+	kubectl -n "$$NAMESPACE" scale "$$DEP" --replicas="$$REPLICAS" && \
+	{ [ "$$REPLICAS" = 0 ] || \
+	  kubectl -n "$$NAMESPACE" rollout status "$$DEP" --timeout=300s; }
 
 # [data] List monitors with type and active flag (read-only query)
 uptime-kuma-monitors-list:

@@ -4,7 +4,7 @@
 # Every variable below can be set on the make command line or in the
 # environment; the defaults apply otherwise.
 
-vaultwarden_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=vaultwarden; [ -n "$${FULLNAME:-}" ] || case "$$RELEASE" in *vaultwarden*) FULLNAME="$$RELEASE" ;; *) FULLNAME="$$RELEASE-vaultwarden" ;; esac; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/vaultwarden; [ -n "$${HELPER_IMAGE:-}" ] || HELPER_IMAGE=busybox:1.36; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=age1replace-with-your-public-key; [ -n "$${AGE_KEY:-}" ] || AGE_KEY=~/.config/age/backup.key; SELECTOR="app.kubernetes.io/name=vaultwarden,app.kubernetes.io/instance=$$RELEASE";
+vaultwarden_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=vaultwarden; [ -n "$${FULLNAME:-}" ] || case "$$RELEASE" in *vaultwarden*) FULLNAME="$$RELEASE" ;; *) FULLNAME="$$RELEASE-vaultwarden" ;; esac; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/vaultwarden; [ -n "$${HELPER_IMAGE:-}" ] || HELPER_IMAGE=busybox:1.36; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=age1replace-with-your-public-key; [ -n "$${AGE_KEY:-}" ] || AGE_KEY=~/.config/age/backup.key; [ -n "$${REPLICAS:-}" ] || REPLICAS=1; export SELECTOR="app.kubernetes.io/name=vaultwarden,app.kubernetes.io/instance=$$RELEASE";
 vaultwarden_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}'); [ -n "$$POD" ] || { echo "no running vaultwarden pod for release $$RELEASE in namespace $$NAMESPACE" >&2; exit 1; };
 
 .PHONY: help-vaultwarden vaultwarden-backup vaultwarden-backup-verify vaultwarden-backups-list vaultwarden-snapshot vaultwarden-restore vaultwarden-admin-token-check vaultwarden-alive vaultwarden-data-usage vaultwarden-describe vaultwarden-events vaultwarden-key-fingerprint vaultwarden-logs vaultwarden-port-forward vaultwarden-rbac-check vaultwarden-shell vaultwarden-status vaultwarden-top vaultwarden-version vaultwarden-restart vaultwarden-snapshots-prune vaultwarden-helm-history vaultwarden-helm-lint vaultwarden-helm-rollback vaultwarden-helm-status vaultwarden-helm-template vaultwarden-helm-values
@@ -63,8 +63,9 @@ vaultwarden-restore:
 	  db.sqlite3 db.sqlite3-wal db.sqlite3-shm attachments sends' && \
 	kubectl -n "$$NAMESPACE" exec -i "$$H" -- tar -C /data -xzf - < "$$FILE" \
 	&& kubectl -n "$$NAMESPACE" delete pod "$$H" --wait=true && \
-	kubectl -n "$$NAMESPACE" scale "$$DEP" --replicas=1 && \
-	kubectl -n "$$NAMESPACE" rollout status "$$DEP" --timeout=300s
+	kubectl -n "$$NAMESPACE" scale "$$DEP" --replicas="$$REPLICAS" && \
+	{ [ "$$REPLICAS" = 0 ] || \
+	  kubectl -n "$$NAMESPACE" rollout status "$$DEP" --timeout=300s; }
 
 # [diagnostics] Tell whether ADMIN_TOKEN is an Argon2id hash, plain text or unset
 vaultwarden-admin-token-check:

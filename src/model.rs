@@ -5,7 +5,7 @@
 use crate::chartfiles::ChartFiles;
 use crate::config::Settings;
 use crate::facts::{ChartFacts, Fullname};
-use crate::spec::{Group, RunsIn, Scope, Spec, SpecFile, WorkloadKind};
+use crate::spec::{Group, Guide, RunsIn, Scope, Spec, SpecFile, Trouble, WorkloadKind};
 use crate::text::{make_escape, sh_quote, yaml_quote};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -46,6 +46,9 @@ pub struct ChartModel {
     /// What Helm renders of the chart, for a chart with hand-written
     /// templates (see [`crate::facts`]).
     pub facts: Option<ChartFacts>,
+    /// The troubleshooting entries each guide lists.
+    pub backup_troubles: Vec<Trouble>,
+    pub upgrade_troubles: Vec<Trouble>,
 }
 
 /// Go template expressions for the names of gen's ServiceAccount and RBAC
@@ -226,6 +229,8 @@ pub fn chart_model_with(file: &SpecFile, facts: Option<&ChartFacts>) -> ChartMod
         make_pod,
         fullname,
         facts: facts.cloned(),
+        backup_troubles: troubles(s, Guide::Backup),
+        upgrade_troubles: troubles(s, Guide::Upgrade),
         spec: s.clone(),
     }
 }
@@ -307,6 +312,15 @@ pub fn relative_link(from: &str, to: &str) -> String {
     parts.join("/")
 }
 
+/// The troubleshooting entries of `guide`: its own and those for both.
+fn troubles(s: &Spec, guide: Guide) -> Vec<Trouble> {
+    s.troubleshooting
+        .iter()
+        .filter(|t| t.guide.is_none_or(|g| g == guide))
+        .cloned()
+        .collect()
+}
+
 /// `export NAME=default  # help` lines, then how to find `$POD`.
 fn env_block(vars: &[VarView], selector: &str) -> String {
     let mut out = String::new();
@@ -331,9 +345,11 @@ fn env_block(vars: &[VarView], selector: &str) -> String {
     for p in parts {
         out.push_str(&format!("SELECTOR=\"$SELECTOR,{p}\"\n"));
     }
-    out.push_str("export POD=\"$(kubectl -n \"$NAMESPACE\" get pod -l \"$SELECTOR\" \\\n");
+    // Assigned, then exported: `export POD="$(...)"` would hide a failing kubectl.
+    out.push_str("POD=\"$(kubectl -n \"$NAMESPACE\" get pod -l \"$SELECTOR\" \\\n");
     out.push_str("  --field-selector=status.phase=Running \\\n");
     out.push_str("  -o jsonpath='{.items[0].metadata.name}')\"\n");
+    out.push_str("export POD\n");
     out.push_str("mkdir -p \"$BACKUP_DIR\"\n");
     out
 }
@@ -520,7 +536,9 @@ fn make_prelude(s: &Spec, selector: &str, vars: &[VarView]) -> (String, String) 
             v.shell()
         ));
     }
-    env.push_str(&format!(" SELECTOR=\"{selector}\";"));
+    // Exported as in the guides' "before you start" block, where recipes
+    // that do not look for a pod would leave it unused.
+    env.push_str(&format!(" export SELECTOR=\"{selector}\";"));
     let pod = format!(
         "POD=$(kubectl -n \"$NAMESPACE\" get pod -l \"$SELECTOR\" --field-selector=status.phase=Running -o jsonpath='{{.items[0].metadata.name}}'); \
          [ -n \"$POD\" ] || {{ echo \"no running {} pod for release $RELEASE in namespace $NAMESPACE\" >&2; exit 1; }};",

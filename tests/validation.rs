@@ -292,3 +292,205 @@ fn hostile_bytes_are_errors_not_panics() {
         assert!(d.message.contains(want), "{want}: {d}");
     }
 }
+
+/// The scaffold with `rollback` as its rollback steps (YAML at four spaces),
+/// the upgrade marked as migrating the data, and a restore operation that
+/// stops the workload and starts `$REPLICAS` again.
+fn migrating_spec(rollback: &str) -> String {
+    let src = spec_with(
+        "  rollback:\n    - title: TODO how to roll back\n",
+        &format!("  migrates_data: true\n  rollback:\n{rollback}"),
+    );
+    src.replacen(
+        "      echo \"TODO restore from $FILE\"\n",
+        "      kubectl -n \"$NAMESPACE\" scale deploy \"$FULLNAME\" --replicas=0\n      \
+         kubectl -n \"$NAMESPACE\" run r -i --rm --image=postgres -- pg_restore -d x < \"$FILE\"\n      \
+         kubectl -n \"$NAMESPACE\" scale deploy \"$FULLNAME\" --replicas=\"$REPLICAS\"\n\
+         variables:\n  - name: REPLICAS\n    default: \"1\"\n    help: replicas after a restore\n",
+        1,
+    )
+}
+
+const STOP: &str = "    - title: Stop\n      run: kubectl -n \"$NAMESPACE\" scale deploy \"$FULLNAME\" --replicas=0\n";
+const ROLL_BACK: &str =
+    "    - title: Roll back\n      run: helm -n \"$NAMESPACE\" rollback \"$RELEASE\"\n";
+
+#[test]
+fn rollback_before_restore_is_rejected() {
+    let restore = "    - title: Restore\n      run: make demo-restore FILE=x REPLICAS=0\n";
+    let src = migrating_spec(&format!("{STOP}{ROLL_BACK}{restore}"));
+    let d = only_error("demo", &src);
+    assert!(
+        d.message.contains(
+            "`helm rollback` starts the old version on the data the new version migrated"
+        ),
+        "{d}"
+    );
+    assert_eq!(
+        (d.line, d.column),
+        (line_of(&src, "run: helm -n \"$NAMESPACE\" rollback"), 12)
+    );
+    assert!(d
+        .help
+        .unwrap()
+        .contains("restore the pre-upgrade backup, then roll back"));
+    // The right order passes.
+    let ok = migrating_spec(&format!("{STOP}{restore}{ROLL_BACK}"));
+    assert!(errors("demo", &ok).is_empty(), "{:#?}", errors("demo", &ok));
+    // Without `migrates_data` the order is the author's call.
+    let plain = ok.replacen("  migrates_data: true\n", "", 1);
+    let plain = plain.replacen(
+        &format!("{restore}{ROLL_BACK}"),
+        &format!("{ROLL_BACK}{restore}"),
+        1,
+    );
+    assert!(
+        errors("demo", &plain).is_empty(),
+        "{:#?}",
+        errors("demo", &plain)
+    );
+}
+
+#[test]
+fn restore_that_starts_the_new_version_is_rejected() {
+    // The restore operation scales up to REPLICAS (1 by default) at its end.
+    let restore = "    - title: Restore\n      run: make demo-restore FILE=x\n";
+    let src = migrating_spec(&format!("{STOP}{restore}{ROLL_BACK}"));
+    let d = only_error("demo", &src);
+    assert!(
+        d.message
+            .contains("starts the new version on the restored data")
+            && d.message.contains("(in `make demo-restore`)"),
+        "{d}"
+    );
+    assert_eq!(d.line, line_of(&src, "run: make demo-restore FILE=x"));
+    assert!(d.help.unwrap().contains("keep the workload at 0 replicas"));
+}
+
+#[test]
+fn restore_while_the_new_version_runs_is_rejected() {
+    let restore = "    - title: Restore\n      run: |\n        kubectl -n \"$NAMESPACE\" exec -i \"$POD\" -- pg_restore -d x < dump\n";
+    let src = migrating_spec(&format!("{restore}{ROLL_BACK}"));
+    let d = only_error("demo", &src);
+    assert!(
+        d.message
+            .contains("`pg_restore` restores the data while the new version still runs"),
+        "{d}"
+    );
+    assert_eq!(d.line, line_of(&src, "exec -i \"$POD\" -- pg_restore"));
+    assert_eq!(d.column, 9);
+    assert!(d.help.unwrap().contains("scale the workload to 0 first"));
+}
+
+#[test]
+fn exec_into_a_workload_scaled_to_zero_is_rejected() {
+    let src = spec_with(
+        "            mkdir -p \"$BACKUP_DIR\"\n",
+        "            kubectl -n \"$NAMESPACE\" scale deploy \"$FULLNAME\" --replicas=0\n            \
+         kubectl -n \"$NAMESPACE\" exec \"$POD\" -c demo -- tar -czf - /data\n            \
+         kubectl -n \"$NAMESPACE\" scale deploy \"$FULLNAME\" --replicas=1\n",
+    );
+    let d = only_error("demo", &src);
+    let scale = line_of(&src, "--replicas=0");
+    assert!(
+        d.message.contains(&format!(
+            "`kubectl exec $POD` needs a running pod, but line {scale} scaled its workload to 0"
+        )),
+        "{d}"
+    );
+    assert_eq!((d.line, d.column), (line_of(&src, "exec \"$POD\""), 13));
+    assert!(d
+        .help
+        .unwrap()
+        .contains("helper pod that mounts the volume"));
+    // After the scale-up, and into another chart's workload, it is fine.
+    let ok = src.replacen(
+        "            kubectl -n \"$NAMESPACE\" scale deploy \"$FULLNAME\" --replicas=0\n",
+        "            kubectl -n \"$NAMESPACE\" scale deploy -l app.kubernetes.io/name=web --replicas=0\n",
+        1,
+    );
+    assert!(errors("demo", &ok).is_empty(), "{:#?}", errors("demo", &ok));
+}
+
+#[test]
+fn data_set_aside_under_a_fixed_name_is_a_warning() {
+    let src = spec_with(
+        "            mkdir -p \"$BACKUP_DIR\"\n",
+        "            kubectl -n \"$NAMESPACE\" exec \"$POD\" -- sh -c \\\n              \
+         'cd /data && mv db db.before-restore'\n",
+    );
+    assert!(errors("demo", &src).is_empty(), "a risk, not an error");
+    let found = warnings("demo", &src);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    let d = &found[0];
+    assert!(
+        d.message
+            .contains("`mv db db.before-restore` sets data aside under a fixed name"),
+        "{d}"
+    );
+    assert_eq!(d.line, line_of(&src, "mv db db.before-restore"));
+    assert!(d
+        .help
+        .as_deref()
+        .unwrap()
+        .contains("db.before-restore-$(date +%Y%m%d%H%M%S)"));
+    let env = src.replacen(
+        "            kubectl -n \"$NAMESPACE\" exec \"$POD\" -- sh -c \\\n",
+        "            kubectl -n \"$NAMESPACE\" exec \"$POD\" -- \\\n              env K=\"x-$(date +%s)\" sh -c \\\n",
+        1,
+    );
+    for unique in [
+        src.replacen(
+            "mv db db.before-restore",
+            "mv db \"db.before-$(date +%s)\"",
+            1,
+        ),
+        src.replacen(
+            "mv db db.before-restore",
+            "T=$(mktemp -u db.XXXX) && mv db \"$T\"",
+            1,
+        ),
+        env.replacen("mv db db.before-restore", "mv db \"db.$K\"", 1),
+    ] {
+        assert!(
+            warnings("demo", &unique).is_empty(),
+            "{:#?}",
+            warnings("demo", &unique)
+        );
+    }
+}
+
+/// The warnings for `src`, but the TODOs every scaffold has.
+fn warnings(file: &str, src: &str) -> Vec<Diagnostic> {
+    let f = spec::parse(&format!("specs/{file}.yaml"), src.as_bytes()).unwrap();
+    validate::validate(&f)
+        .into_iter()
+        .filter(|d| !d.is_error() && !d.message.contains("TODO"))
+        .collect()
+}
+
+#[test]
+fn troubleshooting_needs_three_entries_and_both_guides() {
+    let base = new_spec("demo");
+    let start = base.find("troubleshooting:").expect("scaffold has entries");
+    let end = base.find("operations:").unwrap();
+    let none = format!("{}{}", &base[..start], &base[end..]);
+    let d = only_error("demo", &none);
+    assert!(
+        d.message
+            .contains("0 troubleshooting entries; the guides need at least 3"),
+        "{d}"
+    );
+    assert_eq!((d.line, d.column), (1, 1), "no key: the top of the file");
+    assert!(d.help.unwrap().contains("`error` exactly as printed"));
+
+    let backup_only = spec_with("    guide: upgrade\n", "    guide: backup\n");
+    let d = only_error("demo", &backup_only);
+    assert!(
+        d.message
+            .contains("no troubleshooting entry for the upgrade guide"),
+        "{d}"
+    );
+    assert_eq!(d.line, line_of(&backup_only, "troubleshooting:"));
+    assert!(d.help.unwrap().contains("`guide: upgrade`"));
+}

@@ -255,6 +255,12 @@ fn register_filters(tera: &mut Tera) {
         },
     );
     tera.register_filter(
+        "troubles",
+        |v: &Value, _: &HashMap<String, Value>| -> FilterResult {
+            Ok(Value::String(troubles(&as_list(v))))
+        },
+    );
+    tera.register_filter(
         "bullets",
         |v: &Value, _: &HashMap<String, Value>| -> FilterResult {
             let items: Vec<String> = as_list(v)
@@ -410,6 +416,27 @@ pub fn steps(list: &[Value]) -> String {
     items.join("\n\n")
 }
 
+/// A list of errors: each message as printed, in a text block, then its
+/// cause, its fix and the command that helps, indented under the item.
+pub fn troubles(list: &[Value]) -> String {
+    let mut items = Vec::new();
+    for t in list {
+        let mut item = String::from("- Error:\n\n");
+        item.push_str(&text::fence(as_text(&t["error"]).trim_end(), "text", 2));
+        for (label, key) in [("Cause", "cause"), ("Fix", "fix")] {
+            item.push_str("\n\n");
+            let para = format!("{label}: {}", text::one_line(&as_text(&t[key])));
+            item.push_str(&text::wrap(&para, 80, "  ", 2));
+        }
+        if let Some(run) = t.get("run").and_then(Value::as_str) {
+            item.push_str("\n\n");
+            item.push_str(&text::fence(run, "bash", 2));
+        }
+        items.push(item);
+    }
+    items.join("\n\n")
+}
+
 /// Normalizes rendered Markdown: no trailing spaces, no runs of blank lines
 /// outside code blocks, exactly one final newline.
 pub fn tidy_markdown(text: &str) -> String {
@@ -475,6 +502,16 @@ mod tests {
         assert_eq!(
             s,
             "1. Dump it. Because.\n\n   ```bash\n   pg_dump x\n   ```\n\n   Expected: a file"
+        );
+    }
+
+    #[test]
+    fn troubles_render_as_a_list_with_the_message_verbatim() {
+        let s = troubles(&[json!({"error": "ERR  x <y>", "cause": "Because.",
+            "fix": "Do it.", "run": "fix-it"})]);
+        assert_eq!(
+            s,
+            "- Error:\n\n  ```text\n  ERR  x <y>\n  ```\n\n  Cause: Because.\n\n  Fix: Do it.\n\n  ```bash\n  fix-it\n  ```"
         );
     }
 

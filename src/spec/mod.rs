@@ -6,6 +6,8 @@
 pub mod cron;
 pub mod duration;
 pub mod positions;
+pub mod runbook;
+pub mod shell;
 pub mod types;
 pub mod validate;
 
@@ -42,6 +44,45 @@ impl SpecFile {
         Diagnostic::warning(&self.rel, message)
             .at(line, col)
             .with_source(&self.source)
+    }
+
+    /// An error at line `n` (0-based) of the text at `path`, e.g. one
+    /// command of a `run: |` block.
+    pub fn error_in_text(&self, path: &str, n: usize, message: impl Into<String>) -> Diagnostic {
+        let (line, col) = self.text_line(path, n);
+        Diagnostic::error(&self.rel, message)
+            .at(line, col)
+            .with_source(&self.source)
+    }
+
+    /// `(line, column)`, 1-based, of line `n` (0-based) of the text at
+    /// `path`, at its first non-blank character: in a block scalar (`|` or
+    /// `>`) the lines below the key, in a one-line value the value itself.
+    /// Anything else gives the position of the key.
+    pub fn text_line(&self, path: &str, n: usize) -> (usize, usize) {
+        let (line, col) = self.positions.get(path);
+        let key_line = self
+            .source
+            .lines()
+            .nth(line.saturating_sub(1))
+            .unwrap_or("");
+        let after = key_line
+            .get(col.saturating_sub(1)..)
+            .and_then(|rest| rest.split_once(':'))
+            .map_or("", |(_, v)| v);
+        let value = after.trim_start();
+        if !value.starts_with(['|', '>']) {
+            return if n == 0 && !value.trim().is_empty() {
+                let at = key_line.len() - value.len();
+                (line, key_line[..at].chars().count() + 1)
+            } else {
+                (line, col)
+            };
+        }
+        match self.source.lines().nth(line + n) {
+            Some(l) if !l.trim().is_empty() => (line + 1 + n, l.len() - l.trim_start().len() + 1),
+            _ => (line, col),
+        }
     }
 }
 

@@ -61,6 +61,11 @@ pub struct Spec {
     /// (`rbac.` and `serviceAccount.` are generated from the RBAC section).
     #[serde(default)]
     pub values: Vec<ValueDoc>,
+    /// Errors operators meet with this product, each with its cause and
+    /// fix: the guides' Troubleshooting sections. At least three, and at
+    /// least one for each guide.
+    #[serde(default)]
+    pub troubleshooting: Vec<Trouble>,
     /// Upstream documentation the guides cite.
     #[serde(default)]
     pub references: Vec<Reference>,
@@ -336,6 +341,33 @@ pub struct Step {
     pub drill: Option<Drill>,
 }
 
+/// One error an operator meets, as the product or tool prints it.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Trouble {
+    /// The message exactly as printed (shown as text, not wrapped), e.g.
+    /// `FATAL: password authentication failed for user "app"`.
+    pub error: String,
+    /// The guide that lists it; both when omitted.
+    #[serde(default)]
+    pub guide: Option<Guide>,
+    /// Why it happens.
+    pub cause: String,
+    /// What to do about it.
+    pub fix: String,
+    /// A command that checks or fixes it (POSIX shell, like a step's `run`).
+    #[serde(default)]
+    pub run: Option<String>,
+}
+
+/// One of a chart's two guides.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Guide {
+    Backup,
+    Upgrade,
+}
+
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Upgrade {
@@ -348,6 +380,13 @@ pub struct Upgrade {
     #[serde(default)]
     pub notes: Vec<VersionNote>,
     pub rollback: Vec<Step>,
+    /// The new version rewrites the stored data on its first start (schema
+    /// migrations, a new on-disk format) and the old version cannot use the
+    /// result. gen then checks the rollback: it restores the pre-upgrade data
+    /// with the workload stopped, before `helm rollback` starts the old
+    /// version.
+    #[serde(default)]
+    pub migrates_data: bool,
     /// How to validate the upgraded release.
     pub validation: Vec<Step>,
     /// What chart version `chart_version.to` changes, for Artifact Hub: gen

@@ -260,8 +260,10 @@ pub fn validate(file: &SpecFile) -> Vec<Diagnostic> {
     check_changes(file, &mut out);
     check_steps(file, &mut out);
     check_drills(file, &mut out);
+    check_troubleshooting(file, &mut out);
     check_todos(file, &mut out);
     check_code_spans(file, &mut out);
+    super::runbook::check(file, &mut out);
     if file.source.lines().next().map(str::trim) != Some(MODELINE) {
         out.push(
             Diagnostic::warning(&file.rel, "the first line is not the schema modeline")
@@ -1008,6 +1010,59 @@ fn check_drills(file: &SpecFile, out: &mut Vec<Diagnostic>) {
                 file.error_at(&path, "a drill needs exactly one of `test` and `none`")
                     .help("name the test that runs it (`test: tests/drills.rs::<function>`) or say why none can (`none: ...`)"),
             ),
+        }
+    }
+}
+
+/// Fewest troubleshooting entries a chart has.
+pub const MIN_TROUBLES: usize = 3;
+
+/// Every guide gets a Troubleshooting section of real errors.
+fn check_troubleshooting(file: &SpecFile, out: &mut Vec<Diagnostic>) {
+    let list = &file.spec.troubleshooting;
+    if list.len() < MIN_TROUBLES {
+        out.push(
+            file.error_at(
+                "troubleshooting",
+                format!(
+                    "{} troubleshooting entries; the guides need at least {MIN_TROUBLES}",
+                    list.len()
+                ),
+            )
+            .help("add the errors operators meet with this product: `error` exactly as printed, its `cause` and the `fix`"),
+        );
+    }
+    for guide in [Guide::Backup, Guide::Upgrade] {
+        if !list.is_empty() && !list.iter().any(|t| t.guide.is_none_or(|g| g == guide)) {
+            let name = if guide == Guide::Backup {
+                "backup"
+            } else {
+                "upgrade"
+            };
+            out.push(
+                file.error_at(
+                    "troubleshooting",
+                    format!("no troubleshooting entry for the {name} guide"),
+                )
+                .help(format!(
+                    "add one with `guide: {name}`, or leave `guide` out so both guides list it"
+                )),
+            );
+        }
+    }
+    for (i, t) in list.iter().enumerate() {
+        let at = format!("troubleshooting[{i}]");
+        for (field, text) in [("error", &t.error), ("cause", &t.cause), ("fix", &t.fix)] {
+            if text.trim().is_empty() {
+                out.push(
+                    file.error_at(&format!("{at}.{field}"), format!("empty `{field}`"))
+                        .help("write it out"),
+                );
+            }
+        }
+        check_run_lines(file, &format!("{at}.error"), &t.error, out);
+        if let Some(run) = &t.run {
+            check_run_lines(file, &format!("{at}.run"), run, out);
         }
     }
 }
