@@ -279,6 +279,9 @@ def schema_dir(kube_version: str) -> Path:
     return fit[-1]
 
 
+CRD_KINDS = ("ServiceMonitor", "PodMonitor", "PrometheusRule")
+
+
 def discovery(kube_version: str) -> dict[str, list[dict]]:
     """group/version ("v1" for core) -> APIResource entries: the GA (vN)
     versions of every kind in the Kubernetes schemas, what a default cluster
@@ -308,6 +311,19 @@ def discovery(kube_version: str) -> dict[str, list[dict]]:
                     "verbs": ["create", "delete", "get", "list", "patch", "update", "watch"],
                 }
             )
+    # `helm template` renders custom resources without a cluster; the stub
+    # serves the Prometheus Operator's, which charts enable with a value
+    # (serviceMonitor.enabled, prometheusRule.enabled), as if installed.
+    out["monitoring.coreos.com/v1"] = [
+        {
+            "name": plural(kind),
+            "singularName": kind.lower(),
+            "namespaced": True,
+            "kind": kind,
+            "verbs": ["create", "delete", "get", "list", "patch", "update", "watch"],
+        }
+        for kind in CRD_KINDS
+    ]
     return out
 
 
