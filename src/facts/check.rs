@@ -245,7 +245,7 @@ impl<'a> Cx<'a> {
         let matching: Vec<&Workload> = pods
             .iter()
             .copied()
-            .filter(|w| selector.iter().all(|(k, v)| w.pod_labels.get(k) == Some(v)))
+            .filter(|w| selector.iter().all(|(k, v)| pod_has_label(w, k, v)))
             .collect();
         let kind = match s.workload.kind {
             WorkloadKind::StatefulSet => "StatefulSet",
@@ -776,6 +776,35 @@ impl<'a> Cx<'a> {
     }
 }
 
+/// Whether the pods of `w` carry the label `k=v`: one the chart renders,
+/// or one the StatefulSet controller adds to every pod it creates
+/// (`statefulset.kubernetes.io/pod-name`, and `apps.kubernetes.io/pod-index`
+/// since Kubernetes 1.28), for an ordinal below the rendered replicas.
+fn pod_has_label(w: &Workload, k: &str, v: &str) -> bool {
+    if w.pod_labels.get(k).map(String::as_str) == Some(v) {
+        return true;
+    }
+    if w.kind != "StatefulSet" {
+        return false;
+    }
+    let ordinal = match k {
+        "apps.kubernetes.io/pod-index" => v,
+        "statefulset.kubernetes.io/pod-name" => match v
+            .strip_prefix(w.name.as_str())
+            .and_then(|rest| rest.strip_prefix('-'))
+        {
+            Some(n) => n,
+            None => return false,
+        },
+        _ => return false,
+    };
+    // Only the canonical spelling: Kubernetes writes "0", never "00" or "+0".
+    match ordinal.parse::<i64>() {
+        Ok(n) if n.to_string() == ordinal => n >= 0 && n < w.replicas.unwrap_or(1),
+        _ => false,
+    }
+}
+
 /// Whether `path` is `dir` or inside it.
 fn under(path: &str, dir: &str) -> bool {
     let dir = dir.trim_end_matches('/');
@@ -948,6 +977,63 @@ mod tests {
         f.workloads.push(ui);
         let d = one(&spec(&[]), &f, "workload:", "belong to 2 workloads");
         assert!(d.help.unwrap().contains("app.kubernetes.io/component=ui"));
+    }
+
+    #[test]
+    fn statefulset_pods_carry_the_controllers_ordinal_labels() {
+        // A StatefulSet beside a Deployment with the same chart labels (a
+        // UI): only the labels the StatefulSet controller adds pick its pods.
+        let mut f = facts();
+        f.workloads[0].kind = "StatefulSet".into();
+        f.workloads[0].replicas = Some(2);
+        let mut ui = f.workloads[0].clone();
+        ui.kind = "Deployment".into();
+        ui.name = "rel-demo-ui".into();
+        ui.pod_labels
+            .insert("app.kubernetes.io/component".into(), "ui".into());
+        f.workloads.push(ui);
+        let with = |labels: &str| {
+            spec(&[
+                ("kind: Deployment", "kind: StatefulSet"),
+                (
+                    "  container: demo",
+                    &format!("  container: demo\n  selector: {{ {labels} }}"),
+                ),
+            ])
+        };
+        for ok in [
+            "apps.kubernetes.io/pod-index: \"0\"",
+            "apps.kubernetes.io/pod-index: \"1\"",
+            "statefulset.kubernetes.io/pod-name: $FULLNAME-1",
+        ] {
+            assert_eq!(errors(&with(ok), &f), vec![], "{ok}");
+        }
+        // An ordinal the rendered replicas do not reach, or not spelled as
+        // Kubernetes writes it, or a pod name of another StatefulSet.
+        for bad in [
+            "apps.kubernetes.io/pod-index: \"2\"",
+            "apps.kubernetes.io/pod-index: \"01\"",
+            "statefulset.kubernetes.io/pod-name: other-0",
+        ] {
+            one(
+                &with(bad),
+                &f,
+                "selector:",
+                "no StatefulSet, Deployment or DaemonSet of the chart has pods labelled",
+            );
+        }
+        // A Deployment's pods get no ordinal.
+        let mut d = facts();
+        d.workloads[0].replicas = Some(2);
+        one(
+            &spec(&[(
+                "  container: demo",
+                "  container: demo\n  selector: { apps.kubernetes.io/pod-index: \"0\" }",
+            )]),
+            &d,
+            "selector:",
+            "no StatefulSet, Deployment or DaemonSet of the chart has pods labelled",
+        );
     }
 
     #[test]
