@@ -132,16 +132,14 @@ pub fn foreign(root: &Path, outputs: &Outputs) -> std::io::Result<Vec<String>> {
         if in_site(path) || !is_generated(bytes) {
             continue;
         }
-        let mut head = [0u8; 400];
-        let n = match std::fs::File::open(root.join(path)) {
-            Ok(mut f) => {
-                use std::io::Read;
-                f.read(&mut head)?
-            }
+        // Read like every input: a FIFO, socket or device is named, and
+        // never waited on.
+        let old = match crate::disk::read_regular(&root.join(path)) {
+            Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
             Err(e) => return Err(std::io::Error::new(e.kind(), format!("{path}: {e}"))),
         };
-        if !is_generated(&head[..n]) {
+        if !is_generated(&old) {
             found.push(path.clone());
         }
     }
