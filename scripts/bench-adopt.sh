@@ -23,8 +23,8 @@ trap 'rm -rf "$WORK"' EXIT
 cp -r "$SHARED/collection" "$WORK/repo"
 cp -r specs "$WORK/repo/specs"
 cd "$WORK/repo"
-"$GEN" --helm "$HELM" adopt >/dev/null
-"$GEN" --helm "$HELM" build >/dev/null
+"$GEN" --helm "$HELM" adopt >/dev/null 2>&1
+"$GEN" --helm "$HELM" build >/dev/null 2>&1
 git init -q . && git add -A && git -c user.name=b -c user.email=b@b commit -qm adopted
 # What a cold build must write again: every file gen generated (its mark),
 # the site and the facts cache. `git stash -u` would also take hand edits.
@@ -34,6 +34,6 @@ echo "gen $("$GEN" --version), $(nproc) cores, collection $(ls charts | wc -l) c
 hyperfine --runs "$RUNS" --warmup 1 --export-markdown "$WORK/cold.md" \
   --prepare "$PREP_COLD" -n "cold build (no facts cache, no site)" "$GEN --quiet --helm $HELM build" \
   --prepare "$PREP_WARM" -n "build, facts cached, no site" "$GEN --quiet --helm $HELM build" \
-  -n "no-op build" "$GEN --quiet --helm $HELM build" \
-  -n "check" "$GEN --quiet --helm $HELM check"
+  --prepare true -n "no-op build" "$GEN --quiet --helm $HELM build" \
+  --prepare true -n "check" "$GEN --quiet --helm $HELM check"
 cat "$WORK/cold.md"
