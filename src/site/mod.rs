@@ -85,6 +85,8 @@ struct Page {
     chart: Option<usize>,
     /// Repository file the page is made from, shown in the footer.
     source: String,
+    /// The page's meta description: the start of its first paragraph.
+    description: String,
     doc: Rendered,
     /// The page's documents for the search index, made as it is rendered.
     search: Vec<search::DocOut>,
@@ -580,10 +582,39 @@ fn pages(project: &Project, models: &[ChartModel], outputs: &Outputs, rc: &Rende
                 None => search::page_docs(&sp, stems),
             };
             page.search = docs;
+            page.description = description(&page);
             page.doc.sections = Vec::new();
             page
         })
         .collect()
+}
+
+/// Longest meta description: what search engines show of one.
+const DESCRIPTION_CHARS: usize = 160;
+
+/// A page's meta description: its first section's text, cut at a word
+/// before [`DESCRIPTION_CHARS`]; its title when it has no text.
+fn description(p: &Page) -> String {
+    let text = p
+        .doc
+        .sections
+        .iter()
+        .map(|s| s.text.split_whitespace().collect::<Vec<_>>().join(" "))
+        .find(|t| !t.is_empty());
+    let Some(text) = text else {
+        return p.title.clone();
+    };
+    // A chart's guides start like its overview: their title tells them apart.
+    let text = match p.chart {
+        Some(_) if p.kind != Kind::Overview => format!("{}: {text}", p.title),
+        _ => text,
+    };
+    if text.chars().count() <= DESCRIPTION_CHARS {
+        return text;
+    }
+    let cut: String = text.chars().take(DESCRIPTION_CHARS - 1).collect();
+    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head);
+    format!("{}…", cut.trim_end_matches([',', ';', ':', '.']))
 }
 
 /// A page as the search index sees it.
@@ -630,6 +661,7 @@ fn markdown_page(rc: &RenderCtx, path: &str, text: &str, kind: Kind) -> Page {
         kind,
         chart: None,
         source: path.to_string(),
+        description: String::new(),
         doc,
         search: Vec::new(),
     }
@@ -747,6 +779,7 @@ fn chart_page(
         kind,
         chart: Some(i),
         source,
+        description: String::new(),
         doc,
         search: Vec::new(),
     }
@@ -851,6 +884,7 @@ impl Frame<'_> {
         let root = esc(&html::root_of(url));
         let mut ctx = tera::Context::new();
         ctx.insert("site_title", SITE_TITLE);
+        ctx.insert("description", "");
         ctx.insert("csp", &esc(CSP));
         ctx.insert("root", &root);
         ctx.insert("home_href", &href("index.html"));
@@ -1038,6 +1072,7 @@ fn layout_page(
     ctx.insert("prev", &prev);
     ctx.insert("next", &neighbour(Some(i + 1)));
     ctx.insert("source", &p.source);
+    ctx.insert("description", &p.description);
     ctx.insert("heading", &p.doc.title_html);
     ctx.insert("body", &body);
     drop(body);

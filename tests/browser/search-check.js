@@ -30,7 +30,7 @@ function stub() {
     },
   });
 }
-const sandbox = { document: stub(), localStorage: { getItem: () => null, setItem() {} }, console };
+const sandbox = { document: stub(), localStorage: { getItem: () => null, setItem() {} }, location: { search: "" }, URLSearchParams, console };
 sandbox.window = sandbox;
 vm.createContext(sandbox);
 let src = fs.readFileSync(process.argv[2], "utf8");

@@ -4,7 +4,6 @@
   "use strict";
   var d = document;
   var html = d.documentElement;
-  html.classList.add("js");
 
   function byId(id) {
     return d.getElementById(id);
@@ -920,9 +919,9 @@
     }
     active = (i + items.length) % items.length;
     each(items, function (li, x) {
-      li.setAttribute("aria-selected", x === active ? "true" : "false");
+      li.firstChild.setAttribute("aria-selected", x === active ? "true" : "false");
     });
-    input.setAttribute("aria-activedescendant", items[active].id);
+    input.setAttribute("aria-activedescendant", items[active].firstChild.id);
     items[active].scrollIntoView({ block: "nearest" });
   }
   function chunkOf(doc) {
@@ -980,11 +979,14 @@
     var doc = hit[0];
     var page = raw.pages[index.docPage[doc]];
     var row = docText(doc);
+    // The link is the option (an option holding a link would nest one
+    // control in another); its list item is only a container.
     var li = d.createElement("li");
-    li.id = "gen:result-" + i;
-    li.setAttribute("role", "option");
-    li.setAttribute("aria-selected", "false");
+    li.setAttribute("role", "none");
     var a = d.createElement("a");
+    a.id = "gen:result-" + i;
+    a.setAttribute("role", "option");
+    a.setAttribute("aria-selected", "false");
     a.href = root + page[0] + (row[0] ? "#" + row[0] : "");
     a.tabIndex = -1;
     var title = d.createElement("span");
@@ -1174,4 +1176,10 @@
     input.focus();
     input.select();
   });
+  // A search linked to (index.html?q=words) opens with its results.
+  var asked = new URLSearchParams(window.location.search).get("q");
+  if (asked && asked.trim()) {
+    input.value = asked;
+    update();
+  }
 })();
