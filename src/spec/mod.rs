@@ -170,14 +170,16 @@ fn yaml_error(rel: &str, text: &str, e: &serde_yaml::Error) -> Diagnostic {
             None => Some(format!("use one of {}", expected.join(", "))),
         }
     } else if let Some(field) = between(&message, "missing field `", "`") {
-        Some(format!("add `{field}:` here; see docs/spec-format.md"))
+        Some(format!(
+            "add `{field}:` here; `gen docs spec-format` documents it"
+        ))
     } else if message.contains("more than one document") {
         Some("a spec is one YAML document: remove the `---` separator and what follows".into())
     } else if line_text.contains('\t') {
         Some("YAML indentation uses spaces; replace the tab characters".into())
     } else if message.contains("invalid type") {
         Some(
-            "check the value's type against docs/spec-format.md (quote strings like \"16.11\")"
+            "check the value's type in `gen docs spec-format` (quote strings like \"16.11\")"
                 .into(),
         )
     } else if message.contains("recursion limit") || message.contains("repetition limit") {
