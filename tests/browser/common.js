@@ -4,6 +4,7 @@
 const fs = require("fs");
 const http = require("http");
 const path = require("path");
+const zlib = require("zlib");
 
 const TYPES = { ".html": "text/html; charset=utf-8", ".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml", ".xml": "application/xml", ".txt": "text/plain" };
 
@@ -19,8 +20,9 @@ const CHROMIUM_ARGS = [
   "--disable-sync",
 ];
 
-// Serves `site` on 127.0.0.1 at a free port; a missing file gets the site's
-// own 404.html when it has one, as a static host would serve it.
+// Serves `site` on 127.0.0.1 at a free port, gzipped when the browser asks,
+// as static hosts serve it; a missing file gets the site's own 404.html
+// when it has one.
 function serve(site) {
   const server = http.createServer((req, res) => {
     const url = decodeURIComponent(new URL(req.url, "http://x").pathname);
@@ -36,7 +38,13 @@ function serve(site) {
       }
       return;
     }
-    res.writeHead(200, { "Content-Type": TYPES[path.extname(file)] || "application/octet-stream" });
+    const type = TYPES[path.extname(file)] || "application/octet-stream";
+    if (type !== "application/octet-stream" && /\bgzip\b/.test(req.headers["accept-encoding"] || "")) {
+      res.writeHead(200, { "Content-Type": type, "Content-Encoding": "gzip", Vary: "Accept-Encoding" });
+      res.end(zlib.gzipSync(fs.readFileSync(file)));
+      return;
+    }
+    res.writeHead(200, { "Content-Type": type });
     fs.createReadStream(file).pipe(res);
   });
   return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
