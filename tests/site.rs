@@ -1095,6 +1095,67 @@ fn the_shipped_specs_make_a_site_within_the_search_budget() {
     assert!(site.stats.search_index_bytes <= search::BUDGET);
 }
 
+/// Queries operators type during an outage, with the page the first result
+/// must be on (a URL, or a chart's folder for any of its pages): typos,
+/// short chart names, make targets and identifiers, general terms.
+const OPERATOR_QUERIES: &[(&str, &str)] = &[
+    ("postgres", "charts/postgresql/"),
+    ("postgress", "charts/postgresql/"),
+    ("keyclok", "charts/keycloak/"),
+    ("elasticsaerch", "charts/elasticsearch/"),
+    ("rotate keycloak admin password", "charts/keycloak/"),
+    ("backup-all", "docs/makefile-reference.html"),
+    ("RPO", "docs/disaster-recovery.html"),
+    ("RTO", "docs/disaster-recovery.html"),
+    ("recovery tiers", "docs/disaster-recovery.html"),
+    ("restore order", "docs/disaster-recovery.html"),
+    ("pg_upgrade", "charts/postgresql/upgrade.html"),
+    ("archive_command", "charts/postgresql/backup.html"),
+    ("pg_basebackup", "charts/postgresql/backup.html"),
+    (
+        "point in time recovery postgres",
+        "charts/postgresql/backup.html",
+    ),
+    ("redis restore", "charts/redis/backup.html"),
+    ("mongo backup", "charts/mongodb/backup.html"),
+    ("mysql upgrade", "charts/mysql/upgrade.html"),
+    ("elasticsearch snapshot", "charts/elasticsearch/backup.html"),
+    ("grafana rbac", "charts/grafana/security.html"),
+    ("minio rollback", "charts/minio/upgrade.html"),
+    ("vaultwarden backup", "charts/vaultwarden/backup.html"),
+    ("kafka upgrade", "charts/kafka/upgrade.html"),
+    ("jenkins restore", "charts/jenkins/backup.html"),
+    ("makefile targets", "docs/makefile-reference.html"),
+    ("roadmap coverage", "docs/coverage.html"),
+];
+
+/// Issue 17: app.js's search on the shipped site puts the expected page
+/// first for every operator query; its score is printed.
+#[test]
+fn search_puts_the_right_page_first_for_operator_queries() {
+    let Some(dir) = shipped_copy() else {
+        panic!("the shipped specs must load: the search test reads their site");
+    };
+    gen_build(dir.path());
+    let queries: Vec<&str> = OPERATOR_QUERIES.iter().map(|(q, _)| *q).collect();
+    let Some(lines) = run_search_js(&dir.path().join("site"), &queries) else {
+        return;
+    };
+    let mut wrong = Vec::new();
+    for ((q, want), got) in OPERATOR_QUERIES.iter().zip(&lines) {
+        let first = got["pages"][0].as_str().unwrap_or("(no result)");
+        if !first.starts_with(want) {
+            wrong.push(format!("{q:?}: first result {first}, expected {want}"));
+        }
+    }
+    let right = OPERATOR_QUERIES.len() - wrong.len();
+    println!(
+        "search quality: {right} of {} first results right",
+        OPERATOR_QUERIES.len()
+    );
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
 /// Node, chromium and the given packages of `.tools/node_modules`, or why
 /// a browser test cannot run (skipped, or failed under CI=true).
 fn browser_tools(packages: &[&str]) -> Option<(PathBuf, PathBuf, &'static Path)> {
