@@ -3,6 +3,8 @@
 //! ```toml
 //! # The gen versions this repository's generated files come from.
 //! required_version = ">=0.1, <0.2"
+//! # Where the site is published: the site gets a sitemap.xml.
+//! site_url = "https://charts.example.org/docs/"
 //! ```
 //!
 //! A different gen would render different bytes and `gen check` would list
@@ -25,6 +27,30 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 struct Raw {
     /// A SemVer requirement, e.g. ">=0.1, <0.2" or "^0.1".
     required_version: Option<toml::Spanned<String>>,
+    /// The published site's address, `https://...`.
+    site_url: Option<toml::Spanned<String>>,
+}
+
+/// Whether `url` can be the site's address: http(s), with a host, and
+/// nothing a sitemap would have to escape.
+fn valid_site_url(url: &str) -> bool {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    rest.is_some_and(|r| {
+        !r.is_empty()
+            && !r.starts_with('/')
+            && !r.contains(|c: char| c.is_whitespace() || "<>\"'&#?".contains(c))
+    })
+}
+
+/// `site_url` of the project's gen.toml, without its trailing `/`; None
+/// when there is none (or gen.toml is invalid: `check` reports that).
+pub fn site_url(root: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(root.join(FILE)).ok()?;
+    let raw: Raw = toml::from_str(&text).ok()?;
+    let url = raw.site_url?.into_inner();
+    valid_site_url(&url).then(|| url.trim_end_matches('/').to_string())
 }
 
 /// Why gen must not run in this project.
@@ -59,10 +85,21 @@ pub fn check_version(root: &Path, version: &str) -> Result<(), Problem> {
         Problem::Invalid(
             Diagnostic::error(FILE, format!("gen.toml: {}", e.message()))
                 .at(line, col)
-                .help("gen.toml holds `required_version = \"<SemVer requirement>\"`, e.g. \">=0.1, <0.2\"")
+                .help("gen.toml holds `required_version = \"<SemVer requirement>\"`, e.g. \">=0.1, <0.2\"`, and `site_url = \"https://...\"`")
                 .with_source(&text),
         )
     })?;
+    if let Some(url) = &raw.site_url {
+        if !valid_site_url(url.get_ref()) {
+            let (line, col) = line_col(&text, url.span().start);
+            return Err(Problem::Invalid(
+                Diagnostic::error(FILE, format!("site_url {:?} is not a web address", url.get_ref()))
+                    .at(line, col)
+                    .help("write the address the site is published at, e.g. \"https://charts.example.org/docs/\"")
+                    .with_source(&text),
+            ));
+        }
+    }
     let Some(req) = raw.required_version else {
         return Ok(());
     };

@@ -27,6 +27,9 @@ pub struct Project {
     /// Hand-written Markdown under `docs/` (files without gen's generated
     /// mark), by relative path, for the site.
     pub hand_docs: BTreeMap<String, String>,
+    /// Where the site is published (gen.toml's `site_url`, no trailing
+    /// `/`): the site then has a sitemap.
+    pub site_url: Option<String>,
 }
 
 /// Why loading or rendering failed.
@@ -193,6 +196,7 @@ pub fn load_with(root: &Path, memo: Option<&Memo>) -> Result<(Project, Vec<Diagn
             templates,
             existing,
             hand_docs,
+            site_url: crate::config::site_url(root),
         },
         warnings,
     ))

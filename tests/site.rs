@@ -125,7 +125,7 @@ fn every_chart_has_its_pages_and_the_home_lists_them() {
     }
     // 3 charts x 5 pages, 3 cross-chart guides, 1 hand-written doc, home.
     assert_eq!(site.stats.pages, 20);
-    assert_eq!(html_pages(&site).len(), 20);
+    assert_eq!(html_pages(&site).len(), 21, "and 404.html");
     // Landmarks and one title per page.
     for (path, html) in html_pages(&site) {
         assert_eq!(html.matches("<h1").count(), 1, "{path}: one h1");
@@ -167,6 +167,83 @@ fn every_chart_has_its_pages_and_the_home_lists_them() {
     assert!(backup.contains("rel=\"prev\"") && backup.contains("rel=\"next\""));
     assert!(backup.contains("class=\"toc-l2\""));
     assert!(backup.contains("<a class=\"anchor\" href=\"#"));
+}
+
+/// Issue 17: a 404 page, a sitemap when gen.toml says where the site is
+/// published, a meta description on every page, chart links in the DR
+/// matrix.
+#[test]
+fn a_404_page_a_sitemap_descriptions_and_linked_dr_matrix() {
+    let dir = fixture();
+    let site = build_site(&load(dir.path()));
+    assert!(
+        !site.files.contains_key("site/sitemap.xml"),
+        "no sitemap without an address"
+    );
+    let missing = String::from_utf8(site.files["site/404.html"].clone()).unwrap();
+    assert!(missing.contains("<h1>Page not found</h1>"), "{missing}");
+    assert!(missing.contains("href=\"index.html\""), "a link home");
+    assert!(missing.contains("href=\"docs/disaster-recovery.html\""));
+    for (path, html) in html_pages(&site) {
+        let start = html
+            .find("<meta name=\"description\" content=\"")
+            .unwrap_or_else(|| panic!("{path}: no meta description"));
+        let content = &html[start + 34..];
+        let content = &content[..content.find('"').unwrap()];
+        assert!(
+            (20..=170).contains(&content.chars().count()),
+            "{path}: {content:?}"
+        );
+    }
+    let backup = String::from_utf8(site.files["site/charts/alpha/backup.html"].clone()).unwrap();
+    let index = String::from_utf8(site.files["site/charts/alpha/index.html"].clone()).unwrap();
+    let describe = |h: &str| {
+        h[h.find("name=\"description\"").unwrap()..]
+            .lines()
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    assert_ne!(
+        describe(&backup),
+        describe(&index),
+        "a chart's pages differ"
+    );
+    let dr = String::from_utf8(site.files["site/docs/disaster-recovery.html"].clone()).unwrap();
+    assert!(
+        dr.contains("<td><a href=\"alpha/backup.html\">alpha</a></td>")
+            || dr.contains("href=\"../charts/alpha/backup.html\">alpha</a>"),
+        "the matrix links each chart's guide"
+    );
+
+    std::fs::write(
+        dir.path().join("gen.toml"),
+        "site_url = \"https://charts.example.org/docs/\"\n",
+    )
+    .unwrap();
+    let site = build_site(&load(dir.path()));
+    let map = String::from_utf8(site.files["site/sitemap.xml"].clone()).unwrap();
+    assert!(map.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset"));
+    assert!(
+        map.contains("<loc>https://charts.example.org/docs/</loc>"),
+        "{map}"
+    );
+    assert!(map.contains("<loc>https://charts.example.org/docs/charts/alpha/backup.html</loc>"));
+    assert!(!map.contains("404"), "the 404 page is not listed");
+    assert_eq!(map.matches("<url>").count(), site.stats.pages);
+    // A site_url that is not a web address is an error in gen.toml.
+    std::fs::write(
+        dir.path().join("gen.toml"),
+        "site_url = \"charts.example.org\"\n",
+    )
+    .unwrap();
+    match chartgen::config::check(dir.path()) {
+        Err(chartgen::config::Problem::Invalid(d)) => {
+            assert_eq!((d.line, d.column), (1, 12), "{d}");
+            assert!(d.message.contains("not a web address"), "{d}");
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
 /// The sidebar a page carries in its HTML.

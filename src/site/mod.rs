@@ -1166,6 +1166,48 @@ fn layout_home(tera: &tera::Tera, frame: &Frame, outputs: &Outputs) -> Result<Ve
         .map_err(|e| template_error("site/home.html.tera", &e))
 }
 
+/// The page a static host shows for an address the site does not have.
+/// Its links are relative to the site's root, where hosts serve it from.
+fn layout_404(tera: &tera::Tera, frame: &Frame) -> Result<Vec<u8>, Diagnostic> {
+    let url = "404.html";
+    let mut ctx = frame.context(url, None);
+    let guide_links: Vec<Link> = frame
+        .pages
+        .iter()
+        .filter(|p| p.chart.is_none())
+        .map(|p| Link {
+            label: p.label.clone(),
+            href: esc(&relative(url, &p.url)),
+            current: false,
+        })
+        .collect();
+    ctx.insert("title", "Page not found");
+    ctx.insert("guide_links", &guide_links);
+    tera.render("site/404.html.tera", &ctx)
+        .map(String::into_bytes)
+        .map_err(|e| template_error("site/404.html.tera", &e))
+}
+
+/// sitemap.xml: every page at `base` (the published address), in path
+/// order. Page paths are plain (a-z, 0-9, `-`, `_`, `/`, `.`), so need no
+/// escaping.
+fn sitemap(base: &str, files: &BTreeMap<String, Vec<u8>>) -> Vec<u8> {
+    let mut out = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
+    for path in files.keys() {
+        let Some(url) = path.strip_prefix("site/") else {
+            continue;
+        };
+        if url.ends_with(".html") && url != "404.html" {
+            let url = if url == "index.html" { "" } else { url };
+            out.push_str(&format!("  <url><loc>{base}/{}</loc></url>\n", esc(url)));
+        }
+    }
+    out.push_str("</urlset>\n");
+    out.into_bytes()
+}
+
 /// The site's Tera environment: the built-in site templates, overridden by
 /// name from the repository's `templates/site/`, with HTML autoescaping.
 fn environment(project: &Project) -> Result<tera::Tera, Vec<Diagnostic>> {
@@ -1282,6 +1324,16 @@ pub fn build_memo(
             files.insert("site/index.html".into(), bytes);
         }
         Err(d) => errors.push(d),
+    }
+    match layout_404(&tera, &frame) {
+        Ok(bytes) => {
+            files.insert("site/404.html".into(), bytes);
+        }
+        Err(d) => errors.push(d),
+    }
+    if let Some(base) = &project.site_url {
+        let map = sitemap(base, &files);
+        files.insert("site/sitemap.xml".into(), map);
     }
     if !errors.is_empty() {
         diagnostics::sort(&mut errors);
