@@ -119,11 +119,28 @@ pub fn parse(rel: &str, bytes: &[u8]) -> Result<SpecFile, Diagnostic> {
         );
     }
     let spec: Spec = serde_yaml::from_str(text).map_err(|e| {
-        // A syntax error comes first: a structural error found after it
-        // (a missing field) is only its consequence.
+        // A syntax error comes first: a structural error serde found
+        // instead (a missing field) is only its consequence. When libyaml
+        // saw the syntax error itself, its location is kept.
+        let full = e.to_string();
+        let libyaml_syntax = ["while parsing", "while scanning", "did not find expected"]
+            .iter()
+            .any(|p| full.contains(p));
         match &positions.syntax {
-            Some(s) => syntax_error(rel, text, s.line, s.column, &s.message),
-            None => yaml_error(rel, text, &positions, &e),
+            Some(s) if !libyaml_syntax => syntax_error(rel, text, s.line, s.column, &s.message),
+            _ => {
+                let d = yaml_error(rel, text, &positions, &e);
+                match libyaml_syntax {
+                    true => unclosed_quote_error(rel, text, d.line).unwrap_or_else(|| {
+                        if d.help.is_some() {
+                            d
+                        } else {
+                            d.help(INDENT_HELP)
+                        }
+                    }),
+                    false => d,
+                }
+            }
         }
     })?;
     Ok(SpecFile {
@@ -193,19 +210,31 @@ fn unclosed_quote(text: &str, line: usize) -> Option<(usize, usize, char)> {
     })
 }
 
+/// The error for a quote left open at or above `line`, where a syntax
+/// error was found, if there is one.
+fn unclosed_quote_error(rel: &str, text: &str, line: usize) -> Option<Diagnostic> {
+    let (n, col, q) = unclosed_quote(text, line)?;
+    Some(
+        Diagnostic::error(
+            rel,
+            format!("unclosed quote: this value opens with {q} and the line does not close it"),
+        )
+        .at(n, col)
+        .help(if line > n {
+            format!("end the value with {q}, or drop the opening one; YAML read on to line {line} looking for it")
+        } else {
+            format!("end the value with {q}, or drop the opening one")
+        })
+        .with_source(text),
+    )
+}
+
 /// A YAML syntax error at `line:column`, moved to the mistake when it is a
 /// quote left open above it, with a fix for the common causes.
 fn syntax_error(rel: &str, text: &str, line: usize, column: usize, message: &str) -> Diagnostic {
     let (line, column) = within(text, line, column);
-    if let Some((n, col, q)) = unclosed_quote(text, line) {
-        return Diagnostic::error(rel, format!("unclosed quote: this value opens with {q} and the line does not close it"))
-            .at(n, col)
-            .help(if line > n {
-                format!("end the value with {q}, or drop the opening one; YAML read on to line {line} looking for it")
-            } else {
-                format!("end the value with {q}, or drop the opening one")
-            })
-            .with_source(text);
+    if let Some(d) = unclosed_quote_error(rel, text, line) {
+        return d;
     }
     let mut d = Diagnostic::error(rel, format!("YAML syntax error: {message}"))
         .at(line, column)
@@ -236,13 +265,15 @@ fn syntax_error(rel: &str, text: &str, line: usize, column: usize, message: &str
             key_column(line_text)
         ))
     } else {
-        d.help(
-            "check this line's indentation: the keys of one mapping start in the same column, \
-             and a list item's keys line up with the first one after its `- `",
-        )
+        d.help(INDENT_HELP)
     };
     d
 }
+
+/// The help for a syntax error with no more specific cause.
+const INDENT_HELP: &str =
+    "check this line's indentation: the keys of one mapping start in the same column, \
+     and a list item's keys line up with the first one after its `- `";
 
 /// Turns a serde_yaml error into a diagnostic with a location and a fix.
 fn yaml_error(rel: &str, text: &str, positions: &Positions, e: &serde_yaml::Error) -> Diagnostic {
