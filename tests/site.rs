@@ -1233,6 +1233,14 @@ fn search_puts_the_right_page_first_for_operator_queries() {
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
+/// Held by each browser test while it runs: on 2 cores, two chromiums at
+/// once slow each other, and Lighthouse's timings with them.
+fn one_browser_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// Node, chromium and the given packages of `.tools/node_modules`, or why
 /// a browser test cannot run (skipped, or failed under CI=true).
 fn browser_tools(packages: &[&str]) -> Option<(PathBuf, PathBuf, &'static Path)> {
@@ -1284,6 +1292,7 @@ fn the_site_meets_lighthouse_and_axe() {
         panic!("the shipped specs must load: the gates measure their site");
     };
     gen_build(dir.path());
+    let _browser = one_browser_at_a_time();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let shots = root.join("target/screenshots");
     std::fs::create_dir_all(&shots).unwrap();
@@ -1307,6 +1316,7 @@ fn the_site_in_a_real_browser() {
         return;
     };
     let playwright = modules.join("playwright-core");
+    let _browser = one_browser_at_a_time();
     // The shipped charts when they load, plus fixtures with known words.
     let dir = shipped_copy().unwrap_or_else(|| project_dir(&[], &[]));
     std::fs::create_dir_all(dir.path().join("specs")).unwrap();
