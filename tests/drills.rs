@@ -10,6 +10,8 @@
 mod common;
 #[path = "drills/harness.rs"]
 mod harness;
+#[path = "drills/postgresql.rs"]
+mod postgresql;
 
 use harness::{as_user, assert_steps, need, World, NAMESPACE};
 use serde_json::json;
