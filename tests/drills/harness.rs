@@ -288,10 +288,15 @@ impl World {
 
     /// The newest file in BACKUP_DIR whose name starts with `prefix`.
     pub fn newest(&self, prefix: &str) -> String {
+        self.newest_with(prefix, "")
+    }
+
+    /// The newest file in BACKUP_DIR named `<prefix>...<suffix>`.
+    pub fn newest_with(&self, prefix: &str, suffix: &str) -> String {
         let mut names: Vec<String> = std::fs::read_dir(&self.backup_dir)
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .filter(|n| n.starts_with(prefix) && !n.ends_with(".part"))
+            .filter(|n| n.starts_with(prefix) && n.ends_with(suffix) && !n.ends_with(".part"))
             .collect();
         names.sort();
         names
