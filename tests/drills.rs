@@ -12,6 +12,8 @@ mod common;
 mod harness;
 #[path = "drills/postgresql.rs"]
 mod postgresql;
+#[path = "drills/rabbitmq.rs"]
+mod rabbitmq;
 
 use harness::{as_user, assert_steps, need, World, NAMESPACE};
 use serde_json::json;
