@@ -12,6 +12,8 @@ mod common;
 mod harness;
 #[path = "drills/postgresql.rs"]
 mod postgresql;
+#[path = "drills/prometheus.rs"]
+mod prometheus;
 #[path = "drills/rabbitmq.rs"]
 mod rabbitmq;
 
