@@ -7,6 +7,8 @@
 //! name the test here that runs each procedure; `every_drill_reference_
 //! names_a_test_here` keeps both sides honest.
 
+#[path = "drills/alertmanager.rs"]
+mod alertmanager;
 mod common;
 #[path = "drills/harness.rs"]
 mod harness;
