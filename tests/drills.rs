@@ -12,6 +12,8 @@ mod alertmanager;
 mod common;
 #[path = "drills/harness.rs"]
 mod harness;
+#[path = "drills/memcached.rs"]
+mod memcached;
 #[path = "drills/postgresql.rs"]
 mod postgresql;
 #[path = "drills/prometheus.rs"]
