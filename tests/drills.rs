@@ -14,6 +14,8 @@ mod common;
 mod harness;
 #[path = "drills/memcached.rs"]
 mod memcached;
+#[path = "drills/mysql.rs"]
+mod mysql;
 #[path = "drills/postgresql.rs"]
 mod postgresql;
 #[path = "drills/prometheus.rs"]
