@@ -15,7 +15,9 @@ const TEMP_INFIX: &str = ".gen-tmp-";
 
 /// The temporary file that replacing `name` writes first.
 fn temp_name(name: &str) -> String {
-    format!(".{name}{TEMP_INFIX}{}", std::process::id())
+    // The process id once: each `std::process::id()` is a system call.
+    static PID: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    format!(".{name}{TEMP_INFIX}{}", PID.get_or_init(std::process::id))
 }
 
 /// Whether `name` is a temporary file a gen may have left, whatever its
