@@ -42,13 +42,14 @@ use stem::WordMap;
 pub const BUDGET: usize = 512 * 1024;
 
 /// Pages of the site per term shard, and per snippet chunk: the search
-/// adds about 1/10 + 1/2 file per page, so a site has about 1.6 files per
+/// adds about 1/6 + 1 file per page, so a site has about 2.2 files per
 /// page (its page, and its share of the search). Each costs a file
 /// creation on every cold build, and hosts cap a site's files; fewer,
-/// larger files make a first search load more (docs/benchmarks.md has the
-/// trade-off, measured).
-pub const PAGES_PER_SHARD: usize = 10;
-pub const PAGES_PER_CHUNK: usize = 2;
+/// larger files make a first search load more: these keep a first query
+/// within 50 KB gzip on the 300-page benchmark corpus (docs/benchmarks.md
+/// has the trade-off, measured).
+pub const PAGES_PER_SHARD: usize = 6;
+pub const PAGES_PER_CHUNK: usize = 1;
 
 /// The least bytes of terms and postings a shard is cut at, and of snippet
 /// text a chunk is cut at, so a small site does not get tiny files. A shard
