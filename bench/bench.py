@@ -12,7 +12,8 @@ layouts plain, hugo and mdbook), then runs, in alternating order, for
   hugo           Hugo, highlighting on (the corpus's config.toml)
   hugo-nohl      Hugo with markup.highlight.codeFences = false
   hugo+pagefind  Hugo, then Pagefind on its output: the searchable site
-                 gen builds, like for like
+                 gen builds, like for like (Pagefind runs right after each
+                 Hugo run; the row is the sum of the two)
   mdbook         mdBook, search on (its default)
   pagefind       Pagefind indexing a fixed Hugo output (indexing only)
 
@@ -145,7 +146,10 @@ def run_size(args, pages):
         for p in paths:
             shutil.rmtree(p, ignore_errors=True)
 
-    hugo_pf_out = os.path.join(work, f"hugo-pagefind-out-{pages}")
+    # Hugo + Pagefind: Pagefind indexes each Hugo run's output right
+    # after it (into hugo_out/pagefind); the row adds the two runs up.
+    hugo_pf_out = os.path.join(hugo_out, "pagefind")
+    pf_after_hugo = [args.pagefind, "--site", hugo_out, "--silent"]
     site = os.path.join(proj, "site")
     # name: (output folder, command)
     tools = {
@@ -155,10 +159,6 @@ def run_size(args, pages):
         "hugo-nohl": (nohl_out,
                       ["hugo", "--quiet", "-s", hugo_src, "-d", nohl_out,
                        "--config", os.path.join(hugo_src, "config-nohl.toml")]),
-        "hugo+pagefind": (hugo_pf_out, [
-            "sh", "-c",
-            'hugo --quiet -s "$1" -d "$2" && "$3" --site "$2" --silent',
-            "sh", hugo_src, hugo_pf_out, args.pagefind]),
         "mdbook": (book_out, [args.mdbook, "build", os.path.join(out, "mdbook"),
                               "-d", book_out]),
         "pagefind": (pf_out, [args.pagefind, "--site", hugo_idx, "--output-path",
@@ -167,20 +167,35 @@ def run_size(args, pages):
     names = [t for t in tools if t in args.tools]
     if "gen-noop" in names and "gen" not in names:
         names.insert(0, "gen")
+    with_pagefind = "hugo+pagefind" in args.tools
+    if with_pagefind and "hugo" not in names:
+        names.append("hugo")
     rounds = args.rounds if pages <= 300 else args.rounds_large
     situations = ["just"] + (["long"] if args.settle >= 0 else [])
-    res = {(n, s): [] for n in names for s in situations}
+    rows = names + (["hugo+pagefind"] if with_pagefind else [])
+    res = {(n, s): [] for n in rows for s in situations}
     print(f"\n== {pages} pages, {rounds} rounds; load {load()}", flush=True)
+
+    def record(n, situation, r, run):
+        wall, rss, user, system, files = run
+        res[(n, situation)].append((wall, rss, user, system, files, load()))
+        print(f"  round {r + 1} {n:13s} {situation:4s} {wall:7.2f} s"
+              f" {user:6.2f} user {system:6.2f} sys {rss / 1024:6.0f} MB"
+              f" {files:6d} files  load {load()}", flush=True)
 
     def run(n, situation, r):
         folder, cmd = tools[n]
         start = time.time_ns()
         wall, rss, user, system = timed(cmd)
         files = written_since(folder, start)
-        res[(n, situation)].append((wall, rss, user, system, files, load()))
-        print(f"  round {r + 1} {n:13s} {situation:4s} {wall:7.2f} s"
-              f" {user:6.2f} user {system:6.2f} sys {rss / 1024:6.0f} MB"
-              f" {files:6d} files  load {load()}", flush=True)
+        record(n, situation, r, (wall, rss, user, system, files))
+        if n == "hugo" and with_pagefind:
+            start = time.time_ns()
+            pf = timed(pf_after_hugo)
+            pf_files = written_since(hugo_pf_out, start)
+            record("hugo+pagefind", situation, r,
+                   (wall + pf[0], max(rss, pf[1]), user + pf[2], system + pf[3],
+                    files + pf_files))
 
     for r in range(rounds):
         # Alternate: rotate the order each round; gen-noop right after gen.
@@ -260,7 +275,7 @@ def run_size(args, pages):
         else:
             sys.stderr.write(p.stderr[-2000:])
     # Pagefind's index: its own run's, or the one in Hugo + Pagefind's site.
-    pf_index = pf_out if "pagefind" in names else os.path.join(hugo_pf_out, "pagefind")
+    pf_index = pf_out if "pagefind" in names else hugo_pf_out
     if shutil.which("node") and os.path.isdir(pf_index):
         p = subprocess.run(["node", os.path.join(HERE, "search-pagefind.mjs"),
                             pf_index], capture_output=True, text=True)
