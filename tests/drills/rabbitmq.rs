@@ -292,7 +292,16 @@ fn rabbitmq_data_dir_drill() {
         "{}",
         queues(&w, "/")
     );
-    assert!(queues(&w, "orders").contains("new-orders\tquorum\t20"));
+    // The quorum queue counts its messages once its Raft member recovered.
+    let mut orders = queues(&w, "orders");
+    for _ in 0..60 {
+        if orders.contains("new-orders\tquorum\t20") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_secs(1));
+        orders = queues(&w, "orders");
+    }
+    assert!(orders.contains("new-orders\tquorum\t20"), "{orders}");
     let kept = w.ok("ls -a data");
     assert!(kept.contains("mnesia.before-restore-"), "{kept}");
 }
