@@ -11,7 +11,7 @@ blackbox-exporter_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" 
 
 # [backup] Export values, manifest and loaded config, encrypted with age
 blackbox-exporter-backup:
-	@$(blackbox-exporter_env) $(blackbox-exporter_pod) eval "$$(printf '%b' 'set -e\n: "$${AGE_RECIPIENT:?set AGE_RECIPIENT to an age public key}"\nmkdir -p "$$BACKUP_DIR"\nts=$$(date +%Y%m%d-%H%M%S)\ntmp=$$(mktemp -d)\nhelm -n "$$NAMESPACE" get values "$$RELEASE" -o yaml > "$$tmp/values.yaml"\nhelm -n "$$NAMESPACE" get manifest "$$RELEASE" > "$$tmp/manifest.yaml"\nkubectl -n "$$NAMESPACE" get configmap -o yaml \\\n  -l app.kubernetes.io/instance="$$RELEASE" > "$$tmp/configmaps.yaml"\nkubectl -n "$$NAMESPACE" get --raw \\\n  "/api/v1/namespaces/$$NAMESPACE/pods/$$POD:9115/proxy/config" \\\n  > "$$tmp/loaded-blackbox.yml"\ntar -C "$$tmp" -czf - . | age -r "$$AGE_RECIPIENT" \\\n  > "$$BACKUP_DIR/blackbox-exporter-config-$$ts.tar.gz.age"\nrm -rf "$$tmp"\necho "wrote $$BACKUP_DIR/blackbox-exporter-config-$$ts.tar.gz.age"')"
+	@$(blackbox-exporter_env) $(blackbox-exporter_pod) eval "$$(printf '%b' 'set -e\n: "$${AGE_RECIPIENT:?set AGE_RECIPIENT to an age public key}"\nmkdir -p "$$BACKUP_DIR"\nts=$$(date +%Y%m%d-%H%M%S)\ntmp=$$(mktemp -d)\nhelm -n "$$NAMESPACE" get values "$$RELEASE" -o yaml > "$$tmp/values.yaml"\nhelm -n "$$NAMESPACE" get manifest "$$RELEASE" > "$$tmp/manifest.yaml"\nkubectl -n "$$NAMESPACE" get configmap "$$FULLNAME" -o yaml \\\n  > "$$tmp/configmaps.yaml"\nkubectl -n "$$NAMESPACE" get --raw \\\n  "/api/v1/namespaces/$$NAMESPACE/pods/$$POD:9115/proxy/config" \\\n  > "$$tmp/loaded-blackbox.yml"\ntar -C "$$tmp" -czf - . | age -r "$$AGE_RECIPIENT" \\\n  > "$$BACKUP_DIR/blackbox-exporter-config-$$ts.tar.gz.age"\nrm -rf "$$tmp"\necho "wrote $$BACKUP_DIR/blackbox-exporter-config-$$ts.tar.gz.age"')"
 
 # [restore] Reinstall the release from the newest (or FILE=) config backup
 blackbox-exporter-restore:
@@ -83,7 +83,7 @@ blackbox-exporter-top:
 
 # [maintenance] Validate the deployed blackbox.yml with BLACKBOX_IMAGE
 blackbox-exporter-config-check:
-	@$(blackbox-exporter_env) eval "$$(printf '%b' 'set -e\ntmp=$$(mktemp)\nkubectl -n "$$NAMESPACE" get cm -l app.kubernetes.io/instance="$$RELEASE" \\\n  -o jsonpath='\''{.items[0].data.blackbox\\.yml}'\'' > "$$tmp"\nkubectl -n "$$NAMESPACE" run "bbx-check-$$(date +%s)" --rm -i \\\n  --restart=Never --image="$$BLACKBOX_IMAGE" --command -- sh -c \\\n  '\''cat > /tmp/b.yml && blackbox_exporter --config.check \\\n  --config.file=/tmp/b.yml'\'' < "$$tmp"\nrm -f "$$tmp"')"
+	@$(blackbox-exporter_env) eval "$$(printf '%b' 'set -e\ntmp=$$(mktemp)\nkubectl -n "$$NAMESPACE" get configmap "$$FULLNAME" \\\n  -o jsonpath='\''{.data.blackbox\\.yml}'\'' > "$$tmp"\nkubectl -n "$$NAMESPACE" run "bbx-check-$$(date +%s)" --rm -i \\\n  --restart=Never --image="$$BLACKBOX_IMAGE" --command -- sh -c \\\n  '\''cat > /tmp/b.yml && blackbox_exporter --config.check \\\n  --config.file=/tmp/b.yml'\'' < "$$tmp"\nrm -f "$$tmp"')"
 
 # [maintenance] Reload blackbox.yml in place (SIGHUP) and show the result
 blackbox-exporter-reload:

@@ -4,27 +4,27 @@
 # Every variable below can be set on the make command line or in the
 # environment; the defaults apply otherwise.
 
-opentelemetry-collector_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=opentelemetry-collector; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/opentelemetry-collector; [ -n "$${OTEL_CONFIG:-}" ] || OTEL_CONFIG=/conf/relay.yaml; [ -n "$${OTEL_CONFIGMAP:-}" ] || OTEL_CONFIGMAP=opentelemetry-collector-agent; [ -n "$${OTEL_CONFIG_KEY:-}" ] || OTEL_CONFIG_KEY=relay; [ -n "$${OTEL_SECRET:-}" ] || OTEL_SECRET=opentelemetry-collector-exporters; [ -n "$${CHART:-}" ] || CHART=./charts/opentelemetry-collector; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=''; [ -n "$${AGE_KEY_FILE:-}" ] || AGE_KEY_FILE=./age-key.txt; SELECTOR="app.kubernetes.io/name=opentelemetry-collector,app.kubernetes.io/instance=$$RELEASE";
+opentelemetry-collector_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=opentelemetry-collector; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/opentelemetry-collector; [ -n "$${OTEL_CONFIG:-}" ] || OTEL_CONFIG=/etc/otel/config.yaml; [ -n "$${OTEL_SECRET:-}" ] || OTEL_SECRET=''; [ -n "$${CHART:-}" ] || CHART=./charts/opentelemetry-collector; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=''; [ -n "$${AGE_KEY_FILE:-}" ] || AGE_KEY_FILE=./age-key.txt; SELECTOR="app.kubernetes.io/name=opentelemetry-collector,app.kubernetes.io/instance=$$RELEASE";
 opentelemetry-collector_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}'); [ -n "$$POD" ] || { echo "no running opentelemetry-collector pod for release $$RELEASE in namespace $$NAMESPACE" >&2; exit 1; };
 
 .PHONY: help-opentelemetry-collector opentelemetry-collector-backup opentelemetry-collector-restore opentelemetry-collector-k8sattributes-check opentelemetry-collector-config-show opentelemetry-collector-describe opentelemetry-collector-errors opentelemetry-collector-events opentelemetry-collector-health opentelemetry-collector-logs opentelemetry-collector-pipeline-metrics opentelemetry-collector-port-forward opentelemetry-collector-rbac-check opentelemetry-collector-send-test-span opentelemetry-collector-shell opentelemetry-collector-status opentelemetry-collector-top opentelemetry-collector-validate opentelemetry-collector-restart opentelemetry-collector-helm-history opentelemetry-collector-helm-lint opentelemetry-collector-helm-rollback opentelemetry-collector-helm-status opentelemetry-collector-helm-template opentelemetry-collector-helm-values
 
 # [backup] Save values and rendered config (validated), encrypt the Secret
 opentelemetry-collector-backup:
-	@$(opentelemetry-collector_env) $(opentelemetry-collector_pod) eval "$$(printf '%b' 'set -eu\nmkdir -p "$$BACKUP_DIR"\nTS=$$(date +%Y%m%d-%H%M%S)\nTMP=$$(mktemp -d)\nhelm -n "$$NAMESPACE" get values "$$RELEASE" -o yaml \\\n  > "$$TMP/values.yaml"\nkubectl -n "$$NAMESPACE" get configmap "$$OTEL_CONFIGMAP" \\\n  -o jsonpath="{.data.$$OTEL_CONFIG_KEY}" > "$$TMP/relay.yaml"\nkubectl -n "$$NAMESPACE" exec "$$POD" -c opentelemetry-collector -- \\\n  /otelcol-contrib validate --config="$$OTEL_CONFIG"\ntar -czf "$$BACKUP_DIR/otelcol-$$TS.tar.gz" -C "$$TMP" \\\n  values.yaml relay.yaml\nif [ -n "$$AGE_RECIPIENT" ] && kubectl -n "$$NAMESPACE" get secret \\\n  "$$OTEL_SECRET" >/dev/null 2>&1; then\n  kubectl -n "$$NAMESPACE" get secret "$$OTEL_SECRET" -o yaml \\\n    | age -r "$$AGE_RECIPIENT" > "$$BACKUP_DIR/secret-$$TS.yaml.age"\nfi\necho "backup written: $$BACKUP_DIR/otelcol-$$TS.tar.gz"')"
+	@$(opentelemetry-collector_env) $(opentelemetry-collector_pod) eval "$$(printf '%b' 'set -eu\nmkdir -p "$$BACKUP_DIR"\nTS=$$(date +%Y%m%d-%H%M%S)\nTMP=$$(mktemp -d)\nhelm -n "$$NAMESPACE" get values "$$RELEASE" -o yaml \\\n  > "$$TMP/values.yaml"\nkubectl -n "$$NAMESPACE" get configmap "$$FULLNAME" \\\n  -o jsonpath='\''{.data.config\\.yaml}'\'' > "$$TMP/relay.yaml"\nkubectl -n "$$NAMESPACE" exec "$$POD" -c opentelemetry-collector -- \\\n  /otelcol-contrib validate --config="$$OTEL_CONFIG"\ntar -czf "$$BACKUP_DIR/otelcol-$$TS.tar.gz" -C "$$TMP" \\\n  values.yaml relay.yaml\nif [ -n "$$AGE_RECIPIENT" ] && [ -n "$$OTEL_SECRET" ] \\\n  && kubectl -n "$$NAMESPACE" get secret \\\n  "$$OTEL_SECRET" >/dev/null 2>&1; then\n  kubectl -n "$$NAMESPACE" get secret "$$OTEL_SECRET" -o yaml \\\n    | age -r "$$AGE_RECIPIENT" > "$$BACKUP_DIR/secret-$$TS.yaml.age"\nfi\necho "backup written: $$BACKUP_DIR/otelcol-$$TS.tar.gz"')"
 
 # [restore] Reinstall the release with the values saved in FILE
 opentelemetry-collector-restore:
-	@$(opentelemetry-collector_env) eval "$$(printf '%b' 'set -eu\nFILE=$${FILE:-$$(ls -1t "$$BACKUP_DIR"/otelcol-*.tar.gz | head -n 1)}\necho "restoring values from $$FILE"\nTMP=$$(mktemp -d)\ntar -xzf "$$FILE" -C "$$TMP"\nhelm -n "$$NAMESPACE" upgrade --install "$$RELEASE" "$$CHART" \\\n  -f "$$TMP/values.yaml"\nkubectl -n "$$NAMESPACE" rollout status daemonset "$$RELEASE" \\\n  --timeout=10m')"
+	@$(opentelemetry-collector_env) eval "$$(printf '%b' 'set -eu\nFILE=$${FILE:-$$(ls -1t "$$BACKUP_DIR"/otelcol-*.tar.gz | head -n 1)}\necho "restoring values from $$FILE"\nTMP=$$(mktemp -d)\ntar -xzf "$$FILE" -C "$$TMP"\nhelm -n "$$NAMESPACE" upgrade --install "$$RELEASE" "$$CHART" \\\n  -f "$$TMP/values.yaml"\nkubectl -n "$$NAMESPACE" rollout status deployment "$$FULLNAME" \\\n  --timeout=10m')"
 
 # [cluster] Check the service account can read pods, namespaces, replicasets
 opentelemetry-collector-k8sattributes-check:
-	@$(opentelemetry-collector_env) eval "$$(printf '%b' 'SA=$$(kubectl -n "$$NAMESPACE" get daemonset "$$RELEASE" \\\n  -o jsonpath='\''{.spec.template.spec.serviceAccountName}'\'')\nfor R in pods namespaces replicasets.apps; do\n  for V in get list watch; do\n    printf '\''%s %s: '\'' "$$R" "$$V"\n    kubectl auth can-i "$$V" "$$R" --all-namespaces \\\n      --as="system:serviceaccount:$$NAMESPACE:$$SA"\n  done\ndone')"
+	@$(opentelemetry-collector_env) eval "$$(printf '%b' 'SA=$$(kubectl -n "$$NAMESPACE" get deployment "$$FULLNAME" \\\n  -o jsonpath='\''{.spec.template.spec.serviceAccountName}'\'')\nfor R in pods namespaces replicasets.apps; do\n  for V in get list watch; do\n    printf '\''%s %s: '\'' "$$R" "$$V"\n    kubectl auth can-i "$$V" "$$R" --all-namespaces \\\n      --as="system:serviceaccount:$$NAMESPACE:$$SA"\n  done\ndone')"
 
 # [diagnostics] Print the rendered collector configuration from the ConfigMap
 opentelemetry-collector-config-show:
-	@$(opentelemetry-collector_env) kubectl -n "$$NAMESPACE" get configmap "$$OTEL_CONFIGMAP" \
-	  -o jsonpath="{.data.$$OTEL_CONFIG_KEY}"
+	@$(opentelemetry-collector_env) kubectl -n "$$NAMESPACE" get configmap "$$FULLNAME" \
+	  -o jsonpath='{.data.config\.yaml}'
 
 # [diagnostics] Describe the workload's pods (state, probes, events)
 opentelemetry-collector-describe:
@@ -86,9 +86,9 @@ opentelemetry-collector-validate:
 	  /otelcol-contrib validate --config="$$OTEL_CONFIG" \
 	  && echo "configuration is valid"
 
-# [maintenance] Rolling restart of the daemonset
+# [maintenance] Rolling restart of the deployment
 opentelemetry-collector-restart:
-	@$(opentelemetry-collector_env) kubectl -n "$$NAMESPACE" rollout restart daemonset \
+	@$(opentelemetry-collector_env) kubectl -n "$$NAMESPACE" rollout restart deployment \
 	  -l "app.kubernetes.io/name=opentelemetry-collector,app.kubernetes.io/instance=$$RELEASE"
 
 # [helm] Show the release's revisions
@@ -136,7 +136,7 @@ help-opentelemetry-collector:
 	@printf '  %-34s %s\n' 'opentelemetry-collector-status' '[diagnostics] Show the release'\''s pods, services, volumes and config'
 	@printf '  %-34s %s\n' 'opentelemetry-collector-top' '[diagnostics] Show CPU and memory use per container'
 	@printf '  %-34s %s\n' 'opentelemetry-collector-validate' '[diagnostics] Validate the mounted configuration with otelcol-contrib validate'
-	@printf '  %-34s %s\n' 'opentelemetry-collector-restart' '[maintenance] Rolling restart of the daemonset'
+	@printf '  %-34s %s\n' 'opentelemetry-collector-restart' '[maintenance] Rolling restart of the deployment'
 	@printf '  %-34s %s\n' 'opentelemetry-collector-helm-history' '[helm] Show the release'\''s revisions'
 	@printf '  %-34s %s\n' 'opentelemetry-collector-helm-lint' '[helm] Lint the chart'
 	@printf '  %-34s %s\n' 'opentelemetry-collector-helm-rollback' '[helm] Roll back to REVISION (see helm-history)'

@@ -4,26 +4,26 @@
 # Every variable below can be set on the make command line or in the
 # environment; the defaults apply otherwise.
 
-promtail_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=promtail; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/promtail; [ -n "$${PROMTAIL_CONFIG:-}" ] || PROMTAIL_CONFIG=/etc/promtail/promtail.yaml; [ -n "$${PROMTAIL_SECRET:-}" ] || PROMTAIL_SECRET=promtail; [ -n "$${POSITIONS_FILE:-}" ] || POSITIONS_FILE=/run/promtail/positions.yaml; [ -n "$${SAMPLE_LINE:-}" ] || SAMPLE_LINE='2025-11-26T10:00:00.000000000Z stdout F level=info msg=hello'; [ -n "$${LOKI_NAMESPACE:-}" ] || LOKI_NAMESPACE=loki; [ -n "$${CHART:-}" ] || CHART=./charts/promtail; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=''; [ -n "$${AGE_KEY_FILE:-}" ] || AGE_KEY_FILE=./age-key.txt; SELECTOR="app.kubernetes.io/name=promtail,app.kubernetes.io/instance=$$RELEASE";
+promtail_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=promtail; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/promtail; [ -n "$${PROMTAIL_CONFIG:-}" ] || PROMTAIL_CONFIG=/etc/promtail/promtail.yaml; [ -n "$${POSITIONS_FILE:-}" ] || POSITIONS_FILE=/run/promtail/positions.yaml; [ -n "$${SAMPLE_LINE:-}" ] || SAMPLE_LINE='2025-11-26T10:00:00.000000000Z stdout F level=info msg=hello'; [ -n "$${LOKI_NAMESPACE:-}" ] || LOKI_NAMESPACE=loki; [ -n "$${CHART:-}" ] || CHART=./charts/promtail; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=''; [ -n "$${AGE_KEY_FILE:-}" ] || AGE_KEY_FILE=./age-key.txt; SELECTOR="app.kubernetes.io/name=promtail,app.kubernetes.io/instance=$$RELEASE";
 promtail_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}'); [ -n "$$POD" ] || { echo "no running promtail pod for release $$RELEASE in namespace $$NAMESPACE" >&2; exit 1; };
 
 .PHONY: help-promtail promtail-backup promtail-restore promtail-alloy-convert promtail-discovery-check promtail-check-syntax promtail-describe promtail-events promtail-log-test promtail-logs promtail-metrics promtail-port-forward promtail-positions promtail-rbac-check promtail-ready promtail-shell promtail-status promtail-top promtail-restart promtail-helm-history promtail-helm-lint promtail-helm-rollback promtail-helm-status promtail-helm-template promtail-helm-values
 
-# [backup] Save the Helm values and the encrypted configuration Secret
+# [backup] Save the Helm values and the encrypted configuration ConfigMap
 promtail-backup:
-	@$(promtail_env) $(promtail_pod) eval "$$(printf '%b' 'set -eu\nmkdir -p "$$BACKUP_DIR"\nTS=$$(date +%Y%m%d-%H%M%S)\nhelm -n "$$NAMESPACE" get values "$$RELEASE" -o yaml \\\n  > "$$BACKUP_DIR/values-$$TS.yaml"\nkubectl -n "$$NAMESPACE" exec "$$POD" -c promtail -- promtail \\\n  -config.file="$$PROMTAIL_CONFIG" -config.expand-env=true \\\n  -check-syntax\nif [ -n "$$AGE_RECIPIENT" ]; then\n  kubectl -n "$$NAMESPACE" get secret "$$PROMTAIL_SECRET" -o yaml \\\n    | age -r "$$AGE_RECIPIENT" > "$$BACKUP_DIR/secret-$$TS.yaml.age"\nelse\n  echo "AGE_RECIPIENT unset: Secret not exported" >&2\nfi\ntar -czf "$$BACKUP_DIR/promtail-$$TS.tar.gz" -C "$$BACKUP_DIR" \\\n  "values-$$TS.yaml"\necho "backup written: $$BACKUP_DIR/promtail-$$TS.tar.gz"')"
+	@$(promtail_env) $(promtail_pod) eval "$$(printf '%b' 'set -eu\nmkdir -p "$$BACKUP_DIR"\nTS=$$(date +%Y%m%d-%H%M%S)\nhelm -n "$$NAMESPACE" get values "$$RELEASE" -o yaml \\\n  > "$$BACKUP_DIR/values-$$TS.yaml"\nkubectl -n "$$NAMESPACE" exec "$$POD" -c promtail -- promtail \\\n  -config.file="$$PROMTAIL_CONFIG" -config.expand-env=true \\\n  -check-syntax\nif [ -n "$$AGE_RECIPIENT" ]; then\n  kubectl -n "$$NAMESPACE" get configmap "$$FULLNAME-config" -o yaml \\\n    | age -r "$$AGE_RECIPIENT" > "$$BACKUP_DIR/config-$$TS.yaml.age"\nelse\n  echo "AGE_RECIPIENT unset: ConfigMap not exported" >&2\nfi\ntar -czf "$$BACKUP_DIR/promtail-$$TS.tar.gz" -C "$$BACKUP_DIR" \\\n  "values-$$TS.yaml"\necho "backup written: $$BACKUP_DIR/promtail-$$TS.tar.gz"')"
 
 # [restore] Reinstall the release with the values saved in FILE
 promtail-restore:
-	@$(promtail_env) eval "$$(printf '%b' 'set -eu\nFILE=$${FILE:-$$(ls -1t "$$BACKUP_DIR"/promtail-*.tar.gz | head -n 1)}\necho "restoring values from $$FILE"\nTMP=$$(mktemp -d)\ntar -xzf "$$FILE" -C "$$TMP"\nhelm -n "$$NAMESPACE" upgrade --install "$$RELEASE" "$$CHART" \\\n  -f "$$(ls "$$TMP"/values-*.yaml)"\nkubectl -n "$$NAMESPACE" rollout status daemonset "$$RELEASE" \\\n  --timeout=10m')"
+	@$(promtail_env) eval "$$(printf '%b' 'set -eu\nFILE=$${FILE:-$$(ls -1t "$$BACKUP_DIR"/promtail-*.tar.gz | head -n 1)}\necho "restoring values from $$FILE"\nTMP=$$(mktemp -d)\ntar -xzf "$$FILE" -C "$$TMP"\nhelm -n "$$NAMESPACE" upgrade --install "$$RELEASE" "$$CHART" \\\n  -f "$$(ls "$$TMP"/values-*.yaml)"\nkubectl -n "$$NAMESPACE" rollout status daemonset "$$FULLNAME" \\\n  --timeout=10m')"
 
 # [upgrade] Convert the running promtail.yaml to an Alloy configuration
 promtail-alloy-convert:
-	@$(promtail_env) eval "$$(printf '%b' 'set -eu\nkubectl -n "$$NAMESPACE" get secret "$$PROMTAIL_SECRET" \\\n  -o jsonpath='\''{.data.promtail\\.yaml}'\'' | base64 -d > promtail.yaml\nalloy convert --source-format=promtail --report=alloy-report.txt \\\n  --output=config.alloy promtail.yaml\nrm -f promtail.yaml\ncat alloy-report.txt\necho "written: config.alloy (review before use)"')"
+	@$(promtail_env) eval "$$(printf '%b' 'set -eu\nkubectl -n "$$NAMESPACE" get configmap "$$FULLNAME-config" \\\n  -o jsonpath='\''{.data.promtail\\.yaml}'\'' > promtail.yaml\nalloy convert --source-format=promtail --report=alloy-report.txt \\\n  --output=config.alloy promtail.yaml\nrm -f promtail.yaml\ncat alloy-report.txt\necho "written: config.alloy (review before use)"')"
 
 # [cluster] Check the service account may list and watch pods cluster-wide
 promtail-discovery-check:
-	@$(promtail_env) eval "$$(printf '%b' 'SA=$$(kubectl -n "$$NAMESPACE" get daemonset "$$RELEASE" \\\n  -o jsonpath='\''{.spec.template.spec.serviceAccountName}'\'')\nfor V in get list watch; do\n  printf '\''pods %s: '\'' "$$V"\n  kubectl auth can-i "$$V" pods --all-namespaces \\\n    --as="system:serviceaccount:$$NAMESPACE:$$SA"\ndone')"
+	@$(promtail_env) eval "$$(printf '%b' 'SA=$$(kubectl -n "$$NAMESPACE" get daemonset "$$FULLNAME" \\\n  -o jsonpath='\''{.spec.template.spec.serviceAccountName}'\'')\nfor V in get list watch; do\n  printf '\''pods %s: '\'' "$$V"\n  kubectl auth can-i "$$V" pods --all-namespaces \\\n    --as="system:serviceaccount:$$NAMESPACE:$$SA"\ndone')"
 
 # [diagnostics] Validate the mounted promtail.yaml with promtail -check-syntax
 promtail-check-syntax:
@@ -119,7 +119,7 @@ promtail-helm-values:
 
 help-promtail:
 	@printf '\n%s\n' 'Promtail (promtail)'
-	@printf '  %-34s %s\n' 'promtail-backup' '[backup] Save the Helm values and the encrypted configuration Secret'
+	@printf '  %-34s %s\n' 'promtail-backup' '[backup] Save the Helm values and the encrypted configuration ConfigMap'
 	@printf '  %-34s %s\n' 'promtail-restore' '[restore] Reinstall the release with the values saved in FILE'
 	@printf '  %-34s %s\n' 'promtail-alloy-convert' '[upgrade] Convert the running promtail.yaml to an Alloy configuration'
 	@printf '  %-34s %s\n' 'promtail-discovery-check' '[cluster] Check the service account may list and watch pods cluster-wide'
