@@ -2,13 +2,26 @@
 //! real servers from Debian standing in for the chart's pod (see
 //! tests/drills/harness.rs and the kubectl stand-in tests/drills/kubectl).
 //! Each drill creates data, backs it up, destroys it, restores it, checks
-//! the data and each step's own "Expected:" text. A spec's `drill` fields
+//! the data and each step's own "Expected:" text. Redis's drills are here,
+//! the other charts' in tests/drills/<chart>.rs. A spec's `drill` fields
 //! name the test here that runs each procedure; `every_drill_reference_
 //! names_a_test_here` keeps both sides honest.
 
+#[path = "drills/alertmanager.rs"]
+mod alertmanager;
 mod common;
 #[path = "drills/harness.rs"]
 mod harness;
+#[path = "drills/memcached.rs"]
+mod memcached;
+#[path = "drills/mysql.rs"]
+mod mysql;
+#[path = "drills/postgresql.rs"]
+mod postgresql;
+#[path = "drills/prometheus.rs"]
+mod prometheus;
+#[path = "drills/rabbitmq.rs"]
+mod rabbitmq;
 
 use harness::{as_user, assert_steps, need, World, NAMESPACE};
 use serde_json::json;
@@ -21,7 +34,14 @@ use serde_json::json;
 fn every_drill_reference_names_a_test_here() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let (project, _) = chartgen::project::load(root).unwrap();
-    let source = std::fs::read_to_string(root.join("tests/drills.rs")).unwrap();
+    // This file and the drill modules under tests/drills/.
+    let mut source = std::fs::read_to_string(root.join("tests/drills.rs")).unwrap();
+    for e in std::fs::read_dir(root.join("tests/drills")).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "rs") {
+            source.push_str(&std::fs::read_to_string(p).unwrap());
+        }
+    }
     let mut referenced = std::collections::BTreeSet::new();
     for f in &project.specs {
         for p in chartgen::procedures::procedures(&f.spec) {
@@ -133,18 +153,6 @@ fn redis_check(w: &World) {
     assert!(ttl > 86000, "the TTL survived: {ttl}");
 }
 
-fn newest(w: &World, prefix: &str) -> String {
-    let mut names: Vec<String> = std::fs::read_dir(&w.backup_dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with(prefix) && !n.ends_with(".part"))
-        .collect();
-    names.sort();
-    names
-        .pop()
-        .unwrap_or_else(|| panic!("no {prefix}* in BACKUP_DIR"))
-}
-
 /// The RDB backup, its check and verification, `make redis-backup`, then a
 /// full restore through `make redis-restore` after a FLUSHALL, with AOF on
 /// (the RDB becomes the base of a new AOF).
@@ -163,7 +171,7 @@ fn redis_rdb_full_restore_drill() {
     assert_steps(&runs, 1, &[("db0:keys=...,expires=...", "checked below")]);
     assert!(harness::matches("db0:keys=502,expires=1", &runs[0].output));
     w.ok("make redis-backup");
-    let rdb = newest(&w, "redis-2");
+    let rdb = w.newest("redis-2");
 
     redis(&w, "FLUSHALL");
     let runs = w.run("restore.full", &[("redis-<timestamp>.rdb", &rdb)]);
@@ -216,7 +224,7 @@ fn redis_aof_pitr_drill() {
     assert!(runs[1]
         .output
         .contains("appendonlydir/appendonly.aof.manifest"));
-    let tar = newest(&w, "redis-aof-");
+    let tar = w.newest("redis-aof-");
     let runs = w.run("restore.aof-pitr", &[("redis-aof-<ts>.tar.gz", &tar)]);
     assert_steps(
         &runs,
@@ -243,7 +251,7 @@ fn redis_keys_drill() {
     w.start();
     redis_fill(&w);
     w.ok("make redis-backup");
-    let rdb = newest(&w, "redis-2");
+    let rdb = w.newest("redis-2");
     redis(
         &w,
         "EVAL \"for i=1,500 do redis.call('DEL','key:'..i) end return 1\" 0",

@@ -247,18 +247,61 @@ impl World {
     /// operator fills in (e.g. `<ts>`) in the step's text, and nothing
     /// else. Stops at the first failing step.
     pub fn run(&self, id: &str, fill: &[(&str, &str)]) -> Vec<StepRun> {
+        self.run_part(id, .., fill)
+    }
+
+    /// Like `run`, for the steps `part` of those `run` runs, so a drill can
+    /// break something between two steps or run a step another one refers
+    /// to ("apply the manifest of step 3 of the full restore").
+    pub fn run_part(
+        &self,
+        id: &str,
+        part: impl std::slice::SliceIndex<[ProcedureStep], Output = [ProcedureStep]>,
+        fill: &[(&str, &str)],
+    ) -> Vec<StepRun> {
+        self.run_steps(&self.drillable(id)[part], fill)
+    }
+
+    /// Procedure `id`'s steps with a command, but for those that say no
+    /// drill can run them (they need a cluster).
+    fn drillable(&self, id: &str) -> Vec<ProcedureStep> {
         let proc = procedures(&self.chart)
             .into_iter()
             .find(|p| p.id == id)
             .unwrap_or_else(|| panic!("{}: no procedure {id}", self.chart));
-        // Steps that say no drill can run them (they need a cluster) are
-        // left out; every other step runs.
-        let steps: Vec<ProcedureStep> = proc
-            .commands()
+        proc.commands()
             .filter(|s| s.drill.as_ref().is_none_or(|d| d.none.is_none()))
             .cloned()
+            .collect()
+    }
+
+    /// The command of procedure `id`'s step `title`, drillable or not, as
+    /// the guide shows it.
+    pub fn step_text(&self, id: &str, title: &str) -> String {
+        procedures(&self.chart)
+            .into_iter()
+            .find(|p| p.id == id)
+            .and_then(|p| p.steps.into_iter().find(|s| s.title == title))
+            .and_then(|s| s.run)
+            .unwrap_or_else(|| panic!("{}: no step {title:?} in {id}", self.chart))
+    }
+
+    /// The newest file in BACKUP_DIR whose name starts with `prefix`.
+    pub fn newest(&self, prefix: &str) -> String {
+        self.newest_with(prefix, "")
+    }
+
+    /// The newest file in BACKUP_DIR named `<prefix>...<suffix>`.
+    pub fn newest_with(&self, prefix: &str, suffix: &str) -> String {
+        let mut names: Vec<String> = std::fs::read_dir(&self.backup_dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with(prefix) && n.ends_with(suffix) && !n.ends_with(".part"))
             .collect();
-        self.run_steps(&steps, fill)
+        names.sort();
+        names
+            .pop()
+            .unwrap_or_else(|| panic!("no {prefix}* in BACKUP_DIR"))
     }
 
     fn run_steps(&self, steps: &[ProcedureStep], fill: &[(&str, &str)]) -> Vec<StepRun> {

@@ -1,0 +1,169 @@
+//! Alertmanager drills: Debian's Alertmanager as pod `rel-alertmanager-0`
+//! of StatefulSet `rel-alertmanager`, run with the chart's arguments, its
+//! state on the claim `storage-rel-alertmanager-0` at `/alertmanager` and
+//! its configuration at `/etc/alertmanager`. The gossip mesh, on by
+//! default, advertises 127.0.0.1 (a pod has a private IP; the drill's
+//! network namespace only a loopback).
+
+use crate::harness::{as_user, assert_steps, need, World, NAMESPACE};
+use serde_json::json;
+
+const POD: &str = "rel-alertmanager-0";
+const CONFIG: &str = "route:\n  receiver: 'null'\n  group_by: ['alertname']\n\
+receivers:\n  - name: 'null'\n";
+const AMTOOL: &str = "amtool --alertmanager.url=http://127.0.0.1:9093";
+
+pub fn world() -> Option<World> {
+    if !need(&["prometheus-alertmanager", "amtool", "jq", "wget"]) {
+        return None;
+    }
+    let mut w = World::new("alertmanager");
+    let data = w.owned_dir("data", "prometheus");
+    let etc = w.path("etc");
+    std::fs::create_dir_all(&etc).unwrap();
+    std::fs::write(etc.join("alertmanager.yml"), CONFIG).unwrap();
+    // The operator's copy in git, which the backup validates.
+    std::fs::write(w.path("alertmanager.yml"), CONFIG).unwrap();
+    let state = w.state.display().to_string();
+    let (pid, log) = (format!("{state}/am.pid"), format!("{state}/am.log"));
+    w.world = json!({
+        "namespace": NAMESPACE,
+        "workload": { "kind": "StatefulSet", "name": "rel-alertmanager", "pod": POD,
+                      "container": "alertmanager", "replicas": 1,
+                      "image": "quay.io/prometheus/alertmanager:v0.29.0" },
+        "user": "prometheus",
+        "uids": { "65534": "prometheus" },
+        "paths": { "/alertmanager": data, "/etc/alertmanager": etc },
+        "pvcs": ["storage-rel-alertmanager-0"],
+        "log": log,
+        "start": format!(
+            "{} prometheus-alertmanager --config.file={e}/alertmanager.yml \
+             --storage.path={d} --data.retention=120h --web.listen-address=:9093 \
+             --cluster.advertise-address=127.0.0.1:9094 \
+             > {log} 2>&1 & echo $! > {pid}; \
+             for i in $(seq 600); do wget -qO- http://127.0.0.1:9093/-/ready >/dev/null 2>&1 \
+             && exit 0; kill -0 $(cat {pid}) 2>/dev/null || exit 1; sleep 0.1; done; exit 1",
+            as_user("prometheus"),
+            e = etc.display(),
+            d = data.display(),
+        ),
+        "stop": format!(
+            "P=$(cat {pid}) && kill -TERM $P && while kill -0 $P 2>/dev/null; do sleep 0.1; done"
+        ),
+    });
+    Some(w)
+}
+
+fn amtool(w: &World, args: &str) -> String {
+    w.ok(&format!("{AMTOOL} {args}"))
+}
+
+/// Two active silences and one that already ended.
+fn fill(w: &World) {
+    amtool(
+        w,
+        "silence add alertname=Watchdog --duration=2h --comment=drill -a drill",
+    );
+    amtool(
+        w,
+        "silence add severity=info team=db --duration=24h --comment=maintenance -a drill",
+    );
+    let old = amtool(
+        w,
+        "silence add alertname=Old --duration=1h --comment=old -a drill",
+    );
+    amtool(w, &format!("silence expire {}", old.trim()));
+}
+
+fn active(w: &World) -> usize {
+    amtool(w, "silence query -q").lines().count()
+}
+
+/// The silences export, the state snapshot and the configuration check;
+/// the full restore of the snapshot after the volume is lost; then the
+/// re-import of the export into a running Alertmanager that lost them.
+#[test]
+fn alertmanager_drill() {
+    let Some(mut w) = world() else { return };
+    w.start();
+    fill(&w);
+    let runs = w.run("backup.silences", &[]);
+    assert_steps(&runs, 2, &[("jq length", "a command")]);
+    assert_eq!(runs[1].output.lines().count(), 2, "{}", runs[1].output);
+    // A new volume has no snapshot files until the first maintenance run
+    // (15 minutes) or stop: the copy fails and leaves no archive behind.
+    let runs = w.run("backup.state", &[]);
+    assert_eq!(runs[0].status, 1);
+    assert!(
+        runs[0].output.contains("silences: Cannot stat"),
+        "{}",
+        runs[0].output
+    );
+    assert!(std::fs::read_dir(&w.backup_dir).unwrap().all(|e| !e
+        .unwrap()
+        .file_name()
+        .to_string_lossy()
+        .starts_with("state-")));
+    // Once it has stopped and started again, as a running release has.
+    w.ok(&format!(
+        "kubectl -n {NAMESPACE} scale sts rel-alertmanager --replicas=0 && \
+         kubectl -n {NAMESPACE} scale sts rel-alertmanager --replicas=1"
+    ));
+    let runs = w.run("backup.state", &[]);
+    assert_steps(&runs, 1, &[]);
+    let runs = w.run("backup.config", &[]);
+    assert_steps(&runs, 1, &[]);
+    let runs = w.run("verification", &[]);
+    assert_steps(&runs, 1, &[]);
+
+    // The volume is lost while Alertmanager is stopped.
+    let runs = w.run_part("restore.full", ..1, &[]);
+    assert_steps(&runs, 1, &[]);
+    w.ok("rm -rf data/*");
+    let runs = w.run_part("restore.full", 1.., &[]);
+    assert_steps(
+        &runs,
+        4,
+        &[
+            (
+                "\"status\": \"ready\"",
+                "settling right after the start, checked below",
+            ),
+            ("settling", "what it says right after the start"),
+        ],
+    );
+    assert_eq!(active(&w), 2, "the silences are back");
+    let settled = w.ok(
+        "for i in $(seq 60); do wget -qO- http://127.0.0.1:9093/api/v2/status \
+         | jq -r .cluster.status | grep -x ready && exit 0; sleep 1; done; exit 1",
+    );
+    assert_eq!(settled.trim(), "ready");
+
+    // A new volume, empty: the silences come back from the export.
+    w.ok(&format!(
+        "kubectl -n {NAMESPACE} scale sts rel-alertmanager --replicas=0 && rm -rf data/* && \
+         kubectl -n {NAMESPACE} scale sts rel-alertmanager --replicas=1"
+    ));
+    assert_eq!(active(&w), 0);
+    let runs = w.run("restore.silences", &[]);
+    assert_steps(
+        &runs,
+        4,
+        &[("silence query", "a command"), ("--expired", "an option")],
+    );
+    assert_eq!(runs[0].output.trim(), "2", "the ended silence is left out");
+    assert_eq!(runs[2].output.lines().count(), 2, "one ID per silence");
+    assert_eq!(active(&w), 2, "the silences are back");
+
+    // The same through make, after another loss; run twice, it imports
+    // nothing the second time.
+    w.ok(&format!(
+        "kubectl -n {NAMESPACE} scale sts rel-alertmanager --replicas=0 && rm -rf data/* && \
+         kubectl -n {NAMESPACE} scale sts rel-alertmanager --replicas=1"
+    ));
+    let out = w.ok("make alertmanager-restore");
+    assert!(out.contains("2 silences to import"), "{out}");
+    let out = w.ok("make alertmanager-restore");
+    assert!(out.contains("0 silences to import"), "{out}");
+    assert_eq!(active(&w), 2, "the silences are back");
+}

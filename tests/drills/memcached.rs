@@ -1,0 +1,142 @@
+//! memcached drill: Debian's memcached as the pod of Deployment
+//! `rel-memcached`, with the arguments the chart renders from its defaults
+//! (`-m 256 -c 1024 -f 1.25 -n 48`), a TLS Secret mounted through
+//! `extraVolumes`, and the 512Mi memory limit of the chart's defaults.
+//! memcached keeps no data to restore: its procedures save and compare the
+//! settings it runs with.
+
+use crate::harness::{as_user, assert_steps, need, World, NAMESPACE};
+use serde_json::json;
+
+pub fn world() -> Option<World> {
+    if !need(&["memcached", "nc", "socat", "age"]) {
+        return None;
+    }
+    let mut w = World::new("memcached");
+    let state = w.state.display().to_string();
+    let (pid, log) = (
+        format!("{state}/memcached.pid"),
+        format!("{state}/memcached.log"),
+    );
+    let args = ["-m", "256", "-c", "1024", "-f", "1.25", "-n", "48"];
+    w.world = json!({
+        "namespace": NAMESPACE,
+        "workload": { "kind": "Deployment", "name": "rel-memcached",
+                      "pod": "rel-memcached-6f7b9c-k2v8q", "container": "memcached",
+                      "replicas": 1, "image": "memcached:1.6.39-alpine",
+                      "container_spec": { "args": args,
+                                          "resources": { "limits": { "memory": "512Mi" } } },
+                      "volumes": [ { "name": "tls",
+                                     "secret": { "secretName": "memcached-tls" } } ] },
+        "user": "memcache",
+        "paths": {},
+        "secrets": { "memcached-tls": { "tls.crt": "drill-cert", "tls.key": "drill-key" } },
+        "log": log,
+        "start": format!(
+            "{} memcached -p 11211 -U 0 {} > {log} 2>&1 & echo $! > {pid}; \
+             for i in $(seq 100); do printf 'version\\r\\n' | nc -q 1 127.0.0.1 11211 \
+             2>/dev/null | grep -q VERSION && exit 0; sleep 0.1; done; exit 1",
+            as_user("memcache"),
+            args.join(" ")
+        ),
+        "stop": format!(
+            "P=$(cat {pid}) && kill -TERM $P && while kill -0 $P 2>/dev/null; do sleep 0.1; done"
+        ),
+    });
+    Some(w)
+}
+
+/// The settings export, over a port-forward and through a throwaway pod,
+/// the encrypted export of the mounted Secret, then the checks the full,
+/// Secret and configuration restores end with, under real make.
+#[test]
+fn memcached_drill() {
+    let Some(mut w) = world() else { return };
+    let key = w.ok("age-keygen -o key.txt 2>&1 | sed -n 's/^Public key: //p'");
+    w.var("AGE_RECIPIENT", key.trim());
+    w.var("AGE_IDENTITY", "key.txt");
+    w.var("MC_SECRETS", "memcached-tls");
+    w.start();
+    w.ok(
+        "printf 'set k 0 0 1\\r\\nv\\r\\nget k\\r\\nget nope\\r\\nquit\\r\\n' | nc 127.0.0.1 11211",
+    );
+    let lines = [
+        "STAT maxbytes 268435456",
+        "STAT maxconns 1024",
+        "STAT growth_factor 1.25",
+        "STAT chunk_size 48",
+        "STAT num_threads 4",
+        "STAT slab_reassign yes",
+        "END",
+    ];
+    let mut in_file: Vec<(&str, &str)> = lines
+        .iter()
+        .map(|l| (*l, "in the file the step writes, checked below"))
+        .collect();
+    in_file.push((
+        "STAT <name> <value>",
+        "the form of the lines, checked below",
+    ));
+    let runs = w.run("backup.runtime-config", &[]);
+    assert_steps(&runs, 2, &in_file);
+    let settings = w.newest("settings-");
+    let text = std::fs::read_to_string(w.backup_dir.join(&settings)).unwrap();
+    for line in lines {
+        assert!(
+            text.lines().any(|l| l == line),
+            "{line} in {settings}:\n{text}"
+        );
+        assert!(
+            runs[1].output.contains(line),
+            "{line} from the throwaway pod"
+        );
+    }
+    let runs = w.run("backup.secrets", &[]);
+    assert_steps(
+        &runs,
+        2,
+        &[
+            ("MC_SECRETS", "a variable"),
+            ("age-encryption.org/v1", "checked below"),
+            ("kind: Secret", "checked below"),
+        ],
+    );
+    assert_eq!(runs[0].output.trim(), "memcached-tls");
+    let sealed = w.newest("secrets-");
+    let head = w.ok(&format!("head -c 21 backups/{sealed}"));
+    assert_eq!(head, "age-encryption.org/v1");
+    let back = w.ok(&format!("age -d -i key.txt backups/{sealed}"));
+    assert!(
+        back.contains("kind: Secret") && back.contains("name: memcached-tls"),
+        "{back}"
+    );
+
+    let runs = w.run("restore.full", &[]);
+    assert_steps(
+        &runs,
+        2,
+        &[
+            ("ERROR", "none, checked below"),
+            ("last-30s", "checked below"),
+            ("curr_items", "not printed by the target"),
+            ("bytes", "not printed by the target"),
+        ],
+    );
+    assert!(
+        runs[0].output.contains("settings match"),
+        "{}",
+        runs[0].output
+    );
+    assert!(!runs[0].output.contains("ERROR"), "{}", runs[0].output);
+    assert!(runs[1].output.contains("last-30s="), "{}", runs[1].output);
+    let runs = w.run("restore.secrets", &[]);
+    assert_steps(&runs, 1, &[]);
+    assert!(
+        runs[0].output.contains("curr_connections"),
+        "{}",
+        runs[0].output
+    );
+    let runs = w.run("restore.config", &[]);
+    assert_steps(&runs, 1, &[("ERROR", "none, checked below")]);
+    assert!(!runs[0].output.contains("ERROR"), "{}", runs[0].output);
+}

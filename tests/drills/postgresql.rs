@@ -1,0 +1,504 @@
+//! PostgreSQL drills: Debian's PostgreSQL as pod `rel-postgresql-0` of
+//! StatefulSet `rel-postgresql`, configured as the chart's ConfigMap renders
+//! it with the guide's `backup-values.yaml` (WAL archiving to `/backup/wal`,
+//! replication enabled), its data volume at `/var/lib/postgresql/data` and
+//! the backup volume at `/backup`.
+
+use crate::harness::{as_user, assert_steps, find, matches, need, World, NAMESPACE};
+use serde_json::json;
+
+const POD: &str = "rel-postgresql-0";
+const PW: &str = "drill-pass";
+const REPL_PW: &str = "drill-repl";
+
+/// The `postgresql.config` entries of the guide's `backup-values.yaml`
+/// (step "Enable WAL archiving on the release"), as the chart appends them
+/// to postgresql.conf: `key = value`.
+fn archiving_settings(w: &World) -> String {
+    let text = w.step_text("backup.wal", "Enable WAL archiving on the release");
+    let start = text.find("<<EOF\n").expect("the values heredoc") + 6;
+    let end = start + text[start..].find("\nEOF\n").expect("its end");
+    let values: serde_yaml::Value = serde_yaml::from_str(&text[start..end]).unwrap();
+    let config = values["postgresql"]["config"]
+        .as_mapping()
+        .expect("postgresql.config in backup-values.yaml");
+    let mut out = String::new();
+    for (k, v) in config {
+        let v = match v {
+            serde_yaml::Value::String(s) => s.clone(),
+            other => serde_yaml::to_string(other).unwrap().trim().to_string(),
+        };
+        out.push_str(&format!("{} = {v}\n", k.as_str().unwrap()));
+    }
+    out
+}
+
+/// The world: initdb as the image's entrypoint runs it, the chart's
+/// postgresql.conf and pg_hba.conf (mounted at /etc/postgresql) with the
+/// guide's archiving settings, the socket in a folder of the world's own
+/// (the default one is shared by every network namespace), and the Secret
+/// and environment the chart gives the pod with replication enabled.
+/// `fsync = off`: the drill's disk is not under test, and the machine's is
+/// shared and slow.
+pub fn world() -> Option<World> {
+    let tools = [
+        "postgres",
+        "initdb",
+        "psql",
+        "pg_isready",
+        "pg_dump",
+        "pg_dumpall",
+        "pg_restore",
+        "pg_basebackup",
+        "pg_verifybackup",
+        "pg_archivecleanup",
+        "vacuumdb",
+    ];
+    if !need(&tools) {
+        return None;
+    }
+    let bindir = find("pg_verifybackup").unwrap();
+    let bindir = bindir.parent().unwrap().display().to_string();
+    let mut w = World::new("postgresql");
+    let data = w.owned_dir("data", "postgres");
+    crate::harness::set_mode(&data, 0o700);
+    let backup = w.owned_dir("backup", "postgres");
+    let etc = w.path("etc");
+    std::fs::create_dir_all(&etc).unwrap();
+    let sock = w.owned_dir("sock", "postgres");
+    let state = w.state.display().to_string();
+    let pwfile = w.path("pwfile");
+    std::fs::write(&pwfile, PW).unwrap();
+    crate::harness::chown(&pwfile, "postgres");
+    w.ok(&format!(
+        "{} {bindir}/initdb -D {} -U postgres --pwfile={} -E UTF8 --locale=C.UTF-8 \
+         --no-sync >/dev/null",
+        as_user("postgres"),
+        data.display(),
+        pwfile.display()
+    ));
+    let archiving = archiving_settings(&w).replace("/backup/", &format!("{}/", backup.display()));
+    std::fs::write(
+        etc.join("postgresql.conf"),
+        format!(
+            "listen_addresses = '*'\nport = 5432\nmax_connections = 100\n\
+             shared_buffers = 128MB\nwal_level = replica\nmax_wal_senders = 10\n\
+             max_replication_slots = 10\nlogging_collector = on\n\
+             log_directory = 'log'\nlog_filename = 'postgresql-%Y-%m-%d_%H%M%S.log'\n\
+             unix_socket_directories = '{}'\nfsync = off\n{archiving}",
+            sock.display()
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        etc.join("pg_hba.conf"),
+        "local all all trust\nhost all all 127.0.0.1/32 trust\n\
+         host all all ::1/128 trust\nhost all all 0.0.0.0/0 md5\n\
+         host replication replicator 0.0.0.0/0 md5\n",
+    )
+    .unwrap();
+    let pid = format!("{state}/postgres.pid");
+    let log = format!("{state}/postgres.log");
+    w.world = json!({
+        "namespace": NAMESPACE,
+        "workload": { "kind": "StatefulSet", "name": "rel-postgresql", "pod": POD,
+                      "container": "postgresql", "replicas": 1, "image": "postgres:16.11",
+                      "volumes": [
+                          { "name": "config", "configMap": { "name": "rel-postgresql-config" } },
+                          { "name": "backup",
+                            "persistentVolumeClaim": { "claimName": "postgresql-backup" } } ] },
+        "user": "postgres",
+        "uids": { "999": "postgres" },
+        "path_prefix": format!("{bindir}:"),
+        "paths": { "/var/lib/postgresql/data": data, "/backup": backup,
+                   "/etc/postgresql": etc },
+        "env": { "POSTGRES_PASSWORD": PW, "POSTGRES_USER": "postgres",
+                 "POSTGRES_DB": "postgres", "PGDATA": "/var/lib/postgresql/data",
+                 "POSTGRES_REPLICATION_USER": "replicator",
+                 "POSTGRES_REPLICATION_PASSWORD": REPL_PW,
+                 "PGHOST": sock },
+        "others": [ { "kind": "Deployment", "name": "app",
+                      "labels": { "app.kubernetes.io/instance": "app" } } ],
+        "log": log,
+        // The container's output is a new log per pod: the server's stderr
+        // until the logging collector takes over.
+        "start": format!(
+            "{} {bindir}/postgres -D {d} -c config_file={e}/postgresql.conf \
+             -c hba_file={e}/pg_hba.conf > {log} 2>&1 & echo $! > {pid}; \
+             for i in $(seq 600); do \
+             {bindir}/pg_isready -q -h {s} && exit 0; \
+             kill -0 $(cat {pid}) 2>/dev/null || exit 1; sleep 0.1; done; exit 1",
+            as_user("postgres"),
+            d = data.display(),
+            e = etc.display(),
+            s = sock.display(),
+        ),
+        // The image stops with SIGINT: a fast shutdown.
+        "stop": format!(
+            "P=$(cat {pid}) && kill -INT $P && while kill -0 $P 2>/dev/null; do sleep 0.1; done"
+        ),
+        "secrets": { "rel-postgresql-secret": { "postgres-password": PW,
+                                               "replication-password": REPL_PW } },
+    });
+    w.var("BACKUP_PVC", "postgresql-backup");
+    w.var("DB", "app");
+    w.var("APP_RELEASE", "app");
+    Some(w)
+}
+
+/// Runs SQL in database `db` through the pod, as the superuser.
+pub fn sql(w: &World, db: &str, sql: &str) -> String {
+    w.ok(&format!(
+        "kubectl -n {NAMESPACE} exec -i {POD} -c postgresql -- \
+         psql -XAtq -v ON_ERROR_STOP=1 -U postgres -d {db} <<'SQL'\n{sql}\nSQL"
+    ))
+    .trim()
+    .to_string()
+}
+
+/// A role, its database `app` and 1000 orders in it.
+fn fill(w: &World) {
+    sql(
+        w,
+        "postgres",
+        "CREATE ROLE app_owner LOGIN PASSWORD 'app-pass';\n\
+         CREATE DATABASE app OWNER app_owner;",
+    );
+    sql(
+        w,
+        "app",
+        "CREATE TABLE orders (id int PRIMARY KEY, item text NOT NULL);\n\
+         ALTER TABLE orders OWNER TO app_owner;\n\
+         INSERT INTO orders SELECT g, 'item ' || g FROM generate_series(1, 1000) g;",
+    );
+}
+
+fn orders(w: &World) -> String {
+    sql(w, "app", "SELECT count(*) || ' ' || max(id) FROM orders")
+}
+
+/// WAL archiving, a base backup, the verification and a full restore after
+/// the data files are lost: every order, also those written after the base
+/// backup and only in the archive or the old pg_wal, comes back.
+#[test]
+fn postgresql_full_restore_drill() {
+    let Some(mut w) = world() else { return };
+    w.start();
+    let runs = w.run("backup.wal", &[]);
+    assert_steps(
+        &runs,
+        4,
+        &[
+            ("backup-values.yaml", "a file name"),
+            ("test ! -f ... && cp ... && mv ...", "checked below"),
+            ("pg_switch_wal()", "the function the step calls"),
+            ("last_archived_time", "checked below"),
+            ("failed_count", "psql -At prints values only"),
+            (".ready", "a file name"),
+        ],
+    );
+    assert!(runs[0].output.contains("CREATE ROLE"), "{}", runs[0].output);
+    assert!(matches(
+        "archive_command | test ! -f ... && cp ... && mv ...",
+        &runs[1].output
+    ));
+    assert!(
+        matches("failed_count | 0", &runs[2].output),
+        "{}",
+        runs[2].output
+    );
+    assert!(matches(
+        "last_archived_wal | 0000000100000000000000",
+        &runs[2].output
+    ));
+    assert!(
+        runs[3].output.starts_with("0|"),
+        "no archiver failures: {}",
+        runs[3].output
+    );
+    fill(&w);
+
+    let runs = w.run("backup.basebackup", &[]);
+    assert_steps(
+        &runs,
+        3,
+        &[
+            ("LABEL: base-20251120-010000", "an example, checked below"),
+            (
+                "STOP TIME: 2025-11-20 01:04:12 GMT",
+                "an example, checked below",
+            ),
+            ("pg_archivecleanup", "a tool's name"),
+            ("-n", "an option"),
+            ("-d", "an option"),
+        ],
+    );
+    assert!(
+        matches("LABEL: base-N-N", &runs[1].output),
+        "{}",
+        runs[1].output
+    );
+    assert!(matches("STOP TIME: N-N-N N:N:N GMT", &runs[1].output));
+
+    // Written after the base backup: 500 rows archived, 500 more only in
+    // pg_wal when the disk fails.
+    sql(
+        &w,
+        "app",
+        "INSERT INTO orders SELECT g, 'late ' || g FROM generate_series(1001, 1500) g",
+    );
+    sql(&w, "postgres", "SELECT pg_switch_wal()");
+    sql(
+        &w,
+        "app",
+        "INSERT INTO orders SELECT g, 'last ' || g FROM generate_series(1501, 2000) g",
+    );
+
+    let runs = w.run("backup.dumps", &[]);
+    assert_steps(
+        &runs,
+        3,
+        &[
+            (".dump", "checked below"),
+            ("globals.sql", "checked below"),
+            ("$BACKUP_DIR", "a variable"),
+        ],
+    );
+    assert!(runs[0].output.contains("app.dump") && runs[0].output.contains("globals.sql"));
+    assert!(
+        matches("wrote ...postgresql-N-N.tar", &runs[1].output),
+        "{}",
+        runs[1].output
+    );
+    let runs = w.run("backup.config", &[]);
+    assert_steps(&runs, 1, &[]);
+    let settings = std::fs::read_to_string(w.backup_dir.join("settings.txt")).unwrap();
+    assert!(settings.contains("archive_command") && settings.contains("replication"));
+
+    let runs = w.run("verification", &[]);
+    assert_steps(
+        &runs,
+        4,
+        &[
+            ("$DB", "a variable"),
+            ("failed_count", "the row is shown by name, checked below"),
+            ("since_last_archive", "a column, shown"),
+            ("segments_waiting", "a column, shown"),
+        ],
+    );
+    assert!(
+        matches("failed_count | 0", &runs[0].output),
+        "{}",
+        runs[0].output
+    );
+    assert_eq!(runs[1].output.trim(), "1", "one table with data in app");
+    assert!(
+        runs[2].output.lines().any(|l| l == "1"),
+        "{}",
+        runs[2].output
+    );
+
+    // The disk fails: PostgreSQL is stopped and its files are gone but for
+    // pg_wal.
+    let runs = w.run_part("restore.full", ..1, &[]);
+    assert_steps(&runs, 1, &[]);
+    w.ok("rm -rf data/base data/global data/pg_xact");
+    let runs = w.run_part("restore.full", 1.., &[]);
+    assert_steps(
+        &runs,
+        5,
+        &[
+            (
+                "cp: cannot stat ... .history",
+                "normal when no later timeline exists",
+            ),
+            ("$PGDATA/.old-*", "a path"),
+        ],
+    );
+    assert_eq!(orders(&w), "2000 2000", "every order is back");
+    assert_eq!(field(&runs[4].output, "pg_is_in_recovery"), "f");
+    assert_eq!(field(&runs[4].output, "timeline_id"), "2", "one higher");
+    let tli = sql(
+        &w,
+        "postgres",
+        "SELECT substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)",
+    );
+    assert_eq!(tli, "00000002", "a new timeline");
+}
+
+/// The value under `column` in the first row of psql's aligned output.
+fn field(output: &str, column: &str) -> String {
+    let lines: Vec<&str> = output.lines().collect();
+    for (i, l) in lines.iter().enumerate() {
+        let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+        if let Some(k) = cells.iter().position(|c| *c == column) {
+            if let Some(row) = lines.get(i + 2) {
+                return row.split('|').nth(k).unwrap_or("").trim().to_string();
+            }
+        }
+    }
+    panic!("no column {column} in:\n{output}")
+}
+
+/// The newest entry of a folder of the world, e.g. `backup/base`.
+fn newest_in(w: &World, dir: &str) -> String {
+    w.ok(&format!("ls -1 {dir} | tail -n 1")).trim().to_string()
+}
+
+/// A DROP TABLE undone: recovery pauses just before its commit, the data
+/// is checked read-only, and resuming promotes a cluster that has every
+/// order written before the target.
+#[test]
+fn postgresql_pitr_drill() {
+    let Some(mut w) = world() else { return };
+    w.start();
+    assert_steps(&w.run_part("backup.wal", ..1, &[]), 1, &[]);
+    fill(&w);
+    let runs = w.run_part("backup.basebackup", ..1, &[]);
+    assert_steps(&runs, 1, &[]);
+    let base = newest_in(&w, "backup/base");
+    sql(
+        &w,
+        "app",
+        "INSERT INTO orders SELECT g, 'good ' || g FROM generate_series(1001, 1200) g",
+    );
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let target = sql(&w, "postgres", "SELECT now()::text");
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    sql(&w, "app", "DROP TABLE orders");
+
+    let fill = [
+        ("20251120-010000", base.as_str()),
+        ("2025-11-20 14:29:00+00", target.as_str()),
+    ];
+    let runs = w.run_part("restore.pitr", ..2, &fill);
+    assert_steps(&runs, 2, &[("BASE", "a variable")]);
+    assert!(runs[0].output.contains(&format!("LABEL: base-{base}")));
+    // "Apply exactly the pg-restore manifest of step 3 of the full restore."
+    let runs = w.run_part("restore.full", 1..2, &[]);
+    assert_steps(&runs, 1, &[]);
+    let runs = w.run_part("restore.pitr", 2..5, &[]);
+    assert_steps(
+        &runs,
+        3,
+        &[
+            ("paused", "the pause state, checked below"),
+            ("SET lock_timeout = '5s'", "advice, followed below"),
+        ],
+    );
+    assert_eq!(
+        field(&runs[2].output, "pg_get_wal_replay_pause_state"),
+        "paused"
+    );
+    // The table the DROP TABLE held locked while recovery waits before
+    // its commit: the pitfall's lock timeout.
+    let locked = w.sh(&format!(
+        "kubectl -n {NAMESPACE} exec {POD} -c postgresql -- psql -XAt -U postgres -d app \
+         -c \"SET lock_timeout = '1s'\" -c 'SELECT count(*) FROM orders'"
+    ));
+    assert!(locked.output.contains("lock timeout"), "{}", locked.output);
+    let runs = w.run_part("restore.pitr", 5.., &[]);
+    assert_steps(
+        &runs,
+        2,
+        &[(
+            "archive recovery complete",
+            "in the server log, checked below",
+        )],
+    );
+    assert_eq!(field(&runs[0].output, "pg_is_in_recovery"), "f");
+    assert_eq!(orders(&w), "1200 1200", "the orders of the target time");
+    let log = w.ok("cat \"$(ls -1t data/log/*.log | head -n 1)\"");
+    assert!(log.contains("archive recovery complete"), "{log}");
+}
+
+/// One database back from last night's dump while the others keep
+/// running, through the guide's steps and through `make
+/// postgresql-restore-db`; then every database from the tar of `make
+/// postgresql-backup` through `make postgresql-restore`.
+#[test]
+fn postgresql_single_db_drill() {
+    let Some(mut w) = world() else { return };
+    w.start();
+    fill(&w);
+    sql(&w, "postgres", "CREATE DATABASE other");
+    sql(
+        &w,
+        "other",
+        "CREATE TABLE t (x int); INSERT INTO t VALUES (7)",
+    );
+    let runs = w.run_part("backup.dumps", ..1, &[]);
+    assert_steps(
+        &runs,
+        1,
+        &[
+            (".dump", "app.dump, checked below"),
+            ("globals.sql", "checked below"),
+        ],
+    );
+    assert!(runs[0].output.contains("app.dump") && runs[0].output.contains("globals.sql"));
+    let out = w
+        .ok("make postgresql-dump-db && make postgresql-dumpall-globals && make postgresql-backup");
+    assert!(matches("wrote ...app-N-N.dump", &out), "{out}");
+    assert!(
+        out.contains("(contains password hashes: encrypt it)"),
+        "{out}"
+    );
+    let out = w.ok("make postgresql-verify-backup");
+    assert!(
+        out.contains("app.dump: 1 tables") && out.contains("is readable"),
+        "{out}"
+    );
+
+    // Last night's dump set is restored after a bad change to app; other
+    // keeps its newer row.
+    sql(&w, "app", "DELETE FROM orders WHERE id > 10");
+    sql(&w, "other", "INSERT INTO t VALUES (8)");
+    let set = newest_in(&w, "backup/dump");
+    let runs = w.run("restore.single-db", &[("20251120-020000", &set)]);
+    assert_steps(
+        &runs,
+        6,
+        &[
+            ("dbname: ...", "checked below"),
+            (
+                "Dumped from database version: 16.x",
+                "Debian runs 15, checked below",
+            ),
+            (
+                "make postgresql-restore-db DB=... FILE=...",
+                "another way, drilled below",
+            ),
+        ],
+    );
+    assert!(runs[0].output.contains("dbname: app"), "{}", runs[0].output);
+    assert!(runs[0].output.contains("Dumped from database version: 15."));
+    assert_eq!(runs[2].output.matches("ALTER DATABASE").count(), 2);
+    assert_eq!(field(&runs[2].output, "count"), "0", "no session to end");
+    assert_eq!(orders(&w), "1000 1000");
+    assert_eq!(sql(&w, "other", "SELECT count(*) FROM t"), "2");
+    let left = sql(
+        &w,
+        "postgres",
+        "SELECT string_agg(datname, ',' ORDER BY datname) FROM pg_database",
+    );
+    assert_eq!(
+        left, "app,other,postgres,template0,template1",
+        "the old copy is dropped"
+    );
+
+    // From the operator's machine: one database, then everything.
+    sql(&w, "app", "DELETE FROM orders");
+    let out = w.ok("make postgresql-restore-db");
+    assert!(out.contains("kept the previous app as app_pre_"), "{out}");
+    assert_eq!(orders(&w), "1000 1000");
+    sql(&w, "other", "DROP TABLE t");
+    let out = w.ok("make postgresql-restore");
+    assert!(out.contains("restoring database other"), "{out}");
+    assert_eq!(
+        sql(&w, "other", "SELECT count(*) FROM t"),
+        "1",
+        "other as at the backup"
+    );
+    assert_eq!(orders(&w), "1000 1000");
+}
