@@ -137,6 +137,10 @@ pub fn world() -> Option<World> {
         "stop": format!(
             "P=$(cat {pid}) && kill -INT $P && while kill -0 $P 2>/dev/null; do sleep 0.1; done"
         ),
+        // pg-backup reaches the server over its Service, and mounts the
+        // backup claim, which is ReadWriteMany, while the server runs.
+        "services": { "rel-postgresql": "127.0.0.1" },
+        "rwx_claims": [ "postgresql-backup" ],
         "secrets": { "rel-postgresql-secret": { "postgres-password": PW,
                                                "replication-password": REPL_PW } },
     });
@@ -221,7 +225,7 @@ fn postgresql_full_restore_drill() {
     let runs = w.run("backup.basebackup", &[]);
     assert_steps(
         &runs,
-        3,
+        4,
         &[
             ("LABEL: base-20251120-010000", "an example, checked below"),
             (
@@ -234,11 +238,11 @@ fn postgresql_full_restore_drill() {
         ],
     );
     assert!(
-        matches("LABEL: base-N-N", &runs[1].output),
+        matches("LABEL: base-N-N", &runs[2].output),
         "{}",
-        runs[1].output
+        runs[2].output
     );
-    assert!(matches("STOP TIME: N-N-N N:N:N GMT", &runs[1].output));
+    assert!(matches("STOP TIME: N-N-N N:N:N GMT", &runs[2].output));
 
     // Written after the base backup: 500 rows archived, 500 more only in
     // pg_wal when the disk fails.
@@ -354,8 +358,8 @@ fn postgresql_pitr_drill() {
     w.start();
     assert_steps(&w.run_part("backup.wal", ..1, &[]), 1, &[]);
     fill(&w);
-    let runs = w.run_part("backup.basebackup", ..1, &[]);
-    assert_steps(&runs, 1, &[]);
+    let runs = w.run_part("backup.basebackup", ..2, &[]);
+    assert_steps(&runs, 2, &[]);
     let base = newest_in(&w, "backup/base");
     sql(
         &w,
