@@ -455,11 +455,14 @@ fn check(cli: &Cli, out: &Out, strict: bool, format: Format, since: Option<&str>
         errln!("error: no chart specs in specs/\n  = help: gen check compares what specs generate; add one with `gen new <chart>`");
         return 1;
     }
-    // The site is build output and is not committed: check leaves it out.
-    let (outputs, _) = match prepare(cli, out, strict, format, since, false) {
+    // The site is rendered as `gen build` renders it, so that a broken link
+    // or anchor fails here as it would there, then left out of the diff: it
+    // is build output and is not committed.
+    let (mut outputs, _) = match prepare(cli, out, strict, format, since, true) {
         Ok(o) => o,
         Err(code) => return code,
     };
+    outputs.files.retain(|path, _| !output::in_site(path));
     if let Err(code) = refuse_foreign(cli, out, &outputs, format) {
         return code;
     }

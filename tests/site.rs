@@ -317,6 +317,60 @@ fn broken_links_and_anchors_in_hand_written_docs_are_warnings_naming_file_and_li
     assert!(dir.path().join("site/docs/guide.html").exists());
 }
 
+/// `gen check` renders the site as `gen build` does, so the two cannot
+/// disagree: a broken link in a hand-written doc is the same warning in
+/// both, and `check --strict` (the pre-commit hook) fails on it.
+#[test]
+fn check_renders_the_site_and_reports_its_broken_links() {
+    // A shipped spec: no TODO for --strict to stop at first.
+    let memcached =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/specs/memcached.yaml"))
+            .unwrap();
+    let dir = project_dir(&[("memcached", memcached)], &[]);
+    let gen = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_gen"))
+            .arg("--root")
+            .arg(dir.path())
+            .args(args)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap()
+    };
+    let o = gen(&["build"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let o = gen(&["check", "--strict"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    std::fs::write(
+        dir.path().join("docs/guide.md"),
+        "# Guide\n\nNo such anchor: [y](memcached/backup-guide.md#restore-procedurs).\n",
+    )
+    .unwrap();
+    let o = gen(&["check"]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "a warning only: {stderr}");
+    assert!(stderr.contains("warning: broken link"), "{stderr}");
+    assert!(stderr.contains("--> docs/guide.md:3:17"), "{stderr}");
+    let o = gen(&["check", "--strict"]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("did you mean #restore-procedures?"),
+        "{stderr}"
+    );
+    // check wrote nothing: no site, no files.
+    assert!(!dir.path().join("site/docs/guide.html").exists());
+}
+
 #[test]
 fn links_to_repository_files_go_to_repo_url() {
     let dir = project_dir(
