@@ -5,6 +5,7 @@
 use crate::chartfiles::ChartFiles;
 use crate::config::Settings;
 use crate::facts::{ChartFacts, Fullname};
+use crate::spec::shell::uses_var;
 use crate::spec::{Group, Guide, RunsIn, Scope, Spec, SpecFile, Trouble, WorkloadKind};
 use crate::text::{make_escape, sh_quote, yaml_quote};
 use serde::Serialize;
@@ -452,28 +453,6 @@ fn shared_operations(s: &Spec) -> Vec<(String, Group, String, String)> {
     ops.into_iter()
         .map(|(t, g, h, c)| (t.to_string(), g, h, c))
         .collect()
-}
-
-/// Whether shell text refers to `$NAME` or `${NAME...}`.
-pub fn uses_var(text: &str, name: &str) -> bool {
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    while let Some(off) = text[i..].find('$') {
-        let j = i + off + 1;
-        let rest = &text[j..];
-        let rest = rest.strip_prefix('{').unwrap_or(rest);
-        if let Some(after) = rest.strip_prefix(name) {
-            let next = after.bytes().next();
-            if !matches!(next, Some(c) if c.is_ascii_alphanumeric() || c == b'_') {
-                return true;
-            }
-        }
-        i = j;
-        if i >= bytes.len() {
-            break;
-        }
-    }
-    false
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -129,39 +129,3 @@ pub fn procedures(s: &Spec) -> Vec<Procedure> {
     }
     out
 }
-
-/// Whether `t` names a test function: `tests/<file>.rs::<function>`.
-pub fn is_test_ref(t: &str) -> bool {
-    let Some((file, func)) = t.split_once("::") else {
-        return false;
-    };
-    let stem = file
-        .strip_prefix("tests/")
-        .and_then(|f| f.strip_suffix(".rs"));
-    let ident = |x: &str| {
-        !x.is_empty()
-            && !x.starts_with(|c: char| c.is_ascii_digit())
-            && x.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-    };
-    stem.is_some_and(ident) && ident(func)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn test_refs() {
-        assert!(is_test_ref("tests/drills.rs::redis_full"));
-        for bad in [
-            "drills.rs::redis",
-            "tests/drills.rs",
-            "tests/drills.rs::",
-            "tests/a/b.rs::x",
-            "tests/drills.rs::redis full",
-            "tests/drills.rs::1x",
-        ] {
-            assert!(!is_test_ref(bad), "{bad}");
-        }
-    }
-}

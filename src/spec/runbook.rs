@@ -575,7 +575,7 @@ impl Run<'_> {
             let Some(op) = spec.operations.iter().find(|o| o.target == target) else {
                 continue;
             };
-            if op.runs_in == RunsIn::Pod || crate::model::uses_var(&op.run, "POD") {
+            if op.runs_in == RunsIn::Pod || crate::spec::shell::uses_var(&op.run, "POD") {
                 let how = format!("make {t} (its recipe looks up a running pod)");
                 self.emit(
                     Act::Enter {

@@ -382,6 +382,28 @@ impl Reader {
     }
 }
 
+/// Whether shell text refers to `$NAME` or `${NAME...}`.
+pub fn uses_var(text: &str, name: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while let Some(off) = text[i..].find('$') {
+        let j = i + off + 1;
+        let rest = &text[j..];
+        let rest = rest.strip_prefix('{').unwrap_or(rest);
+        if let Some(after) = rest.strip_prefix(name) {
+            let next = after.bytes().next();
+            if !matches!(next, Some(c) if c.is_ascii_alphanumeric() || c == b'_') {
+                return true;
+            }
+        }
+        i = j;
+        if i >= bytes.len() {
+            break;
+        }
+    }
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -992,7 +992,7 @@ fn check_drills(file: &SpecFile, out: &mut Vec<Diagnostic>) {
     }
     for (path, d) in drills {
         match (&d.test, &d.none) {
-            (Some(t), None) if !crate::procedures::is_test_ref(t) => out.push(
+            (Some(t), None) if !crate::spec::is_test_ref(t) => out.push(
                 file.error_at(&format!("{path}.test"), format!("drill test {t:?} does not name a test function"))
                     .help("write it as tests/<file>.rs::<function>, e.g. tests/drills.rs::redis_full_restore"),
             ),
