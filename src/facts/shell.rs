@@ -525,14 +525,23 @@ fn jsonpath_refs(w: &Word, owner: Option<(Kind, String)>, out: &mut Vec<Ref>) {
             rest = after;
         }
     }
+    // A filter names what the list before it holds: `env[?(@.name=="X")]`
+    // an env var, `containers[?(@.name=="X")]` a container. Other lists
+    // (ports, volumes, conditions) are not checked.
     let mut rest = t;
-    while let Some(i) = rest.find("@.name==") {
-        let after = &rest[i + 8..];
+    while let Some(i) = rest.find("[?(@.name==") {
+        let list = rest[..i].rsplit(['.', '{']).next().unwrap_or("");
+        let after = &rest[i + 11..];
+        let kind = match list {
+            "env" => Some(Kind::EnvName),
+            "containers" | "initContainers" => Some(Kind::Container),
+            _ => None,
+        };
         let q = after.chars().next().unwrap_or(' ');
-        if q == '"' || q == '\'' {
+        if let (Some(kind), '"' | '\'') = (kind, q) {
             if let Some(name) = after[1..].split(q).next() {
                 if !name.is_empty() && !name.contains('$') {
-                    push(out, Kind::EnvName, name, w);
+                    push(out, kind, name, w);
                 }
             }
         }
@@ -666,6 +675,12 @@ mod tests {
         assert_eq!(
             names("kubectl get pod x -o jsonpath='{.spec.containers[0].env[?(@.name==\"PGDATA\")].value}'"),
             [(Kind::Pod, "x".into()), (Kind::EnvName, "PGDATA".into())]
+        );
+        // A container filter names a container, not an env var; other
+        // lists' filters name neither.
+        assert_eq!(
+            names("kubectl get sts x -o jsonpath='{.spec.template.spec.containers[?(@.name==\"pg\")].image}{.spec.ports[?(@.name==\"web\")].port}'"),
+            [(Kind::StatefulSet, "x".into()), (Kind::Container, "pg".into())]
         );
         // `-i` takes no value: the pod follows it.
         assert_eq!(
