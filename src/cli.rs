@@ -233,7 +233,17 @@ pub fn run(cli: &Cli) -> u8 {
             bind,
             port,
             allow_host,
-        } => crate::serve::run(&cli.root, bind, *port, allow_host, cli.quiet),
+        } => crate::serve::run(
+            &cli.root,
+            &crate::serve::ServeArgs {
+                bind,
+                port: *port,
+                allow: allow_host,
+                quiet: cli.quiet,
+                helm: cli.helm.as_deref(),
+                no_facts: cli.no_facts,
+            },
+        ),
         Command::Facts { chart, json } => facts(cli, chart, *json),
     }
 }

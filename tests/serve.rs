@@ -530,6 +530,43 @@ fn a_spec_edit_reloads_a_broken_spec_shows_its_error_and_a_fix_recovers() {
     assert_eq!(on_disk, [spec]);
 }
 
+/// `--helm` and `--no-facts` reach serve's builds as they reach build's:
+/// a chart with a template of its own needs Helm for its facts.
+#[test]
+fn serve_takes_helm_and_no_facts_as_build_does() {
+    let dir = project();
+    let templates = dir.path().join("charts/a/templates");
+    std::fs::create_dir_all(&templates).unwrap();
+    std::fs::write(
+        templates.join("cm.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n",
+    )
+    .unwrap();
+    let helm = dir.path().join("no-such-helm");
+    let serve = |extra: &[&str]| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_gen"));
+        cmd.arg("--root")
+            .arg(dir.path())
+            .arg("--helm")
+            .arg(&helm)
+            .args(extra)
+            .args(["serve", "--port", "0"]);
+        Serve::spawn(cmd)
+    };
+    let s = serve(&[]);
+    let status = s.status();
+    assert_eq!(status["ok"], false, "{status}");
+    let error = status["error"].as_str().unwrap_or_default();
+    assert!(error.contains("no-such-helm"), "the Helm named: {error}");
+    let (code, log) = s.interrupt();
+    assert_eq!(code, Some(0), "{log}");
+    let s = serve(&["--no-facts"]);
+    let status = s.status();
+    assert_eq!(status["ok"], true, "{status}");
+    let (code, log) = s.interrupt();
+    assert_eq!(code, Some(0), "{log}");
+}
+
 #[test]
 fn only_input_changes_rebuild() {
     let dir = project();

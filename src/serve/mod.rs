@@ -77,11 +77,15 @@ pub struct Shared {
     /// What the last builds computed, reused where the inputs are the same.
     memo: crate::memo::Memo,
     quiet: bool,
+    /// `--helm` and `--no-facts`, as `gen build` takes them; gen.toml is
+    /// read again on every build.
+    helm: Option<PathBuf>,
+    no_facts: bool,
 }
 
 impl Shared {
     /// Nothing served yet; [`Shared::publish`] a build next.
-    pub fn new(root: &Path, quiet: bool) -> Arc<Shared> {
+    pub fn new(root: &Path, quiet: bool, helm: Option<&Path>, no_facts: bool) -> Arc<Shared> {
         let epoch = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_millis())
@@ -102,6 +106,8 @@ impl Shared {
             event_streams: AtomicUsize::new(0),
             building: Mutex::new(()),
             memo: crate::memo::Memo::default(),
+            helm: helm.map(Path::to_path_buf),
+            no_facts,
             quiet,
         })
     }
@@ -142,7 +148,8 @@ impl Shared {
     pub fn rebuild(&self, why: &str, since: Option<Instant>) -> bool {
         let _one_at_a_time = self.building.lock().unwrap_or_else(|p| p.into_inner());
         let start = Instant::now();
-        let result = build_with(&self.root, &self.memo);
+        let opts = project::facts_options(&self.root, self.helm.as_deref(), self.no_facts);
+        let result = build_with(&self.root, &self.memo, &opts);
         let reuse = self.memo.take_stats();
         let ms = |t: Instant| t.elapsed().as_secs_f64() * 1000.0;
         match result {
@@ -191,14 +198,20 @@ impl Shared {
 /// diagnostics as the terminal shows them. A panic in the build is caught,
 /// so that a bug does not take the server down.
 pub fn build(root: &Path) -> Result<(Outputs, usize), String> {
-    build_with(root, &crate::memo::Memo::default())
+    let opts = project::facts_options(root, None, false);
+    build_with(root, &crate::memo::Memo::default(), &opts)
 }
 
-/// [`build`], reusing what `memo` holds from earlier builds.
-pub fn build_with(root: &Path, memo: &crate::memo::Memo) -> Result<(Outputs, usize), String> {
+/// [`build`], reusing what `memo` holds from earlier builds, with the chart
+/// facts read as `opts` says.
+pub fn build_with(
+    root: &Path,
+    memo: &crate::memo::Memo,
+    opts: &crate::facts::Options,
+) -> Result<(Outputs, usize), String> {
     let run = || -> Result<(Outputs, usize), Failure> {
         let t = Instant::now();
-        let (project, warnings) = project::load_with(root, Some(memo))?;
+        let (project, warnings) = project::load_opts(root, Some(memo), opts)?;
         crate::timings::lap("load", t);
         let (outputs, _) = project::generate_memo(&project, true, Some(memo))?;
         Ok((outputs, warnings.len()))
@@ -315,7 +328,24 @@ impl Running {
 
 /// `gen serve`: build, listen, watch, and serve until Ctrl-C. Returns the
 /// exit code.
-pub fn run(root: &Path, bind: &str, port: u16, allow: &[String], quiet: bool) -> u8 {
+/// What `gen serve` takes from the command line.
+pub struct ServeArgs<'a> {
+    pub bind: &'a str,
+    pub port: u16,
+    pub allow: &'a [String],
+    pub quiet: bool,
+    pub helm: Option<&'a Path>,
+    pub no_facts: bool,
+}
+
+pub fn run(root: &Path, args: &ServeArgs) -> u8 {
+    let ServeArgs {
+        bind,
+        port,
+        allow,
+        quiet,
+        ..
+    } = *args;
     // Specs, or only docs (a docs-only project builds just the site).
     if !root.join(project::SPEC_DIR).is_dir() && !root.join("docs").is_dir() {
         eprintln!(
@@ -331,7 +361,7 @@ pub fn run(root: &Path, bind: &str, port: u16, allow: &[String], quiet: bool) ->
             return 2;
         }
     };
-    let shared = Shared::new(root, quiet);
+    let shared = Shared::new(root, quiet, args.helm, args.no_facts);
     let (stop_tx, stop_rx) = std::sync::mpsc::channel();
     let stop = shared.stop.clone();
     if let Err(e) = ctrlc::set_handler(move || {

@@ -29,7 +29,7 @@ fn fixture(home: &str) -> Outputs {
 }
 
 fn serve(outputs: &Outputs) -> Running {
-    let shared = Shared::new(Path::new("/nonexistent"), true);
+    let shared = Shared::new(Path::new("/nonexistent"), true, None, false);
     shared.publish(Ok(outputs));
     start(shared, "127.0.0.1:0".parse().unwrap(), &[]).unwrap()
 }
