@@ -5,23 +5,9 @@
 //! chart.
 
 mod common;
+use common::{gen, stderr};
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn gen(root: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gen"))
-        .arg("--root")
-        .arg(root)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("gen runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 /// A project holding the collection's postgresql chart and a spec for it
 /// (the `gen new` scaffold with the workload filled in), and a `helm` that
@@ -33,10 +19,7 @@ fn project() -> Option<(tempfile::TempDir, PathBuf)> {
 
 /// [`project`], with `prelude` run first by the logging `helm`.
 fn project_with_helm(prelude: &str) -> Option<(tempfile::TempDir, PathBuf)> {
-    let Some(collection) = common::collection() else {
-        common::skip_or_fail("the chart collection (shared/collection) is not there");
-        return None;
-    };
+    let collection = common::collection()?;
     let Some(helm) = common::real_helm() else {
         common::skip_or_fail("real Helm (python3 and the helm-sdkpy library under .tools/)");
         return None;

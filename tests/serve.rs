@@ -3,28 +3,18 @@
 //! its fix, what the watcher ignores, and Ctrl-C.
 
 mod common;
-use common::file_tree;
+use common::{file_tree, gen};
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Generous bounds: they only stop a hung test, they measure nothing.
 const START_LIMIT: Duration = Duration::from_secs(60);
 const EVENT_LIMIT: Duration = Duration::from_secs(30);
-
-fn gen(root: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gen"))
-        .arg("--root")
-        .arg(root)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("gen runs")
-}
 
 /// A project with one chart, as `gen new` writes it.
 fn project() -> tempfile::TempDir {

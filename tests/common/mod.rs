@@ -110,6 +110,16 @@ impl Rng {
     }
 }
 
+/// The built gen with real Helm for chart facts (`scripts/helm`), run on
+/// `root` with `args`, colour off.
+#[allow(dead_code)]
+pub fn gen_helm(root: &Path, args: &[&str]) -> Output {
+    let helm = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/helm");
+    let mut all = vec!["--helm", helm.to_str().expect("a UTF-8 path")];
+    all.extend_from_slice(args);
+    gen(root, &all)
+}
+
 /// The built gen, run on `root` with `args`, colour off.
 #[allow(dead_code)]
 pub fn gen(root: &Path, args: &[&str]) -> Output {
@@ -177,17 +187,12 @@ pub fn run_bounded(
     }
 }
 
-/// The real chart collection (`shared/collection` beside this repository or
-/// one of its parents, or `$GEN_COLLECTION`): read-only, so tests copy from it.
+/// The real chart collection, `collection/` of [`shared_dir`]: read-only,
+/// so tests copy from it. None (a skip, or a failure under CI=true) when
+/// absent.
 #[allow(dead_code)]
 pub fn collection() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("GEN_COLLECTION") {
-        return Some(PathBuf::from(p));
-    }
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .map(|a| a.join("shared/collection"))
-        .find(|p| p.join("charts").is_dir())
+    shared_dir().map(|d| d.join("collection"))
 }
 
 /// `scripts/helm`, real Helm's command line over the helm-sdkpy library,
