@@ -1,0 +1,411 @@
+//! What every chart's spec would otherwise write out again, written once.
+//!
+//! - `backup.config_export` opts a chart into the built-in backup component
+//!   that exports its Helm values, ConfigMaps and Secrets encrypted with
+//!   age (see [`ConfigExport`]); [`expand`] turns it into an ordinary
+//!   component when the spec is parsed, so validation, the guides, the
+//!   runbook lint and `gen procedures` see it like any other;
+//! - the Artifact Hub changelog entries that restate what the spec adds
+//!   (the two guides, RBAC, targets, values) are derived by [`changes`];
+//!   `upgrade.changes` holds only what gen cannot know, and an entry with
+//!   `replaces` takes the place of one derived entry.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::types::{ChangeKind, ChartChange, Component, Covers, Drill, Method, Spec, Step};
+use super::{Positions, Variable};
+
+/// The built-in configuration backup: `helm get values` of the release and
+/// every Secret and ConfigMap labelled with its instance, the latter
+/// encrypted with age. `config_export: {}` takes every default; each key
+/// below overrides or adds to one part of it.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigExport {
+    /// Component id restore procedures name in `restores` (default `config`).
+    #[serde(default)]
+    pub id: Option<String>,
+    /// Default "Helm values, ConfigMaps and Secrets".
+    #[serde(default)]
+    pub title: Option<String>,
+    /// What this chart's values, Secrets and ConfigMaps hold that a restore
+    /// needs (keys, `existingSecret` values); appended to the built-in text.
+    #[serde(default)]
+    pub what: Option<String>,
+    /// Why this chart needs them after a restore; the export step's `why`
+    /// (default: Secrets are only base64 and must be encrypted).
+    #[serde(default)]
+    pub why: Option<String>,
+    /// Default "every version, in git".
+    #[serde(default)]
+    pub retention: Option<String>,
+    /// Default "Platform configuration repository (age or sops encrypted)."
+    #[serde(default)]
+    pub storage: Option<String>,
+    /// Steps run after the built-in export (ACL users held in memory, say).
+    #[serde(default)]
+    pub steps: Vec<Step>,
+    /// What can go wrong, besides the built-in pitfall about Secrets the
+    /// chart does not render.
+    #[serde(default)]
+    pub pitfalls: Vec<String>,
+    /// Default `none: "needs a cluster: ..."`.
+    #[serde(default)]
+    pub drill: Option<Drill>,
+}
+
+/// The component id of the built-in export when the spec gives none.
+pub const CONFIG_ID: &str = "config";
+
+/// The variables the built-in export and its restore use; a spec's own
+/// variable of the same name wins.
+const AGE_VARIABLES: [(&str, &str, &str); 2] = [
+    (
+        "AGE_RECIPIENT",
+        "",
+        "age public key (age1...) the exported Secrets are encrypted to",
+    ),
+    (
+        "AGE_KEY_FILE",
+        "~/.config/age/keys.txt",
+        "age identity file that decrypts them during a restore",
+    ),
+];
+
+/// The shell of the built-in export step, for chart `chart`. Files are
+/// `<chart>-values-<ts>.yaml` and `<chart>-k8s-<ts>.json.age`; the server-set
+/// metadata is stripped so that `kubectl apply` accepts the file later.
+pub fn export_run(chart: &str) -> String {
+    format!(
+        r#": "${{AGE_RECIPIENT:?set AGE_RECIPIENT to an age public key}}"
+mkdir -p "$BACKUP_DIR"; TS=$(date +%Y%m%d-%H%M%S)
+helm -n "$NAMESPACE" get values "$RELEASE" -o yaml \
+  > "$BACKUP_DIR/{chart}-values-$TS.yaml"
+kubectl -n "$NAMESPACE" get secret,configmap -o json \
+  -l app.kubernetes.io/instance="$RELEASE" \
+  | jq '.items[].metadata |= del(.uid, .resourceVersion,
+      .creationTimestamp, .managedFields, .ownerReferences)' \
+  | age -r "$AGE_RECIPIENT" \
+  > "$BACKUP_DIR/{chart}-k8s-$TS.json.age"
+"#
+    )
+}
+
+/// The built-in component, as the spec's `config_export` shapes it.
+fn config_component(chart: &str, c: &ConfigExport) -> Component {
+    let mut what = "`helm get values` of the release, and every Secret and ConfigMap \
+labelled `app.kubernetes.io/instance=$RELEASE` (passwords, keys, configuration files), \
+encrypted with age."
+        .to_string();
+    if let Some(w) = &c.what {
+        what.push(' ');
+        what.push_str(w.trim());
+    }
+    let export = Step {
+        title: "Export values, ConfigMaps and Secrets, encrypted".into(),
+        why: Some(c.why.clone().unwrap_or_else(|| {
+            "A new release must get the same passwords and keys as the data it restores. \
+`kubectl get secret -o yaml` is only base64: always encrypt it."
+                .into()
+        })),
+        run: Some(export_run(chart)),
+        lang: None,
+        expect: Some(format!(
+            "`{chart}-values-<ts>.yaml` and `{chart}-k8s-<ts>.json.age`, which \
+`age -d -i \"$AGE_KEY_FILE\"` opens; `jq` stripped the server-set fields, so \
+`kubectl apply` accepts it."
+        )),
+        drill: None,
+    };
+    let mut pitfalls = c.pitfalls.clone();
+    pitfalls.push(
+        "A Secret the chart does not render (one named by an `existingSecret` value) has no \
+instance label and is not in the export: keep it in the configuration repository \
+yourself."
+            .to_string(),
+    );
+    Component {
+        id: c.id.clone().unwrap_or_else(|| CONFIG_ID.into()),
+        title: c
+            .title
+            .clone()
+            .unwrap_or_else(|| "Helm values, ConfigMaps and Secrets".into()),
+        covers: Covers::Configuration,
+        what,
+        method: Method::OnChange,
+        tool: "helm, kubectl, jq, age".into(),
+        interval: None,
+        schedule: None,
+        retention: c
+            .retention
+            .clone()
+            .unwrap_or_else(|| "every version, in git".into()),
+        storage: c
+            .storage
+            .clone()
+            .unwrap_or_else(|| "Platform configuration repository (age or sops encrypted).".into()),
+        steps: std::iter::once(export)
+            .chain(c.steps.iter().cloned())
+            .collect(),
+        pitfalls,
+        drill: Some(c.drill.clone().unwrap_or(Drill {
+            test: None,
+            none: Some("needs a cluster: helm get values, Secrets and ConfigMaps".into()),
+            caveat: None,
+        })),
+    }
+}
+
+/// Expands what the spec shares into ordinary spec content: the built-in
+/// component goes last in `backup.components`, its variables last in
+/// `variables` (unless the spec defines them), so that every path the
+/// spec's own text has keeps its index; errors in the component point at
+/// `backup.config_export`.
+pub fn expand(spec: &mut Spec, positions: &mut Positions) {
+    let Some(c) = spec.backup.config_export.clone() else {
+        return;
+    };
+    let i = spec.backup.components.len();
+    spec.backup
+        .components
+        .push(config_component(&spec.name, &c));
+    let at = format!("backup.components[{i}]");
+    positions.alias_exact(&at, "backup.config_export");
+    positions.alias_exact(&format!("{at}.steps"), "backup.config_export");
+    positions.alias_exact(&format!("{at}.steps[0]"), "backup.config_export");
+    for key in [
+        "id",
+        "title",
+        "what",
+        "retention",
+        "storage",
+        "pitfalls",
+        "drill",
+    ] {
+        positions.alias(
+            &format!("{at}.{key}"),
+            &format!("backup.config_export.{key}"),
+        );
+    }
+    for j in 0..c.steps.len() {
+        positions.alias(
+            &format!("{at}.steps[{}]", j + 1),
+            &format!("backup.config_export.steps[{j}]"),
+        );
+    }
+    for (name, default, help) in AGE_VARIABLES {
+        if !spec.variables.iter().any(|v| v.name == name) {
+            spec.variables.push(Variable {
+                name: name.into(),
+                default: default.into(),
+                help: help.into(),
+            });
+        }
+    }
+}
+
+/// A changelog entry gen derives from the spec; a hand-written entry with
+/// `replaces` takes its place.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Derived {
+    /// "Backup and recovery guide: <components>. Restore procedures: ..."
+    BackupGuide,
+    /// "Upgrade guide for <product> <version>: <strategies>, ..."
+    UpgradeGuide,
+    /// "RBAC templates: a ServiceAccount and a Role ... granting ..."
+    Rbac,
+    /// "<n> Makefile targets particular to <product> ..."
+    Targets,
+    /// "Documented backup.* and upgrade.* values ..." or the schema alone.
+    Values,
+}
+
+const DERIVED: [Derived; 5] = [
+    Derived::BackupGuide,
+    Derived::UpgradeGuide,
+    Derived::Rbac,
+    Derived::Targets,
+    Derived::Values,
+];
+
+fn titles<'a>(it: impl Iterator<Item = &'a String>) -> String {
+    it.map(|t| t.trim().trim_end_matches('.'))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn derived_text(s: &Spec, d: Derived) -> String {
+    match d {
+        Derived::BackupGuide => format!(
+            "Backup and recovery guide: {}. Restore procedures: {}. RTO {}, RPO {}.",
+            titles(s.backup.components.iter().map(|c| &c.title)),
+            titles(s.restore.iter().map(|r| &r.title)),
+            s.objectives.rto,
+            s.objectives.rpo,
+        ),
+        Derived::UpgradeGuide => format!(
+            "Upgrade guide for {} {}: {}, with pre-upgrade checks, version notes, rollback and validation.",
+            s.title,
+            s.app_version,
+            titles(s.upgrade.strategies.iter().map(|st| &st.name)),
+        ),
+        Derived::Rbac => {
+            let (role, binding) = match s.rbac.scope {
+                super::Scope::Namespace => ("Role", "RoleBinding"),
+                super::Scope::Cluster => ("ClusterRole", "ClusterRoleBinding"),
+            };
+            let granting = if s.rbac.rules.is_empty() {
+                "no access, as the workload never calls the Kubernetes API".to_string()
+            } else {
+                s.rbac
+                    .rules
+                    .iter()
+                    .map(|r| format!("{} on {}", r.verbs.join(", "), r.resources.join(", ")))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            };
+            format!(
+                "RBAC templates: a ServiceAccount and a {role} and {binding} granting {granting}, \
+switched by rbac.create and serviceAccount.create."
+            )
+        }
+        Derived::Targets => {
+            let eg: Vec<String> = s
+                .operations
+                .iter()
+                .take(4)
+                .map(|o| format!("{}-{}", s.name, o.target))
+                .collect();
+            format!(
+                "{} Makefile targets particular to {} (e.g. {}) beside the shared diagnostics and Helm targets.",
+                s.operations.len(),
+                s.title,
+                eg.join(", ")
+            )
+        }
+        Derived::Values => {
+            let has = |p: &str| s.values.iter().any(|v| v.key.starts_with(p));
+            let documented = match (has("backup."), has("upgrade.")) {
+                (true, true) => "backup.* and upgrade.*",
+                (true, false) => "backup.*",
+                (false, true) => "upgrade.*",
+                (false, false) => {
+                    return "A values.schema.json for the rbac and serviceAccount values \
+that Helm checks on install, upgrade and lint."
+                        .into()
+                }
+            };
+            format!(
+                "Documented {documented} values, and a values.schema.json that Helm checks \
+the values against on install, upgrade and lint."
+            )
+        }
+    }
+}
+
+/// The chart version's changelog: the derived entries in a fixed order,
+/// each replaced by the hand-written entry that `replaces` it, then the
+/// other hand-written entries in the spec's order.
+pub fn changes(s: &Spec) -> Vec<ChartChange> {
+    let mut out: Vec<ChartChange> = DERIVED
+        .iter()
+        .filter_map(|&d| {
+            let hand = s.upgrade.changes.iter().find(|c| c.replaces == Some(d));
+            if hand.is_none() && d == Derived::Targets && s.operations.is_empty() {
+                return None;
+            }
+            Some(hand.cloned().unwrap_or_else(|| ChartChange {
+                kind: ChangeKind::Added,
+                description: derived_text(s, d),
+                links: Vec::new(),
+                replaces: None,
+            }))
+        })
+        .collect();
+    out.extend(
+        s.upgrade
+            .changes
+            .iter()
+            .filter(|c| c.replaces.is_none())
+            .cloned(),
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::{parse, ChangeKind};
+
+    fn scaffold() -> crate::spec::SpecFile {
+        parse(
+            "specs/demo.yaml",
+            crate::scaffold::new_spec("demo").as_bytes(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn derived_changes_in_order_and_replaced_in_place() {
+        let mut s = scaffold().spec;
+        let plain = changes(&s);
+        assert!(plain[0]
+            .description
+            .starts_with("Backup and recovery guide: "));
+        assert!(plain[1].description.starts_with("Upgrade guide for "));
+        assert!(plain[2].description.starts_with("RBAC templates: "));
+        assert!(plain.iter().all(|c| c.kind == ChangeKind::Added));
+        let n = plain.len();
+        s.upgrade.changes = vec![
+            ChartChange {
+                kind: ChangeKind::Fixed,
+                description: "A typo.".into(),
+                links: Vec::new(),
+                replaces: None,
+            },
+            ChartChange {
+                kind: ChangeKind::Changed,
+                description: "The Role lost its access.".into(),
+                links: Vec::new(),
+                replaces: Some(Derived::Rbac),
+            },
+        ];
+        let c = changes(&s);
+        assert_eq!(c.len(), n + 1, "the replacing entry adds nothing");
+        assert_eq!(c[2].description, "The Role lost its access.");
+        assert_eq!(c[n].description, "A typo.", "others come last");
+        s.operations.clear();
+        s.upgrade.changes.clear();
+        assert!(changes(&s)
+            .iter()
+            .all(|c| !c.description.contains("Makefile targets")));
+    }
+
+    #[test]
+    fn config_export_expands_to_a_component_with_its_variables() {
+        let src = crate::scaffold::new_spec("demo").replace(
+            "backup:\n",
+            "backup:\n  config_export:\n    id: settings\n    steps:\n      - title: Save more\n        run: echo more\n",
+        );
+        let f = parse("specs/demo.yaml", src.as_bytes()).unwrap();
+        let c = f.spec.backup.components.last().unwrap();
+        assert_eq!(c.id, "settings");
+        assert_eq!(c.steps.len(), 2);
+        assert_eq!(c.steps[0].run.as_deref(), Some(export_run("demo").as_str()));
+        let names: Vec<&str> = f.spec.variables.iter().map(|v| v.name.as_str()).collect();
+        assert!(names.contains(&"AGE_RECIPIENT") && names.contains(&"AGE_KEY_FILE"));
+        // An error in the spec's own step points at its text.
+        let i = f.spec.backup.components.len() - 1;
+        let line = |p: &str| f.positions.get(p).0;
+        let own = src.lines().position(|l| l.contains("Save more")).unwrap() + 1;
+        assert_eq!(line(&format!("backup.components[{i}].steps[1].title")), own);
+        let key = src
+            .lines()
+            .position(|l| l.contains("config_export"))
+            .unwrap()
+            + 1;
+        assert_eq!(line(&format!("backup.components[{i}].steps[0].run")), key);
+    }
+}
