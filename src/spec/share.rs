@@ -30,7 +30,7 @@ pub struct ConfigExport {
     #[serde(default)]
     pub title: Option<String>,
     /// What this chart's values, Secrets and ConfigMaps hold that a restore
-    /// needs (keys, `existingSecret` values); appended to the built-in text.
+    /// needs (keys, `existingSecret` values), instead of the built-in text.
     #[serde(default)]
     pub what: Option<String>,
     /// Why this chart needs them after a restore; the export step's `why`
@@ -94,14 +94,12 @@ kubectl -n "$NAMESPACE" get secret,configmap -o json \
 
 /// The built-in component, as the spec's `config_export` shapes it.
 fn config_component(chart: &str, c: &ConfigExport) -> Component {
-    let mut what = "`helm get values` of the release, and every Secret and ConfigMap \
-labelled `app.kubernetes.io/instance=$RELEASE` (passwords, keys, configuration files), \
-encrypted with age."
-        .to_string();
-    if let Some(w) = &c.what {
-        what.push(' ');
-        what.push_str(w.trim());
-    }
+    let what = c.what.clone().unwrap_or_else(|| {
+        "`helm get values` of the release, and every Secret and ConfigMap labelled \
+`app.kubernetes.io/instance=$RELEASE` (passwords, keys, configuration files), \
+the Secrets encrypted with age."
+            .into()
+    });
     let export = Step {
         title: "Export values, ConfigMaps and Secrets, encrypted".into(),
         why: Some(c.why.clone().unwrap_or_else(|| {
@@ -119,6 +117,12 @@ encrypted with age."
         drill: None,
     };
     let mut pitfalls = c.pitfalls.clone();
+    pitfalls.push(
+        "The values file is written in clear: a password given as a value (`--set \
+auth.password=...`) lands in it. Keep passwords in Secrets (an `existingSecret`), or \
+encrypt the values file too."
+            .to_string(),
+    );
     pitfalls.push(
         "A Secret the chart does not render (one named by an `existingSecret` value) has no \
 instance label and is not in the export: keep it in the configuration repository \
