@@ -413,3 +413,110 @@ mod tests {
         assert_eq!(line(&format!("backup.components[{i}].steps[0].run")), key);
     }
 }
+
+/// The export step run by `sh` with real `jq` and `age`; only `helm` and
+/// `kubectl` are stand-ins (shell functions printing what a cluster would),
+/// since no cluster runs here. It proves the filter, the encryption and
+/// the file names, and that the decrypted file is what `kubectl apply`
+/// reads back.
+#[cfg(test)]
+mod export_pipeline {
+    use std::process::Command;
+
+    fn have(tool: &str) -> bool {
+        let found = Command::new("sh")
+            .args(["-c", &format!("command -v {tool}")])
+            .output()
+            .is_ok_and(|o| o.status.success());
+        assert!(
+            found || std::env::var("CI").as_deref() != Ok("true"),
+            "{tool} is missing (scripts/test installs it)"
+        );
+        found
+    }
+
+    #[test]
+    fn export_writes_values_and_an_age_file_without_server_fields() {
+        if !(have("jq") && have("age") && have("age-keygen")) {
+            eprintln!("skipped: jq or age missing");
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let key = dir.path().join("key.txt");
+        let ok = Command::new("age-keygen")
+            .arg("-o")
+            .arg(&key)
+            .output()
+            .unwrap();
+        assert!(ok.status.success());
+        let text = std::fs::read_to_string(&key).unwrap();
+        let recipient = text
+            .lines()
+            .find_map(|l| l.strip_prefix("# public key: "))
+            .unwrap()
+            .to_string();
+        let stand_ins = r#"
+helm() { echo "auth: {existingSecret: demo-auth}"; }
+kubectl() {
+  cat <<'JSON'
+{"apiVersion":"v1","kind":"List","items":[{"apiVersion":"v1","kind":"Secret",
+"metadata":{"name":"demo","uid":"u1","resourceVersion":"7",
+"creationTimestamp":"2026-01-01T00:00:00Z","managedFields":[],"labels":
+{"app.kubernetes.io/instance":"demo"}},"data":{"password":"czNjcjN0"}}]}
+JSON
+}
+"#;
+        let script = format!("set -eu\n{stand_ins}\n{}", super::export_run("demo"));
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(&script)
+            .env("BACKUP_DIR", dir.path().join("b"))
+            .env("NAMESPACE", "ns")
+            .env("RELEASE", "demo")
+            .env("AGE_RECIPIENT", &recipient)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let mut names: Vec<String> = std::fs::read_dir(dir.path().join("b"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names.len(), 2, "{names:?}");
+        assert!(names[0].starts_with("demo-k8s-") && names[0].ends_with(".json.age"));
+        assert!(names[1].starts_with("demo-values-") && names[1].ends_with(".yaml"));
+        let plain = Command::new("age")
+            .arg("-d")
+            .arg("-i")
+            .arg(&key)
+            .arg(dir.path().join("b").join(&names[0]))
+            .output()
+            .unwrap();
+        assert!(plain.status.success());
+        let list: serde_json::Value = serde_json::from_slice(&plain.stdout).unwrap();
+        let meta = &list["items"][0]["metadata"];
+        assert_eq!(meta["name"], "demo");
+        for gone in [
+            "uid",
+            "resourceVersion",
+            "creationTimestamp",
+            "managedFields",
+        ] {
+            assert!(meta.get(gone).is_none(), "{gone} kept: {meta}");
+        }
+        assert_eq!(list["items"][0]["data"]["password"], "czNjcjN0");
+        // Without a recipient it stops before writing anything.
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(&script)
+            .env("BACKUP_DIR", dir.path().join("c"))
+            .env("AGE_RECIPIENT", "")
+            .output()
+            .unwrap();
+        assert!(!out.status.success() && !dir.path().join("c").exists());
+    }
+}
