@@ -58,9 +58,25 @@ pub struct ConfigExport {
 /// The component id of the built-in export when the spec gives none.
 pub const CONFIG_ID: &str = "config";
 
-/// The variables the built-in export and its restore use; a spec's own
-/// variable of the same name wins.
-const AGE_VARIABLES: [(&str, &str, &str); 2] = [
+/// Variables many charts' commands use with the same meaning: gen
+/// declares one when a command of the spec uses it and the spec does not
+/// define it. `{chart}` in a default is the chart's name.
+const KNOWN_VARIABLES: [(&str, &str, &str); 5] = [
+    (
+        "CHART",
+        "./charts/{chart}",
+        "Chart to install on restore and upgrade (path or repo/chart)",
+    ),
+    (
+        "CHART_VERSION",
+        "",
+        "Chart version to pin when CHART is a repository reference",
+    ),
+    (
+        "HELPER_IMAGE",
+        "busybox:1.36",
+        "Image of the throwaway pod that mounts a volume during restores",
+    ),
     (
         "AGE_RECIPIENT",
         "",
@@ -72,6 +88,19 @@ const AGE_VARIABLES: [(&str, &str, &str); 2] = [
         "age identity file that decrypts them during a restore",
     ),
 ];
+
+/// Whether `text` uses the shell variable `name` (`$NAME` or `${NAME`).
+fn uses(text: &str, name: &str) -> bool {
+    ["$", "${"].iter().any(|sigil| {
+        let needle = format!("{sigil}{name}");
+        text.match_indices(&needle).any(|(i, _)| {
+            !text[i + needle.len()..]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+        })
+    })
+}
 
 /// The shell of the built-in export step, for chart `chart`. Files are
 /// `<chart>-values-<ts>.yaml` and `<chart>-k8s-<ts>.json.age`; the server-set
@@ -162,11 +191,16 @@ yourself."
 }
 
 /// Expands what the spec shares into ordinary spec content: the built-in
-/// component goes last in `backup.components`, its variables last in
-/// `variables` (unless the spec defines them), so that every path the
-/// spec's own text has keeps its index; errors in the component point at
-/// `backup.config_export`.
+/// component goes last in `backup.components`, the known variables its
+/// commands use last in `variables` (unless the spec defines them), so
+/// that every path the spec's own text has keeps its index; errors in the
+/// component point at `backup.config_export`.
 pub fn expand(spec: &mut Spec, positions: &mut Positions) {
+    expand_config_export(spec, positions);
+    declare_known_variables(spec);
+}
+
+fn expand_config_export(spec: &mut Spec, positions: &mut Positions) {
     let Some(c) = spec.backup.config_export.clone() else {
         return;
     };
@@ -198,11 +232,17 @@ pub fn expand(spec: &mut Spec, positions: &mut Positions) {
             &format!("backup.config_export.steps[{j}]"),
         );
     }
-    for (name, default, help) in AGE_VARIABLES {
-        if !spec.variables.iter().any(|v| v.name == name) {
+}
+
+/// Declares the [`KNOWN_VARIABLES`] the spec's commands use and it does
+/// not define, after its own.
+fn declare_known_variables(spec: &mut Spec) {
+    let text = serde_json::to_string(&*spec).unwrap_or_default();
+    for (name, default, help) in KNOWN_VARIABLES {
+        if uses(&text, name) && !spec.variables.iter().any(|v| v.name == name) {
             spec.variables.push(Variable {
                 name: name.into(),
-                default: default.into(),
+                default: default.replace("{chart}", &spec.name),
                 help: help.into(),
             });
         }
@@ -385,6 +425,20 @@ mod tests {
         assert!(changes(&s)
             .iter()
             .all(|c| !c.description.contains("Makefile targets")));
+    }
+
+    #[test]
+    fn known_variables_are_declared_when_used() {
+        assert!(uses("helm upgrade \"$CHART\" x", "CHART"));
+        assert!(uses("${CHART:-x}", "CHART"));
+        assert!(!uses("$CHART_VERSION", "CHART") && !uses("CHART", "CHART"));
+        let src = crate::scaffold::new_spec("demo");
+        let mut f = parse("specs/demo.yaml", src.as_bytes()).unwrap();
+        assert!(f.spec.variables.iter().all(|v| v.name != "CHART"));
+        f.spec.upgrade.rollback[0].run = Some("helm upgrade \"$RELEASE\" \"$CHART\"".into());
+        declare_known_variables(&mut f.spec);
+        let chart = f.spec.variables.iter().find(|v| v.name == "CHART").unwrap();
+        assert_eq!(chart.default, "./charts/demo");
     }
 
     #[test]
