@@ -64,6 +64,11 @@ pub enum Command {
     New {
         /// Chart name: a DNS-1123 label, e.g. my-chart.
         chart: String,
+        /// Start from this chart's spec (specs/<LIKE>.yaml) instead of the
+        /// blank scaffold: its procedures and commands, with the chart's own
+        /// names moved and the product's facts left as TODOs.
+        #[arg(long, value_name = "CHART")]
+        like: Option<String>,
     },
     /// Print a chart's backup, verification and restore procedures as JSON: each step's command exactly as the guide shows it, its expected result and the drill that proves it.
     Procedures {
@@ -227,7 +232,7 @@ pub fn run(cli: &Cli) -> u8 {
         Command::Adopt { dry_run } => adopt(cli, &out, *dry_run),
         Command::Completions { shell } => completions(*shell),
         Command::Schema { stdout } => schema(cli, &out, *stdout),
-        Command::New { chart } => new_spec(cli, &out, chart),
+        Command::New { chart, like } => new_spec(cli, &out, chart, like.as_deref()),
         Command::Procedures { chart } => procedures(cli, &out, chart),
         Command::Serve {
             bind,
@@ -717,7 +722,7 @@ fn completions(shell: clap_complete::Shell) -> u8 {
     0
 }
 
-fn new_spec(cli: &Cli, out: &Out, chart: &str) -> u8 {
+fn new_spec(cli: &Cli, out: &Out, chart: &str, like: Option<&str>) -> u8 {
     if !crate::spec::validate::is_dns_label(chart) {
         errln!("gen new: {chart:?} is not a valid chart name: use lower-case letters, digits and '-', at most 63 characters");
         return 2;
@@ -728,7 +733,19 @@ fn new_spec(cli: &Cli, out: &Out, chart: &str) -> u8 {
         errln!("gen new: {rel} already exists; edit it instead");
         return 2;
     }
-    let text = crate::scaffold::new_spec(chart);
+    let text = match like {
+        None => crate::scaffold::new_spec(chart),
+        Some(from) => {
+            let from_rel = format!("{}/{from}.yaml", project::SPEC_DIR);
+            match std::fs::read_to_string(cli.root.join(&from_rel)) {
+                Ok(t) => crate::scaffold::like_spec(&t, from, chart),
+                Err(e) => {
+                    errln!("gen new: cannot read {from_rel} for --like: {e}");
+                    return 2;
+                }
+            }
+        }
+    };
     match output::write_atomic(&path, text.as_bytes()) {
         Ok(()) => {
             out.info(&format!(

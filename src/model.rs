@@ -47,6 +47,9 @@ pub struct ChartModel {
     /// What Helm renders of the chart, for a chart with hand-written
     /// templates (see [`crate::facts`]).
     pub facts: Option<ChartFacts>,
+    /// The chart version's Artifact Hub changelog: what gen derives from
+    /// the spec plus `upgrade.changes` (see [`crate::spec::share::changes`]).
+    pub changes: Vec<crate::spec::ChartChange>,
     /// The troubleshooting entries each guide lists.
     pub backup_troubles: Vec<Trouble>,
     pub upgrade_troubles: Vec<Trouble>,
@@ -230,6 +233,7 @@ pub fn chart_model_with(file: &SpecFile, facts: Option<&ChartFacts>) -> ChartMod
         make_pod,
         fullname,
         facts: facts.cloned(),
+        changes: crate::spec::share::changes(s),
         backup_troubles: troubles(s, Guide::Backup),
         upgrade_troubles: troubles(s, Guide::Upgrade),
         spec: s.clone(),

@@ -239,6 +239,23 @@ fn new_refuses_to_overwrite_and_strict_fails_on_todos() {
 }
 
 #[test]
+fn new_like_starts_from_another_spec_and_builds() {
+    let dir = project();
+    let o = gen(dir.path(), &["new", "gamma", "--like", "nosuch"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("specs/nosuch.yaml"), "{}", stderr(&o));
+    assert!(!dir.path().join("specs/gamma.yaml").exists());
+    let o = gen(dir.path(), &["new", "gamma", "--like", "alpha"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = std::fs::read_to_string(dir.path().join("specs/gamma.yaml")).unwrap();
+    assert!(text.contains("\nname: gamma\n"), "{text}");
+    assert_eq!(gen(dir.path(), &["build"]).status.code(), Some(0));
+    assert!(dir.path().join("docs/gamma/backup-guide.md").exists());
+    let o = gen(dir.path(), &["check", "--strict"]);
+    assert!(stderr(&o).contains("specs/gamma.yaml"), "{}", stderr(&o));
+}
+
+#[test]
 fn schema_command_matches_what_build_writes() {
     let dir = project();
     let built = std::fs::read(dir.path().join("specs/schema.json")).unwrap();

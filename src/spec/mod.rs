@@ -7,6 +7,7 @@ pub mod cron;
 pub mod duration;
 pub mod positions;
 pub mod runbook;
+pub mod share;
 pub mod shell;
 pub mod types;
 pub mod validate;
@@ -145,7 +146,9 @@ pub fn parse(rel: &str, bytes: &[u8]) -> Result<SpecFile, Diagnostic> {
                 .with_source(text),
         );
     }
-    let spec: Spec = serde_yaml::from_str(text).map_err(|e| yaml_error(rel, text, &e))?;
+    let mut spec: Spec = serde_yaml::from_str(text).map_err(|e| yaml_error(rel, text, &e))?;
+    let mut positions = positions;
+    share::expand(&mut spec, &mut positions);
     Ok(SpecFile {
         rel: rel.to_string(),
         source: text.to_string(),

@@ -36,6 +36,30 @@ impl Positions {
         }
     }
 
+    /// Makes `from`, and every path below it, answer with the position of
+    /// `to` and the same path below it: spec content gen expands (see
+    /// [`super::share`]) points back at the text it came from. Nothing
+    /// changes when `to` is not in the file.
+    pub fn alias(&mut self, from: &str, to: &str) {
+        let copies: Vec<(String, (usize, usize))> = self
+            .map
+            .iter()
+            .filter_map(|(k, &v)| {
+                let rest = k.strip_prefix(to)?;
+                (rest.is_empty() || rest.starts_with(['.', '[']))
+                    .then(|| (format!("{from}{rest}"), v))
+            })
+            .collect();
+        self.map.extend(copies);
+    }
+
+    /// Makes `from` alone answer with the position of `to`, when indexed.
+    pub fn alias_exact(&mut self, from: &str, to: &str) {
+        if let Some(&v) = self.map.get(to) {
+            self.map.insert(from.to_string(), v);
+        }
+    }
+
     /// `(line, column)`, 1-based, of `path`, or of its nearest indexed parent.
     pub fn get(&self, path: &str) -> (usize, usize) {
         let mut p = path;

@@ -213,6 +213,11 @@ pub struct Backup {
     /// The backup strategy in a paragraph or two: what is backed up how, and why.
     pub strategy: String,
     pub components: Vec<Component>,
+    /// The built-in component that exports the Helm values, ConfigMaps and
+    /// Secrets (encrypted with age): `config_export: {}` adds it last to
+    /// `components`, with id `config` unless it says otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_export: Option<super::share::ConfigExport>,
     /// How to prove a backup can be restored.
     pub verification: Vec<Step>,
     /// What these backups do not cover, so nobody counts on it during an outage.
@@ -389,10 +394,12 @@ pub struct Upgrade {
     pub migrates_data: bool,
     /// How to validate the upgraded release.
     pub validation: Vec<Step>,
-    /// What chart version `chart_version.to` changes, for Artifact Hub: gen
-    /// writes these entries as the `artifacthub.io/changes` annotation of
-    /// the chart's Chart.yaml. Describe the chart's changes, not the
-    /// product's (those are `notes`).
+    /// What chart version `chart_version.to` changes, for Artifact Hub, that
+    /// gen cannot derive: gen writes its own entries for the two guides,
+    /// RBAC, the targets and the values, then these, as the
+    /// `artifacthub.io/changes` annotation of the chart's Chart.yaml. An
+    /// entry with `replaces` stands in for one derived entry. Describe the
+    /// chart's changes, not the product's (those are `notes`).
     #[serde(default)]
     pub changes: Vec<ChartChange>,
 }
@@ -407,6 +414,11 @@ pub struct ChartChange {
     /// Pages that explain the change (absolute http(s) URLs).
     #[serde(default)]
     pub links: Vec<ChangeLink>,
+    /// The entry gen derives that this one takes the place of (gen derives
+    /// `backup-guide`, `upgrade-guide`, `rbac`, `targets` and `values` from
+    /// the spec); without it the entry is added after the derived ones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaces: Option<super::share::Derived>,
 }
 
 /// The kinds Artifact Hub knows.

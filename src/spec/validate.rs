@@ -879,6 +879,20 @@ fn check_value_types(file: &SpecFile, out: &mut Vec<Diagnostic>) {
 fn check_changes(file: &SpecFile, out: &mut Vec<Diagnostic>) {
     for (i, c) in file.spec.upgrade.changes.iter().enumerate() {
         let at = format!("upgrade.changes[{i}]");
+        if let Some(d) = c.replaces {
+            if let Some(j) = file.spec.upgrade.changes[..i]
+                .iter()
+                .position(|o| o.replaces == Some(d))
+            {
+                out.push(
+                    file.error_at(
+                        &format!("{at}.replaces"),
+                        format!("upgrade.changes[{j}] already replaces this derived entry"),
+                    )
+                    .help("one entry replaces each derived one: merge the two, or drop `replaces` from one to add it after the derived entries"),
+                );
+            }
+        }
         if c.description.trim().is_empty() {
             out.push(
                 file.error_at(&format!("{at}.description"), "empty change description")

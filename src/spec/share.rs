@@ -1,0 +1,573 @@
+//! What every chart's spec would otherwise write out again, written once.
+//!
+//! - `backup.config_export` opts a chart into the built-in backup component
+//!   that exports its Helm values, ConfigMaps and Secrets encrypted with
+//!   age (see [`ConfigExport`]); [`expand`] turns it into an ordinary
+//!   component when the spec is parsed, so validation, the guides, the
+//!   runbook lint and `gen procedures` see it like any other;
+//! - the Artifact Hub changelog entries that restate what the spec adds
+//!   (the two guides, RBAC, targets, values) are derived by [`changes`];
+//!   `upgrade.changes` holds only what gen cannot know, and an entry with
+//!   `replaces` takes the place of one derived entry.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::types::{ChangeKind, ChartChange, Component, Covers, Drill, Method, Spec, Step};
+use super::{Positions, Variable};
+
+/// The built-in configuration backup: `helm get values` of the release and
+/// every Secret and ConfigMap labelled with its instance, the latter
+/// encrypted with age. `config_export: {}` takes every default; each key
+/// below overrides or adds to one part of it.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigExport {
+    /// Component id restore procedures name in `restores` (default `config`).
+    #[serde(default)]
+    pub id: Option<String>,
+    /// Default "Helm values, ConfigMaps and Secrets".
+    #[serde(default)]
+    pub title: Option<String>,
+    /// What this chart's values, Secrets and ConfigMaps hold that a restore
+    /// needs (keys, `existingSecret` values), instead of the built-in text.
+    #[serde(default)]
+    pub what: Option<String>,
+    /// Why this chart needs them after a restore; the export step's `why`
+    /// (default: Secrets are only base64 and must be encrypted).
+    #[serde(default)]
+    pub why: Option<String>,
+    /// Default "every version, in git".
+    #[serde(default)]
+    pub retention: Option<String>,
+    /// Default "Platform configuration repository (age or sops encrypted)."
+    #[serde(default)]
+    pub storage: Option<String>,
+    /// Steps run after the built-in export (ACL users held in memory, say).
+    #[serde(default)]
+    pub steps: Vec<Step>,
+    /// What can go wrong, besides the built-in pitfall about Secrets the
+    /// chart does not render.
+    #[serde(default)]
+    pub pitfalls: Vec<String>,
+    /// The drill of the component, as on any other (none by default: the
+    /// export needs a cluster; its pipeline is tested in gen's own tests).
+    #[serde(default)]
+    pub drill: Option<Drill>,
+}
+
+/// The component id of the built-in export when the spec gives none.
+pub const CONFIG_ID: &str = "config";
+
+/// Variables many charts' commands use with the same meaning: gen
+/// declares one when a command of the spec uses it and the spec does not
+/// define it. `{chart}` in a default is the chart's name.
+const KNOWN_VARIABLES: [(&str, &str, &str); 5] = [
+    (
+        "CHART",
+        "./charts/{chart}",
+        "Chart to install on restore and upgrade (path or repo/chart)",
+    ),
+    (
+        "CHART_VERSION",
+        "",
+        "Chart version to pin when CHART is a repository reference",
+    ),
+    (
+        "HELPER_IMAGE",
+        "busybox:1.36",
+        "Image of the throwaway pod that mounts a volume during restores",
+    ),
+    (
+        "AGE_RECIPIENT",
+        "",
+        "age public key (age1...) the exported Secrets are encrypted to",
+    ),
+    (
+        "AGE_KEY_FILE",
+        "~/.config/age/keys.txt",
+        "age identity file that decrypts them during a restore",
+    ),
+];
+
+/// Whether `text` uses the shell variable `name` (`$NAME` or `${NAME`).
+fn uses(text: &str, name: &str) -> bool {
+    ["$", "${"].iter().any(|sigil| {
+        let needle = format!("{sigil}{name}");
+        text.match_indices(&needle).any(|(i, _)| {
+            !text[i + needle.len()..]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+        })
+    })
+}
+
+/// The shell of the built-in export step, for chart `chart`. Files are
+/// `<chart>-values-<ts>.yaml` and `<chart>-k8s-<ts>.json.age`; the server-set
+/// metadata is stripped so that `kubectl apply` accepts the file later.
+pub fn export_run(chart: &str) -> String {
+    format!(
+        r#": "${{AGE_RECIPIENT:?set AGE_RECIPIENT to an age public key}}"
+mkdir -p "$BACKUP_DIR"; TS=$(date +%Y%m%d-%H%M%S)
+helm -n "$NAMESPACE" get values "$RELEASE" -o yaml \
+  > "$BACKUP_DIR/{chart}-values-$TS.yaml"
+kubectl -n "$NAMESPACE" get secret,configmap -o json \
+  -l app.kubernetes.io/instance="$RELEASE" \
+  | jq '.items[].metadata |= del(.uid, .resourceVersion,
+      .creationTimestamp, .managedFields, .ownerReferences)' \
+  | age -r "$AGE_RECIPIENT" \
+  > "$BACKUP_DIR/{chart}-k8s-$TS.json.age"
+"#
+    )
+}
+
+/// The built-in component, as the spec's `config_export` shapes it.
+fn config_component(chart: &str, c: &ConfigExport) -> Component {
+    let what = c.what.clone().unwrap_or_else(|| {
+        "`helm get values` of the release, and every Secret and ConfigMap labelled \
+`app.kubernetes.io/instance=$RELEASE` (passwords, keys, configuration files), \
+the Secrets encrypted with age."
+            .into()
+    });
+    let export = Step {
+        title: "Export values, ConfigMaps and Secrets, encrypted".into(),
+        why: Some(c.why.clone().unwrap_or_else(|| {
+            "A new release must get the same passwords and keys as the data it restores. \
+`kubectl get secret -o yaml` is only base64: always encrypt it."
+                .into()
+        })),
+        run: Some(export_run(chart)),
+        lang: None,
+        expect: Some(format!(
+            "`{chart}-values-<ts>.yaml` and `{chart}-k8s-<ts>.json.age`, which \
+`age -d -i \"$AGE_KEY_FILE\"` opens; `jq` stripped the server-set fields, so \
+`kubectl apply` accepts it."
+        )),
+        drill: None,
+    };
+    let mut pitfalls = c.pitfalls.clone();
+    pitfalls.push(
+        "The values file is written in clear: a password given as a value (`--set \
+auth.password=...`) lands in it. Keep passwords in Secrets (an `existingSecret`), or \
+encrypt the values file too."
+            .to_string(),
+    );
+    pitfalls.push(
+        "A Secret the chart does not render (one named by an `existingSecret` value) has no \
+instance label and is not in the export: keep it in the configuration repository \
+yourself."
+            .to_string(),
+    );
+    Component {
+        id: c.id.clone().unwrap_or_else(|| CONFIG_ID.into()),
+        title: c
+            .title
+            .clone()
+            .unwrap_or_else(|| "Helm values, ConfigMaps and Secrets".into()),
+        covers: Covers::Configuration,
+        what,
+        method: Method::OnChange,
+        tool: "helm, kubectl, jq, age".into(),
+        interval: None,
+        schedule: None,
+        retention: c
+            .retention
+            .clone()
+            .unwrap_or_else(|| "every version, in git".into()),
+        storage: c
+            .storage
+            .clone()
+            .unwrap_or_else(|| "Platform configuration repository (age or sops encrypted).".into()),
+        steps: std::iter::once(export)
+            .chain(c.steps.iter().cloned())
+            .collect(),
+        pitfalls,
+        drill: c.drill.clone(),
+    }
+}
+
+/// Expands what the spec shares into ordinary spec content: the built-in
+/// component goes last in `backup.components`, the known variables its
+/// commands use last in `variables` (unless the spec defines them), so
+/// that every path the spec's own text has keeps its index; errors in the
+/// component point at `backup.config_export`.
+pub fn expand(spec: &mut Spec, positions: &mut Positions) {
+    expand_config_export(spec, positions);
+    declare_known_variables(spec);
+}
+
+fn expand_config_export(spec: &mut Spec, positions: &mut Positions) {
+    let Some(c) = spec.backup.config_export.clone() else {
+        return;
+    };
+    let i = spec.backup.components.len();
+    spec.backup
+        .components
+        .push(config_component(&spec.name, &c));
+    let at = format!("backup.components[{i}]");
+    positions.alias_exact(&at, "backup.config_export");
+    positions.alias_exact(&format!("{at}.steps"), "backup.config_export");
+    positions.alias_exact(&format!("{at}.steps[0]"), "backup.config_export");
+    for key in [
+        "id",
+        "title",
+        "what",
+        "retention",
+        "storage",
+        "pitfalls",
+        "drill",
+    ] {
+        positions.alias(
+            &format!("{at}.{key}"),
+            &format!("backup.config_export.{key}"),
+        );
+    }
+    for j in 0..c.steps.len() {
+        positions.alias(
+            &format!("{at}.steps[{}]", j + 1),
+            &format!("backup.config_export.steps[{j}]"),
+        );
+    }
+}
+
+/// Declares the [`KNOWN_VARIABLES`] the spec's commands use and it does
+/// not define, after its own.
+fn declare_known_variables(spec: &mut Spec) {
+    let text = serde_json::to_string(&*spec).unwrap_or_default();
+    for (name, default, help) in KNOWN_VARIABLES {
+        if uses(&text, name) && !spec.variables.iter().any(|v| v.name == name) {
+            spec.variables.push(Variable {
+                name: name.into(),
+                default: default.replace("{chart}", &spec.name),
+                help: help.into(),
+            });
+        }
+    }
+}
+
+/// A changelog entry gen derives from the spec; a hand-written entry with
+/// `replaces` takes its place.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Derived {
+    /// "Backup and recovery guide: <components>. Restore procedures: ..."
+    BackupGuide,
+    /// "Upgrade guide for <product> <version>: <strategies>, ..."
+    UpgradeGuide,
+    /// "RBAC templates: a ServiceAccount and a Role ... granting ..."
+    Rbac,
+    /// "<n> Makefile targets particular to <product> ..."
+    Targets,
+    /// "Documented backup.* and upgrade.* values ..." or the schema alone.
+    Values,
+}
+
+const DERIVED: [Derived; 5] = [
+    Derived::BackupGuide,
+    Derived::UpgradeGuide,
+    Derived::Rbac,
+    Derived::Targets,
+    Derived::Values,
+];
+
+fn titles<'a>(it: impl Iterator<Item = &'a String>) -> String {
+    it.map(|t| t.trim().trim_end_matches('.'))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn derived_text(s: &Spec, d: Derived) -> String {
+    match d {
+        Derived::BackupGuide => format!(
+            "Backup and recovery guide: {}. Restore procedures: {}. RTO {}, RPO {}.",
+            titles(s.backup.components.iter().map(|c| &c.title)),
+            titles(s.restore.iter().map(|r| &r.title)),
+            s.objectives.rto,
+            s.objectives.rpo,
+        ),
+        Derived::UpgradeGuide => format!(
+            "Upgrade guide for {} {}: {}, with pre-upgrade checks, version notes, rollback and validation.",
+            s.title,
+            s.app_version,
+            titles(s.upgrade.strategies.iter().map(|st| &st.name)),
+        ),
+        Derived::Rbac => {
+            let (role, binding) = match s.rbac.scope {
+                super::Scope::Namespace => ("Role", "RoleBinding"),
+                super::Scope::Cluster => ("ClusterRole", "ClusterRoleBinding"),
+            };
+            let granting = if s.rbac.rules.is_empty() {
+                "no access, as the workload never calls the Kubernetes API".to_string()
+            } else {
+                s.rbac
+                    .rules
+                    .iter()
+                    .map(|r| format!("{} on {}", r.verbs.join(", "), r.resources.join(", ")))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            };
+            format!(
+                "RBAC templates: a ServiceAccount and a {role} and {binding} granting {granting}, \
+switched by rbac.create and serviceAccount.create."
+            )
+        }
+        Derived::Targets => {
+            let eg: Vec<String> = s
+                .operations
+                .iter()
+                .take(4)
+                .map(|o| format!("{}-{}", s.name, o.target))
+                .collect();
+            format!(
+                "{} Makefile targets particular to {} (e.g. {}) beside the shared diagnostics and Helm targets.",
+                s.operations.len(),
+                s.title,
+                eg.join(", ")
+            )
+        }
+        Derived::Values => {
+            let has = |p: &str| s.values.iter().any(|v| v.key.starts_with(p));
+            let documented = match (has("backup."), has("upgrade.")) {
+                (true, true) => "backup.* and upgrade.*",
+                (true, false) => "backup.*",
+                (false, true) => "upgrade.*",
+                (false, false) => {
+                    return "A values.schema.json for the rbac and serviceAccount values \
+that Helm checks on install, upgrade and lint."
+                        .into()
+                }
+            };
+            format!(
+                "Documented {documented} values, and a values.schema.json that Helm checks \
+the values against on install, upgrade and lint."
+            )
+        }
+    }
+}
+
+/// The chart version's changelog: the derived entries in a fixed order,
+/// each replaced by the hand-written entry that `replaces` it, then the
+/// other hand-written entries in the spec's order.
+pub fn changes(s: &Spec) -> Vec<ChartChange> {
+    let mut out: Vec<ChartChange> = DERIVED
+        .iter()
+        .filter_map(|&d| {
+            let hand = s.upgrade.changes.iter().find(|c| c.replaces == Some(d));
+            if hand.is_none() && d == Derived::Targets && s.operations.is_empty() {
+                return None;
+            }
+            Some(hand.cloned().unwrap_or_else(|| ChartChange {
+                kind: ChangeKind::Added,
+                description: derived_text(s, d),
+                links: Vec::new(),
+                replaces: None,
+            }))
+        })
+        .collect();
+    out.extend(
+        s.upgrade
+            .changes
+            .iter()
+            .filter(|c| c.replaces.is_none())
+            .cloned(),
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::{parse, ChangeKind};
+
+    fn scaffold() -> crate::spec::SpecFile {
+        parse(
+            "specs/demo.yaml",
+            crate::scaffold::new_spec("demo").as_bytes(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn derived_changes_in_order_and_replaced_in_place() {
+        let mut s = scaffold().spec;
+        let plain = changes(&s);
+        assert!(plain[0]
+            .description
+            .starts_with("Backup and recovery guide: "));
+        assert!(plain[1].description.starts_with("Upgrade guide for "));
+        assert!(plain[2].description.starts_with("RBAC templates: "));
+        assert!(plain.iter().all(|c| c.kind == ChangeKind::Added));
+        let n = plain.len();
+        s.upgrade.changes = vec![
+            ChartChange {
+                kind: ChangeKind::Fixed,
+                description: "A typo.".into(),
+                links: Vec::new(),
+                replaces: None,
+            },
+            ChartChange {
+                kind: ChangeKind::Changed,
+                description: "The Role lost its access.".into(),
+                links: Vec::new(),
+                replaces: Some(Derived::Rbac),
+            },
+        ];
+        let c = changes(&s);
+        assert_eq!(c.len(), n + 1, "the replacing entry adds nothing");
+        assert_eq!(c[2].description, "The Role lost its access.");
+        assert_eq!(c[n].description, "A typo.", "others come last");
+        s.operations.clear();
+        s.upgrade.changes.clear();
+        assert!(changes(&s)
+            .iter()
+            .all(|c| !c.description.contains("Makefile targets")));
+    }
+
+    #[test]
+    fn known_variables_are_declared_when_used() {
+        assert!(uses("helm upgrade \"$CHART\" x", "CHART"));
+        assert!(uses("${CHART:-x}", "CHART"));
+        assert!(!uses("$CHART_VERSION", "CHART") && !uses("CHART", "CHART"));
+        let src = crate::scaffold::new_spec("demo");
+        let mut f = parse("specs/demo.yaml", src.as_bytes()).unwrap();
+        assert!(f.spec.variables.iter().all(|v| v.name != "CHART"));
+        f.spec.upgrade.rollback[0].run = Some("helm upgrade \"$RELEASE\" \"$CHART\"".into());
+        declare_known_variables(&mut f.spec);
+        let chart = f.spec.variables.iter().find(|v| v.name == "CHART").unwrap();
+        assert_eq!(chart.default, "./charts/demo");
+    }
+
+    #[test]
+    fn config_export_expands_to_a_component_with_its_variables() {
+        let src = crate::scaffold::new_spec("demo").replace(
+            "backup:\n",
+            "backup:\n  config_export:\n    id: settings\n    steps:\n      - title: Save more\n        run: echo more\n",
+        );
+        let f = parse("specs/demo.yaml", src.as_bytes()).unwrap();
+        let c = f.spec.backup.components.last().unwrap();
+        assert_eq!(c.id, "settings");
+        assert_eq!(c.steps.len(), 2);
+        assert_eq!(c.steps[0].run.as_deref(), Some(export_run("demo").as_str()));
+        let names: Vec<&str> = f.spec.variables.iter().map(|v| v.name.as_str()).collect();
+        assert!(names.contains(&"AGE_RECIPIENT") && names.contains(&"AGE_KEY_FILE"));
+        // An error in the spec's own step points at its text.
+        let i = f.spec.backup.components.len() - 1;
+        let line = |p: &str| f.positions.get(p).0;
+        let own = src.lines().position(|l| l.contains("Save more")).unwrap() + 1;
+        assert_eq!(line(&format!("backup.components[{i}].steps[1].title")), own);
+        let key = src
+            .lines()
+            .position(|l| l.contains("config_export"))
+            .unwrap()
+            + 1;
+        assert_eq!(line(&format!("backup.components[{i}].steps[0].run")), key);
+    }
+}
+
+/// The export step run by `sh` with real `jq` and `age`; only `helm` and
+/// `kubectl` are stand-ins (shell functions printing what a cluster would),
+/// since no cluster runs here. It proves the filter, the encryption and
+/// the file names, and that the decrypted file is what `kubectl apply`
+/// reads back.
+#[cfg(test)]
+mod export_pipeline {
+    use std::process::Command;
+
+    fn have(tool: &str) -> bool {
+        let found = Command::new("sh")
+            .args(["-c", &format!("command -v {tool}")])
+            .output()
+            .is_ok_and(|o| o.status.success());
+        assert!(
+            found || std::env::var("CI").as_deref() != Ok("true"),
+            "{tool} is missing (scripts/test installs it)"
+        );
+        found
+    }
+
+    #[test]
+    fn export_writes_values_and_an_age_file_without_server_fields() {
+        if !(have("jq") && have("age") && have("age-keygen")) {
+            eprintln!("skipped: jq or age missing");
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let key = dir.path().join("key.txt");
+        let ok = Command::new("age-keygen")
+            .arg("-o")
+            .arg(&key)
+            .output()
+            .unwrap();
+        assert!(ok.status.success());
+        let text = std::fs::read_to_string(&key).unwrap();
+        let recipient = text
+            .lines()
+            .find_map(|l| l.strip_prefix("# public key: "))
+            .unwrap()
+            .to_string();
+        let stand_ins = r#"
+helm() { echo "auth: {existingSecret: demo-auth}"; }
+kubectl() {
+  cat <<'JSON'
+{"apiVersion":"v1","kind":"List","items":[{"apiVersion":"v1","kind":"Secret",
+"metadata":{"name":"demo","uid":"u1","resourceVersion":"7",
+"creationTimestamp":"2026-01-01T00:00:00Z","managedFields":[],"labels":
+{"app.kubernetes.io/instance":"demo"}},"data":{"password":"czNjcjN0"}}]}
+JSON
+}
+"#;
+        let script = format!("set -eu\n{stand_ins}\n{}", super::export_run("demo"));
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(&script)
+            .env("BACKUP_DIR", dir.path().join("b"))
+            .env("NAMESPACE", "ns")
+            .env("RELEASE", "demo")
+            .env("AGE_RECIPIENT", &recipient)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let mut names: Vec<String> = std::fs::read_dir(dir.path().join("b"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names.len(), 2, "{names:?}");
+        assert!(names[0].starts_with("demo-k8s-") && names[0].ends_with(".json.age"));
+        assert!(names[1].starts_with("demo-values-") && names[1].ends_with(".yaml"));
+        let plain = Command::new("age")
+            .arg("-d")
+            .arg("-i")
+            .arg(&key)
+            .arg(dir.path().join("b").join(&names[0]))
+            .output()
+            .unwrap();
+        assert!(plain.status.success());
+        let list: serde_json::Value = serde_json::from_slice(&plain.stdout).unwrap();
+        let meta = &list["items"][0]["metadata"];
+        assert_eq!(meta["name"], "demo");
+        for gone in [
+            "uid",
+            "resourceVersion",
+            "creationTimestamp",
+            "managedFields",
+        ] {
+            assert!(meta.get(gone).is_none(), "{gone} kept: {meta}");
+        }
+        assert_eq!(list["items"][0]["data"]["password"], "czNjcjN0");
+        // Without a recipient it stops before writing anything.
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(&script)
+            .env("BACKUP_DIR", dir.path().join("c"))
+            .env("AGE_RECIPIENT", "")
+            .output()
+            .unwrap();
+        assert!(!out.status.success() && !dir.path().join("c").exists());
+    }
+}
