@@ -29,7 +29,7 @@
 //! output, as `gen build` would.
 
 use crate::chartfiles::{ChartFiles, OwnObject};
-use crate::coexist::{headings, normalize, region_spans};
+use crate::coexist::{headings, normalize};
 use crate::config::{self, Settings};
 use crate::diagnostics::Diagnostic;
 use crate::output::{self, Outputs};
@@ -136,11 +136,8 @@ fn is_trailer(heading: &str) -> bool {
 pub fn readme(text: &str) -> (String, Vec<String>) {
     let eol = if text.contains("\r\n") { "\r\n" } else { "\n" };
     let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
-    let present: Vec<String> = region_spans(text, Style::Html)
-        .into_iter()
-        .map(|(n, ..)| n)
-        .collect();
-    let spans = region_spans(text, Style::Html);
+    let spans = crate::regions::spans(text, Style::Html);
+    let present: Vec<String> = spans.iter().map(|s| s.name.clone()).collect();
     let marker_lines: Vec<usize> = text
         .lines()
         .enumerate()
@@ -148,7 +145,7 @@ pub fn readme(text: &str) -> (String, Vec<String>) {
         .map(|(i, _)| i)
         .collect();
     let all = headings(text);
-    let outside = |i: usize| !spans.iter().any(|(_, b, e)| *b < i && i < *e);
+    let outside = |i: usize| !spans.iter().any(|s| s.holds(i));
     let h2: Vec<_> = all
         .iter()
         .filter(|h| h.level == 2 && outside(h.line))

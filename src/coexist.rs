@@ -88,24 +88,23 @@ pub fn readme(
 ) -> Result<String, Vec<Diagnostic>> {
     let lines: Vec<&str> = existing.lines().collect();
     let hand = headings(existing);
-    let spans = region_spans(existing, Style::Html);
-    let inside = |i: usize| spans.iter().any(|(_, b, e)| *b < i && i < *e);
+    let spans = regions::spans(existing, Style::Html);
+    let inside = |i: usize| spans.iter().any(|s| s.holds(i));
     let outside: Vec<&Heading> = hand.iter().filter(|h| !inside(h.line)).collect();
     let mut contents = Vec::new();
     let mut errors = Vec::new();
     for (name, content) in regions {
-        let under = spans
-            .iter()
-            .find(|(n, ..)| n == name)
-            .and_then(|(_, b, _)| {
-                let above = lines[..*b].iter().rposition(|l| !l.trim().is_empty())?;
-                hand.iter().find(|h| h.line == above)
-            });
+        let under = spans.iter().find(|s| s.name == *name).and_then(|s| {
+            let above = lines[..s.begin]
+                .iter()
+                .rposition(|l| !l.trim().is_empty())?;
+            hand.iter().find(|h| h.line == above)
+        });
         if under.is_some() {
             contents.push((*name, without_first_heading(content)));
             continue;
         }
-        if !spans.iter().any(|(n, ..)| n == name) {
+        if !spans.iter().any(|s| s.name == *name) {
             // Missing: merge says so, and where it goes decides the rest.
             contents.push((*name, content.clone()));
             continue;
@@ -161,49 +160,9 @@ fn without_first_heading(content: &str) -> String {
     s
 }
 
-/// `(name, begin line, end line)` of each well-formed region, 0-based; a
-/// malformed file gives what it can (merge reports the problem).
-pub fn region_spans(text: &str, style: Style) -> Vec<(String, usize, usize)> {
-    let mut out = Vec::new();
-    let mut open: Option<(String, usize)> = None;
-    for (i, line) in text.lines().enumerate() {
-        let t = line.trim();
-        let inner = match style {
-            Style::Html => t
-                .strip_prefix("<!--")
-                .and_then(|x| x.strip_suffix("-->"))
-                .map(str::trim),
-            Style::Hash => t.strip_prefix('#').map(str::trim),
-        };
-        let Some((kind, name)) = inner.and_then(|x| x.split_once(char::is_whitespace)) else {
-            continue;
-        };
-        match (kind, &open) {
-            ("gen:begin", None) => open = Some((name.trim().to_string(), i)),
-            ("gen:end", Some((n, b))) if n == name.trim() => {
-                out.push((n.clone(), *b, i));
-                open = None;
-            }
-            _ => {}
-        }
-    }
-    out
-}
-
-/// `text` without the lines inside its `values` region (markers kept).
-fn outside_region(text: &str, name: &str) -> String {
-    let spans = region_spans(text, Style::Hash);
-    let span = spans.iter().find(|(n, ..)| n == name);
-    text.split_inclusive('\n')
-        .enumerate()
-        .filter(|(i, _)| span.is_none_or(|(_, b, e)| !(*b < *i && *i < *e)))
-        .map(|(_, l)| l)
-        .collect()
-}
-
 /// The top-level keys `values.yaml` defines outside gen's region.
 pub fn hand_top_keys(values: &str) -> BTreeSet<String> {
-    yaml_keys(&outside_region(values, "values"))
+    yaml_keys(&regions::outside(values, Style::Hash, Some("values"), true))
         .into_iter()
         .filter(|k| !k.path.contains(['.', '[']))
         .map(|k| k.path)
@@ -250,9 +209,10 @@ pub fn values(rel: &str, existing: &str, region: String) -> Result<String, Vec<D
     // Top level: a marker indented into a block scalar is an error there.
     let merged = regions::merge_top_level(rel, existing, Style::Hash, &[("values", region)])
         .map_err(|d| vec![d])?;
-    let spans = region_spans(&merged, Style::Hash);
+    let spans = regions::spans(&merged, Style::Hash);
     let whose = |line: usize| {
-        if spans.iter().any(|(_, b, e)| *b + 1 < line && line < *e + 1) {
+        // `line` is 1-based.
+        if spans.iter().any(|s| s.holds(line - 1)) {
             "gen's values region"
         } else {
             "the chart's own values"

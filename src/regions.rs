@@ -33,7 +33,7 @@ impl Style {
 
     /// `(is_begin, name)` when `line` is exactly a marker of this style:
     /// `gen:begin` or `gen:end`, white space, one name, nothing else.
-    fn parse(self, line: &str) -> Option<(bool, &str)> {
+    pub fn parse(self, line: &str) -> Option<(bool, &str)> {
         let t = line.trim();
         let inner = match self {
             Style::Html => t.strip_prefix("<!--")?.strip_suffix("-->")?.trim(),
@@ -51,6 +51,75 @@ impl Style {
             _ => None,
         }
     }
+}
+
+/// A well-formed region: its name and the 0-based lines of its markers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Span {
+    pub name: String,
+    pub begin: usize,
+    pub end: usize,
+}
+
+impl Span {
+    /// Whether line `i` lies between the markers (the markers excluded).
+    pub fn holds(&self, i: usize) -> bool {
+        self.begin < i && i < self.end
+    }
+}
+
+/// The well-formed regions of `text` in marker `style`, in order. A
+/// malformed file gives what it can; [`merge`] reports its problem.
+pub fn spans(text: &str, style: Style) -> Vec<Span> {
+    let mut out = Vec::new();
+    let mut open: Option<(&str, usize)> = None;
+    for (i, line) in text.lines().enumerate() {
+        match (style.parse(line), open) {
+            (Some((true, name)), None) => open = Some((name, i)),
+            (Some((false, name)), Some((n, begin))) if n == name => {
+                out.push(Span {
+                    name: name.to_string(),
+                    begin,
+                    end: i,
+                });
+                open = None;
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// `text` without what its regions hold: with `only`, just that region's
+/// content; with `markers` false, the marker lines go too. Line endings
+/// are kept.
+pub fn outside(text: &str, style: Style, only: Option<&str>, markers: bool) -> String {
+    let spans: Vec<Span> = spans(text, style)
+        .into_iter()
+        .filter(|s| only.is_none_or(|n| s.name == n))
+        .collect();
+    text.split_inclusive('\n')
+        .enumerate()
+        .filter(|(i, _)| {
+            spans
+                .iter()
+                .all(|s| !s.holds(*i) && (markers || (*i != s.begin && *i != s.end)))
+        })
+        .map(|(_, l)| l)
+        .collect()
+}
+
+/// The lines of `text`'s regions, markers included, each trimmed and
+/// ending in `\n`; None when it has none.
+pub fn inside(text: &str, style: Style) -> Option<String> {
+    let spans = spans(text, style);
+    let out: String = text
+        .lines()
+        .enumerate()
+        .filter(|(i, _)| spans.iter().any(|s| s.begin <= *i && *i <= s.end))
+        .map(|(_, l)| format!("{}\n", l.trim()))
+        .collect();
+    (!out.is_empty()).then_some(out)
 }
 
 /// Replaces the content of each named region of `existing` with the given
@@ -250,6 +319,33 @@ pub fn wrap_region(style: Style, name: &str, content: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spans_outside_and_inside_read_markers_one_way() {
+        let text = "a\n# gen:begin values\nb\n# gen:end values\nc\n# gen:begin x\nd\n# gen:end x\n";
+        let names: Vec<_> = spans(text, Style::Hash)
+            .into_iter()
+            .map(|s| (s.name, s.begin, s.end))
+            .collect();
+        assert_eq!(names, [("values".into(), 1, 3), ("x".to_string(), 5, 7)]);
+        assert_eq!(outside(text, Style::Hash, None, false), "a\nc\n");
+        assert_eq!(
+            outside(text, Style::Hash, Some("values"), true),
+            "a\n# gen:begin values\n# gen:end values\nc\n# gen:begin x\nd\n# gen:end x\n"
+        );
+        assert_eq!(
+            inside(
+                "x\n  <!-- gen:begin ops -->  \ny\n<!-- gen:end ops -->\nz\n",
+                Style::Html
+            )
+            .unwrap(),
+            "<!-- gen:begin ops -->\ny\n<!-- gen:end ops -->\n"
+        );
+        // An unclosed, mismatched or malformed marker makes no region.
+        assert!(spans("# gen:begin a\n# gen:end b\n", Style::Hash).is_empty());
+        assert!(spans("# gen:begin A\n# gen:end A\n", Style::Hash).is_empty());
+        assert_eq!(inside("plain\n", Style::Html), None);
+    }
 
     fn regions() -> Vec<(&'static str, String)> {
         vec![("a", "new A\n".into()), ("b", "new B\n".into())]

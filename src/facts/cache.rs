@@ -75,29 +75,14 @@ pub fn key(chart_dir: &Path, values_files: &[PathBuf], helm: &str) -> std::io::R
 }
 
 /// A text file of the chart without what gen writes into it: its marked
-/// regions and, in Chart.yaml, the `version:` line.
+/// regions, markers included, and in Chart.yaml the `version:` line.
 fn hand_written(rel: &str, text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut inside = false;
-    for line in text.split_inclusive('\n') {
-        let t = line.trim_start();
-        let t = t
-            .strip_prefix("<!--")
-            .or_else(|| t.strip_prefix('#'))
-            .unwrap_or("")
-            .trim_start();
-        if t.starts_with("gen:begin ") {
-            inside = true;
-        } else if t.starts_with("gen:end ") {
-            inside = false;
-        } else {
-            let version = rel == "Chart.yaml" && line.starts_with("version:");
-            if !inside && !version {
-                out.push_str(line);
-            }
-        }
-    }
-    out
+    use crate::regions::{outside, Style};
+    let text = outside(text, Style::Html, None, false);
+    outside(&text, Style::Hash, None, false)
+        .split_inclusive('\n')
+        .filter(|l| !(rel == "Chart.yaml" && l.starts_with("version:")))
+        .collect()
 }
 
 #[derive(Serialize, Deserialize)]

@@ -393,21 +393,9 @@ pub fn chart_meta(text: &str) -> Result<ChartMeta, String> {
     })
 }
 
-/// values.yaml without gen's `values` region.
+/// values.yaml without gen's `values` region and its markers.
 pub fn strip_gen_region(values: &str) -> String {
-    let mut out = String::new();
-    let mut inside = false;
-    for line in values.split_inclusive('\n') {
-        let t = line.trim();
-        if t == "# gen:begin values" {
-            inside = true;
-        } else if t == "# gen:end values" {
-            inside = false;
-        } else if !inside {
-            out.push_str(line);
-        }
-    }
-    out
+    crate::regions::outside(values, crate::regions::Style::Hash, Some("values"), false)
 }
 
 /// Every dotted key of a values document, and the keys whose default is an

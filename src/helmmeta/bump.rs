@@ -147,34 +147,14 @@ fn finding(
 fn generated_part(path: &str, text: &str, f: &SpecFile) -> Option<String> {
     let text = text.replace("\r\n", "\n");
     if path.ends_with("/README.md") {
-        regions_of(&text, "<!-- gen:begin ", "<!-- gen:end ")
+        crate::regions::inside(&text, crate::regions::Style::Html)
     } else if path.ends_with("/values.yaml") {
-        regions_of(&text, "# gen:begin ", "# gen:end ")
+        crate::regions::inside(&text, crate::regions::Style::Hash)
     } else if path.ends_with("/values.schema.json") {
         super::values_schema::owned_part(&text, &f.spec)
     } else {
         Some(text)
     }
-}
-
-/// The lines inside gen's regions, markers included.
-fn regions_of(text: &str, begin: &str, end: &str) -> Option<String> {
-    let mut inside = false;
-    let mut out = String::new();
-    for l in text.lines() {
-        let t = l.trim();
-        if t.starts_with(begin) {
-            inside = true;
-        }
-        if inside {
-            out.push_str(t);
-            out.push('\n');
-        }
-        if t.starts_with(end) {
-            inside = false;
-        }
-    }
-    (!out.is_empty()).then_some(out)
 }
 
 /// Runs git in `root`; its stdout, or why it failed.
