@@ -302,10 +302,11 @@ pub fn coverage(models: &[ChartModel], outputs: &Outputs) -> Coverage {
             ]
             .iter()
             .all(|h| contains(&readme, h));
-            let values_docs = ["backup.", "upgrade."]
-                .iter()
-                .all(|p| s.values.iter().any(|v| v.key.starts_with(p)))
-                && contains(&values, "# -- ");
+            let values_docs = ["backup.", "upgrade."].iter().all(|p| {
+                crate::spec::jobs::documented_values(s)
+                    .iter()
+                    .any(|v| v.key.starts_with(p))
+            }) && contains(&values, "# -- ");
             let rbac = has(&format!("charts/{}/templates/rbac.yaml", s.name))
                 && has(&format!("charts/{}/templates/serviceaccount.yaml", s.name));
             let targets = m.operations.len();

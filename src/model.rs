@@ -49,6 +49,8 @@ pub struct ChartModel {
     /// The troubleshooting entries each guide lists.
     pub backup_troubles: Vec<Trouble>,
     pub upgrade_troubles: Vec<Trouble>,
+    /// The backup jobs gen renders into the chart, when the spec has `jobs`.
+    pub jobs: Option<crate::spec::jobs::JobsView>,
 }
 
 /// Go template expressions for the names of gen's ServiceAccount and RBAC
@@ -231,6 +233,7 @@ pub fn chart_model_with(file: &SpecFile, facts: Option<&ChartFacts>) -> ChartMod
         facts: facts.cloned(),
         backup_troubles: troubles(s, Guide::Backup),
         upgrade_troubles: troubles(s, Guide::Upgrade),
+        jobs: crate::spec::jobs::view(s),
         spec: s.clone(),
     }
 }
@@ -598,7 +601,8 @@ fn values_yaml(s: &Spec) -> String {
     ));
     // Spec values, nested by their dotted keys, in spec order.
     // Sorting by parent path keeps each YAML mapping contiguous.
-    let mut values: Vec<_> = s.values.iter().collect();
+    let documented = crate::spec::jobs::documented_values(s);
+    let mut values: Vec<_> = documented.iter().collect();
     values.sort_by_key(|v| {
         v.key
             .rsplit_once('.')
