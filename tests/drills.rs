@@ -12,6 +12,8 @@ mod alertmanager;
 mod common;
 #[path = "drills/harness.rs"]
 mod harness;
+#[path = "drills/jobs.rs"]
+mod jobs;
 #[path = "drills/memcached.rs"]
 mod memcached;
 #[path = "drills/mysql.rs"]
