@@ -337,8 +337,8 @@ pub fn view(s: &Spec) -> Option<JobsView> {
             script,
             stale_after,
             stale_human: super::Duration::from_secs(stale_after).human(),
-            alert_failed: format!("{}{}{kind}Failed", camel(&s.name), camel(id)),
-            alert_stale: format!("{}{}{kind}Stale", camel(&s.name), camel(id)),
+            alert_failed: format!("{}{kind}Failed", camel(&s.name)),
+            alert_stale: format!("{}{kind}Stale", camel(&s.name)),
             schedule,
         }
     };
@@ -353,7 +353,7 @@ pub fn view(s: &Spec) -> Option<JobsView> {
                 b.keep,
                 b.dir.clone(),
                 container_script(b),
-                "Backup",
+                &format!("{}Backup", camel(&b.component)),
             )
         })
         .collect();
@@ -375,11 +375,40 @@ pub fn view(s: &Spec) -> Option<JobsView> {
                 0,
                 MOUNT.into(),
                 verify_script(v),
-                "Verification",
+                "BackupVerification",
             )
         }),
         backups,
     })
+}
+
+/// Shell for `make <chart>-backup-jobs`: a Job from each backup CronJob
+/// (`kubectl create job --from=cronjob/...`), one after another, each
+/// waited for until it completes or fails. A CronJob the release does not
+/// render (`backup.enabled` off) is skipped with a note.
+pub fn run_now_script(j: &JobsView) -> String {
+    let ids: Vec<&str> = j.backups.iter().map(|b| b.id.as_str()).collect();
+    format!(
+        "for id in {ids}; do
+  cj=$(printf '%s-backup-%s' \"$FULLNAME\" \"$id\" | cut -c1-52 | sed 's/-$//')
+  if ! kubectl -n \"$NAMESPACE\" get cronjob \"$cj\" >/dev/null 2>&1; then
+    echo \"no CronJob $cj (backup.enabled is off): skipped\"; continue
+  fi
+  job=\"$cj-now-$(date +%s)\"
+  kubectl -n \"$NAMESPACE\" create job \"$job\" --from=cronjob/\"$cj\"
+  while :; do
+    st=$(kubectl -n \"$NAMESPACE\" get job \"$job\" \\
+      -o jsonpath='{{.status.conditions[?(@.status==\"True\")].type}}')
+    case \"$st\" in
+      *Complete*) echo \"$job complete\"; break ;;
+      *Failed*) echo \"$job failed: kubectl -n $NAMESPACE logs job/$job\" >&2
+        exit 1 ;;
+    esac
+    sleep 5
+  done
+done",
+        ids = ids.join(" ")
+    )
 }
 
 /// The spec's own consistency: components exist and are scheduled, names
