@@ -167,6 +167,7 @@ backup-phpmyadmin:
 restore-phpmyadmin: restore-mysql
 	$(call gen_run,phpmyadmin-restore)
 backup-postgresql:
+	$(call gen_run,postgresql-backup-jobs)
 	$(call gen_run,postgresql-backup)
 restore-postgresql:
 	$(call gen_run,postgresql-restore)
