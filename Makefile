@@ -188,6 +188,7 @@ backup-rabbitmq:
 restore-rabbitmq:
 	$(call gen_run,rabbitmq-restore)
 backup-redis:
+	$(call gen_run,redis-backup-jobs)
 	$(call gen_run,redis-backup)
 restore-redis:
 	$(call gen_run,redis-restore)
