@@ -139,6 +139,7 @@ backup-mongodb:
 restore-mongodb:
 	$(call gen_run,mongodb-restore)
 backup-mysql:
+	$(call gen_run,mysql-backup-jobs)
 	$(call gen_run,mysql-backup)
 restore-mysql:
 	$(call gen_run,mysql-restore)
