@@ -3,7 +3,10 @@
 //!
 //! - every value gen documents for a chart with jobs changes what Helm
 //!   renders when toggled, and with every value at its default nothing of
-//!   the jobs is rendered;
+//!   the jobs is rendered; without the PrometheusRule CRD (helm.py's
+//!   HELM_PY_NO_CRDS) no rule is rendered;
+//! - checkov's Kubernetes checks pass (the few that do not apply are
+//!   skipped in the template with their reason);
 //! - every rendered object passes the Kubernetes schemas, the pods run
 //!   non-root with a read-only root filesystem and resource requests, and
 //!   the CronJobs forbid concurrent runs;
@@ -43,6 +46,12 @@ fn charts_with_jobs() -> Vec<chartgen::spec::SpecFile> {
 /// PrometheusRule excepted, which they do not hold). None when Helm is
 /// missing (a failure under CI=true).
 fn render(chart: &str, sets: &[String]) -> Option<Result<String, String>> {
+    render_with(chart, sets, true)
+}
+
+/// [`render`], against a cluster with or without the Prometheus
+/// Operator's CRDs.
+fn render_with(chart: &str, sets: &[String], crds: bool) -> Option<Result<String, String>> {
     let mut args = vec![
         "template".to_string(),
         "--name".into(),
@@ -55,9 +64,11 @@ fn render(chart: &str, sets: &[String]) -> Option<Result<String, String>> {
         args.push(s.clone());
     }
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let o = common::helm_py(&args, &[repo().join("charts").join(chart)])
-        .output()
-        .unwrap();
+    let mut c = common::helm_py(&args, &[repo().join("charts").join(chart)]);
+    if !crds {
+        c.env("HELM_PY_NO_CRDS", "1");
+    }
+    let o = c.output().unwrap();
     let o = common::helm_finished(o, "Helm (the helm-sdkpy library under .tools/helm)")?;
     if !o.status.success() {
         return Some(Err(String::from_utf8_lossy(&o.stderr).into_owned()));
@@ -164,6 +175,14 @@ fn every_documented_value_changes_the_render() {
             assert!(changed, "{name}: {} documented but changes nothing", v.key);
             effective += 1;
         }
+        // Without the PrometheusRule CRD in the cluster, no rule is rendered.
+        let no_crd = render_with(name, &base_sets, false).unwrap().unwrap();
+        assert!(base.contains("kind: PrometheusRule"), "{name}");
+        assert!(
+            !no_crd.contains("kind: PrometheusRule"),
+            "{name}: rendered without the CRD"
+        );
+        assert!(no_crd.contains("kind: CronJob"), "{name}");
         // The claim, emptied, fails the render with a message naming it.
         let no_claim: Vec<String> = base_sets
             .iter()
@@ -226,6 +245,60 @@ fn the_jobs_run_locked_down() {
             + usize::from(j.verification.is_some())
             + usize::from(j.pre_upgrade.is_some());
         assert_eq!(jobs, expected, "{name}: CronJobs and hook Jobs rendered");
+    }
+}
+
+/// checkov's folder: `GEN_CHECKOV` (a `pip install --target` folder), else
+/// `.tools/checkov`, which scripts/test installs.
+fn checkov() -> Option<PathBuf> {
+    let dir = std::env::var_os("GEN_CHECKOV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join(".tools/checkov"));
+    if dir.join("checkov").is_dir() {
+        return Some(dir);
+    }
+    common::skip_or_fail("checkov (PyPI, installed into .tools/checkov by scripts/test)");
+    None
+}
+
+/// checkov's Kubernetes checks pass on everything the jobs render; the
+/// checks that do not apply are skipped in the template, each with why.
+#[test]
+fn checkov_passes_the_rendered_jobs() {
+    let Some(dir) = checkov() else { return };
+    for f in charts_with_jobs() {
+        let name = &f.spec.name;
+        let values = chartgen::spec::jobs::documented_values(&f.spec);
+        let Some(text) = render(name, &all_on(&values)) else {
+            return;
+        };
+        let work = tempfile::tempdir().unwrap();
+        let file = work.path().join(format!("{name}.yaml"));
+        std::fs::write(&file, text.unwrap()).unwrap();
+        let o = std::process::Command::new("python3")
+            .args([
+                "-m",
+                "checkov.main",
+                "--framework",
+                "kubernetes",
+                "--quiet",
+                "--compact",
+            ])
+            .arg("-f")
+            .arg(&file)
+            .env("PYTHONPATH", &dir)
+            // No network: the check catalogue is checkov's own.
+            .env("BC_SKIP_MAPPING", "TRUE")
+            .current_dir(work.path())
+            .output()
+            .unwrap();
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            o.status.success() && out.contains("Failed checks: 0"),
+            "{name}: checkov:\n{out}{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(out.contains("Passed checks: "), "{out}");
     }
 }
 

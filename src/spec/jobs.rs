@@ -197,6 +197,11 @@ pub fn values(s: &Spec) -> Vec<ValueDoc> {
             "Memory request of every backup and verification job.".into(),
         ),
         v(
+            "backup.resources.limits.memory".into(),
+            "1Gi".into(),
+            "Memory limit of every backup and verification job (no CPU limit: throttling only makes a dump hold its snapshot longer).".into(),
+        ),
+        v(
             "backup.alerts.enabled".into(),
             false.into(),
             "Render a PrometheusRule (when the cluster has the CRD) alerting on a failed backup job and on a last success older than allowed; needs kube-state-metrics.".into(),
