@@ -70,11 +70,18 @@ fn shell_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "'\\''"))
 }
 
-/// Runs the only container of `obj` (a CronJob or Job) in the world.
-/// `user` is the local user standing for the pod's runAsUser, `extra`
-/// the DNS stand-in variables. Each volume mount must be a folder of the
-/// world's `paths`, or an emptyDir (a fresh folder here).
-pub fn run(w: &World, obj: &serde_yaml::Value, user: &str, extra: &[(&str, &str)]) -> StepRun {
+/// The only container of `obj` (a CronJob or Job) as it would run here:
+/// its command and args, then its environment (Secret keys read from the
+/// world's Secrets, `extra` after it), with every mount path mapped to its
+/// local folder. `user` is the local user standing for the pod's
+/// runAsUser; each volume mount must be a folder of the world's `paths`,
+/// or an emptyDir (a fresh folder here).
+pub fn prepare(
+    w: &World,
+    obj: &serde_yaml::Value,
+    user: &str,
+    extra: &[(&str, &str)],
+) -> (Vec<String>, Vec<(String, String)>) {
     let pod = pod_spec(obj);
     let containers = pod["containers"].as_sequence().unwrap();
     assert_eq!(containers.len(), 1, "one container per backup job");
@@ -117,11 +124,16 @@ pub fn run(w: &World, obj: &serde_yaml::Value, user: &str, extra: &[(&str, &str)
     }
     // Longest first, in one pass, so a mapped folder is never mapped again.
     map.sort_by_key(|(at, _)| std::cmp::Reverse(at.len()));
-    let map_text = |t: &str| map_paths(t, &map);
     for a in argv.iter_mut() {
-        *a = map_text(a);
+        *a = map_paths(a, &map);
     }
-    let mut env: Vec<(String, String)> = Vec::new();
+    let mut env: Vec<(String, String)> = vec![(
+        "PATH".into(),
+        format!(
+            "{}/usr/local/bin:/usr/bin:/bin",
+            w.world["path_prefix"].as_str().unwrap_or("")
+        ),
+    )];
     for e in c["env"].as_sequence().unwrap() {
         let name = e["name"].as_str().unwrap().to_string();
         let value = if let Some(v) = e["value"].as_str() {
@@ -134,18 +146,17 @@ pub fn run(w: &World, obj: &serde_yaml::Value, user: &str, extra: &[(&str, &str)
                 .unwrap_or_else(|| panic!("the world has no Secret {s} key {k}"))
                 .to_string()
         };
-        env.push((name, map_text(&value)));
+        env.push((name, map_paths(&value, &map)));
     }
-    let path = format!(
-        "{}/usr/local/bin:/usr/bin:/bin",
-        w.world["path_prefix"].as_str().unwrap_or("")
-    );
-    let mut cmd = format!("{} env -i PATH={}", as_user(user), shell_quote(&path));
-    for (k, v) in env
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .chain(extra.iter().copied())
-    {
+    env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    (argv, env)
+}
+
+/// Runs the only container of `obj` in the world (see [`prepare`]).
+pub fn run(w: &World, obj: &serde_yaml::Value, user: &str, extra: &[(&str, &str)]) -> StepRun {
+    let (argv, env) = prepare(w, obj, user, extra);
+    let mut cmd = format!("{} env -i", as_user(user));
+    for (k, v) in &env {
         cmd.push_str(&format!(" {k}={}", shell_quote(v)));
     }
     for a in &argv {
@@ -153,6 +164,28 @@ pub fn run(w: &World, obj: &serde_yaml::Value, user: &str, extra: &[(&str, &str)
         cmd.push_str(&shell_quote(a));
     }
     w.sh(&cmd)
+}
+
+/// Gives the kubectl stand-in every CronJob of `docs`, so `kubectl create
+/// job --from=cronjob/...` (the `backup-jobs` target) runs it; call before
+/// `World::start`, which writes the world.
+pub fn install_cronjobs(
+    w: &mut World,
+    docs: &[serde_yaml::Value],
+    user: &str,
+    extra: &[(&str, &str)],
+) {
+    let mut all = serde_json::Map::new();
+    for d in docs.iter().filter(|d| d["kind"] == "CronJob") {
+        let (argv, env) = prepare(w, d, user, extra);
+        let env: serde_json::Map<String, serde_json::Value> =
+            env.into_iter().map(|(k, v)| (k, v.into())).collect();
+        all.insert(
+            d["metadata"]["name"].as_str().unwrap().to_string(),
+            serde_json::json!({ "argv": argv, "env": env, "user": user }),
+        );
+    }
+    w.world["cronjobs"] = all.into();
 }
 
 /// The sets (folder names) in `dir` of the world, oldest first, and the

@@ -533,9 +533,10 @@ fn postgresql_backup_jobs_run() {
     );
     assert_ne!(text, md5);
     std::fs::write(&hba, md5).unwrap();
+    let dns = [("PGHOSTADDR", "127.0.0.1")];
+    jobs::install_cronjobs(&mut w, &docs, "postgres", &dns);
     w.start();
     fill(&w);
-    let dns = [("PGHOSTADDR", "127.0.0.1")];
     let cron = jobs::object(&docs, "CronJob", "rel-postgresql-backup-dumps");
     assert_eq!(cron["spec"]["schedule"], "0 2 * * *");
     assert_eq!(cron["spec"]["concurrencyPolicy"], "Forbid");
@@ -555,6 +556,22 @@ fn postgresql_backup_jobs_run() {
     let (done, partial) = jobs::sets(&dumps);
     assert_eq!(done.len(), 2, "keep 2: {done:?}");
     assert!(partial.is_empty(), "{partial:?}");
+
+    // `make postgresql-backup-jobs` starts a Job from the CronJob and waits
+    // for its Complete condition.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let out = w.ok("make postgresql-backup-jobs");
+    assert!(
+        matches("job.batch/rel-postgresql-backup-dumps-now-N created", &out),
+        "{out}"
+    );
+    assert!(
+        matches("rel-postgresql-backup-dumps-now-N complete", &out),
+        "{out}"
+    );
+    let (done, _) = jobs::sets(&dumps);
+    assert_eq!(done.len(), 2, "keep 2: {done:?}");
+    std::thread::sleep(std::time::Duration::from_millis(1100));
 
     // A wrong password fails the job and publishes nothing.
     let good = w.world["secrets"]["rel-postgresql-secret"]["postgres-password"].clone();
