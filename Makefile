@@ -185,6 +185,7 @@ backup-pushgateway:
 restore-pushgateway:
 	$(call gen_run,pushgateway-restore)
 backup-rabbitmq:
+	$(call gen_run,rabbitmq-backup-jobs)
 	$(call gen_run,rabbitmq-backup)
 restore-rabbitmq:
 	$(call gen_run,rabbitmq-restore)
