@@ -139,6 +139,7 @@ backup-mongodb:
 restore-mongodb:
 	$(call gen_run,mongodb-restore)
 backup-mysql:
+	$(call gen_run,mysql-backup-jobs)
 	$(call gen_run,mysql-backup)
 restore-mysql:
 	$(call gen_run,mysql-restore)
@@ -167,6 +168,7 @@ backup-phpmyadmin:
 restore-phpmyadmin: restore-mysql
 	$(call gen_run,phpmyadmin-restore)
 backup-postgresql:
+	$(call gen_run,postgresql-backup-jobs)
 	$(call gen_run,postgresql-backup)
 restore-postgresql:
 	$(call gen_run,postgresql-restore)
@@ -183,10 +185,12 @@ backup-pushgateway:
 restore-pushgateway:
 	$(call gen_run,pushgateway-restore)
 backup-rabbitmq:
+	$(call gen_run,rabbitmq-backup-jobs)
 	$(call gen_run,rabbitmq-backup)
 restore-rabbitmq:
 	$(call gen_run,rabbitmq-restore)
 backup-redis:
+	$(call gen_run,redis-backup-jobs)
 	$(call gen_run,redis-backup)
 restore-redis:
 	$(call gen_run,redis-restore)

@@ -7,11 +7,15 @@
 mysql_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=mysql; [ -n "$${FULLNAME:-}" ] || case "$$RELEASE" in *mysql*) FULLNAME="$$RELEASE" ;; *) FULLNAME="$$RELEASE-mysql" ;; esac; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/mysql; [ -n "$${BINLOG_DIR:-}" ] || BINLOG_DIR=/var/lib/mysql; [ -n "$${DATABASE:-}" ] || DATABASE=''; [ -n "$${APP_DEPLOYMENT:-}" ] || APP_DEPLOYMENT=''; [ -n "$${TARGET_VERSION:-}" ] || TARGET_VERSION=8.4.3; [ -n "$${ARCHIVER_PASSWORD:-}" ] || ARCHIVER_PASSWORD=''; [ -n "$${CHART:-}" ] || CHART=./charts/mysql; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=''; [ -n "$${AGE_KEY_FILE:-}" ] || AGE_KEY_FILE=~/.config/age/keys.txt; export SELECTOR="app.kubernetes.io/name=mysql,app.kubernetes.io/instance=$$RELEASE";
 mysql_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}'); [ -n "$$POD" ] || { echo "no running mysql pod for release $$RELEASE in namespace $$NAMESPACE" >&2; exit 1; };
 
-.PHONY: help-mysql mysql-backup mysql-binlog-backup mysql-restore mysql-restore-database mysql-upgrade-check mysql-db-sizes mysql-replication-status mysql-binlog-status mysql-describe mysql-events mysql-innodb-status mysql-logs mysql-port-forward mysql-processlist mysql-rbac-check mysql-shell mysql-status mysql-top mysql-users mysql-restart mysql-helm-history mysql-helm-lint mysql-helm-rollback mysql-helm-status mysql-helm-template mysql-helm-values
+.PHONY: help-mysql mysql-backup mysql-backup-jobs mysql-binlog-backup mysql-restore mysql-restore-database mysql-upgrade-check mysql-db-sizes mysql-replication-status mysql-binlog-status mysql-describe mysql-events mysql-innodb-status mysql-logs mysql-port-forward mysql-processlist mysql-rbac-check mysql-shell mysql-status mysql-top mysql-users mysql-restart mysql-helm-history mysql-helm-lint mysql-helm-rollback mysql-helm-status mysql-helm-template mysql-helm-values
 
 # [backup] Consistent mysqldump of all schemas into BACKUP_DIR (gzip)
 mysql-backup:
 	@$(mysql_env) $(mysql_pod) eval "$$(printf '%b' 'set -e\nmkdir -p "$$BACKUP_DIR"\nF="$$BACKUP_DIR/mysql-$$(date +%Y%m%d-%H%M%S).sql.gz"\nkubectl -n "$$NAMESPACE" exec "$$POD" -c mysql -- sh -c \\\n  '\''exec mysqldump -uroot -p"$$MYSQL_ROOT_PASSWORD" --all-databases \\\n  --single-transaction --source-data=2 --flush-logs --routines \\\n  --events --triggers --hex-blob --flush-privileges \\\n  --set-gtid-purged=COMMENTED'\'' | gzip > "$$F.part"\nif gunzip -c "$$F.part" | tail -n 1 | grep -q '\''Dump completed'\''\nthen mv "$$F.part" "$$F"; echo "$$F"\nelse echo "dump incomplete: $$F.part" >&2; exit 1; fi')"
+
+# [backup] Run the backup CronJobs now and wait for them (skips those not rendered)
+mysql-backup-jobs:
+	@$(mysql_env) eval "$$(printf '%b' 'for id in dump; do\n  cj=$$(printf '\''%s-backup-%s'\'' "$$FULLNAME" "$$id" | cut -c1-52 | sed '\''s/-$$//'\'')\n  if ! kubectl -n "$$NAMESPACE" get cronjob "$$cj" >/dev/null 2>&1; then\n    echo "no CronJob $$cj (backup.enabled is off): skipped"; continue\n  fi\n  job="$$cj-now-$$(date +%s)"\n  kubectl -n "$$NAMESPACE" create job "$$job" --from=cronjob/"$$cj"\n  while :; do\n    st=$$(kubectl -n "$$NAMESPACE" get job "$$job" \\\n      -o jsonpath='\''{.status.conditions[?(@.status=="True")].type}'\'')\n    case "$$st" in\n      *Complete*) echo "$$job complete"; break ;;\n      *Failed*) echo "$$job failed: kubectl -n $$NAMESPACE logs job/$$job" >&2\n        exit 1 ;;\n    esac\n    sleep 5\n  done\ndone')"
 
 # [backup] Rotate the binlog and copy closed binlogs to BACKUP_DIR/binlog
 mysql-binlog-backup:
@@ -124,6 +128,7 @@ mysql-helm-values:
 help-mysql:
 	@printf '\n%s\n' 'MySQL (mysql)'
 	@printf '  %-34s %s\n' 'mysql-backup' '[backup] Consistent mysqldump of all schemas into BACKUP_DIR (gzip)'
+	@printf '  %-34s %s\n' 'mysql-backup-jobs' '[backup] Run the backup CronJobs now and wait for them (skips those not rendered)'
 	@printf '  %-34s %s\n' 'mysql-binlog-backup' '[backup] Rotate the binlog and copy closed binlogs to BACKUP_DIR/binlog'
 	@printf '  %-34s %s\n' 'mysql-restore' '[restore] Load the newest (or FILE=) dump into the running server'
 	@printf '  %-34s %s\n' 'mysql-restore-database' '[restore] Replay only DATABASE= from the newest (or FILE=) full dump'

@@ -7,7 +7,7 @@
 postgresql_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=postgresql; [ -n "$${FULLNAME:-}" ] || case "$$RELEASE" in *postgresql*) FULLNAME="$$RELEASE" ;; *) FULLNAME="$$RELEASE-postgresql" ;; esac; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/postgresql; [ -n "$${PGUSER:-}" ] || PGUSER=postgres; [ -n "$${DB:-}" ] || DB=postgres; [ -n "$${FILE:-}" ] || FILE=''; [ -n "$${PGDATA:-}" ] || PGDATA=/var/lib/postgresql/data; [ -n "$${BACKUP_PVC:-}" ] || BACKUP_PVC=postgresql-backup; [ -n "$${BASE:-}" ] || BASE=''; [ -n "$${TARGET_TIME:-}" ] || TARGET_TIME=''; [ -n "$${NEW_RELEASE:-}" ] || NEW_RELEASE=postgresql-new; [ -n "$${OLD_MAJOR:-}" ] || OLD_MAJOR=15; [ -n "$${AGE_IDENTITY:-}" ] || AGE_IDENTITY=key.txt; [ -n "$${APP_RELEASE:-}" ] || APP_RELEASE=''; [ -n "$${CHART:-}" ] || CHART=./charts/postgresql; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=''; export SELECTOR="app.kubernetes.io/name=postgresql,app.kubernetes.io/instance=$$RELEASE";
 postgresql_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}'); [ -n "$$POD" ] || { echo "no running postgresql pod for release $$RELEASE in namespace $$NAMESPACE" >&2; exit 1; };
 
-.PHONY: help-postgresql postgresql-backup postgresql-backup-config postgresql-backup-pod postgresql-basebackup postgresql-dump-db postgresql-dumpall-globals postgresql-verify-backup postgresql-restore postgresql-restore-db postgresql-replication-status postgresql-connections postgresql-db-size postgresql-describe postgresql-events postgresql-locks postgresql-logs postgresql-port-forward postgresql-rbac-check postgresql-shell postgresql-status postgresql-top postgresql-wal-status postgresql-restart postgresql-vacuum-analyze postgresql-helm-history postgresql-helm-lint postgresql-helm-rollback postgresql-helm-status postgresql-helm-template postgresql-helm-values
+.PHONY: help-postgresql postgresql-backup postgresql-backup-config postgresql-backup-jobs postgresql-backup-pod postgresql-basebackup postgresql-dump-db postgresql-dumpall-globals postgresql-verify-backup postgresql-restore postgresql-restore-db postgresql-replication-status postgresql-connections postgresql-db-size postgresql-describe postgresql-events postgresql-locks postgresql-logs postgresql-port-forward postgresql-rbac-check postgresql-shell postgresql-status postgresql-top postgresql-wal-status postgresql-restart postgresql-vacuum-analyze postgresql-helm-history postgresql-helm-lint postgresql-helm-rollback postgresql-helm-status postgresql-helm-template postgresql-helm-values
 
 # [backup] Dump roles and every database to a tar in $BACKUP_DIR
 postgresql-backup:
@@ -16,6 +16,10 @@ postgresql-backup:
 # [backup] Save Helm values, Secrets and ConfigMaps encrypted with age
 postgresql-backup-config:
 	@$(postgresql_env) eval "$$(printf '%b' 'set -e\n: "$${AGE_RECIPIENT:?set AGE_RECIPIENT to an age public key}"\nmkdir -p "$$BACKUP_DIR"\nts=$$(date +%Y%m%d-%H%M%S)\nhelm -n "$$NAMESPACE" get values "$$RELEASE" -o yaml \\\n  | age -r "$$AGE_RECIPIENT" -o "$$BACKUP_DIR/values-$$ts.yaml.age"\nkubectl -n "$$NAMESPACE" get secret,configmap -o yaml \\\n  -l app.kubernetes.io/instance="$$RELEASE" \\\n  | age -r "$$AGE_RECIPIENT" -o "$$BACKUP_DIR/k8s-config-$$ts.yaml.age"\necho "wrote $$BACKUP_DIR/values-$$ts.yaml.age and k8s-config-$$ts.yaml.age"')"
+
+# [backup] Run the backup CronJobs now and wait for them (skips those not rendered)
+postgresql-backup-jobs:
+	@$(postgresql_env) eval "$$(printf '%b' 'for id in dumps; do\n  cj=$$(printf '\''%s-backup-%s'\'' "$$FULLNAME" "$$id" | cut -c1-52 | sed '\''s/-$$//'\'')\n  if ! kubectl -n "$$NAMESPACE" get cronjob "$$cj" >/dev/null 2>&1; then\n    echo "no CronJob $$cj (backup.enabled is off): skipped"; continue\n  fi\n  job="$$cj-now-$$(date +%s)"\n  kubectl -n "$$NAMESPACE" create job "$$job" --from=cronjob/"$$cj"\n  while :; do\n    st=$$(kubectl -n "$$NAMESPACE" get job "$$job" \\\n      -o jsonpath='\''{.status.conditions[?(@.status=="True")].type}'\'')\n    case "$$st" in\n      *Complete*) echo "$$job complete"; break ;;\n      *Failed*) echo "$$job failed: kubectl -n $$NAMESPACE logs job/$$job" >&2\n        exit 1 ;;\n    esac\n    sleep 5\n  done\ndone')"
 
 # [backup] Start pg-backup, a helper pod with BACKUP_PVC at /backup
 postgresql-backup-pod:
@@ -173,6 +177,7 @@ help-postgresql:
 	@printf '\n%s\n' 'PostgreSQL (postgresql)'
 	@printf '  %-34s %s\n' 'postgresql-backup' '[backup] Dump roles and every database to a tar in $$BACKUP_DIR'
 	@printf '  %-34s %s\n' 'postgresql-backup-config' '[backup] Save Helm values, Secrets and ConfigMaps encrypted with age'
+	@printf '  %-34s %s\n' 'postgresql-backup-jobs' '[backup] Run the backup CronJobs now and wait for them (skips those not rendered)'
 	@printf '  %-34s %s\n' 'postgresql-backup-pod' '[backup] Start pg-backup, a helper pod with BACKUP_PVC at /backup'
 	@printf '  %-34s %s\n' 'postgresql-basebackup' '[backup] pg_basebackup (tar, gzip, WAL, manifest) to /backup/base'
 	@printf '  %-34s %s\n' 'postgresql-dump-db' '[backup] pg_dump -Fc one database (DB=...) into $$BACKUP_DIR'

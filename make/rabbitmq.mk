@@ -7,11 +7,15 @@
 rabbitmq_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=rabbitmq; [ -n "$${FULLNAME:-}" ] || case "$$RELEASE" in *rabbitmq*) FULLNAME="$$RELEASE" ;; *) FULLNAME="$$RELEASE-rabbitmq" ;; esac; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/rabbitmq; [ -n "$${RABBITMQ_PVC:-}" ] || RABBITMQ_PVC=''; [ -n "$${RABBITMQ_IMAGE:-}" ] || RABBITMQ_IMAGE=rabbitmq:3.13.1-management; [ -n "$${VHOST:-}" ] || VHOST=/; [ -n "$${TARGET_VERSION:-}" ] || TARGET_VERSION=4.0-management; [ -n "$${CHART:-}" ] || CHART=./charts/rabbitmq; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=''; [ -n "$${AGE_KEY_FILE:-}" ] || AGE_KEY_FILE=~/.config/age/keys.txt; export SELECTOR="app.kubernetes.io/name=rabbitmq,app.kubernetes.io/instance=$$RELEASE";
 rabbitmq_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}'); [ -n "$$POD" ] || { echo "no running rabbitmq pod for release $$RELEASE in namespace $$NAMESPACE" >&2; exit 1; };
 
-.PHONY: help-rabbitmq rabbitmq-backup rabbitmq-data-backup rabbitmq-restore rabbitmq-enable-feature-flags rabbitmq-feature-flags rabbitmq-mirrored-policies rabbitmq-list-queues rabbitmq-cluster-status rabbitmq-connections rabbitmq-describe rabbitmq-events rabbitmq-health rabbitmq-logs rabbitmq-port-forward rabbitmq-rbac-check rabbitmq-shell rabbitmq-status rabbitmq-top rabbitmq-restart rabbitmq-helm-history rabbitmq-helm-lint rabbitmq-helm-rollback rabbitmq-helm-status rabbitmq-helm-template rabbitmq-helm-values
+.PHONY: help-rabbitmq rabbitmq-backup rabbitmq-backup-jobs rabbitmq-data-backup rabbitmq-restore rabbitmq-enable-feature-flags rabbitmq-feature-flags rabbitmq-mirrored-policies rabbitmq-list-queues rabbitmq-cluster-status rabbitmq-connections rabbitmq-describe rabbitmq-events rabbitmq-health rabbitmq-logs rabbitmq-port-forward rabbitmq-rbac-check rabbitmq-shell rabbitmq-status rabbitmq-top rabbitmq-restart rabbitmq-helm-history rabbitmq-helm-lint rabbitmq-helm-rollback rabbitmq-helm-status rabbitmq-helm-template rabbitmq-helm-values
 
 # [backup] Export all definitions (no messages) into BACKUP_DIR as JSON
 rabbitmq-backup:
 	@$(rabbitmq_env) $(rabbitmq_pod) eval "$$(printf '%b' 'set -e\nmkdir -p "$$BACKUP_DIR"\nF="$$BACKUP_DIR/rabbitmq-definitions-$$(date +%Y%m%d-%H%M%S).json"\nkubectl -n "$$NAMESPACE" exec "$$POD" -c rabbitmq -- sh -c \\\n  '\''rabbitmqctl -q export_definitions /tmp/defs.json >&2 &&\n  cat /tmp/defs.json && rm -f /tmp/defs.json'\'' > "$$F.part"\njq -e .rabbit_version "$$F.part" >/dev/null\nmv "$$F.part" "$$F"; echo "$$F"')"
+
+# [backup] Run the backup CronJobs now and wait for them (skips those not rendered)
+rabbitmq-backup-jobs:
+	@$(rabbitmq_env) eval "$$(printf '%b' 'for id in definitions; do\n  cj=$$(printf '\''%s-backup-%s'\'' "$$FULLNAME" "$$id" | cut -c1-52 | sed '\''s/-$$//'\'')\n  if ! kubectl -n "$$NAMESPACE" get cronjob "$$cj" >/dev/null 2>&1; then\n    echo "no CronJob $$cj (backup.enabled is off): skipped"; continue\n  fi\n  job="$$cj-now-$$(date +%s)"\n  kubectl -n "$$NAMESPACE" create job "$$job" --from=cronjob/"$$cj"\n  while :; do\n    st=$$(kubectl -n "$$NAMESPACE" get job "$$job" \\\n      -o jsonpath='\''{.status.conditions[?(@.status=="True")].type}'\'')\n    case "$$st" in\n      *Complete*) echo "$$job complete"; break ;;\n      *Failed*) echo "$$job failed: kubectl -n $$NAMESPACE logs job/$$job" >&2\n        exit 1 ;;\n    esac\n    sleep 5\n  done\ndone')"
 
 # [backup] Stop the broker and copy its data directory (messages) to BACKUP_DIR
 rabbitmq-data-backup:
@@ -122,6 +126,7 @@ rabbitmq-helm-values:
 help-rabbitmq:
 	@printf '\n%s\n' 'RabbitMQ (rabbitmq)'
 	@printf '  %-34s %s\n' 'rabbitmq-backup' '[backup] Export all definitions (no messages) into BACKUP_DIR as JSON'
+	@printf '  %-34s %s\n' 'rabbitmq-backup-jobs' '[backup] Run the backup CronJobs now and wait for them (skips those not rendered)'
 	@printf '  %-34s %s\n' 'rabbitmq-data-backup' '[backup] Stop the broker and copy its data directory (messages) to BACKUP_DIR'
 	@printf '  %-34s %s\n' 'rabbitmq-restore' '[restore] Import the newest (or FILE=) definitions file into the broker'
 	@printf '  %-34s %s\n' 'rabbitmq-enable-feature-flags' '[upgrade] Enable all stable feature flags (required before the next series)'

@@ -7,7 +7,7 @@
 redis_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=redis; [ -n "$${FULLNAME:-}" ] || case "$$RELEASE" in *redis*) FULLNAME="$$RELEASE" ;; *) FULLNAME="$$RELEASE-redis" ;; esac; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/redis; [ -n "$${REDIS_PVC:-}" ] || REDIS_PVC=''; [ -n "$${REDIS_IMAGE:-}" ] || REDIS_IMAGE=redis:7.4.1-alpine; [ -n "$${REDIS_REPLICAS:-}" ] || REDIS_REPLICAS=1; [ -n "$${CLIENT_DEPLOYMENT:-}" ] || CLIENT_DEPLOYMENT=''; [ -n "$${KEY_PATTERN:-}" ] || KEY_PATTERN='*'; [ -n "$${TARGET_VERSION:-}" ] || TARGET_VERSION=7.4.1-alpine; [ -n "$${CHART:-}" ] || CHART=./charts/redis; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=''; [ -n "$${AGE_KEY_FILE:-}" ] || AGE_KEY_FILE=~/.config/age/keys.txt; export SELECTOR="app.kubernetes.io/name=redis,app.kubernetes.io/instance=$$RELEASE";
 redis_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}'); [ -n "$$POD" ] || { echo "no running redis pod for release $$RELEASE in namespace $$NAMESPACE" >&2; exit 1; };
 
-.PHONY: help-redis redis-aof-backup redis-backup redis-bgsave redis-restore redis-bigkeys redis-master redis-replication-info redis-describe redis-events redis-logs redis-memory redis-persistence-info redis-port-forward redis-rbac-check redis-shell redis-slowlog redis-status redis-top redis-restart redis-helm-history redis-helm-lint redis-helm-rollback redis-helm-status redis-helm-template redis-helm-values
+.PHONY: help-redis redis-aof-backup redis-backup redis-backup-jobs redis-bgsave redis-restore redis-bigkeys redis-master redis-replication-info redis-describe redis-events redis-logs redis-memory redis-persistence-info redis-port-forward redis-rbac-check redis-shell redis-slowlog redis-status redis-top redis-restart redis-helm-history redis-helm-lint redis-helm-rollback redis-helm-status redis-helm-template redis-helm-values
 
 # [backup] Copy appendonlydir to BACKUP_DIR with auto-rewrite paused
 redis-aof-backup:
@@ -16,6 +16,10 @@ redis-aof-backup:
 # [backup] Stream a fresh RDB snapshot into BACKUP_DIR (redis-cli --rdb)
 redis-backup:
 	@$(redis_env) $(redis_pod) eval "$$(printf '%b' 'set -e\nmkdir -p "$$BACKUP_DIR"\nF="$$BACKUP_DIR/redis-$$(date +%Y%m%d-%H%M%S).rdb"\nkubectl -n "$$NAMESPACE" exec "$$POD" -c redis -- sh -c \\\n  '\''test -z "$$REDIS_PASSWORD" || export REDISCLI_AUTH="$$REDIS_PASSWORD"\n  redis-cli --rdb /data/backup.rdb.part >&2 &&\n  cat /data/backup.rdb.part; rc=$$?\n  rm -f /data/backup.rdb.part; exit $$rc'\'' > "$$F.part"\ntest -s "$$F.part" && mv "$$F.part" "$$F" && ls -l "$$F"')"
+
+# [backup] Run the backup CronJobs now and wait for them (skips those not rendered)
+redis-backup-jobs:
+	@$(redis_env) eval "$$(printf '%b' 'for id in rdb; do\n  cj=$$(printf '\''%s-backup-%s'\'' "$$FULLNAME" "$$id" | cut -c1-52 | sed '\''s/-$$//'\'')\n  if ! kubectl -n "$$NAMESPACE" get cronjob "$$cj" >/dev/null 2>&1; then\n    echo "no CronJob $$cj (backup.enabled is off): skipped"; continue\n  fi\n  job="$$cj-now-$$(date +%s)"\n  kubectl -n "$$NAMESPACE" create job "$$job" --from=cronjob/"$$cj"\n  while :; do\n    st=$$(kubectl -n "$$NAMESPACE" get job "$$job" \\\n      -o jsonpath='\''{.status.conditions[?(@.status=="True")].type}'\'')\n    case "$$st" in\n      *Complete*) echo "$$job complete"; break ;;\n      *Failed*) echo "$$job failed: kubectl -n $$NAMESPACE logs job/$$job" >&2\n        exit 1 ;;\n    esac\n    sleep 5\n  done\ndone')"
 
 # [backup] Trigger BGSAVE and report the result of the last save
 redis-bgsave:
@@ -119,6 +123,7 @@ help-redis:
 	@printf '\n%s\n' 'Redis (redis)'
 	@printf '  %-34s %s\n' 'redis-aof-backup' '[backup] Copy appendonlydir to BACKUP_DIR with auto-rewrite paused'
 	@printf '  %-34s %s\n' 'redis-backup' '[backup] Stream a fresh RDB snapshot into BACKUP_DIR (redis-cli --rdb)'
+	@printf '  %-34s %s\n' 'redis-backup-jobs' '[backup] Run the backup CronJobs now and wait for them (skips those not rendered)'
 	@printf '  %-34s %s\n' 'redis-bgsave' '[backup] Trigger BGSAVE and report the result of the last save'
 	@printf '  %-34s %s\n' 'redis-restore' '[restore] Stop Redis, put the newest (or FILE=) RDB on pod 0'\''s volume'
 	@printf '  %-34s %s\n' 'redis-bigkeys' '[data] Sample the keyspace for the biggest keys per type (SCAN-based)'

@@ -27,6 +27,9 @@
 Finds its components under .tools/ (scripts/test installs them) or through
 HELM_SDKPY_LIB and PYTHONPATH. Exit status 77 means a component is missing.
 
+Environment: HELM_PY_NO_CRDS=1 leaves the Prometheus Operator's CRDs out of
+the stub's discovery (they are served by default).
+
 Limit: the stub cannot run pre-/post-install hooks (Helm validates hook
 objects against the server's protobuf OpenAPI and waits for them), so a chart
 with such a hook fails to render here; it still lints.
@@ -314,6 +317,10 @@ def discovery(kube_version: str) -> dict[str, list[dict]]:
     # `helm template` renders custom resources without a cluster; the stub
     # serves the Prometheus Operator's, which charts enable with a value
     # (serviceMonitor.enabled, prometheusRule.enabled), as if installed.
+    # HELM_PY_NO_CRDS=1 serves a cluster without them, for charts that
+    # render a custom resource only when `.Capabilities` has its CRD.
+    if os.environ.get("HELM_PY_NO_CRDS"):
+        return out
     out["monitoring.coreos.com/v1"] = [
         {
             "name": plural(kind),

@@ -90,6 +90,8 @@ pub struct DrChart {
     pub full_restore_duration: String,
     pub backup_guide: String,
     pub last_drill: String,
+    /// The chart renders backup CronJobs (spec `jobs`), when its values turn them on.
+    pub automated: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -145,6 +147,7 @@ pub fn dr_plan(models: &[ChartModel]) -> DrPlan {
             full_restore_duration: full.map(|r| r.duration.to_string()).unwrap_or_default(),
             backup_guide: m.backup_guide.clone(),
             last_drill: s.last_drill.clone().unwrap_or_else(|| "never".into()),
+            automated: m.jobs.as_ref().is_some_and(|j| !j.backups.is_empty()),
         });
     }
     let parallel: u64 = tier_max.values().map(|(d, _)| d).sum();
@@ -193,6 +196,12 @@ pub struct CoverageRow {
     pub rbac: bool,
     pub objectives: bool,
     pub enhanced: bool,
+    /// A backup CronJob is rendered (`templates/backup-jobs.yaml` with a job).
+    pub automated_backup: bool,
+    /// A verification CronJob is rendered.
+    pub automated_verification: bool,
+    /// A PrometheusRule on the backup jobs is rendered.
+    pub alerts: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -302,17 +311,24 @@ pub fn coverage(models: &[ChartModel], outputs: &Outputs) -> Coverage {
             ]
             .iter()
             .all(|h| contains(&readme, h));
-            let values_docs = ["backup.", "upgrade."]
-                .iter()
-                .all(|p| s.values.iter().any(|v| v.key.starts_with(p)))
-                && contains(&values, "# -- ");
+            let values_docs = ["backup.", "upgrade."].iter().all(|p| {
+                crate::spec::jobs::documented_values(s)
+                    .iter()
+                    .any(|v| v.key.starts_with(p))
+            }) && contains(&values, "# -- ");
             let rbac = has(&format!("charts/{}/templates/rbac.yaml", s.name))
                 && has(&format!("charts/{}/templates/serviceaccount.yaml", s.name));
             let targets = m.operations.len();
             let backup_guide = has(&m.backup_guide);
             let upgrade_guide = has(&m.upgrade_guide);
             let objectives = full_restore(s).is_some_and(|r| r.duration <= s.objectives.rto);
+            let jobs_file = has(&format!("charts/{}/templates/backup-jobs.yaml", s.name));
+            let jobs = m.jobs.as_ref().filter(|_| jobs_file);
             CoverageRow {
+                automated_backup: jobs.is_some_and(|j| !j.backups.is_empty()),
+                automated_verification: jobs.is_some_and(|j| j.verify.is_some()),
+                alerts: jobs.is_some()
+                    && has(&format!("charts/{}/templates/backup-alerts.yaml", s.name)),
                 name: s.name.clone(),
                 roadmap: serde_json::to_value(s.roadmap)
                     .ok()
@@ -337,7 +353,7 @@ pub fn coverage(models: &[ChartModel], outputs: &Outputs) -> Coverage {
         .collect();
     let total = rows.len();
     let count = |f: fn(&CoverageRow) -> bool| rows.iter().filter(|r| f(r)).count();
-    let parts: [(&str, Part); 8] = [
+    let parts: [(&str, Part); 11] = [
         ("Enhanced (every part below)", |r| r.enhanced),
         ("Backup guide", |r| r.backup_guide),
         ("Upgrade guide", |r| r.upgrade_guide),
@@ -346,6 +362,11 @@ pub fn coverage(models: &[ChartModel], outputs: &Outputs) -> Coverage {
         ("15+ Makefile targets", |r| r.enough_targets),
         ("RBAC templates", |r| r.rbac),
         ("RTO/RPO met by the full restore", |r| r.objectives),
+        ("Automated backup (CronJob)", |r| r.automated_backup),
+        ("Automated verification (CronJob)", |r| {
+            r.automated_verification
+        }),
+        ("Backup alerts (PrometheusRule)", |r| r.alerts),
     ];
     let totals = parts
         .iter()

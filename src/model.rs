@@ -53,6 +53,10 @@ pub struct ChartModel {
     /// The troubleshooting entries each guide lists.
     pub backup_troubles: Vec<Trouble>,
     pub upgrade_troubles: Vec<Trouble>,
+    /// The backup jobs gen renders into the chart, when the spec has `jobs`.
+    pub jobs: Option<crate::spec::jobs::JobsView>,
+    /// The values gen documents for the jobs (see `spec::jobs::values`).
+    pub jobs_values: Vec<crate::spec::ValueDoc>,
 }
 
 /// Go template expressions for the names of gen's ServiceAccount and RBAC
@@ -236,6 +240,8 @@ pub fn chart_model_with(file: &SpecFile, facts: Option<&ChartFacts>) -> ChartMod
         changes: crate::spec::share::changes(s),
         backup_troubles: troubles(s, Guide::Backup),
         upgrade_troubles: troubles(s, Guide::Upgrade),
+        jobs: crate::spec::jobs::view(s),
+        jobs_values: crate::spec::jobs::values(s),
         spec: s.clone(),
     }
 }
@@ -450,6 +456,14 @@ fn shared_operations(s: &Spec) -> Vec<(String, Group, String, String)> {
         ("helm-rollback", Group::Helm, "Roll back to REVISION (see helm-history)".to_string(),
          format!("helm rollback \"$RELEASE\" \\\n  \"${{REVISION:?set REVISION, see make {chart}-helm-history}}\" \\\n  -n \"$NAMESPACE\" --wait")),
     ];
+    if let Some(j) = crate::spec::jobs::view(s) {
+        ops.push((
+            "backup-jobs",
+            Group::Backup,
+            "Run the backup CronJobs now and wait for them (skips those not rendered)".to_string(),
+            crate::spec::jobs::run_now_script(&j),
+        ));
+    }
     if let Some(port) = s.workload.port {
         ops.push(("port-forward", Group::Diagnostics, format!("Forward localhost:{port} to the {c} container"),
             format!("kubectl -n \"$NAMESPACE\" port-forward \"$POD\" \\\n  \"${{LOCAL_PORT:-{port}}}:{port}\"")));
@@ -581,7 +595,8 @@ fn values_yaml(s: &Spec) -> String {
     ));
     // Spec values, nested by their dotted keys, in spec order.
     // Sorting by parent path keeps each YAML mapping contiguous.
-    let mut values: Vec<_> = s.values.iter().collect();
+    let documented = crate::spec::jobs::documented_values(s);
+    let mut values: Vec<_> = documented.iter().collect();
     values.sort_by_key(|v| {
         v.key
             .rsplit_once('.')

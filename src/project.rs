@@ -544,6 +544,16 @@ fn chart_outputs(
             one(plain("chart/serviceaccount.yaml.tera")),
         );
     }
+    if m.jobs.is_some() {
+        add(
+            format!("charts/{name}/templates/backup-jobs.yaml"),
+            one(plain("chart/backup-jobs.yaml.tera")),
+        );
+        add(
+            format!("charts/{name}/templates/backup-alerts.yaml"),
+            one(plain("chart/backup-alerts.yaml.tera")),
+        );
+    }
     add(m.makefile.clone(), one(plain("chart/makefile.mk.tera")));
 
     // README: regions, each padded with blank lines so headings and lists

@@ -12,6 +12,8 @@ mod alertmanager;
 mod common;
 #[path = "drills/harness.rs"]
 mod harness;
+#[path = "drills/jobs.rs"]
+mod jobs;
 #[path = "drills/memcached.rs"]
 mod memcached;
 #[path = "drills/mysql.rs"]
@@ -151,6 +153,109 @@ fn redis_check(w: &World) {
     assert_eq!(redis(w, "HGET user:1 name").trim(), "ada");
     let ttl: i64 = redis(w, "TTL session:1").trim().parse().unwrap();
     assert!(ttl > 86000, "the TTL survived: {ttl}");
+}
+
+/// Redis's generated backup jobs, rendered by real Helm and run as their
+/// pods run them (see tests/drills/jobs.rs): the RDB CronJob three times
+/// with `keep` 2, a wrong password that publishes nothing, the pre-upgrade
+/// hook, the verification job loading the newest RDB into a throwaway
+/// server; then the guide's full restore from the job's own file after a
+/// FLUSHALL, and a truncated RDB that fails the verification.
+#[test]
+fn redis_backup_jobs_run() {
+    let Some(mut w) = redis_world() else { return };
+    let Some(docs) = jobs::render(
+        "redis",
+        &[
+            "backup.enabled=true",
+            "backup.existingClaim=redis-backup",
+            "backup.rdb.keep=2",
+            "backup.verify.enabled=true",
+            "upgrade.backupJob.enabled=true",
+        ],
+    ) else {
+        return;
+    };
+    let backup = w.owned_dir("backup", "redis");
+    w.world["paths"]["/backup"] = backup.display().to_string().into();
+    w.start();
+    redis_fill(&w);
+    // The Service's name stands for its address: the world has no DNS.
+    let dns = [("REDIS_HOST", "127.0.0.1")];
+    let cron = jobs::object(&docs, "CronJob", "rel-redis-backup-rdb");
+    assert_eq!(cron["spec"]["schedule"], "0 * * * *");
+    let rdb = backup.join("rdb");
+    for run in 1..=3 {
+        let r = jobs::run(&w, cron, "redis", &dns);
+        assert_eq!(r.status, 0, "run {run}:\n{}", r.output);
+        assert!(
+            r.output.contains("Transfer finished with success"),
+            "{}",
+            r.output
+        );
+        assert!(r.output.contains("RDB looks OK"), "{}", r.output);
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+    }
+    let (done, partial) = jobs::sets(&rdb);
+    assert_eq!(done.len(), 2, "keep 2: {done:?}");
+    assert!(partial.is_empty(), "{partial:?}");
+
+    w.world["secrets"]["rel-redis"]["redis-password"] = "wrong".into();
+    let r = jobs::run(&w, cron, "redis", &dns);
+    assert_ne!(r.status, 0, "{}", r.output);
+    assert_eq!(jobs::sets(&rdb).0, done, "no set from a failed run");
+    w.world["secrets"]["rel-redis"]["redis-password"] = REDIS_PW.into();
+
+    let hook = jobs::object(&docs, "Job", "rel-redis-pre-upgrade-backup");
+    assert_eq!(
+        hook["metadata"]["annotations"]["helm.sh/hook"],
+        "pre-upgrade"
+    );
+    let r = jobs::run(&w, hook, "redis", &dns);
+    assert_eq!(r.status, 0, "{}", r.output);
+    let (after, partial) = jobs::sets(&rdb);
+    assert_eq!(after.len(), 2);
+    assert!(
+        partial.is_empty(),
+        "the hook removed the failed run's folder"
+    );
+
+    let verify = jobs::object(&docs, "CronJob", "rel-redis-backup-verify");
+    let r = jobs::run(&w, verify, "redis", &dns);
+    assert_eq!(r.status, 0, "{}", r.output);
+    assert!(
+        harness::matches("db0:keys=502,expires=1", &r.output),
+        "{}",
+        r.output
+    );
+
+    // Lost: every key. The operator copies the job's newest RDB off the
+    // claim, and the guide's full restore loads it.
+    redis(&w, "FLUSHALL");
+    let set = &after[1];
+    let name = format!("redis-{set}.rdb");
+    std::fs::copy(rdb.join(set).join("dump.rdb"), w.backup_dir.join(&name)).unwrap();
+    let runs = w.run("restore.full", &[("redis-<timestamp>.rdb", &name)]);
+    assert_steps(
+        &runs,
+        4,
+        &[
+            ("redis-check-rdb", "the tool's name"),
+            (
+                "DB loaded from base file appendonly.aof.1.base.rdb",
+                "in the server log",
+            ),
+            ("DB loaded from disk", "the alternative when AOF is off"),
+            ("state=online", "a standalone release has no replicas"),
+        ],
+    );
+    redis_check(&w);
+
+    let f = rdb.join(set).join("dump.rdb");
+    let bytes = std::fs::read(&f).unwrap();
+    std::fs::write(&f, &bytes[..bytes.len() / 2]).unwrap();
+    let r = jobs::run(&w, verify, "redis", &dns);
+    assert_ne!(r.status, 0, "a truncated RDB must fail:\n{}", r.output);
 }
 
 /// The RDB backup, its check and verification, `make redis-backup`, then a

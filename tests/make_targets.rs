@@ -56,7 +56,8 @@ fn fake_tools(bin: &Path, log: &Path) {
             // release, e.g. the database) are dep-pod-0.
             "case \"$*\" in *instance={REL}*) P={FAKE_POD};; *) P=dep-pod-0;; esac\n\
              case \"$*\" in *jsonpath*metadata.name*|*-o\\ name*|*-oname*) echo \"$P\";; esac\n\
-             case \"$*\" in *jsonpath*terminated.exitCode*) echo 0;; esac"
+             case \"$*\" in *jsonpath*terminated.exitCode*) echo 0;; esac\n\
+             case \"$*\" in *jsonpath*status.conditions*) echo Complete;; esac"
         ),
     );
     logger("helm", "");

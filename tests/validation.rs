@@ -494,3 +494,88 @@ fn troubleshooting_needs_three_entries_and_both_guides() {
     assert_eq!(d.line, line_of(&backup_only, "troubleshooting:"));
     assert!(d.help.unwrap().contains("`guide: upgrade`"));
 }
+
+/// The `jobs` section's errors, on the shipped PostgreSQL spec: each is
+/// located at the offending line and says how to fix it.
+#[test]
+fn backup_job_errors() {
+    let base = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("specs/postgresql.yaml"),
+    )
+    .unwrap();
+    let cases: &[(&str, &str, &str, &str, &str)] = &[
+        (
+            "    - component: dumps\n",
+            "    - component: dumpz\n",
+            "no backup component \"dumpz\"",
+            "components: wal, basebackup, dumps, config",
+            "    - component: dumpz",
+        ),
+        (
+            "    - component: dumps\n",
+            "    - component: config\n",
+            "component \"config\" is not scheduled",
+            "method: scheduled",
+            "    - component: config",
+        ),
+        (
+            "      dir: /backup/dump\n",
+            "      dir: /var/lib/postgresql/data\n",
+            "is not a folder under /backup",
+            "/backup/dump",
+            "      dir: /var/lib",
+        ),
+        (
+            "      keep: 7\n",
+            "      keep: 0\n",
+            "keep 0 would delete the set the job just wrote",
+            "keep at least 1",
+            "      keep: 0",
+        ),
+        (
+            "  run_as_user: 999\n",
+            "  run_as_user: 0\n",
+            "must not run as root",
+            "service user",
+            "  run_as_user: 0",
+        ),
+        (
+            "        ls -l \"$OUT\"\n",
+            "        echo \"{{ oops }}\"\n        ls -l \"$OUT\"\n",
+            "would be read by Helm as a template",
+            "another way",
+            "        echo \"{{ oops }}\"",
+        ),
+        (
+            "  pre_upgrade: dumps\n",
+            "  pre_upgrade: wal\n",
+            "\"wal\" is not a component of `jobs.backups`",
+            "one of: dumps",
+            "  pre_upgrade: wal",
+        ),
+        (
+            "troubleshooting:\n",
+            "values:\n  - key: backup.enabled\n    default: false\n    description: x\ntroubleshooting:\n",
+            "clashes with \"backup.enabled\"",
+            "gen writes the backup values from the jobs",
+            "  - key: backup.enabled",
+        ),
+    ];
+    for (from, to, message, help, line) in cases {
+        assert!(base.contains(from), "fixture lacks {from:?}");
+        let src = base.replacen(from, to, 1);
+        let errs = errors("postgresql", &src);
+        let d = errs
+            .iter()
+            .find(|d| d.message.contains(message))
+            .unwrap_or_else(|| panic!("no error {message:?} for {to:?}: {errs:#?}"));
+        let at = src.lines().position(|l| l.starts_with(line)).unwrap() + 1;
+        assert_eq!(d.line, at, "{message}: {d}");
+        assert!(d.column > 0, "{d}");
+        assert!(
+            d.help.as_deref().is_some_and(|h| h.contains(help)),
+            "{message}: help {:?}",
+            d.help
+        );
+    }
+}

@@ -31,6 +31,7 @@ pub fn check(file: &SpecFile, facts: &ChartFacts) -> Vec<Diagnostic> {
     }
     cx.spec_values(&mut out);
     cx.commands(main, &mut out);
+    crate::spec::jobs::check_facts(file, facts, &mut out);
     let mut seen = BTreeSet::new();
     out.retain(|d| seen.insert((d.line, d.column, d.message.clone())));
     out

@@ -95,9 +95,9 @@ pub fn owned_properties(s: &Spec) -> Vec<(String, Json)> {
         ("rbac".to_string(), rbac),
         ("serviceAccount".to_string(), service_account),
     ];
+    let documented = crate::spec::jobs::documented_values(s);
     for root in ["backup", "upgrade"] {
-        let values: Vec<_> = s
-            .values
+        let values: Vec<_> = documented
             .iter()
             .filter(|v| v.key.split('.').next() == Some(root))
             .collect();

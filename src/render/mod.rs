@@ -45,6 +45,14 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../../templates/chart/serviceaccount.yaml.tera"),
     ),
     (
+        "chart/backup-jobs.yaml.tera",
+        include_str!("../../templates/chart/backup-jobs.yaml.tera"),
+    ),
+    (
+        "chart/backup-alerts.yaml.tera",
+        include_str!("../../templates/chart/backup-alerts.yaml.tera"),
+    ),
+    (
         "chart/_helpers.tpl.tera",
         include_str!("../../templates/chart/_helpers.tpl.tera"),
     ),

@@ -5,6 +5,7 @@
 
 pub mod cron;
 pub mod duration;
+pub mod jobs;
 pub mod positions;
 pub mod runbook;
 pub mod share;

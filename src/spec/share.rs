@@ -327,6 +327,26 @@ switched by rbac.create and serviceAccount.create."
             )
         }
         Derived::Values => {
+            if let Some(j) = &s.jobs {
+                let mut what = vec![if j.backups.len() == 1 {
+                    "A backup CronJob".to_string()
+                } else {
+                    format!("{} backup CronJobs", j.backups.len())
+                }];
+                if j.verification.is_some() {
+                    what.push("a verification CronJob".into());
+                }
+                if j.pre_upgrade.is_some() {
+                    what.push("a pre-upgrade backup hook".into());
+                }
+                what.push("PrometheusRule alerts".into());
+                let last = what.pop().unwrap_or_default();
+                return format!(
+                    "{} and {last}, each off until its documented backup.* value turns it on, \
+and a values.schema.json that Helm checks the values against on install, upgrade and lint.",
+                    what.join(", ")
+                );
+            }
             let has = |p: &str| s.values.iter().any(|v| v.key.starts_with(p));
             let documented = match (has("backup."), has("upgrade.")) {
                 (true, true) => "backup.* and upgrade.*",

@@ -72,6 +72,10 @@ pub struct Spec {
     /// Date (YYYY-MM-DD) of the last disaster-recovery drill of this chart.
     #[serde(default)]
     pub last_drill: Option<String>,
+    /// Backups that run: CronJobs, a pre-upgrade hook and a verification
+    /// job gen renders into the chart (see `src/spec/jobs.rs`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jobs: Option<super::jobs::Jobs>,
 }
 
 #[derive(

@@ -256,6 +256,7 @@ pub fn validate(file: &SpecFile) -> Vec<Diagnostic> {
     check_required_targets(file, &mut out);
     check_variables(file, &mut out);
     check_values(file, &mut out);
+    super::jobs::validate(file, &mut out);
     check_value_types(file, &mut out);
     check_changes(file, &mut out);
     check_steps(file, &mut out);

@@ -235,3 +235,102 @@ fn mysql_binlog_drill() {
     assert_eq!(orders(&w), "100\t100");
     assert!(runs[2].output.contains("shop") && runs[2].output.contains("root"));
 }
+
+/// MySQL's generated backup jobs, rendered by real Helm and run as their
+/// pods run them, with MariaDB's `mysqldump` and `gzip` standing in for
+/// the image's: the dump CronJob three times with `keep` 2, a wrong
+/// password that publishes nothing, the pre-upgrade hook, the
+/// verification; then one database replayed from the job's own dump with
+/// `make mysql-restore-database`, and a cut-off dump that fails the
+/// verification. The image's root account is `root@'%'`; here it is
+/// created for the loopback address the job connects from.
+#[test]
+fn mysql_backup_jobs_run() {
+    use crate::jobs;
+    let Some(mut w) = world() else { return };
+    let Some(docs) = jobs::render(
+        "mysql",
+        &[
+            "backup.enabled=true",
+            "backup.existingClaim=mysql-backup",
+            "backup.dump.keep=2",
+            "backup.verify.enabled=true",
+            "upgrade.backupJob.enabled=true",
+        ],
+    ) else {
+        return;
+    };
+    let backup = w.owned_dir("backup", "mysql");
+    w.world["paths"]["/backup"] = backup.display().to_string().into();
+    w.world["secrets"]["rel-mysql-secret"] = json!({ "mysql-root-password": ROOT_PW });
+    w.start();
+    w.ok(&format!(
+        "mariadb-admin --socket=run/mysqld.sock -uroot password {ROOT_PW}"
+    ));
+    sql(
+        &w,
+        &format!(
+            "CREATE USER IF NOT EXISTS 'root'@'127.0.0.1';\n\
+             ALTER USER 'root'@'127.0.0.1' IDENTIFIED BY '{ROOT_PW}';\n\
+             GRANT ALL ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION;\n\
+             CREATE DATABASE shop;\n\
+             CREATE TABLE shop.orders (id INT PRIMARY KEY, item VARCHAR(20));\n\
+             INSERT INTO shop.orders SELECT seq, CONCAT('item ', seq) FROM seq_1_to_100;"
+        ),
+    );
+    // The Service's name stands for its address: the world has no DNS.
+    let dns = [("MYSQL_HOST", "127.0.0.1")];
+    let cron = jobs::object(&docs, "CronJob", "rel-mysql-backup-dump");
+    let dumps = backup.join("dump");
+    for run in 1..=3 {
+        let r = jobs::run(&w, cron, "mysql", &dns);
+        assert_eq!(r.status, 0, "run {run}:\n{}", r.output);
+        assert!(r.output.contains("-- Dump completed"), "{}", r.output);
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+    }
+    let (done, partial) = jobs::sets(&dumps);
+    assert_eq!(done.len(), 2, "keep 2: {done:?}");
+    assert!(partial.is_empty(), "{partial:?}");
+
+    w.world["secrets"]["rel-mysql-secret"]["mysql-root-password"] = "wrong".into();
+    let r = jobs::run(&w, cron, "mysql", &dns);
+    assert_ne!(r.status, 0, "{}", r.output);
+    assert!(r.output.contains("Access denied"), "{}", r.output);
+    assert_eq!(jobs::sets(&dumps).0, done, "no set from a failed run");
+    w.world["secrets"]["rel-mysql-secret"]["mysql-root-password"] = ROOT_PW.into();
+
+    let hook = jobs::object(&docs, "Job", "rel-mysql-pre-upgrade-backup");
+    let r = jobs::run(&w, hook, "mysql", &dns);
+    assert_eq!(r.status, 0, "{}", r.output);
+    let (after, partial) = jobs::sets(&dumps);
+    assert_eq!(after.len(), 2);
+    assert!(
+        partial.is_empty(),
+        "the hook removed the failed run's folder"
+    );
+
+    let verify = jobs::object(&docs, "CronJob", "rel-mysql-backup-verify");
+    let r = jobs::run(&w, verify, "mysql", &dns);
+    assert_eq!(r.status, 0, "{}", r.output);
+
+    // Lost: shop's table. The operator copies the job's newest dump off
+    // the claim and replays shop from it.
+    sql(&w, "DROP TABLE shop.orders");
+    let set = &after[1];
+    let file = w.backup_dir.join(format!("mysql-{set}.sql.gz"));
+    std::fs::copy(dumps.join(set).join("all.sql.gz"), &file).unwrap();
+    w.ok(&format!(
+        "make mysql-restore-database DATABASE=shop FILE={}",
+        file.display()
+    ));
+    assert_eq!(orders(&w), "100\t100");
+
+    // A dump cut off before its trailer fails the verification.
+    let f = dumps.join(set).join("all.sql.gz");
+    w.ok(&format!(
+        "gunzip -c {f} | head -n 20 | gzip > {f}.cut && mv {f}.cut {f}",
+        f = f.display()
+    ));
+    let r = jobs::run(&w, verify, "mysql", &dns);
+    assert_ne!(r.status, 0, "a cut-off dump must fail:\n{}", r.output);
+}

@@ -506,3 +506,142 @@ fn postgresql_single_db_drill() {
     );
     assert_eq!(orders(&w), "1000 1000");
 }
+
+/// The generated backup CronJob, verification CronJob and pre-upgrade hook,
+/// rendered by real Helm and run as their pods run them: the dump job
+/// connects over TCP with the Secret's password (pg_hba.conf asks for it
+/// on loopback here, as the chart's does for pod addresses), keeps the
+/// newest two sets, leaves nothing half-written when it fails, and the
+/// guide's single-database restore brings the data back from its output.
+#[test]
+fn postgresql_backup_jobs_run() {
+    use crate::jobs;
+    let Some(mut w) = world() else { return };
+    let Some(docs) = jobs::render(
+        "postgresql",
+        &[
+            "backup.enabled=true",
+            "backup.existingClaim=postgresql-backup",
+            "backup.dumps.keep=2",
+            "backup.verify.enabled=true",
+            "upgrade.backupJob.enabled=true",
+        ],
+    ) else {
+        return;
+    };
+    let hba = w.path("etc/pg_hba.conf");
+    let text = std::fs::read_to_string(&hba).unwrap();
+    let md5 = text.replace(
+        "host all all 127.0.0.1/32 trust",
+        "host all all 127.0.0.1/32 md5",
+    );
+    assert_ne!(text, md5);
+    std::fs::write(&hba, md5).unwrap();
+    let dns = [("PGHOSTADDR", "127.0.0.1")];
+    jobs::install_cronjobs(&mut w, &docs, "postgres", &dns);
+    w.start();
+    fill(&w);
+    let cron = jobs::object(&docs, "CronJob", "rel-postgresql-backup-dumps");
+    assert_eq!(cron["spec"]["schedule"], "0 2 * * *");
+    assert_eq!(cron["spec"]["concurrencyPolicy"], "Forbid");
+    let dumps = w.path("backup/dump");
+    for run in 1..=3 {
+        let r = jobs::run(&w, cron, "postgres", &dns);
+        assert_eq!(r.status, 0, "run {run}:\n{}", r.output);
+        assert!(r.output.contains("dumping app"), "{}", r.output);
+        assert!(
+            matches("backup set .../dump/N-N complete", &r.output),
+            "{}",
+            r.output
+        );
+        // Sets are named by the second they start.
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+    }
+    let (done, partial) = jobs::sets(&dumps);
+    assert_eq!(done.len(), 2, "keep 2: {done:?}");
+    assert!(partial.is_empty(), "{partial:?}");
+
+    // `make postgresql-backup-jobs` starts a Job from the CronJob and waits
+    // for its Complete condition.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let out = w.ok("make postgresql-backup-jobs");
+    assert!(
+        matches("job.batch/rel-postgresql-backup-dumps-now-N created", &out),
+        "{out}"
+    );
+    assert!(
+        matches("rel-postgresql-backup-dumps-now-N complete", &out),
+        "{out}"
+    );
+    let (done, _) = jobs::sets(&dumps);
+    assert_eq!(done.len(), 2, "keep 2: {done:?}");
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+
+    // A wrong password fails the job and publishes nothing.
+    let good = w.world["secrets"]["rel-postgresql-secret"]["postgres-password"].clone();
+    w.world["secrets"]["rel-postgresql-secret"]["postgres-password"] = "wrong".into();
+    let r = jobs::run(&w, cron, "postgres", &dns);
+    assert_ne!(r.status, 0, "{}", r.output);
+    assert!(
+        r.output.contains("password authentication failed"),
+        "{}",
+        r.output
+    );
+    assert_eq!(jobs::sets(&dumps).0, done, "no set from a failed run");
+    w.world["secrets"]["rel-postgresql-secret"]["postgres-password"] = good;
+
+    // The pre-upgrade hook runs the same backup (and clears the leftover).
+    let hook = jobs::object(&docs, "Job", "rel-postgresql-pre-upgrade-backup");
+    assert_eq!(
+        hook["metadata"]["annotations"]["helm.sh/hook"],
+        "pre-upgrade"
+    );
+    let r = jobs::run(&w, hook, "postgres", &dns);
+    assert_eq!(r.status, 0, "{}", r.output);
+    let (after, partial) = jobs::sets(&dumps);
+    assert_eq!(after.len(), 2);
+    assert!(
+        partial.is_empty(),
+        "the hook removed the failed run's folder"
+    );
+    assert_eq!(after[0], done[1], "the oldest set went");
+
+    let verify = jobs::object(&docs, "CronJob", "rel-postgresql-backup-verify");
+    let r = jobs::run(&w, verify, "postgres", &dns);
+    assert_eq!(r.status, 0, "{}", r.output);
+    assert!(
+        r.output.contains("app.dump: readable, 1 tables with data"),
+        "{}",
+        r.output
+    );
+
+    // Lost: the guide's single-database restore from the hook's set.
+    sql(&w, "app", "DROP TABLE orders");
+    let set = newest_in(&w, "backup/dump");
+    assert_eq!(set, after[1]);
+    let runs = w.run("restore.single-db", &[("20251120-020000", &set)]);
+    assert_steps(
+        &runs,
+        6,
+        &[
+            ("dbname: ...", "checked below"),
+            (
+                "Dumped from database version: 16.x",
+                "Debian runs 15, checked below",
+            ),
+            (
+                "make postgresql-restore-db DB=... FILE=...",
+                "another way, drilled elsewhere",
+            ),
+        ],
+    );
+    assert!(runs[0].output.contains("dbname: app"), "{}", runs[0].output);
+    assert_eq!(orders(&w), "1000 1000");
+
+    // A truncated dump fails the verification job.
+    let f = dumps.join(&set).join("app.dump");
+    let bytes = std::fs::read(&f).unwrap();
+    std::fs::write(&f, &bytes[..bytes.len() / 2]).unwrap();
+    let r = jobs::run(&w, verify, "postgres", &dns);
+    assert_ne!(r.status, 0, "a truncated dump must fail:\n{}", r.output);
+}

@@ -1,0 +1,749 @@
+//! Backups that run: the spec's `jobs` section, and everything gen derives
+//! from it.
+//!
+//! A chart's spec may ask gen to render, into the chart's `templates/`,
+//! a CronJob per scheduled backup component, a pre-upgrade hook Job and a
+//! verification CronJob, all guarded by values that default to off. The
+//! in-container script of each job is written once in the spec; gen wraps
+//! it with the destination and the retention (see [`container_script`]),
+//! and the same text is what the guide shows, what the CronJob runs and
+//! what the drill executes against a real server.
+//!
+//! This section is additive: it names components of `backup.components`
+//! and never changes how the rest of the spec is read.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::types::{Method, Spec, ValueDoc};
+use super::SpecFile;
+use crate::diagnostics::Diagnostic;
+
+/// Where every job mounts the destination claim.
+pub const MOUNT: &str = "/backup";
+
+/// Jobs gen renders into the chart (`templates/backup-jobs.yaml`) and the
+/// alerts on them (`templates/backup-alerts.yaml`).
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Jobs {
+    pub image: JobImage,
+    /// The uid (and gid) the jobs run as: never 0. Use the image's own
+    /// service user, so the files on the destination belong to it.
+    pub run_as_user: u32,
+    /// Environment of every job's container: how it reaches the chart's
+    /// Service and authenticates with the chart's Secret.
+    pub env: Vec<JobEnv>,
+    /// Scheduled backup components the chart runs as CronJobs.
+    pub backups: Vec<BackupJob>,
+    /// A component of `backups` that a `pre-upgrade` hook Job also runs,
+    /// so every `helm upgrade` starts from a fresh backup.
+    #[serde(default)]
+    pub pre_upgrade: Option<String>,
+    /// An unattended check of the newest backups, run as its own CronJob.
+    #[serde(default)]
+    pub verification: Option<VerifyJob>,
+}
+
+/// The image the jobs run: the chart's own, so the client tools match the
+/// server's version.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct JobImage {
+    /// The chart's values key holding `repository` and `tag`, e.g. `image`.
+    /// An empty tag means the chart's appVersion.
+    pub values: String,
+    /// The repository when the chart's values have none, e.g. `postgres`.
+    pub repository: String,
+}
+
+/// One environment variable: a literal `value`, or a `secret` key.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct JobEnv {
+    /// Upper case, e.g. PGHOST.
+    pub name: String,
+    /// A literal; `$FULLNAME` and `$RELEASE` name the chart's objects,
+    /// e.g. `$FULLNAME` for its Service.
+    #[serde(default)]
+    pub value: Option<String>,
+    /// A key of one of the chart's Secrets.
+    #[serde(default)]
+    pub secret: Option<SecretKey>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SecretKey {
+    /// The Secret, e.g. `$FULLNAME-secret`.
+    pub name: String,
+    pub key: String,
+}
+
+/// A scheduled backup component run as a CronJob.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct BackupJob {
+    /// Id of a `scheduled` component; its `schedule` is the default.
+    pub component: String,
+    /// Folder under /backup whose timestamped sets this job writes, e.g.
+    /// `/backup/dump`: the layout the guide's restore procedures read.
+    pub dir: String,
+    /// How many complete sets the job keeps; older ones it deletes.
+    pub keep: u32,
+    /// POSIX shell run in the job's container with `set -eu`: it writes
+    /// one backup set into the empty folder `$OUT`. gen renames the folder
+    /// to its timestamp when the script succeeds, then applies `keep`.
+    pub script: String,
+}
+
+/// An unattended verification of the newest backup sets.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyJob {
+    /// Five-field cron expression.
+    pub schedule: String,
+    /// What the check proves, in a sentence.
+    pub what: String,
+    /// POSIX shell run with `set -eu` in the job's container, with the
+    /// destination at /backup; it fails when a backup does not verify.
+    pub script: String,
+}
+
+/// The whole script a backup job's container runs: the spec's script
+/// between gen's preparation of `$OUT` and its retention. One source for
+/// the guide, the CronJob, the hook and the drills.
+pub fn container_script(job: &BackupJob) -> String {
+    let body = job.script.trim_end();
+    format!(
+        "set -eu\n\
+         umask 077\n\
+         dir={dir}\n\
+         ts=$(date -u +%Y%m%d-%H%M%S)\n\
+         OUT=\"$dir/.$ts.part\"\n\
+         mkdir -p \"$dir\"\n\
+         rm -rf \"$dir\"/.*.part\n\
+         mkdir \"$OUT\"\n\
+         export OUT\n\
+         # --- the backup, from the spec ---\n\
+         {body}\n\
+         # --- complete: publish the set, then keep the newest $KEEP ---\n\
+         mv \"$OUT\" \"$dir/$ts\"\n\
+         echo \"backup set $dir/$ts complete\"\n\
+         n=$(ls -1 \"$dir\" | wc -l)\n\
+         ls -1 \"$dir\" | head -n \"$(( n > KEEP ? n - KEEP : 0 ))\" |\n\
+         while read -r old; do\n\
+         \x20 echo \"retention: removing $dir/$old\"; rm -rf \"${{dir:?}}/$old\"\n\
+         done\n",
+        dir = job.dir,
+    )
+}
+
+/// The verification job's script.
+pub fn verify_script(v: &VerifyJob) -> String {
+    format!("set -eu\n{}\n", v.script.trim_end())
+}
+
+/// A name a spec writes (`$FULLNAME-secret`) as a Go template expression
+/// on the chart's full-name helper.
+pub fn helm_name(name: &str, fullname_helper: &str) -> String {
+    name.replace(
+        "$FULLNAME",
+        &format!("{{{{ include \"{fullname_helper}\" . }}}}"),
+    )
+    .replace("$RELEASE", "{{ .Release.Name }}")
+}
+
+/// The values gen documents for the jobs, in values.yaml order. Every one
+/// is read by gen's templates (`tests/backup_jobs.rs` toggles each).
+pub fn values(s: &Spec) -> Vec<ValueDoc> {
+    let Some(j) = &s.jobs else {
+        return Vec::new();
+    };
+    let v = |key: String, default: serde_json::Value, description: String| ValueDoc {
+        key,
+        default,
+        description,
+        value_type: None,
+        items: None,
+    };
+    let titles: Vec<String> = j
+        .backups
+        .iter()
+        .map(|b| component_title(s, &b.component))
+        .collect();
+    let mut out = vec![
+        v(
+            "backup.enabled".into(),
+            false.into(),
+            format!(
+                "Render a CronJob for each automated backup ({}); needs backup.existingClaim.",
+                titles.join(", ")
+            ),
+        ),
+        v(
+            "backup.existingClaim".into(),
+            "".into(),
+            "An existing PersistentVolumeClaim (ReadWriteMany when the server's pod mounts it too) the jobs write to, mounted at /backup.".into(),
+        ),
+        v(
+            "backup.resources.requests.cpu".into(),
+            "100m".into(),
+            "CPU request of every backup and verification job.".into(),
+        ),
+        v(
+            "backup.resources.requests.memory".into(),
+            "128Mi".into(),
+            "Memory request of every backup and verification job.".into(),
+        ),
+        v(
+            "backup.resources.limits.memory".into(),
+            "1Gi".into(),
+            "Memory limit of every backup and verification job (no CPU limit: throttling only makes a dump hold its snapshot longer).".into(),
+        ),
+        v(
+            "backup.alerts.enabled".into(),
+            false.into(),
+            "Render a PrometheusRule (when the cluster has the CRD) alerting on a failed backup job and on a last success older than allowed; needs kube-state-metrics.".into(),
+        ),
+    ];
+    for b in &j.backups {
+        let schedule = component_schedule(s, &b.component).unwrap_or_default();
+        out.push(v(
+            format!("backup.{}.schedule", b.component),
+            schedule.into(),
+            format!(
+                "Cron schedule of the {} CronJob.",
+                component_title(s, &b.component)
+            ),
+        ));
+        out.push(v(
+            format!("backup.{}.keep", b.component),
+            b.keep.into(),
+            format!("How many complete sets in {} the job keeps.", b.dir),
+        ));
+    }
+    if let Some(ver) = &j.verification {
+        out.push(v(
+            "backup.verify.enabled".into(),
+            false.into(),
+            format!(
+                "Render the verification CronJob: {}",
+                crate::text::one_line(&ver.what)
+            ),
+        ));
+        out.push(v(
+            "backup.verify.schedule".into(),
+            ver.schedule.clone().into(),
+            "Cron schedule of the verification CronJob.".into(),
+        ));
+    }
+    if let Some(p) = &j.pre_upgrade {
+        out.push(v(
+            "upgrade.backupJob.enabled".into(),
+            false.into(),
+            format!(
+                "Run the {} backup as a pre-upgrade hook Job before every helm upgrade; needs backup.existingClaim.",
+                component_title(s, p)
+            ),
+        ));
+    }
+    out
+}
+
+/// Every value the chart's values.yaml documents under `backup.` and
+/// `upgrade.`: the spec's `values`, then those of its jobs.
+pub fn documented_values(s: &Spec) -> Vec<ValueDoc> {
+    let mut all = s.values.clone();
+    all.extend(values(s));
+    all
+}
+
+fn component_title(s: &Spec, id: &str) -> String {
+    s.backup
+        .components
+        .iter()
+        .find(|c| c.id == id)
+        .map_or_else(|| id.to_string(), |c| c.title.clone())
+}
+
+fn component_schedule(s: &Spec, id: &str) -> Option<String> {
+    s.backup
+        .components
+        .iter()
+        .find(|c| c.id == id)
+        .and_then(|c| c.schedule.clone())
+}
+
+/// How long after a job's last success its staleness alert fires: the
+/// longest gap of its schedule plus an hour for the run itself.
+pub fn stale_after_secs(schedule: &str) -> Option<u64> {
+    super::cron::max_gap_secs(schedule).ok().map(|g| g + 3600)
+}
+
+/// What the templates need besides the spec: each job's whole script and
+/// when its staleness alert fires.
+#[derive(Debug, Clone, Serialize)]
+pub struct JobsView {
+    /// Go template expression for the map of the chart's image values.
+    pub image_values: String,
+    pub backups: Vec<BackupView>,
+    pub verify: Option<BackupView>,
+    /// The backup the pre-upgrade hook runs.
+    pub pre_upgrade: Option<BackupView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BackupView {
+    /// `dumps`, or `verify` for the verification job.
+    pub id: String,
+    pub title: String,
+    pub schedule: String,
+    /// Retention: sets kept (0 for the verification job).
+    pub keep: u32,
+    pub dir: String,
+    /// The container's whole script.
+    pub script: String,
+    /// Seconds after the last success at which the staleness alert fires.
+    pub stale_after: u64,
+    pub stale_human: String,
+    /// Alert names, CamelCase: `<Chart><Id>BackupFailed` / `...BackupStale`.
+    pub alert_failed: String,
+    pub alert_stale: String,
+}
+
+fn camel(s: &str) -> String {
+    s.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let mut c = p.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+pub fn view(s: &Spec) -> Option<JobsView> {
+    let j = s.jobs.as_ref()?;
+    let mk = |id: &str,
+              title: String,
+              schedule: String,
+              keep: u32,
+              dir: String,
+              script: String,
+              kind: &str| {
+        let stale_after = stale_after_secs(&schedule).unwrap_or(0);
+        BackupView {
+            id: id.to_string(),
+            title,
+            keep,
+            dir,
+            script,
+            stale_after,
+            stale_human: super::Duration::from_secs(stale_after).human(),
+            alert_failed: format!("{}{kind}Failed", camel(&s.name)),
+            alert_stale: format!("{}{kind}Stale", camel(&s.name)),
+            schedule,
+        }
+    };
+    let backups: Vec<BackupView> = j
+        .backups
+        .iter()
+        .map(|b| {
+            mk(
+                &b.component,
+                component_title(s, &b.component),
+                component_schedule(s, &b.component).unwrap_or_default(),
+                b.keep,
+                b.dir.clone(),
+                container_script(b),
+                &format!("{}Backup", camel(&b.component)),
+            )
+        })
+        .collect();
+    let mut image_values = ".Values".to_string();
+    for part in j.image.values.split('.') {
+        image_values = format!("({image_values}.{part} | default dict)");
+    }
+    Some(JobsView {
+        image_values,
+        pre_upgrade: j
+            .pre_upgrade
+            .as_ref()
+            .and_then(|p| backups.iter().find(|b| b.id == *p).cloned()),
+        verify: j.verification.as_ref().map(|v| {
+            mk(
+                "verify",
+                "Verification".into(),
+                v.schedule.clone(),
+                0,
+                MOUNT.into(),
+                verify_script(v),
+                "BackupVerification",
+            )
+        }),
+        backups,
+    })
+}
+
+/// Shell for `make <chart>-backup-jobs`: a Job from each backup CronJob
+/// (`kubectl create job --from=cronjob/...`), one after another, each
+/// waited for until it completes or fails. A CronJob the release does not
+/// render (`backup.enabled` off) is skipped with a note.
+pub fn run_now_script(j: &JobsView) -> String {
+    let ids: Vec<&str> = j.backups.iter().map(|b| b.id.as_str()).collect();
+    format!(
+        "for id in {ids}; do
+  cj=$(printf '%s-backup-%s' \"$FULLNAME\" \"$id\" | cut -c1-52 | sed 's/-$//')
+  if ! kubectl -n \"$NAMESPACE\" get cronjob \"$cj\" >/dev/null 2>&1; then
+    echo \"no CronJob $cj (backup.enabled is off): skipped\"; continue
+  fi
+  job=\"$cj-now-$(date +%s)\"
+  kubectl -n \"$NAMESPACE\" create job \"$job\" --from=cronjob/\"$cj\"
+  while :; do
+    st=$(kubectl -n \"$NAMESPACE\" get job \"$job\" \\
+      -o jsonpath='{{.status.conditions[?(@.status==\"True\")].type}}')
+    case \"$st\" in
+      *Complete*) echo \"$job complete\"; break ;;
+      *Failed*) echo \"$job failed: kubectl -n $NAMESPACE logs job/$job\" >&2
+        exit 1 ;;
+    esac
+    sleep 5
+  done
+done",
+        ids = ids.join(" ")
+    )
+}
+
+/// The spec's own consistency: components exist and are scheduled, names
+/// are well formed, scripts fit Helm and the schedule parses.
+pub fn validate(file: &SpecFile, out: &mut Vec<Diagnostic>) {
+    let s = &file.spec;
+    let Some(j) = &s.jobs else {
+        return;
+    };
+    for (i, v) in s.values.iter().enumerate() {
+        let clash = values(s).into_iter().find(|g| {
+            g.key == v.key
+                || g.key.starts_with(&format!("{}.", v.key))
+                || v.key.starts_with(&format!("{}.", g.key))
+        });
+        if let Some(g) = clash {
+            out.push(
+                file.error_at(&format!("values[{i}].key"), format!("{:?} clashes with {:?}, which gen documents from `jobs`", v.key, g.key))
+                    .help("remove this entry: with `jobs`, gen writes the backup values from the jobs themselves"),
+            );
+        }
+    }
+    if j.run_as_user == 0 {
+        out.push(
+            file.error_at("jobs.run_as_user", "the jobs must not run as root")
+                .help("use the image's service user, e.g. 999 for postgres"),
+        );
+    }
+    for (i, e) in j.env.iter().enumerate() {
+        let at = format!("jobs.env[{i}]");
+        let ok_name = !e.name.is_empty()
+            && e.name
+                .bytes()
+                .next()
+                .is_some_and(|c| c.is_ascii_uppercase())
+            && e.name
+                .bytes()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'_');
+        if !ok_name {
+            out.push(
+                file.error_at(
+                    &format!("{at}.name"),
+                    format!("{:?} is not an environment variable name", e.name),
+                )
+                .help("use upper case letters, digits and _"),
+            );
+        }
+        if matches!(e.name.as_str(), "OUT" | "KEEP" | "HOME") {
+            out.push(
+                file.error_at(&format!("{at}.name"), format!("gen sets {} itself", e.name))
+                    .help("pick another name"),
+            );
+        }
+        if e.value.is_some() == e.secret.is_some() {
+            out.push(
+                file.error_at(&at, "an env entry needs exactly one of `value` and `secret`")
+                    .help("e.g. `value: $FULLNAME` or `secret: { name: $FULLNAME-secret, key: password }`"),
+            );
+        }
+    }
+    let ids: Vec<&str> = j.backups.iter().map(|b| b.component.as_str()).collect();
+    for (i, b) in j.backups.iter().enumerate() {
+        let at = format!("jobs.backups[{i}]");
+        match s.backup.components.iter().find(|c| c.id == b.component) {
+            None => out.push(
+                file.error_at(
+                    &format!("{at}.component"),
+                    format!("no backup component {:?}", b.component),
+                )
+                .help(format!(
+                    "components: {}",
+                    s.backup
+                        .components
+                        .iter()
+                        .map(|c| c.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+            ),
+            Some(c) if c.method != Method::Scheduled || c.schedule.is_none() => out.push(
+                file.error_at(
+                    &format!("{at}.component"),
+                    format!("component {:?} is not scheduled", b.component),
+                )
+                .help("only a `method: scheduled` component with a `schedule` runs as a CronJob"),
+            ),
+            Some(_) => {}
+        }
+        if ids.iter().filter(|x| **x == b.component).count() > 1 {
+            out.push(
+                file.error_at(
+                    &format!("{at}.component"),
+                    format!("component {:?} has two jobs", b.component),
+                )
+                .help("one CronJob per component"),
+            );
+        }
+        let dir_ok = b.dir.starts_with(&format!("{MOUNT}/"))
+            && b.dir[MOUNT.len() + 1..].split('/').all(|p| {
+                !p.is_empty()
+                    && p != ".."
+                    && p != "."
+                    && p.bytes()
+                        .all(|c| c.is_ascii_alphanumeric() || b"-_.".contains(&c))
+            });
+        if !dir_ok {
+            out.push(
+                file.error_at(
+                    &format!("{at}.dir"),
+                    format!("{:?} is not a folder under {MOUNT}", b.dir),
+                )
+                .help("e.g. `/backup/dump`: the jobs mount the destination at /backup"),
+            );
+        }
+        if b.keep == 0 {
+            out.push(
+                file.error_at(
+                    &format!("{at}.keep"),
+                    "keep 0 would delete the set the job just wrote",
+                )
+                .help("keep at least 1"),
+            );
+        }
+        script_fits_helm(file, &format!("{at}.script"), &b.script, out);
+        if !b.script.contains("$OUT") {
+            out.push(
+                file.error_at(&format!("{at}.script"), "the script never writes to `$OUT`")
+                    .help("write the backup set into the folder `$OUT`; gen publishes it under its timestamp"),
+            );
+        }
+    }
+    if let Some(p) = &j.pre_upgrade {
+        if !ids.contains(&p.as_str()) {
+            out.push(
+                file.error_at(
+                    "jobs.pre_upgrade",
+                    format!("{p:?} is not a component of `jobs.backups`"),
+                )
+                .help(format!("one of: {}", ids.join(", "))),
+            );
+        }
+    }
+    if let Some(v) = &j.verification {
+        if let Err(e) = super::cron::max_gap_secs(&v.schedule) {
+            out.push(
+                file.error_at("jobs.verification.schedule", e)
+                    .help("e.g. \"0 5 * * *\""),
+            );
+        }
+        script_fits_helm(file, "jobs.verification.script", &v.script, out);
+    }
+    for (i, e) in j.env.iter().enumerate() {
+        for (field, text) in [
+            ("value", e.value.as_deref()),
+            ("secret.name", e.secret.as_ref().map(|s| s.name.as_str())),
+        ] {
+            if let Some(t) = text {
+                if t.contains("{{") || t.contains('"') || t.contains('\\') {
+                    out.push(
+                        file.error_at(
+                            &format!("jobs.env[{i}].{field}"),
+                            "Helm template syntax, quotes and backslashes are not allowed here",
+                        )
+                        .help("name objects with $FULLNAME or $RELEASE"),
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn script_fits_helm(file: &SpecFile, at: &str, script: &str, out: &mut Vec<Diagnostic>) {
+    if let Some(n) = script
+        .lines()
+        .position(|l| l.contains("{{") || l.contains("}}"))
+    {
+        out.push(
+            file.error_in_text(
+                at,
+                n,
+                "`{{` or `}}` in a job script would be read by Helm as a template",
+            )
+            .help("write it another way, e.g. `{ {` in a shell brace group"),
+        );
+    }
+    if let Some(n) = script.lines().position(|l| l.contains('\t')) {
+        out.push(
+            file.error_in_text(
+                at,
+                n,
+                "a tab in a job script breaks the YAML block it is rendered into",
+            )
+            .help("indent with spaces"),
+        );
+    }
+}
+
+/// The jobs checked against the chart's facts: every Secret and key the
+/// env reads, and the Service a value names, exist in the render.
+pub fn check_facts(file: &SpecFile, facts: &crate::facts::ChartFacts, out: &mut Vec<Diagnostic>) {
+    let Some(j) = &file.spec.jobs else {
+        return;
+    };
+    let fullname = facts.fullname.of(crate::facts::RELEASE);
+    let expand = |t: &str| {
+        t.replace("$FULLNAME", &fullname)
+            .replace("$RELEASE", crate::facts::RELEASE)
+    };
+    let spec_form = |n: &str| n.replacen(&fullname, "$FULLNAME", 1);
+    for (i, e) in j.env.iter().enumerate() {
+        if let Some(sk) = &e.secret {
+            let name = expand(&sk.name);
+            match facts.secrets.iter().find(|s| s.name == name) {
+                None => out.push(
+                    file.error_at(
+                        &format!("jobs.env[{i}].secret.name"),
+                        format!("the chart renders no Secret {:?}", sk.name),
+                    )
+                    .help(format!(
+                        "the chart's Secrets: {}",
+                        facts
+                            .secrets
+                            .iter()
+                            .map(|s| spec_form(&s.name))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
+                ),
+                Some(s) if !s.keys.contains(&sk.key) => out.push(
+                    file.error_at(
+                        &format!("jobs.env[{i}].secret.key"),
+                        format!("Secret {:?} has no key {:?}", sk.name, sk.key),
+                    )
+                    .help(format!("its keys: {}", s.keys.join(", "))),
+                ),
+                Some(_) => {}
+            }
+        }
+        if let Some(v) = &e.value {
+            // A value naming an object of the release must be one of its Services.
+            if v.contains("$FULLNAME") || v.contains("$RELEASE") {
+                let name = expand(v);
+                if !facts.services.iter().any(|s| s.name == name) {
+                    out.push(
+                        file.error_at(
+                            &format!("jobs.env[{i}].value"),
+                            format!("the chart renders no Service {v:?}"),
+                        )
+                        .help(format!(
+                            "the chart's Services: {}",
+                            facts
+                                .services
+                                .iter()
+                                .map(|s| spec_form(&s.name))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )),
+                    );
+                }
+            }
+        }
+    }
+    for key in ["repository", "tag"] {
+        let k = format!("{}.{key}", j.image.values);
+        if !facts.values_keys.contains(&k) {
+            out.push(
+                file.error_at(
+                    "jobs.image.values",
+                    format!("the chart's values.yaml has no {k:?}"),
+                )
+                .help("name the values key that holds the main container's repository and tag"),
+            );
+        }
+    }
+    let repos: Vec<String> = facts
+        .workloads
+        .iter()
+        .flat_map(|w| w.containers.iter())
+        .map(|c| {
+            c.image
+                .rsplit_once(':')
+                .map_or(c.image.clone(), |(r, _)| r.to_string())
+        })
+        .collect();
+    if !repos.contains(&j.image.repository) {
+        out.push(
+            file.error_at(
+                "jobs.image.repository",
+                format!("no container of the chart runs {:?}", j.image.repository),
+            )
+            .help(format!("the chart's images: {}", repos.join(", "))),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_container_script_wraps_the_spec_script_with_destination_and_retention() {
+        let job = BackupJob {
+            component: "dumps".into(),
+            dir: "/backup/dump".into(),
+            keep: 3,
+            script: "echo hi > \"$OUT/x\"\n".into(),
+        };
+        let s = container_script(&job);
+        assert!(s.starts_with("set -eu\n"));
+        assert!(s.contains("dir=/backup/dump\n"));
+        let body = s.find("echo hi > \"$OUT/x\"").unwrap();
+        assert!(s.find("mkdir \"$OUT\"").unwrap() < body, "{s}");
+        assert!(body < s.find("mv \"$OUT\" \"$dir/$ts\"").unwrap(), "{s}");
+        assert!(s.contains("n > KEEP"));
+    }
+
+    #[test]
+    fn names_become_helm_expressions() {
+        assert_eq!(
+            helm_name("$FULLNAME-secret", "pg.fullname"),
+            "{{ include \"pg.fullname\" . }}-secret"
+        );
+        assert_eq!(
+            helm_name("$RELEASE-x", "pg.fullname"),
+            "{{ .Release.Name }}-x"
+        );
+    }
+
+    #[test]
+    fn staleness_allows_one_schedule_gap_and_an_hour() {
+        assert_eq!(stale_after_secs("0 2 * * *"), Some(25 * 3600));
+    }
+}

@@ -1,0 +1,501 @@
+//! The backup jobs gen renders into charts (`jobs` in a spec), checked with
+//! real Helm and real promtool on the repository's committed charts:
+//!
+//! - every value gen documents for a chart with jobs changes what Helm
+//!   renders when toggled, and with every value at its default nothing of
+//!   the jobs is rendered; without the PrometheusRule CRD (helm.py's
+//!   HELM_PY_NO_CRDS) no rule is rendered;
+//! - checkov's Kubernetes checks pass (the few that do not apply are
+//!   skipped in the template with their reason);
+//! - every rendered object passes the Kubernetes schemas, the pods run
+//!   non-root with a read-only root filesystem and resource requests, and
+//!   the CronJobs forbid concurrent runs;
+//! - the PrometheusRule's alerts fire, and stay quiet, as `promtool test
+//!   rules` is told for kube-state-metrics series of failed, late and
+//!   never-successful jobs.
+//!
+//! The pre-upgrade hook Job goes through helm.py's stub API unchanged:
+//! helm.py renders with `helm install`, which runs only install hooks, so
+//! a `pre-upgrade` hook is stored in the release and printed, not run.
+
+mod common;
+
+use chartgen::spec::ValueDoc;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+const RELEASE: &str = "rel";
+const NAMESPACE: &str = "drill";
+
+/// The specs with `jobs`, by chart name.
+fn charts_with_jobs() -> Vec<chartgen::spec::SpecFile> {
+    let (project, _) = chartgen::project::load(&repo()).expect("the shipped specs load");
+    project
+        .specs
+        .into_iter()
+        .filter(|f| f.spec.jobs.is_some())
+        .collect()
+}
+
+/// Real Helm's render of `charts/<chart>` with `sets`: the manifests as
+/// text (`--validate`: every object against the Kubernetes schemas, a
+/// PrometheusRule excepted, which they do not hold). None when Helm is
+/// missing (a failure under CI=true).
+fn render(chart: &str, sets: &[String]) -> Option<Result<String, String>> {
+    render_with(chart, sets, true)
+}
+
+/// [`render`], against a cluster with or without the Prometheus
+/// Operator's CRDs.
+fn render_with(chart: &str, sets: &[String], crds: bool) -> Option<Result<String, String>> {
+    let mut args = vec![
+        "template".to_string(),
+        "--name".into(),
+        RELEASE.into(),
+        "--namespace".into(),
+        NAMESPACE.into(),
+    ];
+    for s in sets {
+        args.push("--set".into());
+        args.push(s.clone());
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut c = common::helm_py(&args, &[repo().join("charts").join(chart)]);
+    if !crds {
+        c.env("HELM_PY_NO_CRDS", "1");
+    }
+    let o = c.output().unwrap();
+    let o = common::helm_finished(o, "Helm (the helm-sdkpy library under .tools/helm)")?;
+    if !o.status.success() {
+        return Some(Err(String::from_utf8_lossy(&o.stderr).into_owned()));
+    }
+    let text = String::from_utf8(o.stdout).unwrap();
+    Some(Ok(text))
+}
+
+fn docs(text: &str) -> Vec<serde_yaml::Value> {
+    text.split("\n---")
+        .filter_map(|d| serde_yaml::from_str::<serde_yaml::Value>(d).ok())
+        .filter(|v| v.is_mapping())
+        .collect()
+}
+
+/// Validates the manifests against the Kubernetes schemas (helm.py
+/// validate), leaving out the PrometheusRule.
+fn validate(text: &str) {
+    let kept: Vec<&str> = text
+        .split("\n---")
+        .filter(|d| !d.contains("kind: PrometheusRule"))
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("m.yaml");
+    std::fs::write(&f, kept.join("\n---")).unwrap();
+    let o = common::helm_py(&["validate"], &[f]).output().unwrap();
+    assert!(
+        o.status.success(),
+        "schema errors:\n{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// Everything on: the values that turn the jobs on and the claim they need.
+fn all_on(values: &[ValueDoc]) -> Vec<String> {
+    let mut on = vec!["backup.existingClaim=backup-claim".to_string()];
+    for v in values {
+        if v.default == serde_json::Value::Bool(false) {
+            on.push(format!("{}=true", v.key));
+        }
+    }
+    on
+}
+
+/// Another valid value for `v` than [`all_on`] gives it, for the toggle:
+/// every boolean is true there.
+fn other(v: &ValueDoc) -> String {
+    let x = match &v.default {
+        serde_json::Value::Bool(_) => "false".to_string(),
+        serde_json::Value::Number(n) => (n.as_u64().unwrap() + 1).to_string(),
+        serde_json::Value::String(s) if v.key.ends_with(".schedule") => {
+            assert_ne!(s, "17 3 * * 2");
+            "17 3 * * 2".into()
+        }
+        serde_json::Value::String(s) if v.key.ends_with(".cpu") => format!("{s}0"),
+        serde_json::Value::String(s) if v.key.ends_with(".memory") => format!("2{s}"),
+        serde_json::Value::String(s) => format!("{s}other"),
+        other => panic!("{}: no toggle for {other}", v.key),
+    };
+    format!("{}={x}", v.key)
+}
+
+#[test]
+fn every_documented_value_changes_the_render() {
+    let charts = charts_with_jobs();
+    assert!(!charts.is_empty(), "no spec has jobs");
+    let mut report = Vec::new();
+    for f in charts {
+        let name = &f.spec.name;
+        let values = chartgen::spec::jobs::documented_values(&f.spec);
+        let Some(defaults) = render(name, &[]) else {
+            return;
+        };
+        let defaults = defaults.unwrap_or_else(|e| panic!("{name}: {e}"));
+        for kind in ["CronJob", "PrometheusRule", "kind: Job"] {
+            assert!(
+                !defaults.contains(kind),
+                "{name}: {kind} rendered with every value at its default"
+            );
+        }
+        let base_sets = all_on(&values);
+        let base = render(name, &base_sets)
+            .unwrap()
+            .unwrap_or_else(|e| panic!("{name} with {base_sets:?}: {e}"));
+        validate(&base);
+        let mut effective = 0;
+        for v in &values {
+            let toggled: Vec<String> = base_sets
+                .iter()
+                .filter(|s| !s.starts_with(&format!("{}=", v.key)))
+                .cloned()
+                .chain([other(v)])
+                .collect();
+            let out = render(name, &toggled).unwrap();
+            let changed = match out {
+                Ok(text) => text != base,
+                // The claim is required: emptying it is an error that names it.
+                Err(e) => {
+                    assert!(e.contains(&v.key), "{name}: {}: {e}", v.key);
+                    true
+                }
+            };
+            assert!(changed, "{name}: {} documented but changes nothing", v.key);
+            effective += 1;
+        }
+        // Without the PrometheusRule CRD in the cluster, no rule is rendered.
+        let no_crd = render_with(name, &base_sets, false).unwrap().unwrap();
+        assert!(base.contains("kind: PrometheusRule"), "{name}");
+        assert!(
+            !no_crd.contains("kind: PrometheusRule"),
+            "{name}: rendered without the CRD"
+        );
+        assert!(no_crd.contains("kind: CronJob"), "{name}");
+        // The claim, emptied, fails the render with a message naming it.
+        let no_claim: Vec<String> = base_sets
+            .iter()
+            .filter(|s| !s.starts_with("backup.existingClaim="))
+            .cloned()
+            .collect();
+        let e = render(name, &no_claim).unwrap().unwrap_err();
+        assert!(e.contains("backup.existingClaim"), "{e}");
+        report.push(format!(
+            "{name}: {} values documented, {effective} change the render",
+            values.len()
+        ));
+    }
+    eprintln!("{}", report.join("\n"));
+}
+
+#[test]
+fn the_jobs_run_locked_down() {
+    for f in charts_with_jobs() {
+        let name = &f.spec.name;
+        let values = chartgen::spec::jobs::documented_values(&f.spec);
+        let Some(text) = render(name, &all_on(&values)) else {
+            return;
+        };
+        let text = text.unwrap();
+        let mut jobs = 0;
+        for d in docs(&text) {
+            let (pod, cron) = match d["kind"].as_str() {
+                Some("CronJob") => (&d["spec"]["jobTemplate"]["spec"]["template"]["spec"], true),
+                Some("Job") => (&d["spec"]["template"]["spec"], false),
+                _ => continue,
+            };
+            jobs += 1;
+            let what = format!("{name}: {}", d["metadata"]["name"].as_str().unwrap());
+            if cron {
+                assert_eq!(d["spec"]["concurrencyPolicy"], "Forbid", "{what}");
+            } else {
+                assert_eq!(
+                    d["metadata"]["annotations"]["helm.sh/hook"], "pre-upgrade",
+                    "{what}"
+                );
+            }
+            assert_eq!(pod["securityContext"]["runAsNonRoot"], true, "{what}");
+            assert_ne!(pod["securityContext"]["runAsUser"], 0, "{what}");
+            assert_eq!(pod["automountServiceAccountToken"], false, "{what}");
+            for c in pod["containers"].as_sequence().unwrap() {
+                let sc = &c["securityContext"];
+                assert_eq!(sc["readOnlyRootFilesystem"], true, "{what}");
+                assert_eq!(sc["allowPrivilegeEscalation"], false, "{what}");
+                assert!(c["resources"]["requests"]["cpu"].is_string(), "{what}");
+                assert!(c["resources"]["requests"]["memory"].is_string(), "{what}");
+            }
+            // The chart's selector labels would put the job's pod behind
+            // the chart's Service.
+            let labels = &pod["metadata"]["labels"];
+            assert_ne!(labels["app.kubernetes.io/name"], name.as_str(), "{what}");
+        }
+        let j = f.spec.jobs.as_ref().unwrap();
+        let expected = j.backups.len()
+            + usize::from(j.verification.is_some())
+            + usize::from(j.pre_upgrade.is_some());
+        assert_eq!(jobs, expected, "{name}: CronJobs and hook Jobs rendered");
+    }
+}
+
+/// checkov's folder: `GEN_CHECKOV` (a `pip install --target` folder), else
+/// `.tools/checkov`, which scripts/test installs.
+fn checkov() -> Option<PathBuf> {
+    let dir = std::env::var_os("GEN_CHECKOV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join(".tools/checkov"));
+    if dir.join("checkov").is_dir() {
+        return Some(dir);
+    }
+    common::skip_or_fail("checkov (PyPI, installed into .tools/checkov by scripts/test)");
+    None
+}
+
+/// checkov's Kubernetes checks pass on everything the jobs render; the
+/// checks that do not apply are skipped in the template, each with why.
+#[test]
+fn checkov_passes_the_rendered_jobs() {
+    let Some(dir) = checkov() else { return };
+    for f in charts_with_jobs() {
+        let name = &f.spec.name;
+        let values = chartgen::spec::jobs::documented_values(&f.spec);
+        let Some(text) = render(name, &all_on(&values)) else {
+            return;
+        };
+        let work = tempfile::tempdir().unwrap();
+        let file = work.path().join(format!("{name}.yaml"));
+        std::fs::write(&file, text.unwrap()).unwrap();
+        let o = std::process::Command::new("python3")
+            .args([
+                "-m",
+                "checkov.main",
+                "--framework",
+                "kubernetes",
+                "--quiet",
+                "--compact",
+            ])
+            .arg("-f")
+            .arg(&file)
+            .env("PYTHONPATH", &dir)
+            // No network: the check catalogue is checkov's own.
+            .env("BC_SKIP_MAPPING", "TRUE")
+            .current_dir(work.path())
+            .output()
+            .unwrap();
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            o.status.success() && out.contains("Failed checks: 0"),
+            "{name}: checkov:\n{out}{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(out.contains("Passed checks: "), "{out}");
+    }
+}
+
+// ------------------------------------------------------------ promtool
+
+fn promtool() -> Option<PathBuf> {
+    let p = common::tool("promtool");
+    if p.is_none() {
+        common::skip_or_fail("promtool (Debian's prometheus package, see scripts/test)");
+    }
+    p
+}
+
+/// One alerting rule of the rendered PrometheusRule, by name.
+fn rule<'a>(groups: &'a serde_yaml::Value, alert: &str) -> &'a serde_yaml::Value {
+    groups
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .flat_map(|g| g["rules"].as_sequence().unwrap())
+        .find(|r| r["alert"] == alert)
+        .unwrap_or_else(|| panic!("no alert {alert}"))
+}
+
+fn annotations(r: &serde_yaml::Value) -> BTreeMap<String, String> {
+    serde_yaml::from_value(r["annotations"].clone()).unwrap()
+}
+
+#[test]
+fn the_alerts_fire_as_promtool_says() {
+    let Some(promtool) = promtool() else { return };
+    for f in charts_with_jobs() {
+        let name = &f.spec.name;
+        let values = chartgen::spec::jobs::documented_values(&f.spec);
+        let Some(text) = render(name, &all_on(&values)) else {
+            return;
+        };
+        let text = text.unwrap();
+        let all = docs(&text);
+        let pr = all
+            .iter()
+            .find(|d| d["kind"] == "PrometheusRule")
+            .expect("a PrometheusRule with alerts.enabled");
+        let groups = &pr["spec"]["groups"];
+        let dir = tempfile::tempdir().unwrap();
+        let rules = dir.path().join("rules.yaml");
+        std::fs::write(
+            &rules,
+            serde_yaml::to_string(&serde_yaml::Mapping::from_iter([(
+                "groups".into(),
+                groups.clone(),
+            )]))
+            .unwrap(),
+        )
+        .unwrap();
+        let view = chartgen::spec::jobs::view(&f.spec).unwrap();
+        let mut tests = Vec::new();
+        let jobs: Vec<_> = view.backups.iter().chain(view.verify.iter()).collect();
+        for job in jobs {
+            let cj = all
+                .iter()
+                .filter(|d| d["kind"] == "CronJob")
+                .map(|d| d["metadata"]["name"].as_str().unwrap().to_string())
+                .find(|n| n.ends_with(&format!("-{}", job.id)))
+                .unwrap();
+            tests.extend(cases(&cj, job, groups));
+        }
+        let test_file = dir.path().join("tests.yaml");
+        std::fs::write(
+            &test_file,
+            serde_yaml::to_string(&serde_json::json!({
+                "rule_files": [rules.display().to_string()],
+                "evaluation_interval": "1m",
+                "tests": tests,
+            }))
+            .unwrap(),
+        )
+        .unwrap();
+        let o = std::process::Command::new(&promtool)
+            .args(["test", "rules"])
+            .arg(&test_file)
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "{name}: promtool test rules:\n{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let o = std::process::Command::new(&promtool)
+            .args(["check", "rules"])
+            .arg(&rules)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
+    }
+}
+
+/// promtool test cases for the two alerts of CronJob `cj`: a late success,
+/// a CronJob that never succeeded, a failure after the last success, and
+/// a failure that a later success cleared.
+fn cases(
+    cj: &str,
+    job: &chartgen::spec::jobs::BackupView,
+    groups: &serde_yaml::Value,
+) -> Vec<serde_json::Value> {
+    use serde_json::json;
+    let ns = NAMESPACE;
+    let stale = rule(groups, &job.alert_stale);
+    let failed = rule(groups, &job.alert_failed);
+    let stale_after = job.stale_after;
+    // Minutes: before the threshold, and past it plus the rule's 10m `for`.
+    let quiet_at = stale_after / 60 - 30;
+    let loud_at = stale_after / 60 + 15;
+    let minutes = loud_at + 5;
+    let cron = format!("namespace=\"{ns}\", cronjob=\"{cj}\"");
+    let stale_alert = json!([{
+        "exp_labels": { "severity": "critical", "namespace": ns, "cronjob": cj },
+        "exp_annotations": annotations(stale),
+    }]);
+    let run = format!("{cj}-29000000");
+    let jl = format!("namespace=\"{ns}\", job_name=\"{run}\"");
+    let failed_alert = json!([{
+        "exp_labels": { "severity": "warning", "namespace": ns },
+        "exp_annotations": annotations(failed),
+    }]);
+    vec![
+        // Succeeded at time 0, never again.
+        json!({
+            "interval": "1m",
+            "input_series": [
+                { "series": format!("kube_cronjob_status_last_successful_time{{{cron}}}"), "values": format!("0x{minutes}") },
+                { "series": format!("kube_cronjob_created{{{cron}}}"), "values": format!("0x{minutes}") },
+            ],
+            "alert_rule_test": [
+                { "eval_time": format!("{quiet_at}m"), "alertname": job.alert_stale, "exp_alerts": [] },
+                { "eval_time": format!("{loud_at}m"), "alertname": job.alert_stale, "exp_alerts": stale_alert },
+                { "eval_time": format!("{loud_at}m"), "alertname": job.alert_failed, "exp_alerts": [] },
+            ],
+        }),
+        // Created at time 0, never succeeded.
+        json!({
+            "interval": "1m",
+            "input_series": [
+                { "series": format!("kube_cronjob_created{{{cron}}}"), "values": format!("0x{minutes}") },
+            ],
+            "alert_rule_test": [
+                { "eval_time": format!("{quiet_at}m"), "alertname": job.alert_stale, "exp_alerts": [] },
+                { "eval_time": format!("{loud_at}m"), "alertname": job.alert_stale, "exp_alerts": stale_alert },
+            ],
+        }),
+        // Last success at 600 s, then a run that started at 1200 s failed.
+        json!({
+            "interval": "1m",
+            "input_series": [
+                { "series": format!("kube_cronjob_status_last_successful_time{{{cron}}}"), "values": "600x30" },
+                { "series": format!("kube_job_status_start_time{{{jl}}}"), "values": "1200x30" },
+                { "series": format!("kube_job_failed{{{jl}, condition=\"true\"}}"), "values": "1x30" },
+                { "series": format!("kube_job_failed{{{jl}, condition=\"false\"}}"), "values": "0x30" },
+            ],
+            "alert_rule_test": [
+                { "eval_time": "25m", "alertname": job.alert_failed, "exp_alerts": failed_alert },
+            ],
+        }),
+        // A run failed, none succeeded yet.
+        json!({
+            "interval": "1m",
+            "input_series": [
+                { "series": format!("kube_job_status_start_time{{{jl}}}"), "values": "1200x30" },
+                { "series": format!("kube_job_failed{{{jl}, condition=\"true\"}}"), "values": "1x30" },
+            ],
+            "alert_rule_test": [
+                { "eval_time": "25m", "alertname": job.alert_failed, "exp_alerts": failed_alert },
+            ],
+        }),
+        // The run that started at 1200 s failed; a later one succeeded at 1500 s.
+        json!({
+            "interval": "1m",
+            "input_series": [
+                { "series": format!("kube_cronjob_status_last_successful_time{{{cron}}}"), "values": "1500x30" },
+                { "series": format!("kube_job_status_start_time{{{jl}}}"), "values": "1200x30" },
+                { "series": format!("kube_job_failed{{{jl}, condition=\"true\"}}"), "values": "1x30" },
+            ],
+            "alert_rule_test": [
+                { "eval_time": "25m", "alertname": job.alert_failed, "exp_alerts": [] },
+            ],
+        }),
+        // Another CronJob's failure is not this one's.
+        json!({
+            "interval": "1m",
+            "input_series": [
+                { "series": format!("kube_job_status_start_time{{namespace=\"{ns}\", job_name=\"other-29000000\"}}"), "values": "1200x30" },
+                { "series": format!("kube_job_failed{{namespace=\"{ns}\", job_name=\"other-29000000\", condition=\"true\"}}"), "values": "1x30" },
+            ],
+            "alert_rule_test": [
+                { "eval_time": "25m", "alertname": job.alert_failed, "exp_alerts": [] },
+            ],
+        }),
+    ]
+}

@@ -1,0 +1,236 @@
+//! Backup jobs run for real: a chart's `templates/backup-jobs.yaml` as
+//! gen generated it, rendered by real Helm, and one container of it run
+//! here in the drill's world exactly as the job's pod would run it: its
+//! `command`/`args`, its environment (Secret keys read from the world's
+//! Secrets), as its non-root uid, with its volumes at their local folders.
+//!
+//! The one stand-in is the cluster's DNS: the world has no Service
+//! addresses, so the job's host variable keeps the Service name and libpq's
+//! `PGHOSTADDR` (or the product's equivalent) points it at the world's
+//! loopback, where the server listens as in its pod.
+
+use crate::harness::{as_user, StepRun, World};
+use std::path::{Path, PathBuf};
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The manifests real Helm renders for the repository's `charts/<chart>`
+/// (gen's committed outputs) as release `rel` in namespace `drill` with
+/// `sets`; None when Helm is missing (a failure under CI=true).
+pub fn render(chart: &str, sets: &[&str]) -> Option<Vec<serde_yaml::Value>> {
+    let mut args = vec![
+        "template".to_string(),
+        "--name".into(),
+        crate::harness::RELEASE.into(),
+        "--namespace".into(),
+        crate::harness::NAMESPACE.into(),
+    ];
+    for s in sets {
+        args.push("--set".into());
+        args.push(s.to_string());
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let o = crate::common::helm_py(&args, &[repo().join("charts").join(chart)])
+        .output()
+        .unwrap();
+    let o = crate::common::helm_finished(o, "Helm (the helm-sdkpy library under .tools/helm)")?;
+    assert!(
+        o.status.success(),
+        "helm template failed:\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let text = String::from_utf8(o.stdout).unwrap();
+    Some(
+        text.split("\n---")
+            .filter_map(|d| serde_yaml::from_str::<serde_yaml::Value>(d).ok())
+            .filter(|v| v.is_mapping())
+            .collect(),
+    )
+}
+
+/// The object of `kind` named `name` among `docs`.
+pub fn object<'a>(docs: &'a [serde_yaml::Value], kind: &str, name: &str) -> &'a serde_yaml::Value {
+    docs.iter()
+        .find(|d| d["kind"] == kind && d["metadata"]["name"] == name)
+        .unwrap_or_else(|| panic!("no {kind} {name} in the render"))
+}
+
+/// The pod spec of a CronJob or a Job.
+pub fn pod_spec(obj: &serde_yaml::Value) -> &serde_yaml::Value {
+    if obj["kind"] == "CronJob" {
+        &obj["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    } else {
+        &obj["spec"]["template"]["spec"]
+    }
+}
+
+fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
+/// The only container of `obj` (a CronJob or Job) as it would run here:
+/// its command and args, then its environment (Secret keys read from the
+/// world's Secrets, `extra` after it), with every mount path mapped to its
+/// local folder. `user` is the local user standing for the pod's
+/// runAsUser; each volume mount must be a folder of the world's `paths`,
+/// or an emptyDir (a fresh folder here).
+pub fn prepare(
+    w: &World,
+    obj: &serde_yaml::Value,
+    user: &str,
+    extra: &[(&str, &str)],
+) -> (Vec<String>, Vec<(String, String)>) {
+    let pod = pod_spec(obj);
+    let containers = pod["containers"].as_sequence().unwrap();
+    assert_eq!(containers.len(), 1, "one container per backup job");
+    let c = &containers[0];
+    assert_eq!(
+        pod["securityContext"]["runAsNonRoot"].as_bool(),
+        Some(true),
+        "the job runs as non-root"
+    );
+    let mut argv: Vec<String> = c["command"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .chain(c["args"].as_sequence().unwrap())
+        .map(|a| a.as_str().unwrap().to_string())
+        .collect();
+    // Volumes: claims at the world's folders, emptyDirs fresh.
+    let paths = &w.world["paths"];
+    let mut map: Vec<(String, String)> = Vec::new();
+    for m in c["volumeMounts"].as_sequence().unwrap() {
+        let at = m["mountPath"].as_str().unwrap().to_string();
+        let vol = pod["volumes"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .find(|v| v["name"] == m["name"])
+            .unwrap();
+        let local = if vol["emptyDir"].is_mapping() {
+            let d = w.path(&format!("emptydir{}", at.replace('/', "-")));
+            std::fs::create_dir_all(&d).unwrap();
+            crate::harness::chown(&d, user);
+            d.display().to_string()
+        } else {
+            paths[&at]
+                .as_str()
+                .unwrap_or_else(|| panic!("the world has no folder for {at}"))
+                .to_string()
+        };
+        map.push((at, local));
+    }
+    // Longest first, in one pass, so a mapped folder is never mapped again.
+    map.sort_by_key(|(at, _)| std::cmp::Reverse(at.len()));
+    for a in argv.iter_mut() {
+        *a = map_paths(a, &map);
+    }
+    let mut env: Vec<(String, String)> = vec![(
+        "PATH".into(),
+        format!(
+            "{}/usr/local/bin:/usr/bin:/bin",
+            w.world["path_prefix"].as_str().unwrap_or("")
+        ),
+    )];
+    for e in c["env"].as_sequence().unwrap() {
+        let name = e["name"].as_str().unwrap().to_string();
+        let value = if let Some(v) = e["value"].as_str() {
+            v.to_string()
+        } else {
+            let r = &e["valueFrom"]["secretKeyRef"];
+            let (s, k) = (r["name"].as_str().unwrap(), r["key"].as_str().unwrap());
+            w.world["secrets"][s][k]
+                .as_str()
+                .unwrap_or_else(|| panic!("the world has no Secret {s} key {k}"))
+                .to_string()
+        };
+        env.push((name, map_paths(&value, &map)));
+    }
+    env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    (argv, env)
+}
+
+/// Runs the only container of `obj` in the world (see [`prepare`]).
+pub fn run(w: &World, obj: &serde_yaml::Value, user: &str, extra: &[(&str, &str)]) -> StepRun {
+    let (argv, env) = prepare(w, obj, user, extra);
+    let mut cmd = format!("{} env -i", as_user(user));
+    for (k, v) in &env {
+        cmd.push_str(&format!(" {k}={}", shell_quote(v)));
+    }
+    for a in &argv {
+        cmd.push(' ');
+        cmd.push_str(&shell_quote(a));
+    }
+    w.sh(&cmd)
+}
+
+/// Gives the kubectl stand-in every CronJob of `docs`, so `kubectl create
+/// job --from=cronjob/...` (the `backup-jobs` target) runs it; call before
+/// `World::start`, which writes the world.
+pub fn install_cronjobs(
+    w: &mut World,
+    docs: &[serde_yaml::Value],
+    user: &str,
+    extra: &[(&str, &str)],
+) {
+    let mut all = serde_json::Map::new();
+    for d in docs.iter().filter(|d| d["kind"] == "CronJob") {
+        let (argv, env) = prepare(w, d, user, extra);
+        let env: serde_json::Map<String, serde_json::Value> =
+            env.into_iter().map(|(k, v)| (k, v.into())).collect();
+        all.insert(
+            d["metadata"]["name"].as_str().unwrap().to_string(),
+            serde_json::json!({ "argv": argv, "env": env, "user": user }),
+        );
+    }
+    w.world["cronjobs"] = all.into();
+}
+
+/// The sets (folder names) in `dir` of the world, oldest first, and the
+/// leftovers of unfinished runs (dot folders).
+pub fn sets(dir: &Path) -> (Vec<String>, Vec<String>) {
+    let mut done = Vec::new();
+    let mut partial = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let n = e.unwrap().file_name().to_string_lossy().into_owned();
+        if n.starts_with('.') {
+            partial.push(n);
+        } else {
+            done.push(n);
+        }
+    }
+    done.sort();
+    (done, partial)
+}
+
+/// Every mount path in `text` (a whole path component, as the kubectl
+/// stand-in maps them) replaced by its local folder, in one pass.
+fn map_paths(text: &str, map: &[(String, String)]) -> String {
+    let word = |c: char| c.is_alphanumeric() || c == '_' || c == '.' || c == '-';
+    let mut out = String::new();
+    let mut i = 0;
+    while i < text.len() {
+        let before_ok = text[..i].chars().next_back().is_none_or(|c| !word(c));
+        let hit = map.iter().find(|(at, _)| {
+            text[i..].starts_with(at.as_str())
+                && text[i + at.len()..]
+                    .chars()
+                    .next()
+                    .is_none_or(|c| c == '/' || !word(c))
+        });
+        match hit {
+            Some((at, local)) if before_ok => {
+                out.push_str(local);
+                i += at.len();
+            }
+            _ => {
+                let c = text[i..].chars().next().unwrap();
+                out.push(c);
+                i += c.len_utf8();
+            }
+        }
+    }
+    out
+}
