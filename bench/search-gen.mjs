@@ -54,6 +54,8 @@ function stub() {
 const sandbox = {
   document: stub(),
   localStorage: { getItem: () => null, setItem() {} },
+  location: { search: "" },
+  URLSearchParams,
   console,
 };
 sandbox.window = sandbox;
@@ -65,6 +67,7 @@ src =
   src.slice(0, end) +
   "window.__genBench = { setIndex: function (raw) { index = prepare(raw); }, run: run, " +
   "shardFiles: function (q) { return shardFiles(queryTerms(q)); }, " +
+  "typoFiles: function (q) { return typoFiles(queryTerms(q)); }, " +
   "chunkFiles: chunkFiles, get index() { return index; } };\n" +
   src.slice(end);
 vm.runInContext(src, sandbox);
@@ -98,6 +101,10 @@ for (const q of QUERIES) {
   const shards = Array.from(bench.shardFiles(q));
   t0 = process.hrtime.bigint();
   load(shards);
+  // Then the shards of likely typos, for words that match nothing.
+  const typo = Array.from(bench.typoFiles(q)).filter((n) => !shards.includes(n));
+  load(typo);
+  shards.push(...typo);
   shardMs.push(Number(process.hrtime.bigint() - t0) / 1e6);
   t0 = process.hrtime.bigint();
   const r = bench.run(q);

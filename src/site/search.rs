@@ -171,7 +171,26 @@ struct Manifest<'a> {
     shards: Vec<(String, usize)>,
     /// Documents in each chunk, as base-32 varints.
     chunks: String,
+    /// Words operators use for a chart, with its index in `charts`.
+    alias: Vec<(&'static str, usize)>,
 }
+
+/// Short names operators type for a chart (lower-case), by chart name;
+/// only those of charts in the site reach the manifest. A query word that
+/// is a chart's name, the start of it, or one of these lifts its pages.
+pub const ALIASES: &[(&str, &str)] = &[
+    ("am", "alertmanager"),
+    ("elastic", "elasticsearch"),
+    ("es", "elasticsearch"),
+    ("k8s", "kube-state-metrics"),
+    ("ksm", "kube-state-metrics"),
+    ("mongo", "mongodb"),
+    ("otel", "opentelemetry-collector"),
+    ("pg", "postgresql"),
+    ("postgres", "postgresql"),
+    ("prom", "prometheus"),
+    ("psql", "postgresql"),
+];
 
 fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -427,6 +446,15 @@ pub fn build_from_docs(
             .map(|(terms, _)| (terms[0].to_string(), terms.len()))
             .collect(),
         chunks: chunk_docs,
+        alias: ALIASES
+            .iter()
+            .filter_map(|(word, chart)| {
+                charts
+                    .iter()
+                    .position(|(name, _)| name == chart)
+                    .map(|i| (*word, i))
+            })
+            .collect(),
     };
     let body = format!(
         "window.__genSearch={};\n",
