@@ -854,6 +854,16 @@ fn a_first_search_loads_little_of_a_large_site() {
     let chunk_docs = search::varints(index["chunks"].as_str().unwrap());
     let docs: usize = chunk_docs.iter().sum();
     assert!(docs >= 200 * 20, "{docs} documents");
+    // Few files (issue 19): the pages, a term shard per PAGES_PER_SHARD
+    // pages and a snippet chunk per PAGES_PER_CHUNK pages (each one more
+    // where the last cut falls short), and a handful of assets.
+    let pages = site.stats.pages;
+    let most = pages + pages / search::PAGES_PER_SHARD + pages / search::PAGES_PER_CHUNK + 2 + 10;
+    assert!(
+        site.files.len() <= most,
+        "{} files for {pages} pages, over {most}",
+        site.files.len()
+    );
     assert!(
         shards.len() >= 8 && chunk_docs.len() >= 50,
         "{} shards, {} chunks",
@@ -865,14 +875,14 @@ fn a_first_search_loads_little_of_a_large_site() {
     for (i, (_, terms)) in shards.iter().enumerate() {
         let n = file('t', i).len();
         assert!(
-            n <= search::SHARD_BYTES + slack || *terms == 1,
+            n <= site.stats.search_shard_bytes + slack || *terms == 1,
             "shard {i}: {n} bytes"
         );
     }
     for (i, n) in chunk_docs.iter().enumerate() {
         let bytes = file('c', i).len();
         assert!(
-            bytes <= search::CHUNK_BYTES + slack || *n == 1,
+            bytes <= site.stats.search_chunk_bytes + slack || *n == 1,
             "chunk {i}: {bytes} bytes"
         );
     }
@@ -1020,7 +1030,10 @@ fn a_first_search_loads_little_of_a_large_site() {
             files.len()
         );
         assert!(want.len() <= 3, "{q}: {} shards", want.len());
-        assert!(raw <= 200 * 1024, "{q}: {raw} bytes");
+        // Fewer, larger search files (issue 19) load more: the 10 largest
+        // chunks here are a worst case. Gzipped, a first query stays
+        // within issue 7's 100 KB.
+        assert!(raw <= 300 * 1024, "{q}: {raw} bytes");
         if let Some(gz) = gz {
             assert!(gz <= 100 * 1024, "{q}: {gz} bytes gzipped");
             worst = worst.max((gz, raw));

@@ -100,6 +100,9 @@ pub struct Stats {
     pub search_text_bytes: usize,
     pub search_docs: usize,
     pub search_terms: usize,
+    /// Bytes a term shard and a snippet chunk were cut at.
+    pub search_shard_bytes: usize,
+    pub search_chunk_bytes: usize,
 }
 
 /// The site's files (paths start with `site/`), its warnings and numbers.
@@ -1373,6 +1376,8 @@ pub fn build_memo(
             search_text_bytes: index.text_bytes,
             search_docs: index.docs,
             search_terms: index.terms,
+            search_shard_bytes: index.shard_bytes,
+            search_chunk_bytes: index.chunk_bytes,
         },
         files,
         warnings,
