@@ -137,8 +137,8 @@ def run_size(args, pages):
     book_out = os.path.join(work, f"mdbook-out-{pages}")
     pf_out = os.path.join(work, f"pagefind-{pages}")
 
-    # Pagefind indexes a fixed Hugo output, built once.
-    if not os.path.isdir(hugo_idx):
+    # Pagefind indexes a fixed Hugo output, built once (when benchmarked).
+    if "pagefind" in args.tools and not os.path.isdir(hugo_idx):
         sh(["hugo", "--quiet", "-s", hugo_src, "-d", hugo_idx],
            stdout=subprocess.DEVNULL)
 

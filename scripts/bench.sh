@@ -24,9 +24,22 @@ apt_install() {
 command -v hugo >/dev/null || apt_install hugo
 [ -x /usr/bin/time ] || apt_install time
 command -v node >/dev/null || apt_install nodejs npm
-if [ ! -x "$T/mdbook/bin/mdbook" ]; then
-  cargo install --locked --quiet mdbook --version 0.5.4 --root "$T/mdbook"
-fi
+# mdBook takes minutes to compile: only when it is benchmarked (the
+# default tools, or a --tools list that names it).
+tools_arg=
+prev=
+for a in "$@"; do
+  case "$a" in --tools=*) tools_arg=${a#--tools=} ;; esac
+  [ "$prev" = --tools ] && tools_arg=$a
+  prev=$a
+done
+case "${tools_arg:-mdbook}" in
+  *mdbook*)
+    if [ ! -x "$T/mdbook/bin/mdbook" ]; then
+      cargo install --locked --quiet mdbook --version 0.5.4 --root "$T/mdbook"
+    fi
+    echo "mdbook: $("$T/mdbook/bin/mdbook" --version)" ;;
+esac
 if [ ! -x "$T/bench/node_modules/.bin/pagefind" ]; then
   mkdir -p "$T/bench"
   [ -f "$T/bench/package.json" ] || echo '{"private": true}' >"$T/bench/package.json"
@@ -39,7 +52,6 @@ fi
 
 echo "gen: $($GEN --version)"
 echo "$(hugo version | cut -d' ' -f1-2)"
-echo "mdbook: $("$T/mdbook/bin/mdbook" --version)"
 echo "pagefind: $("$T/bench/node_modules/.bin/pagefind" --version)"
 echo "node: $(node --version); $(nproc) cores; $(free -g | awk '/Mem:/ {print $2}') GiB"
 exec python3 bench/bench.py --gen "$GEN" --mdbook "$T/mdbook/bin/mdbook" \
