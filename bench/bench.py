@@ -6,18 +6,31 @@ corpus size it generates the corpus with bench/make-corpus.py (seed 42,
 layouts plain, hugo and mdbook), then runs, in alternating order, for
 --rounds rounds:
 
-  gen        `gen build` of a docs-only project (docs/ = the plain layout),
-             cold: site/ removed before each run
-  gen-noop   `gen build` again with site/ in place (nothing to write)
-  hugo       Hugo, highlighting on (the corpus's config.toml)
-  hugo-nohl  Hugo with markup.highlight.codeFences = false
-  mdbook     mdBook, search on (its default)
-  pagefind   Pagefind indexing Hugo's output (indexing time only)
+  gen            `gen build` of a docs-only project (docs/ = the plain
+                 layout), cold: site/ removed before the run
+  gen-noop       `gen build` again with site/ in place (nothing to write)
+  hugo           Hugo, highlighting on (the corpus's config.toml)
+  hugo-nohl      Hugo with markup.highlight.codeFences = false
+  hugo+pagefind  Hugo, then Pagefind on its output: the searchable site
+                 gen builds, like for like (Pagefind runs right after each
+                 Hugo run; the row is the sum of the two)
+  mdbook         mdBook, search on (its default)
+  pagefind       Pagefind indexing a fixed Hugo output (indexing only)
 
-Each run is timed by /usr/bin/time (wall seconds and peak RSS, %e %M). The
-table shows medians, the ratio of each tool's median to gen's, and peak RSS
-(the largest of the runs). Load averages are printed with each size, since
-a shared machine's load moves the numbers.
+Every tool but gen-noop runs cold twice a round, in two situations: its
+output folder deleted just before the run (as a script that cleans and
+builds does), and deleted long before it (all outputs deleted, `sync`,
+then --settle seconds before the first run). On a disk that frees blocks
+as it deletes them (ext4 with `discard`), creating files right after a
+large deletion waits for it.
+
+Each run is timed by /usr/bin/time (wall, user and system seconds, peak
+RSS); the files a run wrote are those in its output folder modified since
+it started. The tables show medians, Hugo's median over the tool's (wall
+and CPU, Hugo in the same situation), peak RSS (the largest of the runs)
+and files written; a last table puts the sizes side by side. Load
+averages are printed with every run, since a shared machine's load moves
+the numbers.
 
 Then the search side: bench/search-gen.mjs and bench/search-pagefind.mjs
 load each tool's search in Node, count the bytes a browser loads for a
@@ -48,7 +61,7 @@ def load():
 
 
 def timed(cmd, cwd=None):
-    """Runs cmd under /usr/bin/time: (wall s, peak RSS KB, CPU s)."""
+    """Runs cmd under /usr/bin/time: (wall s, peak RSS KB, user s, sys s)."""
     out = subprocess.run(
         ["/usr/bin/time", "-f", "@@TIME %e %M %U %S"] + cmd,
         cwd=cwd,
@@ -61,7 +74,20 @@ def timed(cmd, cwd=None):
         sys.stderr.write(out.stderr[-3000:])
         raise SystemExit(f"failed: {' '.join(cmd)}")
     _, wall, rss, user, system = line[-1].split()
-    return float(wall), int(rss), float(user) + float(system)
+    return float(wall), int(rss), float(user), float(system)
+
+
+def written_since(path, start_ns):
+    """Files under path modified at or after start_ns."""
+    n = 0
+    for d, _, files in os.walk(path):
+        for f in files:
+            try:
+                if os.lstat(os.path.join(d, f)).st_mtime_ns >= start_ns:
+                    n += 1
+            except FileNotFoundError:
+                pass
+    return n
 
 
 def corpus(work, pages):
@@ -111,8 +137,8 @@ def run_size(args, pages):
     book_out = os.path.join(work, f"mdbook-out-{pages}")
     pf_out = os.path.join(work, f"pagefind-{pages}")
 
-    # Pagefind indexes a fixed Hugo output, built once.
-    if not os.path.isdir(hugo_idx):
+    # Pagefind indexes a fixed Hugo output, built once (when benchmarked).
+    if "pagefind" in args.tools and not os.path.isdir(hugo_idx):
         sh(["hugo", "--quiet", "-s", hugo_src, "-d", hugo_idx],
            stdout=subprocess.DEVNULL)
 
@@ -120,68 +146,110 @@ def run_size(args, pages):
         for p in paths:
             shutil.rmtree(p, ignore_errors=True)
 
+    # Hugo + Pagefind: Pagefind indexes each Hugo run's output right
+    # after it (into hugo_out/pagefind); the row adds the two runs up.
+    hugo_pf_out = os.path.join(hugo_out, "pagefind")
+    pf_after_hugo = [args.pagefind, "--site", hugo_out, "--silent"]
+    site = os.path.join(proj, "site")
+    # name: (output folder, command)
     tools = {
-        "gen": (lambda: clean(os.path.join(proj, "site")),
-                [args.gen, "--root", proj, "--quiet", "build"]),
-        "gen-noop": (lambda: None,
-                     [args.gen, "--root", proj, "--quiet", "build"]),
-        "hugo": (lambda: clean(hugo_out),
-                 ["hugo", "--quiet", "-s", hugo_src, "-d", hugo_out]),
-        "hugo-nohl": (lambda: clean(nohl_out),
+        "gen": (site, [args.gen, "--root", proj, "--quiet", "build"]),
+        "gen-noop": (site, [args.gen, "--root", proj, "--quiet", "build"]),
+        "hugo": (hugo_out, ["hugo", "--quiet", "-s", hugo_src, "-d", hugo_out]),
+        "hugo-nohl": (nohl_out,
                       ["hugo", "--quiet", "-s", hugo_src, "-d", nohl_out,
                        "--config", os.path.join(hugo_src, "config-nohl.toml")]),
-        "mdbook": (lambda: clean(book_out),
-                   [args.mdbook, "build", os.path.join(out, "mdbook"), "-d",
-                    book_out]),
-        "pagefind": (lambda: clean(pf_out),
-                     [args.pagefind, "--site", hugo_idx, "--output-path",
-                      pf_out, "--silent"]),
+        "mdbook": (book_out, [args.mdbook, "build", os.path.join(out, "mdbook"),
+                              "-d", book_out]),
+        "pagefind": (pf_out, [args.pagefind, "--site", hugo_idx, "--output-path",
+                              pf_out, "--silent"]),
     }
     names = [t for t in tools if t in args.tools]
     if "gen-noop" in names and "gen" not in names:
         names.insert(0, "gen")
+    with_pagefind = "hugo+pagefind" in args.tools
+    if with_pagefind and "hugo" not in names:
+        names.append("hugo")
     rounds = args.rounds if pages <= 300 else args.rounds_large
-    res = {n: [] for n in names}
+    situations = ["just"] + (["long"] if args.settle >= 0 else [])
+    rows = names + (["hugo+pagefind"] if with_pagefind else [])
+    res = {(n, s): [] for n in rows for s in situations}
     print(f"\n== {pages} pages, {rounds} rounds; load {load()}", flush=True)
+
+    def record(n, situation, r, run):
+        wall, rss, user, system, files = run
+        res[(n, situation)].append((wall, rss, user, system, files, load()))
+        print(f"  round {r + 1} {n:13s} {situation:4s} {wall:7.2f} s"
+              f" {user:6.2f} user {system:6.2f} sys {rss / 1024:6.0f} MB"
+              f" {files:6d} files  load {load()}", flush=True)
+
+    def run(n, situation, r):
+        folder, cmd = tools[n]
+        start = time.time_ns()
+        wall, rss, user, system = timed(cmd)
+        files = written_since(folder, start)
+        record(n, situation, r, (wall, rss, user, system, files))
+        if n == "hugo" and with_pagefind:
+            start = time.time_ns()
+            pf = timed(pf_after_hugo)
+            pf_files = written_since(hugo_pf_out, start)
+            record("hugo+pagefind", situation, r,
+                   (wall + pf[0], max(rss, pf[1]), user + pf[2], system + pf[3],
+                    files + pf_files))
+
     for r in range(rounds):
         # Alternate: rotate the order each round; gen-noop right after gen.
         order = [n for n in names if n != "gen-noop"]
         k = r % len(order)
         order = order[k:] + order[:k]
-        if "gen-noop" in names:
-            order.insert(order.index("gen") + 1, "gen-noop")
+        # Output deleted just before each run.
         for n in order:
-            prep, cmd = tools[n]
-            prep()
-            wall, rss, cpu = timed(cmd)
-            res[n].append((wall, rss, cpu, load()))
-            print(f"  round {r + 1} {n:10s} {wall:7.2f} s {cpu:7.2f} cpu-s"
-                  f" {rss / 1024:7.0f} MB  load {load()}", flush=True)
+            clean(tools[n][0])
+            run(n, "just", r)
+            if n == "gen" and "gen-noop" in names:
+                run("gen-noop", "just", r)
+        if "long" not in situations:
+            continue
+        # Every output deleted long before the runs.
+        for n in order:
+            clean(tools[n][0])
+        sh(["sync"])
+        time.sleep(args.settle)
+        for n in order:
+            run(n, "long", r)
 
     summary = {}
-    base = statistics.median(r[0] for r in res["gen"]) if "gen" in res else None
-    base_rss = max(r[1] for r in res["gen"]) if "gen" in res else None
-    base_cpu = statistics.median(r[2] for r in res["gen"]) if "gen" in res else None
-    for n in names:
-        walls = [r[0] for r in res[n]]
-        rss = max(r[1] for r in res[n])
-        med = statistics.median(walls)
-        cpu = statistics.median(r[2] for r in res[n])
-        summary[n] = {
-            "median_s": med,
+    for (n, situation), runs in res.items():
+        if not runs:
+            continue
+        med = lambda i: statistics.median(x[i] for x in runs)
+        hugo = res.get(("hugo", situation)) or []
+        hpf = res.get(("hugo+pagefind", situation)) or []
+        hpf_wall = statistics.median(x[0] for x in hpf) if hpf else None
+        hugo_wall = statistics.median(x[0] for x in hugo) if hugo else None
+        hugo_cpu = statistics.median(x[2] + x[3] for x in hugo) if hugo else None
+        cpu = statistics.median(x[2] + x[3] for x in runs)
+        summary[f"{n} {situation}"] = {
+            "tool": n,
+            "situation": situation,
+            "median_s": med(0),
+            "min_s": min(x[0] for x in runs),
+            "max_s": max(x[0] for x in runs),
+            "median_user_s": med(2),
+            "median_sys_s": med(3),
             "median_cpu_s": cpu,
-            "cpu_vs_gen": cpu / base_cpu if base_cpu else None,
-            "min_s": min(walls),
-            "max_s": max(walls),
-            "peak_rss_mb": rss / 1024,
-            "vs_gen": med / base if base else None,
-            "rss_vs_gen": rss / base_rss if base_rss else None,
-            "runs": res[n],
+            "peak_rss_mb": max(x[1] for x in runs) / 1024,
+            "files_written": med(4),
+            "hugo_over_tool_wall": hugo_wall / med(0) if hugo_wall and med(0) else None,
+            "hugo_over_tool_cpu": hugo_cpu / cpu if hugo_cpu and cpu else None,
+            "hugo_pagefind_over_tool_wall": hpf_wall / med(0) if hpf_wall and med(0) else None,
+            "runs": runs,
         }
     # Output sizes and search payloads.
     sizes = {}
     if "gen" in names:
         sizes["gen_site_bytes"] = du(os.path.join(proj, "site"))
+        sizes["gen_site_files"] = sum(len(f) for _, _, f in os.walk(site))
     if os.path.isdir(hugo_out):
         sizes["hugo_out_bytes"] = du(hugo_out)
     if os.path.isdir(book_out):
@@ -202,13 +270,18 @@ def run_size(args, pages):
                            capture_output=True, text=True)
         if p.returncode == 0:
             search["gen"] = json.loads(p.stdout)
+            search["gen"]["files"] = (search["gen"]["shards"]
+                                      + search["gen"]["chunks"] + 1)
         else:
             sys.stderr.write(p.stderr[-2000:])
-    if "pagefind" in names and shutil.which("node") and os.path.isdir(pf_out):
+    # Pagefind's index: its own run's, or the one in Hugo + Pagefind's site.
+    pf_index = pf_out if "pagefind" in names else hugo_pf_out
+    if shutil.which("node") and os.path.isdir(pf_index):
         p = subprocess.run(["node", os.path.join(HERE, "search-pagefind.mjs"),
-                            pf_out], capture_output=True, text=True)
+                            pf_index], capture_output=True, text=True)
         if p.returncode == 0:
             search["pagefind"] = json.loads(p.stdout)
+            search["pagefind"]["files"] = sum(len(f) for _, _, f in os.walk(pf_index))
         else:
             sys.stderr.write(p.stderr[-2000:])
     return {"pages": pages, "load_end": load(), "tools": summary,
@@ -218,21 +291,53 @@ def run_size(args, pages):
 def table(result):
     pages = result["pages"]
     lines = [f"\n{pages} pages (load at end {result['load_end']})",
-             f"{'tool':10s} {'median s':>9s} {'min':>7s} {'max':>7s} "
-             f"{'x gen':>7s} {'cpu s':>7s} {'x gen':>7s} {'peak MB':>8s} {'RSS x gen':>9s}"]
-    for n, s in result["tools"].items():
-        vs = f"{s['vs_gen']:.2f}" if s["vs_gen"] else "-"
-        rv = f"{s['rss_vs_gen']:.2f}" if s["rss_vs_gen"] else "-"
-        cv = f"{s['cpu_vs_gen']:.2f}" if s["cpu_vs_gen"] else "-"
-        lines.append(f"{n:10s} {s['median_s']:9.2f} {s['min_s']:7.2f} "
-                     f"{s['max_s']:7.2f} {vs:>7s} {s['median_cpu_s']:7.2f} {cv:>7s} "
-                     f"{s['peak_rss_mb']:8.0f} {rv:>9s}")
+             f"{'tool':13s} {'deleted':7s} {'wall s':>7s} {'min':>6s} {'max':>6s}"
+             f" {'user s':>7s} {'sys s':>6s} {'peak MB':>7s} {'files':>6s}"
+             f" {'Hugo/x wall':>11s} {'Hugo/x CPU':>10s} {'H+P/x wall':>10s}"]
+    f = lambda v: f"{v:.1f}" if v else "-"
+    for s in result["tools"].values():
+        lines.append(f"{s['tool']:13s} {s['situation']:7s} {s['median_s']:7.2f}"
+                     f" {s['min_s']:6.2f} {s['max_s']:6.2f} {s['median_user_s']:7.2f}"
+                     f" {s['median_sys_s']:6.2f} {s['peak_rss_mb']:7.0f}"
+                     f" {s['files_written']:6.0f} {f(s['hugo_over_tool_wall']):>11s}"
+                     f" {f(s['hugo_over_tool_cpu']):>10s}"
+                     f" {f(s['hugo_pagefind_over_tool_wall']):>10s}")
     for k, v in result["sizes"].items():
         lines.append(f"  {k}: {v:,}")
     for tool, s in result["search"].items():
         lines.append(f"  search {tool}: first query {s['first_query_bytes']:,} B"
                      f" ({s['method']}); query median {s['query_ms_median']:.2f} ms,"
-                     f" p90 {s['query_ms_p90']:.2f} ms over {s['queries']} queries")
+                     f" p90 {s['query_ms_p90']:.2f} ms over {s['queries']} queries;"
+                     f" {s.get('files', '?')} search files")
+    return "\n".join(lines)
+
+
+def side_by_side(results):
+    """One Markdown table: each tool and situation, every size beside."""
+    head = "| Tool | Deleted |"
+    rule = "| --- | --- |"
+    for r in results:
+        n = f"{r['pages']:,}"
+        head += f" {n}: wall s | user s | sys s | MB | files | Hugo/x wall | Hugo/x CPU |"
+        rule += " ---: |" * 7
+    lines = [head, rule]
+    keys = []
+    for r in results:
+        keys += [k for k in r["tools"] if k not in keys]
+    f = lambda v: f"{v:.1f}" if v else ""
+    for k in keys:
+        first = next(r["tools"][k] for r in results if k in r["tools"])
+        row = f"| {first['tool']} | {first['situation']} |"
+        for r in results:
+            s = r["tools"].get(k)
+            if not s:
+                row += " |" * 7
+                continue
+            row += (f" {s['median_s']:.2f} | {s['median_user_s']:.2f} |"
+                    f" {s['median_sys_s']:.2f} | {s['peak_rss_mb']:,.0f} |"
+                    f" {s['files_written']:,.0f} | {f(s['hugo_over_tool_wall'])} |"
+                    f" {f(s['hugo_over_tool_cpu'])} |")
+        lines.append(row)
     return "\n".join(lines)
 
 
@@ -245,7 +350,11 @@ def main():
                     help="rounds at 300 pages or fewer (default 5)")
     ap.add_argument("--rounds-large", type=int, default=3,
                     help="rounds above 300 pages (default 3)")
-    ap.add_argument("--tools", default="gen,gen-noop,hugo,hugo-nohl,mdbook,pagefind")
+    ap.add_argument("--tools",
+                    default="gen,gen-noop,hugo,hugo-nohl,hugo+pagefind,mdbook,pagefind")
+    ap.add_argument("--settle", type=float, default=10,
+                    help="seconds between deleting every output and the"
+                         " 'deleted long before' runs (default 10; -1: no such runs)")
     ap.add_argument("--work", default="/tmp/gen-bench",
                     help="where corpora and outputs go (default /tmp/gen-bench)")
     ap.add_argument("--gen", default=os.path.join(REPO, "target/release/gen"))
@@ -264,6 +373,7 @@ def main():
         r["seconds"] = time.time() - started
         results.append(r)
         print(table(r), flush=True)
+    print("\n" + side_by_side(results))
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=1)

@@ -9,10 +9,13 @@
 #   scripts/bench.sh --help                # every option
 #
 # Tools: Hugo from Debian, mdBook 0.5.4 from crates.io (compiled once into
-# .tools/mdbook, a few minutes), Pagefind 1.6.0 from the npm registry
-# (its bundled binary, in .tools/bench), GNU time from Debian.
+# $BENCH_TOOLS/mdbook, a few minutes), Pagefind 1.6.0 from the npm registry
+# (its bundled binary, in $BENCH_TOOLS/bench), GNU time from Debian.
+# BENCH_TOOLS is .tools unless set (a worktree whose .tools is shared can
+# keep its benchmark tools apart).
 set -eu
 cd "$(dirname "$0")/.."
+T=${BENCH_TOOLS:-.tools}
 
 apt_install() {
   [ -n "${APT_UPDATED:-}" ] || { apt-get update -qq; APT_UPDATED=1; }
@@ -21,13 +24,26 @@ apt_install() {
 command -v hugo >/dev/null || apt_install hugo
 [ -x /usr/bin/time ] || apt_install time
 command -v node >/dev/null || apt_install nodejs npm
-if [ ! -x .tools/mdbook/bin/mdbook ]; then
-  cargo install --locked --quiet mdbook --version 0.5.4 --root .tools/mdbook
-fi
-if [ ! -x .tools/bench/node_modules/.bin/pagefind ]; then
-  mkdir -p .tools/bench
-  [ -f .tools/bench/package.json ] || echo '{"private": true}' >.tools/bench/package.json
-  (cd .tools/bench && npm install --no-audit --no-fund --silent pagefind@1.6.0)
+# mdBook takes minutes to compile: only when it is benchmarked (the
+# default tools, or a --tools list that names it).
+tools_arg=
+prev=
+for a in "$@"; do
+  case "$a" in --tools=*) tools_arg=${a#--tools=} ;; esac
+  [ "$prev" = --tools ] && tools_arg=$a
+  prev=$a
+done
+case "${tools_arg:-mdbook}" in
+  *mdbook*)
+    if [ ! -x "$T/mdbook/bin/mdbook" ]; then
+      cargo install --locked --quiet mdbook --version 0.5.4 --root "$T/mdbook"
+    fi
+    echo "mdbook: $("$T/mdbook/bin/mdbook" --version)" ;;
+esac
+if [ ! -x "$T/bench/node_modules/.bin/pagefind" ]; then
+  mkdir -p "$T/bench"
+  [ -f "$T/bench/package.json" ] || echo '{"private": true}' >"$T/bench/package.json"
+  (cd "$T/bench" && npm install --no-audit --no-fund --silent pagefind@1.6.0)
 fi
 if [ -z "${GEN:-}" ]; then
   cargo build --release --quiet
@@ -36,7 +52,7 @@ fi
 
 echo "gen: $($GEN --version)"
 echo "$(hugo version | cut -d' ' -f1-2)"
-echo "mdbook: $(.tools/mdbook/bin/mdbook --version)"
-echo "pagefind: $(.tools/bench/node_modules/.bin/pagefind --version)"
+echo "pagefind: $("$T/bench/node_modules/.bin/pagefind" --version)"
 echo "node: $(node --version); $(nproc) cores; $(free -g | awk '/Mem:/ {print $2}') GiB"
-exec python3 bench/bench.py --gen "$GEN" "$@"
+exec python3 bench/bench.py --gen "$GEN" --mdbook "$T/mdbook/bin/mdbook" \
+  --pagefind "$T/bench/node_modules/.bin/pagefind" "$@"

@@ -102,7 +102,8 @@ import socket, statistics, sys, time
 url, spec, edits = sys.argv[1], sys.argv[2], int(sys.argv[3])
 host, port = url.removeprefix("http://").rsplit(":", 1)
 s = socket.create_connection((host, int(port)), timeout=60)
-s.sendall(b"GET /__gen/events HTTP/1.1\r\nHost: x\r\n\r\n")
+# gen serve answers only a Host it serves (DNS rebinding): its own address.
+s.sendall(f"GET /__gen/events HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n".encode())
 f = s.makefile("rb")
 def event():
     name = None

@@ -6,8 +6,9 @@ use crate::diagnostics::{Diagnostic, Severity};
 use crate::output::{self, Change};
 use crate::project::{self, Failure};
 use clap::{Parser, Subcommand, ValueEnum};
+use std::cell::Cell;
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -19,7 +20,8 @@ use std::time::Instant;
     after_help = "Exit codes: 0 success, 1 stale output (check) or invalid input, 2 usage or I/O error.\nColour: set NO_COLOR to turn it off."
 )]
 pub struct Cli {
-    /// Project root (the folder holding specs/).
+    /// Project root (the folder holding specs/). Default: the nearest of the
+    /// current folder and its parents with a gen.toml or a specs/ folder.
     #[arg(long, global = true, default_value = ".", value_name = "DIR")]
     pub root: PathBuf,
     /// Print only errors and warnings.
@@ -31,6 +33,9 @@ pub struct Cli {
     /// Build without chart facts: charts with hand-written templates are not rendered with Helm, and the specs are not checked against them (also `facts = false` in gen.toml).
     #[arg(long, global = true)]
     pub no_facts: bool,
+    /// Print every file written, and every TODO warning on its own.
+    #[arg(long, short, global = true, conflicts_with = "quiet")]
+    pub verbose: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -91,6 +96,11 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Print gen's documentation, e.g. `gen docs spec-format | less`.
+    Docs {
+        /// The document to print.
+        topic: Topic,
+    },
     /// Print a shell completion script, e.g. `gen completions bash > /etc/bash_completion.d/gen`.
     Completions {
         /// bash, zsh, fish, elvish or powershell.
@@ -110,6 +120,21 @@ pub enum Command {
     },
 }
 
+/// The documents `gen docs` prints; they are compiled into gen.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Topic {
+    /// Every key of a chart spec and every rule gen checks.
+    SpecFormat,
+}
+
+impl Topic {
+    pub fn text(self) -> &'static str {
+        match self {
+            Topic::SpecFormat => include_str!("../docs/spec-format.md"),
+        }
+    }
+}
+
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     Text,
@@ -117,7 +142,7 @@ pub enum Format {
 }
 
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let mut cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
@@ -125,19 +150,55 @@ pub fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    // `gen init` sets up the folder it runs in; every other command finds
+    // the repository's root from any folder inside it.
+    if cli.root == Path::new(".") && !matches!(cli.command, Command::Init) {
+        if let Some(root) = std::env::current_dir()
+            .ok()
+            .and_then(|here| find_root(&here))
+        {
+            cli.root = root;
+        }
+    }
     ExitCode::from(run(&cli))
+}
+
+/// The nearest of `start` and its parents that holds a gen.toml or a
+/// specs/ folder: a chart repository's root.
+pub fn find_root(start: &Path) -> Option<PathBuf> {
+    start
+        .ancestors()
+        .find(|d| d.join(crate::config::FILE).is_file() || d.join(project::SPEC_DIR).is_dir())
+        .map(Path::to_path_buf)
 }
 
 struct Out {
     color: bool,
     quiet: bool,
+    verbose: bool,
+    /// Warnings reported so far, for the summary line.
+    warnings: Cell<usize>,
 }
 
 impl Out {
-    fn new(quiet: bool) -> Self {
+    fn new(quiet: bool, verbose: bool) -> Self {
         let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
             && std::io::stderr().is_terminal();
-        Out { color, quiet }
+        Out {
+            color,
+            quiet,
+            verbose,
+            warnings: Cell::new(0),
+        }
+    }
+
+    /// "; 3 warnings" for a summary line, or nothing.
+    fn warning_note(&self) -> String {
+        match self.warnings.get() {
+            0 => String::new(),
+            1 => "; 1 warning".into(),
+            n => format!("; {n} warnings"),
+        }
     }
 
     fn diag(&self, d: &Diagnostic) {
@@ -161,10 +222,13 @@ impl Out {
 }
 
 pub fn run(cli: &Cli) -> u8 {
-    let out = Out::new(cli.quiet);
-    // Every command but init (which sets a folder up) and completions
+    let out = Out::new(cli.quiet, cli.verbose);
+    // Every command but init (which sets a folder up), completions and docs
     // works in an existing project folder.
-    if !matches!(cli.command, Command::Init | Command::Completions { .. }) {
+    if !matches!(
+        cli.command,
+        Command::Init | Command::Completions { .. } | Command::Docs { .. }
+    ) {
         match std::fs::metadata(&cli.root) {
             Ok(m) if m.is_dir() => {}
             Ok(_) => {
@@ -177,7 +241,10 @@ pub fn run(cli: &Cli) -> u8 {
             }
         }
     }
-    if !matches!(cli.command, Command::Init | Command::Completions { .. }) {
+    if !matches!(
+        cli.command,
+        Command::Init | Command::Completions { .. } | Command::Docs { .. }
+    ) {
         let format = match cli.command {
             Command::Check { format, .. } => format,
             _ => Format::Text,
@@ -231,6 +298,10 @@ pub fn run(cli: &Cli) -> u8 {
         Command::Init => init(cli, &out),
         Command::Adopt { dry_run } => adopt(cli, &out, *dry_run),
         Command::Completions { shell } => completions(*shell),
+        Command::Docs { topic } => {
+            print!("{}", topic.text());
+            0
+        }
         Command::Schema { stdout } => schema(cli, &out, *stdout),
         Command::New { chart, like } => new_spec(cli, &out, chart, like.as_deref()),
         Command::Procedures { chart } => procedures(cli, &out, chart),
@@ -328,13 +399,20 @@ fn check_config(cli: &Cli, out: &Out, format: Format) -> Result<(), u8> {
 }
 
 /// Warnings printed (as annotations too under --format github), or under
-/// --strict turned into errors that fail the run.
+/// --strict turned into errors that fail the run. In text, a spec's TODOs
+/// are one warning unless --verbose.
 fn report_warnings(
     out: &Out,
     warnings: Vec<Diagnostic>,
     strict: bool,
     format: Format,
 ) -> Result<(), u8> {
+    out.warnings.set(out.warnings.get() + warnings.len());
+    let warnings = if format == Format::Text && !out.verbose {
+        sum_up_todos(warnings)
+    } else {
+        warnings
+    };
     if strict && !warnings.is_empty() {
         let as_errors = warnings
             .into_iter()
@@ -353,6 +431,36 @@ fn report_warnings(
         out.diag(w);
     }
     Ok(())
+}
+
+/// Replaces each spec's TODO warnings, when it has more than one, by one
+/// warning at the first that lists their lines.
+pub fn sum_up_todos(warnings: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    use crate::spec::validate::TODO_LEFT;
+    let mut lines: std::collections::BTreeMap<String, Vec<usize>> = Default::default();
+    for w in warnings.iter().filter(|w| w.message == TODO_LEFT) {
+        lines.entry(w.file.clone()).or_default().push(w.line);
+    }
+    let mut out = Vec::with_capacity(warnings.len());
+    for mut w in warnings {
+        let at = lines.get(&w.file).filter(|_| w.message == TODO_LEFT);
+        match at {
+            Some(at) if at.len() > 1 => {
+                if at[0] != w.line {
+                    continue;
+                }
+                let list: Vec<String> = at.iter().map(ToString::to_string).collect();
+                w.message = format!("the spec still has {} TODOs", at.len());
+                w.help = Some(format!(
+                    "write the real content at lines {}; `gen check --strict` fails while TODOs remain (-v shows each)",
+                    list.join(", ")
+                ));
+                out.push(w);
+            }
+            _ => out.push(w),
+        }
+    }
+    out
 }
 
 /// Loads and renders; warnings are printed, and fail the run under --strict.
@@ -399,8 +507,8 @@ fn build(cli: &Cli, out: &Out, strict: bool) -> u8 {
     crate::timings::lap("write", t);
     match written {
         Ok(r) => {
-            for p in &r.written {
-                if !cli.quiet {
+            if out.verbose {
+                for p in &r.written {
                     errln!("  wrote {p}");
                 }
             }
@@ -416,11 +524,12 @@ fn build(cli: &Cli, out: &Out, strict: bool) -> u8 {
             }
             let notes: String = report.notes.iter().map(|n| format!("; {n}")).collect();
             out.info(&format!(
-                "gen build: {} written, {} unchanged, {} removed in {} ms{notes}",
+                "gen build: {} written, {} unchanged, {} removed in {} ms{notes}{}",
                 r.written.len(),
                 r.unchanged,
                 r.removed.len(),
-                start.elapsed().as_millis()
+                start.elapsed().as_millis(),
+                out.warning_note()
             ));
             0
         }
@@ -512,8 +621,9 @@ fn check(cli: &Cli, out: &Out, strict: bool, format: Format, since: Option<&str>
     }
     if changes.is_empty() {
         out.info(&format!(
-            "gen check: {committed} files up to date in {} ms",
-            start.elapsed().as_millis()
+            "gen check: {committed} files up to date in {} ms{}",
+            start.elapsed().as_millis(),
+            out.warning_note()
         ));
         return 0;
     }
@@ -707,7 +817,7 @@ fn facts(cli: &Cli, chart: &str, json: bool) -> u8 {
             0
         }
         Err(d) => {
-            Out::new(cli.quiet).diag(&d);
+            Out::new(cli.quiet, false).diag(&d);
             1
         }
     }

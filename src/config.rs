@@ -7,6 +7,8 @@
 //! helm = "scripts/helm"
 //! # Build without chart facts (and without checking specs against charts).
 //! facts = false
+//! # Where the site is published: the site gets a sitemap.xml.
+//! site_url = "https://charts.example.org/docs/"
 //! ```
 //!
 //! A different gen would render different bytes and `gen check` would list
@@ -55,6 +57,8 @@ struct Raw {
     helm: Option<String>,
     /// false: no chart facts.
     facts: Option<bool>,
+    /// The published site's address, `https://...`.
+    site_url: Option<toml::Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -125,6 +129,28 @@ impl Settings {
     }
 }
 
+/// Whether `url` can be the site's address: http(s), with a host, and
+/// nothing a sitemap would have to escape.
+fn valid_site_url(url: &str) -> bool {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    rest.is_some_and(|r| {
+        !r.is_empty()
+            && !r.starts_with('/')
+            && !r.contains(|c: char| c.is_whitespace() || "<>\"'&#?".contains(c))
+    })
+}
+
+/// `site_url` of the project's gen.toml, without its trailing `/`; None
+/// when there is none (or gen.toml is invalid: `check` reports that).
+pub fn site_url(root: &Path) -> Option<String> {
+    let text = read(root).ok()??;
+    let raw: Raw = toml::from_str(&text).ok()?;
+    let url = raw.site_url?.into_inner();
+    valid_site_url(&url).then(|| url.trim_end_matches('/').to_string())
+}
+
 /// Why gen must not run in this project.
 #[derive(Debug)]
 pub enum Problem {
@@ -158,7 +184,7 @@ fn parse(text: &str) -> Result<Raw, Problem> {
         Problem::Invalid(
             Diagnostic::error(FILE, format!("gen.toml: {}", e.message()))
                 .at(line, col)
-                .help("gen.toml holds `required_version = \"<SemVer requirement>\"`, `helm = \"<path>\"`, `facts = true|false`, a `[paths]` table (backup_guide, upgrade_guide, makefile) and a `[site]` table (repo_url); see the README")
+                .help("gen.toml holds `required_version = \"<SemVer requirement>\"`, `helm = \"<path>\"`, `facts = true|false`, a `[paths]` table (backup_guide, upgrade_guide, makefile) a `[site]` table (repo_url) and `site_url = \"https://...\"`; see the README")
                 .with_source(text),
         )
     })
@@ -244,6 +270,17 @@ pub fn check_version(root: &Path, version: &str) -> Result<(), Problem> {
     };
     let raw = parse(&text)?;
     settings_of(&text)?;
+    if let Some(url) = &raw.site_url {
+        if !valid_site_url(url.get_ref()) {
+            let (line, col) = line_col(&text, url.span().start);
+            return Err(Problem::Invalid(
+                Diagnostic::error(FILE, format!("site_url {:?} is not a web address", url.get_ref()))
+                    .at(line, col)
+                    .help("write the address the site is published at, e.g. \"https://charts.example.org/docs/\"")
+                    .with_source(&text),
+            ));
+        }
+    }
     let Some(req) = raw.required_version else {
         return Ok(());
     };

@@ -15,7 +15,9 @@ const TEMP_INFIX: &str = ".gen-tmp-";
 
 /// The temporary file that replacing `name` writes first.
 fn temp_name(name: &str) -> String {
-    format!(".{name}{TEMP_INFIX}{}", std::process::id())
+    // The process id once: each `std::process::id()` is a system call.
+    static PID: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    format!(".{name}{TEMP_INFIX}{}", PID.get_or_init(std::process::id))
 }
 
 /// Whether `name` is a temporary file a gen may have left, whatever its
@@ -37,27 +39,29 @@ pub fn leftover_temps<'a>(
 ) -> std::io::Result<Vec<String>> {
     let mut found = Vec::new();
     for folder in folders.into_iter().collect::<BTreeSet<_>>() {
-        let entries = match std::fs::read_dir(root.join(folder)) {
-            Ok(e) => e,
-            Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory) => {
-                continue
-            }
-            Err(e) => return Err(Error::new(e.kind(), format!("reading {folder}/: {e}"))),
-        };
-        for entry in entries {
-            let entry = entry?;
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if is_temp_name(&name) && entry.file_type()?.is_file() {
-                found.push(if folder.is_empty() {
-                    name
-                } else {
-                    format!("{folder}/{name}")
-                });
-            }
-        }
+        let entries = list(&root.join(folder))
+            .map_err(|e| Error::new(e.kind(), format!("reading {folder}/: {e}")))?;
+        found.extend(temps_in(folder, entries.iter().flatten()));
     }
     found.sort();
     Ok(found)
+}
+
+/// The temporary files among a listing of `folder`, as relative paths.
+pub fn temps_in<'a>(
+    folder: &'a str,
+    entries: impl IntoIterator<Item = &'a (String, std::fs::FileType)> + 'a,
+) -> impl Iterator<Item = String> + 'a {
+    entries
+        .into_iter()
+        .filter(|(name, t)| is_temp_name(name) && t.is_file())
+        .map(move |(name, _)| {
+            if folder.is_empty() {
+                name.clone()
+            } else {
+                format!("{folder}/{name}")
+            }
+        })
 }
 
 /// The folder part of a relative path (`""` for the root).
@@ -71,6 +75,11 @@ pub fn folder_of(rel: &str) -> &str {
 /// is opened, and opened without blocking. A link to nothing is an error
 /// too, so a dangling link is never taken for a missing file and replaced.
 pub fn read_regular(path: &Path) -> std::io::Result<Vec<u8>> {
+    read_regular_mode(path).map(|(bytes, _)| bytes)
+}
+
+/// [`read_regular`], with the file's permission bits (for [`Before::Mode`]).
+pub fn read_regular_mode(path: &Path) -> std::io::Result<(Vec<u8>, u32)> {
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,
         Err(e) if e.kind() == ErrorKind::NotFound => {
@@ -90,10 +99,33 @@ pub fn read_regular(path: &Path) -> std::io::Result<Vec<u8>> {
         .custom_flags(libc::O_NONBLOCK)
         .open(path)?;
     // Swapped for something else between the look and the open?
-    not_regular(&file.metadata()?)?;
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    let opened = file.metadata()?;
+    not_regular(&opened)?;
+    let mut bytes = Vec::with_capacity(opened.len() as usize);
     file.read_to_end(&mut bytes)?;
-    Ok(bytes)
+    Ok((bytes, opened.permissions().mode() & 0o7777))
+}
+
+/// What a folder holds: each entry's name and type (a link is a link, not
+/// followed), from one listing and no look at each entry. `None` when
+/// there is no folder at `dir`.
+pub fn list(dir: &Path) -> std::io::Result<Option<Vec<(String, std::fs::FileType)>>> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory) => {
+            return Ok(None)
+        }
+        Err(e) => return Err(e),
+    };
+    let mut out = Vec::new();
+    for entry in entries {
+        let entry = entry?;
+        out.push((
+            entry.file_name().to_string_lossy().into_owned(),
+            entry.file_type()?,
+        ));
+    }
+    Ok(Some(out))
 }
 
 fn not_regular(meta: &std::fs::Metadata) -> std::io::Result<()> {
@@ -118,23 +150,48 @@ fn not_regular(meta: &std::fs::Metadata) -> std::io::Result<()> {
     ))
 }
 
+/// What is at a path that [`replace_as`] replaces, as far as the caller
+/// already knows: knowing it saves a look per file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Before {
+    /// Not looked at yet: [`replace_as`] looks (one `stat`).
+    Unknown,
+    /// Nothing: a listing of its folder, made under the writer lock, said
+    /// so.
+    Absent,
+    /// A regular file with these permission bits.
+    Mode(u32),
+}
+
 /// Replaces `path` with `bytes` all at once: written to a temporary file
 /// beside it, then renamed over it, so a crash leaves the old file or the
 /// new one, never half of either. The temporary file is created with the
 /// final mode (the replaced file's, or 0666 less the umask for a new one),
 /// so it is never readable by more people than the file it replaces.
-/// `durable` waits for the disk before the rename.
+/// `durable` waits for the disk before the rename. Creates the folder.
 pub fn replace(path: &Path, bytes: &[u8], durable: bool) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
+    replace_as(path, bytes, durable, Before::Unknown)
+}
+
+/// [`replace`] into a folder that exists, with what the caller knows of
+/// the file it replaces. A new file costs four calls: create the
+/// temporary file, one `write` of all its bytes, close, rename.
+pub fn replace_as(path: &Path, bytes: &[u8], durable: bool, before: Before) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let tmp: PathBuf = dir.join(temp_name(&name));
-    let old_mode = std::fs::metadata(path)
-        .ok()
-        .map(|m| m.permissions().mode() & 0o7777);
+    let old_mode = match before {
+        Before::Unknown => std::fs::metadata(path)
+            .ok()
+            .map(|m| m.permissions().mode() & 0o7777),
+        Before::Absent => None,
+        Before::Mode(mode) => Some(mode),
+    };
     let result = (|| {
         let open = || {
             std::fs::OpenOptions::new()
@@ -161,6 +218,7 @@ pub fn replace(path: &Path, bytes: &[u8], durable: bool) -> std::io::Result<()> 
         if durable {
             f.sync_all()?;
         }
+        drop(f);
         crash_point();
         std::fs::rename(&tmp, path)
     })();

@@ -13,8 +13,9 @@ pub struct Report {
 
 /// The pre-commit hooks, for a repository where gen is on PATH.
 pub const PRE_COMMIT_CONFIG: &str = r#"# pre-commit hooks (https://pre-commit.com): after `pre-commit install`,
-# every commit that touches these files runs `gen check`, which fails with
-# a diff when a generated file is stale. Swap in `gen-build` (entry
+# every commit that touches these files runs `gen check --strict`, which
+# fails with a diff when a generated file is stale, and on every warning:
+# a TODO left in a spec, a chart whose outputs changed without a version bump. Swap in `gen-build` (entry
 # `gen build`) to regenerate instead; then `git add` what it wrote.
 #
 # The hooks run the gen on your PATH; gen.toml pins the versions allowed
@@ -28,7 +29,7 @@ repos:
     hooks:
       - id: gen-check
         name: gen check
-        entry: gen check
+        entry: gen check --strict
         language: system
         pass_filenames: false
         require_serial: true

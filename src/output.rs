@@ -79,49 +79,99 @@ pub fn diff_with(
     outputs: &Outputs,
     include_site: bool,
 ) -> std::io::Result<Vec<Change>> {
+    scan(root, outputs, include_site).map(|s| s.changes)
+}
+
+/// What [`scan`] found: the changes, and what is known of the files that
+/// writing replaces, so writing need not look again.
+struct Scan {
+    changes: Vec<Change>,
+    /// Each stale output's permission bits.
+    modes: BTreeMap<String, u32>,
+    /// The site's manifest as it is on disk (when `site/` was included).
+    manifest: Option<String>,
+}
+
+/// [`diff_with`], from one listing of each folder that holds outputs: an
+/// output its folder's listing does not name is missing without a look at
+/// it, so a build into a missing or empty folder reads nothing of it. The
+/// same listings find the temporary files an interrupted gen left.
+fn scan(root: &Path, outputs: &Outputs, include_site: bool) -> std::io::Result<Scan> {
     let mut changes = Vec::new();
-    for (path, bytes) in &outputs.files {
-        if !include_site && in_site(path) {
-            continue;
-        }
-        match crate::disk::read_regular(&root.join(path)) {
-            Ok(old) if old == *bytes => {}
-            Ok(old) => changes.push(Change::Stale {
-                path: path.clone(),
-                old,
-            }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                changes.push(Change::Missing { path: path.clone() })
-            }
-            Err(e) => return Err(std::io::Error::new(e.kind(), format!("{path}: {e}"))),
-        }
-    }
-    for path in generated_files_on_disk(root)? {
-        if !outputs.files.contains_key(&path) {
-            changes.push(Change::Orphaned { path });
-        }
-    }
-    if include_site {
-        for path in site_manifest(root)? {
-            let is_file = std::fs::symlink_metadata(root.join(&path)).is_ok_and(|m| m.is_file());
-            if is_file && !outputs.files.contains_key(&path) {
-                changes.push(Change::Orphaned { path });
-            }
+    let mut modes = BTreeMap::new();
+    let mut by_folder: BTreeMap<&str, Vec<&String>> = BTreeMap::new();
+    for path in outputs.files.keys() {
+        if include_site || !in_site(path) {
+            by_folder
+                .entry(crate::disk::folder_of(path))
+                .or_default()
+                .push(path);
         }
     }
     // Temporary files are looked for in every folder gen writes into:
     // its outputs' and, for `gen init`'s templates/README.md, templates/.
-    let folders = outputs
-        .files
-        .keys()
-        .filter(|p| include_site || !in_site(p))
-        .map(|p| crate::disk::folder_of(p))
-        .chain(["templates"]);
-    for path in crate::disk::leftover_temps(root, folders)? {
-        changes.push(Change::Leftover { path });
+    by_folder.entry("templates").or_default();
+    // Whether site/'s listing names a manifest (unknown when site/ holds
+    // no output).
+    let mut manifest_listed = None;
+    for (folder, paths) in by_folder {
+        let listing = crate::disk::list(&root.join(folder))
+            .map_err(|e| std::io::Error::new(e.kind(), format!("reading {folder}/: {e}")))?
+            .unwrap_or_default();
+        let names: std::collections::HashSet<&str> =
+            listing.iter().map(|(n, _)| n.as_str()).collect();
+        if folder == SITE_DIR {
+            manifest_listed = Some(names.contains(&MANIFEST[SITE_DIR.len() + 1..]));
+        }
+        for path in paths {
+            let name = &path[path.rfind('/').map_or(0, |i| i + 1)..];
+            if !names.contains(name) {
+                changes.push(Change::Missing { path: path.clone() });
+                continue;
+            }
+            match crate::disk::read_regular_mode(&root.join(path)) {
+                Ok((old, _)) if old == outputs.files[path] => {}
+                Ok((old, mode)) => {
+                    modes.insert(path.clone(), mode);
+                    changes.push(Change::Stale {
+                        path: path.clone(),
+                        old,
+                    })
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    changes.push(Change::Missing { path: path.clone() })
+                }
+                Err(e) => return Err(std::io::Error::new(e.kind(), format!("{path}: {e}"))),
+            }
+        }
+        for path in crate::disk::temps_in(folder, &listing) {
+            changes.push(Change::Leftover { path });
+        }
+    }
+    for path in generated_files_on_disk(root, outputs)? {
+        changes.push(Change::Orphaned { path });
+    }
+    let manifest = if include_site && manifest_listed != Some(false) {
+        manifest_on_disk(root)?
+    } else {
+        None
+    };
+    if let Some(text) = &manifest {
+        for path in manifest_paths(text) {
+            if outputs.files.contains_key(&path) {
+                continue;
+            }
+            if std::fs::symlink_metadata(root.join(&path)).is_ok_and(|m| m.is_file()) {
+                changes.push(Change::Orphaned { path });
+            }
+        }
     }
     changes.sort_by(|a, b| a.path().cmp(b.path()));
-    Ok(changes)
+    Ok(Scan {
+        changes,
+        modes,
+        manifest,
+    })
 }
 
 /// Outputs gen writes whole (they carry its mark) whose path holds a file
@@ -160,8 +210,9 @@ pub fn foreign_errors(paths: &[String]) -> Vec<crate::diagnostics::Diagnostic> {
         .collect()
 }
 
-/// Files under the owned folders that carry the generated mark.
-fn generated_files_on_disk(root: &Path) -> std::io::Result<Vec<String>> {
+/// Files under the owned folders that carry the generated mark and that
+/// no output names (an output is never an orphan, so it is not opened).
+fn generated_files_on_disk(root: &Path, outputs: &Outputs) -> std::io::Result<Vec<String>> {
     let mut found = Vec::new();
     for dir in OWNED_DIRS {
         let base = root.join(dir);
@@ -174,6 +225,10 @@ fn generated_files_on_disk(root: &Path) -> std::io::Result<Vec<String>> {
             if !entry.file_type().is_file() || crate::disk::is_temp_name(&name) {
                 continue;
             }
+            let rel = relative(root, entry.path());
+            if outputs.files.contains_key(&rel) {
+                continue;
+            }
             let mut head = [0u8; 400];
             let n = {
                 use std::io::Read;
@@ -181,29 +236,31 @@ fn generated_files_on_disk(root: &Path) -> std::io::Result<Vec<String>> {
                 f.read(&mut head)?
             };
             if is_generated(&head[..n]) {
-                found.push(relative(root, entry.path()));
+                found.push(rel);
             }
         }
     }
     Ok(found)
 }
 
+/// The manifest's text as it is on disk; `None` when there is none.
+fn manifest_on_disk(root: &Path) -> std::io::Result<Option<String>> {
+    match crate::disk::read_regular(&root.join(MANIFEST)) {
+        Ok(bytes) => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(std::io::Error::new(e.kind(), format!("{MANIFEST}: {e}"))),
+    }
+}
+
 /// The site files the last build wrote (paths relative to the root), from
-/// its manifest; none when there is no manifest. A line that is not a
-/// plain relative path (`..`, `/`, empty parts) names nothing gen wrote
-/// and is left out.
-fn site_manifest(root: &Path) -> std::io::Result<std::collections::BTreeSet<String>> {
-    let text = match crate::disk::read_regular(&root.join(MANIFEST)) {
-        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Default::default()),
-        Err(e) => return Err(std::io::Error::new(e.kind(), format!("{MANIFEST}: {e}"))),
-    };
-    Ok(text
-        .lines()
+/// its manifest's text. A line that is not a plain relative path (`..`,
+/// `/`, empty parts) names nothing gen wrote and is left out.
+fn manifest_paths(text: &str) -> std::collections::BTreeSet<String> {
+    text.lines()
         .filter(|l| !l.starts_with('#') && !l.is_empty())
         .filter(|l| l.split('/').all(|c| !matches!(c, "" | "." | "..")))
         .map(|l| format!("{SITE_DIR}/{l}"))
-        .collect())
+        .collect()
 }
 
 /// The manifest's text for these site paths (relative to the root).
@@ -254,25 +311,41 @@ const WRITE_THREADS: usize = 8;
 /// once the orphans are gone, so a crash between the two never leaves a
 /// file of gen's that no manifest names.
 pub fn write(root: &Path, outputs: &Outputs) -> std::io::Result<WriteReport> {
-    if let Some(path) = foreign(root, outputs)?.first() {
-        return Err(std::io::Error::other(format!(
-            "{path}: not written by gen, so gen does not replace it"
-        )));
+    let Scan {
+        changes,
+        modes,
+        manifest: mut manifest_on_disk,
+    } = scan(root, outputs, true)?;
+    // A file gen would replace whole that it did not write: its old bytes
+    // differ (they lack the mark), so the scan has them.
+    for change in &changes {
+        if let Change::Stale { path, old } = change {
+            if !in_site(path) && is_generated(&outputs.files[path]) && !is_generated(old) {
+                return Err(std::io::Error::other(format!(
+                    "{path}: not written by gen, so gen does not replace it"
+                )));
+            }
+        }
     }
-    let changes = diff_with(root, outputs, true)?;
     let mut report = WriteReport {
         unchanged: outputs.files.len(),
         ..Default::default()
     };
-    let to_write: Vec<&str> = changes
+    let to_write: Vec<(&str, crate::disk::Before)> = changes
         .iter()
         .filter_map(|c| match c {
-            Change::Stale { path, .. } | Change::Missing { path } => Some(path.as_str()),
+            Change::Stale { path, .. } => Some((
+                path.as_str(),
+                modes.get(path).map_or(crate::disk::Before::Unknown, |m| {
+                    crate::disk::Before::Mode(*m)
+                }),
+            )),
+            Change::Missing { path } => Some((path.as_str(), crate::disk::Before::Absent)),
             Change::Orphaned { .. } | Change::Leftover { .. } => None,
         })
         .collect();
     let site: Vec<&String> = outputs.files.keys().filter(|p| in_site(p)).collect();
-    let listed = site_manifest(root)?;
+    let listed = manifest_paths(manifest_on_disk.as_deref().unwrap_or(""));
     let manifest_path = MANIFEST.to_string();
     crate::disk::check_folders(
         root,
@@ -285,21 +358,27 @@ pub fn write(root: &Path, outputs: &Outputs) -> std::io::Result<WriteReport> {
     // Every folder once, not once per file.
     let dirs: std::collections::BTreeSet<&Path> = to_write
         .iter()
-        .filter_map(|path| Path::new(path).parent())
+        .filter_map(|(path, _)| Path::new(path).parent())
         .collect();
     for dir in dirs {
         std::fs::create_dir_all(root.join(dir)).map_err(|e| {
             std::io::Error::new(e.kind(), format!("creating {}: {e}", dir.display()))
         })?;
     }
-    let write_manifest = |paths: &std::collections::BTreeSet<&String>| {
+    let mut write_manifest = |paths: &std::collections::BTreeSet<&String>| {
         let text = manifest_text(paths.iter().copied());
-        let full = root.join(MANIFEST);
-        if crate::disk::read_regular(&full).is_ok_and(|old| old == text.as_bytes()) {
+        if manifest_on_disk.as_deref() == Some(text.as_str()) {
             return Ok(());
         }
-        write_site_file(&full, text.as_bytes())
-            .map_err(|e| std::io::Error::new(e.kind(), format!("writing {MANIFEST}: {e}")))
+        // No manifest on disk (the scan read none): nothing to look at.
+        let before = match manifest_on_disk {
+            None => crate::disk::Before::Absent,
+            Some(_) => crate::disk::Before::Unknown,
+        };
+        crate::disk::replace_as(&root.join(MANIFEST), text.as_bytes(), false, before)
+            .map_err(|e| std::io::Error::new(e.kind(), format!("writing {MANIFEST}: {e}")))?;
+        manifest_on_disk = Some(text);
+        Ok::<(), std::io::Error>(())
     };
     let has_site = !site.is_empty() || !listed.is_empty();
     if has_site {
@@ -329,17 +408,16 @@ pub fn write(root: &Path, outputs: &Outputs) -> std::io::Result<WriteReport> {
             _ => {}
         }
     }
-    let results = in_parallel(&to_write, WRITE_THREADS, |&path| {
+    let results = in_parallel(&to_write, WRITE_THREADS, |&(path, before)| {
         let bytes = &outputs.files[path];
-        let full = root.join(path);
-        let done = if in_site(path) {
-            write_site_file(&full, bytes)
-        } else {
-            write_atomic(&full, bytes)
-        };
-        done.map_err(|e| std::io::Error::new(e.kind(), format!("writing {path}: {e}")))
+        // Site files are build output that any build writes again: no
+        // wait for the disk. A power cut can lose a recent one's
+        // contents; no crash can mix old and new bytes.
+        let durable = !in_site(path);
+        crate::disk::replace_as(&root.join(path), bytes, durable, before)
+            .map_err(|e| std::io::Error::new(e.kind(), format!("writing {path}: {e}")))
     });
-    for (path, result) in to_write.iter().zip(results) {
+    for ((path, _), result) in to_write.iter().zip(results) {
         result?;
         report.written.push(path.to_string());
         report.unchanged -= 1;

@@ -37,6 +37,9 @@ pub struct Project {
     pub facts: BTreeMap<String, ChartFacts>,
     /// One line about the chart facts, for the build summary.
     pub facts_note: String,
+    /// Where the site is published (gen.toml's `site_url`, no trailing
+    /// `/`): the site then has a sitemap.
+    pub site_url: Option<String>,
 }
 
 /// Why loading or rendering failed.
@@ -260,6 +263,7 @@ pub fn load_opts(
             charts,
             facts: gathered.facts,
             facts_note: gathered.note,
+            site_url: crate::config::site_url(root),
         },
         warnings,
     ))

@@ -163,12 +163,12 @@ fn hook_file_parses_and_its_entries_run() {
         assert_eq!(h["language"].as_str(), Some("rust"), "{h:?}");
         assert_eq!(h["files"].as_str(), Some(pattern.as_str()));
     }
-    // gen init's config runs the same hook on the same files.
+    // gen init's config runs the same hook, under --strict, on the same files.
     let init_cfg: serde_yaml::Value =
         serde_yaml::from_str(chartgen::init::PRE_COMMIT_CONFIG).unwrap();
     let local = &init_cfg["repos"][0]["hooks"][0];
     assert_eq!(local["id"].as_str(), Some("gen-check"));
-    assert_eq!(local["entry"].as_str(), Some("gen check"));
+    assert_eq!(local["entry"].as_str(), Some("gen check --strict"));
     assert_eq!(local["files"].as_str(), Some(pattern.as_str()));
 
     // The files pattern, as pre-commit applies it (Python's re.search).
@@ -265,7 +265,7 @@ fn readme_walkthrough_in_an_empty_git_repo() {
     fill_in(&dir.join("specs/my-app.yaml"));
     let o = ok(gen(&dir, &["build"]));
     assert!(
-        text(&o).contains("warning: the spec still has a TODO"),
+        text(&o).contains("warning: the spec still has ") && text(&o).contains(" TODOs"),
         "TODOs are flagged: {}",
         text(&o)
     );
@@ -329,8 +329,16 @@ fn readme_walkthrough_in_an_empty_git_repo() {
     }
     ok(precommit(&dir, &["install"]));
     // A spec edit committed without `gen build` is stopped by the hook ...
+    // (the edit also writes the last TODOs and bumps the chart's version:
+    // the hook runs `gen check --strict`).
     let spec = dir.join("specs/my-app.yaml");
-    write(&spec, &read(&spec).replace("rto: 1h", "rto: 2h"));
+    write(
+        &spec,
+        &read(&spec)
+            .replace("rto: 1h", "rto: 2h")
+            .replace("TODO", "Written")
+            .replace("to: 0.1.0 }", "to: 0.1.1 }"),
+    );
     let o = run(&dir, "git", &["commit", "-q", "-am", "rto 2h"]);
     assert!(
         !o.status.success(),
@@ -346,6 +354,18 @@ fn readme_walkthrough_in_an_empty_git_repo() {
     let o = ok(run(&dir, "git", &["commit", "-m", "rto 2h"]));
     assert!(
         text(&o).contains("gen check") && text(&o).contains("Passed"),
+        "{}",
+        text(&o)
+    );
+    // A rebuilt change without a version bump is stopped too (issue 17:
+    // without --strict the hook let it through).
+    write(&spec, &read(&spec).replace("rto: 2h", "rto: 3h"));
+    ok(gen(&dir, &["build", "--quiet"]));
+    git(&dir, &["add", "-A"]);
+    let o = run(&dir, "git", &["commit", "-q", "-m", "rto 3h"]);
+    assert!(!o.status.success(), "an unbumped chart was committed");
+    assert!(
+        text(&o).contains("but the chart version is still 0.1.1 (--strict)"),
         "{}",
         text(&o)
     );

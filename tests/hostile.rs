@@ -62,7 +62,7 @@ fn cases() -> Vec<Case> {
         Case { name: "list where a string goes", bytes: with("title: TODO product name", "title: [a, b]"), expect: Error("invalid type: sequence") },
         Case { name: "integer where a string goes", bytes: with("title: TODO product name", "title: 123"), expect: Literal(vec![("docs/demo/backup-guide.md", "# 123 backup")]) },
         Case { name: "null where a list goes", bytes: with("  not_covered:\n    - TODO what these backups do not cover", "  not_covered: ~"), expect: Error("invalid type") },
-        Case { name: "duplicate key", bytes: with("title: TODO product name", "title: A\ntitle: B"), expect: Error("duplicate field `title`") },
+        Case { name: "duplicate key", bytes: with("title: TODO product name", "title: A\ntitle: B"), expect: Error("duplicate key `title`") },
         Case { name: "second YAML document", bytes: { let mut b = base(); b.push_str("---\nname: other\n"); b.into_bytes() }, expect: Error("more than one YAML document") },
         Case { name: "merge keys", bytes: with("objectives:\n", "objectives:\n  <<: {rto: 1h}\n"), expect: Error("specs/demo.yaml") },
         Case { name: "name is a path", bytes: with("name: demo", "name: ../../etc"), expect: Error("not a DNS-1123 label") },

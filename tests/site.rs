@@ -125,7 +125,7 @@ fn every_chart_has_its_pages_and_the_home_lists_them() {
     }
     // 3 charts x 5 pages, 3 cross-chart guides, 1 hand-written doc, home.
     assert_eq!(site.stats.pages, 20);
-    assert_eq!(html_pages(&site).len(), 20);
+    assert_eq!(html_pages(&site).len(), 21, "and 404.html");
     // Landmarks and one title per page.
     for (path, html) in html_pages(&site) {
         assert_eq!(html.matches("<h1").count(), 1, "{path}: one h1");
@@ -167,6 +167,83 @@ fn every_chart_has_its_pages_and_the_home_lists_them() {
     assert!(backup.contains("rel=\"prev\"") && backup.contains("rel=\"next\""));
     assert!(backup.contains("class=\"toc-l2\""));
     assert!(backup.contains("<a class=\"anchor\" href=\"#"));
+}
+
+/// Issue 17: a 404 page, a sitemap when gen.toml says where the site is
+/// published, a meta description on every page, chart links in the DR
+/// matrix.
+#[test]
+fn a_404_page_a_sitemap_descriptions_and_linked_dr_matrix() {
+    let dir = fixture();
+    let site = build_site(&load(dir.path()));
+    assert!(
+        !site.files.contains_key("site/sitemap.xml"),
+        "no sitemap without an address"
+    );
+    let missing = String::from_utf8(site.files["site/404.html"].clone()).unwrap();
+    assert!(missing.contains("<h1>Page not found</h1>"), "{missing}");
+    assert!(missing.contains("href=\"index.html\""), "a link home");
+    assert!(missing.contains("href=\"docs/disaster-recovery.html\""));
+    for (path, html) in html_pages(&site) {
+        let start = html
+            .find("<meta name=\"description\" content=\"")
+            .unwrap_or_else(|| panic!("{path}: no meta description"));
+        let content = &html[start + 34..];
+        let content = &content[..content.find('"').unwrap()];
+        assert!(
+            (20..=170).contains(&content.chars().count()),
+            "{path}: {content:?}"
+        );
+    }
+    let backup = String::from_utf8(site.files["site/charts/alpha/backup.html"].clone()).unwrap();
+    let index = String::from_utf8(site.files["site/charts/alpha/index.html"].clone()).unwrap();
+    let describe = |h: &str| {
+        h[h.find("name=\"description\"").unwrap()..]
+            .lines()
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    assert_ne!(
+        describe(&backup),
+        describe(&index),
+        "a chart's pages differ"
+    );
+    let dr = String::from_utf8(site.files["site/docs/disaster-recovery.html"].clone()).unwrap();
+    assert!(
+        dr.contains("<td><a href=\"alpha/backup.html\">alpha</a></td>")
+            || dr.contains("href=\"../charts/alpha/backup.html\">alpha</a>"),
+        "the matrix links each chart's guide"
+    );
+
+    std::fs::write(
+        dir.path().join("gen.toml"),
+        "site_url = \"https://charts.example.org/docs/\"\n",
+    )
+    .unwrap();
+    let site = build_site(&load(dir.path()));
+    let map = String::from_utf8(site.files["site/sitemap.xml"].clone()).unwrap();
+    assert!(map.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset"));
+    assert!(
+        map.contains("<loc>https://charts.example.org/docs/</loc>"),
+        "{map}"
+    );
+    assert!(map.contains("<loc>https://charts.example.org/docs/charts/alpha/backup.html</loc>"));
+    assert!(!map.contains("404"), "the 404 page is not listed");
+    assert_eq!(map.matches("<url>").count(), site.stats.pages);
+    // A site_url that is not a web address is an error in gen.toml.
+    std::fs::write(
+        dir.path().join("gen.toml"),
+        "site_url = \"charts.example.org\"\n",
+    )
+    .unwrap();
+    match chartgen::config::check(dir.path()) {
+        Err(chartgen::config::Problem::Invalid(d)) => {
+            assert_eq!((d.line, d.column), (1, 12), "{d}");
+            assert!(d.message.contains("not a web address"), "{d}");
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
 /// The sidebar a page carries in its HTML.
@@ -461,7 +538,9 @@ fn spec_text_renders_as_literal_text_everywhere() {
     );
     let site = build_site(&load(dir.path()));
     for (path, html) in html_pages(&site) {
-        for tag in tags(&html) {
+        // Escaped text inside a quoted attribute value (a meta description)
+        // is inert; the raw-quote check below proves none breaks out.
+        for tag in tags(&html).into_iter().map(outside_quotes) {
             for bad in [
                 "onerror",
                 "onclick",
@@ -541,6 +620,11 @@ fn shows(html: &str, text: &str) -> bool {
 }
 
 /// Every tag of an HTML page, `<` to `>`.
+/// A tag without its double-quoted attribute values.
+fn outside_quotes(tag: &str) -> String {
+    tag.split('"').step_by(2).collect()
+}
+
 fn tags(html: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let mut rest = html;
@@ -824,6 +908,16 @@ fn a_first_search_loads_little_of_a_large_site() {
     let chunk_docs = search::varints(index["chunks"].as_str().unwrap());
     let docs: usize = chunk_docs.iter().sum();
     assert!(docs >= 200 * 20, "{docs} documents");
+    // Few files (issue 19): the pages, a term shard per PAGES_PER_SHARD
+    // pages and a snippet chunk per PAGES_PER_CHUNK pages (each one more
+    // where the last cut falls short), and a handful of assets.
+    let pages = site.stats.pages;
+    let most = pages + pages / search::PAGES_PER_SHARD + pages / search::PAGES_PER_CHUNK + 2 + 10;
+    assert!(
+        site.files.len() <= most,
+        "{} files for {pages} pages, over {most}",
+        site.files.len()
+    );
     assert!(
         shards.len() >= 8 && chunk_docs.len() >= 50,
         "{} shards, {} chunks",
@@ -835,14 +929,14 @@ fn a_first_search_loads_little_of_a_large_site() {
     for (i, (_, terms)) in shards.iter().enumerate() {
         let n = file('t', i).len();
         assert!(
-            n <= search::SHARD_BYTES + slack || *terms == 1,
+            n <= site.stats.search_shard_bytes + slack || *terms == 1,
             "shard {i}: {n} bytes"
         );
     }
     for (i, n) in chunk_docs.iter().enumerate() {
         let bytes = file('c', i).len();
         assert!(
-            bytes <= search::CHUNK_BYTES + slack || *n == 1,
+            bytes <= site.stats.search_chunk_bytes + slack || *n == 1,
             "chunk {i}: {bytes} bytes"
         );
     }
@@ -990,7 +1084,10 @@ fn a_first_search_loads_little_of_a_large_site() {
             files.len()
         );
         assert!(want.len() <= 3, "{q}: {} shards", want.len());
-        assert!(raw <= 200 * 1024, "{q}: {raw} bytes");
+        // Fewer, larger search files (issue 19) load more: the 10 largest
+        // chunks here are a worst case. Gzipped, a first query stays
+        // within issue 7's 100 KB.
+        assert!(raw <= 300 * 1024, "{q}: {raw} bytes");
         if let Some(gz) = gz {
             assert!(gz <= 100 * 1024, "{q}: {gz} bytes gzipped");
             worst = worst.max((gz, raw));
@@ -1200,20 +1297,151 @@ fn the_shipped_specs_make_a_site_within_the_search_budget() {
     assert!(site.stats.search_index_bytes <= search::BUDGET);
 }
 
+/// Queries operators type during an outage, with the page the first result
+/// must be on (a URL, or a chart's folder for any of its pages): typos,
+/// short chart names, make targets and identifiers, general terms.
+const OPERATOR_QUERIES: &[(&str, &str)] = &[
+    ("postgres", "charts/postgresql/"),
+    ("postgress", "charts/postgresql/"),
+    ("keyclok", "charts/keycloak/"),
+    ("elasticsaerch", "charts/elasticsearch/"),
+    ("rotate keycloak admin password", "charts/keycloak/"),
+    ("backup-all", "docs/makefile-reference.html"),
+    ("RPO", "docs/disaster-recovery.html"),
+    ("RTO", "docs/disaster-recovery.html"),
+    ("recovery tiers", "docs/disaster-recovery.html"),
+    ("restore order", "docs/disaster-recovery.html"),
+    ("pg_upgrade", "charts/postgresql/upgrade.html"),
+    ("archive_command", "charts/postgresql/backup.html"),
+    ("pg_basebackup", "charts/postgresql/backup.html"),
+    (
+        "point in time recovery postgres",
+        "charts/postgresql/backup.html",
+    ),
+    ("redis restore", "charts/redis/backup.html"),
+    ("mongo backup", "charts/mongodb/backup.html"),
+    ("mysql upgrade", "charts/mysql/upgrade.html"),
+    ("elasticsearch snapshot", "charts/elasticsearch/backup.html"),
+    ("grafana rbac", "charts/grafana/security.html"),
+    ("minio rollback", "charts/minio/upgrade.html"),
+    ("vaultwarden backup", "charts/vaultwarden/backup.html"),
+    ("kafka upgrade", "charts/kafka/upgrade.html"),
+    ("jenkins restore", "charts/jenkins/backup.html"),
+    ("makefile targets", "docs/makefile-reference.html"),
+    ("roadmap coverage", "docs/coverage.html"),
+];
+
+/// Issue 17: app.js's search on the shipped site puts the expected page
+/// first for every operator query; its score is printed.
+#[test]
+fn search_puts_the_right_page_first_for_operator_queries() {
+    let Some(dir) = shipped_copy() else {
+        panic!("the shipped specs must load: the search test reads their site");
+    };
+    gen_build(dir.path());
+    let queries: Vec<&str> = OPERATOR_QUERIES.iter().map(|(q, _)| *q).collect();
+    let Some(lines) = run_search_js(&dir.path().join("site"), &queries) else {
+        return;
+    };
+    let mut wrong = Vec::new();
+    for ((q, want), got) in OPERATOR_QUERIES.iter().zip(&lines) {
+        let first = got["pages"][0].as_str().unwrap_or("(no result)");
+        if !first.starts_with(want) {
+            wrong.push(format!("{q:?}: first result {first}, expected {want}"));
+        }
+    }
+    let right = OPERATOR_QUERIES.len() - wrong.len();
+    println!(
+        "search quality: {right} of {} first results right",
+        OPERATOR_QUERIES.len()
+    );
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// Held by each browser test while it runs: on 2 cores, two chromiums at
+/// once slow each other, and Lighthouse's timings with them.
+fn one_browser_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Node, chromium and the given packages of `.tools/node_modules`, or why
+/// a browser test cannot run (skipped, or failed under CI=true).
+fn browser_tools(packages: &[&str]) -> Option<(PathBuf, PathBuf, &'static Path)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let modules = root.join(".tools/node_modules");
+    let chromium = Path::new("/usr/bin/chromium");
+    let Some(node) = tool("node") else {
+        skip_or_fail("node is not installed");
+        return None;
+    };
+    if let Some(p) = packages.iter().find(|p| !modules.join(p).is_dir()) {
+        skip_or_fail(&format!("{p} is not installed in .tools/"));
+        return None;
+    }
+    if !chromium.is_file() {
+        skip_or_fail("chromium is not installed (apt-get install chromium)");
+        return None;
+    }
+    Some((node, modules, chromium))
+}
+
+/// Builds the site of `dir` with the real binary.
+fn gen_build(dir: &Path) {
+    let o = Command::new(env!("CARGO_BIN_EXE_gen"))
+        .arg("--root")
+        .arg(dir)
+        .arg("--quiet")
+        .arg("build")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+/// Deliverable 4 of issue 17: Lighthouse >= 95 in all four categories and
+/// no axe violation on the home, a chart, a guide and an open search, light
+/// and dark, phone and desktop; phone screenshots in target/screenshots/.
+#[test]
+fn the_site_meets_lighthouse_and_axe() {
+    let Some((node, modules, chromium)) = browser_tools(&[
+        "playwright-core",
+        "lighthouse",
+        "axe-core",
+        "chrome-launcher",
+    ]) else {
+        return;
+    };
+    let Some(dir) = shipped_copy() else {
+        panic!("the shipped specs must load: the gates measure their site");
+    };
+    gen_build(dir.path());
+    let _browser = one_browser_at_a_time();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let shots = root.join("target/screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let status = Command::new(node)
+        .arg(root.join("tests/browser/quality.test.js"))
+        .env("SITE_DIR", dir.path().join("site"))
+        .env("CHART", "postgresql")
+        .env("TOOLS", &modules)
+        .env("CHROMIUM", chromium)
+        .env("SCREENSHOTS", &shots)
+        .env("REPORT", root.join("target/quality.json"))
+        .status()
+        .expect("node runs");
+    assert!(status.success(), "quality gates failed (see above)");
+}
+
 #[test]
 fn the_site_in_a_real_browser() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let playwright = root.join(".tools/node_modules/playwright-core");
-    let chromium = Path::new("/usr/bin/chromium");
-    let Some(node) = tool("node") else {
-        return skip_or_fail("node is not installed");
+    let Some((node, modules, chromium)) = browser_tools(&["playwright-core"]) else {
+        return;
     };
-    if !playwright.is_dir() {
-        return skip_or_fail("playwright-core is not installed in .tools/");
-    }
-    if !chromium.is_file() {
-        return skip_or_fail("chromium is not installed (apt-get install chromium)");
-    }
+    let playwright = modules.join("playwright-core");
+    let _browser = one_browser_at_a_time();
     // The shipped charts when they load, plus fixtures with known words.
     let dir = shipped_copy().unwrap_or_else(|| project_dir(&[], &[]));
     std::fs::create_dir_all(dir.path().join("specs")).unwrap();
@@ -1225,15 +1453,7 @@ fn the_site_in_a_real_browser() {
         )
         .unwrap();
     }
-    let o = Command::new(env!("CARGO_BIN_EXE_gen"))
-        .arg("--root")
-        .arg(dir.path())
-        .arg("--quiet")
-        .arg("build")
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    gen_build(dir.path());
     let p = load(dir.path());
     let charts: Vec<&str> = p.specs.iter().map(|f| f.spec.name.as_str()).collect();
     let shots = root.join("target/screenshots");

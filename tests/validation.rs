@@ -579,3 +579,147 @@ fn backup_job_errors() {
         );
     }
 }
+
+// ---- Issue 17: YAML mistakes are reported where they are, before the
+// structural errors they cause.
+
+#[test]
+fn a_list_items_key_unindented_is_a_syntax_error_at_that_line() {
+    // `title:` two columns left of the item's other keys: serde saw only a
+    // missing field at the item; the mistake is the line below it.
+    let src = spec_with("    title: TODO full restore", "  title: TODO full restore");
+    let d = only_error("demo", &src);
+    assert!(d.message.starts_with("YAML syntax error:"), "{d}");
+    assert!(!d.message.contains("missing field"), "{d}");
+    assert_eq!(
+        (d.line, d.column),
+        (line_of(&src, "  title: TODO full restore"), 3),
+        "{d}"
+    );
+    assert!(d.help.as_deref().unwrap().contains("indent"), "{d}");
+}
+
+#[test]
+fn a_list_item_unindented_is_located_at_the_item() {
+    // `  - id: data` is valid YAML at that indentation; the item's next key
+    // is where the parser fails, and the help names both lines.
+    let src = spec_with("    - id: data\n", "  - id: data\n");
+    let d = only_error("demo", &src);
+    assert!(d.message.starts_with("YAML syntax error:"), "{d}");
+    let item = line_of(&src, "  - id: data");
+    assert_eq!(d.line, item + 1, "{d}");
+    assert_eq!(
+        d.help.as_deref(),
+        Some(format!("line {item} starts its key in column 5, this line in column 7: indent the keys of one mapping alike (a list item's keys line up after its `- `)").as_str())
+    );
+}
+
+#[test]
+fn an_unclosed_quote_is_located_at_the_quote() {
+    // The next quote is lines below; libyaml failed there.
+    let src = spec_with("title: TODO product name", "title: \"My product");
+    let d = only_error("demo", &src);
+    assert!(d.message.starts_with("unclosed quote"), "{d}");
+    assert_eq!(
+        (d.line, d.column),
+        (line_of(&src, "title: \"My product"), 8),
+        "{d}"
+    );
+    assert!(d.help.unwrap().starts_with("end the value with \""));
+    // Single quotes too, with '' as an escaped quote inside.
+    let src = spec_with(
+        "title: TODO data backup",
+        "title: 'Nightly dump of the ''data'' folder",
+    );
+    let d = only_error("demo", &src);
+    assert!(d.message.starts_with("unclosed quote"), "{d}");
+    assert_eq!(d.line, line_of(&src, "Nightly dump"), "{d}");
+}
+
+#[test]
+fn a_duplicate_key_is_located_at_the_repeat() {
+    let src = spec_with(
+        "      method: scheduled",
+        "      method: scheduled\n      covers: configuration",
+    );
+    let d = only_error("demo", &src);
+    assert_eq!(d.message, "duplicate key `backup.components[0].covers`");
+    assert_eq!(
+        (d.line, d.column),
+        (line_of(&src, "covers: configuration"), 7)
+    );
+    assert_eq!(
+        d.help.as_deref(),
+        Some(
+            format!(
+                "`covers` is already set on line {}; keep one of the two",
+                line_of(&src, "covers: data")
+            )
+            .as_str()
+        )
+    );
+    // At the top level too.
+    let src = spec_with("roadmap: later", "roadmap: later\nname: demo");
+    let d = only_error("demo", &src);
+    assert_eq!(d.message, "duplicate key `name`");
+    assert_eq!(d.line, line_of(&src, "roadmap: later") + 1);
+}
+
+#[test]
+fn prose_durations_get_a_did_you_mean_and_the_full_path() {
+    for (written, meant) in [("1 hr", "1h"), ("90 minutes", "1h30m"), ("1.5h", "1h30m")] {
+        let src = spec_with("  rto: 1h", &format!("  rto: {written}"));
+        let d = only_error("demo", &src);
+        assert!(
+            d.message
+                .starts_with(&format!("objectives.rto: bad duration \"{written}\"")),
+            "{d}"
+        );
+        assert_eq!(d.line, line_of(&src, "rto: "), "{d}");
+        assert_eq!(
+            d.help.as_deref(),
+            Some(format!("did you mean {meant}?").as_str())
+        );
+    }
+    // Inside a list item the path has the index.
+    let src = spec_with("    duration: 30m", "    duration: 30 mins");
+    let d = only_error("demo", &src);
+    assert!(
+        d.message.starts_with("restore[0].duration: bad duration"),
+        "{d}"
+    );
+    assert_eq!(d.help.as_deref(), Some("did you mean 30m?"));
+}
+
+#[test]
+fn a_long_command_line_is_located_on_its_file_line() {
+    let long = format!("echo {}", "x".repeat(validate::MAX_RUN_LINE + 20));
+    let src = spec_with(
+        "      mkdir -p \"$BACKUP_DIR\"\n      echo \"TODO write",
+        &format!("      mkdir -p \"$BACKUP_DIR\"\n      {long}\n      echo \"TODO write"),
+    );
+    let f = spec::parse("specs/demo.yaml", src.as_bytes()).unwrap();
+    let w: Vec<Diagnostic> = validate::validate(&f)
+        .into_iter()
+        .filter(|d| d.message.contains("columns"))
+        .collect();
+    assert_eq!(w.len(), 1, "{w:#?}");
+    let max = validate::MAX_RUN_LINE;
+    assert_eq!(
+        w[0].message,
+        format!(
+            "this command line is {} columns; the guides allow {max}",
+            max + 25
+        )
+    );
+    assert_eq!(
+        (w[0].line, w[0].column),
+        (line_of(&src, &long), 7 + max),
+        "{}",
+        w[0]
+    );
+    assert_eq!(
+        w[0].snippet.as_deref(),
+        Some(format!("      {long}").as_str())
+    );
+}

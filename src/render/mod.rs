@@ -104,6 +104,10 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         "site/home.html.tera",
         include_str!("../../templates/site/home.html.tera"),
     ),
+    (
+        "site/404.html.tera",
+        include_str!("../../templates/site/404.html.tera"),
+    ),
 ];
 
 /// Builds the Tera environment from the embedded templates and overrides

@@ -85,6 +85,8 @@ struct Page {
     chart: Option<usize>,
     /// Repository file the page is made from, shown in the footer.
     source: String,
+    /// The page's meta description: the start of its first paragraph.
+    description: String,
     doc: Rendered,
     /// The page's documents for the search index, made as it is rendered.
     search: Vec<search::DocOut>,
@@ -98,6 +100,9 @@ pub struct Stats {
     pub search_text_bytes: usize,
     pub search_docs: usize,
     pub search_terms: usize,
+    /// Bytes a term shard and a snippet chunk were cut at.
+    pub search_shard_bytes: usize,
+    pub search_chunk_bytes: usize,
 }
 
 /// The site's files (paths start with `site/`), its warnings and numbers.
@@ -592,10 +597,39 @@ fn pages(project: &Project, models: &[ChartModel], outputs: &Outputs, rc: &Rende
                 None => search::page_docs(&sp, stems),
             };
             page.search = docs;
+            page.description = description(&page);
             page.doc.sections = Vec::new();
             page
         })
         .collect()
+}
+
+/// Longest meta description: what search engines show of one.
+const DESCRIPTION_CHARS: usize = 160;
+
+/// A page's meta description: its first section's text, cut at a word
+/// before [`DESCRIPTION_CHARS`]; its title when it has no text.
+fn description(p: &Page) -> String {
+    let text = p
+        .doc
+        .sections
+        .iter()
+        .map(|s| s.text.split_whitespace().collect::<Vec<_>>().join(" "))
+        .find(|t| !t.is_empty());
+    let Some(text) = text else {
+        return p.title.clone();
+    };
+    // A chart's guides start like its overview: their title tells them apart.
+    let text = match p.chart {
+        Some(_) if p.kind != Kind::Overview => format!("{}: {text}", p.title),
+        _ => text,
+    };
+    if text.chars().count() <= DESCRIPTION_CHARS {
+        return text;
+    }
+    let cut: String = text.chars().take(DESCRIPTION_CHARS - 1).collect();
+    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head);
+    format!("{}…", cut.trim_end_matches([',', ';', ':', '.']))
 }
 
 /// A page as the search index sees it.
@@ -642,6 +676,7 @@ fn markdown_page(rc: &RenderCtx, path: &str, text: &str, kind: Kind) -> Page {
         kind,
         chart: None,
         source: path.to_string(),
+        description: String::new(),
         doc,
         search: Vec::new(),
     }
@@ -759,6 +794,7 @@ fn chart_page(
         kind,
         chart: Some(i),
         source,
+        description: String::new(),
         doc,
         search: Vec::new(),
     }
@@ -867,6 +903,7 @@ impl Frame<'_> {
         let root = esc(&html::root_of(url));
         let mut ctx = tera::Context::new();
         ctx.insert("site_title", SITE_TITLE);
+        ctx.insert("description", "");
         ctx.insert("csp", &esc(CSP));
         ctx.insert("root", &root);
         ctx.insert("home_href", &href("index.html"));
@@ -1054,6 +1091,7 @@ fn layout_page(
     ctx.insert("prev", &prev);
     ctx.insert("next", &neighbour(Some(i + 1)));
     ctx.insert("source", &p.source);
+    ctx.insert("description", &p.description);
     ctx.insert("heading", &p.doc.title_html);
     ctx.insert("body", &body);
     drop(body);
@@ -1136,6 +1174,46 @@ fn layout_home(tera: &tera::Tera, frame: &Frame, outputs: &Outputs) -> Result<Ve
     ctx.insert("guide_links", &guide_links);
     ctx.insert("next", &first);
     crate::render::render(tera, "site/home.html.tera", &ctx).map(String::into_bytes)
+}
+
+/// The page a static host shows for an address the site does not have.
+/// Its links are relative to the site's root, where hosts serve it from.
+fn layout_404(tera: &tera::Tera, frame: &Frame) -> Result<Vec<u8>, Diagnostic> {
+    let url = "404.html";
+    let mut ctx = frame.context(url, None);
+    let guide_links: Vec<Link> = frame
+        .pages
+        .iter()
+        .filter(|p| p.chart.is_none())
+        .map(|p| Link {
+            label: p.label.clone(),
+            href: esc(&relative(url, &p.url)),
+            current: false,
+        })
+        .collect();
+    ctx.insert("title", "Page not found");
+    ctx.insert("guide_links", &guide_links);
+    crate::render::render(tera, "site/404.html.tera", &ctx).map(String::into_bytes)
+}
+
+/// sitemap.xml: every page at `base` (the published address), in path
+/// order. Page paths are plain (a-z, 0-9, `-`, `_`, `/`, `.`), so need no
+/// escaping.
+fn sitemap(base: &str, files: &BTreeMap<String, Vec<u8>>) -> Vec<u8> {
+    let mut out = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
+    for path in files.keys() {
+        let Some(url) = path.strip_prefix("site/") else {
+            continue;
+        };
+        if url.ends_with(".html") && url != "404.html" {
+            let url = if url == "index.html" { "" } else { url };
+            out.push_str(&format!("  <url><loc>{base}/{}</loc></url>\n", esc(url)));
+        }
+    }
+    out.push_str("</urlset>\n");
+    out.into_bytes()
 }
 
 /// The site's Tera environment: the built-in site templates, overridden by
@@ -1271,6 +1349,16 @@ pub fn build_memo(
         }
         Err(d) => errors.push(d),
     }
+    match layout_404(&tera, &frame) {
+        Ok(bytes) => {
+            files.insert("site/404.html".into(), bytes);
+        }
+        Err(d) => errors.push(d),
+    }
+    if let Some(base) = &project.site_url {
+        let map = sitemap(base, &files);
+        files.insert("site/sitemap.xml".into(), map);
+    }
     if !errors.is_empty() {
         diagnostics::sort(&mut errors);
         errors.dedup();
@@ -1288,6 +1376,8 @@ pub fn build_memo(
             search_text_bytes: index.text_bytes,
             search_docs: index.docs,
             search_terms: index.terms,
+            search_shard_bytes: index.shard_bytes,
+            search_chunk_bytes: index.chunk_bytes,
         },
         files,
         warnings,

@@ -11,12 +11,12 @@
 //!   term shards (first term and number of terms of each) and the snippet
 //!   chunks (number of documents in each);
 //! - the term shards that hold the query's words: the sorted terms (Porter
-//!   stems, see `stem.rs`) cut into files of about [`SHARD_BYTES`], each
+//!   stems, see `stem.rs`) cut into a file per [`PAGES_PER_SHARD`] pages, each
 //!   with its terms' postings: document numbers delta-encoded with a
 //!   weight level (3 = in the heading, 2 = frequent in the text, 1 = in the
 //!   text, 0 = only in the page's title or chart), as base-32 varints;
 //! - the snippet chunks of the results shown: consecutive documents' anchor,
-//!   heading and text, cut into files of about [`CHUNK_BYTES`].
+//!   heading and text, cut into a file per [`PAGES_PER_CHUNK`] pages.
 //!
 //! Shards and chunks register themselves in `window.__genSearchData` under
 //! their file name. Their names carry one content hash of all of them
@@ -41,19 +41,36 @@ use stem::WordMap;
 /// benchmark corpus loads 236 + 74 KB.
 pub const BUDGET: usize = 512 * 1024;
 
-/// Bytes of terms and postings a shard is cut at (a shard holds at least
-/// one term, so a very common term can make one larger).
-pub const SHARD_BYTES: usize = 16 * 1024;
+/// Pages of the site per term shard, and per snippet chunk: the search
+/// adds about 1/6 + 1 file per page, so a site has about 2.2 files per
+/// page (its page, and its share of the search). Each costs a file
+/// creation on every cold build, and hosts cap a site's files; fewer,
+/// larger files make a first search load more: these keep a first query
+/// within 50 KB gzip on the 300-page benchmark corpus (docs/benchmarks.md
+/// has the trade-off, measured).
+pub const PAGES_PER_SHARD: usize = 6;
+pub const PAGES_PER_CHUNK: usize = 1;
 
-/// Bytes of snippet text a chunk is cut at (a chunk holds at least one
-/// document).
-pub const CHUNK_BYTES: usize = 8 * 1024;
+/// The least bytes of terms and postings a shard is cut at, and of snippet
+/// text a chunk is cut at, so a small site does not get tiny files. A shard
+/// holds at least one term (so a very common term can make one larger), a
+/// chunk at least one document.
+pub const SHARD_MIN_BYTES: usize = 16 * 1024;
+pub const CHUNK_MIN_BYTES: usize = 8 * 1024;
 
 /// Where shards and chunks live in the site.
 pub const DIR: &str = "assets/search/";
 
-/// Characters of section text kept for snippets.
-const SNIPPET_TEXT: usize = 3000;
+/// Characters of section text kept for snippets: a result shows 180
+/// around the first match, and the text is most of the snippet chunks'
+/// bytes, so a match further in shows the section's start instead.
+const SNIPPET_TEXT: usize = 300;
+
+/// The bytes each of `files` files holds when `total` bytes are cut into
+/// them, at least `least`.
+fn cut_size(total: usize, files: usize, least: usize) -> usize {
+    total.div_ceil(files.max(1)).max(least)
+}
 
 /// Kinds of page a search can be narrowed to, in the order the filter shows.
 pub const KINDS: &[&str] = &["backup", "upgrade", "rbac", "operations", "guide"];
@@ -86,6 +103,10 @@ pub struct Built {
     pub largest_chunk_bytes: usize,
     /// Bytes of all snippet chunks.
     pub text_bytes: usize,
+    /// Bytes a shard was cut at ([`PAGES_PER_SHARD`]).
+    pub shard_bytes: usize,
+    /// Bytes a chunk was cut at ([`PAGES_PER_CHUNK`]).
+    pub chunk_bytes: usize,
     pub shards: usize,
     pub chunks: usize,
     pub docs: usize,
@@ -171,7 +192,26 @@ struct Manifest<'a> {
     shards: Vec<(String, usize)>,
     /// Documents in each chunk, as base-32 varints.
     chunks: String,
+    /// Words operators use for a chart, with its index in `charts`.
+    alias: Vec<(&'static str, usize)>,
 }
+
+/// Short names operators type for a chart (lower-case), by chart name;
+/// only those of charts in the site reach the manifest. A query word that
+/// is a chart's name, the start of it, or one of these lifts its pages.
+pub const ALIASES: &[(&str, &str)] = &[
+    ("am", "alertmanager"),
+    ("elastic", "elasticsearch"),
+    ("es", "elasticsearch"),
+    ("k8s", "kube-state-metrics"),
+    ("ksm", "kube-state-metrics"),
+    ("mongo", "mongodb"),
+    ("otel", "opentelemetry-collector"),
+    ("pg", "postgresql"),
+    ("postgres", "postgresql"),
+    ("prom", "prometheus"),
+    ("psql", "postgresql"),
+];
 
 fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -323,23 +363,38 @@ pub fn build_from_docs(
     let t = crate::timings::lap("search: postings", t);
 
     // Terms in order, each with its postings, cut into shards.
+    let posts: Vec<String> = stats
+        .iter()
+        .map(|(_, docs)| {
+            let mut post = String::new();
+            let mut prev: Option<usize> = None;
+            for &p in docs {
+                let (doc, level) = ((p >> 2) as usize, (p & 3) as usize);
+                let delta = match prev {
+                    None => doc,
+                    Some(p) => doc - p - 1,
+                };
+                varint(&mut post, delta * 4 + level);
+                prev = Some(doc);
+            }
+            post
+        })
+        .collect();
+    let shard_bytes = cut_size(
+        stats
+            .iter()
+            .zip(&posts)
+            .map(|((term, _), post)| term.len() + post.len() + 2)
+            .sum(),
+        pages.len() / PAGES_PER_SHARD,
+        SHARD_MIN_BYTES,
+    );
     let mut shards: Vec<(Vec<&str>, Vec<String>)> = Vec::new();
     let mut shard_size = 0;
-    for (term, docs) in &stats {
-        let mut post = String::new();
-        let mut prev: Option<usize> = None;
-        for &p in docs {
-            let (doc, level) = ((p >> 2) as usize, (p & 3) as usize);
-            let delta = match prev {
-                None => doc,
-                Some(p) => doc - p - 1,
-            };
-            varint(&mut post, delta * 4 + level);
-            prev = Some(doc);
-        }
+    for ((term, _), post) in stats.iter().zip(posts) {
         let size = term.len() + post.len() + 2;
         match shards.last_mut() {
-            Some((terms, posts)) if shard_size + size <= SHARD_BYTES => {
+            Some((terms, posts)) if shard_size + size <= shard_bytes => {
                 terms.push(term);
                 posts.push(post);
                 shard_size += size;
@@ -362,16 +417,21 @@ pub fn build_from_docs(
     let mut chunk_json: Vec<String> = Vec::new();
     let mut chunk_docs_n: Vec<usize> = Vec::new();
     let mut chunk_size = 0;
+    let chunk_bytes = cut_size(
+        doc_json.iter().map(|j| j.len() + 1).sum(),
+        pages.len() / PAGES_PER_CHUNK,
+        CHUNK_MIN_BYTES,
+    );
     for json in doc_json {
         match (chunk_json.last_mut(), chunk_docs_n.last_mut()) {
-            (Some(chunk), Some(n)) if chunk_size + json.len() < CHUNK_BYTES => {
+            (Some(chunk), Some(n)) if chunk_size + json.len() < chunk_bytes => {
                 chunk.push(',');
                 chunk.push_str(&json);
                 *n += 1;
                 chunk_size += json.len() + 1;
             }
             _ => {
-                let mut chunk = String::with_capacity(CHUNK_BYTES + 2);
+                let mut chunk = String::with_capacity(chunk_bytes + 2);
                 chunk.push('[');
                 chunk.push_str(&json);
                 chunk_json.push(chunk);
@@ -427,6 +487,15 @@ pub fn build_from_docs(
             .map(|(terms, _)| (terms[0].to_string(), terms.len()))
             .collect(),
         chunks: chunk_docs,
+        alias: ALIASES
+            .iter()
+            .filter_map(|(word, chart)| {
+                charts
+                    .iter()
+                    .position(|(name, _)| name == chart)
+                    .map(|i| (*word, i))
+            })
+            .collect(),
     };
     let body = format!(
         "window.__genSearch={};\n",
@@ -443,6 +512,8 @@ pub fn build_from_docs(
         largest_shard_bytes,
         largest_chunk_bytes,
         text_bytes,
+        shard_bytes,
+        chunk_bytes,
         shards: shards.len(),
         chunks: n_chunks,
         docs: n_docs,
@@ -561,6 +632,8 @@ mod tests {
             largest_shard_bytes,
             largest_chunk_bytes: 8000,
             text_bytes: 50 * BUDGET,
+            shard_bytes: SHARD_MIN_BYTES,
+            chunk_bytes: CHUNK_MIN_BYTES,
             shards: 1,
             chunks: 1,
             docs: 1,
@@ -611,14 +684,30 @@ mod tests {
             .collect();
         let built = build(&[], &pages);
         assert_eq!(built.docs, 400);
+        // A file per PAGES_PER_SHARD (PAGES_PER_CHUNK) pages, or one more
+        // where the last cut falls short, unless that makes files smaller
+        // than their least size.
+        let expect = |per: usize, bytes: usize, least: usize| {
+            if bytes == least {
+                1..=pages.len() / per + 1
+            } else {
+                pages.len() / per..=pages.len() / per + 1
+            }
+        };
         assert!(
-            built.shards > 5 && built.chunks > 5,
-            "{} {}",
+            expect(PAGES_PER_SHARD, built.shard_bytes, SHARD_MIN_BYTES).contains(&built.shards)
+                && expect(PAGES_PER_CHUNK, built.chunk_bytes, CHUNK_MIN_BYTES)
+                    .contains(&built.chunks),
+            "{} shards of {} bytes, {} chunks of {} bytes",
             built.shards,
-            built.chunks
+            built.shard_bytes,
+            built.chunks,
+            built.chunk_bytes
         );
-        assert!(built.largest_shard_bytes <= SHARD_BYTES + 200);
-        assert!(built.largest_chunk_bytes <= CHUNK_BYTES + 200);
+        assert!(built.shards > 1 && built.chunks > 5);
+        // Each near its size (the file's own wrapping is the slack).
+        assert!(built.largest_shard_bytes <= built.shard_bytes + 200);
+        assert!(built.largest_chunk_bytes <= built.chunk_bytes + 200);
         let mut terms = 0;
         for (path, body) in &built.files {
             if path.starts_with(&format!("{DIR}t")) {

@@ -52,22 +52,36 @@ pub const STOPWORDS: &[&str] = &[
 /// Tokens longer than this are dropped (hashes, base64, long paths).
 pub const MAX_TOKEN: usize = 24;
 
-/// The words of `text`: lower-cased runs of letters, digits and `_`. A run
-/// with `_` (`pg_basebackup`) also yields its parts.
-pub fn words(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let lower = text.to_lowercase();
-    for run in lower.split(|c: char| !(c.is_alphanumeric() || c == '_')) {
-        if run.contains('_') {
-            out.extend(run.split('_').filter(|p| !p.is_empty()).map(String::from));
-            let trimmed = run.trim_matches('_');
-            if trimmed.contains('_') {
-                out.push(trimmed.to_string());
+/// Calls `f` with each word of `text` (already lower-case): runs of
+/// letters, digits, `_` and `-`. A name joined with `_` or `-`
+/// (`pg_basebackup`, `backup-all`) yields its parts and then itself whole,
+/// so a search for the whole name finds exactly it.
+fn each_word(lower: &str, f: &mut dyn FnMut(&str)) {
+    for run in lower.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-')) {
+        let run = run.trim_matches('-');
+        for part in run.split('-').filter(|p| !p.is_empty()) {
+            if part.contains('_') {
+                for piece in part.split('_').filter(|p| !p.is_empty()) {
+                    f(piece);
+                }
+                let trimmed = part.trim_matches('_');
+                if trimmed.contains('_') {
+                    f(trimmed);
+                }
+            } else {
+                f(part);
             }
-        } else if !run.is_empty() {
-            out.push(run.to_string());
+        }
+        if run.contains('-') {
+            f(run);
         }
     }
+}
+
+/// The words of `text`: see [`each_word`].
+pub fn words(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    each_word(&text.to_lowercase(), &mut |w| out.push(w.to_string()));
     out
 }
 
@@ -107,25 +121,11 @@ impl Stems {
 
     /// Calls `f` with each term of `text`, in order.
     pub fn each(&mut self, text: &str, mut f: impl FnMut(Arc<str>)) {
-        let lower = text.to_lowercase();
-        let mut word = |w: &str, f: &mut dyn FnMut(Arc<str>)| {
+        each_word(&text.to_lowercase(), &mut |w| {
             if let Some(t) = self.term(w) {
                 f(t);
             }
-        };
-        for run in lower.split(|c: char| !(c.is_alphanumeric() || c == '_')) {
-            if run.contains('_') {
-                for part in run.split('_').filter(|p| !p.is_empty()) {
-                    word(part, &mut f);
-                }
-                let trimmed = run.trim_matches('_');
-                if trimmed.contains('_') {
-                    word(trimmed, &mut f);
-                }
-            } else if !run.is_empty() {
-                word(run, &mut f);
-            }
-        }
+        });
     }
 }
 
@@ -527,8 +527,13 @@ mod tests {
                 "then",
                 "make",
                 "postgresql",
-                "backup"
+                "backup",
+                "postgresql-backup"
             ]
+        );
+        assert_eq!(
+            words("--no-owner -x a-_b"),
+            ["no", "owner", "no-owner", "x", "a", "b", "a-_b"]
         );
         assert_eq!(
             terms("Restoring the backups of PostgreSQL 16"),

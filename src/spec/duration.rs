@@ -70,6 +70,42 @@ impl Duration {
     }
 }
 
+impl Duration {
+    /// What a duration written as prose probably means: `1 hr` is 1h,
+    /// `90 minutes` 1h30m, `1.5h` 1h30m, `1 hour 30 min` 1h30m. None when
+    /// the text is not numbers with unit words, or not whole seconds.
+    pub fn suggest(text: &str) -> Option<Duration> {
+        let text = text.trim().to_ascii_lowercase();
+        let mut total = 0.0_f64;
+        let mut rest = text.as_str();
+        let mut any = false;
+        while !rest.is_empty() {
+            let num_len = rest
+                .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+                .unwrap_or(rest.len());
+            let n: f64 = rest[..num_len].parse().ok()?;
+            rest = rest[num_len..].trim_start();
+            let unit_len = rest
+                .find(|c: char| !c.is_ascii_alphabetic())
+                .unwrap_or(rest.len());
+            let factor = match &rest[..unit_len] {
+                "s" | "sec" | "secs" | "second" | "seconds" => 1.0,
+                "m" | "min" | "mins" | "minute" | "minutes" => 60.0,
+                "h" | "hr" | "hrs" | "hour" | "hours" => 3_600.0,
+                "d" | "day" | "days" => 86_400.0,
+                "w" | "wk" | "week" | "weeks" => 604_800.0,
+                _ => return None,
+            };
+            total += n * factor;
+            any = true;
+            rest = rest[unit_len..].trim_start_matches([' ', ',']);
+            rest = rest.strip_prefix("and ").unwrap_or(rest);
+        }
+        let whole = total.round();
+        (any && (total - whole).abs() < 1e-6 && whole < 1e12).then_some(Duration(whole as u64))
+    }
+}
+
 impl fmt::Display for Duration {
     /// The canonical form: `0`, `45s`, `15m`, `1h30m`, `2d`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -175,6 +211,27 @@ mod tests {
             assert_eq!(d.to_string(), canon);
         }
         assert_eq!(Duration::from_secs(5400).human(), "1 hour 30 minutes");
+    }
+
+    #[test]
+    fn suggests_what_prose_means() {
+        for (text, canon) in [
+            ("1 hr", Some("1h")),
+            ("90 minutes", Some("1h30m")),
+            ("1.5h", Some("1h30m")),
+            ("1 hour 30 min", Some("1h30m")),
+            ("2 days", Some("2d")),
+            ("15 Mins", Some("15m")),
+            ("1.0001s", None),
+            ("soon", None),
+            ("1 fortnight", None),
+        ] {
+            assert_eq!(
+                Duration::suggest(text).map(|d| d.to_string()).as_deref(),
+                canon,
+                "{text}"
+            );
+        }
     }
 
     #[test]

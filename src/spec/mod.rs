@@ -147,7 +147,45 @@ pub fn parse(rel: &str, bytes: &[u8]) -> Result<SpecFile, Diagnostic> {
                 .with_source(text),
         );
     }
-    let mut spec: Spec = serde_yaml::from_str(text).map_err(|e| yaml_error(rel, text, &e))?;
+    // A repeated key is a mistake whatever it is; serde would name the
+    // mapping, not the repeat.
+    if let Some(dup) = &positions.duplicate {
+        let key = dup.path.rsplit('.').next().unwrap_or(&dup.path);
+        return Err(
+            Diagnostic::error(rel, format!("duplicate key `{}`", dup.path))
+                .at(dup.at.0, dup.at.1)
+                .help(format!(
+                    "`{key}` is already set on line {}; keep one of the two",
+                    dup.first.0
+                ))
+                .with_source(text),
+        );
+    }
+    let mut spec: Spec = serde_yaml::from_str(text).map_err(|e| {
+        // A syntax error comes first: a structural error serde found
+        // instead (a missing field) is only its consequence. When libyaml
+        // saw the syntax error itself, its location is kept.
+        let full = e.to_string();
+        let libyaml_syntax = ["while parsing", "while scanning", "did not find expected"]
+            .iter()
+            .any(|p| full.contains(p));
+        match &positions.syntax {
+            Some(s) if !libyaml_syntax => syntax_error(rel, text, s.line, s.column, &s.message),
+            _ => {
+                let d = yaml_error(rel, text, &positions, &e);
+                match libyaml_syntax {
+                    true => unclosed_quote_error(rel, text, d.line).unwrap_or_else(|| {
+                        if d.help.is_some() {
+                            d
+                        } else {
+                            d.help(INDENT_HELP)
+                        }
+                    }),
+                    false => d,
+                }
+            }
+        }
+    })?;
     let mut positions = positions;
     share::expand(&mut spec, &mut positions);
     Ok(SpecFile {
@@ -158,8 +196,118 @@ pub fn parse(rel: &str, bytes: &[u8]) -> Result<SpecFile, Diagnostic> {
     })
 }
 
+/// At the end of input a parser points at the line after the last one:
+/// point at the end of the last line instead, which the reader can see.
+fn within(text: &str, line: usize, col: usize) -> (usize, usize) {
+    let last = text.lines().count().max(1);
+    if line > last {
+        (
+            last,
+            text.lines().last().map_or(0, |l| l.chars().count()) + 1,
+        )
+    } else {
+        (line, col)
+    }
+}
+
+/// The line of the quoted value whose quote is not closed on its own line,
+/// the nearest at or before `line`: `(line, column of the quote, quote)`.
+fn unclosed_quote(text: &str, line: usize) -> Option<(usize, usize, char)> {
+    let lines: Vec<&str> = text.lines().collect();
+    (1..=line.min(lines.len())).rev().find_map(|n| {
+        let l = lines[n - 1];
+        let body = l.trim_start();
+        let body = body.strip_prefix("- ").map_or(body, str::trim_start);
+        // After `key: `, when the line has one outside quotes.
+        let value = match body.find(": ") {
+            Some(i) if !body[..i].contains(['"', '\'']) => body[i + 2..].trim_start(),
+            _ => body,
+        };
+        let q = value.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+        let rest = &value[1..];
+        let closed = if q == '"' {
+            let mut escaped = false;
+            rest.chars().any(|c| {
+                let end = c == '"' && !escaped;
+                escaped = c == '\\' && !escaped;
+                end
+            })
+        } else {
+            // '' is an escaped quote inside single quotes.
+            rest.replace("''", "").contains('\'')
+        };
+        let column = l.chars().count() - value.chars().count() + 1;
+        (!closed).then_some((n, column, q))
+    })
+}
+
+/// The error for a quote left open at or above `line`, where a syntax
+/// error was found, if there is one.
+fn unclosed_quote_error(rel: &str, text: &str, line: usize) -> Option<Diagnostic> {
+    let (n, col, q) = unclosed_quote(text, line)?;
+    Some(
+        Diagnostic::error(
+            rel,
+            format!("unclosed quote: this value opens with {q} and the line does not close it"),
+        )
+        .at(n, col)
+        .help(if line > n {
+            format!("end the value with {q}, or drop the opening one; YAML read on to line {line} looking for it")
+        } else {
+            format!("end the value with {q}, or drop the opening one")
+        })
+        .with_source(text),
+    )
+}
+
+/// A YAML syntax error at `line:column`, moved to the mistake when it is a
+/// quote left open above it, with a fix for the common causes.
+fn syntax_error(rel: &str, text: &str, line: usize, column: usize, message: &str) -> Diagnostic {
+    let (line, column) = within(text, line, column);
+    if let Some(d) = unclosed_quote_error(rel, text, line) {
+        return d;
+    }
+    let mut d = Diagnostic::error(rel, format!("YAML syntax error: {message}"))
+        .at(line, column)
+        .with_source(text);
+    let lines: Vec<&str> = text.lines().collect();
+    let line_text = lines.get(line.saturating_sub(1)).copied().unwrap_or("");
+    // The key column of a line: after its indentation and any `- `.
+    let key_column = |l: &str| {
+        let body = l.trim_start();
+        let dash = body
+            .strip_prefix("- ")
+            .map_or(0, |r| body.len() - r.trim_start().len());
+        l.len() - body.len() + dash + 1
+    };
+    let above = (1..line)
+        .rev()
+        .map(|n| (n, lines.get(n - 1).copied().unwrap_or("")))
+        .find(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'));
+    d = if line_text.contains('\t') {
+        d.help("YAML indentation uses spaces; replace the tab characters")
+    } else if let Some((n, l)) =
+        above.filter(|(_, l)| key_column(l) != key_column(line_text) && line_text.contains(':'))
+    {
+        d.help(format!(
+            "line {n} starts its key in column {}, this line in column {}: \
+             indent the keys of one mapping alike (a list item's keys line up after its `- `)",
+            key_column(l),
+            key_column(line_text)
+        ))
+    } else {
+        d.help(INDENT_HELP)
+    };
+    d
+}
+
+/// The help for a syntax error with no more specific cause.
+const INDENT_HELP: &str =
+    "check this line's indentation: the keys of one mapping start in the same column, \
+     and a list item's keys line up with the first one after its `- `";
+
 /// Turns a serde_yaml error into a diagnostic with a location and a fix.
-fn yaml_error(rel: &str, text: &str, e: &serde_yaml::Error) -> Diagnostic {
+fn yaml_error(rel: &str, text: &str, positions: &Positions, e: &serde_yaml::Error) -> Diagnostic {
     let full = e.to_string();
     // serde_yaml appends " at line L column C"; the location is shown separately.
     let message = match full.rfind(" at line ") {
@@ -167,24 +315,24 @@ fn yaml_error(rel: &str, text: &str, e: &serde_yaml::Error) -> Diagnostic {
         None => full.clone(),
     };
     let mut d = Diagnostic::error(rel, message.clone());
-    if let Some(loc) = e.location() {
+    if let Some((field, (line, col))) = bad_value_field(text, positions, &message) {
+        // serde_yaml names the mapping a bad value is in (`objectives: bad
+        // duration`) and points at the mapping: name and point at the field.
+        let rest = message
+            .split_once(": ")
+            .map_or(message.as_str(), |(_, r)| r);
+        d = Diagnostic::error(rel, format!("{field}: {rest}")).at(line, col);
+    } else if let Some(loc) = e.location() {
         // libyaml also breaks lines at U+0085, U+2028 and U+2029; count
         // lines as the rest of gen does, from the byte offset.
         let (line, col) = crate::diagnostics::line_col(text.as_bytes(), loc.index());
-        // At the end of input that is the line after the last one; point at
-        // the end of the last line, which the reader can see.
-        let last = text.lines().count().max(1);
-        d = if line > last {
-            d.at(
-                last,
-                text.lines().last().map_or(0, |l| l.chars().count()) + 1,
-            )
-        } else {
-            d.at(line, col)
-        };
+        let (line, col) = within(text, line, col);
+        d = d.at(line, col);
     }
     let line_text = text.lines().nth(d.line.saturating_sub(1)).unwrap_or("");
-    let help = if let Some(word) = between(&message, "unknown field `", "`") {
+    let help = if let Some(word) = between(&message, "bad duration \"", "\"") {
+        duration::Duration::suggest(word).map(|d| format!("did you mean {d}?"))
+    } else if let Some(word) = between(&message, "unknown field `", "`") {
         let expected = expected_names(&message);
         match did_you_mean(word, expected.iter().map(String::as_str)) {
             Some(s) => Some(format!("did you mean `{s}`?")),
@@ -201,14 +349,16 @@ fn yaml_error(rel: &str, text: &str, e: &serde_yaml::Error) -> Diagnostic {
             None => Some(format!("use one of {}", expected.join(", "))),
         }
     } else if let Some(field) = between(&message, "missing field `", "`") {
-        Some(format!("add `{field}:` here; see docs/spec-format.md"))
+        Some(format!(
+            "add `{field}:` here; `gen docs spec-format` documents it"
+        ))
     } else if message.contains("more than one document") {
         Some("a spec is one YAML document: remove the `---` separator and what follows".into())
     } else if line_text.contains('\t') {
         Some("YAML indentation uses spaces; replace the tab characters".into())
     } else if message.contains("invalid type") {
         Some(
-            "check the value's type against docs/spec-format.md (quote strings like \"16.11\")"
+            "check the value's type in `gen docs spec-format` (quote strings like \"16.11\")"
                 .into(),
         )
     } else if message.contains("recursion limit") || message.contains("repetition limit") {
@@ -220,6 +370,34 @@ fn yaml_error(rel: &str, text: &str, e: &serde_yaml::Error) -> Diagnostic {
         d = d.help(h);
     }
     d.with_source(text)
+}
+
+/// For a message `path: bad duration "X": ...`, the field under `path`
+/// whose value on its line is X, and its position.
+fn bad_value_field(
+    text: &str,
+    positions: &Positions,
+    message: &str,
+) -> Option<(String, (usize, usize))> {
+    let value = between(message, "bad duration \"", "\"")?;
+    let (path, _) = message.split_once(": ")?;
+    let path = if path.contains(' ') { "" } else { path };
+    let lines: Vec<&str> = text.lines().collect();
+    positions
+        .fields_under(path)
+        .into_iter()
+        .find(|&(field, (line, col))| {
+            let key = field.rsplit(['.', ']']).next().unwrap_or(field);
+            lines.get(line.wrapping_sub(1)).is_some_and(|l| {
+                let after: String = l.chars().skip(col - 1).collect();
+                after.strip_prefix(key).is_some_and(|rest| {
+                    let v = rest.trim_start().strip_prefix(':').unwrap_or("").trim();
+                    let v = v.split(" #").next().unwrap_or(v).trim();
+                    v.trim_matches(['"', '\'']) == value
+                })
+            })
+        })
+        .map(|(field, pos)| (field.to_string(), pos))
 }
 
 fn between<'a>(text: &'a str, start: &str, end: &str) -> Option<&'a str> {

@@ -15,6 +15,27 @@ pub struct Positions {
     pub second_document: Option<(usize, usize)>,
     /// Nesting too deep for any spec: `(line, column)` where the parser gave up.
     pub too_deep: Option<(usize, usize)>,
+    /// The YAML syntax error the event parser stopped at, if any.
+    pub syntax: Option<Syntax>,
+    /// The first key that repeats one of its mapping.
+    pub duplicate: Option<Duplicate>,
+}
+
+/// A YAML syntax error: where the parser stopped, and what it said.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Syntax {
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+/// A key given twice in one mapping: its path, where it is repeated, and
+/// where it first appears.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Duplicate {
+    pub path: String,
+    pub at: (usize, usize),
+    pub first: (usize, usize),
 }
 
 impl Positions {
@@ -23,16 +44,25 @@ impl Positions {
     pub fn index(source: &str) -> Positions {
         let mut builder = Builder::default();
         let mut parser = Parser::new_from_str(source);
-        let too_deep = match parser.load(&mut builder, true) {
-            Err(e) if e.to_string().contains("recursion limit") => {
-                Some((e.marker().line(), e.marker().col() + 1))
+        let (mut too_deep, mut syntax) = (None, None);
+        if let Err(e) = parser.load(&mut builder, true) {
+            let at = (e.marker().line(), e.marker().col() + 1);
+            if e.to_string().contains("recursion limit") {
+                too_deep = Some(at);
+            } else {
+                syntax = Some(Syntax {
+                    line: at.0,
+                    column: at.1,
+                    message: e.info().to_string(),
+                });
             }
-            _ => None,
-        };
+        }
         Positions {
             map: builder.map,
             second_document: builder.second_document,
             too_deep,
+            syntax,
+            duplicate: builder.duplicate,
         }
     }
 
@@ -58,6 +88,23 @@ impl Positions {
         if let Some(&v) = self.map.get(to) {
             self.map.insert(from.to_string(), v);
         }
+    }
+
+    /// The fields under `prefix` (the whole file when empty), with their
+    /// positions, in file order.
+    pub fn fields_under(&self, prefix: &str) -> Vec<(&str, (usize, usize))> {
+        let mut out: Vec<(&str, (usize, usize))> = self
+            .map
+            .iter()
+            .filter(|(k, _)| {
+                prefix.is_empty()
+                    || k.strip_prefix(prefix)
+                        .is_some_and(|rest| rest.starts_with(['.', '[']))
+            })
+            .map(|(k, &p)| (k.as_str(), p))
+            .collect();
+        out.sort_by_key(|&(k, p)| (p, std::cmp::Reverse(k.len())));
+        out
     }
 
     /// `(line, column)`, 1-based, of `path`, or of its nearest indexed parent.
@@ -97,6 +144,7 @@ struct Builder {
     second_document: Option<(usize, usize)>,
     stack: Vec<Frame>,
     map: HashMap<String, (usize, usize)>,
+    duplicate: Option<Duplicate>,
 }
 
 fn pos(mark: Marker) -> (usize, usize) {
@@ -138,7 +186,14 @@ impl Builder {
                     } else {
                         format!("{path}.{k}")
                     };
-                    self.map.entry(full).or_insert(pos(mark));
+                    let first = *self.map.entry(full.clone()).or_insert(pos(mark));
+                    if first != pos(mark) && self.duplicate.is_none() && !full.contains('?') {
+                        self.duplicate = Some(Duplicate {
+                            path: full,
+                            at: pos(mark),
+                            first,
+                        });
+                    }
                     if let Some(item) = item.take() {
                         self.map.entry(item).or_insert(pos(mark));
                     }

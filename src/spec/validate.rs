@@ -339,6 +339,9 @@ fn check_code_spans(file: &SpecFile, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// The warning for a TODO left in a spec (the CLI sums them up per spec).
+pub const TODO_LEFT: &str = "the spec still has a TODO";
+
 /// `gen new` leaves TODOs; they must not reach a release unnoticed.
 fn check_todos(file: &SpecFile, out: &mut Vec<Diagnostic>) {
     for (i, line) in file.source.lines().enumerate() {
@@ -349,7 +352,7 @@ fn check_todos(file: &SpecFile, out: &mut Vec<Diagnostic>) {
         };
         if let Some(col) = code.find("TODO") {
             out.push(
-                Diagnostic::warning(&file.rel, "the spec still has a TODO")
+                Diagnostic::warning(&file.rel, TODO_LEFT)
                     .at(i + 1, code[..col].chars().count() + 1)
                     .help("write the real content; `gen check --strict` fails while TODOs remain")
                     .with_source(&file.source),
@@ -649,7 +652,7 @@ fn check_operations(file: &SpecFile, out: &mut Vec<Diagnostic>) {
                         op.target
                     ),
                 )
-                .help("pick another name; the shared targets are listed in docs/spec-format.md"),
+                .help("pick another name; `gen docs spec-format` lists the shared targets"),
             );
         } else if let Some(first) = seen.insert(&op.target, i) {
             out.push(
@@ -1083,23 +1086,48 @@ fn check_troubleshooting(file: &SpecFile, out: &mut Vec<Diagnostic>) {
 }
 
 fn check_run_lines(file: &SpecFile, path: &str, run: &str, out: &mut Vec<Diagnostic>) {
-    if let Some((n, line)) = run
+    let Some((n, line)) = run
         .lines()
         .enumerate()
         .find(|(_, l)| l.chars().count() > MAX_RUN_LINE)
-    {
-        out.push(
-            file.warning_at(
-                path,
-                format!(
-                    "line {} of this command is {} columns; the guides allow {MAX_RUN_LINE}",
-                    n + 1,
-                    line.chars().count()
-                ),
-            )
-            .help("break it with a trailing backslash"),
-        );
+    else {
+        return;
+    };
+    let width = line.chars().count();
+    let warning = match block_line(file, path, n, line) {
+        // In a `run: |` block the command's line is a line of the file:
+        // point at the first column past the limit.
+        Some((at, indent)) => Diagnostic::warning(
+            &file.rel,
+            format!("this command line is {width} columns; the guides allow {MAX_RUN_LINE}"),
+        )
+        .at(at, indent + MAX_RUN_LINE + 1)
+        .with_source(&file.source),
+        None => file.warning_at(
+            path,
+            format!(
+                "line {} of this command is {width} columns; the guides allow {MAX_RUN_LINE}",
+                n + 1
+            ),
+        ),
+    };
+    out.push(warning.help("break it with a trailing backslash"));
+}
+
+/// The file line (1-based) and indentation of line `n` of the literal block
+/// scalar (`key: |`) at `path`, when the file shows it there.
+fn block_line(file: &SpecFile, path: &str, n: usize, text: &str) -> Option<(usize, usize)> {
+    let (key_line, _) = file.positions.get(path);
+    let lines: Vec<&str> = file.source.lines().collect();
+    let head = lines.get(key_line.checked_sub(1)?)?;
+    let after = head.split_once(':')?.1.trim_start();
+    if !after.starts_with('|') {
+        return None;
     }
+    let shown = lines.get(key_line + n)?;
+    let own = text.len() - text.trim_start().len();
+    let block_indent = (shown.len() - shown.trim_start().len()).checked_sub(own)?;
+    (shown.get(block_indent..) == Some(text)).then_some((key_line + n + 1, block_indent))
 }
 
 /// Checks across all specs: unknown dependencies and cycles.

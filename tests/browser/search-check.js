@@ -1,8 +1,10 @@
 // Runs the site's own search (app.js, with a stub DOM) on a built site, so
 // that tests/site.rs can compare it with what the index files say. Reads
 // queries, one a line, on stdin; prints for each a JSON line:
-//   {"shards": [file names app.js loads for it], "total": hits,
-//    "top": [documents of the best results, best first]}
+//   {"shards": [file names app.js loads for it], "typo": [the shards it
+//    loads then for words that match nothing], "total": hits,
+//    "top": [documents of the best results, best first],
+//    "pages": [their pages' URLs], "partial": whether no page has every word}
 // Usage: node search-check.js templates/site/assets/app.js SITE_DIR < queries
 "use strict";
 const fs = require("fs");
@@ -30,7 +32,7 @@ function stub() {
     },
   });
 }
-const sandbox = { document: stub(), localStorage: { getItem: () => null, setItem() {} }, console };
+const sandbox = { document: stub(), localStorage: { getItem: () => null, setItem() {} }, location: { search: "" }, URLSearchParams, console };
 sandbox.window = sandbox;
 vm.createContext(sandbox);
 let src = fs.readFileSync(process.argv[2], "utf8");
@@ -38,7 +40,9 @@ const end = src.lastIndexOf("})();");
 src =
   src.slice(0, end) +
   "window.__genCheck = { setIndex: function (raw) { index = prepare(raw); }, run: run, " +
-  "shardFiles: function (q) { return shardFiles(queryTerms(q)); } };\n" +
+  "shardFiles: function (q) { return shardFiles(queryTerms(q)); }, " +
+  "typoFiles: function (q) { return typoFiles(queryTerms(q)); }, " +
+  "pageOf: function (doc) { return index.raw.pages[index.docPage[doc]][0]; } };\n" +
   src.slice(end);
 vm.runInContext(src, sandbox);
 const check = sandbox.__genCheck;
@@ -55,11 +59,17 @@ for (const q of fs.readFileSync(0, "utf8").split("\n").filter((l) => l.trim())) 
   // A fresh start per query: only the shards it asks for are there.
   sandbox.__genSearchData = {};
   check.setIndex(sandbox.__genSearch);
+  const load = (names) => {
+    for (const name of names) {
+      vm.runInContext(fs.readFileSync(path.join(dir, name + ".js"), "utf8"), sandbox);
+    }
+  };
   const shards = Array.from(check.shardFiles(q)).sort();
-  for (const name of shards) {
-    vm.runInContext(fs.readFileSync(path.join(dir, name + ".js"), "utf8"), sandbox);
-  }
+  load(shards);
+  const typo = Array.from(check.typoFiles(q)).sort();
+  load(typo);
   const r = check.run(q);
-  out.push(JSON.stringify({ shards, total: r.total, top: Array.from(r.hits, (h) => h[0]) }));
+  const top = Array.from(r.hits, (h) => h[0]);
+  out.push(JSON.stringify({ shards, typo, total: r.total, top, pages: top.map(check.pageOf), partial: !!r.partial }));
 }
 process.stdout.write(out.join("\n") + "\n");

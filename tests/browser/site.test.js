@@ -11,52 +11,20 @@
 // "N passed, N failed"; exits non-zero when a case fails.
 "use strict";
 const fs = require("fs");
-const http = require("http");
 const os = require("os");
 const path = require("path");
 const { pathToFileURL } = require("url");
+const { CHROMIUM_ARGS, serve, assert } = require("./common.js");
 const { chromium } = require(process.env.PLAYWRIGHT);
 
 const site = process.env.SITE_DIR;
 const charts = process.env.CHARTS.split(",");
 const shots = process.env.SCREENSHOTS;
 
-const TYPES = { ".html": "text/html; charset=utf-8", ".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml" };
-
-function serve() {
-  const server = http.createServer((req, res) => {
-    const url = decodeURIComponent(new URL(req.url, "http://x").pathname);
-    const file = path.join(site, url.endsWith("/") ? url + "index.html" : url);
-    if (!file.startsWith(site) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
-      res.writeHead(404);
-      res.end("not found");
-      return;
-    }
-    res.writeHead(200, { "Content-Type": TYPES[path.extname(file)] || "application/octet-stream" });
-    fs.createReadStream(file).pipe(res);
-  });
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
-}
-
-function assert(cond, msg) {
-  if (!cond) {
-    throw new Error(msg);
-  }
-}
-
 async function main() {
-  const server = await serve();
+  const server = await serve(site);
   const base = `http://127.0.0.1:${server.address().port}/`;
-  const args = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-  ];
+  const args = CHROMIUM_ARGS;
   let passed = 0;
   let failed = 0;
 
@@ -221,7 +189,7 @@ async function main() {
     }
     await page.waitForFunction(() => document.querySelectorAll("#gen\\:results-list li").length === 30, null, { timeout: 5000 });
     await page.waitForFunction(() => document.querySelector("#gen\\:q").getAttribute("aria-activedescendant") === "gen:result-20", null, { timeout: 5000 });
-    const ids = await page.$$eval("#gen\\:results-list li", (l) => l.map((x) => x.id));
+    const ids = await page.$$eval("#gen\\:results-list li a", (l) => l.map((x) => x.id));
     assert(new Set(ids).size === 30 && ids[29] === "gen:result-29", `ids ${ids.slice(-3)}`);
     const hrefs = await page.$$eval("#gen\\:results-list li a", (l) => l.map((a) => a.getAttribute("href")));
     assert(new Set(hrefs).size === 30, "thirty different results");

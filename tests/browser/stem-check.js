@@ -16,6 +16,7 @@ global.document = {
     setAttribute: noop,
   },
   getElementById: () => null,
+  querySelector: () => null,
   querySelectorAll: () => [],
   addEventListener: noop,
 };

@@ -4,7 +4,6 @@
   "use strict";
   var d = document;
   var html = d.documentElement;
-  html.classList.add("js");
 
   function byId(id) {
     return d.getElementById(id);
@@ -234,23 +233,34 @@
   })();
 
   // Runs of what Rust's char::is_alphanumeric accepts, and "_".
-  var WORD = /[\p{Alphabetic}\p{N}_]+/gu;
+  var WORD = /[\p{Alphabetic}\p{N}_-]+/gu;
   var MAX_TOKEN = 24;
+  // Words as gen's stem.rs cuts them: a name joined with _ or -
+  // (pg_basebackup, backup-all) gives its parts, then itself whole.
   function words(text) {
     var out = [];
     var runs = text.toLowerCase().match(WORD) || [];
     runs.forEach(function (run) {
-      if (run.indexOf("_") >= 0) {
-        run.split("_").forEach(function (p) {
-          if (p) {
-            out.push(p);
-          }
-        });
-        var trimmed = run.replace(/^_+|_+$/g, "");
-        if (trimmed.indexOf("_") >= 0) {
-          out.push(trimmed);
+      run = run.replace(/^-+|-+$/g, "");
+      run.split("-").forEach(function (part) {
+        if (!part) {
+          return;
         }
-      } else {
+        if (part.indexOf("_") >= 0) {
+          part.split("_").forEach(function (p) {
+            if (p) {
+              out.push(p);
+            }
+          });
+          var trimmed = part.replace(/^_+|_+$/g, "");
+          if (trimmed.indexOf("_") >= 0) {
+            out.push(trimmed);
+          }
+        } else {
+          out.push(part);
+        }
+      });
+      if (run.indexOf("-") >= 0) {
         out.push(run);
       }
     });
@@ -337,6 +347,16 @@
       }
     });
     showCurrent();
+  }
+
+  // ---- Chart tabs: on a phone, the current tab is scrolled into view.
+  var tab = d.querySelector(".tabs [aria-current=page]");
+  if (tab) {
+    var strip = tab.closest("ul");
+    var over = tab.getBoundingClientRect().right - strip.getBoundingClientRect().right;
+    if (over > 0) {
+      strip.scrollLeft += over + 24;
+    }
   }
 
   // ---- Table of contents: open beside the text on wide screens, folded
@@ -680,6 +700,75 @@
       return fileName("t", i);
     });
   }
+  // ---- Typos: a word of five letters or more that no term starts with
+  // matches the terms one edit away (or a term it starts with). They are
+  // looked for among the terms that share its first two letters, loaded
+  // only then: a first search costs nothing more.
+  var TYPO_MIN = 5;
+  var TYPO_SHARDS = 8;
+  function typoShards(t, out) {
+    var shards = index.raw.shards;
+    var p = t.slice(0, 2);
+    var end = p + "\uffff";
+    var i = shardFor(p);
+    for (var k = i; k < shards.length && k < i + TYPO_SHARDS && (k === i || shards[k][0] < end); k++) {
+      out[k] = true;
+    }
+  }
+  // The typo shards of the terms of `terms` that match nothing, as names.
+  function typoFiles(terms) {
+    var want = {};
+    terms.forEach(function (t) {
+      if (Array.from(t.word).length >= TYPO_MIN && !expand(t.stem).length && !expand(t.word).length) {
+        typoShards(t.stem, want);
+      }
+    });
+    return Object.keys(want).map(function (i) {
+      return fileName("t", i);
+    });
+  }
+  // Whether a and b are at most one insertion, deletion, substitution or
+  // swap of neighbours apart.
+  function oneEdit(a, b) {
+    var la = a.length;
+    var lb = b.length;
+    if (Math.abs(la - lb) > 1) {
+      return false;
+    }
+    var i = 0;
+    while (i < la && i < lb && a[i] === b[i]) {
+      i++;
+    }
+    if (la === lb) {
+      return a.slice(i + 1) === b.slice(i + 1) || (a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2));
+    }
+    return la > lb ? a.slice(i + 1) === b.slice(i) : a.slice(i) === b.slice(i + 1);
+  }
+  // Terms that `t` may be a typo of, as expand() gives them.
+  function typos(t) {
+    var out = [];
+    var p = t.stem.slice(0, 2);
+    var shards = index.raw.shards;
+    for (var i = shardFor(p); i < shards.length && loaded(fileName("t", i)); i++) {
+      var terms = shard(i).terms;
+      if (terms.length && terms[0].slice(0, 2) > p) {
+        break;
+      }
+      for (var j = 0; j < terms.length; j++) {
+        var term = terms[j];
+        if (term.slice(0, 2) !== p) {
+          continue;
+        }
+        if (oneEdit(t.stem, term) || oneEdit(t.word, term)) {
+          out.push([[i, j], 0.6]);
+        } else if (term.length >= TYPO_MIN && t.word.lastIndexOf(term, 0) === 0 && t.word.length - term.length <= 3) {
+          out.push([[i, j], 0.5]);
+        }
+      }
+    }
+    return out;
+  }
+
   function shard(i) {
     var got = index.shards[i];
     if (!got) {
@@ -743,9 +832,18 @@
       lo = 0;
     }
   }
+  // Each term says whether the query has it as a word of its own or only
+  // as a part of a joined name (`backup` in `backup-all`), which names no
+  // kind of page.
   function queryTerms(q) {
     var seen = {};
     var out = [];
+    var alone = {};
+    (q.toLowerCase().match(WORD) || []).forEach(function (run) {
+      if (!/[-_]/.test(run.replace(/^[-_]+|[-_]+$/g, ""))) {
+        alone[run.replace(/^[-_]+|[-_]+$/g, "")] = true;
+      }
+    });
     words(q).forEach(function (w) {
       var n = Array.from(w).length;
       if (n < 2 || n > MAX_TOKEN || index.stop[w]) {
@@ -754,29 +852,112 @@
       var s = stem(w);
       if (!seen[s]) {
         seen[s] = true;
-        out.push({ word: w, stem: s });
+        out.push({ word: w, stem: s, part: !alone[w] && !/[-_]/.test(w) });
+      } else if (alone[w]) {
+        out.forEach(function (t) {
+          if (t.stem === s) {
+            t.part = false;
+          }
+        });
       }
     });
     return out;
   }
   var WEIGHT = [0.4, 1, 1.6, 3];
-  // Every document holding each query term (as a word or a prefix), ranked
-  // by the sum over terms of its best idf x level x match weight. Scores
-  // live in arrays indexed by document (all scores are above 0).
+  // How much a named chart's pages, and cross-chart guides for a general
+  // query, are lifted.
+  var CHART_LIFT = 3;
+  var GUIDE_LIFT = 4;
+  // Words (stems) that ask for one kind of page, and how much it is lifted.
+  var KIND_WORDS = {
+    backup: "backup", restor: "backup", recoveri: "backup", recov: "backup", snapshot: "backup", dump: "backup",
+    upgrad: "upgrade", rollback: "upgrade", migrat: "upgrade", downgrad: "upgrade",
+    rbac: "rbac", secur: "rbac", permiss: "rbac", role: "rbac", serviceaccount: "rbac"
+  };
+  var KIND_LIFT = 2;
+  // The kinds of page a query asks for, as {kind index: true}, or null.
+  function namedKinds(terms) {
+    var out = null;
+    terms.forEach(function (t) {
+      if (t.part) {
+        return;
+      }
+      var k = index.raw.kinds.indexOf(KIND_WORDS[t.stem]);
+      if (k >= 0) {
+        out = out || {};
+        out[k] = true;
+      }
+    });
+    return out;
+  }
+  // The charts a query names: by name, the start of a name (four letters
+  // or more, one chart only), or an alias; or, for a word of TYPO_MIN
+  // letters or more that no term holds, a name or alias one edit away
+  // (the same typos the search forgives); as {chart index: true}.
+  function namedCharts(q) {
+    var raw = index.raw;
+    var out = {};
+    var any = false;
+    function named(w, same) {
+      var hits = [];
+      raw.charts.forEach(function (c, i) {
+        if (same(c[0]) || (w.length >= 4 && c[0].lastIndexOf(w, 0) === 0)) {
+          hits.push(i);
+        }
+      });
+      (raw.alias || []).forEach(function (a) {
+        if (same(a[0]) && hits.indexOf(a[1]) < 0) {
+          hits.push(a[1]);
+        }
+      });
+      return hits;
+    }
+    words(q).forEach(function (w) {
+      var hits = named(w, function (name) {
+        return name === w;
+      });
+      if (!hits.length && Array.from(w).length >= TYPO_MIN && !expand(stem(w)).length && !expand(w).length) {
+        hits = named("", function (name) {
+          return oneEdit(w, name);
+        });
+      }
+      if (hits.length === 1) {
+        out[hits[0]] = true;
+        any = true;
+      }
+    });
+    return any ? out : null;
+  }
+  // Every document holding each query term (as a word, a prefix or, when
+  // nothing holds it, a likely typo), ranked by the sum over terms of its
+  // best idf x level x match weight. When no document holds every term,
+  // those holding the most are shown (partial). Pages of a chart the query
+  // names are lifted; for a query no chart names whose documents span many
+  // charts, the cross-chart guides are. Scores live in arrays indexed by
+  // document (all scores are above 0).
   function run(q) {
     var terms = queryTerms(q);
     if (!terms.length) {
       return { terms: terms, hits: [] };
     }
     var n = index.docPage.length;
-    var scores = null;
-    var docs = null;
+    var raw = index.raw;
+    var scores = new Float64Array(n);
+    var counts = new Uint8Array(n);
+    var union = [];
+    // Whether every term is found in the pages of many charts: then the
+    // query is general (RPO, restore order), and guides answer it.
+    var everywhere = raw.charts.length >= 3;
     terms.forEach(function (t) {
       var mine = new Float64Array(n);
-      var list = [];
+      var spread = {};
+      var spreadCount = 0;
       var found = expand(t.stem);
       if (t.word !== t.stem) {
         found = found.concat(expand(t.word));
+      }
+      if (!found.length && Array.from(t.word).length >= TYPO_MIN) {
+        found = typos(t);
       }
       found.forEach(function (hit) {
         var p = postings(hit[0]);
@@ -784,30 +965,52 @@
         for (var x = 0; x < p.length; x += 2) {
           var doc = p[x];
           var s = idf * WEIGHT[p[x + 1]] * hit[1];
-          if (mine[doc] === 0) {
-            list.push(doc);
-          }
           if (s > mine[doc]) {
             mine[doc] = s;
           }
         }
       });
-      if (scores === null) {
-        scores = mine;
-        docs = list;
-      } else {
-        docs = docs.filter(function (doc) {
-          if (mine[doc] > 0) {
-            scores[doc] += mine[doc];
-            return true;
+      for (var doc = 0; doc < n; doc++) {
+        if (mine[doc] > 0) {
+          var c = raw.pages[index.docPage[doc]][2];
+          if (c >= 0 && !spread[c]) {
+            spread[c] = true;
+            spreadCount++;
           }
-          return false;
-        });
+          if (counts[doc] === 0) {
+            union.push(doc);
+          }
+          counts[doc]++;
+          scores[doc] += mine[doc];
+        }
+      }
+      if (spreadCount * 4 < raw.charts.length) {
+        everywhere = false;
+      }
+    });
+    var most = 0;
+    union.forEach(function (doc) {
+      most = Math.max(most, counts[doc]);
+    });
+    var partial = most < terms.length;
+    var docs = union.filter(function (doc) {
+      return counts[doc] === most;
+    });
+    var named = namedCharts(q);
+    var general = !named && everywhere;
+    var kinds = namedKinds(terms);
+    docs.forEach(function (doc) {
+      var page = raw.pages[index.docPage[doc]];
+      var c = page[2];
+      if (named ? named[c] : general && c < 0) {
+        scores[doc] *= named ? CHART_LIFT : GUIDE_LIFT;
+      }
+      if (kinds && kinds[page[3]]) {
+        scores[doc] *= KIND_LIFT;
       }
     });
     var chart = chartFilter.value;
     var kind = kindFilter.value;
-    var raw = index.raw;
     // The best LIMIT, kept in order as the hits go by (a full sort of
     // tens of thousands of hits would cost more than the search).
     var best = [];
@@ -837,7 +1040,7 @@
         best.pop();
       }
     });
-    return { terms: terms, hits: best, total: total };
+    return { terms: terms, hits: best, total: total, partial: partial && total > 0 };
   }
 
   function escapeHtml(s) {
@@ -920,9 +1123,9 @@
     }
     active = (i + items.length) % items.length;
     each(items, function (li, x) {
-      li.setAttribute("aria-selected", x === active ? "true" : "false");
+      li.firstChild.setAttribute("aria-selected", x === active ? "true" : "false");
     });
-    input.setAttribute("aria-activedescendant", items[active].id);
+    input.setAttribute("aria-activedescendant", items[active].firstChild.id);
     items[active].scrollIntoView({ block: "nearest" });
   }
   function chunkOf(doc) {
@@ -972,7 +1175,8 @@
     }
     var total = current.total;
     status.textContent = total
-      ? total + (total === 1 ? " result" : " results") + (total > current.shown ? ", the best " + current.shown + " shown" : "")
+      ? (current.partial ? "No page has every word; " + total + " with most of them" : total + (total === 1 ? " result" : " results")) +
+        (total > current.shown ? ", the best " + current.shown + " shown" : "")
       : "No results. Try fewer or shorter words, or clear the filters.";
   }
   function item(hit, i) {
@@ -980,11 +1184,14 @@
     var doc = hit[0];
     var page = raw.pages[index.docPage[doc]];
     var row = docText(doc);
+    // The link is the option (an option holding a link would nest one
+    // control in another); its list item is only a container.
     var li = d.createElement("li");
-    li.id = "gen:result-" + i;
-    li.setAttribute("role", "option");
-    li.setAttribute("aria-selected", "false");
+    li.setAttribute("role", "none");
     var a = d.createElement("a");
+    a.id = "gen:result-" + i;
+    a.setAttribute("role", "option");
+    a.setAttribute("aria-selected", "false");
     a.href = root + page[0] + (row[0] ? "#" + row[0] : "");
     a.tabIndex = -1;
     var title = d.createElement("span");
@@ -1055,13 +1262,19 @@
   }
   function render(q, ok, then) {
     var result = run(q);
-    current = { terms: result.terms, hits: result.hits, total: result.total, shown: 0, busy: false, fresh: true, broken: !ok };
+    current = { terms: result.terms, hits: result.hits, total: result.total, partial: result.partial, shown: 0, busy: false, fresh: true, broken: !ok };
     more(then);
   }
   // Loads the manifest and the term shards `q` needs, then calls back.
+  // Then the shards its likely typos are in, for words that match nothing.
   function prepareQuery(q, then) {
     loadIndex(function () {
-      loadFiles(shardFiles(queryTerms(q)), then);
+      var terms = queryTerms(q);
+      loadFiles(shardFiles(terms), function (ok) {
+        loadFiles(typoFiles(terms), function (ok2) {
+          then(ok && ok2);
+        });
+      });
     });
   }
   var timer = null;
@@ -1174,4 +1387,10 @@
     input.focus();
     input.select();
   });
+  // A search linked to (index.html?q=words) opens with its results.
+  var asked = new URLSearchParams(window.location.search).get("q");
+  if (asked && asked.trim()) {
+    input.value = asked;
+    update();
+  }
 })();
