@@ -30,6 +30,7 @@ pub fn check(file: &SpecFile, facts: &ChartFacts) -> Vec<Diagnostic> {
         cx.main_container(w, &mut out);
     }
     cx.spec_values(&mut out);
+    cx.database_profile(&mut out);
     cx.commands(main, &mut out);
     let mut seen = BTreeSet::new();
     out.retain(|d| seen.insert((d.line, d.column, d.message.clone())));
@@ -165,6 +166,63 @@ impl<'a> Cx<'a> {
         v.sort();
         v.dedup();
         v
+    }
+
+    /// The Secret and key of `backup.database` must be one the chart
+    /// renders, and one its containers read the password from: the
+    /// procedure connects with the application's own credentials.
+    fn database_profile(&self, out: &mut Vec<Diagnostic>) {
+        let Some(p) = &self.file.spec.backup.database else {
+            return;
+        };
+        let Some(name) = expand(&p.secret, &self.vars) else {
+            return;
+        };
+        let names: Vec<String> = self.facts.secrets.iter().map(|s| s.name.clone()).collect();
+        let Some(secret) = self.facts.secrets.iter().find(|s| s.name == name) else {
+            let d = self.file.error_at(
+                "backup.database.secret",
+                format!("the chart renders no Secret {name:?}"),
+            );
+            out.push(suggest(d, &p.secret, &self.spec_forms(names), "Secrets"));
+            return;
+        };
+        if !secret.keys.contains(&p.key) {
+            let d = self.file.error_at(
+                "backup.database.key",
+                format!("Secret {:?} has no key {:?}", p.secret, p.key),
+            );
+            out.push(suggest(d, &p.key, &secret.keys, "keys of that Secret"));
+            return;
+        }
+        let read = self.facts.workloads.iter().any(|w| {
+            w.containers
+                .iter()
+                .chain(&w.init_containers)
+                .flat_map(|c| &c.env)
+                .any(|e| {
+                    e.secret
+                        .as_ref()
+                        .is_some_and(|r| r.name == name && r.key == p.key)
+                })
+        });
+        if !read {
+            out.push(
+                self.file
+                    .error_at(
+                        "backup.database.key",
+                        format!(
+                            "no container of the chart reads its database password from \
+                             Secret {:?}, key {:?}",
+                            p.secret, p.key
+                        ),
+                    )
+                    .help(
+                        "name the Secret and key of the environment variable that holds the \
+                         password the application connects with (`gen facts` lists them)",
+                    ),
+            );
+        }
     }
 
     fn chart_file(&self, name: &str) -> String {

@@ -6,6 +6,7 @@
 pub mod cron;
 pub mod duration;
 pub mod positions;
+pub mod profile;
 pub mod runbook;
 pub mod share;
 pub mod shell;
@@ -148,6 +149,7 @@ pub fn parse(rel: &str, bytes: &[u8]) -> Result<SpecFile, Diagnostic> {
     }
     let mut spec: Spec = serde_yaml::from_str(text).map_err(|e| yaml_error(rel, text, &e))?;
     let mut positions = positions;
+    profile::expand(&mut spec, &mut positions);
     share::expand(&mut spec, &mut positions);
     Ok(SpecFile {
         rel: rel.to_string(),
