@@ -70,9 +70,9 @@ pub struct DatabaseProfile {
     /// What can go wrong, besides the built-in pitfall about roles.
     #[serde(default)]
     pub pitfalls: Vec<String>,
-    /// SQL the scratch restore runs to show the data is there, e.g.
-    /// `select name from realm`.
-    pub verify: String,
+    /// SQL queries the scratch restore runs to show the data is there,
+    /// e.g. `select name from realm`.
+    pub verify: Vec<String>,
     /// What that query prints when the dump is good.
     pub verify_expect: String,
     /// Where the restore step goes: procedure id and the index of the
@@ -138,8 +138,12 @@ fn list_run(chart: &str) -> String {
     )
 }
 
-fn verify_run(chart: &str, query: &str) -> String {
+fn verify_run(chart: &str, queries: &[String]) -> String {
     let db = format!("{}_verify", chart.replace('-', "_"));
+    let queries: String = queries
+        .iter()
+        .map(|q| format!(" \\\n  -c \"{}\"", q.replace('"', "\\\"")))
+        .collect();
     format!(
         r#"{newest}kubectl -n "$NAMESPACE" run "$FULLNAME-db-verify" --restart=Never \
   --image={IMAGE} --env=POSTGRES_PASSWORD=verify
@@ -148,11 +152,10 @@ kubectl -n "$NAMESPACE" wait --for=condition=Ready \
 kubectl -n "$NAMESPACE" exec -i "$FULLNAME-db-verify" -- sh -c \
   'createdb -U postgres {db} &&
   pg_restore -U postgres --no-owner -d {db} &&
-  psql -U postgres -d {db} -Atc "{query}"' < "$F"
+  psql -U postgres -d {db} -At{queries}' < "$F"
 kubectl -n "$NAMESPACE" delete pod "$FULLNAME-db-verify"
 "#,
         newest = newest(chart),
-        query = query.replace('"', "\\\""),
     )
 }
 
@@ -235,7 +238,7 @@ into a throwaway `{IMAGE}` pod, not into the shared server."
         )),
         run: Some(verify_run(chart, &p.verify)),
         lang: None,
-        expect: Some(format!("`pg_restore` exits 0, then {}", p.verify_expect)),
+        expect: Some(format!("`pg_restore` exits 0. {}", p.verify_expect)),
         drill: drilled(),
     }
 }
@@ -357,6 +360,15 @@ pub fn problems(spec: &Spec) -> Vec<(String, String, String)> {
         return Vec::new();
     };
     let mut out = Vec::new();
+    for (k, q) in p.verify.iter().enumerate() {
+        if q.contains('\'') {
+            out.push((
+                format!("backup.database.verify[{k}]"),
+                "a verify query must not contain a single quote".into(),
+                "the query runs inside `sh -c '...'`: use a dollar-quoted string ($$text$$)".into(),
+            ));
+        }
+    }
     for (k, at) in p.restore.iter().enumerate() {
         let path = format!("backup.database.restore[{k}]");
         match spec.restore.iter().find(|r| r.id == at.procedure) {
@@ -403,7 +415,7 @@ mod tests {
     what: Everything.
     schedule: \"0 * * * *\"
     retention: 24 hourly
-    verify: select 1
+    verify: [select 1]
     verify_expect: '`1`.'
     restore:
       - { procedure: full, before: 1 }
