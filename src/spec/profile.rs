@@ -53,6 +53,10 @@ pub struct DatabaseProfile {
     /// Component id restore procedures name in `restores` (default `database`).
     #[serde(default)]
     pub id: Option<String>,
+    /// The spec's own component the dump follows in the guide (default:
+    /// the dump comes first).
+    #[serde(default)]
+    pub after: Option<String>,
     /// Default "Logical dump of the <chart> database".
     #[serde(default)]
     pub title: Option<String>,
@@ -305,34 +309,34 @@ pub fn expand(spec: &mut Spec, positions: &mut Positions) {
     };
     let chart = spec.name.clone();
     let from = "backup.database";
-    positions.shift("backup.components", 0);
+    let c = p
+        .after
+        .as_ref()
+        .and_then(|a| spec.backup.components.iter().position(|c| &c.id == a))
+        .map_or(0, |i| i + 1);
+    let at = format!("backup.components[{c}]");
+    positions.shift("backup.components", c);
     spec.backup
         .components
-        .insert(0, component(&chart, &spec.title, &p));
-    positions.alias_exact("backup.components[0]", from);
-    for (key, to) in [
-        ("id", "id"),
-        ("title", "title"),
-        ("what", "what"),
-        ("schedule", "schedule"),
-        ("retention", "retention"),
-        ("storage", "storage"),
-        ("pitfalls", "pitfalls"),
+        .insert(c, component(&chart, &spec.title, &p));
+    positions.alias_exact(&at, from);
+    for key in [
+        "id",
+        "title",
+        "what",
+        "schedule",
+        "retention",
+        "storage",
+        "pitfalls",
     ] {
-        positions.alias(
-            &format!("backup.components[0].{key}"),
-            &format!("{from}.{to}"),
-        );
+        positions.alias(&format!("{at}.{key}"), &format!("{from}.{key}"));
     }
-    positions.alias_exact("backup.components[0].steps", from);
+    positions.alias_exact(&format!("{at}.steps"), from);
     for j in 0..p.before.len() {
-        positions.alias(
-            &format!("backup.components[0].steps[{j}]"),
-            &format!("{from}.before[{j}]"),
-        );
+        positions.alias(&format!("{at}.steps[{j}]"), &format!("{from}.before[{j}]"));
     }
     for j in p.before.len()..p.before.len() + 2 {
-        positions.alias_exact(&format!("backup.components[0].steps[{j}]"), from);
+        positions.alias_exact(&format!("{at}.steps[{j}]"), from);
     }
     positions.shift("backup.verification", 0);
     spec.backup.verification.insert(0, verification(&chart, &p));
@@ -360,6 +364,23 @@ pub fn problems(spec: &Spec) -> Vec<(String, String, String)> {
         return Vec::new();
     };
     let mut out = Vec::new();
+    if let Some(a) = &p.after {
+        if !spec.backup.components.iter().any(|c| &c.id == a) {
+            out.push((
+                "backup.database.after".into(),
+                format!("no backup component {a:?}"),
+                format!(
+                    "use one of {}",
+                    spec.backup
+                        .components
+                        .iter()
+                        .map(|c| c.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+        }
+    }
     for (k, q) in p.verify.iter().enumerate() {
         if q.contains('\'') {
             out.push((
