@@ -978,6 +978,58 @@ mod tests {
         )])
     }
 
+    /// The scaffold with a PostgreSQL profile whose password is in
+    /// `secret`, key `key`.
+    fn with_profile(secret: &str, key: &str) -> String {
+        spec(&[(
+            "backup:\n",
+            &format!(
+                "backup:\n  database:\n    engine: postgresql\n    database: demo\n    \
+                 user: demo\n    secret: {secret}\n    key: {key}\n    values: db\n    \
+                 what: All.\n    schedule: \"0 * * * *\"\n    retention: 24 hourly\n    \
+                 verify: [select 1]\n    verify_expect: '`1`'\n"
+            ),
+        )])
+    }
+
+    #[test]
+    fn the_database_profile_names_the_password_the_chart_reads() {
+        let mut f = facts();
+        let messages = |src: &str, f: &ChartFacts| -> Vec<String> {
+            errors(src, f).into_iter().map(|d| d.message).collect()
+        };
+        let m = messages(&with_profile("$FULLNAME-db", "admin-password"), &f);
+        assert!(
+            m.iter()
+                .any(|m| m == "the chart renders no Secret \"rel-demo-db\""),
+            "{m:?}"
+        );
+        let m = messages(&with_profile("$FULLNAME", "db-password"), &f);
+        assert!(
+            m.iter()
+                .any(|m| m == "Secret \"$FULLNAME\" has no key \"db-password\""),
+            "{m:?}"
+        );
+        let m = messages(&with_profile("$FULLNAME", "admin-password"), &f);
+        assert!(
+            m.iter()
+                .any(|m| m.starts_with("no container of the chart reads")),
+            "{m:?}"
+        );
+        f.workloads[0].containers[0].env.push(Env {
+            name: "DB_PASSWORD".into(),
+            secret: Some(KeyRef {
+                name: "rel-demo".into(),
+                key: "admin-password".into(),
+            }),
+            ..Env::default()
+        });
+        assert_eq!(
+            errors(&with_profile("$FULLNAME", "admin-password"), &f),
+            vec![]
+        );
+    }
+
     #[test]
     fn the_scaffold_fits_its_chart() {
         assert_eq!(errors(&spec(&[]), &facts()), vec![]);
