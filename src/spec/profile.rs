@@ -195,7 +195,7 @@ tables; the client's `pg_dump` 16 must not be older than the server."
         expect: Some(format!(
             "A non-empty `{chart}-db-<timestamp>.dump`; no output."
         )),
-        drill: None,
+        drill: drilled(),
     };
     let list = Step {
         title: "Read the dump's table of contents".into(),
@@ -203,7 +203,7 @@ tables; the client's `pg_dump` 16 must not be older than the server."
         run: Some(list_run(chart)),
         lang: None,
         expect: Some("A count of the tables with data, not 0.".into()),
-        drill: None,
+        drill: drilled(),
     };
     let mut pitfalls = p.pitfalls.clone();
     pitfalls.push(
@@ -229,7 +229,9 @@ exist before a restore (the postgresql chart's `pg_dumpall --globals-only` backu
         }),
         steps: p.before.iter().cloned().chain([dump, list]).collect(),
         pitfalls,
-        drill: drilled(),
+        // Per step: the spec's own `before` steps are not the profile's,
+        // and its drill does not run them.
+        drill: None,
     }
 }
 
