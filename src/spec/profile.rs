@@ -2,7 +2,8 @@
 //! it connects to states that database in a few lines (`backup.database`),
 //! and gets its dump, the dump's check, the restore into a scratch server
 //! and the restore into the real one from one shared procedure, written
-//! once here and drilled once (`tests/drills.rs::postgresql_profile_drill`).
+//! once here and drilled once per connection (`tests/drills.rs::
+//! postgresql_profile_drill` with the password, `..._url_drill` with a URL).
 //!
 //! [`expand`] turns the profile into ordinary spec content when the spec
 //! is parsed, so validation, the runbook lint, the guides, the make
@@ -34,17 +35,23 @@ pub enum Engine {
 #[serde(deny_unknown_fields)]
 pub struct DatabaseProfile {
     pub engine: Engine,
+    /// What the Secret's `key` holds: the password (default) or a URL.
+    #[serde(default)]
+    pub connection: Connection,
     /// The database the chart uses (default of `DB_NAME`).
     pub database: String,
-    /// The role the chart connects as (default of `DB_USER`).
-    pub user: String,
+    /// The role the chart connects as (default of `DB_USER`); a URL
+    /// names it itself.
+    #[serde(default)]
+    pub user: Option<String>,
     /// The Secret holding that role's password, as the chart renders it,
     /// e.g. `$FULLNAME-secret` (default of `DB_SECRET`).
     pub secret: String,
-    /// The key of the password in that Secret (default of `DB_SECRET_KEY`).
+    /// The key of the password (or URL) in that Secret (default of
+    /// `DB_SECRET_KEY`).
     pub key: String,
     /// The server's host, when the chart has a usual one (default of
-    /// `DB_HOST`; empty: the operator must set it).
+    /// `DB_HOST`; empty: the operator must set it); not with a URL.
     #[serde(default)]
     pub host: String,
     /// Where each value comes from in the chart's values, for the
@@ -98,28 +105,92 @@ pub struct RestoreAt {
 /// Component id of the profile's dump when the spec gives none.
 pub const DATABASE_ID: &str = "database";
 
-/// The test that drills the shared procedure.
-pub const DRILL: &str = "tests/drills.rs::postgresql_profile_drill";
+/// The tests that drill the shared procedure, one per connection.
+const DRILLS: [(Connection, &str); 2] = [
+    (
+        Connection::Password,
+        "tests/drills.rs::postgresql_profile_drill",
+    ),
+    (
+        Connection::Url,
+        "tests/drills.rs::postgresql_profile_url_drill",
+    ),
+];
 
 /// The client image: its `pg_dump` must not be older than the server
 /// (the collection's postgresql chart runs 16.11).
 const IMAGE: &str = "postgres:16.11";
 
-/// Reads the password from the Secret into `PW`.
-const READ_PW: &str = r#"PW=$(kubectl -n "$NAMESPACE" get secret "$DB_SECRET" \
-  -o jsonpath="{.data.$DB_SECRET_KEY}" | base64 -d)
-"#;
+/// How the chart's Secret lets a client in.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Connection {
+    /// `key` holds the password of `user`; host, port and database are
+    /// the `DB_*` variables.
+    #[default]
+    Password,
+    /// `key` holds a whole `postgresql://user:password@host:port/db` URL,
+    /// as SQLAlchemy applications keep it.
+    Url,
+}
 
-/// A one-off client pod named `$FULLNAME-<name>` that connects as the
-/// chart does and reads the password as its first stdin line.
-fn client(name: &str) -> String {
-    format!(
-        r#"  | kubectl -n "$NAMESPACE" run "$FULLNAME-{name}" \
-  -i --rm --quiet --restart=Never --image={IMAGE} \
-  --env=PGHOST="${{DB_HOST:?set DB_HOST}}" --env=PGPORT="$DB_PORT" \
+/// What differs between the two connections, in the shell and the prose.
+struct Conn {
+    /// The shell variable the Secret's value goes into.
+    var: &'static str,
+    /// The client pod's flags and the first line of its script.
+    pod: &'static str,
+    /// The connection argument of `pg_dump`, `psql` and `pg_restore`.
+    db: &'static str,
+    /// Who the client connects as, in prose.
+    who: &'static str,
+    /// How it authenticates, in prose.
+    how: &'static str,
+}
+
+const PASSWORD: Conn = Conn {
+    var: "PW",
+    pod: r#"  --env=PGHOST="${DB_HOST:?set DB_HOST}" --env=PGPORT="$DB_PORT" \
   --env=PGUSER="$DB_USER" --env=PGDATABASE="$DB_NAME" --command -- \
   sh -c 'read -r PGPASSWORD; export PGPASSWORD
-"#
+"#,
+    db: r#"-d "$PGDATABASE""#,
+    who: "`$DB_USER`",
+    how: "as `$DB_USER`, and reads the password from the Secret `$DB_SECRET` on stdin",
+};
+
+const URL: Conn = Conn {
+    var: "U",
+    pod: r#"  --command -- \
+  sh -c 'read -r U
+"#,
+    db: r#"-d "$U""#,
+    who: "the URL's user",
+    how: "with the URL the application uses, user and password included, which it reads \
+from the Secret `$DB_SECRET` on stdin",
+};
+
+fn conn(c: Connection) -> &'static Conn {
+    match c {
+        Connection::Password => &PASSWORD,
+        Connection::Url => &URL,
+    }
+}
+
+/// Reads the Secret's value into the connection's variable.
+fn read(c: &Conn) -> String {
+    format!(
+        "{}=$(kubectl -n \"$NAMESPACE\" get secret \"$DB_SECRET\" \\\n  -o jsonpath=\"{{.data.$DB_SECRET_KEY}}\" | base64 -d)\n",
+        c.var
+    )
+}
+
+/// A one-off client pod named `$FULLNAME-<name>` that connects as the
+/// chart does, reading the secret value as its first stdin line.
+fn client(c: &Conn, name: &str) -> String {
+    format!(
+        "  | kubectl -n \"$NAMESPACE\" run \"$FULLNAME-{name}\" \\\n  -i --rm --quiet --restart=Never --image={IMAGE} \\\n{}",
+        c.pod
     )
 }
 
@@ -128,10 +199,18 @@ fn newest(chart: &str) -> String {
     format!("F=$(ls -1t \"$BACKUP_DIR\"/{chart}-db-*.dump | head -n1)\n")
 }
 
-fn dump_run(chart: &str) -> String {
+fn dump_run(chart: &str, c: &Conn) -> String {
+    // With the password, PGDATABASE names the database already.
+    let db = if c.var == "PW" {
+        String::new()
+    } else {
+        format!(" {}", c.db)
+    };
     format!(
-        "mkdir -p \"$BACKUP_DIR\"; TS=$(date +%Y%m%d-%H%M%S)\n{READ_PW}printf '%s\\n' \"$PW\" \\\n{}  exec pg_dump -Fc' \\\n  > \"$BACKUP_DIR/{chart}-db-$TS.dump\"\n",
-        client("db-dump")
+        "mkdir -p \"$BACKUP_DIR\"; TS=$(date +%Y%m%d-%H%M%S)\n{}printf '%s\\n' \"${}\" \\\n{}  exec pg_dump -Fc{db}' \\\n  > \"$BACKUP_DIR/{chart}-db-$TS.dump\"\n",
+        read(c),
+        c.var,
+        client(c, "db-dump")
     )
 }
 
@@ -163,17 +242,25 @@ kubectl -n "$NAMESPACE" delete pod "$FULLNAME-db-verify"
     )
 }
 
-fn restore_run(chart: &str) -> String {
+fn restore_run(chart: &str, c: &Conn) -> String {
+    let psql_db = if c.var == "PW" {
+        String::new()
+    } else {
+        format!(" {}", c.db)
+    };
     format!(
-        "{}{READ_PW}{{ printf '%s\\n' \"$PW\"; cat \"$F\"; }} \\\n{}  psql -X -v ON_ERROR_STOP=1 \\\n  -c \"DROP SCHEMA public CASCADE\" -c \"CREATE SCHEMA public\" &&\n  exec pg_restore --no-owner --no-acl --exit-on-error \\\n  -d \"$PGDATABASE\"'\n",
+        "{}{}{{ printf '%s\\n' \"${}\"; cat \"$F\"; }} \\\n{}  psql -X -v ON_ERROR_STOP=1{psql_db} \\\n  -c \"DROP SCHEMA public CASCADE\" -c \"CREATE SCHEMA public\" &&\n  exec pg_restore --no-owner --no-acl --exit-on-error \\\n  {}'\n",
         newest(chart),
-        client("db-restore")
+        read(c),
+        c.var,
+        client(c, "db-restore"),
+        c.db,
     )
 }
 
-fn drilled() -> Option<Drill> {
+fn drilled(c: Connection) -> Option<Drill> {
     Some(Drill {
-        test: Some(DRILL.into()),
+        test: DRILLS.iter().find(|d| d.0 == c).map(|d| d.1.into()),
         none: None,
         caveat: None,
     })
@@ -181,21 +268,22 @@ fn drilled() -> Option<Drill> {
 
 /// The profile's backup component.
 fn component(chart: &str, title: &str, p: &DatabaseProfile) -> Component {
+    let c = conn(p.connection);
     let dump = Step {
         title: "Dump the database through a one-off client pod".into(),
         why: Some(format!(
             "The application image has no PostgreSQL client. A `{IMAGE}` pod connects \
-as the application does, as `$DB_USER`, and reads the password from the Secret \
-`$DB_SECRET` on stdin, so it never appears in a command line or pod spec. The custom \
-format is compressed, restores in parallel and lets `pg_restore` list or pick single \
-tables; the client's `pg_dump` 16 must not be older than the server."
+as the application does, {}, so it never appears in a command line or pod spec. The \
+custom format is compressed, restores in parallel and lets `pg_restore` list or pick \
+single tables; the client's `pg_dump` 16 must not be older than the server.",
+            c.how
         )),
-        run: Some(dump_run(chart)),
+        run: Some(dump_run(chart, c)),
         lang: None,
         expect: Some(format!(
             "A non-empty `{chart}-db-<timestamp>.dump`; no output."
         )),
-        drill: drilled(),
+        drill: drilled(p.connection),
     };
     let list = Step {
         title: "Read the dump's table of contents".into(),
@@ -203,14 +291,14 @@ tables; the client's `pg_dump` 16 must not be older than the server."
         run: Some(list_run(chart)),
         lang: None,
         expect: Some("A count of the tables with data, not 0.".into()),
-        drill: drilled(),
+        drill: drilled(p.connection),
     };
     let mut pitfalls = p.pitfalls.clone();
-    pitfalls.push(
-        "Roles are cluster-wide and not in a one-database dump: the `$DB_USER` role must \
-exist before a restore (the postgresql chart's `pg_dumpall --globals-only` backup has it)."
-            .into(),
-    );
+    pitfalls.push(format!(
+        "Roles are cluster-wide and not in a one-database dump: the role of {} must \
+exist before a restore (the postgresql chart's `pg_dumpall --globals-only` backup has it).",
+        c.who
+    ));
     Component {
         id: p.id.clone().unwrap_or_else(|| DATABASE_ID.into()),
         title: p
@@ -245,62 +333,82 @@ into a throwaway `{IMAGE}` pod, not into the shared server."
         run: Some(verify_run(chart, &p.verify)),
         lang: None,
         expect: Some(format!("`pg_restore` exits 0. {}", p.verify_expect)),
-        drill: drilled(),
+        drill: drilled(p.connection),
     }
 }
 
-fn restore_step(chart: &str) -> Step {
+fn restore_step(chart: &str, p: &DatabaseProfile) -> Step {
+    let c = conn(p.connection);
+    let superuser = match p.connection {
+        Connection::Password => {
+            "set `DB_USER`, `DB_SECRET` and `DB_SECRET_KEY` to the server's superuser (the \
+postgresql chart's Secret `<fullname>-secret`, key `postgres-password`)"
+        }
+        Connection::Url => {
+            "point `DB_SECRET` and `DB_SECRET_KEY` at a URL of the server's superuser"
+        }
+    };
     Step {
         title: "Empty the database and restore the dump".into(),
-        why: Some(
+        why: Some(format!(
             "Dropping and recreating schema `public` removes tables a newer version may \
 have added, which `pg_restore --clean` would leave behind; `--no-owner --no-acl` hands \
-every object to `$DB_USER`, which runs the restore. The client pod reads the password, \
-then the dump, on stdin. Dropping the schema needs `$DB_USER` to own the database: if \
-it does not, set `DB_USER`, `DB_SECRET` and `DB_SECRET_KEY` to the server's superuser \
-(the postgresql chart's Secret `<fullname>-secret`, key `postgres-password`) for this \
-step."
-                .into(),
-        ),
-        run: Some(restore_run(chart)),
+every object to {who}, which runs the restore. The client pod reads the {what}, then \
+the dump, on stdin. Dropping the schema needs {who} to own the database: if it does \
+not, {superuser} for this step.",
+            who = c.who,
+            what = if c.var == "PW" { "password" } else { "URL" },
+        )),
+        run: Some(restore_run(chart, c)),
         lang: None,
         expect: Some("`DROP SCHEMA`, `CREATE SCHEMA`, then exit code 0.".into()),
-        drill: drilled(),
+        drill: drilled(p.connection),
     }
 }
 
-/// The `DB_*` variables of the profile, with its values as defaults.
-fn variables(p: &DatabaseProfile) -> [Variable; 6] {
+/// The `DB_*` variables of the profile, with its values as defaults: a
+/// URL holds host, port and user itself.
+fn variables(p: &DatabaseProfile) -> Vec<Variable> {
     let v = |name: &str, default: &str, help: String| Variable {
         name: name.into(),
         default: default.into(),
         help,
     };
     let at = &p.values;
-    [
-        v(
+    let mut out = Vec::new();
+    if p.connection == Connection::Password {
+        out.push(v(
             "DB_HOST",
             &p.host,
             format!("PostgreSQL host the chart uses ({at}.host)"),
-        ),
-        v("DB_PORT", "5432", format!("PostgreSQL port ({at}.port)")),
-        v("DB_NAME", &p.database, format!("Database ({at}.database)")),
-        v(
+        ));
+        out.push(v("DB_PORT", "5432", format!("PostgreSQL port ({at}.port)")));
+    }
+    out.push(v(
+        "DB_NAME",
+        &p.database,
+        format!("Database ({at}.database)"),
+    ));
+    if p.connection == Connection::Password {
+        out.push(v(
             "DB_USER",
-            &p.user,
+            p.user.as_deref().unwrap_or_default(),
             format!("Role the chart connects as ({at}.username)"),
+        ));
+    }
+    let (secret, key) = match p.connection {
+        Connection::Password => (
+            "Secret with the database password (or the existingSecret's name)",
+            "Key of the password in DB_SECRET",
         ),
-        v(
-            "DB_SECRET",
-            &p.secret,
-            "Secret with the database password (or the existingSecret's name)".into(),
+        Connection::Url => (
+            "Secret with the database URL the chart renders",
+            "Key of the URL (postgresql://user:password@host:port/db) in DB_SECRET",
         ),
-        v(
-            "DB_SECRET_KEY",
-            &p.key,
-            "Key of the password in DB_SECRET".into(),
-        ),
-    ]
+    };
+    out.push(v("DB_SECRET", &p.secret, secret.into()));
+    out.push(v("DB_SECRET_KEY", &p.key, key.into()));
+    out
 }
 
 /// Expands `backup.database` into ordinary spec content (see the module
@@ -351,7 +459,7 @@ pub fn expand(spec: &mut Spec, positions: &mut Positions) {
         let j = at.before.min(steps.len());
         let list = format!("restore[{i}].steps");
         positions.shift(&list, j);
-        steps.insert(j, restore_step(&chart));
+        steps.insert(j, restore_step(&chart, &p));
         positions.alias_exact(&format!("{list}[{j}]"), &format!("{from}.restore[{k}]"));
     }
     for v in variables(&p) {
@@ -366,6 +474,19 @@ pub fn problems(spec: &Spec) -> Vec<(String, String, String)> {
         return Vec::new();
     };
     let mut out = Vec::new();
+    match (p.connection, &p.user, p.host.is_empty()) {
+        (Connection::Password, None, _) => out.push((
+            "backup.database".into(),
+            "the profile needs `user`, the role the chart connects as".into(),
+            "add `user: <role>`, or `connection: url` when the Secret holds a whole URL".into(),
+        )),
+        (Connection::Url, Some(_), _) | (Connection::Url, _, false) => out.push((
+            "backup.database.connection".into(),
+            "with `connection: url` the URL names user and host".into(),
+            "remove `user` and `host`".into(),
+        )),
+        _ => {}
+    }
     if let Some(a) = &p.after {
         if !spec.backup.components.iter().any(|c| &c.id == a) {
             out.push((
@@ -487,6 +608,43 @@ mod tests {
             + 1;
         assert_eq!(line("backup.components[1]"), own);
         assert!(super::problems(s).is_empty());
+    }
+
+    #[test]
+    fn a_url_connection_reads_the_url_and_declares_no_host_or_user() {
+        let profile = PROFILE
+            .replace("    user: demo\n", "    connection: url\n")
+            .replace("key: db-password", "key: db-url");
+        let src =
+            crate::scaffold::new_spec("demo").replace("backup:\n", &format!("backup:\n{profile}"));
+        let f = parse("specs/demo.yaml", src.as_bytes()).unwrap();
+        let s = &f.spec;
+        let dump = s.backup.components[0].steps[0].run.as_deref().unwrap();
+        assert!(
+            dump.contains("exec pg_dump -Fc -d \"$U\"'") && !dump.contains("PGHOST"),
+            "{dump}"
+        );
+        let names: Vec<&str> = s.variables.iter().map(|v| v.name.as_str()).collect();
+        assert!(
+            names.contains(&"DB_SECRET_KEY")
+                && !names.contains(&"DB_HOST")
+                && !names.contains(&"DB_USER")
+        );
+        let test = s.backup.components[0].steps[0]
+            .drill
+            .as_ref()
+            .unwrap()
+            .test
+            .as_deref();
+        assert_eq!(test, Some("tests/drills.rs::postgresql_profile_url_drill"));
+        assert!(super::problems(s).is_empty());
+        // A URL names its user: `user` beside it is a mistake.
+        let src = src.replace(
+            "    connection: url\n",
+            "    connection: url\n    user: demo\n",
+        );
+        let f = parse("specs/demo.yaml", src.as_bytes()).unwrap();
+        assert_eq!(super::problems(&f.spec).len(), 1);
     }
 
     #[test]
