@@ -20,6 +20,8 @@ mod memcached;
 mod mysql;
 #[path = "drills/postgresql.rs"]
 mod postgresql;
+#[path = "drills/profile.rs"]
+mod profile;
 #[path = "drills/prometheus.rs"]
 mod prometheus;
 #[path = "drills/rabbitmq.rs"]

@@ -30,6 +30,7 @@ pub fn check(file: &SpecFile, facts: &ChartFacts) -> Vec<Diagnostic> {
         cx.main_container(w, &mut out);
     }
     cx.spec_values(&mut out);
+    cx.database_profile(&mut out);
     cx.commands(main, &mut out);
     crate::spec::jobs::check_facts(file, facts, &mut out);
     let mut seen = BTreeSet::new();
@@ -166,6 +167,63 @@ impl<'a> Cx<'a> {
         v.sort();
         v.dedup();
         v
+    }
+
+    /// The Secret and key of `backup.database` must be one the chart
+    /// renders, and one its containers read the password from: the
+    /// procedure connects with the application's own credentials.
+    fn database_profile(&self, out: &mut Vec<Diagnostic>) {
+        let Some(p) = &self.file.spec.backup.database else {
+            return;
+        };
+        let Some(name) = expand(&p.secret, &self.vars) else {
+            return;
+        };
+        let names: Vec<String> = self.facts.secrets.iter().map(|s| s.name.clone()).collect();
+        let Some(secret) = self.facts.secrets.iter().find(|s| s.name == name) else {
+            let d = self.file.error_at(
+                "backup.database.secret",
+                format!("the chart renders no Secret {name:?}"),
+            );
+            out.push(suggest(d, &p.secret, &self.spec_forms(names), "Secrets"));
+            return;
+        };
+        if !secret.keys.contains(&p.key) {
+            let d = self.file.error_at(
+                "backup.database.key",
+                format!("Secret {:?} has no key {:?}", p.secret, p.key),
+            );
+            out.push(suggest(d, &p.key, &secret.keys, "keys of that Secret"));
+            return;
+        }
+        let read = self.facts.workloads.iter().any(|w| {
+            w.containers
+                .iter()
+                .chain(&w.init_containers)
+                .flat_map(|c| &c.env)
+                .any(|e| {
+                    e.secret
+                        .as_ref()
+                        .is_some_and(|r| r.name == name && r.key == p.key)
+                })
+        });
+        if !read {
+            out.push(
+                self.file
+                    .error_at(
+                        "backup.database.key",
+                        format!(
+                            "no container of the chart reads its database password from \
+                             Secret {:?}, key {:?}",
+                            p.secret, p.key
+                        ),
+                    )
+                    .help(
+                        "name the Secret and key of the environment variable that holds the \
+                         password the application connects with (`gen facts` lists them)",
+                    ),
+            );
+        }
     }
 
     fn chart_file(&self, name: &str) -> String {
@@ -919,6 +977,58 @@ mod tests {
             "      echo \"TODO write the backup into $BACKUP_DIR\"",
             &format!("      {cmd}"),
         )])
+    }
+
+    /// The scaffold with a PostgreSQL profile whose password is in
+    /// `secret`, key `key`.
+    fn with_profile(secret: &str, key: &str) -> String {
+        spec(&[(
+            "backup:\n",
+            &format!(
+                "backup:\n  database:\n    engine: postgresql\n    database: demo\n    \
+                 user: demo\n    secret: {secret}\n    key: {key}\n    values: db\n    \
+                 what: All.\n    schedule: \"0 * * * *\"\n    retention: 24 hourly\n    \
+                 verify: [select 1]\n    verify_expect: '`1`'\n"
+            ),
+        )])
+    }
+
+    #[test]
+    fn the_database_profile_names_the_password_the_chart_reads() {
+        let mut f = facts();
+        let messages = |src: &str, f: &ChartFacts| -> Vec<String> {
+            errors(src, f).into_iter().map(|d| d.message).collect()
+        };
+        let m = messages(&with_profile("$FULLNAME-db", "admin-password"), &f);
+        assert!(
+            m.iter()
+                .any(|m| m == "the chart renders no Secret \"rel-demo-db\""),
+            "{m:?}"
+        );
+        let m = messages(&with_profile("$FULLNAME", "db-password"), &f);
+        assert!(
+            m.iter()
+                .any(|m| m == "Secret \"$FULLNAME\" has no key \"db-password\""),
+            "{m:?}"
+        );
+        let m = messages(&with_profile("$FULLNAME", "admin-password"), &f);
+        assert!(
+            m.iter()
+                .any(|m| m.starts_with("no container of the chart reads")),
+            "{m:?}"
+        );
+        f.workloads[0].containers[0].env.push(Env {
+            name: "DB_PASSWORD".into(),
+            secret: Some(KeyRef {
+                name: "rel-demo".into(),
+                key: "admin-password".into(),
+            }),
+            ..Env::default()
+        });
+        assert_eq!(
+            errors(&with_profile("$FULLNAME", "admin-password"), &f),
+            vec![]
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod cron;
 pub mod duration;
 pub mod jobs;
 pub mod positions;
+pub mod profile;
 pub mod runbook;
 pub mod share;
 pub mod shell;
@@ -187,6 +188,7 @@ pub fn parse(rel: &str, bytes: &[u8]) -> Result<SpecFile, Diagnostic> {
         }
     })?;
     let mut positions = positions;
+    profile::expand(&mut spec, &mut positions);
     share::expand(&mut spec, &mut positions);
     Ok(SpecFile {
         rel: rel.to_string(),

@@ -83,6 +83,28 @@ impl Positions {
         self.map.extend(copies);
     }
 
+    /// Moves the items of list `list` from index `at` on one place up, and
+    /// everything below them, to make room for an item gen inserts there.
+    pub fn shift(&mut self, list: &str, at: usize) {
+        let prefix = format!("{list}[");
+        let moved: Vec<(String, String, (usize, usize))> = self
+            .map
+            .iter()
+            .filter_map(|(k, &v)| {
+                let rest = k.strip_prefix(&prefix)?;
+                let end = rest.find(']')?;
+                let i: usize = rest[..end].parse().ok()?;
+                (i >= at).then(|| (k.clone(), format!("{prefix}{}{}", i + 1, &rest[end..]), v))
+            })
+            .collect();
+        for (old, _, _) in &moved {
+            self.map.remove(old);
+        }
+        for (_, new, v) in moved {
+            self.map.insert(new, v);
+        }
+    }
+
     /// Makes `from` alone answer with the position of `to`, when indexed.
     pub fn alias_exact(&mut self, from: &str, to: &str) {
         if let Some(&v) = self.map.get(to) {

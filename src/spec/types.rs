@@ -222,6 +222,12 @@ pub struct Backup {
     /// `components`, with id `config` unless it says otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub config_export: Option<super::share::ConfigExport>,
+    /// The database the chart keeps its data in: gen adds its dump (first
+    /// in `components`), its scratch restore (first in `verification`) and
+    /// its restore step from one shared, drilled procedure (see
+    /// [`super::profile`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database: Option<super::profile::DatabaseProfile>,
     /// How to prove a backup can be restored.
     pub verification: Vec<Step>,
     /// What these backups do not cover, so nobody counts on it during an outage.

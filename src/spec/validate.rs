@@ -179,6 +179,9 @@ fn is_date(s: &str) -> bool {
 pub fn validate(file: &SpecFile) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let s = &file.spec;
+    for (path, message, help) in super::profile::problems(s) {
+        out.push(file.error_at(&path, message).help(help));
+    }
 
     // Identity.
     if !is_dns_label(&s.name) {
