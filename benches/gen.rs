@@ -188,7 +188,7 @@ fn bench_render(c: &mut Criterion) {
         let models: Vec<_> = project.specs.iter().map(chart_model).collect();
         g.bench_function("site_build", |b| {
             b.iter(|| {
-                chartgen::site::build(&project, &models, &outputs)
+                chartgen::site::build(&project.site_input(), &models, &outputs)
                     .map(|s| s.files.len())
                     .ok()
             })

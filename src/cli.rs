@@ -483,7 +483,7 @@ fn prepare(
     let (outputs, report) =
         project::generate_with(&project, site).map_err(|f| report_failure(out, f, format))?;
     report_warnings(out, report.warnings.clone(), strict, format)?;
-    match crate::helmmeta::bump::findings(&project, &outputs, since) {
+    match crate::helmmeta::bump::findings(&project.root, &project.specs, &outputs, since) {
         Ok(found) => report_warnings(out, found, strict, format)?,
         Err(msg) => {
             errln!("gen: {msg}");

@@ -38,3 +38,97 @@ pub mod site;
 pub mod spec;
 pub mod text;
 pub mod timings;
+
+/// The modules' dependency graph has no cycle (docs/architecture.md): a
+/// module is read, tested and replaced on its own only when nothing it
+/// uses uses it back.
+#[cfg(test)]
+mod architecture {
+    use std::collections::{BTreeMap, BTreeSet};
+
+    /// Top-level module -> the top-level modules its code names as
+    /// `crate::name` (comments aside).
+    fn graph() -> BTreeMap<String, BTreeSet<String>> {
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut g: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for e in walkdir::WalkDir::new(&src) {
+            let e = e.unwrap();
+            let rel = e
+                .path()
+                .strip_prefix(&src)
+                .unwrap()
+                .to_string_lossy()
+                .to_string();
+            let Some(rel) = rel.strip_suffix(".rs") else {
+                continue;
+            };
+            let top = rel.split('/').next().unwrap().to_string();
+            if top == "lib" || top == "main" {
+                continue;
+            }
+            let text = std::fs::read_to_string(e.path()).unwrap();
+            let uses = g.entry(top.clone()).or_default();
+            for line in text.lines() {
+                let code = line.split("//").next().unwrap_or("");
+                for (i, _) in code.match_indices("crate::") {
+                    let rest = &code[i + 7..];
+                    let names: Vec<&str> = match rest.strip_prefix('{') {
+                        Some(list) => list
+                            .split(['}', ','])
+                            .map(|n| n.trim().split("::").next().unwrap_or(""))
+                            .collect(),
+                        None => vec![rest
+                            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                            .next()
+                            .unwrap_or("")],
+                    };
+                    uses.extend(
+                        names
+                            .into_iter()
+                            .filter(|n| !n.is_empty() && *n != top)
+                            .map(str::to_string),
+                    );
+                }
+            }
+        }
+        let tops: BTreeSet<String> = g.keys().cloned().collect();
+        for uses in g.values_mut() {
+            uses.retain(|u| tops.contains(u));
+        }
+        g
+    }
+
+    /// A path from `from` back to `from`, if there is one.
+    fn cycle_from(g: &BTreeMap<String, BTreeSet<String>>, from: &str) -> Option<Vec<String>> {
+        let mut stack = vec![(from.to_string(), vec![from.to_string()])];
+        let mut seen = BTreeSet::new();
+        while let Some((at, path)) = stack.pop() {
+            for next in &g[&at] {
+                if next == from {
+                    let mut p = path.clone();
+                    p.push(from.to_string());
+                    return Some(p);
+                }
+                if seen.insert(next.clone()) {
+                    let mut p = path.clone();
+                    p.push(next.clone());
+                    stack.push((next.clone(), p));
+                }
+            }
+        }
+        None
+    }
+
+    #[test]
+    fn no_module_uses_a_module_that_uses_it_back() {
+        let g = graph();
+        assert!(g.len() > 20, "the source tree was read: {g:?}");
+        assert!(g["project"].contains("spec"), "edges are found");
+        let cycles: Vec<String> = g
+            .keys()
+            .filter_map(|m| cycle_from(&g, m))
+            .map(|p| p.join(" -> "))
+            .collect();
+        assert!(cycles.is_empty(), "module cycles:\n{}", cycles.join("\n"));
+    }
+}

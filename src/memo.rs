@@ -7,13 +7,12 @@
 //! template overrides; a chart's outputs by its spec's source, the
 //! overrides, the chart's hand-written files gen merges into and its facts. A build
 //! with a memo therefore produces exactly the bytes of a cold build, which
-//! the tests check. The cross-chart pages and the site depend on every
-//! chart and are rendered each time.
+//! the tests check. The cross-chart pages depend on every chart and are
+//! rendered each time; the site keeps its own page cache
+//! ([`crate::site::cache::Pages`]), held here between builds.
 
 use crate::diagnostics::Diagnostic;
 use crate::model::{chart_model_with, ChartModel};
-use crate::site::markdown::{Rendered, Step};
-use crate::site::search::DocOut;
 use crate::spec::{self, validate, SpecFile};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -48,21 +47,9 @@ pub struct Memo {
     /// A spec's diagnostics and view model, by its path, with its source.
     validated: Mutex<HashMap<String, (String, Vec<Diagnostic>)>>,
     models: Mutex<HashMap<String, (ModelKey, ChartModel)>>,
-    /// The site's registry (repository path -> page) the pages were
-    /// rendered against; when it changes, every page is rendered again.
-    registry: Mutex<BTreeMap<String, String>>,
-    pages: Mutex<HashMap<String, SitePage>>,
+    /// The site's own cache of rendered pages.
+    pub site: crate::site::cache::Pages,
     hits: Mutex<Stats>,
-}
-
-/// A site page as last rendered, with what it was rendered from.
-struct SitePage {
-    steps: Vec<Step<'static>>,
-    rendered: Rendered,
-    /// Whether this build found the steps unchanged.
-    reused: bool,
-    /// The page's search documents and the page facts they were made with.
-    search: Option<(String, Vec<DocOut>)>,
 }
 
 /// How much a build could reuse, for `gen serve`'s log and the tests.
@@ -160,72 +147,11 @@ impl Memo {
         Ok(files)
     }
 
-    /// Starts a site build against `registry`: a different registry (a page
-    /// added, removed or renamed) can change any page's links, so every
-    /// page is forgotten.
-    pub fn site_registry(&self, registry: &BTreeMap<String, String>) {
-        let mut last = lock(&self.registry);
-        if *last != *registry {
-            *last = registry.clone();
-            lock(&self.pages).clear();
-        }
-    }
-
-    /// The page at `url` rendered from `steps`: `render`'s result, or the
-    /// last one for the same steps (and registry, see [`Memo::site_registry`]).
-    pub fn page(
-        &self,
-        url: &str,
-        steps: Vec<Step>,
-        render: impl FnOnce(&[Step]) -> Rendered,
-    ) -> Rendered {
-        if let Some(p) = lock(&self.pages).get_mut(url) {
-            if p.steps == steps {
-                p.reused = true;
-                lock(&self.hits).pages_reused += 1;
-                return p.rendered.clone();
-            }
-        }
-        let rendered = render(&steps);
-        lock(&self.hits).pages_rendered += 1;
-        lock(&self.pages).insert(
-            url.to_string(),
-            SitePage {
-                steps: steps.into_iter().map(Step::into_owned).collect(),
-                rendered: rendered.clone(),
-                reused: false,
-                search: None,
-            },
-        );
-        rendered
-    }
-
-    /// The search documents of the page at `url`: `make`'s, or the last
-    /// ones when the page was reused this build and `facts` (its title and
-    /// context as the index sees them) are the same.
-    pub fn page_search(
-        &self,
-        url: &str,
-        facts: &str,
-        make: impl FnOnce() -> Vec<DocOut>,
-    ) -> Vec<DocOut> {
-        if let Some(p) = lock(&self.pages).get(url) {
-            if let Some((f, docs)) = &p.search {
-                if p.reused && f == facts {
-                    return docs.clone();
-                }
-            }
-        }
-        let docs = make();
-        if let Some(p) = lock(&self.pages).get_mut(url) {
-            p.search = Some((facts.to_string(), docs.clone()));
-        }
-        docs
-    }
-
     /// The counts since the last call, which resets them.
     pub fn take_stats(&self) -> Stats {
-        std::mem::take(&mut *lock(&self.hits))
+        let mut stats = std::mem::take(&mut *lock(&self.hits));
+        (stats.pages_rendered, stats.pages_reused) = self.site.take_counts();
+        stats
     }
 }
 

@@ -42,6 +42,18 @@ pub struct Project {
     pub site_url: Option<String>,
 }
 
+impl Project {
+    /// The part of the project the site reads.
+    pub fn site_input(&self) -> crate::site::Input<'_> {
+        crate::site::Input {
+            settings: &self.settings,
+            hand_docs: &self.hand_docs,
+            templates: &self.templates,
+            site_url: &self.site_url,
+        }
+    }
+}
+
 /// Why loading or rendering failed.
 #[derive(Debug)]
 pub enum Failure {
@@ -374,7 +386,12 @@ fn add_site(
     report: &mut Report,
     memo: Option<&Memo>,
 ) -> Result<(), Vec<Diagnostic>> {
-    let site = crate::site::build_memo(project, models, outputs, memo)?;
+    let site = crate::site::build_memo(
+        &project.site_input(),
+        models,
+        outputs,
+        memo.map(|m| &m.site),
+    )?;
     let st = &site.stats;
     report.notes.push(format!(
         "site: {} pages, search manifest {} KB ({} sections, {} terms)",

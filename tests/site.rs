@@ -63,7 +63,7 @@ fn build_site(project: &Project) -> Site {
         Err(Failure::Io(e)) => panic!("io: {e}"),
     };
     let models: Vec<_> = project.specs.iter().map(chart_model).collect();
-    let site = site::build(project, &models, &outputs).expect("site builds");
+    let site = site::build(&project.site_input(), &models, &outputs).expect("site builds");
     for (path, bytes) in &site.files {
         assert_eq!(
             outputs.files.get(path),

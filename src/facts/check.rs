@@ -32,7 +32,7 @@ pub fn check(file: &SpecFile, facts: &ChartFacts) -> Vec<Diagnostic> {
     cx.spec_values(&mut out);
     cx.database_profile(&mut out);
     cx.commands(main, &mut out);
-    crate::spec::jobs::check_facts(file, facts, &mut out);
+    super::jobs::check(file, facts, &mut out);
     let mut seen = BTreeSet::new();
     out.retain(|d| seen.insert((d.line, d.column, d.message.clone())));
     out

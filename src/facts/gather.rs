@@ -43,8 +43,11 @@ fn hand_templates(chart_dir: &Path) -> impl Iterator<Item = PathBuf> {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
+            // A temporary file an interrupted gen left is gen's, whatever
+            // it holds; the next build removes it.
             !name.starts_with('_')
                 && name != "NOTES.txt"
+                && !crate::disk::is_temp_name(&name)
                 && !std::fs::read(p).is_ok_and(|b| crate::output::is_generated(&b))
         })
 }
@@ -386,6 +389,18 @@ pub fn from_files(dir: &Path, rel_dir: &str) -> Result<ChartFacts, Diagnostic> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_temporary_file_gen_left_is_not_a_hand_written_template() {
+        let dir = tempfile::tempdir().unwrap();
+        let t = dir.path().join("templates");
+        std::fs::create_dir_all(&t).unwrap();
+        // Killed in the middle of writing: not even the generated mark.
+        std::fs::write(t.join(".rbac.yaml.gen-tmp-4242"), "apiVersion: rb").unwrap();
+        assert!(!needs_facts(dir.path()));
+        std::fs::write(t.join("cm.yaml"), "kind: ConfigMap\n").unwrap();
+        assert!(needs_facts(dir.path()));
+    }
 
     fn chart(files: &[(&str, &str)]) -> tempfile::TempDir {
         let dir = tempfile::tempdir().unwrap();

@@ -13,6 +13,7 @@ pub mod cache;
 pub mod check;
 pub mod gather;
 pub mod helm;
+pub mod jobs;
 pub mod parse;
 pub mod shell;
 

@@ -17,7 +17,6 @@
 
 use crate::diagnostics::Diagnostic;
 use crate::output::Outputs;
-use crate::project::Project;
 use crate::spec::SpecFile;
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -27,11 +26,12 @@ use std::process::{Command, Stdio};
 /// The commit to compare with when none is given.
 pub const DEFAULT_BASE: &str = "HEAD";
 
-/// Findings for every chart, compared with `since` (None: HEAD, and quiet
-/// when there is none). An explicit `since` that git cannot resolve is an
+/// Findings for every chart of `specs` in the repository at `root`,
+/// compared with `since` (None: HEAD, and quiet when there is none). An explicit `since` that git cannot resolve is an
 /// error: the caller asked for a comparison that cannot be made.
 pub fn findings(
-    project: &Project,
+    root: &Path,
+    specs: &[SpecFile],
     outputs: &Outputs,
     since: Option<&str>,
 ) -> Result<Vec<Diagnostic>, String> {
@@ -42,7 +42,6 @@ pub fn findings(
             None => Ok(Vec::new()),
         }
     };
-    let root = &project.root;
     let prefix = match git(root, &["rev-parse", "--show-prefix"]) {
         Ok(p) => p.trim_end_matches('\n').to_string(),
         Err(e) => return fail(e),
@@ -60,7 +59,7 @@ pub fn findings(
         Err(_) => return fail(format!("{rev} is not a commit of this repository")),
     };
     let mut wanted: Vec<String> = Vec::new();
-    for f in &project.specs {
+    for f in specs {
         let dir = format!("charts/{}/", f.spec.name);
         wanted.push(format!("{dir}Chart.yaml"));
         wanted.extend(
@@ -76,7 +75,7 @@ pub fn findings(
         Err(e) => return fail(e),
     };
     let mut out = Vec::new();
-    for f in &project.specs {
+    for f in specs {
         if let Some(d) = finding(f, outputs, &old, rev) {
             out.push(d);
         }

@@ -9,6 +9,7 @@
 //! - [`search`] builds the index; [`assets`] fingerprints CSS and JS.
 
 pub mod assets;
+pub mod cache;
 pub mod highlight;
 pub mod html;
 pub mod markdown;
@@ -18,7 +19,6 @@ pub mod stem;
 use crate::diagnostics::{self, did_you_mean, Diagnostic};
 use crate::model::ChartModel;
 use crate::output::Outputs;
-use crate::project::Project;
 use crate::spec::{Category, Scope};
 use html::{esc, relative};
 use markdown::{Registry, Rendered, Source, Step};
@@ -75,6 +75,21 @@ const CROSS_DOCS: &[(&str, &str)] = &[
     ("docs/coverage.md", "guide"),
 ];
 
+/// What the site is built from besides the charts' models and outputs: the
+/// part of the loaded project it reads, so that the site depends on no
+/// loader (see `project::Project::site_input`).
+#[derive(Clone, Copy)]
+pub struct Input<'a> {
+    /// gen.toml's `[site]` and `[paths]`.
+    pub settings: &'a crate::config::Settings,
+    /// Hand-written Markdown under `docs/`, by relative path.
+    pub hand_docs: &'a BTreeMap<String, String>,
+    /// Template overrides from `templates/`, by name.
+    pub templates: &'a [(String, String)],
+    /// The published site's address, for the sitemap.
+    pub site_url: &'a Option<String>,
+}
+
 /// A rendered page before layout.
 struct Page {
     url: String,
@@ -118,11 +133,11 @@ pub struct Site {
 /// Warnings (a search index over its budget) are in [`build`]'s result; this
 /// signature carries only files and errors.
 pub fn render(
-    project: &Project,
+    input: &Input,
     models: &[ChartModel],
     outputs: &Outputs,
 ) -> Result<BTreeMap<String, Vec<u8>>, Vec<Diagnostic>> {
-    build(project, models, outputs).map(|site| site.files)
+    build(input, models, outputs).map(|site| site.files)
 }
 
 fn text_of<'a>(outputs: &'a Outputs, path: &str) -> Option<&'a str> {
@@ -150,15 +165,15 @@ fn doc_url(path: &str) -> String {
 
 /// Which page each repository file becomes.
 fn registry(
-    project: &Project,
+    input: &Input,
     models: &[ChartModel],
     outputs: &Outputs,
 ) -> Result<Registry, Vec<Diagnostic>> {
     let mut reg = Registry {
-        repo_url: project.settings.repo_url.clone(),
+        repo_url: input.settings.repo_url.clone(),
         ..Registry::default()
     };
-    reg.hand_written.extend(project.hand_docs.keys().cloned());
+    reg.hand_written.extend(input.hand_docs.keys().cloned());
     for m in models {
         let n = &m.spec.name;
         reg.hand_written.insert(format!("charts/{n}/README.md"));
@@ -182,7 +197,7 @@ fn registry(
     }
     let mut errors = Vec::new();
     let taken: Vec<String> = reg.pages.values().cloned().collect();
-    for path in project.hand_docs.keys() {
+    for path in input.hand_docs.keys() {
         let url = doc_url(path);
         if taken.contains(&url) {
             errors.push(
@@ -539,7 +554,7 @@ fn manifests_markdown(outputs: &Outputs, name: &str) -> String {
 /// What rendering a page needs besides its steps.
 struct RenderCtx<'a> {
     reg: &'a Registry,
-    memo: Option<&'a crate::memo::Memo>,
+    memo: Option<&'a cache::Pages>,
 }
 
 impl RenderCtx<'_> {
@@ -551,7 +566,7 @@ impl RenderCtx<'_> {
     }
 }
 
-fn pages(project: &Project, models: &[ChartModel], outputs: &Outputs, rc: &RenderCtx) -> Vec<Page> {
+fn pages(input: &Input, models: &[ChartModel], outputs: &Outputs, rc: &RenderCtx) -> Vec<Page> {
     enum Job<'a> {
         Chart(usize, Kind),
         Cross(&'a str, &'static str),
@@ -563,7 +578,7 @@ fn pages(project: &Project, models: &[ChartModel], outputs: &Outputs, rc: &Rende
             jobs.push(Job::Cross(path, kind));
         }
     }
-    jobs.extend(project.hand_docs.keys().map(|p| Job::Hand(p)));
+    jobs.extend(input.hand_docs.keys().map(|p| Job::Hand(p)));
     for i in chart_order(models) {
         jobs.extend(CHART_PAGES.iter().map(|(k, _, _)| Job::Chart(i, *k)));
     }
@@ -581,7 +596,7 @@ fn pages(project: &Project, models: &[ChartModel], outputs: &Outputs, rc: &Rende
                 Job::Hand(path) => markdown_page(
                     rc,
                     path,
-                    project.hand_docs.get(path).unwrap_or(&empty),
+                    input.hand_docs.get(path).unwrap_or(&empty),
                     Kind::Guide("guide"),
                 ),
                 Job::Chart(i, kind) => chart_page(rc, models, &graph, outputs, i, kind),
@@ -1218,14 +1233,14 @@ fn sitemap(base: &str, files: &BTreeMap<String, Vec<u8>>) -> Vec<u8> {
 
 /// The site's Tera environment: the built-in site templates, overridden by
 /// name from the repository's `templates/site/`, with HTML autoescaping.
-fn environment(project: &Project) -> Result<tera::Tera, Vec<Diagnostic>> {
+fn environment(input: &Input) -> Result<tera::Tera, Vec<Diagnostic>> {
     let mut tera = tera::Tera::default();
     tera.autoescape_on(vec![".html.tera"]);
     let sources: Vec<(&str, &str)> = crate::render::EMBEDDED
         .iter()
         .filter(|(n, _)| n.starts_with("site/"))
         .map(|(name, builtin)| {
-            let src = project
+            let src = input
                 .templates
                 .iter()
                 .find(|(n, _)| n == name)
@@ -1243,25 +1258,25 @@ fn environment(project: &Project) -> Result<tera::Tera, Vec<Diagnostic>> {
 
 /// Builds the whole site: files, warnings and numbers.
 pub fn build(
-    project: &Project,
+    input: &Input,
     models: &[ChartModel],
     outputs: &Outputs,
 ) -> Result<Site, Vec<Diagnostic>> {
-    build_memo(project, models, outputs, None)
+    build_memo(input, models, outputs, None)
 }
 
 /// [`build`], reusing from `memo` every page whose steps and registry are
 /// unchanged, with its search documents (`gen serve`).
 pub fn build_memo(
-    project: &Project,
+    input: &Input,
     models: &[ChartModel],
     outputs: &Outputs,
-    memo: Option<&crate::memo::Memo>,
+    memo: Option<&cache::Pages>,
 ) -> Result<Site, Vec<Diagnostic>> {
     let t = std::time::Instant::now();
-    let tera = environment(project)?;
+    let tera = environment(input)?;
     let t = crate::timings::lap("site: templates", t);
-    let reg = registry(project, models, outputs)?;
+    let reg = registry(input, models, outputs)?;
     if let Some(m) = memo {
         // Pages depend on the registry's pages and on where links to other
         // repository files go.
@@ -1272,7 +1287,7 @@ pub fn build_memo(
         m.site_registry(&key);
     }
     let rc = RenderCtx { reg: &reg, memo };
-    let mut pages = pages(project, models, outputs, &rc);
+    let mut pages = pages(input, models, outputs, &rc);
     let t = crate::timings::lap("site: pages to HTML", t);
 
     let mut errors: Vec<Diagnostic> = pages
@@ -1355,7 +1370,7 @@ pub fn build_memo(
         }
         Err(d) => errors.push(d),
     }
-    if let Some(base) = &project.site_url {
+    if let Some(base) = input.site_url {
         let map = sitemap(base, &files);
         files.insert("site/sitemap.xml".into(), map);
     }

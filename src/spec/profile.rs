@@ -11,7 +11,7 @@
 //! first in `backup.components`, the scratch restore first in
 //! `backup.verification`, the restore step into the restore procedures the
 //! profile names, and the `DB_*` variables its commands use after the
-//! spec's own. The chart facts check ([`crate::facts::check`]) proves the
+//! spec's own. The chart facts check (`facts::check`) proves the
 //! Secret and key against what the chart renders.
 
 use schemars::JsonSchema;

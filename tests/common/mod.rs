@@ -52,15 +52,22 @@ pub fn helm_finished(o: std::process::Output, what: &str) -> Option<std::process
 }
 
 /// The read-only folder beside the repository that holds the real chart
-/// collection (`collection/`): `GEN_SHARED_DIR`, else `../shared` from the
-/// repository root. None (a skip, or a failure under CI=true) when absent.
+/// collection (`collection/`): `GEN_SHARED_DIR`, else the nearest `shared/`
+/// beside the repository or a folder above it. None (a skip, or a failure under CI=true) when absent.
 /// Tests copy from it and never write inside it.
 #[allow(dead_code)]
 pub fn shared_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("GEN_SHARED_DIR").map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"),
-        PathBuf::from,
-    );
+    let dir = match std::env::var_os("GEN_SHARED_DIR") {
+        Some(d) => PathBuf::from(d),
+        // `../shared` beside this checkout (CI), or beside a folder above
+        // it (a git worktree under the checkout's parent).
+        None => Path::new(env!("CARGO_MANIFEST_DIR"))
+            .ancestors()
+            .skip(1)
+            .map(|a| a.join("shared"))
+            .find(|d| d.join("collection/charts").is_dir())
+            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared")),
+    };
     if dir.join("collection/charts").is_dir() {
         return Some(dir);
     }
