@@ -26,6 +26,9 @@ pub fn world() -> Option<World> {
     let mut w = World::new("mysql");
     let data = w.owned_dir("data", "mysql");
     let sock = w.owned_dir("run", "mysql");
+    // A server removes the `#sql*` files it finds in its tmpdir at start:
+    // drills running at once must not share /tmp.
+    let tmp = w.owned_dir("tmp", "mysql");
     let cnf = w.path("my.cnf");
     let state = w.state.display().to_string();
     let (pid, log) = (format!("{state}/mysqld.pid"), format!("{state}/mysqld.log"));
@@ -34,9 +37,10 @@ pub fn world() -> Option<World> {
         format!(
             "[mysqld]\ndatadir={d}\nsocket={s}/mysqld.sock\npid-file={pid}\nport=3306\n\
              bind-address=127.0.0.1\nlog_bin={d}/binlog\nbinlog_format=ROW\nserver_id=1\n\
-             binlog_expire_logs_seconds=2592000\nskip-name-resolve\n",
+             binlog_expire_logs_seconds=2592000\nskip-name-resolve\ntmpdir={t}\n",
             d = data.display(),
-            s = sock.display()
+            s = sock.display(),
+            t = tmp.display()
         ),
     )
     .unwrap();
