@@ -236,7 +236,7 @@ pub struct DrillRow {
 }
 
 fn drill_rows(models: &[ChartModel]) -> (Vec<DrillRow>, Vec<(String, String, String)>) {
-    use crate::procedures::{procedures, DrillStatus};
+    use crate::spec::procedures::{procedures, DrillStatus};
     let mut rows = Vec::new();
     let mut caveats = Vec::new();
     for m in models {
