@@ -334,7 +334,7 @@ fn procedures(cli: &Cli, out: &Out, chart: &str) -> u8 {
         errln!("error: no spec for chart {chart:?}\n  = help: the charts are the names of the files in specs/");
         return 2;
     };
-    let list = crate::procedures::procedures(&file.spec);
+    let list = crate::spec::procedures::procedures(&file.spec);
     match serde_json::to_string_pretty(&list) {
         Ok(json) => {
             outln!("{json}");

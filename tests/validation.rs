@@ -460,13 +460,54 @@ fn data_set_aside_under_a_fixed_name_is_a_warning() {
     }
 }
 
-/// The warnings for `src`, but the TODOs every scaffold has.
+/// The warnings for `src`, but the TODOs and the missing drill record
+/// every scaffold has.
 fn warnings(file: &str, src: &str) -> Vec<Diagnostic> {
+    all_warnings(file, src)
+        .into_iter()
+        .filter(|d| !d.message.contains("records no drill"))
+        .collect()
+}
+
+fn all_warnings(file: &str, src: &str) -> Vec<Diagnostic> {
     let f = spec::parse(&format!("specs/{file}.yaml"), src.as_bytes()).unwrap();
     validate::validate(&f)
         .into_iter()
-        .filter(|d| !d.is_error() && !d.message.contains("TODO"))
+        .filter(|d| !d.is_error() && d.message != validate::TODO_LEFT)
         .collect()
+}
+
+#[test]
+fn a_procedure_without_a_drill_record_is_a_warning_at_the_procedure() {
+    // The scaffold shows where the record goes; without it, a warning.
+    let line = "      drill: { none: \"TODO why no local drill can run it (or test: tests/drills.rs::<function>)\" }\n";
+    assert!(all_warnings("demo", &new_spec("demo")).is_empty());
+    let src = new_spec("demo").replacen(line, "", 1);
+    let found = all_warnings("demo", &src);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    let d = &found[0];
+    assert_eq!(
+        d.message,
+        "`backup.data` records no drill for its steps \"TODO first step\""
+    );
+    assert_eq!((d.line, d.column), (line_of(&src, "- id: data"), 7));
+    assert!(d.help.as_deref().unwrap().contains("drill: { none:"), "{d}");
+    // On the procedure or on its step, a record silences it.
+    for recorded in [
+        src.replacen(
+            "    - id: data\n",
+            "    - id: data\n      drill: { none: \"needs a cluster\" }\n",
+            1,
+        ),
+        src.replacen(
+            "          why: TODO why it matters\n",
+            "          why: TODO why it matters\n          drill: { test: tests/drills.rs::demo_drill }\n",
+            1,
+        ),
+    ] {
+        assert!(errors("demo", &recorded).is_empty());
+        assert!(all_warnings("demo", &recorded).is_empty(), "{recorded}");
+    }
 }
 
 #[test]

@@ -7,6 +7,7 @@ pub mod cron;
 pub mod duration;
 pub mod jobs;
 pub mod positions;
+pub mod procedures;
 pub mod profile;
 pub mod runbook;
 pub mod share;

@@ -1033,6 +1033,22 @@ fn check_drills(file: &SpecFile, out: &mut Vec<Diagnostic>) {
             ),
         }
     }
+    // A procedure with a command that records no drill: a warning, so that
+    // new specs keep saying how each procedure is proven.
+    for p in crate::spec::procedures::procedures(s) {
+        if p.status() != crate::spec::procedures::DrillStatus::NotDrilled {
+            continue;
+        }
+        let steps: Vec<String> = p
+            .commands()
+            .filter(|st| st.drill.is_none())
+            .map(|st| format!("{:?}", st.title))
+            .collect();
+        out.push(
+            file.warning_at(&p.path, format!("`{}` records no drill for its steps {}", p.id, steps.join(", ")))
+                .help("add `drill: { test: tests/drills.rs::<function> }` if a drill runs it, else `drill: { none: \"<why no local drill can>\" }` (on the procedure or the step)"),
+        );
+    }
 }
 
 /// Fewest troubleshooting entries a chart has.

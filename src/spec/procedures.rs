@@ -5,7 +5,7 @@
 //! the drills in `tests/drills.rs` run them from here rather than from the
 //! rendered Markdown, and `docs/coverage.md` counts them.
 
-use crate::spec::{Drill, Spec, Step};
+use super::{Drill, Spec, Step};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize)]
