@@ -423,6 +423,23 @@ mod tests {
     }
 
     #[test]
+    fn drops_its_own_values_once_the_spec_documents_none() {
+        let with = merge("x", None, &spec(), &Default::default()).unwrap();
+        let mut none = spec();
+        none.values.clear();
+        // The maintainer's own `upgrade` (another description) stays.
+        let mut v: serde_json::Value = serde_json::from_str(&with).unwrap();
+        v["properties"]["upgrade"] = serde_json::json!({"type": "object", "description": "Mine."});
+        let text = serde_json::to_string_pretty(&v).unwrap();
+        let out: serde_json::Value =
+            serde_json::from_str(&merge("x", Some(&text), &none, &Default::default()).unwrap())
+                .unwrap();
+        assert!(out["properties"].get("backup").is_none(), "{out}");
+        assert_eq!(out["properties"]["upgrade"]["description"], "Mine.");
+        assert_eq!(out["properties"]["rbac"]["type"], "object");
+    }
+
+    #[test]
     fn keeps_a_hand_written_schema_and_its_layout() {
         let hand = "{\r\n    \"title\": \"mine\",\r\n    \"properties\": {\r\n        \"image\": {\"type\": \"string\"},\r\n        \"rbac\": {\"type\": \"string\"},\r\n        \"global\": {\"type\": \"object\", \"title\": \"kept\"}\r\n    },\r\n    \"required\": [\"image\"]\r\n}\r\n";
         let out = merge("x", Some(hand), &spec(), &Default::default()).unwrap();
