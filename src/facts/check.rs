@@ -520,8 +520,29 @@ impl<'a> Cx<'a> {
                     ),
                     &v.key,
                 ));
+            } else if !self.value_read(&v.key) {
+                out.push(
+                    self.file
+                        .error_at(
+                            &format!("values[{i}].key"),
+                            format!(
+                                "{:?} changes nothing: it is in the chart's values.yaml, but no template reads it",
+                                v.key
+                            ),
+                        )
+                        .help("document only values the templates act on: drop this entry, and tell the operator what to run instead in the guide"),
+                );
             }
         }
+    }
+
+    /// Whether a template reads values key `key`, a value below it, or a
+    /// map it lies in (`$b := .Values.backup`, then `$b.enabled`).
+    fn value_read(&self, key: &str) -> bool {
+        let key = normalize_key(key);
+        self.facts.values_read.iter().any(|r| {
+            *r == key || r.starts_with(&format!("{key}.")) || key.starts_with(&format!("{r}."))
+        })
     }
 
     fn value_error(&self, d: Diagnostic, key: &str) -> Diagnostic {
@@ -1200,6 +1221,26 @@ mod tests {
             "\"backup.shedule\" is not a value of the chart",
         );
         assert!(d.help.unwrap().contains("did you mean `backup.schedule`?"));
+    }
+
+    #[test]
+    fn documented_values_must_be_read_by_a_template() {
+        let mut f = facts();
+        f.values_keys.push("backup.enabled".into());
+        let src = format!(
+            "{}values:\n  - key: backup.enabled\n    default: false\n    description: d\n",
+            spec(&[])
+        );
+        let d = one(
+            &src,
+            &f,
+            "key: backup.enabled",
+            "\"backup.enabled\" changes nothing: it is in the chart's values.yaml, but no template reads it",
+        );
+        assert!(d.help.unwrap().contains("drop this entry"));
+        // Read by a template: fine.
+        f.values_read.push("backup".into());
+        assert!(errors(&src, &f).is_empty(), "{:?}", errors(&src, &f));
     }
 
     #[test]

@@ -60,6 +60,13 @@ impl Json {
         }
     }
 
+    /// Removes `key` from an object. No-op on non-objects.
+    pub fn remove(&mut self, key: &str) {
+        if let Json::Object(m) = self {
+            m.retain(|(k, _)| k != key);
+        }
+    }
+
     /// Builder form of [`Json::set`].
     pub fn with(mut self, key: &str, value: Json) -> Json {
         self.set(key, value);

@@ -6,7 +6,9 @@
 //! Ownership: gen writes `properties.rbac` and `properties.serviceAccount`,
 //! plus `properties.backup` and `properties.upgrade` when the spec
 //! documents values under them (then the `values` region holds those keys
-//! whole). It adds `properties.global` and the names `rbac` and
+//! whole; a `backup` or `upgrade` property with gen's description is
+//! removed once the spec documents nothing under it). It adds
+//! `properties.global` and the names `rbac` and
 //! `serviceAccount` to the top-level `required` when they are absent, and
 //! changes nothing else: every other key, its order and the file's
 //! indentation stay. A missing file is created. The top level never gets
@@ -104,15 +106,7 @@ pub fn owned_properties(s: &Spec) -> Vec<(String, Json)> {
         if values.is_empty() {
             continue;
         }
-        let mut node = object(&format!(
-            "{} settings documented in specs/{}.yaml.",
-            if root == "backup" {
-                "Backup"
-            } else {
-                "Upgrade"
-            },
-            s.name
-        ));
+        let mut node = object(&root_description(root, &s.name));
         for v in values {
             let parts: Vec<&str> = v.key.split('.').skip(1).collect();
             let mut schema = Json::object();
@@ -132,6 +126,17 @@ pub fn owned_properties(s: &Spec) -> Vec<(String, Json)> {
         owned.push((root.to_string(), node));
     }
     owned
+}
+
+/// The description of gen's `backup` or `upgrade` property: also how gen
+/// knows the property is its own once the spec documents nothing under it.
+fn root_description(root: &str, chart: &str) -> String {
+    let title = if root == "backup" {
+        "Backup"
+    } else {
+        "Upgrade"
+    };
+    format!("{title} settings documented in specs/{chart}.yaml.")
 }
 
 fn object(description: &str) -> Json {
@@ -307,6 +312,18 @@ pub fn merge(
     if props.get("global").is_none() {
         props.set("global", global());
     }
+    // gen's own `backup`/`upgrade` from when the spec documented values
+    // there, which it no longer does: gone, so no value is described that
+    // nothing reads. The maintainer's own (another description) stay.
+    for root in ["backup", "upgrade"] {
+        let stale = !owned.iter().any(|(n, _)| n == root)
+            && !hand.contains(root)
+            && props.get(root).and_then(|p| p.get("description"))
+                == Some(&Json::String(root_description(root, &s.name)));
+        if stale {
+            props.remove(root);
+        }
+    }
     for (name, schema) in owned {
         props.set(&name, schema);
     }
@@ -403,6 +420,23 @@ mod tests {
         // Deterministic, and merging into its own output changes nothing.
         let again = merge("x", Some(&out), &spec(), &Default::default()).unwrap();
         assert_eq!(again, out);
+    }
+
+    #[test]
+    fn drops_its_own_values_once_the_spec_documents_none() {
+        let with = merge("x", None, &spec(), &Default::default()).unwrap();
+        let mut none = spec();
+        none.values.clear();
+        // The maintainer's own `upgrade` (another description) stays.
+        let mut v: serde_json::Value = serde_json::from_str(&with).unwrap();
+        v["properties"]["upgrade"] = serde_json::json!({"type": "object", "description": "Mine."});
+        let text = serde_json::to_string_pretty(&v).unwrap();
+        let out: serde_json::Value =
+            serde_json::from_str(&merge("x", Some(&text), &none, &Default::default()).unwrap())
+                .unwrap();
+        assert!(out["properties"].get("backup").is_none(), "{out}");
+        assert_eq!(out["properties"]["upgrade"]["description"], "Mine.");
+        assert_eq!(out["properties"]["rbac"]["type"], "object");
     }
 
     #[test]

@@ -166,6 +166,7 @@ pub fn values(s: &Spec) -> Vec<ValueDoc> {
         description,
         value_type: None,
         items: None,
+        needs: Vec::new(),
     };
     let titles: Vec<String> = j
         .backups
@@ -248,7 +249,31 @@ pub fn values(s: &Spec) -> Vec<ValueDoc> {
             ),
         ));
     }
+    for v in &mut out {
+        v.needs = needs(&v.key);
+    }
     out
+}
+
+/// The claim [`needs`] gives the jobs.
+pub const TEST_CLAIM: &str = "backup-claim";
+
+/// The values job value `key` has an effect only with: every job needs
+/// the claim; whatever renders inside the backup CronJobs' block (the
+/// resources, schedules, retention, the verification and the alerts) needs
+/// `backup.enabled`; the verification's schedule needs it turned on.
+fn needs(key: &str) -> Vec<(String, serde_json::Value)> {
+    let claim = ("backup.existingClaim".to_string(), TEST_CLAIM.into());
+    let on = ("backup.enabled".to_string(), true.into());
+    match key {
+        "backup.enabled" | "upgrade.backupJob.enabled" => vec![claim],
+        "backup.verify.schedule" => vec![
+            on,
+            claim,
+            ("backup.verify.enabled".to_string(), true.into()),
+        ],
+        _ => vec![on, claim],
+    }
 }
 
 /// Every value the chart's values.yaml documents under `backup.` and

@@ -422,6 +422,51 @@ fn expected_names(message: &str) -> Vec<String> {
         .collect()
 }
 
+/// The `rbac.` and `serviceAccount.` values gen documents for every chart
+/// (the README's Security & RBAC table, the `values` region and
+/// values.schema.json), with their defaults.
+pub fn rbac_values(s: &Spec) -> Vec<ValueDoc> {
+    let needs_api = !s.rbac.rules.is_empty();
+    let v = |key: &str, default: serde_json::Value, description: &str| ValueDoc {
+        key: key.to_string(),
+        default,
+        description: description.to_string(),
+        value_type: None,
+        items: None,
+        needs: Vec::new(),
+    };
+    let mut sa_create = v(
+        "serviceAccount.create",
+        true.into(),
+        "Create a ServiceAccount for the workload.",
+    );
+    // Off, the RBAC template binds the ServiceAccount named here instead.
+    sa_create.needs = vec![("serviceAccount.name".into(), "gen-toggled".into())];
+    vec![
+        v(
+            "rbac.create",
+            true.into(),
+            "Create the role and binding that grant the rules of the README's Security & RBAC section.",
+        ),
+        sa_create,
+        v(
+            "serviceAccount.name",
+            "".into(),
+            "Name of the ServiceAccount. Empty means the release's full name.",
+        ),
+        v(
+            "serviceAccount.annotations",
+            serde_json::json!({}),
+            "Annotations for the ServiceAccount, e.g. a cloud IAM role.",
+        ),
+        v(
+            "serviceAccount.automount",
+            needs_api.into(),
+            "Mount the API token into pods.",
+        ),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
