@@ -409,10 +409,25 @@ class StubAPI:
                 else:
                     self.not_found()
 
+            def body(self) -> bytes:
+                """The request's body, sent with a length or in chunks: one
+                left unread would be parsed as the next request on this
+                kept-alive connection, which then fails."""
+                if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+                    data = b""
+                    while True:
+                        size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                        if size == 0:
+                            while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                                pass
+                            return data
+                        data += self.rfile.read(size)
+                        self.rfile.readline()
+                return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
             def do_POST(self) -> None:  # noqa: N802
-                n = int(self.headers.get("Content-Length") or 0)
                 try:
-                    obj = json.loads(self.rfile.read(n) or b"{}")
+                    obj = json.loads(self.body() or b"{}")
                 except ValueError:
                     obj = {}
                 meta = obj.setdefault("metadata", {})
@@ -425,10 +440,16 @@ class StubAPI:
             do_PUT = do_PATCH = do_POST  # noqa: N815
 
             def do_DELETE(self) -> None:  # noqa: N802
+                self.body()  # DeleteOptions, when sent
                 self.reply(200, {"kind": "Status", "apiVersion": "v1", "status": "Success"})
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
+        class Server(ThreadingHTTPServer):
+            # Helm opens many connections at once on a loaded machine; the
+            # default backlog of 5 drops some of them.
+            request_queue_size = 128
+            daemon_threads = True
+
+        self.server = Server(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
         port = self.server.server_address[1]

@@ -49,6 +49,9 @@ pub struct ChartFiles {
     pub helpers: Vec<String>,
     /// Hand-written templates rendering ServiceAccount or RBAC objects.
     pub own_access: Vec<OwnTemplate>,
+    /// `serviceAccount.automount` as the chart's own values.yaml sets it
+    /// (outside gen's region), when it does.
+    pub automount: Option<bool>,
 }
 
 impl ChartFiles {
@@ -59,6 +62,9 @@ impl ChartFiles {
         let mut files = ChartFiles::default();
         if !dir.is_dir() {
             return Ok(files);
+        }
+        if let Ok(b) = crate::disk::read_regular(&dir.with_file_name("values.yaml")) {
+            files.automount = own_bool(&String::from_utf8_lossy(&b), "serviceAccount", "automount");
         }
         let helpers = dir.join("_helpers.tpl");
         if let Ok(text) =
@@ -195,6 +201,14 @@ pub struct Key {
     pub column: usize,
 }
 
+/// `map.key` of a values.yaml as the maintainers wrote it (gen's `values`
+/// region left out), when it is a boolean.
+fn own_bool(values: &str, map: &str, key: &str) -> Option<bool> {
+    let own = crate::regions::outside(values, crate::regions::Style::Hash, Some("values"), false);
+    let docs = yaml_rust2::YamlLoader::load_from_str(&own).ok()?;
+    docs.first()?[map][key].as_bool()
+}
+
 /// Every mapping key of a YAML document, in file order, duplicates
 /// included (sequence items are `[n]` segments). A file the event parser
 /// cannot read gives the keys before the error.
@@ -309,12 +323,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_charts_own_automount_outside_gens_region() {
+        let v = "serviceAccount:\n  automount: true\n# gen:begin values\nx:\n  automount: false\n# gen:end values\n";
+        assert_eq!(own_bool(v, "serviceAccount", "automount"), Some(true));
+        let gen_only =
+            "# gen:begin values\nserviceAccount:\n  automount: false\n# gen:end values\n";
+        assert_eq!(own_bool(gen_only, "serviceAccount", "automount"), None);
+        assert_eq!(
+            own_bool(
+                "serviceAccount:\n  automount: \"yes\"\n",
+                "serviceAccount",
+                "automount"
+            ),
+            None
+        );
+    }
+
+    #[test]
     fn helpers_and_their_prefix() {
         let text = "{{/* x define \"no\" */}}\n{{- define \"otel-collector.name\" -}}\n{{- end }}\n{{ define \"otel-collector.fullname\" }}{{ end }}\n";
         let f = ChartFiles {
             has_helpers: true,
             helpers: defines(text),
             own_access: vec![],
+            automount: None,
         };
         assert_eq!(
             f.helpers,

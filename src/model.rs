@@ -42,6 +42,10 @@ pub struct ChartModel {
     pub backup_guide_from_upgrade: String,
     /// How gen's RBAC and ServiceAccount templates name their objects.
     pub names: Names,
+    /// `serviceAccount.automount`'s default: the chart's own values.yaml's
+    /// when it sets one, else gen's (true only when the workload calls the
+    /// Kubernetes API).
+    pub automount: bool,
     /// How the chart's full name (`$FULLNAME`) follows from the release.
     pub fullname: Fullname,
     /// What Helm renders of the chart, for a chart with hand-written
@@ -226,6 +230,7 @@ pub fn chart_model_with(file: &SpecFile, facts: Option<&ChartFacts>) -> ChartMod
         makefile: format!("make/{}.mk", s.name),
         backup_guide_from_upgrade: "backup-guide.md".into(),
         names: Names::default(),
+        automount: !s.rbac.rules.is_empty(),
         frequency: s
             .backup
             .components
@@ -258,6 +263,9 @@ impl ChartModel {
         self.makefile = Settings::path(&settings.makefile, &name);
         self.backup_guide_from_upgrade = relative_link(&self.upgrade_guide, &self.backup_guide);
         self.names = names(&name, self.spec.rbac.scope, facts);
+        self.automount = facts
+            .and_then(|f| f.automount)
+            .unwrap_or(!self.spec.rbac.rules.is_empty());
     }
 }
 

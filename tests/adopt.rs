@@ -703,6 +703,15 @@ fn adopting_the_whole_collection_breaks_nothing() {
     );
     check_strict_but_for_hand_written_links(&root);
 
+    // The documented automount default is the chart's own: redis's
+    // values.yaml mounts the token, postgresql's does not.
+    for (chart, default) in [("redis", "true"), ("postgresql", "false")] {
+        let readme =
+            std::fs::read_to_string(root.join(format!("charts/{chart}/README.md"))).unwrap();
+        let row = format!("| `serviceAccount.automount` | `{default}` |");
+        assert!(readme.contains(&row), "{chart}: no {row:?}");
+    }
+
     // Helm: no new lint error, no duplicate object, nothing gone.
     let lint_after = lint_errors(&root);
     for (chart, errs) in &lint_after {
