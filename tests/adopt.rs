@@ -388,12 +388,11 @@ fn check_strict_but_for_hand_written_links(root: &Path) {
     let lines: Vec<&str> = out.lines().collect();
     let mut links = 0;
     for (i, line) in lines.iter().enumerate() {
-        let Some(what) = line.strip_prefix("warning: ") else {
+        // A warning of any kind (a link, a code block): the location
+        // below proves it is about the maintainers' own text.
+        if !line.starts_with("warning: ") {
             continue;
-        };
-        // A link or a code block the site cannot show as written: about
-        // the maintainers' text, which the location proves below.
-        assert!(!what.is_empty(), "{line}\n{out}");
+        }
         let at = lines[i + 1]
             .trim_start()
             .strip_prefix("--> ")

@@ -1175,7 +1175,16 @@ fn layout_home(tera: &tera::Tera, frame: &Frame, outputs: &Outputs) -> Result<Ve
     ctx.insert("enhanced", &enhanced);
     // Every guide, linked from the home page too, so they are reachable
     // without the script-built sidebar.
-    let guide_links: Vec<Link> = frame
+    let guide_links = guide_links(frame, url);
+    ctx.insert("guides_count", &guide_links.len());
+    ctx.insert("guide_links", &guide_links);
+    ctx.insert("next", &first);
+    crate::render::render(tera, "site/home.html.tera", &ctx).map(String::into_bytes)
+}
+
+/// A link to every cross-chart guide, relative to the page at `url`.
+fn guide_links(frame: &Frame, url: &str) -> Vec<Link> {
+    frame
         .pages
         .iter()
         .filter(|p| p.chart.is_none())
@@ -1184,11 +1193,7 @@ fn layout_home(tera: &tera::Tera, frame: &Frame, outputs: &Outputs) -> Result<Ve
             href: esc(&relative(url, &p.url)),
             current: false,
         })
-        .collect();
-    ctx.insert("guides_count", &guide_links.len());
-    ctx.insert("guide_links", &guide_links);
-    ctx.insert("next", &first);
-    crate::render::render(tera, "site/home.html.tera", &ctx).map(String::into_bytes)
+        .collect()
 }
 
 /// The page a static host shows for an address the site does not have.
@@ -1196,16 +1201,7 @@ fn layout_home(tera: &tera::Tera, frame: &Frame, outputs: &Outputs) -> Result<Ve
 fn layout_404(tera: &tera::Tera, frame: &Frame) -> Result<Vec<u8>, Diagnostic> {
     let url = "404.html";
     let mut ctx = frame.context(url, None);
-    let guide_links: Vec<Link> = frame
-        .pages
-        .iter()
-        .filter(|p| p.chart.is_none())
-        .map(|p| Link {
-            label: p.label.clone(),
-            href: esc(&relative(url, &p.url)),
-            current: false,
-        })
-        .collect();
+    let guide_links = guide_links(frame, url);
     ctx.insert("title", "Page not found");
     ctx.insert("guide_links", &guide_links);
     crate::render::render(tera, "site/404.html.tera", &ctx).map(String::into_bytes)
