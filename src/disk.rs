@@ -269,7 +269,7 @@ impl Lock {
     }
 }
 
-/// For the crash tests (tests/hardening.rs): with `GEN_TEST_STOP_AT=N`,
+/// For the crash tests (tests/integration/hardening.rs): with `GEN_TEST_STOP_AT=N`,
 /// the process stops itself (SIGSTOP) at the Nth point of the write phase
 /// (a temporary file created, written, renamed; a file removed), so the
 /// test can kill -9 it there. Without the variable it does nothing.

@@ -1,7 +1,7 @@
 //! The fuzz entry points of gen, with the properties each one asserts.
 //!
 //! The cargo-fuzz targets in `fuzz_targets/` call these, and so does the
-//! root package's `tests/fuzz_regressions.rs` (it includes this file with
+//! root package's `tests/integration/fuzz_regressions.rs` (it includes this file with
 //! `#[path]`), so every finding replays in plain `cargo test` through exactly
 //! the code the fuzzer ran. Depends only on `chartgen`, std and
 //! pulldown-cmark (a dependency of `chartgen` too).

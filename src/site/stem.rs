@@ -5,7 +5,7 @@
 //! algorithm, so it exists twice, here and in `templates/site/assets/app.js`.
 //! Porter's algorithm is small and exactly specified, which makes a faithful
 //! JavaScript twin possible; a test runs the JavaScript one over the whole
-//! vocabulary of the shipped specs and compares the two (tests/site.rs).
+//! vocabulary of the shipped specs and compares the two (tests/integration/site.rs).
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};

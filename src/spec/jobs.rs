@@ -155,7 +155,8 @@ pub fn helm_name(name: &str, fullname_helper: &str) -> String {
 }
 
 /// The values gen documents for the jobs, in values.yaml order. Every one
-/// is read by gen's templates (`tests/backup_jobs.rs` toggles each).
+/// is read by gen's templates (`tests/integration/backup_jobs.rs` toggles
+/// each).
 pub fn values(s: &Spec) -> Vec<ValueDoc> {
     let Some(j) = &s.jobs else {
         return Vec::new();

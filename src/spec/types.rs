@@ -539,8 +539,8 @@ pub struct ValueDoc {
     pub items: Option<ItemType>,
     /// Values this one has an effect only with (the flag that turns the
     /// jobs on, the claim they need), set on both sides when
-    /// `tests/values_effect.rs` toggles it. gen fills it for the values
-    /// it adds itself; the spec's own values have none.
+    /// `tests/integration/values_effect.rs` toggles it. gen fills it for the
+    /// values it adds itself; the spec's own values have none.
     #[serde(skip)]
     #[schemars(skip)]
     pub needs: Vec<(String, serde_json::Value)>,

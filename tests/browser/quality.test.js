@@ -2,7 +2,7 @@
 // sees it: Lighthouse (all four categories) and axe-core on the home, a
 // chart, a guide and an open search, light and dark, phone and desktop.
 // Lighthouse's layout shift must stay below 0.01 too.
-// Run by tests/site.rs (the_site_meets_lighthouse_and_axe), which builds a
+// Run by tests/integration/site.rs (the_site_meets_lighthouse_and_axe), which builds a
 // site and passes, in the environment:
 //   SITE_DIR     the built site/ folder
 //   CHART        the chart whose pages are measured

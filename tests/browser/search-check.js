@@ -1,5 +1,5 @@
 // Runs the site's own search (app.js, with a stub DOM) on a built site, so
-// that tests/site.rs can compare it with what the index files say. Reads
+// that tests/integration/site.rs can compare it with what the index files say. Reads
 // queries, one a line, on stdin; prints for each a JSON line:
 //   {"shards": [file names app.js loads for it], "typo": [the shards it
 //    loads then for words that match nothing], "total": hits,

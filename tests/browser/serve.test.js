@@ -1,5 +1,5 @@
 // gen serve in a real browser: Debian's chromium, headless, driven by
-// playwright-core. Run by tests/serve_browser.rs, which starts `gen serve`
+// playwright-core. Run by tests/integration/serve_browser.rs, which starts `gen serve`
 // on a temporary project and passes, in the environment:
 //   BASE        the server's URL, e.g. http://127.0.0.1:40123/
 //   SPEC        path of a spec file of that project

@@ -1,5 +1,5 @@
 // The published site in a real browser: Debian's chromium, headless, driven
-// by playwright-core. Run by tests/site.rs (the_site_in_a_real_browser),
+// by playwright-core. Run by tests/integration/site.rs (the_site_in_a_real_browser),
 // which builds a site and passes, in the environment:
 //   SITE_DIR     the built site/ folder
 //   CHARTS       comma-separated chart names (fixtures zz-alpha, zz-beta among them)

@@ -1,6 +1,6 @@
 // Reads lines on stdin and prints, for each, the site's JavaScript tokenizer
 // and Porter stemmer applied to it (words joined by spaces), so that
-// tests/site.rs can compare them with gen's Rust ones word for word.
+// tests/integration/site.rs can compare them with gen's Rust ones word for word.
 // Usage: node stem-check.js templates/site/assets/app.js < lines
 "use strict";
 const fs = require("fs");

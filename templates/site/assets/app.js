@@ -267,7 +267,7 @@
     return out;
   }
 
-  // For the test that compares these with gen's own (tests/site.rs).
+  // For the test that compares these with gen's own (tests/integration/site.rs).
   window.__genStem = stem;
   window.__genWords = words;
 

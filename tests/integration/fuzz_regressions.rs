@@ -9,7 +9,7 @@
 //! CI's fuzz smoke run (building the instrumented targets takes longer than
 //! a CI run should; see README "Fuzzing").
 
-#[path = "../fuzz/src/lib.rs"]
+#[path = "../../fuzz/src/lib.rs"]
 mod fuzz_checks;
 
 use chartgen::regions::{merge, Style};

@@ -22,7 +22,7 @@
 //! `lintconf.yaml` (chart-testing's, key-duplicates on), none inside gen's
 //! regions.
 
-mod common;
+use crate::common;
 use common::{gen_helm as gen, stderr};
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -2,7 +2,7 @@
 //! pages, path tricks, live reload through a spec edit, a broken spec and
 //! its fix, what the watcher ignores, and Ctrl-C.
 
-mod common;
+use crate::common;
 use common::{file_tree, gen};
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
@@ -616,7 +616,7 @@ fn only_input_changes_rebuild() {
     let (name, data) = events.next();
     assert_eq!(name, "reload", "{data}");
     std::fs::create_dir_all(root.join("templates/chart")).unwrap();
-    let makefile = include_str!("../templates/chart/makefile.mk.tera");
+    let makefile = include_str!("../../templates/chart/makefile.mk.tera");
     std::fs::write(
         root.join("templates/chart/makefile.mk.tera"),
         format!("{makefile}# overridden\n"),

@@ -18,7 +18,7 @@
 //! helm.py renders with `helm install`, which runs only install hooks, so
 //! a `pre-upgrade` hook is stored in the release and printed, not run.
 
-mod common;
+use crate::common;
 
 use chartgen::spec::ValueDoc;
 use std::collections::BTreeMap;

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
-mod common;
+use crate::common;
 use common::{file_tree, gen, project, skip_or_fail, stderr, tool};
 
 /// `gen build` on `root` under strace: every file-name and `write` call of

@@ -3,7 +3,7 @@
 //! legitimate text) builds cleanly and renders the text literally. Every run
 //! is bounded in time and memory, and never panics.
 
-mod common;
+use crate::common;
 use common::file_tree;
 use std::io::Read;
 use std::path::Path;

@@ -2,7 +2,7 @@
 //! the search index, determinism, the CSP, and (item 6 of issue 4) the
 //! site in a real browser.
 
-mod common;
+use crate::common;
 use chartgen::diagnostics::Diagnostic;
 use chartgen::model::chart_model;
 use chartgen::project::{self, Failure, Project};
@@ -1276,7 +1276,7 @@ fn shipped_copy() -> Option<tempfile::TempDir> {
 #[test]
 fn the_shipped_specs_make_a_site_within_the_search_budget() {
     let Some(dir) = shipped_copy() else {
-        return skip_or_fail("the shipped specs do not load (see tests/shipped.rs)");
+        return skip_or_fail("the shipped specs do not load (see tests/integration/shipped.rs)");
     };
     let p = load(dir.path());
     let site = build_site(&p);

@@ -1,7 +1,7 @@
 //! Highlighting as a property: every lexer gives back every byte of any
 //! input, escaped, in spans that never nest, whatever the input is.
 
-mod common;
+use crate::common;
 use chartgen::site::highlight::{self, out::text_of, Lang, LANGS};
 use common::Rng;
 

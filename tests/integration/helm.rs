@@ -13,7 +13,7 @@ use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
-mod common;
+use crate::common;
 use common::{helm_finished as finished, helm_py};
 
 const LIB: &str = ".tools/helm/helm_sdkpy/_lib/linux-amd64/libhelm_sdkpy.so";

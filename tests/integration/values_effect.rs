@@ -21,7 +21,7 @@
 //! three times as it is, and the lines that differ between those renders
 //! are masked in every render before comparing.
 
-mod common;
+use crate::common;
 
 use chartgen::spec::{SpecFile, ValueDoc};
 use serde_json::{json, Value};

@@ -1,7 +1,7 @@
 //! `gen serve` in a real browser: a spec edit reloads the open page, a broken
 //! spec shows the error overlay, a fix reloads again (tests/browser/serve.test.js).
 
-mod common;
+use crate::common;
 use common::{skip_or_fail, tool};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

@@ -4,7 +4,7 @@
 //! checked against the chart, and the errors without Helm or with a broken
 //! chart.
 
-mod common;
+use crate::common;
 use common::{gen, stderr};
 
 use std::path::{Path, PathBuf};

@@ -6,7 +6,7 @@
 //! throughout: make runs recipes with /bin/sh and the specs promise POSIX
 //! shell. A finding names the spec line it comes from.
 
-mod common;
+use crate::common;
 
 use chartgen::model::{chart_model, ChartModel};
 use chartgen::spec::validate::all_steps;

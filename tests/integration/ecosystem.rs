@@ -942,7 +942,7 @@ fn completions_for_bash_zsh_and_fish() {
 
 /// `cargo install --path .` into a temporary root, then the installed gen
 /// in an empty folder. Slow (a release build of gen and its dependencies),
-/// so it runs on request: `cargo test --test ecosystem -- --ignored`.
+/// so it runs on request: `cargo test --test integration ecosystem:: -- --ignored`.
 #[test]
 #[ignore]
 fn cargo_install_gives_a_working_gen() {

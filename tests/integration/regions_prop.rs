@@ -4,7 +4,7 @@
 
 use chartgen::regions::{merge, Style};
 
-mod common;
+use crate::common;
 use common::Rng;
 
 /// Random text of the kinds a hand-edited README holds.

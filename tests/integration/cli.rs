@@ -1,7 +1,7 @@
 //! The real binary on temporary projects: build, check, new, schema, and
 //! what they promise about the files on disk.
 
-mod common;
+use crate::common;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -403,8 +403,8 @@ fn a_template_override_replaces_the_built_in_one() {
 fn recursive_and_runaway_templates_are_located_errors() {
     let dir = project();
     let t = dir.path().join("templates");
-    let guide = include_str!("../templates/chart/upgrade-guide.md.tera");
-    let home = include_str!("../templates/site/home.html.tera");
+    let guide = include_str!("../../templates/chart/upgrade-guide.md.tera");
+    let home = include_str!("../../templates/site/home.html.tera");
     // The inserted macro takes the line `{% block main %}` had; its
     // recursive call is at column 26 of that line.
     let block_line = 1 + home
