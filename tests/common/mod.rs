@@ -4,6 +4,20 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+pub mod fixture;
+
+/// This repository: its specs, templates, scripts and `.tools/`.
+#[allow(dead_code)]
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Under CI=true every test runs: a missing component is a failure.
+#[allow(dead_code)]
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true")
+}
+
 /// The first executable called `name` on PATH.
 #[allow(dead_code)]
 pub fn tool(name: &str) -> Option<PathBuf> {
@@ -17,7 +31,7 @@ pub fn tool(name: &str) -> Option<PathBuf> {
 /// Under CI a missing component fails the test; elsewhere it skips, saying why.
 #[allow(dead_code)]
 pub fn skip_or_fail(why: &str) {
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
+    if in_ci() {
         panic!("{why} (CI=true: tests never skip there; run scripts/test)");
     }
     eprintln!("skipped: {why}; run scripts/test to install it");
@@ -90,6 +104,21 @@ pub fn file_tree(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
         .collect()
 }
 
+/// [`file_tree`] keyed by the path relative to `root`, `/`-separated, so
+/// trees in two folders compare.
+#[allow(dead_code)]
+pub fn rel_tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    file_tree(root)
+        .into_iter()
+        .map(|(p, b)| {
+            (
+                p.strip_prefix(root).unwrap().to_string_lossy().into_owned(),
+                b,
+            )
+        })
+        .collect()
+}
+
 /// A small deterministic generator (xorshift64*), so a property test's
 /// failures replay.
 #[allow(dead_code)]
@@ -139,9 +168,52 @@ pub fn gen(root: &Path, args: &[&str]) -> Output {
         .expect("gen runs")
 }
 
+/// The built gen on `root` with `args`, which must succeed.
+#[allow(dead_code)]
+#[track_caller]
+pub fn gen_ok(root: &Path, args: &[&str]) -> Output {
+    let o = gen(root, args);
+    assert!(o.status.success(), "gen {args:?}: {}", text(&o));
+    o
+}
+
 #[allow(dead_code)]
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A command's stdout then stderr, for a failure message.
+#[allow(dead_code)]
+pub fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// Writes `text` to `root/rel`, creating the folders on the way.
+#[allow(dead_code)]
+pub fn write(root: &Path, rel: &str, text: &str) {
+    let p = root.join(rel);
+    std::fs::create_dir_all(p.parent().expect("a file in a folder")).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+/// A temporary project with `specs/<name>.yaml` for each `(name, text)`,
+/// not built.
+#[allow(dead_code)]
+pub fn project_with<N: AsRef<str>, T: AsRef<str>>(specs: &[(N, T)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("specs")).unwrap();
+    for (name, text) in specs {
+        write(
+            dir.path(),
+            &format!("specs/{}.yaml", name.as_ref()),
+            text.as_ref(),
+        );
+    }
+    dir
 }
 
 /// A project with two charts made by `gen new` and built once.
@@ -227,4 +299,36 @@ pub fn copy_tree(from: &Path, to: &Path) {
             std::fs::copy(e.path(), &dest).unwrap();
         }
     }
+}
+
+/// Held by each browser test while it runs: on 2 cores, two chromiums at
+/// once slow each other, and Lighthouse's timings with them. One lock for
+/// the whole test binary, so the site's and serve's browser tests take turns.
+#[allow(dead_code)]
+pub fn one_browser_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Node, Debian's chromium and the given packages of `.tools/node_modules`
+/// (node, the modules folder, chromium), or None when one is missing (a
+/// skip, or a failure under CI=true).
+#[allow(dead_code)]
+pub fn browser_tools(packages: &[&str]) -> Option<(PathBuf, PathBuf, &'static Path)> {
+    let modules = repo().join(".tools/node_modules");
+    let chromium = Path::new("/usr/bin/chromium");
+    let Some(node) = tool("node") else {
+        skip_or_fail("node is not installed");
+        return None;
+    };
+    if let Some(p) = packages.iter().find(|p| !modules.join(p).is_dir()) {
+        skip_or_fail(&format!("{p} is not installed in .tools/"));
+        return None;
+    }
+    if !chromium.is_file() {
+        skip_or_fail("chromium is not installed (apt-get install chromium)");
+        return None;
+    }
+    Some((node, modules, chromium))
 }

@@ -1,31 +1,25 @@
 //! Cross-chart facts: restore order, tiers, the DR plan, coverage counts and
 //! the orchestration targets run by real make.
 
+use crate::common::fixture::Fixture;
+use crate::common::project_with;
 use chartgen::crosschart::{coverage, dr_plan, restore_order, tiers};
 use chartgen::model::chart_model;
-use chartgen::scaffold::new_spec;
 use chartgen::spec::{self, SpecFile};
 use std::path::Path;
 use std::process::Command;
 
-fn spec(name: &str, deps: &[&str], restore: &str) -> String {
-    let deps: Vec<String> = deps
-        .iter()
-        .map(|d| format!("{{ chart: {d}, why: needs it }}"))
-        .collect();
-    new_spec(name)
-        .replacen(
-            "depends_on: []",
-            &format!("depends_on: [{}]", deps.join(", ")),
-            1,
-        )
-        .replacen("    duration: 30m", &format!("    duration: {restore}"), 1)
+/// A chart of the graph: `deps` first, its full restore taking `restore`.
+fn fixture(name: &str, deps: &[&str], restore: &str) -> Fixture {
+    Fixture::new(name)
+        .depends_on(deps)
+        .restore_duration(restore)
 }
 
 fn parsed(name: &str, deps: &[&str], restore: &str) -> SpecFile {
     spec::parse(
         &format!("specs/{name}.yaml"),
-        spec(name, deps, restore).as_bytes(),
+        fixture(name, deps, restore).yaml().as_bytes(),
     )
     .unwrap()
 }
@@ -69,7 +63,7 @@ fn dr_plan_times_tiers_in_parallel_and_in_sequence() {
 
 #[test]
 fn coverage_counts_what_is_really_there() {
-    let dir = project(&graph_sources());
+    let dir = project_with(&graph_sources());
     let (project, _) = chartgen::project::load(dir.path()).unwrap();
     let outputs = chartgen::project::generate(&project).unwrap();
     let models: Vec<_> = project.specs.iter().map(chart_model).collect();
@@ -106,10 +100,10 @@ fn coverage_counts_what_is_really_there() {
     assert!(page.contains(&row), "{page}");
 
     // Document one backup and one upgrade value in "db": it becomes enhanced.
-    let db = dir.path().join("specs/db.yaml");
-    let text = std::fs::read_to_string(&db).unwrap()
-        + "values:\n  - { key: backup.enabled, default: false, description: Run backups }\n  - { key: upgrade.backupFirst, default: true, description: Back up first }\n";
-    std::fs::write(&db, text).unwrap();
+    let db = fixture("db", &[], "45m")
+        .value("backup.enabled", false.into(), "Run backups")
+        .value("upgrade.backupFirst", true.into(), "Back up first");
+    std::fs::write(dir.path().join("specs/db.yaml"), db.yaml()).unwrap();
     let (project, _) = chartgen::project::load(dir.path()).unwrap();
     let outputs = chartgen::project::generate(&project).unwrap();
     let models: Vec<_> = project.specs.iter().map(chart_model).collect();
@@ -132,27 +126,17 @@ fn graph_sources() -> Vec<(String, String)> {
     ]
     .into_iter()
     .map(|(n, d, r)| {
-        let mut text = spec(n, &d, r);
+        let mut spec = fixture(n, &d, r);
         if n == "solo" {
             // One chart that records no drill at all.
-            text = text
-                .lines()
-                .filter(|l| !l.trim_start().starts_with("drill:"))
-                .map(|l| format!("{l}\n"))
-                .collect();
+            spec = spec.with(|s| {
+                s.backup.components.iter_mut().for_each(|c| c.drill = None);
+                s.restore.iter_mut().for_each(|r| r.drill = None);
+            });
         }
-        (n.to_string(), text)
+        (n.to_string(), spec.yaml())
     })
     .collect()
-}
-
-fn project(sources: &[(String, String)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join("specs")).unwrap();
-    for (name, text) in sources {
-        std::fs::write(dir.path().join(format!("specs/{name}.yaml")), text).unwrap();
-    }
-    dir
 }
 
 fn make(dir: &Path, args: &[&str]) -> String {
@@ -171,7 +155,7 @@ fn make(dir: &Path, args: &[&str]) -> String {
 
 #[test]
 fn orchestration_targets_follow_the_graph_under_real_make() {
-    let dir = project(&graph_sources());
+    let dir = project_with(&graph_sources());
     let o = Command::new(env!("CARGO_BIN_EXE_gen"))
         .arg("--root")
         .arg(dir.path())

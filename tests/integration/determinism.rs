@@ -1,11 +1,11 @@
 //! Same inputs, same bytes: across folders, time zones, locales and the
 //! order in which files were created.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
-use chartgen::scaffold::new_spec;
+use crate::common::fixture::Fixture;
+use crate::common::rel_tree as tree;
 
 fn build(root: &Path, tz: &str, lang: &str) {
     let o = Command::new(env!("CARGO_BIN_EXE_gen"))
@@ -20,23 +20,6 @@ fn build(root: &Path, tz: &str, lang: &str) {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }
 
-fn tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
-    walkdir::WalkDir::new(root)
-        .into_iter()
-        .map(Result::unwrap)
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            let rel = e
-                .path()
-                .strip_prefix(root)
-                .unwrap()
-                .to_string_lossy()
-                .into_owned();
-            (rel, std::fs::read(e.path()).unwrap())
-        })
-        .collect()
-}
-
 #[test]
 fn two_builds_anywhere_are_byte_identical() {
     let names = ["zeta", "alpha", "mid", "beta"];
@@ -48,15 +31,8 @@ fn two_builds_anywhere_are_byte_identical() {
     ] {
         std::fs::create_dir(dir.join("specs")).unwrap();
         for n in order {
-            let text = new_spec(n).replacen(
-                "depends_on: []",
-                if n == "alpha" {
-                    "depends_on: [{ chart: zeta, why: x }]"
-                } else {
-                    "depends_on: []"
-                },
-                1,
-            );
+            let deps: &[&str] = if n == "alpha" { &["zeta"] } else { &[] };
+            let text = Fixture::new(n).depends_on(deps).yaml();
             std::fs::write(dir.join(format!("specs/{n}.yaml")), text).unwrap();
         }
     }

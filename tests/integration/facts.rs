@@ -5,7 +5,10 @@
 //! chart.
 
 use crate::common;
+use common::fixture::Fixture;
 use common::{gen, stderr};
+
+use chartgen::spec::WorkloadKind;
 
 use std::path::{Path, PathBuf};
 
@@ -31,7 +34,7 @@ fn project_with_helm(prelude: &str) -> Option<(tempfile::TempDir, PathBuf)> {
         &root.join("charts/postgresql"),
     );
     std::fs::create_dir_all(root.join("specs")).unwrap();
-    std::fs::write(root.join("specs/postgresql.yaml"), spec(&[])).unwrap();
+    std::fs::write(root.join("specs/postgresql.yaml"), spec().yaml()).unwrap();
     let logged = root.join("logged-helm");
     std::fs::write(
         &logged,
@@ -47,18 +50,12 @@ fn project_with_helm(prelude: &str) -> Option<(tempfile::TempDir, PathBuf)> {
     Some((dir, logged))
 }
 
-/// The scaffold as a spec of the collection's postgresql chart, edited.
-fn spec(edits: &[(&str, &str)]) -> String {
-    let mut s = chartgen::scaffold::new_spec("postgresql")
-        .replace("app_version: \"TODO\"", "app_version: \"16.11\"")
-        .replace("{ from: 0.1.0, to: 0.1.0 }", "{ from: 0.4.0, to: 0.4.1 }")
-        .replace("kind: Deployment", "kind: StatefulSet")
-        .replace("# port: 8080", "port: 5432");
-    for (from, to) in edits {
-        assert!(s.contains(from), "spec lacks {from:?}");
-        s = s.replacen(from, to, 1);
-    }
-    s
+/// The scaffold as a spec of the collection's postgresql chart.
+fn spec() -> Fixture {
+    Fixture::new("postgresql")
+        .app_version("16.11")
+        .chart_version("0.4.0", "0.4.1")
+        .workload(WorkloadKind::StatefulSet, Some(5432))
 }
 
 fn helm_runs(root: &Path) -> usize {
@@ -195,13 +192,20 @@ fn the_spec_is_checked_against_what_helm_renders() {
     let Some((dir, helm)) = project() else { return };
     let root = dir.path();
     let helm = helm.to_str().unwrap();
-    let src = spec(&[
-        ("  container: postgresql", "  container: postgresql\n  data_path: /var/lib/postgresql/data/pgdata"),
-        (
-            "      echo \"TODO write the backup into $BACKUP_DIR\"",
-            "      kubectl -n \"$NAMESPACE\" get secret \"$RELEASE-secret\" \\\n        -o jsonpath='{.data.password}'\n      helm upgrade \"$RELEASE\" c --set image.tga=16.12",
-        ),
-    ]);
+    // A data path, a Secret and a value the chart does not have.
+    let src = spec()
+        .with(|s| {
+            s.workload.data_path = Some("/var/lib/postgresql/data/pgdata".into());
+            let backup = s.operations.iter_mut().find(|o| o.target == "backup");
+            backup.expect("the scaffold has a backup target").run = concat!(
+                "mkdir -p \"$BACKUP_DIR\"\n",
+                "kubectl -n \"$NAMESPACE\" get secret \"$RELEASE-secret\" \\\n",
+                "  -o jsonpath='{.data.password}'\n",
+                "helm upgrade \"$RELEASE\" c --set image.tga=16.12\n",
+            )
+            .into();
+        })
+        .yaml();
     std::fs::write(root.join("specs/postgresql.yaml"), &src).unwrap();
     let before = common::file_tree(root);
     let o = gen(root, &["--helm", helm, "build"]);

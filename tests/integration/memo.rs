@@ -2,17 +2,12 @@
 //! only what that change touches, and its outputs are byte for byte those
 //! of a cold build of the same inputs.
 
+use crate::common::fixture::Fixture;
+use crate::common::write;
 use chartgen::memo::{Memo, Stats};
 use chartgen::output::Outputs;
 use chartgen::project::{self, Failure};
-use chartgen::scaffold::new_spec;
 use std::path::Path;
-
-fn write(root: &Path, rel: &str, text: &str) {
-    let p = root.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, text).unwrap();
-}
 
 fn build(root: &Path, memo: Option<&Memo>) -> Outputs {
     let run = || -> Result<Outputs, Failure> {
@@ -48,7 +43,11 @@ fn one_change_redoes_only_what_it_touches() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     for name in ["alpha", "beta", "gamma"] {
-        write(root, &format!("specs/{name}.yaml"), &new_spec(name));
+        write(
+            root,
+            &format!("specs/{name}.yaml"),
+            &Fixture::new(name).yaml(),
+        );
     }
     let memo = Memo::default();
     let first = rebuild(root, &memo);
@@ -63,8 +62,7 @@ fn one_change_redoes_only_what_it_touches() {
     assert_eq!((same.pages_rendered, same.pages_reused), (0, 18));
 
     // One spec saved: that spec and that chart only.
-    let beta = new_spec("beta").replacen("title: TODO product name", "title: Beta Cache", 1);
-    assert_ne!(beta, new_spec("beta"));
+    let beta = Fixture::new("beta").title("Beta Cache").yaml();
     write(root, "specs/beta.yaml", &beta);
     let one = rebuild(root, &memo);
     assert_eq!((one.specs_parsed, one.specs_reused), (1, 2));

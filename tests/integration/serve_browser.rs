@@ -2,37 +2,23 @@
 //! spec shows the error overlay, a fix reloads again (tests/browser/serve.test.js).
 
 use crate::common;
-use common::{skip_or_fail, tool};
+use common::{browser_tools, gen_ok, one_browser_at_a_time, repo};
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-fn gen(root: &Path, args: &[&str]) {
-    let o = Command::new(env!("CARGO_BIN_EXE_gen"))
-        .arg("--root")
-        .arg(root)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-}
-
 #[test]
 fn serve_reloads_the_page_and_shows_errors_in_a_real_browser() {
-    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let playwright = repo.join(".tools/node_modules/playwright-core");
-    let chromium = PathBuf::from("/usr/bin/chromium");
-    let Some(node) = tool("node") else {
-        return skip_or_fail("node is not installed");
+    let repo = repo();
+    let Some((node, modules, chromium)) = browser_tools(&["playwright-core"]) else {
+        return;
     };
-    if !playwright.is_dir() || !chromium.is_file() {
-        return skip_or_fail("playwright-core or chromium is not installed");
-    }
+    let playwright = modules.join("playwright-core");
+    let _browser = one_browser_at_a_time();
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("specs")).unwrap();
-    gen(dir.path(), &["new", "alpha"]);
+    gen_ok(dir.path(), &["new", "alpha"]);
 
     let mut child = Command::new(env!("CARGO_BIN_EXE_gen"))
         .arg("--root")
@@ -76,7 +62,7 @@ fn serve_reloads_the_page_and_shows_errors_in_a_real_browser() {
         .env("BASE", &base)
         .env("SPEC", dir.path().join("specs/alpha.yaml"))
         .env("PLAYWRIGHT", &playwright)
-        .env("CHROMIUM", &chromium)
+        .env("CHROMIUM", chromium)
         .output()
         .unwrap();
     let _ = child.kill();

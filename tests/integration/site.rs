@@ -6,26 +6,23 @@ use crate::common;
 use chartgen::diagnostics::Diagnostic;
 use chartgen::model::chart_model;
 use chartgen::project::{self, Failure, Project};
-use chartgen::scaffold::new_spec;
 use chartgen::site::{self, search, stem, Site};
-use common::{skip_or_fail, tool};
+use common::fixture::Fixture;
+use common::{browser_tools, gen_ok, one_browser_at_a_time, skip_or_fail, tool};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// A valid spec for `name` whose texts are real words instead of TODOs.
+fn chart(name: &str, title: &str) -> Fixture {
+    Fixture::new(name)
+        .title(title)
+        .restore_title(&format!("Full restore of the {name} zebrafish volume"))
+        .backup_title("Nightly archive of the data folder")
+}
+
+/// [`chart`] as YAML.
 fn spec(name: &str, title: &str) -> String {
-    new_spec(name)
-        .replacen("title: TODO product name", &format!("title: {title}"), 1)
-        .replacen(
-            "title: TODO full restore",
-            &format!("title: Full restore of the {name} zebrafish volume"),
-            1,
-        )
-        .replacen(
-            "title: TODO data backup",
-            "title: Nightly archive of the data folder",
-            1,
-        )
+    chart(name, title).yaml()
 }
 
 /// A project folder with the given specs and hand-written docs.
@@ -511,24 +508,13 @@ const EVIL: &str =
 
 #[test]
 fn spec_text_renders_as_literal_text_everywhere() {
-    let yaml_evil = EVIL.replace('\'', "''");
-    let text = spec("alpha", "Alpha DB")
-        .replacen(
-            "summary: TODO one or two sentences on what the product is and what state it keeps.",
-            &format!("summary: '{yaml_evil}'"),
-            1,
-        )
-        .replacen("title: Alpha DB", "title: 'Alpha \"DB\" <b>'", 1)
-        .replacen(
-            "title: TODO first step",
-            &format!("title: '{yaml_evil}'"),
-            1,
-        )
-        .replacen(
-            "help: TODO one line for make help",
-            &format!("help: '{yaml_evil}'"),
-            1,
-        );
+    let text = chart("alpha", "Alpha \"DB\" <b>")
+        .with(|s| {
+            s.summary = EVIL.into();
+            s.backup.components[0].steps[0].title = EVIL.into();
+            s.operations[0].help = EVIL.into();
+        })
+        .yaml();
     let dir = project_dir(
         &[("alpha", text)],
         &[(
@@ -1338,7 +1324,7 @@ fn search_puts_the_right_page_first_for_operator_queries() {
     let Some(dir) = shipped_copy() else {
         panic!("the shipped specs must load: the search test reads their site");
     };
-    gen_build(dir.path());
+    gen_ok(dir.path(), &["--quiet", "build"]);
     let queries: Vec<&str> = OPERATOR_QUERIES.iter().map(|(q, _)| *q).collect();
     let Some(lines) = run_search_js(&dir.path().join("site"), &queries) else {
         return;
@@ -1358,48 +1344,6 @@ fn search_puts_the_right_page_first_for_operator_queries() {
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
-/// Held by each browser test while it runs: on 2 cores, two chromiums at
-/// once slow each other, and Lighthouse's timings with them.
-fn one_browser_at_a_time() -> std::sync::MutexGuard<'static, ()> {
-    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    LOCK.lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-/// Node, chromium and the given packages of `.tools/node_modules`, or why
-/// a browser test cannot run (skipped, or failed under CI=true).
-fn browser_tools(packages: &[&str]) -> Option<(PathBuf, PathBuf, &'static Path)> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let modules = root.join(".tools/node_modules");
-    let chromium = Path::new("/usr/bin/chromium");
-    let Some(node) = tool("node") else {
-        skip_or_fail("node is not installed");
-        return None;
-    };
-    if let Some(p) = packages.iter().find(|p| !modules.join(p).is_dir()) {
-        skip_or_fail(&format!("{p} is not installed in .tools/"));
-        return None;
-    }
-    if !chromium.is_file() {
-        skip_or_fail("chromium is not installed (apt-get install chromium)");
-        return None;
-    }
-    Some((node, modules, chromium))
-}
-
-/// Builds the site of `dir` with the real binary.
-fn gen_build(dir: &Path) {
-    let o = Command::new(env!("CARGO_BIN_EXE_gen"))
-        .arg("--root")
-        .arg(dir)
-        .arg("--quiet")
-        .arg("build")
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-}
-
 /// Deliverable 4 of issue 17: Lighthouse >= 95 in all four categories and
 /// no axe violation on the home, a chart, a guide and an open search, light
 /// and dark, phone and desktop; phone screenshots in target/screenshots/.
@@ -1416,7 +1360,7 @@ fn the_site_meets_lighthouse_and_axe() {
     let Some(dir) = shipped_copy() else {
         panic!("the shipped specs must load: the gates measure their site");
     };
-    gen_build(dir.path());
+    gen_ok(dir.path(), &["--quiet", "build"]);
     let _browser = one_browser_at_a_time();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let shots = root.join("target/screenshots");
@@ -1453,7 +1397,7 @@ fn the_site_in_a_real_browser() {
         )
         .unwrap();
     }
-    gen_build(dir.path());
+    gen_ok(dir.path(), &["--quiet", "build"]);
     let p = load(dir.path());
     let charts: Vec<&str> = p.specs.iter().map(|f| f.spec.name.as_str()).collect();
     let shots = root.join("target/screenshots");
