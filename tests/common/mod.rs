@@ -37,6 +37,15 @@ pub fn skip_or_fail(why: &str) {
     eprintln!("skipped: {why}; run scripts/test to install it");
 }
 
+/// `ok`, or else a skip (a failure under CI=true) saying `what` is missing.
+#[allow(dead_code)]
+pub fn require(ok: bool, what: &str) -> bool {
+    if !ok {
+        skip_or_fail(&format!("{what} is missing"));
+    }
+    ok
+}
+
 /// `python3 scripts/helm.py ARGS CHARTS...`: real Helm (see helm.py).
 #[allow(dead_code)]
 pub fn helm_py(args: &[&str], charts: &[PathBuf]) -> std::process::Command {

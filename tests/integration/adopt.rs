@@ -25,6 +25,8 @@
 use crate::common;
 use common::{gen_helm as gen, stderr};
 
+use crate::common::repo;
+use crate::common::text;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -348,10 +350,6 @@ fn templates_adopt_cannot_take_over_are_errors() {
 
 // The whole collection (issue 13): all 47 charts, all 39 specs.
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
 /// Helm for gen (`--helm`) and the tests: real Helm's command line over
 /// the helm-sdkpy library under .tools/, which scripts/test installs.
 fn helm_ready() -> bool {
@@ -415,14 +413,6 @@ fn check_strict_but_for_hand_written_links(root: &Path) {
     assert_eq!(o.status.code(), expected, "{strict}");
     let errors = strict.lines().filter(|l| l.starts_with("error: "));
     assert_eq!(errors.count(), links, "{strict}");
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 const RELEASE: &str = "rel";

@@ -20,13 +20,10 @@
 
 use crate::common;
 
+use crate::common::repo;
 use chartgen::spec::ValueDoc;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 const RELEASE: &str = "rel";
 const NAMESPACE: &str = "drill";

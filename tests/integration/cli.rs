@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, SystemTime};
 
+use common::fixture::Fixture;
 use common::{gen, project, stderr};
 
 /// Every file under `root` with its bytes and modification time.
@@ -69,8 +70,7 @@ fn build_then_check_is_clean_and_a_second_build_writes_nothing() {
 fn check_names_the_stale_file_after_a_spec_edit() {
     let dir = project();
     let spec = dir.path().join("specs/alpha.yaml");
-    let text = std::fs::read_to_string(&spec).unwrap();
-    std::fs::write(&spec, text.replace("rto: 1h", "rto: 2h")).unwrap();
+    std::fs::write(&spec, Fixture::new("alpha").rto("2h").yaml()).unwrap();
     let before = snapshot(dir.path());
     let o = gen(dir.path(), &["check"]);
     assert_eq!(o.status.code(), Some(1));
@@ -191,8 +191,7 @@ fn a_broken_marker_is_an_error_and_the_file_is_untouched() {
     let text = std::fs::read_to_string(&readme).unwrap();
     std::fs::write(&readme, text.replacen("<!-- gen:end security -->", "", 1)).unwrap();
     let spec = dir.path().join("specs/alpha.yaml");
-    let stext = std::fs::read_to_string(&spec).unwrap();
-    std::fs::write(&spec, stext.replace("rto: 1h", "rto: 45m")).unwrap();
+    std::fs::write(&spec, Fixture::new("alpha").rto("45m").yaml()).unwrap();
     let before = snapshot(dir.path());
     let o = gen(dir.path(), &["build"]);
     assert_eq!(o.status.code(), Some(1));

@@ -15,27 +15,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Instant;
 
+use crate::common::repo;
+use crate::common::require;
+use crate::common::text;
 use serde_json::{json, Value};
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_gen"))
-}
-
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true")
-}
-
-/// Skips (or fails under CI=true) when a real component is missing.
-fn require(ok: bool, what: &str) -> bool {
-    if !ok {
-        assert!(!in_ci(), "{what} is missing; scripts/test installs it");
-        eprintln!("skipping: {what} is missing (scripts/test installs it)");
-    }
-    ok
 }
 
 /// PATH with the built gen first, as `cargo install` would put it.
@@ -71,14 +57,6 @@ fn run(dir: &Path, program: &str, args: &[&str]) -> Output {
         .args(args)
         .output()
         .unwrap_or_else(|e| panic!("{program}: {e}"))
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 #[track_caller]

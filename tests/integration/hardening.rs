@@ -9,7 +9,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::common;
-use common::{file_tree, gen, project, stderr};
+use common::fixture::Fixture;
+use common::{file_tree, gen, project, rel_tree as tree, stderr};
 
 #[test]
 fn a_site_linked_to_the_root_is_refused_and_nothing_is_lost() {
@@ -118,17 +119,6 @@ fn an_owned_folder_linked_out_of_the_project_is_refused() {
 }
 
 /// Every file under `root` by relative path, with its bytes.
-fn tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
-    file_tree(root)
-        .into_iter()
-        .map(|(p, b)| (relative(root, &p), b))
-        .collect()
-}
-
-fn relative(root: &Path, p: &Path) -> String {
-    p.strip_prefix(root).unwrap().to_string_lossy().into_owned()
-}
-
 fn is_temp(rel: &str) -> bool {
     let name = rel.rsplit('/').next().unwrap();
     name.starts_with('.') && name.contains(".gen-tmp-")
@@ -204,16 +194,10 @@ fn mkfifo(path: &Path) {
 /// The edit the crash trials make: alpha's facts change (most of its
 /// outputs and pages), beta goes (orphans), gamma comes (new files).
 fn edit_specs(root: &Path) {
-    let spec = root.join("specs/alpha.yaml");
-    let text = std::fs::read_to_string(&spec).unwrap();
-    std::fs::write(&spec, text.replace("rto: 1h", "rto: 2h")).unwrap();
-    let beta = std::fs::read_to_string(root.join("specs/beta.yaml")).unwrap();
+    let alpha = Fixture::new("alpha").rto("2h");
+    std::fs::write(root.join("specs/alpha.yaml"), alpha.yaml()).unwrap();
     std::fs::remove_file(root.join("specs/beta.yaml")).unwrap();
-    std::fs::write(
-        root.join("specs/gamma.yaml"),
-        beta.replace("name: beta", "name: gamma"),
-    )
-    .unwrap();
+    std::fs::write(root.join("specs/gamma.yaml"), Fixture::new("gamma").yaml()).unwrap();
 }
 
 fn write_tree(root: &Path, files: &BTreeMap<String, Vec<u8>>) {

@@ -10,9 +10,10 @@
 //! its own logs (make's output, the recorded calls) in the temporary folder,
 //! which a failing test keeps and names.
 
+use crate::common::repo as root;
 use std::collections::BTreeMap;
 use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -29,10 +30,6 @@ const TARGET_LIMIT: Duration = Duration::from_secs(10);
 /// every wait loop of the shipped targets (keycloak-realm-export's wait
 /// for the export pod's exit code hung until it did).
 const ALLOWED_HANGS: &[(&str, &str)] = &[];
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 /// Writes fake tools into `bin`: kubectl and helm log their argv (one call
 /// per line, arguments separated by US characters) into `log` (a fixed

@@ -3,6 +3,7 @@
 //! its fix, what the watcher ignores, and Ctrl-C.
 
 use crate::common;
+use common::fixture::Fixture;
 use common::{file_tree, gen};
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
@@ -451,8 +452,8 @@ fn a_spec_edit_reloads_a_broken_spec_shows_its_error_and_a_fix_recovers() {
     assert_eq!(data["build"], first["build"]);
 
     // An edit: one reload, with a new build.
-    let edited = good.replace("title: TODO product name", "title: Edited Product");
-    assert_ne!(edited, good);
+    let edited = Fixture::new("a").title("Edited Product").yaml();
+    assert!(edited.contains("name: a\n"), "{edited}");
     let saved = Instant::now();
     std::fs::write(&spec, &edited).unwrap();
     let (name, data) = events.next();

@@ -8,6 +8,8 @@
 
 use crate::common;
 
+use crate::common::fixture::Fixture;
+use crate::common::repo as root;
 use chartgen::model::{chart_model, ChartModel};
 use chartgen::spec::validate::all_steps;
 use chartgen::spec::{RunsIn, SpecFile};
@@ -129,10 +131,6 @@ fn accepted(f: &Finding) -> Option<usize> {
 
 /// Step languages that are shell.
 const SHELL_LANGS: &[&str] = &["bash", "sh"];
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 /// One script to check and where its lines come from.
 struct Block {
@@ -524,24 +522,26 @@ fn a_finding_is_reported_at_its_spec_line() {
     let Some(shellcheck_bin) = common::tool("shellcheck") else {
         return common::skip_or_fail("shellcheck (Debian package shellcheck) is not installed");
     };
-    let src = chartgen::scaffold::new_spec("demo").replacen(
-        "            mkdir -p \"$BACKUP_DIR\"\n",
-        "            mkdir -p \"$BACKUP_DIR\"\n            ls $BACKUP_DIR\n",
-        1,
-    );
+    // An unquoted variable in the backup's first step.
+    let src = Fixture::new("demo")
+        .with(|s| {
+            s.backup.components[0].steps[0].run =
+                Some("mkdir -p \"$BACKUP_DIR\"\nls $BACKUP_DIR\n".into())
+        })
+        .yaml();
     let file = chartgen::spec::parse("specs/demo.yaml", src.as_bytes()).unwrap();
     let m = chart_model(&file);
     let blocks = spec_blocks(&file, &m);
     let found = shellcheck(&shellcheck_bin, &blocks);
-    let line = src
+    let (line, col) = src
         .lines()
-        .position(|l| l.contains("ls $BACKUP_DIR"))
-        .unwrap()
-        + 1;
+        .enumerate()
+        .find_map(|(i, l)| l.find("ls $BACKUP_DIR").map(|c| (i + 1, c + 1)))
+        .unwrap();
     let found: Vec<String> = found.iter().map(ToString::to_string).collect();
     assert_eq!(found.len(), 1, "{found:#?}");
     assert!(
-        found[0].starts_with(&format!("specs/demo.yaml:{line}:13 ("))
+        found[0].starts_with(&format!("specs/demo.yaml:{line}:{col} ("))
             && found[0].contains("[SC2086]")
             && found[0].contains("ls $BACKUP_DIR"),
         "{}",

@@ -2,28 +2,9 @@
 //! files (rendering them again gives the same bytes), markdownlint on every
 //! Markdown output, and every Makefile target parsed by real make.
 
-use std::path::{Path, PathBuf};
+use crate::common::repo as root;
+use crate::common::require;
 use std::process::Command;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Fails under CI=true (a missing component must not pass silently); skips
-/// with a message elsewhere.
-fn require(tool: &Path, what: &str) -> bool {
-    if tool.exists() {
-        return true;
-    }
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!(
-            "{what} is missing at {}; scripts/test installs it",
-            tool.display()
-        );
-    }
-    eprintln!("skipping: {what} not installed (run scripts/test)");
-    false
-}
 
 #[test]
 fn committed_outputs_match_a_fresh_render() {
@@ -78,7 +59,7 @@ fn every_chart_has_guides_and_at_least_15_targets() {
 #[test]
 fn generated_markdown_passes_markdownlint_defaults() {
     let tool = root().join(".tools/node_modules/.bin/markdownlint-cli2");
-    if !require(&tool, "markdownlint-cli2") {
+    if !require(tool.exists(), "markdownlint-cli2 (.tools/node_modules)") {
         return;
     }
     let o = Command::new(&tool)

@@ -23,14 +23,11 @@
 
 use crate::common;
 
+use crate::common::repo;
 use chartgen::spec::{SpecFile, ValueDoc};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use std::path::Path;
 
 const RELEASE: &str = "rel";
 const NAMESPACE: &str = "ns";
