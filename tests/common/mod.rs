@@ -209,6 +209,27 @@ pub fn write(root: &Path, rel: &str, text: &str) {
     std::fs::write(p, text).unwrap();
 }
 
+/// A maintainer's hand edit of the file at `path`: every `from` replaced
+/// by its `to`. Each `from` must be there: an edit of text that has since
+/// changed fails here instead of silently testing nothing. For edits of
+/// text as text (a README, a marker, a spec as a user types it); build a
+/// spec with [`fixture::Fixture`] instead where its meaning is what counts.
+#[allow(dead_code)]
+#[track_caller]
+pub fn edit(path: &Path, edits: &[(&str, &str)]) {
+    let mut text =
+        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    for (from, to) in edits {
+        assert!(
+            text.contains(from),
+            "{} has no {from:?}: update the test",
+            path.display()
+        );
+        text = text.replace(from, to);
+    }
+    std::fs::write(path, text).unwrap();
+}
+
 /// A temporary project with `specs/<name>.yaml` for each `(name, text)`,
 /// not built.
 #[allow(dead_code)]

@@ -15,9 +15,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Instant;
 
+use crate::common::fixture::Fixture;
 use crate::common::repo;
-use crate::common::require;
 use crate::common::text;
+use crate::common::{edit, require};
 use serde_json::{json, Value};
 
 fn bin() -> PathBuf {
@@ -95,14 +96,17 @@ fn write(p: impl AsRef<Path>, s: &str) {
 /// The edit a new user makes to `gen new`'s spec: the product's facts in
 /// place of the TODOs that matter for a first build.
 fn fill_in(spec: &Path) {
-    let s = read(spec)
-        .replace("title: TODO product name", "title: My App")
-        .replace(
-            "summary: TODO one or two sentences on what the product is and what state it keeps.",
-            "summary: A web app that keeps its uploads on a volume.",
-        )
-        .replace("app_version: \"TODO\"", "app_version: \"1.0.0\"");
-    write(spec, &s);
+    edit(
+        spec,
+        &[
+            ("title: TODO product name", "title: My App"),
+            (
+                "summary: TODO one or two sentences on what the product is and what state it keeps.",
+                "summary: A web app that keeps its uploads on a volume.",
+            ),
+            ("app_version: \"TODO\"", "app_version: \"1.0.0\""),
+        ],
+    );
 }
 
 /// An empty temp git repo set up by `gen init` and `gen new`, built and
@@ -117,7 +121,7 @@ fn committed_project(chart: &str) -> (tempfile::TempDir, PathBuf) {
     // Every TODO replaced, so --strict sees only what a test adds.
     let spec = dir.join(format!("specs/{chart}.yaml"));
     fill_in(&spec);
-    write(&spec, &read(&spec).replace("TODO", "Written"));
+    edit(&spec, &[("TODO", "Written")]);
     ok(gen(&dir, &["build", "--quiet"]));
     ok(gen(&dir, &["check", "--strict"]));
     git(&dir, &["add", "-A"]);
@@ -197,7 +201,7 @@ fn hook_file_parses_and_its_entries_run() {
     ok(exec(&build));
     ok(exec(&check));
     let spec = dir.join("specs/alpha.yaml");
-    write(&spec, &read(&spec).replace("rto: 1h", "rto: 2h"));
+    edit(&spec, &[("rto: 1h", "rto: 2h")]);
     assert_eq!(exec(&check).status.code(), Some(1));
     ok(exec(&build));
     ok(exec(&check));
@@ -310,12 +314,13 @@ fn readme_walkthrough_in_an_empty_git_repo() {
     // (the edit also writes the last TODOs and bumps the chart's version:
     // the hook runs `gen check --strict`).
     let spec = dir.join("specs/my-app.yaml");
-    write(
+    edit(
         &spec,
-        &read(&spec)
-            .replace("rto: 1h", "rto: 2h")
-            .replace("TODO", "Written")
-            .replace("to: 0.1.0 }", "to: 0.1.1 }"),
+        &[
+            ("rto: 1h", "rto: 2h"),
+            ("TODO", "Written"),
+            ("to: 0.1.0 }", "to: 0.1.1 }"),
+        ],
     );
     let o = run(&dir, "git", &["commit", "-q", "-am", "rto 2h"]);
     assert!(
@@ -337,7 +342,7 @@ fn readme_walkthrough_in_an_empty_git_repo() {
     );
     // A rebuilt change without a version bump is stopped too (issue 17:
     // without --strict the hook let it through).
-    write(&spec, &read(&spec).replace("rto: 2h", "rto: 3h"));
+    edit(&spec, &[("rto: 2h", "rto: 3h")]);
     ok(gen(&dir, &["build", "--quiet"]));
     git(&dir, &["add", "-A"]);
     let o = run(&dir, "git", &["commit", "-q", "-m", "rto 3h"]);
@@ -640,16 +645,14 @@ fn chart_yaml_gets_version_and_changes_and_keeps_the_rest() {
     let hand = "apiVersion: v2\r\nname: alpha\r\nversion: \"0.0.9\"  # released\r\nkeywords:\r\n  - demo\r\nannotations:\r\n    artifacthub.io/license: Apache-2.0\r\n";
     write(&chart, hand);
     let spec = dir.join("specs/alpha.yaml");
-    let changes = "  changes:\n    - kind: added\n      description: \"Backup guide: nightly dumps, with a restore drill.\"\n      links:\n        - name: Guide\n          url: https://example.com/alpha/backup\n    - kind: security\n      description: The ServiceAccount no longer mounts an API token.\n";
-    // `changes` goes under `upgrade:`, after its last key.
-    let last = "  validation:\n    - title: TODO how to validate the upgrade\n";
-    let s = read(&spec)
-        .replace(
-            "chart_version: { from: 0.1.0, to: 0.1.0 }",
-            "chart_version: { from: 0.0.9, to: 0.1.0 }",
-        )
-        .replace(last, &format!("{last}{changes}"));
-    write(&spec, &s);
+    let changes = json!([
+        {"kind": "added", "description": "Backup guide: nightly dumps, with a restore drill.", "links": [{"name": "Guide", "url": "https://example.com/alpha/backup"}]},
+        {"kind": "security", "description": "The ServiceAccount no longer mounts an API token."}
+    ]);
+    let fixture = Fixture::new("alpha")
+        .chart_version("0.0.9", "0.1.0")
+        .with(|s| s.upgrade.changes = serde_json::from_value(changes).unwrap());
+    write(&spec, &fixture.yaml());
     ok(gen(dir, &["build", "--quiet"]));
     // gen's derived entries first (src/spec/share.rs), then the spec's own.
     let out = read(&chart);
@@ -676,12 +679,12 @@ fn chart_yaml_gets_version_and_changes_and_keeps_the_rest() {
     );
     ok(gen(dir, &["check"]));
     // A bad link is a located spec error; nothing is written.
-    write(
+    edit(
         &spec,
-        &read(&spec).replace(
+        &[(
             "url: https://example.com/alpha/backup",
             "url: docs/alpha/backup-guide.md",
-        ),
+        )],
     );
     let o = gen(dir, &["build"]);
     assert_eq!(o.status.code(), Some(1));
@@ -693,12 +696,12 @@ fn chart_yaml_gets_version_and_changes_and_keeps_the_rest() {
     );
     assert_eq!(read(&chart), out);
     // A Chart.yaml gen cannot place its region in is a located error too.
-    write(
+    edit(
         &spec,
-        &read(&spec).replace(
+        &[(
             "url: docs/alpha/backup-guide.md",
             "url: https://example.com/alpha/backup",
-        ),
+        )],
     );
     write(
         &chart,
@@ -749,7 +752,7 @@ fn version_bump_rule_fires_and_stays_quiet_where_it_should() {
 
     // Generated chart content changes under the same version: a finding,
     // at chart_version in the spec; an error under --strict.
-    write(&spec, &read(&spec).replace("rto: 1h", "rto: 2h"));
+    edit(&spec, &[("rto: 1h", "rto: 2h")]);
     let o = ok(gen(&dir, &["build"]));
     let out = text(&o);
     assert!(bump_warning(&o), "{out}");
@@ -775,7 +778,7 @@ fn version_bump_rule_fires_and_stays_quiet_where_it_should() {
     );
 
     // Bumping the version quiets it, and Chart.yaml follows.
-    write(&spec, &read(&spec).replace("to: 0.1.0 }", "to: 0.1.1 }"));
+    edit(&spec, &[("to: 0.1.0 }", "to: 0.1.1 }")]);
     let o = ok(gen(&dir, &["build"]));
     assert!(!bump_warning(&o), "{}", text(&o));
     assert!(read(dir.join("charts/alpha/Chart.yaml")).contains("\nversion: \"0.1.1\"\n"));
@@ -783,7 +786,7 @@ fn version_bump_rule_fires_and_stays_quiet_where_it_should() {
     git(&dir, &["commit", "-q", "-m", "alpha 0.1.1"]);
 
     // --since compares with another commit: a branch's changes count once.
-    write(&spec, &read(&spec).replace("rto: 2h", "rto: 3h"));
+    edit(&spec, &[("rto: 2h", "rto: 3h")]);
     ok(gen(&dir, &["build", "--quiet"]));
     let o = ok(gen(&dir, &["check", "--since", "HEAD~1"]));
     assert!(!bump_warning(&o), "0.1.0 there, 0.1.1 here: {}", text(&o));
@@ -818,7 +821,7 @@ fn version_bump_rule_fires_and_stays_quiet_where_it_should() {
         }
     }
     let cspec = copy.path().join("specs/alpha.yaml");
-    write(&cspec, &read(&cspec).replace("rto: 3h", "rto: 4h"));
+    edit(&cspec, &[("rto: 3h", "rto: 4h")]);
     let o = ok(gen(copy.path(), &["build"]));
     assert!(!bump_warning(&o), "{}", text(&o));
 }
@@ -837,10 +840,7 @@ fn a_gen_outside_required_version_stops_with_one_error() {
         dir.join("gen.toml"),
         "# pinned by the team\nrequired_version = \">=9.1\"\n",
     );
-    write(
-        dir.join("specs/alpha.yaml"),
-        &read(dir.join("specs/alpha.yaml")).replace("rto: 1h", "rto: 2h"),
-    );
+    edit(&dir.join("specs/alpha.yaml"), &[("rto: 1h", "rto: 2h")]);
     let guide = read(dir.join("docs/alpha/backup-guide.md"));
     for args in [
         &["build"][..],

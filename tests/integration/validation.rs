@@ -5,6 +5,8 @@ use chartgen::diagnostics::Diagnostic;
 use chartgen::scaffold::new_spec;
 use chartgen::spec::{self, validate};
 
+use crate::common::fixture::Fixture;
+
 /// A valid spec (the `gen new` scaffold), with `from` replaced by `to`.
 fn spec_with(from: &str, to: &str) -> String {
     let base = new_spec("demo");
@@ -244,23 +246,17 @@ fn list_on_secrets_is_a_warning() {
 fn unknown_dependency_and_cycles() {
     let a = spec::parse(
         "specs/a.yaml",
-        new_spec("a")
-            .replacen("depends_on: []", "depends_on: [{ chart: b, why: x }]", 1)
-            .as_bytes(),
+        Fixture::new("a").depends_on(&["b"]).yaml().as_bytes(),
     )
     .unwrap();
     let b = spec::parse(
         "specs/b.yaml",
-        new_spec("b")
-            .replacen("depends_on: []", "depends_on: [{ chart: a, why: x }]", 1)
-            .as_bytes(),
+        Fixture::new("b").depends_on(&["a"]).yaml().as_bytes(),
     )
     .unwrap();
     let c = spec::parse(
         "specs/c.yaml",
-        new_spec("c")
-            .replacen("depends_on: []", "depends_on: [{ chart: bb, why: x }]", 1)
-            .as_bytes(),
+        Fixture::new("c").depends_on(&["bb"]).yaml().as_bytes(),
     )
     .unwrap();
     let errs = validate::validate_graph(&[a, b, c]);
