@@ -8,7 +8,7 @@ use std::process::Command;
 use std::time::{Duration, SystemTime};
 
 use common::fixture::Fixture;
-use common::{gen, project, stderr};
+use common::{edit, gen, project, stderr};
 
 /// Every file under `root` with its bytes and modification time.
 fn snapshot(root: &Path) -> BTreeMap<PathBuf, (Vec<u8>, SystemTime)> {
@@ -162,17 +162,16 @@ fn crlf_files_keep_their_line_endings_outside_markers() {
 #[test]
 fn invalid_input_changes_nothing_on_disk() {
     let dir = project();
-    let spec = dir.path().join("specs/alpha.yaml");
-    let text = std::fs::read_to_string(&spec).unwrap();
-    // Two broken specs: both errors are reported in one run.
-    std::fs::write(&spec, text.replace("rto: 1h", "rto: soon")).unwrap();
-    let beta = dir.path().join("specs/beta.yaml");
-    let btext = std::fs::read_to_string(&beta).unwrap();
-    std::fs::write(
-        &beta,
-        btext.replace("  kind: Deployment", "  kind: Deploymnt"),
-    )
-    .unwrap();
+    // Two broken specs, as a user mistypes them: both errors are reported
+    // in one run.
+    edit(
+        &dir.path().join("specs/alpha.yaml"),
+        &[("rto: 1h", "rto: soon")],
+    );
+    edit(
+        &dir.path().join("specs/beta.yaml"),
+        &[("  kind: Deployment", "  kind: Deploymnt")],
+    );
     let before = snapshot(dir.path());
     let o = gen(dir.path(), &["build"]);
     assert_eq!(o.status.code(), Some(1));
