@@ -13,6 +13,12 @@
 //! profile names, and the `DB_*` variables its commands use after the
 //! spec's own. The chart facts check (`facts::check`) proves the
 //! Secret and key against what the chart renders.
+//!
+//! A spec without `jobs` of its own also gets them from the profile
+//! ([`jobs`]): the same dump as a backup CronJob and a pre-upgrade hook,
+//! and the scratch restore as the verification CronJob, connected from
+//! the chart's values and Secret (drilled by `tests/drills.rs::
+//! postgresql_profile_backup_jobs_run` and `..._url_backup_jobs_run`).
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
