@@ -15,7 +15,7 @@
 //! Secret and key against what the chart renders.
 //!
 //! A spec without `jobs` of its own also gets them from the profile
-//! ([`jobs`]): the same dump as a backup CronJob and a pre-upgrade hook,
+//! (`jobs` below): the same dump as a backup CronJob and a pre-upgrade hook,
 //! and the scratch restore as the verification CronJob, connected from
 //! the chart's values and Secret (drilled by `tests/drills.rs::
 //! postgresql_profile_backup_jobs_run` and `..._url_backup_jobs_run`).
