@@ -1046,6 +1046,17 @@ mod tests {
             }),
             ..Env::default()
         });
+        // The generated backup job connects as the chart does: from the
+        // chart's own values under `values`.
+        let m = messages(&with_profile("$FULLNAME", "admin-password"), &f);
+        assert_eq!(
+            m,
+            ["host", "port", "database", "username"]
+                .map(|k| format!("the chart's values.yaml has no \"db.{k}\""))
+        );
+        for k in ["host", "port", "database", "username"] {
+            f.values_keys.push(format!("db.{k}"));
+        }
         assert_eq!(
             errors(&with_profile("$FULLNAME", "admin-password"), &f),
             vec![]

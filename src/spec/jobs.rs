@@ -55,6 +55,11 @@ pub struct JobImage {
     pub values: String,
     /// The repository when the chart's values have none, e.g. `postgres`.
     pub repository: String,
+    /// A pinned tag: the jobs run this client image, not the chart's own
+    /// (a dependency's tools, as `backup.database` gives them), and gen
+    /// documents `<values>.repository` and `<values>.tag` itself.
+    #[serde(default)]
+    pub tag: Option<String>,
 }
 
 /// One environment variable: a literal `value`, or a `secret` key.
@@ -70,6 +75,10 @@ pub struct JobEnv {
     /// A key of one of the chart's Secrets.
     #[serde(default)]
     pub secret: Option<SecretKey>,
+    /// A key of the chart's values, e.g. `postgresql.external.host`: the
+    /// job follows what the operator set for the chart itself.
+    #[serde(default)]
+    pub values: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema, PartialEq)]
@@ -208,6 +217,19 @@ pub fn values(s: &Spec) -> Vec<ValueDoc> {
             "Render a PrometheusRule (when the cluster has the CRD) alerting on a failed backup job and on a last success older than allowed; needs kube-state-metrics.".into(),
         ),
     ];
+    if let Some(tag) = &j.image.tag {
+        out.push(v(
+            format!("{}.repository", j.image.values),
+            j.image.repository.clone().into(),
+            "Repository of the client image every backup and verification job runs.".into(),
+        ));
+        out.push(v(
+            format!("{}.tag", j.image.values),
+            tag.clone().into(),
+            "Tag of that image: its client tools must not be older than the database server."
+                .into(),
+        ));
+    }
     for b in &j.backups {
         let schedule = component_schedule(s, &b.component).unwrap_or_default();
         out.push(v(
@@ -312,6 +334,12 @@ pub fn stale_after_secs(schedule: &str) -> Option<u64> {
 pub struct JobsView {
     /// Go template expression for the map of the chart's image values.
     pub image_values: String,
+    /// Go template expression of the tag when the values set none: the
+    /// chart's appVersion, or the pinned tag of a client image.
+    pub image_tag: String,
+    /// Go template expression of each env entry that reads the chart's
+    /// values, by its name.
+    pub env_values: std::collections::BTreeMap<String, String>,
     pub backups: Vec<BackupView>,
     pub verify: Option<BackupView>,
     /// The backup the pre-upgrade hook runs.
@@ -393,6 +421,16 @@ pub fn view(s: &Spec) -> Option<JobsView> {
     }
     Some(JobsView {
         image_values,
+        image_tag: j
+            .image
+            .tag
+            .as_ref()
+            .map_or_else(|| ".Chart.AppVersion".to_string(), |t| format!("{t:?}")),
+        env_values: j
+            .env
+            .iter()
+            .filter_map(|e| Some((e.name.clone(), values_expr(e.values.as_deref()?))))
+            .collect(),
         pre_upgrade: j
             .pre_upgrade
             .as_ref()
@@ -410,6 +448,22 @@ pub fn view(s: &Spec) -> Option<JobsView> {
         }),
         backups,
     })
+}
+
+/// A Go template expression reading values key `key` (`a.b.c`) that
+/// renders empty, not an error, when a map on the way is missing.
+pub fn values_expr(key: &str) -> String {
+    let mut parts = key.split('.');
+    let first = parts.next().unwrap_or_default();
+    let rest: Vec<String> = parts.map(|p| format!("{p:?}")).collect();
+    if rest.is_empty() {
+        format!(".Values.{first}")
+    } else {
+        format!(
+            "dig {} \"\" (.Values.{first} | default dict)",
+            rest.join(" ")
+        )
+    }
 }
 
 /// Shell for `make <chart>-backup-jobs`: a Job from each backup CronJob
@@ -492,11 +546,28 @@ pub fn validate(file: &SpecFile, out: &mut Vec<Diagnostic>) {
                     .help("pick another name"),
             );
         }
-        if e.value.is_some() == e.secret.is_some() {
+        let kinds = [e.value.is_some(), e.secret.is_some(), e.values.is_some()];
+        if kinds.iter().filter(|k| **k).count() != 1 {
             out.push(
-                file.error_at(&at, "an env entry needs exactly one of `value` and `secret`")
-                    .help("e.g. `value: $FULLNAME` or `secret: { name: $FULLNAME-secret, key: password }`"),
+                file.error_at(&at, "an env entry needs exactly one of `value`, `secret` and `values`")
+                    .help("e.g. `value: $FULLNAME`, `secret: { name: $FULLNAME-secret, key: password }` or `values: postgresql.external.host`"),
             );
+        }
+        if let Some(k) = &e.values {
+            if k.is_empty()
+                || !k.split('.').all(|p| {
+                    p.bytes().next().is_some_and(|c| c.is_ascii_alphabetic())
+                        && p.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_')
+                })
+            {
+                out.push(
+                    file.error_at(
+                        &format!("{at}.values"),
+                        format!("{k:?} is not a values key"),
+                    )
+                    .help("dotted names of letters, digits and _, e.g. `postgresql.external.host`"),
+                );
+            }
         }
     }
     let ids: Vec<&str> = j.backups.iter().map(|b| b.component.as_str()).collect();
@@ -667,6 +738,15 @@ mod tests {
             helm_name("$RELEASE-x", "pg.fullname"),
             "{{ .Release.Name }}-x"
         );
+    }
+
+    #[test]
+    fn a_values_key_reads_safely_through_missing_maps() {
+        assert_eq!(
+            values_expr("postgresql.external.host"),
+            "dig \"external\" \"host\" \"\" (.Values.postgresql | default dict)"
+        );
+        assert_eq!(values_expr("host"), ".Values.host");
     }
 
     #[test]
