@@ -32,6 +32,7 @@ use crate::chartfiles::{ChartFiles, OwnObject};
 use crate::coexist::{headings, normalize};
 use crate::config::{self, Settings};
 use crate::diagnostics::Diagnostic;
+use crate::memo::Memo;
 use crate::output::{self, Outputs};
 use crate::project::{self, Failure, Project};
 use crate::regions::Style;
@@ -687,7 +688,7 @@ pub fn run(
     dry_run: bool,
     facts: &crate::facts::Options,
 ) -> Result<Adopted, Failure> {
-    let (project, mut warnings) = project::load_opts(root, None, facts)?;
+    let (project, mut warnings) = project::load(root, facts, &Memo::default())?;
     let (plan, adopted) = plan(&project).map_err(Failure::Invalid)?;
     if plan.files.is_empty() {
         return Ok(Adopted {
@@ -696,7 +697,7 @@ pub fn run(
             warnings,
         });
     }
-    let (outputs, report) = project::generate_with(&adopted, true)?;
+    let (outputs, report) = project::generate(&adopted, &Memo::default())?;
     warnings.extend(report.warnings);
     check_foreign(root, &outputs, &plan)?;
     if dry_run {

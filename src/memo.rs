@@ -157,7 +157,7 @@ impl Memo {
 
 /// The hand-written files of chart `name` among `existing`.
 pub fn chart_existing(existing: &BTreeMap<String, String>, name: &str) -> Vec<(String, String)> {
-    let prefix = format!("charts/{name}/");
+    let prefix = format!("{}/", crate::kinds::chart_dir(name));
     existing
         .range(prefix.clone()..)
         .take_while(|(k, _)| k.starts_with(&prefix))
