@@ -422,6 +422,22 @@ mod tests {
     }
 
     #[test]
+    fn the_only_merged_file_the_version_rule_reads_is_the_values_schema() {
+        // helmmeta::bump knows the generated part of that one merged file.
+        let merged: Vec<Id> = CHART
+            .iter()
+            .filter(|k| k.version_rule && k.ownership == Ownership::Merged)
+            .map(|k| k.id)
+            .collect();
+        assert_eq!(merged, [Id::ValuesSchema]);
+        // Files outside the chart's folder do not ship in its package.
+        assert!(CHART
+            .iter()
+            .filter(|k| k.version_rule)
+            .all(|k| matches!(k.place, Place::InChart(_))));
+    }
+
+    #[test]
     fn the_inputs_are_the_files_gen_does_not_own_whole() {
         assert_eq!(
             chart_inputs("a"),

@@ -377,7 +377,7 @@ pub fn generate(project: &Project, cache: &Memo) -> Result<(Outputs, Report), Fa
         .par_iter()
         .zip(&project.specs)
         .map(|(m, file)| {
-            let key = ChartKey {
+            let key = || ChartKey {
                 source: file.source.clone(),
                 existing: memo::chart_existing(&project.existing, &m.spec.name),
                 context: format!(

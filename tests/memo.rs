@@ -50,7 +50,7 @@ fn one_change_redoes_only_what_it_touches() {
     for name in ["alpha", "beta", "gamma"] {
         write(root, &format!("specs/{name}.yaml"), &new_spec(name));
     }
-    let memo = Memo::default();
+    let memo = Memo::kept();
     let first = rebuild(root, &memo);
     assert_eq!((first.specs_parsed, first.charts_rendered), (3, 3));
     // 3 charts x 5 pages and the 3 cross-chart guides.

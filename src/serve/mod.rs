@@ -105,7 +105,7 @@ impl Shared {
             stop: Arc::new(AtomicBool::new(false)),
             event_streams: AtomicUsize::new(0),
             building: Mutex::new(()),
-            memo: crate::memo::Memo::default(),
+            memo: crate::memo::Memo::kept(),
             helm: helm.map(Path::to_path_buf),
             no_facts,
             quiet,
