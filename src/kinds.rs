@@ -438,6 +438,24 @@ mod tests {
     }
 
     #[test]
+    fn every_whole_file_is_where_orphans_are_looked_for() {
+        // gen deletes a whole file no spec produces any more only in the
+        // folders output::OWNED_DIRS names; specs/schema.json is produced
+        // whenever there is a spec.
+        let s = Settings::default();
+        for k in CHART.iter().chain(REPO) {
+            let path = k.path("a", &s);
+            let top = path.split('/').next().unwrap();
+            if k.ownership == Ownership::Whole && k.id != Id::SpecSchema {
+                assert!(
+                    crate::output::OWNED_DIRS.contains(&top),
+                    "{path} is outside the folders gen owns"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn the_inputs_are_the_files_gen_does_not_own_whole() {
         assert_eq!(
             chart_inputs("a"),
