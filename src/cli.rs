@@ -3,6 +3,8 @@
 //! 2 usage or I/O error.
 
 use crate::diagnostics::{Diagnostic, Severity};
+use crate::kinds;
+use crate::memo::Memo;
 use crate::output::{self, Change};
 use crate::project::{self, Failure};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -326,7 +328,7 @@ pub fn run(cli: &Cli) -> u8 {
 
 fn procedures(cli: &Cli, out: &Out, chart: &str) -> u8 {
     let opts = project::facts_options(&cli.root, cli.helm.as_deref(), cli.no_facts);
-    let (project, _) = match project::load_opts(&cli.root, None, &opts) {
+    let (project, _) = match project::load(&cli.root, &opts, &Memo::default()) {
         Ok(p) => p,
         Err(f) => return report_failure(out, f, Format::Text),
     };
@@ -472,16 +474,15 @@ fn prepare(
     strict: bool,
     format: Format,
     since: Option<&str>,
-    site: bool,
 ) -> Result<(output::Outputs, project::Report), u8> {
     let t = Instant::now();
     let opts = project::facts_options(&cli.root, cli.helm.as_deref(), cli.no_facts);
-    let (project, warnings) =
-        project::load_opts(&cli.root, None, &opts).map_err(|f| report_failure(out, f, format))?;
+    let (project, warnings) = project::load(&cli.root, &opts, &Memo::default())
+        .map_err(|f| report_failure(out, f, format))?;
     crate::timings::lap("load", t);
     report_warnings(out, warnings, strict, format)?;
-    let (outputs, report) =
-        project::generate_with(&project, site).map_err(|f| report_failure(out, f, format))?;
+    let (outputs, report) = project::generate(&project, &Memo::default())
+        .map_err(|f| report_failure(out, f, format))?;
     report_warnings(out, report.warnings.clone(), strict, format)?;
     match crate::helmmeta::bump::findings(&project.root, &project.specs, &outputs, since) {
         Ok(found) => report_warnings(out, found, strict, format)?,
@@ -495,7 +496,7 @@ fn prepare(
 
 fn build(cli: &Cli, out: &Out, strict: bool) -> u8 {
     let start = Instant::now();
-    let (outputs, report) = match prepare(cli, out, strict, Format::Text, None, true) {
+    let (outputs, report) = match prepare(cli, out, strict, Format::Text, None) {
         Ok(o) => o,
         Err(code) => return code,
     };
@@ -582,7 +583,7 @@ fn check(cli: &Cli, out: &Out, strict: bool, format: Format, since: Option<&str>
     // The site is rendered as `gen build` renders it, so that a broken link
     // or anchor fails here as it would there, then left out of the diff: it
     // is build output and is not committed.
-    let (mut outputs, _) = match prepare(cli, out, strict, format, since, true) {
+    let (mut outputs, _) = match prepare(cli, out, strict, format, since) {
         Ok(o) => o,
         Err(code) => return code,
     };
@@ -709,7 +710,7 @@ fn schema(cli: &Cli, out: &Out, stdout: bool) -> u8 {
         outp!("{text}");
         return 0;
     }
-    let path = cli.root.join(project::SCHEMA_PATH);
+    let path = cli.root.join(kinds::repo_path(kinds::Id::SpecSchema));
     if crate::disk::read_regular(&path).is_ok_and(|old| old == text.as_bytes()) {
         out.info("gen schema: specs/schema.json is up to date");
         return 0;

@@ -25,6 +25,7 @@ pub mod disk;
 pub mod facts;
 pub mod helmmeta;
 pub mod init;
+pub mod kinds;
 pub mod memo;
 pub mod model;
 pub mod output;

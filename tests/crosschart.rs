@@ -70,8 +70,15 @@ fn dr_plan_times_tiers_in_parallel_and_in_sequence() {
 #[test]
 fn coverage_counts_what_is_really_there() {
     let dir = project(&graph_sources());
-    let (project, _) = chartgen::project::load(dir.path()).unwrap();
-    let outputs = chartgen::project::generate(&project).unwrap();
+    let (project, _) = chartgen::project::load(
+        dir.path(),
+        &chartgen::project::facts_options(dir.path(), None, false),
+        &Default::default(),
+    )
+    .unwrap();
+    let outputs = chartgen::project::generate(&project, &Default::default())
+        .map(|(o, _)| o)
+        .unwrap();
     let models: Vec<_> = project.specs.iter().map(chart_model).collect();
     let cov = coverage(&models, &outputs);
     assert_eq!(cov.total, 5);
@@ -110,8 +117,15 @@ fn coverage_counts_what_is_really_there() {
     let text = std::fs::read_to_string(&db).unwrap()
         + "values:\n  - { key: backup.enabled, default: false, description: Run backups }\n  - { key: upgrade.backupFirst, default: true, description: Back up first }\n";
     std::fs::write(&db, text).unwrap();
-    let (project, _) = chartgen::project::load(dir.path()).unwrap();
-    let outputs = chartgen::project::generate(&project).unwrap();
+    let (project, _) = chartgen::project::load(
+        dir.path(),
+        &chartgen::project::facts_options(dir.path(), None, false),
+        &Default::default(),
+    )
+    .unwrap();
+    let outputs = chartgen::project::generate(&project, &Default::default())
+        .map(|(o, _)| o)
+        .unwrap();
     let models: Vec<_> = project.specs.iter().map(chart_model).collect();
     let cov = coverage(&models, &outputs);
     assert_eq!((cov.totals[0].1, cov.totals[0].2), (1, 20));

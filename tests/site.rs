@@ -44,7 +44,11 @@ fn project_dir(specs: &[(&str, String)], docs: &[(&str, &str)]) -> tempfile::Tem
 }
 
 fn load(root: &Path) -> Project {
-    match project::load(root) {
+    match project::load(
+        root,
+        &project::facts_options(root, None, false),
+        &Default::default(),
+    ) {
         Ok((p, _)) => p,
         Err(Failure::Invalid(d)) => panic!("invalid: {}", show(&d)),
         Err(Failure::Io(e)) => panic!("io: {e}"),
@@ -57,13 +61,19 @@ fn show(diags: &[Diagnostic]) -> String {
 
 /// Renders everything and then the site again, for its stats and warnings.
 fn build_site(project: &Project) -> Site {
-    let outputs = match project::generate(project) {
+    let outputs = match project::generate(project, &Default::default()).map(|(o, _)| o) {
         Ok(o) => o,
         Err(Failure::Invalid(d)) => panic!("generate failed:\n{}", show(&d)),
         Err(Failure::Io(e)) => panic!("io: {e}"),
     };
     let models: Vec<_> = project.specs.iter().map(chart_model).collect();
-    let site = site::build(&project.site_input(), &models, &outputs).expect("site builds");
+    let site = site::build(
+        &project.site_input(),
+        &models,
+        &outputs,
+        &Default::default(),
+    )
+    .expect("site builds");
     for (path, bytes) in &site.files {
         assert_eq!(
             outputs.files.get(path),
@@ -327,7 +337,7 @@ fn pages_carry_their_part_of_the_sidebar_and_share_the_rest() {
 /// The warnings of a build that succeeds.
 fn generate_warnings(dir: &Path) -> Vec<Diagnostic> {
     let p = load(dir);
-    match project::generate_with(&p, true) {
+    match project::generate(&p, &Default::default()) {
         Ok((_, report)) => report.warnings,
         Err(Failure::Invalid(d)) => panic!("unexpected errors: {}", show(&d)),
         Err(Failure::Io(e)) => panic!("io: {e}"),
@@ -472,7 +482,7 @@ fn links_to_repository_files_go_to_repo_url() {
     )
     .unwrap();
     let p = load(dir.path());
-    let (out, report) = project::generate_with(&p, true).unwrap();
+    let (out, report) = project::generate(&p, &Default::default()).unwrap();
     assert!(
         !report.warnings.iter().any(|d| d.file == "docs/guide.md"),
         "{}",
@@ -1263,7 +1273,11 @@ fn shipped_copy() -> Option<tempfile::TempDir> {
             }
         }
     }
-    match project::load(dir.path()) {
+    match project::load(
+        dir.path(),
+        &project::facts_options(dir.path(), None, false),
+        &Default::default(),
+    ) {
         Ok(_) => Some(dir),
         Err(Failure::Invalid(d)) => {
             eprintln!("the shipped specs do not load yet:\n{}", show(&d));

@@ -227,7 +227,7 @@ impl<'a> Cx<'a> {
     }
 
     fn chart_file(&self, name: &str) -> String {
-        format!("charts/{}/{name}", self.file.spec.name)
+        format!("{}/{name}", crate::kinds::chart_dir(&self.file.spec.name))
     }
 
     fn versions(&self, out: &mut Vec<Diagnostic>) {

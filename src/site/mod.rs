@@ -17,6 +17,7 @@ pub mod search;
 pub mod stem;
 
 use crate::diagnostics::{self, did_you_mean, Diagnostic};
+use crate::kinds::{self, Id};
 use crate::model::ChartModel;
 use crate::output::Outputs;
 use crate::spec::{Category, Scope};
@@ -59,21 +60,26 @@ impl Kind {
     }
 }
 
+/// The chart page that shows its RBAC manifests.
+const SECURITY_PAGE: &str = "security.html";
+
 /// The five pages of a chart: (kind, file name, tab label).
 const CHART_PAGES: &[(Kind, &str, &str)] = &[
     (Kind::Overview, "index.html", "Overview"),
     (Kind::Backup, "backup.html", "Backup & recovery"),
     (Kind::Upgrade, "upgrade.html", "Upgrade"),
-    (Kind::Security, "security.html", "Security & RBAC"),
+    (Kind::Security, SECURITY_PAGE, "Security & RBAC"),
     (Kind::Operations, "operations.html", "Operations"),
 ];
 
-/// The cross-chart guides gen renders: (source, search kind).
-const CROSS_DOCS: &[(&str, &str)] = &[
-    ("docs/disaster-recovery.md", "backup"),
-    ("docs/makefile-reference.md", "operations"),
-    ("docs/coverage.md", "guide"),
-];
+/// The cross-chart guides gen renders, with a page each: (source, search
+/// kind), from the table of output kinds.
+fn cross_docs() -> impl Iterator<Item = (&'static str, &'static str)> {
+    kinds::REPO.iter().filter_map(|k| match k.page {
+        kinds::Page::Doc(kind) => Some((k.repo_path(), kind)),
+        _ => None,
+    })
+}
 
 /// What the site is built from besides the charts' models and outputs: the
 /// part of the loaded project it reads, so that the site depends on no
@@ -128,18 +134,6 @@ pub struct Site {
     pub stats: Stats,
 }
 
-/// Renders the site's files, keyed by path under `site/`.
-///
-/// Warnings (a search index over its budget) are in [`build`]'s result; this
-/// signature carries only files and errors.
-pub fn render(
-    input: &Input,
-    models: &[ChartModel],
-    outputs: &Outputs,
-) -> Result<BTreeMap<String, Vec<u8>>, Vec<Diagnostic>> {
-    build(input, models, outputs).map(|site| site.files)
-}
-
 fn text_of<'a>(outputs: &'a Outputs, path: &str) -> Option<&'a str> {
     outputs
         .files
@@ -148,7 +142,7 @@ fn text_of<'a>(outputs: &'a Outputs, path: &str) -> Option<&'a str> {
 }
 
 fn chart_url(name: &str, file: &str) -> String {
-    format!("charts/{name}/{file}")
+    format!("{}/{file}", kinds::chart_dir(name))
 }
 
 /// The first character of a repository path that a link cannot carry as
@@ -176,22 +170,22 @@ fn registry(
     reg.hand_written.extend(input.hand_docs.keys().cloned());
     for m in models {
         let n = &m.spec.name;
-        reg.hand_written.insert(format!("charts/{n}/README.md"));
-        let p = &mut reg.pages;
-        p.insert(format!("charts/{n}/README.md"), chart_url(n, "index.html"));
-        p.insert(m.source.clone(), chart_url(n, "index.html"));
-        p.insert(m.backup_guide.clone(), chart_url(n, "backup.html"));
-        p.insert(m.upgrade_guide.clone(), chart_url(n, "upgrade.html"));
-        for f in ["rbac.yaml", "serviceaccount.yaml"] {
-            p.insert(
-                format!("charts/{n}/templates/{f}"),
-                chart_url(n, "security.html"),
-            );
+        reg.pages
+            .insert(m.source.clone(), chart_url(n, CHART_PAGES[0].1));
+        for k in kinds::CHART {
+            let kinds::Page::Chart(file) = k.page else {
+                continue;
+            };
+            let path = m.path(k.id).to_string();
+            // A file a person wrote around gen's regions.
+            if k.ownership != kinds::Ownership::Whole {
+                reg.hand_written.insert(path.clone());
+            }
+            reg.pages.insert(path, chart_url(n, file));
         }
-        p.insert(m.makefile.clone(), chart_url(n, "operations.html"));
     }
-    for (path, _) in CROSS_DOCS {
-        if outputs.files.contains_key(*path) {
+    for (path, _) in cross_docs() {
+        if outputs.files.contains_key(path) {
             reg.pages.insert(path.to_string(), doc_url(path));
         }
     }
@@ -533,16 +527,22 @@ fn operations_markdown(m: &ChartModel) -> String {
     md
 }
 
-/// The Markdown of a chart's rendered RBAC manifests.
-fn manifests_markdown(outputs: &Outputs, name: &str) -> String {
+/// The Markdown of the manifests gen writes into a chart for its security
+/// page (its RBAC templates).
+fn manifests_markdown(outputs: &Outputs, m: &ChartModel) -> String {
     let mut md = String::from(
         "## Rendered manifests\n\nThe templates gen writes into the chart, as Helm renders them \
          from the values above.\n\n",
     );
-    for f in ["rbac.yaml", "serviceaccount.yaml"] {
-        let path = format!("charts/{name}/templates/{f}");
-        if let Some(text) = text_of(outputs, &path) {
-            md.push_str(&format!("### {}\n\n", code_span(&format!("templates/{f}"))));
+    let dir = format!("{}/", kinds::chart_dir(&m.spec.name));
+    for k in kinds::CHART {
+        if k.page != kinds::Page::Chart(SECURITY_PAGE) || k.ownership != kinds::Ownership::Whole {
+            continue;
+        }
+        let path = m.path(k.id);
+        if let Some(text) = text_of(outputs, path) {
+            let rel = path.strip_prefix(&dir).unwrap_or(path);
+            md.push_str(&format!("### {}\n\n", code_span(rel)));
             md.push_str(&crate::text::fence(text, "yaml", 0));
             md.push_str("\n\n");
         }
@@ -554,15 +554,13 @@ fn manifests_markdown(outputs: &Outputs, name: &str) -> String {
 /// What rendering a page needs besides its steps.
 struct RenderCtx<'a> {
     reg: &'a Registry,
-    memo: Option<&'a cache::Pages>,
+    cache: &'a cache::Pages,
 }
 
 impl RenderCtx<'_> {
     fn render(&self, url: &str, steps: Vec<Step>) -> Rendered {
-        match self.memo {
-            Some(m) => m.page(url, steps, |steps| markdown::render(self.reg, url, steps)),
-            None => markdown::render(self.reg, url, &steps),
-        }
+        self.cache
+            .page(url, steps, |steps| markdown::render(self.reg, url, steps))
     }
 }
 
@@ -573,8 +571,8 @@ fn pages(input: &Input, models: &[ChartModel], outputs: &Outputs, rc: &RenderCtx
         Hand(&'a str),
     }
     let mut jobs: Vec<Job> = Vec::new();
-    for (path, kind) in CROSS_DOCS {
-        if outputs.files.contains_key(*path) {
+    for (path, kind) in cross_docs() {
+        if outputs.files.contains_key(path) {
             jobs.push(Job::Cross(path, kind));
         }
     }
@@ -604,13 +602,10 @@ fn pages(input: &Input, models: &[ChartModel], outputs: &Outputs, rc: &RenderCtx
             // Indexed as soon as it is rendered, so that no page's section
             // text outlives it: a site's text is not all in memory at once.
             let sp = search_page(&page, models);
-            let docs = match rc.memo {
-                Some(m) => {
-                    let facts = format!("{}\u{0}{}", sp.title, sp.context);
-                    m.page_search(&page.url, &facts, || search::page_docs(&sp, stems))
-                }
-                None => search::page_docs(&sp, stems),
-            };
+            let facts = format!("{}\u{0}{}", sp.title, sp.context);
+            let docs = rc
+                .cache
+                .page_search(&page.url, &facts, || search::page_docs(&sp, stems));
             page.search = docs;
             page.description = description(&page);
             page.doc.sections = Vec::new();
@@ -712,7 +707,7 @@ fn chart_page(
         .find(|(k, _, _)| *k == kind)
         .expect("a chart page kind");
     let url = chart_url(&s.name, file);
-    let readme_path = format!("charts/{}/README.md", s.name);
+    let readme_path = m.path(Id::Readme).to_string();
     let readme = text_of(outputs, &readme_path).unwrap_or("");
     // Markdown gen writes for the security or operations page; the steps
     // borrow it.
@@ -766,7 +761,7 @@ fn chart_page(
                     drop_first_heading: true,
                 }));
             }
-            generated = manifests_markdown(outputs, &s.name);
+            generated = manifests_markdown(outputs, m);
             steps.push(Step::markdown(&Source {
                 text: &generated,
                 base: &readme_path,
@@ -776,7 +771,7 @@ fn chart_page(
             }));
             (
                 format!("{}: Security & RBAC", s.title),
-                format!("charts/{}/templates/rbac.yaml", s.name),
+                m.path(Id::Rbac).to_string(),
             )
         }
         Kind::Operations => {
@@ -1252,37 +1247,27 @@ fn environment(input: &Input) -> Result<tera::Tera, Vec<Diagnostic>> {
     }
 }
 
-/// Builds the whole site: files, warnings and numbers.
+/// Builds the whole site: files, warnings and numbers, reusing from `cache`
+/// every page whose steps and registry are unchanged, with its search
+/// documents (an empty cache renders every page).
 pub fn build(
     input: &Input,
     models: &[ChartModel],
     outputs: &Outputs,
-) -> Result<Site, Vec<Diagnostic>> {
-    build_memo(input, models, outputs, None)
-}
-
-/// [`build`], reusing from `memo` every page whose steps and registry are
-/// unchanged, with its search documents (`gen serve`).
-pub fn build_memo(
-    input: &Input,
-    models: &[ChartModel],
-    outputs: &Outputs,
-    memo: Option<&cache::Pages>,
+    cache: &cache::Pages,
 ) -> Result<Site, Vec<Diagnostic>> {
     let t = std::time::Instant::now();
     let tera = environment(input)?;
     let t = crate::timings::lap("site: templates", t);
     let reg = registry(input, models, outputs)?;
-    if let Some(m) = memo {
-        // Pages depend on the registry's pages and on where links to other
-        // repository files go.
-        let mut key = reg.pages.clone();
-        if let Some(url) = &reg.repo_url {
-            key.insert("\0repo_url".into(), url.clone());
-        }
-        m.site_registry(&key);
+    // Pages depend on the registry's pages and on where links to other
+    // repository files go.
+    let mut key = reg.pages.clone();
+    if let Some(url) = &reg.repo_url {
+        key.insert("\0repo_url".into(), url.clone());
     }
-    let rc = RenderCtx { reg: &reg, memo };
+    cache.site_registry(&key);
+    let rc = RenderCtx { reg: &reg, cache };
     let mut pages = pages(input, models, outputs, &rc);
     let t = crate::timings::lap("site: pages to HTML", t);
 
