@@ -185,23 +185,11 @@ pub fn load_opts(
             .par_iter()
             .flat_map(|f| match memo {
                 Some(m) => m.validate(f),
-                None => spec::validate::validate(f),
+                None => crate::checks::spec(f),
             })
             .collect::<Vec<_>>(),
     );
-    diags.extend(spec::validate::validate_graph(&specs));
-    let mut seen = BTreeMap::new();
-    for f in &specs {
-        if let Some(other) = seen.insert(f.spec.name.clone(), f.rel.clone()) {
-            diags.push(
-                f.error_at(
-                    "name",
-                    format!("chart {:?} is also declared by {other}", f.spec.name),
-                )
-                .help("each chart has exactly one spec"),
-            );
-        }
-    }
+    diags.extend(crate::checks::graph(&specs));
 
     let mut templates = Vec::new();
     for rel in input_files(root, "templates", ".tera")? {
@@ -252,7 +240,7 @@ pub fn load_opts(
         specs
             .par_iter()
             .filter_map(|f| gathered.facts.get(&f.spec.name).map(|x| (f, x)))
-            .flat_map(|(f, x)| facts::check::check(f, x))
+            .flat_map(|(f, x)| crate::checks::facts(f, x))
             .collect::<Vec<_>>(),
     );
 

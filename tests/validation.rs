@@ -23,7 +23,7 @@ fn line_of(src: &str, needle: &str) -> usize {
 fn errors(file: &str, src: &str) -> Vec<Diagnostic> {
     match spec::parse(&format!("specs/{file}.yaml"), src.as_bytes()) {
         Err(d) => vec![d],
-        Ok(f) => validate::validate(&f)
+        Ok(f) => chartgen::checks::spec(&f)
             .into_iter()
             .filter(Diagnostic::is_error)
             .collect(),
@@ -39,7 +39,7 @@ fn only_error(file: &str, src: &str) -> Diagnostic {
 #[test]
 fn scaffold_is_valid_but_warns_about_todos() {
     let f = spec::parse("specs/demo.yaml", new_spec("demo").as_bytes()).unwrap();
-    let diags = validate::validate(&f);
+    let diags = chartgen::checks::spec(&f);
     assert!(diags.iter().all(|d| !d.is_error()), "{diags:#?}");
     assert!(diags.iter().any(|d| d.message.contains("TODO")));
 }
@@ -233,7 +233,7 @@ fn list_on_secrets_is_a_warning() {
         "  rules:\n    - { resources: [secrets], verbs: [list], why: z }\n  #",
     );
     let f = spec::parse("specs/demo.yaml", src.as_bytes()).unwrap();
-    let diags = validate::validate(&f);
+    let diags = chartgen::checks::spec(&f);
     assert!(diags.iter().all(|d| !d.is_error()));
     assert!(diags
         .iter()
@@ -263,7 +263,7 @@ fn unknown_dependency_and_cycles() {
             .as_bytes(),
     )
     .unwrap();
-    let errs = validate::validate_graph(&[a, b, c]);
+    let errs = chartgen::checks::graph(&[a, b, c]);
     assert_eq!(errs.len(), 2, "{errs:#?}");
     assert!(errs[0].message.contains("unknown chart \"bb\""));
     assert_eq!(errs[0].help.as_deref(), Some("did you mean `b`?"));
@@ -471,7 +471,7 @@ fn warnings(file: &str, src: &str) -> Vec<Diagnostic> {
 
 fn all_warnings(file: &str, src: &str) -> Vec<Diagnostic> {
     let f = spec::parse(&format!("specs/{file}.yaml"), src.as_bytes()).unwrap();
-    validate::validate(&f)
+    chartgen::checks::spec(&f)
         .into_iter()
         .filter(|d| !d.is_error() && d.message != validate::TODO_LEFT)
         .collect()
@@ -740,7 +740,7 @@ fn a_long_command_line_is_located_on_its_file_line() {
         &format!("      mkdir -p \"$BACKUP_DIR\"\n      {long}\n      echo \"TODO write"),
     );
     let f = spec::parse("specs/demo.yaml", src.as_bytes()).unwrap();
-    let w: Vec<Diagnostic> = validate::validate(&f)
+    let w: Vec<Diagnostic> = chartgen::checks::spec(&f)
         .into_iter()
         .filter(|d| d.message.contains("columns"))
         .collect();
