@@ -260,12 +260,12 @@ fn a_first_build_is_quiet_and_sums_up_each_specs_todos() {
         !err.contains("wrote "),
         "files are listed only with -v: {err}"
     );
-    let warnings: Vec<&str> = err.lines().filter(|l| l.starts_with("warning:")).collect();
+    let warnings: Vec<&str> = err.lines().filter(|l| l.starts_with("warning")).collect();
     assert_eq!(
         warnings,
         [
-            format!("warning: the spec still has {todos} TODOs"),
-            format!("warning: the spec still has {todos} TODOs"),
+            format!("warning[spec.todo]: the spec still has {todos} TODOs"),
+            format!("warning[spec.todo]: the spec still has {todos} TODOs"),
         ],
         "{err}"
     );
@@ -284,7 +284,8 @@ fn a_first_build_is_quiet_and_sums_up_each_specs_todos() {
     let o = gen(dir.path(), &["build", "-v"]);
     let err = stderr(&o);
     assert_eq!(
-        err.matches("warning: the spec still has a TODO").count(),
+        err.matches("warning[spec.todo]: the spec still has a TODO")
+            .count(),
         2 * todos,
         "-v shows each TODO"
     );
