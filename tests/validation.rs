@@ -1013,26 +1013,105 @@ fn every_check_has_a_unique_id_a_help_and_a_spec_that_fires_it() {
             );
         }
     }
-    // The checks against a chart's facts need what Helm renders: their
-    // fixtures are charts, in tests/facts.rs and src/facts/check.rs.
+    // The checks against a chart's facts, each on a spec and the facts of
+    // a small chart (tests/facts.rs runs them on real charts through Helm).
+    for (id, files, chart) in facts_fixtures() {
+        let check = checks::find(id).unwrap_or_else(|| panic!("no check {id}"));
+        assert!(matches!(check.run, Run::Facts(_)), "{id}");
+        assert!(with_fixture.insert(id), "two fixtures for {id}");
+        let (name, src) = &files[0];
+        let f = spec::parse(&format!("specs/{name}.yaml"), src.as_bytes()).unwrap();
+        let found = checks::facts(&f, &chart);
+        assert!(
+            found
+                .iter()
+                .any(|d| d.code == Some(&check.id) && d.line > 0),
+            "{id} does not fire on its fixture: {found:#?}"
+        );
+    }
     let without: Vec<&str> = CHECKS
         .iter()
         .filter(|c| !with_fixture.contains(c.id))
         .map(|c| c.id)
         .collect();
-    let facts: Vec<&str> = CHECKS
+    assert_eq!(without, Vec::<&str>::new(), "checks without a fixture");
+    eprintln!(
+        "{} checks, {} with a fixture",
+        CHECKS.len(),
+        with_fixture.len()
+    );
+}
+
+/// The facts of a chart `demo` as Helm would render it for the scaffold:
+/// one Deployment with the container `demo`, nothing else.
+fn demo_chart() -> chartgen::facts::ChartFacts {
+    use chartgen::facts::{ChartFacts, ChartMeta, Container, Fullname, Workload};
+    let labels = [
+        ("app.kubernetes.io/name", "demo"),
+        ("app.kubernetes.io/instance", "rel"),
+    ]
+    .map(|(k, v)| (k.to_string(), v.to_string()));
+    ChartFacts {
+        chart: ChartMeta {
+            name: "demo".into(),
+            version: "0.1.0".into(),
+            ..ChartMeta::default()
+        },
+        fullname: Fullname::usual("demo"),
+        workloads: vec![Workload {
+            kind: "Deployment".into(),
+            name: "rel-demo".into(),
+            pod_labels: labels.into_iter().collect(),
+            containers: vec![Container {
+                name: "demo".into(),
+                ..Container::default()
+            }],
+            ..Workload::default()
+        }],
+        ..ChartFacts::default()
+    }
+}
+
+fn facts_fixtures() -> Vec<(&'static str, Files, chartgen::facts::ChartFacts)> {
+    let scaffold_spec = || demo(new_spec("demo"));
+    let f = spec::parse("specs/demo.yaml", new_spec("demo").as_bytes()).unwrap();
+    let clean: Vec<String> = chartgen::checks::facts(&f, &demo_chart())
         .iter()
-        .filter(|c| matches!(c.run, Run::Facts(_)))
-        .map(|c| c.id)
+        .map(ToString::to_string)
         .collect();
     assert_eq!(
-        without, facts,
-        "every check but the facts checks has a fixture here"
+        clean,
+        Vec::<String>::new(),
+        "the scaffold fits the demo chart"
     );
-    eprintln!(
-        "{} checks: {} with a fixture here, {} facts checks",
-        CHECKS.len(),
-        with_fixture.len(),
-        facts.len()
-    );
+    let mut version = demo_chart();
+    version.chart.version = "9.9.9".into();
+    let mut no_workload = demo_chart();
+    no_workload.workloads.clear();
+    let mut other_container = demo_chart();
+    other_container.workloads[0].containers[0].name = "other".into();
+    vec![
+        ("facts.chart-version", scaffold_spec(), version),
+        ("facts.workload", scaffold_spec(), no_workload),
+        ("facts.container", scaffold_spec(), other_container),
+        (
+            "facts.values",
+            values("  - { key: backup.x, default: 1, description: x }\n"),
+            demo_chart(),
+        ),
+        (
+            "facts.database-secret",
+            repo_spec("airflow", &[]),
+            demo_chart(),
+        ),
+        (
+            "facts.commands",
+            scaffold(&[(
+                LAST_OP,
+                "      kubectl -n \"$NAMESPACE\" get secret \"$FULLNAME-nope\"\n",
+            )]),
+            demo_chart(),
+        ),
+        ("facts.jobs", repo_spec("postgresql", &[]), demo_chart()),
+    ]
 }
