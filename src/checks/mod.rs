@@ -40,6 +40,9 @@ use crate::spec::SpecFile;
 pub enum Run {
     /// One spec on its own.
     Spec(fn(&SpecFile, &mut Vec<Diagnostic>)),
+    /// One spec with what its procedures' shell does, read once for all
+    /// these checks (the runbook lint).
+    Runbook(fn(&SpecFile, &runbook::Read, &mut Vec<Diagnostic>)),
     /// All specs of the project together.
     Graph(fn(&[SpecFile], &mut Vec<Diagnostic>)),
     /// One spec against its chart's facts.
@@ -64,7 +67,7 @@ const fn check(id: &'static str, severity: Severity, run: Run, help: &'static st
     }
 }
 
-use Run::{Facts, Graph, Spec};
+use Run::{Facts, Graph, Runbook, Spec};
 use Severity::{Error, Warning};
 
 /// Every check, in the order they run.
@@ -169,9 +172,9 @@ pub static CHECKS: &[Check] = &[
     check("spec.todo", Warning, Spec(identity::no_todos), "replace each TODO with the real content"),
     check("layout.long-code-span", Warning, Spec(layout::code_spans), "shorten inline code to 70 characters or move it into a step's `run`"),
     // Runbook lint: what each procedure's shell does, in order.
-    check("runbook.exec-stopped", Error, Spec(runbook::stopped), "exec into a pod before scaling its workload to 0, or use a helper pod"),
-    check("runbook.set-aside-fixed-name", Warning, Spec(runbook::set_aside), "set data aside under a name unique per run (a timestamp or mktemp -d)"),
-    check("runbook.rollback-order", Error, Spec(runbook::rollback), "after a migrating upgrade: stop the workload, restore, then roll back"),
+    check("runbook.exec-stopped", Error, Runbook(runbook::stopped), "exec into a pod before scaling its workload to 0, or use a helper pod"),
+    check("runbook.set-aside-fixed-name", Warning, Runbook(runbook::set_aside), "set data aside under a name unique per run (a timestamp or mktemp -d)"),
+    check("runbook.rollback-order", Error, Runbook(runbook::rollback), "after a migrating upgrade: stop the workload, restore, then roll back"),
     check("spec.no-modeline", Warning, Spec(identity::has_modeline), "start the spec with the schema modeline"),
     // Across specs.
     check("graph.unknown-dependency", Error, Graph(graph::known_dependencies), "name in depends_on only charts with a spec in specs/"),
@@ -210,9 +213,18 @@ fn run_all(mut f: impl FnMut(&Run, &mut Vec<Diagnostic>) -> bool) -> Vec<Diagnos
 
 /// Every check of one spec on its own.
 pub fn spec(file: &SpecFile) -> Vec<Diagnostic> {
+    let mut read = None;
     run_all(|run, out| match run {
         Run::Spec(f) => {
             f(file, out);
+            true
+        }
+        Run::Runbook(f) => {
+            f(
+                file,
+                read.get_or_insert_with(|| runbook::read_all(file)),
+                out,
+            );
             true
         }
         _ => false,

@@ -32,9 +32,15 @@ use std::collections::BTreeMap;
 /// Tools whose run is a data restore wherever they run.
 const RESTORE_TOOLS: &[&str] = &["pg_restore", "mongorestore", "devpi-import"];
 
-/// Each procedure of `file` read into its events, with its path: the step
-/// lists, then each operation and troubleshooting command on its own.
-fn each(file: &SpecFile) -> Vec<(String, Vec<Event>)> {
+/// What every procedure of a spec does, in order: the step lists, then
+/// each operation and troubleshooting command on its own. Read once per
+/// spec; each rule below walks it.
+pub struct Read {
+    procedures: Vec<(String, Vec<Event>)>,
+}
+
+/// Reads every procedure of `file`.
+pub fn read_all(file: &SpecFile) -> Read {
     let s = &file.spec;
     let single = s
         .operations
@@ -46,7 +52,7 @@ fn each(file: &SpecFile) -> Vec<(String, Vec<Event>)> {
                 .clone()
                 .map(|r| (format!("troubleshooting[{i}].run"), r))
         }));
-    procedures(s)
+    let procedures = procedures(s)
         .into_iter()
         .map(|(path, steps)| {
             let events = read(file, &steps);
@@ -56,34 +62,34 @@ fn each(file: &SpecFile) -> Vec<(String, Vec<Event>)> {
             let events = read(file, &[(path.clone(), run)]);
             (path, events)
         }))
-        .collect()
+        .collect();
+    Read { procedures }
 }
 
 /// No `kubectl exec`/`cp` into a pod of a workload scaled to 0, in any
 /// procedure.
-pub fn stopped(file: &SpecFile, out: &mut Vec<Diagnostic>) {
-    for (_, events) in each(file) {
-        check_stopped(file, &events, out);
+pub fn stopped(file: &SpecFile, read: &Read, out: &mut Vec<Diagnostic>) {
+    for (_, events) in &read.procedures {
+        check_stopped(file, events, out);
     }
 }
 
 /// Data set aside under a name that differs on every run, in any procedure.
-pub fn set_aside(file: &SpecFile, out: &mut Vec<Diagnostic>) {
-    for (_, events) in each(file) {
-        check_set_aside(file, &events, out);
+pub fn set_aside(file: &SpecFile, read: &Read, out: &mut Vec<Diagnostic>) {
+    for (_, events) in &read.procedures {
+        check_set_aside(file, events, out);
     }
 }
 
 /// The rollback of a data-migrating upgrade restores before the old
 /// version starts.
-pub fn rollback(file: &SpecFile, out: &mut Vec<Diagnostic>) {
-    let s = &file.spec;
-    if !s.upgrade.migrates_data {
+pub fn rollback(file: &SpecFile, read: &Read, out: &mut Vec<Diagnostic>) {
+    if !file.spec.upgrade.migrates_data {
         return;
     }
-    for (path, steps) in procedures(s) {
+    for (path, events) in &read.procedures {
         if path == "upgrade.rollback" {
-            check_rollback(file, &read(file, &steps), out);
+            check_rollback(file, events, out);
         }
     }
 }
