@@ -1,6 +1,5 @@
-//! What gen runs for the chart: the backup CronJobs (`jobs`), the database
-//! profile (`backup.database`), and the runbook lint of each procedure's
-//! shell ([`crate::spec::runbook`]).
+//! What gen runs for the chart: the backup CronJobs (`jobs`) and the
+//! database profile (`backup.database`).
 
 use crate::diagnostics::Diagnostic;
 use crate::spec::jobs::{self, Jobs, MOUNT};

@@ -6,18 +6,20 @@
 //! table's: the runner stamps it and the id on what `run` reports, so a
 //! check body only says where and what. `--strict` fails on warnings.
 //!
-//! Three kinds of input, one table: most checks read one spec on its own,
-//! the graph checks read all specs together (dependencies), and the facts
-//! checks read a spec with what Helm renders of its chart, which exists only
-//! for charts with templates (`project::load` gathers it after the specs
-//! parsed). The files group the checks by concern:
+//! Four kinds of input ([`Run`]), one table: most checks read one spec on
+//! its own; the runbook lint reads a spec with what its procedures' shell
+//! does, read once for its three checks; the graph checks read all specs
+//! together (dependencies); and the facts checks read a spec with what Helm
+//! renders of its chart, which exists only for charts with templates
+//! (`project::load` gathers it after the specs parsed). The files group the
+//! checks by concern:
 //!
 //! - [`identity`]: the chart's name, file, versions and the file's own form;
 //! - [`backup`]: backup components, restore procedures, objectives, drills;
 //! - [`semantics`]: RBAC, operations, variables, values, changelog, steps,
 //!   troubleshooting;
-//! - [`jobs`]: the backup CronJobs, the database profile and the runbook
-//!   lint of each procedure's shell;
+//! - [`jobs`]: the backup CronJobs and the database profile;
+//! - `crate::spec::runbook`: the runbook lint of each procedure's shell;
 //! - [`layout`]: what would not fit the guides' 80 columns;
 //! - [`graph`]: dependencies between charts;
 //! - `crate::facts::check` and `crate::facts::jobs`: the spec against the
