@@ -162,9 +162,9 @@ fn bench_load(c: &mut Criterion) {
                 .collect();
             let mut n = 0;
             for f in &files {
-                n += chartgen::spec::validate::validate(f).len();
+                n += chartgen::checks::spec(f).len();
             }
-            n + chartgen::spec::validate::validate_graph(&files).len()
+            n + chartgen::checks::graph(&files).len()
         })
     });
     g.finish();

@@ -98,6 +98,11 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// List every check gen runs on the specs (id, severity, how to fix); with an ID, explain that one. Each diagnostic names its check, e.g. `error[restore.no-full]`.
+    Checks {
+        /// A check's id, e.g. `restore.no-full`.
+        id: Option<String>,
+    },
     /// Print gen's documentation, e.g. `gen docs spec-format | less`.
     Docs {
         /// The document to print.
@@ -225,11 +230,11 @@ impl Out {
 
 pub fn run(cli: &Cli) -> u8 {
     let out = Out::new(cli.quiet, cli.verbose);
-    // Every command but init (which sets a folder up), completions and docs
-    // works in an existing project folder.
+    // Every command but init (which sets a folder up), completions, checks
+    // and docs works in an existing project folder.
     if !matches!(
         cli.command,
-        Command::Init | Command::Completions { .. } | Command::Docs { .. }
+        Command::Init | Command::Completions { .. } | Command::Checks { .. } | Command::Docs { .. }
     ) {
         match std::fs::metadata(&cli.root) {
             Ok(m) if m.is_dir() => {}
@@ -245,7 +250,7 @@ pub fn run(cli: &Cli) -> u8 {
     }
     if !matches!(
         cli.command,
-        Command::Init | Command::Completions { .. } | Command::Docs { .. }
+        Command::Init | Command::Completions { .. } | Command::Checks { .. } | Command::Docs { .. }
     ) {
         let format = match cli.command {
             Command::Check { format, .. } => format,
@@ -304,6 +309,16 @@ pub fn run(cli: &Cli) -> u8 {
             print!("{}", topic.text());
             0
         }
+        Command::Checks { id } => match crate::checks::explain(id.as_deref()) {
+            Ok(text) => {
+                outp!("{text}");
+                0
+            }
+            Err(e) => {
+                errln!("gen checks: {e}");
+                2
+            }
+        },
         Command::Schema { stdout } => schema(cli, &out, *stdout),
         Command::New { chart, like } => new_spec(cli, &out, chart, like.as_deref()),
         Command::Procedures { chart } => procedures(cli, &out, chart),
@@ -453,10 +468,13 @@ pub fn sum_up_todos(warnings: Vec<Diagnostic>) -> Vec<Diagnostic> {
                 }
                 let list: Vec<String> = at.iter().map(ToString::to_string).collect();
                 w.message = format!("the spec still has {} TODOs", at.len());
-                w.help = Some(format!(
-                    "write the real content at lines {}; `gen check --strict` fails while TODOs remain (-v shows each)",
-                    list.join(", ")
-                ));
+                w.help = Some(
+                    format!(
+                        "write the real content at lines {}; `gen check --strict` fails while TODOs remain (-v shows each)",
+                        list.join(", ")
+                    )
+                    .into(),
+                );
                 out.push(w);
             }
             _ => out.push(w),
@@ -696,8 +714,9 @@ fn github_annotation(d: &Diagnostic) -> String {
         .replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A");
+    let title = d.code.map(|c| format!(",title={c}")).unwrap_or_default();
     format!(
-        "::{level} file={},line={},col={}::{msg}",
+        "::{level} file={},line={},col={}{title}::{msg}",
         d.file,
         d.line.max(1),
         d.column.max(1)

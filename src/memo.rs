@@ -13,7 +13,7 @@
 
 use crate::diagnostics::Diagnostic;
 use crate::model::{chart_model_with, ChartModel};
-use crate::spec::{self, validate, SpecFile};
+use crate::spec::{self, SpecFile};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -99,14 +99,14 @@ impl Memo {
         r
     }
 
-    /// [`validate::validate`] of a spec, or its result for the same source.
+    /// [`crate::checks::spec`] of a spec, or its result for the same source.
     pub fn validate(&self, file: &SpecFile) -> Vec<Diagnostic> {
         if let Some((src, d)) = lock(&self.validated).get(&file.rel) {
             if *src == file.source {
                 return d.clone();
             }
         }
-        let d = validate::validate(file);
+        let d = crate::checks::spec(file);
         if self.keep {
             lock(&self.validated).insert(file.rel.clone(), (file.source.clone(), d.clone()));
         }

@@ -450,6 +450,12 @@ fn frequency(c: &crate::spec::Component) -> String {
 }
 
 /// The targets every chart gets: (target, group, help, command).
+/// The Makefile targets gen adds to the chart of `s` (a spec's own
+/// operation cannot take one of these names).
+pub fn shared_targets(s: &Spec) -> Vec<String> {
+    shared_operations(s).into_iter().map(|(t, ..)| t).collect()
+}
+
 fn shared_operations(s: &Spec) -> Vec<(String, Group, String, String)> {
     let c = &s.workload.container;
     let chart = &s.name;

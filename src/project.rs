@@ -161,19 +161,7 @@ pub fn load(
             .flat_map(|f| cache.validate(f))
             .collect::<Vec<_>>(),
     );
-    diags.extend(spec::validate::validate_graph(&specs));
-    let mut seen = BTreeMap::new();
-    for f in &specs {
-        if let Some(other) = seen.insert(f.spec.name.clone(), f.rel.clone()) {
-            diags.push(
-                f.error_at(
-                    "name",
-                    format!("chart {:?} is also declared by {other}", f.spec.name),
-                )
-                .help("each chart has exactly one spec"),
-            );
-        }
-    }
+    diags.extend(crate::checks::graph(&specs));
 
     let mut templates = Vec::new();
     for rel in input_files(root, "templates", ".tera")? {
@@ -224,7 +212,7 @@ pub fn load(
         specs
             .par_iter()
             .filter_map(|f| gathered.facts.get(&f.spec.name).map(|x| (f, x)))
-            .flat_map(|(f, x)| facts::check::check(f, x))
+            .flat_map(|(f, x)| crate::checks::facts(f, x))
             .collect::<Vec<_>>(),
     );
 

@@ -265,7 +265,7 @@ fn readme_walkthrough_in_an_empty_git_repo() {
     fill_in(&dir.join("specs/my-app.yaml"));
     let o = ok(gen(&dir, &["build"]));
     assert!(
-        text(&o).contains("warning: the spec still has ") && text(&o).contains(" TODOs"),
+        text(&o).contains("warning[spec.todo]: the spec still has ") && text(&o).contains(" TODOs"),
         "TODOs are flagged: {}",
         text(&o)
     );
@@ -410,7 +410,7 @@ fn github_annotations_carry_files_and_lines() {
         + 1;
     assert!(
         stdout.contains(&format!(
-            "::warning file=specs/alpha.yaml,line={todo},col=8::the spec still has a TODO"
+            "::warning file=specs/alpha.yaml,line={todo},col=8,title=spec.todo::the spec still has a TODO"
         )),
         "{stdout}"
     );
@@ -419,7 +419,7 @@ fn github_annotations_carry_files_and_lines() {
     let stdout = String::from_utf8_lossy(&o.stdout).into_owned();
     assert!(
         stdout.contains(&format!(
-            "::error file=specs/alpha.yaml,line={todo},col=8::the spec still has a TODO (--strict)"
+            "::error file=specs/alpha.yaml,line={todo},col=8,title=spec.todo::the spec still has a TODO (--strict)"
         )),
         "{stdout}"
     );
