@@ -202,6 +202,9 @@ pub struct CoverageRow {
     pub automated_verification: bool,
     /// A PrometheusRule on the backup jobs is rendered.
     pub alerts: bool,
+    /// The backup jobs can write to an S3 bucket (`backup.s3.bucket`):
+    /// the rendered template reads the value.
+    pub s3_destination: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -321,6 +324,11 @@ pub fn coverage(models: &[ChartModel], outputs: &Outputs) -> Coverage {
             CoverageRow {
                 automated_backup: jobs.is_some_and(|j| !j.backups.is_empty()),
                 automated_verification: jobs.is_some_and(|j| j.verify.is_some()),
+                s3_destination: jobs.is_some_and(|j| !j.backups.is_empty())
+                    && contains(
+                        &format!("charts/{}/templates/backup-jobs.yaml", s.name),
+                        "dig \"bucket\" \"\" $s3",
+                    ),
                 alerts: jobs.is_some()
                     && has(&format!("charts/{}/templates/backup-alerts.yaml", s.name)),
                 name: s.name.clone(),

@@ -645,3 +645,247 @@ fn postgresql_backup_jobs_run() {
     let r = jobs::run(&w, verify, "postgres", &dns);
     assert_ne!(r.status, 0, "a truncated dump must fail:\n{}", r.output);
 }
+
+/// The S3 server standing in for the collection's MinIO: s3s-fs (crates.io,
+/// an S3 API over a local folder; scripts/test installs it into
+/// `.tools/s3s`), or `GEN_S3S_FS`. None when missing (a failure under
+/// CI=true).
+fn s3_server() -> Option<std::path::PathBuf> {
+    let p = std::env::var_os("GEN_S3S_FS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".tools/s3s/bin/s3s-fs")
+        });
+    if p.is_file() {
+        return Some(p);
+    }
+    crate::common::skip_or_fail("s3s-fs (crates.io, installed into .tools/s3s by scripts/test)");
+    None
+}
+
+const S3_KEY: &str = "drill-access";
+const S3_SECRET: &str = "drill-secret-key";
+const S3_ENDPOINT: &str = "http://127.0.0.1:9000";
+
+/// Runs the aws CLI (Debian's, the jobs' client) in the world as the
+/// operator, against the drill's S3 server.
+fn aws(w: &World, args: &str) -> crate::harness::StepRun {
+    w.sh(&format!(
+        "AWS_ACCESS_KEY_ID={S3_KEY} AWS_SECRET_ACCESS_KEY={S3_SECRET} \
+         AWS_DEFAULT_REGION=us-east-1 HOME={} \
+         /usr/bin/aws --endpoint-url {S3_ENDPOINT} {args}",
+        w.state.display()
+    ))
+}
+
+/// The sets (timestamps) under `url` in the bucket, oldest first.
+fn bucket_sets(w: &World, url: &str) -> Vec<String> {
+    let r = aws(w, &format!("s3 ls {url}/"));
+    let mut sets: Vec<String> = r
+        .output
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("PRE "))
+        .map(|s| s.trim_end_matches('/').to_string())
+        .collect();
+    sets.sort();
+    sets
+}
+
+/// The generated jobs with `backup.s3.*` set, against a real S3 server
+/// (s3s-fs, standing in for MinIO) with Debian's aws CLI (v2, as the
+/// jobs' image): the dump runs as the init container, the generated
+/// upload copies the set to the bucket and keeps the newest two there,
+/// wrong credentials fail the job and change nothing, the verification
+/// downloads the newest set and reads it, and the guide's commands fetch
+/// a set from the bucket for the single-database restore, which brings the
+/// data back. A truncated dump in the bucket fails the verification.
+#[test]
+fn postgresql_backup_jobs_s3_run() {
+    use crate::jobs;
+    if !std::path::Path::new("/usr/bin/aws").is_file() {
+        crate::common::skip_or_fail("aws (Debian's awscli package, see scripts/test)");
+        return;
+    }
+    let Some(server) = s3_server() else { return };
+    let Some(mut w) = world() else { return };
+    let Some(docs) = jobs::render(
+        "postgresql",
+        &[
+            "backup.enabled=true",
+            "backup.dumps.keep=2",
+            "backup.verify.enabled=true",
+            "upgrade.backupJob.enabled=true",
+            "backup.s3.bucket=pg-backups",
+            "backup.s3.prefix=nightly",
+            &format!("backup.s3.endpoint={S3_ENDPOINT}"),
+            "backup.s3.existingSecret=minio-secret",
+        ],
+    ) else {
+        return;
+    };
+    w.world["secrets"]["minio-secret"] = json!({ "root-user": S3_KEY, "root-password": S3_SECRET });
+    let dns = [("PGHOSTADDR", "127.0.0.1")];
+    w.start();
+    let data = w.path("s3");
+    std::fs::create_dir_all(&data).unwrap();
+    w.ok(&format!(
+        "{} --host 127.0.0.1 --port 9000 --access-key {S3_KEY} --secret-key {S3_SECRET} \
+         {} > {}/s3.log 2>&1 &",
+        server.display(),
+        data.display(),
+        w.state.display()
+    ));
+    let mut up = false;
+    for _ in 0..100 {
+        if aws(&w, "s3 ls").status == 0 {
+            up = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(up, "s3s-fs did not start");
+    let r = aws(&w, "s3 mb s3://pg-backups");
+    assert_eq!(r.status, 0, "{}", r.output);
+    fill(&w);
+
+    let cron = jobs::object(&docs, "CronJob", "rel-postgresql-backup-dumps");
+    let names: Vec<&str> = jobs::containers(cron)
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["backup", "upload"], "the dump, then the upload");
+    let url = "s3://pg-backups/nightly/rel-postgresql/dump";
+    for run in 1..=3 {
+        let r = jobs::run(&w, cron, "postgres", &dns);
+        assert_eq!(r.status, 0, "run {run}:\n{}", r.output);
+        assert!(r.output.contains("dumping app"), "{}", r.output);
+        assert!(
+            matches(&format!("uploaded {url}/N-N/"), &r.output),
+            "{}",
+            r.output
+        );
+        if run == 3 {
+            assert!(
+                matches(&format!("retention: removing {url}/N-N/"), &r.output),
+                "{}",
+                r.output
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+    }
+    let done = bucket_sets(&w, url);
+    assert_eq!(done.len(), 2, "keep 2 in the bucket: {done:?}");
+    let r = aws(&w, &format!("s3 ls {url}/{}/", done[1]));
+    assert!(r.output.contains("app.dump"), "{}", r.output);
+    assert!(r.output.contains("globals.sql"), "{}", r.output);
+
+    // Wrong credentials: the upload fails, the job fails, the bucket keeps
+    // what it had.
+    w.world["secrets"]["minio-secret"]["root-password"] = "wrong".into();
+    let r = jobs::run(&w, cron, "postgres", &dns);
+    assert_ne!(r.status, 0, "{}", r.output);
+    assert!(
+        r.output.contains("--- container upload ---"),
+        "{}",
+        r.output
+    );
+    assert_eq!(bucket_sets(&w, url), done, "no set from a failed upload");
+    w.world["secrets"]["minio-secret"]["root-password"] = S3_SECRET.into();
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+
+    // The pre-upgrade hook uploads a set as well.
+    let hook = jobs::object(&docs, "Job", "rel-postgresql-pre-upgrade-backup");
+    let r = jobs::run(&w, hook, "postgres", &dns);
+    assert_eq!(r.status, 0, "{}", r.output);
+    let after = bucket_sets(&w, url);
+    assert_eq!(after.len(), 2, "{after:?}");
+    assert_eq!(after[0], done[1], "the oldest set went");
+
+    // The verification downloads the newest set, then reads it.
+    let verify = jobs::object(&docs, "CronJob", "rel-postgresql-backup-verify");
+    let r = jobs::run(&w, verify, "postgres", &dns);
+    assert_eq!(r.status, 0, "{}", r.output);
+    assert!(
+        r.output.contains(&format!(
+            "downloading s3://pg-backups/nightly/rel-postgresql/dump/{}/",
+            after[1]
+        )),
+        "{}",
+        r.output
+    );
+    assert!(
+        r.output.contains("app.dump: readable, 1 tables with data"),
+        "{}",
+        r.output
+    );
+
+    // Lost: the guide's commands fetch the newest set from the bucket into
+    // the pod's /backup, then the single-database restore reads it.
+    sql(&w, "app", "DROP TABLE orders");
+    let (project, _) =
+        chartgen::project::load(std::path::Path::new(env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let spec = &project
+        .specs
+        .iter()
+        .find(|f| f.spec.name == "postgresql")
+        .unwrap()
+        .spec;
+    let view = chartgen::spec::jobs::view(spec).unwrap();
+    let fetch = &view.backups[0].s3_fetch;
+    let guide = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/postgresql/backup-guide.md"),
+    )
+    .unwrap();
+    assert!(guide.contains(fetch.as_str()), "the guide shows:\n{fetch}");
+    let r = w.sh(&format!(
+        "export AWS_ACCESS_KEY_ID={S3_KEY} AWS_SECRET_ACCESS_KEY={S3_SECRET} \
+         AWS_DEFAULT_REGION=us-east-1 HOME={state} S3_ENDPOINT={S3_ENDPOINT} \
+         S3_URL=s3://pg-backups/nightly/rel-postgresql SET={set} POD={POD}\n\
+         PATH={bin}:/usr/bin:$PATH\n{fetch}",
+        bin = w.path("bin").display(),
+        state = w.state.display(),
+        set = after[1],
+    ));
+    assert_eq!(r.status, 0, "{}", r.output);
+    assert!(
+        r.output.contains(&format!("PRE {}/", after[1])),
+        "{}",
+        r.output
+    );
+    let runs = w.run("restore.single-db", &[("20251120-020000", &after[1])]);
+    assert_steps(
+        &runs,
+        6,
+        &[
+            ("dbname: ...", "checked below"),
+            (
+                "Dumped from database version: 16.x",
+                "Debian runs 15, checked below",
+            ),
+            (
+                "make postgresql-restore-db DB=... FILE=...",
+                "another way, drilled elsewhere",
+            ),
+        ],
+    );
+    assert!(runs[0].output.contains("dbname: app"), "{}", runs[0].output);
+    assert_eq!(orders(&w), "1000 1000");
+
+    // A truncated dump in the bucket fails the verification job.
+    let f = w.path(&format!("backup/dump/{}/app.dump", after[1]));
+    let bytes = std::fs::read(&f).unwrap();
+    let cut = w.path("cut.dump");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    let r = aws(
+        &w,
+        &format!("s3 cp {} {url}/{}/app.dump", cut.display(), after[1]),
+    );
+    assert_eq!(r.status, 0, "{}", r.output);
+    let r = jobs::run(&w, verify, "postgres", &dns);
+    assert_ne!(r.status, 0, "a truncated dump must fail:\n{}", r.output);
+    assert!(
+        r.output.contains("--- container verify ---"),
+        "{}",
+        r.output
+    );
+}
