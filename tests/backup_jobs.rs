@@ -184,6 +184,9 @@ fn every_documented_value_changes_the_render() {
         let s3 = render(name, &all_on_s3(&values)).unwrap().unwrap();
         validate(&s3);
         let mut effective = 0;
+        // Values with the same needs share their guard's render.
+        let mut guards: BTreeMap<Vec<String>, String> = BTreeMap::new();
+        guards.insert(base_sets.clone(), base.clone());
         for v in &values {
             // Everything on, and what the value needs (the S3 values a
             // bucket and its Secret).
@@ -196,9 +199,14 @@ fn every_documented_value_changes_the_render() {
                 })
                 .collect();
             let guard_sets = with(&base_sets, &needs);
-            let guard = render(name, &guard_sets)
-                .unwrap()
-                .unwrap_or_else(|e| panic!("{name} with {guard_sets:?}: {e}"));
+            let guard = guards
+                .entry(guard_sets.clone())
+                .or_insert_with(|| {
+                    render(name, &guard_sets)
+                        .unwrap()
+                        .unwrap_or_else(|e| panic!("{name} with {guard_sets:?}: {e}"))
+                })
+                .clone();
             let toggled = with(&guard_sets, &[other(v)]);
             let out = render(name, &toggled).unwrap();
             let changed = match out {

@@ -397,7 +397,7 @@ fn s3_values(backups: &[BackupJob]) -> Vec<ValueDoc> {
         v(
             "existingSecret",
             "",
-            "An existing Secret holding the access key pair the S3 steps read (secretKeyRef: never a literal in values). Prefer an access key limited to the bucket over MinIO's root user.".into(),
+            "An existing Secret in the release's namespace holding the access key pair the S3 steps read (secretKeyRef: never a literal in values; MinIO's own Secret in its namespace is out of reach, so copy the pair). Prefer an access key limited to the bucket over MinIO's root user.".into(),
         ),
         v(
             "accessKeyIdKey",
