@@ -382,7 +382,7 @@ fn s3_values(backups: &[BackupJob]) -> Vec<ValueDoc> {
         v(
             "endpoint",
             "",
-            "URL of an S3-compatible server, e.g. http://minio.minio:9000 for the collection's MinIO chart (release minio, namespace minio); empty: AWS S3 in backup.s3.region.".into(),
+            "URL of an S3-compatible server, e.g. `http://minio.minio:9000` for the collection's MinIO chart (release minio, namespace minio); empty: AWS S3 in backup.s3.region.".into(),
         ),
         v(
             "region",
