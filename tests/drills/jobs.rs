@@ -295,3 +295,74 @@ fn map_paths(text: &str, map: &[(String, String)]) -> String {
     }
     out
 }
+
+/// The S3 server standing in for the collection's MinIO: s3s-fs (crates.io,
+/// an S3 API over a local folder; scripts/test installs it into
+/// `.tools/s3s`), or `GEN_S3S_FS`. None when missing (a failure under
+/// CI=true).
+pub fn s3_server() -> Option<PathBuf> {
+    let p = std::env::var_os("GEN_S3S_FS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join(".tools/s3s/bin/s3s-fs"));
+    if !Path::new("/usr/bin/aws").is_file() {
+        crate::common::skip_or_fail("aws (Debian's awscli package, see scripts/test)");
+        return None;
+    }
+    if p.is_file() {
+        return Some(p);
+    }
+    crate::common::skip_or_fail("s3s-fs (crates.io, installed into .tools/s3s by scripts/test)");
+    None
+}
+
+/// Starts the S3 server in the world (it listens on the world's loopback
+/// and ends with it) and creates `bucket`.
+pub fn start_s3(w: &World, server: &Path, bucket: &str) {
+    let data = w.path("s3");
+    std::fs::create_dir_all(&data).unwrap();
+    w.ok(&format!(
+        "{} --host 127.0.0.1 --port 9000 --access-key {S3_KEY} --secret-key {S3_SECRET} \
+         {} > {}/s3.log 2>&1 &",
+        server.display(),
+        data.display(),
+        w.state.display()
+    ));
+    let up = (0..100).any(|_| {
+        let ok = aws(w, "s3 ls").status == 0;
+        if !ok {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        ok
+    });
+    assert!(up, "s3s-fs did not start");
+    let r = aws(w, &format!("s3 mb s3://{bucket}"));
+    assert_eq!(r.status, 0, "{}", r.output);
+}
+
+pub const S3_KEY: &str = "drill-access";
+pub const S3_SECRET: &str = "drill-secret-key";
+pub const S3_ENDPOINT: &str = "http://127.0.0.1:9000";
+
+/// Runs the aws CLI (Debian's, the jobs' client) in the world as the
+/// operator, against the drill's S3 server.
+pub fn aws(w: &World, args: &str) -> StepRun {
+    w.sh(&format!(
+        "AWS_ACCESS_KEY_ID={S3_KEY} AWS_SECRET_ACCESS_KEY={S3_SECRET} \
+         AWS_DEFAULT_REGION=us-east-1 HOME={} \
+         /usr/bin/aws --endpoint-url {S3_ENDPOINT} {args}",
+        w.state.display()
+    ))
+}
+
+/// The sets (timestamps) under `url` in the bucket, oldest first.
+pub fn bucket_sets(w: &World, url: &str) -> Vec<String> {
+    let r = aws(w, &format!("s3 ls {url}/"));
+    let mut sets: Vec<String> = r
+        .output
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("PRE "))
+        .map(|s| s.trim_end_matches('/').to_string())
+        .collect();
+    sets.sort();
+    sets
+}

@@ -646,51 +646,6 @@ fn postgresql_backup_jobs_run() {
     assert_ne!(r.status, 0, "a truncated dump must fail:\n{}", r.output);
 }
 
-/// The S3 server standing in for the collection's MinIO: s3s-fs (crates.io,
-/// an S3 API over a local folder; scripts/test installs it into
-/// `.tools/s3s`), or `GEN_S3S_FS`. None when missing (a failure under
-/// CI=true).
-fn s3_server() -> Option<std::path::PathBuf> {
-    let p = std::env::var_os("GEN_S3S_FS")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| {
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".tools/s3s/bin/s3s-fs")
-        });
-    if p.is_file() {
-        return Some(p);
-    }
-    crate::common::skip_or_fail("s3s-fs (crates.io, installed into .tools/s3s by scripts/test)");
-    None
-}
-
-const S3_KEY: &str = "drill-access";
-const S3_SECRET: &str = "drill-secret-key";
-const S3_ENDPOINT: &str = "http://127.0.0.1:9000";
-
-/// Runs the aws CLI (Debian's, the jobs' client) in the world as the
-/// operator, against the drill's S3 server.
-fn aws(w: &World, args: &str) -> crate::harness::StepRun {
-    w.sh(&format!(
-        "AWS_ACCESS_KEY_ID={S3_KEY} AWS_SECRET_ACCESS_KEY={S3_SECRET} \
-         AWS_DEFAULT_REGION=us-east-1 HOME={} \
-         /usr/bin/aws --endpoint-url {S3_ENDPOINT} {args}",
-        w.state.display()
-    ))
-}
-
-/// The sets (timestamps) under `url` in the bucket, oldest first.
-fn bucket_sets(w: &World, url: &str) -> Vec<String> {
-    let r = aws(w, &format!("s3 ls {url}/"));
-    let mut sets: Vec<String> = r
-        .output
-        .lines()
-        .filter_map(|l| l.trim().strip_prefix("PRE "))
-        .map(|s| s.trim_end_matches('/').to_string())
-        .collect();
-    sets.sort();
-    sets
-}
-
 /// The generated jobs with `backup.s3.*` set, against a real S3 server
 /// (s3s-fs, standing in for MinIO) with Debian's aws CLI (v2, as the
 /// jobs' image): the dump runs as the init container, the generated
@@ -702,11 +657,10 @@ fn bucket_sets(w: &World, url: &str) -> Vec<String> {
 #[test]
 fn postgresql_backup_jobs_s3_run() {
     use crate::jobs;
-    if !std::path::Path::new("/usr/bin/aws").is_file() {
-        crate::common::skip_or_fail("aws (Debian's awscli package, see scripts/test)");
+    use crate::jobs::{aws, bucket_sets, S3_ENDPOINT, S3_KEY, S3_SECRET};
+    let Some(server) = jobs::s3_server() else {
         return;
-    }
-    let Some(server) = s3_server() else { return };
+    };
     let Some(mut w) = world() else { return };
     let Some(docs) = jobs::render(
         "postgresql",
@@ -726,26 +680,7 @@ fn postgresql_backup_jobs_s3_run() {
     w.world["secrets"]["minio-secret"] = json!({ "root-user": S3_KEY, "root-password": S3_SECRET });
     let dns = [("PGHOSTADDR", "127.0.0.1")];
     w.start();
-    let data = w.path("s3");
-    std::fs::create_dir_all(&data).unwrap();
-    w.ok(&format!(
-        "{} --host 127.0.0.1 --port 9000 --access-key {S3_KEY} --secret-key {S3_SECRET} \
-         {} > {}/s3.log 2>&1 &",
-        server.display(),
-        data.display(),
-        w.state.display()
-    ));
-    let mut up = false;
-    for _ in 0..100 {
-        if aws(&w, "s3 ls").status == 0 {
-            up = true;
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    assert!(up, "s3s-fs did not start");
-    let r = aws(&w, "s3 mb s3://pg-backups");
-    assert_eq!(r.status, 0, "{}", r.output);
+    jobs::start_s3(&w, &server, "pg-backups");
     fill(&w);
 
     let cron = jobs::object(&docs, "CronJob", "rel-postgresql-backup-dumps");
