@@ -203,6 +203,9 @@ pub struct CoverageRow {
     pub automated_verification: bool,
     /// A PrometheusRule on the backup jobs is rendered.
     pub alerts: bool,
+    /// The backup jobs can write to an S3 bucket (`backup.s3.bucket`):
+    /// the rendered template reads the value.
+    pub s3_destination: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -321,6 +324,8 @@ pub fn coverage(models: &[ChartModel], outputs: &Outputs) -> Coverage {
             CoverageRow {
                 automated_backup: jobs.is_some_and(|j| !j.backups.is_empty()),
                 automated_verification: jobs.is_some_and(|j| j.verify.is_some()),
+                s3_destination: jobs.is_some_and(|j| !j.backups.is_empty())
+                    && contains(m.path(Id::BackupJobs), "dig \"bucket\" \"\" $s3"),
                 alerts: jobs.is_some() && has(m.path(Id::BackupAlerts)),
                 name: s.name.clone(),
                 roadmap: serde_json::to_value(s.roadmap)
