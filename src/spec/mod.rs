@@ -12,6 +12,7 @@ pub mod profile;
 pub mod runbook;
 pub mod share;
 pub mod shell;
+pub mod snippets;
 pub mod types;
 pub mod validate;
 
@@ -163,7 +164,7 @@ pub fn parse(rel: &str, bytes: &[u8]) -> Result<SpecFile, Diagnostic> {
                 .with_source(text),
         );
     }
-    let mut spec: Spec = serde_yaml::from_str(text).map_err(|e| {
+    let spec: Spec = serde_yaml::from_str(text).map_err(|e| {
         // A syntax error comes first: a structural error serde found
         // instead (a missing field) is only its consequence. When libyaml
         // saw the syntax error itself, its location is kept.
@@ -188,15 +189,17 @@ pub fn parse(rel: &str, bytes: &[u8]) -> Result<SpecFile, Diagnostic> {
             }
         }
     })?;
-    let mut positions = positions;
-    profile::expand(&mut spec, &mut positions);
-    share::expand(&mut spec, &mut positions);
-    Ok(SpecFile {
+    let mut file = SpecFile {
         rel: rel.to_string(),
         source: text.to_string(),
         positions,
         spec,
-    })
+    };
+    snippets::expand(&mut file)?;
+    profile::expand(&mut file.spec, &mut file.positions);
+    share::expand(&mut file.spec, &mut file.positions);
+    snippets::compose(&mut file)?;
+    Ok(file)
 }
 
 /// At the end of input a parser points at the line after the last one:

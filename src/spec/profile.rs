@@ -284,6 +284,7 @@ single tables; the client's `pg_dump` 16 must not be older than the server.",
             "A non-empty `{chart}-db-<timestamp>.dump`; no output."
         )),
         drill: drilled(p.connection),
+        ..Default::default()
     };
     let list = Step {
         title: "Read the dump's table of contents".into(),
@@ -292,6 +293,7 @@ single tables; the client's `pg_dump` 16 must not be older than the server.",
         lang: None,
         expect: Some("A count of the tables with data, not 0.".into()),
         drill: drilled(p.connection),
+        ..Default::default()
     };
     let mut pitfalls = p.pitfalls.clone();
     pitfalls.push(format!(
@@ -334,6 +336,7 @@ into a throwaway `{IMAGE}` pod, not into the shared server."
         lang: None,
         expect: Some(format!("`pg_restore` exits 0. {}", p.verify_expect)),
         drill: drilled(p.connection),
+        ..Default::default()
     }
 }
 
@@ -363,6 +366,7 @@ not, {superuser} for this step.",
         lang: None,
         expect: Some("`DROP SCHEMA`, `CREATE SCHEMA`, then exit code 0.".into()),
         drill: drilled(p.connection),
+        ..Default::default()
     }
 }
 
