@@ -170,6 +170,11 @@ kubectl -n \"$NAMESPACE\" wait --for=delete pod --timeout={} \\\n  \
                 default: Some(""),
                 help: "uid (and gid, fsGroup) to run as, e.g. 1000; empty: the image's",
             },
+            Param {
+                name: "timeout",
+                default: Some("180s"),
+                help: "how long to wait for it to run",
+            },
         ],
         body: |a, _| {
             let user = arg(a, "user");
@@ -184,7 +189,8 @@ metadata: {{ name: {name} }}\nspec:\n  restartPolicy: Never\n{security}  contain
 - name: h\n      image: {image}\n      command: [sleep, \"3600\"]\n      \
 volumeMounts: [{{ name: d, mountPath: {mount} }}]\n  volumes:\n    - name: d\n      \
 persistentVolumeClaim: {{ claimName: {claim} }}\nEOF\n\
-kubectl -n \"$NAMESPACE\" wait --for=condition=Ready \"pod/{name}\" \\\n  --timeout=180s\n",
+kubectl -n \"$NAMESPACE\" wait --for=condition=Ready \"pod/{name}\" \\\n  --timeout={timeout}\n",
+                timeout = arg(a, "timeout"),
                 name = arg(a, "name"),
                 image = arg(a, "image"),
                 mount = arg(a, "mount"),
@@ -356,7 +362,15 @@ pub fn expand_run(run: &str, spec: &Spec) -> Result<Option<String>, (usize, Stri
         let snippet = find(&name).map_err(|h| (n, format!("unknown snippet `{name}`"), h))?;
         let a = args(snippet, &given).map_err(|e| (n, e.message, e.help))?;
         let indent = &line[..line.len() - line.trim_start().len()];
-        for l in (snippet.body)(&a, spec).lines() {
+        let body = (snippet.body)(&a, spec);
+        if !indent.is_empty() && body.contains("<<EOF") {
+            return Err((
+                n,
+                format!("snippet `{name}` cannot be indented"),
+                "its here-document ends at an `EOF` line of its own: start the line in the block's first column".into(),
+            ));
+        }
+        for l in body.lines() {
             if l.is_empty() {
                 out.push('\n');
             } else {
