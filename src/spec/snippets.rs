@@ -650,6 +650,16 @@ pub fn compose(file: &mut SpecFile) -> Result<(), Diagnostic> {
             (true, false) => continue,
             (false, true) => {}
         }
+        if op.runs_in == super::types::RunsIn::Pod {
+            return Err(file_error(
+                &file.rel,
+                &file.source,
+                &file.positions,
+                &format!("{at}.runs_in"),
+                "`runs_in: pod` with `steps:`",
+            )
+            .help("a target composed from steps runs them as the guide does, on the operator's machine: remove `runs_in`"));
+        }
         let mut run = String::new();
         for (k, entry) in op.steps.iter().enumerate() {
             let text = steps_text(&snapshot, entry).map_err(|(m, h)| {
@@ -935,6 +945,26 @@ PF=$!\ntrap 'kill $PF 2>/dev/null' EXIT\nsleep 3\n"
         ))
         .unwrap_err();
         assert!(d.message.contains("neither `run:` nor `steps:`"), "{d}");
+    }
+
+    /// `gen docs spec-format` documents every snippet and parameter.
+    #[test]
+    fn the_spec_format_documents_every_snippet() {
+        let doc = include_str!("../../docs/spec-format.md");
+        for s in SNIPPETS {
+            let row = doc
+                .lines()
+                .find(|l| l.starts_with(&format!("| `{}` |", s.name)))
+                .unwrap_or_else(|| panic!("no row for `{}` in docs/spec-format.md", s.name));
+            for p in s.params {
+                assert!(
+                    row.contains(&format!("`{}`", p.name)),
+                    "{}: `{}` undocumented",
+                    s.name,
+                    p.name
+                );
+            }
+        }
     }
 
     /// Every snippet's expansion passes shellcheck (when installed; CI
