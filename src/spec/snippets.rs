@@ -340,15 +340,25 @@ fn use_line(line: &str) -> Option<Result<(String, Given), String>> {
 /// else the new text, or the 0-based line of the first bad use, the
 /// message and the help.
 pub fn expand_run(run: &str, spec: &Spec) -> Result<Option<String>, (usize, String, String)> {
+    Ok(expand_run_mapped(run, spec)?.map(|(t, _)| t))
+}
+
+/// [`expand_run`], with the source line (0-based) of each line of the new text.
+fn expand_run_mapped(
+    run: &str,
+    spec: &Spec,
+) -> Result<Option<(String, Vec<usize>)>, (usize, String, String)> {
     if !run.contains("{{use ") {
         return Ok(None);
     }
     let mut out = String::new();
+    let mut from = Vec::new();
     let mut any = false;
     for (n, line) in run.lines().enumerate() {
         let Some(parsed) = use_line(line) else {
             out.push_str(line);
             out.push('\n');
+            from.push(n);
             continue;
         };
         any = true;
@@ -371,19 +381,18 @@ pub fn expand_run(run: &str, spec: &Spec) -> Result<Option<String>, (usize, Stri
             ));
         }
         for l in body.lines() {
-            if l.is_empty() {
-                out.push('\n');
-            } else {
+            if !l.is_empty() {
                 out.push_str(indent);
                 out.push_str(l);
-                out.push('\n');
             }
+            out.push('\n');
+            from.push(n);
         }
     }
     if !run.ends_with('\n') {
         out.pop();
     }
-    Ok(any.then_some(out))
+    Ok(any.then_some((out, from)))
 }
 
 /// Every step list of the spec as written, with its path, before the
@@ -426,27 +435,29 @@ fn word(v: &serde_json::Value) -> String {
 pub fn expand(file: &mut SpecFile) -> Result<(), Diagnostic> {
     let mut spec = file.spec.clone();
     let snapshot = spec.clone();
+    let mut maps = Vec::new();
     for (list, steps) in step_lists(&mut spec) {
         for (j, step) in steps.iter_mut().enumerate() {
             let path = format!("{list}[{j}]");
-            expand_step(file, &snapshot, &path, step)?;
+            expand_step(file, &snapshot, &path, step, &mut maps)?;
         }
     }
     for (i, op) in spec.operations.iter_mut().enumerate() {
         let path = format!("operations[{i}].run");
-        if let Some(t) = run_text(file, &snapshot, &path, &op.run)? {
+        if let Some(t) = run_text(file, &snapshot, &path, &op.run, &mut maps)? {
             op.run = t;
         }
     }
     for (i, t) in spec.troubleshooting.iter_mut().enumerate() {
         let path = format!("troubleshooting[{i}].run");
         if let Some(run) = &t.run {
-            if let Some(new) = run_text(file, &snapshot, &path, run)? {
+            if let Some(new) = run_text(file, &snapshot, &path, run, &mut maps)? {
                 t.run = Some(new);
             }
         }
     }
     file.spec = spec;
+    file.positions.run_lines.extend(maps);
     Ok(())
 }
 
@@ -455,8 +466,14 @@ fn run_text(
     spec: &Spec,
     path: &str,
     run: &str,
+    maps: &mut Vec<((usize, usize), Vec<usize>)>,
 ) -> Result<Option<String>, Diagnostic> {
-    expand_run(run, spec).map_err(|(n, m, h)| file.error_in_text(path, n, m).help(h))
+    let expanded =
+        expand_run_mapped(run, spec).map_err(|(n, m, h)| file.error_in_text(path, n, m).help(h))?;
+    Ok(expanded.map(|(text, from)| {
+        maps.push((file.positions.get(path), from));
+        text
+    }))
 }
 
 fn expand_step(
@@ -464,9 +481,10 @@ fn expand_step(
     spec: &Spec,
     path: &str,
     step: &mut Step,
+    maps: &mut Vec<((usize, usize), Vec<usize>)>,
 ) -> Result<(), Diagnostic> {
     if let Some(run) = &step.run {
-        if let Some(t) = run_text(file, spec, &format!("{path}.run"), run)? {
+        if let Some(t) = run_text(file, spec, &format!("{path}.run"), run, maps)? {
             step.run = Some(t);
         }
     }
@@ -851,6 +869,28 @@ PF=$!\ntrap 'kill $PF 2>/dev/null' EXIT\nsleep 3\n"
         };
         let d = demo(edit).unwrap_err();
         assert!(d.message.contains("needs a `title:`"), "{d}");
+    }
+
+    /// A line after a snippet is still found at its own line of the spec.
+    #[test]
+    fn lines_after_a_snippet_keep_their_place() {
+        let edit = |s: String| {
+            s.replacen(
+                "    duration: 30m\n    steps:\n",
+                "    duration: 30m\n    steps:\n      - title: Forward\n        run: |\n          echo start\n          {{use port-forward ports=1:1}}\n          echo after\n",
+                1,
+            )
+        };
+        let src = edit(crate::scaffold::new_spec("demo"));
+        let f = demo(edit).unwrap();
+        let run = f.spec.restore[0].steps[0].run.as_deref().unwrap();
+        let n = run.lines().position(|l| l == "echo after").unwrap();
+        assert!(n > 2, "{run}");
+        let line = |needle: &str| src.lines().position(|l| l.contains(needle)).unwrap() + 1;
+        let path = "restore[0].steps[0].run";
+        assert_eq!(f.text_line(path, n).0, line("echo after"));
+        assert_eq!(f.text_line(path, 2).0, line("{{use port-forward"));
+        assert_eq!(f.text_line(path, 0).0, line("echo start"));
     }
 
     #[test]
