@@ -336,18 +336,18 @@ fn use_line(line: &str) -> Option<Result<(String, Given), String>> {
     Some(Ok((name, given)))
 }
 
+/// A bad `{{use}}` line: its 0-based line in the block, the message and the help.
+pub type UseLineError = (usize, String, String);
+
 /// Expands the `{{use ...}}` lines of `run`: `Ok(None)` when it has none,
 /// else the new text, or the 0-based line of the first bad use, the
 /// message and the help.
-pub fn expand_run(run: &str, spec: &Spec) -> Result<Option<String>, (usize, String, String)> {
+pub fn expand_run(run: &str, spec: &Spec) -> Result<Option<String>, UseLineError> {
     Ok(expand_run_mapped(run, spec)?.map(|(t, _)| t))
 }
 
 /// [`expand_run`], with the source line (0-based) of each line of the new text.
-fn expand_run_mapped(
-    run: &str,
-    spec: &Spec,
-) -> Result<Option<(String, Vec<usize>)>, (usize, String, String)> {
+fn expand_run_mapped(run: &str, spec: &Spec) -> Result<Option<(String, Vec<usize>)>, UseLineError> {
     if !run.contains("{{use ") {
         return Ok(None);
     }
