@@ -992,10 +992,15 @@ PF=$!\ntrap 'kill $PF 2>/dev/null' EXIT\nsleep 3\n"
     fn the_spec_format_documents_every_snippet() {
         let doc = include_str!("../../docs/spec-format.md");
         for s in SNIPPETS {
-            let row = doc
-                .lines()
-                .find(|l| l.starts_with(&format!("| `{}` |", s.name)))
-                .unwrap_or_else(|| panic!("no row for `{}` in docs/spec-format.md", s.name));
+            let head = format!("- `{}`: ", s.name);
+            let at = doc
+                .find(&head)
+                .unwrap_or_else(|| panic!("no item for `{}` in docs/spec-format.md", s.name));
+            let rest = &doc[at + head.len()..];
+            let row = &rest[..rest
+                .find("\n- ")
+                .or(rest.find("\n\n"))
+                .unwrap_or(rest.len())];
             for p in s.params {
                 assert!(
                     row.contains(&format!("`{}`", p.name)),
