@@ -200,6 +200,40 @@ kubectl -n \"$NAMESPACE\" wait --for=condition=Ready \"pod/{name}\" \\\n  --time
         prose: None,
     },
     Snippet {
+        name: "upgrade-image",
+        help: "upgrade the release to another image tag with the values it was deployed \
+with (not the chart's defaults), and wait for it",
+        params: &[
+            Param {
+                name: "tag",
+                default: None,
+                help: "the image tag to run, e.g. v0.27.0",
+            },
+            Param {
+                name: "file",
+                default: None,
+                help: "where the deployed values are kept meanwhile, e.g. /tmp/x-values.yaml",
+            },
+            Param {
+                name: "timeout",
+                default: Some("5m"),
+                help: "how long Helm waits for the release to be ready",
+            },
+        ],
+        body: |a, _| {
+            let f = arg(a, "file");
+            format!(
+                "helm -n \"$NAMESPACE\" get values \"$RELEASE\" -o yaml \\\n  > {f}\n\
+helm -n \"$NAMESPACE\" upgrade \"$RELEASE\" \"$CHART\" \\\n  \
+--version \"$CHART_VERSION\" -f {f} \\\n  \
+--set image.tag={} --wait --timeout {}\nrm -f {f}\n",
+                arg(a, "tag"),
+                arg(a, "timeout")
+            )
+        },
+        prose: None,
+    },
+    Snippet {
         name: "chart-available",
         help: "a whole step: check that the chart the targets install is at hand, and \
 say how to use the published repository instead",
@@ -774,6 +808,13 @@ PF=$!\ntrap 'kill $PF 2>/dev/null' EXIT\nsleep 3\n"
             "{pod}"
         );
         assert!(pod.contains("image: $HELPER_IMAGE"), "{pod}");
+        let up = run("upgrade-image", &[("tag", "v2"), ("file", "/tmp/v.yaml")]);
+        assert!(
+            up.contains(
+                "-f /tmp/v.yaml \\\n  --set image.tag=v2 --wait --timeout 5m\nrm -f /tmp/v.yaml\n"
+            ),
+            "{up}"
+        );
         let no_user = run(
             "helper-pod",
             &[("name", "h"), ("claim", "c"), ("mount", "/d")],
