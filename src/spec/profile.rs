@@ -199,6 +199,20 @@ fn newest(chart: &str) -> String {
     format!("F=$(ls -1t \"$BACKUP_DIR\"/{chart}-db-*.dump | head -n1)\n")
 }
 
+/// The start of a command that runs `psql` or `pg_dump` in a one-off
+/// client pod named `$FULLNAME-<name>`, connected as the profile's password
+/// connection is: the `pg-client` snippet (see [`super::snippets`]). The
+/// lines after it are the client's script, ending with `'`.
+pub(super) fn password_client(name: &str) -> String {
+    let c = conn(Connection::Password);
+    format!(
+        "{}printf '%s\\n' \"${}\" \\\n{}",
+        read(c),
+        c.var,
+        client(c, name)
+    )
+}
+
 fn dump_run(chart: &str, c: &Conn) -> String {
     // With the password, PGDATABASE names the database already.
     let db = if c.var == "PW" {

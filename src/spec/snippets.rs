@@ -48,6 +48,8 @@ pub struct Snippet {
     body: fn(&Args, &Spec) -> String,
     /// For a whole step: title, why and expect, from the same.
     prose: Option<fn(&Args, &Spec) -> [String; 3]>,
+    /// It uses the `DB_*` variables of `backup.database`.
+    needs_database: bool,
 }
 
 /// The parameters of one use, defaults filled in.
@@ -87,6 +89,7 @@ trap 'kill $PF 2>/dev/null' EXIT\nsleep 3\n",
             )
         },
         prose: None,
+        needs_database: false,
     },
     Snippet {
         name: "newest",
@@ -112,6 +115,7 @@ test -s \"${v}\" || {{ echo \"no backup file: set FILE=\" >&2; false; }}\n"
             )
         },
         prose: None,
+        needs_database: false,
     },
     Snippet {
         name: "scale-to-zero",
@@ -139,6 +143,7 @@ kubectl -n \"$NAMESPACE\" wait --for=delete pod --timeout={} \\\n  \
             )
         },
         prose: None,
+        needs_database: false,
     },
     Snippet {
         name: "helper-pod",
@@ -198,6 +203,7 @@ kubectl -n \"$NAMESPACE\" wait --for=condition=Ready \"pod/{name}\" \\\n  --time
             )
         },
         prose: None,
+        needs_database: false,
     },
     Snippet {
         name: "upgrade-image",
@@ -232,6 +238,21 @@ helm -n \"$NAMESPACE\" upgrade \"$RELEASE\" \"$CHART\" \\\n  \
             )
         },
         prose: None,
+        needs_database: false,
+    },
+    Snippet {
+        name: "pg-client",
+        help: "start a one-off PostgreSQL client pod that connects as `backup.database` \
+does (the password from the Secret on stdin); the lines after it are its script, \
+ending with `'`",
+        params: &[Param {
+            name: "name",
+            default: None,
+            help: "the pod's name after `$FULLNAME-`, e.g. db-check",
+        }],
+        body: |a, _| super::profile::password_client(arg(a, "name")),
+        prose: None,
+        needs_database: true,
     },
     Snippet {
         name: "chart-available",
@@ -265,6 +286,7 @@ say how to use the published repository instead",
                 format!("`name: {chart}` and `version: {version}`."),
             ]
         }),
+        needs_database: false,
     },
 ];
 
@@ -307,6 +329,35 @@ fn params_help(s: &Snippet) -> String {
         })
         .collect();
     format!("`{}` takes {}", s.name, list.join("; "))
+}
+
+/// The variables `backup.database` declares and `pg-client` uses.
+const DB_VARIABLES: [&str; 6] = [
+    "DB_SECRET",
+    "DB_SECRET_KEY",
+    "DB_HOST",
+    "DB_PORT",
+    "DB_USER",
+    "DB_NAME",
+];
+
+/// What the spec lacks for the snippet, if anything.
+fn missing_in(s: &Snippet, spec: &Spec) -> Option<UseError> {
+    let declared = |v: &&str| spec.variables.iter().any(|x| x.name == *v);
+    let missing: Vec<&str> = DB_VARIABLES
+        .iter()
+        .filter(|v| !declared(v))
+        .copied()
+        .collect();
+    (s.needs_database && spec.backup.database.is_none() && !missing.is_empty()).then(|| UseError {
+        param: None,
+        message: format!("snippet `{}` needs `backup.database`", s.name),
+        help: format!(
+            "it connects as the database profile does, with its `DB_*` variables: state the \
+database in `backup.database`, or define {} in `variables`",
+            missing.join(", ")
+        ),
+    })
 }
 
 /// Checks `given` against the snippet's parameters and fills in the
@@ -404,6 +455,9 @@ fn expand_run_mapped(run: &str, spec: &Spec) -> Result<Option<(String, Vec<usize
             )
         })?;
         let snippet = find(&name).map_err(|h| (n, format!("unknown snippet `{name}`"), h))?;
+        if let Some(e) = missing_in(snippet, spec) {
+            return Err((n, e.message, e.help));
+        }
         let a = args(snippet, &given).map_err(|e| (n, e.message, e.help))?;
         let indent = &line[..line.len() - line.trim_start().len()];
         let body = (snippet.body)(&a, spec);
@@ -543,13 +597,15 @@ fn expand_step(
         .iter()
         .map(|(k, v)| (k.clone(), word(v)))
         .collect();
-    let a = args(snippet, &given).map_err(|e| {
-        let at = match &e.param {
-            Some(p) => format!("{path}.with.{p}"),
-            None => format!("{path}.use"),
-        };
-        file.error_at(&at, e.message).help(e.help)
-    })?;
+    let a = missing_in(snippet, spec)
+        .map_or_else(|| args(snippet, &given), Err)
+        .map_err(|e| {
+            let at = match &e.param {
+                Some(p) => format!("{path}.with.{p}"),
+                None => format!("{path}.use"),
+            };
+            file.error_at(&at, e.message).help(e.help)
+        })?;
     let body = (snippet.body)(&a, spec);
     step.run = Some(match step.run.take() {
         Some(own) => format!("{body}{own}"),
@@ -912,6 +968,37 @@ PF=$!\ntrap 'kill $PF 2>/dev/null' EXIT\nsleep 3\n"
         assert!(d.message.contains("needs a `title:`"), "{d}");
     }
 
+    /// `pg-client` is the profile's own client, written once: the profile's
+    /// dump step starts its pod with the same text. Without a database
+    /// profile it is an error.
+    #[test]
+    fn pg_client_is_the_profiles_client() {
+        let client = super::super::profile::password_client("db-dump");
+        let src =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/specs/keycloak.yaml"))
+                .unwrap();
+        let f = parse("specs/keycloak.yaml", src.as_bytes()).unwrap();
+        let dump = f
+            .spec
+            .backup
+            .components
+            .iter()
+            .flat_map(|c| &c.steps)
+            .find_map(|s| s.run.as_deref().filter(|r| r.contains("pg_dump -Fc")))
+            .unwrap();
+        assert!(dump.contains(&client), "{dump}");
+        assert!(
+            client.ends_with("sh -c 'read -r PGPASSWORD; export PGPASSWORD\n"),
+            "{client}"
+        );
+        let (_, m, h) =
+            expand_run("{{use pg-client name=db-check}}\n  exec psql'\n", &spec()).unwrap_err();
+        assert!(
+            m.contains("needs `backup.database`") && h.contains("backup.database"),
+            "{m}"
+        );
+    }
+
     /// A line after a snippet is still found at its own line of the spec.
     #[test]
     fn lines_after_a_snippet_keep_their_place() {
@@ -1071,7 +1158,11 @@ PF=$!\ntrap 'kill $PF 2>/dev/null' EXIT\nsleep 3\n"
         }
         let s = spec();
         for snippet in SNIPPETS {
-            let body = (snippet.body)(&all_args(snippet), &s);
+            let mut body = (snippet.body)(&all_args(snippet), &s);
+            if body.matches('\'').count() % 2 == 1 {
+                // pg-client: the lines after it end its script.
+                body.push_str("  exec psql -c \"select 1\"'\n");
+            }
             let script = format!(
                 "#!/bin/sh\nset -eu\nNAMESPACE=n RELEASE=r POD=p FULLNAME=f BACKUP_DIR=b CHART=c HELPER_IMAGE=i\n\
 export NAMESPACE RELEASE POD FULLNAME BACKUP_DIR CHART HELPER_IMAGE\nxname=h xclaim=c xmount=/d xuser=1\n{body}echo \"${{F:-}}\" \"$NAMESPACE\"\n"
