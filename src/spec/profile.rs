@@ -222,6 +222,20 @@ fn newest(chart: &str) -> String {
     format!("F=$(ls -1t \"$BACKUP_DIR\"/{chart}-db-*.dump | head -n1)\n")
 }
 
+/// The start of a command that runs `psql` or `pg_dump` in a one-off
+/// client pod named `$FULLNAME-<name>`, connected as the profile's password
+/// connection is: the `pg-client` snippet (see [`super::snippets`]). The
+/// lines after it are the client's script, ending with `'`.
+pub(super) fn password_client(name: &str) -> String {
+    let c = conn(Connection::Password);
+    format!(
+        "{}printf '%s\\n' \"${}\" \\\n{}",
+        read(c),
+        c.var,
+        client(c, name)
+    )
+}
+
 fn dump_run(chart: &str, c: &Conn) -> String {
     // With the password, PGDATABASE names the database already.
     let db = if c.var == "PW" {
@@ -307,6 +321,7 @@ single tables; the client's `pg_dump` 16 must not be older than the server.",
             "A non-empty `{chart}-db-<timestamp>.dump`; no output."
         )),
         drill: drilled(p.connection),
+        ..Default::default()
     };
     let list = Step {
         title: "Read the dump's table of contents".into(),
@@ -315,6 +330,7 @@ single tables; the client's `pg_dump` 16 must not be older than the server.",
         lang: None,
         expect: Some("A count of the tables with data, not 0.".into()),
         drill: drilled(p.connection),
+        ..Default::default()
     };
     let mut pitfalls = p.pitfalls.clone();
     pitfalls.push(format!(
@@ -357,6 +373,7 @@ into a throwaway `{IMAGE}` pod, not into the shared server."
         lang: None,
         expect: Some(format!("`pg_restore` exits 0. {}", p.verify_expect)),
         drill: drilled(p.connection),
+        ..Default::default()
     }
 }
 
@@ -396,6 +413,7 @@ at it.",
         lang: None,
         expect: Some("`DROP SCHEMA`, `CREATE SCHEMA`, then exit code 0.".into()),
         drill: drilled(p.connection),
+        ..Default::default()
     }
 }
 
