@@ -59,6 +59,7 @@ backup-all: $(addprefix backup-,$(GEN_CHARTS))
 restore-all: $(addprefix restore-,$(GEN_CHARTS))
 
 backup-airflow:
+	$(call gen_run,airflow-backup-jobs)
 	$(call gen_run,airflow-backup)
 restore-airflow: restore-postgresql
 	$(call gen_run,airflow-restore)
@@ -87,6 +88,7 @@ backup-grafana:
 restore-grafana: restore-prometheus restore-loki
 	$(call gen_run,grafana-restore)
 backup-harbor:
+	$(call gen_run,harbor-backup-jobs)
 	$(call gen_run,harbor-backup)
 restore-harbor: restore-postgresql restore-redis
 	$(call gen_run,harbor-restore)
@@ -107,6 +109,7 @@ backup-kafka:
 restore-kafka:
 	$(call gen_run,kafka-restore)
 backup-keycloak:
+	$(call gen_run,keycloak-backup-jobs)
 	$(call gen_run,keycloak-backup)
 restore-keycloak: restore-postgresql
 	$(call gen_run,keycloak-restore)
@@ -156,6 +159,7 @@ backup-opentelemetry-collector:
 restore-opentelemetry-collector:
 	$(call gen_run,opentelemetry-collector-restore)
 backup-paperless-ngx:
+	$(call gen_run,paperless-ngx-backup-jobs)
 	$(call gen_run,paperless-ngx-backup)
 restore-paperless-ngx: restore-postgresql restore-redis
 	$(call gen_run,paperless-ngx-restore)

@@ -131,7 +131,15 @@ fn bench_load(c: &mut Criterion) {
     let root = repo();
     let mut g = c.benchmark_group("load");
     g.bench_function("load_validate_shipped", |b| {
-        b.iter(|| project::load(&root).map(|(p, _)| p.specs.len()).ok())
+        b.iter(|| {
+            project::load(
+                &root,
+                &project::facts_options(&root, None, false),
+                &Default::default(),
+            )
+            .map(|(p, _)| p.specs.len())
+            .ok()
+        })
     });
     // Parsing and validation alone, from bytes already in memory.
     let mut specs: Vec<(String, Vec<u8>)> = std::fs::read_dir(root.join("specs"))
@@ -154,27 +162,36 @@ fn bench_load(c: &mut Criterion) {
                 .collect();
             let mut n = 0;
             for f in &files {
-                n += chartgen::spec::validate::validate(f).len();
+                n += chartgen::checks::spec(f).len();
             }
-            n + chartgen::spec::validate::validate_graph(&files).len()
+            n + chartgen::checks::graph(&files).len()
         })
     });
     g.finish();
 }
 
 fn bench_render(c: &mut Criterion) {
-    let (project, _) = match project::load(&repo()) {
+    let (project, _) = match project::load(
+        &repo(),
+        &project::facts_options(&repo(), None, false),
+        &Default::default(),
+    ) {
         Ok(p) => p,
         Err(e) => panic!("the shipped specs do not load: {e:?}"),
     };
     let mut g = c.benchmark_group("render");
     g.throughput(Throughput::Elements(project.specs.len() as u64));
     g.bench_function("generate_all_outputs_and_site", |b| {
-        b.iter(|| project::generate(&project).map(|o| o.files.len()).ok())
+        b.iter(|| {
+            project::generate(&project, &Default::default())
+                .map(|(o, _)| o)
+                .map(|o| o.files.len())
+                .ok()
+        })
     });
     // The site alone, from outputs already rendered; then writing every
     // output into an empty folder (each file synced, then renamed).
-    if let Ok(outputs) = project::generate(&project) {
+    if let Ok(outputs) = project::generate(&project, &Default::default()).map(|(o, _)| o) {
         g.bench_function("write_all_outputs_cold", |b| {
             b.iter_batched(
                 || tempfile::tempdir().expect("a temporary folder"),
@@ -188,9 +205,14 @@ fn bench_render(c: &mut Criterion) {
         let models: Vec<_> = project.specs.iter().map(chart_model).collect();
         g.bench_function("site_build", |b| {
             b.iter(|| {
-                chartgen::site::build(&project.site_input(), &models, &outputs)
-                    .map(|s| s.files.len())
-                    .ok()
+                chartgen::site::build(
+                    &project.site_input(),
+                    &models,
+                    &outputs,
+                    &Default::default(),
+                )
+                .map(|s| s.files.len())
+                .ok()
             })
         });
     }

@@ -34,7 +34,7 @@ elasticsearch-kibana-import:
 
 # [restore] Restore all indices, global and kibana state from newest snapshot
 elasticsearch-restore:
-	@$(elasticsearch_env) $(elasticsearch_pod) eval "$$(printf '%b' 'set -e\nF="$${FILE:-$$(ls -1t "$$BACKUP_DIR"/es-snapshot-*.txt | head -n 1)}"\nS=$$(cat "$$F"); test -n "$$S"; echo "restoring $$S from $$REPO"\nkubectl -n "$$NAMESPACE" exec "$$POD" -c elasticsearch -- env \\\n  U="$$ES_URL" R="$$REPO" S="$$S" B='\''{"indices": "*,-.*",\n  "include_global_state": true, "feature_states": ["kibana"],\n  "include_aliases": true}'\'' sh -c \\\n  '\''curl -sSk -u "elastic:$$ELASTIC_PASSWORD" -X POST \\\n  -H "Content-Type: application/json" -d "$$B" \\\n  "$$U/_snapshot/$$R/$$S/_restore?wait_for_completion=true"'\'' \\\n  | tee /dev/stderr | grep -q '\''"failed":0'\''')"
+	@$(elasticsearch_env) $(elasticsearch_pod) eval "$$(printf '%b' 'set -e\nF="$${FILE:-$$(ls -1t "$$BACKUP_DIR"/es-snapshot-*.txt | head -n 1)}"\ntest -s "$$F" || { echo "no backup file: set FILE=" >&2; false; }\nS=$$(cat "$$F"); test -n "$$S"; echo "restoring $$S from $$REPO"\nkubectl -n "$$NAMESPACE" exec "$$POD" -c elasticsearch -- env \\\n  U="$$ES_URL" R="$$REPO" S="$$S" B='\''{"indices": "*,-.*",\n  "include_global_state": true, "feature_states": ["kibana"],\n  "include_aliases": true}'\'' sh -c \\\n  '\''curl -sSk -u "elastic:$$ELASTIC_PASSWORD" -X POST \\\n  -H "Content-Type: application/json" -d "$$B" \\\n  "$$U/_snapshot/$$R/$$S/_restore?wait_for_completion=true"'\'' \\\n  | tee /dev/stderr | grep -q '\''"failed":0'\''')"
 
 # [upgrade] Reset shard allocation to the default (all) after a restart
 elasticsearch-allocation-enable:

@@ -19,7 +19,7 @@ mongodb-oplog-backup:
 
 # [restore] mongorestore --drop --oplogReplay the newest (or FILE=) archive
 mongodb-restore:
-	@$(mongodb_env) $(mongodb_pod) eval "$$(printf '%b' 'set -e\nF="$${FILE:-$$(ls -1t "$$BACKUP_DIR"/mongodb-*.archive.gz | head -n 1)}"\ntest -s "$$F"\necho "restoring $$F through $$POD"\nkubectl -n "$$NAMESPACE" exec -i "$$POD" -c mongodb -- \\\n  env RS="$$REPLSET" sh -c \\\n  '\''exec mongorestore --host="$$RS/localhost:27017" \\\n  --username="$$MONGO_INITDB_ROOT_USERNAME" \\\n  --password="$$MONGO_INITDB_ROOT_PASSWORD" \\\n  --authenticationDatabase=admin --drop --oplogReplay \\\n  --archive --gzip'\'' < "$$F"')"
+	@$(mongodb_env) $(mongodb_pod) eval "$$(printf '%b' 'set -e\nF="$${FILE:-$$(ls -1t "$$BACKUP_DIR"/mongodb-*.archive.gz | head -n 1)}"\ntest -s "$$F" || { echo "no backup file: set FILE=" >&2; false; }\ntest -s "$$F"\necho "restoring $$F through $$POD"\nkubectl -n "$$NAMESPACE" exec -i "$$POD" -c mongodb -- \\\n  env RS="$$REPLSET" sh -c \\\n  '\''exec mongorestore --host="$$RS/localhost:27017" \\\n  --username="$$MONGO_INITDB_ROOT_USERNAME" \\\n  --password="$$MONGO_INITDB_ROOT_PASSWORD" \\\n  --authenticationDatabase=admin --drop --oplogReplay \\\n  --archive --gzip'\'' < "$$F"')"
 
 # [upgrade] Show the featureCompatibilityVersion
 mongodb-fcv:

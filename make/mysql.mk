@@ -23,11 +23,11 @@ mysql-binlog-backup:
 
 # [restore] Load the newest (or FILE=) dump into the running server
 mysql-restore:
-	@$(mysql_env) $(mysql_pod) eval "$$(printf '%b' 'set -e\nF="$${FILE:-$$(ls -1t "$$BACKUP_DIR"/mysql-*.sql.gz | head -n 1)}"\ntest -s "$$F"\necho "loading $$F into $$POD"\ngunzip -c "$$F" | kubectl -n "$$NAMESPACE" exec -i "$$POD" -c mysql \\\n  -- sh -c '\''exec mysql -uroot -p"$$MYSQL_ROOT_PASSWORD"'\''')"
+	@$(mysql_env) $(mysql_pod) eval "$$(printf '%b' 'set -e\nF="$${FILE:-$$(ls -1t "$$BACKUP_DIR"/mysql-*.sql.gz | head -n 1)}"\ntest -s "$$F" || { echo "no backup file: set FILE=" >&2; false; }\ntest -s "$$F"\necho "loading $$F into $$POD"\ngunzip -c "$$F" | kubectl -n "$$NAMESPACE" exec -i "$$POD" -c mysql \\\n  -- sh -c '\''exec mysql -uroot -p"$$MYSQL_ROOT_PASSWORD"'\''')"
 
 # [restore] Replay only DATABASE= from the newest (or FILE=) full dump
 mysql-restore-database:
-	@$(mysql_env) $(mysql_pod) eval "$$(printf '%b' 'set -e\ntest -n "$$DATABASE"\nF="$${FILE:-$$(ls -1t "$$BACKUP_DIR"/mysql-*.sql.gz | head -n 1)}"\ngunzip -c "$$F" | kubectl -n "$$NAMESPACE" exec -i "$$POD" -c mysql \\\n  -- env DB="$$DATABASE" sh -c \\\n  '\''exec mysql -uroot -p"$$MYSQL_ROOT_PASSWORD" --one-database "$$DB"'\''')"
+	@$(mysql_env) $(mysql_pod) eval "$$(printf '%b' 'set -e\ntest -n "$$DATABASE"\nF="$${FILE:-$$(ls -1t "$$BACKUP_DIR"/mysql-*.sql.gz | head -n 1)}"\ntest -s "$$F" || { echo "no backup file: set FILE=" >&2; false; }\ngunzip -c "$$F" | kubectl -n "$$NAMESPACE" exec -i "$$POD" -c mysql \\\n  -- env DB="$$DATABASE" sh -c \\\n  '\''exec mysql -uroot -p"$$MYSQL_ROOT_PASSWORD" --one-database "$$DB"'\''')"
 
 # [upgrade] Run MySQL Shell's upgrade checker of TARGET_VERSION on the server
 mysql-upgrade-check:

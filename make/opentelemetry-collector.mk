@@ -15,7 +15,7 @@ opentelemetry-collector-backup:
 
 # [restore] Reinstall the release with the values saved in FILE
 opentelemetry-collector-restore:
-	@$(opentelemetry-collector_env) eval "$$(printf '%b' 'set -eu\nFILE=$${FILE:-$$(ls -1t "$$BACKUP_DIR"/otelcol-*.tar.gz | head -n 1)}\necho "restoring values from $$FILE"\nTMP=$$(mktemp -d)\ntar -xzf "$$FILE" -C "$$TMP"\nhelm -n "$$NAMESPACE" upgrade --install "$$RELEASE" "$$CHART" \\\n  -f "$$TMP/values.yaml"\nkubectl -n "$$NAMESPACE" rollout status deployment "$$FULLNAME" \\\n  --timeout=10m')"
+	@$(opentelemetry-collector_env) eval "$$(printf '%b' 'set -eu\nFILE="$${FILE:-$$(ls -1t "$$BACKUP_DIR"/otelcol-*.tar.gz | head -n 1)}"\ntest -s "$$FILE" || { echo "no backup file: set FILE=" >&2; false; }\necho "restoring values from $$FILE"\nTMP=$$(mktemp -d)\ntar -xzf "$$FILE" -C "$$TMP"\nhelm -n "$$NAMESPACE" upgrade --install "$$RELEASE" "$$CHART" \\\n  -f "$$TMP/values.yaml"\nkubectl -n "$$NAMESPACE" rollout status deployment "$$FULLNAME" \\\n  --timeout=10m')"
 
 # [cluster] Check the service account can read pods, namespaces, replicasets
 opentelemetry-collector-k8sattributes-check:

@@ -7,7 +7,7 @@
 paperless-ngx_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=paperless-ngx; [ -n "$${FULLNAME:-}" ] || case "$$RELEASE" in *paperless-ngx*) FULLNAME="$$RELEASE" ;; *) FULLNAME="$$RELEASE-paperless-ngx" ;; esac; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/paperless-ngx; [ -n "$${AGE_KEY:-}" ] || AGE_KEY=~/.config/age/backup.key; [ -n "$${DB_HOST:-}" ] || DB_HOST=postgresql.example.local; [ -n "$${DB_PORT:-}" ] || DB_PORT=5432; [ -n "$${DB_NAME:-}" ] || DB_NAME=paperless; [ -n "$${DB_USER:-}" ] || DB_USER=paperless; [ -n "$${DB_SECRET:-}" ] || DB_SECRET="$$FULLNAME"; [ -n "$${DB_SECRET_KEY:-}" ] || DB_SECRET_KEY=db-password; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=''; [ -n "$${AGE_KEY_FILE:-}" ] || AGE_KEY_FILE=~/.config/age/keys.txt; export SELECTOR="app.kubernetes.io/name=paperless-ngx,app.kubernetes.io/instance=$$RELEASE";
 paperless-ngx_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}'); [ -n "$$POD" ] || { echo "no running paperless-ngx pod for release $$RELEASE in namespace $$NAMESPACE" >&2; exit 1; };
 
-.PHONY: help-paperless-ngx paperless-ngx-backup paperless-ngx-db-dump paperless-ngx-restore paperless-ngx-export paperless-ngx-mail-fetch paperless-ngx-consume-queue paperless-ngx-describe paperless-ngx-events paperless-ngx-logs paperless-ngx-ocr-versions paperless-ngx-port-forward paperless-ngx-rbac-check paperless-ngx-sanity-check paperless-ngx-shell paperless-ngx-status paperless-ngx-top paperless-ngx-archive-missing paperless-ngx-classifier paperless-ngx-reindex paperless-ngx-restart paperless-ngx-thumbnails paperless-ngx-helm-history paperless-ngx-helm-lint paperless-ngx-helm-rollback paperless-ngx-helm-status paperless-ngx-helm-template paperless-ngx-helm-values
+.PHONY: help-paperless-ngx paperless-ngx-backup paperless-ngx-backup-jobs paperless-ngx-db-dump paperless-ngx-restore paperless-ngx-export paperless-ngx-mail-fetch paperless-ngx-consume-queue paperless-ngx-describe paperless-ngx-events paperless-ngx-logs paperless-ngx-ocr-versions paperless-ngx-port-forward paperless-ngx-rbac-check paperless-ngx-sanity-check paperless-ngx-shell paperless-ngx-status paperless-ngx-top paperless-ngx-archive-missing paperless-ngx-classifier paperless-ngx-reindex paperless-ngx-restart paperless-ngx-thumbnails paperless-ngx-helm-history paperless-ngx-helm-lint paperless-ngx-helm-rollback paperless-ngx-helm-status paperless-ngx-helm-template paperless-ngx-helm-values
 
 # [backup] Run document_exporter and stream the export to $BACKUP_DIR
 paperless-ngx-backup:
@@ -19,6 +19,10 @@ paperless-ngx-backup:
 	kubectl -n "$$NAMESPACE" exec "$$POD" -c paperless-ngx -- \
 	  tar -C /usr/src/paperless/export -czf - . > "$$OUT" && \
 	tar -tzf "$$OUT" | grep -qx './manifest.json' && echo "wrote $$OUT"
+
+# [backup] Run the backup CronJobs now and wait for them (skips those not rendered)
+paperless-ngx-backup-jobs:
+	@$(paperless-ngx_env) eval "$$(printf '%b' 'for id in database; do\n  cj=$$(printf '\''%s-backup-%s'\'' "$$FULLNAME" "$$id" | cut -c1-52 | sed '\''s/-$$//'\'')\n  if ! kubectl -n "$$NAMESPACE" get cronjob "$$cj" >/dev/null 2>&1; then\n    echo "no CronJob $$cj (backup.enabled is off): skipped"; continue\n  fi\n  job="$$cj-now-$$(date +%s)"\n  kubectl -n "$$NAMESPACE" create job "$$job" --from=cronjob/"$$cj"\n  while :; do\n    st=$$(kubectl -n "$$NAMESPACE" get job "$$job" \\\n      -o jsonpath='\''{.status.conditions[?(@.status=="True")].type}'\'')\n    case "$$st" in\n      *Complete*) echo "$$job complete"; break ;;\n      *Failed*) echo "$$job failed: kubectl -n $$NAMESPACE logs job/$$job" >&2\n        exit 1 ;;\n    esac\n    sleep 5\n  done\ndone')"
 
 # [backup] pg_dump the Paperless database into $BACKUP_DIR (custom format)
 paperless-ngx-db-dump:
@@ -143,6 +147,7 @@ paperless-ngx-helm-values:
 help-paperless-ngx:
 	@printf '\n%s\n' 'Paperless-ngx (paperless-ngx)'
 	@printf '  %-34s %s\n' 'paperless-ngx-backup' '[backup] Run document_exporter and stream the export to $$BACKUP_DIR'
+	@printf '  %-34s %s\n' 'paperless-ngx-backup-jobs' '[backup] Run the backup CronJobs now and wait for them (skips those not rendered)'
 	@printf '  %-34s %s\n' 'paperless-ngx-db-dump' '[backup] pg_dump the Paperless database into $$BACKUP_DIR (custom format)'
 	@printf '  %-34s %s\n' 'paperless-ngx-restore' '[restore] Empty DB and media, then document_importer FILE (default newest)'
 	@printf '  %-34s %s\n' 'paperless-ngx-export' '[data] Update the export folder in the pod without copying it out'

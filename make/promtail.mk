@@ -15,7 +15,7 @@ promtail-backup:
 
 # [restore] Reinstall the release with the values saved in FILE
 promtail-restore:
-	@$(promtail_env) eval "$$(printf '%b' 'set -eu\nFILE=$${FILE:-$$(ls -1t "$$BACKUP_DIR"/promtail-*.tar.gz | head -n 1)}\necho "restoring values from $$FILE"\nTMP=$$(mktemp -d)\ntar -xzf "$$FILE" -C "$$TMP"\nhelm -n "$$NAMESPACE" upgrade --install "$$RELEASE" "$$CHART" \\\n  -f "$$(ls "$$TMP"/values-*.yaml)"\nkubectl -n "$$NAMESPACE" rollout status daemonset "$$FULLNAME" \\\n  --timeout=10m')"
+	@$(promtail_env) eval "$$(printf '%b' 'set -eu\nFILE="$${FILE:-$$(ls -1t "$$BACKUP_DIR"/promtail-*.tar.gz | head -n 1)}"\ntest -s "$$FILE" || { echo "no backup file: set FILE=" >&2; false; }\necho "restoring values from $$FILE"\nTMP=$$(mktemp -d)\ntar -xzf "$$FILE" -C "$$TMP"\nhelm -n "$$NAMESPACE" upgrade --install "$$RELEASE" "$$CHART" \\\n  -f "$$(ls "$$TMP"/values-*.yaml)"\nkubectl -n "$$NAMESPACE" rollout status daemonset "$$FULLNAME" \\\n  --timeout=10m')"
 
 # [upgrade] Convert the running promtail.yaml to an Alloy configuration
 promtail-alloy-convert:

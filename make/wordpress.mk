@@ -15,7 +15,7 @@ wordpress-backup:
 
 # [restore] Restore DB and document root from FILE (default newest archive)
 wordpress-restore:
-	@$(wordpress_env) $(wordpress_pod) eval "$$(printf '%b' 'set -e\nFILE=$${FILE:-$$(ls -1t "$$BACKUP_DIR"/wordpress-*.tar | head -n 1)}\ntest -s "$$FILE"; T=$$(mktemp -d); tar -C "$$T" -xf "$$FILE"\nkubectl -n "$$NAMESPACE" exec "$$POD" -c wordpress -- sh -c \\\n  "printf '\''%s\\n'\'' '\''<?php \\$$upgrading = time(); ?>'\'' \\\n  > /var/www/html/.maintenance"\nPW=$$(kubectl -n "$$NAMESPACE" get secret "$$DB_SECRET" \\\n  -o jsonpath="{.data.$$DB_SECRET_KEY}" | base64 -d)\n{ printf '\''%s\\n'\'' "$$PW"; gunzip -c "$$T/db.sql.gz"; } \\\n  | kubectl -n "$$NAMESPACE" run "$$FULLNAME-db-restore" \\\n  -i --rm --quiet --restart=Never --image=mysql:8.4.3 \\\n  --env=DB_HOST="$${DB_HOST:?set DB_HOST}" --env=DB_PORT="$$DB_PORT" \\\n  --env=DB_USER="$$DB_USER" --env=DB_NAME="$$DB_NAME" --command -- \\\n  sh -c '\''read -r MYSQL_PWD; export MYSQL_PWD\n  exec mysql -h "$$DB_HOST" -P "$$DB_PORT" -u "$$DB_USER" "$$DB_NAME"'\''\nkubectl -n "$$NAMESPACE" exec -i "$$POD" -c wordpress -- \\\n  tar -C /var/www/html -xzf - < "$$T/files.tar.gz"\nkubectl -n "$$NAMESPACE" exec "$$POD" -c wordpress -- \\\n  rm -f /var/www/html/.maintenance\nrm -rf "$$T"')"
+	@$(wordpress_env) $(wordpress_pod) eval "$$(printf '%b' 'kubectl -n "$$NAMESPACE" exec "$$POD" -c wordpress -- sh -c \\\n  "printf '\''%s\\n'\'' '\''<?php \\$$upgrading = time(); ?>'\'' \\\n  > /var/www/html/.maintenance"\nF="$${FILE:-$$(ls -1t "$$BACKUP_DIR"/wordpress-*.tar | head -n 1)}"\ntest -s "$$F" || { echo "no backup file: set FILE=" >&2; false; }\nT=$$(mktemp -d); tar -C "$$T" -xf "$$F"\nPW=$$(kubectl -n "$$NAMESPACE" get secret "$$DB_SECRET" \\\n  -o jsonpath="{.data.$$DB_SECRET_KEY}" | base64 -d)\n{ printf '\''%s\\n'\'' "$$PW"; gunzip -c "$$T/db.sql.gz"; } \\\n  | kubectl -n "$$NAMESPACE" run "$$FULLNAME-db-restore" \\\n  -i --rm --quiet --restart=Never --image=mysql:8.4.3 \\\n  --env=DB_HOST="$${DB_HOST:?set DB_HOST}" --env=DB_PORT="$$DB_PORT" \\\n  --env=DB_USER="$$DB_USER" --env=DB_NAME="$$DB_NAME" --command -- \\\n  sh -c '\''read -r MYSQL_PWD; export MYSQL_PWD\n  exec mysql -h "$$DB_HOST" -P "$$DB_PORT" -u "$$DB_USER" "$$DB_NAME"'\''\nkubectl -n "$$NAMESPACE" exec -i "$$POD" -c wordpress -- \\\n  tar -C /var/www/html -xzf - < "$$T/files.tar.gz"\nkubectl -n "$$NAMESPACE" exec "$$POD" -c wordpress -- \\\n  rm -f /var/www/html/.maintenance\nrm -rf "$$T"')"
 
 # [upgrade] Run the database schema upgrade after a core update (needs WP-CLI)
 wordpress-core-update-db:
@@ -39,9 +39,9 @@ wordpress-plugins-list:
 
 # [diagnostics] Verify core file checksums against wordpress.org (needs WP-CLI)
 wordpress-core-verify:
-	@$(wordpress_env) $(wordpress_pod) kubectl -n "$$NAMESPACE" exec -i "$$POD" -c wordpress -- \
-	  sh -c 'su -s /bin/sh www-data -c \
-	  "php /tmp/wp-cli.phar --path=/var/www/html core verify-checksums"'
+	@$(wordpress_env) $(wordpress_pod) kubectl -n "$$NAMESPACE" exec "$$POD" -c wordpress -- \
+	  su -s /bin/sh www-data -c \
+	  "php /tmp/wp-cli.phar --path=/var/www/html core verify-checksums"
 
 # [diagnostics] Show WordPress core and database schema versions and PHP version
 wordpress-core-version:

@@ -30,7 +30,7 @@ git init -q . && git add -A && git -c user.name=b -c user.email=b@b commit -qm a
 # the site and the facts cache. `git stash -u` would also take hand edits.
 PREP_COLD='rm -rf site .gen && git checkout -q -- . '
 PREP_WARM='rm -rf site'
-echo "gen $("$GEN" --version), $(nproc) cores, collection $(ls charts | wc -l) charts, $(ls specs/*.yaml | wc -l) specs"
+echo "gen $("$GEN" --version), $(nproc) cores, collection $(find charts -mindepth 1 -maxdepth 1 -type d | wc -l) charts, $(find specs -maxdepth 1 -name "*.yaml" | wc -l) specs"
 hyperfine --runs "$RUNS" --warmup 1 --export-markdown "$WORK/cold.md" \
   --prepare "$PREP_COLD" -n "cold build (no facts cache, no site)" "$GEN --quiet --helm $HELM build" \
   --prepare "$PREP_WARM" -n "build, facts cached, no site" "$GEN --quiet --helm $HELM build" \

@@ -51,7 +51,7 @@ if [ -z "${GEN:-}" ]; then
 fi
 
 echo "gen: $($GEN --version)"
-echo "$(hugo version | cut -d' ' -f1-2)"
+hugo version | cut -d' ' -f1-2
 echo "pagefind: $("$T/bench/node_modules/.bin/pagefind" --version)"
 echo "node: $(node --version); $(nproc) cores; $(free -g | awk '/Mem:/ {print $2}') GiB"
 exec python3 bench/bench.py --gen "$GEN" --mdbook "$T/mdbook/bin/mdbook" \

@@ -32,6 +32,8 @@ use crate::chartfiles::{ChartFiles, OwnObject};
 use crate::coexist::{headings, normalize};
 use crate::config::{self, Settings};
 use crate::diagnostics::Diagnostic;
+use crate::kinds::{self, Id};
+use crate::memo::Memo;
 use crate::output::{self, Outputs};
 use crate::project::{self, Failure, Project};
 use crate::regions::Style;
@@ -429,7 +431,7 @@ fn take_over_access(
         ));
         facts.helpers.push(helper.clone());
         plan.edit(
-            &format!("charts/{chart}/templates/_helpers.tpl"),
+            &kinds::in_chart(Id::Helpers, chart),
             String::new(),
             format!(
                 "define {helper:?} as {}, the name the chart gave its {kind}",
@@ -443,7 +445,7 @@ fn take_over_access(
             text.push('\n');
         }
         text.push_str(&defines);
-        let path = format!("charts/{chart}/templates/_helpers.tpl");
+        let path = kinds::in_chart(Id::Helpers, chart);
         if let Some(f) = plan.files.get_mut(&path) {
             f.change = Change::Edit(text.clone());
         }
@@ -571,20 +573,21 @@ pub fn plan(project: &Project) -> Result<(Plan, Project), Vec<Diagnostic>> {
         }
     }
 
-    if let Some(text) = project.existing.get("Makefile") {
+    let makefile = kinds::repo_path(Id::RootMakefile);
+    if let Some(text) = project.existing.get(makefile) {
         if let Some(new) = append_region(text, "makefile") {
             plan.edit(
-                "Makefile",
+                makefile,
                 new.clone(),
                 "insert region \"makefile\" at the end".into(),
             );
-            adopted.existing.insert("Makefile".into(), new);
+            adopted.existing.insert(makefile.into(), new);
         }
     }
 
     for f in &project.specs {
         let c = &f.spec.name;
-        let readme_path = format!("charts/{c}/README.md");
+        let readme_path = kinds::in_chart(Id::Readme, c);
         if let Some(text) = project.existing.get(&readme_path) {
             let (new, actions) = readme(text);
             for a in actions {
@@ -592,14 +595,14 @@ pub fn plan(project: &Project) -> Result<(Plan, Project), Vec<Diagnostic>> {
             }
             adopted.existing.insert(readme_path, new);
         }
-        let chart_path = format!("charts/{c}/Chart.yaml");
+        let chart_path = kinds::in_chart(Id::ChartYaml, c);
         if let Some(text) = project.existing.get(&chart_path) {
             if let Some((new, action)) = chart_yaml(text) {
                 plan.edit(&chart_path, new.clone(), action);
                 adopted.existing.insert(chart_path, new);
             }
         }
-        let values_path = format!("charts/{c}/values.yaml");
+        let values_path = kinds::in_chart(Id::Values, c);
         if let Some(text) = project.existing.get(&values_path) {
             if let Some(new) = append_region(text, "values") {
                 let defined = crate::coexist::hand_top_keys(text);
@@ -623,7 +626,7 @@ pub fn plan(project: &Project) -> Result<(Plan, Project), Vec<Diagnostic>> {
                 adopted.existing.insert(values_path, new);
             }
         }
-        let helpers_path = format!("charts/{c}/templates/_helpers.tpl");
+        let helpers_path = kinds::in_chart(Id::Helpers, c);
         let mut helpers = project.existing.get(&helpers_path).cloned();
         match take_over_access(
             project,
@@ -687,7 +690,7 @@ pub fn run(
     dry_run: bool,
     facts: &crate::facts::Options,
 ) -> Result<Adopted, Failure> {
-    let (project, mut warnings) = project::load_opts(root, None, facts)?;
+    let (project, mut warnings) = project::load(root, facts, &Memo::default())?;
     let (plan, adopted) = plan(&project).map_err(Failure::Invalid)?;
     if plan.files.is_empty() {
         return Ok(Adopted {
@@ -696,7 +699,7 @@ pub fn run(
             warnings,
         });
     }
-    let (outputs, report) = project::generate_with(&adopted, true)?;
+    let (outputs, report) = project::generate(&adopted, &Memo::default())?;
     warnings.extend(report.warnings);
     check_foreign(root, &outputs, &plan)?;
     if dry_run {

@@ -82,7 +82,7 @@ impl ChartFiles {
             .collect();
         names.sort();
         for name in names {
-            let rel = format!("charts/{chart}/templates/{name}");
+            let rel = format!("{}/templates/{name}", crate::kinds::chart_dir(chart));
             let bytes = crate::disk::read_regular(&dir.join(&name))
                 .map_err(|e| format!("reading {rel}: {e}"))?;
             if crate::output::is_generated(&bytes) {

@@ -3,6 +3,8 @@
 //! 2 usage or I/O error.
 
 use crate::diagnostics::{Diagnostic, Severity};
+use crate::kinds;
+use crate::memo::Memo;
 use crate::output::{self, Change};
 use crate::project::{self, Failure};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -95,6 +97,11 @@ pub enum Command {
         /// Print JSON instead of a summary.
         #[arg(long)]
         json: bool,
+    },
+    /// List every check gen runs on the specs (id, severity, how to fix); with an ID, explain that one. Each diagnostic names its check, e.g. `error[restore.no-full]`.
+    Checks {
+        /// A check's id, e.g. `restore.no-full`.
+        id: Option<String>,
     },
     /// Print gen's documentation, e.g. `gen docs spec-format | less`.
     Docs {
@@ -223,11 +230,11 @@ impl Out {
 
 pub fn run(cli: &Cli) -> u8 {
     let out = Out::new(cli.quiet, cli.verbose);
-    // Every command but init (which sets a folder up), completions and docs
-    // works in an existing project folder.
+    // Every command but init (which sets a folder up), completions, checks
+    // and docs works in an existing project folder.
     if !matches!(
         cli.command,
-        Command::Init | Command::Completions { .. } | Command::Docs { .. }
+        Command::Init | Command::Completions { .. } | Command::Checks { .. } | Command::Docs { .. }
     ) {
         match std::fs::metadata(&cli.root) {
             Ok(m) if m.is_dir() => {}
@@ -243,7 +250,7 @@ pub fn run(cli: &Cli) -> u8 {
     }
     if !matches!(
         cli.command,
-        Command::Init | Command::Completions { .. } | Command::Docs { .. }
+        Command::Init | Command::Completions { .. } | Command::Checks { .. } | Command::Docs { .. }
     ) {
         let format = match cli.command {
             Command::Check { format, .. } => format,
@@ -302,6 +309,16 @@ pub fn run(cli: &Cli) -> u8 {
             print!("{}", topic.text());
             0
         }
+        Command::Checks { id } => match crate::checks::explain(id.as_deref()) {
+            Ok(text) => {
+                outp!("{text}");
+                0
+            }
+            Err(e) => {
+                errln!("gen checks: {e}");
+                2
+            }
+        },
         Command::Schema { stdout } => schema(cli, &out, *stdout),
         Command::New { chart, like } => new_spec(cli, &out, chart, like.as_deref()),
         Command::Procedures { chart } => procedures(cli, &out, chart),
@@ -326,7 +343,7 @@ pub fn run(cli: &Cli) -> u8 {
 
 fn procedures(cli: &Cli, out: &Out, chart: &str) -> u8 {
     let opts = project::facts_options(&cli.root, cli.helm.as_deref(), cli.no_facts);
-    let (project, _) = match project::load_opts(&cli.root, None, &opts) {
+    let (project, _) = match project::load(&cli.root, &opts, &Memo::default()) {
         Ok(p) => p,
         Err(f) => return report_failure(out, f, Format::Text),
     };
@@ -451,10 +468,13 @@ pub fn sum_up_todos(warnings: Vec<Diagnostic>) -> Vec<Diagnostic> {
                 }
                 let list: Vec<String> = at.iter().map(ToString::to_string).collect();
                 w.message = format!("the spec still has {} TODOs", at.len());
-                w.help = Some(format!(
-                    "write the real content at lines {}; `gen check --strict` fails while TODOs remain (-v shows each)",
-                    list.join(", ")
-                ));
+                w.help = Some(
+                    format!(
+                        "write the real content at lines {}; `gen check --strict` fails while TODOs remain (-v shows each)",
+                        list.join(", ")
+                    )
+                    .into(),
+                );
                 out.push(w);
             }
             _ => out.push(w),
@@ -472,16 +492,15 @@ fn prepare(
     strict: bool,
     format: Format,
     since: Option<&str>,
-    site: bool,
 ) -> Result<(output::Outputs, project::Report), u8> {
     let t = Instant::now();
     let opts = project::facts_options(&cli.root, cli.helm.as_deref(), cli.no_facts);
-    let (project, warnings) =
-        project::load_opts(&cli.root, None, &opts).map_err(|f| report_failure(out, f, format))?;
+    let (project, warnings) = project::load(&cli.root, &opts, &Memo::default())
+        .map_err(|f| report_failure(out, f, format))?;
     crate::timings::lap("load", t);
     report_warnings(out, warnings, strict, format)?;
-    let (outputs, report) =
-        project::generate_with(&project, site).map_err(|f| report_failure(out, f, format))?;
+    let (outputs, report) = project::generate(&project, &Memo::default())
+        .map_err(|f| report_failure(out, f, format))?;
     report_warnings(out, report.warnings.clone(), strict, format)?;
     match crate::helmmeta::bump::findings(&project.root, &project.specs, &outputs, since) {
         Ok(found) => report_warnings(out, found, strict, format)?,
@@ -495,7 +514,7 @@ fn prepare(
 
 fn build(cli: &Cli, out: &Out, strict: bool) -> u8 {
     let start = Instant::now();
-    let (outputs, report) = match prepare(cli, out, strict, Format::Text, None, true) {
+    let (outputs, report) = match prepare(cli, out, strict, Format::Text, None) {
         Ok(o) => o,
         Err(code) => return code,
     };
@@ -582,7 +601,7 @@ fn check(cli: &Cli, out: &Out, strict: bool, format: Format, since: Option<&str>
     // The site is rendered as `gen build` renders it, so that a broken link
     // or anchor fails here as it would there, then left out of the diff: it
     // is build output and is not committed.
-    let (mut outputs, _) = match prepare(cli, out, strict, format, since, true) {
+    let (mut outputs, _) = match prepare(cli, out, strict, format, since) {
         Ok(o) => o,
         Err(code) => return code,
     };
@@ -695,8 +714,9 @@ fn github_annotation(d: &Diagnostic) -> String {
         .replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A");
+    let title = d.code.map(|c| format!(",title={c}")).unwrap_or_default();
     format!(
-        "::{level} file={},line={},col={}::{msg}",
+        "::{level} file={},line={},col={}{title}::{msg}",
         d.file,
         d.line.max(1),
         d.column.max(1)
@@ -709,7 +729,7 @@ fn schema(cli: &Cli, out: &Out, stdout: bool) -> u8 {
         outp!("{text}");
         return 0;
     }
-    let path = cli.root.join(project::SCHEMA_PATH);
+    let path = cli.root.join(kinds::repo_path(kinds::Id::SpecSchema));
     if crate::disk::read_regular(&path).is_ok_and(|old| old == text.as_bytes()) {
         out.info("gen schema: specs/schema.json is up to date");
         return 0;

@@ -123,6 +123,16 @@ impl Settings {
         })
     }
 
+    /// The pattern of `[paths]` key `key` (one of [`PATHS`]).
+    pub fn pattern(&self, key: &str) -> &str {
+        match key {
+            "backup_guide" => &self.backup_guide,
+            "upgrade_guide" => &self.upgrade_guide,
+            "makefile" => &self.makefile,
+            _ => panic!("no [paths] key {key:?}"),
+        }
+    }
+
     /// A `[paths]` pattern with `{chart}` replaced.
     pub fn path(pattern: &str, chart: &str) -> String {
         pattern.replace("{chart}", chart)

@@ -2,6 +2,7 @@
 //! `depends_on` graph, the disaster-recovery plan's timing, and the roadmap's
 //! coverage KPIs measured from the specs and the rendered outputs.
 
+use crate::kinds::Id;
 use crate::model::ChartModel;
 use crate::output::Outputs;
 use crate::spec::{Duration, RestoreKind, Spec};
@@ -202,6 +203,9 @@ pub struct CoverageRow {
     pub automated_verification: bool,
     /// A PrometheusRule on the backup jobs is rendered.
     pub alerts: bool,
+    /// The backup jobs can write to an S3 bucket (`backup.s3.bucket`):
+    /// the rendered template reads the value.
+    pub s3_destination: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -296,33 +300,33 @@ pub fn coverage(models: &[ChartModel], outputs: &Outputs) -> Coverage {
         .iter()
         .map(|m| {
             let s = &m.spec;
-            let readme = format!("charts/{}/README.md", s.name);
-            let values = format!("charts/{}/values.yaml", s.name);
+            let readme = m.path(Id::Readme);
+            let values = m.path(Id::Values);
             let readme_sections = [
                 "## Backup & Recovery",
                 "## Security & RBAC",
                 "## Operations",
             ]
             .iter()
-            .all(|h| contains(&readme, h));
+            .all(|h| contains(readme, h));
             let values_docs = ["backup.", "upgrade."].iter().all(|p| {
                 crate::spec::jobs::documented_values(s)
                     .iter()
                     .any(|v| v.key.starts_with(p))
-            }) && contains(&values, "# -- ");
-            let rbac = has(&format!("charts/{}/templates/rbac.yaml", s.name))
-                && has(&format!("charts/{}/templates/serviceaccount.yaml", s.name));
+            }) && contains(values, "# -- ");
+            let rbac = has(m.path(Id::Rbac)) && has(m.path(Id::ServiceAccount));
             let targets = m.operations.len();
             let backup_guide = has(&m.backup_guide);
             let upgrade_guide = has(&m.upgrade_guide);
             let objectives = full_restore(s).is_some_and(|r| r.duration <= s.objectives.rto);
-            let jobs_file = has(&format!("charts/{}/templates/backup-jobs.yaml", s.name));
+            let jobs_file = has(m.path(Id::BackupJobs));
             let jobs = m.jobs.as_ref().filter(|_| jobs_file);
             CoverageRow {
                 automated_backup: jobs.is_some_and(|j| !j.backups.is_empty()),
                 automated_verification: jobs.is_some_and(|j| j.verify.is_some()),
-                alerts: jobs.is_some()
-                    && has(&format!("charts/{}/templates/backup-alerts.yaml", s.name)),
+                s3_destination: jobs.is_some_and(|j| !j.backups.is_empty())
+                    && contains(m.path(Id::BackupJobs), "dig \"bucket\" \"\" $s3"),
+                alerts: jobs.is_some() && has(m.path(Id::BackupAlerts)),
                 name: s.name.clone(),
                 roadmap: serde_json::to_value(s.roadmap)
                     .ok()

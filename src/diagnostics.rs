@@ -15,6 +15,11 @@ pub enum Severity {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
     pub severity: Severity,
+    /// The id of the check that found it (see `gen checks`), e.g.
+    /// `restore.no-full`; None for errors of reading and parsing. A
+    /// reference to the table's own id, a thin pointer, for the same reason
+    /// as `help`'s type.
+    pub code: Option<&'static &'static str>,
     /// Path relative to the project root, with `/` separators.
     pub file: String,
     /// 1-based; 0 when the problem is about the whole file.
@@ -22,7 +27,9 @@ pub struct Diagnostic {
     /// 1-based; 0 when unknown.
     pub column: usize,
     pub message: String,
-    pub help: Option<String>,
+    /// How to fix it. A `Box<str>`, 8 bytes smaller than a String: the
+    /// diagnostic stays small enough to return in a `Result`.
+    pub help: Option<Box<str>>,
     /// The source line the location points into, for display.
     pub snippet: Option<String>,
 }
@@ -31,6 +38,7 @@ impl Diagnostic {
     pub fn error(file: impl Into<String>, message: impl Into<String>) -> Self {
         Diagnostic {
             severity: Severity::Error,
+            code: None,
             file: file.into(),
             line: 0,
             column: 0,
@@ -54,7 +62,7 @@ impl Diagnostic {
     }
 
     pub fn help(mut self, help: impl Into<String>) -> Self {
-        self.help = Some(help.into());
+        self.help = Some(help.into().into_boxed_str());
         self
     }
 
@@ -89,7 +97,10 @@ impl fmt::Display for Diagnostic {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        writeln!(f, "{label}: {}", self.message)?;
+        match self.code {
+            Some(code) => writeln!(f, "{label}[{code}]: {}", self.message)?,
+            None => writeln!(f, "{label}: {}", self.message)?,
+        }
         writeln!(f, "  --> {}", self.location())?;
         if let Some(snippet) = &self.snippet {
             let num = self.line.to_string();

@@ -76,7 +76,7 @@ pub fn files() -> Vec<(String, String)> {
         (".pre-commit-config.yaml".into(), PRE_COMMIT_CONFIG.into()),
         ("templates/README.md".into(), templates_readme()),
         (
-            crate::project::SCHEMA_PATH.into(),
+            crate::kinds::repo_path(crate::kinds::Id::SpecSchema).into(),
             crate::project::schema_json(),
         ),
     ]

@@ -16,6 +16,7 @@ macro_rules! errp { ($($t:tt)*) => {{ use std::io::Write as _; let _ = write!(st
 
 pub mod adopt;
 pub mod chartfiles;
+pub mod checks;
 pub mod cli;
 pub mod coexist;
 pub mod config;
@@ -25,6 +26,7 @@ pub mod disk;
 pub mod facts;
 pub mod helmmeta;
 pub mod init;
+pub mod kinds;
 pub mod memo;
 pub mod model;
 pub mod output;

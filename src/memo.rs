@@ -13,7 +13,7 @@
 
 use crate::diagnostics::Diagnostic;
 use crate::model::{chart_model_with, ChartModel};
-use crate::spec::{self, validate, SpecFile};
+use crate::spec::{self, SpecFile};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -39,8 +39,13 @@ type Parsed = (Vec<u8>, Result<SpecFile, Diagnostic>);
 /// Template overrides and the environment built from them.
 type Environment = (Vec<(String, String)>, Arc<tera::Tera>);
 
+/// An empty cache ([`Memo::default`], what `gen build` and `gen check`
+/// pass) keeps nothing, so a one-shot build holds no second copy of what
+/// it renders; [`Memo::kept`] (`gen serve`'s) keeps every result for the
+/// next build.
 #[derive(Default)]
 pub struct Memo {
+    keep: bool,
     specs: Mutex<HashMap<String, Parsed>>,
     tera: Mutex<Option<Environment>>,
     charts: Mutex<HashMap<String, (ChartKey, ChartFiles)>>,
@@ -69,6 +74,15 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Memo {
+    /// A cache that keeps what each build rendered, for the next.
+    pub fn kept() -> Memo {
+        Memo {
+            keep: true,
+            site: crate::site::cache::Pages::kept(),
+            ..Memo::default()
+        }
+    }
+
     /// [`spec::parse`], or its result for the same bytes last time.
     pub fn parse(&self, rel: &str, bytes: Vec<u8>) -> Result<SpecFile, Diagnostic> {
         if let Some((b, r)) = lock(&self.specs).get(rel) {
@@ -79,25 +93,32 @@ impl Memo {
         }
         let r = spec::parse(rel, &bytes);
         lock(&self.hits).specs_parsed += 1;
-        lock(&self.specs).insert(rel.to_string(), (bytes, r.clone()));
+        if self.keep {
+            lock(&self.specs).insert(rel.to_string(), (bytes, r.clone()));
+        }
         r
     }
 
-    /// [`validate::validate`] of a spec, or its result for the same source.
+    /// [`crate::checks::spec`] of a spec, or its result for the same source.
     pub fn validate(&self, file: &SpecFile) -> Vec<Diagnostic> {
         if let Some((src, d)) = lock(&self.validated).get(&file.rel) {
             if *src == file.source {
                 return d.clone();
             }
         }
-        let d = validate::validate(file);
-        lock(&self.validated).insert(file.rel.clone(), (file.source.clone(), d.clone()));
+        let d = crate::checks::spec(file);
+        if self.keep {
+            lock(&self.validated).insert(file.rel.clone(), (file.source.clone(), d.clone()));
+        }
         d
     }
 
     /// [`chart_model_with`] of a spec, or its result for the same source
     /// and facts.
     pub fn model(&self, file: &SpecFile, facts: Option<&crate::facts::ChartFacts>) -> ChartModel {
+        if !self.keep {
+            return chart_model_with(file, facts);
+        }
         let key = (file.source.clone(), facts.cloned());
         if let Some((k, m)) = lock(&self.models).get(&file.rel) {
             if *k == key {
@@ -123,18 +144,26 @@ impl Memo {
             }
         }
         let t = Arc::new(build()?);
-        *slot = Some((overrides.to_vec(), t.clone()));
-        lock(&self.charts).clear();
+        if self.keep {
+            *slot = Some((overrides.to_vec(), t.clone()));
+            lock(&self.charts).clear();
+        }
         Ok(t)
     }
 
-    /// A chart's outputs: `render()`'s, or the last ones for the same key.
+    /// A chart's outputs: `render()`'s, or the last ones for the same key
+    /// (made only by a cache that keeps).
     pub fn chart(
         &self,
         name: &str,
-        key: ChartKey,
+        key: impl FnOnce() -> ChartKey,
         render: impl FnOnce() -> Result<Vec<(String, String)>, Vec<Diagnostic>>,
     ) -> Result<ChartFiles, Vec<Diagnostic>> {
+        if !self.keep {
+            lock(&self.hits).charts_rendered += 1;
+            return render().map(Arc::new);
+        }
+        let key = key();
         if let Some((k, files)) = lock(&self.charts).get(name) {
             if *k == key {
                 lock(&self.hits).charts_reused += 1;
@@ -157,7 +186,7 @@ impl Memo {
 
 /// The hand-written files of chart `name` among `existing`.
 pub fn chart_existing(existing: &BTreeMap<String, String>, name: &str) -> Vec<(String, String)> {
-    let prefix = format!("charts/{name}/");
+    let prefix = format!("{}/", crate::kinds::chart_dir(name));
     existing
         .range(prefix.clone()..)
         .take_while(|(k, _)| k.starts_with(&prefix))

@@ -5,6 +5,7 @@
 use crate::chartfiles::ChartFiles;
 use crate::config::Settings;
 use crate::facts::{ChartFacts, Fullname};
+use crate::kinds::{self, Id};
 use crate::spec::shell::uses_var;
 use crate::spec::{Group, Guide, RunsIn, Scope, Spec, SpecFile, Trouble, WorkloadKind};
 use crate::text::{make_escape, sh_quote, yaml_quote};
@@ -31,6 +32,9 @@ pub struct ChartModel {
     pub backup_guide: String,
     pub upgrade_guide: String,
     pub makefile: String,
+    /// Where each of the chart's outputs goes (see [`crate::kinds`]).
+    #[serde(skip)]
+    pub paths: BTreeMap<Id, String>,
     /// Shell prelude of every recipe, escaped for make (see `make_prelude`).
     pub make_env: String,
     pub make_pod: String,
@@ -209,7 +213,7 @@ pub fn chart_model_with(file: &SpecFile, facts: Option<&ChartFacts>) -> ChartMod
         Scope::Namespace => ("Role", "RoleBinding"),
         Scope::Cluster => ("ClusterRole", "ClusterRoleBinding"),
     };
-    ChartModel {
+    let mut m = ChartModel {
         source: file.rel.clone(),
         rto_human: s.objectives.rto.human(),
         rpo_human: s.objectives.rpo.human(),
@@ -225,10 +229,11 @@ pub fn chart_model_with(file: &SpecFile, facts: Option<&ChartFacts>) -> ChartMod
         operations,
         groups,
         values_yaml: values_yaml(s),
-        backup_guide: format!("docs/{}/backup-guide.md", s.name),
-        upgrade_guide: format!("docs/{}/upgrade-guide.md", s.name),
-        makefile: format!("make/{}.mk", s.name),
-        backup_guide_from_upgrade: "backup-guide.md".into(),
+        backup_guide: String::new(),
+        upgrade_guide: String::new(),
+        makefile: String::new(),
+        paths: BTreeMap::new(),
+        backup_guide_from_upgrade: String::new(),
         names: Names::default(),
         automount: !s.rbac.rules.is_empty(),
         frequency: s
@@ -248,20 +253,37 @@ pub fn chart_model_with(file: &SpecFile, facts: Option<&ChartFacts>) -> ChartMod
         jobs: crate::spec::jobs::view(s),
         jobs_values: crate::spec::jobs::values(s),
         spec: s.clone(),
-    }
+    };
+    m.place_files(&Settings::default());
+    m
 }
 
 impl ChartModel {
+    /// Where output `id` of this chart goes.
+    pub fn path(&self, id: Id) -> &str {
+        &self.paths[&id]
+    }
+
+    /// Every output path, from the table of output kinds and `settings`.
+    fn place_files(&mut self, settings: &Settings) {
+        let name = &self.spec.name;
+        self.paths = kinds::CHART
+            .iter()
+            .map(|k| (k.id, k.path(name, settings)))
+            .collect();
+        self.backup_guide = self.path(Id::BackupGuide).to_string();
+        self.upgrade_guide = self.path(Id::UpgradeGuide).to_string();
+        self.makefile = self.path(Id::ChartMakefile).to_string();
+        self.backup_guide_from_upgrade = relative_link(&self.upgrade_guide, &self.backup_guide);
+    }
+
     /// Puts the model where the project's settings and the chart's files
     /// say: output paths from gen.toml's `[paths]`, object names from the
     /// helpers of the chart's `_helpers.tpl` (gen scaffolds one with
     /// `<chart>.*` helpers when there is none).
     pub fn place(&mut self, settings: &Settings, facts: Option<&ChartFiles>) {
         let name = self.spec.name.clone();
-        self.backup_guide = Settings::path(&settings.backup_guide, &name);
-        self.upgrade_guide = Settings::path(&settings.upgrade_guide, &name);
-        self.makefile = Settings::path(&settings.makefile, &name);
-        self.backup_guide_from_upgrade = relative_link(&self.upgrade_guide, &self.backup_guide);
+        self.place_files(settings);
         self.names = names(&name, self.spec.rbac.scope, facts);
         self.automount = facts
             .and_then(|f| f.automount)
@@ -428,6 +450,12 @@ fn frequency(c: &crate::spec::Component) -> String {
 }
 
 /// The targets every chart gets: (target, group, help, command).
+/// The Makefile targets gen adds to the chart of `s` (a spec's own
+/// operation cannot take one of these names).
+pub fn shared_targets(s: &Spec) -> Vec<String> {
+    shared_operations(s).into_iter().map(|(t, ..)| t).collect()
+}
+
 fn shared_operations(s: &Spec) -> Vec<(String, Group, String, String)> {
     let c = &s.workload.container;
     let chart = &s.name;

@@ -4,16 +4,16 @@
 use crate::crosschart;
 use crate::diagnostics::{self, Diagnostic};
 use crate::facts::{self, ChartFacts};
+use crate::kinds::{self, Id, Ownership, When};
 use crate::memo::{self, ChartFiles, ChartKey, Memo};
-use crate::model::{chart_model_with, ChartModel};
+use crate::model::ChartModel;
 use crate::output::Outputs;
-use crate::regions::{self, Style};
+use crate::regions;
 use crate::render;
 use crate::spec::{self, SpecFile};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 /// Everything gen reads, held in memory.
 #[derive(Debug, Clone)]
@@ -70,20 +70,6 @@ impl From<std::io::Error> for Failure {
 }
 
 pub const SPEC_DIR: &str = "specs";
-/// The root Makefile, whose region gen writes.
-pub const ROOT_MAKEFILE: &str = "Makefile";
-pub const SCHEMA_PATH: &str = "specs/schema.json";
-
-/// The hand-written files of one chart that gen merges into or scaffolds.
-pub fn chart_inputs(name: &str) -> [String; 5] {
-    [
-        format!("charts/{name}/README.md"),
-        format!("charts/{name}/values.yaml"),
-        format!("charts/{name}/values.schema.json"),
-        format!("charts/{name}/Chart.yaml"),
-        format!("charts/{name}/templates/_helpers.tpl"),
-    ]
-}
 
 /// A hand-written input, `None` when absent. Symbolic links are followed;
 /// anything but a regular file at the end of them is an I/O error (exit 2),
@@ -98,18 +84,6 @@ fn read_text(root: &Path, rel: &str) -> Result<Option<String>, Failure> {
     }
 }
 
-/// Reads and validates every input, with chart facts as gen.toml says. All
-/// problems of all specs are reported together; warnings come back
-/// alongside a successful load.
-pub fn load(root: &Path) -> Result<(Project, Vec<Diagnostic>), Failure> {
-    load_with(root, None)
-}
-
-/// [`load`], reusing the parse of every spec whose bytes `memo` has seen.
-pub fn load_with(root: &Path, memo: Option<&Memo>) -> Result<(Project, Vec<Diagnostic>), Failure> {
-    load_opts(root, memo, &facts_options(root, None, false))
-}
-
 /// How to get chart facts: `--helm` and `--no-facts` over gen.toml's
 /// `helm` and `facts`.
 pub fn facts_options(root: &Path, helm: Option<&Path>, no_facts: bool) -> facts::Options {
@@ -121,11 +95,15 @@ pub fn facts_options(root: &Path, helm: Option<&Path>, no_facts: bool) -> facts:
     }
 }
 
-/// [`load_with`] with explicit chart-facts options.
-pub fn load_opts(
+/// Reads and validates every input, with chart facts as `facts_opts` says
+/// (see [`facts_options`]), reusing from `cache` the parse and checks of
+/// every spec whose bytes it has seen (`gen build` and `gen check` pass an
+/// empty one). All problems of all specs are reported together; warnings
+/// come back alongside a successful load.
+pub fn load(
     root: &Path,
-    memo: Option<&Memo>,
     facts_opts: &facts::Options,
+    cache: &Memo,
 ) -> Result<(Project, Vec<Diagnostic>), Failure> {
     let spec_dir = root.join(SPEC_DIR);
     let mut paths = Vec::new();
@@ -166,10 +144,7 @@ pub fn load_opts(
             let rel = format!("{SPEC_DIR}/{name}");
             let bytes = crate::disk::read_regular(&root.join(&rel))
                 .map_err(|e| Failure::Io(format!("reading {rel}: {e}")))?;
-            Ok(match memo {
-                Some(m) => m.parse(&rel, bytes),
-                None => spec::parse(&rel, &bytes),
-            })
+            Ok(cache.parse(&rel, bytes))
         })
         .collect();
     let mut diags = Vec::new();
@@ -183,25 +158,10 @@ pub fn load_opts(
     diags.extend(
         specs
             .par_iter()
-            .flat_map(|f| match memo {
-                Some(m) => m.validate(f),
-                None => spec::validate::validate(f),
-            })
+            .flat_map(|f| cache.validate(f))
             .collect::<Vec<_>>(),
     );
-    diags.extend(spec::validate::validate_graph(&specs));
-    let mut seen = BTreeMap::new();
-    for f in &specs {
-        if let Some(other) = seen.insert(f.spec.name.clone(), f.rel.clone()) {
-            diags.push(
-                f.error_at(
-                    "name",
-                    format!("chart {:?} is also declared by {other}", f.spec.name),
-                )
-                .help("each chart has exactly one spec"),
-            );
-        }
-    }
+    diags.extend(crate::checks::graph(&specs));
 
     let mut templates = Vec::new();
     for rel in input_files(root, "templates", ".tera")? {
@@ -211,9 +171,9 @@ pub fn load_opts(
     }
 
     let mut existing = BTreeMap::new();
-    let mut wanted: Vec<String> = vec![ROOT_MAKEFILE.into()];
+    let mut wanted: Vec<String> = kinds::repo_inputs().map(String::from).collect();
     for f in &specs {
-        wanted.extend(chart_inputs(&f.spec.name));
+        wanted.extend(kinds::chart_inputs(&f.spec.name));
     }
     for rel in wanted {
         if let Some(text) = read_text(root, &rel)? {
@@ -252,7 +212,7 @@ pub fn load_opts(
         specs
             .par_iter()
             .filter_map(|f| gathered.facts.get(&f.spec.name).map(|x| (f, x)))
-            .flat_map(|(f, x)| facts::check::check(f, x))
+            .flat_map(|(f, x)| crate::checks::facts(f, x))
             .collect::<Vec<_>>(),
     );
 
@@ -374,70 +334,27 @@ pub struct Report {
     pub notes: Vec<String>,
 }
 
-/// Renders every output in memory, the site included. Touches no file.
-pub fn generate(project: &Project) -> Result<Outputs, Failure> {
-    generate_with(project, true).map(|(outputs, _)| outputs)
-}
-
-fn add_site(
-    project: &Project,
-    models: &[ChartModel],
-    outputs: &mut Outputs,
-    report: &mut Report,
-    memo: Option<&Memo>,
-) -> Result<(), Vec<Diagnostic>> {
-    let site = crate::site::build_memo(
-        &project.site_input(),
-        models,
-        outputs,
-        memo.map(|m| &m.site),
-    )?;
-    let st = &site.stats;
-    report.notes.push(format!(
-        "site: {} pages, search manifest {} KB ({} sections, {} terms)",
-        st.pages,
-        st.search_index_bytes.div_ceil(1024),
-        st.search_docs,
-        st.search_terms
-    ));
-    report.warnings.extend(site.warnings);
-    outputs.files.extend(site.files);
-    Ok(())
-}
-
-/// Renders every output in memory. With `site` false the published site is
-/// left out: `check` compares only committed files and need not render it.
-pub fn generate_with(project: &Project, site: bool) -> Result<(Outputs, Report), Failure> {
-    generate_memo(project, site, None)
-}
-
-/// [`generate_with`], reusing from `memo` the template environment and the
-/// outputs of every chart whose inputs did not change (see [`Memo`]).
-pub fn generate_memo(
-    project: &Project,
-    site: bool,
-    memo: Option<&Memo>,
-) -> Result<(Outputs, Report), Failure> {
+/// Renders every output in memory, the site included, and touches no file.
+/// `cache` holds what earlier calls rendered from the same inputs: the
+/// template environment, each chart's view model and files, the site's
+/// pages. `gen build` and `gen check` pass an empty one, `gen serve` the one
+/// it keeps between builds; either way the bytes are those of a cold
+/// render (see [`Memo`]).
+pub fn generate(project: &Project, cache: &Memo) -> Result<(Outputs, Report), Failure> {
     let mut report = Report::default();
     report.notes.push(project.facts_note.clone());
     let t = std::time::Instant::now();
-    let environment = || render::environment(&project.templates);
-    let tera = match memo {
-        Some(m) => m.tera(&project.templates, environment),
-        None => environment().map(Arc::new),
-    }
-    .map_err(Failure::Invalid)?;
+    let tera = cache
+        .tera(&project.templates, || {
+            render::environment(&project.templates)
+        })
+        .map_err(Failure::Invalid)?;
     let models: Vec<ChartModel> = project
         .specs
         .par_iter()
         .map(|f| {
-            let facts = project.facts.get(&f.spec.name);
-            let mut m = match memo {
-                Some(m) => m.model(f, facts),
-                None => chart_model_with(f, facts),
-            };
-            let files = project.charts.get(&m.spec.name);
-            m.place(&project.settings, files);
+            let mut m = cache.model(f, project.facts.get(&f.spec.name));
+            m.place(&project.settings, project.charts.get(&m.spec.name));
             m
         })
         .collect();
@@ -448,23 +365,17 @@ pub fn generate_memo(
         .par_iter()
         .zip(&project.specs)
         .map(|(m, file)| {
-            let render = || chart_outputs(&tera, project, m);
-            match memo {
-                Some(memo) => {
-                    let key = ChartKey {
-                        source: file.source.clone(),
-                        existing: memo::chart_existing(&project.existing, &m.spec.name),
-                        context: format!(
-                            "{:?}{:?}",
-                            project.settings,
-                            project.charts.get(&m.spec.name)
-                        ),
-                        facts: m.facts.clone(),
-                    };
-                    memo.chart(&m.spec.name, key, render)
-                }
-                None => render().map(Arc::new),
-            }
+            let key = || ChartKey {
+                source: file.source.clone(),
+                existing: memo::chart_existing(&project.existing, &m.spec.name),
+                context: format!(
+                    "{:?}{:?}",
+                    project.settings,
+                    project.charts.get(&m.spec.name)
+                ),
+                facts: m.facts.clone(),
+            };
+            cache.chart(&m.spec.name, key, || chart_outputs(&tera, project, m))
         })
         .collect();
     let t = crate::timings::lap("chart outputs", t);
@@ -472,10 +383,7 @@ pub fn generate_memo(
     let mut errors = Vec::new();
     if project.specs.is_empty() {
         // A docs-only project: nothing per chart, only the site.
-        if site {
-            add_site(project, &models, &mut outputs, &mut report, memo)
-                .map_err(Failure::Invalid)?;
-        }
+        add_site(project, &models, &mut outputs, &mut report, cache).map_err(Failure::Invalid)?;
         return Ok((outputs, report));
     }
     for r in per_chart {
@@ -499,16 +407,19 @@ pub fn generate_memo(
     }
     match makefile {
         Ok(text) => {
-            outputs.files.insert("Makefile".into(), text.into_bytes());
+            outputs
+                .files
+                .insert(kinds::repo_path(Id::RootMakefile).into(), text.into_bytes());
         }
         Err(d) => errors.push(d),
     }
-    outputs
-        .files
-        .insert(SCHEMA_PATH.into(), schema_json().into_bytes());
+    outputs.files.insert(
+        kinds::repo_path(Id::SpecSchema).into(),
+        schema_json().into_bytes(),
+    );
     crate::timings::lap("cross-chart outputs", t);
-    if errors.is_empty() && site {
-        if let Err(diags) = add_site(project, &models, &mut outputs, &mut report, memo) {
+    if errors.is_empty() {
+        if let Err(diags) = add_site(project, &models, &mut outputs, &mut report, cache) {
             errors.extend(diags);
         }
     }
@@ -520,6 +431,30 @@ pub fn generate_memo(
     }
 }
 
+/// The site, from the outputs, with its pages reused from `cache.site`.
+fn add_site(
+    project: &Project,
+    models: &[ChartModel],
+    outputs: &mut Outputs,
+    report: &mut Report,
+    cache: &Memo,
+) -> Result<(), Vec<Diagnostic>> {
+    let site = crate::site::build(&project.site_input(), models, outputs, &cache.site)?;
+    let st = &site.stats;
+    report.notes.push(format!(
+        "site: {} pages, search manifest {} KB ({} sections, {} terms)",
+        st.pages,
+        st.search_index_bytes.div_ceil(1024),
+        st.search_docs,
+        st.search_terms
+    ));
+    report.warnings.extend(site.warnings);
+    outputs.files.extend(site.files);
+    Ok(())
+}
+
+/// Every output of one chart, row by row of [`kinds::CHART`]. Every file is
+/// tried, so one run reports every problem of the chart.
 fn chart_outputs(
     tera: &tera::Tera,
     project: &Project,
@@ -529,122 +464,95 @@ fn chart_outputs(
     let mut ctx = tera::Context::new();
     ctx.insert("c", m);
     ctx.insert("s", &m.spec);
-    let md = |t: &str| -> Result<String, Diagnostic> {
-        Ok(render::tidy_markdown(&render::render(tera, t, &ctx)?))
+    // Markdown is tidied as Markdown, everything else as plain text.
+    let render = |t: &str| -> Result<String, Diagnostic> {
+        let text = render::render(tera, t, &ctx)?;
+        Ok(if t.ends_with(".md.tera") {
+            render::tidy_markdown(&text)
+        } else {
+            render::tidy(&text)
+        })
     };
-    let plain = |t: &str| -> Result<String, Diagnostic> {
-        Ok(render::tidy(&render::render(tera, t, &ctx)?))
-    };
-    let mut errors: Vec<Diagnostic> = Vec::new();
-    let mut files = Vec::new();
-    // Every file is tried, so one run reports every problem of the chart.
-    let mut add = |path: String, r: Result<String, Vec<Diagnostic>>| match r {
-        Ok(text) => files.push((path, text)),
-        Err(e) => errors.extend(e),
-    };
-    let one = |r: Result<String, Diagnostic>| r.map_err(|d| vec![d]);
-
-    add(
-        m.backup_guide.clone(),
-        one(md("chart/backup-guide.md.tera")),
-    );
-    add(
-        m.upgrade_guide.clone(),
-        one(md("chart/upgrade-guide.md.tera")),
-    );
     let (own_sa, own_rbac, _) = crate::coexist::access(name, &m.source, project.charts.get(name));
-    if !own_rbac {
-        add(
-            format!("charts/{name}/templates/rbac.yaml"),
-            one(plain("chart/rbac.yaml.tera")),
-        );
-    }
-    if !own_sa {
-        add(
-            format!("charts/{name}/templates/serviceaccount.yaml"),
-            one(plain("chart/serviceaccount.yaml.tera")),
-        );
-    }
-    if m.jobs.is_some() {
-        add(
-            format!("charts/{name}/templates/backup-jobs.yaml"),
-            one(plain("chart/backup-jobs.yaml.tera")),
-        );
-        add(
-            format!("charts/{name}/templates/backup-alerts.yaml"),
-            one(plain("chart/backup-alerts.yaml.tera")),
-        );
-    }
-    add(m.makefile.clone(), one(plain("chart/makefile.mk.tera")));
-
-    // README: regions, each padded with blank lines so headings and lists
-    // stay separated from the markers.
-    let pad = |t: String| format!("\n{}\n", t.trim_end());
-    let readme_path = format!("charts/{name}/README.md");
-    let readme = (|| {
-        let regions = vec![
-            ("backup", pad(md("chart/readme-backup.md.tera")?)),
-            ("security", pad(md("chart/readme-security.md.tera")?)),
-            ("operations", pad(md("chart/readme-operations.md.tera")?)),
-        ];
-        let base = match project.existing.get(&readme_path) {
-            Some(t) => t.clone(),
-            None => md("chart/readme-scaffold.md.tera")?,
-        };
-        Ok((regions, base))
-    })()
-    .map_err(|d: Diagnostic| vec![d])
-    .and_then(|(regions, base)| crate::coexist::readme(&readme_path, &base, &regions));
-    add(readme_path, readme);
-
-    // values.yaml: gen's block without the top-level keys the chart's own
-    // values define.
-    let values_path = format!("charts/{name}/values.yaml");
-    let values_base = match project.existing.get(&values_path) {
-        Some(t) => Ok(t.clone()),
-        None => plain("chart/values-scaffold.yaml.tera"),
+    let existing = |id: Id| project.existing.get(m.path(id));
+    // The maintainer's file, else the kind's scaffold.
+    let base = |k: &kinds::Kind| -> Result<String, Diagnostic> {
+        match existing(k.id) {
+            Some(t) => Ok(t.clone()),
+            None => render(k.scaffold.expect("a file gen merges into has a scaffold")),
+        }
     };
+    // values.yaml's top-level keys the chart defines itself: gen's block
+    // and schema leave them out.
+    let values_base = base(kinds::get(Id::Values));
     let hand_keys = values_base
         .as_deref()
         .map(crate::coexist::hand_top_keys)
         .unwrap_or_default();
-    let values = one(values_base).and_then(|base| {
-        let region = crate::coexist::without_top_keys(&m.values_yaml, &hand_keys);
-        crate::coexist::values(&values_path, &base, region)
-    });
-    add(values_path, values);
 
-    // values.schema.json: gen's properties merged into the chart's schema.
-    let schema_path = format!("charts/{name}/values.schema.json");
-    let schema = crate::helmmeta::values_schema::merge(
-        &schema_path,
-        project.existing.get(&schema_path).map(String::as_str),
-        &m.spec,
-        &hand_keys,
-    );
-    add(schema_path, one(schema));
-
-    // Chart.yaml: scaffolded once, then the maintainer's except `version:`
-    // and the artifacthub region (see helmmeta::chart_yaml).
-    let chart_path = format!("charts/{name}/Chart.yaml");
-    let chart = (|| {
-        let base = match project.existing.get(&chart_path) {
-            Some(t) => t.clone(),
-            None => plain("chart/Chart.yaml.tera")?,
+    let mut errors: Vec<Diagnostic> = Vec::new();
+    let mut files = Vec::new();
+    for k in kinds::CHART {
+        let wanted = match k.when {
+            When::Always => true,
+            When::NoOwnRbac => !own_rbac,
+            When::NoOwnServiceAccount => !own_sa,
+            When::Jobs => m.jobs.is_some(),
+            When::Absent => existing(k.id).is_none(),
         };
-        crate::helmmeta::chart_yaml::update(
-            &chart_path,
-            &base,
-            &m.spec.chart_version.to,
-            &plain("chart/chart-annotations.yaml.tera")?,
-            &m.source,
-        )
-    })();
-    add(chart_path, one(chart));
-
-    let helpers = format!("charts/{name}/templates/_helpers.tpl");
-    if !project.existing.contains_key(&helpers) {
-        add(helpers, one(plain("chart/_helpers.tpl.tera")));
+        if !wanted {
+            continue;
+        }
+        let path = m.path(k.id);
+        fn one<T>(r: Result<T, Diagnostic>) -> Result<T, Vec<Diagnostic>> {
+            r.map_err(|d| vec![d])
+        }
+        let text = match (k.ownership, k.id) {
+            (Ownership::Whole | Ownership::Scaffolded, _) => {
+                one(render(k.template.expect("a whole file has a template")))
+            }
+            (Ownership::Regions(_, regions), Id::Readme) => {
+                // Each region padded with blank lines, so headings and
+                // lists stay separated from the markers.
+                let pad = |t: String| format!("\n{}\n", t.trim_end());
+                let rendered = regions
+                    .iter()
+                    .map(|r| {
+                        let t = r.template.expect("a README region has a template");
+                        Ok((r.name, pad(render(t)?)))
+                    })
+                    .collect::<Result<Vec<_>, Diagnostic>>()
+                    .and_then(|regions| Ok((regions, base(k)?)));
+                one(rendered)
+                    .and_then(|(regions, base)| crate::coexist::readme(path, &base, &regions))
+            }
+            (Ownership::Regions(..), Id::Values) => one(values_base.clone()).and_then(|base| {
+                let region = crate::coexist::without_top_keys(&m.values_yaml, &hand_keys);
+                crate::coexist::values(path, &base, region)
+            }),
+            (Ownership::Merged, Id::ValuesSchema) => one(crate::helmmeta::values_schema::merge(
+                path,
+                existing(k.id).map(String::as_str),
+                &m.spec,
+                &hand_keys,
+            )),
+            // Scaffolded once, then the maintainer's except `version:` and
+            // the Artifact Hub region (see helmmeta::chart_yaml).
+            (Ownership::Merged, Id::ChartYaml) => one((|| {
+                crate::helmmeta::chart_yaml::update(
+                    path,
+                    &base(k)?,
+                    &m.spec.chart_version.to,
+                    &render(k.template.expect("Chart.yaml's region has a template"))?,
+                    &m.source,
+                )
+            })()),
+            (_, id) => unreachable!("no renderer for {id:?} as {:?}", k.ownership),
+        };
+        match text {
+            Ok(text) => files.push((path.to_string(), text)),
+            Err(e) => errors.extend(e),
+        }
     }
     if errors.is_empty() {
         Ok(files)
@@ -682,23 +590,15 @@ fn cross_chart_outputs(
     ctx.insert("coverage", &crosschart::coverage(models, outputs));
     crate::timings::lap("cross: coverage", t);
     ctx.insert("min_targets", &crosschart::MIN_TARGETS);
-    [
-        (
-            "docs/disaster-recovery.md",
-            "docs/disaster-recovery.md.tera",
-        ),
-        (
-            "docs/makefile-reference.md",
-            "docs/makefile-reference.md.tera",
-        ),
-        ("docs/coverage.md", "docs/coverage.md.tera"),
-    ]
-    .par_iter()
-    .map(|(path, template)| {
-        let text = render::tidy_markdown(&render::render(tera, template, &ctx)?);
-        Ok((path.to_string(), text.into_bytes()))
-    })
-    .collect()
+    kinds::REPO
+        .par_iter()
+        .filter(|k| k.ownership == Ownership::Whole)
+        .filter_map(|k| Some((k.repo_path(), k.template?)))
+        .map(|(path, template)| {
+            let text = render::tidy_markdown(&render::render(tera, template, &ctx)?);
+            Ok((path.to_string(), text.into_bytes()))
+        })
+        .collect()
 }
 
 fn root_makefile(
@@ -706,18 +606,24 @@ fn root_makefile(
     project: &Project,
     models: &[ChartModel],
 ) -> Result<String, Diagnostic> {
+    let k = kinds::get(Id::RootMakefile);
+    let Ownership::Regions(style, [region]) = k.ownership else {
+        unreachable!("the root Makefile is one region of the maintainer's")
+    };
+    let path = k.repo_path();
     let mut ctx = tera::Context::new();
     ctx.insert("charts", models);
     let specs: Vec<&spec::Spec> = models.iter().map(|m| &m.spec).collect();
     ctx.insert("order", &crosschart::restore_order(&specs));
-    let region = render::tidy(&render::render(tera, "root/makefile-region.mk.tera", &ctx)?);
-    let base = match project.existing.get("Makefile") {
+    let template = region.template.expect("the Makefile region has a template");
+    let text = render::tidy(&render::render(tera, template, &ctx)?);
+    let base = match project.existing.get(path) {
         Some(t) => t.clone(),
         None => render::tidy(&render::render(
             tera,
-            "root/makefile-scaffold.mk.tera",
+            k.scaffold.expect("the root Makefile has a scaffold"),
             &ctx,
         )?),
     };
-    regions::merge_top_level("Makefile", &base, Style::Hash, &[("makefile", region)])
+    regions::merge_top_level(path, &base, style, &[(region.name, text)])
 }

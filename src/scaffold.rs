@@ -1,5 +1,7 @@
 //! Starting points written by `gen new`.
 
+use crate::kinds::chart_dir;
+
 /// A spec for a new chart: valid as it stands, so `gen build` works at once,
 /// with a TODO wherever the maintainer must write the product's facts.
 /// `gen check --strict` fails until every TODO is gone.
@@ -17,7 +19,7 @@ pub fn new_spec(chart: &str) -> String {
 pub fn like_spec(text: &str, from: &str, to: &str) -> String {
     let renames = [
         (format!("make {from}-"), format!("make {to}-")),
-        (format!("charts/{from}"), format!("charts/{to}")),
+        (chart_dir(from), chart_dir(to)),
         (format!("/{from}-"), format!("/{to}-")),
         (
             format!("app.kubernetes.io/name={from}"),

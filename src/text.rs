@@ -224,6 +224,53 @@ pub fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// Escapes text for HTML element content and quoted attribute values (and
+/// XML): the site's one HTML escaping, also Tera's autoescape there.
+pub fn html_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Plain text as Markdown that shows it literally: one line, every ASCII
+/// punctuation character backslash-escaped.
+pub fn md_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in one_line(text).chars() {
+        if c.is_ascii_punctuation() {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A Markdown code span that shows `text` exactly (on one line), whatever
+/// backticks or pipes it holds (pipes are escaped for table cells).
+pub fn code_span(text: &str) -> String {
+    let text = one_line(text);
+    if text.is_empty() {
+        return "` `".into();
+    }
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let ticks = "`".repeat(longest + 1);
+    let pad = if text.starts_with('`') || text.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{ticks}{pad}{}{pad}{ticks}", text.replace('|', "\\|"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -300,5 +347,25 @@ mod tests {
         assert_eq!(make_escape("$HOME $(date)"), "$$HOME $$(date)");
         assert_eq!(helm_escape("a {{ b }}"), "a {{ \"{{\" }} b }}");
         assert_eq!(yaml_quote("a\"b"), "\"a\\\"b\"");
+    }
+
+    #[test]
+    fn html_escapes_everything_that_breaks_markup() {
+        assert_eq!(
+            html_escape(r#"<script>"a" & 'b'</script>"#),
+            "&lt;script&gt;&quot;a&quot; &amp; &#39;b&#39;&lt;/script&gt;"
+        );
+    }
+
+    #[test]
+    fn markdown_escapes_for_plain_text() {
+        assert_eq!(
+            md_text("a *b* <c> [d](e)"),
+            "a \\*b\\* \\<c\\> \\[d\\]\\(e\\)"
+        );
+        assert_eq!(code_span("a`b"), "``a`b``");
+        assert_eq!(code_span("`x"), "`` `x ``");
+        assert_eq!(code_span("a|b"), "`a\\|b`");
+        assert_eq!(code_span(""), "` `");
     }
 }

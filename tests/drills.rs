@@ -37,7 +37,12 @@ use serde_json::json;
 #[test]
 fn every_drill_reference_names_a_test_here() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let (project, _) = chartgen::project::load(root).unwrap();
+    let (project, _) = chartgen::project::load(
+        root,
+        &chartgen::project::facts_options(root, None, false),
+        &Default::default(),
+    )
+    .unwrap();
     // This file and the drill modules under tests/drills/.
     let mut source = std::fs::read_to_string(root.join("tests/drills.rs")).unwrap();
     for e in std::fs::read_dir(root.join("tests/drills")).unwrap() {
@@ -256,6 +261,106 @@ fn redis_backup_jobs_run() {
     let f = rdb.join(set).join("dump.rdb");
     let bytes = std::fs::read(&f).unwrap();
     std::fs::write(&f, &bytes[..bytes.len() / 2]).unwrap();
+    let r = jobs::run(&w, verify, "redis", &dns);
+    assert_ne!(r.status, 0, "a truncated RDB must fail:\n{}", r.output);
+}
+
+/// Redis's generated jobs with the S3 destination (see
+/// postgresql_backup_jobs_s3_run): the RDB CronJob twice with `keep` 1
+/// leaves one set in the bucket, the verification downloads it and loads
+/// it into a throwaway server, the RDB fetched from the bucket restores
+/// every key after a FLUSHALL, and a truncated RDB in the bucket fails the
+/// verification.
+#[test]
+fn redis_backup_jobs_s3_run() {
+    use jobs::{aws, bucket_sets, S3_ENDPOINT, S3_KEY, S3_SECRET};
+    let Some(server) = jobs::s3_server() else {
+        return;
+    };
+    let Some(mut w) = redis_world() else { return };
+    let Some(docs) = jobs::render(
+        "redis",
+        &[
+            "backup.enabled=true",
+            "backup.rdb.keep=1",
+            "backup.verify.enabled=true",
+            "backup.s3.bucket=redis-backups",
+            &format!("backup.s3.endpoint={S3_ENDPOINT}"),
+            "backup.s3.existingSecret=s3-keys",
+            "backup.s3.accessKeyIdKey=id",
+            "backup.s3.secretAccessKeyKey=secret",
+        ],
+    ) else {
+        return;
+    };
+    w.world["secrets"]["s3-keys"] = json!({ "id": S3_KEY, "secret": S3_SECRET });
+    w.start();
+    jobs::start_s3(&w, &server, "redis-backups");
+    redis_fill(&w);
+    let dns = [("REDIS_HOST", "127.0.0.1")];
+    let cron = jobs::object(&docs, "CronJob", "rel-redis-backup-rdb");
+    let url = "s3://redis-backups/rel-redis/rdb";
+    for run in 1..=2 {
+        let r = jobs::run(&w, cron, "redis", &dns);
+        assert_eq!(r.status, 0, "run {run}:\n{}", r.output);
+        assert!(r.output.contains("RDB looks OK"), "{}", r.output);
+        assert!(
+            harness::matches(&format!("uploaded {url}/N-N/"), &r.output),
+            "{}",
+            r.output
+        );
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+    }
+    let sets = bucket_sets(&w, url);
+    assert_eq!(sets.len(), 1, "keep 1 in the bucket: {sets:?}");
+
+    let verify = jobs::object(&docs, "CronJob", "rel-redis-backup-verify");
+    let r = jobs::run(&w, verify, "redis", &dns);
+    assert_eq!(r.status, 0, "{}", r.output);
+    assert!(
+        harness::matches("db0:keys=502,expires=1", &r.output),
+        "{}",
+        r.output
+    );
+
+    // Lost: every key. The RDB comes back from the bucket, and the guide's
+    // full restore loads it.
+    redis(&w, "FLUSHALL");
+    let name = format!("redis-{}.rdb", sets[0]);
+    let local = w.backup_dir.join(&name);
+    let r = aws(
+        &w,
+        &format!(
+            "s3 cp --no-progress {url}/{}/dump.rdb {}",
+            sets[0],
+            local.display()
+        ),
+    );
+    assert_eq!(r.status, 0, "{}", r.output);
+    let runs = w.run("restore.full", &[("redis-<timestamp>.rdb", &name)]);
+    assert_steps(
+        &runs,
+        4,
+        &[
+            ("redis-check-rdb", "the tool's name"),
+            (
+                "DB loaded from base file appendonly.aof.1.base.rdb",
+                "in the server log",
+            ),
+            ("DB loaded from disk", "the alternative when AOF is off"),
+            ("state=online", "a standalone release has no replicas"),
+        ],
+    );
+    redis_check(&w);
+
+    let bytes = std::fs::read(&local).unwrap();
+    let cut = w.path("cut.rdb");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    let r = aws(
+        &w,
+        &format!("s3 cp {} {url}/{}/dump.rdb", cut.display(), sets[0]),
+    );
+    assert_eq!(r.status, 0, "{}", r.output);
     let r = jobs::run(&w, verify, "redis", &dns);
     assert_ne!(r.status, 0, "a truncated RDB must fail:\n{}", r.output);
 }

@@ -8,7 +8,7 @@
 
 use chartgen::diagnostics::Diagnostic;
 use chartgen::regions::{merge, Style};
-use chartgen::spec::{self, validate};
+use chartgen::spec;
 use chartgen::{model, text};
 
 /// The region names the `regions` target merges, as in a chart README.
@@ -30,9 +30,9 @@ pub fn spec(data: &[u8]) {
     // As if the file were named after the chart it declares, so a mutated
     // shipped spec can pass validation and reach the view model.
     file.rel = format!("specs/{}.yaml", file.spec.name);
-    let mut diags = validate::validate(&file);
+    let mut diags = chartgen::checks::spec(&file);
     let files = [file];
-    diags.extend(validate::validate_graph(&files));
+    diags.extend(chartgen::checks::graph(&files));
     for d in &diags {
         render(d, lines);
     }

@@ -20,22 +20,48 @@ const GEN_VALUES: &[&str] = &[
     "serviceAccount.automount",
 ];
 
-/// Every mismatch between `file` and `facts`.
-pub fn check(file: &SpecFile, facts: &ChartFacts) -> Vec<Diagnostic> {
+// The checks of `crate::checks::CHECKS` that read the chart's facts: each
+// names one concern; the table gives them their ids.
+
+/// `chart_version.from` and `app_version` against Chart.yaml.
+pub fn versions(file: &SpecFile, facts: &ChartFacts, out: &mut Vec<Diagnostic>) {
+    Cx::new(file, facts).versions(out);
+}
+
+/// `workload` picks exactly one workload of the chart, of its kind.
+pub fn workload(file: &SpecFile, facts: &ChartFacts, out: &mut Vec<Diagnostic>) {
+    Cx::new(file, facts).workload(out);
+}
+
+/// The main workload's container, port and data path.
+pub fn main_container(file: &SpecFile, facts: &ChartFacts, out: &mut Vec<Diagnostic>) {
     let cx = Cx::new(file, facts);
-    let mut out = Vec::new();
-    cx.versions(&mut out);
-    let main = cx.workload(&mut out);
-    if let Some(w) = main {
-        cx.main_container(w, &mut out);
+    if let Some(w) = cx.workload(&mut Vec::new()) {
+        cx.main_container(w, out);
     }
-    cx.spec_values(&mut out);
-    cx.database_profile(&mut out);
-    cx.commands(main, &mut out);
-    super::jobs::check(file, facts, &mut out);
+}
+
+/// Documented values are values the chart's templates read.
+pub fn spec_values(file: &SpecFile, facts: &ChartFacts, out: &mut Vec<Diagnostic>) {
+    Cx::new(file, facts).spec_values(out);
+}
+
+/// The Secret and key of `backup.database`.
+pub fn database_profile(file: &SpecFile, facts: &ChartFacts, out: &mut Vec<Diagnostic>) {
+    Cx::new(file, facts).database_profile(out);
+}
+
+/// Two checks that find the same problem at the same place report it once.
+pub fn dedup(out: &mut Vec<Diagnostic>) {
     let mut seen = BTreeSet::new();
     out.retain(|d| seen.insert((d.line, d.column, d.message.clone())));
-    out
+}
+
+/// What the spec's commands name.
+pub fn commands(file: &SpecFile, facts: &ChartFacts, out: &mut Vec<Diagnostic>) {
+    let cx = Cx::new(file, facts);
+    let main = cx.workload(&mut Vec::new());
+    cx.commands(main, out);
 }
 
 struct Cx<'a> {
@@ -227,7 +253,7 @@ impl<'a> Cx<'a> {
     }
 
     fn chart_file(&self, name: &str) -> String {
-        format!("charts/{}/{name}", self.file.spec.name)
+        format!("{}/{name}", crate::kinds::chart_dir(&self.file.spec.name))
     }
 
     fn versions(&self, out: &mut Vec<Diagnostic>) {
@@ -969,7 +995,23 @@ mod tests {
 
     fn errors(src: &str, facts: &ChartFacts) -> Vec<Diagnostic> {
         let f = crate::spec::parse("specs/demo.yaml", src.as_bytes()).expect("parses");
-        check(&f, facts)
+        // The facts checks of `crate::checks::CHECKS`, which this module
+        // cannot name: it would use a module that uses it.
+        let mut out = Vec::new();
+        let checks: [fn(&SpecFile, &ChartFacts, &mut Vec<Diagnostic>); 7] = [
+            versions,
+            workload,
+            main_container,
+            spec_values,
+            database_profile,
+            commands,
+            crate::facts::jobs::check,
+        ];
+        for check in checks {
+            check(&f, facts, &mut out);
+        }
+        dedup(&mut out);
+        out
     }
 
     /// The one error, after asserting that it says `says` and points at
@@ -1046,6 +1088,17 @@ mod tests {
             }),
             ..Env::default()
         });
+        // The generated backup job connects as the chart does: from the
+        // chart's own values under `values`.
+        let m = messages(&with_profile("$FULLNAME", "admin-password"), &f);
+        assert_eq!(
+            m,
+            ["host", "port", "database", "username"]
+                .map(|k| format!("the chart's values.yaml has no \"db.{k}\""))
+        );
+        for k in ["host", "port", "database", "username"] {
+            f.values_keys.push(format!("db.{k}"));
+        }
         assert_eq!(
             errors(&with_profile("$FULLNAME", "admin-password"), &f),
             vec![]

@@ -180,7 +180,7 @@ pub fn prepare(
     let values_paths: Vec<PathBuf> = values_files.iter().map(|v| dir.join(v)).collect();
     let key = cache::key(&dir, &values_paths, describe).map_err(|e| {
         Diagnostic::error(
-            format!("charts/{name}"),
+            crate::kinds::chart_dir(name),
             format!("cannot read the chart: {e}"),
         )
     })?;
@@ -274,7 +274,7 @@ fn finish(
     as_rel: Result<String, HelmError>,
     as_chart: Result<String, HelmError>,
 ) -> Result<ChartFacts, Diagnostic> {
-    let rel_dir = format!("charts/{}", w.name);
+    let rel_dir = crate::kinds::chart_dir(&w.name);
     let mut facts = from_files(&w.dir, &rel_dir)?;
     facts.values_files = w.values_files.clone();
     let generated = generated_templates(&w.dir);

@@ -1,6 +1,7 @@
 //! The spec's backup jobs (`jobs:`, see [`crate::spec::jobs`]) checked
 //! against the chart's facts: every Secret and key their env reads, the
-//! Service a value names, and the image, exist in the render.
+//! Service a value names, the values key an entry reads, and the image,
+//! exist in the render.
 
 use super::{ChartFacts, RELEASE};
 use crate::diagnostics::Diagnostic;
@@ -47,6 +48,17 @@ pub fn check(file: &SpecFile, facts: &ChartFacts, out: &mut Vec<Diagnostic>) {
                 Some(_) => {}
             }
         }
+        if let Some(k) = &e.values {
+            if !facts.values_keys.contains(k) {
+                out.push(
+                    file.error_at(
+                        &format!("jobs.env[{i}].values"),
+                        format!("the chart's values.yaml has no {k:?}"),
+                    )
+                    .help("name a key of the chart's values.yaml, e.g. postgresql.external.host"),
+                );
+            }
+        }
         if let Some(v) = &e.value {
             // A value naming an object of the release must be one of its Services.
             if v.contains("$FULLNAME") || v.contains("$RELEASE") {
@@ -70,6 +82,10 @@ pub fn check(file: &SpecFile, facts: &ChartFacts, out: &mut Vec<Diagnostic>) {
                 }
             }
         }
+    }
+    // A pinned client image is not the chart's: gen documents its values.
+    if j.image.tag.is_some() {
+        return;
     }
     for key in ["repository", "tag"] {
         let k = format!("{}.{key}", j.image.values);

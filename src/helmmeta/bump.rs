@@ -16,6 +16,7 @@
 //! that had no gen content there.
 
 use crate::diagnostics::Diagnostic;
+use crate::kinds::{self, Id, Ownership};
 use crate::output::Outputs;
 use crate::spec::SpecFile;
 use std::collections::BTreeMap;
@@ -60,15 +61,9 @@ pub fn findings(
     };
     let mut wanted: Vec<String> = Vec::new();
     for f in specs {
-        let dir = format!("charts/{}/", f.spec.name);
-        wanted.push(format!("{dir}Chart.yaml"));
-        wanted.extend(
-            outputs
-                .files
-                .keys()
-                .filter(|p| p.starts_with(&dir) && counts(p))
-                .cloned(),
-        );
+        let name = &f.spec.name;
+        wanted.push(kinds::in_chart(Id::ChartYaml, name));
+        wanted.extend(counted(outputs, name).map(|(p, _, _)| p.clone()));
     }
     let old = match read_blobs(root, &commit, &prefix, &wanted) {
         Ok(o) => o,
@@ -83,11 +78,18 @@ pub fn findings(
     Ok(out)
 }
 
-/// Whether a file of charts/<chart>/ carries content gen generates that
-/// ships in the package (Chart.yaml is the version's carrier, and the
-/// scaffolded _helpers.tpl is the maintainer's).
-fn counts(path: &str) -> bool {
-    !path.ends_with("/Chart.yaml") && !path.ends_with("/_helpers.tpl")
+/// The outputs of chart `name` whose generated content ships in the
+/// package and so counts for the rule (the table of output kinds says
+/// which: Chart.yaml is the version's carrier, and the scaffolded
+/// _helpers.tpl is the maintainer's), with their rows.
+fn counted<'a>(
+    outputs: &'a Outputs,
+    name: &'a str,
+) -> impl Iterator<Item = (&'a String, &'a Vec<u8>, &'static kinds::Kind)> + 'a {
+    outputs.files.iter().filter_map(move |(p, bytes)| {
+        let k = kinds::in_chart_kind(name, p).filter(|k| k.version_rule)?;
+        Some((p, bytes, k))
+    })
 }
 
 fn finding(
@@ -97,21 +99,19 @@ fn finding(
     rev: &str,
 ) -> Option<Diagnostic> {
     let name = &f.spec.name;
-    let dir = format!("charts/{name}/");
-    let old_chart = String::from_utf8_lossy(old.get(&format!("{dir}Chart.yaml"))?).into_owned();
+    let dir = format!("{}/", kinds::chart_dir(name));
+    let old_chart =
+        String::from_utf8_lossy(old.get(&kinds::in_chart(Id::ChartYaml, name))?).into_owned();
     let old_version = super::chart_yaml::version_of(&old_chart)?;
     let version = &f.spec.chart_version.to;
     if &old_version != version {
         return None;
     }
-    let changed: Vec<&str> = outputs
-        .files
-        .iter()
-        .filter(|(p, _)| p.starts_with(&dir) && counts(p))
-        .filter_map(|(p, new)| {
+    let changed: Vec<&str> = counted(outputs, name)
+        .filter_map(|(p, new, k)| {
             let before = String::from_utf8_lossy(old.get(p)?).into_owned();
-            let before = generated_part(p, &before, f)?;
-            let after = generated_part(p, &String::from_utf8_lossy(new), f);
+            let before = generated_part(k, &before, f)?;
+            let after = generated_part(k, &String::from_utf8_lossy(new), f);
             (after.as_ref() != Some(&before)).then_some(&p[dir.len()..])
         })
         .collect();
@@ -141,18 +141,15 @@ fn finding(
     )
 }
 
-/// The part of a file gen generates, line endings normalized; None when
-/// the file holds nothing of gen's.
-fn generated_part(path: &str, text: &str, f: &SpecFile) -> Option<String> {
+/// The part of an output of kind `k` that gen generates, line endings
+/// normalized; None when the file holds nothing of gen's.
+fn generated_part(k: &kinds::Kind, text: &str, f: &SpecFile) -> Option<String> {
     let text = text.replace("\r\n", "\n");
-    if path.ends_with("/README.md") {
-        crate::regions::inside(&text, crate::regions::Style::Html)
-    } else if path.ends_with("/values.yaml") {
-        crate::regions::inside(&text, crate::regions::Style::Hash)
-    } else if path.ends_with("/values.schema.json") {
-        super::values_schema::owned_part(&text, &f.spec)
-    } else {
-        Some(text)
+    match k.ownership {
+        Ownership::Regions(style, _) => crate::regions::inside(&text, style),
+        // The one merged file that counts: the chart's values schema.
+        Ownership::Merged => super::values_schema::owned_part(&text, &f.spec),
+        Ownership::Whole | Ownership::Scaffolded => Some(text),
     }
 }
 

@@ -108,6 +108,26 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         "site/404.html.tera",
         include_str!("../../templates/site/404.html.tera"),
     ),
+    (
+        "site/facts.html.tera",
+        include_str!("../../templates/site/facts.html.tera"),
+    ),
+    (
+        "site/cards.html.tera",
+        include_str!("../../templates/site/cards.html.tera"),
+    ),
+    (
+        "site/operations.md.tera",
+        include_str!("../../templates/site/operations.md.tera"),
+    ),
+    (
+        "site/manifests.md.tera",
+        include_str!("../../templates/site/manifests.md.tera"),
+    ),
+    (
+        "site/sitemap.xml.tera",
+        include_str!("../../templates/site/sitemap.xml.tera"),
+    ),
 ];
 
 /// Builds the Tera environment from the embedded templates and overrides
@@ -226,7 +246,9 @@ fn as_list(v: &Value) -> Vec<Value> {
 
 type FilterResult = tera::Result<Value>;
 
-fn register_filters(tera: &mut Tera) {
+/// Registers the filters that escape spec text for each output language
+/// (the chart templates' and the site's environments both have them).
+pub fn register_filters(tera: &mut Tera) {
     tera.register_filter(
         "wrap",
         |v: &Value, a: &HashMap<String, Value>| -> FilterResult {
@@ -242,6 +264,18 @@ fn register_filters(tera: &mut Tera) {
         "md",
         |v: &Value, _: &HashMap<String, Value>| -> FilterResult {
             Ok(Value::String(text::md_inline(&text::one_line(&as_text(v)))))
+        },
+    );
+    tera.register_filter(
+        "md_text",
+        |v: &Value, _: &HashMap<String, Value>| -> FilterResult {
+            Ok(Value::String(text::md_text(&as_text(v))))
+        },
+    );
+    tera.register_filter(
+        "code_span",
+        |v: &Value, _: &HashMap<String, Value>| -> FilterResult {
+            Ok(Value::String(text::code_span(&as_text(v))))
         },
     );
     tera.register_filter(

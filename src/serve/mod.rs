@@ -105,7 +105,7 @@ impl Shared {
             stop: Arc::new(AtomicBool::new(false)),
             event_streams: AtomicUsize::new(0),
             building: Mutex::new(()),
-            memo: crate::memo::Memo::default(),
+            memo: crate::memo::Memo::kept(),
             helm: helm.map(Path::to_path_buf),
             no_facts,
             quiet,
@@ -149,7 +149,7 @@ impl Shared {
         let _one_at_a_time = self.building.lock().unwrap_or_else(|p| p.into_inner());
         let start = Instant::now();
         let opts = project::facts_options(&self.root, self.helm.as_deref(), self.no_facts);
-        let result = build_with(&self.root, &self.memo, &opts);
+        let result = build(&self.root, &self.memo, &opts);
         let reuse = self.memo.take_stats();
         let ms = |t: Instant| t.elapsed().as_secs_f64() * 1000.0;
         match result {
@@ -194,26 +194,20 @@ impl Shared {
     }
 }
 
-/// One build in memory: the outputs and the number of warnings, or the
-/// diagnostics as the terminal shows them. A panic in the build is caught,
-/// so that a bug does not take the server down.
-pub fn build(root: &Path) -> Result<(Outputs, usize), String> {
-    let opts = project::facts_options(root, None, false);
-    build_with(root, &crate::memo::Memo::default(), &opts)
-}
-
-/// [`build`], reusing what `memo` holds from earlier builds, with the chart
-/// facts read as `opts` says.
-pub fn build_with(
+/// One build in memory, reusing what `memo` holds from earlier builds, with
+/// the chart facts read as `opts` says: the outputs and the number of
+/// warnings, or the diagnostics as the terminal shows them. A panic in the
+/// build is caught, so that a bug does not take the server down.
+pub fn build(
     root: &Path,
     memo: &crate::memo::Memo,
     opts: &crate::facts::Options,
 ) -> Result<(Outputs, usize), String> {
     let run = || -> Result<(Outputs, usize), Failure> {
         let t = Instant::now();
-        let (project, warnings) = project::load_opts(root, Some(memo), opts)?;
+        let (project, warnings) = project::load(root, opts, memo)?;
         crate::timings::lap("load", t);
-        let (outputs, _) = project::generate_memo(&project, true, Some(memo))?;
+        let (outputs, _) = project::generate(&project, memo)?;
         Ok((outputs, warnings.len()))
     };
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {

@@ -3,6 +3,7 @@
 //! the event stream.
 
 use super::*;
+use crate::memo::Memo;
 use std::io::{BufRead, BufReader, Read};
 use std::net::TcpStream;
 
@@ -424,11 +425,21 @@ fn build_reports_diagnostics_as_text() {
         crate::scaffold::new_spec("a"),
     )
     .unwrap();
-    let (outputs, warnings) = build(dir.path()).unwrap();
+    let (outputs, warnings) = build(
+        dir.path(),
+        &Memo::default(),
+        &project::facts_options(dir.path(), None, false),
+    )
+    .unwrap();
     assert!(outputs.files.contains_key("make/a.mk"));
     assert!(warnings > 0, "gen new leaves TODOs");
     std::fs::write(dir.path().join("specs/a.yaml"), "name: a\n\tbad: <tab>\n").unwrap();
-    let text = build(dir.path()).unwrap_err();
+    let text = build(
+        dir.path(),
+        &Memo::default(),
+        &project::facts_options(dir.path(), None, false),
+    )
+    .unwrap_err();
     assert!(text.contains("specs/a.yaml:"), "{text}");
     assert!(text.ends_with("1 error found\n"), "{text}");
     // Warnings are counted, not shown, beside an error.
@@ -440,7 +451,12 @@ fn build_reports_diagnostics_as_text() {
     let mut broken = crate::scaffold::new_spec("b");
     broken.push_str("unknown_key: 1\n");
     std::fs::write(dir.path().join("specs/b.yaml"), broken).unwrap();
-    let text = build(dir.path()).unwrap_err();
+    let text = build(
+        dir.path(),
+        &Memo::default(),
+        &project::facts_options(dir.path(), None, false),
+    )
+    .unwrap_err();
     assert!(text.contains("unknown_key"), "{text}");
     assert!(!text.contains("warning:"), "{text}");
     assert!(

@@ -12,8 +12,8 @@
 //! editor's save, a `git checkout`) becomes one rebuild once the inputs
 //! have been quiet for [`DEBOUNCE`].
 
+use crate::kinds::{chart_inputs, repo_inputs};
 use crate::output;
-use crate::project::{chart_inputs, ROOT_MAKEFILE};
 use notify::event::{AccessKind, AccessMode, ModifyKind};
 use notify::{Event, EventKind, RecommendedWatcher, RecursiveMode, Watcher};
 use std::collections::{BTreeMap, BTreeSet};
@@ -72,7 +72,7 @@ pub enum Kind {
 /// What a root-relative path may be, from its name alone; `None` for a path
 /// that is never an input.
 pub fn classify(rel: &str) -> Option<Kind> {
-    if rel == ROOT_MAKEFILE {
+    if repo_inputs().any(|p| p == rel) {
         return Some(Kind::Merged);
     }
     let parts: Vec<&str> = rel.split('/').collect();
@@ -130,7 +130,9 @@ impl Tracker {
         for dir in INPUT_DIRS {
             t.scan(dir);
         }
-        t.record(ROOT_MAKEFILE);
+        for p in repo_inputs() {
+            t.record(p);
+        }
         t
     }
 

@@ -8,8 +8,12 @@ use super::search::DocOut;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard};
 
+/// An empty cache ([`Pages::default`]) keeps nothing, so a one-shot build
+/// holds no page's text longer than it needs; [`Pages::kept`] keeps every
+/// page for the next build.
 #[derive(Default)]
 pub struct Pages {
+    keep: bool,
     /// The site's registry (repository path -> page) the pages were
     /// rendered against; when it changes, every page is rendered again.
     registry: Mutex<BTreeMap<String, String>>,
@@ -34,6 +38,14 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Pages {
+    /// A cache that keeps every page it renders, for the next build.
+    pub fn kept() -> Pages {
+        Pages {
+            keep: true,
+            ..Pages::default()
+        }
+    }
+
     /// Starts a site build against `registry`: a different registry (a page
     /// added, removed or renamed) can change any page's links, so every
     /// page is forgotten.
@@ -62,6 +74,9 @@ impl Pages {
         }
         let rendered = render(&steps);
         lock(&self.counts).0 += 1;
+        if !self.keep {
+            return rendered;
+        }
         lock(&self.pages).insert(
             url.to_string(),
             SitePage {

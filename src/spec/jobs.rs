@@ -15,12 +15,19 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::types::{Method, Spec, ValueDoc};
-use super::SpecFile;
-use crate::diagnostics::Diagnostic;
+use super::types::{Spec, ValueDoc};
 
 /// Where every job mounts the destination claim.
 pub const MOUNT: &str = "/backup";
+
+/// The S3 client of the upload and download steps (`backup.s3.image`):
+/// the AWS CLI v2 image, pinned by tag. Its `aws s3` commands speak to AWS
+/// S3 and to S3-compatible servers (MinIO) alike through `--endpoint-url`.
+pub const S3_IMAGE: (&str, &str) = ("amazon/aws-cli", "2.32.6");
+
+/// The keys of the credentials Secret by default: those of the
+/// collection's MinIO chart's Secret.
+pub const S3_KEYS: (&str, &str) = ("root-user", "root-password");
 
 /// Jobs gen renders into the chart (`templates/backup-jobs.yaml`) and the
 /// alerts on them (`templates/backup-alerts.yaml`).
@@ -55,6 +62,11 @@ pub struct JobImage {
     pub values: String,
     /// The repository when the chart's values have none, e.g. `postgres`.
     pub repository: String,
+    /// A pinned tag: the jobs run this client image, not the chart's own
+    /// (a dependency's tools, as `backup.database` gives them), and gen
+    /// documents `<values>.repository` and `<values>.tag` itself.
+    #[serde(default)]
+    pub tag: Option<String>,
 }
 
 /// One environment variable: a literal `value`, or a `secret` key.
@@ -70,6 +82,10 @@ pub struct JobEnv {
     /// A key of one of the chart's Secrets.
     #[serde(default)]
     pub secret: Option<SecretKey>,
+    /// A key of the chart's values, e.g. `postgresql.external.host`: the
+    /// job follows what the operator set for the chart itself.
+    #[serde(default)]
+    pub values: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema, PartialEq)]
@@ -139,6 +155,98 @@ pub fn container_script(job: &BackupJob) -> String {
     )
 }
 
+/// A job's folder relative to [`MOUNT`]: `dump` for `/backup/dump`, and
+/// the same path under the release's root in the bucket.
+pub fn rel_dir(dir: &str) -> &str {
+    dir.strip_prefix(MOUNT)
+        .unwrap_or(dir)
+        .trim_start_matches('/')
+}
+
+/// `aws`, pointed at `$S3_ENDPOINT` when it is set (an S3-compatible
+/// server); AWS S3 itself otherwise.
+const AWS_FN: &str = concat!(
+    "aws() {\n",
+    "  if [ -n \"${S3_ENDPOINT:-}\" ]; then command aws --endpoint-url \"$S3_ENDPOINT\" \"$@\"\n",
+    "  else command aws \"$@\"; fi\n",
+    "}\n",
+);
+
+/// The sets (timestamps) under `$1` in the bucket, oldest first: `aws s3
+/// ls` prints each as `PRE <timestamp>/`. Shell builtins and coreutils
+/// only: the aws CLI image has neither awk nor find.
+const SETS_FN: &str = concat!(
+    "sets() {\n",
+    "  aws s3 ls \"$1/\" | while read -r kind name; do\n",
+    "    if [ \"$kind\" = PRE ]; then echo \"${name%/}\"; fi\n",
+    "  done | sort\n",
+    "}\n",
+);
+
+/// The S3 step of a backup job, run after [`container_script`] in the same
+/// pod with `/backup` on an emptyDir: it copies the one set the backup step
+/// published to `$S3_URL/<dir>/<timestamp>/`, then keeps the newest
+/// `$KEEP` sets there. An upload that fails removes what it copied, so no
+/// partial set stays behind (a pod killed mid-upload can leave one, which
+/// the verification then reports).
+pub fn upload_script(job: &BackupJob) -> String {
+    format!(
+        "set -eu\n\
+         {AWS_FN}{SETS_FN}\
+         dir={dir}\n\
+         dest=\"$S3_URL/{rel}\"\n\
+         ts=\n\
+         for s in \"$dir\"/*; do if [ -d \"$s\" ]; then ts=${{s##*/}}; fi; done\n\
+         [ -n \"$ts\" ] || {{ echo \"no backup set in $dir\" >&2; exit 1; }}\n\
+         trap 'echo \"upload failed: removing $dest/$ts/\" >&2\n\
+         \x20 aws s3 rm --recursive --only-show-errors \"$dest/$ts/\" || true' EXIT\n\
+         aws s3 cp --recursive --only-show-errors \"$dir/$ts\" \"$dest/$ts/\"\n\
+         trap - EXIT\n\
+         echo \"uploaded $dest/$ts/\"\n\
+         sets \"$dest\" > /tmp/sets\n\
+         n=$(wc -l < /tmp/sets)\n\
+         head -n \"$(( n > KEEP ? n - KEEP : 0 ))\" /tmp/sets |\n\
+         while read -r old; do\n\
+         \x20 echo \"retention: removing $dest/$old/\"\n\
+         \x20 aws s3 rm --recursive --only-show-errors \"$dest/$old/\"\n\
+         done\n",
+        dir = job.dir,
+        rel = rel_dir(&job.dir),
+    )
+}
+
+/// The S3 step before the verification: the newest set of every backup
+/// from `$S3_URL/<dir>/` into `/backup/<dir>/<timestamp>/` (an emptyDir),
+/// where the verification script reads it as from the claim.
+pub fn download_script(backups: &[BackupJob]) -> String {
+    let rels: Vec<&str> = backups.iter().map(|b| rel_dir(&b.dir)).collect();
+    format!(
+        "set -eu\n\
+         {AWS_FN}{SETS_FN}\
+         for d in {dirs}; do\n\
+         \x20 ts=$(sets \"$S3_URL/$d\" | tail -n 1)\n\
+         \x20 [ -n \"$ts\" ] || {{ echo \"no backup set in $S3_URL/$d/\" >&2; exit 1; }}\n\
+         \x20 echo \"downloading $S3_URL/$d/$ts/\"\n\
+         \x20 aws s3 cp --recursive --only-show-errors \"$S3_URL/$d/$ts/\" \"{MOUNT}/$d/$ts/\"\n\
+         done\n",
+        dirs = rels.join(" "),
+    )
+}
+
+/// What the guide gives the operator to bring a set back from the bucket
+/// to where the restore procedures read it: list the sets, fetch one, copy
+/// it into the pod's `/backup`.
+pub fn fetch_script(job: &BackupJob) -> String {
+    let rel = rel_dir(&job.dir);
+    format!(
+        "aws --endpoint-url \"$S3_ENDPOINT\" s3 ls \"$S3_URL/{rel}/\"\n\
+         aws --endpoint-url \"$S3_ENDPOINT\" s3 cp --recursive --no-progress \\\n\
+         \x20 \"$S3_URL/{rel}/$SET/\" \"restore-$SET/\"\n\
+         kubectl -n \"$NAMESPACE\" cp \"restore-$SET\" \"$POD:{dir}/$SET\"\n",
+        dir = job.dir,
+    )
+}
+
 /// The verification job's script.
 pub fn verify_script(v: &VerifyJob) -> String {
     format!("set -eu\n{}\n", v.script.trim_end())
@@ -179,15 +287,18 @@ pub fn values(s: &Spec) -> Vec<ValueDoc> {
             "backup.enabled".into(),
             false.into(),
             format!(
-                "Render a CronJob for each automated backup ({}); needs backup.existingClaim.",
+                "Render a CronJob for each automated backup ({}); needs backup.existingClaim or backup.s3.bucket.",
                 titles.join(", ")
             ),
         ),
         v(
             "backup.existingClaim".into(),
             "".into(),
-            "An existing PersistentVolumeClaim (ReadWriteMany when the server's pod mounts it too) the jobs write to, mounted at /backup.".into(),
+            "An existing PersistentVolumeClaim (ReadWriteMany when the server's pod mounts it too) the jobs write to, mounted at /backup; not used when backup.s3.bucket is set.".into(),
         ),
+    ];
+    out.extend(s3_values(&j.backups));
+    out.extend([
         v(
             "backup.resources.requests.cpu".into(),
             "100m".into(),
@@ -208,7 +319,20 @@ pub fn values(s: &Spec) -> Vec<ValueDoc> {
             false.into(),
             "Render a PrometheusRule (when the cluster has the CRD) alerting on a failed backup job and on a last success older than allowed; needs kube-state-metrics.".into(),
         ),
-    ];
+    ]);
+    if let Some(tag) = &j.image.tag {
+        out.push(v(
+            format!("{}.repository", j.image.values),
+            j.image.repository.clone().into(),
+            "Repository of the client image every backup and verification job runs.".into(),
+        ));
+        out.push(v(
+            format!("{}.tag", j.image.values),
+            tag.clone().into(),
+            "Tag of that image: its client tools must not be older than the database server."
+                .into(),
+        ));
+    }
     for b in &j.backups {
         let schedule = component_schedule(s, &b.component).unwrap_or_default();
         out.push(v(
@@ -245,7 +369,7 @@ pub fn values(s: &Spec) -> Vec<ValueDoc> {
             "upgrade.backupJob.enabled".into(),
             false.into(),
             format!(
-                "Run the {} backup as a pre-upgrade hook Job before every helm upgrade; needs backup.existingClaim.",
+                "Run the {} backup as a pre-upgrade hook Job before every helm upgrade; needs backup.existingClaim or backup.s3.bucket.",
                 component_title(s, p)
             ),
         ));
@@ -256,17 +380,92 @@ pub fn values(s: &Spec) -> Vec<ValueDoc> {
     out
 }
 
+/// The values of the S3 destination, in values.yaml order.
+fn s3_values(backups: &[BackupJob]) -> Vec<ValueDoc> {
+    let dirs: Vec<&str> = backups.iter().map(|b| rel_dir(&b.dir)).collect();
+    let v = |key: &str, default: &str, description: String| ValueDoc {
+        key: format!("backup.s3.{key}"),
+        default: default.into(),
+        description,
+        value_type: None,
+        items: None,
+        needs: Vec::new(),
+    };
+    vec![
+        v(
+            "bucket",
+            "",
+            format!(
+                "Write the sets to this S3 bucket instead of backup.existingClaim: each job's backup step writes its set to an emptyDir at /backup, then an aws CLI step copies it to s3://BUCKET/PREFIX/FULLNAME/FOLDER/TIMESTAMP/ (FULLNAME the release's full name, FOLDER: {}) and deletes the sets beyond keep there; the verification first downloads the newest set of each. Needs backup.s3.existingSecret.",
+                dirs.join(", ")
+            ),
+        ),
+        v(
+            "endpoint",
+            "",
+            "URL of an S3-compatible server, e.g. `http://minio.minio:9000` for the collection's MinIO chart (release minio, namespace minio); empty: AWS S3 in backup.s3.region.".into(),
+        ),
+        v(
+            "region",
+            "us-east-1",
+            "Region the aws CLI signs its requests for (MinIO's default is us-east-1).".into(),
+        ),
+        v(
+            "prefix",
+            "",
+            "Key prefix in the bucket before the release's full name, e.g. prod; empty: none.".into(),
+        ),
+        v(
+            "existingSecret",
+            "",
+            "An existing Secret in the release's namespace holding the access key pair the S3 steps read (secretKeyRef: never a literal in values; MinIO's own Secret in its namespace is out of reach, so copy the pair). Prefer an access key limited to the bucket over MinIO's root user.".into(),
+        ),
+        v(
+            "accessKeyIdKey",
+            S3_KEYS.0,
+            "Key of backup.s3.existingSecret holding the access key id (the default is the collection's MinIO Secret's).".into(),
+        ),
+        v(
+            "secretAccessKeyKey",
+            S3_KEYS.1,
+            "Key of backup.s3.existingSecret holding the secret access key.".into(),
+        ),
+        v(
+            "image.repository",
+            S3_IMAGE.0,
+            "Image of the S3 steps: the AWS CLI v2.".into(),
+        ),
+        v(
+            "image.tag",
+            S3_IMAGE.1,
+            "Tag of backup.s3.image.repository.".into(),
+        ),
+    ]
+}
+
 /// The claim [`needs`] gives the jobs.
 pub const TEST_CLAIM: &str = "backup-claim";
+/// The bucket and the credentials Secret [`needs`] gives the S3 values.
+pub const TEST_BUCKET: &str = "backup-bucket";
+pub const TEST_S3_SECRET: &str = "backup-s3";
 
 /// The values job value `key` has an effect only with: every job needs
 /// the claim; whatever renders inside the backup CronJobs' block (the
 /// resources, schedules, retention, the verification and the alerts) needs
-/// `backup.enabled`; the verification's schedule needs it turned on.
+/// `backup.enabled`; the verification's schedule needs it turned on; the
+/// S3 destination's values need a bucket and its Secret (the bucket alone
+/// also the claim, which the render needs without it).
 fn needs(key: &str) -> Vec<(String, serde_json::Value)> {
     let claim = ("backup.existingClaim".to_string(), TEST_CLAIM.into());
     let on = ("backup.enabled".to_string(), true.into());
+    let bucket = ("backup.s3.bucket".to_string(), TEST_BUCKET.into());
+    let secret = (
+        "backup.s3.existingSecret".to_string(),
+        TEST_S3_SECRET.into(),
+    );
     match key {
+        "backup.s3.bucket" => vec![on, claim, secret],
+        k if k.starts_with("backup.s3.") => vec![on, bucket, secret],
         "backup.enabled" | "upgrade.backupJob.enabled" => vec![claim],
         "backup.verify.schedule" => vec![
             on,
@@ -313,10 +512,29 @@ pub fn stale_after_secs(schedule: &str) -> Option<u64> {
 pub struct JobsView {
     /// Go template expression for the map of the chart's image values.
     pub image_values: String,
+    /// Go template expression of the tag when the values set none: the
+    /// chart's appVersion, or the pinned tag of a client image.
+    pub image_tag: String,
+    /// Go template expression of each env entry that reads the chart's
+    /// values, by its name.
+    pub env_values: std::collections::BTreeMap<String, String>,
     pub backups: Vec<BackupView>,
     pub verify: Option<BackupView>,
     /// The backup the pre-upgrade hook runs.
     pub pre_upgrade: Option<BackupView>,
+    /// The S3 destination's defaults.
+    pub s3: S3Defaults,
+}
+
+/// The defaults of `backup.s3.*` the templates fall back on: the same
+/// data as the values gen documents ([`s3_values`]).
+#[derive(Debug, Clone, Serialize)]
+pub struct S3Defaults {
+    pub repository: String,
+    pub tag: String,
+    pub region: String,
+    pub key_id: String,
+    pub key_secret: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -330,6 +548,12 @@ pub struct BackupView {
     pub dir: String,
     /// The container's whole script.
     pub script: String,
+    /// The S3 step's script (`backup.s3.bucket` set): the upload after a
+    /// backup, the download before the verification.
+    pub s3_script: String,
+    /// The operator's commands that fetch a set of this backup from the
+    /// bucket into the pod (empty for the verification).
+    pub s3_fetch: String,
     /// Seconds after the last success at which the staleness alert fires.
     pub stale_after: u64,
     pub stale_human: String,
@@ -358,6 +582,7 @@ pub fn view(s: &Spec) -> Option<JobsView> {
               keep: u32,
               dir: String,
               script: String,
+              (s3_script, s3_fetch): (String, String),
               kind: &str| {
         let stale_after = stale_after_secs(&schedule).unwrap_or(0);
         BackupView {
@@ -366,6 +591,8 @@ pub fn view(s: &Spec) -> Option<JobsView> {
             keep,
             dir,
             script,
+            s3_script,
+            s3_fetch,
             stale_after,
             stale_human: super::Duration::from_secs(stale_after).human(),
             alert_failed: format!("{}{kind}Failed", camel(&s.name)),
@@ -384,6 +611,7 @@ pub fn view(s: &Spec) -> Option<JobsView> {
                 b.keep,
                 b.dir.clone(),
                 container_script(b),
+                (upload_script(b), fetch_script(b)),
                 &format!("{}Backup", camel(&b.component)),
             )
         })
@@ -392,8 +620,32 @@ pub fn view(s: &Spec) -> Option<JobsView> {
     for part in j.image.values.split('.') {
         image_values = format!("({image_values}.{part} | default dict)");
     }
+    let default = |key: &str| {
+        s3_values(&j.backups)
+            .into_iter()
+            .find(|v| v.key == format!("backup.s3.{key}"))
+            .and_then(|v| v.default.as_str().map(String::from))
+            .unwrap_or_default()
+    };
     Some(JobsView {
+        s3: S3Defaults {
+            repository: default("image.repository"),
+            tag: default("image.tag"),
+            region: default("region"),
+            key_id: default("accessKeyIdKey"),
+            key_secret: default("secretAccessKeyKey"),
+        },
         image_values,
+        image_tag: j
+            .image
+            .tag
+            .as_ref()
+            .map_or_else(|| ".Chart.AppVersion".to_string(), |t| format!("{t:?}")),
+        env_values: j
+            .env
+            .iter()
+            .filter_map(|e| Some((e.name.clone(), values_expr(e.values.as_deref()?))))
+            .collect(),
         pre_upgrade: j
             .pre_upgrade
             .as_ref()
@@ -406,11 +658,28 @@ pub fn view(s: &Spec) -> Option<JobsView> {
                 0,
                 MOUNT.into(),
                 verify_script(v),
+                (download_script(&j.backups), String::new()),
                 "BackupVerification",
             )
         }),
         backups,
     })
+}
+
+/// A Go template expression reading values key `key` (`a.b.c`) that
+/// renders empty, not an error, when a map on the way is missing.
+pub fn values_expr(key: &str) -> String {
+    let mut parts = key.split('.');
+    let first = parts.next().unwrap_or_default();
+    let rest: Vec<String> = parts.map(|p| format!("{p:?}")).collect();
+    if rest.is_empty() {
+        format!(".Values.{first}")
+    } else {
+        format!(
+            "dig {} \"\" (.Values.{first} | default dict)",
+            rest.join(" ")
+        )
+    }
 }
 
 /// Shell for `make <chart>-backup-jobs`: a Job from each backup CronJob
@@ -442,201 +711,6 @@ done",
     )
 }
 
-/// The spec's own consistency: components exist and are scheduled, names
-/// are well formed, scripts fit Helm and the schedule parses.
-pub fn validate(file: &SpecFile, out: &mut Vec<Diagnostic>) {
-    let s = &file.spec;
-    let Some(j) = &s.jobs else {
-        return;
-    };
-    for (i, v) in s.values.iter().enumerate() {
-        let clash = values(s).into_iter().find(|g| {
-            g.key == v.key
-                || g.key.starts_with(&format!("{}.", v.key))
-                || v.key.starts_with(&format!("{}.", g.key))
-        });
-        if let Some(g) = clash {
-            out.push(
-                file.error_at(&format!("values[{i}].key"), format!("{:?} clashes with {:?}, which gen documents from `jobs`", v.key, g.key))
-                    .help("remove this entry: with `jobs`, gen writes the backup values from the jobs themselves"),
-            );
-        }
-    }
-    if j.run_as_user == 0 {
-        out.push(
-            file.error_at("jobs.run_as_user", "the jobs must not run as root")
-                .help("use the image's service user, e.g. 999 for postgres"),
-        );
-    }
-    for (i, e) in j.env.iter().enumerate() {
-        let at = format!("jobs.env[{i}]");
-        let ok_name = !e.name.is_empty()
-            && e.name
-                .bytes()
-                .next()
-                .is_some_and(|c| c.is_ascii_uppercase())
-            && e.name
-                .bytes()
-                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'_');
-        if !ok_name {
-            out.push(
-                file.error_at(
-                    &format!("{at}.name"),
-                    format!("{:?} is not an environment variable name", e.name),
-                )
-                .help("use upper case letters, digits and _"),
-            );
-        }
-        if matches!(e.name.as_str(), "OUT" | "KEEP" | "HOME") {
-            out.push(
-                file.error_at(&format!("{at}.name"), format!("gen sets {} itself", e.name))
-                    .help("pick another name"),
-            );
-        }
-        if e.value.is_some() == e.secret.is_some() {
-            out.push(
-                file.error_at(&at, "an env entry needs exactly one of `value` and `secret`")
-                    .help("e.g. `value: $FULLNAME` or `secret: { name: $FULLNAME-secret, key: password }`"),
-            );
-        }
-    }
-    let ids: Vec<&str> = j.backups.iter().map(|b| b.component.as_str()).collect();
-    for (i, b) in j.backups.iter().enumerate() {
-        let at = format!("jobs.backups[{i}]");
-        match s.backup.components.iter().find(|c| c.id == b.component) {
-            None => out.push(
-                file.error_at(
-                    &format!("{at}.component"),
-                    format!("no backup component {:?}", b.component),
-                )
-                .help(format!(
-                    "components: {}",
-                    s.backup
-                        .components
-                        .iter()
-                        .map(|c| c.id.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )),
-            ),
-            Some(c) if c.method != Method::Scheduled || c.schedule.is_none() => out.push(
-                file.error_at(
-                    &format!("{at}.component"),
-                    format!("component {:?} is not scheduled", b.component),
-                )
-                .help("only a `method: scheduled` component with a `schedule` runs as a CronJob"),
-            ),
-            Some(_) => {}
-        }
-        if ids.iter().filter(|x| **x == b.component).count() > 1 {
-            out.push(
-                file.error_at(
-                    &format!("{at}.component"),
-                    format!("component {:?} has two jobs", b.component),
-                )
-                .help("one CronJob per component"),
-            );
-        }
-        let dir_ok = b.dir.starts_with(&format!("{MOUNT}/"))
-            && b.dir[MOUNT.len() + 1..].split('/').all(|p| {
-                !p.is_empty()
-                    && p != ".."
-                    && p != "."
-                    && p.bytes()
-                        .all(|c| c.is_ascii_alphanumeric() || b"-_.".contains(&c))
-            });
-        if !dir_ok {
-            out.push(
-                file.error_at(
-                    &format!("{at}.dir"),
-                    format!("{:?} is not a folder under {MOUNT}", b.dir),
-                )
-                .help("e.g. `/backup/dump`: the jobs mount the destination at /backup"),
-            );
-        }
-        if b.keep == 0 {
-            out.push(
-                file.error_at(
-                    &format!("{at}.keep"),
-                    "keep 0 would delete the set the job just wrote",
-                )
-                .help("keep at least 1"),
-            );
-        }
-        script_fits_helm(file, &format!("{at}.script"), &b.script, out);
-        if !b.script.contains("$OUT") {
-            out.push(
-                file.error_at(&format!("{at}.script"), "the script never writes to `$OUT`")
-                    .help("write the backup set into the folder `$OUT`; gen publishes it under its timestamp"),
-            );
-        }
-    }
-    if let Some(p) = &j.pre_upgrade {
-        if !ids.contains(&p.as_str()) {
-            out.push(
-                file.error_at(
-                    "jobs.pre_upgrade",
-                    format!("{p:?} is not a component of `jobs.backups`"),
-                )
-                .help(format!("one of: {}", ids.join(", "))),
-            );
-        }
-    }
-    if let Some(v) = &j.verification {
-        if let Err(e) = super::cron::max_gap_secs(&v.schedule) {
-            out.push(
-                file.error_at("jobs.verification.schedule", e)
-                    .help("e.g. \"0 5 * * *\""),
-            );
-        }
-        script_fits_helm(file, "jobs.verification.script", &v.script, out);
-    }
-    for (i, e) in j.env.iter().enumerate() {
-        for (field, text) in [
-            ("value", e.value.as_deref()),
-            ("secret.name", e.secret.as_ref().map(|s| s.name.as_str())),
-        ] {
-            if let Some(t) = text {
-                if t.contains("{{") || t.contains('"') || t.contains('\\') {
-                    out.push(
-                        file.error_at(
-                            &format!("jobs.env[{i}].{field}"),
-                            "Helm template syntax, quotes and backslashes are not allowed here",
-                        )
-                        .help("name objects with $FULLNAME or $RELEASE"),
-                    );
-                }
-            }
-        }
-    }
-}
-
-fn script_fits_helm(file: &SpecFile, at: &str, script: &str, out: &mut Vec<Diagnostic>) {
-    if let Some(n) = script
-        .lines()
-        .position(|l| l.contains("{{") || l.contains("}}"))
-    {
-        out.push(
-            file.error_in_text(
-                at,
-                n,
-                "`{{` or `}}` in a job script would be read by Helm as a template",
-            )
-            .help("write it another way, e.g. `{ {` in a shell brace group"),
-        );
-    }
-    if let Some(n) = script.lines().position(|l| l.contains('\t')) {
-        out.push(
-            file.error_in_text(
-                at,
-                n,
-                "a tab in a job script breaks the YAML block it is rendered into",
-            )
-            .help("indent with spaces"),
-        );
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -659,6 +733,56 @@ mod tests {
     }
 
     #[test]
+    fn the_s3_steps_mirror_the_claims_layout_under_the_release_root() {
+        let job = BackupJob {
+            component: "dumps".into(),
+            dir: "/backup/dump".into(),
+            keep: 3,
+            script: "echo hi > \"$OUT/x\"\n".into(),
+        };
+        let up = upload_script(&job);
+        assert!(up.contains("dir=/backup/dump\n"), "{up}");
+        assert!(up.contains("dest=\"$S3_URL/dump\"\n"), "{up}");
+        // The copy, then the retention; a failed copy removes its set.
+        let cp = up.find("aws s3 cp --recursive").unwrap();
+        assert!(up.find("trap '").unwrap() < cp, "{up}");
+        assert!(cp < up.find("trap - EXIT").unwrap(), "{up}");
+        assert!(up.find("n > KEEP").unwrap() > cp, "{up}");
+        // Neither awk nor find: the aws CLI image has neither.
+        for tool in ["awk ", "find "] {
+            assert!(!up.contains(tool), "{tool} in {up}");
+        }
+        let down = download_script(std::slice::from_ref(&job));
+        assert!(down.contains("for d in dump; do"), "{down}");
+        assert!(down.contains("\"/backup/$d/$ts/\""), "{down}");
+        assert!(fetch_script(&job).contains("\"$POD:/backup/dump/$SET\""));
+    }
+
+    #[test]
+    fn the_s3_values_need_a_bucket_and_its_secret() {
+        let keys = |k: &str| -> Vec<String> { needs(k).into_iter().map(|(k, _)| k).collect() };
+        assert_eq!(
+            keys("backup.s3.endpoint"),
+            [
+                "backup.enabled",
+                "backup.s3.bucket",
+                "backup.s3.existingSecret"
+            ]
+        );
+        // Without the bucket the claim keeps the render valid.
+        assert_eq!(
+            keys("backup.s3.bucket"),
+            [
+                "backup.enabled",
+                "backup.existingClaim",
+                "backup.s3.existingSecret"
+            ]
+        );
+        let s3: Vec<String> = s3_values(&[]).into_iter().map(|v| v.key).collect();
+        assert!(s3.contains(&"backup.s3.image.tag".to_string()), "{s3:?}");
+    }
+
+    #[test]
     fn names_become_helm_expressions() {
         assert_eq!(
             helm_name("$FULLNAME-secret", "pg.fullname"),
@@ -668,6 +792,15 @@ mod tests {
             helm_name("$RELEASE-x", "pg.fullname"),
             "{{ .Release.Name }}-x"
         );
+    }
+
+    #[test]
+    fn a_values_key_reads_safely_through_missing_maps() {
+        assert_eq!(
+            values_expr("postgresql.external.host"),
+            "dig \"external\" \"host\" \"\" (.Values.postgresql | default dict)"
+        );
+        assert_eq!(values_expr("host"), ".Values.host");
     }
 
     #[test]

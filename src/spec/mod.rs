@@ -12,6 +12,7 @@ pub mod profile;
 pub mod runbook;
 pub mod share;
 pub mod shell;
+pub mod snippets;
 pub mod types;
 pub mod validate;
 
@@ -65,6 +66,15 @@ impl SpecFile {
     /// Anything else gives the position of the key.
     pub fn text_line(&self, path: &str, n: usize) -> (usize, usize) {
         let (line, col) = self.positions.get(path);
+        // A line of an expanded snippet is its `{{use}}` line's; the lines
+        // after it are where the source has them.
+        let n = self
+            .positions
+            .run_lines
+            .get(&(line, col))
+            .and_then(|m| m.get(n))
+            .copied()
+            .unwrap_or(n);
         let key_line = self
             .source
             .lines()
@@ -163,7 +173,7 @@ pub fn parse(rel: &str, bytes: &[u8]) -> Result<SpecFile, Diagnostic> {
                 .with_source(text),
         );
     }
-    let mut spec: Spec = serde_yaml::from_str(text).map_err(|e| {
+    let spec: Spec = serde_yaml::from_str(text).map_err(|e| {
         // A syntax error comes first: a structural error serde found
         // instead (a missing field) is only its consequence. When libyaml
         // saw the syntax error itself, its location is kept.
@@ -188,15 +198,17 @@ pub fn parse(rel: &str, bytes: &[u8]) -> Result<SpecFile, Diagnostic> {
             }
         }
     })?;
-    let mut positions = positions;
-    profile::expand(&mut spec, &mut positions);
-    share::expand(&mut spec, &mut positions);
-    Ok(SpecFile {
+    let mut file = SpecFile {
         rel: rel.to_string(),
         source: text.to_string(),
         positions,
         spec,
-    })
+    };
+    snippets::expand(&mut file)?;
+    profile::expand(&mut file.spec, &mut file.positions);
+    share::expand(&mut file.spec, &mut file.positions);
+    snippets::compose(&mut file)?;
+    Ok(file)
 }
 
 /// At the end of input a parser points at the line after the last one:

@@ -19,6 +19,10 @@ pub struct Positions {
     pub syntax: Option<Syntax>,
     /// The first key that repeats one of its mapping.
     pub duplicate: Option<Duplicate>,
+    /// For a `run` block whose snippets gen expanded, keyed by the
+    /// position of its key: the line of the source block each line of the
+    /// expanded text comes from (see [`super::snippets`]).
+    pub run_lines: HashMap<(usize, usize), Vec<usize>>,
 }
 
 /// A YAML syntax error: where the parser stopped, and what it said.
@@ -63,6 +67,7 @@ impl Positions {
             too_deep,
             syntax,
             duplicate: builder.duplicate,
+            run_lines: HashMap::new(),
         }
     }
 

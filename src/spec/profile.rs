@@ -13,10 +13,17 @@
 //! profile names, and the `DB_*` variables its commands use after the
 //! spec's own. The chart facts check (`facts::check`) proves the
 //! Secret and key against what the chart renders.
+//!
+//! A spec without `jobs` of its own also gets them from the profile
+//! (`jobs` below): the same dump as a backup CronJob and a pre-upgrade hook,
+//! and the scratch restore as the verification CronJob, connected from
+//! the chart's values and Secret (drilled by `tests/drills.rs::
+//! postgresql_profile_backup_jobs_run` and `..._url_backup_jobs_run`).
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::jobs::{BackupJob, JobEnv, JobImage, Jobs, SecretKey, VerifyJob};
 use super::types::{Component, Covers, Drill, Method, Spec, Step};
 use super::{Positions, Variable};
 
@@ -90,6 +97,14 @@ pub struct DatabaseProfile {
     /// step it is inserted before.
     #[serde(default)]
     pub restore: Vec<RestoreAt>,
+    /// How many dumps the generated backup CronJob keeps (default 7; the
+    /// value `backup.<id>.keep` overrides it).
+    #[serde(default)]
+    pub keep: Option<u32>,
+    /// Cron schedule of the generated verification CronJob (default
+    /// "30 5 * * *"; the value `backup.verify.schedule` overrides it).
+    #[serde(default)]
+    pub verify_schedule: Option<String>,
 }
 
 /// One place the shared restore step goes.
@@ -120,6 +135,14 @@ const DRILLS: [(Connection, &str); 2] = [
 /// The client image: its `pg_dump` must not be older than the server
 /// (the collection's postgresql chart runs 16.11).
 const IMAGE: &str = "postgres:16.11";
+/// [`IMAGE`] in parts, for the generated jobs, and its `postgres` uid.
+const IMAGE_REPOSITORY: &str = "postgres";
+const IMAGE_TAG: &str = "16.11";
+const IMAGE_UID: u32 = 999;
+
+/// The dump in the custom format, to stdout: the command the guide's
+/// client pod and the generated CronJob both run.
+const PG_DUMP: &str = "pg_dump -Fc";
 
 /// How the chart's Secret lets a client in.
 #[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
@@ -199,6 +222,20 @@ fn newest(chart: &str) -> String {
     format!("F=$(ls -1t \"$BACKUP_DIR\"/{chart}-db-*.dump | head -n1)\n")
 }
 
+/// The start of a command that runs `psql` or `pg_dump` in a one-off
+/// client pod named `$FULLNAME-<name>`, connected as the profile's password
+/// connection is: the `pg-client` snippet (see [`super::snippets`]). The
+/// lines after it are the client's script, ending with `'`.
+pub(super) fn password_client(name: &str) -> String {
+    let c = conn(Connection::Password);
+    format!(
+        "{}printf '%s\\n' \"${}\" \\\n{}",
+        read(c),
+        c.var,
+        client(c, name)
+    )
+}
+
 fn dump_run(chart: &str, c: &Conn) -> String {
     // With the password, PGDATABASE names the database already.
     let db = if c.var == "PW" {
@@ -207,7 +244,7 @@ fn dump_run(chart: &str, c: &Conn) -> String {
         format!(" {}", c.db)
     };
     format!(
-        "mkdir -p \"$BACKUP_DIR\"; TS=$(date +%Y%m%d-%H%M%S)\n{}printf '%s\\n' \"${}\" \\\n{}  exec pg_dump -Fc{db}' \\\n  > \"$BACKUP_DIR/{chart}-db-$TS.dump\"\n",
+        "mkdir -p \"$BACKUP_DIR\"; TS=$(date +%Y%m%d-%H%M%S)\n{}printf '%s\\n' \"${}\" \\\n{}  exec {PG_DUMP}{db}' \\\n  > \"$BACKUP_DIR/{chart}-db-$TS.dump\"\n",
         read(c),
         c.var,
         client(c, "db-dump")
@@ -284,6 +321,7 @@ single tables; the client's `pg_dump` 16 must not be older than the server.",
             "A non-empty `{chart}-db-<timestamp>.dump`; no output."
         )),
         drill: drilled(p.connection),
+        ..Default::default()
     };
     let list = Step {
         title: "Read the dump's table of contents".into(),
@@ -292,6 +330,7 @@ single tables; the client's `pg_dump` 16 must not be older than the server.",
         lang: None,
         expect: Some("A count of the tables with data, not 0.".into()),
         drill: drilled(p.connection),
+        ..Default::default()
     };
     let mut pitfalls = p.pitfalls.clone();
     pitfalls.push(format!(
@@ -334,10 +373,11 @@ into a throwaway `{IMAGE}` pod, not into the shared server."
         lang: None,
         expect: Some(format!("`pg_restore` exits 0. {}", p.verify_expect)),
         drill: drilled(p.connection),
+        ..Default::default()
     }
 }
 
-fn restore_step(chart: &str, p: &DatabaseProfile) -> Step {
+fn restore_step(chart: &str, p: &DatabaseProfile, job: bool) -> Step {
     let c = conn(p.connection);
     let superuser = match p.connection {
         Connection::Password => {
@@ -355,7 +395,17 @@ postgresql chart's Secret `<fullname>-secret`, key `postgres-password`)"
 have added, which `pg_restore --clean` would leave behind; `--no-owner --no-acl` hands \
 every object to {who}, which runs the restore. The client pod reads the {what}, then \
 the dump, on stdin. Dropping the schema needs {who} to own the database: if it does \
-not, {superuser} for this step.",
+not, {superuser} for this step.{job}",
+            job = if job {
+                format!(
+                    " A set of the backup CronJob (`{}/<timestamp>/` on the claim) holds the \
+same `{chart}-db-<timestamp>.dump`: copy the folder off the claim and point `BACKUP_DIR` \
+at it.",
+                    job_dir(p.id.as_deref().unwrap_or(DATABASE_ID))
+                )
+            } else {
+                String::new()
+            },
             who = c.who,
             what = if c.var == "PW" { "password" } else { "URL" },
         )),
@@ -363,6 +413,7 @@ not, {superuser} for this step.",
         lang: None,
         expect: Some("`DROP SCHEMA`, `CREATE SCHEMA`, then exit code 0.".into()),
         drill: drilled(p.connection),
+        ..Default::default()
     }
 }
 
@@ -411,6 +462,117 @@ fn variables(p: &DatabaseProfile) -> Vec<Variable> {
     out
 }
 
+/// The folder under the claim the generated backup CronJob writes to.
+fn job_dir(id: &str) -> String {
+    format!("{}/{id}", super::jobs::MOUNT)
+}
+
+/// The in-container script of the generated backup CronJob: the guide's
+/// dump ([`PG_DUMP`]) into the set folder, under the name the guide's
+/// restore looks for, then its table of contents, as the guide's second
+/// step reads it. `$ts` is the set's timestamp (see `jobs::container_script`).
+fn job_dump_script(chart: &str, c: Connection) -> String {
+    let db = match c {
+        Connection::Password => "",
+        Connection::Url => " -d \"$DB_URL\"",
+    };
+    format!(
+        "f=\"$OUT/{chart}-db-$ts.dump\"\n\
+         {PG_DUMP}{db} > \"$f\"\n\
+         n=$(pg_restore -l \"$f\" | grep -c 'TABLE DATA') ||\n\
+         \x20 {{ echo \"the dump holds no table data\" >&2; exit 1; }}\n\
+         echo \"$(basename \"$f\"): $n tables with data\"\n"
+    )
+}
+
+/// The verification CronJob's script: the newest dump restored into a
+/// scratch server the job starts in its own `/tmp`, never the chart's
+/// database, and the profile's queries run on it.
+fn job_verify_script(id: &str, queries: &[String]) -> String {
+    let queries: String = queries
+        .iter()
+        .map(|q| format!(" \\\n  -c \"{}\"", q.replace('"', "\\\"")))
+        .collect();
+    format!(
+        "set_dir=$(ls -1d {dir}/* | tail -n 1)\n\
+         f=$(ls -1 \"$set_dir\"/*.dump | tail -n 1)\n\
+         echo \"verifying $f\"\n\
+         # A scratch server in the job's /tmp: forget the chart's database.\n\
+         unset PGHOSTADDR PGHOST PGPORT PGUSER PGPASSWORD PGDATABASE\n\
+         export PGHOST=/tmp PGUSER=postgres\n\
+         initdb -D /tmp/scratch -U postgres --auth=trust -E UTF8 --locale=C >/dev/null\n\
+         trap 'pg_ctl -D /tmp/scratch -m immediate stop >/dev/null 2>&1 || true' EXIT\n\
+         pg_ctl -D /tmp/scratch -o \"-c listen_addresses='' -k /tmp\" \\\n\
+         \x20 -l /tmp/scratch.log -w start >/dev/null\n\
+         createdb verify\n\
+         pg_restore --no-owner --no-acl --exit-on-error -d verify \"$f\"\n\
+         psql -XAt -v ON_ERROR_STOP=1 -d verify{queries}\n",
+        dir = job_dir(id),
+    )
+}
+
+/// The jobs the profile gives a chart that has none of its own: the dump
+/// as a CronJob and a pre-upgrade hook, the scratch restore as the
+/// verification CronJob, connected as the chart is, from its values and
+/// its Secret.
+fn jobs(chart: &str, p: &DatabaseProfile) -> Jobs {
+    let id = p.id.clone().unwrap_or_else(|| DATABASE_ID.into());
+    let values = |name: &str, key: &str| JobEnv {
+        name: name.into(),
+        value: None,
+        secret: None,
+        values: Some(format!("{}.{key}", p.values)),
+    };
+    let secret = |name: &str| JobEnv {
+        name: name.into(),
+        value: None,
+        secret: Some(SecretKey {
+            name: p.secret.clone(),
+            key: p.key.clone(),
+        }),
+        values: None,
+    };
+    let env = match p.connection {
+        Connection::Password => vec![
+            values("PGHOST", "host"),
+            values("PGPORT", "port"),
+            values("PGDATABASE", "database"),
+            values("PGUSER", "username"),
+            secret("PGPASSWORD"),
+        ],
+        Connection::Url => vec![secret("DB_URL")],
+    };
+    Jobs {
+        image: JobImage {
+            values: "backup.image".into(),
+            repository: IMAGE_REPOSITORY.into(),
+            tag: Some(IMAGE_TAG.into()),
+        },
+        run_as_user: IMAGE_UID,
+        env,
+        backups: vec![BackupJob {
+            component: id.clone(),
+            dir: job_dir(&id),
+            keep: p.keep.unwrap_or(7),
+            script: job_dump_script(chart, p.connection),
+        }],
+        pre_upgrade: Some(id.clone()),
+        verification: Some(VerifyJob {
+            schedule: p
+                .verify_schedule
+                .clone()
+                .unwrap_or_else(|| "30 5 * * *".into()),
+            what: format!(
+                "Restores the newest dump into a scratch PostgreSQL server the job \
+starts in its own /tmp, never the chart's database, and runs `{}` on it; a \
+truncated dump or a missing table fails it.",
+                p.verify.join("`, `")
+            ),
+            script: job_verify_script(&id, &p.verify),
+        }),
+    }
+}
+
 /// Expands `backup.database` into ordinary spec content (see the module
 /// documentation); errors in what it adds point at `backup.database`.
 pub fn expand(spec: &mut Spec, positions: &mut Positions) {
@@ -419,6 +581,8 @@ pub fn expand(spec: &mut Spec, positions: &mut Positions) {
     };
     let chart = spec.name.clone();
     let from = "backup.database";
+    // A spec's own `jobs` win: the profile adds none beside them.
+    let adds_jobs = spec.jobs.is_none();
     let c = p
         .after
         .as_ref()
@@ -459,11 +623,28 @@ pub fn expand(spec: &mut Spec, positions: &mut Positions) {
         let j = at.before.min(steps.len());
         let list = format!("restore[{i}].steps");
         positions.shift(&list, j);
-        steps.insert(j, restore_step(&chart, &p));
+        steps.insert(j, restore_step(&chart, &p, adds_jobs));
         positions.alias_exact(&format!("{list}[{j}]"), &format!("{from}.restore[{k}]"));
     }
     for v in variables(&p) {
         spec.variables.push(v);
+    }
+    if adds_jobs {
+        spec.jobs = Some(jobs(&chart, &p));
+        positions.alias("jobs", from);
+        let (secret, key) = (format!("{from}.secret"), format!("{from}.key"));
+        let n = spec.jobs.as_ref().map_or(0, |j| j.env.len());
+        for i in 0..n {
+            positions.alias_exact(&format!("jobs.env[{i}].secret.name"), &secret);
+            positions.alias_exact(&format!("jobs.env[{i}].secret.key"), &key);
+            positions.alias_exact(&format!("jobs.env[{i}].values"), &format!("{from}.values"));
+        }
+        positions.alias_exact("jobs", from);
+        positions.alias_exact("jobs.backups[0].keep", &format!("{from}.keep"));
+        positions.alias_exact(
+            "jobs.verification.schedule",
+            &format!("{from}.verify_schedule"),
+        );
     }
 }
 
@@ -608,6 +789,57 @@ mod tests {
             + 1;
         assert_eq!(line("backup.components[1]"), own);
         assert!(super::problems(s).is_empty());
+    }
+
+    #[test]
+    fn the_profile_gives_backup_jobs_that_connect_as_the_chart_does() {
+        let src =
+            crate::scaffold::new_spec("demo").replace("backup:\n", &format!("backup:\n{PROFILE}"));
+        let f = parse("specs/demo.yaml", src.as_bytes()).unwrap();
+        let j = f.spec.jobs.as_ref().expect("the profile adds jobs");
+        assert_eq!(
+            format!("{}:{}", j.image.repository, j.image.tag.as_deref().unwrap()),
+            super::IMAGE
+        );
+        let env: Vec<String> = j
+            .env
+            .iter()
+            .map(|e| {
+                let from = e
+                    .values
+                    .clone()
+                    .or(e.secret.as_ref().map(|s| s.key.clone()));
+                format!("{}={}", e.name, from.unwrap())
+            })
+            .collect();
+        assert_eq!(
+            env,
+            [
+                "PGHOST=postgresql.external.host",
+                "PGPORT=postgresql.external.port",
+                "PGDATABASE=postgresql.external.database",
+                "PGUSER=postgresql.external.username",
+                "PGPASSWORD=db-password"
+            ]
+        );
+        let b = &j.backups[0];
+        assert_eq!(
+            (b.component.as_str(), b.dir.as_str()),
+            ("database", "/backup/database")
+        );
+        // The guide's dump command, into the name the guide's restore reads.
+        assert!(b.script.contains(&format!("{} > \"$f\"", super::PG_DUMP)));
+        assert!(b.script.contains("f=\"$OUT/demo-db-$ts.dump\""));
+        assert_eq!(j.pre_upgrade.as_deref(), Some("database"));
+        let v = j.verification.as_ref().unwrap();
+        assert!(v.script.contains("-c \"select 1\""), "{}", v.script);
+        // The restore step tells where the job's dumps are.
+        let full = f.spec.restore.iter().find(|r| r.id == "full").unwrap();
+        assert!(full.steps[1]
+            .why
+            .as_deref()
+            .unwrap()
+            .contains("/backup/database/<timestamp>/"));
     }
 
     #[test]

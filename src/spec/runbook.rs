@@ -32,17 +32,16 @@ use std::collections::BTreeMap;
 /// Tools whose run is a data restore wherever they run.
 const RESTORE_TOOLS: &[&str] = &["pg_restore", "mongorestore", "devpi-import"];
 
-/// Checks every procedure of `file`.
-pub fn check(file: &SpecFile, out: &mut Vec<Diagnostic>) {
+/// What every procedure of a spec does, in order: the step lists, then
+/// each operation and troubleshooting command on its own. Read once per
+/// spec; each rule below walks it.
+pub struct Read {
+    procedures: Vec<(String, Vec<Event>)>,
+}
+
+/// Reads every procedure of `file`.
+pub fn read_all(file: &SpecFile) -> Read {
     let s = &file.spec;
-    for (path, steps) in procedures(s) {
-        let events = read(file, &steps);
-        check_stopped(file, &events, out);
-        check_set_aside(file, &events, out);
-        if path == "upgrade.rollback" && s.upgrade.migrates_data {
-            check_rollback(file, &events, out);
-        }
-    }
     let single = s
         .operations
         .iter()
@@ -53,10 +52,45 @@ pub fn check(file: &SpecFile, out: &mut Vec<Diagnostic>) {
                 .clone()
                 .map(|r| (format!("troubleshooting[{i}].run"), r))
         }));
-    for step in single {
-        let events = read(file, &[step]);
-        check_stopped(file, &events, out);
-        check_set_aside(file, &events, out);
+    let procedures = procedures(s)
+        .into_iter()
+        .map(|(path, steps)| {
+            let events = read(file, &steps);
+            (path, events)
+        })
+        .chain(single.map(|(path, run)| {
+            let events = read(file, &[(path.clone(), run)]);
+            (path, events)
+        }))
+        .collect();
+    Read { procedures }
+}
+
+/// No `kubectl exec`/`cp` into a pod of a workload scaled to 0, in any
+/// procedure.
+pub fn stopped(file: &SpecFile, read: &Read, out: &mut Vec<Diagnostic>) {
+    for (_, events) in &read.procedures {
+        check_stopped(file, events, out);
+    }
+}
+
+/// Data set aside under a name that differs on every run, in any procedure.
+pub fn set_aside(file: &SpecFile, read: &Read, out: &mut Vec<Diagnostic>) {
+    for (_, events) in &read.procedures {
+        check_set_aside(file, events, out);
+    }
+}
+
+/// The rollback of a data-migrating upgrade restores before the old
+/// version starts.
+pub fn rollback(file: &SpecFile, read: &Read, out: &mut Vec<Diagnostic>) {
+    if !file.spec.upgrade.migrates_data {
+        return;
+    }
+    for (path, events) in &read.procedures {
+        if path == "upgrade.rollback" {
+            check_rollback(file, events, out);
+        }
     }
 }
 

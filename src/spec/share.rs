@@ -145,6 +145,7 @@ the Secrets encrypted with age."
 `kubectl apply` accepts it."
         )),
         drill: None,
+        ..Default::default()
     };
     let mut pitfalls = c.pitfalls.clone();
     pitfalls.push(

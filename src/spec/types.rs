@@ -333,11 +333,22 @@ pub enum RestoreKind {
 }
 
 /// One step of a procedure.
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Step {
-    /// What to do, as an imperative sentence.
+    /// What to do, as an imperative sentence (a step that `use`s a whole-step
+    /// snippet may leave it to the snippet).
+    #[serde(default)]
     pub title: String,
+    /// A named snippet this step is (`chart-available`) or whose command
+    /// comes before the step's own `run` (`helper-pod`, `port-forward`...),
+    /// with its parameters in `with`. gen expands it when it reads the
+    /// spec; `gen docs spec-format` lists the snippets.
+    #[serde(default, rename = "use", skip_serializing_if = "Option::is_none")]
+    pub snippet: Option<String>,
+    /// The parameters of the snippet in `use`, e.g. `{ ports: "8080:8080" }`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub with: BTreeMap<String, serde_json::Value>,
     /// Why the step matters, or what goes wrong without it.
     #[serde(default)]
     pub why: Option<String>,
@@ -487,8 +498,17 @@ pub struct Operation {
     pub group: Group,
     /// One line for `make help`.
     pub help: String,
-    /// POSIX shell command.
+    /// POSIX shell command. Give this or `steps`.
+    #[serde(default)]
     pub run: String,
+    /// The guide's own steps this target runs, instead of `run`: each
+    /// `<procedure>` (every step with a command) or `<procedure>/<n>` or
+    /// `<procedure>/<n>-<m>` (steps numbered as in the guide, from 1), where
+    /// the procedure is `backup.<component id>`, `verification`,
+    /// `restore.<id>`, `upgrade.pre_checks`, `upgrade.rollback` or
+    /// `upgrade.validation`, e.g. `[restore.full/3]`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<String>,
     /// `local` runs `run` on the operator's machine; `pod` runs it inside the
     /// main container with `kubectl exec`.
     #[serde(default)]

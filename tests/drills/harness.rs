@@ -24,9 +24,14 @@ fn root() -> PathBuf {
 fn project() -> &'static (chartgen::project::Project, chartgen::output::Outputs) {
     static P: OnceLock<(chartgen::project::Project, chartgen::output::Outputs)> = OnceLock::new();
     P.get_or_init(|| {
-        let (project, _) = chartgen::project::load(&root()).expect("the shipped specs load");
-        let (outputs, _) =
-            chartgen::project::generate_with(&project, false).expect("the shipped specs render");
+        let (project, _) = chartgen::project::load(
+            &root(),
+            &chartgen::project::facts_options(&root(), None, false),
+            &Default::default(),
+        )
+        .expect("the shipped specs load");
+        let (outputs, _) = chartgen::project::generate(&project, &Default::default())
+            .expect("the shipped specs render");
         (project, outputs)
     })
 }

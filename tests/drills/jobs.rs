@@ -70,22 +70,44 @@ fn shell_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "'\\''"))
 }
 
-/// The only container of `obj` (a CronJob or Job) as it would run here:
-/// its command and args, then its environment (Secret keys read from the
-/// world's Secrets, `extra` after it), with every mount path mapped to its
-/// local folder. `user` is the local user standing for the pod's
-/// runAsUser; each volume mount must be a folder of the world's `paths`,
-/// or an emptyDir (a fresh folder here).
+/// The containers of `obj`'s pod in the order they run: the init
+/// containers, then the containers.
+pub fn containers(obj: &serde_yaml::Value) -> Vec<&serde_yaml::Value> {
+    let pod = pod_spec(obj);
+    ["initContainers", "containers"]
+        .iter()
+        .filter_map(|k| pod[*k].as_sequence())
+        .flatten()
+        .collect()
+}
+
+/// The only container of `obj` (a CronJob or Job) as it would run here
+/// (see [`prepare_container`]).
 pub fn prepare(
     w: &World,
     obj: &serde_yaml::Value,
     user: &str,
     extra: &[(&str, &str)],
 ) -> (Vec<String>, Vec<(String, String)>) {
+    let all = containers(obj);
+    assert_eq!(all.len(), 1, "one container per backup job");
+    prepare_container(w, obj, all[0], user, extra)
+}
+
+/// Container `c` of `obj` as it would run here: its command and args,
+/// then its environment (Secret keys read from the world's Secrets,
+/// `extra` after it), with every mount path mapped to its local folder.
+/// `user` is the local user standing for the pod's runAsUser; each volume
+/// mount must be a folder of the world's `paths`, or an emptyDir (a folder
+/// here that every container of the pod shares).
+pub fn prepare_container(
+    w: &World,
+    obj: &serde_yaml::Value,
+    c: &serde_yaml::Value,
+    user: &str,
+    extra: &[(&str, &str)],
+) -> (Vec<String>, Vec<(String, String)>) {
     let pod = pod_spec(obj);
-    let containers = pod["containers"].as_sequence().unwrap();
-    assert_eq!(containers.len(), 1, "one container per backup job");
-    let c = &containers[0];
     assert_eq!(
         pod["securityContext"]["runAsNonRoot"].as_bool(),
         Some(true),
@@ -110,7 +132,7 @@ pub fn prepare(
             .find(|v| v["name"] == m["name"])
             .unwrap();
         let local = if vol["emptyDir"].is_mapping() {
-            let d = w.path(&format!("emptydir{}", at.replace('/', "-")));
+            let d = emptydir(w, &at);
             std::fs::create_dir_all(&d).unwrap();
             crate::harness::chown(&d, user);
             d.display().to_string()
@@ -152,18 +174,57 @@ pub fn prepare(
     (argv, env)
 }
 
-/// Runs the only container of `obj` in the world (see [`prepare`]).
+/// Runs `obj`'s pod in the world as Kubernetes would: every container in
+/// order (the init containers first), each only after the one before it
+/// succeeded, on emptyDirs that start empty for the pod and that its
+/// containers share. The output is every container's, the status the
+/// first failure's (or 0).
 pub fn run(w: &World, obj: &serde_yaml::Value, user: &str, extra: &[(&str, &str)]) -> StepRun {
-    let (argv, env) = prepare(w, obj, user, extra);
-    let mut cmd = format!("{} env -i", as_user(user));
-    for (k, v) in &env {
-        cmd.push_str(&format!(" {k}={}", shell_quote(v)));
+    let pod = pod_spec(obj);
+    for v in pod["volumes"].as_sequence().unwrap() {
+        if v["emptyDir"].is_mapping() {
+            for c in containers(obj) {
+                for m in c["volumeMounts"].as_sequence().unwrap() {
+                    if m["name"] == v["name"] {
+                        let at = m["mountPath"].as_str().unwrap();
+                        let _ = std::fs::remove_dir_all(emptydir(w, at));
+                    }
+                }
+            }
+        }
     }
-    for a in &argv {
-        cmd.push(' ');
-        cmd.push_str(&shell_quote(a));
+    let mut output = String::new();
+    for c in containers(obj) {
+        let (argv, env) = prepare_container(w, obj, c, user, extra);
+        let mut cmd = format!("{} env -i", as_user(user));
+        for (k, v) in &env {
+            cmd.push_str(&format!(" {k}={}", shell_quote(v)));
+        }
+        for a in &argv {
+            cmd.push(' ');
+            cmd.push_str(&shell_quote(a));
+        }
+        let r = w.sh(&cmd);
+        output.push_str(&format!(
+            "--- container {} ---\n{}",
+            c["name"].as_str().unwrap(),
+            r.output
+        ));
+        if r.status != 0 {
+            return StepRun { output, ..r };
+        }
     }
-    w.sh(&cmd)
+    StepRun {
+        title: obj["metadata"]["name"].as_str().unwrap().to_string(),
+        output,
+        status: 0,
+        expect: None,
+    }
+}
+
+/// The local folder of a pod's emptyDir mounted at `at`.
+fn emptydir(w: &World, at: &str) -> PathBuf {
+    w.path(&format!("emptydir{}", at.replace('/', "-")))
 }
 
 /// Gives the kubectl stand-in every CronJob of `docs`, so `kubectl create
@@ -233,4 +294,75 @@ fn map_paths(text: &str, map: &[(String, String)]) -> String {
         }
     }
     out
+}
+
+/// The S3 server standing in for the collection's MinIO: s3s-fs (crates.io,
+/// an S3 API over a local folder; scripts/test installs it into
+/// `.tools/s3s`), or `GEN_S3S_FS`. None when missing (a failure under
+/// CI=true).
+pub fn s3_server() -> Option<PathBuf> {
+    let p = std::env::var_os("GEN_S3S_FS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join(".tools/s3s/bin/s3s-fs"));
+    if !Path::new("/usr/bin/aws").is_file() {
+        crate::common::skip_or_fail("aws (Debian's awscli package, see scripts/test)");
+        return None;
+    }
+    if p.is_file() {
+        return Some(p);
+    }
+    crate::common::skip_or_fail("s3s-fs (crates.io, installed into .tools/s3s by scripts/test)");
+    None
+}
+
+/// Starts the S3 server in the world (it listens on the world's loopback
+/// and ends with it) and creates `bucket`.
+pub fn start_s3(w: &World, server: &Path, bucket: &str) {
+    let data = w.path("s3");
+    std::fs::create_dir_all(&data).unwrap();
+    w.ok(&format!(
+        "{} --host 127.0.0.1 --port 9000 --access-key {S3_KEY} --secret-key {S3_SECRET} \
+         {} > {}/s3.log 2>&1 &",
+        server.display(),
+        data.display(),
+        w.state.display()
+    ));
+    let up = (0..100).any(|_| {
+        let ok = aws(w, "s3 ls").status == 0;
+        if !ok {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        ok
+    });
+    assert!(up, "s3s-fs did not start");
+    let r = aws(w, &format!("s3 mb s3://{bucket}"));
+    assert_eq!(r.status, 0, "{}", r.output);
+}
+
+pub const S3_KEY: &str = "drill-access";
+pub const S3_SECRET: &str = "drill-secret-key";
+pub const S3_ENDPOINT: &str = "http://127.0.0.1:9000";
+
+/// Runs the aws CLI (Debian's, the jobs' client) in the world as the
+/// operator, against the drill's S3 server.
+pub fn aws(w: &World, args: &str) -> StepRun {
+    w.sh(&format!(
+        "AWS_ACCESS_KEY_ID={S3_KEY} AWS_SECRET_ACCESS_KEY={S3_SECRET} \
+         AWS_DEFAULT_REGION=us-east-1 HOME={} \
+         /usr/bin/aws --endpoint-url {S3_ENDPOINT} {args}",
+        w.state.display()
+    ))
+}
+
+/// The sets (timestamps) under `url` in the bucket, oldest first.
+pub fn bucket_sets(w: &World, url: &str) -> Vec<String> {
+    let r = aws(w, &format!("s3 ls {url}/"));
+    let mut sets: Vec<String> = r
+        .output
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("PRE "))
+        .map(|s| s.trim_end_matches('/').to_string())
+        .collect();
+    sets.sort();
+    sets
 }

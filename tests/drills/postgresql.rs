@@ -645,3 +645,185 @@ fn postgresql_backup_jobs_run() {
     let r = jobs::run(&w, verify, "postgres", &dns);
     assert_ne!(r.status, 0, "a truncated dump must fail:\n{}", r.output);
 }
+
+/// The generated jobs with `backup.s3.*` set, against a real S3 server
+/// (s3s-fs, standing in for MinIO) with Debian's aws CLI (v2, as the
+/// jobs' image): the dump runs as the init container, the generated
+/// upload copies the set to the bucket and keeps the newest two there,
+/// wrong credentials fail the job and change nothing, the verification
+/// downloads the newest set and reads it, and the guide's commands fetch
+/// a set from the bucket for the single-database restore, which brings the
+/// data back. A truncated dump in the bucket fails the verification.
+#[test]
+fn postgresql_backup_jobs_s3_run() {
+    use crate::jobs;
+    use crate::jobs::{aws, bucket_sets, S3_ENDPOINT, S3_KEY, S3_SECRET};
+    let Some(server) = jobs::s3_server() else {
+        return;
+    };
+    let Some(mut w) = world() else { return };
+    let Some(docs) = jobs::render(
+        "postgresql",
+        &[
+            "backup.enabled=true",
+            "backup.dumps.keep=2",
+            "backup.verify.enabled=true",
+            "upgrade.backupJob.enabled=true",
+            "backup.s3.bucket=pg-backups",
+            "backup.s3.prefix=nightly",
+            &format!("backup.s3.endpoint={S3_ENDPOINT}"),
+            "backup.s3.existingSecret=minio-secret",
+        ],
+    ) else {
+        return;
+    };
+    w.world["secrets"]["minio-secret"] = json!({ "root-user": S3_KEY, "root-password": S3_SECRET });
+    let dns = [("PGHOSTADDR", "127.0.0.1")];
+    w.start();
+    jobs::start_s3(&w, &server, "pg-backups");
+    fill(&w);
+
+    let cron = jobs::object(&docs, "CronJob", "rel-postgresql-backup-dumps");
+    let names: Vec<&str> = jobs::containers(cron)
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["backup", "upload"], "the dump, then the upload");
+    let url = "s3://pg-backups/nightly/rel-postgresql/dump";
+    for run in 1..=3 {
+        let r = jobs::run(&w, cron, "postgres", &dns);
+        assert_eq!(r.status, 0, "run {run}:\n{}", r.output);
+        assert!(r.output.contains("dumping app"), "{}", r.output);
+        assert!(
+            matches(&format!("uploaded {url}/N-N/"), &r.output),
+            "{}",
+            r.output
+        );
+        if run == 3 {
+            assert!(
+                matches(&format!("retention: removing {url}/N-N/"), &r.output),
+                "{}",
+                r.output
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+    }
+    let done = bucket_sets(&w, url);
+    assert_eq!(done.len(), 2, "keep 2 in the bucket: {done:?}");
+    let r = aws(&w, &format!("s3 ls {url}/{}/", done[1]));
+    assert!(r.output.contains("app.dump"), "{}", r.output);
+    assert!(r.output.contains("globals.sql"), "{}", r.output);
+
+    // Wrong credentials: the upload fails, the job fails, the bucket keeps
+    // what it had.
+    w.world["secrets"]["minio-secret"]["root-password"] = "wrong".into();
+    let r = jobs::run(&w, cron, "postgres", &dns);
+    assert_ne!(r.status, 0, "{}", r.output);
+    assert!(
+        r.output.contains("--- container upload ---"),
+        "{}",
+        r.output
+    );
+    assert_eq!(bucket_sets(&w, url), done, "no set from a failed upload");
+    w.world["secrets"]["minio-secret"]["root-password"] = S3_SECRET.into();
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+
+    // The pre-upgrade hook uploads a set as well.
+    let hook = jobs::object(&docs, "Job", "rel-postgresql-pre-upgrade-backup");
+    let r = jobs::run(&w, hook, "postgres", &dns);
+    assert_eq!(r.status, 0, "{}", r.output);
+    let after = bucket_sets(&w, url);
+    assert_eq!(after.len(), 2, "{after:?}");
+    assert_eq!(after[0], done[1], "the oldest set went");
+
+    // The verification downloads the newest set, then reads it.
+    let verify = jobs::object(&docs, "CronJob", "rel-postgresql-backup-verify");
+    let r = jobs::run(&w, verify, "postgres", &dns);
+    assert_eq!(r.status, 0, "{}", r.output);
+    assert!(
+        r.output.contains(&format!(
+            "downloading s3://pg-backups/nightly/rel-postgresql/dump/{}/",
+            after[1]
+        )),
+        "{}",
+        r.output
+    );
+    assert!(
+        r.output.contains("app.dump: readable, 1 tables with data"),
+        "{}",
+        r.output
+    );
+
+    // Lost: the guide's commands fetch the newest set from the bucket into
+    // the pod's /backup, then the single-database restore reads it.
+    sql(&w, "app", "DROP TABLE orders");
+    let (project, _) = {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let opts = chartgen::project::facts_options(root, None, false);
+        chartgen::project::load(root, &opts, &Default::default()).unwrap()
+    };
+    let spec = &project
+        .specs
+        .iter()
+        .find(|f| f.spec.name == "postgresql")
+        .unwrap()
+        .spec;
+    let view = chartgen::spec::jobs::view(spec).unwrap();
+    let fetch = &view.backups[0].s3_fetch;
+    let guide = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/postgresql/backup-guide.md"),
+    )
+    .unwrap();
+    assert!(guide.contains(fetch.as_str()), "the guide shows:\n{fetch}");
+    let r = w.sh(&format!(
+        "export AWS_ACCESS_KEY_ID={S3_KEY} AWS_SECRET_ACCESS_KEY={S3_SECRET} \
+         AWS_DEFAULT_REGION=us-east-1 HOME={state} S3_ENDPOINT={S3_ENDPOINT} \
+         S3_URL=s3://pg-backups/nightly/rel-postgresql SET={set} POD={POD}\n\
+         PATH={bin}:/usr/bin:$PATH\n{fetch}",
+        bin = w.path("bin").display(),
+        state = w.state.display(),
+        set = after[1],
+    ));
+    assert_eq!(r.status, 0, "{}", r.output);
+    assert!(
+        r.output.contains(&format!("PRE {}/", after[1])),
+        "{}",
+        r.output
+    );
+    let runs = w.run("restore.single-db", &[("20251120-020000", &after[1])]);
+    assert_steps(
+        &runs,
+        6,
+        &[
+            ("dbname: ...", "checked below"),
+            (
+                "Dumped from database version: 16.x",
+                "Debian runs 15, checked below",
+            ),
+            (
+                "make postgresql-restore-db DB=... FILE=...",
+                "another way, drilled elsewhere",
+            ),
+        ],
+    );
+    assert!(runs[0].output.contains("dbname: app"), "{}", runs[0].output);
+    assert_eq!(orders(&w), "1000 1000");
+
+    // A truncated dump in the bucket fails the verification job.
+    let f = w.path(&format!("backup/dump/{}/app.dump", after[1]));
+    let bytes = std::fs::read(&f).unwrap();
+    let cut = w.path("cut.dump");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    let r = aws(
+        &w,
+        &format!("s3 cp {} {url}/{}/app.dump", cut.display(), after[1]),
+    );
+    assert_eq!(r.status, 0, "{}", r.output);
+    let r = jobs::run(&w, verify, "postgres", &dns);
+    assert_ne!(r.status, 0, "a truncated dump must fail:\n{}", r.output);
+    assert!(
+        r.output.contains("--- container verify ---"),
+        "{}",
+        r.output
+    );
+}

@@ -284,3 +284,172 @@ fn postgresql_profile_drill() {
 fn postgresql_profile_url_drill() {
     drill(&AIRFLOW);
 }
+
+/// The generated backup jobs of a profile chart (`backup.database`): the
+/// chart's `templates/backup-jobs.yaml` rendered by real Helm with
+/// `sets`, each container run here as its pod would run it (see
+/// tests/drills/jobs.rs) against the external server of [`world`]. The
+/// CronJob's dump, twice over its `keep`; `make <chart>-backup-jobs`; the
+/// pre-upgrade hook; the verification CronJob's scratch restore; then the
+/// guide's restore step from the set the job wrote, after the data is
+/// damaged; a truncated dump fails the verification and a wrong password
+/// the backup, which then publishes nothing.
+fn jobs_drill(case: &Case, sets: &[&str], dns: &[(&str, &str)]) {
+    use crate::jobs;
+    let Some(mut w) = world(case) else { return };
+    let mut all = vec![
+        "backup.enabled=true",
+        "backup.existingClaim=db-backup",
+        "backup.verify.enabled=true",
+        "upgrade.backupJob.enabled=true",
+    ];
+    let keep = format!("backup.{}.keep=2", case.component);
+    all.push(&keep);
+    all.extend_from_slice(sets);
+    let Some(docs) = jobs::render(case.chart, &all) else {
+        return;
+    };
+    let backup = w.owned_dir("backup", "postgres");
+    w.world["paths"]["/backup"] = backup.display().to_string().into();
+    jobs::install_cronjobs(&mut w, &docs, "postgres", dns);
+    w.start();
+    let (db, chart) = (case.db, case.chart);
+    sql(
+        &w,
+        "postgres",
+        &format!("CREATE ROLE {db} LOGIN PASSWORD '{APP_PW}';\nCREATE DATABASE {db} OWNER {db};"),
+    );
+    sql(&w, db, &format!("SET ROLE {db};\n{}", case.fill));
+    let before = state(&w, db);
+
+    let name = |suffix: &str| format!("rel-{chart}-{suffix}");
+    let cron = jobs::object(
+        &docs,
+        "CronJob",
+        &name(&format!("backup-{}", case.component)),
+    );
+    assert_eq!(cron["spec"]["concurrencyPolicy"], "Forbid");
+    let image = &jobs::pod_spec(cron)["containers"][0]["image"];
+    assert_eq!(image, "postgres:16.11", "the pinned client image");
+    let sets_dir = backup.join(case.component);
+    for run in 1..=3 {
+        let r = jobs::run(&w, cron, "postgres", dns);
+        assert_eq!(r.status, 0, "run {run}:\n{}", r.output);
+        assert!(
+            crate::harness::matches(
+                &format!("{chart}-db-N-N.dump: 2 tables with data"),
+                &r.output
+            ),
+            "{}",
+            r.output
+        );
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+    }
+    let (done, partial) = jobs::sets(&sets_dir);
+    assert_eq!(done.len(), 2, "keep 2: {done:?}");
+    assert!(partial.is_empty(), "{partial:?}");
+
+    // `make <chart>-backup-jobs` runs the CronJob as a Job and waits.
+    let out = w.ok(&format!("make {chart}-backup-jobs"));
+    assert!(out.contains("complete"), "{out}");
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+
+    // The pre-upgrade hook runs the same dump.
+    let hook = jobs::object(&docs, "Job", &name("pre-upgrade-backup"));
+    assert_eq!(
+        hook["metadata"]["annotations"]["helm.sh/hook"],
+        "pre-upgrade"
+    );
+    let r = jobs::run(&w, hook, "postgres", dns);
+    assert_eq!(r.status, 0, "{}", r.output);
+    let (done, _) = jobs::sets(&sets_dir);
+    assert_eq!(done.len(), 2, "keep 2: {done:?}");
+
+    // The verification CronJob restores the newest dump into a scratch
+    // server of its own, in a fresh /tmp as a new pod gets.
+    let verify = jobs::object(&docs, "CronJob", &name("backup-verify"));
+    let tmp = w.path("emptydir-tmp");
+    let fresh_tmp = || {
+        let _ = std::fs::remove_dir_all(&tmp);
+    };
+    fresh_tmp();
+    let r = jobs::run(&w, verify, "postgres", dns);
+    assert_eq!(r.status, 0, "{}", r.output);
+    for p in case.verify_prints {
+        assert!(r.output.contains(p), "{p:?} in: {}", r.output);
+    }
+
+    // Damage, then the guide's restore step from the job's newest set.
+    let first = before.split(':').next().unwrap().to_string();
+    sql(
+        &w,
+        db,
+        &format!("SET ROLE {db}; TRUNCATE {first} CASCADE; CREATE TABLE newer (x int);"),
+    );
+    assert_ne!(state(&w, db), before);
+    let newest = sets_dir.join(done.last().unwrap());
+    w.var("BACKUP_DIR", &newest.display().to_string());
+    let steps: Vec<String> = crate::harness::procedures(chart)
+        .into_iter()
+        .find(|p| p.id == "restore.full")
+        .unwrap()
+        .commands()
+        .filter(|s| s.drill.as_ref().is_none_or(|d| d.none.is_none()))
+        .map(|s| s.title.clone())
+        .collect();
+    let at = steps
+        .iter()
+        .position(|t| t == "Empty the database and restore the dump")
+        .unwrap();
+    let runs = w.run_part("restore.full", at..at + 1, &[]);
+    assert_steps(&runs, 1, &[]);
+    assert_eq!(state(&w, db), before, "restored from the job's set");
+
+    // A truncated dump fails the verification.
+    let dump = std::fs::read_dir(&newest)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "dump"))
+        .unwrap();
+    let bytes = std::fs::read(&dump).unwrap();
+    std::fs::write(&dump, &bytes[..bytes.len() / 2]).unwrap();
+    fresh_tmp();
+    let r = jobs::run(&w, verify, "postgres", dns);
+    assert_ne!(r.status, 0, "a truncated dump must fail:\n{}", r.output);
+
+    // A wrong password fails the backup, which publishes nothing.
+    let good = w.world["secrets"][case.secret][case.key].clone();
+    w.world["secrets"][case.secret][case.key] = json!(case.value.replace("{pw}", "wrong"));
+    let r = jobs::run(&w, cron, "postgres", dns);
+    assert_ne!(r.status, 0, "{}", r.output);
+    assert!(
+        r.output.contains("password authentication failed"),
+        "{}",
+        r.output
+    );
+    assert_eq!(jobs::sets(&sets_dir).0, done, "no set from a failed run");
+    w.world["secrets"][case.secret][case.key] = good;
+}
+
+/// Keycloak's jobs connect with host, port, database and role from the
+/// chart's values; the Service name stands for the server's address
+/// through libpq's `PGHOSTADDR` (the world has no DNS).
+#[test]
+fn postgresql_profile_backup_jobs_run() {
+    jobs_drill(
+        &KEYCLOAK,
+        &[
+            "postgresql.external.host=keycloak-postgresql",
+            "postgresql.external.port=5432",
+            "postgresql.external.database=keycloak",
+            "postgresql.external.username=keycloak",
+        ],
+        &[("PGHOSTADDR", "127.0.0.1")],
+    );
+}
+
+/// Airflow's jobs connect with the URL of the chart's Secret alone.
+#[test]
+fn postgresql_profile_url_backup_jobs_run() {
+    jobs_drill(&AIRFLOW, &[], &[]);
+}

@@ -388,7 +388,7 @@ fn check_strict_but_for_hand_written_links(root: &Path) {
     for (i, line) in lines.iter().enumerate() {
         // A warning of any kind (a link, a code block): the location
         // below proves it is about the maintainers' own text.
-        if !line.starts_with("warning: ") {
+        if !(line.starts_with("warning: ") || line.starts_with("warning[")) {
             continue;
         }
         let at = lines[i + 1]
@@ -411,7 +411,9 @@ fn check_strict_but_for_hand_written_links(root: &Path) {
     let strict = stderr(&o);
     let expected = if links == 0 { Some(0) } else { Some(1) };
     assert_eq!(o.status.code(), expected, "{strict}");
-    let errors = strict.lines().filter(|l| l.starts_with("error: "));
+    let errors = strict
+        .lines()
+        .filter(|l| l.starts_with("error: ") || l.starts_with("error["));
     assert_eq!(errors.count(), links, "{strict}");
 }
 

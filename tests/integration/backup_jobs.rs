@@ -9,7 +9,9 @@
 //!   skipped in the template with their reason);
 //! - every rendered object passes the Kubernetes schemas, the pods run
 //!   non-root with a read-only root filesystem and resource requests, and
-//!   the CronJobs forbid concurrent runs;
+//!   the CronJobs forbid concurrent runs, with the claim and with the S3
+//!   destination (`backup.s3.*`: the backup, then the upload; the download,
+//!   then the verification; credentials only from a Secret);
 //! - the PrometheusRule's alerts fire, and stay quiet, as `promtool test
 //!   rules` is told for kube-state-metrics series of failed, late and
 //!   never-successful jobs.
@@ -30,7 +32,12 @@ const NAMESPACE: &str = "drill";
 
 /// The specs with `jobs`, by chart name.
 fn charts_with_jobs() -> Vec<chartgen::spec::SpecFile> {
-    let (project, _) = chartgen::project::load(&repo()).expect("the shipped specs load");
+    let (project, _) = chartgen::project::load(
+        &repo(),
+        &chartgen::project::facts_options(&repo(), None, false),
+        &Default::default(),
+    )
+    .expect("the shipped specs load");
     project
         .specs
         .into_iter()
@@ -111,6 +118,30 @@ fn all_on(values: &[ValueDoc]) -> Vec<String> {
     on
 }
 
+/// [`all_on`] with the S3 destination: a bucket and its Secret.
+fn all_on_s3(values: &[ValueDoc]) -> Vec<String> {
+    let mut on = all_on(values);
+    on.push(format!(
+        "backup.s3.bucket={}",
+        chartgen::spec::jobs::TEST_BUCKET
+    ));
+    on.push(format!(
+        "backup.s3.existingSecret={}",
+        chartgen::spec::jobs::TEST_S3_SECRET
+    ));
+    on
+}
+
+/// `sets` with `over` replacing the values of the same keys.
+fn with(sets: &[String], over: &[String]) -> Vec<String> {
+    let key = |s: &String| s.split_once('=').map(|(k, _)| k.to_string());
+    sets.iter()
+        .filter(|s| !over.iter().any(|o| key(o) == key(s)))
+        .chain(over)
+        .cloned()
+        .collect()
+}
+
 /// Another valid value for `v` than [`all_on`] gives it, for the toggle:
 /// every boolean is true there.
 fn other(v: &ValueDoc) -> String {
@@ -152,17 +183,36 @@ fn every_documented_value_changes_the_render() {
             .unwrap()
             .unwrap_or_else(|e| panic!("{name} with {base_sets:?}: {e}"));
         validate(&base);
+        let s3 = render(name, &all_on_s3(&values)).unwrap().unwrap();
+        validate(&s3);
         let mut effective = 0;
+        // Values with the same needs share their guard's render.
+        let mut guards: BTreeMap<Vec<String>, String> = BTreeMap::new();
+        guards.insert(base_sets.clone(), base.clone());
         for v in &values {
-            let toggled: Vec<String> = base_sets
+            // Everything on, and what the value needs (the S3 values a
+            // bucket and its Secret).
+            let needs: Vec<String> = v
+                .needs
                 .iter()
-                .filter(|s| !s.starts_with(&format!("{}=", v.key)))
-                .cloned()
-                .chain([other(v)])
+                .map(|(k, x)| match x {
+                    serde_json::Value::String(s) => format!("{k}={s}"),
+                    other => format!("{k}={other}"),
+                })
                 .collect();
+            let guard_sets = with(&base_sets, &needs);
+            let guard = guards
+                .entry(guard_sets.clone())
+                .or_insert_with(|| {
+                    render(name, &guard_sets)
+                        .unwrap()
+                        .unwrap_or_else(|e| panic!("{name} with {guard_sets:?}: {e}"))
+                })
+                .clone();
+            let toggled = with(&guard_sets, &[other(v)]);
             let out = render(name, &toggled).unwrap();
             let changed = match out {
-                Ok(text) => text != base,
+                Ok(text) => text != guard,
                 // The claim is required: emptying it is an error that names it.
                 Err(e) => {
                     assert!(e.contains(&v.key), "{name}: {}: {e}", v.key);
@@ -199,49 +249,88 @@ fn every_documented_value_changes_the_render() {
 #[test]
 fn the_jobs_run_locked_down() {
     for f in charts_with_jobs() {
-        let name = &f.spec.name;
-        let values = chartgen::spec::jobs::documented_values(&f.spec);
-        let Some(text) = render(name, &all_on(&values)) else {
-            return;
-        };
-        let text = text.unwrap();
-        let mut jobs = 0;
-        for d in docs(&text) {
-            let (pod, cron) = match d["kind"].as_str() {
-                Some("CronJob") => (&d["spec"]["jobTemplate"]["spec"]["template"]["spec"], true),
-                Some("Job") => (&d["spec"]["template"]["spec"], false),
-                _ => continue,
-            };
-            jobs += 1;
-            let what = format!("{name}: {}", d["metadata"]["name"].as_str().unwrap());
-            if cron {
-                assert_eq!(d["spec"]["concurrencyPolicy"], "Forbid", "{what}");
+        for s3 in [false, true] {
+            let name = &f.spec.name;
+            let values = chartgen::spec::jobs::documented_values(&f.spec);
+            let sets = if s3 {
+                all_on_s3(&values)
             } else {
-                assert_eq!(
-                    d["metadata"]["annotations"]["helm.sh/hook"], "pre-upgrade",
-                    "{what}"
-                );
+                all_on(&values)
+            };
+            let Some(text) = render(name, &sets) else {
+                return;
+            };
+            let text = text.unwrap();
+            let mut jobs = 0;
+            for d in docs(&text) {
+                let (pod, cron) = match d["kind"].as_str() {
+                    Some("CronJob") => {
+                        (&d["spec"]["jobTemplate"]["spec"]["template"]["spec"], true)
+                    }
+                    Some("Job") => (&d["spec"]["template"]["spec"], false),
+                    _ => continue,
+                };
+                jobs += 1;
+                let what = format!("{name}: {}", d["metadata"]["name"].as_str().unwrap());
+                if cron {
+                    assert_eq!(d["spec"]["concurrencyPolicy"], "Forbid", "{what}");
+                } else {
+                    assert_eq!(
+                        d["metadata"]["annotations"]["helm.sh/hook"], "pre-upgrade",
+                        "{what}"
+                    );
+                }
+                assert_eq!(pod["securityContext"]["runAsNonRoot"], true, "{what}");
+                assert_ne!(pod["securityContext"]["runAsUser"], 0, "{what}");
+                assert_eq!(pod["automountServiceAccountToken"], false, "{what}");
+                let init = pod["initContainers"].as_sequence();
+                assert_eq!(init.is_some(), s3, "{what}: init containers only with S3");
+                let all: Vec<_> = init
+                    .into_iter()
+                    .chain(pod["containers"].as_sequence())
+                    .flatten()
+                    .collect();
+                assert_eq!(all.len(), if s3 { 2 } else { 1 }, "{what}");
+                for c in all {
+                    let sc = &c["securityContext"];
+                    assert_eq!(sc["readOnlyRootFilesystem"], true, "{what}");
+                    assert_eq!(sc["allowPrivilegeEscalation"], false, "{what}");
+                    assert!(c["resources"]["requests"]["cpu"].is_string(), "{what}");
+                    assert!(c["resources"]["requests"]["memory"].is_string(), "{what}");
+                    // Credentials come from Secrets, never from a literal.
+                    let keys: Vec<&serde_yaml::Value> = c["env"]
+                        .as_sequence()
+                        .unwrap()
+                        .iter()
+                        .filter(|e| {
+                            ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]
+                                .contains(&e["name"].as_str().unwrap())
+                        })
+                        .collect();
+                    let s3_step = c["image"].as_str().unwrap().contains("aws-cli");
+                    assert_eq!(keys.len(), if s3_step { 2 } else { 0 }, "{what}");
+                    for e in keys {
+                        assert!(e["valueFrom"]["secretKeyRef"].is_mapping(), "{what}");
+                    }
+                }
+                let backup = pod["volumes"]
+                    .as_sequence()
+                    .unwrap()
+                    .iter()
+                    .find(|v| v["name"] == "backup")
+                    .unwrap();
+                assert_eq!(backup["emptyDir"].is_mapping(), s3, "{what}");
+                // The chart's selector labels would put the job's pod behind
+                // the chart's Service.
+                let labels = &pod["metadata"]["labels"];
+                assert_ne!(labels["app.kubernetes.io/name"], name.as_str(), "{what}");
             }
-            assert_eq!(pod["securityContext"]["runAsNonRoot"], true, "{what}");
-            assert_ne!(pod["securityContext"]["runAsUser"], 0, "{what}");
-            assert_eq!(pod["automountServiceAccountToken"], false, "{what}");
-            for c in pod["containers"].as_sequence().unwrap() {
-                let sc = &c["securityContext"];
-                assert_eq!(sc["readOnlyRootFilesystem"], true, "{what}");
-                assert_eq!(sc["allowPrivilegeEscalation"], false, "{what}");
-                assert!(c["resources"]["requests"]["cpu"].is_string(), "{what}");
-                assert!(c["resources"]["requests"]["memory"].is_string(), "{what}");
-            }
-            // The chart's selector labels would put the job's pod behind
-            // the chart's Service.
-            let labels = &pod["metadata"]["labels"];
-            assert_ne!(labels["app.kubernetes.io/name"], name.as_str(), "{what}");
+            let j = f.spec.jobs.as_ref().unwrap();
+            let expected = j.backups.len()
+                + usize::from(j.verification.is_some())
+                + usize::from(j.pre_upgrade.is_some());
+            assert_eq!(jobs, expected, "{name}: CronJobs and hook Jobs rendered");
         }
-        let j = f.spec.jobs.as_ref().unwrap();
-        let expected = j.backups.len()
-            + usize::from(j.verification.is_some())
-            + usize::from(j.pre_upgrade.is_some());
-        assert_eq!(jobs, expected, "{name}: CronJobs and hook Jobs rendered");
     }
 }
 
@@ -264,38 +353,45 @@ fn checkov() -> Option<PathBuf> {
 fn checkov_passes_the_rendered_jobs() {
     let Some(dir) = checkov() else { return };
     for f in charts_with_jobs() {
-        let name = &f.spec.name;
-        let values = chartgen::spec::jobs::documented_values(&f.spec);
-        let Some(text) = render(name, &all_on(&values)) else {
-            return;
-        };
-        let work = tempfile::tempdir().unwrap();
-        let file = work.path().join(format!("{name}.yaml"));
-        std::fs::write(&file, text.unwrap()).unwrap();
-        let o = std::process::Command::new("python3")
-            .args([
-                "-m",
-                "checkov.main",
-                "--framework",
-                "kubernetes",
-                "--quiet",
-                "--compact",
-            ])
-            .arg("-f")
-            .arg(&file)
-            .env("PYTHONPATH", &dir)
-            // No network: the check catalogue is checkov's own.
-            .env("BC_SKIP_MAPPING", "TRUE")
-            .current_dir(work.path())
-            .output()
-            .unwrap();
-        let out = String::from_utf8_lossy(&o.stdout);
-        assert!(
-            o.status.success() && out.contains("Failed checks: 0"),
-            "{name}: checkov:\n{out}{}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-        assert!(out.contains("Passed checks: "), "{out}");
+        for s3 in [false, true] {
+            let name = &f.spec.name;
+            let values = chartgen::spec::jobs::documented_values(&f.spec);
+            let sets = if s3 {
+                all_on_s3(&values)
+            } else {
+                all_on(&values)
+            };
+            let Some(text) = render(name, &sets) else {
+                return;
+            };
+            let work = tempfile::tempdir().unwrap();
+            let file = work.path().join(format!("{name}.yaml"));
+            std::fs::write(&file, text.unwrap()).unwrap();
+            let o = std::process::Command::new("python3")
+                .args([
+                    "-m",
+                    "checkov.main",
+                    "--framework",
+                    "kubernetes",
+                    "--quiet",
+                    "--compact",
+                ])
+                .arg("-f")
+                .arg(&file)
+                .env("PYTHONPATH", &dir)
+                // No network: the check catalogue is checkov's own.
+                .env("BC_SKIP_MAPPING", "TRUE")
+                .current_dir(work.path())
+                .output()
+                .unwrap();
+            let out = String::from_utf8_lossy(&o.stdout);
+            assert!(
+                o.status.success() && out.contains("Failed checks: 0"),
+                "{name}: checkov:\n{out}{}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+            assert!(out.contains("Passed checks: "), "{out}");
+        }
     }
 }
 

@@ -258,12 +258,12 @@ fn a_first_build_is_quiet_and_sums_up_each_specs_todos() {
         !err.contains("wrote "),
         "files are listed only with -v: {err}"
     );
-    let warnings: Vec<&str> = err.lines().filter(|l| l.starts_with("warning:")).collect();
+    let warnings: Vec<&str> = err.lines().filter(|l| l.starts_with("warning")).collect();
     assert_eq!(
         warnings,
         [
-            format!("warning: the spec still has {todos} TODOs"),
-            format!("warning: the spec still has {todos} TODOs"),
+            format!("warning[spec.todo]: the spec still has {todos} TODOs"),
+            format!("warning[spec.todo]: the spec still has {todos} TODOs"),
         ],
         "{err}"
     );
@@ -282,7 +282,8 @@ fn a_first_build_is_quiet_and_sums_up_each_specs_todos() {
     let o = gen(dir.path(), &["build", "-v"]);
     let err = stderr(&o);
     assert_eq!(
-        err.matches("warning: the spec still has a TODO").count(),
+        err.matches("warning[spec.todo]: the spec still has a TODO")
+            .count(),
         2 * todos,
         "-v shows each TODO"
     );
@@ -560,4 +561,42 @@ fn a_docs_only_folder_builds_but_check_still_wants_specs() {
     );
     assert!(!dir.path().join("specs").exists());
     assert_eq!(gen(dir.path(), &["check"]).status.code(), Some(1));
+}
+
+/// Issue 18: `gen checks` prints the table of checks, outside any
+/// project; with an id, that check; an unknown id is an error with a
+/// did-you-mean.
+#[test]
+fn gen_checks_lists_and_explains_the_table() {
+    let empty = tempfile::tempdir().unwrap();
+    let o = gen(empty.path(), &["checks"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let list = String::from_utf8(o.stdout).unwrap();
+    assert_eq!(
+        list.lines().count(),
+        chartgen::checks::CHECKS.len(),
+        "{list}"
+    );
+    for c in chartgen::checks::CHECKS {
+        assert!(
+            list.lines()
+                .any(|l| l.starts_with(&format!("{} ", c.id)) && l.ends_with(c.help)),
+            "{} in:\n{list}",
+            c.id
+        );
+    }
+    let o = gen(empty.path(), &["checks", "restore.no-full"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let one = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        one.starts_with("restore.no-full ") && one.contains(" error ") && one.lines().count() == 1,
+        "{one}"
+    );
+    let o = gen(empty.path(), &["checks", "restore.nofull"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("did you mean `restore.no-full`?"),
+        "{}",
+        stderr(&o)
+    );
 }

@@ -64,8 +64,15 @@ fn dr_plan_times_tiers_in_parallel_and_in_sequence() {
 #[test]
 fn coverage_counts_what_is_really_there() {
     let dir = project_with(&graph_sources());
-    let (project, _) = chartgen::project::load(dir.path()).unwrap();
-    let outputs = chartgen::project::generate(&project).unwrap();
+    let (project, _) = chartgen::project::load(
+        dir.path(),
+        &chartgen::project::facts_options(dir.path(), None, false),
+        &Default::default(),
+    )
+    .unwrap();
+    let outputs = chartgen::project::generate(&project, &Default::default())
+        .map(|(o, _)| o)
+        .unwrap();
     let models: Vec<_> = project.specs.iter().map(chart_model).collect();
     let cov = coverage(&models, &outputs);
     assert_eq!(cov.total, 5);
@@ -104,8 +111,15 @@ fn coverage_counts_what_is_really_there() {
         .value("backup.enabled", false.into(), "Run backups")
         .value("upgrade.backupFirst", true.into(), "Back up first");
     std::fs::write(dir.path().join("specs/db.yaml"), db.yaml()).unwrap();
-    let (project, _) = chartgen::project::load(dir.path()).unwrap();
-    let outputs = chartgen::project::generate(&project).unwrap();
+    let (project, _) = chartgen::project::load(
+        dir.path(),
+        &chartgen::project::facts_options(dir.path(), None, false),
+        &Default::default(),
+    )
+    .unwrap();
+    let outputs = chartgen::project::generate(&project, &Default::default())
+        .map(|(o, _)| o)
+        .unwrap();
     let models: Vec<_> = project.specs.iter().map(chart_model).collect();
     let cov = coverage(&models, &outputs);
     assert_eq!((cov.totals[0].1, cov.totals[0].2), (1, 20));

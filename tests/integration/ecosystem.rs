@@ -247,7 +247,7 @@ fn readme_walkthrough_in_an_empty_git_repo() {
     fill_in(&dir.join("specs/my-app.yaml"));
     let o = ok(gen(&dir, &["build"]));
     assert!(
-        text(&o).contains("warning: the spec still has ") && text(&o).contains(" TODOs"),
+        text(&o).contains("warning[spec.todo]: the spec still has ") && text(&o).contains(" TODOs"),
         "TODOs are flagged: {}",
         text(&o)
     );
@@ -393,7 +393,7 @@ fn github_annotations_carry_files_and_lines() {
         + 1;
     assert!(
         stdout.contains(&format!(
-            "::warning file=specs/alpha.yaml,line={todo},col=8::the spec still has a TODO"
+            "::warning file=specs/alpha.yaml,line={todo},col=8,title=spec.todo::the spec still has a TODO"
         )),
         "{stdout}"
     );
@@ -402,7 +402,7 @@ fn github_annotations_carry_files_and_lines() {
     let stdout = String::from_utf8_lossy(&o.stdout).into_owned();
     assert!(
         stdout.contains(&format!(
-            "::error file=specs/alpha.yaml,line={todo},col=8::the spec still has a TODO (--strict)"
+            "::error file=specs/alpha.yaml,line={todo},col=8,title=spec.todo::the spec still has a TODO (--strict)"
         )),
         "{stdout}"
     );
@@ -478,7 +478,12 @@ fn errors(v: &jsonschema::Validator, values: &Value) -> Vec<String> {
 /// validates the chart's whole values.yaml, and rejects wrong types.
 #[test]
 fn merged_schema_validates_every_charts_default_values() {
-    let (project, _) = chartgen::project::load(&repo()).expect("shipped specs load");
+    let (project, _) = chartgen::project::load(
+        &repo(),
+        &chartgen::project::facts_options(&repo(), None, false),
+        &Default::default(),
+    )
+    .expect("shipped specs load");
     assert!(project.specs.len() >= 3);
     let mut checked = 0;
     for f in &project.specs {

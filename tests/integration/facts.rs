@@ -241,7 +241,8 @@ fn the_spec_is_checked_against_what_helm_renders() {
         ),
     ] {
         let block = err
-            .split("error: ")
+            .split("error[")
+            .filter_map(|b| b.split_once("]: ").map(|(_id, rest)| rest))
             .find(|b| b.starts_with(message))
             .unwrap_or_else(|| panic!("no error {message:?} in:\n{err}"));
         assert!(block.contains(&format!("--> {location}\n")), "{block}");

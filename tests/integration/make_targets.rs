@@ -319,7 +319,12 @@ fn run_target(dir: &Path, path_env: &str, calls: &Path, logs: &Path, target: &st
 
 #[test]
 fn every_target_calls_kubectl_and_helm_for_the_right_release() {
-    let (project, _) = chartgen::project::load(&root()).expect("shipped specs load");
+    let (project, _) = chartgen::project::load(
+        &root(),
+        &chartgen::project::facts_options(&root(), None, false),
+        &Default::default(),
+    )
+    .expect("shipped specs load");
     let work = tempfile::tempdir().unwrap();
     // A copy of what make needs: the Makefile, the fragments, the charts.
     for dir in ["make", "charts"] {

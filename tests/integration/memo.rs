@@ -9,10 +9,10 @@ use chartgen::output::Outputs;
 use chartgen::project::{self, Failure};
 use std::path::Path;
 
-fn build(root: &Path, memo: Option<&Memo>) -> Outputs {
+fn build(root: &Path, memo: &Memo) -> Outputs {
     let run = || -> Result<Outputs, Failure> {
-        let (p, _) = project::load_with(root, memo)?;
-        Ok(project::generate_memo(&p, true, memo)?.0)
+        let (p, _) = project::load(root, &project::facts_options(root, None, false), memo)?;
+        Ok(project::generate(&p, memo)?.0)
     };
     match run() {
         Ok(o) => o,
@@ -25,9 +25,9 @@ fn build(root: &Path, memo: Option<&Memo>) -> Outputs {
 
 /// A memoized rebuild equals a cold build, and reports what it redid.
 fn rebuild(root: &Path, memo: &Memo) -> Stats {
-    let warm = build(root, Some(memo));
+    let warm = build(root, memo);
     let stats = memo.take_stats();
-    let cold = build(root, None);
+    let cold = build(root, &Memo::default());
     assert_eq!(warm.files.len(), cold.files.len());
     for (path, bytes) in &cold.files {
         assert!(
@@ -49,7 +49,7 @@ fn one_change_redoes_only_what_it_touches() {
             &Fixture::new(name).yaml(),
         );
     }
-    let memo = Memo::default();
+    let memo = Memo::kept();
     let first = rebuild(root, &memo);
     assert_eq!((first.specs_parsed, first.charts_rendered), (3, 3));
     // 3 charts x 5 pages and the 3 cross-chart guides.
@@ -73,7 +73,7 @@ fn one_change_redoes_only_what_it_touches() {
     assert!(one.pages_rendered < 18, "{one:?}");
 
     // A hand-written file gen merges into: that chart only.
-    let readme = build(root, None).files["charts/gamma/README.md"].clone();
+    let readme = build(root, &Memo::default()).files["charts/gamma/README.md"].clone();
     let mut edited = String::from_utf8(readme).unwrap();
     edited.push_str("\nA note the maintainer wrote.\n");
     write(root, "charts/gamma/README.md", &edited);

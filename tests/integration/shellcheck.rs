@@ -461,10 +461,16 @@ fn every_generated_shell_block_and_recipe_is_shellcheck_clean() {
     let Some(make) = common::tool("make") else {
         return common::skip_or_fail("GNU make is not installed");
     };
-    let (project, _) = chartgen::project::load(&root()).expect("shipped specs load");
+    let (project, _) = chartgen::project::load(
+        &root(),
+        &chartgen::project::facts_options(&root(), None, false),
+        &Default::default(),
+    )
+    .expect("shipped specs load");
     let models: Vec<ChartModel> = project.specs.iter().map(chart_model).collect();
     // The Makefile and fragments as gen renders them now, not as committed.
-    let (outputs, _) = chartgen::project::generate_with(&project, false).expect("specs render");
+    let (outputs, _) =
+        chartgen::project::generate(&project, &Default::default()).expect("specs render");
     let tree = tempfile::tempdir().unwrap();
     for (path, bytes) in &outputs.files {
         if path == "Makefile" || path.starts_with("make/") {

@@ -8,12 +8,19 @@ use std::process::Command;
 
 #[test]
 fn committed_outputs_match_a_fresh_render() {
-    let (project, warnings) = chartgen::project::load(&root()).expect("shipped specs are valid");
+    let (project, warnings) = chartgen::project::load(
+        &root(),
+        &chartgen::project::facts_options(&root(), None, false),
+        &Default::default(),
+    )
+    .expect("shipped specs are valid");
     assert!(
         warnings.is_empty(),
         "shipped specs must be clean under --strict: {warnings:#?}"
     );
-    let outputs = chartgen::project::generate(&project).expect("shipped specs render");
+    let outputs = chartgen::project::generate(&project, &Default::default())
+        .map(|(o, _)| o)
+        .expect("shipped specs render");
     let changes = chartgen::output::diff(&root(), &outputs).unwrap();
     let names: Vec<&str> = changes.iter().map(|c| c.path()).collect();
     assert!(
@@ -36,7 +43,12 @@ fn committed_outputs_match_a_fresh_render() {
 
 #[test]
 fn every_chart_has_guides_and_at_least_15_targets() {
-    let (project, _) = chartgen::project::load(&root()).unwrap();
+    let (project, _) = chartgen::project::load(
+        &root(),
+        &chartgen::project::facts_options(&root(), None, false),
+        &Default::default(),
+    )
+    .unwrap();
     for f in &project.specs {
         let m = chartgen::model::chart_model(f);
         assert!(
@@ -89,7 +101,12 @@ fn every_make_target_parses_under_make_n() {
         .filter(|l| l.starts_with("  "))
         .filter_map(|l| l.split_whitespace().next())
         .collect();
-    let (project, _) = chartgen::project::load(&root()).unwrap();
+    let (project, _) = chartgen::project::load(
+        &root(),
+        &chartgen::project::facts_options(&root(), None, false),
+        &Default::default(),
+    )
+    .unwrap();
     let expected: usize = project
         .specs
         .iter()

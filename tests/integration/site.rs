@@ -41,7 +41,11 @@ fn project_dir(specs: &[(&str, String)], docs: &[(&str, &str)]) -> tempfile::Tem
 }
 
 fn load(root: &Path) -> Project {
-    match project::load(root) {
+    match project::load(
+        root,
+        &project::facts_options(root, None, false),
+        &Default::default(),
+    ) {
         Ok((p, _)) => p,
         Err(Failure::Invalid(d)) => panic!("invalid: {}", show(&d)),
         Err(Failure::Io(e)) => panic!("io: {e}"),
@@ -54,13 +58,19 @@ fn show(diags: &[Diagnostic]) -> String {
 
 /// Renders everything and then the site again, for its stats and warnings.
 fn build_site(project: &Project) -> Site {
-    let outputs = match project::generate(project) {
+    let outputs = match project::generate(project, &Default::default()).map(|(o, _)| o) {
         Ok(o) => o,
         Err(Failure::Invalid(d)) => panic!("generate failed:\n{}", show(&d)),
         Err(Failure::Io(e)) => panic!("io: {e}"),
     };
     let models: Vec<_> = project.specs.iter().map(chart_model).collect();
-    let site = site::build(&project.site_input(), &models, &outputs).expect("site builds");
+    let site = site::build(
+        &project.site_input(),
+        &models,
+        &outputs,
+        &Default::default(),
+    )
+    .expect("site builds");
     for (path, bytes) in &site.files {
         assert_eq!(
             outputs.files.get(path),
@@ -243,6 +253,85 @@ fn a_404_page_a_sitemap_descriptions_and_linked_dr_matrix() {
     }
 }
 
+/// Issue 18: what gen writes into a chart's pages besides its guides (the
+/// facts, the cards, the Operations and Security Markdown) are templates a
+/// repository overrides by name, like every other: a real `gen build`
+/// writes the page from the override, spec text still escaped; a broken
+/// override is an error naming it, with nothing written; without the
+/// override the built-in page comes back byte for byte.
+#[test]
+fn a_repository_overrides_the_site_templates_of_a_charts_pages() {
+    let text = spec("alpha", "Alpha DB")
+        .replacen("app_version: \"TODO\"", "app_version: \"1.0.3\"", 1)
+        .replacen(
+            "help: TODO one line for make help",
+            "help: 'Back up <b>now</b> & verify'",
+            1,
+        );
+    let dir = project_dir(&[("alpha", text)], &[]);
+    let read = |page: &str| {
+        std::fs::read_to_string(dir.path().join("site/charts/alpha").join(page)).unwrap()
+    };
+    gen_ok(dir.path(), &["--quiet", "build"]);
+    let (index, ops) = (read("index.html"), read("operations.html"));
+    assert!(
+        index.contains("<div><dt>Roadmap</dt><dd>later</dd></div>"),
+        "{index}"
+    );
+    assert!(index.contains("<dd>1.0.3</dd>"), "{index}");
+    assert!(ops.contains("Run these targets from the repository root"));
+    assert!(
+        ops.contains("Back up &lt;b&gt;now&lt;/b&gt; &amp; verify"),
+        "{ops}"
+    );
+
+    let t = dir.path().join("templates/site");
+    std::fs::create_dir_all(&t).unwrap();
+    std::fs::write(
+        t.join("facts.html.tera"),
+        "<p class=\"owned\">Version {{ app_version }}, {{ targets }} targets, RTO {{ rto }}.</p>\n",
+    )
+    .unwrap();
+    std::fs::write(
+        t.join("operations.md.tera"),
+        "## Runbook for {{ name }}\n\n{% for g in groups %}{% for op in g.operations %}- {{ op.target | code_span }}: {{ op.help | md_text }}\n{% endfor %}{% endfor %}",
+    )
+    .unwrap();
+    gen_ok(dir.path(), &["--quiet", "build"]);
+    let (index2, ops2) = (read("index.html"), read("operations.html"));
+    assert!(
+        index2.contains("<p class=\"owned\">Version 1.0.3, "),
+        "{index2}"
+    );
+    assert!(!index2.contains("<dl class=\"facts\">"), "{index2}");
+    assert!(!ops2.contains("Run these targets"), "{ops2}");
+    assert!(ops2.contains("id=\"runbook-for-alpha\""), "{ops2}");
+    assert!(
+        ops2.contains(
+            "<li><code>alpha-backup</code>: Back up &lt;b&gt;now&lt;/b&gt; &amp; verify</li>"
+        ),
+        "{ops2}"
+    );
+    let o = common::gen(dir.path(), &["check"]);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+
+    std::fs::write(t.join("facts.html.tera"), "{{ no_such_fact }}").unwrap();
+    let before = common::file_tree(dir.path());
+    let o = common::gen(dir.path(), &["build"]);
+    assert_eq!(o.status.code(), Some(1), "{}", common::stderr(&o));
+    assert!(
+        common::stderr(&o).contains("--> templates/site/facts.html.tera"),
+        "{}",
+        common::stderr(&o)
+    );
+    assert_eq!(before, common::file_tree(dir.path()), "nothing written");
+
+    std::fs::remove_dir_all(&t).unwrap();
+    gen_ok(dir.path(), &["--quiet", "build"]);
+    assert_eq!(read("index.html"), index, "the built-in facts are back");
+    assert_eq!(read("operations.html"), ops);
+}
+
 /// The sidebar a page carries in its HTML.
 fn sidebar(html: &str) -> &str {
     let start = html.find("<nav class=\"sidebar\"").expect("a sidebar");
@@ -324,7 +413,7 @@ fn pages_carry_their_part_of_the_sidebar_and_share_the_rest() {
 /// The warnings of a build that succeeds.
 fn generate_warnings(dir: &Path) -> Vec<Diagnostic> {
     let p = load(dir);
-    match project::generate_with(&p, true) {
+    match project::generate(&p, &Default::default()) {
         Ok((_, report)) => report.warnings,
         Err(Failure::Invalid(d)) => panic!("unexpected errors: {}", show(&d)),
         Err(Failure::Io(e)) => panic!("io: {e}"),
@@ -469,7 +558,7 @@ fn links_to_repository_files_go_to_repo_url() {
     )
     .unwrap();
     let p = load(dir.path());
-    let (out, report) = project::generate_with(&p, true).unwrap();
+    let (out, report) = project::generate(&p, &Default::default()).unwrap();
     assert!(
         !report.warnings.iter().any(|d| d.file == "docs/guide.md"),
         "{}",
@@ -1249,7 +1338,11 @@ fn shipped_copy() -> Option<tempfile::TempDir> {
             }
         }
     }
-    match project::load(dir.path()) {
+    match project::load(
+        dir.path(),
+        &project::facts_options(dir.path(), None, false),
+        &Default::default(),
+    ) {
         Ok(_) => Some(dir),
         Err(Failure::Invalid(d)) => {
             eprintln!("the shipped specs do not load yet:\n{}", show(&d));

@@ -25,7 +25,7 @@ fn line_of(src: &str, needle: &str) -> usize {
 fn errors(file: &str, src: &str) -> Vec<Diagnostic> {
     match spec::parse(&format!("specs/{file}.yaml"), src.as_bytes()) {
         Err(d) => vec![d],
-        Ok(f) => validate::validate(&f)
+        Ok(f) => chartgen::checks::spec(&f)
             .into_iter()
             .filter(Diagnostic::is_error)
             .collect(),
@@ -41,7 +41,7 @@ fn only_error(file: &str, src: &str) -> Diagnostic {
 #[test]
 fn scaffold_is_valid_but_warns_about_todos() {
     let f = spec::parse("specs/demo.yaml", new_spec("demo").as_bytes()).unwrap();
-    let diags = validate::validate(&f);
+    let diags = chartgen::checks::spec(&f);
     assert!(diags.iter().all(|d| !d.is_error()), "{diags:#?}");
     assert!(diags.iter().any(|d| d.message.contains("TODO")));
 }
@@ -235,7 +235,7 @@ fn list_on_secrets_is_a_warning() {
         "  rules:\n    - { resources: [secrets], verbs: [list], why: z }\n  #",
     );
     let f = spec::parse("specs/demo.yaml", src.as_bytes()).unwrap();
-    let diags = validate::validate(&f);
+    let diags = chartgen::checks::spec(&f);
     assert!(diags.iter().all(|d| !d.is_error()));
     assert!(diags
         .iter()
@@ -259,7 +259,7 @@ fn unknown_dependency_and_cycles() {
         Fixture::new("c").depends_on(&["bb"]).yaml().as_bytes(),
     )
     .unwrap();
-    let errs = validate::validate_graph(&[a, b, c]);
+    let errs = chartgen::checks::graph(&[a, b, c]);
     assert_eq!(errs.len(), 2, "{errs:#?}");
     assert!(errs[0].message.contains("unknown chart \"bb\""));
     assert_eq!(errs[0].help.as_deref(), Some("did you mean `b`?"));
@@ -467,7 +467,7 @@ fn warnings(file: &str, src: &str) -> Vec<Diagnostic> {
 
 fn all_warnings(file: &str, src: &str) -> Vec<Diagnostic> {
     let f = spec::parse(&format!("specs/{file}.yaml"), src.as_bytes()).unwrap();
-    validate::validate(&f)
+    chartgen::checks::spec(&f)
         .into_iter()
         .filter(|d| !d.is_error() && d.message != validate::TODO_LEFT)
         .collect()
@@ -736,7 +736,7 @@ fn a_long_command_line_is_located_on_its_file_line() {
         &format!("      mkdir -p \"$BACKUP_DIR\"\n      {long}\n      echo \"TODO write"),
     );
     let f = spec::parse("specs/demo.yaml", src.as_bytes()).unwrap();
-    let w: Vec<Diagnostic> = validate::validate(&f)
+    let w: Vec<Diagnostic> = chartgen::checks::spec(&f)
         .into_iter()
         .filter(|d| d.message.contains("columns"))
         .collect();
@@ -759,4 +759,356 @@ fn a_long_command_line_is_located_on_its_file_line() {
         w[0].snippet.as_deref(),
         Some(format!("      {long}").as_str())
     );
+}
+
+// ---- Issue 18: validation is one table of checks (`chartgen::checks`).
+
+/// Spec files (name, source) for one fixture.
+type Files = Vec<(&'static str, String)>;
+
+fn demo(src: String) -> Files {
+    vec![("demo", src)]
+}
+
+/// The scaffold with each `(from, to)` edit made once.
+fn scaffold(edits: &[(&str, &str)]) -> Files {
+    demo(edited(new_spec("demo"), edits))
+}
+
+fn edited(mut src: String, edits: &[(&str, &str)]) -> String {
+    for (from, to) in edits {
+        assert!(src.contains(from), "fixture lacks {from:?}");
+        src = src.replacen(from, to, 1);
+    }
+    src
+}
+
+/// A repository spec with edits: `postgresql` has backup jobs, `airflow`
+/// a database profile.
+fn repo_spec(name: &'static str, edits: &[(&str, &str)]) -> Files {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("specs/{name}.yaml"));
+    vec![(name, edited(std::fs::read_to_string(path).unwrap(), edits))]
+}
+
+/// The scaffold with the text from `start` up to (not including) `end`
+/// replaced by `with` (`{}` in it stands for the text cut out).
+fn scaffold_span(start: &str, end: &str, with: &str) -> Files {
+    let src = new_spec("demo");
+    let i = src.find(start).expect("start in scaffold");
+    let j = i + src[i..].find(end).expect("end in scaffold");
+    demo(format!(
+        "{}{}{}",
+        &src[..i],
+        with.replace("{}", &src[i..j]),
+        &src[j..]
+    ))
+}
+
+/// The scaffold with one RBAC rule.
+fn rule(r: &str) -> Files {
+    scaffold(&[(
+        "  rules: [] # - { resources: [configmaps], verbs: [get], why: ... }\n",
+        &format!("  rules: [{r}]\n"),
+    )])
+}
+
+const LAST_OP: &str = "      echo \"TODO restore from $FILE\"\n";
+
+/// The scaffold with one more operation, and `more` top-level YAML after it.
+fn op(o: &str) -> Files {
+    scaffold(&[(LAST_OP, &format!("{LAST_OP}  - {o}\n"))])
+}
+
+fn after_ops(more: &str) -> Files {
+    scaffold(&[(LAST_OP, &format!("{LAST_OP}{more}"))])
+}
+
+fn values(entries: &str) -> Files {
+    after_ops(&format!("values:\n{entries}"))
+}
+
+fn changes(entries: &str) -> Files {
+    scaffold(&[(
+        "  overview: TODO how upgrades of this product work.\n",
+        &format!("  overview: TODO how upgrades of this product work.\n  changes:\n{entries}"),
+    )])
+}
+
+const DRILL: &str =
+    "      drill: { none: \"TODO why no local drill can run it (or test: tests/drills.rs::<function>)\" }\n";
+
+fn drill(d: &str) -> Files {
+    scaffold(&[(DRILL, &format!("      drill: {d}\n"))])
+}
+
+const BACKUP_RUN: &str = "            mkdir -p \"$BACKUP_DIR\"\n";
+
+/// Specs `a`, `b` and `c` with these dependencies.
+fn graph(deps: [&str; 3]) -> Files {
+    ["a", "b", "c"]
+        .into_iter()
+        .zip(deps)
+        .map(|(name, d)| (name, new_spec(name).replacen("depends_on: []", d, 1)))
+        .collect()
+}
+
+/// One small spec per check that makes it fire.
+fn fixtures() -> Vec<(&'static str, Files)> {
+    let long = "x".repeat(80);
+    vec![
+        ("spec.database-profile", repo_spec("airflow", &[("    connection: url\n", "    connection: url\n    user: x\n")])),
+        ("spec.name-not-dns-label", scaffold(&[("name: demo\n", "name: Demo\n")])),
+        ("spec.file-name-mismatch", vec![("other", new_spec("demo"))]),
+        ("spec.empty-field", scaffold(&[("title: TODO product name", "title: \"\"")])),
+        ("spec.version-not-semver", scaffold(&[("from: 0.1.0,", "from: \"1.0\",")])),
+        ("spec.app-version-not-label", scaffold(&[("app_version: \"TODO\"", "app_version: \"1.0+b\"")])),
+        ("layout.long-heading", scaffold(&[("title: TODO full restore", &format!("title: {long}"))])),
+        ("spec.last-drill-not-date", scaffold(&[("category: ", "last_drill: \"2026-13-01\"\ncategory: ")])),
+        ("spec.self-dependency", scaffold(&[("depends_on: []", "depends_on: [{ chart: demo, why: x }]")])),
+        ("backup.no-components", scaffold_span("  components:\n", "  verification:\n", "  components: []\n")),
+        ("backup.bad-component-id", scaffold(&[("    - id: data\n", "    - id: Data\n")])),
+        ("backup.duplicate-component", scaffold_span("    - id: data\n", "  verification:\n", "{}{}")),
+        ("backup.no-interval", scaffold(&[("      method: scheduled #", "      method: continuous #")])),
+        ("backup.bad-schedule", scaffold(&[("schedule: \"0 2 * * *\"", "schedule: \"0 25 * * *\"")])),
+        ("backup.no-schedule", scaffold(&[("      schedule: \"0 2 * * *\"\n", "")])),
+        ("backup.rpo-zero-with-data", scaffold(&[("  rpo: 24h", "  rpo: \"0\"")])),
+        ("backup.rpo-unmet", scaffold(&[("  rpo: 24h", "  rpo: 1h")])),
+        ("backup.no-not-covered", scaffold(&[("  not_covered:\n    - TODO what these backups do not cover\n", "  not_covered: []\n")])),
+        ("backup.no-verification", scaffold(&[("  verification:\n    - title: TODO how to prove the backup restores\n", "  verification: []\n")])),
+        ("restore.bad-id", scaffold(&[("  - id: full\n", "  - id: Full\n")])),
+        ("restore.duplicate-id", scaffold_span("  - id: full\n", "upgrade:\n", "{}{}")),
+        ("restore.unknown-component", scaffold(&[("restores: [data]", "restores: [data, dta]")])),
+        ("restore.exceeds-rto", scaffold(&[("    duration: 30m", "    duration: 2h")])),
+        ("restore.no-steps", scaffold(&[("    steps:\n      - title: TODO first step\nupgrade:", "    steps: []\nupgrade:")])),
+        ("restore.no-full", scaffold(&[("    kind: full #", "    kind: partial #")])),
+        ("restore.unrestored-component", scaffold(&[("restores: [data]", "restores: []")])),
+        ("rbac.wildcard", rule("{ resources: [\"*\"], verbs: [get], why: x }")),
+        ("rbac.empty-rule", rule("{ resources: [], verbs: [get], why: x }")),
+        ("rbac.no-reason", rule("{ resources: [pods], verbs: [get], why: \"\" }")),
+        ("rbac.secret-write", rule("{ resources: [secrets], verbs: [patch], why: x }")),
+        ("rbac.secret-list", rule("{ resources: [secrets], verbs: [list], why: x }")),
+        ("rbac.unusual-verb", rule("{ resources: [pods], verbs: [poke], why: x }")),
+        ("rbac.cluster-without-list", scaffold(&[("  scope: namespace #", "  scope: cluster #")])),
+        ("rbac.no-summary", scaffold(&[("  summary: TODO whether and why the workload calls the Kubernetes API.", "  summary: \"\"")])),
+        ("ops.bad-target", op("{ target: Bad_Name, group: backup, help: x, run: 'true' }")),
+        ("ops.duplicate-target", op("{ target: backup, group: backup, help: x, run: 'true' }")),
+        ("ops.shared-target", op("{ target: logs, group: backup, help: x, run: 'true' }")),
+        ("ops.bad-help", op("{ target: x, group: backup, help: \"\", run: 'true' }")),
+        ("ops.empty-run", op("{ target: x, group: backup, help: x, run: '' }")),
+        ("ops.kubectl-in-pod", op("{ target: x, group: backup, help: x, runs_in: pod, run: 'kubectl get pods' }")),
+        ("ops.missing-required", scaffold(&[("  - target: restore\n", "  - target: restore-all\n")])),
+        ("vars.bad-name", after_ops("variables:\n  - { name: lower, default: x, help: x }\n")),
+        ("vars.reserved", after_ops("variables:\n  - { name: NAMESPACE, default: x, help: x }\n")),
+        ("vars.duplicate", after_ops("variables:\n  - { name: X, default: x, help: x }\n  - { name: X, default: y, help: y }\n")),
+        ("vars.multiline-default", after_ops("variables:\n  - { name: X, default: \"a\\nb\", help: x }\n")),
+        ("values.bad-key", values("  - { key: image.tag, default: x, description: x }\n")),
+        ("values.duplicate-key", values("  - { key: backup.x, default: 1, description: x }\n  - { key: backup.x, default: 2, description: y }\n")),
+        ("values.object-default", values("  - { key: backup.x, default: { a: 1 }, description: x }\n")),
+        ("values.no-description", values("  - { key: backup.x, default: 1, description: \"\" }\n")),
+        ("values.leaf-and-parent", values("  - { key: backup.x, default: 1, description: x }\n  - { key: backup.x.y, default: 2, description: y }\n")),
+        ("values.type-mismatch", values("  - { key: backup.x, default: a, type: integer, description: x }\n")),
+        ("values.untyped-empty-list", values("  - { key: backup.x, default: [], description: x }\n")),
+        ("values.item-type-mismatch", values("  - { key: backup.x, default: [1], items: string, description: x }\n")),
+        ("values.items-not-list", values("  - { key: backup.x, default: 1, items: integer, description: x }\n")),
+        ("jobs.value-clash", repo_spec("postgresql", &[("troubleshooting:\n", "values:\n  - key: backup.enabled\n    default: false\n    description: x\ntroubleshooting:\n")])),
+        ("jobs.root-user", repo_spec("postgresql", &[("  run_as_user: 999\n", "  run_as_user: 0\n")])),
+        ("jobs.env-bad-name", repo_spec("postgresql", &[("{ name: PGHOST, value: $FULLNAME }", "{ name: pghost, value: $FULLNAME }")])),
+        ("jobs.env-reserved", repo_spec("postgresql", &[("{ name: PGUSER, value: postgres }", "{ name: HOME, value: postgres }")])),
+        ("jobs.env-one-source", repo_spec("postgresql", &[("{ name: PGUSER, value: postgres }", "{ name: PGUSER }")])),
+        ("jobs.env-bad-values-key", repo_spec("postgresql", &[("{ name: PGHOST, value: $FULLNAME }", "{ name: PGHOST, values: \"postgresql..host\" }")])),
+        ("jobs.unknown-component", repo_spec("postgresql", &[("    - component: dumps\n", "    - component: dumpz\n")])),
+        ("jobs.unscheduled-component", repo_spec("postgresql", &[("    - component: dumps\n", "    - component: config\n")])),
+        ("jobs.duplicate-component", repo_spec("postgresql", &[("  backups:\n", "  backups:\n    - { component: dumps, dir: /backup/d2, keep: 1, script: 'ls \"$OUT\"' }\n")])),
+        ("jobs.bad-dir", repo_spec("postgresql", &[("      dir: /backup/dump\n", "      dir: /backup/../etc\n")])),
+        ("jobs.keep-zero", repo_spec("postgresql", &[("      keep: 7\n", "      keep: 0\n")])),
+        ("jobs.script-template", repo_spec("postgresql", &[("        ls -l \"$OUT\"\n", "        echo \"{{ oops }}\"\n        ls -l \"$OUT\"\n")])),
+        ("jobs.script-tab", repo_spec("postgresql", &[("        ls -l \"$OUT\"\n", "        \tls -l \"$OUT\"\n")])),
+        ("jobs.no-out", repo_spec("postgresql", &[("  backups:\n", "  backups:\n    - { component: basebackup, dir: /backup/b, keep: 1, script: 'echo hi' }\n")])),
+        ("jobs.pre-upgrade-unknown", repo_spec("postgresql", &[("  pre_upgrade: dumps\n", "  pre_upgrade: wal\n")])),
+        ("jobs.bad-verify-schedule", repo_spec("postgresql", &[("schedule: \"30 4 * * *\"", "schedule: \"30 4 * *\"")])),
+        ("jobs.env-template-syntax", repo_spec("postgresql", &[("{ name: PGHOST, value: $FULLNAME }", "{ name: PGHOST, value: \"{{ .Release.Name }}\" }")])),
+        ("changes.duplicate-replaces", changes("    - { kind: changed, replaces: rbac, description: x }\n    - { kind: changed, replaces: rbac, description: y }\n")),
+        ("changes.no-description", changes("    - { kind: changed, description: \"\" }\n")),
+        ("changes.link-no-name", changes("    - { kind: changed, description: x, links: [{ name: \"\", url: \"https://example.org\" }] }\n")),
+        ("changes.link-not-absolute", changes("    - { kind: changed, description: x, links: [{ name: a, url: /docs }] }\n")),
+        ("steps.no-title", scaffold(&[("    - title: Take a backup first", "    - title: \"\"")])),
+        ("steps.unknown-language", scaffold(&[("          why: TODO why it matters\n", "          why: TODO why it matters\n          lang: bsh\n")])),
+        ("layout.long-run-line", scaffold(&[(BACKUP_RUN, &format!("            echo {long}\n"))])),
+        ("drills.bad-test", drill("{ test: nope }")),
+        ("drills.empty-none", drill("{ none: \"\" }")),
+        ("drills.caveat-without-test", drill("{ none: x, caveat: y }")),
+        ("drills.test-xor-none", drill("{ test: tests/drills.rs::x, none: y }")),
+        ("drills.undrilled", scaffold(&[(DRILL, "")])),
+        ("troubles.too-few", scaffold_span("  - error: TODO an error of an upgrade\n", "operations:", "")),
+        ("troubles.guide-uncovered", scaffold(&[("    guide: upgrade\n", "    guide: backup\n")])),
+        ("troubles.empty-field", scaffold(&[("    cause: TODO why it happens.\n", "    cause: \"\"\n")])),
+        ("spec.todo", demo(new_spec("demo"))),
+        ("layout.long-code-span", scaffold(&[("  overview: TODO how upgrades of this product work.", &format!("  overview: run `{long}`"))])),
+        ("runbook.exec-stopped", scaffold(&[(BACKUP_RUN, "            kubectl -n \"$NAMESPACE\" scale deploy \"$FULLNAME\" --replicas=0\n            kubectl -n \"$NAMESPACE\" exec \"$POD\" -c demo -- ls /data\n")])),
+        ("runbook.set-aside-fixed-name", scaffold(&[(BACKUP_RUN, "            kubectl -n \"$NAMESPACE\" exec \"$POD\" -- sh -c 'cd /data && mv db db.old'\n")])),
+        ("runbook.rollback-order", demo(migrating_spec(&format!("{STOP}{ROLL_BACK}    - title: Restore\n      run: make demo-restore FILE=x REPLICAS=0\n")))),
+        ("spec.no-modeline", demo(new_spec("demo").split_once('\n').unwrap().1.to_string())),
+        ("graph.unknown-dependency", graph(["depends_on: [{ chart: d, why: x }]", "depends_on: []", "depends_on: []"])),
+        ("graph.cycle", graph(["depends_on: [{ chart: b, why: x }]", "depends_on: [{ chart: a, why: x }]", "depends_on: []"])),
+        ("graph.duplicate-chart", vec![("a", new_spec("a")), ("a", new_spec("a"))]),
+    ]
+}
+
+#[test]
+fn every_check_has_a_unique_id_a_help_and_a_spec_that_fires_it() {
+    use chartgen::checks::{self, Run, CHECKS};
+    use std::collections::BTreeSet;
+    let mut ids = BTreeSet::new();
+    for c in CHECKS {
+        assert!(ids.insert(c.id), "two checks are {}", c.id);
+        let (concern, problem) = c.id.split_once('.').expect("<concern>.<problem>");
+        assert!(
+            [concern, problem]
+                .iter()
+                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b == b'-')),
+            "{}",
+            c.id
+        );
+        assert!(
+            !c.help.trim().is_empty() && !c.help.contains('\n') && c.help.len() <= 120,
+            "{}: the help is one line: {:?}",
+            c.id,
+            c.help
+        );
+        let explained = checks::explain(Some(c.id)).unwrap();
+        assert!(explained.contains(c.help), "{explained}");
+    }
+    assert!(checks::explain(Some("restore.nofull"))
+        .unwrap_err()
+        .contains("did you mean `restore.no-full`?"));
+
+    let mut with_fixture = BTreeSet::new();
+    for (id, files) in fixtures() {
+        let check = checks::find(id).unwrap_or_else(|| panic!("no check {id}"));
+        assert!(with_fixture.insert(id), "two fixtures for {id}");
+        let parsed: Vec<_> = files
+            .iter()
+            .map(|(name, src)| {
+                spec::parse(&format!("specs/{name}.yaml"), src.as_bytes())
+                    .unwrap_or_else(|d| panic!("{id}: the fixture parses: {d}"))
+            })
+            .collect();
+        let mut found: Vec<Diagnostic> = parsed.iter().flat_map(checks::spec).collect();
+        found.extend(checks::graph(&parsed));
+        let fired: Vec<&Diagnostic> = found.iter().filter(|d| d.code == Some(&check.id)).collect();
+        assert!(
+            !fired.is_empty(),
+            "{id} does not fire on its fixture: {found:#?}"
+        );
+        for d in fired {
+            assert_eq!(d.severity, check.severity, "{d}");
+            assert!(d.line > 0, "{id} is located: {d}");
+            let label = if d.is_error() { "error" } else { "warning" };
+            assert!(
+                d.to_string().starts_with(&format!("{label}[{id}]: ")),
+                "{d}"
+            );
+        }
+    }
+    // The checks against a chart's facts, each on a spec and the facts of
+    // a small chart (tests/facts.rs runs them on real charts through Helm).
+    for (id, files, chart) in facts_fixtures() {
+        let check = checks::find(id).unwrap_or_else(|| panic!("no check {id}"));
+        assert!(matches!(check.run, Run::Facts(_)), "{id}");
+        assert!(with_fixture.insert(id), "two fixtures for {id}");
+        let (name, src) = &files[0];
+        let f = spec::parse(&format!("specs/{name}.yaml"), src.as_bytes()).unwrap();
+        let found = checks::facts(&f, &chart);
+        assert!(
+            found
+                .iter()
+                .any(|d| d.code == Some(&check.id) && d.line > 0),
+            "{id} does not fire on its fixture: {found:#?}"
+        );
+    }
+    let without: Vec<&str> = CHECKS
+        .iter()
+        .filter(|c| !with_fixture.contains(c.id))
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(without, Vec::<&str>::new(), "checks without a fixture");
+    eprintln!(
+        "{} checks, {} with a fixture",
+        CHECKS.len(),
+        with_fixture.len()
+    );
+}
+
+/// The facts of a chart `demo` as Helm would render it for the scaffold:
+/// one Deployment with the container `demo`, nothing else.
+fn demo_chart() -> chartgen::facts::ChartFacts {
+    use chartgen::facts::{ChartFacts, ChartMeta, Container, Fullname, Workload};
+    let labels = [
+        ("app.kubernetes.io/name", "demo"),
+        ("app.kubernetes.io/instance", "rel"),
+    ]
+    .map(|(k, v)| (k.to_string(), v.to_string()));
+    ChartFacts {
+        chart: ChartMeta {
+            name: "demo".into(),
+            version: "0.1.0".into(),
+            ..ChartMeta::default()
+        },
+        fullname: Fullname::usual("demo"),
+        workloads: vec![Workload {
+            kind: "Deployment".into(),
+            name: "rel-demo".into(),
+            pod_labels: labels.into_iter().collect(),
+            containers: vec![Container {
+                name: "demo".into(),
+                ..Container::default()
+            }],
+            ..Workload::default()
+        }],
+        ..ChartFacts::default()
+    }
+}
+
+fn facts_fixtures() -> Vec<(&'static str, Files, chartgen::facts::ChartFacts)> {
+    let scaffold_spec = || demo(new_spec("demo"));
+    let f = spec::parse("specs/demo.yaml", new_spec("demo").as_bytes()).unwrap();
+    let clean: Vec<String> = chartgen::checks::facts(&f, &demo_chart())
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        clean,
+        Vec::<String>::new(),
+        "the scaffold fits the demo chart"
+    );
+    let mut version = demo_chart();
+    version.chart.version = "9.9.9".into();
+    let mut no_workload = demo_chart();
+    no_workload.workloads.clear();
+    let mut other_container = demo_chart();
+    other_container.workloads[0].containers[0].name = "other".into();
+    vec![
+        ("facts.chart-version", scaffold_spec(), version),
+        ("facts.workload", scaffold_spec(), no_workload),
+        ("facts.container", scaffold_spec(), other_container),
+        (
+            "facts.values",
+            values("  - { key: backup.x, default: 1, description: x }\n"),
+            demo_chart(),
+        ),
+        (
+            "facts.database-secret",
+            repo_spec("airflow", &[]),
+            demo_chart(),
+        ),
+        (
+            "facts.commands",
+            scaffold(&[(
+                LAST_OP,
+                "      kubectl -n \"$NAMESPACE\" get secret \"$FULLNAME-nope\"\n",
+            )]),
+            demo_chart(),
+        ),
+        ("facts.jobs", repo_spec("postgresql", &[]), demo_chart()),
+    ]
 }

@@ -265,7 +265,8 @@ fn every_documented_value_changes_the_render() {
     let tmp = adopted(&shared);
     let root = tmp.path();
     let opts = chartgen::project::facts_options(root, None, true);
-    let (project, _) = chartgen::project::load_opts(root, None, &opts).expect("the specs load");
+    let (project, _) =
+        chartgen::project::load(root, &opts, &Default::default()).expect("the specs load");
     let specs: BTreeMap<String, SpecFile> = project
         .specs
         .into_iter()

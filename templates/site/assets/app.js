@@ -12,7 +12,7 @@
     Array.prototype.forEach.call(list, f);
   }
 
-  // Porter's stemmer: the same algorithm as gen's src/site/stem.rs, which a
+  // Porter's stemmer: the same algorithm as gen's src/site/stem/, which a
   // test compares word for word.
   var stem = (function () {
     var b, k, j;
@@ -235,7 +235,7 @@
   // Runs of what Rust's char::is_alphanumeric accepts, and "_".
   var WORD = /[\p{Alphabetic}\p{N}_-]+/gu;
   var MAX_TOKEN = 24;
-  // Words as gen's stem.rs cuts them: a name joined with _ or -
+  // Words as gen's src/site/stem/ cuts them: a name joined with _ or -
   // (pg_basebackup, backup-all) gives its parts, then itself whole.
   function words(text) {
     var out = [];
@@ -501,7 +501,7 @@
 
   // The manifest (page table, shard and chunk tables) loads on first use;
   // term shards and snippet chunks load as queries and results need them.
-  // Every file is a script that registers its data; see src/site/search.rs.
+  // Every file is a script that registers its data; see src/site/search/.
   var index = null;
   var loading = false;
   var waiting = [];

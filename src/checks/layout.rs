@@ -1,0 +1,161 @@
+//! What would not fit the guides: markdownlint allows 80 columns, and
+//! headings and inline code cannot wrap.
+
+use crate::diagnostics::Diagnostic;
+use crate::spec::validate::{all_steps, MAX_CODE_SPAN, MAX_HEADING, MAX_RUN_LINE};
+use crate::spec::SpecFile;
+
+pub fn heading_lengths(file: &SpecFile, out: &mut Vec<Diagnostic>) {
+    let s = &file.spec;
+    let mut headings: Vec<(String, String)> = Vec::new();
+    for (i, c) in s.backup.components.iter().enumerate() {
+        headings.push((format!("backup.components[{i}].title"), c.title.clone()));
+    }
+    for (i, r) in s.restore.iter().enumerate() {
+        headings.push((format!("restore[{i}].title"), r.title.clone()));
+    }
+    for (i, st) in s.upgrade.strategies.iter().enumerate() {
+        headings.push((format!("upgrade.strategies[{i}].name"), st.name.clone()));
+    }
+    for (i, n) in s.upgrade.notes.iter().enumerate() {
+        headings.push((
+            format!("upgrade.notes[{i}]"),
+            format!("From {} to {}", n.from, n.to),
+        ));
+    }
+    for (path, text) in headings {
+        let n = text.chars().count();
+        if n > MAX_HEADING {
+            out.push(
+                file.warning_at(
+                    &path,
+                    format!("heading \"{text}\" is {n} characters; headings cannot wrap"),
+                )
+                .help(format!(
+                    "keep it to {MAX_HEADING} characters and say the rest in the text"
+                )),
+            );
+        }
+    }
+}
+
+/// Every command of the spec, with its path: steps, operations and
+/// troubleshooting (whose `error` is shown as printed, in a code block).
+fn commands(file: &SpecFile) -> Vec<(String, &str)> {
+    let s = &file.spec;
+    let mut v: Vec<(String, &str)> = all_steps(s)
+        .into_iter()
+        .filter_map(|(path, st)| st.run.as_deref().map(|r| (format!("{path}.run"), r)))
+        .collect();
+    for (i, op) in s.operations.iter().enumerate() {
+        v.push((format!("operations[{i}].run"), &op.run));
+    }
+    for (i, t) in s.troubleshooting.iter().enumerate() {
+        v.push((format!("troubleshooting[{i}].error"), &t.error));
+        if let Some(run) = &t.run {
+            v.push((format!("troubleshooting[{i}].run"), run));
+        }
+    }
+    v
+}
+
+/// The first line of each command longer than the guides allow.
+pub fn run_lines(file: &SpecFile, out: &mut Vec<Diagnostic>) {
+    for (path, run) in commands(file) {
+        let Some((n, line)) = run
+            .lines()
+            .enumerate()
+            .find(|(_, l)| l.chars().count() > MAX_RUN_LINE)
+        else {
+            continue;
+        };
+        let width = line.chars().count();
+        let warning = match block_line(file, &path, n, line) {
+            // In a `run: |` block the command's line is a line of the file:
+            // point at the first column past the limit.
+            Some((at, indent)) => Diagnostic::warning(
+                &file.rel,
+                format!("this command line is {width} columns; the guides allow {MAX_RUN_LINE}"),
+            )
+            .at(at, indent + MAX_RUN_LINE + 1)
+            .with_source(&file.source),
+            None => file.warning_at(
+                &path,
+                format!(
+                    "line {} of this command is {width} columns; the guides allow {MAX_RUN_LINE}",
+                    n + 1
+                ),
+            ),
+        };
+        out.push(warning.help("break it with a trailing backslash"));
+    }
+}
+
+/// The file line (1-based) and indentation of line `n` of the literal block
+/// scalar (`key: |`) at `path`, when the file shows it there.
+fn block_line(file: &SpecFile, path: &str, n: usize, text: &str) -> Option<(usize, usize)> {
+    let (key_line, _) = file.positions.get(path);
+    let lines: Vec<&str> = file.source.lines().collect();
+    let head = lines.get(key_line.checked_sub(1)?)?;
+    let after = head.split_once(':')?.1.trim_start();
+    if !after.starts_with('|') {
+        return None;
+    }
+    let shown = lines.get(key_line + n)?;
+    let own = text.len() - text.trim_start().len();
+    let block_indent = (shown.len() - shown.trim_start().len()).checked_sub(own)?;
+    (shown.get(block_indent..) == Some(text)).then_some((key_line + n + 1, block_indent))
+}
+
+/// Long inline code in prose fields; such text belongs in a step's `run`,
+/// where it is shown as a code block.
+pub fn code_spans(file: &SpecFile, out: &mut Vec<Diagnostic>) {
+    fn walk(v: &serde_json::Value, path: String, found: &mut Vec<(String, usize)>) {
+        match v {
+            serde_json::Value::Object(map) => {
+                for (k, v) in map {
+                    if k != "run" && k != "url" {
+                        let p = if path.is_empty() {
+                            k.clone()
+                        } else {
+                            format!("{path}.{k}")
+                        };
+                        walk(v, p, found);
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => {
+                for (i, v) in items.iter().enumerate() {
+                    walk(v, format!("{path}[{i}]"), found);
+                }
+            }
+            serde_json::Value::String(s) => {
+                let longest = s
+                    .split('`')
+                    .skip(1)
+                    .step_by(2)
+                    .map(|c| c.chars().count())
+                    .max();
+                if let Some(n) = longest.filter(|n| *n > MAX_CODE_SPAN) {
+                    found.push((path, n));
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    if let Ok(v) = serde_json::to_value(&file.spec) {
+        walk(&v, String::new(), &mut found);
+    }
+    for (path, n) in found {
+        out.push(
+            file.warning_at(
+                &path,
+                format!("inline code of {n} characters cannot wrap within the guides' 80 columns"),
+            )
+            .help(format!(
+                "shorten it to {MAX_CODE_SPAN} or fewer, or move it into a step's `run`"
+            )),
+        );
+    }
+}

@@ -1,0 +1,1189 @@
+//! Named snippets: shell (and whole steps) that many specs would otherwise
+//! write out again, written once here with their parameters, and make
+//! targets composed from the guide's own steps.
+//!
+//! - A line of a `run` block that is only `{{use NAME key=value ...}}`
+//!   is replaced by the snippet's shell, indented like the line;
+//! - a step with `use: NAME` (and its parameters in `with:`) gets the
+//!   snippet's title, why, command and expected result, each of which the
+//!   step may override; the step's own `run`, if any, follows the snippet's;
+//! - an operation with `steps: [<procedure>/<n>]` instead of `run:` runs
+//!   those steps of the guide, one source for both (see [`compose`]).
+//!
+//! [`expand`] runs when the spec is parsed, before the profile and the
+//! shared components expand, so validation, the runbook lint, the guides,
+//! the make targets and `gen procedures` see ordinary steps and commands.
+//! A missing or unknown parameter, or an unknown snippet, is an error at
+//! the line that names it.
+//!
+//! The snippets live in the binary, like the profile and the built-in
+//! configuration export, not in a library of YAML files: each one's
+//! expansion is unit-tested and shellchecked here once, a spec stays one
+//! file that parses on its own (`gen check`, the editor schema and the
+//! fuzz tests read single files), and a repository that adopts gen gets
+//! them without copying a library.
+
+use std::collections::BTreeMap;
+
+use super::types::{Spec, Step, WorkloadKind};
+use super::SpecFile;
+use crate::diagnostics::{did_you_mean, Diagnostic};
+
+/// One parameter of a snippet.
+pub struct Param {
+    pub name: &'static str,
+    /// `None`: the parameter is required.
+    pub default: Option<&'static str>,
+    pub help: &'static str,
+}
+
+/// One named snippet.
+pub struct Snippet {
+    pub name: &'static str,
+    /// One line for `gen docs spec-format` and for error messages.
+    pub help: &'static str,
+    pub params: &'static [Param],
+    /// The shell, from the parameters (every one present, defaults filled
+    /// in) and the spec.
+    body: fn(&Args, &Spec) -> String,
+    /// For a whole step: title, why and expect, from the same.
+    prose: Option<fn(&Args, &Spec) -> [String; 3]>,
+    /// It uses the `DB_*` variables of `backup.database`.
+    needs_database: bool,
+}
+
+/// The parameters of one use, defaults filled in.
+pub type Args = BTreeMap<String, String>;
+
+/// The parameters of one use as written.
+pub type Given = BTreeMap<String, String>;
+
+fn arg<'a>(a: &'a Args, k: &str) -> &'a str {
+    a.get(k).map_or("", String::as_str)
+}
+
+/// Every snippet, by name.
+pub const SNIPPETS: &[Snippet] = &[
+    Snippet {
+        name: "port-forward",
+        help: "forward a local port to the pod in the background for the rest of the \
+command, and stop it on exit",
+        params: &[
+            Param {
+                name: "ports",
+                default: None,
+                help: "LOCAL:REMOTE, e.g. 3100:3100",
+            },
+            Param {
+                name: "to",
+                default: Some("\"pod/$POD\""),
+                help: "what to forward to, as kubectl names it (a shell word)",
+            },
+        ],
+        body: |a, _| {
+            format!(
+                "kubectl -n \"$NAMESPACE\" port-forward {} {} \\\n  >/dev/null 2>&1 &\nPF=$!\n\
+trap 'kill $PF 2>/dev/null' EXIT\nsleep 3\n",
+                arg(a, "to"),
+                arg(a, "ports")
+            )
+        },
+        prose: None,
+        needs_database: false,
+    },
+    Snippet {
+        name: "newest",
+        help: "set a variable to the newest backup file matching a pattern (FILE= picks \
+another), and stop when there is none",
+        params: &[
+            Param {
+                name: "glob",
+                default: None,
+                help: "file name pattern in $BACKUP_DIR, e.g. redis-*.rdb",
+            },
+            Param {
+                name: "var",
+                default: Some("F"),
+                help: "the shell variable to set",
+            },
+        ],
+        body: |a, _| {
+            let (v, g) = (arg(a, "var"), arg(a, "glob"));
+            format!(
+                "{v}=\"${{FILE:-$(ls -1t \"$BACKUP_DIR\"/{g} | head -n 1)}}\"\n\
+test -s \"${v}\" || {{ echo \"no backup file: set FILE=\" >&2; false; }}\n"
+            )
+        },
+        prose: None,
+        needs_database: false,
+    },
+    Snippet {
+        name: "scale-to-zero",
+        help: "stop the workload and wait until its pods are gone",
+        params: &[
+            Param {
+                name: "name",
+                default: Some("\"$FULLNAME\""),
+                help: "the workload's name (a shell word)",
+            },
+            Param {
+                name: "timeout",
+                default: Some("300s"),
+                help: "how long to wait for the pods to go",
+            },
+        ],
+        body: |a, s| {
+            format!(
+                "kubectl -n \"$NAMESPACE\" scale {} {} --replicas=0\n\
+kubectl -n \"$NAMESPACE\" wait --for=delete pod --timeout={} \\\n  \
+-l app.kubernetes.io/instance=\"$RELEASE\" || true\n",
+                resource(s.workload.kind),
+                arg(a, "name"),
+                arg(a, "timeout")
+            )
+        },
+        prose: None,
+        needs_database: false,
+    },
+    Snippet {
+        name: "helper-pod",
+        help: "start a throwaway pod that mounts a PVC, and wait until it runs; \
+`kubectl exec -i` into it, then delete it",
+        params: &[
+            Param {
+                name: "name",
+                default: None,
+                help: "the pod's name, e.g. $RELEASE-restore",
+            },
+            Param {
+                name: "claim",
+                default: None,
+                help: "the PVC to mount, e.g. $PVC",
+            },
+            Param {
+                name: "mount",
+                default: None,
+                help: "where it is mounted, e.g. /data",
+            },
+            Param {
+                name: "image",
+                default: Some("$HELPER_IMAGE"),
+                help: "the pod's image (HELPER_IMAGE defaults to busybox)",
+            },
+            Param {
+                name: "user",
+                default: Some(""),
+                help: "uid (and gid, fsGroup) to run as, e.g. 1000; empty: the image's",
+            },
+            Param {
+                name: "timeout",
+                default: Some("180s"),
+                help: "how long to wait for it to run",
+            },
+        ],
+        body: |a, _| {
+            let user = arg(a, "user");
+            let security = if user.is_empty() {
+                String::new()
+            } else {
+                format!("  securityContext: {{ runAsUser: {user}, runAsGroup: {user}, fsGroup: {user} }}\n")
+            };
+            format!(
+                "kubectl -n \"$NAMESPACE\" apply -f - <<EOF\napiVersion: v1\nkind: Pod\n\
+metadata: {{ name: {name} }}\nspec:\n  restartPolicy: Never\n{security}  containers:\n    \
+- name: h\n      image: {image}\n      command: [sleep, \"3600\"]\n      \
+volumeMounts: [{{ name: d, mountPath: {mount} }}]\n  volumes:\n    - name: d\n      \
+persistentVolumeClaim: {{ claimName: {claim} }}\nEOF\n\
+kubectl -n \"$NAMESPACE\" wait --for=condition=Ready \"pod/{name}\" \\\n  --timeout={timeout}\n",
+                timeout = arg(a, "timeout"),
+                name = arg(a, "name"),
+                image = arg(a, "image"),
+                mount = arg(a, "mount"),
+                claim = arg(a, "claim"),
+            )
+        },
+        prose: None,
+        needs_database: false,
+    },
+    Snippet {
+        name: "upgrade-image",
+        help: "upgrade the release to another image tag with the values it was deployed \
+with (not the chart's defaults), and wait for it",
+        params: &[
+            Param {
+                name: "tag",
+                default: None,
+                help: "the image tag to run, e.g. v0.27.0",
+            },
+            Param {
+                name: "file",
+                default: None,
+                help: "where the deployed values are kept meanwhile, e.g. /tmp/x-values.yaml",
+            },
+            Param {
+                name: "timeout",
+                default: Some("5m"),
+                help: "how long Helm waits for the release to be ready",
+            },
+        ],
+        body: |a, _| {
+            let f = arg(a, "file");
+            format!(
+                "helm -n \"$NAMESPACE\" get values \"$RELEASE\" -o yaml \\\n  > {f}\n\
+helm -n \"$NAMESPACE\" upgrade \"$RELEASE\" \"$CHART\" \\\n  \
+--version \"$CHART_VERSION\" -f {f} \\\n  \
+--set image.tag={} --wait --timeout {}\nrm -f {f}\n",
+                arg(a, "tag"),
+                arg(a, "timeout")
+            )
+        },
+        prose: None,
+        needs_database: false,
+    },
+    Snippet {
+        name: "pg-client",
+        help: "start a one-off PostgreSQL client pod that connects as `backup.database` \
+does (the password from the Secret on stdin); the lines after it are its script, \
+ending with `'`",
+        params: &[Param {
+            name: "name",
+            default: None,
+            help: "the pod's name after `$FULLNAME-`, e.g. db-check",
+        }],
+        body: |a, _| super::profile::password_client(arg(a, "name")),
+        prose: None,
+        needs_database: true,
+    },
+    Snippet {
+        name: "chart-available",
+        help: "a whole step: check that the chart the targets install is at hand, and \
+say how to use the published repository instead",
+        params: &[
+            Param {
+                name: "repo",
+                default: None,
+                help: "the name the published repository is added as, e.g. sb-charts",
+            },
+            Param {
+                name: "url",
+                default: None,
+                help: "the published repository's URL",
+            },
+        ],
+        body: |_, _| "helm show chart \"$CHART\" | grep -E '^(name|version):'\n".into(),
+        prose: Some(|a, s| {
+            let (chart, version) = (&s.name, &s.chart_version.to);
+            [
+                "Check the chart is available".into(),
+                format!(
+                    "The targets install from the checked-out collection \
+(`./charts/{chart}`). On a machine without it, add the published repository \
+(`helm repo add {repo}` with the URL <{url}>) and set `CHART={repo}/{chart}` and \
+`CHART_VERSION={version}`.",
+                    repo = arg(a, "repo"),
+                    url = arg(a, "url"),
+                ),
+                format!("`name: {chart}` and `version: {version}`."),
+            ]
+        }),
+        needs_database: false,
+    },
+];
+
+/// The resource kubectl scales for a workload kind.
+fn resource(k: WorkloadKind) -> &'static str {
+    match k {
+        WorkloadKind::StatefulSet => "statefulset",
+        WorkloadKind::Deployment => "deployment",
+        WorkloadKind::DaemonSet => "daemonset",
+    }
+}
+
+fn find(name: &str) -> Result<&'static Snippet, String> {
+    SNIPPETS.iter().find(|s| s.name == name).ok_or_else(|| {
+        let names = SNIPPETS.iter().map(|s| s.name);
+        match did_you_mean(name, names.clone()) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => format!("the snippets are {}", names.collect::<Vec<_>>().join(", ")),
+        }
+    })
+}
+
+/// What is wrong with one use of a snippet: the message and its help.
+#[derive(Debug, PartialEq, Eq)]
+pub struct UseError {
+    /// The parameter it is about, if any, to point at it.
+    pub param: Option<String>,
+    pub message: String,
+    pub help: String,
+}
+
+fn params_help(s: &Snippet) -> String {
+    let list: Vec<String> = s
+        .params
+        .iter()
+        .map(|p| match p.default {
+            None => format!("`{}` (required: {})", p.name, p.help),
+            Some("") => format!("`{}` ({}, optional)", p.name, p.help),
+            Some(d) => format!("`{}` ({}, default `{d}`)", p.name, p.help),
+        })
+        .collect();
+    format!("`{}` takes {}", s.name, list.join("; "))
+}
+
+/// The variables `backup.database` declares and `pg-client` uses.
+const DB_VARIABLES: [&str; 6] = [
+    "DB_SECRET",
+    "DB_SECRET_KEY",
+    "DB_HOST",
+    "DB_PORT",
+    "DB_USER",
+    "DB_NAME",
+];
+
+/// What the spec lacks for the snippet, if anything.
+fn missing_in(s: &Snippet, spec: &Spec) -> Option<UseError> {
+    let declared = |v: &&str| spec.variables.iter().any(|x| x.name == *v);
+    let missing: Vec<&str> = DB_VARIABLES
+        .iter()
+        .filter(|v| !declared(v))
+        .copied()
+        .collect();
+    (s.needs_database && spec.backup.database.is_none() && !missing.is_empty()).then(|| UseError {
+        param: None,
+        message: format!("snippet `{}` needs `backup.database`", s.name),
+        help: format!(
+            "it connects as the database profile does, with its `DB_*` variables: state the \
+database in `backup.database`, or define {} in `variables`",
+            missing.join(", ")
+        ),
+    })
+}
+
+/// Checks `given` against the snippet's parameters and fills in the
+/// defaults.
+pub fn args(s: &Snippet, given: &BTreeMap<String, String>) -> Result<Args, UseError> {
+    for (k, v) in given {
+        if !s.params.iter().any(|p| p.name == k) {
+            let hint = did_you_mean(k, s.params.iter().map(|p| p.name))
+                .map(|d| format!("did you mean `{d}`? "))
+                .unwrap_or_default();
+            return Err(UseError {
+                param: Some(k.clone()),
+                message: format!("snippet `{}` has no parameter `{k}`", s.name),
+                help: format!("{hint}{}", params_help(s)),
+            });
+        }
+        if v.contains(['\n', '\'', '`']) || (v.contains('"') && !is_quoted_word(v)) {
+            return Err(UseError {
+                param: Some(k.clone()),
+                message: format!("parameter `{k}` of `{}` is not one shell word: {v}", s.name),
+                help: "give a word without spaces or quotes, or one double-quoted word such as \"pod/$POD\"".into(),
+            });
+        }
+    }
+    let mut out = Args::new();
+    for p in s.params {
+        match (given.get(p.name), p.default) {
+            (Some(v), _) if !v.is_empty() => out.insert(p.name.into(), v.clone()),
+            (_, Some(d)) => out.insert(p.name.into(), d.into()),
+            (_, None) => {
+                return Err(UseError {
+                    param: None,
+                    message: format!("snippet `{}` needs the parameter `{}`", s.name, p.name),
+                    help: params_help(s),
+                })
+            }
+        };
+    }
+    Ok(out)
+}
+
+fn is_quoted_word(v: &str) -> bool {
+    v.len() >= 2 && v.starts_with('"') && v.ends_with('"') && !v[1..v.len() - 1].contains('"')
+}
+
+/// The `{{use NAME k=v ...}}` of a `run` line, if it is one: the name and
+/// the parameters, or what is wrong with them.
+fn use_line(line: &str) -> Option<Result<(String, Given), String>> {
+    let inner = line.trim().strip_prefix("{{use ")?.strip_suffix("}}")?;
+    let mut words = inner.split_whitespace();
+    let name = words.next().unwrap_or("").to_string();
+    let mut given = BTreeMap::new();
+    for w in words {
+        let Some((k, v)) = w.split_once('=') else {
+            return Some(Err(format!("`{w}` is not key=value")));
+        };
+        if given.insert(k.to_string(), v.to_string()).is_some() {
+            return Some(Err(format!("parameter `{k}` is given twice")));
+        }
+    }
+    Some(Ok((name, given)))
+}
+
+/// A bad `{{use}}` line: its 0-based line in the block, the message and the help.
+pub type UseLineError = (usize, String, String);
+
+/// Expands the `{{use ...}}` lines of `run`: `Ok(None)` when it has none,
+/// else the new text, or the 0-based line of the first bad use, the
+/// message and the help.
+pub fn expand_run(run: &str, spec: &Spec) -> Result<Option<String>, UseLineError> {
+    Ok(expand_run_mapped(run, spec)?.map(|(t, _)| t))
+}
+
+/// [`expand_run`], with the source line (0-based) of each line of the new text.
+fn expand_run_mapped(run: &str, spec: &Spec) -> Result<Option<(String, Vec<usize>)>, UseLineError> {
+    if !run.contains("{{use ") {
+        return Ok(None);
+    }
+    let mut out = String::new();
+    let mut from = Vec::new();
+    let mut any = false;
+    for (n, line) in run.lines().enumerate() {
+        let Some(parsed) = use_line(line) else {
+            out.push_str(line);
+            out.push('\n');
+            from.push(n);
+            continue;
+        };
+        any = true;
+        let (name, given) = parsed.map_err(|m| {
+            (
+                n,
+                format!("bad snippet use: {m}"),
+                "write `{{use NAME key=value ...}}` alone on its line".to_string(),
+            )
+        })?;
+        let snippet = find(&name).map_err(|h| (n, format!("unknown snippet `{name}`"), h))?;
+        if let Some(e) = missing_in(snippet, spec) {
+            return Err((n, e.message, e.help));
+        }
+        let a = args(snippet, &given).map_err(|e| (n, e.message, e.help))?;
+        let indent = &line[..line.len() - line.trim_start().len()];
+        let body = (snippet.body)(&a, spec);
+        if !indent.is_empty() && body.contains("<<EOF") {
+            return Err((
+                n,
+                format!("snippet `{name}` cannot be indented"),
+                "its here-document ends at an `EOF` line of its own: start the line in the block's first column".into(),
+            ));
+        }
+        for l in body.lines() {
+            if !l.is_empty() {
+                out.push_str(indent);
+                out.push_str(l);
+            }
+            out.push('\n');
+            from.push(n);
+        }
+    }
+    if !run.ends_with('\n') {
+        out.pop();
+    }
+    Ok(any.then_some((out, from)))
+}
+
+/// Every step list of the spec as written, with its path, before the
+/// profile and the shared components add theirs.
+fn step_lists(s: &mut Spec) -> Vec<(String, &mut Vec<Step>)> {
+    let mut v: Vec<(String, &mut Vec<Step>)> = Vec::new();
+    for (i, c) in s.backup.components.iter_mut().enumerate() {
+        v.push((format!("backup.components[{i}].steps"), &mut c.steps));
+    }
+    v.push(("backup.verification".into(), &mut s.backup.verification));
+    if let Some(c) = s.backup.config_export.as_mut() {
+        v.push(("backup.config_export.steps".into(), &mut c.steps));
+    }
+    if let Some(d) = s.backup.database.as_mut() {
+        v.push(("backup.database.before".into(), &mut d.before));
+    }
+    for (i, r) in s.restore.iter_mut().enumerate() {
+        v.push((format!("restore[{i}].steps"), &mut r.steps));
+    }
+    for (i, st) in s.upgrade.strategies.iter_mut().enumerate() {
+        v.push((format!("upgrade.strategies[{i}].steps"), &mut st.steps));
+    }
+    v.push(("upgrade.pre_checks".into(), &mut s.upgrade.pre_checks));
+    v.push(("upgrade.rollback".into(), &mut s.upgrade.rollback));
+    v.push(("upgrade.validation".into(), &mut s.upgrade.validation));
+    v
+}
+
+/// A `with:` value as the word it stands for.
+fn word(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// Expands every snippet of `file`'s spec: the `use:` steps and the
+/// `{{use ...}}` lines of every `run` (steps, operations, troubleshooting).
+pub fn expand(file: &mut SpecFile) -> Result<(), Diagnostic> {
+    let mut spec = file.spec.clone();
+    let snapshot = spec.clone();
+    let mut maps = Vec::new();
+    for (list, steps) in step_lists(&mut spec) {
+        for (j, step) in steps.iter_mut().enumerate() {
+            let path = format!("{list}[{j}]");
+            expand_step(file, &snapshot, &path, step, &mut maps)?;
+        }
+    }
+    for (i, op) in spec.operations.iter_mut().enumerate() {
+        let path = format!("operations[{i}].run");
+        if let Some(t) = run_text(file, &snapshot, &path, &op.run, &mut maps)? {
+            op.run = t;
+        }
+    }
+    for (i, t) in spec.troubleshooting.iter_mut().enumerate() {
+        let path = format!("troubleshooting[{i}].run");
+        if let Some(run) = &t.run {
+            if let Some(new) = run_text(file, &snapshot, &path, run, &mut maps)? {
+                t.run = Some(new);
+            }
+        }
+    }
+    file.spec = spec;
+    file.positions.run_lines.extend(maps);
+    Ok(())
+}
+
+fn run_text(
+    file: &SpecFile,
+    spec: &Spec,
+    path: &str,
+    run: &str,
+    maps: &mut Vec<((usize, usize), Vec<usize>)>,
+) -> Result<Option<String>, Diagnostic> {
+    let expanded =
+        expand_run_mapped(run, spec).map_err(|(n, m, h)| file.error_in_text(path, n, m).help(h))?;
+    Ok(expanded.map(|(text, from)| {
+        maps.push((file.positions.get(path), from));
+        text
+    }))
+}
+
+fn expand_step(
+    file: &SpecFile,
+    spec: &Spec,
+    path: &str,
+    step: &mut Step,
+    maps: &mut Vec<((usize, usize), Vec<usize>)>,
+) -> Result<(), Diagnostic> {
+    if let Some(run) = &step.run {
+        if let Some(t) = run_text(file, spec, &format!("{path}.run"), run, maps)? {
+            step.run = Some(t);
+        }
+    }
+    let Some(name) = step.snippet.take() else {
+        if !step.with.is_empty() {
+            return Err(file
+                .error_at(&format!("{path}.with"), "`with:` without `use:`")
+                .help("name the snippet the parameters are for: `use: NAME`"));
+        }
+        if step.title.trim().is_empty() {
+            return Err(file
+                .error_at(path, "missing field `title`")
+                .help("add `title:` here; `gen docs spec-format` documents it"));
+        }
+        return Ok(());
+    };
+    let snippet = find(&name).map_err(|h| {
+        file.error_at(&format!("{path}.use"), format!("unknown snippet `{name}`"))
+            .help(h)
+    })?;
+    let given: BTreeMap<String, String> = std::mem::take(&mut step.with)
+        .iter()
+        .map(|(k, v)| (k.clone(), word(v)))
+        .collect();
+    let a = missing_in(snippet, spec)
+        .map_or_else(|| args(snippet, &given), Err)
+        .map_err(|e| {
+            let at = match &e.param {
+                Some(p) => format!("{path}.with.{p}"),
+                None => format!("{path}.use"),
+            };
+            file.error_at(&at, e.message).help(e.help)
+        })?;
+    let body = (snippet.body)(&a, spec);
+    step.run = Some(match step.run.take() {
+        Some(own) => format!("{body}{own}"),
+        None => body,
+    });
+    let [title, why, expect] = snippet.prose.map(|p| p(&a, spec)).unwrap_or_default();
+    if step.title.trim().is_empty() {
+        if title.is_empty() {
+            return Err(file
+                .error_at(
+                    &format!("{path}.use"),
+                    format!("a step using `{name}` needs a `title:`"),
+                )
+                .help(format!(
+                    "`{name}` is part of a command, not a whole step: give the step its own title"
+                )));
+        }
+        step.title = title;
+    }
+    if step.why.is_none() && !why.is_empty() {
+        step.why = Some(why);
+    }
+    if step.expect.is_none() && !expect.is_empty() {
+        step.expect = Some(expect);
+    }
+    Ok(())
+}
+
+/// The step lists an operation's `steps:` can name, by the id `gen
+/// procedures` gives them (`backup.<component>`, `verification`,
+/// `restore.<procedure>`) or their place in the upgrade guide.
+fn procedure<'a>(s: &'a Spec, id: &str) -> Option<&'a [Step]> {
+    if let Some(c) = id.strip_prefix("backup.") {
+        return s
+            .backup
+            .components
+            .iter()
+            .find(|x| x.id == c)
+            .map(|x| &x.steps[..]);
+    }
+    if let Some(r) = id.strip_prefix("restore.") {
+        return s.restore.iter().find(|x| x.id == r).map(|x| &x.steps[..]);
+    }
+    match id {
+        "verification" => Some(&s.backup.verification),
+        "upgrade.pre_checks" => Some(&s.upgrade.pre_checks),
+        "upgrade.rollback" => Some(&s.upgrade.rollback),
+        "upgrade.validation" => Some(&s.upgrade.validation),
+        _ => None,
+    }
+}
+
+fn procedure_ids(s: &Spec) -> Vec<String> {
+    let mut v: Vec<String> = s
+        .backup
+        .components
+        .iter()
+        .map(|c| format!("backup.{}", c.id))
+        .collect();
+    v.push("verification".into());
+    v.extend(s.restore.iter().map(|r| format!("restore.{}", r.id)));
+    v.extend(
+        [
+            "upgrade.pre_checks",
+            "upgrade.rollback",
+            "upgrade.validation",
+        ]
+        .map(String::from),
+    );
+    v
+}
+
+/// The commands one `steps:` entry names, joined, or what is wrong.
+/// `<procedure>` is every step with a command; `<procedure>/<n>` and
+/// `<procedure>/<n>-<m>` are steps numbered as in the guide, from 1.
+pub fn steps_text(s: &Spec, entry: &str) -> Result<String, (String, String)> {
+    let (id, sel) = match entry.split_once('/') {
+        Some((id, sel)) => (id, Some(sel)),
+        None => (entry, None),
+    };
+    let steps = procedure(s, id).ok_or_else(|| {
+        let ids = procedure_ids(s);
+        (
+            format!("no procedure `{id}` in this spec"),
+            match did_you_mean(id, ids.iter().map(String::as_str)) {
+                Some(d) => format!("did you mean `{d}`?"),
+                None => format!("the procedures are {}", ids.join(", ")),
+            },
+        )
+    })?;
+    let n = steps.len();
+    let range = match sel {
+        None => 1..=n,
+        Some(sel) => {
+            let bad = || {
+                (
+                    format!("`{sel}` is not a step number or range of `{id}`"),
+                    format!("`{id}` has steps 1 to {n}: write `{id}/2` or `{id}/2-4`"),
+                )
+            };
+            let (a, b) = sel.split_once('-').unwrap_or((sel, sel));
+            let a: usize = a.parse().map_err(|_| bad())?;
+            let b: usize = b.parse().map_err(|_| bad())?;
+            if a == 0 || a > b || b > n {
+                return Err(bad());
+            }
+            a..=b
+        }
+    };
+    let whole = sel.is_none();
+    let mut out = Vec::new();
+    for i in range {
+        let st = &steps[i - 1];
+        let shell = matches!(st.lang.as_deref(), None | Some("bash" | "sh"));
+        match (&st.run, shell) {
+            (Some(r), true) => out.push(r.trim_end().to_string()),
+            _ if whole => {}
+            _ => {
+                return Err((
+                    format!("step {i} of `{id}` ({}) has no shell command", st.title),
+                    "name only steps whose `run` is a shell command".into(),
+                ))
+            }
+        }
+    }
+    if out.is_empty() {
+        return Err((
+            format!("`{id}` has no step with a shell command"),
+            "name a procedure whose steps run commands".into(),
+        ));
+    }
+    Ok(out.join("\n") + "\n")
+}
+
+/// Gives each operation with `steps:` the commands of those steps as its
+/// `run`, after the profile and the shared components have added theirs.
+pub fn compose(file: &mut SpecFile) -> Result<(), Diagnostic> {
+    let snapshot = file.spec.clone();
+    for (i, op) in file.spec.operations.iter_mut().enumerate() {
+        let at = format!("operations[{i}]");
+        match (op.steps.is_empty(), op.run.trim().is_empty()) {
+            (true, true) => {
+                return Err(file_error(&file.rel, &file.source, &file.positions, &at, "operation has neither `run:` nor `steps:`")
+                    .help("give the command as `run:`, or name the guide's steps it runs as `steps: [restore.full/2]`"))
+            }
+            (false, false) => {
+                return Err(file_error(&file.rel, &file.source, &file.positions, &format!("{at}.steps"), "operation has both `run:` and `steps:`")
+                    .help("keep one: `steps:` runs the guide's own commands, `run:` a command of its own"))
+            }
+            (true, false) => continue,
+            (false, true) => {}
+        }
+        if op.runs_in == super::types::RunsIn::Pod {
+            return Err(file_error(
+                &file.rel,
+                &file.source,
+                &file.positions,
+                &format!("{at}.runs_in"),
+                "`runs_in: pod` with `steps:`",
+            )
+            .help("a target composed from steps runs them as the guide does, on the operator's machine: remove `runs_in`"));
+        }
+        let mut run = String::new();
+        for (k, entry) in op.steps.iter().enumerate() {
+            let text = steps_text(&snapshot, entry).map_err(|(m, h)| {
+                file_error(
+                    &file.rel,
+                    &file.source,
+                    &file.positions,
+                    &format!("{at}.steps[{k}]"),
+                    m,
+                )
+                .help(h)
+            })?;
+            run.push_str(&text);
+        }
+        op.run = run;
+        file.positions
+            .alias_exact(&format!("{at}.run"), &format!("{at}.steps"));
+    }
+    Ok(())
+}
+
+/// [`SpecFile::error_at`] while the spec is borrowed.
+fn file_error(
+    rel: &str,
+    source: &str,
+    positions: &super::Positions,
+    path: &str,
+    message: impl Into<String>,
+) -> Diagnostic {
+    let (line, col) = positions.get(path);
+    Diagnostic::error(rel, message)
+        .at(line, col)
+        .with_source(source)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::parse;
+
+    fn demo(edit: impl Fn(String) -> String) -> Result<SpecFile, Diagnostic> {
+        let src = edit(crate::scaffold::new_spec("demo"));
+        parse("specs/demo.yaml", src.as_bytes())
+    }
+
+    fn spec() -> Spec {
+        demo(|s| s).unwrap().spec
+    }
+
+    /// Every parameter given: its name as a placeholder value.
+    fn all_args(s: &Snippet) -> Args {
+        s.params
+            .iter()
+            .map(|p| (p.name.to_string(), format!("x{}", p.name.replace('-', "_"))))
+            .collect()
+    }
+
+    #[test]
+    fn each_snippet_expands_with_its_parameters() {
+        let s = spec();
+        let run = |name: &str, given: &[(&str, &str)]| {
+            let snippet = find(name).unwrap();
+            let given = given
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            (snippet.body)(&args(snippet, &given).unwrap(), &s)
+        };
+        assert_eq!(
+            run("port-forward", &[("ports", "3100:3100")]),
+            "kubectl -n \"$NAMESPACE\" port-forward \"pod/$POD\" 3100:3100 \\\n  >/dev/null 2>&1 &\n\
+PF=$!\ntrap 'kill $PF 2>/dev/null' EXIT\nsleep 3\n"
+        );
+        assert!(run("newest", &[("glob", "demo-*.tar.gz"), ("var", "G")])
+            .starts_with("G=\"${FILE:-$(ls -1t \"$BACKUP_DIR\"/demo-*.tar.gz | head -n 1)}\"\ntest -s \"$G\""));
+        let kind = resource(s.workload.kind);
+        assert!(
+            run("scale-to-zero", &[("timeout", "120s")]).starts_with(&format!(
+                "kubectl -n \"$NAMESPACE\" scale {kind} \"$FULLNAME\" --replicas=0\n"
+            ))
+        );
+        let pod = run(
+            "helper-pod",
+            &[
+                ("name", "$RELEASE-h"),
+                ("claim", "$PVC"),
+                ("mount", "/data"),
+                ("user", "1000"),
+            ],
+        );
+        assert!(pod.contains("metadata: { name: $RELEASE-h }"), "{pod}");
+        assert!(
+            pod.contains("runAsUser: 1000") && pod.contains("claimName: $PVC"),
+            "{pod}"
+        );
+        assert!(pod.contains("image: $HELPER_IMAGE"), "{pod}");
+        let up = run("upgrade-image", &[("tag", "v2"), ("file", "/tmp/v.yaml")]);
+        assert!(
+            up.contains(
+                "-f /tmp/v.yaml \\\n  --set image.tag=v2 --wait --timeout 5m\nrm -f /tmp/v.yaml\n"
+            ),
+            "{up}"
+        );
+        let no_user = run(
+            "helper-pod",
+            &[("name", "h"), ("claim", "c"), ("mount", "/d")],
+        );
+        assert!(!no_user.contains("securityContext"), "{no_user}");
+    }
+
+    #[test]
+    fn missing_and_unknown_parameters_are_errors_with_help() {
+        let pf = find("port-forward").unwrap();
+        let e = args(pf, &BTreeMap::new()).unwrap_err();
+        assert!(e.message.contains("needs the parameter `ports`"), "{e:?}");
+        assert!(e.help.contains("`ports` (required"), "{e:?}");
+        let given = [("port".to_string(), "1:1".to_string())].into();
+        let e = args(pf, &given).unwrap_err();
+        assert_eq!(e.param.as_deref(), Some("port"));
+        assert!(e.help.starts_with("did you mean `ports`?"), "{e:?}");
+        let given = [("ports".to_string(), "1:1 x".to_string())].into();
+        assert!(
+            args(pf, &given).is_ok(),
+            "a value is one word; the line parser splits"
+        );
+        let given = [
+            ("to".to_string(), "a'b".to_string()),
+            ("ports".into(), "1:1".into()),
+        ]
+        .into();
+        assert!(args(pf, &given).is_err());
+        assert!(find("port-froward").err().unwrap().contains("port-forward"));
+    }
+
+    #[test]
+    fn a_use_line_expands_in_place_with_its_indentation() {
+        let s = spec();
+        let out = expand_run("echo a\n  {{use port-forward ports=1:2}}\necho b\n", &s)
+            .unwrap()
+            .unwrap();
+        assert!(out.starts_with(
+            "echo a\n  kubectl -n \"$NAMESPACE\" port-forward \"pod/$POD\" 1:2 \\\n    >/dev/null"
+        ));
+        assert!(out.ends_with("  sleep 3\necho b\n"), "{out}");
+        assert_eq!(
+            expand_run("echo {{use x}}\n", &s),
+            Ok(None),
+            "only a line of its own"
+        );
+        let (n, m, _) = expand_run("a\nb\n{{use port-forward}}\n", &s).unwrap_err();
+        assert_eq!(n, 2);
+        assert!(m.contains("`ports`"), "{m}");
+        let (_, m, _) = expand_run("{{use port-forward ports}}\n", &s).unwrap_err();
+        assert!(m.contains("not key=value"), "{m}");
+    }
+
+    /// Errors point at the line of the spec that names the snippet.
+    #[test]
+    fn errors_name_the_spec_line() {
+        let bad_line =
+            |src: &str, needle: &str| src.lines().position(|l| l.contains(needle)).unwrap() + 1;
+        let edit = |s: String| {
+            s.replacen(
+                "    duration: 30m\n    steps:\n",
+                "    duration: 30m\n    steps:\n      - title: Forward\n        run: |\n          echo start\n          {{use port-forward prots=1:1}}\n",
+                1,
+            )
+        };
+        let src = edit(crate::scaffold::new_spec("demo"));
+        let d = demo(edit).unwrap_err();
+        assert_eq!(d.line, bad_line(&src, "{{use port-forward"), "{d}");
+        assert!(d.message.contains("no parameter `prots`"), "{d}");
+        assert!(d.help.unwrap().contains("did you mean `ports`?"));
+
+        let edit = |s: String| {
+            s.replacen(
+                "    duration: 30m\n    steps:\n",
+                "    duration: 30m\n    steps:\n      - use: chart-available\n        with: { repo: r, uri: u }\n",
+                1,
+            )
+        };
+        let src = edit(crate::scaffold::new_spec("demo"));
+        let d = demo(edit).unwrap_err();
+        assert_eq!(d.line, bad_line(&src, "uri: u"), "{d}");
+        let edit = |s: String| {
+            s.replacen(
+                "    duration: 30m\n    steps:\n",
+                "    duration: 30m\n    steps:\n      - use: chart-availble\n",
+                1,
+            )
+        };
+        let d = demo(edit).unwrap_err();
+        assert!(d.help.unwrap().contains("did you mean `chart-available`?"));
+        let edit = |s: String| {
+            s.replacen("    duration: 30m\n    steps:\n", "    duration: 30m\n    steps:\n      - use: port-forward\n        with: { ports: \"1:1\" }\n", 1)
+        };
+        let d = demo(edit).unwrap_err();
+        assert!(d.message.contains("needs a `title:`"), "{d}");
+    }
+
+    /// `pg-client` is the profile's own client, written once: the profile's
+    /// dump step starts its pod with the same text. Without a database
+    /// profile it is an error.
+    #[test]
+    fn pg_client_is_the_profiles_client() {
+        let client = super::super::profile::password_client("db-dump");
+        let src =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/specs/keycloak.yaml"))
+                .unwrap();
+        let f = parse("specs/keycloak.yaml", src.as_bytes()).unwrap();
+        let dump = f
+            .spec
+            .backup
+            .components
+            .iter()
+            .flat_map(|c| &c.steps)
+            .find_map(|s| s.run.as_deref().filter(|r| r.contains("pg_dump -Fc")))
+            .unwrap();
+        assert!(dump.contains(&client), "{dump}");
+        assert!(
+            client.ends_with("sh -c 'read -r PGPASSWORD; export PGPASSWORD\n"),
+            "{client}"
+        );
+        let (_, m, h) =
+            expand_run("{{use pg-client name=db-check}}\n  exec psql'\n", &spec()).unwrap_err();
+        assert!(
+            m.contains("needs `backup.database`") && h.contains("backup.database"),
+            "{m}"
+        );
+    }
+
+    /// A line after a snippet is still found at its own line of the spec.
+    #[test]
+    fn lines_after_a_snippet_keep_their_place() {
+        let edit = |s: String| {
+            s.replacen(
+                "    duration: 30m\n    steps:\n",
+                "    duration: 30m\n    steps:\n      - title: Forward\n        run: |\n          echo start\n          {{use port-forward ports=1:1}}\n          echo after\n",
+                1,
+            )
+        };
+        let src = edit(crate::scaffold::new_spec("demo"));
+        let f = demo(edit).unwrap();
+        let run = f.spec.restore[0].steps[0].run.as_deref().unwrap();
+        let n = run.lines().position(|l| l == "echo after").unwrap();
+        assert!(n > 2, "{run}");
+        let line = |needle: &str| src.lines().position(|l| l.contains(needle)).unwrap() + 1;
+        let path = "restore[0].steps[0].run";
+        assert_eq!(f.text_line(path, n).0, line("echo after"));
+        assert_eq!(f.text_line(path, 2).0, line("{{use port-forward"));
+        assert_eq!(f.text_line(path, 0).0, line("echo start"));
+    }
+
+    #[test]
+    fn a_whole_step_snippet_fills_the_step() {
+        let f = demo(|s| {
+            s.replacen(
+                "    duration: 30m\n    steps:\n",
+                "    duration: 30m\n    steps:\n      - use: chart-available\n        with: { repo: r, url: \"https://e.x\" }\n      - title: Forward\n        use: port-forward\n        with: { ports: 8080:80 }\n        run: curl -fsS http://127.0.0.1:8080/\n",
+                1,
+            )
+        })
+        .unwrap();
+        let steps = &f.spec.restore[0].steps;
+        assert_eq!(steps[0].title, "Check the chart is available");
+        assert!(steps[0]
+            .why
+            .as_deref()
+            .unwrap()
+            .contains("`helm repo add r` with the URL <https://e.x>"));
+        assert_eq!(
+            steps[0].expect.as_deref(),
+            Some(format!("`name: demo` and `version: {}`.", f.spec.chart_version.to).as_str())
+        );
+        assert!(steps[0].snippet.is_none() && steps[0].with.is_empty());
+        let run = steps[1].run.as_deref().unwrap();
+        assert!(
+            run.contains("port-forward \"pod/$POD\" 8080:80")
+                && run.ends_with("sleep 3\ncurl -fsS http://127.0.0.1:8080/"),
+            "{run}"
+        );
+    }
+
+    #[test]
+    fn targets_compose_from_the_guides_steps() {
+        let s = spec();
+        let c = &s.backup.components[0];
+        let id = format!("backup.{}", c.id);
+        let one = steps_text(&s, &format!("{id}/1")).unwrap();
+        assert_eq!(
+            one.trim_end(),
+            c.steps[0].run.as_deref().unwrap().trim_end()
+        );
+        assert_eq!(
+            steps_text(&s, &id).unwrap(),
+            one,
+            "the whole procedure: its one command"
+        );
+        assert!(steps_text(&s, "restore.full")
+            .unwrap_err()
+            .0
+            .contains("no step with a shell command"));
+        assert!(steps_text(&s, &format!("{id}/0"))
+            .unwrap_err()
+            .1
+            .contains("has steps 1 to"));
+        assert!(steps_text(&s, &format!("{id}/99")).is_err());
+        assert!(steps_text(&s, "restore.nope")
+            .unwrap_err()
+            .0
+            .contains("no procedure"));
+        // In a spec: the target runs the step's text; both or neither is an error.
+        let edit = |with: &'static str| {
+            move |src: String| {
+                let op = src.find("\noperations:").unwrap() + 1;
+                let at = op + src[op..].find('\n').unwrap() + 1;
+                format!("{}{with}{}", &src[..at], &src[at..])
+            }
+        };
+        let f = demo(edit(
+            "  - target: composed\n    group: backup\n    help: Run the first backup step\n    steps: [backup.data/1]\n",
+        ))
+        .unwrap();
+        let op = f
+            .spec
+            .operations
+            .iter()
+            .find(|o| o.target == "composed")
+            .unwrap();
+        assert_eq!(op.run, steps_text(&f.spec, "backup.data/1").unwrap());
+        let src = edit(
+            "  - target: bad\n    group: backup\n    help: A typo\n    steps: [backup.dta/1]\n",
+        )(crate::scaffold::new_spec("demo"));
+        let d = parse("specs/demo.yaml", src.as_bytes()).unwrap_err();
+        assert_eq!(
+            d.line,
+            src.lines().position(|l| l.contains("backup.dta")).unwrap() + 1,
+            "{d}"
+        );
+        assert!(d.help.unwrap().contains("did you mean `backup.data`?"));
+        let d = demo(edit(
+            "  - target: neither\n    group: restore\n    help: Nothing\n",
+        ))
+        .unwrap_err();
+        assert!(d.message.contains("neither `run:` nor `steps:`"), "{d}");
+    }
+
+    /// `gen docs spec-format` documents every snippet and parameter.
+    #[test]
+    fn the_spec_format_documents_every_snippet() {
+        let doc = include_str!("../../docs/spec-format.md");
+        for s in SNIPPETS {
+            let head = format!("- `{}`: ", s.name);
+            let at = doc
+                .find(&head)
+                .unwrap_or_else(|| panic!("no item for `{}` in docs/spec-format.md", s.name));
+            let rest = &doc[at + head.len()..];
+            let row = &rest[..rest
+                .find("\n- ")
+                .or(rest.find("\n\n"))
+                .unwrap_or(rest.len())];
+            for p in s.params {
+                assert!(
+                    row.contains(&format!("`{}`", p.name)),
+                    "{}: `{}` undocumented",
+                    s.name,
+                    p.name
+                );
+            }
+        }
+    }
+
+    /// Every snippet's expansion passes shellcheck (when installed; CI
+    /// installs it and fails without it).
+    #[test]
+    fn expansions_pass_shellcheck() {
+        let found = std::process::Command::new("shellcheck")
+            .arg("--version")
+            .output()
+            .is_ok();
+        assert!(
+            found || std::env::var("CI").as_deref() != Ok("true"),
+            "shellcheck is missing (scripts/test installs it)"
+        );
+        if !found {
+            eprintln!("skipped: shellcheck missing");
+            return;
+        }
+        let s = spec();
+        for snippet in SNIPPETS {
+            let mut body = (snippet.body)(&all_args(snippet), &s);
+            if body.matches('\'').count() % 2 == 1 {
+                // pg-client: the lines after it end its script.
+                body.push_str("  exec psql -c \"select 1\"'\n");
+            }
+            let script = format!(
+                "#!/bin/sh\nset -eu\nNAMESPACE=n RELEASE=r POD=p FULLNAME=f BACKUP_DIR=b CHART=c HELPER_IMAGE=i\n\
+export NAMESPACE RELEASE POD FULLNAME BACKUP_DIR CHART HELPER_IMAGE\nxname=h xclaim=c xmount=/d xuser=1\n{body}echo \"${{F:-}}\" \"$NAMESPACE\"\n"
+            );
+            let out = std::process::Command::new("shellcheck")
+                .args(["-s", "sh", "-e", "SC2034,SC2012", "-"])
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .and_then(|mut c| {
+                    use std::io::Write;
+                    c.stdin.take().unwrap().write_all(script.as_bytes())?;
+                    c.wait_with_output()
+                })
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}:\n{script}\n{}",
+                snippet.name,
+                String::from_utf8_lossy(&out.stdout)
+            );
+        }
+    }
+}
