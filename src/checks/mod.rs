@@ -117,7 +117,7 @@ pub static CHECKS: &[Check] = &[
     check("ops.duplicate-target", Error, Spec(semantics::targets_unique), "give each operation its own target name"),
     check("ops.shared-target", Error, Spec(semantics::targets_not_shared), "pick a target name gen does not add to every chart"),
     check("ops.bad-help", Error, Spec(semantics::op_help_one_line), "write the operation's `help` on one non-empty line"),
-    check("ops.empty-run", Error, Spec(semantics::op_run_not_empty), "write the operation's shell command"),
+    check("ops.empty-run", Error, Spec(semantics::op_run_not_empty), "write the operation's shell command, or name the guide steps it runs"),
     check("ops.kubectl-in-pod", Error, Spec(semantics::no_kubectl_in_pod), "drop `runs_in: pod` to run kubectl locally"),
     check("ops.missing-required", Error, Spec(semantics::required_targets), "add the `backup` and `restore` operations that cross-chart orchestration runs"),
     // Variables.

@@ -220,8 +220,8 @@ pub fn op_run_not_empty(file: &SpecFile, out: &mut Vec<Diagnostic>) {
     for (i, op) in file.spec.operations.iter().enumerate() {
         if op.run.trim().is_empty() {
             out.push(
-                file.error_at(&format!("operations[{i}].run"), "empty command")
-                    .help("write the shell command"),
+                file.error_at(&format!("operations[{i}].run"), "empty command: the operation has neither `run:` nor `steps:`")
+                    .help("give the command as `run:`, or name the guide's steps it runs as `steps: [restore.full/2]`"),
             );
         }
     }
