@@ -261,13 +261,17 @@ fn a_404_page_a_sitemap_descriptions_and_linked_dr_matrix() {
 /// override the built-in page comes back byte for byte.
 #[test]
 fn a_repository_overrides_the_site_templates_of_a_charts_pages() {
-    let text = spec("alpha", "Alpha DB")
-        .replacen("app_version: \"TODO\"", "app_version: \"1.0.3\"", 1)
-        .replacen(
-            "help: TODO one line for make help",
-            "help: 'Back up <b>now</b> & verify'",
-            1,
-        );
+    let text = chart("alpha", "Alpha DB")
+        .app_version("1.0.3")
+        .with(|s| {
+            let op = s
+                .operations
+                .iter_mut()
+                .find(|o| o.help.starts_with("TODO"))
+                .expect("the scaffold has an operation to describe");
+            op.help = "Back up <b>now</b> & verify".into();
+        })
+        .yaml();
     let dir = project_dir(&[("alpha", text)], &[]);
     let read = |page: &str| {
         std::fs::read_to_string(dir.path().join("site/charts/alpha").join(page)).unwrap()
