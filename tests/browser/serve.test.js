@@ -12,21 +12,14 @@ const fs = require("fs");
 const os = require("os");
 const path = require("path");
 const { chromium } = require(process.env.PLAYWRIGHT);
-
-function assert(cond, msg) {
-  if (!cond) throw new Error(msg);
-}
+const { CHROMIUM_ARGS, assert } = require("./common.js");
 
 async function main() {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "gen-serve-chromium-"));
   const context = await chromium.launchPersistentContext(dataDir, {
     executablePath: process.env.CHROMIUM,
     headless: true,
-    args: [
-      "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-      "--no-first-run", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync",
-    ],
+    args: CHROMIUM_ARGS,
   });
   const page = await context.newPage();
   const errors = [];
