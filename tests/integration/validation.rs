@@ -9,9 +9,17 @@ use crate::common::fixture::Fixture;
 
 /// A valid spec (the `gen new` scaffold), with `from` replaced by `to`.
 fn spec_with(from: &str, to: &str) -> String {
-    let base = new_spec("demo");
-    assert!(base.contains(from), "fixture lacks {from:?}");
-    base.replacen(from, to, 1)
+    replaced(&new_spec("demo"), from, to)
+}
+
+/// `src` with its first `from` replaced by `to`; fails when `from` is gone,
+/// so an edit cannot silently leave the fixture as it was.
+fn replaced(src: &str, from: &str, to: &str) -> String {
+    assert!(
+        src.contains(from),
+        "fixture lacks {from:?}: update the test"
+    );
+    src.replacen(from, to, 1)
 }
 
 fn line_of(src: &str, needle: &str) -> usize {
@@ -97,7 +105,7 @@ fn bad_duration() {
 #[test]
 fn name_not_dns_label() {
     for bad in ["My_Chart", "../etc", "a/b"] {
-        let src = new_spec("demo").replacen("name: demo", &format!("name: {bad:?}"), 1);
+        let src = replaced(&new_spec("demo"), "name: demo", &format!("name: {bad:?}"));
         let errs = errors("demo", &src);
         let d = errs
             .iter()
@@ -297,14 +305,10 @@ fn migrating_spec(rollback: &str) -> String {
         "  rollback:\n    - title: TODO how to roll back\n",
         &format!("  migrates_data: true\n  rollback:\n{rollback}"),
     );
-    src.replacen(
-        "      echo \"TODO restore from $FILE\"\n",
-        "      kubectl -n \"$NAMESPACE\" scale deploy \"$FULLNAME\" --replicas=0\n      \
+    replaced(&src, "      echo \"TODO restore from $FILE\"\n", "      kubectl -n \"$NAMESPACE\" scale deploy \"$FULLNAME\" --replicas=0\n      \
          kubectl -n \"$NAMESPACE\" run r -i --rm --image=postgres -- pg_restore -d x < \"$FILE\"\n      \
          kubectl -n \"$NAMESPACE\" scale deploy \"$FULLNAME\" --replicas=\"$REPLICAS\"\n\
-         variables:\n  - name: REPLICAS\n    default: \"1\"\n    help: replicas after a restore\n",
-        1,
-    )
+         variables:\n  - name: REPLICAS\n    default: \"1\"\n    help: replicas after a restore\n")
 }
 
 const STOP: &str = "    - title: Stop\n      run: kubectl -n \"$NAMESPACE\" scale deploy \"$FULLNAME\" --replicas=0\n";
@@ -334,11 +338,11 @@ fn rollback_before_restore_is_rejected() {
     let ok = migrating_spec(&format!("{STOP}{restore}{ROLL_BACK}"));
     assert!(errors("demo", &ok).is_empty(), "{:#?}", errors("demo", &ok));
     // Without `migrates_data` the order is the author's call.
-    let plain = ok.replacen("  migrates_data: true\n", "", 1);
-    let plain = plain.replacen(
+    let plain = replaced(&ok, "  migrates_data: true\n", "");
+    let plain = replaced(
+        &plain,
         &format!("{restore}{ROLL_BACK}"),
         &format!("{ROLL_BACK}{restore}"),
-        1,
     );
     assert!(
         errors("demo", &plain).is_empty(),
@@ -400,11 +404,7 @@ fn exec_into_a_workload_scaled_to_zero_is_rejected() {
         .unwrap()
         .contains("helper pod that mounts the volume"));
     // After the scale-up, and into another chart's workload, it is fine.
-    let ok = src.replacen(
-        "            kubectl -n \"$NAMESPACE\" scale deploy \"$FULLNAME\" --replicas=0\n",
-        "            kubectl -n \"$NAMESPACE\" scale deploy -l app.kubernetes.io/name=web --replicas=0\n",
-        1,
-    );
+    let ok = replaced(&src, "            kubectl -n \"$NAMESPACE\" scale deploy \"$FULLNAME\" --replicas=0\n", "            kubectl -n \"$NAMESPACE\" scale deploy -l app.kubernetes.io/name=web --replicas=0\n");
     assert!(errors("demo", &ok).is_empty(), "{:#?}", errors("demo", &ok));
 }
 
@@ -430,23 +430,19 @@ fn data_set_aside_under_a_fixed_name_is_a_warning() {
         .as_deref()
         .unwrap()
         .contains("db.before-restore-$(date +%Y%m%d%H%M%S)"));
-    let env = src.replacen(
-        "            kubectl -n \"$NAMESPACE\" exec \"$POD\" -- sh -c \\\n",
-        "            kubectl -n \"$NAMESPACE\" exec \"$POD\" -- \\\n              env K=\"x-$(date +%s)\" sh -c \\\n",
-        1,
-    );
+    let env = replaced(&src, "            kubectl -n \"$NAMESPACE\" exec \"$POD\" -- sh -c \\\n", "            kubectl -n \"$NAMESPACE\" exec \"$POD\" -- \\\n              env K=\"x-$(date +%s)\" sh -c \\\n");
     for unique in [
-        src.replacen(
+        replaced(
+            &src,
             "mv db db.before-restore",
             "mv db \"db.before-$(date +%s)\"",
-            1,
         ),
-        src.replacen(
+        replaced(
+            &src,
             "mv db db.before-restore",
             "T=$(mktemp -u db.XXXX) && mv db \"$T\"",
-            1,
         ),
-        env.replacen("mv db db.before-restore", "mv db \"db.$K\"", 1),
+        replaced(&env, "mv db db.before-restore", "mv db \"db.$K\""),
     ] {
         assert!(
             warnings("demo", &unique).is_empty(),
@@ -478,7 +474,7 @@ fn a_procedure_without_a_drill_record_is_a_warning_at_the_procedure() {
     // The scaffold shows where the record goes; without it, a warning.
     let line = "      drill: { none: \"TODO why no local drill can run it (or test: tests/drills.rs::<function>)\" }\n";
     assert!(all_warnings("demo", &new_spec("demo")).is_empty());
-    let src = new_spec("demo").replacen(line, "", 1);
+    let src = replaced(&new_spec("demo"), line, "");
     let found = all_warnings("demo", &src);
     assert_eq!(found.len(), 1, "{found:#?}");
     let d = &found[0];
@@ -490,16 +486,8 @@ fn a_procedure_without_a_drill_record_is_a_warning_at_the_procedure() {
     assert!(d.help.as_deref().unwrap().contains("drill: { none:"), "{d}");
     // On the procedure or on its step, a record silences it.
     for recorded in [
-        src.replacen(
-            "    - id: data\n",
-            "    - id: data\n      drill: { none: \"needs a cluster\" }\n",
-            1,
-        ),
-        src.replacen(
-            "          why: TODO why it matters\n",
-            "          why: TODO why it matters\n          drill: { test: tests/drills.rs::demo_drill }\n",
-            1,
-        ),
+        replaced(&src, "    - id: data\n", "    - id: data\n      drill: { none: \"needs a cluster\" }\n"),
+        replaced(&src, "          why: TODO why it matters\n", "          why: TODO why it matters\n          drill: { test: tests/drills.rs::demo_drill }\n"),
     ] {
         assert!(errors("demo", &recorded).is_empty());
         assert!(all_warnings("demo", &recorded).is_empty(), "{recorded}");
@@ -600,7 +588,7 @@ fn backup_job_errors() {
     ];
     for (from, to, message, help, line) in cases {
         assert!(base.contains(from), "fixture lacks {from:?}");
-        let src = base.replacen(from, to, 1);
+        let src = replaced(&base, from, to);
         let errs = errors("postgresql", &src);
         let d = errs
             .iter()
@@ -778,7 +766,7 @@ fn scaffold(edits: &[(&str, &str)]) -> Files {
 fn edited(mut src: String, edits: &[(&str, &str)]) -> String {
     for (from, to) in edits {
         assert!(src.contains(from), "fixture lacks {from:?}");
-        src = src.replacen(from, to, 1);
+        src = replaced(&src, from, to);
     }
     src
 }
@@ -848,7 +836,7 @@ fn graph(deps: [&str; 3]) -> Files {
     ["a", "b", "c"]
         .into_iter()
         .zip(deps)
-        .map(|(name, d)| (name, new_spec(name).replacen("depends_on: []", d, 1)))
+        .map(|(name, d)| (name, replaced(&new_spec(name), "depends_on: []", d)))
         .collect()
 }
 
