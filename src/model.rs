@@ -604,31 +604,19 @@ fn recipe(chart: &str, command: &str) -> String {
 /// The documented values block for values.yaml, in helm-docs style.
 fn values_yaml(s: &Spec) -> String {
     let mut out = String::new();
-    let role = match s.rbac.scope {
-        Scope::Namespace => "Role and RoleBinding",
-        Scope::Cluster => "ClusterRole and ClusterRoleBinding",
-    };
-    out.push_str("rbac:\n");
-    out.push_str(&format!(
-        "  # -- Create the {role} that grant the rules listed in the README's Security & RBAC section.\n  create: true\n"
-    ));
-    out.push_str("serviceAccount:\n");
-    out.push_str("  # -- Create a ServiceAccount for the workload.\n  create: true\n");
-    out.push_str(
-        "  # -- Name of the ServiceAccount. Empty means the release's full name.\n  name: \"\"\n",
-    );
-    out.push_str(
-        "  # -- Annotations for the ServiceAccount, e.g. a cloud IAM role.\n  annotations: {}\n",
-    );
-    let needs_api = !s.rbac.rules.is_empty();
-    out.push_str(&format!(
-        "  # -- Mount the API token into pods. {}\n  automount: {needs_api}\n",
-        if needs_api {
-            "The workload calls the Kubernetes API (see rbac)."
-        } else {
-            "The workload never calls the Kubernetes API, so it stays off."
+    // gen's own keys (rbac, serviceAccount): one level deep, scalars or {}.
+    let mut parent = String::new();
+    for v in crate::spec::rbac_values(s) {
+        let (p, leaf) = v.key.split_once('.').expect("gen's keys are dotted");
+        if p != parent {
+            out.push_str(&format!("{p}:\n"));
+            parent = p.to_string();
         }
-    ));
+        out.push_str(&format!(
+            "  # -- {}\n  {leaf}: {}\n",
+            v.description, v.default
+        ));
+    }
     // Spec values, nested by their dotted keys, in spec order.
     // Sorting by parent path keeps each YAML mapping contiguous.
     let documented = crate::spec::jobs::documented_values(s);

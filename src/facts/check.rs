@@ -11,15 +11,6 @@ use crate::spec::validate::all_steps;
 use crate::spec::{RunsIn, SpecFile, WorkloadKind};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Values keys gen's own templates read (rbac.yaml, serviceaccount.yaml).
-const GEN_VALUES: &[&str] = &[
-    "rbac.create",
-    "serviceAccount.create",
-    "serviceAccount.name",
-    "serviceAccount.annotations",
-    "serviceAccount.automount",
-];
-
 // The checks of `crate::checks::CHECKS` that read the chart's facts: each
 // names one concern; the table gives them their ids.
 
@@ -598,7 +589,9 @@ impl<'a> Cx<'a> {
             || f.values_read.iter().any(|r| {
                 *r == key || r.starts_with(&format!("{key}.")) || key.starts_with(&format!("{r}."))
             })
-            || GEN_VALUES.contains(&key.as_str())
+            || crate::spec::rbac_values(&self.file.spec)
+                .iter()
+                .any(|v| v.key == key)
             || first == "global"
             || f.chart
                 .dependencies

@@ -16,7 +16,7 @@
 
 use super::json::Json;
 use crate::diagnostics::Diagnostic;
-use crate::spec::{ItemType, Scope, Spec, ValueType};
+use crate::spec::{ItemType, Spec, ValueType};
 
 /// Draft 7: the newest draft every Helm 3 and Helm 4 release validates.
 pub const DRAFT: &str = "http://json-schema.org/draft-07/schema#";
@@ -26,73 +26,16 @@ pub const REQUIRED: [&str; 2] = ["rbac", "serviceAccount"];
 
 /// The `properties` gen owns for this spec, in order, with their schemas.
 pub fn owned_properties(s: &Spec) -> Vec<(String, Json)> {
-    let role = match s.rbac.scope {
-        Scope::Namespace => "Role and RoleBinding",
-        Scope::Cluster => "ClusterRole and ClusterRoleBinding",
-    };
-    let needs_api = !s.rbac.rules.is_empty();
-    let rbac = object("RBAC objects of the workload (templates/rbac.yaml).")
-        .with(
-            "properties",
-            Json::object().with(
-                "create",
-                leaf(
-                    &format!("Create the {role} that grant the rules listed in the README's Security & RBAC section."),
-                    Json::str("boolean"),
-                    Json::Bool(true),
-                ),
-            ),
-        )
-        .with("required", strings(&["create"]));
-    let service_account = object("The workload's ServiceAccount (templates/serviceaccount.yaml).")
-        .with(
-            "properties",
-            Json::object()
-                .with(
-                    "create",
-                    leaf(
-                        "Create a ServiceAccount for the workload.",
-                        Json::str("boolean"),
-                        Json::Bool(true),
-                    ),
-                )
-                .with(
-                    "name",
-                    leaf(
-                        "Name of the ServiceAccount. Empty means the release's full name.",
-                        Json::str("string"),
-                        Json::str(""),
-                    ),
-                )
-                .with(
-                    "annotations",
-                    leaf(
-                        "Annotations for the ServiceAccount, e.g. a cloud IAM role.",
-                        Json::str("object"),
-                        Json::object(),
-                    )
-                    .with(
-                        "additionalProperties",
-                        Json::object().with("type", Json::str("string")),
-                    ),
-                )
-                .with(
-                    "automount",
-                    leaf(
-                        &format!(
-                            "Mount the API token into pods. {}",
-                            if needs_api {
-                                "The workload calls the Kubernetes API (see rbac)."
-                            } else {
-                                "The workload never calls the Kubernetes API, so it stays off."
-                            }
-                        ),
-                        Json::str("boolean"),
-                        Json::Bool(needs_api),
-                    ),
-                ),
-        )
-        .with("required", strings(&["create", "automount"]));
+    let rbac = gen_object(
+        s,
+        "rbac",
+        "RBAC objects of the workload (templates/rbac.yaml).",
+    );
+    let service_account = gen_object(
+        s,
+        "serviceAccount",
+        "The workload's ServiceAccount (templates/serviceaccount.yaml).",
+    );
     let mut owned = vec![
         ("rbac".to_string(), rbac),
         ("serviceAccount".to_string(), service_account),
@@ -126,6 +69,34 @@ pub fn owned_properties(s: &Spec) -> Vec<(String, Json)> {
         owned.push((root.to_string(), node));
     }
     owned
+}
+
+/// The schema of one of gen's own top-level keys, from the values its
+/// templates read (`spec::rbac_values`): its switches are required.
+fn gen_object(s: &Spec, root: &str, description: &str) -> Json {
+    let mut properties = Json::object();
+    let mut required = Vec::new();
+    for v in crate::spec::rbac_values(s) {
+        let Some(leaf_key) = v.key.strip_prefix(root).and_then(|k| k.strip_prefix('.')) else {
+            continue;
+        };
+        let ty = type_name(&v.default).unwrap_or("string");
+        let mut schema = leaf(&v.description, Json::str(ty), Json::from_value(&v.default));
+        if ty == "object" {
+            schema.set(
+                "additionalProperties",
+                Json::object().with("type", Json::str("string")),
+            );
+        }
+        if v.default.is_boolean() {
+            required.push(leaf_key.to_string());
+        }
+        properties.set(leaf_key, schema);
+    }
+    let required: Vec<&str> = required.iter().map(String::as_str).collect();
+    object(description)
+        .with("properties", properties)
+        .with("required", strings(&required))
 }
 
 /// The description of gen's `backup` or `upgrade` property: also how gen

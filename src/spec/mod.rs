@@ -434,11 +434,18 @@ fn expected_names(message: &str) -> Vec<String> {
         .collect()
 }
 
-/// The `rbac.` and `serviceAccount.` values gen documents for every chart
-/// (the README's Security & RBAC table, the `values` region and
-/// values.schema.json), with their defaults.
+/// The `rbac.` and `serviceAccount.` values gen's templates read, with
+/// their defaults and descriptions: the one source of the `values` region
+/// of values.yaml, of values.schema.json's `rbac` and `serviceAccount`,
+/// and of the keys the facts check knows as gen's. The README's Security
+/// & RBAC table words them shortly and shows the chart's own automount
+/// default, which an adopted chart may set otherwise.
 pub fn rbac_values(s: &Spec) -> Vec<ValueDoc> {
     let needs_api = !s.rbac.rules.is_empty();
+    let role = match s.rbac.scope {
+        Scope::Namespace => "Role and RoleBinding",
+        Scope::Cluster => "ClusterRole and ClusterRoleBinding",
+    };
     let v = |key: &str, default: serde_json::Value, description: &str| ValueDoc {
         key: key.to_string(),
         default,
@@ -458,7 +465,7 @@ pub fn rbac_values(s: &Spec) -> Vec<ValueDoc> {
         v(
             "rbac.create",
             true.into(),
-            "Create the role and binding that grant the rules of the README's Security & RBAC section.",
+            &format!("Create the {role} that grant the rules listed in the README's Security & RBAC section."),
         ),
         sa_create,
         v(
@@ -474,7 +481,11 @@ pub fn rbac_values(s: &Spec) -> Vec<ValueDoc> {
         v(
             "serviceAccount.automount",
             needs_api.into(),
-            "Mount the API token into pods.",
+            if needs_api {
+                "Mount the API token into pods. The workload calls the Kubernetes API (see rbac)."
+            } else {
+                "Mount the API token into pods. The workload never calls the Kubernetes API, so it stays off."
+            },
         ),
     ]
 }
