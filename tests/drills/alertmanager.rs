@@ -167,3 +167,122 @@ fn alertmanager_drill() {
     assert!(out.contains("0 silences to import"), "{out}");
     assert_eq!(active(&w), 2, "the silences are back");
 }
+
+/// The generated jobs of `templates/backup-jobs.yaml`, rendered by real
+/// Helm and run here as their pods would run them (as uid 65534's stand-in,
+/// the image's `alertmanager` being Debian's `prometheus-alertmanager`):
+/// the hourly export keeps the newest two sets, a wrong URL fails the job
+/// and publishes nothing, the pre-upgrade hook writes a set, the
+/// verification imports the newest export into its own throwaway
+/// Alertmanager; after the silences are lost (a fresh data folder), the
+/// guide's procedure brings them back from the job's set; an export cut
+/// short fails the verification.
+#[test]
+fn alertmanager_backup_jobs_run() {
+    use crate::jobs;
+    let Some(mut w) = world() else { return };
+    let Some(docs) = jobs::render(
+        "alertmanager",
+        &[
+            "backup.enabled=true",
+            "backup.existingClaim=am-backup",
+            "backup.silences.keep=2",
+            "backup.verify.enabled=true",
+            "upgrade.backupJob.enabled=true",
+            // The collection's chart sets it (values.yaml `service.port`);
+            // the repository's charts hold only gen's values.
+            "service.port=9093",
+        ],
+    ) else {
+        return;
+    };
+    let backup = w.owned_dir("backup", "prometheus");
+    w.world["paths"]["/backup"] = backup.display().to_string().into();
+    w.world["rwx_claims"] = json!(["am-backup"]);
+    // The image's `alertmanager` binary, for the verification's own server.
+    let bin = w.path("image-bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::os::unix::fs::symlink("/usr/bin/prometheus-alertmanager", bin.join("alertmanager"))
+        .unwrap();
+    w.world["path_prefix"] = format!("{}:", bin.display()).into();
+    w.vars.insert("BACKUP_CLAIM".into(), "am-backup".into());
+    w.start();
+    fill(&w);
+    // The Service's name stands for its address: the world has no DNS.
+    let dns = [("ALERTMANAGER_HOST", "127.0.0.1")];
+    let cron = jobs::object(&docs, "CronJob", "rel-alertmanager-backup-silences");
+    assert_eq!(cron["spec"]["schedule"], "0 * * * *");
+    assert_eq!(cron["spec"]["concurrencyPolicy"], "Forbid");
+    let pod = jobs::pod_spec(cron);
+    assert_eq!(pod["securityContext"]["runAsUser"].as_u64(), Some(65534));
+    let dir = backup.join("silences");
+    for run in 1..=3 {
+        let r = jobs::run(&w, cron, "prometheus", &dns);
+        assert_eq!(r.status, 0, "run {run}:\n{}", r.output);
+        assert!(r.output.contains("exported 2 silences"), "{}", r.output);
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+    }
+    let (done, partial) = jobs::sets(&dir);
+    assert_eq!(done.len(), 2, "keep 2: {done:?}");
+    assert!(partial.is_empty(), "{partial:?}");
+
+    // Nothing listens there: the job fails and publishes nothing.
+    let wrong = [
+        ("ALERTMANAGER_HOST", "127.0.0.1"),
+        ("ALERTMANAGER_PORT", "9099"),
+    ];
+    let r = jobs::run(&w, cron, "prometheus", &wrong);
+    assert_ne!(r.status, 0, "{}", r.output);
+    assert!(r.output.contains("connection refused"), "{}", r.output);
+    assert_eq!(jobs::sets(&dir).0, done, "no set from a failed run");
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+
+    let hook = jobs::object(&docs, "Job", "rel-alertmanager-pre-upgrade-backup");
+    assert_eq!(
+        hook["metadata"]["annotations"]["helm.sh/hook"],
+        "pre-upgrade"
+    );
+    let r = jobs::run(&w, hook, "prometheus", &dns);
+    assert_eq!(r.status, 0, "{}", r.output);
+    let (after, partial) = jobs::sets(&dir);
+    assert_eq!(after.len(), 2);
+    assert_eq!(after[0], done[1], "the oldest set went");
+    assert!(
+        partial.is_empty(),
+        "the hook removed the failed run's folder"
+    );
+
+    let verify = jobs::object(&docs, "CronJob", "rel-alertmanager-backup-verify");
+    let r = jobs::run(&w, verify, "prometheus", &dns);
+    assert_eq!(r.status, 0, "{}", r.output);
+    assert!(
+        r.output.contains("2 silences imported and read back"),
+        "{}",
+        r.output
+    );
+
+    // Lost: Alertmanager comes back on a fresh data folder.
+    w.ok(&format!(
+        "kubectl -n {NAMESPACE} scale sts rel-alertmanager --replicas=0 && rm -rf data/* && \
+         kubectl -n {NAMESPACE} scale sts rel-alertmanager --replicas=1"
+    ));
+    assert_eq!(active(&w), 0);
+    let set = &after[1];
+    let runs = w.run("restore.silences-job", &[("20251120-020000", set)]);
+    assert_steps(&runs, 4, &[]);
+    assert_eq!(
+        runs[0].output.lines().last(),
+        Some(set.as_str()),
+        "{}",
+        runs[0].output
+    );
+    assert_eq!(active(&w), 2, "the silences are back");
+
+    // An export cut short fails the verification.
+    let f = dir.join(set).join("silences.json");
+    let bytes = std::fs::read(&f).unwrap();
+    std::fs::write(&f, &bytes[..bytes.len() / 2]).unwrap();
+    let r = jobs::run(&w, verify, "prometheus", &dns);
+    assert_ne!(r.status, 0, "a cut export must fail:\n{}", r.output);
+    assert!(r.output.contains("couldn't unmarshal"), "{}", r.output);
+}
