@@ -64,6 +64,7 @@ backup-airflow:
 restore-airflow: restore-postgresql
 	$(call gen_run,airflow-restore)
 backup-alertmanager:
+	$(call gen_run,alertmanager-backup-jobs)
 	$(call gen_run,alertmanager-backup)
 restore-alertmanager:
 	$(call gen_run,alertmanager-restore)

@@ -50,6 +50,23 @@ pub struct Jobs {
     /// An unattended check of the newest backups, run as its own CronJob.
     #[serde(default)]
     pub verification: Option<VerifyJob>,
+    /// Where the guide's restore procedures read a set, and so where the
+    /// guide's commands put one fetched from the bucket.
+    #[serde(default)]
+    pub restore_reads: RestoreReads,
+}
+
+/// Where the restore procedures read a backup set.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RestoreReads {
+    /// `/backup/<folder>/<timestamp>/` in the server's pod, which mounts
+    /// the backup claim too.
+    #[default]
+    Pod,
+    /// `$BACKUP_DIR/<folder>/<timestamp>/` on the operator's machine: the
+    /// server's pod does not mount the claim (a network-only backup).
+    BackupDir,
 }
 
 /// The image the jobs run: the chart's own, so the client tools match the
@@ -234,17 +251,26 @@ pub fn download_script(backups: &[BackupJob]) -> String {
 }
 
 /// What the guide gives the operator to bring a set back from the bucket
-/// to where the restore procedures read it: list the sets, fetch one, copy
-/// it into the pod's `/backup`.
-pub fn fetch_script(job: &BackupJob) -> String {
+/// to where the restore procedures read it (`reads`): list the sets, fetch
+/// one, and copy it into the pod's `/backup`, or fetch it straight into
+/// `$BACKUP_DIR/<folder>/`.
+pub fn fetch_script(job: &BackupJob, reads: RestoreReads) -> String {
     let rel = rel_dir(&job.dir);
-    format!(
-        "aws --endpoint-url \"$S3_ENDPOINT\" s3 ls \"$S3_URL/{rel}/\"\n\
-         aws --endpoint-url \"$S3_ENDPOINT\" s3 cp --recursive --no-progress \\\n\
-         \x20 \"$S3_URL/{rel}/$SET/\" \"restore-$SET/\"\n\
-         kubectl -n \"$NAMESPACE\" cp \"restore-$SET\" \"$POD:{dir}/$SET\"\n",
-        dir = job.dir,
-    )
+    let list = format!("aws --endpoint-url \"$S3_ENDPOINT\" s3 ls \"$S3_URL/{rel}/\"\n");
+    let get = |to: &str| {
+        format!(
+            "aws --endpoint-url \"$S3_ENDPOINT\" s3 cp --recursive --no-progress \\\n\
+             \x20 \"$S3_URL/{rel}/$SET/\" \"{to}\"\n"
+        )
+    };
+    match reads {
+        RestoreReads::Pod => format!(
+            "{list}{}kubectl -n \"$NAMESPACE\" cp \"restore-$SET\" \"$POD:{dir}/$SET\"\n",
+            get("restore-$SET/"),
+            dir = job.dir,
+        ),
+        RestoreReads::BackupDir => format!("{list}{}", get(&format!("$BACKUP_DIR/{rel}/$SET/"))),
+    }
 }
 
 /// The verification job's script.
@@ -611,7 +637,7 @@ pub fn view(s: &Spec) -> Option<JobsView> {
                 b.keep,
                 b.dir.clone(),
                 container_script(b),
-                (upload_script(b), fetch_script(b)),
+                (upload_script(b), fetch_script(b, j.restore_reads)),
                 &format!("{}Backup", camel(&b.component)),
             )
         })
@@ -755,7 +781,10 @@ mod tests {
         let down = download_script(std::slice::from_ref(&job));
         assert!(down.contains("for d in dump; do"), "{down}");
         assert!(down.contains("\"/backup/$d/$ts/\""), "{down}");
-        assert!(fetch_script(&job).contains("\"$POD:/backup/dump/$SET\""));
+        assert!(fetch_script(&job, RestoreReads::Pod).contains("\"$POD:/backup/dump/$SET\""));
+        let local = fetch_script(&job, RestoreReads::BackupDir);
+        assert!(local.contains("\"$BACKUP_DIR/dump/$SET/\""), "{local}");
+        assert!(!local.contains("kubectl"), "{local}");
     }
 
     #[test]

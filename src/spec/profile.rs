@@ -557,6 +557,7 @@ fn jobs(chart: &str, p: &DatabaseProfile) -> Jobs {
             script: job_dump_script(chart, p.connection),
         }],
         pre_upgrade: Some(id.clone()),
+        restore_reads: Default::default(),
         verification: Some(VerifyJob {
             schedule: p
                 .verify_schedule

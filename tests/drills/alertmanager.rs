@@ -167,3 +167,262 @@ fn alertmanager_drill() {
     assert!(out.contains("0 silences to import"), "{out}");
     assert_eq!(active(&w), 2, "the silences are back");
 }
+
+/// The generated jobs of `templates/backup-jobs.yaml`, rendered by real
+/// Helm and run here as their pods would run them (as uid 65534's stand-in,
+/// the image's `alertmanager` being Debian's `prometheus-alertmanager`):
+/// the hourly export keeps the newest two sets, a wrong URL fails the job
+/// and publishes nothing, the pre-upgrade hook writes a set, the
+/// verification imports the newest export into its own throwaway
+/// Alertmanager; after the silences are lost (a fresh data folder), the
+/// guide's procedure brings them back from the job's set; an export cut
+/// short fails the verification.
+#[test]
+fn alertmanager_backup_jobs_run() {
+    use crate::jobs;
+    let Some(mut w) = world() else { return };
+    let Some(docs) = jobs::render(
+        "alertmanager",
+        &[
+            "backup.enabled=true",
+            "backup.existingClaim=am-backup",
+            "backup.silences.keep=2",
+            "backup.verify.enabled=true",
+            "upgrade.backupJob.enabled=true",
+            // The collection's chart sets it (values.yaml `service.port`);
+            // the repository's charts hold only gen's values.
+            "service.port=9093",
+        ],
+    ) else {
+        return;
+    };
+    let backup = w.owned_dir("backup", "prometheus");
+    w.world["paths"]["/backup"] = backup.display().to_string().into();
+    w.world["rwx_claims"] = json!(["am-backup"]);
+    // The image's `alertmanager` binary, for the verification's own server.
+    let bin = w.path("image-bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::os::unix::fs::symlink("/usr/bin/prometheus-alertmanager", bin.join("alertmanager"))
+        .unwrap();
+    w.world["path_prefix"] = format!("{}:", bin.display()).into();
+    w.vars.insert("BACKUP_CLAIM".into(), "am-backup".into());
+    w.start();
+    fill(&w);
+    // The Service's name stands for its address: the world has no DNS.
+    let dns = [("ALERTMANAGER_HOST", "127.0.0.1")];
+    let cron = jobs::object(&docs, "CronJob", "rel-alertmanager-backup-silences");
+    assert_eq!(cron["spec"]["schedule"], "0 * * * *");
+    assert_eq!(cron["spec"]["concurrencyPolicy"], "Forbid");
+    let pod = jobs::pod_spec(cron);
+    assert_eq!(pod["securityContext"]["runAsUser"].as_u64(), Some(65534));
+    let dir = backup.join("silences");
+    for run in 1..=3 {
+        let r = jobs::run(&w, cron, "prometheus", &dns);
+        assert_eq!(r.status, 0, "run {run}:\n{}", r.output);
+        assert!(r.output.contains("exported 2 silences"), "{}", r.output);
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+    }
+    let (done, partial) = jobs::sets(&dir);
+    assert_eq!(done.len(), 2, "keep 2: {done:?}");
+    assert!(partial.is_empty(), "{partial:?}");
+
+    // Nothing listens there: the job fails and publishes nothing.
+    let wrong = [
+        ("ALERTMANAGER_HOST", "127.0.0.1"),
+        ("ALERTMANAGER_PORT", "9099"),
+    ];
+    let r = jobs::run(&w, cron, "prometheus", &wrong);
+    assert_ne!(r.status, 0, "{}", r.output);
+    assert!(r.output.contains("connection refused"), "{}", r.output);
+    assert_eq!(jobs::sets(&dir).0, done, "no set from a failed run");
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+
+    // A silence that ends between the export and the verification: amtool
+    // refuses it there, which the verification allows.
+    amtool(
+        &w,
+        "silence add short=lived --duration=2s --comment=short -a drill",
+    );
+    let hook = jobs::object(&docs, "Job", "rel-alertmanager-pre-upgrade-backup");
+    assert_eq!(
+        hook["metadata"]["annotations"]["helm.sh/hook"],
+        "pre-upgrade"
+    );
+    let r = jobs::run(&w, hook, "prometheus", &dns);
+    assert_eq!(r.status, 0, "{}", r.output);
+    assert!(r.output.contains("exported 3 silences"), "{}", r.output);
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let (after, partial) = jobs::sets(&dir);
+    assert_eq!(after.len(), 2);
+    assert_eq!(after[0], done[1], "the oldest set went");
+    assert!(
+        partial.is_empty(),
+        "the hook removed the failed run's folder"
+    );
+
+    let verify = jobs::object(&docs, "CronJob", "rel-alertmanager-backup-verify");
+    let r = jobs::run(&w, verify, "prometheus", &dns);
+    assert_eq!(r.status, 0, "{}", r.output);
+    assert!(
+        r.output
+            .contains("2 silences imported and read back, 1 ended since the export"),
+        "{}",
+        r.output
+    );
+
+    // Lost: Alertmanager comes back on a fresh data folder.
+    w.ok(&format!(
+        "kubectl -n {NAMESPACE} scale sts rel-alertmanager --replicas=0 && rm -rf data/* && \
+         kubectl -n {NAMESPACE} scale sts rel-alertmanager --replicas=1"
+    ));
+    assert_eq!(active(&w), 0);
+    let set = &after[1];
+    let runs = w.run("restore.silences-job", &[("20251120-020000", set)]);
+    assert_steps(&runs, 4, &[]);
+    assert_eq!(
+        runs[0].output.lines().last(),
+        Some(set.as_str()),
+        "{}",
+        runs[0].output
+    );
+    assert_eq!(active(&w), 2, "the silences are back");
+
+    // An export cut short fails the verification.
+    let f = dir.join(set).join("silences.json");
+    let bytes = std::fs::read(&f).unwrap();
+    std::fs::write(&f, &bytes[..bytes.len() / 2]).unwrap();
+    let r = jobs::run(&w, verify, "prometheus", &dns);
+    assert_ne!(r.status, 0, "a cut export must fail:\n{}", r.output);
+    assert!(r.output.contains("couldn't unmarshal"), "{}", r.output);
+}
+
+/// The same jobs with `backup.s3.*` set, against a real S3 server (s3s-fs
+/// for MinIO) with Debian's aws CLI: the export runs as the init
+/// container, the upload keeps the newest two sets in the bucket, the
+/// verification downloads the newest and imports it into its own
+/// Alertmanager; after the silences are lost, the guide's commands fetch
+/// the set from the bucket into `$BACKUP_DIR` and the procedure's import
+/// steps bring the silences back.
+#[test]
+fn alertmanager_backup_jobs_s3_run() {
+    use crate::jobs;
+    use crate::jobs::{aws, bucket_sets, S3_ENDPOINT, S3_KEY, S3_SECRET};
+    let Some(server) = jobs::s3_server() else {
+        return;
+    };
+    let Some(mut w) = world() else { return };
+    let Some(docs) = jobs::render(
+        "alertmanager",
+        &[
+            "backup.enabled=true",
+            "backup.silences.keep=2",
+            "backup.verify.enabled=true",
+            "backup.s3.bucket=am-backups",
+            &format!("backup.s3.endpoint={S3_ENDPOINT}"),
+            "backup.s3.existingSecret=minio-secret",
+            // The collection's chart sets it (values.yaml `service.port`).
+            "service.port=9093",
+        ],
+    ) else {
+        return;
+    };
+    w.world["secrets"]["minio-secret"] = json!({ "root-user": S3_KEY, "root-password": S3_SECRET });
+    let bin = w.path("image-bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::os::unix::fs::symlink("/usr/bin/prometheus-alertmanager", bin.join("alertmanager"))
+        .unwrap();
+    w.world["path_prefix"] = format!("{}:", bin.display()).into();
+    let dns = [("ALERTMANAGER_HOST", "127.0.0.1")];
+    w.start();
+    jobs::start_s3(&w, &server, "am-backups");
+    fill(&w);
+
+    let cron = jobs::object(&docs, "CronJob", "rel-alertmanager-backup-silences");
+    let names: Vec<&str> = jobs::containers(cron)
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["backup", "upload"], "the export, then the upload");
+    let url = "s3://am-backups/rel-alertmanager/silences";
+    for run in 1..=3 {
+        let r = jobs::run(&w, cron, "prometheus", &dns);
+        assert_eq!(r.status, 0, "run {run}:\n{}", r.output);
+        assert!(r.output.contains("exported 2 silences"), "{}", r.output);
+        assert!(
+            r.output.contains(&format!("uploaded {url}/")),
+            "{}",
+            r.output
+        );
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+    }
+    let sets = bucket_sets(&w, url);
+    assert_eq!(sets.len(), 2, "keep 2 in the bucket: {sets:?}");
+    let set = &sets[1];
+
+    let verify = jobs::object(&docs, "CronJob", "rel-alertmanager-backup-verify");
+    let r = jobs::run(&w, verify, "prometheus", &dns);
+    assert_eq!(r.status, 0, "{}", r.output);
+    assert!(
+        r.output.contains(&format!("downloading {url}/{set}/")),
+        "{}",
+        r.output
+    );
+    assert!(
+        r.output.contains("2 silences imported and read back"),
+        "{}",
+        r.output
+    );
+
+    // Lost; the guide's commands fetch the set into $BACKUP_DIR, and the
+    // procedure's import steps read it there.
+    w.ok(&format!(
+        "kubectl -n {NAMESPACE} scale sts rel-alertmanager --replicas=0 && rm -rf data/* && \
+         kubectl -n {NAMESPACE} scale sts rel-alertmanager --replicas=1"
+    ));
+    assert_eq!(active(&w), 0);
+    let (project, _) = {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let opts = chartgen::project::facts_options(root, None, false);
+        chartgen::project::load(root, &opts, &Default::default()).unwrap()
+    };
+    let spec = &project
+        .specs
+        .iter()
+        .find(|f| f.spec.name == "alertmanager")
+        .unwrap()
+        .spec;
+    let fetch = chartgen::spec::jobs::view(spec).unwrap().backups[0]
+        .s3_fetch
+        .clone();
+    let guide = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/alertmanager/backup-guide.md"),
+    )
+    .unwrap();
+    assert!(guide.contains(fetch.as_str()), "the guide shows:\n{fetch}");
+    let r = w.sh(&format!(
+        "export AWS_ACCESS_KEY_ID={S3_KEY} AWS_SECRET_ACCESS_KEY={S3_SECRET} \
+         AWS_DEFAULT_REGION=us-east-1 HOME={state} S3_ENDPOINT={S3_ENDPOINT} \
+         S3_URL=s3://am-backups/rel-alertmanager SET={set} BACKUP_DIR={backups}\n{fetch}",
+        state = w.state.display(),
+        backups = w.backup_dir.display(),
+    ));
+    assert_eq!(r.status, 0, "{}", r.output);
+    assert!(r.output.contains(&format!("PRE {set}/")), "{}", r.output);
+    w.vars.insert("SET".into(), set.clone());
+    let runs = w.run_part("restore.silences-job", 2.., &[]);
+    assert_steps(&runs, 2, &[]);
+    assert_eq!(active(&w), 2, "the silences are back");
+
+    // An export cut short in the bucket fails the verification.
+    let cut = w.path("cut.json");
+    let whole = std::fs::read(w.backup_dir.join(format!("silences/{set}/silences.json"))).unwrap();
+    std::fs::write(&cut, &whole[..whole.len() / 2]).unwrap();
+    let r = aws(
+        &w,
+        &format!("s3 cp {} {url}/{set}/silences.json", cut.display()),
+    );
+    assert_eq!(r.status, 0, "{}", r.output);
+    let r = jobs::run(&w, verify, "prometheus", &dns);
+    assert_ne!(r.status, 0, "a cut export must fail:\n{}", r.output);
+    assert!(r.output.contains("couldn't unmarshal"), "{}", r.output);
+}
