@@ -61,18 +61,18 @@ fn dr_plan_times_tiers_in_parallel_and_in_sequence() {
     assert_eq!(plan.charts[0].last_drill, "never");
 }
 
+/// The project at `root`, loaded without chart facts, and its outputs.
+fn generated(root: &std::path::Path) -> (chartgen::project::Project, chartgen::output::Outputs) {
+    let opts = chartgen::project::facts_options(root, None, false);
+    let (project, _) = chartgen::project::load(root, &opts, &Default::default()).unwrap();
+    let (outputs, _) = chartgen::project::generate(&project, &Default::default()).unwrap();
+    (project, outputs)
+}
+
 #[test]
 fn coverage_counts_what_is_really_there() {
     let dir = project_with(&graph_sources());
-    let (project, _) = chartgen::project::load(
-        dir.path(),
-        &chartgen::project::facts_options(dir.path(), None, false),
-        &Default::default(),
-    )
-    .unwrap();
-    let outputs = chartgen::project::generate(&project, &Default::default())
-        .map(|(o, _)| o)
-        .unwrap();
+    let (project, outputs) = generated(dir.path());
     let models: Vec<_> = project.specs.iter().map(chart_model).collect();
     let cov = coverage(&models, &outputs);
     assert_eq!(cov.total, 5);
@@ -111,15 +111,7 @@ fn coverage_counts_what_is_really_there() {
         .value("backup.enabled", false.into(), "Run backups")
         .value("upgrade.backupFirst", true.into(), "Back up first");
     std::fs::write(dir.path().join("specs/db.yaml"), db.yaml()).unwrap();
-    let (project, _) = chartgen::project::load(
-        dir.path(),
-        &chartgen::project::facts_options(dir.path(), None, false),
-        &Default::default(),
-    )
-    .unwrap();
-    let outputs = chartgen::project::generate(&project, &Default::default())
-        .map(|(o, _)| o)
-        .unwrap();
+    let (project, outputs) = generated(dir.path());
     let models: Vec<_> = project.specs.iter().map(chart_model).collect();
     let cov = coverage(&models, &outputs);
     assert_eq!((cov.totals[0].1, cov.totals[0].2), (1, 20));
