@@ -242,21 +242,7 @@ fn redis_backup_jobs_run() {
     let set = &after[1];
     let name = format!("redis-{set}.rdb");
     std::fs::copy(rdb.join(set).join("dump.rdb"), w.backup_dir.join(&name)).unwrap();
-    let runs = w.run("restore.full", &[("redis-<timestamp>.rdb", &name)]);
-    assert_steps(
-        &runs,
-        4,
-        &[
-            ("redis-check-rdb", "the tool's name"),
-            (
-                "DB loaded from base file appendonly.aof.1.base.rdb",
-                "in the server log",
-            ),
-            ("DB loaded from disk", "the alternative when AOF is off"),
-            ("state=online", "a standalone release has no replicas"),
-        ],
-    );
-    redis_check(&w);
+    redis_full_restore(&w, &name);
 
     let f = rdb.join(set).join("dump.rdb");
     let bytes = std::fs::read(&f).unwrap();
@@ -271,6 +257,26 @@ fn redis_backup_jobs_run() {
 /// it into a throwaway server, the RDB fetched from the bucket restores
 /// every key after a FLUSHALL, and a truncated RDB in the bucket fails the
 /// verification.
+/// The guide's full restore from `$BACKUP_DIR/<name>`, its steps checked,
+/// then the data.
+fn redis_full_restore(w: &World, name: &str) {
+    let runs = w.run("restore.full", &[("redis-<timestamp>.rdb", name)]);
+    assert_steps(
+        &runs,
+        4,
+        &[
+            ("redis-check-rdb", "the tool's name"),
+            (
+                "DB loaded from base file appendonly.aof.1.base.rdb",
+                "in the server log",
+            ),
+            ("DB loaded from disk", "the alternative when AOF is off"),
+            ("state=online", "a standalone release has no replicas"),
+        ],
+    );
+    redis_check(w);
+}
+
 #[test]
 fn redis_backup_jobs_s3_run() {
     use jobs::{aws, bucket_sets, S3_ENDPOINT, S3_KEY, S3_SECRET};
@@ -337,21 +343,7 @@ fn redis_backup_jobs_s3_run() {
         ),
     );
     assert_eq!(r.status, 0, "{}", r.output);
-    let runs = w.run("restore.full", &[("redis-<timestamp>.rdb", &name)]);
-    assert_steps(
-        &runs,
-        4,
-        &[
-            ("redis-check-rdb", "the tool's name"),
-            (
-                "DB loaded from base file appendonly.aof.1.base.rdb",
-                "in the server log",
-            ),
-            ("DB loaded from disk", "the alternative when AOF is off"),
-            ("state=online", "a standalone release has no replicas"),
-        ],
-    );
-    redis_check(&w);
+    redis_full_restore(&w, &name);
 
     let bytes = std::fs::read(&local).unwrap();
     let cut = w.path("cut.rdb");

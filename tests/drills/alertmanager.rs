@@ -306,7 +306,7 @@ fn alertmanager_backup_jobs_run() {
 #[test]
 fn alertmanager_backup_jobs_s3_run() {
     use crate::jobs;
-    use crate::jobs::{aws, bucket_sets, S3_ENDPOINT, S3_KEY, S3_SECRET};
+    use crate::jobs::{aws, bucket_sets, S3_ENDPOINT};
     let Some(server) = jobs::s3_server() else {
         return;
     };
@@ -319,14 +319,14 @@ fn alertmanager_backup_jobs_s3_run() {
             "backup.verify.enabled=true",
             "backup.s3.bucket=am-backups",
             &format!("backup.s3.endpoint={S3_ENDPOINT}"),
-            "backup.s3.existingSecret=minio-secret",
+            &format!("backup.s3.existingSecret={}", jobs::S3_SECRET_NAME),
             // The collection's chart sets it (values.yaml `service.port`).
             "service.port=9093",
         ],
     ) else {
         return;
     };
-    w.world["secrets"]["minio-secret"] = json!({ "root-user": S3_KEY, "root-password": S3_SECRET });
+    jobs::give_s3_secret(&mut w);
     let bin = w.path("image-bin");
     std::fs::create_dir_all(&bin).unwrap();
     std::os::unix::fs::symlink("/usr/bin/prometheus-alertmanager", bin.join("alertmanager"))
@@ -338,11 +338,11 @@ fn alertmanager_backup_jobs_s3_run() {
     fill(&w);
 
     let cron = jobs::object(&docs, "CronJob", "rel-alertmanager-backup-silences");
-    let names: Vec<&str> = jobs::containers(cron)
-        .iter()
-        .map(|c| c["name"].as_str().unwrap())
-        .collect();
-    assert_eq!(names, ["backup", "upload"], "the export, then the upload");
+    assert_eq!(
+        jobs::container_names(cron),
+        ["backup", "upload"],
+        "the export, then the upload"
+    );
     let url = "s3://am-backups/rel-alertmanager/silences";
     for run in 1..=3 {
         let r = jobs::run(&w, cron, "prometheus", &dns);
@@ -400,10 +400,9 @@ fn alertmanager_backup_jobs_s3_run() {
     .unwrap();
     assert!(guide.contains(fetch.as_str()), "the guide shows:\n{fetch}");
     let r = w.sh(&format!(
-        "export AWS_ACCESS_KEY_ID={S3_KEY} AWS_SECRET_ACCESS_KEY={S3_SECRET} \
-         AWS_DEFAULT_REGION=us-east-1 HOME={state} S3_ENDPOINT={S3_ENDPOINT} \
+        "export {env} \
          S3_URL=s3://am-backups/rel-alertmanager SET={set} BACKUP_DIR={backups}\n{fetch}",
-        state = w.state.display(),
+        env = jobs::s3_env(&w),
         backups = w.backup_dir.display(),
     ));
     assert_eq!(r.status, 0, "{}", r.output);

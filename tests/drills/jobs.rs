@@ -339,6 +339,35 @@ pub fn start_s3(w: &World, server: &Path, bucket: &str) {
     assert_eq!(r.status, 0, "{}", r.output);
 }
 
+/// The names of a job's containers, init containers first, as they run.
+pub fn container_names(obj: &serde_yaml::Value) -> Vec<&str> {
+    containers(obj)
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect()
+}
+
+/// The Secret the S3 drills name in `backup.s3.existingSecret`, with the
+/// drill server's key pair under the collection's MinIO key names (the
+/// values' defaults).
+pub const S3_SECRET_NAME: &str = "minio-secret";
+
+/// Puts [`S3_SECRET_NAME`] into the world's Secrets.
+pub fn give_s3_secret(w: &mut World) {
+    w.world["secrets"][S3_SECRET_NAME] =
+        serde_json::json!({ "root-user": S3_KEY, "root-password": S3_SECRET });
+}
+
+/// The environment an operator's shell needs to reach the drill's S3
+/// server with the aws CLI, as `VAR=value` words.
+pub fn s3_env(w: &World) -> String {
+    format!(
+        "AWS_ACCESS_KEY_ID={S3_KEY} AWS_SECRET_ACCESS_KEY={S3_SECRET} \
+         AWS_DEFAULT_REGION=us-east-1 HOME={} S3_ENDPOINT={S3_ENDPOINT}",
+        w.state.display()
+    )
+}
+
 pub const S3_KEY: &str = "drill-access";
 pub const S3_SECRET: &str = "drill-secret-key";
 pub const S3_ENDPOINT: &str = "http://127.0.0.1:9000";
@@ -347,10 +376,8 @@ pub const S3_ENDPOINT: &str = "http://127.0.0.1:9000";
 /// operator, against the drill's S3 server.
 pub fn aws(w: &World, args: &str) -> StepRun {
     w.sh(&format!(
-        "AWS_ACCESS_KEY_ID={S3_KEY} AWS_SECRET_ACCESS_KEY={S3_SECRET} \
-         AWS_DEFAULT_REGION=us-east-1 HOME={} \
-         /usr/bin/aws --endpoint-url {S3_ENDPOINT} {args}",
-        w.state.display()
+        "{} /usr/bin/aws --endpoint-url {S3_ENDPOINT} {args}",
+        s3_env(w)
     ))
 }
 

@@ -177,6 +177,27 @@ fn fill(w: &World) {
     );
 }
 
+/// The guide's single-database restore of `app` from dump set `set`, its
+/// six steps checked, the dump's own header among them; `make_target` says
+/// why the alternative target step is not run here.
+fn restore_single_db(w: &World, set: &str, make_target: &str) -> Vec<crate::harness::StepRun> {
+    let runs = w.run("restore.single-db", &[("20251120-020000", set)]);
+    assert_steps(
+        &runs,
+        6,
+        &[
+            ("dbname: ...", "checked below"),
+            (
+                "Dumped from database version: 16.x",
+                "Debian runs 15, checked below",
+            ),
+            ("make postgresql-restore-db DB=... FILE=...", make_target),
+        ],
+    );
+    assert!(runs[0].output.contains("dbname: app"), "{}", runs[0].output);
+    runs
+}
+
 fn orders(w: &World) -> String {
     sql(w, "app", "SELECT count(*) || ' ' || max(id) FROM orders")
 }
@@ -459,23 +480,7 @@ fn postgresql_single_db_drill() {
     sql(&w, "app", "DELETE FROM orders WHERE id > 10");
     sql(&w, "other", "INSERT INTO t VALUES (8)");
     let set = newest_in(&w, "backup/dump");
-    let runs = w.run("restore.single-db", &[("20251120-020000", &set)]);
-    assert_steps(
-        &runs,
-        6,
-        &[
-            ("dbname: ...", "checked below"),
-            (
-                "Dumped from database version: 16.x",
-                "Debian runs 15, checked below",
-            ),
-            (
-                "make postgresql-restore-db DB=... FILE=...",
-                "another way, drilled below",
-            ),
-        ],
-    );
-    assert!(runs[0].output.contains("dbname: app"), "{}", runs[0].output);
+    let runs = restore_single_db(&w, &set, "another way, drilled below");
     assert!(runs[0].output.contains("Dumped from database version: 15."));
     assert_eq!(runs[2].output.matches("ALTER DATABASE").count(), 2);
     assert_eq!(field(&runs[2].output, "count"), "0", "no session to end");
@@ -619,23 +624,7 @@ fn postgresql_backup_jobs_run() {
     sql(&w, "app", "DROP TABLE orders");
     let set = newest_in(&w, "backup/dump");
     assert_eq!(set, after[1]);
-    let runs = w.run("restore.single-db", &[("20251120-020000", &set)]);
-    assert_steps(
-        &runs,
-        6,
-        &[
-            ("dbname: ...", "checked below"),
-            (
-                "Dumped from database version: 16.x",
-                "Debian runs 15, checked below",
-            ),
-            (
-                "make postgresql-restore-db DB=... FILE=...",
-                "another way, drilled elsewhere",
-            ),
-        ],
-    );
-    assert!(runs[0].output.contains("dbname: app"), "{}", runs[0].output);
+    restore_single_db(&w, &set, "another way, drilled elsewhere");
     assert_eq!(orders(&w), "1000 1000");
 
     // A truncated dump fails the verification job.
@@ -657,7 +646,7 @@ fn postgresql_backup_jobs_run() {
 #[test]
 fn postgresql_backup_jobs_s3_run() {
     use crate::jobs;
-    use crate::jobs::{aws, bucket_sets, S3_ENDPOINT, S3_KEY, S3_SECRET};
+    use crate::jobs::{aws, bucket_sets, S3_ENDPOINT, S3_SECRET};
     let Some(server) = jobs::s3_server() else {
         return;
     };
@@ -672,23 +661,23 @@ fn postgresql_backup_jobs_s3_run() {
             "backup.s3.bucket=pg-backups",
             "backup.s3.prefix=nightly",
             &format!("backup.s3.endpoint={S3_ENDPOINT}"),
-            "backup.s3.existingSecret=minio-secret",
+            &format!("backup.s3.existingSecret={}", jobs::S3_SECRET_NAME),
         ],
     ) else {
         return;
     };
-    w.world["secrets"]["minio-secret"] = json!({ "root-user": S3_KEY, "root-password": S3_SECRET });
+    jobs::give_s3_secret(&mut w);
     let dns = [("PGHOSTADDR", "127.0.0.1")];
     w.start();
     jobs::start_s3(&w, &server, "pg-backups");
     fill(&w);
 
     let cron = jobs::object(&docs, "CronJob", "rel-postgresql-backup-dumps");
-    let names: Vec<&str> = jobs::containers(cron)
-        .iter()
-        .map(|c| c["name"].as_str().unwrap())
-        .collect();
-    assert_eq!(names, ["backup", "upload"], "the dump, then the upload");
+    assert_eq!(
+        jobs::container_names(cron),
+        ["backup", "upload"],
+        "the dump, then the upload"
+    );
     let url = "s3://pg-backups/nightly/rel-postgresql/dump";
     for run in 1..=3 {
         let r = jobs::run(&w, cron, "postgres", &dns);
@@ -716,7 +705,7 @@ fn postgresql_backup_jobs_s3_run() {
 
     // Wrong credentials: the upload fails, the job fails, the bucket keeps
     // what it had.
-    w.world["secrets"]["minio-secret"]["root-password"] = "wrong".into();
+    w.world["secrets"][jobs::S3_SECRET_NAME]["root-password"] = "wrong".into();
     let r = jobs::run(&w, cron, "postgres", &dns);
     assert_ne!(r.status, 0, "{}", r.output);
     assert!(
@@ -725,7 +714,7 @@ fn postgresql_backup_jobs_s3_run() {
         r.output
     );
     assert_eq!(bucket_sets(&w, url), done, "no set from a failed upload");
-    w.world["secrets"]["minio-secret"]["root-password"] = S3_SECRET.into();
+    w.world["secrets"][jobs::S3_SECRET_NAME]["root-password"] = S3_SECRET.into();
     std::thread::sleep(std::time::Duration::from_millis(1100));
 
     // The pre-upgrade hook uploads a set as well.
@@ -776,12 +765,11 @@ fn postgresql_backup_jobs_s3_run() {
     .unwrap();
     assert!(guide.contains(fetch.as_str()), "the guide shows:\n{fetch}");
     let r = w.sh(&format!(
-        "export AWS_ACCESS_KEY_ID={S3_KEY} AWS_SECRET_ACCESS_KEY={S3_SECRET} \
-         AWS_DEFAULT_REGION=us-east-1 HOME={state} S3_ENDPOINT={S3_ENDPOINT} \
+        "export {env} \
          S3_URL=s3://pg-backups/nightly/rel-postgresql SET={set} POD={POD}\n\
          PATH={bin}:/usr/bin:$PATH\n{fetch}",
+        env = jobs::s3_env(&w),
         bin = w.path("bin").display(),
-        state = w.state.display(),
         set = after[1],
     ));
     assert_eq!(r.status, 0, "{}", r.output);
@@ -790,23 +778,7 @@ fn postgresql_backup_jobs_s3_run() {
         "{}",
         r.output
     );
-    let runs = w.run("restore.single-db", &[("20251120-020000", &after[1])]);
-    assert_steps(
-        &runs,
-        6,
-        &[
-            ("dbname: ...", "checked below"),
-            (
-                "Dumped from database version: 16.x",
-                "Debian runs 15, checked below",
-            ),
-            (
-                "make postgresql-restore-db DB=... FILE=...",
-                "another way, drilled elsewhere",
-            ),
-        ],
-    );
-    assert!(runs[0].output.contains("dbname: app"), "{}", runs[0].output);
+    restore_single_db(&w, &after[1], "another way, drilled elsewhere");
     assert_eq!(orders(&w), "1000 1000");
 
     // A truncated dump in the bucket fails the verification job.
