@@ -243,14 +243,37 @@ helm -n \"$NAMESPACE\" upgrade \"$RELEASE\" \"$CHART\" \\\n  \
     Snippet {
         name: "pg-client",
         help: "start a one-off PostgreSQL client pod that connects as `backup.database` \
-does (the password from the Secret on stdin); the lines after it are its script, \
-ending with `'`",
+does (the password, or the URL, from the Secret on stdin, then the file `stdin` if \
+given); the lines after it are its script, ending with `'`",
+        params: &[
+            Param {
+                name: "name",
+                default: None,
+                help: "the pod's name after `$FULLNAME-`, e.g. db-check",
+            },
+            Param {
+                name: "stdin",
+                default: Some(""),
+                help: "a file the script reads on stdin after the Secret's line, e.g. \"$F\"",
+            },
+        ],
+        body: |a, s| {
+            let input = Some(arg(a, "stdin")).filter(|f| !f.is_empty());
+            super::profile::client_start(connection(s), arg(a, "name"), input)
+        },
+        prose: None,
+        needs_database: true,
+    },
+    Snippet {
+        name: "pg-restore",
+        help: "empty schema `public` and restore a custom-format dump into the database, \
+as the restore step of `backup.database` does",
         params: &[Param {
-            name: "name",
-            default: None,
-            help: "the pod's name after `$FULLNAME-`, e.g. db-check",
+            name: "file",
+            default: Some("\"$F\""),
+            help: "the dump (a shell word)",
         }],
-        body: |a, _| super::profile::password_client(arg(a, "name")),
+        body: |a, s| super::profile::restore_command(connection(s), arg(a, "file")),
         prose: None,
         needs_database: true,
     },
@@ -289,6 +312,15 @@ say how to use the published repository instead",
         needs_database: false,
     },
 ];
+
+/// How `pg-client` and `pg-restore` connect: as the spec's
+/// `backup.database` does, else with the password of the `DB_*` variables.
+fn connection(s: &Spec) -> super::profile::Connection {
+    s.backup
+        .database
+        .as_ref()
+        .map_or(super::profile::Connection::Password, |d| d.connection)
+}
 
 /// The resource kubectl scales for a workload kind.
 fn resource(k: WorkloadKind) -> &'static str {
@@ -1001,6 +1033,74 @@ PF=$!\ntrap 'kill $PF 2>/dev/null' EXIT\nsleep 3\n"
         );
     }
 
+    fn real(chart: &str) -> SpecFile {
+        let path = format!("{}/specs/{chart}.yaml", env!("CARGO_MANIFEST_DIR"));
+        let src = std::fs::read_to_string(&path).unwrap();
+        parse(&format!("specs/{chart}.yaml"), src.as_bytes()).unwrap()
+    }
+
+    /// `pg-restore` is the profile's restore step, written once: the
+    /// restore targets of a password chart (Keycloak) and a URL chart
+    /// (Airflow) run the very text of the guide's step, which the profile
+    /// drills run, after their own choice of file.
+    #[test]
+    fn restore_targets_run_the_profiles_restore_step() {
+        for (chart, var) in [("keycloak", "PW"), ("airflow", "U")] {
+            let f = real(chart);
+            let step = f
+                .spec
+                .restore
+                .iter()
+                .flat_map(|r| &r.steps)
+                .find(|s| s.title == "Empty the database and restore the dump")
+                .and_then(|s| s.run.as_deref())
+                .unwrap();
+            // The guide takes the newest dump; the target lets FILE= choose.
+            let (newest, command) = step.split_once('\n').unwrap();
+            assert!(newest.starts_with("F=$(ls -1t"), "{step}");
+            assert!(command.starts_with(&format!("{var}=$(kubectl")), "{step}");
+            assert!(command.contains("DROP SCHEMA public CASCADE"), "{step}");
+            let target = f
+                .spec
+                .operations
+                .iter()
+                .find(|o| o.target == "restore")
+                .unwrap();
+            assert!(
+                target.run.contains(command),
+                "{chart}: the restore target does not run the guide's step:\n{}",
+                target.run
+            );
+        }
+    }
+
+    /// `pg-client` connects as the spec's profile does, and feeds a file
+    /// after the secret's line when given one.
+    #[test]
+    fn pg_client_follows_the_connection_and_feeds_stdin() {
+        let url = real("airflow").spec;
+        let body = |s: &Spec, given: &[(&str, &str)]| {
+            let snippet = find("pg-client").unwrap();
+            let given = given
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            (snippet.body)(&args(snippet, &given).unwrap(), s)
+        };
+        let b = body(&url, &[("name", "db-check")]);
+        assert!(
+            b.starts_with("U=$(kubectl") && b.ends_with("sh -c 'read -r U\n"),
+            "{b}"
+        );
+        assert!(!b.contains("PGHOST"), "a URL names its host: {b}");
+        let b = body(&spec(), &[("name", "db-x"), ("stdin", "\"$T/db.sql\"")]);
+        assert!(
+            b.contains("{ printf '%s\\n' \"$PW\"; cat \"$T/db.sql\"; } \\\n  | kubectl"),
+            "{b}"
+        );
+        assert!(b.contains("--env=PGHOST="), "{b}");
+    }
+
     /// A line after a snippet is still found at its own line of the spec.
     #[test]
     fn lines_after_a_snippet_keep_their_place() {
@@ -1171,7 +1271,9 @@ PF=$!\ntrap 'kill $PF 2>/dev/null' EXIT\nsleep 3\n"
 export NAMESPACE RELEASE POD FULLNAME BACKUP_DIR CHART HELPER_IMAGE\nxname=h xclaim=c xmount=/d xuser=1\n{body}echo \"${{F:-}}\" \"$NAMESPACE\"\n"
             );
             let out = std::process::Command::new("shellcheck")
-                .args(["-s", "sh", "-e", "SC2034,SC2012", "-"])
+                // SC2016: a client pod's script is single-quoted on purpose,
+                // its variables are the pod's (as in tests/integration/shellcheck.rs).
+                .args(["-s", "sh", "-e", "SC2034,SC2012,SC2016", "-"])
                 .stdin(std::process::Stdio::piped())
                 .stdout(std::process::Stdio::piped())
                 .spawn()
