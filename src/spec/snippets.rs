@@ -148,7 +148,8 @@ kubectl -n \"$NAMESPACE\" wait --for=delete pod --timeout={} \\\n  \
     Snippet {
         name: "helper-pod",
         help: "start a throwaway pod that mounts a PVC, and wait until it runs; \
-`kubectl exec -i` into it, then delete it",
+`kubectl exec -i` into it, then delete it. With a `user`, it meets the restricted \
+Pod Security Standard",
         params: &[
             Param {
                 name: "name",
@@ -180,22 +181,39 @@ kubectl -n \"$NAMESPACE\" wait --for=delete pod --timeout={} \\\n  \
                 default: Some("180s"),
                 help: "how long to wait for it to run",
             },
+            Param {
+                name: "seconds",
+                default: Some("3600"),
+                help: "how long it lives at most if nobody deletes it",
+            },
         ],
         body: |a, _| {
             let user = arg(a, "user");
-            let security = if user.is_empty() {
-                String::new()
+            // With a user: the restricted Pod Security Standard, so the
+            // helper starts in a namespace that enforces it.
+            let (pod_security, container_security) = if user.is_empty() {
+                (String::new(), String::new())
             } else {
-                format!("  securityContext: {{ runAsUser: {user}, runAsGroup: {user}, fsGroup: {user} }}\n")
+                (
+                    format!(
+                        "  securityContext:\n    runAsNonRoot: true\n    \
+runAsUser: {user}\n    runAsGroup: {user}\n    fsGroup: {user}\n    \
+fsGroupChangePolicy: OnRootMismatch\n    seccompProfile: {{ type: RuntimeDefault }}\n"
+                    ),
+                    "      securityContext:\n        allowPrivilegeEscalation: false\n        \
+capabilities: { drop: [ALL] }\n"
+                        .to_string(),
+                )
             };
             format!(
                 "kubectl -n \"$NAMESPACE\" apply -f - <<EOF\napiVersion: v1\nkind: Pod\n\
-metadata: {{ name: {name} }}\nspec:\n  restartPolicy: Never\n{security}  containers:\n    \
-- name: h\n      image: {image}\n      command: [sleep, \"3600\"]\n      \
+metadata: {{ name: {name} }}\nspec:\n  restartPolicy: Never\n{pod_security}  containers:\n    \
+- name: h\n      image: {image}\n      command: [sleep, \"{seconds}\"]\n{container_security}      \
 volumeMounts: [{{ name: d, mountPath: {mount} }}]\n  volumes:\n    - name: d\n      \
 persistentVolumeClaim: {{ claimName: {claim} }}\nEOF\n\
-kubectl -n \"$NAMESPACE\" wait --for=condition=Ready \"pod/{name}\" \\\n  --timeout={timeout}\n",
+kubectl -n \"$NAMESPACE\" wait --for=condition=Ready \\\n  \"pod/{name}\" --timeout={timeout}\n",
                 timeout = arg(a, "timeout"),
+                seconds = arg(a, "seconds"),
                 name = arg(a, "name"),
                 image = arg(a, "image"),
                 mount = arg(a, "mount"),
@@ -493,17 +511,18 @@ fn expand_run_mapped(run: &str, spec: &Spec) -> Result<Option<(String, Vec<usize
         let a = args(snippet, &given).map_err(|e| (n, e.message, e.help))?;
         let indent = &line[..line.len() - line.trim_start().len()];
         let body = (snippet.body)(&a, spec);
-        if !indent.is_empty() && body.contains("<<EOF") {
-            return Err((
-                n,
-                format!("snippet `{name}` cannot be indented"),
-                "its here-document ends at an `EOF` line of its own: start the line in the block's first column".into(),
-            ));
-        }
+        // A here-document's lines stay as they are: its `EOF` must start
+        // its line, and its text is the document.
+        let mut in_doc = false;
         for l in body.lines() {
-            if !l.is_empty() {
+            if !l.is_empty() && !in_doc {
                 out.push_str(indent);
-                out.push_str(l);
+            }
+            out.push_str(l);
+            if in_doc {
+                in_doc = l != "EOF";
+            } else {
+                in_doc = l.ends_with("<<EOF");
             }
             out.push('\n');
             from.push(n);
@@ -910,6 +929,13 @@ PF=$!\ntrap 'kill $PF 2>/dev/null' EXIT\nsleep 3\n"
             &[("name", "h"), ("claim", "c"), ("mount", "/d")],
         );
         assert!(!no_user.contains("securityContext"), "{no_user}");
+        assert!(no_user.contains("command: [sleep, \"3600\"]"), "{no_user}");
+        assert!(
+            pod.contains("runAsNonRoot: true")
+                && pod.contains("seccompProfile: { type: RuntimeDefault }")
+                && pod.contains("capabilities: { drop: [ALL] }"),
+            "with a user, the restricted Pod Security Standard: {pod}"
+        );
     }
 
     #[test]
@@ -956,6 +982,30 @@ PF=$!\ntrap 'kill $PF 2>/dev/null' EXIT\nsleep 3\n"
         assert!(m.contains("`ports`"), "{m}");
         let (_, m, _) = expand_run("{{use port-forward ports}}\n", &s).unwrap_err();
         assert!(m.contains("not key=value"), "{m}");
+    }
+
+    /// An indented `helper-pod` (inside an `if`) indents its commands but
+    /// not its here-document, whose `EOF` must start its line.
+    #[test]
+    fn an_indented_here_document_stays_in_the_first_column() {
+        let out = expand_run(
+            "if true; then\n  {{use helper-pod name=h claim=c mount=/d seconds=60}}\nfi\n",
+            &spec(),
+        )
+        .unwrap()
+        .unwrap();
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(
+            lines[1], "  kubectl -n \"$NAMESPACE\" apply -f - <<EOF",
+            "{out}"
+        );
+        assert_eq!(lines[2], "apiVersion: v1", "{out}");
+        assert!(
+            out.contains("\nEOF\n  kubectl -n \"$NAMESPACE\" wait"),
+            "{out}"
+        );
+        assert!(out.contains("command: [sleep, \"60\"]"), "{out}");
+        assert!(out.ends_with("--timeout=180s\nfi\n"), "{out}");
     }
 
     /// Errors point at the line of the spec that names the snippet.
