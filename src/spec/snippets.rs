@@ -48,8 +48,19 @@ pub struct Snippet {
     body: fn(&Args, &Spec) -> String,
     /// For a whole step: title, why and expect, from the same.
     prose: Option<fn(&Args, &Spec) -> [String; 3]>,
-    /// It uses the `DB_*` variables of `backup.database`.
-    needs_database: bool,
+    /// The database connection it uses, if any.
+    needs_database: Database,
+}
+
+/// What a snippet connects to.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Database {
+    None,
+    /// `backup.database`, or the same `DB_*` variables declared.
+    Postgresql,
+    /// A MySQL server named by the `DB_*` variables the spec declares
+    /// (there is no MySQL profile).
+    Mysql,
 }
 
 /// The parameters of one use, defaults filled in.
@@ -89,7 +100,7 @@ trap 'kill $PF 2>/dev/null' EXIT\nsleep 3\n",
             )
         },
         prose: None,
-        needs_database: false,
+        needs_database: Database::None,
     },
     Snippet {
         name: "newest",
@@ -115,7 +126,7 @@ test -s \"${v}\" || {{ echo \"no backup file: set FILE=\" >&2; false; }}\n"
             )
         },
         prose: None,
-        needs_database: false,
+        needs_database: Database::None,
     },
     Snippet {
         name: "scale-to-zero",
@@ -143,7 +154,7 @@ kubectl -n \"$NAMESPACE\" wait --for=delete pod --timeout={} \\\n  \
             )
         },
         prose: None,
-        needs_database: false,
+        needs_database: Database::None,
     },
     Snippet {
         name: "helper-pod",
@@ -221,7 +232,7 @@ kubectl -n \"$NAMESPACE\" wait --for=condition=Ready \\\n  \"pod/{name}\" --time
             )
         },
         prose: None,
-        needs_database: false,
+        needs_database: Database::None,
     },
     Snippet {
         name: "upgrade-image",
@@ -256,7 +267,7 @@ helm -n \"$NAMESPACE\" upgrade \"$RELEASE\" \"$CHART\" \\\n  \
             )
         },
         prose: None,
-        needs_database: false,
+        needs_database: Database::None,
     },
     Snippet {
         name: "pg-client",
@@ -280,7 +291,7 @@ given); the lines after it are its script, ending with `'`",
             super::profile::client_start(connection(s), arg(a, "name"), input)
         },
         prose: None,
-        needs_database: true,
+        needs_database: Database::Postgresql,
     },
     Snippet {
         name: "pg-restore",
@@ -293,7 +304,44 @@ as the restore step of `backup.database` does",
         }],
         body: |a, s| super::profile::restore_command(connection(s), arg(a, "file")),
         prose: None,
-        needs_database: true,
+        needs_database: Database::Postgresql,
+    },
+    Snippet {
+        name: "mysql-client",
+        help: "start a one-off MySQL client pod that connects to `$DB_HOST` as `$DB_USER` \
+(the password from the Secret on stdin, then the gzip file `gunzip` if given, \
+decompressed); the lines after it are its script, ending with `'`",
+        params: &[
+            Param {
+                name: "name",
+                default: None,
+                help: "the pod's name after `$FULLNAME-`, e.g. db-check",
+            },
+            Param {
+                name: "gunzip",
+                default: Some(""),
+                help: "a gzip file (a dump) the script reads on stdin after the password, \
+e.g. \"$F\"",
+            },
+        ],
+        body: |a, _| {
+            let feed = match arg(a, "gunzip") {
+                "" => "printf '%s\\n' \"$PW\" \\\n".to_string(),
+                f => format!("{{ printf '%s\\n' \"$PW\"; gunzip -c {f}; }} \\\n"),
+            };
+            format!(
+                "PW=$(kubectl -n \"$NAMESPACE\" get secret \"$DB_SECRET\" \\\n  \
+-o jsonpath=\"{{.data.$DB_SECRET_KEY}}\" | base64 -d)\n{feed}  \
+| kubectl -n \"$NAMESPACE\" run \"$FULLNAME-{name}\" \\\n  \
+-i --rm --quiet --restart=Never --image={MYSQL_IMAGE} \\\n  \
+--env=DB_HOST=\"${{DB_HOST:?set DB_HOST}}\" --env=DB_PORT=\"$DB_PORT\" \\\n  \
+--env=DB_USER=\"$DB_USER\" --env=DB_NAME=\"$DB_NAME\" --command -- \\\n  \
+sh -c 'read -r MYSQL_PWD; export MYSQL_PWD\n",
+                name = arg(a, "name"),
+            )
+        },
+        prose: None,
+        needs_database: Database::Mysql,
     },
     Snippet {
         name: "chart-available",
@@ -327,9 +375,13 @@ say how to use the published repository instead",
                 format!("`name: {chart}` and `version: {version}`."),
             ]
         }),
-        needs_database: false,
+        needs_database: Database::None,
     },
 ];
+
+/// The MySQL client image of `mysql-client`: the collection's mysql chart
+/// runs 8.4, and a client must not be older than the server it dumps.
+const MYSQL_IMAGE: &str = "mysql:8.4.3";
 
 /// How `pg-client` and `pg-restore` connect: as the spec's
 /// `backup.database` does, else with the password of the `DB_*` variables.
@@ -399,14 +451,24 @@ fn missing_in(s: &Snippet, spec: &Spec) -> Option<UseError> {
         .filter(|v| !declared(v))
         .copied()
         .collect();
-    (s.needs_database && spec.backup.database.is_none() && !missing.is_empty()).then(|| UseError {
-        param: None,
-        message: format!("snippet `{}` needs `backup.database`", s.name),
-        help: format!(
+    let (lacks, what, help) = match s.needs_database {
+        Database::None => return None,
+        Database::Postgresql => (
+            spec.backup.database.is_none() && !missing.is_empty(),
+            "`backup.database`",
             "it connects as the database profile does, with its `DB_*` variables: state the \
-database in `backup.database`, or define {} in `variables`",
-            missing.join(", ")
+database in `backup.database`, or define",
         ),
+        Database::Mysql => (
+            !missing.is_empty(),
+            "the `DB_*` variables",
+            "it connects to the MySQL server they name: define",
+        ),
+    };
+    lacks.then(|| UseError {
+        param: None,
+        message: format!("snippet `{}` needs {what}", s.name),
+        help: format!("{help} {} in `variables`", missing.join(", ")),
     })
 }
 
@@ -1149,6 +1211,31 @@ PF=$!\ntrap 'kill $PF 2>/dev/null' EXIT\nsleep 3\n"
             "{b}"
         );
         assert!(b.contains("--env=PGHOST="), "{b}");
+    }
+
+    /// `mysql-client` reads the password into `MYSQL_PWD` inside the pod,
+    /// feeds a gzip dump after it, and needs the `DB_*` variables, which
+    /// Redis's spec does not declare.
+    #[test]
+    fn mysql_client_connects_with_the_db_variables() {
+        let wp = real("wordpress").spec;
+        let snippet = find("mysql-client").unwrap();
+        let given = [
+            ("name".to_string(), "db-restore".to_string()),
+            ("gunzip".to_string(), "\"$F\"".to_string()),
+        ]
+        .into();
+        let b = (snippet.body)(&args(snippet, &given).unwrap(), &wp);
+        assert!(
+            b.contains("{ printf '%s\\n' \"$PW\"; gunzip -c \"$F\"; } \\\n")
+                && b.contains("run \"$FULLNAME-db-restore\"")
+                && b.ends_with("sh -c 'read -r MYSQL_PWD; export MYSQL_PWD\n"),
+            "{b}"
+        );
+        assert!(missing_in(snippet, &wp).is_none());
+        let e = missing_in(snippet, &real("redis").spec).unwrap();
+        assert!(e.message.contains("needs the `DB_*` variables"), "{e:?}");
+        assert!(e.help.contains("DB_HOST"), "{e:?}");
     }
 
     /// A line after a snippet is still found at its own line of the spec.
