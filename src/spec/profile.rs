@@ -222,32 +222,50 @@ fn newest(chart: &str) -> String {
     format!("F=$(ls -1t \"$BACKUP_DIR\"/{chart}-db-*.dump | head -n1)\n")
 }
 
+/// Where a client pod's connection value (password or URL) comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Value<'a> {
+    /// Read from the Secret `$DB_SECRET`, key `$DB_SECRET_KEY`.
+    Secret,
+    /// A shell word that holds it already, e.g. `"$U"`.
+    Word(&'a str),
+}
+
 /// The start of a command that runs `psql`, `pg_dump` or `pg_restore` in
 /// a one-off client pod named `$FULLNAME-<name>`, connected as the profile
-/// connects (`connection`): the Secret's value goes first on its stdin,
+/// connects (`connection`): the connection value goes first on its stdin,
 /// then the bytes of `input` (a shell word naming a file), if any. The
 /// `pg-client` snippet (see [`super::snippets`]); the lines after it are
 /// the client's script, ending with `'`.
-pub(super) fn client_start(connection: Connection, name: &str, input: Option<&str>) -> String {
+pub(super) fn client_start(
+    connection: Connection,
+    value: Value,
+    name: &str,
+    input: Option<&str>,
+) -> String {
     let c = conn(connection);
-    let feed = match input {
-        None => format!("printf '%s\\n' \"${}\" \\\n", c.var),
-        Some(f) => format!("{{ printf '%s\\n' \"${}\"; cat {f}; }} \\\n", c.var),
+    let (read, word) = match value {
+        Value::Secret => (read(c), format!("\"${}\"", c.var)),
+        Value::Word(w) => (String::new(), w.to_string()),
     };
-    format!("{}{feed}{}", read(c), client(c, name))
+    let feed = match input {
+        None => format!("printf '%s\\n' {word} \\\n"),
+        Some(f) => format!("{{ printf '%s\\n' {word}; cat {f}; }} \\\n"),
+    };
+    format!("{read}{feed}{}", client(c, name))
 }
 
 /// [`client_start`] with the password connection, for the tests.
 #[cfg(test)]
 pub(super) fn password_client(name: &str) -> String {
-    client_start(Connection::Password, name, None)
+    client_start(Connection::Password, Value::Secret, name, None)
 }
 
 /// The profile's restore into the real database from `file` (a shell
 /// word): schema `public` dropped and recreated, then the dump restored
 /// with every object owned by the connecting role. The guide's restore
 /// step and the `pg-restore` snippet both run this text.
-pub(super) fn restore_command(connection: Connection, file: &str) -> String {
+pub(super) fn restore_command(connection: Connection, value: Value, file: &str) -> String {
     let c = conn(connection);
     let psql_db = if c.var == "PW" {
         String::new()
@@ -256,7 +274,7 @@ pub(super) fn restore_command(connection: Connection, file: &str) -> String {
     };
     format!(
         "{}  psql -X -v ON_ERROR_STOP=1{psql_db} \\\n  -c \"DROP SCHEMA public CASCADE\" -c \"CREATE SCHEMA public\" &&\n  exec pg_restore --no-owner --no-acl --exit-on-error \\\n  {}'\n",
-        client_start(connection, "db-restore", Some(file)),
+        client_start(connection, value, "db-restore", Some(file)),
         c.db,
     )
 }
@@ -271,7 +289,7 @@ fn dump_run(chart: &str, connection: Connection) -> String {
     };
     format!(
         "mkdir -p \"$BACKUP_DIR\"; TS=$(date +%Y%m%d-%H%M%S)\n{}  exec {PG_DUMP}{db}' \\\n  > \"$BACKUP_DIR/{chart}-db-$TS.dump\"\n",
-        client_start(connection, "db-dump", None)
+        client_start(connection, Value::Secret, "db-dump", None)
     )
 }
 
@@ -304,7 +322,11 @@ kubectl -n "$NAMESPACE" delete pod "$FULLNAME-db-verify"
 }
 
 fn restore_run(chart: &str, connection: Connection) -> String {
-    format!("{}{}", newest(chart), restore_command(connection, "\"$F\""))
+    format!(
+        "{}{}",
+        newest(chart),
+        restore_command(connection, Value::Secret, "\"$F\"")
+    )
 }
 
 fn drilled(c: Connection) -> Option<Drill> {

@@ -25,6 +25,7 @@
 
 use std::collections::BTreeMap;
 
+use super::profile::{Connection, Value};
 use super::types::{Spec, Step, WorkloadKind};
 use super::SpecFile;
 use crate::diagnostics::{did_you_mean, Diagnostic};
@@ -285,10 +286,12 @@ given); the lines after it are its script, ending with `'`",
                 default: Some(""),
                 help: "a file the script reads on stdin after the Secret's line, e.g. \"$F\"",
             },
+            URL_PARAM,
         ],
         body: |a, s| {
             let input = Some(arg(a, "stdin")).filter(|f| !f.is_empty());
-            super::profile::client_start(connection(s), arg(a, "name"), input)
+            let (c, v) = connection(a, s);
+            super::profile::client_start(c, v, arg(a, "name"), input)
         },
         prose: None,
         needs_database: Database::Postgresql,
@@ -297,12 +300,18 @@ given); the lines after it are its script, ending with `'`",
         name: "pg-restore",
         help: "empty schema `public` and restore a custom-format dump into the database, \
 as the restore step of `backup.database` does",
-        params: &[Param {
-            name: "file",
-            default: Some("\"$F\""),
-            help: "the dump (a shell word)",
-        }],
-        body: |a, s| super::profile::restore_command(connection(s), arg(a, "file")),
+        params: &[
+            Param {
+                name: "file",
+                default: Some("\"$F\""),
+                help: "the dump (a shell word)",
+            },
+            URL_PARAM,
+        ],
+        body: |a, s| {
+            let (c, v) = connection(a, s);
+            super::profile::restore_command(c, v, arg(a, "file"))
+        },
         prose: None,
         needs_database: Database::Postgresql,
     },
@@ -383,13 +392,29 @@ say how to use the published repository instead",
 /// runs 8.4, and a client must not be older than the server it dumps.
 const MYSQL_IMAGE: &str = "mysql:8.4.3";
 
-/// How `pg-client` and `pg-restore` connect: as the spec's
-/// `backup.database` does, else with the password of the `DB_*` variables.
-fn connection(s: &Spec) -> super::profile::Connection {
-    s.backup
-        .database
-        .as_ref()
-        .map_or(super::profile::Connection::Password, |d| d.connection)
+/// `url` of `pg-client` and `pg-restore`: for a chart that keeps its URL
+/// somewhere else than a Secret.
+const URL_PARAM: Param = Param {
+    name: "url",
+    default: Some(""),
+    help: "a shell word that already holds the connection URL, e.g. \"$U\", when the \
+chart keeps it elsewhere than in a Secret; the client connects with it",
+};
+
+/// How `pg-client` and `pg-restore` connect: with the URL of `url`, else
+/// as the spec's `backup.database` does, else with the password of the
+/// `DB_*` variables.
+fn connection<'a>(a: &'a Args, s: &Spec) -> (Connection, Value<'a>) {
+    match arg(a, "url") {
+        "" => (
+            s.backup
+                .database
+                .as_ref()
+                .map_or(Connection::Password, |d| d.connection),
+            Value::Secret,
+        ),
+        url => (Connection::Url, Value::Word(url)),
+    }
 }
 
 /// The resource kubectl scales for a workload kind.
@@ -444,7 +469,11 @@ const DB_VARIABLES: [&str; 6] = [
 ];
 
 /// What the spec lacks for the snippet, if anything.
-fn missing_in(s: &Snippet, spec: &Spec) -> Option<UseError> {
+fn missing_in(s: &Snippet, spec: &Spec, given: &Given) -> Option<UseError> {
+    if given.get("url").is_some_and(|u| !u.is_empty()) {
+        // It connects with the URL it is given.
+        return None;
+    }
     let declared = |v: &&str| spec.variables.iter().any(|x| x.name == *v);
     let missing: Vec<&str> = DB_VARIABLES
         .iter()
@@ -567,7 +596,7 @@ fn expand_run_mapped(run: &str, spec: &Spec) -> Result<Option<(String, Vec<usize
             )
         })?;
         let snippet = find(&name).map_err(|h| (n, format!("unknown snippet `{name}`"), h))?;
-        if let Some(e) = missing_in(snippet, spec) {
+        if let Some(e) = missing_in(snippet, spec, &given) {
             return Err((n, e.message, e.help));
         }
         let a = args(snippet, &given).map_err(|e| (n, e.message, e.help))?;
@@ -706,7 +735,7 @@ fn expand_step(
         .iter()
         .map(|(k, v)| (k.clone(), word(v)))
         .collect();
-    let a = missing_in(snippet, spec)
+    let a = missing_in(snippet, spec, &given)
         .map_or_else(|| args(snippet, &given), Err)
         .map_err(|e| {
             let at = match &e.param {
@@ -1211,6 +1240,18 @@ PF=$!\ntrap 'kill $PF 2>/dev/null' EXIT\nsleep 3\n"
             "{b}"
         );
         assert!(b.contains("--env=PGHOST="), "{b}");
+        // A URL the spec holds already: no Secret read, no DB_* needed.
+        let r = expand_run("{{use pg-restore url=\"$U\"}}\n", &spec())
+            .unwrap()
+            .unwrap();
+        assert!(
+            r.starts_with("{ printf '%s\\n' \"$U\"; cat \"$F\"; } \\\n")
+                && r.contains("sh -c 'read -r U\n")
+                && r.ends_with("--exit-on-error \\\n  -d \"$U\"'\n"),
+            "{r}"
+        );
+        assert!(!r.contains("get secret"), "{r}");
+        assert!(expand_run("{{use pg-restore}}\n", &spec()).is_err());
     }
 
     /// `mysql-client` reads the password into `MYSQL_PWD` inside the pod,
@@ -1232,8 +1273,8 @@ PF=$!\ntrap 'kill $PF 2>/dev/null' EXIT\nsleep 3\n"
                 && b.ends_with("sh -c 'read -r MYSQL_PWD; export MYSQL_PWD\n"),
             "{b}"
         );
-        assert!(missing_in(snippet, &wp).is_none());
-        let e = missing_in(snippet, &real("redis").spec).unwrap();
+        assert!(missing_in(snippet, &wp, &Given::new()).is_none());
+        let e = missing_in(snippet, &real("redis").spec, &Given::new()).unwrap();
         assert!(e.message.contains("needs the `DB_*` variables"), "{e:?}");
         assert!(e.help.contains("DB_HOST"), "{e:?}");
     }
