@@ -59,33 +59,7 @@ jellyfin-backups-list:
 
 # [restore] Restore /config from FILE (default newest archive) via a helper pod
 jellyfin-restore:
-	@$(jellyfin_env) FILE=$${FILE:-$$(ls -1t "$$BACKUP_DIR"/jellyfin-*.tar.gz | head -n 1)} && \
-	test -s "$$FILE" && H="$$RELEASE-restore" && \
-	SEL="app.kubernetes.io/name=jellyfin" && \
-	SEL="$$SEL,app.kubernetes.io/instance=$$RELEASE" && \
-	DEP=$$(kubectl -n "$$NAMESPACE" get deploy -l "$$SEL" -o name) && \
-	V=$$(kubectl -n "$$NAMESPACE" get "$$DEP" -o jsonpath='{.spec.template.'\
-	'spec.containers[0].volumeMounts[?(@.mountPath=="/config")].name}') && \
-	PVC=$$(kubectl -n "$$NAMESPACE" get "$$DEP" -o jsonpath="{.spec.template\
-	.spec.volumes[?(@.name==\"$$V\")].persistentVolumeClaim.claimName}") && \
-	test -n "$$PVC" && kubectl -n "$$NAMESPACE" scale "$$DEP" --replicas=0 && \
-	while kubectl -n "$$NAMESPACE" get pod -l "$$SEL" -o name | grep -q .; \
-	do sleep 2; done && \
-	kubectl -n "$$NAMESPACE" run "$$H" --restart=Never --image="$$HELPER_IMAGE" \
-	--overrides='{"spec":{"containers":[{"name":"h","image":"'"$$HELPER_IMAGE"\
-	'","command":["sleep","3600"],"volumeMounts":[{"name":"d",'\
-	'"mountPath":"/config"}]}],"volumes":[{"name":"d",'\
-	'"persistentVolumeClaim":{"claimName":"'"$$PVC"'"}}]}}' && \
-	kubectl -n "$$NAMESPACE" wait --for=condition=Ready "pod/$$H" \
-	  --timeout=180s && \
-	kubectl -n "$$NAMESPACE" exec "$$H" -- sh -c 'cd /config && \
-	  rm -rf config data metadata plugins root' && \
-	kubectl -n "$$NAMESPACE" exec -i "$$H" -- tar -C /config -xzf - \
-	  < "$$FILE" && \
-	kubectl -n "$$NAMESPACE" delete pod "$$H" --wait=true && \
-	kubectl -n "$$NAMESPACE" scale "$$DEP" --replicas="$$REPLICAS" && \
-	{ [ "$$REPLICAS" = 0 ] || \
-	  kubectl -n "$$NAMESPACE" rollout status "$$DEP" --timeout=600s; }
+	@$(jellyfin_env) eval "$$(printf '%b' 'set -e\nFILE="$${FILE:-$$(ls -1t "$$BACKUP_DIR"/jellyfin-*.tar.gz | head -n 1)}"\ntest -s "$$FILE" || { echo "no backup file: set FILE=" >&2; false; }\nH="$$RELEASE-restore"\nSEL="app.kubernetes.io/name=jellyfin"\nSEL="$$SEL,app.kubernetes.io/instance=$$RELEASE"\nDEP=$$(kubectl -n "$$NAMESPACE" get deploy -l "$$SEL" -o name)\nV=$$(kubectl -n "$$NAMESPACE" get "$$DEP" -o jsonpath='\''{.spec.template.'\''\\\n'\''spec.containers[0].volumeMounts[?(@.mountPath=="/config")].name}'\'')\nPVC=$$(kubectl -n "$$NAMESPACE" get "$$DEP" -o jsonpath="{.spec.template\\\n.spec.volumes[?(@.name==\\"$$V\\")].persistentVolumeClaim.claimName}")\ntest -n "$$PVC"\nkubectl -n "$$NAMESPACE" scale "$$DEP" --replicas=0\nwhile kubectl -n "$$NAMESPACE" get pod -l "$$SEL" -o name | grep -q .\ndo sleep 2; done\nkubectl -n "$$NAMESPACE" apply -f - <<EOF\napiVersion: v1\nkind: Pod\nmetadata: { name: $$H }\nspec:\n  restartPolicy: Never\n  containers:\n    - name: h\n      image: $$HELPER_IMAGE\n      command: [sleep, "3600"]\n      volumeMounts: [{ name: d, mountPath: /config }]\n  volumes:\n    - name: d\n      persistentVolumeClaim: { claimName: $$PVC }\nEOF\nkubectl -n "$$NAMESPACE" wait --for=condition=Ready \\\n  "pod/$$H" --timeout=180s\nkubectl -n "$$NAMESPACE" exec "$$H" -- sh -c '\''cd /config && \\\n  rm -rf config data metadata plugins root'\''\nkubectl -n "$$NAMESPACE" exec -i "$$H" -- tar -C /config -xzf - \\\n  < "$$FILE"\nkubectl -n "$$NAMESPACE" delete pod "$$H" --wait=true\nkubectl -n "$$NAMESPACE" scale "$$DEP" --replicas="$$REPLICAS"\n[ "$$REPLICAS" = 0 ] || \\\n  kubectl -n "$$NAMESPACE" rollout status "$$DEP" --timeout=600s')"
 
 # [restore] Restore built-in archive ARCHIVE_PATH on this server (restarts it)
 jellyfin-restore-live:

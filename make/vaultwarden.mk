@@ -42,30 +42,7 @@ vaultwarden-snapshot:
 
 # [restore] Restore /data from FILE (default newest archive) via a helper pod
 vaultwarden-restore:
-	@$(vaultwarden_env) FILE=$${FILE:-$$(ls -1t "$$BACKUP_DIR"/vaultwarden-*.tar.gz | head -n 1)} \
-	&& test -s "$$FILE" && SEL=app.kubernetes.io/name=vaultwarden && \
-	SEL="$$SEL,app.kubernetes.io/instance=$$RELEASE" && H="$$RELEASE-restore" && \
-	DEP=$$(kubectl -n "$$NAMESPACE" get statefulset,deployment -l "$$SEL" \
-	  -o name | head -n 1) && PVC="data-$$FULLNAME-0" && \
-	{ kubectl -n "$$NAMESPACE" get pvc "$$PVC" >/dev/null 2>&1 \
-	  || PVC="$$FULLNAME-data"; } && \
-	kubectl -n "$$NAMESPACE" scale "$$DEP" --replicas=0 && \
-	while kubectl -n "$$NAMESPACE" get pod -l "$$SEL" -o name | grep -q .; \
-	do sleep 2; done && \
-	kubectl -n "$$NAMESPACE" run "$$H" --restart=Never --image="$$HELPER_IMAGE" \
-	--overrides='{"spec":{"containers":[{"name":"h","image":"'"$$HELPER_IMAGE"\
-	'","command":["sleep","3600"],"volumeMounts":[{"name":"d",'\
-	'"mountPath":"/data"}]}],"volumes":[{"name":"d",'\
-	'"persistentVolumeClaim":{"claimName":"'"$$PVC"'"}}]}}' && \
-	kubectl -n "$$NAMESPACE" wait --for=condition=Ready "pod/$$H" \
-	  --timeout=180s && \
-	kubectl -n "$$NAMESPACE" exec "$$H" -- sh -c 'cd /data && rm -rf \
-	  db.sqlite3 db.sqlite3-wal db.sqlite3-shm attachments sends' && \
-	kubectl -n "$$NAMESPACE" exec -i "$$H" -- tar -C /data -xzf - < "$$FILE" \
-	&& kubectl -n "$$NAMESPACE" delete pod "$$H" --wait=true && \
-	kubectl -n "$$NAMESPACE" scale "$$DEP" --replicas="$$REPLICAS" && \
-	{ [ "$$REPLICAS" = 0 ] || \
-	  kubectl -n "$$NAMESPACE" rollout status "$$DEP" --timeout=300s; }
+	@$(vaultwarden_env) eval "$$(printf '%b' 'set -e\nFILE="$${FILE:-$$(ls -1t "$$BACKUP_DIR"/vaultwarden-*.tar.gz | head -n 1)}"\ntest -s "$$FILE" || { echo "no backup file: set FILE=" >&2; false; }\nSEL=app.kubernetes.io/name=vaultwarden\nSEL="$$SEL,app.kubernetes.io/instance=$$RELEASE"; H="$$RELEASE-restore"\nDEP=$$(kubectl -n "$$NAMESPACE" get statefulset,deployment -l "$$SEL" \\\n  -o name | head -n 1)\nPVC="data-$$FULLNAME-0"\nkubectl -n "$$NAMESPACE" get pvc "$$PVC" >/dev/null 2>&1 \\\n  || PVC="$$FULLNAME-data"\nkubectl -n "$$NAMESPACE" scale "$$DEP" --replicas=0\nwhile kubectl -n "$$NAMESPACE" get pod -l "$$SEL" -o name | grep -q .\ndo sleep 2; done\nkubectl -n "$$NAMESPACE" apply -f - <<EOF\napiVersion: v1\nkind: Pod\nmetadata: { name: $$H }\nspec:\n  restartPolicy: Never\n  containers:\n    - name: h\n      image: $$HELPER_IMAGE\n      command: [sleep, "3600"]\n      volumeMounts: [{ name: d, mountPath: /data }]\n  volumes:\n    - name: d\n      persistentVolumeClaim: { claimName: $$PVC }\nEOF\nkubectl -n "$$NAMESPACE" wait --for=condition=Ready \\\n  "pod/$$H" --timeout=180s\nkubectl -n "$$NAMESPACE" exec "$$H" -- sh -c '\''cd /data && rm -rf \\\n  db.sqlite3 db.sqlite3-wal db.sqlite3-shm attachments sends'\''\nkubectl -n "$$NAMESPACE" exec -i "$$H" -- tar -C /data -xzf - < "$$FILE"\nkubectl -n "$$NAMESPACE" delete pod "$$H" --wait=true\nkubectl -n "$$NAMESPACE" scale "$$DEP" --replicas="$$REPLICAS"\n[ "$$REPLICAS" = 0 ] || \\\n  kubectl -n "$$NAMESPACE" rollout status "$$DEP" --timeout=300s')"
 
 # [diagnostics] Tell whether ADMIN_TOKEN is an Argon2id hash, plain text or unset
 vaultwarden-admin-token-check:

@@ -222,21 +222,65 @@ fn newest(chart: &str) -> String {
     format!("F=$(ls -1t \"$BACKUP_DIR\"/{chart}-db-*.dump | head -n1)\n")
 }
 
-/// The start of a command that runs `psql` or `pg_dump` in a one-off
-/// client pod named `$FULLNAME-<name>`, connected as the profile's password
-/// connection is: the `pg-client` snippet (see [`super::snippets`]). The
-/// lines after it are the client's script, ending with `'`.
+/// Where a client pod's connection value (password or URL) comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Value<'a> {
+    /// Read from the Secret `$DB_SECRET`, key `$DB_SECRET_KEY`.
+    Secret,
+    /// A shell word that holds it already, e.g. `"$U"`.
+    Word(&'a str),
+}
+
+/// The start of a command that runs `psql`, `pg_dump` or `pg_restore` in
+/// a one-off client pod named `$FULLNAME-<name>`, connected as the profile
+/// connects (`connection`): the connection value goes first on its stdin,
+/// then the bytes of `input` (a shell word naming a file), if any. The
+/// `pg-client` snippet (see [`super::snippets`]); the lines after it are
+/// the client's script, ending with `'`.
+pub(super) fn client_start(
+    connection: Connection,
+    value: Value,
+    name: &str,
+    input: Option<&str>,
+) -> String {
+    let c = conn(connection);
+    let (read, word) = match value {
+        Value::Secret => (read(c), format!("\"${}\"", c.var)),
+        Value::Word(w) => (String::new(), w.to_string()),
+    };
+    let feed = match input {
+        None => format!("printf '%s\\n' {word} \\\n"),
+        Some(f) => format!("{{ printf '%s\\n' {word}; cat {f}; }} \\\n"),
+    };
+    format!("{read}{feed}{}", client(c, name))
+}
+
+/// [`client_start`] with the password connection, for the tests.
+#[cfg(test)]
 pub(super) fn password_client(name: &str) -> String {
-    let c = conn(Connection::Password);
+    client_start(Connection::Password, Value::Secret, name, None)
+}
+
+/// The profile's restore into the real database from `file` (a shell
+/// word): schema `public` dropped and recreated, then the dump restored
+/// with every object owned by the connecting role. The guide's restore
+/// step and the `pg-restore` snippet both run this text.
+pub(super) fn restore_command(connection: Connection, value: Value, file: &str) -> String {
+    let c = conn(connection);
+    let psql_db = if c.var == "PW" {
+        String::new()
+    } else {
+        format!(" {}", c.db)
+    };
     format!(
-        "{}printf '%s\\n' \"${}\" \\\n{}",
-        read(c),
-        c.var,
-        client(c, name)
+        "{}  psql -X -v ON_ERROR_STOP=1{psql_db} \\\n  -c \"DROP SCHEMA public CASCADE\" -c \"CREATE SCHEMA public\" &&\n  exec pg_restore --no-owner --no-acl --exit-on-error \\\n  {}'\n",
+        client_start(connection, value, "db-restore", Some(file)),
+        c.db,
     )
 }
 
-fn dump_run(chart: &str, c: &Conn) -> String {
+fn dump_run(chart: &str, connection: Connection) -> String {
+    let c = conn(connection);
     // With the password, PGDATABASE names the database already.
     let db = if c.var == "PW" {
         String::new()
@@ -244,10 +288,8 @@ fn dump_run(chart: &str, c: &Conn) -> String {
         format!(" {}", c.db)
     };
     format!(
-        "mkdir -p \"$BACKUP_DIR\"; TS=$(date +%Y%m%d-%H%M%S)\n{}printf '%s\\n' \"${}\" \\\n{}  exec {PG_DUMP}{db}' \\\n  > \"$BACKUP_DIR/{chart}-db-$TS.dump\"\n",
-        read(c),
-        c.var,
-        client(c, "db-dump")
+        "mkdir -p \"$BACKUP_DIR\"; TS=$(date +%Y%m%d-%H%M%S)\n{}  exec {PG_DUMP}{db}' \\\n  > \"$BACKUP_DIR/{chart}-db-$TS.dump\"\n",
+        client_start(connection, Value::Secret, "db-dump", None)
     )
 }
 
@@ -279,19 +321,11 @@ kubectl -n "$NAMESPACE" delete pod "$FULLNAME-db-verify"
     )
 }
 
-fn restore_run(chart: &str, c: &Conn) -> String {
-    let psql_db = if c.var == "PW" {
-        String::new()
-    } else {
-        format!(" {}", c.db)
-    };
+fn restore_run(chart: &str, connection: Connection) -> String {
     format!(
-        "{}{}{{ printf '%s\\n' \"${}\"; cat \"$F\"; }} \\\n{}  psql -X -v ON_ERROR_STOP=1{psql_db} \\\n  -c \"DROP SCHEMA public CASCADE\" -c \"CREATE SCHEMA public\" &&\n  exec pg_restore --no-owner --no-acl --exit-on-error \\\n  {}'\n",
+        "{}{}",
         newest(chart),
-        read(c),
-        c.var,
-        client(c, "db-restore"),
-        c.db,
+        restore_command(connection, Value::Secret, "\"$F\"")
     )
 }
 
@@ -315,7 +349,7 @@ custom format is compressed, restores in parallel and lets `pg_restore` list or 
 single tables; the client's `pg_dump` 16 must not be older than the server.",
             c.how
         )),
-        run: Some(dump_run(chart, c)),
+        run: Some(dump_run(chart, p.connection)),
         lang: None,
         expect: Some(format!(
             "A non-empty `{chart}-db-<timestamp>.dump`; no output."
@@ -409,7 +443,7 @@ at it.",
             who = c.who,
             what = if c.var == "PW" { "password" } else { "URL" },
         )),
-        run: Some(restore_run(chart, c)),
+        run: Some(restore_run(chart, p.connection)),
         lang: None,
         expect: Some("`DROP SCHEMA`, `CREATE SCHEMA`, then exit code 0.".into()),
         drill: drilled(p.connection),

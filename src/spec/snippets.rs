@@ -25,6 +25,7 @@
 
 use std::collections::BTreeMap;
 
+use super::profile::{Connection, Value};
 use super::types::{Spec, Step, WorkloadKind};
 use super::SpecFile;
 use crate::diagnostics::{did_you_mean, Diagnostic};
@@ -48,8 +49,19 @@ pub struct Snippet {
     body: fn(&Args, &Spec) -> String,
     /// For a whole step: title, why and expect, from the same.
     prose: Option<fn(&Args, &Spec) -> [String; 3]>,
-    /// It uses the `DB_*` variables of `backup.database`.
-    needs_database: bool,
+    /// The database connection it uses, if any.
+    needs_database: Database,
+}
+
+/// What a snippet connects to.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Database {
+    None,
+    /// `backup.database`, or the same `DB_*` variables declared.
+    Postgresql,
+    /// A MySQL server named by the `DB_*` variables the spec declares
+    /// (there is no MySQL profile).
+    Mysql,
 }
 
 /// The parameters of one use, defaults filled in.
@@ -89,7 +101,7 @@ trap 'kill $PF 2>/dev/null' EXIT\nsleep 3\n",
             )
         },
         prose: None,
-        needs_database: false,
+        needs_database: Database::None,
     },
     Snippet {
         name: "newest",
@@ -115,7 +127,7 @@ test -s \"${v}\" || {{ echo \"no backup file: set FILE=\" >&2; false; }}\n"
             )
         },
         prose: None,
-        needs_database: false,
+        needs_database: Database::None,
     },
     Snippet {
         name: "scale-to-zero",
@@ -143,12 +155,13 @@ kubectl -n \"$NAMESPACE\" wait --for=delete pod --timeout={} \\\n  \
             )
         },
         prose: None,
-        needs_database: false,
+        needs_database: Database::None,
     },
     Snippet {
         name: "helper-pod",
         help: "start a throwaway pod that mounts a PVC, and wait until it runs; \
-`kubectl exec -i` into it, then delete it",
+`kubectl exec -i` into it, then delete it. With a `user`, it meets the restricted \
+Pod Security Standard",
         params: &[
             Param {
                 name: "name",
@@ -180,22 +193,39 @@ kubectl -n \"$NAMESPACE\" wait --for=delete pod --timeout={} \\\n  \
                 default: Some("180s"),
                 help: "how long to wait for it to run",
             },
+            Param {
+                name: "seconds",
+                default: Some("3600"),
+                help: "how long it lives at most if nobody deletes it",
+            },
         ],
         body: |a, _| {
             let user = arg(a, "user");
-            let security = if user.is_empty() {
-                String::new()
+            // With a user: the restricted Pod Security Standard, so the
+            // helper starts in a namespace that enforces it.
+            let (pod_security, container_security) = if user.is_empty() {
+                (String::new(), String::new())
             } else {
-                format!("  securityContext: {{ runAsUser: {user}, runAsGroup: {user}, fsGroup: {user} }}\n")
+                (
+                    format!(
+                        "  securityContext:\n    runAsNonRoot: true\n    \
+runAsUser: {user}\n    runAsGroup: {user}\n    fsGroup: {user}\n    \
+fsGroupChangePolicy: OnRootMismatch\n    seccompProfile: {{ type: RuntimeDefault }}\n"
+                    ),
+                    "      securityContext:\n        allowPrivilegeEscalation: false\n        \
+capabilities: { drop: [ALL] }\n"
+                        .to_string(),
+                )
             };
             format!(
                 "kubectl -n \"$NAMESPACE\" apply -f - <<EOF\napiVersion: v1\nkind: Pod\n\
-metadata: {{ name: {name} }}\nspec:\n  restartPolicy: Never\n{security}  containers:\n    \
-- name: h\n      image: {image}\n      command: [sleep, \"3600\"]\n      \
+metadata: {{ name: {name} }}\nspec:\n  restartPolicy: Never\n{pod_security}  containers:\n    \
+- name: h\n      image: {image}\n      command: [sleep, \"{seconds}\"]\n{container_security}      \
 volumeMounts: [{{ name: d, mountPath: {mount} }}]\n  volumes:\n    - name: d\n      \
 persistentVolumeClaim: {{ claimName: {claim} }}\nEOF\n\
-kubectl -n \"$NAMESPACE\" wait --for=condition=Ready \"pod/{name}\" \\\n  --timeout={timeout}\n",
+kubectl -n \"$NAMESPACE\" wait --for=condition=Ready \\\n  \"pod/{name}\" --timeout={timeout}\n",
                 timeout = arg(a, "timeout"),
+                seconds = arg(a, "seconds"),
                 name = arg(a, "name"),
                 image = arg(a, "image"),
                 mount = arg(a, "mount"),
@@ -203,7 +233,7 @@ kubectl -n \"$NAMESPACE\" wait --for=condition=Ready \"pod/{name}\" \\\n  --time
             )
         },
         prose: None,
-        needs_database: false,
+        needs_database: Database::None,
     },
     Snippet {
         name: "upgrade-image",
@@ -238,21 +268,89 @@ helm -n \"$NAMESPACE\" upgrade \"$RELEASE\" \"$CHART\" \\\n  \
             )
         },
         prose: None,
-        needs_database: false,
+        needs_database: Database::None,
     },
     Snippet {
         name: "pg-client",
         help: "start a one-off PostgreSQL client pod that connects as `backup.database` \
-does (the password from the Secret on stdin); the lines after it are its script, \
-ending with `'`",
-        params: &[Param {
-            name: "name",
-            default: None,
-            help: "the pod's name after `$FULLNAME-`, e.g. db-check",
-        }],
-        body: |a, _| super::profile::password_client(arg(a, "name")),
+does (the password, or the URL, from the Secret on stdin, then the file `stdin` if \
+given); the lines after it are its script, ending with `'`",
+        params: &[
+            Param {
+                name: "name",
+                default: None,
+                help: "the pod's name after `$FULLNAME-`, e.g. db-check",
+            },
+            Param {
+                name: "stdin",
+                default: Some(""),
+                help: "a file the script reads on stdin after the Secret's line, e.g. \"$F\"",
+            },
+            URL_PARAM,
+        ],
+        body: |a, s| {
+            let input = Some(arg(a, "stdin")).filter(|f| !f.is_empty());
+            let (c, v) = connection(a, s);
+            super::profile::client_start(c, v, arg(a, "name"), input)
+        },
         prose: None,
-        needs_database: true,
+        needs_database: Database::Postgresql,
+    },
+    Snippet {
+        name: "pg-restore",
+        help: "empty schema `public` and restore a custom-format dump into the database, \
+as the restore step of `backup.database` does",
+        params: &[
+            Param {
+                name: "file",
+                default: Some("\"$F\""),
+                help: "the dump (a shell word)",
+            },
+            URL_PARAM,
+        ],
+        body: |a, s| {
+            let (c, v) = connection(a, s);
+            super::profile::restore_command(c, v, arg(a, "file"))
+        },
+        prose: None,
+        needs_database: Database::Postgresql,
+    },
+    Snippet {
+        name: "mysql-client",
+        help: "start a one-off MySQL client pod that connects to `$DB_HOST` as `$DB_USER` \
+(the password from the Secret on stdin, then the gzip file `gunzip` if given, \
+decompressed); the lines after it are its script, ending with `'`",
+        params: &[
+            Param {
+                name: "name",
+                default: None,
+                help: "the pod's name after `$FULLNAME-`, e.g. db-check",
+            },
+            Param {
+                name: "gunzip",
+                default: Some(""),
+                help: "a gzip file (a dump) the script reads on stdin after the password, \
+e.g. \"$F\"",
+            },
+        ],
+        body: |a, _| {
+            let feed = match arg(a, "gunzip") {
+                "" => "printf '%s\\n' \"$PW\" \\\n".to_string(),
+                f => format!("{{ printf '%s\\n' \"$PW\"; gunzip -c {f}; }} \\\n"),
+            };
+            format!(
+                "PW=$(kubectl -n \"$NAMESPACE\" get secret \"$DB_SECRET\" \\\n  \
+-o jsonpath=\"{{.data.$DB_SECRET_KEY}}\" | base64 -d)\n{feed}  \
+| kubectl -n \"$NAMESPACE\" run \"$FULLNAME-{name}\" \\\n  \
+-i --rm --quiet --restart=Never --image={MYSQL_IMAGE} \\\n  \
+--env=DB_HOST=\"${{DB_HOST:?set DB_HOST}}\" --env=DB_PORT=\"$DB_PORT\" \\\n  \
+--env=DB_USER=\"$DB_USER\" --env=DB_NAME=\"$DB_NAME\" --command -- \\\n  \
+sh -c 'read -r MYSQL_PWD; export MYSQL_PWD\n",
+                name = arg(a, "name"),
+            )
+        },
+        prose: None,
+        needs_database: Database::Mysql,
     },
     Snippet {
         name: "chart-available",
@@ -286,9 +384,38 @@ say how to use the published repository instead",
                 format!("`name: {chart}` and `version: {version}`."),
             ]
         }),
-        needs_database: false,
+        needs_database: Database::None,
     },
 ];
+
+/// The MySQL client image of `mysql-client`: the collection's mysql chart
+/// runs 8.4, and a client must not be older than the server it dumps.
+const MYSQL_IMAGE: &str = "mysql:8.4.3";
+
+/// `url` of `pg-client` and `pg-restore`: for a chart that keeps its URL
+/// somewhere else than a Secret.
+const URL_PARAM: Param = Param {
+    name: "url",
+    default: Some(""),
+    help: "a shell word that already holds the connection URL, e.g. \"$U\", when the \
+chart keeps it elsewhere than in a Secret; the client connects with it",
+};
+
+/// How `pg-client` and `pg-restore` connect: with the URL of `url`, else
+/// as the spec's `backup.database` does, else with the password of the
+/// `DB_*` variables.
+fn connection<'a>(a: &'a Args, s: &Spec) -> (Connection, Value<'a>) {
+    match arg(a, "url") {
+        "" => (
+            s.backup
+                .database
+                .as_ref()
+                .map_or(Connection::Password, |d| d.connection),
+            Value::Secret,
+        ),
+        url => (Connection::Url, Value::Word(url)),
+    }
+}
 
 /// The resource kubectl scales for a workload kind.
 fn resource(k: WorkloadKind) -> &'static str {
@@ -342,21 +469,35 @@ const DB_VARIABLES: [&str; 6] = [
 ];
 
 /// What the spec lacks for the snippet, if anything.
-fn missing_in(s: &Snippet, spec: &Spec) -> Option<UseError> {
+fn missing_in(s: &Snippet, spec: &Spec, given: &Given) -> Option<UseError> {
+    if given.get("url").is_some_and(|u| !u.is_empty()) {
+        // It connects with the URL it is given.
+        return None;
+    }
     let declared = |v: &&str| spec.variables.iter().any(|x| x.name == *v);
     let missing: Vec<&str> = DB_VARIABLES
         .iter()
         .filter(|v| !declared(v))
         .copied()
         .collect();
-    (s.needs_database && spec.backup.database.is_none() && !missing.is_empty()).then(|| UseError {
-        param: None,
-        message: format!("snippet `{}` needs `backup.database`", s.name),
-        help: format!(
+    let (lacks, what, help) = match s.needs_database {
+        Database::None => return None,
+        Database::Postgresql => (
+            spec.backup.database.is_none() && !missing.is_empty(),
+            "`backup.database`",
             "it connects as the database profile does, with its `DB_*` variables: state the \
-database in `backup.database`, or define {} in `variables`",
-            missing.join(", ")
+database in `backup.database`, or define",
         ),
+        Database::Mysql => (
+            !missing.is_empty(),
+            "the `DB_*` variables",
+            "it connects to the MySQL server they name: define",
+        ),
+    };
+    lacks.then(|| UseError {
+        param: None,
+        message: format!("snippet `{}` needs {what}", s.name),
+        help: format!("{help} {} in `variables`", missing.join(", ")),
     })
 }
 
@@ -455,23 +596,24 @@ fn expand_run_mapped(run: &str, spec: &Spec) -> Result<Option<(String, Vec<usize
             )
         })?;
         let snippet = find(&name).map_err(|h| (n, format!("unknown snippet `{name}`"), h))?;
-        if let Some(e) = missing_in(snippet, spec) {
+        if let Some(e) = missing_in(snippet, spec, &given) {
             return Err((n, e.message, e.help));
         }
         let a = args(snippet, &given).map_err(|e| (n, e.message, e.help))?;
         let indent = &line[..line.len() - line.trim_start().len()];
         let body = (snippet.body)(&a, spec);
-        if !indent.is_empty() && body.contains("<<EOF") {
-            return Err((
-                n,
-                format!("snippet `{name}` cannot be indented"),
-                "its here-document ends at an `EOF` line of its own: start the line in the block's first column".into(),
-            ));
-        }
+        // A here-document's lines stay as they are: its `EOF` must start
+        // its line, and its text is the document.
+        let mut in_doc = false;
         for l in body.lines() {
-            if !l.is_empty() {
+            if !l.is_empty() && !in_doc {
                 out.push_str(indent);
-                out.push_str(l);
+            }
+            out.push_str(l);
+            if in_doc {
+                in_doc = l != "EOF";
+            } else {
+                in_doc = l.ends_with("<<EOF");
             }
             out.push('\n');
             from.push(n);
@@ -593,7 +735,7 @@ fn expand_step(
         .iter()
         .map(|(k, v)| (k.clone(), word(v)))
         .collect();
-    let a = missing_in(snippet, spec)
+    let a = missing_in(snippet, spec, &given)
         .map_or_else(|| args(snippet, &given), Err)
         .map_err(|e| {
             let at = match &e.param {
@@ -878,6 +1020,13 @@ PF=$!\ntrap 'kill $PF 2>/dev/null' EXIT\nsleep 3\n"
             &[("name", "h"), ("claim", "c"), ("mount", "/d")],
         );
         assert!(!no_user.contains("securityContext"), "{no_user}");
+        assert!(no_user.contains("command: [sleep, \"3600\"]"), "{no_user}");
+        assert!(
+            pod.contains("runAsNonRoot: true")
+                && pod.contains("seccompProfile: { type: RuntimeDefault }")
+                && pod.contains("capabilities: { drop: [ALL] }"),
+            "with a user, the restricted Pod Security Standard: {pod}"
+        );
     }
 
     #[test]
@@ -924,6 +1073,30 @@ PF=$!\ntrap 'kill $PF 2>/dev/null' EXIT\nsleep 3\n"
         assert!(m.contains("`ports`"), "{m}");
         let (_, m, _) = expand_run("{{use port-forward ports}}\n", &s).unwrap_err();
         assert!(m.contains("not key=value"), "{m}");
+    }
+
+    /// An indented `helper-pod` (inside an `if`) indents its commands but
+    /// not its here-document, whose `EOF` must start its line.
+    #[test]
+    fn an_indented_here_document_stays_in_the_first_column() {
+        let out = expand_run(
+            "if true; then\n  {{use helper-pod name=h claim=c mount=/d seconds=60}}\nfi\n",
+            &spec(),
+        )
+        .unwrap()
+        .unwrap();
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(
+            lines[1], "  kubectl -n \"$NAMESPACE\" apply -f - <<EOF",
+            "{out}"
+        );
+        assert_eq!(lines[2], "apiVersion: v1", "{out}");
+        assert!(
+            out.contains("\nEOF\n  kubectl -n \"$NAMESPACE\" wait"),
+            "{out}"
+        );
+        assert!(out.contains("command: [sleep, \"60\"]"), "{out}");
+        assert!(out.ends_with("--timeout=180s\nfi\n"), "{out}");
     }
 
     /// Errors point at the line of the spec that names the snippet.
@@ -999,6 +1172,111 @@ PF=$!\ntrap 'kill $PF 2>/dev/null' EXIT\nsleep 3\n"
             m.contains("needs `backup.database`") && h.contains("backup.database"),
             "{m}"
         );
+    }
+
+    fn real(chart: &str) -> SpecFile {
+        let path = format!("{}/specs/{chart}.yaml", env!("CARGO_MANIFEST_DIR"));
+        let src = std::fs::read_to_string(&path).unwrap();
+        parse(&format!("specs/{chart}.yaml"), src.as_bytes()).unwrap()
+    }
+
+    /// `pg-restore` is the profile's restore step, written once: the
+    /// restore targets of a password chart (Keycloak) and a URL chart
+    /// (Airflow) run the very text of the guide's step, which the profile
+    /// drills run, after their own choice of file.
+    #[test]
+    fn restore_targets_run_the_profiles_restore_step() {
+        for (chart, var) in [("keycloak", "PW"), ("airflow", "U")] {
+            let f = real(chart);
+            let step = f
+                .spec
+                .restore
+                .iter()
+                .flat_map(|r| &r.steps)
+                .find(|s| s.title == "Empty the database and restore the dump")
+                .and_then(|s| s.run.as_deref())
+                .unwrap();
+            // The guide takes the newest dump; the target lets FILE= choose.
+            let (newest, command) = step.split_once('\n').unwrap();
+            assert!(newest.starts_with("F=$(ls -1t"), "{step}");
+            assert!(command.starts_with(&format!("{var}=$(kubectl")), "{step}");
+            assert!(command.contains("DROP SCHEMA public CASCADE"), "{step}");
+            let target = f
+                .spec
+                .operations
+                .iter()
+                .find(|o| o.target == "restore")
+                .unwrap();
+            assert!(
+                target.run.contains(command),
+                "{chart}: the restore target does not run the guide's step:\n{}",
+                target.run
+            );
+        }
+    }
+
+    /// `pg-client` connects as the spec's profile does, and feeds a file
+    /// after the secret's line when given one.
+    #[test]
+    fn pg_client_follows_the_connection_and_feeds_stdin() {
+        let url = real("airflow").spec;
+        let body = |s: &Spec, given: &[(&str, &str)]| {
+            let snippet = find("pg-client").unwrap();
+            let given = given
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            (snippet.body)(&args(snippet, &given).unwrap(), s)
+        };
+        let b = body(&url, &[("name", "db-check")]);
+        assert!(
+            b.starts_with("U=$(kubectl") && b.ends_with("sh -c 'read -r U\n"),
+            "{b}"
+        );
+        assert!(!b.contains("PGHOST"), "a URL names its host: {b}");
+        let b = body(&spec(), &[("name", "db-x"), ("stdin", "\"$T/db.sql\"")]);
+        assert!(
+            b.contains("{ printf '%s\\n' \"$PW\"; cat \"$T/db.sql\"; } \\\n  | kubectl"),
+            "{b}"
+        );
+        assert!(b.contains("--env=PGHOST="), "{b}");
+        // A URL the spec holds already: no Secret read, no DB_* needed.
+        let r = expand_run("{{use pg-restore url=\"$U\"}}\n", &spec())
+            .unwrap()
+            .unwrap();
+        assert!(
+            r.starts_with("{ printf '%s\\n' \"$U\"; cat \"$F\"; } \\\n")
+                && r.contains("sh -c 'read -r U\n")
+                && r.ends_with("--exit-on-error \\\n  -d \"$U\"'\n"),
+            "{r}"
+        );
+        assert!(!r.contains("get secret"), "{r}");
+        assert!(expand_run("{{use pg-restore}}\n", &spec()).is_err());
+    }
+
+    /// `mysql-client` reads the password into `MYSQL_PWD` inside the pod,
+    /// feeds a gzip dump after it, and needs the `DB_*` variables, which
+    /// Redis's spec does not declare.
+    #[test]
+    fn mysql_client_connects_with_the_db_variables() {
+        let wp = real("wordpress").spec;
+        let snippet = find("mysql-client").unwrap();
+        let given = [
+            ("name".to_string(), "db-restore".to_string()),
+            ("gunzip".to_string(), "\"$F\"".to_string()),
+        ]
+        .into();
+        let b = (snippet.body)(&args(snippet, &given).unwrap(), &wp);
+        assert!(
+            b.contains("{ printf '%s\\n' \"$PW\"; gunzip -c \"$F\"; } \\\n")
+                && b.contains("run \"$FULLNAME-db-restore\"")
+                && b.ends_with("sh -c 'read -r MYSQL_PWD; export MYSQL_PWD\n"),
+            "{b}"
+        );
+        assert!(missing_in(snippet, &wp, &Given::new()).is_none());
+        let e = missing_in(snippet, &real("redis").spec, &Given::new()).unwrap();
+        assert!(e.message.contains("needs the `DB_*` variables"), "{e:?}");
+        assert!(e.help.contains("DB_HOST"), "{e:?}");
     }
 
     /// A line after a snippet is still found at its own line of the spec.
@@ -1171,7 +1449,9 @@ PF=$!\ntrap 'kill $PF 2>/dev/null' EXIT\nsleep 3\n"
 export NAMESPACE RELEASE POD FULLNAME BACKUP_DIR CHART HELPER_IMAGE\nxname=h xclaim=c xmount=/d xuser=1\n{body}echo \"${{F:-}}\" \"$NAMESPACE\"\n"
             );
             let out = std::process::Command::new("shellcheck")
-                .args(["-s", "sh", "-e", "SC2034,SC2012", "-"])
+                // SC2016: a client pod's script is single-quoted on purpose,
+                // its variables are the pod's (as in tests/integration/shellcheck.rs).
+                .args(["-s", "sh", "-e", "SC2034,SC2012,SC2016", "-"])
                 .stdin(std::process::Stdio::piped())
                 .stdout(std::process::Stdio::piped())
                 .spawn()
