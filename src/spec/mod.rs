@@ -10,6 +10,7 @@ pub mod known_errors;
 pub mod positions;
 pub mod procedures;
 pub mod profile;
+pub mod rbac_change;
 pub mod runbook;
 pub mod share;
 pub mod shell;

@@ -444,7 +444,17 @@ pub struct Upgrade {
 pub struct ChartChange {
     pub kind: ChangeKind,
     /// One sentence, e.g. "Backup and recovery guide with point-in-time restore".
+    /// An entry with `replaces: rbac` may leave it out: gen writes which
+    /// access the Role keeps, gains and loses (see `was`).
+    #[serde(default)]
     pub description: String,
+    /// For `replaces: rbac` without a description: the rules of the Role the
+    /// previous chart version rendered, e.g. `[{ resources: [pods],
+    /// verbs: [get, list, watch] }]`. gen reads them from the chart's facts
+    /// while the chart renders its own Role, and checks this record against
+    /// them; builds without facts, and after `gen adopt`, use the record.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub was: Vec<super::rbac_change::PastRule>,
     /// Pages that explain the change (absolute http(s) URLs).
     #[serde(default)]
     pub links: Vec<ChangeLink>,
