@@ -288,6 +288,33 @@ say how to use the published repository instead",
         }),
         needs_database: false,
     },
+    Snippet {
+        name: "helm-rollback",
+        help: "a whole step: roll the release back to its previous revision with Helm and \
+wait for its pods",
+        params: &[Param {
+            name: "timeout",
+            default: Some(""),
+            help: "how long Helm waits for the pods, e.g. 20m; empty: Helm's 5m",
+        }],
+        body: |a, _| {
+            let timeout = match arg(a, "timeout") {
+                "" => String::new(),
+                t => format!(" --timeout {t}"),
+            };
+            format!("helm -n \"$NAMESPACE\" rollback \"$RELEASE\" 0 --wait{timeout}\n")
+        },
+        prose: Some(|_, _| {
+            [
+                "Roll back the release".into(),
+                "Revision `0` is the one before the current; Helm restores its image, \
+values and templates, and `--wait` returns once its pods are ready."
+                    .into(),
+                String::new(),
+            ]
+        }),
+        needs_database: false,
+    },
 ];
 
 /// The resource kubectl scales for a workload kind.
@@ -872,6 +899,14 @@ PF=$!\ntrap 'kill $PF 2>/dev/null' EXIT\nsleep 3\n"
                 "-f /tmp/v.yaml \\\n  --set image.tag=v2 --wait --timeout 5m\nrm -f /tmp/v.yaml\n"
             ),
             "{up}"
+        );
+        assert_eq!(
+            run("helm-rollback", &[]),
+            "helm -n \"$NAMESPACE\" rollback \"$RELEASE\" 0 --wait\n"
+        );
+        assert_eq!(
+            run("helm-rollback", &[("timeout", "20m")]),
+            "helm -n \"$NAMESPACE\" rollback \"$RELEASE\" 0 --wait --timeout 20m\n"
         );
         let no_user = run(
             "helper-pod",
