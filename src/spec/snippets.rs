@@ -315,6 +315,27 @@ values and templates, and `--wait` returns once its pods are ready."
         }),
         needs_database: false,
     },
+    Snippet {
+        name: "backup-before-upgrade",
+        help: "a whole step (or a line): take a fresh backup with the chart's own \
+`make <chart>-backup`, into BACKUP_DIR, before the upgrade",
+        params: &[],
+        body: |_, s| {
+            format!(
+                "make {}-backup NAMESPACE=\"$NAMESPACE\" RELEASE=\"$RELEASE\" \\\n  \
+BACKUP_DIR=\"$BACKUP_DIR\"\n",
+                s.name
+            )
+        },
+        prose: Some(|_, _| {
+            [
+                "Back up right before the upgrade".into(),
+                "A rollback can only restore what was backed up after the last write.".into(),
+                String::new(),
+            ]
+        }),
+        needs_database: false,
+    },
 ];
 
 /// The resource kubectl scales for a workload kind.
@@ -907,6 +928,14 @@ PF=$!\ntrap 'kill $PF 2>/dev/null' EXIT\nsleep 3\n"
         assert_eq!(
             run("helm-rollback", &[("timeout", "20m")]),
             "helm -n \"$NAMESPACE\" rollback \"$RELEASE\" 0 --wait --timeout 20m\n"
+        );
+        assert_eq!(
+            run("backup-before-upgrade", &[]),
+            format!(
+                "make {}-backup NAMESPACE=\"$NAMESPACE\" RELEASE=\"$RELEASE\" \\\n  \
+BACKUP_DIR=\"$BACKUP_DIR\"\n",
+                s.name
+            )
         );
         let no_user = run(
             "helper-pod",
