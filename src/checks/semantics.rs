@@ -650,7 +650,7 @@ pub fn troubles_filled(file: &SpecFile, out: &mut Vec<Diagnostic>) {
                         &format!("troubleshooting[{i}].{field}"),
                         format!("empty `{field}`"),
                     )
-                    .help("write it out"),
+                    .help("write it out, or make the entry a known error with `use: NAME` (`gen docs spec-format` lists them)"),
                 );
             }
         }
