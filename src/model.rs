@@ -247,7 +247,12 @@ pub fn chart_model_with(file: &SpecFile, facts: Option<&ChartFacts>) -> ChartMod
         make_pod,
         fullname,
         facts: facts.cloned(),
-        changes: crate::spec::share::changes(s),
+        changes: crate::spec::share::changes_with(
+            s,
+            facts
+                .and_then(|f| crate::facts::check::chart_role(s, &f.rbac.roles))
+                .as_deref(),
+        ),
         backup_troubles: troubles(s, Guide::Backup),
         upgrade_troubles: troubles(s, Guide::Upgrade),
         jobs: crate::spec::jobs::view(s),

@@ -156,6 +156,7 @@ pub static CHECKS: &[Check] = &[
     // Changelog.
     check("changes.duplicate-replaces", Error, Spec(semantics::change_replaces_once), "let one entry replace each derived change"),
     check("changes.no-description", Error, Spec(semantics::change_described), "say in one sentence what changed"),
+    check("changes.was-without-rbac", Error, Spec(semantics::change_was_for_rbac), "give `was` only to the `replaces: rbac` entry, which gen describes"),
     check("changes.link-no-name", Error, Spec(semantics::change_links_named), "name each change link's page"),
     check("changes.link-not-absolute", Error, Spec(semantics::change_links_absolute), "write change links as absolute https:// URLs"),
     // Steps.
@@ -191,6 +192,8 @@ pub static CHECKS: &[Check] = &[
     check("facts.database-secret", Error, Facts(facts::database_profile), "name the Secret and key the application reads its database password from"),
     check("facts.commands", Error, Facts(facts::commands), "name in commands only objects, containers, paths and keys the chart renders"),
     check("facts.jobs", Error, Facts(crate::facts::jobs::check), "point the backup jobs at Secrets, keys and claims the chart renders"),
+    check("facts.rbac-was", Error, Facts(facts::rbac_was), "record in `was` the rules of the Role the chart renders of its own"),
+    check("facts.rbac-was-missing", Warning, Facts(facts::rbac_was_recorded), "record the chart's own Role in `was` before `gen adopt` replaces it"),
 ];
 
 /// The check with id `id`.

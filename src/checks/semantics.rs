@@ -2,6 +2,7 @@
 //! variables, documented values, the changelog, steps and troubleshooting.
 
 use crate::diagnostics::{did_you_mean, Diagnostic};
+use crate::spec::share::Derived;
 use crate::spec::validate::{
     all_steps, is_dns_label, LANGUAGES, REQUIRED_TARGETS, RESERVED_VARIABLES,
 };
@@ -507,13 +508,32 @@ pub fn change_replaces_once(file: &SpecFile, out: &mut Vec<Diagnostic>) {
 
 pub fn change_described(file: &SpecFile, out: &mut Vec<Diagnostic>) {
     for (i, c) in file.spec.upgrade.changes.iter().enumerate() {
-        if c.description.trim().is_empty() {
+        // gen describes the RBAC change (see `spec::rbac_change`).
+        if c.description.trim().is_empty() && c.replaces != Some(Derived::Rbac) {
             out.push(
                 file.error_at(
                     &format!("upgrade.changes[{i}].description"),
                     "empty change description",
                 )
                 .help("say in one sentence what changed in the chart"),
+            );
+        }
+    }
+}
+
+pub fn change_was_for_rbac(file: &SpecFile, out: &mut Vec<Diagnostic>) {
+    for (i, c) in file.spec.upgrade.changes.iter().enumerate() {
+        let described = !c.description.trim().is_empty();
+        if !c.was.is_empty() && (c.replaces != Some(Derived::Rbac) || described) {
+            out.push(
+                file.error_at(
+                    &format!("upgrade.changes[{i}].was"),
+                    "`was` on an entry gen does not describe",
+                )
+                .help(
+                    "`was` records the previous Role for the note gen writes for \
+`replaces: rbac` without a `description`: remove `was`, or the description",
+                ),
             );
         }
     }
@@ -630,7 +650,7 @@ pub fn troubles_filled(file: &SpecFile, out: &mut Vec<Diagnostic>) {
                         &format!("troubleshooting[{i}].{field}"),
                         format!("empty `{field}`"),
                     )
-                    .help("write it out"),
+                    .help("write it out, or make the entry a known error with `use: NAME` (`gen docs spec-format` lists them)"),
                 );
             }
         }

@@ -7,8 +7,9 @@
 use super::shell::{self, Kind, Ref};
 use super::{ChartFacts, Container, Workload, NAMESPACE, RELEASE};
 use crate::diagnostics::{did_you_mean, Diagnostic};
+use crate::spec::rbac_change::{compact, from_rendered, of_spec, same, PastRule};
 use crate::spec::validate::all_steps;
-use crate::spec::{RunsIn, SpecFile, WorkloadKind};
+use crate::spec::{RunsIn, Scope, SpecFile, WorkloadKind};
 use std::collections::{BTreeMap, BTreeSet};
 
 // The checks of `crate::checks::CHECKS` that read the chart's facts: each
@@ -40,6 +41,86 @@ pub fn spec_values(file: &SpecFile, facts: &ChartFacts, out: &mut Vec<Diagnostic
 /// The Secret and key of `backup.database`.
 pub fn database_profile(file: &SpecFile, facts: &ChartFacts, out: &mut Vec<Diagnostic>) {
     Cx::new(file, facts).database_profile(out);
+}
+
+/// The rules of the Role the chart renders of its own (of the spec's
+/// scope), when they differ from the spec's: `None` when it renders none,
+/// or gen's (after `gen adopt` the chart's Role is gen's, with the spec's
+/// rules, and the facts no longer say what came before).
+pub fn chart_role(s: &crate::spec::Spec, roles: &[super::Role]) -> Option<Vec<PastRule>> {
+    let kind = match s.rbac.scope {
+        Scope::Namespace => "Role",
+        Scope::Cluster => "ClusterRole",
+    };
+    let mine: Vec<&super::Role> = roles.iter().filter(|r| r.kind == kind).collect();
+    if mine.is_empty() {
+        return None;
+    }
+    let rules: Vec<PastRule> = mine.iter().flat_map(|r| from_rendered(&r.rules)).collect();
+    (!same(&rules, &of_spec(s))).then_some(rules)
+}
+
+/// The `was:` of a `replaces: rbac` change is the Role the chart renders
+/// of its own (while it renders one; after `gen adopt` the Role is gen's).
+pub fn rbac_was(file: &SpecFile, facts: &ChartFacts, out: &mut Vec<Diagnostic>) {
+    let Some(chart) = chart_role(&file.spec, &facts.rbac.roles) else {
+        return;
+    };
+    for (i, c) in file.spec.upgrade.changes.iter().enumerate() {
+        if c.was.is_empty() || same(&c.was, &chart) {
+            continue;
+        }
+        out.push(
+            file.error_at(
+                &format!("upgrade.changes[{i}].was"),
+                "`was` is not the Role the chart renders",
+            )
+            .help(format!(
+                "write the chart's own Role, as Helm renders it: {}",
+                was_line(&chart)
+            )),
+        );
+    }
+}
+
+/// `was: [...]` for `rules`, to paste into the spec.
+fn was_line(rules: &[PastRule]) -> String {
+    let rendered: Vec<String> = compact(rules)
+        .iter()
+        .map(|r| {
+            format!(
+                "{{ resources: [{}], verbs: [{}] }}",
+                r.resources.join(", "),
+                r.verbs.join(", ")
+            )
+        })
+        .collect();
+    format!("`was: [{}]`", rendered.join(", "))
+}
+
+/// A `replaces: rbac` change that gen describes from the chart's own Role
+/// records it in `was`: after `gen adopt` the Role is gen's, and builds
+/// without facts have none, so only the record keeps the note complete.
+pub fn rbac_was_recorded(file: &SpecFile, facts: &ChartFacts, out: &mut Vec<Diagnostic>) {
+    use crate::spec::share::Derived;
+    let Some(chart) = chart_role(&file.spec, &facts.rbac.roles) else {
+        return;
+    };
+    for (i, c) in file.spec.upgrade.changes.iter().enumerate() {
+        if c.replaces == Some(Derived::Rbac) && c.description.trim().is_empty() && c.was.is_empty()
+        {
+            out.push(
+                file.warning_at(
+                    &format!("upgrade.changes[{i}]"),
+                    "the RBAC change note comes from the chart's own Role, which `gen adopt` replaces",
+                )
+                .help(format!(
+                    "record it so that later builds write the same note: {}",
+                    was_line(&chart)
+                )),
+            );
+        }
+    }
 }
 
 /// Two checks that find the same problem at the same place report it once.

@@ -6,9 +6,11 @@
 pub mod cron;
 pub mod duration;
 pub mod jobs;
+pub mod known_errors;
 pub mod positions;
 pub mod procedures;
 pub mod profile;
+pub mod rbac_change;
 pub mod runbook;
 pub mod share;
 pub mod shell;
@@ -205,6 +207,7 @@ pub fn parse(rel: &str, bytes: &[u8]) -> Result<SpecFile, Diagnostic> {
         spec,
     };
     snippets::expand(&mut file)?;
+    known_errors::expand(&mut file)?;
     profile::expand(&mut file.spec, &mut file.positions);
     share::expand(&mut file.spec, &mut file.positions);
     snippets::compose(&mut file)?;

@@ -371,6 +371,16 @@ the values against on install, upgrade and lint."
 /// each replaced by the hand-written entry that `replaces` it, then the
 /// other hand-written entries in the spec's order.
 pub fn changes(s: &Spec) -> Vec<ChartChange> {
+    changes_with(s, None)
+}
+
+/// [`changes`], with the rules of the Role the chart renders of its own
+/// (from its facts) for a `replaces: rbac` entry without a description
+/// (see [`super::rbac_change`]).
+pub fn changes_with(
+    s: &Spec,
+    chart_role: Option<&[super::rbac_change::PastRule]>,
+) -> Vec<ChartChange> {
     let mut out: Vec<ChartChange> = DERIVED
         .iter()
         .filter_map(|&d| {
@@ -378,12 +388,22 @@ pub fn changes(s: &Spec) -> Vec<ChartChange> {
             if hand.is_none() && d == Derived::Targets && s.operations.is_empty() {
                 return None;
             }
-            Some(hand.cloned().unwrap_or_else(|| ChartChange {
-                kind: ChangeKind::Added,
-                description: derived_text(s, d),
-                links: Vec::new(),
-                replaces: None,
-            }))
+            Some(hand.cloned().map_or_else(
+                || ChartChange {
+                    kind: ChangeKind::Added,
+                    description: derived_text(s, d),
+                    links: Vec::new(),
+                    was: Vec::new(),
+                    replaces: None,
+                },
+                |mut c| {
+                    if d == Derived::Rbac && c.description.trim().is_empty() {
+                        let before = chart_role.unwrap_or(&c.was);
+                        c.description = super::rbac_change::note(s, Some(before));
+                    }
+                    c
+                },
+            ))
         })
         .collect();
     out.extend(
@@ -425,12 +445,14 @@ mod tests {
                 kind: ChangeKind::Fixed,
                 description: "A typo.".into(),
                 links: Vec::new(),
+                was: Vec::new(),
                 replaces: None,
             },
             ChartChange {
                 kind: ChangeKind::Changed,
                 description: "The Role lost its access.".into(),
                 links: Vec::new(),
+                was: Vec::new(),
                 replaces: Some(Derived::Rbac),
             },
         ];

@@ -386,6 +386,54 @@ say how to use the published repository instead",
         }),
         needs_database: Database::None,
     },
+    Snippet {
+        name: "helm-rollback",
+        help: "a whole step: roll the release back to its previous revision with Helm and \
+wait for its pods",
+        params: &[Param {
+            name: "timeout",
+            default: Some(""),
+            help: "how long Helm waits for the pods, e.g. 20m; empty: Helm's 5m",
+        }],
+        body: |a, _| {
+            let timeout = match arg(a, "timeout") {
+                "" => String::new(),
+                t => format!(" --timeout {t}"),
+            };
+            format!("helm -n \"$NAMESPACE\" rollback \"$RELEASE\" 0 --wait{timeout}\n")
+        },
+        prose: Some(|_, _| {
+            [
+                "Roll back the release".into(),
+                "Revision `0` is the one before the current; Helm restores its image, \
+values and templates, and `--wait` returns once its pods are ready."
+                    .into(),
+                String::new(),
+            ]
+        }),
+        needs_database: false,
+    },
+    Snippet {
+        name: "backup-before-upgrade",
+        help: "a whole step (or a line): take a fresh backup with the chart's own \
+`make <chart>-backup`, into BACKUP_DIR, before the upgrade",
+        params: &[],
+        body: |_, s| {
+            format!(
+                "make {}-backup NAMESPACE=\"$NAMESPACE\" RELEASE=\"$RELEASE\" \\\n  \
+BACKUP_DIR=\"$BACKUP_DIR\"\n",
+                s.name
+            )
+        },
+        prose: Some(|_, _| {
+            [
+                "Back up right before the upgrade".into(),
+                "A rollback can only restore what was backed up after the last write.".into(),
+                String::new(),
+            ]
+        }),
+        needs_database: false,
+    },
 ];
 
 /// The MySQL client image of `mysql-client`: the collection's mysql chart
@@ -1014,6 +1062,22 @@ PF=$!\ntrap 'kill $PF 2>/dev/null' EXIT\nsleep 3\n"
                 "-f /tmp/v.yaml \\\n  --set image.tag=v2 --wait --timeout 5m\nrm -f /tmp/v.yaml\n"
             ),
             "{up}"
+        );
+        assert_eq!(
+            run("helm-rollback", &[]),
+            "helm -n \"$NAMESPACE\" rollback \"$RELEASE\" 0 --wait\n"
+        );
+        assert_eq!(
+            run("helm-rollback", &[("timeout", "20m")]),
+            "helm -n \"$NAMESPACE\" rollback \"$RELEASE\" 0 --wait --timeout 20m\n"
+        );
+        assert_eq!(
+            run("backup-before-upgrade", &[]),
+            format!(
+                "make {}-backup NAMESPACE=\"$NAMESPACE\" RELEASE=\"$RELEASE\" \\\n  \
+BACKUP_DIR=\"$BACKUP_DIR\"\n",
+                s.name
+            )
         );
         let no_user = run(
             "helper-pod",

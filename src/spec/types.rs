@@ -371,15 +371,28 @@ pub struct Step {
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Trouble {
+    /// A known error this entry is (`helm-pending`, `multi-attach`...),
+    /// with its parameters in `with`: gen fills in the error, guide,
+    /// cause, fix and command, and the entry may override all but `error`.
+    /// `gen docs spec-format` lists them.
+    #[serde(default, rename = "use", skip_serializing_if = "Option::is_none")]
+    pub known: Option<String>,
+    /// The parameters of the known error in `use`, e.g. `{ store: MinIO }`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub with: BTreeMap<String, serde_json::Value>,
     /// The message exactly as printed (shown as text, not wrapped), e.g.
-    /// `FATAL: password authentication failed for user "app"`.
+    /// `FATAL: password authentication failed for user "app"`. Required
+    /// unless `use` gives it.
+    #[serde(default)]
     pub error: String,
     /// The guide that lists it; both when omitted.
     #[serde(default)]
     pub guide: Option<Guide>,
-    /// Why it happens.
+    /// Why it happens (required unless `use` gives it).
+    #[serde(default)]
     pub cause: String,
-    /// What to do about it.
+    /// What to do about it (required unless `use` gives it).
+    #[serde(default)]
     pub fix: String,
     /// A command that checks or fixes it (POSIX shell, like a step's `run`).
     #[serde(default)]
@@ -431,7 +444,17 @@ pub struct Upgrade {
 pub struct ChartChange {
     pub kind: ChangeKind,
     /// One sentence, e.g. "Backup and recovery guide with point-in-time restore".
+    /// An entry with `replaces: rbac` may leave it out: gen writes which
+    /// access the Role keeps, gains and loses (see `was`).
+    #[serde(default)]
     pub description: String,
+    /// For `replaces: rbac` without a description: the rules of the Role the
+    /// previous chart version rendered, e.g. `[{ resources: [pods],
+    /// verbs: [get, list, watch] }]`. gen reads them from the chart's facts
+    /// while the chart renders its own Role, and checks this record against
+    /// them; builds without facts, and after `gen adopt`, use the record.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub was: Vec<super::rbac_change::PastRule>,
     /// Pages that explain the change (absolute http(s) URLs).
     #[serde(default)]
     pub links: Vec<ChangeLink>,

@@ -31,6 +31,7 @@ mod memo;
 mod regions_prop;
 mod serve;
 mod serve_browser;
+mod shared_entries;
 mod shellcheck;
 mod shipped;
 mod site;

@@ -917,6 +917,7 @@ fn fixtures() -> Vec<(&'static str, Files)> {
         ("jobs.env-template-syntax", repo_spec("postgresql", &[("{ name: PGHOST, value: $FULLNAME }", "{ name: PGHOST, value: \"{{ .Release.Name }}\" }")])),
         ("changes.duplicate-replaces", changes("    - { kind: changed, replaces: rbac, description: x }\n    - { kind: changed, replaces: rbac, description: y }\n")),
         ("changes.no-description", changes("    - { kind: changed, description: \"\" }\n")),
+        ("changes.was-without-rbac", changes("    - { kind: changed, description: x, was: [{ resources: [pods], verbs: [get] }] }\n")),
         ("changes.link-no-name", changes("    - { kind: changed, description: x, links: [{ name: \"\", url: \"https://example.org\" }] }\n")),
         ("changes.link-not-absolute", changes("    - { kind: changed, description: x, links: [{ name: a, url: /docs }] }\n")),
         ("steps.no-title", scaffold(&[("    - title: Take a backup first", "    - title: \"\"")])),
@@ -1057,6 +1058,19 @@ fn demo_chart() -> chartgen::facts::ChartFacts {
     }
 }
 
+/// The demo chart rendering a Role of its own that reads `resources`.
+fn chart_with_role(resources: &[&str]) -> chartgen::facts::ChartFacts {
+    let mut c = demo_chart();
+    c.rbac.roles.push(chartgen::facts::Role {
+        kind: "Role".into(),
+        name: "rel-demo".into(),
+        rules: vec![serde_json::json!({
+            "apiGroups": [""], "resources": resources, "verbs": ["get", "list", "watch"]
+        })],
+    });
+    c
+}
+
 fn facts_fixtures() -> Vec<(&'static str, Files, chartgen::facts::ChartFacts)> {
     let scaffold_spec = || demo(new_spec("demo"));
     let f = spec::parse("specs/demo.yaml", new_spec("demo").as_bytes()).unwrap();
@@ -1098,5 +1112,15 @@ fn facts_fixtures() -> Vec<(&'static str, Files, chartgen::facts::ChartFacts)> {
             demo_chart(),
         ),
         ("facts.jobs", repo_spec("postgresql", &[]), demo_chart()),
+        (
+            "facts.rbac-was",
+            changes("    - { kind: changed, replaces: rbac, was: [{ resources: [pods], verbs: [get] }] }\n"),
+            chart_with_role(&["secrets"]),
+        ),
+        (
+            "facts.rbac-was-missing",
+            changes("    - { kind: changed, replaces: rbac }\n"),
+            chart_with_role(&["secrets"]),
+        ),
     ]
 }

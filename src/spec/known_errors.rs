@@ -1,0 +1,547 @@
+//! Known errors: troubleshooting entries that many charts share, written
+//! once here (like the snippets in [`super::snippets`]).
+//!
+//! A `troubleshooting` entry with `use: NAME` (parameters in `with:`) gets
+//! the library entry's error text, guide, cause, fix and command; it may
+//! override `guide`, `cause`, `fix` and `run`, never `error`, which is the
+//! message as the tool prints it. [`expand`] runs with the snippets, when
+//! the spec is parsed, so validation (at least three entries, one per
+//! guide), the runbook lint and the guides see ordinary entries.
+
+use super::snippets::Param;
+use super::types::{Guide, Spec, Trouble, WorkloadKind};
+use super::SpecFile;
+use crate::diagnostics::{did_you_mean, Diagnostic};
+use std::collections::BTreeMap;
+
+/// The parameters of one use, defaults filled in.
+type Args = BTreeMap<String, String>;
+
+/// What a known error says for one chart: cause, fix and command.
+struct Text {
+    cause: String,
+    fix: String,
+    run: Option<String>,
+}
+
+/// One known error.
+pub struct KnownError {
+    pub name: &'static str,
+    /// One line for `gen docs spec-format` and for error messages.
+    pub help: &'static str,
+    /// The message exactly as the tool prints it.
+    pub error: &'static str,
+    /// The guide that lists it; both when `None`.
+    pub guide: Option<Guide>,
+    pub params: &'static [Param],
+    text: fn(&Args, &Spec) -> Text,
+}
+
+fn arg<'a>(a: &'a Args, k: &str) -> &'a str {
+    a.get(k).map_or("", String::as_str)
+}
+
+fn kind(k: WorkloadKind) -> &'static str {
+    match k {
+        WorkloadKind::StatefulSet => "StatefulSet",
+        WorkloadKind::Deployment => "Deployment",
+        WorkloadKind::DaemonSet => "DaemonSet",
+    }
+}
+
+/// Every known error, by name.
+pub const KNOWN_ERRORS: &[KnownError] = &[
+    KnownError {
+        name: "helm-pending",
+        help: "Helm refuses to act on a release an interrupted upgrade or rollback left pending",
+        error: "another operation (install/upgrade/rollback) is in progress",
+        guide: Some(Guide::Upgrade),
+        params: &[],
+        text: |_, _| Text {
+            cause: "An interrupted `helm upgrade` or `helm rollback` left the release in a \
+`pending-*` state."
+                .into(),
+            fix: "Find the last `deployed` revision in the history and roll back to it, then \
+run the upgrade again."
+                .into(),
+            run: Some("helm -n \"$NAMESPACE\" history \"$RELEASE\" --max 5\n".into()),
+        },
+    },
+    KnownError {
+        name: "helm-values-schema",
+        help: "Helm rejects values that the chart's values.schema.json does not allow",
+        error: "Error: UPGRADE FAILED: values don't meet the specifications of the schema(s)",
+        guide: Some(Guide::Upgrade),
+        params: &[],
+        text: |_, s| Text {
+            cause: "A value has the wrong type or an unknown key under `backup`, `upgrade`, \
+`rbac` or `serviceAccount`; the chart's `values.schema.json` checks them on every install, \
+upgrade and lint."
+                .into(),
+            fix: format!(
+                "Read the lines after the message, which name each failing key, and fix the \
+values file; `make {}-helm-lint` shows the same errors before an upgrade.",
+                s.name
+            ),
+            run: None,
+        },
+    },
+    KnownError {
+        name: "age-no-identity",
+        help: "age cannot decrypt a backup with the identity it was given",
+        error: "age: error: no identity matched any of the recipients",
+        guide: Some(Guide::Backup),
+        params: &[],
+        text: |_, _| Text {
+            cause: "The file was encrypted for a different age recipient than the identity \
+given to `age -d`."
+                .into(),
+            fix: "Decrypt with the identity that belongs to the `AGE_RECIPIENT` used when the \
+backup was taken; keep that key outside the cluster it protects."
+                .into(),
+            run: None,
+        },
+    },
+    KnownError {
+        name: "statefulset-forbidden",
+        help: "an upgrade changes a StatefulSet field Kubernetes keeps fixed",
+        error: "spec: Forbidden: updates to statefulset spec for fields other than",
+        guide: Some(Guide::Upgrade),
+        params: &[],
+        text: |_, _| Text {
+            cause: "The new chart version changes a StatefulSet field Kubernetes does not let \
+change in place, such as `volumeClaimTemplates`, `selector` or `serviceName`."
+                .into(),
+            fix: "Delete the StatefulSet but keep its pods and volumes (`kubectl delete \
+statefulset NAME --cascade=orphan`), then run the upgrade again; the new StatefulSet adopts \
+the pods and their claims."
+                .into(),
+            run: None,
+        },
+    },
+    KnownError {
+        name: "multi-attach",
+        help: "a ReadWriteOnce volume is still attached to a pod on another node",
+        error: "Multi-Attach error for volume \"pvc-...\"",
+        guide: None,
+        params: &[],
+        text: |_, s| Text {
+            cause: "The pod event goes on: the volume is already exclusively attached to one \
+node. A ReadWriteOnce volume is still in use by a pod on another node: the old pod of a \
+rolling update, or the workload while a helper pod mounts its volume."
+                .into(),
+            fix: format!(
+                "Stop the pod that holds the volume first (scale the {} to 0 and wait for its \
+pods to go), or schedule the helper pod on the same node.",
+                kind(s.workload.kind)
+            ),
+            run: None,
+        },
+    },
+    KnownError {
+        name: "pg-public-schema",
+        help: "a PostgreSQL 15+ restore runs as a user that does not own the database",
+        error: "ERROR:  must be owner of schema public",
+        guide: Some(Guide::Backup),
+        params: &[],
+        text: |_, _| Text {
+            cause: "Since PostgreSQL 15 schema `public` belongs to the database owner, and the \
+restore runs as `$DB_USER`, which does not own the database."
+                .into(),
+            fix: "Run the restore step as the database owner or the server's superuser (set \
+`DB_USER`, `DB_SECRET` and `DB_SECRET_KEY` for that step), or make `$DB_USER` the owner with \
+`ALTER DATABASE ... OWNER TO`."
+                .into(),
+            run: None,
+        },
+    },
+    KnownError {
+        name: "no-such-bucket",
+        help: "the product or its restore points at an object-store bucket that is not there",
+        error: "NoSuchBucket: The specified bucket does not exist",
+        guide: Some(Guide::Backup),
+        params: &[Param {
+            name: "store",
+            default: Some("object store"),
+            help: "the object store, e.g. MinIO",
+        }],
+        text: |a, s| Text {
+            cause: format!(
+                "{}, or the restore, points at a bucket that is not there, for example on a \
+rebuilt {}.",
+                s.title,
+                arg(a, "store")
+            ),
+            fix: format!(
+                "Create the missing bucket, or restore it with the mirror, before starting {}.",
+                s.title
+            ),
+            run: None,
+        },
+    },
+];
+
+fn find(name: &str) -> Result<&'static KnownError, String> {
+    KNOWN_ERRORS.iter().find(|k| k.name == name).ok_or_else(|| {
+        let names = KNOWN_ERRORS.iter().map(|k| k.name);
+        match did_you_mean(name, names.clone()) {
+            Some(k) => format!("did you mean `{k}`?"),
+            None => format!(
+                "the known errors are {}",
+                names.collect::<Vec<_>>().join(", ")
+            ),
+        }
+    })
+}
+
+fn params_help(k: &KnownError) -> String {
+    if k.params.is_empty() {
+        return format!("`{}` takes no parameters", k.name);
+    }
+    let list: Vec<String> = k
+        .params
+        .iter()
+        .map(|p| match p.default {
+            None => format!("`{}` (required: {})", p.name, p.help),
+            Some(d) => format!("`{}` ({}, default `{d}`)", p.name, p.help),
+        })
+        .collect();
+    format!("`{}` takes {}", k.name, list.join("; "))
+}
+
+/// Checks `given` against the entry's parameters and fills in the
+/// defaults: the parameter an error is about (if any), the message and
+/// the help.
+fn args(k: &KnownError, given: &Args) -> Result<Args, (Option<String>, String, String)> {
+    if let Some(p) = given
+        .keys()
+        .find(|p| !k.params.iter().any(|x| x.name == *p))
+    {
+        let hint = did_you_mean(p, k.params.iter().map(|x| x.name))
+            .map(|d| format!("did you mean `{d}`? "))
+            .unwrap_or_default();
+        return Err((
+            Some(p.clone()),
+            format!("known error `{}` has no parameter `{p}`", k.name),
+            format!("{hint}{}", params_help(k)),
+        ));
+    }
+    let mut out = Args::new();
+    for p in k.params {
+        match (given.get(p.name).filter(|v| !v.is_empty()), p.default) {
+            (Some(v), _) => out.insert(p.name.into(), v.clone()),
+            (None, Some(d)) => out.insert(p.name.into(), d.into()),
+            (None, None) => {
+                return Err((
+                    None,
+                    format!("known error `{}` needs the parameter `{}`", k.name, p.name),
+                    params_help(k),
+                ))
+            }
+        };
+    }
+    Ok(out)
+}
+
+/// The entry `use: name` with `given` stands for, for `spec`, before the
+/// spec's own overrides.
+fn entry(k: &KnownError, a: &Args, spec: &Spec) -> Trouble {
+    let t = (k.text)(a, spec);
+    Trouble {
+        known: None,
+        with: BTreeMap::new(),
+        error: k.error.into(),
+        guide: k.guide,
+        cause: t.cause,
+        fix: t.fix,
+        run: t.run,
+    }
+}
+
+fn word(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// Expands the `use:` troubleshooting entries of `file`'s spec in place.
+pub fn expand(file: &mut SpecFile) -> Result<(), Diagnostic> {
+    let snapshot = file.spec.clone();
+    let mut list = std::mem::take(&mut file.spec.troubleshooting);
+    let result = list
+        .iter_mut()
+        .enumerate()
+        .try_for_each(|(i, t)| expand_one(file, &snapshot, &format!("troubleshooting[{i}]"), t));
+    file.spec.troubleshooting = list;
+    result
+}
+
+fn expand_one(file: &SpecFile, spec: &Spec, path: &str, t: &mut Trouble) -> Result<(), Diagnostic> {
+    let Some(name) = t.known.take() else {
+        if !t.with.is_empty() {
+            return Err(file
+                .error_at(&format!("{path}.with"), "`with:` without `use:`")
+                .help("name the known error the parameters are for: `use: NAME`"));
+        }
+        return Ok(());
+    };
+    let k = find(&name).map_err(|h| {
+        file.error_at(
+            &format!("{path}.use"),
+            format!("unknown known error `{name}`"),
+        )
+        .help(h)
+    })?;
+    if !t.error.is_empty() {
+        return Err(file
+            .error_at(
+                &format!("{path}.error"),
+                format!("`error:` beside `use: {name}`"),
+            )
+            .help(format!(
+                "`{name}` is the message `{}` as the tool prints it: remove `error:`, or \
+remove `use:` and write the whole entry",
+                k.error
+            )));
+    }
+    let given: Args = std::mem::take(&mut t.with)
+        .iter()
+        .map(|(k, v)| (k.clone(), word(v)))
+        .collect();
+    let a = args(k, &given).map_err(|(p, m, h)| {
+        let at = p.map_or(format!("{path}.use"), |p| format!("{path}.with.{p}"));
+        file.error_at(&at, m).help(h)
+    })?;
+    let base = entry(k, &a, spec);
+    t.error = base.error;
+    t.guide = t.guide.or(base.guide);
+    if t.cause.is_empty() {
+        t.cause = base.cause;
+    }
+    if t.fix.is_empty() {
+        t.fix = base.fix;
+    }
+    if t.run.is_none() {
+        t.run = base.run;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::parse;
+
+    fn demo(edit: impl Fn(String) -> String) -> Result<SpecFile, Diagnostic> {
+        let src = edit(crate::scaffold::new_spec("demo"));
+        parse("specs/demo.yaml", src.as_bytes())
+    }
+
+    /// The scaffold's spec with `entry` as its first troubleshooting entry.
+    fn with_entry(entry: &'static str) -> impl Fn(String) -> String {
+        move |s: String| s.replacen("troubleshooting:", &format!("troubleshooting:\n{entry}"), 1)
+    }
+
+    fn spec() -> Spec {
+        demo(|s| s).unwrap().spec
+    }
+
+    fn expanded(name: &str, given: &[(&str, &str)]) -> Trouble {
+        let k = find(name).unwrap();
+        let given = given
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        entry(k, &args(k, &given).unwrap(), &spec())
+    }
+
+    /// Each entry: its message, guide and text for the demo chart.
+    #[test]
+    fn each_known_error_expands() {
+        let t = expanded("helm-pending", &[]);
+        assert_eq!(
+            t.error,
+            "another operation (install/upgrade/rollback) is in progress"
+        );
+        assert_eq!(t.guide, Some(Guide::Upgrade));
+        assert_eq!(
+            t.run.as_deref(),
+            Some("helm -n \"$NAMESPACE\" history \"$RELEASE\" --max 5\n")
+        );
+        let t = expanded("helm-values-schema", &[]);
+        assert!(t
+            .error
+            .starts_with("Error: UPGRADE FAILED: values don't meet"));
+        assert!(t.fix.contains("`make demo-helm-lint`"), "{}", t.fix);
+        let t = expanded("age-no-identity", &[]);
+        assert_eq!(t.guide, Some(Guide::Backup));
+        assert!(t.fix.contains("`AGE_RECIPIENT`") && t.run.is_none());
+        let t = expanded("statefulset-forbidden", &[]);
+        assert!(t.fix.contains("--cascade=orphan"), "{}", t.fix);
+        let t = expanded("multi-attach", &[]);
+        assert_eq!(t.guide, None, "both guides");
+        let k = kind(spec().workload.kind);
+        assert!(t.fix.contains(&format!("scale the {k} to 0")), "{}", t.fix);
+        let t = expanded("pg-public-schema", &[]);
+        assert!(t.cause.contains("PostgreSQL 15") && t.fix.contains("OWNER TO"));
+        let title = spec().title;
+        let t = expanded("no-such-bucket", &[]);
+        assert!(t.cause.contains("a rebuilt object store."), "{}", t.cause);
+        assert!(
+            t.fix.ends_with(&format!("before starting {title}.")),
+            "{}",
+            t.fix
+        );
+        let t = expanded("no-such-bucket", &[("store", "MinIO")]);
+        assert!(t.cause.contains("a rebuilt MinIO."), "{}", t.cause);
+        for k in KNOWN_ERRORS {
+            let t = entry(k, &args(k, &Args::new()).unwrap(), &spec());
+            assert_eq!(t.error, k.error);
+            assert!(!t.cause.is_empty() && !t.fix.is_empty(), "{}", k.name);
+            assert!(!k.error.contains('\n'), "{}: one line", k.name);
+        }
+    }
+
+    /// The messages are the tools' own; the guides show them verbatim, so
+    /// a reader can search for what the terminal printed.
+    #[test]
+    fn messages_are_as_the_tools_print_them() {
+        let by = |n: &str| find(n).unwrap().error;
+        // helm/pkg/action: errPending.
+        assert_eq!(
+            by("helm-pending"),
+            "another operation (install/upgrade/rollback) is in progress"
+        );
+        // age/cmd/age: the error of a file no identity can open.
+        assert!(by("age-no-identity").starts_with("age: error: "));
+        // kube-apiserver's StatefulSet validation starts so.
+        assert!(
+            by("statefulset-forbidden").starts_with("spec: Forbidden: updates to statefulset spec")
+        );
+        // PostgreSQL pads `ERROR:` with two spaces.
+        assert!(by("pg-public-schema").starts_with("ERROR:  "));
+    }
+
+    #[test]
+    fn a_use_entry_fills_in_and_keeps_overrides() {
+        let f = demo(with_entry(
+            "  - use: no-such-bucket\n    with: { store: MinIO }\n    fix: Make the bucket first.\n  - use: helm-pending\n    guide: backup\n",
+        ))
+        .unwrap();
+        let t = &f.spec.troubleshooting;
+        assert_eq!(
+            t[0].error,
+            "NoSuchBucket: The specified bucket does not exist"
+        );
+        assert_eq!(t[0].fix, "Make the bucket first.");
+        assert!(t[0].cause.contains("rebuilt MinIO"), "{}", t[0].cause);
+        assert!(t[0].known.is_none() && t[0].with.is_empty());
+        assert_eq!(t[1].guide, Some(Guide::Backup), "the override wins");
+        assert!(t[1].run.as_deref().unwrap().contains("helm -n"));
+        assert_eq!(t.len(), 5, "the scaffold's three and these two");
+    }
+
+    /// Errors point at the line of the spec, with a did-you-mean.
+    #[test]
+    fn errors_name_the_spec_line() {
+        let line = |edit: &dyn Fn(String) -> String, needle: &str| {
+            let src = edit(crate::scaffold::new_spec("demo"));
+            src.lines().position(|l| l.contains(needle)).unwrap() + 1
+        };
+        let edit = with_entry("  - use: helm-pendng\n");
+        let d = demo(&edit).unwrap_err();
+        assert_eq!(d.line, line(&edit, "helm-pendng"), "{d}");
+        assert!(
+            d.message.contains("unknown known error `helm-pendng`"),
+            "{d}"
+        );
+        assert!(d.help.unwrap().contains("did you mean `helm-pending`?"));
+
+        let edit = with_entry("  - use: no-such-bucket\n    with:\n      stroe: MinIO\n");
+        let d = demo(&edit).unwrap_err();
+        assert_eq!(d.line, line(&edit, "stroe"), "{d}");
+        assert!(d.help.unwrap().contains("did you mean `store`?"));
+
+        let edit = with_entry("  - use: helm-pending\n    error: boom\n");
+        let d = demo(&edit).unwrap_err();
+        assert_eq!(d.line, line(&edit, "error: boom"), "{d}");
+
+        let edit = with_entry("  - error: x\n    cause: y\n    fix: z\n    with: { a: b }\n");
+        let d = demo(&edit).unwrap_err();
+        assert!(d.message.contains("`with:` without `use:`"), "{d}");
+    }
+
+    /// `gen docs spec-format` documents every known error and parameter.
+    #[test]
+    fn the_spec_format_documents_every_known_error() {
+        let doc = include_str!("../../docs/spec-format.md");
+        for k in KNOWN_ERRORS {
+            let head = format!("- `{}`: ", k.name);
+            let at = doc
+                .find(&head)
+                .unwrap_or_else(|| panic!("no item for `{}` in docs/spec-format.md", k.name));
+            let rest = &doc[at + head.len()..];
+            let row = &rest[..rest
+                .find("\n- ")
+                .or(rest.find("\n\n"))
+                .unwrap_or(rest.len())];
+            for p in k.params {
+                assert!(
+                    row.contains(&format!("`{}`", p.name)),
+                    "{}: `{}`",
+                    k.name,
+                    p.name
+                );
+            }
+        }
+    }
+
+    /// Each entry's command passes shellcheck (when installed; CI installs
+    /// it and fails without it).
+    #[test]
+    fn commands_pass_shellcheck() {
+        let found = std::process::Command::new("shellcheck")
+            .arg("--version")
+            .output()
+            .is_ok();
+        assert!(
+            found || std::env::var("CI").as_deref() != Ok("true"),
+            "shellcheck is missing (scripts/test installs it)"
+        );
+        if !found {
+            eprintln!("skipped: shellcheck missing");
+            return;
+        }
+        let s = spec();
+        let mut checked = 0;
+        for k in KNOWN_ERRORS {
+            let Some(run) = entry(k, &args(k, &Args::new()).unwrap(), &s).run else {
+                continue;
+            };
+            let script = format!(
+                "#!/bin/sh\nset -eu\nNAMESPACE=n RELEASE=r\nexport NAMESPACE RELEASE\n{run}"
+            );
+            let out = std::process::Command::new("shellcheck")
+                .args(["-s", "sh", "-"])
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .and_then(|mut c| {
+                    use std::io::Write;
+                    c.stdin.take().unwrap().write_all(script.as_bytes())?;
+                    c.wait_with_output()
+                })
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}:\n{script}\n{}",
+                k.name,
+                String::from_utf8_lossy(&out.stdout)
+            );
+            checked += 1;
+        }
+        assert!(checked > 0);
+    }
+}
