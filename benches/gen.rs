@@ -100,12 +100,21 @@ fn code_blocks(files: &[(String, String)]) -> Vec<(String, Lang)> {
 }
 
 /// Renders each file as a page of its own: (url, title, sections).
-fn render_pages(reg: &Registry, files: &[(String, String)]) -> Vec<(String, String, Vec<Section>)> {
+fn render_pages(
+    reg: &Registry,
+    tera: &tera::Tera,
+    files: &[(String, String)],
+) -> Vec<(String, String, Vec<Section>)> {
     files
         .iter()
         .map(|(path, text)| {
             let url = format!("{}.html", path.trim_end_matches(".md"));
-            let doc = markdown::render(reg, &url, &[Step::markdown(&Source::file(text, path))]);
+            let doc = markdown::render(
+                reg,
+                tera,
+                &url,
+                &[Step::markdown(&Source::file(text, path))],
+            );
             let title = doc
                 .headings
                 .first()
@@ -222,6 +231,7 @@ fn bench_render(c: &mut Criterion) {
 fn bench_markdown(c: &mut Criterion) {
     let files = markdown_inputs();
     let reg = registry(&files);
+    let tera = chartgen::site::templates(&[]).expect("the built-in site templates");
     let bytes: usize = files.iter().map(|(_, t)| t.len()).sum();
     let blocks = code_blocks(&files);
     let code_bytes: usize = blocks.iter().map(|(t, _)| t.len()).sum();
@@ -243,11 +253,11 @@ fn bench_markdown(c: &mut Criterion) {
     let mut g = c.benchmark_group("markdown");
     g.throughput(Throughput::Bytes(bytes as u64));
     g.bench_function("to_html_with_highlighting", |b| {
-        b.iter(|| render_pages(&reg, &files).len())
+        b.iter(|| render_pages(&reg, &tera, &files).len())
     });
     g.finish();
 
-    let pages = render_pages(&reg, &files);
+    let pages = render_pages(&reg, &tera, &files);
     let mut g = c.benchmark_group("search");
     g.throughput(Throughput::Bytes(bytes as u64));
     g.bench_function("index_build", |b| {

@@ -18,6 +18,8 @@ mod jobs;
 mod memcached;
 #[path = "drills/mysql.rs"]
 mod mysql;
+#[path = "drills/pg.rs"]
+mod pg;
 #[path = "drills/postgresql.rs"]
 mod postgresql;
 #[path = "drills/profile.rs"]

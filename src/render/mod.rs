@@ -125,6 +125,22 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../../templates/site/manifests.md.tera"),
     ),
     (
+        "site/heading.html.tera",
+        include_str!("../../templates/site/heading.html.tera"),
+    ),
+    (
+        "site/code-block.html.tera",
+        include_str!("../../templates/site/code-block.html.tera"),
+    ),
+    (
+        "site/table.html.tera",
+        include_str!("../../templates/site/table.html.tera"),
+    ),
+    (
+        "site/raw-html.html.tera",
+        include_str!("../../templates/site/raw-html.html.tera"),
+    ),
+    (
         "site/sitemap.xml.tera",
         include_str!("../../templates/site/sitemap.xml.tera"),
     ),

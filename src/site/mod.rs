@@ -84,10 +84,10 @@ pub struct Site {
 }
 
 /// The site's Tera environment: the built-in site templates, overridden by
-/// name from the repository's `templates/site/`, with the escaping filters
-/// of the chart templates, and HTML (and XML) autoescaped by
-/// `text::html_escape`.
-fn environment(input: &Input) -> Result<tera::Tera, Vec<Diagnostic>> {
+/// name from `overrides` (the repository's `templates/site/`, see
+/// [`Input::templates`]), with the escaping filters of the chart templates,
+/// and HTML (and XML) autoescaped by `text::html_escape`.
+pub fn templates(overrides: &[(String, String)]) -> Result<tera::Tera, Vec<Diagnostic>> {
     let mut tera = tera::Tera::default();
     tera.autoescape_on(vec![".html.tera", ".xml.tera"]);
     tera.set_escape_fn(crate::text::html_escape);
@@ -96,8 +96,7 @@ fn environment(input: &Input) -> Result<tera::Tera, Vec<Diagnostic>> {
         .iter()
         .filter(|(n, _)| n.starts_with("site/"))
         .map(|(name, builtin)| {
-            let src = input
-                .templates
+            let src = overrides
                 .iter()
                 .find(|(n, _)| n == name)
                 .map_or(*builtin, |(_, s)| s.as_str());
@@ -122,14 +121,20 @@ pub fn build(
     cache: &cache::Pages,
 ) -> Result<Site, Vec<Diagnostic>> {
     let t = std::time::Instant::now();
-    let tera = environment(input)?;
+    let tera = templates(input.templates)?;
     let t = crate::timings::lap("site: templates", t);
     let reg = links::registry(input, models, outputs)?;
-    // Pages depend on the registry's pages and on where links to other
-    // repository files go.
+    // Pages depend on the registry's pages, on where links to other
+    // repository files go, and on the templates of the HTML around
+    // Markdown's own.
     let mut key = reg.pages.clone();
     if let Some(url) = &reg.repo_url {
         key.insert("\0repo_url".into(), url.clone());
+    }
+    for (name, src) in input.templates {
+        if markdown::pieces::TEMPLATES.contains(&name.as_str()) {
+            key.insert(format!("\0{name}"), src.clone());
+        }
     }
     cache.site_registry(&key);
     let rc = RenderCtx {

@@ -161,14 +161,16 @@ pub fn enum_name<T: Serialize>(v: &T) -> String {
 pub struct RenderCtx<'a> {
     pub reg: &'a Registry,
     pub cache: &'a cache::Pages,
-    /// The site's templates, for the parts gen writes into a chart's pages.
+    /// The site's templates, for the parts gen writes into a chart's pages
+    /// and the HTML around Markdown's own.
     pub tera: &'a tera::Tera,
 }
 
 impl RenderCtx<'_> {
     fn render(&self, url: &str, steps: Vec<Step>) -> Rendered {
-        self.cache
-            .page(url, steps, |steps| markdown::render(self.reg, url, steps))
+        self.cache.page(url, steps, |steps| {
+            markdown::render(self.reg, self.tera, url, steps)
+        })
     }
 }
 

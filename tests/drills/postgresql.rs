@@ -4,7 +4,8 @@
 //! replication enabled), its data volume at `/var/lib/postgresql/data` and
 //! the backup volume at `/backup`.
 
-use crate::harness::{as_user, assert_steps, find, matches, need, World, NAMESPACE};
+use crate::harness::{assert_steps, matches, World, NAMESPACE};
+use crate::pg;
 use serde_json::json;
 
 const POD: &str = "rel-postgresql-0";
@@ -33,50 +34,29 @@ fn archiving_settings(w: &World) -> String {
     out
 }
 
-/// The world: initdb as the image's entrypoint runs it, the chart's
-/// postgresql.conf and pg_hba.conf (mounted at /etc/postgresql) with the
-/// guide's archiving settings, the socket in a folder of the world's own
-/// (the default one is shared by every network namespace), and the Secret
-/// and environment the chart gives the pod with replication enabled.
-/// `fsync = off`: the drill's disk is not under test, and the machine's is
-/// shared and slow.
+/// The world (see tests/drills/pg.rs): initdb as the image's entrypoint
+/// runs it, the chart's postgresql.conf and pg_hba.conf (mounted at
+/// /etc/postgresql) with the guide's archiving settings, the socket in the
+/// world's own folder, and the Secret and environment the chart gives the
+/// pod with replication enabled. `fsync = off`: the drill's disk is not
+/// under test, and the machine's is shared and slow.
 pub fn world() -> Option<World> {
     let tools = [
-        "postgres",
-        "initdb",
-        "psql",
-        "pg_isready",
         "pg_dump",
         "pg_dumpall",
         "pg_restore",
         "pg_basebackup",
-        "pg_verifybackup",
         "pg_archivecleanup",
         "vacuumdb",
     ];
-    if !need(&tools) {
-        return None;
-    }
-    let bindir = find("pg_verifybackup").unwrap();
-    let bindir = bindir.parent().unwrap().display().to_string();
-    let mut w = World::new("postgresql");
-    let data = w.owned_dir("data", "postgres");
-    crate::harness::set_mode(&data, 0o700);
+    let (mut w, pg) = pg::world("postgresql", &tools)?;
     let backup = w.owned_dir("backup", "postgres");
     let etc = w.path("etc");
     std::fs::create_dir_all(&etc).unwrap();
-    let sock = w.owned_dir("sock", "postgres");
-    let state = w.state.display().to_string();
     let pwfile = w.path("pwfile");
     std::fs::write(&pwfile, PW).unwrap();
     crate::harness::chown(&pwfile, "postgres");
-    w.ok(&format!(
-        "{} {bindir}/initdb -D {} -U postgres --pwfile={} -E UTF8 --locale=C.UTF-8 \
-         --no-sync >/dev/null",
-        as_user("postgres"),
-        data.display(),
-        pwfile.display()
-    ));
+    pg.initdb(&w, &format!("--pwfile={}", pwfile.display()));
     let archiving = archiving_settings(&w).replace("/backup/", &format!("{}/", backup.display()));
     std::fs::write(
         etc.join("postgresql.conf"),
@@ -86,7 +66,7 @@ pub fn world() -> Option<World> {
              max_replication_slots = 10\nlogging_collector = on\n\
              log_directory = 'log'\nlog_filename = 'postgresql-%Y-%m-%d_%H%M%S.log'\n\
              unix_socket_directories = '{}'\nfsync = off\n{archiving}",
-            sock.display()
+            pg.sock
         ),
     )
     .unwrap();
@@ -97,8 +77,6 @@ pub fn world() -> Option<World> {
          host replication replicator 0.0.0.0/0 md5\n",
     )
     .unwrap();
-    let pid = format!("{state}/postgres.pid");
-    let log = format!("{state}/postgres.log");
     w.world = json!({
         "namespace": NAMESPACE,
         "workload": { "kind": "StatefulSet", "name": "rel-postgresql", "pod": POD,
@@ -107,36 +85,16 @@ pub fn world() -> Option<World> {
                           { "name": "config", "configMap": { "name": "rel-postgresql-config" } },
                           { "name": "backup",
                             "persistentVolumeClaim": { "claimName": "postgresql-backup" } } ] },
-        "user": "postgres",
         "uids": { "999": "postgres" },
-        "path_prefix": format!("{bindir}:"),
-        "paths": { "/var/lib/postgresql/data": data, "/backup": backup,
+        "paths": { "/var/lib/postgresql/data": pg.data, "/backup": backup,
                    "/etc/postgresql": etc },
         "env": { "POSTGRES_PASSWORD": PW, "POSTGRES_USER": "postgres",
                  "POSTGRES_DB": "postgres", "PGDATA": "/var/lib/postgresql/data",
                  "POSTGRES_REPLICATION_USER": "replicator",
                  "POSTGRES_REPLICATION_PASSWORD": REPL_PW,
-                 "PGHOST": sock },
+                 "PGHOST": pg.sock },
         "others": [ { "kind": "Deployment", "name": "app",
                       "labels": { "app.kubernetes.io/instance": "app" } } ],
-        "log": log,
-        // The container's output is a new log per pod: the server's stderr
-        // until the logging collector takes over.
-        "start": format!(
-            "{} {bindir}/postgres -D {d} -c config_file={e}/postgresql.conf \
-             -c hba_file={e}/pg_hba.conf > {log} 2>&1 & echo $! > {pid}; \
-             for i in $(seq 600); do \
-             {bindir}/pg_isready -q -h {s} && exit 0; \
-             kill -0 $(cat {pid}) 2>/dev/null || exit 1; sleep 0.1; done; exit 1",
-            as_user("postgres"),
-            d = data.display(),
-            e = etc.display(),
-            s = sock.display(),
-        ),
-        // The image stops with SIGINT: a fast shutdown.
-        "stop": format!(
-            "P=$(cat {pid}) && kill -INT $P && while kill -0 $P 2>/dev/null; do sleep 0.1; done"
-        ),
         // pg-backup reaches the server over its Service, and mounts the
         // backup claim, which is ReadWriteMany, while the server runs.
         "services": { "rel-postgresql": "127.0.0.1" },
@@ -144,6 +102,11 @@ pub fn world() -> Option<World> {
         "secrets": { "rel-postgresql-secret": { "postgres-password": PW,
                                                "replication-password": REPL_PW } },
     });
+    let etc = etc.display();
+    pg.serve(
+        &mut w.world,
+        &format!("-c config_file={etc}/postgresql.conf -c hba_file={etc}/pg_hba.conf"),
+    );
     w.var("BACKUP_PVC", "postgresql-backup");
     w.var("DB", "app");
     w.var("APP_RELEASE", "app");
@@ -165,8 +128,7 @@ fn fill(w: &World) {
     sql(
         w,
         "postgres",
-        "CREATE ROLE app_owner LOGIN PASSWORD 'app-pass';\n\
-         CREATE DATABASE app OWNER app_owner;",
+        &pg::role_and_database("app_owner", "app-pass", "app"),
     );
     sql(
         w,

@@ -11,7 +11,8 @@
 //! external server: the drill runs the profile's steps only, none that
 //! scales the application itself.
 
-use crate::harness::{as_user, assert_steps, find, need, World, NAMESPACE};
+use crate::harness::{as_user, assert_steps, World, NAMESPACE};
+use crate::pg;
 use serde_json::json;
 
 const APP_PW: &str = "app-drill-pass";
@@ -72,90 +73,51 @@ const AIRFLOW: Case = Case {
     verify_prints: &["88344c1d9134", "1000|2026-02-11 16:00:00"],
 };
 
-/// A postgres server command line for data `data`, socket folder `sock`.
-fn server(bindir: &str, data: &str, sock: &str, tcp: &str) -> String {
+/// The `-c` settings of a server on socket folder `sock`, listening on
+/// `tcp` (none when empty).
+fn settings(sock: &str, tcp: &str) -> String {
     format!(
-        "{bindir}/postgres -D {data} -c listen_addresses='{tcp}' -c port=5432 \
-         -c unix_socket_directories={sock} -c fsync=off"
+        "-c listen_addresses='{tcp}' -c port=5432 -c unix_socket_directories={sock} -c fsync=off"
     )
 }
 
+/// The world (see tests/drills/pg.rs): the external server with password
+/// authentication over TCP, and the client image's scratch server.
 fn world(case: &Case) -> Option<World> {
-    let tools = [
-        "postgres",
-        "initdb",
-        "psql",
-        "pg_isready",
-        "pg_dump",
-        "pg_restore",
-        "createdb",
-        "pg_verifybackup",
-    ];
-    if !need(&tools) {
-        return None;
-    }
-    // Debian's version folder, as the postgresql drills find it: /usr/bin
-    // has only wrappers of the client tools.
-    let bindir = find("pg_verifybackup").unwrap();
-    let bindir = bindir.parent().unwrap().display().to_string();
-    let mut w = World::new(case.chart);
-    let data = w.owned_dir("data", "postgres");
-    crate::harness::set_mode(&data, 0o700);
-    let sock = w.owned_dir("sock", "postgres");
+    let (mut w, pg) = pg::world(case.chart, &["pg_dump", "pg_restore", "createdb"])?;
     let scratch = w.owned_dir("scratch", "postgres");
     let scratch_sock = w.owned_dir("scratch-sock", "postgres");
-    let state = w.state.display().to_string();
-    let su = as_user("postgres");
-    let (data, sock) = (data.display().to_string(), sock.display().to_string());
-    w.ok(&format!(
-        "{su} {bindir}/initdb -D {data} -U postgres --auth-local=trust \
-         --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 --no-sync >/dev/null"
-    ));
-    let pid = format!("{state}/postgres.pid");
-    let log = format!("{state}/postgres.log");
+    pg.initdb(&w, "--auth-local=trust --auth-host=scram-sha-256");
     // The image's entrypoint: a fresh cluster with POSTGRES_PASSWORD,
     // local connections as postgres, on a socket of its own.
-    let (scratch, scratch_sock) = (scratch.display(), scratch_sock.display());
+    let (scratch, scratch_sock) = (
+        scratch.display().to_string(),
+        scratch_sock.display().to_string(),
+    );
+    let scratch_data = format!("{scratch}/pg");
     let scratch_start = format!(
-        "rm -rf {scratch}/pg && {bindir}/initdb -D {scratch}/pg -U postgres \
-         --auth-local=trust -E UTF8 --locale=C.UTF-8 --no-sync >/dev/null && \
-         exec {}",
-        server(
-            &bindir,
-            &format!("{scratch}/pg"),
-            &scratch_sock.to_string(),
-            ""
-        )
+        "rm -rf {scratch_data} && {} && exec {}",
+        pg.initdb_command(&scratch_data, "--auth-local=trust"),
+        pg.postgres(&scratch_data, &settings(&scratch_sock, ""))
     );
     w.world = json!({
         "namespace": NAMESPACE,
         "workload": { "kind": case.kind, "name": case.workload, "pod": case.pod,
                       "container": case.chart, "replicas": 1 },
-        "user": "postgres",
-        "path_prefix": format!("{bindir}:"),
         "paths": {},
         "env": {},
         "images": { "postgres:16.11": {
             "user": "postgres",
-            "env": { "PGHOST": scratch_sock.to_string() },
+            "env": { "PGHOST": scratch_sock },
             "paths": {},
             "start": scratch_start,
         } },
-        "log": log,
-        "start": format!(
-            "{su} {} > {log} 2>&1 & echo $! > {pid}; \
-             for i in $(seq 600); do {bindir}/pg_isready -q -h {sock} && exit 0; \
-             kill -0 $(cat {pid}) 2>/dev/null || exit 1; sleep 0.1; done; exit 1",
-            server(&bindir, &data, &sock, "127.0.0.1")
-        ),
-        "stop": format!(
-            "P=$(cat {pid}) && kill -INT $P && while kill -0 $P 2>/dev/null; do sleep 0.1; done"
-        ),
         "secrets": { case.secret: { case.key: case.value.replace("{pw}", APP_PW) } },
     });
+    pg.serve(&mut w.world, &settings(&pg.sock, "127.0.0.1"));
     // Only the password connection reads the host from the variables.
     w.var("DB_HOST", "127.0.0.1");
-    w.var("PGSOCK", &sock);
+    w.var("PGSOCK", &pg.sock);
     Some(w)
 }
 
@@ -190,6 +152,20 @@ fn state(w: &World, db: &str) -> String {
         .join(",")
 }
 
+/// Where the profile's restore step is in `chart`'s full restore, counted
+/// as `run_part` counts: among the steps a drill can run (the others
+/// record why none can).
+fn restore_step(chart: &str) -> usize {
+    crate::harness::procedures(chart)
+        .into_iter()
+        .find(|p| p.id == "restore.full")
+        .unwrap()
+        .commands()
+        .filter(|s| s.drill.as_ref().is_none_or(|d| d.none.is_none()))
+        .position(|s| s.title == "Empty the database and restore the dump")
+        .expect("the profile's step is in the full restore")
+}
+
 /// Backup (dump and its table of contents), the scratch restore of the
 /// verification, then the restore step of the full restore after the data
 /// is damaged and a table a newer version would add appears: the database
@@ -199,11 +175,7 @@ fn drill(case: &Case) {
     let Some(mut w) = world(case) else { return };
     w.start();
     let (db, chart) = (case.db, case.chart);
-    sql(
-        &w,
-        "postgres",
-        &format!("CREATE ROLE {db} LOGIN PASSWORD '{APP_PW}';\nCREATE DATABASE {db} OWNER {db};"),
-    );
+    sql(&w, "postgres", &pg::role_and_database(db, APP_PW, db));
     sql(&w, db, &format!("SET ROLE {db};\n{}", case.fill));
     let before = state(&w, db);
     assert_eq!(before.matches(&format!(":{db}:")).count(), 2, "{before}");
@@ -239,20 +211,7 @@ fn drill(case: &Case) {
         &format!("SET ROLE {db}; TRUNCATE {first} CASCADE; CREATE TABLE newer (x int);"),
     );
     assert_ne!(state(&w, db), before);
-    let full: Vec<String> = crate::harness::procedures(chart)
-        .into_iter()
-        .find(|p| p.id == "restore.full")
-        .unwrap()
-        .commands()
-        // As `run_part` counts: the steps a drill can run (the others
-        // record why none can).
-        .filter(|s| s.drill.as_ref().is_none_or(|d| d.none.is_none()))
-        .map(|s| s.title.clone())
-        .collect();
-    let at = full
-        .iter()
-        .position(|t| t == "Empty the database and restore the dump")
-        .expect("the profile's step is in the full restore");
+    let at = restore_step(chart);
     let runs = w.run_part("restore.full", at..at + 1, &[]);
     assert_steps(&runs, 1, &[]);
     assert_eq!(state(&w, db), before, "as at the dump, without `newer`");
@@ -314,11 +273,7 @@ fn jobs_drill(case: &Case, sets: &[&str], dns: &[(&str, &str)]) {
     jobs::install_cronjobs(&mut w, &docs, "postgres", dns);
     w.start();
     let (db, chart) = (case.db, case.chart);
-    sql(
-        &w,
-        "postgres",
-        &format!("CREATE ROLE {db} LOGIN PASSWORD '{APP_PW}';\nCREATE DATABASE {db} OWNER {db};"),
-    );
+    sql(&w, "postgres", &pg::role_and_database(db, APP_PW, db));
     sql(&w, db, &format!("SET ROLE {db};\n{}", case.fill));
     let before = state(&w, db);
 
@@ -389,18 +344,7 @@ fn jobs_drill(case: &Case, sets: &[&str], dns: &[(&str, &str)]) {
     assert_ne!(state(&w, db), before);
     let newest = sets_dir.join(done.last().unwrap());
     w.var("BACKUP_DIR", &newest.display().to_string());
-    let steps: Vec<String> = crate::harness::procedures(chart)
-        .into_iter()
-        .find(|p| p.id == "restore.full")
-        .unwrap()
-        .commands()
-        .filter(|s| s.drill.as_ref().is_none_or(|d| d.none.is_none()))
-        .map(|s| s.title.clone())
-        .collect();
-    let at = steps
-        .iter()
-        .position(|t| t == "Empty the database and restore the dump")
-        .unwrap();
+    let at = restore_step(chart);
     let runs = w.run_part("restore.full", at..at + 1, &[]);
     assert_steps(&runs, 1, &[]);
     assert_eq!(state(&w, db), before, "restored from the job's set");

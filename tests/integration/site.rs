@@ -336,6 +336,120 @@ fn a_repository_overrides_the_site_templates_of_a_charts_pages() {
     assert_eq!(read("operations.html"), ops);
 }
 
+/// Issue 18: the HTML the Markdown renderer writes around a page's own
+/// (heading anchors, the code block's label and Copy button, the table's
+/// wrapper, raw HTML as text) are templates too: a real `gen build` writes
+/// headings and code blocks from the overrides, code still escaped, and
+/// `gen check` still finds every anchor; a broken override is an error
+/// naming it, with nothing written; without the overrides the built-in
+/// page comes back byte for byte.
+#[test]
+fn a_repository_overrides_the_html_around_markdown() {
+    let dir = fixture();
+    let page = dir.path().join("site/docs/operating.html");
+    let read = || std::fs::read_to_string(&page).unwrap();
+    gen_ok(dir.path(), &["--quiet", "build"]);
+    let before = read();
+    assert!(
+        before.contains("<div class=\"code-block\"><span class=\"lang\">yaml</span>"),
+        "{before}"
+    );
+    assert!(before.contains("<h2 id=\"checks\">Checks<a class=\"anchor\""));
+
+    let t = dir.path().join("templates/site");
+    std::fs::create_dir_all(&t).unwrap();
+    std::fs::write(
+        t.join("code-block.html.tera"),
+        "<pre class=\"owned\" data-lang=\"{{ lang }}\">{{ code }}</pre>\n",
+    )
+    .unwrap();
+    std::fs::write(
+        t.join("heading.html.tera"),
+        "{% if title %}<h1 class=\"page-title\">{{ html | safe }}</h1>\
+         {% else %}<h{{ level }} id=\"{{ id }}\" class=\"owned\">{{ html | safe }}</h{{ level }}>\n\
+         {% endif -%}",
+    )
+    .unwrap();
+    gen_ok(dir.path(), &["--quiet", "build"]);
+    let after = read();
+    assert!(
+        after.contains("<pre class=\"owned\" data-lang=\"yaml\">key: value\n</pre>"),
+        "{after}"
+    );
+    assert!(
+        after.contains("<h2 id=\"checks\" class=\"owned\">Checks</h2>"),
+        "{after}"
+    );
+    assert!(!after.contains("class=\"code-block\""), "{after}");
+    assert!(!after.contains("class=\"anchor\""), "{after}");
+    let o = common::gen(dir.path(), &["check"]);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+
+    std::fs::write(t.join("heading.html.tera"), "{{ no_such_field }}").unwrap();
+    let tree = common::file_tree(dir.path());
+    let o = common::gen(dir.path(), &["build"]);
+    assert_eq!(o.status.code(), Some(1), "{}", common::stderr(&o));
+    assert!(
+        common::stderr(&o).contains("--> templates/site/heading.html.tera"),
+        "{}",
+        common::stderr(&o)
+    );
+    assert_eq!(tree, common::file_tree(dir.path()), "nothing written");
+
+    std::fs::remove_dir_all(&t).unwrap();
+    gen_ok(dir.path(), &["--quiet", "build"]);
+    assert_eq!(read(), before, "the built-in pieces are back");
+}
+
+/// `gen serve` keeps rendered pages between builds (`site::cache`): a
+/// changed override of a piece around Markdown renders every page again,
+/// though no page's Markdown changed.
+#[test]
+fn a_kept_page_cache_follows_the_templates_around_markdown() {
+    let dir = fixture();
+    let project = load(dir.path());
+    let Ok((outputs, _)) = project::generate(&project, &Default::default()) else {
+        panic!("the fixture generates");
+    };
+    let models: Vec<_> = project.specs.iter().map(chart_model).collect();
+    let cache = site::cache::Pages::kept();
+    let page = |templates: &[(String, String)]| {
+        let input = site::Input {
+            templates,
+            ..project.site_input()
+        };
+        let site = site::build(&input, &models, &outputs, &cache).expect("site builds");
+        String::from_utf8(site.files["site/docs/operating.html"].clone()).unwrap()
+    };
+    let builtin = page(&[]);
+    assert!(builtin.contains("class=\"code-block\""), "{builtin}");
+    let over = |src: &str| vec![("site/code-block.html.tera".to_string(), src.to_string())];
+    let one = page(&over("<pre class=\"one\">{{ code }}</pre>\n"));
+    assert!(
+        one.contains("<pre class=\"one\">key: value\n</pre>"),
+        "{one}"
+    );
+    cache.take_counts();
+    let two = page(&over("<pre class=\"two\">{{ code }}</pre>\n"));
+    assert!(
+        two.contains("<pre class=\"two\">key: value\n</pre>"),
+        "{two}"
+    );
+    let (rendered, reused) = cache.take_counts();
+    assert!(
+        rendered > 0 && reused == 0,
+        "{rendered} rendered, {reused} reused"
+    );
+    assert_eq!(page(&[]), builtin);
+    cache.take_counts();
+    assert_eq!(page(&[]), builtin);
+    let (rendered, reused) = cache.take_counts();
+    assert!(
+        rendered == 0 && reused > 0,
+        "the same templates: pages reused"
+    );
+}
+
 /// The sidebar a page carries in its HTML.
 fn sidebar(html: &str) -> &str {
     let start = html.find("<nav class=\"sidebar\"").expect("a sidebar");

@@ -2,10 +2,9 @@
 //! unknown language shown as plain text with a located warning.
 
 use super::links::Lines;
-use super::{Doc, Source};
+use super::{pieces, Doc, Source};
 use crate::diagnostics::did_you_mean;
 use crate::site::highlight::{self, Lang};
-use crate::site::html::esc;
 
 impl Doc<'_> {
     pub(super) fn code_block(
@@ -45,15 +44,16 @@ impl Doc<'_> {
             .next()
             .unwrap_or("")
             .to_ascii_lowercase();
-        let body = highlight::highlight(code, lang);
-        let label_html = if label.is_empty() {
-            String::new()
-        } else {
-            format!("<span class=\"lang\">{}</span>", esc(&label))
-        };
-        self.body.html.push_str(&format!(
-            "<div class=\"code-block\">{label_html}<button type=\"button\" class=\"copy\" hidden>Copy</button><pre class=\"z-code\" tabindex=\"0\"><code>{body}</code></pre></div>\n"
-        ));
+        let html = highlight::highlight(code, lang);
+        let html = self.piece(
+            pieces::CODE_BLOCK,
+            &pieces::CodeBlock {
+                lang: &label,
+                html: &html,
+                code,
+            },
+        );
+        self.body.html.push_str(&html);
         let s = self.section();
         s.code.push_str(code);
         s.code.push('\n');

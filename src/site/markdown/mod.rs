@@ -6,10 +6,13 @@
 //! links between pages (`links`), remembering each one with its file and
 //! line so the build can check its target and anchor; shows raw HTML as
 //! literal text and drops comments; and collects the plain text of each
-//! heading section for the search index.
+//! heading section for the search index. The HTML it writes around
+//! Markdown's own (headings, code blocks, tables, raw HTML) comes from the
+//! site's templates (`pieces`).
 
 mod code;
 mod links;
+pub mod pieces;
 
 use super::html::esc;
 use crate::diagnostics::Diagnostic;
@@ -165,9 +168,10 @@ pub struct Rendered {
     pub warnings: Vec<Diagnostic>,
 }
 
-/// Renders the page at `page` from its steps.
-pub fn render(registry: &Registry, page: &str, steps: &[Step]) -> Rendered {
-    let mut doc = Doc::new(registry, page);
+/// Renders the page at `page` from its steps, with the site's templates
+/// (`tera`, see [`pieces`]).
+pub fn render(registry: &Registry, tera: &tera::Tera, page: &str, steps: &[Step]) -> Rendered {
+    let mut doc = Doc::new(registry, tera, page);
     for step in steps {
         match step {
             Step::Heading(level, text) => {
@@ -195,10 +199,9 @@ pub fn render(registry: &Registry, page: &str, steps: &[Step]) -> Rendered {
 /// A page's body being built from Markdown and hand-made HTML.
 pub struct Doc<'r> {
     registry: &'r Registry,
+    tera: &'r tera::Tera,
     pub body: Rendered,
 }
-
-const LINK_ICON: &str = "<svg aria-hidden=\"true\" focusable=\"false\" viewBox=\"0 0 16 16\" width=\"16\" height=\"16\"><path fill=\"currentColor\" d=\"M7.78 2.97a3.25 3.25 0 0 1 4.6 4.6l-1.5 1.5a.75.75 0 1 1-1.06-1.06l1.5-1.5a1.75 1.75 0 0 0-2.48-2.48l-2.5 2.5a1.75 1.75 0 0 0 0 2.48.75.75 0 0 1-1.06 1.06 3.25 3.25 0 0 1 0-4.6l2.5-2.5Zm.44 10.06a3.25 3.25 0 0 1-4.6-4.6l1.5-1.5a.75.75 0 0 1 1.06 1.06l-1.5 1.5a1.75 1.75 0 0 0 2.48 2.48l2.5-2.5a1.75 1.75 0 0 0 0-2.48.75.75 0 0 1 1.06-1.06 3.25 3.25 0 0 1 0 4.6l-2.5 2.5Z\"/></svg>";
 
 /// Removes `<!-- ... -->` comments from raw HTML.
 fn strip_comments(html: &str) -> String {
@@ -238,9 +241,10 @@ impl<'r> Doc<'r> {
         self.body
     }
 
-    pub fn new(registry: &'r Registry, page: &str) -> Self {
+    pub fn new(registry: &'r Registry, tera: &'r tera::Tera, page: &str) -> Self {
         Doc {
             registry,
+            tera,
             body: Rendered {
                 page: page.to_string(),
                 ..Rendered::default()
@@ -304,18 +308,21 @@ impl<'r> Doc<'r> {
         } else {
             self.add_text(&format!(" {text} "));
         }
-        if level == 1 && self.body.headings.len() == 1 && self.body.html.is_empty() {
-            self.body.title_html = Some(format!(
-                "<h1 class=\"page-title\" id=\"{id}\">{inner_html}</h1>"
-            ));
-        } else if level == 1 {
-            self.body
-                .html
-                .push_str(&format!("<h1 id=\"{id}\">{inner_html}</h1>\n"));
+        let title = level == 1 && self.body.headings.len() == 1 && self.body.html.is_empty();
+        let html = self.piece(
+            pieces::HEADING,
+            &pieces::Heading {
+                level,
+                id: &id,
+                text,
+                html: inner_html,
+                title,
+            },
+        );
+        if title {
+            self.body.title_html = Some(html);
         } else {
-            self.body.html.push_str(&format!(
-                "<h{level} id=\"{id}\">{inner_html}<a class=\"anchor\" href=\"#{id}\" aria-label=\"Link to this section\">{LINK_ICON}</a></h{level}>\n"
-            ));
+            self.body.html.push_str(&html);
         }
     }
 
@@ -363,11 +370,12 @@ impl<'r> Doc<'r> {
                     Event::End(TagEnd::HtmlBlock) => {
                         let (buf, _) = html_block.take().expect("in an HTML block");
                         let text = strip_comments(&buf);
-                        if !text.trim().is_empty() {
-                            sink.push(Event::Html("<p class=\"raw-html\">".into()));
-                            sink.push(Event::Text(text.trim().to_string().into()));
-                            sink.push(Event::Html("</p>\n".into()));
-                            self.add_text(&format!(" {} ", text.trim()));
+                        let text = text.trim();
+                        if !text.is_empty() {
+                            flush(self, &mut sink);
+                            let html = self.piece(pieces::RAW_HTML, &pieces::RawHtml { text });
+                            self.body.html.push_str(&html);
+                            self.add_text(&format!(" {text} "));
                         }
                     }
                     _ => {}
@@ -434,16 +442,17 @@ impl<'r> Doc<'r> {
                         sink.push(Event::Html("</a>".into()));
                     }
                 }
+                // A table is rendered on its own, then wrapped.
                 Event::Start(Tag::Table(a)) => {
-                    sink.push(Event::Html(
-                        "<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"Table\">"
-                            .into(),
-                    ));
+                    flush(self, &mut sink);
                     sink.push(Event::Start(Tag::Table(a)));
                 }
                 Event::End(TagEnd::Table) => {
                     sink.push(Event::End(TagEnd::Table));
-                    sink.push(Event::Html("</div>\n".into()));
+                    let mut table = String::new();
+                    pulldown_cmark::html::push_html(&mut table, sink.out.drain(..));
+                    let html = self.piece(pieces::TABLE, &pieces::Table { html: &table });
+                    self.body.html.push_str(&html);
                 }
                 Event::Text(t) => {
                     self.capture(&mut sink, &t);

@@ -21,9 +21,16 @@ fn registry() -> Registry {
     r
 }
 
+/// The site's built-in templates, compiled once for every test.
+fn tera() -> &'static tera::Tera {
+    static TERA: std::sync::OnceLock<tera::Tera> = std::sync::OnceLock::new();
+    TERA.get_or_init(|| crate::site::templates(&[]).expect("built-in templates"))
+}
+
 fn render(text: &str) -> Rendered {
     super::render(
         &registry(),
+        tera(),
         "docs/a.html",
         &[Step::markdown(&Source::file(text, "docs/a.md"))],
     )
@@ -96,6 +103,7 @@ fn hand_written_link_problems_are_warnings_or_repository_links() {
     let page = |reg: &Registry| {
         super::render(
             reg,
+            tera(),
             "docs/a.html",
             &[Step::markdown(&Source::file(text, "docs/a.md"))],
         )
@@ -155,6 +163,56 @@ fn tables_scroll_in_a_labelled_region() {
         "{}",
         d.html
     );
+}
+
+#[test]
+fn an_overridden_piece_is_used_and_a_broken_one_is_an_error_once() {
+    let text = "## Steps\n\n```sh\necho <hi>\n```\n\n## Steps\n";
+    let over = |name: &str, src: &str| {
+        crate::site::templates(&[(name.to_string(), src.to_string())]).expect("compiles")
+    };
+    let page = |tera: &tera::Tera| {
+        super::render(
+            &registry(),
+            tera,
+            "docs/a.html",
+            &[Step::markdown(&Source::file(text, "docs/a.md"))],
+        )
+    };
+    let t = over(
+        pieces::HEADING,
+        "<h{{ level }} id=\"{{ id }}\" data-text=\"{{ text }}\">{{ html | safe }}</h{{ level }}>\n",
+    );
+    let d = page(&t);
+    assert!(
+        d.html
+            .starts_with("<h2 id=\"steps\" data-text=\"Steps\">Steps</h2>\n"),
+        "{}",
+        d.html
+    );
+    assert!(
+        d.html.contains("<h2 id=\"steps-1\" data-text=\"Steps\">"),
+        "{}",
+        d.html
+    );
+    assert!(!d.html.contains("class=\"anchor\""), "{}", d.html);
+    // The raw code is there, escaped by the site's escaping.
+    let t = over(
+        pieces::CODE_BLOCK,
+        "<pre data-lang=\"{{ lang }}\">{{ code }}</pre>\n",
+    );
+    let d = page(&t);
+    assert!(
+        d.html
+            .contains("<pre data-lang=\"sh\">echo &lt;hi&gt;\n</pre>\n"),
+        "{}",
+        d.html
+    );
+    assert!(!d.html.contains("Copy"), "{}", d.html);
+    let t = over(pieces::HEADING, "{{ no_such_field }}");
+    let d = page(&t);
+    assert_eq!(d.errors.len(), 1, "{:?}", d.errors);
+    assert_eq!(d.errors[0].file, "templates/site/heading.html.tera");
 }
 
 #[test]
