@@ -411,7 +411,7 @@ values and templates, and `--wait` returns once its pods are ready."
                 String::new(),
             ]
         }),
-        needs_database: false,
+        needs_database: Database::None,
     },
     Snippet {
         name: "backup-before-upgrade",
@@ -432,7 +432,7 @@ BACKUP_DIR=\"$BACKUP_DIR\"\n",
                 String::new(),
             ]
         }),
-        needs_database: false,
+        needs_database: Database::None,
     },
 ];
 
