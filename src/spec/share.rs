@@ -37,12 +37,19 @@ pub struct ConfigExport {
     /// (default: Secrets are only base64 and must be encrypted).
     #[serde(default)]
     pub why: Option<String>,
+    /// Default "helm, kubectl, jq, age"; name the tools the added `steps` use too.
+    #[serde(default)]
+    pub tool: Option<String>,
     /// Default "every version, in git".
     #[serde(default)]
     pub retention: Option<String>,
     /// Default "Platform configuration repository (age or sops encrypted)."
     #[serde(default)]
     pub storage: Option<String>,
+    /// Steps run before the built-in export (find the names an
+    /// `extra_secrets` variable needs, say).
+    #[serde(default)]
+    pub before: Vec<Step>,
     /// Steps run after the built-in export (ACL users held in memory, say).
     #[serde(default)]
     pub steps: Vec<Step>,
@@ -54,6 +61,12 @@ pub struct ConfigExport {
     /// export needs a cluster; its pipeline is tested in gen's own tests).
     #[serde(default)]
     pub drill: Option<Drill>,
+    /// The variable (e.g. `MC_SECRETS`, defined in `variables`) that names,
+    /// space-separated, Secrets the chart mounts but does not label with
+    /// the release (an `existingSecret`, TLS from `extraVolumes`): they go
+    /// into the same encrypted file.
+    #[serde(default)]
+    pub extra_secrets: Option<String>,
 }
 
 /// The component id of the built-in export when the spec gives none.
@@ -62,7 +75,7 @@ pub const CONFIG_ID: &str = "config";
 /// Variables many charts' commands use with the same meaning: gen
 /// declares one when a command of the spec uses it and the spec does not
 /// define it. `{chart}` in a default is the chart's name.
-const KNOWN_VARIABLES: [(&str, &str, &str); 5] = [
+const KNOWN_VARIABLES: [(&str, &str, &str); 6] = [
     (
         "CHART",
         "./charts/{chart}",
@@ -88,6 +101,11 @@ const KNOWN_VARIABLES: [(&str, &str, &str); 5] = [
         "~/.config/age/keys.txt",
         "age identity file that decrypts them during a restore",
     ),
+    (
+        "CONFIG_FILE",
+        "",
+        "Configuration export to restore (default: the newest {chart}-k8s-*.json.age)",
+    ),
 ];
 
 /// Whether `text` uses the shell variable `name` (`$NAME` or `${NAME`).
@@ -103,23 +121,107 @@ fn uses(text: &str, name: &str) -> bool {
     })
 }
 
+/// The fields `jq` strips from every exported object: the server sets
+/// them, and `kubectl apply` refuses or mis-merges them.
+const SERVER_SET: &str =
+    ".uid, .resourceVersion,\n      .creationTimestamp, .managedFields, .ownerReferences";
+
 /// The shell of the built-in export step, for chart `chart`. Files are
 /// `<chart>-values-<ts>.yaml` and `<chart>-k8s-<ts>.json.age`; the server-set
 /// metadata is stripped so that `kubectl apply` accepts the file later.
-pub fn export_run(chart: &str) -> String {
+/// `extra` is the variable naming unlabelled Secrets to export too.
+pub fn export_run(chart: &str, extra: Option<&str>) -> String {
+    let strip = format!("  | jq '.items[].metadata |= del({SERVER_SET})' \\\n");
+    let objects = match extra {
+        None => format!(
+            r#"kubectl -n "$NAMESPACE" get secret,configmap -o json \
+  -l app.kubernetes.io/instance="$RELEASE" \
+{strip}"#
+        ),
+        Some(var) => format!(
+            r#"{{ kubectl -n "$NAMESPACE" get secret,configmap -o json \
+    -l app.kubernetes.io/instance="$RELEASE"
+  for s in ${var}; do
+    kubectl -n "$NAMESPACE" get secret "$s" -o json
+  done; }} \
+  | jq -s '{{apiVersion: "v1", kind: "List",
+      items: [.[] | (.items // [.])[]]}}' \
+{strip}"#
+        ),
+    };
     format!(
         r#": "${{AGE_RECIPIENT:?set AGE_RECIPIENT to an age public key}}"
 mkdir -p "$BACKUP_DIR"; TS=$(date +%Y%m%d-%H%M%S)
 helm -n "$NAMESPACE" get values "$RELEASE" -o yaml \
   > "$BACKUP_DIR/{chart}-values-$TS.yaml"
-kubectl -n "$NAMESPACE" get secret,configmap -o json \
-  -l app.kubernetes.io/instance="$RELEASE" \
-  | jq '.items[].metadata |= del(.uid, .resourceVersion,
-      .creationTimestamp, .managedFields, .ownerReferences)' \
-  | age -r "$AGE_RECIPIENT" \
+{objects}  | age -r "$AGE_RECIPIENT" \
   > "$BACKUP_DIR/{chart}-k8s-$TS.json.age"
 "#
     )
+}
+
+/// The export step's title, why and expected result (`why` as the spec's
+/// `config_export.why` overrides it).
+pub fn export_prose(chart: &str, c: &ConfigExport) -> [String; 3] {
+    [
+        "Export values, ConfigMaps and Secrets, encrypted".into(),
+        c.why.clone().unwrap_or_else(|| {
+            "A new release must get the same passwords and keys as the data it restores. \
+`kubectl get secret -o yaml` is only base64: always encrypt it."
+                .into()
+        }),
+        format!(
+            "`{chart}-values-<ts>.yaml` and `{chart}-k8s-<ts>.json.age`, which \
+`age -d -i \"$AGE_KEY_FILE\"` opens; `jq` stripped the server-set fields, so \
+`kubectl apply` accepts it."
+        ),
+    ]
+}
+
+/// How `config-restore` takes an export back.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RestoreMode<'a> {
+    /// `helm upgrade --install` the release with the export's values file.
+    pub install: bool,
+    /// One more `--set key=value` for that install.
+    pub set: &'a str,
+    /// Compare the export with the live objects (`kubectl diff`, after the
+    /// install) instead of applying it.
+    pub diff: bool,
+}
+
+/// The shell that takes an export back: the newest
+/// `<chart>-k8s-*.json.age` (or `$CONFIG_FILE`) decrypted and applied (or
+/// compared), and the values file of the same export (`$CV`) named, or
+/// installed with `helm upgrade --install`.
+pub fn restore_run(chart: &str, m: RestoreMode) -> String {
+    let pick = format!(
+        r#"CP="$BACKUP_DIR/{chart}-k8s-"
+CK=${{CONFIG_FILE:-$(ls -1t "$CP"*.json.age 2>/dev/null | head -n 1)}}
+test -s "$CK" || {{ echo "no ${{CP}}*.json.age: set CONFIG_FILE=" >&2; false; }}
+CV="${{CK%-k8s-*}}-values-${{CK##*-k8s-}}"; CV="${{CV%.json.age}}.yaml"
+"#
+    );
+    let values = if m.install {
+        let set = if m.set.is_empty() {
+            String::new()
+        } else {
+            format!(" \\\n  --set {}", m.set)
+        };
+        format!(
+            r#"helm -n "$NAMESPACE" upgrade --install "$RELEASE" "$CHART" \
+  --version "$CHART_VERSION" -f "$CV"{set} --wait
+"#
+        )
+    } else {
+        "echo \"values for helm upgrade --install -f: $CV\"\n".to_string()
+    };
+    let decrypt = r#"age -d -i "$AGE_KEY_FILE" "$CK" | kubectl -n "$NAMESPACE""#;
+    if m.diff {
+        format!("{pick}{values}{decrypt} diff -f - \\\n  && echo \"configuration identical\"\n")
+    } else {
+        format!("{pick}{decrypt} apply -f -\n{values}")
+    }
 }
 
 /// The built-in component, as the spec's `config_export` shapes it.
@@ -130,21 +232,26 @@ fn config_component(chart: &str, c: &ConfigExport) -> Component {
 the Secrets encrypted with age."
             .into()
     });
+    let [title, why, expect] = export_prose(chart, c);
     let export = Step {
-        title: "Export values, ConfigMaps and Secrets, encrypted".into(),
-        why: Some(c.why.clone().unwrap_or_else(|| {
-            "A new release must get the same passwords and keys as the data it restores. \
-`kubectl get secret -o yaml` is only base64: always encrypt it."
-                .into()
-        })),
-        run: Some(export_run(chart)),
+        title,
+        why: Some(why),
+        run: Some(export_run(chart, c.extra_secrets.as_deref())),
         lang: None,
-        expect: Some(format!(
-            "`{chart}-values-<ts>.yaml` and `{chart}-k8s-<ts>.json.age`, which \
-`age -d -i \"$AGE_KEY_FILE\"` opens; `jq` stripped the server-set fields, so \
-`kubectl apply` accepts it."
-        )),
-        drill: None,
+        expect: Some(expect),
+        // A drill of the component runs its added steps; no drill world
+        // has Helm releases to export.
+        drill: c
+            .drill
+            .as_ref()
+            .and_then(|d| d.test.as_ref())
+            .map(|_| Drill {
+                test: None,
+                none: Some(
+                    "needs a cluster: helm get values and the release's labelled objects".into(),
+                ),
+                caveat: None,
+            }),
         ..Default::default()
     };
     let mut pitfalls = c.pitfalls.clone();
@@ -154,12 +261,18 @@ auth.password=...`) lands in it. Keep passwords in Secrets (an `existingSecret`)
 encrypt the values file too."
             .to_string(),
     );
-    pitfalls.push(
-        "A Secret the chart does not render (one named by an `existingSecret` value) has no \
+    pitfalls.push(match &c.extra_secrets {
+        None => {
+            "A Secret the chart does not render (one named by an `existingSecret` value) has no \
 instance label and is not in the export: keep it in the configuration repository \
 yourself."
-            .to_string(),
-    );
+                .to_string()
+        }
+        Some(var) => format!(
+            "A Secret the chart does not render (one named by an `existingSecret` value) has no \
+instance label: it is in the export only when `{var}` names it."
+        ),
+    });
     Component {
         id: c.id.clone().unwrap_or_else(|| CONFIG_ID.into()),
         title: c
@@ -169,7 +282,10 @@ yourself."
         covers: Covers::Configuration,
         what,
         method: Method::OnChange,
-        tool: "helm, kubectl, jq, age".into(),
+        tool: c
+            .tool
+            .clone()
+            .unwrap_or_else(|| "helm, kubectl, jq, age".into()),
         interval: None,
         schedule: None,
         retention: c
@@ -180,7 +296,11 @@ yourself."
             .storage
             .clone()
             .unwrap_or_else(|| "Platform configuration repository (age or sops encrypted).".into()),
-        steps: std::iter::once(export)
+        steps: c
+            .before
+            .iter()
+            .cloned()
+            .chain(std::iter::once(export))
             .chain(c.steps.iter().cloned())
             .collect(),
         pitfalls,
@@ -209,24 +329,33 @@ fn expand_config_export(spec: &mut Spec, positions: &mut Positions) {
     let at = format!("backup.components[{i}]");
     positions.alias_exact(&at, "backup.config_export");
     positions.alias_exact(&format!("{at}.steps"), "backup.config_export");
-    positions.alias_exact(&format!("{at}.steps[0]"), "backup.config_export");
+    let b = c.before.len();
+    positions.alias_exact(&format!("{at}.steps[{b}]"), "backup.config_export");
     for key in [
         "id",
         "title",
         "what",
+        "tool",
         "retention",
         "storage",
         "pitfalls",
         "drill",
+        "extra_secrets",
     ] {
         positions.alias(
             &format!("{at}.{key}"),
             &format!("backup.config_export.{key}"),
         );
     }
+    for j in 0..b {
+        positions.alias(
+            &format!("{at}.steps[{j}]"),
+            &format!("backup.config_export.before[{j}]"),
+        );
+    }
     for j in 0..c.steps.len() {
         positions.alias(
-            &format!("{at}.steps[{}]", j + 1),
+            &format!("{at}.steps[{}]", b + 1 + j),
             &format!("backup.config_export.steps[{j}]"),
         );
     }
@@ -241,7 +370,7 @@ fn declare_known_variables(spec: &mut Spec) {
             spec.variables.push(Variable {
                 name: name.into(),
                 default: default.replace("{chart}", &spec.name),
-                help: help.into(),
+                help: help.replace("{chart}", &spec.name),
             });
         }
     }
@@ -485,26 +614,42 @@ mod tests {
     fn config_export_expands_to_a_component_with_its_variables() {
         let src = crate::scaffold::new_spec("demo").replace(
             "backup:\n",
-            "backup:\n  config_export:\n    id: settings\n    steps:\n      - title: Save more\n        run: echo more\n",
+            "backup:\n  config_export:\n    id: settings\n    before:\n      - title: Look first\n        run: echo first\n    steps:\n      - title: Save more\n        run: echo more\n",
         );
         let f = parse("specs/demo.yaml", src.as_bytes()).unwrap();
         let c = f.spec.backup.components.last().unwrap();
         assert_eq!(c.id, "settings");
-        assert_eq!(c.steps.len(), 2);
-        assert_eq!(c.steps[0].run.as_deref(), Some(export_run("demo").as_str()));
+        let titles: Vec<&str> = c.steps.iter().map(|s| s.title.as_str()).collect();
+        assert_eq!(
+            titles,
+            [
+                "Look first",
+                "Export values, ConfigMaps and Secrets, encrypted",
+                "Save more"
+            ]
+        );
+        assert_eq!(
+            c.steps[1].run.as_deref(),
+            Some(export_run("demo", None).as_str())
+        );
         let names: Vec<&str> = f.spec.variables.iter().map(|v| v.name.as_str()).collect();
         assert!(names.contains(&"AGE_RECIPIENT") && names.contains(&"AGE_KEY_FILE"));
         // An error in the spec's own step points at its text.
         let i = f.spec.backup.components.len() - 1;
         let line = |p: &str| f.positions.get(p).0;
         let own = src.lines().position(|l| l.contains("Save more")).unwrap() + 1;
-        assert_eq!(line(&format!("backup.components[{i}].steps[1].title")), own);
+        assert_eq!(line(&format!("backup.components[{i}].steps[2].title")), own);
+        let first = src.lines().position(|l| l.contains("Look first")).unwrap() + 1;
+        assert_eq!(
+            line(&format!("backup.components[{i}].steps[0].title")),
+            first
+        );
         let key = src
             .lines()
             .position(|l| l.contains("config_export"))
             .unwrap()
             + 1;
-        assert_eq!(line(&format!("backup.components[{i}].steps[0].run")), key);
+        assert_eq!(line(&format!("backup.components[{i}].steps[1].run")), key);
     }
 }
 
@@ -560,7 +705,7 @@ kubectl() {
 JSON
 }
 "#;
-        let script = format!("set -eu\n{stand_ins}\n{}", super::export_run("demo"));
+        let script = format!("set -eu\n{stand_ins}\n{}", super::export_run("demo", None));
         let out = Command::new("sh")
             .arg("-c")
             .arg(&script)

@@ -49,19 +49,21 @@ pub struct Snippet {
     body: fn(&Args, &Spec) -> String,
     /// For a whole step: title, why and expect, from the same.
     prose: Option<fn(&Args, &Spec) -> [String; 3]>,
-    /// The database connection it uses, if any.
-    needs_database: Database,
+    /// What of the spec it builds on.
+    needs: Needs,
 }
 
-/// What a snippet connects to.
+/// What a snippet needs the spec to state.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Database {
-    None,
+enum Needs {
+    Nothing,
     /// `backup.database`, or the same `DB_*` variables declared.
     Postgresql,
     /// A MySQL server named by the `DB_*` variables the spec declares
     /// (there is no MySQL profile).
     Mysql,
+    /// `backup.config_export`, whose files it writes or reads.
+    ConfigExport,
 }
 
 /// The parameters of one use, defaults filled in.
@@ -101,7 +103,7 @@ trap 'kill $PF 2>/dev/null' EXIT\nsleep 3\n",
             )
         },
         prose: None,
-        needs_database: Database::None,
+        needs: Needs::Nothing,
     },
     Snippet {
         name: "newest",
@@ -127,7 +129,7 @@ test -s \"${v}\" || {{ echo \"no backup file: set FILE=\" >&2; false; }}\n"
             )
         },
         prose: None,
-        needs_database: Database::None,
+        needs: Needs::Nothing,
     },
     Snippet {
         name: "scale-to-zero",
@@ -155,7 +157,7 @@ kubectl -n \"$NAMESPACE\" wait --for=delete pod --timeout={} \\\n  \
             )
         },
         prose: None,
-        needs_database: Database::None,
+        needs: Needs::Nothing,
     },
     Snippet {
         name: "helper-pod",
@@ -233,7 +235,7 @@ kubectl -n \"$NAMESPACE\" wait --for=condition=Ready \\\n  \"pod/{name}\" --time
             )
         },
         prose: None,
-        needs_database: Database::None,
+        needs: Needs::Nothing,
     },
     Snippet {
         name: "upgrade-image",
@@ -268,7 +270,7 @@ helm -n \"$NAMESPACE\" upgrade \"$RELEASE\" \"$CHART\" \\\n  \
             )
         },
         prose: None,
-        needs_database: Database::None,
+        needs: Needs::Nothing,
     },
     Snippet {
         name: "pg-client",
@@ -294,7 +296,7 @@ given); the lines after it are its script, ending with `'`",
             super::profile::client_start(c, v, arg(a, "name"), input)
         },
         prose: None,
-        needs_database: Database::Postgresql,
+        needs: Needs::Postgresql,
     },
     Snippet {
         name: "pg-restore",
@@ -313,7 +315,7 @@ as the restore step of `backup.database` does",
             super::profile::restore_command(c, v, arg(a, "file"))
         },
         prose: None,
-        needs_database: Database::Postgresql,
+        needs: Needs::Postgresql,
     },
     Snippet {
         name: "mysql-client",
@@ -350,7 +352,7 @@ sh -c 'read -r MYSQL_PWD; export MYSQL_PWD\n",
             )
         },
         prose: None,
-        needs_database: Database::Mysql,
+        needs: Needs::Mysql,
     },
     Snippet {
         name: "chart-available",
@@ -384,7 +386,7 @@ say how to use the published repository instead",
                 format!("`name: {chart}` and `version: {version}`."),
             ]
         }),
-        needs_database: Database::None,
+        needs: Needs::Nothing,
     },
     Snippet {
         name: "helm-rollback",
@@ -411,7 +413,7 @@ values and templates, and `--wait` returns once its pods are ready."
                 String::new(),
             ]
         }),
-        needs_database: Database::None,
+        needs: Needs::Nothing,
     },
     Snippet {
         name: "backup-before-upgrade",
@@ -432,7 +434,86 @@ BACKUP_DIR=\"$BACKUP_DIR\"\n",
                 String::new(),
             ]
         }),
-        needs_database: Database::None,
+        needs: Needs::Nothing,
+    },
+    Snippet {
+        name: "config-export",
+        help: "the built-in configuration export's own command (backup.config_export): \
+values to <chart>-values-<ts>.yaml, Secrets and ConfigMaps age-encrypted to \
+<chart>-k8s-<ts>.json.age",
+        params: &[],
+        body: |_, s| {
+            let extra = s
+                .backup
+                .config_export
+                .as_ref()
+                .and_then(|c| c.extra_secrets.as_deref());
+            super::share::export_run(&s.name, extra)
+        },
+        prose: Some(|_, s| {
+            super::share::export_prose(&s.name, &s.backup.config_export.clone().unwrap_or_default())
+        }),
+        needs: Needs::ConfigExport,
+    },
+    Snippet {
+        name: "config-restore",
+        help: "decrypt and apply the newest (or CONFIG_FILE=) <chart>-k8s-*.json.age, then \
+name its values file, or install the release with it",
+        params: &[
+            Param {
+                name: "install",
+                default: Some(""),
+                help: "`yes`: `helm upgrade --install` the release with the export's values file",
+            },
+            Param {
+                name: "set",
+                default: Some(""),
+                help: "one more `--set key=value` for that install, e.g. kibana.replicas=0",
+            },
+            Param {
+                name: "diff",
+                default: Some(""),
+                help: "`yes`: compare the export with the live objects (`kubectl diff`, after \
+the install) instead of applying it",
+            },
+        ],
+        body: |a, s| super::share::restore_run(&s.name, restore_mode(a)),
+        prose: Some(|a, s| {
+            let chart = &s.name;
+            let pick = format!(
+                "The newest `{chart}-k8s-<ts>.json.age` of the configuration export (set \
+`CONFIG_FILE` to take an older one) holds the release's Secrets and ConfigMaps: a \
+restored release needs the same passwords and keys as its data."
+            );
+            if arg(a, "diff") == "yes" {
+                [
+                    "Compare the live Secrets and ConfigMaps with the export".into(),
+                    format!("{pick} `kubectl diff` shows what drifted from it since."),
+                    "`configuration identical`, or the drift to re-apply by hand.".into(),
+                ]
+            } else if arg(a, "install") == "yes" {
+                [
+                    "Restore the Secrets and ConfigMaps, and install the release with the saved values".into(),
+                    format!("{pick} The values file of the same export installs it as it was."),
+                    "`secret/...` and `configmap/...` `created` (or `configured`), then \
+`STATUS: deployed`."
+                        .into(),
+                ]
+            } else {
+                [
+                    "Restore the Secrets and ConfigMaps".into(),
+                    format!(
+                        "{pick} Give the values file it names to every later `helm upgrade` \
+(`-f`), or the chart renders new random ones."
+                    ),
+                    format!(
+                        "`secret/...` and `configmap/...` `created` (or `configured`), and \
+the export's `{chart}-values-<ts>.yaml`."
+                    ),
+                ]
+            }
+        }),
+        needs: Needs::ConfigExport,
     },
 ];
 
@@ -462,6 +543,15 @@ fn connection<'a>(a: &'a Args, s: &Spec) -> (Connection, Value<'a>) {
             Value::Secret,
         ),
         url => (Connection::Url, Value::Word(url)),
+    }
+}
+
+/// The `config-restore` parameters, as [`super::share::restore_run`] takes them.
+fn restore_mode(a: &Args) -> super::share::RestoreMode<'_> {
+    super::share::RestoreMode {
+        install: arg(a, "install") == "yes",
+        set: arg(a, "set"),
+        diff: arg(a, "diff") == "yes",
     }
 }
 
@@ -518,6 +608,15 @@ const DB_VARIABLES: [&str; 6] = [
 
 /// What the spec lacks for the snippet, if anything.
 fn missing_in(s: &Snippet, spec: &Spec, given: &Given) -> Option<UseError> {
+    if s.needs == Needs::ConfigExport {
+        return spec.backup.config_export.is_none().then(|| UseError {
+            param: None,
+            message: format!("snippet `{}` needs `backup.config_export`", s.name),
+            help: "it writes or reads the files of the built-in configuration export: add \
+`config_export: {}` to `backup` (the guide then documents the same files)"
+                .into(),
+        });
+    }
     if given.get("url").is_some_and(|u| !u.is_empty()) {
         // It connects with the URL it is given.
         return None;
@@ -528,15 +627,15 @@ fn missing_in(s: &Snippet, spec: &Spec, given: &Given) -> Option<UseError> {
         .filter(|v| !declared(v))
         .copied()
         .collect();
-    let (lacks, what, help) = match s.needs_database {
-        Database::None => return None,
-        Database::Postgresql => (
+    let (lacks, what, help) = match s.needs {
+        Needs::Nothing | Needs::ConfigExport => return None,
+        Needs::Postgresql => (
             spec.backup.database.is_none() && !missing.is_empty(),
             "`backup.database`",
             "it connects as the database profile does, with its `DB_*` variables: state the \
 database in `backup.database`, or define",
         ),
-        Database::Mysql => (
+        Needs::Mysql => (
             !missing.is_empty(),
             "the `DB_*` variables",
             "it connects to the MySQL server they name: define",
@@ -682,6 +781,7 @@ fn step_lists(s: &mut Spec) -> Vec<(String, &mut Vec<Step>)> {
     }
     v.push(("backup.verification".into(), &mut s.backup.verification));
     if let Some(c) = s.backup.config_export.as_mut() {
+        v.push(("backup.config_export.before".into(), &mut c.before));
         v.push(("backup.config_export.steps".into(), &mut c.steps));
     }
     if let Some(d) = s.backup.database.as_mut() {
@@ -1093,6 +1193,219 @@ BACKUP_DIR=\"$BACKUP_DIR\"\n",
         );
     }
 
+    /// `config-export` is the built-in component's own step, and both
+    /// configuration snippets need `backup.config_export`.
+    #[test]
+    fn config_snippets_are_the_built_in_exports() {
+        let f = demo(|s| {
+            s.replacen("backup:\n", "backup:\n  config_export: {}\n", 1)
+                .replacen(
+                    "    duration: 30m\n    steps:\n",
+                    "    duration: 30m\n    steps:\n      - use: config-restore\n        with: { install: yes, set: x.replicas=0 }\n      - title: Export again\n        run: |\n          {{use config-export}}\n",
+                    1,
+                )
+        })
+        .unwrap();
+        let s = &f.spec;
+        let built_in = s.backup.components.last().unwrap();
+        assert_eq!(built_in.id, "config");
+        let export = built_in.steps[0].run.as_deref().unwrap();
+        assert_eq!(export, super::super::share::export_run("demo", None));
+        let steps = &s.restore[0].steps;
+        assert_eq!(steps[1].run.as_deref(), Some(export));
+        let restore = steps[0].run.as_deref().unwrap();
+        assert!(
+            restore.contains("CP=\"$BACKUP_DIR/demo-k8s-\"\n")
+                && restore.contains("-f \"$CV\" \\\n  --set x.replicas=0 --wait"),
+            "{restore}"
+        );
+        assert!(
+            steps[0].title.contains("install the release"),
+            "{}",
+            steps[0].title
+        );
+        assert!(s.variables.iter().any(|v| v.name == "CONFIG_FILE"));
+        let plain = super::super::share::restore_run("demo", Default::default());
+        assert!(
+            plain.ends_with("echo \"values for helm upgrade --install -f: $CV\"\n")
+                && !plain.contains("helm -n"),
+            "{plain}"
+        );
+        for name in ["config-export", "config-restore"] {
+            let (_, m, h) = expand_run(&format!("{{{{use {name}}}}}\n"), &spec()).unwrap_err();
+            assert!(
+                m.contains("needs `backup.config_export`") && h.contains("config_export: {}"),
+                "{m}"
+            );
+        }
+    }
+
+    /// The export and the restore, run with real `age` and `jq` against a
+    /// kubectl and helm that answer like a cluster: the restore finds the
+    /// newest export, applies exactly the exported objects without the
+    /// server-set fields, and installs with the values file of the same
+    /// export; the unlabelled Secrets of `extra_secrets` are in it.
+    #[test]
+    fn export_then_restore_round_trips() {
+        let tools = ["age", "age-keygen", "jq"];
+        let found = tools.iter().all(|t| {
+            std::process::Command::new(t)
+                .arg("--version")
+                .output()
+                .is_ok()
+        });
+        assert!(
+            found || std::env::var("CI").as_deref() != Ok("true"),
+            "age or jq is missing (scripts/test installs them)"
+        );
+        if !found {
+            eprintln!("skipped: age or jq missing");
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let bin = d.join("bin");
+        std::fs::create_dir(&bin).unwrap();
+        let object = |kind: &str, name: &str| {
+            format!(
+                r#"{{"apiVersion":"v1","kind":"{kind}","metadata":{{"name":"{name}","uid":"u","resourceVersion":"7","creationTimestamp":"t","managedFields":[],"labels":{{"app.kubernetes.io/instance":"r"}}}},"data":{{"k":"dg=="}}}}"#
+            )
+        };
+        let list = format!(
+            r#"{{"apiVersion":"v1","kind":"List","items":[{},{}]}}"#,
+            object("Secret", "r-demo"),
+            object("ConfigMap", "r-demo-conf")
+        );
+        let script = |name: &str, body: String| {
+            use std::os::unix::fs::PermissionsExt;
+            let p = bin.join(name);
+            std::fs::write(&p, format!("#!/bin/sh\nset -eu\n{body}")).unwrap();
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+        };
+        script(
+            "kubectl",
+            format!(
+                "case \"$*\" in\n*' get secret,configmap '*) echo '{list}' ;;\n\
+*' get secret tls -o json') echo '{}' ;;\n*' apply -f -') cat > \"$STATE/applied.json\" ;;\n\
+*) echo \"kubectl $*?\" >&2; exit 1 ;;\nesac\n",
+                object("Secret", "tls")
+            ),
+        );
+        script(
+            "helm",
+            "case \"$*\" in\n*' get values '*) echo 'replicas: 2' ;;\n\
+*' upgrade --install '*) echo \"$*\" > \"$STATE/helm.txt\" ;;\n*) exit 1 ;;\nesac\n"
+                .into(),
+        );
+        let sh = |script: &str, ts: &str| {
+            let out = std::process::Command::new("sh")
+                .arg("-c")
+                .arg(format!("set -eu\ndate() {{ echo {ts}; }}\n{script}"))
+                .env(
+                    "PATH",
+                    format!("{}:{}", bin.display(), std::env::var("PATH").unwrap()),
+                )
+                .env("STATE", d)
+                .env("NAMESPACE", "n")
+                .env("RELEASE", "r")
+                .env("CHART", "./charts/demo")
+                .env("CHART_VERSION", "")
+                .env("BACKUP_DIR", d.join("backups"))
+                .env("AGE_KEY_FILE", d.join("key.txt"))
+                .env("MC_SECRETS", "tls")
+                .env_remove("CONFIG_FILE")
+                .current_dir(d)
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{script}\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        };
+        let key = sh(
+            "age-keygen -o key.txt 2>&1 | sed -n 's/^Public key: //p'",
+            "x",
+        );
+        let export = super::super::share::export_run("demo", Some("MC_SECRETS"));
+        let recipient = format!("AGE_RECIPIENT={}\n", key.trim());
+        sh(&format!("{recipient}{export}"), "20260101-000000");
+        std::fs::write(
+            d.join("backups/demo-values-20260102-000000.yaml"),
+            "replicas: 3\n",
+        )
+        .unwrap();
+        sh(&format!("{recipient}{export}"), "20260102-000000");
+        let sealed = std::fs::read(d.join("backups/demo-k8s-20260102-000000.json.age")).unwrap();
+        assert!(sealed.starts_with(b"age-encryption.org/v1"));
+        let out = sh(
+            &super::super::share::restore_run(
+                "demo",
+                super::super::share::RestoreMode {
+                    install: true,
+                    set: "x.replicas=0",
+                    diff: false,
+                },
+            ),
+            "unused",
+        );
+        assert_eq!(out, "");
+        let applied: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(d.join("applied.json")).unwrap())
+                .unwrap();
+        let names: Vec<&str> = applied["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["metadata"]["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["r-demo", "r-demo-conf", "tls"]);
+        let meta = &applied["items"][0]["metadata"];
+        for gone in [
+            "uid",
+            "resourceVersion",
+            "creationTimestamp",
+            "managedFields",
+        ] {
+            assert!(meta.get(gone).is_none(), "{gone} in {meta}");
+        }
+        assert_eq!(applied["items"][0]["data"]["k"], "dg==");
+        let helm = std::fs::read_to_string(d.join("helm.txt")).unwrap();
+        assert!(
+            helm.contains(&format!(
+                "-f {}/backups/demo-values-20260102-000000.yaml --set x.replicas=0 --wait",
+                d.display()
+            )),
+            "{helm}"
+        );
+        // An older export, picked with CONFIG_FILE: its own values file.
+        let older = d.join("backups/demo-k8s-20260101-000000.json.age");
+        let out = sh(
+            &format!(
+                "CONFIG_FILE={}\n{}",
+                older.display(),
+                super::super::share::restore_run("demo", Default::default())
+            ),
+            "unused",
+        );
+        assert!(out.ends_with("demo-values-20260101-000000.yaml\n"), "{out}");
+        std::fs::remove_dir_all(d.join("backups")).unwrap();
+        std::fs::create_dir(d.join("backups")).unwrap();
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "set -e\n{}",
+                super::super::share::restore_run("demo", Default::default())
+            ))
+            .env("BACKUP_DIR", d.join("backups"))
+            .env_remove("CONFIG_FILE")
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        assert!(String::from_utf8_lossy(&out.stderr).contains("set CONFIG_FILE="));
+    }
+
     #[test]
     fn missing_and_unknown_parameters_are_errors_with_help() {
         let pf = find("port-forward").unwrap();
@@ -1502,8 +1815,28 @@ BACKUP_DIR=\"$BACKUP_DIR\"\n",
             return;
         }
         let s = spec();
-        for snippet in SNIPPETS {
-            let mut body = (snippet.body)(&all_args(snippet), &s);
+        let variants = [
+            (
+                "config-export with extra_secrets",
+                super::super::share::export_run("demo", Some("MC_SECRETS")),
+            ),
+            (
+                "config-restore install=yes",
+                super::super::share::restore_run(
+                    "demo",
+                    super::super::share::RestoreMode {
+                        install: true,
+                        set: "a.b=0",
+                        diff: true,
+                    },
+                ),
+            ),
+        ];
+        let bodies = SNIPPETS
+            .iter()
+            .map(|sn| (sn.name, (sn.body)(&all_args(sn), &s)))
+            .chain(variants);
+        for (name, mut body) in bodies {
             if body.matches('\'').count() % 2 == 1 {
                 // pg-client: the lines after it end its script.
                 body.push_str("  exec psql -c \"select 1\"'\n");
@@ -1527,8 +1860,7 @@ export NAMESPACE RELEASE POD FULLNAME BACKUP_DIR CHART HELPER_IMAGE\nxname=h xcl
                 .unwrap();
             assert!(
                 out.status.success(),
-                "{}:\n{script}\n{}",
-                snippet.name,
+                "{name}:\n{script}\n{}",
                 String::from_utf8_lossy(&out.stdout)
             );
         }
