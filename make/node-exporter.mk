@@ -9,13 +9,13 @@ node-exporter_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --fi
 
 .PHONY: help-node-exporter node-exporter-backup node-exporter-restore node-exporter-flag-check node-exporter-versions node-exporter-coverage node-exporter-collectors node-exporter-describe node-exporter-events node-exporter-filesystems node-exporter-logs node-exporter-metrics node-exporter-port-forward node-exporter-rbac-check node-exporter-shell node-exporter-status node-exporter-textfile-status node-exporter-top node-exporter-restart node-exporter-helm-history node-exporter-helm-lint node-exporter-helm-rollback node-exporter-helm-status node-exporter-helm-template node-exporter-helm-values
 
-# [backup] Export values, manifest and the textfile directory of every node
+# [backup] Export the values and the textfile directory of every node
 node-exporter-backup:
-	@$(node-exporter_env) eval "$$(printf '%b' 'set -e\nmkdir -p "$$BACKUP_DIR" "$$BACKUP_DIR/textfile"\nts=$$(date +%Y%m%d-%H%M%S)\ntmp=$$(mktemp -d)\nhelm -n "$$NAMESPACE" get values "$$RELEASE" -o yaml > "$$tmp/values.yaml"\nhelm -n "$$NAMESPACE" get manifest "$$RELEASE" > "$$tmp/manifest.yaml"\ntar -C "$$tmp" -czf "$$BACKUP_DIR/node-exporter-config-$$ts.tar.gz" .\nrm -rf "$$tmp"\njp='\''{range .items[*]}{.metadata.name} {.spec.nodeName}{"\\n"}{end}'\''\nkubectl -n "$$NAMESPACE" get pod -l app.kubernetes.io/instance="$$RELEASE" \\\n  -o jsonpath="$$jp" | while read -r p n; do\n    if kubectl -n "$$NAMESPACE" exec "$$p" -c node-exporter -- \\\n      test -d "$$TEXTFILE_DIR" < /dev/null; then\n      kubectl -n "$$NAMESPACE" exec "$$p" -c node-exporter -- \\\n        tar -C "$$TEXTFILE_DIR" -cf - . < /dev/null \\\n        | gzip > "$$BACKUP_DIR/textfile/$$n-$$ts.tar.gz"\n    else\n      echo "$$n: no $$TEXTFILE_DIR, textfile collector not configured"\n    fi\n  done\necho "wrote $$BACKUP_DIR/node-exporter-config-$$ts.tar.gz"')"
+	@$(node-exporter_env) eval "$$(printf '%b' ': "$${AGE_RECIPIENT:?set AGE_RECIPIENT to an age public key}"\nmkdir -p "$$BACKUP_DIR"; TS=$$(date +%Y%m%d-%H%M%S)\nhelm -n "$$NAMESPACE" get values "$$RELEASE" -o yaml \\\n  > "$$BACKUP_DIR/node-exporter-values-$$TS.yaml"\nkubectl -n "$$NAMESPACE" get secret,configmap -o json \\\n  -l app.kubernetes.io/instance="$$RELEASE" \\\n  | jq '\''.items[].metadata |= del(.uid, .resourceVersion,\n      .creationTimestamp, .managedFields, .ownerReferences)'\'' \\\n  | age -r "$$AGE_RECIPIENT" \\\n  > "$$BACKUP_DIR/node-exporter-k8s-$$TS.json.age"\nmkdir -p "$$BACKUP_DIR/textfile"; ts=$$(date +%Y%m%d-%H%M%S)\njp='\''{range .items[*]}{.metadata.name} {.spec.nodeName}{"\\n"}{end}'\''\nkubectl -n "$$NAMESPACE" get pod -l app.kubernetes.io/instance="$$RELEASE" \\\n  -o jsonpath="$$jp" | while read -r p n; do\n    if kubectl -n "$$NAMESPACE" exec "$$p" -c node-exporter -- \\\n      test -d "$$TEXTFILE_DIR" < /dev/null; then\n      kubectl -n "$$NAMESPACE" exec "$$p" -c node-exporter -- \\\n        tar -C "$$TEXTFILE_DIR" -cf - . < /dev/null \\\n        | gzip > "$$BACKUP_DIR/textfile/$$n-$$ts.tar.gz"\n    else\n      echo "$$n: no $$TEXTFILE_DIR, textfile collector not configured"\n    fi\n  done')"
 
-# [restore] Reinstall the DaemonSet from the newest (or FILE=) export
+# [restore] Reinstall the DaemonSet from the newest (or FILE=) values export
 node-exporter-restore:
-	@$(node-exporter_env) eval "$$(printf '%b' 'set -e\nf=$${FILE:-$$(ls -1t "$$BACKUP_DIR"/node-exporter-config-*.tar.gz \\\n  | head -n 1)}\ntmp=$$(mktemp -d)\ntar -C "$$tmp" -xzf "$$f"\nkubectl create namespace "$$NAMESPACE" --dry-run=client -o yaml \\\n  | kubectl -n "$$NAMESPACE" apply -f -\nkubectl label namespace "$$NAMESPACE" --overwrite \\\n  pod-security.kubernetes.io/enforce=privileged\nhelm upgrade --install "$$RELEASE" "$$CHART" -n "$$NAMESPACE" \\\n  --version "$$CHART_VERSION" -f "$$tmp/values.yaml" \\\n  --wait --timeout 5m\nrm -rf "$$tmp"\necho "restored $$RELEASE from $$f"')"
+	@$(node-exporter_env) eval "$$(printf '%b' 'kubectl create namespace "$$NAMESPACE" --dry-run=client -o yaml \\\n  | kubectl -n "$$NAMESPACE" apply -f -\nkubectl label namespace "$$NAMESPACE" --overwrite \\\n  pod-security.kubernetes.io/enforce=privileged\nV="$${FILE:-$$(ls -1t "$$BACKUP_DIR"/node-exporter-values-*.yaml | head -n 1)}"\ntest -s "$$V" || { echo "no backup file: set FILE=" >&2; false; }\necho "$$V"\nhelm upgrade --install "$$RELEASE" "$$CHART" -n "$$NAMESPACE" \\\n  --version "$$CHART_VERSION" -f "$$V" \\\n  --wait --timeout 5m')"
 
 # [upgrade] Parse the current arguments with NODE_EXPORTER_IMAGE (--version)
 node-exporter-flag-check:
@@ -113,8 +113,8 @@ node-exporter-helm-values:
 
 help-node-exporter:
 	@printf '\n%s\n' 'Prometheus Node Exporter (node-exporter)'
-	@printf '  %-34s %s\n' 'node-exporter-backup' '[backup] Export values, manifest and the textfile directory of every node'
-	@printf '  %-34s %s\n' 'node-exporter-restore' '[restore] Reinstall the DaemonSet from the newest (or FILE=) export'
+	@printf '  %-34s %s\n' 'node-exporter-backup' '[backup] Export the values and the textfile directory of every node'
+	@printf '  %-34s %s\n' 'node-exporter-restore' '[restore] Reinstall the DaemonSet from the newest (or FILE=) values export'
 	@printf '  %-34s %s\n' 'node-exporter-flag-check' '[upgrade] Parse the current arguments with NODE_EXPORTER_IMAGE (--version)'
 	@printf '  %-34s %s\n' 'node-exporter-versions' '[upgrade] Show the node_exporter version of every pod'
 	@printf '  %-34s %s\n' 'node-exporter-coverage' '[cluster] Compare DaemonSet pods with nodes; list nodes without a pod'
