@@ -175,8 +175,9 @@ pub fn export_prose(chart: &str, c: &ConfigExport) -> [String; 3] {
 /// installed with `helm upgrade --install` (plus `--set <set>`).
 pub fn restore_run(chart: &str, install: bool, set: &str) -> String {
     let mut out = format!(
-        r#"CK="${{CONFIG_FILE:-$(ls -1t "$BACKUP_DIR"/{chart}-k8s-*.json.age | head -n 1)}}"
-test -s "$CK" || {{ echo "no {chart}-k8s-*.json.age: set CONFIG_FILE=" >&2; false; }}
+        r#"CP="$BACKUP_DIR/{chart}-k8s-"
+CK=${{CONFIG_FILE:-$(ls -1t "$CP"*.json.age 2>/dev/null | head -n 1)}}
+test -s "$CK" || {{ echo "no ${{CP}}*.json.age: set CONFIG_FILE=" >&2; false; }}
 CV="${{CK%-k8s-*}}-values-${{CK##*-k8s-}}"; CV="${{CV%.json.age}}.yaml"
 age -d -i "$AGE_KEY_FILE" "$CK" | kubectl -n "$NAMESPACE" apply -f -
 "#

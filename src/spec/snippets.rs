@@ -991,7 +991,7 @@ PF=$!\ntrap 'kill $PF 2>/dev/null' EXIT\nsleep 3\n"
         assert_eq!(steps[1].run.as_deref(), Some(export));
         let restore = steps[0].run.as_deref().unwrap();
         assert!(
-            restore.contains("\"$BACKUP_DIR\"/demo-k8s-*.json.age")
+            restore.contains("CP=\"$BACKUP_DIR/demo-k8s-\"\n")
                 && restore.contains("-f \"$CV\" \\\n  --set x.replicas=0 --wait"),
             "{restore}"
         );
