@@ -37,6 +37,9 @@ pub struct ConfigExport {
     /// (default: Secrets are only base64 and must be encrypted).
     #[serde(default)]
     pub why: Option<String>,
+    /// Default "helm, kubectl, jq, age"; name the tools the added `steps` use too.
+    #[serde(default)]
+    pub tool: Option<String>,
     /// Default "every version, in git".
     #[serde(default)]
     pub retention: Option<String>,
@@ -124,20 +127,22 @@ const SERVER_SET: &str =
 /// metadata is stripped so that `kubectl apply` accepts the file later.
 /// `extra` is the variable naming unlabelled Secrets to export too.
 pub fn export_run(chart: &str, extra: Option<&str>) -> String {
+    let strip = format!("  | jq '.items[].metadata |= del({SERVER_SET})' \\\n");
     let objects = match extra {
         None => format!(
             r#"kubectl -n "$NAMESPACE" get secret,configmap -o json \
   -l app.kubernetes.io/instance="$RELEASE" \
-  | jq '.items[].metadata |= del({SERVER_SET})' \
-"#
+{strip}"#
         ),
         Some(var) => format!(
             r#"{{ kubectl -n "$NAMESPACE" get secret,configmap -o json \
     -l app.kubernetes.io/instance="$RELEASE"
-  for s in ${var}; do kubectl -n "$NAMESPACE" get secret "$s" -o json; done; }} \
-  | jq -s '{{apiVersion: "v1", kind: "List", items: [.[] | (.items // [.])[]
-      | .metadata |= del({SERVER_SET})]}}' \
-"#
+  for s in ${var}; do
+    kubectl -n "$NAMESPACE" get secret "$s" -o json
+  done; }} \
+  | jq -s '{{apiVersion: "v1", kind: "List",
+      items: [.[] | (.items // [.])[]]}}' \
+{strip}"#
         ),
     };
     format!(
@@ -245,7 +250,10 @@ instance label: it is in the export only when `{var}` names it."
         covers: Covers::Configuration,
         what,
         method: Method::OnChange,
-        tool: "helm, kubectl, jq, age".into(),
+        tool: c
+            .tool
+            .clone()
+            .unwrap_or_else(|| "helm, kubectl, jq, age".into()),
         interval: None,
         schedule: None,
         retention: c
@@ -290,6 +298,7 @@ fn expand_config_export(spec: &mut Spec, positions: &mut Positions) {
         "id",
         "title",
         "what",
+        "tool",
         "retention",
         "storage",
         "pitfalls",
