@@ -174,34 +174,50 @@ pub fn export_prose(chart: &str, c: &ConfigExport) -> [String; 3] {
     ]
 }
 
+/// How `config-restore` takes an export back.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RestoreMode<'a> {
+    /// `helm upgrade --install` the release with the export's values file.
+    pub install: bool,
+    /// One more `--set key=value` for that install.
+    pub set: &'a str,
+    /// Compare the export with the live objects (`kubectl diff`, after the
+    /// install) instead of applying it.
+    pub diff: bool,
+}
+
 /// The shell that takes an export back: the newest
-/// `<chart>-k8s-*.json.age` (or `$CONFIG_FILE`) decrypted and applied, then
-/// the values file of the same export (`$CV`) named, or with `install`
-/// installed with `helm upgrade --install` (plus `--set <set>`).
-pub fn restore_run(chart: &str, install: bool, set: &str) -> String {
-    let mut out = format!(
+/// `<chart>-k8s-*.json.age` (or `$CONFIG_FILE`) decrypted and applied (or
+/// compared), and the values file of the same export (`$CV`) named, or
+/// installed with `helm upgrade --install`.
+pub fn restore_run(chart: &str, m: RestoreMode) -> String {
+    let pick = format!(
         r#"CP="$BACKUP_DIR/{chart}-k8s-"
 CK=${{CONFIG_FILE:-$(ls -1t "$CP"*.json.age 2>/dev/null | head -n 1)}}
 test -s "$CK" || {{ echo "no ${{CP}}*.json.age: set CONFIG_FILE=" >&2; false; }}
 CV="${{CK%-k8s-*}}-values-${{CK##*-k8s-}}"; CV="${{CV%.json.age}}.yaml"
-age -d -i "$AGE_KEY_FILE" "$CK" | kubectl -n "$NAMESPACE" apply -f -
 "#
     );
-    if install {
-        let set = if set.is_empty() {
+    let values = if m.install {
+        let set = if m.set.is_empty() {
             String::new()
         } else {
-            format!(" \\\n  --set {set}")
+            format!(" \\\n  --set {}", m.set)
         };
-        out.push_str(&format!(
+        format!(
             r#"helm -n "$NAMESPACE" upgrade --install "$RELEASE" "$CHART" \
   --version "$CHART_VERSION" -f "$CV"{set} --wait
 "#
-        ));
+        )
     } else {
-        out.push_str("echo \"values for helm upgrade --install -f: $CV\"\n");
+        "echo \"values for helm upgrade --install -f: $CV\"\n".to_string()
+    };
+    let decrypt = r#"age -d -i "$AGE_KEY_FILE" "$CK" | kubectl -n "$NAMESPACE""#;
+    if m.diff {
+        format!("{pick}{values}{decrypt} diff -f - \\\n  && echo \"configuration identical\"\n")
+    } else {
+        format!("{pick}{decrypt} apply -f -\n{values}")
     }
-    out
 }
 
 /// The built-in component, as the spec's `config_export` shapes it.
@@ -219,7 +235,19 @@ the Secrets encrypted with age."
         run: Some(export_run(chart, c.extra_secrets.as_deref())),
         lang: None,
         expect: Some(expect),
-        drill: None,
+        // A drill of the component runs its added steps; no drill world
+        // has Helm releases to export.
+        drill: c
+            .drill
+            .as_ref()
+            .and_then(|d| d.test.as_ref())
+            .map(|_| Drill {
+                test: None,
+                none: Some(
+                    "needs a cluster: helm get values and the release's labelled objects".into(),
+                ),
+                caveat: None,
+            }),
         ..Default::default()
     };
     let mut pitfalls = c.pitfalls.clone();

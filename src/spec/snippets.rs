@@ -332,8 +332,14 @@ name its values file, or install the release with it",
                 default: Some(""),
                 help: "one more `--set key=value` for that install, e.g. kibana.replicas=0",
             },
+            Param {
+                name: "diff",
+                default: Some(""),
+                help: "`yes`: compare the export with the live objects (`kubectl diff`, after \
+the install) instead of applying it",
+            },
         ],
-        body: |a, s| super::share::restore_run(&s.name, arg(a, "install") == "yes", arg(a, "set")),
+        body: |a, s| super::share::restore_run(&s.name, restore_mode(a)),
         prose: Some(|a, s| {
             let chart = &s.name;
             let pick = format!(
@@ -341,7 +347,13 @@ name its values file, or install the release with it",
 `CONFIG_FILE` to take an older one) holds the release's Secrets and ConfigMaps: a \
 restored release needs the same passwords and keys as its data."
             );
-            if arg(a, "install") == "yes" {
+            if arg(a, "diff") == "yes" {
+                [
+                    "Compare the live Secrets and ConfigMaps with the export".into(),
+                    format!("{pick} `kubectl diff` shows what drifted from it since."),
+                    "`configuration identical`, or the drift to re-apply by hand.".into(),
+                ]
+            } else if arg(a, "install") == "yes" {
                 [
                     "Restore the Secrets and ConfigMaps, and install the release with the saved values".into(),
                     format!("{pick} The values file of the same export installs it as it was."),
@@ -366,6 +378,15 @@ the export's `{chart}-values-<ts>.yaml`."
         needs: Needs::ConfigExport,
     },
 ];
+
+/// The `config-restore` parameters, as [`super::share::restore_run`] takes them.
+fn restore_mode(a: &Args) -> super::share::RestoreMode<'_> {
+    super::share::RestoreMode {
+        install: arg(a, "install") == "yes",
+        set: arg(a, "set"),
+        diff: arg(a, "diff") == "yes",
+    }
+}
 
 /// The resource kubectl scales for a workload kind.
 fn resource(k: WorkloadKind) -> &'static str {
@@ -1001,7 +1022,7 @@ PF=$!\ntrap 'kill $PF 2>/dev/null' EXIT\nsleep 3\n"
             steps[0].title
         );
         assert!(s.variables.iter().any(|v| v.name == "CONFIG_FILE"));
-        let plain = super::super::share::restore_run("demo", false, "");
+        let plain = super::super::share::restore_run("demo", Default::default());
         assert!(
             plain.ends_with("echo \"values for helm upgrade --install -f: $CV\"\n")
                 && !plain.contains("helm -n"),
@@ -1116,7 +1137,14 @@ PF=$!\ntrap 'kill $PF 2>/dev/null' EXIT\nsleep 3\n"
         let sealed = std::fs::read(d.join("backups/demo-k8s-20260102-000000.json.age")).unwrap();
         assert!(sealed.starts_with(b"age-encryption.org/v1"));
         let out = sh(
-            &super::super::share::restore_run("demo", true, "x.replicas=0"),
+            &super::super::share::restore_run(
+                "demo",
+                super::super::share::RestoreMode {
+                    install: true,
+                    set: "x.replicas=0",
+                    diff: false,
+                },
+            ),
             "unused",
         );
         assert_eq!(out, "");
@@ -1154,7 +1182,7 @@ PF=$!\ntrap 'kill $PF 2>/dev/null' EXIT\nsleep 3\n"
             &format!(
                 "CONFIG_FILE={}\n{}",
                 older.display(),
-                super::super::share::restore_run("demo", false, "")
+                super::super::share::restore_run("demo", Default::default())
             ),
             "unused",
         );
@@ -1165,7 +1193,7 @@ PF=$!\ntrap 'kill $PF 2>/dev/null' EXIT\nsleep 3\n"
             .arg("-c")
             .arg(format!(
                 "set -e\n{}",
-                super::super::share::restore_run("demo", false, "")
+                super::super::share::restore_run("demo", Default::default())
             ))
             .env("BACKUP_DIR", d.join("backups"))
             .env_remove("CONFIG_FILE")
@@ -1462,7 +1490,14 @@ PF=$!\ntrap 'kill $PF 2>/dev/null' EXIT\nsleep 3\n"
             ),
             (
                 "config-restore install=yes",
-                super::super::share::restore_run("demo", true, "a.b=0"),
+                super::super::share::restore_run(
+                    "demo",
+                    super::super::share::RestoreMode {
+                        install: true,
+                        set: "a.b=0",
+                        diff: true,
+                    },
+                ),
             ),
         ];
         let bodies = SNIPPETS
