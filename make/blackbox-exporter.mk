@@ -11,11 +11,11 @@ blackbox-exporter_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" 
 
 # [backup] Export values, manifest and loaded config, encrypted with age
 blackbox-exporter-backup:
-	@$(blackbox-exporter_env) $(blackbox-exporter_pod) eval "$$(printf '%b' 'set -e\n: "$${AGE_RECIPIENT:?set AGE_RECIPIENT to an age public key}"\nmkdir -p "$$BACKUP_DIR"\nts=$$(date +%Y%m%d-%H%M%S)\ntmp=$$(mktemp -d)\nhelm -n "$$NAMESPACE" get values "$$RELEASE" -o yaml > "$$tmp/values.yaml"\nhelm -n "$$NAMESPACE" get manifest "$$RELEASE" > "$$tmp/manifest.yaml"\nkubectl -n "$$NAMESPACE" get configmap "$$FULLNAME" -o yaml \\\n  > "$$tmp/configmaps.yaml"\nkubectl -n "$$NAMESPACE" get --raw \\\n  "/api/v1/namespaces/$$NAMESPACE/pods/$$POD:9115/proxy/config" \\\n  > "$$tmp/loaded-blackbox.yml"\ntar -C "$$tmp" -czf - . | age -r "$$AGE_RECIPIENT" \\\n  > "$$BACKUP_DIR/blackbox-exporter-config-$$ts.tar.gz.age"\nrm -rf "$$tmp"\necho "wrote $$BACKUP_DIR/blackbox-exporter-config-$$ts.tar.gz.age"')"
+	@$(blackbox-exporter_env) $(blackbox-exporter_pod) eval "$$(printf '%b' ': "$${AGE_RECIPIENT:?set AGE_RECIPIENT to an age public key}"\nmkdir -p "$$BACKUP_DIR"; TS=$$(date +%Y%m%d-%H%M%S)\nhelm -n "$$NAMESPACE" get values "$$RELEASE" -o yaml \\\n  > "$$BACKUP_DIR/blackbox-exporter-values-$$TS.yaml"\nkubectl -n "$$NAMESPACE" get secret,configmap -o json \\\n  -l app.kubernetes.io/instance="$$RELEASE" \\\n  | jq '\''.items[].metadata |= del(.uid, .resourceVersion,\n      .creationTimestamp, .managedFields, .ownerReferences)'\'' \\\n  | age -r "$$AGE_RECIPIENT" \\\n  > "$$BACKUP_DIR/blackbox-exporter-k8s-$$TS.json.age"\nF="$$BACKUP_DIR/blackbox-exporter-values-$$TS.yaml"\nage -r "$$AGE_RECIPIENT" "$$F" > "$$F.age" && rm "$$F"\n: "$${AGE_RECIPIENT:?set AGE_RECIPIENT to an age public key}"\nmkdir -p "$$BACKUP_DIR"; ts=$$(date +%Y%m%d-%H%M%S)\ntmp=$$(mktemp -d)\nhelm -n "$$NAMESPACE" get manifest "$$RELEASE" > "$$tmp/manifest.yaml"\nkubectl -n "$$NAMESPACE" get configmap "$$FULLNAME" -o yaml \\\n  > "$$tmp/configmaps.yaml"\nkubectl -n "$$NAMESPACE" get --raw \\\n  "/api/v1/namespaces/$$NAMESPACE/pods/$$POD:9115/proxy/config" \\\n  > "$$tmp/loaded-blackbox.yml"\ntar -C "$$tmp" -czf - . | age -r "$$AGE_RECIPIENT" \\\n  > "$$BACKUP_DIR/blackbox-exporter-config-$$ts.tar.gz.age"\nrm -rf "$$tmp"\nkubectl -n "$$NAMESPACE" get --raw \\\n  "/api/v1/namespaces/$$NAMESPACE/pods/$$POD:9115/proxy/metrics" \\\n  | grep '\''^blackbox_exporter_config_last_reload'\''')"
 
-# [restore] Reinstall the release from the newest (or FILE=) config backup
+# [restore] Reinstall the release from the newest (or FILE=) values export
 blackbox-exporter-restore:
-	@$(blackbox-exporter_env) eval "$$(printf '%b' 'set -e\nf=$${FILE:-$$(ls -1t "$$BACKUP_DIR"/blackbox-exporter-config-*.tar.gz.age \\\n  | head -n 1)}\ntmp=$$(mktemp -d)\nage -d -i "$$AGE_KEY_FILE" "$$f" | tar -C "$$tmp" -xzf -\nhelm upgrade --install "$$RELEASE" "$$CHART" -n "$$NAMESPACE" \\\n  --create-namespace --version "$$CHART_VERSION" \\\n  -f "$$tmp/values.yaml" --wait --timeout 5m\nrm -rf "$$tmp"\necho "restored $$RELEASE from $$f"')"
+	@$(blackbox-exporter_env) eval "$$(printf '%b' 'f=$${FILE:-$$(ls -1t "$$BACKUP_DIR"/blackbox-exporter-values-*.yaml.age \\\n  | head -n 1)}\nmkdir -p /tmp/bbx-restore\nage -d -i "$$AGE_KEY_FILE" "$$f" > /tmp/bbx-restore/values.yaml\nhelm template "$$RELEASE" "$$CHART" --version "$$CHART_VERSION" \\\n  -f /tmp/bbx-restore/values.yaml > /dev/null\nhelm upgrade --install "$$RELEASE" "$$CHART" -n "$$NAMESPACE" \\\n  --create-namespace --version "$$CHART_VERSION" \\\n  -f /tmp/bbx-restore/values.yaml --wait --timeout 5m\nrm -rf /tmp/bbx-restore')"
 
 # [upgrade] Render the upgrade to CHART_VERSION with the current values
 blackbox-exporter-upgrade-dry-run:
@@ -123,7 +123,7 @@ blackbox-exporter-helm-values:
 help-blackbox-exporter:
 	@printf '\n%s\n' 'Prometheus Blackbox Exporter (blackbox-exporter)'
 	@printf '  %-34s %s\n' 'blackbox-exporter-backup' '[backup] Export values, manifest and loaded config, encrypted with age'
-	@printf '  %-34s %s\n' 'blackbox-exporter-restore' '[restore] Reinstall the release from the newest (or FILE=) config backup'
+	@printf '  %-34s %s\n' 'blackbox-exporter-restore' '[restore] Reinstall the release from the newest (or FILE=) values export'
 	@printf '  %-34s %s\n' 'blackbox-exporter-upgrade-dry-run' '[upgrade] Render the upgrade to CHART_VERSION with the current values'
 	@printf '  %-34s %s\n' 'blackbox-exporter-version' '[upgrade] Print the exporter version running in the pod'
 	@printf '  %-34s %s\n' 'blackbox-exporter-config-show' '[diagnostics] Print the configuration the exporter has loaded (/config)'

@@ -4,18 +4,18 @@
 # Every variable below can be set on the make command line or in the
 # environment; the defaults apply otherwise.
 
-kube-state-metrics_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=kube-state-metrics; [ -n "$${FULLNAME:-}" ] || case "$$RELEASE" in *kube-state-metrics*) FULLNAME="$$RELEASE" ;; *) FULLNAME="$$RELEASE-kube-state-metrics" ;; esac; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/kube-state-metrics; [ -n "$${CHART:-}" ] || CHART=./charts/kube-state-metrics; [ -n "$${CHART_VERSION:-}" ] || CHART_VERSION=''; export SELECTOR="app.kubernetes.io/name=kube-state-metrics,app.kubernetes.io/instance=$$RELEASE";
+kube-state-metrics_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=kube-state-metrics; [ -n "$${FULLNAME:-}" ] || case "$$RELEASE" in *kube-state-metrics*) FULLNAME="$$RELEASE" ;; *) FULLNAME="$$RELEASE-kube-state-metrics" ;; esac; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/kube-state-metrics; [ -n "$${CHART:-}" ] || CHART=./charts/kube-state-metrics; [ -n "$${CHART_VERSION:-}" ] || CHART_VERSION=''; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=''; [ -n "$${AGE_KEY_FILE:-}" ] || AGE_KEY_FILE=~/.config/age/keys.txt; export SELECTOR="app.kubernetes.io/name=kube-state-metrics,app.kubernetes.io/instance=$$RELEASE";
 kube-state-metrics_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}'); [ -n "$$POD" ] || { echo "no running kube-state-metrics pod for release $$RELEASE in namespace $$NAMESPACE" >&2; exit 1; };
 
 .PHONY: help-kube-state-metrics kube-state-metrics-backup kube-state-metrics-restore kube-state-metrics-upgrade-dry-run kube-state-metrics-version kube-state-metrics-rbac-verify kube-state-metrics-cardinality kube-state-metrics-describe kube-state-metrics-events kube-state-metrics-forbidden kube-state-metrics-health kube-state-metrics-list-errors kube-state-metrics-logs kube-state-metrics-port-forward kube-state-metrics-rbac-check kube-state-metrics-resources kube-state-metrics-shell kube-state-metrics-status kube-state-metrics-top kube-state-metrics-restart kube-state-metrics-helm-history kube-state-metrics-helm-lint kube-state-metrics-helm-rollback kube-state-metrics-helm-status kube-state-metrics-helm-template kube-state-metrics-helm-values
 
-# [backup] Export values, rendered manifest and live arguments (tar.gz)
+# [backup] Export values, rendered manifest and live arguments
 kube-state-metrics-backup:
-	@$(kube-state-metrics_env) $(kube-state-metrics_pod) eval "$$(printf '%b' 'set -e\nmkdir -p "$$BACKUP_DIR"\nts=$$(date +%Y%m%d-%H%M%S)\ntmp=$$(mktemp -d)\nhelm -n "$$NAMESPACE" get values "$$RELEASE" -o yaml > "$$tmp/values.yaml"\nhelm -n "$$NAMESPACE" get manifest "$$RELEASE" > "$$tmp/manifest.yaml"\nkubectl -n "$$NAMESPACE" get pod "$$POD" \\\n  -o jsonpath='\''{range .spec.containers[0].args[*]}{@}{"\\n"}{end}'\'' \\\n  > "$$tmp/args.txt"\ntar -C "$$tmp" -czf \\\n  "$$BACKUP_DIR/kube-state-metrics-config-$$ts.tar.gz" .\nrm -rf "$$tmp"\necho "wrote $$BACKUP_DIR/kube-state-metrics-config-$$ts.tar.gz"')"
+	@$(kube-state-metrics_env) $(kube-state-metrics_pod) eval "$$(printf '%b' ': "$${AGE_RECIPIENT:?set AGE_RECIPIENT to an age public key}"\nmkdir -p "$$BACKUP_DIR"; TS=$$(date +%Y%m%d-%H%M%S)\nhelm -n "$$NAMESPACE" get values "$$RELEASE" -o yaml \\\n  > "$$BACKUP_DIR/kube-state-metrics-values-$$TS.yaml"\nkubectl -n "$$NAMESPACE" get secret,configmap -o json \\\n  -l app.kubernetes.io/instance="$$RELEASE" \\\n  | jq '\''.items[].metadata |= del(.uid, .resourceVersion,\n      .creationTimestamp, .managedFields, .ownerReferences)'\'' \\\n  | age -r "$$AGE_RECIPIENT" \\\n  > "$$BACKUP_DIR/kube-state-metrics-k8s-$$TS.json.age"\nmkdir -p "$$BACKUP_DIR"; ts=$$(date +%Y%m%d-%H%M%S)\ntmp=$$(mktemp -d)\nhelm -n "$$NAMESPACE" get manifest "$$RELEASE" > "$$tmp/manifest.yaml"\nkubectl -n "$$NAMESPACE" get pod "$$POD" \\\n  -o jsonpath='\''{range .spec.containers[0].args[*]}{@}{"\\n"}{end}'\'' \\\n  > "$$tmp/args.txt"\ntar -C "$$tmp" -czf \\\n  "$$BACKUP_DIR/kube-state-metrics-config-$$ts.tar.gz" .\nrm -rf "$$tmp"\nf=$$(ls -1t "$$BACKUP_DIR"/kube-state-metrics-config-*.tar.gz \\\n  | head -n 1)\ntar -xzOf "$$f" ./manifest.yaml | grep -E '\''^kind: Cluster'\''')"
 
-# [restore] Reinstall the release from the newest (or FILE=) backup
+# [restore] Reinstall the release from the newest (or FILE=) values export
 kube-state-metrics-restore:
-	@$(kube-state-metrics_env) eval "$$(printf '%b' 'set -e\nf=$${FILE:-$$(ls -1t "$$BACKUP_DIR"/kube-state-metrics-config-*.tar.gz \\\n  | head -n 1)}\ntmp=$$(mktemp -d)\ntar -C "$$tmp" -xzf "$$f"\nhelm upgrade --install "$$RELEASE" "$$CHART" -n "$$NAMESPACE" \\\n  --create-namespace --version "$$CHART_VERSION" \\\n  -f "$$tmp/values.yaml" --wait --timeout 5m\nrm -rf "$$tmp"\necho "restored $$RELEASE from $$f"')"
+	@$(kube-state-metrics_env) eval "$$(printf '%b' 'V=$${FILE:-$$(ls -1t "$$BACKUP_DIR"/kube-state-metrics-values-*.yaml \\\n  | head -n 1)}\ntest -s "$$V" || { echo "no values export: set FILE=" >&2; false; }\nhelm upgrade --install "$$RELEASE" "$$CHART" -n "$$NAMESPACE" \\\n  --create-namespace --version "$$CHART_VERSION" \\\n  -f "$$V" --wait --timeout 5m')"
 
 # [upgrade] Render the upgrade to CHART_VERSION with the current values
 kube-state-metrics-upgrade-dry-run:
@@ -126,8 +126,8 @@ kube-state-metrics-helm-values:
 
 help-kube-state-metrics:
 	@printf '\n%s\n' 'kube-state-metrics (kube-state-metrics)'
-	@printf '  %-34s %s\n' 'kube-state-metrics-backup' '[backup] Export values, rendered manifest and live arguments (tar.gz)'
-	@printf '  %-34s %s\n' 'kube-state-metrics-restore' '[restore] Reinstall the release from the newest (or FILE=) backup'
+	@printf '  %-34s %s\n' 'kube-state-metrics-backup' '[backup] Export values, rendered manifest and live arguments'
+	@printf '  %-34s %s\n' 'kube-state-metrics-restore' '[restore] Reinstall the release from the newest (or FILE=) values export'
 	@printf '  %-34s %s\n' 'kube-state-metrics-upgrade-dry-run' '[upgrade] Render the upgrade to CHART_VERSION with the current values'
 	@printf '  %-34s %s\n' 'kube-state-metrics-version' '[upgrade] Show kube_state_metrics_build_info from the telemetry port'
 	@printf '  %-34s %s\n' 'kube-state-metrics-rbac-verify' '[cluster] Check the service account may list/watch every enabled resource'
