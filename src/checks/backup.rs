@@ -16,6 +16,31 @@ pub fn has_components(file: &SpecFile, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// `backup.config_export.extra_secrets` names a variable of the spec.
+pub fn extra_secrets_defined(file: &SpecFile, out: &mut Vec<Diagnostic>) {
+    let Some(var) = file
+        .spec
+        .backup
+        .config_export
+        .as_ref()
+        .and_then(|c| c.extra_secrets.as_deref())
+    else {
+        return;
+    };
+    if !file.spec.variables.iter().any(|v| v.name == var) {
+        out.push(
+            file.error_at(
+                "backup.config_export.extra_secrets",
+                format!("`extra_secrets: {var}` names no variable of the spec"),
+            )
+            .help(format!(
+                "add `{var}` to `variables` with the unlabelled Secrets' names as its default, \
+or write the variable's name as it is defined"
+            )),
+        );
+    }
+}
+
 pub fn component_ids_are_labels(file: &SpecFile, out: &mut Vec<Diagnostic>) {
     for (i, c) in file.spec.backup.components.iter().enumerate() {
         if !is_dns_label(&c.id) {

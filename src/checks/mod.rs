@@ -96,6 +96,7 @@ pub static CHECKS: &[Check] = &[
     check("backup.rpo-unmet", Error, Spec(backup::rpo_is_met), "back data up at least every RPO, or raise objectives.rpo"),
     check("backup.no-not-covered", Error, Spec(backup::says_not_covered), "list in `backup.not_covered` what the backups miss"),
     check("backup.no-verification", Error, Spec(backup::has_verification), "add `backup.verification` steps that prove a backup restores"),
+    check("backup.extra-secrets-undefined", Error, Spec(backup::extra_secrets_defined), "define the variable `extra_secrets` names, its default the Secrets' names"),
     check("restore.bad-id", Error, Spec(backup::restore_ids_are_labels), "use lower-case letters, digits and '-' for restore ids"),
     check("restore.duplicate-id", Error, Spec(backup::restore_ids_unique), "give each restore procedure its own id"),
     check("restore.unknown-component", Error, Spec(backup::restores_known_components), "list in `restores` only ids of backup.components"),

@@ -54,6 +54,12 @@ pub struct ConfigExport {
     /// export needs a cluster; its pipeline is tested in gen's own tests).
     #[serde(default)]
     pub drill: Option<Drill>,
+    /// The variable (e.g. `MC_SECRETS`, defined in `variables`) that names,
+    /// space-separated, Secrets the chart mounts but does not label with
+    /// the release (an `existingSecret`, TLS from `extraVolumes`): they go
+    /// into the same encrypted file.
+    #[serde(default)]
+    pub extra_secrets: Option<String>,
 }
 
 /// The component id of the built-in export when the spec gives none.
@@ -62,7 +68,7 @@ pub const CONFIG_ID: &str = "config";
 /// Variables many charts' commands use with the same meaning: gen
 /// declares one when a command of the spec uses it and the spec does not
 /// define it. `{chart}` in a default is the chart's name.
-const KNOWN_VARIABLES: [(&str, &str, &str); 5] = [
+const KNOWN_VARIABLES: [(&str, &str, &str); 6] = [
     (
         "CHART",
         "./charts/{chart}",
@@ -88,6 +94,11 @@ const KNOWN_VARIABLES: [(&str, &str, &str); 5] = [
         "~/.config/age/keys.txt",
         "age identity file that decrypts them during a restore",
     ),
+    (
+        "CONFIG_FILE",
+        "",
+        "Configuration export to restore (default: the newest {chart}-k8s-*.json.age)",
+    ),
 ];
 
 /// Whether `text` uses the shell variable `name` (`$NAME` or `${NAME`).
@@ -103,23 +114,88 @@ fn uses(text: &str, name: &str) -> bool {
     })
 }
 
+/// The fields `jq` strips from every exported object: the server sets
+/// them, and `kubectl apply` refuses or mis-merges them.
+const SERVER_SET: &str =
+    ".uid, .resourceVersion,\n      .creationTimestamp, .managedFields, .ownerReferences";
+
 /// The shell of the built-in export step, for chart `chart`. Files are
 /// `<chart>-values-<ts>.yaml` and `<chart>-k8s-<ts>.json.age`; the server-set
 /// metadata is stripped so that `kubectl apply` accepts the file later.
-pub fn export_run(chart: &str) -> String {
+/// `extra` is the variable naming unlabelled Secrets to export too.
+pub fn export_run(chart: &str, extra: Option<&str>) -> String {
+    let objects = match extra {
+        None => format!(
+            r#"kubectl -n "$NAMESPACE" get secret,configmap -o json \
+  -l app.kubernetes.io/instance="$RELEASE" \
+  | jq '.items[].metadata |= del({SERVER_SET})' \
+"#
+        ),
+        Some(var) => format!(
+            r#"{{ kubectl -n "$NAMESPACE" get secret,configmap -o json \
+    -l app.kubernetes.io/instance="$RELEASE"
+  for s in ${var}; do kubectl -n "$NAMESPACE" get secret "$s" -o json; done; }} \
+  | jq -s '{{apiVersion: "v1", kind: "List", items: [.[] | (.items // [.])[]
+      | .metadata |= del({SERVER_SET})]}}' \
+"#
+        ),
+    };
     format!(
         r#": "${{AGE_RECIPIENT:?set AGE_RECIPIENT to an age public key}}"
 mkdir -p "$BACKUP_DIR"; TS=$(date +%Y%m%d-%H%M%S)
 helm -n "$NAMESPACE" get values "$RELEASE" -o yaml \
   > "$BACKUP_DIR/{chart}-values-$TS.yaml"
-kubectl -n "$NAMESPACE" get secret,configmap -o json \
-  -l app.kubernetes.io/instance="$RELEASE" \
-  | jq '.items[].metadata |= del(.uid, .resourceVersion,
-      .creationTimestamp, .managedFields, .ownerReferences)' \
-  | age -r "$AGE_RECIPIENT" \
+{objects}  | age -r "$AGE_RECIPIENT" \
   > "$BACKUP_DIR/{chart}-k8s-$TS.json.age"
 "#
     )
+}
+
+/// The export step's title, why and expected result (`why` as the spec's
+/// `config_export.why` overrides it).
+pub fn export_prose(chart: &str, c: &ConfigExport) -> [String; 3] {
+    [
+        "Export values, ConfigMaps and Secrets, encrypted".into(),
+        c.why.clone().unwrap_or_else(|| {
+            "A new release must get the same passwords and keys as the data it restores. \
+`kubectl get secret -o yaml` is only base64: always encrypt it."
+                .into()
+        }),
+        format!(
+            "`{chart}-values-<ts>.yaml` and `{chart}-k8s-<ts>.json.age`, which \
+`age -d -i \"$AGE_KEY_FILE\"` opens; `jq` stripped the server-set fields, so \
+`kubectl apply` accepts it."
+        ),
+    ]
+}
+
+/// The shell that takes an export back: the newest
+/// `<chart>-k8s-*.json.age` (or `$CONFIG_FILE`) decrypted and applied, then
+/// the values file of the same export (`$CV`) named, or with `install`
+/// installed with `helm upgrade --install` (plus `--set <set>`).
+pub fn restore_run(chart: &str, install: bool, set: &str) -> String {
+    let mut out = format!(
+        r#"CK="${{CONFIG_FILE:-$(ls -1t "$BACKUP_DIR"/{chart}-k8s-*.json.age | head -n 1)}}"
+test -s "$CK" || {{ echo "no {chart}-k8s-*.json.age: set CONFIG_FILE=" >&2; false; }}
+CV="${{CK%-k8s-*}}-values-${{CK##*-k8s-}}"; CV="${{CV%.json.age}}.yaml"
+age -d -i "$AGE_KEY_FILE" "$CK" | kubectl -n "$NAMESPACE" apply -f -
+"#
+    );
+    if install {
+        let set = if set.is_empty() {
+            String::new()
+        } else {
+            format!(" \\\n  --set {set}")
+        };
+        out.push_str(&format!(
+            r#"helm -n "$NAMESPACE" upgrade --install "$RELEASE" "$CHART" \
+  --version "$CHART_VERSION" -f "$CV"{set} --wait
+"#
+        ));
+    } else {
+        out.push_str("echo \"values for helm upgrade --install -f: $CV\"\n");
+    }
+    out
 }
 
 /// The built-in component, as the spec's `config_export` shapes it.
@@ -130,20 +206,13 @@ fn config_component(chart: &str, c: &ConfigExport) -> Component {
 the Secrets encrypted with age."
             .into()
     });
+    let [title, why, expect] = export_prose(chart, c);
     let export = Step {
-        title: "Export values, ConfigMaps and Secrets, encrypted".into(),
-        why: Some(c.why.clone().unwrap_or_else(|| {
-            "A new release must get the same passwords and keys as the data it restores. \
-`kubectl get secret -o yaml` is only base64: always encrypt it."
-                .into()
-        })),
-        run: Some(export_run(chart)),
+        title,
+        why: Some(why),
+        run: Some(export_run(chart, c.extra_secrets.as_deref())),
         lang: None,
-        expect: Some(format!(
-            "`{chart}-values-<ts>.yaml` and `{chart}-k8s-<ts>.json.age`, which \
-`age -d -i \"$AGE_KEY_FILE\"` opens; `jq` stripped the server-set fields, so \
-`kubectl apply` accepts it."
-        )),
+        expect: Some(expect),
         drill: None,
         ..Default::default()
     };
@@ -154,12 +223,18 @@ auth.password=...`) lands in it. Keep passwords in Secrets (an `existingSecret`)
 encrypt the values file too."
             .to_string(),
     );
-    pitfalls.push(
-        "A Secret the chart does not render (one named by an `existingSecret` value) has no \
+    pitfalls.push(match &c.extra_secrets {
+        None => {
+            "A Secret the chart does not render (one named by an `existingSecret` value) has no \
 instance label and is not in the export: keep it in the configuration repository \
 yourself."
-            .to_string(),
-    );
+                .to_string()
+        }
+        Some(var) => format!(
+            "A Secret the chart does not render (one named by an `existingSecret` value) has no \
+instance label: it is in the export only when `{var}` names it."
+        ),
+    });
     Component {
         id: c.id.clone().unwrap_or_else(|| CONFIG_ID.into()),
         title: c
@@ -218,6 +293,7 @@ fn expand_config_export(spec: &mut Spec, positions: &mut Positions) {
         "storage",
         "pitfalls",
         "drill",
+        "extra_secrets",
     ] {
         positions.alias(
             &format!("{at}.{key}"),
@@ -241,7 +317,7 @@ fn declare_known_variables(spec: &mut Spec) {
             spec.variables.push(Variable {
                 name: name.into(),
                 default: default.replace("{chart}", &spec.name),
-                help: help.into(),
+                help: help.replace("{chart}", &spec.name),
             });
         }
     }
@@ -469,7 +545,10 @@ mod tests {
         let c = f.spec.backup.components.last().unwrap();
         assert_eq!(c.id, "settings");
         assert_eq!(c.steps.len(), 2);
-        assert_eq!(c.steps[0].run.as_deref(), Some(export_run("demo").as_str()));
+        assert_eq!(
+            c.steps[0].run.as_deref(),
+            Some(export_run("demo", None).as_str())
+        );
         let names: Vec<&str> = f.spec.variables.iter().map(|v| v.name.as_str()).collect();
         assert!(names.contains(&"AGE_RECIPIENT") && names.contains(&"AGE_KEY_FILE"));
         // An error in the spec's own step points at its text.
@@ -538,7 +617,7 @@ kubectl() {
 JSON
 }
 "#;
-        let script = format!("set -eu\n{stand_ins}\n{}", super::export_run("demo"));
+        let script = format!("set -eu\n{stand_ins}\n{}", super::export_run("demo", None));
         let out = Command::new("sh")
             .arg("-c")
             .arg(&script)

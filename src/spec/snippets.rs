@@ -48,8 +48,18 @@ pub struct Snippet {
     body: fn(&Args, &Spec) -> String,
     /// For a whole step: title, why and expect, from the same.
     prose: Option<fn(&Args, &Spec) -> [String; 3]>,
-    /// It uses the `DB_*` variables of `backup.database`.
-    needs_database: bool,
+    /// What of the spec it builds on.
+    needs: Needs,
+}
+
+/// What a snippet needs the spec to state.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Needs {
+    Nothing,
+    /// The `DB_*` variables of `backup.database`.
+    Database,
+    /// `backup.config_export`, whose files it writes or reads.
+    ConfigExport,
 }
 
 /// The parameters of one use, defaults filled in.
@@ -89,7 +99,7 @@ trap 'kill $PF 2>/dev/null' EXIT\nsleep 3\n",
             )
         },
         prose: None,
-        needs_database: false,
+        needs: Needs::Nothing,
     },
     Snippet {
         name: "newest",
@@ -115,7 +125,7 @@ test -s \"${v}\" || {{ echo \"no backup file: set FILE=\" >&2; false; }}\n"
             )
         },
         prose: None,
-        needs_database: false,
+        needs: Needs::Nothing,
     },
     Snippet {
         name: "scale-to-zero",
@@ -143,7 +153,7 @@ kubectl -n \"$NAMESPACE\" wait --for=delete pod --timeout={} \\\n  \
             )
         },
         prose: None,
-        needs_database: false,
+        needs: Needs::Nothing,
     },
     Snippet {
         name: "helper-pod",
@@ -203,7 +213,7 @@ kubectl -n \"$NAMESPACE\" wait --for=condition=Ready \"pod/{name}\" \\\n  --time
             )
         },
         prose: None,
-        needs_database: false,
+        needs: Needs::Nothing,
     },
     Snippet {
         name: "upgrade-image",
@@ -238,7 +248,7 @@ helm -n \"$NAMESPACE\" upgrade \"$RELEASE\" \"$CHART\" \\\n  \
             )
         },
         prose: None,
-        needs_database: false,
+        needs: Needs::Nothing,
     },
     Snippet {
         name: "pg-client",
@@ -252,7 +262,7 @@ ending with `'`",
         }],
         body: |a, _| super::profile::password_client(arg(a, "name")),
         prose: None,
-        needs_database: true,
+        needs: Needs::Database,
     },
     Snippet {
         name: "chart-available",
@@ -286,7 +296,74 @@ say how to use the published repository instead",
                 format!("`name: {chart}` and `version: {version}`."),
             ]
         }),
-        needs_database: false,
+        needs: Needs::Nothing,
+    },
+    Snippet {
+        name: "config-export",
+        help: "the built-in configuration export's own command (backup.config_export): \
+values to <chart>-values-<ts>.yaml, Secrets and ConfigMaps age-encrypted to \
+<chart>-k8s-<ts>.json.age",
+        params: &[],
+        body: |_, s| {
+            let extra = s
+                .backup
+                .config_export
+                .as_ref()
+                .and_then(|c| c.extra_secrets.as_deref());
+            super::share::export_run(&s.name, extra)
+        },
+        prose: Some(|_, s| {
+            super::share::export_prose(&s.name, &s.backup.config_export.clone().unwrap_or_default())
+        }),
+        needs: Needs::ConfigExport,
+    },
+    Snippet {
+        name: "config-restore",
+        help: "decrypt and apply the newest (or CONFIG_FILE=) <chart>-k8s-*.json.age, then \
+name its values file, or install the release with it",
+        params: &[
+            Param {
+                name: "install",
+                default: Some(""),
+                help: "`yes`: `helm upgrade --install` the release with the export's values file",
+            },
+            Param {
+                name: "set",
+                default: Some(""),
+                help: "one more `--set key=value` for that install, e.g. kibana.replicas=0",
+            },
+        ],
+        body: |a, s| super::share::restore_run(&s.name, arg(a, "install") == "yes", arg(a, "set")),
+        prose: Some(|a, s| {
+            let chart = &s.name;
+            let pick = format!(
+                "The newest `{chart}-k8s-<ts>.json.age` of the configuration export (set \
+`CONFIG_FILE` to take an older one) holds the release's Secrets and ConfigMaps: a \
+restored release needs the same passwords and keys as its data."
+            );
+            if arg(a, "install") == "yes" {
+                [
+                    "Restore the Secrets and ConfigMaps, and install the release with the saved values".into(),
+                    format!("{pick} The values file of the same export installs it as it was."),
+                    "`secret/...` and `configmap/...` `created` (or `configured`), then \
+`STATUS: deployed`."
+                        .into(),
+                ]
+            } else {
+                [
+                    "Restore the Secrets and ConfigMaps".into(),
+                    format!(
+                        "{pick} Give the values file it names to every later `helm upgrade` \
+(`-f`), or the chart renders new random ones."
+                    ),
+                    format!(
+                        "`secret/...` and `configmap/...` `created` (or `configured`), and \
+the export's `{chart}-values-<ts>.yaml`."
+                    ),
+                ]
+            }
+        }),
+        needs: Needs::ConfigExport,
     },
 ];
 
@@ -343,21 +420,33 @@ const DB_VARIABLES: [&str; 6] = [
 
 /// What the spec lacks for the snippet, if anything.
 fn missing_in(s: &Snippet, spec: &Spec) -> Option<UseError> {
-    let declared = |v: &&str| spec.variables.iter().any(|x| x.name == *v);
-    let missing: Vec<&str> = DB_VARIABLES
-        .iter()
-        .filter(|v| !declared(v))
-        .copied()
-        .collect();
-    (s.needs_database && spec.backup.database.is_none() && !missing.is_empty()).then(|| UseError {
-        param: None,
-        message: format!("snippet `{}` needs `backup.database`", s.name),
-        help: format!(
-            "it connects as the database profile does, with its `DB_*` variables: state the \
-database in `backup.database`, or define {} in `variables`",
-            missing.join(", ")
-        ),
-    })
+    match s.needs {
+        Needs::Nothing => None,
+        Needs::ConfigExport => spec.backup.config_export.is_none().then(|| UseError {
+            param: None,
+            message: format!("snippet `{}` needs `backup.config_export`", s.name),
+            help: "it writes or reads the files of the built-in configuration export: add \
+`config_export: {}` to `backup` (the guide then documents the same files)"
+                .into(),
+        }),
+        Needs::Database => {
+            let declared = |v: &&str| spec.variables.iter().any(|x| x.name == *v);
+            let missing: Vec<&str> = DB_VARIABLES
+                .iter()
+                .filter(|v| !declared(v))
+                .copied()
+                .collect();
+            (spec.backup.database.is_none() && !missing.is_empty()).then(|| UseError {
+                param: None,
+                message: format!("snippet `{}` needs `backup.database`", s.name),
+                help: format!(
+                    "it connects as the database profile does, with its `DB_*` variables: state \
+the database in `backup.database`, or define {} in `variables`",
+                    missing.join(", ")
+                ),
+            })
+        }
+    }
 }
 
 /// Checks `given` against the snippet's parameters and fills in the
@@ -880,6 +969,212 @@ PF=$!\ntrap 'kill $PF 2>/dev/null' EXIT\nsleep 3\n"
         assert!(!no_user.contains("securityContext"), "{no_user}");
     }
 
+    /// `config-export` is the built-in component's own step, and both
+    /// configuration snippets need `backup.config_export`.
+    #[test]
+    fn config_snippets_are_the_built_in_exports() {
+        let f = demo(|s| {
+            s.replacen("backup:\n", "backup:\n  config_export: {}\n", 1)
+                .replacen(
+                    "    duration: 30m\n    steps:\n",
+                    "    duration: 30m\n    steps:\n      - use: config-restore\n        with: { install: yes, set: x.replicas=0 }\n      - title: Export again\n        run: |\n          {{use config-export}}\n",
+                    1,
+                )
+        })
+        .unwrap();
+        let s = &f.spec;
+        let built_in = s.backup.components.last().unwrap();
+        assert_eq!(built_in.id, "config");
+        let export = built_in.steps[0].run.as_deref().unwrap();
+        assert_eq!(export, super::super::share::export_run("demo", None));
+        let steps = &s.restore[0].steps;
+        assert_eq!(steps[1].run.as_deref(), Some(export));
+        let restore = steps[0].run.as_deref().unwrap();
+        assert!(
+            restore.contains("\"$BACKUP_DIR\"/demo-k8s-*.json.age")
+                && restore.contains("-f \"$CV\" \\\n  --set x.replicas=0 --wait"),
+            "{restore}"
+        );
+        assert!(
+            steps[0].title.contains("install the release"),
+            "{}",
+            steps[0].title
+        );
+        assert!(s.variables.iter().any(|v| v.name == "CONFIG_FILE"));
+        let plain = super::super::share::restore_run("demo", false, "");
+        assert!(
+            plain.ends_with("echo \"values for helm upgrade --install -f: $CV\"\n")
+                && !plain.contains("helm -n"),
+            "{plain}"
+        );
+        for name in ["config-export", "config-restore"] {
+            let (_, m, h) = expand_run(&format!("{{{{use {name}}}}}\n"), &spec()).unwrap_err();
+            assert!(
+                m.contains("needs `backup.config_export`") && h.contains("config_export: {}"),
+                "{m}"
+            );
+        }
+    }
+
+    /// The export and the restore, run with real `age` and `jq` against a
+    /// kubectl and helm that answer like a cluster: the restore finds the
+    /// newest export, applies exactly the exported objects without the
+    /// server-set fields, and installs with the values file of the same
+    /// export; the unlabelled Secrets of `extra_secrets` are in it.
+    #[test]
+    fn export_then_restore_round_trips() {
+        let tools = ["age", "age-keygen", "jq"];
+        let found = tools.iter().all(|t| {
+            std::process::Command::new(t)
+                .arg("--version")
+                .output()
+                .is_ok()
+        });
+        assert!(
+            found || std::env::var("CI").as_deref() != Ok("true"),
+            "age or jq is missing (scripts/test installs them)"
+        );
+        if !found {
+            eprintln!("skipped: age or jq missing");
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let bin = d.join("bin");
+        std::fs::create_dir(&bin).unwrap();
+        let object = |kind: &str, name: &str| {
+            format!(
+                r#"{{"apiVersion":"v1","kind":"{kind}","metadata":{{"name":"{name}","uid":"u","resourceVersion":"7","creationTimestamp":"t","managedFields":[],"labels":{{"app.kubernetes.io/instance":"r"}}}},"data":{{"k":"dg=="}}}}"#
+            )
+        };
+        let list = format!(
+            r#"{{"apiVersion":"v1","kind":"List","items":[{},{}]}}"#,
+            object("Secret", "r-demo"),
+            object("ConfigMap", "r-demo-conf")
+        );
+        let script = |name: &str, body: String| {
+            use std::os::unix::fs::PermissionsExt;
+            let p = bin.join(name);
+            std::fs::write(&p, format!("#!/bin/sh\nset -eu\n{body}")).unwrap();
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+        };
+        script(
+            "kubectl",
+            format!(
+                "case \"$*\" in\n*' get secret,configmap '*) echo '{list}' ;;\n\
+*' get secret tls -o json') echo '{}' ;;\n*' apply -f -') cat > \"$STATE/applied.json\" ;;\n\
+*) echo \"kubectl $*?\" >&2; exit 1 ;;\nesac\n",
+                object("Secret", "tls")
+            ),
+        );
+        script(
+            "helm",
+            "case \"$*\" in\n*' get values '*) echo 'replicas: 2' ;;\n\
+*' upgrade --install '*) echo \"$*\" > \"$STATE/helm.txt\" ;;\n*) exit 1 ;;\nesac\n"
+                .into(),
+        );
+        let sh = |script: &str, ts: &str| {
+            let out = std::process::Command::new("sh")
+                .arg("-c")
+                .arg(format!("set -eu\ndate() {{ echo {ts}; }}\n{script}"))
+                .env(
+                    "PATH",
+                    format!("{}:{}", bin.display(), std::env::var("PATH").unwrap()),
+                )
+                .env("STATE", d)
+                .env("NAMESPACE", "n")
+                .env("RELEASE", "r")
+                .env("CHART", "./charts/demo")
+                .env("CHART_VERSION", "")
+                .env("BACKUP_DIR", d.join("backups"))
+                .env("AGE_KEY_FILE", d.join("key.txt"))
+                .env("MC_SECRETS", "tls")
+                .env_remove("CONFIG_FILE")
+                .current_dir(d)
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{script}\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        };
+        let key = sh(
+            "age-keygen -o key.txt 2>&1 | sed -n 's/^Public key: //p'",
+            "x",
+        );
+        let export = super::super::share::export_run("demo", Some("MC_SECRETS"));
+        let recipient = format!("AGE_RECIPIENT={}\n", key.trim());
+        sh(&format!("{recipient}{export}"), "20260101-000000");
+        std::fs::write(
+            d.join("backups/demo-values-20260102-000000.yaml"),
+            "replicas: 3\n",
+        )
+        .unwrap();
+        sh(&format!("{recipient}{export}"), "20260102-000000");
+        let sealed = std::fs::read(d.join("backups/demo-k8s-20260102-000000.json.age")).unwrap();
+        assert!(sealed.starts_with(b"age-encryption.org/v1"));
+        let out = sh(
+            &super::super::share::restore_run("demo", true, "x.replicas=0"),
+            "unused",
+        );
+        assert_eq!(out, "");
+        let applied: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(d.join("applied.json")).unwrap())
+                .unwrap();
+        let names: Vec<&str> = applied["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["metadata"]["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["r-demo", "r-demo-conf", "tls"]);
+        let meta = &applied["items"][0]["metadata"];
+        for gone in [
+            "uid",
+            "resourceVersion",
+            "creationTimestamp",
+            "managedFields",
+        ] {
+            assert!(meta.get(gone).is_none(), "{gone} in {meta}");
+        }
+        assert_eq!(applied["items"][0]["data"]["k"], "dg==");
+        let helm = std::fs::read_to_string(d.join("helm.txt")).unwrap();
+        assert!(
+            helm.contains(&format!(
+                "-f {}/backups/demo-values-20260102-000000.yaml --set x.replicas=0 --wait",
+                d.display()
+            )),
+            "{helm}"
+        );
+        // An older export, picked with CONFIG_FILE: its own values file.
+        let older = d.join("backups/demo-k8s-20260101-000000.json.age");
+        let out = sh(
+            &format!(
+                "CONFIG_FILE={}\n{}",
+                older.display(),
+                super::super::share::restore_run("demo", false, "")
+            ),
+            "unused",
+        );
+        assert!(out.ends_with("demo-values-20260101-000000.yaml\n"), "{out}");
+        std::fs::remove_dir_all(d.join("backups")).unwrap();
+        std::fs::create_dir(d.join("backups")).unwrap();
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "set -e\n{}",
+                super::super::share::restore_run("demo", false, "")
+            ))
+            .env("BACKUP_DIR", d.join("backups"))
+            .env_remove("CONFIG_FILE")
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        assert!(String::from_utf8_lossy(&out.stderr).contains("set CONFIG_FILE="));
+    }
+
     #[test]
     fn missing_and_unknown_parameters_are_errors_with_help() {
         let pf = find("port-forward").unwrap();
@@ -1160,8 +1455,21 @@ PF=$!\ntrap 'kill $PF 2>/dev/null' EXIT\nsleep 3\n"
             return;
         }
         let s = spec();
-        for snippet in SNIPPETS {
-            let mut body = (snippet.body)(&all_args(snippet), &s);
+        let variants = [
+            (
+                "config-export with extra_secrets",
+                super::super::share::export_run("demo", Some("MC_SECRETS")),
+            ),
+            (
+                "config-restore install=yes",
+                super::super::share::restore_run("demo", true, "a.b=0"),
+            ),
+        ];
+        let bodies = SNIPPETS
+            .iter()
+            .map(|sn| (sn.name, (sn.body)(&all_args(sn), &s)))
+            .chain(variants);
+        for (name, mut body) in bodies {
             if body.matches('\'').count() % 2 == 1 {
                 // pg-client: the lines after it end its script.
                 body.push_str("  exec psql -c \"select 1\"'\n");
@@ -1183,8 +1491,7 @@ export NAMESPACE RELEASE POD FULLNAME BACKUP_DIR CHART HELPER_IMAGE\nxname=h xcl
                 .unwrap();
             assert!(
                 out.status.success(),
-                "{}:\n{script}\n{}",
-                snippet.name,
+                "{name}:\n{script}\n{}",
                 String::from_utf8_lossy(&out.stdout)
             );
         }

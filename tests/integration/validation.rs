@@ -862,6 +862,7 @@ fn fixtures() -> Vec<(&'static str, Files)> {
         ("backup.rpo-zero-with-data", scaffold(&[("  rpo: 24h", "  rpo: \"0\"")])),
         ("backup.rpo-unmet", scaffold(&[("  rpo: 24h", "  rpo: 1h")])),
         ("backup.no-not-covered", scaffold(&[("  not_covered:\n    - TODO what these backups do not cover\n", "  not_covered: []\n")])),
+        ("backup.extra-secrets-undefined", scaffold(&[("backup:\n", "backup:\n  config_export: { extra_secrets: MC_SECRETS }\n")])),
         ("backup.no-verification", scaffold(&[("  verification:\n    - title: TODO how to prove the backup restores\n", "  verification: []\n")])),
         ("restore.bad-id", scaffold(&[("  - id: full\n", "  - id: Full\n")])),
         ("restore.duplicate-id", scaffold_span("  - id: full\n", "upgrade:\n", "{}{}")),
