@@ -60,6 +60,22 @@ pub struct ConfigExport {
     /// into the same encrypted file.
     #[serde(default)]
     pub extra_secrets: Option<String>,
+    /// Encrypt the values file too (`<chart>-values-<ts>.yaml.age`), for a
+    /// chart whose values hold a key or password gen cannot move into a
+    /// Secret (a WireGuard private key, a superuser password).
+    #[serde(default)]
+    pub encrypt_values: bool,
+}
+
+impl ConfigExport {
+    /// The values file's suffix after `<chart>-values-<ts>`.
+    fn values_suffix(&self) -> &'static str {
+        if self.encrypt_values {
+            ".yaml.age"
+        } else {
+            ".yaml"
+        }
+    }
 }
 
 /// The component id of the built-in export when the spec gives none.
@@ -119,12 +135,13 @@ fn uses(text: &str, name: &str) -> bool {
 const SERVER_SET: &str =
     ".uid, .resourceVersion,\n      .creationTimestamp, .managedFields, .ownerReferences";
 
-/// The shell of the built-in export step, for chart `chart`. Files are
-/// `<chart>-values-<ts>.yaml` and `<chart>-k8s-<ts>.json.age`; the server-set
-/// metadata is stripped so that `kubectl apply` accepts the file later.
-/// `extra` is the variable naming unlabelled Secrets to export too.
-pub fn export_run(chart: &str, extra: Option<&str>) -> String {
-    let objects = match extra {
+/// The shell of the built-in export step, for chart `chart` as its
+/// `config_export` shapes it. Files are `<chart>-values-<ts>.yaml` (`.age`
+/// with `encrypt_values`) and `<chart>-k8s-<ts>.json.age`; the server-set
+/// metadata is stripped so that `kubectl apply` accepts the file later;
+/// `extra_secrets` names unlabelled Secrets to export too.
+pub fn export_run(chart: &str, c: &ConfigExport) -> String {
+    let objects = match c.extra_secrets.as_deref() {
         None => format!(
             r#"kubectl -n "$NAMESPACE" get secret,configmap -o json \
   -l app.kubernetes.io/instance="$RELEASE" \
@@ -140,11 +157,17 @@ pub fn export_run(chart: &str, extra: Option<&str>) -> String {
 "#
         ),
     };
+    let seal = if c.encrypt_values {
+        "| age -r \"$AGE_RECIPIENT\" "
+    } else {
+        ""
+    };
+    let values = c.values_suffix();
     format!(
         r#": "${{AGE_RECIPIENT:?set AGE_RECIPIENT to an age public key}}"
 mkdir -p "$BACKUP_DIR"; TS=$(date +%Y%m%d-%H%M%S)
 helm -n "$NAMESPACE" get values "$RELEASE" -o yaml \
-  > "$BACKUP_DIR/{chart}-values-$TS.yaml"
+  {seal}> "$BACKUP_DIR/{chart}-values-$TS{values}"
 {objects}  | age -r "$AGE_RECIPIENT" \
   > "$BACKUP_DIR/{chart}-k8s-$TS.json.age"
 "#
@@ -162,9 +185,10 @@ pub fn export_prose(chart: &str, c: &ConfigExport) -> [String; 3] {
                 .into()
         }),
         format!(
-            "`{chart}-values-<ts>.yaml` and `{chart}-k8s-<ts>.json.age`, which \
+            "`{chart}-values-<ts>{}` and `{chart}-k8s-<ts>.json.age`, which \
 `age -d -i \"$AGE_KEY_FILE\"` opens; `jq` stripped the server-set fields, so \
-`kubectl apply` accepts it."
+`kubectl apply` accepts it.",
+            c.values_suffix()
         ),
     ]
 }
@@ -172,28 +196,44 @@ pub fn export_prose(chart: &str, c: &ConfigExport) -> [String; 3] {
 /// The shell that takes an export back: the newest
 /// `<chart>-k8s-*.json.age` (or `$CONFIG_FILE`) decrypted and applied, then
 /// the values file of the same export (`$CV`) named, or with `install`
-/// installed with `helm upgrade --install` (plus `--set <set>`).
-pub fn restore_run(chart: &str, install: bool, set: &str) -> String {
+/// installed with `helm upgrade --install` (plus `--set <set>`); an
+/// encrypted values file is decrypted to a private temporary file for the
+/// install, removed after it whether it succeeded or not.
+pub fn restore_run(chart: &str, c: &ConfigExport, install: bool, set: &str) -> String {
+    let values = c.values_suffix();
     let mut out = format!(
         r#"CK="${{CONFIG_FILE:-$(ls -1t "$BACKUP_DIR"/{chart}-k8s-*.json.age | head -n 1)}}"
 test -s "$CK" || {{ echo "no {chart}-k8s-*.json.age: set CONFIG_FILE=" >&2; false; }}
-CV="${{CK%-k8s-*}}-values-${{CK##*-k8s-}}"; CV="${{CV%.json.age}}.yaml"
+CV="${{CK%-k8s-*}}-values-${{CK##*-k8s-}}"; CV="${{CV%.json.age}}{values}"
 age -d -i "$AGE_KEY_FILE" "$CK" | kubectl -n "$NAMESPACE" apply -f -
 "#
     );
-    if install {
-        let set = if set.is_empty() {
-            String::new()
-        } else {
-            format!(" \\\n  --set {set}")
-        };
-        out.push_str(&format!(
-            r#"helm -n "$NAMESPACE" upgrade --install "$RELEASE" "$CHART" \
-  --version "$CHART_VERSION" -f "$CV"{set} --wait
+    match (install, c.encrypt_values) {
+        (true, sealed) => {
+            let set = if set.is_empty() {
+                String::new()
+            } else {
+                format!(" \\\n  --set {set}")
+            };
+            let (before, file, after) = if sealed {
+                (
+                    "CVF=$(mktemp); age -d -i \"$AGE_KEY_FILE\" \"$CV\" > \"$CVF\"\nR=0\n",
+                    "$CVF",
+                    " || R=$?\nrm -f \"$CVF\"; [ \"$R\" = 0 ]",
+                )
+            } else {
+                ("", "$CV", "")
+            };
+            out.push_str(&format!(
+                r#"{before}helm -n "$NAMESPACE" upgrade --install "$RELEASE" "$CHART" \
+  --version "$CHART_VERSION" -f "{file}"{set} --wait{after}
 "#
-        ));
-    } else {
-        out.push_str("echo \"values for helm upgrade --install -f: $CV\"\n");
+            ));
+        }
+        (false, false) => out.push_str("echo \"values for helm upgrade --install -f: $CV\"\n"),
+        (false, true) => out.push_str(
+            "echo \"values (decrypt with age -d -i \\$AGE_KEY_FILE, then helm upgrade --install -f): $CV\"\n",
+        ),
     }
     out
 }
@@ -210,19 +250,21 @@ the Secrets encrypted with age."
     let export = Step {
         title,
         why: Some(why),
-        run: Some(export_run(chart, c.extra_secrets.as_deref())),
+        run: Some(export_run(chart, c)),
         lang: None,
         expect: Some(expect),
         drill: None,
         ..Default::default()
     };
     let mut pitfalls = c.pitfalls.clone();
-    pitfalls.push(
-        "The values file is written in clear: a password given as a value (`--set \
+    if !c.encrypt_values {
+        pitfalls.push(
+            "The values file is written in clear: a password given as a value (`--set \
 auth.password=...`) lands in it. Keep passwords in Secrets (an `existingSecret`), or \
 encrypt the values file too."
-            .to_string(),
-    );
+                .to_string(),
+        );
+    }
     pitfalls.push(match &c.extra_secrets {
         None => {
             "A Secret the chart does not render (one named by an `existingSecret` value) has no \
@@ -294,6 +336,7 @@ fn expand_config_export(spec: &mut Spec, positions: &mut Positions) {
         "pitfalls",
         "drill",
         "extra_secrets",
+        "encrypt_values",
     ] {
         positions.alias(
             &format!("{at}.{key}"),
@@ -547,7 +590,7 @@ mod tests {
         assert_eq!(c.steps.len(), 2);
         assert_eq!(
             c.steps[0].run.as_deref(),
-            Some(export_run("demo", None).as_str())
+            Some(export_run("demo", &ConfigExport::default()).as_str())
         );
         let names: Vec<&str> = f.spec.variables.iter().map(|v| v.name.as_str()).collect();
         assert!(names.contains(&"AGE_RECIPIENT") && names.contains(&"AGE_KEY_FILE"));
@@ -617,7 +660,10 @@ kubectl() {
 JSON
 }
 "#;
-        let script = format!("set -eu\n{stand_ins}\n{}", super::export_run("demo", None));
+        let script = format!(
+            "set -eu\n{stand_ins}\n{}",
+            super::export_run("demo", &super::ConfigExport::default())
+        );
         let out = Command::new("sh")
             .arg("-c")
             .arg(&script)

@@ -305,12 +305,8 @@ values to <chart>-values-<ts>.yaml, Secrets and ConfigMaps age-encrypted to \
 <chart>-k8s-<ts>.json.age",
         params: &[],
         body: |_, s| {
-            let extra = s
-                .backup
-                .config_export
-                .as_ref()
-                .and_then(|c| c.extra_secrets.as_deref());
-            super::share::export_run(&s.name, extra)
+            let c = s.backup.config_export.clone().unwrap_or_default();
+            super::share::export_run(&s.name, &c)
         },
         prose: Some(|_, s| {
             super::share::export_prose(&s.name, &s.backup.config_export.clone().unwrap_or_default())
@@ -333,7 +329,10 @@ name its values file, or install the release with it",
                 help: "one more `--set key=value` for that install, e.g. kibana.replicas=0",
             },
         ],
-        body: |a, s| super::share::restore_run(&s.name, arg(a, "install") == "yes", arg(a, "set")),
+        body: |a, s| {
+            let c = s.backup.config_export.clone().unwrap_or_default();
+            super::share::restore_run(&s.name, &c, arg(a, "install") == "yes", arg(a, "set"))
+        },
         prose: Some(|a, s| {
             let chart = &s.name;
             let pick = format!(
@@ -358,7 +357,16 @@ restored release needs the same passwords and keys as its data."
                     ),
                     format!(
                         "`secret/...` and `configmap/...` `created` (or `configured`), and \
-the export's `{chart}-values-<ts>.yaml`."
+the export's `{chart}-values-<ts>{}`.",
+                        if s.backup
+                            .config_export
+                            .as_ref()
+                            .is_some_and(|c| c.encrypt_values)
+                        {
+                            ".yaml.age"
+                        } else {
+                            ".yaml"
+                        }
                     ),
                 ]
             }
@@ -986,7 +994,10 @@ PF=$!\ntrap 'kill $PF 2>/dev/null' EXIT\nsleep 3\n"
         let built_in = s.backup.components.last().unwrap();
         assert_eq!(built_in.id, "config");
         let export = built_in.steps[0].run.as_deref().unwrap();
-        assert_eq!(export, super::super::share::export_run("demo", None));
+        assert_eq!(
+            export,
+            super::super::share::export_run("demo", &Default::default())
+        );
         let steps = &s.restore[0].steps;
         assert_eq!(steps[1].run.as_deref(), Some(export));
         let restore = steps[0].run.as_deref().unwrap();
@@ -1001,7 +1012,7 @@ PF=$!\ntrap 'kill $PF 2>/dev/null' EXIT\nsleep 3\n"
             steps[0].title
         );
         assert!(s.variables.iter().any(|v| v.name == "CONFIG_FILE"));
-        let plain = super::super::share::restore_run("demo", false, "");
+        let plain = super::super::share::restore_run("demo", &Default::default(), false, "");
         assert!(
             plain.ends_with("echo \"values for helm upgrade --install -f: $CV\"\n")
                 && !plain.contains("helm -n"),
@@ -1070,7 +1081,9 @@ PF=$!\ntrap 'kill $PF 2>/dev/null' EXIT\nsleep 3\n"
         script(
             "helm",
             "case \"$*\" in\n*' get values '*) echo 'replicas: 2' ;;\n\
-*' upgrade --install '*) echo \"$*\" > \"$STATE/helm.txt\" ;;\n*) exit 1 ;;\nesac\n"
+*' upgrade --install '*) echo \"$*\" > \"$STATE/helm.txt\"\n\
+  while [ $# -gt 1 ]; do [ \"$1\" != -f ] || cat \"$2\" > \"$STATE/used.yaml\"; shift; done\n\
+  [ -z \"${HELM_FAIL:-}\" ] ;;\n*) exit 1 ;;\nesac\n"
                 .into(),
         );
         let sh = |script: &str, ts: &str| {
@@ -1104,7 +1117,11 @@ PF=$!\ntrap 'kill $PF 2>/dev/null' EXIT\nsleep 3\n"
             "age-keygen -o key.txt 2>&1 | sed -n 's/^Public key: //p'",
             "x",
         );
-        let export = super::super::share::export_run("demo", Some("MC_SECRETS"));
+        let extra = super::super::share::ConfigExport {
+            extra_secrets: Some("MC_SECRETS".into()),
+            ..Default::default()
+        };
+        let export = super::super::share::export_run("demo", &extra);
         let recipient = format!("AGE_RECIPIENT={}\n", key.trim());
         sh(&format!("{recipient}{export}"), "20260101-000000");
         std::fs::write(
@@ -1116,7 +1133,7 @@ PF=$!\ntrap 'kill $PF 2>/dev/null' EXIT\nsleep 3\n"
         let sealed = std::fs::read(d.join("backups/demo-k8s-20260102-000000.json.age")).unwrap();
         assert!(sealed.starts_with(b"age-encryption.org/v1"));
         let out = sh(
-            &super::super::share::restore_run("demo", true, "x.replicas=0"),
+            &super::super::share::restore_run("demo", &Default::default(), true, "x.replicas=0"),
             "unused",
         );
         assert_eq!(out, "");
@@ -1154,18 +1171,77 @@ PF=$!\ntrap 'kill $PF 2>/dev/null' EXIT\nsleep 3\n"
             &format!(
                 "CONFIG_FILE={}\n{}",
                 older.display(),
-                super::super::share::restore_run("demo", false, "")
+                super::super::share::restore_run("demo", &Default::default(), false, "")
             ),
             "unused",
         );
         assert!(out.ends_with("demo-values-20260101-000000.yaml\n"), "{out}");
+        // encrypt_values: the values file is sealed too, and the install
+        // reads it decrypted from a temporary file it removes, even when
+        // helm fails.
+        let sealed = super::super::share::ConfigExport {
+            encrypt_values: true,
+            ..Default::default()
+        };
+        let export = super::super::share::export_run("demo", &sealed);
+        sh(&format!("{recipient}{export}"), "20260103-000000");
+        let values = std::fs::read(d.join("backups/demo-values-20260103-000000.yaml.age")).unwrap();
+        assert!(values.starts_with(b"age-encryption.org/v1"));
+        assert!(!d.join("backups/demo-values-20260103-000000.yaml").exists());
+        let restore = super::super::share::restore_run("demo", &sealed, true, "");
+        sh(&restore, "unused");
+        assert_eq!(
+            std::fs::read_to_string(d.join("used.yaml")).unwrap(),
+            "replicas: 2\n"
+        );
+        let helm = std::fs::read_to_string(d.join("helm.txt")).unwrap();
+        let temp = helm
+            .split(" -f ")
+            .nth(1)
+            .unwrap()
+            .split(' ')
+            .next()
+            .unwrap();
+        assert!(!temp.contains("backups/"), "{helm}");
+        assert!(!std::path::Path::new(temp).exists(), "{temp} left behind");
+        let failed = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("set -eu\n{restore}"))
+            .env(
+                "PATH",
+                format!("{}:{}", bin.display(), std::env::var("PATH").unwrap()),
+            )
+            .env("STATE", d)
+            .env("HELM_FAIL", "1")
+            .env("NAMESPACE", "n")
+            .env("RELEASE", "r")
+            .env("CHART", "./charts/demo")
+            .env("CHART_VERSION", "")
+            .env("BACKUP_DIR", d.join("backups"))
+            .env("AGE_KEY_FILE", d.join("key.txt"))
+            .env_remove("CONFIG_FILE")
+            .output()
+            .unwrap();
+        assert!(
+            !failed.status.success(),
+            "a failed install fails the restore"
+        );
+        let helm = std::fs::read_to_string(d.join("helm.txt")).unwrap();
+        let temp = helm
+            .split(" -f ")
+            .nth(1)
+            .unwrap()
+            .split(' ')
+            .next()
+            .unwrap();
+        assert!(!std::path::Path::new(temp).exists(), "{temp} left behind");
         std::fs::remove_dir_all(d.join("backups")).unwrap();
         std::fs::create_dir(d.join("backups")).unwrap();
         let out = std::process::Command::new("sh")
             .arg("-c")
             .arg(format!(
                 "set -e\n{}",
-                super::super::share::restore_run("demo", false, "")
+                super::super::share::restore_run("demo", &Default::default(), false, "")
             ))
             .env("BACKUP_DIR", d.join("backups"))
             .env_remove("CONFIG_FILE")
@@ -1455,14 +1531,34 @@ PF=$!\ntrap 'kill $PF 2>/dev/null' EXIT\nsleep 3\n"
             return;
         }
         let s = spec();
+        let extra = super::super::share::ConfigExport {
+            extra_secrets: Some("MC_SECRETS".into()),
+            ..Default::default()
+        };
+        let sealed = super::super::share::ConfigExport {
+            encrypt_values: true,
+            ..Default::default()
+        };
         let variants = [
             (
                 "config-export with extra_secrets",
-                super::super::share::export_run("demo", Some("MC_SECRETS")),
+                super::super::share::export_run("demo", &extra),
+            ),
+            (
+                "config-export with encrypt_values",
+                super::super::share::export_run("demo", &sealed),
             ),
             (
                 "config-restore install=yes",
-                super::super::share::restore_run("demo", true, "a.b=0"),
+                super::super::share::restore_run("demo", &Default::default(), true, "a.b=0"),
+            ),
+            (
+                "config-restore install=yes, encrypt_values",
+                super::super::share::restore_run("demo", &sealed, true, "a.b=0"),
+            ),
+            (
+                "config-restore, encrypt_values",
+                super::super::share::restore_run("demo", &sealed, false, ""),
             ),
         ];
         let bodies = SNIPPETS
