@@ -194,7 +194,9 @@ pub fn export_prose(chart: &str, c: &ConfigExport) -> [String; 3] {
 }
 
 /// The shell that takes an export back: the newest
-/// `<chart>-k8s-*.json.age` (or `$CONFIG_FILE`) decrypted and applied, then
+/// `<chart>-k8s-*.json.age` (or `$CONFIG_FILE`) decrypted and applied
+/// (unless it holds nothing: the chart renders no Secret or ConfigMap, and
+/// `kubectl apply` refuses an empty list; a wrong key still fails), then
 /// the values file of the same export (`$CV`) named, or with `install`
 /// installed with `helm upgrade --install` (plus `--set <set>`); an
 /// encrypted values file is decrypted to a private temporary file for the
@@ -205,7 +207,11 @@ pub fn restore_run(chart: &str, c: &ConfigExport, install: bool, set: &str) -> S
         r#"CK="${{CONFIG_FILE:-$(ls -1t "$BACKUP_DIR"/{chart}-k8s-*.json.age | head -n 1)}}"
 test -s "$CK" || {{ echo "no {chart}-k8s-*.json.age: set CONFIG_FILE=" >&2; false; }}
 CV="${{CK%-k8s-*}}-values-${{CK##*-k8s-}}"; CV="${{CV%.json.age}}{values}"
-age -d -i "$AGE_KEY_FILE" "$CK" | kubectl -n "$NAMESPACE" apply -f -
+N=$(age -d -i "$AGE_KEY_FILE" "$CK" | jq '.items | length')
+test -n "$N" || {{ echo "cannot decrypt $CK with $AGE_KEY_FILE" >&2; false; }}
+if [ "$N" != 0 ]; then
+  age -d -i "$AGE_KEY_FILE" "$CK" | kubectl -n "$NAMESPACE" apply -f -
+fi
 "#
     );
     match (install, c.encrypt_values) {

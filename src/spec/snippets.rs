@@ -1072,8 +1072,11 @@ PF=$!\ntrap 'kill $PF 2>/dev/null' EXIT\nsleep 3\n"
         script(
             "kubectl",
             format!(
-                "case \"$*\" in\n*' get secret,configmap '*) echo '{list}' ;;\n\
-*' get secret tls -o json') echo '{}' ;;\n*' apply -f -') cat > \"$STATE/applied.json\" ;;\n\
+                "case \"$*\" in\n*' get secret,configmap '*) if [ -n \"${{EMPTY:-}}\" ]; \
+then echo '{{\"kind\":\"List\",\"items\":[]}}'; else echo '{list}'; fi ;;\n\
+*' get secret tls -o json') echo '{}' ;;\n*' apply -f -') cat > \"$STATE/in.json\"; [ -s \"$STATE/in.json\" ] \\\n\
+  || {{ echo 'error: no objects passed to apply' >&2; exit 1; }}\n\
+  mv \"$STATE/in.json\" \"$STATE/applied.json\" ;;\n\
 *) echo \"kubectl $*?\" >&2; exit 1 ;;\nesac\n",
                 object("Secret", "tls")
             ),
@@ -1176,6 +1179,46 @@ PF=$!\ntrap 'kill $PF 2>/dev/null' EXIT\nsleep 3\n"
             "unused",
         );
         assert!(out.ends_with("demo-values-20260101-000000.yaml\n"), "{out}");
+        // A chart that renders no Secret or ConfigMap: nothing to apply,
+        // which kubectl would refuse, and the values are still named.
+        std::fs::remove_file(d.join("applied.json")).unwrap();
+        let plain = super::super::share::export_run("demo", &Default::default());
+        sh(
+            &format!("export EMPTY=1\n{recipient}{plain}"),
+            "20260102-120000",
+        );
+        let out = sh(
+            &super::super::share::restore_run("demo", &Default::default(), false, ""),
+            "unused",
+        );
+        assert!(out.ends_with("demo-values-20260102-120000.yaml\n"), "{out}");
+        assert!(!d.join("applied.json").exists(), "an empty list applied");
+        // A wrong key fails the restore instead of skipping the apply.
+        sh("age-keygen -o other.txt 2>/dev/null", "x");
+        let wrong = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "set -eu\n{}",
+                super::super::share::restore_run("demo", &Default::default(), false, "")
+            ))
+            .env(
+                "PATH",
+                format!("{}:{}", bin.display(), std::env::var("PATH").unwrap()),
+            )
+            .env("STATE", d)
+            .env("NAMESPACE", "n")
+            .env("BACKUP_DIR", d.join("backups"))
+            .env("AGE_KEY_FILE", d.join("other.txt"))
+            .env_remove("CONFIG_FILE")
+            .output()
+            .unwrap();
+        assert!(!wrong.status.success(), "a wrong key must fail");
+        assert!(
+            String::from_utf8_lossy(&wrong.stderr).contains("cannot decrypt"),
+            "{}",
+            String::from_utf8_lossy(&wrong.stderr)
+        );
+        assert!(!d.join("applied.json").exists());
         // encrypt_values: the values file is sealed too, and the install
         // reads it decrypted from a temporary file it removes, even when
         // helm fails.
