@@ -259,7 +259,15 @@ the Secrets encrypted with age."
         run: Some(export_run(chart, c)),
         lang: None,
         expect: Some(expect),
-        drill: None,
+        // Its own, so that a component whose other steps a drill runs
+        // (`config_export.drill.test`) does not hand it a cluster it lacks.
+        drill: Some(Drill {
+            test: None,
+            none: Some(
+                "needs a cluster: helm get values, and the release's Secrets and ConfigMaps".into(),
+            ),
+            caveat: None,
+        }),
         ..Default::default()
     };
     let mut pitfalls = c.pitfalls.clone();
@@ -611,6 +619,30 @@ mod tests {
             .unwrap()
             + 1;
         assert_eq!(line(&format!("backup.components[{i}].steps[0].run")), key);
+    }
+
+    /// A drill test on the component runs the spec's own steps, never the
+    /// export, which needs a cluster.
+    #[test]
+    fn a_drilled_config_export_leaves_its_export_step_out() {
+        let src = crate::scaffold::new_spec("demo").replace(
+            "backup:\n",
+            "backup:\n  config_export:\n    drill: { test: tests/drills.rs::demo_drill }\n    \
+steps:\n      - title: Save more\n        run: echo more\n",
+        );
+        let f = parse("specs/demo.yaml", src.as_bytes()).unwrap();
+        let p = super::super::procedures::procedures(&f.spec);
+        let config = p.iter().find(|p| p.id == "backup.config").unwrap();
+        let drills: Vec<(Option<&str>, Option<&str>)> = config
+            .steps
+            .iter()
+            .map(|s| {
+                let d = s.drill.as_ref().unwrap();
+                (d.test.as_deref(), d.none.as_deref())
+            })
+            .collect();
+        assert!(drills[0].0.is_none() && drills[0].1.unwrap().starts_with("needs a cluster"));
+        assert_eq!(drills[1], (Some("tests/drills.rs::demo_drill"), None));
     }
 }
 
