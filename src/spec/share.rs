@@ -37,6 +37,9 @@ pub struct ConfigExport {
     /// (default: Secrets are only base64 and must be encrypted).
     #[serde(default)]
     pub why: Option<String>,
+    /// Default "helm, kubectl, jq, age"; name the tools the added `steps` use too.
+    #[serde(default)]
+    pub tool: Option<String>,
     /// Default "every version, in git".
     #[serde(default)]
     pub retention: Option<String>,
@@ -69,7 +72,7 @@ pub struct ConfigExport {
 
 impl ConfigExport {
     /// The values file's suffix after `<chart>-values-<ts>`.
-    fn values_suffix(&self) -> &'static str {
+    pub fn values_suffix(&self) -> &'static str {
         if self.encrypt_values {
             ".yaml.age"
         } else {
@@ -141,20 +144,22 @@ const SERVER_SET: &str =
 /// metadata is stripped so that `kubectl apply` accepts the file later;
 /// `extra_secrets` names unlabelled Secrets to export too.
 pub fn export_run(chart: &str, c: &ConfigExport) -> String {
+    let strip = format!("  | jq '.items[].metadata |= del({SERVER_SET})' \\\n");
     let objects = match c.extra_secrets.as_deref() {
         None => format!(
             r#"kubectl -n "$NAMESPACE" get secret,configmap -o json \
   -l app.kubernetes.io/instance="$RELEASE" \
-  | jq '.items[].metadata |= del({SERVER_SET})' \
-"#
+{strip}"#
         ),
         Some(var) => format!(
             r#"{{ kubectl -n "$NAMESPACE" get secret,configmap -o json \
     -l app.kubernetes.io/instance="$RELEASE"
-  for s in ${var}; do kubectl -n "$NAMESPACE" get secret "$s" -o json; done; }} \
-  | jq -s '{{apiVersion: "v1", kind: "List", items: [.[] | (.items // [.])[]
-      | .metadata |= del({SERVER_SET})]}}' \
-"#
+  for s in ${var}; do
+    kubectl -n "$NAMESPACE" get secret "$s" -o json
+  done; }} \
+  | jq -s '{{apiVersion: "v1", kind: "List",
+      items: [.[] | (.items // [.])[]]}}' \
+{strip}"#
         ),
     };
     let seal = if c.encrypt_values {
@@ -193,55 +198,75 @@ pub fn export_prose(chart: &str, c: &ConfigExport) -> [String; 3] {
     ]
 }
 
+/// How `config-restore` takes an export back.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RestoreMode<'a> {
+    /// `helm upgrade --install` the release with the export's values file.
+    pub install: bool,
+    /// One more `--set key=value` for that install.
+    pub set: &'a str,
+    /// Compare the export with the live objects (`kubectl diff`, after the
+    /// install) instead of applying it.
+    pub diff: bool,
+    /// The values file is encrypted (`encrypt_values`): the install reads
+    /// it decrypted from a private temporary file, removed after it
+    /// whether it succeeded or not.
+    pub sealed: bool,
+}
+
 /// The shell that takes an export back: the newest
-/// `<chart>-k8s-*.json.age` (or `$CONFIG_FILE`) decrypted and applied
-/// (unless it holds nothing: the chart renders no Secret or ConfigMap, and
-/// `kubectl apply` refuses an empty list; a wrong key still fails), then
-/// the values file of the same export (`$CV`) named, or with `install`
-/// installed with `helm upgrade --install` (plus `--set <set>`); an
-/// encrypted values file is decrypted to a private temporary file for the
-/// install, removed after it whether it succeeded or not.
-pub fn restore_run(chart: &str, c: &ConfigExport, install: bool, set: &str) -> String {
-    let values = c.values_suffix();
-    let mut out = format!(
-        r#"CK="${{CONFIG_FILE:-$(ls -1t "$BACKUP_DIR"/{chart}-k8s-*.json.age | head -n 1)}}"
-test -s "$CK" || {{ echo "no {chart}-k8s-*.json.age: set CONFIG_FILE=" >&2; false; }}
-CV="${{CK%-k8s-*}}-values-${{CK##*-k8s-}}"; CV="${{CV%.json.age}}{values}"
-N=$(age -d -i "$AGE_KEY_FILE" "$CK" | jq '.items | length')
-test -n "$N" || {{ echo "cannot decrypt $CK with $AGE_KEY_FILE" >&2; false; }}
-if [ "$N" != 0 ]; then
-  age -d -i "$AGE_KEY_FILE" "$CK" | kubectl -n "$NAMESPACE" apply -f -
-fi
+/// `<chart>-k8s-*.json.age` (or `$CONFIG_FILE`) decrypted and applied (or
+/// compared), and the values file of the same export (`$CV`) named, or
+/// installed with `helm upgrade --install`. An export without objects (the
+/// chart renders no Secret or ConfigMap) applies nothing, since `kubectl
+/// apply` refuses an empty list; one that does not decrypt fails.
+pub fn restore_run(chart: &str, m: RestoreMode) -> String {
+    let suffix = if m.sealed { ".yaml.age" } else { ".yaml" };
+    let pick = format!(
+        r#"CP="$BACKUP_DIR/{chart}-k8s-"
+CK=${{CONFIG_FILE:-$(ls -1t "$CP"*.json.age 2>/dev/null | head -n 1)}}
+test -s "$CK" || {{ echo "no ${{CP}}*.json.age: set CONFIG_FILE=" >&2; false; }}
+CV="${{CK%-k8s-*}}-values-${{CK##*-k8s-}}"; CV="${{CV%.json.age}}{suffix}"
 "#
     );
-    match (install, c.encrypt_values) {
-        (true, sealed) => {
-            let set = if set.is_empty() {
-                String::new()
-            } else {
-                format!(" \\\n  --set {set}")
-            };
-            let (before, file, after) = if sealed {
-                (
-                    "CVF=$(mktemp); age -d -i \"$AGE_KEY_FILE\" \"$CV\" > \"$CVF\"\nR=0\n",
-                    "$CVF",
-                    " || R=$?\nrm -f \"$CVF\"; [ \"$R\" = 0 ]",
-                )
-            } else {
-                ("", "$CV", "")
-            };
-            out.push_str(&format!(
-                r#"{before}helm -n "$NAMESPACE" upgrade --install "$RELEASE" "$CHART" \
+    let values = if m.install {
+        let set = if m.set.is_empty() {
+            String::new()
+        } else {
+            format!(" \\\n  --set {}", m.set)
+        };
+        let (before, file, after) = if m.sealed {
+            (
+                "CVF=$(mktemp); age -d -i \"$AGE_KEY_FILE\" \"$CV\" > \"$CVF\"\nR=0\n",
+                "$CVF",
+                " || R=$?\nrm -f \"$CVF\"; [ \"$R\" = 0 ]",
+            )
+        } else {
+            ("", "$CV", "")
+        };
+        format!(
+            r#"{before}helm -n "$NAMESPACE" upgrade --install "$RELEASE" "$CHART" \
   --version "$CHART_VERSION" -f "{file}"{set} --wait{after}
 "#
-            ));
-        }
-        (false, false) => out.push_str("echo \"values for helm upgrade --install -f: $CV\"\n"),
-        (false, true) => out.push_str(
-            "echo \"values (decrypt with age -d -i \\$AGE_KEY_FILE, then helm upgrade --install -f): $CV\"\n",
-        ),
+        )
+    } else if m.sealed {
+        "echo \"values (age-encrypted) for helm upgrade --install -f: $CV\"\n".to_string()
+    } else {
+        "echo \"values for helm upgrade --install -f: $CV\"\n".to_string()
+    };
+    let decrypt = r#"age -d -i "$AGE_KEY_FILE" "$CK" | kubectl -n "$NAMESPACE""#;
+    if m.diff {
+        format!("{pick}{values}{decrypt} diff -f - \\\n  && echo \"configuration identical\"\n")
+    } else {
+        format!(
+            r#"{pick}N=$(age -d -i "$AGE_KEY_FILE" "$CK" | jq '.items | length')
+test -n "$N" || {{ echo "cannot decrypt $CK" >&2; false; }}
+if [ "$N" != 0 ]; then
+  {decrypt} apply -f -
+fi
+{values}"#
+        )
     }
-    out
 }
 
 /// The built-in component, as the spec's `config_export` shapes it.
@@ -259,15 +284,19 @@ the Secrets encrypted with age."
         run: Some(export_run(chart, c)),
         lang: None,
         expect: Some(expect),
-        // Its own, so that a component whose other steps a drill runs
-        // (`config_export.drill.test`) does not hand it a cluster it lacks.
-        drill: Some(Drill {
-            test: None,
-            none: Some(
-                "needs a cluster: helm get values, and the release's Secrets and ConfigMaps".into(),
-            ),
-            caveat: None,
-        }),
+        // A drill of the component runs its added steps; no drill world
+        // has Helm releases to export.
+        drill: c
+            .drill
+            .as_ref()
+            .and_then(|d| d.test.as_ref())
+            .map(|_| Drill {
+                test: None,
+                none: Some(
+                    "needs a cluster: helm get values and the release's labelled objects".into(),
+                ),
+                caveat: None,
+            }),
         ..Default::default()
     };
     let mut pitfalls = c.pitfalls.clone();
@@ -300,7 +329,10 @@ instance label: it is in the export only when `{var}` names it."
         covers: Covers::Configuration,
         what,
         method: Method::OnChange,
-        tool: "helm, kubectl, jq, age".into(),
+        tool: c
+            .tool
+            .clone()
+            .unwrap_or_else(|| "helm, kubectl, jq, age".into()),
         interval: None,
         schedule: None,
         retention: c
@@ -345,6 +377,7 @@ fn expand_config_export(spec: &mut Spec, positions: &mut Positions) {
         "id",
         "title",
         "what",
+        "tool",
         "retention",
         "storage",
         "pitfalls",
@@ -604,7 +637,7 @@ mod tests {
         assert_eq!(c.steps.len(), 2);
         assert_eq!(
             c.steps[0].run.as_deref(),
-            Some(export_run("demo", &ConfigExport::default()).as_str())
+            Some(export_run("demo", &Default::default()).as_str())
         );
         let names: Vec<&str> = f.spec.variables.iter().map(|v| v.name.as_str()).collect();
         assert!(names.contains(&"AGE_RECIPIENT") && names.contains(&"AGE_KEY_FILE"));
@@ -619,30 +652,6 @@ mod tests {
             .unwrap()
             + 1;
         assert_eq!(line(&format!("backup.components[{i}].steps[0].run")), key);
-    }
-
-    /// A drill test on the component runs the spec's own steps, never the
-    /// export, which needs a cluster.
-    #[test]
-    fn a_drilled_config_export_leaves_its_export_step_out() {
-        let src = crate::scaffold::new_spec("demo").replace(
-            "backup:\n",
-            "backup:\n  config_export:\n    drill: { test: tests/drills.rs::demo_drill }\n    \
-steps:\n      - title: Save more\n        run: echo more\n",
-        );
-        let f = parse("specs/demo.yaml", src.as_bytes()).unwrap();
-        let p = super::super::procedures::procedures(&f.spec);
-        let config = p.iter().find(|p| p.id == "backup.config").unwrap();
-        let drills: Vec<(Option<&str>, Option<&str>)> = config
-            .steps
-            .iter()
-            .map(|s| {
-                let d = s.drill.as_ref().unwrap();
-                (d.test.as_deref(), d.none.as_deref())
-            })
-            .collect();
-        assert!(drills[0].0.is_none() && drills[0].1.unwrap().starts_with("needs a cluster"));
-        assert_eq!(drills[1], (Some("tests/drills.rs::demo_drill"), None));
     }
 }
 
@@ -700,7 +709,7 @@ JSON
 "#;
         let script = format!(
             "set -eu\n{stand_ins}\n{}",
-            super::export_run("demo", &super::ConfigExport::default())
+            super::export_run("demo", &Default::default())
         );
         let out = Command::new("sh")
             .arg("-c")

@@ -328,10 +328,26 @@ name its values file, or install the release with it",
                 default: Some(""),
                 help: "one more `--set key=value` for that install, e.g. kibana.replicas=0",
             },
+            Param {
+                name: "diff",
+                default: Some(""),
+                help: "`yes`: compare the export with the live objects (`kubectl diff`, after \
+the install) instead of applying it",
+            },
         ],
         body: |a, s| {
-            let c = s.backup.config_export.clone().unwrap_or_default();
-            super::share::restore_run(&s.name, &c, arg(a, "install") == "yes", arg(a, "set"))
+            let sealed = s
+                .backup
+                .config_export
+                .as_ref()
+                .is_some_and(|c| c.encrypt_values);
+            super::share::restore_run(
+                &s.name,
+                super::share::RestoreMode {
+                    sealed,
+                    ..restore_mode(a)
+                },
+            )
         },
         prose: Some(|a, s| {
             let chart = &s.name;
@@ -340,7 +356,13 @@ name its values file, or install the release with it",
 `CONFIG_FILE` to take an older one) holds the release's Secrets and ConfigMaps: a \
 restored release needs the same passwords and keys as its data."
             );
-            if arg(a, "install") == "yes" {
+            if arg(a, "diff") == "yes" {
+                [
+                    "Compare the live Secrets and ConfigMaps with the export".into(),
+                    format!("{pick} `kubectl diff` shows what drifted from it since."),
+                    "`configuration identical`, or the drift to re-apply by hand.".into(),
+                ]
+            } else if arg(a, "install") == "yes" {
                 [
                     "Restore the Secrets and ConfigMaps, and install the release with the saved values".into(),
                     format!("{pick} The values file of the same export installs it as it was."),
@@ -358,15 +380,10 @@ restored release needs the same passwords and keys as its data."
                     format!(
                         "`secret/...` and `configmap/...` `created` (or `configured`), and \
 the export's `{chart}-values-<ts>{}`.",
-                        if s.backup
+                        s.backup
                             .config_export
                             .as_ref()
-                            .is_some_and(|c| c.encrypt_values)
-                        {
-                            ".yaml.age"
-                        } else {
-                            ".yaml"
-                        }
+                            .map_or(".yaml", |c| c.values_suffix())
                     ),
                 ]
             }
@@ -374,6 +391,16 @@ the export's `{chart}-values-<ts>{}`.",
         needs: Needs::ConfigExport,
     },
 ];
+
+/// The `config-restore` parameters, as [`super::share::restore_run`] takes them.
+fn restore_mode(a: &Args) -> super::share::RestoreMode<'_> {
+    super::share::RestoreMode {
+        install: arg(a, "install") == "yes",
+        set: arg(a, "set"),
+        diff: arg(a, "diff") == "yes",
+        sealed: false,
+    }
+}
 
 /// The resource kubectl scales for a workload kind.
 fn resource(k: WorkloadKind) -> &'static str {
@@ -1002,7 +1029,7 @@ PF=$!\ntrap 'kill $PF 2>/dev/null' EXIT\nsleep 3\n"
         assert_eq!(steps[1].run.as_deref(), Some(export));
         let restore = steps[0].run.as_deref().unwrap();
         assert!(
-            restore.contains("\"$BACKUP_DIR\"/demo-k8s-*.json.age")
+            restore.contains("CP=\"$BACKUP_DIR/demo-k8s-\"\n")
                 && restore.contains("-f \"$CV\" \\\n  --set x.replicas=0 --wait"),
             "{restore}"
         );
@@ -1012,7 +1039,7 @@ PF=$!\ntrap 'kill $PF 2>/dev/null' EXIT\nsleep 3\n"
             steps[0].title
         );
         assert!(s.variables.iter().any(|v| v.name == "CONFIG_FILE"));
-        let plain = super::super::share::restore_run("demo", &Default::default(), false, "");
+        let plain = super::super::share::restore_run("demo", Default::default());
         assert!(
             plain.ends_with("echo \"values for helm upgrade --install -f: $CV\"\n")
                 && !plain.contains("helm -n"),
@@ -1074,8 +1101,8 @@ PF=$!\ntrap 'kill $PF 2>/dev/null' EXIT\nsleep 3\n"
             format!(
                 "case \"$*\" in\n*' get secret,configmap '*) if [ -n \"${{EMPTY:-}}\" ]; \
 then echo '{{\"kind\":\"List\",\"items\":[]}}'; else echo '{list}'; fi ;;\n\
-*' get secret tls -o json') echo '{}' ;;\n*' apply -f -') cat > \"$STATE/in.json\"; [ -s \"$STATE/in.json\" ] \\\n\
-  || {{ echo 'error: no objects passed to apply' >&2; exit 1; }}\n\
+*' get secret tls -o json') echo '{}' ;;\n*' apply -f -') cat > \"$STATE/in.json\"\n\
+  [ -s \"$STATE/in.json\" ] || {{ echo 'error: no objects passed to apply' >&2; exit 1; }}\n\
   mv \"$STATE/in.json\" \"$STATE/applied.json\" ;;\n\
 *) echo \"kubectl $*?\" >&2; exit 1 ;;\nesac\n",
                 object("Secret", "tls")
@@ -1136,7 +1163,15 @@ then echo '{{\"kind\":\"List\",\"items\":[]}}'; else echo '{list}'; fi ;;\n\
         let sealed = std::fs::read(d.join("backups/demo-k8s-20260102-000000.json.age")).unwrap();
         assert!(sealed.starts_with(b"age-encryption.org/v1"));
         let out = sh(
-            &super::super::share::restore_run("demo", &Default::default(), true, "x.replicas=0"),
+            &super::super::share::restore_run(
+                "demo",
+                super::super::share::RestoreMode {
+                    install: true,
+                    set: "x.replicas=0",
+                    diff: false,
+                    sealed: false,
+                },
+            ),
             "unused",
         );
         assert_eq!(out, "");
@@ -1174,7 +1209,7 @@ then echo '{{\"kind\":\"List\",\"items\":[]}}'; else echo '{list}'; fi ;;\n\
             &format!(
                 "CONFIG_FILE={}\n{}",
                 older.display(),
-                super::super::share::restore_run("demo", &Default::default(), false, "")
+                super::super::share::restore_run("demo", Default::default())
             ),
             "unused",
         );
@@ -1188,36 +1223,40 @@ then echo '{{\"kind\":\"List\",\"items\":[]}}'; else echo '{list}'; fi ;;\n\
             "20260102-120000",
         );
         let out = sh(
-            &super::super::share::restore_run("demo", &Default::default(), false, ""),
+            &super::super::share::restore_run("demo", Default::default()),
             "unused",
         );
         assert!(out.ends_with("demo-values-20260102-120000.yaml\n"), "{out}");
         assert!(!d.join("applied.json").exists(), "an empty list applied");
-        // A wrong key fails the restore instead of skipping the apply.
+        // A key that does not decrypt the export fails the restore.
+        let run = |script: &str, env: &[(&str, std::path::PathBuf)]| {
+            let mut c = std::process::Command::new("sh");
+            c.arg("-c")
+                .arg(format!("set -eu\n{script}"))
+                .env(
+                    "PATH",
+                    format!("{}:{}", bin.display(), std::env::var("PATH").unwrap()),
+                )
+                .env("STATE", d)
+                .env("NAMESPACE", "n")
+                .env("RELEASE", "r")
+                .env("CHART", "./charts/demo")
+                .env("CHART_VERSION", "")
+                .env("BACKUP_DIR", d.join("backups"))
+                .env("AGE_KEY_FILE", d.join("key.txt"))
+                .env_remove("CONFIG_FILE");
+            for (k, v) in env {
+                c.env(k, v);
+            }
+            c.output().unwrap()
+        };
         sh("age-keygen -o other.txt 2>/dev/null", "x");
-        let wrong = std::process::Command::new("sh")
-            .arg("-c")
-            .arg(format!(
-                "set -eu\n{}",
-                super::super::share::restore_run("demo", &Default::default(), false, "")
-            ))
-            .env(
-                "PATH",
-                format!("{}:{}", bin.display(), std::env::var("PATH").unwrap()),
-            )
-            .env("STATE", d)
-            .env("NAMESPACE", "n")
-            .env("BACKUP_DIR", d.join("backups"))
-            .env("AGE_KEY_FILE", d.join("other.txt"))
-            .env_remove("CONFIG_FILE")
-            .output()
-            .unwrap();
-        assert!(!wrong.status.success(), "a wrong key must fail");
-        assert!(
-            String::from_utf8_lossy(&wrong.stderr).contains("cannot decrypt"),
-            "{}",
-            String::from_utf8_lossy(&wrong.stderr)
+        let wrong = run(
+            &super::super::share::restore_run("demo", Default::default()),
+            &[("AGE_KEY_FILE", d.join("other.txt"))],
         );
+        assert!(!wrong.status.success(), "a wrong key must fail");
+        assert!(String::from_utf8_lossy(&wrong.stderr).contains("cannot decrypt"));
         assert!(!d.join("applied.json").exists());
         // encrypt_values: the values file is sealed too, and the install
         // reads it decrypted from a temporary file it removes, even when
@@ -1231,60 +1270,46 @@ then echo '{{\"kind\":\"List\",\"items\":[]}}'; else echo '{list}'; fi ;;\n\
         let values = std::fs::read(d.join("backups/demo-values-20260103-000000.yaml.age")).unwrap();
         assert!(values.starts_with(b"age-encryption.org/v1"));
         assert!(!d.join("backups/demo-values-20260103-000000.yaml").exists());
-        let restore = super::super::share::restore_run("demo", &sealed, true, "");
+        let restore = super::super::share::restore_run(
+            "demo",
+            super::super::share::RestoreMode {
+                install: true,
+                sealed: true,
+                ..Default::default()
+            },
+        );
         sh(&restore, "unused");
         assert_eq!(
             std::fs::read_to_string(d.join("used.yaml")).unwrap(),
             "replicas: 2\n"
         );
-        let helm = std::fs::read_to_string(d.join("helm.txt")).unwrap();
-        let temp = helm
-            .split(" -f ")
-            .nth(1)
-            .unwrap()
-            .split(' ')
-            .next()
-            .unwrap();
-        assert!(!temp.contains("backups/"), "{helm}");
-        assert!(!std::path::Path::new(temp).exists(), "{temp} left behind");
-        let failed = std::process::Command::new("sh")
-            .arg("-c")
-            .arg(format!("set -eu\n{restore}"))
-            .env(
-                "PATH",
-                format!("{}:{}", bin.display(), std::env::var("PATH").unwrap()),
-            )
-            .env("STATE", d)
-            .env("HELM_FAIL", "1")
-            .env("NAMESPACE", "n")
-            .env("RELEASE", "r")
-            .env("CHART", "./charts/demo")
-            .env("CHART_VERSION", "")
-            .env("BACKUP_DIR", d.join("backups"))
-            .env("AGE_KEY_FILE", d.join("key.txt"))
-            .env_remove("CONFIG_FILE")
-            .output()
-            .unwrap();
+        let temp = || {
+            let helm = std::fs::read_to_string(d.join("helm.txt")).unwrap();
+            let t = helm
+                .split(" -f ")
+                .nth(1)
+                .unwrap()
+                .split(' ')
+                .next()
+                .unwrap();
+            assert!(!t.contains("backups/"), "{helm}");
+            std::path::PathBuf::from(t)
+        };
+        assert!(!temp().exists(), "decrypted values left behind");
+        std::fs::remove_file(d.join("helm.txt")).unwrap();
+        let failed = run(&restore, &[("HELM_FAIL", "1".into())]);
         assert!(
             !failed.status.success(),
             "a failed install fails the restore"
         );
-        let helm = std::fs::read_to_string(d.join("helm.txt")).unwrap();
-        let temp = helm
-            .split(" -f ")
-            .nth(1)
-            .unwrap()
-            .split(' ')
-            .next()
-            .unwrap();
-        assert!(!std::path::Path::new(temp).exists(), "{temp} left behind");
+        assert!(!temp().exists(), "decrypted values left behind");
         std::fs::remove_dir_all(d.join("backups")).unwrap();
         std::fs::create_dir(d.join("backups")).unwrap();
         let out = std::process::Command::new("sh")
             .arg("-c")
             .arg(format!(
                 "set -e\n{}",
-                super::super::share::restore_run("demo", &Default::default(), false, "")
+                super::super::share::restore_run("demo", Default::default())
             ))
             .env("BACKUP_DIR", d.join("backups"))
             .env_remove("CONFIG_FILE")
@@ -1592,16 +1617,38 @@ then echo '{{\"kind\":\"List\",\"items\":[]}}'; else echo '{list}'; fi ;;\n\
                 super::super::share::export_run("demo", &sealed),
             ),
             (
-                "config-restore install=yes",
-                super::super::share::restore_run("demo", &Default::default(), true, "a.b=0"),
-            ),
-            (
                 "config-restore install=yes, encrypt_values",
-                super::super::share::restore_run("demo", &sealed, true, "a.b=0"),
+                super::super::share::restore_run(
+                    "demo",
+                    super::super::share::RestoreMode {
+                        install: true,
+                        set: "a.b=0",
+                        sealed: true,
+                        ..Default::default()
+                    },
+                ),
             ),
             (
                 "config-restore, encrypt_values",
-                super::super::share::restore_run("demo", &sealed, false, ""),
+                super::super::share::restore_run(
+                    "demo",
+                    super::super::share::RestoreMode {
+                        sealed: true,
+                        ..Default::default()
+                    },
+                ),
+            ),
+            (
+                "config-restore install=yes",
+                super::super::share::restore_run(
+                    "demo",
+                    super::super::share::RestoreMode {
+                        install: true,
+                        set: "a.b=0",
+                        diff: true,
+                        sealed: false,
+                    },
+                ),
             ),
         ];
         let bodies = SNIPPETS
