@@ -46,6 +46,10 @@ pub struct ConfigExport {
     /// Default "Platform configuration repository (age or sops encrypted)."
     #[serde(default)]
     pub storage: Option<String>,
+    /// Steps run before the built-in export (find the names an
+    /// `extra_secrets` variable needs, say).
+    #[serde(default)]
+    pub before: Vec<Step>,
     /// Steps run after the built-in export (ACL users held in memory, say).
     #[serde(default)]
     pub steps: Vec<Step>,
@@ -343,7 +347,11 @@ instance label: it is in the export only when `{var}` names it."
             .storage
             .clone()
             .unwrap_or_else(|| "Platform configuration repository (age or sops encrypted).".into()),
-        steps: std::iter::once(export)
+        steps: c
+            .before
+            .iter()
+            .cloned()
+            .chain(std::iter::once(export))
             .chain(c.steps.iter().cloned())
             .collect(),
         pitfalls,
@@ -372,7 +380,8 @@ fn expand_config_export(spec: &mut Spec, positions: &mut Positions) {
     let at = format!("backup.components[{i}]");
     positions.alias_exact(&at, "backup.config_export");
     positions.alias_exact(&format!("{at}.steps"), "backup.config_export");
-    positions.alias_exact(&format!("{at}.steps[0]"), "backup.config_export");
+    let b = c.before.len();
+    positions.alias_exact(&format!("{at}.steps[{b}]"), "backup.config_export");
     for key in [
         "id",
         "title",
@@ -390,9 +399,15 @@ fn expand_config_export(spec: &mut Spec, positions: &mut Positions) {
             &format!("backup.config_export.{key}"),
         );
     }
+    for j in 0..b {
+        positions.alias(
+            &format!("{at}.steps[{j}]"),
+            &format!("backup.config_export.before[{j}]"),
+        );
+    }
     for j in 0..c.steps.len() {
         positions.alias(
-            &format!("{at}.steps[{}]", j + 1),
+            &format!("{at}.steps[{}]", b + 1 + j),
             &format!("backup.config_export.steps[{j}]"),
         );
     }
@@ -629,14 +644,22 @@ mod tests {
     fn config_export_expands_to_a_component_with_its_variables() {
         let src = crate::scaffold::new_spec("demo").replace(
             "backup:\n",
-            "backup:\n  config_export:\n    id: settings\n    steps:\n      - title: Save more\n        run: echo more\n",
+            "backup:\n  config_export:\n    id: settings\n    before:\n      - title: Look first\n        run: echo first\n    steps:\n      - title: Save more\n        run: echo more\n",
         );
         let f = parse("specs/demo.yaml", src.as_bytes()).unwrap();
         let c = f.spec.backup.components.last().unwrap();
         assert_eq!(c.id, "settings");
-        assert_eq!(c.steps.len(), 2);
+        let titles: Vec<&str> = c.steps.iter().map(|s| s.title.as_str()).collect();
         assert_eq!(
-            c.steps[0].run.as_deref(),
+            titles,
+            [
+                "Look first",
+                "Export values, ConfigMaps and Secrets, encrypted",
+                "Save more"
+            ]
+        );
+        assert_eq!(
+            c.steps[1].run.as_deref(),
             Some(export_run("demo", &Default::default()).as_str())
         );
         let names: Vec<&str> = f.spec.variables.iter().map(|v| v.name.as_str()).collect();
@@ -645,13 +668,18 @@ mod tests {
         let i = f.spec.backup.components.len() - 1;
         let line = |p: &str| f.positions.get(p).0;
         let own = src.lines().position(|l| l.contains("Save more")).unwrap() + 1;
-        assert_eq!(line(&format!("backup.components[{i}].steps[1].title")), own);
+        assert_eq!(line(&format!("backup.components[{i}].steps[2].title")), own);
+        let first = src.lines().position(|l| l.contains("Look first")).unwrap() + 1;
+        assert_eq!(
+            line(&format!("backup.components[{i}].steps[0].title")),
+            first
+        );
         let key = src
             .lines()
             .position(|l| l.contains("config_export"))
             .unwrap()
             + 1;
-        assert_eq!(line(&format!("backup.components[{i}].steps[0].run")), key);
+        assert_eq!(line(&format!("backup.components[{i}].steps[1].run")), key);
     }
 }
 

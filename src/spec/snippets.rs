@@ -616,6 +616,7 @@ fn step_lists(s: &mut Spec) -> Vec<(String, &mut Vec<Step>)> {
     }
     v.push(("backup.verification".into(), &mut s.backup.verification));
     if let Some(c) = s.backup.config_export.as_mut() {
+        v.push(("backup.config_export.before".into(), &mut c.before));
         v.push(("backup.config_export.steps".into(), &mut c.steps));
     }
     if let Some(d) = s.backup.database.as_mut() {

@@ -47,14 +47,14 @@ pub fn world() -> Option<World> {
 }
 
 /// The settings export, over a port-forward and through a throwaway pod,
-/// the encrypted export of the mounted Secret, then the checks the full,
+/// the names of the mounted Secrets, then the checks the full,
 /// Secret and configuration restores end with, under real make.
 #[test]
 fn memcached_drill() {
     let Some(mut w) = world() else { return };
     let key = w.ok("age-keygen -o key.txt 2>&1 | sed -n 's/^Public key: //p'");
     w.var("AGE_RECIPIENT", key.trim());
-    w.var("AGE_IDENTITY", "key.txt");
+    w.var("AGE_KEY_FILE", "key.txt");
     w.var("MC_SECRETS", "memcached-tls");
     w.start();
     w.ok(
@@ -91,25 +91,12 @@ fn memcached_drill() {
             "{line} from the throwaway pod"
         );
     }
+    // The Secrets to name in MC_SECRETS; the built-in export that takes
+    // them needs Helm's release (its round trip with an unlabelled Secret
+    // is `spec::snippets::tests::export_then_restore_round_trips`).
     let runs = w.run("backup.secrets", &[]);
-    assert_steps(
-        &runs,
-        2,
-        &[
-            ("MC_SECRETS", "a variable"),
-            ("age-encryption.org/v1", "checked below"),
-            ("kind: Secret", "checked below"),
-        ],
-    );
+    assert_steps(&runs, 1, &[("MC_SECRETS", "a variable")]);
     assert_eq!(runs[0].output.trim(), "memcached-tls");
-    let sealed = w.newest("secrets-");
-    let head = w.ok(&format!("head -c 21 backups/{sealed}"));
-    assert_eq!(head, "age-encryption.org/v1");
-    let back = w.ok(&format!("age -d -i key.txt backups/{sealed}"));
-    assert!(
-        back.contains("kind: Secret") && back.contains("name: memcached-tls"),
-        "{back}"
-    );
 
     let runs = w.run("restore.full", &[]);
     assert_steps(
