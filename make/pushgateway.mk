@@ -9,9 +9,9 @@ pushgateway_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --fiel
 
 .PHONY: help-pushgateway pushgateway-backup pushgateway-restore pushgateway-version pushgateway-delete-group pushgateway-groups pushgateway-stale-groups pushgateway-wipe pushgateway-api-status pushgateway-describe pushgateway-events pushgateway-logs pushgateway-persistence-check pushgateway-port-forward pushgateway-push-test pushgateway-rbac-check pushgateway-shell pushgateway-status pushgateway-top pushgateway-restart pushgateway-helm-history pushgateway-helm-lint pushgateway-helm-rollback pushgateway-helm-status pushgateway-helm-template pushgateway-helm-values
 
-# [backup] Copy metrics.db and encrypted values/flags to BACKUP_DIR
+# [backup] Copy metrics.db, the configuration export and the flags to BACKUP_DIR
 pushgateway-backup:
-	@$(pushgateway_env) $(pushgateway_pod) eval "$$(printf '%b' 'set -e\n: "$${AGE_RECIPIENT:?set AGE_RECIPIENT to an age public key}"\nmkdir -p "$$BACKUP_DIR"\nts=$$(date +%Y%m%d-%H%M%S)\nkubectl -n "$$NAMESPACE" exec "$$POD" -c pushgateway -- \\\n  cat "$$PERSISTENCE_FILE" > "$$BACKUP_DIR/pushgateway-metrics-$$ts.db"\ntest -s "$$BACKUP_DIR/pushgateway-metrics-$$ts.db"\ntmp=$$(mktemp -d)\nhelm -n "$$NAMESPACE" get values "$$RELEASE" -o yaml > "$$tmp/values.yaml"\nkubectl -n "$$NAMESPACE" get --raw \\\n  "/api/v1/namespaces/$$NAMESPACE/pods/$$POD:9091/proxy/api/v1/status" \\\n  > "$$tmp/status.json"\ntar -C "$$tmp" -czf - . | age -r "$$AGE_RECIPIENT" \\\n  > "$$BACKUP_DIR/pushgateway-config-$$ts.tar.gz.age"\nrm -rf "$$tmp"\necho "wrote $$BACKUP_DIR/pushgateway-metrics-$$ts.db"')"
+	@$(pushgateway_env) $(pushgateway_pod) eval "$$(printf '%b' 'set -e\n: "$${AGE_RECIPIENT:?set AGE_RECIPIENT to an age public key}"\nmkdir -p "$$BACKUP_DIR"; TS=$$(date +%Y%m%d-%H%M%S)\nhelm -n "$$NAMESPACE" get values "$$RELEASE" -o yaml \\\n  > "$$BACKUP_DIR/pushgateway-values-$$TS.yaml"\nkubectl -n "$$NAMESPACE" get secret,configmap -o json \\\n  -l app.kubernetes.io/instance="$$RELEASE" \\\n  | jq '\''.items[].metadata |= del(.uid, .resourceVersion,\n      .creationTimestamp, .managedFields, .ownerReferences)'\'' \\\n  | age -r "$$AGE_RECIPIENT" \\\n  > "$$BACKUP_DIR/pushgateway-k8s-$$TS.json.age"\nkubectl -n "$$NAMESPACE" exec "$$POD" -c pushgateway -- \\\n  cat "$$PERSISTENCE_FILE" > "$$BACKUP_DIR/pushgateway-metrics-$$TS.db"\ntest -s "$$BACKUP_DIR/pushgateway-metrics-$$TS.db"\nkubectl -n "$$NAMESPACE" get --raw \\\n  "/api/v1/namespaces/$$NAMESPACE/pods/$$POD:9091/proxy/api/v1/status" \\\n  > "$$BACKUP_DIR/pushgateway-status-$$TS.json"\necho "wrote $$BACKUP_DIR/pushgateway-metrics-$$TS.db"')"
 
 # [restore] Stop, load newest (or FILE=) metrics.db into the PVC, start
 pushgateway-restore:
@@ -120,7 +120,7 @@ pushgateway-helm-values:
 
 help-pushgateway:
 	@printf '\n%s\n' 'Prometheus Pushgateway (pushgateway)'
-	@printf '  %-34s %s\n' 'pushgateway-backup' '[backup] Copy metrics.db and encrypted values/flags to BACKUP_DIR'
+	@printf '  %-34s %s\n' 'pushgateway-backup' '[backup] Copy metrics.db, the configuration export and the flags to BACKUP_DIR'
 	@printf '  %-34s %s\n' 'pushgateway-restore' '[restore] Stop, load newest (or FILE=) metrics.db into the PVC, start'
 	@printf '  %-34s %s\n' 'pushgateway-version' '[upgrade] Print the Pushgateway version running in the pod'
 	@printf '  %-34s %s\n' 'pushgateway-delete-group' '[data] Delete the group JOB (and INSTANCE) via the HTTP API'

@@ -67,6 +67,22 @@ pub struct ConfigExport {
     /// into the same encrypted file.
     #[serde(default)]
     pub extra_secrets: Option<String>,
+    /// Encrypt the values file too (`<chart>-values-<ts>.yaml.age`), for a
+    /// chart whose values hold a key or password gen cannot move into a
+    /// Secret (a WireGuard private key, a superuser password).
+    #[serde(default)]
+    pub encrypt_values: bool,
+}
+
+impl ConfigExport {
+    /// The values file's suffix after `<chart>-values-<ts>`.
+    pub fn values_suffix(&self) -> &'static str {
+        if self.encrypt_values {
+            ".yaml.age"
+        } else {
+            ".yaml"
+        }
+    }
 }
 
 /// The component id of the built-in export when the spec gives none.
@@ -126,13 +142,14 @@ fn uses(text: &str, name: &str) -> bool {
 const SERVER_SET: &str =
     ".uid, .resourceVersion,\n      .creationTimestamp, .managedFields, .ownerReferences";
 
-/// The shell of the built-in export step, for chart `chart`. Files are
-/// `<chart>-values-<ts>.yaml` and `<chart>-k8s-<ts>.json.age`; the server-set
-/// metadata is stripped so that `kubectl apply` accepts the file later.
-/// `extra` is the variable naming unlabelled Secrets to export too.
-pub fn export_run(chart: &str, extra: Option<&str>) -> String {
+/// The shell of the built-in export step, for chart `chart` as its
+/// `config_export` shapes it. Files are `<chart>-values-<ts>.yaml` (`.age`
+/// with `encrypt_values`) and `<chart>-k8s-<ts>.json.age`; the server-set
+/// metadata is stripped so that `kubectl apply` accepts the file later;
+/// `extra_secrets` names unlabelled Secrets to export too.
+pub fn export_run(chart: &str, c: &ConfigExport) -> String {
     let strip = format!("  | jq '.items[].metadata |= del({SERVER_SET})' \\\n");
-    let objects = match extra {
+    let objects = match c.extra_secrets.as_deref() {
         None => format!(
             r#"kubectl -n "$NAMESPACE" get secret,configmap -o json \
   -l app.kubernetes.io/instance="$RELEASE" \
@@ -149,11 +166,17 @@ pub fn export_run(chart: &str, extra: Option<&str>) -> String {
 {strip}"#
         ),
     };
+    let seal = if c.encrypt_values {
+        "| age -r \"$AGE_RECIPIENT\" "
+    } else {
+        ""
+    };
+    let values = c.values_suffix();
     format!(
         r#": "${{AGE_RECIPIENT:?set AGE_RECIPIENT to an age public key}}"
 mkdir -p "$BACKUP_DIR"; TS=$(date +%Y%m%d-%H%M%S)
 helm -n "$NAMESPACE" get values "$RELEASE" -o yaml \
-  > "$BACKUP_DIR/{chart}-values-$TS.yaml"
+  {seal}> "$BACKUP_DIR/{chart}-values-$TS{values}"
 {objects}  | age -r "$AGE_RECIPIENT" \
   > "$BACKUP_DIR/{chart}-k8s-$TS.json.age"
 "#
@@ -171,9 +194,10 @@ pub fn export_prose(chart: &str, c: &ConfigExport) -> [String; 3] {
                 .into()
         }),
         format!(
-            "`{chart}-values-<ts>.yaml` and `{chart}-k8s-<ts>.json.age`, which \
+            "`{chart}-values-<ts>{}` and `{chart}-k8s-<ts>.json.age`, which \
 `age -d -i \"$AGE_KEY_FILE\"` opens; `jq` stripped the server-set fields, so \
-`kubectl apply` accepts it."
+`kubectl apply` accepts it.",
+            c.values_suffix()
         ),
     ]
 }
@@ -188,18 +212,25 @@ pub struct RestoreMode<'a> {
     /// Compare the export with the live objects (`kubectl diff`, after the
     /// install) instead of applying it.
     pub diff: bool,
+    /// The values file is encrypted (`encrypt_values`): the install reads
+    /// it decrypted from a private temporary file, removed after it
+    /// whether it succeeded or not.
+    pub sealed: bool,
 }
 
 /// The shell that takes an export back: the newest
 /// `<chart>-k8s-*.json.age` (or `$CONFIG_FILE`) decrypted and applied (or
 /// compared), and the values file of the same export (`$CV`) named, or
-/// installed with `helm upgrade --install`.
+/// installed with `helm upgrade --install`. An export without objects (the
+/// chart renders no Secret or ConfigMap) applies nothing, since `kubectl
+/// apply` refuses an empty list; one that does not decrypt fails.
 pub fn restore_run(chart: &str, m: RestoreMode) -> String {
+    let suffix = if m.sealed { ".yaml.age" } else { ".yaml" };
     let pick = format!(
         r#"CP="$BACKUP_DIR/{chart}-k8s-"
 CK=${{CONFIG_FILE:-$(ls -1t "$CP"*.json.age 2>/dev/null | head -n 1)}}
 test -s "$CK" || {{ echo "no ${{CP}}*.json.age: set CONFIG_FILE=" >&2; false; }}
-CV="${{CK%-k8s-*}}-values-${{CK##*-k8s-}}"; CV="${{CV%.json.age}}.yaml"
+CV="${{CK%-k8s-*}}-values-${{CK##*-k8s-}}"; CV="${{CV%.json.age}}{suffix}"
 "#
     );
     let values = if m.install {
@@ -208,11 +239,22 @@ CV="${{CK%-k8s-*}}-values-${{CK##*-k8s-}}"; CV="${{CV%.json.age}}.yaml"
         } else {
             format!(" \\\n  --set {}", m.set)
         };
+        let (before, file, after) = if m.sealed {
+            (
+                "CVF=$(mktemp); age -d -i \"$AGE_KEY_FILE\" \"$CV\" > \"$CVF\"\nR=0\n",
+                "$CVF",
+                " || R=$?\nrm -f \"$CVF\"; [ \"$R\" = 0 ]",
+            )
+        } else {
+            ("", "$CV", "")
+        };
         format!(
-            r#"helm -n "$NAMESPACE" upgrade --install "$RELEASE" "$CHART" \
-  --version "$CHART_VERSION" -f "$CV"{set} --wait
+            r#"{before}helm -n "$NAMESPACE" upgrade --install "$RELEASE" "$CHART" \
+  --version "$CHART_VERSION" -f "{file}"{set} --wait{after}
 "#
         )
+    } else if m.sealed {
+        "echo \"values (age-encrypted) for helm upgrade --install -f: $CV\"\n".to_string()
     } else {
         "echo \"values for helm upgrade --install -f: $CV\"\n".to_string()
     };
@@ -220,7 +262,14 @@ CV="${{CK%-k8s-*}}-values-${{CK##*-k8s-}}"; CV="${{CV%.json.age}}.yaml"
     if m.diff {
         format!("{pick}{values}{decrypt} diff -f - \\\n  && echo \"configuration identical\"\n")
     } else {
-        format!("{pick}{decrypt} apply -f -\n{values}")
+        format!(
+            r#"{pick}N=$(age -d -i "$AGE_KEY_FILE" "$CK" | jq '.items | length')
+test -n "$N" || {{ echo "cannot decrypt $CK" >&2; false; }}
+if [ "$N" != 0 ]; then
+  {decrypt} apply -f -
+fi
+{values}"#
+        )
     }
 }
 
@@ -236,7 +285,7 @@ the Secrets encrypted with age."
     let export = Step {
         title,
         why: Some(why),
-        run: Some(export_run(chart, c.extra_secrets.as_deref())),
+        run: Some(export_run(chart, c)),
         lang: None,
         expect: Some(expect),
         // A drill of the component runs its added steps; no drill world
@@ -255,12 +304,14 @@ the Secrets encrypted with age."
         ..Default::default()
     };
     let mut pitfalls = c.pitfalls.clone();
-    pitfalls.push(
-        "The values file is written in clear: a password given as a value (`--set \
+    if !c.encrypt_values {
+        pitfalls.push(
+            "The values file is written in clear: a password given as a value (`--set \
 auth.password=...`) lands in it. Keep passwords in Secrets (an `existingSecret`), or \
 encrypt the values file too."
-            .to_string(),
-    );
+                .to_string(),
+        );
+    }
     pitfalls.push(match &c.extra_secrets {
         None => {
             "A Secret the chart does not render (one named by an `existingSecret` value) has no \
@@ -341,6 +392,7 @@ fn expand_config_export(spec: &mut Spec, positions: &mut Positions) {
         "pitfalls",
         "drill",
         "extra_secrets",
+        "encrypt_values",
     ] {
         positions.alias(
             &format!("{at}.{key}"),
@@ -630,7 +682,7 @@ mod tests {
         );
         assert_eq!(
             c.steps[1].run.as_deref(),
-            Some(export_run("demo", None).as_str())
+            Some(export_run("demo", &Default::default()).as_str())
         );
         let names: Vec<&str> = f.spec.variables.iter().map(|v| v.name.as_str()).collect();
         assert!(names.contains(&"AGE_RECIPIENT") && names.contains(&"AGE_KEY_FILE"));
@@ -705,7 +757,10 @@ kubectl() {
 JSON
 }
 "#;
-        let script = format!("set -eu\n{stand_ins}\n{}", super::export_run("demo", None));
+        let script = format!(
+            "set -eu\n{stand_ins}\n{}",
+            super::export_run("demo", &Default::default())
+        );
         let out = Command::new("sh")
             .arg("-c")
             .arg(&script)

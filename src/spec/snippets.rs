@@ -443,12 +443,8 @@ values to <chart>-values-<ts>.yaml, Secrets and ConfigMaps age-encrypted to \
 <chart>-k8s-<ts>.json.age",
         params: &[],
         body: |_, s| {
-            let extra = s
-                .backup
-                .config_export
-                .as_ref()
-                .and_then(|c| c.extra_secrets.as_deref());
-            super::share::export_run(&s.name, extra)
+            let c = s.backup.config_export.clone().unwrap_or_default();
+            super::share::export_run(&s.name, &c)
         },
         prose: Some(|_, s| {
             super::share::export_prose(&s.name, &s.backup.config_export.clone().unwrap_or_default())
@@ -477,7 +473,20 @@ name its values file, or install the release with it",
 the install) instead of applying it",
             },
         ],
-        body: |a, s| super::share::restore_run(&s.name, restore_mode(a)),
+        body: |a, s| {
+            let sealed = s
+                .backup
+                .config_export
+                .as_ref()
+                .is_some_and(|c| c.encrypt_values);
+            super::share::restore_run(
+                &s.name,
+                super::share::RestoreMode {
+                    sealed,
+                    ..restore_mode(a)
+                },
+            )
+        },
         prose: Some(|a, s| {
             let chart = &s.name;
             let pick = format!(
@@ -508,7 +517,11 @@ restored release needs the same passwords and keys as its data."
                     ),
                     format!(
                         "`secret/...` and `configmap/...` `created` (or `configured`), and \
-the export's `{chart}-values-<ts>.yaml`."
+the export's `{chart}-values-<ts>{}`.",
+                        s.backup
+                            .config_export
+                            .as_ref()
+                            .map_or(".yaml", |c| c.values_suffix())
                     ),
                 ]
             }
@@ -552,6 +565,7 @@ fn restore_mode(a: &Args) -> super::share::RestoreMode<'_> {
         install: arg(a, "install") == "yes",
         set: arg(a, "set"),
         diff: arg(a, "diff") == "yes",
+        sealed: false,
     }
 }
 
@@ -1210,7 +1224,10 @@ BACKUP_DIR=\"$BACKUP_DIR\"\n",
         let built_in = s.backup.components.last().unwrap();
         assert_eq!(built_in.id, "config");
         let export = built_in.steps[0].run.as_deref().unwrap();
-        assert_eq!(export, super::super::share::export_run("demo", None));
+        assert_eq!(
+            export,
+            super::super::share::export_run("demo", &Default::default())
+        );
         let steps = &s.restore[0].steps;
         assert_eq!(steps[1].run.as_deref(), Some(export));
         let restore = steps[0].run.as_deref().unwrap();
@@ -1285,8 +1302,11 @@ BACKUP_DIR=\"$BACKUP_DIR\"\n",
         script(
             "kubectl",
             format!(
-                "case \"$*\" in\n*' get secret,configmap '*) echo '{list}' ;;\n\
-*' get secret tls -o json') echo '{}' ;;\n*' apply -f -') cat > \"$STATE/applied.json\" ;;\n\
+                "case \"$*\" in\n*' get secret,configmap '*) if [ -n \"${{EMPTY:-}}\" ]; \
+then echo '{{\"kind\":\"List\",\"items\":[]}}'; else echo '{list}'; fi ;;\n\
+*' get secret tls -o json') echo '{}' ;;\n*' apply -f -') cat > \"$STATE/in.json\"\n\
+  [ -s \"$STATE/in.json\" ] || {{ echo 'error: no objects passed to apply' >&2; exit 1; }}\n\
+  mv \"$STATE/in.json\" \"$STATE/applied.json\" ;;\n\
 *) echo \"kubectl $*?\" >&2; exit 1 ;;\nesac\n",
                 object("Secret", "tls")
             ),
@@ -1294,7 +1314,9 @@ BACKUP_DIR=\"$BACKUP_DIR\"\n",
         script(
             "helm",
             "case \"$*\" in\n*' get values '*) echo 'replicas: 2' ;;\n\
-*' upgrade --install '*) echo \"$*\" > \"$STATE/helm.txt\" ;;\n*) exit 1 ;;\nesac\n"
+*' upgrade --install '*) echo \"$*\" > \"$STATE/helm.txt\"\n\
+  while [ $# -gt 1 ]; do [ \"$1\" != -f ] || cat \"$2\" > \"$STATE/used.yaml\"; shift; done\n\
+  [ -z \"${HELM_FAIL:-}\" ] ;;\n*) exit 1 ;;\nesac\n"
                 .into(),
         );
         let sh = |script: &str, ts: &str| {
@@ -1328,7 +1350,11 @@ BACKUP_DIR=\"$BACKUP_DIR\"\n",
             "age-keygen -o key.txt 2>&1 | sed -n 's/^Public key: //p'",
             "x",
         );
-        let export = super::super::share::export_run("demo", Some("MC_SECRETS"));
+        let extra = super::super::share::ConfigExport {
+            extra_secrets: Some("MC_SECRETS".into()),
+            ..Default::default()
+        };
+        let export = super::super::share::export_run("demo", &extra);
         let recipient = format!("AGE_RECIPIENT={}\n", key.trim());
         sh(&format!("{recipient}{export}"), "20260101-000000");
         std::fs::write(
@@ -1346,6 +1372,7 @@ BACKUP_DIR=\"$BACKUP_DIR\"\n",
                     install: true,
                     set: "x.replicas=0",
                     diff: false,
+                    sealed: false,
                 },
             ),
             "unused",
@@ -1390,6 +1417,95 @@ BACKUP_DIR=\"$BACKUP_DIR\"\n",
             "unused",
         );
         assert!(out.ends_with("demo-values-20260101-000000.yaml\n"), "{out}");
+        // A chart that renders no Secret or ConfigMap: nothing to apply,
+        // which kubectl would refuse, and the values are still named.
+        std::fs::remove_file(d.join("applied.json")).unwrap();
+        let plain = super::super::share::export_run("demo", &Default::default());
+        sh(
+            &format!("export EMPTY=1\n{recipient}{plain}"),
+            "20260102-120000",
+        );
+        let out = sh(
+            &super::super::share::restore_run("demo", Default::default()),
+            "unused",
+        );
+        assert!(out.ends_with("demo-values-20260102-120000.yaml\n"), "{out}");
+        assert!(!d.join("applied.json").exists(), "an empty list applied");
+        // A key that does not decrypt the export fails the restore.
+        let run = |script: &str, env: &[(&str, std::path::PathBuf)]| {
+            let mut c = std::process::Command::new("sh");
+            c.arg("-c")
+                .arg(format!("set -eu\n{script}"))
+                .env(
+                    "PATH",
+                    format!("{}:{}", bin.display(), std::env::var("PATH").unwrap()),
+                )
+                .env("STATE", d)
+                .env("NAMESPACE", "n")
+                .env("RELEASE", "r")
+                .env("CHART", "./charts/demo")
+                .env("CHART_VERSION", "")
+                .env("BACKUP_DIR", d.join("backups"))
+                .env("AGE_KEY_FILE", d.join("key.txt"))
+                .env_remove("CONFIG_FILE");
+            for (k, v) in env {
+                c.env(k, v);
+            }
+            c.output().unwrap()
+        };
+        sh("age-keygen -o other.txt 2>/dev/null", "x");
+        let wrong = run(
+            &super::super::share::restore_run("demo", Default::default()),
+            &[("AGE_KEY_FILE", d.join("other.txt"))],
+        );
+        assert!(!wrong.status.success(), "a wrong key must fail");
+        assert!(String::from_utf8_lossy(&wrong.stderr).contains("cannot decrypt"));
+        assert!(!d.join("applied.json").exists());
+        // encrypt_values: the values file is sealed too, and the install
+        // reads it decrypted from a temporary file it removes, even when
+        // helm fails.
+        let sealed = super::super::share::ConfigExport {
+            encrypt_values: true,
+            ..Default::default()
+        };
+        let export = super::super::share::export_run("demo", &sealed);
+        sh(&format!("{recipient}{export}"), "20260103-000000");
+        let values = std::fs::read(d.join("backups/demo-values-20260103-000000.yaml.age")).unwrap();
+        assert!(values.starts_with(b"age-encryption.org/v1"));
+        assert!(!d.join("backups/demo-values-20260103-000000.yaml").exists());
+        let restore = super::super::share::restore_run(
+            "demo",
+            super::super::share::RestoreMode {
+                install: true,
+                sealed: true,
+                ..Default::default()
+            },
+        );
+        sh(&restore, "unused");
+        assert_eq!(
+            std::fs::read_to_string(d.join("used.yaml")).unwrap(),
+            "replicas: 2\n"
+        );
+        let temp = || {
+            let helm = std::fs::read_to_string(d.join("helm.txt")).unwrap();
+            let t = helm
+                .split(" -f ")
+                .nth(1)
+                .unwrap()
+                .split(' ')
+                .next()
+                .unwrap();
+            assert!(!t.contains("backups/"), "{helm}");
+            std::path::PathBuf::from(t)
+        };
+        assert!(!temp().exists(), "decrypted values left behind");
+        std::fs::remove_file(d.join("helm.txt")).unwrap();
+        let failed = run(&restore, &[("HELM_FAIL", "1".into())]);
+        assert!(
+            !failed.status.success(),
+            "a failed install fails the restore"
+        );
+        assert!(!temp().exists(), "decrypted values left behind");
         std::fs::remove_dir_all(d.join("backups")).unwrap();
         std::fs::create_dir(d.join("backups")).unwrap();
         let out = std::process::Command::new("sh")
@@ -1815,10 +1931,44 @@ BACKUP_DIR=\"$BACKUP_DIR\"\n",
             return;
         }
         let s = spec();
+        let extra = super::super::share::ConfigExport {
+            extra_secrets: Some("MC_SECRETS".into()),
+            ..Default::default()
+        };
+        let sealed = super::super::share::ConfigExport {
+            encrypt_values: true,
+            ..Default::default()
+        };
         let variants = [
             (
                 "config-export with extra_secrets",
-                super::super::share::export_run("demo", Some("MC_SECRETS")),
+                super::super::share::export_run("demo", &extra),
+            ),
+            (
+                "config-export with encrypt_values",
+                super::super::share::export_run("demo", &sealed),
+            ),
+            (
+                "config-restore install=yes, encrypt_values",
+                super::super::share::restore_run(
+                    "demo",
+                    super::super::share::RestoreMode {
+                        install: true,
+                        set: "a.b=0",
+                        sealed: true,
+                        ..Default::default()
+                    },
+                ),
+            ),
+            (
+                "config-restore, encrypt_values",
+                super::super::share::restore_run(
+                    "demo",
+                    super::super::share::RestoreMode {
+                        sealed: true,
+                        ..Default::default()
+                    },
+                ),
             ),
             (
                 "config-restore install=yes",
@@ -1828,6 +1978,7 @@ BACKUP_DIR=\"$BACKUP_DIR\"\n",
                         install: true,
                         set: "a.b=0",
                         diff: true,
+                        sealed: false,
                     },
                 ),
             ),

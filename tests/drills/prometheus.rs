@@ -164,10 +164,30 @@ fn prometheus_snapshot_drill() {
         "no snapshot left: {}",
         runs[2].output
     );
-    let runs = w.run("backup.config", &[]);
+    // The rules go first: the configuration's last step packs both.
+    let runs = w.run("backup.rules", &[]);
     assert_steps(
         &runs,
         3,
+        &[
+            ("\"health\":\"ok\"", "checked below"),
+            ("unknown", "only for groups not evaluated yet"),
+        ],
+    );
+    assert!(
+        runs[0].output.contains("./alerts.yml"),
+        "{}",
+        runs[0].output
+    );
+    assert!(
+        matches("N \"health\":\"ok\"", &runs[1].output),
+        "{}",
+        runs[1].output
+    );
+    let runs = w.run("backup.config", &[]);
+    assert_steps(
+        &runs,
+        4,
         &[
             ("cm-<release>-config.yaml", "checked below"),
             ("SUCCESS", "checked below"),
@@ -185,25 +205,6 @@ fn prometheus_snapshot_drill() {
     assert!(
         back.contains("name: prometheus-remote-write") && !back.contains("uid:"),
         "{back}"
-    );
-    let runs = w.run("backup.rules", &[]);
-    assert_steps(
-        &runs,
-        4,
-        &[
-            ("\"health\":\"ok\"", "checked below"),
-            ("unknown", "only for groups not evaluated yet"),
-        ],
-    );
-    assert!(
-        runs[0].output.contains("./alerts.yml"),
-        "{}",
-        runs[0].output
-    );
-    assert!(
-        matches("N \"health\":\"ok\"", &runs[1].output),
-        "{}",
-        runs[1].output
     );
     let runs = w.run("verification", &[]);
     let example = r#"{__name__="up", instance="...", job="..."} 1 1764118923000"#;
