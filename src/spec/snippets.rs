@@ -27,7 +27,7 @@ use std::collections::BTreeMap;
 
 use super::profile::{Connection, Value};
 use super::types::{Spec, Step, WorkloadKind};
-use super::SpecFile;
+use super::{Context, SpecFile};
 use crate::diagnostics::{did_you_mean, Diagnostic};
 
 /// One parameter of a snippet.
@@ -362,12 +362,13 @@ say how to use the published repository instead",
             Param {
                 name: "repo",
                 default: None,
-                help: "the name the published repository is added as, e.g. sb-charts",
+                help: "the name the published repository is added as, e.g. sb-charts \
+(default: `[repository] name` of gen.toml)",
             },
             Param {
                 name: "url",
                 default: None,
-                help: "the published repository's URL",
+                help: "the published repository's URL (default: `[repository] url` of gen.toml)",
             },
         ],
         body: |_, _| "helm show chart \"$CHART\" | grep -E '^(name|version):'\n".into(),
@@ -588,6 +589,37 @@ fn find(name: &str) -> Result<&'static Snippet, String> {
     })
 }
 
+/// Parameters whose default is a gen.toml setting: the snippet, the
+/// parameter and the `[repository]` key. Without the setting the
+/// parameter is required.
+const SETTINGS: &[(&str, &str, &str)] = &[
+    ("chart-available", "repo", "name"),
+    ("chart-available", "url", "url"),
+];
+
+/// `given` with the parameters it leaves out that gen.toml sets.
+fn with_settings(s: &Snippet, given: &Given, ctx: &Context) -> Given {
+    let mut out = given.clone();
+    for (_, param, key) in SETTINGS.iter().filter(|(n, ..)| *n == s.name) {
+        if given.get(*param).is_some_and(|v| !v.is_empty()) {
+            continue;
+        }
+        if let Some(r) = &ctx.repository {
+            let v = if *key == "name" { &r.name } else { &r.url };
+            out.insert(param.to_string(), v.clone());
+        }
+    }
+    out
+}
+
+/// The gen.toml setting a parameter defaults to, for its error's help.
+fn setting_of(s: &Snippet, param: &str) -> Option<&'static str> {
+    SETTINGS
+        .iter()
+        .find(|(n, p, _)| *n == s.name && *p == param)
+        .map(|(.., key)| *key)
+}
+
 /// What is wrong with one use of a snippet: the message and its help.
 #[derive(Debug, PartialEq, Eq)]
 pub struct UseError {
@@ -690,11 +722,18 @@ pub fn args(s: &Snippet, given: &BTreeMap<String, String>) -> Result<Args, UseEr
             (Some(v), _) if !v.is_empty() => out.insert(p.name.into(), v.clone()),
             (_, Some(d)) => out.insert(p.name.into(), d.into()),
             (_, None) => {
+                let help = match setting_of(s, p.name) {
+                    Some(key) => format!(
+                        "{}; or set `{key}` under `[repository]` in gen.toml, once for every spec",
+                        params_help(s)
+                    ),
+                    None => params_help(s),
+                };
                 return Err(UseError {
                     param: None,
                     message: format!("snippet `{}` needs the parameter `{}`", s.name, p.name),
-                    help: params_help(s),
-                })
+                    help,
+                });
             }
         };
     }
@@ -730,11 +769,15 @@ pub type UseLineError = (usize, String, String);
 /// else the new text, or the 0-based line of the first bad use, the
 /// message and the help.
 pub fn expand_run(run: &str, spec: &Spec) -> Result<Option<String>, UseLineError> {
-    Ok(expand_run_mapped(run, spec)?.map(|(t, _)| t))
+    Ok(expand_run_mapped(run, spec, &Context::default())?.map(|(t, _)| t))
 }
 
 /// [`expand_run`], with the source line (0-based) of each line of the new text.
-fn expand_run_mapped(run: &str, spec: &Spec) -> Result<Option<(String, Vec<usize>)>, UseLineError> {
+fn expand_run_mapped(
+    run: &str,
+    spec: &Spec,
+    ctx: &Context,
+) -> Result<Option<(String, Vec<usize>)>, UseLineError> {
     if !run.contains("{{use ") {
         return Ok(None);
     }
@@ -757,6 +800,7 @@ fn expand_run_mapped(run: &str, spec: &Spec) -> Result<Option<(String, Vec<usize
             )
         })?;
         let snippet = find(&name).map_err(|h| (n, format!("unknown snippet `{name}`"), h))?;
+        let given = with_settings(snippet, &given, ctx);
         if let Some(e) = missing_in(snippet, spec, &given) {
             return Err((n, e.message, e.help));
         }
@@ -824,26 +868,27 @@ fn word(v: &serde_json::Value) -> String {
 
 /// Expands every snippet of `file`'s spec: the `use:` steps and the
 /// `{{use ...}}` lines of every `run` (steps, operations, troubleshooting).
-pub fn expand(file: &mut SpecFile) -> Result<(), Diagnostic> {
+/// `ctx` gives the defaults gen.toml sets.
+pub fn expand(file: &mut SpecFile, ctx: &Context) -> Result<(), Diagnostic> {
     let mut spec = file.spec.clone();
     let snapshot = spec.clone();
     let mut maps = Vec::new();
     for (list, steps) in step_lists(&mut spec) {
         for (j, step) in steps.iter_mut().enumerate() {
             let path = format!("{list}[{j}]");
-            expand_step(file, &snapshot, &path, step, &mut maps)?;
+            expand_step(file, &snapshot, ctx, &path, step, &mut maps)?;
         }
     }
     for (i, op) in spec.operations.iter_mut().enumerate() {
         let path = format!("operations[{i}].run");
-        if let Some(t) = run_text(file, &snapshot, &path, &op.run, &mut maps)? {
+        if let Some(t) = run_text(file, &snapshot, ctx, &path, &op.run, &mut maps)? {
             op.run = t;
         }
     }
     for (i, t) in spec.troubleshooting.iter_mut().enumerate() {
         let path = format!("troubleshooting[{i}].run");
         if let Some(run) = &t.run {
-            if let Some(new) = run_text(file, &snapshot, &path, run, &mut maps)? {
+            if let Some(new) = run_text(file, &snapshot, ctx, &path, run, &mut maps)? {
                 t.run = Some(new);
             }
         }
@@ -856,12 +901,13 @@ pub fn expand(file: &mut SpecFile) -> Result<(), Diagnostic> {
 fn run_text(
     file: &SpecFile,
     spec: &Spec,
+    ctx: &Context,
     path: &str,
     run: &str,
     maps: &mut Vec<((usize, usize), Vec<usize>)>,
 ) -> Result<Option<String>, Diagnostic> {
-    let expanded =
-        expand_run_mapped(run, spec).map_err(|(n, m, h)| file.error_in_text(path, n, m).help(h))?;
+    let expanded = expand_run_mapped(run, spec, ctx)
+        .map_err(|(n, m, h)| file.error_in_text(path, n, m).help(h))?;
     Ok(expanded.map(|(text, from)| {
         maps.push((file.positions.get(path), from));
         text
@@ -871,12 +917,13 @@ fn run_text(
 fn expand_step(
     file: &SpecFile,
     spec: &Spec,
+    ctx: &Context,
     path: &str,
     step: &mut Step,
     maps: &mut Vec<((usize, usize), Vec<usize>)>,
 ) -> Result<(), Diagnostic> {
     if let Some(run) = &step.run {
-        if let Some(t) = run_text(file, spec, &format!("{path}.run"), run, maps)? {
+        if let Some(t) = run_text(file, spec, ctx, &format!("{path}.run"), run, maps)? {
             step.run = Some(t);
         }
     }
@@ -897,6 +944,7 @@ fn expand_step(
         .iter()
         .map(|(k, v)| (k.clone(), word(v)))
         .collect();
+    let given = with_settings(snippet, &given, ctx);
     let a = missing_in(snippet, spec, &given)
         .map_or_else(|| args(snippet, &given), Err)
         .map_err(|e| {
@@ -1668,9 +1716,83 @@ then echo '{{\"kind\":\"List\",\"items\":[]}}'; else echo '{list}'; fi ;;\n\
     }
 
     fn real(chart: &str) -> SpecFile {
-        let path = format!("{}/specs/{chart}.yaml", env!("CARGO_MANIFEST_DIR"));
-        let src = std::fs::read_to_string(&path).unwrap();
-        parse(&format!("specs/{chart}.yaml"), src.as_bytes()).unwrap()
+        let root = env!("CARGO_MANIFEST_DIR");
+        let src = std::fs::read_to_string(format!("{root}/specs/{chart}.yaml")).unwrap();
+        crate::spec::parse_at(
+            root.as_ref(),
+            &format!("specs/{chart}.yaml"),
+            src.as_bytes(),
+        )
+        .unwrap()
+    }
+
+    /// `chart-available` takes `repo` and `url` from gen.toml's
+    /// `[repository]`; a spec's own `with:` wins; without either the
+    /// parameters are required, and the error says where to set them.
+    #[test]
+    fn chart_available_defaults_to_the_repository_setting() {
+        let src = crate::scaffold::new_spec("demo").replacen(
+            "    duration: 30m\n    steps:\n",
+            "    duration: 30m\n    steps:\n      - use: chart-available\n",
+            1,
+        );
+        let ctx = Context {
+            repository: Some(crate::config::Repository {
+                name: "my-charts".into(),
+                url: "https://o.github.io/charts".into(),
+            }),
+        };
+        let f = crate::spec::parse_in("specs/demo.yaml", src.as_bytes(), &ctx).unwrap();
+        let why = f.spec.restore[0].steps[0].why.clone().unwrap();
+        assert!(
+            why.contains("(`helm repo add my-charts` with the URL <https://o.github.io/charts>)")
+                && why.contains("`CHART=my-charts/demo`"),
+            "{why}"
+        );
+        let own = src.replacen(
+            "      - use: chart-available\n",
+            "      - use: chart-available\n        with: { repo: other }\n",
+            1,
+        );
+        let f = crate::spec::parse_in("specs/demo.yaml", own.as_bytes(), &ctx).unwrap();
+        let why = f.spec.restore[0].steps[0].why.clone().unwrap();
+        assert!(
+            why.contains("`helm repo add other` with the URL <https://o.github.io/charts>"),
+            "{why}"
+        );
+        let d = parse("specs/demo.yaml", src.as_bytes()).unwrap_err();
+        assert_eq!(
+            d.line,
+            src.lines()
+                .position(|l| l.contains("use: chart-available"))
+                .unwrap()
+                + 1
+        );
+        assert!(d.message.contains("needs the parameter `repo`"), "{d}");
+        assert!(
+            d.help
+                .unwrap()
+                .contains("set `name` under `[repository]` in gen.toml"),
+            "the help names the setting"
+        );
+        // The repository's own specs say it once, in its gen.toml.
+        let ka = real("kube-state-metrics");
+        let step = ka
+            .spec
+            .upgrade
+            .pre_checks
+            .iter()
+            .chain(ka.spec.restore.iter().flat_map(|r| &r.steps))
+            .chain(ka.spec.upgrade.strategies.iter().flat_map(|s| &s.steps))
+            .find(|s| s.title == "Check the chart is available")
+            .expect("kube-state-metrics checks the chart");
+        assert!(
+            step.why.as_deref().unwrap().contains(
+                "`helm repo add sb-charts` with the URL <https://scriptonbasestar-containers.github.io/sb-helm-charts>"
+            ),
+            "{:?}",
+            step.why
+        );
     }
 
     /// `pg-restore` is the profile's restore step, written once: the
