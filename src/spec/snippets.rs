@@ -240,7 +240,7 @@ kubectl -n \"$NAMESPACE\" wait --for=condition=Ready \\\n  \"pod/{name}\" --time
     Snippet {
         name: "upgrade-image",
         help: "upgrade the release to another image tag with the values it was deployed \
-with (not the chart's defaults), and wait for it",
+with (not the chart's defaults), or install a second release so, and wait for it",
         params: &[
             Param {
                 name: "tag",
@@ -257,14 +257,35 @@ with (not the chart's defaults), and wait for it",
                 default: Some("5m"),
                 help: "how long Helm waits for the release to be ready",
             },
+            Param {
+                name: "release",
+                default: Some(""),
+                help: "install a second release of that name beside the deployed one \
+(a side-by-side, canary or blue/green), e.g. \"$RELEASE-next\"; empty: upgrade the \
+release in place",
+            },
+            Param {
+                name: "set",
+                default: Some(""),
+                help: "more values for the new version, `key=value` pairs joined by \
+commas as `--set` takes them, e.g. serviceMonitor.enabled=false",
+            },
         ],
         body: |a, _| {
             let f = arg(a, "file");
+            let verb = match arg(a, "release") {
+                "" => "upgrade \"$RELEASE\"".to_string(),
+                r => format!("install {r}"),
+            };
+            let more = match arg(a, "set") {
+                "" => String::new(),
+                v => format!(" \\\n  --set {v} \\\n "),
+            };
             format!(
                 "helm -n \"$NAMESPACE\" get values \"$RELEASE\" -o yaml \\\n  > {f}\n\
-helm -n \"$NAMESPACE\" upgrade \"$RELEASE\" \"$CHART\" \\\n  \
+helm -n \"$NAMESPACE\" {verb} \"$CHART\" \\\n  \
 --version \"$CHART_VERSION\" -f {f} \\\n  \
---set image.tag={} --wait --timeout {}\nrm -f {f}\n",
+--set image.tag={}{more} --wait --timeout {}\nrm -f {f}\n",
                 arg(a, "tag"),
                 arg(a, "timeout")
             )
@@ -1225,6 +1246,24 @@ PF=$!\ntrap 'kill $PF 2>/dev/null' EXIT\nsleep 3\n"
             ),
             "{up}"
         );
+        let side = run(
+            "upgrade-image",
+            &[
+                ("tag", "v2"),
+                ("file", "/tmp/v.yaml"),
+                ("release", "\"$RELEASE-next\""),
+                ("set", "a.b=null,c=false"),
+            ],
+        );
+        assert!(
+            side.contains("helm -n \"$NAMESPACE\" get values \"$RELEASE\" -o yaml")
+                && side.contains("helm -n \"$NAMESPACE\" install \"$RELEASE-next\" \"$CHART\"")
+                && side.contains(
+                    "--set image.tag=v2 \\\n  --set a.b=null,c=false \\\n  --wait --timeout 5m\n"
+                ),
+            "{side}"
+        );
+        assert!(!side.contains("upgrade"), "{side}");
         assert_eq!(
             run("helm-rollback", &[]),
             "helm -n \"$NAMESPACE\" rollback \"$RELEASE\" 0 --wait\n"
