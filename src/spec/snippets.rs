@@ -294,6 +294,48 @@ helm -n \"$NAMESPACE\" {verb} \"$CHART\" \\\n  \
         needs: Needs::Nothing,
     },
     Snippet {
+        name: "upgrade-rollout",
+        help: "upgrade the release to the spec's chart version with a values file, and \
+follow the workload's rollout",
+        params: &[
+            Param {
+                name: "values",
+                default: Some("values.yaml"),
+                help: "the values file the release is kept in",
+            },
+            Param {
+                name: "set",
+                default: Some(""),
+                help: "one `--set key=value` more, e.g. image.tag=v0.29.0",
+            },
+            Param {
+                name: "timeout",
+                default: Some(""),
+                help: "how long `kubectl rollout status` waits, e.g. 15m; empty: until done",
+            },
+        ],
+        body: |a, s| {
+            let set = match arg(a, "set") {
+                "" => String::new(),
+                v => format!(" --set {v}"),
+            };
+            let timeout = match arg(a, "timeout") {
+                "" => String::new(),
+                t => format!(" \\\n  --timeout={t}"),
+            };
+            format!(
+                "helm -n \"$NAMESPACE\" upgrade \"$RELEASE\" \"$CHART\" \\\n  \
+--version {} -f {}{set}\n\
+kubectl -n \"$NAMESPACE\" rollout status {} \"$FULLNAME\"{timeout}\n",
+                s.chart_version.to,
+                arg(a, "values"),
+                resource(s.workload.kind),
+            )
+        },
+        prose: None,
+        needs: Needs::Nothing,
+    },
+    Snippet {
         name: "pg-client",
         help: "start a one-off PostgreSQL client pod that connects as `backup.database` \
 does (the password, or the URL, from the Secret on stdin, then the file `stdin` if \
@@ -1246,6 +1288,22 @@ PF=$!\ntrap 'kill $PF 2>/dev/null' EXIT\nsleep 3\n"
             ),
             "{up}"
         );
+        let roll = run("upgrade-rollout", &[("timeout", "15m")]);
+        assert_eq!(
+            roll,
+            format!(
+                "helm -n \"$NAMESPACE\" upgrade \"$RELEASE\" \"$CHART\" \\\n  --version {} -f values.yaml\n\
+kubectl -n \"$NAMESPACE\" rollout status {} \"$FULLNAME\" \\\n  --timeout=15m\n",
+                s.chart_version.to,
+                resource(s.workload.kind)
+            )
+        );
+        let roll = run("upgrade-rollout", &[("set", "image.tag=v2")]);
+        assert!(
+            roll.contains(" -f values.yaml --set image.tag=v2\n"),
+            "{roll}"
+        );
+        assert!(roll.ends_with("\"$FULLNAME\"\n"), "no timeout: {roll}");
         let side = run(
             "upgrade-image",
             &[
