@@ -64,6 +64,9 @@ enum Needs {
     Mysql,
     /// `backup.config_export`, whose files it writes or reads.
     ConfigExport,
+    /// A `REPLICAS` variable, which the chart's restore target scales the
+    /// workload to when it is done.
+    Replicas,
 }
 
 /// The parameters of one use, defaults filled in.
@@ -501,6 +504,38 @@ BACKUP_DIR=\"$BACKUP_DIR\"\n",
         needs: Needs::Nothing,
     },
     Snippet {
+        name: "restore-stopped",
+        help: "a line: restore a backup with the chart's own `make <chart>-restore`, \
+leaving the workload stopped (`REPLICAS=0`), as an upgrade's rollback does before Helm \
+rolls back",
+        params: &[
+            Param {
+                name: "file",
+                default: None,
+                help: "the backup file in $BACKUP_DIR, e.g. x-<pre-upgrade-ts>.tar.gz",
+            },
+            Param {
+                name: "more",
+                default: Some(""),
+                help: "one more make variable of the target, e.g. SKIP_BLOBS=1",
+            },
+        ],
+        body: |a, s| {
+            let more = match arg(a, "more") {
+                "" => " ".to_string(),
+                m => format!(" {m} \\\n  "),
+            };
+            format!(
+                "make {}-restore NAMESPACE=\"$NAMESPACE\" RELEASE=\"$RELEASE\" \\\n  \
+REPLICAS=0{more}FILE=\"$BACKUP_DIR/{}\"\n",
+                s.name,
+                arg(a, "file")
+            )
+        },
+        prose: None,
+        needs: Needs::Replicas,
+    },
+    Snippet {
         name: "config-export",
         help: "the built-in configuration export's own command (backup.config_export): \
 values to <chart>-values-<ts>.yaml, Secrets and ConfigMaps age-encrypted to \
@@ -726,6 +761,18 @@ fn missing_in(s: &Snippet, spec: &Spec, given: &Given) -> Option<UseError> {
                 .into(),
         });
     }
+    if s.needs == Needs::Replicas {
+        let declared = spec.variables.iter().any(|v| v.name == "REPLICAS");
+        return (!declared).then(|| UseError {
+            param: None,
+            message: format!("snippet `{}` needs the variable `REPLICAS`", s.name),
+            help: format!(
+                "it passes REPLICAS=0 to `make {}-restore`: declare `REPLICAS` in `variables` \
+and have the restore target scale the workload to `$REPLICAS` when it is done",
+                spec.name
+            ),
+        });
+    }
     if given.get("url").is_some_and(|u| !u.is_empty()) {
         // It connects with the URL it is given.
         return None;
@@ -737,7 +784,7 @@ fn missing_in(s: &Snippet, spec: &Spec, given: &Given) -> Option<UseError> {
         .copied()
         .collect();
     let (lacks, what, help) = match s.needs {
-        Needs::Nothing | Needs::ConfigExport => return None,
+        Needs::Nothing | Needs::ConfigExport | Needs::Replicas => return None,
         Needs::Postgresql => (
             spec.backup.database.is_none() && !missing.is_empty(),
             "`backup.database`",
@@ -1288,6 +1335,24 @@ PF=$!\ntrap 'kill $PF 2>/dev/null' EXIT\nsleep 3\n"
             ),
             "{up}"
         );
+        assert_eq!(
+            run("restore-stopped", &[("file", "demo-<ts>.tgz")]),
+            "make demo-restore NAMESPACE=\"$NAMESPACE\" RELEASE=\"$RELEASE\" \\\n  \
+REPLICAS=0 FILE=\"$BACKUP_DIR/demo-<ts>.tgz\"\n"
+        );
+        assert_eq!(
+            run(
+                "restore-stopped",
+                &[("file", "d.dump"), ("more", "SKIP_BLOBS=1")]
+            ),
+            "make demo-restore NAMESPACE=\"$NAMESPACE\" RELEASE=\"$RELEASE\" \\\n  \
+REPLICAS=0 SKIP_BLOBS=1 \\\n  FILE=\"$BACKUP_DIR/d.dump\"\n"
+        );
+        // Only a chart whose restore target takes REPLICAS can use it.
+        let rs = find("restore-stopped").unwrap();
+        let e = missing_in(rs, &s, &Given::new()).unwrap();
+        assert!(e.message.contains("needs the variable `REPLICAS`"), "{e:?}");
+        assert!(missing_in(rs, &real("grafana").spec, &Given::new()).is_none());
         let roll = run("upgrade-rollout", &[("timeout", "15m")]);
         assert_eq!(
             roll,
