@@ -504,6 +504,21 @@ BACKUP_DIR=\"$BACKUP_DIR\"\n",
         needs: Needs::Nothing,
     },
     Snippet {
+        name: "running-image",
+        help: "a line: print the image the workload's first container runs, to note \
+before an upgrade (the way back)",
+        params: &[],
+        body: |_, s| {
+            format!(
+                "kubectl -n \"$NAMESPACE\" get {} \"$FULLNAME\" \\\n  \
+-o jsonpath='{{.spec.template.spec.containers[0].image}}{{\"\\n\"}}'\n",
+                resource(s.workload.kind)
+            )
+        },
+        prose: None,
+        needs: Needs::Nothing,
+    },
+    Snippet {
         name: "restore-stopped",
         help: "a line: restore a backup with the chart's own `make <chart>-restore`, \
 leaving the workload stopped (`REPLICAS=0`), as an upgrade's rollback does before Helm \
@@ -1353,6 +1368,14 @@ REPLICAS=0 SKIP_BLOBS=1 \\\n  FILE=\"$BACKUP_DIR/d.dump\"\n"
         let e = missing_in(rs, &s, &Given::new()).unwrap();
         assert!(e.message.contains("needs the variable `REPLICAS`"), "{e:?}");
         assert!(missing_in(rs, &real("grafana").spec, &Given::new()).is_none());
+        assert_eq!(
+            run("running-image", &[]),
+            format!(
+                "kubectl -n \"$NAMESPACE\" get {} \"$FULLNAME\" \\\n  \
+-o jsonpath='{{.spec.template.spec.containers[0].image}}{{\"\\n\"}}'\n",
+                resource(s.workload.kind)
+            )
+        );
         let roll = run("upgrade-rollout", &[("timeout", "15m")]);
         assert_eq!(
             roll,
