@@ -181,6 +181,22 @@ rebuilt {}.",
         },
     },
     KnownError {
+        name: "pg-dump-version",
+        help: "pg_dump refuses a server of a newer PostgreSQL major than its own",
+        error: "pg_dump: error: aborting because of server version mismatch",
+        guide: Some(Guide::Backup),
+        params: &[],
+        text: |_, _| Text {
+            cause: "The client image is an older PostgreSQL major than the server; pg_dump \
+refuses to dump a newer server."
+                .into(),
+            fix: "Run the dump from a client image of the server's major version or newer \
+(`--image=postgres:<major>`), as the dump step does."
+                .into(),
+            run: None,
+        },
+    },
+    KnownError {
         name: "pg-password",
         help:
             "PostgreSQL refuses the chart's role: the Secret's password is not the role's any more",
@@ -481,6 +497,8 @@ mod tests {
         // PostgreSQL pads `ERROR:` and `FATAL:` with two spaces.
         assert!(by("pg-public-schema").starts_with("ERROR:  "));
         assert!(by("pg-password").starts_with("FATAL:  password authentication failed"));
+        // pg_dump's own prefix.
+        assert!(by("pg-dump-version").starts_with("pg_dump: error: "));
     }
 
     /// `pg-password` names the role the chart connects as: the database
@@ -519,6 +537,9 @@ mod tests {
         assert_eq!(role(&real("airflow"), &[]), msg("airflow"));
         assert_eq!(role(&spec(), &[]), msg("demo"));
         assert_eq!(role(&spec(), &[("user", "app")]), msg("app"));
+        let t = expanded("pg-dump-version", &[]);
+        assert_eq!(t.guide, Some(Guide::Backup));
+        assert!(t.fix.contains("--image=postgres:<major>"), "{}", t.fix);
         let t = expanded("pg-password", &[]);
         assert!(t.cause.contains("`$DB_SECRET`") && t.fix.contains("ALTER ROLE"));
         assert_eq!(t.guide, None, "both guides");
