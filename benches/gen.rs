@@ -167,7 +167,7 @@ fn bench_load(c: &mut Criterion) {
         b.iter(|| {
             let files: Vec<_> = specs
                 .iter()
-                .filter_map(|(rel, bytes)| chartgen::spec::parse(rel, bytes).ok())
+                .filter_map(|(rel, bytes)| chartgen::spec::parse_at(&root, rel, bytes).ok())
                 .collect();
             let mut n = 0;
             for f in &files {

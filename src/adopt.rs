@@ -22,7 +22,10 @@
 //! `[paths]` in gen.toml when the collection keeps its guides at
 //! `docs/<chart>-backup-guide.md` (and upgrade) or its targets at
 //! `make/ops/<chart>.mk`; the hand-written files at those paths are taken
-//! over (replaced by gen's, which carry gen's mark).
+//! over (replaced by gen's, which carry gen's mark). And `[repository]` in
+//! gen.toml, when gen.toml has none and the root README.md adds the
+//! published repository (`helm repo add NAME URL`): the specs' steps that
+//! name it take it from there.
 //!
 //! Then it renders the adopted repository in memory. Only when that
 //! succeeds does it write anything: the edits, the removals and every
@@ -544,19 +547,69 @@ fn with_paths(text: &str, keys: &[(&str, &str)]) -> String {
     out
 }
 
-/// The plan, and the project as it will be once adopted.
-pub fn plan(project: &Project) -> Result<(Plan, Project), Vec<Diagnostic>> {
+/// The published repository the root README.md adds with `helm repo add
+/// NAME URL` (the first such line whose name and URL are valid), for
+/// gen.toml's `[repository]` when it has none.
+pub fn published_repository(root: &std::path::Path) -> Option<config::Repository> {
+    let has = config::settings(root).ok().and_then(|s| s.repository);
+    if has.is_some() {
+        return None;
+    }
+    let text = std::fs::read_to_string(root.join("README.md")).ok()?;
+    text.lines().find_map(|l| {
+        let rest = &l[l.find("helm repo add ")? + "helm repo add ".len()..];
+        let mut w = rest.split_whitespace();
+        let (name, url) = (w.next()?, w.next()?.trim_end_matches('/'));
+        config::Repository::problem(name, url)
+            .is_none()
+            .then(|| config::Repository {
+                name: name.into(),
+                url: url.into(),
+            })
+    })
+}
+
+/// gen.toml with a `[repository]` table added.
+fn with_repository(text: &str, r: &config::Repository) -> String {
+    let mut out = text.to_string();
+    if !out.is_empty() && !out.ends_with('\n') {
+        out.push('\n');
+    }
+    if !out.is_empty() {
+        out.push('\n');
+    }
+    out.push_str(&format!(
+        "# Where the charts are published (set by gen adopt from README.md):\n\
+# the guides tell operators without a checkout to add it.\n\
+[repository]\nname = \"{}\"\nurl = \"{}\"\n",
+        r.name, r.url
+    ));
+    out
+}
+
+/// The plan, and the project as it will be once adopted; `found` is
+/// [`published_repository`], which the project was loaded with.
+pub fn plan(
+    project: &Project,
+    found: Option<&config::Repository>,
+) -> Result<(Plan, Project), Vec<Diagnostic>> {
     let mut plan = Plan::default();
     let mut adopted = project.clone();
     let mut errors = Vec::new();
 
     let new_paths = collection_paths(project);
-    if !new_paths.is_empty() {
+    if !new_paths.is_empty() || found.is_some() {
         let old = config::read(&project.root)
             .ok()
             .flatten()
             .unwrap_or_default();
-        let text = with_paths(&old, &new_paths);
+        let mut text = old.clone();
+        if !new_paths.is_empty() {
+            text = with_paths(&text, &new_paths);
+        }
+        if let Some(r) = found {
+            text = with_repository(&text, r);
+        }
         match config::settings_of(&text) {
             Ok(s) => adopted.settings = s,
             Err(config::Problem::Invalid(d)) | Err(config::Problem::WrongVersion(d)) => {
@@ -569,6 +622,16 @@ pub fn plan(project: &Project) -> Result<(Plan, Project), Vec<Diagnostic>> {
                 config::FILE,
                 text.clone(),
                 format!("set [paths] {k} = {v:?}: the repository keeps these files there"),
+            );
+        }
+        if let Some(r) = found {
+            plan.edit(
+                config::FILE,
+                text.clone(),
+                format!(
+                    "set [repository] name = {:?}, url = {:?}: README.md adds it with `helm repo add`",
+                    r.name, r.url
+                ),
             );
         }
     }
@@ -690,8 +753,9 @@ pub fn run(
     dry_run: bool,
     facts: &crate::facts::Options,
 ) -> Result<Adopted, Failure> {
-    let (project, mut warnings) = project::load(root, facts, &Memo::default())?;
-    let (plan, adopted) = plan(&project).map_err(Failure::Invalid)?;
+    let found = published_repository(root);
+    let (project, mut warnings) = project::load_with(root, facts, &Memo::default(), found.clone())?;
+    let (plan, adopted) = plan(&project, found.as_ref()).map_err(Failure::Invalid)?;
     if plan.files.is_empty() {
         return Ok(Adopted {
             plan,
@@ -742,6 +806,34 @@ fn check_foreign(root: &std::path::Path, outputs: &Outputs, plan: &Plan) -> Resu
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `[repository]` comes from the README's `helm repo add`, only when
+    /// gen.toml has none, and lands in gen.toml after what it holds.
+    #[test]
+    fn the_published_repository_comes_from_the_readme() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        assert_eq!(published_repository(root), None, "no README");
+        std::fs::write(
+            root.join("README.md"),
+            "# C\n\n```sh\nhelm repo add My Charts\nhelm repo add sb-charts https://o.github.io/c/\n```\n",
+        )
+        .unwrap();
+        let r = published_repository(root).unwrap();
+        assert_eq!(
+            (r.name.as_str(), r.url.as_str()),
+            ("sb-charts", "https://o.github.io/c")
+        );
+        let text = with_repository("required_version = \">=0.1\"", &r);
+        let s = config::settings_of(&text).unwrap();
+        assert_eq!(s.repository.as_ref(), Some(&r));
+        assert!(
+            text.starts_with("required_version = \">=0.1\"\n\n# "),
+            "{text}"
+        );
+        std::fs::write(root.join(config::FILE), &text).unwrap();
+        assert_eq!(published_repository(root), None, "gen.toml has one");
+    }
 
     #[test]
     fn readme_regions_go_under_matching_sections_or_before_the_license() {

@@ -820,7 +820,7 @@ fn facts(cli: &Cli, chart: &str, json: bool) -> u8 {
     let rel = format!("{}/{chart}.yaml", project::SPEC_DIR);
     let values_files = std::fs::read(cli.root.join(&rel))
         .ok()
-        .and_then(|b| crate::spec::parse(&rel, &b).ok())
+        .and_then(|b| crate::spec::parse_at(&cli.root, &rel, &b).ok())
         .and_then(|f| f.spec.chart)
         .map(|c| c.values_files)
         .unwrap_or_default();

@@ -32,7 +32,19 @@
 //! repo_url = "https://github.com/org/repo/blob/main"
 //! ```
 //!
-//! `gen adopt` writes `[paths]` when it finds a collection's own layout.
+//! One more says where the charts are published, once for every spec:
+//!
+//! ```toml
+//! [repository]
+//! # The name operators add the published Helm repository as, and its URL:
+//! # the defaults of the `chart-available` snippet's `repo` and `url`.
+//! name = "my-charts"
+//! url = "https://org.github.io/charts"
+//! ```
+//!
+//! `gen adopt` writes `[paths]` when it finds a collection's own layout,
+//! and `[repository]` when the root README adds the published repository
+//! with `helm repo add NAME URL`.
 
 use crate::diagnostics::Diagnostic;
 use serde::Deserialize;
@@ -52,6 +64,7 @@ struct Raw {
     paths: RawPaths,
     #[serde(default)]
     site: RawSite,
+    repository: Option<RawRepository>,
     /// The `helm` to run for chart facts: a path from the root, or a bare
     /// name looked up on PATH.
     helm: Option<String>,
@@ -75,7 +88,51 @@ struct RawSite {
     repo_url: Option<toml::Spanned<String>>,
 }
 
-/// The settings of `[paths]` and `[site]`, with their defaults.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRepository {
+    name: toml::Spanned<String>,
+    url: toml::Spanned<String>,
+}
+
+/// `[repository]`: where the charts are published.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct Repository {
+    /// The name `helm repo add` gives it, e.g. `sb-charts`.
+    pub name: String,
+    /// Its URL, without a trailing `/`.
+    pub url: String,
+}
+
+impl Repository {
+    /// What is wrong with a repository name and URL, if anything: a
+    /// message (naming `name` or `url`) and its help.
+    pub fn problem(name: &str, url: &str) -> Option<(&'static str, String, &'static str)> {
+        let name_ok = !name.is_empty()
+            && name.len() <= 63
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "-_.".contains(c))
+            && name.starts_with(|c: char| c.is_ascii_alphanumeric());
+        if !name_ok {
+            return Some((
+                "name",
+                format!("[repository] name = {name:?} is not a Helm repository name"),
+                "write the name operators give `helm repo add`: lower-case letters, digits, `-`, `_` or `.`, e.g. \"my-charts\"",
+            ));
+        }
+        if !valid_site_url(url) {
+            return Some((
+                "url",
+                format!("[repository] url = {url:?} is not an http(s) URL"),
+                "write the URL operators give `helm repo add`, e.g. \"https://org.github.io/charts\"",
+            ));
+        }
+        None
+    }
+}
+
+/// The settings of `[paths]`, `[site]` and `[repository]`, with their defaults.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
     pub backup_guide: String,
@@ -87,6 +144,8 @@ pub struct Settings {
     pub helm: Option<String>,
     /// `facts = false`.
     pub no_facts: bool,
+    /// `[repository]`, when given.
+    pub repository: Option<Repository>,
 }
 
 /// The `[paths]` keys, their defaults and the folder each must be under
@@ -106,6 +165,7 @@ impl Default for Settings {
             repo_url: None,
             helm: None,
             no_facts: false,
+            repository: None,
         }
     }
 }
@@ -194,7 +254,7 @@ fn parse(text: &str) -> Result<Raw, Problem> {
         Problem::Invalid(
             Diagnostic::error(FILE, format!("gen.toml: {}", e.message()))
                 .at(line, col)
-                .help("gen.toml holds `required_version = \"<SemVer requirement>\"`, `helm = \"<path>\"`, `facts = true|false`, a `[paths]` table (backup_guide, upgrade_guide, makefile) a `[site]` table (repo_url) and `site_url = \"https://...\"`; see the README")
+                .help("gen.toml holds `required_version = \"<SemVer requirement>\"`, `helm = \"<path>\"`, `facts = true|false`, a `[paths]` table (backup_guide, upgrade_guide, makefile), a `[site]` table (repo_url), a `[repository]` table (name, url) and `site_url = \"https://...\"`; see the README")
                 .with_source(text),
         )
     })
@@ -269,6 +329,21 @@ pub fn settings_of(text: &str) -> Result<Settings, Problem> {
             ));
         }
         out.repo_url = Some(u.to_string());
+    }
+    if let Some(r) = &raw.repository {
+        let url = r.url.get_ref().trim_end_matches('/');
+        if let Some((key, message, help)) = Repository::problem(r.name.get_ref(), url) {
+            let span = if key == "name" {
+                r.name.span()
+            } else {
+                r.url.span()
+            };
+            return Err(at(span, message, help));
+        }
+        out.repository = Some(Repository {
+            name: r.name.get_ref().clone(),
+            url: url.to_string(),
+        });
     }
     Ok(out)
 }
@@ -391,6 +466,17 @@ mod tests {
         assert_eq!(s.upgrade_guide, "docs/{chart}/upgrade-guide.md");
         assert_eq!(Settings::path(&s.makefile, "pg"), "make/ops/pg.mk");
         assert_eq!(s.repo_url.as_deref(), Some("https://x.org/r/blob/main"));
+        assert_eq!(s.repository, None);
+        let s =
+            settings_of("[repository]\nname = \"sb-charts\"\nurl = \"https://o.github.io/c/\"\n")
+                .unwrap();
+        assert_eq!(
+            s.repository,
+            Some(Repository {
+                name: "sb-charts".into(),
+                url: "https://o.github.io/c".into()
+            })
+        );
         for (text, line, col, want) in [
             (
                 "[paths]\nmakefile = \"make/all.mk\"\n",
@@ -423,6 +509,19 @@ mod tests {
                 "not an http(s) URL",
             ),
             ("[paths]\nreadme = \"x\"\n", 2, 1, "unknown field"),
+            (
+                "[repository]\nname = \"My Charts\"\nurl = \"https://o.github.io/c\"\n",
+                2,
+                8,
+                "not a Helm repository name",
+            ),
+            (
+                "[repository]\nname = \"c\"\nurl = \"o.github.io/c\"\n",
+                3,
+                7,
+                "not an http(s) URL",
+            ),
+            ("[repository]\nname = \"c\"\n", 1, 1, "missing field `url`"),
         ] {
             match settings_of(text) {
                 Err(Problem::Invalid(d)) => {

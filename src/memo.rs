@@ -35,7 +35,7 @@ pub struct ChartKey {
 type ModelKey = (String, Option<crate::facts::ChartFacts>);
 
 /// A spec's bytes and what parsing them gave.
-type Parsed = (Vec<u8>, Result<SpecFile, Diagnostic>);
+type Parsed = (Vec<u8>, spec::Context, Result<SpecFile, Diagnostic>);
 /// Template overrides and the environment built from them.
 type Environment = (Vec<(String, String)>, Arc<tera::Tera>);
 
@@ -84,17 +84,22 @@ impl Memo {
     }
 
     /// [`spec::parse`], or its result for the same bytes last time.
-    pub fn parse(&self, rel: &str, bytes: Vec<u8>) -> Result<SpecFile, Diagnostic> {
-        if let Some((b, r)) = lock(&self.specs).get(rel) {
-            if *b == bytes {
+    pub fn parse(
+        &self,
+        rel: &str,
+        bytes: Vec<u8>,
+        ctx: &spec::Context,
+    ) -> Result<SpecFile, Diagnostic> {
+        if let Some((b, c, r)) = lock(&self.specs).get(rel) {
+            if *b == bytes && c == ctx {
                 lock(&self.hits).specs_reused += 1;
                 return r.clone();
             }
         }
-        let r = spec::parse(rel, &bytes);
+        let r = spec::parse_in(rel, &bytes, ctx);
         lock(&self.hits).specs_parsed += 1;
         if self.keep {
-            lock(&self.specs).insert(rel.to_string(), (bytes, r.clone()));
+            lock(&self.specs).insert(rel.to_string(), (bytes, ctx.clone(), r.clone()));
         }
         r
     }

@@ -105,6 +105,34 @@ pub fn load(
     facts_opts: &facts::Options,
     cache: &Memo,
 ) -> Result<(Project, Vec<Diagnostic>), Failure> {
+    load_with(root, facts_opts, cache, None)
+}
+
+/// [`load`], with the `[repository]` to parse the specs with when gen.toml
+/// has none (`gen adopt` finds it in the README before it writes it).
+pub fn load_with(
+    root: &Path,
+    facts_opts: &facts::Options,
+    cache: &Memo,
+    repository: Option<crate::config::Repository>,
+) -> Result<(Project, Vec<Diagnostic>), Failure> {
+    let mut diags = Vec::new();
+    let settings = match crate::config::settings(root) {
+        Ok(s) => s,
+        Err(crate::config::Problem::Invalid(d)) => {
+            diags.push(d);
+            crate::config::Settings::default()
+        }
+        Err(crate::config::Problem::WrongVersion(d)) => {
+            diags.push(d);
+            crate::config::Settings::default()
+        }
+        Err(crate::config::Problem::Io(msg)) => return Err(Failure::Io(msg)),
+    };
+    let mut ctx = crate::spec::Context::of(&settings);
+    if ctx.repository.is_none() {
+        ctx.repository = repository;
+    }
     let spec_dir = root.join(SPEC_DIR);
     let mut paths = Vec::new();
     if spec_dir.is_dir() {
@@ -144,10 +172,9 @@ pub fn load(
             let rel = format!("{SPEC_DIR}/{name}");
             let bytes = crate::disk::read_regular(&root.join(&rel))
                 .map_err(|e| Failure::Io(format!("reading {rel}: {e}")))?;
-            Ok(cache.parse(&rel, bytes))
+            Ok(cache.parse(&rel, bytes, &ctx))
         })
         .collect();
-    let mut diags = Vec::new();
     let mut specs = Vec::new();
     for r in loaded {
         match r? {
@@ -182,18 +209,6 @@ pub fn load(
     }
 
     let hand_docs = read_hand_docs(root)?;
-    let settings = match crate::config::settings(root) {
-        Ok(s) => s,
-        Err(crate::config::Problem::Invalid(d)) => {
-            diags.push(d);
-            crate::config::Settings::default()
-        }
-        Err(crate::config::Problem::WrongVersion(d)) => {
-            diags.push(d);
-            crate::config::Settings::default()
-        }
-        Err(crate::config::Problem::Io(msg)) => return Err(Failure::Io(msg)),
-    };
     let mut charts = BTreeMap::new();
     for f in &specs {
         let name = &f.spec.name;

@@ -29,7 +29,8 @@ pub struct KnownError {
     pub name: &'static str,
     /// One line for `gen docs spec-format` and for error messages.
     pub help: &'static str,
-    /// The message exactly as the tool prints it.
+    /// The message exactly as the tool prints it; `{user}` stands for the
+    /// parameter `user` (see [`message`]).
     pub error: &'static str,
     /// The guide that lists it; both when `None`.
     pub guide: Option<Guide>,
@@ -179,7 +180,77 @@ rebuilt {}.",
             run: None,
         },
     },
+    KnownError {
+        name: "pg-dump-version",
+        help: "pg_dump refuses a server of a newer PostgreSQL major than its own",
+        error: "pg_dump: error: aborting because of server version mismatch",
+        guide: Some(Guide::Backup),
+        params: &[],
+        text: |_, _| Text {
+            cause: "The client image is an older PostgreSQL major than the server; pg_dump \
+refuses to dump a newer server."
+                .into(),
+            fix: "Run the dump from a client image of the server's major version or newer \
+(`--image=postgres:<major>`), as the dump step does."
+                .into(),
+            run: None,
+        },
+    },
+    KnownError {
+        name: "pg-password",
+        help:
+            "PostgreSQL refuses the chart's role: the Secret's password is not the role's any more",
+        error: "FATAL:  password authentication failed for user \"{user}\"",
+        guide: None,
+        params: &[Param {
+            name: "user",
+            default: Some(""),
+            help: "the role in the message; empty: `backup.database.user`, else the \
+`DB_USER` variable's default, else the chart's name",
+        }],
+        text: |_, _| Text {
+            cause: "The password in the Secret `$DB_SECRET` (key `$DB_SECRET_KEY`) is not the \
+role's any more: a Secret restored from another time, one re-rendered by `helm upgrade`, or a \
+password changed on the server."
+                .into(),
+            fix: "Make them agree: restore the Secret from the same configuration backup as the \
+database, or set the role's password to the Secret's value with `ALTER ROLE ... PASSWORD`, \
+then restart the pods."
+                .into(),
+            run: None,
+        },
+    },
 ];
+
+/// The role `pg-password` names when `user` is not given: the one the
+/// database profile connects as, else `DB_USER`'s default, else the
+/// chart's name (a URL connection names the role in its URL, which these
+/// charts render as the chart's name).
+fn db_user(s: &Spec) -> String {
+    s.backup
+        .database
+        .as_ref()
+        .and_then(|d| d.user.clone())
+        .or_else(|| {
+            s.variables
+                .iter()
+                .find(|v| v.name == "DB_USER" && !v.default.is_empty())
+                .map(|v| v.default.clone())
+        })
+        .unwrap_or_else(|| s.name.clone())
+}
+
+/// The message of `k` for one use: its `{user}` filled in.
+fn message(k: &KnownError, a: &Args, s: &Spec) -> String {
+    if !k.error.contains("{user}") {
+        return k.error.into();
+    }
+    let user = match arg(a, "user") {
+        "" => db_user(s),
+        u => u.to_string(),
+    };
+    k.error.replace("{user}", &user)
+}
 
 fn find(name: &str) -> Result<&'static KnownError, String> {
     KNOWN_ERRORS.iter().find(|k| k.name == name).ok_or_else(|| {
@@ -203,6 +274,7 @@ fn params_help(k: &KnownError) -> String {
         .iter()
         .map(|p| match p.default {
             None => format!("`{}` (required: {})", p.name, p.help),
+            Some("") => format!("`{}` ({}, optional)", p.name, p.help),
             Some(d) => format!("`{}` ({}, default `{d}`)", p.name, p.help),
         })
         .collect();
@@ -250,7 +322,7 @@ fn entry(k: &KnownError, a: &Args, spec: &Spec) -> Trouble {
     Trouble {
         known: None,
         with: BTreeMap::new(),
-        error: k.error.into(),
+        error: message(k, a, spec),
         guide: k.guide,
         cause: t.cause,
         fix: t.fix,
@@ -397,8 +469,10 @@ mod tests {
         let t = expanded("no-such-bucket", &[("store", "MinIO")]);
         assert!(t.cause.contains("a rebuilt MinIO."), "{}", t.cause);
         for k in KNOWN_ERRORS {
-            let t = entry(k, &args(k, &Args::new()).unwrap(), &spec());
-            assert_eq!(t.error, k.error);
+            let a = args(k, &Args::new()).unwrap();
+            let t = entry(k, &a, &spec());
+            assert_eq!(t.error, message(k, &a, &spec()));
+            assert!(!t.error.contains('{'), "{}: {}", k.name, t.error);
             assert!(!t.cause.is_empty() && !t.fix.is_empty(), "{}", k.name);
             assert!(!k.error.contains('\n'), "{}: one line", k.name);
         }
@@ -420,8 +494,55 @@ mod tests {
         assert!(
             by("statefulset-forbidden").starts_with("spec: Forbidden: updates to statefulset spec")
         );
-        // PostgreSQL pads `ERROR:` with two spaces.
+        // PostgreSQL pads `ERROR:` and `FATAL:` with two spaces.
         assert!(by("pg-public-schema").starts_with("ERROR:  "));
+        assert!(by("pg-password").starts_with("FATAL:  password authentication failed"));
+        // pg_dump's own prefix.
+        assert!(by("pg-dump-version").starts_with("pg_dump: error: "));
+    }
+
+    /// `pg-password` names the role the chart connects as: the database
+    /// profile's user, else `DB_USER`'s default, else the chart's name;
+    /// `user` overrides it.
+    #[test]
+    fn pg_password_names_the_charts_role() {
+        let real = |chart: &str| {
+            let path = format!("{}/specs/{chart}.yaml", env!("CARGO_MANIFEST_DIR"));
+            let src = std::fs::read_to_string(&path).unwrap();
+            parse(&format!("specs/{chart}.yaml"), src.as_bytes())
+                .unwrap()
+                .spec
+        };
+        let k = find("pg-password").unwrap();
+        let role = |s: &Spec, given: &[(&str, &str)]| {
+            let given = given
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            entry(k, &args(k, &given).unwrap(), s).error
+        };
+        let msg = |u: &str| format!("FATAL:  password authentication failed for user \"{u}\"");
+        // The profile's user differs from the chart's name.
+        assert_eq!(role(&real("paperless-ngx"), &[]), msg("paperless"));
+        // No profile user: DB_USER's default.
+        let nc = real("nextcloud");
+        assert!(nc
+            .backup
+            .database
+            .as_ref()
+            .and_then(|d| d.user.as_ref())
+            .is_none());
+        assert_eq!(role(&nc, &[]), msg("nextcloud"));
+        // Neither (a URL connection): the chart's name.
+        assert_eq!(role(&real("airflow"), &[]), msg("airflow"));
+        assert_eq!(role(&spec(), &[]), msg("demo"));
+        assert_eq!(role(&spec(), &[("user", "app")]), msg("app"));
+        let t = expanded("pg-dump-version", &[]);
+        assert_eq!(t.guide, Some(Guide::Backup));
+        assert!(t.fix.contains("--image=postgres:<major>"), "{}", t.fix);
+        let t = expanded("pg-password", &[]);
+        assert!(t.cause.contains("`$DB_SECRET`") && t.fix.contains("ALTER ROLE"));
+        assert_eq!(t.guide, None, "both guides");
     }
 
     #[test]

@@ -102,9 +102,41 @@ impl SpecFile {
     }
 }
 
-/// Parses one spec file from raw bytes. Never panics; every problem becomes a
-/// diagnostic pointing into the file.
+/// What a spec's parse takes from the project besides the file: the
+/// gen.toml settings that snippet parameters default to.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct Context {
+    /// `[repository]`: `chart-available`'s `repo` and `url`.
+    pub repository: Option<crate::config::Repository>,
+}
+
+impl Context {
+    /// The context of a project's settings.
+    pub fn of(settings: &crate::config::Settings) -> Context {
+        Context {
+            repository: settings.repository.clone(),
+        }
+    }
+}
+
+/// Parses one spec file from raw bytes, without project settings (see
+/// [`parse_in`]).
 pub fn parse(rel: &str, bytes: &[u8]) -> Result<SpecFile, Diagnostic> {
+    parse_in(rel, bytes, &Context::default())
+}
+
+/// [`parse_in`] with the settings of the project at `root`: its gen.toml,
+/// or none when it has none or it does not parse (which `gen check`
+/// reports).
+pub fn parse_at(root: &std::path::Path, rel: &str, bytes: &[u8]) -> Result<SpecFile, Diagnostic> {
+    let settings = crate::config::settings(root).unwrap_or_default();
+    parse_in(rel, bytes, &Context::of(&settings))
+}
+
+/// Parses one spec file from raw bytes, in a project whose settings give
+/// `ctx`. Never panics; every problem becomes a diagnostic pointing into
+/// the file.
+pub fn parse_in(rel: &str, bytes: &[u8], ctx: &Context) -> Result<SpecFile, Diagnostic> {
     if bytes.len() > MAX_SPEC_BYTES {
         return Err(Diagnostic::error(
             rel,
@@ -206,7 +238,7 @@ pub fn parse(rel: &str, bytes: &[u8]) -> Result<SpecFile, Diagnostic> {
         positions,
         spec,
     };
-    snippets::expand(&mut file)?;
+    snippets::expand(&mut file, ctx)?;
     known_errors::expand(&mut file)?;
     profile::expand(&mut file.spec, &mut file.positions);
     share::expand(&mut file.spec, &mut file.positions);

@@ -27,7 +27,7 @@ use std::collections::BTreeMap;
 
 use super::profile::{Connection, Value};
 use super::types::{Spec, Step, WorkloadKind};
-use super::SpecFile;
+use super::{Context, SpecFile};
 use crate::diagnostics::{did_you_mean, Diagnostic};
 
 /// One parameter of a snippet.
@@ -64,6 +64,9 @@ enum Needs {
     Mysql,
     /// `backup.config_export`, whose files it writes or reads.
     ConfigExport,
+    /// A `REPLICAS` variable, which the chart's restore target scales the
+    /// workload to when it is done.
+    Replicas,
 }
 
 /// The parameters of one use, defaults filled in.
@@ -240,7 +243,7 @@ kubectl -n \"$NAMESPACE\" wait --for=condition=Ready \\\n  \"pod/{name}\" --time
     Snippet {
         name: "upgrade-image",
         help: "upgrade the release to another image tag with the values it was deployed \
-with (not the chart's defaults), and wait for it",
+with (not the chart's defaults), or install a second release so, and wait for it",
         params: &[
             Param {
                 name: "tag",
@@ -257,16 +260,79 @@ with (not the chart's defaults), and wait for it",
                 default: Some("5m"),
                 help: "how long Helm waits for the release to be ready",
             },
+            Param {
+                name: "release",
+                default: Some(""),
+                help: "install a second release of that name beside the deployed one \
+(a side-by-side, canary or blue/green), e.g. \"$RELEASE-next\"; empty: upgrade the \
+release in place",
+            },
+            Param {
+                name: "set",
+                default: Some(""),
+                help: "more values for the new version, `key=value` pairs joined by \
+commas as `--set` takes them, e.g. serviceMonitor.enabled=false",
+            },
         ],
         body: |a, _| {
             let f = arg(a, "file");
+            let verb = match arg(a, "release") {
+                "" => "upgrade \"$RELEASE\"".to_string(),
+                r => format!("install {r}"),
+            };
+            let more = match arg(a, "set") {
+                "" => String::new(),
+                v => format!(" \\\n  --set {v} \\\n "),
+            };
             format!(
                 "helm -n \"$NAMESPACE\" get values \"$RELEASE\" -o yaml \\\n  > {f}\n\
-helm -n \"$NAMESPACE\" upgrade \"$RELEASE\" \"$CHART\" \\\n  \
+helm -n \"$NAMESPACE\" {verb} \"$CHART\" \\\n  \
 --version \"$CHART_VERSION\" -f {f} \\\n  \
---set image.tag={} --wait --timeout {}\nrm -f {f}\n",
+--set image.tag={}{more} --wait --timeout {}\nrm -f {f}\n",
                 arg(a, "tag"),
                 arg(a, "timeout")
+            )
+        },
+        prose: None,
+        needs: Needs::Nothing,
+    },
+    Snippet {
+        name: "upgrade-rollout",
+        help: "upgrade the release to the spec's chart version with a values file, and \
+follow the workload's rollout",
+        params: &[
+            Param {
+                name: "values",
+                default: Some("values.yaml"),
+                help: "the values file the release is kept in",
+            },
+            Param {
+                name: "set",
+                default: Some(""),
+                help: "one `--set key=value` more, e.g. image.tag=v0.29.0",
+            },
+            Param {
+                name: "timeout",
+                default: Some(""),
+                help: "how long `kubectl rollout status` waits, e.g. 15m; empty: until done",
+            },
+        ],
+        body: |a, s| {
+            let set = match arg(a, "set") {
+                "" => String::new(),
+                v => format!(" --set {v}"),
+            };
+            let timeout = match arg(a, "timeout") {
+                "" => String::new(),
+                t => format!(" \\\n  --timeout={t}"),
+            };
+            format!(
+                "helm -n \"$NAMESPACE\" upgrade \"$RELEASE\" \"$CHART\" \\\n  \
+--version {} -f {}{set}\n\
+kubectl -n \"$NAMESPACE\" rollout status {} \"$FULLNAME\"{timeout}\n",
+                s.chart_version.to,
+                arg(a, "values"),
+                resource(s.workload.kind),
             )
         },
         prose: None,
@@ -362,12 +428,13 @@ say how to use the published repository instead",
             Param {
                 name: "repo",
                 default: None,
-                help: "the name the published repository is added as, e.g. sb-charts",
+                help: "the name the published repository is added as, e.g. sb-charts \
+(default: `[repository] name` of gen.toml)",
             },
             Param {
                 name: "url",
                 default: None,
-                help: "the published repository's URL",
+                help: "the published repository's URL (default: `[repository] url` of gen.toml)",
             },
         ],
         body: |_, _| "helm show chart \"$CHART\" | grep -E '^(name|version):'\n".into(),
@@ -435,6 +502,53 @@ BACKUP_DIR=\"$BACKUP_DIR\"\n",
             ]
         }),
         needs: Needs::Nothing,
+    },
+    Snippet {
+        name: "running-image",
+        help: "a line: print the image the workload's first container runs, to note \
+before an upgrade (the way back)",
+        params: &[],
+        body: |_, s| {
+            format!(
+                "kubectl -n \"$NAMESPACE\" get {} \"$FULLNAME\" \\\n  \
+-o jsonpath='{{.spec.template.spec.containers[0].image}}{{\"\\n\"}}'\n",
+                resource(s.workload.kind)
+            )
+        },
+        prose: None,
+        needs: Needs::Nothing,
+    },
+    Snippet {
+        name: "restore-stopped",
+        help: "a line: restore a backup with the chart's own `make <chart>-restore`, \
+leaving the workload stopped (`REPLICAS=0`), as an upgrade's rollback does before Helm \
+rolls back",
+        params: &[
+            Param {
+                name: "file",
+                default: None,
+                help: "the backup file in $BACKUP_DIR, e.g. x-<pre-upgrade-ts>.tar.gz",
+            },
+            Param {
+                name: "more",
+                default: Some(""),
+                help: "one more make variable of the target, e.g. SKIP_BLOBS=1",
+            },
+        ],
+        body: |a, s| {
+            let more = match arg(a, "more") {
+                "" => " ".to_string(),
+                m => format!(" {m} \\\n  "),
+            };
+            format!(
+                "make {}-restore NAMESPACE=\"$NAMESPACE\" RELEASE=\"$RELEASE\" \\\n  \
+REPLICAS=0{more}FILE=\"$BACKUP_DIR/{}\"\n",
+                s.name,
+                arg(a, "file")
+            )
+        },
+        prose: None,
+        needs: Needs::Replicas,
     },
     Snippet {
         name: "config-export",
@@ -588,6 +702,37 @@ fn find(name: &str) -> Result<&'static Snippet, String> {
     })
 }
 
+/// Parameters whose default is a gen.toml setting: the snippet, the
+/// parameter and the `[repository]` key. Without the setting the
+/// parameter is required.
+const SETTINGS: &[(&str, &str, &str)] = &[
+    ("chart-available", "repo", "name"),
+    ("chart-available", "url", "url"),
+];
+
+/// `given` with the parameters it leaves out that gen.toml sets.
+fn with_settings(s: &Snippet, given: &Given, ctx: &Context) -> Given {
+    let mut out = given.clone();
+    for (_, param, key) in SETTINGS.iter().filter(|(n, ..)| *n == s.name) {
+        if given.get(*param).is_some_and(|v| !v.is_empty()) {
+            continue;
+        }
+        if let Some(r) = &ctx.repository {
+            let v = if *key == "name" { &r.name } else { &r.url };
+            out.insert(param.to_string(), v.clone());
+        }
+    }
+    out
+}
+
+/// The gen.toml setting a parameter defaults to, for its error's help.
+fn setting_of(s: &Snippet, param: &str) -> Option<&'static str> {
+    SETTINGS
+        .iter()
+        .find(|(n, p, _)| *n == s.name && *p == param)
+        .map(|(.., key)| *key)
+}
+
 /// What is wrong with one use of a snippet: the message and its help.
 #[derive(Debug, PartialEq, Eq)]
 pub struct UseError {
@@ -631,6 +776,18 @@ fn missing_in(s: &Snippet, spec: &Spec, given: &Given) -> Option<UseError> {
                 .into(),
         });
     }
+    if s.needs == Needs::Replicas {
+        let declared = spec.variables.iter().any(|v| v.name == "REPLICAS");
+        return (!declared).then(|| UseError {
+            param: None,
+            message: format!("snippet `{}` needs the variable `REPLICAS`", s.name),
+            help: format!(
+                "it passes REPLICAS=0 to `make {}-restore`: declare `REPLICAS` in `variables` \
+and have the restore target scale the workload to `$REPLICAS` when it is done",
+                spec.name
+            ),
+        });
+    }
     if given.get("url").is_some_and(|u| !u.is_empty()) {
         // It connects with the URL it is given.
         return None;
@@ -642,7 +799,7 @@ fn missing_in(s: &Snippet, spec: &Spec, given: &Given) -> Option<UseError> {
         .copied()
         .collect();
     let (lacks, what, help) = match s.needs {
-        Needs::Nothing | Needs::ConfigExport => return None,
+        Needs::Nothing | Needs::ConfigExport | Needs::Replicas => return None,
         Needs::Postgresql => (
             spec.backup.database.is_none() && !missing.is_empty(),
             "`backup.database`",
@@ -690,11 +847,18 @@ pub fn args(s: &Snippet, given: &BTreeMap<String, String>) -> Result<Args, UseEr
             (Some(v), _) if !v.is_empty() => out.insert(p.name.into(), v.clone()),
             (_, Some(d)) => out.insert(p.name.into(), d.into()),
             (_, None) => {
+                let help = match setting_of(s, p.name) {
+                    Some(key) => format!(
+                        "{}; or set `{key}` under `[repository]` in gen.toml, once for every spec",
+                        params_help(s)
+                    ),
+                    None => params_help(s),
+                };
                 return Err(UseError {
                     param: None,
                     message: format!("snippet `{}` needs the parameter `{}`", s.name, p.name),
-                    help: params_help(s),
-                })
+                    help,
+                });
             }
         };
     }
@@ -730,11 +894,15 @@ pub type UseLineError = (usize, String, String);
 /// else the new text, or the 0-based line of the first bad use, the
 /// message and the help.
 pub fn expand_run(run: &str, spec: &Spec) -> Result<Option<String>, UseLineError> {
-    Ok(expand_run_mapped(run, spec)?.map(|(t, _)| t))
+    Ok(expand_run_mapped(run, spec, &Context::default())?.map(|(t, _)| t))
 }
 
 /// [`expand_run`], with the source line (0-based) of each line of the new text.
-fn expand_run_mapped(run: &str, spec: &Spec) -> Result<Option<(String, Vec<usize>)>, UseLineError> {
+fn expand_run_mapped(
+    run: &str,
+    spec: &Spec,
+    ctx: &Context,
+) -> Result<Option<(String, Vec<usize>)>, UseLineError> {
     if !run.contains("{{use ") {
         return Ok(None);
     }
@@ -757,6 +925,7 @@ fn expand_run_mapped(run: &str, spec: &Spec) -> Result<Option<(String, Vec<usize
             )
         })?;
         let snippet = find(&name).map_err(|h| (n, format!("unknown snippet `{name}`"), h))?;
+        let given = with_settings(snippet, &given, ctx);
         if let Some(e) = missing_in(snippet, spec, &given) {
             return Err((n, e.message, e.help));
         }
@@ -824,26 +993,27 @@ fn word(v: &serde_json::Value) -> String {
 
 /// Expands every snippet of `file`'s spec: the `use:` steps and the
 /// `{{use ...}}` lines of every `run` (steps, operations, troubleshooting).
-pub fn expand(file: &mut SpecFile) -> Result<(), Diagnostic> {
+/// `ctx` gives the defaults gen.toml sets.
+pub fn expand(file: &mut SpecFile, ctx: &Context) -> Result<(), Diagnostic> {
     let mut spec = file.spec.clone();
     let snapshot = spec.clone();
     let mut maps = Vec::new();
     for (list, steps) in step_lists(&mut spec) {
         for (j, step) in steps.iter_mut().enumerate() {
             let path = format!("{list}[{j}]");
-            expand_step(file, &snapshot, &path, step, &mut maps)?;
+            expand_step(file, &snapshot, ctx, &path, step, &mut maps)?;
         }
     }
     for (i, op) in spec.operations.iter_mut().enumerate() {
         let path = format!("operations[{i}].run");
-        if let Some(t) = run_text(file, &snapshot, &path, &op.run, &mut maps)? {
+        if let Some(t) = run_text(file, &snapshot, ctx, &path, &op.run, &mut maps)? {
             op.run = t;
         }
     }
     for (i, t) in spec.troubleshooting.iter_mut().enumerate() {
         let path = format!("troubleshooting[{i}].run");
         if let Some(run) = &t.run {
-            if let Some(new) = run_text(file, &snapshot, &path, run, &mut maps)? {
+            if let Some(new) = run_text(file, &snapshot, ctx, &path, run, &mut maps)? {
                 t.run = Some(new);
             }
         }
@@ -856,12 +1026,13 @@ pub fn expand(file: &mut SpecFile) -> Result<(), Diagnostic> {
 fn run_text(
     file: &SpecFile,
     spec: &Spec,
+    ctx: &Context,
     path: &str,
     run: &str,
     maps: &mut Vec<((usize, usize), Vec<usize>)>,
 ) -> Result<Option<String>, Diagnostic> {
-    let expanded =
-        expand_run_mapped(run, spec).map_err(|(n, m, h)| file.error_in_text(path, n, m).help(h))?;
+    let expanded = expand_run_mapped(run, spec, ctx)
+        .map_err(|(n, m, h)| file.error_in_text(path, n, m).help(h))?;
     Ok(expanded.map(|(text, from)| {
         maps.push((file.positions.get(path), from));
         text
@@ -871,12 +1042,13 @@ fn run_text(
 fn expand_step(
     file: &SpecFile,
     spec: &Spec,
+    ctx: &Context,
     path: &str,
     step: &mut Step,
     maps: &mut Vec<((usize, usize), Vec<usize>)>,
 ) -> Result<(), Diagnostic> {
     if let Some(run) = &step.run {
-        if let Some(t) = run_text(file, spec, &format!("{path}.run"), run, maps)? {
+        if let Some(t) = run_text(file, spec, ctx, &format!("{path}.run"), run, maps)? {
             step.run = Some(t);
         }
     }
@@ -897,6 +1069,7 @@ fn expand_step(
         .iter()
         .map(|(k, v)| (k.clone(), word(v)))
         .collect();
+    let given = with_settings(snippet, &given, ctx);
     let a = missing_in(snippet, spec, &given)
         .map_or_else(|| args(snippet, &given), Err)
         .map_err(|e| {
@@ -1177,6 +1350,66 @@ PF=$!\ntrap 'kill $PF 2>/dev/null' EXIT\nsleep 3\n"
             ),
             "{up}"
         );
+        assert_eq!(
+            run("restore-stopped", &[("file", "demo-<ts>.tgz")]),
+            "make demo-restore NAMESPACE=\"$NAMESPACE\" RELEASE=\"$RELEASE\" \\\n  \
+REPLICAS=0 FILE=\"$BACKUP_DIR/demo-<ts>.tgz\"\n"
+        );
+        assert_eq!(
+            run(
+                "restore-stopped",
+                &[("file", "d.dump"), ("more", "SKIP_BLOBS=1")]
+            ),
+            "make demo-restore NAMESPACE=\"$NAMESPACE\" RELEASE=\"$RELEASE\" \\\n  \
+REPLICAS=0 SKIP_BLOBS=1 \\\n  FILE=\"$BACKUP_DIR/d.dump\"\n"
+        );
+        // Only a chart whose restore target takes REPLICAS can use it.
+        let rs = find("restore-stopped").unwrap();
+        let e = missing_in(rs, &s, &Given::new()).unwrap();
+        assert!(e.message.contains("needs the variable `REPLICAS`"), "{e:?}");
+        assert!(missing_in(rs, &real("grafana").spec, &Given::new()).is_none());
+        assert_eq!(
+            run("running-image", &[]),
+            format!(
+                "kubectl -n \"$NAMESPACE\" get {} \"$FULLNAME\" \\\n  \
+-o jsonpath='{{.spec.template.spec.containers[0].image}}{{\"\\n\"}}'\n",
+                resource(s.workload.kind)
+            )
+        );
+        let roll = run("upgrade-rollout", &[("timeout", "15m")]);
+        assert_eq!(
+            roll,
+            format!(
+                "helm -n \"$NAMESPACE\" upgrade \"$RELEASE\" \"$CHART\" \\\n  --version {} -f values.yaml\n\
+kubectl -n \"$NAMESPACE\" rollout status {} \"$FULLNAME\" \\\n  --timeout=15m\n",
+                s.chart_version.to,
+                resource(s.workload.kind)
+            )
+        );
+        let roll = run("upgrade-rollout", &[("set", "image.tag=v2")]);
+        assert!(
+            roll.contains(" -f values.yaml --set image.tag=v2\n"),
+            "{roll}"
+        );
+        assert!(roll.ends_with("\"$FULLNAME\"\n"), "no timeout: {roll}");
+        let side = run(
+            "upgrade-image",
+            &[
+                ("tag", "v2"),
+                ("file", "/tmp/v.yaml"),
+                ("release", "\"$RELEASE-next\""),
+                ("set", "a.b=null,c=false"),
+            ],
+        );
+        assert!(
+            side.contains("helm -n \"$NAMESPACE\" get values \"$RELEASE\" -o yaml")
+                && side.contains("helm -n \"$NAMESPACE\" install \"$RELEASE-next\" \"$CHART\"")
+                && side.contains(
+                    "--set image.tag=v2 \\\n  --set a.b=null,c=false \\\n  --wait --timeout 5m\n"
+                ),
+            "{side}"
+        );
+        assert!(!side.contains("upgrade"), "{side}");
         assert_eq!(
             run("helm-rollback", &[]),
             "helm -n \"$NAMESPACE\" rollback \"$RELEASE\" 0 --wait\n"
@@ -1668,9 +1901,83 @@ then echo '{{\"kind\":\"List\",\"items\":[]}}'; else echo '{list}'; fi ;;\n\
     }
 
     fn real(chart: &str) -> SpecFile {
-        let path = format!("{}/specs/{chart}.yaml", env!("CARGO_MANIFEST_DIR"));
-        let src = std::fs::read_to_string(&path).unwrap();
-        parse(&format!("specs/{chart}.yaml"), src.as_bytes()).unwrap()
+        let root = env!("CARGO_MANIFEST_DIR");
+        let src = std::fs::read_to_string(format!("{root}/specs/{chart}.yaml")).unwrap();
+        crate::spec::parse_at(
+            root.as_ref(),
+            &format!("specs/{chart}.yaml"),
+            src.as_bytes(),
+        )
+        .unwrap()
+    }
+
+    /// `chart-available` takes `repo` and `url` from gen.toml's
+    /// `[repository]`; a spec's own `with:` wins; without either the
+    /// parameters are required, and the error says where to set them.
+    #[test]
+    fn chart_available_defaults_to_the_repository_setting() {
+        let src = crate::scaffold::new_spec("demo").replacen(
+            "    duration: 30m\n    steps:\n",
+            "    duration: 30m\n    steps:\n      - use: chart-available\n",
+            1,
+        );
+        let ctx = Context {
+            repository: Some(crate::config::Repository {
+                name: "my-charts".into(),
+                url: "https://o.github.io/charts".into(),
+            }),
+        };
+        let f = crate::spec::parse_in("specs/demo.yaml", src.as_bytes(), &ctx).unwrap();
+        let why = f.spec.restore[0].steps[0].why.clone().unwrap();
+        assert!(
+            why.contains("(`helm repo add my-charts` with the URL <https://o.github.io/charts>)")
+                && why.contains("`CHART=my-charts/demo`"),
+            "{why}"
+        );
+        let own = src.replacen(
+            "      - use: chart-available\n",
+            "      - use: chart-available\n        with: { repo: other }\n",
+            1,
+        );
+        let f = crate::spec::parse_in("specs/demo.yaml", own.as_bytes(), &ctx).unwrap();
+        let why = f.spec.restore[0].steps[0].why.clone().unwrap();
+        assert!(
+            why.contains("`helm repo add other` with the URL <https://o.github.io/charts>"),
+            "{why}"
+        );
+        let d = parse("specs/demo.yaml", src.as_bytes()).unwrap_err();
+        assert_eq!(
+            d.line,
+            src.lines()
+                .position(|l| l.contains("use: chart-available"))
+                .unwrap()
+                + 1
+        );
+        assert!(d.message.contains("needs the parameter `repo`"), "{d}");
+        assert!(
+            d.help
+                .unwrap()
+                .contains("set `name` under `[repository]` in gen.toml"),
+            "the help names the setting"
+        );
+        // The repository's own specs say it once, in its gen.toml.
+        let ka = real("kube-state-metrics");
+        let step = ka
+            .spec
+            .upgrade
+            .pre_checks
+            .iter()
+            .chain(ka.spec.restore.iter().flat_map(|r| &r.steps))
+            .chain(ka.spec.upgrade.strategies.iter().flat_map(|s| &s.steps))
+            .find(|s| s.title == "Check the chart is available")
+            .expect("kube-state-metrics checks the chart");
+        assert!(
+            step.why.as_deref().unwrap().contains(
+                "`helm repo add sb-charts` with the URL <https://scriptonbasestar-containers.github.io/sb-helm-charts>"
+            ),
+            "{:?}",
+            step.why
+        );
     }
 
     /// `pg-restore` is the profile's restore step, written once: the
