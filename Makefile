@@ -99,6 +99,7 @@ restore-immich: restore-postgresql restore-redis
 	$(call gen_run,immich-restore)
 backup-jellyfin:
 	$(call gen_run,jellyfin-backup)
+	$(call gen_run,jellyfin-config-backup)
 restore-jellyfin:
 	$(call gen_run,jellyfin-restore)
 backup-jenkins:
@@ -107,6 +108,7 @@ restore-jenkins:
 	$(call gen_run,jenkins-restore)
 backup-kafka:
 	$(call gen_run,kafka-backup)
+	$(call gen_run,kafka-config-backup)
 restore-kafka:
 	$(call gen_run,kafka-restore)
 backup-keycloak:
@@ -132,6 +134,7 @@ restore-mimir: restore-minio
 	$(call gen_run,mimir-restore)
 backup-minio:
 	$(call gen_run,minio-backup)
+	$(call gen_run,minio-config-backup)
 restore-minio:
 	$(call gen_run,minio-restore)
 backup-mlflow:
@@ -140,6 +143,7 @@ restore-mlflow: restore-postgresql restore-minio
 	$(call gen_run,mlflow-restore)
 backup-mongodb:
 	$(call gen_run,mongodb-backup)
+	$(call gen_run,mongodb-config-backup)
 restore-mongodb:
 	$(call gen_run,mongodb-restore)
 backup-mysql:
@@ -175,6 +179,7 @@ restore-phpmyadmin: restore-mysql
 backup-postgresql:
 	$(call gen_run,postgresql-backup-jobs)
 	$(call gen_run,postgresql-backup)
+	$(call gen_run,postgresql-backup-config)
 restore-postgresql:
 	$(call gen_run,postgresql-restore)
 backup-prometheus:
@@ -192,6 +197,7 @@ restore-pushgateway:
 backup-rabbitmq:
 	$(call gen_run,rabbitmq-backup-jobs)
 	$(call gen_run,rabbitmq-backup)
+	$(call gen_run,rabbitmq-config-backup)
 restore-rabbitmq:
 	$(call gen_run,rabbitmq-restore)
 backup-redis:
@@ -209,10 +215,12 @@ restore-tempo: restore-minio
 	$(call gen_run,tempo-restore)
 backup-uptime-kuma:
 	$(call gen_run,uptime-kuma-backup)
+	$(call gen_run,uptime-kuma-config-backup)
 restore-uptime-kuma:
 	$(call gen_run,uptime-kuma-restore)
 backup-vaultwarden:
 	$(call gen_run,vaultwarden-backup)
+	$(call gen_run,vaultwarden-config-backup)
 restore-vaultwarden:
 	$(call gen_run,vaultwarden-restore)
 backup-wireguard:
