@@ -95,6 +95,7 @@ restore-harbor: restore-postgresql restore-redis
 	$(call gen_run,harbor-restore)
 backup-immich:
 	$(call gen_run,immich-backup)
+	$(call gen_run,immich-config-backup)
 restore-immich: restore-postgresql restore-redis
 	$(call gen_run,immich-restore)
 backup-jellyfin:
@@ -153,6 +154,7 @@ restore-mysql:
 	$(call gen_run,mysql-restore)
 backup-nextcloud:
 	$(call gen_run,nextcloud-backup)
+	$(call gen_run,nextcloud-config-backup)
 restore-nextcloud: restore-postgresql restore-redis
 	$(call gen_run,nextcloud-restore)
 backup-node-exporter:
@@ -166,6 +168,7 @@ restore-opentelemetry-collector:
 backup-paperless-ngx:
 	$(call gen_run,paperless-ngx-backup-jobs)
 	$(call gen_run,paperless-ngx-backup)
+	$(call gen_run,paperless-ngx-config-backup)
 restore-paperless-ngx: restore-postgresql restore-redis
 	$(call gen_run,paperless-ngx-restore)
 backup-pgadmin:
@@ -229,6 +232,7 @@ restore-wireguard:
 	$(call gen_run,wireguard-restore)
 backup-wordpress:
 	$(call gen_run,wordpress-backup)
+	$(call gen_run,wordpress-config-backup)
 restore-wordpress: restore-mysql
 	$(call gen_run,wordpress-restore)
 
