@@ -95,10 +95,12 @@ restore-harbor: restore-postgresql restore-redis
 	$(call gen_run,harbor-restore)
 backup-immich:
 	$(call gen_run,immich-backup)
+	$(call gen_run,immich-config-backup)
 restore-immich: restore-postgresql restore-redis
 	$(call gen_run,immich-restore)
 backup-jellyfin:
 	$(call gen_run,jellyfin-backup)
+	$(call gen_run,jellyfin-config-backup)
 restore-jellyfin:
 	$(call gen_run,jellyfin-restore)
 backup-jenkins:
@@ -107,6 +109,7 @@ restore-jenkins:
 	$(call gen_run,jenkins-restore)
 backup-kafka:
 	$(call gen_run,kafka-backup)
+	$(call gen_run,kafka-config-backup)
 restore-kafka:
 	$(call gen_run,kafka-restore)
 backup-keycloak:
@@ -132,6 +135,7 @@ restore-mimir: restore-minio
 	$(call gen_run,mimir-restore)
 backup-minio:
 	$(call gen_run,minio-backup)
+	$(call gen_run,minio-config-backup)
 restore-minio:
 	$(call gen_run,minio-restore)
 backup-mlflow:
@@ -140,6 +144,7 @@ restore-mlflow: restore-postgresql restore-minio
 	$(call gen_run,mlflow-restore)
 backup-mongodb:
 	$(call gen_run,mongodb-backup)
+	$(call gen_run,mongodb-config-backup)
 restore-mongodb:
 	$(call gen_run,mongodb-restore)
 backup-mysql:
@@ -149,6 +154,7 @@ restore-mysql:
 	$(call gen_run,mysql-restore)
 backup-nextcloud:
 	$(call gen_run,nextcloud-backup)
+	$(call gen_run,nextcloud-config-backup)
 restore-nextcloud: restore-postgresql restore-redis
 	$(call gen_run,nextcloud-restore)
 backup-node-exporter:
@@ -162,6 +168,7 @@ restore-opentelemetry-collector:
 backup-paperless-ngx:
 	$(call gen_run,paperless-ngx-backup-jobs)
 	$(call gen_run,paperless-ngx-backup)
+	$(call gen_run,paperless-ngx-config-backup)
 restore-paperless-ngx: restore-postgresql restore-redis
 	$(call gen_run,paperless-ngx-restore)
 backup-pgadmin:
@@ -175,6 +182,7 @@ restore-phpmyadmin: restore-mysql
 backup-postgresql:
 	$(call gen_run,postgresql-backup-jobs)
 	$(call gen_run,postgresql-backup)
+	$(call gen_run,postgresql-backup-config)
 restore-postgresql:
 	$(call gen_run,postgresql-restore)
 backup-prometheus:
@@ -192,6 +200,7 @@ restore-pushgateway:
 backup-rabbitmq:
 	$(call gen_run,rabbitmq-backup-jobs)
 	$(call gen_run,rabbitmq-backup)
+	$(call gen_run,rabbitmq-config-backup)
 restore-rabbitmq:
 	$(call gen_run,rabbitmq-restore)
 backup-redis:
@@ -209,10 +218,12 @@ restore-tempo: restore-minio
 	$(call gen_run,tempo-restore)
 backup-uptime-kuma:
 	$(call gen_run,uptime-kuma-backup)
+	$(call gen_run,uptime-kuma-config-backup)
 restore-uptime-kuma:
 	$(call gen_run,uptime-kuma-restore)
 backup-vaultwarden:
 	$(call gen_run,vaultwarden-backup)
+	$(call gen_run,vaultwarden-config-backup)
 restore-vaultwarden:
 	$(call gen_run,vaultwarden-restore)
 backup-wireguard:
@@ -221,6 +232,7 @@ restore-wireguard:
 	$(call gen_run,wireguard-restore)
 backup-wordpress:
 	$(call gen_run,wordpress-backup)
+	$(call gen_run,wordpress-config-backup)
 restore-wordpress: restore-mysql
 	$(call gen_run,wordpress-restore)
 

@@ -9,9 +9,9 @@ elasticsearch_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --fi
 
 .PHONY: help-elasticsearch elasticsearch-backup elasticsearch-kibana-export elasticsearch-slm-status elasticsearch-snapshots elasticsearch-kibana-import elasticsearch-restore elasticsearch-allocation-enable elasticsearch-allocation-primaries elasticsearch-deprecations elasticsearch-indices elasticsearch-allocation-explain elasticsearch-describe elasticsearch-events elasticsearch-health elasticsearch-logs elasticsearch-port-forward elasticsearch-rbac-check elasticsearch-shell elasticsearch-status elasticsearch-top elasticsearch-restart elasticsearch-helm-history elasticsearch-helm-lint elasticsearch-helm-rollback elasticsearch-helm-status elasticsearch-helm-template elasticsearch-helm-values
 
-# [backup] Run the SLM policy now, wait for it, record the snapshot name
+# [backup] Export the configuration, run the SLM policy now and record the snapshot
 elasticsearch-backup:
-	@$(elasticsearch_env) $(elasticsearch_pod) eval "$$(printf '%b' 'set -e\nmkdir -p "$$BACKUP_DIR"; TS=$$(date +%Y%m%d-%H%M%S)\nes() { kubectl -n "$$NAMESPACE" exec "$$POD" -c elasticsearch -- \\\n  env U="$$ES_URL" P="$$1" M="$${2:-GET}" sh -c \\\n  '\''curl -sSk -u "elastic:$$ELASTIC_PASSWORD" -X "$$M" "$$U$$P"'\''; }\nS=$$(es "/_slm/policy/$$SLM_POLICY/_execute" POST \\\n  | sed -n '\''s/.*"snapshot_name":"\\([^"]*\\)".*/\\1/p'\'')\ntest -n "$$S"; echo "snapshot $$S started"\ni=0; until es "/_snapshot/$$REPO/$$S" | grep -q '\''"state":"SUCCESS"'\''\ndo\n  es "/_snapshot/$$REPO/$$S" | grep -qE '\''"state":"(FAILED|PARTIAL)"'\'' \\\n    && { echo "snapshot $$S failed" >&2; exit 1; }\n  i=$$((i + 1)); [ "$$i" -lt 360 ] || exit 1; sleep 10\ndone\nprintf '\''%s\\n'\'' "$$S" > "$$BACKUP_DIR/es-snapshot-$$TS.txt"\necho "snapshot $$S complete"')"
+	@$(elasticsearch_env) $(elasticsearch_pod) eval "$$(printf '%b' 'set -e\n: "$${AGE_RECIPIENT:?set AGE_RECIPIENT to an age public key}"\nmkdir -p "$$BACKUP_DIR"; TS=$$(date +%Y%m%d-%H%M%S)\nhelm -n "$$NAMESPACE" get values "$$RELEASE" -o yaml \\\n  > "$$BACKUP_DIR/elasticsearch-values-$$TS.yaml"\nkubectl -n "$$NAMESPACE" get secret,configmap -o json \\\n  -l app.kubernetes.io/instance="$$RELEASE" \\\n  | jq '\''.items[].metadata |= del(.uid, .resourceVersion,\n      .creationTimestamp, .managedFields, .ownerReferences)'\'' \\\n  | age -r "$$AGE_RECIPIENT" \\\n  > "$$BACKUP_DIR/elasticsearch-k8s-$$TS.json.age"\nes() { kubectl -n "$$NAMESPACE" exec "$$POD" -c elasticsearch -- \\\n  env U="$$ES_URL" P="$$1" M="$${2:-GET}" sh -c \\\n  '\''curl -sSk -u "elastic:$$ELASTIC_PASSWORD" -X "$$M" "$$U$$P"'\''; }\nS=$$(es "/_slm/policy/$$SLM_POLICY/_execute" POST \\\n  | sed -n '\''s/.*"snapshot_name":"\\([^"]*\\)".*/\\1/p'\'')\ntest -n "$$S"; echo "snapshot $$S started"\ni=0; until es "/_snapshot/$$REPO/$$S" | grep -q '\''"state":"SUCCESS"'\''\ndo\n  es "/_snapshot/$$REPO/$$S" | grep -qE '\''"state":"(FAILED|PARTIAL)"'\'' \\\n    && { echo "snapshot $$S failed" >&2; exit 1; }\n  i=$$((i + 1)); [ "$$i" -lt 360 ] || exit 1; sleep 10\ndone\nprintf '\''%s\\n'\'' "$$S" > "$$BACKUP_DIR/es-snapshot-$$TS.txt"\necho "snapshot $$S complete"')"
 
 # [backup] Export Kibana saved objects of every space into BACKUP_DIR
 elasticsearch-kibana-export:
@@ -137,7 +137,7 @@ elasticsearch-helm-values:
 
 help-elasticsearch:
 	@printf '\n%s\n' 'Elasticsearch and Kibana (elasticsearch)'
-	@printf '  %-34s %s\n' 'elasticsearch-backup' '[backup] Run the SLM policy now, wait for it, record the snapshot name'
+	@printf '  %-34s %s\n' 'elasticsearch-backup' '[backup] Export the configuration, run the SLM policy now and record the snapshot'
 	@printf '  %-34s %s\n' 'elasticsearch-kibana-export' '[backup] Export Kibana saved objects of every space into BACKUP_DIR'
 	@printf '  %-34s %s\n' 'elasticsearch-slm-status' '[backup] Show the SLM policy'\''s last success, failure and statistics'
 	@printf '  %-34s %s\n' 'elasticsearch-snapshots' '[backup] List the snapshots of REPO, oldest first'

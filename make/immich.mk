@@ -4,10 +4,10 @@
 # Every variable below can be set on the make command line or in the
 # environment; the defaults apply otherwise.
 
-immich_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=immich; [ -n "$${FULLNAME:-}" ] || case "$$RELEASE" in *immich*) FULLNAME="$$RELEASE" ;; *) FULLNAME="$$RELEASE-immich" ;; esac; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/immich; [ -n "$${DB_HOST:-}" ] || DB_HOST=postgresql.example.local; [ -n "$${DB_PORT:-}" ] || DB_PORT=5432; [ -n "$${DB_NAME:-}" ] || DB_NAME=immich; [ -n "$${DB_USER:-}" ] || DB_USER=immich; [ -n "$${DB_SECRET:-}" ] || DB_SECRET="$$FULLNAME"; [ -n "$${DB_SECRET_KEY:-}" ] || DB_SECRET_KEY=db-password; [ -n "$${PG_RELEASE:-}" ] || PG_RELEASE=postgresql; [ -n "$${IMMICH_USER_ID:-}" ] || IMMICH_USER_ID=replace-with-user-uuid; [ -n "$${IMMICH_API_KEY:-}" ] || IMMICH_API_KEY=''; [ -n "$${LIBRARY_ID:-}" ] || LIBRARY_ID=''; [ -n "$${HELPER_IMAGE:-}" ] || HELPER_IMAGE=busybox:1.36; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=''; [ -n "$${AGE_KEY_FILE:-}" ] || AGE_KEY_FILE=~/.config/age/keys.txt; export SELECTOR="app.kubernetes.io/name=immich,app.kubernetes.io/instance=$$RELEASE,app.kubernetes.io/component=server";
+immich_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=immich; [ -n "$${FULLNAME:-}" ] || case "$$RELEASE" in *immich*) FULLNAME="$$RELEASE" ;; *) FULLNAME="$$RELEASE-immich" ;; esac; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/immich; [ -n "$${DB_HOST:-}" ] || DB_HOST=postgresql.example.local; [ -n "$${DB_PORT:-}" ] || DB_PORT=5432; [ -n "$${DB_NAME:-}" ] || DB_NAME=immich; [ -n "$${DB_USER:-}" ] || DB_USER=immich; [ -n "$${DB_SECRET:-}" ] || DB_SECRET="$$FULLNAME"; [ -n "$${DB_SECRET_KEY:-}" ] || DB_SECRET_KEY=db-password; [ -n "$${PG_RELEASE:-}" ] || PG_RELEASE=postgresql; [ -n "$${IMMICH_USER_ID:-}" ] || IMMICH_USER_ID=replace-with-user-uuid; [ -n "$${IMMICH_API_KEY:-}" ] || IMMICH_API_KEY=''; [ -n "$${LIBRARY_ID:-}" ] || LIBRARY_ID=''; [ -n "$${HELPER_IMAGE:-}" ] || HELPER_IMAGE=busybox:1.36; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=''; [ -n "$${AGE_KEY_FILE:-}" ] || AGE_KEY_FILE=~/.config/age/keys.txt; [ -n "$${CONFIG_FILE:-}" ] || CONFIG_FILE=''; export SELECTOR="app.kubernetes.io/name=immich,app.kubernetes.io/instance=$$RELEASE,app.kubernetes.io/component=server";
 immich_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}'); [ -n "$$POD" ] || { echo "no running immich pod for release $$RELEASE in namespace $$NAMESPACE" >&2; exit 1; };
 
-.PHONY: help-immich immich-backup immich-builtin-dumps immich-db-dump immich-restore immich-restore-files immich-vector-extensions immich-library-scan immich-list-users immich-describe immich-events immich-logs immich-ping immich-port-forward immich-rbac-check immich-shell immich-status immich-storage-usage immich-top immich-version immich-restart immich-helm-history immich-helm-lint immich-helm-rollback immich-helm-status immich-helm-template immich-helm-values
+.PHONY: help-immich immich-backup immich-builtin-dumps immich-config-backup immich-db-dump immich-restore immich-restore-files immich-vector-extensions immich-library-scan immich-list-users immich-describe immich-events immich-logs immich-ping immich-port-forward immich-rbac-check immich-shell immich-status immich-storage-usage immich-top immich-version immich-restart immich-helm-history immich-helm-lint immich-helm-rollback immich-helm-status immich-helm-template immich-helm-values
 
 # [backup] Dump the DB, then tar the originals, into one archive
 immich-backup:
@@ -17,6 +17,10 @@ immich-backup:
 immich-builtin-dumps:
 	@$(immich_env) $(immich_pod) kubectl -n "$$NAMESPACE" exec -i "$$POD" -c server -- \
 	  sh -c 'ls -lt /data/backups'
+
+# [backup] Export Helm values, Secrets and ConfigMaps with age (the backup target does not)
+immich-config-backup:
+	@$(immich_env) eval "$$(printf '%b' ': "$${AGE_RECIPIENT:?set AGE_RECIPIENT to an age public key}"\nmkdir -p "$$BACKUP_DIR"; TS=$$(date +%Y%m%d-%H%M%S)\nhelm -n "$$NAMESPACE" get values "$$RELEASE" -o yaml \\\n  > "$$BACKUP_DIR/immich-values-$$TS.yaml"\nkubectl -n "$$NAMESPACE" get secret,configmap -o json \\\n  -l app.kubernetes.io/instance="$$RELEASE" \\\n  | jq '\''.items[].metadata |= del(.uid, .resourceVersion,\n      .creationTimestamp, .managedFields, .ownerReferences)'\'' \\\n  | age -r "$$AGE_RECIPIENT" \\\n  > "$$BACKUP_DIR/immich-k8s-$$TS.json.age"')"
 
 # [backup] Dump only the Immich database into $BACKUP_DIR
 immich-db-dump:
@@ -135,6 +139,7 @@ help-immich:
 	@printf '\n%s\n' 'Immich (immich)'
 	@printf '  %-34s %s\n' 'immich-backup' '[backup] Dump the DB, then tar the originals, into one archive'
 	@printf '  %-34s %s\n' 'immich-builtin-dumps' '[backup] List Immich'\''s own nightly database dumps in UPLOAD_LOCATION/backups'
+	@printf '  %-34s %s\n' 'immich-config-backup' '[backup] Export Helm values, Secrets and ConfigMaps with age (the backup target does not)'
 	@printf '  %-34s %s\n' 'immich-db-dump' '[backup] Dump only the Immich database into $$BACKUP_DIR'
 	@printf '  %-34s %s\n' 'immich-restore' '[restore] Stop Immich, restore DB (as DB_USER) and originals from FILE'
 	@printf '  %-34s %s\n' 'immich-restore-files' '[restore] Unpack the originals of FILE into the upload PVC via a helper pod'

@@ -7,7 +7,7 @@
 jellyfin_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=jellyfin; [ -n "$${FULLNAME:-}" ] || case "$$RELEASE" in *jellyfin*) FULLNAME="$$RELEASE" ;; *) FULLNAME="$$RELEASE-jellyfin" ;; esac; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/jellyfin; [ -n "$${JELLYFIN_API_KEY:-}" ] || JELLYFIN_API_KEY=''; [ -n "$${ARCHIVE_PATH:-}" ] || ARCHIVE_PATH=/config/data/backups/replace-with-archive.zip; [ -n "$${REPLICAS:-}" ] || REPLICAS=1; [ -n "$${CHART:-}" ] || CHART=./charts/jellyfin; [ -n "$${CHART_VERSION:-}" ] || CHART_VERSION=''; [ -n "$${HELPER_IMAGE:-}" ] || HELPER_IMAGE=busybox:1.36; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=''; [ -n "$${AGE_KEY_FILE:-}" ] || AGE_KEY_FILE=~/.config/age/keys.txt; [ -n "$${CONFIG_FILE:-}" ] || CONFIG_FILE=''; export SELECTOR="app.kubernetes.io/name=jellyfin,app.kubernetes.io/instance=$$RELEASE";
 jellyfin_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}'); [ -n "$$POD" ] || { echo "no running jellyfin pod for release $$RELEASE in namespace $$NAMESPACE" >&2; exit 1; };
 
-.PHONY: help-jellyfin jellyfin-backup jellyfin-backup-live jellyfin-backups-list jellyfin-restore jellyfin-restore-live jellyfin-library-scan jellyfin-describe jellyfin-events jellyfin-ffmpeg-version jellyfin-logs jellyfin-plugins-list jellyfin-port-forward jellyfin-rbac-check jellyfin-shell jellyfin-status jellyfin-storage-usage jellyfin-tasks jellyfin-top jellyfin-version jellyfin-restart jellyfin-helm-history jellyfin-helm-lint jellyfin-helm-rollback jellyfin-helm-status jellyfin-helm-template jellyfin-helm-values
+.PHONY: help-jellyfin jellyfin-backup jellyfin-backup-live jellyfin-backups-list jellyfin-config-backup jellyfin-restore jellyfin-restore-live jellyfin-library-scan jellyfin-describe jellyfin-events jellyfin-ffmpeg-version jellyfin-logs jellyfin-plugins-list jellyfin-port-forward jellyfin-rbac-check jellyfin-shell jellyfin-status jellyfin-storage-usage jellyfin-tasks jellyfin-top jellyfin-version jellyfin-restart jellyfin-helm-history jellyfin-helm-lint jellyfin-helm-rollback jellyfin-helm-status jellyfin-helm-template jellyfin-helm-values
 
 # [backup] Stop Jellyfin, tar /config via a helper pod, start it again
 jellyfin-backup:
@@ -56,6 +56,10 @@ jellyfin-backups-list:
 	@$(jellyfin_env) $(jellyfin_pod) kubectl -n "$$NAMESPACE" exec "$$POD" -c jellyfin -- curl -fsS -H \
 	  "Authorization: MediaBrowser Token=\"$$JELLYFIN_API_KEY\"" \
 	  http://127.0.0.1:8096/Backup
+
+# [backup] Export Helm values, Secrets and ConfigMaps with age (the backup target does not)
+jellyfin-config-backup:
+	@$(jellyfin_env) eval "$$(printf '%b' ': "$${AGE_RECIPIENT:?set AGE_RECIPIENT to an age public key}"\nmkdir -p "$$BACKUP_DIR"; TS=$$(date +%Y%m%d-%H%M%S)\nhelm -n "$$NAMESPACE" get values "$$RELEASE" -o yaml \\\n  > "$$BACKUP_DIR/jellyfin-values-$$TS.yaml"\nkubectl -n "$$NAMESPACE" get secret,configmap -o json \\\n  -l app.kubernetes.io/instance="$$RELEASE" \\\n  | jq '\''.items[].metadata |= del(.uid, .resourceVersion,\n      .creationTimestamp, .managedFields, .ownerReferences)'\'' \\\n  | age -r "$$AGE_RECIPIENT" \\\n  > "$$BACKUP_DIR/jellyfin-k8s-$$TS.json.age"')"
 
 # [restore] Restore /config from FILE (default newest archive) via a helper pod
 jellyfin-restore:
@@ -174,6 +178,7 @@ help-jellyfin:
 	@printf '  %-34s %s\n' 'jellyfin-backup' '[backup] Stop Jellyfin, tar /config via a helper pod, start it again'
 	@printf '  %-34s %s\n' 'jellyfin-backup-live' '[backup] Built-in 10.11 backup via the API (needs JELLYFIN_API_KEY)'
 	@printf '  %-34s %s\n' 'jellyfin-backups-list' '[backup] List built-in backup archives known to the server'
+	@printf '  %-34s %s\n' 'jellyfin-config-backup' '[backup] Export Helm values, Secrets and ConfigMaps with age (the backup target does not)'
 	@printf '  %-34s %s\n' 'jellyfin-restore' '[restore] Restore /config from FILE (default newest archive) via a helper pod'
 	@printf '  %-34s %s\n' 'jellyfin-restore-live' '[restore] Restore built-in archive ARCHIVE_PATH on this server (restarts it)'
 	@printf '  %-34s %s\n' 'jellyfin-library-scan' '[data] Start a scan of all libraries (needs JELLYFIN_API_KEY)'

@@ -9,9 +9,9 @@ jenkins_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-se
 
 .PHONY: help-jenkins jenkins-backup jenkins-restore jenkins-describe jenkins-disk-usage jenkins-events jenkins-logs jenkins-plugins jenkins-port-forward jenkins-rbac-check jenkins-shell jenkins-status jenkins-top jenkins-version jenkins-cancel-quiet-down jenkins-casc-reload jenkins-quiet-down jenkins-reload-config jenkins-restart jenkins-safe-restart jenkins-helm-history jenkins-helm-lint jenkins-helm-rollback jenkins-helm-status jenkins-helm-template jenkins-helm-values
 
-# [backup] Archive JENKINS_HOME (no workspaces), encrypted with age
+# [backup] Archive JENKINS_HOME (no workspaces) and the configuration export, with age
 jenkins-backup:
-	@$(jenkins_env) $(jenkins_pod) eval "$$(printf '%b' 'set -e\n: "$${AGE_RECIPIENT:?the archive holds secrets: set AGE_RECIPIENT}"\nmkdir -p "$$BACKUP_DIR"; TS=$$(date +%Y%m%d-%H%M%S)\nF="$$BACKUP_DIR/jenkins-home-$$TS.tar.gz.age"\nkubectl -n "$$NAMESPACE" exec "$$POD" -c jenkins -- sh -c \\\n  '\''tar -czf - -C /var/jenkins_home --warning=no-file-changed \\\n  --exclude=./workspace --exclude=./caches --exclude=./war \\\n  --exclude=./.cache --exclude="./plugins/*/*" \\\n  --exclude="./jobs/*/workspace*" .; [ $$? -le 1 ]'\'' \\\n  | age -r "$$AGE_RECIPIENT" > "$$F"\ntest -s "$$F" && ls -l "$$F"')"
+	@$(jenkins_env) $(jenkins_pod) eval "$$(printf '%b' 'set -e\n: "$${AGE_RECIPIENT:?the archive holds secrets: set AGE_RECIPIENT}"\n: "$${AGE_RECIPIENT:?set AGE_RECIPIENT to an age public key}"\nmkdir -p "$$BACKUP_DIR"; TS=$$(date +%Y%m%d-%H%M%S)\nhelm -n "$$NAMESPACE" get values "$$RELEASE" -o yaml \\\n  > "$$BACKUP_DIR/jenkins-values-$$TS.yaml"\nkubectl -n "$$NAMESPACE" get secret,configmap -o json \\\n  -l app.kubernetes.io/instance="$$RELEASE" \\\n  | jq '\''.items[].metadata |= del(.uid, .resourceVersion,\n      .creationTimestamp, .managedFields, .ownerReferences)'\'' \\\n  | age -r "$$AGE_RECIPIENT" \\\n  > "$$BACKUP_DIR/jenkins-k8s-$$TS.json.age"\nF="$$BACKUP_DIR/jenkins-home-$$TS.tar.gz.age"\nkubectl -n "$$NAMESPACE" exec "$$POD" -c jenkins -- sh -c \\\n  '\''tar -czf - -C /var/jenkins_home --warning=no-file-changed \\\n  --exclude=./workspace --exclude=./caches --exclude=./war \\\n  --exclude=./.cache --exclude="./plugins/*/*" \\\n  --exclude="./jobs/*/workspace*" .; [ $$? -le 1 ]'\'' \\\n  | age -r "$$AGE_RECIPIENT" > "$$F"\ntest -s "$$F" && ls -l "$$F"')"
 
 # [restore] Restore the newest (or FILE=) archive into the volume
 jenkins-restore:
@@ -118,7 +118,7 @@ jenkins-helm-values:
 
 help-jenkins:
 	@printf '\n%s\n' 'Jenkins (jenkins)'
-	@printf '  %-34s %s\n' 'jenkins-backup' '[backup] Archive JENKINS_HOME (no workspaces), encrypted with age'
+	@printf '  %-34s %s\n' 'jenkins-backup' '[backup] Archive JENKINS_HOME (no workspaces) and the configuration export, with age'
 	@printf '  %-34s %s\n' 'jenkins-restore' '[restore] Restore the newest (or FILE=) archive into the volume'
 	@printf '  %-34s %s\n' 'jenkins-describe' '[diagnostics] Describe the workload'\''s pods (state, probes, events)'
 	@printf '  %-34s %s\n' 'jenkins-disk-usage' '[diagnostics] Show the largest jobs and directories in JENKINS_HOME'

@@ -7,11 +7,15 @@
 minio_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=minio; [ -n "$${FULLNAME:-}" ] || case "$$RELEASE" in *minio*) FULLNAME="$$RELEASE" ;; *) FULLNAME="$$RELEASE-minio" ;; esac; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/minio; [ -n "$${MC_PORT:-}" ] || MC_PORT=19000; [ -n "$${OBJ_PATH:-}" ] || OBJ_PATH=''; [ -n "$${UNDO_FLAGS:-}" ] || UNDO_FLAGS=--dry-run; [ -n "$${MINIO_IMAGE:-}" ] || MINIO_IMAGE=minio/minio:RELEASE.2025-10-15T17-29-55Z; [ -n "$${TARGET_IMAGE_REPO:-}" ] || TARGET_IMAGE_REPO=minio/minio; [ -n "$${TARGET_VERSION:-}" ] || TARGET_VERSION=RELEASE.2025-10-15T17-29-55Z; [ -n "$${AK:-}" ] || AK=''; [ -n "$${SK:-}" ] || SK=''; [ -n "$${CHART:-}" ] || CHART=./charts/minio; [ -n "$${CHART_VERSION:-}" ] || CHART_VERSION=''; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=''; [ -n "$${AGE_KEY_FILE:-}" ] || AGE_KEY_FILE=~/.config/age/keys.txt; [ -n "$${CONFIG_FILE:-}" ] || CONFIG_FILE=''; export SELECTOR="app.kubernetes.io/name=minio,app.kubernetes.io/instance=$$RELEASE";
 minio_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}'); [ -n "$$POD" ] || { echo "no running minio pod for release $$RELEASE in namespace $$NAMESPACE" >&2; exit 1; };
 
-.PHONY: help-minio minio-backup minio-metadata-export minio-restore minio-disk-usage minio-undo minio-versions minio-replication-status minio-admin-info minio-describe minio-events minio-logs minio-port-forward minio-rbac-check minio-shell minio-status minio-top minio-restart minio-helm-history minio-helm-lint minio-helm-rollback minio-helm-status minio-helm-template minio-helm-values
+.PHONY: help-minio minio-backup minio-config-backup minio-metadata-export minio-restore minio-disk-usage minio-undo minio-versions minio-replication-status minio-admin-info minio-describe minio-events minio-logs minio-port-forward minio-rbac-check minio-shell minio-status minio-top minio-restart minio-helm-history minio-helm-lint minio-helm-rollback minio-helm-status minio-helm-template minio-helm-values
 
 # [backup] Export bucket metadata and IAM, mirror all buckets to BACKUP_DIR
 minio-backup:
 	@$(minio_env) $(minio_pod) eval "$$(printf '%b' 'set -e\nkubectl -n "$$NAMESPACE" port-forward "pod/$$POD" "$$MC_PORT:9000" \\\n  >/dev/null 2>&1 & PF=$$!\nMC_CONFIG_DIR=$$(mktemp -d); export MC_CONFIG_DIR\ntrap '\''kill $$PF; rm -rf "$$MC_CONFIG_DIR"'\'' EXIT\nC=$$(kubectl -n "$$NAMESPACE" exec "$$POD" -c minio -- sh -c \\\n  '\''printf "%s %s" "$$MINIO_ROOT_USER" "$$MINIO_ROOT_PASSWORD"'\'')\nsleep 3; U=$${C%% *}; P=$${C#* }\nmc alias set src "http://127.0.0.1:$$MC_PORT" "$$U" "$$P" >/dev/null\nTS=$$(date +%Y%m%d-%H%M%S); mkdir -p "$$BACKUP_DIR/objects"\nT="$$MC_CONFIG_DIR/x"; mkdir "$$T"\n(cd "$$T" && mc admin cluster bucket export src >/dev/null)\nmv "$$T/cluster-metadata.zip" "$$BACKUP_DIR/minio-buckets-$$TS.zip"\nif [ -n "$$AGE_RECIPIENT" ]; then\n  (cd "$$T" && mc admin cluster iam export src >/dev/null)\n  age -r "$$AGE_RECIPIENT" -o "$$BACKUP_DIR/minio-iam-$$TS.zip.age" \\\n    "$$T"/*iam*.zip\nelse echo "AGE_RECIPIENT unset: IAM not exported" >&2; fi\nfor b in $$(mc ls src | awk '\''{print $$NF}'\'' | tr -d /); do\n  mc mirror --overwrite --quiet "src/$$b" "$$BACKUP_DIR/objects/$$b"\ndone\nls -l "$$BACKUP_DIR"')"
+
+# [backup] Export Helm values, Secrets and ConfigMaps with age (the backup target does not)
+minio-config-backup:
+	@$(minio_env) eval "$$(printf '%b' ': "$${AGE_RECIPIENT:?set AGE_RECIPIENT to an age public key}"\nmkdir -p "$$BACKUP_DIR"; TS=$$(date +%Y%m%d-%H%M%S)\nhelm -n "$$NAMESPACE" get values "$$RELEASE" -o yaml \\\n  > "$$BACKUP_DIR/minio-values-$$TS.yaml"\nkubectl -n "$$NAMESPACE" get secret,configmap -o json \\\n  -l app.kubernetes.io/instance="$$RELEASE" \\\n  | jq '\''.items[].metadata |= del(.uid, .resourceVersion,\n      .creationTimestamp, .managedFields, .ownerReferences)'\'' \\\n  | age -r "$$AGE_RECIPIENT" \\\n  > "$$BACKUP_DIR/minio-k8s-$$TS.json.age"')"
 
 # [backup] Export bucket metadata and (with AGE_RECIPIENT) IAM only
 minio-metadata-export:
@@ -110,6 +114,7 @@ minio-helm-values:
 help-minio:
 	@printf '\n%s\n' 'MinIO (minio)'
 	@printf '  %-34s %s\n' 'minio-backup' '[backup] Export bucket metadata and IAM, mirror all buckets to BACKUP_DIR'
+	@printf '  %-34s %s\n' 'minio-config-backup' '[backup] Export Helm values, Secrets and ConfigMaps with age (the backup target does not)'
 	@printf '  %-34s %s\n' 'minio-metadata-export' '[backup] Export bucket metadata and (with AGE_RECIPIENT) IAM only'
 	@printf '  %-34s %s\n' 'minio-restore' '[restore] Import newest (or FILE=) bucket export, IAM, then mirror objects'
 	@printf '  %-34s %s\n' 'minio-disk-usage' '[data] Show size and object count per bucket'

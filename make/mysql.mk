@@ -9,9 +9,9 @@ mysql_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-sele
 
 .PHONY: help-mysql mysql-backup mysql-backup-jobs mysql-binlog-backup mysql-restore mysql-restore-database mysql-upgrade-check mysql-db-sizes mysql-replication-status mysql-binlog-status mysql-describe mysql-events mysql-innodb-status mysql-logs mysql-port-forward mysql-processlist mysql-rbac-check mysql-shell mysql-status mysql-top mysql-users mysql-restart mysql-helm-history mysql-helm-lint mysql-helm-rollback mysql-helm-status mysql-helm-template mysql-helm-values
 
-# [backup] Consistent mysqldump of all schemas into BACKUP_DIR (gzip)
+# [backup] Consistent mysqldump of all schemas (gzip) and the configuration export
 mysql-backup:
-	@$(mysql_env) $(mysql_pod) eval "$$(printf '%b' 'set -e\nmkdir -p "$$BACKUP_DIR"\nF="$$BACKUP_DIR/mysql-$$(date +%Y%m%d-%H%M%S).sql.gz"\nkubectl -n "$$NAMESPACE" exec "$$POD" -c mysql -- sh -c \\\n  '\''exec mysqldump -uroot -p"$$MYSQL_ROOT_PASSWORD" --all-databases \\\n  --single-transaction --source-data=2 --flush-logs --routines \\\n  --events --triggers --hex-blob --flush-privileges \\\n  --set-gtid-purged=COMMENTED'\'' | gzip > "$$F.part"\nif gunzip -c "$$F.part" | tail -n 1 | grep -q '\''Dump completed'\''\nthen mv "$$F.part" "$$F"; echo "$$F"\nelse echo "dump incomplete: $$F.part" >&2; exit 1; fi')"
+	@$(mysql_env) $(mysql_pod) eval "$$(printf '%b' 'set -e\n: "$${AGE_RECIPIENT:?set AGE_RECIPIENT to an age public key}"\nmkdir -p "$$BACKUP_DIR"; TS=$$(date +%Y%m%d-%H%M%S)\nhelm -n "$$NAMESPACE" get values "$$RELEASE" -o yaml \\\n  > "$$BACKUP_DIR/mysql-values-$$TS.yaml"\nkubectl -n "$$NAMESPACE" get secret,configmap -o json \\\n  -l app.kubernetes.io/instance="$$RELEASE" \\\n  | jq '\''.items[].metadata |= del(.uid, .resourceVersion,\n      .creationTimestamp, .managedFields, .ownerReferences)'\'' \\\n  | age -r "$$AGE_RECIPIENT" \\\n  > "$$BACKUP_DIR/mysql-k8s-$$TS.json.age"\nF="$$BACKUP_DIR/mysql-$$(date +%Y%m%d-%H%M%S).sql.gz"\nkubectl -n "$$NAMESPACE" exec "$$POD" -c mysql -- sh -c \\\n  '\''exec mysqldump -uroot -p"$$MYSQL_ROOT_PASSWORD" --all-databases \\\n  --single-transaction --source-data=2 --flush-logs --routines \\\n  --events --triggers --hex-blob --flush-privileges \\\n  --set-gtid-purged=COMMENTED'\'' | gzip > "$$F.part"\nif gunzip -c "$$F.part" | tail -n 1 | grep -q '\''Dump completed'\''\nthen mv "$$F.part" "$$F"; echo "$$F"\nelse echo "dump incomplete: $$F.part" >&2; exit 1; fi')"
 
 # [backup] Run the backup CronJobs now and wait for them (skips those not rendered)
 mysql-backup-jobs:
@@ -127,7 +127,7 @@ mysql-helm-values:
 
 help-mysql:
 	@printf '\n%s\n' 'MySQL (mysql)'
-	@printf '  %-34s %s\n' 'mysql-backup' '[backup] Consistent mysqldump of all schemas into BACKUP_DIR (gzip)'
+	@printf '  %-34s %s\n' 'mysql-backup' '[backup] Consistent mysqldump of all schemas (gzip) and the configuration export'
 	@printf '  %-34s %s\n' 'mysql-backup-jobs' '[backup] Run the backup CronJobs now and wait for them (skips those not rendered)'
 	@printf '  %-34s %s\n' 'mysql-binlog-backup' '[backup] Rotate the binlog and copy closed binlogs to BACKUP_DIR/binlog'
 	@printf '  %-34s %s\n' 'mysql-restore' '[restore] Load the newest (or FILE=) dump into the running server'

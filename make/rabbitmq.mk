@@ -7,7 +7,7 @@
 rabbitmq_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=rabbitmq; [ -n "$${FULLNAME:-}" ] || case "$$RELEASE" in *rabbitmq*) FULLNAME="$$RELEASE" ;; *) FULLNAME="$$RELEASE-rabbitmq" ;; esac; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/rabbitmq; [ -n "$${RABBITMQ_PVC:-}" ] || RABBITMQ_PVC=''; [ -n "$${RABBITMQ_IMAGE:-}" ] || RABBITMQ_IMAGE=rabbitmq:3.13.1-management; [ -n "$${VHOST:-}" ] || VHOST=/; [ -n "$${TARGET_VERSION:-}" ] || TARGET_VERSION=4.0-management; [ -n "$${CHART:-}" ] || CHART=./charts/rabbitmq; [ -n "$${CHART_VERSION:-}" ] || CHART_VERSION=''; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=''; [ -n "$${AGE_KEY_FILE:-}" ] || AGE_KEY_FILE=~/.config/age/keys.txt; [ -n "$${CONFIG_FILE:-}" ] || CONFIG_FILE=''; export SELECTOR="app.kubernetes.io/name=rabbitmq,app.kubernetes.io/instance=$$RELEASE";
 rabbitmq_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}'); [ -n "$$POD" ] || { echo "no running rabbitmq pod for release $$RELEASE in namespace $$NAMESPACE" >&2; exit 1; };
 
-.PHONY: help-rabbitmq rabbitmq-backup rabbitmq-backup-jobs rabbitmq-data-backup rabbitmq-restore rabbitmq-enable-feature-flags rabbitmq-feature-flags rabbitmq-mirrored-policies rabbitmq-list-queues rabbitmq-cluster-status rabbitmq-connections rabbitmq-describe rabbitmq-events rabbitmq-health rabbitmq-logs rabbitmq-port-forward rabbitmq-rbac-check rabbitmq-shell rabbitmq-status rabbitmq-top rabbitmq-restart rabbitmq-helm-history rabbitmq-helm-lint rabbitmq-helm-rollback rabbitmq-helm-status rabbitmq-helm-template rabbitmq-helm-values
+.PHONY: help-rabbitmq rabbitmq-backup rabbitmq-backup-jobs rabbitmq-config-backup rabbitmq-data-backup rabbitmq-restore rabbitmq-enable-feature-flags rabbitmq-feature-flags rabbitmq-mirrored-policies rabbitmq-list-queues rabbitmq-cluster-status rabbitmq-connections rabbitmq-describe rabbitmq-events rabbitmq-health rabbitmq-logs rabbitmq-port-forward rabbitmq-rbac-check rabbitmq-shell rabbitmq-status rabbitmq-top rabbitmq-restart rabbitmq-helm-history rabbitmq-helm-lint rabbitmq-helm-rollback rabbitmq-helm-status rabbitmq-helm-template rabbitmq-helm-values
 
 # [backup] Export all definitions (no messages) into BACKUP_DIR as JSON
 rabbitmq-backup:
@@ -16,6 +16,10 @@ rabbitmq-backup:
 # [backup] Run the backup CronJobs now and wait for them (skips those not rendered)
 rabbitmq-backup-jobs:
 	@$(rabbitmq_env) eval "$$(printf '%b' 'for id in definitions; do\n  cj=$$(printf '\''%s-backup-%s'\'' "$$FULLNAME" "$$id" | cut -c1-52 | sed '\''s/-$$//'\'')\n  if ! kubectl -n "$$NAMESPACE" get cronjob "$$cj" >/dev/null 2>&1; then\n    echo "no CronJob $$cj (backup.enabled is off): skipped"; continue\n  fi\n  job="$$cj-now-$$(date +%s)"\n  kubectl -n "$$NAMESPACE" create job "$$job" --from=cronjob/"$$cj"\n  while :; do\n    st=$$(kubectl -n "$$NAMESPACE" get job "$$job" \\\n      -o jsonpath='\''{.status.conditions[?(@.status=="True")].type}'\'')\n    case "$$st" in\n      *Complete*) echo "$$job complete"; break ;;\n      *Failed*) echo "$$job failed: kubectl -n $$NAMESPACE logs job/$$job" >&2\n        exit 1 ;;\n    esac\n    sleep 5\n  done\ndone')"
+
+# [backup] Export Helm values, Secrets and ConfigMaps with age (the backup target does not)
+rabbitmq-config-backup:
+	@$(rabbitmq_env) eval "$$(printf '%b' ': "$${AGE_RECIPIENT:?set AGE_RECIPIENT to an age public key}"\nmkdir -p "$$BACKUP_DIR"; TS=$$(date +%Y%m%d-%H%M%S)\nhelm -n "$$NAMESPACE" get values "$$RELEASE" -o yaml \\\n  > "$$BACKUP_DIR/rabbitmq-values-$$TS.yaml"\nkubectl -n "$$NAMESPACE" get secret,configmap -o json \\\n  -l app.kubernetes.io/instance="$$RELEASE" \\\n  | jq '\''.items[].metadata |= del(.uid, .resourceVersion,\n      .creationTimestamp, .managedFields, .ownerReferences)'\'' \\\n  | age -r "$$AGE_RECIPIENT" \\\n  > "$$BACKUP_DIR/rabbitmq-k8s-$$TS.json.age"')"
 
 # [backup] Stop the broker and copy its data directory (messages) to BACKUP_DIR
 rabbitmq-data-backup:
@@ -127,6 +131,7 @@ help-rabbitmq:
 	@printf '\n%s\n' 'RabbitMQ (rabbitmq)'
 	@printf '  %-34s %s\n' 'rabbitmq-backup' '[backup] Export all definitions (no messages) into BACKUP_DIR as JSON'
 	@printf '  %-34s %s\n' 'rabbitmq-backup-jobs' '[backup] Run the backup CronJobs now and wait for them (skips those not rendered)'
+	@printf '  %-34s %s\n' 'rabbitmq-config-backup' '[backup] Export Helm values, Secrets and ConfigMaps with age (the backup target does not)'
 	@printf '  %-34s %s\n' 'rabbitmq-data-backup' '[backup] Stop the broker and copy its data directory (messages) to BACKUP_DIR'
 	@printf '  %-34s %s\n' 'rabbitmq-restore' '[restore] Import the newest (or FILE=) definitions file into the broker'
 	@printf '  %-34s %s\n' 'rabbitmq-enable-feature-flags' '[upgrade] Enable all stable feature flags (required before the next series)'

@@ -13,9 +13,9 @@ redis_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-sele
 redis-aof-backup:
 	@$(redis_env) $(redis_pod) eval "$$(printf '%b' 'set -e\nmkdir -p "$$BACKUP_DIR"\nF="$$BACKUP_DIR/redis-aof-$$(date +%Y%m%d-%H%M%S).tar.gz"\nkubectl -n "$$NAMESPACE" exec "$$POD" -c redis -- sh -c \\\n  '\''test -z "$$REDIS_PASSWORD" || export REDISCLI_AUTH="$$REDIS_PASSWORD"\n  P=$$(redis-cli CONFIG GET auto-aof-rewrite-percentage | tail -n 1)\n  redis-cli CONFIG SET auto-aof-rewrite-percentage 0 >/dev/null\n  while redis-cli INFO persistence \\\n    | grep -q "aof_rewrite_in_progress:1"; do sleep 1; done\n  tar -C /data -czf - appendonlydir; rc=$$?\n  redis-cli CONFIG SET auto-aof-rewrite-percentage "$$P" >/dev/null\n  exit $$rc'\'' > "$$F.part"\nmv "$$F.part" "$$F"; tar -tzf "$$F"')"
 
-# [backup] Stream a fresh RDB snapshot into BACKUP_DIR (redis-cli --rdb)
+# [backup] Stream a fresh RDB snapshot into BACKUP_DIR, and export the configuration
 redis-backup:
-	@$(redis_env) $(redis_pod) eval "$$(printf '%b' 'mkdir -p "$$BACKUP_DIR"\nF="$$BACKUP_DIR/redis-$$(date +%Y%m%d-%H%M%S).rdb"\nkubectl -n "$$NAMESPACE" exec "$$POD" -c redis -- sh -c \\\n  '\''test -z "$$REDIS_PASSWORD" || export REDISCLI_AUTH="$$REDIS_PASSWORD"\n  redis-cli --rdb /data/backup.rdb.part >&2 &&\n  cat /data/backup.rdb.part; rc=$$?\n  rm -f /data/backup.rdb.part; exit $$rc'\'' > "$$F.part"\ntest -s "$$F.part" && mv "$$F.part" "$$F" && ls -l "$$F"')"
+	@$(redis_env) $(redis_pod) eval "$$(printf '%b' 'mkdir -p "$$BACKUP_DIR"\nF="$$BACKUP_DIR/redis-$$(date +%Y%m%d-%H%M%S).rdb"\nkubectl -n "$$NAMESPACE" exec "$$POD" -c redis -- sh -c \\\n  '\''test -z "$$REDIS_PASSWORD" || export REDISCLI_AUTH="$$REDIS_PASSWORD"\n  redis-cli --rdb /data/backup.rdb.part >&2 &&\n  cat /data/backup.rdb.part; rc=$$?\n  rm -f /data/backup.rdb.part; exit $$rc'\'' > "$$F.part"\ntest -s "$$F.part" && mv "$$F.part" "$$F" && ls -l "$$F"\n: "$${AGE_RECIPIENT:?set AGE_RECIPIENT to an age public key}"\nmkdir -p "$$BACKUP_DIR"; TS=$$(date +%Y%m%d-%H%M%S)\nhelm -n "$$NAMESPACE" get values "$$RELEASE" -o yaml \\\n  > "$$BACKUP_DIR/redis-values-$$TS.yaml"\nkubectl -n "$$NAMESPACE" get secret,configmap -o json \\\n  -l app.kubernetes.io/instance="$$RELEASE" \\\n  | jq '\''.items[].metadata |= del(.uid, .resourceVersion,\n      .creationTimestamp, .managedFields, .ownerReferences)'\'' \\\n  | age -r "$$AGE_RECIPIENT" \\\n  > "$$BACKUP_DIR/redis-k8s-$$TS.json.age"\nkubectl -n "$$NAMESPACE" exec "$$POD" -c redis -- sh -c \\\n  '\''test -z "$$REDIS_PASSWORD" || export REDISCLI_AUTH="$$REDIS_PASSWORD"\n  redis-cli ACL LIST'\'' | age -r "$$AGE_RECIPIENT" \\\n  > "$$BACKUP_DIR/redis-acl-$$(date +%Y%m%d-%H%M%S).age"')"
 
 # [backup] Run the backup CronJobs now and wait for them (skips those not rendered)
 redis-backup-jobs:
@@ -122,7 +122,7 @@ redis-helm-values:
 help-redis:
 	@printf '\n%s\n' 'Redis (redis)'
 	@printf '  %-34s %s\n' 'redis-aof-backup' '[backup] Copy appendonlydir to BACKUP_DIR with auto-rewrite paused'
-	@printf '  %-34s %s\n' 'redis-backup' '[backup] Stream a fresh RDB snapshot into BACKUP_DIR (redis-cli --rdb)'
+	@printf '  %-34s %s\n' 'redis-backup' '[backup] Stream a fresh RDB snapshot into BACKUP_DIR, and export the configuration'
 	@printf '  %-34s %s\n' 'redis-backup-jobs' '[backup] Run the backup CronJobs now and wait for them (skips those not rendered)'
 	@printf '  %-34s %s\n' 'redis-bgsave' '[backup] Trigger BGSAVE and report the result of the last save'
 	@printf '  %-34s %s\n' 'redis-restore' '[restore] Stop Redis, put the newest (or FILE=) RDB on pod 0'\''s volume'

@@ -7,7 +7,7 @@
 uptime-kuma_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=uptime-kuma; [ -n "$${FULLNAME:-}" ] || case "$$RELEASE" in *uptime-kuma*) FULLNAME="$$RELEASE" ;; *) FULLNAME="$$RELEASE-uptime-kuma" ;; esac; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/uptime-kuma; [ -n "$${REPLICAS:-}" ] || REPLICAS=1; [ -n "$${CHART:-}" ] || CHART=./charts/uptime-kuma; [ -n "$${CHART_VERSION:-}" ] || CHART_VERSION=''; [ -n "$${HELPER_IMAGE:-}" ] || HELPER_IMAGE=busybox:1.36; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=''; [ -n "$${AGE_KEY_FILE:-}" ] || AGE_KEY_FILE=~/.config/age/keys.txt; [ -n "$${CONFIG_FILE:-}" ] || CONFIG_FILE=''; export SELECTOR="app.kubernetes.io/name=uptime-kuma,app.kubernetes.io/instance=$$RELEASE";
 uptime-kuma_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}'); [ -n "$$POD" ] || { echo "no running uptime-kuma pod for release $$RELEASE in namespace $$NAMESPACE" >&2; exit 1; };
 
-.PHONY: help-uptime-kuma uptime-kuma-backup uptime-kuma-backup-verify uptime-kuma-snapshot uptime-kuma-restore uptime-kuma-monitors-list uptime-kuma-notifications-list uptime-kuma-status-pages uptime-kuma-db-type uptime-kuma-describe uptime-kuma-events uptime-kuma-history-size uptime-kuma-integrity-check uptime-kuma-logs uptime-kuma-port-forward uptime-kuma-rbac-check uptime-kuma-retention-show uptime-kuma-shell uptime-kuma-status uptime-kuma-top uptime-kuma-restart uptime-kuma-helm-history uptime-kuma-helm-lint uptime-kuma-helm-rollback uptime-kuma-helm-status uptime-kuma-helm-template uptime-kuma-helm-values
+.PHONY: help-uptime-kuma uptime-kuma-backup uptime-kuma-backup-verify uptime-kuma-config-backup uptime-kuma-snapshot uptime-kuma-restore uptime-kuma-monitors-list uptime-kuma-notifications-list uptime-kuma-status-pages uptime-kuma-db-type uptime-kuma-describe uptime-kuma-events uptime-kuma-history-size uptime-kuma-integrity-check uptime-kuma-logs uptime-kuma-port-forward uptime-kuma-rbac-check uptime-kuma-retention-show uptime-kuma-shell uptime-kuma-status uptime-kuma-top uptime-kuma-restart uptime-kuma-helm-history uptime-kuma-helm-lint uptime-kuma-helm-rollback uptime-kuma-helm-status uptime-kuma-helm-template uptime-kuma-helm-values
 
 # [backup] Online sqlite3 .backup of kuma.db plus files into $BACKUP_DIR
 uptime-kuma-backup:
@@ -29,6 +29,10 @@ uptime-kuma-backup-verify:
 	sqlite3 "$$T/kuma.db" 'PRAGMA integrity_check;' && \
 	sqlite3 "$$T/kuma.db" 'SELECT COUNT(*) AS monitors FROM monitor;' && \
 	rm -rf "$$T"
+
+# [backup] Export Helm values, Secrets and ConfigMaps with age (the backup target does not)
+uptime-kuma-config-backup:
+	@$(uptime-kuma_env) eval "$$(printf '%b' ': "$${AGE_RECIPIENT:?set AGE_RECIPIENT to an age public key}"\nmkdir -p "$$BACKUP_DIR"; TS=$$(date +%Y%m%d-%H%M%S)\nhelm -n "$$NAMESPACE" get values "$$RELEASE" -o yaml \\\n  > "$$BACKUP_DIR/uptime-kuma-values-$$TS.yaml"\nkubectl -n "$$NAMESPACE" get secret,configmap -o json \\\n  -l app.kubernetes.io/instance="$$RELEASE" \\\n  | jq '\''.items[].metadata |= del(.uid, .resourceVersion,\n      .creationTimestamp, .managedFields, .ownerReferences)'\'' \\\n  | age -r "$$AGE_RECIPIENT" \\\n  > "$$BACKUP_DIR/uptime-kuma-k8s-$$TS.json.age"')"
 
 # [backup] Write a consistent kuma-snapshot.db next to the live database
 uptime-kuma-snapshot:
@@ -149,6 +153,7 @@ help-uptime-kuma:
 	@printf '\n%s\n' 'Uptime Kuma (uptime-kuma)'
 	@printf '  %-34s %s\n' 'uptime-kuma-backup' '[backup] Online sqlite3 .backup of kuma.db plus files into $$BACKUP_DIR'
 	@printf '  %-34s %s\n' 'uptime-kuma-backup-verify' '[backup] Integrity-check the newest local archive (needs sqlite3 locally)'
+	@printf '  %-34s %s\n' 'uptime-kuma-config-backup' '[backup] Export Helm values, Secrets and ConfigMaps with age (the backup target does not)'
 	@printf '  %-34s %s\n' 'uptime-kuma-snapshot' '[backup] Write a consistent kuma-snapshot.db next to the live database'
 	@printf '  %-34s %s\n' 'uptime-kuma-restore' '[restore] Restore /app/data from FILE (default newest) via a helper pod'
 	@printf '  %-34s %s\n' 'uptime-kuma-monitors-list' '[data] List monitors with type and active flag (read-only query)'

@@ -7,7 +7,7 @@
 vaultwarden_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=vaultwarden; [ -n "$${FULLNAME:-}" ] || case "$$RELEASE" in *vaultwarden*) FULLNAME="$$RELEASE" ;; *) FULLNAME="$$RELEASE-vaultwarden" ;; esac; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/vaultwarden; [ -n "$${REPLICAS:-}" ] || REPLICAS=1; [ -n "$${CHART:-}" ] || CHART=./charts/vaultwarden; [ -n "$${HELPER_IMAGE:-}" ] || HELPER_IMAGE=busybox:1.36; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=''; [ -n "$${AGE_KEY_FILE:-}" ] || AGE_KEY_FILE=~/.config/age/keys.txt; [ -n "$${CONFIG_FILE:-}" ] || CONFIG_FILE=''; export SELECTOR="app.kubernetes.io/name=vaultwarden,app.kubernetes.io/instance=$$RELEASE";
 vaultwarden_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}'); [ -n "$$POD" ] || { echo "no running vaultwarden pod for release $$RELEASE in namespace $$NAMESPACE" >&2; exit 1; };
 
-.PHONY: help-vaultwarden vaultwarden-backup vaultwarden-backup-verify vaultwarden-backups-list vaultwarden-snapshot vaultwarden-restore vaultwarden-admin-token-check vaultwarden-alive vaultwarden-data-usage vaultwarden-describe vaultwarden-events vaultwarden-key-fingerprint vaultwarden-logs vaultwarden-port-forward vaultwarden-rbac-check vaultwarden-shell vaultwarden-status vaultwarden-top vaultwarden-version vaultwarden-restart vaultwarden-snapshots-prune vaultwarden-helm-history vaultwarden-helm-lint vaultwarden-helm-rollback vaultwarden-helm-status vaultwarden-helm-template vaultwarden-helm-values
+.PHONY: help-vaultwarden vaultwarden-backup vaultwarden-backup-verify vaultwarden-backups-list vaultwarden-config-backup vaultwarden-snapshot vaultwarden-restore vaultwarden-admin-token-check vaultwarden-alive vaultwarden-data-usage vaultwarden-describe vaultwarden-events vaultwarden-key-fingerprint vaultwarden-logs vaultwarden-port-forward vaultwarden-rbac-check vaultwarden-shell vaultwarden-status vaultwarden-top vaultwarden-version vaultwarden-restart vaultwarden-snapshots-prune vaultwarden-helm-history vaultwarden-helm-lint vaultwarden-helm-rollback vaultwarden-helm-status vaultwarden-helm-template vaultwarden-helm-values
 
 # [backup] Snapshot the SQLite DB and archive /data into $BACKUP_DIR
 vaultwarden-backup:
@@ -34,6 +34,10 @@ vaultwarden-backup-verify:
 # [backup] List local archives, newest first
 vaultwarden-backups-list:
 	@$(vaultwarden_env) ls -lt "$$BACKUP_DIR"/vaultwarden-*.tar.gz*
+
+# [backup] Export Helm values, Secrets and ConfigMaps with age (the backup target does not)
+vaultwarden-config-backup:
+	@$(vaultwarden_env) eval "$$(printf '%b' ': "$${AGE_RECIPIENT:?set AGE_RECIPIENT to an age public key}"\nmkdir -p "$$BACKUP_DIR"; TS=$$(date +%Y%m%d-%H%M%S)\nhelm -n "$$NAMESPACE" get values "$$RELEASE" -o yaml \\\n  > "$$BACKUP_DIR/vaultwarden-values-$$TS.yaml"\nkubectl -n "$$NAMESPACE" get secret,configmap -o json \\\n  -l app.kubernetes.io/instance="$$RELEASE" \\\n  | jq '\''.items[].metadata |= del(.uid, .resourceVersion,\n      .creationTimestamp, .managedFields, .ownerReferences)'\'' \\\n  | age -r "$$AGE_RECIPIENT" \\\n  > "$$BACKUP_DIR/vaultwarden-k8s-$$TS.json.age"')"
 
 # [backup] Write a db_<timestamp>.sqlite3 snapshot next to the live database
 vaultwarden-snapshot:
@@ -148,6 +152,7 @@ help-vaultwarden:
 	@printf '  %-34s %s\n' 'vaultwarden-backup' '[backup] Snapshot the SQLite DB and archive /data into $$BACKUP_DIR'
 	@printf '  %-34s %s\n' 'vaultwarden-backup-verify' '[backup] Run PRAGMA integrity_check on the newest archive (needs sqlite3)'
 	@printf '  %-34s %s\n' 'vaultwarden-backups-list' '[backup] List local archives, newest first'
+	@printf '  %-34s %s\n' 'vaultwarden-config-backup' '[backup] Export Helm values, Secrets and ConfigMaps with age (the backup target does not)'
 	@printf '  %-34s %s\n' 'vaultwarden-snapshot' '[backup] Write a db_<timestamp>.sqlite3 snapshot next to the live database'
 	@printf '  %-34s %s\n' 'vaultwarden-restore' '[restore] Restore /data from FILE (default newest archive) via a helper pod'
 	@printf '  %-34s %s\n' 'vaultwarden-admin-token-check' '[diagnostics] Tell whether ADMIN_TOKEN is an Argon2id hash, plain text or unset'

@@ -93,6 +93,9 @@ pub struct DrChart {
     pub last_drill: String,
     /// The chart renders backup CronJobs (spec `jobs`), when its values turn them on.
     pub automated: bool,
+    /// The make target that writes the configuration export when the
+    /// backup target does not (e.g. `config-backup`).
+    pub config_backup: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -149,6 +152,7 @@ pub fn dr_plan(models: &[ChartModel]) -> DrPlan {
             backup_guide: m.backup_guide.clone(),
             last_drill: s.last_drill.clone().unwrap_or_else(|| "never".into()),
             automated: m.jobs.as_ref().is_some_and(|j| !j.backups.is_empty()),
+            config_backup: m.config_backup.clone(),
         });
     }
     let parallel: u64 = tier_max.values().map(|(d, _)| d).sum();

@@ -65,6 +65,9 @@ pub struct ChartModel {
     pub jobs: Option<crate::spec::jobs::JobsView>,
     /// The values gen documents for the jobs (see `spec::jobs::values`).
     pub jobs_values: Vec<crate::spec::ValueDoc>,
+    /// The target that writes the configuration export when `backup` does
+    /// not; `backup-<chart>` runs it too (see `spec::share::config_backup_target`).
+    pub config_backup: Option<String>,
 }
 
 /// Go template expressions for the names of gen's ServiceAccount and RBAC
@@ -257,6 +260,7 @@ pub fn chart_model_with(file: &SpecFile, facts: Option<&ChartFacts>) -> ChartMod
         upgrade_troubles: troubles(s, Guide::Upgrade),
         jobs: crate::spec::jobs::view(s),
         jobs_values: crate::spec::jobs::values(s),
+        config_backup: crate::spec::share::config_backup_target(s).map(str::to_string),
         spec: s.clone(),
     };
     m.place_files(&Settings::default());

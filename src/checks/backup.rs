@@ -3,6 +3,7 @@
 
 use crate::diagnostics::{did_you_mean, Diagnostic};
 use crate::spec::procedures::{procedures, DrillStatus};
+use crate::spec::share;
 use crate::spec::validate::{all_steps, is_dns_label};
 use crate::spec::{cron, Covers, Drill, Duration, Method, RestoreKind, SpecFile};
 use std::collections::HashSet;
@@ -404,6 +405,68 @@ pub fn procedures_record_drills(file: &SpecFile, out: &mut Vec<Diagnostic>) {
         out.push(
             file.warning_at(&p.path, format!("`{}` records no drill for its steps {}", p.id, steps.join(", ")))
                 .help("add `drill: { test: tests/drills.rs::<function> }` if a drill runs it, else `drill: { none: \"<why no local drill can>\" }` (on the procedure or the step)"),
+        );
+    }
+}
+
+/// A restore that reads the files of the configuration export
+/// (`<chart>-k8s-*.json.age`, `<chart>-values-*`) needs a make target
+/// that writes them: otherwise an operator who ran every backup target
+/// finds nothing to restore in an outage.
+pub fn config_export_written(file: &SpecFile, out: &mut Vec<Diagnostic>) {
+    let s = &file.spec;
+    let Some(c) = &s.backup.config_export else {
+        return;
+    };
+    if s.operations
+        .iter()
+        .any(|o| share::writes_export(&s.name, &o.run))
+    {
+        return;
+    }
+    let reads = |run: &Option<String>| {
+        run.as_deref()
+            .is_some_and(|r| share::reads_export(&s.name, r))
+    };
+    let mut readers: Vec<(String, String)> = s
+        .restore
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| {
+            let j = r.steps.iter().position(|st| reads(&st.run))?;
+            Some((
+                format!("restore[{i}].steps[{j}]"),
+                format!("restore {:?}", r.id),
+            ))
+        })
+        .collect();
+    readers.extend(
+        s.operations
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| share::reads_export(&s.name, &o.run))
+            .map(|(i, o)| {
+                (
+                    format!("operations[{i}]"),
+                    format!("target `{}-{}`", s.name, o.target),
+                )
+            }),
+    );
+    let id = c.id.as_deref().unwrap_or(share::CONFIG_ID);
+    for (path, what) in readers {
+        out.push(
+            file.error_at(
+                &path,
+                format!(
+                    "{what} reads the configuration export (`{0}-k8s-*.json.age`, \
+`{0}-values-*`) but no make target writes it",
+                    s.name
+                ),
+            )
+            .help(format!(
+                "add `{{{{use config-export}}}}` to the `backup` target, or, when `backup` runs \
+unattended without AGE_RECIPIENT, a `config-backup` target with `steps: [backup.{id}]`"
+            )),
         );
     }
 }

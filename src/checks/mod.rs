@@ -104,6 +104,7 @@ pub static CHECKS: &[Check] = &[
     check("restore.no-steps", Error, Spec(backup::restore_has_steps), "list the restore procedure's steps"),
     check("restore.no-full", Error, Spec(backup::has_full_restore), "add a restore procedure with `kind: full`"),
     check("restore.unrestored-component", Error, Spec(backup::every_component_restored), "name each backup component in the `restores` of a procedure"),
+    check("restore.config-export-unwritten", Error, Spec(backup::config_export_written), "write the export the restore reads: `{{use config-export}}` in the backup target, or a config-backup target"),
     // RBAC.
     check("rbac.wildcard", Error, Spec(semantics::rbac_no_wildcards), "list exact verbs, resources and API groups instead of '*'"),
     check("rbac.empty-rule", Error, Spec(semantics::rbac_rules_grant), "fill in the rule's verbs and resources, or remove it"),

@@ -172,15 +172,59 @@ pub fn export_run(chart: &str, c: &ConfigExport) -> String {
         ""
     };
     let values = c.values_suffix();
+    let written = export_written(chart);
     format!(
         r#": "${{AGE_RECIPIENT:?set AGE_RECIPIENT to an age public key}}"
 mkdir -p "$BACKUP_DIR"; TS=$(date +%Y%m%d-%H%M%S)
 helm -n "$NAMESPACE" get values "$RELEASE" -o yaml \
   {seal}> "$BACKUP_DIR/{chart}-values-$TS{values}"
 {objects}  | age -r "$AGE_RECIPIENT" \
-  > "$BACKUP_DIR/{chart}-k8s-$TS.json.age"
+  {written}
 "#
     )
+}
+
+/// The redirection of [`export_run`] that writes the encrypted Secrets and
+/// ConfigMaps: a command that has it writes the configuration export.
+fn export_written(chart: &str) -> String {
+    format!("> \"$BACKUP_DIR/{chart}-k8s-$TS.json.age\"")
+}
+
+/// Whether the shell `run` writes the configuration export of `chart`
+/// (it has [`export_run`], through `{{use config-export}}` or the steps of
+/// the built-in component).
+pub fn writes_export(chart: &str, run: &str) -> bool {
+    run.contains(&export_written(chart))
+}
+
+/// Whether the shell `run` reads a file of the configuration export of
+/// `chart` (`<chart>-k8s-*` or `<chart>-values-*`), as `config-restore`
+/// and hand-written restores do.
+pub fn reads_export(chart: &str, run: &str) -> bool {
+    !writes_export(chart, run)
+        && [format!("{chart}-k8s-"), format!("{chart}-values-")]
+            .iter()
+            .any(|f| run.contains(f.as_str()))
+}
+
+/// The make target (without the chart prefix) that writes the
+/// configuration export when the `backup` target does not: the one
+/// cross-chart `backup-<chart>` runs after `backup` (e.g. a
+/// `config-backup` beside a backup target that runs unattended, where
+/// `AGE_RECIPIENT` may be unset). `None` when `backup` writes it, or
+/// nothing does.
+pub fn config_backup_target(s: &Spec) -> Option<&str> {
+    let writes = |o: &&super::Operation| writes_export(&s.name, &o.run);
+    if s.operations
+        .iter()
+        .any(|o| o.target == "backup" && writes(&o))
+    {
+        return None;
+    }
+    s.operations
+        .iter()
+        .find(|o| o.target != "backup" && writes(o))
+        .map(|o| o.target.as_str())
 }
 
 /// The export step's title, why and expected result (`why` as the spec's
@@ -218,12 +262,33 @@ pub struct RestoreMode<'a> {
     pub sealed: bool,
 }
 
+/// The `jq` program (`$n` the namespace, `$r` the release) that makes an
+/// exported object fit the release it is restored into: no
+/// `metadata.namespace` (`kubectl apply -n` refuses an object of another
+/// namespace), none of the server-set fields (an export of an older gen
+/// kept them), and Helm's ownership annotations
+/// (`meta.helm.sh/release-name`, `meta.helm.sh/release-namespace`) and the
+/// `app.kubernetes.io/instance` label naming the target release, where
+/// the object has them: with the `app.kubernetes.io/managed-by: Helm`
+/// label it keeps, that is what lets `helm install` adopt the object
+/// instead of refusing it.
+const RETARGET: &str = r#"FIX='.items[].metadata |= (del(.namespace, .uid, .resourceVersion,
+    .creationTimestamp, .managedFields, .ownerReferences)
+  | if .annotations["meta.helm.sh/release-name"] then .annotations += {
+      "meta.helm.sh/release-name": $r, "meta.helm.sh/release-namespace": $n}
+    else . end
+  | if .labels["app.kubernetes.io/instance"] then
+      .labels["app.kubernetes.io/instance"] = $r else . end)'
+"#;
+
 /// The shell that takes an export back: the newest
-/// `<chart>-k8s-*.json.age` (or `$CONFIG_FILE`) decrypted and applied (or
+/// `<chart>-k8s-*.json.age` (or `$CONFIG_FILE`) decrypted, fitted to
+/// `$NAMESPACE` and `$RELEASE` (see [`RETARGET`]) and applied (or
 /// compared), and the values file of the same export (`$CV`) named, or
-/// installed with `helm upgrade --install`. An export without objects (the
-/// chart renders no Secret or ConfigMap) applies nothing, since `kubectl
-/// apply` refuses an empty list; one that does not decrypt fails.
+/// installed with `helm upgrade --install` (the namespace created first
+/// when it is missing, as on a new cluster). An export without objects
+/// (the chart renders no Secret or ConfigMap) applies nothing, since
+/// `kubectl apply` refuses an empty list; one that does not decrypt fails.
 pub fn restore_run(chart: &str, m: RestoreMode) -> String {
     let suffix = if m.sealed { ".yaml.age" } else { ".yaml" };
     let pick = format!(
@@ -258,14 +323,24 @@ CV="${{CK%-k8s-*}}-values-${{CK##*-k8s-}}"; CV="${{CV%.json.age}}{suffix}"
     } else {
         "echo \"values for helm upgrade --install -f: $CV\"\n".to_string()
     };
-    let decrypt = r#"age -d -i "$AGE_KEY_FILE" "$CK" | kubectl -n "$NAMESPACE""#;
+    let decrypt = r#"age -d -i "$AGE_KEY_FILE" "$CK" \
+  | jq --arg n "$NAMESPACE" --arg r "$RELEASE" "$FIX" \
+  | kubectl -n "$NAMESPACE""#;
     if m.diff {
-        format!("{pick}{values}{decrypt} diff -f - \\\n  && echo \"configuration identical\"\n")
-    } else {
         format!(
-            r#"{pick}N=$(age -d -i "$AGE_KEY_FILE" "$CK" | jq '.items | length')
+            "{pick}{RETARGET}{values}{decrypt} diff -f - \\\n  && echo \"configuration identical\"\n"
+        )
+    } else {
+        let decrypt = decrypt.replace("\n  |", "\n    |");
+        let namespace = if m.install {
+            "kubectl get namespace \"$NAMESPACE\" >/dev/null 2>&1 \\\n  || kubectl create namespace \"$NAMESPACE\"\n"
+        } else {
+            ""
+        };
+        format!(
+            r#"{pick}{RETARGET}N=$(age -d -i "$AGE_KEY_FILE" "$CK" | jq '.items | length')
 test -n "$N" || {{ echo "cannot decrypt $CK" >&2; false; }}
-if [ "$N" != 0 ]; then
+{namespace}if [ "$N" != 0 ]; then
   {decrypt} apply -f -
 fi
 {values}"#

@@ -606,7 +606,10 @@ the install) instead of applying it",
             let pick = format!(
                 "The newest `{chart}-k8s-<ts>.json.age` of the configuration export (set \
 `CONFIG_FILE` to take an older one) holds the release's Secrets and ConfigMaps: a \
-restored release needs the same passwords and keys as its data."
+restored release needs the same passwords and keys as its data. `jq` drops their \
+namespace and makes Helm's ownership annotations name `$RELEASE` in `$NAMESPACE`, \
+so they restore into another namespace or release name too and `helm install` \
+adopts them."
             );
             if arg(a, "diff") == "yes" {
                 [
@@ -1518,7 +1521,7 @@ BACKUP_DIR=\"$BACKUP_DIR\"\n",
         std::fs::create_dir(&bin).unwrap();
         let object = |kind: &str, name: &str| {
             format!(
-                r#"{{"apiVersion":"v1","kind":"{kind}","metadata":{{"name":"{name}","uid":"u","resourceVersion":"7","creationTimestamp":"t","managedFields":[],"labels":{{"app.kubernetes.io/instance":"r"}}}},"data":{{"k":"dg=="}}}}"#
+                r#"{{"apiVersion":"v1","kind":"{kind}","metadata":{{"name":"{name}","namespace":"n","uid":"u","resourceVersion":"7","creationTimestamp":"t","managedFields":[],"labels":{{"app.kubernetes.io/instance":"r","app.kubernetes.io/managed-by":"Helm"}},"annotations":{{"meta.helm.sh/release-name":"r","meta.helm.sh/release-namespace":"n","keep":"me"}}}},"data":{{"k":"dg=="}}}}"#
             )
         };
         let list = format!(
@@ -1539,9 +1542,12 @@ BACKUP_DIR=\"$BACKUP_DIR\"\n",
 then echo '{{\"kind\":\"List\",\"items\":[]}}'; else echo '{list}'; fi ;;\n\
 *' get secret tls -o json') echo '{}' ;;\n*' apply -f -') cat > \"$STATE/in.json\"\n\
   [ -s \"$STATE/in.json\" ] || {{ echo 'error: no objects passed to apply' >&2; exit 1; }}\n\
+  echo \"$*\" > \"$STATE/apply-args.txt\"\n\
   mv \"$STATE/in.json\" \"$STATE/applied.json\" ;;\n\
+'get namespace '*) grep -qx \"$3\" \"$STATE/namespaces\" 2>/dev/null ;;\n\
+'create namespace '*) echo \"$3\" >> \"$STATE/namespaces\" ;;\n\
 *) echo \"kubectl $*?\" >&2; exit 1 ;;\nesac\n",
-                object("Secret", "tls")
+                r#"{"apiVersion":"v1","kind":"Secret","metadata":{"name":"tls","namespace":"n","uid":"u"},"data":{"k":"dg=="}}"#
             ),
         );
         script(
@@ -1638,6 +1644,62 @@ then echo '{{\"kind\":\"List\",\"items\":[]}}'; else echo '{list}'; fi ;;\n\
                 d.display()
             )),
             "{helm}"
+        );
+        // Restored into the namespace and release it came from, the
+        // objects keep their ownership, and lose only their namespace.
+        assert!(applied["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|o| o["metadata"].get("namespace").is_none()));
+        assert_eq!(meta["annotations"]["meta.helm.sh/release-name"], "r");
+        // Into another namespace and release: `kubectl apply -n` takes
+        // the objects, which name the new release as their owner (what
+        // `helm install` adopts), in a namespace created first.
+        let install = super::super::share::restore_run(
+            "demo",
+            super::super::share::RestoreMode {
+                install: true,
+                ..Default::default()
+            },
+        );
+        sh(&format!("NAMESPACE=n2; RELEASE=r2\n{install}"), "unused");
+        assert_eq!(
+            std::fs::read_to_string(d.join("namespaces")).unwrap(),
+            "n\nn2\n",
+            "the first install created n"
+        );
+        let args = std::fs::read_to_string(d.join("apply-args.txt")).unwrap();
+        assert_eq!(args.trim(), "-n n2 apply -f -");
+        let moved: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(d.join("applied.json")).unwrap())
+                .unwrap();
+        let items = moved["items"].as_array().unwrap();
+        assert_eq!(items.len(), 3);
+        for o in &items[..2] {
+            let m = &o["metadata"];
+            assert!(m.get("namespace").is_none(), "{m}");
+            assert_eq!(m["annotations"]["meta.helm.sh/release-name"], "r2", "{m}");
+            assert_eq!(m["annotations"]["meta.helm.sh/release-namespace"], "n2");
+            assert_eq!(m["annotations"]["keep"], "me");
+            assert_eq!(m["labels"]["app.kubernetes.io/instance"], "r2");
+            assert_eq!(m["labels"]["app.kubernetes.io/managed-by"], "Helm");
+        }
+        // The unlabelled Secret gets no owner it did not have.
+        assert_eq!(
+            items[2]["metadata"],
+            serde_json::json!({"name": "tls"}),
+            "{}",
+            items[2]
+        );
+        let helm = std::fs::read_to_string(d.join("helm.txt")).unwrap();
+        assert!(helm.starts_with("-n n2 upgrade --install r2 "), "{helm}");
+        // A second run finds the namespace and does not create it again.
+        sh(&format!("NAMESPACE=n2; RELEASE=r2\n{install}"), "unused");
+        assert_eq!(
+            std::fs::read_to_string(d.join("namespaces")).unwrap(),
+            "n\nn2\n",
+            "the first install created n"
         );
         // An older export, picked with CONFIG_FILE: its own values file.
         let older = d.join("backups/demo-k8s-20260101-000000.json.age");

@@ -871,6 +871,7 @@ fn fixtures() -> Vec<(&'static str, Files)> {
         ("restore.no-steps", scaffold(&[("    steps:\n      - title: TODO first step\nupgrade:", "    steps: []\nupgrade:")])),
         ("restore.no-full", scaffold(&[("    kind: full #", "    kind: partial #")])),
         ("restore.unrestored-component", scaffold(&[("restores: [data]", "restores: []")])),
+        ("restore.config-export-unwritten", repo_spec("jenkins", &[("      {{use config-export}}\n", "      mkdir -p \"$BACKUP_DIR\"; TS=$(date +%Y%m%d-%H%M%S)\n")])),
         ("rbac.wildcard", rule("{ resources: [\"*\"], verbs: [get], why: x }")),
         ("rbac.empty-rule", rule("{ resources: [], verbs: [get], why: x }")),
         ("rbac.no-reason", rule("{ resources: [pods], verbs: [get], why: \"\" }")),
@@ -1124,4 +1125,45 @@ fn facts_fixtures() -> Vec<(&'static str, Files, chartgen::facts::ChartFacts)> {
             chart_with_role(&["secrets"]),
         ),
     ]
+}
+
+/// `restore.config-export-unwritten`: kafka's hourly backup target does
+/// not write the configuration export its rebuild restores, so without
+/// its `config-backup` target the check points at the restore step that
+/// reads it; with it, the check is quiet and `backup-kafka` runs it.
+#[test]
+fn config_export_unwritten_points_at_the_reading_step() {
+    use chartgen::checks;
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("specs/kafka.yaml");
+    let src = std::fs::read_to_string(path).unwrap();
+    let fired = |src: &str| -> Vec<Diagnostic> {
+        let f = spec::parse("specs/kafka.yaml", src.as_bytes()).unwrap();
+        checks::spec(&f)
+            .into_iter()
+            .filter(|d| d.code == Some(&"restore.config-export-unwritten"))
+            .collect()
+    };
+    assert!(fired(&src).is_empty(), "{:#?}", fired(&src));
+    let f = spec::parse("specs/kafka.yaml", src.as_bytes()).unwrap();
+    assert_eq!(
+        chartgen::spec::share::config_backup_target(&f.spec),
+        Some("config-backup")
+    );
+    let op = "  - target: config-backup\n    group: backup\n";
+    let i = src.find(op).expect("kafka has a config-backup target");
+    let j = i + op.len() + src[i + op.len()..].find("\n  - ").unwrap() + 1;
+    let without = format!("{}{}", &src[..i], &src[j..]);
+    let found = fired(&without);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    let d = &found[0];
+    assert!(d.is_error(), "{d}");
+    assert!(
+        d.to_string()
+            .contains("restore \"rebuild\" reads the configuration export"),
+        "{d}"
+    );
+    // It points at the step that uses config-restore.
+    let before = &without[..without.find("use: config-restore").unwrap()];
+    let step = before.rfind("\n      - ").unwrap() + 1;
+    assert_eq!(d.line, before[..step].lines().count() + 1, "{d}");
 }
