@@ -597,25 +597,8 @@ mod tests {
     /// `gen docs spec-format` documents every known error and parameter.
     #[test]
     fn the_spec_format_documents_every_known_error() {
-        let doc = include_str!("../../docs/spec-format.md");
         for k in KNOWN_ERRORS {
-            let head = format!("- `{}`: ", k.name);
-            let at = doc
-                .find(&head)
-                .unwrap_or_else(|| panic!("no item for `{}` in docs/spec-format.md", k.name));
-            let rest = &doc[at + head.len()..];
-            let row = &rest[..rest
-                .find("\n- ")
-                .or(rest.find("\n\n"))
-                .unwrap_or(rest.len())];
-            for p in k.params {
-                assert!(
-                    row.contains(&format!("`{}`", p.name)),
-                    "{}: `{}`",
-                    k.name,
-                    p.name
-                );
-            }
+            super::super::testkit::assert_documented(k.name, k.params);
         }
     }
 
@@ -623,18 +606,6 @@ mod tests {
     /// it and fails without it).
     #[test]
     fn commands_pass_shellcheck() {
-        let found = std::process::Command::new("shellcheck")
-            .arg("--version")
-            .output()
-            .is_ok();
-        assert!(
-            found || std::env::var("CI").as_deref() != Ok("true"),
-            "shellcheck is missing (scripts/test installs it)"
-        );
-        if !found {
-            eprintln!("skipped: shellcheck missing");
-            return;
-        }
         let s = spec();
         let mut checked = 0;
         for k in KNOWN_ERRORS {
@@ -644,23 +615,10 @@ mod tests {
             let script = format!(
                 "#!/bin/sh\nset -eu\nNAMESPACE=n RELEASE=r\nexport NAMESPACE RELEASE\n{run}"
             );
-            let out = std::process::Command::new("shellcheck")
-                .args(["-s", "sh", "-"])
-                .stdin(std::process::Stdio::piped())
-                .stdout(std::process::Stdio::piped())
-                .spawn()
-                .and_then(|mut c| {
-                    use std::io::Write;
-                    c.stdin.take().unwrap().write_all(script.as_bytes())?;
-                    c.wait_with_output()
-                })
-                .unwrap();
-            assert!(
-                out.status.success(),
-                "{}:\n{script}\n{}",
-                k.name,
-                String::from_utf8_lossy(&out.stdout)
-            );
+            let Some((ok, report)) = super::super::testkit::shellcheck(&script, "") else {
+                return;
+            };
+            assert!(ok, "{}:\n{script}\n{report}", k.name);
             checked += 1;
         }
         assert!(checked > 0);

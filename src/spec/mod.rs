@@ -15,6 +15,8 @@ pub mod runbook;
 pub mod share;
 pub mod shell;
 pub mod snippets;
+#[cfg(test)]
+mod testkit;
 pub mod types;
 pub mod validate;
 

@@ -2261,25 +2261,8 @@ then echo '{{\"kind\":\"List\",\"items\":[]}}'; else echo '{list}'; fi ;;\n\
     /// `gen docs spec-format` documents every snippet and parameter.
     #[test]
     fn the_spec_format_documents_every_snippet() {
-        let doc = include_str!("../../docs/spec-format.md");
         for s in SNIPPETS {
-            let head = format!("- `{}`: ", s.name);
-            let at = doc
-                .find(&head)
-                .unwrap_or_else(|| panic!("no item for `{}` in docs/spec-format.md", s.name));
-            let rest = &doc[at + head.len()..];
-            let row = &rest[..rest
-                .find("\n- ")
-                .or(rest.find("\n\n"))
-                .unwrap_or(rest.len())];
-            for p in s.params {
-                assert!(
-                    row.contains(&format!("`{}`", p.name)),
-                    "{}: `{}` undocumented",
-                    s.name,
-                    p.name
-                );
-            }
+            super::super::testkit::assert_documented(s.name, s.params);
         }
     }
 
@@ -2287,18 +2270,6 @@ then echo '{{\"kind\":\"List\",\"items\":[]}}'; else echo '{list}'; fi ;;\n\
     /// installs it and fails without it).
     #[test]
     fn expansions_pass_shellcheck() {
-        let found = std::process::Command::new("shellcheck")
-            .arg("--version")
-            .output()
-            .is_ok();
-        assert!(
-            found || std::env::var("CI").as_deref() != Ok("true"),
-            "shellcheck is missing (scripts/test installs it)"
-        );
-        if !found {
-            eprintln!("skipped: shellcheck missing");
-            return;
-        }
         let s = spec();
         let extra = super::super::share::ConfigExport {
             extra_secrets: Some("MC_SECRETS".into()),
@@ -2365,24 +2336,14 @@ then echo '{{\"kind\":\"List\",\"items\":[]}}'; else echo '{list}'; fi ;;\n\
                 "#!/bin/sh\nset -eu\nNAMESPACE=n RELEASE=r POD=p FULLNAME=f BACKUP_DIR=b CHART=c HELPER_IMAGE=i\n\
 export NAMESPACE RELEASE POD FULLNAME BACKUP_DIR CHART HELPER_IMAGE\nxname=h xclaim=c xmount=/d xuser=1\n{body}echo \"${{F:-}}\" \"$NAMESPACE\"\n"
             );
-            let out = std::process::Command::new("shellcheck")
-                // SC2016: a client pod's script is single-quoted on purpose,
-                // its variables are the pod's (as in tests/integration/shellcheck.rs).
-                .args(["-s", "sh", "-e", "SC2034,SC2012,SC2016", "-"])
-                .stdin(std::process::Stdio::piped())
-                .stdout(std::process::Stdio::piped())
-                .spawn()
-                .and_then(|mut c| {
-                    use std::io::Write;
-                    c.stdin.take().unwrap().write_all(script.as_bytes())?;
-                    c.wait_with_output()
-                })
-                .unwrap();
-            assert!(
-                out.status.success(),
-                "{name}:\n{script}\n{}",
-                String::from_utf8_lossy(&out.stdout)
-            );
+            // SC2016: a client pod's script is single-quoted on purpose,
+            // its variables are the pod's (as in tests/integration/shellcheck.rs).
+            let Some((ok, report)) =
+                super::super::testkit::shellcheck(&script, "SC2034,SC2012,SC2016")
+            else {
+                return;
+            };
+            assert!(ok, "{name}:\n{script}\n{report}");
         }
     }
 }
