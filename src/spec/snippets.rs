@@ -1558,10 +1558,10 @@ then echo '{{\"kind\":\"List\",\"items\":[]}}'; else echo '{list}'; fi ;;\n\
   [ -z \"${HELM_FAIL:-}\" ] ;;\n*) exit 1 ;;\nesac\n"
                 .into(),
         );
-        let sh = |script: &str, ts: &str| {
-            let out = std::process::Command::new("sh")
-                .arg("-c")
-                .arg(format!("set -eu\ndate() {{ echo {ts}; }}\n{script}"))
+        let run = |script: &str, env: &[(&str, std::path::PathBuf)]| {
+            let mut c = std::process::Command::new("sh");
+            c.arg("-c")
+                .arg(format!("set -eu\n{script}"))
                 .env(
                     "PATH",
                     format!("{}:{}", bin.display(), std::env::var("PATH").unwrap()),
@@ -1575,9 +1575,15 @@ then echo '{{\"kind\":\"List\",\"items\":[]}}'; else echo '{list}'; fi ;;\n\
                 .env("AGE_KEY_FILE", d.join("key.txt"))
                 .env("MC_SECRETS", "tls")
                 .env_remove("CONFIG_FILE")
-                .current_dir(d)
-                .output()
-                .unwrap();
+                .current_dir(d);
+            for (k, v) in env {
+                c.env(k, v);
+            }
+            c.output().unwrap()
+        };
+        // `date` answers `ts`, so each export gets a known timestamp.
+        let sh = |script: &str, ts: &str| {
+            let out = run(&format!("date() {{ echo {ts}; }}\n{script}"), &[]);
             assert!(
                 out.status.success(),
                 "{script}\n{}",
@@ -1727,27 +1733,6 @@ then echo '{{\"kind\":\"List\",\"items\":[]}}'; else echo '{list}'; fi ;;\n\
         assert!(out.ends_with("demo-values-20260102-120000.yaml\n"), "{out}");
         assert!(!d.join("applied.json").exists(), "an empty list applied");
         // A key that does not decrypt the export fails the restore.
-        let run = |script: &str, env: &[(&str, std::path::PathBuf)]| {
-            let mut c = std::process::Command::new("sh");
-            c.arg("-c")
-                .arg(format!("set -eu\n{script}"))
-                .env(
-                    "PATH",
-                    format!("{}:{}", bin.display(), std::env::var("PATH").unwrap()),
-                )
-                .env("STATE", d)
-                .env("NAMESPACE", "n")
-                .env("RELEASE", "r")
-                .env("CHART", "./charts/demo")
-                .env("CHART_VERSION", "")
-                .env("BACKUP_DIR", d.join("backups"))
-                .env("AGE_KEY_FILE", d.join("key.txt"))
-                .env_remove("CONFIG_FILE");
-            for (k, v) in env {
-                c.env(k, v);
-            }
-            c.output().unwrap()
-        };
         sh("age-keygen -o other.txt 2>/dev/null", "x");
         let wrong = run(
             &super::super::share::restore_run("demo", Default::default()),
