@@ -31,8 +31,12 @@ pub struct ChartKey {
     pub facts: Option<crate::facts::ChartFacts>,
 }
 
-/// A view model's inputs: the spec's source and the chart's facts.
-type ModelKey = (String, Option<crate::facts::ChartFacts>);
+/// A view model's inputs: the spec's source, the settings it was parsed
+/// with (a new `[repository]` in gen.toml changes the steps a snippet
+/// gives), and the chart's facts.
+type ModelKey = (String, spec::Context, Option<crate::facts::ChartFacts>);
+/// A spec's checks' inputs: its source and the settings it was parsed with.
+type ValidatedKey = (String, spec::Context);
 
 /// A spec's bytes and what parsing them gave.
 type Parsed = (Vec<u8>, spec::Context, Result<SpecFile, Diagnostic>);
@@ -49,8 +53,8 @@ pub struct Memo {
     specs: Mutex<HashMap<String, Parsed>>,
     tera: Mutex<Option<Environment>>,
     charts: Mutex<HashMap<String, (ChartKey, ChartFiles)>>,
-    /// A spec's diagnostics and view model, by its path, with its source.
-    validated: Mutex<HashMap<String, (String, Vec<Diagnostic>)>>,
+    /// A spec's diagnostics and view model, by its path, with their inputs.
+    validated: Mutex<HashMap<String, (ValidatedKey, Vec<Diagnostic>)>>,
     models: Mutex<HashMap<String, (ModelKey, ChartModel)>>,
     /// The site's own cache of rendered pages.
     pub site: crate::site::cache::Pages,
@@ -104,27 +108,29 @@ impl Memo {
         r
     }
 
-    /// [`crate::checks::spec`] of a spec, or its result for the same source.
+    /// [`crate::checks::spec`] of a spec, or its result for the same source
+    /// and settings.
     pub fn validate(&self, file: &SpecFile) -> Vec<Diagnostic> {
-        if let Some((src, d)) = lock(&self.validated).get(&file.rel) {
-            if *src == file.source {
+        let key = (file.source.clone(), file.context.clone());
+        if let Some((k, d)) = lock(&self.validated).get(&file.rel) {
+            if *k == key {
                 return d.clone();
             }
         }
         let d = crate::checks::spec(file);
         if self.keep {
-            lock(&self.validated).insert(file.rel.clone(), (file.source.clone(), d.clone()));
+            lock(&self.validated).insert(file.rel.clone(), (key, d.clone()));
         }
         d
     }
 
-    /// [`chart_model_with`] of a spec, or its result for the same source
-    /// and facts.
+    /// [`chart_model_with`] of a spec, or its result for the same source,
+    /// settings and facts.
     pub fn model(&self, file: &SpecFile, facts: Option<&crate::facts::ChartFacts>) -> ChartModel {
         if !self.keep {
             return chart_model_with(file, facts);
         }
-        let key = (file.source.clone(), facts.cloned());
+        let key = (file.source.clone(), file.context.clone(), facts.cloned());
         if let Some((k, m)) = lock(&self.models).get(&file.rel) {
             if *k == key {
                 return m.clone();

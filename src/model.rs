@@ -84,6 +84,97 @@ pub struct Names {
     pub fullname: String,
 }
 
+/// How gen gives a variable of [`GIVEN_VARIABLES`] its value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Given {
+    /// A default the guides' "before you start" block exports and make
+    /// takes from its command line; `{chart}` in it is the chart's name.
+    Default(&'static str),
+    /// The chart's full name, from `RELEASE` by the chart's fullname rule.
+    Fullname,
+    /// Set by the prelude itself ([`env_block`], [`make_prelude`]) after
+    /// the defaults: the kubectl client, the pod labels, the pod.
+    Prelude,
+}
+
+/// A variable gen sets for every chart: every command may use it, and no
+/// spec may define it (check `vars.reserved`).
+#[derive(Debug, Clone, Copy)]
+pub struct GivenVariable {
+    pub name: &'static str,
+    pub given: Given,
+    /// The help the guides and Makefiles print; the full name's comes
+    /// from its rule ([`Fullname::describe`]).
+    pub help: &'static str,
+}
+
+/// The variables gen sets for every chart, the defaults in the order the
+/// guides and Makefiles set them. The one list: the view model's
+/// variables and the reserved names both come from it.
+pub const GIVEN_VARIABLES: &[GivenVariable] = &[
+    GivenVariable {
+        name: "NAMESPACE",
+        given: Given::Default("default"),
+        help: "namespace of the release",
+    },
+    GivenVariable {
+        name: "RELEASE",
+        given: Given::Default("{chart}"),
+        help: "Helm release name",
+    },
+    GivenVariable {
+        name: "FULLNAME",
+        given: Given::Fullname,
+        help: "",
+    },
+    GivenVariable {
+        name: "BACKUP_DIR",
+        given: Given::Default("backups/{chart}"),
+        help: "local folder for backup files",
+    },
+    GivenVariable {
+        name: "KUBECTL",
+        given: Given::Prelude,
+        help: "the kubectl client (default `kubectl`)",
+    },
+    GivenVariable {
+        name: "SELECTOR",
+        given: Given::Prelude,
+        help: "labels of the main workload's pods",
+    },
+    GivenVariable {
+        name: "POD",
+        given: Given::Prelude,
+        help: "the first running pod of the main workload",
+    },
+];
+
+/// Whether gen sets `name` for every chart, so a spec cannot define it.
+pub fn is_given_variable(name: &str) -> bool {
+    GIVEN_VARIABLES.iter().any(|g| g.name == name)
+}
+
+impl GivenVariable {
+    /// The variable as the guides and Makefiles set it before the spec's
+    /// own; `None` for one the prelude sets itself.
+    fn view(&self, chart: &str, fullname: &Fullname) -> Option<VarView> {
+        match self.given {
+            Given::Default(default) => Some(VarView::plain(
+                self.name,
+                default.replace("{chart}", chart),
+                self.help,
+            )),
+            Given::Fullname => Some(VarView {
+                name: self.name.into(),
+                default: fullname.of(chart),
+                help: fullname.describe(),
+                assign: Some((fullname.shell(), fullname.shell_lines())),
+            }),
+            Given::Prelude => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct VarView {
     pub name: String,
@@ -150,21 +241,10 @@ pub fn chart_model_with(file: &SpecFile, facts: Option<&ChartFacts>) -> ChartMod
     for (k, v) in &s.workload.selector {
         selector.push_str(&format!(",{k}={v}"));
     }
-    let mut variables = vec![
-        VarView::plain("NAMESPACE", "default".into(), "namespace of the release"),
-        VarView::plain("RELEASE", s.name.clone(), "Helm release name"),
-        VarView {
-            name: "FULLNAME".into(),
-            default: fullname.of(&s.name),
-            help: fullname.describe(),
-            assign: Some((fullname.shell(), fullname.shell_lines())),
-        },
-        VarView::plain(
-            "BACKUP_DIR",
-            format!("backups/{}", s.name),
-            "local folder for backup files",
-        ),
-    ];
+    let mut variables: Vec<VarView> = GIVEN_VARIABLES
+        .iter()
+        .filter_map(|g| g.view(&s.name, &fullname))
+        .collect();
     variables.extend(
         s.variables
             .iter()
@@ -669,6 +749,101 @@ fn yaml_value(v: &serde_json::Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    /// The upper-case names `text` assigns (`NAME=`) or exports.
+    fn assigned(text: &str) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        for (i, _) in text.match_indices(|c: char| c.is_ascii_uppercase()) {
+            let before = text[..i].chars().next_back();
+            if before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$' || c == '{')
+            {
+                continue;
+            }
+            let rest = &text[i..];
+            let n = rest
+                .bytes()
+                .take_while(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'_')
+                .count();
+            let exported = text[..i].ends_with("export ");
+            if rest[n..].starts_with('=') || exported {
+                out.insert(rest[..n].to_string());
+            }
+        }
+        out
+    }
+
+    /// Every variable the guides' prelude and the Makefile's set, other
+    /// than the spec's own, is in the one table, and so reserved; and every
+    /// name in the table is set by both.
+    #[test]
+    fn every_variable_gen_sets_is_reserved() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut charts: Vec<String> = std::fs::read_dir(root.join("specs"))
+            .unwrap()
+            .filter_map(|e| {
+                e.unwrap()
+                    .file_name()
+                    .to_str()?
+                    .strip_suffix(".yaml")
+                    .map(String::from)
+            })
+            .collect();
+        charts.sort();
+        assert!(charts.len() > 10, "{charts:?}");
+        for chart in charts {
+            let rel = format!("specs/{chart}.yaml");
+            let bytes = std::fs::read(root.join(&rel)).unwrap();
+            let file = crate::spec::parse_at(root, &rel, &bytes).unwrap();
+            let m = chart_model(&file);
+            let own: BTreeSet<String> =
+                file.spec.variables.iter().map(|v| v.name.clone()).collect();
+            let given: BTreeSet<String> =
+                GIVEN_VARIABLES.iter().map(|g| g.name.to_string()).collect();
+            for (what, text) in [
+                ("guide prelude", &m.env_block),
+                ("make prelude", &format!("{}{}", m.make_env, m.make_pod)),
+            ] {
+                let set: BTreeSet<String> = assigned(text).difference(&own).cloned().collect();
+                let unreserved: Vec<_> = set.difference(&given).collect();
+                assert!(
+                    unreserved.is_empty(),
+                    "{chart}: the {what} sets {unreserved:?}, not in GIVEN_VARIABLES:\n{text}"
+                );
+                // KUBECTL is the make prelude's alone: the guides call kubectl.
+                let unset: Vec<_> = given
+                    .difference(&set)
+                    .filter(|n| !(what == "guide prelude" && *n == "KUBECTL"))
+                    .collect();
+                assert!(
+                    unset.is_empty(),
+                    "{chart}: the {what} does not set {unset:?}:\n{text}"
+                );
+            }
+            for g in GIVEN_VARIABLES {
+                assert!(is_given_variable(g.name));
+            }
+            assert!(!is_given_variable("CHART") && !own.iter().any(|v| is_given_variable(v)));
+        }
+    }
+
+    /// docs/spec-format.md lists every variable gen sets for every chart.
+    #[test]
+    fn spec_format_lists_the_given_variables() {
+        let doc = include_str!("../docs/spec-format.md");
+        let start = doc
+            .find("They may use these variables:")
+            .expect("the variables list");
+        let list = &doc[start..start + doc[start..].find("\n- ").expect("its end")];
+        for g in GIVEN_VARIABLES {
+            assert!(
+                list.contains(&format!("- `${}`", g.name)),
+                "docs/spec-format.md does not list `${}`:\n{list}",
+                g.name
+            );
+        }
+    }
 
     #[test]
     fn shell_words() {

@@ -124,7 +124,7 @@ pub static CHECKS: &[Check] = &[
     check("ops.missing-required", Error, Spec(semantics::required_targets), "add the `backup` and `restore` operations that cross-chart orchestration runs"),
     // Variables.
     check("vars.bad-name", Error, Spec(semantics::var_names), "name variables with A-Z, 0-9 and _"),
-    check("vars.reserved", Error, Spec(semantics::vars_not_reserved), "remove variables gen always sets (NAMESPACE, RELEASE, FULLNAME, POD, BACKUP_DIR, KUBECTL, SELECTOR)"),
+    check("vars.reserved", Error, Spec(semantics::vars_not_reserved), "remove variables gen sets for every chart (`gen docs spec-format` lists them)"),
     check("vars.duplicate", Error, Spec(semantics::vars_unique), "define each variable once"),
     check("vars.multiline-default", Error, Spec(semantics::var_defaults_one_line), "keep a variable's default on one line"),
     // Documented values.

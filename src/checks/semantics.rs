@@ -3,9 +3,7 @@
 
 use crate::diagnostics::{did_you_mean, Diagnostic};
 use crate::spec::share::Derived;
-use crate::spec::validate::{
-    all_steps, is_dns_label, LANGUAGES, REQUIRED_TARGETS, RESERVED_VARIABLES,
-};
+use crate::spec::validate::{all_steps, is_dns_label, LANGUAGES, REQUIRED_TARGETS};
 use crate::spec::{Guide, RunsIn, Scope, SpecFile, ValueType};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
@@ -268,7 +266,7 @@ pub fn var_names(file: &SpecFile, out: &mut Vec<Diagnostic>) {
 
 pub fn vars_not_reserved(file: &SpecFile, out: &mut Vec<Diagnostic>) {
     for (i, v) in file.spec.variables.iter().enumerate() {
-        if RESERVED_VARIABLES.contains(&v.name.as_str()) {
+        if crate::model::is_given_variable(&v.name) {
             out.push(
                 file.error_at(
                     &format!("variables[{i}].name"),
@@ -276,7 +274,12 @@ pub fn vars_not_reserved(file: &SpecFile, out: &mut Vec<Diagnostic>) {
                 )
                 .help(format!(
                     "remove it; {} are always set",
-                    and_list(RESERVED_VARIABLES)
+                    and_list(
+                        &crate::model::GIVEN_VARIABLES
+                            .iter()
+                            .map(|g| g.name)
+                            .collect::<Vec<_>>()
+                    )
                 )),
             );
         }

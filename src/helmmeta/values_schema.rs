@@ -470,6 +470,7 @@ mod tests {
             source: String::new(),
             spec: s.clone(),
             positions: crate::spec::Positions::index(""),
+            context: Default::default(),
         })
         .values_yaml;
         fn walk(j: &serde_json::Value, out: &mut Vec<String>) {

@@ -5,8 +5,9 @@
 //!   `gen build` does, but nothing is written: the `site/` entries of the
 //!   outputs are held in memory and served from there. Only exact keys of
 //!   that map are served (see [`url::resolve`] for what is refused).
-//! - [`watch`] sees the inputs change (specs, templates, hand-written docs)
-//!   and rebuilds after a debounce.
+//! - [`watch`] sees the inputs change (gen.toml, specs, templates,
+//!   hand-written docs) and rebuilds after a debounce; every build reads
+//!   gen.toml again, so a bad one is a build error like a bad spec.
 //! - Each HTML response gets `<script src="/__gen/reload.js?build=ID">`
 //!   before `</body>`. The script listens to server-sent events at
 //!   `/__gen/events`: `reload` after a good build, `build-error` with the
@@ -407,8 +408,8 @@ pub fn run(root: &Path, args: &ServeArgs) -> u8 {
         );
     }
     eprintln!(
-        "gen serve: serving http://{shown}/ from memory; watching specs/, templates/, docs/ \
-         and the files gen merges into; Ctrl-C stops"
+        "gen serve: serving http://{shown}/ from memory; watching gen.toml, specs/, templates/, \
+         docs/ and the files gen merges into; Ctrl-C stops"
     );
     let _ = stop_rx.recv();
     running.stop();

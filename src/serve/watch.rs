@@ -1,5 +1,6 @@
 //! Watching the inputs, and only the inputs: every file `project::load`
-//! reads. These are `specs/*.yaml`, `templates/**/*.tera`, the
+//! reads. These are `gen.toml` (the settings: `[repository]`, `[paths]`,
+//! read again by every build), `specs/*.yaml`, `templates/**/*.tera`, the
 //! hand-written Markdown under `docs/`, and the hand-written files gen
 //! merges its regions into: `charts/<c>/README.md` (whose text outside the
 //! markers the site shows), `values.yaml`, `values.schema.json`,
@@ -52,6 +53,8 @@ pub fn is_temp_name(name: &str) -> bool {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
+    /// `gen.toml`, the project's settings.
+    Settings,
     /// `specs/`, `templates/` or `docs/` itself.
     Top,
     /// `specs/<name>.yaml` or `.yml`.
@@ -72,6 +75,9 @@ pub enum Kind {
 /// What a root-relative path may be, from its name alone; `None` for a path
 /// that is never an input.
 pub fn classify(rel: &str) -> Option<Kind> {
+    if rel == crate::config::FILE {
+        return Some(Kind::Settings);
+    }
     if repo_inputs().any(|p| p == rel) {
         return Some(Kind::Merged);
     }
@@ -130,7 +136,7 @@ impl Tracker {
         for dir in INPUT_DIRS {
             t.scan(dir);
         }
-        for p in repo_inputs() {
+        for p in repo_inputs().chain([crate::config::FILE]) {
             t.record(p);
         }
         t
@@ -156,7 +162,7 @@ impl Tracker {
         };
         let path = self.root.join(rel);
         let input = match kind {
-            Kind::Spec | Kind::Template | Kind::Merged => self.record(rel),
+            Kind::Settings | Kind::Spec | Kind::Template | Kind::Merged => self.record(rel),
             Kind::Doc => {
                 if path.is_file() && is_hand_written(&path) {
                     self.record(rel)
@@ -419,6 +425,9 @@ mod tests {
             Some(Kind::Merged)
         );
         assert_eq!(classify("Makefile"), Some(Kind::Merged));
+        assert_eq!(classify("gen.toml"), Some(Kind::Settings));
+        assert_eq!(classify("specs/gen.toml"), None);
+        assert_eq!(classify(".gen.toml.swp"), None);
         assert_eq!(classify("charts/a"), Some(Kind::Other));
         assert_eq!(classify("charts/a/templates"), Some(Kind::Other));
         for never in [
@@ -499,5 +508,15 @@ mod tests {
         std::fs::write(root.join("charts/b/Chart.yaml"), "name: b\n").unwrap();
         std::fs::write(root.join("charts/b/templates/x.yaml"), "x\n").unwrap();
         assert_eq!(["charts/b/Chart.yaml"], *t.changed("charts/b"));
+        // The settings: made, rewritten with the same bytes, edited, removed.
+        std::fs::write(root.join("gen.toml"), "[paths]\n").unwrap();
+        assert_eq!(["gen.toml"], *t.changed("gen.toml"));
+        std::fs::write(root.join("gen.toml"), "[paths]\n").unwrap();
+        assert_eq!(NONE, t.changed("gen.toml"));
+        std::fs::write(root.join("gen.toml"), "[repository]\n").unwrap();
+        assert_eq!(["gen.toml"], *t.changed("gen.toml"));
+        std::fs::remove_file(root.join("gen.toml")).unwrap();
+        assert_eq!(["gen.toml"], *t.changed("gen.toml"));
+        assert_eq!(NONE, t.changed("gen.toml"));
     }
 }

@@ -37,6 +37,9 @@ pub struct SpecFile {
     pub source: String,
     pub spec: Spec,
     pub positions: Positions,
+    /// The gen.toml settings it was parsed with: with `source`, what
+    /// `spec` follows from (snippets take their defaults from them).
+    pub context: Context,
 }
 
 impl SpecFile {
@@ -239,6 +242,7 @@ pub fn parse_in(rel: &str, bytes: &[u8], ctx: &Context) -> Result<SpecFile, Diag
         source: text.to_string(),
         positions,
         spec,
+        context: ctx.clone(),
     };
     snippets::expand(&mut file, ctx)?;
     known_errors::expand(&mut file)?;

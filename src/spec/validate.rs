@@ -4,17 +4,6 @@
 
 use super::types::*;
 
-/// Variables every command may use; specs cannot redefine them.
-pub const RESERVED_VARIABLES: &[&str] = &[
-    "NAMESPACE",
-    "RELEASE",
-    "FULLNAME",
-    "POD",
-    "BACKUP_DIR",
-    "KUBECTL",
-    "SELECTOR",
-];
-
 /// Languages a step's `run` may declare.
 pub const LANGUAGES: &[&str] = &[
     "bash",

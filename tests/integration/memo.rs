@@ -91,3 +91,34 @@ fn one_change_redoes_only_what_it_touches() {
     let all = rebuild(root, &memo);
     assert_eq!((all.charts_rendered, all.charts_reused), (3, 0));
 }
+
+/// gen.toml's `[repository]` is an input of the steps `chart-available`
+/// gives: a new one re-parses the spec and renders its chart from a new
+/// view model, not from the one the old settings made.
+#[test]
+fn a_settings_change_redoes_the_specs_parsed_with_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir(root.join("specs")).unwrap();
+    let o = crate::common::gen(root, &["new", "a"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = std::fs::read_to_string(root.join("specs/a.yaml")).unwrap();
+    let steps = "\n    steps:\n";
+    assert!(text.contains(steps), "{text}");
+    let with_step = text.replacen(steps, &format!("{steps}      - use: chart-available\n"), 1);
+    write(root, "specs/a.yaml", &with_step);
+    let repository =
+        |url: &str| format!("[repository]\nname = \"zoo\"\nurl = \"https://example.org/{url}\"\n");
+    write(root, "gen.toml", &repository("zebra"));
+    let memo = Memo::kept();
+    rebuild(root, &memo);
+    let guide = |memo: &Memo| {
+        String::from_utf8(build(root, memo).files["docs/a/backup-guide.md"].clone()).unwrap()
+    };
+    assert!(guide(&memo).contains("https://example.org/zebra"));
+
+    write(root, "gen.toml", &repository("quokka"));
+    let again = rebuild(root, &memo);
+    assert_eq!((again.specs_parsed, again.charts_rendered), (1, 1));
+    assert!(guide(&memo).contains("https://example.org/quokka"));
+}

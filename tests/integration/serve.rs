@@ -875,6 +875,93 @@ fn an_edit_outside_the_markers_of_a_chart_readme_reloads() {
     serve.wait_log("charts/a/README.md changed");
 }
 
+/// gen.toml is an input: a new `[repository]` reaches the guides without
+/// a restart, a broken gen.toml shows its error over the last good site,
+/// and the next good save recovers.
+#[test]
+fn a_gen_toml_edit_reloads_a_broken_one_shows_its_error_and_a_fix_recovers() {
+    let dir = project();
+    let root = dir.path();
+    let settings = root.join("gen.toml");
+    let repository = |url: &str| format!("[repository]\nname = \"zoo\"\nurl = \"{url}\"\n");
+    std::fs::write(&settings, repository("https://example.org/zebra-charts")).unwrap();
+    // A restore step that names the repository from gen.toml.
+    let spec = root.join("specs/a.yaml");
+    let text = std::fs::read_to_string(&spec).unwrap();
+    let steps = "\n    steps:\n";
+    assert!(text.contains(steps), "{text}");
+    std::fs::write(
+        &spec,
+        text.replacen(steps, &format!("{steps}      - use: chart-available\n"), 1),
+    )
+    .unwrap();
+    let guide = "/charts/a/backup.html";
+    let serve = Serve::start(root);
+    let mut events = Events::open(&serve.addr);
+    assert_eq!(events.next().0, "hello");
+    let first = serve.get(guide);
+    assert_eq!(first.status, 200, "{}\n{}", serve.status(), serve.log());
+    assert!(first.text().contains("https://example.org/zebra-charts"));
+
+    // Another repository URL: one reload, and the guide names it.
+    let quokka = repository("https://example.org/quokka-charts");
+    std::fs::write(&settings, &quokka).unwrap();
+    let (name, data) = events.next();
+    assert_eq!(name, "reload", "{data}\n{}", serve.log());
+    serve.wait_log("gen.toml changed: built");
+    let page = serve.get(guide).text();
+    assert!(page.contains("https://example.org/quokka-charts"), "{page}");
+    assert!(!page.contains("zebra-charts"));
+    assert_eq!(
+        strip_serve_additions(&page),
+        String::from_utf8(outputs(root)["site/charts/a/backup.html"].clone()).unwrap(),
+        "what a cold build of the same inputs gives"
+    );
+    let good = serve.status();
+
+    // Broken: an error event naming gen.toml's line, and the last good
+    // site stays served under the overlay.
+    std::fs::write(&settings, "[repository]\nname = \"zoo\"\nurl = 42\n").unwrap();
+    let (name, data) = events.next();
+    assert_eq!(name, "build-error", "{data}");
+    let error = data["error"].as_str().unwrap();
+    assert!(error.contains("gen.toml:3:"), "{error}");
+    let broken = serve.status();
+    assert_eq!(broken["ok"], false);
+    assert_eq!(broken["build"], good["build"], "the last good build");
+    let page = serve.get(guide).text();
+    assert!(
+        page.contains("<div id=\"gen-overlay\" role=\"alert\">"),
+        "{page}"
+    );
+    assert!(page.contains("https://example.org/quokka-charts"));
+    serve.wait_log("gen.toml changed: the build failed");
+
+    // Fixed, without a restart.
+    std::fs::write(&settings, &quokka).unwrap();
+    let (name, _) = events.next();
+    assert_eq!(name, "reload");
+    let fixed = serve.status();
+    assert_eq!(fixed["ok"], true);
+    assert!(fixed["error"].is_null());
+    assert!(!serve.get(guide).text().contains("gen-overlay"));
+
+    // Removing gen.toml is a change too: back to no repository, which the
+    // step needs, so the build fails and says so.
+    std::fs::remove_file(&settings).unwrap();
+    let (name, data) = events.next();
+    assert_eq!(name, "build-error", "{data}");
+    assert!(
+        data["error"].as_str().unwrap().contains("chart-available"),
+        "{data}"
+    );
+
+    let (code, log) = serve.interrupt();
+    assert_eq!(code, Some(0), "{log}");
+    let on_disk: Vec<_> = file_tree(root).into_keys().collect();
+    assert_eq!(on_disk, [spec], "serve wrote nothing");
+}
+
 /// A template override that includes itself aborted gen serve with a stack
 /// overflow. Now it is a build error shown over the last good site, and
 /// removing it recovers.
