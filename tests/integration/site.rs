@@ -1456,6 +1456,9 @@ fn shipped_copy() -> Option<tempfile::TempDir> {
             }
         }
     }
+    // The repository's settings: the specs take `chart-available`'s
+    // repository from its `[repository]`.
+    std::fs::copy(root.join("gen.toml"), dir.path().join("gen.toml")).unwrap();
     match project::load(
         dir.path(),
         &project::facts_options(dir.path(), None, false),
