@@ -206,6 +206,7 @@ restore-rabbitmq:
 backup-redis:
 	$(call gen_run,redis-backup-jobs)
 	$(call gen_run,redis-backup)
+	$(call gen_run,redis-config-backup)
 restore-redis:
 	$(call gen_run,redis-restore)
 backup-rsshub:

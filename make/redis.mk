@@ -7,15 +7,15 @@
 redis_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=redis; [ -n "$${FULLNAME:-}" ] || case "$$RELEASE" in *redis*) FULLNAME="$$RELEASE" ;; *) FULLNAME="$$RELEASE-redis" ;; esac; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/redis; [ -n "$${REDIS_PVC:-}" ] || REDIS_PVC=''; [ -n "$${REDIS_IMAGE:-}" ] || REDIS_IMAGE=redis:7.4.1-alpine; [ -n "$${REDIS_REPLICAS:-}" ] || REDIS_REPLICAS=1; [ -n "$${CLIENT_DEPLOYMENT:-}" ] || CLIENT_DEPLOYMENT=''; [ -n "$${KEY_PATTERN:-}" ] || KEY_PATTERN='*'; [ -n "$${TARGET_VERSION:-}" ] || TARGET_VERSION=7.4.1-alpine; [ -n "$${CHART:-}" ] || CHART=./charts/redis; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=''; [ -n "$${AGE_KEY_FILE:-}" ] || AGE_KEY_FILE=~/.config/age/keys.txt; [ -n "$${CONFIG_FILE:-}" ] || CONFIG_FILE=''; export SELECTOR="app.kubernetes.io/name=redis,app.kubernetes.io/instance=$$RELEASE";
 redis_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}'); [ -n "$$POD" ] || { echo "no running redis pod for release $$RELEASE in namespace $$NAMESPACE" >&2; exit 1; };
 
-.PHONY: help-redis redis-aof-backup redis-backup redis-backup-jobs redis-bgsave redis-restore redis-bigkeys redis-master redis-replication-info redis-describe redis-events redis-logs redis-memory redis-persistence-info redis-port-forward redis-rbac-check redis-shell redis-slowlog redis-status redis-top redis-restart redis-helm-history redis-helm-lint redis-helm-rollback redis-helm-status redis-helm-template redis-helm-values
+.PHONY: help-redis redis-aof-backup redis-backup redis-backup-jobs redis-bgsave redis-config-backup redis-restore redis-bigkeys redis-master redis-replication-info redis-describe redis-events redis-logs redis-memory redis-persistence-info redis-port-forward redis-rbac-check redis-shell redis-slowlog redis-status redis-top redis-restart redis-helm-history redis-helm-lint redis-helm-rollback redis-helm-status redis-helm-template redis-helm-values
 
 # [backup] Copy appendonlydir to BACKUP_DIR with auto-rewrite paused
 redis-aof-backup:
 	@$(redis_env) $(redis_pod) eval "$$(printf '%b' 'set -e\nmkdir -p "$$BACKUP_DIR"\nF="$$BACKUP_DIR/redis-aof-$$(date +%Y%m%d-%H%M%S).tar.gz"\nkubectl -n "$$NAMESPACE" exec "$$POD" -c redis -- sh -c \\\n  '\''test -z "$$REDIS_PASSWORD" || export REDISCLI_AUTH="$$REDIS_PASSWORD"\n  P=$$(redis-cli CONFIG GET auto-aof-rewrite-percentage | tail -n 1)\n  redis-cli CONFIG SET auto-aof-rewrite-percentage 0 >/dev/null\n  while redis-cli INFO persistence \\\n    | grep -q "aof_rewrite_in_progress:1"; do sleep 1; done\n  tar -C /data -czf - appendonlydir; rc=$$?\n  redis-cli CONFIG SET auto-aof-rewrite-percentage "$$P" >/dev/null\n  exit $$rc'\'' > "$$F.part"\nmv "$$F.part" "$$F"; tar -tzf "$$F"')"
 
-# [backup] Stream a fresh RDB snapshot into BACKUP_DIR, and export the configuration
+# [backup] Stream a fresh RDB snapshot into BACKUP_DIR (redis-cli --rdb)
 redis-backup:
-	@$(redis_env) $(redis_pod) eval "$$(printf '%b' 'mkdir -p "$$BACKUP_DIR"\nF="$$BACKUP_DIR/redis-$$(date +%Y%m%d-%H%M%S).rdb"\nkubectl -n "$$NAMESPACE" exec "$$POD" -c redis -- sh -c \\\n  '\''test -z "$$REDIS_PASSWORD" || export REDISCLI_AUTH="$$REDIS_PASSWORD"\n  redis-cli --rdb /data/backup.rdb.part >&2 &&\n  cat /data/backup.rdb.part; rc=$$?\n  rm -f /data/backup.rdb.part; exit $$rc'\'' > "$$F.part"\ntest -s "$$F.part" && mv "$$F.part" "$$F" && ls -l "$$F"\n: "$${AGE_RECIPIENT:?set AGE_RECIPIENT to an age public key}"\nmkdir -p "$$BACKUP_DIR"; TS=$$(date +%Y%m%d-%H%M%S)\nhelm -n "$$NAMESPACE" get values "$$RELEASE" -o yaml \\\n  > "$$BACKUP_DIR/redis-values-$$TS.yaml"\nkubectl -n "$$NAMESPACE" get secret,configmap -o json \\\n  -l app.kubernetes.io/instance="$$RELEASE" \\\n  | jq '\''.items[].metadata |= del(.uid, .resourceVersion,\n      .creationTimestamp, .managedFields, .ownerReferences)'\'' \\\n  | age -r "$$AGE_RECIPIENT" \\\n  > "$$BACKUP_DIR/redis-k8s-$$TS.json.age"\nkubectl -n "$$NAMESPACE" exec "$$POD" -c redis -- sh -c \\\n  '\''test -z "$$REDIS_PASSWORD" || export REDISCLI_AUTH="$$REDIS_PASSWORD"\n  redis-cli ACL LIST'\'' | age -r "$$AGE_RECIPIENT" \\\n  > "$$BACKUP_DIR/redis-acl-$$(date +%Y%m%d-%H%M%S).age"')"
+	@$(redis_env) $(redis_pod) eval "$$(printf '%b' 'mkdir -p "$$BACKUP_DIR"\nF="$$BACKUP_DIR/redis-$$(date +%Y%m%d-%H%M%S).rdb"\nkubectl -n "$$NAMESPACE" exec "$$POD" -c redis -- sh -c \\\n  '\''test -z "$$REDIS_PASSWORD" || export REDISCLI_AUTH="$$REDIS_PASSWORD"\n  redis-cli --rdb /data/backup.rdb.part >&2 &&\n  cat /data/backup.rdb.part; rc=$$?\n  rm -f /data/backup.rdb.part; exit $$rc'\'' > "$$F.part"\ntest -s "$$F.part" && mv "$$F.part" "$$F" && ls -l "$$F"')"
 
 # [backup] Run the backup CronJobs now and wait for them (skips those not rendered)
 redis-backup-jobs:
@@ -24,6 +24,10 @@ redis-backup-jobs:
 # [backup] Trigger BGSAVE and report the result of the last save
 redis-bgsave:
 	@$(redis_env) $(redis_pod) eval "$$(printf '%b' 'kubectl -n "$$NAMESPACE" exec -i "$$POD" -c redis -- \\\n  sh -c '\''test -z "$$REDIS_PASSWORD" || export REDISCLI_AUTH="$$REDIS_PASSWORD"\nredis-cli BGSAVE; sleep 5\nredis-cli INFO persistence | grep -E "bgsave|rdb_last_save_time"'\''')"
+
+# [backup] Export Helm values, Secrets and ConfigMaps with age (the backup target does not)
+redis-config-backup:
+	@$(redis_env) $(redis_pod) eval "$$(printf '%b' ': "$${AGE_RECIPIENT:?set AGE_RECIPIENT to an age public key}"\nmkdir -p "$$BACKUP_DIR"; TS=$$(date +%Y%m%d-%H%M%S)\nhelm -n "$$NAMESPACE" get values "$$RELEASE" -o yaml \\\n  > "$$BACKUP_DIR/redis-values-$$TS.yaml"\nkubectl -n "$$NAMESPACE" get secret,configmap -o json \\\n  -l app.kubernetes.io/instance="$$RELEASE" \\\n  | jq '\''.items[].metadata |= del(.uid, .resourceVersion,\n      .creationTimestamp, .managedFields, .ownerReferences)'\'' \\\n  | age -r "$$AGE_RECIPIENT" \\\n  > "$$BACKUP_DIR/redis-k8s-$$TS.json.age"\nkubectl -n "$$NAMESPACE" exec "$$POD" -c redis -- sh -c \\\n  '\''test -z "$$REDIS_PASSWORD" || export REDISCLI_AUTH="$$REDIS_PASSWORD"\n  redis-cli ACL LIST'\'' | age -r "$$AGE_RECIPIENT" \\\n  > "$$BACKUP_DIR/redis-acl-$$(date +%Y%m%d-%H%M%S).age"')"
 
 # [restore] Stop Redis, put the newest (or FILE=) RDB on pod 0's volume
 redis-restore:
@@ -122,9 +126,10 @@ redis-helm-values:
 help-redis:
 	@printf '\n%s\n' 'Redis (redis)'
 	@printf '  %-34s %s\n' 'redis-aof-backup' '[backup] Copy appendonlydir to BACKUP_DIR with auto-rewrite paused'
-	@printf '  %-34s %s\n' 'redis-backup' '[backup] Stream a fresh RDB snapshot into BACKUP_DIR, and export the configuration'
+	@printf '  %-34s %s\n' 'redis-backup' '[backup] Stream a fresh RDB snapshot into BACKUP_DIR (redis-cli --rdb)'
 	@printf '  %-34s %s\n' 'redis-backup-jobs' '[backup] Run the backup CronJobs now and wait for them (skips those not rendered)'
 	@printf '  %-34s %s\n' 'redis-bgsave' '[backup] Trigger BGSAVE and report the result of the last save'
+	@printf '  %-34s %s\n' 'redis-config-backup' '[backup] Export Helm values, Secrets and ConfigMaps with age (the backup target does not)'
 	@printf '  %-34s %s\n' 'redis-restore' '[restore] Stop Redis, put the newest (or FILE=) RDB on pod 0'\''s volume'
 	@printf '  %-34s %s\n' 'redis-bigkeys' '[data] Sample the keyspace for the biggest keys per type (SCAN-based)'
 	@printf '  %-34s %s\n' 'redis-master' '[cluster] Role, link status and offset of every pod; the master Service'
