@@ -29,7 +29,7 @@ mod prometheus;
 #[path = "drills/rabbitmq.rs"]
 mod rabbitmq;
 
-use harness::{as_user, assert_steps, need, World, NAMESPACE};
+use harness::{assert_steps, Server, World};
 use serde_json::json;
 
 // ---------------------------------------------------------------- specs
@@ -91,51 +91,41 @@ const REDIS_PW: &str = "drill-pass";
 
 /// Debian's Redis as pod `rel-redis-0` of StatefulSet `rel-redis`, with
 /// the guide's AOF settings (`appendonly yes`, `aof-timestamp-enabled
-/// yes`) and a password, as `redis.password` sets it.
+/// yes`) and a password, as `redis.password` sets it; in the foreground
+/// and logging to its output, as in the image.
 fn redis_world() -> Option<World> {
-    if !need(&[
+    let tools = [
         "redis-server",
         "redis-cli",
         "redis-check-rdb",
         "redis-check-aof",
-    ]) {
-        return None;
-    }
-    let mut w = World::new("redis");
+    ];
+    let mut w = World::needing("redis", &tools)?;
     let data = w.owned_dir("data", "redis");
     let conf = w.path("redis.conf");
-    let state = w.state.display().to_string();
     std::fs::write(
         &conf,
         format!(
             "bind 127.0.0.1\nport 6379\ndir {}\nrequirepass {REDIS_PW}\n\
              appendonly yes\naof-timestamp-enabled yes\nappendfsync everysec\n\
-             save 900 1\nsave 300 10\nsave 60 10000\ndaemonize yes\n\
-             pidfile {state}/redis.pid\nlogfile {state}/redis.log\n",
+             save 900 1\nsave 300 10\nsave 60 10000\n",
             data.display()
         ),
     )
     .unwrap();
-    let cli = format!("redis-cli -a {REDIS_PW} --no-auth-warning");
-    w.world = json!({
-        "namespace": NAMESPACE,
+    w.describe(json!({
         "workload": { "kind": "StatefulSet", "name": "rel-redis", "pod": "rel-redis-0",
                       "container": "redis", "replicas": 1 },
-        "user": "redis",
         "paths": { "/data": data, "/tmp": w.owned_dir("podtmp", "redis") },
         "env": { "REDIS_PASSWORD": REDIS_PW },
-        "log": format!("{state}/redis.log"),
-        "start": format!(
-            "{} redis-server {} && for i in $(seq 200); do \
-             {cli} ping 2>/dev/null | grep -q PONG && exit 0; sleep 0.1; done; exit 1",
-            as_user("redis"),
-            conf.display()
-        ),
-        "stop": format!(
-            "P=$(cat {state}/redis.pid) && kill -TERM $P && \
-             while kill -0 $P 2>/dev/null; do sleep 0.1; done"
-        ),
         "secrets": { "rel-redis": { "redis-password": REDIS_PW } },
+    }));
+    w.serve(Server {
+        name: "redis",
+        user: "redis",
+        command: format!("redis-server {}", conf.display()),
+        ready: format!("redis-cli -a {REDIS_PW} --no-auth-warning ping 2>/dev/null | grep -q PONG"),
+        signal: "TERM",
     });
     w.var("REDIS_IMAGE", "redis:7.4.1");
     Some(w)

@@ -5,7 +5,7 @@
 //! default, advertises 127.0.0.1 (a pod has a private IP; the drill's
 //! network namespace only a loopback).
 
-use crate::harness::{as_user, assert_steps, need, World, NAMESPACE};
+use crate::harness::{assert_steps, Server, World, NAMESPACE};
 use serde_json::json;
 
 const POD: &str = "rel-alertmanager-0";
@@ -14,42 +14,34 @@ receivers:\n  - name: 'null'\n";
 const AMTOOL: &str = "amtool --alertmanager.url=http://127.0.0.1:9093";
 
 pub fn world() -> Option<World> {
-    if !need(&["prometheus-alertmanager", "amtool", "jq", "wget"]) {
-        return None;
-    }
-    let mut w = World::new("alertmanager");
+    let tools = ["prometheus-alertmanager", "amtool", "jq", "wget"];
+    let mut w = World::needing("alertmanager", &tools)?;
     let data = w.owned_dir("data", "prometheus");
     let etc = w.path("etc");
     std::fs::create_dir_all(&etc).unwrap();
     std::fs::write(etc.join("alertmanager.yml"), CONFIG).unwrap();
     // The operator's copy in git, which the backup validates.
     std::fs::write(w.path("alertmanager.yml"), CONFIG).unwrap();
-    let state = w.state.display().to_string();
-    let (pid, log) = (format!("{state}/am.pid"), format!("{state}/am.log"));
-    w.world = json!({
-        "namespace": NAMESPACE,
+    w.describe(json!({
         "workload": { "kind": "StatefulSet", "name": "rel-alertmanager", "pod": POD,
                       "container": "alertmanager", "replicas": 1,
                       "image": "quay.io/prometheus/alertmanager:v0.29.0" },
-        "user": "prometheus",
         "uids": { "65534": "prometheus" },
         "paths": { "/alertmanager": data, "/etc/alertmanager": etc },
         "pvcs": ["storage-rel-alertmanager-0"],
-        "log": log,
-        "start": format!(
-            "{} prometheus-alertmanager --config.file={e}/alertmanager.yml \
+    }));
+    w.serve(Server {
+        name: "am",
+        user: "prometheus",
+        command: format!(
+            "prometheus-alertmanager --config.file={e}/alertmanager.yml \
              --storage.path={d} --data.retention=120h --web.listen-address=:9093 \
-             --cluster.advertise-address=127.0.0.1:9094 \
-             > {log} 2>&1 & echo $! > {pid}; \
-             for i in $(seq 600); do wget -qO- http://127.0.0.1:9093/-/ready >/dev/null 2>&1 \
-             && exit 0; kill -0 $(cat {pid}) 2>/dev/null || exit 1; sleep 0.1; done; exit 1",
-            as_user("prometheus"),
+             --cluster.advertise-address=127.0.0.1:9094",
             e = etc.display(),
             d = data.display(),
         ),
-        "stop": format!(
-            "P=$(cat {pid}) && kill -TERM $P && while kill -0 $P 2>/dev/null; do sleep 0.1; done"
-        ),
+        ready: "wget -qO- http://127.0.0.1:9093/-/ready >/dev/null 2>&1".into(),
+        signal: "TERM",
     });
     Some(w)
 }

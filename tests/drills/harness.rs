@@ -109,11 +109,35 @@ pub struct World {
     netns: Option<std::process::Child>,
 }
 
+/// The server standing in for the workload's container, as the stand-in
+/// (tests/drills/kubectl) runs it: `command` as `user` in the background,
+/// its output the pod's log, started once `ready` succeeds, stopped by
+/// `signal`.
+pub struct Server<'a> {
+    /// Names its pid and log files in the world's state folder.
+    pub name: &'a str,
+    pub user: &'a str,
+    /// The server in the foreground (its own pid is the one stopped).
+    pub command: String,
+    /// Shell that succeeds once the server answers.
+    pub ready: String,
+    /// The signal its image stops it with: `TERM`, or `INT` for
+    /// PostgreSQL's fast shutdown.
+    pub signal: &'a str,
+}
+
 impl World {
+    /// A world for `chart` (see [`World::new`]), or `None` when one of
+    /// `tools`, the servers and clients its drills run, is missing (see
+    /// [`need`]).
+    pub fn needing(chart: &str, tools: &[&str]) -> Option<World> {
+        need(tools).then(|| World::new(chart))
+    }
+
     /// A world for `chart`'s release `rel` in namespace `drill`. `world`
     /// holds the stand-in's facts (see tests/drills/kubectl); namespace and
     /// helper folders are filled in here.
-    pub fn new(chart: &str) -> World {
+    fn new(chart: &str) -> World {
         let dir = tempfile::Builder::new()
             .prefix(&format!("drill-{chart}-"))
             .tempdir()
@@ -168,6 +192,54 @@ impl World {
         std::fs::create_dir_all(&p).unwrap();
         chown(&p, user);
         p
+    }
+
+    /// File `name` of the world's state folder, where servers keep their
+    /// pid and log files.
+    pub fn state_file(&self, name: &str) -> String {
+        self.state.join(name).display().to_string()
+    }
+
+    /// Adds `facts` (an object: workload, paths, env, secrets, ...; see
+    /// tests/drills/kubectl) to those the stand-in knows.
+    pub fn describe(&mut self, facts: serde_json::Value) {
+        let serde_json::Value::Object(facts) = facts else {
+            panic!("the stand-in's facts are an object");
+        };
+        self.world.as_object_mut().unwrap().extend(facts);
+    }
+
+    /// Makes `server` the workload's container: its user, its log, and the
+    /// start and stop commands the stand-in runs on `kubectl scale`.
+    pub fn serve(&mut self, server: Server) {
+        let pid = self.state_file(&format!("{}.pid", server.name));
+        let log = self.state_file(&format!("{}.log", server.name));
+        let start = start_script(
+            &format!("{} {}", as_user(server.user), server.command),
+            &pid,
+            &log,
+            &server.ready,
+        );
+        self.describe(serde_json::json!({
+            "user": server.user,
+            "log": log,
+            "start": start,
+            "stop": format!(
+                "P=$(cat {pid}) && kill -{} $P && while kill -0 $P 2>/dev/null; do sleep 0.1; done",
+                server.signal
+            ),
+        }));
+    }
+
+    /// Starts `command`, a server besides the workload's (as the operator,
+    /// in the world's network; it ends with the world), and waits until
+    /// `ready` succeeds. Its output goes to `<name>.log` in the state
+    /// folder.
+    pub fn background(&self, name: &str, command: &str, ready: &str) {
+        let pid = self.state_file(&format!("{name}.pid"));
+        let log = self.state_file(&format!("{name}.log"));
+        let r = self.sh(&start_script(command, &pid, &log, ready));
+        assert_eq!(r.status, 0, "{name} did not start:\n{}", r.output);
     }
 
     pub fn var(&mut self, name: &str, value: &str) {
@@ -368,6 +440,17 @@ impl World {
         }
         out
     }
+}
+
+/// Shell that runs `command` in the background with its output in `log`
+/// and its pid in `pid`, then polls `ready` for up to a minute; it fails
+/// as soon as the process is gone.
+fn start_script(command: &str, pid: &str, log: &str, ready: &str) -> String {
+    format!(
+        "{command} > {log} 2>&1 & echo $! > {pid}; \
+         for i in $(seq 600); do {ready} && exit 0; \
+         kill -0 $(cat {pid}) 2>/dev/null || exit 1; sleep 0.1; done; exit 1"
+    )
 }
 
 /// Shell that appends the session's upper-case variables to `file`, so the

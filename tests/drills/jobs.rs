@@ -320,21 +320,18 @@ pub fn s3_server() -> Option<PathBuf> {
 pub fn start_s3(w: &World, server: &Path, bucket: &str) {
     let data = w.path("s3");
     std::fs::create_dir_all(&data).unwrap();
-    w.ok(&format!(
-        "{} --host 127.0.0.1 --port 9000 --access-key {S3_KEY} --secret-key {S3_SECRET} \
-         {} > {}/s3.log 2>&1 &",
-        server.display(),
-        data.display(),
-        w.state.display()
-    ));
-    let up = (0..100).any(|_| {
-        let ok = aws(w, "s3 ls").status == 0;
-        if !ok {
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
-        ok
-    });
-    assert!(up, "s3s-fs did not start");
+    w.background(
+        "s3",
+        &format!(
+            "{} --host 127.0.0.1 --port 9000 --access-key {S3_KEY} --secret-key {S3_SECRET} {}",
+            server.display(),
+            data.display(),
+        ),
+        &format!(
+            "{} /usr/bin/aws --endpoint-url {S3_ENDPOINT} s3 ls >/dev/null 2>&1",
+            s3_env(w)
+        ),
+    );
     let r = aws(w, &format!("s3 mb s3://{bucket}"));
     assert_eq!(r.status, 0, "{}", r.output);
 }

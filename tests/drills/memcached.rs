@@ -5,22 +5,13 @@
 //! memcached keeps no data to restore: its procedures save and compare the
 //! settings it runs with.
 
-use crate::harness::{as_user, assert_steps, need, World, NAMESPACE};
+use crate::harness::{assert_steps, Server, World};
 use serde_json::json;
 
 pub fn world() -> Option<World> {
-    if !need(&["memcached", "nc", "socat", "age"]) {
-        return None;
-    }
-    let mut w = World::new("memcached");
-    let state = w.state.display().to_string();
-    let (pid, log) = (
-        format!("{state}/memcached.pid"),
-        format!("{state}/memcached.log"),
-    );
+    let mut w = World::needing("memcached", &["memcached", "nc", "socat", "age"])?;
     let args = ["-m", "256", "-c", "1024", "-f", "1.25", "-n", "48"];
-    w.world = json!({
-        "namespace": NAMESPACE,
+    w.describe(json!({
         "workload": { "kind": "Deployment", "name": "rel-memcached",
                       "pod": "rel-memcached-6f7b9c-k2v8q", "container": "memcached",
                       "replicas": 1, "image": "memcached:1.6.39-alpine",
@@ -28,20 +19,16 @@ pub fn world() -> Option<World> {
                                           "resources": { "limits": { "memory": "512Mi" } } },
                       "volumes": [ { "name": "tls",
                                      "secret": { "secretName": "memcached-tls" } } ] },
-        "user": "memcache",
         "paths": {},
         "secrets": { "memcached-tls": { "tls.crt": "drill-cert", "tls.key": "drill-key" } },
-        "log": log,
-        "start": format!(
-            "{} memcached -p 11211 -U 0 {} > {log} 2>&1 & echo $! > {pid}; \
-             for i in $(seq 100); do printf 'version\\r\\n' | nc -q 1 127.0.0.1 11211 \
-             2>/dev/null | grep -q VERSION && exit 0; sleep 0.1; done; exit 1",
-            as_user("memcache"),
-            args.join(" ")
-        ),
-        "stop": format!(
-            "P=$(cat {pid}) && kill -TERM $P && while kill -0 $P 2>/dev/null; do sleep 0.1; done"
-        ),
+    }));
+    w.serve(Server {
+        name: "memcached",
+        user: "memcache",
+        command: format!("memcached -p 11211 -U 0 {}", args.join(" ")),
+        ready: "printf 'version\\r\\n' | nc -q 1 127.0.0.1 11211 2>/dev/null | grep -q VERSION"
+            .into(),
+        signal: "TERM",
     });
     Some(w)
 }

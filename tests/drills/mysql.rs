@@ -6,32 +6,30 @@
 //! (`--source-data`, `--set-gtid-purged`) and `@@gtid_mode` are MySQL's, so
 //! the dump this drill restores is written by `mariadb-dump`.
 
-use crate::harness::{as_user, assert_steps, need, World, NAMESPACE};
+use crate::harness::{as_user, assert_steps, Server, World, NAMESPACE};
 use serde_json::json;
 
 const POD: &str = "rel-mysql-0";
 const ROOT_PW: &str = "drill-root";
 
 pub fn world() -> Option<World> {
-    if !need(&[
+    let tools = [
         "mariadbd",
         "mariadb-install-db",
         "mariadb",
         "mariadb-admin",
         "mariadb-dump",
         "mysqlbinlog",
-    ]) {
-        return None;
-    }
-    let mut w = World::new("mysql");
+    ];
+    let mut w = World::needing("mysql", &tools)?;
     let data = w.owned_dir("data", "mysql");
     let sock = w.owned_dir("run", "mysql");
     // A server removes the `#sql*` files it finds in its tmpdir at start:
     // drills running at once must not share /tmp.
     let tmp = w.owned_dir("tmp", "mysql");
     let cnf = w.path("my.cnf");
-    let state = w.state.display().to_string();
-    let (pid, log) = (format!("{state}/mysqld.pid"), format!("{state}/mysqld.log"));
+    // The server's own pid file; the stand-in keeps its own (mysqld.pid).
+    let pid = w.state_file("mariadbd.pid");
     std::fs::write(
         &cnf,
         format!(
@@ -60,27 +58,22 @@ pub fn world() -> Option<World> {
     )
     .unwrap();
     let admin = format!("mariadb-admin --socket={}/mysqld.sock", sock.display());
-    w.world = json!({
-        "namespace": NAMESPACE,
+    w.describe(json!({
         "workload": { "kind": "StatefulSet", "name": "rel-mysql", "pod": POD,
                       "container": "mysql", "replicas": 1, "image": "mysql:8.4.3" },
-        "user": "mysql",
         "paths": { "/var/lib/mysql": data, "/var/run/mysqld": sock,
                    "/etc/mysql-home": home, "/tmp": w.owned_dir("podtmp", "mysql") },
         "env": { "MYSQL_ROOT_PASSWORD": ROOT_PW, "MYSQL_HOME": "/etc/mysql-home" },
         "others": [ { "kind": "Deployment", "name": "shop",
                       "labels": { "app.kubernetes.io/name": "wordpress" } } ],
         "secrets": { "rel-mysql": { "mysql-root-password": ROOT_PW } },
-        "log": log,
-        "start": format!(
-            "{} mariadbd --defaults-file={} > {log} 2>&1 & \
-             for i in $(seq 600); do {admin} ping >/dev/null 2>&1 && exit 0; sleep 0.1; done; exit 1",
-            as_user("mysql"),
-            cnf.display()
-        ),
-        "stop": format!(
-            "P=$(cat {pid}) && kill -TERM $P && while kill -0 $P 2>/dev/null; do sleep 0.1; done"
-        ),
+    }));
+    w.serve(Server {
+        name: "mysqld",
+        user: "mysql",
+        command: format!("mariadbd --defaults-file={}", cnf.display()),
+        ready: format!("{admin} ping >/dev/null 2>&1"),
+        signal: "TERM",
     });
     w.var("APP_DEPLOYMENT", "shop");
     w.var("DATABASE", "shop");

@@ -7,7 +7,7 @@
 //! the pod's log, and it counts as started once `pg_isready` answers on the
 //! world's own socket.
 
-use crate::harness::{as_user, find, need, set_mode, World};
+use crate::harness::{as_user, find, set_mode, Server, World};
 
 /// The tools every PostgreSQL world runs; a drill names the others its
 /// steps use.
@@ -28,8 +28,6 @@ pub struct Pg {
     /// The socket folder: the default one is shared by every network
     /// namespace.
     pub sock: String,
-    pub log: String,
-    pid: String,
 }
 
 /// A world for `chart` with a PostgreSQL server's folders, or `None` when
@@ -37,22 +35,16 @@ pub struct Pg {
 /// use besides [`TOOLS`].
 pub fn world(chart: &str, tools: &[&str]) -> Option<(World, Pg)> {
     let all: Vec<&str> = TOOLS.iter().chain(tools).copied().collect();
-    if !need(&all) {
-        return None;
-    }
+    let w = World::needing(chart, &all)?;
     let bindir = find("pg_verifybackup").unwrap();
     let bindir = bindir.parent().unwrap().display().to_string();
-    let w = World::new(chart);
     let data = w.owned_dir("data", "postgres");
     set_mode(&data, 0o700);
     let sock = w.owned_dir("sock", "postgres");
-    let state = w.state.display().to_string();
     let pg = Pg {
         bindir,
         data: data.display().to_string(),
         sock: sock.display().to_string(),
-        log: format!("{state}/postgres.log"),
-        pid: format!("{state}/postgres.pid"),
     };
     Some((w, pg))
 }
@@ -82,30 +74,21 @@ impl Pg {
         format!("{}/postgres -D {data} {args}", self.bindir)
     }
 
-    /// Makes the world's workload this server, started with `args`: its
-    /// user, its binaries first on the pod's PATH, its log, and the start
-    /// and stop commands the stand-in runs.
-    pub fn serve(&self, world: &mut serde_json::Value, args: &str) {
-        let (bindir, pid, log) = (&self.bindir, &self.pid, &self.log);
-        world["user"] = "postgres".into();
-        world["path_prefix"] = format!("{bindir}:").into();
-        world["log"] = log.as_str().into();
-        // The container's output is a new log per pod: the server's stderr
-        // until a logging collector takes over.
-        world["start"] = format!(
-            "{} {} > {log} 2>&1 & echo $! > {pid}; \
-             for i in $(seq 600); do {bindir}/pg_isready -q -h {} && exit 0; \
-             kill -0 $(cat {pid}) 2>/dev/null || exit 1; sleep 0.1; done; exit 1",
-            as_user("postgres"),
-            self.postgres(&self.data, args),
-            self.sock,
-        )
-        .into();
-        // The image stops with SIGINT: a fast shutdown.
-        world["stop"] = format!(
-            "P=$(cat {pid}) && kill -INT $P && while kill -0 $P 2>/dev/null; do sleep 0.1; done"
-        )
-        .into();
+    /// Makes the world's workload this server, started with `args`, as
+    /// `postgres`, its binaries first on the pod's PATH; it counts as
+    /// started once `pg_isready` answers on the world's own socket. Its
+    /// log is the server's stderr until a logging collector takes over,
+    /// a new one per pod, as a container's output is.
+    pub fn serve(&self, w: &mut World, args: &str) {
+        w.describe(serde_json::json!({ "path_prefix": format!("{}:", self.bindir) }));
+        w.serve(Server {
+            name: "postgres",
+            user: "postgres",
+            command: self.postgres(&self.data, args),
+            ready: format!("{}/pg_isready -q -h {}", self.bindir, self.sock),
+            // The image stops with SIGINT: a fast shutdown.
+            signal: "INT",
+        });
     }
 }
 

@@ -77,8 +77,7 @@ pub fn world() -> Option<World> {
          host replication replicator 0.0.0.0/0 md5\n",
     )
     .unwrap();
-    w.world = json!({
-        "namespace": NAMESPACE,
+    w.describe(json!({
         "workload": { "kind": "StatefulSet", "name": "rel-postgresql", "pod": POD,
                       "container": "postgresql", "replicas": 1, "image": "postgres:16.11",
                       "volumes": [
@@ -101,10 +100,10 @@ pub fn world() -> Option<World> {
         "rwx_claims": [ "postgresql-backup" ],
         "secrets": { "rel-postgresql-secret": { "postgres-password": PW,
                                                "replication-password": REPL_PW } },
-    });
+    }));
     let etc = etc.display();
     pg.serve(
-        &mut w.world,
+        &mut w,
         &format!("-c config_file={etc}/postgresql.conf -c hba_file={etc}/pg_hba.conf"),
     );
     w.var("BACKUP_PVC", "postgresql-backup");

@@ -11,7 +11,7 @@
 //! external server: the drill runs the profile's steps only, none that
 //! scales the application itself.
 
-use crate::harness::{as_user, assert_steps, World, NAMESPACE};
+use crate::harness::{as_user, assert_steps, World};
 use crate::pg;
 use serde_json::json;
 
@@ -100,8 +100,7 @@ fn world(case: &Case) -> Option<World> {
         pg.initdb_command(&scratch_data, "--auth-local=trust"),
         pg.postgres(&scratch_data, &settings(&scratch_sock, ""))
     );
-    w.world = json!({
-        "namespace": NAMESPACE,
+    w.describe(json!({
         "workload": { "kind": case.kind, "name": case.workload, "pod": case.pod,
                       "container": case.chart, "replicas": 1 },
         "paths": {},
@@ -113,8 +112,8 @@ fn world(case: &Case) -> Option<World> {
             "start": scratch_start,
         } },
         "secrets": { case.secret: { case.key: case.value.replace("{pw}", APP_PW) } },
-    });
-    pg.serve(&mut w.world, &settings(&pg.sock, "127.0.0.1"));
+    }));
+    pg.serve(&mut w, &settings(&pg.sock, "127.0.0.1"));
     // Only the password connection reads the host from the variables.
     w.var("DB_HOST", "127.0.0.1");
     w.var("PGSOCK", &pg.sock);

@@ -6,7 +6,7 @@
 //! holds a block of history from three days ago, written with `promtool
 //! tsdb create-blocks-from`, and what the server scrapes from itself.
 
-use crate::harness::{as_user, assert_steps, matches, need, World, NAMESPACE};
+use crate::harness::{as_user, assert_steps, matches, Server, World, NAMESPACE};
 use serde_json::json;
 use std::path::Path;
 
@@ -54,10 +54,7 @@ fn history() -> String {
 }
 
 pub fn world() -> Option<World> {
-    if !need(&["prometheus", "promtool", "wget", "age"]) {
-        return None;
-    }
-    let mut w = World::new("prometheus");
+    let mut w = World::needing("prometheus", &["prometheus", "promtool", "wget", "age"])?;
     let data = w.owned_dir("data", "prometheus");
     let etc = w.path("etc");
     configmap_dir(&etc, &[("prometheus.yml", CONFIG)]);
@@ -68,11 +65,6 @@ pub fn world() -> Option<World> {
         as_user("prometheus"),
         data.display()
     ));
-    let state = w.state.display().to_string();
-    let (pid, log) = (
-        format!("{state}/prometheus.pid"),
-        format!("{state}/prometheus.log"),
-    );
     let cm = |data: &str| json!({ "data": { "x": data } });
     let mut config_cm = cm(CONFIG);
     config_cm["data"] = json!({ "prometheus.yml": CONFIG });
@@ -80,8 +72,7 @@ pub fn world() -> Option<World> {
         "meta.helm.sh/release-name": "rel", "meta.helm.sh/release-namespace": NAMESPACE } });
     let mut rules_cm = cm(RULES);
     rules_cm["data"] = json!({ "alerts.yml": RULES });
-    w.world = json!({
-        "namespace": NAMESPACE,
+    w.describe(json!({
         "workload": { "kind": "StatefulSet", "name": "rel-prometheus", "pod": POD,
                       "container": "prometheus", "replicas": 1,
                       "image": "prom/prometheus:v3.7.3",
@@ -90,7 +81,6 @@ pub fn world() -> Option<World> {
                           { "name": "rules", "configMap": { "name": "prometheus-rules" } },
                           { "name": "remote-write",
                             "secret": { "secretName": "prometheus-remote-write" } } ] },
-        "user": "prometheus",
         "uids": { "65534": "prometheus" },
         "paths": { "/prometheus": data, "/etc/prometheus": etc,
                    "/tmp": w.owned_dir("podtmp", "prometheus") },
@@ -99,22 +89,21 @@ pub fn world() -> Option<World> {
         "configmaps": { "rel-prometheus-config": config_cm, "prometheus-rules": rules_cm },
         "pvcs": ["data-rel-prometheus-0"],
         "secrets": { "prometheus-remote-write": { "password": "drill-secret" } },
-        "log": log,
-        "start": format!(
-            "{} prometheus --config.file={e}/prometheus.yml --storage.tsdb.path={d} \
+    }));
+    w.serve(Server {
+        name: "prometheus",
+        user: "prometheus",
+        command: format!(
+            "prometheus --config.file={e}/prometheus.yml --storage.tsdb.path={d} \
              --storage.tsdb.retention.time=15d --storage.tsdb.retention.size=0 \
              --web.console.libraries=/usr/share/prometheus/console_libraries \
              --web.console.templates=/usr/share/prometheus/consoles \
-             --web.enable-lifecycle --web.enable-admin-api > {log} 2>&1 & echo $! > {pid}; \
-             for i in $(seq 600); do wget -qO- http://localhost:9090/-/ready >/dev/null 2>&1 \
-             && exit 0; kill -0 $(cat {pid}) 2>/dev/null || exit 1; sleep 0.1; done; exit 1",
-            as_user("prometheus"),
+             --web.enable-lifecycle --web.enable-admin-api",
             e = etc.display(),
             d = data.display(),
         ),
-        "stop": format!(
-            "P=$(cat {pid}) && kill -TERM $P && while kill -0 $P 2>/dev/null; do sleep 0.1; done"
-        ),
+        ready: "wget -qO- http://localhost:9090/-/ready >/dev/null 2>&1".into(),
+        signal: "TERM",
     });
     w.var("CHART", "./charts/prometheus");
     Some(w)

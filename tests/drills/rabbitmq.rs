@@ -4,7 +4,7 @@
 //! `enabled_plugins` at `/etc/rabbitmq`; a throwaway broker stands in for
 //! `kubectl run --image=$RABBITMQ_IMAGE`.
 
-use crate::harness::{as_user, assert_steps, need, World, NAMESPACE};
+use crate::harness::{as_user, assert_steps, need, Server, World, NAMESPACE};
 use serde_json::json;
 
 const IMAGE: &str = "rabbitmq:3.13.1-management";
@@ -41,10 +41,8 @@ fn node_env(node: &str) -> serde_json::Value {
 }
 
 pub fn world() -> Option<World> {
-    if !need(&["rabbitmq-server", "rabbitmqctl", "jq", "age", "curl"]) {
-        return None;
-    }
-    let mut w = World::new("rabbitmq");
+    let tools = ["rabbitmq-server", "rabbitmqctl", "jq", "age", "curl"];
+    let mut w = World::needing("rabbitmq", &tools)?;
     let data = w.owned_dir("data", "rabbitmq");
     let etc = w.owned_dir("etc", "rabbitmq");
     std::fs::write(etc.join("rabbitmq.conf"), conf(5672, 15672, 15692)).unwrap();
@@ -65,11 +63,6 @@ pub fn world() -> Option<World> {
     }
     let mut verify_env = node_env("verify@localhost");
     verify_env["RABBITMQ_DIST_PORT"] = json!("25673");
-    let state = w.state.display().to_string();
-    let (pid, log) = (
-        format!("{state}/rabbitmq.pid"),
-        format!("{state}/rabbitmq.log"),
-    );
     let env = |d: &std::path::Path, e: &std::path::Path| {
         format!(
             "env HOME={d} RABBITMQ_NODENAME=rabbit@localhost RABBITMQ_MNESIA_BASE={d}/mnesia \
@@ -79,12 +72,10 @@ pub fn world() -> Option<World> {
             e = e.display()
         )
     };
-    let node = format!("{} {}", as_user("rabbitmq"), env(&data, &etc));
-    w.world = json!({
-        "namespace": NAMESPACE,
+    let node = env(&data, &etc);
+    w.describe(json!({
         "workload": { "kind": "Deployment", "name": "rel-rabbitmq", "pod": "rel-rabbitmq-7c9d-x2x4z",
                       "container": "rabbitmq", "replicas": 1, "image": IMAGE },
-        "user": "rabbitmq",
         "uids": { "999": "rabbitmq" },
         "path_prefix": format!("{BIN}:"),
         "paths": { "/var/lib/rabbitmq": data, "/etc/rabbitmq": etc,
@@ -96,15 +87,19 @@ pub fn world() -> Option<World> {
             "paths": { "/var/lib/rabbitmq": vdata, "/etc/rabbitmq": vetc },
             "start": "exec rabbitmq-server",
         } },
-        "log": log,
-        "start": format!(
-            "{node} {BIN}/rabbitmq-server > {log} 2>&1 & echo $! > {pid}; \
-             {node} {BIN}/rabbitmqctl wait --pid $(cat {pid}) --timeout 120 >/dev/null"
-        ),
-        "stop": format!(
-            "P=$(cat {pid}) && kill -TERM $P && while kill -0 $P 2>/dev/null; do sleep 0.1; done"
-        ),
         "secrets": { "rel-rabbitmq": { "username": "guest", "password": "guest" } },
+    }));
+    // `rabbitmqctl wait` waits for the node's boot to finish.
+    w.serve(Server {
+        name: "rabbitmq",
+        user: "rabbitmq",
+        command: format!("{node} {BIN}/rabbitmq-server"),
+        ready: format!(
+            "{} {node} {BIN}/rabbitmqctl wait --pid $(cat {}) --timeout 120 >/dev/null",
+            as_user("rabbitmq"),
+            w.state_file("rabbitmq.pid")
+        ),
+        signal: "TERM",
     });
     w.var("RABBITMQ_IMAGE", IMAGE);
     Some(w)
