@@ -98,10 +98,11 @@ fn over_budget(written: usize, clock: bool) -> bool {
     })
 }
 
-/// The render's output: appended to a caller's string, checked against the
-/// budget on every write (the clock on every [`CLOCK_EVERY`]th).
+/// The render's output: appended to the bytes of a caller's string,
+/// checked against the budget on every write (the clock on every
+/// [`CLOCK_EVERY`]th).
 struct Sink<'o> {
-    out: &'o mut String,
+    out: &'o mut Vec<u8>,
     /// The length of `out` before the render.
     start: usize,
     writes: u32,
@@ -114,9 +115,7 @@ impl std::io::Write for Sink<'_> {
         if over_budget(written, self.writes.is_multiple_of(CLOCK_EVERY)) {
             return Err(std::io::Error::other("render budget exceeded"));
         }
-        // Tera writes whole `str`s (text, values, `write!` pieces).
-        let text = std::str::from_utf8(bytes).map_err(std::io::Error::other)?;
-        self.out.push_str(text);
+        self.out.extend_from_slice(bytes);
         Ok(bytes.len())
     }
 
@@ -158,24 +157,33 @@ fn render_within(
         }))
     });
     let start = out.len();
+    let mut bytes = std::mem::take(out).into_bytes();
     let result = tera.render_to(
         name,
         ctx,
         Sink {
-            out: &mut *out,
+            out: &mut bytes,
             start,
             writes: 0,
         },
     );
     let stopped = BUDGET.with(|b| b.replace(outer)).and_then(|b| b.stopped);
-    if result.is_err() {
-        out.truncate(start);
-    }
-    match (result, stopped) {
-        (Ok(()), _) => Ok(()),
+    // Only what this render appended is checked, once: a page's body takes
+    // thousands of pieces.
+    let result = match (result, stopped) {
+        (Ok(()), _) => std::str::from_utf8(&bytes[start..])
+            .map(|_| ())
+            .map_err(|e| format!("the template wrote text that is not UTF-8: {e}")),
         (Err(_), Some(why)) => Err(why),
         (Err(e), None) => Err(super::error_chain(&e)),
+    };
+    if result.is_err() {
+        bytes.truncate(start);
     }
+    // SAFETY: `bytes[..start]` was a `String`, and what follows it was just
+    // checked to be UTF-8 or cut off; UTF-8 followed by UTF-8 is UTF-8.
+    *out = unsafe { String::from_utf8_unchecked(bytes) };
+    result
 }
 
 /// Tera's `range()`, with the same arguments and errors, refusing more than
