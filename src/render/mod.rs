@@ -212,10 +212,22 @@ pub fn add_templates(tera: &mut Tera, sources: &[(&str, &str)]) -> Vec<Diagnosti
 /// Renders the template `name` within [`limits`]; a failure is located at
 /// the template.
 pub fn render(tera: &Tera, name: &str, ctx: &tera::Context) -> Result<String, Diagnostic> {
-    limits::render(tera, name, ctx).map_err(|why| {
-        Diagnostic::error(format!("templates/{name}"), why)
-            .help("fix the template, or remove the override to use the built-in one")
-    })
+    limits::render(tera, name, ctx).map_err(|why| failed(name, why))
+}
+
+/// [`render`], appending to `out`; a failed render leaves `out` as it was.
+pub fn render_into(
+    tera: &Tera,
+    name: &str,
+    ctx: &tera::Context,
+    out: &mut String,
+) -> Result<(), Diagnostic> {
+    limits::render_into(tera, name, ctx, out).map_err(|why| failed(name, why))
+}
+
+fn failed(name: &str, why: String) -> Diagnostic {
+    Diagnostic::error(format!("templates/{name}"), why)
+        .help("fix the template, or remove the override to use the built-in one")
 }
 
 /// A Tera error with every cause, since the top line only says which

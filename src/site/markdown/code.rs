@@ -45,7 +45,7 @@ impl Doc<'_> {
             .unwrap_or("")
             .to_ascii_lowercase();
         let html = highlight::highlight(code, lang);
-        let html = self.piece(
+        self.piece(
             pieces::CODE_BLOCK,
             &pieces::CodeBlock {
                 lang: &label,
@@ -53,7 +53,6 @@ impl Doc<'_> {
                 code,
             },
         );
-        self.body.html.push_str(&html);
         let s = self.section();
         s.code.push_str(code);
         s.code.push('\n');

@@ -309,7 +309,7 @@ impl<'r> Doc<'r> {
             self.add_text(&format!(" {text} "));
         }
         let title = level == 1 && self.body.headings.len() == 1 && self.body.html.is_empty();
-        let html = self.piece(
+        self.piece(
             pieces::HEADING,
             &pieces::Heading {
                 level,
@@ -320,9 +320,8 @@ impl<'r> Doc<'r> {
             },
         );
         if title {
-            self.body.title_html = Some(html);
-        } else {
-            self.body.html.push_str(&html);
+            // The body was empty: all of it is the title.
+            self.body.title_html = Some(std::mem::take(&mut self.body.html));
         }
     }
 
@@ -373,8 +372,7 @@ impl<'r> Doc<'r> {
                         let text = text.trim();
                         if !text.is_empty() {
                             flush(self, &mut sink);
-                            let html = self.piece(pieces::RAW_HTML, &pieces::RawHtml { text });
-                            self.body.html.push_str(&html);
+                            self.piece(pieces::RAW_HTML, &pieces::RawHtml { text });
                             self.add_text(&format!(" {text} "));
                         }
                     }
@@ -451,8 +449,7 @@ impl<'r> Doc<'r> {
                     sink.push(Event::End(TagEnd::Table));
                     let mut table = String::new();
                     pulldown_cmark::html::push_html(&mut table, sink.out.drain(..));
-                    let html = self.piece(pieces::TABLE, &pieces::Table { html: &table });
-                    self.body.html.push_str(&html);
+                    self.piece(pieces::TABLE, &pieces::Table { html: &table });
                 }
                 Event::Text(t) => {
                     self.capture(&mut sink, &t);

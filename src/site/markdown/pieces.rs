@@ -58,17 +58,14 @@ pub(super) struct RawHtml<'a> {
 }
 
 impl Doc<'_> {
-    /// Template `name` rendered from `ctx`. A failing template (an
-    /// override) is an error of the page, once, and leaves the piece out.
-    pub(super) fn piece<C: Serialize>(&mut self, name: &str, ctx: &C) -> String {
+    /// Template `name` rendered from `ctx`, appended to the page's body. A
+    /// failing template (an override) is an error of the page, once, and
+    /// leaves the piece out.
+    pub(super) fn piece<C: Serialize>(&mut self, name: &str, ctx: &C) {
         let ctx = tera::Context::from_serialize(ctx).expect("a context struct serializes");
-        match crate::render::render(self.tera, name, &ctx) {
-            Ok(html) => html,
-            Err(d) => {
-                if !self.body.errors.contains(&d) {
-                    self.body.errors.push(d);
-                }
-                String::new()
+        if let Err(d) = crate::render::render_into(self.tera, name, &ctx, &mut self.body.html) {
+            if !self.body.errors.contains(&d) {
+                self.body.errors.push(d);
             }
         }
     }
