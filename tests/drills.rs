@@ -184,20 +184,14 @@ fn redis_backup_jobs_run() {
     let cron = jobs::object(&docs, "CronJob", "rel-redis-backup-rdb");
     assert_eq!(cron["spec"]["schedule"], "0 * * * *");
     let rdb = backup.join("rdb");
-    for run in 1..=3 {
-        let r = jobs::run(&w, cron, "redis", &dns);
-        assert_eq!(r.status, 0, "run {run}:\n{}", r.output);
-        assert!(
-            r.output.contains("Transfer finished with success"),
-            "{}",
-            r.output
-        );
-        assert!(r.output.contains("RDB looks OK"), "{}", r.output);
-        std::thread::sleep(std::time::Duration::from_millis(1100));
-    }
-    let (done, partial) = jobs::sets(&rdb);
-    assert_eq!(done.len(), 2, "keep 2: {done:?}");
-    assert!(partial.is_empty(), "{partial:?}");
+    let done = jobs::three_runs_keep_two(
+        &w,
+        cron,
+        "redis",
+        &dns,
+        &rdb,
+        &["Transfer finished with success", "RDB looks OK"],
+    );
 
     w.world["secrets"]["rel-redis"]["redis-password"] = "wrong".into();
     let r = jobs::run(&w, cron, "redis", &dns);

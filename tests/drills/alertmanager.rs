@@ -208,15 +208,8 @@ fn alertmanager_backup_jobs_run() {
     let pod = jobs::pod_spec(cron);
     assert_eq!(pod["securityContext"]["runAsUser"].as_u64(), Some(65534));
     let dir = backup.join("silences");
-    for run in 1..=3 {
-        let r = jobs::run(&w, cron, "prometheus", &dns);
-        assert_eq!(r.status, 0, "run {run}:\n{}", r.output);
-        assert!(r.output.contains("exported 2 silences"), "{}", r.output);
-        std::thread::sleep(std::time::Duration::from_millis(1100));
-    }
-    let (done, partial) = jobs::sets(&dir);
-    assert_eq!(done.len(), 2, "keep 2: {done:?}");
-    assert!(partial.is_empty(), "{partial:?}");
+    let done =
+        jobs::three_runs_keep_two(&w, cron, "prometheus", &dns, &dir, &["exported 2 silences"]);
 
     // Nothing listens there: the job fails and publishes nothing.
     let wrong = [

@@ -266,6 +266,37 @@ pub fn sets(dir: &Path) -> (Vec<String>, Vec<String>) {
     (done, partial)
 }
 
+/// Runs the backup `cron` three times, a second apart (sets are named by
+/// the second they start): each run must succeed and print every span of
+/// `expect` (see [`crate::harness::matches`]). Then `dir` must hold the
+/// newest two complete sets (the jobs keep 2) and no partial one; returns
+/// them, oldest first.
+pub fn three_runs_keep_two(
+    w: &World,
+    cron: &serde_yaml::Value,
+    user: &str,
+    dns: &[(&str, &str)],
+    dir: &Path,
+    expect: &[&str],
+) -> Vec<String> {
+    for n in 1..=3 {
+        let r = run(w, cron, user, dns);
+        assert_eq!(r.status, 0, "run {n}:\n{}", r.output);
+        for span in expect {
+            assert!(
+                crate::harness::matches(span, &r.output),
+                "run {n}: no `{span}` in:\n{}",
+                r.output
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+    }
+    let (done, partial) = sets(dir);
+    assert_eq!(done.len(), 2, "keep 2: {done:?}");
+    assert!(partial.is_empty(), "{partial:?}");
+    done
+}
+
 /// Every mount path in `text` (a whole path component, as the kubectl
 /// stand-in maps them) replaced by its local folder, in one pass.
 fn map_paths(text: &str, map: &[(String, String)]) -> String {

@@ -279,15 +279,7 @@ fn mysql_backup_jobs_run() {
     let dns = [("MYSQL_HOST", "127.0.0.1")];
     let cron = jobs::object(&docs, "CronJob", "rel-mysql-backup-dump");
     let dumps = backup.join("dump");
-    for run in 1..=3 {
-        let r = jobs::run(&w, cron, "mysql", &dns);
-        assert_eq!(r.status, 0, "run {run}:\n{}", r.output);
-        assert!(r.output.contains("-- Dump completed"), "{}", r.output);
-        std::thread::sleep(std::time::Duration::from_millis(1100));
-    }
-    let (done, partial) = jobs::sets(&dumps);
-    assert_eq!(done.len(), 2, "keep 2: {done:?}");
-    assert!(partial.is_empty(), "{partial:?}");
+    let done = jobs::three_runs_keep_two(&w, cron, "mysql", &dns, &dumps, &["-- Dump completed"]);
 
     w.world["secrets"]["rel-mysql-secret"]["mysql-root-password"] = "wrong".into();
     let r = jobs::run(&w, cron, "mysql", &dns);

@@ -511,21 +511,14 @@ fn postgresql_backup_jobs_run() {
     assert_eq!(cron["spec"]["schedule"], "0 2 * * *");
     assert_eq!(cron["spec"]["concurrencyPolicy"], "Forbid");
     let dumps = w.path("backup/dump");
-    for run in 1..=3 {
-        let r = jobs::run(&w, cron, "postgres", &dns);
-        assert_eq!(r.status, 0, "run {run}:\n{}", r.output);
-        assert!(r.output.contains("dumping app"), "{}", r.output);
-        assert!(
-            matches("backup set .../dump/N-N complete", &r.output),
-            "{}",
-            r.output
-        );
-        // Sets are named by the second they start.
-        std::thread::sleep(std::time::Duration::from_millis(1100));
-    }
-    let (done, partial) = jobs::sets(&dumps);
-    assert_eq!(done.len(), 2, "keep 2: {done:?}");
-    assert!(partial.is_empty(), "{partial:?}");
+    jobs::three_runs_keep_two(
+        &w,
+        cron,
+        "postgres",
+        &dns,
+        &dumps,
+        &["dumping app", "backup set .../dump/N-N complete"],
+    );
 
     // `make postgresql-backup-jobs` starts a Job from the CronJob and waits
     // for its Complete condition.

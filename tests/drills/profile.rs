@@ -286,22 +286,14 @@ fn jobs_drill(case: &Case, sets: &[&str], dns: &[(&str, &str)]) {
     let image = &jobs::pod_spec(cron)["containers"][0]["image"];
     assert_eq!(image, "postgres:16.11", "the pinned client image");
     let sets_dir = backup.join(case.component);
-    for run in 1..=3 {
-        let r = jobs::run(&w, cron, "postgres", dns);
-        assert_eq!(r.status, 0, "run {run}:\n{}", r.output);
-        assert!(
-            crate::harness::matches(
-                &format!("{chart}-db-N-N.dump: 2 tables with data"),
-                &r.output
-            ),
-            "{}",
-            r.output
-        );
-        std::thread::sleep(std::time::Duration::from_millis(1100));
-    }
-    let (done, partial) = jobs::sets(&sets_dir);
-    assert_eq!(done.len(), 2, "keep 2: {done:?}");
-    assert!(partial.is_empty(), "{partial:?}");
+    jobs::three_runs_keep_two(
+        &w,
+        cron,
+        "postgres",
+        dns,
+        &sets_dir,
+        &[&format!("{chart}-db-N-N.dump: 2 tables with data")],
+    );
 
     // `make <chart>-backup-jobs` runs the CronJob as a Job and waits.
     let out = w.ok(&format!("make {chart}-backup-jobs"));

@@ -336,16 +336,14 @@ fn rabbitmq_backup_jobs_run() {
     let dns = [("RABBITMQ_HOST", "127.0.0.1")];
     let cron = jobs::object(&docs, "CronJob", "rel-rabbitmq-backup-definitions");
     let dir = backup.join("definitions");
-    for run in 1..=3 {
-        let r = jobs::run(&w, cron, "rabbitmq", &dns);
-        assert_eq!(r.status, 0, "run {run}:\n{}", r.output);
-        assert!(r.output.contains("Exported definitions"), "{}", r.output);
-        assert!(r.output.contains("'vhosts': 2"), "{}", r.output);
-        std::thread::sleep(std::time::Duration::from_millis(1100));
-    }
-    let (done, partial) = jobs::sets(&dir);
-    assert_eq!(done.len(), 2, "keep 2: {done:?}");
-    assert!(partial.is_empty(), "{partial:?}");
+    let done = jobs::three_runs_keep_two(
+        &w,
+        cron,
+        "rabbitmq",
+        &dns,
+        &dir,
+        &["Exported definitions", "'vhosts': 2"],
+    );
 
     w.world["secrets"]["rel-rabbitmq"]["password"] = "wrong".into();
     let r = jobs::run(&w, cron, "rabbitmq", &dns);
