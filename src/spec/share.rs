@@ -167,7 +167,7 @@ pub fn export_run(chart: &str, c: &ConfigExport) -> String {
         ),
     };
     let seal = if c.encrypt_values {
-        "| age -r \"$AGE_RECIPIENT\" "
+        "| age -r \"$AGE_RECIPIENT\" \\\n  "
     } else {
         ""
     };
