@@ -15,7 +15,7 @@ postgresql-backup:
 
 # [backup] Save Helm values, Secrets and ConfigMaps encrypted with age
 postgresql-backup-config:
-	@$(postgresql_env) eval "$$(printf '%b' 'set -e\n: "$${AGE_RECIPIENT:?set AGE_RECIPIENT to an age public key}"\nmkdir -p "$$BACKUP_DIR"; TS=$$(date +%Y%m%d-%H%M%S)\nhelm -n "$$NAMESPACE" get values "$$RELEASE" -o yaml \\\n  | age -r "$$AGE_RECIPIENT" > "$$BACKUP_DIR/postgresql-values-$$TS.yaml.age"\nkubectl -n "$$NAMESPACE" get secret,configmap -o json \\\n  -l app.kubernetes.io/instance="$$RELEASE" \\\n  | jq '\''.items[].metadata |= del(.uid, .resourceVersion,\n      .creationTimestamp, .managedFields, .ownerReferences)'\'' \\\n  | age -r "$$AGE_RECIPIENT" \\\n  > "$$BACKUP_DIR/postgresql-k8s-$$TS.json.age"\necho "wrote $$BACKUP_DIR/postgresql-*-$$TS.*.age"')"
+	@$(postgresql_env) eval "$$(printf '%b' 'set -e\n: "$${AGE_RECIPIENT:?set AGE_RECIPIENT to an age public key}"\nmkdir -p "$$BACKUP_DIR"; TS=$$(date +%Y%m%d-%H%M%S)\nhelm -n "$$NAMESPACE" get values "$$RELEASE" -o yaml \\\n  | age -r "$$AGE_RECIPIENT" \\\n  > "$$BACKUP_DIR/postgresql-values-$$TS.yaml.age"\nkubectl -n "$$NAMESPACE" get secret,configmap -o json \\\n  -l app.kubernetes.io/instance="$$RELEASE" \\\n  | jq '\''.items[].metadata |= del(.uid, .resourceVersion,\n      .creationTimestamp, .managedFields, .ownerReferences)'\'' \\\n  | age -r "$$AGE_RECIPIENT" \\\n  > "$$BACKUP_DIR/postgresql-k8s-$$TS.json.age"\necho "wrote $$BACKUP_DIR/postgresql-*-$$TS.*.age"')"
 
 # [backup] Run the backup CronJobs now and wait for them (skips those not rendered)
 postgresql-backup-jobs:
