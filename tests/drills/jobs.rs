@@ -268,17 +268,16 @@ pub fn sets(dir: &Path) -> (Vec<String>, Vec<String>) {
 
 /// Runs the backup `cron` three times, a second apart (sets are named by
 /// the second they start): each run must succeed and print every span of
-/// `expect` (see [`crate::harness::matches`]). Then `dir` must hold the
-/// newest two complete sets (the jobs keep 2) and no partial one; returns
-/// them, oldest first.
-pub fn three_runs_keep_two(
+/// `expect` (see [`crate::harness::matches`]). Returns the third run's
+/// output, the one that must have removed the oldest set.
+pub fn three_runs(
     w: &World,
     cron: &serde_yaml::Value,
     user: &str,
     dns: &[(&str, &str)],
-    dir: &Path,
     expect: &[&str],
-) -> Vec<String> {
+) -> String {
+    let mut last = String::new();
     for n in 1..=3 {
         let r = run(w, cron, user, dns);
         assert_eq!(r.status, 0, "run {n}:\n{}", r.output);
@@ -290,7 +289,22 @@ pub fn three_runs_keep_two(
             );
         }
         std::thread::sleep(std::time::Duration::from_millis(1100));
+        last = r.output;
     }
+    last
+}
+
+/// [`three_runs`], then `dir` must hold the newest two complete sets (the
+/// jobs keep 2) and no partial one; returns them, oldest first.
+pub fn three_runs_keep_two(
+    w: &World,
+    cron: &serde_yaml::Value,
+    user: &str,
+    dns: &[(&str, &str)],
+    dir: &Path,
+    expect: &[&str],
+) -> Vec<String> {
+    three_runs(w, cron, user, dns, expect);
     let (done, partial) = sets(dir);
     assert_eq!(done.len(), 2, "keep 2: {done:?}");
     assert!(partial.is_empty(), "{partial:?}");

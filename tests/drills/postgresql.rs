@@ -633,24 +633,17 @@ fn postgresql_backup_jobs_s3_run() {
         "the dump, then the upload"
     );
     let url = "s3://pg-backups/nightly/rel-postgresql/dump";
-    for run in 1..=3 {
-        let r = jobs::run(&w, cron, "postgres", &dns);
-        assert_eq!(r.status, 0, "run {run}:\n{}", r.output);
-        assert!(r.output.contains("dumping app"), "{}", r.output);
-        assert!(
-            matches(&format!("uploaded {url}/N-N/"), &r.output),
-            "{}",
-            r.output
-        );
-        if run == 3 {
-            assert!(
-                matches(&format!("retention: removing {url}/N-N/"), &r.output),
-                "{}",
-                r.output
-            );
-        }
-        std::thread::sleep(std::time::Duration::from_millis(1100));
-    }
+    let third = jobs::three_runs(
+        &w,
+        cron,
+        "postgres",
+        &dns,
+        &["dumping app", &format!("uploaded {url}/N-N/")],
+    );
+    assert!(
+        matches(&format!("retention: removing {url}/N-N/"), &third),
+        "{third}"
+    );
     let done = bucket_sets(&w, url);
     assert_eq!(done.len(), 2, "keep 2 in the bucket: {done:?}");
     let r = aws(&w, &format!("s3 ls {url}/{}/", done[1]));
