@@ -67,6 +67,15 @@ fn fill(w: &World) {
     amtool(w, &format!("silence expire {}", old.trim()));
 }
 
+/// Alertmanager stopped, its data folder emptied (a new volume) and
+/// started again.
+fn lose_data(w: &World) {
+    w.ok(&format!(
+        "kubectl -n {NAMESPACE} scale sts rel-alertmanager --replicas=0 && rm -rf data/* && \
+         kubectl -n {NAMESPACE} scale sts rel-alertmanager --replicas=1"
+    ));
+}
+
 fn active(w: &World) -> usize {
     amtool(w, "silence query -q").lines().count()
 }
@@ -132,10 +141,7 @@ fn alertmanager_drill() {
     assert_eq!(settled.trim(), "ready");
 
     // A new volume, empty: the silences come back from the export.
-    w.ok(&format!(
-        "kubectl -n {NAMESPACE} scale sts rel-alertmanager --replicas=0 && rm -rf data/* && \
-         kubectl -n {NAMESPACE} scale sts rel-alertmanager --replicas=1"
-    ));
+    lose_data(&w);
     assert_eq!(active(&w), 0);
     let runs = w.run("restore.silences", &[]);
     assert_steps(
@@ -149,10 +155,7 @@ fn alertmanager_drill() {
 
     // The same through make, after another loss; run twice, it imports
     // nothing the second time.
-    w.ok(&format!(
-        "kubectl -n {NAMESPACE} scale sts rel-alertmanager --replicas=0 && rm -rf data/* && \
-         kubectl -n {NAMESPACE} scale sts rel-alertmanager --replicas=1"
-    ));
+    lose_data(&w);
     let out = w.ok("make alertmanager-restore");
     assert!(out.contains("2 silences to import"), "{out}");
     let out = w.ok("make alertmanager-restore");
@@ -256,10 +259,7 @@ fn alertmanager_backup_jobs_run() {
     );
 
     // Lost: Alertmanager comes back on a fresh data folder.
-    w.ok(&format!(
-        "kubectl -n {NAMESPACE} scale sts rel-alertmanager --replicas=0 && rm -rf data/* && \
-         kubectl -n {NAMESPACE} scale sts rel-alertmanager --replicas=1"
-    ));
+    lose_data(&w);
     assert_eq!(active(&w), 0);
     let set = &after[1];
     let runs = w.run("restore.silences-job", &[("20251120-020000", set)]);
@@ -356,10 +356,7 @@ fn alertmanager_backup_jobs_s3_run() {
 
     // Lost; the guide's commands fetch the set into $BACKUP_DIR, and the
     // procedure's import steps read it there.
-    w.ok(&format!(
-        "kubectl -n {NAMESPACE} scale sts rel-alertmanager --replicas=0 && rm -rf data/* && \
-         kubectl -n {NAMESPACE} scale sts rel-alertmanager --replicas=1"
-    ));
+    lose_data(&w);
     assert_eq!(active(&w), 0);
     let (project, _) = {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
