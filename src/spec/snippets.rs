@@ -179,33 +179,41 @@ do sleep 2; done\n"
     },
     Snippet {
         name: "scale-up",
-        help: "start the workload again with `$REPLICAS` pods and wait for its rollout, \
-unless that is 0 (kept stopped)",
+        help: "start the workload again with `$REPLICAS` (or a fixed count of) pods and \
+follow its rollout, unless the count is 0 (kept stopped)",
         params: &[
             NAME_PARAM,
             REF_PARAM,
             Param {
                 name: "replicas",
                 default: Some("\"$REPLICAS\""),
-                help: "the pod count, a shell word, e.g. \"$KC_REPLICAS\"",
+                help: "the pod count, a shell word, e.g. \"$KC_REPLICAS\" or 1",
             },
             Param {
                 name: "timeout",
-                default: Some("300s"),
-                help: "how long `kubectl rollout status` waits",
+                default: Some(""),
+                help: "how long `kubectl rollout status` waits, e.g. 10m; empty: until done",
             },
         ],
         body: |a, s| {
             let (w, n) = (workload(a, s), arg(a, "replicas"));
-            format!(
-                "{}[ {n} = 0 ] || kubectl -n \"$NAMESPACE\" rollout status \\\n  \
-{w} --timeout={}\n",
-                fit(
-                    &format!("kubectl -n \"$NAMESPACE\" scale {w}"),
-                    &format!("--replicas={n}")
-                ),
-                arg(a, "timeout")
-            )
+            let scale = fit(
+                &format!("kubectl -n \"$NAMESPACE\" scale {w}"),
+                &format!("--replicas={n}"),
+            );
+            let status = "kubectl -n \"$NAMESPACE\" rollout status";
+            let timeout = match arg(a, "timeout") {
+                "" => String::new(),
+                t => format!("--timeout={t}"),
+            };
+            // A count held in a variable may be 0; a fixed one is not.
+            let rollout = if n.bytes().all(|b| b.is_ascii_digit()) {
+                fit(&format!("{status} {w}"), &timeout)
+            } else {
+                let tail = format!("{w} {timeout}");
+                fit(&format!("[ {n} = 0 ] || {status}"), tail.trim_end())
+            };
+            format!("{scale}{rollout}")
         },
         prose: None,
         needs: Needs::Scalable,
@@ -806,9 +814,11 @@ fn workload(a: &Args, s: &Spec) -> String {
 }
 
 /// `head tail` on one line when it fits the guides' width, else `tail` on
-/// a continuation line.
+/// a continuation line; `head` alone without a `tail`.
 fn fit(head: &str, tail: &str) -> String {
-    if head.len() + 1 + tail.len() <= super::validate::MAX_RUN_LINE {
+    if tail.is_empty() {
+        format!("{head}\n")
+    } else if head.len() + 1 + tail.len() <= super::validate::MAX_RUN_LINE {
         format!("{head} {tail}\n")
     } else {
         format!("{head} \\\n  {tail}\n")
@@ -2125,10 +2135,21 @@ then echo '{{\"kind\":\"List\",\"items\":[]}}'; else echo '{list}'; fi ;;\n\
         };
         let (deploy, sts) = (WorkloadKind::Deployment, WorkloadKind::StatefulSet);
         assert_eq!(
-            body("scale-up", deploy, &[]),
+            body("scale-up", deploy, &[("timeout", "300s")]),
             "kubectl -n \"$NAMESPACE\" scale deployment \"$FULLNAME\" --replicas=\"$REPLICAS\"\n\
 [ \"$REPLICAS\" = 0 ] || kubectl -n \"$NAMESPACE\" rollout status \\\n  \
 deployment \"$FULLNAME\" --timeout=300s\n"
+        );
+        // A fixed count is never 0: no test; no timeout: until done.
+        assert_eq!(
+            body("scale-up", deploy, &[("replicas", "1")]),
+            "kubectl -n \"$NAMESPACE\" scale deployment \"$FULLNAME\" --replicas=1\n\
+kubectl -n \"$NAMESPACE\" rollout status deployment \"$FULLNAME\"\n"
+        );
+        assert_eq!(
+            body("scale-up", sts, &[("replicas", "1"), ("timeout", "20m")]),
+            "kubectl -n \"$NAMESPACE\" scale statefulset \"$FULLNAME\" --replicas=1\n\
+kubectl -n \"$NAMESPACE\" rollout status statefulset \"$FULLNAME\" --timeout=20m\n"
         );
         // Too wide for the guides on one line: the count goes on the next.
         assert_eq!(
@@ -2145,7 +2166,7 @@ statefulset \"$FULLNAME\" --timeout=10m\n"
         let up = body("scale-up", sts, &[("ref", "\"$DEP\"")]);
         assert!(
             up.starts_with("kubectl -n \"$NAMESPACE\" scale \"$DEP\" --replicas=\"$REPLICAS\"\n")
-                && up.ends_with("  \"$DEP\" --timeout=300s\n")
+                && up.ends_with(" rollout status \"$DEP\"\n")
                 && !up.contains("statefulset"),
             "{up}"
         );
@@ -2665,9 +2686,14 @@ kubectl -n \"$NAMESPACE\" delete pod \"$H\" --wait=true\n"
             ),
         ];
         // The defaults too, where they choose another shape of command.
-        let defaults = ["scale-to-zero", "scale-up"].map(|name| {
+        let defaults = [
+            ("scale-to-zero", Given::new()),
+            ("scale-up", Given::new()),
+            ("scale-up", [("replicas".into(), "1".into())].into()),
+        ]
+        .map(|(name, given)| {
             let sn = find(name).unwrap();
-            (name, (sn.body)(&args(sn, &Given::new()).unwrap(), &s))
+            (name, (sn.body)(&args(sn, &given).unwrap(), &s))
         });
         let bodies = SNIPPETS
             .iter()
