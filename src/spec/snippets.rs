@@ -163,10 +163,16 @@ limit, until no pod matches it, instead of `kubectl wait` on the release's pods"
 -l app.kubernetes.io/instance=\"$RELEASE\" || true\n",
                     arg(a, "timeout")
                 ),
-                sel => format!(
-                    "while kubectl -n \"$NAMESPACE\" get pod -l {sel} -o name | grep -q .\n\
-do sleep 2; done\n"
-                ),
+                sel => {
+                    let get = "while kubectl -n \"$NAMESPACE\" get pod";
+                    let one = format!("{get} -l {sel} -o name | grep -q .");
+                    let poll = if one.len() <= super::validate::MAX_RUN_LINE {
+                        one
+                    } else {
+                        format!("{get} -o name \\\n  -l {sel} | grep -q .")
+                    };
+                    format!("{poll}\ndo sleep 2; done\n")
+                }
             };
             let scale = fit(
                 &format!("kubectl -n \"$NAMESPACE\" scale {}", workload(a, s)),
@@ -2186,6 +2192,18 @@ kubectl -n \"$NAMESPACE\" wait --for=delete pod --timeout=180s \\\n  \
 while kubectl -n \"$NAMESPACE\" get pod -l \"$SEL\" -o name | grep -q .\n\
 do sleep 2; done\n"
         );
+        // A selector too long for one line of the guides: `-l` on the next.
+        assert_eq!(
+            body(
+                "scale-to-zero",
+                deploy,
+                &[("pods", "\"app.kubernetes.io/instance=$RELEASE\"")]
+            ),
+            "kubectl -n \"$NAMESPACE\" scale deployment \"$FULLNAME\" --replicas=0\n\
+while kubectl -n \"$NAMESPACE\" get pod -o name \\\n  \
+-l \"app.kubernetes.io/instance=$RELEASE\" | grep -q .\n\
+do sleep 2; done\n"
+        );
         // A DaemonSet: an error, unless `ref` names something else.
         let mut ds = real("uptime-kuma").spec;
         ds.workload.kind = WorkloadKind::DaemonSet;
@@ -2690,6 +2708,14 @@ kubectl -n \"$NAMESPACE\" delete pod \"$H\" --wait=true\n"
             ("scale-to-zero", Given::new()),
             ("scale-up", Given::new()),
             ("scale-up", [("replicas".into(), "1".into())].into()),
+            (
+                "scale-to-zero",
+                [(
+                    "pods".into(),
+                    "\"app.kubernetes.io/instance=$RELEASE,app=x\"".into(),
+                )]
+                .into(),
+            ),
         ]
         .map(|(name, given)| {
             let sn = find(name).unwrap();
