@@ -67,6 +67,10 @@ enum Needs {
     /// A `REPLICAS` variable, which the chart's restore target scales the
     /// workload to when it is done.
     Replicas,
+    /// A workload kubectl can scale (not a DaemonSet), unless `ref` names
+    /// another; and with a `replicas` parameter left at `"$REPLICAS"`, that
+    /// variable declared.
+    Scalable,
 }
 
 /// The parameters of one use, defaults filled in.
@@ -138,26 +142,130 @@ test -s \"${v}\" || {{ echo \"no backup file: set FILE=\" >&2; false; }}\n"
         name: "scale-to-zero",
         help: "stop the workload and wait until its pods are gone",
         params: &[
-            Param {
-                name: "name",
-                default: Some("\"$FULLNAME\""),
-                help: "the workload's name (a shell word)",
-            },
+            NAME_PARAM,
+            REF_PARAM,
             Param {
                 name: "timeout",
                 default: Some("300s"),
-                help: "how long to wait for the pods to go",
+                help: "how long `kubectl wait` waits for the release's pods to go",
+            },
+            Param {
+                name: "pods",
+                default: Some(""),
+                help: "a label selector (a shell word, e.g. \"$SEL\"): wait, without a time \
+limit, until no pod matches it, instead of `kubectl wait` on the release's pods",
             },
         ],
         body: |a, s| {
-            format!(
-                "kubectl -n \"$NAMESPACE\" scale {} {} --replicas=0\n\
-kubectl -n \"$NAMESPACE\" wait --for=delete pod --timeout={} \\\n  \
+            let wait = match arg(a, "pods") {
+                "" => format!(
+                    "kubectl -n \"$NAMESPACE\" wait --for=delete pod --timeout={} \\\n  \
 -l app.kubernetes.io/instance=\"$RELEASE\" || true\n",
-                resource(s.workload.kind),
-                arg(a, "name"),
-                arg(a, "timeout")
-            )
+                    arg(a, "timeout")
+                ),
+                sel => {
+                    let get = "while kubectl -n \"$NAMESPACE\" get pod";
+                    let one = format!("{get} -l {sel} -o name | grep -q .");
+                    let poll = if one.len() <= super::validate::MAX_RUN_LINE {
+                        one
+                    } else {
+                        format!("{get} -o name \\\n  -l {sel} | grep -q .")
+                    };
+                    format!("{poll}\ndo sleep 2; done\n")
+                }
+            };
+            let scale = fit(
+                &format!("kubectl -n \"$NAMESPACE\" scale {}", workload(a, s)),
+                "--replicas=0",
+            );
+            format!("{scale}{wait}")
+        },
+        prose: None,
+        needs: Needs::Scalable,
+    },
+    Snippet {
+        name: "scale-up",
+        help: "start the workload again with `$REPLICAS` (or a fixed count of) pods and \
+follow its rollout, unless the count is 0 (kept stopped)",
+        params: &[
+            NAME_PARAM,
+            REF_PARAM,
+            Param {
+                name: "replicas",
+                default: Some("\"$REPLICAS\""),
+                help: "the pod count, a shell word, e.g. \"$KC_REPLICAS\" or 1",
+            },
+            Param {
+                name: "timeout",
+                default: Some(""),
+                help: "how long `kubectl rollout status` waits, e.g. 10m; empty: until done",
+            },
+        ],
+        body: |a, s| {
+            let (w, n) = (workload(a, s), arg(a, "replicas"));
+            let scale = fit(
+                &format!("kubectl -n \"$NAMESPACE\" scale {w}"),
+                &format!("--replicas={n}"),
+            );
+            let status = "kubectl -n \"$NAMESPACE\" rollout status";
+            let timeout = match arg(a, "timeout") {
+                "" => String::new(),
+                t => format!("--timeout={t}"),
+            };
+            // A count held in a variable may be 0; a fixed one is not.
+            let rollout = if n.bytes().all(|b| b.is_ascii_digit()) {
+                fit(&format!("{status} {w}"), &timeout)
+            } else {
+                let tail = format!("{w} {timeout}");
+                fit(&format!("[ {n} = 0 ] || {status}"), tail.trim_end())
+            };
+            format!("{scale}{rollout}")
+        },
+        prose: None,
+        needs: Needs::Scalable,
+    },
+    Snippet {
+        name: "unpack",
+        help: "in a helper pod, remove the named files of a volume, unpack a .tar.gz onto \
+it, and delete the pod",
+        params: &[
+            Param {
+                name: "pod",
+                default: None,
+                help: "the helper pod (see helper-pod), a shell word, e.g. \"$H\"",
+            },
+            Param {
+                name: "dir",
+                default: None,
+                help: "where it mounts the volume, e.g. /data",
+            },
+            Param {
+                name: "file",
+                default: Some("\"$F\""),
+                help: "the .tar.gz archive on this machine (a shell word)",
+            },
+            Param {
+                name: "clear",
+                default: Some(""),
+                help: "names in `dir` to remove first, joined by commas, e.g. \
+kuma.db,kuma.db-wal,upload",
+            },
+        ],
+        body: |a, _| {
+            let (pod, dir) = (arg(a, "pod"), arg(a, "dir"));
+            let clear = match arg(a, "clear") {
+                "" => String::new(),
+                c => format!(
+                    "kubectl -n \"$NAMESPACE\" exec {pod} -- sh -c 'cd {dir} && \\\n  \
+rm -rf {}'\n",
+                    c.replace(',', " ")
+                ),
+            };
+            let tar = fit(
+                &format!("kubectl -n \"$NAMESPACE\" exec -i {pod} -- tar -C {dir} -xzf -"),
+                &format!("< {}", arg(a, "file")),
+            );
+            format!("{clear}{tar}kubectl -n \"$NAMESPACE\" delete pod {pod} --wait=true\n")
         },
         prose: None,
         needs: Needs::Nothing,
@@ -686,6 +794,43 @@ fn restore_mode(a: &Args) -> super::share::RestoreMode<'_> {
     }
 }
 
+/// `name` of `scale-to-zero` and `scale-up`.
+const NAME_PARAM: Param = Param {
+    name: "name",
+    default: Some("\"$FULLNAME\""),
+    help: "the workload's name (a shell word), of the chart's `workload.kind`",
+};
+
+/// `ref` of `scale-to-zero` and `scale-up`: a workload whose kind the
+/// chart leaves open, or found by its labels.
+const REF_PARAM: Param = Param {
+    name: "ref",
+    default: Some(""),
+    help: "a shell word that holds the workload as kubectl names it (kind/name), \
+e.g. \"$DEP\", instead of `workload.kind` and `name`",
+};
+
+/// The workload `scale-to-zero` and `scale-up` scale: `ref`, else the
+/// chart's kind and `name`.
+fn workload(a: &Args, s: &Spec) -> String {
+    match arg(a, "ref") {
+        "" => format!("{} {}", resource(s.workload.kind), arg(a, "name")),
+        r => r.to_string(),
+    }
+}
+
+/// `head tail` on one line when it fits the guides' width, else `tail` on
+/// a continuation line; `head` alone without a `tail`.
+fn fit(head: &str, tail: &str) -> String {
+    if tail.is_empty() {
+        format!("{head}\n")
+    } else if head.len() + 1 + tail.len() <= super::validate::MAX_RUN_LINE {
+        format!("{head} {tail}\n")
+    } else {
+        format!("{head} \\\n  {tail}\n")
+    }
+}
+
 /// The resource kubectl scales for a workload kind.
 fn resource(k: WorkloadKind) -> &'static str {
     match k {
@@ -779,17 +924,46 @@ fn missing_in(s: &Snippet, spec: &Spec, given: &Given) -> Option<UseError> {
                 .into(),
         });
     }
-    if s.needs == Needs::Replicas {
+    let given_of = |k: &str| given.get(k).is_some_and(|v| !v.is_empty());
+    let replicas = |help: String| {
         let declared = spec.variables.iter().any(|v| v.name == "REPLICAS");
-        return (!declared).then(|| UseError {
+        (!declared).then(|| UseError {
             param: None,
             message: format!("snippet `{}` needs the variable `REPLICAS`", s.name),
-            help: format!(
-                "it passes REPLICAS=0 to `make {}-restore`: declare `REPLICAS` in `variables` \
+            help,
+        })
+    };
+    if s.needs == Needs::Replicas {
+        return replicas(format!(
+            "it passes REPLICAS=0 to `make {}-restore`: declare `REPLICAS` in `variables` \
 and have the restore target scale the workload to `$REPLICAS` when it is done",
+            spec.name
+        ));
+    }
+    if s.needs == Needs::Scalable {
+        if spec.workload.kind == WorkloadKind::DaemonSet && !given_of("ref") {
+            return Some(UseError {
+                param: None,
+                message: format!(
+                    "snippet `{}` scales the workload, and a DaemonSet has no replicas",
+                    s.name
+                ),
+                help: "use it for a Deployment or StatefulSet (`workload.kind`), or give \
+`ref=` a workload of such a kind"
+                    .into(),
+            });
+        }
+        let defaulted = s.params.iter().any(|p| p.name == "replicas") && !given_of("replicas");
+        return if defaulted {
+            replicas(format!(
+                "it scales the workload back to `$REPLICAS`: declare `REPLICAS` in \
+`variables` (the pods `make {}-restore` starts), or give `replicas=` the variable \
+that holds the count",
                 spec.name
-            ),
-        });
+            ))
+        } else {
+            None
+        };
     }
     if given.get("url").is_some_and(|u| !u.is_empty()) {
         // It connects with the URL it is given.
@@ -802,7 +976,7 @@ and have the restore target scale the workload to `$REPLICAS` when it is done",
         .copied()
         .collect();
     let (lacks, what, help) = match s.needs {
-        Needs::Nothing | Needs::ConfigExport | Needs::Replicas => return None,
+        Needs::Nothing | Needs::ConfigExport | Needs::Replicas | Needs::Scalable => return None,
         Needs::Postgresql => (
             spec.backup.database.is_none() && !missing.is_empty(),
             "`backup.database`",
@@ -1299,11 +1473,15 @@ mod tests {
         demo(|s| s).unwrap().spec
     }
 
-    /// Every parameter given: its name as a placeholder value.
+    /// Every parameter given: its name as a placeholder value (a count is
+    /// a variable, which shell compares with 0).
     fn all_args(s: &Snippet) -> Args {
         s.params
             .iter()
-            .map(|p| (p.name.to_string(), format!("x{}", p.name.replace('-', "_"))))
+            .map(|p| match p.name {
+                "replicas" => (p.name.to_string(), "\"$REPLICAS\"".to_string()),
+                n => (n.to_string(), format!("x{}", n.replace('-', "_"))),
+            })
             .collect()
     }
 
@@ -1947,6 +2125,223 @@ then echo '{{\"kind\":\"List\",\"items\":[]}}'; else echo '{list}'; fi ;;\n\
         );
     }
 
+    /// `scale-to-zero` and `scale-up` scale the chart's kind of workload,
+    /// or the one `ref` holds; a DaemonSet has nothing to scale.
+    #[test]
+    fn scaling_follows_the_workload_kind() {
+        let body = |name: &str, kind: WorkloadKind, given: &[(&str, &str)]| {
+            let mut s = spec();
+            s.workload.kind = kind;
+            let snippet = find(name).unwrap();
+            let given: Given = given
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            (snippet.body)(&args(snippet, &given).unwrap(), &s)
+        };
+        let (deploy, sts) = (WorkloadKind::Deployment, WorkloadKind::StatefulSet);
+        assert_eq!(
+            body("scale-up", deploy, &[("timeout", "300s")]),
+            "kubectl -n \"$NAMESPACE\" scale deployment \"$FULLNAME\" --replicas=\"$REPLICAS\"\n\
+[ \"$REPLICAS\" = 0 ] || kubectl -n \"$NAMESPACE\" rollout status \\\n  \
+deployment \"$FULLNAME\" --timeout=300s\n"
+        );
+        // A fixed count is never 0: no test; no timeout: until done.
+        assert_eq!(
+            body("scale-up", deploy, &[("replicas", "1")]),
+            "kubectl -n \"$NAMESPACE\" scale deployment \"$FULLNAME\" --replicas=1\n\
+kubectl -n \"$NAMESPACE\" rollout status deployment \"$FULLNAME\"\n"
+        );
+        assert_eq!(
+            body("scale-up", sts, &[("replicas", "1"), ("timeout", "20m")]),
+            "kubectl -n \"$NAMESPACE\" scale statefulset \"$FULLNAME\" --replicas=1\n\
+kubectl -n \"$NAMESPACE\" rollout status statefulset \"$FULLNAME\" --timeout=20m\n"
+        );
+        // Too wide for the guides on one line: the count goes on the next.
+        assert_eq!(
+            body(
+                "scale-up",
+                sts,
+                &[("replicas", "\"$KC_REPLICAS\""), ("timeout", "10m")]
+            ),
+            "kubectl -n \"$NAMESPACE\" scale statefulset \"$FULLNAME\" \\\n  \
+--replicas=\"$KC_REPLICAS\"\n\
+[ \"$KC_REPLICAS\" = 0 ] || kubectl -n \"$NAMESPACE\" rollout status \\\n  \
+statefulset \"$FULLNAME\" --timeout=10m\n"
+        );
+        let up = body("scale-up", sts, &[("ref", "\"$DEP\"")]);
+        assert!(
+            up.starts_with("kubectl -n \"$NAMESPACE\" scale \"$DEP\" --replicas=\"$REPLICAS\"\n")
+                && up.ends_with(" rollout status \"$DEP\"\n")
+                && !up.contains("statefulset"),
+            "{up}"
+        );
+        assert_eq!(
+            body("scale-to-zero", sts, &[("timeout", "180s")]),
+            "kubectl -n \"$NAMESPACE\" scale statefulset \"$FULLNAME\" --replicas=0\n\
+kubectl -n \"$NAMESPACE\" wait --for=delete pod --timeout=180s \\\n  \
+-l app.kubernetes.io/instance=\"$RELEASE\" || true\n"
+        );
+        assert_eq!(
+            body(
+                "scale-to-zero",
+                deploy,
+                &[("ref", "\"$DEP\""), ("pods", "\"$SEL\"")]
+            ),
+            "kubectl -n \"$NAMESPACE\" scale \"$DEP\" --replicas=0\n\
+while kubectl -n \"$NAMESPACE\" get pod -l \"$SEL\" -o name | grep -q .\n\
+do sleep 2; done\n"
+        );
+        // A selector too long for one line of the guides: `-l` on the next.
+        assert_eq!(
+            body(
+                "scale-to-zero",
+                deploy,
+                &[("pods", "\"app.kubernetes.io/instance=$RELEASE\"")]
+            ),
+            "kubectl -n \"$NAMESPACE\" scale deployment \"$FULLNAME\" --replicas=0\n\
+while kubectl -n \"$NAMESPACE\" get pod -o name \\\n  \
+-l \"app.kubernetes.io/instance=$RELEASE\" | grep -q .\n\
+do sleep 2; done\n"
+        );
+        // A DaemonSet: an error, unless `ref` names something else.
+        let mut ds = real("uptime-kuma").spec;
+        ds.workload.kind = WorkloadKind::DaemonSet;
+        for name in ["scale-to-zero", "scale-up"] {
+            let e = missing_in(find(name).unwrap(), &ds, &Given::new()).unwrap();
+            assert!(e.message.contains("a DaemonSet has no replicas"), "{e:?}");
+            assert!(e.help.contains("`ref=`"), "{e:?}");
+            let r = [("ref".to_string(), "\"$DEP\"".to_string())].into();
+            assert!(missing_in(find(name).unwrap(), &ds, &r).is_none(), "{name}");
+        }
+        // The default count needs REPLICAS declared; another variable does not.
+        let e = missing_in(find("scale-up").unwrap(), &spec(), &Given::new()).unwrap();
+        assert!(e.message.contains("needs the variable `REPLICAS`"), "{e:?}");
+        assert!(e.help.contains("`replicas=`"), "{e:?}");
+        let n = [("replicas".to_string(), "\"$N\"".to_string())].into();
+        assert!(missing_in(find("scale-up").unwrap(), &spec(), &n).is_none());
+        assert!(missing_in(find("scale-to-zero").unwrap(), &spec(), &Given::new()).is_none());
+    }
+
+    #[test]
+    fn unpack_clears_streams_and_deletes_the_helper() {
+        let snippet = find("unpack").unwrap();
+        let body = |given: &[(&str, &str)]| {
+            let given: Given = given
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            (snippet.body)(&args(snippet, &given).unwrap(), &spec())
+        };
+        assert_eq!(
+            body(&[
+                ("pod", "\"$H\""),
+                ("dir", "/data"),
+                ("file", "\"$FILE\""),
+                ("clear", "kuma.db,kuma.db-wal,upload")
+            ]),
+            "kubectl -n \"$NAMESPACE\" exec \"$H\" -- sh -c 'cd /data && \\\n  \
+rm -rf kuma.db kuma.db-wal upload'\n\
+kubectl -n \"$NAMESPACE\" exec -i \"$H\" -- tar -C /data -xzf - < \"$FILE\"\n\
+kubectl -n \"$NAMESPACE\" delete pod \"$H\" --wait=true\n"
+        );
+        // Nothing to clear: no rm; a long line breaks before the file.
+        assert_eq!(
+            body(&[("pod", "\"$H\""), ("dir", "/var/lib/some/long/dir")]),
+            "kubectl -n \"$NAMESPACE\" exec -i \"$H\" -- tar -C /var/lib/some/long/dir -xzf - \\\n  \
+< \"$F\"\nkubectl -n \"$NAMESPACE\" delete pod \"$H\" --wait=true\n"
+        );
+        let e = args(snippet, &[("dir".to_string(), "/d".to_string())].into()).unwrap_err();
+        assert!(e.message.contains("needs the parameter `pod`"), "{e:?}");
+        assert!(e.help.contains("`clear`"), "{e:?}");
+    }
+
+    /// A bad use of the new snippets in a restore target is an error at its
+    /// line of the spec, and the spec is not read any further.
+    #[test]
+    fn bad_scale_and_unpack_uses_name_their_line() {
+        let cases = [
+            ("{{use scale-up}}", "needs the variable `REPLICAS`"),
+            ("{{use unpack dir=/data}}", "needs the parameter `pod`"),
+            (
+                "{{use unpack pod=h dir=/data clear=a b}}",
+                "`b` is not key=value",
+            ),
+            ("{{use scale-to-zero pod=x}}", "has no parameter `pod`"),
+            ("{{use scale-up replicas=3 ref=\"a b\"}}", "not key=value"),
+        ];
+        for (line, message) in cases {
+            let edit = |s: String| {
+                s.replacen(
+                    "  - target: restore\n",
+                    &format!("  - target: restore-x\n    group: restore\n    help: X\n    run: |\n      set -e\n      {line}\n  - target: restore\n"),
+                    1,
+                )
+            };
+            let src = edit(crate::scaffold::new_spec("demo"));
+            let d = demo(edit).unwrap_err();
+            let at = src.lines().position(|l| l.contains(line)).unwrap() + 1;
+            assert_eq!(
+                (d.file.as_str(), d.line),
+                ("specs/demo.yaml", at),
+                "{line}: {d}"
+            );
+            assert!(d.column > 0, "{line}: {d}");
+            assert!(d.message.contains(message), "{line}: {d}");
+        }
+        let kind = |s: String| {
+            s.replacen("  kind: Deployment", "  kind: DaemonSet", 1).replacen(
+                "  - target: restore\n",
+                "  - target: restore-x\n    group: restore\n    help: X\n    run: |\n      {{use scale-to-zero}}\n  - target: restore\n",
+                1,
+            )
+        };
+        let d = demo(kind).unwrap_err();
+        assert!(d.message.contains("a DaemonSet has no replicas"), "{d}");
+    }
+
+    /// The restore targets written with the snippets run, in order, what
+    /// they ran when each wrote its own shell.
+    #[test]
+    fn volume_restores_stop_unpack_and_start_in_order() {
+        for (chart, workload) in [
+            ("uptime-kuma", "deployment \"$FULLNAME\""),
+            ("jellyfin", "\"$DEP\""),
+            ("vaultwarden", "\"$DEP\""),
+        ] {
+            let f = real(chart);
+            let run = &f
+                .spec
+                .operations
+                .iter()
+                .find(|o| o.target == "restore")
+                .unwrap()
+                .run;
+            let order = [
+                format!("scale {workload} --replicas=0\n"),
+                "while kubectl -n \"$NAMESPACE\" get pod -l \"$SEL\" -o name".to_string(),
+                "kind: Pod".into(),
+                "wait --for=condition=Ready".into(),
+                "-- sh -c 'cd /".into(),
+                "rm -rf ".into(),
+                "-xzf -".into(),
+                "\"$FILE\"".into(),
+                "delete pod \"$H\" --wait=true\n".into(),
+                format!("scale {workload} --replicas=\"$REPLICAS\"\n"),
+                "[ \"$REPLICAS\" = 0 ] || kubectl".into(),
+                "rollout status".into(),
+            ];
+            let mut at = 0;
+            for needle in &order {
+                let found = run[at..].find(needle.as_str()).unwrap_or_else(|| {
+                    panic!("{chart}: `{needle}` missing or out of order in\n{run}")
+                });
+                at += found + needle.len();
+            }
+            assert!(!run.contains("{{use"), "{run}");
+        }
+    }
+
     fn real(chart: &str) -> SpecFile {
         let root = env!("CARGO_MANIFEST_DIR");
         let src = std::fs::read_to_string(format!("{root}/specs/{chart}.yaml")).unwrap();
@@ -2308,18 +2703,37 @@ then echo '{{\"kind\":\"List\",\"items\":[]}}'; else echo '{list}'; fi ;;\n\
                 ),
             ),
         ];
+        // The defaults too, where they choose another shape of command.
+        let defaults = [
+            ("scale-to-zero", Given::new()),
+            ("scale-up", Given::new()),
+            ("scale-up", [("replicas".into(), "1".into())].into()),
+            (
+                "scale-to-zero",
+                [(
+                    "pods".into(),
+                    "\"app.kubernetes.io/instance=$RELEASE,app=x\"".into(),
+                )]
+                .into(),
+            ),
+        ]
+        .map(|(name, given)| {
+            let sn = find(name).unwrap();
+            (name, (sn.body)(&args(sn, &given).unwrap(), &s))
+        });
         let bodies = SNIPPETS
             .iter()
             .map(|sn| (sn.name, (sn.body)(&all_args(sn), &s)))
-            .chain(variants);
+            .chain(variants)
+            .chain(defaults);
         for (name, mut body) in bodies {
             if body.matches('\'').count() % 2 == 1 {
                 // pg-client: the lines after it end its script.
                 body.push_str("  exec psql -c \"select 1\"'\n");
             }
             let script = format!(
-                "#!/bin/sh\nset -eu\nNAMESPACE=n RELEASE=r POD=p FULLNAME=f BACKUP_DIR=b CHART=c HELPER_IMAGE=i\n\
-export NAMESPACE RELEASE POD FULLNAME BACKUP_DIR CHART HELPER_IMAGE\nxname=h xclaim=c xmount=/d xuser=1\n{body}echo \"${{F:-}}\" \"$NAMESPACE\"\n"
+                "#!/bin/sh\nset -eu\nNAMESPACE=n RELEASE=r POD=p FULLNAME=f BACKUP_DIR=b CHART=c HELPER_IMAGE=i REPLICAS=1\n\
+export NAMESPACE RELEASE POD FULLNAME BACKUP_DIR CHART HELPER_IMAGE REPLICAS\nxname=h xclaim=c xmount=/d xuser=1\n{body}echo \"${{F:-}}\" \"$NAMESPACE\"\n"
             );
             // SC2016: a client pod's script is single-quoted on purpose,
             // its variables are the pod's (as in tests/integration/shellcheck.rs).
