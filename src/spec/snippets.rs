@@ -158,9 +158,19 @@ limit, until no pod matches it, instead of `kubectl wait` on the release's pods"
         ],
         body: |a, s| {
             let wait = match arg(a, "pods") {
+                // A finished pod (a `helm test` pod without a delete
+                // policy) never goes away, so only live pods are waited
+                // for. `kubectl wait` also fails when nothing matches
+                // (kubernetes#96676): then, as on a timeout, the step
+                // fails only if a live pod is still there, never
+                // silently (a restore must not write under a running
+                // server). The selector is quoted for interactive shells,
+                // where `!S` would be a history expansion.
                 "" => format!(
                     "kubectl -n \"$NAMESPACE\" wait --for=delete pod --timeout={} \\\n  \
--l app.kubernetes.io/instance=\"$RELEASE\" || true\n",
+-l app.kubernetes.io/instance=\"$RELEASE\" \\\n  {LIVE} || \\\n  \
+test -z \"$(kubectl -n \"$NAMESPACE\" get pod -o name \\\n    \
+-l app.kubernetes.io/instance=\"$RELEASE\" \\\n    {LIVE})\"\n",
                     arg(a, "timeout")
                 ),
                 sel => {
@@ -830,6 +840,10 @@ fn fit(head: &str, tail: &str) -> String {
         format!("{head} \\\n  {tail}\n")
     }
 }
+
+/// The field selector of pods that are still alive: neither finished
+/// (`Succeeded`) nor failed.
+const LIVE: &str = "--field-selector='status.phase!=Succeeded,status.phase!=Failed'";
 
 /// The resource kubectl scales for a workload kind.
 fn resource(k: WorkloadKind) -> &'static str {
@@ -2180,7 +2194,11 @@ statefulset \"$FULLNAME\" --timeout=10m\n"
             body("scale-to-zero", sts, &[("timeout", "180s")]),
             "kubectl -n \"$NAMESPACE\" scale statefulset \"$FULLNAME\" --replicas=0\n\
 kubectl -n \"$NAMESPACE\" wait --for=delete pod --timeout=180s \\\n  \
--l app.kubernetes.io/instance=\"$RELEASE\" || true\n"
+-l app.kubernetes.io/instance=\"$RELEASE\" \\\n  \
+--field-selector='status.phase!=Succeeded,status.phase!=Failed' || \\\n  \
+test -z \"$(kubectl -n \"$NAMESPACE\" get pod -o name \\\n    \
+-l app.kubernetes.io/instance=\"$RELEASE\" \\\n    \
+--field-selector='status.phase!=Succeeded,status.phase!=Failed')\"\n"
         );
         assert_eq!(
             body(
