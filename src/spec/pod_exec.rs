@@ -23,8 +23,16 @@
 //! guides, the make targets that run guide steps, the runbook lint, the
 //! facts check and shellcheck all see the full command.
 
-/// The token's opening, which marks a line to expand.
-pub const OPEN: &str = "{{pod";
+/// The token's opening.
+const OPEN: &str = "{{pod";
+
+/// Where the first `{{pod}}` or `{{pod ...}}` of `text` starts (not
+/// `{{podName}}`, which is some template's).
+pub fn find(text: &str) -> Option<usize> {
+    text.match_indices(OPEN)
+        .map(|(i, _)| i)
+        .find(|&i| matches!(text.as_bytes().get(i + OPEN.len()), Some(b'}' | b' ')))
+}
 
 /// The `kubectl exec` into the main container, as the guides print it.
 pub fn prefix(container: &str, stdin: bool) -> String {
@@ -38,7 +46,7 @@ pub type LineError = (String, String);
 /// The two lines a run line with `{{pod}}` becomes, or `None` when it has
 /// none.
 pub fn expand_line(line: &str, container: &str) -> Result<Option<[String; 2]>, LineError> {
-    let Some(at) = line.find(OPEN) else {
+    let Some(at) = find(line) else {
         return Ok(None);
     };
     let (before, token) = line.split_at(at);
@@ -67,7 +75,7 @@ pub fn expand_line(line: &str, container: &str) -> Result<Option<[String; 2]>, L
                 .into(),
         ));
     };
-    if command.contains(OPEN) {
+    if find(command).is_some() {
         return Err((
             "two `{{pod}}` on one line".into(),
             "give each `{{pod}}` command a line of its own".into(),
@@ -113,7 +121,9 @@ mod tests {
             "V=$(kubectl -n \"$NAMESPACE\" exec \"$POD\" -c postgresql -- \\\n  \
              sh -c 'echo \"$PGDATA\"')"
         );
-        assert_eq!(expand_line("kubectl get pods {{.x}}", "c").unwrap(), None);
+        for other in ["kubectl get pods {{.x}}", "echo '{{podName}}'"] {
+            assert_eq!(expand_line(other, "c").unwrap(), None);
+        }
     }
 
     #[test]

@@ -906,7 +906,7 @@ fn expand_run_mapped(
     spec: &Spec,
     ctx: &Context,
 ) -> Result<Option<(String, Vec<usize>)>, UseLineError> {
-    if !run.contains("{{use ") && !run.contains(super::pod_exec::OPEN) {
+    if !run.contains("{{use ") && super::pod_exec::find(run).is_none() {
         return Ok(None);
     }
     let mut out = String::new();
@@ -1065,7 +1065,7 @@ fn expand_step(
         let lang = step.lang.as_deref().unwrap_or("bash");
         if let (false, Some(n)) = (
             matches!(lang, "bash" | "sh" | "console"),
-            run.lines().position(|l| l.contains(super::pod_exec::OPEN)),
+            run.lines().position(|l| super::pod_exec::find(l).is_some()),
         ) {
             return Err(file
                 .error_in_text(&format!("{path}.run"), n, format!("`{{{{pod}}}}` in a `lang: {lang}` block"))
