@@ -847,6 +847,14 @@ impl<'a> Cx<'a> {
             }
             Kind::Container => {
                 let w = self.pod_workload(r.pod.as_ref(), main)?;
+                // The main pod's `workload.container`, which every `{{pod}}`
+                // command names: `main_container` reports it once, where
+                // it is written and fixed.
+                if main.is_some_and(|m| std::ptr::eq(m, w))
+                    && name == self.file.spec.workload.container
+                {
+                    return None;
+                }
                 let names: Vec<String> = w
                     .containers
                     .iter()
@@ -1333,6 +1341,38 @@ mod tests {
             "container demo sets APP_DATA=/data/app",
         );
         assert_eq!(d.help.as_deref(), Some("did you mean `/data/app`?"));
+    }
+
+    /// A `{{pod}}` command is checked in the main container, at its own
+    /// spec line; its container, `workload.container`, once where it is
+    /// written.
+    #[test]
+    fn pod_commands_are_checked_at_their_line_and_their_container_once() {
+        let step = |cmd: &str| {
+            (
+                "    duration: 30m\n    steps:\n",
+                format!(
+                    "    duration: 30m\n    steps:\n      - title: List\n        run: |\n          \
+                     echo start\n          {{{{pod}}}} {cmd}\n          {{{{pod}}}} ls /data\n"
+                ),
+            )
+        };
+        let (from, to) = step("sh -c 'ls /backup/x'");
+        one(
+            &spec(&[(from, &to)]),
+            &facts(),
+            "/backup/x",
+            "/backup/x is on no volume of container demo",
+        );
+        let (from, to) = step("ls /data/app");
+        assert_eq!(errors(&spec(&[(from, &to)]), &facts()), vec![]);
+        let d = one(
+            &spec(&[(from, &to), ("container: demo", "container: dmeo")]),
+            &facts(),
+            "container: dmeo",
+            "has no container \"dmeo\"",
+        );
+        assert_eq!(d.help.as_deref(), Some("did you mean `demo`?"));
     }
 
     #[test]

@@ -1094,13 +1094,24 @@ fn expand_run_mapped(
     spec: &Spec,
     ctx: &Context,
 ) -> Result<Option<(String, Vec<usize>)>, UseLineError> {
-    if !run.contains("{{use ") {
+    if !run.contains("{{use ") && super::pod_exec::find(run).is_none() {
         return Ok(None);
     }
     let mut out = String::new();
     let mut from = Vec::new();
     let mut any = false;
     for (n, line) in run.lines().enumerate() {
+        let pod = super::pod_exec::expand_line(line, &spec.workload.container)
+            .map_err(|(m, h)| (n, m, h))?;
+        if let Some(lines) = pod {
+            any = true;
+            for l in lines {
+                out.push_str(&l);
+                out.push('\n');
+                from.push(n);
+            }
+            continue;
+        }
         let Some(parsed) = use_line(line) else {
             out.push_str(line);
             out.push('\n');
@@ -1239,6 +1250,15 @@ fn expand_step(
     maps: &mut Vec<((usize, usize), Vec<usize>)>,
 ) -> Result<(), Diagnostic> {
     if let Some(run) = &step.run {
+        let lang = step.lang.as_deref().unwrap_or("bash");
+        if let (false, Some(n)) = (
+            matches!(lang, "bash" | "sh" | "console"),
+            run.lines().position(|l| super::pod_exec::find(l).is_some()),
+        ) {
+            return Err(file
+                .error_in_text(&format!("{path}.run"), n, format!("`{{{{pod}}}}` in a `lang: {lang}` block"))
+                .help("`{{pod}}` runs a shell command in the pod: put it in a shell step, or write the file's text as it is"));
+        }
         if let Some(t) = run_text(file, spec, ctx, &format!("{path}.run"), run, maps)? {
             step.run = Some(t);
         }
