@@ -322,17 +322,59 @@ follow the workload's rollout",
                 "" => String::new(),
                 v => format!(" --set {v}"),
             };
-            let timeout = match arg(a, "timeout") {
-                "" => String::new(),
-                t => format!(" \\\n  --timeout={t}"),
-            };
             format!(
                 "helm -n \"$NAMESPACE\" upgrade \"$RELEASE\" \"$CHART\" \\\n  \
---version {} -f {}{set}\n\
-kubectl -n \"$NAMESPACE\" rollout status {} \"$FULLNAME\"{timeout}\n",
+--version {} -f {}{set}\n{}",
                 s.chart_version.to,
                 arg(a, "values"),
-                resource(s.workload.kind),
+                rollout_status(s, arg(a, "timeout")),
+            )
+        },
+        prose: None,
+        needs: Needs::Nothing,
+    },
+    Snippet {
+        name: "upgrade-reuse",
+        help: "upgrade the release with the values it was last deployed with (`--reuse-values`) and a few `--set` changes, optionally waiting for it or following the workload's rollout",
+        params: &[
+            Param {
+                name: "set",
+                default: None,
+                help: "`key=value` pairs joined by commas, one `--set` each, e.g. \
+image.tag=2.8.1,replicaCount=0 (a double-quoted word may hold `$VARIABLES`)",
+            },
+            Param {
+                name: "wait",
+                default: Some(""),
+                help: "`yes`: `--wait`; a duration such as 20m: `--wait --timeout 20m`; \
+empty: Helm returns at once",
+            },
+            Param {
+                name: "rollout",
+                default: Some(""),
+                help: "`yes`: then `kubectl rollout status` of the workload; a duration \
+such as 15m: with that `--timeout`; empty: neither",
+            },
+        ],
+        body: |a, s| {
+            let mut words = vec![
+                "--version \"$CHART_VERSION\"".to_string(),
+                "--reuse-values".into(),
+            ];
+            words.extend(set_pairs(arg(a, "set")).map(|p| format!("--set {p}")));
+            match arg(a, "wait") {
+                "" => {}
+                "yes" => words.push("--wait".into()),
+                t => words.push(format!("--wait --timeout {t}")),
+            }
+            let rollout = match arg(a, "rollout") {
+                "" => String::new(),
+                "yes" => rollout_status(s, ""),
+                t => rollout_status(s, t),
+            };
+            format!(
+                "{}{rollout}",
+                wrapped("helm -n \"$NAMESPACE\" upgrade \"$RELEASE\" \"$CHART\"", &words)
             )
         },
         prose: None,
@@ -685,6 +727,58 @@ fn restore_mode(a: &Args) -> super::share::RestoreMode<'_> {
         sealed: false,
     }
 }
+
+/// `kubectl rollout status` of the workload (its kind from
+/// `workload.kind`), with `--timeout=` unless `timeout` is empty.
+fn rollout_status(s: &Spec, timeout: &str) -> String {
+    let timeout = match timeout {
+        "" => String::new(),
+        t => format!(" \\\n  --timeout={t}"),
+    };
+    format!(
+        "kubectl -n \"$NAMESPACE\" rollout status {} \"$FULLNAME\"{timeout}\n",
+        resource(s.workload.kind)
+    )
+}
+
+/// The pairs of a `set` parameter (`a=1,b="$X"`, or one double-quoted
+/// word `"a=1,b=$X"`), each a shell word: one with a `$` double-quoted.
+fn set_pairs(v: &str) -> impl Iterator<Item = String> + '_ {
+    let v = v
+        .strip_prefix('"')
+        .and_then(|v| v.strip_suffix('"'))
+        .unwrap_or(v);
+    v.split(',').filter(|p| !p.is_empty()).map(|p| {
+        if p.contains('$') && !p.contains('"') {
+            format!("\"{p}\"")
+        } else {
+            p.to_string()
+        }
+    })
+}
+
+/// A command and its words, as many on a line as fit in [`WIDTH`]
+/// columns, the continuation lines indented by two.
+fn wrapped(command: &str, words: &[String]) -> String {
+    let mut out = command.to_string();
+    let mut line = command.len();
+    for w in words {
+        if line + 1 + w.len() + 2 > WIDTH {
+            out.push_str(" \\\n  ");
+            line = 2;
+        } else {
+            out.push(' ');
+            line += 1;
+        }
+        out.push_str(w);
+        line += w.len();
+    }
+    out + "\n"
+}
+
+/// The widest line [`wrapped`] writes: a guide indents a command by
+/// three columns within its 76.
+const WIDTH: usize = 72;
 
 /// The resource kubectl scales for a workload kind.
 fn resource(k: WorkloadKind) -> &'static str {
@@ -1395,6 +1489,33 @@ kubectl -n \"$NAMESPACE\" rollout status {} \"$FULLNAME\" \\\n  --timeout=15m\n"
             "{roll}"
         );
         assert!(roll.ends_with("\"$FULLNAME\"\n"), "no timeout: {roll}");
+        // --reuse-values keeps the deployed values; each pair its own --set,
+        // one with a variable quoted; at most 72 columns a line.
+        let reuse = run(
+            "upgrade-reuse",
+            &[
+                ("set", "\"image.tag=$V,replicaCount=0\""),
+                ("wait", "20m"),
+                ("rollout", "15m"),
+            ],
+        );
+        assert_eq!(
+            reuse,
+            format!(
+                "helm -n \"$NAMESPACE\" upgrade \"$RELEASE\" \"$CHART\" \\\n  \
+--version \"$CHART_VERSION\" --reuse-values --set \"image.tag=$V\" \\\n  \
+--set replicaCount=0 --wait --timeout 20m\n\
+kubectl -n \"$NAMESPACE\" rollout status {} \"$FULLNAME\" \\\n  --timeout=15m\n",
+                resource(s.workload.kind)
+            )
+        );
+        assert!(reuse.lines().all(|l| l.len() <= WIDTH), "{reuse}");
+        let reuse = run("upgrade-reuse", &[("set", "a=1"), ("wait", "yes")]);
+        assert!(
+            reuse.ends_with(" --reuse-values --set a=1 --wait\n"),
+            "{reuse}"
+        );
+        assert!(!reuse.contains("rollout"), "{reuse}");
         let side = run(
             "upgrade-image",
             &[
