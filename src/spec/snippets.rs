@@ -381,6 +381,69 @@ such as 15m: with that `--timeout`; empty: neither",
         needs: Needs::Nothing,
     },
     Snippet {
+        name: "upgrade-dry-run",
+        help: "render the upgrade of the release to CHART at CHART_VERSION with the values \
+it was deployed with, changing nothing",
+        params: &[Param {
+            name: "quiet",
+            default: Some(""),
+            help: "`yes`: discard the rendered manifests and say `upgrade renders cleanly`; \
+empty: print them",
+        }],
+        body: |a, _| {
+            let (to, done) = match arg(a, "quiet") {
+                "" => ("", ""),
+                _ => (" > /dev/null", "echo \"upgrade renders cleanly\"\n"),
+            };
+            format!(
+                "tmp=$(mktemp)\n\
+helm -n \"$NAMESPACE\" get values \"$RELEASE\" -o yaml > \"$tmp\"\n\
+helm -n \"$NAMESPACE\" upgrade \"$RELEASE\" \"$CHART\" \\\n  \
+--version \"$CHART_VERSION\" -f \"$tmp\" --dry-run{to}\nrm -f \"$tmp\"\n{done}"
+            )
+        },
+        prose: None,
+        needs: Needs::Nothing,
+    },
+    Snippet {
+        name: "encrypt",
+        help: "encrypt a backup file in BACKUP_DIR to AGE_RECIPIENT, beside it as \
+<file>.age, before it leaves the host",
+        params: &[
+            Param {
+                name: "file",
+                default: None,
+                help: "the file's name in $BACKUP_DIR, e.g. x-$TS.tar; a pattern with `*` \
+(x-*.tar.gz) takes the newest match, as `newest` does",
+            },
+            Param {
+                name: "remove",
+                default: Some(""),
+                help: "`yes`: remove the clear copy once it is encrypted; empty: keep it",
+            },
+        ],
+        body: |a, s| {
+            let file = arg(a, "file");
+            let (first, src) = if file.contains('*') {
+                let newest = find("newest").expect("a snippet");
+                let given = Given::from([("glob".to_string(), file.to_string())]);
+                let args = args(newest, &given).expect("its parameters");
+                ((newest.body)(&args, s), "\"$F\"".to_string())
+            } else {
+                (String::new(), format!("\"$BACKUP_DIR/{file}\""))
+            };
+            // The same quoted word with `.age` before its closing quote.
+            let out = format!("{}.age\"", &src[..src.len() - 1]);
+            let mut words = vec![format!("-o {out}"), src.clone()];
+            if arg(a, "remove") == "yes" {
+                words.push(format!("&& rm -f {src}"));
+            }
+            first + &wrapped("age -r \"$AGE_RECIPIENT\"", &words)
+        },
+        prose: None,
+        needs: Needs::Nothing,
+    },
+    Snippet {
         name: "pg-client",
         help: "start a one-off PostgreSQL client pod that connects as `backup.database` \
 does (the password, or the URL, from the Secret on stdin, then the file `stdin` if \
@@ -1516,6 +1579,31 @@ kubectl -n \"$NAMESPACE\" rollout status {} \"$FULLNAME\" \\\n  --timeout=15m\n"
             "{reuse}"
         );
         assert!(!reuse.contains("rollout"), "{reuse}");
+        let dry = run("upgrade-dry-run", &[]);
+        assert_eq!(
+            dry,
+            "tmp=$(mktemp)\nhelm -n \"$NAMESPACE\" get values \"$RELEASE\" -o yaml > \"$tmp\"\n\
+helm -n \"$NAMESPACE\" upgrade \"$RELEASE\" \"$CHART\" \\\n  \
+--version \"$CHART_VERSION\" -f \"$tmp\" --dry-run\nrm -f \"$tmp\"\n"
+        );
+        let dry = run("upgrade-dry-run", &[("quiet", "yes")]);
+        assert!(
+            dry.ends_with(
+                "--dry-run > /dev/null\nrm -f \"$tmp\"\necho \"upgrade renders cleanly\"\n"
+            ),
+            "{dry}"
+        );
+        assert_eq!(
+            run("encrypt", &[("file", "demo-$TS.tar")]),
+            "age -r \"$AGE_RECIPIENT\" -o \"$BACKUP_DIR/demo-$TS.tar.age\" \\\n  \
+\"$BACKUP_DIR/demo-$TS.tar\"\n"
+        );
+        // A pattern: the newest match, as `newest` picks it.
+        let newest = run("newest", &[("glob", "demo-*.tar.gz")]);
+        assert_eq!(
+            run("encrypt", &[("file", "demo-*.tar.gz"), ("remove", "yes")]),
+            format!("{newest}age -r \"$AGE_RECIPIENT\" -o \"$F.age\" \"$F\" && rm -f \"$F\"\n")
+        );
         let side = run(
             "upgrade-image",
             &[
