@@ -381,6 +381,45 @@ such as 15m: with that `--timeout`; empty: neither",
         needs: Needs::Nothing,
     },
     Snippet {
+        name: "install-beside",
+        help: "install a second release of the chart beside the deployed one, with the \
+chart's defaults (or a values file) and a few `--set` values, and wait for it",
+        params: &[
+            Param {
+                name: "release",
+                default: None,
+                help: "the new release's name, e.g. redis-new",
+            },
+            Param {
+                name: "set",
+                default: None,
+                help: "`key=value` pairs joined by commas, one `--set` each, as in \
+`upgrade-reuse`, e.g. \"image.tag=$TARGET_VERSION\"",
+            },
+            Param {
+                name: "values",
+                default: Some(""),
+                help: "a values file to start from (`-f`), e.g. \
+\"$BACKUP_DIR/x-values-<ts>.yaml\"; empty: the chart's defaults",
+            },
+        ],
+        body: |a, _| {
+            let mut words = vec!["--version \"$CHART_VERSION\"".to_string()];
+            match arg(a, "values") {
+                "" => {}
+                v => words.push(format!("-f {v}")),
+            }
+            words.extend(set_pairs(arg(a, "set")).map(|p| format!("--set {p}")));
+            words.push("--wait".into());
+            wrapped(
+                &format!("helm -n \"$NAMESPACE\" install {} \"$CHART\"", arg(a, "release")),
+                &words,
+            )
+        },
+        prose: None,
+        needs: Needs::Nothing,
+    },
+    Snippet {
         name: "upgrade-dry-run",
         help: "render the upgrade of the release to CHART at CHART_VERSION with the values \
 it was deployed with, changing nothing",
@@ -1579,6 +1618,19 @@ kubectl -n \"$NAMESPACE\" rollout status {} \"$FULLNAME\" \\\n  --timeout=15m\n"
             "{reuse}"
         );
         assert!(!reuse.contains("rollout"), "{reuse}");
+        assert_eq!(
+            run(
+                "install-beside",
+                &[
+                    ("release", "demo-new"),
+                    ("set", "\"image.tag=$V\""),
+                    ("values", "\"$BACKUP_DIR/v.yaml\"")
+                ]
+            ),
+            "helm -n \"$NAMESPACE\" install demo-new \"$CHART\" \\\n  \
+--version \"$CHART_VERSION\" -f \"$BACKUP_DIR/v.yaml\" \\\n  \
+--set \"image.tag=$V\" --wait\n"
+        );
         let dry = run("upgrade-dry-run", &[]);
         assert_eq!(
             dry,
