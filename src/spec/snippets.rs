@@ -483,6 +483,33 @@ helm -n \"$NAMESPACE\" upgrade \"$RELEASE\" \"$CHART\" \\\n  \
         needs: Needs::Nothing,
     },
     Snippet {
+        name: "encrypt-dir",
+        help: "pack a temporary directory as tar.gz straight into an age-encrypted file \
+of BACKUP_DIR, then remove the directory",
+        params: &[
+            Param {
+                name: "file",
+                default: None,
+                help: "the encrypted archive's name in $BACKUP_DIR, e.g. x-config-$TS.tar.gz.age",
+            },
+            Param {
+                name: "dir",
+                default: Some("\"$tmp\""),
+                help: "the directory to pack, whose contents go in as `./...`",
+            },
+        ],
+        body: |a, _| {
+            let dir = arg(a, "dir");
+            format!(
+                "tar -C {dir} -czf - . | age -r \"$AGE_RECIPIENT\" \\\n  \
+> \"$BACKUP_DIR/{}\"\nrm -rf {dir}\n",
+                arg(a, "file")
+            )
+        },
+        prose: None,
+        needs: Needs::Nothing,
+    },
+    Snippet {
         name: "pg-client",
         help: "start a one-off PostgreSQL client pod that connects as `backup.database` \
 does (the password, or the URL, from the Secret on stdin, then the file `stdin` if \
@@ -1630,6 +1657,11 @@ kubectl -n \"$NAMESPACE\" rollout status {} \"$FULLNAME\" \\\n  --timeout=15m\n"
             "helm -n \"$NAMESPACE\" install demo-new \"$CHART\" \\\n  \
 --version \"$CHART_VERSION\" -f \"$BACKUP_DIR/v.yaml\" \\\n  \
 --set \"image.tag=$V\" --wait\n"
+        );
+        assert_eq!(
+            run("encrypt-dir", &[("file", "demo-$TS.tar.gz.age")]),
+            "tar -C \"$tmp\" -czf - . | age -r \"$AGE_RECIPIENT\" \\\n  \
+> \"$BACKUP_DIR/demo-$TS.tar.gz.age\"\nrm -rf \"$tmp\"\n"
         );
         let dry = run("upgrade-dry-run", &[]);
         assert_eq!(
