@@ -479,7 +479,20 @@ helm -n \"$NAMESPACE\" upgrade \"$RELEASE\" \"$CHART\" \\\n  \
             }
             first + &wrapped("age -r \"$AGE_RECIPIENT\"", &words)
         },
-        prose: None,
+        prose: Some(|a, _| {
+            let file = arg(a, "file");
+            [
+                "Encrypt the archive before it leaves the host".into(),
+                "Only the holder of the age identity of `AGE_RECIPIENT` can read the \
+encrypted copy; the clear archive stays on this host."
+                    .into(),
+                if file.contains('*') {
+                    "An `.age` file next to the archive.".into()
+                } else {
+                    format!("`{}.age` beside the archive.", file.replace("$TS", "<timestamp>"))
+                },
+            ]
+        }),
         needs: Needs::Nothing,
     },
     Snippet {
@@ -1662,6 +1675,19 @@ kubectl -n \"$NAMESPACE\" rollout status {} \"$FULLNAME\" \\\n  --timeout=15m\n"
             run("encrypt-dir", &[("file", "demo-$TS.tar.gz.age")]),
             "tar -C \"$tmp\" -czf - . | age -r \"$AGE_RECIPIENT\" \\\n  \
 > \"$BACKUP_DIR/demo-$TS.tar.gz.age\"\nrm -rf \"$tmp\"\n"
+        );
+        let enc = find("encrypt").unwrap();
+        let prose = |file: &str| {
+            let given = Given::from([("file".to_string(), file.to_string())]);
+            (enc.prose.unwrap())(&args(enc, &given).unwrap(), &s)
+        };
+        assert_eq!(
+            prose("demo-$TS.tar")[2],
+            "`demo-<timestamp>.tar.age` beside the archive."
+        );
+        assert_eq!(
+            prose("demo-*.tar")[2],
+            "An `.age` file next to the archive."
         );
         let dry = run("upgrade-dry-run", &[]);
         assert_eq!(
