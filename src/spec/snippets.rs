@@ -643,17 +643,31 @@ say how to use the published repository instead",
         name: "helm-rollback",
         help: "a whole step: roll the release back to its previous revision with Helm and \
 wait for its pods",
-        params: &[Param {
-            name: "timeout",
-            default: Some(""),
-            help: "how long Helm waits for the pods, e.g. 20m; empty: Helm's 5m",
-        }],
+        params: &[
+            Param {
+                name: "timeout",
+                default: Some(""),
+                help: "how long Helm waits for the pods, e.g. 20m; empty: Helm's 5m",
+            },
+            Param {
+                name: "history",
+                default: Some(""),
+                help: "`yes`: list the last five revisions first, to see which one it \
+goes back to; empty: do not",
+            },
+        ],
         body: |a, _| {
             let timeout = match arg(a, "timeout") {
                 "" => String::new(),
                 t => format!(" --timeout {t}"),
             };
-            format!("helm -n \"$NAMESPACE\" rollback \"$RELEASE\" 0 --wait{timeout}\n")
+            let history = match arg(a, "history") {
+                "yes" => "helm -n \"$NAMESPACE\" history \"$RELEASE\" --max 5\n",
+                _ => "",
+            };
+            format!(
+                "{history}helm -n \"$NAMESPACE\" rollback \"$RELEASE\" 0 --wait{timeout}\n"
+            )
         },
         prose: Some(|_, _| {
             [
@@ -1735,6 +1749,11 @@ helm -n \"$NAMESPACE\" upgrade \"$RELEASE\" \"$CHART\" \\\n  \
         assert_eq!(
             run("helm-rollback", &[]),
             "helm -n \"$NAMESPACE\" rollback \"$RELEASE\" 0 --wait\n"
+        );
+        assert_eq!(
+            run("helm-rollback", &[("history", "yes")]),
+            "helm -n \"$NAMESPACE\" history \"$RELEASE\" --max 5\n\
+helm -n \"$NAMESPACE\" rollback \"$RELEASE\" 0 --wait\n"
         );
         assert_eq!(
             run("helm-rollback", &[("timeout", "20m")]),
