@@ -440,17 +440,201 @@ follow the workload's rollout",
                 "" => String::new(),
                 v => format!(" --set {v}"),
             };
-            let timeout = match arg(a, "timeout") {
-                "" => String::new(),
-                t => format!(" \\\n  --timeout={t}"),
-            };
             format!(
                 "helm -n \"$NAMESPACE\" upgrade \"$RELEASE\" \"$CHART\" \\\n  \
---version {} -f {}{set}\n\
-kubectl -n \"$NAMESPACE\" rollout status {} \"$FULLNAME\"{timeout}\n",
+--version {} -f {}{set}\n{}",
                 s.chart_version.to,
                 arg(a, "values"),
-                resource(s.workload.kind),
+                rollout_status(s, arg(a, "timeout")),
+            )
+        },
+        prose: None,
+        needs: Needs::Nothing,
+    },
+    Snippet {
+        name: "upgrade-reuse",
+        help: "upgrade the release with the values it was last deployed with (`--reuse-values`) and a few `--set` changes, optionally waiting for it or following the workload's rollout",
+        params: &[
+            Param {
+                name: "set",
+                default: None,
+                help: "`key=value` pairs joined by commas, one `--set` each, e.g. \
+image.tag=2.8.1,replicaCount=0 (a double-quoted word may hold `$VARIABLES`)",
+            },
+            Param {
+                name: "wait",
+                default: Some(""),
+                help: "`yes`: `--wait`; a duration such as 20m: `--wait --timeout 20m`; \
+empty: Helm returns at once",
+            },
+            Param {
+                name: "rollout",
+                default: Some(""),
+                help: "`yes`: then `kubectl rollout status` of the workload; a duration \
+such as 15m: with that `--timeout`; empty: neither",
+            },
+        ],
+        body: |a, s| {
+            let mut words = vec![
+                "--version \"$CHART_VERSION\"".to_string(),
+                "--reuse-values".into(),
+            ];
+            words.extend(set_pairs(arg(a, "set")).map(|p| format!("--set {p}")));
+            match arg(a, "wait") {
+                "" => {}
+                "yes" => words.push("--wait".into()),
+                t => words.push(format!("--wait --timeout {t}")),
+            }
+            let rollout = match arg(a, "rollout") {
+                "" => String::new(),
+                "yes" => rollout_status(s, ""),
+                t => rollout_status(s, t),
+            };
+            format!(
+                "{}{rollout}",
+                wrapped("helm -n \"$NAMESPACE\" upgrade \"$RELEASE\" \"$CHART\"", &words)
+            )
+        },
+        prose: None,
+        needs: Needs::Nothing,
+    },
+    Snippet {
+        name: "install-beside",
+        help: "install a second release of the chart beside the deployed one, with the \
+chart's defaults (or a values file) and a few `--set` values, and wait for it",
+        params: &[
+            Param {
+                name: "release",
+                default: None,
+                help: "the new release's name, e.g. redis-new",
+            },
+            Param {
+                name: "set",
+                default: None,
+                help: "`key=value` pairs joined by commas, one `--set` each, as in \
+`upgrade-reuse`, e.g. \"image.tag=$TARGET_VERSION\"",
+            },
+            Param {
+                name: "values",
+                default: Some(""),
+                help: "a values file to start from (`-f`), e.g. \
+\"$BACKUP_DIR/x-values-<ts>.yaml\"; empty: the chart's defaults",
+            },
+        ],
+        body: |a, _| {
+            let mut words = vec!["--version \"$CHART_VERSION\"".to_string()];
+            match arg(a, "values") {
+                "" => {}
+                v => words.push(format!("-f {v}")),
+            }
+            words.extend(set_pairs(arg(a, "set")).map(|p| format!("--set {p}")));
+            words.push("--wait".into());
+            wrapped(
+                &format!("helm -n \"$NAMESPACE\" install {} \"$CHART\"", arg(a, "release")),
+                &words,
+            )
+        },
+        prose: None,
+        needs: Needs::Nothing,
+    },
+    Snippet {
+        name: "upgrade-dry-run",
+        help: "render the upgrade of the release to CHART at CHART_VERSION with the values \
+it was deployed with, changing nothing",
+        params: &[Param {
+            name: "quiet",
+            default: Some(""),
+            help: "`yes`: discard the rendered manifests and say `upgrade renders cleanly`; \
+empty: print them",
+        }],
+        body: |a, _| {
+            let (to, done) = match arg(a, "quiet") {
+                "" => ("", ""),
+                _ => (" > /dev/null", "echo \"upgrade renders cleanly\"\n"),
+            };
+            format!(
+                "tmp=$(mktemp)\n\
+helm -n \"$NAMESPACE\" get values \"$RELEASE\" -o yaml > \"$tmp\"\n\
+helm -n \"$NAMESPACE\" upgrade \"$RELEASE\" \"$CHART\" \\\n  \
+--version \"$CHART_VERSION\" -f \"$tmp\" --dry-run{to}\nrm -f \"$tmp\"\n{done}"
+            )
+        },
+        prose: None,
+        needs: Needs::Nothing,
+    },
+    Snippet {
+        name: "encrypt",
+        help: "encrypt a backup file in BACKUP_DIR to AGE_RECIPIENT, beside it as \
+<file>.age, before it leaves the host",
+        params: &[
+            Param {
+                name: "file",
+                default: None,
+                help: "the file's name in $BACKUP_DIR, e.g. x-$TS.tar; a pattern with `*` \
+(x-*.tar.gz) takes the newest match, as `newest` does",
+            },
+            Param {
+                name: "remove",
+                default: Some(""),
+                help: "`yes`: remove the clear copy once it is encrypted; empty: keep it",
+            },
+        ],
+        body: |a, s| {
+            let file = arg(a, "file");
+            let (first, src) = if file.contains('*') {
+                let newest = find("newest").expect("a snippet");
+                let given = Given::from([("glob".to_string(), file.to_string())]);
+                let args = args(newest, &given).expect("its parameters");
+                ((newest.body)(&args, s), "\"$F\"".to_string())
+            } else {
+                (String::new(), format!("\"$BACKUP_DIR/{file}\""))
+            };
+            // The same quoted word with `.age` before its closing quote.
+            let out = format!("{}.age\"", &src[..src.len() - 1]);
+            let mut words = vec![format!("-o {out}"), src.clone()];
+            if arg(a, "remove") == "yes" {
+                words.push(format!("&& rm -f {src}"));
+            }
+            first + &wrapped("age -r \"$AGE_RECIPIENT\"", &words)
+        },
+        prose: Some(|a, _| {
+            let file = arg(a, "file");
+            [
+                "Encrypt the archive before it leaves the host".into(),
+                "Only the holder of the age identity of `AGE_RECIPIENT` can read the \
+encrypted copy; the clear archive stays on this host."
+                    .into(),
+                if file.contains('*') {
+                    "An `.age` file next to the archive.".into()
+                } else {
+                    format!("`{}.age` beside the archive.", file.replace("$TS", "<timestamp>"))
+                },
+            ]
+        }),
+        needs: Needs::Nothing,
+    },
+    Snippet {
+        name: "encrypt-dir",
+        help: "pack a temporary directory as tar.gz straight into an age-encrypted file \
+of BACKUP_DIR, then remove the directory",
+        params: &[
+            Param {
+                name: "file",
+                default: None,
+                help: "the encrypted archive's name in $BACKUP_DIR, e.g. x-config-$TS.tar.gz.age",
+            },
+            Param {
+                name: "dir",
+                default: Some("\"$tmp\""),
+                help: "the directory to pack, whose contents go in as `./...`",
+            },
+        ],
+        body: |a, _| {
+            let dir = arg(a, "dir");
+            format!(
+                "tar -C {dir} -czf - . | age -r \"$AGE_RECIPIENT\" \\\n  \
+> \"$BACKUP_DIR/{}\"\nrm -rf {dir}\n",
+                arg(a, "file")
             )
         },
         prose: None,
@@ -577,17 +761,31 @@ say how to use the published repository instead",
         name: "helm-rollback",
         help: "a whole step: roll the release back to its previous revision with Helm and \
 wait for its pods",
-        params: &[Param {
-            name: "timeout",
-            default: Some(""),
-            help: "how long Helm waits for the pods, e.g. 20m; empty: Helm's 5m",
-        }],
+        params: &[
+            Param {
+                name: "timeout",
+                default: Some(""),
+                help: "how long Helm waits for the pods, e.g. 20m; empty: Helm's 5m",
+            },
+            Param {
+                name: "history",
+                default: Some(""),
+                help: "`yes`: list the last five revisions first, to see which one it \
+goes back to; empty: do not",
+            },
+        ],
         body: |a, _| {
             let timeout = match arg(a, "timeout") {
                 "" => String::new(),
                 t => format!(" --timeout {t}"),
             };
-            format!("helm -n \"$NAMESPACE\" rollback \"$RELEASE\" 0 --wait{timeout}\n")
+            let history = match arg(a, "history") {
+                "yes" => "helm -n \"$NAMESPACE\" history \"$RELEASE\" --max 5\n",
+                _ => "",
+            };
+            format!(
+                "{history}helm -n \"$NAMESPACE\" rollback \"$RELEASE\" 0 --wait{timeout}\n"
+            )
         },
         prose: Some(|_, _| {
             [
@@ -844,6 +1042,58 @@ fn fit(head: &str, tail: &str) -> String {
 /// The field selector of pods that are still alive: neither finished
 /// (`Succeeded`) nor failed.
 const LIVE: &str = "--field-selector='status.phase!=Succeeded,status.phase!=Failed'";
+
+/// `kubectl rollout status` of the workload (its kind from
+/// `workload.kind`), with `--timeout=` unless `timeout` is empty.
+fn rollout_status(s: &Spec, timeout: &str) -> String {
+    let timeout = match timeout {
+        "" => String::new(),
+        t => format!(" \\\n  --timeout={t}"),
+    };
+    format!(
+        "kubectl -n \"$NAMESPACE\" rollout status {} \"$FULLNAME\"{timeout}\n",
+        resource(s.workload.kind)
+    )
+}
+
+/// The pairs of a `set` parameter (`a=1,b="$X"`, or one double-quoted
+/// word `"a=1,b=$X"`), each a shell word: one with a `$` double-quoted.
+fn set_pairs(v: &str) -> impl Iterator<Item = String> + '_ {
+    let v = v
+        .strip_prefix('"')
+        .and_then(|v| v.strip_suffix('"'))
+        .unwrap_or(v);
+    v.split(',').filter(|p| !p.is_empty()).map(|p| {
+        if p.contains('$') && !p.contains('"') {
+            format!("\"{p}\"")
+        } else {
+            p.to_string()
+        }
+    })
+}
+
+/// A command and its words, as many on a line as fit in [`WIDTH`]
+/// columns, the continuation lines indented by two.
+fn wrapped(command: &str, words: &[String]) -> String {
+    let mut out = command.to_string();
+    let mut line = command.len();
+    for w in words {
+        if line + 1 + w.len() + 2 > WIDTH {
+            out.push_str(" \\\n  ");
+            line = 2;
+        } else {
+            out.push(' ');
+            line += 1;
+        }
+        out.push_str(w);
+        line += w.len();
+    }
+    out + "\n"
+}
+
+/// The widest line [`wrapped`] writes: a guide indents a command by
+/// three columns within its 76.
+const WIDTH: usize = 72;
 
 /// The resource kubectl scales for a workload kind.
 fn resource(k: WorkloadKind) -> &'static str {
@@ -1607,6 +1857,89 @@ kubectl -n \"$NAMESPACE\" rollout status {} \"$FULLNAME\" \\\n  --timeout=15m\n"
             "{roll}"
         );
         assert!(roll.ends_with("\"$FULLNAME\"\n"), "no timeout: {roll}");
+        // --reuse-values keeps the deployed values; each pair its own --set,
+        // one with a variable quoted; at most 72 columns a line.
+        let reuse = run(
+            "upgrade-reuse",
+            &[
+                ("set", "\"image.tag=$V,replicaCount=0\""),
+                ("wait", "20m"),
+                ("rollout", "15m"),
+            ],
+        );
+        assert_eq!(
+            reuse,
+            format!(
+                "helm -n \"$NAMESPACE\" upgrade \"$RELEASE\" \"$CHART\" \\\n  \
+--version \"$CHART_VERSION\" --reuse-values --set \"image.tag=$V\" \\\n  \
+--set replicaCount=0 --wait --timeout 20m\n\
+kubectl -n \"$NAMESPACE\" rollout status {} \"$FULLNAME\" \\\n  --timeout=15m\n",
+                resource(s.workload.kind)
+            )
+        );
+        assert!(reuse.lines().all(|l| l.len() <= WIDTH), "{reuse}");
+        let reuse = run("upgrade-reuse", &[("set", "a=1"), ("wait", "yes")]);
+        assert!(
+            reuse.ends_with(" --reuse-values --set a=1 --wait\n"),
+            "{reuse}"
+        );
+        assert!(!reuse.contains("rollout"), "{reuse}");
+        assert_eq!(
+            run(
+                "install-beside",
+                &[
+                    ("release", "demo-new"),
+                    ("set", "\"image.tag=$V\""),
+                    ("values", "\"$BACKUP_DIR/v.yaml\"")
+                ]
+            ),
+            "helm -n \"$NAMESPACE\" install demo-new \"$CHART\" \\\n  \
+--version \"$CHART_VERSION\" -f \"$BACKUP_DIR/v.yaml\" \\\n  \
+--set \"image.tag=$V\" --wait\n"
+        );
+        assert_eq!(
+            run("encrypt-dir", &[("file", "demo-$TS.tar.gz.age")]),
+            "tar -C \"$tmp\" -czf - . | age -r \"$AGE_RECIPIENT\" \\\n  \
+> \"$BACKUP_DIR/demo-$TS.tar.gz.age\"\nrm -rf \"$tmp\"\n"
+        );
+        let enc = find("encrypt").unwrap();
+        let prose = |file: &str| {
+            let given = Given::from([("file".to_string(), file.to_string())]);
+            (enc.prose.unwrap())(&args(enc, &given).unwrap(), &s)
+        };
+        assert_eq!(
+            prose("demo-$TS.tar")[2],
+            "`demo-<timestamp>.tar.age` beside the archive."
+        );
+        assert_eq!(
+            prose("demo-*.tar")[2],
+            "An `.age` file next to the archive."
+        );
+        let dry = run("upgrade-dry-run", &[]);
+        assert_eq!(
+            dry,
+            "tmp=$(mktemp)\nhelm -n \"$NAMESPACE\" get values \"$RELEASE\" -o yaml > \"$tmp\"\n\
+helm -n \"$NAMESPACE\" upgrade \"$RELEASE\" \"$CHART\" \\\n  \
+--version \"$CHART_VERSION\" -f \"$tmp\" --dry-run\nrm -f \"$tmp\"\n"
+        );
+        let dry = run("upgrade-dry-run", &[("quiet", "yes")]);
+        assert!(
+            dry.ends_with(
+                "--dry-run > /dev/null\nrm -f \"$tmp\"\necho \"upgrade renders cleanly\"\n"
+            ),
+            "{dry}"
+        );
+        assert_eq!(
+            run("encrypt", &[("file", "demo-$TS.tar")]),
+            "age -r \"$AGE_RECIPIENT\" -o \"$BACKUP_DIR/demo-$TS.tar.age\" \\\n  \
+\"$BACKUP_DIR/demo-$TS.tar\"\n"
+        );
+        // A pattern: the newest match, as `newest` picks it.
+        let newest = run("newest", &[("glob", "demo-*.tar.gz")]);
+        assert_eq!(
+            run("encrypt", &[("file", "demo-*.tar.gz"), ("remove", "yes")]),
+            format!("{newest}age -r \"$AGE_RECIPIENT\" -o \"$F.age\" \"$F\" && rm -f \"$F\"\n")
+        );
         let side = run(
             "upgrade-image",
             &[
@@ -1628,6 +1961,11 @@ kubectl -n \"$NAMESPACE\" rollout status {} \"$FULLNAME\" \\\n  --timeout=15m\n"
         assert_eq!(
             run("helm-rollback", &[]),
             "helm -n \"$NAMESPACE\" rollback \"$RELEASE\" 0 --wait\n"
+        );
+        assert_eq!(
+            run("helm-rollback", &[("history", "yes")]),
+            "helm -n \"$NAMESPACE\" history \"$RELEASE\" --max 5\n\
+helm -n \"$NAMESPACE\" rollback \"$RELEASE\" 0 --wait\n"
         );
         assert_eq!(
             run("helm-rollback", &[("timeout", "20m")]),
