@@ -76,6 +76,13 @@ pub struct ConfigExport {
     /// into the same encrypted file.
     #[serde(default)]
     pub extra_secrets: Option<String>,
+    /// A make target of its own that runs the export (e.g.
+    /// `config-backup`), for a chart whose `backup` target runs unattended,
+    /// where `AGE_RECIPIENT` may be unset: gen adds it to `operations`
+    /// (before `restore`), `make backup-<chart>` runs it after `backup`,
+    /// and the export's first pitfall names it.
+    #[serde(default)]
+    pub target: Option<String>,
     /// Encrypt the values file too (`<chart>-values-<ts>.yaml.age`), for a
     /// chart whose values hold a key or password gen cannot move into a
     /// Secret (a WireGuard private key, a superuser password).
@@ -537,6 +544,9 @@ fn expand_config_export(spec: &mut Spec, positions: &mut Positions) {
         .components
         .push(config_component(&spec.name, &c));
     let at = format!("backup.components[{i}]");
+    if let Some(target) = &c.target {
+        add_config_target(spec, positions, target, &c);
+    }
     positions.alias_exact(&at, "backup.config_export");
     positions.alias_exact(&format!("{at}.steps"), "backup.config_export");
     let b = c.before.len();
@@ -551,6 +561,7 @@ fn expand_config_export(spec: &mut Spec, positions: &mut Positions) {
         "pitfalls",
         "drill",
         "extra_secrets",
+        "target",
         "encrypt_values",
     ] {
         positions.alias(
@@ -568,6 +579,40 @@ fn expand_config_export(spec: &mut Spec, positions: &mut Positions) {
         positions.alias(
             &format!("{at}.steps[{}]", b + 1 + j),
             &format!("backup.config_export.steps[{j}]"),
+        );
+    }
+}
+
+/// The help line of the target `config_export.target` adds.
+pub const CONFIG_TARGET_HELP: &str =
+    "Export Helm values, Secrets and ConfigMaps with age (the backup target does not)";
+
+/// Adds the make target `target` that runs the built-in export (its
+/// component's steps), before the `restore` target (last without one);
+/// errors in it point at `backup.config_export.target`.
+fn add_config_target(spec: &mut Spec, positions: &mut Positions, target: &str, c: &ConfigExport) {
+    let id = c.id.clone().unwrap_or_else(|| CONFIG_ID.into());
+    let k = spec
+        .operations
+        .iter()
+        .position(|o| o.target == "restore")
+        .unwrap_or(spec.operations.len());
+    spec.operations.insert(
+        k,
+        super::Operation {
+            target: target.into(),
+            group: super::Group::Backup,
+            help: CONFIG_TARGET_HELP.into(),
+            run: String::new(),
+            steps: vec![format!("backup.{id}")],
+            runs_in: super::RunsIn::Local,
+        },
+    );
+    positions.shift("operations", k);
+    for key in ["", ".target", ".group", ".help", ".steps", ".steps[0]"] {
+        positions.alias_exact(
+            &format!("operations[{k}]{key}"),
+            "backup.config_export.target",
         );
     }
 }
@@ -934,6 +979,55 @@ mod derived {
             .iter()
             .all(|p| !p.contains("does not write this export")));
         assert_eq!(c.pitfalls[0], "Own pitfall.");
+    }
+
+    #[test]
+    fn config_export_target_adds_the_make_target_before_restore() {
+        let src = crate::scaffold::new_spec("demo").replace(
+            "backup:\n",
+            "backup:\n  config_export:\n    target: config-backup\n",
+        );
+        let f = parse("specs/demo.yaml", src.as_bytes()).unwrap();
+        let targets: Vec<&str> = f
+            .spec
+            .operations
+            .iter()
+            .map(|o| o.target.as_str())
+            .collect();
+        assert_eq!(targets, ["backup", "config-backup", "restore"]);
+        let op = &f.spec.operations[1];
+        assert_eq!(op.help, CONFIG_TARGET_HELP);
+        assert_eq!(op.steps, ["backup.config"]);
+        assert!(
+            writes_export("demo", &op.run),
+            "composed from the export step: {}",
+            op.run
+        );
+        assert_eq!(config_backup_target(&f.spec), Some("config-backup"));
+        let (i, c) = config(&f);
+        assert_eq!(
+            c.pitfalls[0],
+            config_backup_pitfall("demo", "config-backup")
+        );
+        // Both point at the key that asked for them.
+        let key = src
+            .lines()
+            .position(|l| l.contains("target: config-backup"))
+            .unwrap()
+            + 1;
+        assert_eq!(f.positions.get("operations[1].help").0, key);
+        assert_eq!(
+            f.positions
+                .get(&format!("backup.components[{i}].pitfalls[0]"))
+                .0,
+            key
+        );
+        let restore = src
+            .lines()
+            .position(|l| l.contains("- target: restore"))
+            .unwrap()
+            + 1;
+        assert_eq!(f.positions.get("operations[2].target").0, restore);
     }
 
     #[test]
