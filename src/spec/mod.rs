@@ -250,6 +250,7 @@ pub fn parse_in(rel: &str, bytes: &[u8], ctx: &Context) -> Result<SpecFile, Diag
     profile::expand(&mut file.spec, &mut file.positions);
     share::expand(&mut file.spec, &mut file.positions);
     snippets::compose(&mut file)?;
+    share::derive(&mut file.spec, &mut file.positions);
     Ok(file)
 }
 

@@ -4,7 +4,11 @@
 //!   that exports its Helm values, ConfigMaps and Secrets encrypted with
 //!   age (see [`ConfigExport`]); [`expand`] turns it into an ordinary
 //!   component when the spec is parsed, so validation, the guides, the
-//!   runbook lint and `gen procedures` see it like any other;
+//!   runbook lint and `gen procedures` see it like any other; once the
+//!   operations are composed, [`derive`] adds the pitfall that names the
+//!   make target writing it when `backup` does not;
+//! - the chart-level `drill` is the record of every procedure without one
+//!   of its own ([`expand`] fills it in);
 //! - the Artifact Hub changelog entries that restate what the spec adds
 //!   (the two guides, RBAC, targets, values) are derived by [`changes`];
 //!   `upgrade.changes` holds only what gen cannot know, and an entry with
@@ -26,7 +30,8 @@ pub struct ConfigExport {
     /// Component id restore procedures name in `restores` (default `config`).
     #[serde(default)]
     pub id: Option<String>,
-    /// Default "Helm values, ConfigMaps and Secrets".
+    /// Default "Helm values, ConfigMaps and Secrets": give one only when
+    /// it says more.
     #[serde(default)]
     pub title: Option<String>,
     /// What this chart's values, Secrets and ConfigMaps hold that a restore
@@ -34,7 +39,8 @@ pub struct ConfigExport {
     #[serde(default)]
     pub what: Option<String>,
     /// Why this chart needs them after a restore; the export step's `why`
-    /// (default: Secrets are only base64 and must be encrypted).
+    /// (default: a new release needs the same passwords and keys, and
+    /// Secrets are only base64 and must be encrypted).
     #[serde(default)]
     pub why: Option<String>,
     /// Default "helm, kubectl, jq, age"; name the tools the added `steps` use too.
@@ -53,12 +59,15 @@ pub struct ConfigExport {
     /// Steps run after the built-in export (ACL users held in memory, say).
     #[serde(default)]
     pub steps: Vec<Step>,
-    /// What can go wrong, besides the built-in pitfall about Secrets the
-    /// chart does not render.
+    /// What can go wrong, besides the built-in pitfalls: Secrets the chart
+    /// does not render, a values file in clear, and (derived from the
+    /// operations) the make target to run when `backup` does not write
+    /// the export.
     #[serde(default)]
     pub pitfalls: Vec<String>,
-    /// The drill of the component, as on any other (none by default: the
-    /// export needs a cluster; its pipeline is tested in gen's own tests).
+    /// The drill of the component, as on any other. Default
+    /// [`CONFIG_DRILL`]: the export needs a cluster (its pipeline is
+    /// tested in gen's own tests).
     #[serde(default)]
     pub drill: Option<Drill>,
     /// The variable (e.g. `MC_SECRETS`, defined in `variables`) that names,
@@ -67,6 +76,13 @@ pub struct ConfigExport {
     /// into the same encrypted file.
     #[serde(default)]
     pub extra_secrets: Option<String>,
+    /// A make target of its own that runs the export (e.g.
+    /// `config-backup`), for a chart whose `backup` target runs unattended,
+    /// where `AGE_RECIPIENT` may be unset: gen adds it to `operations`
+    /// (before `restore`), `make backup-<chart>` runs it after `backup`,
+    /// and the export's first pitfall names it.
+    #[serde(default)]
+    pub target: Option<String>,
     /// Encrypt the values file too (`<chart>-values-<ts>.yaml.age`), for a
     /// chart whose values hold a key or password gen cannot move into a
     /// Secret (a WireGuard private key, a superuser password).
@@ -87,6 +103,10 @@ impl ConfigExport {
 
 /// The component id of the built-in export when the spec gives none.
 pub const CONFIG_ID: &str = "config";
+
+/// Why no drill runs the built-in export when the spec says nothing else.
+pub const CONFIG_DRILL: &str =
+    "needs a cluster: helm get values, the release's ConfigMaps and Secrets";
 
 /// Variables many charts' commands use with the same meaning: gen
 /// declares one when a command of the spec uses it and the spec does not
@@ -430,7 +450,11 @@ instance label: it is in the export only when `{var}` names it."
             .chain(c.steps.iter().cloned())
             .collect(),
         pitfalls,
-        drill: c.drill.clone(),
+        drill: Some(c.drill.clone().unwrap_or_else(|| Drill {
+            test: None,
+            none: Some(CONFIG_DRILL.into()),
+            caveat: None,
+        })),
     }
 }
 
@@ -441,7 +465,74 @@ instance label: it is in the export only when `{var}` names it."
 /// component point at `backup.config_export`.
 pub fn expand(spec: &mut Spec, positions: &mut Positions) {
     expand_config_export(spec, positions);
+    inherit_drill(spec, positions);
     declare_known_variables(spec);
+}
+
+/// Gives the chart-level `drill` to every backup component, restore and
+/// verification step with a command that has none of its own (a step of a component or
+/// restore takes its procedure's, as before); errors in it point at the
+/// chart-level record.
+fn inherit_drill(spec: &mut Spec, positions: &mut Positions) {
+    let Some(d) = spec.drill.clone() else {
+        return;
+    };
+    let mut take = |drill: &mut Option<Drill>, path: String| {
+        if drill.is_none() {
+            *drill = Some(d.clone());
+            positions.alias(&format!("{path}.drill"), "drill");
+        }
+    };
+    for (i, c) in spec.backup.components.iter_mut().enumerate() {
+        take(&mut c.drill, format!("backup.components[{i}]"));
+    }
+    // A verification step is its own procedure: one without a command
+    // (a reminder, a schedule) has nothing to drill.
+    for (i, st) in spec.backup.verification.iter_mut().enumerate() {
+        if st.run.is_some() {
+            take(&mut st.drill, format!("backup.verification[{i}]"));
+        }
+    }
+    for (i, r) in spec.restore.iter_mut().enumerate() {
+        take(&mut r.drill, format!("restore[{i}]"));
+    }
+}
+
+/// What gen derives once the operations are composed: the pitfall of the
+/// built-in export that names the make target writing it, when `backup`
+/// does not (see [`config_backup_target`]), first among its pitfalls so
+/// that it reads as the one operators need most. It follows from the
+/// operations, so it cannot disagree with the Makefile.
+pub fn derive(spec: &mut Spec, positions: &mut Positions) {
+    let Some(c) = &spec.backup.config_export else {
+        return;
+    };
+    let id = c.id.clone().unwrap_or_else(|| CONFIG_ID.into());
+    let Some(target) = config_backup_target(spec).map(str::to_string) else {
+        return;
+    };
+    let Some(i) = spec.backup.components.iter().position(|c| c.id == id) else {
+        return;
+    };
+    let op = spec.operations.iter().position(|o| o.target == target);
+    spec.backup.components[i]
+        .pitfalls
+        .insert(0, config_backup_pitfall(&spec.name, &target));
+    let at = format!("backup.components[{i}].pitfalls");
+    positions.shift(&at, 0);
+    if let Some(op) = op {
+        positions.alias_exact(&format!("{at}[0]"), &format!("operations[{op}]"));
+    }
+}
+
+/// The pitfall [`derive`] adds: `make <chart>-backup` leaves the export
+/// to `make <chart>-<target>`, which `make backup-<chart>` runs too.
+pub fn config_backup_pitfall(chart: &str, target: &str) -> String {
+    format!(
+        "`make {chart}-backup` does not write this export, so that it can run on a \
+schedule, where `AGE_RECIPIENT` may be unset: run `make {chart}-{target}` after every \
+`helm upgrade` or change of values or Secrets (`make backup-{chart}` runs both)."
+    )
 }
 
 fn expand_config_export(spec: &mut Spec, positions: &mut Positions) {
@@ -453,6 +544,9 @@ fn expand_config_export(spec: &mut Spec, positions: &mut Positions) {
         .components
         .push(config_component(&spec.name, &c));
     let at = format!("backup.components[{i}]");
+    if let Some(target) = &c.target {
+        add_config_target(spec, positions, target, &c);
+    }
     positions.alias_exact(&at, "backup.config_export");
     positions.alias_exact(&format!("{at}.steps"), "backup.config_export");
     let b = c.before.len();
@@ -467,6 +561,7 @@ fn expand_config_export(spec: &mut Spec, positions: &mut Positions) {
         "pitfalls",
         "drill",
         "extra_secrets",
+        "target",
         "encrypt_values",
     ] {
         positions.alias(
@@ -484,6 +579,40 @@ fn expand_config_export(spec: &mut Spec, positions: &mut Positions) {
         positions.alias(
             &format!("{at}.steps[{}]", b + 1 + j),
             &format!("backup.config_export.steps[{j}]"),
+        );
+    }
+}
+
+/// The help line of the target `config_export.target` adds.
+pub const CONFIG_TARGET_HELP: &str =
+    "Export Helm values, Secrets and ConfigMaps with age (the backup target does not)";
+
+/// Adds the make target `target` that runs the built-in export (its
+/// component's steps), before the `restore` target (last without one);
+/// errors in it point at `backup.config_export.target`.
+fn add_config_target(spec: &mut Spec, positions: &mut Positions, target: &str, c: &ConfigExport) {
+    let id = c.id.clone().unwrap_or_else(|| CONFIG_ID.into());
+    let k = spec
+        .operations
+        .iter()
+        .position(|o| o.target == "restore")
+        .unwrap_or(spec.operations.len());
+    spec.operations.insert(
+        k,
+        super::Operation {
+            target: target.into(),
+            group: super::Group::Backup,
+            help: CONFIG_TARGET_HELP.into(),
+            run: String::new(),
+            steps: vec![format!("backup.{id}")],
+            runs_in: super::RunsIn::Local,
+        },
+    );
+    positions.shift("operations", k);
+    for key in ["", ".target", ".group", ".help", ".steps", ".steps[0]"] {
+        positions.alias_exact(
+            &format!("operations[{k}]{key}"),
+            "backup.config_export.target",
         );
     }
 }
@@ -785,6 +914,221 @@ mod tests {
 /// since no cluster runs here. It proves the filter, the encryption and
 /// the file names, and that the decrypted file is what `kubectl apply`
 /// reads back.
+#[cfg(test)]
+mod derived {
+    use super::*;
+    use crate::spec::parse;
+
+    /// The scaffold with `config_export` (its own `pitfalls`, `drill` as
+    /// given) and a `config-backup` target composed of it.
+    fn spec_with(config: &str, backup_writes: bool) -> (String, crate::spec::SpecFile) {
+        let mut src = crate::scaffold::new_spec("demo")
+            .replace("backup:\n", &format!("backup:\n  config_export:\n{config}"))
+            .replace(
+                "operations: # backup and restore are required: make backup-all and restore-<chart> run them\n",
+                "operations:\n  - target: config-backup\n    group: backup\n    help: Export the configuration\n    steps: [backup.config]\n",
+            );
+        if backup_writes {
+            src = src.replace(
+                "  - target: backup\n    group: backup\n    help: TODO one line for make help\n    run: |\n      mkdir -p \"$BACKUP_DIR\"\n      echo \"TODO write the backup into $BACKUP_DIR\"\n",
+                "  - target: backup\n    group: backup\n    help: TODO one line for make help\n    steps: [backup.config]\n",
+            );
+        }
+        let f = parse("specs/demo.yaml", src.as_bytes()).unwrap();
+        (src, f)
+    }
+
+    fn config(f: &crate::spec::SpecFile) -> (usize, &Component) {
+        let c = &f.spec.backup.components;
+        let i = c.iter().position(|c| c.id == CONFIG_ID).unwrap();
+        (i, &c[i])
+    }
+
+    #[test]
+    fn config_backup_pitfall_follows_the_operations() {
+        let own = "    pitfalls:\n      - Own pitfall.\n";
+        let (src, f) = spec_with(own, false);
+        let (i, c) = config(&f);
+        assert_eq!(config_backup_target(&f.spec), Some("config-backup"));
+        assert_eq!(
+            c.pitfalls[0],
+            config_backup_pitfall("demo", "config-backup")
+        );
+        assert!(c.pitfalls[0].starts_with("`make demo-backup` does not write this export"));
+        assert!(c.pitfalls[0].contains("run `make demo-config-backup` after every"));
+        assert!(c.pitfalls[0].contains("(`make backup-demo` runs both)"));
+        assert_eq!(c.pitfalls[1], "Own pitfall.", "the spec's own follow");
+        // The derived pitfall points at the target, the spec's at its text.
+        let line = |needle: &str| src.lines().position(|l| l.contains(needle)).unwrap() + 1;
+        let at = |p: &str| f.positions.get(p).0;
+        assert_eq!(
+            at(&format!("backup.components[{i}].pitfalls[0]")),
+            line("target: config-backup")
+        );
+        assert_eq!(
+            at(&format!("backup.components[{i}].pitfalls[1]")),
+            line("Own pitfall.")
+        );
+
+        // When `backup` writes the export itself there is nothing to say.
+        let (_, f) = spec_with(own, true);
+        let (_, c) = config(&f);
+        assert_eq!(config_backup_target(&f.spec), None);
+        assert!(c
+            .pitfalls
+            .iter()
+            .all(|p| !p.contains("does not write this export")));
+        assert_eq!(c.pitfalls[0], "Own pitfall.");
+    }
+
+    #[test]
+    fn config_export_target_adds_the_make_target_before_restore() {
+        let src = crate::scaffold::new_spec("demo").replace(
+            "backup:\n",
+            "backup:\n  config_export:\n    target: config-backup\n",
+        );
+        let f = parse("specs/demo.yaml", src.as_bytes()).unwrap();
+        let targets: Vec<&str> = f
+            .spec
+            .operations
+            .iter()
+            .map(|o| o.target.as_str())
+            .collect();
+        assert_eq!(targets, ["backup", "config-backup", "restore"]);
+        let op = &f.spec.operations[1];
+        assert_eq!(op.help, CONFIG_TARGET_HELP);
+        assert_eq!(op.steps, ["backup.config"]);
+        assert!(
+            writes_export("demo", &op.run),
+            "composed from the export step: {}",
+            op.run
+        );
+        assert_eq!(config_backup_target(&f.spec), Some("config-backup"));
+        let (i, c) = config(&f);
+        assert_eq!(
+            c.pitfalls[0],
+            config_backup_pitfall("demo", "config-backup")
+        );
+        // Both point at the key that asked for them.
+        let key = src
+            .lines()
+            .position(|l| l.contains("target: config-backup"))
+            .unwrap()
+            + 1;
+        assert_eq!(f.positions.get("operations[1].help").0, key);
+        assert_eq!(
+            f.positions
+                .get(&format!("backup.components[{i}].pitfalls[0]"))
+                .0,
+            key
+        );
+        let restore = src
+            .lines()
+            .position(|l| l.contains("- target: restore"))
+            .unwrap()
+            + 1;
+        assert_eq!(f.positions.get("operations[2].target").0, restore);
+    }
+
+    #[test]
+    fn config_export_defaults_title_why_and_drill() {
+        let (_, f) = spec_with("    what: Values.\n", true);
+        let (_, c) = config(&f);
+        assert_eq!(c.title, "Helm values, ConfigMaps and Secrets");
+        let why = c.steps[0].why.as_deref().unwrap();
+        assert!(
+            why.contains("`kubectl get secret -o yaml` is only base64"),
+            "{why}"
+        );
+        assert_eq!(
+            c.drill,
+            Some(Drill {
+                test: None,
+                none: Some(CONFIG_DRILL.into()),
+                caveat: None
+            })
+        );
+        // A spec that says more keeps its own.
+        let own = "    title: Values and keys\n    why: Keys must match.\n    drill: { none: \"needs a cluster: helm get values\" }\n";
+        let (_, f) = spec_with(own, true);
+        let (_, c) = config(&f);
+        assert_eq!(c.title, "Values and keys");
+        assert_eq!(c.steps[0].why.as_deref(), Some("Keys must match."));
+        assert_eq!(
+            c.drill.as_ref().unwrap().none.as_deref(),
+            Some("needs a cluster: helm get values")
+        );
+    }
+
+    #[test]
+    fn procedures_inherit_the_chart_drill_unless_they_have_their_own() {
+        let base = crate::scaffold::new_spec("demo");
+        let chart = "drill: { test: tests/drills.rs::demo_drill, caveat: \"Another version.\" }\n";
+        let src = base
+            .replace("backup:\n", &format!("{chart}backup:\n"))
+            // The component keeps its own record.
+            .replace(
+                "    - title: TODO how to prove the backup restores\n",
+                "    - title: Check it\n      run: echo check\n    - title: Check more\n      run: echo more\n      drill: { none: \"needs a cluster\" }\n    - title: Drill it each quarter\n",
+            )
+            .replace(
+                "    steps:\n      - title: TODO first step\nupgrade:",
+                "    steps:\n      - title: Restore it\n        run: echo restore\n      - title: Restore more\n        run: echo more\n        drill: { none: \"needs object storage\" }\nupgrade:",
+            );
+        let f = parse("specs/demo.yaml", src.as_bytes()).unwrap();
+        let chart_drill = Drill {
+            test: Some("tests/drills.rs::demo_drill".into()),
+            none: None,
+            caveat: Some("Another version.".into()),
+        };
+        let s = &f.spec;
+        assert_eq!(s.drill.as_ref(), Some(&chart_drill));
+        // Own records stay: the component's, a step's.
+        assert!(s.backup.components[0]
+            .drill
+            .as_ref()
+            .unwrap()
+            .none
+            .as_deref()
+            .unwrap()
+            .starts_with("TODO"));
+        assert_eq!(
+            s.backup.verification[1]
+                .drill
+                .as_ref()
+                .unwrap()
+                .none
+                .as_deref(),
+            Some("needs a cluster")
+        );
+        // The others take the chart's.
+        assert_eq!(s.backup.verification[0].drill.as_ref(), Some(&chart_drill));
+        assert_eq!(s.restore[0].drill.as_ref(), Some(&chart_drill));
+        assert!(
+            s.backup.verification[2].drill.is_none(),
+            "a reminder has nothing to drill"
+        );
+        let procs = crate::spec::procedures::procedures(s);
+        let restore = procs.iter().find(|p| p.id == "restore.full").unwrap();
+        assert_eq!(restore.steps[0].drill.as_ref(), Some(&chart_drill));
+        assert_eq!(
+            restore.steps[1].drill.as_ref().unwrap().none.as_deref(),
+            Some("needs object storage")
+        );
+        assert_eq!(
+            restore.status(),
+            crate::spec::procedures::DrillStatus::Partly
+        );
+        // An inherited record points at the chart's.
+        let key = src.lines().position(|l| l.starts_with("drill:")).unwrap() + 1;
+        assert_eq!(f.positions.get("restore[0].drill.test").0, key);
+        assert_eq!(f.positions.get("backup.verification[0].drill").0, key);
+        // Without a chart-level record nothing is filled in.
+        let f = parse("specs/demo.yaml", base.as_bytes()).unwrap();
+        assert!(f.spec.restore[0].drill.is_none());
+    }
+}
+
 #[cfg(test)]
 mod export_pipeline {
     use std::process::Command;

@@ -72,6 +72,14 @@ pub struct Spec {
     /// Date (YYYY-MM-DD) of the last disaster-recovery drill of this chart.
     #[serde(default)]
     pub last_drill: Option<String>,
+    /// The drill record of every procedure that has none of its own: each
+    /// backup component, each restore and each verification step with a
+    /// command. For a chart whose procedures share one drill test (and
+    /// caveat) or one reason none can run; a procedure's or step's own
+    /// `drill` overrides it, and the configuration export has its own
+    /// default (see `backup.config_export.drill`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drill: Option<Drill>,
     /// Backups that run: CronJobs, a pre-upgrade hook and a verification
     /// job gen renders into the chart (see `src/spec/jobs.rs`).
     #[serde(default, skip_serializing_if = "Option::is_none")]

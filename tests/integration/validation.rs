@@ -1129,7 +1129,7 @@ fn facts_fixtures() -> Vec<(&'static str, Files, chartgen::facts::ChartFacts)> {
 
 /// `restore.config-export-unwritten`: kafka's hourly backup target does
 /// not write the configuration export its rebuild restores, so without
-/// its `config-backup` target the check points at the restore step that
+/// its `config-backup` target (`config_export.target`) the check points at the restore step that
 /// reads it; with it, the check is quiet and `backup-kafka` runs it.
 #[test]
 fn config_export_unwritten_points_at_the_reading_step() {
@@ -1149,10 +1149,16 @@ fn config_export_unwritten_points_at_the_reading_step() {
         chartgen::spec::share::config_backup_target(&f.spec),
         Some("config-backup")
     );
-    let op = "  - target: config-backup\n    group: backup\n";
+    // The target comes from `config_export.target`.
+    let op = "    target: config-backup\n";
     let i = src.find(op).expect("kafka has a config-backup target");
-    let j = i + op.len() + src[i + op.len()..].find("\n  - ").unwrap() + 1;
-    let without = format!("{}{}", &src[..i], &src[j..]);
+    let without = format!("{}{}", &src[..i], &src[i + op.len()..]);
+    let f = spec::parse("specs/kafka.yaml", without.as_bytes()).unwrap();
+    assert!(f
+        .spec
+        .operations
+        .iter()
+        .all(|o| o.target != "config-backup"));
     let found = fired(&without);
     assert_eq!(found.len(), 1, "{found:#?}");
     let d = &found[0];
