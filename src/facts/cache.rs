@@ -1,6 +1,6 @@
 //! The facts cache: `<root>/.gen/cache/facts/<chart>.json`, keyed by a hash
-//! of what a render depends on (the chart's files, the values files, the
-//! Helm command and gen's version), so that a build whose charts did not
+//! of what a render depends on (the chart's files, the values files by
+//! their names in the chart, the Helm command and gen's version), so that a build whose charts did not
 //! change never runs Helm. Stale or unreadable entries are simply rendered
 //! again.
 //!
@@ -67,8 +67,11 @@ pub fn key(chart_dir: &Path, values_files: &[PathBuf], helm: &str) -> std::io::R
             Err(e) => h.bytes(e.as_bytes()),
         }
     }
+    // Each values file by its name in the chart, never by its full path:
+    // the project's folder is no part of the render, and a key that held
+    // it would differ between two copies of one collection.
     for f in values_files {
-        h.bytes(f.to_string_lossy().as_bytes());
+        h.bytes(crate::output::relative(chart_dir, f).as_bytes());
         h.bytes(&std::fs::read(f)?);
     }
     Ok(h.hex())
@@ -171,5 +174,23 @@ mod tests {
         write(dir.path(), "x", &k2, &facts);
         assert_eq!(read(dir.path(), "x", &k2), Some(facts));
         assert!(read(dir.path(), "x", &k1).is_none());
+    }
+
+    /// The same chart and values files in two project folders: one key, so
+    /// a copied or moved collection keeps its cache and two copies' caches
+    /// are byte-identical.
+    #[test]
+    fn key_is_the_same_in_any_folder() {
+        let keys: Vec<String> = (0..2)
+            .map(|_| {
+                let dir = tempfile::tempdir().unwrap();
+                let chart = dir.path().join("charts/x");
+                std::fs::create_dir_all(&chart).unwrap();
+                std::fs::write(chart.join("Chart.yaml"), "name: x\n").unwrap();
+                std::fs::write(chart.join("values-prod.yaml"), "a: 1\n").unwrap();
+                key(&chart, &[chart.join("values-prod.yaml")], "helm").unwrap()
+            })
+            .collect();
+        assert_eq!(keys[0], keys[1]);
     }
 }

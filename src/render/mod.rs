@@ -137,6 +137,10 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../../templates/site/table.html.tera"),
     ),
     (
+        "site/link.html.tera",
+        include_str!("../../templates/site/link.html.tera"),
+    ),
+    (
         "site/raw-html.html.tera",
         include_str!("../../templates/site/raw-html.html.tera"),
     ),

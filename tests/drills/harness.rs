@@ -242,6 +242,19 @@ impl World {
         assert_eq!(r.status, 0, "{name} did not start:\n{}", r.output);
     }
 
+    /// Puts the drill world's `sleep` (tests/drills/sleep) before the
+    /// system's: the waits a guide sizes for a cluster (a port-forward's
+    /// start, a sampling window) take a tenth, and a wait for a
+    /// port-forward still ends only once it listens. For drills whose
+    /// steps sleep to wait, not to let time pass for the server.
+    pub fn quick_waits(&self) {
+        std::os::unix::fs::symlink(
+            root().join("tests/drills/sleep"),
+            self.dir.path().join("bin/sleep"),
+        )
+        .unwrap();
+    }
+
     pub fn var(&mut self, name: &str, value: &str) {
         self.vars.insert(name.into(), value.into());
     }

@@ -159,6 +159,41 @@ fn facts_of_a_real_chart_are_read_through_helm_and_cached() {
 }
 
 #[test]
+fn a_copied_project_keeps_its_facts_cache() {
+    // The cache key once held the values files' full paths: every copy of
+    // a collection whose spec names a values file rendered it again, and
+    // two copies' caches differed.
+    let Some((dir, helm)) = project() else { return };
+    let a = dir.path();
+    let helm = helm.to_str().unwrap();
+    std::fs::write(
+        a.join("charts/postgresql/values-small.yaml"),
+        "persistence:\n  size: 2Gi\n",
+    )
+    .unwrap();
+    let src = spec()
+        .with(|s| {
+            s.chart = Some(chartgen::spec::ChartSource {
+                values_files: vec!["values-small.yaml".into()],
+            })
+        })
+        .yaml();
+    std::fs::write(a.join("specs/postgresql.yaml"), src).unwrap();
+    let o = gen(a, &["--helm", helm, "facts", "postgresql"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(helm_runs(a), 1);
+    let copy = tempfile::tempdir().unwrap();
+    let b = copy.path();
+    common::copy_tree(a, b);
+    let o = gen(b, &["--helm", helm, "facts", "postgresql"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(helm_runs(a), 1, "the copy's facts come from its cache");
+    let cached =
+        |root: &Path| std::fs::read(root.join(".gen/cache/facts/postgresql.json")).unwrap();
+    assert!(cached(a) == cached(b), "the two caches differ");
+}
+
+#[test]
 fn a_helm_without_template_batch_renders_chart_by_chart() {
     // Real Helm has no `template-batch`: gen falls back to `helm template`.
     let reject = "[ \"$1\" = template-batch ] && { echo 'Error: unknown command \"template-batch\" for \"helm\"' >&2; exit 1; }";

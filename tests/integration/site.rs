@@ -338,11 +338,11 @@ fn a_repository_overrides_the_site_templates_of_a_charts_pages() {
 
 /// Issue 18: the HTML the Markdown renderer writes around a page's own
 /// (heading anchors, the code block's label and Copy button, the table's
-/// wrapper, raw HTML as text) are templates too: a real `gen build` writes
-/// headings and code blocks from the overrides, code still escaped, and
-/// `gen check` still finds every anchor; a broken override is an error
-/// naming it, with nothing written; without the overrides the built-in
-/// page comes back byte for byte.
+/// wrapper, links, raw HTML as text) are templates too: a real `gen build`
+/// writes headings, code blocks and links from the overrides, code still
+/// escaped, and `gen check` still finds every anchor; a broken override is
+/// an error naming it, with nothing written; without the overrides the
+/// built-in page comes back byte for byte.
 #[test]
 fn a_repository_overrides_the_html_around_markdown() {
     let dir = fixture();
@@ -355,6 +355,10 @@ fn a_repository_overrides_the_html_around_markdown() {
         "{before}"
     );
     assert!(before.contains("<h2 id=\"checks\">Checks<a class=\"anchor\""));
+    assert!(
+        before.contains("<a href=\"../charts/alpha/backup.html#restore-procedures\">"),
+        "{before}"
+    );
 
     let t = dir.path().join("templates/site");
     std::fs::create_dir_all(&t).unwrap();
@@ -370,8 +374,19 @@ fn a_repository_overrides_the_html_around_markdown() {
          {% endif -%}",
     )
     .unwrap();
+    std::fs::write(
+        t.join("link.html.tera"),
+        "<a href=\"{{ href }}\" class=\"owned{% if external %} ext{% endif %}\">{{ html | safe }}</a>",
+    )
+    .unwrap();
     gen_ok(dir.path(), &["--quiet", "build"]);
     let after = read();
+    assert!(
+        after.contains(
+            "<a href=\"../charts/alpha/backup.html#restore-procedures\" class=\"owned\">Alpha backup guide</a>"
+        ),
+        "{after}"
+    );
     assert!(
         after.contains("<pre class=\"owned\" data-lang=\"yaml\">key: value\n</pre>"),
         "{after}"
@@ -402,8 +417,8 @@ fn a_repository_overrides_the_html_around_markdown() {
 }
 
 /// `gen serve` keeps rendered pages between builds (`site::cache`): a
-/// changed override of a piece around Markdown renders every page again,
-/// though no page's Markdown changed.
+/// changed override of a piece around Markdown (a code block, a link)
+/// renders every page again, though no page's Markdown changed.
 #[test]
 fn a_kept_page_cache_follows_the_templates_around_markdown() {
     let dir = fixture();
@@ -423,23 +438,32 @@ fn a_kept_page_cache_follows_the_templates_around_markdown() {
     };
     let builtin = page(&[]);
     assert!(builtin.contains("class=\"code-block\""), "{builtin}");
-    let over = |src: &str| vec![("site/code-block.html.tera".to_string(), src.to_string())];
-    let one = page(&over("<pre class=\"one\">{{ code }}</pre>\n"));
-    assert!(
-        one.contains("<pre class=\"one\">key: value\n</pre>"),
-        "{one}"
-    );
-    cache.take_counts();
-    let two = page(&over("<pre class=\"two\">{{ code }}</pre>\n"));
-    assert!(
-        two.contains("<pre class=\"two\">key: value\n</pre>"),
-        "{two}"
-    );
-    let (rendered, reused) = cache.take_counts();
-    assert!(
-        rendered > 0 && reused == 0,
-        "{rendered} rendered, {reused} reused"
-    );
+    // Each piece, by the name of its template, a source with a class, and
+    // what that source makes of the fixture's page.
+    for (name, src, shown) in [
+        (
+            "site/code-block.html.tera",
+            "<pre class=\"{class}\">{{ code }}</pre>\n",
+            "<pre class=\"{class}\">key: value\n</pre>",
+        ),
+        (
+            "site/link.html.tera",
+            "<a class=\"{class}\" href=\"{{ href }}\">{{ html | safe }}</a>",
+            "<a class=\"{class}\" href=\"disaster-recovery.html\">DR plan</a>",
+        ),
+    ] {
+        let over = |class: &str| vec![(name.to_string(), src.replace("{class}", class))];
+        let one = page(&over("one"));
+        assert!(one.contains(&shown.replace("{class}", "one")), "{one}");
+        cache.take_counts();
+        let two = page(&over("two"));
+        assert!(two.contains(&shown.replace("{class}", "two")), "{two}");
+        let (rendered, reused) = cache.take_counts();
+        assert!(
+            rendered > 0 && reused == 0,
+            "{name}: {rendered} rendered, {reused} reused"
+        );
+    }
     assert_eq!(page(&[]), builtin);
     cache.take_counts();
     assert_eq!(page(&[]), builtin);

@@ -7,8 +7,8 @@
 //! line so the build can check its target and anchor; shows raw HTML as
 //! literal text and drops comments; and collects the plain text of each
 //! heading section for the search index. The HTML it writes around
-//! Markdown's own (headings, code blocks, tables, raw HTML) comes from the
-//! site's templates (`pieces`).
+//! Markdown's own (headings, code blocks, tables, links, raw HTML) comes
+//! from the site's templates (`pieces`).
 
 mod code;
 mod links;
@@ -17,7 +17,7 @@ pub mod pieces;
 use super::html::esc;
 use crate::diagnostics::Diagnostic;
 use links::{Lines, Resolved};
-use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -220,14 +220,29 @@ fn strip_comments(html: &str) -> String {
     out
 }
 
-/// Where the current event goes: the page, or the heading being collected.
+/// Where the current event goes: the page, the heading being collected, or
+/// the innermost link being collected (an image inside a link is one too).
 struct Sink<'a> {
     out: Vec<Event<'a>>,
     heading: Option<(HeadingLevel, Vec<Event<'a>>, String)>,
+    links: Vec<OpenLink<'a>>,
+}
+
+/// A link whose target resolved, collecting its content until its end,
+/// where it is rendered whole (`pieces::LINK`).
+struct OpenLink<'a> {
+    href: String,
+    external: bool,
+    title: CowStr<'a>,
+    events: Vec<Event<'a>>,
 }
 
 impl<'a> Sink<'a> {
     fn push(&mut self, e: Event<'a>) {
+        if let Some(link) = self.links.last_mut() {
+            link.events.push(e);
+            return;
+        }
         match &mut self.heading {
             Some((_, events, _)) => events.push(e),
             None => self.out.push(e),
@@ -342,6 +357,7 @@ impl<'r> Doc<'r> {
         let mut sink = Sink {
             out: Vec::new(),
             heading: None,
+            links: Vec::new(),
         };
         let mut code: Option<(String, String, usize)> = None;
         let mut html_block: Option<(String, usize)> = None;
@@ -417,27 +433,37 @@ impl<'r> Doc<'r> {
                     dest_url, title, ..
                 }) => match self.resolve(src, &lines, range.start, &dest_url) {
                     Some(r) => {
-                        let (href, class) = match r {
-                            Resolved::Href(h) => (h, ""),
-                            Resolved::External(h) => {
-                                (h, " class=\"ext\" rel=\"noopener noreferrer\"")
-                            }
+                        let (href, external) = match r {
+                            Resolved::Href(h) => (h, false),
+                            Resolved::External(h) => (h, true),
                         };
-                        let title = if title.is_empty() {
-                            String::new()
-                        } else {
-                            format!(" title=\"{}\"", esc(&title))
-                        };
-                        sink.push(Event::Html(
-                            format!("<a href=\"{}\"{class}{title}>", esc(&href)).into(),
-                        ));
+                        sink.links.push(OpenLink {
+                            href,
+                            external,
+                            title,
+                            events: Vec::new(),
+                        });
                         link_open.push(true);
                     }
                     None => link_open.push(false),
                 },
                 Event::End(TagEnd::Link) | Event::End(TagEnd::Image) => {
                     if link_open.pop() == Some(true) {
-                        sink.push(Event::Html("</a>".into()));
+                        let link = sink.links.pop().expect("a resolved link is open");
+                        let mut inner = String::new();
+                        pulldown_cmark::html::push_html(&mut inner, link.events.into_iter());
+                        let mut html = String::new();
+                        self.piece_into(
+                            pieces::LINK,
+                            &pieces::Link {
+                                href: &link.href,
+                                external: link.external,
+                                title: &link.title,
+                                html: &inner,
+                            },
+                            &mut html,
+                        );
+                        sink.push(Event::Html(html.into()));
                     }
                 }
                 // A table is rendered on its own, then wrapped.

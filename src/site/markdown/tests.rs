@@ -222,3 +222,35 @@ fn inline_markdown_drops_paragraph_and_escapes() {
         "Uses <code>pg_dump</code> &lt;script&gt;"
     );
 }
+
+/// The link piece (`site/link.html.tera`) writes what the renderer wrote
+/// by hand before it: the target escaped, `ext` on links off the site, the
+/// title, the content's own HTML, an image as a link to it, a link in a
+/// heading, and no newline of its own.
+#[test]
+fn links_keep_their_markup() {
+    let d = render(concat!(
+        "## See [the *guide*](x/backup-guide.md \"A \\\"b\\\" & c\")\n\n",
+        "[`x` & y](https://example.com/?a=1&b=2) then\n",
+        "[![logo](https://example.com/l.png)](https://example.com \"t\") end.\n",
+    ));
+    assert!(
+        d.html.starts_with(concat!(
+            "<h2 id=\"see-the-guide\">See <a href=\"../charts/x/backup.html\"",
+            " title=\"A &quot;b&quot; &amp; c\">the <em>guide</em></a><a class=\"anchor\"",
+        )),
+        "{}",
+        d.html
+    );
+    assert!(
+        d.html.contains(concat!(
+            "<p><a href=\"https://example.com/?a=1&amp;b=2\" class=\"ext\" rel=\"noopener noreferrer\">",
+            "<code>x</code> &amp; y</a> then\n",
+            "<a href=\"https://example.com\" class=\"ext\" rel=\"noopener noreferrer\" title=\"t\">",
+            "<a href=\"https://example.com/l.png\" class=\"ext\" rel=\"noopener noreferrer\">",
+            "logo</a></a> end.</p>\n",
+        )),
+        "{}",
+        d.html
+    );
+}
