@@ -382,8 +382,8 @@ impl ChartModel {
         let name = self.spec.name.clone();
         self.place_files(settings);
         self.names = names(&name, self.spec.rbac.scope, facts);
-        self.chart_role =
-            crate::spec::rbac_change::chart_role_sentence(&self.spec, self.names.kept);
+        let kept = kept_names(&self.names, self.spec.rbac.was_names.as_ref());
+        self.chart_role = crate::spec::rbac_change::chart_role_sentence(&self.spec, kept);
         self.automount = facts
             .and_then(|f| f.automount)
             .unwrap_or(!self.spec.rbac.rules.is_empty());
@@ -450,6 +450,25 @@ pub fn names(chart: &str, scope: Scope, facts: Option<&ChartFiles>) -> Names {
         fullname,
         kept,
     }
+}
+
+/// Which of the chart's own RBAC names (`rbac.was_names`) gen's objects
+/// keep: those the chart's helpers name, and those that are the plain
+/// full name, which gen's fallbacks give a Role, RoleBinding and
+/// ServiceAccount in the namespace.
+fn kept_names(
+    names: &Names,
+    was: Option<&crate::spec::rbac_change::WasNames>,
+) -> crate::spec::rbac_change::Kept {
+    let mut kept = names.kept;
+    if let Some(n) = was {
+        let plain = |x: &str| x == "$FULLNAME";
+        let full = format!("{{{{ include \"{}\" . }}}}", names.fullname);
+        kept.role |=
+            names.role == full && names.binding == full && plain(&n.role) && plain(&n.binding);
+        kept.service_account |= n.service_account.as_deref().is_some_and(plain);
+    }
+    kept
 }
 
 /// A relative Markdown link from the file `from` to the file `to`, both

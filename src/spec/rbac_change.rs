@@ -300,22 +300,19 @@ pub fn chart_role_sentence(s: &Spec, kept_names: Kept) -> Option<String> {
         ),
         None => format!("The chart's own {role} grants {}.", grant_list(&old)),
     };
-    let who = match (&s.rbac.was_names, kept_names) {
-        (
-            Some(n),
-            Kept {
-                role: true,
-                service_account,
-            },
-        ) => {
-            let objects = if n.service_account.is_some() && service_account {
-                format!("{role}, {binding} and ServiceAccount")
-            } else {
-                format!("{role} and {binding}")
-            };
-            format!(" gen's {objects} keep these names; the {role}")
+    let mut same: Vec<&str> = Vec::new();
+    if let Some(n) = &s.rbac.was_names {
+        if kept_names.role {
+            same.extend([role, binding]);
         }
-        _ => format!(" gen's {role}"),
+        if kept_names.service_account && n.service_account.is_some() {
+            same.push("ServiceAccount");
+        }
+    }
+    let who = match same.as_slice() {
+        [] => format!(" gen's {role}"),
+        [one] => format!(" gen's {one} keeps its name; the {role}"),
+        _ => format!(" gen's {} keep these names; the {role}", and(&same)),
     };
     if !any(&kept) && !any(&gained) {
         out.push_str(&format!("{who} drops all of it."));
@@ -542,6 +539,13 @@ credentials of every other release in it, to anyone who takes over a pod of the 
         assert!(chart_role_sentence(&no_sa, KEPT)
             .unwrap()
             .contains(" gen's Role and RoleBinding keep these names; the Role drops"));
+        let sa_only = Kept {
+            role: false,
+            service_account: true,
+        };
+        assert!(chart_role_sentence(&s, sa_only)
+            .unwrap()
+            .contains(" gen's ServiceAccount keeps its name; the Role drops all of it."));
         // No record, no sentence.
         assert_eq!(chart_role_sentence(&spec(&[]), KEPT), None);
     }
