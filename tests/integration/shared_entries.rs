@@ -203,6 +203,27 @@ would expose every Secret of the namespace"
         ),
         "{readme}"
     );
+    // And so they do: the adopted chart renders gen's empty Role and its
+    // binding under the chart's names.
+    let helm = crate::common::real_helm().unwrap();
+    let o = std::process::Command::new(helm)
+        .args(["template", "rel"])
+        .arg(dir.path().join("charts/redis"))
+        .args(["--namespace", "ns"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rendered = String::from_utf8_lossy(&o.stdout);
+    for (kind, name) in [
+        ("Role", "rel-redis-role"),
+        ("RoleBinding", "rel-redis-rolebinding"),
+    ] {
+        assert!(
+            rendered.contains(&format!("kind: {kind}\nmetadata:\n  name: {name}\n")),
+            "{kind} {name}: {rendered}"
+        );
+    }
+    assert!(rendered.contains("rules: []"), "{rendered}");
     gen_ok(dir.path(), &["--no-facts", "build"]);
     assert_eq!(rbac_note(dir.path(), "redis"), adopted);
     let o = gen_helm(dir.path(), &["check"]);
