@@ -46,6 +46,9 @@ pub struct ChartModel {
     pub backup_guide_from_upgrade: String,
     /// How gen's RBAC and ServiceAccount templates name their objects.
     pub names: Names,
+    /// The Security & RBAC section's sentences on the chart's own Role,
+    /// from `rbac.was` (see [`crate::spec::rbac_change::chart_role_sentence`]).
+    pub chart_role: Option<String>,
     /// `serviceAccount.automount`'s default: the chart's own values.yaml's
     /// when it sets one, else gen's (true only when the workload calls the
     /// Kubernetes API).
@@ -82,6 +85,10 @@ pub struct Names {
     pub service_account: String,
     /// The full-name helper every fallback is built on.
     pub fullname: String,
+    /// Which objects are named by the chart's own helpers
+    /// (`<chart>.roleName` and `<chart>.roleBindingName`, or the cluster
+    /// ones; `<chart>.serviceAccountName`), so they keep the chart's names.
+    pub kept: crate::spec::rbac_change::Kept,
 }
 
 /// How gen gives a variable of [`GIVEN_VARIABLES`] its value.
@@ -318,6 +325,7 @@ pub fn chart_model_with(file: &SpecFile, facts: Option<&ChartFacts>) -> ChartMod
         paths: BTreeMap::new(),
         backup_guide_from_upgrade: String::new(),
         names: Names::default(),
+        chart_role: crate::spec::rbac_change::chart_role_sentence(s, Default::default()),
         automount: !s.rbac.rules.is_empty(),
         frequency: s
             .backup
@@ -374,6 +382,8 @@ impl ChartModel {
         let name = self.spec.name.clone();
         self.place_files(settings);
         self.names = names(&name, self.spec.rbac.scope, facts);
+        let kept = kept_names(&self.names, self.spec.rbac.was_names.as_ref());
+        self.chart_role = crate::spec::rbac_change::chart_role_sentence(&self.spec, kept);
         self.automount = facts
             .and_then(|f| f.automount)
             .unwrap_or(!self.spec.rbac.rules.is_empty());
@@ -402,16 +412,27 @@ pub fn names(chart: &str, scope: Scope, facts: Option<&ChartFiles>) -> Names {
             fallback.to_string()
         }
     };
-    let (role, binding) = match scope {
-        Scope::Namespace => (
-            pick(format!("{prefix}.roleName"), &include(&fullname)),
-            pick(format!("{prefix}.roleBindingName"), &include(&fullname)),
-        ),
-        Scope::Cluster => (
-            pick(format!("{prefix}.clusterRoleName"), &cluster_default),
-            pick(format!("{prefix}.clusterRoleBindingName"), &cluster_default),
-        ),
+    let (role_helper, binding_helper) = match scope {
+        Scope::Namespace => ("roleName", "roleBindingName"),
+        Scope::Cluster => ("clusterRoleName", "clusterRoleBindingName"),
     };
+    let (role_helper, binding_helper) = (
+        format!("{prefix}.{role_helper}"),
+        format!("{prefix}.{binding_helper}"),
+    );
+    let chart_defines = |h: &str| !scaffolded && facts.is_some_and(|f| f.defines(h));
+    let kept = crate::spec::rbac_change::Kept {
+        role: chart_defines(&role_helper) && chart_defines(&binding_helper),
+        service_account: chart_defines(&format!("{prefix}.serviceAccountName")),
+    };
+    let fallback = match scope {
+        Scope::Namespace => include(&fullname),
+        Scope::Cluster => cluster_default,
+    };
+    let (role, binding) = (
+        pick(role_helper, &fallback),
+        pick(binding_helper, &fallback),
+    );
     let sa_helper = format!("{prefix}.serviceAccountName");
     let service_account = if has(&sa_helper) {
         include(&sa_helper)
@@ -427,7 +448,27 @@ pub fn names(chart: &str, scope: Scope, facts: Option<&ChartFiles>) -> Names {
         binding,
         service_account,
         fullname,
+        kept,
     }
+}
+
+/// Which of the chart's own RBAC names (`rbac.was_names`) gen's objects
+/// keep: those the chart's helpers name, and those that are the plain
+/// full name, which gen's fallbacks give a Role, RoleBinding and
+/// ServiceAccount in the namespace.
+fn kept_names(
+    names: &Names,
+    was: Option<&crate::spec::rbac_change::WasNames>,
+) -> crate::spec::rbac_change::Kept {
+    let mut kept = names.kept;
+    if let Some(n) = was {
+        let plain = |x: &str| x == "$FULLNAME";
+        let full = format!("{{{{ include \"{}\" . }}}}", names.fullname);
+        kept.role |=
+            names.role == full && names.binding == full && plain(&n.role) && plain(&n.binding);
+        kept.service_account |= n.service_account.as_deref().is_some_and(plain);
+    }
+    kept
 }
 
 /// A relative Markdown link from the file `from` to the file `to`, both

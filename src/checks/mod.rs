@@ -114,6 +114,7 @@ pub static CHECKS: &[Check] = &[
     check("rbac.unusual-verb", Warning, Spec(semantics::rbac_usual_verbs), "use a Kubernetes API verb the product needs"),
     check("rbac.cluster-without-list", Warning, Spec(semantics::rbac_cluster_scope_lists), "use `scope: namespace` unless the product lists or watches across namespaces"),
     check("rbac.no-summary", Error, Spec(semantics::rbac_has_summary), "say in `rbac.summary` why the workload needs the API, or that it does not"),
+    check("rbac.was-names-without-was", Error, Spec(semantics::rbac_was_names_with_was), "record the chart's own Role's rules in `rbac.was` beside its names"),
     // Operations (Makefile targets).
     check("ops.bad-target", Error, Spec(semantics::targets_are_labels), "use lower-case letters, digits and '-' for target names"),
     check("ops.duplicate-target", Error, Spec(semantics::targets_unique), "give each operation its own target name"),

@@ -146,6 +146,18 @@ pub fn rbac_has_summary(file: &SpecFile, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// `was_names` names the Role `was` records; alone it describes nothing.
+pub fn rbac_was_names_with_was(file: &SpecFile, out: &mut Vec<Diagnostic>) {
+    if file.spec.rbac.was_names.is_some() && file.spec.rbac.was.is_empty() {
+        out.push(
+            file.error_at("rbac.was_names", "`was_names` without `was`")
+                .help(
+                    "record the rules of the chart's own Role in `rbac.was`, or remove `was_names`",
+                ),
+        );
+    }
+}
+
 pub fn targets_are_labels(file: &SpecFile, out: &mut Vec<Diagnostic>) {
     for (i, op) in file.spec.operations.iter().enumerate() {
         if !is_dns_label(&op.target) {

@@ -62,23 +62,123 @@ pub fn chart_role(s: &crate::spec::Spec, roles: &[super::Role]) -> Option<Vec<Pa
 
 /// The `was:` of a `replaces: rbac` change is the Role the chart renders
 /// of its own (while it renders one; after `gen adopt` the Role is gen's).
+/// So is `rbac.was`, and `rbac.was_names` names that Role and its binding.
 pub fn rbac_was(file: &SpecFile, facts: &ChartFacts, out: &mut Vec<Diagnostic>) {
     let Some(chart) = chart_role(&file.spec, &facts.rbac.roles) else {
         return;
     };
-    for (i, c) in file.spec.upgrade.changes.iter().enumerate() {
-        if c.was.is_empty() || same(&c.was, &chart) {
+    let mut records: Vec<(String, &[PastRule])> = file
+        .spec
+        .upgrade
+        .changes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (format!("upgrade.changes[{i}].was"), &c.was[..]))
+        .collect();
+    records.push(("rbac.was".into(), &file.spec.rbac.was[..]));
+    for (at, was) in records {
+        if was.is_empty() || same(was, &chart) {
             continue;
         }
         out.push(
+            file.error_at(&at, "`was` is not the Role the chart renders")
+                .help(format!(
+                    "write the chart's own Role, as Helm renders it: {}",
+                    was_line(&chart)
+                )),
+        );
+    }
+    if let Some(n) = &file.spec.rbac.was_names {
+        was_names(file, facts, n, out);
+    }
+}
+
+/// `rbac.was_names` are the chart's own Role (of the spec's scope) and a
+/// binding of it, in the spec's form of names (`$FULLNAME`, `$RELEASE`).
+fn was_names(
+    file: &SpecFile,
+    facts: &ChartFacts,
+    n: &crate::spec::rbac_change::WasNames,
+    out: &mut Vec<Diagnostic>,
+) {
+    let (kind, binding_kind) = match file.spec.rbac.scope {
+        Scope::Namespace => ("Role", "RoleBinding"),
+        Scope::Cluster => ("ClusterRole", "ClusterRoleBinding"),
+    };
+    let fullname = facts.fullname.of(RELEASE);
+    let expand = |t: &str| {
+        t.replace("$FULLNAME", &fullname)
+            .replace("$RELEASE", RELEASE)
+    };
+    let spec_form = |t: &str| t.replacen(&fullname, "$FULLNAME", 1);
+    let roles: Vec<&str> = facts
+        .rbac
+        .roles
+        .iter()
+        .filter(|r| r.kind == kind)
+        .map(|r| r.name.as_str())
+        .collect();
+    let role = expand(&n.role);
+    let bindings: Vec<&super::Binding> = facts
+        .rbac
+        .bindings
+        .iter()
+        .filter(|b| b.kind == binding_kind && b.role == format!("{kind}/{role}"))
+        .collect();
+    let list = |names: &mut dyn Iterator<Item = &str>| {
+        names
+            .map(|x| format!("`{}`", spec_form(x)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if !roles.contains(&role.as_str()) {
+        out.push(
             file.error_at(
-                &format!("upgrade.changes[{i}].was"),
-                "`was` is not the Role the chart renders",
+                "rbac.was_names.role",
+                format!("the chart renders no {kind} {:?}", n.role),
             )
             .help(format!(
-                "write the chart's own Role, as Helm renders it: {}",
-                was_line(&chart)
+                "the chart's {kind}: {}",
+                list(&mut roles.iter().copied())
             )),
+        );
+        return;
+    }
+    let Some(binding) = bindings.iter().find(|b| b.name == expand(&n.binding)) else {
+        out.push(
+            file.error_at(
+                "rbac.was_names.binding",
+                format!(
+                    "no {binding_kind} {:?} binds the {kind} {:?}",
+                    n.binding, n.role
+                ),
+            )
+            .help(format!(
+                "the chart's bindings of it: {}",
+                list(&mut bindings.iter().map(|b| b.name.as_str()))
+            )),
+        );
+        return;
+    };
+    let Some(sa) = &n.service_account else {
+        return;
+    };
+    let subjects = || {
+        binding
+            .subjects
+            .iter()
+            .filter_map(|x| x.strip_prefix("ServiceAccount/"))
+    };
+    if !subjects().any(|x| x == expand(sa)) {
+        out.push(
+            file.error_at(
+                "rbac.was_names.service_account",
+                format!(
+                    "the {binding_kind} {:?} binds no ServiceAccount {sa:?}",
+                    n.binding
+                ),
+            )
+            .help(format!("it binds: {}", list(&mut subjects()))),
         );
     }
 }
@@ -107,7 +207,10 @@ pub fn rbac_was_recorded(file: &SpecFile, facts: &ChartFacts, out: &mut Vec<Diag
         return;
     };
     for (i, c) in file.spec.upgrade.changes.iter().enumerate() {
-        if c.replaces == Some(Derived::Rbac) && c.description.trim().is_empty() && c.was.is_empty()
+        if c.replaces == Some(Derived::Rbac)
+            && c.description.trim().is_empty()
+            && c.was.is_empty()
+            && file.spec.rbac.was.is_empty()
         {
             out.push(
                 file.warning_at(
@@ -115,7 +218,7 @@ pub fn rbac_was_recorded(file: &SpecFile, facts: &ChartFacts, out: &mut Vec<Diag
                     "the RBAC change note comes from the chart's own Role, which `gen adopt` replaces",
                 )
                 .help(format!(
-                    "record it so that later builds write the same note: {}",
+                    "record it in `rbac.was` so that later builds write the same note: {}",
                     was_line(&chart)
                 )),
             );

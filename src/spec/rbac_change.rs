@@ -9,6 +9,12 @@
 //! build without facts, or after adoption, writes the same note; the facts
 //! check `facts.rbac-was` keeps the record true). With neither, the note
 //! says what the Role grants now.
+//!
+//! The same record, under `rbac.was` with the names of the chart's Role
+//! and binding (`rbac.was_names`), gives the README's Security & RBAC
+//! section its sentence on the chart's own Role: what it granted, which
+//! of it gen keeps, adds and drops, and what read access to Secrets
+//! exposed ([`chart_role_sentence`]).
 
 use super::types::{Rule, Scope, Spec};
 use schemars::JsonSchema;
@@ -20,6 +26,20 @@ use serde::{Deserialize, Serialize};
 pub struct PastRule {
     pub resources: Vec<String>,
     pub verbs: Vec<String>,
+}
+
+/// The names of the RBAC objects the chart rendered of its own, as the
+/// spec writes names (`$FULLNAME-role`, `$RELEASE-x`).
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct WasNames {
+    /// The Role (or ClusterRole), e.g. `$FULLNAME-role`.
+    pub role: String,
+    /// The RoleBinding (or ClusterRoleBinding) that binds it.
+    pub binding: String,
+    /// The ServiceAccount it binds, where the spec names it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_account: Option<String>,
 }
 
 /// Each resource with its verbs, in the order the rules name them.
@@ -135,6 +155,19 @@ fn and(items: &[&str]) -> String {
 
 const READ: [&str; 3] = ["get", "list", "watch"];
 
+/// The order the sentences name verbs in: reads, then writes; others
+/// after these, by name.
+const VERBS: [&str; 8] = [
+    "get",
+    "list",
+    "watch",
+    "create",
+    "update",
+    "patch",
+    "delete",
+    "deletecollection",
+];
+
 /// `get, list, watch on a and b; create on c`: consecutive resources with
 /// the same verbs share them; `read` says "read access to" for those with
 /// exactly get, list and watch.
@@ -161,6 +194,173 @@ fn phrase(g: &Grants, read: bool) -> String {
         .join("; ")
 }
 
+/// What of `old` is `kept` in `new`, what `new` `gained` and what of
+/// `old` is `lost`, each resource with its verbs.
+fn diff(old: &Grants, new: &Grants) -> (Grants, Grants, Grants) {
+    let verbs_of = |g: &Grants, r: &str| -> Vec<String> {
+        g.iter()
+            .find(|(x, _)| x == r)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let split = |keep: bool| -> Grants {
+        old.iter()
+            .map(|(r, v)| {
+                let there = verbs_of(new, r);
+                let v = v.iter().filter(|x| there.contains(x) == keep).cloned();
+                (r.clone(), v.collect())
+            })
+            .collect()
+    };
+    let gained: Grants = new
+        .iter()
+        .map(|(r, v)| {
+            let had = verbs_of(old, r);
+            (
+                r.clone(),
+                v.iter().filter(|x| !had.contains(x)).cloned().collect(),
+            )
+        })
+        .collect();
+    (split(true), gained, split(false))
+}
+
+/// `` `a` ``, `` `a` and `b` ``: code spans joined as a list.
+fn code_list<S: AsRef<str>>(items: &[S]) -> String {
+    let quoted: Vec<String> = items.iter().map(|x| format!("`{}`", x.as_ref())).collect();
+    and(&quoted.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
+/// `` `get` and `list` on `a` and `b`; and `create` on `c` ``: the
+/// resources of the same verbs (in any order) share them, in the order
+/// of their first resource.
+fn grant_list(g: &Grants) -> String {
+    let mut groups: Vec<(Vec<String>, Vec<&str>)> = Vec::new();
+    for (r, v) in g.iter().filter(|(_, v)| !v.is_empty()) {
+        let mut key = v.clone();
+        key.sort();
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, rs)) => rs.push(r),
+            None => groups.push((key, vec![r])),
+        }
+    }
+    let parts: Vec<String> = groups
+        .iter()
+        .map(|(verbs, rs)| {
+            let mut verbs = verbs.clone();
+            verbs.sort_by_key(|v| {
+                let at = VERBS.iter().position(|x| x == v);
+                (at.unwrap_or(VERBS.len()), v.clone())
+            });
+            format!("{} on {}", code_list(&verbs), code_list(rs))
+        })
+        .collect();
+    match parts.as_slice() {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{}; and {last}", init.join("; ")),
+    }
+}
+
+/// Which of the chart's own RBAC names gen's templates keep: the Role and
+/// its binding, and the ServiceAccount, each named by the chart's helper.
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+pub struct Kept {
+    pub role: bool,
+    pub service_account: bool,
+}
+
+/// The sentences on the chart's own Role for the Security & RBAC section:
+/// its names (when recorded), what it grants, what of it gen's Role keeps,
+/// adds and drops, and what its read access to Secrets exposes. `kept_names`
+/// says which names gen's templates take from the chart's own helpers.
+/// `None` when the spec records no previous Role (`rbac.was`).
+pub fn chart_role_sentence(s: &Spec, kept_names: Kept) -> Option<String> {
+    if s.rbac.was.is_empty() {
+        return None;
+    }
+    let (role, binding, place) = match s.rbac.scope {
+        Scope::Namespace => ("Role", "RoleBinding", "namespace"),
+        Scope::Cluster => ("ClusterRole", "ClusterRoleBinding", "cluster"),
+    };
+    let old = past(&s.rbac.was);
+    let new = now(&s.rbac.rules);
+    let (kept, gained, lost) = diff(&old, &new);
+    let any = |g: &Grants| g.iter().any(|(_, v)| !v.is_empty());
+    let mut out = match &s.rbac.was_names {
+        Some(n) => format!(
+            "The chart's own {role} `{}` (bound by the {binding} `{}`{}) grants {}.",
+            n.role,
+            n.binding,
+            n.service_account
+                .as_ref()
+                .map(|a| format!(" to the ServiceAccount `{a}`"))
+                .unwrap_or_default(),
+            grant_list(&old)
+        ),
+        None => format!("The chart's own {role} grants {}.", grant_list(&old)),
+    };
+    let mut same: Vec<&str> = Vec::new();
+    if let Some(n) = &s.rbac.was_names {
+        if kept_names.role {
+            same.extend([role, binding]);
+        }
+        if kept_names.service_account && n.service_account.is_some() {
+            same.push("ServiceAccount");
+        }
+    }
+    let who = match same.as_slice() {
+        [] => format!(" gen's {role}"),
+        [one] => format!(" gen's {one} keeps its name; the {role}"),
+        _ => format!(" gen's {} keep these names; the {role}", and(&same)),
+    };
+    if !any(&kept) && !any(&gained) {
+        out.push_str(&format!("{who} drops all of it."));
+    } else {
+        let mut parts = Vec::new();
+        for (verb, g) in [("keeps", &kept), ("adds", &gained), ("drops", &lost)] {
+            if any(g) {
+                parts.push(format!("{verb} {}", grant_list(g)));
+            }
+        }
+        out.push_str(&format!("{who} {}.", parts.join(". It ")));
+    }
+    let read = |g: &Grants| -> Vec<String> {
+        g.iter()
+            .filter(|(r, _)| r == "secrets")
+            .flat_map(|(_, v)| v.iter().filter(|x| READ.contains(&x.as_str())).cloned())
+            .collect()
+    };
+    // Read access to named Secrets only exposes those.
+    let unnamed: Vec<Rule> = s
+        .rbac
+        .rules
+        .iter()
+        .filter(|r| r.resource_names.is_empty())
+        .cloned()
+        .collect();
+    let (had, keeps) = (read(&old), read(&now(&unnamed)));
+    if !keeps.is_empty() {
+        out.push_str(&format!(
+            " Its {} on `secrets` {} every Secret of the {place} to anyone who \
+takes over a pod of the chart.",
+            code_list(&keeps),
+            if keeps.len() == 1 {
+                "exposes"
+            } else {
+                "expose"
+            }
+        ));
+    } else if !had.is_empty() {
+        out.push_str(&format!(
+            " The chart's {} on `secrets` would expose every Secret of the {place}, the \
+credentials of every other release in it, to anyone who takes over a pod of the chart.",
+            code_list(&had)
+        ));
+    }
+    Some(out)
+}
+
 /// The note for `s`, from the previous Role's rules (`None` when unknown).
 pub fn note(s: &Spec, before: Option<&[PastRule]>) -> String {
     let role = match s.rbac.scope {
@@ -178,32 +378,7 @@ serviceAccount.automount: false stops mounting the API token nothing uses";
         };
     };
     let old = past(before);
-    let verbs_of = |g: &Grants, r: &str| -> Vec<String> {
-        g.iter()
-            .find(|(x, _)| x == r)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
-    let split = |keep: bool| -> Grants {
-        old.iter()
-            .map(|(r, v)| {
-                let there = verbs_of(&new, r);
-                let v = v.iter().filter(|x| there.contains(x) == keep).cloned();
-                (r.clone(), v.collect())
-            })
-            .collect()
-    };
-    let (kept, lost) = (split(true), split(false));
-    let gained: Grants = new
-        .iter()
-        .map(|(r, v)| {
-            let had = verbs_of(&old, r);
-            (
-                r.clone(),
-                v.iter().filter(|x| !had.contains(x)).cloned().collect(),
-            )
-        })
-        .collect();
+    let (kept, gained, lost) = diff(&old, &new);
     let any = |g: &Grants| g.iter().any(|(_, v)| !v.is_empty());
     if new.is_empty() {
         return format!(
@@ -315,6 +490,142 @@ API; serviceAccount.automount: false stops mounting the API token nothing uses."
         assert_eq!(
             note(&spec(&[(&["pods"], &["get"])]), Some(&[])),
             "RBAC: the Role grants only get on pods."
+        );
+    }
+
+    fn with_was(mut s: Spec, was: &[PastRule], sa: Option<&str>) -> Spec {
+        s.rbac.was = was.to_vec();
+        s.rbac.was_names = Some(WasNames {
+            role: "$FULLNAME-role".into(),
+            binding: "$FULLNAME-rolebinding".into(),
+            service_account: sa.map(str::to_string),
+        });
+        s
+    }
+
+    const KEPT: Kept = Kept {
+        role: true,
+        service_account: true,
+    };
+
+    /// The chart's read-everything Role replaced by gen's empty one: the
+    /// names, what it granted, that gen drops all of it, and the warning
+    /// about its read access to Secrets.
+    #[test]
+    fn the_sentence_when_gen_drops_all() {
+        let before = [rule(&["configmaps", "secrets", "pods"], RW)];
+        let s = with_was(spec(&[]), &before, Some("$FULLNAME"));
+        assert_eq!(
+            chart_role_sentence(&s, KEPT).unwrap(),
+            "The chart's own Role `$FULLNAME-role` (bound by the RoleBinding \
+`$FULLNAME-rolebinding` to the ServiceAccount `$FULLNAME`) grants `get`, `list` and \
+`watch` on `configmaps`, `secrets` and `pods`. gen's Role, RoleBinding and \
+ServiceAccount keep these names; the Role drops all of it. The chart's `get`, \
+`list` and `watch` on `secrets` would expose every Secret of the namespace, the \
+credentials of every other release in it, to anyone who takes over a pod of the chart."
+        );
+        // Names gen does not keep (no chart helpers, as without facts)
+        // are not claimed; without recorded names none are given.
+        let plain = chart_role_sentence(&s, Kept::default()).unwrap();
+        assert!(!plain.contains("keep these names"), "{plain}");
+        let mut anon = s.clone();
+        anon.rbac.was_names = None;
+        assert!(chart_role_sentence(&anon, KEPT)
+            .unwrap()
+            .starts_with("The chart's own Role grants `get`, `list` and `watch` on"));
+        // The ServiceAccount is claimed only where its name is recorded.
+        let mut no_sa = s.clone();
+        no_sa.rbac.was_names.as_mut().unwrap().service_account = None;
+        assert!(chart_role_sentence(&no_sa, KEPT)
+            .unwrap()
+            .contains(" gen's Role and RoleBinding keep these names; the Role drops"));
+        let sa_only = Kept {
+            role: false,
+            service_account: true,
+        };
+        assert!(chart_role_sentence(&s, sa_only)
+            .unwrap()
+            .contains(" gen's ServiceAccount keeps its name; the Role drops all of it."));
+        // No record, no sentence.
+        assert_eq!(chart_role_sentence(&spec(&[]), KEPT), None);
+    }
+
+    /// Jenkins' case: the read verbs on pods kept, writes added, the rest
+    /// dropped; verbs in the usual order whatever the chart's, the same
+    /// verbs shared by their resources; no Secrets, no warning.
+    #[test]
+    fn the_sentence_when_gen_keeps_some() {
+        let s = spec(&[
+            (&["pods"], &["delete", "create", "watch", "list", "get"]),
+            (&["events"], &["list", "watch"]),
+        ]);
+        let before = [
+            rule(&["pods", "services"], RW),
+            rule(&["endpoints"], &["watch", "get", "list"]),
+        ];
+        let mut s = with_was(s, &before, None);
+        s.rbac.scope = Scope::Cluster;
+        assert_eq!(
+            chart_role_sentence(&s, Kept::default()).unwrap(),
+            "The chart's own ClusterRole `$FULLNAME-role` (bound by the ClusterRoleBinding \
+`$FULLNAME-rolebinding`) grants `get`, `list` and `watch` on `pods`, `services` and \
+`endpoints`. gen's ClusterRole keeps `get`, `list` and `watch` on `pods`. It adds \
+`create` and `delete` on `pods`; and `list` and `watch` on `events`. It drops `get`, \
+`list` and `watch` on `services` and `endpoints`."
+        );
+    }
+
+    /// Read access to Secrets that gen keeps is said to expose them; only
+    /// the read verbs the chart held count, for the scope's reach.
+    #[test]
+    fn the_secrets_warning_follows_the_read_verbs() {
+        let before = [rule(&["secrets"], &["get", "update"]), rule(&["pods"], RW)];
+        let s = with_was(spec(&[(&["secrets"], &["get"])]), &before, None);
+        let out = chart_role_sentence(&s, Kept::default()).unwrap();
+        assert!(
+            out.ends_with(
+                "It drops `update` on `secrets`; and `get`, `list` and `watch` on `pods`. \
+Its `get` on `secrets` exposes every Secret of the namespace to anyone who takes over \
+a pod of the chart."
+            ),
+            "{out}"
+        );
+        let mut cluster = with_was(spec(&[]), &[rule(&["secrets"], &["list"])], None);
+        cluster.rbac.scope = Scope::Cluster;
+        assert!(chart_role_sentence(&cluster, Kept::default())
+            .unwrap()
+            .contains("The chart's `list` on `secrets` would expose every Secret of the cluster"));
+        let mut named = s.clone();
+        named.rbac.rules[0].resource_names = vec!["$FULLNAME".into()];
+        let out = chart_role_sentence(&named, Kept::default()).unwrap();
+        assert!(
+            out.contains("The chart's `get` on `secrets` would expose"),
+            "only the named Secret is read now: {out}"
+        );
+        let writes = with_was(spec(&[]), &[rule(&["secrets"], &["create"])], None);
+        assert!(!chart_role_sentence(&writes, Kept::default())
+            .unwrap()
+            .contains("expose"));
+    }
+
+    /// A `replaces: rbac` change without its own `was` takes the record of
+    /// `rbac.was`.
+    #[test]
+    fn the_change_note_reads_the_rbac_record() {
+        let mut s = with_was(spec(&[]), &[rule(&["secrets"], RW)], None);
+        s.upgrade.changes = vec![crate::spec::ChartChange {
+            kind: crate::spec::ChangeKind::Changed,
+            description: String::new(),
+            links: Vec::new(),
+            was: Vec::new(),
+            replaces: Some(crate::spec::share::Derived::Rbac),
+        }];
+        let notes = crate::spec::share::changes(&s);
+        assert!(
+            notes
+                .iter()
+                .any(|c| c.description.contains("loses its read access to secrets")),
+            "{notes:?}"
         );
     }
 

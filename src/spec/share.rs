@@ -783,7 +783,12 @@ pub fn changes_with(
                 },
                 |mut c| {
                     if d == Derived::Rbac && c.description.trim().is_empty() {
-                        let before = chart_role.unwrap_or(&c.was);
+                        let record = if c.was.is_empty() {
+                            &s.rbac.was
+                        } else {
+                            &c.was
+                        };
+                        let before = chart_role.unwrap_or(record);
                         c.description = super::rbac_change::note(s, Some(before));
                     }
                     c

@@ -185,6 +185,19 @@ pub struct Rbac {
     pub scope: Scope,
     /// Why the workload needs the Kubernetes API at all (or why it does not).
     pub summary: String,
+    /// The rules of the Role (or ClusterRole) the chart rendered of its
+    /// own before gen's replaced it, e.g. `[{ resources: [pods], verbs:
+    /// [get, list, watch] }]`. gen writes from it, `was_names` and `rules`
+    /// the section's sentence on that Role (what it granted, what gen keeps,
+    /// adds and drops, what its read access to Secrets exposes) and the
+    /// note of a `replaces: rbac` change without its own `was`. While the
+    /// chart renders its own Role the record is checked against it
+    /// (`facts.rbac-was`). Leave it out when the chart renders none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub was: Vec<super::rbac_change::PastRule>,
+    /// The names of the chart's own Role and its binding (with `was`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub was_names: Option<super::rbac_change::WasNames>,
     /// Least-privilege rules; each says why it is needed. Empty when the
     /// workload never calls the API.
     #[serde(default)]

@@ -128,11 +128,16 @@ fn redis_project(was: impl Fn(&str) -> String) -> Option<tempfile::TempDir> {
         .find(|l| l.trim_start().starts_with("was: "))
         .expect("specs/redis.yaml records the chart's Role in `was:`")
         .to_string();
-    crate::common::write(
-        dir.path(),
-        "specs/redis.yaml",
-        &spec.replace(&line, &was(&line)),
-    );
+    let mut edited = spec.replace(&line, &was(&line));
+    if was(&line).is_empty() {
+        // No record: the names of the Role it records go with it.
+        let names = spec
+            .lines()
+            .find(|l| l.trim_start().starts_with("was_names: "))
+            .expect("specs/redis.yaml names the chart's Role in `was_names:`");
+        edited = edited.replace(&format!("{names}\n"), "");
+    }
+    crate::common::write(dir.path(), "specs/redis.yaml", &edited);
     Some(dir)
 }
 
@@ -184,6 +189,41 @@ fn the_rbac_note_is_derived_from_the_charts_role() {
     assert!(!stderr(&o).contains("rbac-was"), "{}", stderr(&o));
     let adopted = rbac_note(dir.path(), "redis");
     assert!(adopted.contains(LOSES), "{adopted}");
+    // The README's sentence on the chart's Role comes from the same
+    // record, and says that gen's objects keep the chart's names.
+    let readme = std::fs::read_to_string(dir.path().join("charts/redis/README.md")).unwrap();
+    let readme = readme.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        readme.contains(
+            "The chart's own Role `$FULLNAME-role` (bound by the RoleBinding \
+`$FULLNAME-rolebinding`) grants `get`, `list` and `watch` on `configmaps`, `secrets`, \
+`pods`, `endpoints` and `persistentvolumeclaims`. gen's Role and RoleBinding keep these \
+names; the Role drops all of it. The chart's `get`, `list` and `watch` on `secrets` \
+would expose every Secret of the namespace"
+        ),
+        "{readme}"
+    );
+    // And so they do: the adopted chart renders gen's empty Role and its
+    // binding under the chart's names.
+    let helm = crate::common::real_helm().unwrap();
+    let o = std::process::Command::new(helm)
+        .args(["template", "rel"])
+        .arg(dir.path().join("charts/redis"))
+        .args(["--namespace", "ns"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rendered = String::from_utf8_lossy(&o.stdout);
+    for (kind, name) in [
+        ("Role", "rel-redis-role"),
+        ("RoleBinding", "rel-redis-rolebinding"),
+    ] {
+        assert!(
+            rendered.contains(&format!("kind: {kind}\nmetadata:\n  name: {name}\n")),
+            "{kind} {name}: {rendered}"
+        );
+    }
+    assert!(rendered.contains("rules: []"), "{rendered}");
     gen_ok(dir.path(), &["--no-facts", "build"]);
     assert_eq!(rbac_note(dir.path(), "redis"), adopted);
     let o = gen_helm(dir.path(), &["check"]);
@@ -204,4 +244,40 @@ fn the_rbac_note_is_derived_from_the_charts_role() {
     let spec = std::fs::read_to_string(dir.path().join("specs/redis.yaml")).unwrap();
     let line = spec.lines().position(|l| l.contains("was: ")).unwrap() + 1;
     assert!(err.contains(&format!("specs/redis.yaml:{line}:")), "{err}");
+
+    // So are names that are not the chart's Role and binding.
+    for (from, to, message, help) in [
+        (
+            "role: $FULLNAME-role,",
+            "role: $FULLNAME-rol,",
+            "the chart renders no Role \"$FULLNAME-rol\"",
+            "the chart's Role: `$FULLNAME-role`",
+        ),
+        (
+            "binding: $FULLNAME-rolebinding",
+            "binding: $FULLNAME",
+            "no RoleBinding \"$FULLNAME\" binds the Role \"$FULLNAME-role\"",
+            "the chart's bindings of it: `$FULLNAME-rolebinding`",
+        ),
+    ] {
+        let Some(dir) = redis_project(|l| l.to_string()) else {
+            return;
+        };
+        let path = dir.path().join("specs/redis.yaml");
+        let spec = std::fs::read_to_string(&path).unwrap();
+        assert!(spec.contains(from), "{spec}");
+        std::fs::write(&path, spec.replace(from, to)).unwrap();
+        let o = gen_helm(dir.path(), &["adopt"]);
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        let err = stderr(&o);
+        assert!(err.contains("error[facts.rbac-was]"), "{err}");
+        assert!(err.contains(message), "{err}");
+        assert!(err.contains(help), "{err}");
+        let line = spec
+            .lines()
+            .position(|l| l.contains("was_names: "))
+            .unwrap()
+            + 1;
+        assert!(err.contains(&format!("specs/redis.yaml:{line}:")), "{err}");
+    }
 }

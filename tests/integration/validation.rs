@@ -879,6 +879,7 @@ fn fixtures() -> Vec<(&'static str, Files)> {
         ("rbac.secret-list", rule("{ resources: [secrets], verbs: [list], why: x }")),
         ("rbac.unusual-verb", rule("{ resources: [pods], verbs: [poke], why: x }")),
         ("rbac.cluster-without-list", scaffold(&[("  scope: namespace #", "  scope: cluster #")])),
+        ("rbac.was-names-without-was", scaffold(&[("  rules: [] #", "  was_names: { role: r, binding: b }\n  rules: [] #")])),
         ("rbac.no-summary", scaffold(&[("  summary: TODO whether and why the workload calls the Kubernetes API.", "  summary: \"\"")])),
         ("ops.bad-target", op("{ target: Bad_Name, group: backup, help: x, run: 'true' }")),
         ("ops.duplicate-target", op("{ target: backup, group: backup, help: x, run: 'true' }")),
