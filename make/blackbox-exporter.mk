@@ -19,7 +19,7 @@ blackbox-exporter-restore:
 
 # [upgrade] Render the upgrade to CHART_VERSION with the current values
 blackbox-exporter-upgrade-dry-run:
-	@$(blackbox-exporter_env) eval "$$(printf '%b' 'set -e\ntmp=$$(mktemp)\nhelm -n "$$NAMESPACE" get values "$$RELEASE" -o yaml > "$$tmp"\nhelm -n "$$NAMESPACE" upgrade "$$RELEASE" "$$CHART" \\\n  --version "$$CHART_VERSION" -f "$$tmp" --dry-run\nrm -f "$$tmp"')"
+	@$(blackbox-exporter_env) eval "$$(printf '%b' 'tmp=$$(mktemp)\nhelm -n "$$NAMESPACE" get values "$$RELEASE" -o yaml > "$$tmp"\nhelm -n "$$NAMESPACE" upgrade "$$RELEASE" "$$CHART" \\\n  --version "$$CHART_VERSION" -f "$$tmp" --dry-run\nrm -f "$$tmp"')"
 
 # [upgrade] Print the exporter version running in the pod
 blackbox-exporter-version:
@@ -83,7 +83,7 @@ blackbox-exporter-top:
 
 # [maintenance] Validate the deployed blackbox.yml with BLACKBOX_IMAGE
 blackbox-exporter-config-check:
-	@$(blackbox-exporter_env) eval "$$(printf '%b' 'set -e\ntmp=$$(mktemp)\nkubectl -n "$$NAMESPACE" get configmap "$$FULLNAME" \\\n  -o jsonpath='\''{.data.blackbox\\.yml}'\'' > "$$tmp"\nkubectl -n "$$NAMESPACE" run "bbx-check-$$(date +%s)" --rm -i \\\n  --restart=Never --image="$$BLACKBOX_IMAGE" --command -- sh -c \\\n  '\''cat > /tmp/b.yml && blackbox_exporter --config.check \\\n  --config.file=/tmp/b.yml'\'' < "$$tmp"\nrm -f "$$tmp"')"
+	@$(blackbox-exporter_env) eval "$$(printf '%b' 'tmp=$$(mktemp)\nkubectl -n "$$NAMESPACE" get configmap "$$FULLNAME" \\\n  -o jsonpath='\''{.data.blackbox\\.yml}'\'' > "$$tmp"\nkubectl -n "$$NAMESPACE" run "bbx-check-$$(date +%s)" --rm -i \\\n  --restart=Never --image="$$BLACKBOX_IMAGE" --command -- sh -c \\\n  '\''cat > /tmp/b.yml && blackbox_exporter --config.check \\\n  --config.file=/tmp/b.yml'\'' < "$$tmp"\nrm -f "$$tmp"')"
 
 # [maintenance] Reload blackbox.yml in place (SIGHUP) and show the result
 blackbox-exporter-reload:

@@ -11,7 +11,7 @@ kafka_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-sele
 
 # [backup] Export topics, configs, group offsets, ACLs into BACKUP_DIR
 kafka-backup:
-	@$(kafka_env) $(kafka_pod) eval "$$(printf '%b' 'set -e\nmkdir -p "$$BACKUP_DIR"; TS=$$(date +%Y%m%d-%H%M%S)\nW=$$(mktemp -d); trap '\''rm -rf "$$W"'\'' EXIT\nk() { kubectl -n "$$NAMESPACE" exec "$$POD" -c kafka -- "$$@"; }\nB="$$KAFKA_BIN"\nk "$$B/kafka-topics.sh" --bootstrap-server "$$BOOTSTRAP" --describe \\\n  --exclude-internal > "$$W/topics.txt"\nawk -F'\''\\t'\'' '\''/^Topic:/ { c = ""\n  for (i = 1; i <= NF; i++) { split($$i, kv, ": ")\n    if (kv[1] == "Topic") t = kv[2]\n    if (kv[1] == "PartitionCount") p = kv[2]\n    if (kv[1] == "ReplicationFactor") r = kv[2]\n    if (kv[1] == "Configs") c = kv[2] }\n  print t "\\t" p "\\t" r "\\t" c }'\'' "$$W/topics.txt" > "$$W/topics.tsv"\nk "$$B/kafka-configs.sh" --bootstrap-server "$$BOOTSTRAP" \\\n  --describe --entity-type brokers > "$$W/broker-configs.txt"\nk "$$B/kafka-consumer-groups.sh" --bootstrap-server "$$BOOTSTRAP" \\\n  --describe --all-groups --offsets > "$$W/groups.txt" 2>&1 || true\nawk '\''$$1 != "GROUP" && $$4 ~ /^[0-9]+$$/ {print $$1","$$2","$$3","$$4}'\'' \\\n  "$$W/groups.txt" > "$$W/offsets.csv"\nk "$$B/kafka-acls.sh" --bootstrap-server "$$BOOTSTRAP" --list \\\n  > "$$W/acls.txt" 2>&1 || true\nk "$$B/kafka-configs.sh" --bootstrap-server "$$BOOTSTRAP" \\\n  --describe --entity-type users > "$$W/scram-users.txt" 2>&1 || true\nk "$$B/kafka-features.sh" --bootstrap-server "$$BOOTSTRAP" describe \\\n  > "$$W/features.txt"\nk "$$B/kafka-cluster.sh" cluster-id --bootstrap-server "$$BOOTSTRAP" \\\n  > "$$W/cluster-id.txt"\ntar -C "$$W" -czf "$$BACKUP_DIR/kafka-metadata-$$TS.tar.gz" .\necho "$$(wc -l < "$$W/topics.tsv") topics exported"')"
+	@$(kafka_env) $(kafka_pod) eval "$$(printf '%b' 'mkdir -p "$$BACKUP_DIR"; TS=$$(date +%Y%m%d-%H%M%S)\nW=$$(mktemp -d); trap '\''rm -rf "$$W"'\'' EXIT\nk() { kubectl -n "$$NAMESPACE" exec "$$POD" -c kafka -- "$$@"; }\nB="$$KAFKA_BIN"\nk "$$B/kafka-topics.sh" --bootstrap-server "$$BOOTSTRAP" --describe \\\n  --exclude-internal > "$$W/topics.txt"\nawk -F'\''\\t'\'' '\''/^Topic:/ { c = ""\n  for (i = 1; i <= NF; i++) { split($$i, kv, ": ")\n    if (kv[1] == "Topic") t = kv[2]\n    if (kv[1] == "PartitionCount") p = kv[2]\n    if (kv[1] == "ReplicationFactor") r = kv[2]\n    if (kv[1] == "Configs") c = kv[2] }\n  print t "\\t" p "\\t" r "\\t" c }'\'' "$$W/topics.txt" > "$$W/topics.tsv"\nk "$$B/kafka-configs.sh" --bootstrap-server "$$BOOTSTRAP" \\\n  --describe --entity-type brokers > "$$W/broker-configs.txt"\nk "$$B/kafka-consumer-groups.sh" --bootstrap-server "$$BOOTSTRAP" \\\n  --describe --all-groups --offsets > "$$W/groups.txt" 2>&1 || true\nawk '\''$$1 != "GROUP" && $$4 ~ /^[0-9]+$$/ {print $$1","$$2","$$3","$$4}'\'' \\\n  "$$W/groups.txt" > "$$W/offsets.csv"\nk "$$B/kafka-acls.sh" --bootstrap-server "$$BOOTSTRAP" --list \\\n  > "$$W/acls.txt" 2>&1 || true\nk "$$B/kafka-configs.sh" --bootstrap-server "$$BOOTSTRAP" \\\n  --describe --entity-type users > "$$W/scram-users.txt" 2>&1 || true\nk "$$B/kafka-features.sh" --bootstrap-server "$$BOOTSTRAP" describe \\\n  > "$$W/features.txt"\nk "$$B/kafka-cluster.sh" cluster-id --bootstrap-server "$$BOOTSTRAP" \\\n  > "$$W/cluster-id.txt"\ntar -C "$$W" -czf "$$BACKUP_DIR/kafka-metadata-$$TS.tar.gz" .\necho "$$(wc -l < "$$W/topics.tsv") topics exported"')"
 
 # [backup] Export Helm values, Secrets and ConfigMaps with age (the backup target does not)
 kafka-config-backup:
@@ -19,7 +19,7 @@ kafka-config-backup:
 
 # [restore] Recreate topics (partitions, RF, configs) from the newest export
 kafka-restore:
-	@$(kafka_env) $(kafka_pod) eval "$$(printf '%b' 'set -e\nF="$${FILE:-$$(ls -1t "$$BACKUP_DIR"/kafka-metadata-*.tar.gz \\\n  | head -n 1)}"\nW=$$(mktemp -d); trap '\''rm -rf "$$W"'\'' EXIT\ntar -xzf "$$F" -C "$$W"; TAB=$$(printf '\''\\t'\'')\nwhile IFS="$$TAB" read -r t p r c; do\n  set -- --create --if-not-exists --topic "$$t" --partitions "$$p" \\\n    --replication-factor "$$r"\n  for kv in $$(printf '\''%s'\'' "$$c" | tr '\'','\'' '\'' '\''); do\n    case "$$kv" in *throttled*) continue ;; *=*) ;; *) continue ;; esac\n    set -- "$$@" --config "$$kv"\n  done\n  kubectl -n "$$NAMESPACE" exec "$$POD" -c kafka -- \\\n    "$$KAFKA_BIN/kafka-topics.sh" --bootstrap-server "$$BOOTSTRAP" "$$@"\ndone < "$$W/topics.tsv"')"
+	@$(kafka_env) $(kafka_pod) eval "$$(printf '%b' 'F="$${FILE:-$$(ls -1t "$$BACKUP_DIR"/kafka-metadata-*.tar.gz \\\n  | head -n 1)}"\nW=$$(mktemp -d); trap '\''rm -rf "$$W"'\'' EXIT\ntar -xzf "$$F" -C "$$W"; TAB=$$(printf '\''\\t'\'')\nwhile IFS="$$TAB" read -r t p r c; do\n  set -- --create --if-not-exists --topic "$$t" --partitions "$$p" \\\n    --replication-factor "$$r"\n  for kv in $$(printf '\''%s'\'' "$$c" | tr '\'','\'' '\'' '\''); do\n    case "$$kv" in *throttled*) continue ;; *=*) ;; *) continue ;; esac\n    set -- "$$@" --config "$$kv"\n  done\n  kubectl -n "$$NAMESPACE" exec "$$POD" -c kafka -- \\\n    "$$KAFKA_BIN/kafka-topics.sh" --bootstrap-server "$$BOOTSTRAP" "$$@"\ndone < "$$W/topics.tsv"')"
 
 # [upgrade] Show supported and finalized feature levels (metadata.version)
 kafka-features:
@@ -35,7 +35,7 @@ kafka-consumer-groups:
 
 # [data] Reset GROUP's offsets (RESET_TO, TOPIC); dry run unless RESET_MODE
 kafka-reset-offsets:
-	@$(kafka_env) $(kafka_pod) eval "$$(printf '%b' 'set -e\ntest -n "$$GROUP"\nset -- --all-topics\n[ -z "$$TOPIC" ] || set -- --topic "$$TOPIC"\nkubectl -n "$$NAMESPACE" exec "$$POD" -c kafka -- \\\n  "$$KAFKA_BIN/kafka-consumer-groups.sh" --bootstrap-server \\\n  "$$BOOTSTRAP" --group "$$GROUP" --reset-offsets "$$@" $$RESET_TO \\\n  $$RESET_MODE')"
+	@$(kafka_env) $(kafka_pod) eval "$$(printf '%b' 'test -n "$$GROUP"\nset -- --all-topics\n[ -z "$$TOPIC" ] || set -- --topic "$$TOPIC"\nkubectl -n "$$NAMESPACE" exec "$$POD" -c kafka -- \\\n  "$$KAFKA_BIN/kafka-consumer-groups.sh" --bootstrap-server \\\n  "$$BOOTSTRAP" --group "$$GROUP" --reset-offsets "$$@" $$RESET_TO \\\n  $$RESET_MODE')"
 
 # [data] Describe all topics (partitions, leaders, ISR, configs)
 kafka-topics:
@@ -49,15 +49,15 @@ kafka-quorum-status:
 
 # [cluster] Start the reassignment in PLAN with a THROTTLE (bytes/s)
 kafka-reassign-execute:
-	@$(kafka_env) $(kafka_pod) eval "$$(printf '%b' 'set -e\ntest -s "$$PLAN"\nkubectl -n "$$NAMESPACE" exec -i "$$POD" -c kafka -- \\\n  sh -c '\''cat > /tmp/plan.json'\'' < "$$PLAN"\nkubectl -n "$$NAMESPACE" exec "$$POD" -c kafka -- \\\n  "$$KAFKA_BIN/kafka-reassign-partitions.sh" --bootstrap-server \\\n  "$$BOOTSTRAP" --reassignment-json-file /tmp/plan.json --execute \\\n  --throttle "$$THROTTLE"')"
+	@$(kafka_env) $(kafka_pod) eval "$$(printf '%b' 'test -s "$$PLAN"\nkubectl -n "$$NAMESPACE" exec -i "$$POD" -c kafka -- \\\n  sh -c '\''cat > /tmp/plan.json'\'' < "$$PLAN"\nkubectl -n "$$NAMESPACE" exec "$$POD" -c kafka -- \\\n  "$$KAFKA_BIN/kafka-reassign-partitions.sh" --bootstrap-server \\\n  "$$BOOTSTRAP" --reassignment-json-file /tmp/plan.json --execute \\\n  --throttle "$$THROTTLE"')"
 
 # [cluster] Propose a reassignment of TOPICS onto BROKERS into BACKUP_DIR
 kafka-reassign-generate:
-	@$(kafka_env) $(kafka_pod) eval "$$(printf '%b' 'set -e\ntest -n "$$TOPICS"; mkdir -p "$$BACKUP_DIR"; TS=$$(date +%Y%m%d-%H%M%S)\nJ=$$(printf '\''%s\\n'\'' "$$TOPICS" | tr '\'','\'' '\''\\n'\'' \\\n  | sed '\''s/.*/{"topic":"&"}/'\'' | paste -sd, -)\nprintf '\''{"version":1,"topics":[%s]}\\n'\'' "$$J" \\\n  | kubectl -n "$$NAMESPACE" exec -i "$$POD" -c kafka -- \\\n    sh -c '\''cat > /tmp/topics.json'\''\nO="$$BACKUP_DIR/reassign-$$TS"\nkubectl -n "$$NAMESPACE" exec "$$POD" -c kafka -- \\\n  "$$KAFKA_BIN/kafka-reassign-partitions.sh" --bootstrap-server \\\n  "$$BOOTSTRAP" --topics-to-move-json-file /tmp/topics.json \\\n  --broker-list "$$BROKERS" --generate > "$$O.out"\nsed -n '\''/^Current/{n;p;}'\'' "$$O.out" > "$$O-rollback.json"\nsed -n '\''/^Proposed/{n;p;}'\'' "$$O.out" > "$$O-plan.json"\necho "plan: $$O-plan.json  rollback: $$O-rollback.json"')"
+	@$(kafka_env) $(kafka_pod) eval "$$(printf '%b' 'test -n "$$TOPICS"; mkdir -p "$$BACKUP_DIR"; TS=$$(date +%Y%m%d-%H%M%S)\nJ=$$(printf '\''%s\\n'\'' "$$TOPICS" | tr '\'','\'' '\''\\n'\'' \\\n  | sed '\''s/.*/{"topic":"&"}/'\'' | paste -sd, -)\nprintf '\''{"version":1,"topics":[%s]}\\n'\'' "$$J" \\\n  | kubectl -n "$$NAMESPACE" exec -i "$$POD" -c kafka -- \\\n    sh -c '\''cat > /tmp/topics.json'\''\nO="$$BACKUP_DIR/reassign-$$TS"\nkubectl -n "$$NAMESPACE" exec "$$POD" -c kafka -- \\\n  "$$KAFKA_BIN/kafka-reassign-partitions.sh" --bootstrap-server \\\n  "$$BOOTSTRAP" --topics-to-move-json-file /tmp/topics.json \\\n  --broker-list "$$BROKERS" --generate > "$$O.out"\nsed -n '\''/^Current/{n;p;}'\'' "$$O.out" > "$$O-rollback.json"\nsed -n '\''/^Proposed/{n;p;}'\'' "$$O.out" > "$$O-plan.json"\necho "plan: $$O-plan.json  rollback: $$O-rollback.json"')"
 
 # [cluster] Check PLAN's progress; removes the throttle when complete
 kafka-reassign-verify:
-	@$(kafka_env) $(kafka_pod) eval "$$(printf '%b' 'set -e\ntest -s "$$PLAN"\nkubectl -n "$$NAMESPACE" exec -i "$$POD" -c kafka -- \\\n  sh -c '\''cat > /tmp/plan.json'\'' < "$$PLAN"\nkubectl -n "$$NAMESPACE" exec "$$POD" -c kafka -- \\\n  "$$KAFKA_BIN/kafka-reassign-partitions.sh" --bootstrap-server \\\n  "$$BOOTSTRAP" --reassignment-json-file /tmp/plan.json --verify')"
+	@$(kafka_env) $(kafka_pod) eval "$$(printf '%b' 'test -s "$$PLAN"\nkubectl -n "$$NAMESPACE" exec -i "$$POD" -c kafka -- \\\n  sh -c '\''cat > /tmp/plan.json'\'' < "$$PLAN"\nkubectl -n "$$NAMESPACE" exec "$$POD" -c kafka -- \\\n  "$$KAFKA_BIN/kafka-reassign-partitions.sh" --bootstrap-server \\\n  "$$BOOTSTRAP" --reassignment-json-file /tmp/plan.json --verify')"
 
 # [diagnostics] Describe the workload's pods (state, probes, events)
 kafka-describe:
@@ -102,7 +102,7 @@ kafka-top:
 
 # [diagnostics] List under-replicated and under-min-ISR partitions
 kafka-under-replicated:
-	@$(kafka_env) $(kafka_pod) eval "$$(printf '%b' 'set -e\nO=$$(kubectl -n "$$NAMESPACE" exec "$$POD" -c kafka -- sh -c \\\n  "$$KAFKA_BIN/kafka-topics.sh --bootstrap-server $$BOOTSTRAP \\\n  --describe --under-replicated-partitions;\n  $$KAFKA_BIN/kafka-topics.sh --bootstrap-server $$BOOTSTRAP \\\n  --describe --under-min-isr-partitions")\nif [ -z "$$O" ]; then\n  echo "OK: no under-replicated or under-min-ISR partitions"\nelse printf '\''%s\\n'\'' "$$O"; fi')"
+	@$(kafka_env) $(kafka_pod) eval "$$(printf '%b' 'O=$$(kubectl -n "$$NAMESPACE" exec "$$POD" -c kafka -- sh -c \\\n  "$$KAFKA_BIN/kafka-topics.sh --bootstrap-server $$BOOTSTRAP \\\n  --describe --under-replicated-partitions;\n  $$KAFKA_BIN/kafka-topics.sh --bootstrap-server $$BOOTSTRAP \\\n  --describe --under-min-isr-partitions")\nif [ -z "$$O" ]; then\n  echo "OK: no under-replicated or under-min-ISR partitions"\nelse printf '\''%s\\n'\'' "$$O"; fi')"
 
 # [maintenance] Rolling restart of the statefulset
 kafka-restart:

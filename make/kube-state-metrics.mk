@@ -19,7 +19,7 @@ kube-state-metrics-restore:
 
 # [upgrade] Render the upgrade to CHART_VERSION with the current values
 kube-state-metrics-upgrade-dry-run:
-	@$(kube-state-metrics_env) eval "$$(printf '%b' 'set -e\ntmp=$$(mktemp)\nhelm -n "$$NAMESPACE" get values "$$RELEASE" -o yaml > "$$tmp"\nhelm -n "$$NAMESPACE" upgrade "$$RELEASE" "$$CHART" \\\n  --version "$$CHART_VERSION" -f "$$tmp" --dry-run\nrm -f "$$tmp"')"
+	@$(kube-state-metrics_env) eval "$$(printf '%b' 'tmp=$$(mktemp)\nhelm -n "$$NAMESPACE" get values "$$RELEASE" -o yaml > "$$tmp"\nhelm -n "$$NAMESPACE" upgrade "$$RELEASE" "$$CHART" \\\n  --version "$$CHART_VERSION" -f "$$tmp" --dry-run\nrm -f "$$tmp"')"
 
 # [upgrade] Show kube_state_metrics_build_info from the telemetry port
 kube-state-metrics-version:

@@ -30,7 +30,7 @@ paperless-ngx-config-backup:
 
 # [backup] pg_dump the Paperless database into $BACKUP_DIR (custom format)
 paperless-ngx-db-dump:
-	@$(paperless-ngx_env) eval "$$(printf '%b' 'set -e\nmkdir -p "$$BACKUP_DIR"; TS=$$(date +%Y%m%d-%H%M%S)\nPW=$$(kubectl -n "$$NAMESPACE" get secret "$$DB_SECRET" \\\n  -o jsonpath="{.data.$$DB_SECRET_KEY}" | base64 -d)\nprintf '\''%s\\n'\'' "$$PW" \\\n  | kubectl -n "$$NAMESPACE" run "$$FULLNAME-db-dump" \\\n  -i --rm --quiet --restart=Never --image=postgres:16.11 \\\n  --env=PGHOST="$${DB_HOST:?set DB_HOST}" --env=PGPORT="$$DB_PORT" \\\n  --env=PGUSER="$$DB_USER" --env=PGDATABASE="$$DB_NAME" --command -- \\\n  sh -c '\''read -r PGPASSWORD; export PGPASSWORD\n  exec pg_dump -Fc'\'' \\\n  > "$$BACKUP_DIR/paperless-ngx-db-$$TS.dump"')"
+	@$(paperless-ngx_env) eval "$$(printf '%b' 'mkdir -p "$$BACKUP_DIR"; TS=$$(date +%Y%m%d-%H%M%S)\nPW=$$(kubectl -n "$$NAMESPACE" get secret "$$DB_SECRET" \\\n  -o jsonpath="{.data.$$DB_SECRET_KEY}" | base64 -d)\nprintf '\''%s\\n'\'' "$$PW" \\\n  | kubectl -n "$$NAMESPACE" run "$$FULLNAME-db-dump" \\\n  -i --rm --quiet --restart=Never --image=postgres:16.11 \\\n  --env=PGHOST="$${DB_HOST:?set DB_HOST}" --env=PGPORT="$$DB_PORT" \\\n  --env=PGUSER="$$DB_USER" --env=PGDATABASE="$$DB_NAME" --command -- \\\n  sh -c '\''read -r PGPASSWORD; export PGPASSWORD\n  exec pg_dump -Fc'\'' \\\n  > "$$BACKUP_DIR/paperless-ngx-db-$$TS.dump"')"
 
 # [restore] Empty DB and media, then document_importer FILE (default newest)
 paperless-ngx-restore:

@@ -122,6 +122,7 @@ pub static CHECKS: &[Check] = &[
     check("ops.bad-help", Error, Spec(semantics::op_help_one_line), "write the operation's `help` on one non-empty line"),
     check("ops.empty-run", Error, Spec(semantics::op_run_not_empty), "write the operation's shell command, or name the guide steps it runs"),
     check("ops.kubectl-in-pod", Error, Spec(semantics::no_kubectl_in_pod), "drop `runs_in: pod` to run kubectl locally"),
+    check("ops.set-e-redundant", Warning, Spec(semantics::no_redundant_set_e), "remove the `set -e` line: every target's prelude already runs `set -eu` in the same shell"),
     check("ops.missing-required", Error, Spec(semantics::required_targets), "add the `backup` and `restore` operations that cross-chart orchestration runs"),
     // Variables.
     check("vars.bad-name", Error, Spec(semantics::var_names), "name variables with A-Z, 0-9 and _"),

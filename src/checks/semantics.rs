@@ -247,6 +247,40 @@ pub fn no_kubectl_in_pod(file: &SpecFile, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// The `set` lines a make target's own `run:` need not start with: the
+/// target runs after `<chart>_env`, whose first command is `set -eu`, in
+/// the same shell (`eval` keeps it), so they change nothing.
+const PRELUDE_SETS: &[&str] = &["set -e", "set -u", "set -eu", "set -ue"];
+
+/// An operation whose `run:` starts with `set -e` (or `-eu`) on the
+/// operator's machine. Not `runs_in: pod`, whose command runs in the
+/// container's `sh -c`, without the prelude; not `steps:`, whose text is
+/// the guide's, where a reader runs it in their own shell. Only the first
+/// line: a later one may follow a `set +e` or sit in a quoted script that
+/// another shell runs.
+pub fn no_redundant_set_e(file: &SpecFile, out: &mut Vec<Diagnostic>) {
+    for (i, op) in file.spec.operations.iter().enumerate() {
+        if op.runs_in != RunsIn::Local || !op.steps.is_empty() {
+            continue;
+        }
+        let Some((n, line)) = op
+            .run
+            .lines()
+            .enumerate()
+            .find(|(_, l)| !l.trim().is_empty())
+        else {
+            continue;
+        };
+        let line = line.trim();
+        if PRELUDE_SETS.contains(&line) {
+            out.push(
+                file.error_in_text(&format!("operations[{i}].run"), n, format!("`{line}` is redundant: the target already runs with `set -eu`"))
+                    .help(format!("remove the line: `make {}-{}` runs the command after the chart's prelude, which starts with `set -eu`, in the same shell", file.spec.name, op.target)),
+            );
+        }
+    }
+}
+
 pub fn required_targets(file: &SpecFile, out: &mut Vec<Diagnostic>) {
     for (target, what) in REQUIRED_TARGETS {
         if !file.spec.operations.iter().any(|o| o.target == *target) {

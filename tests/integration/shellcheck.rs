@@ -1,7 +1,9 @@
 //! Debian's shellcheck over every shell command gen ships: the `run` of
 //! every step, operation and troubleshooting entry of every shipped spec as
 //! the guides print it (with gen's variables declared, as the guides'
-//! "before you start" block does), the command an operation runs inside the pod, and every make
+//! "before you start" block does; an operation run on the operator's
+//! machine after the make prelude's `set -eu`, as its target runs it), the
+//! command an operation runs inside the pod, and every make
 //! recipe as make runs it (`make -n`, so `$$` is already `$`). POSIX sh
 //! throughout: make runs recipes with /bin/sh and the specs promise POSIX
 //! shell. A finding names the spec line it comes from.
@@ -205,12 +207,20 @@ fn spec_blocks(file: &SpecFile, m: &ChartModel) -> Vec<Block> {
             out.push(block(file, &decl, origin, &[(path.clone(), run.as_str())]));
         }
     }
+    // A target runs its own command after the make prelude, whose first
+    // command is `set -eu` (the spec check `ops.set-e-redundant` keeps the
+    // line out of `run:`); in the pod, `sh -c` runs it without.
+    let local_decl = format!("{decl}set -eu\n");
     for (i, op) in file.spec.operations.iter().enumerate() {
         let path = format!("operations[{i}].run");
         let origin = format!("{} {path}", file.rel);
+        let shell = match op.runs_in {
+            RunsIn::Local => &local_decl,
+            RunsIn::Pod => &decl,
+        };
         out.push(block(
             file,
-            &decl,
+            shell,
             origin,
             &[(path.clone(), op.run.as_str())],
         ));

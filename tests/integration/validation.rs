@@ -469,6 +469,55 @@ fn all_warnings(file: &str, src: &str) -> Vec<Diagnostic> {
         .collect()
 }
 
+/// The `ops.set-e-redundant` findings of the scaffold with `edits`.
+fn set_e_findings(edits: &[(&str, &str)]) -> (String, Vec<Diagnostic>) {
+    let src = edited(new_spec("demo"), edits);
+    let found = all_warnings("demo", &src)
+        .into_iter()
+        .filter(|d| d.code == Some(&"ops.set-e-redundant"))
+        .collect();
+    (src, found)
+}
+
+#[test]
+fn a_target_that_starts_with_set_e_is_told_its_prelude_already_does() {
+    const BACKUP: &str = "    run: |\n      mkdir -p \"$BACKUP_DIR\"\n";
+    for first in ["set -e", "set -eu", "set -ue", "set -u"] {
+        let (src, found) = set_e_findings(&[(
+            BACKUP,
+            &format!("    run: |\n      {first}\n      mkdir -p \"$BACKUP_DIR\"\n"),
+        )]);
+        assert_eq!(found.len(), 1, "{first}: {found:#?}");
+        let d = &found[0];
+        assert_eq!((d.line, d.column), (line_of(&src, first), 7), "{d}");
+        assert!(
+            d.message.contains(&format!("`{first}` is redundant")),
+            "{d}"
+        );
+        assert!(
+            d.help.as_deref().unwrap().contains("`make demo-backup`"),
+            "{d}"
+        );
+    }
+    // Not redundant, or not the prelude's shell: no finding.
+    for (what, edits) in [
+        ("pipefail is not in the prelude", vec![(BACKUP, "    run: |\n      set -euo pipefail\n      mkdir -p \"$BACKUP_DIR\"\n".to_string())]),
+        ("a later line may follow set +e", vec![(BACKUP, "    run: |\n      set +e\n      false\n      set -e\n      mkdir -p \"$BACKUP_DIR\"\n".to_string())]),
+        ("runs_in: pod runs in the container's sh -c", vec![(
+            LAST_OP,
+            format!("{LAST_OP}  - {{ target: x, group: data, help: x, runs_in: pod, run: \"set -e\\nls /data\" }}\n"),
+        )]),
+        ("steps: are the guide's, run by a reader too", vec![
+            ("      - title: TODO first step\nupgrade:", "      - title: TODO first step\n        run: |\n          set -e\n          echo restore\nupgrade:".to_string()),
+            (LAST_OP, format!("{LAST_OP}  - {{ target: x, group: restore, help: x, steps: [restore.full/1] }}\n")),
+        ]),
+    ] {
+        let edits: Vec<(&str, &str)> = edits.iter().map(|(f, t)| (*f, t.as_str())).collect();
+        let (_, found) = set_e_findings(&edits);
+        assert!(found.is_empty(), "{what}: {found:#?}");
+    }
+}
+
 #[test]
 fn a_procedure_without_a_drill_record_is_a_warning_at_the_procedure() {
     // The scaffold shows where the record goes; without it, a warning.
@@ -887,6 +936,7 @@ fn fixtures() -> Vec<(&'static str, Files)> {
         ("ops.bad-help", op("{ target: x, group: backup, help: \"\", run: 'true' }")),
         ("ops.empty-run", op("{ target: x, group: backup, help: x, run: '' }")),
         ("ops.kubectl-in-pod", op("{ target: x, group: backup, help: x, runs_in: pod, run: 'kubectl get pods' }")),
+        ("ops.set-e-redundant", op("{ target: x, group: backup, help: x, run: \"set -e\\ntrue\" }")),
         ("ops.missing-required", scaffold(&[("  - target: restore\n", "  - target: restore-all\n")])),
         ("vars.bad-name", after_ops("variables:\n  - { name: lower, default: x, help: x }\n")),
         ("vars.reserved", after_ops("variables:\n  - { name: NAMESPACE, default: x, help: x }\n")),
