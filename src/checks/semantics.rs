@@ -7,17 +7,9 @@ use crate::spec::validate::{all_steps, is_dns_label, LANGUAGES, REQUIRED_TARGETS
 use crate::spec::{Guide, RunsIn, Scope, SpecFile, ValueType};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
-/// Verbs of the Kubernetes API a workload's Role grants.
-const USUAL_VERBS: &[&str] = &[
-    "get",
-    "list",
-    "watch",
-    "create",
-    "update",
-    "patch",
-    "delete",
-    "deletecollection",
-];
+/// Verbs of the Kubernetes API a workload's Role grants, in the order the
+/// RBAC sentences name them.
+use crate::spec::rbac_change::VERBS as USUAL_VERBS;
 
 /// Verbs that change objects (or grant more access).
 const WRITE_VERBS: &[&str] = &[

@@ -155,9 +155,9 @@ fn and(items: &[&str]) -> String {
 
 const READ: [&str; 3] = ["get", "list", "watch"];
 
-/// The order the sentences name verbs in: reads, then writes; others
-/// after these, by name.
-const VERBS: [&str; 8] = [
+/// The verbs of the Kubernetes API a workload's Role grants, in the order
+/// the sentences name them: reads, then writes; others after these, by name.
+pub const VERBS: [&str; 8] = [
     "get",
     "list",
     "watch",
