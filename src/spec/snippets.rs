@@ -130,10 +130,9 @@ another), and stop when there is none",
         ],
         body: |a, _| {
             let (v, g) = (arg(a, "var"), arg(a, "glob"));
-            format!(
-                "{v}=\"${{FILE:-$(ls -1t \"$BACKUP_DIR\"/{g} | head -n 1)}}\"\n\
-test -s \"${v}\" || {{ echo \"no backup file: set FILE=\" >&2; false; }}\n"
-            )
+            let ls = format!("{v}=\"${{FILE:-$(ls -1t \"$BACKUP_DIR\"/{g}");
+            let pick = fit(&ls, "| head -n 1)}\"");
+            format!("{pick}test -s \"${v}\" || {{ echo \"no backup file: set FILE=\" >&2; false; }}\n")
         },
         prose: None,
         needs: Needs::Nothing,
@@ -783,11 +782,8 @@ values and templates, and `--wait` returns once its pods are ready."
 `make <chart>-backup`, into BACKUP_DIR, before the upgrade",
         params: &[],
         body: |_, s| {
-            format!(
-                "make {}-backup NAMESPACE=\"$NAMESPACE\" RELEASE=\"$RELEASE\" \\\n  \
-BACKUP_DIR=\"$BACKUP_DIR\"\n",
-                s.name
-            )
+            let vars = ["NAMESPACE", "RELEASE", "BACKUP_DIR"].map(|v| format!("{v}=\"${v}\""));
+            wrapped(&format!("make {}-backup", s.name), &vars)
         },
         prose: Some(|_, _| {
             [
