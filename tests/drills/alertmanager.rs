@@ -418,8 +418,13 @@ fn alertmanager_restore_stops_while_a_pod_is_alive() {
          kubectl -n {NAMESPACE} get pod {POD}"
     ));
     let before = w.ok("ls -l data");
-    let runs = w.run_part("restore.full", 1.., &[]);
+    let runs = w.run("restore.full", &[]);
     assert_eq!(runs.len(), 1, "nothing runs after the stop step");
+    assert!(
+        runs[0].title.contains("stop Alertmanager"),
+        "{}",
+        runs[0].title
+    );
     assert_ne!(runs[0].status, 0, "{}", runs[0].output);
     assert!(
         runs[0]
