@@ -74,10 +74,14 @@ pub fn run_lines(file: &SpecFile, out: &mut Vec<Diagnostic>) {
             }
             match block_line(file, &path, n, line) {
                 Some(at) => (width > MAX_RUN_LINE).then_some((n, width, Some(at))),
-                // Printed output (a troubleshooting `error`), or the
-                // spec's own text that gen moved (after `{{pod}}`): as
-                // hand-written.
-                None if path.ends_with(".error") || own_text(file, &path, n, line) => {
+                // As hand-written:
+                // printed output (a troubleshooting `error`), an operation's
+                // recipe (a Makefile's, not a guide step's), or the spec's
+                // own text that gen moved (after `{{pod}}`).
+                None if path.ends_with(".error")
+                    || path.starts_with("operations[")
+                    || own_text(file, &path, n, line) =>
+                {
                     (width > MAX_RUN_LINE).then_some((n, width, None))
                 }
                 None => Some((n, width, None)),
