@@ -107,9 +107,8 @@ pub fn run_lines(file: &SpecFile, out: &mut Vec<Diagnostic>) {
                 Diagnostic::warning(
                     &file.rel,
                     format!(
-                        "line {} of this command, as gen writes it, is {width} columns; \
-a guide's step allows {MAX_WRITTEN_LINE} (76 with its indent)",
-                        n + 1
+                        "a command line gen writes here is {width} columns; a guide's \
+step allows {MAX_WRITTEN_LINE} (76 with its indent)"
                     ),
                 )
                 .at(line, col)
