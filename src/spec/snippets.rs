@@ -143,11 +143,7 @@ another), and stop when there is none",
         params: &[
             NAME_PARAM,
             REF_PARAM,
-            Param {
-                name: "timeout",
-                default: Some("300s"),
-                help: "how long `kubectl wait` waits for the release's pods to go",
-            },
+            GONE_TIMEOUT,
             PODS_PARAM,
         ],
         body: |a, s| {
@@ -165,11 +161,7 @@ another), and stop when there is none",
         help: "wait until no live pod of the release (or of `pods`) is left, and fail if one \
 still is when the wait ends",
         params: &[
-            Param {
-                name: "timeout",
-                default: Some("300s"),
-                help: "how long `kubectl wait` waits for the pods to go",
-            },
+            GONE_TIMEOUT,
             PODS_PARAM,
         ],
         body: |a, _| pods_gone(a),
@@ -1013,6 +1005,13 @@ fn fit(head: &str, tail: &str) -> String {
         format!("{head} \\\n  {tail}\n")
     }
 }
+
+/// `timeout` of `scale-to-zero` and `pods-gone`.
+const GONE_TIMEOUT: Param = Param {
+    name: "timeout",
+    default: Some("300s"),
+    help: "how long `kubectl wait` waits for the pods to go",
+};
 
 /// `pods` of `scale-to-zero` and `pods-gone`.
 const PODS_PARAM: Param = Param {
