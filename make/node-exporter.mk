@@ -15,7 +15,7 @@ node-exporter-backup:
 
 # [restore] Reinstall the DaemonSet from the newest (or FILE=) values export
 node-exporter-restore:
-	@$(node-exporter_env) eval "$$(printf '%b' 'kubectl create namespace "$$NAMESPACE" --dry-run=client -o yaml \\\n  | kubectl -n "$$NAMESPACE" apply -f -\nkubectl label namespace "$$NAMESPACE" --overwrite \\\n  pod-security.kubernetes.io/enforce=privileged\nV="$${FILE:-$$(ls -1t "$$BACKUP_DIR"/node-exporter-values-*.yaml | head -n 1)}"\ntest -s "$$V" || { echo "no backup file: set FILE=" >&2; false; }\necho "$$V"\nhelm upgrade --install "$$RELEASE" "$$CHART" -n "$$NAMESPACE" \\\n  --version "$$CHART_VERSION" -f "$$V" \\\n  --wait --timeout 5m')"
+	@$(node-exporter_env) eval "$$(printf '%b' 'kubectl create namespace "$$NAMESPACE" --dry-run=client -o yaml \\\n  | kubectl -n "$$NAMESPACE" apply -f -\nkubectl label namespace "$$NAMESPACE" --overwrite \\\n  pod-security.kubernetes.io/enforce=privileged\nV="$${FILE:-$$(ls -1t "$$BACKUP_DIR"/node-exporter-values-*.yaml \\\n  | head -n 1)}"\ntest -s "$$V" || { echo "no backup file: set FILE=" >&2; false; }\necho "$$V"\nhelm upgrade --install "$$RELEASE" "$$CHART" -n "$$NAMESPACE" \\\n  --version "$$CHART_VERSION" -f "$$V" \\\n  --wait --timeout 5m')"
 
 # [upgrade] Parse the current arguments with NODE_EXPORTER_IMAGE (--version)
 node-exporter-flag-check:

@@ -295,7 +295,8 @@ pub struct RestoreMode<'a> {
 const RETARGET: &str = r#"FIX='.items[].metadata |= (del(.namespace, .uid, .resourceVersion,
     .creationTimestamp, .managedFields, .ownerReferences)
   | if .annotations["meta.helm.sh/release-name"] then .annotations += {
-      "meta.helm.sh/release-name": $r, "meta.helm.sh/release-namespace": $n}
+      "meta.helm.sh/release-name": $r,
+      "meta.helm.sh/release-namespace": $n}
     else . end
   | if .labels["app.kubernetes.io/instance"] then
       .labels["app.kubernetes.io/instance"] = $r else . end)'
@@ -314,7 +315,8 @@ pub fn restore_run(chart: &str, m: RestoreMode) -> String {
     let pick = format!(
         r#"CP="$BACKUP_DIR/{chart}-k8s-"
 CK=${{CONFIG_FILE:-$(ls -1t "$CP"*.json.age 2>/dev/null | head -n 1)}}
-test -s "$CK" || {{ echo "no ${{CP}}*.json.age: set CONFIG_FILE=" >&2; false; }}
+test -s "$CK" ||
+  {{ echo "no ${{CP}}*.json.age: set CONFIG_FILE=" >&2; false; }}
 CV="${{CK%-k8s-*}}-values-${{CK##*-k8s-}}"; CV="${{CV%.json.age}}{suffix}"
 "#
     );

@@ -130,10 +130,9 @@ another), and stop when there is none",
         ],
         body: |a, _| {
             let (v, g) = (arg(a, "var"), arg(a, "glob"));
-            format!(
-                "{v}=\"${{FILE:-$(ls -1t \"$BACKUP_DIR\"/{g} | head -n 1)}}\"\n\
-test -s \"${v}\" || {{ echo \"no backup file: set FILE=\" >&2; false; }}\n"
-            )
+            let ls = format!("{v}=\"${{FILE:-$(ls -1t \"$BACKUP_DIR\"/{g}");
+            let pick = fit(&ls, "| head -n 1)}\"");
+            format!("{pick}test -s \"${v}\" || {{ echo \"no backup file: set FILE=\" >&2; false; }}\n")
         },
         prose: None,
         needs: Needs::Nothing,
@@ -144,54 +143,30 @@ test -s \"${v}\" || {{ echo \"no backup file: set FILE=\" >&2; false; }}\n"
         params: &[
             NAME_PARAM,
             REF_PARAM,
-            Param {
-                name: "timeout",
-                default: Some("300s"),
-                help: "how long `kubectl wait` waits for the release's pods to go",
-            },
-            Param {
-                name: "pods",
-                default: Some(""),
-                help: "a label selector (a shell word, e.g. \"$SEL\"): wait, without a time \
-limit, until no pod matches it, instead of `kubectl wait` on the release's pods",
-            },
+            GONE_TIMEOUT,
+            PODS_PARAM,
         ],
         body: |a, s| {
-            let wait = match arg(a, "pods") {
-                // A finished pod (a `helm test` pod without a delete
-                // policy) never goes away, so only live pods are waited
-                // for. `kubectl wait` also fails when nothing matches
-                // (kubernetes#96676): then, as on a timeout, the step
-                // fails only if a live pod is still there, never
-                // silently (a restore must not write under a running
-                // server). The selector is quoted for interactive shells,
-                // where `!S` would be a history expansion.
-                "" => format!(
-                    "kubectl -n \"$NAMESPACE\" wait --for=delete pod --timeout={} \\\n  \
--l app.kubernetes.io/instance=\"$RELEASE\" \\\n  {LIVE} || \\\n  \
-test -z \"$(kubectl -n \"$NAMESPACE\" get pod -o name \\\n    \
--l app.kubernetes.io/instance=\"$RELEASE\" \\\n    {LIVE})\"\n",
-                    arg(a, "timeout")
-                ),
-                sel => {
-                    let get = "while kubectl -n \"$NAMESPACE\" get pod";
-                    let one = format!("{get} -l {sel} -o name | grep -q .");
-                    let poll = if one.len() <= super::validate::MAX_RUN_LINE {
-                        one
-                    } else {
-                        format!("{get} -o name \\\n  -l {sel} | grep -q .")
-                    };
-                    format!("{poll}\ndo sleep 2; done\n")
-                }
-            };
             let scale = fit(
                 &format!("kubectl -n \"$NAMESPACE\" scale {}", workload(a, s)),
                 "--replicas=0",
             );
-            format!("{scale}{wait}")
+            format!("{scale}{}", pods_gone(a))
         },
         prose: None,
         needs: Needs::Scalable,
+    },
+    Snippet {
+        name: "pods-gone",
+        help: "wait until no live pod of the release (or of `pods`) is left, and fail if one \
+still is when the wait ends",
+        params: &[
+            GONE_TIMEOUT,
+            PODS_PARAM,
+        ],
+        body: |a, _| pods_gone(a),
+        prose: None,
+        needs: Needs::Nothing,
     },
     Snippet {
         name: "scale-up",
@@ -217,18 +192,13 @@ follow its rollout, unless the count is 0 (kept stopped)",
                 &format!("kubectl -n \"$NAMESPACE\" scale {w}"),
                 &format!("--replicas={n}"),
             );
-            let status = "kubectl -n \"$NAMESPACE\" rollout status";
-            let timeout = match arg(a, "timeout") {
-                "" => String::new(),
-                t => format!("--timeout={t}"),
-            };
             // A count held in a variable may be 0; a fixed one is not.
-            let rollout = if n.bytes().all(|b| b.is_ascii_digit()) {
-                fit(&format!("{status} {w}"), &timeout)
+            let guard = if n.bytes().all(|b| b.is_ascii_digit()) {
+                String::new()
             } else {
-                let tail = format!("{w} {timeout}");
-                fit(&format!("[ {n} = 0 ] || {status}"), tail.trim_end())
+                format!("[ {n} = 0 ]")
             };
+            let rollout = rollout_status(&w, arg(a, "timeout"), &guard);
             format!("{scale}{rollout}")
         },
         prose: None,
@@ -445,7 +415,7 @@ follow the workload's rollout",
 --version {} -f {}{set}\n{}",
                 s.chart_version.to,
                 arg(a, "values"),
-                rollout_status(s, arg(a, "timeout")),
+                release_rollout(s, arg(a, "timeout")),
             )
         },
         prose: None,
@@ -487,8 +457,8 @@ such as 15m: with that `--timeout`; empty: neither",
             }
             let rollout = match arg(a, "rollout") {
                 "" => String::new(),
-                "yes" => rollout_status(s, ""),
-                t => rollout_status(s, t),
+                "yes" => release_rollout(s, ""),
+                t => release_rollout(s, t),
             };
             format!(
                 "{}{rollout}",
@@ -804,11 +774,8 @@ values and templates, and `--wait` returns once its pods are ready."
 `make <chart>-backup`, into BACKUP_DIR, before the upgrade",
         params: &[],
         body: |_, s| {
-            format!(
-                "make {}-backup NAMESPACE=\"$NAMESPACE\" RELEASE=\"$RELEASE\" \\\n  \
-BACKUP_DIR=\"$BACKUP_DIR\"\n",
-                s.name
-            )
+            let vars = ["NAMESPACE", "RELEASE", "BACKUP_DIR"].map(|v| format!("{v}=\"${v}\""));
+            wrapped(&format!("make {}-backup", s.name), &vars)
         },
         prose: Some(|_, _| {
             [
@@ -1032,28 +999,70 @@ fn workload(a: &Args, s: &Spec) -> String {
 fn fit(head: &str, tail: &str) -> String {
     if tail.is_empty() {
         format!("{head}\n")
-    } else if head.len() + 1 + tail.len() <= super::validate::MAX_RUN_LINE {
+    } else if head.len() + 1 + tail.len() <= super::validate::MAX_WRITTEN_LINE {
         format!("{head} {tail}\n")
     } else {
         format!("{head} \\\n  {tail}\n")
     }
 }
 
+/// `timeout` of `scale-to-zero` and `pods-gone`.
+const GONE_TIMEOUT: Param = Param {
+    name: "timeout",
+    default: Some("300s"),
+    help: "how long `kubectl wait` waits for the pods to go",
+};
+
+/// `pods` of `scale-to-zero` and `pods-gone`.
+const PODS_PARAM: Param = Param {
+    name: "pods",
+    default: Some("app.kubernetes.io/instance=\"$RELEASE\""),
+    help: "the label selector of the pods to wait for (a shell word, e.g. \"$SEL\")",
+};
+
+/// Wait up to `timeout` until no live pod matches `pods`. A finished pod
+/// (a `helm test` pod without a delete policy) never goes away, so only
+/// live pods are waited for. `kubectl wait` also fails when nothing
+/// matches (kubernetes#96676): then, as on a timeout, the step fails only
+/// if a live pod is still there, never silently (a restore must not write
+/// under a running server). The field selector is quoted for interactive
+/// shells, where `!S` would be a history expansion.
+fn pods_gone(a: &Args) -> String {
+    let sel = arg(a, "pods");
+    format!(
+        "kubectl -n \"$NAMESPACE\" wait --for=delete pod --timeout={} \\\n  \
+-l {sel} \\\n  {LIVE} || \\\n  \
+test -z \"$(kubectl -n \"$NAMESPACE\" get pod -o name \\\n    \
+-l {sel} \\\n    {LIVE})\"\n",
+        arg(a, "timeout")
+    )
+}
+
 /// The field selector of pods that are still alive: neither finished
 /// (`Succeeded`) nor failed.
 const LIVE: &str = "--field-selector='status.phase!=Succeeded,status.phase!=Failed'";
 
-/// `kubectl rollout status` of the workload (its kind from
-/// `workload.kind`), with `--timeout=` unless `timeout` is empty.
-fn rollout_status(s: &Spec, timeout: &str) -> String {
+/// `kubectl rollout status` of `w` (the workload as kubectl names it),
+/// with `--timeout=` unless `timeout` is empty, and after `guard ||`
+/// unless that is empty: the one form of `scale-up` and the upgrades.
+fn rollout_status(w: &str, timeout: &str, guard: &str) -> String {
+    let status = "kubectl -n \"$NAMESPACE\" rollout status";
     let timeout = match timeout {
         "" => String::new(),
-        t => format!(" \\\n  --timeout={t}"),
+        t => format!("--timeout={t}"),
     };
-    format!(
-        "kubectl -n \"$NAMESPACE\" rollout status {} \"$FULLNAME\"{timeout}\n",
-        resource(s.workload.kind)
-    )
+    if guard.is_empty() {
+        fit(&format!("{status} {w}"), &timeout)
+    } else {
+        let tail = format!("{w} {timeout}");
+        fit(&format!("{guard} || {status}"), tail.trim_end())
+    }
+}
+
+/// `rollout_status` of the chart's workload.
+fn release_rollout(s: &Spec, timeout: &str) -> String {
+    let w = format!("{} \"$FULLNAME\"", resource(s.workload.kind));
+    rollout_status(&w, timeout, "")
 }
 
 /// The pairs of a `set` parameter (`a=1,b="$X"`, or one double-quoted
@@ -2514,7 +2523,7 @@ then echo '{{\"kind\":\"List\",\"items\":[]}}'; else echo '{list}'; fi ;;\n\
         let (deploy, sts) = (WorkloadKind::Deployment, WorkloadKind::StatefulSet);
         assert_eq!(
             body("scale-up", deploy, &[("timeout", "300s")]),
-            "kubectl -n \"$NAMESPACE\" scale deployment \"$FULLNAME\" --replicas=\"$REPLICAS\"\n\
+            "kubectl -n \"$NAMESPACE\" scale deployment \"$FULLNAME\" \\\n  --replicas=\"$REPLICAS\"\n\
 [ \"$REPLICAS\" = 0 ] || kubectl -n \"$NAMESPACE\" rollout status \\\n  \
 deployment \"$FULLNAME\" --timeout=300s\n"
         );
@@ -2527,7 +2536,7 @@ kubectl -n \"$NAMESPACE\" rollout status deployment \"$FULLNAME\"\n"
         assert_eq!(
             body("scale-up", sts, &[("replicas", "1"), ("timeout", "20m")]),
             "kubectl -n \"$NAMESPACE\" scale statefulset \"$FULLNAME\" --replicas=1\n\
-kubectl -n \"$NAMESPACE\" rollout status statefulset \"$FULLNAME\" --timeout=20m\n"
+kubectl -n \"$NAMESPACE\" rollout status statefulset \"$FULLNAME\" \\\n  --timeout=20m\n"
         );
         // Too wide for the guides on one line: the count goes on the next.
         assert_eq!(
@@ -2558,27 +2567,36 @@ test -z \"$(kubectl -n \"$NAMESPACE\" get pod -o name \\\n    \
 -l app.kubernetes.io/instance=\"$RELEASE\" \\\n    \
 --field-selector='status.phase!=Succeeded,status.phase!=Failed')\"\n"
         );
+        // Another workload and selector: the same robust wait on those.
         assert_eq!(
             body(
                 "scale-to-zero",
                 deploy,
-                &[("ref", "\"$DEP\""), ("pods", "\"$SEL\"")]
+                &[("ref", "\"$DEP\""), ("pods", "\"$SEL\""), ("timeout", "3m")]
             ),
             "kubectl -n \"$NAMESPACE\" scale \"$DEP\" --replicas=0\n\
-while kubectl -n \"$NAMESPACE\" get pod -l \"$SEL\" -o name | grep -q .\n\
-do sleep 2; done\n"
+kubectl -n \"$NAMESPACE\" wait --for=delete pod --timeout=3m \\\n  \
+-l \"$SEL\" \\\n  \
+--field-selector='status.phase!=Succeeded,status.phase!=Failed' || \\\n  \
+test -z \"$(kubectl -n \"$NAMESPACE\" get pod -o name \\\n    \
+-l \"$SEL\" \\\n    \
+--field-selector='status.phase!=Succeeded,status.phase!=Failed')\"\n"
         );
-        // A selector too long for one line of the guides: `-l` on the next.
+        // `pods-gone` is that wait alone, for pods something else stops.
         assert_eq!(
+            body(
+                "pods-gone",
+                deploy,
+                &[("pods", "\"$SEL\""), ("timeout", "3m")]
+            ),
             body(
                 "scale-to-zero",
                 deploy,
-                &[("pods", "\"app.kubernetes.io/instance=$RELEASE\"")]
-            ),
-            "kubectl -n \"$NAMESPACE\" scale deployment \"$FULLNAME\" --replicas=0\n\
-while kubectl -n \"$NAMESPACE\" get pod -o name \\\n  \
--l \"app.kubernetes.io/instance=$RELEASE\" | grep -q .\n\
-do sleep 2; done\n"
+                &[("ref", "\"$DEP\""), ("pods", "\"$SEL\""), ("timeout", "3m")]
+            )
+            .split_once('\n')
+            .unwrap()
+            .1
         );
         // A DaemonSet: an error, unless `ref` names something else.
         let mut ds = real("uptime-kuma").spec;
@@ -2695,7 +2713,8 @@ kubectl -n \"$NAMESPACE\" delete pod \"$H\" --wait=true\n"
                 .run;
             let order = [
                 format!("scale {workload} --replicas=0\n"),
-                "while kubectl -n \"$NAMESPACE\" get pod -l \"$SEL\" -o name".to_string(),
+                "wait --for=delete pod --timeout=300s \\\n  -l \"$SEL\"".to_string(),
+                "get pod -o name \\\n    -l \"$SEL\"".into(),
                 "kind: Pod".into(),
                 "wait --for=condition=Ready".into(),
                 "-- sh -c 'cd /".into(),
@@ -2703,7 +2722,8 @@ kubectl -n \"$NAMESPACE\" delete pod \"$H\" --wait=true\n"
                 "-xzf -".into(),
                 "\"$FILE\"".into(),
                 "delete pod \"$H\" --wait=true\n".into(),
-                format!("scale {workload} --replicas=\"$REPLICAS\"\n"),
+                format!("scale {workload}"),
+                "--replicas=\"$REPLICAS\"\n".into(),
                 "[ \"$REPLICAS\" = 0 ] || kubectl".into(),
                 "rollout status".into(),
             ];

@@ -34,6 +34,11 @@ pub const LANGUAGES: &[&str] = &[
 /// and markdownlint allows 80.
 pub const MAX_RUN_LINE: usize = 76;
 
+/// Longest line gen writes into a command (a snippet's, a shared step's):
+/// with the 3 columns a guide's numbered step indents it by, the guides'
+/// 76, so what gen writes never needs the slack left to hand-written lines.
+pub const MAX_WRITTEN_LINE: usize = MAX_RUN_LINE - 3;
+
 /// SemVer 2: MAJOR.MINOR.PATCH with optional -prerelease and +build.
 pub fn is_semver(v: &str) -> bool {
     let (core, rest) = match v.find(['-', '+']) {

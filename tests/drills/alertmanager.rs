@@ -403,3 +403,41 @@ fn alertmanager_backup_jobs_s3_run() {
     assert_ne!(r.status, 0, "a cut export must fail:\n{}", r.output);
     assert!(r.output.contains("couldn't unmarshal"), "{}", r.output);
 }
+
+/// A pod that outlives the scale to zero (stuck terminating): the full
+/// restore stops at the step that stops Alertmanager, when its wait ends,
+/// before any helper pod mounts the volume or a file is replaced.
+#[test]
+fn alertmanager_restore_stops_while_a_pod_is_alive() {
+    let Some(mut w) = world() else { return };
+    w.world["workload"]["keep_alive"] = true.into();
+    w.start();
+    fill(&w);
+    w.ok(&format!(
+        "kubectl -n {NAMESPACE} scale sts rel-alertmanager --replicas=0; \
+         kubectl -n {NAMESPACE} get pod {POD}"
+    ));
+    let before = w.ok("ls -l data");
+    let runs = w.run("restore.full", &[]);
+    assert_eq!(runs.len(), 1, "nothing runs after the stop step");
+    assert!(
+        runs[0].title.contains("stop Alertmanager"),
+        "{}",
+        runs[0].title
+    );
+    assert_ne!(runs[0].status, 0, "{}", runs[0].output);
+    assert!(
+        runs[0]
+            .output
+            .contains("timed out waiting for the condition"),
+        "{}",
+        runs[0].output
+    );
+    assert_eq!(w.ok("ls -l data"), before, "the volume is untouched");
+    assert_eq!(
+        w.ok("ls state/helpers | wc -l").trim(),
+        "0",
+        "no helper pod"
+    );
+    assert_eq!(active(&w), 2, "Alertmanager still runs with its silences");
+}

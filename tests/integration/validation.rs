@@ -798,6 +798,40 @@ fn a_long_command_line_is_located_on_its_file_line() {
     );
 }
 
+/// A line a snippet writes is measured too, against a guide step's width
+/// (76 with its 3-column indent), and located at its `{{use}}` line; the
+/// spec's own lines after an expansion keep their file lines and limit.
+#[test]
+fn a_long_snippet_line_is_located_on_its_use_line() {
+    let glob = format!("{}-*.tar.gz", "x".repeat(40));
+    let own = format!("echo {}", "y".repeat(validate::MAX_RUN_LINE - 6));
+    let src = spec_with(
+        "      mkdir -p \"$BACKUP_DIR\"\n      echo \"TODO write",
+        &format!(
+            "      mkdir -p \"$BACKUP_DIR\"\n      {{{{use port-forward ports=1:1}}}}\n      \
+{{{{use newest glob={glob}}}}}\n      {own}\n      echo \"TODO write"
+        ),
+    );
+    let f = spec::parse("specs/demo.yaml", src.as_bytes()).unwrap();
+    let w: Vec<Diagnostic> = chartgen::checks::spec(&f)
+        .into_iter()
+        .filter(|d| d.message.contains("columns"))
+        .collect();
+    assert_eq!(w.len(), 1, "{w:#?}");
+    let width = "F=\"${FILE:-$(ls -1t \"$BACKUP_DIR\"/".len() + glob.len() + 2;
+    assert_eq!(
+        w[0].message,
+        format!(
+            "a command line gen writes here is {width} columns; a guide's step \
+allows {} (76 with its indent)",
+            validate::MAX_WRITTEN_LINE
+        )
+    );
+    assert_eq!(w[0].line, line_of(&src, "{{use newest"), "{}", w[0]);
+    // The same text written by hand, 1 column within the 76, is no finding.
+    assert_eq!(own.len(), validate::MAX_RUN_LINE - 1);
+}
+
 // ---- Issue 18: validation is one table of checks (`chartgen::checks`).
 
 /// Spec files (name, source) for one fixture.
