@@ -255,6 +255,20 @@ impl World {
         .unwrap();
     }
 
+    /// Runs `script` (sh, in the world) once, inside the first `sleep
+    /// <seconds>` a step asks for, before that wait ends; needs
+    /// [`World::quick_waits`]. Returns the file that holds its output
+    /// once it ran, so the drill can check it did.
+    pub fn during_sleep(&self, seconds: u32, script: &str) -> PathBuf {
+        assert!(
+            self.path("bin/sleep").exists(),
+            "during_sleep needs quick_waits"
+        );
+        let hook = self.state.join(format!("during-sleep-{seconds}"));
+        std::fs::write(&hook, script).unwrap();
+        hook.with_extension("out")
+    }
+
     pub fn var(&mut self, name: &str, value: &str) {
         self.vars.insert(name.into(), value.into());
     }

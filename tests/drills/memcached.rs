@@ -5,7 +5,7 @@
 //! memcached keeps no data to restore: its procedures save and compare the
 //! settings it runs with.
 
-use crate::harness::{assert_steps, Server, World};
+use crate::harness::{self, assert_steps, Server, World};
 use serde_json::json;
 
 pub fn world() -> Option<World> {
@@ -88,6 +88,14 @@ fn memcached_drill() {
     assert_steps(&runs, 1, &[("MC_SECRETS", "a variable")]);
     assert_eq!(runs[0].output.trim(), "memcached-tls");
 
+    // Clients' reads inside the hit-ratio step's 30 s window, 7 hits and
+    // 3 misses: the ratio must be measured between its two samples, while
+    // the one since start still counts only the hit and miss above.
+    let gets = "get k\\r\\n".repeat(7) + &"get gone\\r\\n".repeat(3);
+    let traffic = w.during_sleep(
+        30,
+        &format!("printf '{gets}quit\\r\\n' | nc 127.0.0.1 11211"),
+    );
     let runs = w.run("restore.full", &[]);
     assert_steps(
         &runs,
@@ -105,7 +113,17 @@ fn memcached_drill() {
         runs[0].output
     );
     assert!(!runs[0].output.contains("ERROR"), "{}", runs[0].output);
-    assert!(runs[1].output.contains("last-30s="), "{}", runs[1].output);
+    let sent = std::fs::read_to_string(&traffic).expect("the gets ran in the window");
+    assert_eq!(sent.matches("VALUE k 0 1").count(), 7, "{sent}");
+    assert_eq!(sent.matches("END").count(), 10, "{sent}");
+    assert!(
+        harness::matches(
+            "rel-memcached-6f7b9c-k2v8q up=...s since-start=50.0% last-30s=70.0% (10 gets)",
+            &runs[1].output
+        ),
+        "{}",
+        runs[1].output
+    );
     let runs = w.run("restore.secrets", &[]);
     assert_steps(&runs, 1, &[]);
     assert!(

@@ -128,8 +128,20 @@ fn prometheus_snapshot_drill() {
     let key = w.ok("age-keygen -o key.txt 2>&1 | sed -n 's/^Public key: //p'");
     w.var("AGE_RECIPIENT", key.trim());
     w.start();
-    // A few scrapes and rule evaluations of the live server.
-    std::thread::sleep(std::time::Duration::from_secs(16));
+    // The live server's first scrape of itself and its rule group's first
+    // evaluation, which the backups below print (`up` in the snapshot,
+    // `"health":"ok"`): polled, they come within one 15 s interval of the
+    // start, at an offset Prometheus derives from the target and group.
+    let live = format!(
+        "for i in $(seq 120); do \
+         R=$(kubectl -n {NAMESPACE} exec {POD} -c prometheus -- \
+         wget -qO- http://localhost:9090/api/v1/rules); \
+         case $R in *'\"health\":\"unknown\"'*|*'\"health\":\"err'*) ;; \
+         *'\"health\":\"ok\"'*) kubectl -n {NAMESPACE} exec {POD} -c prometheus -- \
+         promtool query instant http://localhost:9090 up | grep -q ' => 1 @' \
+         && exit 0 ;; esac; sleep 0.5; done; exit 1"
+    );
+    w.ok(&live);
     let runs = w.run("backup.tsdb", &[]);
     assert_steps(
         &runs,
