@@ -765,6 +765,17 @@ fn prose_durations_get_a_did_you_mean_and_the_full_path() {
     assert_eq!(d.help.as_deref(), Some("did you mean 30m?"));
 }
 
+/// The line-width findings of the demo spec `src`, which must be one.
+fn column_findings(src: &str) -> Vec<Diagnostic> {
+    let f = spec::parse("specs/demo.yaml", src.as_bytes()).unwrap();
+    let w: Vec<Diagnostic> = chartgen::checks::spec(&f)
+        .into_iter()
+        .filter(|d| d.message.contains("columns"))
+        .collect();
+    assert_eq!(w.len(), 1, "{w:#?}");
+    w
+}
+
 #[test]
 fn a_long_command_line_is_located_on_its_file_line() {
     let long = format!("echo {}", "x".repeat(validate::MAX_RUN_LINE + 20));
@@ -772,12 +783,7 @@ fn a_long_command_line_is_located_on_its_file_line() {
         "      mkdir -p \"$BACKUP_DIR\"\n      echo \"TODO write",
         &format!("      mkdir -p \"$BACKUP_DIR\"\n      {long}\n      echo \"TODO write"),
     );
-    let f = spec::parse("specs/demo.yaml", src.as_bytes()).unwrap();
-    let w: Vec<Diagnostic> = chartgen::checks::spec(&f)
-        .into_iter()
-        .filter(|d| d.message.contains("columns"))
-        .collect();
-    assert_eq!(w.len(), 1, "{w:#?}");
+    let w = column_findings(&src);
     let max = validate::MAX_RUN_LINE;
     assert_eq!(
         w[0].message,
@@ -812,12 +818,7 @@ fn a_long_snippet_line_is_located_on_its_use_line() {
 {{{{use newest glob={glob}}}}}\n      {own}\n      echo \"TODO write"
         ),
     );
-    let f = spec::parse("specs/demo.yaml", src.as_bytes()).unwrap();
-    let w: Vec<Diagnostic> = chartgen::checks::spec(&f)
-        .into_iter()
-        .filter(|d| d.message.contains("columns"))
-        .collect();
-    assert_eq!(w.len(), 1, "{w:#?}");
+    let w = column_findings(&src);
     let width = "F=\"${FILE:-$(ls -1t \"$BACKUP_DIR\"/".len() + glob.len() + 2;
     assert_eq!(
         w[0].message,
