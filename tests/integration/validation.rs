@@ -1205,6 +1205,11 @@ fn facts_fixtures() -> Vec<(&'static str, Files, chartgen::facts::ChartFacts)> {
             chart_with_role(&["secrets"]),
         ),
         (
+            "facts.chart-role-unrecorded",
+            scaffold_spec(),
+            chart_with_role(&["secrets"]),
+        ),
+        (
             "facts.rbac-was-missing",
             changes("    - { kind: changed, replaces: rbac }\n"),
             chart_with_role(&["secrets"]),
