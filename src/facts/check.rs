@@ -267,16 +267,18 @@ pub fn chart_role_recorded(file: &SpecFile, facts: &ChartFacts, out: &mut Vec<Di
         Scope::Namespace => "Role",
         Scope::Cluster => "ClusterRole",
     };
+    let default = crate::spec::rbac_change::default_was_names(file.spec.rbac.scope);
     out.push(
         file.warning_at(
             "rbac",
             format!("the chart renders a {kind} of its own that `rbac.was` does not record"),
         )
         .help(format!(
-            "record it under `rbac` (and its names in `was_names` where they are not \
-`$FULLNAME-{}`), so that the README derives what it granted and what gen drops: {}",
-            kind.to_lowercase(),
-            was_line(&chart)
+            "record it under `rbac`, so that the README derives what it granted and what \
+gen drops: {} (and `was_names` unless they are `{}` and `{}`)",
+            was_line(&chart),
+            default.role,
+            default.binding
         )),
     );
 }
