@@ -382,7 +382,8 @@ impl ChartModel {
         let name = self.spec.name.clone();
         self.place_files(settings);
         self.names = names(&name, self.spec.rbac.scope, facts);
-        let kept = kept_names(&self.names, self.spec.rbac.was_names.as_ref());
+        let was = crate::spec::rbac_change::was_names(&self.spec);
+        let kept = kept_names(&self.names, was.as_ref());
         self.chart_role = crate::spec::rbac_change::chart_role_sentence(&self.spec, kept);
         self.automount = facts
             .and_then(|f| f.automount)

@@ -88,8 +88,8 @@ pub fn rbac_was(file: &SpecFile, facts: &ChartFacts, out: &mut Vec<Diagnostic>) 
                 )),
         );
     }
-    if let Some(n) = &file.spec.rbac.was_names {
-        was_names(file, facts, n, out);
+    if let Some(n) = crate::spec::rbac_change::was_names(&file.spec) {
+        was_names(file, facts, &n, out);
     }
 }
 
@@ -111,6 +111,22 @@ fn was_names(
             .replace("$RELEASE", RELEASE)
     };
     let spec_form = |t: &str| t.replacen(&fullname, "$FULLNAME", 1);
+    // The default names (no `was_names`) are reported at `was`, with how
+    // to name the chart's own.
+    let written = file.spec.rbac.was_names.is_some();
+    let at = |k: &str| match written {
+        true => format!("rbac.was_names.{k}"),
+        false => "rbac.was".to_string(),
+    };
+    let default = |help: String| {
+        match written {
+        true => help,
+        false => format!(
+            "{help}; `was_names` left out means `{{ role: {}, binding: {} }}`: write the chart's in `rbac.was_names`",
+            n.role, n.binding
+        ),
+    }
+    };
     let roles: Vec<&str> = facts
         .rbac
         .roles
@@ -134,29 +150,29 @@ fn was_names(
     if !roles.contains(&role.as_str()) {
         out.push(
             file.error_at(
-                "rbac.was_names.role",
+                &at("role"),
                 format!("the chart renders no {kind} {:?}", n.role),
             )
-            .help(format!(
+            .help(default(format!(
                 "the chart's {kind}: {}",
                 list(&mut roles.iter().copied())
-            )),
+            ))),
         );
         return;
     }
     let Some(binding) = bindings.iter().find(|b| b.name == expand(&n.binding)) else {
         out.push(
             file.error_at(
-                "rbac.was_names.binding",
+                &at("binding"),
                 format!(
                     "no {binding_kind} {:?} binds the {kind} {:?}",
                     n.binding, n.role
                 ),
             )
-            .help(format!(
+            .help(default(format!(
                 "the chart's bindings of it: {}",
                 list(&mut bindings.iter().map(|b| b.name.as_str()))
-            )),
+            ))),
         );
         return;
     };
@@ -188,11 +204,21 @@ fn was_line(rules: &[PastRule]) -> String {
     let rendered: Vec<String> = compact(rules)
         .iter()
         .map(|r| {
-            format!(
-                "{{ resources: [{}], verbs: [{}] }}",
-                r.resources.join(", "),
-                r.verbs.join(", ")
-            )
+            let groups = match r.api_groups.as_slice() {
+                [core] if core.is_empty() => String::new(),
+                g => format!(
+                    "api_groups: [{}], ",
+                    g.iter()
+                        .map(|x| if x.is_empty() { "\"\"" } else { x.as_str() })
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+            let what = match r.non_resource_urls.as_slice() {
+                [] => format!("resources: [{}]", r.resources.join(", ")),
+                urls => format!("non_resource_urls: [{}]", urls.join(", ")),
+            };
+            format!("{{ {groups}{what}, verbs: [{}] }}", r.verbs.join(", "))
         })
         .collect();
     format!("`was: [{}]`", rendered.join(", "))
@@ -224,6 +250,37 @@ pub fn rbac_was_recorded(file: &SpecFile, facts: &ChartFacts, out: &mut Vec<Diag
             );
         }
     }
+}
+
+/// A chart that renders a Role (of the spec's scope) of its own has it
+/// recorded in `rbac.was`: without the record the README says nothing of
+/// what that Role granted and gen drops, or says it in prose no check
+/// keeps true.
+pub fn chart_role_recorded(file: &SpecFile, facts: &ChartFacts, out: &mut Vec<Diagnostic>) {
+    if !file.spec.rbac.was.is_empty() {
+        return;
+    }
+    let Some(chart) = chart_role(&file.spec, &facts.rbac.roles) else {
+        return;
+    };
+    let kind = match file.spec.rbac.scope {
+        Scope::Namespace => "Role",
+        Scope::Cluster => "ClusterRole",
+    };
+    let default = crate::spec::rbac_change::default_was_names(file.spec.rbac.scope);
+    out.push(
+        file.warning_at(
+            "rbac",
+            format!("the chart renders a {kind} of its own that `rbac.was` does not record"),
+        )
+        .help(format!(
+            "record it under `rbac`, so that the README derives what it granted and what \
+gen drops: {} (and `was_names` unless they are `{}` and `{}`)",
+            was_line(&chart),
+            default.role,
+            default.binding
+        )),
+    );
 }
 
 /// Two checks that find the same problem at the same place report it once.

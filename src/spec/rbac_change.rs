@@ -24,8 +24,65 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct PastRule {
+    /// API groups; left out, the core group (""), e.g. `[apps]` or
+    /// `[extensions]`: `replicasets` in `apps` is not `replicasets` in
+    /// `extensions`.
+    #[serde(default = "core_group", skip_serializing_if = "is_core")]
+    pub api_groups: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub resources: Vec<String>,
+    /// Paths of the API server that are no resources, e.g. `[/metrics]`
+    /// (a rule of their own, without `resources`; gen's rules have none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub non_resource_urls: Vec<String>,
     pub verbs: Vec<String>,
+}
+
+fn core_group() -> Vec<String> {
+    vec![String::new()]
+}
+
+fn is_core(groups: &[String]) -> bool {
+    groups == core_group()
+}
+
+/// A resource as the sentences and the comparison name it: `pods` in the
+/// core group, `replicasets.apps` (kubectl's form) in another.
+pub fn qualified(group: &str, resource: &str) -> String {
+    if group.is_empty() {
+        resource.to_string()
+    } else {
+        format!("{resource}.{group}")
+    }
+}
+
+/// The names gen writes for the chart's own RBAC objects when `rbac.was`
+/// names none (`rbac.was_names` left out): those most charts of the
+/// collection give them, checked against the chart like written ones.
+pub fn default_was_names(scope: Scope) -> WasNames {
+    let (role, binding) = match scope {
+        Scope::Namespace => ("$FULLNAME-role", "$FULLNAME-rolebinding"),
+        Scope::Cluster => ("$FULLNAME-clusterrole", "$FULLNAME-clusterrolebinding"),
+    };
+    WasNames {
+        role: role.into(),
+        binding: binding.into(),
+        service_account: None,
+    }
+}
+
+/// The names of the chart's own Role and binding: `rbac.was_names`, else
+/// [`default_was_names`]; `None` without `rbac.was`.
+pub fn was_names(s: &Spec) -> Option<WasNames> {
+    if s.rbac.was.is_empty() {
+        return None;
+    }
+    Some(
+        s.rbac
+            .was_names
+            .clone()
+            .unwrap_or_else(|| default_was_names(s.rbac.scope)),
+    )
 }
 
 /// The names of the RBAC objects the chart rendered of its own, as the
@@ -45,14 +102,22 @@ pub struct WasNames {
 /// Each resource with its verbs, in the order the rules name them.
 type Grants = Vec<(String, Vec<String>)>;
 
-fn grants<'a>(rules: impl Iterator<Item = (&'a [String], &'a [String])>) -> Grants {
+/// A rule as the grants read it: its API groups, resources, non-resource
+/// URLs and verbs.
+type RuleRef<'a> = (&'a [String], &'a [String], &'a [String], &'a [String]);
+
+fn grants<'a>(rules: impl Iterator<Item = RuleRef<'a>>) -> Grants {
     let mut out: Grants = Vec::new();
-    for (resources, verbs) in rules {
-        for r in resources {
-            let i = match out.iter().position(|(x, _)| x == r) {
+    for (groups, resources, urls, verbs) in rules {
+        let names = resources
+            .iter()
+            .flat_map(|r| groups.iter().map(move |g| qualified(g, r)))
+            .chain(urls.iter().cloned());
+        for r in names {
+            let i = match out.iter().position(|(x, _)| *x == r) {
                 Some(i) => i,
                 None => {
-                    out.push((r.clone(), Vec::new()));
+                    out.push((r, Vec::new()));
                     out.len() - 1
                 }
             };
@@ -67,11 +132,22 @@ fn grants<'a>(rules: impl Iterator<Item = (&'a [String], &'a [String])>) -> Gran
 }
 
 fn past(rules: &[PastRule]) -> Grants {
-    grants(rules.iter().map(|r| (&r.resources[..], &r.verbs[..])))
+    grants(rules.iter().map(|r| {
+        (
+            &r.api_groups[..],
+            &r.resources[..],
+            &r.non_resource_urls[..],
+            &r.verbs[..],
+        )
+    }))
 }
 
 fn now(rules: &[Rule]) -> Grants {
-    grants(rules.iter().map(|r| (&r.resources[..], &r.verbs[..])))
+    grants(
+        rules
+            .iter()
+            .map(|r| (&r.api_groups[..], &r.resources[..], &[][..], &r.verbs[..])),
+    )
 }
 
 /// The same access, whatever the order of rules, resources and verbs.
@@ -97,13 +173,17 @@ pub fn of_spec(s: &Spec) -> Vec<PastRule> {
         .rules
         .iter()
         .map(|r| PastRule {
+            api_groups: r.api_groups.clone(),
             resources: r.resources.clone(),
+            non_resource_urls: Vec::new(),
             verbs: r.verbs.clone(),
         })
         .collect()
 }
 
-/// A Role's rules as `helm template` renders them (`resources`, `verbs`).
+/// A Role's rules as `helm template` renders them (`apiGroups`,
+/// `resources`, `nonResourceURLs`, `verbs`; a rule without `apiGroups` is
+/// in the core group).
 pub fn from_rendered(rules: &[serde_json::Value]) -> Vec<PastRule> {
     let strings = |r: &serde_json::Value, k: &str| -> Vec<String> {
         r.get(k)
@@ -118,26 +198,37 @@ pub fn from_rendered(rules: &[serde_json::Value]) -> Vec<PastRule> {
     rules
         .iter()
         .map(|r| PastRule {
+            api_groups: match strings(r, "apiGroups") {
+                g if g.is_empty() => core_group(),
+                g => g,
+            },
             resources: strings(r, "resources"),
+            non_resource_urls: strings(r, "nonResourceURLs"),
             verbs: strings(r, "verbs"),
         })
-        .filter(|r| !r.resources.is_empty())
+        .filter(|r| !r.resources.is_empty() || !r.non_resource_urls.is_empty())
         .collect()
 }
 
-/// `rules` with the rules of the same verbs merged, in the order of their
-/// first: the short form of a Role to record in `was`.
+/// `rules` with the rules of the same API groups and verbs merged, in the
+/// order of their first: the short form of a Role to record in `was`.
 pub fn compact(rules: &[PastRule]) -> Vec<PastRule> {
     let mut out: Vec<PastRule> = Vec::new();
     for r in rules {
-        match out.iter_mut().find(|x| x.verbs == r.verbs) {
-            Some(x) => x.resources.extend(
-                r.resources
-                    .iter()
-                    .filter(|y| !x.resources.contains(y))
-                    .cloned()
-                    .collect::<Vec<_>>(),
-            ),
+        match out.iter_mut().find(|x| {
+            x.verbs == r.verbs
+                && x.api_groups == r.api_groups
+                && x.non_resource_urls.is_empty() == r.non_resource_urls.is_empty()
+        }) {
+            Some(x) => {
+                let add = |to: &mut Vec<String>, from: &[String]| {
+                    let new: Vec<String> =
+                        from.iter().filter(|y| !to.contains(y)).cloned().collect();
+                    to.extend(new);
+                };
+                add(&mut x.resources, &r.resources);
+                add(&mut x.non_resource_urls, &r.non_resource_urls);
+            }
             None => out.push(r.clone()),
         }
     }
@@ -271,14 +362,13 @@ pub struct Kept {
 }
 
 /// The sentences on the chart's own Role for the Security & RBAC section:
-/// its names (when recorded), what it grants, what of it gen's Role keeps,
-/// adds and drops, and what its read access to Secrets exposes. `kept_names`
-/// says which names gen's templates take from the chart's own helpers.
+/// its names (recorded or the default ones), what it grants, what of it
+/// gen's Role keeps, adds and drops, and what its read access to Secrets
+/// exposes. `kept_names` says which names gen's templates take from the
+/// chart's own helpers.
 /// `None` when the spec records no previous Role (`rbac.was`).
 pub fn chart_role_sentence(s: &Spec, kept_names: Kept) -> Option<String> {
-    if s.rbac.was.is_empty() {
-        return None;
-    }
+    let n = was_names(s)?;
     let (role, binding, place) = match s.rbac.scope {
         Scope::Namespace => ("Role", "RoleBinding", "namespace"),
         Scope::Cluster => ("ClusterRole", "ClusterRoleBinding", "cluster"),
@@ -287,27 +377,22 @@ pub fn chart_role_sentence(s: &Spec, kept_names: Kept) -> Option<String> {
     let new = now(&s.rbac.rules);
     let (kept, gained, lost) = diff(&old, &new);
     let any = |g: &Grants| g.iter().any(|(_, v)| !v.is_empty());
-    let mut out = match &s.rbac.was_names {
-        Some(n) => format!(
-            "The chart's own {role} `{}` (bound by the {binding} `{}`{}) grants {}.",
-            n.role,
-            n.binding,
-            n.service_account
-                .as_ref()
-                .map(|a| format!(" to the ServiceAccount `{a}`"))
-                .unwrap_or_default(),
-            grant_list(&old)
-        ),
-        None => format!("The chart's own {role} grants {}.", grant_list(&old)),
-    };
+    let mut out = format!(
+        "The chart's own {role} `{}` (bound by the {binding} `{}`{}) grants {}.",
+        n.role,
+        n.binding,
+        n.service_account
+            .as_ref()
+            .map(|a| format!(" to the ServiceAccount `{a}`"))
+            .unwrap_or_default(),
+        grant_list(&old)
+    );
     let mut same: Vec<&str> = Vec::new();
-    if let Some(n) = &s.rbac.was_names {
-        if kept_names.role {
-            same.extend([role, binding]);
-        }
-        if kept_names.service_account && n.service_account.is_some() {
-            same.push("ServiceAccount");
-        }
+    if kept_names.role {
+        same.extend([role, binding]);
+    }
+    if kept_names.service_account && n.service_account.is_some() {
+        same.push("ServiceAccount");
     }
     let who = match same.as_slice() {
         [] => format!(" gen's {role}"),
@@ -432,6 +517,8 @@ mod tests {
 
     fn rule(r: &[&str], v: &[&str]) -> PastRule {
         PastRule {
+            api_groups: vec![String::new()],
+            non_resource_urls: Vec::new(),
             resources: r.iter().map(|x| x.to_string()).collect(),
             verbs: v.iter().map(|x| x.to_string()).collect(),
         }
@@ -525,14 +612,16 @@ ServiceAccount keep these names; the Role drops all of it. The chart's `get`, \
 credentials of every other release in it, to anyone who takes over a pod of the chart."
         );
         // Names gen does not keep (no chart helpers, as without facts)
-        // are not claimed; without recorded names none are given.
+        // are not claimed; without recorded names the default ones are
+        // given.
         let plain = chart_role_sentence(&s, Kept::default()).unwrap();
         assert!(!plain.contains("keep these names"), "{plain}");
         let mut anon = s.clone();
         anon.rbac.was_names = None;
-        assert!(chart_role_sentence(&anon, KEPT)
-            .unwrap()
-            .starts_with("The chart's own Role grants `get`, `list` and `watch` on"));
+        assert!(chart_role_sentence(&anon, KEPT).unwrap().starts_with(
+            "The chart's own Role `$FULLNAME-role` (bound by the RoleBinding \
+`$FULLNAME-rolebinding`) grants `get`, `list` and `watch` on"
+        ));
         // The ServiceAccount is claimed only where its name is recorded.
         let mut no_sa = s.clone();
         no_sa.rbac.was_names.as_mut().unwrap().service_account = None;
@@ -629,15 +718,128 @@ a pod of the chart."
         );
     }
 
+    fn grouped(groups: &[&str], r: &[&str], v: &[&str]) -> PastRule {
+        PastRule {
+            api_groups: groups.iter().map(|x| x.to_string()).collect(),
+            ..rule(r, v)
+        }
+    }
+
+    /// A resource is the pair of its API group and name: `replicasets` in
+    /// `apps` is kept, the same name in `extensions` is dropped, and the
+    /// sentences name the group of a resource outside the core one.
+    #[test]
+    fn api_groups_tell_resources_apart() {
+        let mut s = spec(&[(&["pods"], RW), (&["replicasets"], RW)]);
+        s.rbac.rules[1].api_groups = vec!["apps".into()];
+        s.rbac.scope = Scope::Cluster;
+        let before = [
+            rule(&["pods"], RW),
+            grouped(&["apps", "extensions"], &["replicasets"], RW),
+            PastRule {
+                non_resource_urls: vec!["/metrics".into()],
+                ..rule(&[], &["get"])
+            },
+        ];
+        let s = with_was(s, &before, None);
+        assert_eq!(
+            chart_role_sentence(&s, Kept::default()).unwrap(),
+            "The chart's own ClusterRole `$FULLNAME-role` (bound by the ClusterRoleBinding \
+`$FULLNAME-rolebinding`) grants `get`, `list` and `watch` on `pods`, `replicasets.apps` \
+and `replicasets.extensions`; and `get` on `/metrics`. gen's ClusterRole keeps `get`, \
+`list` and `watch` on `pods` and `replicasets.apps`. It drops `get`, `list` and `watch` \
+on `replicasets.extensions`; and `get` on `/metrics`."
+        );
+        assert_eq!(
+            note(&s, Some(&before)),
+            "RBAC: the ClusterRole keeps its name. It keeps get, list, watch on pods and \
+replicasets.apps. It loses its read access to replicasets.extensions; get on /metrics."
+        );
+        // The comparison with the chart's Role: the group counts, the
+        // order of groups and resources does not.
+        let apps = [
+            rule(&["pods"], RW),
+            grouped(&["apps"], &["replicasets"], RW),
+        ];
+        assert!(same(&apps, &of_spec(&s)));
+        assert!(!same(&apps, &[rule(&["pods", "replicasets"], RW)]));
+        assert!(!same(
+            &apps,
+            &[
+                rule(&["pods"], RW),
+                grouped(&["extensions"], &["replicasets"], RW)
+            ]
+        ));
+        assert!(same(
+            &[grouped(&["apps", "batch"], &["jobs", "deployments"], RW)],
+            &[
+                grouped(&["batch"], &["jobs", "deployments"], RW),
+                grouped(&["apps"], &["deployments", "jobs"], RW)
+            ]
+        ));
+        // The record's YAML: the core group and no URLs are left out.
+        let parsed: Vec<PastRule> = serde_yaml::from_str(
+            "[{ resources: [pods], verbs: [get] }, { api_groups: [apps], resources: [replicasets], verbs: [get] }, { non_resource_urls: [/metrics], verbs: [get] }]",
+        )
+        .unwrap();
+        assert_eq!(parsed[0], rule(&["pods"], &["get"]));
+        assert_eq!(parsed[1], grouped(&["apps"], &["replicasets"], &["get"]));
+        assert_eq!(parsed[2].non_resource_urls, ["/metrics"]);
+        assert_eq!(parsed[2].api_groups, [""]);
+    }
+
+    /// Without `was_names` the names are the usual ones of the scope;
+    /// without `was` there are none, written or not.
+    #[test]
+    fn was_names_default_to_the_usual_names() {
+        let mut s = spec(&[]);
+        assert_eq!(was_names(&s), None);
+        s.rbac.was = vec![rule(&["pods"], RW)];
+        let n = was_names(&s).unwrap();
+        assert_eq!(
+            (&n.role[..], &n.binding[..]),
+            ("$FULLNAME-role", "$FULLNAME-rolebinding")
+        );
+        assert_eq!(n.service_account, None);
+        assert!(chart_role_sentence(&s, Kept::default())
+            .unwrap()
+            .starts_with("The chart's own Role `$FULLNAME-role` (bound by the RoleBinding `$FULLNAME-rolebinding`) grants"));
+        s.rbac.scope = Scope::Cluster;
+        assert_eq!(was_names(&s).unwrap().role, "$FULLNAME-clusterrole");
+        assert_eq!(
+            was_names(&s).unwrap().binding,
+            "$FULLNAME-clusterrolebinding"
+        );
+        let written = WasNames {
+            role: "$FULLNAME".into(),
+            binding: "$FULLNAME".into(),
+            service_account: None,
+        };
+        s.rbac.was_names = Some(written.clone());
+        assert_eq!(was_names(&s), Some(written));
+    }
+
     #[test]
     fn rendered_rules_and_comparison() {
         let rendered: Vec<serde_json::Value> = serde_json::from_str(
             r#"[{"apiGroups":[""],"resources":["pods","secrets"],"verbs":["get","list"]},
+                {"apiGroups":["apps"],"resources":["replicasets"],"verbs":["get"]},
                 {"nonResourceURLs":["/metrics"],"verbs":["get"]}]"#,
         )
         .unwrap();
         let r = from_rendered(&rendered);
-        assert_eq!(r, vec![rule(&["pods", "secrets"], &["get", "list"])]);
+        assert_eq!(
+            r,
+            vec![
+                rule(&["pods", "secrets"], &["get", "list"]),
+                grouped(&["apps"], &["replicasets"], &["get"]),
+                PastRule {
+                    non_resource_urls: vec!["/metrics".into()],
+                    ..rule(&[], &["get"])
+                },
+            ]
+        );
+        let r = r[..1].to_vec();
         assert!(same(
             &r,
             &[
@@ -656,5 +858,15 @@ a pod of the chart."
             vec![rule(&["a", "c"], RW), rule(&["b"], &["get"])]
         );
         assert!(same(&compact(&split), &split));
+        // Rules of other groups, or of URLs, keep their own rule.
+        let apart = [
+            rule(&["a"], RW),
+            grouped(&["apps"], &["b"], RW),
+            PastRule {
+                non_resource_urls: vec!["/c".into()],
+                ..rule(&[], RW)
+            },
+        ];
+        assert_eq!(compact(&apart), apart);
     }
 }

@@ -195,7 +195,9 @@ pub struct Rbac {
     /// (`facts.rbac-was`). Leave it out when the chart renders none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub was: Vec<super::rbac_change::PastRule>,
-    /// The names of the chart's own Role and its binding (with `was`).
+    /// The names of the chart's own Role and its binding (with `was`);
+    /// left out, `{ role: $FULLNAME-role, binding: $FULLNAME-rolebinding }`
+    /// (`-clusterrole`, `-clusterrolebinding` for a ClusterRole).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub was_names: Option<super::rbac_change::WasNames>,
     /// Least-privilege rules; each says why it is needed. Empty when the

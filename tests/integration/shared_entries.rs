@@ -129,12 +129,12 @@ fn redis_project(was: impl Fn(&str) -> String) -> Option<tempfile::TempDir> {
         .expect("specs/redis.yaml records the chart's Role in `was:`")
         .to_string();
     let mut edited = spec.replace(&line, &was(&line));
-    if was(&line).is_empty() {
-        // No record: the names of the Role it records go with it.
-        let names = spec
-            .lines()
-            .find(|l| l.trim_start().starts_with("was_names: "))
-            .expect("specs/redis.yaml names the chart's Role in `was_names:`");
+    // No record: the names of the Role it records (if written, not the
+    // default) go with it.
+    let names = spec
+        .lines()
+        .find(|l| l.trim_start().starts_with("was_names: "));
+    if let (true, Some(names)) = (was(&line).is_empty(), names) {
         edited = edited.replace(&format!("{names}\n"), "");
     }
     crate::common::write(dir.path(), "specs/redis.yaml", &edited);
@@ -245,19 +245,31 @@ would expose every Secret of the namespace"
     let line = spec.lines().position(|l| l.contains("was: ")).unwrap() + 1;
     assert!(err.contains(&format!("specs/redis.yaml:{line}:")), "{err}");
 
-    // So are names that are not the chart's Role and binding.
-    for (from, to, message, help) in [
+    // So are names that are not the chart's Role and binding, written
+    // (as the default is) or left to the default.
+    const NAMES: &str = "  was_names: { role: $FULLNAME-role, binding: $FULLNAME-rolebinding }\n";
+    for (from, to, message, help, written) in [
         (
             "role: $FULLNAME-role,",
             "role: $FULLNAME-rol,",
             "the chart renders no Role \"$FULLNAME-rol\"",
             "the chart's Role: `$FULLNAME-role`",
+            true,
         ),
         (
             "binding: $FULLNAME-rolebinding",
             "binding: $FULLNAME",
             "no RoleBinding \"$FULLNAME\" binds the Role \"$FULLNAME-role\"",
             "the chart's bindings of it: `$FULLNAME-rolebinding`",
+            true,
+        ),
+        (
+            "printf \"%s-role\"",
+            "printf \"%s-r\"",
+            "the chart renders no Role \"$FULLNAME-role\"",
+            "the chart's Role: `$FULLNAME-r`; `was_names` left out means \
+`{ role: $FULLNAME-role, binding: $FULLNAME-rolebinding }`: write the chart's in `rbac.was_names`",
+            false,
         ),
     ] {
         let Some(dir) = redis_project(|l| l.to_string()) else {
@@ -265,19 +277,33 @@ would expose every Secret of the namespace"
         };
         let path = dir.path().join("specs/redis.yaml");
         let spec = std::fs::read_to_string(&path).unwrap();
-        assert!(spec.contains(from), "{spec}");
-        std::fs::write(&path, spec.replace(from, to)).unwrap();
+        assert!(
+            !spec.contains("was_names: "),
+            "redis's Role has the default names: {spec}"
+        );
+        let at = spec.find("  rules:").unwrap();
+        let spec = match written {
+            true => format!("{}{NAMES}{}", &spec[..at], &spec[at..]),
+            false => spec,
+        };
+        // Written names are edited in the spec; the default ones are
+        // checked against a chart whose Role is named otherwise.
+        let edited = match written {
+            true => dir.path().join("specs/redis.yaml"),
+            false => dir.path().join("charts/redis/templates/_helpers.tpl"),
+        };
+        std::fs::write(&path, &spec).unwrap();
+        let text = std::fs::read_to_string(&edited).unwrap();
+        assert!(text.contains(from), "{text}");
+        std::fs::write(&edited, text.replace(from, to)).unwrap();
         let o = gen_helm(dir.path(), &["adopt"]);
         assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
         let err = stderr(&o);
         assert!(err.contains("error[facts.rbac-was]"), "{err}");
         assert!(err.contains(message), "{err}");
         assert!(err.contains(help), "{err}");
-        let line = spec
-            .lines()
-            .position(|l| l.contains("was_names: "))
-            .unwrap()
-            + 1;
+        let key = if written { "was_names: " } else { "was: " };
+        let line = spec.lines().position(|l| l.contains(key)).unwrap() + 1;
         assert!(err.contains(&format!("specs/redis.yaml:{line}:")), "{err}");
     }
 }

@@ -1206,6 +1206,11 @@ fn facts_fixtures() -> Vec<(&'static str, Files, chartgen::facts::ChartFacts)> {
             chart_with_role(&["secrets"]),
         ),
         (
+            "facts.chart-role-unrecorded",
+            scaffold_spec(),
+            chart_with_role(&["secrets"]),
+        ),
+        (
             "facts.rbac-was-missing",
             changes("    - { kind: changed, replaces: rbac }\n"),
             chart_with_role(&["secrets"]),
@@ -1258,4 +1263,47 @@ fn config_export_unwritten_points_at_the_reading_step() {
     let before = &without[..without.find("use: config-restore").unwrap()];
     let step = before.rfind("\n      - ").unwrap() + 1;
     assert_eq!(d.line, before[..step].lines().count() + 1, "{d}");
+}
+
+/// `facts.chart-role-unrecorded`: a chart's own Role without `rbac.was`
+/// is warned at `rbac` with the record to add; a chart without a Role of
+/// its own, or a spec that records it, is quiet.
+#[test]
+fn an_unrecorded_chart_role_is_warned_with_the_record_to_add() {
+    const ID: &str = "facts.chart-role-unrecorded";
+    let fired = |src: &str, chart: &chartgen::facts::ChartFacts| -> Vec<String> {
+        let f = spec::parse("specs/demo.yaml", src.as_bytes()).unwrap();
+        chartgen::checks::facts(&f, chart)
+            .iter()
+            .filter(|d| d.code == Some(&ID))
+            .map(ToString::to_string)
+            .collect()
+    };
+    let src = new_spec("demo");
+    let found = fired(&src, &chart_with_role(&["secrets", "pods"]));
+    assert_eq!(found.len(), 1, "{found:#?}");
+    let rbac = src.lines().position(|l| l == "rbac:").unwrap() + 1;
+    assert!(
+        found[0].contains(&format!("specs/demo.yaml:{rbac}:1")),
+        "{}",
+        found[0]
+    );
+    assert!(
+        found[0].contains(
+            "`was: [{ resources: [secrets, pods], verbs: [get, list, watch] }]` (and \
+`was_names` unless they are `$FULLNAME-role` and `$FULLNAME-rolebinding`)"
+        ),
+        "{}",
+        found[0]
+    );
+    assert_eq!(fired(&src, &demo_chart()), Vec::<String>::new());
+    let recorded = src.replace(
+        "  rules: [] #",
+        "  was: [{ resources: [secrets, pods], verbs: [get, list, watch] }]\n  rules: [] #",
+    );
+    assert_ne!(recorded, src);
+    assert_eq!(
+        fired(&recorded, &chart_with_role(&["secrets", "pods"])),
+        Vec::<String>::new()
+    );
 }
