@@ -140,15 +140,7 @@ fn own_text(file: &SpecFile, path: &str, n: usize, text: &str) -> bool {
 /// scalar (`key: |`) at `path`, when the file shows it there.
 fn block_line(file: &SpecFile, path: &str, n: usize, text: &str) -> Option<(usize, usize)> {
     let (key_line, key_col) = file.positions.get(path);
-    // After a snippet's lines, the text's line `n` is a later one of the
-    // source block.
-    let n = file
-        .positions
-        .run_lines
-        .get(&(key_line, key_col))
-        .and_then(|m| m.get(n))
-        .copied()
-        .unwrap_or(n);
+    let n = file.positions.source_line((key_line, key_col), n);
     let lines: Vec<&str> = file.source.lines().collect();
     let head = lines.get(key_line.checked_sub(1)?)?;
     let after = head.split_once(':')?.1.trim_start();

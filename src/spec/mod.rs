@@ -74,15 +74,7 @@ impl SpecFile {
     /// Anything else gives the position of the key.
     pub fn text_line(&self, path: &str, n: usize) -> (usize, usize) {
         let (line, col) = self.positions.get(path);
-        // A line of an expanded snippet is its `{{use}}` line's; the lines
-        // after it are where the source has them.
-        let n = self
-            .positions
-            .run_lines
-            .get(&(line, col))
-            .and_then(|m| m.get(n))
-            .copied()
-            .unwrap_or(n);
+        let n = self.positions.source_line((line, col), n);
         let key_line = self
             .source
             .lines()

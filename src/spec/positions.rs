@@ -134,6 +134,18 @@ impl Positions {
         out
     }
 
+    /// Which line of the source block at `key` (its key's position) line
+    /// `n` (0-based) of the text comes from: an expanded snippet's lines
+    /// are its `{{use}}` line's, and the lines after it are where the
+    /// source has them.
+    pub fn source_line(&self, key: (usize, usize), n: usize) -> usize {
+        self.run_lines
+            .get(&key)
+            .and_then(|m| m.get(n))
+            .copied()
+            .unwrap_or(n)
+    }
+
     /// `(line, column)`, 1-based, of `path`, or of its nearest indexed parent.
     pub fn get(&self, path: &str) -> (usize, usize) {
         let mut p = path;
