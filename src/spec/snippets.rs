@@ -3047,40 +3047,44 @@ kubectl -n \"$NAMESPACE\" delete pod \"$H\" --wait=true\n"
     #[test]
     fn expansions_pass_shellcheck() {
         let s = spec();
-        let extra = super::super::share::ConfigExport {
+        use super::super::share::{export_run, restore_run, ConfigExport, RestoreMode};
+        let extra = ConfigExport {
             extra_secrets: Some("MC_SECRETS".into()),
             ..Default::default()
         };
-        let sealed = super::super::share::ConfigExport {
+        let sealed = ConfigExport {
             encrypt_values: true,
+            ..Default::default()
+        };
+        let install = RestoreMode {
+            install: true,
+            set: "a.b=0",
             ..Default::default()
         };
         let variants = [
             (
                 "config-export with extra_secrets",
-                super::super::share::export_run("demo", &extra),
+                export_run("demo", &extra),
             ),
             (
                 "config-export with encrypt_values",
-                super::super::share::export_run("demo", &sealed),
+                export_run("demo", &sealed),
             ),
             (
                 "config-restore install=yes, encrypt_values",
-                super::super::share::restore_run(
+                restore_run(
                     "demo",
-                    super::super::share::RestoreMode {
-                        install: true,
-                        set: "a.b=0",
+                    RestoreMode {
                         sealed: true,
-                        ..Default::default()
+                        ..install
                     },
                 ),
             ),
             (
                 "config-restore, encrypt_values",
-                super::super::share::restore_run(
+                restore_run(
                     "demo",
-                    super::super::share::RestoreMode {
+                    RestoreMode {
                         sealed: true,
                         ..Default::default()
                     },
@@ -3088,13 +3092,11 @@ kubectl -n \"$NAMESPACE\" delete pod \"$H\" --wait=true\n"
             ),
             (
                 "config-restore install=yes",
-                super::super::share::restore_run(
+                restore_run(
                     "demo",
-                    super::super::share::RestoreMode {
-                        install: true,
-                        set: "a.b=0",
+                    RestoreMode {
                         diff: true,
-                        sealed: false,
+                        ..install
                     },
                 ),
             ),
