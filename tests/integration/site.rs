@@ -319,21 +319,32 @@ fn a_repository_overrides_the_site_templates_of_a_charts_pages() {
     let o = common::gen(dir.path(), &["check"]);
     assert!(o.status.success(), "{}", common::stderr(&o));
 
-    std::fs::write(t.join("facts.html.tera"), "{{ no_such_fact }}").unwrap();
-    let before = common::file_tree(dir.path());
-    let o = common::gen(dir.path(), &["build"]);
-    assert_eq!(o.status.code(), Some(1), "{}", common::stderr(&o));
-    assert!(
-        common::stderr(&o).contains("--> templates/site/facts.html.tera"),
-        "{}",
-        common::stderr(&o)
-    );
-    assert_eq!(before, common::file_tree(dir.path()), "nothing written");
+    a_broken_override_fails_the_build(dir.path(), "facts.html.tera");
 
     std::fs::remove_dir_all(&t).unwrap();
     gen_ok(dir.path(), &["--quiet", "build"]);
     assert_eq!(read("index.html"), index, "the built-in facts are back");
     assert_eq!(read("operations.html"), ops);
+}
+
+/// An override of the site template `name` that uses an unknown variable
+/// fails `gen build` with an error naming the template, and nothing in the
+/// project changes.
+fn a_broken_override_fails_the_build(root: &Path, name: &str) {
+    std::fs::write(
+        root.join("templates/site").join(name),
+        "{{ no_such_field }}",
+    )
+    .unwrap();
+    let tree = common::file_tree(root);
+    let o = common::gen(root, &["build"]);
+    assert_eq!(o.status.code(), Some(1), "{}", common::stderr(&o));
+    assert!(
+        common::stderr(&o).contains(&format!("--> templates/site/{name}")),
+        "{}",
+        common::stderr(&o)
+    );
+    assert_eq!(tree, common::file_tree(root), "nothing written");
 }
 
 /// Issue 18: the HTML the Markdown renderer writes around a page's own
@@ -400,16 +411,7 @@ fn a_repository_overrides_the_html_around_markdown() {
     let o = common::gen(dir.path(), &["check"]);
     assert!(o.status.success(), "{}", common::stderr(&o));
 
-    std::fs::write(t.join("heading.html.tera"), "{{ no_such_field }}").unwrap();
-    let tree = common::file_tree(dir.path());
-    let o = common::gen(dir.path(), &["build"]);
-    assert_eq!(o.status.code(), Some(1), "{}", common::stderr(&o));
-    assert!(
-        common::stderr(&o).contains("--> templates/site/heading.html.tera"),
-        "{}",
-        common::stderr(&o)
-    );
-    assert_eq!(tree, common::file_tree(dir.path()), "nothing written");
+    a_broken_override_fails_the_build(dir.path(), "heading.html.tera");
 
     std::fs::remove_dir_all(&t).unwrap();
     gen_ok(dir.path(), &["--quiet", "build"]);
