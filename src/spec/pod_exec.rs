@@ -150,10 +150,12 @@ mod tests {
         String,
         Result<crate::spec::SpecFile, crate::diagnostics::Diagnostic>,
     ) {
-        let src = crate::scaffold::new_spec("demo").replacen(
-            "    duration: 30m\n    steps:\n",
-            &format!("    duration: 30m\n    steps:\n{step}"),
-            1,
+        let src = crate::spec::testkit::edited(
+            &crate::scaffold::new_spec("demo"),
+            &[(
+                "    duration: 30m\n    steps:\n",
+                &format!("    duration: 30m\n    steps:\n{step}"),
+            )],
         );
         let parsed = crate::spec::parse("specs/demo.yaml", src.as_bytes());
         (src, parsed)

@@ -925,20 +925,28 @@ mod tests {
 mod derived {
     use super::*;
     use crate::spec::parse;
+    use crate::spec::testkit::edited;
 
     /// The scaffold with `config_export` (its own `pitfalls`, `drill` as
     /// given) and a `config-backup` target composed of it.
     fn spec_with(config: &str, backup_writes: bool) -> (String, crate::spec::SpecFile) {
-        let mut src = crate::scaffold::new_spec("demo")
-            .replace("backup:\n", &format!("backup:\n  config_export:\n{config}"))
-            .replace(
-                "operations: # backup and restore are required: make backup-all and restore-<chart> run them\n",
-                "operations:\n  - target: config-backup\n    group: backup\n    help: Export the configuration\n    steps: [backup.config]\n",
-            );
+        let mut src = edited(
+            &crate::scaffold::new_spec("demo"),
+            &[
+                ("backup:\n", &format!("backup:\n  config_export:\n{config}")),
+                (
+                    "operations: # backup and restore are required: make backup-all and restore-<chart> run them\n",
+                    "operations:\n  - target: config-backup\n    group: backup\n    help: Export the configuration\n    steps: [backup.config]\n",
+                ),
+            ],
+        );
         if backup_writes {
-            src = src.replace(
-                "  - target: backup\n    group: backup\n    help: TODO one line for make help\n    run: |\n      mkdir -p \"$BACKUP_DIR\"\n      echo \"TODO write the backup into $BACKUP_DIR\"\n",
-                "  - target: backup\n    group: backup\n    help: TODO one line for make help\n    steps: [backup.config]\n",
+            src = edited(
+                &src,
+                &[(
+                    "  - target: backup\n    group: backup\n    help: TODO one line for make help\n    run: |\n      mkdir -p \"$BACKUP_DIR\"\n      echo \"TODO write the backup into $BACKUP_DIR\"\n",
+                    "  - target: backup\n    group: backup\n    help: TODO one line for make help\n    steps: [backup.config]\n",
+                )],
             );
         }
         let f = parse("specs/demo.yaml", src.as_bytes()).unwrap();
@@ -990,9 +998,12 @@ mod derived {
 
     #[test]
     fn config_export_target_adds_the_make_target_before_restore() {
-        let src = crate::scaffold::new_spec("demo").replace(
-            "backup:\n",
-            "backup:\n  config_export:\n    target: config-backup\n",
+        let src = edited(
+            &crate::scaffold::new_spec("demo"),
+            &[(
+                "backup:\n",
+                "backup:\n  config_export:\n    target: config-backup\n",
+            )],
         );
         let f = parse("specs/demo.yaml", src.as_bytes()).unwrap();
         let targets: Vec<&str> = f
@@ -1069,19 +1080,21 @@ mod derived {
 
     #[test]
     fn procedures_inherit_the_chart_drill_unless_they_have_their_own() {
-        let base = crate::scaffold::new_spec("demo");
         let chart = "drill: { test: tests/drills.rs::demo_drill, caveat: \"Another version.\" }\n";
-        let src = base
-            .replace("backup:\n", &format!("{chart}backup:\n"))
-            // The component keeps its own record.
-            .replace(
-                "    - title: TODO how to prove the backup restores\n",
-                "    - title: Check it\n      run: echo check\n    - title: Check more\n      run: echo more\n      drill: { none: \"needs a cluster\" }\n    - title: Drill it each quarter\n",
-            )
-            .replace(
-                "    steps:\n      - title: TODO first step\nupgrade:",
-                "    steps:\n      - title: Restore it\n        run: echo restore\n      - title: Restore more\n        run: echo more\n        drill: { none: \"needs object storage\" }\nupgrade:",
-            );
+        let src = edited(
+            &crate::scaffold::new_spec("demo"),
+            &[
+                ("backup:\n", &format!("{chart}backup:\n")),
+                (
+                    "    - title: TODO how to prove the backup restores\n",
+                    "    - title: Check it\n      run: echo check\n    - title: Check more\n      run: echo more\n      drill: { none: \"needs a cluster\" }\n    - title: Drill it each quarter\n",
+                ),
+                (
+                    "    steps:\n      - title: TODO first step\nupgrade:",
+                    "    steps:\n      - title: Restore it\n        run: echo restore\n      - title: Restore more\n        run: echo more\n        drill: { none: \"needs object storage\" }\nupgrade:",
+                ),
+            ],
+        );
         let f = parse("specs/demo.yaml", src.as_bytes()).unwrap();
         let chart_drill = Drill {
             test: Some("tests/drills.rs::demo_drill".into()),
@@ -1131,6 +1144,7 @@ mod derived {
         assert_eq!(f.positions.get("restore[0].drill.test").0, key);
         assert_eq!(f.positions.get("backup.verification[0].drill").0, key);
         // Without a chart-level record nothing is filled in.
+        let base = crate::scaffold::new_spec("demo");
         let f = parse("specs/demo.yaml", base.as_bytes()).unwrap();
         assert!(f.spec.restore[0].drill.is_none());
     }

@@ -64,3 +64,45 @@ pub fn assert_documented(name: &str, params: &[Param]) {
         );
     }
 }
+
+/// `text` (usually the scaffold, `scaffold::new_spec`) with the one place
+/// of each `from` replaced by its `to`. Each `from` must be there exactly
+/// once: a fixture whose text the scaffold no longer has fails here
+/// instead of silently testing the bare scaffold (as
+/// `tests/common::edit` does for the integration tests).
+#[track_caller]
+pub fn edited(text: &str, edits: &[(&str, &str)]) -> String {
+    let mut text = text.to_string();
+    for (from, to) in edits {
+        let n = text.matches(from).count();
+        assert_eq!(
+            n, 1,
+            "{from:?} is in the text {n} times, not once: update the test"
+        );
+        text = text.replacen(from, to, 1);
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn an_edit_replaces_its_one_place() {
+        assert_eq!(
+            super::edited("a: 1\nb: 2\n", &[("b: 2", "b: 3")]),
+            "a: 1\nb: 3\n"
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "0 times, not once")]
+    fn an_edit_of_text_that_is_not_there_fails() {
+        super::edited("a: 1\n", &[("b: 2", "b: 3")]);
+    }
+
+    #[test]
+    #[should_panic(expected = "2 times, not once")]
+    fn an_edit_of_text_that_is_there_twice_fails() {
+        super::edited("x\nx\n", &[("x", "y")]);
+    }
+}
