@@ -452,7 +452,7 @@ pub fn config_export_written(file: &SpecFile, out: &mut Vec<Diagnostic>) {
                 )
             }),
     );
-    let id = c.id.as_deref().unwrap_or(share::CONFIG_ID);
+    let id = c.component_id();
     for (path, what) in readers {
         out.push(
             file.error_at(

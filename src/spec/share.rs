@@ -91,6 +91,11 @@ pub struct ConfigExport {
 }
 
 impl ConfigExport {
+    /// The component's id: `id`, else `config`.
+    pub fn component_id(&self) -> &str {
+        self.id.as_deref().unwrap_or(CONFIG_ID)
+    }
+
     /// The values file's suffix after `<chart>-values-<ts>`.
     pub fn values_suffix(&self) -> &'static str {
         if self.encrypt_values {
@@ -422,7 +427,7 @@ instance label: it is in the export only when `{var}` names it."
         ),
     });
     Component {
-        id: c.id.clone().unwrap_or_else(|| CONFIG_ID.into()),
+        id: c.component_id().to_string(),
         title: c
             .title
             .clone()
@@ -509,7 +514,7 @@ pub fn derive(spec: &mut Spec, positions: &mut Positions) {
     let Some(c) = &spec.backup.config_export else {
         return;
     };
-    let id = c.id.clone().unwrap_or_else(|| CONFIG_ID.into());
+    let id = c.component_id().to_string();
     let Some(target) = config_backup_target(spec).map(str::to_string) else {
         return;
     };
@@ -593,7 +598,7 @@ pub const CONFIG_TARGET_HELP: &str =
 /// component's steps), before the `restore` target (last without one);
 /// errors in it point at `backup.config_export.target`.
 fn add_config_target(spec: &mut Spec, positions: &mut Positions, target: &str, c: &ConfigExport) {
-    let id = c.id.clone().unwrap_or_else(|| CONFIG_ID.into());
+    let id = c.component_id();
     let k = spec
         .operations
         .iter()
