@@ -114,18 +114,22 @@ fn was_names(
     // The default names (no `was_names`) are reported at `was`, with how
     // to name the chart's own.
     let written = file.spec.rbac.was_names.is_some();
-    let at = |k: &str| match written {
-        true => format!("rbac.was_names.{k}"),
-        false => "rbac.was".to_string(),
+    let at = |k: &str| {
+        if written {
+            format!("rbac.was_names.{k}")
+        } else {
+            "rbac.was".to_string()
+        }
     };
     let default = |help: String| {
-        match written {
-        true => help,
-        false => format!(
-            "{help}; `was_names` left out means `{{ role: {}, binding: {} }}`: write the chart's in `rbac.was_names`",
+        if written {
+            return help;
+        }
+        format!(
+            "{help}; `was_names` left out means `{{ role: {}, binding: {} }}`: \
+write the chart's in `rbac.was_names`",
             n.role, n.binding
-        ),
-    }
+        )
     };
     let roles: Vec<&str> = facts
         .rbac
