@@ -299,10 +299,7 @@ pub fn chart_model_with(file: &SpecFile, facts: Option<&ChartFacts>) -> ChartMod
 
     let env_block = env_block(&variables, &selector);
     let (make_env, make_pod) = make_prelude(s, &selector, &variables);
-    let (role_kind, binding_kind) = match s.rbac.scope {
-        Scope::Namespace => ("Role", "RoleBinding"),
-        Scope::Cluster => ("ClusterRole", "ClusterRoleBinding"),
-    };
+    let (role_kind, binding_kind) = (s.rbac.scope.role_kind(), s.rbac.scope.binding_kind());
     let mut m = ChartModel {
         source: file.rel.clone(),
         rto_human: s.objectives.rto.human(),

@@ -9,7 +9,7 @@ use super::{ChartFacts, Container, Workload, NAMESPACE, RELEASE};
 use crate::diagnostics::{did_you_mean, Diagnostic};
 use crate::spec::rbac_change::{compact, from_rendered, of_spec, same, PastRule};
 use crate::spec::validate::all_steps;
-use crate::spec::{RunsIn, Scope, SpecFile, WorkloadKind};
+use crate::spec::{RunsIn, SpecFile, WorkloadKind};
 use std::collections::{BTreeMap, BTreeSet};
 
 // The checks of `crate::checks::CHECKS` that read the chart's facts: each
@@ -48,10 +48,7 @@ pub fn database_profile(file: &SpecFile, facts: &ChartFacts, out: &mut Vec<Diagn
 /// or gen's (after `gen adopt` the chart's Role is gen's, with the spec's
 /// rules, and the facts no longer say what came before).
 pub fn chart_role(s: &crate::spec::Spec, roles: &[super::Role]) -> Option<Vec<PastRule>> {
-    let kind = match s.rbac.scope {
-        Scope::Namespace => "Role",
-        Scope::Cluster => "ClusterRole",
-    };
+    let kind = s.rbac.scope.role_kind();
     let mine: Vec<&super::Role> = roles.iter().filter(|r| r.kind == kind).collect();
     if mine.is_empty() {
         return None;
@@ -101,10 +98,8 @@ fn was_names(
     n: &crate::spec::rbac_change::WasNames,
     out: &mut Vec<Diagnostic>,
 ) {
-    let (kind, binding_kind) = match file.spec.rbac.scope {
-        Scope::Namespace => ("Role", "RoleBinding"),
-        Scope::Cluster => ("ClusterRole", "ClusterRoleBinding"),
-    };
+    let scope = file.spec.rbac.scope;
+    let (kind, binding_kind) = (scope.role_kind(), scope.binding_kind());
     let fullname = facts.fullname.of(RELEASE);
     let expand = |t: &str| {
         t.replace("$FULLNAME", &fullname)
@@ -267,10 +262,7 @@ pub fn chart_role_recorded(file: &SpecFile, facts: &ChartFacts, out: &mut Vec<Di
     let Some(chart) = chart_role(&file.spec, &facts.rbac.roles) else {
         return;
     };
-    let kind = match file.spec.rbac.scope {
-        Scope::Namespace => "Role",
-        Scope::Cluster => "ClusterRole",
-    };
+    let kind = file.spec.rbac.scope.role_kind();
     let default = crate::spec::rbac_change::default_was_names(file.spec.rbac.scope);
     out.push(
         file.warning_at(

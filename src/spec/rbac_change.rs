@@ -369,9 +369,10 @@ pub struct Kept {
 /// `None` when the spec records no previous Role (`rbac.was`).
 pub fn chart_role_sentence(s: &Spec, kept_names: Kept) -> Option<String> {
     let n = was_names(s)?;
-    let (role, binding, place) = match s.rbac.scope {
-        Scope::Namespace => ("Role", "RoleBinding", "namespace"),
-        Scope::Cluster => ("ClusterRole", "ClusterRoleBinding", "cluster"),
+    let (role, binding) = (s.rbac.scope.role_kind(), s.rbac.scope.binding_kind());
+    let place = match s.rbac.scope {
+        Scope::Namespace => "namespace",
+        Scope::Cluster => "cluster",
     };
     let old = past(&s.rbac.was);
     let new = now(&s.rbac.rules);
@@ -448,10 +449,7 @@ credentials of every other release in it, to anyone who takes over a pod of the 
 
 /// The note for `s`, from the previous Role's rules (`None` when unknown).
 pub fn note(s: &Spec, before: Option<&[PastRule]>) -> String {
-    let role = match s.rbac.scope {
-        Scope::Namespace => "Role",
-        Scope::Cluster => "ClusterRole",
-    };
+    let role = s.rbac.scope.role_kind();
     let new = now(&s.rbac.rules);
     let unused = "since no pod of the chart calls the Kubernetes API; \
 serviceAccount.automount: false stops mounting the API token nothing uses";

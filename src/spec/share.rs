@@ -686,10 +686,7 @@ fn derived_text(s: &Spec, d: Derived) -> String {
             titles(s.upgrade.strategies.iter().map(|st| &st.name)),
         ),
         Derived::Rbac => {
-            let (role, binding) = match s.rbac.scope {
-                super::Scope::Namespace => ("Role", "RoleBinding"),
-                super::Scope::Cluster => ("ClusterRole", "ClusterRoleBinding"),
-            };
+            let (role, binding) = (s.rbac.scope.role_kind(), s.rbac.scope.binding_kind());
             let granting = if s.rbac.rules.is_empty() {
                 "no access, as the workload never calls the Kubernetes API".to_string()
             } else {

@@ -215,6 +215,24 @@ pub enum Scope {
     Cluster,
 }
 
+impl Scope {
+    /// The kind of the Role of this scope: `Role` or `ClusterRole`.
+    pub fn role_kind(self) -> &'static str {
+        match self {
+            Scope::Namespace => "Role",
+            Scope::Cluster => "ClusterRole",
+        }
+    }
+
+    /// The kind of its binding: `RoleBinding` or `ClusterRoleBinding`.
+    pub fn binding_kind(self) -> &'static str {
+        match self {
+            Scope::Namespace => "RoleBinding",
+            Scope::Cluster => "ClusterRoleBinding",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Rule {
