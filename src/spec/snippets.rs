@@ -1100,9 +1100,10 @@ fn wrapped(command: &str, words: &[String]) -> String {
     out + "\n"
 }
 
-/// The widest line [`wrapped`] writes: a guide indents a command by
-/// three columns within its 76.
-const WIDTH: usize = 72;
+/// [`wrapped`] keeps each line, its ` \` included, within this many
+/// columns: one less than a written line may have
+/// ([`super::validate::MAX_WRITTEN_LINE`], 76 in a guide's numbered step).
+const WIDTH: usize = super::validate::MAX_WRITTEN_LINE - 1;
 
 /// The resource kubectl scales for a workload kind.
 fn resource(k: WorkloadKind) -> &'static str {
