@@ -1221,14 +1221,13 @@ mod tests {
     }
 
     /// The scaffold with a real app_version, edited by `(from, to)` pairs.
+    #[track_caller]
     fn spec(edits: &[(&str, &str)]) -> String {
-        let mut s = crate::scaffold::new_spec("demo")
-            .replace("app_version: \"TODO\"", "app_version: \"1.0\"");
-        for (from, to) in edits {
-            assert!(s.contains(from), "scaffold lacks {from:?}");
-            s = s.replacen(from, to, 1);
-        }
-        s
+        let real = crate::spec::testkit::edited(
+            &crate::scaffold::new_spec("demo"),
+            &[("app_version: \"TODO\"", "app_version: \"1.0\"")],
+        );
+        crate::spec::testkit::edited(&real, edits)
     }
 
     fn errors(src: &str, facts: &ChartFacts) -> Vec<Diagnostic> {

@@ -1757,6 +1757,7 @@ fn file_error(
 mod tests {
     use super::*;
     use crate::spec::parse;
+    use crate::spec::testkit::edited;
 
     fn demo(edit: impl Fn(String) -> String) -> Result<SpecFile, Diagnostic> {
         let src = edit(crate::scaffold::new_spec("demo"));
@@ -2008,12 +2009,7 @@ BACKUP_DIR=\"$BACKUP_DIR\"\n",
     #[test]
     fn config_snippets_are_the_built_in_exports() {
         let f = demo(|s| {
-            s.replacen("backup:\n", "backup:\n  config_export: {}\n", 1)
-                .replacen(
-                    "    duration: 30m\n    steps:\n",
-                    "    duration: 30m\n    steps:\n      - use: config-restore\n        with: { install: yes, set: x.replicas=0 }\n      - title: Export again\n        run: |\n          {{use config-export}}\n",
-                    1,
-                )
+            edited(&s, &[("backup:\n", "backup:\n  config_export: {}\n"), ("    duration: 30m\n    steps:\n", "    duration: 30m\n    steps:\n      - use: config-restore\n        with: { install: yes, set: x.replicas=0 }\n      - title: Export again\n        run: |\n          {{use config-export}}\n")])
         })
         .unwrap();
         let s = &f.spec;
@@ -2438,11 +2434,7 @@ then echo '{{\"kind\":\"List\",\"items\":[]}}'; else echo '{list}'; fi ;;\n\
         let bad_line =
             |src: &str, needle: &str| src.lines().position(|l| l.contains(needle)).unwrap() + 1;
         let edit = |s: String| {
-            s.replacen(
-                "    duration: 30m\n    steps:\n",
-                "    duration: 30m\n    steps:\n      - title: Forward\n        run: |\n          echo start\n          {{use port-forward prots=1:1}}\n",
-                1,
-            )
+            edited(&s, &[("    duration: 30m\n    steps:\n", "    duration: 30m\n    steps:\n      - title: Forward\n        run: |\n          echo start\n          {{use port-forward prots=1:1}}\n")])
         };
         let src = edit(crate::scaffold::new_spec("demo"));
         let d = demo(edit).unwrap_err();
@@ -2451,26 +2443,24 @@ then echo '{{\"kind\":\"List\",\"items\":[]}}'; else echo '{list}'; fi ;;\n\
         assert!(d.help.unwrap().contains("did you mean `ports`?"));
 
         let edit = |s: String| {
-            s.replacen(
-                "    duration: 30m\n    steps:\n",
-                "    duration: 30m\n    steps:\n      - use: chart-available\n        with: { repo: r, uri: u }\n",
-                1,
-            )
+            edited(&s, &[("    duration: 30m\n    steps:\n", "    duration: 30m\n    steps:\n      - use: chart-available\n        with: { repo: r, uri: u }\n")])
         };
         let src = edit(crate::scaffold::new_spec("demo"));
         let d = demo(edit).unwrap_err();
         assert_eq!(d.line, bad_line(&src, "uri: u"), "{d}");
         let edit = |s: String| {
-            s.replacen(
-                "    duration: 30m\n    steps:\n",
-                "    duration: 30m\n    steps:\n      - use: chart-availble\n",
-                1,
+            edited(
+                &s,
+                &[(
+                    "    duration: 30m\n    steps:\n",
+                    "    duration: 30m\n    steps:\n      - use: chart-availble\n",
+                )],
             )
         };
         let d = demo(edit).unwrap_err();
         assert!(d.help.unwrap().contains("did you mean `chart-available`?"));
         let edit = |s: String| {
-            s.replacen("    duration: 30m\n    steps:\n", "    duration: 30m\n    steps:\n      - use: port-forward\n        with: { ports: \"1:1\" }\n", 1)
+            edited(&s, &[("    duration: 30m\n    steps:\n", "    duration: 30m\n    steps:\n      - use: port-forward\n        with: { ports: \"1:1\" }\n")])
         };
         let d = demo(edit).unwrap_err();
         assert!(d.message.contains("needs a `title:`"), "{d}");
@@ -2667,11 +2657,7 @@ kubectl -n \"$NAMESPACE\" delete pod \"$H\" --wait=true\n"
         ];
         for (line, message) in cases {
             let edit = |s: String| {
-                s.replacen(
-                    "  - target: restore\n",
-                    &format!("  - target: restore-x\n    group: restore\n    help: X\n    run: |\n      set -e\n      {line}\n  - target: restore\n"),
-                    1,
-                )
+                edited(&s, &[("  - target: restore\n", &format!("  - target: restore-x\n    group: restore\n    help: X\n    run: |\n      set -e\n      {line}\n  - target: restore\n"))])
             };
             let src = edit(crate::scaffold::new_spec("demo"));
             let d = demo(edit).unwrap_err();
@@ -2685,11 +2671,7 @@ kubectl -n \"$NAMESPACE\" delete pod \"$H\" --wait=true\n"
             assert!(d.message.contains(message), "{line}: {d}");
         }
         let kind = |s: String| {
-            s.replacen("  kind: Deployment", "  kind: DaemonSet", 1).replacen(
-                "  - target: restore\n",
-                "  - target: restore-x\n    group: restore\n    help: X\n    run: |\n      {{use scale-to-zero}}\n  - target: restore\n",
-                1,
-            )
+            edited(&s, &[("  kind: Deployment", "  kind: DaemonSet"), ("  - target: restore\n", "  - target: restore-x\n    group: restore\n    help: X\n    run: |\n      {{use scale-to-zero}}\n  - target: restore\n")])
         };
         let d = demo(kind).unwrap_err();
         assert!(d.message.contains("a DaemonSet has no replicas"), "{d}");
@@ -2755,10 +2737,12 @@ kubectl -n \"$NAMESPACE\" delete pod \"$H\" --wait=true\n"
     /// parameters are required, and the error says where to set them.
     #[test]
     fn chart_available_defaults_to_the_repository_setting() {
-        let src = crate::scaffold::new_spec("demo").replacen(
-            "    duration: 30m\n    steps:\n",
-            "    duration: 30m\n    steps:\n      - use: chart-available\n",
-            1,
+        let src = edited(
+            &crate::scaffold::new_spec("demo"),
+            &[(
+                "    duration: 30m\n    steps:\n",
+                "    duration: 30m\n    steps:\n      - use: chart-available\n",
+            )],
         );
         let ctx = Context {
             repository: Some(crate::config::Repository {
@@ -2773,10 +2757,12 @@ kubectl -n \"$NAMESPACE\" delete pod \"$H\" --wait=true\n"
                 && why.contains("`CHART=my-charts/demo`"),
             "{why}"
         );
-        let own = src.replacen(
-            "      - use: chart-available\n",
-            "      - use: chart-available\n        with: { repo: other }\n",
-            1,
+        let own = edited(
+            &src,
+            &[(
+                "      - use: chart-available\n",
+                "      - use: chart-available\n        with: { repo: other }\n",
+            )],
         );
         let f = crate::spec::parse_in("specs/demo.yaml", own.as_bytes(), &ctx).unwrap();
         let why = f.spec.restore[0].steps[0].why.clone().unwrap();
@@ -2922,11 +2908,7 @@ kubectl -n \"$NAMESPACE\" delete pod \"$H\" --wait=true\n"
     #[test]
     fn lines_after_a_snippet_keep_their_place() {
         let edit = |s: String| {
-            s.replacen(
-                "    duration: 30m\n    steps:\n",
-                "    duration: 30m\n    steps:\n      - title: Forward\n        run: |\n          echo start\n          {{use port-forward ports=1:1}}\n          echo after\n",
-                1,
-            )
+            edited(&s, &[("    duration: 30m\n    steps:\n", "    duration: 30m\n    steps:\n      - title: Forward\n        run: |\n          echo start\n          {{use port-forward ports=1:1}}\n          echo after\n")])
         };
         let src = edit(crate::scaffold::new_spec("demo"));
         let f = demo(edit).unwrap();
@@ -2943,11 +2925,7 @@ kubectl -n \"$NAMESPACE\" delete pod \"$H\" --wait=true\n"
     #[test]
     fn a_whole_step_snippet_fills_the_step() {
         let f = demo(|s| {
-            s.replacen(
-                "    duration: 30m\n    steps:\n",
-                "    duration: 30m\n    steps:\n      - use: chart-available\n        with: { repo: r, url: \"https://e.x\" }\n      - title: Forward\n        use: port-forward\n        with: { ports: 8080:80 }\n        run: curl -fsS http://127.0.0.1:8080/\n",
-                1,
-            )
+            edited(&s, &[("    duration: 30m\n    steps:\n", "    duration: 30m\n    steps:\n      - use: chart-available\n        with: { repo: r, url: \"https://e.x\" }\n      - title: Forward\n        use: port-forward\n        with: { ports: 8080:80 }\n        run: curl -fsS http://127.0.0.1:8080/\n")])
         })
         .unwrap();
         let steps = &f.spec.restore[0].steps;
