@@ -1137,9 +1137,15 @@ fn demo_chart() -> chartgen::facts::ChartFacts {
 
 /// The demo chart rendering a Role of its own that reads `resources`.
 fn chart_with_role(resources: &[&str]) -> chartgen::facts::ChartFacts {
+    chart_with("Role", resources)
+}
+
+/// The demo chart rendering a `kind` (Role or ClusterRole) of its own that
+/// reads `resources`.
+fn chart_with(kind: &str, resources: &[&str]) -> chartgen::facts::ChartFacts {
     let mut c = demo_chart();
     c.rbac.roles.push(chartgen::facts::Role {
-        kind: "Role".into(),
+        kind: kind.into(),
         name: "rel-demo".into(),
         rules: vec![serde_json::json!({
             "apiGroups": [""], "resources": resources, "verbs": ["get", "list", "watch"]
@@ -1189,6 +1195,11 @@ fn facts_fixtures() -> Vec<(&'static str, Files, chartgen::facts::ChartFacts)> {
             demo_chart(),
         ),
         ("facts.jobs", repo_spec("postgresql", &[]), demo_chart()),
+        (
+            "facts.rbac-scope",
+            scaffold_spec(),
+            chart_with("ClusterRole", &["pods"]),
+        ),
         (
             "facts.rbac-was",
             changes("    - { kind: changed, replaces: rbac, was: [{ resources: [pods], verbs: [get] }] }\n"),
@@ -1297,4 +1308,101 @@ fn an_unrecorded_chart_role_is_warned_with_the_record_to_add() {
         fired(&recorded, &chart_with_role(&["secrets", "pods"])),
         Vec::<String>::new()
     );
+}
+
+/// The ids of the facts checks that fire on `src` against `chart`, with
+/// each diagnostic's text.
+fn facts_fired(src: &str, chart: &chartgen::facts::ChartFacts) -> Vec<(String, String)> {
+    let f = spec::parse("specs/demo.yaml", src.as_bytes()).unwrap();
+    chartgen::checks::facts(&f, chart)
+        .iter()
+        .map(|d| {
+            (
+                d.code.map(|c| c.to_string()).unwrap_or_default(),
+                d.to_string(),
+            )
+        })
+        .collect()
+}
+
+/// `facts.rbac-scope`: a chart's own Role of the other kind than
+/// `rbac.scope` is an error at `scope`, both ways; a Role of the scope's
+/// kind is not.
+#[test]
+fn a_chart_role_of_the_other_scope_is_an_error() {
+    let ids = |found: &[(String, String)]| -> Vec<String> {
+        found.iter().map(|(id, _)| id.clone()).collect()
+    };
+    let src = new_spec("demo");
+    let found = facts_fired(&src, &chart_with("ClusterRole", &["pods"]));
+    assert_eq!(ids(&found), ["facts.rbac-scope"], "{found:#?}");
+    let scope = line_of(&src, "  scope: namespace");
+    let text = &found[0].1;
+    assert!(
+        text.starts_with("error[facts.rbac-scope]: the chart renders a ClusterRole of its own \
+(`$FULLNAME`), but `rbac.scope` is namespace: the README says its access ends at the release's namespace"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("specs/demo.yaml:{scope}:")),
+        "{text}"
+    );
+    assert!(
+        text.contains("write `scope: cluster` under `rbac`"),
+        "{text}"
+    );
+    // The reverse: a cluster scope over a chart's own Role.
+    let cluster = edited(&src, &[("  scope: namespace", "  scope: cluster")]);
+    let found = facts_fired(&cluster, &chart_with_role(&["pods"]));
+    assert!(
+        found.iter().any(|(id, t)| id == "facts.rbac-scope"
+            && t.contains(
+                "the chart renders a Role of its own (`$FULLNAME`), but `rbac.scope` is cluster"
+            )
+            && t.contains("write `scope: namespace` under `rbac`")),
+        "{found:#?}"
+    );
+    // The scope's own kind is another check's business, not this one's.
+    for (spec, chart) in [
+        (&src, chart_with_role(&["pods"])),
+        (&cluster, chart_with("ClusterRole", &["pods"])),
+        (&src, demo_chart()),
+    ] {
+        let found = facts_fired(spec, &chart);
+        assert!(
+            found.iter().all(|(id, _)| id != "facts.rbac-scope"),
+            "{found:#?}"
+        );
+    }
+}
+
+/// One cause, one warning: a `replaces: rbac` change without a record of
+/// the chart's own Role is warned at the change (`facts.rbac-was-missing`,
+/// whose help names `was_names` too), not again at `rbac`
+/// (`facts.chart-role-unrecorded`); without such a change the warning at
+/// `rbac` stays.
+#[test]
+fn an_unrecorded_role_behind_a_change_is_warned_once() {
+    let chart = chart_with_role(&["secrets"]);
+    let (_, src) = &changes("    - { kind: changed, replaces: rbac }\n")[0];
+    let found = facts_fired(src, &chart);
+    let ids: Vec<&str> = found.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(ids, ["facts.rbac-was-missing"], "{found:#?}");
+    assert!(
+        found[0].1.contains(
+            "`was: [{ resources: [secrets], verbs: [get, list, watch] }]` (and `was_names` \
+unless they are `$FULLNAME-role` and `$FULLNAME-rolebinding`)"
+        ),
+        "{}",
+        found[0].1
+    );
+    // A change with its own description derives nothing from the Role:
+    // the Role itself is still unrecorded.
+    let (_, described) =
+        &changes("    - { kind: changed, replaces: rbac, description: The Role changed. }\n")[0];
+    let ids: Vec<String> = facts_fired(described, &chart)
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    assert_eq!(ids, ["facts.chart-role-unrecorded"]);
 }
