@@ -994,15 +994,12 @@ fn workload(a: &Args, s: &Spec) -> String {
     }
 }
 
-/// `head tail` on one line when it fits the guides' width, else `tail` on
-/// a continuation line; `head` alone without a `tail`.
+/// `head tail` on one line up to the whole written width (nothing follows
+/// `tail`), else `tail` on a continuation line; `head` alone without a `tail`.
 fn fit(head: &str, tail: &str) -> String {
-    if tail.is_empty() {
-        format!("{head}\n")
-    } else if head.len() + 1 + tail.len() <= super::validate::MAX_WRITTEN_LINE {
-        format!("{head} {tail}\n")
-    } else {
-        format!("{head} \\\n  {tail}\n")
+    match tail {
+        "" => wrap(head, &[], super::validate::MAX_WRITTEN_LINE),
+        t => wrap(head, &[t], super::validate::MAX_WRITTEN_LINE),
     }
 }
 
@@ -1082,12 +1079,28 @@ fn set_pairs(v: &str) -> impl Iterator<Item = String> + '_ {
 }
 
 /// A command and its words, as many on a line as fit in [`WIDTH`]
-/// columns, the continuation lines indented by two.
+/// columns with room for ` \` on every line, the last one too.
 fn wrapped(command: &str, words: &[String]) -> String {
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    wrap(command, &words, WIDTH - 2)
+}
+
+/// `command` and its `words`, as many on a line as fit, the continuation
+/// lines indented by two: a line that goes on keeps its ` \` within
+/// [`WIDTH`]; the line of the last word may reach `last` columns. Two
+/// limits for that line, because one for both changes generated files:
+/// [`fit`]'s whole width re-wraps a command of docs/jenkins/, and
+/// [`wrapped`]'s room for ` \` re-wraps commands in eight files.
+fn wrap(command: &str, words: &[&str], last: usize) -> String {
     let mut out = command.to_string();
     let mut line = command.len();
-    for w in words {
-        if line + 1 + w.len() + 2 > WIDTH {
+    for (i, w) in words.iter().enumerate() {
+        let room = if i + 1 == words.len() {
+            last
+        } else {
+            WIDTH - 2
+        };
+        if line + 1 + w.len() > room {
             out.push_str(" \\\n  ");
             line = 2;
         } else {
@@ -1100,7 +1113,7 @@ fn wrapped(command: &str, words: &[String]) -> String {
     out + "\n"
 }
 
-/// [`wrapped`] keeps each line, its ` \` included, within this many
+/// [`wrap`] keeps each line, its ` \` included, within this many
 /// columns: one less than a written line may have
 /// ([`super::validate::MAX_WRITTEN_LINE`], 76 in a guide's numbered step).
 const WIDTH: usize = super::validate::MAX_WRITTEN_LINE - 1;
@@ -1762,6 +1775,24 @@ mod tests {
     fn demo(edit: impl Fn(String) -> String) -> Result<SpecFile, Diagnostic> {
         let src = edit(crate::scaffold::new_spec("demo"));
         parse("specs/demo.yaml", src.as_bytes())
+    }
+
+    /// The two limits of a command's last line: [`fit`] lets it reach the
+    /// whole written width, [`wrapped`] keeps room for ` \` there too.
+    #[test]
+    fn fit_uses_the_whole_width_and_wrapped_keeps_room_for_a_backslash() {
+        let head = "x".repeat(super::super::validate::MAX_WRITTEN_LINE - 4);
+        assert_eq!(fit(&head, "abc"), format!("{head} abc\n"));
+        assert_eq!(fit(&head, "abcd"), format!("{head} \\\n  abcd\n"));
+        assert_eq!(fit(&head, ""), format!("{head}\n"));
+        assert_eq!(
+            wrapped(&head, &["abc".to_string()]),
+            format!("{head} \\\n  abc\n")
+        );
+        assert_eq!(
+            wrapped("helm", &["a".to_string(), "b".to_string()]),
+            "helm a b\n"
+        );
     }
 
     fn spec() -> Spec {
