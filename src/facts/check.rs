@@ -57,6 +57,55 @@ pub fn chart_role(s: &crate::spec::Spec, roles: &[super::Role]) -> Option<Vec<Pa
     (!same(&rules, &of_spec(s))).then_some(rules)
 }
 
+/// The chart's own Roles are of the kind `rbac.scope` says. A ClusterRole
+/// under `scope: namespace` grants cluster-wide what the README says ends
+/// at the release's namespace; a Role under `scope: cluster` is widened to
+/// a ClusterRole by gen's templates once `gen adopt` replaces it. Either way
+/// the section an operator reads for the chart's access is wrong, and no
+/// other RBAC check sees that Role (they look at the scope's kind only).
+pub fn rbac_scope(file: &SpecFile, facts: &ChartFacts, out: &mut Vec<Diagnostic>) {
+    use crate::spec::Scope;
+    let scope = file.spec.rbac.scope;
+    let kind = scope.role_kind();
+    let other: Vec<&super::Role> = facts.rbac.roles.iter().filter(|r| r.kind != kind).collect();
+    let Some(first) = other.first() else {
+        return;
+    };
+    let names: Vec<String> = other
+        .iter()
+        .map(|r| format!("`{}`", spec_form(facts, &r.name)))
+        .collect();
+    let (said, wrong, fix) = match scope {
+        Scope::Namespace => (
+            "namespace",
+            "the README says its access ends at the release's namespace",
+            "write `scope: cluster` under `rbac` if the chart needs that access, else make the chart render a Role",
+        ),
+        Scope::Cluster => (
+            "cluster",
+            "gen's templates would grant its rules in every namespace once `gen adopt` replaces it",
+            "write `scope: namespace` under `rbac` (or leave `scope` out)",
+        ),
+    };
+    out.push(
+        file.error_at(
+            "rbac.scope",
+            format!(
+                "the chart renders a {} of its own ({}), but `rbac.scope` is {said}: {wrong}",
+                first.kind,
+                names.join(", ")
+            ),
+        )
+        .help(fix),
+    );
+}
+
+/// A name the chart renders, in the spec's form: the release's fullname
+/// as `$FULLNAME`.
+fn spec_form(facts: &ChartFacts, name: &str) -> String {
+    name.replacen(&facts.fullname.of(RELEASE), "$FULLNAME", 1)
+}
+
 /// The `was:` of a `replaces: rbac` change is the Role the chart renders
 /// of its own (while it renders one; after `gen adopt` the Role is gen's).
 /// So is `rbac.was`, and `rbac.was_names` names that Role and its binding.
@@ -105,7 +154,6 @@ fn was_names(
         t.replace("$FULLNAME", &fullname)
             .replace("$RELEASE", RELEASE)
     };
-    let spec_form = |t: &str| t.replacen(&fullname, "$FULLNAME", 1);
     // The default names (no `was_names`) are reported at `was`, with how
     // to name the chart's own.
     let written = file.spec.rbac.was_names.is_some();
@@ -142,7 +190,7 @@ write the chart's in `rbac.was_names`",
         .collect();
     let list = |names: &mut dyn Iterator<Item = &str>| {
         names
-            .map(|x| format!("`{}`", spec_form(x)))
+            .map(|x| format!("`{}`", spec_form(facts, x)))
             .collect::<Vec<_>>()
             .join(", ")
     };
@@ -223,47 +271,71 @@ fn was_line(rules: &[PastRule]) -> String {
     format!("`was: [{}]`", rendered.join(", "))
 }
 
+/// The `replaces: rbac` changes whose note gen derives from the chart's
+/// own Role alone: no description, no `was` of their own, no `rbac.was`.
+fn unrecorded_rbac_changes(file: &SpecFile) -> impl Iterator<Item = usize> + '_ {
+    use crate::spec::share::Derived;
+    let s = &file.spec;
+    s.upgrade
+        .changes
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| {
+            c.replaces == Some(Derived::Rbac)
+                && c.description.trim().is_empty()
+                && c.was.is_empty()
+                && s.rbac.was.is_empty()
+        })
+        .map(|(i, _)| i)
+}
+
+/// What to record under `rbac` for the chart's own Role `chart`: its
+/// rules, and its names unless they are the default ones.
+fn record(file: &SpecFile, chart: &[PastRule]) -> String {
+    let default = crate::spec::rbac_change::default_was_names(file.spec.rbac.scope);
+    format!(
+        "{} (and `was_names` unless they are `{}` and `{}`)",
+        was_line(chart),
+        default.role,
+        default.binding
+    )
+}
+
 /// A `replaces: rbac` change that gen describes from the chart's own Role
 /// records it in `was`: after `gen adopt` the Role is gen's, and builds
 /// without facts have none, so only the record keeps the note complete.
 pub fn rbac_was_recorded(file: &SpecFile, facts: &ChartFacts, out: &mut Vec<Diagnostic>) {
-    use crate::spec::share::Derived;
     let Some(chart) = chart_role(&file.spec, &facts.rbac.roles) else {
         return;
     };
-    for (i, c) in file.spec.upgrade.changes.iter().enumerate() {
-        if c.replaces == Some(Derived::Rbac)
-            && c.description.trim().is_empty()
-            && c.was.is_empty()
-            && file.spec.rbac.was.is_empty()
-        {
-            out.push(
-                file.warning_at(
-                    &format!("upgrade.changes[{i}]"),
-                    "the RBAC change note comes from the chart's own Role, which `gen adopt` replaces",
-                )
-                .help(format!(
-                    "record it in `rbac.was` so that later builds write the same note: {}",
-                    was_line(&chart)
-                )),
-            );
-        }
+    for i in unrecorded_rbac_changes(file) {
+        out.push(
+            file.warning_at(
+                &format!("upgrade.changes[{i}]"),
+                "the RBAC change note comes from the chart's own Role, which `gen adopt` replaces",
+            )
+            .help(format!(
+                "record it under `rbac` so that later builds write the same note: {}",
+                record(file, &chart)
+            )),
+        );
     }
 }
 
 /// A chart that renders a Role (of the spec's scope) of its own has it
 /// recorded in `rbac.was`: without the record the README says nothing of
 /// what that Role granted and gen drops, or says it in prose no check
-/// keeps true.
+/// keeps true. When a `replaces: rbac` change lacks the record too,
+/// `rbac_was_recorded` says so at that change, with the same record to
+/// add: the one cause is reported once, where it is most precise.
 pub fn chart_role_recorded(file: &SpecFile, facts: &ChartFacts, out: &mut Vec<Diagnostic>) {
-    if !file.spec.rbac.was.is_empty() {
+    if !file.spec.rbac.was.is_empty() || unrecorded_rbac_changes(file).next().is_some() {
         return;
     }
     let Some(chart) = chart_role(&file.spec, &facts.rbac.roles) else {
         return;
     };
     let kind = file.spec.rbac.scope.role_kind();
-    let default = crate::spec::rbac_change::default_was_names(file.spec.rbac.scope);
     out.push(
         file.warning_at(
             "rbac",
@@ -271,10 +343,8 @@ pub fn chart_role_recorded(file: &SpecFile, facts: &ChartFacts, out: &mut Vec<Di
         )
         .help(format!(
             "record it under `rbac`, so that the README derives what it granted and what \
-gen drops: {} (and `was_names` unless they are `{}` and `{}`)",
-            was_line(&chart),
-            default.role,
-            default.binding
+gen drops: {}",
+            record(file, &chart)
         )),
     );
 }
@@ -1221,14 +1291,13 @@ mod tests {
     }
 
     /// The scaffold with a real app_version, edited by `(from, to)` pairs.
+    #[track_caller]
     fn spec(edits: &[(&str, &str)]) -> String {
-        let mut s = crate::scaffold::new_spec("demo")
-            .replace("app_version: \"TODO\"", "app_version: \"1.0\"");
-        for (from, to) in edits {
-            assert!(s.contains(from), "scaffold lacks {from:?}");
-            s = s.replacen(from, to, 1);
-        }
-        s
+        let real = crate::spec::testkit::edited(
+            &crate::scaffold::new_spec("demo"),
+            &[("app_version: \"TODO\"", "app_version: \"1.0\"")],
+        );
+        crate::spec::testkit::edited(&real, edits)
     }
 
     fn errors(src: &str, facts: &ChartFacts) -> Vec<Diagnostic> {

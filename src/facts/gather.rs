@@ -430,9 +430,12 @@ mod tests {
     #[test]
     fn a_values_file_the_spec_names_must_exist() {
         let dir = chart(&[("Chart.yaml", "name: demo\nversion: 0.1.0\n")]);
-        let src = crate::scaffold::new_spec("demo").replace(
-            "depends_on: []",
-            "chart: { values_files: [values-prod.yaml] }\ndepends_on: []",
+        let src = crate::spec::testkit::edited(
+            &crate::scaffold::new_spec("demo"),
+            &[(
+                "depends_on: []",
+                "chart: { values_files: [values-prod.yaml] }\ndepends_on: []",
+            )],
         );
         let f = crate::spec::parse("specs/demo.yaml", src.as_bytes()).unwrap();
         let d = prepare_spec(dir.path(), &f, "helm")

@@ -413,7 +413,12 @@ mod tests {
 
     /// The scaffold's spec with `entry` as its first troubleshooting entry.
     fn with_entry(entry: &'static str) -> impl Fn(String) -> String {
-        move |s: String| s.replacen("troubleshooting:", &format!("troubleshooting:\n{entry}"), 1)
+        move |s: String| {
+            crate::spec::testkit::edited(
+                &s,
+                &[("troubleshooting:", &format!("troubleshooting:\n{entry}"))],
+            )
+        }
     }
 
     fn spec() -> Spec {

@@ -764,6 +764,7 @@ pub fn problems(spec: &Spec) -> Vec<(String, String, String)> {
 #[cfg(test)]
 mod tests {
     use crate::spec::parse;
+    use crate::spec::testkit::edited;
 
     const PROFILE: &str = "  database:
     engine: postgresql
@@ -783,8 +784,10 @@ mod tests {
 
     #[test]
     fn profile_expands_into_component_verification_restore_and_variables() {
-        let src =
-            crate::scaffold::new_spec("demo").replace("backup:\n", &format!("backup:\n{PROFILE}"));
+        let src = edited(
+            &crate::scaffold::new_spec("demo"),
+            &[("backup:\n", &format!("backup:\n{PROFILE}"))],
+        );
         let f = parse("specs/demo.yaml", src.as_bytes()).unwrap();
         let s = &f.spec;
         assert_eq!(s.backup.components[0].id, "database");
@@ -828,8 +831,10 @@ mod tests {
 
     #[test]
     fn the_profile_gives_backup_jobs_that_connect_as_the_chart_does() {
-        let src =
-            crate::scaffold::new_spec("demo").replace("backup:\n", &format!("backup:\n{PROFILE}"));
+        let src = edited(
+            &crate::scaffold::new_spec("demo"),
+            &[("backup:\n", &format!("backup:\n{PROFILE}"))],
+        );
         let f = parse("specs/demo.yaml", src.as_bytes()).unwrap();
         let j = f.spec.jobs.as_ref().expect("the profile adds jobs");
         assert_eq!(
@@ -879,11 +884,17 @@ mod tests {
 
     #[test]
     fn a_url_connection_reads_the_url_and_declares_no_host_or_user() {
-        let profile = PROFILE
-            .replace("    user: demo\n", "    connection: url\n")
-            .replace("key: db-password", "key: db-url");
-        let src =
-            crate::scaffold::new_spec("demo").replace("backup:\n", &format!("backup:\n{profile}"));
+        let profile = edited(
+            PROFILE,
+            &[
+                ("    user: demo\n", "    connection: url\n"),
+                ("key: db-password", "key: db-url"),
+            ],
+        );
+        let src = edited(
+            &crate::scaffold::new_spec("demo"),
+            &[("backup:\n", &format!("backup:\n{profile}"))],
+        );
         let f = parse("specs/demo.yaml", src.as_bytes()).unwrap();
         let s = &f.spec;
         let dump = s.backup.components[0].steps[0].run.as_deref().unwrap();
@@ -906,9 +917,12 @@ mod tests {
         assert_eq!(test, Some("tests/drills.rs::postgresql_profile_url_drill"));
         assert!(super::problems(s).is_empty());
         // A URL names its user: `user` beside it is a mistake.
-        let src = src.replace(
-            "    connection: url\n",
-            "    connection: url\n    user: demo\n",
+        let src = edited(
+            &src,
+            &[(
+                "    connection: url\n",
+                "    connection: url\n    user: demo\n",
+            )],
         );
         let f = parse("specs/demo.yaml", src.as_bytes()).unwrap();
         assert_eq!(super::problems(&f.spec).len(), 1);
@@ -916,12 +930,10 @@ mod tests {
 
     #[test]
     fn a_restore_place_must_name_a_procedure() {
-        let src = crate::scaffold::new_spec("demo").replace(
-            "backup:\n",
-            &format!(
-                "backup:\n{}",
-                PROFILE.replace("procedure: full", "procedure: fulll")
-            ),
+        let profile = edited(PROFILE, &[("procedure: full", "procedure: fulll")]);
+        let src = edited(
+            &crate::scaffold::new_spec("demo"),
+            &[("backup:\n", &format!("backup:\n{profile}"))],
         );
         let f = parse("specs/demo.yaml", src.as_bytes()).unwrap();
         let p = super::problems(&f.spec);

@@ -877,9 +877,12 @@ mod tests {
 
     #[test]
     fn config_export_expands_to_a_component_with_its_variables() {
-        let src = crate::scaffold::new_spec("demo").replace(
+        let src = crate::spec::testkit::edited(
+            &crate::scaffold::new_spec("demo"),
+            &[(
             "backup:\n",
             "backup:\n  config_export:\n    id: settings\n    before:\n      - title: Look first\n        run: echo first\n    steps:\n      - title: Save more\n        run: echo more\n",
+            )],
         );
         let f = parse("specs/demo.yaml", src.as_bytes()).unwrap();
         let c = f.spec.backup.components.last().unwrap();

@@ -994,15 +994,12 @@ fn workload(a: &Args, s: &Spec) -> String {
     }
 }
 
-/// `head tail` on one line when it fits the guides' width, else `tail` on
-/// a continuation line; `head` alone without a `tail`.
+/// `head tail` on one line up to the whole written width (nothing follows
+/// `tail`), else `tail` on a continuation line; `head` alone without a `tail`.
 fn fit(head: &str, tail: &str) -> String {
-    if tail.is_empty() {
-        format!("{head}\n")
-    } else if head.len() + 1 + tail.len() <= super::validate::MAX_WRITTEN_LINE {
-        format!("{head} {tail}\n")
-    } else {
-        format!("{head} \\\n  {tail}\n")
+    match tail {
+        "" => wrap(head, &[], super::validate::MAX_WRITTEN_LINE),
+        t => wrap(head, &[t], super::validate::MAX_WRITTEN_LINE),
     }
 }
 
@@ -1082,12 +1079,28 @@ fn set_pairs(v: &str) -> impl Iterator<Item = String> + '_ {
 }
 
 /// A command and its words, as many on a line as fit in [`WIDTH`]
-/// columns, the continuation lines indented by two.
+/// columns with room for ` \` on every line, the last one too.
 fn wrapped(command: &str, words: &[String]) -> String {
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    wrap(command, &words, WIDTH - 2)
+}
+
+/// `command` and its `words`, as many on a line as fit, the continuation
+/// lines indented by two: a line that goes on keeps its ` \` within
+/// [`WIDTH`]; the line of the last word may reach `last` columns. Two
+/// limits for that line, because one for both changes generated files:
+/// [`fit`]'s whole width re-wraps a command of docs/jenkins/, and
+/// [`wrapped`]'s room for ` \` re-wraps commands in eight files.
+fn wrap(command: &str, words: &[&str], last: usize) -> String {
     let mut out = command.to_string();
     let mut line = command.len();
-    for w in words {
-        if line + 1 + w.len() + 2 > WIDTH {
+    for (i, w) in words.iter().enumerate() {
+        let room = if i + 1 == words.len() {
+            last
+        } else {
+            WIDTH - 2
+        };
+        if line + 1 + w.len() > room {
             out.push_str(" \\\n  ");
             line = 2;
         } else {
@@ -1100,7 +1113,7 @@ fn wrapped(command: &str, words: &[String]) -> String {
     out + "\n"
 }
 
-/// [`wrapped`] keeps each line, its ` \` included, within this many
+/// [`wrap`] keeps each line, its ` \` included, within this many
 /// columns: one less than a written line may have
 /// ([`super::validate::MAX_WRITTEN_LINE`], 76 in a guide's numbered step).
 const WIDTH: usize = super::validate::MAX_WRITTEN_LINE - 1;
@@ -1757,10 +1770,29 @@ fn file_error(
 mod tests {
     use super::*;
     use crate::spec::parse;
+    use crate::spec::testkit::edited;
 
     fn demo(edit: impl Fn(String) -> String) -> Result<SpecFile, Diagnostic> {
         let src = edit(crate::scaffold::new_spec("demo"));
         parse("specs/demo.yaml", src.as_bytes())
+    }
+
+    /// The two limits of a command's last line: [`fit`] lets it reach the
+    /// whole written width, [`wrapped`] keeps room for ` \` there too.
+    #[test]
+    fn fit_uses_the_whole_width_and_wrapped_keeps_room_for_a_backslash() {
+        let head = "x".repeat(super::super::validate::MAX_WRITTEN_LINE - 4);
+        assert_eq!(fit(&head, "abc"), format!("{head} abc\n"));
+        assert_eq!(fit(&head, "abcd"), format!("{head} \\\n  abcd\n"));
+        assert_eq!(fit(&head, ""), format!("{head}\n"));
+        assert_eq!(
+            wrapped(&head, &["abc".to_string()]),
+            format!("{head} \\\n  abc\n")
+        );
+        assert_eq!(
+            wrapped("helm", &["a".to_string(), "b".to_string()]),
+            "helm a b\n"
+        );
     }
 
     fn spec() -> Spec {
@@ -2008,12 +2040,7 @@ BACKUP_DIR=\"$BACKUP_DIR\"\n",
     #[test]
     fn config_snippets_are_the_built_in_exports() {
         let f = demo(|s| {
-            s.replacen("backup:\n", "backup:\n  config_export: {}\n", 1)
-                .replacen(
-                    "    duration: 30m\n    steps:\n",
-                    "    duration: 30m\n    steps:\n      - use: config-restore\n        with: { install: yes, set: x.replicas=0 }\n      - title: Export again\n        run: |\n          {{use config-export}}\n",
-                    1,
-                )
+            edited(&s, &[("backup:\n", "backup:\n  config_export: {}\n"), ("    duration: 30m\n    steps:\n", "    duration: 30m\n    steps:\n      - use: config-restore\n        with: { install: yes, set: x.replicas=0 }\n      - title: Export again\n        run: |\n          {{use config-export}}\n")])
         })
         .unwrap();
         let s = &f.spec;
@@ -2438,11 +2465,7 @@ then echo '{{\"kind\":\"List\",\"items\":[]}}'; else echo '{list}'; fi ;;\n\
         let bad_line =
             |src: &str, needle: &str| src.lines().position(|l| l.contains(needle)).unwrap() + 1;
         let edit = |s: String| {
-            s.replacen(
-                "    duration: 30m\n    steps:\n",
-                "    duration: 30m\n    steps:\n      - title: Forward\n        run: |\n          echo start\n          {{use port-forward prots=1:1}}\n",
-                1,
-            )
+            edited(&s, &[("    duration: 30m\n    steps:\n", "    duration: 30m\n    steps:\n      - title: Forward\n        run: |\n          echo start\n          {{use port-forward prots=1:1}}\n")])
         };
         let src = edit(crate::scaffold::new_spec("demo"));
         let d = demo(edit).unwrap_err();
@@ -2451,26 +2474,24 @@ then echo '{{\"kind\":\"List\",\"items\":[]}}'; else echo '{list}'; fi ;;\n\
         assert!(d.help.unwrap().contains("did you mean `ports`?"));
 
         let edit = |s: String| {
-            s.replacen(
-                "    duration: 30m\n    steps:\n",
-                "    duration: 30m\n    steps:\n      - use: chart-available\n        with: { repo: r, uri: u }\n",
-                1,
-            )
+            edited(&s, &[("    duration: 30m\n    steps:\n", "    duration: 30m\n    steps:\n      - use: chart-available\n        with: { repo: r, uri: u }\n")])
         };
         let src = edit(crate::scaffold::new_spec("demo"));
         let d = demo(edit).unwrap_err();
         assert_eq!(d.line, bad_line(&src, "uri: u"), "{d}");
         let edit = |s: String| {
-            s.replacen(
-                "    duration: 30m\n    steps:\n",
-                "    duration: 30m\n    steps:\n      - use: chart-availble\n",
-                1,
+            edited(
+                &s,
+                &[(
+                    "    duration: 30m\n    steps:\n",
+                    "    duration: 30m\n    steps:\n      - use: chart-availble\n",
+                )],
             )
         };
         let d = demo(edit).unwrap_err();
         assert!(d.help.unwrap().contains("did you mean `chart-available`?"));
         let edit = |s: String| {
-            s.replacen("    duration: 30m\n    steps:\n", "    duration: 30m\n    steps:\n      - use: port-forward\n        with: { ports: \"1:1\" }\n", 1)
+            edited(&s, &[("    duration: 30m\n    steps:\n", "    duration: 30m\n    steps:\n      - use: port-forward\n        with: { ports: \"1:1\" }\n")])
         };
         let d = demo(edit).unwrap_err();
         assert!(d.message.contains("needs a `title:`"), "{d}");
@@ -2667,11 +2688,7 @@ kubectl -n \"$NAMESPACE\" delete pod \"$H\" --wait=true\n"
         ];
         for (line, message) in cases {
             let edit = |s: String| {
-                s.replacen(
-                    "  - target: restore\n",
-                    &format!("  - target: restore-x\n    group: restore\n    help: X\n    run: |\n      set -e\n      {line}\n  - target: restore\n"),
-                    1,
-                )
+                edited(&s, &[("  - target: restore\n", &format!("  - target: restore-x\n    group: restore\n    help: X\n    run: |\n      set -e\n      {line}\n  - target: restore\n"))])
             };
             let src = edit(crate::scaffold::new_spec("demo"));
             let d = demo(edit).unwrap_err();
@@ -2685,11 +2702,7 @@ kubectl -n \"$NAMESPACE\" delete pod \"$H\" --wait=true\n"
             assert!(d.message.contains(message), "{line}: {d}");
         }
         let kind = |s: String| {
-            s.replacen("  kind: Deployment", "  kind: DaemonSet", 1).replacen(
-                "  - target: restore\n",
-                "  - target: restore-x\n    group: restore\n    help: X\n    run: |\n      {{use scale-to-zero}}\n  - target: restore\n",
-                1,
-            )
+            edited(&s, &[("  kind: Deployment", "  kind: DaemonSet"), ("  - target: restore\n", "  - target: restore-x\n    group: restore\n    help: X\n    run: |\n      {{use scale-to-zero}}\n  - target: restore\n")])
         };
         let d = demo(kind).unwrap_err();
         assert!(d.message.contains("a DaemonSet has no replicas"), "{d}");
@@ -2755,10 +2768,12 @@ kubectl -n \"$NAMESPACE\" delete pod \"$H\" --wait=true\n"
     /// parameters are required, and the error says where to set them.
     #[test]
     fn chart_available_defaults_to_the_repository_setting() {
-        let src = crate::scaffold::new_spec("demo").replacen(
-            "    duration: 30m\n    steps:\n",
-            "    duration: 30m\n    steps:\n      - use: chart-available\n",
-            1,
+        let src = edited(
+            &crate::scaffold::new_spec("demo"),
+            &[(
+                "    duration: 30m\n    steps:\n",
+                "    duration: 30m\n    steps:\n      - use: chart-available\n",
+            )],
         );
         let ctx = Context {
             repository: Some(crate::config::Repository {
@@ -2773,10 +2788,12 @@ kubectl -n \"$NAMESPACE\" delete pod \"$H\" --wait=true\n"
                 && why.contains("`CHART=my-charts/demo`"),
             "{why}"
         );
-        let own = src.replacen(
-            "      - use: chart-available\n",
-            "      - use: chart-available\n        with: { repo: other }\n",
-            1,
+        let own = edited(
+            &src,
+            &[(
+                "      - use: chart-available\n",
+                "      - use: chart-available\n        with: { repo: other }\n",
+            )],
         );
         let f = crate::spec::parse_in("specs/demo.yaml", own.as_bytes(), &ctx).unwrap();
         let why = f.spec.restore[0].steps[0].why.clone().unwrap();
@@ -2922,11 +2939,7 @@ kubectl -n \"$NAMESPACE\" delete pod \"$H\" --wait=true\n"
     #[test]
     fn lines_after_a_snippet_keep_their_place() {
         let edit = |s: String| {
-            s.replacen(
-                "    duration: 30m\n    steps:\n",
-                "    duration: 30m\n    steps:\n      - title: Forward\n        run: |\n          echo start\n          {{use port-forward ports=1:1}}\n          echo after\n",
-                1,
-            )
+            edited(&s, &[("    duration: 30m\n    steps:\n", "    duration: 30m\n    steps:\n      - title: Forward\n        run: |\n          echo start\n          {{use port-forward ports=1:1}}\n          echo after\n")])
         };
         let src = edit(crate::scaffold::new_spec("demo"));
         let f = demo(edit).unwrap();
@@ -2943,11 +2956,7 @@ kubectl -n \"$NAMESPACE\" delete pod \"$H\" --wait=true\n"
     #[test]
     fn a_whole_step_snippet_fills_the_step() {
         let f = demo(|s| {
-            s.replacen(
-                "    duration: 30m\n    steps:\n",
-                "    duration: 30m\n    steps:\n      - use: chart-available\n        with: { repo: r, url: \"https://e.x\" }\n      - title: Forward\n        use: port-forward\n        with: { ports: 8080:80 }\n        run: curl -fsS http://127.0.0.1:8080/\n",
-                1,
-            )
+            edited(&s, &[("    duration: 30m\n    steps:\n", "    duration: 30m\n    steps:\n      - use: chart-available\n        with: { repo: r, url: \"https://e.x\" }\n      - title: Forward\n        use: port-forward\n        with: { ports: 8080:80 }\n        run: curl -fsS http://127.0.0.1:8080/\n")])
         })
         .unwrap();
         let steps = &f.spec.restore[0].steps;

@@ -209,25 +209,36 @@ pub fn write(root: &Path, rel: &str, text: &str) {
     std::fs::write(p, text).unwrap();
 }
 
-/// A maintainer's hand edit of the file at `path`: every `from` replaced
-/// by its `to`. Each `from` must be there: an edit of text that has since
-/// changed fails here instead of silently testing nothing. For edits of
-/// text as text (a README, a marker, a spec as a user types it); build a
-/// spec with [`fixture::Fixture`] instead where its meaning is what counts.
+/// `text` (usually the scaffold, `chartgen::scaffold::new_spec`) with the
+/// one place of each `from` replaced by its `to`, in order. Each `from` must
+/// be there exactly once: a fixture whose text has since changed fails here
+/// instead of silently testing the text as it was. The integration tests'
+/// copy of `spec::testkit::edited`, which is compiled for the unit tests
+/// only.
+#[allow(dead_code)]
+#[track_caller]
+pub fn edited(text: &str, edits: &[(&str, &str)]) -> String {
+    let mut text = text.to_string();
+    for (from, to) in edits {
+        let n = text.matches(from).count();
+        assert_eq!(
+            n, 1,
+            "{from:?} is in the text {n} times, not once: update the test"
+        );
+        text = text.replacen(from, to, 1);
+    }
+    text
+}
+
+/// A maintainer's hand edit of the file at `path`, as [`edited`] does it:
+/// each `from` must be there exactly once. For edits of text as text (a
+/// README, a marker, a spec as a user types it); build a spec with
+/// [`fixture::Fixture`] instead where its meaning is what counts.
 #[allow(dead_code)]
 #[track_caller]
 pub fn edit(path: &Path, edits: &[(&str, &str)]) {
-    let mut text =
-        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    for (from, to) in edits {
-        assert!(
-            text.contains(from),
-            "{} has no {from:?}: update the test",
-            path.display()
-        );
-        text = text.replace(from, to);
-    }
-    std::fs::write(path, text).unwrap();
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    std::fs::write(path, edited(&text, edits)).unwrap();
 }
 
 /// A temporary project with `specs/<name>.yaml` for each `(name, text)`,

@@ -495,14 +495,13 @@ fn postgresql_backup_jobs_run() {
     ) else {
         return;
     };
-    let hba = w.path("etc/pg_hba.conf");
-    let text = std::fs::read_to_string(&hba).unwrap();
-    let md5 = text.replace(
-        "host all all 127.0.0.1/32 trust",
-        "host all all 127.0.0.1/32 md5",
+    crate::common::edit(
+        &w.path("etc/pg_hba.conf"),
+        &[(
+            "host all all 127.0.0.1/32 trust",
+            "host all all 127.0.0.1/32 md5",
+        )],
     );
-    assert_ne!(text, md5);
-    std::fs::write(&hba, md5).unwrap();
     let dns = [("PGHOSTADDR", "127.0.0.1")];
     jobs::install_cronjobs(&mut w, &docs, "postgres", &dns);
     w.start();

@@ -117,15 +117,20 @@ fn hand_edits_outside_markers_survive_rebuilds() {
     let dir = project();
     let readme = dir.path().join("charts/alpha/README.md");
     let text = std::fs::read_to_string(&readme).unwrap();
-    let edited =
-        text.replace(
-            "## Installing",
-            "## Installing\n\nMy own notes, kept forever.\n",
-        )
-        .replace(
-            "## Backup & Recovery",
-            "## Backup & Recovery\n\nthis line is inside gen's region",
-        ) + "\nA footer of mine.\n";
+    let notes = (
+        "## Installing",
+        "## Installing\n\nMy own notes, kept forever.\n",
+    );
+    let edited = common::edited(
+        &text,
+        &[
+            notes,
+            (
+                "## Backup & Recovery",
+                "## Backup & Recovery\n\nthis line is inside gen's region",
+            ),
+        ],
+    ) + "\nA footer of mine.\n";
     std::fs::write(&readme, &edited).unwrap();
     for _ in 0..2 {
         let o = gen(dir.path(), &["build"]);
@@ -137,10 +142,7 @@ fn hand_edits_outside_markers_survive_rebuilds() {
     assert!(!after.contains("this line is inside gen's region"));
     assert_eq!(
         after,
-        text.replace(
-            "## Installing",
-            "## Installing\n\nMy own notes, kept forever.\n"
-        ) + "\nA footer of mine.\n"
+        common::edited(&text, &[notes]) + "\nA footer of mine.\n"
     );
 }
 
@@ -187,8 +189,7 @@ fn invalid_input_changes_nothing_on_disk() {
 fn a_broken_marker_is_an_error_and_the_file_is_untouched() {
     let dir = project();
     let readme = dir.path().join("charts/alpha/README.md");
-    let text = std::fs::read_to_string(&readme).unwrap();
-    std::fs::write(&readme, text.replacen("<!-- gen:end security -->", "", 1)).unwrap();
+    edit(&readme, &[("<!-- gen:end security -->", "")]);
     let spec = dir.path().join("specs/alpha.yaml");
     std::fs::write(&spec, Fixture::new("alpha").rto("45m").yaml()).unwrap();
     let before = snapshot(dir.path());
@@ -423,10 +424,12 @@ fn recursive_and_runaway_templates_are_located_errors() {
         ),
         (
             "site/home.html.tera",
-            home.replacen(
-                "{% block main %}",
-                "{% macro m(n) %}{{ self::m(n=n) }}{% endmacro m %}\n{% block main %}{{ self::m(n=1) }}",
-                1,
+            common::edited(
+                home,
+                &[(
+                    "{% block main %}",
+                    "{% macro m(n) %}{{ self::m(n=n) }}{% endmacro m %}\n{% block main %}{{ self::m(n=1) }}",
+                )],
             ),
             &[
                 "recursion: macro `m` of site/home.html.tera calls macro `m` of site/home.html.tera",

@@ -294,7 +294,7 @@ fn temp_files_have_the_final_mode_and_leftovers_are_reported_then_removed() {
     // Make values.yaml the one stale file, then stop the build once its
     // temporary file is written.
     let text = std::fs::read_to_string(&values).unwrap();
-    let stale = text.replace("# gen:end values", "junk: 1\n# gen:end values");
+    let stale = common::edited(&text, &[("# gen:end values", "junk: 1\n# gen:end values")]);
     std::fs::write(&values, &stale).unwrap();
     let mut child = spawn(root, &["build"], &[("GEN_TEST_STOP_AT", "2".into())]);
     assert!(

@@ -29,10 +29,9 @@ fn base() -> String {
     new_spec("demo")
 }
 
+#[track_caller]
 fn with(from: &str, to: &str) -> Vec<u8> {
-    let b = base();
-    assert!(b.contains(from), "fixture lacks {from:?}");
-    b.replacen(from, to, 1).into_bytes()
+    common::edited(&base(), &[(from, to)]).into_bytes()
 }
 
 fn cases() -> Vec<Case> {
@@ -51,7 +50,7 @@ fn cases() -> Vec<Case> {
     vec![
         Case { name: "unclosed flow sequence", bytes: with("title: TODO product name", "title: [oops"), expect: Error("error:") },
         Case { name: "tab indentation", bytes: with("  kind: Deployment", "\tkind: Deployment"), expect: Error("tab") },
-        Case { name: "NUL byte", bytes: with("title: TODO", "title: TO\0DO"), expect: Error("NUL byte") },
+        Case { name: "NUL byte", bytes: with("title: TODO product name", "title: TO\0DO product name"), expect: Error("NUL byte") },
         Case { name: "invalid UTF-8", bytes: { let mut b = base().into_bytes(); b.splice(30..30, [0xC3, 0x28]); b }, expect: Error("not valid UTF-8") },
         Case { name: "huge file", bytes: { let mut b = base().into_bytes(); b.extend(std::iter::repeat_n(b'#', 2 << 20)); b }, expect: Error("1 MiB limit") },
         Case { name: "deep nesting", bytes: format!("name: demo\nx: {}", "[".repeat(50_000)).into_bytes(), expect: Error("specs/demo.yaml") },
@@ -94,10 +93,10 @@ fn cases() -> Vec<Case> {
         Case { name: "CRLF line endings", bytes: base().replace('\n', "\r\n").into_bytes(), expect: Literal(vec![("make/demo.mk", "demo-backup:")]) },
         Case { name: "Tera syntax in text", bytes: with("title: TODO product name", "title: \"{{ 7*7 }} {% raw %}x{% endraw %}\""), expect: Literal(vec![("docs/demo/backup-guide.md", "{{ 7*7 }} {% raw %}x{% endraw %}")]) },
         Case { name: "Helm template syntax in an RBAC reason", bytes: with("  summary: TODO whether and why the workload calls the Kubernetes API.", "  summary: \"{{ .Release.Name }} whether\""), expect: Literal(vec![("charts/demo/templates/rbac.yaml", "# {{ \"{{\" }} .Release.Name }} whether")]) },
-        Case { name: "HTML and script in text", bytes: with("summary: TODO", "summary: <script>alert('x')</script> \"quotes\" & TODO"), expect: Literal(vec![("docs/demo/backup-guide.md", "&lt;script>alert('x')&lt;/script> \"quotes\" &")]) },
+        Case { name: "HTML and script in text", bytes: with("\nsummary: TODO", "\nsummary: <script>alert('x')</script> \"quotes\" & TODO"), expect: Literal(vec![("docs/demo/backup-guide.md", "&lt;script>alert('x')&lt;/script> \"quotes\" &")]) },
         Case { name: "make-breaking help text", bytes: ops_extra("  - { target: x, group: data, help: \"$(shell touch pwned) 'q' \\\"dq\\\" # not a comment\", run: \"echo \\\"it's $HOME\\\"\" }"), expect: Literal(vec![("make/demo.mk", "'[data] $$(shell touch pwned) '\\''q'\\'' \"dq\" # not a comment'"), ("make/demo.mk", "echo \"it's $$HOME\"")]) },
         Case { name: "shell-breaking variable default", bytes: { let mut b = base(); b.push_str("variables:\n  - { name: DB, default: \"'; touch pwned; '$(id)\", help: h }\n"); b.into_bytes() }, expect: Literal(vec![("make/demo.mk", "DB=''\\''; touch pwned; '\\''$$(id)'")]) },
-        Case { name: "very long prose line", bytes: with("summary: TODO", &format!("summary: {} TODO", "word ".repeat(20_000))), expect: Literal(vec![("docs/demo/backup-guide.md", "word word")]) },
+        Case { name: "very long prose line", bytes: with("\nsummary: TODO", &format!("\nsummary: {} TODO", "word ".repeat(20_000))), expect: Literal(vec![("docs/demo/backup-guide.md", "word word")]) },
     ]
 }
 

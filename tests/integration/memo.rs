@@ -102,11 +102,11 @@ fn a_settings_change_redoes_the_specs_parsed_with_them() {
     std::fs::create_dir(root.join("specs")).unwrap();
     let o = crate::common::gen(root, &["new", "a"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let text = std::fs::read_to_string(root.join("specs/a.yaml")).unwrap();
     let steps = "\n    steps:\n";
-    assert!(text.contains(steps), "{text}");
-    let with_step = text.replacen(steps, &format!("{steps}      - use: chart-available\n"), 1);
-    write(root, "specs/a.yaml", &with_step);
+    crate::common::edit(
+        &root.join("specs/a.yaml"),
+        &[(steps, &format!("{steps}      - use: chart-available\n"))],
+    );
     let repository =
         |url: &str| format!("[repository]\nname = \"zoo\"\nurl = \"https://example.org/{url}\"\n");
     write(root, "gen.toml", &repository("zebra"));

@@ -476,7 +476,10 @@ fn a_spec_edit_reloads_a_broken_spec_shows_its_error_and_a_fix_recovers() {
     // status says why, and the last good site stays served.
     std::fs::write(
         &spec,
-        edited.replace("name: a\n", "name: a\n\t<script>alert(1)</script>: x\n"),
+        common::edited(
+            &edited,
+            &[("name: a\n", "name: a\n\t<script>alert(1)</script>: x\n")],
+        ),
     )
     .unwrap();
     let (name, data) = events.next();
@@ -887,14 +890,11 @@ fn a_gen_toml_edit_reloads_a_broken_one_shows_its_error_and_a_fix_recovers() {
     std::fs::write(&settings, repository("https://example.org/zebra-charts")).unwrap();
     // A restore step that names the repository from gen.toml.
     let spec = root.join("specs/a.yaml");
-    let text = std::fs::read_to_string(&spec).unwrap();
     let steps = "\n    steps:\n";
-    assert!(text.contains(steps), "{text}");
-    std::fs::write(
+    common::edit(
         &spec,
-        text.replacen(steps, &format!("{steps}      - use: chart-available\n"), 1),
-    )
-    .unwrap();
+        &[(steps, &format!("{steps}      - use: chart-available\n"))],
+    );
     let guide = "/charts/a/backup.html";
     let serve = Serve::start(root);
     let mut events = Events::open(&serve.addr);

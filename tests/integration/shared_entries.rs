@@ -2,21 +2,15 @@
 //! errors (`use:` in `troubleshooting`), shared upgrade steps and the RBAC
 //! change note gen derives. Each through the built gen, as a user runs it.
 
-use crate::common::{gen, gen_ok, project_with, stderr};
+use crate::common::{edited, gen, gen_ok, project_with, stderr};
 use chartgen::scaffold::new_spec;
 
 /// The scaffold's spec with its first troubleshooting entries preceded by
 /// `entries`.
 fn spec_with_entries(entries: &str) -> String {
-    let s = new_spec("demo");
-    assert!(
-        s.contains("troubleshooting:"),
-        "the scaffold changed: update the test"
-    );
-    s.replacen(
-        "troubleshooting:",
-        &format!("troubleshooting:\n{entries}"),
-        1,
+    edited(
+        &new_spec("demo"),
+        &[("troubleshooting:", &format!("troubleshooting:\n{entries}"))],
     )
 }
 
@@ -128,16 +122,16 @@ fn redis_project(was: impl Fn(&str) -> String) -> Option<tempfile::TempDir> {
         .find(|l| l.trim_start().starts_with("was: "))
         .expect("specs/redis.yaml records the chart's Role in `was:`")
         .to_string();
-    let mut edited = spec.replace(&line, &was(&line));
+    let mut text = edited(&spec, &[(&line, &was(&line))]);
     // No record: the names of the Role it records (if written, not the
     // default) go with it.
     let names = spec
         .lines()
         .find(|l| l.trim_start().starts_with("was_names: "));
     if let (true, Some(names)) = (was(&line).is_empty(), names) {
-        edited = edited.replace(&format!("{names}\n"), "");
+        text = edited(&text, &[(&format!("{names}\n"), "")]);
     }
-    crate::common::write(dir.path(), "specs/redis.yaml", &edited);
+    crate::common::write(dir.path(), "specs/redis.yaml", &text);
     Some(dir)
 }
 
@@ -288,14 +282,12 @@ would expose every Secret of the namespace"
         };
         // Written names are edited in the spec; the default ones are
         // checked against a chart whose Role is named otherwise.
-        let edited = match written {
+        let target = match written {
             true => dir.path().join("specs/redis.yaml"),
             false => dir.path().join("charts/redis/templates/_helpers.tpl"),
         };
         std::fs::write(&path, &spec).unwrap();
-        let text = std::fs::read_to_string(&edited).unwrap();
-        assert!(text.contains(from), "{text}");
-        std::fs::write(&edited, text.replace(from, to)).unwrap();
+        crate::common::edit(&target, &[(from, to)]);
         let o = gen_helm(dir.path(), &["adopt"]);
         assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
         let err = stderr(&o);

@@ -5,21 +5,12 @@ use chartgen::diagnostics::Diagnostic;
 use chartgen::scaffold::new_spec;
 use chartgen::spec::{self, validate};
 
+use crate::common::edited;
 use crate::common::fixture::Fixture;
 
 /// A valid spec (the `gen new` scaffold), with `from` replaced by `to`.
 fn spec_with(from: &str, to: &str) -> String {
-    replaced(&new_spec("demo"), from, to)
-}
-
-/// `src` with its first `from` replaced by `to`; fails when `from` is gone,
-/// so an edit cannot silently leave the fixture as it was.
-fn replaced(src: &str, from: &str, to: &str) -> String {
-    assert!(
-        src.contains(from),
-        "fixture lacks {from:?}: update the test"
-    );
-    src.replacen(from, to, 1)
+    edited(&new_spec("demo"), &[(from, to)])
 }
 
 fn line_of(src: &str, needle: &str) -> usize {
@@ -105,7 +96,10 @@ fn bad_duration() {
 #[test]
 fn name_not_dns_label() {
     for bad in ["My_Chart", "../etc", "a/b"] {
-        let src = replaced(&new_spec("demo"), "name: demo", &format!("name: {bad:?}"));
+        let src = edited(
+            &new_spec("demo"),
+            &[("name: demo", &format!("name: {bad:?}"))],
+        );
         let errs = errors("demo", &src);
         let d = errs
             .iter()
@@ -305,10 +299,10 @@ fn migrating_spec(rollback: &str) -> String {
         "  rollback:\n    - title: TODO how to roll back\n",
         &format!("  migrates_data: true\n  rollback:\n{rollback}"),
     );
-    replaced(&src, "      echo \"TODO restore from $FILE\"\n", "      kubectl -n \"$NAMESPACE\" scale deploy \"$FULLNAME\" --replicas=0\n      \
+    edited(&src, &[("      echo \"TODO restore from $FILE\"\n", "      kubectl -n \"$NAMESPACE\" scale deploy \"$FULLNAME\" --replicas=0\n      \
          kubectl -n \"$NAMESPACE\" run r -i --rm --image=postgres -- pg_restore -d x < \"$FILE\"\n      \
          kubectl -n \"$NAMESPACE\" scale deploy \"$FULLNAME\" --replicas=\"$REPLICAS\"\n\
-         variables:\n  - name: REPLICAS\n    default: \"1\"\n    help: replicas after a restore\n")
+         variables:\n  - name: REPLICAS\n    default: \"1\"\n    help: replicas after a restore\n")])
 }
 
 const STOP: &str = "    - title: Stop\n      run: kubectl -n \"$NAMESPACE\" scale deploy \"$FULLNAME\" --replicas=0\n";
@@ -338,11 +332,13 @@ fn rollback_before_restore_is_rejected() {
     let ok = migrating_spec(&format!("{STOP}{restore}{ROLL_BACK}"));
     assert!(errors("demo", &ok).is_empty(), "{:#?}", errors("demo", &ok));
     // Without `migrates_data` the order is the author's call.
-    let plain = replaced(&ok, "  migrates_data: true\n", "");
-    let plain = replaced(
+    let plain = edited(&ok, &[("  migrates_data: true\n", "")]);
+    let plain = edited(
         &plain,
-        &format!("{restore}{ROLL_BACK}"),
-        &format!("{ROLL_BACK}{restore}"),
+        &[(
+            &format!("{restore}{ROLL_BACK}"),
+            &format!("{ROLL_BACK}{restore}"),
+        )],
     );
     assert!(
         errors("demo", &plain).is_empty(),
@@ -404,7 +400,7 @@ fn exec_into_a_workload_scaled_to_zero_is_rejected() {
         .unwrap()
         .contains("helper pod that mounts the volume"));
     // After the scale-up, and into another chart's workload, it is fine.
-    let ok = replaced(&src, "            kubectl -n \"$NAMESPACE\" scale deploy \"$FULLNAME\" --replicas=0\n", "            kubectl -n \"$NAMESPACE\" scale deploy -l app.kubernetes.io/name=web --replicas=0\n");
+    let ok = edited(&src, &[("            kubectl -n \"$NAMESPACE\" scale deploy \"$FULLNAME\" --replicas=0\n", "            kubectl -n \"$NAMESPACE\" scale deploy -l app.kubernetes.io/name=web --replicas=0\n")]);
     assert!(errors("demo", &ok).is_empty(), "{:#?}", errors("demo", &ok));
 }
 
@@ -430,19 +426,20 @@ fn data_set_aside_under_a_fixed_name_is_a_warning() {
         .as_deref()
         .unwrap()
         .contains("db.before-restore-$(date +%Y%m%d%H%M%S)"));
-    let env = replaced(&src, "            kubectl -n \"$NAMESPACE\" exec \"$POD\" -- sh -c \\\n", "            kubectl -n \"$NAMESPACE\" exec \"$POD\" -- \\\n              env K=\"x-$(date +%s)\" sh -c \\\n");
+    let env = edited(&src, &[("            kubectl -n \"$NAMESPACE\" exec \"$POD\" -- sh -c \\\n", "            kubectl -n \"$NAMESPACE\" exec \"$POD\" -- \\\n              env K=\"x-$(date +%s)\" sh -c \\\n")]);
     for unique in [
-        replaced(
+        edited(
             &src,
-            "mv db db.before-restore",
-            "mv db \"db.before-$(date +%s)\"",
+            &[("mv db db.before-restore", "mv db \"db.before-$(date +%s)\"")],
         ),
-        replaced(
+        edited(
             &src,
-            "mv db db.before-restore",
-            "T=$(mktemp -u db.XXXX) && mv db \"$T\"",
+            &[(
+                "mv db db.before-restore",
+                "T=$(mktemp -u db.XXXX) && mv db \"$T\"",
+            )],
         ),
-        replaced(&env, "mv db db.before-restore", "mv db \"db.$K\""),
+        edited(&env, &[("mv db db.before-restore", "mv db \"db.$K\"")]),
     ] {
         assert!(
             warnings("demo", &unique).is_empty(),
@@ -471,7 +468,7 @@ fn all_warnings(file: &str, src: &str) -> Vec<Diagnostic> {
 
 /// The `ops.set-e-redundant` findings of the scaffold with `edits`.
 fn set_e_findings(edits: &[(&str, &str)]) -> (String, Vec<Diagnostic>) {
-    let src = edited(new_spec("demo"), edits);
+    let src = edited(&new_spec("demo"), edits);
     let found = all_warnings("demo", &src)
         .into_iter()
         .filter(|d| d.code == Some(&"ops.set-e-redundant"))
@@ -523,7 +520,7 @@ fn a_procedure_without_a_drill_record_is_a_warning_at_the_procedure() {
     // The scaffold shows where the record goes; without it, a warning.
     let line = "      drill: { none: \"TODO why no local drill can run it (or test: tests/drills.rs::<function>)\" }\n";
     assert!(all_warnings("demo", &new_spec("demo")).is_empty());
-    let src = replaced(&new_spec("demo"), line, "");
+    let src = edited(&new_spec("demo"), &[(line, "")]);
     let found = all_warnings("demo", &src);
     assert_eq!(found.len(), 1, "{found:#?}");
     let d = &found[0];
@@ -535,8 +532,8 @@ fn a_procedure_without_a_drill_record_is_a_warning_at_the_procedure() {
     assert!(d.help.as_deref().unwrap().contains("drill: { none:"), "{d}");
     // On the procedure or on its step, a record silences it.
     for recorded in [
-        replaced(&src, "    - id: data\n", "    - id: data\n      drill: { none: \"needs a cluster\" }\n"),
-        replaced(&src, "          why: TODO why it matters\n", "          why: TODO why it matters\n          drill: { test: tests/drills.rs::demo_drill }\n"),
+        edited(&src, &[("    - id: data\n", "    - id: data\n      drill: { none: \"needs a cluster\" }\n")]),
+        edited(&src, &[("          why: TODO why it matters\n", "          why: TODO why it matters\n          drill: { test: tests/drills.rs::demo_drill }\n")]),
     ] {
         assert!(errors("demo", &recorded).is_empty());
         assert!(all_warnings("demo", &recorded).is_empty(), "{recorded}");
@@ -637,7 +634,7 @@ fn backup_job_errors() {
     ];
     for (from, to, message, help, line) in cases {
         assert!(base.contains(from), "fixture lacks {from:?}");
-        let src = replaced(&base, from, to);
+        let src = edited(&base, &[(from, to)]);
         let errs = errors("postgresql", &src);
         let d = errs
             .iter()
@@ -844,22 +841,14 @@ fn demo(src: String) -> Files {
 
 /// The scaffold with each `(from, to)` edit made once.
 fn scaffold(edits: &[(&str, &str)]) -> Files {
-    demo(edited(new_spec("demo"), edits))
-}
-
-fn edited(mut src: String, edits: &[(&str, &str)]) -> String {
-    for (from, to) in edits {
-        assert!(src.contains(from), "fixture lacks {from:?}");
-        src = replaced(&src, from, to);
-    }
-    src
+    demo(edited(&new_spec("demo"), edits))
 }
 
 /// A repository spec with edits: `postgresql` has backup jobs, `airflow`
 /// a database profile.
 fn repo_spec(name: &'static str, edits: &[(&str, &str)]) -> Files {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("specs/{name}.yaml"));
-    vec![(name, edited(std::fs::read_to_string(path).unwrap(), edits))]
+    vec![(name, edited(&std::fs::read_to_string(path).unwrap(), edits))]
 }
 
 /// The scaffold with the text from `start` up to (not including) `end`
@@ -920,7 +909,7 @@ fn graph(deps: [&str; 3]) -> Files {
     ["a", "b", "c"]
         .into_iter()
         .zip(deps)
-        .map(|(name, d)| (name, replaced(&new_spec(name), "depends_on: []", d)))
+        .map(|(name, d)| (name, edited(&new_spec(name), &[("depends_on: []", d)])))
         .collect()
 }
 
@@ -1018,7 +1007,7 @@ fn fixtures() -> Vec<(&'static str, Files)> {
         ("drills.undrilled", scaffold(&[(DRILL, "")])),
         ("troubles.too-few", scaffold_span("  - error: TODO an error of an upgrade\n", "operations:", "")),
         ("troubles.guide-uncovered", scaffold(&[("    guide: upgrade\n", "    guide: backup\n")])),
-        ("troubles.empty-field", scaffold(&[("    cause: TODO why it happens.\n", "    cause: \"\"\n")])),
+        ("troubles.empty-field", scaffold(&[("  - error: TODO an error of a restore\n    guide: backup\n    cause: TODO why it happens.\n", "  - error: TODO an error of a restore\n    guide: backup\n    cause: \"\"\n")])),
         ("spec.todo", demo(new_spec("demo"))),
         ("layout.long-code-span", scaffold(&[("  overview: TODO how upgrades of this product work.", &format!("  overview: run `{long}`"))])),
         ("runbook.exec-stopped", scaffold(&[(BACKUP_RUN, "            kubectl -n \"$NAMESPACE\" scale deploy \"$FULLNAME\" --replicas=0\n            kubectl -n \"$NAMESPACE\" exec \"$POD\" -c demo -- ls /data\n")])),
@@ -1148,9 +1137,15 @@ fn demo_chart() -> chartgen::facts::ChartFacts {
 
 /// The demo chart rendering a Role of its own that reads `resources`.
 fn chart_with_role(resources: &[&str]) -> chartgen::facts::ChartFacts {
+    chart_with("Role", resources)
+}
+
+/// The demo chart rendering a `kind` (Role or ClusterRole) of its own that
+/// reads `resources`.
+fn chart_with(kind: &str, resources: &[&str]) -> chartgen::facts::ChartFacts {
     let mut c = demo_chart();
     c.rbac.roles.push(chartgen::facts::Role {
-        kind: "Role".into(),
+        kind: kind.into(),
         name: "rel-demo".into(),
         rules: vec![serde_json::json!({
             "apiGroups": [""], "resources": resources, "verbs": ["get", "list", "watch"]
@@ -1200,6 +1195,11 @@ fn facts_fixtures() -> Vec<(&'static str, Files, chartgen::facts::ChartFacts)> {
             demo_chart(),
         ),
         ("facts.jobs", repo_spec("postgresql", &[]), demo_chart()),
+        (
+            "facts.rbac-scope",
+            scaffold_spec(),
+            chart_with("ClusterRole", &["pods"]),
+        ),
         (
             "facts.rbac-was",
             changes("    - { kind: changed, replaces: rbac, was: [{ resources: [pods], verbs: [get] }] }\n"),
@@ -1297,13 +1297,112 @@ fn an_unrecorded_chart_role_is_warned_with_the_record_to_add() {
         found[0]
     );
     assert_eq!(fired(&src, &demo_chart()), Vec::<String>::new());
-    let recorded = src.replace(
-        "  rules: [] #",
-        "  was: [{ resources: [secrets, pods], verbs: [get, list, watch] }]\n  rules: [] #",
+    let recorded = edited(
+        &src,
+        &[(
+            "  rules: [] #",
+            "  was: [{ resources: [secrets, pods], verbs: [get, list, watch] }]\n  rules: [] #",
+        )],
     );
-    assert_ne!(recorded, src);
     assert_eq!(
         fired(&recorded, &chart_with_role(&["secrets", "pods"])),
         Vec::<String>::new()
     );
+}
+
+/// The ids of the facts checks that fire on `src` against `chart`, with
+/// each diagnostic's text.
+fn facts_fired(src: &str, chart: &chartgen::facts::ChartFacts) -> Vec<(String, String)> {
+    let f = spec::parse("specs/demo.yaml", src.as_bytes()).unwrap();
+    chartgen::checks::facts(&f, chart)
+        .iter()
+        .map(|d| {
+            (
+                d.code.map(|c| c.to_string()).unwrap_or_default(),
+                d.to_string(),
+            )
+        })
+        .collect()
+}
+
+/// `facts.rbac-scope`: a chart's own Role of the other kind than
+/// `rbac.scope` is an error at `scope`, both ways; a Role of the scope's
+/// kind is not.
+#[test]
+fn a_chart_role_of_the_other_scope_is_an_error() {
+    let ids = |found: &[(String, String)]| -> Vec<String> {
+        found.iter().map(|(id, _)| id.clone()).collect()
+    };
+    let src = new_spec("demo");
+    let found = facts_fired(&src, &chart_with("ClusterRole", &["pods"]));
+    assert_eq!(ids(&found), ["facts.rbac-scope"], "{found:#?}");
+    let scope = line_of(&src, "  scope: namespace");
+    let text = &found[0].1;
+    assert!(
+        text.starts_with("error[facts.rbac-scope]: the chart renders a ClusterRole of its own \
+(`$FULLNAME`), but `rbac.scope` is namespace: the README says its access ends at the release's namespace"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("specs/demo.yaml:{scope}:")),
+        "{text}"
+    );
+    assert!(
+        text.contains("write `scope: cluster` under `rbac`"),
+        "{text}"
+    );
+    // The reverse: a cluster scope over a chart's own Role.
+    let cluster = edited(&src, &[("  scope: namespace", "  scope: cluster")]);
+    let found = facts_fired(&cluster, &chart_with_role(&["pods"]));
+    assert!(
+        found.iter().any(|(id, t)| id == "facts.rbac-scope"
+            && t.contains(
+                "the chart renders a Role of its own (`$FULLNAME`), but `rbac.scope` is cluster"
+            )
+            && t.contains("write `scope: namespace` under `rbac`")),
+        "{found:#?}"
+    );
+    // The scope's own kind is another check's business, not this one's.
+    for (spec, chart) in [
+        (&src, chart_with_role(&["pods"])),
+        (&cluster, chart_with("ClusterRole", &["pods"])),
+        (&src, demo_chart()),
+    ] {
+        let found = facts_fired(spec, &chart);
+        assert!(
+            found.iter().all(|(id, _)| id != "facts.rbac-scope"),
+            "{found:#?}"
+        );
+    }
+}
+
+/// One cause, one warning: a `replaces: rbac` change without a record of
+/// the chart's own Role is warned at the change (`facts.rbac-was-missing`,
+/// whose help names `was_names` too), not again at `rbac`
+/// (`facts.chart-role-unrecorded`); without such a change the warning at
+/// `rbac` stays.
+#[test]
+fn an_unrecorded_role_behind_a_change_is_warned_once() {
+    let chart = chart_with_role(&["secrets"]);
+    let (_, src) = &changes("    - { kind: changed, replaces: rbac }\n")[0];
+    let found = facts_fired(src, &chart);
+    let ids: Vec<&str> = found.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(ids, ["facts.rbac-was-missing"], "{found:#?}");
+    assert!(
+        found[0].1.contains(
+            "`was: [{ resources: [secrets], verbs: [get, list, watch] }]` (and `was_names` \
+unless they are `$FULLNAME-role` and `$FULLNAME-rolebinding`)"
+        ),
+        "{}",
+        found[0].1
+    );
+    // A change with its own description derives nothing from the Role:
+    // the Role itself is still unrecorded.
+    let (_, described) =
+        &changes("    - { kind: changed, replaces: rbac, description: The Role changed. }\n")[0];
+    let ids: Vec<String> = facts_fired(described, &chart)
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    assert_eq!(ids, ["facts.chart-role-unrecorded"]);
 }
