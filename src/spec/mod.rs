@@ -17,7 +17,7 @@ pub mod share;
 pub mod shell;
 pub mod snippets;
 #[cfg(test)]
-mod testkit;
+pub(crate) mod testkit;
 pub mod types;
 pub mod validate;
 
