@@ -425,4 +425,35 @@ mod tests {
             "{d:?}"
         );
     }
+
+    #[test]
+    fn a_make_token_of_an_unknown_target_is_this_error_at_the_token() {
+        let run =
+            "            {{make backup BACKUP_DIR=\"$BACKUP_DIR\"}} | tail -n 1\n            \
+                   if ! {{make restor FILE=x}}; then exit 1; fi\n";
+        let a = spec("a", run);
+        let text = a.spec.backup.components[0].steps[0].run.clone().unwrap();
+        assert_eq!(
+            text,
+            "make a-backup NAMESPACE=\"$NAMESPACE\" RELEASE=\"$RELEASE\" \\\n  \
+             BACKUP_DIR=\"$BACKUP_DIR\" | tail -n 1\n\
+             if ! make a-restor NAMESPACE=\"$NAMESPACE\" RELEASE=\"$RELEASE\" \\\n  \
+             FILE=x; then exit 1; fi\n"
+        );
+        let d = found(&[a]);
+        assert_eq!(d.len(), 1, "{d:?}");
+        let line = new_spec("a")
+            .lines()
+            .position(|l| l == RUN.trim_end())
+            .unwrap()
+            + 2;
+        assert_eq!((d[0].line, d[0].column), (line, 18), "{}", d[0]);
+        assert!(d[0].message.contains("no target `a-restor`"), "{}", d[0]);
+        assert!(d[0].help.as_deref().unwrap().contains("`a-restore`"));
+        // The expanded command is what shellcheck sees.
+        let script = format!("NAMESPACE=n RELEASE=r BACKUP_DIR=b\n{text}");
+        if let Some((ok, report)) = crate::spec::testkit::shellcheck(&script, "") {
+            assert!(ok, "{report}");
+        }
+    }
 }
