@@ -239,4 +239,21 @@ mod tests {
             assert!(help.contains("{{make"), "{line}: {help}");
         }
     }
+
+    #[test]
+    fn a_bad_token_is_an_error_at_its_line_and_column() {
+        let src = crate::spec::testkit::edited(
+            &crate::scaffold::new_spec("demo"),
+            &[(
+                "    duration: 30m\n    steps:\n",
+                "    duration: 30m\n    steps:\n      - title: Restore\n        run: |\n          \
+                 echo start\n          {{make restore FILE}}\n",
+            )],
+        );
+        let d = crate::spec::parse("specs/demo.yaml", src.as_bytes()).unwrap_err();
+        let line = src.lines().position(|l| l.contains("FILE}}")).unwrap() + 1;
+        assert_eq!((d.line, d.column), (line, 11), "{d}");
+        assert!(d.message.contains("`FILE` is not NAME=value"), "{d}");
+        assert!(d.help.unwrap().contains("{{make TARGET NAME=value ...}}"));
+    }
 }
