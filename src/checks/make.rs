@@ -122,7 +122,7 @@ pub fn targets_exist(files: &[SpecFile], out: &mut Vec<Diagnostic>) {
             call.error(
                 call.word,
                 format!(
-                    "`make {chart}-{target}`: make/{chart}.mk has no target `{chart}-{target}`"
+                    "`make {chart}-{target}`: the {chart} Makefile has no target `{chart}-{target}`"
                 ),
             )
             .help(format!(
@@ -334,7 +334,8 @@ mod tests {
             + 1;
         assert_eq!((d[0].line, d[0].column), (line, 26), "{}", d[0]);
         assert!(
-            d[0].message.contains("make/a.mk has no target `a-restor`"),
+            d[0].message
+                .contains("the a Makefile has no target `a-restor`"),
             "{}",
             d[0]
         );
@@ -357,9 +358,9 @@ mod tests {
         assert_eq!(
             messages,
             [
-                "`make node-exporter-bakup`: make/node-exporter.mk has no target \
+                "`make node-exporter-bakup`: the node-exporter Makefile has no target \
                  `node-exporter-bakup`",
-                "`make node-x-restore`: make/node.mk has no target `node-x-restore`",
+                "`make node-x-restore`: the node Makefile has no target `node-x-restore`",
             ]
         );
         // Without a spec of that name, a call is not a chart's.
