@@ -584,6 +584,18 @@ pub fn shared_targets(s: &Spec) -> Vec<String> {
     shared_operations(s).into_iter().map(|(t, ..)| t).collect()
 }
 
+/// Every target of the chart's generated Makefile, without the chart's
+/// prefix, with the command its recipe runs after the prelude: the
+/// shared ones, then the spec's operations.
+pub fn make_targets(s: &Spec) -> Vec<(String, String)> {
+    let shared = shared_operations(s).into_iter().map(|(t, .., c)| (t, c));
+    let own = s
+        .operations
+        .iter()
+        .map(|o| (o.target.clone(), o.run.clone()));
+    shared.chain(own).collect()
+}
+
 fn shared_operations(s: &Spec) -> Vec<(String, Group, String, String)> {
     let c = &s.workload.container;
     let chart = &s.name;

@@ -22,6 +22,7 @@
 //! - `crate::spec::runbook`: the runbook lint of each procedure's shell;
 //! - [`layout`]: what would not fit the guides' 80 columns;
 //! - [`graph`]: dependencies between charts;
+//! - [`make`]: the `make <chart>-<target>` calls of every command;
 //! - `crate::facts::check` and `crate::facts::jobs`: the spec against the
 //!   chart Helm renders.
 
@@ -30,6 +31,7 @@ mod graph;
 mod identity;
 mod jobs;
 mod layout;
+mod make;
 mod semantics;
 
 use crate::diagnostics::{Diagnostic, Severity};
@@ -188,6 +190,8 @@ pub static CHECKS: &[Check] = &[
     check("graph.unknown-dependency", Error, Graph(graph::known_dependencies), "name in depends_on only charts with a spec in specs/"),
     check("graph.cycle", Error, Graph(graph::no_cycle), "remove one depends_on entry of the cycle"),
     check("graph.duplicate-chart", Error, Graph(graph::one_spec_per_chart), "declare each chart in exactly one spec"),
+    check("make.unknown-target", Error, Graph(make::targets_exist), "call only targets the chart's Makefile has: its spec's operations and the targets gen adds to every chart"),
+    check("make.unread-variable", Error, Graph(make::variables_read), "pass a make call only variables its target reads"),
     // Against the chart's facts (what Helm renders).
     check("facts.chart-version", Error, Facts(facts::versions), "set chart_version.from and app_version to the chart's Chart.yaml"),
     check("facts.workload", Error, Facts(facts::workload), "make `workload` pick exactly one workload of the chart, of its kind"),

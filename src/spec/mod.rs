@@ -7,6 +7,7 @@ pub mod cron;
 pub mod duration;
 pub mod jobs;
 pub mod known_errors;
+pub mod make_call;
 pub mod pod_exec;
 pub mod positions;
 pub mod procedures;

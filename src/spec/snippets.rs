@@ -1080,7 +1080,7 @@ fn set_pairs(v: &str) -> impl Iterator<Item = String> + '_ {
 
 /// A command and its words, as many on a line as fit in [`WIDTH`]
 /// columns with room for ` \` on every line, the last one too.
-fn wrapped(command: &str, words: &[String]) -> String {
+pub(super) fn wrapped(command: &str, words: &[String]) -> String {
     let words: Vec<&str> = words.iter().map(String::as_str).collect();
     wrap(command, &words, WIDTH - 2)
 }
@@ -1367,7 +1367,10 @@ fn expand_run_mapped(
     spec: &Spec,
     ctx: &Context,
 ) -> Result<Option<(String, Vec<usize>)>, UseLineError> {
-    if !run.contains("{{use ") && super::pod_exec::find(run).is_none() {
+    if !run.contains("{{use ")
+        && super::pod_exec::find(run).is_none()
+        && super::make_call::find(run).is_none()
+    {
         return Ok(None);
     }
     let mut out = String::new();
@@ -1376,7 +1379,11 @@ fn expand_run_mapped(
     for (n, line) in run.lines().enumerate() {
         let pod = super::pod_exec::expand_line(line, &spec.workload.container)
             .map_err(|(m, h)| (n, m, h))?;
-        if let Some(lines) = pod {
+        let made = match pod {
+            Some(lines) => Some(lines.to_vec()),
+            None => super::make_call::expand_line(line, &spec.name).map_err(|(m, h)| (n, m, h))?,
+        };
+        if let Some(lines) = made {
             any = true;
             for l in lines {
                 out.push_str(&l);

@@ -1,0 +1,460 @@
+//! The `make <chart>-<target>` calls of the specs' commands: each must
+//! name a target the chart's generated Makefile has, and pass only
+//! variables that target reads.
+//!
+//! A guide read during an outage that says `make redis-replica-info` when
+//! `make/redis.mk` has `redis-replication-info` fails at the worst time.
+//! The calls are read from every rendered command (after the snippets,
+//! `{{pod}}` and `{{make}}` expanded): guide steps, operations of their
+//! own and troubleshooting fixes. A call names its chart by the longest
+//! spec name its target starts with, so `make postgresql-restore` in a
+//! dependant's guide is held to the postgresql spec; a `make` of anything
+//! else (the root Makefile's targets, `make help-redis`) is not a chart's.
+
+use crate::diagnostics::Diagnostic;
+use crate::model::{Given, GIVEN_VARIABLES};
+use crate::spec::shell::{self, uses_var};
+use crate::spec::validate::all_steps;
+use crate::spec::SpecFile;
+use std::collections::BTreeMap;
+
+/// One chart's Makefile as the calls see it.
+struct Makefile<'a> {
+    spec: &'a SpecFile,
+    /// Target (without the chart's prefix) -> the command its recipe runs.
+    targets: BTreeMap<String, String>,
+}
+
+impl Makefile<'_> {
+    /// Whether a call's `NAME=value` reaches `target`: the prelude keeps
+    /// what the command line sets for the given defaults and the spec's
+    /// variables (`[ -n "${NAME:-}" ] || NAME=default`) and for `KUBECTL`;
+    /// it sets `SELECTOR` and `POD` itself, whatever was passed. Any other
+    /// name counts when the target's command reads it (`${REVISION:?...}`).
+    fn reads(&self, target: &str, name: &str) -> bool {
+        let given = GIVEN_VARIABLES.iter().find(|g| g.name == name);
+        match given.map(|g| g.given) {
+            Some(Given::Default(_) | Given::Fullname) => true,
+            Some(Given::Prelude) => name == "KUBECTL",
+            None => {
+                self.spec.spec.variables.iter().any(|v| v.name == name)
+                    || self.targets.get(target).is_some_and(|c| uses_var(c, name))
+            }
+        }
+    }
+}
+
+/// One `make` call of a command: the words after `make`, each with its
+/// line (0-based) in the command.
+struct Call {
+    words: Vec<shell::Word>,
+}
+
+/// The `make` calls of a command's text.
+fn calls(run: &str) -> Vec<Call> {
+    shell::commands(run)
+        .into_iter()
+        .filter_map(|c| {
+            let mut words = c.words.into_iter().skip_while(|w| is_assignment(&w.text));
+            let first = words.next()?;
+            (first.text == "make").then(|| Call {
+                words: words.collect(),
+            })
+        })
+        .collect()
+}
+
+/// `NAME=value`, a shell variable assignment.
+fn is_assignment(word: &str) -> bool {
+    word.split_once('=').is_some_and(|(n, _)| is_var_name(n))
+}
+
+fn is_var_name(n: &str) -> bool {
+    !n.is_empty()
+        && !n.starts_with(|c: char| c.is_ascii_digit())
+        && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+/// A target's name: what gen's targets are made of.
+fn is_target(word: &str) -> bool {
+    !word.is_empty()
+        && word
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// Every command of a spec with its path: the guide steps, the operations
+/// with a command of their own (one composed from `steps:` runs the steps'
+/// text, read there) and the troubleshooting fixes.
+fn commands(file: &SpecFile) -> Vec<(String, &str)> {
+    let s = &file.spec;
+    let mut v: Vec<(String, &str)> = all_steps(s)
+        .into_iter()
+        .filter_map(|(path, st)| {
+            let shell = matches!(st.lang.as_deref(), None | Some("bash" | "sh" | "console"));
+            let run = st.run.as_deref().filter(|_| shell)?;
+            Some((format!("{path}.run"), run))
+        })
+        .collect();
+    for (i, op) in s.operations.iter().enumerate() {
+        if op.steps.is_empty() {
+            v.push((format!("operations[{i}].run"), &op.run));
+        }
+    }
+    for (i, t) in s.troubleshooting.iter().enumerate() {
+        if let Some(run) = &t.run {
+            v.push((format!("troubleshooting[{i}].run"), run));
+        }
+    }
+    v
+}
+
+/// `make.unknown-target`: every `make <chart>-<target>` names a target of
+/// that chart's Makefile.
+pub fn targets_exist(files: &[SpecFile], out: &mut Vec<Diagnostic>) {
+    each_call(files, out, |call| {
+        let (mk, target) = (call.makefile, call.target);
+        if mk.targets.contains_key(target) {
+            return None;
+        }
+        let chart = &mk.spec.spec.name;
+        Some(
+            call.error(
+                call.word,
+                format!(
+                    "`make {chart}-{target}`: the {chart} Makefile has no target `{chart}-{target}`"
+                ),
+            )
+            .help(format!(
+                "{}; `make help-{chart}` lists them all, from {}'s `operations` and the \
+targets gen adds to every chart",
+                nearest(chart, target, mk.targets.keys()),
+                mk.spec.rel
+            )),
+        )
+    });
+}
+
+/// `make.unread-variable`: every `NAME=value` of a `make` call is a
+/// variable its target reads. A call of an unknown target is
+/// `make.unknown-target`'s.
+pub fn variables_read(files: &[SpecFile], out: &mut Vec<Diagnostic>) {
+    each_call(files, out, |call| {
+        let (mk, target) = (call.makefile, call.target);
+        let chart = &mk.spec.spec.name;
+        let (name, word) = call
+            .args
+            .iter()
+            .find(|(n, _)| mk.targets.contains_key(target) && !mk.reads(target, n))?;
+        let why = if matches!(name.as_str(), "POD" | "SELECTOR") {
+            "every target sets it itself before its command runs"
+        } else {
+            "neither the chart's variables nor the target's command read it"
+        };
+        Some(
+            call.error(
+                word,
+                format!("`make {chart}-{target}` ignores `{name}=`: {why}"),
+            )
+            .help(format!(
+                "remove `{name}=`, or declare `{name}` in {}'s `variables` and use it in the \
+target; a tool's environment (`KUBECONFIG`) goes before `make`: `KUBECONFIG=... make ...`",
+                mk.spec.rel
+            )),
+        )
+    });
+}
+
+/// One chart target a `make` call names, with what a check needs.
+struct Target<'a> {
+    file: &'a SpecFile,
+    /// The path of the command in the spec.
+    path: &'a str,
+    makefile: &'a Makefile<'a>,
+    /// The target without the chart's prefix.
+    target: &'a str,
+    /// The word that names it.
+    word: &'a shell::Word,
+    /// The variables the call passes: each name and its word.
+    args: &'a [(String, &'a shell::Word)],
+}
+
+impl Target<'_> {
+    /// An error at `word` of the call.
+    fn error(&self, word: &shell::Word, message: String) -> Diagnostic {
+        let (line, column) = place(self.file, self.path, word);
+        Diagnostic::error(&self.file.rel, message)
+            .at(line, column)
+            .with_source(&self.file.source)
+    }
+}
+
+/// Runs `f` on each chart target a spec's commands call with `make`;
+/// reports what it returns, once per place.
+fn each_call(
+    files: &[SpecFile],
+    out: &mut Vec<Diagnostic>,
+    f: impl Fn(&Target) -> Option<Diagnostic>,
+) {
+    let makefiles: Vec<Makefile> = files
+        .iter()
+        .map(|spec| Makefile {
+            spec,
+            targets: crate::model::make_targets(&spec.spec).into_iter().collect(),
+        })
+        .collect();
+    let mut seen = std::collections::BTreeSet::new();
+    for file in files {
+        for (path, run) in commands(file) {
+            for call in calls(run) {
+                let args: Vec<(String, &shell::Word)> = call
+                    .words
+                    .iter()
+                    .filter_map(|w| Some((w.text.split_once('=')?.0, w)))
+                    .filter(|(n, _)| is_var_name(n))
+                    .map(|(n, w)| (n.to_string(), w))
+                    .collect();
+                for word in call.words.iter().filter(|w| is_target(&w.text)) {
+                    // The chart whose name is the longest prefix.
+                    let Some((makefile, target)) = makefiles
+                        .iter()
+                        .filter_map(|m| {
+                            let t = word.text.strip_prefix(m.spec.spec.name.as_str())?;
+                            Some((m, t.strip_prefix('-')?))
+                        })
+                        .max_by_key(|(m, _)| m.spec.spec.name.len())
+                    else {
+                        continue;
+                    };
+                    let t = Target {
+                        file,
+                        path: &path,
+                        makefile,
+                        target,
+                        word,
+                        args: &args,
+                    };
+                    if let Some(d) = f(&t) {
+                        if seen.insert((file.rel.clone(), d.line, d.column, d.message.clone())) {
+                            out.push(d);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The spec's line and column of a word of a call: where the file shows
+/// it, else at the `{{make` it came from, else at the line's start.
+fn place(file: &SpecFile, path: &str, w: &shell::Word) -> (usize, usize) {
+    let (line, column) = file.text_line(path, w.line);
+    let shown = file
+        .source
+        .lines()
+        .nth(line.saturating_sub(1))
+        .unwrap_or("");
+    // A word comes without its quotes: find `NAME=` of `NAME="..."`.
+    let needle = match w.text.split_once('=') {
+        Some((name, _)) if is_var_name(name) => format!("{name}="),
+        _ => w.text.clone(),
+    };
+    let word = shown
+        .match_indices(needle.as_str())
+        .map(|(i, _)| i)
+        .find(|&i| {
+            shown[..i].ends_with([' ', '\t']) || i == shown.len() - shown.trim_start().len()
+        });
+    match word.or_else(|| shown.find("{{make")) {
+        Some(i) => (line, shown[..i].chars().count() + 1),
+        None => (line, column),
+    }
+}
+
+/// Up to three targets nearest to `target`, as `make` would be called.
+fn nearest<'a>(chart: &str, target: &str, targets: impl Iterator<Item = &'a String>) -> String {
+    let mut scored: Vec<(f64, &String)> = targets
+        .map(|t| (strsim::jaro_winkler(target, t), t))
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+    let best: Vec<String> = scored
+        .iter()
+        .take(3)
+        .map(|(_, t)| format!("`{chart}-{t}`"))
+        .collect();
+    format!("the nearest are {}", best.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scaffold::new_spec;
+    use crate::spec::testkit::edited;
+
+    const RUN: &str = "            mkdir -p \"$BACKUP_DIR\"\n";
+
+    /// Spec `name` with `run` as its first backup step's command.
+    fn spec(name: &str, run: &str) -> SpecFile {
+        let src = edited(&new_spec(name), &[(RUN, run)]);
+        crate::spec::parse(&format!("specs/{name}.yaml"), src.as_bytes()).unwrap()
+    }
+
+    fn found(files: &[SpecFile]) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        targets_exist(files, &mut out);
+        variables_read(files, &mut out);
+        out
+    }
+
+    #[test]
+    fn a_target_of_the_chart_or_of_another_passes() {
+        let a = spec(
+            "a",
+            "            make a-backup NAMESPACE=\"$NAMESPACE\" BACKUP_DIR=x\n            \
+             if ! make a-helm-rollback REVISION=3; then make b-restore FILE=y; fi\n            \
+             KUBECONFIG=k make a-status KUBECTL=oc | head\n            \
+             make help-a; make backup-all; echo make sure\n",
+        );
+        let b = spec("b", RUN);
+        assert_eq!(found(&[a, b]), vec![]);
+    }
+
+    #[test]
+    fn an_unknown_target_is_an_error_at_it_with_the_nearest_names() {
+        let a = spec(
+            "a",
+            "            true && make a-restor \\\n              FILE=x\n",
+        );
+        let d = found(&[a]);
+        assert_eq!(d.len(), 1, "{d:?}");
+        let line = new_spec("a")
+            .lines()
+            .position(|l| l == RUN.trim_end())
+            .unwrap()
+            + 1;
+        assert_eq!((d[0].line, d[0].column), (line, 26), "{}", d[0]);
+        assert!(
+            d[0].message
+                .contains("the a Makefile has no target `a-restor`"),
+            "{}",
+            d[0]
+        );
+        let help = d[0].help.as_deref().unwrap();
+        assert!(help.starts_with("the nearest are `a-restore`, "), "{help}");
+        assert!(help.contains("specs/a.yaml"), "{help}");
+    }
+
+    #[test]
+    fn another_charts_target_is_held_to_its_spec_by_the_longest_name() {
+        let run = "            make node-exporter-backup; make node-exporter-bakup\n            \
+                   make node-x-restore\n";
+        let files = [
+            spec("a", run),
+            spec("node", RUN),
+            spec("node-exporter", RUN),
+        ];
+        let d = found(&files);
+        let messages: Vec<&str> = d.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "`make node-exporter-bakup`: the node-exporter Makefile has no target \
+                 `node-exporter-bakup`",
+                "`make node-x-restore`: the node Makefile has no target `node-x-restore`",
+            ]
+        );
+        // Without a spec of that name, a call is not a chart's.
+        assert_eq!(found(&[spec("a", run)]), vec![]);
+    }
+
+    #[test]
+    fn a_variable_the_target_does_not_read_is_an_error() {
+        let a = spec(
+            "a",
+            "            make a-status POD=p\n            make a-logs SELECTOR=s\n            \
+             make a-status FILE=x\n            make a-restore FILE=x\n",
+        );
+        let d = found(&[a]);
+        let messages: Vec<&str> = d.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "`make a-status` ignores `POD=`: every target sets it itself before its \
+                 command runs",
+                "`make a-logs` ignores `SELECTOR=`: every target sets it itself before its \
+                 command runs",
+                "`make a-status` ignores `FILE=`: neither the chart's variables nor the \
+                 target's command read it",
+            ]
+        );
+        assert!(d[2]
+            .help
+            .as_deref()
+            .unwrap()
+            .contains("`KUBECONFIG=... make ...`"));
+        // At the variable, on its line.
+        let line = new_spec("a")
+            .lines()
+            .position(|l| l == RUN.trim_end())
+            .unwrap()
+            + 1;
+        let at: Vec<(usize, usize)> = d.iter().map(|d| (d.line, d.column)).collect();
+        assert_eq!(at, [(line, 27), (line + 1, 25), (line + 2, 27)]);
+    }
+
+    #[test]
+    fn troubleshooting_and_operations_are_read_once() {
+        let src = edited(
+            &new_spec("a"),
+            &[
+                ("      echo \"TODO restore from $FILE\"\n", "      make a-stat\n"),
+                ("troubleshooting: # at least three errors operators meet, each guide at least one\n", "troubleshooting:\n  - error: x\n    cause: y\n    fix: z\n    guide: backup\n    run: make a-lgs\n"),
+                ("operations: # backup", "operations:\n  - { target: again, group: backup, help: x, steps: [backup.data] } # backup"),
+                (RUN, "            make a-bckup\n"),
+            ],
+        );
+        let a = crate::spec::parse("specs/a.yaml", src.as_bytes()).unwrap();
+        let d = found(&[a]);
+        let mut targets: Vec<&str> = d
+            .iter()
+            .map(|d| d.message.split('`').nth(1).unwrap())
+            .collect();
+        targets.sort();
+        assert_eq!(
+            targets,
+            ["make a-bckup", "make a-lgs", "make a-stat"],
+            "{d:?}"
+        );
+    }
+
+    #[test]
+    fn a_make_token_of_an_unknown_target_is_this_error_at_the_token() {
+        let run =
+            "            {{make backup BACKUP_DIR=\"$BACKUP_DIR\"}} | tail -n 1\n            \
+                   if ! {{make restor FILE=x}}; then exit 1; fi\n";
+        let a = spec("a", run);
+        let text = a.spec.backup.components[0].steps[0].run.clone().unwrap();
+        assert_eq!(
+            text,
+            "make a-backup NAMESPACE=\"$NAMESPACE\" RELEASE=\"$RELEASE\" \\\n  \
+             BACKUP_DIR=\"$BACKUP_DIR\" | tail -n 1\n\
+             if ! make a-restor NAMESPACE=\"$NAMESPACE\" RELEASE=\"$RELEASE\" \\\n  \
+             FILE=x; then exit 1; fi\n"
+        );
+        let d = found(&[a]);
+        assert_eq!(d.len(), 1, "{d:?}");
+        let line = new_spec("a")
+            .lines()
+            .position(|l| l == RUN.trim_end())
+            .unwrap()
+            + 2;
+        assert_eq!((d[0].line, d[0].column), (line, 18), "{}", d[0]);
+        assert!(d[0].message.contains("no target `a-restor`"), "{}", d[0]);
+        assert!(d[0].help.as_deref().unwrap().contains("`a-restore`"));
+        // The expanded command is what shellcheck sees.
+        let script = format!("NAMESPACE=n RELEASE=r BACKUP_DIR=b\n{text}");
+        if let Some((ok, report)) = crate::spec::testkit::shellcheck(&script, "") {
+            assert!(ok, "{report}");
+        }
+    }
+}

@@ -1,0 +1,259 @@
+//! `{{make}}`: a guide step's call of one of the chart's own Makefile
+//! targets, its chart prefix and release variables written once here
+//! instead of in every step.
+//!
+//! A line `<before>{{make TARGET [NAME=value ...]}}<after>` becomes
+//!
+//! ```text
+//! <before>make <chart>-TARGET NAMESPACE="$NAMESPACE" RELEASE="$RELEASE" \
+//! <indent>  [NAME=value ...]<after>
+//! ```
+//!
+//! broken by [`super::snippets::wrapped`] as the `backup-before-upgrade`
+//! snippet's call is: as many words on a line as fit in a guide's step,
+//! the continuation lines two spaces deeper than the line. A `NAMESPACE=`
+//! or `RELEASE=` given in the token replaces the default in its place
+//! (`{{make status RELEASE="$RELEASE-canary"}}`); any other variable
+//! follows, in the order written. A value is one shell word as the shell
+//! reads it: quotes and `$(...)` may hold spaces
+//! (`FILE="$(ls -1t "$BACKUP_DIR"/*.dump | head -n1)"`). What follows the
+//! token on its line (`| tail -n 3`, `; then`) follows the last word.
+//!
+//! It is a token and not a `{{use}}` snippet because a call sits inside a
+//! command line (`if ! {{make check}}; then`, `until {{make ping}}; do`)
+//! where a snippet must be a line of its own, and its variables are any
+//! the target reads, with values a snippet parameter cannot be (quotes in
+//! command substitutions). The token expands with the snippets, when the
+//! spec is read; the check `make.unknown-target` then holds `TARGET` to the
+//! chart's Makefile, and `make.unread-variable` the variables to what the
+//! target reads, at the token's line.
+
+/// The token's opening.
+const OPEN: &str = "{{make";
+
+/// Where the first `{{make ...}}` of `text` starts.
+pub fn find(text: &str) -> Option<usize> {
+    text.match_indices(OPEN)
+        .map(|(i, _)| i)
+        .find(|&i| matches!(text.as_bytes().get(i + OPEN.len()), Some(b'}' | b' ')))
+}
+
+/// What is wrong with a `{{make}}` line: the message and the help.
+pub type LineError = (String, String);
+
+/// The lines a run line with `{{make ...}}` becomes, or `None` when it
+/// has none.
+pub fn expand_line(line: &str, chart: &str) -> Result<Option<Vec<String>>, LineError> {
+    let Some(at) = find(line) else {
+        return Ok(None);
+    };
+    let indent = &line[..line.len() - line.trim_start().len()];
+    let before = &line[indent.len()..at];
+    let inner = &line[at + OPEN.len()..];
+    let (words, end) = words(inner).ok_or_else(|| bad("`{{make` is not closed with `}}`"))?;
+    let after = &inner[end..];
+    let Some((target, vars)) = words.split_first() else {
+        return Err(bad("`{{make}}` without a target"));
+    };
+    if !target
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        return Err(bad(format!("`{target}` is not a target name")));
+    }
+    let mut args = vec![
+        ("NAMESPACE", "\"$NAMESPACE\"".to_string()),
+        ("RELEASE", "\"$RELEASE\"".to_string()),
+    ];
+    for v in vars {
+        let Some((name, value)) = v.split_once('=').filter(|(n, _)| is_name(n)) else {
+            return Err(bad(format!("`{v}` is not NAME=value")));
+        };
+        match args.iter_mut().find(|(n, _)| *n == name) {
+            Some(given) if given.0 == "NAMESPACE" || given.0 == "RELEASE" => {
+                given.1 = value.to_string()
+            }
+            Some(_) => return Err(bad(format!("`{name}` is given twice"))),
+            None => args.push((name, value.to_string())),
+        }
+    }
+    let mut words: Vec<String> = args.iter().map(|(n, v)| format!("{n}={v}")).collect();
+    match after.trim() {
+        "" => {}
+        "\\" => {
+            return Err((
+                "a line continued after `{{make ...}}`".into(),
+                "write the variables inside the token: `{{make TARGET NAME=value ...}}`".into(),
+            ))
+        }
+        rest if find(rest).is_some() => {
+            return Err((
+                "two `{{make}}` on one line".into(),
+                "give each `{{make}}` call a line of its own".into(),
+            ))
+        }
+        // `; then`, `)`: no space before it, as the shell is written.
+        rest if rest.starts_with([';', ')']) && after.starts_with(rest) => words
+            .last_mut()
+            .expect("NAMESPACE and RELEASE")
+            .push_str(rest),
+        rest => words.push(rest.to_string()),
+    }
+    let text = super::snippets::wrapped(&format!("{before}make {chart}-{target}"), &words);
+    Ok(Some(text.lines().map(|l| format!("{indent}{l}")).collect()))
+}
+
+/// The shell words of `text` up to the `}}` that closes the token, and
+/// where that `}}` ends; `None` when nothing closes it. Quotes and `$(`
+/// keep their spaces and braces inside the word.
+fn words(text: &str) -> Option<(Vec<String>, usize)> {
+    let mut out = Vec::new();
+    let mut word = String::new();
+    // Open quotes and parentheses, innermost last.
+    let mut open: Vec<char> = Vec::new();
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        match (open.last(), c) {
+            (Some('\''), '\'') | (Some('"'), '"') | (Some('('), ')') => {
+                open.pop();
+            }
+            (Some('\''), _) => {}
+            (Some('"'), '$') if chars.peek().map(|p| p.1) == Some('(') => {
+                word.push(c);
+                let (_, p) = chars.next()?;
+                word.push(p);
+                open.push('(');
+                continue;
+            }
+            (Some('"'), _) => {}
+            (_, '\'' | '"' | '(') => open.push(c),
+            (None, '}') if text[i..].starts_with("}}") => {
+                if !word.is_empty() {
+                    out.push(word);
+                }
+                return Some((out, i + 2));
+            }
+            (None, ' ' | '\t') => {
+                if !word.is_empty() {
+                    out.push(std::mem::take(&mut word));
+                }
+                continue;
+            }
+            _ => {}
+        }
+        word.push(c);
+    }
+    None
+}
+
+fn is_name(n: &str) -> bool {
+    !n.is_empty()
+        && !n.starts_with(|c: char| c.is_ascii_digit())
+        && n.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+}
+
+fn bad(message: impl Into<String>) -> LineError {
+    (
+        message.into(),
+        "write `{{make TARGET NAME=value ...}}`: a target of the chart's Makefile without \
+the chart's prefix, then the variables it reads"
+            .into(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(line: &str) -> String {
+        expand_line(line, "redis").unwrap().unwrap().join("\n")
+    }
+
+    #[test]
+    fn a_call_gets_the_chart_prefix_and_the_release_variables() {
+        assert_eq!(
+            one("{{make memory}}"),
+            "make redis-memory NAMESPACE=\"$NAMESPACE\" RELEASE=\"$RELEASE\""
+        );
+        // Broken where the words no longer fit a guide step, two deeper.
+        assert_eq!(
+            one("  {{make persistence-info-all}}"),
+            "  make redis-persistence-info-all NAMESPACE=\"$NAMESPACE\" \\\n    \
+             RELEASE=\"$RELEASE\""
+        );
+        assert_eq!(
+            one("{{make restore FILE=\"$(ls -1t \"$BACKUP_DIR\"/r-*.rdb | head -n1)\"}}"),
+            "make redis-restore NAMESPACE=\"$NAMESPACE\" RELEASE=\"$RELEASE\" \\\n  \
+             FILE=\"$(ls -1t \"$BACKUP_DIR\"/r-*.rdb | head -n1)\""
+        );
+        // NAMESPACE and RELEASE given replace the defaults in their place.
+        assert_eq!(
+            one("{{make status RELEASE=redis-new NAMESPACE=drill X=1}}"),
+            "make redis-status NAMESPACE=drill RELEASE=redis-new X=1"
+        );
+        // Text around it stays where it was.
+        assert_eq!(
+            one("if ! {{make ping}}; then"),
+            "if ! make redis-ping NAMESPACE=\"$NAMESPACE\" RELEASE=\"$RELEASE\"; then"
+        );
+        assert_eq!(
+            one("{{make slowlog N=5}} | tail -n 3"),
+            "make redis-slowlog NAMESPACE=\"$NAMESPACE\" RELEASE=\"$RELEASE\" N=5 \\\n  \
+             | tail -n 3"
+        );
+        for other in ["make redis-memory", "echo '{{makeup}}'"] {
+            assert_eq!(expand_line(other, "redis").unwrap(), None);
+        }
+    }
+
+    #[test]
+    fn every_line_fits_a_guide_step() {
+        let long = one(
+            "    {{make a-rather-long-target-name A=\"$BACKUP_DIR/one\" \
+             B=\"$BACKUP_DIR/two\" C=3}}",
+        );
+        assert_eq!(long.lines().count(), 2, "{long}");
+        // As a snippet's lines: within the width after the line's indent.
+        for l in long.lines() {
+            let width = l.len() - 4;
+            assert!(width < super::super::validate::MAX_WRITTEN_LINE, "{l:?}");
+        }
+    }
+
+    #[test]
+    fn a_bad_token_says_what_to_write() {
+        for (line, message) in [
+            ("{{make}}", "without a target"),
+            ("{{make status", "not closed"),
+            ("{{make status X=\"}}\"", "not closed"),
+            ("{{make Status}}", "`Status` is not a target name"),
+            ("{{make status x=1}}", "`x=1` is not NAME=value"),
+            ("{{make status FILE}}", "`FILE` is not NAME=value"),
+            ("{{make status A=1 A=2}}", "`A` is given twice"),
+            ("{{make status}} \\", "continued"),
+            ("{{make a}} && {{make b}}", "two `{{make}}`"),
+        ] {
+            let (m, help) = expand_line(line, "c").unwrap_err();
+            assert!(m.contains(message), "{line}: {m}");
+            assert!(help.contains("{{make"), "{line}: {help}");
+        }
+    }
+
+    #[test]
+    fn a_bad_token_is_an_error_at_its_line_and_column() {
+        let src = crate::spec::testkit::edited(
+            &crate::scaffold::new_spec("demo"),
+            &[(
+                "    duration: 30m\n    steps:\n",
+                "    duration: 30m\n    steps:\n      - title: Restore\n        run: |\n          \
+                 echo start\n          {{make restore FILE}}\n",
+            )],
+        );
+        let d = crate::spec::parse("specs/demo.yaml", src.as_bytes()).unwrap_err();
+        let line = src.lines().position(|l| l.contains("FILE}}")).unwrap() + 1;
+        assert_eq!((d.line, d.column), (line, 11), "{d}");
+        assert!(d.message.contains("`FILE` is not NAME=value"), "{d}");
+        assert!(d.help.unwrap().contains("{{make TARGET NAME=value ...}}"));
+    }
+}
