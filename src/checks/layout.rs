@@ -2,6 +2,7 @@
 //! headings and inline code cannot wrap.
 
 use crate::diagnostics::Diagnostic;
+use crate::spec::snippets::uses;
 use crate::spec::validate::{
     all_steps, MAX_CODE_SPAN, MAX_HEADING, MAX_RUN_LINE, MAX_WRITTEN_LINE,
 };
@@ -124,16 +125,20 @@ or pattern), or break the line before the `{{use}}` where it is your text",
 }
 
 /// Whether line `n` of the text at `path` is the spec's own text, found
-/// on the source line it comes from.
+/// on the source line it comes from, or a line of the spec's `fragments`
+/// that a `{{use}}` of a fragment on that line brought in.
 fn own_text(file: &SpecFile, path: &str, n: usize, text: &str) -> bool {
     let (line, _) = file.text_line(path, n);
     let text = text.trim();
-    !text.is_empty()
-        && file
-            .source
-            .lines()
-            .nth(line.saturating_sub(1))
-            .is_some_and(|l| l.contains(text))
+    let Some(source) = file.source.lines().nth(line.saturating_sub(1)) else {
+        return false;
+    };
+    let frags = &file.spec.fragments;
+    let of_fragment = || {
+        uses(source).iter().any(|u| frags.contains_key(u))
+            && frags.values().any(|f| f.lines().any(|l| l.trim() == text))
+    };
+    !text.is_empty() && (source.contains(text) || of_fragment())
 }
 
 /// The file line (1-based) and indentation of line `n` of the literal block

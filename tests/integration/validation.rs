@@ -833,6 +833,36 @@ allows {} (76 with its indent)",
     assert_eq!(own.len(), validate::MAX_RUN_LINE - 1);
 }
 
+/// A line of the spec's own `fragments` is the spec's text: up to 76
+/// columns like the lines around its `{{use}}`, and a longer one is
+/// located at the `{{use}}` line that brings it in.
+#[test]
+fn a_fragment_line_has_the_hand_written_limit() {
+    let with = |width: usize| {
+        let line = format!("echo {}", "z".repeat(width - 5));
+        let step = replaced(
+            &new_spec("demo"),
+            "            mkdir -p \"$BACKUP_DIR\"\n  verification",
+            "            {{use long}}\n  verification",
+        );
+        replaced(
+            &step,
+            "operations: #",
+            &format!("fragments:\n  long: |\n    {line}\noperations: #"),
+        )
+    };
+    let fits = with(validate::MAX_RUN_LINE);
+    let f = spec::parse("specs/demo.yaml", fits.as_bytes()).unwrap();
+    let found: Vec<Diagnostic> = chartgen::checks::spec(&f)
+        .into_iter()
+        .filter(|d| d.message.contains("columns"))
+        .collect();
+    assert!(found.is_empty(), "{found:#?}");
+    let src = with(validate::MAX_RUN_LINE + 1);
+    let w = column_findings(&src);
+    assert_eq!(w[0].line, line_of(&src, "{{use long}}"), "{}", w[0]);
+}
+
 // ---- Issue 18: validation is one table of checks (`chartgen::checks`).
 
 /// Spec files (name, source) for one fixture.
