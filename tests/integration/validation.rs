@@ -861,6 +861,14 @@ fn a_fragment_line_has_the_hand_written_limit() {
     let src = with(validate::MAX_RUN_LINE + 1);
     let w = column_findings(&src);
     assert_eq!(w[0].line, line_of(&src, "{{use long}}"), "{}", w[0]);
+    assert_eq!(
+        w[0].message,
+        format!(
+            "a line of the fragment used here is {} columns; the guides allow {}",
+            validate::MAX_RUN_LINE + 1,
+            validate::MAX_RUN_LINE
+        )
+    );
 }
 
 // ---- Issue 18: validation is one table of checks (`chartgen::checks`).
