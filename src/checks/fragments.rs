@@ -3,7 +3,22 @@
 
 use crate::diagnostics::Diagnostic;
 use crate::spec::snippets::{is_snippet, uses};
+use crate::spec::validate::is_dns_label;
 use crate::spec::SpecFile;
+
+/// A fragment's name is one word of the `{{use NAME}}` line, named like
+/// the snippets: a name with a space or a `=` could never be used.
+pub fn names_are_labels(file: &SpecFile, out: &mut Vec<Diagnostic>) {
+    for name in file.spec.fragments.keys().filter(|n| !is_dns_label(n)) {
+        out.push(
+            file.error_at(
+                &format!("fragments.{name}"),
+                format!("fragment name `{name}` is not lower-case letters, digits and '-'"),
+            )
+            .help("name it like the snippets, e.g. `stop-workers`: `{{use NAME}}` takes one such word"),
+        );
+    }
+}
 
 /// A fragment named like a built-in snippet would change what `{{use}}`
 /// means for that name in this one spec.
@@ -25,7 +40,7 @@ pub fn not_shadowing(file: &SpecFile, out: &mut Vec<Diagnostic>) {
 /// and targets say; it changes no output, hence a warning.
 pub fn used(file: &SpecFile, out: &mut Vec<Diagnostic>) {
     for name in file.spec.fragments.keys() {
-        if !file.fragments_used.contains(name) && !is_snippet(name) {
+        if !file.fragments_used.contains(name) && !is_snippet(name) && is_dns_label(name) {
             out.push(
                 file.warning_at(
                     &format!("fragments.{name}"),

@@ -182,6 +182,7 @@ pub static CHECKS: &[Check] = &[
     check("spec.todo", Warning, Spec(identity::no_todos), "replace each TODO with the real content"),
     check("layout.long-code-span", Warning, Spec(layout::code_spans), "shorten inline code to 70 characters or move it into a step's `run`"),
     // The spec's own fragments.
+    check("fragments.bad-name", Error, Spec(fragments::names_are_labels), "name fragments with lower-case letters, digits and '-'"),
     check("fragments.shadows-snippet", Error, Spec(fragments::not_shadowing), "rename the fragment: a built-in snippet has its name"),
     check("fragments.unused", Warning, Spec(fragments::used), "use the fragment as `{{use NAME}}` in a `run` block, or remove it"),
     check("fragments.cycle", Error, Spec(fragments::no_cycle), "break the cycle: a fragment may not use itself, directly or through others"),

@@ -1059,6 +1059,7 @@ fn fixtures() -> Vec<(&'static str, Files)> {
         ("troubles.empty-field", scaffold(&[("    cause: TODO why it happens.\n", "    cause: \"\"\n")])),
         ("spec.todo", demo(new_spec("demo"))),
         ("layout.long-code-span", scaffold(&[("  overview: TODO how upgrades of this product work.", &format!("  overview: run `{long}`"))])),
+        ("fragments.bad-name", after_ops("fragments:\n  \"list dir\": |\n    ls\n")),
         ("fragments.shadows-snippet", after_ops("fragments:\n  newest: |\n    ls\n")),
         ("fragments.unused", after_ops("fragments:\n  list-dir: |\n    ls\n")),
         ("fragments.cycle", scaffold(&[(BACKUP_RUN, "            {{use a}}\n"), (LAST_OP, &format!("{LAST_OP}fragments:\n  a: |\n    {{{{use b}}}}\n  b: |\n    {{{{use a}}}}\n"))])),
