@@ -3,7 +3,10 @@
 //! targets composed from the guide's own steps.
 //!
 //! - A line of a `run` block that is only `{{use NAME key=value ...}}`
-//!   is replaced by the snippet's shell, indented like the line;
+//!   is replaced by the snippet's shell, indented like the line; `NAME`
+//!   may also be one of the spec's own `fragments` (shell it says more
+//!   than once, without parameters), expanded the same way, its own
+//!   `{{use}}` lines included;
 //! - a step with `use: NAME` (and its parameters in `with:`) gets the
 //!   snippet's title, why, command and expected result, each of which the
 //!   step may override; the step's own `run`, if any, follows the snippet's;
