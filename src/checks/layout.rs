@@ -2,6 +2,7 @@
 //! headings and inline code cannot wrap.
 
 use crate::diagnostics::Diagnostic;
+use crate::spec::snippets::uses;
 use crate::spec::validate::{
     all_steps, MAX_CODE_SPAN, MAX_HEADING, MAX_RUN_LINE, MAX_WRITTEN_LINE,
 };
@@ -100,6 +101,17 @@ pub fn run_lines(file: &SpecFile, out: &mut Vec<Diagnostic>) {
             .at(at, indent + MAX_RUN_LINE + 1)
             .with_source(&file.source)
             .help("break it with a trailing backslash"),
+            // A fragment's line: at the `{{use}}` line that brings it in.
+            None if of_fragment(file, &path, n, run.lines().nth(n).unwrap_or("")) => {
+                let (line, col) = file.text_line(&path, n);
+                Diagnostic::warning(
+                    &file.rel,
+                    format!("a line of the fragment used here is {width} columns; the guides allow {MAX_RUN_LINE}"),
+                )
+                .at(line, col)
+                .with_source(&file.source)
+                .help("break it in the fragment with a trailing backslash, or use it less indented")
+            }
             // A line gen wrote: at the `{{use}}` (or `{{pod}}`) line it
             // comes from, else at the step that `use:`s a snippet.
             None => {
@@ -123,17 +135,28 @@ or pattern), or break the line before the `{{use}}` where it is your text",
     }
 }
 
-/// Whether line `n` of the text at `path` is the spec's own text, found
-/// on the source line it comes from.
-fn own_text(file: &SpecFile, path: &str, n: usize, text: &str) -> bool {
+/// The source line that line `n` of the text at `path` comes from.
+fn source_line<'a>(file: &'a SpecFile, path: &str, n: usize) -> Option<&'a str> {
     let (line, _) = file.text_line(path, n);
+    file.source.lines().nth(line.saturating_sub(1))
+}
+
+/// Whether line `n` of the text at `path` is the spec's own text, found
+/// on the source line it comes from, or a line of a fragment.
+fn own_text(file: &SpecFile, path: &str, n: usize, text: &str) -> bool {
     let text = text.trim();
     !text.is_empty()
-        && file
-            .source
-            .lines()
-            .nth(line.saturating_sub(1))
-            .is_some_and(|l| l.contains(text))
+        && (source_line(file, path, n).is_some_and(|l| l.contains(text))
+            || of_fragment(file, path, n, text))
+}
+
+/// Whether line `n` of the text at `path` is a line of the spec's
+/// `fragments` that a `{{use}}` of a fragment on its source line brought in.
+fn of_fragment(file: &SpecFile, path: &str, n: usize, text: &str) -> bool {
+    let frags = &file.spec.fragments;
+    let text = text.trim();
+    source_line(file, path, n).is_some_and(|l| uses(l).iter().any(|u| frags.contains_key(u)))
+        && frags.values().any(|f| f.lines().any(|l| l.trim() == text))
 }
 
 /// The file line (1-based) and indentation of line `n` of the literal block

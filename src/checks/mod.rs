@@ -16,6 +16,7 @@
 //!
 //! - [`identity`]: the chart's name, file, versions and the file's own form;
 //! - [`backup`]: backup components, restore procedures, objectives, drills;
+//! - [`fragments`]: the spec's own named shell fragments;
 //! - [`semantics`]: RBAC, operations, variables, values, changelog, steps,
 //!   troubleshooting;
 //! - [`jobs`]: the backup CronJobs and the database profile;
@@ -27,6 +28,7 @@
 //!   chart Helm renders.
 
 mod backup;
+mod fragments;
 mod graph;
 mod identity;
 mod jobs;
@@ -181,6 +183,11 @@ pub static CHECKS: &[Check] = &[
     // Form of the file and prose.
     check("spec.todo", Warning, Spec(identity::no_todos), "replace each TODO with the real content"),
     check("layout.long-code-span", Warning, Spec(layout::code_spans), "shorten inline code to 70 characters or move it into a step's `run`"),
+    // The spec's own fragments.
+    check("fragments.bad-name", Error, Spec(fragments::names_are_labels), "name fragments with lower-case letters, digits and '-'"),
+    check("fragments.shadows-snippet", Error, Spec(fragments::not_shadowing), "rename the fragment: a built-in snippet has its name"),
+    check("fragments.unused", Warning, Spec(fragments::used), "use the fragment as `{{use NAME}}` in a `run` block, or remove it"),
+    check("fragments.cycle", Error, Spec(fragments::no_cycle), "break the cycle: a fragment may not use itself, directly or through others"),
     // Runbook lint: what each procedure's shell does, in order.
     check("runbook.exec-stopped", Error, Runbook(runbook::stopped), "exec into a pod before scaling its workload to 0, or use a helper pod"),
     check("runbook.set-aside-fixed-name", Warning, Runbook(runbook::set_aside), "set data aside under a name unique per run (a timestamp or mktemp -d)"),

@@ -471,6 +471,7 @@ mod tests {
             spec: s.clone(),
             positions: crate::spec::Positions::index(""),
             context: Default::default(),
+            fragments_used: Default::default(),
         })
         .values_yaml;
         fn walk(j: &serde_json::Value, out: &mut Vec<String>) {

@@ -42,6 +42,9 @@ pub struct SpecFile {
     /// The gen.toml settings it was parsed with: with `source`, what
     /// `spec` follows from (snippets take their defaults from them).
     pub context: Context,
+    /// The spec's `fragments` that a `{{use}}` line expanded, directly or
+    /// through another fragment (the check `fragments.unused` reads it).
+    pub fragments_used: std::collections::BTreeSet<String>,
 }
 
 impl SpecFile {
@@ -237,6 +240,7 @@ pub fn parse_in(rel: &str, bytes: &[u8], ctx: &Context) -> Result<SpecFile, Diag
         positions,
         spec,
         context: ctx.clone(),
+        fragments_used: Default::default(),
     };
     snippets::expand(&mut file, ctx)?;
     known_errors::expand(&mut file)?;

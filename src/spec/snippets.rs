@@ -3,7 +3,10 @@
 //! targets composed from the guide's own steps.
 //!
 //! - A line of a `run` block that is only `{{use NAME key=value ...}}`
-//!   is replaced by the snippet's shell, indented like the line;
+//!   is replaced by the snippet's shell, indented like the line; `NAME`
+//!   may also be one of the spec's own `fragments` (shell it says more
+//!   than once, without parameters), expanded the same way, its own
+//!   `{{use}}` lines included;
 //! - a step with `use: NAME` (and its parameters in `with:`) gets the
 //!   snippet's title, why, command and expected result, each of which the
 //!   step may override; the step's own `run`, if any, follows the snippet's;
@@ -1351,22 +1354,130 @@ fn use_line(line: &str) -> Option<Result<(String, Given), String>> {
     Some(Ok((name, given)))
 }
 
+/// Whether a spec's fragment named `name` would be a built-in snippet's name.
+pub fn is_snippet(name: &str) -> bool {
+    SNIPPETS.iter().any(|s| s.name == name)
+}
+
+/// The names the `{{use NAME ...}}` lines of `text` use, in order.
+pub fn uses(text: &str) -> Vec<String> {
+    text.lines()
+        .filter_map(use_line)
+        .filter_map(Result::ok)
+        .map(|(name, _)| name)
+        .collect()
+}
+
 /// A bad `{{use}}` line: its 0-based line in the block, the message and the help.
 pub type UseLineError = (usize, String, String);
+
+/// A bad `{{use}}` line, with the fragment whose text it is in (`None`:
+/// the `run` block being expanded).
+struct Bad {
+    fragment: Option<String>,
+    line: usize,
+    message: String,
+    help: String,
+}
+
+impl Bad {
+    fn at(line: usize, message: String, help: String) -> Bad {
+        Bad {
+            fragment: None,
+            line,
+            message,
+            help,
+        }
+    }
+}
 
 /// Expands the `{{use ...}}` lines of `run`: `Ok(None)` when it has none,
 /// else the new text, or the 0-based line of the first bad use, the
 /// message and the help.
 pub fn expand_run(run: &str, spec: &Spec) -> Result<Option<String>, UseLineError> {
-    Ok(expand_run_mapped(run, spec, &Context::default())?.map(|(t, _)| t))
+    let mut walk = Walk::default();
+    expand_run_mapped(run, spec, &Context::default(), &mut walk)
+        .map(|o| o.map(|(t, _)| t))
+        .map_err(|b| (b.line, b.message, b.help))
 }
 
-/// [`expand_run`], with the source line (0-based) of each line of the new text.
+/// What expanding one spec's `run` blocks keeps track of: the fragments
+/// being expanded, innermost last, and every fragment used.
+#[derive(Default)]
+struct Walk {
+    open: Vec<String>,
+    used: std::collections::BTreeSet<String>,
+}
+
+/// The error for a name that is neither a snippet nor a fragment of the spec.
+fn unknown(name: &str, spec: &Spec) -> String {
+    let names = SNIPPETS
+        .iter()
+        .map(|s| s.name)
+        .chain(spec.fragments.keys().map(String::as_str));
+    if let Some(s) = did_you_mean(name, names) {
+        return format!("did you mean `{s}`?");
+    }
+    let snippets: Vec<&str> = SNIPPETS.iter().map(|s| s.name).collect();
+    let mut help = format!("the snippets are {}", snippets.join(", "));
+    if !spec.fragments.is_empty() {
+        let own: Vec<&str> = spec.fragments.keys().map(String::as_str).collect();
+        help.push_str(&format!("; this spec's fragments are {}", own.join(", ")));
+    }
+    help
+}
+
+/// Appends `body` to `out`, each line indented by `indent` and mapped to
+/// the source line `n`. A here-document's lines stay as they are: its
+/// `EOF` must start its line, and its text is the document.
+fn put_indented(body: &str, indent: &str, n: usize, out: &mut String, from: &mut Vec<usize>) {
+    let mut in_doc = false;
+    for l in body.lines() {
+        if !l.is_empty() && !in_doc {
+            out.push_str(indent);
+        }
+        out.push_str(l);
+        if in_doc {
+            in_doc = l != "EOF";
+        } else {
+            in_doc = l.ends_with("<<EOF");
+        }
+        out.push('\n');
+        from.push(n);
+    }
+}
+
+/// The text of the spec's fragment `name`, its own `{{use}}` lines
+/// expanded, or `None` when it is already being expanded (a cycle, which
+/// the check `fragments.cycle` reports: the line is left as it is).
+fn fragment_text(
+    name: &str,
+    text: &str,
+    spec: &Spec,
+    ctx: &Context,
+    walk: &mut Walk,
+) -> Result<Option<String>, Bad> {
+    if walk.open.iter().any(|o| o == name) {
+        return Ok(None);
+    }
+    walk.used.insert(name.to_string());
+    walk.open.push(name.to_string());
+    let inner = expand_run_mapped(text, spec, ctx, walk).map_err(|mut b| {
+        b.fragment.get_or_insert_with(|| name.to_string());
+        b
+    });
+    walk.open.pop();
+    Ok(Some(inner?.map_or_else(|| text.to_string(), |(t, _)| t)))
+}
+
+/// [`expand_run`], with the source line (0-based) of each line of the new
+/// text: a snippet's or fragment's lines come from its `{{use}}` line.
 fn expand_run_mapped(
     run: &str,
     spec: &Spec,
     ctx: &Context,
-) -> Result<Option<(String, Vec<usize>)>, UseLineError> {
+    walk: &mut Walk,
+) -> Result<Option<(String, Vec<usize>)>, Bad> {
     if !run.contains("{{use ")
         && super::pod_exec::find(run).is_none()
         && super::make_call::find(run).is_none()
@@ -1378,10 +1489,11 @@ fn expand_run_mapped(
     let mut any = false;
     for (n, line) in run.lines().enumerate() {
         let pod = super::pod_exec::expand_line(line, &spec.workload.container)
-            .map_err(|(m, h)| (n, m, h))?;
+            .map_err(|(m, h)| Bad::at(n, m, h))?;
         let made = match pod {
             Some(lines) => Some(lines.to_vec()),
-            None => super::make_call::expand_line(line, &spec.name).map_err(|(m, h)| (n, m, h))?,
+            None => super::make_call::expand_line(line, &spec.name)
+                .map_err(|(m, h)| Bad::at(n, m, h))?,
         };
         if let Some(lines) = made {
             any = true;
@@ -1398,38 +1510,54 @@ fn expand_run_mapped(
             from.push(n);
             continue;
         };
-        any = true;
         let (name, given) = parsed.map_err(|m| {
-            (
+            Bad::at(
                 n,
                 format!("bad snippet use: {m}"),
                 "write `{{use NAME key=value ...}}` alone on its line".to_string(),
             )
         })?;
-        let snippet = find(&name).map_err(|h| (n, format!("unknown snippet `{name}`"), h))?;
+        let indent = &line[..line.len() - line.trim_start().len()];
+        let snippet = match (find(&name), spec.fragments.get(&name)) {
+            (Ok(s), _) => s,
+            (Err(_), Some(text)) => {
+                if let Some(k) = given.keys().next() {
+                    return Err(Bad::at(
+                        n,
+                        format!("fragment `{name}` takes no parameter `{k}`"),
+                        "a fragment is the same text at every use: write what differs \
+beside the `{{use}}` line"
+                            .into(),
+                    ));
+                }
+                match fragment_text(&name, text, spec, ctx, walk)? {
+                    Some(body) => {
+                        any = true;
+                        put_indented(&body, indent, n, &mut out, &mut from);
+                    }
+                    None => {
+                        out.push_str(line);
+                        out.push('\n');
+                        from.push(n);
+                    }
+                }
+                continue;
+            }
+            (Err(_), None) => {
+                return Err(Bad::at(
+                    n,
+                    format!("unknown snippet `{name}`"),
+                    unknown(&name, spec),
+                ))
+            }
+        };
+        any = true;
         let given = with_settings(snippet, &given, ctx);
         if let Some(e) = missing_in(snippet, spec, &given) {
-            return Err((n, e.message, e.help));
+            return Err(Bad::at(n, e.message, e.help));
         }
-        let a = args(snippet, &given).map_err(|e| (n, e.message, e.help))?;
-        let indent = &line[..line.len() - line.trim_start().len()];
-        let body = (snippet.body)(&a, spec);
-        // A here-document's lines stay as they are: its `EOF` must start
-        // its line, and its text is the document.
-        let mut in_doc = false;
-        for l in body.lines() {
-            if !l.is_empty() && !in_doc {
-                out.push_str(indent);
-            }
-            out.push_str(l);
-            if in_doc {
-                in_doc = l != "EOF";
-            } else {
-                in_doc = l.ends_with("<<EOF");
-            }
-            out.push('\n');
-            from.push(n);
-        }
+        let a = args(snippet, &given).map_err(|e| Bad::at(n, e.message, e.help))?;
+        put_indented(&(snippet.body)(&a, spec), indent, n, &mut out, &mut from);
     }
     if !run.ends_with('\n') {
         out.pop();
@@ -1479,123 +1607,137 @@ fn word(v: &serde_json::Value) -> String {
 pub fn expand(file: &mut SpecFile, ctx: &Context) -> Result<(), Diagnostic> {
     let mut spec = file.spec.clone();
     let snapshot = spec.clone();
-    let mut maps = Vec::new();
+    let mut x = Expansion {
+        file,
+        spec: &snapshot,
+        ctx,
+        maps: Vec::new(),
+        walk: Walk::default(),
+    };
     for (list, steps) in step_lists(&mut spec) {
         for (j, step) in steps.iter_mut().enumerate() {
             let path = format!("{list}[{j}]");
-            expand_step(file, &snapshot, ctx, &path, step, &mut maps)?;
+            x.step(&path, step)?;
         }
     }
     for (i, op) in spec.operations.iter_mut().enumerate() {
         let path = format!("operations[{i}].run");
-        if let Some(t) = run_text(file, &snapshot, ctx, &path, &op.run, &mut maps)? {
+        if let Some(t) = x.run_text(&path, &op.run)? {
             op.run = t;
         }
     }
     for (i, t) in spec.troubleshooting.iter_mut().enumerate() {
         let path = format!("troubleshooting[{i}].run");
         if let Some(run) = &t.run {
-            if let Some(new) = run_text(file, &snapshot, ctx, &path, run, &mut maps)? {
+            if let Some(new) = x.run_text(&path, run)? {
                 t.run = Some(new);
             }
         }
     }
+    let (maps, used) = (x.maps, x.walk.used);
     file.spec = spec;
     file.positions.run_lines.extend(maps);
+    file.fragments_used = used;
     Ok(())
 }
 
-fn run_text(
-    file: &SpecFile,
-    spec: &Spec,
-    ctx: &Context,
-    path: &str,
-    run: &str,
-    maps: &mut Vec<((usize, usize), Vec<usize>)>,
-) -> Result<Option<String>, Diagnostic> {
-    let expanded = expand_run_mapped(run, spec, ctx)
-        .map_err(|(n, m, h)| file.error_in_text(path, n, m).help(h))?;
-    Ok(expanded.map(|(text, from)| {
-        maps.push((file.positions.get(path), from));
-        text
-    }))
+/// One spec's expansion: the spec as written, the settings, and what it
+/// has found so far.
+struct Expansion<'a> {
+    file: &'a SpecFile,
+    spec: &'a Spec,
+    ctx: &'a Context,
+    maps: Vec<((usize, usize), Vec<usize>)>,
+    walk: Walk,
 }
 
-fn expand_step(
-    file: &SpecFile,
-    spec: &Spec,
-    ctx: &Context,
-    path: &str,
-    step: &mut Step,
-    maps: &mut Vec<((usize, usize), Vec<usize>)>,
-) -> Result<(), Diagnostic> {
-    if let Some(run) = &step.run {
-        let lang = step.lang.as_deref().unwrap_or("bash");
-        if let (false, Some(n)) = (
-            matches!(lang, "bash" | "sh" | "console"),
-            run.lines().position(|l| super::pod_exec::find(l).is_some()),
-        ) {
-            return Err(file
+impl Expansion<'_> {
+    fn run_text(&mut self, path: &str, run: &str) -> Result<Option<String>, Diagnostic> {
+        let file = self.file;
+        let expanded =
+            expand_run_mapped(run, self.spec, self.ctx, &mut self.walk).map_err(|b| {
+                // A bad line of a fragment is pointed at in the fragment.
+                let at = b
+                    .fragment
+                    .map_or_else(|| path.to_string(), |f| format!("fragments.{f}"));
+                file.error_in_text(&at, b.line, b.message).help(b.help)
+            })?;
+        Ok(expanded.map(|(text, from)| {
+            self.maps.push((file.positions.get(path), from));
+            text
+        }))
+    }
+
+    fn step(&mut self, path: &str, step: &mut Step) -> Result<(), Diagnostic> {
+        let (file, spec, ctx) = (self.file, self.spec, self.ctx);
+        if let Some(run) = &step.run {
+            let lang = step.lang.as_deref().unwrap_or("bash");
+            if let (false, Some(n)) = (
+                matches!(lang, "bash" | "sh" | "console"),
+                run.lines().position(|l| super::pod_exec::find(l).is_some()),
+            ) {
+                return Err(file
                 .error_in_text(&format!("{path}.run"), n, format!("`{{{{pod}}}}` in a `lang: {lang}` block"))
                 .help("`{{pod}}` runs a shell command in the pod: put it in a shell step, or write the file's text as it is"));
+            }
+            if let Some(t) = self.run_text(&format!("{path}.run"), run)? {
+                step.run = Some(t);
+            }
         }
-        if let Some(t) = run_text(file, spec, ctx, &format!("{path}.run"), run, maps)? {
-            step.run = Some(t);
-        }
-    }
-    let Some(name) = step.snippet.take() else {
-        if !step.with.is_empty() {
-            return Err(file
-                .error_at(&format!("{path}.with"), "`with:` without `use:`")
-                .help("name the snippet the parameters are for: `use: NAME`"));
-        }
-        // A step without a title is the check `steps.no-title`'s to report.
-        return Ok(());
-    };
-    let snippet = find(&name).map_err(|h| {
-        file.error_at(&format!("{path}.use"), format!("unknown snippet `{name}`"))
-            .help(h)
-    })?;
-    let given: BTreeMap<String, String> = std::mem::take(&mut step.with)
-        .iter()
-        .map(|(k, v)| (k.clone(), word(v)))
-        .collect();
-    let given = with_settings(snippet, &given, ctx);
-    let a = missing_in(snippet, spec, &given)
-        .map_or_else(|| args(snippet, &given), Err)
-        .map_err(|e| {
-            let at = match &e.param {
-                Some(p) => format!("{path}.with.{p}"),
-                None => format!("{path}.use"),
-            };
-            file.error_at(&at, e.message).help(e.help)
+        let Some(name) = step.snippet.take() else {
+            if !step.with.is_empty() {
+                return Err(file
+                    .error_at(&format!("{path}.with"), "`with:` without `use:`")
+                    .help("name the snippet the parameters are for: `use: NAME`"));
+            }
+            // A step without a title is the check `steps.no-title`'s to report.
+            return Ok(());
+        };
+        let snippet = find(&name).map_err(|h| {
+            file.error_at(&format!("{path}.use"), format!("unknown snippet `{name}`"))
+                .help(h)
         })?;
-    let body = (snippet.body)(&a, spec);
-    step.run = Some(match step.run.take() {
-        Some(own) => format!("{body}{own}"),
-        None => body,
-    });
-    let [title, why, expect] = snippet.prose.map(|p| p(&a, spec)).unwrap_or_default();
-    if step.title.trim().is_empty() {
-        if title.is_empty() {
-            return Err(file
-                .error_at(
-                    &format!("{path}.use"),
-                    format!("a step using `{name}` needs a `title:`"),
-                )
-                .help(format!(
+        let given: BTreeMap<String, String> = std::mem::take(&mut step.with)
+            .iter()
+            .map(|(k, v)| (k.clone(), word(v)))
+            .collect();
+        let given = with_settings(snippet, &given, ctx);
+        let a = missing_in(snippet, spec, &given)
+            .map_or_else(|| args(snippet, &given), Err)
+            .map_err(|e| {
+                let at = match &e.param {
+                    Some(p) => format!("{path}.with.{p}"),
+                    None => format!("{path}.use"),
+                };
+                file.error_at(&at, e.message).help(e.help)
+            })?;
+        let body = (snippet.body)(&a, spec);
+        step.run = Some(match step.run.take() {
+            Some(own) => format!("{body}{own}"),
+            None => body,
+        });
+        let [title, why, expect] = snippet.prose.map(|p| p(&a, spec)).unwrap_or_default();
+        if step.title.trim().is_empty() {
+            if title.is_empty() {
+                return Err(file
+                    .error_at(
+                        &format!("{path}.use"),
+                        format!("a step using `{name}` needs a `title:`"),
+                    )
+                    .help(format!(
                     "`{name}` is part of a command, not a whole step: give the step its own title"
                 )));
+            }
+            step.title = title;
         }
-        step.title = title;
+        if step.why.is_none() && !why.is_empty() {
+            step.why = Some(why);
+        }
+        if step.expect.is_none() && !expect.is_empty() {
+            step.expect = Some(expect);
+        }
+        Ok(())
     }
-    if step.why.is_none() && !why.is_empty() {
-        step.why = Some(why);
-    }
-    if step.expect.is_none() && !expect.is_empty() {
-        step.expect = Some(expect);
-    }
-    Ok(())
 }
 
 /// The step lists an operation's `steps:` can name, by the id `gen
@@ -2440,6 +2582,141 @@ then echo '{{\"kind\":\"List\",\"items\":[]}}'; else echo '{list}'; fi ;;\n\
         assert!(m.contains("`ports`"), "{m}");
         let (_, m, _) = expand_run("{{use port-forward ports}}\n", &s).unwrap_err();
         assert!(m.contains("not key=value"), "{m}");
+    }
+
+    /// The scaffold with these fragments, its backup step's command and
+    /// its backup target's replaced by `step` and `target`.
+    fn with_fragments(frags: &str, step: &str, target: &str) -> Result<SpecFile, Diagnostic> {
+        demo(|s| {
+            crate::spec::testkit::edited(
+                &s,
+                &[
+                    (
+                        "          run: |\n            mkdir -p \"$BACKUP_DIR\"\n",
+                        &format!("          run: |\n{step}"),
+                    ),
+                    (
+                        "      mkdir -p \"$BACKUP_DIR\"\n      echo \"TODO write the backup into $BACKUP_DIR\"\n",
+                        target,
+                    ),
+                    ("operations: #", &format!("fragments:\n{frags}operations: #")),
+                ],
+            )
+        })
+    }
+
+    const DIRS: &str = "  dirs: |\n    mkdir -p \"$BACKUP_DIR\"\n    cd \"$BACKUP_DIR\"\n";
+
+    /// A fragment expands in a guide step and in an operation, indented
+    /// like its `{{use}}` line, and gives the same guide and Makefile as
+    /// the spec with its text written out.
+    #[test]
+    fn a_fragment_is_its_text_written_out() {
+        let used = with_fragments(
+            DIRS,
+            "            {{use dirs}}\n            ls\n",
+            "      if true; then\n        {{use dirs}}\n      fi\n",
+        )
+        .unwrap();
+        let spelled = demo(|s| {
+            crate::spec::testkit::edited(
+                &s,
+                &[
+                    (
+                        "            mkdir -p \"$BACKUP_DIR\"\n  verification",
+                        "            mkdir -p \"$BACKUP_DIR\"\n            cd \"$BACKUP_DIR\"\n            ls\n  verification",
+                    ),
+                    (
+                        "      mkdir -p \"$BACKUP_DIR\"\n      echo \"TODO write the backup into $BACKUP_DIR\"\n",
+                        "      if true; then\n        mkdir -p \"$BACKUP_DIR\"\n        cd \"$BACKUP_DIR\"\n      fi\n",
+                    ),
+                ],
+            )
+        })
+        .unwrap();
+        let step = |f: &SpecFile| f.spec.backup.components[0].steps[0].run.clone().unwrap();
+        assert_eq!(
+            step(&used),
+            "mkdir -p \"$BACKUP_DIR\"\ncd \"$BACKUP_DIR\"\nls\n"
+        );
+        assert_eq!(step(&used), step(&spelled));
+        assert_eq!(
+            used.spec.operations[0].run,
+            "if true; then\n  mkdir -p \"$BACKUP_DIR\"\n  cd \"$BACKUP_DIR\"\nfi\n"
+        );
+        assert_eq!(used.spec.operations[0].run, spelled.spec.operations[0].run);
+        // Everything gen renders follows from the parsed spec: the two are
+        // the same spec, but for the fragments themselves.
+        let mut a = used.spec.clone();
+        a.fragments.clear();
+        assert_eq!(
+            serde_json::to_value(&a).unwrap(),
+            serde_json::to_value(&spelled.spec).unwrap()
+        );
+        assert_eq!(used.fragments_used.iter().collect::<Vec<_>>(), ["dirs"]);
+    }
+
+    /// A fragment may use snippets and other fragments; each level keeps
+    /// the indentation of its `{{use}}` line, and a snippet's here-document
+    /// stays in the first column.
+    #[test]
+    fn fragments_nest_with_their_indentation() {
+        let frags = format!(
+            "{DIRS}  helper: |\n    if true; then\n      {{{{use dirs}}}}\n      {{{{use helper-pod name=h claim=c mount=/d seconds=60}}}}\n    fi\n"
+        );
+        let f = with_fragments(
+            &frags,
+            "            {{use helper}}\n",
+            "      {{use helper}}\n",
+        )
+        .unwrap();
+        let run = &f.spec.operations[0].run;
+        assert!(run.starts_with("if true; then\n  mkdir -p \"$BACKUP_DIR\"\n  cd \"$BACKUP_DIR\"\n  kubectl -n \"$NAMESPACE\" apply -f - <<EOF\napiVersion: v1\n"), "{run}");
+        assert!(run.ends_with("--timeout=180s\nfi\n"), "{run}");
+        assert_eq!(f.fragments_used.len(), 2);
+        // Every line of the expansion is measured at its `{{use}}` line.
+        let key = f.positions.get("operations[0].run");
+        let lines = &f.positions.run_lines[&key];
+        assert_eq!(lines.len(), run.lines().count());
+        assert!(lines.iter().all(|n| *n == 0), "{lines:?}");
+    }
+
+    /// An unknown name lists the spec's fragments with the snippets; a bad
+    /// line inside a fragment is pointed at in the fragment; a fragment
+    /// takes no parameters; a cycle is left to its check, not a stack
+    /// overflow.
+    #[test]
+    fn fragment_errors_name_their_line() {
+        let e = with_fragments(DIRS, "            {{use dirz}}\n", "      ls\n").unwrap_err();
+        assert!(e.message.contains("unknown snippet `dirz`"), "{e}");
+        assert_eq!(e.help.as_deref(), Some("did you mean `dirs`?"));
+        let e = with_fragments(DIRS, "            {{use nothing-like-it}}\n", "      ls\n")
+            .unwrap_err();
+        assert!(
+            e.help
+                .as_deref()
+                .unwrap()
+                .ends_with("; this spec's fragments are dirs"),
+            "{e}"
+        );
+        let e = with_fragments(DIRS, "            {{use dirs x=1}}\n", "      ls\n").unwrap_err();
+        assert!(
+            e.message.contains("fragment `dirs` takes no parameter `x`"),
+            "{e}"
+        );
+        let bad = "  dirs: |\n    mkdir -p \"$BACKUP_DIR\"\n    {{use port-forward}}\n";
+        let e = with_fragments(bad, "            {{use dirs}}\n", "      ls\n").unwrap_err();
+        // The fragment's third line, where it names the snippet.
+        assert_eq!(
+            e.snippet.as_deref(),
+            Some("    {{use port-forward}}"),
+            "{e}"
+        );
+        assert_eq!(e.column, 5, "{e}");
+        assert!(e.message.contains("`ports`"), "{e}");
+        let cyclic = "  a: |\n    {{use b}}\n  b: |\n    echo b\n    {{use a}}\n";
+        let f = with_fragments(cyclic, "            {{use a}}\n", "      {{use b}}\n").unwrap();
+        assert_eq!(f.spec.operations[0].run, "echo b\n{{use b}}\n");
     }
 
     /// An indented `helper-pod` (inside an `if`) indents its commands but

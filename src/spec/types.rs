@@ -53,6 +53,12 @@ pub struct Spec {
     /// Variables the commands use besides NAMESPACE, RELEASE, POD and BACKUP_DIR.
     #[serde(default)]
     pub variables: Vec<Variable>,
+    /// Shell said more than once in this spec, by name: a `run` line that
+    /// is only `{{use NAME}}` is replaced by the fragment's lines, indented
+    /// like the line, as a built-in snippet is. A fragment may use snippets
+    /// and other fragments; it takes no parameters.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub fragments: BTreeMap<String, String>,
     /// Makefile targets particular to this chart. The shared ones (status, logs,
     /// shell, port-forward, restart, describe, events, helm-*) are added by gen.
     #[serde(default)]

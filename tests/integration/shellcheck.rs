@@ -97,18 +97,6 @@ const ACCEPTED: &[(&str, &str, &str, &str)] = &[
         "style only: `$` in arithmetic expands the same value",
     ),
     (
-        "postgresql",
-        "IMAGE=$(kubectl",
-        "SC2034",
-        "the next step applies the full restore's manifest, which uses it",
-    ),
-    (
-        "postgresql",
-        "DATA_PVC=",
-        "SC2034",
-        "the next step applies the full restore's manifest, which uses it",
-    ),
-    (
         "prometheus",
         "SECRETS=$(echo $(kubectl",
         "SC2046",

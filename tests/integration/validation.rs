@@ -830,6 +830,44 @@ allows {} (76 with its indent)",
     assert_eq!(own.len(), validate::MAX_RUN_LINE - 1);
 }
 
+/// A line of the spec's own `fragments` is the spec's text: up to 76
+/// columns like the lines around its `{{use}}`, and a longer one is
+/// located at the `{{use}}` line that brings it in.
+#[test]
+fn a_fragment_line_has_the_hand_written_limit() {
+    let with = |width: usize| {
+        let line = format!("echo {}", "z".repeat(width - 5));
+        let step = replaced(
+            &new_spec("demo"),
+            "            mkdir -p \"$BACKUP_DIR\"\n  verification",
+            "            {{use long}}\n  verification",
+        );
+        replaced(
+            &step,
+            "operations: #",
+            &format!("fragments:\n  long: |\n    {line}\noperations: #"),
+        )
+    };
+    let fits = with(validate::MAX_RUN_LINE);
+    let f = spec::parse("specs/demo.yaml", fits.as_bytes()).unwrap();
+    let found: Vec<Diagnostic> = chartgen::checks::spec(&f)
+        .into_iter()
+        .filter(|d| d.message.contains("columns"))
+        .collect();
+    assert!(found.is_empty(), "{found:#?}");
+    let src = with(validate::MAX_RUN_LINE + 1);
+    let w = column_findings(&src);
+    assert_eq!(w[0].line, line_of(&src, "{{use long}}"), "{}", w[0]);
+    assert_eq!(
+        w[0].message,
+        format!(
+            "a line of the fragment used here is {} columns; the guides allow {}",
+            validate::MAX_RUN_LINE + 1,
+            validate::MAX_RUN_LINE
+        )
+    );
+}
+
 // ---- Issue 18: validation is one table of checks (`chartgen::checks`).
 
 /// Spec files (name, source) for one fixture.
@@ -1010,6 +1048,10 @@ fn fixtures() -> Vec<(&'static str, Files)> {
         ("troubles.empty-field", scaffold(&[("  - error: TODO an error of a restore\n    guide: backup\n    cause: TODO why it happens.\n", "  - error: TODO an error of a restore\n    guide: backup\n    cause: \"\"\n")])),
         ("spec.todo", demo(new_spec("demo"))),
         ("layout.long-code-span", scaffold(&[("  overview: TODO how upgrades of this product work.", &format!("  overview: run `{long}`"))])),
+        ("fragments.bad-name", after_ops("fragments:\n  \"list dir\": |\n    ls\n")),
+        ("fragments.shadows-snippet", after_ops("fragments:\n  newest: |\n    ls\n")),
+        ("fragments.unused", after_ops("fragments:\n  list-dir: |\n    ls\n")),
+        ("fragments.cycle", scaffold(&[(BACKUP_RUN, "            {{use a}}\n"), (LAST_OP, &format!("{LAST_OP}fragments:\n  a: |\n    {{{{use b}}}}\n  b: |\n    {{{{use a}}}}\n"))])),
         ("runbook.exec-stopped", scaffold(&[(BACKUP_RUN, "            kubectl -n \"$NAMESPACE\" scale deploy \"$FULLNAME\" --replicas=0\n            kubectl -n \"$NAMESPACE\" exec \"$POD\" -c demo -- ls /data\n")])),
         ("runbook.set-aside-fixed-name", scaffold(&[(BACKUP_RUN, "            kubectl -n \"$NAMESPACE\" exec \"$POD\" -- sh -c 'cd /data && mv db db.old'\n")])),
         ("runbook.rollback-order", demo(migrating_spec(&format!("{STOP}{ROLL_BACK}    - title: Restore\n      run: make demo-restore FILE=x REPLICAS=0\n")))),
