@@ -837,15 +837,18 @@ allows {} (76 with its indent)",
 fn a_fragment_line_has_the_hand_written_limit() {
     let with = |width: usize| {
         let line = format!("echo {}", "z".repeat(width - 5));
-        let step = replaced(
+        edited(
             &new_spec("demo"),
-            "            mkdir -p \"$BACKUP_DIR\"\n  verification",
-            "            {{use long}}\n  verification",
-        );
-        replaced(
-            &step,
-            "operations: #",
-            &format!("fragments:\n  long: |\n    {line}\noperations: #"),
+            &[
+                (
+                    "            mkdir -p \"$BACKUP_DIR\"\n  verification",
+                    "            {{use long}}\n  verification",
+                ),
+                (
+                    "operations: #",
+                    &format!("fragments:\n  long: |\n    {line}\noperations: #"),
+                ),
+            ],
         )
     };
     let fits = with(validate::MAX_RUN_LINE);
