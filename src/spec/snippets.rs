@@ -776,10 +776,7 @@ values and templates, and `--wait` returns once its pods are ready."
         help: "a whole step (or a line): take a fresh backup with the chart's own \
 `make <chart>-backup`, into BACKUP_DIR, before the upgrade",
         params: &[],
-        body: |_, s| {
-            let vars = ["NAMESPACE", "RELEASE", "BACKUP_DIR"].map(|v| format!("{v}=\"${v}\""));
-            wrapped(&format!("make {}-backup", s.name), &vars)
-        },
+        body: |_, s| super::make_call::call(&s.name, "backup", &["BACKUP_DIR=\"$BACKUP_DIR\"".into()]),
         prose: Some(|_, _| {
             [
                 "Back up right before the upgrade".into(),
@@ -822,16 +819,9 @@ rolls back",
             },
         ],
         body: |a, s| {
-            let more = match arg(a, "more") {
-                "" => " ".to_string(),
-                m => format!(" {m} \\\n  "),
-            };
-            format!(
-                "make {}-restore NAMESPACE=\"$NAMESPACE\" RELEASE=\"$RELEASE\" \\\n  \
-REPLICAS=0{more}FILE=\"$BACKUP_DIR/{}\"\n",
-                s.name,
-                arg(a, "file")
-            )
+            let vars = ["REPLICAS=0", arg(a, "more"), &format!("FILE=\"$BACKUP_DIR/{}\"", arg(a, "file"))];
+            let vars: Vec<String> = vars.iter().filter(|v| !v.is_empty()).map(|v| v.to_string()).collect();
+            super::make_call::call(&s.name, "restore", &vars)
         },
         prose: None,
         needs: Needs::Replicas,
@@ -2038,18 +2028,35 @@ PF=$!\ntrap 'kill $PF 2>/dev/null' EXIT\nsleep 3\n"
             ),
             "{up}"
         );
+        // The make line is {{make}}'s: composed in one place.
+        let token = |t: &str| {
+            let lines = super::super::make_call::expand_line(t, "demo")
+                .unwrap()
+                .unwrap();
+            lines.join("\n") + "\n"
+        };
+        let stopped = run("restore-stopped", &[("file", "demo-<ts>.tgz")]);
         assert_eq!(
-            run("restore-stopped", &[("file", "demo-<ts>.tgz")]),
-            "make demo-restore NAMESPACE=\"$NAMESPACE\" RELEASE=\"$RELEASE\" \\\n  \
-REPLICAS=0 FILE=\"$BACKUP_DIR/demo-<ts>.tgz\"\n"
+            stopped,
+            "make demo-restore NAMESPACE=\"$NAMESPACE\" RELEASE=\"$RELEASE\" REPLICAS=0 \\\n  \
+FILE=\"$BACKUP_DIR/demo-<ts>.tgz\"\n"
         );
         assert_eq!(
-            run(
-                "restore-stopped",
-                &[("file", "d.dump"), ("more", "SKIP_BLOBS=1")]
-            ),
-            "make demo-restore NAMESPACE=\"$NAMESPACE\" RELEASE=\"$RELEASE\" \\\n  \
-REPLICAS=0 SKIP_BLOBS=1 \\\n  FILE=\"$BACKUP_DIR/d.dump\"\n"
+            stopped,
+            token("{{make restore REPLICAS=0 FILE=\"$BACKUP_DIR/demo-<ts>.tgz\"}}")
+        );
+        let more = run(
+            "restore-stopped",
+            &[("file", "d.dump"), ("more", "SKIP_BLOBS=1")],
+        );
+        assert_eq!(
+            more,
+            "make demo-restore NAMESPACE=\"$NAMESPACE\" RELEASE=\"$RELEASE\" REPLICAS=0 \\\n  \
+SKIP_BLOBS=1 FILE=\"$BACKUP_DIR/d.dump\"\n"
+        );
+        assert_eq!(
+            more,
+            token("{{make restore REPLICAS=0 SKIP_BLOBS=1 FILE=\"$BACKUP_DIR/d.dump\"}}")
         );
         // Only a chart whose restore target takes REPLICAS can use it.
         let rs = find("restore-stopped").unwrap();
