@@ -10,6 +10,9 @@
 //! spec name its target starts with, so `make postgresql-restore` in a
 //! dependant's guide is held to the postgresql spec; a `make` of anything
 //! else (the root Makefile's targets, `make help-redis`) is not a chart's.
+//! `make.unknown-target` also reads the spec's text as written, for the
+//! targets its prose, comments and `echo` strings name: "run `make
+//! redis-foo`" read during an outage must be a target too.
 
 use crate::diagnostics::Diagnostic;
 use crate::model::{Given, GIVEN_VARIABLES};
@@ -110,29 +113,83 @@ fn commands(file: &SpecFile) -> Vec<(String, &str)> {
 }
 
 /// `make.unknown-target`: every `make <chart>-<target>` names a target of
-/// that chart's Makefile.
+/// that chart's Makefile, in a command or in the text an operator reads.
 pub fn targets_exist(files: &[SpecFile], out: &mut Vec<Diagnostic>) {
-    each_call(files, out, |call| {
-        let (mk, target) = (call.makefile, call.target);
-        if mk.targets.contains_key(target) {
-            return None;
-        }
+    let unknown = |mk: &Makefile, target: &str| {
         let chart = &mk.spec.spec.name;
-        Some(
-            call.error(
-                call.word,
-                format!(
-                    "`make {chart}-{target}`: the {chart} Makefile has no target `{chart}-{target}`"
-                ),
-            )
-            .help(format!(
-                "{}; `make help-{chart}` lists them all, from {}'s `operations` and the \
+        let message = format!(
+            "`make {chart}-{target}`: the {chart} Makefile has no target `{chart}-{target}`"
+        );
+        let help = format!(
+            "{}; `make help-{chart}` lists them all, from {}'s `operations` and the \
 targets gen adds to every chart",
-                nearest(chart, target, mk.targets.keys()),
-                mk.spec.rel
-            )),
-        )
+            nearest(chart, target, mk.targets.keys()),
+            mk.spec.rel
+        );
+        (!mk.targets.contains_key(target)).then_some((message, help))
+    };
+    let from = out.len();
+    each_call(files, out, |call| {
+        let (message, help) = unknown(call.makefile, call.target)?;
+        Some(call.error(call.word, message).help(help))
     });
+    let makefiles = makefiles(files);
+    for file in files {
+        for (line, column, word) in mentions(&file.source) {
+            // `make redis-<target>` names no target: the text says what to fill in.
+            let Some((mk, target)) = chart_target(&makefiles, word).filter(|(_, t)| !t.is_empty())
+            else {
+                continue;
+            };
+            let Some((message, help)) = unknown(mk, target) else {
+                continue;
+            };
+            // A command's call is also in the text: reported once.
+            let known = out[from..].iter().any(|d| {
+                d.file == file.rel && (d.line, d.column) == (line, column) && d.message == message
+            });
+            if !known {
+                out.push(
+                    Diagnostic::error(&file.rel, message)
+                        .at(line, column)
+                        .with_source(&file.source)
+                        .help(help),
+                );
+            }
+        }
+    }
+}
+
+/// Every `make WORD` of a spec's text, as written: its prose (`why`,
+/// `expect`, `pitfalls`, a troubleshooting `fix`, a variable's `help`),
+/// the strings and comments of its commands. Each is the 1-based line
+/// and column of `WORD`, and `WORD`. `make` stands alone (not `{{make`,
+/// `remake`), and the spaces after it may break the line, as a folded
+/// YAML string does; `WORD` is what a target name is made of.
+fn mentions(source: &str) -> Vec<(usize, usize, &str)> {
+    let mut out = Vec::new();
+    for (at, _) in source.match_indices("make") {
+        let before = source[..at].chars().next_back();
+        if before.is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, '{' | '-' | '_')) {
+            continue;
+        }
+        let rest = &source[at + 4..];
+        let gap = rest.len() - rest.trim_start().len();
+        let word_at = at + 4 + gap;
+        let word = &source[word_at..];
+        let len = word
+            .bytes()
+            .take_while(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
+            .count();
+        if gap == 0 || len == 0 {
+            continue;
+        }
+        let line_start = source[..word_at].rfind('\n').map_or(0, |i| i + 1);
+        let line = source[..word_at].matches('\n').count() + 1;
+        let column = source[line_start..word_at].chars().count() + 1;
+        out.push((line, column, &word[..len]));
+    }
+    out
 }
 
 /// `make.unread-variable`: every `NAME=value` of a `make` call is a
@@ -196,13 +253,7 @@ fn each_call(
     out: &mut Vec<Diagnostic>,
     f: impl Fn(&Target) -> Option<Diagnostic>,
 ) {
-    let makefiles: Vec<Makefile> = files
-        .iter()
-        .map(|spec| Makefile {
-            spec,
-            targets: crate::model::make_targets(&spec.spec).into_iter().collect(),
-        })
-        .collect();
+    let makefiles = makefiles(files);
     let mut seen = std::collections::BTreeSet::new();
     for file in files {
         for (path, run) in commands(file) {
@@ -215,15 +266,7 @@ fn each_call(
                     .map(|(n, w)| (n.to_string(), w))
                     .collect();
                 for word in call.words.iter().filter(|w| is_target(&w.text)) {
-                    // The chart whose name is the longest prefix.
-                    let Some((makefile, target)) = makefiles
-                        .iter()
-                        .filter_map(|m| {
-                            let t = word.text.strip_prefix(m.spec.spec.name.as_str())?;
-                            Some((m, t.strip_prefix('-')?))
-                        })
-                        .max_by_key(|(m, _)| m.spec.spec.name.len())
-                    else {
+                    let Some((makefile, target)) = chart_target(&makefiles, &word.text) else {
                         continue;
                     };
                     let t = Target {
@@ -243,6 +286,33 @@ fn each_call(
             }
         }
     }
+}
+
+/// Every spec's Makefile.
+fn makefiles(files: &[SpecFile]) -> Vec<Makefile<'_>> {
+    files
+        .iter()
+        .map(|spec| Makefile {
+            spec,
+            targets: crate::model::make_targets(&spec.spec).into_iter().collect(),
+        })
+        .collect()
+}
+
+/// The Makefile a target name `word` is of, the chart whose name is its
+/// longest prefix, and the target without that prefix; `None` when no
+/// chart's name and a `-` start it.
+fn chart_target<'a, 'w>(
+    makefiles: &'a [Makefile<'a>],
+    word: &'w str,
+) -> Option<(&'a Makefile<'a>, &'w str)> {
+    makefiles
+        .iter()
+        .filter_map(|m| {
+            let t = word.strip_prefix(m.spec.spec.name.as_str())?;
+            Some((m, t.strip_prefix('-')?))
+        })
+        .max_by_key(|(m, _)| m.spec.spec.name.len())
 }
 
 /// The spec's line and column of a word of a call: where the file shows
@@ -424,6 +494,53 @@ mod tests {
             targets,
             ["make a-bckup", "make a-lgs", "make a-stat"],
             "{d:?}"
+        );
+    }
+
+    /// Prose, a comment and an `echo` string an operator reads name real
+    /// targets too: each unknown one is an error at its word, once, and a
+    /// placeholder, a token, English and the root's targets are not calls.
+    #[test]
+    fn a_target_named_in_the_text_is_held_to_the_makefile() {
+        let src = edited(
+            &new_spec("a"),
+            &[
+                (
+                    "          why: TODO why it matters\n",
+                    "          why: >\n            After it, run `make a-status` or `make\n            a-statsu`.\n",
+                ),
+                (
+                    RUN,
+                    "            # then make a-bakup, as make a-<target> says\n            \
+                     echo \"run make a-restor first\" >&2\n            \
+                     {{make status}}; make sure; remake a-x; make backup-all\n",
+                ),
+            ],
+        );
+        let a = crate::spec::parse("specs/a.yaml", src.as_bytes()).unwrap();
+        let d = found(&[a]);
+        let at = |needle: &str| {
+            let line = src.lines().position(|l| l.contains(needle)).unwrap();
+            let col = src.lines().nth(line).unwrap().find(needle).unwrap();
+            (line + 1, col + 1)
+        };
+        let got: Vec<(usize, usize, &str)> = d
+            .iter()
+            .map(|d| (d.line, d.column, d.message.split('`').nth(1).unwrap()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (at("a-statsu").0, at("a-statsu").1, "make a-statsu"),
+                (at("a-bakup").0, at("a-bakup").1, "make a-bakup"),
+                (at("a-restor ").0, at("a-restor ").1, "make a-restor"),
+            ],
+            "{d:?}"
+        );
+        assert!(
+            d[0].help.as_deref().unwrap().contains("`a-status`"),
+            "{}",
+            d[0]
         );
     }
 

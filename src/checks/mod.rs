@@ -197,7 +197,7 @@ pub static CHECKS: &[Check] = &[
     check("graph.unknown-dependency", Error, Graph(graph::known_dependencies), "name in depends_on only charts with a spec in specs/"),
     check("graph.cycle", Error, Graph(graph::no_cycle), "remove one depends_on entry of the cycle"),
     check("graph.duplicate-chart", Error, Graph(graph::one_spec_per_chart), "declare each chart in exactly one spec"),
-    check("make.unknown-target", Error, Graph(make::targets_exist), "call only targets the chart's Makefile has: its spec's operations and the targets gen adds to every chart"),
+    check("make.unknown-target", Error, Graph(make::targets_exist), "call and name only targets the chart's Makefile has: its spec's operations and the targets gen adds to every chart"),
     check("make.unread-variable", Error, Graph(make::variables_read), "pass a make call only variables its target reads"),
     // Against the chart's facts (what Helm renders).
     check("facts.chart-version", Error, Facts(facts::versions), "set chart_version.from and app_version to the chart's Chart.yaml"),

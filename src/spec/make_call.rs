@@ -31,6 +31,31 @@
 /// The token's opening.
 const OPEN: &str = "{{make";
 
+/// The variables every call passes first, the release's, and their values
+/// unless the call gives its own.
+const RELEASE_VARS: [(&str, &str); 2] =
+    [("NAMESPACE", "\"$NAMESPACE\""), ("RELEASE", "\"$RELEASE\"")];
+
+/// A call of the chart's `target` as a guide step writes it: `make
+/// <chart>-<target>`, the release's variables, then `vars` (`NAME=value`)
+/// in order, broken as [`expand_line`] breaks a token's call. The snippets
+/// that call one of the chart's targets (`backup-before-upgrade`,
+/// `restore-stopped`) compose their line here, so a make line is written
+/// in one place.
+pub fn call(chart: &str, target: &str, vars: &[String]) -> String {
+    let mut words: Vec<String> = RELEASE_VARS
+        .iter()
+        .map(|(n, v)| format!("{n}={v}"))
+        .collect();
+    words.extend_from_slice(vars);
+    super::snippets::wrapped(&command(chart, target), &words)
+}
+
+/// `make <chart>-<target>`.
+fn command(chart: &str, target: &str) -> String {
+    format!("make {chart}-{target}")
+}
+
 /// Where the first `{{make ...}}` of `text` starts.
 pub fn find(text: &str) -> Option<usize> {
     text.match_indices(OPEN)
@@ -61,10 +86,10 @@ pub fn expand_line(line: &str, chart: &str) -> Result<Option<Vec<String>>, LineE
     {
         return Err(bad(format!("`{target}` is not a target name")));
     }
-    let mut args = vec![
-        ("NAMESPACE", "\"$NAMESPACE\"".to_string()),
-        ("RELEASE", "\"$RELEASE\"".to_string()),
-    ];
+    let mut args: Vec<(&str, String)> = RELEASE_VARS
+        .iter()
+        .map(|(n, v)| (*n, v.to_string()))
+        .collect();
     for v in vars {
         let Some((name, value)) = v.split_once('=').filter(|(n, _)| is_name(n)) else {
             return Err(bad(format!("`{v}` is not NAME=value")));
@@ -99,7 +124,7 @@ pub fn expand_line(line: &str, chart: &str) -> Result<Option<Vec<String>>, LineE
             .push_str(rest),
         rest => words.push(rest.to_string()),
     }
-    let text = super::snippets::wrapped(&format!("{before}make {chart}-{target}"), &words);
+    let text = super::snippets::wrapped(&format!("{before}{}", command(chart, target)), &words);
     Ok(Some(text.lines().map(|l| format!("{indent}{l}")).collect()))
 }
 

@@ -776,10 +776,7 @@ values and templates, and `--wait` returns once its pods are ready."
         help: "a whole step (or a line): take a fresh backup with the chart's own \
 `make <chart>-backup`, into BACKUP_DIR, before the upgrade",
         params: &[],
-        body: |_, s| {
-            let vars = ["NAMESPACE", "RELEASE", "BACKUP_DIR"].map(|v| format!("{v}=\"${v}\""));
-            wrapped(&format!("make {}-backup", s.name), &vars)
-        },
+        body: |_, s| super::make_call::call(&s.name, "backup", &["BACKUP_DIR=\"$BACKUP_DIR\"".into()]),
         prose: Some(|_, _| {
             [
                 "Back up right before the upgrade".into(),
@@ -822,16 +819,9 @@ rolls back",
             },
         ],
         body: |a, s| {
-            let more = match arg(a, "more") {
-                "" => " ".to_string(),
-                m => format!(" {m} \\\n  "),
-            };
-            format!(
-                "make {}-restore NAMESPACE=\"$NAMESPACE\" RELEASE=\"$RELEASE\" \\\n  \
-REPLICAS=0{more}FILE=\"$BACKUP_DIR/{}\"\n",
-                s.name,
-                arg(a, "file")
-            )
+            let vars = ["REPLICAS=0", arg(a, "more"), &format!("FILE=\"$BACKUP_DIR/{}\"", arg(a, "file"))];
+            let vars: Vec<String> = vars.iter().filter(|v| !v.is_empty()).map(|v| v.to_string()).collect();
+            super::make_call::call(&s.name, "restore", &vars)
         },
         prose: None,
         needs: Needs::Replicas,
@@ -1402,11 +1392,40 @@ pub fn expand_run(run: &str, spec: &Spec) -> Result<Option<String>, UseLineError
 }
 
 /// What expanding one spec's `run` blocks keeps track of: the fragments
-/// being expanded, innermost last, and every fragment used.
+/// being expanded, innermost last, every fragment used, and the `lang` of
+/// the step being expanded when it is not shell.
 #[derive(Default)]
 struct Walk {
     open: Vec<String>,
     used: std::collections::BTreeSet<String>,
+    not_shell: Option<String>,
+}
+
+/// Where a token starts on a line, if it is there.
+type FindToken = fn(&str) -> Option<usize>;
+
+/// The tokens that write shell, which only a shell step may hold, its own
+/// lines or a fragment's it uses: the token, how to find it, what it writes.
+const SHELL_TOKENS: [(&str, FindToken, &str); 2] = [
+    (
+        "{{pod}}",
+        super::pod_exec::find,
+        "runs a shell command in the pod",
+    ),
+    ("{{make}}", super::make_call::find, "is a shell command"),
+];
+
+/// The error for a line of a `lang:` block that is not shell holding a
+/// token that writes shell.
+fn shell_token_in(lang: &str, line: &str, n: usize) -> Option<Bad> {
+    let (token, _, what) = SHELL_TOKENS
+        .iter()
+        .find(|(_, find, _)| find(line).is_some())?;
+    Some(Bad::at(
+        n,
+        format!("`{token}` in a `lang: {lang}` block"),
+        format!("`{token}` {what}: put it in a shell step, or write the file's text as it is"),
+    ))
 }
 
 /// The error for a name that is neither a snippet nor a fragment of the spec.
@@ -1488,6 +1507,13 @@ fn expand_run_mapped(
     let mut from = Vec::new();
     let mut any = false;
     for (n, line) in run.lines().enumerate() {
+        if let Some(bad) = walk
+            .not_shell
+            .as_deref()
+            .and_then(|lang| shell_token_in(lang, line, n))
+        {
+            return Err(bad);
+        }
         let pod = super::pod_exec::expand_line(line, &spec.workload.container)
             .map_err(|(m, h)| Bad::at(n, m, h))?;
         let made = match pod {
@@ -1672,15 +1698,11 @@ impl Expansion<'_> {
         let (file, spec, ctx) = (self.file, self.spec, self.ctx);
         if let Some(run) = &step.run {
             let lang = step.lang.as_deref().unwrap_or("bash");
-            if let (false, Some(n)) = (
-                matches!(lang, "bash" | "sh" | "console"),
-                run.lines().position(|l| super::pod_exec::find(l).is_some()),
-            ) {
-                return Err(file
-                .error_in_text(&format!("{path}.run"), n, format!("`{{{{pod}}}}` in a `lang: {lang}` block"))
-                .help("`{{pod}}` runs a shell command in the pod: put it in a shell step, or write the file's text as it is"));
-            }
-            if let Some(t) = self.run_text(&format!("{path}.run"), run)? {
+            self.walk.not_shell =
+                (!matches!(lang, "bash" | "sh" | "console")).then(|| lang.to_string());
+            let expanded = self.run_text(&format!("{path}.run"), run);
+            self.walk.not_shell = None;
+            if let Some(t) = expanded? {
                 step.run = Some(t);
             }
         }
@@ -2006,18 +2028,35 @@ PF=$!\ntrap 'kill $PF 2>/dev/null' EXIT\nsleep 3\n"
             ),
             "{up}"
         );
+        // The make line is {{make}}'s: composed in one place.
+        let token = |t: &str| {
+            let lines = super::super::make_call::expand_line(t, "demo")
+                .unwrap()
+                .unwrap();
+            lines.join("\n") + "\n"
+        };
+        let stopped = run("restore-stopped", &[("file", "demo-<ts>.tgz")]);
         assert_eq!(
-            run("restore-stopped", &[("file", "demo-<ts>.tgz")]),
-            "make demo-restore NAMESPACE=\"$NAMESPACE\" RELEASE=\"$RELEASE\" \\\n  \
-REPLICAS=0 FILE=\"$BACKUP_DIR/demo-<ts>.tgz\"\n"
+            stopped,
+            "make demo-restore NAMESPACE=\"$NAMESPACE\" RELEASE=\"$RELEASE\" REPLICAS=0 \\\n  \
+FILE=\"$BACKUP_DIR/demo-<ts>.tgz\"\n"
         );
         assert_eq!(
-            run(
-                "restore-stopped",
-                &[("file", "d.dump"), ("more", "SKIP_BLOBS=1")]
-            ),
-            "make demo-restore NAMESPACE=\"$NAMESPACE\" RELEASE=\"$RELEASE\" \\\n  \
-REPLICAS=0 SKIP_BLOBS=1 \\\n  FILE=\"$BACKUP_DIR/d.dump\"\n"
+            stopped,
+            token("{{make restore REPLICAS=0 FILE=\"$BACKUP_DIR/demo-<ts>.tgz\"}}")
+        );
+        let more = run(
+            "restore-stopped",
+            &[("file", "d.dump"), ("more", "SKIP_BLOBS=1")],
+        );
+        assert_eq!(
+            more,
+            "make demo-restore NAMESPACE=\"$NAMESPACE\" RELEASE=\"$RELEASE\" REPLICAS=0 \\\n  \
+SKIP_BLOBS=1 FILE=\"$BACKUP_DIR/d.dump\"\n"
+        );
+        assert_eq!(
+            more,
+            token("{{make restore REPLICAS=0 SKIP_BLOBS=1 FILE=\"$BACKUP_DIR/d.dump\"}}")
         );
         // Only a chart whose restore target takes REPLICAS can use it.
         let rs = find("restore-stopped").unwrap();
@@ -2717,6 +2756,66 @@ then echo '{{\"kind\":\"List\",\"items\":[]}}'; else echo '{list}'; fi ;;\n\
         let cyclic = "  a: |\n    {{use b}}\n  b: |\n    echo b\n    {{use a}}\n";
         let f = with_fragments(cyclic, "            {{use a}}\n", "      {{use b}}\n").unwrap();
         assert_eq!(f.spec.operations[0].run, "echo b\n{{use b}}\n");
+    }
+
+    /// `{{make}}` and `{{pod}}` write shell: in a step of another `lang`,
+    /// on its own lines or a fragment's it uses, each is an error at its
+    /// line; the same fragment expands in a shell step.
+    #[test]
+    fn a_shell_token_outside_a_shell_step_is_an_error_at_its_line() {
+        const FRAG: &str = "  status: |\n    echo status\n    {{make status}}\n";
+        let step = |lang: &str, run: &str| {
+            let src = crate::spec::testkit::edited(
+                &crate::scaffold::new_spec("demo"),
+                &[
+                    (
+                        "          run: |\n            mkdir -p \"$BACKUP_DIR\"\n",
+                        &format!("          {lang}run: |\n{run}"),
+                    ),
+                    ("operations: #", &format!("fragments:\n{FRAG}operations: #")),
+                ],
+            );
+            let parsed = parse("specs/demo.yaml", src.as_bytes());
+            (src, parsed)
+        };
+        let line_of =
+            |src: &str, needle: &str| src.lines().position(|l| l.contains(needle)).unwrap() + 1;
+        for (run, at, token) in [
+            (
+                "            a: 1\n            b: {{make status}}\n",
+                "b: {{make",
+                "{{make}}",
+            ),
+            (
+                "            a: 1\n            {{use status}}\n",
+                "    {{make status}}",
+                "{{make}}",
+            ),
+            (
+                "            a: 1\n            {{pod}} cat f\n",
+                "{{pod}} cat",
+                "{{pod}}",
+            ),
+        ] {
+            let (src, parsed) = step("lang: yaml\n          ", run);
+            let d = parsed.unwrap_err();
+            assert_eq!(d.line, line_of(&src, at), "{run}: {d}");
+            assert_eq!(
+                d.message,
+                format!("`{token}` in a `lang: yaml` block"),
+                "{run}"
+            );
+            assert!(d.help.unwrap().contains("put it in a shell step"));
+        }
+        let (_, parsed) = step("", "            {{use status}}\n");
+        let run = parsed.unwrap().spec.backup.components[0].steps[0]
+            .run
+            .clone()
+            .unwrap();
+        assert_eq!(
+            run,
+            "echo status\nmake demo-status NAMESPACE=\"$NAMESPACE\" RELEASE=\"$RELEASE\"\n"
+        );
     }
 
     /// An indented `helper-pod` (inside an `if`) indents its commands but

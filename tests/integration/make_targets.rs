@@ -546,3 +546,96 @@ fn the_checker_catches_wrong_namespaces_and_containers() {
     )
     .is_empty());
 }
+
+/// Most guide steps call the chart's targets as plain `make <chart>-<target>`
+/// (or `{{make}}` with neither `NAMESPACE=` nor `RELEASE=` given again): they
+/// rely on the guide's "Before you start" block exporting both, since make
+/// hands a recipe only exported variables. For every chart, the block with
+/// the operator's namespace and release, run by bash, then a plain `make
+/// <chart>-status` under real make: the recipe asks kubectl for that
+/// namespace and release. The control, the same block with the two only
+/// assigned, reaches the Makefile's defaults instead.
+#[test]
+fn a_plain_call_after_the_guides_block_targets_the_guides_release() {
+    let (project, _) = chartgen::project::load(
+        &root(),
+        &chartgen::project::facts_options(&root(), None, false),
+        &Default::default(),
+    )
+    .expect("shipped specs load");
+    let work = tempfile::tempdir().unwrap();
+    copy_dir(&root().join("make"), &work.path().join("make"));
+    std::fs::copy(root().join("Makefile"), work.path().join("Makefile")).unwrap();
+    let bin = work.path().join(".fakebin");
+    let log = work.path().join("calls.log");
+    fake_tools(&bin, &log);
+    let path_env = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    // The `-n` and the release label of the status target's kubectl call.
+    let status = |chart: &str, block: &str| {
+        let _ = std::fs::remove_file(&log);
+        let script = format!("set -e\n{block}\nmake --no-print-directory -s {chart}-status\n");
+        let o = Command::new("bash")
+            .args(["-c", &script])
+            .current_dir(work.path())
+            .env("PATH", &path_env)
+            .env("HOME", work.path())
+            .env_remove("NAMESPACE")
+            .env_remove("RELEASE")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "{chart}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let recorded = calls(&log);
+        let get = recorded
+            .iter()
+            .rfind(|c| c.tool == "kubectl" && verb(&c.args) == Some("get"))
+            .unwrap_or_else(|| panic!("{chart}-status called no kubectl get"));
+        let release = get
+            .args
+            .iter()
+            .find_map(|a| a.split("app.kubernetes.io/instance=").nth(1))
+            .map(|r| r.split(',').next().unwrap().to_string());
+        (namespace(&get.args), release)
+    };
+    let mut checked = 0;
+    for f in &project.specs {
+        let chart = &f.spec.name;
+        let block = chartgen::model::chart_model(f).env_block;
+        let edited = block
+            .replacen(
+                "export NAMESPACE=default\n",
+                &format!("export NAMESPACE={NS}\n"),
+                1,
+            )
+            .replacen(
+                &format!("export RELEASE={chart}\n"),
+                &format!("export RELEASE={REL}\n"),
+                1,
+            );
+        assert_ne!(
+            edited, block,
+            "{chart}: the block sets NAMESPACE and RELEASE"
+        );
+        assert_eq!(
+            status(chart, &edited),
+            (Some(NS.to_string()), Some(REL.to_string())),
+            "{chart}"
+        );
+        if checked == 0 {
+            let assigned = edited
+                .replacen("export NAMESPACE=", "NAMESPACE=", 1)
+                .replacen("export RELEASE=", "RELEASE=", 1);
+            assert_eq!(
+                status(chart, &assigned),
+                (Some("default".to_string()), Some(chart.to_string())),
+                "{chart}: only assigned, make does not see them"
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked >= 30, "{checked}");
+}

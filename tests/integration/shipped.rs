@@ -4,6 +4,7 @@
 
 use crate::common::repo as root;
 use crate::common::require;
+use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
 
 #[test]
@@ -85,6 +86,69 @@ fn generated_markdown_passes_markdownlint_defaults() {
         String::from_utf8_lossy(&o.stdout),
         String::from_utf8_lossy(&o.stderr)
     );
+}
+
+/// What specs cannot show, the text gen composes itself (templates, shared
+/// pitfalls, known errors), names real targets too: every `make
+/// <chart>-<target>` in the shipped guides, READMEs and Makefiles is a
+/// target of that chart's Makefile.
+#[test]
+fn every_make_target_the_shipped_text_names_exists() {
+    let root = root();
+    let mut targets: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for e in std::fs::read_dir(root.join("make")).unwrap() {
+        let path = e.unwrap().path();
+        let chart = path.file_stem().unwrap().to_string_lossy().to_string();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let names = text
+            .lines()
+            .filter_map(|l| l.split_once(':').map(|(t, _)| t))
+            .filter(|t| t.starts_with(&format!("{chart}-")) && !t.contains([' ', '\t', '$']));
+        targets.insert(chart.clone(), names.map(str::to_string).collect());
+    }
+    assert!(targets.len() >= 30, "{:?}", targets.keys());
+    let mut files = vec![root.join("README.md"), root.join("Makefile")];
+    for dir in ["charts", "docs", "make"] {
+        let mut stack = vec![root.join(dir)];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).unwrap() {
+                let p = e.unwrap().path();
+                match p.extension().and_then(|x| x.to_str()) {
+                    _ if p.is_dir() => stack.push(p),
+                    Some("md" | "mk") => files.push(p),
+                    _ => {}
+                }
+            }
+        }
+    }
+    let (mut named, mut wrong) = (0, Vec::new());
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        let words = text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'));
+        let mut after_make = false;
+        for w in words.filter(|w| !w.is_empty()) {
+            let call = std::mem::replace(&mut after_make, w == "make");
+            // The chart whose name is the longest prefix; `make redis-<target>` is a placeholder.
+            let Some(chart) = targets
+                .keys()
+                .filter(|c| w.len() > c.len() + 1 && w.starts_with(&format!("{c}-")))
+                .max_by_key(|c| c.len())
+            else {
+                continue;
+            };
+            if call {
+                named += 1;
+                if !targets[chart].contains(w) {
+                    wrong.push(format!("{}: make {w}", f.display()));
+                }
+            }
+        }
+    }
+    assert!(
+        named > 500,
+        "only {named} make calls found: the scan is broken"
+    );
+    assert_eq!(wrong, Vec::<String>::new());
 }
 
 #[test]

@@ -1062,7 +1062,7 @@ fn fixtures() -> Vec<(&'static str, Files)> {
         ("graph.unknown-dependency", graph(["depends_on: [{ chart: d, why: x }]", "depends_on: []", "depends_on: []"])),
         ("graph.cycle", graph(["depends_on: [{ chart: b, why: x }]", "depends_on: [{ chart: a, why: x }]", "depends_on: []"])),
         ("graph.duplicate-chart", vec![("a", new_spec("a")), ("a", new_spec("a"))]),
-        ("make.unknown-target", vec![("a", edited(&new_spec("a"), &[(BACKUP_RUN, "            make b-restor FILE=x\n")])), ("b", new_spec("b"))]),
+        ("make.unknown-target", vec![("a", edited(&new_spec("a"), &[(BACKUP_RUN, "            echo \"if it fails, run make b-restor\"\n")])), ("b", new_spec("b"))]),
         ("make.unread-variable", scaffold(&[(BACKUP_RUN, "            make demo-status POD=x\n")])),
     ]
 }
