@@ -262,7 +262,9 @@ const VALUE_FLAGS: &[&str] = &[
 ];
 
 fn is_kubectl(w: &str) -> bool {
-    w == "kubectl" || w.ends_with("/kubectl") || w == "$KUBECTL" || w == "${KUBECTL}"
+    w == "kubectl"
+        || w.ends_with("/kubectl")
+        || matches!(w, "$KUBECTL" | "${KUBECTL}" | "${KUBECTL:-kubectl}")
 }
 
 /// The references of one run text. `in_pod`: the whole text runs inside the
