@@ -135,3 +135,70 @@ fn memcached_drill() {
     assert_steps(&runs, 1, &[("ERROR", "none, checked below")]);
     assert!(!runs[0].output.contains("ERROR"), "{}", runs[0].output);
 }
+
+/// The `port-forward` snippet under real make: a target waits for a
+/// forward that listens only after 5 s (a slow API server; the old fixed
+/// `sleep 3` then failed with "connection refused") and leaves no kubectl
+/// behind; with the local port taken by another server, the target fails
+/// at once with kubectl's own message and never talks to that server
+/// (the old `sleep 3` went on and read the stranger's answer).
+#[test]
+fn memcached_forward_waits_until_ready_and_fails_at_once() {
+    use std::time::{Duration, Instant};
+    let Some(mut w) = world() else { return };
+    w.start();
+    let forwards = "pgrep -f '[k]ubectl -n drill port-forward' || echo none";
+    let delay = w.state_file("forward-delay");
+    std::fs::write(&delay, "5").unwrap();
+    let t = Instant::now();
+    let out = w.sh("make memcached-stats");
+    let took = t.elapsed();
+    assert_eq!(out.status, 0, "{}", out.output);
+    assert!(
+        out.output.contains("STAT curr_connections"),
+        "{}",
+        out.output
+    );
+    assert!(
+        took >= Duration::from_secs(5),
+        "{took:?}: did not wait for the forward"
+    );
+    assert!(
+        took < Duration::from_secs(15),
+        "{took:?}: waited past the forward"
+    );
+    assert_eq!(
+        w.ok(forwards).trim(),
+        "none",
+        "the forward outlived its target"
+    );
+    std::fs::remove_file(&delay).unwrap();
+
+    let t = Instant::now();
+    let out = w.sh(
+        "socat TCP-LISTEN:21211,bind=127.0.0.1,reuseaddr,fork SYSTEM:'echo STRANGER' &\n\
+         S=$!; trap 'kill $S' EXIT\n\
+         until ss -Hltn 'sport = :21211' | grep -q .; do sleep 0.05; done\n\
+         make memcached-stats",
+    );
+    let took = t.elapsed();
+    assert_ne!(out.status, 0, "{}", out.output);
+    for said in [
+        "Unable to listen on port 21211",
+        "error: unable to listen on any of the requested ports: [{21211 11211}]",
+        "kubectl port-forward failed or timed out (30 s)",
+    ] {
+        assert!(out.output.contains(said), "{said} in:\n{}", out.output);
+    }
+    assert!(!out.output.contains("STRANGER"), "{}", out.output);
+    assert!(
+        !out.output.contains("== rel-memcached"),
+        "went on:\n{}",
+        out.output
+    );
+    assert!(
+        took < Duration::from_secs(3),
+        "{took:?}: did not fail at once"
+    );
+    assert_eq!(w.ok(forwards).trim(), "none");
+}
