@@ -104,11 +104,17 @@ does not, and stop it on exit",
                 default: Some("\"pod/$POD\""),
                 help: "what to forward to, as kubectl names it (a shell word)",
             },
+            Param {
+                name: "ns",
+                default: Some("\"$NAMESPACE\""),
+                help: "the namespace of `to` (a shell word), e.g. \"$MINIO_NAMESPACE\"",
+            },
         ],
         body: |a, _| {
             let pf = fit(
                 &format!(
-                    "(exec ${{KUBECTL:-kubectl}} -n \"$NAMESPACE\" port-forward {}",
+                    "(exec ${{KUBECTL:-kubectl}} -n {} port-forward {}",
+                    arg(a, "ns"),
                     arg(a, "to")
                 ),
                 &format!("{}) >\"$PFO\" 2>&1 &", arg(a, "ports")),
@@ -1991,6 +1997,15 @@ grep -q '^Forwarding from' \"$PFO\" || { cat \"$PFO\"\n  \
 echo \"kubectl port-forward failed or timed out (30 s)\"; false; } >&2\n"
 
         );
+        assert!(run(
+            "port-forward",
+            &[
+                ("ports", "19000:9000"),
+                ("to", "svc/minio"),
+                ("ns", "minio")
+            ]
+        )
+        .contains("(exec ${KUBECTL:-kubectl} -n minio port-forward svc/minio \\\n  19000:9000)"));
         assert!(run("newest", &[("glob", "demo-*.tar.gz"), ("var", "G")])
             .starts_with("G=\"${FILE:-$(ls -1t \"$BACKUP_DIR\"/demo-*.tar.gz | head -n 1)}\"\ntest -s \"$G\""));
         let kind = resource(s.workload.kind);
