@@ -111,13 +111,15 @@ does not, and stop it on exit",
             },
         ],
         body: |a, _| {
-            let pf = fit(
-                &format!(
-                    "(exec ${{KUBECTL:-kubectl}} -n {} port-forward {}",
-                    arg(a, "ns"),
-                    arg(a, "to")
-                ),
-                &format!("{}) >\"$PFO\" 2>&1 &", arg(a, "ports")),
+            let pf = wrap(
+                "(exec ${KUBECTL:-kubectl}",
+                &[
+                    &format!("-n {}", arg(a, "ns")),
+                    "port-forward",
+                    arg(a, "to"),
+                    &format!("{}) >\"$PFO\" 2>&1 &", arg(a, "ports")),
+                ],
+                super::validate::MAX_WRITTEN_LINE,
             );
             format!(
                 "PFO=$(mktemp)\n{pf}PF=$! W=0; trap 'kill \"$PF\" 2>/dev/null || :; rm -f \"$PFO\"' EXIT\n\
