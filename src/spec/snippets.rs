@@ -97,7 +97,7 @@ does not, and stop it on exit",
             Param {
                 name: "ports",
                 default: None,
-                help: "LOCAL:REMOTE, e.g. 3100:3100",
+                help: "LOCAL:REMOTE, e.g. 3100:3100; several separated by commas",
             },
             Param {
                 name: "to",
@@ -117,7 +117,7 @@ does not, and stop it on exit",
                     &format!("-n {}", arg(a, "ns")),
                     "port-forward",
                     arg(a, "to"),
-                    &format!("{}) >\"$PFO\" 2>&1 &", arg(a, "ports")),
+                    &format!("{}) >\"$PFO\" 2>&1 &", arg(a, "ports").replace(',', " ")),
                 ],
                 super::validate::MAX_WRITTEN_LINE,
             );
@@ -128,6 +128,17 @@ until grep -q '^Forwarding from' \"$PFO\"; do\n  kill -0 \"$PF\" 2>/dev/null || 
 grep -q '^Forwarding from' \"$PFO\" || {{ cat \"$PFO\"\n  \
 echo \"kubectl port-forward failed or timed out (30 s)\"; false; }} >&2\n"
             )
+        },
+        prose: None,
+        needs: Needs::Nothing,
+    },
+    Snippet {
+        name: "port-forward-stop",
+        help: "stop the forward `port-forward` started, before the command ends: at the \
+end of a guide's step (the operator's shell lives on) or of a loop's turn",
+        params: &[],
+        body: |_, _| {
+            "kill \"$PF\"; wait \"$PF\" 2>/dev/null || :; rm -f \"$PFO\"; trap - EXIT\n".into()
         },
         prose: None,
         needs: Needs::Nothing,
@@ -1999,15 +2010,21 @@ grep -q '^Forwarding from' \"$PFO\" || { cat \"$PFO\"\n  \
 echo \"kubectl port-forward failed or timed out (30 s)\"; false; } >&2\n"
 
         );
+        assert_eq!(
+            run("port-forward-stop", &[]),
+            "kill \"$PF\"; wait \"$PF\" 2>/dev/null || :; rm -f \"$PFO\"; trap - EXIT\n"
+        );
         assert!(run(
             "port-forward",
             &[
-                ("ports", "19000:9000"),
+                ("ports", "19000:9000,4318:4318"),
                 ("to", "svc/minio"),
                 ("ns", "minio")
             ]
         )
-        .contains("(exec ${KUBECTL:-kubectl} -n minio port-forward svc/minio \\\n  19000:9000)"));
+        .contains(
+            "(exec ${KUBECTL:-kubectl} -n minio port-forward svc/minio \\\n  19000:9000 4318:4318)"
+        ));
         assert!(run("newest", &[("glob", "demo-*.tar.gz"), ("var", "G")])
             .starts_with("G=\"${FILE:-$(ls -1t \"$BACKUP_DIR\"/demo-*.tar.gz | head -n 1)}\"\ntest -s \"$G\""));
         let kind = resource(s.workload.kind);
