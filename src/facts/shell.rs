@@ -650,6 +650,14 @@ mod tests {
     }
 
     #[test]
+    fn the_port_forward_snippets_client_is_kubectl() {
+        assert_eq!(
+            names("(exec ${KUBECTL:-kubectl} -n \"$NAMESPACE\" port-forward \\\n  svc/$FULLNAME 1:1) >\"$PFO\" 2>&1 &"),
+            [(Kind::Service, "$FULLNAME".into())]
+        );
+    }
+
+    #[test]
     fn kubectl_objects_containers_and_keys() {
         assert_eq!(
             names("kubectl -n \"$NAMESPACE\" get secret \"$RELEASE-pg\" -o jsonpath='{.data.admin-password}' | base64 -d"),
