@@ -11,7 +11,7 @@ loki_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-selec
 
 # [backup] Export values and Secrets (age), flush, mirror the bucket, save config
 loki-backup:
-	@$(loki_env) $(loki_pod) eval "$$(printf '%b' ': "$${AGE_RECIPIENT:?set AGE_RECIPIENT to an age public key}"\nmkdir -p "$$BACKUP_DIR"; TS=$$(date +%Y%m%d-%H%M%S)\nhelm -n "$$NAMESPACE" get values "$$RELEASE" -o yaml \\\n  > "$$BACKUP_DIR/loki-values-$$TS.yaml"\n{ kubectl -n "$$NAMESPACE" get secret,configmap -o json \\\n    -l app.kubernetes.io/instance="$$RELEASE"\n  for s in $$LOKI_SECRET; do\n    kubectl -n "$$NAMESPACE" get secret "$$s" -o json\n  done; } \\\n  | jq -s '\''{apiVersion: "v1", kind: "List",\n      items: [.[] | (.items // [.])[]]}'\'' \\\n  | jq '\''.items[].metadata |= del(.uid, .resourceVersion,\n      .creationTimestamp, .managedFields, .ownerReferences)'\'' \\\n  | age -r "$$AGE_RECIPIENT" \\\n  > "$$BACKUP_DIR/loki-k8s-$$TS.json.age"\nmkdir -p "$$BACKUP_DIR/bucket"\nkubectl -n "$$NAMESPACE" port-forward "pod/$$POD" 3100:3100 \\\n  >/dev/null 2>&1 &\nPF=$$!\ntrap '\''kill $$PF 2>/dev/null'\'' EXIT\nsleep 3\ncurl -fsS -X POST http://127.0.0.1:3100/flush\ncurl -fsS http://127.0.0.1:3100/config \\\n  > "$$BACKUP_DIR/effective-config-$$TS.yaml"\nmc mirror --overwrite "$$MC_ALIAS/$$LOKI_BUCKET/index" \\\n  "$$BACKUP_DIR/bucket/index"\nmc mirror --overwrite --exclude "index/*" \\\n  "$$MC_ALIAS/$$LOKI_BUCKET" "$$BACKUP_DIR/bucket"\ntar -czf "$$BACKUP_DIR/loki-config-$$TS.tar.gz" -C "$$BACKUP_DIR" \\\n  "loki-values-$$TS.yaml" "effective-config-$$TS.yaml"\necho "backup written: $$BACKUP_DIR/loki-config-$$TS.tar.gz"')"
+	@$(loki_env) $(loki_pod) eval "$$(printf '%b' ': "$${AGE_RECIPIENT:?set AGE_RECIPIENT to an age public key}"\nmkdir -p "$$BACKUP_DIR"; TS=$$(date +%Y%m%d-%H%M%S)\nhelm -n "$$NAMESPACE" get values "$$RELEASE" -o yaml \\\n  > "$$BACKUP_DIR/loki-values-$$TS.yaml"\n{ kubectl -n "$$NAMESPACE" get secret,configmap -o json \\\n    -l app.kubernetes.io/instance="$$RELEASE"\n  for s in $$LOKI_SECRET; do\n    kubectl -n "$$NAMESPACE" get secret "$$s" -o json\n  done; } \\\n  | jq -s '\''{apiVersion: "v1", kind: "List",\n      items: [.[] | (.items // [.])[]]}'\'' \\\n  | jq '\''.items[].metadata |= del(.uid, .resourceVersion,\n      .creationTimestamp, .managedFields, .ownerReferences)'\'' \\\n  | age -r "$$AGE_RECIPIENT" \\\n  > "$$BACKUP_DIR/loki-k8s-$$TS.json.age"\nmkdir -p "$$BACKUP_DIR/bucket"\nPFO=$$(mktemp)\n(exec $${KUBECTL:-kubectl} -n "$$NAMESPACE" port-forward "pod/$$POD" \\\n  3100:3100) >"$$PFO" 2>&1 &\nPF=$$! W=0; trap '\''kill "$$PF" 2>/dev/null || :; rm -f "$$PFO"'\'' EXIT\nuntil grep -q '\''^Forwarding from'\'' "$$PFO"; do\n  kill -0 "$$PF" 2>/dev/null || break\n  [ $$((W += 1)) -le 150 ] || break; sleep 0.2\ndone\ngrep -q '\''^Forwarding from'\'' "$$PFO" || { cat "$$PFO"\n  echo "kubectl port-forward failed or timed out (30 s)"; false; } >&2\ncurl -fsS -X POST http://127.0.0.1:3100/flush\ncurl -fsS http://127.0.0.1:3100/config \\\n  > "$$BACKUP_DIR/effective-config-$$TS.yaml"\nmc mirror --overwrite "$$MC_ALIAS/$$LOKI_BUCKET/index" \\\n  "$$BACKUP_DIR/bucket/index"\nmc mirror --overwrite --exclude "index/*" \\\n  "$$MC_ALIAS/$$LOKI_BUCKET" "$$BACKUP_DIR/bucket"\ntar -czf "$$BACKUP_DIR/loki-config-$$TS.tar.gz" -C "$$BACKUP_DIR" \\\n  "loki-values-$$TS.yaml" "effective-config-$$TS.yaml"\necho "backup written: $$BACKUP_DIR/loki-config-$$TS.tar.gz"')"
 
 # [backup] List objects that differ between the bucket and the local copy
 loki-bucket-diff:
@@ -23,11 +23,11 @@ loki-restore:
 
 # [data] List label names and the series count per label
 loki-labels:
-	@$(loki_env) $(loki_pod) eval "$$(printf '%b' 'kubectl -n "$$NAMESPACE" port-forward "pod/$$POD" 3100:3100 \\\n  >/dev/null 2>&1 &\nPF=$$!\ntrap '\''kill $$PF 2>/dev/null'\'' EXIT\nsleep 3\nlogcli --addr=http://127.0.0.1:3100 --org-id="$$LOKI_TENANT" labels\nlogcli --addr=http://127.0.0.1:3100 --org-id="$$LOKI_TENANT" \\\n  series --since=1h --analyze-labels "$$LOGQL"')"
+	@$(loki_env) $(loki_pod) eval "$$(printf '%b' 'PFO=$$(mktemp)\n(exec $${KUBECTL:-kubectl} -n "$$NAMESPACE" port-forward "pod/$$POD" \\\n  3100:3100) >"$$PFO" 2>&1 &\nPF=$$! W=0; trap '\''kill "$$PF" 2>/dev/null || :; rm -f "$$PFO"'\'' EXIT\nuntil grep -q '\''^Forwarding from'\'' "$$PFO"; do\n  kill -0 "$$PF" 2>/dev/null || break\n  [ $$((W += 1)) -le 150 ] || break; sleep 0.2\ndone\ngrep -q '\''^Forwarding from'\'' "$$PFO" || { cat "$$PFO"\n  echo "kubectl port-forward failed or timed out (30 s)"; false; } >&2\nlogcli --addr=http://127.0.0.1:3100 --org-id="$$LOKI_TENANT" labels\nlogcli --addr=http://127.0.0.1:3100 --org-id="$$LOKI_TENANT" \\\n  series --since=1h --analyze-labels "$$LOGQL"')"
 
 # [data] Run a LogQL query over the last hour with logcli
 loki-query:
-	@$(loki_env) $(loki_pod) eval "$$(printf '%b' 'kubectl -n "$$NAMESPACE" port-forward "pod/$$POD" 3100:3100 \\\n  >/dev/null 2>&1 &\nPF=$$!\ntrap '\''kill $$PF 2>/dev/null'\'' EXIT\nsleep 3\nlogcli --addr=http://127.0.0.1:3100 --org-id="$$LOKI_TENANT" \\\n  query --since=1h --limit=100 "$$LOGQL"')"
+	@$(loki_env) $(loki_pod) eval "$$(printf '%b' 'PFO=$$(mktemp)\n(exec $${KUBECTL:-kubectl} -n "$$NAMESPACE" port-forward "pod/$$POD" \\\n  3100:3100) >"$$PFO" 2>&1 &\nPF=$$! W=0; trap '\''kill "$$PF" 2>/dev/null || :; rm -f "$$PFO"'\'' EXIT\nuntil grep -q '\''^Forwarding from'\'' "$$PFO"; do\n  kill -0 "$$PF" 2>/dev/null || break\n  [ $$((W += 1)) -le 150 ] || break; sleep 0.2\ndone\ngrep -q '\''^Forwarding from'\'' "$$PFO" || { cat "$$PFO"\n  echo "kubectl port-forward failed or timed out (30 s)"; false; } >&2\nlogcli --addr=http://127.0.0.1:3100 --org-id="$$LOKI_TENANT" \\\n  query --since=1h --limit=100 "$$LOGQL"')"
 
 # [diagnostics] Show bucket size per prefix (index tables and tenants)
 loki-bucket-usage:
@@ -57,11 +57,11 @@ loki-rbac-check:
 
 # [diagnostics] Print the active schema_config periods
 loki-schema:
-	@$(loki_env) $(loki_pod) eval "$$(printf '%b' 'kubectl -n "$$NAMESPACE" port-forward "pod/$$POD" 3100:3100 \\\n  >/dev/null 2>&1 &\nPF=$$!\ntrap '\''kill $$PF 2>/dev/null'\'' EXIT\nsleep 3\ncurl -fsS http://127.0.0.1:3100/config \\\n  | sed -n '\''/^schema_config:/,/^[a-z_]*:/p'\''')"
+	@$(loki_env) $(loki_pod) eval "$$(printf '%b' 'PFO=$$(mktemp)\n(exec $${KUBECTL:-kubectl} -n "$$NAMESPACE" port-forward "pod/$$POD" \\\n  3100:3100) >"$$PFO" 2>&1 &\nPF=$$! W=0; trap '\''kill "$$PF" 2>/dev/null || :; rm -f "$$PFO"'\'' EXIT\nuntil grep -q '\''^Forwarding from'\'' "$$PFO"; do\n  kill -0 "$$PF" 2>/dev/null || break\n  [ $$((W += 1)) -le 150 ] || break; sleep 0.2\ndone\ngrep -q '\''^Forwarding from'\'' "$$PFO" || { cat "$$PFO"\n  echo "kubectl port-forward failed or timed out (30 s)"; false; } >&2\ncurl -fsS http://127.0.0.1:3100/config \\\n  | sed -n '\''/^schema_config:/,/^[a-z_]*:/p'\''')"
 
 # [diagnostics] Show readiness, version and the state of each Loki module
 loki-services:
-	@$(loki_env) $(loki_pod) eval "$$(printf '%b' 'kubectl -n "$$NAMESPACE" port-forward "pod/$$POD" 3100:3100 \\\n  >/dev/null 2>&1 &\nPF=$$!\ntrap '\''kill $$PF 2>/dev/null'\'' EXIT\nsleep 3\ncurl -fsS http://127.0.0.1:3100/ready; echo\ncurl -fsS http://127.0.0.1:3100/loki/api/v1/status/buildinfo; echo\ncurl -fsS http://127.0.0.1:3100/services')"
+	@$(loki_env) $(loki_pod) eval "$$(printf '%b' 'PFO=$$(mktemp)\n(exec $${KUBECTL:-kubectl} -n "$$NAMESPACE" port-forward "pod/$$POD" \\\n  3100:3100) >"$$PFO" 2>&1 &\nPF=$$! W=0; trap '\''kill "$$PF" 2>/dev/null || :; rm -f "$$PFO"'\'' EXIT\nuntil grep -q '\''^Forwarding from'\'' "$$PFO"; do\n  kill -0 "$$PF" 2>/dev/null || break\n  [ $$((W += 1)) -le 150 ] || break; sleep 0.2\ndone\ngrep -q '\''^Forwarding from'\'' "$$PFO" || { cat "$$PFO"\n  echo "kubectl port-forward failed or timed out (30 s)"; false; } >&2\ncurl -fsS http://127.0.0.1:3100/ready; echo\ncurl -fsS http://127.0.0.1:3100/loki/api/v1/status/buildinfo; echo\ncurl -fsS http://127.0.0.1:3100/services')"
 
 # [diagnostics] Open an interactive shell in the loki container
 loki-shell:
@@ -84,11 +84,11 @@ loki-verify-config:
 
 # [maintenance] List log deletion requests known to the compactor
 loki-delete-requests:
-	@$(loki_env) $(loki_pod) eval "$$(printf '%b' 'kubectl -n "$$NAMESPACE" port-forward "pod/$$POD" 3100:3100 \\\n  >/dev/null 2>&1 &\nPF=$$!\ntrap '\''kill $$PF 2>/dev/null'\'' EXIT\nsleep 3\ncurl -fsS -H "X-Scope-OrgID: $$LOKI_TENANT" \\\n  http://127.0.0.1:3100/loki/api/v1/delete')"
+	@$(loki_env) $(loki_pod) eval "$$(printf '%b' 'PFO=$$(mktemp)\n(exec $${KUBECTL:-kubectl} -n "$$NAMESPACE" port-forward "pod/$$POD" \\\n  3100:3100) >"$$PFO" 2>&1 &\nPF=$$! W=0; trap '\''kill "$$PF" 2>/dev/null || :; rm -f "$$PFO"'\'' EXIT\nuntil grep -q '\''^Forwarding from'\'' "$$PFO"; do\n  kill -0 "$$PF" 2>/dev/null || break\n  [ $$((W += 1)) -le 150 ] || break; sleep 0.2\ndone\ngrep -q '\''^Forwarding from'\'' "$$PFO" || { cat "$$PFO"\n  echo "kubectl port-forward failed or timed out (30 s)"; false; } >&2\ncurl -fsS -H "X-Scope-OrgID: $$LOKI_TENANT" \\\n  http://127.0.0.1:3100/loki/api/v1/delete')"
 
 # [maintenance] Flush in-memory chunks of the ingester to object storage
 loki-flush:
-	@$(loki_env) $(loki_pod) eval "$$(printf '%b' 'kubectl -n "$$NAMESPACE" port-forward "pod/$$POD" 3100:3100 \\\n  >/dev/null 2>&1 &\nPF=$$!\ntrap '\''kill $$PF 2>/dev/null'\'' EXIT\nsleep 3\ncurl -fsS -X POST http://127.0.0.1:3100/flush && echo flushed')"
+	@$(loki_env) $(loki_pod) eval "$$(printf '%b' 'PFO=$$(mktemp)\n(exec $${KUBECTL:-kubectl} -n "$$NAMESPACE" port-forward "pod/$$POD" \\\n  3100:3100) >"$$PFO" 2>&1 &\nPF=$$! W=0; trap '\''kill "$$PF" 2>/dev/null || :; rm -f "$$PFO"'\'' EXIT\nuntil grep -q '\''^Forwarding from'\'' "$$PFO"; do\n  kill -0 "$$PF" 2>/dev/null || break\n  [ $$((W += 1)) -le 150 ] || break; sleep 0.2\ndone\ngrep -q '\''^Forwarding from'\'' "$$PFO" || { cat "$$PFO"\n  echo "kubectl port-forward failed or timed out (30 s)"; false; } >&2\ncurl -fsS -X POST http://127.0.0.1:3100/flush && echo flushed')"
 
 # [maintenance] Rolling restart of the statefulset
 loki-restart:

@@ -44,7 +44,7 @@ opentelemetry-collector-events:
 
 # [diagnostics] Query the health_check extension (port 13133) of the first pod
 opentelemetry-collector-health:
-	@$(opentelemetry-collector_env) $(opentelemetry-collector_pod) eval "$$(printf '%b' 'kubectl -n "$$NAMESPACE" port-forward "pod/$$POD" 13133:13133 \\\n  >/dev/null 2>&1 &\nPF=$$!\ntrap '\''kill $$PF 2>/dev/null'\'' EXIT\nsleep 3\ncurl -fsS http://127.0.0.1:13133/; echo')"
+	@$(opentelemetry-collector_env) $(opentelemetry-collector_pod) eval "$$(printf '%b' 'PFO=$$(mktemp)\n(exec $${KUBECTL:-kubectl} -n "$$NAMESPACE" port-forward "pod/$$POD" \\\n  13133:13133) >"$$PFO" 2>&1 &\nPF=$$! W=0; trap '\''kill "$$PF" 2>/dev/null || :; rm -f "$$PFO"'\'' EXIT\nuntil grep -q '\''^Forwarding from'\'' "$$PFO"; do\n  kill -0 "$$PF" 2>/dev/null || break\n  [ $$((W += 1)) -le 150 ] || break; sleep 0.2\ndone\ngrep -q '\''^Forwarding from'\'' "$$PFO" || { cat "$$PFO"\n  echo "kubectl port-forward failed or timed out (30 s)"; false; } >&2\ncurl -fsS http://127.0.0.1:13133/; echo')"
 
 # [diagnostics] Show the last 200 log lines of the opentelemetry-collector container
 opentelemetry-collector-logs:
@@ -52,7 +52,7 @@ opentelemetry-collector-logs:
 
 # [diagnostics] Show accepted, refused, sent and failed items per component
 opentelemetry-collector-pipeline-metrics:
-	@$(opentelemetry-collector_env) $(opentelemetry-collector_pod) eval "$$(printf '%b' 'kubectl -n "$$NAMESPACE" port-forward "pod/$$POD" 8888:8888 \\\n  >/dev/null 2>&1 &\nPF=$$!\ntrap '\''kill $$PF 2>/dev/null'\'' EXIT\nsleep 3\ncurl -fsS http://127.0.0.1:8888/metrics | grep -E \\\n  -e '\''^otelcol_receiver_(accepted|refused)_'\'' \\\n  -e '\''^otelcol_exporter_(sent|send_failed)_'\'' \\\n  -e '\''^otelcol_processor_(dropped|refused)_'\'' \\\n  -e '\''^otelcol_exporter_queue_size'\''')"
+	@$(opentelemetry-collector_env) $(opentelemetry-collector_pod) eval "$$(printf '%b' 'PFO=$$(mktemp)\n(exec $${KUBECTL:-kubectl} -n "$$NAMESPACE" port-forward "pod/$$POD" \\\n  8888:8888) >"$$PFO" 2>&1 &\nPF=$$! W=0; trap '\''kill "$$PF" 2>/dev/null || :; rm -f "$$PFO"'\'' EXIT\nuntil grep -q '\''^Forwarding from'\'' "$$PFO"; do\n  kill -0 "$$PF" 2>/dev/null || break\n  [ $$((W += 1)) -le 150 ] || break; sleep 0.2\ndone\ngrep -q '\''^Forwarding from'\'' "$$PFO" || { cat "$$PFO"\n  echo "kubectl port-forward failed or timed out (30 s)"; false; } >&2\ncurl -fsS http://127.0.0.1:8888/metrics | grep -E \\\n  -e '\''^otelcol_receiver_(accepted|refused)_'\'' \\\n  -e '\''^otelcol_exporter_(sent|send_failed)_'\'' \\\n  -e '\''^otelcol_processor_(dropped|refused)_'\'' \\\n  -e '\''^otelcol_exporter_queue_size'\''')"
 
 # [diagnostics] Forward localhost:13133 to the opentelemetry-collector container
 opentelemetry-collector-port-forward:
@@ -65,7 +65,7 @@ opentelemetry-collector-rbac-check:
 
 # [diagnostics] Send one OTLP/HTTP test span to the first pod
 opentelemetry-collector-send-test-span:
-	@$(opentelemetry-collector_env) $(opentelemetry-collector_pod) eval "$$(printf '%b' 'kubectl -n "$$NAMESPACE" port-forward "pod/$$POD" 4318:4318 \\\n  >/dev/null 2>&1 &\nPF=$$!\ntrap '\''kill $$PF 2>/dev/null'\'' EXIT\nsleep 3\nTID=$$(od -An -tx1 -N16 /dev/urandom | tr -d '\'' \\n'\'')\nSID=$$(od -An -tx1 -N8 /dev/urandom | tr -d '\'' \\n'\'')\nT=$$(date +%s)000000000\nR='\''"resource":{"attributes":[{"key":"service.name",'\''\nR="$$R\\"value\\":{\\"stringValue\\":\\"otelcol-check\\"}}]}"\nS="{\\"traceId\\":\\"$$TID\\",\\"spanId\\":\\"$$SID\\",\\"name\\":\\"check\\","\nS="$$S\\"kind\\":1,\\"startTimeUnixNano\\":\\"$$T\\",\\"endTimeUnixNano\\":\\"$$T\\"}"\ncurl -fsS -H '\''Content-Type: application/json'\'' \\\n  http://127.0.0.1:4318/v1/traces \\\n  -d "{\\"resourceSpans\\":[{$$R,\\"scopeSpans\\":[{\\"spans\\":[$$S]}]}]}"\necho\necho "sent trace $$TID"')"
+	@$(opentelemetry-collector_env) $(opentelemetry-collector_pod) eval "$$(printf '%b' 'PFO=$$(mktemp)\n(exec $${KUBECTL:-kubectl} -n "$$NAMESPACE" port-forward "pod/$$POD" \\\n  4318:4318) >"$$PFO" 2>&1 &\nPF=$$! W=0; trap '\''kill "$$PF" 2>/dev/null || :; rm -f "$$PFO"'\'' EXIT\nuntil grep -q '\''^Forwarding from'\'' "$$PFO"; do\n  kill -0 "$$PF" 2>/dev/null || break\n  [ $$((W += 1)) -le 150 ] || break; sleep 0.2\ndone\ngrep -q '\''^Forwarding from'\'' "$$PFO" || { cat "$$PFO"\n  echo "kubectl port-forward failed or timed out (30 s)"; false; } >&2\nTID=$$(od -An -tx1 -N16 /dev/urandom | tr -d '\'' \\n'\'')\nSID=$$(od -An -tx1 -N8 /dev/urandom | tr -d '\'' \\n'\'')\nT=$$(date +%s)000000000\nR='\''"resource":{"attributes":[{"key":"service.name",'\''\nR="$$R\\"value\\":{\\"stringValue\\":\\"otelcol-check\\"}}]}"\nS="{\\"traceId\\":\\"$$TID\\",\\"spanId\\":\\"$$SID\\",\\"name\\":\\"check\\","\nS="$$S\\"kind\\":1,\\"startTimeUnixNano\\":\\"$$T\\",\\"endTimeUnixNano\\":\\"$$T\\"}"\ncurl -fsS -H '\''Content-Type: application/json'\'' \\\n  http://127.0.0.1:4318/v1/traces \\\n  -d "{\\"resourceSpans\\":[{$$R,\\"scopeSpans\\":[{\\"spans\\":[$$S]}]}]}"\necho\necho "sent trace $$TID"')"
 
 # [diagnostics] Open an interactive shell in the opentelemetry-collector container
 opentelemetry-collector-shell:

@@ -53,7 +53,7 @@ promtail-logs:
 
 # [diagnostics] Show active targets, files, sent and dropped entries
 promtail-metrics:
-	@$(promtail_env) $(promtail_pod) eval "$$(printf '%b' 'kubectl -n "$$NAMESPACE" port-forward "pod/$$POD" 3101:3101 \\\n  >/dev/null 2>&1 &\nPF=$$!\ntrap '\''kill $$PF 2>/dev/null'\'' EXIT\nsleep 3\ncurl -fsS http://127.0.0.1:3101/metrics | grep -E \\\n  -e '\''^promtail_(targets_active_total|files_active_total)'\'' \\\n  -e '\''^promtail_(sent_entries_total|dropped_entries_total)'\'' \\\n  -e '\''^promtail_request_duration_seconds_count'\''')"
+	@$(promtail_env) $(promtail_pod) eval "$$(printf '%b' 'PFO=$$(mktemp)\n(exec $${KUBECTL:-kubectl} -n "$$NAMESPACE" port-forward "pod/$$POD" \\\n  3101:3101) >"$$PFO" 2>&1 &\nPF=$$! W=0; trap '\''kill "$$PF" 2>/dev/null || :; rm -f "$$PFO"'\'' EXIT\nuntil grep -q '\''^Forwarding from'\'' "$$PFO"; do\n  kill -0 "$$PF" 2>/dev/null || break\n  [ $$((W += 1)) -le 150 ] || break; sleep 0.2\ndone\ngrep -q '\''^Forwarding from'\'' "$$PFO" || { cat "$$PFO"\n  echo "kubectl port-forward failed or timed out (30 s)"; false; } >&2\ncurl -fsS http://127.0.0.1:3101/metrics | grep -E \\\n  -e '\''^promtail_(targets_active_total|files_active_total)'\'' \\\n  -e '\''^promtail_(sent_entries_total|dropped_entries_total)'\'' \\\n  -e '\''^promtail_request_duration_seconds_count'\''')"
 
 # [diagnostics] Forward localhost:3101 to the promtail container
 promtail-port-forward:
@@ -71,7 +71,7 @@ promtail-rbac-check:
 
 # [diagnostics] Check /ready of every Promtail pod
 promtail-ready:
-	@$(promtail_env) eval "$$(printf '%b' 'for P in $$(kubectl -n "$$NAMESPACE" get pod -o name \\\n  -l "app.kubernetes.io/name=promtail,app.kubernetes.io/instance=$$RELEASE")\ndo\n  kubectl -n "$$NAMESPACE" port-forward "$$P" 3101:3101 \\\n    >/dev/null 2>&1 &\n  PF=$$!\n  sleep 2\n  printf '\''%s '\'' "$$P"\n  curl -fsS http://127.0.0.1:3101/ready || echo "NOT READY"\n  echo\n  kill $$PF\ndone')"
+	@$(promtail_env) eval "$$(printf '%b' 'for P in $$(kubectl -n "$$NAMESPACE" get pod -o name \\\n  -l "app.kubernetes.io/name=promtail,app.kubernetes.io/instance=$$RELEASE")\ndo\n  PFO=$$(mktemp)\n  (exec $${KUBECTL:-kubectl} -n "$$NAMESPACE" port-forward "$$P" \\\n    3101:3101) >"$$PFO" 2>&1 &\n  PF=$$! W=0; trap '\''kill "$$PF" 2>/dev/null || :; rm -f "$$PFO"'\'' EXIT\n  until grep -q '\''^Forwarding from'\'' "$$PFO"; do\n    kill -0 "$$PF" 2>/dev/null || break\n    [ $$((W += 1)) -le 150 ] || break; sleep 0.2\n  done\n  grep -q '\''^Forwarding from'\'' "$$PFO" || { cat "$$PFO"\n    echo "kubectl port-forward failed or timed out (30 s)"; false; } >&2\n  printf '\''%s '\'' "$$P"\n  curl -fsS http://127.0.0.1:3101/ready || echo "NOT READY"\n  echo\n  kill "$$PF"; wait "$$PF" 2>/dev/null || :; rm -f "$$PFO"; trap - EXIT\ndone')"
 
 # [diagnostics] Open an interactive shell in the promtail container
 promtail-shell:

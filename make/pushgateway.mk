@@ -24,7 +24,7 @@ pushgateway-version:
 
 # [data] Delete the group JOB (and INSTANCE) via the HTTP API
 pushgateway-delete-group:
-	@$(pushgateway_env) $(pushgateway_pod) eval "$$(printf '%b' ': "$${JOB:?set JOB to the job label of the group}"\npath="metrics/job/$$JOB"\n[ -n "$$INSTANCE" ] && path="$$path/instance/$$INSTANCE"\nkubectl -n "$$NAMESPACE" port-forward "pod/$$POD" "$$LOCAL_PORT:9091" \\\n  > /dev/null 2>&1 &\npf=$$!\ntrap '\''kill $$pf 2>/dev/null'\'' EXIT\nsleep 3\ncurl -fsS -X DELETE "http://127.0.0.1:$$LOCAL_PORT/$$path"\necho "deleted group $$path"')"
+	@$(pushgateway_env) $(pushgateway_pod) eval "$$(printf '%b' ': "$${JOB:?set JOB to the job label of the group}"\npath="metrics/job/$$JOB"\n[ -n "$$INSTANCE" ] && path="$$path/instance/$$INSTANCE"\nPFO=$$(mktemp)\n(exec $${KUBECTL:-kubectl} -n "$$NAMESPACE" port-forward "pod/$$POD" \\\n  "$$LOCAL_PORT:9091") >"$$PFO" 2>&1 &\nPF=$$! W=0; trap '\''kill "$$PF" 2>/dev/null || :; rm -f "$$PFO"'\'' EXIT\nuntil grep -q '\''^Forwarding from'\'' "$$PFO"; do\n  kill -0 "$$PF" 2>/dev/null || break\n  [ $$((W += 1)) -le 150 ] || break; sleep 0.2\ndone\ngrep -q '\''^Forwarding from'\'' "$$PFO" || { cat "$$PFO"\n  echo "kubectl port-forward failed or timed out (30 s)"; false; } >&2\ncurl -fsS -X DELETE "http://127.0.0.1:$$LOCAL_PORT/$$path"\necho "deleted group $$path"')"
 
 # [data] List the grouping keys currently stored (/api/v1/metrics)
 pushgateway-groups:
@@ -38,7 +38,7 @@ pushgateway-stale-groups:
 
 # [data] Delete ALL groups (needs --web.enable-admin-api and CONFIRM=yes)
 pushgateway-wipe:
-	@$(pushgateway_env) $(pushgateway_pod) eval "$$(printf '%b' '[ "$$CONFIRM" = yes ] || { echo "refusing: set CONFIRM=yes"; exit 1; }\nkubectl -n "$$NAMESPACE" port-forward "pod/$$POD" "$$LOCAL_PORT:9091" \\\n  > /dev/null 2>&1 &\npf=$$!\ntrap '\''kill $$pf 2>/dev/null'\'' EXIT\nsleep 3\ncurl -fsS -X PUT "http://127.0.0.1:$$LOCAL_PORT/api/v1/admin/wipe"\necho "all groups wiped"')"
+	@$(pushgateway_env) $(pushgateway_pod) eval "$$(printf '%b' '[ "$$CONFIRM" = yes ] || { echo "refusing: set CONFIRM=yes"; exit 1; }\nPFO=$$(mktemp)\n(exec $${KUBECTL:-kubectl} -n "$$NAMESPACE" port-forward "pod/$$POD" \\\n  "$$LOCAL_PORT:9091") >"$$PFO" 2>&1 &\nPF=$$! W=0; trap '\''kill "$$PF" 2>/dev/null || :; rm -f "$$PFO"'\'' EXIT\nuntil grep -q '\''^Forwarding from'\'' "$$PFO"; do\n  kill -0 "$$PF" 2>/dev/null || break\n  [ $$((W += 1)) -le 150 ] || break; sleep 0.2\ndone\ngrep -q '\''^Forwarding from'\'' "$$PFO" || { cat "$$PFO"\n  echo "kubectl port-forward failed or timed out (30 s)"; false; } >&2\ncurl -fsS -X PUT "http://127.0.0.1:$$LOCAL_PORT/api/v1/admin/wipe"\necho "all groups wiped"')"
 
 # [diagnostics] Show build information, start time and flags (/api/v1/status)
 pushgateway-api-status:
@@ -68,7 +68,7 @@ pushgateway-port-forward:
 
 # [diagnostics] Push a test metric, read it back and delete the test group
 pushgateway-push-test:
-	@$(pushgateway_env) $(pushgateway_pod) eval "$$(printf '%b' 'kubectl -n "$$NAMESPACE" port-forward "pod/$$POD" "$$LOCAL_PORT:9091" \\\n  > /dev/null 2>&1 &\npf=$$!\ntrap '\''kill $$pf 2>/dev/null'\'' EXIT\nsleep 3\nu="http://127.0.0.1:$$LOCAL_PORT"\nprintf '\''dr_push_test 1\\n'\'' \\\n  | curl -fsS --data-binary @- "$$u/metrics/job/dr_push_test"\ncurl -fsS "$$u/metrics" | grep '\''^dr_push_test'\''\ncurl -fsS -X DELETE "$$u/metrics/job/dr_push_test"\ncurl -fsS "$$u/metrics" | grep -c '\''^dr_push_test'\'' || true')"
+	@$(pushgateway_env) $(pushgateway_pod) eval "$$(printf '%b' 'PFO=$$(mktemp)\n(exec $${KUBECTL:-kubectl} -n "$$NAMESPACE" port-forward "pod/$$POD" \\\n  "$$LOCAL_PORT:9091") >"$$PFO" 2>&1 &\nPF=$$! W=0; trap '\''kill "$$PF" 2>/dev/null || :; rm -f "$$PFO"'\'' EXIT\nuntil grep -q '\''^Forwarding from'\'' "$$PFO"; do\n  kill -0 "$$PF" 2>/dev/null || break\n  [ $$((W += 1)) -le 150 ] || break; sleep 0.2\ndone\ngrep -q '\''^Forwarding from'\'' "$$PFO" || { cat "$$PFO"\n  echo "kubectl port-forward failed or timed out (30 s)"; false; } >&2\nu="http://127.0.0.1:$$LOCAL_PORT"\nprintf '\''dr_push_test 1\\n'\'' \\\n  | curl -fsS --data-binary @- "$$u/metrics/job/dr_push_test"\ncurl -fsS "$$u/metrics" | grep '\''^dr_push_test'\''\ncurl -fsS -X DELETE "$$u/metrics/job/dr_push_test"\ncurl -fsS "$$u/metrics" | grep -c '\''^dr_push_test'\'' || true')"
 
 # [diagnostics] List what the workload's ServiceAccount may do
 pushgateway-rbac-check:

@@ -11,7 +11,7 @@ tempo_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-sele
 
 # [backup] Flush, mirror the bucket, export values, config and Secrets (age)
 tempo-backup:
-	@$(tempo_env) $(tempo_pod) eval "$$(printf '%b' 'mkdir -p "$$BACKUP_DIR/bucket"\nkubectl -n "$$NAMESPACE" port-forward "pod/$$POD" 3200:3200 \\\n  >/dev/null 2>&1 &\nPF=$$!\ntrap '\''kill $$PF 2>/dev/null'\'' EXIT\nsleep 3\ncurl -fsS -X POST http://127.0.0.1:3200/flush\nmc mirror --overwrite "$$MC_ALIAS/$$TEMPO_BUCKET" "$$BACKUP_DIR/bucket"\n: "$${AGE_RECIPIENT:?set AGE_RECIPIENT to an age public key}"\nmkdir -p "$$BACKUP_DIR"; TS=$$(date +%Y%m%d-%H%M%S)\nhelm -n "$$NAMESPACE" get values "$$RELEASE" -o yaml \\\n  > "$$BACKUP_DIR/tempo-values-$$TS.yaml"\n{ kubectl -n "$$NAMESPACE" get secret,configmap -o json \\\n    -l app.kubernetes.io/instance="$$RELEASE"\n  for s in $$TEMPO_SECRET; do\n    kubectl -n "$$NAMESPACE" get secret "$$s" -o json\n  done; } \\\n  | jq -s '\''{apiVersion: "v1", kind: "List",\n      items: [.[] | (.items // [.])[]]}'\'' \\\n  | jq '\''.items[].metadata |= del(.uid, .resourceVersion,\n      .creationTimestamp, .managedFields, .ownerReferences)'\'' \\\n  | age -r "$$AGE_RECIPIENT" \\\n  > "$$BACKUP_DIR/tempo-k8s-$$TS.json.age"\ncurl -fsS http://127.0.0.1:3200/status/config \\\n  > "$$BACKUP_DIR/tempo-effective-config-$$TS.yaml"\necho "backup written: $$BACKUP_DIR/tempo-*-$$TS.*"')"
+	@$(tempo_env) $(tempo_pod) eval "$$(printf '%b' 'mkdir -p "$$BACKUP_DIR/bucket"\nPFO=$$(mktemp)\n(exec $${KUBECTL:-kubectl} -n "$$NAMESPACE" port-forward "pod/$$POD" \\\n  3200:3200) >"$$PFO" 2>&1 &\nPF=$$! W=0; trap '\''kill "$$PF" 2>/dev/null || :; rm -f "$$PFO"'\'' EXIT\nuntil grep -q '\''^Forwarding from'\'' "$$PFO"; do\n  kill -0 "$$PF" 2>/dev/null || break\n  [ $$((W += 1)) -le 150 ] || break; sleep 0.2\ndone\ngrep -q '\''^Forwarding from'\'' "$$PFO" || { cat "$$PFO"\n  echo "kubectl port-forward failed or timed out (30 s)"; false; } >&2\ncurl -fsS -X POST http://127.0.0.1:3200/flush\nmc mirror --overwrite "$$MC_ALIAS/$$TEMPO_BUCKET" "$$BACKUP_DIR/bucket"\n: "$${AGE_RECIPIENT:?set AGE_RECIPIENT to an age public key}"\nmkdir -p "$$BACKUP_DIR"; TS=$$(date +%Y%m%d-%H%M%S)\nhelm -n "$$NAMESPACE" get values "$$RELEASE" -o yaml \\\n  > "$$BACKUP_DIR/tempo-values-$$TS.yaml"\n{ kubectl -n "$$NAMESPACE" get secret,configmap -o json \\\n    -l app.kubernetes.io/instance="$$RELEASE"\n  for s in $$TEMPO_SECRET; do\n    kubectl -n "$$NAMESPACE" get secret "$$s" -o json\n  done; } \\\n  | jq -s '\''{apiVersion: "v1", kind: "List",\n      items: [.[] | (.items // [.])[]]}'\'' \\\n  | jq '\''.items[].metadata |= del(.uid, .resourceVersion,\n      .creationTimestamp, .managedFields, .ownerReferences)'\'' \\\n  | age -r "$$AGE_RECIPIENT" \\\n  > "$$BACKUP_DIR/tempo-k8s-$$TS.json.age"\ncurl -fsS http://127.0.0.1:3200/status/config \\\n  > "$$BACKUP_DIR/tempo-effective-config-$$TS.yaml"\necho "backup written: $$BACKUP_DIR/tempo-*-$$TS.*"')"
 
 # [restore] Copy the blocks back from BACKUP_DIR and restart Tempo
 tempo-restore:
@@ -19,15 +19,15 @@ tempo-restore:
 
 # [data] Run a TraceQL search (TRACEQL) over the last hour
 tempo-search:
-	@$(tempo_env) $(tempo_pod) eval "$$(printf '%b' 'kubectl -n "$$NAMESPACE" port-forward "pod/$$POD" 3200:3200 \\\n  >/dev/null 2>&1 &\nPF=$$!\ntrap '\''kill $$PF 2>/dev/null'\'' EXIT\nsleep 3\nEND=$$(date +%s)\ncurl -fsS -G http://127.0.0.1:3200/api/search \\\n  --data-urlencode "q=$$TRACEQL" --data-urlencode "limit=20" \\\n  --data-urlencode "start=$$((END - 3600))" --data-urlencode "end=$$END" \\\n  | jq -r '\''.traces[] | [.traceID, .rootServiceName, .rootTraceName,\n           .durationMs] | @tsv'\''')"
+	@$(tempo_env) $(tempo_pod) eval "$$(printf '%b' 'PFO=$$(mktemp)\n(exec $${KUBECTL:-kubectl} -n "$$NAMESPACE" port-forward "pod/$$POD" \\\n  3200:3200) >"$$PFO" 2>&1 &\nPF=$$! W=0; trap '\''kill "$$PF" 2>/dev/null || :; rm -f "$$PFO"'\'' EXIT\nuntil grep -q '\''^Forwarding from'\'' "$$PFO"; do\n  kill -0 "$$PF" 2>/dev/null || break\n  [ $$((W += 1)) -le 150 ] || break; sleep 0.2\ndone\ngrep -q '\''^Forwarding from'\'' "$$PFO" || { cat "$$PFO"\n  echo "kubectl port-forward failed or timed out (30 s)"; false; } >&2\nEND=$$(date +%s)\ncurl -fsS -G http://127.0.0.1:3200/api/search \\\n  --data-urlencode "q=$$TRACEQL" --data-urlencode "limit=20" \\\n  --data-urlencode "start=$$((END - 3600))" --data-urlencode "end=$$END" \\\n  | jq -r '\''.traces[] | [.traceID, .rootServiceName, .rootTraceName,\n           .durationMs] | @tsv'\''')"
 
 # [data] List the span and resource attribute names Tempo has indexed
 tempo-tags:
-	@$(tempo_env) $(tempo_pod) eval "$$(printf '%b' 'kubectl -n "$$NAMESPACE" port-forward "pod/$$POD" 3200:3200 \\\n  >/dev/null 2>&1 &\nPF=$$!\ntrap '\''kill $$PF 2>/dev/null'\'' EXIT\nsleep 3\ncurl -fsS http://127.0.0.1:3200/api/v2/search/tags | jq .')"
+	@$(tempo_env) $(tempo_pod) eval "$$(printf '%b' 'PFO=$$(mktemp)\n(exec $${KUBECTL:-kubectl} -n "$$NAMESPACE" port-forward "pod/$$POD" \\\n  3200:3200) >"$$PFO" 2>&1 &\nPF=$$! W=0; trap '\''kill "$$PF" 2>/dev/null || :; rm -f "$$PFO"'\'' EXIT\nuntil grep -q '\''^Forwarding from'\'' "$$PFO"; do\n  kill -0 "$$PF" 2>/dev/null || break\n  [ $$((W += 1)) -le 150 ] || break; sleep 0.2\ndone\ngrep -q '\''^Forwarding from'\'' "$$PFO" || { cat "$$PFO"\n  echo "kubectl port-forward failed or timed out (30 s)"; false; } >&2\ncurl -fsS http://127.0.0.1:3200/api/v2/search/tags | jq .')"
 
 # [data] Fetch one trace by ID (TRACE_ID) through the query API
 tempo-trace:
-	@$(tempo_env) $(tempo_pod) eval "$$(printf '%b' 'kubectl -n "$$NAMESPACE" port-forward "pod/$$POD" 3200:3200 \\\n  >/dev/null 2>&1 &\nPF=$$!\ntrap '\''kill $$PF 2>/dev/null'\'' EXIT\nsleep 3\ncurl -fsS "http://127.0.0.1:3200/api/v2/traces/$$TRACE_ID" \\\n  | jq '\''.trace.resourceSpans | length'\''')"
+	@$(tempo_env) $(tempo_pod) eval "$$(printf '%b' 'PFO=$$(mktemp)\n(exec $${KUBECTL:-kubectl} -n "$$NAMESPACE" port-forward "pod/$$POD" \\\n  3200:3200) >"$$PFO" 2>&1 &\nPF=$$! W=0; trap '\''kill "$$PF" 2>/dev/null || :; rm -f "$$PFO"'\'' EXIT\nuntil grep -q '\''^Forwarding from'\'' "$$PFO"; do\n  kill -0 "$$PF" 2>/dev/null || break\n  [ $$((W += 1)) -le 150 ] || break; sleep 0.2\ndone\ngrep -q '\''^Forwarding from'\'' "$$PFO" || { cat "$$PFO"\n  echo "kubectl port-forward failed or timed out (30 s)"; false; } >&2\ncurl -fsS "http://127.0.0.1:3200/api/v2/traces/$$TRACE_ID" \\\n  | jq '\''.trace.resourceSpans | length'\''')"
 
 # [diagnostics] Describe the workload's pods (state, probes, events)
 tempo-describe:
@@ -57,7 +57,7 @@ tempo-rbac-check:
 
 # [diagnostics] Show readiness, build info and the state of each module
 tempo-services:
-	@$(tempo_env) $(tempo_pod) eval "$$(printf '%b' 'kubectl -n "$$NAMESPACE" port-forward "pod/$$POD" 3200:3200 \\\n  >/dev/null 2>&1 &\nPF=$$!\ntrap '\''kill $$PF 2>/dev/null'\'' EXIT\nsleep 3\ncurl -fsS http://127.0.0.1:3200/ready; echo\ncurl -fsS http://127.0.0.1:3200/api/status/buildinfo; echo\ncurl -fsS http://127.0.0.1:3200/status/services')"
+	@$(tempo_env) $(tempo_pod) eval "$$(printf '%b' 'PFO=$$(mktemp)\n(exec $${KUBECTL:-kubectl} -n "$$NAMESPACE" port-forward "pod/$$POD" \\\n  3200:3200) >"$$PFO" 2>&1 &\nPF=$$! W=0; trap '\''kill "$$PF" 2>/dev/null || :; rm -f "$$PFO"'\'' EXIT\nuntil grep -q '\''^Forwarding from'\'' "$$PFO"; do\n  kill -0 "$$PF" 2>/dev/null || break\n  [ $$((W += 1)) -le 150 ] || break; sleep 0.2\ndone\ngrep -q '\''^Forwarding from'\'' "$$PFO" || { cat "$$PFO"\n  echo "kubectl port-forward failed or timed out (30 s)"; false; } >&2\ncurl -fsS http://127.0.0.1:3200/ready; echo\ncurl -fsS http://127.0.0.1:3200/api/status/buildinfo; echo\ncurl -fsS http://127.0.0.1:3200/status/services')"
 
 # [diagnostics] Open an interactive shell in the tempo container
 tempo-shell:
@@ -84,7 +84,7 @@ tempo-compaction-summary:
 
 # [maintenance] Cut and flush in-memory traces to complete blocks
 tempo-flush:
-	@$(tempo_env) $(tempo_pod) eval "$$(printf '%b' 'kubectl -n "$$NAMESPACE" port-forward "pod/$$POD" 3200:3200 \\\n  >/dev/null 2>&1 &\nPF=$$!\ntrap '\''kill $$PF 2>/dev/null'\'' EXIT\nsleep 3\ncurl -fsS -X POST http://127.0.0.1:3200/flush && echo flushed')"
+	@$(tempo_env) $(tempo_pod) eval "$$(printf '%b' 'PFO=$$(mktemp)\n(exec $${KUBECTL:-kubectl} -n "$$NAMESPACE" port-forward "pod/$$POD" \\\n  3200:3200) >"$$PFO" 2>&1 &\nPF=$$! W=0; trap '\''kill "$$PF" 2>/dev/null || :; rm -f "$$PFO"'\'' EXIT\nuntil grep -q '\''^Forwarding from'\'' "$$PFO"; do\n  kill -0 "$$PF" 2>/dev/null || break\n  [ $$((W += 1)) -le 150 ] || break; sleep 0.2\ndone\ngrep -q '\''^Forwarding from'\'' "$$PFO" || { cat "$$PFO"\n  echo "kubectl port-forward failed or timed out (30 s)"; false; } >&2\ncurl -fsS -X POST http://127.0.0.1:3200/flush && echo flushed')"
 
 # [maintenance] Rolling restart of the deployment
 tempo-restart:
@@ -93,7 +93,7 @@ tempo-restart:
 
 # [maintenance] Show bucket size per tenant and the effective retention
 tempo-storage-usage:
-	@$(tempo_env) $(tempo_pod) eval "$$(printf '%b' 'mc du --depth 1 "$$MC_ALIAS/$$TEMPO_BUCKET"\nkubectl -n "$$NAMESPACE" port-forward "pod/$$POD" 3200:3200 \\\n  >/dev/null 2>&1 &\nPF=$$!\ntrap '\''kill $$PF 2>/dev/null'\'' EXIT\nsleep 3\ncurl -fsS http://127.0.0.1:3200/status/config \\\n  | grep -E '\''block_retention|compacted_block_retention'\''')"
+	@$(tempo_env) $(tempo_pod) eval "$$(printf '%b' 'mc du --depth 1 "$$MC_ALIAS/$$TEMPO_BUCKET"\nPFO=$$(mktemp)\n(exec $${KUBECTL:-kubectl} -n "$$NAMESPACE" port-forward "pod/$$POD" \\\n  3200:3200) >"$$PFO" 2>&1 &\nPF=$$! W=0; trap '\''kill "$$PF" 2>/dev/null || :; rm -f "$$PFO"'\'' EXIT\nuntil grep -q '\''^Forwarding from'\'' "$$PFO"; do\n  kill -0 "$$PF" 2>/dev/null || break\n  [ $$((W += 1)) -le 150 ] || break; sleep 0.2\ndone\ngrep -q '\''^Forwarding from'\'' "$$PFO" || { cat "$$PFO"\n  echo "kubectl port-forward failed or timed out (30 s)"; false; } >&2\ncurl -fsS http://127.0.0.1:3200/status/config \\\n  | grep -E '\''block_retention|compacted_block_retention'\''')"
 
 # [helm] Show the release's revisions
 tempo-helm-history:

@@ -262,7 +262,9 @@ const VALUE_FLAGS: &[&str] = &[
 ];
 
 fn is_kubectl(w: &str) -> bool {
-    w == "kubectl" || w.ends_with("/kubectl") || w == "$KUBECTL" || w == "${KUBECTL}"
+    w == "kubectl"
+        || w.ends_with("/kubectl")
+        || matches!(w, "$KUBECTL" | "${KUBECTL}" | "${KUBECTL:-kubectl}")
 }
 
 /// The references of one run text. `in_pod`: the whole text runs inside the
@@ -645,6 +647,14 @@ mod tests {
             .map(|w| w.text.clone())
             .collect();
         assert_eq!(words, ["a", "b", "c", "d", "e"]);
+    }
+
+    #[test]
+    fn the_port_forward_snippets_client_is_kubectl() {
+        assert_eq!(
+            names("(exec ${KUBECTL:-kubectl} -n \"$NAMESPACE\" port-forward \\\n  svc/$FULLNAME 1:1) >\"$PFO\" 2>&1 &"),
+            [(Kind::Service, "$FULLNAME".into())]
+        );
     }
 
     #[test]

@@ -91,26 +91,54 @@ pub const SNIPPETS: &[Snippet] = &[
     Snippet {
         name: "port-forward",
         help: "forward a local port to the pod in the background for the rest of the \
-command, and stop it on exit",
+command: wait until kubectl listens (at most 30 s), fail with kubectl's own message when it \
+does not, and stop it on exit",
         params: &[
             Param {
                 name: "ports",
                 default: None,
-                help: "LOCAL:REMOTE, e.g. 3100:3100",
+                help: "LOCAL:REMOTE, e.g. 3100:3100; several separated by commas",
             },
             Param {
                 name: "to",
                 default: Some("\"pod/$POD\""),
                 help: "what to forward to, as kubectl names it (a shell word)",
             },
+            Param {
+                name: "ns",
+                default: Some("\"$NAMESPACE\""),
+                help: "the namespace of `to` (a shell word), e.g. \"$MINIO_NAMESPACE\"",
+            },
         ],
         body: |a, _| {
+            let pf = wrap(
+                "(exec ${KUBECTL:-kubectl}",
+                &[
+                    &format!("-n {}", arg(a, "ns")),
+                    "port-forward",
+                    arg(a, "to"),
+                    &format!("{}) >\"$PFO\" 2>&1 &", arg(a, "ports").replace(',', " ")),
+                ],
+                super::validate::MAX_WRITTEN_LINE,
+            );
             format!(
-                "kubectl -n \"$NAMESPACE\" port-forward {} {} \\\n  >/dev/null 2>&1 &\nPF=$!\n\
-trap 'kill $PF 2>/dev/null' EXIT\nsleep 3\n",
-                arg(a, "to"),
-                arg(a, "ports")
+                "PFO=$(mktemp)\n{pf}PF=$! W=0; trap 'kill \"$PF\" 2>/dev/null || :; rm -f \"$PFO\"' EXIT\n\
+until grep -q '^Forwarding from' \"$PFO\"; do\n  kill -0 \"$PF\" 2>/dev/null || break\n  \
+[ $((W += 1)) -le 150 ] || break; sleep 0.2\ndone\n\
+grep -q '^Forwarding from' \"$PFO\" || {{ cat \"$PFO\"\n  \
+echo \"kubectl port-forward failed or timed out (30 s)\"; false; }} >&2\n"
             )
+        },
+        prose: None,
+        needs: Needs::Nothing,
+    },
+    Snippet {
+        name: "port-forward-stop",
+        help: "stop the forward `port-forward` started, before the command ends: at the \
+end of a guide's step (the operator's shell lives on) or of a loop's turn",
+        params: &[],
+        body: |_, _| {
+            "kill \"$PF\"; wait \"$PF\" 2>/dev/null || :; rm -f \"$PFO\"; trap - EXIT\n".into()
         },
         prose: None,
         needs: Needs::Nothing,
@@ -1995,9 +2023,30 @@ mod tests {
         };
         assert_eq!(
             run("port-forward", &[("ports", "3100:3100")]),
-            "kubectl -n \"$NAMESPACE\" port-forward \"pod/$POD\" 3100:3100 \\\n  >/dev/null 2>&1 &\n\
-PF=$!\ntrap 'kill $PF 2>/dev/null' EXIT\nsleep 3\n"
+            "PFO=$(mktemp)\n\
+(exec ${KUBECTL:-kubectl} -n \"$NAMESPACE\" port-forward \"pod/$POD\" \\\n  3100:3100) >\"$PFO\" 2>&1 &\n\
+PF=$! W=0; trap 'kill \"$PF\" 2>/dev/null || :; rm -f \"$PFO\"' EXIT\n\
+until grep -q '^Forwarding from' \"$PFO\"; do\n  kill -0 \"$PF\" 2>/dev/null || break\n  \
+[ $((W += 1)) -le 150 ] || break; sleep 0.2\ndone\n\
+grep -q '^Forwarding from' \"$PFO\" || { cat \"$PFO\"\n  \
+echo \"kubectl port-forward failed or timed out (30 s)\"; false; } >&2\n"
+
         );
+        assert_eq!(
+            run("port-forward-stop", &[]),
+            "kill \"$PF\"; wait \"$PF\" 2>/dev/null || :; rm -f \"$PFO\"; trap - EXIT\n"
+        );
+        assert!(run(
+            "port-forward",
+            &[
+                ("ports", "19000:9000,4318:4318"),
+                ("to", "svc/minio"),
+                ("ns", "minio")
+            ]
+        )
+        .contains(
+            "(exec ${KUBECTL:-kubectl} -n minio port-forward svc/minio \\\n  19000:9000 4318:4318)"
+        ));
         assert!(run("newest", &[("glob", "demo-*.tar.gz"), ("var", "G")])
             .starts_with("G=\"${FILE:-$(ls -1t \"$BACKUP_DIR\"/demo-*.tar.gz | head -n 1)}\"\ntest -s \"$G\""));
         let kind = resource(s.workload.kind);
@@ -2608,9 +2657,9 @@ then echo '{{\"kind\":\"List\",\"items\":[]}}'; else echo '{list}'; fi ;;\n\
             .unwrap()
             .unwrap();
         assert!(out.starts_with(
-            "echo a\n  kubectl -n \"$NAMESPACE\" port-forward \"pod/$POD\" 1:2 \\\n    >/dev/null"
+            "echo a\n  PFO=$(mktemp)\n  (exec ${KUBECTL:-kubectl} -n \"$NAMESPACE\" port-forward \"pod/$POD\" \\\n    1:2)"
         ));
-        assert!(out.ends_with("  sleep 3\necho b\n"), "{out}");
+        assert!(out.ends_with("(30 s)\"; false; } >&2\necho b\n"), "{out}");
         assert_eq!(
             expand_run("echo {{use x}}\n", &s),
             Ok(None),
@@ -3356,8 +3405,8 @@ kubectl -n \"$NAMESPACE\" delete pod \"$H\" --wait=true\n"
         assert!(steps[0].snippet.is_none() && steps[0].with.is_empty());
         let run = steps[1].run.as_deref().unwrap();
         assert!(
-            run.contains("port-forward \"pod/$POD\" 8080:80")
-                && run.ends_with("sleep 3\ncurl -fsS http://127.0.0.1:8080/"),
+            run.contains("port-forward \"pod/$POD\" \\\n  8080:80)")
+                && run.ends_with("false; } >&2\ncurl -fsS http://127.0.0.1:8080/"),
             "{run}"
         );
     }

@@ -243,10 +243,9 @@ impl World {
     }
 
     /// Puts the drill world's `sleep` (tests/drills/sleep) before the
-    /// system's: the waits a guide sizes for a cluster (a port-forward's
-    /// start, a sampling window) take a tenth, and a wait for a
-    /// port-forward still ends only once it listens. For drills whose
-    /// steps sleep to wait, not to let time pass for the server.
+    /// system's: the waits a guide sizes for a cluster (a sampling
+    /// window) take a tenth. For drills whose steps sleep to wait, not to
+    /// let time pass for the server.
     pub fn quick_waits(&self) {
         std::os::unix::fs::symlink(
             root().join("tests/drills/sleep"),

@@ -10,8 +10,9 @@ use serde_json::json;
 
 pub fn world() -> Option<World> {
     let mut w = World::needing("memcached", &["memcached", "nc", "socat", "age", "ss"])?;
-    // Seven port-forward waits of 3 s and hit-ratio samples of 30, 10 and
-    // 30 s were 90 of the drill's 100 s.
+    // Hit-ratio samples of 30, 10 and 30 s (and, before the port-forward
+    // snippet waited for kubectl, seven waits of 3 s) were 90 of the
+    // drill's 100 s.
     w.quick_waits();
     let args = ["-m", "256", "-c", "1024", "-f", "1.25", "-n", "48"];
     w.describe(json!({
@@ -134,4 +135,79 @@ fn memcached_drill() {
     let runs = w.run("restore.config", &[]);
     assert_steps(&runs, 1, &[("ERROR", "none, checked below")]);
     assert!(!runs[0].output.contains("ERROR"), "{}", runs[0].output);
+}
+
+/// The `port-forward` snippet under real make: a target waits for a
+/// forward that listens only after 5 s (a slow API server; the old fixed
+/// `sleep 3` then failed with "connection refused") and leaves no kubectl
+/// behind; with the local port taken by another server, the target fails
+/// at once with kubectl's own message and never talks to that server
+/// (the old `sleep 3` went on and read the stranger's answer).
+#[test]
+fn memcached_forward_waits_until_ready_and_fails_at_once() {
+    use std::time::{Duration, Instant};
+    let Some(mut w) = world() else { return };
+    w.start();
+    // This world's forwards only (drills run side by side): the stand-in's
+    // path is in its folder.
+    let forwards = "pgrep -f \"$PWD/bin/[k]ubectl -n drill port-forward\" || echo none";
+    let delay = w.state_file("forward-delay");
+    std::fs::write(&delay, "5").unwrap();
+    let t = Instant::now();
+    let out = w.sh("make memcached-stats");
+    let took = t.elapsed();
+    assert_eq!(out.status, 0, "{}", out.output);
+    assert!(
+        out.output.contains("STAT curr_connections"),
+        "{}",
+        out.output
+    );
+    assert!(
+        took >= Duration::from_secs(5),
+        "{took:?}: did not wait for the forward"
+    );
+    assert!(
+        took < Duration::from_secs(15),
+        "{took:?}: waited past the forward"
+    );
+    assert_eq!(
+        w.ok(forwards).trim(),
+        "none",
+        "the forward outlived its target"
+    );
+    std::fs::remove_file(&delay).unwrap();
+    // ... and it sees one that runs.
+    let seen = w.ok(&format!(
+        "kubectl -n drill port-forward pod/rel-memcached-6f7b9c-k2v8q 21299:11211 \
+         >/dev/null & K=$!\nsleep 0.5\n{forwards}\nkill $K"
+    ));
+    assert_ne!(seen.trim(), "none", "{seen}");
+
+    let t = Instant::now();
+    let out = w.sh(
+        "socat TCP-LISTEN:21211,bind=127.0.0.1,reuseaddr,fork SYSTEM:'echo STRANGER' &\n\
+         S=$!; trap 'kill $S' EXIT\n\
+         until ss -Hltn 'sport = :21211' | grep -q .; do sleep 0.05; done\n\
+         make memcached-stats",
+    );
+    let took = t.elapsed();
+    assert_ne!(out.status, 0, "{}", out.output);
+    for said in [
+        "Unable to listen on port 21211",
+        "error: unable to listen on any of the requested ports: [{21211 11211}]",
+        "kubectl port-forward failed or timed out (30 s)",
+    ] {
+        assert!(out.output.contains(said), "{said} in:\n{}", out.output);
+    }
+    assert!(!out.output.contains("STRANGER"), "{}", out.output);
+    assert!(
+        !out.output.contains("== rel-memcached"),
+        "went on:\n{}",
+        out.output
+    );
+    assert!(
+        took < Duration::from_secs(3),
+        "{took:?}: did not fail at once"
+    );
+    assert_eq!(w.ok(forwards).trim(), "none");
 }
