@@ -209,26 +209,11 @@ pub fn write(root: &Path, rel: &str, text: &str) {
     std::fs::write(p, text).unwrap();
 }
 
-/// `text` (usually the scaffold, `chartgen::scaffold::new_spec`) with the
-/// one place of each `from` replaced by its `to`, in order. Each `from` must
-/// be there exactly once: a fixture whose text has since changed fails here
-/// instead of silently testing the text as it was. The integration tests'
-/// copy of `spec::testkit::edited`, which is compiled for the unit tests
-/// only.
 #[allow(dead_code)]
-#[track_caller]
-pub fn edited(text: &str, edits: &[(&str, &str)]) -> String {
-    let mut text = text.to_string();
-    for (from, to) in edits {
-        let n = text.matches(from).count();
-        assert_eq!(
-            n, 1,
-            "{from:?} is in the text {n} times, not once: update the test"
-        );
-        text = text.replacen(from, to, 1);
-    }
-    text
-}
+#[path = "../../src/spec/testkit/edited.rs"]
+mod edited_text;
+#[allow(unused_imports)]
+pub use edited_text::edited;
 
 /// A maintainer's hand edit of the file at `path`, as [`edited`] does it:
 /// each `from` must be there exactly once. For edits of text as text (a
