@@ -11,7 +11,7 @@ elasticsearch_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --fi
 
 # [backup] Export the configuration, run the SLM policy now and record the snapshot
 elasticsearch-backup:
-	@$(elasticsearch_env) $(elasticsearch_pod) eval "$$(printf '%b' ': "$${AGE_RECIPIENT:?set AGE_RECIPIENT to an age public key}"\nmkdir -p "$$BACKUP_DIR"; TS=$$(date +%Y%m%d-%H%M%S)\nhelm -n "$$NAMESPACE" get values "$$RELEASE" -o yaml \\\n  > "$$BACKUP_DIR/elasticsearch-values-$$TS.yaml"\nkubectl -n "$$NAMESPACE" get secret,configmap -o json \\\n  -l app.kubernetes.io/instance="$$RELEASE" \\\n  | jq '\''.items[].metadata |= del(.uid, .resourceVersion,\n      .creationTimestamp, .managedFields, .ownerReferences)'\'' \\\n  | age -r "$$AGE_RECIPIENT" \\\n  > "$$BACKUP_DIR/elasticsearch-k8s-$$TS.json.age"\nes() { kubectl -n "$$NAMESPACE" exec "$$POD" -c elasticsearch -- \\\n  env U="$$ES_URL" P="$$1" M="$${2:-GET}" sh -c \\\n  '\''curl -sSk -u "elastic:$$ELASTIC_PASSWORD" -X "$$M" "$$U$$P"'\''; }\nS=$$(es "/_slm/policy/$$SLM_POLICY/_execute" POST \\\n  | sed -n '\''s/.*"snapshot_name":"\\([^"]*\\)".*/\\1/p'\'')\ntest -n "$$S"; echo "snapshot $$S started"\ni=0; until es "/_snapshot/$$REPO/$$S" | grep -q '\''"state":"SUCCESS"'\''\ndo\n  es "/_snapshot/$$REPO/$$S" | grep -qE '\''"state":"(FAILED|PARTIAL)"'\'' \\\n    && { echo "snapshot $$S failed" >&2; exit 1; }\n  i=$$((i + 1)); [ "$$i" -lt 360 ] || exit 1; sleep 10\ndone\nprintf '\''%s\\n'\'' "$$S" > "$$BACKUP_DIR/es-snapshot-$$TS.txt"\necho "snapshot $$S complete"')"
+	@$(elasticsearch_env) $(elasticsearch_pod) eval "$$(printf '%b' ': "$${AGE_RECIPIENT:?set AGE_RECIPIENT to an age public key}"\nmkdir -p "$$BACKUP_DIR"; TS=$$(date +%Y%m%d-%H%M%S)\nhelm -n "$$NAMESPACE" get values "$$RELEASE" -o yaml \\\n  > "$$BACKUP_DIR/elasticsearch-values-$$TS.yaml"\nkubectl -n "$$NAMESPACE" get secret,configmap -o json \\\n  -l app.kubernetes.io/instance="$$RELEASE" \\\n  | jq '\''.items[].metadata |= del(.uid, .resourceVersion,\n      .creationTimestamp, .managedFields, .ownerReferences)'\'' \\\n  | age -r "$$AGE_RECIPIENT" \\\n  > "$$BACKUP_DIR/elasticsearch-k8s-$$TS.json.age"\nes() {\n  kubectl -n "$$NAMESPACE" exec "$$POD" -c elasticsearch -- \\\n    env U="$$ES_URL" sh -c '\''p=$$1; shift\n    curl -sSk -u "elastic:$$ELASTIC_PASSWORD" "$$@" "$$U$$p"'\'' sh "$$@"\n}\nS=$$(es "/_slm/policy/$$SLM_POLICY/_execute" -X POST \\\n  | sed -n '\''s/.*"snapshot_name":"\\([^"]*\\)".*/\\1/p'\'')\ntest -n "$$S"; echo "snapshot $$S started"\ni=0; until es "/_snapshot/$$REPO/$$S" | grep -q '\''"state":"SUCCESS"'\''\ndo\n  es "/_snapshot/$$REPO/$$S" | grep -qE '\''"state":"(FAILED|PARTIAL)"'\'' \\\n    && { echo "snapshot $$S failed" >&2; exit 1; }\n  i=$$((i + 1)); [ "$$i" -lt 360 ] || exit 1; sleep 10\ndone\nprintf '\''%s\\n'\'' "$$S" > "$$BACKUP_DIR/es-snapshot-$$TS.txt"\necho "snapshot $$S complete"')"
 
 # [backup] Export Kibana saved objects of every space into BACKUP_DIR
 elasticsearch-kibana-export:
@@ -19,14 +19,11 @@ elasticsearch-kibana-export:
 
 # [backup] Show the SLM policy's last success, failure and statistics
 elasticsearch-slm-status:
-	@$(elasticsearch_env) $(elasticsearch_pod) eval "$$(printf '%b' 'kubectl -n "$$NAMESPACE" exec "$$POD" -c elasticsearch -- env \\\n  U="$$ES_URL" P="$$SLM_POLICY" sh -c \\\n  '\''curl -sSk -u "elastic:$$ELASTIC_PASSWORD" \\\n  "$$U/_slm/policy/$$P?human&pretty" | grep -A 4 -E "last_(success|failure)"\n  curl -sSk -u "elastic:$$ELASTIC_PASSWORD" "$$U/_slm/stats?pretty"'\''')"
+	@$(elasticsearch_env) $(elasticsearch_pod) eval "$$(printf '%b' 'es() {\n  kubectl -n "$$NAMESPACE" exec "$$POD" -c elasticsearch -- \\\n    env U="$$ES_URL" sh -c '\''p=$$1; shift\n    curl -sSk -u "elastic:$$ELASTIC_PASSWORD" "$$@" "$$U$$p"'\'' sh "$$@"\n}\nes "/_slm/policy/$$SLM_POLICY?human&pretty" \\\n  | grep -A 4 -E "last_(success|failure)" || true\nes "/_slm/stats?pretty"')"
 
 # [backup] List the snapshots of REPO, oldest first
 elasticsearch-snapshots:
-	@$(elasticsearch_env) $(elasticsearch_pod) kubectl -n "$$NAMESPACE" exec "$$POD" -c elasticsearch -- env \
-	  U="$$ES_URL" R="$$REPO" sh -c \
-	  'curl -sSk -u "elastic:$$ELASTIC_PASSWORD" \
-	  "$$U/_cat/snapshots/$$R?v&s=end_epoch"'
+	@$(elasticsearch_env) $(elasticsearch_pod) eval "$$(printf '%b' 'es() {\n  kubectl -n "$$NAMESPACE" exec "$$POD" -c elasticsearch -- \\\n    env U="$$ES_URL" sh -c '\''p=$$1; shift\n    curl -sSk -u "elastic:$$ELASTIC_PASSWORD" "$$@" "$$U$$p"'\'' sh "$$@"\n}\nes "/_cat/snapshots/$$REPO?v&s=end_epoch"')"
 
 # [restore] Import FILE= (or the newest default-space export) with overwrite
 elasticsearch-kibana-import:
@@ -34,33 +31,27 @@ elasticsearch-kibana-import:
 
 # [restore] Restore all indices, global and kibana state from newest snapshot
 elasticsearch-restore:
-	@$(elasticsearch_env) $(elasticsearch_pod) eval "$$(printf '%b' 'F="$${FILE:-$$(ls -1t "$$BACKUP_DIR"/es-snapshot-*.txt | head -n 1)}"\ntest -s "$$F" || { echo "no backup file: set FILE=" >&2; false; }\nS=$$(cat "$$F"); test -n "$$S"; echo "restoring $$S from $$REPO"\nkubectl -n "$$NAMESPACE" exec "$$POD" -c elasticsearch -- env \\\n  U="$$ES_URL" R="$$REPO" S="$$S" B='\''{"indices": "*,-.*",\n  "include_global_state": true, "feature_states": ["kibana"],\n  "include_aliases": true}'\'' sh -c \\\n  '\''curl -sSk -u "elastic:$$ELASTIC_PASSWORD" -X POST \\\n  -H "Content-Type: application/json" -d "$$B" \\\n  "$$U/_snapshot/$$R/$$S/_restore?wait_for_completion=true"'\'' \\\n  | tee /dev/stderr | grep -q '\''"failed":0'\''')"
+	@$(elasticsearch_env) $(elasticsearch_pod) eval "$$(printf '%b' 'F="$${FILE:-$$(ls -1t "$$BACKUP_DIR"/es-snapshot-*.txt | head -n 1)}"\ntest -s "$$F" || { echo "no backup file: set FILE=" >&2; false; }\nS=$$(cat "$$F"); test -n "$$S"; echo "restoring $$S from $$REPO"\nes() {\n  kubectl -n "$$NAMESPACE" exec "$$POD" -c elasticsearch -- \\\n    env U="$$ES_URL" sh -c '\''p=$$1; shift\n    curl -sSk -u "elastic:$$ELASTIC_PASSWORD" "$$@" "$$U$$p"'\'' sh "$$@"\n}\nes "/_snapshot/$$REPO/$$S/_restore?wait_for_completion=true" -X POST \\\n  -H "Content-Type: application/json" -d '\''{"indices": "*,-.*",\n  "include_global_state": true, "feature_states": ["kibana"],\n  "include_aliases": true}'\'' | tee /dev/stderr | grep -q '\''"failed":0'\''')"
 
 # [upgrade] Reset shard allocation to the default (all) after a restart
 elasticsearch-allocation-enable:
-	@$(elasticsearch_env) $(elasticsearch_pod) eval "$$(printf '%b' 'kubectl -n "$$NAMESPACE" exec "$$POD" -c elasticsearch -- env \\\n  U="$$ES_URL" sh -c '\''curl -sSk -u "elastic:$$ELASTIC_PASSWORD" \\\n  -X PUT -H "Content-Type: application/json" -d "{\\"persistent\\":\n  {\\"cluster.routing.allocation.enable\\": null}}" \\\n  "$$U/_cluster/settings"'\''')"
+	@$(elasticsearch_env) $(elasticsearch_pod) eval "$$(printf '%b' 'es() {\n  kubectl -n "$$NAMESPACE" exec "$$POD" -c elasticsearch -- \\\n    env U="$$ES_URL" sh -c '\''p=$$1; shift\n    curl -sSk -u "elastic:$$ELASTIC_PASSWORD" "$$@" "$$U$$p"'\'' sh "$$@"\n}\nes /_cluster/settings -X PUT -H "Content-Type: application/json" \\\n  -d '\''{"persistent": {"cluster.routing.allocation.enable": null}}'\''')"
 
 # [upgrade] Limit shard allocation to primaries and flush (before a restart)
 elasticsearch-allocation-primaries:
-	@$(elasticsearch_env) $(elasticsearch_pod) eval "$$(printf '%b' 'kubectl -n "$$NAMESPACE" exec "$$POD" -c elasticsearch -- env \\\n  U="$$ES_URL" sh -c '\''curl -sSk -u "elastic:$$ELASTIC_PASSWORD" \\\n  -X PUT -H "Content-Type: application/json" -d "{\\"persistent\\":\n  {\\"cluster.routing.allocation.enable\\": \\"primaries\\"}}" \\\n  "$$U/_cluster/settings"; echo\n  curl -sSk -u "elastic:$$ELASTIC_PASSWORD" -X POST "$$U/_flush"'\''')"
+	@$(elasticsearch_env) $(elasticsearch_pod) eval "$$(printf '%b' 'es() {\n  kubectl -n "$$NAMESPACE" exec "$$POD" -c elasticsearch -- \\\n    env U="$$ES_URL" sh -c '\''p=$$1; shift\n    curl -sSk -u "elastic:$$ELASTIC_PASSWORD" "$$@" "$$U$$p"'\'' sh "$$@"\n}\nes /_cluster/settings -X PUT -H "Content-Type: application/json" \\\n  -d '\''{"persistent": {"cluster.routing.allocation.enable": "primaries"}}'\''\necho; es /_flush -X POST')"
 
 # [upgrade] List deprecation warnings for the next upgrade
 elasticsearch-deprecations:
-	@$(elasticsearch_env) $(elasticsearch_pod) kubectl -n "$$NAMESPACE" exec "$$POD" -c elasticsearch -- env \
-	  U="$$ES_URL" sh -c 'curl -sSk -u "elastic:$$ELASTIC_PASSWORD" \
-	  "$$U/_migration/deprecations?pretty"'
+	@$(elasticsearch_env) $(elasticsearch_pod) eval "$$(printf '%b' 'es() {\n  kubectl -n "$$NAMESPACE" exec "$$POD" -c elasticsearch -- \\\n    env U="$$ES_URL" sh -c '\''p=$$1; shift\n    curl -sSk -u "elastic:$$ELASTIC_PASSWORD" "$$@" "$$U$$p"'\'' sh "$$@"\n}\nes "/_migration/deprecations?pretty"')"
 
 # [data] List indices by size with health, doc count and shard layout
 elasticsearch-indices:
-	@$(elasticsearch_env) $(elasticsearch_pod) kubectl -n "$$NAMESPACE" exec "$$POD" -c elasticsearch -- env \
-	  U="$$ES_URL" sh -c 'curl -sSk -u "elastic:$$ELASTIC_PASSWORD" \
-	  "$$U/_cat/indices?v&s=store.size:desc&expand_wildcards=all"'
+	@$(elasticsearch_env) $(elasticsearch_pod) eval "$$(printf '%b' 'es() {\n  kubectl -n "$$NAMESPACE" exec "$$POD" -c elasticsearch -- \\\n    env U="$$ES_URL" sh -c '\''p=$$1; shift\n    curl -sSk -u "elastic:$$ELASTIC_PASSWORD" "$$@" "$$U$$p"'\'' sh "$$@"\n}\nes "/_cat/indices?v&s=store.size:desc&expand_wildcards=all"')"
 
 # [diagnostics] Explain why the first unassigned shard is not allocated
 elasticsearch-allocation-explain:
-	@$(elasticsearch_env) $(elasticsearch_pod) kubectl -n "$$NAMESPACE" exec "$$POD" -c elasticsearch -- env \
-	  U="$$ES_URL" sh -c 'curl -sSk -u "elastic:$$ELASTIC_PASSWORD" \
-	  "$$U/_cluster/allocation/explain?pretty"'
+	@$(elasticsearch_env) $(elasticsearch_pod) eval "$$(printf '%b' 'es() {\n  kubectl -n "$$NAMESPACE" exec "$$POD" -c elasticsearch -- \\\n    env U="$$ES_URL" sh -c '\''p=$$1; shift\n    curl -sSk -u "elastic:$$ELASTIC_PASSWORD" "$$@" "$$U$$p"'\'' sh "$$@"\n}\nes "/_cluster/allocation/explain?pretty"')"
 
 # [diagnostics] Describe the workload's pods (state, probes, events)
 elasticsearch-describe:
@@ -73,10 +64,7 @@ elasticsearch-events:
 
 # [diagnostics] Show cluster health and nodes with version, roles and disk use
 elasticsearch-health:
-	@$(elasticsearch_env) $(elasticsearch_pod) kubectl -n "$$NAMESPACE" exec "$$POD" -c elasticsearch -- env \
-	  U="$$ES_URL" sh -c 'curl -sSk -u "elastic:$$ELASTIC_PASSWORD" \
-	  "$$U/_cat/health?v"; curl -sSk -u "elastic:$$ELASTIC_PASSWORD" \
-	  "$$U/_cat/nodes?v&h=name,version,node.role,master,disk.used_percent"'
+	@$(elasticsearch_env) $(elasticsearch_pod) eval "$$(printf '%b' 'es() {\n  kubectl -n "$$NAMESPACE" exec "$$POD" -c elasticsearch -- \\\n    env U="$$ES_URL" sh -c '\''p=$$1; shift\n    curl -sSk -u "elastic:$$ELASTIC_PASSWORD" "$$@" "$$U$$p"'\'' sh "$$@"\n}\nes "/_cat/health?v"\nes "/_cat/nodes?v&h=name,version,node.role,master,disk.used_percent"')"
 
 # [diagnostics] Show the last 200 log lines of the elasticsearch container
 elasticsearch-logs:

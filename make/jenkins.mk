@@ -36,7 +36,7 @@ jenkins-logs:
 
 # [diagnostics] List installed plugins with versions (and available updates)
 jenkins-plugins:
-	@$(jenkins_env) $(jenkins_pod) eval "$$(printf '%b' 'kubectl -n "$$NAMESPACE" exec -i "$$POD" -c jenkins -- \\\n  sh -c '\''cd /tmp && { [ -f jenkins-cli.jar ] ||\n  curl -sfO http://localhost:8080/jnlpJars/jenkins-cli.jar; } &&\njava -jar jenkins-cli.jar -s http://localhost:8080/ \\\n  -auth "$$JENKINS_ADMIN_USER:$$JENKINS_ADMIN_PASSWORD" list-plugins'\''')"
+	@$(jenkins_env) $(jenkins_pod) eval "$$(printf '%b' 'kubectl -n "$$NAMESPACE" exec -i "$$POD" -c jenkins -- \\\n  sh -c '\''jcli() {\n  cd /tmp && { [ -f jenkins-cli.jar ] ||\n    curl -sfO http://localhost:8080/jnlpJars/jenkins-cli.jar; } &&\n  java -jar jenkins-cli.jar -s http://localhost:8080/ \\\n    -auth "$$JENKINS_ADMIN_USER:$$JENKINS_ADMIN_PASSWORD" "$$@"\n}\njcli list-plugins'\''')"
 
 # [diagnostics] Forward localhost:8080 to the jenkins container
 jenkins-port-forward:
@@ -67,19 +67,19 @@ jenkins-version:
 
 # [maintenance] Allow builds to start again after a quiet-down
 jenkins-cancel-quiet-down:
-	@$(jenkins_env) $(jenkins_pod) eval "$$(printf '%b' 'kubectl -n "$$NAMESPACE" exec -i "$$POD" -c jenkins -- \\\n  sh -c '\''cd /tmp && { [ -f jenkins-cli.jar ] ||\n  curl -sfO http://localhost:8080/jnlpJars/jenkins-cli.jar; } &&\njava -jar jenkins-cli.jar -s http://localhost:8080/ \\\n  -auth "$$JENKINS_ADMIN_USER:$$JENKINS_ADMIN_PASSWORD" cancel-quiet-down'\''')"
+	@$(jenkins_env) $(jenkins_pod) eval "$$(printf '%b' 'kubectl -n "$$NAMESPACE" exec -i "$$POD" -c jenkins -- \\\n  sh -c '\''jcli() {\n  cd /tmp && { [ -f jenkins-cli.jar ] ||\n    curl -sfO http://localhost:8080/jnlpJars/jenkins-cli.jar; } &&\n  java -jar jenkins-cli.jar -s http://localhost:8080/ \\\n    -auth "$$JENKINS_ADMIN_USER:$$JENKINS_ADMIN_PASSWORD" "$$@"\n}\njcli cancel-quiet-down'\''')"
 
 # [maintenance] Re-apply the JCasC configuration without a restart
 jenkins-casc-reload:
-	@$(jenkins_env) $(jenkins_pod) eval "$$(printf '%b' 'kubectl -n "$$NAMESPACE" exec -i "$$POD" -c jenkins -- \\\n  sh -c '\''cd /tmp && { [ -f jenkins-cli.jar ] ||\n  curl -sfO http://localhost:8080/jnlpJars/jenkins-cli.jar; } &&\njava -jar jenkins-cli.jar -s http://localhost:8080/ \\\n  -auth "$$JENKINS_ADMIN_USER:$$JENKINS_ADMIN_PASSWORD" \\\n  reload-jcasc-configuration'\''')"
+	@$(jenkins_env) $(jenkins_pod) eval "$$(printf '%b' 'kubectl -n "$$NAMESPACE" exec -i "$$POD" -c jenkins -- \\\n  sh -c '\''jcli() {\n  cd /tmp && { [ -f jenkins-cli.jar ] ||\n    curl -sfO http://localhost:8080/jnlpJars/jenkins-cli.jar; } &&\n  java -jar jenkins-cli.jar -s http://localhost:8080/ \\\n    -auth "$$JENKINS_ADMIN_USER:$$JENKINS_ADMIN_PASSWORD" "$$@"\n}\njcli reload-jcasc-configuration'\''')"
 
 # [maintenance] Stop starting new builds and wait up to 10 min for running ones
 jenkins-quiet-down:
-	@$(jenkins_env) $(jenkins_pod) eval "$$(printf '%b' 'kubectl -n "$$NAMESPACE" exec -i "$$POD" -c jenkins -- \\\n  sh -c '\''cd /tmp && { [ -f jenkins-cli.jar ] ||\n  curl -sfO http://localhost:8080/jnlpJars/jenkins-cli.jar; } &&\njava -jar jenkins-cli.jar -s http://localhost:8080/ \\\n  -auth "$$JENKINS_ADMIN_USER:$$JENKINS_ADMIN_PASSWORD" \\\n  quiet-down -block -timeout 600000'\''')"
+	@$(jenkins_env) $(jenkins_pod) eval "$$(printf '%b' 'kubectl -n "$$NAMESPACE" exec -i "$$POD" -c jenkins -- \\\n  sh -c '\''jcli() {\n  cd /tmp && { [ -f jenkins-cli.jar ] ||\n    curl -sfO http://localhost:8080/jnlpJars/jenkins-cli.jar; } &&\n  java -jar jenkins-cli.jar -s http://localhost:8080/ \\\n    -auth "$$JENKINS_ADMIN_USER:$$JENKINS_ADMIN_PASSWORD" "$$@"\n}\njcli quiet-down -block -timeout 600000'\''')"
 
 # [maintenance] Reload configuration and jobs from disk (reload-configuration)
 jenkins-reload-config:
-	@$(jenkins_env) $(jenkins_pod) eval "$$(printf '%b' 'kubectl -n "$$NAMESPACE" exec -i "$$POD" -c jenkins -- \\\n  sh -c '\''cd /tmp && { [ -f jenkins-cli.jar ] ||\n  curl -sfO http://localhost:8080/jnlpJars/jenkins-cli.jar; } &&\njava -jar jenkins-cli.jar -s http://localhost:8080/ \\\n  -auth "$$JENKINS_ADMIN_USER:$$JENKINS_ADMIN_PASSWORD" \\\n  reload-configuration'\''')"
+	@$(jenkins_env) $(jenkins_pod) eval "$$(printf '%b' 'kubectl -n "$$NAMESPACE" exec -i "$$POD" -c jenkins -- \\\n  sh -c '\''jcli() {\n  cd /tmp && { [ -f jenkins-cli.jar ] ||\n    curl -sfO http://localhost:8080/jnlpJars/jenkins-cli.jar; } &&\n  java -jar jenkins-cli.jar -s http://localhost:8080/ \\\n    -auth "$$JENKINS_ADMIN_USER:$$JENKINS_ADMIN_PASSWORD" "$$@"\n}\njcli reload-configuration'\''')"
 
 # [maintenance] Rolling restart of the deployment
 jenkins-restart:
@@ -88,7 +88,7 @@ jenkins-restart:
 
 # [maintenance] Restart Jenkins once running builds have finished
 jenkins-safe-restart:
-	@$(jenkins_env) $(jenkins_pod) eval "$$(printf '%b' 'kubectl -n "$$NAMESPACE" exec -i "$$POD" -c jenkins -- \\\n  sh -c '\''cd /tmp && { [ -f jenkins-cli.jar ] ||\n  curl -sfO http://localhost:8080/jnlpJars/jenkins-cli.jar; } &&\njava -jar jenkins-cli.jar -s http://localhost:8080/ \\\n  -auth "$$JENKINS_ADMIN_USER:$$JENKINS_ADMIN_PASSWORD" safe-restart'\''')"
+	@$(jenkins_env) $(jenkins_pod) eval "$$(printf '%b' 'kubectl -n "$$NAMESPACE" exec -i "$$POD" -c jenkins -- \\\n  sh -c '\''jcli() {\n  cd /tmp && { [ -f jenkins-cli.jar ] ||\n    curl -sfO http://localhost:8080/jnlpJars/jenkins-cli.jar; } &&\n  java -jar jenkins-cli.jar -s http://localhost:8080/ \\\n    -auth "$$JENKINS_ADMIN_USER:$$JENKINS_ADMIN_PASSWORD" "$$@"\n}\njcli safe-restart'\''')"
 
 # [helm] Show the release's revisions
 jenkins-helm-history:

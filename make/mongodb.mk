@@ -27,41 +27,31 @@ mongodb-restore:
 
 # [upgrade] Show the featureCompatibilityVersion
 mongodb-fcv:
-	@$(mongodb_env) $(mongodb_pod) eval "$$(printf '%b' 'kubectl -n "$$NAMESPACE" exec -i "$$POD" -c mongodb -- \\\n  sh -c '\''mongosh --quiet -u "$$MONGO_INITDB_ROOT_USERNAME" \\\n  -p "$$MONGO_INITDB_ROOT_PASSWORD" --authenticationDatabase admin \\\n  --eval "db.adminCommand({getParameter: 1,\n  featureCompatibilityVersion: 1})"'\''')"
+	@$(mongodb_env) $(mongodb_pod) eval "$$(printf '%b' 'kubectl -n "$$NAMESPACE" exec -i "$$POD" -c mongodb -- \\\n  sh -c '\''msh() {\n  mongosh --quiet -u "$$MONGO_INITDB_ROOT_USERNAME" \\\n    -p "$$MONGO_INITDB_ROOT_PASSWORD" --authenticationDatabase admin "$$@"\n}\nmsh --eval "db.adminCommand({getParameter: 1,\n  featureCompatibilityVersion: 1})"'\''')"
 
 # [data] List databases with size and object counts
 mongodb-db-stats:
-	@$(mongodb_env) $(mongodb_pod) eval "$$(printf '%b' 'kubectl -n "$$NAMESPACE" exec -i "$$POD" -c mongodb -- \\\n  sh -c '\''mongosh --quiet -u "$$MONGO_INITDB_ROOT_USERNAME" \\\n  -p "$$MONGO_INITDB_ROOT_PASSWORD" --authenticationDatabase admin \\\n  --eval "db.adminCommand({listDatabases: 1}).databases.map(\n  d => ({db: d.name, bytes: d.sizeOnDisk,\n  objects: db.getSiblingDB(d.name).stats().objects}))"'\''')"
+	@$(mongodb_env) $(mongodb_pod) eval "$$(printf '%b' 'kubectl -n "$$NAMESPACE" exec -i "$$POD" -c mongodb -- \\\n  sh -c '\''msh() {\n  mongosh --quiet -u "$$MONGO_INITDB_ROOT_USERNAME" \\\n    -p "$$MONGO_INITDB_ROOT_PASSWORD" --authenticationDatabase admin "$$@"\n}\nmsh --eval "db.adminCommand({listDatabases: 1}).databases.map(\n  d => ({db: d.name, bytes: d.sizeOnDisk,\n  objects: db.getSiblingDB(d.name).stats().objects}))"'\''')"
 
 # [cluster] Show how far each secondary is behind the primary
 mongodb-replication-lag:
-	@$(mongodb_env) $(mongodb_pod) kubectl -n "$$NAMESPACE" exec -i "$$POD" -c mongodb -- \
-	  sh -c 'mongosh --quiet -u "$$MONGO_INITDB_ROOT_USERNAME" \
-	  -p "$$MONGO_INITDB_ROOT_PASSWORD" --authenticationDatabase admin \
-	  --eval "rs.printSecondaryReplicationInfo()"'
+	@$(mongodb_env) $(mongodb_pod) eval "$$(printf '%b' 'kubectl -n "$$NAMESPACE" exec -i "$$POD" -c mongodb -- \\\n  sh -c '\''msh() {\n  mongosh --quiet -u "$$MONGO_INITDB_ROOT_USERNAME" \\\n    -p "$$MONGO_INITDB_ROOT_PASSWORD" --authenticationDatabase admin "$$@"\n}\nmsh --eval "rs.printSecondaryReplicationInfo()"'\''')"
 
 # [cluster] Print the replica set configuration (rs.conf())
 mongodb-rs-config:
-	@$(mongodb_env) $(mongodb_pod) kubectl -n "$$NAMESPACE" exec -i "$$POD" -c mongodb -- \
-	  sh -c 'mongosh --quiet -u "$$MONGO_INITDB_ROOT_USERNAME" \
-	  -p "$$MONGO_INITDB_ROOT_PASSWORD" --authenticationDatabase admin \
-	  --eval "rs.conf()"'
+	@$(mongodb_env) $(mongodb_pod) eval "$$(printf '%b' 'kubectl -n "$$NAMESPACE" exec -i "$$POD" -c mongodb -- \\\n  sh -c '\''msh() {\n  mongosh --quiet -u "$$MONGO_INITDB_ROOT_USERNAME" \\\n    -p "$$MONGO_INITDB_ROOT_PASSWORD" --authenticationDatabase admin "$$@"\n}\nmsh --eval "rs.conf()"'\''')"
 
 # [cluster] Show each member's state, health and optime (rs.status())
 mongodb-rs-status:
-	@$(mongodb_env) $(mongodb_pod) eval "$$(printf '%b' 'kubectl -n "$$NAMESPACE" exec -i "$$POD" -c mongodb -- \\\n  sh -c '\''mongosh --quiet -u "$$MONGO_INITDB_ROOT_USERNAME" \\\n  -p "$$MONGO_INITDB_ROOT_PASSWORD" --authenticationDatabase admin \\\n  --eval "rs.status().members.map(m => ({name: m.name,\n  state: m.stateStr, health: m.health, optime: m.optimeDate}))"'\''')"
+	@$(mongodb_env) $(mongodb_pod) eval "$$(printf '%b' 'kubectl -n "$$NAMESPACE" exec -i "$$POD" -c mongodb -- \\\n  sh -c '\''msh() {\n  mongosh --quiet -u "$$MONGO_INITDB_ROOT_USERNAME" \\\n    -p "$$MONGO_INITDB_ROOT_PASSWORD" --authenticationDatabase admin "$$@"\n}\nmsh --eval "rs.status().members.map(m => ({name: m.name,\n  state: m.stateStr, health: m.health, optime: m.optimeDate}))"'\''')"
 
 # [cluster] Make the replica set's primary step down for 120 s
 mongodb-step-down:
-	@$(mongodb_env) $(mongodb_pod) kubectl -n "$$NAMESPACE" exec -i "$$POD" -c mongodb -- \
-	  env REPLSET="$$REPLSET" sh -c 'mongosh --quiet --host "$$REPLSET/localhost:27017" \
-	  -u "$$MONGO_INITDB_ROOT_USERNAME" -p "$$MONGO_INITDB_ROOT_PASSWORD" \
-	  --authenticationDatabase admin \
-	  --eval "print(\"stepping down \" + db.hello().me); rs.stepDown(120)"'
+	@$(mongodb_env) $(mongodb_pod) eval "$$(printf '%b' 'kubectl -n "$$NAMESPACE" exec -i "$$POD" -c mongodb -- \\\n  env REPLSET="$$REPLSET" sh -c '\''msh() {\n  mongosh --quiet -u "$$MONGO_INITDB_ROOT_USERNAME" \\\n    -p "$$MONGO_INITDB_ROOT_PASSWORD" --authenticationDatabase admin "$$@"\n}\nmsh --host "$$REPLSET/localhost:27017" \\\n  --eval "print(\\"stepping down \\" + db.hello().me); rs.stepDown(120)"'\''')"
 
 # [diagnostics] List operations running longer than 5 seconds
 mongodb-current-ops:
-	@$(mongodb_env) $(mongodb_pod) eval "$$(printf '%b' 'kubectl -n "$$NAMESPACE" exec -i "$$POD" -c mongodb -- \\\n  sh -c '\''mongosh --quiet -u "$$MONGO_INITDB_ROOT_USERNAME" \\\n  -p "$$MONGO_INITDB_ROOT_PASSWORD" --authenticationDatabase admin \\\n  --eval "db.currentOp({secs_running: {\\$$gte: 5}}).inprog.map(\n  o => ({opid: o.opid, secs: o.secs_running, ns: o.ns, op: o.op}))"'\''')"
+	@$(mongodb_env) $(mongodb_pod) eval "$$(printf '%b' 'kubectl -n "$$NAMESPACE" exec -i "$$POD" -c mongodb -- \\\n  sh -c '\''msh() {\n  mongosh --quiet -u "$$MONGO_INITDB_ROOT_USERNAME" \\\n    -p "$$MONGO_INITDB_ROOT_PASSWORD" --authenticationDatabase admin "$$@"\n}\nmsh --eval "db.currentOp({secs_running: {\\$$gte: 5}}).inprog.map(\n  o => ({opid: o.opid, secs: o.secs_running, ns: o.ns, op: o.op}))"'\''')"
 
 # [diagnostics] Describe the workload's pods (state, probes, events)
 mongodb-describe:
@@ -78,10 +68,7 @@ mongodb-logs:
 
 # [diagnostics] Show oplog size and the time span it covers
 mongodb-oplog-window:
-	@$(mongodb_env) $(mongodb_pod) kubectl -n "$$NAMESPACE" exec -i "$$POD" -c mongodb -- \
-	  sh -c 'mongosh --quiet -u "$$MONGO_INITDB_ROOT_USERNAME" \
-	  -p "$$MONGO_INITDB_ROOT_PASSWORD" --authenticationDatabase admin \
-	  --eval "rs.printReplicationInfo()"'
+	@$(mongodb_env) $(mongodb_pod) eval "$$(printf '%b' 'kubectl -n "$$NAMESPACE" exec -i "$$POD" -c mongodb -- \\\n  sh -c '\''msh() {\n  mongosh --quiet -u "$$MONGO_INITDB_ROOT_USERNAME" \\\n    -p "$$MONGO_INITDB_ROOT_PASSWORD" --authenticationDatabase admin "$$@"\n}\nmsh --eval "rs.printReplicationInfo()"'\''')"
 
 # [diagnostics] Forward localhost:27017 to the mongodb container
 mongodb-port-forward:
