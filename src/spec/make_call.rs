@@ -14,7 +14,10 @@
 //! the continuation lines two spaces deeper than the line. A `NAMESPACE=`
 //! or `RELEASE=` given in the token replaces the default in its place
 //! (`{{make status RELEASE="$RELEASE-canary"}}`); any other variable
-//! follows, in the order written. A value is one shell word as the shell
+//! follows, in the order written. A call of another release also passes
+//! `FULLNAME=""`, unless it gives `FULLNAME=`: the guide's block exports
+//! the operator's release's full name, which the target would otherwise
+//! keep, and an empty one the target derives from `RELEASE`. A value is one shell word as the shell
 //! reads it: quotes and `$(...)` may hold spaces
 //! (`FILE="$(ls -1t "$BACKUP_DIR"/*.dump | head -n1)"`). What follows the
 //! token on its line (`| tail -n 3`, `; then`) follows the last word.
@@ -101,6 +104,14 @@ pub fn expand_line(line: &str, chart: &str) -> Result<Option<Vec<String>>, LineE
             Some(_) => return Err(bad(format!("`{name}` is given twice"))),
             None => args.push((name, value.to_string())),
         }
+    }
+    let other_release = args
+        .iter()
+        .any(|(n, v)| *n == "RELEASE" && v != RELEASE_VARS[1].1);
+    if other_release && !args.iter().any(|(n, _)| *n == "FULLNAME") {
+        // The guide's block exports the operator's release's FULLNAME; the
+        // prelude would keep it and act on that release's objects.
+        args.insert(RELEASE_VARS.len(), ("FULLNAME", "\"\"".to_string()));
     }
     let mut words: Vec<String> = args.iter().map(|(n, v)| format!("{n}={v}")).collect();
     match after.trim() {
@@ -212,10 +223,19 @@ mod tests {
             "make redis-restore NAMESPACE=\"$NAMESPACE\" RELEASE=\"$RELEASE\" \\\n  \
              FILE=\"$(ls -1t \"$BACKUP_DIR\"/r-*.rdb | head -n1)\""
         );
-        // NAMESPACE and RELEASE given replace the defaults in their place.
+        // NAMESPACE and RELEASE given replace the defaults in their place;
+        // another release's full name is the target's to derive.
         assert_eq!(
             one("{{make status RELEASE=redis-new NAMESPACE=drill X=1}}"),
-            "make redis-status NAMESPACE=drill RELEASE=redis-new X=1"
+            "make redis-status NAMESPACE=drill RELEASE=redis-new FULLNAME=\"\" X=1"
+        );
+        assert_eq!(
+            one("{{make status NAMESPACE=drill}}"),
+            "make redis-status NAMESPACE=drill RELEASE=\"$RELEASE\""
+        );
+        assert_eq!(
+            one("{{make status RELEASE=r2 FULLNAME=r2-cache}}"),
+            "make redis-status NAMESPACE=\"$NAMESPACE\" RELEASE=r2 FULLNAME=r2-cache"
         );
         // Text around it stays where it was.
         assert_eq!(
