@@ -1391,6 +1391,10 @@ pub fn expand_run(run: &str, spec: &Spec) -> Result<Option<String>, UseLineError
         .map_err(|b| (b.line, b.message, b.help))
 }
 
+/// How many fragments deep a `{{use}}` may be: deeper is a chain of names
+/// no reader follows, and each level is a frame of the expansion's stack.
+pub const MAX_FRAGMENT_DEPTH: usize = 8;
+
 /// What expanding one spec's `run` blocks keeps track of: the fragments
 /// being expanded, innermost last, every fragment used, and the `lang` of
 /// the step being expanded when it is not shell.
@@ -1553,6 +1557,18 @@ fn expand_run_mapped(
                         format!("fragment `{name}` takes no parameter `{k}`"),
                         "a fragment is the same text at every use: write what differs \
 beside the `{{use}}` line"
+                            .into(),
+                    ));
+                }
+                if walk.open.len() >= MAX_FRAGMENT_DEPTH {
+                    return Err(Bad::at(
+                        n,
+                        format!(
+                            "fragment `{name}` is used {MAX_FRAGMENT_DEPTH} fragments deep: {}",
+                            walk.open.join(" -> ")
+                        ),
+                        "write the inner fragments' text into an outer one: a fragment \
+says a thing once, not through a chain of names"
                             .into(),
                     ));
                 }
@@ -2756,6 +2772,38 @@ then echo '{{\"kind\":\"List\",\"items\":[]}}'; else echo '{list}'; fi ;;\n\
         let cyclic = "  a: |\n    {{use b}}\n  b: |\n    echo b\n    {{use a}}\n";
         let f = with_fragments(cyclic, "            {{use a}}\n", "      {{use b}}\n").unwrap();
         assert_eq!(f.spec.operations[0].run, "echo b\n{{use b}}\n");
+    }
+
+    /// A chain of fragments is an error past its depth limit, at the use
+    /// that goes too deep, whatever its length: a long chain once
+    /// overflowed the stack.
+    #[test]
+    fn a_chain_of_fragments_too_deep_is_an_error_not_a_crash() {
+        let chain = |n: usize| -> String {
+            let mut f: String = (0..n)
+                .map(|i| format!("  f{i}: |\n    {{{{use f{}}}}}\n", i + 1))
+                .collect();
+            f.push_str(&format!("  f{n}: echo deep\n"));
+            f
+        };
+        let ok = with_fragments(
+            &chain(MAX_FRAGMENT_DEPTH - 1),
+            "            {{use f0}}\n",
+            "      ls\n",
+        )
+        .unwrap();
+        assert!(ok.spec.backup.components[0].steps[0]
+            .run
+            .as_deref()
+            .unwrap()
+            .contains("echo deep"));
+        for n in [MAX_FRAGMENT_DEPTH, 5000] {
+            let e =
+                with_fragments(&chain(n), "            {{use f0}}\n", "      ls\n").unwrap_err();
+            assert!(e.message.contains("8 fragments deep: f0 -> f1"), "{e}");
+            // In the deepest fragment, at its `{{use}}` line.
+            assert_eq!(e.snippet.as_deref(), Some("    {{use f8}}"), "{e}");
+        }
     }
 
     /// `{{make}}` and `{{pod}}` write shell: in a step of another `lang`,
