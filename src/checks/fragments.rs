@@ -36,6 +36,25 @@ pub fn not_shadowing(file: &SpecFile, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// An empty fragment makes its `{{use}}` lines vanish: a step or target
+/// that reads as if it did something runs nothing there.
+pub fn not_empty(file: &SpecFile, out: &mut Vec<Diagnostic>) {
+    for (name, text) in &file.spec.fragments {
+        if text.trim().is_empty() {
+            out.push(
+                file.error_at(
+                    &format!("fragments.{name}"),
+                    format!("fragment `{name}` is empty"),
+                )
+                .help(format!(
+                    "write the shell `{{{{use {name}}}}}` stands for, or remove the fragment and \
+its `{{{{use}}}}` lines"
+                )),
+            );
+        }
+    }
+}
+
 /// A fragment no `run` uses is text that can drift from what the guides
 /// and targets say; it changes no output, hence a warning.
 pub fn used(file: &SpecFile, out: &mut Vec<Diagnostic>) {
