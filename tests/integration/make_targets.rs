@@ -557,39 +557,16 @@ fn the_checker_catches_wrong_namespaces_and_containers() {
 /// assigned, reaches the Makefile's defaults instead.
 #[test]
 fn a_plain_call_after_the_guides_block_targets_the_guides_release() {
-    let (project, _) = chartgen::project::load(
-        &root(),
-        &chartgen::project::facts_options(&root(), None, false),
-        &Default::default(),
-    )
-    .expect("shipped specs load");
-    let work = tempfile::tempdir().unwrap();
-    copy_dir(&root().join("make"), &work.path().join("make"));
-    std::fs::copy(root().join("Makefile"), work.path().join("Makefile")).unwrap();
-    let bin = work.path().join(".fakebin");
-    let log = work.path().join("calls.log");
-    fake_tools(&bin, &log);
-    let path_env = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let project = shipped_project();
+    let shell = GuideShell::new();
     // The `-n` and the release label of the status target's kubectl call.
     let status = |chart: &str, block: &str| {
-        let _ = std::fs::remove_file(&log);
-        let script = format!("set -e\n{block}\nmake --no-print-directory -s {chart}-status\n");
-        let o = Command::new("bash")
-            .args(["-c", &script])
-            .current_dir(work.path())
-            .env("PATH", &path_env)
-            .env("HOME", work.path())
-            .env_remove("NAMESPACE")
-            .env_remove("RELEASE")
-            .stdin(Stdio::null())
-            .output()
-            .unwrap();
+        let (o, recorded) = shell.run(block, &format!("{chart}-status"));
         assert!(
             o.status.success(),
             "{chart}: {}",
             String::from_utf8_lossy(&o.stderr)
         );
-        let recorded = calls(&log);
         let get = recorded
             .iter()
             .rfind(|c| c.tool == "kubectl" && verb(&c.args) == Some("get"))
@@ -650,19 +627,8 @@ fn a_plain_call_after_the_guides_block_targets_the_guides_release() {
 /// make: no recorded kubectl or helm argument names the operator's full name.
 #[test]
 fn a_call_of_another_release_leaves_the_operators_objects_alone() {
-    let (project, _) = chartgen::project::load(
-        &root(),
-        &chartgen::project::facts_options(&root(), None, false),
-        &Default::default(),
-    )
-    .expect("shipped specs load");
-    let work = tempfile::tempdir().unwrap();
-    copy_dir(&root().join("make"), &work.path().join("make"));
-    std::fs::copy(root().join("Makefile"), work.path().join("Makefile")).unwrap();
-    let bin = work.path().join(".fakebin");
-    let log = work.path().join("calls.log");
-    fake_tools(&bin, &log);
-    let path_env = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let project = shipped_project();
+    let shell = GuideShell::new();
     let (mut ran, mut acted) = (0, 0);
     for f in &project.specs {
         let chart = &f.spec.name;
@@ -673,21 +639,8 @@ fn a_call_of_another_release_leaves_the_operators_objects_alone() {
         );
         let operators = format!("{REL}-{chart}");
         for call in other_release_calls(&root().join("docs").join(chart), chart) {
-            let _ = std::fs::remove_file(&log);
-            let script = format!("{block}\ntimeout 10 make --no-print-directory -s {call}\n");
-            Command::new("bash")
-                .args(["-c", &script])
-                .current_dir(work.path())
-                .env("PATH", &path_env)
-                .env("HOME", work.path())
-                .env_remove("NAMESPACE")
-                .env_remove("RELEASE")
-                .env_remove("FULLNAME")
-                .stdin(Stdio::null())
-                .output()
-                .unwrap();
+            let (_, recorded) = shell.run(&block, &call);
             ran += 1;
-            let recorded = calls(&log);
             acted += usize::from(!recorded.is_empty());
             for c in recorded {
                 assert!(
@@ -732,4 +685,59 @@ fn other_release_calls(docs: &Path, chart: &str) -> Vec<String> {
         }
     }
     out
+}
+
+/// The shipped specs.
+fn shipped_project() -> chartgen::project::Project {
+    chartgen::project::load(
+        &root(),
+        &chartgen::project::facts_options(&root(), None, false),
+        &Default::default(),
+    )
+    .expect("shipped specs load")
+    .0
+}
+
+/// An operator's shell: a copy of the Makefiles, with the fake kubectl and
+/// helm first on PATH and none of the guide's variables set.
+struct GuideShell {
+    work: tempfile::TempDir,
+    log: std::path::PathBuf,
+    path_env: String,
+}
+
+impl GuideShell {
+    fn new() -> GuideShell {
+        let work = tempfile::tempdir().unwrap();
+        copy_dir(&root().join("make"), &work.path().join("make"));
+        std::fs::copy(root().join("Makefile"), work.path().join("Makefile")).unwrap();
+        let bin = work.path().join(".fakebin");
+        let log = work.path().join("calls.log");
+        fake_tools(&bin, &log);
+        let path_env = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+        GuideShell {
+            work,
+            log,
+            path_env,
+        }
+    }
+
+    /// Runs a guide's `block`, then `make ARGS` under real make (stopped
+    /// after 10 s): bash's output and the tools' calls.
+    fn run(&self, block: &str, args: &str) -> (std::process::Output, Vec<Call>) {
+        let _ = std::fs::remove_file(&self.log);
+        let script = format!("set -e\n{block}\ntimeout 10 make --no-print-directory -s {args}\n");
+        let o = Command::new("bash")
+            .args(["-c", &script])
+            .current_dir(self.work.path())
+            .env("PATH", &self.path_env)
+            .env("HOME", self.work.path())
+            .env_remove("NAMESPACE")
+            .env_remove("RELEASE")
+            .env_remove("FULLNAME")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        (o, calls(&self.log))
+    }
 }
