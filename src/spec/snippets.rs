@@ -1452,22 +1452,36 @@ fn unknown(name: &str, spec: &Spec) -> String {
 
 /// Appends `body` to `out`, each line indented by `indent` and mapped to
 /// the source line `n`. A here-document's lines stay as they are: its
-/// `EOF` must start its line, and its text is the document.
+/// delimiter must start its line, and its text is the document.
 fn put_indented(body: &str, indent: &str, n: usize, out: &mut String, from: &mut Vec<usize>) {
-    let mut in_doc = false;
+    let mut doc_end: Option<&str> = None;
     for l in body.lines() {
-        if !l.is_empty() && !in_doc {
+        if !l.is_empty() && doc_end.is_none() {
             out.push_str(indent);
         }
         out.push_str(l);
-        if in_doc {
-            in_doc = l != "EOF";
-        } else {
-            in_doc = l.ends_with("<<EOF");
-        }
+        doc_end = match doc_end {
+            Some(end) => (l != end).then_some(end),
+            None => heredoc_end(l),
+        };
         out.push('\n');
         from.push(n);
     }
+}
+
+/// The delimiter of the here-document a line opens at its end (`<<EOF`,
+/// `<<'EOF'`, `<<"CONF"`); `None` for `<<-` (its delimiter may be
+/// indented with tabs), a here-string and any other line.
+fn heredoc_end(line: &str) -> Option<&str> {
+    let rest = line[line.rfind("<<")? + 2..].trim_end();
+    let word = ['\'', '"']
+        .iter()
+        .find_map(|q| rest.strip_prefix(*q)?.strip_suffix(*q))
+        .unwrap_or(rest);
+    let is_word = !word.is_empty()
+        && word.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        && !line[..line.len() - rest.len()].ends_with("<<<");
+    is_word.then_some(word)
 }
 
 /// The text of the spec's fragment `name`, its own `{{use}}` lines
@@ -2772,6 +2786,35 @@ then echo '{{\"kind\":\"List\",\"items\":[]}}'; else echo '{list}'; fi ;;\n\
         let cyclic = "  a: |\n    {{use b}}\n  b: |\n    echo b\n    {{use a}}\n";
         let f = with_fragments(cyclic, "            {{use a}}\n", "      {{use b}}\n").unwrap();
         assert_eq!(f.spec.operations[0].run, "echo b\n{{use b}}\n");
+    }
+
+    /// A here-document a fragment opens keeps its lines, and its delimiter
+    /// at the start of the line, however deep the `{{use}}` line is: an
+    /// indented `EOF` ends nothing, and the shell reads on to the end.
+    #[test]
+    fn a_fragments_here_document_stays_at_its_column() {
+        let frag = "  note: |\n    cat <<'DOC'\n    a\n    DOC\n    cat <<EOF\n    $B\n    EOF\n    cat <<<x\n    echo done\n";
+        let f = with_fragments(
+            frag,
+            "            {{use note}}\n",
+            "      if true; then\n        {{use note}}\n      fi\n",
+        )
+        .unwrap();
+        assert_eq!(
+            f.spec.operations[0].run,
+            "if true; then\n  cat <<'DOC'\na\nDOC\n  cat <<EOF\n$B\nEOF\n  cat <<<x\n  echo done\nfi\n"
+        );
+        for (line, end) in [
+            ("cat <<EOF", Some("EOF")),
+            ("sh -es <<'EOF'", Some("EOF")),
+            ("cat >> f <<\"CONF\"", Some("CONF")),
+            ("cat <<-EOF", None),
+            ("cat <<<\"$x\"", None),
+            ("cat <<<EOF", None),
+            ("echo '<<'", None),
+        ] {
+            assert_eq!(heredoc_end(line), end, "{line}");
+        }
     }
 
     /// A chain of fragments is an error past its depth limit, at the use
