@@ -93,15 +93,17 @@ pub fn expand_line(line: &str, chart: &str) -> Result<Option<Vec<String>>, LineE
         .iter()
         .map(|(n, v)| (*n, v.to_string()))
         .collect();
+    let mut named: Vec<&str> = Vec::new();
     for v in vars {
         let Some((name, value)) = v.split_once('=').filter(|(n, _)| is_name(n)) else {
             return Err(bad(format!("`{v}` is not NAME=value")));
         };
+        if named.contains(&name) {
+            return Err(bad(format!("`{name}` is given twice")));
+        }
+        named.push(name);
         match args.iter_mut().find(|(n, _)| *n == name) {
-            Some(given) if given.0 == "NAMESPACE" || given.0 == "RELEASE" => {
-                given.1 = value.to_string()
-            }
-            Some(_) => return Err(bad(format!("`{name}` is given twice"))),
+            Some(default) => default.1 = value.to_string(),
             None => args.push((name, value.to_string())),
         }
     }
@@ -276,6 +278,10 @@ mod tests {
             ("{{make status x=1}}", "`x=1` is not NAME=value"),
             ("{{make status FILE}}", "`FILE` is not NAME=value"),
             ("{{make status A=1 A=2}}", "`A` is given twice"),
+            (
+                "{{make status NAMESPACE=a NAMESPACE=b}}",
+                "`NAMESPACE` is given twice",
+            ),
             ("{{make status}} \\", "continued"),
             ("{{make a}} && {{make b}}", "two `{{make}}`"),
         ] {
