@@ -13,6 +13,11 @@
 //! - an operation with `steps: [<procedure>/<n>]` instead of `run:` runs
 //!   those steps of the guide, one source for both (see [`compose`]).
 //!
+//! The same pass over each `run` line writes the two tokens that sit
+//! inside a command line, `{{pod}}` ([`super::pod_exec`]) and `{{make}}`
+//! ([`super::make_call`]), in a fragment's lines too; only a shell step
+//! may hold them (`SHELL_TOKENS`).
+//!
 //! [`expand`] runs when the spec is parsed, before the profile and the
 //! shared components expand, so validation, the runbook lint, the guides,
 //! the make targets and `gen procedures` see ordinary steps and commands.
@@ -1381,7 +1386,8 @@ impl Bad {
     }
 }
 
-/// Expands the `{{use ...}}` lines of `run`: `Ok(None)` when it has none,
+/// Expands the `{{use ...}}` lines, `{{pod}}` and `{{make}}` of `run`:
+/// `Ok(None)` when it has none,
 /// else the new text, or the 0-based line of the first bad use, the
 /// message and the help.
 pub fn expand_run(run: &str, spec: &Spec) -> Result<Option<String>, UseLineError> {
