@@ -2,7 +2,7 @@
 //! built-in snippet is (see `crate::spec::snippets`).
 
 use crate::diagnostics::Diagnostic;
-use crate::spec::snippets::{is_snippet, uses};
+use crate::spec::snippets::{is_snippet, uses, MAX_FRAGMENT_DEPTH};
 use crate::spec::validate::is_dns_label;
 use crate::spec::SpecFile;
 
@@ -33,6 +33,25 @@ pub fn not_shadowing(file: &SpecFile, out: &mut Vec<Diagnostic>) {
                 "`{{{{use {name}}}}}` names the built-in snippet: rename the fragment"
             )),
         );
+    }
+}
+
+/// An empty fragment makes its `{{use}}` lines vanish: a step or target
+/// that reads as if it did something runs nothing there.
+pub fn not_empty(file: &SpecFile, out: &mut Vec<Diagnostic>) {
+    for (name, text) in &file.spec.fragments {
+        if text.trim().is_empty() {
+            out.push(
+                file.error_at(
+                    &format!("fragments.{name}"),
+                    format!("fragment `{name}` is empty"),
+                )
+                .help(format!(
+                    "write the shell `{{{{use {name}}}}}` stands for, or remove the fragment and \
+its `{{{{use}}}}` lines"
+                )),
+            );
+        }
     }
 }
 
@@ -88,8 +107,9 @@ fn cycle_from(file: &SpecFile, from: &str, path: &mut Vec<String>) -> Option<Vec
             full.push(next);
             return Some(full);
         }
-        if path.contains(&next) {
-            // A cycle that does not pass through `path[0]`: its own start reports it.
+        if path.contains(&next) || path.len() > MAX_FRAGMENT_DEPTH {
+            // A cycle that does not pass through `path[0]`: its own start
+            // reports it. A longer chain is an error where it is used.
             continue;
         }
         path.push(next.clone());
@@ -99,4 +119,28 @@ fn cycle_from(file: &SpecFile, from: &str, path: &mut Vec<String>) -> Option<Vec
         path.pop();
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    /// A long chain no `run` uses is read only here: walking it once
+    /// overflowed the stack. It is no cycle.
+    #[test]
+    fn a_long_unused_chain_is_no_cycle_and_no_crash() {
+        let mut frags: String = (0..5000)
+            .map(|i| format!("  f{i}: |\n    {{{{use f{}}}}}\n", i + 1))
+            .collect();
+        frags.push_str("  f5000: echo end\n");
+        let src = crate::spec::testkit::edited(
+            &crate::scaffold::new_spec("demo"),
+            &[(
+                "operations: #",
+                &format!("fragments:\n{frags}operations: #"),
+            )],
+        );
+        let file = crate::spec::parse("specs/demo.yaml", src.as_bytes()).unwrap();
+        let mut out = Vec::new();
+        super::no_cycle(&file, &mut out);
+        assert!(out.is_empty(), "{out:?}");
+    }
 }

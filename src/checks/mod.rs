@@ -186,6 +186,7 @@ pub static CHECKS: &[Check] = &[
     // The spec's own fragments.
     check("fragments.bad-name", Error, Spec(fragments::names_are_labels), "name fragments with lower-case letters, digits and '-'"),
     check("fragments.shadows-snippet", Error, Spec(fragments::not_shadowing), "rename the fragment: a built-in snippet has its name"),
+    check("fragments.empty", Error, Spec(fragments::not_empty), "write the fragment's shell, or remove it and its `{{use}}` lines"),
     check("fragments.unused", Warning, Spec(fragments::used), "use the fragment as `{{use NAME}}` in a `run` block, or remove it"),
     check("fragments.cycle", Error, Spec(fragments::no_cycle), "break the cycle: a fragment may not use itself, directly or through others"),
     // Runbook lint: what each procedure's shell does, in order.

@@ -14,7 +14,10 @@
 //! the continuation lines two spaces deeper than the line. A `NAMESPACE=`
 //! or `RELEASE=` given in the token replaces the default in its place
 //! (`{{make status RELEASE="$RELEASE-canary"}}`); any other variable
-//! follows, in the order written. A value is one shell word as the shell
+//! follows, in the order written. A call of another release also passes
+//! `FULLNAME=""`, unless it gives `FULLNAME=`: the guide's block exports
+//! the operator's release's full name, which the target would otherwise
+//! keep, and an empty one the target derives from `RELEASE`. A value is one shell word as the shell
 //! reads it: quotes and `$(...)` may hold spaces
 //! (`FILE="$(ls -1t "$BACKUP_DIR"/*.dump | head -n1)"`). What follows the
 //! token on its line (`| tail -n 3`, `; then`) follows the last word.
@@ -90,17 +93,27 @@ pub fn expand_line(line: &str, chart: &str) -> Result<Option<Vec<String>>, LineE
         .iter()
         .map(|(n, v)| (*n, v.to_string()))
         .collect();
+    let mut named: Vec<&str> = Vec::new();
     for v in vars {
         let Some((name, value)) = v.split_once('=').filter(|(n, _)| is_name(n)) else {
             return Err(bad(format!("`{v}` is not NAME=value")));
         };
+        if named.contains(&name) {
+            return Err(bad(format!("`{name}` is given twice")));
+        }
+        named.push(name);
         match args.iter_mut().find(|(n, _)| *n == name) {
-            Some(given) if given.0 == "NAMESPACE" || given.0 == "RELEASE" => {
-                given.1 = value.to_string()
-            }
-            Some(_) => return Err(bad(format!("`{name}` is given twice"))),
+            Some(default) => default.1 = value.to_string(),
             None => args.push((name, value.to_string())),
         }
+    }
+    let other_release = args
+        .iter()
+        .any(|(n, v)| *n == "RELEASE" && v != RELEASE_VARS[1].1);
+    if other_release && !args.iter().any(|(n, _)| *n == "FULLNAME") {
+        // The guide's block exports the operator's release's FULLNAME; the
+        // prelude would keep it and act on that release's objects.
+        args.insert(RELEASE_VARS.len(), ("FULLNAME", "\"\"".to_string()));
     }
     let mut words: Vec<String> = args.iter().map(|(n, v)| format!("{n}={v}")).collect();
     match after.trim() {
@@ -212,10 +225,19 @@ mod tests {
             "make redis-restore NAMESPACE=\"$NAMESPACE\" RELEASE=\"$RELEASE\" \\\n  \
              FILE=\"$(ls -1t \"$BACKUP_DIR\"/r-*.rdb | head -n1)\""
         );
-        // NAMESPACE and RELEASE given replace the defaults in their place.
+        // NAMESPACE and RELEASE given replace the defaults in their place;
+        // another release's full name is the target's to derive.
         assert_eq!(
             one("{{make status RELEASE=redis-new NAMESPACE=drill X=1}}"),
-            "make redis-status NAMESPACE=drill RELEASE=redis-new X=1"
+            "make redis-status NAMESPACE=drill RELEASE=redis-new FULLNAME=\"\" X=1"
+        );
+        assert_eq!(
+            one("{{make status NAMESPACE=drill}}"),
+            "make redis-status NAMESPACE=drill RELEASE=\"$RELEASE\""
+        );
+        assert_eq!(
+            one("{{make status RELEASE=r2 FULLNAME=r2-cache}}"),
+            "make redis-status NAMESPACE=\"$NAMESPACE\" RELEASE=r2 FULLNAME=r2-cache"
         );
         // Text around it stays where it was.
         assert_eq!(
@@ -256,6 +278,10 @@ mod tests {
             ("{{make status x=1}}", "`x=1` is not NAME=value"),
             ("{{make status FILE}}", "`FILE` is not NAME=value"),
             ("{{make status A=1 A=2}}", "`A` is given twice"),
+            (
+                "{{make status NAMESPACE=a NAMESPACE=b}}",
+                "`NAMESPACE` is given twice",
+            ),
             ("{{make status}} \\", "continued"),
             ("{{make a}} && {{make b}}", "two `{{make}}`"),
         ] {

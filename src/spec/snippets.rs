@@ -13,6 +13,11 @@
 //! - an operation with `steps: [<procedure>/<n>]` instead of `run:` runs
 //!   those steps of the guide, one source for both (see [`compose`]).
 //!
+//! The same pass over each `run` line writes the two tokens that sit
+//! inside a command line, `{{pod}}` ([`super::pod_exec`]) and `{{make}}`
+//! ([`super::make_call`]), in a fragment's lines too; only a shell step
+//! may hold them (`SHELL_TOKENS`).
+//!
 //! [`expand`] runs when the spec is parsed, before the profile and the
 //! shared components expand, so validation, the runbook lint, the guides,
 //! the make targets and `gen procedures` see ordinary steps and commands.
@@ -1409,7 +1414,8 @@ impl Bad {
     }
 }
 
-/// Expands the `{{use ...}}` lines of `run`: `Ok(None)` when it has none,
+/// Expands the `{{use ...}}` lines, `{{pod}}` and `{{make}}` of `run`:
+/// `Ok(None)` when it has none,
 /// else the new text, or the 0-based line of the first bad use, the
 /// message and the help.
 pub fn expand_run(run: &str, spec: &Spec) -> Result<Option<String>, UseLineError> {
@@ -1418,6 +1424,10 @@ pub fn expand_run(run: &str, spec: &Spec) -> Result<Option<String>, UseLineError
         .map(|o| o.map(|(t, _)| t))
         .map_err(|b| (b.line, b.message, b.help))
 }
+
+/// How many fragments deep a `{{use}}` may be: deeper is a chain of names
+/// no reader follows, and each level is a frame of the expansion's stack.
+pub const MAX_FRAGMENT_DEPTH: usize = 8;
 
 /// What expanding one spec's `run` blocks keeps track of: the fragments
 /// being expanded, innermost last, every fragment used, and the `lang` of
@@ -1476,22 +1486,36 @@ fn unknown(name: &str, spec: &Spec) -> String {
 
 /// Appends `body` to `out`, each line indented by `indent` and mapped to
 /// the source line `n`. A here-document's lines stay as they are: its
-/// `EOF` must start its line, and its text is the document.
+/// delimiter must start its line, and its text is the document.
 fn put_indented(body: &str, indent: &str, n: usize, out: &mut String, from: &mut Vec<usize>) {
-    let mut in_doc = false;
+    let mut doc_end: Option<&str> = None;
     for l in body.lines() {
-        if !l.is_empty() && !in_doc {
+        if !l.is_empty() && doc_end.is_none() {
             out.push_str(indent);
         }
         out.push_str(l);
-        if in_doc {
-            in_doc = l != "EOF";
-        } else {
-            in_doc = l.ends_with("<<EOF");
-        }
+        doc_end = match doc_end {
+            Some(end) => (l != end).then_some(end),
+            None => heredoc_end(l),
+        };
         out.push('\n');
         from.push(n);
     }
+}
+
+/// The delimiter of the here-document a line opens at its end (`<<EOF`,
+/// `<<'EOF'`, `<<"CONF"`); `None` for `<<-` (its delimiter may be
+/// indented with tabs), a here-string and any other line.
+fn heredoc_end(line: &str) -> Option<&str> {
+    let rest = line[line.rfind("<<")? + 2..].trim_end();
+    let word = ['\'', '"']
+        .iter()
+        .find_map(|q| rest.strip_prefix(*q)?.strip_suffix(*q))
+        .unwrap_or(rest);
+    let is_word = !word.is_empty()
+        && word.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        && !line[..line.len() - rest.len()].ends_with("<<<");
+    is_word.then_some(word)
 }
 
 /// The text of the spec's fragment `name`, its own `{{use}}` lines
@@ -1581,6 +1605,18 @@ fn expand_run_mapped(
                         format!("fragment `{name}` takes no parameter `{k}`"),
                         "a fragment is the same text at every use: write what differs \
 beside the `{{use}}` line"
+                            .into(),
+                    ));
+                }
+                if walk.open.len() >= MAX_FRAGMENT_DEPTH {
+                    return Err(Bad::at(
+                        n,
+                        format!(
+                            "fragment `{name}` is used {MAX_FRAGMENT_DEPTH} fragments deep: {}",
+                            walk.open.join(" -> ")
+                        ),
+                        "write the inner fragments' text into an outer one: a fragment \
+says a thing once, not through a chain of names"
                             .into(),
                     ));
                 }
@@ -2805,6 +2841,67 @@ then echo '{{\"kind\":\"List\",\"items\":[]}}'; else echo '{list}'; fi ;;\n\
         let cyclic = "  a: |\n    {{use b}}\n  b: |\n    echo b\n    {{use a}}\n";
         let f = with_fragments(cyclic, "            {{use a}}\n", "      {{use b}}\n").unwrap();
         assert_eq!(f.spec.operations[0].run, "echo b\n{{use b}}\n");
+    }
+
+    /// A here-document a fragment opens keeps its lines, and its delimiter
+    /// at the start of the line, however deep the `{{use}}` line is: an
+    /// indented `EOF` ends nothing, and the shell reads on to the end.
+    #[test]
+    fn a_fragments_here_document_stays_at_its_column() {
+        let frag = "  note: |\n    cat <<'DOC'\n    a\n    DOC\n    cat <<EOF\n    $B\n    EOF\n    cat <<<x\n    echo done\n";
+        let f = with_fragments(
+            frag,
+            "            {{use note}}\n",
+            "      if true; then\n        {{use note}}\n      fi\n",
+        )
+        .unwrap();
+        assert_eq!(
+            f.spec.operations[0].run,
+            "if true; then\n  cat <<'DOC'\na\nDOC\n  cat <<EOF\n$B\nEOF\n  cat <<<x\n  echo done\nfi\n"
+        );
+        for (line, end) in [
+            ("cat <<EOF", Some("EOF")),
+            ("sh -es <<'EOF'", Some("EOF")),
+            ("cat >> f <<\"CONF\"", Some("CONF")),
+            ("cat <<-EOF", None),
+            ("cat <<<\"$x\"", None),
+            ("cat <<<EOF", None),
+            ("echo '<<'", None),
+        ] {
+            assert_eq!(heredoc_end(line), end, "{line}");
+        }
+    }
+
+    /// A chain of fragments is an error past its depth limit, at the use
+    /// that goes too deep, whatever its length: a long chain once
+    /// overflowed the stack.
+    #[test]
+    fn a_chain_of_fragments_too_deep_is_an_error_not_a_crash() {
+        let chain = |n: usize| -> String {
+            let mut f: String = (0..n)
+                .map(|i| format!("  f{i}: |\n    {{{{use f{}}}}}\n", i + 1))
+                .collect();
+            f.push_str(&format!("  f{n}: echo deep\n"));
+            f
+        };
+        let ok = with_fragments(
+            &chain(MAX_FRAGMENT_DEPTH - 1),
+            "            {{use f0}}\n",
+            "      ls\n",
+        )
+        .unwrap();
+        assert!(ok.spec.backup.components[0].steps[0]
+            .run
+            .as_deref()
+            .unwrap()
+            .contains("echo deep"));
+        for n in [MAX_FRAGMENT_DEPTH, 5000] {
+            let e =
+                with_fragments(&chain(n), "            {{use f0}}\n", "      ls\n").unwrap_err();
+            assert!(e.message.contains("8 fragments deep: f0 -> f1"), "{e}");
+            // In the deepest fragment, at its `{{use}}` line.
+            assert_eq!(e.snippet.as_deref(), Some("    {{use f8}}"), "{e}");
+        }
     }
 
     /// `{{make}}` and `{{pod}}` write shell: in a step of another `lang`,

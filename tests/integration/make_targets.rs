@@ -557,39 +557,16 @@ fn the_checker_catches_wrong_namespaces_and_containers() {
 /// assigned, reaches the Makefile's defaults instead.
 #[test]
 fn a_plain_call_after_the_guides_block_targets_the_guides_release() {
-    let (project, _) = chartgen::project::load(
-        &root(),
-        &chartgen::project::facts_options(&root(), None, false),
-        &Default::default(),
-    )
-    .expect("shipped specs load");
-    let work = tempfile::tempdir().unwrap();
-    copy_dir(&root().join("make"), &work.path().join("make"));
-    std::fs::copy(root().join("Makefile"), work.path().join("Makefile")).unwrap();
-    let bin = work.path().join(".fakebin");
-    let log = work.path().join("calls.log");
-    fake_tools(&bin, &log);
-    let path_env = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let project = shipped_project();
+    let shell = GuideShell::new();
     // The `-n` and the release label of the status target's kubectl call.
     let status = |chart: &str, block: &str| {
-        let _ = std::fs::remove_file(&log);
-        let script = format!("set -e\n{block}\nmake --no-print-directory -s {chart}-status\n");
-        let o = Command::new("bash")
-            .args(["-c", &script])
-            .current_dir(work.path())
-            .env("PATH", &path_env)
-            .env("HOME", work.path())
-            .env_remove("NAMESPACE")
-            .env_remove("RELEASE")
-            .stdin(Stdio::null())
-            .output()
-            .unwrap();
+        let (o, recorded) = shell.run(block, &format!("{chart}-status"));
         assert!(
             o.status.success(),
             "{chart}: {}",
             String::from_utf8_lossy(&o.stderr)
         );
-        let recorded = calls(&log);
         let get = recorded
             .iter()
             .rfind(|c| c.tool == "kubectl" && verb(&c.args) == Some("get"))
@@ -638,4 +615,129 @@ fn a_plain_call_after_the_guides_block_targets_the_guides_release() {
         checked += 1;
     }
     assert!(checked >= 30, "{checked}");
+}
+
+/// A guide step that points a chart's target at another release (a staging
+/// copy, the new release of a side-by-side upgrade, a drill) runs after the
+/// guide's block, which exports the operator's release's `FULLNAME`. The
+/// target must act on the other release's objects, never the operator's:
+/// `make jenkins-restore RELEASE="$RELEASE-staging"` once scaled the
+/// operator's Jenkins to zero and emptied its home. Every such call of the
+/// rendered guides, after the block with the operator's release, under real
+/// make: no recorded kubectl or helm argument names the operator's full name.
+#[test]
+fn a_call_of_another_release_leaves_the_operators_objects_alone() {
+    let project = shipped_project();
+    let shell = GuideShell::new();
+    let (mut ran, mut acted) = (0, 0);
+    for f in &project.specs {
+        let chart = &f.spec.name;
+        let block = chartgen::model::chart_model(f).env_block.replacen(
+            &format!("export RELEASE={chart}\n"),
+            &format!("export RELEASE={REL}\n"),
+            1,
+        );
+        let operators = format!("{REL}-{chart}");
+        for call in other_release_calls(&root().join("docs").join(chart), chart) {
+            let (_, recorded) = shell.run(&block, &call);
+            ran += 1;
+            acted += usize::from(!recorded.is_empty());
+            for c in recorded {
+                assert!(
+                    !c.args.iter().any(|a| a.contains(&operators)),
+                    "`make {call}` after the guide's block: {} {:?} names the operator's \
+                     release's `{operators}`",
+                    c.tool,
+                    c.args
+                );
+            }
+        }
+    }
+    // Jenkins' staging restore, pushgateway's new release, the drills.
+    assert!(ran >= 15 && acted >= 10, "{ran} calls, {acted} ran a tool");
+}
+
+/// The `make <chart>-...` calls of a chart's rendered guides that pass a
+/// `RELEASE=` other than the operator's, without `make` and cut before a
+/// pipe, their continuation lines joined.
+fn other_release_calls(docs: &Path, chart: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let Ok(dir) = std::fs::read_dir(docs) else {
+        return out;
+    };
+    let start = format!("make {chart}-");
+    for page in dir.flatten() {
+        let text = std::fs::read_to_string(page.path()).unwrap();
+        let mut lines = text.lines().map(str::trim);
+        while let Some(line) = lines.next() {
+            let Some(at) = line.find(&start) else {
+                continue;
+            };
+            let mut call = line[at + "make ".len()..].to_string();
+            while call.ends_with('\\') {
+                call.pop();
+                call.push_str(lines.next().unwrap_or(""));
+            }
+            let call = call.split(" | ").next().unwrap().to_string();
+            if call.contains(" RELEASE=") && !call.contains(" RELEASE=\"$RELEASE\"") {
+                out.push(call);
+            }
+        }
+    }
+    out
+}
+
+/// The shipped specs.
+fn shipped_project() -> chartgen::project::Project {
+    chartgen::project::load(
+        &root(),
+        &chartgen::project::facts_options(&root(), None, false),
+        &Default::default(),
+    )
+    .expect("shipped specs load")
+    .0
+}
+
+/// An operator's shell: a copy of the Makefiles, with the fake kubectl and
+/// helm first on PATH and none of the guide's variables set.
+struct GuideShell {
+    work: tempfile::TempDir,
+    log: std::path::PathBuf,
+    path_env: String,
+}
+
+impl GuideShell {
+    fn new() -> GuideShell {
+        let work = tempfile::tempdir().unwrap();
+        copy_dir(&root().join("make"), &work.path().join("make"));
+        std::fs::copy(root().join("Makefile"), work.path().join("Makefile")).unwrap();
+        let bin = work.path().join(".fakebin");
+        let log = work.path().join("calls.log");
+        fake_tools(&bin, &log);
+        let path_env = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+        GuideShell {
+            work,
+            log,
+            path_env,
+        }
+    }
+
+    /// Runs a guide's `block`, then `make ARGS` under real make (stopped
+    /// after 10 s): bash's output and the tools' calls.
+    fn run(&self, block: &str, args: &str) -> (std::process::Output, Vec<Call>) {
+        let _ = std::fs::remove_file(&self.log);
+        let script = format!("set -e\n{block}\ntimeout 10 make --no-print-directory -s {args}\n");
+        let o = Command::new("bash")
+            .args(["-c", &script])
+            .current_dir(self.work.path())
+            .env("PATH", &self.path_env)
+            .env("HOME", self.work.path())
+            .env_remove("NAMESPACE")
+            .env_remove("RELEASE")
+            .env_remove("FULLNAME")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        (o, calls(&self.log))
+    }
 }

@@ -1053,6 +1053,7 @@ fn fixtures() -> Vec<(&'static str, Files)> {
         ("layout.long-code-span", scaffold(&[("  overview: TODO how upgrades of this product work.", &format!("  overview: run `{long}`"))])),
         ("fragments.bad-name", after_ops("fragments:\n  \"list dir\": |\n    ls\n")),
         ("fragments.shadows-snippet", after_ops("fragments:\n  newest: |\n    ls\n")),
+        ("fragments.empty", scaffold(&[(BACKUP_RUN, "            {{use nothing}}\n"), (LAST_OP, &format!("{LAST_OP}fragments:\n  nothing: \"\"\n"))])),
         ("fragments.unused", after_ops("fragments:\n  list-dir: |\n    ls\n")),
         ("fragments.cycle", scaffold(&[(BACKUP_RUN, "            {{use a}}\n"), (LAST_OP, &format!("{LAST_OP}fragments:\n  a: |\n    {{{{use b}}}}\n  b: |\n    {{{{use a}}}}\n"))])),
         ("runbook.exec-stopped", scaffold(&[(BACKUP_RUN, "            kubectl -n \"$NAMESPACE\" scale deploy \"$FULLNAME\" --replicas=0\n            kubectl -n \"$NAMESPACE\" exec \"$POD\" -c demo -- ls /data\n")])),
