@@ -15,10 +15,15 @@
 //! or `RELEASE=` given in the token replaces the default in its place
 //! (`{{make status RELEASE="$RELEASE-canary"}}`); any other variable
 //! follows, in the order written. A call of another release also passes
-//! `FULLNAME=""`, unless it gives `FULLNAME=`: the guide's block exports
-//! the operator's release's full name, which the target would otherwise
-//! keep, and an empty one the target derives from `RELEASE`. A value is one shell word as the shell
-//! reads it: quotes and `$(...)` may hold spaces
+//! `FULLNAME=""` and an empty value for each of the spec's variables whose
+//! default reads the release ([`release_derived`], `DB_SECRET` of
+//! `$FULLNAME-secret`), unless it gives them: the guide's block exports
+//! the operator's release's values, which the target would otherwise keep
+//! and act on that release's objects; empty ones it derives from
+//! `RELEASE`. A call of the operator's own release passes none of them, so
+//! a `FULLNAME` or `DB_SECRET` the operator set by hand (a renamed
+//! release, a Secret of their own) holds there. A value is one shell word
+//! as the shell reads it: quotes and `$(...)` may hold spaces
 //! (`FILE="$(ls -1t "$BACKUP_DIR"/*.dump | head -n1)"`). What follows the
 //! token on its line (`| tail -n 3`, `; then`) follows the last word.
 //!
@@ -54,6 +59,31 @@ pub fn call(chart: &str, target: &str, vars: &[String]) -> String {
     super::snippets::wrapped(&command(chart, target), &words)
 }
 
+/// The variables whose value follows from the release: `FULLNAME`, then
+/// the spec's variables (with those its database profile adds, which the
+/// tokens expand before) whose default reads `$RELEASE`, `$FULLNAME` or
+/// one of those before it, in the spec's order. A call of another release
+/// blanks them, so the target derives them from its `RELEASE`.
+pub fn release_derived(spec: &super::types::Spec) -> Vec<String> {
+    let mut vars = spec.variables.clone();
+    vars.extend(super::profile::added_variables(spec));
+    let mut out = vec!["FULLNAME".to_string()];
+    let reads = |default: &str, out: &[String]| {
+        std::iter::once("RELEASE")
+            .chain(out.iter().map(String::as_str))
+            .any(|d| super::shell::uses_var(default, d))
+    };
+    // One at a time: a default may read a variable defined after it.
+    while let Some(v) = vars
+        .iter()
+        .find(|v| !out.contains(&v.name) && reads(&v.default, &out))
+    {
+        out.push(v.name.clone());
+    }
+    out[1..].sort_by_key(|n| vars.iter().position(|v| v.name == *n));
+    out
+}
+
 /// `make <chart>-<target>`.
 fn command(chart: &str, target: &str) -> String {
     format!("make {chart}-{target}")
@@ -70,8 +100,13 @@ pub fn find(text: &str) -> Option<usize> {
 pub type LineError = (String, String);
 
 /// The lines a run line with `{{make ...}}` becomes, or `None` when it
-/// has none.
-pub fn expand_line(line: &str, chart: &str) -> Result<Option<Vec<String>>, LineError> {
+/// has none; `derived` are the variables a call of another release blanks
+/// ([`release_derived`]).
+pub fn expand_line(
+    line: &str,
+    chart: &str,
+    derived: &[String],
+) -> Result<Option<Vec<String>>, LineError> {
     let Some(at) = find(line) else {
         return Ok(None);
     };
@@ -110,10 +145,16 @@ pub fn expand_line(line: &str, chart: &str) -> Result<Option<Vec<String>>, LineE
     let other_release = args
         .iter()
         .any(|(n, v)| *n == "RELEASE" && v != RELEASE_VARS[1].1);
-    if other_release && !args.iter().any(|(n, _)| *n == "FULLNAME") {
-        // The guide's block exports the operator's release's FULLNAME; the
-        // prelude would keep it and act on that release's objects.
-        args.insert(RELEASE_VARS.len(), ("FULLNAME", "\"\"".to_string()));
+    if other_release {
+        // The guide's block exports the operator's release's FULLNAME and
+        // what follows from it; the prelude would keep them and act on
+        // that release's objects.
+        let blanks: Vec<(&str, String)> = derived
+            .iter()
+            .filter(|d| !named.contains(&d.as_str()))
+            .map(|d| (d.as_str(), "\"\"".to_string()))
+            .collect();
+        args.splice(RELEASE_VARS.len()..RELEASE_VARS.len(), blanks);
     }
     let mut words: Vec<String> = args.iter().map(|(n, v)| format!("{n}={v}")).collect();
     match after.trim() {
@@ -205,7 +246,10 @@ mod tests {
     use super::*;
 
     fn one(line: &str) -> String {
-        expand_line(line, "redis").unwrap().unwrap().join("\n")
+        expand_line(line, "redis", &["FULLNAME".into()])
+            .unwrap()
+            .unwrap()
+            .join("\n")
     }
 
     #[test]
@@ -239,6 +283,22 @@ mod tests {
             one("{{make status RELEASE=r2 FULLNAME=r2-cache}}"),
             "make redis-status NAMESPACE=\"$NAMESPACE\" RELEASE=r2 FULLNAME=r2-cache"
         );
+        // And every variable that follows from the release, in its place,
+        // unless the call gives it.
+        let derived = ["FULLNAME".to_string(), "DB_SECRET".to_string()];
+        let with = |l: &str| expand_line(l, "c", &derived).unwrap().unwrap().join(" ");
+        assert_eq!(
+            with("{{make restore RELEASE=c2 DB_HOST=h}}"),
+            "make c-restore NAMESPACE=\"$NAMESPACE\" RELEASE=c2 FULLNAME=\"\" \\   DB_SECRET=\"\" DB_HOST=h"
+        );
+        assert_eq!(
+            with("{{make restore RELEASE=c2 DB_SECRET=s}}"),
+            "make c-restore NAMESPACE=\"$NAMESPACE\" RELEASE=c2 FULLNAME=\"\" \\   DB_SECRET=s"
+        );
+        assert_eq!(
+            with("{{make restore DB_HOST=h}}"),
+            "make c-restore NAMESPACE=\"$NAMESPACE\" RELEASE=\"$RELEASE\" DB_HOST=h"
+        );
         // Text around it stays where it was.
         assert_eq!(
             one("if ! {{make ping}}; then"),
@@ -250,8 +310,19 @@ mod tests {
              | tail -n 3"
         );
         for other in ["make redis-memory", "echo '{{makeup}}'"] {
-            assert_eq!(expand_line(other, "redis").unwrap(), None);
+            assert_eq!(expand_line(other, "redis", &[]).unwrap(), None);
         }
+    }
+
+    #[test]
+    fn what_follows_from_the_release_is_fullname_and_the_defaults_that_read_it() {
+        let src = crate::scaffold::new_spec("demo")
+            + "variables:\n  - { name: B, default: \"$A-b\", help: x }\n  \
+               - { name: A, default: \"${FULLNAME}-a\", help: x }\n  \
+               - { name: C, default: \"$RELEASE.c\", help: x }\n  \
+               - { name: D, default: \"$RELEASES\", help: x }\n";
+        let f = crate::spec::parse("specs/demo.yaml", src.as_bytes()).unwrap();
+        assert_eq!(release_derived(&f.spec), ["FULLNAME", "B", "A", "C"]);
     }
 
     #[test]
@@ -285,7 +356,7 @@ mod tests {
             ("{{make status}} \\", "continued"),
             ("{{make a}} && {{make b}}", "two `{{make}}`"),
         ] {
-            let (m, help) = expand_line(line, "c").unwrap_err();
+            let (m, help) = expand_line(line, "c", &[]).unwrap_err();
             assert!(m.contains(message), "{line}: {m}");
             assert!(help.contains("{{make"), "{line}: {help}");
         }

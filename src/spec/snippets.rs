@@ -1555,6 +1555,7 @@ fn expand_run_mapped(
     {
         return Ok(None);
     }
+    let derived = super::make_call::release_derived(spec);
     let mut out = String::new();
     let mut from = Vec::new();
     let mut any = false;
@@ -1570,7 +1571,7 @@ fn expand_run_mapped(
             .map_err(|(m, h)| Bad::at(n, m, h))?;
         let made = match pod {
             Some(lines) => Some(lines.to_vec()),
-            None => super::make_call::expand_line(line, &spec.name)
+            None => super::make_call::expand_line(line, &spec.name, &derived)
                 .map_err(|(m, h)| Bad::at(n, m, h))?,
         };
         if let Some(lines) = made {
@@ -2115,7 +2116,7 @@ echo \"kubectl port-forward failed or timed out (30 s)\"; false; } >&2\n"
         );
         // The make line is {{make}}'s: composed in one place.
         let token = |t: &str| {
-            let lines = super::super::make_call::expand_line(t, "demo")
+            let lines = super::super::make_call::expand_line(t, "demo", &[])
                 .unwrap()
                 .unwrap();
             lines.join("\n") + "\n"
