@@ -1437,6 +1437,8 @@ struct Walk {
     open: Vec<String>,
     used: std::collections::BTreeSet<String>,
     not_shell: Option<String>,
+    /// The operation being expanded: a `{{make}}` of it would loop.
+    target: Option<String>,
 }
 
 /// Where a token starts on a line, if it is there.
@@ -1575,6 +1577,13 @@ fn expand_run_mapped(
                 .map_err(|(m, h)| Bad::at(n, m, h))?,
         };
         if let Some(lines) = made {
+            if let Some(own) = walk
+                .target
+                .as_deref()
+                .filter(|t| super::make_call::calls(&lines.join("\n"), &spec.name, t))
+            {
+                return Err(Bad::at(n, loops(own), LOOP_HELP.into()));
+            }
             any = true;
             for l in lines {
                 out.push_str(&l);
@@ -1713,7 +1722,10 @@ pub fn expand(file: &mut SpecFile, ctx: &Context) -> Result<(), Diagnostic> {
     }
     for (i, op) in spec.operations.iter_mut().enumerate() {
         let path = format!("operations[{i}].run");
-        if let Some(t) = x.run_text(&path, &op.run)? {
+        x.walk.target = Some(op.target.clone());
+        let expanded = x.run_text(&path, &op.run);
+        x.walk.target = None;
+        if let Some(t) = expanded? {
             op.run = t;
         }
     }
@@ -1979,6 +1991,16 @@ pub fn compose(file: &mut SpecFile) -> Result<(), Diagnostic> {
                 )
                 .help(h)
             })?;
+            if super::make_call::calls(&text, &snapshot.name, &op.target) {
+                return Err(file_error(
+                    &file.rel,
+                    &file.source,
+                    &file.positions,
+                    &format!("{at}.steps[{k}]"),
+                    loops(&op.target),
+                )
+                .help(LOOP_HELP));
+            }
             run.push_str(&text);
         }
         op.run = run;
@@ -1987,6 +2009,13 @@ pub fn compose(file: &mut SpecFile) -> Result<(), Diagnostic> {
     }
     Ok(())
 }
+
+/// The error for an operation whose command calls its own target.
+fn loops(target: &str) -> String {
+    format!("operation `{target}` calls its own target: make would run it again, without end")
+}
+
+const LOOP_HELP: &str = "call another target of the chart, or write the commands here";
 
 /// [`SpecFile::error_at`] while the spec is borrowed.
 fn file_error(

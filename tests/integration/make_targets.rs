@@ -679,6 +679,46 @@ fn a_call_of_another_release_leaves_the_operators_objects_alone() {
     );
 }
 
+/// An operation that calls another of the chart's targets with `{{make}}`
+/// runs it under real make, and `make -n` runs neither: the recipe calls
+/// plain `make`, not `$(MAKE)`, which would make `make -n` run the whole
+/// one-line recipe (GNU make runs a line that names `$(MAKE)` even then).
+#[test]
+fn an_operation_calling_another_target_runs_it_and_a_dry_run_runs_nothing() {
+    let dir = crate::common::project();
+    let spec = dir.path().join("specs/alpha.yaml");
+    let text = std::fs::read_to_string(&spec).unwrap();
+    let relay =
+        "  - target: relay\n    group: backup\n    help: Back up into a folder of its own\n    \
+                 run: |\n      {{make backup BACKUP_DIR=\"$BACKUP_DIR/relay\"}}\n";
+    let text = text.replacen(
+        "  - target: restore\n",
+        &format!("{relay}  - target: restore\n"),
+        1,
+    );
+    std::fs::write(&spec, text).unwrap();
+    let o = crate::common::gen(dir.path(), &["build"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mk = std::fs::read_to_string(dir.path().join("make/alpha.mk")).unwrap();
+    assert!(!mk.contains("$(MAKE)"), "{mk}");
+    let make = |args: &[&str]| {
+        let o = Command::new("make")
+            .args(args)
+            .current_dir(dir.path())
+            .env_remove("MAKEFLAGS")
+            .env_remove("BACKUP_DIR")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    let made = dir.path().join("backups/alpha/relay");
+    make(&["-n", "alpha-relay"]);
+    assert!(!made.exists(), "make -n ran the recipe");
+    make(&["-s", "alpha-relay"]);
+    assert!(made.is_dir(), "alpha-relay did not run alpha-backup");
+}
+
 /// `FULLNAME`, then the spec's variables whose default reads the release
 /// or a variable before them in this list: what the guide's block exports
 /// for the operator's release.
