@@ -43,8 +43,10 @@
 //! chart's Makefile, and `make.unread-variable` the variables to what the
 //! target reads, at the token's line.
 
+use super::snippets::token_at;
+
 /// The token's opening.
-const OPEN: &str = "{{make";
+pub const OPEN: &str = "{{make";
 
 /// The variables every call passes first, the release's, and their values
 /// unless the call gives its own.
@@ -109,13 +111,6 @@ fn command(chart: &str, target: &str) -> String {
     format!("make {chart}-{target}")
 }
 
-/// Where the first `{{make ...}}` of `text` starts.
-pub fn find(text: &str) -> Option<usize> {
-    text.match_indices(OPEN)
-        .map(|(i, _)| i)
-        .find(|&i| matches!(text.as_bytes().get(i + OPEN.len()), Some(b'}' | b' ')))
-}
-
 /// What is wrong with a `{{make}}` line: the message and the help.
 pub type LineError = (String, String);
 
@@ -127,7 +122,7 @@ pub fn expand_line(
     chart: &str,
     derived: &[String],
 ) -> Result<Option<Vec<String>>, LineError> {
-    let Some(at) = find(line) else {
+    let Some(at) = token_at(line, OPEN) else {
         return Ok(None);
     };
     let indent = &line[..line.len() - line.trim_start().len()];
@@ -185,7 +180,7 @@ pub fn expand_line(
                 "write the variables inside the token: `{{make TARGET NAME=value ...}}`".into(),
             ))
         }
-        rest if find(rest).is_some() => {
+        rest if token_at(rest, OPEN).is_some() => {
             return Err((
                 "two `{{make}}` on one line".into(),
                 "give each `{{make}}` call a line of its own".into(),

@@ -1441,18 +1441,24 @@ struct Walk {
     target: Option<String>,
 }
 
-/// Where a token starts on a line, if it is there.
-type FindToken = fn(&str) -> Option<usize>;
+/// Where the first token opening with `open` (`{{pod`, `{{make`) starts
+/// in `text`: the opening then `}}` or a space, so not `{{podName}}` or
+/// `{{makeup}}`, which are some template's.
+pub fn token_at(text: &str, open: &str) -> Option<usize> {
+    text.match_indices(open)
+        .map(|(i, _)| i)
+        .find(|&i| matches!(text.as_bytes().get(i + open.len()), Some(b'}' | b' ')))
+}
 
 /// The tokens that write shell, which only a shell step may hold, its own
-/// lines or a fragment's it uses: the token, how to find it, what it writes.
-const SHELL_TOKENS: [(&str, FindToken, &str); 2] = [
+/// lines or a fragment's it uses: the token, its opening, what it writes.
+const SHELL_TOKENS: [(&str, &str, &str); 2] = [
     (
         "{{pod}}",
-        super::pod_exec::find,
+        super::pod_exec::OPEN,
         "runs a shell command in the pod",
     ),
-    ("{{make}}", super::make_call::find, "is a shell command"),
+    ("{{make}}", super::make_call::OPEN, "is a shell command"),
 ];
 
 /// The error for a line of a `lang:` block that is not shell holding a
@@ -1460,7 +1466,7 @@ const SHELL_TOKENS: [(&str, FindToken, &str); 2] = [
 fn shell_token_in(lang: &str, line: &str, n: usize) -> Option<Bad> {
     let (token, _, what) = SHELL_TOKENS
         .iter()
-        .find(|(_, find, _)| find(line).is_some())?;
+        .find(|(_, open, _)| token_at(line, open).is_some())?;
     Some(Bad::at(
         n,
         format!("`{token}` in a `lang: {lang}` block"),
@@ -1552,8 +1558,9 @@ fn expand_run_mapped(
     walk: &mut Walk,
 ) -> Result<Option<(String, Vec<usize>)>, Bad> {
     if !run.contains("{{use ")
-        && super::pod_exec::find(run).is_none()
-        && super::make_call::find(run).is_none()
+        && SHELL_TOKENS
+            .iter()
+            .all(|(_, open, _)| token_at(run, open).is_none())
     {
         return Ok(None);
     }
