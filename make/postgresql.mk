@@ -27,7 +27,7 @@ postgresql-backup-pod:
 
 # [backup] pg_basebackup (tar, gzip, WAL, manifest) to /backup/base
 postgresql-basebackup:
-	@$(postgresql_env) eval "$$(printf '%b' 'kubectl -n "$$NAMESPACE" get pod pg-backup >/dev/null \\\n  || { echo "run make postgresql-backup-pod first" >&2; exit 1; }\nTS=$$(date +%Y%m%d-%H%M%S)\nkubectl -n "$$NAMESPACE" exec pg-backup -- sh -c \\\n  '\''PGPASSWORD="$$REPLICATION_PASSWORD" pg_basebackup \\\n  -U replicator -D "/backup/base/$$0" -l "base-$$0" \\\n  -Ft -z -Xs -c fast --manifest-checksums=SHA256 -v \\\n  && ls "/backup/base/$$0"'\'' "$$TS"')"
+	@$(postgresql_env) eval "$$(printf '%b' 'kubectl -n "$$NAMESPACE" get pod pg-backup >/dev/null \\\n  || { echo "run make postgresql-backup-pod first" >&2; exit 1; }\nTS=$$(date +%Y%m%d-%H%M%S)\nkubectl -n "$$NAMESPACE" exec pg-backup -- sh -c \\\n  '\''PGPASSWORD="$$REPLICATION_PASSWORD" pg_basebackup \\\n  -U replicator -D "/backup/base/$$0" -l "base-$$0" \\\n  -Ft -z -Xs -c fast --manifest-checksums=SHA256 -v \\\n  && ls -l "/backup/base/$$0"'\'' "$$TS"')"
 
 # [backup] pg_dump -Fc one database (DB=...) into $BACKUP_DIR
 postgresql-dump-db:

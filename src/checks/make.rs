@@ -16,6 +16,7 @@
 
 use crate::diagnostics::Diagnostic;
 use crate::model::{Given, GIVEN_VARIABLES};
+use crate::spec::make_call::release_derived;
 use crate::spec::shell::{self, uses_var};
 use crate::spec::validate::all_steps;
 use crate::spec::SpecFile;
@@ -220,6 +221,81 @@ target; a tool's environment (`KUBECONFIG`) goes before `make`: `KUBECONFIG=... 
             )),
         )
     });
+}
+
+/// `make.other-release`: a call of another release (`RELEASE=` other than
+/// `"$RELEASE"`) passes every variable that follows from the release and
+/// its target reads (`FULLNAME`, `DB_SECRET` of `$FULLNAME-secret`):
+/// the guide's block exports the operator's release's values, which the
+/// prelude keeps, so the target would act on that release's objects.
+/// `{{make}}` passes them empty.
+pub fn other_release(files: &[SpecFile], out: &mut Vec<Diagnostic>) {
+    each_call(files, out, |call| {
+        let (mk, target) = (call.makefile, call.target);
+        let (_, release) = call.args.iter().find(|(n, _)| n == "RELEASE")?;
+        let value = release.text.split_once('=')?.1;
+        if matches!(value, "$RELEASE" | "${RELEASE}") {
+            return None;
+        }
+        let command = mk.targets.get(target)?;
+        let given = |d: &str| call.args.iter().any(|(n, _)| n == d);
+        let missing: Vec<String> = stale(&mk.spec.spec, command, given)
+            .into_iter()
+            .filter(|d| !given(d))
+            .map(|d| format!("`{d}`"))
+            .collect();
+        if missing.is_empty() {
+            return None;
+        }
+        let chart = &mk.spec.spec.name;
+        let blanks = missing
+            .iter()
+            .map(|m| format!("{}=\"\"", m.trim_matches('`')))
+            .collect::<Vec<_>>()
+            .join(" ");
+        Some(
+            call.error(
+                release,
+                format!(
+                    "`make {chart}-{target}` of another release keeps the guide's {}: the \
+operator's release's, whose objects it would act on",
+                    missing.join(", ")
+                ),
+            )
+            .help(format!(
+                "write the call as `{{{{make {target} RELEASE=...}}}}`, which passes them \
+empty for the target to derive from its RELEASE, or pass `{blanks}` yourself"
+            )),
+        )
+    });
+}
+
+/// The variables that follow from the release ([`release_derived`]) a
+/// target's `command` reads, and those the defaults of the ones the call
+/// does not give read in turn.
+fn stale(
+    spec: &crate::spec::types::Spec,
+    command: &str,
+    given: impl Fn(&str) -> bool,
+) -> Vec<String> {
+    let derived = release_derived(spec);
+    let default = |n: &str| {
+        spec.variables
+            .iter()
+            .find(|v| v.name == n)
+            .map(|v| v.default.as_str())
+    };
+    let mut read: Vec<String> = Vec::new();
+    let mut texts = vec![command.to_string()];
+    while let Some(text) = texts.pop() {
+        for d in &derived {
+            if !read.contains(d) && uses_var(&text, d) {
+                read.push(d.clone());
+                texts.extend(default(d).filter(|_| !given(d)).map(str::to_string));
+            }
+        }
+    }
+    derived.into_iter().filter(|d| read.contains(d)).collect()
 }
 
 /// One chart target a `make` call names, with what a check needs.
@@ -470,6 +546,64 @@ mod tests {
             + 1;
         let at: Vec<(usize, usize)> = d.iter().map(|d| (d.line, d.column)).collect();
         assert_eq!(at, [(line, 27), (line + 1, 25), (line + 2, 27)]);
+    }
+
+    #[test]
+    fn a_call_of_another_release_must_pass_what_follows_from_it() {
+        let src = edited(
+            &new_spec("a"),
+            &[
+                (
+                    "      echo \"TODO restore from $FILE\"\n",
+                    "      echo \"TODO restore from $FILE\"\n  \
+                     - { target: wipe, group: restore, help: x, run: 'kubectl delete pvc \"data-$FULLNAME-0\"' }\n  \
+                     - { target: pw, group: restore, help: x, run: 'kubectl get secret \"$DB_SECRET\"' }\n\
+                     variables:\n  - { name: DB_SECRET, default: \"$FULLNAME-secret\", help: x }\n",
+                ),
+                (
+                    RUN,
+                    "            make a-wipe RELEASE=\"$RELEASE\"; make a-wipe RELEASE=${RELEASE}\n            \
+                     make a-status RELEASE=a2; make a-wipe RELEASE=a2 FULLNAME=a2-x\n            \
+                     {{make wipe RELEASE=a2}}\n            {{make pw RELEASE=a2}}\n            \
+                     make a-pw RELEASE=a2 DB_SECRET=s\n            \
+                     make a-wipe \\\n              RELEASE=\"$RELEASE-staging\"\n            \
+                     make a-pw RELEASE=a2 FULLNAME=\"\"\n",
+                ),
+            ],
+        );
+        let a = crate::spec::parse("specs/a.yaml", src.as_bytes()).unwrap();
+        let mut d = Vec::new();
+        other_release(&[a], &mut d);
+        let at = |needle: &str| {
+            let line = src.lines().position(|l| l.contains(needle)).unwrap();
+            (
+                line + 1,
+                src.lines().nth(line).unwrap().find("RELEASE=").unwrap() + 1,
+            )
+        };
+        let got: Vec<((usize, usize), &str)> = d
+            .iter()
+            .map(|d| ((d.line, d.column), d.message.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    at("RELEASE=\"$RELEASE-staging"),
+                    "`make a-wipe` of another release keeps the guide's `FULLNAME`: the \
+operator's release's, whose objects it would act on"
+                ),
+                (
+                    at("a-pw RELEASE=a2 FULLNAME=\"\""),
+                    "`make a-pw` of another release keeps the guide's `DB_SECRET`: the \
+operator's release's, whose objects it would act on"
+                ),
+            ],
+            "{d:?}"
+        );
+        let help = d[0].help.as_deref().unwrap();
+        assert!(help.contains("`{{make wipe RELEASE=...}}`"), "{help}");
+        assert!(help.contains("`FULLNAME=\"\"`"), "{help}");
     }
 
     #[test]

@@ -15,12 +15,24 @@
 //! or `RELEASE=` given in the token replaces the default in its place
 //! (`{{make status RELEASE="$RELEASE-canary"}}`); any other variable
 //! follows, in the order written. A call of another release also passes
-//! `FULLNAME=""`, unless it gives `FULLNAME=`: the guide's block exports
-//! the operator's release's full name, which the target would otherwise
-//! keep, and an empty one the target derives from `RELEASE`. A value is one shell word as the shell
-//! reads it: quotes and `$(...)` may hold spaces
+//! `FULLNAME=""` and an empty value for each of the spec's variables whose
+//! default reads the release ([`release_derived`], `DB_SECRET` of
+//! `$FULLNAME-secret`), unless it gives them: the guide's block exports
+//! the operator's release's values, which the target would otherwise keep
+//! and act on that release's objects; empty ones it derives from
+//! `RELEASE`. A call of the operator's own release passes none of them, so
+//! a `FULLNAME` or `DB_SECRET` the operator set by hand (a renamed
+//! release, a Secret of their own) holds there. A value is one shell word
+//! as the shell reads it: quotes and `$(...)` may hold spaces
 //! (`FILE="$(ls -1t "$BACKUP_DIR"/*.dump | head -n1)"`). What follows the
 //! token on its line (`| tail -n 3`, `; then`) follows the last word.
+//!
+//! In an operation, a call of its own target is an error at the token (or
+//! at the `steps:` entry whose guide step holds it): make would run it
+//! again without end. The recipe keeps the plain `make`: GNU make runs a
+//! recipe line that names `$(MAKE)` even under `make -n`, and a target's
+//! recipe is one line (`eval` of its text), so a dry run would run it all;
+//! `MAKEFLAGS` reaches the inner make through the environment anyway.
 //!
 //! It is a token and not a `{{use}}` snippet because a call sits inside a
 //! command line (`if ! {{make check}}; then`, `until {{make ping}}; do`)
@@ -31,8 +43,10 @@
 //! chart's Makefile, and `make.unread-variable` the variables to what the
 //! target reads, at the token's line.
 
+use super::snippets::token_at;
+
 /// The token's opening.
-const OPEN: &str = "{{make";
+pub const OPEN: &str = "{{make";
 
 /// The variables every call passes first, the release's, and their values
 /// unless the call gives its own.
@@ -54,25 +68,61 @@ pub fn call(chart: &str, target: &str, vars: &[String]) -> String {
     super::snippets::wrapped(&command(chart, target), &words)
 }
 
+/// The variables whose value follows from the release: `FULLNAME`, then
+/// the spec's variables (with those its database profile adds, which the
+/// tokens expand before) whose default reads `$RELEASE`, `$FULLNAME` or
+/// one of those before it, in the spec's order. A call of another release
+/// blanks them, so the target derives them from its `RELEASE`.
+pub fn release_derived(spec: &super::types::Spec) -> Vec<String> {
+    let mut vars = spec.variables.clone();
+    vars.extend(super::profile::added_variables(spec));
+    let mut out = vec!["FULLNAME".to_string()];
+    let reads = |default: &str, out: &[String]| {
+        std::iter::once("RELEASE")
+            .chain(out.iter().map(String::as_str))
+            .any(|d| super::shell::uses_var(default, d))
+    };
+    // One at a time: a default may read a variable defined after it.
+    while let Some(v) = vars
+        .iter()
+        .find(|v| !out.contains(&v.name) && reads(&v.default, &out))
+    {
+        out.push(v.name.clone());
+    }
+    out[1..].sort_by_key(|n| vars.iter().position(|v| v.name == *n));
+    out
+}
+
+/// Whether a command of `text` is `make` of `<chart>-<target>`.
+pub fn calls(text: &str, chart: &str, target: &str) -> bool {
+    let name = format!("{chart}-{target}");
+    super::shell::commands(text).iter().any(|c| {
+        let mut words = c.words.iter().map(|w| w.text.as_str());
+        let mut words = words.by_ref().skip_while(|w| {
+            w.split_once('=')
+                .is_some_and(|(n, _)| !n.is_empty() && is_name(n))
+        });
+        words.next() == Some("make") && words.any(|w| w == name)
+    })
+}
+
 /// `make <chart>-<target>`.
 fn command(chart: &str, target: &str) -> String {
     format!("make {chart}-{target}")
-}
-
-/// Where the first `{{make ...}}` of `text` starts.
-pub fn find(text: &str) -> Option<usize> {
-    text.match_indices(OPEN)
-        .map(|(i, _)| i)
-        .find(|&i| matches!(text.as_bytes().get(i + OPEN.len()), Some(b'}' | b' ')))
 }
 
 /// What is wrong with a `{{make}}` line: the message and the help.
 pub type LineError = (String, String);
 
 /// The lines a run line with `{{make ...}}` becomes, or `None` when it
-/// has none.
-pub fn expand_line(line: &str, chart: &str) -> Result<Option<Vec<String>>, LineError> {
-    let Some(at) = find(line) else {
+/// has none; `derived` are the variables a call of another release blanks
+/// ([`release_derived`]).
+pub fn expand_line(
+    line: &str,
+    chart: &str,
+    derived: &[String],
+) -> Result<Option<Vec<String>>, LineError> {
+    let Some(at) = token_at(line, OPEN) else {
         return Ok(None);
     };
     let indent = &line[..line.len() - line.trim_start().len()];
@@ -110,10 +160,16 @@ pub fn expand_line(line: &str, chart: &str) -> Result<Option<Vec<String>>, LineE
     let other_release = args
         .iter()
         .any(|(n, v)| *n == "RELEASE" && v != RELEASE_VARS[1].1);
-    if other_release && !args.iter().any(|(n, _)| *n == "FULLNAME") {
-        // The guide's block exports the operator's release's FULLNAME; the
-        // prelude would keep it and act on that release's objects.
-        args.insert(RELEASE_VARS.len(), ("FULLNAME", "\"\"".to_string()));
+    if other_release {
+        // The guide's block exports the operator's release's FULLNAME and
+        // what follows from it; the prelude would keep them and act on
+        // that release's objects.
+        let blanks: Vec<(&str, String)> = derived
+            .iter()
+            .filter(|d| !named.contains(&d.as_str()))
+            .map(|d| (d.as_str(), "\"\"".to_string()))
+            .collect();
+        args.splice(RELEASE_VARS.len()..RELEASE_VARS.len(), blanks);
     }
     let mut words: Vec<String> = args.iter().map(|(n, v)| format!("{n}={v}")).collect();
     match after.trim() {
@@ -124,7 +180,7 @@ pub fn expand_line(line: &str, chart: &str) -> Result<Option<Vec<String>>, LineE
                 "write the variables inside the token: `{{make TARGET NAME=value ...}}`".into(),
             ))
         }
-        rest if find(rest).is_some() => {
+        rest if token_at(rest, OPEN).is_some() => {
             return Err((
                 "two `{{make}}` on one line".into(),
                 "give each `{{make}}` call a line of its own".into(),
@@ -205,7 +261,10 @@ mod tests {
     use super::*;
 
     fn one(line: &str) -> String {
-        expand_line(line, "redis").unwrap().unwrap().join("\n")
+        expand_line(line, "redis", &["FULLNAME".into()])
+            .unwrap()
+            .unwrap()
+            .join("\n")
     }
 
     #[test]
@@ -239,6 +298,22 @@ mod tests {
             one("{{make status RELEASE=r2 FULLNAME=r2-cache}}"),
             "make redis-status NAMESPACE=\"$NAMESPACE\" RELEASE=r2 FULLNAME=r2-cache"
         );
+        // And every variable that follows from the release, in its place,
+        // unless the call gives it.
+        let derived = ["FULLNAME".to_string(), "DB_SECRET".to_string()];
+        let with = |l: &str| expand_line(l, "c", &derived).unwrap().unwrap().join(" ");
+        assert_eq!(
+            with("{{make restore RELEASE=c2 DB_HOST=h}}"),
+            "make c-restore NAMESPACE=\"$NAMESPACE\" RELEASE=c2 FULLNAME=\"\" \\   DB_SECRET=\"\" DB_HOST=h"
+        );
+        assert_eq!(
+            with("{{make restore RELEASE=c2 DB_SECRET=s}}"),
+            "make c-restore NAMESPACE=\"$NAMESPACE\" RELEASE=c2 FULLNAME=\"\" \\   DB_SECRET=s"
+        );
+        assert_eq!(
+            with("{{make restore DB_HOST=h}}"),
+            "make c-restore NAMESPACE=\"$NAMESPACE\" RELEASE=\"$RELEASE\" DB_HOST=h"
+        );
         // Text around it stays where it was.
         assert_eq!(
             one("if ! {{make ping}}; then"),
@@ -250,8 +325,74 @@ mod tests {
              | tail -n 3"
         );
         for other in ["make redis-memory", "echo '{{makeup}}'"] {
-            assert_eq!(expand_line(other, "redis").unwrap(), None);
+            assert_eq!(expand_line(other, "redis", &[]).unwrap(), None);
         }
+    }
+
+    #[test]
+    fn what_follows_from_the_release_is_fullname_and_the_defaults_that_read_it() {
+        let src = crate::scaffold::new_spec("demo")
+            + "variables:\n  - { name: B, default: \"$A-b\", help: x }\n  \
+               - { name: A, default: \"${FULLNAME}-a\", help: x }\n  \
+               - { name: C, default: \"$RELEASE.c\", help: x }\n  \
+               - { name: D, default: \"$RELEASES\", help: x }\n";
+        let f = crate::spec::parse("specs/demo.yaml", src.as_bytes()).unwrap();
+        assert_eq!(release_derived(&f.spec), ["FULLNAME", "B", "A", "C"]);
+    }
+
+    #[test]
+    fn an_operation_that_calls_its_own_target_is_an_error_at_the_call() {
+        let parse = |edits: &[(&str, &str)]| {
+            let src = crate::spec::testkit::edited(&crate::scaffold::new_spec("demo"), edits);
+            (crate::spec::parse("specs/demo.yaml", src.as_bytes()), src)
+        };
+        let line_of =
+            |src: &str, needle: &str| src.lines().position(|l| l.contains(needle)).unwrap() + 1;
+        // In its own command: at the token.
+        let (r, src) = parse(&[(
+            "      echo \"TODO restore from $FILE\"\n",
+            "      echo \"TODO restore from $FILE\"\n      if ! {{make restore FILE=x}}; then exit 1; fi\n",
+        )]);
+        let d = r.unwrap_err();
+        assert_eq!(
+            (d.line, d.column),
+            (line_of(&src, "{{make restore"), 7),
+            "{d}"
+        );
+        assert!(
+            d.message
+                .contains("operation `restore` calls its own target"),
+            "{d}"
+        );
+        // Composed from guide steps that call it: at the steps entry.
+        let (r, src) = parse(&[
+            (
+                "      - title: TODO first step\nupgrade:",
+                "      - title: TODO first step\n        run: |\n          {{make again}}\nupgrade:",
+            ),
+            (
+                "operations: # backup",
+                "operations:\n  - { target: again, group: restore, help: x, steps: [restore.full] } # backup",
+            ),
+        ]);
+        let d = r.unwrap_err();
+        assert_eq!(d.line, line_of(&src, "steps: [restore.full]"), "{d}");
+        assert!(
+            d.message.contains("operation `again` calls its own target"),
+            "{d}"
+        );
+        // Another target, the same target of another chart, a guide step: fine.
+        let (r, _) = parse(&[
+            (
+                "      - title: TODO first step\nupgrade:",
+                "      - title: TODO first step\n        run: |\n          {{make again}}\nupgrade:",
+            ),
+            (
+                "      echo \"TODO restore from $FILE\"\n",
+                "      {{make backup}}\n      make other-restore\n",
+            ),
+        ]);
+        assert!(r.is_ok(), "{:?}", r.err());
     }
 
     #[test]
@@ -285,7 +426,7 @@ mod tests {
             ("{{make status}} \\", "continued"),
             ("{{make a}} && {{make b}}", "two `{{make}}`"),
         ] {
-            let (m, help) = expand_line(line, "c").unwrap_err();
+            let (m, help) = expand_line(line, "c", &[]).unwrap_err();
             assert!(m.contains(message), "{line}: {m}");
             assert!(help.contains("{{make"), "{line}: {help}");
         }

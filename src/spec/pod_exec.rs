@@ -23,16 +23,10 @@
 //! guides, the make targets that run guide steps, the runbook lint, the
 //! facts check and shellcheck all see the full command.
 
-/// The token's opening.
-const OPEN: &str = "{{pod";
+use super::snippets::token_at;
 
-/// Where the first `{{pod}}` or `{{pod ...}}` of `text` starts (not
-/// `{{podName}}`, which is some template's).
-pub fn find(text: &str) -> Option<usize> {
-    text.match_indices(OPEN)
-        .map(|(i, _)| i)
-        .find(|&i| matches!(text.as_bytes().get(i + OPEN.len()), Some(b'}' | b' ')))
-}
+/// The token's opening.
+pub const OPEN: &str = "{{pod";
 
 /// The `kubectl exec` into the main container, as the guides print it.
 pub fn prefix(container: &str, stdin: bool) -> String {
@@ -46,7 +40,7 @@ pub type LineError = (String, String);
 /// The two lines a run line with `{{pod}}` becomes, or `None` when it has
 /// none.
 pub fn expand_line(line: &str, container: &str) -> Result<Option<[String; 2]>, LineError> {
-    let Some(at) = find(line) else {
+    let Some(at) = token_at(line, OPEN) else {
         return Ok(None);
     };
     let (before, token) = line.split_at(at);
@@ -75,7 +69,7 @@ pub fn expand_line(line: &str, container: &str) -> Result<Option<[String; 2]>, L
                 .into(),
         ));
     };
-    if find(command).is_some() {
+    if token_at(command, OPEN).is_some() {
         return Err((
             "two `{{pod}}` on one line".into(),
             "give each `{{pod}}` command a line of its own".into(),

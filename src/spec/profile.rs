@@ -451,6 +451,16 @@ at it.",
     }
 }
 
+/// The variables `spec`'s database profile adds, if it has one: what
+/// [`expand`] appends to its `variables`, for what reads them before it.
+pub fn added_variables(spec: &Spec) -> Vec<Variable> {
+    spec.backup
+        .database
+        .as_ref()
+        .map(variables)
+        .unwrap_or_default()
+}
+
 /// The `DB_*` variables of the profile, with its values as defaults: a
 /// URL holds host, port and user itself.
 fn variables(p: &DatabaseProfile) -> Vec<Variable> {

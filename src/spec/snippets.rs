@@ -1437,20 +1437,28 @@ struct Walk {
     open: Vec<String>,
     used: std::collections::BTreeSet<String>,
     not_shell: Option<String>,
+    /// The operation being expanded: a `{{make}}` of it would loop.
+    target: Option<String>,
 }
 
-/// Where a token starts on a line, if it is there.
-type FindToken = fn(&str) -> Option<usize>;
+/// Where the first token opening with `open` (`{{pod`, `{{make`) starts
+/// in `text`: the opening then `}}` or a space, so not `{{podName}}` or
+/// `{{makeup}}`, which are some template's.
+pub fn token_at(text: &str, open: &str) -> Option<usize> {
+    text.match_indices(open)
+        .map(|(i, _)| i)
+        .find(|&i| matches!(text.as_bytes().get(i + open.len()), Some(b'}' | b' ')))
+}
 
 /// The tokens that write shell, which only a shell step may hold, its own
-/// lines or a fragment's it uses: the token, how to find it, what it writes.
-const SHELL_TOKENS: [(&str, FindToken, &str); 2] = [
+/// lines or a fragment's it uses: the token, its opening, what it writes.
+const SHELL_TOKENS: [(&str, &str, &str); 2] = [
     (
         "{{pod}}",
-        super::pod_exec::find,
+        super::pod_exec::OPEN,
         "runs a shell command in the pod",
     ),
-    ("{{make}}", super::make_call::find, "is a shell command"),
+    ("{{make}}", super::make_call::OPEN, "is a shell command"),
 ];
 
 /// The error for a line of a `lang:` block that is not shell holding a
@@ -1458,7 +1466,7 @@ const SHELL_TOKENS: [(&str, FindToken, &str); 2] = [
 fn shell_token_in(lang: &str, line: &str, n: usize) -> Option<Bad> {
     let (token, _, what) = SHELL_TOKENS
         .iter()
-        .find(|(_, find, _)| find(line).is_some())?;
+        .find(|(_, open, _)| token_at(line, open).is_some())?;
     Some(Bad::at(
         n,
         format!("`{token}` in a `lang: {lang}` block"),
@@ -1550,11 +1558,13 @@ fn expand_run_mapped(
     walk: &mut Walk,
 ) -> Result<Option<(String, Vec<usize>)>, Bad> {
     if !run.contains("{{use ")
-        && super::pod_exec::find(run).is_none()
-        && super::make_call::find(run).is_none()
+        && SHELL_TOKENS
+            .iter()
+            .all(|(_, open, _)| token_at(run, open).is_none())
     {
         return Ok(None);
     }
+    let derived = super::make_call::release_derived(spec);
     let mut out = String::new();
     let mut from = Vec::new();
     let mut any = false;
@@ -1570,10 +1580,17 @@ fn expand_run_mapped(
             .map_err(|(m, h)| Bad::at(n, m, h))?;
         let made = match pod {
             Some(lines) => Some(lines.to_vec()),
-            None => super::make_call::expand_line(line, &spec.name)
+            None => super::make_call::expand_line(line, &spec.name, &derived)
                 .map_err(|(m, h)| Bad::at(n, m, h))?,
         };
         if let Some(lines) = made {
+            if let Some(own) = walk
+                .target
+                .as_deref()
+                .filter(|t| super::make_call::calls(&lines.join("\n"), &spec.name, t))
+            {
+                return Err(Bad::at(n, loops(own), LOOP_HELP.into()));
+            }
             any = true;
             for l in lines {
                 out.push_str(&l);
@@ -1712,7 +1729,10 @@ pub fn expand(file: &mut SpecFile, ctx: &Context) -> Result<(), Diagnostic> {
     }
     for (i, op) in spec.operations.iter_mut().enumerate() {
         let path = format!("operations[{i}].run");
-        if let Some(t) = x.run_text(&path, &op.run)? {
+        x.walk.target = Some(op.target.clone());
+        let expanded = x.run_text(&path, &op.run);
+        x.walk.target = None;
+        if let Some(t) = expanded? {
             op.run = t;
         }
     }
@@ -1978,6 +1998,16 @@ pub fn compose(file: &mut SpecFile) -> Result<(), Diagnostic> {
                 )
                 .help(h)
             })?;
+            if super::make_call::calls(&text, &snapshot.name, &op.target) {
+                return Err(file_error(
+                    &file.rel,
+                    &file.source,
+                    &file.positions,
+                    &format!("{at}.steps[{k}]"),
+                    loops(&op.target),
+                )
+                .help(LOOP_HELP));
+            }
             run.push_str(&text);
         }
         op.run = run;
@@ -1986,6 +2016,13 @@ pub fn compose(file: &mut SpecFile) -> Result<(), Diagnostic> {
     }
     Ok(())
 }
+
+/// The error for an operation whose command calls its own target.
+fn loops(target: &str) -> String {
+    format!("operation `{target}` calls its own target: make would run it again, without end")
+}
+
+const LOOP_HELP: &str = "call another target of the chart, or write the commands here";
 
 /// [`SpecFile::error_at`] while the spec is borrowed.
 fn file_error(
@@ -2115,7 +2152,7 @@ echo \"kubectl port-forward failed or timed out (30 s)\"; false; } >&2\n"
         );
         // The make line is {{make}}'s: composed in one place.
         let token = |t: &str| {
-            let lines = super::super::make_call::expand_line(t, "demo")
+            let lines = super::super::make_call::expand_line(t, "demo", &[])
                 .unwrap()
                 .unwrap();
             lines.join("\n") + "\n"

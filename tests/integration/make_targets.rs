@@ -624,12 +624,15 @@ fn a_plain_call_after_the_guides_block_targets_the_guides_release() {
 /// `make jenkins-restore RELEASE="$RELEASE-staging"` once scaled the
 /// operator's Jenkins to zero and emptied its home. Every such call of the
 /// rendered guides, after the block with the operator's release, under real
-/// make: no recorded kubectl or helm argument names the operator's full name.
+/// make: no recorded kubectl or helm argument names the operator's full name,
+/// and the target's prelude gives no variable that follows from the release
+/// (`FULLNAME`, a spec's `DB_SECRET` of `$FULLNAME-secret`) the operator's
+/// value, even where the target stops before it uses one.
 #[test]
 fn a_call_of_another_release_leaves_the_operators_objects_alone() {
     let project = shipped_project();
     let shell = GuideShell::new();
-    let (mut ran, mut acted) = (0, 0);
+    let (mut ran, mut acted, mut derived_seen) = (0, 0, 0);
     for f in &project.specs {
         let chart = &f.spec.name;
         let block = chartgen::model::chart_model(f).env_block.replacen(
@@ -638,7 +641,21 @@ fn a_call_of_another_release_leaves_the_operators_objects_alone() {
             1,
         );
         let operators = format!("{REL}-{chart}");
+        // What the prelude gives them: for the operator's release, then
+        // for each call's.
+        let derived = release_derived(f);
+        let probe = |args: &str| shell.probe(chart, &derived, &block, args);
+        let own = probe("");
         for call in other_release_calls(&root().join("docs").join(chart), chart) {
+            let (target, vars) = call.split_once(' ').unwrap();
+            assert!(target.starts_with(&format!("{chart}-")), "{call}");
+            for ((name, theirs), (_, mine)) in probe(vars).iter().zip(&own) {
+                assert_ne!(
+                    theirs, mine,
+                    "`make {call}` after the guide's block: its {name} is the operator's"
+                );
+                derived_seen += usize::from(name != "FULLNAME");
+            }
             let (_, recorded) = shell.run(&block, &call);
             ran += 1;
             acted += usize::from(!recorded.is_empty());
@@ -653,13 +670,79 @@ fn a_call_of_another_release_leaves_the_operators_objects_alone() {
             }
         }
     }
-    // Jenkins' staging restore, pushgateway's new release, the drills.
+    // Jenkins' staging restore, pushgateway's new release, the drills;
+    // immich's, nextcloud's and wordpress's drills with their DB_SECRET.
     assert!(ran >= 15 && acted >= 10, "{ran} calls, {acted} ran a tool");
+    assert!(
+        derived_seen >= 3,
+        "{derived_seen} derived variables checked"
+    );
+}
+
+/// An operation that calls another of the chart's targets with `{{make}}`
+/// runs it under real make, and `make -n` runs neither: the recipe calls
+/// plain `make`, not `$(MAKE)`, which would make `make -n` run the whole
+/// one-line recipe (GNU make runs a line that names `$(MAKE)` even then).
+#[test]
+fn an_operation_calling_another_target_runs_it_and_a_dry_run_runs_nothing() {
+    let dir = crate::common::project();
+    let spec = dir.path().join("specs/alpha.yaml");
+    let text = std::fs::read_to_string(&spec).unwrap();
+    let relay =
+        "  - target: relay\n    group: backup\n    help: Back up into a folder of its own\n    \
+                 run: |\n      {{make backup BACKUP_DIR=\"$BACKUP_DIR/relay\"}}\n";
+    let text = text.replacen(
+        "  - target: restore\n",
+        &format!("{relay}  - target: restore\n"),
+        1,
+    );
+    std::fs::write(&spec, text).unwrap();
+    let o = crate::common::gen(dir.path(), &["build"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mk = std::fs::read_to_string(dir.path().join("make/alpha.mk")).unwrap();
+    assert!(!mk.contains("$(MAKE)"), "{mk}");
+    let make = |args: &[&str]| {
+        let o = Command::new("make")
+            .args(args)
+            .current_dir(dir.path())
+            .env_remove("MAKEFLAGS")
+            .env_remove("BACKUP_DIR")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    let made = dir.path().join("backups/alpha/relay");
+    make(&["-n", "alpha-relay"]);
+    assert!(!made.exists(), "make -n ran the recipe");
+    make(&["-s", "alpha-relay"]);
+    assert!(made.is_dir(), "alpha-relay did not run alpha-backup");
+}
+
+/// `FULLNAME`, then the spec's variables whose default reads the release
+/// or a variable before them in this list: what the guide's block exports
+/// for the operator's release.
+fn release_derived(f: &chartgen::spec::SpecFile) -> Vec<String> {
+    let mut out = vec!["FULLNAME".to_string()];
+    let reads = |d: &str, out: &[String]| {
+        std::iter::once("RELEASE")
+            .chain(out.iter().map(String::as_str))
+            .any(|n| d.contains(&format!("${n}")) || d.contains(&format!("${{{n}}}")))
+    };
+    while let Some(v) = f
+        .spec
+        .variables
+        .iter()
+        .find(|v| !out.contains(&v.name) && reads(&v.default, &out))
+    {
+        out.push(v.name.clone());
+    }
+    out
 }
 
 /// The `make <chart>-...` calls of a chart's rendered guides that pass a
 /// `RELEASE=` other than the operator's, without `make` and cut before a
-/// pipe, their continuation lines joined.
+/// pipe of the line's, their continuation lines joined.
 fn other_release_calls(docs: &Path, chart: &str) -> Vec<String> {
     let mut out = Vec::new();
     let Ok(dir) = std::fs::read_dir(docs) else {
@@ -678,7 +761,12 @@ fn other_release_calls(docs: &Path, chart: &str) -> Vec<String> {
                 call.pop();
                 call.push_str(lines.next().unwrap_or(""));
             }
-            let call = call.split(" | ").next().unwrap().to_string();
+            // A pipe of the line's, not of a `$(...)` in a value.
+            let pipe = call
+                .match_indices(" | ")
+                .map(|(i, _)| i)
+                .find(|&i| call[..i].matches('(').count() == call[..i].matches(')').count());
+            let call = call[..pipe.unwrap_or(call.len())].to_string();
             if call.contains(" RELEASE=") && !call.contains(" RELEASE=\"$RELEASE\"") {
                 out.push(call);
             }
@@ -720,6 +808,44 @@ impl GuideShell {
             log,
             path_env,
         }
+    }
+
+    /// The values the chart's prelude gives `names` after the guide's
+    /// `block`, under real make with the command line's `vars`: a target
+    /// of its own that prints them, in a makefile next to the Makefile.
+    fn probe(
+        &self,
+        chart: &str,
+        names: &[String],
+        block: &str,
+        vars: &str,
+    ) -> Vec<(String, String)> {
+        let printed: Vec<String> = names.iter().map(|n| format!("{n}=$${n}")).collect();
+        let mk = format!(
+            "include Makefile\nprobe-{chart}:\n\t@$({chart}_env) printf '%s\\n' {}\n",
+            printed
+                .iter()
+                .map(|p| format!("\"{p}\""))
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+        let file = self.work.path().join("probe.mk");
+        std::fs::write(&file, mk).unwrap();
+        let (o, _) = self.run(block, &format!("-f probe.mk probe-{chart} {vars}"));
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            o.status.success(),
+            "{chart} probe {vars}: {out}{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let got: Vec<(String, String)> = out
+            .lines()
+            .filter_map(|l| l.split_once('='))
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect();
+        let got_names: Vec<&String> = got.iter().map(|(n, _)| n).collect();
+        assert_eq!(got_names, names.iter().collect::<Vec<_>>(), "{out}");
+        got
     }
 
     /// Runs a guide's `block`, then `make ARGS` under real make (stopped

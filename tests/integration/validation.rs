@@ -1065,6 +1065,7 @@ fn fixtures() -> Vec<(&'static str, Files)> {
         ("graph.duplicate-chart", vec![("a", new_spec("a")), ("a", new_spec("a"))]),
         ("make.unknown-target", vec![("a", edited(&new_spec("a"), &[(BACKUP_RUN, "            echo \"if it fails, run make b-restor\"\n")])), ("b", new_spec("b"))]),
         ("make.unread-variable", scaffold(&[(BACKUP_RUN, "            make demo-status POD=x\n")])),
+        ("make.other-release", scaffold(&[(LAST_OP, &format!("{LAST_OP}  - {{ target: wipe, group: restore, help: x, run: 'kubectl delete pvc \"data-$FULLNAME-0\"' }}\n")), (BACKUP_RUN, "            make demo-wipe RELEASE=demo-staging\n")])),
     ]
 }
 
