@@ -445,6 +445,16 @@ mod tests {
         crate::spec::parse(&format!("specs/{name}.yaml"), src.as_bytes()).unwrap()
     }
 
+    /// The 1-based line of the scaffold where `RUN` is, the first line of
+    /// the command [`spec`] puts there.
+    fn run_line() -> usize {
+        new_spec("a")
+            .lines()
+            .position(|l| l == RUN.trim_end())
+            .expect("the scaffold has RUN")
+            + 1
+    }
+
     fn found(files: &[SpecFile]) -> Vec<Diagnostic> {
         let mut out = Vec::new();
         targets_exist(files, &mut out);
@@ -473,11 +483,7 @@ mod tests {
         );
         let d = found(&[a]);
         assert_eq!(d.len(), 1, "{d:?}");
-        let line = new_spec("a")
-            .lines()
-            .position(|l| l == RUN.trim_end())
-            .unwrap()
-            + 1;
+        let line = run_line();
         assert_eq!((d[0].line, d[0].column), (line, 26), "{}", d[0]);
         assert!(
             d[0].message
@@ -539,11 +545,7 @@ mod tests {
             .unwrap()
             .contains("`KUBECONFIG=... make ...`"));
         // At the variable, on its line.
-        let line = new_spec("a")
-            .lines()
-            .position(|l| l == RUN.trim_end())
-            .unwrap()
-            + 1;
+        let line = run_line();
         let at: Vec<(usize, usize)> = d.iter().map(|d| (d.line, d.column)).collect();
         assert_eq!(at, [(line, 27), (line + 1, 25), (line + 2, 27)]);
     }
@@ -694,11 +696,7 @@ operator's release's, whose objects it would act on"
         );
         let d = found(&[a]);
         assert_eq!(d.len(), 1, "{d:?}");
-        let line = new_spec("a")
-            .lines()
-            .position(|l| l == RUN.trim_end())
-            .unwrap()
-            + 2;
+        let line = run_line() + 1;
         assert_eq!((d[0].line, d[0].column), (line, 18), "{}", d[0]);
         assert!(d[0].message.contains("no target `a-restor`"), "{}", d[0]);
         assert!(d[0].help.as_deref().unwrap().contains("`a-restore`"));
