@@ -156,9 +156,11 @@ pub const GIVEN_VARIABLES: &[GivenVariable] = &[
     },
 ];
 
+pub use crate::spec::make_call::RELEASE_MARKER;
+
 /// Whether gen sets `name` for every chart, so a spec cannot define it.
 pub fn is_given_variable(name: &str) -> bool {
-    GIVEN_VARIABLES.iter().any(|g| g.name == name)
+    name == RELEASE_MARKER || GIVEN_VARIABLES.iter().any(|g| g.name == name)
 }
 
 impl GivenVariable {
@@ -490,7 +492,8 @@ fn troubles(s: &Spec, guide: Guide) -> Vec<Trouble> {
         .collect()
 }
 
-/// `export NAME=default  # help` lines, then how to find `$POD`.
+/// `export NAME=default  # help` lines, the release they were derived
+/// for ([`RELEASE_MARKER`]), then how to find `$POD`.
 fn env_block(vars: &[VarView], selector: &str) -> String {
     let mut out = String::new();
     for v in vars {
@@ -505,6 +508,10 @@ fn env_block(vars: &[VarView], selector: &str) -> String {
             )),
         }
     }
+    out.push_str(&format!(
+        "# Release the values above are for: make stops if RELEASE differs\n\
+         export {RELEASE_MARKER}=\"$RELEASE\"\n"
+    ));
     out.push_str("# Labels of the workload's pods, and the first running one:\n");
     let mut parts = selector.split(',');
     out.push_str(&format!(
@@ -709,6 +716,7 @@ fn make_prelude(s: &Spec, selector: &str, vars: &[VarView]) -> (String, String) 
             v.shell()
         ));
     }
+    env.push_str(&stale_block_guard(s));
     // Exported as in the guides' "before you start" block, where recipes
     // that do not look for a pod would leave it unused.
     env.push_str(&format!(" export SELECTOR=\"{selector}\";"));
@@ -718,6 +726,28 @@ fn make_prelude(s: &Spec, selector: &str, vars: &[VarView]) -> (String, String) 
         s.name
     );
     (make_escape(&env), make_escape(&pod))
+}
+
+/// The prelude's stop for a call of another release than the one the
+/// guide's block derived its values for ([`RELEASE_MARKER`]): one line
+/// that says so and what to do, before any command.
+fn stale_block_guard(s: &Spec) -> String {
+    let m = RELEASE_MARKER;
+    let derived = crate::spec::make_call::release_derived(s);
+    let blanks: Vec<String> = derived
+        .iter()
+        .map(String::as_str)
+        .chain([m])
+        .map(|n| format!("{n}="))
+        .collect();
+    format!(
+        " [ -z \"${{{m}:-}}\" ] || [ \"${m}\" = \"$RELEASE\" ] || {{ echo \"{chart}: the guide's \
+         block derived {names} for release ${m}, not $RELEASE: run it again with \
+         RELEASE=$RELEASE, or pass {blanks} to make\" >&2; exit 1; }};",
+        chart = s.name,
+        names = derived.join(", "),
+        blanks = blanks.join(" "),
+    )
 }
 
 /// The make recipe for `command`, after the chart's prelude. A command whose
@@ -850,8 +880,9 @@ mod tests {
             let m = chart_model(&file);
             let own: BTreeSet<String> =
                 file.spec.variables.iter().map(|v| v.name.clone()).collect();
-            let given: BTreeSet<String> =
+            let mut given: BTreeSet<String> =
                 GIVEN_VARIABLES.iter().map(|g| g.name.to_string()).collect();
+            given.insert(RELEASE_MARKER.to_string());
             for (what, text) in [
                 ("guide prelude", &m.env_block),
                 ("make prelude", &format!("{}{}", m.make_env, m.make_pod)),
@@ -863,9 +894,11 @@ mod tests {
                     "{chart}: the {what} sets {unreserved:?}, not in GIVEN_VARIABLES:\n{text}"
                 );
                 // KUBECTL is the make prelude's alone: the guides call kubectl.
+                // The marker is the guide's: the make prelude reads it.
                 let unset: Vec<_> = given
                     .difference(&set)
                     .filter(|n| !(what == "guide prelude" && *n == "KUBECTL"))
+                    .filter(|n| !(what == "make prelude" && *n == RELEASE_MARKER))
                     .collect();
                 assert!(
                     unset.is_empty(),
@@ -875,6 +908,7 @@ mod tests {
             for g in GIVEN_VARIABLES {
                 assert!(is_given_variable(g.name));
             }
+            assert!(is_given_variable(RELEASE_MARKER));
             assert!(!is_given_variable("CHART") && !own.iter().any(|v| is_given_variable(v)));
         }
     }

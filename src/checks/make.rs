@@ -15,7 +15,7 @@
 //! redis-foo`" read during an outage must be a target too.
 
 use crate::diagnostics::Diagnostic;
-use crate::model::{Given, GIVEN_VARIABLES};
+use crate::model::{Given, GIVEN_VARIABLES, RELEASE_MARKER};
 use crate::spec::make_call::release_derived;
 use crate::spec::shell::{self, uses_var};
 use crate::spec::validate::all_steps;
@@ -40,6 +40,7 @@ impl Makefile<'_> {
         match given.map(|g| g.given) {
             Some(Given::Default(_) | Given::Fullname) => true,
             Some(Given::Prelude) => name == "KUBECTL",
+            None if name == RELEASE_MARKER => true,
             None => {
                 self.spec.spec.variables.iter().any(|v| v.name == name)
                     || self.targets.get(target).is_some_and(|c| uses_var(c, name))
@@ -227,7 +228,8 @@ target; a tool's environment (`KUBECONFIG`) goes before `make`: `KUBECONFIG=... 
 /// `"$RELEASE"`) passes every variable that follows from the release and
 /// its target reads (`FULLNAME`, `DB_SECRET` of `$FULLNAME-secret`):
 /// the guide's block exports the operator's release's values, which the
-/// prelude keeps, so the target would act on that release's objects.
+/// prelude keeps, so the target would act on that release's objects; and
+/// the block's [`RELEASE_MARKER`], without which the prelude stops.
 /// `{{make}}` passes them empty.
 pub fn other_release(files: &[SpecFile], out: &mut Vec<Diagnostic>) {
     each_call(files, out, |call| {
@@ -239,34 +241,40 @@ pub fn other_release(files: &[SpecFile], out: &mut Vec<Diagnostic>) {
         }
         let command = mk.targets.get(target)?;
         let given = |d: &str| call.args.iter().any(|(n, _)| n == d);
-        let missing: Vec<String> = stale(&mk.spec.spec, command, given)
+        let mut missing: Vec<String> = stale(&mk.spec.spec, command, given)
             .into_iter()
             .filter(|d| !given(d))
-            .map(|d| format!("`{d}`"))
             .collect();
-        if missing.is_empty() {
+        let stops = !given(RELEASE_MARKER);
+        if missing.is_empty() && !stops {
             return None;
         }
         let chart = &mk.spec.spec.name;
+        let message = if missing.is_empty() {
+            format!(
+                "`make {chart}-{target}` of another release stops: the guide's block set \
+`{RELEASE_MARKER}` to the operator's release"
+            )
+        } else {
+            let names: Vec<String> = missing.iter().map(|m| format!("`{m}`")).collect();
+            format!(
+                "`make {chart}-{target}` of another release keeps the guide's {}: the \
+operator's release's, whose objects it would act on",
+                names.join(", ")
+            )
+        };
+        if stops {
+            missing.push(RELEASE_MARKER.to_string());
+        }
         let blanks = missing
             .iter()
-            .map(|m| format!("{}=\"\"", m.trim_matches('`')))
+            .map(|m| format!("{m}=\"\""))
             .collect::<Vec<_>>()
             .join(" ");
-        Some(
-            call.error(
-                release,
-                format!(
-                    "`make {chart}-{target}` of another release keeps the guide's {}: the \
-operator's release's, whose objects it would act on",
-                    missing.join(", ")
-                ),
-            )
-            .help(format!(
-                "write the call as `{{{{make {target} RELEASE=...}}}}`, which passes them \
+        Some(call.error(release, message).help(format!(
+            "write the call as `{{{{make {target} RELEASE=...}}}}`, which passes them \
 empty for the target to derive from its RELEASE, or pass `{blanks}` yourself"
-            )),
-        )
+        )))
     });
 }
 
@@ -565,11 +573,14 @@ mod tests {
                 (
                     RUN,
                     "            make a-wipe RELEASE=\"$RELEASE\"; make a-wipe RELEASE=${RELEASE}\n            \
-                     make a-status RELEASE=a2; make a-wipe RELEASE=a2 FULLNAME=a2-x\n            \
+                     make a-status RELEASE=a1\n            \
+                     make a-wipe RELEASE=a2 FULLNAME=a2-x\n            \
+                     make a-status RELEASE=a3 GEN_FOR_RELEASE=\n            \
+                     make a-wipe RELEASE=a4 FULLNAME=a4-x GEN_FOR_RELEASE=a4\n            \
                      {{make wipe RELEASE=a2}}\n            {{make pw RELEASE=a2}}\n            \
-                     make a-pw RELEASE=a2 DB_SECRET=s\n            \
+                     make a-pw RELEASE=a5 DB_SECRET=s\n            \
                      make a-wipe \\\n              RELEASE=\"$RELEASE-staging\"\n            \
-                     make a-pw RELEASE=a2 FULLNAME=\"\"\n",
+                     make a-pw RELEASE=a6 FULLNAME=\"\" GEN_FOR_RELEASE=\"\"\n",
                 ),
             ],
         );
@@ -587,25 +598,44 @@ mod tests {
             .iter()
             .map(|d| ((d.line, d.column), d.message.as_str()))
             .collect();
+        // A call that passes what follows from the release keeps stopping
+        // on the block's marker until it passes that too.
+        let stops = |target: &str| {
+            format!(
+                "`make a-{target}` of another release stops: the guide's block set \
+                 `GEN_FOR_RELEASE` to the operator's release"
+            )
+        };
         assert_eq!(
             got,
             [
+                (at("a-status RELEASE=a1"), stops("status").as_str()),
+                (
+                    at("a-wipe RELEASE=a2 FULLNAME=a2-x"),
+                    stops("wipe").as_str()
+                ),
+                (at("a-pw RELEASE=a5"), stops("pw").as_str()),
                 (
                     at("RELEASE=\"$RELEASE-staging"),
                     "`make a-wipe` of another release keeps the guide's `FULLNAME`: the \
 operator's release's, whose objects it would act on"
                 ),
                 (
-                    at("a-pw RELEASE=a2 FULLNAME=\"\""),
+                    at("a-pw RELEASE=a6 FULLNAME=\"\""),
                     "`make a-pw` of another release keeps the guide's `DB_SECRET`: the \
 operator's release's, whose objects it would act on"
                 ),
             ],
             "{d:?}"
         );
-        let help = d[0].help.as_deref().unwrap();
+        let help = d[3].help.as_deref().unwrap();
         assert!(help.contains("`{{make wipe RELEASE=...}}`"), "{help}");
-        assert!(help.contains("`FULLNAME=\"\"`"), "{help}");
+        assert!(
+            help.contains("`FULLNAME=\"\" GEN_FOR_RELEASE=\"\"`"),
+            "{help}"
+        );
+        let help = d[0].help.as_deref().unwrap();
+        assert!(help.contains("`GEN_FOR_RELEASE=\"\"`"), "{help}");
     }
 
     #[test]

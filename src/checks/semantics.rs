@@ -316,6 +316,7 @@ pub fn vars_not_reserved(file: &SpecFile, out: &mut Vec<Diagnostic>) {
                         &crate::model::GIVEN_VARIABLES
                             .iter()
                             .map(|g| g.name)
+                            .chain([crate::model::RELEASE_MARKER])
                             .collect::<Vec<_>>()
                     )
                 )),

@@ -20,7 +20,9 @@
 //! `$FULLNAME-secret`), unless it gives them: the guide's block exports
 //! the operator's release's values, which the target would otherwise keep
 //! and act on that release's objects; empty ones it derives from
-//! `RELEASE`. A call of the operator's own release passes none of them, so
+//! `RELEASE`. It passes the block's `GEN_FOR_RELEASE=""` too
+//! ([`RELEASE_MARKER`]), without which the target would
+//! stop, as it does for a hand-typed call of another release. A call of the operator's own release passes none of them, so
 //! a `FULLNAME` or `DB_SECRET` the operator set by hand (a renamed
 //! release, a Secret of their own) holds there. A value is one shell word
 //! as the shell reads it: quotes and `$(...)` may hold spaces
@@ -47,6 +49,17 @@ use super::snippets::token_at;
 
 /// The token's opening.
 pub const OPEN: &str = "{{make";
+
+/// The release the guide's block derived `FULLNAME` and the spec's
+/// release-derived variables for. The block exports it with them; the
+/// Makefile prelude, given it non-empty and not `RELEASE`, stops before
+/// any command: a hand-typed `make <chart>-<target> RELEASE=other` after
+/// the block would keep the operator's release's `FULLNAME` and act on
+/// its objects. Unset (no block: CI, cron) or equal, nothing changes; a
+/// `{{make}}` call of another release passes it empty with the derived
+/// variables ([`expand_line`]). Not one of the model's `GIVEN_VARIABLES`:
+/// no command reads it; but no spec may define it either.
+pub const RELEASE_MARKER: &str = "GEN_FOR_RELEASE";
 
 /// The variables every call passes first, the release's, and their values
 /// unless the call gives its own.
@@ -166,8 +179,10 @@ pub fn expand_line(
         // that release's objects.
         let blanks: Vec<(&str, String)> = derived
             .iter()
-            .filter(|d| !named.contains(&d.as_str()))
-            .map(|d| (d.as_str(), "\"\"".to_string()))
+            .map(String::as_str)
+            .chain([RELEASE_MARKER])
+            .filter(|d| !named.contains(d))
+            .map(|d| (d, "\"\"".to_string()))
             .collect();
         args.splice(RELEASE_VARS.len()..RELEASE_VARS.len(), blanks);
     }
@@ -288,7 +303,8 @@ mod tests {
         // another release's full name is the target's to derive.
         assert_eq!(
             one("{{make status RELEASE=redis-new NAMESPACE=drill X=1}}"),
-            "make redis-status NAMESPACE=drill RELEASE=redis-new FULLNAME=\"\" X=1"
+            "make redis-status NAMESPACE=drill RELEASE=redis-new FULLNAME=\"\" \\\n  \
+             GEN_FOR_RELEASE=\"\" X=1"
         );
         assert_eq!(
             one("{{make status NAMESPACE=drill}}"),
@@ -296,7 +312,8 @@ mod tests {
         );
         assert_eq!(
             one("{{make status RELEASE=r2 FULLNAME=r2-cache}}"),
-            "make redis-status NAMESPACE=\"$NAMESPACE\" RELEASE=r2 FULLNAME=r2-cache"
+            "make redis-status NAMESPACE=\"$NAMESPACE\" RELEASE=r2 GEN_FOR_RELEASE=\"\" \\\n  \
+             FULLNAME=r2-cache"
         );
         // And every variable that follows from the release, in its place,
         // unless the call gives it.
@@ -304,11 +321,11 @@ mod tests {
         let with = |l: &str| expand_line(l, "c", &derived).unwrap().unwrap().join(" ");
         assert_eq!(
             with("{{make restore RELEASE=c2 DB_HOST=h}}"),
-            "make c-restore NAMESPACE=\"$NAMESPACE\" RELEASE=c2 FULLNAME=\"\" \\   DB_SECRET=\"\" DB_HOST=h"
+            "make c-restore NAMESPACE=\"$NAMESPACE\" RELEASE=c2 FULLNAME=\"\" \\   DB_SECRET=\"\" GEN_FOR_RELEASE=\"\" DB_HOST=h"
         );
         assert_eq!(
             with("{{make restore RELEASE=c2 DB_SECRET=s}}"),
-            "make c-restore NAMESPACE=\"$NAMESPACE\" RELEASE=c2 FULLNAME=\"\" \\   DB_SECRET=s"
+            "make c-restore NAMESPACE=\"$NAMESPACE\" RELEASE=c2 FULLNAME=\"\" \\   GEN_FOR_RELEASE=\"\" DB_SECRET=s"
         );
         assert_eq!(
             with("{{make restore DB_HOST=h}}"),

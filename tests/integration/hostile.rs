@@ -87,6 +87,7 @@ fn cases() -> Vec<Case> {
         Case { name: "help with a newline", bytes: ops_extra("  - { target: x, group: data, help: \"a\\nb\", run: \"true\" }"), expect: Error("help must be one non-empty line") },
         Case { name: "lower-case variable", bytes: { let mut b = base(); b.push_str("variables:\n  - { name: pguser, default: x, help: h }\n"); b.into_bytes() }, expect: Error("not an upper-case shell name") },
         Case { name: "reserved variable", bytes: { let mut b = base(); b.push_str("variables:\n  - { name: NAMESPACE, default: x, help: h }\n"); b.into_bytes() }, expect: Error("provided by gen") },
+        Case { name: "the guide block's release marker as a variable", bytes: { let mut b = base(); b.push_str("variables:\n  - { name: GEN_FOR_RELEASE, default: x, help: h }\n"); b.into_bytes() }, expect: Error("variable GEN_FOR_RELEASE is provided by gen") },
         Case { name: "control character", bytes: with("title: TODO product name", "title: \"a\\u001b[31mred\""), expect: Literal(vec![("docs/demo/backup-guide.md", "a\u{1b}[31mred")]) },
         // Legitimate text that looks dangerous: rendered literally.
         Case { name: "BOM", bytes: { let mut b = vec![0xEF, 0xBB, 0xBF]; b.extend(base().into_bytes()); b }, expect: Literal(vec![("docs/demo/backup-guide.md", "# TODO product name backup")]) },

@@ -603,9 +603,12 @@ fn a_plain_call_after_the_guides_block_targets_the_guides_release() {
             "{chart}"
         );
         if checked == 0 {
+            // The block's marker of its release only assigned too: exported,
+            // it would stop a call of the Makefile's default release.
             let assigned = edited
                 .replacen("export NAMESPACE=", "NAMESPACE=", 1)
-                .replacen("export RELEASE=", "RELEASE=", 1);
+                .replacen("export RELEASE=", "RELEASE=", 1)
+                .replacen("export GEN_FOR_RELEASE=", "GEN_FOR_RELEASE=", 1);
             assert_eq!(
                 status(chart, &assigned),
                 (Some("default".to_string()), Some(chart.to_string())),
@@ -635,11 +638,7 @@ fn a_call_of_another_release_leaves_the_operators_objects_alone() {
     let (mut ran, mut acted, mut derived_seen) = (0, 0, 0);
     for f in &project.specs {
         let chart = &f.spec.name;
-        let block = chartgen::model::chart_model(f).env_block.replacen(
-            &format!("export RELEASE={chart}\n"),
-            &format!("export RELEASE={REL}\n"),
-            1,
-        );
+        let block = guide_block(f);
         let operators = format!("{REL}-{chart}");
         // What the prelude gives them: for the operator's release, then
         // for each call's.
@@ -656,7 +655,12 @@ fn a_call_of_another_release_leaves_the_operators_objects_alone() {
                 );
                 derived_seen += usize::from(name != "FULLNAME");
             }
-            let (_, recorded) = shell.run(&block, &call);
+            let (o, recorded) = shell.run(&block, &call);
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert!(
+                !err.contains(STOPPED),
+                "`make {call}` after the guide's block stopped: {err}"
+            );
             ran += 1;
             acted += usize::from(!recorded.is_empty());
             for c in recorded {
@@ -677,6 +681,118 @@ fn a_call_of_another_release_leaves_the_operators_objects_alone() {
         derived_seen >= 3,
         "{derived_seen} derived variables checked"
     );
+}
+
+/// What a chart's prelude says when it stops a call of another release
+/// than the guide's block's.
+const STOPPED: &str = "the guide's block derived";
+
+/// The guide's "before you start" block of `f`'s chart, for the operator's
+/// release `REL`.
+fn guide_block(f: &chartgen::spec::SpecFile) -> String {
+    let chart = &f.spec.name;
+    chartgen::model::chart_model(f).env_block.replacen(
+        &format!("export RELEASE={chart}\n"),
+        &format!("export RELEASE={REL}\n"),
+        1,
+    )
+}
+
+/// An operator who ran a guide's block and then types a target by hand
+/// for another release (`make jenkins-restore RELEASE=jenkins-staging`)
+/// would act with the block's `FULLNAME`, the operator's release's. Under
+/// real bash and make, for every chart: that call stops before any
+/// kubectl or helm, with one line that names both releases and what to
+/// pass; passing that runs it for the other release and names none of the
+/// operator's objects; the block's own release runs, with a `FULLNAME` set
+/// by hand in the block kept; and without a block (CI, cron) another
+/// release runs as before.
+#[test]
+fn a_hand_typed_call_of_another_release_after_the_block_stops() {
+    let project = shipped_project();
+    let shell = GuideShell::new();
+    let stderr = |o: &std::process::Output| String::from_utf8_lossy(&o.stderr).into_owned();
+    let args = |c: &[Call]| c.iter().map(|c| c.args.join(" ")).collect::<Vec<_>>();
+    for f in &project.specs {
+        let chart = &f.spec.name;
+        let block = guide_block(f);
+        // The block's own calls (it looks up the pod), which every run records.
+        let (o, own_calls) = shell.run(&block, "--version");
+        assert!(o.status.success(), "{chart}: {}", stderr(&o));
+        let status = format!("{chart}-status");
+        let other = format!("other-{chart}");
+
+        let (o, recorded) = shell.run(&block, &format!("{status} RELEASE={other}"));
+        let err = stderr(&o);
+        assert!(
+            !o.status.success(),
+            "{chart}: `make {status} RELEASE={other}` ran"
+        );
+        assert_eq!(
+            args(&recorded),
+            args(&own_calls),
+            "{chart}: `make {status} RELEASE={other}` ran a tool: {err}"
+        );
+        let said = format!("{chart}: {STOPPED} FULLNAME");
+        let releases = format!("for release {REL}, not {other}: run it again with RELEASE={other}");
+        assert!(
+            err.contains(&said) && err.contains(&releases) && err.trim_end().lines().count() == 2,
+            "{chart}: the stop does not say what happened in one line:\n{err}"
+        );
+        // Its advice: pass what it names, and the call is the other release's.
+        let pass = err
+            .split_once(", or pass ")
+            .and_then(|(_, rest)| rest.split_once(" to make"))
+            .map(|(vars, _)| vars.to_string())
+            .unwrap_or_else(|| panic!("{chart}: no `or pass ... to make` in:\n{err}"));
+        assert!(pass.contains("GEN_FOR_RELEASE="), "{chart}: {pass}");
+        let (o, recorded) = shell.run(&block, &format!("{status} RELEASE={other} {pass}"));
+        assert!(o.status.success(), "{chart}: {}", stderr(&o));
+        let theirs = &recorded[own_calls.len()..];
+        assert!(
+            !theirs.is_empty()
+                && theirs.iter().all(|c| {
+                    let a = c.args.join(" ");
+                    a.contains(&format!("instance={other}")) && !a.contains(REL)
+                }),
+            "{chart}: `make {status} RELEASE={other} {pass}` ran {:?}",
+            args(theirs)
+        );
+
+        // The block's own release, given or not, runs.
+        for own in [String::new(), format!(" RELEASE={REL}")] {
+            let (o, recorded) = shell.run(&block, &format!("{status}{own}"));
+            assert!(o.status.success(), "{chart}{own}: {}", stderr(&o));
+            assert!(
+                recorded.len() > own_calls.len(),
+                "{chart}{own}: ran no tool"
+            );
+        }
+        // A FULLNAME the operator set by hand in the block, for a renamed
+        // release, holds for that release.
+        let renamed = block.replacen(
+            "export FULLNAME\n",
+            "FULLNAME=renamed-x\nexport FULLNAME\n",
+            1,
+        );
+        assert_ne!(renamed, block, "{chart}: no `export FULLNAME` in the block");
+        let names = ["FULLNAME".to_string()];
+        assert_eq!(
+            shell.probe(chart, &names, &renamed, ""),
+            [("FULLNAME".to_string(), "renamed-x".to_string())]
+        );
+        // No block: another release runs as it always did.
+        let (o, recorded) = shell.run("", &format!("{status} RELEASE={other}"));
+        assert!(
+            o.status.success(),
+            "{chart} without the block: {}",
+            stderr(&o)
+        );
+        assert!(
+            !recorded.is_empty(),
+            "{chart} without the block: ran no tool"
+        );
+    }
 }
 
 /// An operation that calls another of the chart's targets with `{{make}}`
