@@ -1439,6 +1439,10 @@ struct Walk {
     not_shell: Option<String>,
     /// The operation being expanded: a `{{make}}` of it would loop.
     target: Option<String>,
+    /// The spec's variables a `{{make}}` of another release blanks
+    /// ([`super::make_call::release_derived`]), worked out at the first
+    /// token: the spec does not change while its blocks expand.
+    derived: Option<Vec<String>>,
 }
 
 /// Where the first token opening with `open` (`{{pod`, `{{make`) starts
@@ -1564,7 +1568,10 @@ fn expand_run_mapped(
     {
         return Ok(None);
     }
-    let derived = super::make_call::release_derived(spec);
+    let derived = walk
+        .derived
+        .get_or_insert_with(|| super::make_call::release_derived(spec))
+        .clone();
     let mut out = String::new();
     let mut from = Vec::new();
     let mut any = false;
