@@ -9,6 +9,61 @@ use crate::spec::{Duration, RestoreKind, Spec};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
+/// Variables a cross-chart target (`restore-<chart>`, `backup-all`)
+/// passes to every chart alike, unless `<chart>.VAR=` gives one its own.
+/// Every other variable belongs to one chart: its release, its archive.
+pub const SHARED_VARS: [&str; 4] = ["NAMESPACE", "KUBECTL", "AGE_RECIPIENT", "AGE_KEY_FILE"];
+
+/// What a chart's targets read besides its variables: the archive a
+/// restore takes, and the guide block's release marker.
+const ALSO_READ: [&str; 2] = ["FILE", crate::spec::make_call::RELEASE_MARKER];
+
+/// One chart's variables, for the root Makefile's cross-chart targets,
+/// which give each chart its own values (`immich.RELEASE=photos`) and a
+/// blank for every other, so that nothing of one chart's (a guide block's
+/// `RELEASE`, another chart's `FILE`) reaches another's.
+#[derive(Debug, Serialize)]
+pub struct ChartVars {
+    pub chart: String,
+    /// The names, wrapped into make continuation lines.
+    pub names: String,
+}
+
+pub fn chart_vars(models: &[ChartModel]) -> Vec<ChartVars> {
+    models
+        .iter()
+        .map(|m| {
+            let mut names: Vec<&str> = m.variables.iter().map(|v| v.name.as_str()).collect();
+            for n in ALSO_READ {
+                if !names.contains(&n) {
+                    names.push(n);
+                }
+            }
+            ChartVars {
+                chart: m.spec.name.clone(),
+                names: make_words(&format!("gen_vars_{} :=", m.spec.name), &names),
+            }
+        })
+        .collect()
+}
+
+/// `head` and `words` as one make assignment, continued over lines of at
+/// most 78 columns (after the head's line) with a backslash.
+fn make_words(head: &str, words: &[&str]) -> String {
+    let mut out = String::from(head);
+    let mut col = out.len();
+    for w in words {
+        if col + 1 + w.len() > 76 {
+            out.push_str(" \\\n ");
+            col = 1;
+        }
+        out.push(' ');
+        out.push_str(w);
+        col += 1 + w.len();
+    }
+    out
+}
+
 /// Charts in restore order: every chart after the charts it depends on;
 /// among charts whose dependencies are met, alphabetical. Assumes the graph
 /// was validated (no cycles, no unknown names).

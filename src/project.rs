@@ -605,6 +605,7 @@ fn cross_chart_outputs(
     ctx.insert("coverage", &crosschart::coverage(models, outputs));
     crate::timings::lap("cross: coverage", t);
     ctx.insert("min_targets", &crosschart::MIN_TARGETS);
+    ctx.insert("shared_vars", &crosschart::SHARED_VARS);
     kinds::REPO
         .par_iter()
         .filter(|k| k.ownership == Ownership::Whole)
@@ -630,6 +631,8 @@ fn root_makefile(
     ctx.insert("charts", models);
     let specs: Vec<&spec::Spec> = models.iter().map(|m| &m.spec).collect();
     ctx.insert("order", &crosschart::restore_order(&specs));
+    ctx.insert("chart_vars", &crosschart::chart_vars(models));
+    ctx.insert("shared_vars", &crosschart::SHARED_VARS);
     let template = region.template.expect("the Makefile region has a template");
     let text = render::tidy(&render::render(tera, template, &ctx)?);
     let base = match project.existing.get(path) {

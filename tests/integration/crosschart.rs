@@ -210,12 +210,26 @@ fn orchestration_targets_follow_the_graph_under_real_make() {
     );
     assert_eq!(backups.lines().count(), 5);
 
-    // Without DRY_RUN the chart targets run (the scaffold's commands only echo).
+    // Without DRY_RUN the chart targets run (the scaffold's commands only
+    // echo), each with its own variables.
     let ran = make(
         dir.path(),
-        &["--no-print-directory", "restore-cache", "BACKUP_DIR=."],
+        &[
+            "--no-print-directory",
+            "restore-cache",
+            "db.FILE=db.tar",
+            "cache.FILE=cache.tar",
+        ],
     );
-    assert!(ran.contains("TODO restore from"), "{ran}");
+    let restored: Vec<&str> = ran
+        .lines()
+        .filter(|l| l.contains("TODO restore from"))
+        .collect();
+    assert_eq!(
+        restored,
+        ["TODO restore from db.tar", "TODO restore from cache.tar"],
+        "{ran}"
+    );
 
     let help = make(dir.path(), &["--no-print-directory", "help"]);
     assert!(help.contains("restore-<chart> [DRY_RUN=1]"));

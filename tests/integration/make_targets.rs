@@ -891,6 +891,109 @@ fn other_release_calls(docs: &Path, chart: &str) -> Vec<String> {
     out
 }
 
+/// The root Makefile's cross-chart targets run several charts' targets:
+/// `restore-immich` restores postgresql and redis first. A value meant for
+/// one chart must reach no other, or `make restore-immich RELEASE=photos`
+/// would restore PostgreSQL into release `photos`, and a guide block's
+/// exported `FULLNAME` would point every chart at the block's objects.
+/// Under real make, with the fake tools:
+/// - a plain chart variable (`RELEASE=`) stops the run before any tool, and
+///   says how to give it to one chart (`immich.RELEASE=`);
+/// - after a guide's block, the run stops before any tool;
+/// - an unknown `<chart>.VAR` stops it;
+/// - the plan gives each chart, dependencies first, only its own values;
+/// - every chart's `backup-<chart>`, run for real with a stale `RELEASE`
+///   and `FULLNAME` in the environment, names only its own release.
+#[test]
+fn cross_chart_targets_give_each_chart_only_its_own_values() {
+    let project = shipped_project();
+    let shell = GuideShell::new();
+    let stderr = |o: &std::process::Output| String::from_utf8_lossy(&o.stderr).into_owned();
+    for f in &project.specs {
+        let chart = &f.spec.name;
+        let deps: Vec<&str> = f.spec.depends_on.iter().map(|d| d.chart.as_str()).collect();
+
+        let (o, recorded) = shell.run("", &format!("restore-{chart} RELEASE={REL}"));
+        let err = stderr(&o);
+        assert!(
+            !o.status.success() && recorded.is_empty(),
+            "{chart}: `make restore-{chart} RELEASE={REL}` ran: {err}"
+        );
+        assert!(
+            err.contains(&format!("e.g. {chart}.RELEASE={REL}")),
+            "{chart}: the stop does not say how to give the release: {err}"
+        );
+
+        let block = guide_block(f);
+        let (_, own_calls) = shell.run(&block, "--version");
+        let (o, recorded) = shell.run(&block, &format!("restore-{chart}"));
+        let err = stderr(&o);
+        assert!(
+            !o.status.success() && recorded.len() == own_calls.len(),
+            "{chart}: `make restore-{chart}` after the guide's block ran: {err}"
+        );
+        assert!(
+            err.contains(&format!("guide's block for release {REL}"))
+                && err.contains(&format!("{chart}.RELEASE={REL}")),
+            "{chart}: {err}"
+        );
+
+        let (o, recorded) = shell.run("", &format!("restore-{chart} {chart}.RELESE={REL}"));
+        assert!(
+            !o.status.success()
+                && recorded.is_empty()
+                && stderr(&o).contains(&format!("{chart}.RELESE: not a variable")),
+            "{chart}: a misspelt variable ran: {}",
+            stderr(&o)
+        );
+
+        // The plan: every dependency (restored first) with its own release.
+        let given: String = deps
+            .iter()
+            .map(|d| format!(" {d}.RELEASE=rel-{d}"))
+            .collect();
+        let (o, recorded) = shell.run(
+            "export RELEASE=stale-rel FULLNAME=stale-full",
+            &format!("restore-{chart} DRY_RUN=1 {chart}.RELEASE={REL} {chart}.FILE=f.tar{given}"),
+        );
+        let plan = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            o.status.success() && recorded.is_empty(),
+            "{chart}: {}",
+            stderr(&o)
+        );
+        let last = plan.lines().last().unwrap_or_default();
+        assert_eq!(
+            last,
+            format!("would run: make {chart}-restore RELEASE='{REL}' FILE='f.tar'"),
+            "{chart}: {plan}"
+        );
+        for d in &deps {
+            let line = format!("would run: make {d}-restore RELEASE='rel-{d}'");
+            assert!(
+                plan.lines().any(|l| l == line),
+                "{chart}: no `{line}` in the plan:\n{plan}"
+            );
+        }
+        assert!(
+            stderr(&o).contains("ignoring FULLNAME RELEASE from the environment"),
+            "{chart}: {}",
+            stderr(&o)
+        );
+
+        // For real: the chart's own release, none of the stale values.
+        let (_, recorded) = shell.run(
+            "export RELEASE=stale-rel FULLNAME=stale-full",
+            &format!("backup-{chart} {chart}.RELEASE={REL} NAMESPACE={NS} AGE_RECIPIENT=age1test"),
+        );
+        let args: Vec<String> = recorded.iter().map(|c| c.args.join(" ")).collect();
+        assert!(
+            args.iter().any(|a| a.contains(REL)) && !args.iter().any(|a| a.contains("stale")),
+            "{chart}: `make backup-{chart} {chart}.RELEASE={REL}` ran {args:?}"
+        );
+    }
+}
+
 /// The shipped specs.
 fn shipped_project() -> chartgen::project::Project {
     chartgen::project::load(
