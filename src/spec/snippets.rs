@@ -96,8 +96,8 @@ pub const SNIPPETS: &[Snippet] = &[
     Snippet {
         name: "port-forward",
         help: "forward a local port to the pod in the background for the rest of the \
-command: wait until kubectl listens (at most 30 s), fail with kubectl's own message when it \
-does not, and stop it on exit",
+command: wait until kubectl listens (at most `PF_WAIT` seconds, 30 by default), fail with \
+kubectl's own message when it does not, and stop it on exit",
         params: &[
             Param {
                 name: "ports",
@@ -129,9 +129,10 @@ does not, and stop it on exit",
             format!(
                 "PFO=$(mktemp)\n{pf}PF=$! W=0; trap 'kill \"$PF\" 2>/dev/null || :; rm -f \"$PFO\"' EXIT\n\
 until grep -q '^Forwarding from' \"$PFO\"; do\n  kill -0 \"$PF\" 2>/dev/null || break\n  \
-[ $((W += 1)) -le 150 ] || break; sleep 0.2\ndone\n\
-grep -q '^Forwarding from' \"$PFO\" || {{ cat \"$PFO\"\n  \
-echo \"kubectl port-forward failed or timed out (30 s)\"; false; }} >&2\n"
+[ $((W += 1)) -le $((${{PF_WAIT:-30}} * 5)) ] || break; sleep 0.2\ndone\n\
+grep -q '^Forwarding from' \"$PFO\" || {{ kill \"$PF\" 2>/dev/null || :\n  \
+cat \"$PFO\"; echo \"kubectl port-forward failed or timed out\" \\\n    \
+\"(${{PF_WAIT:-30}} s)\"; false; }} >&2\n"
             )
         },
         prose: None,
@@ -2107,9 +2108,10 @@ mod tests {
 (exec ${KUBECTL:-kubectl} -n \"$NAMESPACE\" port-forward \"pod/$POD\" \\\n  3100:3100) >\"$PFO\" 2>&1 &\n\
 PF=$! W=0; trap 'kill \"$PF\" 2>/dev/null || :; rm -f \"$PFO\"' EXIT\n\
 until grep -q '^Forwarding from' \"$PFO\"; do\n  kill -0 \"$PF\" 2>/dev/null || break\n  \
-[ $((W += 1)) -le 150 ] || break; sleep 0.2\ndone\n\
-grep -q '^Forwarding from' \"$PFO\" || { cat \"$PFO\"\n  \
-echo \"kubectl port-forward failed or timed out (30 s)\"; false; } >&2\n"
+[ $((W += 1)) -le $((${PF_WAIT:-30} * 5)) ] || break; sleep 0.2\ndone\n\
+grep -q '^Forwarding from' \"$PFO\" || { kill \"$PF\" 2>/dev/null || :\n  \
+cat \"$PFO\"; echo \"kubectl port-forward failed or timed out\" \\\n    \
+\"(${PF_WAIT:-30} s)\"; false; } >&2\n"
 
         );
         assert_eq!(
@@ -2739,7 +2741,10 @@ then echo '{{\"kind\":\"List\",\"items\":[]}}'; else echo '{list}'; fi ;;\n\
         assert!(out.starts_with(
             "echo a\n  PFO=$(mktemp)\n  (exec ${KUBECTL:-kubectl} -n \"$NAMESPACE\" port-forward \"pod/$POD\" \\\n    1:2)"
         ));
-        assert!(out.ends_with("(30 s)\"; false; } >&2\necho b\n"), "{out}");
+        assert!(
+            out.ends_with("      \"(${PF_WAIT:-30} s)\"; false; } >&2\necho b\n"),
+            "{out}"
+        );
         assert_eq!(
             expand_run("echo {{use x}}\n", &s),
             Ok(None),
