@@ -1438,8 +1438,6 @@ struct Walk {
     open: Vec<String>,
     used: std::collections::BTreeSet<String>,
     not_shell: Option<String>,
-    /// The operation being expanded: a `{{make}}` of it would loop.
-    target: Option<String>,
     /// The spec's variables a `{{make}}` of another release blanks
     /// ([`super::make_call::release_derived`]), worked out at the first
     /// token: the spec does not change while its blocks expand.
@@ -1592,13 +1590,6 @@ fn expand_run_mapped(
                 .map_err(|(m, h)| Bad::at(n, m, h))?,
         };
         if let Some(lines) = made {
-            if let Some(own) = walk
-                .target
-                .as_deref()
-                .filter(|t| super::make_call::calls(&lines.join("\n"), &spec.name, t))
-            {
-                return Err(Bad::at(n, loops(own), LOOP_HELP.into()));
-            }
             any = true;
             for l in lines {
                 out.push_str(&l);
@@ -1737,10 +1728,7 @@ pub fn expand(file: &mut SpecFile, ctx: &Context) -> Result<(), Diagnostic> {
     }
     for (i, op) in spec.operations.iter_mut().enumerate() {
         let path = format!("operations[{i}].run");
-        x.walk.target = Some(op.target.clone());
-        let expanded = x.run_text(&path, &op.run);
-        x.walk.target = None;
-        if let Some(t) = expanded? {
+        if let Some(t) = x.run_text(&path, &op.run)? {
             op.run = t;
         }
     }
@@ -2006,16 +1994,6 @@ pub fn compose(file: &mut SpecFile) -> Result<(), Diagnostic> {
                 )
                 .help(h)
             })?;
-            if super::make_call::calls(&text, &snapshot.name, &op.target) {
-                return Err(file_error(
-                    &file.rel,
-                    &file.source,
-                    &file.positions,
-                    &format!("{at}.steps[{k}]"),
-                    loops(&op.target),
-                )
-                .help(LOOP_HELP));
-            }
             run.push_str(&text);
         }
         op.run = run;
@@ -2024,13 +2002,6 @@ pub fn compose(file: &mut SpecFile) -> Result<(), Diagnostic> {
     }
     Ok(())
 }
-
-/// The error for an operation whose command calls its own target.
-fn loops(target: &str) -> String {
-    format!("operation `{target}` calls its own target: make would run it again, without end")
-}
-
-const LOOP_HELP: &str = "call another target of the chart, or write the commands here";
 
 /// [`SpecFile::error_at`] while the spec is borrowed.
 fn file_error(
