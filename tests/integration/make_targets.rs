@@ -85,6 +85,60 @@ fn make_shim(bin: &Path, log: &Path, depth: usize) {
     Command::new("chmod").arg("+x").arg(&path).status().unwrap();
 }
 
+/// The targets the recipe of `target` (of the Makefile in `dir`) calls
+/// with `make`, as real make runs it: `make -n` prints the recipe with
+/// make's variables expanded and runs nothing (the recipe calls plain
+/// `make`, which `-n` does not run), the shell's own printf decodes the
+/// command gen encodes in it (`eval "$(printf '%b' '...')"`), and a `make`
+/// counts where it is a command, not a word of a string or a comment.
+fn recipe_calls(dir: &Path, target: &str) -> Vec<String> {
+    let o = Command::new("make")
+        .args(["-n", "-s", "--no-print-directory", target])
+        .current_dir(dir)
+        .env_remove("MAKEFLAGS")
+        .env_remove("MAKELEVEL")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "make -n {target}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let recipe = String::from_utf8(o.stdout).unwrap();
+    let text = match recipe.find("eval \"$(printf '%b' '") {
+        Some(at) => {
+            let printf = recipe[at + "eval \"$(".len()..]
+                .trim_end()
+                .strip_suffix(")\"")
+                .unwrap_or_else(|| panic!("{target}: the eval ends the recipe: {recipe}"));
+            let o = Command::new("sh").args(["-c", printf]).output().unwrap();
+            assert!(o.status.success(), "{target}: {printf}");
+            format!(
+                "{}\n{}",
+                &recipe[..at],
+                String::from_utf8(o.stdout).unwrap()
+            )
+        }
+        None => recipe,
+    };
+    chartgen::spec::shell::commands(&text)
+        .into_iter()
+        .flat_map(|c| {
+            let mut words = c.words.into_iter().map(|w| w.text).skip_while(|w| {
+                w.split_once('=')
+                    .is_some_and(|(n, _)| !n.is_empty() && !n.contains(['-', '$', '"']))
+            });
+            match words.next().as_deref() {
+                Some("make") => words
+                    .filter(|w| !w.starts_with('-') && !w.contains('='))
+                    .collect(),
+                _ => Vec::new(),
+            }
+        })
+        .collect()
+}
+
 struct Call {
     tool: String,
     args: Vec<String>,
@@ -944,6 +998,16 @@ fn a_call_cycle_is_an_error_and_would_recurse_under_real_make() {
     project.specs[alpha] = chartgen::spec::parse("specs/alpha.yaml", cyclic.as_bytes()).unwrap();
     let (outputs, _) = chartgen::project::generate(&project, &Default::default()).expect("renders");
     std::fs::write(&mk, &outputs.files["make/alpha.mk"]).unwrap();
+    // What the recipes call, read from the Makefile as real make runs it
+    // (as the shipped Makefiles are read below).
+    let calls: BTreeMap<String, Vec<String>> = ["alpha-ping", "alpha-pong", "alpha-backup"]
+        .map(|t| (t.to_string(), recipe_calls(dir.path(), t)))
+        .into();
+    assert_eq!(calls["alpha-ping"], ["alpha-pong"]);
+    assert_eq!(
+        first_cycle(&calls).as_deref(),
+        Some("alpha-ping -> alpha-pong -> alpha-ping")
+    );
 
     let bin = dir.path().join(".shim");
     let log = dir.path().join("make.log");
@@ -989,6 +1053,93 @@ fn a_call_cycle_is_an_error_and_would_recurse_under_real_make() {
         "real make recursed along the cycle to depth {DEPTH} in {:?}",
         start.elapsed()
     );
+}
+
+/// No recipe of the shipped Makefiles calls, through any path of its
+/// shell, a target that leads back to it: every chart target's recipe as
+/// real make runs it ([`recipe_calls`]), the calls a graph, walked for a
+/// cycle. The run of every target above shows what the fake tools reach;
+/// this reads every branch.
+#[test]
+fn the_shipped_makefiles_call_no_target_in_a_cycle() {
+    let mut targets: Vec<String> = Vec::new();
+    for mk in std::fs::read_dir(root().join("make")).unwrap() {
+        let text = std::fs::read_to_string(mk.unwrap().path()).unwrap();
+        let phony = text
+            .lines()
+            .find_map(|l| l.strip_prefix(".PHONY: "))
+            .unwrap();
+        targets.extend(
+            phony
+                .split(' ')
+                .filter(|t| !t.starts_with("help-"))
+                .map(String::from),
+        );
+    }
+    targets.sort();
+    assert!(targets.len() >= 39 * 15, "only {} targets", targets.len());
+    let calls: BTreeMap<String, Vec<String>> = std::thread::scope(|s| {
+        let halves: Vec<_> = targets
+            .chunks(targets.len().div_ceil(2))
+            .map(|part| {
+                s.spawn(move || {
+                    part.iter()
+                        .map(|t| (t.clone(), recipe_calls(&root(), t)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        halves.into_iter().flat_map(|h| h.join().unwrap()).collect()
+    });
+    let edges: Vec<(&String, &String)> = calls
+        .iter()
+        .flat_map(|(from, to)| {
+            to.iter()
+                .filter(|t| calls.contains_key(*t))
+                .map(move |t| (from, t))
+        })
+        .collect();
+    assert_eq!(
+        first_cycle(&calls),
+        None,
+        "a cycle of make calls in the shipped Makefiles"
+    );
+    eprintln!(
+        "{} targets' recipes read under make -n, {} calls of a target: {edges:?}",
+        calls.len(),
+        edges.len()
+    );
+}
+
+/// The first cycle of `calls` (target -> the targets its recipe calls),
+/// as `a -> b -> a`: depth first from each target in order, a target met
+/// again on the way closes one.
+fn first_cycle(calls: &BTreeMap<String, Vec<String>>) -> Option<String> {
+    fn walk<'a>(
+        calls: &'a BTreeMap<String, Vec<String>>,
+        path: &mut Vec<&'a str>,
+        done: &mut std::collections::BTreeSet<&'a str>,
+    ) -> Option<String> {
+        let at = *path.last().expect("a start");
+        for next in calls.get(at).into_iter().flatten() {
+            if let Some(i) = path.iter().position(|p| p == next) {
+                return Some(format!("{} -> {next}", path[i..].join(" -> ")));
+            }
+            if calls.contains_key(next) && !done.contains(next.as_str()) {
+                path.push(next);
+                if let Some(c) = walk(calls, path, done) {
+                    return Some(c);
+                }
+                path.pop();
+            }
+        }
+        done.insert(at);
+        None
+    }
+    let mut done = std::collections::BTreeSet::new();
+    calls
+        .keys()
+        .find_map(|t| walk(calls, &mut vec![t.as_str()], &mut done))
 }
 
 /// `FULLNAME`, then the spec's variables whose default reads the release
