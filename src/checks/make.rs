@@ -18,6 +18,7 @@ use crate::diagnostics::Diagnostic;
 use crate::model::{Given, GIVEN_VARIABLES, RELEASE_MARKER};
 use crate::spec::make_call::release_derived;
 use crate::spec::shell::{self, uses_var};
+use crate::spec::snippets::steps_text;
 use crate::spec::validate::all_steps;
 use crate::spec::SpecFile;
 use std::collections::BTreeMap;
@@ -304,6 +305,150 @@ fn stale(
         }
     }
     derived.into_iter().filter(|d| read.contains(d)).collect()
+}
+
+/// A target: its chart's name and its name without the chart's prefix.
+type Node<'a> = (&'a str, &'a str);
+
+/// One call of a target by an operation, and where the spec writes it.
+struct Edge<'a> {
+    to: Node<'a>,
+    file: &'a SpecFile,
+    /// The operation's `run`, or the `steps:` entry whose guide steps call.
+    path: String,
+    /// The call's word naming the target, in the `run`; none for a
+    /// `steps:` entry, where such a call is reported.
+    word: Option<shell::Word>,
+}
+
+impl Edge<'_> {
+    fn error(&self, message: String) -> Diagnostic {
+        match &self.word {
+            Some(w) => {
+                let (line, column) = place(self.file, &self.path, w);
+                Diagnostic::error(&self.file.rel, message)
+                    .at(line, column)
+                    .with_source(&self.file.source)
+            }
+            None => self.file.error_at(&self.path, message),
+        }
+    }
+}
+
+/// `make.cycle`: no operation calls itself, directly or through the
+/// targets it calls, of its chart or another's (the root Makefile
+/// includes them all): make would run them one inside the other, a shell
+/// and a make more each time, without end. An operation calls what its
+/// `run` calls once its snippets, fragments and `{{make}}` are expanded,
+/// or what the guide steps its `steps:` names call; the targets gen adds
+/// to every chart call none. Each cycle is reported once, from the first
+/// of its targets in the order of charts and targets, at its call of the
+/// next: the shortest cycle back to that target through the targets after
+/// it, so a cycle with an earlier target is that one's to report.
+pub fn no_cycle(files: &[SpecFile], out: &mut Vec<Diagnostic>) {
+    let makefiles = makefiles(files);
+    let mut graph: BTreeMap<Node, Vec<Edge>> = BTreeMap::new();
+    for (file, mk) in files.iter().zip(&makefiles) {
+        for (i, op) in file.spec.operations.iter().enumerate() {
+            let texts: Vec<(String, String)> = if op.steps.is_empty() {
+                vec![(format!("operations[{i}].run"), op.run.clone())]
+            } else {
+                // An entry that names no step is an error of the parse.
+                op.steps
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(k, entry)| {
+                        let text = steps_text(&file.spec, entry).ok()?;
+                        Some((format!("operations[{i}].steps[{k}]"), text))
+                    })
+                    .collect()
+            };
+            let Some((from, _)) = mk.targets.get_key_value(&op.target) else {
+                continue;
+            };
+            let edges = graph
+                .entry((file.spec.name.as_str(), from.as_str()))
+                .or_default();
+            for (path, text) in texts {
+                for call in calls(&text) {
+                    for word in call.words.iter().filter(|w| is_target(&w.text)) {
+                        let Some((to_mk, target)) = chart_target(&makefiles, &word.text) else {
+                            continue;
+                        };
+                        let Some((to, _)) = to_mk.targets.get_key_value(target) else {
+                            continue;
+                        };
+                        edges.push(Edge {
+                            to: (to_mk.spec.spec.name.as_str(), to.as_str()),
+                            file,
+                            word: op.steps.is_empty().then(|| word.clone()),
+                            path: path.clone(),
+                        });
+                    }
+                }
+            }
+        }
+    }
+    for &start in graph.keys() {
+        let Some(cycle) = shortest_cycle(&graph, start) else {
+            continue;
+        };
+        let names: Vec<String> = cycle.iter().map(|(c, t)| format!("{c}-{t}")).collect();
+        let edge = graph[&start]
+            .iter()
+            .find(|e| e.to == cycle[1])
+            .expect("the cycle's first call");
+        let (first, next) = (&names[0], &names[1]);
+        let how = if cycle.len() == 2 {
+            "it inside itself"
+        } else {
+            "them one inside the other"
+        };
+        let message = format!(
+            "`make {first}` calls itself: {}; make would run {how}, without end",
+            names.join(" -> ")
+        );
+        let help = if cycle.len() == 2 {
+            format!("write here the commands `{first}` needs instead of calling `make {first}`")
+        } else {
+            format!(
+                "break the cycle at one call: write here the commands `make {next}` runs \
+that `{first}` needs, or take the call of `make {first}` out of `{}`",
+                names[names.len() - 2]
+            )
+        };
+        out.push(edge.error(message).help(help));
+    }
+}
+
+/// The shortest way from `start` back to it through targets after it,
+/// `start` first and last; `None` when there is none. Breadth first, the
+/// calls in the order written: the same spec, the same cycle.
+fn shortest_cycle<'a>(
+    graph: &BTreeMap<Node<'a>, Vec<Edge<'a>>>,
+    start: Node<'a>,
+) -> Option<Vec<Node<'a>>> {
+    let mut came_from: BTreeMap<Node, Node> = BTreeMap::new();
+    let mut queue = std::collections::VecDeque::from([start]);
+    while let Some(at) = queue.pop_front() {
+        for e in graph.get(&at).into_iter().flatten() {
+            if e.to == start {
+                // `at` back to `start`, which nothing came before.
+                let mut path = vec![at];
+                while let Some(&prev) = path.last().and_then(|n| came_from.get(n)) {
+                    path.push(prev);
+                }
+                path.reverse();
+                path.push(start);
+                return Some(path);
+            }
+            if e.to > start && !came_from.contains_key(&e.to) {
+                came_from.insert(e.to, at);
+                queue.push_back(e.to);
+            }
+        }
+    }
+    None
 }
 
 /// One chart target a `make` call names, with what a check needs.
@@ -708,6 +853,185 @@ operator's release's, whose objects it would act on"
             "{}",
             d[0]
         );
+    }
+
+    /// Spec `name` with the operations `ops` (YAML list items) after its
+    /// restore target and the other `edits`; its text too.
+    fn with_ops(name: &str, ops: &str, edits: &[(&str, &str)]) -> (SpecFile, String) {
+        let added = format!("{LAST_OP}{ops}");
+        let mut all = vec![(LAST_OP, added.as_str())];
+        all.extend_from_slice(edits);
+        let src = edited(&new_spec(name), &all);
+        let file = crate::spec::parse(&format!("specs/{name}.yaml"), src.as_bytes()).unwrap();
+        (file, src)
+    }
+
+    const LAST_OP: &str = "      echo \"TODO restore from $FILE\"\n";
+
+    fn cycles(files: &[SpecFile]) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        no_cycle(files, &mut out);
+        out
+    }
+
+    /// The 1-based line and column of the first `needle` of `src`.
+    fn at(src: &str, needle: &str) -> (usize, usize) {
+        let line = src.lines().position(|l| l.contains(needle)).unwrap();
+        let col = src.lines().nth(line).unwrap().find(needle).unwrap();
+        (line + 1, col + 1)
+    }
+
+    /// A cycle of one: in the operation's command, at the `{{make}}` token
+    /// or the written-out call; composed from guide steps that call it, at
+    /// the `steps:` entry.
+    #[test]
+    fn a_target_that_calls_itself_is_a_cycle_of_one_at_the_call() {
+        let (a, src) = with_ops(
+            "a",
+            "",
+            &[
+                (
+                    LAST_OP,
+                    &format!("{LAST_OP}      if ! {{{{make restore FILE=x}}}}; then exit 1; fi\n"),
+                ),
+                (
+                    "      echo \"TODO write the backup into $BACKUP_DIR\"\n",
+                    "      make a-status && make a-backup\n",
+                ),
+            ],
+        );
+        let d = cycles(&[a]);
+        let got: Vec<((usize, usize), &str)> = d
+            .iter()
+            .map(|d| ((d.line, d.column), d.message.as_str()))
+            .collect();
+        let mut written = at(&src, "make a-backup");
+        written.1 += "make ".len();
+        assert_eq!(
+            got,
+            [
+                (
+                    written,
+                    "`make a-backup` calls itself: a-backup -> a-backup; make would run it \
+                     inside itself, without end"
+                ),
+                (
+                    at(&src, "{{make restore"),
+                    "`make a-restore` calls itself: a-restore -> a-restore; make would run \
+                     it inside itself, without end"
+                ),
+            ],
+            "{d:?}"
+        );
+        assert!(d[0]
+            .help
+            .as_deref()
+            .unwrap()
+            .contains("instead of calling `make a-backup`"));
+        // Composed from guide steps that call it: at the steps entry.
+        let (a, src) = with_ops(
+            "a",
+            "  - { target: again, group: restore, help: x, steps: [restore.full] }\n",
+            &[(
+                "      - title: TODO first step\nupgrade:",
+                "      - title: TODO first step\n        run: |\n          {{make again}}\nupgrade:",
+            )],
+        );
+        let d = cycles(&[a]);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(d[0].line, at(&src, "steps: [restore.full]").0, "{}", d[0]);
+        assert!(d[0].message.contains("a-again -> a-again"), "{}", d[0]);
+        // Another target, one of a chart without a spec, a guide step: none.
+        let (a, _) = with_ops(
+            "a",
+            "  - { target: again, group: restore, help: x, steps: [restore.full] }\n",
+            &[
+                (
+                    "      - title: TODO first step\nupgrade:",
+                    "      - title: TODO first step\n        run: |\n          {{make backup}}\nupgrade:",
+                ),
+                (LAST_OP, &format!("{LAST_OP}      make other-restore; {{{{make status}}}}\n")),
+            ],
+        );
+        assert_eq!(cycles(&[a]), vec![]);
+    }
+
+    /// Targets that call each other, as written in any order: each cycle
+    /// once, at its first target's call of the next, the whole cycle in
+    /// the message; a target that only leads into one, and a chain, are
+    /// none.
+    #[test]
+    fn a_longer_cycle_is_reported_once_at_its_first_targets_call() {
+        let ops = "  - { target: b3, group: backup, help: x, run: 'if ! make a-b1; then exit 1; fi' }\n  \
+                   - { target: into, group: backup, help: x, run: 'make a-b2' }\n  \
+                   - target: b1\n    group: backup\n    help: x\n    run: |\n      \
+                   echo first\n      {{make b2 N=1}}\n  \
+                   - { target: b2, group: backup, help: x, run: 'make a-b3; make a-b4' }\n  \
+                   - { target: b4, group: backup, help: x, run: 'make a-status; make a-b2' }\n  \
+                   - { target: c1, group: backup, help: x, run: 'make a-c2' }\n  \
+                   - { target: c2, group: backup, help: x, run: 'make a-status' }\n";
+        let (a, src) = with_ops("a", ops, &[]);
+        let d = cycles(std::slice::from_ref(&a));
+        let got: Vec<((usize, usize), &str)> = d
+            .iter()
+            .map(|d| ((d.line, d.column), d.message.as_str()))
+            .collect();
+        let mut b4 = at(&src, "make a-b4");
+        b4.1 += "make ".len();
+        assert_eq!(
+            got,
+            [
+                (
+                    at(&src, "{{make b2"),
+                    "`make a-b1` calls itself: a-b1 -> a-b2 -> a-b3 -> a-b1; make would run \
+                     them one inside the other, without end"
+                ),
+                (
+                    b4,
+                    "`make a-b2` calls itself: a-b2 -> a-b4 -> a-b2; make would run them one \
+                     inside the other, without end"
+                ),
+            ],
+            "{d:?}"
+        );
+        assert_eq!(
+            d[0].help.as_deref().unwrap(),
+            "break the cycle at one call: write here the commands `make a-b2` runs that \
+             `a-b1` needs, or take the call of `make a-b1` out of `a-b3`"
+        );
+        assert_eq!(cycles(&[a]), d, "the same every time");
+    }
+
+    /// A cycle through another chart's targets and a fragment: at the
+    /// `{{use}}` line whose fragment calls, whichever spec is read first.
+    #[test]
+    fn a_cycle_across_charts_and_fragments_is_found() {
+        let (a, src) = with_ops(
+            "a",
+            "  - target: x\n    group: backup\n    help: x\n    run: |\n      {{use hop}}\n",
+            &[(
+                "operations: #",
+                "fragments:\n  hop: |\n    echo hop\n    make b-y\noperations: #",
+            )],
+        );
+        let (b, _) = with_ops(
+            "b",
+            "  - { target: y, group: backup, help: x, run: '{{make z}}' }\n  \
+             - { target: z, group: backup, help: x, run: 'make a-x' }\n",
+            &[],
+        );
+        let d = cycles(&[a.clone(), b.clone()]);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(
+            (d[0].file.as_str(), d[0].line),
+            ("specs/a.yaml", at(&src, "{{use hop}}").0)
+        );
+        assert!(
+            d[0].message.contains(": a-x -> b-y -> b-z -> a-x;"),
+            "{}",
+            d[0]
+        );
+        assert_eq!(cycles(&[b, a]), d);
     }
 
     #[test]

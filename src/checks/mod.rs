@@ -201,6 +201,7 @@ pub static CHECKS: &[Check] = &[
     check("make.unknown-target", Error, Graph(make::targets_exist), "call and name only targets the chart's Makefile has: its spec's operations and the targets gen adds to every chart"),
     check("make.unread-variable", Error, Graph(make::variables_read), "pass a make call only variables its target reads"),
     check("make.other-release", Error, Graph(make::other_release), "call another release's target with {{make}}: it blanks FULLNAME and what follows from it"),
+    check("make.cycle", Error, Graph(make::no_cycle), "let no target call itself, directly or through the targets it calls: write the commands instead"),
     // Against the chart's facts (what Helm renders).
     check("facts.chart-version", Error, Facts(facts::versions), "set chart_version.from and app_version to the chart's Chart.yaml"),
     check("facts.workload", Error, Facts(facts::workload), "make `workload` pick exactly one workload of the chart, of its kind"),

@@ -29,12 +29,13 @@
 //! (`FILE="$(ls -1t "$BACKUP_DIR"/*.dump | head -n1)"`). What follows the
 //! token on its line (`| tail -n 3`, `; then`) follows the last word.
 //!
-//! In an operation, a call of its own target is an error at the token (or
-//! at the `steps:` entry whose guide step holds it): make would run it
-//! again without end. The recipe keeps the plain `make`: GNU make runs a
-//! recipe line that names `$(MAKE)` even under `make -n`, and a target's
-//! recipe is one line (`eval` of its text), so a dry run would run it all;
-//! `MAKEFLAGS` reaches the inner make through the environment anyway.
+//! A target that calls itself, directly or through the targets it calls,
+//! is the check `make.cycle`'s (`crate::checks`): make would run them one
+//! inside the other without end. The recipe keeps the plain `make`: GNU
+//! make runs a recipe line that names `$(MAKE)` even under `make -n`, and
+//! a target's recipe is one line (`eval` of its text), so a dry run would
+//! run it all; `MAKEFLAGS` reaches the inner make through the environment
+//! anyway.
 //!
 //! It is a token and not a `{{use}}` snippet because a call sits inside a
 //! command line (`if ! {{make check}}; then`, `until {{make ping}}; do`)
@@ -104,19 +105,6 @@ pub fn release_derived(spec: &super::types::Spec) -> Vec<String> {
     }
     out[1..].sort_by_key(|n| vars.iter().position(|v| v.name == *n));
     out
-}
-
-/// Whether a command of `text` is `make` of `<chart>-<target>`.
-pub fn calls(text: &str, chart: &str, target: &str) -> bool {
-    let name = format!("{chart}-{target}");
-    super::shell::commands(text).iter().any(|c| {
-        let mut words = c.words.iter().map(|w| w.text.as_str());
-        let mut words = words.by_ref().skip_while(|w| {
-            w.split_once('=')
-                .is_some_and(|(n, _)| !n.is_empty() && is_name(n))
-        });
-        words.next() == Some("make") && words.any(|w| w == name)
-    })
 }
 
 /// `make <chart>-<target>`.
@@ -355,61 +343,6 @@ mod tests {
                - { name: D, default: \"$RELEASES\", help: x }\n";
         let f = crate::spec::parse("specs/demo.yaml", src.as_bytes()).unwrap();
         assert_eq!(release_derived(&f.spec), ["FULLNAME", "B", "A", "C"]);
-    }
-
-    #[test]
-    fn an_operation_that_calls_its_own_target_is_an_error_at_the_call() {
-        let parse = |edits: &[(&str, &str)]| {
-            let src = crate::spec::testkit::edited(&crate::scaffold::new_spec("demo"), edits);
-            (crate::spec::parse("specs/demo.yaml", src.as_bytes()), src)
-        };
-        let line_of =
-            |src: &str, needle: &str| src.lines().position(|l| l.contains(needle)).unwrap() + 1;
-        // In its own command: at the token.
-        let (r, src) = parse(&[(
-            "      echo \"TODO restore from $FILE\"\n",
-            "      echo \"TODO restore from $FILE\"\n      if ! {{make restore FILE=x}}; then exit 1; fi\n",
-        )]);
-        let d = r.unwrap_err();
-        assert_eq!(
-            (d.line, d.column),
-            (line_of(&src, "{{make restore"), 7),
-            "{d}"
-        );
-        assert!(
-            d.message
-                .contains("operation `restore` calls its own target"),
-            "{d}"
-        );
-        // Composed from guide steps that call it: at the steps entry.
-        let (r, src) = parse(&[
-            (
-                "      - title: TODO first step\nupgrade:",
-                "      - title: TODO first step\n        run: |\n          {{make again}}\nupgrade:",
-            ),
-            (
-                "operations: # backup",
-                "operations:\n  - { target: again, group: restore, help: x, steps: [restore.full] } # backup",
-            ),
-        ]);
-        let d = r.unwrap_err();
-        assert_eq!(d.line, line_of(&src, "steps: [restore.full]"), "{d}");
-        assert!(
-            d.message.contains("operation `again` calls its own target"),
-            "{d}"
-        );
-        // Another target, the same target of another chart, a guide step: fine.
-        let (r, _) = parse(&[
-            (
-                "      - title: TODO first step\nupgrade:",
-                "      - title: TODO first step\n        run: |\n          {{make again}}\nupgrade:",
-            ),
-            (
-                "      echo \"TODO restore from $FILE\"\n",
-                "      {{make backup}}\n      make other-restore\n",
-            ),
-        ]);
-        assert!(r.is_ok(), "{:?}", r.err());
     }
 
     #[test]

@@ -96,8 +96,8 @@ pub const SNIPPETS: &[Snippet] = &[
     Snippet {
         name: "port-forward",
         help: "forward a local port to the pod in the background for the rest of the \
-command: wait until kubectl listens (at most 30 s), fail with kubectl's own message when it \
-does not, and stop it on exit",
+command: wait until kubectl listens (at most `PF_WAIT` seconds, 30 by default), fail with \
+kubectl's own message when it does not, and stop it on exit",
         params: &[
             Param {
                 name: "ports",
@@ -129,9 +129,10 @@ does not, and stop it on exit",
             format!(
                 "PFO=$(mktemp)\n{pf}PF=$! W=0; trap 'kill \"$PF\" 2>/dev/null || :; rm -f \"$PFO\"' EXIT\n\
 until grep -q '^Forwarding from' \"$PFO\"; do\n  kill -0 \"$PF\" 2>/dev/null || break\n  \
-[ $((W += 1)) -le 150 ] || break; sleep 0.2\ndone\n\
-grep -q '^Forwarding from' \"$PFO\" || {{ cat \"$PFO\"\n  \
-echo \"kubectl port-forward failed or timed out (30 s)\"; false; }} >&2\n"
+[ $((W += 1)) -le $((${{PF_WAIT:-30}} * 5)) ] || break; sleep 0.2\ndone\n\
+grep -q '^Forwarding from' \"$PFO\" || {{ kill \"$PF\" 2>/dev/null || :\n  \
+cat \"$PFO\"; echo \"kubectl port-forward failed or timed out\" \\\n    \
+\"(${{PF_WAIT:-30}} s)\"; false; }} >&2\n"
             )
         },
         prose: None,
@@ -1437,8 +1438,6 @@ struct Walk {
     open: Vec<String>,
     used: std::collections::BTreeSet<String>,
     not_shell: Option<String>,
-    /// The operation being expanded: a `{{make}}` of it would loop.
-    target: Option<String>,
     /// The spec's variables a `{{make}}` of another release blanks
     /// ([`super::make_call::release_derived`]), worked out at the first
     /// token: the spec does not change while its blocks expand.
@@ -1591,13 +1590,6 @@ fn expand_run_mapped(
                 .map_err(|(m, h)| Bad::at(n, m, h))?,
         };
         if let Some(lines) = made {
-            if let Some(own) = walk
-                .target
-                .as_deref()
-                .filter(|t| super::make_call::calls(&lines.join("\n"), &spec.name, t))
-            {
-                return Err(Bad::at(n, loops(own), LOOP_HELP.into()));
-            }
             any = true;
             for l in lines {
                 out.push_str(&l);
@@ -1736,10 +1728,7 @@ pub fn expand(file: &mut SpecFile, ctx: &Context) -> Result<(), Diagnostic> {
     }
     for (i, op) in spec.operations.iter_mut().enumerate() {
         let path = format!("operations[{i}].run");
-        x.walk.target = Some(op.target.clone());
-        let expanded = x.run_text(&path, &op.run);
-        x.walk.target = None;
-        if let Some(t) = expanded? {
+        if let Some(t) = x.run_text(&path, &op.run)? {
             op.run = t;
         }
     }
@@ -2005,16 +1994,6 @@ pub fn compose(file: &mut SpecFile) -> Result<(), Diagnostic> {
                 )
                 .help(h)
             })?;
-            if super::make_call::calls(&text, &snapshot.name, &op.target) {
-                return Err(file_error(
-                    &file.rel,
-                    &file.source,
-                    &file.positions,
-                    &format!("{at}.steps[{k}]"),
-                    loops(&op.target),
-                )
-                .help(LOOP_HELP));
-            }
             run.push_str(&text);
         }
         op.run = run;
@@ -2023,13 +2002,6 @@ pub fn compose(file: &mut SpecFile) -> Result<(), Diagnostic> {
     }
     Ok(())
 }
-
-/// The error for an operation whose command calls its own target.
-fn loops(target: &str) -> String {
-    format!("operation `{target}` calls its own target: make would run it again, without end")
-}
-
-const LOOP_HELP: &str = "call another target of the chart, or write the commands here";
 
 /// [`SpecFile::error_at`] while the spec is borrowed.
 fn file_error(
@@ -2107,9 +2079,10 @@ mod tests {
 (exec ${KUBECTL:-kubectl} -n \"$NAMESPACE\" port-forward \"pod/$POD\" \\\n  3100:3100) >\"$PFO\" 2>&1 &\n\
 PF=$! W=0; trap 'kill \"$PF\" 2>/dev/null || :; rm -f \"$PFO\"' EXIT\n\
 until grep -q '^Forwarding from' \"$PFO\"; do\n  kill -0 \"$PF\" 2>/dev/null || break\n  \
-[ $((W += 1)) -le 150 ] || break; sleep 0.2\ndone\n\
-grep -q '^Forwarding from' \"$PFO\" || { cat \"$PFO\"\n  \
-echo \"kubectl port-forward failed or timed out (30 s)\"; false; } >&2\n"
+[ $((W += 1)) -le $((${PF_WAIT:-30} * 5)) ] || break; sleep 0.2\ndone\n\
+grep -q '^Forwarding from' \"$PFO\" || { kill \"$PF\" 2>/dev/null || :\n  \
+cat \"$PFO\"; echo \"kubectl port-forward failed or timed out\" \\\n    \
+\"(${PF_WAIT:-30} s)\"; false; } >&2\n"
 
         );
         assert_eq!(
@@ -2739,7 +2712,10 @@ then echo '{{\"kind\":\"List\",\"items\":[]}}'; else echo '{list}'; fi ;;\n\
         assert!(out.starts_with(
             "echo a\n  PFO=$(mktemp)\n  (exec ${KUBECTL:-kubectl} -n \"$NAMESPACE\" port-forward \"pod/$POD\" \\\n    1:2)"
         ));
-        assert!(out.ends_with("(30 s)\"; false; } >&2\necho b\n"), "{out}");
+        assert!(
+            out.ends_with("      \"(${PF_WAIT:-30} s)\"; false; } >&2\necho b\n"),
+            "{out}"
+        );
         assert_eq!(
             expand_run("echo {{use x}}\n", &s),
             Ok(None),

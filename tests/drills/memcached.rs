@@ -142,7 +142,14 @@ fn memcached_drill() {
 /// `sleep 3` then failed with "connection refused") and leaves no kubectl
 /// behind; with the local port taken by another server, the target fails
 /// at once with kubectl's own message and never talks to that server
-/// (the old `sleep 3` went on and read the stranger's answer).
+/// (the old `sleep 3` went on and read the stranger's answer). A forward
+/// that never listens (kubectl stuck on an API server that does not
+/// answer) is given up after `PF_WAIT` seconds, lowered here from 30, with
+/// that message and kubectl stopped: under dash with coreutils' `sleep`,
+/// and under busybox's sh and `sleep` (an Alpine operator's machine). The
+/// wait polls with `sleep 0.2`, a fraction POSIX does not promise: a
+/// `sleep` that refused it would end the recipe at once (`set -e`), one
+/// that ignored it would not wait at all.
 #[test]
 fn memcached_forward_waits_until_ready_and_fails_at_once() {
     use std::time::{Duration, Instant};
@@ -210,4 +217,63 @@ fn memcached_forward_waits_until_ready_and_fails_at_once() {
         "{took:?}: did not fail at once"
     );
     assert_eq!(w.ok(forwards).trim(), "none");
+
+    if !harness::need(&["dash", "busybox"]) {
+        return;
+    }
+    std::fs::write(&delay, "3600").unwrap();
+    // Each with what make runs the recipe with and the `sleep` it finds
+    // (the world's, which runs coreutils' for a fraction).
+    let shells = [
+        (
+            "dash",
+            "/bin/dash",
+            "/usr/bin/dash\n",
+            "/tests/drills/sleep\n",
+        ),
+        (
+            "busybox",
+            "\"$PWD/busybox/sh\"",
+            "/usr/bin/busybox\n",
+            "/usr/bin/busybox\n",
+        ),
+    ];
+    for (name, shell, sh, sleep) in shells {
+        let t = Instant::now();
+        let out = w.sh(&format!(
+            "mkdir -p busybox; for t in sh sleep; do\n  \
+             ln -sf \"$(command -v busybox)\" \"busybox/$t\"\ndone\n\
+             [ {name} = dash ] || PATH=\"$PWD/busybox:$PATH\"\n\
+             printf 'p:\\n\\t@readlink -f /proc/$$$$/exe; readlink -f \"$$(command -v sleep)\"\\n' \\\n  \
+             | make -s -f - p SHELL={shell}\n\
+             make memcached-stats SHELL={shell} PF_WAIT=2"
+        ));
+        let took = t.elapsed();
+        let (first, second) = out.output.split_once('\n').unwrap_or_default();
+        assert!(
+            format!("{first}\n") == sh && second.contains(sleep),
+            "{name}: {}",
+            out.output
+        );
+        assert_ne!(out.status, 0, "{name}: {}", out.output);
+        assert!(
+            out.output
+                .contains("kubectl port-forward failed or timed out (2 s)"),
+            "{name}: {}",
+            out.output
+        );
+        assert!(
+            !out.output.contains("== rel-memcached"),
+            "{name}: {}",
+            out.output
+        );
+        // 2 s of `sleep 0.2`, and make and the stand-in's pod lookup: not
+        // 30 s, nor 10 s of whole seconds.
+        assert!(
+            took >= Duration::from_secs(2) && took < Duration::from_secs(5),
+            "{name}: {took:?}: did not give up after PF_WAIT"
+        );
+        assert_eq!(w.ok(forwards).trim(), "none", "{name}: kubectl left behind");
+        eprintln!("{name}: gave up after {took:?}");
+    }
 }

@@ -61,6 +61,84 @@ fn fake_tools(bin: &Path, log: &Path) {
     logger("sleep", "");
 }
 
+/// Writes `make` into `bin`, before the real one on PATH: it appends the
+/// chain of targets that led to it (`a-x -> a-y`: the targets of each
+/// make above it, which it passes down in `GEN_MAKE_CHAIN`) to `log`, and
+/// stops with exit 3 and "make stopped at depth N" where the chain is
+/// deeper than `depth`, else runs the real make. GNU make has no depth
+/// limit of its own: a recipe that calls make in a cycle runs one more
+/// make and shell at each level until the machine gives out.
+fn make_shim(bin: &Path, log: &Path, depth: usize) {
+    std::fs::create_dir_all(bin).unwrap();
+    let real = crate::common::tool("make").expect("GNU make (scripts/test installs it)");
+    let script = format!(
+        "#!/bin/sh\nt=\nfor a in \"$@\"; do\n  case $a in -* | *=*) ;; *) t=\"$t${{t:+ }}$a\" ;; esac\ndone\n\
+         GEN_MAKE_CHAIN=\"${{GEN_MAKE_CHAIN:+$GEN_MAKE_CHAIN -> }}$t\"\nexport GEN_MAKE_CHAIN\n\
+         printf '%s\\n' \"$GEN_MAKE_CHAIN\" >> '{}'\n\
+         if [ \"${{MAKELEVEL:-0}}\" -ge {depth} ]; then\n  echo \"make stopped at depth {depth}\" >&2; exit 3\nfi\n\
+         exec '{}' \"$@\"\n",
+        log.display(),
+        real.display()
+    );
+    let path = bin.join("make");
+    std::fs::write(&path, script).unwrap();
+    Command::new("chmod").arg("+x").arg(&path).status().unwrap();
+}
+
+/// The targets the recipe of `target` (of the Makefile in `dir`) calls
+/// with `make`, as real make runs it: `make -n` prints the recipe with
+/// make's variables expanded and runs nothing (the recipe calls plain
+/// `make`, which `-n` does not run), the shell's own printf decodes the
+/// command gen encodes in it (`eval "$(printf '%b' '...')"`), and a `make`
+/// counts where it is a command, not a word of a string or a comment.
+fn recipe_calls(dir: &Path, target: &str) -> Vec<String> {
+    let o = Command::new("make")
+        .args(["-n", "-s", "--no-print-directory", target])
+        .current_dir(dir)
+        .env_remove("MAKEFLAGS")
+        .env_remove("MAKELEVEL")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "make -n {target}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let recipe = String::from_utf8(o.stdout).unwrap();
+    let text = match recipe.find("eval \"$(printf '%b' '") {
+        Some(at) => {
+            let printf = recipe[at + "eval \"$(".len()..]
+                .trim_end()
+                .strip_suffix(")\"")
+                .unwrap_or_else(|| panic!("{target}: the eval ends the recipe: {recipe}"));
+            let o = Command::new("sh").args(["-c", printf]).output().unwrap();
+            assert!(o.status.success(), "{target}: {printf}");
+            format!(
+                "{}\n{}",
+                &recipe[..at],
+                String::from_utf8(o.stdout).unwrap()
+            )
+        }
+        None => recipe,
+    };
+    chartgen::spec::shell::commands(&text)
+        .into_iter()
+        .flat_map(|c| {
+            let mut words = c.words.into_iter().map(|w| w.text).skip_while(|w| {
+                w.split_once('=')
+                    .is_some_and(|(n, _)| !n.is_empty() && !n.contains(['-', '$', '"']))
+            });
+            match words.next().as_deref() {
+                Some("make") => words
+                    .filter(|w| !w.starts_with('-') && !w.contains('='))
+                    .collect(),
+                _ => Vec::new(),
+            }
+        })
+        .collect()
+}
+
 struct Call {
     tool: String,
     args: Vec<String>,
@@ -336,6 +414,11 @@ fn every_target_calls_kubectl_and_helm_for_the_right_release() {
     std::fs::create_dir(&logs).unwrap();
     let calls_log = work.path().join("calls.log");
     fake_tools(&bin, &calls_log);
+    // Real make behind a shim that logs each make, a target's own and any
+    // its recipe runs, with the chain of targets that led to it: a target
+    // that came back to itself would show in its chain.
+    let make_log = work.path().join("make.log");
+    make_shim(&bin, &make_log, 8);
     let path_env = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
 
     let mut problems: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -366,9 +449,32 @@ fn every_target_calls_kubectl_and_helm_for_the_right_release() {
             }
         }
     }
+    let chains = std::fs::read_to_string(&make_log).unwrap_or_default();
+    let (nested, top): (Vec<&str>, Vec<&str>) = chains.lines().partition(|c| c.contains(" -> "));
+    assert_eq!(
+        top.len(),
+        targets,
+        "the make shim saw every target:\n{chains}"
+    );
+    for chain in &nested {
+        let names: Vec<&str> = chain.split(" -> ").collect();
+        let first = names[0].to_string();
+        let repeats = names
+            .iter()
+            .enumerate()
+            .any(|(i, n)| names[..i].contains(n));
+        if repeats {
+            problems
+                .entry(first)
+                .or_default()
+                .push(format!("make ran a target inside itself: {chain}"));
+        }
+    }
     eprintln!(
-        "ran {targets} targets, {kubectl_calls} kubectl calls recorded, {} hung: {hangs:?}",
-        hangs.len()
+        "ran {targets} targets, {kubectl_calls} kubectl calls recorded, {} hung: {hangs:?}; \
+         {} make calls from a recipe: {nested:?}",
+        hangs.len(),
+        nested.len()
     );
     for hang in &hangs {
         if !ALLOWED_HANGS.iter().any(|(t, _)| t == hang) {
@@ -833,6 +939,207 @@ fn an_operation_calling_another_target_runs_it_and_a_dry_run_runs_nothing() {
     assert!(!made.exists(), "make -n ran the recipe");
     make(&["-s", "alpha-relay"]);
     assert!(made.is_dir(), "alpha-relay did not run alpha-backup");
+}
+
+/// Two operations that call each other: `gen check` names the cycle at
+/// the first one's call and `gen build` writes nothing. The Makefile gen
+/// would render for them, under real make, recurses along the cycle,
+/// ping, pong, ping, ..., until a `make` on PATH stops it at depth 12
+/// ([`make_shim`]; without it nothing would).
+#[test]
+fn a_call_cycle_is_an_error_and_would_recurse_under_real_make() {
+    const DEPTH: usize = 12;
+    let dir = crate::common::project();
+    let spec = dir.path().join("specs/alpha.yaml");
+    let acyclic = std::fs::read_to_string(&spec).unwrap();
+    let ops = "  - { target: ping, group: backup, help: Ping, run: '{{make pong}}' }\n  \
+               - { target: pong, group: backup, help: Pong, run: 'make alpha-ping' }\n";
+    let cyclic = acyclic.replacen(
+        "  - target: restore\n",
+        &format!("{ops}  - target: restore\n"),
+        1,
+    );
+    std::fs::write(&spec, &cyclic).unwrap();
+    let mk = dir.path().join("make/alpha.mk");
+    let built = std::fs::read(&mk).unwrap();
+    let line = cyclic
+        .lines()
+        .position(|l| l.contains("{{make pong}}"))
+        .unwrap()
+        + 1;
+    for command in ["check", "build"] {
+        let o = crate::common::gen(dir.path(), &[command]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{command}: {err}");
+        assert!(
+            err.contains(
+                "error[make.cycle]: `make alpha-ping` calls itself: alpha-ping -> alpha-pong \
+                 -> alpha-ping; make would run them one inside the other, without end"
+            ) && err.contains(&format!("specs/alpha.yaml:{line}:")),
+            "{command}: {err}"
+        );
+    }
+    assert_eq!(std::fs::read(&mk).unwrap(), built, "gen build wrote");
+
+    // The Makefile gen would write were it not for the check: the project
+    // as it loads, with the cyclic spec parsed in place of its own.
+    std::fs::write(&spec, &acyclic).unwrap();
+    let (mut project, _) = chartgen::project::load(
+        dir.path(),
+        &chartgen::project::facts_options(dir.path(), None, false),
+        &Default::default(),
+    )
+    .expect("the project loads");
+    let alpha = project
+        .specs
+        .iter()
+        .position(|f| f.spec.name == "alpha")
+        .unwrap();
+    project.specs[alpha] = chartgen::spec::parse("specs/alpha.yaml", cyclic.as_bytes()).unwrap();
+    let (outputs, _) = chartgen::project::generate(&project, &Default::default()).expect("renders");
+    std::fs::write(&mk, &outputs.files["make/alpha.mk"]).unwrap();
+    // What the recipes call, read from the Makefile as real make runs it
+    // (as the shipped Makefiles are read below).
+    let calls: BTreeMap<String, Vec<String>> = ["alpha-ping", "alpha-pong", "alpha-backup"]
+        .map(|t| (t.to_string(), recipe_calls(dir.path(), t)))
+        .into();
+    assert_eq!(calls["alpha-ping"], ["alpha-pong"]);
+    assert_eq!(
+        first_cycle(&calls).as_deref(),
+        Some("alpha-ping -> alpha-pong -> alpha-ping")
+    );
+
+    let bin = dir.path().join(".shim");
+    let log = dir.path().join("make.log");
+    make_shim(&bin, &log, DEPTH);
+    let path_env = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let mut child = Command::new(bin.join("make"))
+        .args(["-s", "alpha-ping"])
+        .current_dir(dir.path())
+        .env("PATH", &path_env)
+        .env_remove("MAKEFLAGS")
+        .env_remove("MAKELEVEL")
+        .env_remove("GEN_MAKE_CHAIN")
+        .process_group(0)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pgid = child.id();
+    let start = Instant::now();
+    while child.try_wait().unwrap().is_none() && start.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    signal_group(pgid, libc::SIGKILL);
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success(), "{err}");
+    assert!(
+        err.contains(&format!("make stopped at depth {DEPTH}")),
+        "{err}"
+    );
+    let chains = std::fs::read_to_string(&log).unwrap();
+    let expected: Vec<String> = (1..=DEPTH + 1)
+        .map(|n| {
+            (0..n)
+                .map(|k| ["alpha-ping", "alpha-pong"][k % 2])
+                .collect::<Vec<_>>()
+                .join(" -> ")
+        })
+        .collect();
+    assert_eq!(chains.lines().collect::<Vec<_>>(), expected, "{err}");
+    eprintln!(
+        "real make recursed along the cycle to depth {DEPTH} in {:?}",
+        start.elapsed()
+    );
+}
+
+/// No recipe of the shipped Makefiles calls, through any path of its
+/// shell, a target that leads back to it: every chart target's recipe as
+/// real make runs it ([`recipe_calls`]), the calls a graph, walked for a
+/// cycle. The run of every target above shows what the fake tools reach;
+/// this reads every branch.
+#[test]
+fn the_shipped_makefiles_call_no_target_in_a_cycle() {
+    let mut targets: Vec<String> = Vec::new();
+    for mk in std::fs::read_dir(root().join("make")).unwrap() {
+        let text = std::fs::read_to_string(mk.unwrap().path()).unwrap();
+        let phony = text
+            .lines()
+            .find_map(|l| l.strip_prefix(".PHONY: "))
+            .unwrap();
+        targets.extend(
+            phony
+                .split(' ')
+                .filter(|t| !t.starts_with("help-"))
+                .map(String::from),
+        );
+    }
+    targets.sort();
+    assert!(targets.len() >= 39 * 15, "only {} targets", targets.len());
+    let calls: BTreeMap<String, Vec<String>> = std::thread::scope(|s| {
+        let halves: Vec<_> = targets
+            .chunks(targets.len().div_ceil(2))
+            .map(|part| {
+                s.spawn(move || {
+                    part.iter()
+                        .map(|t| (t.clone(), recipe_calls(&root(), t)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        halves.into_iter().flat_map(|h| h.join().unwrap()).collect()
+    });
+    let edges: Vec<(&String, &String)> = calls
+        .iter()
+        .flat_map(|(from, to)| {
+            to.iter()
+                .filter(|t| calls.contains_key(*t))
+                .map(move |t| (from, t))
+        })
+        .collect();
+    assert_eq!(
+        first_cycle(&calls),
+        None,
+        "a cycle of make calls in the shipped Makefiles"
+    );
+    eprintln!(
+        "{} targets' recipes read under make -n, {} calls of a target: {edges:?}",
+        calls.len(),
+        edges.len()
+    );
+}
+
+/// The first cycle of `calls` (target -> the targets its recipe calls),
+/// as `a -> b -> a`: depth first from each target in order, a target met
+/// again on the way closes one.
+fn first_cycle(calls: &BTreeMap<String, Vec<String>>) -> Option<String> {
+    fn walk<'a>(
+        calls: &'a BTreeMap<String, Vec<String>>,
+        path: &mut Vec<&'a str>,
+        done: &mut std::collections::BTreeSet<&'a str>,
+    ) -> Option<String> {
+        let at = *path.last().expect("a start");
+        for next in calls.get(at).into_iter().flatten() {
+            if let Some(i) = path.iter().position(|p| p == next) {
+                return Some(format!("{} -> {next}", path[i..].join(" -> ")));
+            }
+            if calls.contains_key(next) && !done.contains(next.as_str()) {
+                path.push(next);
+                if let Some(c) = walk(calls, path, done) {
+                    return Some(c);
+                }
+                path.pop();
+            }
+        }
+        done.insert(at);
+        None
+    }
+    let mut done = std::collections::BTreeSet::new();
+    calls
+        .keys()
+        .find_map(|t| walk(calls, &mut vec![t.as_str()], &mut done))
 }
 
 /// `FULLNAME`, then the spec's variables whose default reads the release

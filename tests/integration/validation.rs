@@ -1066,6 +1066,7 @@ fn fixtures() -> Vec<(&'static str, Files)> {
         ("make.unknown-target", vec![("a", edited(&new_spec("a"), &[(BACKUP_RUN, "            echo \"if it fails, run make b-restor\"\n")])), ("b", new_spec("b"))]),
         ("make.unread-variable", scaffold(&[(BACKUP_RUN, "            make demo-status POD=x\n")])),
         ("make.other-release", scaffold(&[(LAST_OP, &format!("{LAST_OP}  - {{ target: wipe, group: restore, help: x, run: 'kubectl delete pvc \"data-$FULLNAME-0\"' }}\n")), (BACKUP_RUN, "            make demo-wipe RELEASE=demo-staging\n")])),
+        ("make.cycle", scaffold(&[(LAST_OP, &format!("{LAST_OP}  - {{ target: ping, group: backup, help: x, run: '{{{{make pong}}}}' }}\n  - {{ target: pong, group: backup, help: x, run: 'make demo-ping' }}\n"))])),
     ]
 }
 
