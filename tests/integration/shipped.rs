@@ -262,3 +262,37 @@ fn local_http_calls_in_the_guides_go_through_a_port_forward() {
     assert!(local > 30, "only {local} local calls: the scan is broken");
     assert_eq!(wrong, Vec::<String>::new());
 }
+
+/// `kubectl rollout status` fails at once on a StatefulSet whose update
+/// strategy is `OnDelete` ("rollout status is only available for
+/// RollingUpdate strategy type"): a guide block that switches a
+/// StatefulSet to `OnDelete` waits for its pods some other way. MinIO's
+/// upgrade deleted every pod and then ran it.
+#[test]
+fn no_rollout_status_after_switching_to_on_delete() {
+    let docs = root().join("docs");
+    let (mut on_delete, mut wrong) = (0, Vec::new());
+    for e in std::fs::read_dir(&docs).unwrap() {
+        let dir = e.unwrap().path();
+        for guide in ["backup-guide.md", "upgrade-guide.md"] {
+            let Ok(text) = std::fs::read_to_string(dir.join(guide)) else {
+                continue;
+            };
+            for block in text.split("```bash\n").skip(1) {
+                let block = block.split("```").next().unwrap();
+                let Some(at) = block.find("OnDelete") else {
+                    continue;
+                };
+                on_delete += 1;
+                if block[at..].contains("rollout status statefulset") {
+                    wrong.push(format!("{}: {block}", dir.join(guide).display()));
+                }
+            }
+        }
+    }
+    assert!(
+        on_delete >= 2,
+        "only {on_delete} OnDelete blocks: the scan is broken"
+    );
+    assert_eq!(wrong, Vec::<String>::new());
+}
