@@ -7,7 +7,7 @@
 mongodb_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=mongodb; [ -n "$${FULLNAME:-}" ] || case "$$RELEASE" in *mongodb*) FULLNAME="$$RELEASE" ;; *) FULLNAME="$$RELEASE-mongodb" ;; esac; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/mongodb; [ -n "$${REPLSET:-}" ] || REPLSET=rs0; [ -n "$${OPLOG_LIMIT:-}" ] || OPLOG_LIMIT=''; [ -n "$${RESTORE_NS:-}" ] || RESTORE_NS=''; [ -n "$${MONGO_IMAGE:-}" ] || MONGO_IMAGE=mongo:7.0.14; [ -n "$${TARGET_VERSION:-}" ] || TARGET_VERSION=7.0.14; [ -n "$${SOURCE_FCV:-}" ] || SOURCE_FCV=6.0; [ -n "$${CHART:-}" ] || CHART=./charts/mongodb; [ -n "$${CHART_VERSION:-}" ] || CHART_VERSION=''; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=''; [ -n "$${AGE_KEY_FILE:-}" ] || AGE_KEY_FILE=~/.config/age/keys.txt; [ -n "$${CONFIG_FILE:-}" ] || CONFIG_FILE=''; [ -z "$${GEN_FOR_RELEASE:-}" ] || [ "$$GEN_FOR_RELEASE" = "$$RELEASE" ] || { echo "mongodb: the guide's block derived FULLNAME for release $$GEN_FOR_RELEASE, not $$RELEASE: run it again with RELEASE=$$RELEASE, or pass FULLNAME= GEN_FOR_RELEASE= to make" >&2; exit 1; }; export SELECTOR="app.kubernetes.io/name=mongodb,app.kubernetes.io/instance=$$RELEASE";
 mongodb_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}'); [ -n "$$POD" ] || { echo "no running mongodb pod for release $$RELEASE in namespace $$NAMESPACE" >&2; exit 1; };
 
-.PHONY: help-mongodb mongodb-backup mongodb-config-backup mongodb-oplog-backup mongodb-restore mongodb-fcv mongodb-db-stats mongodb-replication-lag mongodb-rs-config mongodb-rs-status mongodb-step-down mongodb-current-ops mongodb-describe mongodb-events mongodb-logs mongodb-oplog-window mongodb-port-forward mongodb-rbac-check mongodb-shell mongodb-status mongodb-top mongodb-restart mongodb-helm-history mongodb-helm-lint mongodb-helm-rollback mongodb-helm-status mongodb-helm-template mongodb-helm-values
+.PHONY: help-mongodb mongodb-backup mongodb-config-backup mongodb-oplog-backup mongodb-restore mongodb-fcv mongodb-db-stats mongodb-replication-lag mongodb-root-user mongodb-rs-config mongodb-rs-status mongodb-step-down mongodb-current-ops mongodb-describe mongodb-events mongodb-logs mongodb-oplog-window mongodb-port-forward mongodb-rbac-check mongodb-shell mongodb-status mongodb-top mongodb-restart mongodb-helm-history mongodb-helm-lint mongodb-helm-rollback mongodb-helm-status mongodb-helm-template mongodb-helm-values
 
 # [backup] mongodump --oplog of the instance into BACKUP_DIR; resets last-ts
 mongodb-backup:
@@ -15,15 +15,15 @@ mongodb-backup:
 
 # [backup] Export Helm values, Secrets and ConfigMaps with age (the backup target does not)
 mongodb-config-backup:
-	@$(mongodb_env) $(mongodb_pod) eval "$$(printf '%b' ': "$${AGE_RECIPIENT:?set AGE_RECIPIENT to an age public key}"\nmkdir -p "$$BACKUP_DIR"; TS=$$(date +%Y%m%d-%H%M%S)\nhelm -n "$$NAMESPACE" get values "$$RELEASE" -o yaml \\\n  > "$$BACKUP_DIR/mongodb-values-$$TS.yaml"\nkubectl -n "$$NAMESPACE" get secret,configmap -o json \\\n  -l app.kubernetes.io/instance="$$RELEASE" \\\n  | jq '\''.items[].metadata |= del(.uid, .resourceVersion,\n      .creationTimestamp, .managedFields, .ownerReferences)'\'' \\\n  | age -r "$$AGE_RECIPIENT" \\\n  > "$$BACKUP_DIR/mongodb-k8s-$$TS.json.age"\nkubectl -n "$$NAMESPACE" exec "$$POD" -c mongodb -- sh -c \\\n  '\''mongosh --quiet -u "$$MONGO_INITDB_ROOT_USERNAME" \\\n  -p "$$MONGO_INITDB_ROOT_PASSWORD" \\\n  --authenticationDatabase admin --eval "db.runCommand(\n  {connectionStatus: 1}).authInfo.authenticatedUsers" \\\n  || mongosh --quiet admin --eval "db.createUser({user:\n  process.env.MONGO_INITDB_ROOT_USERNAME, pwd:\n  process.env.MONGO_INITDB_ROOT_PASSWORD, roles: [\\"root\\"]})"'\''')"
+	@$(mongodb_env) eval "$$(printf '%b' ': "$${AGE_RECIPIENT:?set AGE_RECIPIENT to an age public key}"\nmkdir -p "$$BACKUP_DIR"; TS=$$(date +%Y%m%d-%H%M%S)\nhelm -n "$$NAMESPACE" get values "$$RELEASE" -o yaml \\\n  > "$$BACKUP_DIR/mongodb-values-$$TS.yaml"\nkubectl -n "$$NAMESPACE" get secret,configmap -o json \\\n  -l app.kubernetes.io/instance="$$RELEASE" \\\n  | jq '\''.items[].metadata |= del(.uid, .resourceVersion,\n      .creationTimestamp, .managedFields, .ownerReferences)'\'' \\\n  | age -r "$$AGE_RECIPIENT" \\\n  > "$$BACKUP_DIR/mongodb-k8s-$$TS.json.age"\nmake mongodb-root-user NAMESPACE="$$NAMESPACE" RELEASE="$$RELEASE"')"
 
 # [backup] Dump the oplog written since last-ts into BACKUP_DIR/oplog
 mongodb-oplog-backup:
 	@$(mongodb_env) $(mongodb_pod) eval "$$(printf '%b' 'D="$$BACKUP_DIR/oplog"; test -s "$$D/last-ts"\nFROM=$$(cat "$$D/last-ts")\nTO=$$(kubectl -n "$$NAMESPACE" exec "$$POD" -c mongodb -- \\\n  env FROM="$$FROM" sh -c \\\n  '\''mongosh --quiet -u "$$MONGO_INITDB_ROOT_USERNAME" \\\n  -p "$$MONGO_INITDB_ROOT_PASSWORD" --authenticationDatabase admin \\\n  --eval "const f = EJSON.parse(process.env.FROM);\n  const o = db.getSiblingDB(\\"local\\").oplog.rs;\n  if (!o.find({ts: {\\$$lte: f}}).limit(1).hasNext()) {\n    print(\\"oplog gap: take a new full backup\\"); quit(2) }\n  print(EJSON.stringify(db.hello().lastWrite.opTime.ts))"'\'') \\\n  || { echo "no slice taken: $$TO" >&2; exit 1; }\nQ="{\\"ts\\":{\\"\\$$gt\\":$$FROM,\\"\\$$lte\\":$$TO}}"\nF="$$D/oplog-$$(date +%Y%m%d-%H%M%S).bson"\nkubectl -n "$$NAMESPACE" exec "$$POD" -c mongodb -- env Q="$$Q" sh -c \\\n  '\''exec mongodump --quiet --host=localhost --port=27017 \\\n  --username="$$MONGO_INITDB_ROOT_USERNAME" \\\n  --password="$$MONGO_INITDB_ROOT_PASSWORD" \\\n  --authenticationDatabase=admin --db=local \\\n  --collection=oplog.rs --query="$$Q" --out=-'\'' > "$$F.part"\nmv "$$F.part" "$$F"; printf '\''%s\\n'\'' "$$TO" > "$$D/last-ts"\nls -l "$$F"')"
 
-# [restore] mongorestore --drop --oplogReplay the newest (or FILE=) archive
+# [restore] mongorestore --drop --oplogReplay the newest (or FILE=) archive; REPLSET=none on a standalone
 mongodb-restore:
-	@$(mongodb_env) $(mongodb_pod) eval "$$(printf '%b' 'F="$${FILE:-$$(ls -1t "$$BACKUP_DIR"/mongodb-*.archive.gz | head -n 1)}"\ntest -s "$$F" || { echo "no backup file: set FILE=" >&2; false; }\ntest -s "$$F"\necho "restoring $$F through $$POD"\nkubectl -n "$$NAMESPACE" exec -i "$$POD" -c mongodb -- \\\n  env RS="$$REPLSET" sh -c \\\n  '\''exec mongorestore --host="$$RS/localhost:27017" \\\n  --username="$$MONGO_INITDB_ROOT_USERNAME" \\\n  --password="$$MONGO_INITDB_ROOT_PASSWORD" \\\n  --authenticationDatabase=admin --drop --oplogReplay \\\n  --archive --gzip'\'' < "$$F"')"
+	@$(mongodb_env) $(mongodb_pod) eval "$$(printf '%b' 'F="$${FILE:-$$(ls -1t "$$BACKUP_DIR"/mongodb-*.archive.gz | head -n 1)}"\ntest -s "$$F" || { echo "no backup file: set FILE=" >&2; false; }\ntest -s "$$F"\necho "restoring $$F through $$POD"\nkubectl -n "$$NAMESPACE" exec -i "$$POD" -c mongodb -- \\\n  env RS="$$REPLSET" sh -c \\\n  '\''H="$$RS/localhost:27017"; [ "$$RS" != none ] || H=localhost:27017\n  exec mongorestore --host="$$H" \\\n  --username="$$MONGO_INITDB_ROOT_USERNAME" \\\n  --password="$$MONGO_INITDB_ROOT_PASSWORD" \\\n  --authenticationDatabase=admin --drop --oplogReplay \\\n  --archive --gzip'\'' < "$$F"')"
 
 # [upgrade] Show the featureCompatibilityVersion
 mongodb-fcv:
@@ -36,6 +36,10 @@ mongodb-db-stats:
 # [cluster] Show how far each secondary is behind the primary
 mongodb-replication-lag:
 	@$(mongodb_env) $(mongodb_pod) eval "$$(printf '%b' 'kubectl -n "$$NAMESPACE" exec -i "$$POD" -c mongodb -- \\\n  sh -c '\''msh() {\n  mongosh --quiet -u "$$MONGO_INITDB_ROOT_USERNAME" \\\n    -p "$$MONGO_INITDB_ROOT_PASSWORD" --authenticationDatabase admin "$$@"\n}\nmsh --eval "rs.printSecondaryReplicationInfo()"'\''')"
+
+# [cluster] Create the root user from the Secret where none exists yet
+mongodb-root-user:
+	@$(mongodb_env) $(mongodb_pod) eval "$$(printf '%b' 'kubectl -n "$$NAMESPACE" exec -i "$$POD" -c mongodb -- \\\n  sh -c '\''msh() {\n  mongosh --quiet -u "$$MONGO_INITDB_ROOT_USERNAME" \\\n    -p "$$MONGO_INITDB_ROOT_PASSWORD" --authenticationDatabase admin "$$@"\n}\nmsh --eval "db.runCommand({connectionStatus: 1})\n  .authInfo.authenticatedUsers" \\\n  || mongosh --quiet admin --eval "db.createUser({user:\n  process.env.MONGO_INITDB_ROOT_USERNAME, pwd:\n  process.env.MONGO_INITDB_ROOT_PASSWORD, roles: [\\"root\\"]})"'\''')"
 
 # [cluster] Print the replica set configuration (rs.conf())
 mongodb-rs-config:
@@ -128,10 +132,11 @@ help-mongodb:
 	@printf '  %-34s %s\n' 'mongodb-backup' '[backup] mongodump --oplog of the instance into BACKUP_DIR; resets last-ts'
 	@printf '  %-34s %s\n' 'mongodb-config-backup' '[backup] Export Helm values, Secrets and ConfigMaps with age (the backup target does not)'
 	@printf '  %-34s %s\n' 'mongodb-oplog-backup' '[backup] Dump the oplog written since last-ts into BACKUP_DIR/oplog'
-	@printf '  %-34s %s\n' 'mongodb-restore' '[restore] mongorestore --drop --oplogReplay the newest (or FILE=) archive'
+	@printf '  %-34s %s\n' 'mongodb-restore' '[restore] mongorestore --drop --oplogReplay the newest (or FILE=) archive; REPLSET=none on a standalone'
 	@printf '  %-34s %s\n' 'mongodb-fcv' '[upgrade] Show the featureCompatibilityVersion'
 	@printf '  %-34s %s\n' 'mongodb-db-stats' '[data] List databases with size and object counts'
 	@printf '  %-34s %s\n' 'mongodb-replication-lag' '[cluster] Show how far each secondary is behind the primary'
+	@printf '  %-34s %s\n' 'mongodb-root-user' '[cluster] Create the root user from the Secret where none exists yet'
 	@printf '  %-34s %s\n' 'mongodb-rs-config' '[cluster] Print the replica set configuration (rs.conf())'
 	@printf '  %-34s %s\n' 'mongodb-rs-status' '[cluster] Show each member'\''s state, health and optime (rs.status())'
 	@printf '  %-34s %s\n' 'mongodb-step-down' '[cluster] Make the replica set'\''s primary step down for 120 s'

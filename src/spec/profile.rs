@@ -264,7 +264,10 @@ pub(super) fn password_client(name: &str) -> String {
 /// The profile's restore into the real database from `file` (a shell
 /// word): schema `public` dropped and recreated, then the dump restored
 /// with every object owned by the connecting role. The guide's restore
-/// step and the `pg-restore` snippet both run this text.
+/// step and the `pg-restore` snippet both run this text. Nothing is
+/// dropped unless a custom-format dump arrives: its first five bytes must
+/// be `PGDMP` (a missing file, `cat` failing, leaves stdin empty after the
+/// password), and they go back in front of the rest for `pg_restore`.
 pub(super) fn restore_command(connection: Connection, value: Value, file: &str) -> String {
     let c = conn(connection);
     let psql_db = if c.var == "PW" {
@@ -273,7 +276,7 @@ pub(super) fn restore_command(connection: Connection, value: Value, file: &str) 
         format!(" {}", c.db)
     };
     format!(
-        "{}  psql -X -v ON_ERROR_STOP=1{psql_db} \\\n  -c \"DROP SCHEMA public CASCADE\" -c \"CREATE SCHEMA public\" &&\n  exec pg_restore --no-owner --no-acl --exit-on-error \\\n  {}'\n",
+        "{}  M=$(head -c 5); [ \"$M\" = PGDMP ] ||\n  {{ echo \"no pg_dump -Fc dump on stdin: nothing dropped\" >&2; exit 1; }}\n  psql -X -v ON_ERROR_STOP=1{psql_db} \\\n  -c \"DROP SCHEMA public CASCADE\" -c \"CREATE SCHEMA public\" &&\n  {{ printf PGDMP; exec cat; }} \\\n  | pg_restore --no-owner --no-acl --exit-on-error {}'\n",
         client_start(connection, value, "db-restore", Some(file)),
         c.db,
     )

@@ -215,6 +215,22 @@ fn drill(case: &Case) {
     assert_steps(&runs, 1, &[]);
     assert_eq!(state(&w, db), before, "as at the dump, without `newer`");
 
+    // No dump where the step looks (a wrong BACKUP_DIR): `cat` fails, the
+    // client pod gets the password alone and drops nothing.
+    let none = format!("{chart}-db-none-*.dump");
+    let runs = w.run_part(
+        "restore.full",
+        at..at + 1,
+        &[(&format!("{chart}-db-*.dump"), &none)],
+    );
+    assert_ne!(runs[0].status, 0, "{}", runs[0].output);
+    assert!(
+        runs[0].output.contains("nothing dropped"),
+        "{}",
+        runs[0].output
+    );
+    assert_eq!(state(&w, db), before, "the schema is still there");
+
     // A wrong password fails the step instead of restoring anything.
     let wrong = case.value.replace("{pw}", "wrong");
     w.world["secrets"][case.secret][case.key] = json!(wrong);

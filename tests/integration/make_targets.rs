@@ -345,7 +345,14 @@ fn signal_group(pgid: u32, signal: i32) -> bool {
 /// moved to `logs/<target>.calls`; kills the whole group when it is over
 /// [`TARGET_LIMIT`], and after it in any case (a recipe's background jobs),
 /// so nothing writes into the next target's calls.
-fn run_target(dir: &Path, path_env: &str, calls: &Path, logs: &Path, target: &str) -> Run {
+fn run_target(
+    dir: &Path,
+    path_env: &str,
+    calls: &Path,
+    logs: &Path,
+    target: &str,
+    extra: &[String],
+) -> Run {
     let log = std::fs::File::create(logs.join(format!("{target}.log"))).unwrap();
     let mut child = Command::new("make")
         .current_dir(dir)
@@ -358,6 +365,7 @@ fn run_target(dir: &Path, path_env: &str, calls: &Path, logs: &Path, target: &st
             "TARGET=http://example.test",
             "QUERY=up",
         ])
+        .args(extra)
         .env("PATH", path_env)
         .env("HOME", dir)
         .process_group(0)
@@ -428,7 +436,14 @@ fn every_target_calls_kubectl_and_helm_for_the_right_release() {
         let deps: Vec<&str> = f.spec.depends_on.iter().map(|d| d.chart.as_str()).collect();
         for op in &m.operations {
             targets += 1;
-            let run = run_target(work.path(), &path_env, &calls_log, &logs, &op.full_target);
+            let run = run_target(
+                work.path(),
+                &path_env,
+                &calls_log,
+                &logs,
+                &op.full_target,
+                &[],
+            );
             if run.survivors {
                 problems
                     .entry(op.full_target.clone())
@@ -517,6 +532,94 @@ fn every_target_calls_kubectl_and_helm_for_the_right_release() {
     );
 }
 
+/// kubectl verbs that change the cluster; a restore may run them only once
+/// its archive has proved whole.
+const CHANGING_VERBS: &[&str] = &[
+    "scale", "exec", "delete", "apply", "run", "patch", "rollout", "create", "annotate", "cp",
+];
+
+/// Every restore target that streams a `.tar.gz` into a volume (`tar -xzf
+/// -`), given a truncated archive (FILE=, and BLOBS= for harbor's blobs;
+/// the age-encrypted ones fail to decrypt it), stops before its first call
+/// that changes the cluster: before it stops the app, starts a helper pod
+/// or clears the volume. `test -s` alone let a cut-off archive through, and
+/// the target removed the data it could not restore.
+#[test]
+fn a_restore_target_given_a_truncated_archive_changes_nothing() {
+    let (project, _) = chartgen::project::load(
+        &root(),
+        &chartgen::project::facts_options(&root(), None, false),
+        &Default::default(),
+    )
+    .expect("shipped specs load");
+    let work = tempfile::tempdir().unwrap();
+    for dir in ["make", "charts"] {
+        copy_dir(&root().join(dir), &work.path().join(dir));
+    }
+    std::fs::copy(root().join("Makefile"), work.path().join("Makefile")).unwrap();
+    let bin = work.path().join(".fakebin");
+    let logs = work.path().join("logs");
+    std::fs::create_dir(&logs).unwrap();
+    let calls_log = work.path().join("calls.log");
+    fake_tools(&bin, &calls_log);
+    let path_env = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    // A real gzip stream of a tar, cut after its first 40 bytes.
+    let whole = work.path().join("whole.tar.gz");
+    let made = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "cd '{}' && printf x > db && tar -czf '{}' db",
+            work.path().display(),
+            whole.display()
+        ))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let cut = work.path().join("cut.tar.gz");
+    std::fs::write(&cut, &std::fs::read(&whole).unwrap()[..40]).unwrap();
+    let extra = [
+        format!("FILE={}", cut.display()),
+        format!("BLOBS={}", cut.display()),
+        format!("BACKUP_DIR={}", work.path().join("backups").display()),
+        format!("AGE_KEY_FILE={}", work.path().join("no-key").display()),
+        "DB_HOST=db.example.test".to_string(),
+    ];
+    let (mut checked, mut problems) = (Vec::new(), Vec::new());
+    for f in &project.specs {
+        for op in &chartgen::model::chart_model(f).operations {
+            if !op.command.contains("-xzf -") {
+                continue;
+            }
+            checked.push(op.full_target.clone());
+            run_target(
+                work.path(),
+                &path_env,
+                &calls_log,
+                &logs,
+                &op.full_target,
+                &extra,
+            );
+            for c in calls(&logs.join(format!("{}.calls", op.full_target))) {
+                let v = verb(&c.args).unwrap_or_default();
+                if c.tool == "helm" || CHANGING_VERBS.contains(&v) {
+                    problems.push(format!(
+                        "{}: {} {}",
+                        op.full_target,
+                        c.tool,
+                        c.args.join(" ")
+                    ));
+                }
+            }
+        }
+    }
+    assert!(checked.len() >= 15, "only {checked:?}");
+    assert!(
+        problems.is_empty(),
+        "changed the cluster with a truncated archive:\n{}",
+        problems.join("\n")
+    );
+}
+
 /// A recipe that loops in a shell of its own, as keycloak-realm-export's
 /// wait did, ends with its whole group when the target is over its time;
 /// before, only make was killed and the loop went on after the test.
@@ -539,7 +642,7 @@ fn a_hung_target_is_killed_with_its_whole_process_group() {
     .unwrap();
     let path_env = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
     let start = Instant::now();
-    let run = run_target(work.path(), &path_env, &calls, &logs, "loop");
+    let run = run_target(work.path(), &path_env, &calls, &logs, "loop", &[]);
     assert!(!run.finished);
     assert!(!run.survivors, "processes of the group survived");
     assert!(start.elapsed() < TARGET_LIMIT + Duration::from_secs(6));

@@ -189,3 +189,110 @@ fn every_make_target_parses_under_make_n() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+/// A guide block that talks to `http://127.0.0.1:<port>` from the
+/// operator's machine (not inside a pod through `kubectl exec`/`run` or a
+/// container) reaches it through a port-forward: one it opens itself, or
+/// one an earlier block of the guide keeps open (`<NAME>_PF=$PF`) until a
+/// later one stops it (`kill "$<NAME>_PF"`). Loki's, Mimir's, Grafana's,
+/// Tempo's and Promtail's guides had restore and upgrade steps that
+/// curled a port nothing forwarded.
+#[test]
+fn local_http_calls_in_the_guides_go_through_a_port_forward() {
+    // Blocks a port-forward cannot name: chart, guide, a line of the block,
+    // and the reason.
+    const ALLOWED: &[(&str, &str, &str, &str)] = &[(
+        "mimir",
+        "backup-guide.md",
+        "--data-urlencode \"time=$(( $(date +%s) - 7 * 86400 ))\"",
+        "a throwaway Mimir the operator starts on a copy of the bucket",
+    )];
+    let docs = root().join("docs");
+    let (mut blocks, mut local, mut wrong) = (0, 0, Vec::new());
+    for e in std::fs::read_dir(&docs).unwrap() {
+        let dir = e.unwrap().path();
+        if !dir.is_dir() {
+            continue;
+        }
+        let chart = dir.file_name().unwrap().to_string_lossy().to_string();
+        for guide in ["backup-guide.md", "upgrade-guide.md"] {
+            let Ok(text) = std::fs::read_to_string(dir.join(guide)) else {
+                continue;
+            };
+            let mut open_forward = false;
+            for (i, block) in text.split("```bash\n").skip(1).enumerate() {
+                let block = block.split("```").next().unwrap();
+                blocks += 1;
+                let calls_local = block
+                    .match_indices("127.0.0.1:")
+                    .any(|(at, m)| block[at + m.len()..].starts_with(|c: char| c.is_ascii_digit()));
+                // A call from inside a pod or container: its localhost is
+                // the pod's (the port-forward's own `(exec kubectl` aside).
+                let in_pod = block.lines().any(|l| {
+                    (l.contains("exec ") && !l.contains("(exec ${KUBECTL"))
+                        || l.contains("kubectl run")
+                        || l.contains(" run \"$")
+                        || l.contains("docker run")
+                        // A job's script that starts its own server.
+                        || l.contains("listen-address=127.0.0.1")
+                });
+                if block.contains("_PF=$PF") {
+                    open_forward = true;
+                }
+                if calls_local && !in_pod {
+                    local += 1;
+                    let allowed = ALLOWED
+                        .iter()
+                        .any(|(c, g, line, _)| *c == chart && *g == guide && block.contains(line));
+                    if !block.contains("port-forward") && !open_forward && !allowed {
+                        wrong.push(format!(
+                            "docs/{chart}/{guide}, block {}: {}",
+                            i + 1,
+                            block.lines().next().unwrap_or_default().trim()
+                        ));
+                    }
+                }
+                if block.contains("kill \"$") && block.contains("_PF\"") {
+                    open_forward = false;
+                }
+            }
+        }
+    }
+    assert!(blocks > 1000, "only {blocks} blocks: the scan is broken");
+    assert!(local > 30, "only {local} local calls: the scan is broken");
+    assert_eq!(wrong, Vec::<String>::new());
+}
+
+/// `kubectl rollout status` fails at once on a StatefulSet whose update
+/// strategy is `OnDelete` ("rollout status is only available for
+/// RollingUpdate strategy type"): a guide block that switches a
+/// StatefulSet to `OnDelete` waits for its pods some other way. MinIO's
+/// upgrade deleted every pod and then ran it.
+#[test]
+fn no_rollout_status_after_switching_to_on_delete() {
+    let docs = root().join("docs");
+    let (mut on_delete, mut wrong) = (0, Vec::new());
+    for e in std::fs::read_dir(&docs).unwrap() {
+        let dir = e.unwrap().path();
+        for guide in ["backup-guide.md", "upgrade-guide.md"] {
+            let Ok(text) = std::fs::read_to_string(dir.join(guide)) else {
+                continue;
+            };
+            for block in text.split("```bash\n").skip(1) {
+                let block = block.split("```").next().unwrap();
+                let Some(at) = block.find("OnDelete") else {
+                    continue;
+                };
+                on_delete += 1;
+                if block[at..].contains("rollout status statefulset") {
+                    wrong.push(format!("{}: {block}", dir.join(guide).display()));
+                }
+            }
+        }
+    }
+    assert!(
+        on_delete >= 2,
+        "only {on_delete} OnDelete blocks: the scan is broken"
+    );
+    assert_eq!(wrong, Vec::<String>::new());
+}
