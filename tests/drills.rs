@@ -16,6 +16,8 @@ mod harness;
 mod jobs;
 #[path = "drills/memcached.rs"]
 mod memcached;
+#[path = "drills/mlflow.rs"]
+mod mlflow;
 #[path = "drills/mysql.rs"]
 mod mysql;
 #[path = "drills/pg.rs"]

@@ -139,7 +139,7 @@ fn world_with(case: &Case, archive: bool) -> Option<World> {
 }
 
 /// SQL in database `db` as the superuser, over the server's socket.
-fn sql(w: &World, db: &str, sql: &str) -> String {
+pub fn sql(w: &World, db: &str, sql: &str) -> String {
     w.ok(&format!(
         "{} psql -XAtq -v ON_ERROR_STOP=1 -h \"$PGSOCK\" -U postgres -d {db} <<'SQL'\n{sql}\nSQL",
         as_user("postgres")
@@ -149,7 +149,7 @@ fn sql(w: &World, db: &str, sql: &str) -> String {
 }
 
 /// Every table of schema public with its owner and row count.
-fn state(w: &World, db: &str) -> String {
+pub fn state(w: &World, db: &str) -> String {
     let tables = sql(
         w,
         db,
@@ -172,7 +172,7 @@ fn state(w: &World, db: &str) -> String {
 /// Where the profile's restore step is in `chart`'s full restore, counted
 /// as `run_part` counts: among the steps a drill can run (the others
 /// record why none can).
-fn restore_step(chart: &str) -> usize {
+pub fn restore_step(chart: &str) -> usize {
     crate::harness::procedures(chart)
         .into_iter()
         .find(|p| p.id == "restore.full")
