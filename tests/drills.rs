@@ -28,6 +28,8 @@ mod postgresql;
 mod profile;
 #[path = "drills/prometheus.rs"]
 mod prometheus;
+#[path = "drills/pushgateway.rs"]
+mod pushgateway;
 #[path = "drills/rabbitmq.rs"]
 mod rabbitmq;
 
