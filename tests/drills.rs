@@ -20,6 +20,8 @@ mod memcached;
 mod mlflow;
 #[path = "drills/mysql.rs"]
 mod mysql;
+#[path = "drills/mysql_apps.rs"]
+mod mysql_apps;
 #[path = "drills/pg.rs"]
 mod pg;
 #[path = "drills/postgresql.rs"]
