@@ -59,7 +59,7 @@ pushgateway-logs:
 
 # [diagnostics] Show the persistence file and its modification time
 pushgateway-persistence-check:
-	@$(pushgateway_env) $(pushgateway_pod) eval "$$(printf '%b' 'kubectl -n "$$NAMESPACE" exec "$$POD" -c pushgateway -- \\\n  ls -le "$$PERSISTENCE_FILE"\ndate')"
+	@$(pushgateway_env) $(pushgateway_pod) eval "$$(printf '%b' 'kubectl -n "$$NAMESPACE" exec "$$POD" -c pushgateway -- \\\n  ls -l --full-time "$$PERSISTENCE_FILE"\ndate\nkubectl -n "$$NAMESPACE" logs "$$POD" -c pushgateway \\\n  | grep -E '\''metrics persisted|error persisting'\'' | tail -n 1')"
 
 # [diagnostics] Forward localhost:9091 to the pushgateway container
 pushgateway-port-forward:

@@ -16,8 +16,12 @@ mod harness;
 mod jobs;
 #[path = "drills/memcached.rs"]
 mod memcached;
+#[path = "drills/mlflow.rs"]
+mod mlflow;
 #[path = "drills/mysql.rs"]
 mod mysql;
+#[path = "drills/mysql_apps.rs"]
+mod mysql_apps;
 #[path = "drills/pg.rs"]
 mod pg;
 #[path = "drills/postgresql.rs"]
@@ -26,6 +30,8 @@ mod postgresql;
 mod profile;
 #[path = "drills/prometheus.rs"]
 mod prometheus;
+#[path = "drills/pushgateway.rs"]
+mod pushgateway;
 #[path = "drills/rabbitmq.rs"]
 mod rabbitmq;
 

@@ -20,6 +20,11 @@ fn repo() -> PathBuf {
 /// (gen's committed outputs) as release `rel` in namespace `drill` with
 /// `sets`; None when Helm is missing (a failure under CI=true).
 pub fn render(chart: &str, sets: &[&str]) -> Option<Vec<serde_yaml::Value>> {
+    render_dir(&repo().join("charts").join(chart), sets)
+}
+
+/// The manifests real Helm renders for the chart in `dir` (see [`render`]).
+pub fn render_dir(dir: &Path, sets: &[&str]) -> Option<Vec<serde_yaml::Value>> {
     let mut args = vec![
         "template".to_string(),
         "--name".into(),
@@ -32,7 +37,7 @@ pub fn render(chart: &str, sets: &[&str]) -> Option<Vec<serde_yaml::Value>> {
         args.push(s.to_string());
     }
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let o = crate::common::helm_py(&args, &[repo().join("charts").join(chart)])
+    let o = crate::common::helm_py(&args, &[dir.to_path_buf()])
         .output()
         .unwrap();
     let o = crate::common::helm_finished(o, "Helm (the helm-sdkpy library under .tools/helm)")?;

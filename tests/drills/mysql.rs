@@ -12,16 +12,42 @@ use serde_json::json;
 const POD: &str = "rel-mysql-0";
 const ROOT_PW: &str = "drill-root";
 
-pub fn world() -> Option<World> {
-    let tools = [
-        "mariadbd",
-        "mariadb-install-db",
-        "mariadb",
-        "mariadb-admin",
-        "mariadb-dump",
-        "mysqlbinlog",
-    ];
-    let mut w = World::needing("mysql", &tools)?;
+/// The tools a MariaDB world runs.
+pub const TOOLS: [&str; 6] = [
+    "mariadbd",
+    "mariadb-install-db",
+    "mariadb",
+    "mariadb-admin",
+    "mariadb-dump",
+    "mysqlbinlog",
+];
+
+/// A MariaDB server's files in world `w`: its data folder, its socket
+/// folder, and its option file (`my.cnf`), the system tables installed.
+pub struct Mariadb {
+    pub data: std::path::PathBuf,
+    pub sock: std::path::PathBuf,
+    pub cnf: std::path::PathBuf,
+}
+
+impl Mariadb {
+    /// The server in the foreground, as `mysql` (see `as_user`).
+    pub fn command(&self) -> String {
+        format!("mariadbd --defaults-file={}", self.cnf.display())
+    }
+
+    /// Shell that succeeds once the server answers on its socket.
+    pub fn ready(&self) -> String {
+        format!(
+            "mariadb-admin --socket={}/mysqld.sock ping >/dev/null 2>&1",
+            self.sock.display()
+        )
+    }
+}
+
+/// Installs a MariaDB server in `w`: binary logging as MySQL 8.4 has it,
+/// TCP on 127.0.0.1:3306, and a tmpdir of its own.
+pub fn install(w: &World) -> Mariadb {
     let data = w.owned_dir("data", "mysql");
     let sock = w.owned_dir("run", "mysql");
     // A server removes the `#sql*` files it finds in its tmpdir at start:
@@ -48,6 +74,13 @@ pub fn world() -> Option<World> {
         as_user("mysql"),
         cnf.display()
     ));
+    Mariadb { data, sock, cnf }
+}
+
+pub fn world() -> Option<World> {
+    let mut w = World::needing("mysql", &TOOLS)?;
+    let db = install(&w);
+    let (data, sock) = (db.data.clone(), db.sock.clone());
     // The image's clients find the server's socket by default; here an
     // option file in MYSQL_HOME (read after Debian's) points them to it.
     let home = w.path("client");
@@ -57,7 +90,6 @@ pub fn world() -> Option<World> {
         format!("[client]\nsocket={}/mysqld.sock\n", sock.display()),
     )
     .unwrap();
-    let admin = format!("mariadb-admin --socket={}/mysqld.sock", sock.display());
     w.describe(json!({
         "workload": { "kind": "StatefulSet", "name": "rel-mysql", "pod": POD,
                       "container": "mysql", "replicas": 1, "image": "mysql:8.4.3" },
@@ -71,8 +103,8 @@ pub fn world() -> Option<World> {
     w.serve(Server {
         name: "mysqld",
         user: "mysql",
-        command: format!("mariadbd --defaults-file={}", cnf.display()),
-        ready: format!("{admin} ping >/dev/null 2>&1"),
+        command: db.command(),
+        ready: db.ready(),
         signal: "TERM",
     });
     w.var("APP_DEPLOYMENT", "shop");

@@ -10,6 +10,8 @@
 //! second, throwaway PostgreSQL. The world's workload start command is that
 //! external server: the drill runs the profile's steps only, none that
 //! scales the application itself.
+//! The WAL component's archiver check runs against the same server, made
+//! to archive its WAL as the postgresql chart's does.
 
 use crate::harness::{as_user, assert_steps, World};
 use crate::pg;
@@ -84,6 +86,13 @@ fn settings(sock: &str, tcp: &str) -> String {
 /// The world (see tests/drills/pg.rs): the external server with password
 /// authentication over TCP, and the client image's scratch server.
 fn world(case: &Case) -> Option<World> {
+    world_with(case, false)
+}
+
+/// [`world`], whose server archives each finished WAL segment into the
+/// world's `wal-archive` folder when `archive` is set, as the postgresql
+/// chart's server does.
+fn world_with(case: &Case, archive: bool) -> Option<World> {
     let (mut w, pg) = pg::world(case.chart, &["pg_dump", "pg_restore", "createdb"])?;
     let scratch = w.owned_dir("scratch", "postgres");
     let scratch_sock = w.owned_dir("scratch-sock", "postgres");
@@ -113,7 +122,16 @@ fn world(case: &Case) -> Option<World> {
         } },
         "secrets": { case.secret: { case.key: case.value.replace("{pw}", APP_PW) } },
     }));
-    pg.serve(&mut w, &settings(&pg.sock, "127.0.0.1"));
+    let mut args = settings(&pg.sock, "127.0.0.1");
+    if archive {
+        let dir = w.owned_dir("wal-archive", "postgres");
+        args.push_str(&format!(
+            " -c wal_level=replica -c archive_mode=on \
+             -c archive_command='test ! -f {d}/%f && cp %p {d}/%f'",
+            d = dir.display()
+        ));
+    }
+    pg.serve(&mut w, &args);
     // Only the password connection reads the host from the variables.
     w.var("DB_HOST", "127.0.0.1");
     w.var("PGSOCK", &pg.sock);
@@ -121,7 +139,7 @@ fn world(case: &Case) -> Option<World> {
 }
 
 /// SQL in database `db` as the superuser, over the server's socket.
-fn sql(w: &World, db: &str, sql: &str) -> String {
+pub fn sql(w: &World, db: &str, sql: &str) -> String {
     w.ok(&format!(
         "{} psql -XAtq -v ON_ERROR_STOP=1 -h \"$PGSOCK\" -U postgres -d {db} <<'SQL'\n{sql}\nSQL",
         as_user("postgres")
@@ -131,7 +149,7 @@ fn sql(w: &World, db: &str, sql: &str) -> String {
 }
 
 /// Every table of schema public with its owner and row count.
-fn state(w: &World, db: &str) -> String {
+pub fn state(w: &World, db: &str) -> String {
     let tables = sql(
         w,
         db,
@@ -154,7 +172,7 @@ fn state(w: &World, db: &str) -> String {
 /// Where the profile's restore step is in `chart`'s full restore, counted
 /// as `run_part` counts: among the steps a drill can run (the others
 /// record why none can).
-fn restore_step(chart: &str) -> usize {
+pub fn restore_step(chart: &str) -> usize {
     crate::harness::procedures(chart)
         .into_iter()
         .find(|p| p.id == "restore.full")
@@ -257,6 +275,96 @@ fn postgresql_profile_drill() {
 #[test]
 fn postgresql_profile_url_drill() {
     drill(&AIRFLOW);
+}
+
+/// The WAL component's check, as `case.chart`'s guide renders it: the
+/// chart's role reads `pg_stat_archiver` through the client pod. On a
+/// server that archives, it prints when the last segment was archived and
+/// no failure; once `archive_command` fails, the same query shows the
+/// failures climbing, which is what the step's "flat `failed_count`"
+/// catches.
+fn wal_drill(case: &Case) {
+    let Some(mut w) = world_with(case, true) else {
+        return;
+    };
+    let archive = w.path("wal-archive");
+    w.start();
+    let db = case.db;
+    sql(&w, "postgres", &pg::role_and_database(db, APP_PW, db));
+    sql(&w, db, &format!("SET ROLE {db};\n{}", case.fill));
+    // A segment full of the data, archived by the server's command.
+    sql(&w, "postgres", "SELECT pg_switch_wal()");
+    wait_archiver(&w, "archived_count > 0");
+    let id = "backup.wal";
+    let runs = w.run(id, &[]);
+    let spans = [
+        (
+            "last_archived_time",
+            "a column's name; its value is checked below",
+        ),
+        (
+            "failed_count",
+            "a column's name; its value is checked below",
+        ),
+    ];
+    assert_steps(&runs, 1, &spans);
+    let (when, failed) = archiver_row(&runs[0].output);
+    assert!(!when.is_empty(), "a last_archived_time: {}", runs[0].output);
+    assert_eq!(failed, 0, "{}", runs[0].output);
+    assert!(
+        std::fs::read_dir(&archive).unwrap().count() > 0,
+        "the segment is in the archive"
+    );
+
+    // The archive's volume is gone: the next segments cannot be archived.
+    std::fs::rename(&archive, w.path("wal-archive.gone")).unwrap();
+    sql(
+        &w,
+        db,
+        &format!("SET ROLE {db}; CREATE TABLE after (x int);"),
+    );
+    sql(&w, "postgres", "SELECT pg_switch_wal()");
+    wait_archiver(&w, "failed_count > 0");
+    let runs = w.run(id, &[]);
+    assert_steps(&runs, 1, &spans);
+    let (_, failed) = archiver_row(&runs[0].output);
+    assert!(failed > 0, "the failures show: {}", runs[0].output);
+}
+
+/// Polls (as the superuser) until `pg_stat_archiver` satisfies `cond`.
+fn wait_archiver(w: &World, cond: &str) {
+    for _ in 0..100 {
+        if sql(
+            w,
+            "postgres",
+            &format!("SELECT {cond} FROM pg_stat_archiver"),
+        ) == "t"
+        {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("pg_stat_archiver never had {cond}");
+}
+
+/// `last_archived_time|failed_count` as the step's `psql -XAt` prints it.
+fn archiver_row(output: &str) -> (String, u64) {
+    let line = output
+        .lines()
+        .find(|l| l.matches('|').count() == 1)
+        .unwrap_or_else(|| panic!("no archiver row in: {output}"));
+    let (when, failed) = line.split_once('|').unwrap();
+    (when.to_string(), failed.trim().parse().unwrap())
+}
+
+#[test]
+fn postgresql_wal_check_drill() {
+    wal_drill(&KEYCLOAK);
+}
+
+#[test]
+fn postgresql_wal_check_url_drill() {
+    wal_drill(&AIRFLOW);
 }
 
 /// The generated backup jobs of a profile chart (`backup.database`): the
