@@ -1,8 +1,9 @@
 //! The pages a newcomer reads, checked against the code: every repository
 //! path they name in code spans exists, every `module::item` they name is
-//! declared where that path leads (in `src/`, or `tests/` for a test's), and every check id they name is one
-//! `gen checks` lists. A rename or a removal that leaves a page behind
-//! fails here, naming the page, its line and the claim.
+//! declared where that path leads (in `src/`, or `tests/` for a test's),
+//! every check id they name is one `gen checks` lists, and the README
+//! counts the specs `specs/` holds. A rename or a removal that leaves a
+//! page behind fails here, naming the page, its line and the claim.
 //!
 //! A check id is told from a spec field by its dash (`make.cycle` has
 //! none, but `rbac.was` is a field): a span `<family>.<name>` whose family
@@ -306,6 +307,29 @@ fn every_check_id_a_page_names_is_a_check() {
         "only {seen} check ids found: the reader is broken"
     );
     assert!(unknown.is_empty(), "{}", unknown.join("\n"));
+}
+
+/// The README's count of the shipped specs is `specs/`'s.
+#[test]
+fn the_readme_counts_the_shipped_specs() {
+    let said: usize = PAGES[0]
+        .1
+        .split("`specs/` holds the ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .expect("README.md says \"`specs/` holds the N chart specs\"");
+    let shipped = std::fs::read_dir(root().join("specs"))
+        .unwrap()
+        .filter(|e| {
+            let name = e.as_ref().unwrap().file_name();
+            name.to_string_lossy().ends_with(".yaml")
+        })
+        .count();
+    assert_eq!(
+        said, shipped,
+        "README.md: `specs/` holds {shipped} specs, not {said}"
+    );
 }
 
 #[test]
