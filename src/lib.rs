@@ -23,6 +23,9 @@ pub mod config;
 pub mod crosschart;
 pub mod diagnostics;
 pub mod disk;
+/// The pages a newcomer reads, checked against the code.
+#[cfg(test)]
+mod doc_claims;
 pub mod facts;
 pub mod helmmeta;
 pub mod init;
