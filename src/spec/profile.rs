@@ -268,6 +268,8 @@ pub(super) fn password_client(name: &str) -> String {
 /// dropped unless a custom-format dump arrives: its first five bytes must
 /// be `PGDMP` (a missing file, `cat` failing, leaves stdin empty after the
 /// password), and they go back in front of the rest for `pg_restore`.
+/// `dd bs=1` reads exactly those five: busybox's `head -c 5` (an Alpine
+/// client image) reads a whole buffer from the pipe and loses the rest.
 pub(super) fn restore_command(connection: Connection, value: Value, file: &str) -> String {
     let c = conn(connection);
     let psql_db = if c.var == "PW" {
@@ -276,7 +278,7 @@ pub(super) fn restore_command(connection: Connection, value: Value, file: &str) 
         format!(" {}", c.db)
     };
     format!(
-        "{}  M=$(head -c 5); [ \"$M\" = PGDMP ] ||\n  {{ echo \"no pg_dump -Fc dump on stdin: nothing dropped\" >&2; exit 1; }}\n  psql -X -v ON_ERROR_STOP=1{psql_db} \\\n  -c \"DROP SCHEMA public CASCADE\" -c \"CREATE SCHEMA public\" &&\n  {{ printf PGDMP; exec cat; }} \\\n  | pg_restore --no-owner --no-acl --exit-on-error {}'\n",
+        "{}  M=$(dd bs=1 count=5 2>/dev/null); [ \"$M\" = PGDMP ] ||\n  {{ echo \"no pg_dump -Fc dump on stdin: nothing dropped\" >&2; exit 1; }}\n  psql -X -v ON_ERROR_STOP=1{psql_db} \\\n  -c \"DROP SCHEMA public CASCADE\" -c \"CREATE SCHEMA public\" &&\n  {{ printf PGDMP; exec cat; }} \\\n  | pg_restore --no-owner --no-acl --exit-on-error {}'\n",
         client_start(connection, value, "db-restore", Some(file)),
         c.db,
     )

@@ -3452,7 +3452,7 @@ kubectl -n \"$NAMESPACE\" delete pod \"$H\" --wait=true\n"
         assert!(
             r.starts_with("{ printf '%s\\n' \"$U\"; cat \"$F\"; } \\\n")
                 && r.contains("sh -c 'read -r U\n")
-                && r.contains("M=$(head -c 5); [ \"$M\" = PGDMP ] ||\n")
+                && r.contains("M=$(dd bs=1 count=5 2>/dev/null); [ \"$M\" = PGDMP ] ||\n")
                 && r.ends_with("--exit-on-error -d \"$U\"'\n"),
             "{r}"
         );
