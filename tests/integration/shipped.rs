@@ -296,3 +296,86 @@ fn no_rollout_status_after_switching_to_on_delete() {
     );
     assert_eq!(wrong, Vec::<String>::new());
 }
+
+/// The `--set` pairs of a shell text whose key names a secret and whose
+/// value comes from a variable: Helm's `--set` and `--set-string` split a
+/// value at every comma and read backslashes as escapes, so a password
+/// holding either installs a wrong one. MongoDB's migration and
+/// PostgreSQL's re-install passed the old root password that way; a
+/// password goes through `--set-file` (or a values file) instead.
+fn secrets_in_set(text: &str) -> Vec<String> {
+    const SECRET: &[&str] = &[
+        "password",
+        "passwd",
+        "token",
+        "secretkey",
+        "accesskey",
+        "apikey",
+    ];
+    let joined = text.replace("\\\n", " ");
+    let words: Vec<&str> = joined.split_whitespace().collect();
+    let mut out = Vec::new();
+    for (i, w) in words.iter().enumerate() {
+        let value = match *w {
+            "--set" | "--set-string" => words.get(i + 1).copied(),
+            _ => w
+                .strip_prefix("--set=")
+                .or_else(|| w.strip_prefix("--set-string=")),
+        };
+        let Some(value) = value else { continue };
+        for pair in value.trim_matches(['"', '\'']).split(',') {
+            let Some((key, v)) = pair.split_once('=') else {
+                continue;
+            };
+            let last = key.rsplit('.').next().unwrap_or(key).to_lowercase();
+            if v.contains('$') && SECRET.iter().any(|s| last.contains(s)) {
+                out.push(pair.trim_matches(['"', '\'']).to_string());
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn no_guide_or_target_passes_a_secret_through_set() {
+    // The scan finds what it is for.
+    assert_eq!(
+        secrets_in_set("helm install x c \\\n  --set \"mongodb.rootPassword=$PW\" --wait"),
+        ["mongodb.rootPassword=$PW"]
+    );
+    assert_eq!(
+        secrets_in_set("helm upgrade x c --set postgresql.password=\"$PW\" \\\n  --set a=1"),
+        ["postgresql.password=\"$PW"]
+    );
+    // A Secret's name is no secret; a password read from a file is safe.
+    assert!(
+        secrets_in_set("--set grafana.existingSecret=\"$S\" --set-file a.password=\"$F\"")
+            .is_empty()
+    );
+    let (mut files, mut sets, mut wrong) = (0, 0, Vec::new());
+    for dir in ["docs", "make"] {
+        let mut stack = vec![root().join(dir)];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    stack.push(p);
+                    continue;
+                }
+                let Ok(text) = std::fs::read_to_string(&p) else {
+                    continue;
+                };
+                files += 1;
+                sets += text.matches("--set").count();
+                for pair in secrets_in_set(&text) {
+                    wrong.push(format!("{}: --set {pair}", p.display()));
+                }
+            }
+        }
+    }
+    assert!(
+        files > 100 && sets > 30,
+        "only {files} files, {sets} --set: the scan is broken"
+    );
+    assert_eq!(wrong, Vec::<String>::new());
+}
