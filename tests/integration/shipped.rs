@@ -199,14 +199,6 @@ fn every_make_target_parses_under_make_n() {
 /// curled a port nothing forwarded.
 #[test]
 fn local_http_calls_in_the_guides_go_through_a_port_forward() {
-    // Blocks a port-forward cannot name: chart, guide, a line of the block,
-    // and the reason.
-    const ALLOWED: &[(&str, &str, &str, &str)] = &[(
-        "mimir",
-        "backup-guide.md",
-        "--data-urlencode \"time=$(( $(date +%s) - 7 * 86400 ))\"",
-        "a throwaway Mimir the operator starts on a copy of the bucket",
-    )];
     let docs = root().join("docs");
     let (mut blocks, mut local, mut wrong) = (0, 0, Vec::new());
     for e in std::fs::read_dir(&docs).unwrap() {
@@ -241,10 +233,7 @@ fn local_http_calls_in_the_guides_go_through_a_port_forward() {
                 }
                 if calls_local && !in_pod {
                     local += 1;
-                    let allowed = ALLOWED
-                        .iter()
-                        .any(|(c, g, line, _)| *c == chart && *g == guide && block.contains(line));
-                    if !block.contains("port-forward") && !open_forward && !allowed {
+                    if !block.contains("port-forward") && !open_forward {
                         wrong.push(format!(
                             "docs/{chart}/{guide}, block {}: {}",
                             i + 1,
