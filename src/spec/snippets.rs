@@ -527,6 +527,12 @@ chart's defaults (or a values file) and a few `--set` values, and wait for it",
                 help: "a values file to start from (`-f`), e.g. \
 \"$BACKUP_DIR/x-values-<ts>.yaml\"; empty: the chart's defaults",
             },
+            Param {
+                name: "set_file",
+                default: Some(""),
+                help: "`key=path` pairs joined by commas, one `--set-file` each: a secret \
+read from a file, whose commas and backslashes `--set` would parse",
+            },
         ],
         body: |a, _| {
             let mut words = vec!["--version \"$CHART_VERSION\"".to_string()];
@@ -535,6 +541,7 @@ chart's defaults (or a values file) and a few `--set` values, and wait for it",
                 v => words.push(format!("-f {v}")),
             }
             words.extend(set_pairs(arg(a, "set")).map(|p| format!("--set {p}")));
+            words.extend(set_pairs(arg(a, "set_file")).map(|p| format!("--set-file {p}")));
             words.push("--wait".into());
             wrapped(
                 &format!("helm -n \"$NAMESPACE\" install {} \"$CHART\"", arg(a, "release")),
@@ -2228,6 +2235,20 @@ kubectl -n \"$NAMESPACE\" rollout status {} \"$FULLNAME\" \\\n  --timeout=15m\n"
             "helm -n \"$NAMESPACE\" install demo-new \"$CHART\" \\\n  \
 --version \"$CHART_VERSION\" -f \"$BACKUP_DIR/v.yaml\" \\\n  \
 --set \"image.tag=$V\" --wait\n"
+        );
+        // A secret goes through a file, never through `--set`'s parser.
+        assert_eq!(
+            run(
+                "install-beside",
+                &[
+                    ("release", "demo-new"),
+                    ("set", "image.tag=1"),
+                    ("set_file", "\"a.password=$F\"")
+                ]
+            ),
+            "helm -n \"$NAMESPACE\" install demo-new \"$CHART\" \\\n  \
+--version \"$CHART_VERSION\" --set image.tag=1 \\\n  \
+--set-file \"a.password=$F\" --wait\n"
         );
         assert_eq!(
             run("encrypt-dir", &[("file", "demo-$TS.tar.gz.age")]),
