@@ -135,6 +135,33 @@ fn memcached_drill() {
     let runs = w.run("restore.config", &[]);
     assert_steps(&runs, 1, &[("ERROR", "none, checked below")]);
     assert!(!runs[0].output.contains("ERROR"), "{}", runs[0].output);
+
+    // Without a settings export there is nothing to compare with: the
+    // check must not say the settings match (a `diff` of a missing file
+    // prints nothing, which the old `|| echo` took for a match).
+    for e in std::fs::read_dir(&w.backup_dir).unwrap() {
+        let path = e.unwrap().path();
+        if path
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("settings-")
+        {
+            std::fs::remove_file(path).unwrap();
+        }
+    }
+    let runs = w.run_part("restore.full", 0..1, &[]);
+    assert!(
+        !runs[0].output.contains("settings match"),
+        "{}",
+        runs[0].output
+    );
+    let runs = w.run("restore.config", &[]);
+    assert!(
+        !runs[0].output.contains("settings match"),
+        "{}",
+        runs[0].output
+    );
 }
 
 /// The `port-forward` snippet under real make: a target waits for a

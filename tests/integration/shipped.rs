@@ -418,3 +418,52 @@ fn no_guide_or_target_names_a_pod_after_a_release() {
     assert!(files > 100, "only {files} files: the scan is broken");
     assert_eq!(wrong, Vec::<String>::new());
 }
+
+/// A guide check that prints an all-clear when `grep` finds nothing
+/// (`grep ... FILE || echo "none found"`) reads a file an earlier line of
+/// the same guide wrote: a missing file also makes grep find nothing, and
+/// the check then passes without having looked. Tempo's and the
+/// OpenTelemetry Collector's upgrade pre-checks grepped a `tempo.yaml` and
+/// a `relay.yaml` that only a later step (or the other guide) wrote.
+#[test]
+fn an_all_clear_grep_reads_a_file_the_guide_wrote_before() {
+    let docs = root().join("docs");
+    let (mut checks, mut wrong) = (0, Vec::new());
+    for e in std::fs::read_dir(&docs).unwrap() {
+        let dir = e.unwrap().path();
+        for guide in ["backup-guide.md", "upgrade-guide.md"] {
+            let Ok(text) = std::fs::read_to_string(dir.join(guide)) else {
+                continue;
+            };
+            let mut written = BTreeSet::new();
+            for block in text.split("```bash\n").skip(1) {
+                let block = block.split("```").next().unwrap().replace("\\\n", " ");
+                for line in block.lines() {
+                    if let Some((check, _)) = line.split_once("|| echo") {
+                        let file = check.split_whitespace().last().unwrap_or_default();
+                        let relative = file.contains('.')
+                            && !file.starts_with('-')
+                            && !file.contains(['/', '$', '"', '\'']);
+                        if check.contains("grep") && relative {
+                            checks += 1;
+                            if !written.contains(file) {
+                                wrong.push(format!("{}: {line}", dir.join(guide).display()));
+                            }
+                        }
+                    }
+                    for (at, _) in line.match_indices('>') {
+                        let target = line[at + 1..].trim_start_matches('>');
+                        if let Some(w) = target.split_whitespace().next() {
+                            written.insert(w.to_string());
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        checks >= 2,
+        "only {checks} all-clear greps: the scan is broken"
+    );
+    assert_eq!(wrong, Vec::<String>::new());
+}
