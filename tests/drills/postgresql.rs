@@ -471,6 +471,34 @@ fn postgresql_single_db_drill() {
         "other as at the backup"
     );
     assert_eq!(orders(&w), "1000 1000");
+
+    // A set whose app.dump lost its last bytes: the table of contents
+    // still lists, but the restore stops before it drops any database.
+    sql(&w, "other", "INSERT INTO t VALUES (9)");
+    w.ok(
+        "f=$(ls -1 \"$BACKUP_DIR\"/postgresql-*.tar | tail -n 1) && d=$(mktemp -d) \
+          && tar -xf \"$f\" -C \"$d\" && s=$(stat -c %s \"$d/app.dump\") \
+          && truncate -s $((s - 64)) \"$d/app.dump\" \
+          && pg_restore --list \"$d/app.dump\" >/dev/null \
+          && tar -cf cut.tar -C \"$d\" . && rm -rf \"$d\"",
+    );
+    let r = w.sh("make postgresql-restore FILE=cut.tar");
+    assert_ne!(r.status, 0, "{}", r.output);
+    assert!(
+        r.output
+            .contains("app.dump in cut.tar does not read to its end")
+            && !r.output.contains("restoring"),
+        "{}",
+        r.output
+    );
+    let r = w.sh("make postgresql-verify-backup FILE=cut.tar");
+    assert_ne!(r.status, 0, "{}", r.output);
+    assert_eq!(
+        sql(&w, "other", "SELECT count(*) FROM t"),
+        "2",
+        "other untouched"
+    );
+    assert_eq!(orders(&w), "1000 1000");
 }
 
 /// The generated backup CronJob, verification CronJob and pre-upgrade hook,
