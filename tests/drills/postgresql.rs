@@ -139,13 +139,13 @@ fn fill(w: &World) {
 }
 
 /// The guide's single-database restore of `app` from dump set `set`, its
-/// six steps checked, the dump's own header among them; `make_target` says
+/// seven steps checked, the dump's own header among them; `make_target` says
 /// why the alternative target step is not run here.
 fn restore_single_db(w: &World, set: &str, make_target: &str) -> Vec<crate::harness::StepRun> {
     let runs = w.run("restore.single-db", &[("20251120-020000", set)]);
     assert_steps(
         &runs,
-        6,
+        7,
         &[
             ("dbname: ...", "checked below"),
             (
