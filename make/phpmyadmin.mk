@@ -15,7 +15,7 @@ phpmyadmin-backup:
 
 # [restore] Restore the newest (or FILE=) pmadb dump into MySQL
 phpmyadmin-restore:
-	@$(phpmyadmin_env) eval "$$(printf '%b' 'F="$${FILE:-$$(ls -1t "$$BACKUP_DIR"/phpmyadmin-pmadb-*.sql.gz \\\n  | head -n1)}"\ntest -s "$$F"\nPW=$$(kubectl -n "$$NAMESPACE" get secret "$$DB_SECRET" \\\n  -o jsonpath="{.data.$$DB_SECRET_KEY}" | base64 -d)\n{ printf '\''%s\\n'\'' "$$PW"; gunzip -c "$$F"; } \\\n  | kubectl -n "$$NAMESPACE" run "$$FULLNAME-db-restore" \\\n  -i --rm --quiet --restart=Never --image=mysql:8.4.3 \\\n  --env=DB_HOST="$${DB_HOST:?set DB_HOST}" --env=DB_PORT="$$DB_PORT" \\\n  --env=DB_USER="$$DB_USER" --env=DB_NAME="$$DB_NAME" --command -- \\\n  sh -c '\''read -r MYSQL_PWD; export MYSQL_PWD\n  exec mysql -h "$$DB_HOST" -P "$$DB_PORT" -u "$$DB_USER"'\''\nkubectl -n "$$NAMESPACE" rollout restart deploy "$$FULLNAME"')"
+	@$(phpmyadmin_env) eval "$$(printf '%b' 'F="$${FILE:-$$(ls -1t "$$BACKUP_DIR"/phpmyadmin-pmadb-*.sql.gz \\\n  | head -n1)}"\ngzip -t "$$F"\nPW=$$(kubectl -n "$$NAMESPACE" get secret "$$DB_SECRET" \\\n  -o jsonpath="{.data.$$DB_SECRET_KEY}" | base64 -d)\n{ printf '\''%s\\n'\'' "$$PW"; gunzip -c "$$F"; } \\\n  | kubectl -n "$$NAMESPACE" run "$$FULLNAME-db-restore" \\\n  -i --rm --quiet --restart=Never --image=mysql:8.4.3 \\\n  --env=DB_HOST="$${DB_HOST:?set DB_HOST}" --env=DB_PORT="$$DB_PORT" \\\n  --env=DB_USER="$$DB_USER" --env=DB_NAME="$$DB_NAME" --command -- \\\n  sh -c '\''read -r MYSQL_PWD; export MYSQL_PWD\n  exec mysql -h "$$DB_HOST" -P "$$DB_PORT" -u "$$DB_USER"'\''\nkubectl -n "$$NAMESPACE" rollout restart deploy "$$FULLNAME"')"
 
 # [data] Create missing pma__ tables from the image's create_tables.sql
 phpmyadmin-pmadb-create:

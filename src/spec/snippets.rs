@@ -813,6 +813,32 @@ values and templates, and `--wait` returns once its pods are ready."
         needs: Needs::Nothing,
     },
     Snippet {
+        name: "helm-rollback-image",
+        help: "lines: roll the release back to the newest revision whose `image.tag` differs \
+from the deployed one (an upgrade that took several revisions on the new image), and do \
+nothing when there is none",
+        params: &[],
+        body: |_, _| {
+            r#"T=$(helm -n "$NAMESPACE" get values "$RELEASE" -a -o json \
+  | jq -r .image.tag)
+REV=$(for r in $(helm -n "$NAMESPACE" history "$RELEASE" -o json \
+    | jq -r '.[].revision'); do
+  helm -n "$NAMESPACE" get values "$RELEASE" --revision "$r" -a \
+    -o json | jq -r --arg r "$r" '"\($r) \(.image.tag)"'
+done | awk -v t="$T" '$2 != t { r = $1 } END { print r }')
+if [ -n "$REV" ]; then
+  echo "rolling back from $T to revision $REV"
+  helm -n "$NAMESPACE" rollback "$RELEASE" "$REV" --wait
+else
+  echo "every revision of $RELEASE runs $T: nothing rolled back" >&2
+fi
+"#
+            .to_string()
+        },
+        prose: None,
+        needs: Needs::Nothing,
+    },
+    Snippet {
         name: "backup-before-upgrade",
         help: "a whole step (or a line): take a fresh backup with the chart's own \
 `make <chart>-backup`, into BACKUP_DIR, before the upgrade",
@@ -2323,6 +2349,13 @@ helm -n \"$NAMESPACE\" rollback \"$RELEASE\" 0 --wait\n"
         assert_eq!(
             run("helm-rollback", &[("timeout", "20m")]),
             "helm -n \"$NAMESPACE\" rollback \"$RELEASE\" 0 --wait --timeout 20m\n"
+        );
+        let back = run("helm-rollback-image", &[]);
+        assert!(
+            back.contains("awk -v t=\"$T\" '$2 != t { r = $1 }")
+                && back.contains("rollback \"$RELEASE\" \"$REV\" --wait")
+                && back.contains("nothing rolled back"),
+            "{back}"
         );
         assert_eq!(
             run("backup-before-upgrade", &[]),

@@ -201,6 +201,19 @@ fn phpmyadmin_pmadb_drill() {
     );
     assert_eq!(pmadb_state(&w), before, "the storage is as at the dump");
 
+    // The same dump cut off after pma__userconfig is recreated, before its
+    // rows (the gzip stream ends there, without its trailer): gunzip would
+    // hand mysql the DROP and CREATE of that table, emptying it. The target
+    // loads nothing and the storage stays as it is.
+    w.ok(&format!(
+        "gunzip -c '{}/{dump}' | sed '/^INSERT INTO `pma__userconfig`/,$d' \
+         | gzip | head -c -8 > cut.sql.gz",
+        w.backup_dir.display()
+    ));
+    let r = w.sh("make phpmyadmin-restore FILE=cut.sql.gz");
+    assert_ne!(r.status, 0, "{}", r.output);
+    assert_eq!(pmadb_state(&w), before, "nothing loaded from a cut dump");
+
     // A wrong password in the Secret fails the dump, though the pipe into
     // gzip succeeds.
     w.world["secrets"]["mysql-secret"]["mysql-root-password"] = "wrong".into();

@@ -139,13 +139,13 @@ fn fill(w: &World) {
 }
 
 /// The guide's single-database restore of `app` from dump set `set`, its
-/// six steps checked, the dump's own header among them; `make_target` says
+/// seven steps checked, the dump's own header among them; `make_target` says
 /// why the alternative target step is not run here.
 fn restore_single_db(w: &World, set: &str, make_target: &str) -> Vec<crate::harness::StepRun> {
     let runs = w.run("restore.single-db", &[("20251120-020000", set)]);
     assert_steps(
         &runs,
-        6,
+        7,
         &[
             ("dbname: ...", "checked below"),
             (
@@ -469,6 +469,34 @@ fn postgresql_single_db_drill() {
         sql(&w, "other", "SELECT count(*) FROM t"),
         "1",
         "other as at the backup"
+    );
+    assert_eq!(orders(&w), "1000 1000");
+
+    // A set whose app.dump lost its last bytes: the table of contents
+    // still lists, but the restore stops before it drops any database.
+    sql(&w, "other", "INSERT INTO t VALUES (9)");
+    w.ok(
+        "f=$(ls -1 \"$BACKUP_DIR\"/postgresql-*.tar | tail -n 1) && d=$(mktemp -d) \
+          && tar -xf \"$f\" -C \"$d\" && s=$(stat -c %s \"$d/app.dump\") \
+          && truncate -s $((s - 64)) \"$d/app.dump\" \
+          && pg_restore --list \"$d/app.dump\" >/dev/null \
+          && tar -cf cut.tar -C \"$d\" . && rm -rf \"$d\"",
+    );
+    let r = w.sh("make postgresql-restore FILE=cut.tar");
+    assert_ne!(r.status, 0, "{}", r.output);
+    assert!(
+        r.output
+            .contains("app.dump in cut.tar does not read to its end")
+            && !r.output.contains("restoring"),
+        "{}",
+        r.output
+    );
+    let r = w.sh("make postgresql-verify-backup FILE=cut.tar");
+    assert_ne!(r.status, 0, "{}", r.output);
+    assert_eq!(
+        sql(&w, "other", "SELECT count(*) FROM t"),
+        "2",
+        "other untouched"
     );
     assert_eq!(orders(&w), "1000 1000");
 }
