@@ -235,3 +235,56 @@ fn orchestration_targets_follow_the_graph_under_real_make() {
     assert!(help.contains("restore-<chart> [DRY_RUN=1]"));
     assert!(help.contains("db-backup"));
 }
+
+/// A value reaches the chart's targets as the same value typed on the
+/// chart's own command line: `$$` is one `$` both ways (the chart's make
+/// expanded it a second time, so `db.FILE='a$$b'` restored from `a`), and
+/// the plan prints it as typed.
+#[test]
+fn cross_chart_values_reach_the_chart_as_typed() {
+    let dir = project_with(&graph_sources());
+    let o = Command::new(env!("CARGO_BIN_EXE_gen"))
+        .arg("--root")
+        .arg(dir.path())
+        .arg("build")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for typed in ["a$$b c.tar", "it's,#1.tar"] {
+        let direct = make(
+            dir.path(),
+            &[
+                "--no-print-directory",
+                "db-restore",
+                &format!("FILE={typed}"),
+            ],
+        );
+        let cross = make(
+            dir.path(),
+            &[
+                "--no-print-directory",
+                "restore-db",
+                &format!("db.FILE={typed}"),
+            ],
+        );
+        assert_eq!(cross, direct, "db.FILE={typed}");
+        assert!(
+            direct.contains(&format!("TODO restore from {}", typed.replace("$$", "$"))),
+            "{direct}"
+        );
+        let plan = make(
+            dir.path(),
+            &[
+                "--no-print-directory",
+                "restore-db",
+                "DRY_RUN=1",
+                &format!("db.FILE={typed}"),
+            ],
+        );
+        let quoted = typed.replace('\'', r"'\''");
+        assert_eq!(
+            plan,
+            format!("would run: make db-restore FILE='{quoted}'\n")
+        );
+    }
+}
