@@ -288,3 +288,58 @@ fn cross_chart_values_reach_the_chart_as_typed() {
         );
     }
 }
+
+/// Runs real make in `dir`: its output, failing the test if make failed.
+fn make_output(dir: &Path, args: &[&str]) -> std::process::Output {
+    let o = Command::new("make")
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("GNU make is installed (scripts/test installs it)");
+    assert!(
+        o.status.success(),
+        "make {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    o
+}
+
+/// A cross-chart target's chart runs are recursive makes: `make -j4`
+/// shares its job slots with them (without `+` each one warned "jobserver
+/// unavailable" and ran serially), and `make -n` shows the charts' own
+/// commands instead of only the `make <chart>-restore` lines.
+#[test]
+fn cross_chart_runs_are_recursive_makes() {
+    let dir = project_with(&graph_sources());
+    let o = Command::new(env!("CARGO_BIN_EXE_gen"))
+        .arg("--root")
+        .arg(dir.path())
+        .arg("build")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let files: Vec<String> = ["web", "app", "cache", "db", "solo"]
+        .iter()
+        .map(|c| format!("{c}.FILE={c}.tar"))
+        .collect();
+    let mut args = vec!["--no-print-directory", "-j4", "restore-all"];
+    args.extend(files.iter().map(String::as_str));
+    let o = make_output(dir.path(), &args);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!err.contains("jobserver"), "{err}");
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(
+        out.lines()
+            .filter(|l| l.contains("TODO restore from"))
+            .count(),
+        5,
+        "{out}"
+    );
+
+    let o = make_output(
+        dir.path(),
+        &["--no-print-directory", "-n", "restore-db", "db.FILE=db.tar"],
+    );
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("TODO restore from"), "{out}");
+}
