@@ -343,3 +343,45 @@ fn cross_chart_runs_are_recursive_makes() {
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(out.contains("TODO restore from"), "{out}");
 }
+
+/// `PF_WAIT`, the port-forward snippet's timeout, is read by charts that
+/// do not declare it (loki's, mimir's backups): it applies to every chart
+/// like `NAMESPACE`, and `<chart>.PF_WAIT` gives one chart its own instead
+/// of stopping as a variable the chart does not have.
+#[test]
+fn pf_wait_applies_to_every_chart_or_to_one() {
+    let sources: Vec<(String, String)> = [("db", vec![]), ("cache", vec!["db"])]
+        .into_iter()
+        .map(|(n, d)| {
+            let spec = fixture(n, &d, "5m").with(|s| {
+                for op in s.operations.iter_mut().filter(|o| o.target == "restore") {
+                    op.run = "echo \"TODO restore from $FILE within ${PF_WAIT:-30} s\"\n".into();
+                }
+            });
+            (n.to_string(), spec.yaml())
+        })
+        .collect();
+    let dir = project_with(&sources);
+    let o = Command::new(env!("CARGO_BIN_EXE_gen"))
+        .arg("--root")
+        .arg(dir.path())
+        .arg("build")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let ran = make(
+        dir.path(),
+        &[
+            "--no-print-directory",
+            "restore-cache",
+            "PF_WAIT=90",
+            "cache.PF_WAIT=120",
+            "db.FILE=db.tar",
+            "cache.FILE=cache.tar",
+        ],
+    );
+    assert_eq!(
+        ran,
+        "TODO restore from db.tar within 90 s\nTODO restore from cache.tar within 120 s\n"
+    );
+}
