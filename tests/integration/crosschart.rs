@@ -239,7 +239,7 @@ fn orchestration_targets_follow_the_graph_under_real_make() {
 /// A value reaches the chart's targets as the same value typed on the
 /// chart's own command line: `$$` is one `$` both ways (the chart's make
 /// expanded it a second time, so `db.FILE='a$$b'` restored from `a`), and
-/// the plan prints it as typed.
+/// the plan prints it as typed (it printed two spaces as one).
 #[test]
 fn cross_chart_values_reach_the_chart_as_typed() {
     let dir = project_with(&graph_sources());
@@ -250,7 +250,7 @@ fn cross_chart_values_reach_the_chart_as_typed() {
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    for typed in ["a$$b c.tar", "it's,#1.tar"] {
+    for typed in ["a$$b c.tar", "it's,#1.tar", "two  spaces.tar"] {
         let direct = make(
             dir.path(),
             &[
