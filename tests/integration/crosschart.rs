@@ -233,6 +233,10 @@ fn orchestration_targets_follow_the_graph_under_real_make() {
 
     let help = make(dir.path(), &["--no-print-directory", "help"]);
     assert!(help.contains("restore-<chart> [DRY_RUN=1]"));
+    assert!(
+        help.contains("backup-all | backup-<chart> | restore-all"),
+        "{help}"
+    );
     assert!(help.contains("db-backup"));
 }
 
