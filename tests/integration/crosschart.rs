@@ -389,3 +389,47 @@ fn pf_wait_applies_to_every_chart_or_to_one() {
         "TODO restore from db.tar within 90 s\nTODO restore from cache.tar within 120 s\n"
     );
 }
+
+/// The DR plan's tier by tier commands, run in order under real make,
+/// restore every chart once: a dependency restored again after a later
+/// tier's chart came up on it (postgresql's restore drops and recreates
+/// every database with `dropdb --force`) undoes that chart's restore.
+#[test]
+fn the_dr_plan_restores_each_chart_once() {
+    let dir = project_with(&graph_sources());
+    let o = Command::new(env!("CARGO_BIN_EXE_gen"))
+        .arg("--root")
+        .arg(dir.path())
+        .arg("build")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let charts = ["web", "app", "cache", "db", "solo"];
+    for c in charts {
+        let backups = dir.path().join("backups").join(c);
+        std::fs::create_dir_all(&backups).unwrap();
+        std::fs::write(backups.join(format!("{c}.tar")), "x").unwrap();
+    }
+    let plan = std::fs::read_to_string(dir.path().join("docs/disaster-recovery.md")).unwrap();
+    let steps: Vec<&str> = plan
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("- Tier "))
+        .filter_map(|l| l.split('`').nth(1))
+        .collect();
+    assert_eq!(steps.len(), charts.len(), "{plan}");
+    let mut restored = Vec::new();
+    for step in steps {
+        let args: Vec<&str> = step.strip_prefix("make ").unwrap().split(' ').collect();
+        let out = make(dir.path(), &args);
+        restored.extend(
+            out.lines()
+                .filter_map(|l| l.strip_prefix("TODO restore from backups/"))
+                .map(|l| l.split('/').next().unwrap().to_string()),
+        );
+    }
+    let mut once = restored.clone();
+    once.sort();
+    once.dedup();
+    assert_eq!(once.len(), restored.len(), "restored again: {restored:?}");
+    assert_eq!(restored, ["db", "solo", "cache", "app", "web"]);
+}
