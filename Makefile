@@ -54,11 +54,11 @@ GEN_CHARTS := alertmanager blackbox-exporter browserless-chrome devpi elasticsea
 # Cross-chart targets run the targets of several charts, each for its own
 # release. Give a chart's variables as <chart>.VAR=value, e.g.
 #   make restore-immich immich.RELEASE=photos postgresql.RELEASE=pg
-# NAMESPACE, KUBECTL, AGE_RECIPIENT, AGE_KEY_FILE apply to every chart,
+# NAMESPACE, KUBECTL, AGE_RECIPIENT, AGE_KEY_FILE, PF_WAIT apply to every chart,
 # unless <chart>.VAR gives one its own. Any other variable given plainly
 # would apply to every chart, so it stops them, and each chart's targets get
 # only its own values: none of a guide block's, none of another chart's.
-GEN_SHARED := NAMESPACE KUBECTL AGE_RECIPIENT AGE_KEY_FILE
+GEN_SHARED := NAMESPACE KUBECTL AGE_RECIPIENT AGE_KEY_FILE PF_WAIT
 gen_vars_airflow := NAMESPACE RELEASE FULLNAME BACKUP_DIR PG_SCRATCH_RELEASE \
   SUPER_URL REHEARSAL_DB_URL DAG_ID CONN_ID CLEAN_DAYS DB_NAME DB_SECRET \
   DB_SECRET_KEY CHART CHART_VERSION AGE_RECIPIENT AGE_KEY_FILE CONFIG_FILE \
@@ -191,14 +191,20 @@ gen_vars_wordpress := NAMESPACE RELEASE FULLNAME BACKUP_DIR DB_HOST DB_PORT \
   DB_NAME DB_USER DB_SECRET DB_SECRET_KEY PLUGIN CHART CHART_VERSION \
   AGE_RECIPIENT AGE_KEY_FILE CONFIG_FILE FILE GEN_FOR_RELEASE
 GEN_CROSS := backup-all restore-all $(addprefix backup-,$(GEN_CHARTS)) $(addprefix restore-,$(GEN_CHARTS))
-gen_q = '$(subst ','\'',$(1))'
+# $(call gen_sh,text): the text as one shell word.
+gen_sh = '$(subst ','\'',$(1))'
+# $(call gen_q,value): the value as a shell word for a make command line,
+# $ doubled: the chart's make expands it once, as it does a typed value.
+gen_q = $(call gen_sh,$(subst $$,$$$$,$(1)))
+# $(call gen_given,chart): the chart's variables given as <chart>.VAR.
+gen_given = $(strip $(foreach v,$(filter-out $(GEN_SHARED),$(gen_vars_$(1))) $(GEN_SHARED),$(if $(filter undefined,$(origin $(1).$(v))),,$(v))))
 # $(call gen_set,chart): VAR='value' for each <chart>.VAR given.
-gen_set = $(foreach v,$(filter-out $(GEN_SHARED),$(gen_vars_$(1))) $(GEN_SHARED),$(if $(filter undefined,$(origin $(1).$(v))),,$(v)=$(call gen_q,$($(1).$(v)))))
+gen_set = $(foreach v,$(call gen_given,$(1)),$(v)=$(call gen_q,$($(1).$(v))))
 # $(call gen_blank,chart): VAR='' for each of its own variables not given.
-gen_blank = $(foreach v,$(filter-out $(GEN_SHARED),$(gen_vars_$(1))),$(if $(filter undefined,$(origin $(1).$(v))),$(v)=''))
+gen_blank = $(foreach v,$(filter-out $(GEN_SHARED) $(call gen_given,$(1)),$(gen_vars_$(1))),$(v)='')
 # $(call gen_run,chart,target): run a chart's target with its own values, or
-# only print it with DRY_RUN=1.
-gen_run = $(if $(DRY_RUN),@printf '%s\n' $(call gen_q,$(strip would run: make $(1)-$(2) $(call gen_set,$(1)))),@$(MAKE) --no-print-directory $(1)-$(2) $(call gen_set,$(1)) $(call gen_blank,$(1)))
+# only print it with DRY_RUN=1, the values as typed.
+gen_run = $(if $(DRY_RUN),@printf '%s\n' $(call gen_sh,would run: make $(1)-$(2)$(if $(call gen_given,$(1)), $(call gen_set,$(1)))),@+$(MAKE) --no-print-directory $(1)-$(2) $(call gen_set,$(1)) $(call gen_blank,$(1)))
 
 ifneq ($(filter $(GEN_CROSS),$(MAKECMDGOALS)),)
 gen_eg := $(or $(filter-out all,$(patsubst backup-%,%,$(patsubst restore-%,%,$(firstword $(filter $(GEN_CROSS),$(MAKECMDGOALS)))))),<chart>)
@@ -409,5 +415,5 @@ help: help-header help-airflow help-alertmanager help-blackbox-exporter help-bro
 
 help-header:
 	@printf '%s\n' 'Usage: make <chart>-<target> [NAMESPACE=ns] [RELEASE=name] [KUBECTL=cmd]'
-	@printf '%s\n' 'Cross-chart: make backup-all | restore-all | restore-<chart> [DRY_RUN=1] [<chart>.VAR=value]'
+	@printf '%s\n' 'Cross-chart: make backup-all | backup-<chart> | restore-all | restore-<chart> [DRY_RUN=1] [<chart>.VAR=value]'
 # gen:end makefile

@@ -12,7 +12,15 @@ use std::collections::{BTreeMap, BTreeSet};
 /// Variables a cross-chart target (`restore-<chart>`, `backup-all`)
 /// passes to every chart alike, unless `<chart>.VAR=` gives one its own.
 /// Every other variable belongs to one chart: its release, its archive.
-pub const SHARED_VARS: [&str; 4] = ["NAMESPACE", "KUBECTL", "AGE_RECIPIENT", "AGE_KEY_FILE"];
+/// `PF_WAIT` is the `port-forward` snippet's timeout, which any chart's
+/// targets may read without declaring it.
+pub const SHARED_VARS: [&str; 5] = [
+    "NAMESPACE",
+    "KUBECTL",
+    "AGE_RECIPIENT",
+    "AGE_KEY_FILE",
+    "PF_WAIT",
+];
 
 /// What a chart's targets read besides its variables: the archive a
 /// restore takes, and the guide block's release marker.

@@ -233,5 +233,207 @@ fn orchestration_targets_follow_the_graph_under_real_make() {
 
     let help = make(dir.path(), &["--no-print-directory", "help"]);
     assert!(help.contains("restore-<chart> [DRY_RUN=1]"));
+    assert!(
+        help.contains("backup-all | backup-<chart> | restore-all"),
+        "{help}"
+    );
     assert!(help.contains("db-backup"));
+}
+
+/// A value reaches the chart's targets as the same value typed on the
+/// chart's own command line: `$$` is one `$` both ways (the chart's make
+/// expanded it a second time, so `db.FILE='a$$b'` restored from `a`), and
+/// the plan prints it as typed (it printed two spaces as one).
+#[test]
+fn cross_chart_values_reach_the_chart_as_typed() {
+    let dir = project_with(&graph_sources());
+    let o = Command::new(env!("CARGO_BIN_EXE_gen"))
+        .arg("--root")
+        .arg(dir.path())
+        .arg("build")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for typed in ["a$$b c.tar", "it's,#1.tar", "two  spaces.tar"] {
+        let direct = make(
+            dir.path(),
+            &[
+                "--no-print-directory",
+                "db-restore",
+                &format!("FILE={typed}"),
+            ],
+        );
+        let cross = make(
+            dir.path(),
+            &[
+                "--no-print-directory",
+                "restore-db",
+                &format!("db.FILE={typed}"),
+            ],
+        );
+        assert_eq!(cross, direct, "db.FILE={typed}");
+        assert!(
+            direct.contains(&format!("TODO restore from {}", typed.replace("$$", "$"))),
+            "{direct}"
+        );
+        let plan = make(
+            dir.path(),
+            &[
+                "--no-print-directory",
+                "restore-db",
+                "DRY_RUN=1",
+                &format!("db.FILE={typed}"),
+            ],
+        );
+        let quoted = typed.replace('\'', r"'\''");
+        assert_eq!(
+            plan,
+            format!("would run: make db-restore FILE='{quoted}'\n")
+        );
+    }
+}
+
+/// Runs real make in `dir`: its output, failing the test if make failed.
+fn make_output(dir: &Path, args: &[&str]) -> std::process::Output {
+    let o = Command::new("make")
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("GNU make is installed (scripts/test installs it)");
+    assert!(
+        o.status.success(),
+        "make {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    o
+}
+
+/// A cross-chart target's chart runs are recursive makes: `make -j4`
+/// shares its job slots with them (without `+` each one warned "jobserver
+/// unavailable" and ran serially), and `make -n` shows the charts' own
+/// commands instead of only the `make <chart>-restore` lines.
+#[test]
+fn cross_chart_runs_are_recursive_makes() {
+    let dir = project_with(&graph_sources());
+    let o = Command::new(env!("CARGO_BIN_EXE_gen"))
+        .arg("--root")
+        .arg(dir.path())
+        .arg("build")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let files: Vec<String> = ["web", "app", "cache", "db", "solo"]
+        .iter()
+        .map(|c| format!("{c}.FILE={c}.tar"))
+        .collect();
+    let mut args = vec!["--no-print-directory", "-j4", "restore-all"];
+    args.extend(files.iter().map(String::as_str));
+    let o = make_output(dir.path(), &args);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!err.contains("jobserver"), "{err}");
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(
+        out.lines()
+            .filter(|l| l.contains("TODO restore from"))
+            .count(),
+        5,
+        "{out}"
+    );
+
+    let o = make_output(
+        dir.path(),
+        &["--no-print-directory", "-n", "restore-db", "db.FILE=db.tar"],
+    );
+    let out = String::from_utf8_lossy(&o.stdout);
+    // Printed, not run: the chart's make got -n too.
+    assert!(
+        out.contains("TODO restore from") && !out.contains("TODO restore from db.tar"),
+        "{out}"
+    );
+}
+
+/// `PF_WAIT`, the port-forward snippet's timeout, is read by charts that
+/// do not declare it (loki's, mimir's backups): it applies to every chart
+/// like `NAMESPACE`, and `<chart>.PF_WAIT` gives one chart its own instead
+/// of stopping as a variable the chart does not have.
+#[test]
+fn pf_wait_applies_to_every_chart_or_to_one() {
+    let sources: Vec<(String, String)> = [("db", vec![]), ("cache", vec!["db"])]
+        .into_iter()
+        .map(|(n, d)| {
+            let spec = fixture(n, &d, "5m").with(|s| {
+                for op in s.operations.iter_mut().filter(|o| o.target == "restore") {
+                    op.run = "echo \"TODO restore from $FILE within ${PF_WAIT:-30} s\"\n".into();
+                }
+            });
+            (n.to_string(), spec.yaml())
+        })
+        .collect();
+    let dir = project_with(&sources);
+    let o = Command::new(env!("CARGO_BIN_EXE_gen"))
+        .arg("--root")
+        .arg(dir.path())
+        .arg("build")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let ran = make(
+        dir.path(),
+        &[
+            "--no-print-directory",
+            "restore-cache",
+            "PF_WAIT=90",
+            "cache.PF_WAIT=120",
+            "db.FILE=db.tar",
+            "cache.FILE=cache.tar",
+        ],
+    );
+    assert_eq!(
+        ran,
+        "TODO restore from db.tar within 90 s\nTODO restore from cache.tar within 120 s\n"
+    );
+}
+
+/// The DR plan's tier by tier commands, run in order under real make,
+/// restore every chart once: a dependency restored again after a later
+/// tier's chart came up on it (postgresql's restore drops and recreates
+/// every database with `dropdb --force`) undoes that chart's restore.
+#[test]
+fn the_dr_plan_restores_each_chart_once() {
+    let dir = project_with(&graph_sources());
+    let o = Command::new(env!("CARGO_BIN_EXE_gen"))
+        .arg("--root")
+        .arg(dir.path())
+        .arg("build")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let charts = ["web", "app", "cache", "db", "solo"];
+    for c in charts {
+        let backups = dir.path().join("backups").join(c);
+        std::fs::create_dir_all(&backups).unwrap();
+        std::fs::write(backups.join(format!("{c}.tar")), "x").unwrap();
+    }
+    let plan = std::fs::read_to_string(dir.path().join("docs/disaster-recovery.md")).unwrap();
+    let steps: Vec<&str> = plan
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("- Tier "))
+        .filter_map(|l| l.split('`').nth(1))
+        .collect();
+    assert_eq!(steps.len(), charts.len(), "{plan}");
+    let mut restored = Vec::new();
+    for step in steps {
+        let args: Vec<&str> = step.strip_prefix("make ").unwrap().split(' ').collect();
+        let out = make(dir.path(), &args);
+        restored.extend(
+            out.lines()
+                .filter_map(|l| l.strip_prefix("TODO restore from backups/"))
+                .map(|l| l.split('/').next().unwrap().to_string()),
+        );
+    }
+    let mut once = restored.clone();
+    once.sort();
+    once.dedup();
+    assert_eq!(once.len(), restored.len(), "restored again: {restored:?}");
+    assert_eq!(restored, ["db", "solo", "cache", "app", "web"]);
 }
