@@ -814,26 +814,45 @@ values and templates, and `--wait` returns once its pods are ready."
     },
     Snippet {
         name: "helm-rollback-image",
-        help: "lines: roll the release back to the newest revision whose `image.tag` differs \
+        help: "lines: roll the release back to the newest revision whose image tag differs \
 from the deployed one (an upgrade that took several revisions on the new image), and do \
 nothing when there is none",
-        params: &[],
-        body: |_, _| {
-            r#"T=$(helm -n "$NAMESPACE" get values "$RELEASE" -a -o json \
-  | jq -r .image.tag)
+        params: &[
+            Param {
+                name: "key",
+                default: Some("image.tag"),
+                help: "the values key of the image tag, e.g. immich.server.image.tag",
+            },
+            Param {
+                name: "timeout",
+                default: Some(""),
+                help: "how long Helm waits for the pods, e.g. 15m; empty: Helm's 5m",
+            },
+        ],
+        body: |a, _| {
+            let key = arg(a, "key");
+            let timeout = match arg(a, "timeout") {
+                "" => String::new(),
+                t => format!(" --timeout {t}"),
+            };
+            format!(
+                r#"K={key}
+T=$(helm -n "$NAMESPACE" get values "$RELEASE" -a -o json \
+  | jq -r --arg k "$K" 'getpath($k / ".")')
 REV=$(for r in $(helm -n "$NAMESPACE" history "$RELEASE" -o json \
     | jq -r '.[].revision'); do
   helm -n "$NAMESPACE" get values "$RELEASE" --revision "$r" -a \
-    -o json | jq -r --arg r "$r" '"\($r) \(.image.tag)"'
-done | awk -v t="$T" '$2 != t { r = $1 } END { print r }')
+    -o json | jq -r --arg k "$K" --arg r "$r" \
+    '"\($r) \(getpath($k / "."))"'
+done | awk -v t="$T" '$2 != t {{ r = $1 }} END {{ print r }}')
 if [ -n "$REV" ]; then
   echo "rolling back from $T to revision $REV"
-  helm -n "$NAMESPACE" rollback "$RELEASE" "$REV" --wait
+  helm -n "$NAMESPACE" rollback "$RELEASE" "$REV" --wait{timeout}
 else
   echo "every revision of $RELEASE runs $T: nothing rolled back" >&2
 fi
 "#
-            .to_string()
+            )
         },
         prose: None,
         needs: Needs::Nothing,
@@ -2356,6 +2375,19 @@ helm -n \"$NAMESPACE\" rollback \"$RELEASE\" 0 --wait\n"
                 && back.contains("rollback \"$RELEASE\" \"$REV\" --wait")
                 && back.contains("nothing rolled back"),
             "{back}"
+        );
+        assert!(
+            back.starts_with("K=image.tag\n") && back.contains("--wait\n"),
+            "{back}"
+        );
+        let nested = run(
+            "helm-rollback-image",
+            &[("key", "app.server.image.tag"), ("timeout", "15m")],
+        );
+        assert!(
+            nested.starts_with("K=app.server.image.tag\n")
+                && nested.contains("\"$REV\" --wait --timeout 15m\n"),
+            "{nested}"
         );
         assert_eq!(
             run("backup-before-upgrade", &[]),
