@@ -2411,6 +2411,69 @@ BACKUP_DIR=\"$BACKUP_DIR\"\n",
         );
     }
 
+    /// `helm-rollback-image` run by sh with real jq and awk against a
+    /// helm that answers a history of image tags (the deployed revision
+    /// last): it rolls back to the newest revision on another tag, which
+    /// `helm rollback 0` misses when the upgrade took two revisions on the
+    /// new image, reads the tag under `key` (a decoy `image.tag` stays the
+    /// same), and rolls nothing back when every revision runs one tag.
+    #[test]
+    fn helm_rollback_image_returns_to_the_newest_revision_on_another_tag() {
+        let s = spec();
+        let snippet = find("helm-rollback-image").unwrap();
+        let given = [
+            ("key".to_string(), "app.server.image.tag".to_string()),
+            ("timeout".to_string(), "15m".to_string()),
+        ]
+        .into();
+        let body = (snippet.body)(&args(snippet, &given).unwrap(), &s);
+        let helm = r#"helm() {
+  case "$*" in
+  *' history '*) n=0; sep=; printf '['
+    for t in $TAGS; do n=$((n + 1)); printf '%s{"revision":%s}' "$sep" "$n"; sep=,; done
+    echo ']' ;;
+  *' get values '*) r=$(echo "$TAGS" | wc -w)
+    case "$*" in *' --revision '*) r=${*##*--revision }; r=${r%% *} ;; esac
+    t=$(echo "$TAGS" | cut -d ' ' -f "$r")
+    printf '{"image":{"tag":"decoy"},"app":{"server":{"image":{"tag":"%s"}}}}
+' "$t" ;;
+  *' rollback '*) echo "ROLLBACK $*" ;;
+  *) echo "helm $*?" >&2; return 1 ;;
+  esac
+}
+"#;
+        let run = |tags: &str| {
+            let out = std::process::Command::new("sh")
+                .arg("-c")
+                .arg(format!("set -eu\n{helm}{body}"))
+                .env("NAMESPACE", "n")
+                .env("RELEASE", "r")
+                .env("TAGS", tags)
+                .output()
+                .unwrap();
+            let err = String::from_utf8_lossy(&out.stderr).into_owned();
+            assert!(out.status.success(), "{tags}: {err}");
+            (String::from_utf8_lossy(&out.stdout).into_owned(), err)
+        };
+        for (tags, to) in [
+            ("v1 v2 v2", "1"),
+            ("v1 v1 v2 v2", "2"),
+            ("v1 v2", "1"),
+            ("v2 v1 v2 v3 v3", "3"),
+        ] {
+            let (out, _) = run(tags);
+            assert!(
+                out.contains(&format!(
+                    "ROLLBACK -n n rollback r {to} --wait --timeout 15m\n"
+                )),
+                "{tags}: {out}"
+            );
+        }
+        let (out, err) = run("v2 v2");
+        assert!(!out.contains("ROLLBACK"), "{out}");
+        assert!(err.contains("every revision of r runs v2"), "{err}");
+    }
+
     /// `config-export` is the built-in component's own step, and both
     /// configuration snippets need `backup.config_export`.
     #[test]
