@@ -814,26 +814,45 @@ values and templates, and `--wait` returns once its pods are ready."
     },
     Snippet {
         name: "helm-rollback-image",
-        help: "lines: roll the release back to the newest revision whose `image.tag` differs \
+        help: "lines: roll the release back to the newest revision whose image tag differs \
 from the deployed one (an upgrade that took several revisions on the new image), and do \
 nothing when there is none",
-        params: &[],
-        body: |_, _| {
-            r#"T=$(helm -n "$NAMESPACE" get values "$RELEASE" -a -o json \
-  | jq -r .image.tag)
+        params: &[
+            Param {
+                name: "key",
+                default: Some("image.tag"),
+                help: "the values key of the image tag, e.g. immich.server.image.tag",
+            },
+            Param {
+                name: "timeout",
+                default: Some(""),
+                help: "how long Helm waits for the pods, e.g. 15m; empty: Helm's 5m",
+            },
+        ],
+        body: |a, _| {
+            let key = arg(a, "key");
+            let timeout = match arg(a, "timeout") {
+                "" => String::new(),
+                t => format!(" --timeout {t}"),
+            };
+            format!(
+                r#"K={key}
+T=$(helm -n "$NAMESPACE" get values "$RELEASE" -a -o json \
+  | jq -r --arg k "$K" 'getpath($k / ".")')
 REV=$(for r in $(helm -n "$NAMESPACE" history "$RELEASE" -o json \
     | jq -r '.[].revision'); do
   helm -n "$NAMESPACE" get values "$RELEASE" --revision "$r" -a \
-    -o json | jq -r --arg r "$r" '"\($r) \(.image.tag)"'
-done | awk -v t="$T" '$2 != t { r = $1 } END { print r }')
+    -o json | jq -r --arg k "$K" --arg r "$r" \
+    '"\($r) \(getpath($k / "."))"'
+done | awk -v t="$T" '$2 != t {{ r = $1 }} END {{ print r }}')
 if [ -n "$REV" ]; then
   echo "rolling back from $T to revision $REV"
-  helm -n "$NAMESPACE" rollback "$RELEASE" "$REV" --wait
+  helm -n "$NAMESPACE" rollback "$RELEASE" "$REV" --wait{timeout}
 else
   echo "every revision of $RELEASE runs $T: nothing rolled back" >&2
 fi
 "#
-            .to_string()
+            )
         },
         prose: None,
         needs: Needs::Nothing,
@@ -2357,6 +2376,19 @@ helm -n \"$NAMESPACE\" rollback \"$RELEASE\" 0 --wait\n"
                 && back.contains("nothing rolled back"),
             "{back}"
         );
+        assert!(
+            back.starts_with("K=image.tag\n") && back.contains("--wait\n"),
+            "{back}"
+        );
+        let nested = run(
+            "helm-rollback-image",
+            &[("key", "app.server.image.tag"), ("timeout", "15m")],
+        );
+        assert!(
+            nested.starts_with("K=app.server.image.tag\n")
+                && nested.contains("\"$REV\" --wait --timeout 15m\n"),
+            "{nested}"
+        );
         assert_eq!(
             run("backup-before-upgrade", &[]),
             format!(
@@ -2377,6 +2409,69 @@ BACKUP_DIR=\"$BACKUP_DIR\"\n",
                 && pod.contains("capabilities: { drop: [ALL] }"),
             "with a user, the restricted Pod Security Standard: {pod}"
         );
+    }
+
+    /// `helm-rollback-image` run by sh with real jq and awk against a
+    /// helm that answers a history of image tags (the deployed revision
+    /// last): it rolls back to the newest revision on another tag, which
+    /// `helm rollback 0` misses when the upgrade took two revisions on the
+    /// new image, reads the tag under `key` (a decoy `image.tag` stays the
+    /// same), and rolls nothing back when every revision runs one tag.
+    #[test]
+    fn helm_rollback_image_returns_to_the_newest_revision_on_another_tag() {
+        let s = spec();
+        let snippet = find("helm-rollback-image").unwrap();
+        let given = [
+            ("key".to_string(), "app.server.image.tag".to_string()),
+            ("timeout".to_string(), "15m".to_string()),
+        ]
+        .into();
+        let body = (snippet.body)(&args(snippet, &given).unwrap(), &s);
+        let helm = r#"helm() {
+  case "$*" in
+  *' history '*) n=0; sep=; printf '['
+    for t in $TAGS; do n=$((n + 1)); printf '%s{"revision":%s}' "$sep" "$n"; sep=,; done
+    echo ']' ;;
+  *' get values '*) r=$(echo "$TAGS" | wc -w)
+    case "$*" in *' --revision '*) r=${*##*--revision }; r=${r%% *} ;; esac
+    t=$(echo "$TAGS" | cut -d ' ' -f "$r")
+    printf '{"image":{"tag":"decoy"},"app":{"server":{"image":{"tag":"%s"}}}}
+' "$t" ;;
+  *' rollback '*) echo "ROLLBACK $*" ;;
+  *) echo "helm $*?" >&2; return 1 ;;
+  esac
+}
+"#;
+        let run = |tags: &str| {
+            let out = std::process::Command::new("sh")
+                .arg("-c")
+                .arg(format!("set -eu\n{helm}{body}"))
+                .env("NAMESPACE", "n")
+                .env("RELEASE", "r")
+                .env("TAGS", tags)
+                .output()
+                .unwrap();
+            let err = String::from_utf8_lossy(&out.stderr).into_owned();
+            assert!(out.status.success(), "{tags}: {err}");
+            (String::from_utf8_lossy(&out.stdout).into_owned(), err)
+        };
+        for (tags, to) in [
+            ("v1 v2 v2", "1"),
+            ("v1 v1 v2 v2", "2"),
+            ("v1 v2", "1"),
+            ("v2 v1 v2 v3 v3", "3"),
+        ] {
+            let (out, _) = run(tags);
+            assert!(
+                out.contains(&format!(
+                    "ROLLBACK -n n rollback r {to} --wait --timeout 15m\n"
+                )),
+                "{tags}: {out}"
+            );
+        }
+        let (out, err) = run("v2 v2");
+        assert!(!out.contains("ROLLBACK"), "{out}");
+        assert!(err.contains("every revision of r runs v2"), "{err}");
     }
 
     /// `config-export` is the built-in component's own step, and both

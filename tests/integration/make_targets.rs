@@ -1496,3 +1496,57 @@ impl GuideShell {
         (o, calls(&self.log))
     }
 }
+
+/// The opentelemetry-collector chart renders a Deployment for `mode:
+/// deployment` and a DaemonSet, of the same name, for `mode: daemonset`:
+/// the targets that name the workload take its kind from the release's
+/// `mode` (`helm get values -a`), never a fixed `deployment`.
+#[test]
+fn collector_targets_name_the_workload_by_the_releases_mode() {
+    let work = tempfile::tempdir().unwrap();
+    copy_dir(&root().join("make"), &work.path().join("make"));
+    std::fs::copy(root().join("Makefile"), work.path().join("Makefile")).unwrap();
+    let bin = work.path().join(".fakebin");
+    let log = work.path().join("calls.log");
+    fake_tools(&bin, &log);
+    // The fake helm answers the release's values with MODE.
+    std::fs::write(
+        bin.join("helm"),
+        "#!/bin/sh\ncase \"$*\" in *' get values '*) printf '{\"mode\":\"%s\"}\\n' \"$MODE\" ;; esac\n",
+    )
+    .unwrap();
+    let path_env = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    for mode in ["deployment", "daemonset"] {
+        let _ = std::fs::remove_file(&log);
+        let o = Command::new("make")
+            .args([
+                "--no-print-directory",
+                "-s",
+                "opentelemetry-collector-k8sattributes-check",
+                &format!("NAMESPACE={NS}"),
+                &format!("RELEASE={REL}"),
+            ])
+            .current_dir(work.path())
+            .env("PATH", &path_env)
+            .env("HOME", work.path())
+            .env("MODE", mode)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "{mode}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let named: Vec<String> = calls(&log)
+            .into_iter()
+            .filter(|c| c.tool == "kubectl" && c.args.iter().any(|a| a == "get"))
+            .flat_map(|c| c.args)
+            .filter(|a| a.ends_with("-opentelemetry-collector") && a.contains('/'))
+            .collect();
+        assert!(
+            !named.is_empty() && named.iter().all(|a| a.starts_with(&format!("{mode}/"))),
+            "{mode}: {named:?}"
+        );
+    }
+}
