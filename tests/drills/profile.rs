@@ -249,6 +249,38 @@ fn drill(case: &Case) {
     );
     assert_eq!(state(&w, db), before, "the schema is still there");
 
+    // A dump cut short (a transfer that stopped, a full disk): just after
+    // its table of contents, in the middle of its data, 64 bytes before
+    // its end. Its header and table of contents read, so only reading it
+    // to its end finds the cut. The step fails and drops nothing.
+    let whole = std::fs::read(w.backup_dir.join(&dump)).unwrap();
+    let toc = toc_end(&whole);
+    assert!(toc + 64 < whole.len(), "data after the table of contents");
+    let cuts = [
+        ("toc", toc),
+        ("data", (toc + whole.len()) / 2),
+        ("end", whole.len() - 64),
+    ];
+    for (place, cut) in cuts {
+        let name = format!("{chart}-db-cut-{place}.dump");
+        std::fs::write(w.backup_dir.join(&name), &whole[..cut]).unwrap();
+        let runs = w.run_part(
+            "restore.full",
+            at..at + 1,
+            &[(&format!("{chart}-db-*.dump"), &name)],
+        );
+        assert_ne!(runs[0].status, 0, "{name}: {}", runs[0].output);
+        assert_eq!(state(&w, db), before, "{name}: every table and row kept");
+        assert!(
+            runs[0]
+                .output
+                .contains("missing or cut short: nothing dropped"),
+            "{name}: {}",
+            runs[0].output
+        );
+        std::fs::remove_file(w.backup_dir.join(&name)).unwrap();
+    }
+
     // A wrong password fails the step instead of restoring anything.
     let wrong = case.value.replace("{pw}", "wrong");
     w.world["secrets"][case.secret][case.key] = json!(wrong);
@@ -265,6 +297,36 @@ fn drill(case: &Case) {
         "{}",
         runs[0].output
     );
+}
+
+/// The length of `dump`'s shortest prefix whose table of contents
+/// `pg_restore --list` reads: where its data starts.
+fn toc_end(dump: &[u8]) -> usize {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let lists = |n: usize| {
+        let mut p = Command::new("pg_restore")
+            .arg("--list")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("pg_restore runs");
+        // A prefix it rejects early may close the pipe before all is written.
+        let _ = p.stdin.take().unwrap().write_all(&dump[..n]);
+        p.wait().unwrap().success()
+    };
+    assert!(lists(dump.len()), "the whole dump lists");
+    let (mut lo, mut hi) = (0, dump.len());
+    while hi - lo > 1 {
+        let mid = (lo + hi) / 2;
+        if lists(mid) {
+            hi = mid
+        } else {
+            lo = mid
+        }
+    }
+    hi
 }
 
 #[test]
