@@ -306,7 +306,7 @@ fn dump_run(chart: &str, connection: Connection) -> String {
 
 fn list_run(chart: &str) -> String {
     format!(
-        "{}kubectl -n \"$NAMESPACE\" run \"$FULLNAME-db-list\" -i --rm --quiet \\\n  --restart=Never --image={IMAGE} --command -- \\\n  pg_restore -l < \"$F\" | grep -c 'TABLE DATA'\n",
+        "{}kubectl -n \"$NAMESPACE\" run \"$FULLNAME-db-list\" -i --rm --quiet \\\n  --restart=Never --image={IMAGE} --command -- sh -c \\\n  'D=$(mktemp) && cat > \"$D\" && {READS_WHOLE} \"$D\" &&\n  pg_restore -l \"$D\"' < \"$F\" | grep -c 'TABLE DATA'\n",
         newest(chart)
     )
 }
@@ -370,10 +370,19 @@ single tables; the client's `pg_dump` 16 must not be older than the server.",
     };
     let list = Step {
         title: "Read the dump's table of contents".into(),
-        why: Some("A truncated dump is otherwise only noticed at restore time.".into()),
+        why: Some(
+            "A truncated dump is otherwise only noticed at restore time. `pg_restore -l` \
+reads the table of contents only, which a dump cut short in its data still has: the pod \
+keeps the dump in its `/tmp` and reads it to its end first."
+                .into(),
+        ),
         run: Some(list_run(chart)),
         lang: None,
-        expect: Some("A count of the tables with data, not 0.".into()),
+        expect: Some(
+            "A count of the tables with data, not 0; a cut dump prints a `pg_restore: error:` \
+line and 0, and the command fails."
+                .into(),
+        ),
         drill: drilled(p.connection),
         ..Default::default()
     };

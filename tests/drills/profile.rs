@@ -204,7 +204,10 @@ fn drill(case: &Case) {
     assert_steps(
         &runs,
         2,
-        &[(dump_file.as_str(), "a file name, checked below")],
+        &[
+            (dump_file.as_str(), "a file name, checked below"),
+            ("pg_restore: error:", "a cut dump's, checked below"),
+        ],
     );
     let dump = w.newest(&format!("{chart}-db-"));
     assert!(dump.ends_with(".dump"), "{dump}");
@@ -252,7 +255,8 @@ fn drill(case: &Case) {
     // A dump cut short (a transfer that stopped, a full disk): just after
     // its table of contents, in the middle of its data, 64 bytes before
     // its end. Its header and table of contents read, so only reading it
-    // to its end finds the cut. The step fails and drops nothing.
+    // to its end finds the cut. The backup's check fails on it; the
+    // restore step fails and drops nothing.
     let whole = std::fs::read(w.backup_dir.join(&dump)).unwrap();
     let toc = toc_end(&whole);
     assert!(toc + 64 < whole.len(), "data after the table of contents");
@@ -264,6 +268,18 @@ fn drill(case: &Case) {
     for (place, cut) in cuts {
         let name = format!("{chart}-db-cut-{place}.dump");
         std::fs::write(w.backup_dir.join(&name), &whole[..cut]).unwrap();
+        // The backup's check of the newest dump fails on it.
+        let runs = w.run_part(
+            &format!("backup.{}", case.component),
+            1..2,
+            &[(&format!("{chart}-db-*.dump"), &name)],
+        );
+        assert_ne!(runs[0].status, 0, "{name}: {}", runs[0].output);
+        assert!(
+            runs[0].output.contains("pg_restore: error:"),
+            "{name}: {}",
+            runs[0].output
+        );
         let runs = w.run_part(
             "restore.full",
             at..at + 1,
