@@ -96,6 +96,8 @@ fn world_with(case: &Case, archive: bool) -> Option<World> {
     let (mut w, pg) = pg::world(case.chart, &["pg_dump", "pg_restore", "createdb"])?;
     let scratch = w.owned_dir("scratch", "postgres");
     let scratch_sock = w.owned_dir("scratch-sock", "postgres");
+    // The client pods' own /tmp, where the dump checks keep the dump.
+    let pod_tmp = w.owned_dir("pod-tmp", "postgres");
     pg.initdb(&w, "--auth-local=trust --auth-host=scram-sha-256");
     // The image's entrypoint: a fresh cluster with POSTGRES_PASSWORD,
     // local connections as postgres, on a socket of its own.
@@ -113,7 +115,7 @@ fn world_with(case: &Case, archive: bool) -> Option<World> {
         "workload": { "kind": case.kind, "name": case.workload, "pod": case.pod,
                       "container": case.chart, "replicas": 1 },
         "paths": {},
-        "env": {},
+        "env": { "TMPDIR": pod_tmp },
         "images": { "postgres:16.11": {
             "user": "postgres",
             "env": { "PGHOST": scratch_sock },
