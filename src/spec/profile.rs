@@ -144,6 +144,13 @@ const IMAGE_UID: u32 = 999;
 /// client pod and the generated CronJob both run.
 const PG_DUMP: &str = "pg_dump -Fc";
 
+/// Reads a custom-format dump (the file after it, else stdin) to its end
+/// without restoring it: fails on a dump cut anywhere, where `pg_restore
+/// --list` reads the table of contents only and passes one cut in its
+/// data. The restore step runs it before it drops anything, the dump's
+/// check before it counts the tables.
+pub const READS_WHOLE: &str = "pg_restore -f /dev/null";
+
 /// How the chart's Secret lets a client in.
 #[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
@@ -265,11 +272,10 @@ pub(super) fn password_client(name: &str) -> String {
 /// word): schema `public` dropped and recreated, then the dump restored
 /// with every object owned by the connecting role. The guide's restore
 /// step and the `pg-restore` snippet both run this text. Nothing is
-/// dropped unless a custom-format dump arrives: its first five bytes must
-/// be `PGDMP` (a missing file, `cat` failing, leaves stdin empty after the
-/// password), and they go back in front of the rest for `pg_restore`.
-/// `dd bs=1` reads exactly those five: busybox's `head -c 5` (an Alpine
-/// client image) reads a whole buffer from the pipe and loses the rest.
+/// dropped unless a whole custom-format dump arrives: the client pod
+/// keeps its stdin after the password in a file of its `/tmp` and reads
+/// it to its end first ([`READS_WHOLE`]). A missing file (`cat` failing,
+/// stdin empty), a cut one, or a full `/tmp` stops the step there.
 pub(super) fn restore_command(connection: Connection, value: Value, file: &str) -> String {
     let c = conn(connection);
     let psql_db = if c.var == "PW" {
@@ -278,7 +284,7 @@ pub(super) fn restore_command(connection: Connection, value: Value, file: &str) 
         format!(" {}", c.db)
     };
     format!(
-        "{}  M=$(dd bs=1 count=5 2>/dev/null); [ \"$M\" = PGDMP ] ||\n  {{ echo \"no pg_dump -Fc dump on stdin: nothing dropped\" >&2; exit 1; }}\n  psql -X -v ON_ERROR_STOP=1{psql_db} \\\n  -c \"DROP SCHEMA public CASCADE\" -c \"CREATE SCHEMA public\" &&\n  {{ printf PGDMP; exec cat; }} \\\n  | pg_restore --no-owner --no-acl --exit-on-error {}'\n",
+        "{}  D=$(mktemp) && cat > \"$D\" && {READS_WHOLE} \"$D\" ||\n  {{ echo \"dump missing or cut short: nothing dropped\" >&2; exit 1; }}\n  psql -X -v ON_ERROR_STOP=1{psql_db} \\\n  -c \"DROP SCHEMA public CASCADE\" -c \"CREATE SCHEMA public\" &&\n  pg_restore --no-owner --no-acl --exit-on-error {} \\\n  \"$D\"'\n",
         client_start(connection, value, "db-restore", Some(file)),
         c.db,
     )
@@ -300,7 +306,7 @@ fn dump_run(chart: &str, connection: Connection) -> String {
 
 fn list_run(chart: &str) -> String {
     format!(
-        "{}kubectl -n \"$NAMESPACE\" run \"$FULLNAME-db-list\" -i --rm --quiet \\\n  --restart=Never --image={IMAGE} --command -- \\\n  pg_restore -l < \"$F\" | grep -c 'TABLE DATA'\n",
+        "{}kubectl -n \"$NAMESPACE\" run \"$FULLNAME-db-list\" -i --rm --quiet \\\n  --restart=Never --image={IMAGE} --command -- sh -c \\\n  'D=$(mktemp) && cat > \"$D\" && {READS_WHOLE} \"$D\" &&\n  pg_restore -l \"$D\"' < \"$F\" | grep -c 'TABLE DATA'\n",
         newest(chart)
     )
 }
@@ -364,10 +370,19 @@ single tables; the client's `pg_dump` 16 must not be older than the server.",
     };
     let list = Step {
         title: "Read the dump's table of contents".into(),
-        why: Some("A truncated dump is otherwise only noticed at restore time.".into()),
+        why: Some(
+            "A truncated dump is otherwise only noticed at restore time. `pg_restore -l` \
+reads the table of contents only, which a dump cut short in its data still has: the pod \
+keeps the dump in its `/tmp` and reads it to its end first."
+                .into(),
+        ),
         run: Some(list_run(chart)),
         lang: None,
-        expect: Some("A count of the tables with data, not 0.".into()),
+        expect: Some(
+            "A count of the tables with data, not 0; a cut dump prints a `pg_restore: error:` \
+line and 0, and the command fails."
+                .into(),
+        ),
         drill: drilled(p.connection),
         ..Default::default()
     };
@@ -433,7 +448,10 @@ postgresql chart's Secret `<fullname>-secret`, key `postgres-password`)"
             "Dropping and recreating schema `public` removes tables a newer version may \
 have added, which `pg_restore --clean` would leave behind; `--no-owner --no-acl` hands \
 every object to {who}, which runs the restore. The client pod reads the {what}, then \
-the dump, on stdin. Dropping the schema needs {who} to own the database: if it does \
+the dump, on stdin, keeps the dump in its `/tmp` (on the node's container storage, which \
+needs room for one more copy of the dump; `--rm` deletes it with the pod) and reads it to \
+its end before it drops anything: a missing dump, one cut short or a full `/tmp` stops \
+the step with `nothing dropped`. Dropping the schema needs {who} to own the database: if it does \
 not, {superuser} for this step.{job}",
             job = if job {
                 format!(

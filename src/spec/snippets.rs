@@ -3601,8 +3601,8 @@ kubectl -n \"$NAMESPACE\" delete pod \"$H\" --wait=true\n"
         assert!(
             r.starts_with("{ printf '%s\\n' \"$U\"; cat \"$F\"; } \\\n")
                 && r.contains("sh -c 'read -r U\n")
-                && r.contains("M=$(dd bs=1 count=5 2>/dev/null); [ \"$M\" = PGDMP ] ||\n")
-                && r.ends_with("--exit-on-error -d \"$U\"'\n"),
+                && r.contains("D=$(mktemp) && cat > \"$D\" && pg_restore -f /dev/null \"$D\" ||\n")
+                && r.ends_with("--exit-on-error -d \"$U\" \\\n  \"$D\"'\n"),
             "{r}"
         );
         assert!(!r.contains("get secret"), "{r}");

@@ -96,6 +96,8 @@ fn world_with(case: &Case, archive: bool) -> Option<World> {
     let (mut w, pg) = pg::world(case.chart, &["pg_dump", "pg_restore", "createdb"])?;
     let scratch = w.owned_dir("scratch", "postgres");
     let scratch_sock = w.owned_dir("scratch-sock", "postgres");
+    // The client pods' own /tmp, where the dump checks keep the dump.
+    let pod_tmp = w.owned_dir("pod-tmp", "postgres");
     pg.initdb(&w, "--auth-local=trust --auth-host=scram-sha-256");
     // The image's entrypoint: a fresh cluster with POSTGRES_PASSWORD,
     // local connections as postgres, on a socket of its own.
@@ -113,7 +115,7 @@ fn world_with(case: &Case, archive: bool) -> Option<World> {
         "workload": { "kind": case.kind, "name": case.workload, "pod": case.pod,
                       "container": case.chart, "replicas": 1 },
         "paths": {},
-        "env": {},
+        "env": { "TMPDIR": pod_tmp },
         "images": { "postgres:16.11": {
             "user": "postgres",
             "env": { "PGHOST": scratch_sock },
@@ -204,7 +206,10 @@ fn drill(case: &Case) {
     assert_steps(
         &runs,
         2,
-        &[(dump_file.as_str(), "a file name, checked below")],
+        &[
+            (dump_file.as_str(), "a file name, checked below"),
+            ("pg_restore: error:", "a cut dump's, checked below"),
+        ],
     );
     let dump = w.newest(&format!("{chart}-db-"));
     assert!(dump.ends_with(".dump"), "{dump}");
@@ -249,6 +254,51 @@ fn drill(case: &Case) {
     );
     assert_eq!(state(&w, db), before, "the schema is still there");
 
+    // A dump cut short (a transfer that stopped, a full disk): just after
+    // its table of contents, in the middle of its data, 64 bytes before
+    // its end. Its header and table of contents read, so only reading it
+    // to its end finds the cut. The backup's check fails on it; the
+    // restore step fails and drops nothing.
+    let whole = std::fs::read(w.backup_dir.join(&dump)).unwrap();
+    let toc = toc_end(&whole);
+    assert!(toc + 64 < whole.len(), "data after the table of contents");
+    let cuts = [
+        ("toc", toc),
+        ("data", (toc + whole.len()) / 2),
+        ("end", whole.len() - 64),
+    ];
+    for (place, cut) in cuts {
+        let name = format!("{chart}-db-cut-{place}.dump");
+        std::fs::write(w.backup_dir.join(&name), &whole[..cut]).unwrap();
+        // The backup's check of the newest dump fails on it.
+        let runs = w.run_part(
+            &format!("backup.{}", case.component),
+            1..2,
+            &[(&format!("{chart}-db-*.dump"), &name)],
+        );
+        assert_ne!(runs[0].status, 0, "{name}: {}", runs[0].output);
+        assert!(
+            runs[0].output.contains("pg_restore: error:"),
+            "{name}: {}",
+            runs[0].output
+        );
+        let runs = w.run_part(
+            "restore.full",
+            at..at + 1,
+            &[(&format!("{chart}-db-*.dump"), &name)],
+        );
+        assert_ne!(runs[0].status, 0, "{name}: {}", runs[0].output);
+        assert_eq!(state(&w, db), before, "{name}: every table and row kept");
+        assert!(
+            runs[0]
+                .output
+                .contains("missing or cut short: nothing dropped"),
+            "{name}: {}",
+            runs[0].output
+        );
+        std::fs::remove_file(w.backup_dir.join(&name)).unwrap();
+    }
+
     // A wrong password fails the step instead of restoring anything.
     let wrong = case.value.replace("{pw}", "wrong");
     w.world["secrets"][case.secret][case.key] = json!(wrong);
@@ -265,6 +315,36 @@ fn drill(case: &Case) {
         "{}",
         runs[0].output
     );
+}
+
+/// The length of `dump`'s shortest prefix whose table of contents
+/// `pg_restore --list` reads: where its data starts.
+fn toc_end(dump: &[u8]) -> usize {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let lists = |n: usize| {
+        let mut p = Command::new("pg_restore")
+            .arg("--list")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("pg_restore runs");
+        // A prefix it rejects early may close the pipe before all is written.
+        let _ = p.stdin.take().unwrap().write_all(&dump[..n]);
+        p.wait().unwrap().success()
+    };
+    assert!(lists(dump.len()), "the whole dump lists");
+    let (mut lo, mut hi) = (0, dump.len());
+    while hi - lo > 1 {
+        let mid = (lo + hi) / 2;
+        if lists(mid) {
+            hi = mid
+        } else {
+            lo = mid
+        }
+    }
+    hi
 }
 
 #[test]
