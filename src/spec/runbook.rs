@@ -19,6 +19,15 @@
 //! - **exec into a stopped workload**: `kubectl exec` or `kubectl cp` into a
 //!   pod of a workload the procedure scaled to 0, before it scales it up
 //!   again, fails: no such pod runs.
+//! - **stale pod**: `$POD` (the "before you start" block's, or a make
+//!   recipe's) names the pod found before a step replaced it: a scale-up,
+//!   `rollout restart`/`undo`, `delete pod`, `set`/`patch` of the workload,
+//!   `helm upgrade`/`install`/`rollback`/`uninstall` of the release, or a
+//!   make target that does one of these. The upgrade's rollback and
+//!   validation follow the upgrade, so they start with it replaced. A use
+//!   after such a step needs a lookup in between (`POD=...`, `{{use
+//!   find-pod}}`); a line that means the old pod on purpose says why in a
+//!   trailing `# stale-pod: REASON`, or in that comment on the line before.
 //! - **set-aside names** (a warning): `mv X X.before-restore` nests the
 //!   directory into the earlier copy when the procedure is run again; the
 //!   name needs a timestamp or `mktemp`.
@@ -74,6 +83,14 @@ pub fn stopped(file: &SpecFile, read: &Read, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// No `$POD` after a step replaced the pod, without a lookup in between,
+/// in any procedure.
+pub fn stale_pod(file: &SpecFile, read: &Read, out: &mut Vec<Diagnostic>) {
+    for (path, events) in &read.procedures {
+        check_stale_pod(file, path, events, out);
+    }
+}
+
 /// Data set aside under a name that differs on every run, in any procedure.
 pub fn set_aside(file: &SpecFile, read: &Read, out: &mut Vec<Diagnostic>) {
     for (_, events) in &read.procedures {
@@ -115,9 +132,15 @@ fn procedures(s: &Spec) -> Vec<(String, Vec<(String, String)>)> {
 #[derive(Debug, Clone, PartialEq)]
 enum Act {
     /// `kubectl scale TARGET --replicas=N`.
-    Scale { target: Target, down: bool },
+    Scale {
+        target: Target,
+        down: bool,
+    },
     /// `kubectl exec` / `cp` into a pod, or a make target that looks one up.
-    Enter { pod: String, how: String },
+    Enter {
+        pod: String,
+        how: String,
+    },
     /// `helm rollback`, or `helm upgrade`/`install` in a rollback: a version
     /// starts with the replicas of its manifest.
     HelmStart(String),
@@ -128,6 +151,22 @@ enum Act {
     Restore(String),
     /// Data set aside or deleted: `mv X X.old`, `rm -r`, `kubectl delete pvc`.
     Clear(String),
+    /// The main pod replaced by something other than a scale (read from
+    /// `Scale`) or helm (`HelmStart`, `HelmUninstall`): `kubectl rollout
+    /// restart`, `delete pod`, ...
+    Replace(String),
+    /// `POD=...`: the pod looked up (again).
+    PodFound,
+    /// The replaced pods are Ready: `kubectl rollout status`, `kubectl wait
+    /// --for=condition=Ready`, or `helm ... --wait`. A StatefulSet's new pod
+    /// has the old one's name, so `$POD` names it again from here on.
+    Settled,
+    /// A command that names `$POD`, as written.
+    UsePod,
+    /// A make recipe starts, which looks `$POD` up for itself; and ends,
+    /// back in the caller's shell with the caller's `$POD`.
+    MakeBegin,
+    MakeEnd,
     /// `mv SRC DST` where DST is SRC set aside under another name.
     SetAside {
         src: String,
@@ -233,6 +272,13 @@ fn mentions(text: &str, name: &str) -> bool {
         })
 }
 
+/// Whether a line ends in `# stale-pod: REASON` with a reason (or is
+/// only that comment, for the line after it).
+fn allows_stale_pod(line: &str) -> bool {
+    line.split_once("# stale-pod:")
+        .is_some_and(|(_, why)| !why.trim().is_empty())
+}
+
 /// The events of `steps`, in order.
 fn read(file: &SpecFile, steps: &[(String, String)]) -> Vec<Event> {
     let mut r = Run {
@@ -244,6 +290,20 @@ fn read(file: &SpecFile, steps: &[(String, String)]) -> Vec<Event> {
         calls: 0,
         trap: None,
         pin: None,
+        allowed: steps
+            .iter()
+            .flat_map(|(path, text)| {
+                // A comment of its own speaks for the next line too.
+                text.lines()
+                    .enumerate()
+                    .filter(|(_, l)| allows_stale_pod(l))
+                    .flat_map(move |(n, l)| {
+                        let next = l.trim_start().starts_with('#').then_some(n + 1);
+                        [Some(n), next].into_iter().flatten()
+                    })
+                    .map(move |n| (path.clone(), n))
+            })
+            .collect(),
     };
     for (path, text) in steps {
         r.script(text, path, 0, &None, false);
@@ -270,6 +330,8 @@ struct Run<'a> {
     trap: Option<(String, usize)>,
     /// The line of the `make` command being read, where its acts are reported.
     pin: Option<usize>,
+    /// `(run path, line)` of the lines that end in `# stale-pod: REASON`.
+    allowed: std::collections::BTreeSet<(String, usize)>,
 }
 
 impl Run<'_> {
@@ -316,6 +378,7 @@ impl Run<'_> {
                 _ => break,
             }
         }
+        self.pod_words(cmd, i, path, line, &via);
         let w: Vec<&str> = words.iter().skip(i).map(String::as_str).collect();
         let raw: Vec<&Word> = cmd.words.iter().skip(i).collect();
         let Some(&name) = w.first() else { return };
@@ -374,6 +437,35 @@ impl Run<'_> {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// A use of `$POD` in the command's words (not in `POD=...`, which
+    /// derives the new name), then a lookup when its first `assigned`
+    /// words set `POD`. A function's definition uses nothing yet.
+    fn pod_words(
+        &mut self,
+        cmd: &Command,
+        assigned: usize,
+        path: &str,
+        line: usize,
+        via: &Option<String>,
+    ) {
+        if cmd.body.is_some() {
+            return;
+        }
+        let sets = |w: &Word| w.text.starts_with("POD=");
+        if self.pin.is_none() && !self.allowed.contains(&(path.to_string(), line)) {
+            let used = cmd
+                .words
+                .iter()
+                .any(|w| !sets(w) && mentions(&w.text, "POD"));
+            if used {
+                self.emit(Act::UsePod, path, line, via);
+            }
+        }
+        if cmd.words[..assigned].iter().any(sets) {
+            self.emit(Act::PodFound, path, line, via);
         }
     }
 
@@ -534,6 +626,69 @@ impl Run<'_> {
                 }
             }
             "run" => self.rest(raw, rest_at, path, via),
+            "rollout" if args.get(1).is_some_and(|(_, a)| *a == "status") => {
+                self.emit(Act::Settled, path, line, via)
+            }
+            "wait"
+                if flag(&["--for"]).is_some_and(|f| f.eq_ignore_ascii_case("condition=Ready")) =>
+            {
+                self.emit(Act::Settled, path, line, via)
+            }
+            "rollout"
+                if args
+                    .get(1)
+                    .is_some_and(|(_, a)| matches!(*a, "restart" | "undo")) =>
+            {
+                let t = target(&args[2..].iter().map(|(_, a)| *a).collect::<Vec<_>>());
+                if runs_pod(&self.file.spec, &t, "$POD") {
+                    let how = format!("kubectl rollout {}", args[1].1);
+                    self.emit(Act::Replace(how), path, line, via);
+                }
+            }
+            "set" | "patch" => {
+                // The workload, without `set`'s what (`image`) and the
+                // changes (`demo=x:2`, a patch's body).
+                let t = target(
+                    &args[1..]
+                        .iter()
+                        .map(|(_, a)| *a)
+                        .skip(usize::from(sub == "set"))
+                        .filter(|a| !a.contains('=') && !a.starts_with(['{', '[']))
+                        .collect::<Vec<_>>(),
+                );
+                // A patch replaces pods when it changes their template or
+                // releases them (a lower `partition`); not a strategy's type.
+                let rolls = sub == "set"
+                    || args[1..]
+                        .iter()
+                        .any(|(_, a)| a.contains("template") || a.contains("partition"));
+                if rolls
+                    && matches!(t, Target::Named { kind: Some(_), .. })
+                    && runs_pod(&self.file.spec, &t, "$POD")
+                {
+                    self.emit(Act::Replace(format!("kubectl {sub}")), path, line, via);
+                }
+            }
+            "delete"
+                if args.get(1).is_some_and(|(_, k)| {
+                    matches!(*k, "pod" | "pods" | "po") || k.starts_with("pod/")
+                }) =>
+            {
+                let named: Vec<&str> = args[1..]
+                    .iter()
+                    .map(|(_, a)| a.strip_prefix("pod/").unwrap_or(a))
+                    .filter(|a| !matches!(*a, "pod" | "pods" | "po"))
+                    .collect();
+                let ours = flag(&["-l", "--selector"]).is_some_and(|sel| {
+                    runs_pod(&self.file.spec, &Target::Selector(sel.to_string()), "$POD")
+                }) || flag(&["--all"]).is_some()
+                    || named
+                        .iter()
+                        .any(|p| *p == "$POD" || ordinal(p).is_some_and(|n| n == "$FULLNAME"));
+                if ours {
+                    self.emit(Act::Replace("kubectl delete pod".into()), path, line, via);
+                }
+            }
             "delete"
                 if args.get(1).is_some_and(|(_, k)| {
                     matches!(
@@ -582,7 +737,11 @@ impl Run<'_> {
             "uninstall" | "delete" => Act::HelmUninstall,
             _ => Act::HelmStart(format!("helm {sub}")),
         };
-        self.emit(act, path, line, via)
+        let waits = matches!(act, Act::HelmStart(_)) && w.iter().any(|a| a.starts_with("--wait"));
+        self.emit(act, path, line, via);
+        if waits {
+            self.emit(Act::Settled, path, line, via)
+        }
     }
 
     /// `make <chart>-<target> VAR=value`: the operation's command with those
@@ -631,11 +790,13 @@ impl Run<'_> {
             let outer = (std::mem::take(&mut self.functions), self.trap.take());
             let remote = op.runs_in == RunsIn::Pod;
             self.depth += 1;
+            self.emit(Act::MakeBegin, path, line, &via);
             // Everything the recipe does is reported at the make command.
             let pin = self.pin.replace(line);
             self.script(&op.run, path, line, &via, remote);
             self.exit(path, &via, remote);
             self.pin = pin;
+            self.emit(Act::MakeEnd, path, line, &via);
             self.depth -= 1;
             (self.functions, self.trap) = outer;
             let restored = self.events[before..]
@@ -806,6 +967,67 @@ fn check_stopped(file: &SpecFile, events: &[Event], out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// What replaced the main pod, if `e` did.
+fn replaced(s: &Spec, e: &Event) -> Option<String> {
+    match &e.act {
+        Act::Scale {
+            target,
+            down: false,
+        } if runs_pod(s, target, "$POD") => Some("kubectl scale".into()),
+        Act::HelmStart(how) | Act::Replace(how) => Some(how.clone()),
+        Act::HelmUninstall => Some("helm uninstall".into()),
+        _ => None,
+    }
+}
+
+/// `$POD` after a step replaced the pod needs a lookup in between.
+fn check_stale_pod(file: &SpecFile, path: &str, events: &[Event], out: &mut Vec<Diagnostic>) {
+    // A StatefulSet's new pod has the old one's name: `$POD` is wrong only
+    // until it is Ready. A Deployment's or DaemonSet's has a new name.
+    let same_name = file.spec.workload.kind == WorkloadKind::StatefulSet;
+    // What replaced the pod (for the message), in the shell being read;
+    // and the callers' of the make recipes being read. The rollback and the
+    // validation follow the upgrade, which ends with its pods Ready.
+    let mut stale = (!same_name && matches!(path, "upgrade.validation" | "upgrade.rollback"))
+        .then(|| "the upgrade, before this procedure".to_string());
+    let mut callers: Vec<Option<String>> = Vec::new();
+    let mut said = std::collections::BTreeSet::new();
+    for e in events {
+        if let Some(how) = replaced(&file.spec, e) {
+            let (l, _) = file.text_line(&e.path, e.line);
+            let what = match &e.via {
+                Some(v) => format!("`{how}` (in `{v}`) at line {l}"),
+                None => format!("`{how}` at line {l}"),
+            };
+            // The callers' `$POD` names the same pod.
+            for c in &mut callers {
+                *c = Some(what.clone());
+            }
+            stale = Some(what);
+            continue;
+        }
+        match &e.act {
+            Act::PodFound => stale = None,
+            Act::Settled if same_name => {
+                stale = None;
+                callers.fill(None);
+            }
+            Act::MakeBegin => callers.push(stale.take()),
+            Act::MakeEnd => stale = callers.pop().flatten(),
+            Act::UsePod => {
+                if let Some(what) = &stale {
+                    if said.insert((e.path.clone(), e.line)) {
+                        out.push(at(file, e, format!(
+                            "`$POD` here is the pod found before {what} replaced it: kubectl finds no such pod, or one still terminating"))
+                            .help("look the pod up again first: `{{use find-pod}}` (waits for the rollout, takes the newest running pod); a line that means the old pod on purpose ends in `# stale-pod: REASON`"));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
 /// `mv X X.suffix` needs a name that differs on every run.
 fn check_set_aside(file: &SpecFile, events: &[Event], out: &mut Vec<Diagnostic>) {
     for e in events {
@@ -909,6 +1131,118 @@ mod tests {
         let ours = Target::Selector("app.kubernetes.io/instance=$RELEASE".into());
         let other = Target::Selector("app.kubernetes.io/name=wordpress".into());
         assert!(runs_pod(&s, &ours, "$POD") && !runs_pod(&s, &other, "$POD"));
+    }
+
+    /// `runbook.stale-pod` on the scaffold (a Deployment, or a StatefulSet)
+    /// with `run` as its first backup step and `ops` as more operations:
+    /// the lines it reports, counted from the step's first.
+    fn stale(kind: &str, run: &str, ops: &str) -> Vec<usize> {
+        let src = crate::scaffold::new_spec("demo")
+            .replace("kind: Deployment", &format!("kind: {kind}"))
+            .replace(
+                "            mkdir -p \"$BACKUP_DIR\"\n",
+                &run.lines()
+                    .map(|l| format!("            {l}\n"))
+                    .collect::<String>(),
+            )
+            .replace(
+                "      echo \"TODO restore from $FILE\"\n",
+                &format!("      echo \"TODO restore from $FILE\"\n{ops}"),
+            );
+        let file = crate::spec::parse("specs/demo.yaml", src.as_bytes()).unwrap();
+        let first = src
+            .lines()
+            .position(|l| l.starts_with("            "))
+            .unwrap();
+        let mut out = Vec::new();
+        stale_pod(&file, &read_all(&file), &mut out);
+        out.iter().map(|d| d.line - first - 1).collect()
+    }
+
+    const EXEC: &str = "kubectl -n \"$NAMESPACE\" exec \"$POD\" -c demo -- ls\n";
+    const FIND: &str = "POD=\"$(kubectl -n \"$NAMESPACE\" get pod -l \"$SELECTOR\" -o name)\"\n";
+
+    #[test]
+    fn a_pod_used_after_a_step_replaced_it_needs_a_lookup() {
+        let d = "Deployment";
+        for replace in [
+            "kubectl -n \"$NAMESPACE\" rollout restart deploy \"$FULLNAME\"",
+            "kubectl -n \"$NAMESPACE\" delete pod \"$POD\"",
+            "kubectl -n \"$NAMESPACE\" scale deploy \"$FULLNAME\" --replicas=1",
+            "helm -n \"$NAMESPACE\" upgrade \"$RELEASE\" \"$CHART\" --wait",
+            "kubectl -n \"$NAMESPACE\" set image deploy/\"$FULLNAME\" demo=x:2",
+        ] {
+            assert_eq!(
+                stale(d, &format!("{EXEC}{replace}\n{EXEC}echo \"$POD\"\n"), ""),
+                [2, 3],
+                "{replace}"
+            );
+            assert!(
+                stale(d, &format!("{replace}\n{FIND}{EXEC}"), "").is_empty(),
+                "{replace}"
+            );
+        }
+        // Not the main pod, or not replaced: a helper pod, another
+        // workload, a strategy's type.
+        for other in [
+            "kubectl -n \"$NAMESPACE\" delete pod \"$H\" --wait",
+            "kubectl -n \"$NAMESPACE\" rollout restart deploy \"$FULLNAME-worker\"",
+            "kubectl -n \"$NAMESPACE\" patch deploy \"$FULLNAME\" -p '{\"spec\":{\"paused\":true}}'",
+            "helm -n \"$NAMESPACE\" upgrade pg \"$CHART\"",
+        ] {
+            assert!(stale(d, &format!("{other}\n{EXEC}"), "").is_empty(), "{other}");
+        }
+        // The old pod on purpose, with a reason: at the end of the line,
+        // or as the line before. Without a reason it still counts.
+        let restart = "kubectl -n \"$NAMESPACE\" rollout restart deploy \"$FULLNAME\"\n";
+        let old = "kubectl -n \"$NAMESPACE\" wait --for=delete pod \"$POD\"";
+        assert!(stale(
+            d,
+            &format!("{restart}{old} # stale-pod: the old one goes\n"),
+            ""
+        )
+        .is_empty());
+        assert!(stale(
+            d,
+            &format!("{restart}# stale-pod: the old one goes\n{old}\n"),
+            ""
+        )
+        .is_empty());
+        assert_eq!(stale(d, &format!("{restart}{old} # stale-pod:\n"), ""), [1]);
+    }
+
+    #[test]
+    fn a_statefulsets_pod_keeps_its_name_once_ready() {
+        let s = "StatefulSet";
+        let upgrade = "helm -n \"$NAMESPACE\" upgrade \"$RELEASE\" \"$CHART\"\n";
+        assert_eq!(stale(s, &format!("{upgrade}{EXEC}"), ""), [1]);
+        assert!(stale(
+            s,
+            &format!("{upgrade}kubectl -n \"$NAMESPACE\" rollout status sts \"$FULLNAME\"\n{EXEC}"),
+            ""
+        )
+        .is_empty());
+        let waited = "helm -n \"$NAMESPACE\" upgrade \"$RELEASE\" \"$CHART\" --wait\n";
+        assert!(stale(s, &format!("{waited}{EXEC}"), "").is_empty());
+    }
+
+    #[test]
+    fn a_make_target_that_restarts_the_workload_leaves_the_callers_pod_stale() {
+        let d = "Deployment";
+        // The recipe looks its own pod up, so its use is fine; the
+        // caller's `$POD` is the replaced one afterwards.
+        let op = "  - { target: bounce, group: backup, help: x, run: \"kubectl exec \\\"$POD\\\" -- ls\\nkubectl rollout restart deploy \\\"$FULLNAME\\\"\" }\n";
+        assert_eq!(stale(d, &format!("make demo-bounce\n{EXEC}"), op), [1]);
+        assert!(stale(d, &format!("make demo-bounce\n{FIND}{EXEC}"), op).is_empty());
+        // `helm-rollback`, which gen writes for every chart.
+        assert_eq!(
+            stale(
+                d,
+                &format!("make demo-helm-rollback REVISION=1\n{EXEC}"),
+                ""
+            ),
+            [1]
+        );
     }
 
     #[test]

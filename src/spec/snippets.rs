@@ -242,6 +242,24 @@ follow its rollout, unless the count is 0 (kept stopped)",
         needs: Needs::Scalable,
     },
     Snippet {
+        name: "find-pod",
+        help: "look `$POD` up again after a step replaced the pod (a restart, a scale-up, \
+`helm upgrade` or `rollback`): wait for the workload's rollout, then take the newest \
+running pod of `$SELECTOR`, and fail when there is none",
+        params: &[
+            NAME_PARAM,
+            REF_PARAM,
+            Param {
+                name: "timeout",
+                default: Some("300s"),
+                help: "how long `kubectl rollout status` waits, e.g. 10m",
+            },
+        ],
+        body: |a, s| find_pod(&workload(a, s), arg(a, "timeout")),
+        prose: None,
+        needs: Needs::Nothing,
+    },
+    Snippet {
         name: "unpack",
         help: "in a helper pod, remove the named files of a volume, unpack a .tar.gz onto \
 it, and delete the pod",
@@ -1111,6 +1129,20 @@ fn pods_gone(a: &Args) -> String {
 test -z \"$(kubectl -n \"$NAMESPACE\" get pod -o name \\\n    \
 -l {sel} \\\n    {LIVE})\"\n",
         arg(a, "timeout")
+    )
+}
+
+/// `find-pod`: the rollout of `w` done, `POD` set to the newest running pod
+/// of `$SELECTOR`. The newest, because a pod the rollout replaced may
+/// still be terminating, and its phase is `Running` until it is gone.
+fn find_pod(w: &str, timeout: &str) -> String {
+    format!(
+        "{}POD=\"$(kubectl -n \"$NAMESPACE\" get pod -l \"$SELECTOR\" \\\n  \
+--field-selector=status.phase=Running \\\n  \
+--sort-by=.metadata.creationTimestamp \\\n  \
+-o jsonpath='{{.items[-1:].metadata.name}}')\"\n\
+test -n \"$POD\" || {{ echo \"no running pod of $SELECTOR\" >&2; false; }}\n",
+        rollout_status(w, timeout, "")
     )
 }
 
@@ -3223,6 +3255,32 @@ then echo '{{\"kind\":\"List\",\"items\":[]}}'; else echo '{list}'; fi ;;\n\
         assert!(
             m.contains("needs `backup.database`") && h.contains("backup.database"),
             "{m}"
+        );
+    }
+
+    /// `find-pod` waits for the rollout of the chart's kind of workload (a
+    /// DaemonSet too), then sets `POD` to the newest running pod.
+    #[test]
+    fn find_pod_waits_for_the_rollout_then_takes_the_newest_pod() {
+        let mut s = spec();
+        s.workload.kind = WorkloadKind::DaemonSet;
+        let sn = find("find-pod").unwrap();
+        let body = (sn.body)(&args(sn, &Given::new()).unwrap(), &s);
+        assert_eq!(
+            body,
+            "kubectl -n \"$NAMESPACE\" rollout status daemonset \"$FULLNAME\" \\\n  \
+--timeout=300s\n\
+POD=\"$(kubectl -n \"$NAMESPACE\" get pod -l \"$SELECTOR\" \\\n  \
+--field-selector=status.phase=Running \\\n  \
+--sort-by=.metadata.creationTimestamp \\\n  \
+-o jsonpath='{.items[-1:].metadata.name}')\"\n\
+test -n \"$POD\" || { echo \"no running pod of $SELECTOR\" >&2; false; }\n"
+        );
+        let given = [("ref".to_string(), "\"$DEP\"".to_string())].into();
+        let body = (sn.body)(&args(sn, &given).unwrap(), &s);
+        assert!(
+            body.starts_with("kubectl -n \"$NAMESPACE\" rollout status \"$DEP\" "),
+            "{body}"
         );
     }
 

@@ -365,7 +365,8 @@ fn restore_that_starts_the_new_version_is_rejected() {
 
 #[test]
 fn restore_while_the_new_version_runs_is_rejected() {
-    let restore = "    - title: Restore\n      run: |\n        kubectl -n \"$NAMESPACE\" exec -i \"$POD\" -- pg_restore -d x < dump\n";
+    // The upgrade replaced the pod: the rollback looks it up again.
+    let restore = "    - title: Restore\n      run: |\n        {{use find-pod}}\n        kubectl -n \"$NAMESPACE\" exec -i \"$POD\" -- pg_restore -d x < dump\n";
     let src = migrating_spec(&format!("{restore}{ROLL_BACK}"));
     let d = only_error("demo", &src);
     assert!(
@@ -1057,6 +1058,7 @@ fn fixtures() -> Vec<(&'static str, Files)> {
         ("fragments.unused", after_ops("fragments:\n  list-dir: |\n    ls\n")),
         ("fragments.cycle", scaffold(&[(BACKUP_RUN, "            {{use a}}\n"), (LAST_OP, &format!("{LAST_OP}fragments:\n  a: |\n    {{{{use b}}}}\n  b: |\n    {{{{use a}}}}\n"))])),
         ("runbook.exec-stopped", scaffold(&[(BACKUP_RUN, "            kubectl -n \"$NAMESPACE\" scale deploy \"$FULLNAME\" --replicas=0\n            kubectl -n \"$NAMESPACE\" exec \"$POD\" -c demo -- ls /data\n")])),
+        ("runbook.stale-pod", scaffold(&[(BACKUP_RUN, "            kubectl -n \"$NAMESPACE\" rollout restart deploy \"$FULLNAME\"\n            kubectl -n \"$NAMESPACE\" exec \"$POD\" -c demo -- ls /data\n")])),
         ("runbook.set-aside-fixed-name", scaffold(&[(BACKUP_RUN, "            kubectl -n \"$NAMESPACE\" exec \"$POD\" -- sh -c 'cd /data && mv db db.old'\n")])),
         ("runbook.rollback-order", demo(migrating_spec(&format!("{STOP}{ROLL_BACK}    - title: Restore\n      run: make demo-restore FILE=x REPLICAS=0\n")))),
         ("spec.no-modeline", demo(new_spec("demo").split_once('\n').unwrap().1.to_string())),
