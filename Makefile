@@ -208,22 +208,29 @@ gen_run = $(if $(DRY_RUN),@printf '%s\n' $(call gen_sh,would run: make $(1)-$(2)
 
 ifneq ($(filter $(GEN_CROSS),$(MAKECMDGOALS)),)
 gen_eg := $(or $(filter-out all,$(patsubst backup-%,%,$(patsubst restore-%,%,$(firstword $(filter $(GEN_CROSS),$(MAKECMDGOALS)))))),<chart>)
-gen_own := $(filter-out $(GEN_SHARED) DRY_RUN,$(sort $(foreach c,$(GEN_CHARTS),$(gen_vars_$(c)))))
+gen_own := $(filter-out $(GEN_SHARED) DRY_RUN GEN_FOR_RELEASE,$(sort $(foreach c,$(GEN_CHARTS),$(gen_vars_$(c)))))
 gen_plain := $(strip $(foreach v,$(gen_own),$(if $(filter command line,$(origin $(v))),$(v))))
 gen_dotted := $(strip $(foreach v,$(.VARIABLES),$(if $(findstring .,$(v)),$(if $(filter command line,$(origin $(v))),$(v)))))
 gen_unknown := $(filter-out $(foreach c,$(GEN_CHARTS),$(addprefix $(c).,$(gen_vars_$(c)) $(GEN_SHARED))),$(gen_dotted))
 gen_env := $(strip $(foreach v,$(gen_own),$(if $(filter environment%,$(origin $(v))),$(if $($(v)),$(v)))))
+gen_env_shared := $(strip $(foreach v,$(GEN_SHARED),$(if $(filter environment%,$(origin $(v))),$(if $($(v)),$(v)=$(call gen_sh,$($(v)))))))
 ifneq ($(gen_plain),)
-$(error $(gen_plain) would apply to every chart $(filter $(GEN_CROSS),$(MAKECMDGOALS)) runs: give each chart its own as <chart>.VAR=value, e.g. $(gen_eg).$(firstword $(gen_plain))=$($(firstword $(gen_plain))); only $(GEN_SHARED) apply to all)
+$(error $(gen_plain) would apply to every chart $(filter $(GEN_CROSS),$(MAKECMDGOALS)) runs: give each chart its own as <chart>.VAR=value, e.g. $(gen_eg).$(firstword $(gen_plain))=$(call gen_sh,$($(firstword $(gen_plain)))); only $(GEN_SHARED) apply to all)
 endif
 ifneq ($(gen_unknown),)
 $(error $(gen_unknown): not a variable of that chart's targets; a chart's variables are its gen_vars_<chart> list in this Makefile)
 endif
 ifneq ($(GEN_FOR_RELEASE),)
-$(error this shell ran a guide's block for release $(GEN_FOR_RELEASE): cross-chart targets would not use its values; give each chart its own as <chart>.VAR=value, e.g. $(gen_eg).RELEASE=$(GEN_FOR_RELEASE), in a shell without the block or after unset GEN_FOR_RELEASE; the chart's own targets (make <chart>-backup) use the block)
+$(error this shell ran a guide's block for release $(GEN_FOR_RELEASE): cross-chart targets would not use its values; give each chart its own as <chart>.VAR=value, e.g. $(gen_eg).RELEASE=$(call gen_sh,$(GEN_FOR_RELEASE)), in a shell without the block or after unset GEN_FOR_RELEASE; the chart's own targets (make <chart>-backup) use the block)
 endif
 ifneq ($(gen_env),)
 $(warning ignoring $(gen_env) from the environment: each chart's targets run with <chart>.VAR=value or the chart's default)
+endif
+ifneq ($(gen_env_shared),)
+$(warning $(gen_env_shared) from the environment apply to every chart)
+endif
+ifneq ($(and $(DRY_RUN),$(filter environment%,$(origin DRY_RUN))),)
+$(warning DRY_RUN=$(call gen_sh,$(DRY_RUN)) from the environment: only the plan is printed, nothing runs; DRY_RUN= on the command line runs it)
 endif
 endif
 

@@ -1330,7 +1330,7 @@ fn cross_chart_targets_give_each_chart_only_its_own_values() {
             "{chart}: `make restore-{chart} RELEASE={REL}` ran: {err}"
         );
         assert!(
-            err.contains(&format!("e.g. {chart}.RELEASE={REL}")),
+            err.contains(&format!("e.g. {chart}.RELEASE='{REL}'")),
             "{chart}: the stop does not say how to give the release: {err}"
         );
 
@@ -1344,7 +1344,7 @@ fn cross_chart_targets_give_each_chart_only_its_own_values() {
         );
         assert!(
             err.contains(&format!("guide's block for release {REL}"))
-                && err.contains(&format!("{chart}.RELEASE={REL}")),
+                && err.contains(&format!("{chart}.RELEASE='{REL}'")),
             "{chart}: {err}"
         );
 
@@ -1363,8 +1363,8 @@ fn cross_chart_targets_give_each_chart_only_its_own_values() {
             .map(|d| format!(" {d}.RELEASE=rel-{d}"))
             .collect();
         let (o, recorded) = shell.run(
-            "export RELEASE=stale-rel FULLNAME=stale-full",
-            &format!("restore-{chart} DRY_RUN=1 {chart}.RELEASE={REL} {chart}.FILE=f.tar{given}"),
+            "export RELEASE=stale-rel FULLNAME=stale-full DRY_RUN=yes NAMESPACE=env-ns",
+            &format!("restore-{chart} {chart}.RELEASE={REL} {chart}.FILE=f.tar{given}"),
         );
         let plan = String::from_utf8_lossy(&o.stdout);
         assert!(
@@ -1385,10 +1385,15 @@ fn cross_chart_targets_give_each_chart_only_its_own_values() {
                 "{chart}: no `{line}` in the plan:\n{plan}"
             );
         }
+        // What came from the environment is said: the chart variables it
+        // ignores, a shared one it applies to all, and that a DRY_RUN from
+        // there only prints the plan.
+        let err = stderr(&o);
         assert!(
-            stderr(&o).contains("ignoring FULLNAME RELEASE from the environment"),
-            "{chart}: {}",
-            stderr(&o)
+            err.contains("ignoring FULLNAME RELEASE from the environment")
+                && err.contains("NAMESPACE='env-ns' from the environment apply to every chart")
+                && err.contains("DRY_RUN='yes' from the environment: only the plan is printed"),
+            "{chart}: {err}"
         );
 
         // For real: the chart's own release, none of the stale values.
