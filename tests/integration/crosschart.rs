@@ -145,6 +145,19 @@ fn graph_sources() -> Vec<(String, String)> {
     .collect()
 }
 
+/// The graph's project, built by the real `gen build`.
+fn built_graph() -> tempfile::TempDir {
+    let dir = project_with(&graph_sources());
+    let o = Command::new(env!("CARGO_BIN_EXE_gen"))
+        .arg("--root")
+        .arg(dir.path())
+        .arg("build")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    dir
+}
+
 fn make(dir: &Path, args: &[&str]) -> String {
     let o = Command::new("make")
         .current_dir(dir)
@@ -161,14 +174,7 @@ fn make(dir: &Path, args: &[&str]) -> String {
 
 #[test]
 fn orchestration_targets_follow_the_graph_under_real_make() {
-    let dir = project_with(&graph_sources());
-    let o = Command::new(env!("CARGO_BIN_EXE_gen"))
-        .arg("--root")
-        .arg(dir.path())
-        .arg("build")
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let dir = built_graph();
 
     let plan = make(
         dir.path(),
@@ -246,14 +252,7 @@ fn orchestration_targets_follow_the_graph_under_real_make() {
 /// the plan prints it as typed (it printed two spaces as one).
 #[test]
 fn cross_chart_values_reach_the_chart_as_typed() {
-    let dir = project_with(&graph_sources());
-    let o = Command::new(env!("CARGO_BIN_EXE_gen"))
-        .arg("--root")
-        .arg(dir.path())
-        .arg("build")
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let dir = built_graph();
     for typed in ["a$$b c.tar", "it's,#1.tar", "two  spaces.tar"] {
         let direct = make(
             dir.path(),
@@ -314,14 +313,7 @@ fn make_output(dir: &Path, args: &[&str]) -> std::process::Output {
 /// commands instead of only the `make <chart>-restore` lines.
 #[test]
 fn cross_chart_runs_are_recursive_makes() {
-    let dir = project_with(&graph_sources());
-    let o = Command::new(env!("CARGO_BIN_EXE_gen"))
-        .arg("--root")
-        .arg(dir.path())
-        .arg("build")
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let dir = built_graph();
     let files: Vec<String> = ["web", "app", "cache", "db", "solo"]
         .iter()
         .map(|c| format!("{c}.FILE={c}.tar"))
@@ -400,14 +392,7 @@ fn pf_wait_applies_to_every_chart_or_to_one() {
 /// every database with `dropdb --force`) undoes that chart's restore.
 #[test]
 fn the_dr_plan_restores_each_chart_once() {
-    let dir = project_with(&graph_sources());
-    let o = Command::new(env!("CARGO_BIN_EXE_gen"))
-        .arg("--root")
-        .arg(dir.path())
-        .arg("build")
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let dir = built_graph();
     let charts = ["web", "app", "cache", "db", "solo"];
     for c in charts {
         let backups = dir.path().join("backups").join(c);

@@ -405,23 +405,13 @@ fn run_target(
 
 #[test]
 fn every_target_calls_kubectl_and_helm_for_the_right_release() {
-    let (project, _) = chartgen::project::load(
-        &root(),
-        &chartgen::project::facts_options(&root(), None, false),
-        &Default::default(),
-    )
-    .expect("shipped specs load");
-    let work = tempfile::tempdir().unwrap();
-    // A copy of what make needs: the Makefile, the fragments, the charts.
-    for dir in ["make", "charts"] {
-        copy_dir(&root().join(dir), &work.path().join(dir));
-    }
-    std::fs::copy(root().join("Makefile"), work.path().join("Makefile")).unwrap();
-    let bin = work.path().join(".fakebin");
-    let logs = work.path().join("logs");
-    std::fs::create_dir(&logs).unwrap();
-    let calls_log = work.path().join("calls.log");
-    fake_tools(&bin, &calls_log);
+    let project = shipped_project();
+    let TargetsWork {
+        work,
+        bin,
+        logs,
+        calls_log,
+    } = targets_work();
     // Real make behind a shim that logs each make, a target's own and any
     // its recipe runs, with the chain of targets that led to it: a target
     // that came back to itself would show in its chain.
@@ -546,22 +536,13 @@ const CHANGING_VERBS: &[&str] = &[
 /// the target removed the data it could not restore.
 #[test]
 fn a_restore_target_given_a_truncated_archive_changes_nothing() {
-    let (project, _) = chartgen::project::load(
-        &root(),
-        &chartgen::project::facts_options(&root(), None, false),
-        &Default::default(),
-    )
-    .expect("shipped specs load");
-    let work = tempfile::tempdir().unwrap();
-    for dir in ["make", "charts"] {
-        copy_dir(&root().join(dir), &work.path().join(dir));
-    }
-    std::fs::copy(root().join("Makefile"), work.path().join("Makefile")).unwrap();
-    let bin = work.path().join(".fakebin");
-    let logs = work.path().join("logs");
-    std::fs::create_dir(&logs).unwrap();
-    let calls_log = work.path().join("calls.log");
-    fake_tools(&bin, &calls_log);
+    let project = shipped_project();
+    let TargetsWork {
+        work,
+        bin,
+        logs,
+        calls_log,
+    } = targets_work();
     let path_env = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
     // A real gzip stream of a tar, cut after its first 40 bytes.
     let whole = work.path().join("whole.tar.gz");
@@ -1406,6 +1387,35 @@ fn cross_chart_targets_give_each_chart_only_its_own_values() {
             args.iter().any(|a| a.contains(REL)) && !args.iter().any(|a| a.contains("stale")),
             "{chart}: `make backup-{chart} {chart}.RELEASE={REL}` ran {args:?}"
         );
+    }
+}
+
+/// A temporary copy of what make needs to run every target (the Makefile,
+/// the chart fragments, the charts), the fake tools in `bin` logging into
+/// `calls_log`, and an empty folder for each target's logs.
+struct TargetsWork {
+    work: tempfile::TempDir,
+    bin: std::path::PathBuf,
+    logs: std::path::PathBuf,
+    calls_log: std::path::PathBuf,
+}
+
+fn targets_work() -> TargetsWork {
+    let work = tempfile::tempdir().unwrap();
+    for dir in ["make", "charts"] {
+        copy_dir(&root().join(dir), &work.path().join(dir));
+    }
+    std::fs::copy(root().join("Makefile"), work.path().join("Makefile")).unwrap();
+    let bin = work.path().join(".fakebin");
+    let logs = work.path().join("logs");
+    std::fs::create_dir(&logs).unwrap();
+    let calls_log = work.path().join("calls.log");
+    fake_tools(&bin, &calls_log);
+    TargetsWork {
+        work,
+        bin,
+        logs,
+        calls_log,
     }
 }
 
