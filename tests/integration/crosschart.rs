@@ -158,18 +158,9 @@ fn built_graph() -> tempfile::TempDir {
     dir
 }
 
+/// Runs real make in `dir`: its standard output (see [`make_output`]).
 fn make(dir: &Path, args: &[&str]) -> String {
-    let o = Command::new("make")
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("GNU make is installed (scripts/test installs it)");
-    assert!(
-        o.status.success(),
-        "make {args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8(o.stdout).unwrap()
+    String::from_utf8(make_output(dir, args).stdout).unwrap()
 }
 
 #[test]
