@@ -37,7 +37,7 @@ postgresql-dump-db:
 postgresql-dumpall-globals:
 	@$(postgresql_env) $(postgresql_pod) eval "$$(printf '%b' 'mkdir -p "$$BACKUP_DIR"\nout="$$BACKUP_DIR/globals-$$(date +%Y%m%d-%H%M%S).sql"\nkubectl -n "$$NAMESPACE" exec "$$POD" -c postgresql -- \\\n  pg_dumpall -U "$$PGUSER" --globals-only > "$$out"\necho "wrote $$out (contains password hashes: encrypt it)"')"
 
-# [backup] pg_restore --list every dump in FILE (default newest tar)
+# [backup] Read every dump in FILE to its end, count its tables (default newest tar)
 postgresql-verify-backup:
 	@$(postgresql_env) $(postgresql_pod) eval "$$(printf '%b' 'f="$${FILE:-$$(ls -1 "$$BACKUP_DIR"/postgresql-*.tar | tail -n 1)}"\n[ -f "$$f" ] || { echo "no backup found in $$BACKUP_DIR" >&2; exit 1; }\ntmp=$$(mktemp -d)\ntrap '\''rm -rf "$$tmp"'\'' EXIT\ntar -xf "$$f" -C "$$tmp"\ngrep -q '\''CREATE ROLE'\'' "$$tmp/globals.sql" \\\n  || { echo "globals.sql in $$f has no roles" >&2; exit 1; }\nfor d in "$$tmp"/*.dump; do \\\n  kubectl -n "$$NAMESPACE" exec -i "$$POD" -c postgresql -- \\\n    pg_restore -f /dev/null < "$$d" || { echo \\\n    "$$(basename "$$d") in $$f does not read to its end" >&2; exit 1; }; \\\n  kubectl -n "$$NAMESPACE" exec -i "$$POD" -c postgresql -- \\\n    pg_restore --list < "$$d" > "$$tmp/toc"; \\\n  echo "$$(basename "$$d"): $$(grep -c '\''TABLE DATA'\'' "$$tmp/toc") tables"; \\\ndone\necho "$$f is readable"')"
 
@@ -182,7 +182,7 @@ help-postgresql:
 	@printf '  %-34s %s\n' 'postgresql-basebackup' '[backup] pg_basebackup (tar, gzip, WAL, manifest) to /backup/base'
 	@printf '  %-34s %s\n' 'postgresql-dump-db' '[backup] pg_dump -Fc one database (DB=...) into $$BACKUP_DIR'
 	@printf '  %-34s %s\n' 'postgresql-dumpall-globals' '[backup] pg_dumpall --globals-only (roles, password hashes) to $$BACKUP_DIR'
-	@printf '  %-34s %s\n' 'postgresql-verify-backup' '[backup] pg_restore --list every dump in FILE (default newest tar)'
+	@printf '  %-34s %s\n' 'postgresql-verify-backup' '[backup] Read every dump in FILE to its end, count its tables (default newest tar)'
 	@printf '  %-34s %s\n' 'postgresql-restore' '[restore] Replace roles and ALL databases from FILE (default newest tar)'
 	@printf '  %-34s %s\n' 'postgresql-restore-db' '[restore] Restore DB from FILE (default newest DB dump), keep old copy'
 	@printf '  %-34s %s\n' 'postgresql-replication-status' '[cluster] Standbys (pg_stat_replication) and replication slots with lag'

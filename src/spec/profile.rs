@@ -536,8 +536,9 @@ fn job_dir(id: &str) -> String {
 
 /// The in-container script of the generated backup CronJob: the guide's
 /// dump ([`PG_DUMP`]) into the set folder, under the name the guide's
-/// restore looks for, then its table of contents, as the guide's second
-/// step reads it. `$ts` is the set's timestamp (see `jobs::container_script`).
+/// restore looks for, read to its end ([`READS_WHOLE`]: a dump cut in its
+/// data fails the job), then its table of contents counted, as the guide's
+/// second step does. `$ts` is the set's timestamp (see `jobs::container_script`).
 fn job_dump_script(chart: &str, c: Connection) -> String {
     let db = match c {
         Connection::Password => "",
@@ -546,6 +547,8 @@ fn job_dump_script(chart: &str, c: Connection) -> String {
     format!(
         "f=\"$OUT/{chart}-db-$ts.dump\"\n\
          {PG_DUMP}{db} > \"$f\"\n\
+         {READS_WHOLE} \"$f\" ||\n\
+         \x20 {{ echo \"$(basename \"$f\") does not read to its end\" >&2; exit 1; }}\n\
          n=$(pg_restore -l \"$f\" | grep -c 'TABLE DATA') ||\n\
          \x20 {{ echo \"the dump holds no table data\" >&2; exit 1; }}\n\
          echo \"$(basename \"$f\"): $n tables with data\"\n"

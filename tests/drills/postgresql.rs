@@ -270,6 +270,10 @@ fn postgresql_full_restore_drill() {
             ("failed_count", "the row is shown by name, checked below"),
             ("since_last_archive", "a column, shown"),
             ("segments_waiting", "a column, shown"),
+            (
+                "pg_restore: error:",
+                "what a cut dump prints, drilled below",
+            ),
         ],
     );
     assert!(
@@ -283,6 +287,25 @@ fn postgresql_full_restore_drill() {
         "{}",
         runs[2].output
     );
+    // A dump cut in its data keeps its table of contents: `--list` alone
+    // still counts its table, the step reads it to its end and fails.
+    let cut = format!("backup/dump/{}/app.dump", newest_in(&w, "backup/dump"));
+    let whole = std::fs::read(w.path(&cut)).unwrap();
+    std::fs::write(w.path(&cut), &whole[..whole.len() / 2]).unwrap();
+    let listed = w.ok(&format!("pg_restore --list {cut} | grep -c 'TABLE DATA'"));
+    assert_eq!(listed.trim(), "1", "the premise: --list passes a cut dump");
+    let runs = w.run_part("verification", 1..2, &[]);
+    assert_ne!(
+        runs[0].status, 0,
+        "a cut dump must fail:\n{}",
+        runs[0].output
+    );
+    assert!(
+        runs[0].output.contains("pg_restore: error:"),
+        "{}",
+        runs[0].output
+    );
+    std::fs::write(w.path(&cut), &whole).unwrap();
 
     // The disk fails: PostgreSQL is stopped and its files are gone but for
     // pg_wal.

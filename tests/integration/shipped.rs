@@ -467,3 +467,96 @@ fn an_all_clear_grep_reads_a_file_the_guide_wrote_before() {
     );
     assert_eq!(wrong, Vec::<String>::new());
 }
+
+/// The `pg_restore -l`/`--list` of `text` that check a dump (their output
+/// counted by `grep -c` or thrown away, as the rest of the line shows,
+/// through `\` continuations)
+/// with no `pg_restore -f /dev/null` since the last `pg_dump` before them.
+/// A `pg_dump -Fc` archive cut anywhere in its data still has its table of
+/// contents: `--list` exits 0 on it, reading it to its end exits 1
+/// (measured with PostgreSQL 15). The profile's CronJob, nextcloud's
+/// checks and postgresql's verification counted the tables of a cut dump.
+/// A listing read by eye (`| head`) checks nothing and is left alone.
+fn table_of_contents_only_checks(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for (at, m) in text
+        .match_indices("pg_restore -l ")
+        .chain(text.match_indices("pg_restore --list "))
+    {
+        // The rest of the logical line, through `\` continuations.
+        let mut lines = text[at..].split('\n');
+        let mut line = lines.next().unwrap_or_default().to_string();
+        while line.ends_with('\\') {
+            let Some(next) = lines.next() else { break };
+            line = format!("{line}\n{next}");
+        }
+        if !(line.contains("grep -c") || line.contains("/dev/null")) {
+            continue;
+        }
+        let before = &text[..at];
+        let since = before.rfind("pg_dump").map_or(before, |d| &before[d..]);
+        if !since.contains("pg_restore -f /dev/null") {
+            out.push(format!("{m}{}", &line[m.len()..]).trim().to_string());
+        }
+    }
+    out
+}
+
+#[test]
+fn every_dump_check_reads_the_whole_dump() {
+    // The scan finds what it is for: the CronJob's and nextcloud's old
+    // checks, and not their fixed forms.
+    let job = "pg_dump -Fc > \"$f\"\nn=$(pg_restore -l \"$f\" | grep -c 'TABLE DATA') ||\n";
+    assert_eq!(
+        table_of_contents_only_checks(job),
+        ["pg_restore -l \"$f\" | grep -c 'TABLE DATA') ||"]
+    );
+    assert_eq!(
+        table_of_contents_only_checks("pg_dump -Fc > d\npg_restore -l d > /dev/null\n").len(),
+        1
+    );
+    let fixed = "pg_dump -Fc > \"$f\"\npg_restore -f /dev/null \"$f\" ||\n  exit 1\n\
+                 n=$(pg_restore -l \"$f\" | grep -c 'TABLE DATA')\n";
+    assert!(table_of_contents_only_checks(fixed).is_empty());
+    // A read of an older dump does not vouch for the newer one.
+    let stale = format!("pg_restore -f /dev/null old\n{job}");
+    assert_eq!(table_of_contents_only_checks(&stale).len(), 1);
+    assert!(table_of_contents_only_checks("pg_restore --list \"$f\" | head -n 20\n").is_empty());
+    // postgresql's old verification, its count on the continued line.
+    let continued =
+        "sh -c 'pg_restore --list \"$0.dump\" \\\n  | grep -c \"TABLE DATA\"' \"$DB\"\n";
+    assert_eq!(table_of_contents_only_checks(continued).len(), 1);
+
+    let mut units = Vec::new();
+    for (p, text) in guides_and_makefiles() {
+        if p.extension().is_some_and(|e| e == "md") {
+            // The inside of each fenced block: a guide's step or a script.
+            units.extend(
+                text.split("```")
+                    .skip(1)
+                    .step_by(2)
+                    .map(|b| (p.clone(), b.to_string())),
+            );
+        } else {
+            units.extend(text.lines().map(|l| (p.clone(), l.to_string())));
+        }
+    }
+    for e in std::fs::read_dir(root().join("charts")).unwrap() {
+        let p = e.unwrap().path().join("templates/backup-jobs.yaml");
+        if let Ok(text) = std::fs::read_to_string(&p) {
+            units.push((p, text));
+        }
+    }
+    let (mut checks, mut wrong) = (0, Vec::new());
+    for (p, text) in &units {
+        checks += text.matches("pg_restore -f /dev/null").count();
+        for c in table_of_contents_only_checks(text) {
+            wrong.push(format!("{}: {c}", p.display()));
+        }
+    }
+    assert!(
+        checks >= 20,
+        "only {checks} whole reads: the scan is broken"
+    );
+    assert_eq!(wrong, Vec::<String>::new());
+}
