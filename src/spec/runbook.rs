@@ -186,6 +186,10 @@ enum Target {
     Selector(String),
     /// `--all`, or no name: every workload in the namespace.
     Many,
+    /// `"${e%=*}"`: a workload `scale-back` read from the counts
+    /// `scale-down-recorded` kept, known only at run time. Its scale-up
+    /// ends the stops before it; it names no pod this check can tell.
+    Recorded,
 }
 
 /// An act and where it was written: the `run` path and its line.
@@ -876,6 +880,7 @@ fn target(args: &[&str]) -> Target {
         _ => None,
     };
     match args {
+        [one] if one.starts_with("${") && one.contains('%') => Target::Recorded,
         [one] => match one.split_once('/') {
             Some((k, n)) => Target::Named {
                 kind: kind(k),
@@ -910,6 +915,7 @@ fn runs_pod(s: &Spec, t: &Target, pod: &str) -> bool {
         })
     };
     match (t, pod.split_once('/')) {
+        (Target::Recorded, _) => false,
         (Target::Selector(sel), _) if !ours(sel) => false,
         (Target::Many | Target::Selector(_), Some((_, n))) => {
             n.starts_with("$FULLNAME") || n.starts_with("$RELEASE")
@@ -945,7 +951,7 @@ fn check_stopped(file: &SpecFile, events: &[Event], out: &mut Vec<Diagnostic>) {
         match &e.act {
             Act::Scale { target, down: true } => stopped.push((target.clone(), n)),
             Act::Scale {
-                target: Target::Many | Target::Selector(_),
+                target: Target::Many | Target::Selector(_) | Target::Recorded,
                 down: false,
             }
             | Act::HelmStart(_) => stopped.clear(),
