@@ -920,7 +920,14 @@ fn runs_pod(s: &Spec, t: &Target, pod: &str) -> bool {
         (Target::Many | Target::Selector(_), Some((_, n))) => {
             n.starts_with("$FULLNAME") || n.starts_with("$RELEASE")
         }
-        (Target::Many | Target::Selector(_), None) => pod == "$POD" || ordinal(pod).is_some(),
+        (Target::Many, None) => pod == "$POD" || ordinal(pod).is_some(),
+        // The release's selector picks pods named after the release, not
+        // another release's (`redis-0` of the Redis a chart uses).
+        (Target::Selector(_), None) => {
+            pod == "$POD"
+                || ordinal(pod)
+                    .is_some_and(|n| n.starts_with("$FULLNAME") || n.starts_with("$RELEASE"))
+        }
         (Target::Named { name, .. }, Some((_, n))) => n == name,
         (Target::Named { kind, name }, None) => {
             (pod == "$POD" && main(name) && kind.is_none_or(|k| k == s.workload.kind))
@@ -1136,6 +1143,13 @@ mod tests {
         assert!(!runs_pod(&s, &Target::Many, "pg-restore"));
         let ours = Target::Selector("app.kubernetes.io/instance=$RELEASE".into());
         let other = Target::Selector("app.kubernetes.io/name=wordpress".into());
+        assert!(runs_pod(&s, &ours, "$FULLNAME-0"));
+        assert!(
+            !runs_pod(&s, &ours, "redis-0"),
+            "another release's pod is not named after this one"
+        );
+        assert!(!runs_pod(&s, &Target::Recorded, "$POD"));
+        assert_eq!(target(&["${e%=*}"]), Target::Recorded);
         assert!(runs_pod(&s, &ours, "$POD") && !runs_pod(&s, &other, "$POD"));
     }
 
