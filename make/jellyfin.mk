@@ -20,6 +20,8 @@ jellyfin-backup:
 	'spec.containers[0].volumeMounts[?(@.mountPath=="/config")].name}') && \
 	PVC=$$(kubectl -n "$$NAMESPACE" get "$$DEP" -o jsonpath="{.spec.template\
 	.spec.volumes[?(@.name==\"$$V\")].persistentVolumeClaim.claimName}") && \
+	N=$$(kubectl -n "$$NAMESPACE" get "$$DEP" -o jsonpath='{.spec.replicas}') && \
+	echo "replicas before the stop: $$DEP=$$N" && \
 	test -n "$$PVC" && kubectl -n "$$NAMESPACE" scale "$$DEP" --replicas=0 && \
 	while kubectl -n "$$NAMESPACE" get pod -l "$$SEL" -o name | grep -q .; \
 	do sleep 2; done && \
@@ -35,7 +37,7 @@ jellyfin-backup:
 	  if [ -e "$$p" ]; then L="$$L ./$$p"; fi; done; tar -czf - $$L' \
 	  > "$$OUT"; then RC=0; else RC=1; fi; \
 	kubectl -n "$$NAMESPACE" delete pod "$$H" --wait=true || true; \
-	kubectl -n "$$NAMESPACE" scale "$$DEP" --replicas=1; \
+	kubectl -n "$$NAMESPACE" scale "$$DEP" --replicas="$$N"; \
 	test "$$RC" -eq 0 && tar -tzf "$$OUT" | grep -q 'data/jellyfin.db$$' && \
 	echo "wrote $$OUT"
 

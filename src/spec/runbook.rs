@@ -186,6 +186,10 @@ enum Target {
     Selector(String),
     /// `--all`, or no name: every workload in the namespace.
     Many,
+    /// `"${e%=*}"`: a workload `scale-back` read from the counts
+    /// `scale-down-recorded` kept, known only at run time. Its scale-up
+    /// ends the stops before it; it names no pod this check can tell.
+    Recorded,
 }
 
 /// An act and where it was written: the `run` path and its line.
@@ -876,6 +880,7 @@ fn target(args: &[&str]) -> Target {
         _ => None,
     };
     match args {
+        [one] if one.starts_with("${") && one.contains('%') => Target::Recorded,
         [one] => match one.split_once('/') {
             Some((k, n)) => Target::Named {
                 kind: kind(k),
@@ -910,11 +915,19 @@ fn runs_pod(s: &Spec, t: &Target, pod: &str) -> bool {
         })
     };
     match (t, pod.split_once('/')) {
+        (Target::Recorded, _) => false,
         (Target::Selector(sel), _) if !ours(sel) => false,
         (Target::Many | Target::Selector(_), Some((_, n))) => {
             n.starts_with("$FULLNAME") || n.starts_with("$RELEASE")
         }
-        (Target::Many | Target::Selector(_), None) => pod == "$POD" || ordinal(pod).is_some(),
+        (Target::Many, None) => pod == "$POD" || ordinal(pod).is_some(),
+        // The release's selector picks pods named after the release, not
+        // another release's (`redis-0` of the Redis a chart uses).
+        (Target::Selector(_), None) => {
+            pod == "$POD"
+                || ordinal(pod)
+                    .is_some_and(|n| n.starts_with("$FULLNAME") || n.starts_with("$RELEASE"))
+        }
         (Target::Named { name, .. }, Some((_, n))) => n == name,
         (Target::Named { kind, name }, None) => {
             (pod == "$POD" && main(name) && kind.is_none_or(|k| k == s.workload.kind))
@@ -945,7 +958,7 @@ fn check_stopped(file: &SpecFile, events: &[Event], out: &mut Vec<Diagnostic>) {
         match &e.act {
             Act::Scale { target, down: true } => stopped.push((target.clone(), n)),
             Act::Scale {
-                target: Target::Many | Target::Selector(_),
+                target: Target::Many | Target::Selector(_) | Target::Recorded,
                 down: false,
             }
             | Act::HelmStart(_) => stopped.clear(),
@@ -1130,6 +1143,13 @@ mod tests {
         assert!(!runs_pod(&s, &Target::Many, "pg-restore"));
         let ours = Target::Selector("app.kubernetes.io/instance=$RELEASE".into());
         let other = Target::Selector("app.kubernetes.io/name=wordpress".into());
+        assert!(runs_pod(&s, &ours, "$FULLNAME-0"));
+        assert!(
+            !runs_pod(&s, &ours, "redis-0"),
+            "another release's pod is not named after this one"
+        );
+        assert!(!runs_pod(&s, &Target::Recorded, "$POD"));
+        assert_eq!(target(&["${e%=*}"]), Target::Recorded);
         assert!(runs_pod(&s, &ours, "$POD") && !runs_pod(&s, &other, "$POD"));
     }
 

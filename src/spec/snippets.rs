@@ -242,6 +242,32 @@ follow its rollout, unless the count is 0 (kept stopped)",
         needs: Needs::Scalable,
     },
     Snippet {
+        name: "scale-down-recorded",
+        help: "stop the Deployments and StatefulSets matching `pods` after recording each \
+one's replica count in a variable, which `scale-back` restores",
+        params: &[
+            VAR_RECORD,
+            Param {
+                name: "pods",
+                default: Some("app.kubernetes.io/instance=\"$RELEASE\""),
+                help: "the label selector of the Deployments and StatefulSets to stop \
+(a shell word, e.g. \"$APP_SEL\")",
+            },
+        ],
+        body: |a, _| scale_down_recorded(arg(a, "var"), arg(a, "pods")),
+        prose: None,
+        needs: Needs::Nothing,
+    },
+    Snippet {
+        name: "scale-back",
+        help: "start the workloads `scale-down-recorded` stopped again, each at the count \
+it recorded",
+        params: &[VAR_RECORD],
+        body: |a, _| scale_back(arg(a, "var")),
+        prose: None,
+        needs: Needs::Nothing,
+    },
+    Snippet {
         name: "find-pod",
         help: "look `$POD` up again after a step replaced the pod (a restart, a scale-up, \
 `helm upgrade` or `rollback`): wait for the workload's rollout, then take the newest \
@@ -1098,6 +1124,40 @@ fn fit(head: &str, tail: &str) -> String {
         "" => wrap(head, &[], super::validate::MAX_WRITTEN_LINE),
         t => wrap(head, &[t], super::validate::MAX_WRITTEN_LINE),
     }
+}
+
+/// `var` of `scale-down-recorded` and `scale-back`.
+const VAR_RECORD: Param = Param {
+    name: "var",
+    default: Some("SCALED"),
+    help: "the variable that holds the recorded `kind/name=count` words",
+};
+
+/// `scale-down-recorded`: each workload's `kind/name=count` of those
+/// `pods` selects kept in `var` (and printed, for an operator whose shell
+/// is gone) before they are scaled to 0, so that a restart puts back the
+/// count each had, not 1. One scale by the selector, as the runbook
+/// checks read it.
+fn scale_down_recorded(var: &str, pods: &str) -> String {
+    let get = "kubectl -n \"$NAMESPACE\" get deployment,statefulset";
+    let scale = "kubectl -n \"$NAMESPACE\" scale deployment,statefulset";
+    format!(
+        "J='{{range .items[*]}}{{.kind}}/{{.metadata.name}}={{.spec.replicas}} {{end}}'\n\
+{var}=$({get} \\\n  -l {pods} -o jsonpath=\"$J\" \\\n  | tr '[:upper:]' '[:lower:]')\n\
+echo \"replicas before the stop: ${var}\"\n\
+{scale} \\\n  -l {pods} --replicas=0\n"
+    )
+}
+
+/// `scale-back`: every `kind/name=count` of `var` scaled to its count.
+/// An unset `var` (a new shell) fails and says where the counts are.
+fn scale_back(var: &str) -> String {
+    format!(
+        ": \"${{{var}?set it to the counts the stop printed}}\"\n\
+for e in ${var}; do\n  \
+kubectl -n \"$NAMESPACE\" scale \"${{e%=*}}\" --replicas=\"${{e#*=}}\"\n\
+done\n"
+    )
 }
 
 /// `timeout` of `scale-to-zero` and `pods-gone`.
@@ -2504,6 +2564,91 @@ BACKUP_DIR=\"$BACKUP_DIR\"\n",
         let (out, err) = run("v2 v2");
         assert!(!out.contains("ROLLBACK"), "{out}");
         assert!(err.contains("every revision of r runs v2"), "{err}");
+    }
+
+    /// `scale-down-recorded` then `scale-back`, run by sh (real `tr`)
+    /// against a kubectl that keeps each workload's count in a file and
+    /// answers the jsonpath as the API does (kinds capitalised): workloads
+    /// at 3 and 2, and one already stopped, are stopped by the selector and
+    /// put back at 3, 2 and 0; `scale-back` in a new shell, with nothing
+    /// recorded, fails and says what to set.
+    #[test]
+    fn scale_back_restores_the_recorded_counts() {
+        let s = spec();
+        let body = |name: &str, given: &[(&str, &str)]| {
+            let snippet = find(name).unwrap();
+            let given = given
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            (snippet.body)(&args(snippet, &given).unwrap(), &s)
+        };
+        let kubectl = r#"kubectl() {
+  case "$*" in
+  '-n n get deployment,statefulset -l app=x -o jsonpath={range .items[*]}{.kind}/{.metadata.name}={.spec.replicas} {end}')
+    for f in "$D"/*; do k=${f##*/}
+      printf '%s/%s=%s ' "$(echo "${k%_*}" | sed 's/^./\U&/')" "${k#*_}" "$(cat "$f")"; done ;;
+  '-n n scale deployment,statefulset -l app=x --replicas=0')
+    for f in "$D"/*; do echo 0 > "$f"; done; echo "SCALE all 0" ;;
+  '-n n scale '*/*' --replicas='*) echo "${5#--replicas=}" > "$D/$(echo "$4" | tr / _)"
+    echo "SCALE $4 ${5#--replicas=}" ;;
+  *) echo "kubectl $*?" >&2; return 1 ;;
+  esac
+}
+"#;
+        let show = |tag: &str| {
+            format!("for f in \"$D\"/*; do echo \"{tag} ${{f##*/}} $(cat \"$f\")\"; done\n")
+        };
+        let run = |script: &str| {
+            let d = tempfile::tempdir().unwrap();
+            for (w, n) in [
+                ("deployment_web", "3"),
+                ("statefulset_db", "2"),
+                ("deployment_off", "0"),
+            ] {
+                std::fs::write(d.path().join(w), n).unwrap();
+            }
+            let out = std::process::Command::new("sh")
+                .arg("-c")
+                .arg(format!("set -eu\n{kubectl}{script}"))
+                .env("NAMESPACE", "n")
+                .env("D", d.path())
+                .output()
+                .unwrap();
+            (
+                out.status.success(),
+                String::from_utf8_lossy(&out.stdout).into_owned(),
+                String::from_utf8_lossy(&out.stderr).into_owned(),
+            )
+        };
+        let down = body("scale-down-recorded", &[("pods", "app=x"), ("var", "APP")]);
+        let back = body("scale-back", &[("var", "APP")]);
+        let (ok, out, err) = run(&format!("{down}{}{back}{}", show("MID"), show("NOW")));
+        assert!(ok, "{err}");
+        assert!(
+            out.contains(
+                "replicas before the stop: deployment/off=0 deployment/web=3 statefulset/db=2 \n"
+            ),
+            "{out}"
+        );
+        for w in [
+            "MID deployment_off 0",
+            "MID deployment_web 0",
+            "MID statefulset_db 0",
+            "SCALE deployment/web 3",
+            "SCALE statefulset/db 2",
+            "NOW deployment_off 0",
+            "NOW deployment_web 3",
+            "NOW statefulset_db 2",
+        ] {
+            assert!(out.contains(&format!("{w}\n")), "{w}: {out}");
+        }
+        let (ok, out, err) = run(&back);
+        assert!(!ok && !out.contains("SCALE"), "{out}");
+        assert!(
+            err.contains("APP: set it to the counts the stop printed"),
+            "{err}"
+        );
     }
 
     /// `config-export` is the built-in component's own step, and both

@@ -96,7 +96,7 @@ pub fn world() -> Option<World> {
         "paths": { "/var/lib/mysql": data, "/var/run/mysqld": sock,
                    "/etc/mysql-home": home, "/tmp": w.owned_dir("podtmp", "mysql") },
         "env": { "MYSQL_ROOT_PASSWORD": ROOT_PW, "MYSQL_HOME": "/etc/mysql-home" },
-        "others": [ { "kind": "Deployment", "name": "shop",
+        "others": [ { "kind": "Deployment", "name": "shop", "replicas": 2,
                       "labels": { "app.kubernetes.io/name": "wordpress" } } ],
         "secrets": { "rel-mysql": { "mysql-root-password": ROOT_PW } },
     }));
@@ -248,6 +248,13 @@ fn mysql_binlog_drill() {
     assert_eq!(orders(&w), "100\t100");
     assert_eq!(sql(&w, "SELECT COUNT(*) FROM blog.posts"), "11");
     assert_eq!(sql(&w, "SHOW TABLES FROM shop"), "orders");
+    let replicas =
+        || w.ok("kubectl -n \"$NAMESPACE\" get deploy shop -o jsonpath='{.spec.replicas}'");
+    assert_eq!(
+        replicas(),
+        "2",
+        "the application starts at its 2 replicas, not 1"
+    );
 
     // The full restore's load and checks, into the running server (a new
     // volume needs a cluster).
@@ -263,6 +270,18 @@ fn mysql_binlog_drill() {
     );
     assert_eq!(orders(&w), "100\t100");
     assert!(runs[2].output.contains("shop") && runs[2].output.contains("root"));
+    assert!(
+        runs[0]
+            .output
+            .contains("replicas before the stop: deployment/shop=2"),
+        "{}",
+        runs[0].output
+    );
+    assert_eq!(
+        replicas(),
+        "2",
+        "the writers start at their 2 replicas, not 1"
+    );
 }
 
 /// MySQL's generated backup jobs, rendered by real Helm and run as their

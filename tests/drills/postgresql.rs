@@ -92,7 +92,7 @@ pub fn world() -> Option<World> {
                  "POSTGRES_REPLICATION_USER": "replicator",
                  "POSTGRES_REPLICATION_PASSWORD": REPL_PW,
                  "PGHOST": pg.sock },
-        "others": [ { "kind": "Deployment", "name": "app",
+        "others": [ { "kind": "Deployment", "name": "app", "replicas": 3,
                       "labels": { "app.kubernetes.io/instance": "app" } } ],
         // pg-backup reaches the server over its Service, and mounts the
         // backup claim, which is ReadWriteMany, while the server runs.
@@ -470,6 +470,18 @@ fn postgresql_single_db_drill() {
     assert_eq!(field(&runs[2].output, "count"), "0", "no session to end");
     assert_eq!(orders(&w), "1000 1000");
     assert_eq!(sql(&w, "other", "SELECT count(*) FROM t"), "2");
+    assert!(
+        runs[1]
+            .output
+            .contains("replicas before the stop: deployment/app=3"),
+        "{}",
+        runs[1].output
+    );
+    assert_eq!(
+        w.ok("kubectl -n \"$NAMESPACE\" get deploy app -o jsonpath='{.spec.replicas}'"),
+        "3",
+        "the application starts with the 3 replicas it had, not 1"
+    );
     let left = sql(
         &w,
         "postgres",
