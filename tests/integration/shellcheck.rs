@@ -309,6 +309,9 @@ fn recipe_exclusions() -> String {
 }
 
 /// The cross-chart targets of the root Makefile, as `make -n` prints them.
+/// Their chart runs are recursive makes (`+$(MAKE)`), which `make -n` runs:
+/// `MAKE=:` keeps the root's own lines and leaves the charts' recipes,
+/// checked chart by chart, out of the root's block.
 fn root_blocks(make: &Path, dir: &Path, charts: &[ChartModel]) -> Vec<Block> {
     let mut out = Vec::new();
     let first = format!("backup-{}", charts[0].spec.name);
@@ -320,7 +323,7 @@ fn root_blocks(make: &Path, dir: &Path, charts: &[ChartModel]) -> Vec<Block> {
     ] {
         let o = Command::new(make)
             .current_dir(dir)
-            .args(["-n", "--no-print-directory"])
+            .args(["-n", "--no-print-directory", "MAKE=:"])
             .arg(format!("DRY_RUN={dry}"))
             .arg(target)
             .output()
