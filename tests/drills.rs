@@ -125,7 +125,12 @@ fn redis_world() -> Option<World> {
         "paths": { "/data": data, "/tmp": w.owned_dir("podtmp", "redis") },
         "env": { "REDIS_PASSWORD": REDIS_PW },
         "secrets": { "rel-redis": { "redis-password": REDIS_PW } },
+        // A client that writes to Redis, which the full restore stops and
+        // starts again with the replicas it had.
+        "others": [ { "kind": "Deployment", "name": "worker", "replicas": 2,
+                      "labels": { "app.kubernetes.io/instance": "worker" } } ],
     }));
+    w.var("CLIENT_DEPLOYMENT", "worker");
     w.serve(Server {
         name: "redis",
         user: "redis",
@@ -253,6 +258,18 @@ fn redis_backup_jobs_run() {
 /// then the data.
 fn redis_full_restore(w: &World, name: &str) {
     let runs = w.run("restore.full", &[("redis-<timestamp>.rdb", name)]);
+    let worker =
+        || w.ok("kubectl -n \"$NAMESPACE\" get deploy worker -o jsonpath='{.spec.replicas}'");
+    assert!(
+        runs.iter()
+            .any(|r| r.output.contains("client replicas: worker=2")),
+        "the stop records the client's 2 replicas"
+    );
+    assert_eq!(
+        worker().trim(),
+        "2",
+        "the client starts with the 2 it had, not 1"
+    );
     assert_steps(
         &runs,
         4,
