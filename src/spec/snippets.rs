@@ -2206,17 +2206,20 @@ mod tests {
             .collect()
     }
 
+    /// Snippet `name`'s body with the `given` parameters, for `s`.
+    fn expand_with(name: &str, given: &[(&str, &str)], s: &Spec) -> String {
+        let snippet = find(name).unwrap();
+        let given: Given = given
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        (snippet.body)(&args(snippet, &given).unwrap(), s)
+    }
+
     #[test]
     fn each_snippet_expands_with_its_parameters() {
         let s = spec();
-        let run = |name: &str, given: &[(&str, &str)]| {
-            let snippet = find(name).unwrap();
-            let given = given
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect();
-            (snippet.body)(&args(snippet, &given).unwrap(), &s)
-        };
+        let run = |name: &str, given: &[(&str, &str)]| expand_with(name, given, &s);
         assert_eq!(
             run("port-forward", &[("ports", "3100:3100")]),
             "PFO=$(mktemp)\n\
@@ -2512,13 +2515,11 @@ BACKUP_DIR=\"$BACKUP_DIR\"\n",
     #[test]
     fn helm_rollback_image_returns_to_the_newest_revision_on_another_tag() {
         let s = spec();
-        let snippet = find("helm-rollback-image").unwrap();
-        let given = [
-            ("key".to_string(), "app.server.image.tag".to_string()),
-            ("timeout".to_string(), "15m".to_string()),
-        ]
-        .into();
-        let body = (snippet.body)(&args(snippet, &given).unwrap(), &s);
+        let body = expand_with(
+            "helm-rollback-image",
+            &[("key", "app.server.image.tag"), ("timeout", "15m")],
+            &s,
+        );
         let helm = r#"helm() {
   case "$*" in
   *' history '*) n=0; sep=; printf '['
@@ -2575,14 +2576,7 @@ BACKUP_DIR=\"$BACKUP_DIR\"\n",
     #[test]
     fn scale_back_restores_the_recorded_counts() {
         let s = spec();
-        let body = |name: &str, given: &[(&str, &str)]| {
-            let snippet = find(name).unwrap();
-            let given = given
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect();
-            (snippet.body)(&args(snippet, &given).unwrap(), &s)
-        };
+        let body = |name: &str, given: &[(&str, &str)]| expand_with(name, given, &s);
         let kubectl = r#"kubectl() {
   case "$*" in
   '-n n get deployment,statefulset -l app=x -o jsonpath={range .items[*]}{.kind}/{.metadata.name}={.spec.replicas} {end}')
@@ -3542,14 +3536,7 @@ test -z \"$(kubectl -n \"$NAMESPACE\" get pod -o name \\\n    \
 
     #[test]
     fn unpack_clears_streams_and_deletes_the_helper() {
-        let snippet = find("unpack").unwrap();
-        let body = |given: &[(&str, &str)]| {
-            let given: Given = given
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect();
-            (snippet.body)(&args(snippet, &given).unwrap(), &spec())
-        };
+        let body = |given: &[(&str, &str)]| expand_with("unpack", given, &spec());
         assert_eq!(
             body(&[
                 ("pod", "\"$H\""),
@@ -3568,7 +3555,11 @@ kubectl -n \"$NAMESPACE\" delete pod \"$H\" --wait=true\n"
             "kubectl -n \"$NAMESPACE\" exec -i \"$H\" -- tar -C /var/lib/some/long/dir -xzf - \\\n  \
 < \"$F\"\nkubectl -n \"$NAMESPACE\" delete pod \"$H\" --wait=true\n"
         );
-        let e = args(snippet, &[("dir".to_string(), "/d".to_string())].into()).unwrap_err();
+        let e = args(
+            find("unpack").unwrap(),
+            &[("dir".to_string(), "/d".to_string())].into(),
+        )
+        .unwrap_err();
         assert!(e.message.contains("needs the parameter `pod`"), "{e:?}");
         assert!(e.help.contains("`clear`"), "{e:?}");
     }
@@ -3777,14 +3768,7 @@ kubectl -n \"$NAMESPACE\" delete pod \"$H\" --wait=true\n"
     #[test]
     fn pg_client_follows_the_connection_and_feeds_stdin() {
         let url = real("airflow").spec;
-        let body = |s: &Spec, given: &[(&str, &str)]| {
-            let snippet = find("pg-client").unwrap();
-            let given = given
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect();
-            (snippet.body)(&args(snippet, &given).unwrap(), s)
-        };
+        let body = |s: &Spec, given: &[(&str, &str)]| expand_with("pg-client", given, s);
         let b = body(&url, &[("name", "db-check")]);
         assert!(
             b.starts_with("U=$(kubectl") && b.ends_with("sh -c 'read -r U\n"),
@@ -3818,21 +3802,24 @@ kubectl -n \"$NAMESPACE\" delete pod \"$H\" --wait=true\n"
     #[test]
     fn mysql_client_connects_with_the_db_variables() {
         let wp = real("wordpress").spec;
-        let snippet = find("mysql-client").unwrap();
-        let given = [
-            ("name".to_string(), "db-restore".to_string()),
-            ("gunzip".to_string(), "\"$F\"".to_string()),
-        ]
-        .into();
-        let b = (snippet.body)(&args(snippet, &given).unwrap(), &wp);
+        let b = expand_with(
+            "mysql-client",
+            &[("name", "db-restore"), ("gunzip", "\"$F\"")],
+            &wp,
+        );
         assert!(
             b.contains("{ printf '%s\\n' \"$PW\"; gunzip -c \"$F\"; } \\\n")
                 && b.contains("run \"$FULLNAME-db-restore\"")
                 && b.ends_with("sh -c 'read -r MYSQL_PWD; export MYSQL_PWD\n"),
             "{b}"
         );
-        assert!(missing_in(snippet, &wp, &Given::new()).is_none());
-        let e = missing_in(snippet, &real("redis").spec, &Given::new()).unwrap();
+        assert!(missing_in(find("mysql-client").unwrap(), &wp, &Given::new()).is_none());
+        let e = missing_in(
+            find("mysql-client").unwrap(),
+            &real("redis").spec,
+            &Given::new(),
+        )
+        .unwrap();
         assert!(e.message.contains("needs the `DB_*` variables"), "{e:?}");
         assert!(e.help.contains("DB_HOST"), "{e:?}");
     }
