@@ -147,7 +147,12 @@ fn graph_sources() -> Vec<(String, String)> {
 
 /// The graph's project, built by the real `gen build`.
 fn built_graph() -> tempfile::TempDir {
-    let dir = project_with(&graph_sources());
+    built(&graph_sources())
+}
+
+/// A project of `sources`, built by the real `gen build`.
+fn built(sources: &[(String, String)]) -> tempfile::TempDir {
+    let dir = project_with(sources);
     let o = Command::new(env!("CARGO_BIN_EXE_gen"))
         .arg("--root")
         .arg(dir.path())
@@ -352,14 +357,7 @@ fn pf_wait_applies_to_every_chart_or_to_one() {
             (n.to_string(), spec.yaml())
         })
         .collect();
-    let dir = project_with(&sources);
-    let o = Command::new(env!("CARGO_BIN_EXE_gen"))
-        .arg("--root")
-        .arg(dir.path())
-        .arg("build")
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let dir = built(&sources);
     let ran = make(
         dir.path(),
         &[
