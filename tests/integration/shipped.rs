@@ -199,51 +199,40 @@ fn every_make_target_parses_under_make_n() {
 /// curled a port nothing forwarded.
 #[test]
 fn local_http_calls_in_the_guides_go_through_a_port_forward() {
-    let docs = root().join("docs");
     let (mut blocks, mut local, mut wrong) = (0, 0, Vec::new());
-    for e in std::fs::read_dir(&docs).unwrap() {
-        let dir = e.unwrap().path();
-        if !dir.is_dir() {
-            continue;
-        }
-        let chart = dir.file_name().unwrap().to_string_lossy().to_string();
-        for guide in ["backup-guide.md", "upgrade-guide.md"] {
-            let Ok(text) = std::fs::read_to_string(dir.join(guide)) else {
-                continue;
-            };
-            let mut open_forward = false;
-            for (i, block) in text.split("```bash\n").skip(1).enumerate() {
-                let block = block.split("```").next().unwrap();
-                blocks += 1;
-                let calls_local = block
-                    .match_indices("127.0.0.1:")
-                    .any(|(at, m)| block[at + m.len()..].starts_with(|c: char| c.is_ascii_digit()));
-                // A call from inside a pod or container: its localhost is
-                // the pod's (the port-forward's own `(exec kubectl` aside).
-                let in_pod = block.lines().any(|l| {
-                    (l.contains("exec ") && !l.contains("(exec ${KUBECTL"))
-                        || l.contains("kubectl run")
-                        || l.contains(" run \"$")
-                        || l.contains("docker run")
-                        // A job's script that starts its own server.
-                        || l.contains("listen-address=127.0.0.1")
-                });
-                if block.contains("_PF=$PF") {
-                    open_forward = true;
+    for (path, text) in chart_guides() {
+        let mut open_forward = false;
+        for (i, block) in bash_blocks(&text).enumerate() {
+            blocks += 1;
+            let calls_local = block
+                .match_indices("127.0.0.1:")
+                .any(|(at, m)| block[at + m.len()..].starts_with(|c: char| c.is_ascii_digit()));
+            // A call from inside a pod or container: its localhost is
+            // the pod's (the port-forward's own `(exec kubectl` aside).
+            let in_pod = block.lines().any(|l| {
+                (l.contains("exec ") && !l.contains("(exec ${KUBECTL"))
+                    || l.contains("kubectl run")
+                    || l.contains(" run \"$")
+                    || l.contains("docker run")
+                    // A job's script that starts its own server.
+                    || l.contains("listen-address=127.0.0.1")
+            });
+            if block.contains("_PF=$PF") {
+                open_forward = true;
+            }
+            if calls_local && !in_pod {
+                local += 1;
+                if !block.contains("port-forward") && !open_forward {
+                    wrong.push(format!(
+                        "{}, block {}: {}",
+                        path.display(),
+                        i + 1,
+                        block.lines().next().unwrap_or_default().trim()
+                    ));
                 }
-                if calls_local && !in_pod {
-                    local += 1;
-                    if !block.contains("port-forward") && !open_forward {
-                        wrong.push(format!(
-                            "docs/{chart}/{guide}, block {}: {}",
-                            i + 1,
-                            block.lines().next().unwrap_or_default().trim()
-                        ));
-                    }
-                }
-                if block.contains("kill \"$") && block.contains("_PF\"") {
-                    open_forward = false;
-                }
+            }
+            if block.contains("kill \"$") && block.contains("_PF\"") {
+                open_forward = false;
             }
         }
     }
@@ -259,23 +248,15 @@ fn local_http_calls_in_the_guides_go_through_a_port_forward() {
 /// upgrade deleted every pod and then ran it.
 #[test]
 fn no_rollout_status_after_switching_to_on_delete() {
-    let docs = root().join("docs");
     let (mut on_delete, mut wrong) = (0, Vec::new());
-    for e in std::fs::read_dir(&docs).unwrap() {
-        let dir = e.unwrap().path();
-        for guide in ["backup-guide.md", "upgrade-guide.md"] {
-            let Ok(text) = std::fs::read_to_string(dir.join(guide)) else {
+    for (path, text) in chart_guides() {
+        for block in bash_blocks(&text) {
+            let Some(at) = block.find("OnDelete") else {
                 continue;
             };
-            for block in text.split("```bash\n").skip(1) {
-                let block = block.split("```").next().unwrap();
-                let Some(at) = block.find("OnDelete") else {
-                    continue;
-                };
-                on_delete += 1;
-                if block[at..].contains("rollout status statefulset") {
-                    wrong.push(format!("{}: {block}", dir.join(guide).display()));
-                }
+            on_delete += 1;
+            if block[at..].contains("rollout status statefulset") {
+                wrong.push(format!("{}: {block}", path.display()));
             }
         }
     }
@@ -284,6 +265,30 @@ fn no_rollout_status_after_switching_to_on_delete() {
         "only {on_delete} OnDelete blocks: the scan is broken"
     );
     assert_eq!(wrong, Vec::<String>::new());
+}
+
+/// Each chart's backup and upgrade guide (`docs/<chart>/...`, relative to
+/// the repository), with its text, sorted by path.
+fn chart_guides() -> Vec<(std::path::PathBuf, String)> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(root().join("docs")).unwrap() {
+        let dir = e.unwrap().path();
+        for guide in ["backup-guide.md", "upgrade-guide.md"] {
+            if let Ok(text) = std::fs::read_to_string(dir.join(guide)) {
+                let chart = dir.file_name().unwrap();
+                out.push((std::path::Path::new("docs").join(chart).join(guide), text));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The bash code blocks of a guide, in order.
+fn bash_blocks(text: &str) -> impl Iterator<Item = &str> {
+    text.split("```bash\n")
+        .skip(1)
+        .map(|b| b.split("```").next().unwrap_or_default())
 }
 
 /// Every generated text file under `docs/` and `make/`, with its path.
@@ -427,35 +432,28 @@ fn no_guide_or_target_names_a_pod_after_a_release() {
 /// a `relay.yaml` that only a later step (or the other guide) wrote.
 #[test]
 fn an_all_clear_grep_reads_a_file_the_guide_wrote_before() {
-    let docs = root().join("docs");
     let (mut checks, mut wrong) = (0, Vec::new());
-    for e in std::fs::read_dir(&docs).unwrap() {
-        let dir = e.unwrap().path();
-        for guide in ["backup-guide.md", "upgrade-guide.md"] {
-            let Ok(text) = std::fs::read_to_string(dir.join(guide)) else {
-                continue;
-            };
-            let mut written = BTreeSet::new();
-            for block in text.split("```bash\n").skip(1) {
-                let block = block.split("```").next().unwrap().replace("\\\n", " ");
-                for line in block.lines() {
-                    if let Some((check, _)) = line.split_once("|| echo") {
-                        let file = check.split_whitespace().last().unwrap_or_default();
-                        let relative = file.contains('.')
-                            && !file.starts_with('-')
-                            && !file.contains(['/', '$', '"', '\'']);
-                        if check.contains("grep") && relative {
-                            checks += 1;
-                            if !written.contains(file) {
-                                wrong.push(format!("{}: {line}", dir.join(guide).display()));
-                            }
+    for (path, text) in chart_guides() {
+        let mut written = BTreeSet::new();
+        for block in bash_blocks(&text) {
+            let block = block.replace("\\\n", " ");
+            for line in block.lines() {
+                if let Some((check, _)) = line.split_once("|| echo") {
+                    let file = check.split_whitespace().last().unwrap_or_default();
+                    let relative = file.contains('.')
+                        && !file.starts_with('-')
+                        && !file.contains(['/', '$', '"', '\'']);
+                    if check.contains("grep") && relative {
+                        checks += 1;
+                        if !written.contains(file) {
+                            wrong.push(format!("{}: {line}", path.display()));
                         }
                     }
-                    for (at, _) in line.match_indices('>') {
-                        let target = line[at + 1..].trim_start_matches('>');
-                        if let Some(w) = target.split_whitespace().next() {
-                            written.insert(w.to_string());
-                        }
+                }
+                for (at, _) in line.match_indices('>') {
+                    let target = line[at + 1..].trim_start_matches('>');
+                    if let Some(w) = target.split_whitespace().next() {
+                        written.insert(w.to_string());
                     }
                 }
             }
