@@ -92,8 +92,14 @@ pub fn world() -> Option<World> {
                  "POSTGRES_REPLICATION_USER": "replicator",
                  "POSTGRES_REPLICATION_PASSWORD": REPL_PW,
                  "PGHOST": pg.sock },
+        // Two client releases of the database, and a release that does
+        // not use it and must keep running.
         "others": [ { "kind": "Deployment", "name": "app", "replicas": 3,
-                      "labels": { "app.kubernetes.io/instance": "app" } } ],
+                      "labels": { "app.kubernetes.io/instance": "app" } },
+                    { "kind": "StatefulSet", "name": "worker", "replicas": 2,
+                      "labels": { "app.kubernetes.io/instance": "worker" } },
+                    { "kind": "Deployment", "name": "bystander", "replicas": 4,
+                      "labels": { "app.kubernetes.io/instance": "bystander" } } ],
         // pg-backup reaches the server over its Service, and mounts the
         // backup claim, which is ReadWriteMany, while the server runs.
         "services": { "rel-postgresql": "127.0.0.1" },
@@ -108,7 +114,7 @@ pub fn world() -> Option<World> {
     );
     w.var("BACKUP_PVC", "postgresql-backup");
     w.var("DB", "app");
-    w.var("APP_RELEASE", "app");
+    w.var("APP_RELEASE", "app,worker");
     Some(w)
 }
 
@@ -470,18 +476,29 @@ fn postgresql_single_db_drill() {
     assert_eq!(field(&runs[2].output, "count"), "0", "no session to end");
     assert_eq!(orders(&w), "1000 1000");
     assert_eq!(sql(&w, "other", "SELECT count(*) FROM t"), "2");
+    // Both client releases of APP_RELEASE, and only they, were stopped
+    // and start again with the counts they had, not 1.
+    let stop = &runs[1].output;
     assert!(
-        runs[1]
-            .output
-            .contains("replicas before the stop: deployment/app=3"),
-        "{}",
-        runs[1].output
+        stop.contains("replicas before the stop: deployment/app=3 statefulset/worker=2")
+            && stop.contains("deployment.apps/app scaled")
+            && stop.contains("statefulset.apps/worker scaled")
+            && !stop.contains("bystander"),
+        "{stop}"
     );
-    assert_eq!(
-        w.ok("kubectl -n \"$NAMESPACE\" get deploy app -o jsonpath='{.spec.replicas}'"),
-        "3",
-        "the application starts with the 3 replicas it had, not 1"
-    );
+    for (workload, count) in [
+        ("deploy app", "3"),
+        ("sts worker", "2"),
+        ("deploy bystander", "4"),
+    ] {
+        assert_eq!(
+            w.ok(&format!(
+                "kubectl -n \"$NAMESPACE\" get {workload} -o jsonpath='{{.spec.replicas}}'"
+            )),
+            count,
+            "{workload}"
+        );
+    }
     let left = sql(
         &w,
         "postgres",

@@ -29,6 +29,7 @@ mod hostile;
 mod make_targets;
 mod memo;
 mod regions_prop;
+mod restore_files;
 mod serve;
 mod serve_browser;
 mod shared_entries;
