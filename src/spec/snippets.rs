@@ -253,8 +253,14 @@ running one's replica count in its annotation `gen.helm/<var>`, which `scale-bac
                 help: "the label selector of the Deployments and StatefulSets to stop \
 (a shell word, e.g. \"$APP_SEL\")",
             },
+            Param {
+                name: "ref",
+                default: Some(""),
+                help: "a shell word that holds one workload as kubectl names it \
+(kind/name), e.g. \"deployment/$MM2_DEPLOYMENT\", to stop instead of the selector's",
+            },
         ],
-        body: |a, _| scale_down_recorded(arg(a, "var"), arg(a, "pods")),
+        body: |a, _| scale_down_recorded(arg(a, "var"), arg(a, "pods"), arg(a, "ref")),
         prose: None,
         needs: Needs::Nothing,
     },
@@ -1138,39 +1144,68 @@ words, and the annotation `gen.helm/<var>` that keeps each count on its workload
 /// (`{range}` ends after what the caller appends).
 const LIST_JSONPATH: &str = "J='{range .items[*]}{.kind}/{.metadata.name}='\n";
 
-/// `var=` the `kind/name=count` words of the Deployments and
-/// StatefulSets that `pods` selects (`None`: the whole namespace) whose
-/// annotation `gen.helm/<var>` holds a count; a workload without one
-/// (its `kind/name=` word) is dropped. Needs `J` (`LIST_JSONPATH`).
-fn read_record(var: &str, pods: Option<&str>) -> String {
-    let sel = pods.map_or(String::new(), |p| format!("  -l {p} \\\n"));
-    format!(
-        "{var}=$(kubectl -n \"$NAMESPACE\" get deployment,statefulset \\\n{sel}  \
--o jsonpath=\"$J\"'{{.metadata.annotations.gen\\.helm/{var}}} {{end}}' \\\n  \
-| tr '[:upper:]' '[:lower:]' | sed 's/[^ =]*= //g')\n"
-    )
+/// What a recorded stop reads: `get` (the `kubectl get` arguments), the
+/// jsonpath `j` that starts each `kind/name=` word and the `end` that
+/// follows each count. The Deployments and StatefulSets a selector picks
+/// (`None`: the whole namespace), or the one workload `one` names.
+struct Recorded {
+    get: String,
+    j: &'static str,
+    end: &'static str,
 }
 
-/// `scale-down-recorded`: each running workload `pods` selects gets its
-/// count in the annotation `gen.helm/<var>` before all of them are scaled
-/// to 0, so that a restart puts back the count each had, not 1. The
-/// record lives on the workloads, not in the operator's shell: it
-/// survives a lost shell, and a second stop (of workloads already at 0)
-/// keeps the first record. The record is also kept in `var` and printed.
-/// One scale by the selector, as the runbook checks read it.
-fn scale_down_recorded(var: &str, pods: &str) -> String {
-    let read = read_record(var, Some(pods));
+impl Recorded {
+    fn new(pods: Option<&str>, one: &str) -> Recorded {
+        let (get, j, end) = match (one, pods) {
+            ("", Some(p)) => (
+                format!("deployment,statefulset \\\n  -l {p}"),
+                LIST_JSONPATH,
+                " {end}",
+            ),
+            ("", None) => ("deployment,statefulset".into(), LIST_JSONPATH, " {end}"),
+            (r, _) => (r.to_string(), "J='{.kind}/{.metadata.name}='\n", " "),
+        };
+        Recorded { get, j, end }
+    }
+
+    /// `var=` the `kind/name=count` words of the workloads whose
+    /// annotation `gen.helm/<var>` holds a count; a workload without one
+    /// (its `kind/name=` word) is dropped. Needs `J`.
+    fn read(&self, var: &str) -> String {
+        let Recorded { get, end, .. } = self;
+        format!(
+            "{var}=$(kubectl -n \"$NAMESPACE\" get {get} \\\n  \
+-o jsonpath=\"$J\"'{{.metadata.annotations.gen\\.helm/{var}}}{end}' \\\n  \
+| tr '[:upper:]' '[:lower:]' | sed 's/[^ =]*= //g')\n"
+        )
+    }
+}
+
+/// `scale-down-recorded`: each running workload `pods` selects (or `one`
+/// names) gets its count in the annotation `gen.helm/<var>` before all
+/// of them are scaled to 0, so that a restart puts back the count each
+/// had, not 1. The record lives on the workloads, not in the operator's
+/// shell: it survives a lost shell, and a second stop (of workloads
+/// already at 0) keeps the first record. The record is also kept in
+/// `var` and printed. One scale by the selector, as the runbook checks
+/// read it.
+fn scale_down_recorded(var: &str, pods: &str, one: &str) -> String {
+    let w = Recorded::new(Some(pods), one);
+    let (get, j, end, read) = (&w.get, w.j, w.end, w.read(var));
+    let scale = match one {
+        "" => format!("deployment,statefulset \\\n  -l {pods}"),
+        r => r.to_string(),
+    };
     format!(
-        "{LIST_JSONPATH}\
-for e in $(kubectl -n \"$NAMESPACE\" get deployment,statefulset \\\n  \
--l {pods} \\\n  \
--o jsonpath=\"$J{{.spec.replicas}} {{end}}\" | tr '[:upper:]' '[:lower:]'); do\n  \
+        "{j}\
+for e in $(kubectl -n \"$NAMESPACE\" get {get} \\\n  \
+-o jsonpath=\"$J{{.spec.replicas}}{end}\" | tr '[:upper:]' '[:lower:]'); do\n  \
 [ \"${{e#*=}}\" = 0 ] || kubectl -n \"$NAMESPACE\" annotate --overwrite \\\n    \
 \"${{e%=*}}\" gen.helm/{var}=\"${{e#*=}}\"\n\
 done\n\
 {read}\
 echo \"replicas before the stop: ${var}\"\n\
-kubectl -n \"$NAMESPACE\" scale deployment,statefulset \\\n  -l {pods} --replicas=0\n"
+kubectl -n \"$NAMESPACE\" scale {scale} --replicas=0\n"
     )
 }
 
@@ -1179,7 +1214,7 @@ kubectl -n \"$NAMESPACE\" scale deployment,statefulset \\\n  -l {pods} --replica
 /// from the cluster, so a new shell (or a make target) starts what the
 /// stop recorded; nothing recorded starts nothing and says so.
 fn scale_back(var: &str) -> String {
-    let read = read_record(var, None);
+    let read = Recorded::new(None, "").read(var);
     format!(
         "{LIST_JSONPATH}{read}\
 echo \"replicas to put back: ${{{var}:-none recorded}}\"\n\
@@ -2616,6 +2651,13 @@ BACKUP_DIR=\"$BACKUP_DIR\"\n",
   lc() { echo "$1" | tr '[:upper:]' '[:lower:]' | tr / _; }
   at() { for w in "$D"/*/*; do [ "$(lc "${w##*/}")" != "$(lc "$1")" ] || echo "$w"; done; }
   case "$*" in
+  '-n n get deployment/other -o jsonpath={.kind}/{.metadata.name}={.'*)
+    w="$D/o/Deployment_other"; case "$*" in
+    *'={.spec.replicas} ') echo "Deployment/other=$(cat "$w/count") " ;;
+    *'gen\.helm/ONE} ') echo "Deployment/other=$(cat "$w/a_ONE" 2>/dev/null) " ;;
+    *) echo "kubectl $*?" >&2; return 1 ;;
+    esac ;;
+  '-n n scale deployment/other --replicas=0') echo 0 > "$D/o/Deployment_other/count" ;;
   '-n n get deployment,statefulset '*)
     case "$*" in *' -l app=x '*) ds="$D/x" ;; *' -l '*) return 2 ;; *) ds="$D/x $D/o" ;; esac
     case "$*" in
@@ -2707,6 +2749,21 @@ $(cd \"$w\" && ls a_* 2>/dev/null); done\n";
             "{out}"
         );
         assert!(!out.contains("SCALE"), "{out}");
+        // One workload named by `ref`: recorded under its own name, stopped
+        // alone, started by its own `scale-back`.
+        let one = &[("ref", "deployment/other"), ("var", "ONE")];
+        let out = run(&body("scale-down-recorded", one));
+        assert!(
+            out.contains("replicas before the stop: deployment/other=1 \n"),
+            "{out}"
+        );
+        assert!(
+            out.contains("NOW Deployment_other 0 a_ONE a_OTHER\n"),
+            "{out}"
+        );
+        assert!(out.contains("NOW Deployment_web 3\n"), "{out}");
+        let out = run(&body("scale-back", &[("var", "ONE")]));
+        assert!(out.contains("NOW Deployment_other 1 a_OTHER\n"), "{out}");
     }
 
     /// `config-export` is the built-in component's own step, and both
