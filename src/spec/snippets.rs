@@ -268,8 +268,16 @@ running one's replica count in its annotation `gen.helm/<var>`, which `scale-bac
         name: "scale-back",
         help: "start the workloads `scale-down-recorded` stopped again, in any shell, each \
 at the count its annotation `gen.helm/<var>` recorded, and remove the record",
-        params: &[VAR_RECORD],
-        body: |a, _| scale_back(arg(a, "var")),
+        params: &[
+            VAR_RECORD,
+            Param {
+                name: "override",
+                default: Some(""),
+                help: "the name of a variable (e.g. REPLICAS) whose value, when not empty, \
+replaces every recorded count; 0 keeps the workloads stopped and their record",
+            },
+        ],
+        body: |a, _| scale_back(arg(a, "var"), arg(a, "override")),
         prose: None,
         needs: Needs::Nothing,
     },
@@ -1140,14 +1148,11 @@ const VAR_RECORD: Param = Param {
 words, and the annotation `gen.helm/<var>` that keeps each count on its workload",
 };
 
-/// The jsonpath that lists `kind/name=` for every workload of a list
-/// (`{range}` ends after what the caller appends).
-const LIST_JSONPATH: &str = "J='{range .items[*]}{.kind}/{.metadata.name}='\n";
-
 /// What a recorded stop reads: `get` (the `kubectl get` arguments), the
-/// jsonpath `j` that starts each `kind/name=` word and the `end` that
+/// jsonpath `J` that starts each `kind/name=` word and the `end` that
 /// follows each count. The Deployments and StatefulSets a selector picks
-/// (`None`: the whole namespace), or the one workload `one` names.
+/// (`None`: the whole namespace), or the one workload `one` names. `A`
+/// is the path of the record's annotation.
 struct Recorded {
     get: String,
     j: &'static str,
@@ -1156,28 +1161,39 @@ struct Recorded {
 
 impl Recorded {
     fn new(pods: Option<&str>, one: &str) -> Recorded {
+        let list = "J='{range .items[*]}{.kind}/{.metadata.name}='\n";
         let (get, j, end) = match (one, pods) {
             ("", Some(p)) => (
                 format!("deployment,statefulset \\\n  -l {p}"),
-                LIST_JSONPATH,
+                list,
                 " {end}",
             ),
-            ("", None) => ("deployment,statefulset".into(), LIST_JSONPATH, " {end}"),
+            ("", None) => ("deployment,statefulset".into(), list, " {end}"),
             (r, _) => (r.to_string(), "J='{.kind}/{.metadata.name}='\n", " "),
         };
         Recorded { get, j, end }
     }
 
-    /// `var=` the `kind/name=count` words of the workloads whose
-    /// annotation `gen.helm/<var>` holds a count; a workload without one
-    /// (its `kind/name=` word) is dropped. Needs `J`.
-    fn read(&self, var: &str) -> String {
+    /// `J` and `A` set.
+    fn paths(&self, var: &str) -> String {
+        format!("{}A='{{.metadata.annotations.gen\\.helm/{var}}}'\n", self.j)
+    }
+
+    /// `kubectl get` of the workloads with the jsonpath `$J<field><end>`,
+    /// lower-cased (kubectl names kinds in capitals).
+    fn get(&self, field: &str) -> String {
         let Recorded { get, end, .. } = self;
         format!(
-            "{var}=$(kubectl -n \"$NAMESPACE\" get {get} \\\n  \
--o jsonpath=\"$J\"'{{.metadata.annotations.gen\\.helm/{var}}}{end}' \\\n  \
-| tr '[:upper:]' '[:lower:]' | sed 's/[^ =]*= //g')\n"
+            "$(kubectl -n \"$NAMESPACE\" get \\\n  {get} \\\n  \
+-o jsonpath=\"$J{field}{end}\" \\\n  | tr '[:upper:]' '[:lower:]'"
         )
+    }
+
+    /// `var=` the `kind/name=count` words of the workloads whose
+    /// annotation `gen.helm/<var>` holds a count; a workload without one
+    /// (its `kind/name=` word) is dropped.
+    fn read(&self, var: &str) -> String {
+        format!("{var}={} | sed 's/[^ =]*= //g')\n", self.get("$A"))
     }
 }
 
@@ -1191,37 +1207,48 @@ impl Recorded {
 /// read it.
 fn scale_down_recorded(var: &str, pods: &str, one: &str) -> String {
     let w = Recorded::new(Some(pods), one);
-    let (get, j, end, read) = (&w.get, w.j, w.end, w.read(var));
     let scale = match one {
         "" => format!("deployment,statefulset \\\n  -l {pods}"),
         r => r.to_string(),
     };
     format!(
-        "{j}\
-for e in $(kubectl -n \"$NAMESPACE\" get {get} \\\n  \
--o jsonpath=\"$J{{.spec.replicas}}{end}\" | tr '[:upper:]' '[:lower:]'); do\n  \
-[ \"${{e#*=}}\" = 0 ] || kubectl -n \"$NAMESPACE\" annotate --overwrite \\\n    \
-\"${{e%=*}}\" gen.helm/{var}=\"${{e#*=}}\"\n\
+        "{}for e in {}); do\n  \
+[ \"${{e#*=}}\" = 0 ] || kubectl -n \"$NAMESPACE\" annotate \\\n    \
+--overwrite \"${{e%=*}}\" gen.helm/{var}=\"${{e#*=}}\"\n\
 done\n\
-{read}\
+{}\
 echo \"replicas before the stop: ${var}\"\n\
-kubectl -n \"$NAMESPACE\" scale {scale} --replicas=0\n"
+kubectl -n \"$NAMESPACE\" scale {scale} --replicas=0\n",
+        w.paths(var),
+        w.get("{.spec.replicas}"),
+        w.read(var),
     )
 }
 
 /// `scale-back`: every workload of the namespace that carries the record
 /// `gen.helm/<var>` scaled to its count, and the record removed. Read
 /// from the cluster, so a new shell (or a make target) starts what the
-/// stop recorded; nothing recorded starts nothing and says so.
-fn scale_back(var: &str) -> String {
-    let read = Recorded::new(None, "").read(var);
+/// stop recorded; nothing recorded starts nothing and says so. A
+/// non-empty `override` variable replaces every count; at 0 the
+/// workloads stay stopped and keep their record for a later start.
+fn scale_back(var: &str, over: &str) -> String {
+    let w = Recorded::new(None, "");
+    let (count, remove) = match over {
+        "" => (String::new(), String::new()),
+        o => (format!("${{{o}:-"), format!("[ \"${{{o}:-}}\" = 0 ] || ")),
+    };
+    let close = if over.is_empty() { "" } else { "}" };
     format!(
-        "{LIST_JSONPATH}{read}\
+        "{}{}\
 echo \"replicas to put back: ${{{var}:-none recorded}}\"\n\
 for e in ${var}; do\n  \
-kubectl -n \"$NAMESPACE\" scale \"${{e%=*}}\" --replicas=\"${{e#*=}}\"\n  \
-kubectl -n \"$NAMESPACE\" annotate \"${{e%=*}}\" gen.helm/{var}-\n\
-done\n"
+kubectl -n \"$NAMESPACE\" scale \"${{e%=*}}\" \\\n    \
+--replicas=\"{count}${{e#*=}}{close}\"\n  \
+{remove}kubectl -n \"$NAMESPACE\" annotate \\\n    \
+\"${{e%=*}}\" gen.helm/{var}-\n\
+done\n",
+        w.paths(var),
+        w.read(var),
     )
 }
 
@@ -2749,6 +2776,19 @@ $(cd \"$w\" && ls a_* 2>/dev/null); done\n";
             "{out}"
         );
         assert!(!out.contains("SCALE"), "{out}");
+        // A count that overrides the record: 0 keeps them stopped and the
+        // record for the next start; 4 starts each at 4 and drops it.
+        run(&down);
+        let over = body("scale-back", &[("var", "APP"), ("override", "R")]);
+        let out = run(&format!("R=0\n{over}"));
+        assert!(out.contains("NOW Deployment_web 0 a_APP\n"), "{out}");
+        let out = run(&format!("R=4\n{over}"));
+        assert!(out.contains("NOW Deployment_web 4\n"), "{out}");
+        assert!(out.contains("NOW StatefulSet_db 4\n"), "{out}");
+        assert!(out.contains("NOW Deployment_off 0\n"), "{out}");
+        let out = run(&format!("R=\n{}{over}", down));
+        assert!(out.contains("NOW Deployment_web 4\n"), "{out}");
+        assert!(out.contains("NOW StatefulSet_db 4\n"), "{out}");
         // One workload named by `ref`: recorded under its own name, stopped
         // alone, started by its own `scale-back`.
         let one = &[("ref", "deployment/other"), ("var", "ONE")];
@@ -2761,7 +2801,7 @@ $(cd \"$w\" && ls a_* 2>/dev/null); done\n";
             out.contains("NOW Deployment_other 0 a_ONE a_OTHER\n"),
             "{out}"
         );
-        assert!(out.contains("NOW Deployment_web 3\n"), "{out}");
+        assert!(out.contains("NOW Deployment_web 4\n"), "{out}");
         let out = run(&body("scale-back", &[("var", "ONE")]));
         assert!(out.contains("NOW Deployment_other 1 a_OTHER\n"), "{out}");
     }
