@@ -261,8 +261,9 @@ fn redis_full_restore(w: &World, name: &str) {
     let worker =
         || w.ok("kubectl -n \"$NAMESPACE\" get deploy worker -o jsonpath='{.spec.replicas}'");
     assert!(
-        runs.iter()
-            .any(|r| r.output.contains("client replicas: worker=2")),
+        runs.iter().any(|r| r
+            .output
+            .contains("replicas before the stop: deployment/worker=2")),
         "the stop records the client's 2 replicas"
     );
     assert_eq!(

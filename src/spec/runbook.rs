@@ -219,13 +219,20 @@ impl Vars {
         v
     }
 
-    /// `text` with every known `$NAME` / `${NAME}` replaced by its value.
+    /// `text` with every known `$NAME` / `${NAME}` replaced by its value,
+    /// and `${NAME:-WORD}` by the value of a known `NAME`, or by `WORD`
+    /// where that value is empty.
     fn expand(&self, text: &str) -> String {
         let mut out = String::new();
         let mut rest = text;
         while let Some(i) = rest.find('$') {
             out.push_str(&rest[..i]);
             let after = &rest[i + 1..];
+            if let Some((value, len)) = self.default_form(after) {
+                out.push_str(&value);
+                rest = &after[len..];
+                continue;
+            }
             let (name, len) = match after.strip_prefix('{') {
                 Some(b) => match b.find('}') {
                     Some(j) if is_name(&b[..j]) => (&b[..j], j + 2),
@@ -247,6 +254,33 @@ impl Vars {
         }
         out.push_str(rest);
         out
+    }
+
+    /// `{NAME:-WORD}...` (what follows a `$`) with `NAME` known: its
+    /// value, or `WORD` expanded where the value is empty, and the length
+    /// read up to the matching `}`.
+    fn default_form(&self, after: &str) -> Option<(String, usize)> {
+        let b = after.strip_prefix('{')?;
+        let (name, word) = b.split_once(":-")?;
+        let value = self.values.get(name).filter(|_| is_name(name))?;
+        let mut depth = 0;
+        let end = word.char_indices().find_map(|(j, c)| match c {
+            '{' => {
+                depth += 1;
+                None
+            }
+            '}' if depth == 0 => Some(j),
+            '}' => {
+                depth -= 1;
+                None
+            }
+            _ => None,
+        })?;
+        let len = 1 + name.len() + 2 + end + 1;
+        match value.as_str() {
+            "" => Some((self.expand(&word[..end]), len)),
+            v => Some((v.to_string(), len)),
+        }
     }
 
     /// Whether `text` names something new on every run: a timestamp,
@@ -1270,6 +1304,11 @@ mod tests {
         let mut v = Vars::default();
         v.values.insert("N".into(), "0".into());
         assert_eq!(v.expand("--replicas=$N ${N}x $NN"), "--replicas=0 0x $NN");
+        // A count that replaces a recorded one where it is set.
+        v.values.insert("E".into(), String::new());
+        assert_eq!(v.expand("--replicas=${N:-${e#*=}}x"), "--replicas=0x");
+        assert_eq!(v.expand("--replicas=${E:-${e#*=}}x"), "--replicas=${e#*=}x");
+        assert_eq!(v.expand("${E:-$N}.${U:-1}"), "0.${U:-1}");
         v.unique.insert("TS".into(), true);
         assert!(v.is_unique("d.before-$TS") && v.is_unique("d.$(date +%s)"));
         assert!(!v.is_unique("d.before-restore") && !v.is_unique("d.$TSX"));

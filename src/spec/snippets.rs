@@ -244,7 +244,7 @@ follow its rollout, unless the count is 0 (kept stopped)",
     Snippet {
         name: "scale-down-recorded",
         help: "stop the Deployments and StatefulSets matching `pods` after recording each \
-one's replica count in a variable, which `scale-back` restores",
+running one's replica count in its annotation `gen.helm/<var>`, which `scale-back` restores",
         params: &[
             VAR_RECORD,
             Param {
@@ -253,17 +253,31 @@ one's replica count in a variable, which `scale-back` restores",
                 help: "the label selector of the Deployments and StatefulSets to stop \
 (a shell word, e.g. \"$APP_SEL\")",
             },
+            Param {
+                name: "ref",
+                default: Some(""),
+                help: "a shell word that holds one workload as kubectl names it \
+(kind/name), e.g. \"deployment/$MM2_DEPLOYMENT\", to stop instead of the selector's",
+            },
         ],
-        body: |a, _| scale_down_recorded(arg(a, "var"), arg(a, "pods")),
+        body: |a, _| scale_down_recorded(arg(a, "var"), arg(a, "pods"), arg(a, "ref")),
         prose: None,
         needs: Needs::Nothing,
     },
     Snippet {
         name: "scale-back",
-        help: "start the workloads `scale-down-recorded` stopped again, each at the count \
-it recorded",
-        params: &[VAR_RECORD],
-        body: |a, _| scale_back(arg(a, "var")),
+        help: "start the workloads `scale-down-recorded` stopped again, in any shell, each \
+at the count its annotation `gen.helm/<var>` recorded, and remove the record",
+        params: &[
+            VAR_RECORD,
+            Param {
+                name: "override",
+                default: Some(""),
+                help: "the name of a variable (e.g. REPLICAS) whose value, when not empty, \
+replaces every recorded count; 0 keeps the workloads stopped and their record",
+            },
+        ],
+        body: |a, _| scale_back(arg(a, "var"), arg(a, "override")),
         prose: None,
         needs: Needs::Nothing,
     },
@@ -1130,33 +1144,111 @@ fn fit(head: &str, tail: &str) -> String {
 const VAR_RECORD: Param = Param {
     name: "var",
     default: Some("SCALED"),
-    help: "the variable that holds the recorded `kind/name=count` words",
+    help: "the name of the record: the variable that holds its `kind/name=count` \
+words, and the annotation `gen.helm/<var>` that keeps each count on its workload",
 };
 
-/// `scale-down-recorded`: each workload's `kind/name=count` of those
-/// `pods` selects kept in `var` (and printed, for an operator whose shell
-/// is gone) before they are scaled to 0, so that a restart puts back the
-/// count each had, not 1. One scale by the selector, as the runbook
-/// checks read it.
-fn scale_down_recorded(var: &str, pods: &str) -> String {
-    let get = "kubectl -n \"$NAMESPACE\" get deployment,statefulset";
-    let scale = "kubectl -n \"$NAMESPACE\" scale deployment,statefulset";
+/// What a recorded stop reads: `get` (the `kubectl get` arguments), the
+/// jsonpath `J` that starts each `kind/name=` word and the `end` that
+/// follows each count. The Deployments and StatefulSets a selector picks
+/// (`None`: the whole namespace), or the one workload `one` names. `A`
+/// is the path of the record's annotation.
+struct Recorded {
+    get: String,
+    j: &'static str,
+    end: &'static str,
+}
+
+impl Recorded {
+    fn new(pods: Option<&str>, one: &str) -> Recorded {
+        let list = "J='{range .items[*]}{.kind}/{.metadata.name}='\n";
+        let (get, j, end) = match (one, pods) {
+            ("", Some(p)) => (
+                format!("deployment,statefulset \\\n  -l {p}"),
+                list,
+                " {end}",
+            ),
+            ("", None) => ("deployment,statefulset".into(), list, " {end}"),
+            (r, _) => (r.to_string(), "J='{.kind}/{.metadata.name}='\n", " "),
+        };
+        Recorded { get, j, end }
+    }
+
+    /// `J` and `A` set.
+    fn paths(&self, var: &str) -> String {
+        format!("{}A='{{.metadata.annotations.gen\\.helm/{var}}}'\n", self.j)
+    }
+
+    /// `kubectl get` of the workloads with the jsonpath `$J<field><end>`,
+    /// lower-cased (kubectl names kinds in capitals).
+    fn get(&self, field: &str) -> String {
+        let Recorded { get, end, .. } = self;
+        format!(
+            "$(kubectl -n \"$NAMESPACE\" get \\\n  {get} \\\n  \
+-o jsonpath=\"$J{field}{end}\" \\\n  | tr '[:upper:]' '[:lower:]'"
+        )
+    }
+
+    /// `var=` the `kind/name=count` words of the workloads whose
+    /// annotation `gen.helm/<var>` holds a count; a workload without one
+    /// (its `kind/name=` word) is dropped.
+    fn read(&self, var: &str) -> String {
+        format!("{var}={} | sed 's/[^ =]*= //g')\n", self.get("$A"))
+    }
+}
+
+/// `scale-down-recorded`: each running workload `pods` selects (or `one`
+/// names) gets its count in the annotation `gen.helm/<var>` before all
+/// of them are scaled to 0, so that a restart puts back the count each
+/// had, not 1. The record lives on the workloads, not in the operator's
+/// shell: it survives a lost shell, and a second stop (of workloads
+/// already at 0) keeps the first record. The record is also kept in
+/// `var` and printed. One scale by the selector, as the runbook checks
+/// read it.
+fn scale_down_recorded(var: &str, pods: &str, one: &str) -> String {
+    let w = Recorded::new(Some(pods), one);
+    let scale = match one {
+        "" => format!("deployment,statefulset \\\n  -l {pods}"),
+        r => r.to_string(),
+    };
     format!(
-        "J='{{range .items[*]}}{{.kind}}/{{.metadata.name}}={{.spec.replicas}} {{end}}'\n\
-{var}=$({get} \\\n  -l {pods} -o jsonpath=\"$J\" \\\n  | tr '[:upper:]' '[:lower:]')\n\
+        "{}for e in {}); do\n  \
+[ \"${{e#*=}}\" = 0 ] || kubectl -n \"$NAMESPACE\" annotate \\\n    \
+--overwrite \"${{e%=*}}\" gen.helm/{var}=\"${{e#*=}}\"\n\
+done\n\
+{}\
 echo \"replicas before the stop: ${var}\"\n\
-{scale} \\\n  -l {pods} --replicas=0\n"
+kubectl -n \"$NAMESPACE\" scale {scale} --replicas=0\n",
+        w.paths(var),
+        w.get("{.spec.replicas}"),
+        w.read(var),
     )
 }
 
-/// `scale-back`: every `kind/name=count` of `var` scaled to its count.
-/// An unset `var` (a new shell) fails and says where the counts are.
-fn scale_back(var: &str) -> String {
+/// `scale-back`: every workload of the namespace that carries the record
+/// `gen.helm/<var>` scaled to its count, and the record removed. Read
+/// from the cluster, so a new shell (or a make target) starts what the
+/// stop recorded; nothing recorded starts nothing and says so. A
+/// non-empty `override` variable replaces every count; at 0 the
+/// workloads stay stopped and keep their record for a later start.
+fn scale_back(var: &str, over: &str) -> String {
+    let w = Recorded::new(None, "");
+    let (count, remove) = match over {
+        "" => (String::new(), String::new()),
+        o => (format!("${{{o}:-"), format!("[ \"${{{o}:-}}\" = 0 ] || ")),
+    };
+    let close = if over.is_empty() { "" } else { "}" };
     format!(
-        ": \"${{{var}?set it to the counts the stop printed}}\"\n\
+        "{}{}\
+echo \"replicas to put back: ${{{var}:-none recorded}}\"\n\
 for e in ${var}; do\n  \
-kubectl -n \"$NAMESPACE\" scale \"${{e%=*}}\" --replicas=\"${{e#*=}}\"\n\
-done\n"
+kubectl -n \"$NAMESPACE\" scale \"${{e%=*}}\" \\\n    \
+--replicas=\"{count}${{e#*=}}{close}\"\n  \
+{remove}kubectl -n \"$NAMESPACE\" annotate \\\n    \
+\"${{e%=*}}\" gen.helm/{var}-\n\
+done\n",
+        w.paths(var),
+        w.read(var),
     )
 }
 
@@ -2567,82 +2659,151 @@ BACKUP_DIR=\"$BACKUP_DIR\"\n",
         assert!(err.contains("every revision of r runs v2"), "{err}");
     }
 
-    /// `scale-down-recorded` then `scale-back`, run by sh (real `tr`)
-    /// against a kubectl that keeps each workload's count in a file and
-    /// answers the jsonpath as the API does (kinds capitalised): workloads
-    /// at 3 and 2, and one already stopped, are stopped by the selector and
-    /// put back at 3, 2 and 0; `scale-back` in a new shell, with nothing
-    /// recorded, fails and says what to set.
+    /// `scale-down-recorded` then `scale-back`, run by sh (real `tr` and
+    /// `sed`) against a kubectl that keeps each workload's count and
+    /// annotations in files and answers the jsonpaths as the API does
+    /// (kinds capitalised, a missing annotation empty; `annotate` without
+    /// `--overwrite` refuses an existing key). Workloads at 3 and 2 and one
+    /// already stopped are stopped twice by the selector, the second time
+    /// at 0, as an operator repeating a step or a make target after the
+    /// guide's stop does; a new shell, with nothing in its variables, then
+    /// puts back 3, 2 and 0 and removes the record, and leaves a workload
+    /// outside the selector with another record alone. A second start
+    /// finds nothing recorded and starts nothing.
     #[test]
     fn scale_back_restores_the_recorded_counts() {
         let s = spec();
         let body = |name: &str, given: &[(&str, &str)]| expand_with(name, given, &s);
         let kubectl = r#"kubectl() {
+  lc() { echo "$1" | tr '[:upper:]' '[:lower:]' | tr / _; }
+  at() { for w in "$D"/*/*; do [ "$(lc "${w##*/}")" != "$(lc "$1")" ] || echo "$w"; done; }
   case "$*" in
-  '-n n get deployment,statefulset -l app=x -o jsonpath={range .items[*]}{.kind}/{.metadata.name}={.spec.replicas} {end}')
-    for f in "$D"/*; do k=${f##*/}
-      printf '%s/%s=%s ' "$(echo "${k%_*}" | sed 's/^./\U&/')" "${k#*_}" "$(cat "$f")"; done ;;
+  '-n n get deployment/other -o jsonpath={.kind}/{.metadata.name}={.'*)
+    w="$D/o/Deployment_other"; case "$*" in
+    *'={.spec.replicas} ') echo "Deployment/other=$(cat "$w/count") " ;;
+    *'gen\.helm/ONE} ') echo "Deployment/other=$(cat "$w/a_ONE" 2>/dev/null) " ;;
+    *) echo "kubectl $*?" >&2; return 1 ;;
+    esac ;;
+  '-n n scale deployment/other --replicas=0') echo 0 > "$D/o/Deployment_other/count" ;;
+  '-n n get deployment,statefulset '*)
+    case "$*" in *' -l app=x '*) ds="$D/x" ;; *' -l '*) return 2 ;; *) ds="$D/x $D/o" ;; esac
+    case "$*" in
+    *'={.spec.replicas} {end}') f=count ;;
+    *'={.metadata.annotations.gen\.helm/'*' {end}') f=${*##*gen\\.helm/}; f="a_${f%%\}*}" ;;
+    *) echo "kubectl $*?" >&2; return 1 ;;
+    esac
+    for d in $ds; do for w in "$d"/*; do n=${w##*/}
+      printf '%s/%s=%s ' "${n%%_*}" "${n#*_}" "$(cat "$w/$f" 2>/dev/null)"; done; done ;;
   '-n n scale deployment,statefulset -l app=x --replicas=0')
-    for f in "$D"/*; do echo 0 > "$f"; done; echo "SCALE all 0" ;;
-  '-n n scale '*/*' --replicas='*) echo "${5#--replicas=}" > "$D/$(echo "$4" | tr / _)"
+    for w in "$D"/x/*; do echo 0 > "$w/count"; done; echo "SCALE all 0" ;;
+  '-n n scale '*/*' --replicas='*) w=$(at "$4"); echo "${5#--replicas=}" > "$w/count"
     echo "SCALE $4 ${5#--replicas=}" ;;
+  '-n n annotate --overwrite '*/*' gen.helm/'*=*) w=$(at "$5"); k=${6#gen.helm/}
+    echo "${k#*=}" > "$w/a_${k%%=*}"; echo "NOTE $5 $6" ;;
+  '-n n annotate '*/*' gen.helm/'*-) w=$(at "$4"); k=${5#gen.helm/}; rm "$w/a_${k%-}" ;;
   *) echo "kubectl $*?" >&2; return 1 ;;
   esac
 }
 "#;
-        let show = |tag: &str| {
-            format!("for f in \"$D\"/*; do echo \"{tag} ${{f##*/}} $(cat \"$f\")\"; done\n")
-        };
+        let show = "for w in \"$D\"/*/*; do echo \"NOW ${w##*/} $(cat \"$w\"/count)\" \
+$(cd \"$w\" && ls a_* 2>/dev/null); done\n";
+        let d = tempfile::tempdir().unwrap();
+        for (w, n) in [
+            ("x/Deployment_web", "3"),
+            ("x/StatefulSet_db", "2"),
+            ("x/Deployment_off", "0"),
+            ("o/Deployment_other", "1"),
+        ] {
+            std::fs::create_dir_all(d.path().join(w)).unwrap();
+            std::fs::write(d.path().join(w).join("count"), n).unwrap();
+        }
+        std::fs::write(d.path().join("o/Deployment_other/a_OTHER"), "5").unwrap();
+        // Each run is a new shell on the same cluster.
         let run = |script: &str| {
-            let d = tempfile::tempdir().unwrap();
-            for (w, n) in [
-                ("deployment_web", "3"),
-                ("statefulset_db", "2"),
-                ("deployment_off", "0"),
-            ] {
-                std::fs::write(d.path().join(w), n).unwrap();
-            }
             let out = std::process::Command::new("sh")
                 .arg("-c")
-                .arg(format!("set -eu\n{kubectl}{script}"))
+                .arg(format!("set -eu\n{kubectl}{script}{show}"))
                 .env("NAMESPACE", "n")
                 .env("D", d.path())
                 .output()
                 .unwrap();
-            (
-                out.status.success(),
-                String::from_utf8_lossy(&out.stdout).into_owned(),
-                String::from_utf8_lossy(&out.stderr).into_owned(),
-            )
+            let err = String::from_utf8_lossy(&out.stderr).into_owned();
+            assert!(out.status.success(), "{script}\n{err}");
+            String::from_utf8_lossy(&out.stdout).into_owned()
         };
         let down = body("scale-down-recorded", &[("pods", "app=x"), ("var", "APP")]);
         let back = body("scale-back", &[("var", "APP")]);
-        let (ok, out, err) = run(&format!("{down}{}{back}{}", show("MID"), show("NOW")));
-        assert!(ok, "{err}");
+        let recorded = "replicas before the stop: deployment/web=3 statefulset/db=2 \n";
+        let first = run(&down);
+        let second = run(&down);
+        for out in [&first, &second] {
+            assert!(out.contains(recorded), "{out}");
+            for w in [
+                "NOW Deployment_off 0\n",
+                "NOW Deployment_web 0 a_APP\n",
+                "NOW StatefulSet_db 0 a_APP\n",
+                "NOW Deployment_other 1 a_OTHER\n",
+            ] {
+                assert!(out.contains(w), "{w}: {out}");
+            }
+        }
         assert!(
-            out.contains(
-                "replicas before the stop: deployment/off=0 deployment/web=3 statefulset/db=2 \n"
-            ),
+            first.contains("NOTE deployment/web gen.helm/APP=3\n"),
+            "{first}"
+        );
+        assert!(
+            !second.contains("NOTE"),
+            "the second stop recorded again: {second}"
+        );
+        let out = run(&back);
+        assert!(
+            out.contains("replicas to put back: deployment/web=3 statefulset/db=2 \n"),
             "{out}"
         );
         for w in [
-            "MID deployment_off 0",
-            "MID deployment_web 0",
-            "MID statefulset_db 0",
-            "SCALE deployment/web 3",
-            "SCALE statefulset/db 2",
-            "NOW deployment_off 0",
-            "NOW deployment_web 3",
-            "NOW statefulset_db 2",
+            "SCALE deployment/web 3\n",
+            "SCALE statefulset/db 2\n",
+            "NOW Deployment_off 0\n",
+            "NOW Deployment_web 3\n",
+            "NOW StatefulSet_db 2\n",
+            "NOW Deployment_other 1 a_OTHER\n",
         ] {
-            assert!(out.contains(&format!("{w}\n")), "{w}: {out}");
+            assert!(out.contains(w), "{w}: {out}");
         }
-        let (ok, out, err) = run(&back);
-        assert!(!ok && !out.contains("SCALE"), "{out}");
+        let out = run(&back);
         assert!(
-            err.contains("APP: set it to the counts the stop printed"),
-            "{err}"
+            out.contains("replicas to put back: none recorded\n"),
+            "{out}"
         );
+        assert!(!out.contains("SCALE"), "{out}");
+        // A count that overrides the record: 0 keeps them stopped and the
+        // record for the next start; 4 starts each at 4 and drops it.
+        run(&down);
+        let over = body("scale-back", &[("var", "APP"), ("override", "R")]);
+        let out = run(&format!("R=0\n{over}"));
+        assert!(out.contains("NOW Deployment_web 0 a_APP\n"), "{out}");
+        let out = run(&format!("R=4\n{over}"));
+        assert!(out.contains("NOW Deployment_web 4\n"), "{out}");
+        assert!(out.contains("NOW StatefulSet_db 4\n"), "{out}");
+        assert!(out.contains("NOW Deployment_off 0\n"), "{out}");
+        let out = run(&format!("R=\n{}{over}", down));
+        assert!(out.contains("NOW Deployment_web 4\n"), "{out}");
+        assert!(out.contains("NOW StatefulSet_db 4\n"), "{out}");
+        // One workload named by `ref`: recorded under its own name, stopped
+        // alone, started by its own `scale-back`.
+        let one = &[("ref", "deployment/other"), ("var", "ONE")];
+        let out = run(&body("scale-down-recorded", one));
+        assert!(
+            out.contains("replicas before the stop: deployment/other=1 \n"),
+            "{out}"
+        );
+        assert!(
+            out.contains("NOW Deployment_other 0 a_ONE a_OTHER\n"),
+            "{out}"
+        );
+        assert!(out.contains("NOW Deployment_web 4\n"), "{out}");
+        let out = run(&body("scale-back", &[("var", "ONE")]));
+        assert!(out.contains("NOW Deployment_other 1 a_OTHER\n"), "{out}");
     }
 
     /// `config-export` is the built-in component's own step, and both

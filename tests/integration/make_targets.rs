@@ -1565,3 +1565,236 @@ fn collector_targets_name_the_workload_by_the_releases_mode() {
         );
     }
 }
+
+/// A cluster of Deployments kept in files, behind a kubectl that scales,
+/// annotates and answers the jsonpaths of the recorded stop and start
+/// (`cluster_kubectl.sh`): `(dir, name)` at `count`, matching the label
+/// selectors `sel` as written (and the release's own).
+fn fake_cluster(workloads: &[(&str, &str, &[&str])]) -> (tempfile::TempDir, String) {
+    let work = tempfile::tempdir().unwrap();
+    copy_dir(&root().join("make"), &work.path().join("make"));
+    std::fs::copy(root().join("Makefile"), work.path().join("Makefile")).unwrap();
+    let bin = work.path().join(".fakebin");
+    fake_tools(&bin, &work.path().join("other-calls.log"));
+    let kubectl = bin.join("kubectl");
+    std::fs::write(&kubectl, include_str!("cluster_kubectl.sh")).unwrap();
+    Command::new("chmod")
+        .arg("+x")
+        .arg(&kubectl)
+        .status()
+        .unwrap();
+    let state = work.path().join("cluster");
+    for (name, count, sel) in workloads {
+        let w = state.join(format!("Deployment_{name}"));
+        std::fs::create_dir_all(&w).unwrap();
+        std::fs::write(w.join("count"), format!("{count}\n")).unwrap();
+        let mut lines: Vec<String> = sel.iter().map(|s| s.to_string()).collect();
+        lines.push(format!("app.kubernetes.io/instance={REL}"));
+        std::fs::write(w.join("sel"), lines.join("\n") + "\n").unwrap();
+    }
+    let path_env = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    (work, path_env)
+}
+
+/// Each workload's `name count [records]` in the fake cluster.
+fn cluster_state(work: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(work.join("cluster")).unwrap() {
+        let p = e.unwrap().path();
+        if !p.is_dir() {
+            continue;
+        }
+        let name = p.file_name().unwrap().to_string_lossy();
+        let count = std::fs::read_to_string(p.join("count")).unwrap();
+        let mut line = format!("{} {}", name.split_once('_').unwrap().1, count.trim());
+        let mut records: Vec<String> = std::fs::read_dir(&p)
+            .unwrap()
+            .map(|f| f.unwrap().file_name().to_string_lossy().into_owned())
+            .filter_map(|f| f.strip_prefix("a_").map(str::to_string))
+            .collect();
+        records.sort();
+        for r in records {
+            let v = std::fs::read_to_string(p.join(format!("a_{r}"))).unwrap();
+            line.push_str(&format!(" {r}={}", v.trim()));
+        }
+        out.push(line);
+    }
+    out.sort();
+    out
+}
+
+/// Runs `make target` with `vars` in the fake cluster: its output.
+fn cluster_make(work: &Path, path_env: &str, target: &str, vars: &[&str]) -> String {
+    let o = Command::new("timeout")
+        .args(["60", "make", "--no-print-directory", "-s", target])
+        .arg(format!("NAMESPACE={NS}"))
+        .arg(format!("RELEASE={REL}"))
+        .args(vars)
+        .current_dir(work)
+        .env("PATH", path_env)
+        .env("HOME", work)
+        .env("STATE", work.join("cluster"))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let out = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(o.status.success(), "make {target} {vars:?}: {out}");
+    out
+}
+
+/// `make harbor-restore` started core and the registry with `REPLICAS`
+/// (1) whatever they ran before. Now it starts each at the count it had;
+/// `REPLICAS=0` (the guide's blob step, the rollback) keeps them stopped
+/// and the record, also through a second run, for the guide's start;
+/// `REPLICAS=N` still sets N. Jobservice, outside the stop's selector,
+/// is left alone.
+#[test]
+fn harbor_restore_starts_core_and_registry_at_their_recorded_counts() {
+    let both = "app.kubernetes.io/instance=rel-test,app.kubernetes.io/component in (core,registry)";
+    let (work, path_env) = fake_cluster(&[
+        ("rel-test-harbor-core", "2", &[both]),
+        ("rel-test-harbor-registry", "3", &[both]),
+        ("rel-test-harbor-jobservice", "1", &[]),
+    ]);
+    let dump = work.path().join("harbor-db-1.dump");
+    std::fs::write(&dump, "dump").unwrap();
+    let file = format!("FILE={}", dump.display());
+    let vars = [file.as_str(), "SKIP_DB=1", "SKIP_BLOBS=1"];
+    let out = cluster_make(work.path(), &path_env, "harbor-restore", &vars);
+    let running = [
+        "rel-test-harbor-core 2",
+        "rel-test-harbor-jobservice 1",
+        "rel-test-harbor-registry 3",
+    ];
+    assert_eq!(cluster_state(work.path()), running);
+    let put = "replicas to put back: deployment/rel-test-harbor-core=2 \
+deployment/rel-test-harbor-registry=3 ";
+    assert!(out.contains(put), "{out}");
+    let stopped = [
+        "rel-test-harbor-core 0 HARBOR_REPLICAS=2",
+        "rel-test-harbor-jobservice 1",
+        "rel-test-harbor-registry 0 HARBOR_REPLICAS=3",
+    ];
+    for _ in 0..2 {
+        cluster_make(
+            work.path(),
+            &path_env,
+            "harbor-restore",
+            &[&vars[..], &["REPLICAS=0"]].concat(),
+        );
+        assert_eq!(cluster_state(work.path()), stopped);
+    }
+    cluster_make(work.path(), &path_env, "harbor-restore", &vars);
+    assert_eq!(cluster_state(work.path()), running);
+    cluster_make(
+        work.path(),
+        &path_env,
+        "harbor-restore",
+        &[&vars[..], &["REPLICAS=4"]].concat(),
+    );
+    assert_eq!(
+        cluster_state(work.path()),
+        [
+            "rel-test-harbor-core 4",
+            "rel-test-harbor-jobservice 1",
+            "rel-test-harbor-registry 4",
+        ]
+    );
+}
+
+/// `make immich-restore-files` scaled the server to 0 and left it there.
+/// Run alone it now leaves Immich as it found it: server and machine
+/// learning at their counts, no record left behind.
+#[test]
+fn immich_restore_files_leaves_immich_running_at_its_counts() {
+    let (work, path_env) = fake_cluster(&[
+        ("rel-test-immich-server", "2", &[]),
+        ("rel-test-immich-machine-learning", "1", &[]),
+    ]);
+    let files = work.path().join("files");
+    std::fs::create_dir_all(files.join("library")).unwrap();
+    std::fs::write(files.join("library/a.jpg"), "x").unwrap();
+    let made = Command::new("sh")
+        .arg("-c")
+        .arg("tar -czf files.tar.gz library && tar -cf ../immich-20260101-000000.tar files.tar.gz")
+        .current_dir(&files)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let file = format!(
+        "FILE={}",
+        work.path().join("immich-20260101-000000.tar").display()
+    );
+    let out = cluster_make(work.path(), &path_env, "immich-restore-files", &[&file]);
+    assert_eq!(
+        cluster_state(work.path()),
+        [
+            "rel-test-immich-machine-learning 1",
+            "rel-test-immich-server 2"
+        ]
+    );
+    assert!(out.contains("replicas before the stop: "), "{out}");
+    let calls = std::fs::read_to_string(work.path().join("cluster/calls")).unwrap();
+    let stop = calls.find("--replicas=0").expect(&calls);
+    let unpack = calls.find("exec -i").expect(&calls);
+    assert!(stop < unpack, "the files went in before the stop:\n{calls}");
+}
+
+/// kafka's rebuild stopped the forward MirrorMaker 2 and no later step
+/// started it. Its steps, each in a new shell as an operator may run
+/// them: the first stops and records the forward flow, a later one starts
+/// the reverse flow, and the last stops that and starts the forward flow
+/// at the count it had.
+#[test]
+fn kafka_rebuild_starts_the_forward_mirrormaker_again() {
+    let (work, path_env) = fake_cluster(&[("mm2", "2", &[]), ("mm2-back", "0", &[])]);
+    let project = shipped_project();
+    let kafka = project
+        .specs
+        .iter()
+        .find(|f| f.spec.name == "kafka")
+        .unwrap();
+    let rebuild = kafka
+        .spec
+        .restore
+        .iter()
+        .find(|r| r.id == "rebuild")
+        .unwrap();
+    let runs: Vec<&str> = rebuild
+        .steps
+        .iter()
+        .filter_map(|s| s.run.as_deref())
+        .collect();
+    let step = |script: &str| {
+        let o = Command::new("sh")
+            .arg("-c")
+            .arg(format!("set -eu\n{script}"))
+            .current_dir(work.path())
+            .env("PATH", &path_env)
+            .env("STATE", work.path().join("cluster"))
+            .env("NAMESPACE", NS)
+            .env("MM2_DEPLOYMENT", "mm2")
+            .env("MM2_REVERSE_DEPLOYMENT", "mm2-back")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let out = String::from_utf8_lossy(&o.stdout).into_owned();
+        assert!(
+            o.status.success(),
+            "{script}\n{out}{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        cluster_state(work.path())
+    };
+    assert_eq!(step(runs[0]), ["mm2 0 MM2_REPLICAS=2", "mm2-back 0"]);
+    let reverse = runs
+        .iter()
+        .position(|r| r.contains("scale deployment \"$MM2_REVERSE_DEPLOYMENT\" \\\n  --replicas=1"))
+        .expect("a step starts the reverse flow");
+    assert_eq!(step(runs[reverse]), ["mm2 0 MM2_REPLICAS=2", "mm2-back 1"]);
+    assert_eq!(step(runs.last().unwrap()), ["mm2 2", "mm2-back 0"]);
+}
