@@ -7,6 +7,7 @@ use chartgen::spec::{self, validate};
 
 use crate::common::edited;
 use crate::common::fixture::Fixture;
+use crate::common::{gen, project_with, text};
 
 /// A valid spec (the `gen new` scaffold), with `from` replaced by `to`.
 fn spec_with(from: &str, to: &str) -> String {
@@ -1061,6 +1062,12 @@ fn fixtures() -> Vec<(&'static str, Files)> {
         ("runbook.stale-pod", scaffold(&[(BACKUP_RUN, "            kubectl -n \"$NAMESPACE\" rollout restart deploy \"$FULLNAME\"\n            kubectl -n \"$NAMESPACE\" exec \"$POD\" -c demo -- ls /data\n")])),
         ("runbook.set-aside-fixed-name", scaffold(&[(BACKUP_RUN, "            kubectl -n \"$NAMESPACE\" exec \"$POD\" -- sh -c 'cd /data && mv db db.old'\n")])),
         ("runbook.rollback-order", demo(migrating_spec(&format!("{STOP}{ROLL_BACK}    - title: Restore\n      run: make demo-restore FILE=x REPLICAS=0\n")))),
+        ("runbook.secret-in-set", scaffold(&[(BACKUP_RUN, "            helm -n \"$NAMESPACE\" upgrade \"$RELEASE\" \"$CHART\" --set \"auth.password=$PW\"\n")])),
+        ("runbook.pod-from-release", scaffold(&[(BACKUP_RUN, "            kubectl -n \"$NAMESPACE\" exec \"$DB_RELEASE-0\" -- ls\n")])),
+        ("runbook.local-http-unforwarded", scaffold(&[(BACKUP_RUN, "            curl -fsS http://127.0.0.1:8080/ready\n")])),
+        ("runbook.rollout-on-delete", scaffold(&[(BACKUP_RUN, &format!("            {ON_DELETE}\n            kubectl -n \"$NAMESPACE\" rollout status sts \"$FULLNAME\"\n"))])),
+        ("runbook.all-clear-unwritten", scaffold(&[(BACKUP_RUN, "            grep -n old demo.yaml || echo \"none found\"\n")])),
+        ("runbook.dump-toc-only", scaffold(&[(BACKUP_RUN, "            pg_restore -l db.dump > /dev/null\n")])),
         ("spec.no-modeline", demo(new_spec("demo").split_once('\n').unwrap().1.to_string())),
         ("graph.unknown-dependency", graph(["depends_on: [{ chart: d, why: x }]", "depends_on: []", "depends_on: []"])),
         ("graph.cycle", graph(["depends_on: [{ chart: b, why: x }]", "depends_on: [{ chart: a, why: x }]", "depends_on: []"])),
@@ -1457,4 +1464,103 @@ unless they are `$FULLNAME-role` and `$FULLNAME-rolebinding`)"
         .map(|(id, _)| id)
         .collect();
     assert_eq!(ids, ["facts.chart-role-unrecorded"]);
+}
+
+const ON_DELETE: &str = "kubectl -n \"$NAMESPACE\" patch sts \"$FULLNAME\" -p '{\"spec\":{\"updateStrategy\":{\"type\":\"OnDelete\"}}}'";
+
+/// The scaffold with `run` as its first backup step, checked: `gen check`
+/// before a build, or `gen build` then `gen check` when `built`. The
+/// spec, whether the last command succeeded, and what they printed.
+fn check_backup_run(run: &str, built: bool) -> (String, bool, String) {
+    let yaml = Fixture::new("demo").backup_run(run).yaml();
+    let dir = project_with(&[("demo", &yaml)]);
+    let mut out = String::new();
+    if built {
+        let o = gen(dir.path(), &["build"]);
+        out += &text(&o);
+        if !o.status.success() {
+            return (yaml, false, out);
+        }
+    }
+    let o = gen(dir.path(), &["check"]);
+    (yaml, o.status.success(), out + &text(&o))
+}
+
+/// The six defects the shipped-output scans found, as `gen check` finds
+/// them in a spec: an error with the check's id at the file:line:col of
+/// the offending shell line, and a non-zero exit; the fixed form passes.
+/// Each case: the id, the defective step, the text of its offending line,
+/// and the step fixed.
+#[test]
+fn the_shipped_output_rules_are_errors_at_the_offending_line() {
+    let on_delete = format!("{ON_DELETE}\nkubectl -n \"$NAMESPACE\" delete pod -l \"$SELECTOR\"");
+    let cases = [
+        (
+            "runbook.secret-in-set",
+            "helm -n \"$NAMESPACE\" upgrade \"$RELEASE\" ./charts/demo --reuse-values \\\n  --set \"auth.password=$PW\"".to_string(),
+            "--set \"auth.password=$PW\"",
+            "helm -n \"$NAMESPACE\" upgrade \"$RELEASE\" ./charts/demo --reuse-values \\\n  --set-file \"auth.password=$PW_FILE\"".to_string(),
+        ),
+        (
+            "runbook.pod-from-release",
+            "echo \"the database\"\nkubectl -n \"$NAMESPACE\" exec \"$DB_RELEASE-0\" -- ls".to_string(),
+            "exec \"$DB_RELEASE-0\"",
+            "echo \"the database\"\nkubectl -n \"$NAMESPACE\" exec \"sts/$DB_RELEASE\" -- ls".to_string(),
+        ),
+        (
+            "runbook.local-http-unforwarded",
+            "echo \"ready?\"\ncurl -fsS http://127.0.0.1:8080/ready".to_string(),
+            "curl -fsS http://127.0.0.1:8080/ready",
+            "kubectl -n \"$NAMESPACE\" exec \"$POD\" -- \\\n  wget -qO- http://127.0.0.1:8080/ready".to_string(),
+        ),
+        (
+            "runbook.rollout-on-delete",
+            format!("{on_delete}\nkubectl -n \"$NAMESPACE\" rollout status sts \"$FULLNAME\""),
+            "rollout status sts",
+            format!("{on_delete}\nkubectl -n \"$NAMESPACE\" wait --for=condition=Ready pod -l \"$SELECTOR\""),
+        ),
+        (
+            "runbook.all-clear-unwritten",
+            "echo \"removed settings:\"\ngrep -n old demo.yaml || echo \"none found\"".to_string(),
+            "grep -n old demo.yaml",
+            "helm -n \"$NAMESPACE\" get values \"$RELEASE\" > demo.yaml\ngrep -n old demo.yaml || echo \"none found\"".to_string(),
+        ),
+        (
+            "runbook.dump-toc-only",
+            "pg_dump -Fc -f db.dump app\npg_restore -l db.dump > /dev/null".to_string(),
+            "pg_restore -l db.dump",
+            "pg_dump -Fc -f db.dump app\npg_restore -f /dev/null db.dump\npg_restore -l db.dump > /dev/null".to_string(),
+        ),
+    ];
+    for (id, bad, at, fixed) in &cases {
+        let (yaml, ok, out) = check_backup_run(bad, false);
+        let line = line_of(&yaml, at);
+        let l = yaml.lines().nth(line - 1).unwrap();
+        let col = l.len() - l.trim_start().len() + 1;
+        assert!(!ok, "{id}: gen check fails\n{out}");
+        let at = format!("error[{id}]: ");
+        let found: Vec<&str> = out
+            .split("\n")
+            .skip_while(|x| !x.starts_with(&at))
+            .take(2)
+            .collect();
+        assert!(found.len() == 2, "{id} reported:\n{out}");
+        assert_eq!(
+            found[1].trim(),
+            format!("--> specs/demo.yaml:{line}:{col}"),
+            "{id}:\n{out}"
+        );
+        let (_, ok, out) = check_backup_run(fixed, true);
+        assert!(
+            ok && !out.contains(id),
+            "{id}: the fixed form passes:\n{out}"
+        );
+    }
+    // Where a line means it on purpose, a reason after `# RULE:` says so.
+    let (_, ok, out) = check_backup_run(
+        "# pod-from-release: installed with fullnameOverride=$DB_RELEASE\n\
+         kubectl -n \"$NAMESPACE\" exec \"$DB_RELEASE-0\" -- ls",
+        true,
+    );
+    assert!(ok, "{out}");
 }
