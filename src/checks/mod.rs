@@ -194,7 +194,7 @@ pub static CHECKS: &[Check] = &[
     check("fragments.cycle", Error, Spec(fragments::no_cycle), "break the cycle: a fragment may not use itself, directly or through others"),
     // Runbook lint: what each procedure's shell does, in order.
     check("runbook.exec-stopped", Error, Runbook(runbook::stopped), "exec into a pod before scaling its workload to 0, or use a helper pod"),
-    check("runbook.stale-pod", Error, Runbook(runbook::stale_pod), "look `$POD` up again (`{{use find-pod}}`) after a step replaced the pod, or say why not: `# stale-pod: REASON`"),
+    check("runbook.stale-pod", Error, Runbook(runbook::stale_pod), "after a step replaced the pod, find `$POD` again (`{{use find-pod}}`) or wait for it; else `# stale-pod: REASON`"),
     check("runbook.set-aside-fixed-name", Warning, Runbook(runbook::set_aside), "set data aside under a name unique per run (a timestamp or mktemp -d)"),
     check("runbook.rollback-order", Error, Runbook(runbook::rollback), "after a migrating upgrade: stop the workload, restore, then roll back"),
     check("runbook.secret-in-set", Error, Spec(shell_rules::secret_in_set), "pass a secret with `--set-file KEY=FILE` or a values file: `--set` splits it at commas and backslashes"),

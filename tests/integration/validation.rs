@@ -1564,3 +1564,67 @@ fn the_shipped_output_rules_are_errors_at_the_offending_line() {
     );
     assert!(ok, "{out}");
 }
+
+/// The `runbook.stale-pod` errors of the scaffold as a StatefulSet with
+/// `run` as its first backup step: the spec lines they point at.
+/// A snippet's `{{use}}` line is text the typed spec does not hold back.
+fn named_pod_races(run: &str) -> Vec<usize> {
+    const USE: &str = "{{use find-pod}}";
+    let yaml = Fixture::new("demo")
+        .workload(spec::WorkloadKind::StatefulSet, None)
+        .backup_run(&run.replace(USE, "echo find-pod"))
+        .yaml();
+    let yaml = if run.contains(USE) {
+        edited(&yaml, &[("echo find-pod", USE)])
+    } else {
+        yaml
+    };
+    errors("demo", &yaml)
+        .iter()
+        .filter(|d| d.code == Some(&"runbook.stale-pod"))
+        .map(|d| d.line - line_of(&yaml, "run: |"))
+        .collect()
+}
+
+/// An exec into a pod named directly (`"$FULLNAME-0"`) right after a step
+/// that scaled its StatefulSet up or replaced its pods, with no wait in
+/// between, finds the pod still starting or not there yet.
+#[test]
+fn an_exec_into_a_named_pod_waits_for_it_after_a_scale_up_or_restart() {
+    const EXEC: &str = "kubectl -n \"$NAMESPACE\" exec \"$FULLNAME-0\" -c demo -- ls";
+    const SCALE: &str = "kubectl -n \"$NAMESPACE\" scale sts \"$FULLNAME\" --replicas=1";
+    const RESTART: &str = "kubectl -n \"$NAMESPACE\" rollout restart sts \"$FULLNAME\"";
+    assert_eq!(named_pod_races(&format!("{SCALE}\n{EXEC}")), [2]);
+    assert_eq!(
+        named_pod_races(&format!("{RESTART}\necho restarted\n{EXEC}")),
+        [3]
+    );
+    let braced = EXEC.replace("$FULLNAME-0", "${FULLNAME}-0");
+    assert_eq!(named_pod_races(&format!("{SCALE}\n{braced}")), [2]);
+    // Another StatefulSet of the release, scaled up.
+    let db = "kubectl -n \"$NAMESPACE\" scale statefulset/\"$FULLNAME-db\" --replicas=1";
+    let db_exec = "kubectl -n \"$NAMESPACE\" exec \"$FULLNAME-db-0\" -- ls";
+    assert_eq!(named_pod_races(&format!("{db}\n{db_exec}")), [2]);
+    for wait in [
+        "kubectl -n \"$NAMESPACE\" rollout status sts \"$FULLNAME\"",
+        "kubectl -n \"$NAMESPACE\" wait --for=condition=Ready pod/\"$FULLNAME-0\"",
+        "{{use find-pod}}",
+    ] {
+        assert!(
+            named_pod_races(&format!("{SCALE}\n{wait}\n{EXEC}")).is_empty(),
+            "{wait}"
+        );
+    }
+    // kubectl resolves `sts/NAME` itself; a loop that retries the exec is
+    // the wait; a line may say why it means it.
+    let by_kind = EXEC.replace("\"$FULLNAME-0\"", "sts/\"$FULLNAME\"");
+    let retried = format!("until {EXEC}; do sleep 5; done\n{EXEC}");
+    for fine in [
+        format!("{SCALE}\n{by_kind}"),
+        format!("{SCALE}\n{retried}"),
+        format!("{SCALE}\n{EXEC} # stale-pod: the error is what we show"),
+        format!("{EXEC}\n{SCALE}"),
+    ] {
+        assert!(named_pod_races(&fine).is_empty(), "{fine}");
+    }
+}
