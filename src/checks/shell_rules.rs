@@ -384,13 +384,14 @@ fn guides(s: &Spec) -> [Procedure<'_>; 2] {
 fn each_text(
     file: &SpecFile,
     detect: fn(&str) -> Vec<Finding>,
-    say: impl Fn(&Finding) -> String,
+    help: &str,
     out: &mut Vec<Diagnostic>,
+    say: impl Fn(&Finding) -> String,
 ) {
     for procedure in procedures(&file.spec) {
         for (path, text) in procedure {
             for f in detect(text) {
-                out.push(file.error_in_text(&path, f.line, say(&f)));
+                out.push(file.error_in_text(&path, f.line, say(&f)).help(help));
             }
         }
     }
@@ -401,11 +402,12 @@ fn report(
     file: &SpecFile,
     parts: &[(String, &str)],
     found: Vec<(usize, Finding)>,
-    say: impl Fn(&Finding) -> String,
+    help: &str,
     out: &mut Vec<Diagnostic>,
+    say: impl Fn(&Finding) -> String,
 ) {
     for (b, f) in found {
-        out.push(file.error_in_text(&parts[b].0, f.line, say(&f)));
+        out.push(file.error_in_text(&parts[b].0, f.line, say(&f)).help(help));
     }
 }
 
@@ -413,57 +415,51 @@ fn texts<'a>(parts: &'a [(String, &str)]) -> Vec<&'a str> {
     parts.iter().map(|(_, t)| *t).collect()
 }
 
+/// The first line of a finding's words, without its continuation.
+fn first_line(what: &str) -> &str {
+    let line = what.lines().next().unwrap_or_default();
+    line.trim_end_matches([' ', '\\'])
+}
+
 pub fn secret_in_set(file: &SpecFile, out: &mut Vec<Diagnostic>) {
-    each_text(
-        file,
-        secrets_in_set,
-        |f| {
-            format!(
-        "`--set {}` passes a secret through --set, which splits the value at commas and reads backslashes as escapes: a password holding either installs a wrong one", f.what)
-        },
-        out,
-    );
+    let help = "write the secret to a file and pass it with `--set-file KEY=FILE`, or in a values file (`-f`)";
+    each_text(file, secrets_in_set, help, out, |f| {
+        format!(
+            "`--set {}` passes a secret through `--set`, which splits the value at commas and reads backslashes as escapes: a password holding either installs a wrong one",
+            f.what
+        )
+    });
 }
 
 pub fn pod_from_release(file: &SpecFile, out: &mut Vec<Diagnostic>) {
-    each_text(
-        file,
-        pods_named_from_a_release,
-        |_| {
-            "this names a pod after a release name and an ordinal (`$RELEASE-0`): the pod is named after the chart's fullname, which is the release name only when that contains the chart's name".into()
-        },
-        out,
-    );
+    let help = "find the pod by its labels (`get pod -l app.kubernetes.io/instance=...`) or exec into `sts/NAME`; if the name is right on purpose, end the line in `# pod-from-release: REASON`";
+    each_text(file, pods_named_from_a_release, help, out, |_| {
+        "this names a pod as a release name and an ordinal: the pod is named after the chart's fullname, which is the release name only when that contains the chart's name".into()
+    });
 }
 
 pub fn dump_toc_only(file: &SpecFile, out: &mut Vec<Diagnostic>) {
-    each_text(
-        file,
-        table_of_contents_only_checks,
-        |f| {
-            format!(
-        "`{}` checks only the dump's table of contents, which a dump cut anywhere in its data still has", f.what.lines().next().unwrap_or_default().trim_end_matches([' ', '\\']))
-        },
-        out,
-    );
+    let help = "read the whole dump first, `pg_restore -f /dev/null DUMP || exit 1`, then count its tables";
+    each_text(file, table_of_contents_only_checks, help, out, |f| {
+        format!(
+            "`{}` checks only the dump's table of contents, which a dump cut anywhere in its data still has",
+            first_line(&f.what)
+        )
+    });
 }
 
 pub fn rollout_on_delete(file: &SpecFile, out: &mut Vec<Diagnostic>) {
+    let help = "wait for each pod with `kubectl wait --for=condition=Ready pod/NAME` (or poll its status) instead";
     for procedure in procedures(&file.spec) {
         let found = rollout_status_on_delete(&texts(&procedure));
-        report(
-            file,
-            &procedure,
-            found,
-            |_| {
-                "`kubectl rollout status` fails at once on a StatefulSet whose update strategy is OnDelete, which this procedure set".into()
-            },
-            out,
-        );
+        report(file, &procedure, found, help, out, |_| {
+            "`kubectl rollout status` fails at once on a StatefulSet whose update strategy is OnDelete, which this procedure set".into()
+        });
     }
 }
 
 pub fn local_http_unforwarded(file: &SpecFile, out: &mut Vec<Diagnostic>) {
+    let help = "open a forward in the step (`{{use port-forward}}`), keep one open from an earlier step (`NAME_PF=$PF`), or call from inside the pod; else `# local-http: REASON`";
     let s = &file.spec;
     // An operation that `runs_in: pod` calls the pod's own localhost.
     let ops: Vec<Procedure> = s
@@ -475,32 +471,25 @@ pub fn local_http_unforwarded(file: &SpecFile, out: &mut Vec<Diagnostic>) {
         .collect();
     for parts in guides(s).iter().chain(&ops) {
         let (found, _) = unforwarded_local_calls(&texts(parts));
-        report(
-            file,
-            parts,
-            found,
-            |f| {
-                format!(
-            "`{}` calls 127.0.0.1 on the operator's machine, where no port-forward of this step or an open earlier one listens", f.what)
-            },
-            out,
-        );
+        report(file, parts, found, help, out, |f| {
+            format!(
+                "`{}` calls 127.0.0.1 on the operator's machine, where no port-forward of this step or of an earlier one still open listens",
+                first_line(&f.what)
+            )
+        });
     }
 }
 
 pub fn all_clear_unwritten(file: &SpecFile, out: &mut Vec<Diagnostic>) {
+    let help = "write the file in an earlier step (e.g. `helm get values ... > FILE`), or fail when it is missing (`test -s FILE`); else `# all-clear: REASON`";
     for parts in guides(&file.spec) {
         let (found, _) = unwritten_all_clear_greps(&texts(&parts));
-        report(
-            file,
-            &parts,
-            found,
-            |f| {
-                format!(
-            "this all-clear greps `{}`, which no earlier step of the guide wrote: a missing file also finds nothing, and the check passes without looking", f.what)
-            },
-            out,
-        );
+        report(file, &parts, found, help, out, |f| {
+            format!(
+                "this all-clear greps `{}`, which no earlier step of the guide wrote: a missing file also finds nothing, and the check passes without looking",
+                f.what
+            )
+        });
     }
 }
 
