@@ -1628,3 +1628,28 @@ fn an_exec_into_a_named_pod_waits_for_it_after_a_scale_up_or_restart() {
         assert!(named_pod_races(&fine).is_empty(), "{fine}");
     }
 }
+
+/// A defect in a fragment is found where a step uses it: the rules read
+/// the shell as the runbook lint does, fragments expanded.
+#[test]
+fn a_shell_rule_finds_a_fragments_defect_at_its_use_line() {
+    let src = edited(
+        &new_spec("demo"),
+        &[
+            (BACKUP_RUN, "            {{use check-dump}}\n"),
+            (
+                LAST_OP,
+                &format!(
+                    "{LAST_OP}fragments:\n  check-dump: |\n    pg_dump -Fc -f db.dump app\n    \
+                     pg_restore -l db.dump > /dev/null\n"
+                ),
+            ),
+        ],
+    );
+    let found: Vec<(usize, usize)> = errors("demo", &src)
+        .iter()
+        .filter(|d| d.code == Some(&"runbook.dump-toc-only"))
+        .map(|d| (d.line, d.column))
+        .collect();
+    assert_eq!(found, [(line_of(&src, "{{use check-dump}}"), 13)]);
+}
