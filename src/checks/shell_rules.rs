@@ -595,5 +595,17 @@ mod tests {
         let fixed = "pg_dump -Fc > \"$f\"\npg_restore -f /dev/null \"$f\" ||\n  exit 1\n\
                      n=$(pg_restore -l \"$f\" | grep -c 'TABLE DATA')\n";
         assert!(table_of_contents_only_checks(fixed).is_empty());
+        let thrown_away = "pg_dump -Fc > d\npg_restore -l d > /dev/null\n";
+        assert_eq!(lines(&table_of_contents_only_checks(thrown_away)), [1]);
+        // A read of an older dump does not vouch for the newer one.
+        let stale = format!("pg_restore -f /dev/null old\n{job}");
+        assert_eq!(lines(&table_of_contents_only_checks(&stale)), [2]);
+        // A listing read by eye checks nothing.
+        let by_eye = "pg_restore --list \"$f\" | head -n 20\n";
+        assert!(table_of_contents_only_checks(by_eye).is_empty());
+        // postgresql's old verification, its count on the continued line.
+        let continued =
+            "sh -c 'pg_restore --list \"$0.dump\" \\\n  | grep -c \"TABLE DATA\"' \"$DB\"\n";
+        assert_eq!(lines(&table_of_contents_only_checks(continued)), [0]);
     }
 }

@@ -272,35 +272,15 @@ fn guides_and_makefiles() -> Vec<(std::path::PathBuf, String)> {
     out
 }
 
-/// The secrets a text passes through `--set` (`runbook.secret-in-set`).
-fn secrets_in_set(text: &str) -> Vec<String> {
-    rules::secrets_in_set(text)
-        .into_iter()
-        .map(|f| f.what)
-        .collect()
-}
-
+/// No guide or target passes a secret through `--set`
+/// (`runbook.secret-in-set` on the files as shipped, gen's text too).
 #[test]
 fn no_guide_or_target_passes_a_secret_through_set() {
-    // The scan finds what it is for.
-    assert_eq!(
-        secrets_in_set("helm install x c \\\n  --set \"mongodb.rootPassword=$PW\" --wait"),
-        ["mongodb.rootPassword=$PW"]
-    );
-    assert_eq!(
-        secrets_in_set("helm upgrade x c --set postgresql.password=\"$PW\" \\\n  --set a=1"),
-        ["postgresql.password=\"$PW"]
-    );
-    // A Secret's name is no secret; a password read from a file is safe.
-    assert!(
-        secrets_in_set("--set grafana.existingSecret=\"$S\" --set-file a.password=\"$F\"")
-            .is_empty()
-    );
     let (files, mut sets, mut wrong) = (guides_and_makefiles(), 0, Vec::new());
     for (p, text) in &files {
         sets += text.matches("--set").count();
-        for pair in secrets_in_set(text) {
-            wrong.push(format!("{}: --set {pair}", p.display()));
+        for f in rules::secrets_in_set(text) {
+            wrong.push(format!("{}: --set {}", p.display(), f.what));
         }
     }
     let files = files.len();
@@ -311,32 +291,14 @@ fn no_guide_or_target_passes_a_secret_through_set() {
     assert_eq!(wrong, Vec::<String>::new());
 }
 
-/// The lines of a text that name a pod after a release
-/// (`runbook.pod-from-release`).
-fn pods_named_from_a_release(text: &str) -> Vec<String> {
-    rules::pods_named_from_a_release(text)
-        .into_iter()
-        .map(|f| f.what)
-        .collect()
-}
-
+/// No guide or target names a pod after a release
+/// (`runbook.pod-from-release` on the files as shipped).
 #[test]
 fn no_guide_or_target_names_a_pod_after_a_release() {
-    assert_eq!(
-        pods_named_from_a_release(
-            "x\nkubectl exec \"$PG_SCRATCH_RELEASE-0\" \\\n  -c pg\n${PG_RELEASE}-1 y"
-        ),
-        [
-            "kubectl exec \"$PG_SCRATCH_RELEASE-0\" \\",
-            "${PG_RELEASE}-1 y"
-        ]
-    );
-    // A release named after another is no pod name.
-    assert!(pods_named_from_a_release("helm install \"$RELEASE-next\" \"$RELEASE-2b\"").is_empty());
     let (files, mut wrong) = (guides_and_makefiles(), Vec::new());
     for (p, text) in &files {
-        for line in pods_named_from_a_release(text) {
-            wrong.push(format!("{}: {line}", p.display()));
+        for f in rules::pods_named_from_a_release(text) {
+            wrong.push(format!("{}: {}", p.display(), f.what));
         }
     }
     let files = files.len();
@@ -365,40 +327,10 @@ fn an_all_clear_grep_reads_a_file_the_guide_wrote_before() {
     assert_eq!(wrong, Vec::<String>::new());
 }
 
-/// The dump checks of a text that read only its table of contents
-/// (`runbook.dump-toc-only`).
-fn table_of_contents_only_checks(text: &str) -> Vec<String> {
-    rules::table_of_contents_only_checks(text)
-        .into_iter()
-        .map(|f| f.what)
-        .collect()
-}
-
+/// Every dump check of the guides, targets and job templates reads the
+/// whole dump (`runbook.dump-toc-only` on the files as shipped).
 #[test]
 fn every_dump_check_reads_the_whole_dump() {
-    // The scan finds what it is for: the CronJob's and nextcloud's old
-    // checks, and not their fixed forms.
-    let job = "pg_dump -Fc > \"$f\"\nn=$(pg_restore -l \"$f\" | grep -c 'TABLE DATA') ||\n";
-    assert_eq!(
-        table_of_contents_only_checks(job),
-        ["pg_restore -l \"$f\" | grep -c 'TABLE DATA') ||"]
-    );
-    assert_eq!(
-        table_of_contents_only_checks("pg_dump -Fc > d\npg_restore -l d > /dev/null\n").len(),
-        1
-    );
-    let fixed = "pg_dump -Fc > \"$f\"\npg_restore -f /dev/null \"$f\" ||\n  exit 1\n\
-                 n=$(pg_restore -l \"$f\" | grep -c 'TABLE DATA')\n";
-    assert!(table_of_contents_only_checks(fixed).is_empty());
-    // A read of an older dump does not vouch for the newer one.
-    let stale = format!("pg_restore -f /dev/null old\n{job}");
-    assert_eq!(table_of_contents_only_checks(&stale).len(), 1);
-    assert!(table_of_contents_only_checks("pg_restore --list \"$f\" | head -n 20\n").is_empty());
-    // postgresql's old verification, its count on the continued line.
-    let continued =
-        "sh -c 'pg_restore --list \"$0.dump\" \\\n  | grep -c \"TABLE DATA\"' \"$DB\"\n";
-    assert_eq!(table_of_contents_only_checks(continued).len(), 1);
-
     let mut units = Vec::new();
     for (p, text) in guides_and_makefiles() {
         if p.extension().is_some_and(|e| e == "md") {
@@ -422,8 +354,8 @@ fn every_dump_check_reads_the_whole_dump() {
     let (mut checks, mut wrong) = (0, Vec::new());
     for (p, text) in &units {
         checks += text.matches("pg_restore -f /dev/null").count();
-        for c in table_of_contents_only_checks(text) {
-            wrong.push(format!("{}: {c}", p.display()));
+        for f in rules::table_of_contents_only_checks(text) {
+            wrong.push(format!("{}: {}", p.display(), f.what));
         }
     }
     assert!(
