@@ -42,7 +42,7 @@ use crate::diagnostics::{Diagnostic, Severity};
 use std::collections::BTreeMap;
 
 mod named_pod;
-use named_pod::named_pod_race;
+use named_pod::{named_pod_race, Raced};
 
 /// Tools whose run is a data restore wherever they run.
 const RESTORE_TOOLS: &[&str] = &["pg_restore", "mongorestore", "devpi-import"];
@@ -1025,9 +1025,9 @@ fn check_stale_pod(file: &SpecFile, path: &str, events: &[Event], out: &mut Vec<
     // A pod named directly (`"$FULLNAME-0"`) races the same way until the
     // replaced pods are Ready: what replaced them, and the StatefulSets
     // scaled up since.
-    let mut named: Option<(Option<Target>, String)> = None;
+    let mut raced = Raced::new();
     for e in events {
-        if let Some(what) = named_pod_race(file, e, &mut named) {
+        if let Some(what) = named_pod_race(file, e, &mut raced) {
             if said.insert((e.path.clone(), e.line)) {
                 out.push(at(file, e, what).help("wait for the pod first: `kubectl rollout status`, `kubectl wait --for=condition=Ready pod/...` or `{{use find-pod}}`; a line that means it on purpose ends in `# stale-pod: REASON`"));
             }

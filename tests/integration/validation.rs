@@ -1605,6 +1605,7 @@ fn an_exec_into_a_named_pod_waits_for_it_after_a_scale_up_or_restart() {
     let db = "kubectl -n \"$NAMESPACE\" scale statefulset/\"$FULLNAME-db\" --replicas=1";
     let db_exec = "kubectl -n \"$NAMESPACE\" exec \"$FULLNAME-db-0\" -- ls";
     assert_eq!(named_pod_races(&format!("{db}\n{db_exec}")), [2]);
+    assert_eq!(named_pod_races(&format!("{db}\n{SCALE}\n{db_exec}")), [3]);
     for wait in [
         "kubectl -n \"$NAMESPACE\" rollout status sts \"$FULLNAME\"",
         "kubectl -n \"$NAMESPACE\" wait --for=condition=Ready pod/\"$FULLNAME-0\"",
