@@ -15,7 +15,7 @@ pub fn database_profile(file: &SpecFile, out: &mut Vec<Diagnostic>) {
 const GEN_ENV: &[&str] = &["OUT", "KEEP", "HOME"];
 
 /// Every job script, with its path.
-fn scripts(j: &Jobs) -> Vec<(String, &str)> {
+pub(super) fn scripts(j: &Jobs) -> Vec<(String, &str)> {
     let mut v: Vec<(String, &str)> = j
         .backups
         .iter()

@@ -21,6 +21,8 @@
 //!   troubleshooting;
 //! - [`jobs`]: the backup CronJobs and the database profile;
 //! - `crate::spec::runbook`: the runbook lint of each procedure's shell;
+//! - [`shell_rules`]: defects found in shipped guides, one detector each,
+//!   which the shipped-output tests run on the generated files too;
 //! - [`layout`]: what would not fit the guides' 80 columns;
 //! - [`graph`]: dependencies between charts;
 //! - [`make`]: the `make <chart>-<target>` calls of every command;
@@ -35,6 +37,7 @@ mod jobs;
 mod layout;
 mod make;
 mod semantics;
+pub mod shell_rules;
 
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::facts::{check as facts, ChartFacts};
@@ -191,9 +194,15 @@ pub static CHECKS: &[Check] = &[
     check("fragments.cycle", Error, Spec(fragments::no_cycle), "break the cycle: a fragment may not use itself, directly or through others"),
     // Runbook lint: what each procedure's shell does, in order.
     check("runbook.exec-stopped", Error, Runbook(runbook::stopped), "exec into a pod before scaling its workload to 0, or use a helper pod"),
-    check("runbook.stale-pod", Error, Runbook(runbook::stale_pod), "look `$POD` up again (`{{use find-pod}}`) after a step replaced the pod, or say why not: `# stale-pod: REASON`"),
+    check("runbook.stale-pod", Error, Runbook(runbook::stale_pod), "after a step replaced the pod, find `$POD` again (`{{use find-pod}}`) or wait for it; else `# stale-pod: REASON`"),
     check("runbook.set-aside-fixed-name", Warning, Runbook(runbook::set_aside), "set data aside under a name unique per run (a timestamp or mktemp -d)"),
     check("runbook.rollback-order", Error, Runbook(runbook::rollback), "after a migrating upgrade: stop the workload, restore, then roll back"),
+    check("runbook.secret-in-set", Error, Spec(shell_rules::secret_in_set), "pass a secret with `--set-file KEY=FILE` or a values file: `--set` splits it at commas and backslashes"),
+    check("runbook.pod-from-release", Error, Spec(shell_rules::pod_from_release), "find the pod by its labels, or name it after the fullname; else say why: `# pod-from-release: REASON`"),
+    check("runbook.local-http-unforwarded", Error, Spec(shell_rules::local_http_unforwarded), "port-forward first (`{{use port-forward}}`), or call from inside the pod; else `# local-http: REASON`"),
+    check("runbook.rollout-on-delete", Error, Spec(shell_rules::rollout_on_delete), "wait for the pods with `kubectl wait --for=condition=Ready pod/...`, not `rollout status`, under OnDelete"),
+    check("runbook.all-clear-unwritten", Error, Spec(shell_rules::all_clear_unwritten), "write the file the grep reads in an earlier step, or fail when it is missing; else `# all-clear: REASON`"),
+    check("runbook.dump-toc-only", Error, Spec(shell_rules::dump_toc_only), "read the whole dump first (`pg_restore -f /dev/null DUMP`): a cut dump still lists its tables"),
     check("spec.no-modeline", Warning, Spec(identity::has_modeline), "start the spec with the schema modeline"),
     // Across specs.
     check("graph.unknown-dependency", Error, Graph(graph::known_dependencies), "name in depends_on only charts with a spec in specs/"),

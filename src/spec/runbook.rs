@@ -28,6 +28,9 @@
 //!   after such a step needs a lookup in between (`POD=...`, `{{use
 //!   find-pod}}`); a line that means the old pod on purpose says why in a
 //!   trailing `# stale-pod: REASON`, or in that comment on the line before.
+//!   An exec into a pod named directly (`$FULLNAME-0`) right after a
+//!   scale-up or replacement of its StatefulSet, before a wait, is the same
+//!   race.
 //! - **set-aside names** (a warning): `mv X X.before-restore` nests the
 //!   directory into the earlier copy when the procedure is run again; the
 //!   name needs a timestamp or `mktemp`.
@@ -37,6 +40,9 @@ use super::types::{Group, RunsIn, Spec, WorkloadKind};
 use super::SpecFile;
 use crate::diagnostics::{Diagnostic, Severity};
 use std::collections::BTreeMap;
+
+mod named_pod;
+use named_pod::{named_pod_race, Raced};
 
 /// Tools whose run is a data restore wherever they run.
 const RESTORE_TOOLS: &[&str] = &["pg_restore", "mongorestore", "devpi-import"];
@@ -200,6 +206,8 @@ struct Event {
     line: usize,
     /// `make <target>` when the act comes from an operation's command.
     via: Option<String>,
+    /// The line ends in `# stale-pod: REASON` (or follows that comment).
+    allowed: bool,
 }
 
 /// Variable values known while reading: the spec's defaults, then each
@@ -374,11 +382,13 @@ struct Run<'a> {
 
 impl Run<'_> {
     fn emit(&mut self, act: Act, path: &str, line: usize, via: &Option<String>) {
+        let allowed = self.allowed.contains(&(path.to_string(), line));
         self.events.push(Event {
             act,
             path: path.to_string(),
             line: self.pin.unwrap_or(line),
             via: via.clone(),
+            allowed,
         });
     }
 
@@ -431,6 +441,10 @@ impl Run<'_> {
                 self.script(&body, path, start, &via, remote);
             }
             return;
+        }
+        // `until kubectl exec POD ...; do sleep 5; done` waits for the pod.
+        if cmd.retried && w.contains(&"exec") {
+            self.emit(Act::Settled, path, line, &via);
         }
         match name.rsplit('/').next().unwrap_or(name) {
             "kubectl" => self.kubectl(&w, &raw, path, line, &via),
@@ -747,7 +761,10 @@ impl Run<'_> {
         let words: Vec<Word> = raw.iter().skip(at).map(|w| (*w).clone()).collect();
         if let Some(first) = words.first() {
             let line = first.line;
-            let cmd = Command { words, body: None };
+            let cmd = Command {
+                words,
+                ..Default::default()
+            };
             self.command(&cmd, path, line, via.clone(), true);
         }
     }
@@ -1039,7 +1056,16 @@ fn check_stale_pod(file: &SpecFile, path: &str, events: &[Event], out: &mut Vec<
         .then(|| "the upgrade, before this procedure".to_string());
     let mut callers: Vec<Option<String>> = Vec::new();
     let mut said = std::collections::BTreeSet::new();
+    // A pod named directly (`"$FULLNAME-0"`) races the same way until the
+    // replaced pods are Ready: what replaced them, and the StatefulSets
+    // scaled up since.
+    let mut raced = Raced::new();
     for e in events {
+        if let Some(what) = named_pod_race(file, e, &mut raced) {
+            if said.insert((e.path.clone(), e.line)) {
+                out.push(at(file, e, what).help("wait for the pod first: `kubectl rollout status`, `kubectl wait --for=condition=Ready pod/...` or `{{use find-pod}}`; a line that means it on purpose ends in `# stale-pod: REASON`"));
+            }
+        }
         if let Some(how) = replaced(&file.spec, e) {
             let (l, _) = file.text_line(&e.path, e.line);
             let what = match &e.via {

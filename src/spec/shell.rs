@@ -23,6 +23,9 @@ pub struct Command {
     /// For `NAME() { BODY; }`: the body, starting on the line of `words[0]`
     /// plus `.1`; the command only defines the function NAME.
     pub body: Option<(String, usize)>,
+    /// The command is the condition of an `until` or `while` loop: run
+    /// again and again until it succeeds (or fails).
+    pub retried: bool,
 }
 
 impl Command {
@@ -112,7 +115,8 @@ impl Reader {
             .first()
             .is_some_and(|w| PREFIXES.contains(&w.text.as_str()))
         {
-            cmd.words.remove(0);
+            let w = cmd.words.remove(0);
+            cmd.retried |= matches!(w.text.as_str(), "until" | "while");
         }
         if !cmd.words.is_empty() {
             self.out.push(cmd);
@@ -215,6 +219,7 @@ impl Reader {
         self.out.push(Command {
             words: vec![Word { text: name, line }],
             body: Some((body, start - line)),
+            retried: false,
         });
     }
 

@@ -111,6 +111,18 @@ impl Fixture {
         })
     }
 
+    /// The command of the first backup component's first step.
+    pub fn backup_run(self, run: &str) -> Self {
+        self.with(|s| {
+            s.backup
+                .components
+                .first_mut()
+                .and_then(|c| c.steps.first_mut())
+                .expect("the scaffold has a backup step")
+                .run = Some(run.to_string())
+        })
+    }
+
     /// Documents the chart's value `key` with its `default`.
     pub fn value(self, key: &str, default: serde_json::Value, description: &str) -> Self {
         let doc = serde_json::json!({ "key": key, "default": default, "description": description });

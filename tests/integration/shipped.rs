@@ -4,6 +4,7 @@
 
 use crate::common::repo as root;
 use crate::common::require;
+use chartgen::checks::shell_rules as rules;
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
 
@@ -190,50 +191,19 @@ fn every_make_target_parses_under_make_n() {
     );
 }
 
-/// A guide block that talks to `http://127.0.0.1:<port>` from the
-/// operator's machine (not inside a pod through `kubectl exec`/`run` or a
-/// container) reaches it through a port-forward: one it opens itself, or
-/// one an earlier block of the guide keeps open (`<NAME>_PF=$PF`) until a
-/// later one stops it (`kill "$<NAME>_PF"`). Loki's, Mimir's, Grafana's,
-/// Tempo's and Promtail's guides had restore and upgrade steps that
-/// curled a port nothing forwarded.
+/// The guides' local HTTP calls go through a port-forward
+/// (`runbook.local-http-unforwarded` on the guides as shipped, with the
+/// blocks gen writes itself).
 #[test]
 fn local_http_calls_in_the_guides_go_through_a_port_forward() {
     let (mut blocks, mut local, mut wrong) = (0, 0, Vec::new());
     for (path, text) in chart_guides() {
-        let mut open_forward = false;
-        for (i, block) in bash_blocks(&text).enumerate() {
-            blocks += 1;
-            let calls_local = block
-                .match_indices("127.0.0.1:")
-                .any(|(at, m)| block[at + m.len()..].starts_with(|c: char| c.is_ascii_digit()));
-            // A call from inside a pod or container: its localhost is
-            // the pod's (the port-forward's own `(exec kubectl` aside).
-            let in_pod = block.lines().any(|l| {
-                (l.contains("exec ") && !l.contains("(exec ${KUBECTL"))
-                    || l.contains("kubectl run")
-                    || l.contains(" run \"$")
-                    || l.contains("docker run")
-                    // A job's script that starts its own server.
-                    || l.contains("listen-address=127.0.0.1")
-            });
-            if block.contains("_PF=$PF") {
-                open_forward = true;
-            }
-            if calls_local && !in_pod {
-                local += 1;
-                if !block.contains("port-forward") && !open_forward {
-                    wrong.push(format!(
-                        "{}, block {}: {}",
-                        path.display(),
-                        i + 1,
-                        block.lines().next().unwrap_or_default().trim()
-                    ));
-                }
-            }
-            if block.contains("kill \"$") && block.contains("_PF\"") {
-                open_forward = false;
-            }
+        let guide: Vec<&str> = bash_blocks(&text).collect();
+        blocks += guide.len();
+        let (found, calls) = rules::unforwarded_local_calls(&guide);
+        local += calls;
+        for (b, f) in found {
+            wrong.push(format!("{}, block {}: {}", path.display(), b + 1, f.what));
         }
     }
     assert!(blocks > 1000, "only {blocks} blocks: the scan is broken");
@@ -241,22 +211,16 @@ fn local_http_calls_in_the_guides_go_through_a_port_forward() {
     assert_eq!(wrong, Vec::<String>::new());
 }
 
-/// `kubectl rollout status` fails at once on a StatefulSet whose update
-/// strategy is `OnDelete` ("rollout status is only available for
-/// RollingUpdate strategy type"): a guide block that switches a
-/// StatefulSet to `OnDelete` waits for its pods some other way. MinIO's
-/// upgrade deleted every pod and then ran it.
+/// No `rollout status` of a StatefulSet a block switched to `OnDelete`
+/// (`runbook.rollout-on-delete` on the guides as shipped).
 #[test]
 fn no_rollout_status_after_switching_to_on_delete() {
     let (mut on_delete, mut wrong) = (0, Vec::new());
     for (path, text) in chart_guides() {
         for block in bash_blocks(&text) {
-            let Some(at) = block.find("OnDelete") else {
-                continue;
-            };
-            on_delete += 1;
-            if block[at..].contains("rollout status statefulset") {
-                wrong.push(format!("{}: {block}", path.display()));
+            on_delete += usize::from(block.contains("OnDelete"));
+            for (_, f) in rules::rollout_status_on_delete(&[block]) {
+                wrong.push(format!("{}: {}", path.display(), f.what));
             }
         }
     }
@@ -308,66 +272,15 @@ fn guides_and_makefiles() -> Vec<(std::path::PathBuf, String)> {
     out
 }
 
-/// The `--set` pairs of a shell text whose key names a secret and whose
-/// value comes from a variable: Helm's `--set` and `--set-string` split a
-/// value at every comma and read backslashes as escapes, so a password
-/// holding either installs a wrong one. MongoDB's migration and
-/// PostgreSQL's re-install passed the old root password that way; a
-/// password goes through `--set-file` (or a values file) instead.
-fn secrets_in_set(text: &str) -> Vec<String> {
-    const SECRET: &[&str] = &[
-        "password",
-        "passwd",
-        "token",
-        "secretkey",
-        "accesskey",
-        "apikey",
-    ];
-    let joined = text.replace("\\\n", " ");
-    let words: Vec<&str> = joined.split_whitespace().collect();
-    let mut out = Vec::new();
-    for (i, w) in words.iter().enumerate() {
-        let value = match *w {
-            "--set" | "--set-string" => words.get(i + 1).copied(),
-            _ => w
-                .strip_prefix("--set=")
-                .or_else(|| w.strip_prefix("--set-string=")),
-        };
-        let Some(value) = value else { continue };
-        for pair in value.trim_matches(['"', '\'']).split(',') {
-            let Some((key, v)) = pair.split_once('=') else {
-                continue;
-            };
-            let last = key.rsplit('.').next().unwrap_or(key).to_lowercase();
-            if v.contains('$') && SECRET.iter().any(|s| last.contains(s)) {
-                out.push(pair.trim_matches(['"', '\'']).to_string());
-            }
-        }
-    }
-    out
-}
-
+/// No guide or target passes a secret through `--set`
+/// (`runbook.secret-in-set` on the files as shipped, gen's text too).
 #[test]
 fn no_guide_or_target_passes_a_secret_through_set() {
-    // The scan finds what it is for.
-    assert_eq!(
-        secrets_in_set("helm install x c \\\n  --set \"mongodb.rootPassword=$PW\" --wait"),
-        ["mongodb.rootPassword=$PW"]
-    );
-    assert_eq!(
-        secrets_in_set("helm upgrade x c --set postgresql.password=\"$PW\" \\\n  --set a=1"),
-        ["postgresql.password=\"$PW"]
-    );
-    // A Secret's name is no secret; a password read from a file is safe.
-    assert!(
-        secrets_in_set("--set grafana.existingSecret=\"$S\" --set-file a.password=\"$F\"")
-            .is_empty()
-    );
     let (files, mut sets, mut wrong) = (guides_and_makefiles(), 0, Vec::new());
     for (p, text) in &files {
         sets += text.matches("--set").count();
-        for pair in secrets_in_set(text) {
-            wrong.push(format!("{}: --set {pair}", p.display()));
+        for f in rules::secrets_in_set(text) {
+            wrong.push(format!("{}: --set {}", p.display(), f.what));
         }
     }
     let files = files.len();
@@ -378,45 +291,14 @@ fn no_guide_or_target_passes_a_secret_through_set() {
     assert_eq!(wrong, Vec::<String>::new());
 }
 
-/// The lines of `text` that name a StatefulSet's pod as a release name
-/// and an ordinal (`"$PG_RELEASE-0"`): a chart's fullname is the release
-/// name only when that contains the chart's name (`postgresql-pitr`, not
-/// `pitr`), so such a pod exists for some release names only. Keycloak's
-/// point-in-time restore and Immich's pgvecto.rs removal exec'd into one.
-fn pods_named_from_a_release(text: &str) -> Vec<String> {
-    text.lines()
-        .filter(|line| {
-            line.match_indices("RELEASE").any(|(at, m)| {
-                let rest = &line[at + m.len()..];
-                let rest = rest.strip_prefix('}').unwrap_or(rest);
-                rest.strip_prefix('-').is_some_and(|r| {
-                    let digits = r.len() - r.trim_start_matches(|c: char| c.is_ascii_digit()).len();
-                    digits > 0
-                        && !r[digits..].starts_with(|c: char| c.is_alphanumeric() || c == '-')
-                })
-            })
-        })
-        .map(|l| l.trim().to_string())
-        .collect()
-}
-
+/// No guide or target names a pod after a release
+/// (`runbook.pod-from-release` on the files as shipped).
 #[test]
 fn no_guide_or_target_names_a_pod_after_a_release() {
-    assert_eq!(
-        pods_named_from_a_release(
-            "x\nkubectl exec \"$PG_SCRATCH_RELEASE-0\" \\\n  -c pg\n${PG_RELEASE}-1 y"
-        ),
-        [
-            "kubectl exec \"$PG_SCRATCH_RELEASE-0\" \\",
-            "${PG_RELEASE}-1 y"
-        ]
-    );
-    // A release named after another is no pod name.
-    assert!(pods_named_from_a_release("helm install \"$RELEASE-next\" \"$RELEASE-2b\"").is_empty());
     let (files, mut wrong) = (guides_and_makefiles(), Vec::new());
     for (p, text) in &files {
-        for line in pods_named_from_a_release(text) {
-            wrong.push(format!("{}: {line}", p.display()));
+        for f in rules::pods_named_from_a_release(text) {
+            wrong.push(format!("{}: {}", p.display(), f.what));
         }
     }
     let files = files.len();
@@ -424,39 +306,18 @@ fn no_guide_or_target_names_a_pod_after_a_release() {
     assert_eq!(wrong, Vec::<String>::new());
 }
 
-/// A guide check that prints an all-clear when `grep` finds nothing
-/// (`grep ... FILE || echo "none found"`) reads a file an earlier line of
-/// the same guide wrote: a missing file also makes grep find nothing, and
-/// the check then passes without having looked. Tempo's and the
-/// OpenTelemetry Collector's upgrade pre-checks grepped a `tempo.yaml` and
-/// a `relay.yaml` that only a later step (or the other guide) wrote.
+/// An all-clear grep reads a file an earlier block of the same guide
+/// wrote (`runbook.all-clear-unwritten` on the guides as shipped).
 #[test]
 fn an_all_clear_grep_reads_a_file_the_guide_wrote_before() {
     let (mut checks, mut wrong) = (0, Vec::new());
     for (path, text) in chart_guides() {
-        let mut written = BTreeSet::new();
-        for block in bash_blocks(&text) {
-            let block = block.replace("\\\n", " ");
-            for line in block.lines() {
-                if let Some((check, _)) = line.split_once("|| echo") {
-                    let file = check.split_whitespace().last().unwrap_or_default();
-                    let relative = file.contains('.')
-                        && !file.starts_with('-')
-                        && !file.contains(['/', '$', '"', '\'']);
-                    if check.contains("grep") && relative {
-                        checks += 1;
-                        if !written.contains(file) {
-                            wrong.push(format!("{}: {line}", path.display()));
-                        }
-                    }
-                }
-                for (at, _) in line.match_indices('>') {
-                    let target = line[at + 1..].trim_start_matches('>');
-                    if let Some(w) = target.split_whitespace().next() {
-                        written.insert(w.to_string());
-                    }
-                }
-            }
+        let guide: Vec<&str> = bash_blocks(&text).collect();
+        let (found, read) = rules::unwritten_all_clear_greps(&guide);
+        checks += read;
+        for (b, f) in found {
+            let line = guide[b].lines().nth(f.line).unwrap_or_default();
+            wrong.push(format!("{}: {line}", path.display()));
         }
     }
     assert!(
@@ -466,65 +327,10 @@ fn an_all_clear_grep_reads_a_file_the_guide_wrote_before() {
     assert_eq!(wrong, Vec::<String>::new());
 }
 
-/// The `pg_restore -l`/`--list` of `text` that check a dump (their output
-/// counted by `grep -c` or thrown away, as the rest of the line shows,
-/// through `\` continuations)
-/// with no `pg_restore -f /dev/null` since the last `pg_dump` before them.
-/// A `pg_dump -Fc` archive cut anywhere in its data still has its table of
-/// contents: `--list` exits 0 on it, reading it to its end exits 1
-/// (measured with PostgreSQL 15). The profile's CronJob, nextcloud's
-/// checks and postgresql's verification counted the tables of a cut dump.
-/// A listing read by eye (`| head`) checks nothing and is left alone.
-fn table_of_contents_only_checks(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for (at, m) in text
-        .match_indices("pg_restore -l ")
-        .chain(text.match_indices("pg_restore --list "))
-    {
-        // The rest of the logical line, through `\` continuations.
-        let mut lines = text[at..].split('\n');
-        let mut line = lines.next().unwrap_or_default().to_string();
-        while line.ends_with('\\') {
-            let Some(next) = lines.next() else { break };
-            line = format!("{line}\n{next}");
-        }
-        if !(line.contains("grep -c") || line.contains("/dev/null")) {
-            continue;
-        }
-        let before = &text[..at];
-        let since = before.rfind("pg_dump").map_or(before, |d| &before[d..]);
-        if !since.contains("pg_restore -f /dev/null") {
-            out.push(format!("{m}{}", &line[m.len()..]).trim().to_string());
-        }
-    }
-    out
-}
-
+/// Every dump check of the guides, targets and job templates reads the
+/// whole dump (`runbook.dump-toc-only` on the files as shipped).
 #[test]
 fn every_dump_check_reads_the_whole_dump() {
-    // The scan finds what it is for: the CronJob's and nextcloud's old
-    // checks, and not their fixed forms.
-    let job = "pg_dump -Fc > \"$f\"\nn=$(pg_restore -l \"$f\" | grep -c 'TABLE DATA') ||\n";
-    assert_eq!(
-        table_of_contents_only_checks(job),
-        ["pg_restore -l \"$f\" | grep -c 'TABLE DATA') ||"]
-    );
-    assert_eq!(
-        table_of_contents_only_checks("pg_dump -Fc > d\npg_restore -l d > /dev/null\n").len(),
-        1
-    );
-    let fixed = "pg_dump -Fc > \"$f\"\npg_restore -f /dev/null \"$f\" ||\n  exit 1\n\
-                 n=$(pg_restore -l \"$f\" | grep -c 'TABLE DATA')\n";
-    assert!(table_of_contents_only_checks(fixed).is_empty());
-    // A read of an older dump does not vouch for the newer one.
-    let stale = format!("pg_restore -f /dev/null old\n{job}");
-    assert_eq!(table_of_contents_only_checks(&stale).len(), 1);
-    assert!(table_of_contents_only_checks("pg_restore --list \"$f\" | head -n 20\n").is_empty());
-    // postgresql's old verification, its count on the continued line.
-    let continued =
-        "sh -c 'pg_restore --list \"$0.dump\" \\\n  | grep -c \"TABLE DATA\"' \"$DB\"\n";
-    assert_eq!(table_of_contents_only_checks(continued).len(), 1);
-
     let mut units = Vec::new();
     for (p, text) in guides_and_makefiles() {
         if p.extension().is_some_and(|e| e == "md") {
@@ -548,8 +354,8 @@ fn every_dump_check_reads_the_whole_dump() {
     let (mut checks, mut wrong) = (0, Vec::new());
     for (p, text) in &units {
         checks += text.matches("pg_restore -f /dev/null").count();
-        for c in table_of_contents_only_checks(text) {
-            wrong.push(format!("{}: {c}", p.display()));
+        for f in rules::table_of_contents_only_checks(text) {
+            wrong.push(format!("{}: {}", p.display(), f.what));
         }
     }
     assert!(

@@ -7,6 +7,7 @@ use chartgen::spec::{self, validate};
 
 use crate::common::edited;
 use crate::common::fixture::Fixture;
+use crate::common::{gen, project_with, text};
 
 /// A valid spec (the `gen new` scaffold), with `from` replaced by `to`.
 fn spec_with(from: &str, to: &str) -> String {
@@ -1061,6 +1062,12 @@ fn fixtures() -> Vec<(&'static str, Files)> {
         ("runbook.stale-pod", scaffold(&[(BACKUP_RUN, "            kubectl -n \"$NAMESPACE\" rollout restart deploy \"$FULLNAME\"\n            kubectl -n \"$NAMESPACE\" exec \"$POD\" -c demo -- ls /data\n")])),
         ("runbook.set-aside-fixed-name", scaffold(&[(BACKUP_RUN, "            kubectl -n \"$NAMESPACE\" exec \"$POD\" -- sh -c 'cd /data && mv db db.old'\n")])),
         ("runbook.rollback-order", demo(migrating_spec(&format!("{STOP}{ROLL_BACK}    - title: Restore\n      run: make demo-restore FILE=x REPLICAS=0\n")))),
+        ("runbook.secret-in-set", scaffold(&[(BACKUP_RUN, "            helm -n \"$NAMESPACE\" upgrade \"$RELEASE\" \"$CHART\" --set \"auth.password=$PW\"\n")])),
+        ("runbook.pod-from-release", scaffold(&[(BACKUP_RUN, "            kubectl -n \"$NAMESPACE\" exec \"$DB_RELEASE-0\" -- ls\n")])),
+        ("runbook.local-http-unforwarded", scaffold(&[(BACKUP_RUN, "            curl -fsS http://127.0.0.1:8080/ready\n")])),
+        ("runbook.rollout-on-delete", scaffold(&[(BACKUP_RUN, &format!("            {ON_DELETE}\n            kubectl -n \"$NAMESPACE\" rollout status sts \"$FULLNAME\"\n"))])),
+        ("runbook.all-clear-unwritten", scaffold(&[(BACKUP_RUN, "            grep -n old demo.yaml || echo \"none found\"\n")])),
+        ("runbook.dump-toc-only", scaffold(&[(BACKUP_RUN, "            pg_restore -l db.dump > /dev/null\n")])),
         ("spec.no-modeline", demo(new_spec("demo").split_once('\n').unwrap().1.to_string())),
         ("graph.unknown-dependency", graph(["depends_on: [{ chart: d, why: x }]", "depends_on: []", "depends_on: []"])),
         ("graph.cycle", graph(["depends_on: [{ chart: b, why: x }]", "depends_on: [{ chart: a, why: x }]", "depends_on: []"])),
@@ -1457,4 +1464,193 @@ unless they are `$FULLNAME-role` and `$FULLNAME-rolebinding`)"
         .map(|(id, _)| id)
         .collect();
     assert_eq!(ids, ["facts.chart-role-unrecorded"]);
+}
+
+const ON_DELETE: &str = "kubectl -n \"$NAMESPACE\" patch sts \"$FULLNAME\" -p '{\"spec\":{\"updateStrategy\":{\"type\":\"OnDelete\"}}}'";
+
+/// The scaffold with `run` as its first backup step, checked: `gen check`
+/// before a build, or `gen build` then `gen check` when `built`. The
+/// spec, whether the last command succeeded, and what they printed.
+fn check_backup_run(run: &str, built: bool) -> (String, bool, String) {
+    let yaml = Fixture::new("demo").backup_run(run).yaml();
+    let dir = project_with(&[("demo", &yaml)]);
+    let mut out = String::new();
+    if built {
+        let o = gen(dir.path(), &["build"]);
+        out += &text(&o);
+        if !o.status.success() {
+            return (yaml, false, out);
+        }
+    }
+    let o = gen(dir.path(), &["check"]);
+    (yaml, o.status.success(), out + &text(&o))
+}
+
+/// The six defects the shipped-output scans found, as `gen check` finds
+/// them in a spec: an error with the check's id at the file:line:col of
+/// the offending shell line, and a non-zero exit; the fixed form passes.
+/// Each case: the id, the defective step, the text of its offending line,
+/// and the step fixed.
+#[test]
+fn the_shipped_output_rules_are_errors_at_the_offending_line() {
+    let on_delete = format!("{ON_DELETE}\nkubectl -n \"$NAMESPACE\" delete pod -l \"$SELECTOR\"");
+    let cases = [
+        (
+            "runbook.secret-in-set",
+            "helm -n \"$NAMESPACE\" upgrade \"$RELEASE\" ./charts/demo --reuse-values \\\n  --set \"auth.password=$PW\"".to_string(),
+            "--set \"auth.password=$PW\"",
+            "helm -n \"$NAMESPACE\" upgrade \"$RELEASE\" ./charts/demo --reuse-values \\\n  --set-file \"auth.password=$PW_FILE\"".to_string(),
+        ),
+        (
+            "runbook.pod-from-release",
+            "echo \"the database\"\nkubectl -n \"$NAMESPACE\" exec \"$DB_RELEASE-0\" -- ls".to_string(),
+            "exec \"$DB_RELEASE-0\"",
+            "echo \"the database\"\nkubectl -n \"$NAMESPACE\" exec \"sts/$DB_RELEASE\" -- ls".to_string(),
+        ),
+        (
+            "runbook.local-http-unforwarded",
+            "echo \"ready?\"\ncurl -fsS http://127.0.0.1:8080/ready".to_string(),
+            "curl -fsS http://127.0.0.1:8080/ready",
+            "kubectl -n \"$NAMESPACE\" exec \"$POD\" -- \\\n  wget -qO- http://127.0.0.1:8080/ready".to_string(),
+        ),
+        (
+            "runbook.rollout-on-delete",
+            format!("{on_delete}\nkubectl -n \"$NAMESPACE\" rollout status sts \"$FULLNAME\""),
+            "rollout status sts",
+            format!("{on_delete}\nkubectl -n \"$NAMESPACE\" wait --for=condition=Ready pod -l \"$SELECTOR\""),
+        ),
+        (
+            "runbook.all-clear-unwritten",
+            "echo \"removed settings:\"\ngrep -n old demo.yaml || echo \"none found\"".to_string(),
+            "grep -n old demo.yaml",
+            "helm -n \"$NAMESPACE\" get values \"$RELEASE\" > demo.yaml\ngrep -n old demo.yaml || echo \"none found\"".to_string(),
+        ),
+        (
+            "runbook.dump-toc-only",
+            "pg_dump -Fc -f db.dump app\npg_restore -l db.dump > /dev/null".to_string(),
+            "pg_restore -l db.dump",
+            "pg_dump -Fc -f db.dump app\npg_restore -f /dev/null db.dump\npg_restore -l db.dump > /dev/null".to_string(),
+        ),
+    ];
+    for (id, bad, at, fixed) in &cases {
+        let (yaml, ok, out) = check_backup_run(bad, false);
+        let line = line_of(&yaml, at);
+        let l = yaml.lines().nth(line - 1).unwrap();
+        let col = l.len() - l.trim_start().len() + 1;
+        assert!(!ok, "{id}: gen check fails\n{out}");
+        let at = format!("error[{id}]: ");
+        let found: Vec<&str> = out
+            .split("\n")
+            .skip_while(|x| !x.starts_with(&at))
+            .take(2)
+            .collect();
+        assert!(found.len() == 2, "{id} reported:\n{out}");
+        assert_eq!(
+            found[1].trim(),
+            format!("--> specs/demo.yaml:{line}:{col}"),
+            "{id}:\n{out}"
+        );
+        let (_, ok, out) = check_backup_run(fixed, true);
+        assert!(
+            ok && !out.contains(id),
+            "{id}: the fixed form passes:\n{out}"
+        );
+    }
+    // Where a line means it on purpose, a reason after `# RULE:` says so.
+    let (_, ok, out) = check_backup_run(
+        "# pod-from-release: installed with fullnameOverride=$DB_RELEASE\n\
+         kubectl -n \"$NAMESPACE\" exec \"$DB_RELEASE-0\" -- ls",
+        true,
+    );
+    assert!(ok, "{out}");
+}
+
+/// The `runbook.stale-pod` errors of the scaffold as a StatefulSet with
+/// `run` as its first backup step: the spec lines they point at.
+/// A snippet's `{{use}}` line is text the typed spec does not hold back.
+fn named_pod_races(run: &str) -> Vec<usize> {
+    const USE: &str = "{{use find-pod}}";
+    let yaml = Fixture::new("demo")
+        .workload(spec::WorkloadKind::StatefulSet, None)
+        .backup_run(&run.replace(USE, "echo find-pod"))
+        .yaml();
+    let yaml = if run.contains(USE) {
+        edited(&yaml, &[("echo find-pod", USE)])
+    } else {
+        yaml
+    };
+    errors("demo", &yaml)
+        .iter()
+        .filter(|d| d.code == Some(&"runbook.stale-pod"))
+        .map(|d| d.line - line_of(&yaml, "run: |"))
+        .collect()
+}
+
+/// An exec into a pod named directly (`"$FULLNAME-0"`) right after a step
+/// that scaled its StatefulSet up or replaced its pods, with no wait in
+/// between, finds the pod still starting or not there yet.
+#[test]
+fn an_exec_into_a_named_pod_waits_for_it_after_a_scale_up_or_restart() {
+    const EXEC: &str = "kubectl -n \"$NAMESPACE\" exec \"$FULLNAME-0\" -c demo -- ls";
+    const SCALE: &str = "kubectl -n \"$NAMESPACE\" scale sts \"$FULLNAME\" --replicas=1";
+    const RESTART: &str = "kubectl -n \"$NAMESPACE\" rollout restart sts \"$FULLNAME\"";
+    assert_eq!(named_pod_races(&format!("{SCALE}\n{EXEC}")), [2]);
+    assert_eq!(
+        named_pod_races(&format!("{RESTART}\necho restarted\n{EXEC}")),
+        [3]
+    );
+    let braced = EXEC.replace("$FULLNAME-0", "${FULLNAME}-0");
+    assert_eq!(named_pod_races(&format!("{SCALE}\n{braced}")), [2]);
+    // Another StatefulSet of the release, scaled up.
+    let db = "kubectl -n \"$NAMESPACE\" scale statefulset/\"$FULLNAME-db\" --replicas=1";
+    let db_exec = "kubectl -n \"$NAMESPACE\" exec \"$FULLNAME-db-0\" -- ls";
+    assert_eq!(named_pod_races(&format!("{db}\n{db_exec}")), [2]);
+    assert_eq!(named_pod_races(&format!("{db}\n{SCALE}\n{db_exec}")), [3]);
+    for wait in [
+        "kubectl -n \"$NAMESPACE\" rollout status sts \"$FULLNAME\"",
+        "kubectl -n \"$NAMESPACE\" wait --for=condition=Ready pod/\"$FULLNAME-0\"",
+        "{{use find-pod}}",
+    ] {
+        assert!(
+            named_pod_races(&format!("{SCALE}\n{wait}\n{EXEC}")).is_empty(),
+            "{wait}"
+        );
+    }
+    // kubectl resolves `sts/NAME` itself; a loop that retries the exec is
+    // the wait; a line may say why it means it.
+    let by_kind = EXEC.replace("\"$FULLNAME-0\"", "sts/\"$FULLNAME\"");
+    let retried = format!("until {EXEC}; do sleep 5; done\n{EXEC}");
+    for fine in [
+        format!("{SCALE}\n{by_kind}"),
+        format!("{SCALE}\n{retried}"),
+        format!("{SCALE}\n{EXEC} # stale-pod: the error is what we show"),
+        format!("{EXEC}\n{SCALE}"),
+    ] {
+        assert!(named_pod_races(&fine).is_empty(), "{fine}");
+    }
+}
+
+/// A defect in a fragment is found where a step uses it: the rules read
+/// the shell as the runbook lint does, fragments expanded.
+#[test]
+fn a_shell_rule_finds_a_fragments_defect_at_its_use_line() {
+    let src = edited(
+        &new_spec("demo"),
+        &[
+            (BACKUP_RUN, "            {{use check-dump}}\n"),
+            (
+                LAST_OP,
+                &format!(
+                    "{LAST_OP}fragments:\n  check-dump: |\n    pg_dump -Fc -f db.dump app\n    \
+                     pg_restore -l db.dump > /dev/null\n"
+                ),
+            ),
+        ],
+    );
+    let found: Vec<(usize, usize)> = errors("demo", &src)
+        .iter()
+        .filter(|d| d.code == Some(&"runbook.dump-toc-only"))
+        .map(|d| (d.line, d.column))
+        .collect();
+    assert_eq!(found, [(line_of(&src, "{{use check-dump}}"), 13)]);
 }
