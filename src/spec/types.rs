@@ -536,7 +536,8 @@ pub struct ChangeLink {
 #[serde(deny_unknown_fields)]
 pub struct Strategy {
     pub name: String,
-    /// When this strategy is the right one.
+    /// When this strategy is the right one, as the guide's "When to use it:"
+    /// line finishes it, e.g. "Patch and minor upgrades within 2.x."
     pub when: String,
     /// Expected downtime, e.g. "none" or "5-15 minutes".
     pub downtime: String,
