@@ -440,13 +440,15 @@ pub fn register_filters(tera: &mut Tera) {
 }
 
 /// Lower-cases the first word when it is an ordinary capitalised word
-/// ("The" becomes "the"), keeping names and acronyms ("PostgreSQL", "WAL", "I").
+/// ("The" and the article "A" become "the" and "a"), keeping names and
+/// acronyms ("PostgreSQL", "WAL", "I").
 fn lower_first(t: &str) -> String {
     let word = t.split_whitespace().next().unwrap_or("");
     let mut chars = word.chars();
-    let ordinary = chars.next().is_some_and(char::is_uppercase)
-        && word.chars().count() > 1
-        && chars.all(|c| !c.is_uppercase());
+    let ordinary = word == "A"
+        || (chars.next().is_some_and(char::is_uppercase)
+            && word.chars().count() > 1
+            && chars.all(|c| !c.is_uppercase()));
     if ordinary {
         let first = t.chars().next().expect("ordinary words are not empty");
         let mut out: String = first.to_lowercase().collect();
@@ -581,6 +583,21 @@ mod tests {
             s,
             "1. Dump it. Because.\n\n   ```bash\n   pg_dump x\n   ```\n\n   Expected: a file"
         );
+    }
+
+    #[test]
+    fn lower_first_lowers_ordinary_words_and_keeps_names() {
+        for (given, want) in [
+            ("The PVC is lost.", "the PVC is lost."),
+            ("A Secret was deleted.", "a Secret was deleted."),
+            ("PostgreSQL is down.", "PostgreSQL is down."),
+            ("WAL is missing.", "WAL is missing."),
+            ("I think so.", "I think so."),
+            ("`kuma.db` is corrupt.", "`kuma.db` is corrupt."),
+            ("Ab", "ab"),
+        ] {
+            assert_eq!(lower_first(given), want, "{given}");
+        }
     }
 
     #[test]
