@@ -89,6 +89,42 @@ fn generated_markdown_passes_markdownlint_defaults() {
     );
 }
 
+/// The prose gen composes from a template and a spec's field ends each
+/// sentence once: "Expected downtime: {{ downtime }}." printed ".." after
+/// the 15 downtimes that end with their own full stop. Code blocks and
+/// inline code are left out (`..` is a path there).
+#[test]
+fn generated_prose_ends_a_sentence_once() {
+    let (mut lines, mut wrong) = (0, Vec::new());
+    let mut files = chart_guides();
+    for e in std::fs::read_dir(root().join("charts")).unwrap() {
+        let p = e.unwrap().path().join("README.md");
+        if let Ok(text) = std::fs::read_to_string(&p) {
+            files.push((p, text));
+        }
+    }
+    for (path, text) in files {
+        for (i, prose) in text.split("```").step_by(2).enumerate() {
+            for line in prose.lines() {
+                lines += 1;
+                let bare: String = line.split('`').step_by(2).collect();
+                let doubled = bare.match_indices("..").any(|(at, _)| {
+                    let after = bare[at + 2..].chars().next();
+                    !bare[..at].ends_with('.') && after.is_none_or(|c| c == ' ')
+                });
+                if doubled {
+                    wrong.push(format!("{}, part {i}: {}", path.display(), line.trim()));
+                }
+            }
+        }
+    }
+    assert!(
+        lines > 10_000,
+        "only {lines} prose lines: the scan is broken"
+    );
+    assert_eq!(wrong, Vec::<String>::new());
+}
+
 /// What specs cannot show, the text gen composes itself (templates, shared
 /// pitfalls, known errors), names real targets too: every `make
 /// <chart>-<target>` in the shipped guides, READMEs and Makefiles is a
