@@ -370,7 +370,10 @@ fn yaml_error(rel: &str, text: &str, positions: &Positions, e: &serde_yaml::Erro
         None => full.clone(),
     };
     let mut d = Diagnostic::error(rel, message.clone());
-    if let Some((field, (line, col))) = bad_value_field(text, positions, &message) {
+    if let Some((line, col)) = groupless_operation(text, positions, &message) {
+        // serde_yaml points at the `operations` list: point at the target.
+        d = d.at(line, col);
+    } else if let Some((field, (line, col))) = bad_value_field(text, positions, &message) {
         // serde_yaml names the mapping a bad value is in (`objectives: bad
         // duration`) and points at the mapping: name and point at the field.
         let rest = message
@@ -425,6 +428,28 @@ fn yaml_error(rel: &str, text: &str, positions: &Positions, e: &serde_yaml::Erro
         d = d.help(h);
     }
     d.with_source(text)
+}
+
+/// For a message "operation `X` needs a `group`", the position of the
+/// `target: X` that leaves the group out.
+fn groupless_operation(text: &str, positions: &Positions, message: &str) -> Option<(usize, usize)> {
+    if !message.contains("needs a `group`") {
+        return None;
+    }
+    let target = between(message, "operation `", "`")?;
+    let lines: Vec<&str> = text.lines().collect();
+    positions
+        .fields_under("operations")
+        .into_iter()
+        .find(|&(field, (line, _))| {
+            field.ends_with(".target")
+                && lines.get(line.wrapping_sub(1)).is_some_and(|l| {
+                    l.trim_start_matches([' ', '-'])
+                        .strip_prefix("target:")
+                        .is_some_and(|v| v.trim().trim_matches(['"', '\'']) == target)
+                })
+        })
+        .map(|(_, p)| p)
 }
 
 /// For a message `path: bad duration "X": ...`, the field under `path`
@@ -561,6 +586,47 @@ mod tests {
         let d = parse("specs/x.yaml", b"name: x\0\n").unwrap_err();
         assert!(d.message.contains("NUL"));
         assert_eq!((d.line, d.column), (1, 8));
+    }
+
+    #[test]
+    fn group_follows_a_target_named_like_one() {
+        let src = crate::scaffold::new_spec("demo");
+        let f = parse("specs/demo.yaml", src.as_bytes()).unwrap();
+        let group = |t: &str| {
+            f.spec
+                .operations
+                .iter()
+                .find(|o| o.target == t)
+                .unwrap()
+                .group
+        };
+        assert_eq!(group("backup"), Group::Backup);
+        assert_eq!(group("restore"), Group::Restore);
+        let given = testkit::edited(
+            &src,
+            &[(
+                "  - target: restore\n",
+                "  - target: restore\n    group: data\n",
+            )],
+        );
+        let f = parse("specs/demo.yaml", given.as_bytes()).unwrap();
+        assert_eq!(
+            f.spec.operations.last().unwrap().group,
+            Group::Data,
+            "a written group wins"
+        );
+        let other = testkit::edited(&src, &[("  - target: restore\n", "  - target: stats\n")]);
+        let d = parse("specs/demo.yaml", other.as_bytes()).unwrap_err();
+        assert!(
+            d.message.contains("operation `stats` needs a `group`"),
+            "{d}"
+        );
+        let line = other
+            .lines()
+            .position(|l| l == "  - target: stats")
+            .unwrap()
+            + 1;
+        assert_eq!((d.line, d.column), (line, 5), "{d}");
     }
 
     #[test]

@@ -949,8 +949,8 @@ mod derived {
             src = edited(
                 &src,
                 &[(
-                    "  - target: backup\n    group: backup\n    help: TODO one line for make help\n    run: |\n      mkdir -p \"$BACKUP_DIR\"\n      echo \"TODO write the backup into $BACKUP_DIR\"\n",
-                    "  - target: backup\n    group: backup\n    help: TODO one line for make help\n    steps: [backup.config]\n",
+                    "  - target: backup\n    help: TODO one line for make help\n    run: |\n      mkdir -p \"$BACKUP_DIR\"\n      echo \"TODO write the backup into $BACKUP_DIR\"\n",
+                    "  - target: backup\n    help: TODO one line for make help\n    steps: [backup.config]\n",
                 )],
             );
         }
