@@ -756,9 +756,20 @@ the values against on install, upgrade and lint."
     }
 }
 
+/// The changelog's note on gen's RBAC replacing the chart's own Role
+/// `before`, and, as the `added` entry says, what switches it.
+fn rbac_note(s: &Spec, before: &[super::rbac_change::PastRule]) -> String {
+    format!(
+        "{} The templates are switched by rbac.create and serviceAccount.create.",
+        super::rbac_change::note(s, Some(before))
+    )
+}
+
 /// The chart version's changelog: the derived entries in a fixed order,
 /// each replaced by the hand-written entry that `replaces` it, then the
-/// other hand-written entries in the spec's order.
+/// other hand-written entries in the spec's order. With `rbac.was` the
+/// derived RBAC entry is a `changed` one with gen's note on the chart's
+/// own Role, as `replaces: rbac` without a description writes it.
 pub fn changes(s: &Spec) -> Vec<ChartChange> {
     changes_with(s, None)
 }
@@ -778,12 +789,23 @@ pub fn changes_with(
                 return None;
             }
             Some(hand.cloned().map_or_else(
-                || ChartChange {
-                    kind: ChangeKind::Added,
-                    description: derived_text(s, d),
-                    links: Vec::new(),
-                    was: Vec::new(),
-                    replaces: None,
+                // A recorded Role of the chart's own makes gen's RBAC a
+                // change of it, with the note on what it keeps and drops.
+                || match d {
+                    Derived::Rbac if !s.rbac.was.is_empty() => ChartChange {
+                        kind: ChangeKind::Changed,
+                        description: rbac_note(s, chart_role.unwrap_or(&s.rbac.was)),
+                        links: Vec::new(),
+                        was: Vec::new(),
+                        replaces: None,
+                    },
+                    _ => ChartChange {
+                        kind: ChangeKind::Added,
+                        description: derived_text(s, d),
+                        links: Vec::new(),
+                        was: Vec::new(),
+                        replaces: None,
+                    },
                 },
                 |mut c| {
                     if d == Derived::Rbac && c.description.trim().is_empty() {
@@ -793,7 +815,7 @@ pub fn changes_with(
                             &c.was
                         };
                         let before = chart_role.unwrap_or(record);
-                        c.description = super::rbac_change::note(s, Some(before));
+                        c.description = rbac_note(s, before);
                     }
                     c
                 },
@@ -859,6 +881,39 @@ mod tests {
         assert!(changes(&s)
             .iter()
             .all(|c| !c.description.contains("Makefile targets")));
+    }
+
+    #[test]
+    fn a_recorded_chart_role_makes_the_rbac_entry_a_change() {
+        use crate::spec::rbac_change::PastRule;
+        let mut s = scaffold().spec;
+        s.rbac.was = vec![PastRule {
+            api_groups: vec![String::new()],
+            resources: vec!["secrets".into()],
+            non_resource_urls: Vec::new(),
+            verbs: vec!["get".into()],
+        }];
+        let rbac = changes(&s).swap_remove(2);
+        assert_eq!(rbac.kind, ChangeKind::Changed);
+        assert!(
+            rbac.description
+                .starts_with("RBAC: the Role keeps its name but loses")
+                && rbac.description.contains("secrets")
+                && rbac
+                    .description
+                    .ends_with("switched by rbac.create and serviceAccount.create."),
+            "{}",
+            rbac.description
+        );
+        // The entry it once took to say so gives the same text.
+        s.upgrade.changes = vec![ChartChange {
+            kind: ChangeKind::Changed,
+            description: String::new(),
+            links: Vec::new(),
+            was: Vec::new(),
+            replaces: Some(Derived::Rbac),
+        }];
+        assert_eq!(changes(&s)[2].description, rbac.description);
     }
 
     #[test]
