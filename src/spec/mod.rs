@@ -630,6 +630,21 @@ mod tests {
     }
 
     #[test]
+    fn rbac_scope_is_namespace_unless_written() {
+        let src = crate::scaffold::new_spec("demo");
+        let line = src
+            .lines()
+            .find(|l| l.starts_with("  scope: namespace"))
+            .unwrap();
+        let left_out = testkit::edited(&src, &[(&format!("{line}\n"), "")]);
+        let f = parse("specs/demo.yaml", left_out.as_bytes()).unwrap();
+        assert_eq!(f.spec.rbac.scope, Scope::Namespace);
+        let cluster = testkit::edited(&src, &[(line, "  scope: cluster")]);
+        let f = parse("specs/demo.yaml", cluster.as_bytes()).unwrap();
+        assert_eq!(f.spec.rbac.scope, Scope::Cluster);
+    }
+
+    #[test]
     fn tabs_get_help() {
         let d = err("name: x\nworkload:\n\tkind: Deployment\n");
         assert!(d.help.unwrap().contains("tab"));

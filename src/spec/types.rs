@@ -188,6 +188,9 @@ pub struct Objectives {
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Rbac {
+    /// `namespace` (left out) or `cluster`, which only a chart that
+    /// discovers objects cluster-wide needs.
+    #[serde(default)]
     pub scope: Scope,
     /// Why the workload needs the Kubernetes API at all (or why it does not).
     pub summary: String,
@@ -212,10 +215,11 @@ pub struct Rbac {
     pub rules: Vec<Rule>,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum Scope {
     /// Role + RoleBinding in the release namespace.
+    #[default]
     Namespace,
     /// ClusterRole + ClusterRoleBinding, for cluster-wide discovery only.
     Cluster,
