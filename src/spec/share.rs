@@ -790,11 +790,14 @@ pub fn changes_with(
             }
             Some(hand.cloned().map_or_else(
                 // A recorded Role of the chart's own makes gen's RBAC a
-                // change of it, with the note on what it keeps and drops.
+                // change of it, with the note on what it keeps and drops,
+                // from the record: the chart's Role, which `facts.rbac-was`
+                // holds it to, is gone after `gen adopt`, and may list the
+                // same rules in another order.
                 || match d {
                     Derived::Rbac if !s.rbac.was.is_empty() => ChartChange {
                         kind: ChangeKind::Changed,
-                        description: rbac_note(s, chart_role.unwrap_or(&s.rbac.was)),
+                        description: rbac_note(s, &s.rbac.was),
                         links: Vec::new(),
                         was: Vec::new(),
                         replaces: None,
