@@ -370,8 +370,8 @@ fn yaml_error(rel: &str, text: &str, positions: &Positions, e: &serde_yaml::Erro
         None => full.clone(),
     };
     let mut d = Diagnostic::error(rel, message.clone());
-    if let Some((line, col)) = groupless_operation(text, positions, &message) {
-        // serde_yaml points at the `operations` list: point at the target.
+    if let Some((line, col)) = incomplete_item(text, positions, &message) {
+        // serde_yaml points at the list: point at the item's name.
         d = d.at(line, col);
     } else if let Some((field, (line, col))) = bad_value_field(text, positions, &message) {
         // serde_yaml names the mapping a bad value is in (`objectives: bad
@@ -430,23 +430,31 @@ fn yaml_error(rel: &str, text: &str, positions: &Positions, e: &serde_yaml::Erro
     d.with_source(text)
 }
 
-/// For a message "operation `X` needs a `group`", the position of the
-/// `target: X` that leaves the group out.
-fn groupless_operation(text: &str, positions: &Positions, message: &str) -> Option<(usize, usize)> {
-    if !message.contains("needs a `group`") {
+/// For a message "operation `X` needs a `group`" or "variable `X` needs
+/// a `default`", the position of the `target: X` or `name: X` whose item
+/// leaves the field out (serde points at the list).
+fn incomplete_item(text: &str, positions: &Positions, message: &str) -> Option<(usize, usize)> {
+    let (list, key, name) = if message.contains("needs a `group`") {
+        (
+            "operations",
+            "target",
+            between(message, "operation `", "`")?,
+        )
+    } else if message.contains("` needs a `") {
+        ("variables", "name", between(message, "variable `", "`")?)
+    } else {
         return None;
-    }
-    let target = between(message, "operation `", "`")?;
+    };
     let lines: Vec<&str> = text.lines().collect();
     positions
-        .fields_under("operations")
+        .fields_under(list)
         .into_iter()
         .find(|&(field, (line, _))| {
-            field.ends_with(".target")
+            field.ends_with(&format!(".{key}"))
                 && lines.get(line.wrapping_sub(1)).is_some_and(|l| {
                     l.trim_start_matches([' ', '-'])
-                        .strip_prefix("target:")
-                        .is_some_and(|v| v.trim().trim_matches(['"', '\'']) == target)
+                        .strip_prefix(&format!("{key}:"))
+                        .is_some_and(|v| v.trim().trim_matches(['"', '\'']) == name)
                 })
         })
         .map(|(_, p)| p)
@@ -626,6 +634,56 @@ mod tests {
             .position(|l| l == "  - target: stats")
             .unwrap()
             + 1;
+        assert_eq!((d.line, d.column), (line, 5), "{d}");
+    }
+
+    #[test]
+    fn replicas_is_declared_by_its_name() {
+        let src = crate::scaffold::new_spec("demo");
+        let ops = "\noperations:";
+        let with = |vars: &str| {
+            testkit::edited(
+                &src,
+                &[(ops, &format!("\nvariables:\n{vars}{}", &ops[1..]))],
+            )
+        };
+        let f = parse("specs/demo.yaml", with("  - name: REPLICAS\n").as_bytes()).unwrap();
+        let v = f
+            .spec
+            .variables
+            .iter()
+            .find(|v| v.name == "REPLICAS")
+            .unwrap();
+        assert_eq!(v.default, "1");
+        assert_eq!(
+            v.help,
+            format!(
+                "Replicas to start after a restore; 0 keeps {} stopped, as the rollback does so \
+that `helm rollback` starts the old version",
+                f.spec.title
+            )
+        );
+        // What the spec writes wins; its own help is not a template.
+        let own = with("  - name: REPLICAS\n    default: \"2\"\n    help: Pods of {title}\n");
+        let f = parse("specs/demo.yaml", own.as_bytes()).unwrap();
+        let v = f
+            .spec
+            .variables
+            .iter()
+            .find(|v| v.name == "REPLICAS")
+            .unwrap();
+        assert_eq!(
+            (v.default.as_str(), v.help.as_str()),
+            ("2", "Pods of {title}")
+        );
+        // Any other variable needs both, and the error names its line.
+        let other = with("  - name: SHARDS\n    default: \"2\"\n");
+        let d = parse("specs/demo.yaml", other.as_bytes()).unwrap_err();
+        assert!(
+            d.message.contains("variable `SHARDS` needs a `help`"),
+            "{d}"
+        );
+        let line = other.lines().position(|l| l == "  - name: SHARDS").unwrap() + 1;
         assert_eq!((d.line, d.column), (line, 5), "{d}");
     }
 

@@ -113,6 +113,30 @@ pub const CONFIG_ID: &str = "config";
 pub const CONFIG_DRILL: &str =
     "needs a cluster: helm get values, the release's ConfigMaps and Secrets";
 
+/// Variables a spec declares by name alone, as `- name: REPLICAS`: gen
+/// gives the default and help it leaves out. `{title}` in a help is the
+/// chart's title. The restore target reads `REPLICAS`, and the snippets
+/// that rely on that (`scale-up`, `restore-stopped`) ask for it, so a
+/// spec still declares it, but says the same thing no more.
+pub const STANDARD_VARIABLES: [(&str, &str, &str); 1] = [(
+    "REPLICAS",
+    "1",
+    "Replicas to start after a restore; 0 keeps {title} stopped, as the rollback does so \
+that `helm rollback` starts the old version",
+)];
+
+/// The `{title}` of a standard variable's help the spec left to gen.
+fn title_standard_variables(spec: &mut Spec) {
+    for v in &mut spec.variables {
+        if STANDARD_VARIABLES
+            .iter()
+            .any(|(n, _, help)| *n == v.name && *help == v.help)
+        {
+            v.help = v.help.replace("{title}", &spec.title);
+        }
+    }
+}
+
 /// Variables many charts' commands use with the same meaning: gen
 /// declares one when a command of the spec uses it and the spec does not
 /// define it. `{chart}` in a default is the chart's name.
@@ -473,6 +497,7 @@ instance label: it is in the export only when `{var}` names it."
 pub fn expand(spec: &mut Spec, positions: &mut Positions) {
     expand_config_export(spec, positions);
     inherit_drill(spec, positions);
+    title_standard_variables(spec);
     declare_known_variables(spec);
 }
 

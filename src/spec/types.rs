@@ -556,12 +556,53 @@ pub struct VersionNote {
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "VariableSource")]
 pub struct Variable {
-    /// Shell variable name, upper case, e.g. PGUSER.
     pub name: String,
     pub default: String,
     pub help: String,
+}
+
+/// A variable as the spec writes it: one gen knows the meaning of
+/// (`REPLICAS`) may leave out `default` and `help`, which gen gives.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VariableSource {
+    /// Shell variable name, upper case, e.g. PGUSER.
+    pub name: String,
+    /// Required, unless gen knows the variable (`REPLICAS`: `"1"`).
+    #[serde(default)]
+    pub default: Option<String>,
+    /// One line for the guides and `make help`; required unless gen
+    /// knows the variable.
+    #[serde(default)]
+    pub help: Option<String>,
+}
+
+impl TryFrom<VariableSource> for Variable {
+    type Error = String;
+
+    fn try_from(v: VariableSource) -> Result<Self, String> {
+        let known = super::share::STANDARD_VARIABLES
+            .iter()
+            .find(|(name, _, _)| *name == v.name);
+        let field = |given: Option<String>, key: &str, standard: Option<&str>| {
+            given
+                .or_else(|| standard.map(str::to_string))
+                .ok_or_else(|| {
+                    format!(
+                        "variable `{}` needs a `{key}`: only one gen knows ({}) may leave it out",
+                        v.name,
+                        super::share::STANDARD_VARIABLES.map(|k| k.0).join(", ")
+                    )
+                })
+        };
+        Ok(Variable {
+            default: field(v.default, "default", known.map(|k| k.1))?,
+            help: field(v.help, "help", known.map(|k| k.2))?,
+            name: v.name,
+        })
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
