@@ -370,7 +370,10 @@ fn yaml_error(rel: &str, text: &str, positions: &Positions, e: &serde_yaml::Erro
         None => full.clone(),
     };
     let mut d = Diagnostic::error(rel, message.clone());
-    if let Some((field, (line, col))) = bad_value_field(text, positions, &message) {
+    if let Some((line, col)) = incomplete_item(text, positions, &message) {
+        // serde_yaml points at the list: point at the item's name.
+        d = d.at(line, col);
+    } else if let Some((field, (line, col))) = bad_value_field(text, positions, &message) {
         // serde_yaml names the mapping a bad value is in (`objectives: bad
         // duration`) and points at the mapping: name and point at the field.
         let rest = message
@@ -425,6 +428,36 @@ fn yaml_error(rel: &str, text: &str, positions: &Positions, e: &serde_yaml::Erro
         d = d.help(h);
     }
     d.with_source(text)
+}
+
+/// For a message "operation `X` needs a `group`" or "variable `X` needs
+/// a `default`", the position of the `target: X` or `name: X` whose item
+/// leaves the field out (serde points at the list).
+fn incomplete_item(text: &str, positions: &Positions, message: &str) -> Option<(usize, usize)> {
+    let (list, key, name) = if message.contains("needs a `group`") {
+        (
+            "operations",
+            "target",
+            between(message, "operation `", "`")?,
+        )
+    } else if message.contains("` needs a `") {
+        ("variables", "name", between(message, "variable `", "`")?)
+    } else {
+        return None;
+    };
+    let lines: Vec<&str> = text.lines().collect();
+    positions
+        .fields_under(list)
+        .into_iter()
+        .find(|&(field, (line, _))| {
+            field.ends_with(&format!(".{key}"))
+                && lines.get(line.wrapping_sub(1)).is_some_and(|l| {
+                    l.trim_start_matches([' ', '-'])
+                        .strip_prefix(&format!("{key}:"))
+                        .is_some_and(|v| v.trim().trim_matches(['"', '\'']) == name)
+                })
+        })
+        .map(|(_, p)| p)
 }
 
 /// For a message `path: bad duration "X": ...`, the field under `path`
@@ -561,6 +594,112 @@ mod tests {
         let d = parse("specs/x.yaml", b"name: x\0\n").unwrap_err();
         assert!(d.message.contains("NUL"));
         assert_eq!((d.line, d.column), (1, 8));
+    }
+
+    #[test]
+    fn group_follows_a_target_named_like_one() {
+        let src = crate::scaffold::new_spec("demo");
+        let f = parse("specs/demo.yaml", src.as_bytes()).unwrap();
+        let group = |t: &str| {
+            f.spec
+                .operations
+                .iter()
+                .find(|o| o.target == t)
+                .unwrap()
+                .group
+        };
+        assert_eq!(group("backup"), Group::Backup);
+        assert_eq!(group("restore"), Group::Restore);
+        let given = testkit::edited(
+            &src,
+            &[(
+                "  - target: restore\n",
+                "  - target: restore\n    group: data\n",
+            )],
+        );
+        let f = parse("specs/demo.yaml", given.as_bytes()).unwrap();
+        assert_eq!(
+            f.spec.operations.last().unwrap().group,
+            Group::Data,
+            "a written group wins"
+        );
+        let other = testkit::edited(&src, &[("  - target: restore\n", "  - target: stats\n")]);
+        let d = parse("specs/demo.yaml", other.as_bytes()).unwrap_err();
+        assert!(
+            d.message.contains("operation `stats` needs a `group`"),
+            "{d}"
+        );
+        let line = other
+            .lines()
+            .position(|l| l == "  - target: stats")
+            .unwrap()
+            + 1;
+        assert_eq!((d.line, d.column), (line, 5), "{d}");
+    }
+
+    #[test]
+    fn replicas_is_declared_by_its_name() {
+        let src = crate::scaffold::new_spec("demo");
+        let ops = "\noperations:";
+        let with = |vars: &str| {
+            testkit::edited(
+                &src,
+                &[(ops, &format!("\nvariables:\n{vars}{}", &ops[1..]))],
+            )
+        };
+        let f = parse("specs/demo.yaml", with("  - name: REPLICAS\n").as_bytes()).unwrap();
+        let v = f
+            .spec
+            .variables
+            .iter()
+            .find(|v| v.name == "REPLICAS")
+            .unwrap();
+        assert_eq!(v.default, "1");
+        assert_eq!(
+            v.help,
+            format!(
+                "Replicas to start after a restore; 0 keeps {} stopped, as the rollback does so \
+that `helm rollback` starts the old version",
+                f.spec.title
+            )
+        );
+        // What the spec writes wins; its own help is not a template.
+        let own = with("  - name: REPLICAS\n    default: \"2\"\n    help: Pods of {title}\n");
+        let f = parse("specs/demo.yaml", own.as_bytes()).unwrap();
+        let v = f
+            .spec
+            .variables
+            .iter()
+            .find(|v| v.name == "REPLICAS")
+            .unwrap();
+        assert_eq!(
+            (v.default.as_str(), v.help.as_str()),
+            ("2", "Pods of {title}")
+        );
+        // Any other variable needs both, and the error names its line.
+        let other = with("  - name: SHARDS\n    default: \"2\"\n");
+        let d = parse("specs/demo.yaml", other.as_bytes()).unwrap_err();
+        assert!(
+            d.message.contains("variable `SHARDS` needs a `help`"),
+            "{d}"
+        );
+        let line = other.lines().position(|l| l == "  - name: SHARDS").unwrap() + 1;
+        assert_eq!((d.line, d.column), (line, 5), "{d}");
+    }
+
+    #[test]
+    fn rbac_scope_is_namespace_unless_written() {
+        let src = crate::scaffold::new_spec("demo");
+        let line = src
+            .lines()
+            .find(|l| l.starts_with("  scope: namespace"))
+            .unwrap();
+        let left_out = testkit::edited(&src, &[(&format!("{line}\n"), "")]);
+        let f = parse("specs/demo.yaml", left_out.as_bytes()).unwrap();
+        assert_eq!(f.spec.rbac.scope, Scope::Namespace);
+        let cluster = testkit::edited(&src, &[(line, "  scope: cluster")]);
+        let f = parse("specs/demo.yaml", cluster.as_bytes()).unwrap();
+        assert_eq!(f.spec.rbac.scope, Scope::Cluster);
     }
 
     #[test]

@@ -113,6 +113,30 @@ pub const CONFIG_ID: &str = "config";
 pub const CONFIG_DRILL: &str =
     "needs a cluster: helm get values, the release's ConfigMaps and Secrets";
 
+/// Variables a spec declares by name alone, as `- name: REPLICAS`: gen
+/// gives the default and help it leaves out. `{title}` in a help is the
+/// chart's title. The restore target reads `REPLICAS`, and the snippets
+/// that rely on that (`scale-up`, `restore-stopped`) ask for it, so a
+/// spec still declares it, but says the same thing no more.
+pub const STANDARD_VARIABLES: [(&str, &str, &str); 1] = [(
+    "REPLICAS",
+    "1",
+    "Replicas to start after a restore; 0 keeps {title} stopped, as the rollback does so \
+that `helm rollback` starts the old version",
+)];
+
+/// The `{title}` of a standard variable's help the spec left to gen.
+fn title_standard_variables(spec: &mut Spec) {
+    for v in &mut spec.variables {
+        if STANDARD_VARIABLES
+            .iter()
+            .any(|(n, _, help)| *n == v.name && *help == v.help)
+        {
+            v.help = v.help.replace("{title}", &spec.title);
+        }
+    }
+}
+
 /// Variables many charts' commands use with the same meaning: gen
 /// declares one when a command of the spec uses it and the spec does not
 /// define it. `{chart}` in a default is the chart's name.
@@ -473,6 +497,7 @@ instance label: it is in the export only when `{var}` names it."
 pub fn expand(spec: &mut Spec, positions: &mut Positions) {
     expand_config_export(spec, positions);
     inherit_drill(spec, positions);
+    title_standard_variables(spec);
     declare_known_variables(spec);
 }
 
@@ -756,9 +781,20 @@ the values against on install, upgrade and lint."
     }
 }
 
+/// The changelog's note on gen's RBAC replacing the chart's own Role
+/// `before`, and, as the `added` entry says, what switches it.
+fn rbac_note(s: &Spec, before: &[super::rbac_change::PastRule]) -> String {
+    format!(
+        "{} The templates are switched by rbac.create and serviceAccount.create.",
+        super::rbac_change::note(s, Some(before))
+    )
+}
+
 /// The chart version's changelog: the derived entries in a fixed order,
 /// each replaced by the hand-written entry that `replaces` it, then the
-/// other hand-written entries in the spec's order.
+/// other hand-written entries in the spec's order. With `rbac.was` the
+/// derived RBAC entry is a `changed` one with gen's note on the chart's
+/// own Role, as `replaces: rbac` without a description writes it.
 pub fn changes(s: &Spec) -> Vec<ChartChange> {
     changes_with(s, None)
 }
@@ -778,12 +814,26 @@ pub fn changes_with(
                 return None;
             }
             Some(hand.cloned().map_or_else(
-                || ChartChange {
-                    kind: ChangeKind::Added,
-                    description: derived_text(s, d),
-                    links: Vec::new(),
-                    was: Vec::new(),
-                    replaces: None,
+                // A recorded Role of the chart's own makes gen's RBAC a
+                // change of it, with the note on what it keeps and drops,
+                // from the record: the chart's Role, which `facts.rbac-was`
+                // holds it to, is gone after `gen adopt`, and may list the
+                // same rules in another order.
+                || match d {
+                    Derived::Rbac if !s.rbac.was.is_empty() => ChartChange {
+                        kind: ChangeKind::Changed,
+                        description: rbac_note(s, &s.rbac.was),
+                        links: Vec::new(),
+                        was: Vec::new(),
+                        replaces: None,
+                    },
+                    _ => ChartChange {
+                        kind: ChangeKind::Added,
+                        description: derived_text(s, d),
+                        links: Vec::new(),
+                        was: Vec::new(),
+                        replaces: None,
+                    },
                 },
                 |mut c| {
                     if d == Derived::Rbac && c.description.trim().is_empty() {
@@ -793,7 +843,7 @@ pub fn changes_with(
                             &c.was
                         };
                         let before = chart_role.unwrap_or(record);
-                        c.description = super::rbac_change::note(s, Some(before));
+                        c.description = rbac_note(s, before);
                     }
                     c
                 },
@@ -859,6 +909,39 @@ mod tests {
         assert!(changes(&s)
             .iter()
             .all(|c| !c.description.contains("Makefile targets")));
+    }
+
+    #[test]
+    fn a_recorded_chart_role_makes_the_rbac_entry_a_change() {
+        use crate::spec::rbac_change::PastRule;
+        let mut s = scaffold().spec;
+        s.rbac.was = vec![PastRule {
+            api_groups: vec![String::new()],
+            resources: vec!["secrets".into()],
+            non_resource_urls: Vec::new(),
+            verbs: vec!["get".into()],
+        }];
+        let rbac = changes(&s).swap_remove(2);
+        assert_eq!(rbac.kind, ChangeKind::Changed);
+        assert!(
+            rbac.description
+                .starts_with("RBAC: the Role keeps its name but loses")
+                && rbac.description.contains("secrets")
+                && rbac
+                    .description
+                    .ends_with("switched by rbac.create and serviceAccount.create."),
+            "{}",
+            rbac.description
+        );
+        // The entry it once took to say so gives the same text.
+        s.upgrade.changes = vec![ChartChange {
+            kind: ChangeKind::Changed,
+            description: String::new(),
+            links: Vec::new(),
+            was: Vec::new(),
+            replaces: Some(Derived::Rbac),
+        }];
+        assert_eq!(changes(&s)[2].description, rbac.description);
     }
 
     #[test]
@@ -949,8 +1032,8 @@ mod derived {
             src = edited(
                 &src,
                 &[(
-                    "  - target: backup\n    group: backup\n    help: TODO one line for make help\n    run: |\n      mkdir -p \"$BACKUP_DIR\"\n      echo \"TODO write the backup into $BACKUP_DIR\"\n",
-                    "  - target: backup\n    group: backup\n    help: TODO one line for make help\n    steps: [backup.config]\n",
+                    "  - target: backup\n    help: TODO one line for make help\n    run: |\n      mkdir -p \"$BACKUP_DIR\"\n      echo \"TODO write the backup into $BACKUP_DIR\"\n",
+                    "  - target: backup\n    help: TODO one line for make help\n    steps: [backup.config]\n",
                 )],
             );
         }

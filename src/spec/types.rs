@@ -188,6 +188,9 @@ pub struct Objectives {
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Rbac {
+    /// `namespace` (left out) or `cluster`, which only a chart that
+    /// discovers objects cluster-wide needs.
+    #[serde(default)]
     pub scope: Scope,
     /// Why the workload needs the Kubernetes API at all (or why it does not).
     pub summary: String,
@@ -212,10 +215,11 @@ pub struct Rbac {
     pub rules: Vec<Rule>,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum Scope {
     /// Role + RoleBinding in the release namespace.
+    #[default]
     Namespace,
     /// ClusterRole + ClusterRoleBinding, for cluster-wide discovery only.
     Cluster,
@@ -553,20 +557,78 @@ pub struct VersionNote {
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "VariableSource")]
 pub struct Variable {
-    /// Shell variable name, upper case, e.g. PGUSER.
     pub name: String,
     pub default: String,
     pub help: String,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+/// A variable as the spec writes it: one gen knows the meaning of
+/// (`REPLICAS`) may leave out `default` and `help`, which gen gives.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+pub struct VariableSource {
+    /// Shell variable name, upper case, e.g. PGUSER.
+    pub name: String,
+    /// Required, unless gen knows the variable (`REPLICAS`: `"1"`).
+    #[serde(default)]
+    pub default: Option<String>,
+    /// One line for the guides and `make help`; required unless gen
+    /// knows the variable.
+    #[serde(default)]
+    pub help: Option<String>,
+}
+
+impl TryFrom<VariableSource> for Variable {
+    type Error = String;
+
+    fn try_from(v: VariableSource) -> Result<Self, String> {
+        let known = super::share::STANDARD_VARIABLES
+            .iter()
+            .find(|(name, _, _)| *name == v.name);
+        let field = |given: Option<String>, key: &str, standard: Option<&str>| {
+            given
+                .or_else(|| standard.map(str::to_string))
+                .ok_or_else(|| {
+                    format!(
+                        "variable `{}` needs a `{key}`: only one gen knows ({}) may leave it out",
+                        v.name,
+                        super::share::STANDARD_VARIABLES.map(|k| k.0).join(", ")
+                    )
+                })
+        };
+        Ok(Variable {
+            default: field(v.default, "default", known.map(|k| k.1))?,
+            help: field(v.help, "help", known.map(|k| k.2))?,
+            name: v.name,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(try_from = "OperationSource")]
 pub struct Operation {
-    /// Target name without the chart prefix, e.g. "backup" gives `make postgresql-backup`.
     pub target: String,
     pub group: Group,
+    pub help: String,
+    pub run: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<String>,
+    pub runs_in: RunsIn,
+}
+
+/// An operation as the spec writes it: `group` may be left out when the
+/// target is named like a group (`backup`, `restore`), which it then is in.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OperationSource {
+    /// Target name without the chart prefix, e.g. "backup" gives `make postgresql-backup`.
+    pub target: String,
+    /// Where `make help` lists the target. Left out, the group the target
+    /// is named like (`backup`, `restore`); any other target needs one.
+    #[serde(default)]
+    pub group: Option<Group>,
     /// One line for `make help`.
     pub help: String,
     /// POSIX shell command. Give this or `steps`.
@@ -578,12 +640,38 @@ pub struct Operation {
     /// the procedure is `backup.<component id>`, `verification`,
     /// `restore.<id>`, `upgrade.pre_checks`, `upgrade.rollback` or
     /// `upgrade.validation`, e.g. `[restore.full/3]`.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub steps: Vec<String>,
     /// `local` runs `run` on the operator's machine; `pod` runs it inside the
     /// main container with `kubectl exec`.
     #[serde(default)]
     pub runs_in: RunsIn,
+}
+
+impl TryFrom<OperationSource> for Operation {
+    type Error = String;
+
+    fn try_from(o: OperationSource) -> Result<Self, String> {
+        let group = match o.group.or_else(|| Group::named(&o.target)) {
+            Some(g) => g,
+            None => {
+                return Err(format!(
+                    "operation `{}` needs a `group` ({}): only a target named like a group \
+                     (`backup`, `restore`) may leave it out",
+                    o.target,
+                    Group::ALL.map(Group::name).join(", ")
+                ))
+            }
+        };
+        Ok(Operation {
+            target: o.target,
+            group,
+            help: o.help,
+            run: o.run,
+            steps: o.steps,
+            runs_in: o.runs_in,
+        })
+    }
 }
 
 #[derive(
@@ -599,6 +687,39 @@ pub enum Group {
     Diagnostics,
     Maintenance,
     Helm,
+}
+
+impl Group {
+    /// Every group, in the order `make help` lists them.
+    pub const ALL: [Group; 8] = [
+        Group::Backup,
+        Group::Restore,
+        Group::Upgrade,
+        Group::Data,
+        Group::Cluster,
+        Group::Diagnostics,
+        Group::Maintenance,
+        Group::Helm,
+    ];
+
+    /// The group's name as a spec writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Group::Backup => "backup",
+            Group::Restore => "restore",
+            Group::Upgrade => "upgrade",
+            Group::Data => "data",
+            Group::Cluster => "cluster",
+            Group::Diagnostics => "diagnostics",
+            Group::Maintenance => "maintenance",
+            Group::Helm => "helm",
+        }
+    }
+
+    /// The group a target named like it belongs to: `backup`, `restore`.
+    pub fn named(target: &str) -> Option<Group> {
+        Group::ALL.into_iter().find(|g| g.name() == target)
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]

@@ -124,12 +124,22 @@ fn redis_project(was: impl Fn(&str) -> String) -> Option<tempfile::TempDir> {
         .to_string();
     let mut text = edited(&spec, &[(&line, &was(&line))]);
     // No record: the names of the Role it records (if written, not the
-    // default) go with it.
+    // default) go with it, and the changelog asks for the note with an
+    // entry of its own, which the record otherwise makes needless.
     let names = spec
         .lines()
         .find(|l| l.trim_start().starts_with("was_names: "));
     if let (true, Some(names)) = (was(&line).is_empty(), names) {
         text = edited(&text, &[(&format!("{names}\n"), "")]);
+    }
+    if was(&line).is_empty() {
+        text = edited(
+            &text,
+            &[(
+                "\nvariables:\n",
+                "\n  changes:\n    - kind: changed\n      replaces: rbac\nvariables:\n",
+            )],
+        );
     }
     crate::common::write(dir.path(), "specs/redis.yaml", &text);
     Some(dir)
@@ -275,7 +285,9 @@ would expose every Secret of the namespace"
             !spec.contains("was_names: "),
             "redis's Role has the default names: {spec}"
         );
-        let at = spec.find("  rules:").unwrap();
+        // After the record (redis's Role is its `was:` and no rules).
+        let was = spec.find("\n  was: ").unwrap() + 1;
+        let at = was + spec[was..].find('\n').unwrap() + 1;
         let spec = match written {
             true => format!("{}{NAMES}{}", &spec[..at], &spec[at..]),
             false => spec,

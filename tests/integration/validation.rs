@@ -140,7 +140,10 @@ fn duplicate_makefile_targets() {
 
 #[test]
 fn backup_and_restore_targets_are_required() {
-    let src = spec_with("  - target: restore", "  - target: restore-all-data");
+    let src = spec_with(
+        "  - target: restore\n",
+        "  - target: restore-all-data\n    group: restore\n",
+    );
     let d = only_error("demo", &src);
     assert!(d.message.contains("no `restore` operation"), "{d}");
     assert_eq!(d.line, line_of(&src, "operations:"));
@@ -1004,7 +1007,7 @@ fn fixtures() -> Vec<(&'static str, Files)> {
         ("ops.empty-run", op("{ target: x, group: backup, help: x, run: '' }")),
         ("ops.kubectl-in-pod", op("{ target: x, group: backup, help: x, runs_in: pod, run: 'kubectl get pods' }")),
         ("ops.set-e-redundant", op("{ target: x, group: backup, help: x, run: \"set -e\\ntrue\" }")),
-        ("ops.missing-required", scaffold(&[("  - target: restore\n", "  - target: restore-all\n")])),
+        ("ops.missing-required", scaffold(&[("  - target: restore\n", "  - target: restore-all\n    group: restore\n")])),
         ("vars.bad-name", after_ops("variables:\n  - { name: lower, default: x, help: x }\n")),
         ("vars.reserved", after_ops("variables:\n  - { name: NAMESPACE, default: x, help: x }\n")),
         ("vars.duplicate", after_ops("variables:\n  - { name: X, default: x, help: x }\n  - { name: X, default: y, help: y }\n")),
