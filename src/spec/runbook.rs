@@ -31,6 +31,11 @@
 //!   An exec into a pod named directly (`$FULLNAME-0`) right after a
 //!   scale-up or replacement of its StatefulSet, before a wait, is the same
 //!   race.
+//! - **Helm restarts a stopped workload**: `helm upgrade`/`rollback` (or a
+//!   make target that runs one) puts back the replicas its manifest renders
+//!   (Helm 3's three-way merge), so a workload the procedure stopped runs
+//!   again while a later step still means it stopped: it starts it again,
+//!   or restores into it. See [`helm_restarts`].
 //! - **set-aside names** (a warning): `mv X X.before-restore` nests the
 //!   directory into the earlier copy when the procedure is run again; the
 //!   name needs a timestamp or `mktemp`.
@@ -39,8 +44,9 @@ use super::shell::{self, Command, Word};
 use super::types::{Group, RunsIn, Spec, WorkloadKind};
 use super::SpecFile;
 use crate::diagnostics::{Diagnostic, Severity};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
+mod helm_restarts;
 mod named_pod;
 use named_pod::{named_pod_race, Raced};
 
@@ -97,6 +103,14 @@ pub fn stale_pod(file: &SpecFile, read: &Read, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// No `helm upgrade`/`rollback` that starts a stopped workload while a
+/// later step still needs it stopped, in any procedure.
+pub fn helm_restarts(file: &SpecFile, read: &Read, out: &mut Vec<Diagnostic>) {
+    for (_, events) in &read.procedures {
+        helm_restarts::check(file, events, out);
+    }
+}
+
 /// Data set aside under a name that differs on every run, in any procedure.
 pub fn set_aside(file: &SpecFile, read: &Read, out: &mut Vec<Diagnostic>) {
     for (_, events) in &read.procedures {
@@ -148,8 +162,11 @@ enum Act {
         how: String,
     },
     /// `helm rollback`, or `helm upgrade`/`install` in a rollback: a version
-    /// starts with the replicas of its manifest.
-    HelmStart(String),
+    /// starts with the replicas of its manifest, as `starts` says.
+    HelmStart {
+        how: String,
+        starts: Starts,
+    },
     /// `helm uninstall`: the workload is gone, its volumes stay.
     HelmUninstall,
     /// Data written back: a restore tool, an extraction inside a pod, a
@@ -181,6 +198,20 @@ enum Act {
     },
 }
 
+/// What a Helm command that deploys the release says of the workloads'
+/// replicas.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Starts {
+    /// Nothing: the replicas its manifest renders come back.
+    Manifest,
+    /// `--set` of a replica value to 0 (`--set scheduler.replicaCount=0`):
+    /// a stopped workload stays stopped.
+    Zero,
+    /// `--set` of a replica value to a count, or `--wait` for the pods:
+    /// the command means to start them.
+    Meant,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 enum Target {
     /// `KIND NAME` or `KIND/NAME`; the kind may be unknown (`"$DEP"`).
@@ -208,6 +239,9 @@ struct Event {
     via: Option<String>,
     /// The line ends in `# stale-pod: REASON` (or follows that comment).
     allowed: bool,
+    /// The line (the `make` command's, for a recipe's acts) ends in
+    /// `# helm-restarts: REASON` (or follows that comment).
+    restart_ok: bool,
 }
 
 /// Variable values known while reading: the spec's defaults, then each
@@ -318,11 +352,29 @@ fn mentions(text: &str, name: &str) -> bool {
         })
 }
 
-/// Whether a line ends in `# stale-pod: REASON` with a reason (or is
-/// only that comment, for the line after it).
-fn allows_stale_pod(line: &str) -> bool {
-    line.split_once("# stale-pod:")
+/// Whether a line ends in `# RULE: REASON` (`marker` is `# RULE:`) with
+/// a reason (or is only that comment, for the line after it).
+fn allows(line: &str, marker: &str) -> bool {
+    line.split_once(marker)
         .is_some_and(|(_, why)| !why.trim().is_empty())
+}
+
+/// `(run path, line)` of the lines of `steps` that end in `marker` with a
+/// reason; a comment of its own speaks for the next line too.
+fn allowed_lines(steps: &[(String, String)], marker: &str) -> BTreeSet<(String, usize)> {
+    steps
+        .iter()
+        .flat_map(|(path, text)| {
+            text.lines()
+                .enumerate()
+                .filter(|(_, l)| allows(l, marker))
+                .flat_map(move |(n, l)| {
+                    let next = l.trim_start().starts_with('#').then_some(n + 1);
+                    [Some(n), next].into_iter().flatten()
+                })
+                .map(move |n| (path.clone(), n))
+        })
+        .collect()
 }
 
 /// The events of `steps`, in order.
@@ -336,20 +388,8 @@ fn read(file: &SpecFile, steps: &[(String, String)]) -> Vec<Event> {
         calls: 0,
         trap: None,
         pin: None,
-        allowed: steps
-            .iter()
-            .flat_map(|(path, text)| {
-                // A comment of its own speaks for the next line too.
-                text.lines()
-                    .enumerate()
-                    .filter(|(_, l)| allows_stale_pod(l))
-                    .flat_map(move |(n, l)| {
-                        let next = l.trim_start().starts_with('#').then_some(n + 1);
-                        [Some(n), next].into_iter().flatten()
-                    })
-                    .map(move |n| (path.clone(), n))
-            })
-            .collect(),
+        allowed: allowed_lines(steps, "# stale-pod:"),
+        restarts_ok: allowed_lines(steps, "# helm-restarts:"),
     };
     for (path, text) in steps {
         r.script(text, path, 0, &None, false);
@@ -377,18 +417,23 @@ struct Run<'a> {
     /// The line of the `make` command being read, where its acts are reported.
     pin: Option<usize>,
     /// `(run path, line)` of the lines that end in `# stale-pod: REASON`.
-    allowed: std::collections::BTreeSet<(String, usize)>,
+    allowed: BTreeSet<(String, usize)>,
+    /// Those that end in `# helm-restarts: REASON`.
+    restarts_ok: BTreeSet<(String, usize)>,
 }
 
 impl Run<'_> {
     fn emit(&mut self, act: Act, path: &str, line: usize, via: &Option<String>) {
         let allowed = self.allowed.contains(&(path.to_string(), line));
+        let at = self.pin.unwrap_or(line);
+        let restart_ok = self.restarts_ok.contains(&(path.to_string(), at));
         self.events.push(Event {
             act,
             path: path.to_string(),
-            line: self.pin.unwrap_or(line),
+            line: at,
             via: via.clone(),
             allowed,
+            restart_ok,
         });
     }
 
@@ -790,9 +835,13 @@ impl Run<'_> {
         }
         let act = match sub {
             "uninstall" | "delete" => Act::HelmUninstall,
-            _ => Act::HelmStart(format!("helm {sub}")),
+            _ => Act::HelmStart {
+                how: format!("helm {sub}"),
+                starts: starts(&w[k + 1..]),
+            },
         };
-        let waits = matches!(act, Act::HelmStart(_)) && w.iter().any(|a| a.starts_with("--wait"));
+        let waits =
+            matches!(act, Act::HelmStart { .. }) && w.iter().any(|a| a.starts_with("--wait"));
         self.emit(act, path, line, via);
         if waits {
             self.emit(Act::Settled, path, line, via)
@@ -817,7 +866,11 @@ impl Run<'_> {
             };
             let via = Some(format!("make {t}"));
             if target == "helm-rollback" {
-                self.emit(Act::HelmStart("helm rollback".into()), path, line, &via);
+                let act = Act::HelmStart {
+                    how: "helm rollback".into(),
+                    starts: Starts::Manifest,
+                };
+                self.emit(act, path, line, &via);
                 continue;
             }
             let Some(op) = spec.operations.iter().find(|o| o.target == target) else {
@@ -895,6 +948,41 @@ impl Run<'_> {
                 self.emit(Act::Clear(format!("mv {src}")), path, line, via);
             }
         }
+    }
+}
+
+/// What `helm upgrade`/`install`/`rollback` arguments say of the replicas:
+/// a `--set` (or `--set-string`) pair whose key's last part names replicas
+/// (`replicaCount`, `kibana.replicas`) at `0` keeps them stopped, at a
+/// count or with `--wait` the command means to start them.
+fn starts(args: &[&str]) -> Starts {
+    let mut pairs: Vec<&str> = Vec::new();
+    for (k, a) in args.iter().enumerate() {
+        match a.split_once('=') {
+            Some(("--set" | "--set-string", v)) => pairs.push(v),
+            None if matches!(*a, "--set" | "--set-string") => {
+                pairs.extend(args.get(k + 1).copied())
+            }
+            _ => {}
+        }
+    }
+    let replicas: Vec<&str> = pairs
+        .iter()
+        .flat_map(|p| p.split(','))
+        .filter_map(|pair| {
+            let (key, value) = pair.split_once('=')?;
+            let last = key.rsplit('.').next().unwrap_or(key);
+            last.to_ascii_lowercase()
+                .starts_with("replica")
+                .then_some(value)
+        })
+        .collect();
+    if replicas.contains(&"0") {
+        Starts::Zero
+    } else if !replicas.is_empty() || args.iter().any(|a| a.starts_with("--wait")) {
+        Starts::Meant
+    } else {
+        Starts::Manifest
     }
 }
 
@@ -1012,7 +1100,7 @@ fn check_stopped(file: &SpecFile, events: &[Event], out: &mut Vec<Diagnostic>) {
                 target: Target::Many | Target::Selector(_) | Target::Recorded,
                 down: false,
             }
-            | Act::HelmStart(_) => stopped.clear(),
+            | Act::HelmStart { .. } => stopped.clear(),
             Act::Scale {
                 target,
                 down: false,
@@ -1038,7 +1126,7 @@ fn replaced(s: &Spec, e: &Event) -> Option<String> {
             target,
             down: false,
         } if runs_pod(s, target, "$POD") => Some("kubectl scale".into()),
-        Act::HelmStart(how) | Act::Replace(how) => Some(how.clone()),
+        Act::HelmStart { how, .. } | Act::Replace(how) => Some(how.clone()),
         Act::HelmUninstall => Some("helm uninstall".into()),
         _ => None,
     }
@@ -1146,7 +1234,7 @@ fn check_rollback(file: &SpecFile, events: &[Event], out: &mut Vec<Diagnostic>) 
                 }
                 running = true;
             }
-            Act::HelmStart(how) => {
+            Act::HelmStart { how, .. } => {
                 let restore_follows = events[n..].iter().any(|x| matches!(x.act, Act::Restore(_)));
                 if new_version && data == Data::Migrated && restore_follows {
                     out.push(at(file, e, format!(

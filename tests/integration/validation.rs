@@ -1065,6 +1065,7 @@ fn fixtures() -> Vec<(&'static str, Files)> {
         ("runbook.stale-pod", scaffold(&[(BACKUP_RUN, "            kubectl -n \"$NAMESPACE\" rollout restart deploy \"$FULLNAME\"\n            kubectl -n \"$NAMESPACE\" exec \"$POD\" -c demo -- ls /data\n")])),
         ("runbook.set-aside-fixed-name", scaffold(&[(BACKUP_RUN, "            kubectl -n \"$NAMESPACE\" exec \"$POD\" -- sh -c 'cd /data && mv db db.old'\n")])),
         ("runbook.rollback-order", demo(migrating_spec(&format!("{STOP}{ROLL_BACK}    - title: Restore\n      run: make demo-restore FILE=x REPLICAS=0\n")))),
+        ("runbook.helm-restarts-stopped", demo(Fixture::new("demo").backup_run(&helm_restarts("")).yaml())),
         ("runbook.secret-in-set", scaffold(&[(BACKUP_RUN, "            helm -n \"$NAMESPACE\" upgrade \"$RELEASE\" \"$CHART\" --set \"auth.password=$PW\"\n")])),
         ("runbook.pod-from-release", scaffold(&[(BACKUP_RUN, "            kubectl -n \"$NAMESPACE\" exec \"$DB_RELEASE-0\" -- ls\n")])),
         ("runbook.local-http-unforwarded", scaffold(&[(BACKUP_RUN, "            curl -fsS http://127.0.0.1:8080/ready\n")])),
@@ -1630,6 +1631,101 @@ fn an_exec_into_a_named_pod_waits_for_it_after_a_scale_up_or_restart() {
         format!("{EXEC}\n{SCALE}"),
     ] {
         assert!(named_pod_races(&fine).is_empty(), "{fine}");
+    }
+}
+
+/// Stop the workload, `helm upgrade` (with `flags`), start it again.
+fn helm_restarts(flags: &str) -> String {
+    format!(
+        "kubectl -n \"$NAMESPACE\" scale deploy \"$FULLNAME\" --replicas=0\n\
+         helm -n \"$NAMESPACE\" upgrade \"$RELEASE\" ./charts/demo --reuse-values{flags}\n\
+         kubectl -n \"$NAMESPACE\" scale deploy \"$FULLNAME\" --replicas=1"
+    )
+}
+
+/// `helm upgrade` or `rollback` puts back the replicas its manifest
+/// renders (Helm 3's three-way merge), so a workload stopped before it
+/// runs again while a later step still starts it as if it were stopped.
+/// Kept at 0 (`--set`), started on purpose (a count, `--wait`, a reason)
+/// or started after a restore (the rollback order), it is fine.
+#[test]
+fn a_helm_command_that_starts_a_stopped_workload_is_rejected() {
+    const ID: &str = "runbook.helm-restarts-stopped";
+    let fired = |run: &str| -> Vec<(usize, usize, String)> {
+        let yaml = Fixture::new("demo").backup_run(run).yaml();
+        errors("demo", &yaml)
+            .into_iter()
+            .filter(|d| d.code == Some(&ID))
+            .map(|d| (d.line - line_of(&yaml, "run: |"), d.column, d.message))
+            .collect()
+    };
+    let bad = helm_restarts("");
+    let found = fired(&bad);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    let (line, col, message) = &found[0];
+    let yaml = Fixture::new("demo").backup_run(&bad).yaml();
+    let helm = yaml
+        .lines()
+        .nth(line_of(&yaml, "upgrade \"$RELEASE\"") - 1)
+        .unwrap();
+    let indent = helm.len() - helm.trim_start().len();
+    assert_eq!(
+        (*line, *col),
+        (2, indent + 1),
+        "the helm line, at its command"
+    );
+    let (stop, start) = (
+        line_of(&yaml, "--replicas=0"),
+        line_of(&yaml, "--replicas=1"),
+    );
+    assert!(
+        message.contains(&format!(
+            "`helm upgrade` starts the workload that line {stop} scaled to 0 again"
+        )) && message.contains(&format!(
+            "line {start} starts it as if it were still stopped"
+        )),
+        "{message}"
+    );
+    // A rollback, a make target that rolls back, a selector's stop and
+    // the recorded start of `scale-back` are the same.
+    let rollback = bad.replace(
+        "upgrade \"$RELEASE\" ./charts/demo --reuse-values",
+        "rollback \"$RELEASE\"",
+    );
+    let by_make = bad.replace(
+        "helm -n \"$NAMESPACE\" upgrade \"$RELEASE\" ./charts/demo --reuse-values",
+        "make demo-helm-rollback",
+    );
+    let selector = bad.replace(
+        "deploy \"$FULLNAME\" --replicas=",
+        "deploy -l app.kubernetes.io/instance=\"$RELEASE\" --replicas=",
+    );
+    let recorded = bad.replace("kubectl -n \"$NAMESPACE\" scale deploy \"$FULLNAME\" --replicas=1", "for e in $SCALED; do\n  kubectl -n \"$NAMESPACE\" scale \"${e%=*}\" --replicas=\"${e#*=}\"\ndone");
+    for run in [&rollback, &by_make, &selector, &recorded] {
+        assert_eq!(fired(run).len(), 1, "{run}");
+    }
+    // Fixed: kept at 0 through the upgrade, a count or a wait chosen, a
+    // reason given, the restore before the rollback, another release's
+    // workload, or no start after it.
+    let restore_first = format!(
+        "kubectl -n \"$NAMESPACE\" scale deploy \"$FULLNAME\" --replicas=0\n\
+         pg_restore -d app db.dump\n{}",
+        rollback.split_once('\n').unwrap().1
+    );
+    for fine in [
+        helm_restarts(" --set replicaCount=0"),
+        helm_restarts(" \\\n  --set image.tag=2,web.replicas=0"),
+        helm_restarts(" --set replicaCount=1"),
+        helm_restarts(" --wait"),
+        helm_restarts(" # helm-restarts: the upgrade starts it; the scale adds replicas"),
+        restore_first,
+        bad.replace(
+            "deploy \"$FULLNAME\" --replicas=0",
+            "deploy \"$DB_FULLNAME\" --replicas=0",
+        ),
+        bad.rsplit_once('\n').unwrap().0.to_string(),
+    ] {
+        assert!(fired(&fine).is_empty(), "{fine}: {:#?}", fired(&fine));
     }
 }
 
