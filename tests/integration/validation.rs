@@ -898,6 +898,35 @@ allows {} (76 with its indent)",
     assert_eq!(own.len(), validate::MAX_RUN_LINE - 1);
 }
 
+/// A step's own `run` after a whole-step snippet's lines is the spec's
+/// text on its file lines: a long line there is measured and located as
+/// any hand-written one.
+#[test]
+fn a_long_own_line_after_a_shared_step_is_on_its_file_line() {
+    let long = format!("echo {}", "z".repeat(validate::MAX_RUN_LINE));
+    let src = spec_with(
+        "  rollback:\n    - title: TODO how to roll back\n",
+        &format!("  rollback:\n    - use: helm-rollback\n      run: |\n        {long}\n"),
+    );
+    let w = column_findings(&src);
+    assert_eq!(
+        w[0].message,
+        format!(
+            "this command line is {} columns; the guides allow {}",
+            long.len(),
+            validate::MAX_RUN_LINE
+        ),
+        "{}",
+        w[0]
+    );
+    assert_eq!(
+        (w[0].line, w[0].column),
+        (line_of(&src, &long), 9 + validate::MAX_RUN_LINE),
+        "{}",
+        w[0]
+    );
+}
+
 /// A line of the spec's own `fragments` is the spec's text: up to 76
 /// columns like the lines around its `{{use}}`, and a longer one is
 /// located at the `{{use}}` line that brings it in.
