@@ -160,8 +160,10 @@ fn of_fragment(file: &SpecFile, path: &str, n: usize, text: &str) -> bool {
 }
 
 /// The file line (1-based) and indentation of line `n` of the literal block
-/// scalar (`key: |`) at `path`, when the file shows it there.
+/// scalar (`key: |`) at `path`, when the file shows it there: never for
+/// a shared `use:` step's lines, which the block's own follow.
 fn block_line(file: &SpecFile, path: &str, n: usize, text: &str) -> Option<(usize, usize)> {
+    let n = file.positions.in_shared(path, n).ok()?;
     let (key_line, key_col) = file.positions.get(path);
     let n = file.positions.source_line((key_line, key_col), n);
     let lines: Vec<&str> = file.source.lines().collect();

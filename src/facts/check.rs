@@ -995,10 +995,13 @@ impl<'a> Cx<'a> {
                     &format!("variables[{i}].default"),
                     format!("{msg} (the default of variable {v})"),
                 ),
-                None => {
-                    let (l, c) = self.locate(path, run, r);
-                    self.at_line(l, c, msg)
-                }
+                None => match self.file.positions.in_shared(path, r.line) {
+                    Err(s) => self.at_line(s.at.0, s.at.1, format!("{msg} ({})", s.note())),
+                    Ok(_) => {
+                        let (l, c) = self.locate(path, run, r);
+                        self.at_line(l, c, msg)
+                    }
+                },
             }
         };
         let shown = if r.name == name {

@@ -8,6 +8,7 @@
 //! the spec is parsed, so validation (at least three entries, one per
 //! guide), the runbook lint and the guides see ordinary entries.
 
+use super::positions::Shared;
 use super::snippets::Param;
 use super::types::{Guide, Spec, Trouble, WorkloadKind};
 use super::SpecFile;
@@ -339,14 +340,33 @@ fn word(v: &serde_json::Value) -> String {
 }
 
 /// Expands the `use:` troubleshooting entries of `file`'s spec in place.
+/// An entry that takes the known error's command has it located at its
+/// `use:` line (see [`super::positions::Shared`]).
 pub fn expand(file: &mut SpecFile) -> Result<(), Diagnostic> {
     let snapshot = file.spec.clone();
     let mut list = std::mem::take(&mut file.spec.troubleshooting);
-    let result = list
-        .iter_mut()
-        .enumerate()
-        .try_for_each(|(i, t)| expand_one(file, &snapshot, &format!("troubleshooting[{i}]"), t));
+    let mut shared = Vec::new();
+    let result = list.iter_mut().enumerate().try_for_each(|(i, t)| {
+        let path = format!("troubleshooting[{i}]");
+        let own = t.run.is_some();
+        let name = t.known.clone();
+        expand_one(file, &snapshot, &path, t)?;
+        if let (Some(name), Some(run), false) = (name, &t.run, own) {
+            let at = |p: &str| file.positions.get(&format!("{path}.{p}"));
+            shared.push((
+                at("run"),
+                Shared {
+                    what: "the shared troubleshooting entry".into(),
+                    name,
+                    at: at("use"),
+                    lines: run.lines().count(),
+                },
+            ));
+        }
+        Ok(())
+    });
     file.spec.troubleshooting = list;
+    file.positions.shared.extend(shared);
     result
 }
 
@@ -432,6 +452,27 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         entry(k, &args(k, &given).unwrap(), &spec())
+    }
+
+    /// A finding in the command a known error gives is located at the
+    /// entry's `use:` line (the second key here) and names the entry; an
+    /// entry with its own `run` keeps its lines.
+    #[test]
+    fn a_finding_in_a_known_errors_command_is_at_its_use_line() {
+        let f = demo(with_entry(
+            "  - guide: upgrade\n    use: helm-pending\n  - use: multi-attach\n    run: |\n      echo own\n",
+        ))
+        .unwrap();
+        let line = |needle: &str| f.source.lines().position(|l| l.contains(needle)).unwrap() + 1;
+        let d = f.error_in_text("troubleshooting[0].run", 0, "bad");
+        assert_eq!((d.line, d.column), (line("use: helm-pending"), 5), "{d}");
+        assert_eq!(
+            d.message,
+            "bad (in the shared troubleshooting entry that `use: helm-pending` expands)"
+        );
+        let d = f.error_in_text("troubleshooting[1].run", 0, "bad");
+        assert_eq!((d.line, d.column), (line("echo own"), 7), "{d}");
+        assert_eq!(d.message, "bad");
     }
 
     /// Each entry: its message, guide and text for the demo chart.

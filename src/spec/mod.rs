@@ -64,9 +64,15 @@ impl SpecFile {
     }
 
     /// An error at line `n` (0-based) of the text at `path`, e.g. one
-    /// command of a `run: |` block.
+    /// command of a `run: |` block. Every finding in a text is located
+    /// here: one in the lines of a shared `use:` entry points at the `use:`
+    /// line and says that the shared text is at fault.
     pub fn error_in_text(&self, path: &str, n: usize, message: impl Into<String>) -> Diagnostic {
         let (line, col) = self.text_line(path, n);
+        let message = match self.positions.in_shared(path, n) {
+            Err(s) => format!("{} ({})", message.into(), s.note()),
+            Ok(_) => message.into(),
+        };
         Diagnostic::error(&self.rel, message)
             .at(line, col)
             .with_source(&self.source)
@@ -76,7 +82,12 @@ impl SpecFile {
     /// `path`, at its first non-blank character: in a block scalar (`|` or
     /// `>`) the lines below the key, in a one-line value the value itself.
     /// Anything else gives the position of the key.
+    /// A line of a shared `use:` entry's text is at its `use:` line.
     pub fn text_line(&self, path: &str, n: usize) -> (usize, usize) {
+        let n = match self.positions.in_shared(path, n) {
+            Err(s) => return s.at,
+            Ok(own) => own,
+        };
         let (line, col) = self.positions.get(path);
         let n = self.positions.source_line((line, col), n);
         let key_line = self

@@ -23,6 +23,31 @@ pub struct Positions {
     /// position of its key: the line of the source block each line of the
     /// expanded text comes from (see [`super::snippets`]).
     pub run_lines: HashMap<(usize, usize), Vec<usize>>,
+    /// For a text built from a shared `use:` entry (a whole-step snippet,
+    /// a known troubleshooting error), keyed like `run_lines` by where its
+    /// path resolves: the entry its first lines come from.
+    pub shared: HashMap<(usize, usize), Shared>,
+}
+
+/// The first `lines` lines of a text are the shared `name` entry's, which
+/// `use: name` at `at` expands: gen wrote them, so a finding in them is
+/// located at that `use:` line, the one the maintainer can edit. The lines
+/// after them are the spec's own (a step's `run` following a snippet's).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shared {
+    /// What the entry is, for a message: `the shared step "Roll back the
+    /// release"`.
+    pub what: String,
+    pub name: String,
+    pub at: (usize, usize),
+    pub lines: usize,
+}
+
+impl Shared {
+    /// Says where a finding in the shared text comes from.
+    pub fn note(&self) -> String {
+        format!("in {} that `use: {}` expands", self.what, self.name)
+    }
 }
 
 /// A YAML syntax error: where the parser stopped, and what it said.
@@ -68,6 +93,7 @@ impl Positions {
             syntax,
             duplicate: builder.duplicate,
             run_lines: HashMap::new(),
+            shared: HashMap::new(),
         }
     }
 
@@ -144,6 +170,16 @@ impl Positions {
             .and_then(|m| m.get(n))
             .copied()
             .unwrap_or(n)
+    }
+
+    /// Line `n` (0-based) of the text at `path`: in the shared entry it was
+    /// built from (`Err`), or, counted from the spec's own text, `Ok`.
+    pub fn in_shared(&self, path: &str, n: usize) -> Result<usize, &Shared> {
+        match self.shared.get(&self.get(path)) {
+            Some(s) if n < s.lines => Err(s),
+            Some(s) => Ok(n - s.lines),
+            None => Ok(n),
+        }
     }
 
     /// `(line, column)`, 1-based, of `path`, or of its nearest indexed parent.

@@ -33,6 +33,7 @@
 
 use std::collections::BTreeMap;
 
+use super::positions::Shared;
 use super::profile::{Connection, Value};
 use super::types::{Spec, Step, WorkloadKind};
 use super::{Context, SpecFile};
@@ -1954,6 +1955,7 @@ pub fn expand(file: &mut SpecFile, ctx: &Context) -> Result<(), Diagnostic> {
         spec: &snapshot,
         ctx,
         maps: Vec::new(),
+        shared: Vec::new(),
         walk: Walk::default(),
     };
     for (list, steps) in step_lists(&mut spec) {
@@ -1976,9 +1978,10 @@ pub fn expand(file: &mut SpecFile, ctx: &Context) -> Result<(), Diagnostic> {
             }
         }
     }
-    let (maps, used) = (x.maps, x.walk.used);
+    let (maps, used, shared) = (x.maps, x.walk.used, x.shared);
     file.spec = spec;
     file.positions.run_lines.extend(maps);
+    file.positions.shared.extend(shared);
     file.fragments_used = used;
     Ok(())
 }
@@ -1990,6 +1993,8 @@ struct Expansion<'a> {
     spec: &'a Spec,
     ctx: &'a Context,
     maps: Vec<((usize, usize), Vec<usize>)>,
+    /// The `run`s that start with a whole-step snippet's lines.
+    shared: Vec<((usize, usize), Shared)>,
     walk: Walk,
 }
 
@@ -2050,11 +2055,24 @@ impl Expansion<'_> {
                 file.error_at(&at, e.message).help(e.help)
             })?;
         let body = (snippet.body)(&a, spec);
+        let [title, why, expect] = snippet.prose.map(|p| p(&a, spec)).unwrap_or_default();
+        let what = match title.as_str() {
+            "" => "the shared lines".to_string(),
+            t => format!("the shared step \"{t}\""),
+        };
+        self.shared.push((
+            file.positions.get(&format!("{path}.run")),
+            Shared {
+                what,
+                name: name.clone(),
+                at: file.positions.get(&format!("{path}.use")),
+                lines: body.lines().count(),
+            },
+        ));
         step.run = Some(match step.run.take() {
             Some(own) => format!("{body}{own}"),
             None => body,
         });
-        let [title, why, expect] = snippet.prose.map(|p| p(&a, spec)).unwrap_or_default();
         if step.title.trim().is_empty() {
             if title.is_empty() {
                 return Err(file

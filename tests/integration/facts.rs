@@ -292,6 +292,42 @@ fn the_spec_is_checked_against_what_helm_renders() {
     assert_eq!(before, after);
 }
 
+/// A name a shared `use:` step's lines give is located at its `use:`
+/// line (not the step's first key), saying the shared text holds it.
+#[test]
+fn a_name_in_a_shared_steps_lines_is_located_at_its_use_line() {
+    let Some((dir, helm)) = project() else { return };
+    let root = dir.path();
+    let src = common::edited(
+        &spec().yaml(),
+        &[(
+            "  rollback:\n  - title: TODO how to roll back\n",
+            "  rollback:\n  - title: Start it again\n    use: scale-up\n    \
+with: { name: \"$RELEASE-nope\", replicas: \"1\" }\n",
+        )],
+    );
+    std::fs::write(root.join("specs/postgresql.yaml"), &src).unwrap();
+    let o = gen(root, &["--helm", helm.to_str().unwrap(), "check"]);
+    let err = stderr(&o);
+    let line = src
+        .lines()
+        .position(|l| l.contains("use: scale-up"))
+        .unwrap()
+        + 1;
+    let block = err
+        .split("error[")
+        .find(|b| b.contains("renders no StatefulSet \"$RELEASE-nope\""))
+        .unwrap_or_else(|| panic!("no finding in:\n{err}"));
+    assert!(
+        block.contains("(in the shared lines that `use: scale-up` expands)"),
+        "{block}"
+    );
+    assert!(
+        block.contains(&format!("--> specs/postgresql.yaml:{line}:5\n")),
+        "{block}"
+    );
+}
+
 #[test]
 fn a_chart_helm_cannot_render_is_an_error_with_helms_message() {
     let Some((dir, helm)) = project() else { return };

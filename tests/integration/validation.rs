@@ -409,6 +409,69 @@ fn exec_into_a_workload_scaled_to_zero_is_rejected() {
     assert!(errors("demo", &ok).is_empty(), "{:#?}", errors("demo", &ok));
 }
 
+/// A runbook finding in the lines a shared `use:` step writes is located at
+/// its `use:` line, the one the maintainer can edit, and says the shared
+/// text is at fault; the step's own `run` after them keeps its file lines.
+#[test]
+fn a_finding_in_a_shared_step_is_located_at_its_use_line() {
+    let src = edited(
+        &new_spec("demo"),
+        &[
+            (
+                "        - title: TODO first step\n  pre_checks:",
+                "        - title: Stop the app\n          run: |\n            \
+kubectl -n \"$NAMESPACE\" scale deploy \"$FULLNAME\" --replicas=0\n        \
+- use: backup-before-upgrade\n        - use: helm-rollback\n          run: |\n            \
+kubectl -n \"$NAMESPACE\" exec \"$POD\" -c demo -- ls /data\n  pre_checks:",
+            ),
+            (
+                "      mkdir -p \"$BACKUP_DIR\"\n      echo \"TODO write",
+                "      mkdir -p \"$BACKUP_DIR\"\n      \
+kubectl -n \"$NAMESPACE\" exec \"$POD\" -c demo -- ls /data\n      echo \"TODO write",
+            ),
+        ],
+    );
+    let errs = errors("demo", &src);
+    let of = |code: &str| -> Vec<&Diagnostic> {
+        errs.iter()
+            .filter(|d| d.code.is_some_and(|c| *c == code))
+            .collect()
+    };
+    let stopped = of("runbook.exec-stopped");
+    assert!(!stopped.is_empty(), "{errs:#?}");
+    for d in stopped {
+        assert_eq!(
+            (d.line, d.column),
+            (line_of(&src, "- use: backup-before-upgrade"), 11),
+            "{d}"
+        );
+        assert!(
+            d.message.ends_with(
+                "(in the shared step \"Back up right before the upgrade\" that \
+`use: backup-before-upgrade` expands)"
+            ),
+            "{d}"
+        );
+    }
+    let stale = of("runbook.stale-pod");
+    assert_eq!(stale.len(), 1, "{errs:#?}");
+    assert_eq!(
+        (stale[0].line, stale[0].column),
+        (line_of(&src, "-c demo -- ls /data"), 13),
+        "the step's own line after the shared ones: {}",
+        stale[0]
+    );
+    assert!(!stale[0].message.contains("shared"), "{}", stale[0]);
+    assert!(
+        stale[0].message.contains(&format!(
+            "`helm rollback` at line {}",
+            line_of(&src, "- use: helm-rollback")
+        )),
+        "{}",
+        stale[0]
+    );
+}
+
 #[test]
 fn data_set_aside_under_a_fixed_name_is_a_warning() {
     let src = spec_with(
@@ -833,6 +896,35 @@ allows {} (76 with its indent)",
     assert_eq!(w[0].line, line_of(&src, "{{use newest"), "{}", w[0]);
     // The same text written by hand, 1 column within the 76, is no finding.
     assert_eq!(own.len(), validate::MAX_RUN_LINE - 1);
+}
+
+/// A step's own `run` after a whole-step snippet's lines is the spec's
+/// text on its file lines: a long line there is measured and located as
+/// any hand-written one.
+#[test]
+fn a_long_own_line_after_a_shared_step_is_on_its_file_line() {
+    let long = format!("echo {}", "z".repeat(validate::MAX_RUN_LINE));
+    let src = spec_with(
+        "  rollback:\n    - title: TODO how to roll back\n",
+        &format!("  rollback:\n    - use: helm-rollback\n      run: |\n        {long}\n"),
+    );
+    let w = column_findings(&src);
+    assert_eq!(
+        w[0].message,
+        format!(
+            "this command line is {} columns; the guides allow {}",
+            long.len(),
+            validate::MAX_RUN_LINE
+        ),
+        "{}",
+        w[0]
+    );
+    assert_eq!(
+        (w[0].line, w[0].column),
+        (line_of(&src, &long), 9 + validate::MAX_RUN_LINE),
+        "{}",
+        w[0]
+    );
 }
 
 /// A line of the spec's own `fragments` is the spec's text: up to 76
