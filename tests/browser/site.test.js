@@ -108,6 +108,29 @@ async function main() {
     await page.screenshot({ path: path.join(shots, "chart.png") });
   });
 
+  await check("no code line is under its copy button or language label, desktop and phone", {}, async (page) => {
+    const chart = charts.includes("postgresql") ? "postgresql" : "zz-alpha";
+    for (const width of [1280, 390]) {
+      await page.setViewportSize({ width, height: 800 });
+      await page.goto(base + `charts/${chart}/backup.html`);
+      // The first line box of each block's code against the boxes of the
+      // button and the label drawn over the block.
+      const covered = await page.$$eval(".code-block", (blocks) =>
+        blocks.flatMap((b, i) => {
+          const line = b.querySelector("pre code").getClientRects()[0];
+          return [...b.querySelectorAll(".copy, .lang")]
+            .filter((el) => getComputedStyle(el).display !== "none" && !el.hidden)
+            .map((el) => el.getBoundingClientRect())
+            .filter((r) => line && r.bottom > line.top && r.top < line.bottom && r.right > line.left)
+            .map(() => `block ${i}`);
+        })
+      );
+      const blocks = await page.$$eval(".code-block .copy:not([hidden])", (b) => b.length);
+      assert(blocks > 0, `${width}px: copy buttons shown`);
+      assert(covered.length === 0, `${width}px: first line covered in ${covered.join(", ")}`);
+    }
+  });
+
   await check("search finds the right page and lands on the anchor", {}, async (page) => {
     const loaded = [];
     page.on("request", (r) => {
