@@ -265,6 +265,17 @@ async function main() {
     await page.screenshot({ path: path.join(shots, "phone-nav.png") });
   });
 
+  await check("a chart's five tabs all show at laptop and desktop widths", {}, async (page) => {
+    const chart = charts.includes("postgresql") ? "postgresql" : "zz-alpha";
+    for (const width of [1024, 1216, 1280, 1440, 1920]) {
+      await page.setViewportSize({ width, height: 800 });
+      await page.goto(base + `charts/${chart}/backup.html`);
+      const { scroll, client, tabs } = await page.$eval(".tabs ul", (u) => ({ scroll: u.scrollWidth, client: u.clientWidth, tabs: u.children.length }));
+      assert(tabs === 5, `${tabs} tabs`);
+      assert(scroll <= client, `${width}px: the tabs need ${scroll}px of ${client}px; the last is cut off`);
+    }
+  });
+
   await check("print shows the text without the site's chrome", {}, async (page) => {
     await page.goto(base + "docs/disaster-recovery.html");
     await page.emulateMedia({ media: "print" });
