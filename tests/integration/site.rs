@@ -1584,6 +1584,32 @@ fn search_puts_the_right_page_first_for_operator_queries() {
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
+/// A general query lifts the cross-chart guides gen renders, not a
+/// hand-written doc that mentions the word in passing: "rollback" opens a
+/// chart's upgrade guide, not docs/spec-format.html.
+#[test]
+fn a_general_query_lifts_cross_chart_guides_not_hand_docs() {
+    let Some(dir) = shipped_copy() else {
+        panic!("the shipped specs must load: the search test reads their site");
+    };
+    gen_ok(dir.path(), &["--quiet", "build"]);
+    let Some(lines) = run_search_js(&dir.path().join("site"), &["rollback", "RPO"]) else {
+        return;
+    };
+    let first = |i: usize| {
+        lines[i]["pages"][0]
+            .as_str()
+            .unwrap_or("(no result)")
+            .to_string()
+    };
+    assert!(
+        first(0).starts_with("charts/") && first(0).ends_with("/upgrade.html"),
+        "rollback: first result {}",
+        first(0)
+    );
+    assert_eq!(first(1), "docs/disaster-recovery.html", "RPO");
+}
+
 /// Deliverable 4 of issue 17: Lighthouse >= 95 in all four categories and
 /// no axe violation on the home, a chart, a guide and an open search, light
 /// and dark, phone and desktop; phone screenshots in target/screenshots/.

@@ -564,9 +564,15 @@
       chunkStart.push(at);
       at += n;
     });
+    // The pages a general query lifts: the cross-chart guides.
+    var cross = {};
+    (raw.cross || []).forEach(function (pi) {
+      cross[pi] = true;
+    });
     return {
       raw: raw,
       docPage: docPage,
+      cross: cross,
       chunkStart: chunkStart,
       stop: stop,
       // Loaded shards: {terms: [...], post: [...]}.
@@ -1002,7 +1008,7 @@
     docs.forEach(function (doc) {
       var page = raw.pages[index.docPage[doc]];
       var c = page[2];
-      if (named ? named[c] : general && c < 0) {
+      if (named ? named[c] : general && index.cross[index.docPage[doc]]) {
         scores[doc] *= named ? CHART_LIFT : GUIDE_LIFT;
       }
       if (kinds && kinds[page[3]]) {
