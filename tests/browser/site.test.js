@@ -168,6 +168,17 @@ async function main() {
     assert(box.top >= 0 && box.top < box.height / 2, `heading at ${box.top}px of ${box.height}`);
   });
 
+  await check("a typo says what it was taken for and marks that word", {}, async (page) => {
+    await page.goto(base + "index.html");
+    await search(page, "zebrafsh");
+    const status = await page.textContent("#gen\\:results-status");
+    assert(/^Showing results for zebrafish \(no page has “zebrafsh”\)\. /.test(status), `status: ${status}`);
+    const marks = await page.$$eval("#gen\\:results-list mark", (m) => m.map((x) => x.textContent.toLowerCase()));
+    assert(marks.includes("zebrafish"), `highlighted: ${marks}`);
+    const first = await page.$eval("#gen\\:results-list li a", (a) => a.getAttribute("href"));
+    assert(/#full-restore-of-the-zz-(alpha|beta)-zebrafish-volume$/.test(first), `first hit ${first}`);
+  });
+
   await check("clicking a result lands on it; filters and Escape work", {}, async (page) => {
     await page.goto(base + "docs/coverage.html");
     await search(page, "backup");

@@ -1610,6 +1610,34 @@ fn a_general_query_lifts_cross_chart_guides_not_hand_docs() {
     assert_eq!(first(1), "docs/disaster-recovery.html", "RPO");
 }
 
+/// A typo ranks as the word it is taken for: the same page kinds lifted
+/// (rollback asks for upgrade guides) and the words it starts counted
+/// (restore-all), so the first ten results are the same.
+#[test]
+fn a_typo_ranks_as_its_word() {
+    let Some(dir) = shipped_copy() else {
+        panic!("the shipped specs must load: the search test reads their site");
+    };
+    gen_ok(dir.path(), &["--quiet", "build"]);
+    let pairs = [
+        ("rollback", "rollbak"),
+        ("restore", "retsore"),
+        ("upgrade", "upgarde"),
+    ];
+    let queries: Vec<&str> = pairs.iter().flat_map(|(a, b)| [*a, *b]).collect();
+    let Some(lines) = run_search_js(&dir.path().join("site"), &queries) else {
+        return;
+    };
+    let top = |l: &serde_json::Value| l["pages"].as_array().unwrap()[..10].to_vec();
+    for (i, (word, typo)) in pairs.iter().enumerate() {
+        assert_eq!(
+            top(&lines[2 * i]),
+            top(&lines[2 * i + 1]),
+            "{typo:?} ranks unlike {word:?}"
+        );
+    }
+}
+
 /// Deliverable 4 of issue 17: Lighthouse >= 95 in all four categories and
 /// no axe violation on the home, a chart, a guide and an open search, light
 /// and dark, phone and desktop; phone screenshots in target/screenshots/.

@@ -881,18 +881,21 @@
     rbac: "rbac", secur: "rbac", permiss: "rbac", role: "rbac", serviceaccount: "rbac"
   };
   var KIND_LIFT = 2;
-  // The kinds of page a query asks for, as {kind index: true}, or null.
+  // The kinds of page a query asks for, as {kind index: true}, or null;
+  // a typo asks for what the words it was taken for ask for.
   function namedKinds(terms) {
     var out = null;
     terms.forEach(function (t) {
       if (t.part) {
         return;
       }
-      var k = index.raw.kinds.indexOf(KIND_WORDS[t.stem]);
-      if (k >= 0) {
-        out = out || {};
-        out[k] = true;
-      }
+      [t.stem].concat(Object.keys(t.fixed || {})).forEach(function (w) {
+        var k = index.raw.kinds.indexOf(KIND_WORDS[w]);
+        if (k >= 0) {
+          out = out || {};
+          out[k] = true;
+        }
+      });
     });
     return out;
   }
@@ -963,7 +966,18 @@
         found = found.concat(expand(t.word));
       }
       if (!found.length && Array.from(t.word).length >= TYPO_MIN) {
-        found = typos(t);
+        // The terms it is taken for count as they would typed, with the
+        // words they start (less): a typo ranks as its word. They name
+        // the page kinds, are marked in the results and are said in the
+        // status.
+        t.fixed = {};
+        found = [];
+        typos(t).forEach(function (hit) {
+          t.fixed[shard(hit[0][0]).terms[hit[0][1]]] = true;
+          expand(shard(hit[0][0]).terms[hit[0][1]]).forEach(function (e) {
+            found.push([e[0], e[1] * hit[1]]);
+          });
+        });
       }
       found.forEach(function (hit) {
         var p = postings(hit[0]);
@@ -1061,6 +1075,11 @@
       var t = terms[i];
       if (s === t.stem || s.lastIndexOf(t.stem, 0) === 0 || lower.lastIndexOf(t.word, 0) === 0) {
         return true;
+      }
+      for (var f in t.fixed || {}) {
+        if (s.lastIndexOf(f, 0) === 0 || lower.lastIndexOf(f, 0) === 0) {
+          return true;
+        }
       }
     }
     return false;
@@ -1181,9 +1200,40 @@
     }
     var total = current.total;
     status.textContent = total
-      ? (current.partial ? "No page has every word; " + total + " with most of them" : total + (total === 1 ? " result" : " results")) +
+      ? fixedNote() + (current.partial ? "No page has every word; " + total + " with most of them" : total + (total === 1 ? " result" : " results")) +
         (total > current.shown ? ", the best " + current.shown + " shown" : "")
       : "No results. Try fewer or shorter words, or clear the filters.";
+  }
+  // "Showing results for rollback (no page has “rollbak”). " for the
+  // words taken as typos: each said as the first word of the results
+  // shown that it was taken for.
+  function fixedNote() {
+    var typed = [];
+    var meant = [];
+    current.terms.forEach(function (t) {
+      if (!t.fixed) {
+        return;
+      }
+      var word = "";
+      for (var i = 0; i < current.shown && !word; i++) {
+        var row = docText(current.hits[i][0]);
+        var found = (row[1] + " " + row[2]).match(WORD) || [];
+        for (var j = 0; j < found.length && !word; j++) {
+          var lower = found[j].toLowerCase();
+          if (t.fixed[stem(lower)] || t.fixed[lower]) {
+            word = lower;
+          }
+        }
+      }
+      typed.push("“" + t.word + "”");
+      if (word && meant.indexOf(word) < 0) {
+        meant.push(word);
+      }
+    });
+    if (!typed.length) {
+      return "";
+    }
+    return (meant.length ? "Showing results for " + meant.join(" ") + " (no page has " : "No page has ") + typed.join(" or ") + (meant.length ? "). " : "; showing near spellings. ");
   }
   function item(hit, i) {
     var raw = index.raw;
