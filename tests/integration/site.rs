@@ -1527,10 +1527,14 @@ fn the_shipped_specs_make_a_site_within_the_search_budget() {
 /// must be on (a URL, or a chart's folder for any of its pages): typos,
 /// short chart names, make targets and identifiers, general terms.
 const OPERATOR_QUERIES: &[(&str, &str)] = &[
-    ("postgres", "charts/postgresql/"),
-    ("postgress", "charts/postgresql/"),
-    ("keyclok", "charts/keycloak/"),
-    ("elasticsaerch", "charts/elasticsearch/"),
+    // A chart's name (an alias, a typo of it) opens its overview, not the
+    // Makefile targets named after it.
+    ("postgres", "charts/postgresql/index.html"),
+    ("postgresql", "charts/postgresql/index.html"),
+    ("postgress", "charts/postgresql/index.html"),
+    ("keycloak", "charts/keycloak/index.html"),
+    ("keyclok", "charts/keycloak/index.html"),
+    ("elasticsaerch", "charts/elasticsearch/index.html"),
     ("rotate keycloak admin password", "charts/keycloak/"),
     ("backup-all", "docs/makefile-reference.html"),
     ("RPO", "docs/disaster-recovery.html"),

@@ -979,9 +979,16 @@
           });
         });
       }
+      // One idf for the word, from the documents of every term it
+      // matches: a rare longer term it starts (keycloak-backup) must not
+      // outrank the word itself (keycloak) by its rarity alone.
+      var df = 0;
+      found.forEach(function (hit) {
+        df += postings(hit[0]).length / 2;
+      });
+      var idf = Math.log(1 + n / Math.min(n, df));
       found.forEach(function (hit) {
         var p = postings(hit[0]);
-        var idf = Math.log(1 + n / (p.length / 2));
         for (var x = 0; x < p.length; x += 2) {
           var doc = p[x];
           var s = idf * WEIGHT[p[x + 1]] * hit[1];
