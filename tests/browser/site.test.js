@@ -168,6 +168,17 @@ async function main() {
     assert(box.top >= 0 && box.top < box.height / 2, `heading at ${box.top}px of ${box.height}`);
   });
 
+  await check("among equal results, the chart being read comes first", {}, async (page) => {
+    // Both fixtures have the same zebrafish section; each chart's pages
+    // put their own first.
+    for (const chart of ["zz-alpha", "zz-beta"]) {
+      await page.goto(base + `charts/${chart}/backup.html`);
+      await search(page, "zebrafish");
+      const first = await page.$eval("#gen\\:results-list li a", (a) => a.getAttribute("href"));
+      assert(first.endsWith(`#full-restore-of-the-${chart}-zebrafish-volume`), `on ${chart}: first hit ${first}`);
+    }
+  });
+
   await check("a typo says what it was taken for and marks that word", {}, async (page) => {
     await page.goto(base + "index.html");
     await search(page, "zebrafsh");

@@ -1042,8 +1042,15 @@
     // tens of thousands of hits would cost more than the search).
     var best = [];
     var total = 0;
+    // Among equal scores, the chart of the page being read comes first
+    // (its Rollback section, on its pages, before thirty others alike).
+    var here = hereChart();
     function better(a, b) {
-      return a[1] > b[1] || (a[1] === b[1] && a[0] < b[0]);
+      if (a[1] !== b[1]) {
+        return a[1] > b[1];
+      }
+      var ah = a[2] === here;
+      return ah !== (b[2] === here) ? ah : a[0] < b[0];
     }
     docs.forEach(function (doc) {
       var page = raw.pages[index.docPage[doc]];
@@ -1054,7 +1061,7 @@
         return;
       }
       total++;
-      var hit = [doc, scores[doc]];
+      var hit = [doc, scores[doc], page[2]];
       if (best.length === LIMIT && !better(hit, best[LIMIT - 1])) {
         return;
       }
@@ -1068,6 +1075,23 @@
       }
     });
     return { terms: terms, hits: best, total: total, partial: partial && total > 0 };
+  }
+
+  // The chart index of the page being read (the sidebar says its URL), or
+  // -1 off the charts' pages.
+  var hereMemo = null;
+  function hereChart() {
+    if (hereMemo === null) {
+      var nav = byId("gen:nav");
+      var url = nav ? nav.getAttribute("data-url") : null;
+      hereMemo = -1;
+      index.raw.pages.forEach(function (p) {
+        if (p[0] === url && p[2] >= 0) {
+          hereMemo = p[2];
+        }
+      });
+    }
+    return hereMemo;
   }
 
   function escapeHtml(s) {
