@@ -272,6 +272,7 @@ fn bench_markdown(c: &mut Criterion) {
                         chart: None,
                         kind: "guide",
                         context: String::new(),
+                        cross: false,
                         sections,
                     })
                     .collect::<Vec<_>>()

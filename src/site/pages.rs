@@ -300,6 +300,7 @@ pub fn search_page<'a>(p: &'a Page, models: &[ChartModel]) -> search::SearchPage
             .chart
             .map(|c| format!("{} {}", models[c].spec.name, models[c].spec.title))
             .unwrap_or_default(),
+        cross: p.chart.is_none() && cross_docs().any(|(path, _)| path == p.source),
         sections: &p.doc.sections,
     }
 }

@@ -108,6 +108,29 @@ async function main() {
     await page.screenshot({ path: path.join(shots, "chart.png") });
   });
 
+  await check("no code line is under its copy button or language label, desktop and phone", {}, async (page) => {
+    const chart = charts.includes("postgresql") ? "postgresql" : "zz-alpha";
+    for (const width of [1280, 390]) {
+      await page.setViewportSize({ width, height: 800 });
+      await page.goto(base + `charts/${chart}/backup.html`);
+      // The first line box of each block's code against the boxes of the
+      // button and the label drawn over the block.
+      const covered = await page.$$eval(".code-block", (blocks) =>
+        blocks.flatMap((b, i) => {
+          const line = b.querySelector("pre code").getClientRects()[0];
+          return [...b.querySelectorAll(".copy, .lang")]
+            .filter((el) => getComputedStyle(el).display !== "none" && !el.hidden)
+            .map((el) => el.getBoundingClientRect())
+            .filter((r) => line && r.bottom > line.top && r.top < line.bottom && r.right > line.left)
+            .map(() => `block ${i}`);
+        })
+      );
+      const blocks = await page.$$eval(".code-block .copy:not([hidden])", (b) => b.length);
+      assert(blocks > 0, `${width}px: copy buttons shown`);
+      assert(covered.length === 0, `${width}px: first line covered in ${covered.join(", ")}`);
+    }
+  });
+
   await check("search finds the right page and lands on the anchor", {}, async (page) => {
     const loaded = [];
     page.on("request", (r) => {
@@ -143,6 +166,28 @@ async function main() {
       return { top: r.top, height: window.innerHeight };
     }, anchor);
     assert(box.top >= 0 && box.top < box.height / 2, `heading at ${box.top}px of ${box.height}`);
+  });
+
+  await check("among equal results, the chart being read comes first", {}, async (page) => {
+    // Both fixtures have the same zebrafish section; each chart's pages
+    // put their own first.
+    for (const chart of ["zz-alpha", "zz-beta"]) {
+      await page.goto(base + `charts/${chart}/backup.html`);
+      await search(page, "zebrafish");
+      const first = await page.$eval("#gen\\:results-list li a", (a) => a.getAttribute("href"));
+      assert(first.endsWith(`#full-restore-of-the-${chart}-zebrafish-volume`), `on ${chart}: first hit ${first}`);
+    }
+  });
+
+  await check("a typo says what it was taken for and marks that word", {}, async (page) => {
+    await page.goto(base + "index.html");
+    await search(page, "zebrafsh");
+    const status = await page.textContent("#gen\\:results-status");
+    assert(/^Showing results for zebrafish \(no page has “zebrafsh”\)\. /.test(status), `status: ${status}`);
+    const marks = await page.$$eval("#gen\\:results-list mark", (m) => m.map((x) => x.textContent.toLowerCase()));
+    assert(marks.includes("zebrafish"), `highlighted: ${marks}`);
+    const first = await page.$eval("#gen\\:results-list li a", (a) => a.getAttribute("href"));
+    assert(/#full-restore-of-the-zz-(alpha|beta)-zebrafish-volume$/.test(first), `first hit ${first}`);
   });
 
   await check("clicking a result lands on it; filters and Escape work", {}, async (page) => {
@@ -240,6 +285,17 @@ async function main() {
     await page.click("#gen\\:nav-toggle");
     assert(await page.isVisible("#gen\\:nav"), "the menu button opens it");
     await page.screenshot({ path: path.join(shots, "phone-nav.png") });
+  });
+
+  await check("a chart's five tabs all show at laptop and desktop widths", {}, async (page) => {
+    const chart = charts.includes("postgresql") ? "postgresql" : "zz-alpha";
+    for (const width of [1024, 1216, 1280, 1440, 1920]) {
+      await page.setViewportSize({ width, height: 800 });
+      await page.goto(base + `charts/${chart}/backup.html`);
+      const { scroll, client, tabs } = await page.$eval(".tabs ul", (u) => ({ scroll: u.scrollWidth, client: u.clientWidth, tabs: u.children.length }));
+      assert(tabs === 5, `${tabs} tabs`);
+      assert(scroll <= client, `${width}px: the tabs need ${scroll}px of ${client}px; the last is cut off`);
+    }
   });
 
   await check("print shows the text without the site's chrome", {}, async (page) => {

@@ -8,8 +8,9 @@
 //! - the manifest (`assets/search-index.<hash>.js`, `window.__genSearch =
 //!   {...}`): the page table (URL, label, chart, kind, number of
 //!   documents; documents are numbered in page order), the chart table, the
-//!   term shards (first term and number of terms of each) and the snippet
-//!   chunks (number of documents in each);
+//!   term shards (first term and number of terms of each), the snippet
+//!   chunks (number of documents in each) and the cross-chart guides that a
+//!   general query lifts;
 //! - the term shards that hold the query's words: the sorted terms (Porter
 //!   stems, see `stem/`) cut into a file per [`PAGES_PER_SHARD`] pages, each
 //!   with its terms' postings: document numbers delta-encoded with a
@@ -91,6 +92,10 @@ pub struct SearchPage<'a> {
     pub kind: &'static str,
     /// Words that describe the whole page (its chart's name and title).
     pub context: String,
+    /// A guide gen renders across the charts (disaster recovery, Makefile
+    /// reference): what a general query is lifted to. A hand-written doc
+    /// is not one, however general its words.
+    pub cross: bool,
     pub sections: &'a [Section],
 }
 
@@ -155,6 +160,9 @@ struct Manifest<'a> {
     chunks: String,
     /// Words operators use for a chart, with its index in `charts`.
     alias: Vec<(&'static str, usize)>,
+    /// The cross-chart guides ([`SearchPage::cross`]), as indexes into
+    /// `pages`.
+    cross: Vec<usize>,
 }
 
 /// Short names operators type for a chart (lower-case), by chart name;
@@ -294,6 +302,7 @@ pub fn build_from_docs(
         .map(|&i| std::mem::take(&mut docs[i]))
         .collect();
     let mut page_rows = Vec::new();
+    let mut cross = Vec::new();
     // Per document: its [anchor, heading, text] as JSON.
     let mut doc_json: Vec<String> = Vec::new();
     // term -> [doc * 4 + level], docs ascending: 4 bytes a posting.
@@ -309,6 +318,9 @@ pub fn build_from_docs(
                 postings.entry(term).or_default().push(doc4 | level);
             }
             doc_json.push(d.json);
+        }
+        if p.cross {
+            cross.push(page_rows.len());
         }
         page_rows.push((
             p.url,
@@ -457,6 +469,7 @@ pub fn build_from_docs(
                     .map(|i| (*word, i))
             })
             .collect(),
+        cross,
     };
     let body = format!(
         "window.__genSearch={};\n",

@@ -34,6 +34,7 @@ fn sections_become_weighted_postings() {
         chart: Some(0),
         kind: "backup",
         context: "redis Redis".into(),
+        cross: false,
         sections: &sections,
     }];
     let built = build(&charts, &pages);
@@ -154,6 +155,7 @@ fn shards_and_chunks_are_bounded() {
             chart: None,
             kind: "guide",
             context: String::new(),
+            cross: false,
             sections: s,
         })
         .collect();

@@ -564,9 +564,15 @@
       chunkStart.push(at);
       at += n;
     });
+    // The pages a general query lifts: the cross-chart guides.
+    var cross = {};
+    (raw.cross || []).forEach(function (pi) {
+      cross[pi] = true;
+    });
     return {
       raw: raw,
       docPage: docPage,
+      cross: cross,
       chunkStart: chunkStart,
       stop: stop,
       // Loaded shards: {terms: [...], post: [...]}.
@@ -875,18 +881,21 @@
     rbac: "rbac", secur: "rbac", permiss: "rbac", role: "rbac", serviceaccount: "rbac"
   };
   var KIND_LIFT = 2;
-  // The kinds of page a query asks for, as {kind index: true}, or null.
+  // The kinds of page a query asks for, as {kind index: true}, or null;
+  // a typo asks for what the words it was taken for ask for.
   function namedKinds(terms) {
     var out = null;
     terms.forEach(function (t) {
       if (t.part) {
         return;
       }
-      var k = index.raw.kinds.indexOf(KIND_WORDS[t.stem]);
-      if (k >= 0) {
-        out = out || {};
-        out[k] = true;
-      }
+      [t.stem].concat(Object.keys(t.fixed || {})).forEach(function (w) {
+        var k = index.raw.kinds.indexOf(KIND_WORDS[w]);
+        if (k >= 0) {
+          out = out || {};
+          out[k] = true;
+        }
+      });
     });
     return out;
   }
@@ -957,11 +966,29 @@
         found = found.concat(expand(t.word));
       }
       if (!found.length && Array.from(t.word).length >= TYPO_MIN) {
-        found = typos(t);
+        // The terms it is taken for count as they would typed, with the
+        // words they start (less): a typo ranks as its word. They name
+        // the page kinds, are marked in the results and are said in the
+        // status.
+        t.fixed = {};
+        found = [];
+        typos(t).forEach(function (hit) {
+          t.fixed[shard(hit[0][0]).terms[hit[0][1]]] = true;
+          expand(shard(hit[0][0]).terms[hit[0][1]]).forEach(function (e) {
+            found.push([e[0], e[1] * hit[1]]);
+          });
+        });
       }
+      // One idf for the word, from the documents of every term it
+      // matches: a rare longer term it starts (keycloak-backup) must not
+      // outrank the word itself (keycloak) by its rarity alone.
+      var df = 0;
+      found.forEach(function (hit) {
+        df += postings(hit[0]).length / 2;
+      });
+      var idf = Math.log(1 + n / Math.min(n, df));
       found.forEach(function (hit) {
         var p = postings(hit[0]);
-        var idf = Math.log(1 + n / (p.length / 2));
         for (var x = 0; x < p.length; x += 2) {
           var doc = p[x];
           var s = idf * WEIGHT[p[x + 1]] * hit[1];
@@ -1002,7 +1029,7 @@
     docs.forEach(function (doc) {
       var page = raw.pages[index.docPage[doc]];
       var c = page[2];
-      if (named ? named[c] : general && c < 0) {
+      if (named ? named[c] : general && index.cross[index.docPage[doc]]) {
         scores[doc] *= named ? CHART_LIFT : GUIDE_LIFT;
       }
       if (kinds && kinds[page[3]]) {
@@ -1015,8 +1042,15 @@
     // tens of thousands of hits would cost more than the search).
     var best = [];
     var total = 0;
+    // Among equal scores, the chart of the page being read comes first
+    // (its Rollback section, on its pages, before thirty others alike).
+    var here = hereChart();
     function better(a, b) {
-      return a[1] > b[1] || (a[1] === b[1] && a[0] < b[0]);
+      if (a[1] !== b[1]) {
+        return a[1] > b[1];
+      }
+      var ah = a[2] === here;
+      return ah !== (b[2] === here) ? ah : a[0] < b[0];
     }
     docs.forEach(function (doc) {
       var page = raw.pages[index.docPage[doc]];
@@ -1027,7 +1061,7 @@
         return;
       }
       total++;
-      var hit = [doc, scores[doc]];
+      var hit = [doc, scores[doc], page[2]];
       if (best.length === LIMIT && !better(hit, best[LIMIT - 1])) {
         return;
       }
@@ -1043,6 +1077,23 @@
     return { terms: terms, hits: best, total: total, partial: partial && total > 0 };
   }
 
+  // The chart index of the page being read (the sidebar says its URL), or
+  // -1 off the charts' pages.
+  var hereMemo = null;
+  function hereChart() {
+    if (hereMemo === null) {
+      var nav = byId("gen:nav");
+      var url = nav ? nav.getAttribute("data-url") : null;
+      hereMemo = -1;
+      index.raw.pages.forEach(function (p) {
+        if (p[0] === url && p[2] >= 0) {
+          hereMemo = p[2];
+        }
+      });
+    }
+    return hereMemo;
+  }
+
   function escapeHtml(s) {
     return s.replace(/[&<>"']/g, function (c) {
       return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
@@ -1055,6 +1106,11 @@
       var t = terms[i];
       if (s === t.stem || s.lastIndexOf(t.stem, 0) === 0 || lower.lastIndexOf(t.word, 0) === 0) {
         return true;
+      }
+      for (var f in t.fixed || {}) {
+        if (s.lastIndexOf(f, 0) === 0 || lower.lastIndexOf(f, 0) === 0) {
+          return true;
+        }
       }
     }
     return false;
@@ -1175,9 +1231,40 @@
     }
     var total = current.total;
     status.textContent = total
-      ? (current.partial ? "No page has every word; " + total + " with most of them" : total + (total === 1 ? " result" : " results")) +
+      ? fixedNote() + (current.partial ? "No page has every word; " + total + " with most of them" : total + (total === 1 ? " result" : " results")) +
         (total > current.shown ? ", the best " + current.shown + " shown" : "")
       : "No results. Try fewer or shorter words, or clear the filters.";
+  }
+  // "Showing results for rollback (no page has “rollbak”). " for the
+  // words taken as typos: each said as the first word of the results
+  // shown that it was taken for.
+  function fixedNote() {
+    var typed = [];
+    var meant = [];
+    current.terms.forEach(function (t) {
+      if (!t.fixed) {
+        return;
+      }
+      var word = "";
+      for (var i = 0; i < current.shown && !word; i++) {
+        var row = docText(current.hits[i][0]);
+        var found = (row[1] + " " + row[2]).match(WORD) || [];
+        for (var j = 0; j < found.length && !word; j++) {
+          var lower = found[j].toLowerCase();
+          if (t.fixed[stem(lower)] || t.fixed[lower]) {
+            word = lower;
+          }
+        }
+      }
+      typed.push("“" + t.word + "”");
+      if (word && meant.indexOf(word) < 0) {
+        meant.push(word);
+      }
+    });
+    if (!typed.length) {
+      return "";
+    }
+    return (meant.length ? "Showing results for " + meant.join(" ") + " (no page has " : "No page has ") + typed.join(" or ") + (meant.length ? "). " : "; showing near spellings. ");
   }
   function item(hit, i) {
     var raw = index.raw;
