@@ -207,6 +207,10 @@ gen_blank = $(foreach v,$(filter-out $(GEN_SHARED) $(call gen_given,$(1)),$(gen_
 gen_run = $(if $(DRY_RUN),@printf '%s\n' $(call gen_sh,would run: make $(1)-$(2)$(if $(call gen_given,$(1)), $(call gen_set,$(1)))),@+$(MAKE) --no-print-directory $(1)-$(2) $(call gen_set,$(1)) $(call gen_blank,$(1)))
 
 ifneq ($(filter $(GEN_CROSS),$(MAKECMDGOALS)),)
+# Under make -j, each chart's target prints its lines together when it ends,
+# not interleaved with the other charts' (make without -j prints as it goes).
+# Only here: a chart's own targets (a shell, a port-forward) print at once.
+MAKEFLAGS += --output-sync=target
 gen_eg := $(or $(filter-out all,$(patsubst backup-%,%,$(patsubst restore-%,%,$(firstword $(filter $(GEN_CROSS),$(MAKECMDGOALS)))))),<chart>)
 gen_own := $(filter-out $(GEN_SHARED) DRY_RUN GEN_FOR_RELEASE,$(sort $(foreach c,$(GEN_CHARTS),$(gen_vars_$(c)))))
 gen_plain := $(strip $(foreach v,$(gen_own),$(if $(filter command line,$(origin $(v))),$(v))))

@@ -325,7 +325,7 @@ fn redis_backup_jobs_s3_run() {
             "{}",
             r.output
         );
-        std::thread::sleep(std::time::Duration::from_millis(1100));
+        jobs::next_second();
     }
     let sets = bucket_sets(&w, url);
     assert_eq!(sets.len(), 1, "keep 1 in the bucket: {sets:?}");

@@ -320,7 +320,7 @@ impl World {
     }
 
     /// Runs a shell snippet (not a procedure step) in the world, bounded
-    /// to two minutes.
+    /// to two minutes of machine time (see [`bounded`]).
     pub fn sh(&self, script: &str) -> StepRun {
         let mut full = String::new();
         for (k, v) in &self.vars {
@@ -570,8 +570,15 @@ fn netns() -> Option<std::process::Child> {
     panic!("the drill's network namespace did not come up");
 }
 
-/// Runs `c` (its own process group) for at most `limit`, then kills the
-/// group. Returns the exit code (-1 when killed) and stdout+stderr.
+/// Runs `c` (its own process group) until it ends, or kills the group
+/// once it has had `limit` of the machine: a hang guard, not a deadline.
+/// Time counts in full while the machine is idle and by the share of the
+/// CPUs a process gets while it is busy (CPUs over the 1-minute load
+/// average), so a step that other work slows down (the drills run four at
+/// a time, beside other builds) is not taken for a hung one: with a fixed
+/// two minutes, rabbitmqctl's five Erlang starts under a load of 16 on 2
+/// CPUs were killed half-way. Returns the exit code (-1 when killed, with
+/// why at the end of the output) and stdout+stderr.
 fn bounded(mut c: Command, limit: Duration) -> (i32, String) {
     let out = tempfile::NamedTempFile::new().unwrap();
     // One open file description for both, so neither overwrites the other.
@@ -579,24 +586,45 @@ fn bounded(mut c: Command, limit: Duration) -> (i32, String) {
     c.stdout(file.try_clone().unwrap()).stderr(file);
     let mut child = c.spawn().expect("bash runs");
     let start = Instant::now();
+    let mut last = start;
+    let mut had = Duration::ZERO;
+    let mut killed = None;
     let status = loop {
         if let Some(s) = child.try_wait().unwrap() {
             break s.code().unwrap_or(-1);
         }
-        if start.elapsed() > limit {
-            let _ = Command::new("kill")
-                .arg("-KILL")
-                .arg(format!("-{}", child.id()))
-                .status();
+        let now = Instant::now();
+        had += (now - last).mul_f64(cpu_share());
+        last = now;
+        if had > limit {
+            // kill(2) itself: procps-ng 4.0's `kill -KILL -PGID` (Debian
+            // 12) reads the group as an option, kills nothing and exits 0,
+            // so the wait below lasted as long as the hung command.
+            // SAFETY: kill(2) with a negative pid only sends a signal.
+            unsafe { libc::kill(-(child.id() as i32), libc::SIGKILL) };
             let _ = child.wait();
+            killed = Some(start.elapsed());
             break -1;
         }
         std::thread::sleep(Duration::from_millis(50));
     };
-    (
-        status,
-        std::fs::read_to_string(out.path()).unwrap_or_default(),
-    )
+    let mut output = std::fs::read_to_string(out.path()).unwrap_or_default();
+    if let Some(wall) = killed {
+        output.push_str(&format!(
+            "\n[drill harness: killed as hung after {limit:?} of machine time, {wall:?} of wall-clock time]\n"
+        ));
+    }
+    (status, output)
+}
+
+/// The share of the machine a process gets now: 1 while the 1-minute
+/// load average is at most the number of CPUs, CPUs over load above it.
+fn cpu_share() -> f64 {
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse::<f64>().ok())
+        .map_or(1.0, |load| (cpus / load).min(1.0))
 }
 
 pub fn set_mode(p: &Path, mode: u32) {
@@ -775,4 +803,27 @@ fn expected_spans_match_like_a_reader_reads_them() {
         code_spans("`a` and `` b` `` then `c`"),
         vec!["a", "b`", "c"]
     );
+}
+
+/// The hang guard ends a command that never finishes, at once and with
+/// why; one that finishes keeps its own status and output.
+#[test]
+fn the_hang_guard_kills_a_hung_command_and_spares_a_finished_one() {
+    let sh = |script: &str| {
+        let mut c = Command::new("bash");
+        c.arg("-c").arg(script).process_group(0);
+        c
+    };
+    let start = Instant::now();
+    let (status, output) = bounded(sh("echo started; exec sleep 600"), Duration::from_secs(1));
+    assert_eq!(status, -1, "{output}");
+    // Killed, not waited for: the sleep would take ten minutes.
+    assert!(start.elapsed() < Duration::from_secs(300), "{output}");
+    assert!(
+        output.starts_with("started\n") && output.contains("killed as hung after 1s"),
+        "{output}"
+    );
+    let (status, output) = bounded(sh("echo done; exit 3"), Duration::from_secs(60));
+    assert_eq!((status, output.as_str()), (3, "done\n"));
+    assert!((0.0..=1.0).contains(&cpu_share()));
 }

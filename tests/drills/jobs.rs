@@ -271,8 +271,32 @@ pub fn sets(dir: &Path) -> (Vec<String>, Vec<String>) {
     (done, partial)
 }
 
-/// Runs the backup `cron` three times, a second apart (sets are named by
-/// the second they start): each run must succeed and print every span of
+/// Returns once the wall clock has left the second it is in: the jobs name
+/// a set by the second it starts (`date -u +%Y%m%d-%H%M%S`, the same
+/// clock), so a run started after this one ended gets a later name than
+/// every set made so far. A condition on that clock rather than a fixed
+/// sleep: half a second on average, and a clock stepped back (a VM
+/// resumed, NTP) is waited out instead of reusing a name.
+pub fn next_second() {
+    let second = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+    };
+    let now = second();
+    let give_up = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while second() <= now {
+        assert!(
+            std::time::Instant::now() < give_up,
+            "the wall clock did not pass second {now} within two minutes"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
+
+/// Runs the backup `cron` three times, each in a second of its own (see
+/// [`next_second`]): each run must succeed and print every span of
 /// `expect` (see [`crate::harness::matches`]). Returns the third run's
 /// output, the one that must have removed the oldest set.
 pub fn three_runs(
@@ -293,7 +317,7 @@ pub fn three_runs(
                 r.output
             );
         }
-        std::thread::sleep(std::time::Duration::from_millis(1100));
+        next_second();
         last = r.output;
     }
     last

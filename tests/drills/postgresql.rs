@@ -601,7 +601,7 @@ fn postgresql_backup_jobs_run() {
 
     // `make postgresql-backup-jobs` starts a Job from the CronJob and waits
     // for its Complete condition.
-    std::thread::sleep(std::time::Duration::from_millis(1100));
+    crate::jobs::next_second();
     let out = w.ok("make postgresql-backup-jobs");
     assert!(
         matches("job.batch/rel-postgresql-backup-dumps-now-N created", &out),
@@ -613,7 +613,7 @@ fn postgresql_backup_jobs_run() {
     );
     let (done, _) = jobs::sets(&dumps);
     assert_eq!(done.len(), 2, "keep 2: {done:?}");
-    std::thread::sleep(std::time::Duration::from_millis(1100));
+    crate::jobs::next_second();
 
     // A wrong password fails the job and publishes nothing.
     let good = w.world["secrets"]["rel-postgresql-secret"]["postgres-password"].clone();
@@ -741,7 +741,7 @@ fn postgresql_backup_jobs_s3_run() {
     );
     assert_eq!(bucket_sets(&w, url), done, "no set from a failed upload");
     w.world["secrets"][jobs::S3_SECRET_NAME]["root-password"] = S3_SECRET.into();
-    std::thread::sleep(std::time::Duration::from_millis(1100));
+    crate::jobs::next_second();
 
     // The pre-upgrade hook uploads a set as well.
     let hook = jobs::object(&docs, "Job", "rel-postgresql-pre-upgrade-backup");

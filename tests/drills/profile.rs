@@ -502,7 +502,7 @@ fn jobs_drill(case: &Case, sets: &[&str], dns: &[(&str, &str)]) {
     // `make <chart>-backup-jobs` runs the CronJob as a Job and waits.
     let out = w.ok(&format!("make {chart}-backup-jobs"));
     assert!(out.contains("complete"), "{out}");
-    std::thread::sleep(std::time::Duration::from_millis(1100));
+    crate::jobs::next_second();
 
     // The pre-upgrade hook runs the same dump.
     let hook = jobs::object(&docs, "Job", &name("pre-upgrade-backup"));

@@ -45,17 +45,11 @@ fn charts_with_jobs() -> Vec<chartgen::spec::SpecFile> {
         .collect()
 }
 
-/// Real Helm's render of `charts/<chart>` with `sets`: the manifests as
-/// text (`--validate`: every object against the Kubernetes schemas, a
-/// PrometheusRule excepted, which they do not hold). None when Helm is
-/// missing (a failure under CI=true).
-fn render(chart: &str, sets: &[String]) -> Option<Result<String, String>> {
-    render_with(chart, sets, true)
-}
-
-/// [`render`], against a cluster with or without the Prometheus
-/// Operator's CRDs.
-fn render_with(chart: &str, sets: &[String], crds: bool) -> Option<Result<String, String>> {
+/// Real Helm's render of `charts/<chart>` with `sets` against a cluster
+/// without the Prometheus Operator's CRDs (helm.py with `HELM_PY_NO_CRDS`,
+/// one process: the batch's cached discovery has the CRDs): the manifests
+/// as text. None when Helm is missing (a failure under CI=true).
+fn render_without_crds(chart: &str, sets: &[String]) -> Option<Result<String, String>> {
     let mut args = vec![
         "template".to_string(),
         "--name".into(),
@@ -69,9 +63,7 @@ fn render_with(chart: &str, sets: &[String], crds: bool) -> Option<Result<String
     }
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let mut c = common::helm_py(&args, &[repo().join("charts").join(chart)]);
-    if !crds {
-        c.env("HELM_PY_NO_CRDS", "1");
-    }
+    c.env("HELM_PY_NO_CRDS", "1");
     let o = c.output().unwrap();
     let o = common::helm_finished(o, "Helm (the helm-sdkpy library under .tools/helm)")?;
     if !o.status.success() {
@@ -79,6 +71,103 @@ fn render_with(chart: &str, sets: &[String], crds: bool) -> Option<Result<String
     }
     let text = String::from_utf8(o.stdout).unwrap();
     Some(Ok(text))
+}
+
+/// Renders `charts/<chart>` with `sets` for every `(chart, sets)` of
+/// `jobs` in one `scripts/helm template-batch` process (starting the shim
+/// costs more than a render): the manifests in order, or Helm's error for
+/// a render that fails. None when Helm is missing (a failure under
+/// CI=true).
+fn render_many(jobs: &[(String, Vec<String>)]) -> Option<Vec<Result<String, String>>> {
+    let batch: Vec<serde_json::Value> = jobs
+        .iter()
+        .map(|(chart, sets)| {
+            serde_json::json!({
+                "release": RELEASE,
+                "namespace": NAMESPACE,
+                "chart": repo().join("charts").join(chart).display().to_string(),
+                "values": [],
+                "set": sets,
+            })
+        })
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("batch.json");
+    std::fs::write(&input, serde_json::to_string(&batch).unwrap()).unwrap();
+    let o = std::process::Command::new(repo().join("scripts/helm"))
+        .arg("template-batch")
+        .stdin(std::fs::File::open(&input).unwrap())
+        .output()
+        .unwrap();
+    let o = common::helm_finished(o, "Helm (the helm-sdkpy library under .tools/helm)")?;
+    assert!(o.status.success(), "template-batch: {}", common::stderr(&o));
+    let out: Vec<serde_json::Value> = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(out.len(), jobs.len());
+    Some(
+        out.into_iter()
+            .map(|r| match r["error"].as_str() {
+                Some(e) if !e.is_empty() => Err(e.to_string()),
+                _ => Ok(r["manifest"].as_str().unwrap().to_string()),
+            })
+            .collect(),
+    )
+}
+
+/// The renders a test needs, each `(chart, sets)` once.
+#[derive(Default)]
+struct Plan {
+    jobs: Vec<(String, Vec<String>)>,
+    index: BTreeMap<(String, Vec<String>), usize>,
+}
+
+impl Plan {
+    /// The index of the render of `chart` with `sets` in [`Plan::render`]'s
+    /// answer.
+    fn want(&mut self, chart: &str, sets: &[String]) -> usize {
+        let key = (chart.to_string(), sets.to_vec());
+        let jobs = &mut self.jobs;
+        *self.index.entry(key.clone()).or_insert_with(|| {
+            jobs.push(key);
+            jobs.len() - 1
+        })
+    }
+
+    fn render(&self) -> Option<Vec<Result<String, String>>> {
+        render_many(&self.jobs)
+    }
+}
+
+/// Every chart with jobs rendered with everything on, with the claim
+/// (`false`) and with the S3 destination (`true`): what every test here
+/// reads, rendered once for all of them. None when Helm is missing.
+fn all_on_renders() -> Option<&'static BTreeMap<(String, bool), String>> {
+    static R: std::sync::OnceLock<Option<BTreeMap<(String, bool), String>>> =
+        std::sync::OnceLock::new();
+    R.get_or_init(|| {
+        let mut plan = Plan::default();
+        let mut keys = Vec::new();
+        for f in charts_with_jobs() {
+            let values = chartgen::spec::jobs::documented_values(&f.spec);
+            for s3 in [false, true] {
+                let sets = if s3 {
+                    all_on_s3(&values)
+                } else {
+                    all_on(&values)
+                };
+                keys.push(((f.spec.name.clone(), s3), plan.want(&f.spec.name, &sets)));
+            }
+        }
+        let out = plan.render()?;
+        Some(
+            keys.into_iter()
+                .map(|(k, i)| {
+                    let text = out[i].clone().unwrap_or_else(|e| panic!("{k:?}: {e}"));
+                    (k, text)
+                })
+                .collect(),
+        )
+    })
+    .as_ref()
 }
 
 fn docs(text: &str) -> Vec<serde_yaml::Value> {
@@ -164,34 +253,25 @@ fn other(v: &ValueDoc) -> String {
 fn every_documented_value_changes_the_render() {
     let charts = charts_with_jobs();
     assert!(!charts.is_empty(), "no spec has jobs");
-    let mut report = Vec::new();
-    for f in charts {
+    let Some(all) = all_on_renders() else { return };
+    // Every render the checks below need, each once, in one Helm process.
+    struct Toggle {
+        key: String,
+        guard: usize,
+        toggled: usize,
+    }
+    let mut plan = Plan::default();
+    let mut per_chart = Vec::new();
+    for f in &charts {
         let name = &f.spec.name;
         let values = chartgen::spec::jobs::documented_values(&f.spec);
-        let Some(defaults) = render(name, &[]) else {
-            return;
-        };
-        let defaults = defaults.unwrap_or_else(|e| panic!("{name}: {e}"));
-        for kind in ["CronJob", "PrometheusRule", "kind: Job"] {
-            assert!(
-                !defaults.contains(kind),
-                "{name}: {kind} rendered with every value at its default"
-            );
-        }
+        let defaults = plan.want(name, &[]);
         let base_sets = all_on(&values);
-        let base = render(name, &base_sets)
-            .unwrap()
-            .unwrap_or_else(|e| panic!("{name} with {base_sets:?}: {e}"));
-        validate(&base);
-        let s3 = render(name, &all_on_s3(&values)).unwrap().unwrap();
-        validate(&s3);
-        let mut effective = 0;
-        // Values with the same needs share their guard's render.
-        let mut guards: BTreeMap<Vec<String>, String> = BTreeMap::new();
-        guards.insert(base_sets.clone(), base.clone());
+        let mut toggles = Vec::new();
         for v in &values {
             // Everything on, and what the value needs (the S3 values a
-            // bucket and its Secret).
+            // bucket and its Secret); values with the same needs share
+            // their guard's render.
             let needs: Vec<String> = v
                 .needs
                 .iter()
@@ -201,29 +281,55 @@ fn every_documented_value_changes_the_render() {
                 })
                 .collect();
             let guard_sets = with(&base_sets, &needs);
-            let guard = guards
-                .entry(guard_sets.clone())
-                .or_insert_with(|| {
-                    render(name, &guard_sets)
-                        .unwrap()
-                        .unwrap_or_else(|e| panic!("{name} with {guard_sets:?}: {e}"))
-                })
-                .clone();
-            let toggled = with(&guard_sets, &[other(v)]);
-            let out = render(name, &toggled).unwrap();
-            let changed = match out {
+            toggles.push(Toggle {
+                key: v.key.clone(),
+                guard: plan.want(name, &guard_sets),
+                toggled: plan.want(name, &with(&guard_sets, &[other(v)])),
+            });
+        }
+        // The claim, emptied.
+        let no_claim: Vec<String> = base_sets
+            .iter()
+            .filter(|s| !s.starts_with("backup.existingClaim="))
+            .cloned()
+            .collect();
+        let no_claim = plan.want(name, &no_claim);
+        per_chart.push((f, values.len(), base_sets, defaults, toggles, no_claim));
+    }
+    let Some(out) = plan.render() else { return };
+    let mut report = Vec::new();
+    for (f, documented, base_sets, defaults, toggles, no_claim) in per_chart {
+        let name = &f.spec.name;
+        let defaults = out[defaults]
+            .as_ref()
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        for kind in ["CronJob", "PrometheusRule", "kind: Job"] {
+            assert!(
+                !defaults.contains(kind),
+                "{name}: {kind} rendered with every value at its default"
+            );
+        }
+        let base = &all[&(name.clone(), false)];
+        validate(base);
+        validate(&all[&(name.clone(), true)]);
+        let mut effective = 0;
+        for t in &toggles {
+            let guard = out[t.guard]
+                .as_ref()
+                .unwrap_or_else(|e| panic!("{name}: guard of {}: {e}", t.key));
+            let changed = match &out[t.toggled] {
                 Ok(text) => text != guard,
                 // The claim is required: emptying it is an error that names it.
                 Err(e) => {
-                    assert!(e.contains(&v.key), "{name}: {}: {e}", v.key);
+                    assert!(e.contains(&t.key), "{name}: {}: {e}", t.key);
                     true
                 }
             };
-            assert!(changed, "{name}: {} documented but changes nothing", v.key);
+            assert!(changed, "{name}: {} documented but changes nothing", t.key);
             effective += 1;
         }
         // Without the PrometheusRule CRD in the cluster, no rule is rendered.
-        let no_crd = render_with(name, &base_sets, false).unwrap().unwrap();
+        let no_crd = render_without_crds(name, &base_sets).unwrap().unwrap();
         assert!(base.contains("kind: PrometheusRule"), "{name}");
         assert!(
             !no_crd.contains("kind: PrometheusRule"),
@@ -231,16 +337,10 @@ fn every_documented_value_changes_the_render() {
         );
         assert!(no_crd.contains("kind: CronJob"), "{name}");
         // The claim, emptied, fails the render with a message naming it.
-        let no_claim: Vec<String> = base_sets
-            .iter()
-            .filter(|s| !s.starts_with("backup.existingClaim="))
-            .cloned()
-            .collect();
-        let e = render(name, &no_claim).unwrap().unwrap_err();
+        let e = out[no_claim].as_ref().unwrap_err();
         assert!(e.contains("backup.existingClaim"), "{e}");
         report.push(format!(
-            "{name}: {} values documented, {effective} change the render",
-            values.len()
+            "{name}: {documented} values documented, {effective} change the render"
         ));
     }
     eprintln!("{}", report.join("\n"));
@@ -251,18 +351,9 @@ fn the_jobs_run_locked_down() {
     for f in charts_with_jobs() {
         for s3 in [false, true] {
             let name = &f.spec.name;
-            let values = chartgen::spec::jobs::documented_values(&f.spec);
-            let sets = if s3 {
-                all_on_s3(&values)
-            } else {
-                all_on(&values)
-            };
-            let Some(text) = render(name, &sets) else {
-                return;
-            };
-            let text = text.unwrap();
+            let Some(all) = all_on_renders() else { return };
             let mut jobs = 0;
-            for d in docs(&text) {
+            for d in docs(&all[&(name.clone(), s3)]) {
                 let (pod, cron) = match d["kind"].as_str() {
                     Some("CronJob") => {
                         (&d["spec"]["jobTemplate"]["spec"]["template"]["spec"], true)
@@ -349,49 +440,66 @@ fn checkov() -> Option<PathBuf> {
 
 /// checkov's Kubernetes checks pass on everything the jobs render; the
 /// checks that do not apply are skipped in the template, each with why.
+/// One checkov run reads every render (its start takes longer than its
+/// checks); its JSON report tells the files apart: no check fails in any,
+/// and some pass in each.
 #[test]
 fn checkov_passes_the_rendered_jobs() {
     let Some(dir) = checkov() else { return };
-    for f in charts_with_jobs() {
-        for s3 in [false, true] {
-            let name = &f.spec.name;
-            let values = chartgen::spec::jobs::documented_values(&f.spec);
-            let sets = if s3 {
-                all_on_s3(&values)
-            } else {
-                all_on(&values)
-            };
-            let Some(text) = render(name, &sets) else {
-                return;
-            };
-            let work = tempfile::tempdir().unwrap();
-            let file = work.path().join(format!("{name}.yaml"));
-            std::fs::write(&file, text.unwrap()).unwrap();
-            let o = std::process::Command::new("python3")
-                .args([
-                    "-m",
-                    "checkov.main",
-                    "--framework",
-                    "kubernetes",
-                    "--quiet",
-                    "--compact",
-                ])
-                .arg("-f")
-                .arg(&file)
-                .env("PYTHONPATH", &dir)
-                // No network: the check catalogue is checkov's own.
-                .env("BC_SKIP_MAPPING", "TRUE")
-                .current_dir(work.path())
-                .output()
-                .unwrap();
-            let out = String::from_utf8_lossy(&o.stdout);
-            assert!(
-                o.status.success() && out.contains("Failed checks: 0"),
-                "{name}: checkov:\n{out}{}",
-                String::from_utf8_lossy(&o.stderr)
-            );
-            assert!(out.contains("Passed checks: "), "{out}");
-        }
+    let Some(all) = all_on_renders() else { return };
+    let work = tempfile::tempdir().unwrap();
+    let mut checkov = std::process::Command::new("python3");
+    checkov.args([
+        "-m",
+        "checkov.main",
+        "--framework",
+        "kubernetes",
+        "-o",
+        "json",
+    ]);
+    let mut files = Vec::new();
+    for ((name, s3), text) in all {
+        let file = format!("{name}{}.yaml", if *s3 { "-s3" } else { "" });
+        std::fs::write(work.path().join(&file), text).unwrap();
+        checkov.arg("-f").arg(&file);
+        files.push(file);
+    }
+    let o = checkov
+        .env("PYTHONPATH", &dir)
+        // No network: the check catalogue is checkov's own.
+        .env("BC_SKIP_MAPPING", "TRUE")
+        .current_dir(work.path())
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
+        panic!(
+            "checkov printed no JSON report ({e}):\n{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    });
+    let results = &report["results"];
+    let in_file = |check: &serde_json::Value, file: &str| {
+        check["file_path"]
+            .as_str()
+            .is_some_and(|p| p.trim_start_matches('/') == file)
+    };
+    let failed: Vec<String> = results["failed_checks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|c| format!("{} {} {}", c["file_path"], c["check_id"], c["resource"]))
+        .collect();
+    assert!(
+        o.status.success() && failed.is_empty(),
+        "checkov: failed checks:\n{}\n{}",
+        failed.join("\n"),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let passed = results["passed_checks"].as_array().unwrap();
+    for file in &files {
+        let n = passed.iter().filter(|c| in_file(c, file)).count();
+        assert!(n > 0, "checkov: no check passed in {file}: {report}");
     }
 }
 
@@ -425,12 +533,10 @@ fn the_alerts_fire_as_promtool_says() {
     let Some(promtool) = promtool() else { return };
     for f in charts_with_jobs() {
         let name = &f.spec.name;
-        let values = chartgen::spec::jobs::documented_values(&f.spec);
-        let Some(text) = render(name, &all_on(&values)) else {
+        let Some(renders) = all_on_renders() else {
             return;
         };
-        let text = text.unwrap();
-        let all = docs(&text);
+        let all = docs(&renders[&(name.clone(), false)]);
         let pr = all
             .iter()
             .find(|d| d["kind"] == "PrometheusRule")

@@ -411,3 +411,123 @@ fn the_dr_plan_restores_each_chart_once() {
     assert_eq!(once.len(), restored.len(), "restored again: {restored:?}");
     assert_eq!(restored, ["db", "solo", "cache", "app", "web"]);
 }
+
+/// The graph with `run` as each chart's restore (`{c}` its name).
+fn built_with_restore(run: impl Fn(&str) -> String) -> tempfile::TempDir {
+    let sources: Vec<(String, String)> = graph_sources()
+        .into_iter()
+        .map(|(n, _)| {
+            let (deps, time) = match n.as_str() {
+                "web" => (vec!["app"], "10m"),
+                "app" => (vec!["db", "cache"], "20m"),
+                "cache" => (vec!["db"], "5m"),
+                "db" => (vec![], "45m"),
+                _ => (vec![], "50m"),
+            };
+            let spec = fixture(&n, &deps, time).with(|s| {
+                for op in s.operations.iter_mut().filter(|o| o.target == "restore") {
+                    op.run = run(&n);
+                }
+            });
+            (n, spec.yaml())
+        })
+        .collect();
+    built(&sources)
+}
+
+/// A restore that prints a line, then waits (30 s at most) until `other`'s
+/// restore has printed its first, then prints another: run in parallel,
+/// both first lines come before either second one, unless make holds each
+/// target's output until it ends.
+fn rendezvous(chart: &str, other: &str) -> String {
+    format!(
+        "echo \"{chart}: started\"; touch {chart}.started\n\
+         i=0; until [ -e {other}.started ]; do\n  \
+           i=$((i + 1)); [ $i -le 300 ] || {{ echo \"{other} never started\"; exit 1; }}; sleep 0.1\n\
+         done\necho \"{chart}: done\"\n"
+    )
+}
+
+/// `make -j4 restore-all` prints each chart's lines together (the
+/// Makefile sets `--output-sync` for cross-chart targets): db and solo run
+/// at the same time, each waiting for the other to start, and yet each
+/// one's two lines come out one after the other. A chart's own targets
+/// keep printing as they go: the same two, run as `make -j4 db-restore
+/// solo-restore`, interleave, which also shows the first check can fail.
+#[test]
+fn parallel_cross_chart_output_is_grouped_by_chart() {
+    let dir = built_with_restore(|c| match c {
+        "db" => rendezvous("db", "solo"),
+        "solo" => rendezvous("solo", "db"),
+        c => format!("echo \"{c}: started\"; echo \"{c}: done\"\n"),
+    });
+    let run = |args: &[&str]| -> Vec<String> {
+        for c in ["db", "solo"] {
+            let _ = std::fs::remove_file(dir.path().join(format!("{c}.started")));
+        }
+        make(dir.path(), args)
+            .lines()
+            .filter(|l| l.ends_with(": started") || l.ends_with(": done"))
+            .map(str::to_string)
+            .collect()
+    };
+    let lines = run(&["--no-print-directory", "-j4", "restore-all"]);
+    assert_eq!(lines.len(), 10, "{lines:?}");
+    for pair in lines.chunks(2) {
+        let chart = pair[0].strip_suffix(": started").unwrap_or_else(|| {
+            panic!("a chart's first line is not followed by its second: {lines:?}")
+        });
+        assert_eq!(pair[1], format!("{chart}: done"), "{lines:?}");
+    }
+    let own = run(&["--no-print-directory", "-j4", "db-restore", "solo-restore"]);
+    assert_eq!(own.len(), 4, "{own:?}");
+    assert!(
+        own[..2].iter().all(|l| l.ends_with(": started")),
+        "a chart's own targets print as they go: {own:?}"
+    );
+}
+
+/// Under `make -j`, a chart's own target that asks a question shows it
+/// before it waits for the answer: `--output-sync` is only for the
+/// cross-chart targets. An operator with `MAKEFLAGS=-j4` in the shell
+/// runs the target; the prompt must arrive while make still waits.
+#[test]
+fn a_prompt_under_make_j_shows_before_the_answer() {
+    use std::io::{BufRead, Write};
+    let dir = built_with_restore(|c| {
+        format!(
+            "printf '%s\\n' \"{c}: type yes to restore\"; read -r a\n\
+             [ \"$a\" = yes ] && echo \"{c}: restored\"\n"
+        )
+    });
+    let mut child = Command::new("make")
+        .current_dir(dir.path())
+        .args(["--no-print-directory", "db-restore"])
+        .env("MAKEFLAGS", "-j4")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("GNU make is installed (scripts/test installs it)");
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines() {
+            if tx.send(line.unwrap()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut stdin = child.stdin.take().unwrap();
+    // No answer yet: the prompt must come while make waits for one.
+    let prompt = rx.recv_timeout(std::time::Duration::from_secs(30));
+    if prompt.is_err() {
+        let _ = child.kill();
+    }
+    assert_eq!(prompt.as_deref(), Ok("db: type yes to restore"));
+    writeln!(stdin, "yes").unwrap();
+    drop(stdin);
+    assert!(child.wait().unwrap().success());
+    reader.join().unwrap();
+    let rest: Vec<String> = rx.try_iter().collect();
+    assert_eq!(rest, ["db: restored"]);
+}
