@@ -74,6 +74,35 @@ pub fn helm_finished(o: std::process::Output, what: &str) -> Option<std::process
     None
 }
 
+/// Renders every entry of `batch` (`release`, `namespace`, `chart`,
+/// `values` files and optional `set` pairs) in one `scripts/helm
+/// template-batch` process, as starting the shim costs more than a render:
+/// each manifest in order, or Helm's error for a render that fails. None
+/// when Helm is missing (a failure under CI=true).
+#[allow(dead_code)]
+pub fn template_batch(batch: &[serde_json::Value]) -> Option<Vec<Result<String, String>>> {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("batch.json");
+    std::fs::write(&input, serde_json::to_string(batch).unwrap()).unwrap();
+    let o = Command::new(repo().join("scripts/helm"))
+        .arg("template-batch")
+        .stdin(std::fs::File::open(&input).unwrap())
+        .output()
+        .unwrap();
+    let o = helm_finished(o, "Helm (the helm-sdkpy library under .tools/helm)")?;
+    assert!(o.status.success(), "template-batch: {}", stderr(&o));
+    let out: Vec<serde_json::Value> = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(out.len(), batch.len());
+    Some(
+        out.into_iter()
+            .map(|r| match r["error"].as_str() {
+                Some(e) if !e.is_empty() => Err(e.to_string()),
+                _ => Ok(r["manifest"].as_str().unwrap().to_string()),
+            })
+            .collect(),
+    )
+}
+
 /// The read-only folder beside the repository that holds the real chart
 /// collection (`collection/`): `GEN_SHARED_DIR`, else the nearest `shared/`
 /// beside the repository or a folder above it. None (a skip, or a failure under CI=true) when absent.

@@ -161,25 +161,7 @@ fn render_all(
             "values": files,
         }));
     }
-    let input = dir.path().join("batch.json");
-    std::fs::write(&input, serde_json::to_string(&batch).unwrap()).unwrap();
-    let o = std::process::Command::new(repo().join("scripts/helm"))
-        .arg("template-batch")
-        .stdin(std::fs::File::open(&input).unwrap())
-        .output()
-        .unwrap();
-    let o = common::helm_finished(o, "Helm (the helm-sdkpy library under .tools/helm)")?;
-    assert!(o.status.success(), "template-batch: {}", common::stderr(&o));
-    let out: Vec<Value> = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(out.len(), jobs.len());
-    Some(
-        out.into_iter()
-            .map(|r| match r["error"].as_str() {
-                Some(e) if !e.is_empty() => Err(e.to_string()),
-                _ => Ok(r["manifest"].as_str().unwrap().to_string()),
-            })
-            .collect(),
-    )
+    common::template_batch(&batch)
 }
 
 /// The documents of a render by identity (source, kind, name), each as
