@@ -658,31 +658,24 @@ mod tests {
                 &[(ops, &format!("\nvariables:\n{vars}{}", &ops[1..]))],
             )
         };
-        let f = parse("specs/demo.yaml", with("  - name: REPLICAS\n").as_bytes()).unwrap();
-        let v = f
-            .spec
-            .variables
-            .iter()
-            .find(|v| v.name == "REPLICAS")
-            .unwrap();
+        let replicas = |yaml: String| {
+            let f = parse("specs/demo.yaml", yaml.as_bytes()).unwrap();
+            let v = f.spec.variables.iter().find(|v| v.name == "REPLICAS");
+            (v.unwrap().clone(), f.spec.title)
+        };
+        let (v, title) = replicas(with("  - name: REPLICAS\n"));
         assert_eq!(v.default, "1");
         assert_eq!(
             v.help,
             format!(
                 "Replicas to start after a restore; 0 keeps {} stopped, as the rollback does so \
 that `helm rollback` starts the old version",
-                f.spec.title
+                title
             )
         );
         // What the spec writes wins; its own help is not a template.
         let own = with("  - name: REPLICAS\n    default: \"2\"\n    help: Pods of {title}\n");
-        let f = parse("specs/demo.yaml", own.as_bytes()).unwrap();
-        let v = f
-            .spec
-            .variables
-            .iter()
-            .find(|v| v.name == "REPLICAS")
-            .unwrap();
+        let (v, _) = replicas(own);
         assert_eq!(
             (v.default.as_str(), v.help.as_str()),
             ("2", "Pods of {title}")
