@@ -12,6 +12,7 @@
 //! `# stale-pod: REASON` does for `runbook.stale-pod`.
 
 use crate::diagnostics::Diagnostic;
+use crate::spec::shell::allowed;
 use crate::spec::types::{Guide, RunsIn, Spec};
 use crate::spec::SpecFile;
 use std::collections::BTreeSet;
@@ -28,19 +29,6 @@ pub struct Finding {
 pub const POD_FROM_RELEASE: &str = "pod-from-release";
 pub const LOCAL_HTTP: &str = "local-http";
 pub const ALL_CLEAR: &str = "all-clear";
-
-/// Whether line `n` of `lines` ends in `# RULE: REASON` with a reason, or
-/// follows a line that is only that comment.
-fn allowed(lines: &[&str], n: usize, rule: &str) -> bool {
-    let says = |l: &str| {
-        l.split_once(&format!("# {rule}:"))
-            .is_some_and(|(_, why)| !why.trim().is_empty())
-    };
-    lines.get(n).is_some_and(|l| says(l))
-        || n.checked_sub(1)
-            .and_then(|p| lines.get(p))
-            .is_some_and(|l| l.trim_start().starts_with('#') && says(l))
-}
 
 /// The logical lines of `lines`, `\` continuations joined with a space:
 /// `(index of the first line, index of the last, text)`.

@@ -352,27 +352,17 @@ fn mentions(text: &str, name: &str) -> bool {
         })
 }
 
-/// Whether a line ends in `# RULE: REASON` (`marker` is `# RULE:`) with
-/// a reason (or is only that comment, for the line after it).
-fn allows(line: &str, marker: &str) -> bool {
-    line.split_once(marker)
-        .is_some_and(|(_, why)| !why.trim().is_empty())
-}
-
-/// `(run path, line)` of the lines of `steps` that end in `marker` with a
-/// reason; a comment of its own speaks for the next line too.
-fn allowed_lines(steps: &[(String, String)], marker: &str) -> BTreeSet<(String, usize)> {
+/// `(run path, line)` of the lines of `steps` allowed to break `rule`
+/// (`shell::allowed`: `# RULE: REASON` on the line or alone before it).
+fn allowed_lines(steps: &[(String, String)], rule: &str) -> BTreeSet<(String, usize)> {
     steps
         .iter()
         .flat_map(|(path, text)| {
-            text.lines()
-                .enumerate()
-                .filter(|(_, l)| allows(l, marker))
-                .flat_map(move |(n, l)| {
-                    let next = l.trim_start().starts_with('#').then_some(n + 1);
-                    [Some(n), next].into_iter().flatten()
-                })
-                .map(move |n| (path.clone(), n))
+            let lines: Vec<&str> = text.lines().collect();
+            (0..lines.len())
+                .filter(|&n| shell::allowed(&lines, n, rule))
+                .map(|n| (path.clone(), n))
+                .collect::<Vec<_>>()
         })
         .collect()
 }
@@ -388,8 +378,8 @@ fn read(file: &SpecFile, steps: &[(String, String)]) -> Vec<Event> {
         calls: 0,
         trap: None,
         pin: None,
-        allowed: allowed_lines(steps, "# stale-pod:"),
-        restarts_ok: allowed_lines(steps, "# helm-restarts:"),
+        allowed: allowed_lines(steps, "stale-pod"),
+        restarts_ok: allowed_lines(steps, "helm-restarts"),
     };
     for (path, text) in steps {
         r.script(text, path, 0, &None, false);

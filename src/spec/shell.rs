@@ -387,6 +387,21 @@ impl Reader {
     }
 }
 
+/// Whether line `n` of `lines` is allowed to break check `rule` on
+/// purpose: it ends in `# RULE: REASON` with a reason, or follows a line
+/// that is only that comment. One form for every runbook allowance
+/// (`# stale-pod: ...`, `# local-http: ...`, ...).
+pub fn allowed(lines: &[&str], n: usize, rule: &str) -> bool {
+    let says = |l: &str| {
+        l.split_once(&format!("# {rule}:"))
+            .is_some_and(|(_, why)| !why.trim().is_empty())
+    };
+    lines.get(n).is_some_and(|l| says(l))
+        || n.checked_sub(1)
+            .and_then(|p| lines.get(p))
+            .is_some_and(|l| l.trim_start().starts_with('#') && says(l))
+}
+
 /// Whether shell text refers to `$NAME` or `${NAME...}`.
 pub fn uses_var(text: &str, name: &str) -> bool {
     let bytes = text.as_bytes();
