@@ -4,9 +4,9 @@
 //! new manifest sets (every Deployment and StatefulSet of these charts
 //! renders `replicas:`) is put back over an out-of-band `kubectl scale
 //! --replicas=0`. A procedure that still means the workload stopped after
-//! the Helm command (a later step starts it again, or restores data) has it
-//! running from that command on: a later step starts it again (a
-//! `kubectl scale`, `scale-back`, a make target that scales it up).
+//! the Helm command, as a later step that starts it again shows (a
+//! `kubectl scale`, `scale-back`, a make target that scales it up), has it
+//! running from that command on.
 //!
 //! Not flagged: a Helm command that sets a replica value to 0 (the stop
 //! lasts); one that sets a count or waits for the pods (`--wait`), or ends
