@@ -1797,4 +1797,20 @@ fn kafka_rebuild_starts_the_forward_mirrormaker_again() {
         .expect("a step starts the reverse flow");
     assert_eq!(step(runs[reverse]), ["mm2 0 MM2_REPLICAS=2", "mm2-back 1"]);
     assert_eq!(step(runs.last().unwrap()), ["mm2 2", "mm2-back 0"]);
+    // Neither flow starts before the other's pods, found by the labels
+    // its Deployment selects, were waited for.
+    let calls = std::fs::read_to_string(work.path().join("cluster/calls")).unwrap();
+    let at = |call: &str| {
+        calls
+            .lines()
+            .position(|l| l.contains(call))
+            .unwrap_or_else(|| panic!("no call {call:?} in:\n{calls}"))
+    };
+    let gone = |d: &str| {
+        at(&format!(
+            "wait --for=delete pod --timeout=180s -l app={d},flow=mm2 "
+        ))
+    };
+    assert!(gone("mm2") < at("scale deployment mm2-back --replicas=1"));
+    assert!(gone("mm2-back") < at("scale deployment/mm2 --replicas=2"));
 }
