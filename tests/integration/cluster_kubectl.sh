@@ -35,6 +35,8 @@ one() {
 value() {
   case $out in
   *'{.spec.replicas}'*) cat "$1/count" ;;
+  # Two labels, to show how a selector is made of them.
+  *'{.spec.selector.matchLabels}'*) printf '{"app":"%s","flow":"mm2"}' "${1##*_}" ;;
   *'annotations.gen\.helm/'*) k=${out##*gen\\.helm/}; cat "$1/a_${k%%\}*}" 2>/dev/null ;;
   *) echo "fake kubectl: what to print for $out?" >&2; exit 1 ;;
   esac
@@ -49,6 +51,9 @@ get)
     for w in $(picked); do
       k=${w##*/}; printf '%s/%s=%s ' "${k%%_*}" "${k#*_}" "$(value "$w")"
     done ;;
+  deployment | deploy)
+    w=$(one "$p2" "$p3"); [ -n "$w" ] || { echo "not found: $p3" >&2; exit 1; }
+    value "$w" ;;
   */*)
     w=$(one "$p2"); [ -n "$w" ] || { echo "not found: $p2" >&2; exit 1; }
     k=${w##*/}; printf '%s/%s=%s ' "${k%%_*}" "${k#*_}" "$(value "$w")" ;;

@@ -1706,6 +1706,50 @@ deployment/rel-test-harbor-registry=3 ";
     );
 }
 
+/// `make keycloak-restore` started `KC_REPLICAS` (1) nodes whatever ran
+/// before. Now it starts the node count its stop recorded; `KC_REPLICAS=0`
+/// (the rollback) keeps Keycloak stopped and the record, also through a
+/// second run; `KC_REPLICAS=N` sets N, also when nothing was recorded.
+#[test]
+fn keycloak_restore_starts_the_recorded_node_count() {
+    let (work, path_env) = fake_cluster(&[("rel-test-keycloak", "3", &[])]);
+    let cluster = work.path().join("cluster");
+    std::fs::rename(
+        cluster.join("Deployment_rel-test-keycloak"),
+        cluster.join("StatefulSet_rel-test-keycloak"),
+    )
+    .unwrap();
+    let dump = work.path().join("keycloak-db-1.dump");
+    std::fs::write(&dump, "dump").unwrap();
+    let file = format!("FILE={}", dump.display());
+    let vars = [file.as_str(), "DB_HOST=db"];
+    let restore = |extra: &[&str]| {
+        let out = cluster_make(
+            work.path(),
+            &path_env,
+            "keycloak-restore",
+            &[&vars[..], extra].concat(),
+        );
+        (out, cluster_state(work.path()))
+    };
+    let (out, state) = restore(&[]);
+    assert_eq!(state, ["rel-test-keycloak 3"]);
+    let put = "replicas to put back: statefulset/rel-test-keycloak=3 ";
+    assert!(out.contains(put), "{out}");
+    for _ in 0..2 {
+        let (_, state) = restore(&["KC_REPLICAS=0"]);
+        assert_eq!(state, ["rel-test-keycloak 0 KC_NODES=3"]);
+    }
+    assert_eq!(restore(&[]).1, ["rel-test-keycloak 3"]);
+    assert_eq!(restore(&["KC_REPLICAS=2"]).1, ["rel-test-keycloak 2"]);
+    let (_, state) = restore(&["KC_REPLICAS=0"]);
+    assert_eq!(state, ["rel-test-keycloak 0 KC_NODES=2"]);
+    std::fs::remove_file(cluster.join("StatefulSet_rel-test-keycloak/a_KC_NODES")).unwrap();
+    let (out, state) = restore(&["KC_REPLICAS=1"]);
+    assert!(out.contains("replicas to put back: none recorded"), "{out}");
+    assert_eq!(state, ["rel-test-keycloak 1"]);
+}
+
 /// `make immich-restore-files` scaled the server to 0 and left it there.
 /// Run alone it now leaves Immich as it found it: server and machine
 /// learning at their counts, no record left behind.
@@ -1797,4 +1841,20 @@ fn kafka_rebuild_starts_the_forward_mirrormaker_again() {
         .expect("a step starts the reverse flow");
     assert_eq!(step(runs[reverse]), ["mm2 0 MM2_REPLICAS=2", "mm2-back 1"]);
     assert_eq!(step(runs.last().unwrap()), ["mm2 2", "mm2-back 0"]);
+    // Neither flow starts before the other's pods, found by the labels
+    // its Deployment selects, were waited for.
+    let calls = std::fs::read_to_string(work.path().join("cluster/calls")).unwrap();
+    let at = |call: &str| {
+        calls
+            .lines()
+            .position(|l| l.contains(call))
+            .unwrap_or_else(|| panic!("no call {call:?} in:\n{calls}"))
+    };
+    let gone = |d: &str| {
+        at(&format!(
+            "wait --for=delete pod --timeout=180s -l app={d},flow=mm2 "
+        ))
+    };
+    assert!(gone("mm2") < at("scale deployment mm2-back --replicas=1"));
+    assert!(gone("mm2-back") < at("scale deployment/mm2 --replicas=2"));
 }
