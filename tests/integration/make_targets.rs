@@ -417,7 +417,7 @@ fn every_target_calls_kubectl_and_helm_for_the_right_release() {
     // that came back to itself would show in its chain.
     let make_log = work.path().join("make.log");
     make_shim(&bin, &make_log, 8);
-    let path_env = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let path_env = path_with(&bin);
 
     let mut problems: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let (mut targets, mut kubectl_calls, mut hangs) = (0, 0, Vec::new());
@@ -543,7 +543,7 @@ fn a_restore_target_given_a_truncated_archive_changes_nothing() {
         logs,
         calls_log,
     } = targets_work();
-    let path_env = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let path_env = path_with(&bin);
     // A real gzip stream of a tar, cut after its first 40 bytes.
     let whole = work.path().join("whole.tar.gz");
     let made = Command::new("sh")
@@ -621,7 +621,7 @@ fn a_hung_target_is_killed_with_its_whole_process_group() {
         ),
     )
     .unwrap();
-    let path_env = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let path_env = path_with(&bin);
     let start = Instant::now();
     let run = run_target(work.path(), &path_env, &calls, &logs, "loop", &[]);
     assert!(!run.finished);
@@ -1096,7 +1096,7 @@ fn a_call_cycle_is_an_error_and_would_recurse_under_real_make() {
     let bin = dir.path().join(".shim");
     let log = dir.path().join("make.log");
     make_shim(&bin, &log, DEPTH);
-    let path_env = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let path_env = path_with(&bin);
     let mut child = Command::new(bin.join("make"))
         .args(["-s", "alpha-ping"])
         .current_dir(dir.path())
@@ -1400,6 +1400,11 @@ struct TargetsWork {
     calls_log: std::path::PathBuf,
 }
 
+/// `PATH` with the fake tools of `bin` first, for real make and its recipes.
+fn path_with(bin: &std::path::Path) -> String {
+    format!("{}:{}", bin.display(), std::env::var("PATH").unwrap())
+}
+
 fn targets_work() -> TargetsWork {
     let work = tempfile::tempdir().unwrap();
     for dir in ["make", "charts"] {
@@ -1446,7 +1451,7 @@ impl GuideShell {
         let bin = work.path().join(".fakebin");
         let log = work.path().join("calls.log");
         fake_tools(&bin, &log);
-        let path_env = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+        let path_env = path_with(&bin);
         GuideShell {
             work,
             log,
@@ -1530,7 +1535,7 @@ fn collector_targets_name_the_workload_by_the_releases_mode() {
         "#!/bin/sh\ncase \"$*\" in *' get values '*) printf '{\"mode\":\"%s\"}\\n' \"$MODE\" ;; esac\n",
     )
     .unwrap();
-    let path_env = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let path_env = path_with(&bin);
     for mode in ["deployment", "daemonset"] {
         let _ = std::fs::remove_file(&log);
         let o = Command::new("make")
@@ -1592,7 +1597,7 @@ fn fake_cluster(workloads: &[(&str, &str, &[&str])]) -> (tempfile::TempDir, Stri
         lines.push(format!("app.kubernetes.io/instance={REL}"));
         std::fs::write(w.join("sel"), lines.join("\n") + "\n").unwrap();
     }
-    let path_env = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let path_env = path_with(&bin);
     (work, path_env)
 }
 
