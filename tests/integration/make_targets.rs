@@ -11,6 +11,7 @@
 //! which a failing test keeps and names.
 
 use crate::common::repo as root;
+use crate::common::stderr;
 use std::collections::BTreeMap;
 use std::os::unix::process::CommandExt;
 use std::path::Path;
@@ -100,11 +101,7 @@ fn recipe_calls(dir: &Path, target: &str) -> Vec<String> {
         .stdin(Stdio::null())
         .output()
         .unwrap();
-    assert!(
-        o.status.success(),
-        "make -n {target}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert!(o.status.success(), "make -n {target}: {}", stderr(&o));
     let recipe = String::from_utf8(o.stdout).unwrap();
     let text = match recipe.find("eval \"$(printf '%b' '") {
         Some(at) => {
@@ -752,11 +749,7 @@ fn a_plain_call_after_the_guides_block_targets_the_guides_release() {
     // The `-n` and the release label of the status target's kubectl call.
     let status = |chart: &str, block: &str| {
         let (o, recorded) = shell.run(block, &format!("{chart}-status"));
-        assert!(
-            o.status.success(),
-            "{chart}: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
+        assert!(o.status.success(), "{chart}: {}", stderr(&o));
         let get = recorded
             .iter()
             .rfind(|c| c.tool == "kubectl" && verb(&c.args) == Some("get"))
@@ -846,7 +839,7 @@ fn a_call_of_another_release_leaves_the_operators_objects_alone() {
                 derived_seen += usize::from(name != "FULLNAME");
             }
             let (o, recorded) = shell.run(&block, &call);
-            let err = String::from_utf8_lossy(&o.stderr);
+            let err = stderr(&o);
             assert!(
                 !err.contains(STOPPED),
                 "`make {call}` after the guide's block stopped: {err}"
@@ -901,7 +894,6 @@ fn guide_block(f: &chartgen::spec::SpecFile) -> String {
 fn a_hand_typed_call_of_another_release_after_the_block_stops() {
     let project = shipped_project();
     let shell = GuideShell::new();
-    let stderr = |o: &std::process::Output| String::from_utf8_lossy(&o.stderr).into_owned();
     let args = |c: &[Call]| c.iter().map(|c| c.args.join(" ")).collect::<Vec<_>>();
     for f in &project.specs {
         let chart = &f.spec.name;
@@ -1004,7 +996,7 @@ fn an_operation_calling_another_target_runs_it_and_a_dry_run_runs_nothing() {
     );
     std::fs::write(&spec, text).unwrap();
     let o = crate::common::gen(dir.path(), &["build"]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(o.status.success(), "{}", stderr(&o));
     let mk = std::fs::read_to_string(dir.path().join("make/alpha.mk")).unwrap();
     assert!(!mk.contains("$(MAKE)"), "{mk}");
     let make = |args: &[&str]| {
@@ -1016,7 +1008,7 @@ fn an_operation_calling_another_target_runs_it_and_a_dry_run_runs_nothing() {
             .stdin(Stdio::null())
             .output()
             .unwrap();
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert!(o.status.success(), "{}", stderr(&o));
     };
     let made = dir.path().join("backups/alpha/relay");
     make(&["-n", "alpha-relay"]);
@@ -1053,7 +1045,7 @@ fn a_call_cycle_is_an_error_and_would_recurse_under_real_make() {
         + 1;
     for command in ["check", "build"] {
         let o = crate::common::gen(dir.path(), &[command]);
-        let err = String::from_utf8_lossy(&o.stderr);
+        let err = stderr(&o);
         assert_eq!(o.status.code(), Some(1), "{command}: {err}");
         assert!(
             err.contains(
@@ -1117,7 +1109,7 @@ fn a_call_cycle_is_an_error_and_would_recurse_under_real_make() {
     }
     signal_group(pgid, libc::SIGKILL);
     let o = child.wait_with_output().unwrap();
-    let err = String::from_utf8_lossy(&o.stderr);
+    let err = stderr(&o);
     assert!(!o.status.success(), "{err}");
     assert!(
         err.contains(&format!("make stopped at depth {DEPTH}")),
@@ -1299,7 +1291,6 @@ fn other_release_calls(docs: &Path, chart: &str) -> Vec<String> {
 fn cross_chart_targets_give_each_chart_only_its_own_values() {
     let project = shipped_project();
     let shell = GuideShell::new();
-    let stderr = |o: &std::process::Output| String::from_utf8_lossy(&o.stderr).into_owned();
     for f in &project.specs {
         let chart = &f.spec.name;
         let deps: Vec<&str> = f.spec.depends_on.iter().map(|d| d.chart.as_str()).collect();
@@ -1485,7 +1476,7 @@ impl GuideShell {
         assert!(
             o.status.success(),
             "{chart} probe {vars}: {out}{}",
-            String::from_utf8_lossy(&o.stderr)
+            stderr(&o)
         );
         let got: Vec<(String, String)> = out
             .lines()
@@ -1553,11 +1544,7 @@ fn collector_targets_name_the_workload_by_the_releases_mode() {
             .stdin(Stdio::null())
             .output()
             .unwrap();
-        assert!(
-            o.status.success(),
-            "{mode}: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
+        assert!(o.status.success(), "{mode}: {}", stderr(&o));
         let named: Vec<String> = calls(&log)
             .into_iter()
             .filter(|c| c.tool == "kubectl" && c.args.iter().any(|a| a == "get"))
@@ -1642,11 +1629,7 @@ fn cluster_make(work: &Path, path_env: &str, target: &str, vars: &[&str]) -> Str
         .stdin(Stdio::null())
         .output()
         .unwrap();
-    let out = format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
+    let out = format!("{}{}", String::from_utf8_lossy(&o.stdout), stderr(&o));
     assert!(o.status.success(), "make {target} {vars:?}: {out}");
     out
 }
@@ -1832,11 +1815,7 @@ fn kafka_rebuild_starts_the_forward_mirrormaker_again() {
             .output()
             .unwrap();
         let out = String::from_utf8_lossy(&o.stdout).into_owned();
-        assert!(
-            o.status.success(),
-            "{script}\n{out}{}",
-            String::from_utf8_lossy(&o.stderr)
-        );
+        assert!(o.status.success(), "{script}\n{out}{}", stderr(&o));
         cluster_state(work.path())
     };
     assert_eq!(step(runs[0]), ["mm2 0 MM2_REPLICAS=2", "mm2-back 0"]);

@@ -4,7 +4,7 @@
 //! restore target sends to the API server for what the backup target
 //! exported.
 
-use crate::common::{repo, require, tool};
+use crate::common::{repo, require, stderr, text, tool};
 use serde_json::{json, Value};
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -40,8 +40,7 @@ fn sh(script: &str, dir: &Path, env: &[(&str, &str)]) -> (bool, String) {
         .stdin(Stdio::null())
         .output()
         .expect("bash runs");
-    let text =
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    let text = text(&out);
     (out.status.success(), text)
 }
 
@@ -153,11 +152,7 @@ fn server_secret(dir: &Path, name: &str, files: &[(&str, &[u8])], extra: Value) 
         .env("KUBECONFIG", "/nonexistent")
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", stderr(&out));
     let mut s: Value = serde_json::from_slice(&out.stdout).unwrap();
     let meta = s["metadata"].as_object_mut().unwrap();
     meta.insert("namespace".into(), json!("media"));
@@ -301,8 +296,7 @@ fn rsshub_route_secrets_survive_export_and_restore_byte_for_byte() {
             .stdin(Stdio::null())
             .output()
             .unwrap();
-        let text = String::from_utf8_lossy(&out.stdout).into_owned()
-            + &String::from_utf8_lossy(&out.stderr);
+        let text = text(&out);
         assert!(out.status.success(), "{target}: {text}");
         text
     };
@@ -335,8 +329,7 @@ fn rsshub_route_secrets_survive_export_and_restore_byte_for_byte() {
         .env("PYTHONPATH", repo().join(".tools/py"))
         .output()
         .unwrap();
-    let said =
-        String::from_utf8_lossy(&v.stdout).into_owned() + &String::from_utf8_lossy(&v.stderr);
+    let said = text(&v);
     assert!(
         v.status.success() && said.matches("passed").count() == 2,
         "{said}"
