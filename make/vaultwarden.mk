@@ -11,25 +11,11 @@ vaultwarden_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --fiel
 
 # [backup] Snapshot the SQLite DB and archive /data into $BACKUP_DIR
 vaultwarden-backup:
-	@$(vaultwarden_env) $(vaultwarden_pod) mkdir -p "$$BACKUP_DIR" && TS=$$(date +%Y%m%d-%H%M%S) && \
-	OUT="$$BACKUP_DIR/vaultwarden-$$TS.tar.gz" && \
-	kubectl -n "$$NAMESPACE" exec "$$POD" -c vaultwarden -- sh -c ' \
-	  set -e; cd /data; \
-	  B=$$(/vaultwarden backup | sed -n "s/^Backup to .\(.*\). was.*/\1/p"); \
-	  test -s "$$B"; mkdir -p /tmp/vwb; mv "$$B" /tmp/vwb/db.sqlite3; L=; \
-	  for f in attachments sends config.json rsa_key*; do \
-	    if [ -e "$$f" ]; then L="$$L $$f"; fi; done; \
-	  tar -czf - -C /tmp/vwb db.sqlite3 -C /data $$L; \
-	  rm -rf /tmp/vwb' > "$$OUT" && \
-	tar -tzf "$$OUT" | grep -qx db.sqlite3 && echo "wrote $$OUT"
+	@$(vaultwarden_env) $(vaultwarden_pod) eval "$$(printf '%b' 'kubectl -n "$$NAMESPACE" exec "$$POD" -c vaultwarden -- \\\n  /vaultwarden backup\nmkdir -p "$$BACKUP_DIR"; TS=$$(date +%Y%m%d-%H%M%S)\nF="$$BACKUP_DIR/vaultwarden-$$TS.tar.gz"\nkubectl -n "$$NAMESPACE" exec "$$POD" -c vaultwarden -- sh -c '\''\n  set -e; cd /data\n  B=$$(ls -1 db_*.sqlite3 | tail -n 1)\n  mkdir -p /tmp/vwb; mv "$$B" /tmp/vwb/db.sqlite3; L=""\n  for f in attachments sends config.json rsa_key*; do\n    if [ -e "$$f" ]; then L="$$L $$f"; fi\n  done\n  tar -czf - -C /tmp/vwb db.sqlite3 -C /data $$L\n  rm -rf /tmp/vwb'\'' > "$$F.part"\ntar -tzf "$$F.part" | grep -qx db.sqlite3\nmv "$$F.part" "$$F"; tar -tzf "$$F" | head')"
 
 # [backup] Run PRAGMA integrity_check on the newest archive (needs sqlite3)
 vaultwarden-backup-verify:
-	@$(vaultwarden_env) F=$${FILE:-$$(ls -1t "$$BACKUP_DIR"/vaultwarden-*.tar.gz | head -n 1)} && \
-	T=$$(mktemp -d) && tar -xzf "$$F" -C "$$T" db.sqlite3 && \
-	sqlite3 "$$T/db.sqlite3" 'PRAGMA integrity_check;' && \
-	sqlite3 "$$T/db.sqlite3" 'SELECT COUNT(*) AS users FROM users;' && \
-	rm -rf "$$T"
+	@$(vaultwarden_env) eval "$$(printf '%b' 'F="$${FILE:-$$(ls -1t "$$BACKUP_DIR"/vaultwarden-*.tar.gz | head -n 1)}"\ntest -s "$$F" || { echo "no backup file: set FILE=" >&2; false; }\nT=$$(mktemp -d); tar -xzf "$$F" -C "$$T" db.sqlite3\nsqlite3 "$$T/db.sqlite3" '\''PRAGMA integrity_check;'\''\nsqlite3 "$$T/db.sqlite3" '\''SELECT COUNT(*) FROM users;'\''\nrm -rf "$$T"')"
 
 # [backup] List local archives, newest first
 vaultwarden-backups-list:
@@ -41,8 +27,8 @@ vaultwarden-config-backup:
 
 # [backup] Write a db_<timestamp>.sqlite3 snapshot next to the live database
 vaultwarden-snapshot:
-	@$(vaultwarden_env) $(vaultwarden_pod) kubectl -n "$$NAMESPACE" exec -i "$$POD" -c vaultwarden -- \
-	  sh -c '/vaultwarden backup'
+	@$(vaultwarden_env) $(vaultwarden_pod) kubectl -n "$$NAMESPACE" exec "$$POD" -c vaultwarden -- \
+	  /vaultwarden backup
 
 # [restore] Restore /data from FILE (default newest archive) via a helper pod
 vaultwarden-restore:
@@ -77,8 +63,8 @@ vaultwarden-events:
 
 # [diagnostics] SHA-256 of rsa_key.pem (changes log every user out)
 vaultwarden-key-fingerprint:
-	@$(vaultwarden_env) $(vaultwarden_pod) kubectl -n "$$NAMESPACE" exec -i "$$POD" -c vaultwarden -- \
-	  sh -c 'sha256sum /data/rsa_key.pem'
+	@$(vaultwarden_env) $(vaultwarden_pod) kubectl -n "$$NAMESPACE" exec "$$POD" -c vaultwarden -- \
+	  sha256sum /data/rsa_key.pem
 
 # [diagnostics] Show the last 200 log lines of the vaultwarden container
 vaultwarden-logs:
@@ -108,8 +94,8 @@ vaultwarden-top:
 
 # [diagnostics] Show the Vaultwarden and web-vault versions
 vaultwarden-version:
-	@$(vaultwarden_env) $(vaultwarden_pod) kubectl -n "$$NAMESPACE" exec -i "$$POD" -c vaultwarden -- \
-	  sh -c '/vaultwarden --version'
+	@$(vaultwarden_env) $(vaultwarden_pod) kubectl -n "$$NAMESPACE" exec "$$POD" -c vaultwarden -- \
+	  /vaultwarden --version
 
 # [maintenance] Rolling restart of the statefulset
 vaultwarden-restart:

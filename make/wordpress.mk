@@ -96,8 +96,8 @@ wordpress-top:
 
 # [maintenance] Remove the .maintenance file
 wordpress-maintenance-off:
-	@$(wordpress_env) $(wordpress_pod) kubectl -n "$$NAMESPACE" exec -i "$$POD" -c wordpress -- \
-	  sh -c 'rm -f /var/www/html/.maintenance'
+	@$(wordpress_env) $(wordpress_pod) kubectl -n "$$NAMESPACE" exec "$$POD" -c wordpress -- \
+	  rm -f /var/www/html/.maintenance
 
 # [maintenance] Show the maintenance notice to visitors (.maintenance file)
 wordpress-maintenance-on:
