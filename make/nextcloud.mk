@@ -65,8 +65,8 @@ nextcloud-logs:
 
 # [diagnostics] Show installed version, maintenance and needsDbUpgrade flags
 nextcloud-occ-status:
-	@$(nextcloud_env) $(nextcloud_pod) kubectl -n "$$NAMESPACE" exec -i "$$POD" -c nextcloud -- \
-	  sh -c 'su -s /bin/sh www-data -c "php /var/www/html/occ status"'
+	@$(nextcloud_env) $(nextcloud_pod) kubectl -n "$$NAMESPACE" exec "$$POD" -c nextcloud -- \
+	  su -s /bin/sh www-data -c "php /var/www/html/occ status"
 
 # [diagnostics] Forward localhost:80 to the nextcloud container
 nextcloud-port-forward:
@@ -79,8 +79,8 @@ nextcloud-rbac-check:
 
 # [diagnostics] Run the admin overview setup checks from the command line
 nextcloud-setupchecks:
-	@$(nextcloud_env) $(nextcloud_pod) kubectl -n "$$NAMESPACE" exec -i "$$POD" -c nextcloud -- \
-	  sh -c 'su -s /bin/sh www-data -c "php /var/www/html/occ setupchecks"'
+	@$(nextcloud_env) $(nextcloud_pod) kubectl -n "$$NAMESPACE" exec "$$POD" -c nextcloud -- \
+	  su -s /bin/sh www-data -c "php /var/www/html/occ setupchecks"
 
 # [diagnostics] Open an interactive shell in the nextcloud container
 nextcloud-shell:
@@ -97,13 +97,15 @@ nextcloud-top:
 
 # [maintenance] Disable maintenance mode
 nextcloud-maintenance-off:
-	@$(nextcloud_env) $(nextcloud_pod) kubectl -n "$$NAMESPACE" exec -i "$$POD" -c nextcloud -- \
-	  sh -c 'su -s /bin/sh www-data -c "php /var/www/html/occ maintenance:mode --off"'
+	@$(nextcloud_env) $(nextcloud_pod) kubectl -n "$$NAMESPACE" exec "$$POD" -c nextcloud -- \
+	  su -s /bin/sh www-data -c \
+	  "php /var/www/html/occ maintenance:mode --off"
 
 # [maintenance] Enable maintenance mode (blocks web, WebDAV and cron)
 nextcloud-maintenance-on:
-	@$(nextcloud_env) $(nextcloud_pod) kubectl -n "$$NAMESPACE" exec -i "$$POD" -c nextcloud -- \
-	  sh -c 'su -s /bin/sh www-data -c "php /var/www/html/occ maintenance:mode --on"'
+	@$(nextcloud_env) $(nextcloud_pod) kubectl -n "$$NAMESPACE" exec "$$POD" -c nextcloud -- \
+	  su -s /bin/sh www-data -c \
+	  "php /var/www/html/occ maintenance:mode --on"
 
 # [maintenance] Run repair steps, including expensive ones (mimetypes, etc.)
 nextcloud-repair:

@@ -11,14 +11,7 @@ paperless-ngx_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --fi
 
 # [backup] Run document_exporter and stream the export to $BACKUP_DIR
 paperless-ngx-backup:
-	@$(paperless-ngx_env) $(paperless-ngx_pod) mkdir -p "$$BACKUP_DIR" && TS=$$(date +%Y%m%d-%H%M%S) && \
-	OUT="$$BACKUP_DIR/paperless-ngx-$$TS.tar.gz" && \
-	kubectl -n "$$NAMESPACE" exec "$$POD" -c paperless-ngx -- \
-	  document_exporter /usr/src/paperless/export --delete \
-	  --no-progress-bar && \
-	kubectl -n "$$NAMESPACE" exec "$$POD" -c paperless-ngx -- \
-	  tar -C /usr/src/paperless/export -czf - . > "$$OUT" && \
-	tar -tzf "$$OUT" | grep -qx './manifest.json' && echo "wrote $$OUT"
+	@$(paperless-ngx_env) $(paperless-ngx_pod) eval "$$(printf '%b' 'kubectl -n "$$NAMESPACE" exec "$$POD" -c paperless-ngx -- \\\n  document_exporter /usr/src/paperless/export \\\n  --delete --no-progress-bar\nmkdir -p "$$BACKUP_DIR"; TS=$$(date +%Y%m%d-%H%M%S)\nF="$$BACKUP_DIR/paperless-ngx-$$TS.tar.gz"\nkubectl -n "$$NAMESPACE" exec "$$POD" -c paperless-ngx -- \\\n  tar -C /usr/src/paperless/export -czf - . > "$$F.part"\ntar -tzf "$$F.part" | grep -qx ./manifest.json\nmv "$$F.part" "$$F"; ls -l "$$F"')"
 
 # [backup] Run the backup CronJobs now and wait for them (skips those not rendered)
 paperless-ngx-backup-jobs:
@@ -34,12 +27,13 @@ paperless-ngx-db-dump:
 
 # [restore] Empty DB and media, then document_importer FILE (default newest)
 paperless-ngx-restore:
-	@$(paperless-ngx_env) eval "$$(printf '%b' 'FILE=$${FILE:-$$(ls -1t "$$BACKUP_DIR"/paperless-ngx-2*.tar.gz \\\n  | head -n 1)} && test -s "$$FILE" && gzip -t "$$FILE" && \\\nSEL="app.kubernetes.io/name=paperless-ngx" && \\\nSEL="$$SEL,app.kubernetes.io/instance=$$RELEASE" && \\\nDEP="deploy/$$FULLNAME" && \\\nkubectl -n "$$NAMESPACE" scale "$$DEP" --replicas=0 && \\\nPW=$$(kubectl -n "$$NAMESPACE" get secret "$$DB_SECRET" \\\n  -o jsonpath="{.data.$$DB_SECRET_KEY}" | base64 -d) && \\\nprintf '\''%s\\n'\'' "$$PW" \\\n| kubectl -n "$$NAMESPACE" run "$$FULLNAME-db-reset" \\\n  -i --rm --quiet --restart=Never --image=postgres:16.11 \\\n  --env=PGHOST="$${DB_HOST:?set DB_HOST}" --env=PGPORT="$$DB_PORT" \\\n  --env=PGUSER="$$DB_USER" --env=PGDATABASE="$$DB_NAME" --command -- \\\n  sh -c '\''read -r PGPASSWORD; export PGPASSWORD\n  exec psql -X -v ON_ERROR_STOP=1 -c "DROP SCHEMA public CASCADE" \\\n  -c "CREATE SCHEMA public"'\'' && \\\nkubectl -n "$$NAMESPACE" scale "$$DEP" --replicas=1 && \\\nkubectl -n "$$NAMESPACE" rollout status "$$DEP" --timeout=600s && \\\nP=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SEL" -o name \\\n  --field-selector=status.phase=Running | head -n 1) && \\\nkubectl -n "$$NAMESPACE" exec "$$P" -c paperless-ngx -- sh -c \\\n  '\''rm -rf /usr/src/paperless/media/documents \\\n  /usr/src/paperless/export/* && mkdir -p /usr/src/paperless/export'\'' \\\n&& kubectl -n "$$NAMESPACE" exec -i "$$P" -c paperless-ngx -- \\\n  tar -C /usr/src/paperless/export -xzf - < "$$FILE" && \\\nkubectl -n "$$NAMESPACE" exec "$$P" -c paperless-ngx -- \\\n  document_importer /usr/src/paperless/export --no-progress-bar && \\\nkubectl -n "$$NAMESPACE" exec "$$P" -c paperless-ngx -- \\\n  document_index reindex')"
+	@$(paperless-ngx_env) eval "$$(printf '%b' 'F="$${FILE:-$$(ls -1t "$$BACKUP_DIR"/paperless-ngx-2*.tar.gz | head -n 1)}"\ntest -s "$$F" || { echo "no backup file: set FILE=" >&2; false; }\ngzip -t "$$F"\ntar -tzf "$$F" | grep -x ./manifest.json\nkubectl -n "$$NAMESPACE" scale deploy/"$$FULLNAME" --replicas=0\nPW=$$(kubectl -n "$$NAMESPACE" get secret "$$DB_SECRET" \\\n  -o jsonpath="{.data.$$DB_SECRET_KEY}" | base64 -d)\nprintf '\''%s\\n'\'' "$$PW" \\\n  | kubectl -n "$$NAMESPACE" run "$$FULLNAME-db-reset" \\\n  -i --rm --quiet --restart=Never --image=postgres:16.11 \\\n  --env=PGHOST="$${DB_HOST:?set DB_HOST}" --env=PGPORT="$$DB_PORT" \\\n  --env=PGUSER="$$DB_USER" --env=PGDATABASE="$$DB_NAME" --command -- \\\n  sh -c '\''read -r PGPASSWORD; export PGPASSWORD\n  exec psql -X -v ON_ERROR_STOP=1 -c "DROP SCHEMA public CASCADE" \\\n  -c "CREATE SCHEMA public"'\''\nkubectl -n "$$NAMESPACE" scale deploy/"$$FULLNAME" --replicas=1\nkubectl -n "$$NAMESPACE" rollout status deploy/"$$FULLNAME" \\\n  --timeout=600s\nkubectl -n "$$NAMESPACE" exec deploy/"$$FULLNAME" -c paperless-ngx -- sh -c \\\n  '\''rm -rf /usr/src/paperless/media/documents \\\n    /usr/src/paperless/export/* && mkdir -p /usr/src/paperless/export'\''\nkubectl -n "$$NAMESPACE" exec -i deploy/"$$FULLNAME" -c paperless-ngx -- \\\n  tar -C /usr/src/paperless/export -xzf - < "$$F"\nkubectl -n "$$NAMESPACE" exec deploy/"$$FULLNAME" -c paperless-ngx -- \\\n  document_importer /usr/src/paperless/export --no-progress-bar\npl() { kubectl -n "$$NAMESPACE" exec deploy/"$$FULLNAME" \\\n  -c paperless-ngx -- "$$@"; }\npl document_index reindex\npl document_create_classifier\npl document_sanity_checker')"
 
 # [data] Update the export folder in the pod without copying it out
 paperless-ngx-export:
-	@$(paperless-ngx_env) $(paperless-ngx_pod) kubectl -n "$$NAMESPACE" exec -i "$$POD" -c paperless-ngx -- \
-	  sh -c 'document_exporter /usr/src/paperless/export --delete --no-progress-bar'
+	@$(paperless-ngx_env) $(paperless-ngx_pod) kubectl -n "$$NAMESPACE" exec "$$POD" -c paperless-ngx -- \
+	  document_exporter /usr/src/paperless/export \
+	  --delete --no-progress-bar
 
 # [data] Fetch mail from all configured accounts now
 paperless-ngx-mail-fetch:
@@ -81,8 +75,8 @@ paperless-ngx-rbac-check:
 
 # [diagnostics] Check originals, archives and thumbnails against the database
 paperless-ngx-sanity-check:
-	@$(paperless-ngx_env) $(paperless-ngx_pod) kubectl -n "$$NAMESPACE" exec -i "$$POD" -c paperless-ngx -- \
-	  sh -c 'document_sanity_checker'
+	@$(paperless-ngx_env) $(paperless-ngx_pod) kubectl -n "$$NAMESPACE" exec "$$POD" -c paperless-ngx -- \
+	  document_sanity_checker
 
 # [diagnostics] Open an interactive shell in the paperless-ngx container
 paperless-ngx-shell:

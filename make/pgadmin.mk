@@ -32,8 +32,8 @@ pgadmin-users:
 
 # [diagnostics] Show the generated config_distro.py (PGADMIN_CONFIG_* values)
 pgadmin-config-check:
-	@$(pgadmin_env) $(pgadmin_pod) kubectl -n "$$NAMESPACE" exec -i "$$POD" -c pgadmin -- \
-	  sh -c 'cat /pgadmin4/config_distro.py'
+	@$(pgadmin_env) $(pgadmin_pod) kubectl -n "$$NAMESPACE" exec "$$POD" -c pgadmin -- \
+	  cat /pgadmin4/config_distro.py
 
 # [diagnostics] Run SQLite integrity_check and show the schema version
 pgadmin-db-check:

@@ -24,11 +24,7 @@ uptime-kuma-backup:
 
 # [backup] Integrity-check the newest local archive (needs sqlite3 locally)
 uptime-kuma-backup-verify:
-	@$(uptime-kuma_env) F=$${FILE:-$$(ls -1t "$$BACKUP_DIR"/uptime-kuma-*.tar.gz | head -n 1)} && \
-	T=$$(mktemp -d) && tar -xzf "$$F" -C "$$T" kuma.db && \
-	sqlite3 "$$T/kuma.db" 'PRAGMA integrity_check;' && \
-	sqlite3 "$$T/kuma.db" 'SELECT COUNT(*) AS monitors FROM monitor;' && \
-	rm -rf "$$T"
+	@$(uptime-kuma_env) eval "$$(printf '%b' 'F="$${FILE:-$$(ls -1t "$$BACKUP_DIR"/uptime-kuma-*.tar.gz | head -n 1)}"\ntest -s "$$F" || { echo "no backup file: set FILE=" >&2; false; }\nT=$$(mktemp -d); tar -xzf "$$F" -C "$$T" kuma.db\nsqlite3 "$$T/kuma.db" '\''PRAGMA integrity_check;'\''\nsqlite3 "$$T/kuma.db" '\''SELECT COUNT(*) FROM monitor;'\''\nrm -rf "$$T"')"
 
 # [backup] Export Helm values, Secrets and ConfigMaps with age (the backup target does not)
 uptime-kuma-config-backup:

@@ -11,25 +11,11 @@ vaultwarden_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --fiel
 
 # [backup] Snapshot the SQLite DB and archive /data into $BACKUP_DIR
 vaultwarden-backup:
-	@$(vaultwarden_env) $(vaultwarden_pod) mkdir -p "$$BACKUP_DIR" && TS=$$(date +%Y%m%d-%H%M%S) && \
-	OUT="$$BACKUP_DIR/vaultwarden-$$TS.tar.gz" && \
-	kubectl -n "$$NAMESPACE" exec "$$POD" -c vaultwarden -- sh -c ' \
-	  set -e; cd /data; \
-	  B=$$(/vaultwarden backup | sed -n "s/^Backup to .\(.*\). was.*/\1/p"); \
-	  test -s "$$B"; mkdir -p /tmp/vwb; mv "$$B" /tmp/vwb/db.sqlite3; L=; \
-	  for f in attachments sends config.json rsa_key*; do \
-	    if [ -e "$$f" ]; then L="$$L $$f"; fi; done; \
-	  tar -czf - -C /tmp/vwb db.sqlite3 -C /data $$L; \
-	  rm -rf /tmp/vwb' > "$$OUT" && \
-	tar -tzf "$$OUT" | grep -qx db.sqlite3 && echo "wrote $$OUT"
+	@$(vaultwarden_env) $(vaultwarden_pod) eval "$$(printf '%b' 'kubectl -n "$$NAMESPACE" exec "$$POD" -c vaultwarden -- \\\n  /vaultwarden backup\nmkdir -p "$$BACKUP_DIR"; TS=$$(date +%Y%m%d-%H%M%S)\nF="$$BACKUP_DIR/vaultwarden-$$TS.tar.gz"\nkubectl -n "$$NAMESPACE" exec "$$POD" -c vaultwarden -- sh -c '\''\n  set -e; cd /data\n  B=$$(ls -1 db_*.sqlite3 | tail -n 1)\n  mkdir -p /tmp/vwb; mv "$$B" /tmp/vwb/db.sqlite3; L=""\n  for f in attachments sends config.json rsa_key*; do\n    if [ -e "$$f" ]; then L="$$L $$f"; fi\n  done\n  tar -czf - -C /tmp/vwb db.sqlite3 -C /data $$L\n  rm -rf /tmp/vwb'\'' > "$$F.part"\ntar -tzf "$$F.part" | grep -qx db.sqlite3\nmv "$$F.part" "$$F"; tar -tzf "$$F" | head')"
 
 # [backup] Run PRAGMA integrity_check on the newest archive (needs sqlite3)
 vaultwarden-backup-verify:
-	@$(vaultwarden_env) F=$${FILE:-$$(ls -1t "$$BACKUP_DIR"/vaultwarden-*.tar.gz | head -n 1)} && \
-	T=$$(mktemp -d) && tar -xzf "$$F" -C "$$T" db.sqlite3 && \
-	sqlite3 "$$T/db.sqlite3" 'PRAGMA integrity_check;' && \
-	sqlite3 "$$T/db.sqlite3" 'SELECT COUNT(*) AS users FROM users;' && \
-	rm -rf "$$T"
+	@$(vaultwarden_env) eval "$$(printf '%b' 'F="$${FILE:-$$(ls -1t "$$BACKUP_DIR"/vaultwarden-*.tar.gz | head -n 1)}"\ntest -s "$$F" || { echo "no backup file: set FILE=" >&2; false; }\nT=$$(mktemp -d); tar -xzf "$$F" -C "$$T" db.sqlite3\nsqlite3 "$$T/db.sqlite3" '\''PRAGMA integrity_check;'\''\nsqlite3 "$$T/db.sqlite3" '\''SELECT COUNT(*) FROM users;'\''\nrm -rf "$$T"')"
 
 # [backup] List local archives, newest first
 vaultwarden-backups-list:
@@ -41,12 +27,12 @@ vaultwarden-config-backup:
 
 # [backup] Write a db_<timestamp>.sqlite3 snapshot next to the live database
 vaultwarden-snapshot:
-	@$(vaultwarden_env) $(vaultwarden_pod) kubectl -n "$$NAMESPACE" exec -i "$$POD" -c vaultwarden -- \
-	  sh -c '/vaultwarden backup'
+	@$(vaultwarden_env) $(vaultwarden_pod) kubectl -n "$$NAMESPACE" exec "$$POD" -c vaultwarden -- \
+	  /vaultwarden backup
 
 # [restore] Restore /data from FILE (default newest archive) via a helper pod
 vaultwarden-restore:
-	@$(vaultwarden_env) eval "$$(printf '%b' 'FILE="$${FILE:-$$(ls -1t "$$BACKUP_DIR"/vaultwarden-*.tar.gz | head -n 1)}"\ntest -s "$$FILE" || { echo "no backup file: set FILE=" >&2; false; }\ngzip -t "$$FILE"\nSEL=app.kubernetes.io/name=vaultwarden\nSEL="$$SEL,app.kubernetes.io/instance=$$RELEASE"; H="$$RELEASE-restore"\nDEP=$$(kubectl -n "$$NAMESPACE" get statefulset,deployment -l "$$SEL" \\\n  -o name | head -n 1)\nPVC="data-$$FULLNAME-0"\nkubectl -n "$$NAMESPACE" get pvc "$$PVC" >/dev/null 2>&1 \\\n  || PVC="$$FULLNAME-data"\nkubectl -n "$$NAMESPACE" scale "$$DEP" --replicas=0\nkubectl -n "$$NAMESPACE" wait --for=delete pod --timeout=300s \\\n  -l "$$SEL" \\\n  --field-selector='\''status.phase!=Succeeded,status.phase!=Failed'\'' || \\\n  test -z "$$(kubectl -n "$$NAMESPACE" get pod -o name \\\n    -l "$$SEL" \\\n    --field-selector='\''status.phase!=Succeeded,status.phase!=Failed'\'')"\nkubectl -n "$$NAMESPACE" apply -f - <<EOF\napiVersion: v1\nkind: Pod\nmetadata: { name: $$H }\nspec:\n  restartPolicy: Never\n  containers:\n    - name: h\n      image: $$HELPER_IMAGE\n      command: [sleep, "3600"]\n      volumeMounts: [{ name: d, mountPath: /data }]\n  volumes:\n    - name: d\n      persistentVolumeClaim: { claimName: $$PVC }\nEOF\nkubectl -n "$$NAMESPACE" wait --for=condition=Ready \\\n  "pod/$$H" --timeout=180s\nkubectl -n "$$NAMESPACE" exec "$$H" -- sh -c '\''cd /data && \\\n  rm -rf db.sqlite3 db.sqlite3-wal db.sqlite3-shm attachments sends'\''\nkubectl -n "$$NAMESPACE" exec -i "$$H" -- tar -C /data -xzf - < "$$FILE"\nkubectl -n "$$NAMESPACE" delete pod "$$H" --wait=true\nkubectl -n "$$NAMESPACE" scale "$$DEP" --replicas="$$REPLICAS"\n[ "$$REPLICAS" = 0 ] || kubectl -n "$$NAMESPACE" rollout status \\\n  "$$DEP" --timeout=300s')"
+	@$(vaultwarden_env) eval "$$(printf '%b' 'FILE="$${FILE:-$$(ls -1t "$$BACKUP_DIR"/vaultwarden-*.tar.gz | head -n 1)}"\ntest -s "$$FILE" || { echo "no backup file: set FILE=" >&2; false; }\ngzip -t "$$FILE"\ntar -tzf "$$FILE" | grep -qx db.sqlite3\nSEL=app.kubernetes.io/name=vaultwarden\nSEL="$$SEL,app.kubernetes.io/instance=$$RELEASE"\nDEP=$$(kubectl -n "$$NAMESPACE" get statefulset,deployment -l "$$SEL" \\\n  -o name | head -n 1)\nkubectl -n "$$NAMESPACE" scale "$$DEP" --replicas=0\nkubectl -n "$$NAMESPACE" wait --for=delete pod --timeout=300s \\\n  -l "$$SEL" \\\n  --field-selector='\''status.phase!=Succeeded,status.phase!=Failed'\'' || \\\n  test -z "$$(kubectl -n "$$NAMESPACE" get pod -o name \\\n    -l "$$SEL" \\\n    --field-selector='\''status.phase!=Succeeded,status.phase!=Failed'\'')"\nPVC="data-$$FULLNAME-0"\nkubectl -n "$$NAMESPACE" get pvc "$$PVC" >/dev/null 2>&1 \\\n  || PVC="$$FULLNAME-data"\nH="$$RELEASE-restore"\nkubectl -n "$$NAMESPACE" apply -f - <<EOF\napiVersion: v1\nkind: Pod\nmetadata: { name: $$H }\nspec:\n  restartPolicy: Never\n  containers:\n    - name: h\n      image: $$HELPER_IMAGE\n      command: [sleep, "3600"]\n      volumeMounts: [{ name: d, mountPath: /data }]\n  volumes:\n    - name: d\n      persistentVolumeClaim: { claimName: $$PVC }\nEOF\nkubectl -n "$$NAMESPACE" wait --for=condition=Ready \\\n  "pod/$$H" --timeout=180s\nkubectl -n "$$NAMESPACE" exec "$$H" -- sh -c '\''cd /data &&\n  rm -rf db.sqlite3 db.sqlite3-wal db.sqlite3-shm attachments sends'\''\nkubectl -n "$$NAMESPACE" exec -i "$$H" -- tar -C /data -xzf - < "$$FILE"\nkubectl -n "$$NAMESPACE" exec "$$H" -- ls -la /data\nkubectl -n "$$NAMESPACE" delete pod "$$H" --wait=true\nkubectl -n "$$NAMESPACE" scale "$$DEP" --replicas="$$REPLICAS"\n[ "$$REPLICAS" = 0 ] || kubectl -n "$$NAMESPACE" rollout status \\\n  "$$DEP" --timeout=300s')"
 
 # [diagnostics] Tell whether ADMIN_TOKEN is an Argon2id hash, plain text or unset
 vaultwarden-admin-token-check:
@@ -77,8 +63,8 @@ vaultwarden-events:
 
 # [diagnostics] SHA-256 of rsa_key.pem (changes log every user out)
 vaultwarden-key-fingerprint:
-	@$(vaultwarden_env) $(vaultwarden_pod) kubectl -n "$$NAMESPACE" exec -i "$$POD" -c vaultwarden -- \
-	  sh -c 'sha256sum /data/rsa_key.pem'
+	@$(vaultwarden_env) $(vaultwarden_pod) kubectl -n "$$NAMESPACE" exec "$$POD" -c vaultwarden -- \
+	  sha256sum /data/rsa_key.pem
 
 # [diagnostics] Show the last 200 log lines of the vaultwarden container
 vaultwarden-logs:
@@ -108,8 +94,8 @@ vaultwarden-top:
 
 # [diagnostics] Show the Vaultwarden and web-vault versions
 vaultwarden-version:
-	@$(vaultwarden_env) $(vaultwarden_pod) kubectl -n "$$NAMESPACE" exec -i "$$POD" -c vaultwarden -- \
-	  sh -c '/vaultwarden --version'
+	@$(vaultwarden_env) $(vaultwarden_pod) kubectl -n "$$NAMESPACE" exec "$$POD" -c vaultwarden -- \
+	  /vaultwarden --version
 
 # [maintenance] Rolling restart of the statefulset
 vaultwarden-restart:

@@ -11,7 +11,7 @@ wordpress_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-
 
 # [backup] mysqldump plus document-root tar into one archive in $BACKUP_DIR
 wordpress-backup:
-	@$(wordpress_env) $(wordpress_pod) eval "$$(printf '%b' 'mkdir -p "$$BACKUP_DIR"; TS=$$(date +%Y%m%d-%H%M%S)\nW="$$BACKUP_DIR/wordpress-$$TS.d"; mkdir -p "$$W"\nPW=$$(kubectl -n "$$NAMESPACE" get secret "$$DB_SECRET" \\\n  -o jsonpath="{.data.$$DB_SECRET_KEY}" | base64 -d)\nprintf '\''%s\\n'\'' "$$PW" \\\n  | kubectl -n "$$NAMESPACE" run "$$FULLNAME-db-dump" \\\n  -i --rm --quiet --restart=Never --image=mysql:8.4.3 \\\n  --env=DB_HOST="$${DB_HOST:?set DB_HOST}" --env=DB_PORT="$$DB_PORT" \\\n  --env=DB_USER="$$DB_USER" --env=DB_NAME="$$DB_NAME" --command -- \\\n  sh -c '\''read -r MYSQL_PWD; export MYSQL_PWD\n  exec mysqldump -h "$$DB_HOST" -P "$$DB_PORT" \\\n  -u "$$DB_USER" --single-transaction --quick --no-tablespaces \\\n  --set-gtid-purged=OFF --default-character-set=utf8mb4 "$$DB_NAME"'\'' \\\n  | gzip > "$$W/db.sql.gz"\ngunzip -c "$$W/db.sql.gz" | tail -n 1 | grep -q '\''Dump completed'\''\nkubectl -n "$$NAMESPACE" exec "$$POD" -c wordpress -- tar \\\n  -C /var/www/html --exclude=./wp-content/cache -czf - . \\\n  > "$$W/files.tar.gz"\ntar -C "$$W" -cf "$$BACKUP_DIR/wordpress-$$TS.tar" db.sql.gz files.tar.gz\nrm -rf "$$W"; echo "wrote $$BACKUP_DIR/wordpress-$$TS.tar"')"
+	@$(wordpress_env) $(wordpress_pod) eval "$$(printf '%b' 'mkdir -p "$$BACKUP_DIR"; TS=$$(date +%Y%m%d-%H%M%S)\nPW=$$(kubectl -n "$$NAMESPACE" get secret "$$DB_SECRET" \\\n  -o jsonpath="{.data.$$DB_SECRET_KEY}" | base64 -d)\nprintf '\''%s\\n'\'' "$$PW" \\\n  | kubectl -n "$$NAMESPACE" run "$$FULLNAME-db-dump" \\\n  -i --rm --quiet --restart=Never --image=mysql:8.4.3 \\\n  --env=DB_HOST="$${DB_HOST:?set DB_HOST}" --env=DB_PORT="$$DB_PORT" \\\n  --env=DB_USER="$$DB_USER" --env=DB_NAME="$$DB_NAME" --command -- \\\n  sh -c '\''read -r MYSQL_PWD; export MYSQL_PWD\n  exec mysqldump -h "$$DB_HOST" -P "$$DB_PORT" \\\n  -u "$$DB_USER" --single-transaction --quick --no-tablespaces \\\n  --set-gtid-purged=OFF --default-character-set=utf8mb4 "$$DB_NAME"'\'' \\\n  | gzip > "$$BACKUP_DIR/wordpress-db-$$TS.sql.gz"\ngunzip -c "$$BACKUP_DIR/wordpress-db-$$TS.sql.gz" | tail -n 1 \\\n  | grep '\''Dump completed'\''\nkubectl -n "$$NAMESPACE" exec "$$POD" -c wordpress -- \\\n  tar -C /var/www/html --exclude=./wp-content/cache \\\n  -czf - . > "$$BACKUP_DIR/wordpress-files-$$TS.tar.gz"\ntar -tzf "$$BACKUP_DIR/wordpress-files-$$TS.tar.gz" \\\n  | grep -E '\''^\\./(wp-config\\.php|wp-includes/version\\.php)$$'\''\nW="$$BACKUP_DIR/wordpress-$$TS.d"; mkdir -p "$$W"\nmv "$$BACKUP_DIR/wordpress-db-$$TS.sql.gz" "$$W/db.sql.gz"\nmv "$$BACKUP_DIR/wordpress-files-$$TS.tar.gz" "$$W/files.tar.gz"\ntar -C "$$W" -cf "$$BACKUP_DIR/wordpress-$$TS.tar" \\\n  db.sql.gz files.tar.gz\nrm -rf "$$W"; tar -tf "$$BACKUP_DIR/wordpress-$$TS.tar"')"
 
 # [backup] Export Helm values, Secrets and ConfigMaps with age (the backup target does not)
 wordpress-config-backup:
@@ -96,8 +96,8 @@ wordpress-top:
 
 # [maintenance] Remove the .maintenance file
 wordpress-maintenance-off:
-	@$(wordpress_env) $(wordpress_pod) kubectl -n "$$NAMESPACE" exec -i "$$POD" -c wordpress -- \
-	  sh -c 'rm -f /var/www/html/.maintenance'
+	@$(wordpress_env) $(wordpress_pod) kubectl -n "$$NAMESPACE" exec "$$POD" -c wordpress -- \
+	  rm -f /var/www/html/.maintenance
 
 # [maintenance] Show the maintenance notice to visitors (.maintenance file)
 wordpress-maintenance-on:
