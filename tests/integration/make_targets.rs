@@ -1880,8 +1880,9 @@ fn immich_restore_files_leaves_immich_running_at_its_counts() {
 /// kafka's rebuild stopped the forward MirrorMaker 2 and no later step
 /// started it. Its steps, each in a new shell as an operator may run
 /// them: the first stops and records the forward flow, a later one starts
-/// the reverse flow, and the last stops that and starts the forward flow
-/// at the count it had.
+/// the reverse flow, and the last stops that, deletes the forward flow's
+/// read positions (offsets of the lost primary) on the backup cluster and
+/// starts the forward flow at the count it had.
 #[test]
 fn kafka_rebuild_starts_the_forward_mirrormaker_again() {
     let (work, path_env) = fake_cluster(&[("mm2", "2", &[]), ("mm2-back", "0", &[])]);
@@ -1912,6 +1913,10 @@ fn kafka_rebuild_starts_the_forward_mirrormaker_again() {
             .env("NAMESPACE", NS)
             .env("MM2_DEPLOYMENT", "mm2")
             .env("MM2_REVERSE_DEPLOYMENT", "mm2-back")
+            .env("FULLNAME", "rel-test-kafka")
+            .env("SELECTOR", "app=kafka")
+            .env("KAFKA_BIN", "/k/bin")
+            .env("BACKUP_BOOTSTRAP", "backup:9092")
             .stdin(Stdio::null())
             .output()
             .unwrap();
@@ -1942,4 +1947,11 @@ fn kafka_rebuild_starts_the_forward_mirrormaker_again() {
     };
     assert!(gone("mm2") < at("scale deployment mm2-back --replicas=1"));
     assert!(gone("mm2-back") < at("scale deployment/mm2 --replicas=2"));
+    // The forward flow's read positions, offsets of the lost primary, go
+    // while neither flow runs, before the forward flow starts.
+    let forget = at(
+        "exec pod-0 -c kafka -- /k/bin/kafka-topics.sh --bootstrap-server \
+backup:9092 --delete --topic mm2-offsets.primary.internal",
+    );
+    assert!(gone("mm2-back") < forget && forget < at("scale deployment/mm2 --replicas=2"));
 }
