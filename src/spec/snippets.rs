@@ -873,14 +873,17 @@ values and templates, and `--wait` returns once its pods are ready."
     },
     Snippet {
         name: "helm-rollback-image",
-        help: "lines: roll the release back to the newest revision whose image tag differs \
-from the deployed one (an upgrade that took several revisions on the new image), and do \
-nothing when there is none",
+        help: "lines: roll the release back to the newest revision on another image than \
+the deployed one (an upgrade that took several revisions on the new image), to the \
+previous revision when every revision runs one image (a configuration change), or to \
+`$REVISION` when set; print each revision's image and which one it goes to and why, and \
+fail when there is no earlier revision",
         params: &[
             Param {
                 name: "key",
                 default: Some("image.tag"),
-                help: "the values key of the image tag, e.g. immich.server.image.tag",
+                help: "the values key of the image tag, e.g. immich.server.image.tag; \
+where it is empty the revision's app version counts",
             },
             Param {
                 name: "timeout",
@@ -896,19 +899,31 @@ nothing when there is none",
             };
             format!(
                 r#"K={key}
-T=$(helm -n "$NAMESPACE" get values "$RELEASE" -a -o json \
-  | jq -r --arg k "$K" 'getpath($k / ".")')
-REV=$(for r in $(helm -n "$NAMESPACE" history "$RELEASE" -o json \
-    | jq -r '.[].revision'); do
-  helm -n "$NAMESPACE" get values "$RELEASE" --revision "$r" -a \
-    -o json | jq -r --arg k "$K" --arg r "$r" \
-    '"\($r) \(getpath($k / "."))"'
-done | awk -v t="$T" '$2 != t {{ r = $1 }} END {{ print r }}')
+IMAGES=$(helm -n "$NAMESPACE" history "$RELEASE" -o json \
+  | jq -r '.[] | "\(.revision) \(.app_version)"' | while read -r r a; do
+  t=$(helm -n "$NAMESPACE" get values "$RELEASE" --revision "$r" -a \
+    -o json | jq -r --arg k "$K" 'getpath($k / ".") // ""')
+  echo "$r ${{t:-$a}}"
+done)
+echo "$IMAGES" | sed 's/^/revision /'
+PICK=$(echo "$IMAGES" | awk -v want="${{REVISION:-}}" '
+  {{ r[NR] = $1; i[NR] = $2 }}
+  END {{
+    n = NR - 1
+    while (n > 0 && i[n] == i[NR]) n--
+    if (want != "") print want, "REVISION=" want " was asked for"
+    else if (n > 0) print r[n], "the newest revision on " i[n] \
+      ", another image than the deployed " i[NR]
+    else if (NR > 1) print r[NR - 1], "every revision runs " i[NR] \
+      ", so the previous one (a configuration change)"
+  }}')
+REV=${{PICK%% *}}
 if [ -n "$REV" ]; then
-  echo "rolling back from $T to revision $REV"
+  echo "rolling back to revision $REV: ${{PICK#* }}"
   helm -n "$NAMESPACE" rollback "$RELEASE" "$REV" --wait{timeout}
 else
-  echo "every revision of $RELEASE runs $T: nothing rolled back" >&2
+  echo "$RELEASE has no earlier revision: nothing rolled back" >&2
+  false
 fi
 "#
             )
@@ -2576,15 +2591,12 @@ helm -n \"$NAMESPACE\" rollback \"$RELEASE\" 0 --wait\n"
         );
         let back = run("helm-rollback-image", &[]);
         assert!(
-            back.contains("awk -v t=\"$T\" '$2 != t { r = $1 }")
-                && back.contains("rollback \"$RELEASE\" \"$REV\" --wait")
+            back.contains("while (n > 0 && i[n] == i[NR]) n--")
+                && back.contains("rollback \"$RELEASE\" \"$REV\" --wait\n")
                 && back.contains("nothing rolled back"),
             "{back}"
         );
-        assert!(
-            back.starts_with("K=image.tag\n") && back.contains("--wait\n"),
-            "{back}"
-        );
+        assert!(back.starts_with("K=image.tag\n"), "{back}");
         let nested = run(
             "helm-rollback-image",
             &[("key", "app.server.image.tag"), ("timeout", "15m")],
@@ -2616,14 +2628,24 @@ BACKUP_DIR=\"$BACKUP_DIR\"\n",
         );
     }
 
-    /// `helm-rollback-image` run by sh with real jq and awk against a
-    /// helm that answers a history of image tags (the deployed revision
-    /// last): it rolls back to the newest revision on another tag, which
-    /// `helm rollback 0` misses when the upgrade took two revisions on the
-    /// new image, reads the tag under `key` (a decoy `image.tag` stays the
-    /// same), and rolls nothing back when every revision runs one tag.
+    /// `helm-rollback-image` run by sh with real jq, awk and sed against a
+    /// helm that answers a history of revisions, each `tag/app-version`
+    /// (the deployed one last; an empty tag runs the app version, as the
+    /// charts' `default .Chart.AppVersion` does):
+    /// - a version upgrade goes back to the revision before it, also when
+    ///   the upgrade took two revisions on the new image (which `helm
+    ///   rollback 0` misses) and when only the chart's app version moved;
+    /// - a configuration change (every revision on one image) goes back to
+    ///   the previous revision, as `helm rollback 0` would, where it once
+    ///   rolled nothing back;
+    /// - after two upgrades it goes back one, to the second image;
+    /// - `REVISION=` picks the revision;
+    /// - a first revision fails and rolls nothing back.
+    ///
+    /// It reads the tag under `key` (a decoy `image.tag` never changes) and
+    /// says which revision it goes to and why.
     #[test]
-    fn helm_rollback_image_returns_to_the_newest_revision_on_another_tag() {
+    fn helm_rollback_image_returns_to_the_revision_before_the_change() {
         let s = spec();
         let body = expand_with(
             "helm-rollback-image",
@@ -2633,48 +2655,100 @@ BACKUP_DIR=\"$BACKUP_DIR\"\n",
         let helm = r#"helm() {
   case "$*" in
   *' history '*) n=0; sep=; printf '['
-    for t in $TAGS; do n=$((n + 1)); printf '%s{"revision":%s}' "$sep" "$n"; sep=,; done
+    for v in $REVS; do n=$((n + 1))
+      printf '%s{"revision":%s,"app_version":"%s","status":"x"}' "$sep" "$n" "${v#*/}"
+      sep=,
+    done
     echo ']' ;;
-  *' get values '*) r=$(echo "$TAGS" | wc -w)
-    case "$*" in *' --revision '*) r=${*##*--revision }; r=${r%% *} ;; esac
-    t=$(echo "$TAGS" | cut -d ' ' -f "$r")
-    printf '{"image":{"tag":"decoy"},"app":{"server":{"image":{"tag":"%s"}}}}
-' "$t" ;;
+  *' get values '*) r=${*##*--revision }; r=${r%% *}
+    v=$(echo "$REVS" | cut -d ' ' -f "$r")
+    printf '{"image":{"tag":"decoy"},"app":{"server":{"image":{"tag":"%s"}}}}\n' "${v%%/*}" ;;
   *' rollback '*) echo "ROLLBACK $*" ;;
   *) echo "helm $*?" >&2; return 1 ;;
   esac
 }
 "#;
-        let run = |tags: &str| {
+        let run = |revs: &str, revision: &str| {
             let out = std::process::Command::new("sh")
                 .arg("-c")
                 .arg(format!("set -eu\n{helm}{body}"))
                 .env("NAMESPACE", "n")
                 .env("RELEASE", "r")
-                .env("TAGS", tags)
+                .env("REVS", revs)
+                .env("REVISION", revision)
                 .output()
                 .unwrap();
             let err = String::from_utf8_lossy(&out.stderr).into_owned();
-            assert!(out.status.success(), "{tags}: {err}");
-            (String::from_utf8_lossy(&out.stdout).into_owned(), err)
+            let text = String::from_utf8_lossy(&out.stdout).into_owned();
+            (out.status.success(), text, err)
         };
-        for (tags, to) in [
-            ("v1 v2 v2", "1"),
-            ("v1 v1 v2 v2", "2"),
-            ("v1 v2", "1"),
-            ("v2 v1 v2 v3 v3", "3"),
+        let to = |n: &str| format!("ROLLBACK -n n rollback r {n} --wait --timeout 15m\n");
+        for (case, revs, revision, back, why) in [
+            (
+                "version upgrade",
+                "v1/1 v2/1",
+                "",
+                "1",
+                "the newest revision on v1, another image than the deployed v2",
+            ),
+            (
+                "version upgrade in two revisions",
+                "v1/1 v1/1 v2/1 v2/1",
+                "",
+                "2",
+                "the newest revision on v1, another image than the deployed v2",
+            ),
+            (
+                "app version upgrade, tag empty",
+                "/1.0 /1.0 /1.1",
+                "",
+                "2",
+                "the newest revision on 1.0, another image than the deployed 1.1",
+            ),
+            (
+                "configuration change",
+                "v1/1 v1/1 v1/1",
+                "",
+                "2",
+                "every revision runs v1, so the previous one (a configuration change)",
+            ),
+            (
+                "two upgrades",
+                "v1/1 v2/1 v3/1 v3/1",
+                "",
+                "2",
+                "the newest revision on v2, another image than the deployed v3",
+            ),
+            (
+                "REVISION given",
+                "v1/1 v2/1 v3/1 v3/1",
+                "1",
+                "1",
+                "REVISION=1 was asked for",
+            ),
         ] {
-            let (out, _) = run(tags);
+            let (ok, out, err) = run(revs, revision);
+            assert!(ok, "{case}: {out}{err}");
+            assert!(out.contains(&to(back)), "{case}: {out}");
+            assert_eq!(out.matches("ROLLBACK").count(), 1, "{case}: {out}");
             assert!(
-                out.contains(&format!(
-                    "ROLLBACK -n n rollback r {to} --wait --timeout 15m\n"
-                )),
-                "{tags}: {out}"
+                out.contains(&format!("rolling back to revision {back}: {why}\n")),
+                "{case}: {out}"
+            );
+            let first = revs.split(' ').next().unwrap().split('/').next().unwrap();
+            let first = if first.is_empty() { "1.0" } else { first };
+            assert!(
+                out.starts_with(&format!("revision 1 {first}\n")),
+                "{case}: {out}"
             );
         }
-        let (out, err) = run("v2 v2");
+        let (ok, out, err) = run("v1/1", "");
+        assert!(!ok, "the first revision: {out}");
         assert!(!out.contains("ROLLBACK"), "{out}");
-        assert!(err.contains("every revision of r runs v2"), "{err}");
+        assert!(
+            err.contains("r has no earlier revision: nothing rolled back"),
+            "{err}"
+        );
     }
 
     /// `scale-down-recorded` then `scale-back`, run by sh (real `tr` and

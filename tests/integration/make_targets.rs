@@ -1738,6 +1738,107 @@ fn keycloak_restore_starts_the_recorded_node_count() {
     assert_eq!(state, ["rel-test-keycloak 1"]);
 }
 
+/// keycloak's upgrade records the node count on the StatefulSet when it
+/// stops the nodes (`gen.helm/KC_NODES`), and its scale-out removes the
+/// record. An upgrade that failed in between (Helm had applied its one
+/// node) left the record, and the rollback kept it: `make keycloak-restore
+/// KC_REPLICAS=0` keeps a record, and `helm rollback` starts the old count
+/// around it, so a later restore of a stopped Keycloak started that old
+/// count. The guide's upgrade stop and rollback steps, each in a new shell,
+/// with real make for the restore and a helm that rolls back to the
+/// revision's replica count: after the failed upgrade the rollback ends
+/// with the old count running and no record; after a completed upgrade it
+/// goes back past the upgrade's two revisions, finds no record and keeps
+/// Helm's count.
+#[test]
+fn keycloak_rollback_after_a_failed_upgrade_leaves_no_node_record() {
+    let (work, path_env) = fake_cluster(&[("rel-test-keycloak", "3", &[])]);
+    let cluster = work.path().join("cluster");
+    let sts = cluster.join("StatefulSet_rel-test-keycloak");
+    std::fs::rename(cluster.join("Deployment_rel-test-keycloak"), &sts).unwrap();
+    let backups = work.path().join("backups");
+    std::fs::create_dir(&backups).unwrap();
+    std::fs::write(backups.join("keycloak-db-<pre-upgrade-ts>.dump"), "dump").unwrap();
+    let project = shipped_project();
+    let kc = &project
+        .specs
+        .iter()
+        .find(|f| f.spec.name == "keycloak")
+        .unwrap()
+        .spec;
+    let stop = kc
+        .upgrade
+        .strategies
+        .iter()
+        .flat_map(|s| &s.steps)
+        .filter_map(|s| s.run.as_deref())
+        .find(|r| r.contains("gen.helm/KC_NODES=") && r.contains("--replicas=0"))
+        .expect("an upgrade step stops the nodes with a record");
+    let rollback: Vec<&str> = kc
+        .upgrade
+        .rollback
+        .iter()
+        .filter_map(|s| s.run.as_deref())
+        .collect();
+    // Revisions as `tag/replicas`, the deployed one last; a rollback
+    // applies the revision's count to the StatefulSet and, as Helm's
+    // three-way merge does, leaves its other annotations alone.
+    let helm = r#"helm() {
+  case "$*" in
+  *' history '*) n=0; sep=; printf '['
+    for v in $REVS; do n=$((n + 1))
+      printf '%s{"revision":%s,"app_version":"26.4.2"}' "$sep" "$n"; sep=,
+    done
+    echo ']' ;;
+  *' get values '*) r=${*##*--revision }; r=${r%% *}
+    v=$(echo "$REVS" | cut -d ' ' -f "$r")
+    printf '{"image":{"tag":"%s"},"replicaCount":%s}\n' "${v%/*}" "${v#*/}" ;;
+  *' rollback '*) v=$(echo "$REVS" | cut -d ' ' -f "$5")
+    echo "${v#*/}" > "$STATE/StatefulSet_$RELEASE-keycloak/count"; echo "ROLLBACK $5" ;;
+  *) echo "helm $*?" >&2; return 1 ;;
+  esac
+}
+"#;
+    let step = |revs: &str, script: &str| {
+        let o = Command::new("sh")
+            .arg("-c")
+            .arg(format!("set -eu\n{helm}{script}"))
+            .current_dir(work.path())
+            .env("PATH", &path_env)
+            .env("HOME", work.path())
+            .env("STATE", &cluster)
+            .env("NAMESPACE", NS)
+            .env("RELEASE", REL)
+            .env("FULLNAME", "rel-test-keycloak")
+            .env("BACKUP_DIR", &backups)
+            .env("DB_HOST", "db")
+            .env("REVS", revs)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let out = String::from_utf8_lossy(&o.stdout).into_owned();
+        assert!(o.status.success(), "{script}\n{out}{}", stderr(&o));
+        out
+    };
+    assert!(step("", stop).contains("replicas before the stop: statefulset/rel-test-keycloak=3"));
+    assert_eq!(
+        cluster_state(work.path()),
+        ["rel-test-keycloak 0 KC_NODES=3"]
+    );
+    // The upgrade to one node failed: revision 2 runs the new image.
+    std::fs::write(sts.join("count"), "1\n").unwrap();
+    let failed = "26.0.6/3 26.4.2/1";
+    let out: String = rollback.iter().map(|r| step(failed, r)).collect();
+    assert!(out.contains("ROLLBACK 1\n"), "{out}");
+    assert_eq!(cluster_state(work.path()), ["rel-test-keycloak 3"], "{out}");
+    // A completed upgrade: one node, then the recorded count, no record.
+    let done = "26.0.6/3 26.4.2/1 26.4.2/3";
+    let out: String = rollback.iter().map(|r| step(done, r)).collect();
+    assert!(out.contains("ROLLBACK 1\n"), "{out}");
+    assert!(out.contains("replicas to put back: none recorded"), "{out}");
+    assert_eq!(cluster_state(work.path()), ["rel-test-keycloak 3"], "{out}");
+}
+
 /// `make immich-restore-files` scaled the server to 0 and left it there.
 /// Run alone it now leaves Immich as it found it: server and machine
 /// learning at their counts, no record left behind.
@@ -1779,8 +1880,9 @@ fn immich_restore_files_leaves_immich_running_at_its_counts() {
 /// kafka's rebuild stopped the forward MirrorMaker 2 and no later step
 /// started it. Its steps, each in a new shell as an operator may run
 /// them: the first stops and records the forward flow, a later one starts
-/// the reverse flow, and the last stops that and starts the forward flow
-/// at the count it had.
+/// the reverse flow, and the last stops that, deletes the forward flow's
+/// read positions (offsets of the lost primary) on the backup cluster and
+/// starts the forward flow at the count it had.
 #[test]
 fn kafka_rebuild_starts_the_forward_mirrormaker_again() {
     let (work, path_env) = fake_cluster(&[("mm2", "2", &[]), ("mm2-back", "0", &[])]);
@@ -1811,6 +1913,10 @@ fn kafka_rebuild_starts_the_forward_mirrormaker_again() {
             .env("NAMESPACE", NS)
             .env("MM2_DEPLOYMENT", "mm2")
             .env("MM2_REVERSE_DEPLOYMENT", "mm2-back")
+            .env("FULLNAME", "rel-test-kafka")
+            .env("SELECTOR", "app=kafka")
+            .env("KAFKA_BIN", "/k/bin")
+            .env("BACKUP_BOOTSTRAP", "backup:9092")
             .stdin(Stdio::null())
             .output()
             .unwrap();
@@ -1841,4 +1947,11 @@ fn kafka_rebuild_starts_the_forward_mirrormaker_again() {
     };
     assert!(gone("mm2") < at("scale deployment mm2-back --replicas=1"));
     assert!(gone("mm2-back") < at("scale deployment/mm2 --replicas=2"));
+    // The forward flow's read positions, offsets of the lost primary, go
+    // while neither flow runs, before the forward flow starts.
+    let forget = at(
+        "exec pod-0 -c kafka -- /k/bin/kafka-topics.sh --bootstrap-server \
+backup:9092 --delete --topic mm2-offsets.primary.internal",
+    );
+    assert!(gone("mm2-back") < forget && forget < at("scale deployment/mm2 --replicas=2"));
 }
