@@ -61,16 +61,36 @@ pub struct Condition {
 
 /// The commands of the steps' `run` blocks, each as its words.
 fn commands<'a>(steps: impl IntoIterator<Item = &'a Step>) -> Vec<Vec<String>> {
-    steps
-        .into_iter()
-        .filter_map(|s| s.run.as_deref())
-        .flat_map(shell::commands)
-        .map(|c| c.words.into_iter().map(|w| w.text).collect())
-        .collect()
+    let mut out = Vec::new();
+    for run in steps.into_iter().filter_map(|s| s.run.as_deref()) {
+        read(run, 0, &mut out);
+    }
+    out
 }
 
+/// Adds the commands of `src` to `out`, with those of each `sh -c
+/// SCRIPT` (run locally or in a pod) read too.
+fn read(src: &str, depth: usize, out: &mut Vec<Vec<String>>) {
+    for c in shell::commands(src) {
+        let words: Vec<String> = c.words.into_iter().map(|w| w.text).collect();
+        if depth < 3 {
+            for w in words.windows(3) {
+                if shell::is_shell(&w[0]) && w[1] == "-c" {
+                    read(&w[2], depth + 1, out);
+                }
+            }
+        }
+        out.push(words);
+    }
+}
+
+/// The program a command runs (after `exec` or `command`), by its base name.
 fn program(words: &[String]) -> &str {
-    let first = words.first().map_or("", String::as_str);
+    let mut w = words.iter().map(String::as_str);
+    let mut first = w.next().unwrap_or("");
+    if matches!(first, "exec" | "command") {
+        first = w.next().unwrap_or("");
+    }
     first.rsplit('/').next().unwrap_or(first)
 }
 
@@ -115,6 +135,32 @@ fn helm_upgrades(s: &Spec) -> bool {
         matches!(sub, Some("upgrade" | "rollback"))
             && release.is_some_and(|r| matches!(r.as_str(), "$RELEASE" | "${RELEASE}"))
     })
+}
+
+/// Whether the guides or the chart's targets connect with a PostgreSQL
+/// client (`psql`, `pg_dump`, `pg_dumpall`, `pg_restore`, run locally or
+/// after `--` of `kubectl exec`/`run`) and read the password from the
+/// Secret `$DB_SECRET` (key `$DB_SECRET_KEY`), as the targets of a
+/// PostgreSQL database profile do.
+fn pg_secret_login(s: &Spec) -> bool {
+    let mut all = commands(backup_steps(s).chain(upgrade_steps(s)));
+    for o in &s.operations {
+        read(&o.run, 0, &mut all);
+    }
+    let pg = |w: &str| {
+        let p = w.rsplit('/').next().unwrap_or(w);
+        matches!(p, "psql" | "pg_dump" | "pg_dumpall" | "pg_restore")
+    };
+    let client = all
+        .iter()
+        .any(|w| pg(program(w)) || w.windows(2).any(|p| p[0] == "--" && pg(&p[1])));
+    let secret = all.iter().any(|w| {
+        program(w) == "kubectl"
+            && w.iter().any(|a| a == "secret")
+            && w.iter().any(|a| a == "$DB_SECRET")
+            && w.iter().any(|a| a.contains("$DB_SECRET_KEY"))
+    });
+    client && secret
 }
 
 /// Whether the backup guide runs `age`: it encrypts backups for
@@ -333,14 +379,10 @@ then restart the pods."
             run: None,
         },
         when: Some(Condition {
-            says: "`backup.database` profile is PostgreSQL (it sets `DB_SECRET` and \
-`DB_SECRET_KEY`)",
-            holds: |s| {
-                s.backup
-                    .database
-                    .as_ref()
-                    .is_some_and(|d| d.engine == super::profile::Engine::Postgresql)
-            },
+            says: "guides or targets run a PostgreSQL client (`psql`, `pg_dump`, `pg_dumpall`, \
+`pg_restore`) and read its password from the Secret `$DB_SECRET` (key `$DB_SECRET_KEY`), as a \
+PostgreSQL `backup.database` profile does",
+            holds: pg_secret_login,
         }),
     },
 ];
@@ -875,10 +917,13 @@ mod tests {
         assert!(!holds("statefulset-forbidden", &s), "no helm upgrade");
     }
 
-    /// `pg-password`: the chart's database profile is PostgreSQL; a chart
-    /// that names its own `DB_SECRET` keeps its `use:`.
+    /// `pg-password`: the guides or targets run a PostgreSQL client and
+    /// read its password from `$DB_SECRET`: with a database profile
+    /// (keycloak) or without (nextcloud), in a `sh -c` script or not; not
+    /// a MySQL client with the same variables (wordpress), nor a client
+    /// whose password comes from elsewhere (mlflow).
     #[test]
-    fn pg_password_holds_for_a_postgresql_profile() {
+    fn pg_password_holds_where_a_pg_client_reads_db_secret() {
         let real = |chart: &str| {
             let path = format!("{}/specs/{chart}.yaml", env!("CARGO_MANIFEST_DIR"));
             let src = std::fs::read_to_string(&path).unwrap();
@@ -887,20 +932,41 @@ mod tests {
                 .spec
         };
         assert!(!holds("pg-password", &bare()));
-        let pk = real("keycloak");
-        assert!(pk.backup.database.is_some());
-        assert!(holds("pg-password", &pk));
+        let kc = real("keycloak");
+        assert!(kc.backup.database.is_some());
         let nc = real("nextcloud");
         assert!(nc.backup.database.is_none());
-        assert!(!holds("pg-password", &nc));
-        // Its own `use:` stays, and gen adds no second entry.
+        assert!(holds("pg-password", &kc) && holds("pg-password", &nc));
+        assert!(!holds("pg-password", &real("wordpress")));
+        assert!(!holds("pg-password", &real("mlflow")));
+        // One entry each, in both guides.
         let n = |s: &Spec| {
             s.troubleshooting
                 .iter()
                 .filter(|t| t.error.starts_with("FATAL:  password authentication"))
                 .count()
         };
-        assert_eq!((n(&pk), n(&nc)), (1, 1));
+        assert_eq!((n(&kc), n(&nc)), (1, 1));
+
+        let read = "U=$(kubectl -n \"$NAMESPACE\" get secret \"$DB_SECRET\" \\\n  \
+-o jsonpath=\"{.data.$DB_SECRET_KEY}\" | base64 -d)\n";
+        for client in [
+            "kubectl exec -i \"$POD\" -- psql -U \"$DB_USER\"\n",
+            "kubectl run x -i --image=postgres:16 --command -- sh -c 'read -r P; exec pg_dump -d db'\n",
+            "pg_restore -l f.dump\n",
+        ] {
+            let mut s = bare();
+            s.restore[0].steps.push(step(&format!("{read}{client}")));
+            assert!(holds("pg-password", &s), "{client}");
+            let mut s = bare();
+            s.restore[0].steps.push(step(client));
+            assert!(!holds("pg-password", &s), "no secret read: {client}");
+        }
+        let mut s = bare();
+        s.restore[0].steps.push(step(&format!(
+            "{read}mysql -u \"$DB_USER\"\necho pg_dump\n"
+        )));
+        assert!(!holds("pg-password", &s), "not a PostgreSQL client");
     }
 
     /// The known errors without a condition are never added.
