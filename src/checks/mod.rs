@@ -182,6 +182,7 @@ pub static CHECKS: &[Check] = &[
     // Troubleshooting.
     check("troubles.too-few", Error, Spec(semantics::enough_troubles), "list at least three real errors operators meet"),
     check("troubles.guide-uncovered", Error, Spec(semantics::troubles_per_guide), "give each guide at least one troubleshooting entry"),
+    check("troubles.known-derived", Warning, Spec(semantics::troubles_not_derived), "remove the `use:` line: gen adds that known error itself where its condition holds (see spec-format)"),
     check("troubles.empty-field", Error, Spec(semantics::troubles_filled), "write out each entry's `error`, `cause` and `fix`"),
     // Form of the file and prose.
     check("spec.todo", Warning, Spec(identity::no_todos), "replace each TODO with the real content"),

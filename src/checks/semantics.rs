@@ -3,6 +3,7 @@
 
 use crate::diagnostics::{did_you_mean, Diagnostic};
 use crate::spec::share::Derived;
+use crate::spec::types::Origin;
 use crate::spec::validate::{all_steps, is_dns_label, LANGUAGES, REQUIRED_TARGETS};
 use crate::spec::{Guide, RunsIn, Scope, SpecFile, ValueType};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
@@ -677,6 +678,27 @@ pub fn troubles_per_guide(file: &SpecFile, out: &mut Vec<Diagnostic>) {
                 )
                 .help(format!(
                     "add one with `guide: {name}`, or leave `guide` out so both guides list it"
+                )),
+            );
+        }
+    }
+}
+
+/// A plain `use:` of a known error gen adds to this chart anyway.
+pub fn troubles_not_derived(file: &SpecFile, out: &mut Vec<Diagnostic>) {
+    for (i, t) in file.spec.troubleshooting.iter().enumerate() {
+        let Origin::Used { name, plain: true } = &t.origin else {
+            continue;
+        };
+        if let Some(c) = crate::spec::known_errors::derived(name, &file.spec) {
+            out.push(
+                file.error_at(
+                    &format!("troubleshooting[{i}].use"),
+                    format!("`use: {name}` says what gen adds to this chart's guides anyway"),
+                )
+                .help(format!(
+                    "remove the entry: gen adds `{name}` to every chart whose {}",
+                    c.says
                 )),
             );
         }

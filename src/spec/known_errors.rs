@@ -7,10 +7,19 @@
 //! message as the tool prints it. [`expand`] runs with the snippets, when
 //! the spec is parsed, so validation (at least three entries, one per
 //! guide), the runbook lint and the guides see ordinary entries.
+//!
+//! Some known errors follow from what the chart is: every chart whose
+//! upgrade guide runs `helm upgrade` can meet `helm-pending`. Those have a
+//! [`Condition`], and [`derive`] adds them to every spec it holds for,
+//! after the spec's own entries, once the spec is fully expanded; a spec
+//! that lists one with a plain `use:` says it twice
+//! (`troubles.known-derived`, a warning), one with overrides or `with:`
+//! replaces the derived entry.
 
 use super::positions::Shared;
+use super::shell;
 use super::snippets::Param;
-use super::types::{Guide, Spec, Trouble, WorkloadKind};
+use super::types::{Guide, Origin, Spec, Step, Trouble, WorkloadKind};
 use super::SpecFile;
 use crate::diagnostics::{did_you_mean, Diagnostic};
 use std::collections::BTreeMap;
@@ -37,6 +46,130 @@ pub struct KnownError {
     pub guide: Option<Guide>,
     pub params: &'static [Param],
     text: fn(&Args, &Spec) -> Text,
+    /// When gen adds it to a chart's guides without a `use:`; `None`: only
+    /// where a spec uses it.
+    pub when: Option<Condition>,
+}
+
+/// When a known error holds for a chart, from what its spec says.
+pub struct Condition {
+    /// The condition in words, after "every chart whose": for the docs
+    /// and the redundancy warning's help.
+    pub says: &'static str,
+    pub holds: fn(&Spec) -> bool,
+}
+
+/// The commands of the steps' `run` blocks, each as its words.
+fn commands<'a>(steps: impl IntoIterator<Item = &'a Step>) -> Vec<Vec<String>> {
+    let mut out = Vec::new();
+    for run in steps.into_iter().filter_map(|s| s.run.as_deref()) {
+        read(run, 0, &mut out);
+    }
+    out
+}
+
+/// Adds the commands of `src` to `out`, with those of each `sh -c
+/// SCRIPT` (run locally or in a pod) read too.
+fn read(src: &str, depth: usize, out: &mut Vec<Vec<String>>) {
+    for c in shell::commands(src) {
+        let words: Vec<String> = c.words.into_iter().map(|w| w.text).collect();
+        if depth < 3 {
+            for w in words.windows(3) {
+                if shell::is_shell(&w[0]) && w[1] == "-c" {
+                    read(&w[2], depth + 1, out);
+                }
+            }
+        }
+        out.push(words);
+    }
+}
+
+/// The program a command runs (after `exec` or `command`), by its base name.
+fn program(words: &[String]) -> &str {
+    let mut w = words.iter().map(String::as_str);
+    let mut first = w.next().unwrap_or("");
+    if matches!(first, "exec" | "command") {
+        first = w.next().unwrap_or("");
+    }
+    first.rsplit('/').next().unwrap_or(first)
+}
+
+/// The steps of the upgrade guide: pre-checks, each strategy, the
+/// rollback and the validation.
+fn upgrade_steps(s: &Spec) -> impl Iterator<Item = &Step> {
+    let u = &s.upgrade;
+    u.pre_checks
+        .iter()
+        .chain(u.strategies.iter().flat_map(|x| &x.steps))
+        .chain(&u.rollback)
+        .chain(&u.validation)
+}
+
+/// The steps of the backup guide: each component, the verification and
+/// each restore.
+fn backup_steps(s: &Spec) -> impl Iterator<Item = &Step> {
+    s.backup
+        .components
+        .iter()
+        .flat_map(|c| &c.steps)
+        .chain(&s.backup.verification)
+        .chain(s.restore.iter().flat_map(|r| &r.steps))
+}
+
+/// Whether the upgrade guide runs `helm upgrade` or `helm rollback` of
+/// the chart's release (`$RELEASE`).
+fn helm_upgrades(s: &Spec) -> bool {
+    commands(upgrade_steps(s)).iter().any(|w| {
+        if program(w) != "helm" {
+            return false;
+        }
+        let mut k = 1;
+        while k < w.len() && w[k].starts_with('-') {
+            k += match w[k].as_str() {
+                "-n" | "--namespace" | "--kube-context" => 2,
+                _ => 1,
+            };
+        }
+        let sub = w.get(k).map(String::as_str);
+        let release = w.iter().skip(k + 1).find(|a| !a.starts_with('-'));
+        matches!(sub, Some("upgrade" | "rollback"))
+            && release.is_some_and(|r| matches!(r.as_str(), "$RELEASE" | "${RELEASE}"))
+    })
+}
+
+/// Whether the guides or the chart's targets connect with a PostgreSQL
+/// client (`psql`, `pg_dump`, `pg_dumpall`, `pg_restore`, run locally or
+/// after `--` of `kubectl exec`/`run`) and read the password from the
+/// Secret `$DB_SECRET` (key `$DB_SECRET_KEY`), as the targets of a
+/// PostgreSQL database profile do.
+fn pg_secret_login(s: &Spec) -> bool {
+    let mut all = commands(backup_steps(s).chain(upgrade_steps(s)));
+    for o in &s.operations {
+        read(&o.run, 0, &mut all);
+    }
+    let pg = |w: &str| {
+        let p = w.rsplit('/').next().unwrap_or(w);
+        matches!(p, "psql" | "pg_dump" | "pg_dumpall" | "pg_restore")
+    };
+    let client = all
+        .iter()
+        .any(|w| pg(program(w)) || w.windows(2).any(|p| p[0] == "--" && pg(&p[1])));
+    let secret = all.iter().any(|w| {
+        program(w) == "kubectl"
+            && w.iter().any(|a| a == "secret")
+            && w.iter().any(|a| a == "$DB_SECRET")
+            && w.iter().any(|a| a.contains("$DB_SECRET_KEY"))
+    });
+    client && secret
+}
+
+/// Whether the backup guide runs `age`: it encrypts backups for
+/// `AGE_RECIPIENT`, which its restores, or the operator reading a file
+/// the guide says `age -d -i "$AGE_KEY_FILE"` opens, decrypt.
+fn age_encrypts(s: &Spec) -> bool {
+    commands(backup_steps(s))
+        .iter()
+        .any(|w| program(w) == "age")
 }
 
 fn arg<'a>(a: &'a Args, k: &str) -> &'a str {
@@ -68,6 +201,10 @@ run the upgrade again."
                 .into(),
             run: Some("helm -n \"$NAMESPACE\" history \"$RELEASE\" --max 5\n".into()),
         },
+        when: Some(Condition {
+            says: "upgrade guide runs `helm upgrade` or `helm rollback` of `$RELEASE`",
+            holds: helm_upgrades,
+        }),
     },
     KnownError {
         name: "helm-values-schema",
@@ -76,17 +213,25 @@ run the upgrade again."
         guide: Some(Guide::Upgrade),
         params: &[],
         text: |_, s| Text {
-            cause: "A value has the wrong type or an unknown key under `backup`, `upgrade`, \
-`rbac` or `serviceAccount`; the chart's `values.schema.json` checks them on every install, \
-upgrade and lint."
+            cause: "A value does not fit the chart's `values.schema.json`, which Helm checks on \
+every install, upgrade, template and lint: for example a string or number where the schema \
+wants a boolean, such as `rbac.create: \"true\"`."
                 .into(),
             fix: format!(
-                "Read the lines after the message, which name each failing key, and fix the \
-values file; `make {}-helm-lint` shows the same errors before an upgrade.",
+                "Read the lines after the message: each names a failing key and the type the \
+schema wants. Fix that value in the values file (or `--set`) and run the upgrade again; \
+`helm lint charts/{} -f <values file>` shows the same errors before an upgrade.",
                 s.name
             ),
             run: None,
         },
+        // gen writes a values.schema.json that types `rbac` and
+        // `serviceAccount` into every chart (`kinds::CHART`).
+        when: Some(Condition {
+            says: "upgrade guide runs `helm upgrade` or `helm rollback` of `$RELEASE` (gen \
+writes a `values.schema.json` into every chart)",
+            holds: helm_upgrades,
+        }),
     },
     KnownError {
         name: "age-no-identity",
@@ -103,6 +248,10 @@ backup was taken; keep that key outside the cluster it protects."
                 .into(),
             run: None,
         },
+        when: Some(Condition {
+            says: "backup guide encrypts or decrypts with `age`",
+            holds: age_encrypts,
+        }),
     },
     KnownError {
         name: "statefulset-forbidden",
@@ -120,6 +269,11 @@ the pods and their claims."
                 .into(),
             run: None,
         },
+        when: Some(Condition {
+            says: "`workload.kind` is `StatefulSet` and whose upgrade guide runs `helm upgrade` \
+or `helm rollback` of `$RELEASE`",
+            holds: |s| s.workload.kind == WorkloadKind::StatefulSet && helm_upgrades(s),
+        }),
     },
     KnownError {
         name: "multi-attach",
@@ -139,6 +293,7 @@ pods to go), or schedule the helper pod on the same node.",
             ),
             run: None,
         },
+        when: None,
     },
     KnownError {
         name: "pg-public-schema",
@@ -156,6 +311,7 @@ restore runs as `$DB_USER`, which does not own the database."
                 .into(),
             run: None,
         },
+        when: None,
     },
     KnownError {
         name: "no-such-bucket",
@@ -180,6 +336,7 @@ rebuilt {}.",
             ),
             run: None,
         },
+        when: None,
     },
     KnownError {
         name: "pg-dump-version",
@@ -196,6 +353,7 @@ refuses to dump a newer server."
                 .into(),
             run: None,
         },
+        when: None,
     },
     KnownError {
         name: "pg-password",
@@ -220,6 +378,12 @@ then restart the pods."
                 .into(),
             run: None,
         },
+        when: Some(Condition {
+            says: "guides or targets run a PostgreSQL client (`psql`, `pg_dump`, `pg_dumpall`, \
+`pg_restore`) and read its password from the Secret `$DB_SECRET` (key `$DB_SECRET_KEY`), as a \
+PostgreSQL `backup.database` profile does",
+            holds: pg_secret_login,
+        }),
     },
 ];
 
@@ -328,7 +492,38 @@ fn entry(k: &KnownError, a: &Args, spec: &Spec) -> Trouble {
         cause: t.cause,
         fix: t.fix,
         run: t.run,
+        origin: Origin::Written,
     }
+}
+
+/// The known error `name`'s condition, when it has one that holds for
+/// `spec`: gen adds that entry to the chart's guides itself.
+pub fn derived(name: &str, spec: &Spec) -> Option<&'static Condition> {
+    let k = KNOWN_ERRORS.iter().find(|k| k.name == name)?;
+    k.when.as_ref().filter(|c| (c.holds)(spec))
+}
+
+/// Adds, after the spec's own entries and in the table's order, each
+/// known error whose condition holds for the spec and that the spec does
+/// not `use:` itself. Runs once the spec is fully expanded (the
+/// configuration export's steps included), so the conditions see every
+/// command the guides show.
+pub fn derive(spec: &mut Spec) {
+    let used = |name: &str| {
+        spec.troubleshooting
+            .iter()
+            .any(|t| matches!(&t.origin, Origin::Used { name: n, .. } if n == name))
+    };
+    let add: Vec<Trouble> = KNOWN_ERRORS
+        .iter()
+        .filter(|k| derived(k.name, spec).is_some() && !used(k.name))
+        .filter_map(|k| {
+            let mut t = entry(k, &args(k, &Args::new()).ok()?, spec);
+            t.origin = Origin::Derived(k.name);
+            Some(t)
+        })
+        .collect();
+    spec.troubleshooting.extend(add);
 }
 
 fn word(v: &serde_json::Value) -> String {
@@ -398,6 +593,15 @@ remove `use:` and write the whole entry",
                 k.error
             )));
     }
+    let plain = t.with.is_empty()
+        && t.guide.is_none()
+        && t.cause.is_empty()
+        && t.fix.is_empty()
+        && t.run.is_none();
+    t.origin = Origin::Used {
+        name: k.name.into(),
+        plain,
+    };
     let given: Args = std::mem::take(&mut t.with)
         .iter()
         .map(|(k, v)| (k.clone(), word(v)))
@@ -492,7 +696,7 @@ mod tests {
         assert!(t
             .error
             .starts_with("Error: UPGRADE FAILED: values don't meet"));
-        assert!(t.fix.contains("`make demo-helm-lint`"), "{}", t.fix);
+        assert!(t.fix.contains("`helm lint charts/demo -f"), "{}", t.fix);
         let t = expanded("age-no-identity", &[]);
         assert_eq!(t.guide, Some(Guide::Backup));
         assert!(t.fix.contains("`AGE_RECIPIENT`") && t.run.is_none());
@@ -610,6 +814,242 @@ mod tests {
         assert_eq!(t.len(), 5, "the scaffold's three and these two");
     }
 
+    /// A spec whose guides run nothing: no condition holds.
+    fn bare() -> Spec {
+        let mut s = spec();
+        s.upgrade.pre_checks.clear();
+        s.upgrade.strategies.clear();
+        s.upgrade.rollback.clear();
+        s.upgrade.validation.clear();
+        s.backup.components.iter_mut().for_each(|c| c.steps.clear());
+        s.backup.verification.clear();
+        s.restore.iter_mut().for_each(|r| r.steps.clear());
+        s.backup.database = None;
+        s.workload.kind = WorkloadKind::Deployment;
+        s
+    }
+
+    fn step(run: &str) -> Step {
+        Step {
+            title: "t".into(),
+            run: Some(run.into()),
+            ..Default::default()
+        }
+    }
+
+    fn holds(name: &str, s: &Spec) -> bool {
+        derived(name, s).is_some()
+    }
+
+    /// `helm-pending` and `helm-values-schema`: the upgrade guide runs
+    /// `helm upgrade` or `helm rollback` of the chart's own release,
+    /// whatever options come first and in whichever procedure.
+    #[test]
+    fn helm_errors_hold_where_the_upgrade_guide_runs_helm_on_the_release() {
+        let helm = ["helm-pending", "helm-values-schema"];
+        let s = bare();
+        assert!(helm.iter().all(|n| !holds(n, &s)));
+        for run in [
+            "helm -n \"$NAMESPACE\" upgrade \"$RELEASE\" \"$CHART\" --reuse-values\n",
+            "x=1\nhelm rollback --wait \"${RELEASE}\" 3\n",
+            "if true; then /usr/local/bin/helm --kube-context k upgrade $RELEASE c; fi\n",
+        ] {
+            let mut s = bare();
+            s.upgrade.rollback.push(step(run));
+            assert!(helm.iter().all(|n| holds(n, &s)), "{run}");
+        }
+        for run in [
+            // Another release (a database next to the chart's).
+            "helm -n \"$NAMESPACE\" upgrade pg \"$CHART\"\n",
+            // Reading the release changes nothing.
+            "helm -n \"$NAMESPACE\" history \"$RELEASE\"\n",
+            "echo helm upgrade \"$RELEASE\"\n",
+        ] {
+            let mut s = bare();
+            s.upgrade.validation.push(step(run));
+            assert!(helm.iter().all(|n| !holds(n, &s)), "{run}");
+        }
+        // The backup guide's helm commands are not the upgrade guide's.
+        let mut s = bare();
+        s.backup
+            .verification
+            .push(step("helm upgrade \"$RELEASE\" c\n"));
+        assert!(!holds("helm-pending", &s));
+    }
+
+    /// `age-no-identity`: the backup guide encrypts or decrypts with age.
+    #[test]
+    fn age_no_identity_holds_where_the_backup_guide_runs_age() {
+        assert!(!holds("age-no-identity", &bare()));
+        for run in [
+            "kubectl get secret -o json | age -r \"$AGE_RECIPIENT\" > \"$F\"\n",
+            "N=$(age -d -i \"$AGE_KEY_FILE\" \"$CK\" | jq length)\n",
+        ] {
+            let mut s = bare();
+            s.restore[0].steps.push(step(run));
+            assert!(holds("age-no-identity", &s), "{run}");
+        }
+        let mut s = bare();
+        s.backup
+            .verification
+            .push(step("echo age -d\nage_check=1\n"));
+        assert!(!holds("age-no-identity", &s));
+        // The upgrade guide's age is not the backup guide's.
+        let mut s = bare();
+        s.upgrade.rollback.push(step("age -d -i k f\n"));
+        assert!(!holds("age-no-identity", &s));
+    }
+
+    /// `statefulset-forbidden`: a StatefulSet that the upgrade guide
+    /// upgrades with Helm.
+    #[test]
+    fn statefulset_forbidden_holds_for_a_statefulset_upgraded_with_helm() {
+        let mut s = bare();
+        s.upgrade
+            .rollback
+            .push(step("helm rollback \"$RELEASE\" 1\n"));
+        assert!(!holds("statefulset-forbidden", &s), "a Deployment");
+        s.workload.kind = WorkloadKind::DaemonSet;
+        assert!(!holds("statefulset-forbidden", &s), "a DaemonSet");
+        s.workload.kind = WorkloadKind::StatefulSet;
+        assert!(holds("statefulset-forbidden", &s));
+        s.upgrade.rollback.clear();
+        assert!(!holds("statefulset-forbidden", &s), "no helm upgrade");
+    }
+
+    /// `pg-password`: the guides or targets run a PostgreSQL client and
+    /// read its password from `$DB_SECRET`: with a database profile
+    /// (keycloak) or without (nextcloud), in a `sh -c` script or not; not
+    /// a MySQL client with the same variables (wordpress), nor a client
+    /// whose password comes from elsewhere (mlflow).
+    #[test]
+    fn pg_password_holds_where_a_pg_client_reads_db_secret() {
+        let real = |chart: &str| {
+            let path = format!("{}/specs/{chart}.yaml", env!("CARGO_MANIFEST_DIR"));
+            let src = std::fs::read_to_string(&path).unwrap();
+            parse(&format!("specs/{chart}.yaml"), src.as_bytes())
+                .unwrap()
+                .spec
+        };
+        assert!(!holds("pg-password", &bare()));
+        let kc = real("keycloak");
+        assert!(kc.backup.database.is_some());
+        let nc = real("nextcloud");
+        assert!(nc.backup.database.is_none());
+        assert!(holds("pg-password", &kc) && holds("pg-password", &nc));
+        assert!(!holds("pg-password", &real("wordpress")));
+        assert!(!holds("pg-password", &real("mlflow")));
+        // One entry each, in both guides.
+        let n = |s: &Spec| {
+            s.troubleshooting
+                .iter()
+                .filter(|t| t.error.starts_with("FATAL:  password authentication"))
+                .count()
+        };
+        assert_eq!((n(&kc), n(&nc)), (1, 1));
+
+        let read = "U=$(kubectl -n \"$NAMESPACE\" get secret \"$DB_SECRET\" \\\n  \
+-o jsonpath=\"{.data.$DB_SECRET_KEY}\" | base64 -d)\n";
+        for client in [
+            "kubectl exec -i \"$POD\" -- psql -U \"$DB_USER\"\n",
+            "kubectl run x -i --image=postgres:16 --command -- sh -c 'read -r P; exec pg_dump -d db'\n",
+            "pg_restore -l f.dump\n",
+        ] {
+            let mut s = bare();
+            s.restore[0].steps.push(step(&format!("{read}{client}")));
+            assert!(holds("pg-password", &s), "{client}");
+            let mut s = bare();
+            s.restore[0].steps.push(step(client));
+            assert!(!holds("pg-password", &s), "no secret read: {client}");
+        }
+        let mut s = bare();
+        s.restore[0].steps.push(step(&format!(
+            "{read}mysql -u \"$DB_USER\"\necho pg_dump\n"
+        )));
+        assert!(!holds("pg-password", &s), "not a PostgreSQL client");
+    }
+
+    /// The known errors without a condition are never added.
+    #[test]
+    fn only_errors_with_a_condition_are_derived() {
+        let s = spec();
+        for name in [
+            "multi-attach",
+            "pg-public-schema",
+            "no-such-bucket",
+            "pg-dump-version",
+        ] {
+            assert!(find(name).unwrap().when.is_none(), "{name}");
+            assert!(derived(name, &s).is_none());
+        }
+        assert!(derived("no-such-thing", &s).is_none());
+    }
+
+    /// memcached's spec, edited.
+    fn memcached(edit: &[(&str, &str)]) -> SpecFile {
+        let path = format!("{}/specs/memcached.yaml", env!("CARGO_MANIFEST_DIR"));
+        let src = std::fs::read_to_string(&path).unwrap();
+        let src = crate::spec::testkit::edited(&src, edit);
+        parse("specs/memcached.yaml", src.as_bytes()).unwrap()
+    }
+
+    fn origins(s: &Spec) -> Vec<Origin> {
+        s.troubleshooting.iter().map(|t| t.origin.clone()).collect()
+    }
+
+    /// gen adds the entries after the spec's own, in the table's order;
+    /// a `use:` of one (plain or with overrides) stands in its place.
+    #[test]
+    fn derived_entries_follow_the_specs_own_and_a_use_replaces_one() {
+        let f = memcached(&[]);
+        let o = origins(&f.spec);
+        let own = o.iter().take_while(|x| **x == Origin::Written).count();
+        assert_eq!(
+            o[own..],
+            [
+                Origin::Derived("helm-pending"),
+                Origin::Derived("helm-values-schema"),
+                Origin::Derived("age-no-identity"),
+            ],
+            "a Deployment without a database profile"
+        );
+
+        let f = memcached(&[(
+            "\ntroubleshooting:\n",
+            "\ntroubleshooting:\n  - use: helm-pending\n    fix: Ask the platform team first.\n",
+        )]);
+        let pending: Vec<&Trouble> = f
+            .spec
+            .troubleshooting
+            .iter()
+            .filter(|t| t.error.starts_with("another operation"))
+            .collect();
+        assert_eq!(pending.len(), 1, "the spec's own stands in its place");
+        assert_eq!(pending[0].fix, "Ask the platform team first.");
+        let o = origins(&f.spec);
+        assert_eq!(
+            o[0],
+            Origin::Used {
+                name: "helm-pending".into(),
+                plain: false
+            }
+        );
+        assert!(!o.contains(&Origin::Derived("helm-pending")));
+        assert!(o.contains(&Origin::Derived("age-no-identity")));
+
+        let f = memcached(&[(
+            "\ntroubleshooting:\n",
+            "\ntroubleshooting:\n  - use: age-no-identity\n",
+        )]);
+        assert_eq!(
+            origins(&f.spec)[0],
+            Origin::Used {
+                name: "age-no-identity".into(),
+                plain: true
+            }
+        );
+    }
+
     /// Errors point at the line of the spec, with a did-you-mean.
     #[test]
     fn errors_name_the_spec_line() {
@@ -645,6 +1085,16 @@ mod tests {
     fn the_spec_format_documents_every_known_error() {
         for k in KNOWN_ERRORS {
             super::super::testkit::assert_documented(k.name, k.params);
+        }
+        // And when gen adds one itself.
+        let doc = include_str!("../../docs/spec-format.md");
+        let added = &doc[doc
+            .find("Some known errors follow from what the chart is")
+            .unwrap()..];
+        let added = &added[..added.find("\n\nThe others").unwrap()];
+        for k in KNOWN_ERRORS {
+            let item = format!("\n- `{}`: ", k.name);
+            assert_eq!(added.contains(&item), k.when.is_some(), "{}", k.name);
         }
     }
 

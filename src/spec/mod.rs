@@ -259,6 +259,7 @@ pub fn parse_in(rel: &str, bytes: &[u8], ctx: &Context) -> Result<SpecFile, Diag
     share::expand(&mut file.spec, &mut file.positions);
     snippets::compose(&mut file)?;
     share::derive(&mut file.spec, &mut file.positions);
+    known_errors::derive(&mut file.spec);
     Ok(file)
 }
 

@@ -448,6 +448,23 @@ pub struct Trouble {
     /// A command that checks or fixes it (POSIX shell, like a step's `run`).
     #[serde(default)]
     pub run: Option<String>,
+    /// Where the entry comes from; not a key of the spec.
+    #[serde(skip)]
+    pub origin: Origin,
+}
+
+/// Where a troubleshooting entry comes from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Origin {
+    /// Written out in the spec.
+    #[default]
+    Written,
+    /// `use: NAME` in the spec; `plain` when the entry has no `with` and
+    /// overrides nothing.
+    Used { name: String, plain: bool },
+    /// Added by gen: the chart is what the known error `NAME` needs
+    /// (`known_errors::derive`).
+    Derived(&'static str),
 }
 
 /// One of a chart's two guides.

@@ -534,6 +534,49 @@ fn all_warnings(file: &str, src: &str) -> Vec<Diagnostic> {
         .collect()
 }
 
+/// A plain `use:` of a known error gen adds anyway is a warning at its
+/// line naming the condition; one that overrides a field, or one gen does
+/// not add to this chart, is not.
+#[test]
+fn a_use_of_a_derived_known_error_is_told_gen_adds_it() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("specs/memcached.yaml");
+    let base = std::fs::read_to_string(path).unwrap();
+    let found = |entry: &str| {
+        let src = edited(
+            &base,
+            &[(
+                "\ntroubleshooting:\n",
+                &format!("\ntroubleshooting:\n{entry}"),
+            )],
+        );
+        let ds: Vec<Diagnostic> = all_warnings("memcached", &src)
+            .into_iter()
+            .filter(|d| d.code == Some(&"troubles.known-derived"))
+            .collect();
+        (src, ds)
+    };
+    let (src, ds) = found("  - use: age-no-identity\n");
+    assert_eq!(ds.len(), 1, "{ds:#?}");
+    let d = &ds[0];
+    assert_eq!(
+        (d.line, d.column),
+        (line_of(&src, "use: age-no-identity"), 5),
+        "{d}"
+    );
+    assert!(d.message.contains("`use: age-no-identity`"), "{d}");
+    let help = d.help.as_deref().unwrap();
+    assert!(
+        help.contains("backup guide encrypts or decrypts with `age`"),
+        "{help}"
+    );
+    // An override keeps the entry the spec's own.
+    let (_, ds) = found("  - use: helm-pending\n    guide: backup\n");
+    assert!(ds.is_empty(), "{ds:#?}");
+    // memcached is a Deployment: gen adds no `statefulset-forbidden`.
+    let (_, ds) = found("  - use: statefulset-forbidden\n");
+    assert!(ds.is_empty(), "{ds:#?}");
+}
+
 /// The `ops.set-e-redundant` findings of the scaffold with `edits`.
 fn set_e_findings(edits: &[(&str, &str)]) -> (String, Vec<Diagnostic>) {
     let src = edited(&new_spec("demo"), edits);
@@ -1145,6 +1188,7 @@ fn fixtures() -> Vec<(&'static str, Files)> {
         ("drills.undrilled", scaffold(&[(DRILL, "")])),
         ("troubles.too-few", scaffold_span("  - error: TODO an error of an upgrade\n", "operations:", "")),
         ("troubles.guide-uncovered", scaffold(&[("    guide: upgrade\n", "    guide: backup\n")])),
+        ("troubles.known-derived", repo_spec("memcached", &[("\ntroubleshooting:\n", "\ntroubleshooting:\n  - use: helm-pending\n")])),
         ("troubles.empty-field", scaffold(&[("  - error: TODO an error of a restore\n    guide: backup\n    cause: TODO why it happens.\n", "  - error: TODO an error of a restore\n    guide: backup\n    cause: \"\"\n")])),
         ("spec.todo", demo(new_spec("demo"))),
         ("layout.long-code-span", scaffold(&[("  overview: TODO how upgrades of this product work.", &format!("  overview: run `{long}`"))])),
