@@ -46,6 +46,7 @@ use super::SpecFile;
 use crate::diagnostics::{Diagnostic, Severity};
 use std::collections::{BTreeMap, BTreeSet};
 
+mod files;
 mod helm_restarts;
 mod named_pod;
 use named_pod::{named_pod_race, Raced};
@@ -109,6 +110,12 @@ pub fn helm_restarts(file: &SpecFile, read: &Read, out: &mut Vec<Diagnostic>) {
     for (_, events) in &read.procedures {
         helm_restarts::check(file, events, out);
     }
+}
+
+/// No file of the operator's folder read before a step wrote it, in any
+/// procedure. See [`files`].
+pub fn file_unwritten(file: &SpecFile, read: &Read, out: &mut Vec<Diagnostic>) {
+    files::check(file, &read.procedures, out);
 }
 
 /// Data set aside under a name that differs on every run, in any procedure.
@@ -196,6 +203,16 @@ enum Act {
         dst: String,
         unique: bool,
     },
+    /// A file of the operator's folder read (see [`files`]), and by what.
+    Reads {
+        file: String,
+        how: String,
+    },
+    /// A file of the operator's folder written; every file under a folder;
+    /// any file (an extraction, a `cd`).
+    Writes(String),
+    WritesUnder(String),
+    WritesAll,
 }
 
 /// What a Helm command that deploys the release says of the workloads'
@@ -242,6 +259,8 @@ struct Event {
     /// The line (the `make` command's, for a recipe's acts) ends in
     /// `# helm-restarts: REASON` (or follows that comment).
     restart_ok: bool,
+    /// The line (as `restart_ok`) ends in `# file-unwritten: REASON`.
+    unwritten_ok: bool,
 }
 
 /// Variable values known while reading: the spec's defaults, then each
@@ -380,6 +399,7 @@ fn read(file: &SpecFile, steps: &[(String, String)]) -> Vec<Event> {
         pin: None,
         allowed: allowed_lines(steps, "stale-pod"),
         restarts_ok: allowed_lines(steps, "helm-restarts"),
+        unwritten_ok: allowed_lines(steps, files::RULE),
     };
     for (path, text) in steps {
         r.script(text, path, 0, &None, false);
@@ -410,6 +430,8 @@ struct Run<'a> {
     allowed: BTreeSet<(String, usize)>,
     /// Those that end in `# helm-restarts: REASON`.
     restarts_ok: BTreeSet<(String, usize)>,
+    /// Those that end in `# file-unwritten: REASON`.
+    unwritten_ok: BTreeSet<(String, usize)>,
 }
 
 impl Run<'_> {
@@ -417,6 +439,7 @@ impl Run<'_> {
         let allowed = self.allowed.contains(&(path.to_string(), line));
         let at = self.pin.unwrap_or(line);
         let restart_ok = self.restarts_ok.contains(&(path.to_string(), at));
+        let unwritten_ok = self.unwritten_ok.contains(&(path.to_string(), at));
         self.events.push(Event {
             act,
             path: path.to_string(),
@@ -424,6 +447,7 @@ impl Run<'_> {
             via: via.clone(),
             allowed,
             restart_ok,
+            unwritten_ok,
         });
     }
 
@@ -476,6 +500,13 @@ impl Run<'_> {
                 self.script(&body, path, start, &via, remote);
             }
             return;
+        }
+        if !remote {
+            let all: Vec<&str> = cmd.words.iter().map(|x| x.text.as_str()).collect();
+            let own: Vec<&str> = raw.iter().map(|x| x.text.as_str()).collect();
+            for act in files::effects(&own, &all) {
+                self.emit(act, path, line, &via);
+            }
         }
         // `until kubectl exec POD ...; do sleep 5; done` waits for the pod.
         if cmd.retried && w.contains(&"exec") {

@@ -370,7 +370,7 @@ fn restore_that_starts_the_new_version_is_rejected() {
 #[test]
 fn restore_while_the_new_version_runs_is_rejected() {
     // The upgrade replaced the pod: the rollback looks it up again.
-    let restore = "    - title: Restore\n      run: |\n        {{use find-pod}}\n        kubectl -n \"$NAMESPACE\" exec -i \"$POD\" -- pg_restore -d x < dump\n";
+    let restore = "    - title: Restore\n      run: |\n        {{use find-pod}}\n        kubectl -n \"$NAMESPACE\" exec -i \"$POD\" -- pg_restore -d x < \"$BACKUP_DIR/dump\"\n";
     let src = migrating_spec(&format!("{restore}{ROLL_BACK}"));
     let d = only_error("demo", &src);
     assert!(
@@ -1163,6 +1163,7 @@ fn fixtures() -> Vec<(&'static str, Files)> {
         ("runbook.local-http-unforwarded", scaffold(&[(BACKUP_RUN, "            curl -fsS http://127.0.0.1:8080/ready\n")])),
         ("runbook.rollout-on-delete", scaffold(&[(BACKUP_RUN, &format!("            {ON_DELETE}\n            kubectl -n \"$NAMESPACE\" rollout status sts \"$FULLNAME\"\n"))])),
         ("runbook.all-clear-unwritten", scaffold(&[(BACKUP_RUN, "            grep -n old demo.yaml || echo \"none found\"\n")])),
+        ("runbook.file-unwritten", scaffold(&[(BACKUP_RUN, "            amtool check-config alertmanager.yml\n")])),
         ("runbook.dump-toc-only", scaffold(&[(BACKUP_RUN, "            pg_restore -l db.dump > /dev/null\n")])),
         ("spec.no-modeline", demo(new_spec("demo").split_once('\n').unwrap().1.to_string())),
         ("graph.unknown-dependency", graph(["depends_on: [{ chart: d, why: x }]", "depends_on: []", "depends_on: []"])),
