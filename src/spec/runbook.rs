@@ -1104,11 +1104,7 @@ fn ordinal(pod: &str) -> Option<&str> {
 }
 
 fn at(file: &SpecFile, e: &Event, message: String) -> Diagnostic {
-    let message = match &e.via {
-        Some(v) => format!("{message} (in `{v}`)"),
-        None => message,
-    };
-    file.error_in_text(&e.path, e.line, message)
+    file.error_in_recipe(&e.path, e.line, message, e.via.as_deref())
 }
 
 /// No `kubectl exec`/`cp` into a pod of a workload scaled to 0.

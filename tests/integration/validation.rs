@@ -445,13 +445,16 @@ kubectl -n \"$NAMESPACE\" exec \"$POD\" -c demo -- ls /data\n      echo \"TODO w
             (line_of(&src, "- use: backup-before-upgrade"), 11),
             "{d}"
         );
+        // One note, one sentence: the recipe, and the shared step that
+        // runs it (not "(in `make ...`) (in the shared step ...)").
         assert!(
             d.message.ends_with(
-                "(in the shared step \"Back up right before the upgrade\" that \
-`use: backup-before-upgrade` expands)"
+                "(in `make demo-backup`, run by the shared step \"Back up right before \
+the upgrade\" that `use: backup-before-upgrade` expands)"
             ),
             "{d}"
         );
+        assert!(!d.message.contains(") ("), "{d}");
     }
     let stale = of("runbook.stale-pod");
     assert_eq!(stale.len(), 1, "{errs:#?}");
