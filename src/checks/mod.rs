@@ -251,6 +251,20 @@ fn run_all(mut f: impl FnMut(&Run, &mut Vec<Diagnostic>) -> bool) -> Vec<Diagnos
 
 /// Every check of one spec on its own.
 pub fn spec(file: &SpecFile) -> Vec<Diagnostic> {
+    spec_with(file, None)
+}
+
+/// [`spec`], with the facts of the spec's chart where it has them, which
+/// the runbook lint reads (which values keys set the replicas).
+pub fn spec_with(file: &SpecFile, facts: Option<&ChartFacts>) -> Vec<Diagnostic> {
+    let keys: Option<std::collections::BTreeSet<String>> = facts
+        .map(|f| {
+            f.workloads
+                .iter()
+                .filter_map(|w| w.replicas_value.clone())
+                .collect::<std::collections::BTreeSet<_>>()
+        })
+        .filter(|k| !k.is_empty());
     let mut read = None;
     run_all(|run, out| match run {
         Run::Spec(f) => {
@@ -260,7 +274,7 @@ pub fn spec(file: &SpecFile) -> Vec<Diagnostic> {
         Run::Runbook(f) => {
             f(
                 file,
-                read.get_or_insert_with(|| runbook::read_all(file)),
+                read.get_or_insert_with(|| runbook::read_with(file, keys.as_ref())),
                 out,
             );
             true

@@ -63,6 +63,12 @@ pub struct Read {
 
 /// Reads every procedure of `file`.
 pub fn read_all(file: &SpecFile) -> Read {
+    read_with(file, None)
+}
+
+/// Reads every procedure of `file`, with the values keys that set its
+/// chart's workloads' replicas where the chart's facts tell them.
+pub fn read_with(file: &SpecFile, keys: Option<&BTreeSet<String>>) -> Read {
     let s = &file.spec;
     let single = s
         .operations
@@ -77,11 +83,11 @@ pub fn read_all(file: &SpecFile) -> Read {
     let procedures = procedures(s)
         .into_iter()
         .map(|(path, steps)| {
-            let events = read(file, &steps);
+            let events = read(file, &steps, keys);
             (path, events)
         })
         .chain(single.map(|(path, run)| {
-            let events = read(file, &[(path.clone(), run)]);
+            let events = read(file, &[(path.clone(), run)], keys);
             (path, events)
         }))
         .collect();
@@ -386,10 +392,16 @@ fn allowed_lines(steps: &[(String, String)], rule: &str) -> BTreeSet<(String, us
         .collect()
 }
 
-/// The events of `steps`, in order.
-fn read(file: &SpecFile, steps: &[(String, String)]) -> Vec<Event> {
+/// The events of `steps`, in order; `keys` are the values keys that set
+/// the chart's workloads' replicas, where its facts tell them.
+fn read(
+    file: &SpecFile,
+    steps: &[(String, String)],
+    keys: Option<&BTreeSet<String>>,
+) -> Vec<Event> {
     let mut r = Run {
         file,
+        replica_keys: keys,
         vars: Vars::for_spec(&file.spec),
         events: Vec::new(),
         depth: 0,
@@ -415,6 +427,8 @@ const MAX_CALLS: usize = 200;
 
 struct Run<'a> {
     file: &'a SpecFile,
+    /// The values keys that set the workloads' replicas (chart facts).
+    replica_keys: Option<&'a BTreeSet<String>>,
     vars: Vars,
     events: Vec<Event>,
     /// Nesting of make targets, against a target that runs itself.
@@ -858,7 +872,7 @@ impl Run<'_> {
             "uninstall" | "delete" => Act::HelmUninstall,
             _ => Act::HelmStart {
                 how: format!("helm {sub}"),
-                starts: starts(&w[k + 1..]),
+                starts: starts(&w[k + 1..], self.replica_keys),
             },
         };
         let waits =
@@ -973,10 +987,12 @@ impl Run<'_> {
 }
 
 /// What `helm upgrade`/`install`/`rollback` arguments say of the replicas:
-/// a `--set` (or `--set-string`) pair whose key's last part names replicas
-/// (`replicaCount`, `kibana.replicas`) at `0` keeps them stopped, at a
-/// count or with `--wait` the command means to start them.
-fn starts(args: &[&str]) -> Starts {
+/// a `--set` (or `--set-string`) pair of a replica value at `0` keeps them
+/// stopped, at a count or with `--wait` the command means to start them.
+/// A replica value is a key the chart's facts say sets a workload's
+/// `replicas:` (`keys`); without facts, a key whose last part names
+/// replicas (`replicaCount`, `kibana.replicas`).
+fn starts(args: &[&str], keys: Option<&BTreeSet<String>>) -> Starts {
     let mut pairs: Vec<&str> = Vec::new();
     for (k, a) in args.iter().enumerate() {
         match a.split_once('=') {
@@ -993,9 +1009,11 @@ fn starts(args: &[&str]) -> Starts {
         .filter_map(|pair| {
             let (key, value) = pair.split_once('=')?;
             let last = key.rsplit('.').next().unwrap_or(key);
-            last.to_ascii_lowercase()
-                .starts_with("replica")
-                .then_some(value)
+            let replicas = match keys {
+                Some(keys) => keys.contains(key),
+                None => last.to_ascii_lowercase().starts_with("replica"),
+            };
+            replicas.then_some(value)
         })
         .collect();
     if replicas.contains(&"0") {

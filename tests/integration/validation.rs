@@ -1739,6 +1739,44 @@ fn helm_restarts(flags: &str) -> String {
     )
 }
 
+/// Which `--set KEY=0` keeps a workload stopped is the chart's to say: with
+/// chart facts, the key its template reads at `replicas:` (confirmed by
+/// the render), not a key that looks like one by its name.
+#[test]
+fn the_replica_value_that_keeps_a_workload_stopped_comes_from_chart_facts() {
+    const ID: &str = "runbook.helm-restarts-stopped";
+    let fired = |set: &str, key: Option<&str>| -> usize {
+        let yaml = Fixture::new("demo")
+            .backup_run(&helm_restarts(&format!(" --set {set}=0")))
+            .yaml();
+        let f = spec::parse("specs/demo.yaml", yaml.as_bytes()).unwrap();
+        let facts = key.map(|k| chartgen::facts::ChartFacts {
+            workloads: vec![chartgen::facts::Workload {
+                kind: "Deployment".into(),
+                name: "rel-demo".into(),
+                replicas: Some(1),
+                replicas_value: Some(k.into()),
+                ..Default::default()
+            }],
+            ..Default::default()
+        });
+        chartgen::checks::spec_with(&f, facts.as_ref())
+            .iter()
+            .filter(|d| d.code == Some(&ID))
+            .count()
+    };
+    // redis: `replication.replicas` is its replica-mode count of replicas
+    // beside the master (`replicas: {{ add 1 ... }}`), never 0; its
+    // StatefulSet reads `replicaCount`. The name guess took it for a
+    // replica value and let the stop "last".
+    assert_eq!(fired("replication.replicas", None), 0, "the name guess");
+    assert_eq!(fired("replication.replicas", Some("replicaCount")), 1);
+    assert_eq!(fired("replicaCount", Some("replicaCount")), 0);
+    // A count under another name keeps it stopped where the facts say so.
+    assert_eq!(fired("server.size", None), 1, "the name guess");
+    assert_eq!(fired("server.size", Some("server.size")), 0);
+}
+
 /// `helm upgrade` or `rollback` puts back the replicas its manifest
 /// renders (Helm 3's three-way merge), so a workload stopped before it
 /// runs again while a later step still starts it as if it were stopped.
