@@ -36,7 +36,7 @@ pub struct ChartKey {
 /// gives), and the chart's facts.
 type ModelKey = (String, spec::Context, Option<crate::facts::ChartFacts>);
 /// A spec's checks' inputs: its source and the settings it was parsed with.
-type ValidatedKey = (String, spec::Context);
+type ValidatedKey = (String, spec::Context, Option<crate::facts::ChartFacts>);
 
 /// A spec's bytes and what parsing them gave.
 type Parsed = (Vec<u8>, spec::Context, Result<SpecFile, Diagnostic>);
@@ -110,14 +110,18 @@ impl Memo {
 
     /// [`crate::checks::spec`] of a spec, or its result for the same source
     /// and settings.
-    pub fn validate(&self, file: &SpecFile) -> Vec<Diagnostic> {
-        let key = (file.source.clone(), file.context.clone());
+    pub fn validate(
+        &self,
+        file: &SpecFile,
+        facts: Option<&crate::facts::ChartFacts>,
+    ) -> Vec<Diagnostic> {
+        let key = (file.source.clone(), file.context.clone(), facts.cloned());
         if let Some((k, d)) = lock(&self.validated).get(&file.rel) {
             if *k == key {
                 return d.clone();
             }
         }
-        let d = crate::checks::spec(file);
+        let d = crate::checks::spec_with(file, facts);
         if self.keep {
             lock(&self.validated).insert(file.rel.clone(), (key, d.clone()));
         }

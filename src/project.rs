@@ -182,10 +182,15 @@ pub fn load_with(
             Err(d) => diags.push(d),
         }
     }
+    // Chart facts first: the runbook lint reads which values keys set the
+    // replicas from them. Then every spec checked, with its chart's facts.
+    let t = std::time::Instant::now();
+    let gathered = facts::gather(root, &specs, facts_opts);
+    crate::timings::lap("chart facts", t);
     diags.extend(
         specs
             .par_iter()
-            .flat_map(|f| cache.validate(f))
+            .flat_map(|f| cache.validate(f, gathered.facts.get(&f.spec.name)))
             .collect::<Vec<_>>(),
     );
     diags.extend(crate::checks::graph(&specs));
@@ -218,10 +223,7 @@ pub fn load_with(
         );
     }
 
-    // Chart facts, and every spec checked against its chart's.
-    let t = std::time::Instant::now();
-    let gathered = facts::gather(root, &specs, facts_opts);
-    crate::timings::lap("chart facts", t);
+    // Every spec checked against its chart's facts.
     diags.extend(gathered.errors);
     diags.extend(
         specs

@@ -199,6 +199,7 @@ pub static CHECKS: &[Check] = &[
     check("runbook.set-aside-fixed-name", Warning, Runbook(runbook::set_aside), "set data aside under a name unique per run (a timestamp or mktemp -d)"),
     check("runbook.rollback-order", Error, Runbook(runbook::rollback), "after a migrating upgrade: stop the workload, restore, then roll back"),
     check("runbook.helm-restarts-stopped", Error, Runbook(runbook::helm_restarts), "keep a stopped workload at 0 through helm upgrade/rollback (`--set` its replicas to 0); else `# helm-restarts: REASON`"),
+    check("runbook.file-unwritten", Error, Runbook(runbook::file_unwritten), "write the file in an earlier step or name it by a variable; one the operator brings: `# file-unwritten: REASON`"),
     check("runbook.secret-in-set", Error, Spec(shell_rules::secret_in_set), "pass a secret with `--set-file KEY=FILE` or a values file: `--set` splits it at commas and backslashes"),
     check("runbook.pod-from-release", Error, Spec(shell_rules::pod_from_release), "find the pod by its labels, or name it after the fullname; else say why: `# pod-from-release: REASON`"),
     check("runbook.local-http-unforwarded", Error, Spec(shell_rules::local_http_unforwarded), "port-forward first (`{{use port-forward}}`), or call from inside the pod; else `# local-http: REASON`"),
@@ -251,6 +252,20 @@ fn run_all(mut f: impl FnMut(&Run, &mut Vec<Diagnostic>) -> bool) -> Vec<Diagnos
 
 /// Every check of one spec on its own.
 pub fn spec(file: &SpecFile) -> Vec<Diagnostic> {
+    spec_with(file, None)
+}
+
+/// [`spec`], with the facts of the spec's chart where it has them, which
+/// the runbook lint reads (which values keys set the replicas).
+pub fn spec_with(file: &SpecFile, facts: Option<&ChartFacts>) -> Vec<Diagnostic> {
+    let keys: Option<std::collections::BTreeSet<String>> = facts
+        .map(|f| {
+            f.workloads
+                .iter()
+                .filter_map(|w| w.replicas_value.clone())
+                .collect::<std::collections::BTreeSet<_>>()
+        })
+        .filter(|k| !k.is_empty());
     let mut read = None;
     run_all(|run, out| match run {
         Run::Spec(f) => {
@@ -260,7 +275,7 @@ pub fn spec(file: &SpecFile) -> Vec<Diagnostic> {
         Run::Runbook(f) => {
             f(
                 file,
-                read.get_or_insert_with(|| runbook::read_all(file)),
+                read.get_or_insert_with(|| runbook::read_with(file, keys.as_ref())),
                 out,
             );
             true

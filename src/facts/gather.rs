@@ -306,6 +306,7 @@ fn finish(
     let mut second = ChartFacts::default();
     parse::read_objects(&mut second, &as_chart);
     facts.fullname = parse::fullname_rule(&w.name, &facts.objects, &second.objects);
+    super::replicas::derive(&mut facts, &w.dir);
     cache::write(root, &w.name, &w.key, &facts);
     Ok(facts)
 }

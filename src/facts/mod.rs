@@ -15,6 +15,7 @@ pub mod gather;
 pub mod helm;
 pub mod jobs;
 pub mod parse;
+pub mod replicas;
 pub mod shell;
 
 pub use gather::{gather, needs_facts, Gathered, Options};
@@ -181,6 +182,11 @@ pub struct Workload {
     pub selector: BTreeMap<String, String>,
     pub pod_labels: BTreeMap<String, String>,
     pub replicas: Option<i64>,
+    /// The values key its `replicas:` is (`replicaCount`), where its
+    /// template reads one key there and no other expression, and that key's
+    /// default is the count rendered (see [`replicas`]).
+    #[serde(default)]
+    pub replicas_value: Option<String>,
     /// `strategy.type` (Deployment) or `updateStrategy.type`.
     pub strategy: Option<String>,
     pub service_account: Option<String>,
@@ -383,7 +389,10 @@ impl ChartFacts {
                 "{} {} (replicas {}, strategy {}) pod labels {}\n",
                 w.kind,
                 w.name,
-                w.replicas.map_or("-".into(), |r| r.to_string()),
+                match (&w.replicas, &w.replicas_value) {
+                    (Some(r), Some(k)) => format!("{r} from {k}"),
+                    (r, _) => r.map_or("-".into(), |r| r.to_string()),
+                },
                 w.strategy.as_deref().unwrap_or("-"),
                 labels.join(",")
             ));

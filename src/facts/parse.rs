@@ -269,6 +269,7 @@ fn workload(kind: &str, name: &str, o: &Value) -> Workload {
         selector: string_map(spec.pointer("/selector/matchLabels")),
         pod_labels: string_map(spec.pointer("/template/metadata/labels")),
         replicas: spec.get("replicas").and_then(Value::as_i64),
+        replicas_value: None,
         strategy: field(&spec, &["strategy", "type"])
             .or_else(|| field(&spec, &["updateStrategy", "type"])),
         service_account: field(&pod, &["serviceAccountName"]),

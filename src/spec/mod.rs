@@ -68,10 +68,26 @@ impl SpecFile {
     /// here: one in the lines of a shared `use:` entry points at the `use:`
     /// line and says that the shared text is at fault.
     pub fn error_in_text(&self, path: &str, n: usize, message: impl Into<String>) -> Diagnostic {
+        self.error_in_recipe(path, n, message, None)
+    }
+
+    /// [`Self::error_in_text`] for a finding in the recipe of `via` (`make
+    /// TARGET`), which line `n` runs: one note says both where the recipe
+    /// is and, when the `make` line is shared text, whose it is.
+    pub fn error_in_recipe(
+        &self,
+        path: &str,
+        n: usize,
+        message: impl Into<String>,
+        via: Option<&str>,
+    ) -> Diagnostic {
         let (line, col) = self.text_line(path, n);
-        let message = match self.positions.in_shared(path, n) {
-            Err(s) => format!("{} ({})", message.into(), s.note()),
-            Ok(_) => message.into(),
+        let message = message.into();
+        let message = match (via, self.positions.in_shared(path, n)) {
+            (None, Ok(_)) => message,
+            (None, Err(s)) => format!("{message} ({})", s.note()),
+            (Some(v), Ok(_)) => format!("{message} (in `{v}`)"),
+            (Some(v), Err(s)) => format!("{message} (in `{v}`, run by {})", s.source()),
         };
         Diagnostic::error(&self.rel, message)
             .at(line, col)

@@ -46,7 +46,12 @@ pub struct Shared {
 impl Shared {
     /// Says where a finding in the shared text comes from.
     pub fn note(&self) -> String {
-        format!("in {} that `use: {}` expands", self.what, self.name)
+        format!("in {}", self.source())
+    }
+
+    /// The shared text, named: `the shared lines that `use: NAME` expands`.
+    pub fn source(&self) -> String {
+        format!("{} that `use: {}` expands", self.what, self.name)
     }
 }
 

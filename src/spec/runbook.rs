@@ -46,6 +46,7 @@ use super::SpecFile;
 use crate::diagnostics::{Diagnostic, Severity};
 use std::collections::{BTreeMap, BTreeSet};
 
+mod files;
 mod helm_restarts;
 mod named_pod;
 use named_pod::{named_pod_race, Raced};
@@ -62,6 +63,12 @@ pub struct Read {
 
 /// Reads every procedure of `file`.
 pub fn read_all(file: &SpecFile) -> Read {
+    read_with(file, None)
+}
+
+/// Reads every procedure of `file`, with the values keys that set its
+/// chart's workloads' replicas where the chart's facts tell them.
+pub fn read_with(file: &SpecFile, keys: Option<&BTreeSet<String>>) -> Read {
     let s = &file.spec;
     let single = s
         .operations
@@ -76,11 +83,11 @@ pub fn read_all(file: &SpecFile) -> Read {
     let procedures = procedures(s)
         .into_iter()
         .map(|(path, steps)| {
-            let events = read(file, &steps);
+            let events = read(file, &steps, keys);
             (path, events)
         })
         .chain(single.map(|(path, run)| {
-            let events = read(file, &[(path.clone(), run)]);
+            let events = read(file, &[(path.clone(), run)], keys);
             (path, events)
         }))
         .collect();
@@ -109,6 +116,12 @@ pub fn helm_restarts(file: &SpecFile, read: &Read, out: &mut Vec<Diagnostic>) {
     for (_, events) in &read.procedures {
         helm_restarts::check(file, events, out);
     }
+}
+
+/// No file of the operator's folder read before a step wrote it, in any
+/// procedure. See [`files`].
+pub fn file_unwritten(file: &SpecFile, read: &Read, out: &mut Vec<Diagnostic>) {
+    files::check(file, &read.procedures, out);
 }
 
 /// Data set aside under a name that differs on every run, in any procedure.
@@ -196,6 +209,16 @@ enum Act {
         dst: String,
         unique: bool,
     },
+    /// A file of the operator's folder read (see [`files`]), and by what.
+    Reads {
+        file: String,
+        how: String,
+    },
+    /// A file of the operator's folder written; every file under a folder;
+    /// any file (an extraction, a `cd`).
+    Writes(String),
+    WritesUnder(String),
+    WritesAll,
 }
 
 /// What a Helm command that deploys the release says of the workloads'
@@ -242,6 +265,8 @@ struct Event {
     /// The line (the `make` command's, for a recipe's acts) ends in
     /// `# helm-restarts: REASON` (or follows that comment).
     restart_ok: bool,
+    /// The line (as `restart_ok`) ends in `# file-unwritten: REASON`.
+    unwritten_ok: bool,
 }
 
 /// Variable values known while reading: the spec's defaults, then each
@@ -367,10 +392,16 @@ fn allowed_lines(steps: &[(String, String)], rule: &str) -> BTreeSet<(String, us
         .collect()
 }
 
-/// The events of `steps`, in order.
-fn read(file: &SpecFile, steps: &[(String, String)]) -> Vec<Event> {
+/// The events of `steps`, in order; `keys` are the values keys that set
+/// the chart's workloads' replicas, where its facts tell them.
+fn read(
+    file: &SpecFile,
+    steps: &[(String, String)],
+    keys: Option<&BTreeSet<String>>,
+) -> Vec<Event> {
     let mut r = Run {
         file,
+        replica_keys: keys,
         vars: Vars::for_spec(&file.spec),
         events: Vec::new(),
         depth: 0,
@@ -380,6 +411,7 @@ fn read(file: &SpecFile, steps: &[(String, String)]) -> Vec<Event> {
         pin: None,
         allowed: allowed_lines(steps, "stale-pod"),
         restarts_ok: allowed_lines(steps, "helm-restarts"),
+        unwritten_ok: allowed_lines(steps, files::RULE),
     };
     for (path, text) in steps {
         r.script(text, path, 0, &None, false);
@@ -395,6 +427,8 @@ const MAX_CALLS: usize = 200;
 
 struct Run<'a> {
     file: &'a SpecFile,
+    /// The values keys that set the workloads' replicas (chart facts).
+    replica_keys: Option<&'a BTreeSet<String>>,
     vars: Vars,
     events: Vec<Event>,
     /// Nesting of make targets, against a target that runs itself.
@@ -410,6 +444,8 @@ struct Run<'a> {
     allowed: BTreeSet<(String, usize)>,
     /// Those that end in `# helm-restarts: REASON`.
     restarts_ok: BTreeSet<(String, usize)>,
+    /// Those that end in `# file-unwritten: REASON`.
+    unwritten_ok: BTreeSet<(String, usize)>,
 }
 
 impl Run<'_> {
@@ -417,6 +453,7 @@ impl Run<'_> {
         let allowed = self.allowed.contains(&(path.to_string(), line));
         let at = self.pin.unwrap_or(line);
         let restart_ok = self.restarts_ok.contains(&(path.to_string(), at));
+        let unwritten_ok = self.unwritten_ok.contains(&(path.to_string(), at));
         self.events.push(Event {
             act,
             path: path.to_string(),
@@ -424,6 +461,7 @@ impl Run<'_> {
             via: via.clone(),
             allowed,
             restart_ok,
+            unwritten_ok,
         });
     }
 
@@ -476,6 +514,13 @@ impl Run<'_> {
                 self.script(&body, path, start, &via, remote);
             }
             return;
+        }
+        if !remote {
+            let all: Vec<&str> = cmd.words.iter().map(|x| x.text.as_str()).collect();
+            let own: Vec<&str> = raw.iter().map(|x| x.text.as_str()).collect();
+            for act in files::effects(&own, &all) {
+                self.emit(act, path, line, &via);
+            }
         }
         // `until kubectl exec POD ...; do sleep 5; done` waits for the pod.
         if cmd.retried && w.contains(&"exec") {
@@ -827,7 +872,7 @@ impl Run<'_> {
             "uninstall" | "delete" => Act::HelmUninstall,
             _ => Act::HelmStart {
                 how: format!("helm {sub}"),
-                starts: starts(&w[k + 1..]),
+                starts: starts(&w[k + 1..], self.replica_keys),
             },
         };
         let waits =
@@ -942,10 +987,12 @@ impl Run<'_> {
 }
 
 /// What `helm upgrade`/`install`/`rollback` arguments say of the replicas:
-/// a `--set` (or `--set-string`) pair whose key's last part names replicas
-/// (`replicaCount`, `kibana.replicas`) at `0` keeps them stopped, at a
-/// count or with `--wait` the command means to start them.
-fn starts(args: &[&str]) -> Starts {
+/// a `--set` (or `--set-string`) pair of a replica value at `0` keeps them
+/// stopped, at a count or with `--wait` the command means to start them.
+/// A replica value is a key the chart's facts say sets a workload's
+/// `replicas:` (`keys`); without facts, a key whose last part names
+/// replicas (`replicaCount`, `kibana.replicas`).
+fn starts(args: &[&str], keys: Option<&BTreeSet<String>>) -> Starts {
     let mut pairs: Vec<&str> = Vec::new();
     for (k, a) in args.iter().enumerate() {
         match a.split_once('=') {
@@ -962,9 +1009,11 @@ fn starts(args: &[&str]) -> Starts {
         .filter_map(|pair| {
             let (key, value) = pair.split_once('=')?;
             let last = key.rsplit('.').next().unwrap_or(key);
-            last.to_ascii_lowercase()
-                .starts_with("replica")
-                .then_some(value)
+            let replicas = match keys {
+                Some(keys) => keys.contains(key),
+                None => last.to_ascii_lowercase().starts_with("replica"),
+            };
+            replicas.then_some(value)
         })
         .collect();
     if replicas.contains(&"0") {
@@ -1073,11 +1122,7 @@ fn ordinal(pod: &str) -> Option<&str> {
 }
 
 fn at(file: &SpecFile, e: &Event, message: String) -> Diagnostic {
-    let message = match &e.via {
-        Some(v) => format!("{message} (in `{v}`)"),
-        None => message,
-    };
-    file.error_in_text(&e.path, e.line, message)
+    file.error_in_recipe(&e.path, e.line, message, e.via.as_deref())
 }
 
 /// No `kubectl exec`/`cp` into a pod of a workload scaled to 0.

@@ -370,7 +370,7 @@ fn restore_that_starts_the_new_version_is_rejected() {
 #[test]
 fn restore_while_the_new_version_runs_is_rejected() {
     // The upgrade replaced the pod: the rollback looks it up again.
-    let restore = "    - title: Restore\n      run: |\n        {{use find-pod}}\n        kubectl -n \"$NAMESPACE\" exec -i \"$POD\" -- pg_restore -d x < dump\n";
+    let restore = "    - title: Restore\n      run: |\n        {{use find-pod}}\n        kubectl -n \"$NAMESPACE\" exec -i \"$POD\" -- pg_restore -d x < \"$BACKUP_DIR/dump\"\n";
     let src = migrating_spec(&format!("{restore}{ROLL_BACK}"));
     let d = only_error("demo", &src);
     assert!(
@@ -445,13 +445,16 @@ kubectl -n \"$NAMESPACE\" exec \"$POD\" -c demo -- ls /data\n      echo \"TODO w
             (line_of(&src, "- use: backup-before-upgrade"), 11),
             "{d}"
         );
+        // One note, one sentence: the recipe, and the shared step that
+        // runs it (not "(in `make ...`) (in the shared step ...)").
         assert!(
             d.message.ends_with(
-                "(in the shared step \"Back up right before the upgrade\" that \
-`use: backup-before-upgrade` expands)"
+                "(in `make demo-backup`, run by the shared step \"Back up right before \
+the upgrade\" that `use: backup-before-upgrade` expands)"
             ),
             "{d}"
         );
+        assert!(!d.message.contains(") ("), "{d}");
     }
     let stale = of("runbook.stale-pod");
     assert_eq!(stale.len(), 1, "{errs:#?}");
@@ -1207,6 +1210,7 @@ fn fixtures() -> Vec<(&'static str, Files)> {
         ("runbook.local-http-unforwarded", scaffold(&[(BACKUP_RUN, "            curl -fsS http://127.0.0.1:8080/ready\n")])),
         ("runbook.rollout-on-delete", scaffold(&[(BACKUP_RUN, &format!("            {ON_DELETE}\n            kubectl -n \"$NAMESPACE\" rollout status sts \"$FULLNAME\"\n"))])),
         ("runbook.all-clear-unwritten", scaffold(&[(BACKUP_RUN, "            grep -n old demo.yaml || echo \"none found\"\n")])),
+        ("runbook.file-unwritten", scaffold(&[(BACKUP_RUN, "            amtool check-config alertmanager.yml\n")])),
         ("runbook.dump-toc-only", scaffold(&[(BACKUP_RUN, "            pg_restore -l db.dump > /dev/null\n")])),
         ("spec.no-modeline", demo(new_spec("demo").split_once('\n').unwrap().1.to_string())),
         ("graph.unknown-dependency", graph(["depends_on: [{ chart: d, why: x }]", "depends_on: []", "depends_on: []"])),
@@ -1777,6 +1781,44 @@ fn helm_restarts(flags: &str) -> String {
          helm -n \"$NAMESPACE\" upgrade \"$RELEASE\" ./charts/demo --reuse-values{flags}\n\
          kubectl -n \"$NAMESPACE\" scale deploy \"$FULLNAME\" --replicas=1"
     )
+}
+
+/// Which `--set KEY=0` keeps a workload stopped is the chart's to say: with
+/// chart facts, the key its template reads at `replicas:` (confirmed by
+/// the render), not a key that looks like one by its name.
+#[test]
+fn the_replica_value_that_keeps_a_workload_stopped_comes_from_chart_facts() {
+    const ID: &str = "runbook.helm-restarts-stopped";
+    let fired = |set: &str, key: Option<&str>| -> usize {
+        let yaml = Fixture::new("demo")
+            .backup_run(&helm_restarts(&format!(" --set {set}=0")))
+            .yaml();
+        let f = spec::parse("specs/demo.yaml", yaml.as_bytes()).unwrap();
+        let facts = key.map(|k| chartgen::facts::ChartFacts {
+            workloads: vec![chartgen::facts::Workload {
+                kind: "Deployment".into(),
+                name: "rel-demo".into(),
+                replicas: Some(1),
+                replicas_value: Some(k.into()),
+                ..Default::default()
+            }],
+            ..Default::default()
+        });
+        chartgen::checks::spec_with(&f, facts.as_ref())
+            .iter()
+            .filter(|d| d.code == Some(&ID))
+            .count()
+    };
+    // redis: `replication.replicas` is its replica-mode count of replicas
+    // beside the master (`replicas: {{ add 1 ... }}`), never 0; its
+    // StatefulSet reads `replicaCount`. The name guess took it for a
+    // replica value and let the stop "last".
+    assert_eq!(fired("replication.replicas", None), 0, "the name guess");
+    assert_eq!(fired("replication.replicas", Some("replicaCount")), 1);
+    assert_eq!(fired("replicaCount", Some("replicaCount")), 0);
+    // A count under another name keeps it stopped where the facts say so.
+    assert_eq!(fired("server.size", None), 1, "the name guess");
+    assert_eq!(fired("server.size", Some("server.size")), 0);
 }
 
 /// `helm upgrade` or `rollback` puts back the replicas its manifest

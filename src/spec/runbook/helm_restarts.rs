@@ -9,7 +9,9 @@
 //! running from that command on.
 //!
 //! Not flagged: a Helm command that sets a replica value to 0 (the stop
-//! lasts); one that sets a count or waits for the pods (`--wait`), or ends
+//! lasts): with chart facts, a key a workload's template reads at
+//! `replicas:` (`facts::replicas` derives it); without, a key whose last part
+//! names replicas. One that sets a count or waits for the pods (`--wait`), or ends
 //! in `# helm-restarts: REASON`: it means the start; and a Helm command
 //! after a restore: that is the intended start (stop, restore, roll back,
 //! as `runbook.rollback-order` asks), and a later `scale-back` only puts
