@@ -69,9 +69,9 @@ jellyfin-restore:
 
 # [restore] Restore built-in archive ARCHIVE_PATH on this server (restarts it)
 jellyfin-restore-live:
-	@$(jellyfin_env) $(jellyfin_pod) kubectl -n "$$NAMESPACE" exec "$$POD" -c jellyfin -- curl -fsS -X POST \
-	  -H 'Content-Type: application/json' \
-	  -H "Authorization: MediaBrowser Token=\"$$JELLYFIN_API_KEY\"" \
+	@$(jellyfin_env) $(jellyfin_pod) kubectl -n "$$NAMESPACE" exec "$$POD" -c jellyfin -- curl -fsS \
+	  -X POST -H 'Content-Type: application/json' -H \
+	  "Authorization: MediaBrowser Token=\"$$JELLYFIN_API_KEY\"" \
 	  -d "{\"ArchiveFileName\":\"$$ARCHIVE_PATH\"}" \
 	  http://127.0.0.1:8096/Backup/Restore
 

@@ -332,10 +332,12 @@ kubectl -n "$NAMESPACE" delete pod "$FULLNAME-db-verify"
     )
 }
 
+/// The restore takes `FILE=` when it is set, as the `restore` targets
+/// do, so a target composed of this step restores the same dump.
 fn restore_run(chart: &str, connection: Connection) -> String {
     format!(
         "{}{}",
-        newest(chart),
+        super::snippets::newest(&format!("{chart}-db-*.dump"), "F"),
         restore_command(connection, Value::Secret, "\"$F\"")
     )
 }
@@ -450,8 +452,9 @@ have added, which `pg_restore --clean` would leave behind; `--no-owner --no-acl`
 every object to {who}, which runs the restore. The client pod reads the {what}, then \
 the dump, on stdin, keeps the dump in its `/tmp` (on the node's container storage, which \
 needs room for one more copy of the dump; `--rm` deletes it with the pod) and reads it to \
-its end before it drops anything: a missing dump, one cut short or a full `/tmp` stops \
-the step with `nothing dropped`. Dropping the schema needs {who} to own the database: if it does \
+its end before it drops anything: a dump cut short or a full `/tmp` stops the step with \
+`nothing dropped`. It restores `FILE` when set, else the newest dump, and stops before \
+the client pod starts when there is none. Dropping the schema needs {who} to own the database: if it does \
 not, {superuser} for this step.{job}",
             job = if job {
                 format!(

@@ -166,12 +166,7 @@ another), and stop when there is none",
                 help: "the shell variable to set",
             },
         ],
-        body: |a, _| {
-            let (v, g) = (arg(a, "var"), arg(a, "glob"));
-            let ls = format!("{v}=\"${{FILE:-$(ls -1t \"$BACKUP_DIR\"/{g}");
-            let pick = fit(&ls, "| head -n 1)}\"");
-            format!("{pick}test -s \"${v}\" || {{ echo \"no backup file: set FILE=\" >&2; false; }}\n")
-        },
+        body: |a, _| newest(arg(a, "glob"), arg(a, "var")),
         prose: None,
         needs: Needs::Nothing,
     },
@@ -1298,6 +1293,15 @@ test -z \"$(kubectl -n \"$NAMESPACE\" get pod -o name \\\n    \
 -l {sel} \\\n    {LIVE})\"\n",
         arg(a, "timeout")
     )
+}
+
+/// `newest`: `var` set to `FILE`, else to the newest match of `glob` in
+/// `$BACKUP_DIR`, and a stop when that is no file with bytes. The
+/// database profile's restore step picks its dump with it too.
+pub(super) fn newest(glob: &str, var: &str) -> String {
+    let ls = format!("{var}=\"${{FILE:-$(ls -1t \"$BACKUP_DIR\"/{glob}");
+    let pick = fit(&ls, "| head -n 1)}\"");
+    format!("{pick}test -s \"${var}\" || {{ echo \"no backup file: set FILE=\" >&2; false; }}\n")
 }
 
 /// `find-pod`: the rollout of `w` done, `POD` set to the newest running pod
@@ -3997,9 +4001,10 @@ kubectl -n \"$NAMESPACE\" delete pod \"$H\" --wait=true\n"
                 .find(|s| s.title == "Empty the database and restore the dump")
                 .and_then(|s| s.run.as_deref())
                 .unwrap();
-            // The guide takes the newest dump; the target lets FILE= choose.
-            let (newest, command) = step.split_once('\n').unwrap();
-            assert!(newest.starts_with("F=$(ls -1t"), "{step}");
+            // The guide and the target take FILE=, else the newest dump.
+            let pick = newest(&format!("{chart}-db-*.dump"), "F");
+            let command = step.strip_prefix(pick.as_str()).expect(step);
+            assert!(pick.starts_with("F=\"${FILE:-$(ls -1t"), "{step}");
             assert!(command.starts_with(&format!("{var}=$(kubectl")), "{step}");
             assert!(command.contains("DROP SCHEMA public CASCADE"), "{step}");
             let target = f

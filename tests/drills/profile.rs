@@ -238,8 +238,8 @@ fn drill(case: &Case) {
     assert_steps(&runs, 1, &[]);
     assert_eq!(state(&w, db), before, "as at the dump, without `newer`");
 
-    // No dump where the step looks (a wrong BACKUP_DIR): `cat` fails, the
-    // client pod gets the password alone and drops nothing.
+    // No dump where the step looks (a wrong BACKUP_DIR): the step stops
+    // before any client pod starts, and says how to name one.
     let none = format!("{chart}-db-none-*.dump");
     let runs = w.run_part(
         "restore.full",
@@ -248,7 +248,7 @@ fn drill(case: &Case) {
     );
     assert_ne!(runs[0].status, 0, "{}", runs[0].output);
     assert!(
-        runs[0].output.contains("nothing dropped"),
+        runs[0].output.contains("no backup file: set FILE="),
         "{}",
         runs[0].output
     );
