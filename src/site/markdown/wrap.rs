@@ -3,11 +3,10 @@
 //! module puts in: after a space, and inside a long word after a separator
 //! (`/`, `=`, `,`, ...), after a `-`, `_` or `.` inside it (`name-<ts>.tar`,
 //! not `--opt` nor `16.11`), or between a lower- and an upper-case letter.
-//! A word that fits any line
-//! never breaks, an option never loses its dashes (`--⏎from`), and no
-//! stretch is longer than [`MAX_RUN`], so nothing overflows a phone's
-//! column (the browser's own rules broke `pg-⏎backup`, `-⏎d` and, as a
-//! last resort, mid-word: `successful_t⏎ime`).
+//! A word that fits any line never breaks, an option never loses its
+//! dashes (`--⏎from`), and no stretch is longer than [`MAX_RUN`], so
+//! nothing overflows a phone's column (the browser's own rules broke
+//! `pg-⏎backup`, `-⏎d` and, as a last resort, mid-word: `successful_t⏎ime`).
 
 use super::esc;
 
@@ -67,24 +66,22 @@ fn breaks(word: &[char]) -> Vec<usize> {
     // What may end and start the parts an inner mark joins: `<ts>.tar`.
     let ends = |c: char| c.is_alphanumeric() || matches!(c, '>' | ')' | '}' | ']' | '*');
     let starts = |c: char| c.is_alphanumeric() || matches!(c, '<' | '$' | '{' | '(' | '[');
-    let mut at: Vec<usize> = (2..n - 1)
-        .filter(|&i| {
-            let (before, a, b) = (word[i - 2], word[i - 1], word[i]);
-            match a {
-                ':' => !sep(b) && !b.is_ascii_digit(),
-                _ if sep(a) => !sep(b),
-                '-' | '_' | '.' => {
-                    ends(before) && starts(b) && !(before.is_ascii_digit() && b.is_ascii_digit())
-                }
-                _ => a.is_lowercase() && b.is_uppercase(),
+    let at = (2..n - 1).filter(|&i| {
+        let (before, a, b) = (word[i - 2], word[i - 1], word[i]);
+        match a {
+            ':' => !sep(b) && !b.is_ascii_digit(),
+            _ if sep(a) => !sep(b),
+            '-' | '_' | '.' => {
+                ends(before) && starts(b) && !(before.is_ascii_digit() && b.is_ascii_digit())
             }
-        })
-        .collect();
+            _ => a.is_lowercase() && b.is_uppercase(),
+        }
+    });
     // A stretch still too long (a digest, a long name) gets a break every
     // MAX_RUN characters.
-    let mut with_fallback = Vec::with_capacity(at.len());
+    let mut with_fallback = Vec::new();
     let mut last = 0;
-    for next in at.drain(..).chain([n]) {
+    for next in at.chain([n]) {
         while next - last > MAX_RUN {
             last += MAX_RUN;
             with_fallback.push(last);
