@@ -18,6 +18,10 @@ pub struct Assets {
     pub js: String,
     pub theme: String,
     pub icon: String,
+    /// The icon drawn inline as the top bar's logo: the favicon is the one
+    /// request for the icon (an `<img>` of the same file was a second
+    /// request on a cold load, as Chromium fetches favicons on their own).
+    pub logo: String,
     pub files: Vec<(String, Vec<u8>)>,
 }
 
@@ -41,6 +45,11 @@ impl Assets {
             js,
             theme,
             icon,
+            logo: ICON_SVG.trim_end().replacen(
+                "<svg ",
+                r#"<svg aria-hidden="true" focusable="false" width="26" height="26" "#,
+                1,
+            ),
             files,
         }
     }

@@ -74,6 +74,8 @@ pub struct Layout {
     pub js: String,
     pub theme_js: String,
     pub icon: String,
+    /// The icon's SVG, for the logo (see [`assets::Assets::logo`]).
+    pub logo: String,
     pub search_index: String,
     pub url: String,
     pub nav_js: String,
@@ -136,6 +138,7 @@ impl Frame<'_> {
             js: asset(&self.assets.js),
             theme_js: asset(&self.assets.theme),
             icon: asset(&self.assets.icon),
+            logo: self.assets.logo.clone(),
             search_index: asset(self.search_index),
             url: esc(url),
             nav_js: asset(self.nav),

@@ -5,14 +5,16 @@
 //! plain text with a warning); turns links between Markdown files into
 //! links between pages (`links`), remembering each one with its file and
 //! line so the build can check its target and anchor; shows raw HTML as
-//! literal text and drops comments; and collects the plain text of each
-//! heading section for the search index. The HTML it writes around
+//! literal text and drops comments; marks where inline code may wrap
+//! (`wrap`); and collects the plain text of each heading section for the
+//! search index. The HTML it writes around
 //! Markdown's own (headings, code blocks, tables, links, raw HTML) comes
 //! from the site's templates (`pieces`).
 
 mod code;
 mod links;
 pub mod pieces;
+mod wrap;
 
 use super::html::esc;
 use crate::diagnostics::Diagnostic;
@@ -483,7 +485,7 @@ impl<'r> Doc<'r> {
                 }
                 Event::Code(t) => {
                     self.capture(&mut sink, &t);
-                    sink.push(Event::Code(t));
+                    sink.push(Event::InlineHtml(wrap::inline_code(&t).into()));
                 }
                 Event::SoftBreak | Event::HardBreak => {
                     self.capture(&mut sink, " ");

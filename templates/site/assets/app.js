@@ -349,16 +349,6 @@
     showCurrent();
   }
 
-  // ---- Chart tabs: on a phone, the current tab is scrolled into view.
-  var tab = d.querySelector(".tabs [aria-current=page]");
-  if (tab) {
-    var strip = tab.closest("ul");
-    var over = tab.getBoundingClientRect().right - strip.getBoundingClientRect().right;
-    if (over > 0) {
-      strip.scrollLeft += over + 24;
-    }
-  }
-
   // ---- Table of contents: open beside the text on wide screens, folded
   // above it on narrow ones; the section being read is marked.
   var toc = byId("gen:toc");
