@@ -371,7 +371,7 @@ pub fn check(file: &SpecFile, out: &mut Vec<Diagnostic>) {
             blocks.push((format!("troubleshooting[{i}].run"), run.clone(), false));
         }
     }
-    let help = "put the check on its own line (`gzip -t \"$F\"`), or, where the command after it must not run on a failed check, handle the failure: `CHECK && CMD || { echo WHY >&2; false; }`; else `# and-list: REASON`";
+    let help = "put the check on its own line (`gzip -t \"$F\"`), or, where the command after it must not run on a failed check, make the check its `if`: `if CHECK; then CMD; else echo WHY >&2; false; fi`; else `# and-list: REASON`";
     let mut seen = std::collections::BTreeSet::new();
     for (path, text, goes_on) in blocks {
         for f in unchecked_and_lists(&text, goes_on) {
@@ -489,7 +489,7 @@ mod tests {
         assert_eq!(found(pattern), [0]);
         for fix in [
             "gzip -t \"$1\"\necho ok\necho went on\n",
-            "gzip -t \"$1\" && echo ok || { echo cut >&2; false; }\necho went on\n",
+            "if gzip -t \"$1\"; then echo ok; else echo cut >&2; false; fi\necho went on\n",
         ] {
             assert_eq!(run(fix), (Some(1), false), "{fix}");
             assert!(found(fix).is_empty(), "{fix}");
