@@ -19,7 +19,7 @@ mysql-backup-jobs:
 
 # [backup] Rotate the binlog and copy closed binlogs to BACKUP_DIR/binlog
 mysql-binlog-backup:
-	@$(mysql_env) $(mysql_pod) eval "$$(printf '%b' 'D="$$BACKUP_DIR/binlog"; mkdir -p "$$D"\nkubectl -n "$$NAMESPACE" exec "$$POD" -c mysql -- sh -c \\\n  '\''mysql -uroot -p"$$MYSQL_ROOT_PASSWORD" -N -e \\\n  "FLUSH BINARY LOGS; SHOW BINARY LOGS"'\'' \\\n  | awk '\''{print $$1}'\'' | sed '\''$$d'\'' > "$$D/.closed"\nwhile read -r f; do\n  [ -s "$$D/$$f" ] && continue\n  kubectl -n "$$NAMESPACE" exec "$$POD" -c mysql -- \\\n    cat "$$BINLOG_DIR/$$f" > "$$D/$$f.part"\n  mv "$$D/$$f.part" "$$D/$$f"; echo "copied $$f"\ndone < "$$D/.closed"')"
+	@$(mysql_env) $(mysql_pod) eval "$$(printf '%b' 'D="$$BACKUP_DIR/binlog"; mkdir -p "$$D"\nkubectl -n "$$NAMESPACE" exec "$$POD" -c mysql -- sh -c \\\n  '\''mysql -uroot -p"$$MYSQL_ROOT_PASSWORD" -N -e \\\n  "FLUSH BINARY LOGS; SHOW BINARY LOGS"'\'' \\\n  | awk '\''{print $$1}'\'' | sed '\''$$d'\'' > "$$D/.closed"\nwhile read -r f; do\n  [ -s "$$D/$$f" ] && continue\n  if kubectl -n "$$NAMESPACE" exec "$$POD" -c mysql -- \\\n    cat "$$BINLOG_DIR/$$f" > "$$D/$$f.part"\n  then mv "$$D/$$f.part" "$$D/$$f"; echo "copied $$f"\n  else echo "copy failed, kept $$D/$$f.part" >&2; false; fi\ndone < "$$D/.closed"')"
 
 # [restore] Load the newest (or FILE=) dump into the running server
 mysql-restore:

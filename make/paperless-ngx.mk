@@ -11,7 +11,7 @@ paperless-ngx_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --fi
 
 # [backup] Run document_exporter and stream the export to $BACKUP_DIR
 paperless-ngx-backup:
-	@$(paperless-ngx_env) $(paperless-ngx_pod) eval "$$(printf '%b' 'kubectl -n "$$NAMESPACE" exec "$$POD" -c paperless-ngx -- \\\n  document_exporter /usr/src/paperless/export \\\n  --delete --no-progress-bar\nmkdir -p "$$BACKUP_DIR"; TS=$$(date +%Y%m%d-%H%M%S)\nF="$$BACKUP_DIR/paperless-ngx-$$TS.tar.gz"\nkubectl -n "$$NAMESPACE" exec "$$POD" -c paperless-ngx -- \\\n  tar -C /usr/src/paperless/export -czf - . > "$$F.part"\ntar -tzf "$$F.part" | grep -qx ./manifest.json\nmv "$$F.part" "$$F"; ls -l "$$F"')"
+	@$(paperless-ngx_env) $(paperless-ngx_pod) eval "$$(printf '%b' 'kubectl -n "$$NAMESPACE" exec "$$POD" -c paperless-ngx -- \\\n  document_exporter /usr/src/paperless/export \\\n  --delete --no-progress-bar\nmkdir -p "$$BACKUP_DIR"; TS=$$(date +%Y%m%d-%H%M%S)\nF="$$BACKUP_DIR/paperless-ngx-$$TS.tar.gz"\nif kubectl -n "$$NAMESPACE" exec "$$POD" -c paperless-ngx -- \\\n  tar -C /usr/src/paperless/export -czf - . > "$$F.part" \\\n  && tar -tzf "$$F.part" | grep -qx ./manifest.json\nthen mv "$$F.part" "$$F"; ls -l "$$F"\nelse echo "backup failed, kept $$F.part" >&2; false; fi')"
 
 # [backup] Run the backup CronJobs now and wait for them (skips those not rendered)
 paperless-ngx-backup-jobs:

@@ -11,7 +11,7 @@ rabbitmq_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-s
 
 # [backup] Export all definitions (no messages) into BACKUP_DIR as JSON
 rabbitmq-backup:
-	@$(rabbitmq_env) $(rabbitmq_pod) eval "$$(printf '%b' 'mkdir -p "$$BACKUP_DIR"\nF="$$BACKUP_DIR/rabbitmq-definitions-$$(date +%Y%m%d-%H%M%S).json"\nkubectl -n "$$NAMESPACE" exec "$$POD" -c rabbitmq -- sh -c \\\n  '\''rabbitmqctl -q export_definitions /tmp/defs.json >&2 &&\n  cat /tmp/defs.json && rm -f /tmp/defs.json'\'' > "$$F.part"\njq -e .rabbit_version "$$F.part" >/dev/null\nmv "$$F.part" "$$F"; echo "$$F"')"
+	@$(rabbitmq_env) $(rabbitmq_pod) eval "$$(printf '%b' 'mkdir -p "$$BACKUP_DIR"\nF="$$BACKUP_DIR/rabbitmq-definitions-$$(date +%Y%m%d-%H%M%S).json"\nif kubectl -n "$$NAMESPACE" exec "$$POD" -c rabbitmq -- sh -c \\\n  '\''rabbitmqctl -q export_definitions /tmp/defs.json >&2 &&\n  cat /tmp/defs.json && rm -f /tmp/defs.json'\'' > "$$F.part" \\\n  && jq -e .rabbit_version "$$F.part" >/dev/null\nthen mv "$$F.part" "$$F"; echo "$$F"\nelse echo "backup failed, kept $$F.part" >&2; false; fi')"
 
 # [backup] Run the backup CronJobs now and wait for them (skips those not rendered)
 rabbitmq-backup-jobs:

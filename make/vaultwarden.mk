@@ -11,7 +11,7 @@ vaultwarden_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --fiel
 
 # [backup] Snapshot the SQLite DB and archive /data into $BACKUP_DIR
 vaultwarden-backup:
-	@$(vaultwarden_env) $(vaultwarden_pod) eval "$$(printf '%b' 'kubectl -n "$$NAMESPACE" exec "$$POD" -c vaultwarden -- \\\n  /vaultwarden backup\nmkdir -p "$$BACKUP_DIR"; TS=$$(date +%Y%m%d-%H%M%S)\nF="$$BACKUP_DIR/vaultwarden-$$TS.tar.gz"\nkubectl -n "$$NAMESPACE" exec "$$POD" -c vaultwarden -- sh -c '\''\n  set -e; cd /data\n  B=$$(ls -1 db_*.sqlite3 | tail -n 1)\n  mkdir -p /tmp/vwb; mv "$$B" /tmp/vwb/db.sqlite3; L=""\n  for f in attachments sends config.json rsa_key*; do\n    if [ -e "$$f" ]; then L="$$L $$f"; fi\n  done\n  tar -czf - -C /tmp/vwb db.sqlite3 -C /data $$L\n  rm -rf /tmp/vwb'\'' > "$$F.part"\ntar -tzf "$$F.part" | grep -qx db.sqlite3\nmv "$$F.part" "$$F"; tar -tzf "$$F" | head')"
+	@$(vaultwarden_env) $(vaultwarden_pod) eval "$$(printf '%b' 'kubectl -n "$$NAMESPACE" exec "$$POD" -c vaultwarden -- \\\n  /vaultwarden backup\nmkdir -p "$$BACKUP_DIR"; TS=$$(date +%Y%m%d-%H%M%S)\nF="$$BACKUP_DIR/vaultwarden-$$TS.tar.gz"\nif kubectl -n "$$NAMESPACE" exec "$$POD" -c vaultwarden -- \\\n  sh -c '\''\n  set -e; cd /data\n  B=$$(ls -1 db_*.sqlite3 | tail -n 1)\n  mkdir -p /tmp/vwb; mv "$$B" /tmp/vwb/db.sqlite3; L=""\n  for f in attachments sends config.json rsa_key*; do\n    if [ -e "$$f" ]; then L="$$L $$f"; fi\n  done\n  tar -czf - -C /tmp/vwb db.sqlite3 -C /data $$L\n  rm -rf /tmp/vwb'\'' > "$$F.part" \\\n  && tar -tzf "$$F.part" | grep -qx db.sqlite3\nthen mv "$$F.part" "$$F"; tar -tzf "$$F" | head\nelse echo "backup failed, kept $$F.part" >&2; false; fi')"
 
 # [backup] Run PRAGMA integrity_check on the newest archive (needs sqlite3)
 vaultwarden-backup-verify:

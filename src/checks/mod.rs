@@ -198,6 +198,7 @@ pub static CHECKS: &[Check] = &[
     check("runbook.stale-pod", Error, Runbook(runbook::stale_pod), "after a step replaced the pod, find `$POD` again (`{{use find-pod}}`) or wait for it; else `# stale-pod: REASON`"),
     check("runbook.set-aside-fixed-name", Warning, Runbook(runbook::set_aside), "set data aside under a name unique per run (a timestamp or mktemp -d)"),
     check("runbook.rollback-order", Error, Runbook(runbook::rollback), "after a migrating upgrade: stop the workload, restore, then roll back"),
+    check("runbook.and-list-unchecked", Error, Spec(runbook::and_list::check), "put a check left of `&&` on its own line or make it an `if`: `set -e` ignores it there; else `# and-list: REASON`"),
     check("runbook.helm-restarts-stopped", Error, Runbook(runbook::helm_restarts), "keep a stopped workload at 0 through helm upgrade/rollback (`--set` its replicas to 0); else `# helm-restarts: REASON`"),
     check("runbook.file-unwritten", Error, Runbook(runbook::file_unwritten), "write the file in an earlier step or name it by a variable; one the operator brings: `# file-unwritten: REASON`"),
     check("runbook.secret-in-set", Error, Spec(shell_rules::secret_in_set), "pass a secret with `--set-file KEY=FILE` or a values file: `--set` splits it at commas and backslashes"),

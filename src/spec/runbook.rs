@@ -46,6 +46,7 @@ use super::SpecFile;
 use crate::diagnostics::{Diagnostic, Severity};
 use std::collections::{BTreeMap, BTreeSet};
 
+pub mod and_list;
 mod files;
 mod helm_restarts;
 mod named_pod;

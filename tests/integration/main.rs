@@ -28,6 +28,7 @@ mod highlight_prop;
 mod hostile;
 mod make_targets;
 mod memo;
+mod partial_files;
 mod regions_prop;
 mod restore_files;
 mod serve;

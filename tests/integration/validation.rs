@@ -1212,6 +1212,7 @@ fn fixtures() -> Vec<(&'static str, Files)> {
         ("runbook.all-clear-unwritten", scaffold(&[(BACKUP_RUN, "            grep -n old demo.yaml || echo \"none found\"\n")])),
         ("runbook.file-unwritten", scaffold(&[(BACKUP_RUN, "            amtool check-config alertmanager.yml\n")])),
         ("runbook.dump-toc-only", scaffold(&[(BACKUP_RUN, "            pg_restore -l db.dump > /dev/null\n")])),
+        ("runbook.and-list-unchecked", scaffold(&[(BACKUP_RUN, "            gzip -t f.tar.gz && echo ok\n            mkdir -p \"$BACKUP_DIR\"\n")])),
         ("spec.no-modeline", demo(new_spec("demo").split_once('\n').unwrap().1.to_string())),
         ("graph.unknown-dependency", graph(["depends_on: [{ chart: d, why: x }]", "depends_on: []", "depends_on: []"])),
         ("graph.cycle", graph(["depends_on: [{ chart: b, why: x }]", "depends_on: [{ chart: a, why: x }]", "depends_on: []"])),
@@ -1674,6 +1675,12 @@ fn the_shipped_output_rules_are_errors_at_the_offending_line() {
             "pg_dump -Fc -f db.dump app\npg_restore -l db.dump > /dev/null".to_string(),
             "pg_restore -l db.dump",
             "pg_dump -Fc -f db.dump app\npg_restore -f /dev/null db.dump\npg_restore -l db.dump > /dev/null".to_string(),
+        ),
+        (
+            "runbook.and-list-unchecked",
+            "gzip -t f.tar.gz && echo ok\ntar -tzf f.tar.gz".to_string(),
+            "gzip -t f.tar.gz && echo ok",
+            "gzip -t f.tar.gz\necho ok\ntar -tzf f.tar.gz".to_string(),
         ),
     ];
     for (id, bad, at, fixed) in &cases {
