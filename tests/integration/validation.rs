@@ -1678,9 +1678,9 @@ fn the_shipped_output_rules_are_errors_at_the_offending_line() {
         ),
         (
             "runbook.and-list-unchecked",
-            "gzip -t f.tar.gz && echo ok\ntar -tzf f.tar.gz".to_string(),
-            "gzip -t f.tar.gz && echo ok",
-            "gzip -t f.tar.gz\necho ok\ntar -tzf f.tar.gz".to_string(),
+            "gzip -t \"$FILE\" && echo ok\ntar -tzf \"$FILE\"".to_string(),
+            "gzip -t \"$FILE\" && echo ok",
+            "gzip -t \"$FILE\"\necho ok\ntar -tzf \"$FILE\"".to_string(),
         ),
     ];
     for (id, bad, at, fixed) in &cases {
