@@ -171,6 +171,39 @@ another), and stop when there is none",
         needs: Needs::Nothing,
     },
     Snippet {
+        name: "render-key",
+        help: "write one key of the chart's ConfigMaps, as `helm template` renders it from a \
+values file, to a file the next lines check",
+        params: &[
+            Param {
+                name: "key",
+                default: None,
+                help: "the ConfigMap's data key, e.g. alertmanager.yml",
+            },
+            Param {
+                name: "out",
+                default: Some(""),
+                help: "the file written (empty: named like the key)",
+            },
+            Param {
+                name: "values",
+                default: Some("values.yaml"),
+                help: "the values file `helm template` renders with",
+            },
+        ],
+        body: |a, _| {
+            let key = arg(a, "key");
+            let out = Some(arg(a, "out")).filter(|o| !o.is_empty()).unwrap_or(key);
+            format!(
+                "helm template \"$RELEASE\" \"$CHART\" -f {values} \\\n  \
+| yq 'select(.kind == \"ConfigMap\") | .data.\"{key}\"' \\\n  > {out}\n",
+                values = arg(a, "values")
+            )
+        },
+        prose: None,
+        needs: Needs::Nothing,
+    },
+    Snippet {
         name: "scale-to-zero",
         help: "stop the workload and wait until its pods are gone",
         params: &[
@@ -2375,6 +2408,25 @@ cat \"$PFO\"; echo \"kubectl port-forward failed or timed out\" \\\n    \
         )
         .contains(
             "(exec ${KUBECTL:-kubectl} -n minio port-forward svc/minio \\\n  19000:9000 4318:4318)"
+        ));
+        // The lines promtail, opentelemetry-collector and alertmanager
+        // wrote out before, byte for byte.
+        assert_eq!(
+            run("render-key", &[("key", "promtail.yaml")]),
+            "helm template \"$RELEASE\" \"$CHART\" -f values.yaml \\\n  \
+| yq 'select(.kind == \"ConfigMap\") | .data.\"promtail.yaml\"' \\\n  > promtail.yaml\n"
+        );
+        assert!(run(
+            "render-key",
+            &[
+                ("key", "config.yaml"),
+                ("out", "relay-previous.yaml"),
+                ("values", "values-previous.yaml")
+            ]
+        )
+        .ends_with(
+            "-f values-previous.yaml \\\n  | yq 'select(.kind == \"ConfigMap\") \
+| .data.\"config.yaml\"' \\\n  > relay-previous.yaml\n"
         ));
         assert!(run("newest", &[("glob", "demo-*.tar.gz"), ("var", "G")])
             .starts_with("G=\"${FILE:-$(ls -1t \"$BACKUP_DIR\"/demo-*.tar.gz | head -n 1)}\"\ntest -s \"$G\""));

@@ -21,7 +21,7 @@ fn root() -> PathBuf {
 }
 
 /// The repository's project, loaded and rendered once per test binary.
-fn project() -> &'static (chartgen::project::Project, chartgen::output::Outputs) {
+pub fn project() -> &'static (chartgen::project::Project, chartgen::output::Outputs) {
     static P: OnceLock<(chartgen::project::Project, chartgen::output::Outputs)> = OnceLock::new();
     P.get_or_init(|| {
         let (project, _) = chartgen::project::load(
