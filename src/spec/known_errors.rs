@@ -361,20 +361,29 @@ refuses to dump a newer server."
             "PostgreSQL refuses the chart's role: the Secret's password is not the role's any more",
         error: "FATAL:  password authentication failed for user \"{user}\"",
         guide: None,
-        params: &[Param {
-            name: "user",
-            default: Some(""),
-            help: "the role in the message; empty: `backup.database.user`, else the \
+        params: &[
+            Param {
+                name: "user",
+                default: Some(""),
+                help: "the role in the message; empty: `backup.database.user`, else the \
 `DB_USER` variable's default, else the chart's name",
-        }],
-        text: |_, _| Text {
-            cause: "The password in the Secret `$DB_SECRET` (key `$DB_SECRET_KEY`) is not the \
-role's any more: a Secret restored from another time, one re-rendered by `helm upgrade`, or a \
-password changed on the server."
-                .into(),
-            fix: "Make them agree: restore the Secret from the same configuration backup as the \
-database, or set the role's password to the Secret's value with `ALTER ROLE ... PASSWORD`, \
-then restart the pods."
+            },
+            Param {
+                name: "password",
+                default: Some("the Secret `$DB_SECRET` (key `$DB_SECRET_KEY`)"),
+                help: "where the chart keeps the role's password, as the guides read it, \
+e.g. the Helm value that the chart writes into a connection URL",
+            },
+        ],
+        text: |a, _| Text {
+            cause: format!(
+                "The password in {} is not the role's any more: it was restored from another \
+time or written anew by `helm upgrade`, or the role's password was changed on the server.",
+                arg(a, "password")
+            ),
+            fix: "Make them agree: restore it from the configuration backup taken with the \
+database, or set the role's password to its value with `ALTER ROLE ... PASSWORD`, then restart \
+the pods."
                 .into(),
             run: None,
         },
@@ -793,6 +802,12 @@ mod tests {
         let t = expanded("pg-password", &[]);
         assert!(t.cause.contains("`$DB_SECRET`") && t.fix.contains("ALTER ROLE"));
         assert_eq!(t.guide, None, "both guides");
+        // A chart that keeps the password elsewhere names that place.
+        let t = expanded("pg-password", &[("password", "the value `db.password`")]);
+        assert!(t
+            .cause
+            .starts_with("The password in the value `db.password` is not"));
+        assert!(!t.cause.contains("DB_SECRET"), "{}", t.cause);
     }
 
     #[test]
@@ -938,7 +953,20 @@ mod tests {
         assert!(nc.backup.database.is_none());
         assert!(holds("pg-password", &kc) && holds("pg-password", &nc));
         assert!(!holds("pg-password", &real("wordpress")));
-        assert!(!holds("pg-password", &real("mlflow")));
+        let ml = real("mlflow");
+        assert!(!holds("pg-password", &ml));
+        // mlflow's own entry names where its password lives.
+        let e = ml
+            .troubleshooting
+            .iter()
+            .find(|t| t.error.starts_with("FATAL:  password authentication"))
+            .unwrap();
+        assert!(
+            e.cause.contains("`postgresql.external.password`"),
+            "{}",
+            e.cause
+        );
+        assert!(!e.cause.contains("DB_SECRET"), "{}", e.cause);
         // One entry each, in both guides.
         let n = |s: &Spec| {
             s.troubleshooting
