@@ -184,6 +184,56 @@ fn kind(k: WorkloadKind) -> &'static str {
     }
 }
 
+/// `multi-attach` for one chart. A Deployment that rolls its update
+/// starts the new pod while the old one still holds the volume. One that
+/// recreates its pods, and a StatefulSet (at most one pod per identity),
+/// start it once the old pod is gone; the volume then detaches from the
+/// old node a little later, which clears by itself, and a pod that never
+/// goes (its node is down) holds it on. A Deployment also replaces a pod
+/// deleted by hand or evicted at once, whatever its strategy (Kubernetes'
+/// Deployment docs, "Recreate Deployment").
+fn multi_attach(a: &Args, s: &Spec) -> Text {
+    let k = kind(s.workload.kind);
+    let stop = format!("scale the {k} to 0 and wait for its pods to go");
+    let head = "The pod event goes on: the volume is already exclusively attached to one node.";
+    let rolls = s.workload.kind == WorkloadKind::Deployment && arg(a, "strategy") != "Recreate";
+    if rolls {
+        return Text {
+            cause: format!(
+                "{head} A ReadWriteOnce volume is still in use by a pod on another node: the old \
+pod of a rolling update, or the workload while a helper pod mounts its volume."
+            ),
+            fix: format!(
+                "Stop the pod that holds the volume first ({stop}), or schedule the helper pod \
+on the same node."
+            ),
+            run: None,
+        };
+    }
+    let (how, deleted) = match s.workload.kind {
+        WorkloadKind::Deployment => (
+            "With the `Recreate` strategy the Deployment",
+            " a pod deleted by hand or evicted, whose replacement starts at once;",
+        ),
+        _ => ("The {k}", ""),
+    };
+    let how = how.replace("{k}", k);
+    Text {
+        cause: format!(
+            "{head} {how} starts a new pod only once the old one is gone, but the volume \
+detaches from the old pod's node a little later: on another node the new pod waits, and the \
+event clears by itself. It stays while a pod still holds the volume: a helper pod that mounts \
+it while the {k} runs;{deleted} or a pod on a node that is down, which never finishes."
+        ),
+        fix: format!(
+            "Give the detach a minute. If the event stays, stop the pod that holds the volume \
+(`kubectl get pod -o wide` shows its node): delete the helper pod, or {stop}; for a node that \
+is down, bring it back, or delete its pod with `--force` once the node is surely off."
+        ),
+        run: None,
+    }
+}
+
 /// Every known error, by name.
 pub const KNOWN_ERRORS: &[KnownError] = &[
     KnownError {
@@ -280,19 +330,13 @@ or `helm rollback` of `$RELEASE`",
         help: "a ReadWriteOnce volume is still attached to a pod on another node",
         error: "Multi-Attach error for volume \"pvc-...\"",
         guide: None,
-        params: &[],
-        text: |_, s| Text {
-            cause: "The pod event goes on: the volume is already exclusively attached to one \
-node. A ReadWriteOnce volume is still in use by a pod on another node: the old pod of a \
-rolling update, or the workload while a helper pod mounts its volume."
-                .into(),
-            fix: format!(
-                "Stop the pod that holds the volume first (scale the {} to 0 and wait for its \
-pods to go), or schedule the helper pod on the same node.",
-                kind(s.workload.kind)
-            ),
-            run: None,
-        },
+        params: &[Param {
+            name: "strategy",
+            default: Some("RollingUpdate"),
+            help: "the Deployment's update strategy as `gen facts` shows it: `RollingUpdate` \
+(also where the chart sets none) or `Recreate`",
+        }],
+        text: multi_attach,
         when: None,
     },
     KnownError {
@@ -715,6 +759,11 @@ mod tests {
         assert_eq!(t.guide, None, "both guides");
         let k = kind(spec().workload.kind);
         assert!(t.fix.contains(&format!("scale the {k} to 0")), "{}", t.fix);
+        assert!(
+            t.cause.contains("the old pod of a rolling update"),
+            "{}",
+            t.cause
+        );
         let t = expanded("pg-public-schema", &[]);
         assert!(t.cause.contains("PostgreSQL 15") && t.fix.contains("OWNER TO"));
         let title = spec().title;
@@ -758,6 +807,61 @@ mod tests {
         assert!(by("pg-password").starts_with("FATAL:  password authentication failed"));
         // pg_dump's own prefix.
         assert!(by("pg-dump-version").starts_with("pg_dump: error: "));
+    }
+
+    /// `multi-attach` says how the chart's workload replaces its pods: a
+    /// rolling Deployment overlaps old and new pod; a `Recreate` one and a
+    /// StatefulSet do not, so the event is the detach's delay or a pod
+    /// that holds on (a hand-deleted pod's replacement only for a
+    /// Deployment). Jellyfin and Uptime Kuma recreate theirs.
+    #[test]
+    fn multi_attach_follows_how_the_workload_replaces_its_pods() {
+        let k = find("multi-attach").unwrap();
+        let text = |s: &Spec, strategy: &str| {
+            let given = [("strategy".to_string(), strategy.to_string())].into();
+            entry(k, &args(k, &given).unwrap(), s)
+        };
+        let mut s = spec();
+        s.workload.kind = WorkloadKind::Deployment;
+        let rolling = text(&s, "");
+        assert!(rolling.cause.contains("the old pod of a rolling update"));
+        assert_eq!(rolling.cause, text(&s, "RollingUpdate").cause);
+        let recreate = text(&s, "Recreate");
+        for said in [
+            "`Recreate`",
+            "clears by itself",
+            "deleted by hand",
+            "node that is down",
+        ] {
+            assert!(recreate.cause.contains(said), "{said}: {}", recreate.cause);
+        }
+        assert!(
+            !recreate.cause.contains("rolling update"),
+            "{}",
+            recreate.cause
+        );
+        assert!(
+            recreate.fix.contains("scale the Deployment to 0"),
+            "{}",
+            recreate.fix
+        );
+        s.workload.kind = WorkloadKind::StatefulSet;
+        let sts = text(&s, "");
+        assert!(sts
+            .cause
+            .contains("The StatefulSet starts a new pod only once"));
+        assert!(!sts.cause.contains("deleted by hand") && !sts.cause.contains("rolling"));
+        for chart in ["jellyfin", "uptime-kuma"] {
+            let path = format!("{}/specs/{chart}.yaml", env!("CARGO_MANIFEST_DIR"));
+            let src = std::fs::read_to_string(&path).unwrap();
+            let spec = parse(&path, src.as_bytes()).unwrap().spec;
+            let e = spec
+                .troubleshooting
+                .iter()
+                .find(|t| t.error.starts_with("Multi-Attach"))
+                .unwrap();
+            assert_eq!(e.cause, recreate.cause, "{chart}");
+        }
     }
 
     /// `pg-password` names the role the chart connects as: the database
