@@ -197,15 +197,26 @@ fn multi_attach(a: &Args, s: &Spec) -> Text {
     let stop = format!("scale the {k} to 0 and wait for its pods to go");
     let head = "The pod event goes on: the volume is already exclusively attached to one node.";
     let rolls = s.workload.kind == WorkloadKind::Deployment && arg(a, "strategy") != "Recreate";
+    // Workloads that share one ReadWriteOnce volume must share a node.
+    let (shared_cause, shared_fix) = match arg(a, "shared") {
+        "" => (String::new(), String::new()),
+        w => (
+            format!(" The volume is mounted by {w}, so all their pods must run on one node."),
+            format!(
+                " Keep {w} on one node (the same `nodeSelector` for each), or give the volume \
+a ReadWriteMany storage class."
+            ),
+        ),
+    };
     if rolls {
         return Text {
             cause: format!(
                 "{head} A ReadWriteOnce volume is still in use by a pod on another node: the old \
-pod of a rolling update, or the workload while a helper pod mounts its volume."
+pod of a rolling update, or the workload while a helper pod mounts its volume.{shared_cause}"
             ),
             fix: format!(
                 "Stop the pod that holds the volume first ({stop}), or schedule the helper pod \
-on the same node."
+on the same node.{shared_fix}"
             ),
             run: None,
         };
@@ -223,12 +234,13 @@ on the same node."
             "{head} {how} starts a new pod only once the old one is gone, but the volume \
 detaches from the old pod's node a little later: on another node the new pod waits, and the \
 event clears by itself. It stays while a pod still holds the volume: a helper pod that mounts \
-it while the {k} runs;{deleted} or a pod on a node that is down, which never finishes."
+it while the {k} runs;{deleted} or a pod on a node that is down, which never \
+finishes.{shared_cause}"
         ),
         fix: format!(
             "Give the detach a minute. If the event stays, stop the pod that holds the volume \
 (`kubectl get pod -o wide` shows its node): delete the helper pod, or {stop}; for a node that \
-is down, bring it back, or delete its pod with `--force` once the node is surely off."
+is down, bring it back, or delete its pod with `--force` once the node is surely off.{shared_fix}"
         ),
         run: None,
     }
@@ -330,12 +342,20 @@ or `helm rollback` of `$RELEASE`",
         help: "a ReadWriteOnce volume is still attached to a pod on another node",
         error: "Multi-Attach error for volume \"pvc-...\"",
         guide: None,
-        params: &[Param {
-            name: "strategy",
-            default: Some("RollingUpdate"),
-            help: "the Deployment's update strategy as `gen facts` shows it: `RollingUpdate` \
-(also where the chart sets none) or `Recreate`",
-        }],
+        params: &[
+            Param {
+                name: "strategy",
+                default: Some("RollingUpdate"),
+                help: "the Deployment's update strategy as `gen facts` shows it: \
+`RollingUpdate` (also where the chart sets none) or `Recreate`",
+            },
+            Param {
+                name: "shared",
+                default: Some(""),
+                help: "the workloads of the chart that mount the same ReadWriteOnce volume, \
+e.g. the server and machine-learning Deployments",
+            },
+        ],
         text: multi_attach,
         when: None,
     },
@@ -851,6 +871,18 @@ mod tests {
             .cause
             .contains("The StatefulSet starts a new pod only once"));
         assert!(!sts.cause.contains("deleted by hand") && !sts.cause.contains("rolling"));
+        // Workloads that share the volume must share a node.
+        s.workload.kind = WorkloadKind::Deployment;
+        let given = [("shared".to_string(), "the a and b Deployments".to_string())].into();
+        let shared = entry(k, &args(k, &given).unwrap(), &s);
+        assert!(shared.cause.starts_with(&rolling.cause));
+        assert!(shared.cause.ends_with(
+            "The volume is mounted by the a and b Deployments, so all their pods must run on \
+one node."
+        ));
+        assert!(shared
+            .fix
+            .contains("Keep the a and b Deployments on one node"));
         for chart in ["jellyfin", "uptime-kuma"] {
             let path = format!("{}/specs/{chart}.yaml", env!("CARGO_MANIFEST_DIR"));
             let src = std::fs::read_to_string(&path).unwrap();
