@@ -671,14 +671,15 @@ remove `use:` and write the whole entry",
         && t.cause.is_empty()
         && t.fix.is_empty()
         && t.run.is_none();
-    t.origin = Origin::Used {
-        name: k.name.into(),
-        plain,
-    };
     let given: Args = std::mem::take(&mut t.with)
         .iter()
         .map(|(k, v)| (k.clone(), word(v)))
         .collect();
+    t.origin = Origin::Used {
+        name: k.name.into(),
+        plain,
+        with: given.clone(),
+    };
     let a = args(k, &given).map_err(|(p, m, h)| {
         let at = p.map_or(format!("{path}.use"), |p| format!("{path}.with.{p}"));
         file.error_at(&at, m).help(h)
@@ -1195,7 +1196,8 @@ one node."
             o[0],
             Origin::Used {
                 name: "helm-pending".into(),
-                plain: false
+                plain: false,
+                with: BTreeMap::new()
             }
         );
         assert!(!o.contains(&Origin::Derived("helm-pending")));
@@ -1209,7 +1211,8 @@ one node."
             origins(&f.spec)[0],
             Origin::Used {
                 name: "age-no-identity".into(),
-                plain: true
+                plain: true,
+                with: BTreeMap::new()
             }
         );
     }
