@@ -239,8 +239,11 @@ finishes.{shared_cause}"
         ),
         fix: format!(
             "Give the detach a minute. If the event stays, stop the pod that holds the volume \
-(`kubectl get pod -o wide` shows its node): delete the helper pod, or {stop}; for a node that \
-is down, bring it back, or delete its pod with `--force` once the node is surely off.{shared_fix}"
+(`kubectl get pod -o wide` shows its node): delete the helper pod, or {stop}. For a node that \
+is down, bring it back or, once it is surely off, taint it \
+`node.kubernetes.io/out-of-service=nodeshutdown:NoExecute` (Kubernetes 1.28 and later): its \
+pods are deleted and their volumes detached at once, where a forced pod delete alone leaves the \
+volume attached for up to 6 minutes.{shared_fix}"
         ),
         run: None,
     }
