@@ -224,6 +224,7 @@ pub static CHECKS: &[Check] = &[
     check("facts.database-secret", Error, Facts(facts::database_profile), "name the Secret and key the application reads its database password from"),
     check("facts.commands", Error, Facts(facts::commands), "name in commands only objects, containers, paths and keys the chart renders"),
     check("facts.jobs", Error, Facts(crate::facts::jobs::check), "point the backup jobs at Secrets, keys and claims the chart renders"),
+    check("facts.multi-attach-strategy", Error, Facts(facts::multi_attach_strategy), "give `multi-attach` the update strategy the chart renders for the main Deployment"),
     check("facts.rbac-scope", Error, Facts(facts::rbac_scope), "set `rbac.scope` to the kind of Role the chart renders of its own (cluster for a ClusterRole)"),
     check("facts.rbac-was", Error, Facts(facts::rbac_was), "record in `was` the rules of the Role the chart renders of its own"),
     check("facts.chart-role-unrecorded", Warning, Facts(facts::chart_role_recorded), "record the Role the chart renders of its own in `rbac.was`"),

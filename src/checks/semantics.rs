@@ -687,7 +687,10 @@ pub fn troubles_per_guide(file: &SpecFile, out: &mut Vec<Diagnostic>) {
 /// A plain `use:` of a known error gen adds to this chart anyway.
 pub fn troubles_not_derived(file: &SpecFile, out: &mut Vec<Diagnostic>) {
     for (i, t) in file.spec.troubleshooting.iter().enumerate() {
-        let Origin::Used { name, plain: true } = &t.origin else {
+        let Origin::Used {
+            name, plain: true, ..
+        } = &t.origin
+        else {
             continue;
         };
         if let Some(c) = crate::spec::known_errors::derived(name, &file.spec) {

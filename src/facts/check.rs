@@ -43,6 +43,46 @@ pub fn database_profile(file: &SpecFile, facts: &ChartFacts, out: &mut Vec<Diagn
     Cx::new(file, facts).database_profile(out);
 }
 
+/// A `multi-attach` entry says how the main Deployment replaces its pod
+/// (a rolling update overlaps old and new pod on the volume, `Recreate`
+/// does not): its `strategy` must be the one the chart renders.
+pub fn multi_attach_strategy(file: &SpecFile, facts: &ChartFacts, out: &mut Vec<Diagnostic>) {
+    if file.spec.workload.kind != WorkloadKind::Deployment {
+        return;
+    }
+    let cx = Cx::new(file, facts);
+    let Some(w) = cx.workload(&mut Vec::new()) else {
+        return;
+    };
+    let chart = w.strategy.as_deref().unwrap_or("RollingUpdate");
+    for (i, t) in file.spec.troubleshooting.iter().enumerate() {
+        let crate::spec::Origin::Used { name, with, .. } = &t.origin else {
+            continue;
+        };
+        let said = with.get("strategy").map_or("RollingUpdate", String::as_str);
+        if name != "multi-attach" || said == chart {
+            continue;
+        }
+        let at = match with.contains_key("strategy") {
+            true => format!("troubleshooting[{i}].with.strategy"),
+            false => format!("troubleshooting[{i}].use"),
+        };
+        out.push(
+            file.error_at(
+                &at,
+                format!(
+                    "`multi-attach` says the Deployment's strategy is `{said}`, but the chart \
+renders `{chart}` for `{}`",
+                    w.name
+                ),
+            )
+            .help(format!(
+                "give the entry `with: {{ strategy: {chart} }}`, as `gen facts` shows it"
+            )),
+        );
+    }
+}
+
 /// The rules of the Role the chart renders of its own (of the spec's
 /// scope), when they differ from the spec's: `None` when it renders none,
 /// or gen's (after `gen adopt` the chart's Role is gen's, with the spec's

@@ -184,6 +184,71 @@ fn kind(k: WorkloadKind) -> &'static str {
     }
 }
 
+/// `multi-attach` for one chart. A Deployment that rolls its update
+/// starts the new pod while the old one still holds the volume. One that
+/// recreates its pods, and a StatefulSet (at most one pod per identity),
+/// start it once the old pod is gone; the volume then detaches from the
+/// old node a little later, which clears by itself, and a pod that never
+/// goes (its node is down) holds it on. A Deployment also replaces a pod
+/// deleted by hand or evicted at once, whatever its strategy (Kubernetes'
+/// Deployment docs, "Recreate Deployment").
+fn multi_attach(a: &Args, s: &Spec) -> Text {
+    let k = kind(s.workload.kind);
+    let stop = format!("scale the {k} to 0 and wait for its pods to go");
+    let head = "The pod event goes on: the volume is already exclusively attached to one node.";
+    let rolls = s.workload.kind == WorkloadKind::Deployment && arg(a, "strategy") != "Recreate";
+    // Workloads that share one ReadWriteOnce volume must share a node.
+    let (shared_cause, shared_fix) = match arg(a, "shared") {
+        "" => (String::new(), String::new()),
+        w => (
+            format!(" The volume is mounted by {w}, so all their pods must run on one node."),
+            format!(
+                " Keep {w} on one node (the same `nodeSelector` for each), or give the volume \
+a ReadWriteMany storage class."
+            ),
+        ),
+    };
+    if rolls {
+        return Text {
+            cause: format!(
+                "{head} A ReadWriteOnce volume is still in use by a pod on another node: the old \
+pod of a rolling update, or the workload while a helper pod mounts its volume.{shared_cause}"
+            ),
+            fix: format!(
+                "Stop the pod that holds the volume first ({stop}), or schedule the helper pod \
+on the same node.{shared_fix}"
+            ),
+            run: None,
+        };
+    }
+    let (how, deleted) = match s.workload.kind {
+        WorkloadKind::Deployment => (
+            "With the `Recreate` strategy the Deployment",
+            " a pod deleted by hand or evicted, whose replacement starts at once;",
+        ),
+        _ => ("The {k}", ""),
+    };
+    let how = how.replace("{k}", k);
+    Text {
+        cause: format!(
+            "{head} {how} starts a new pod only once the old one is gone, but the volume \
+detaches from the old pod's node a little later: on another node the new pod waits, and the \
+event clears by itself. It stays while a pod still holds the volume: a helper pod that mounts \
+it while the {k} runs;{deleted} or a pod on a node that is down, which never \
+finishes.{shared_cause}"
+        ),
+        fix: format!(
+            "Give the detach a minute. If the event stays, stop the pod that holds the volume \
+(`kubectl get pod -o wide` shows its node): delete the helper pod, or {stop}. For a node that \
+is down, bring it back or, once it is surely off, taint it \
+`node.kubernetes.io/out-of-service=nodeshutdown:NoExecute` (Kubernetes 1.28 and later): its \
+pods are deleted and their volumes detached at once, where a forced pod delete alone leaves the \
+volume attached for up to 6 minutes.{shared_fix}"
+        ),
+        run: None,
+    }
+}
+
 /// Every known error, by name.
 pub const KNOWN_ERRORS: &[KnownError] = &[
     KnownError {
@@ -280,19 +345,21 @@ or `helm rollback` of `$RELEASE`",
         help: "a ReadWriteOnce volume is still attached to a pod on another node",
         error: "Multi-Attach error for volume \"pvc-...\"",
         guide: None,
-        params: &[],
-        text: |_, s| Text {
-            cause: "The pod event goes on: the volume is already exclusively attached to one \
-node. A ReadWriteOnce volume is still in use by a pod on another node: the old pod of a \
-rolling update, or the workload while a helper pod mounts its volume."
-                .into(),
-            fix: format!(
-                "Stop the pod that holds the volume first (scale the {} to 0 and wait for its \
-pods to go), or schedule the helper pod on the same node.",
-                kind(s.workload.kind)
-            ),
-            run: None,
-        },
+        params: &[
+            Param {
+                name: "strategy",
+                default: Some("RollingUpdate"),
+                help: "the Deployment's update strategy as `gen facts` shows it: \
+`RollingUpdate` (also where the chart sets none) or `Recreate`",
+            },
+            Param {
+                name: "shared",
+                default: Some(""),
+                help: "the workloads of the chart that mount the same ReadWriteOnce volume, \
+e.g. the server and machine-learning Deployments",
+            },
+        ],
+        text: multi_attach,
         when: None,
     },
     KnownError {
@@ -361,20 +428,29 @@ refuses to dump a newer server."
             "PostgreSQL refuses the chart's role: the Secret's password is not the role's any more",
         error: "FATAL:  password authentication failed for user \"{user}\"",
         guide: None,
-        params: &[Param {
-            name: "user",
-            default: Some(""),
-            help: "the role in the message; empty: `backup.database.user`, else the \
+        params: &[
+            Param {
+                name: "user",
+                default: Some(""),
+                help: "the role in the message; empty: `backup.database.user`, else the \
 `DB_USER` variable's default, else the chart's name",
-        }],
-        text: |_, _| Text {
-            cause: "The password in the Secret `$DB_SECRET` (key `$DB_SECRET_KEY`) is not the \
-role's any more: a Secret restored from another time, one re-rendered by `helm upgrade`, or a \
-password changed on the server."
-                .into(),
-            fix: "Make them agree: restore the Secret from the same configuration backup as the \
-database, or set the role's password to the Secret's value with `ALTER ROLE ... PASSWORD`, \
-then restart the pods."
+            },
+            Param {
+                name: "password",
+                default: Some("the Secret `$DB_SECRET` (key `$DB_SECRET_KEY`)"),
+                help: "where the chart keeps the role's password, as the guides read it, \
+e.g. the Helm value that the chart writes into a connection URL",
+            },
+        ],
+        text: |a, _| Text {
+            cause: format!(
+                "The password in {} is not the role's any more: it was restored from another \
+time or written anew by `helm upgrade`, or the role's password was changed on the server.",
+                arg(a, "password")
+            ),
+            fix: "Make them agree: restore it from the configuration backup taken with the \
+database, or set the role's password to its value with `ALTER ROLE ... PASSWORD`, then restart \
+the pods."
                 .into(),
             run: None,
         },
@@ -598,14 +674,15 @@ remove `use:` and write the whole entry",
         && t.cause.is_empty()
         && t.fix.is_empty()
         && t.run.is_none();
-    t.origin = Origin::Used {
-        name: k.name.into(),
-        plain,
-    };
     let given: Args = std::mem::take(&mut t.with)
         .iter()
         .map(|(k, v)| (k.clone(), word(v)))
         .collect();
+    t.origin = Origin::Used {
+        name: k.name.into(),
+        plain,
+        with: given.clone(),
+    };
     let a = args(k, &given).map_err(|(p, m, h)| {
         let at = p.map_or(format!("{path}.use"), |p| format!("{path}.with.{p}"));
         file.error_at(&at, m).help(h)
@@ -706,6 +783,11 @@ mod tests {
         assert_eq!(t.guide, None, "both guides");
         let k = kind(spec().workload.kind);
         assert!(t.fix.contains(&format!("scale the {k} to 0")), "{}", t.fix);
+        assert!(
+            t.cause.contains("the old pod of a rolling update"),
+            "{}",
+            t.cause
+        );
         let t = expanded("pg-public-schema", &[]);
         assert!(t.cause.contains("PostgreSQL 15") && t.fix.contains("OWNER TO"));
         let title = spec().title;
@@ -751,6 +833,73 @@ mod tests {
         assert!(by("pg-dump-version").starts_with("pg_dump: error: "));
     }
 
+    /// `multi-attach` says how the chart's workload replaces its pods: a
+    /// rolling Deployment overlaps old and new pod; a `Recreate` one and a
+    /// StatefulSet do not, so the event is the detach's delay or a pod
+    /// that holds on (a hand-deleted pod's replacement only for a
+    /// Deployment). Jellyfin and Uptime Kuma recreate theirs.
+    #[test]
+    fn multi_attach_follows_how_the_workload_replaces_its_pods() {
+        let k = find("multi-attach").unwrap();
+        let text = |s: &Spec, strategy: &str| {
+            let given = [("strategy".to_string(), strategy.to_string())].into();
+            entry(k, &args(k, &given).unwrap(), s)
+        };
+        let mut s = spec();
+        s.workload.kind = WorkloadKind::Deployment;
+        let rolling = text(&s, "");
+        assert!(rolling.cause.contains("the old pod of a rolling update"));
+        assert_eq!(rolling.cause, text(&s, "RollingUpdate").cause);
+        let recreate = text(&s, "Recreate");
+        for said in [
+            "`Recreate`",
+            "clears by itself",
+            "deleted by hand",
+            "node that is down",
+        ] {
+            assert!(recreate.cause.contains(said), "{said}: {}", recreate.cause);
+        }
+        assert!(
+            !recreate.cause.contains("rolling update"),
+            "{}",
+            recreate.cause
+        );
+        assert!(
+            recreate.fix.contains("scale the Deployment to 0"),
+            "{}",
+            recreate.fix
+        );
+        s.workload.kind = WorkloadKind::StatefulSet;
+        let sts = text(&s, "");
+        assert!(sts
+            .cause
+            .contains("The StatefulSet starts a new pod only once"));
+        assert!(!sts.cause.contains("deleted by hand") && !sts.cause.contains("rolling"));
+        // Workloads that share the volume must share a node.
+        s.workload.kind = WorkloadKind::Deployment;
+        let given = [("shared".to_string(), "the a and b Deployments".to_string())].into();
+        let shared = entry(k, &args(k, &given).unwrap(), &s);
+        assert!(shared.cause.starts_with(&rolling.cause));
+        assert!(shared.cause.ends_with(
+            "The volume is mounted by the a and b Deployments, so all their pods must run on \
+one node."
+        ));
+        assert!(shared
+            .fix
+            .contains("Keep the a and b Deployments on one node"));
+        for chart in ["jellyfin", "uptime-kuma"] {
+            let path = format!("{}/specs/{chart}.yaml", env!("CARGO_MANIFEST_DIR"));
+            let src = std::fs::read_to_string(&path).unwrap();
+            let spec = parse(&path, src.as_bytes()).unwrap().spec;
+            let e = spec
+                .troubleshooting
+                .iter()
+                .find(|t| t.error.starts_with("Multi-Attach"))
+                .unwrap();
+            assert_eq!(e.cause, recreate.cause, "{chart}");
+        }
+    }
+
     /// `pg-password` names the role the chart connects as: the database
     /// profile's user, else `DB_USER`'s default, else the chart's name;
     /// `user` overrides it.
@@ -793,6 +942,12 @@ mod tests {
         let t = expanded("pg-password", &[]);
         assert!(t.cause.contains("`$DB_SECRET`") && t.fix.contains("ALTER ROLE"));
         assert_eq!(t.guide, None, "both guides");
+        // A chart that keeps the password elsewhere names that place.
+        let t = expanded("pg-password", &[("password", "the value `db.password`")]);
+        assert!(t
+            .cause
+            .starts_with("The password in the value `db.password` is not"));
+        assert!(!t.cause.contains("DB_SECRET"), "{}", t.cause);
     }
 
     #[test]
@@ -938,7 +1093,20 @@ mod tests {
         assert!(nc.backup.database.is_none());
         assert!(holds("pg-password", &kc) && holds("pg-password", &nc));
         assert!(!holds("pg-password", &real("wordpress")));
-        assert!(!holds("pg-password", &real("mlflow")));
+        let ml = real("mlflow");
+        assert!(!holds("pg-password", &ml));
+        // mlflow's own entry names where its password lives.
+        let e = ml
+            .troubleshooting
+            .iter()
+            .find(|t| t.error.starts_with("FATAL:  password authentication"))
+            .unwrap();
+        assert!(
+            e.cause.contains("`postgresql.external.password`"),
+            "{}",
+            e.cause
+        );
+        assert!(!e.cause.contains("DB_SECRET"), "{}", e.cause);
         // One entry each, in both guides.
         let n = |s: &Spec| {
             s.troubleshooting
@@ -1031,7 +1199,8 @@ mod tests {
             o[0],
             Origin::Used {
                 name: "helm-pending".into(),
-                plain: false
+                plain: false,
+                with: BTreeMap::new()
             }
         );
         assert!(!o.contains(&Origin::Derived("helm-pending")));
@@ -1045,7 +1214,8 @@ mod tests {
             origins(&f.spec)[0],
             Origin::Used {
                 name: "age-no-identity".into(),
-                plain: true
+                plain: true,
+                with: BTreeMap::new()
             }
         );
     }

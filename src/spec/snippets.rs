@@ -142,10 +142,13 @@ cat \"$PFO\"; echo \"kubectl port-forward failed or timed out\" \\\n    \
     Snippet {
         name: "port-forward-stop",
         help: "stop the forward `port-forward` started, before the command ends: at the \
-end of a guide's step (the operator's shell lives on) or of a loop's turn",
+end of a guide's step (the operator's shell lives on) or of a loop's turn; a forward that \
+has ended already is no error",
         params: &[],
         body: |_, _| {
-            "kill \"$PF\"; wait \"$PF\" 2>/dev/null || :; rm -f \"$PFO\"; trap - EXIT\n".into()
+            "kill \"$PF\" 2>/dev/null || :; wait \"$PF\" 2>/dev/null || :\n\
+rm -f \"$PFO\"; trap - EXIT\n"
+                .into()
         },
         prose: None,
         needs: Needs::Nothing,
@@ -2396,7 +2399,8 @@ cat \"$PFO\"; echo \"kubectl port-forward failed or timed out\" \\\n    \
         );
         assert_eq!(
             run("port-forward-stop", &[]),
-            "kill \"$PF\"; wait \"$PF\" 2>/dev/null || :; rm -f \"$PFO\"; trap - EXIT\n"
+            "kill \"$PF\" 2>/dev/null || :; wait \"$PF\" 2>/dev/null || :\n\
+rm -f \"$PFO\"; trap - EXIT\n"
         );
         assert!(run(
             "port-forward",
@@ -2803,6 +2807,53 @@ BACKUP_DIR=\"$BACKUP_DIR\"\n",
         assert!(!out.contains("ROLLBACK"), "{out}");
         assert!(
             err.contains("r has no earlier revision: nothing rolled back"),
+            "{err}"
+        );
+    }
+
+    /// `port-forward` then `port-forward-stop` in `sh -eu`, as a composed
+    /// make target runs them, with a kubectl that prints what kubectl
+    /// prints: a forward that died during the work (the connection lost
+    /// after `Forwarding from`) is stopped without an error and the recipe
+    /// goes on; a live one is stopped and reaped; one that never started
+    /// still fails at the start, with kubectl's message, before the work.
+    #[test]
+    fn port_forward_stop_passes_a_forward_that_died_under_set_e() {
+        let s = spec();
+        let start = expand_with("port-forward", &[("ports", "1:2")], &s);
+        let stop = expand_with("port-forward-stop", &[], &s);
+        let d = tempfile::tempdir().unwrap();
+        let run = |kubectl: &str| {
+            let k = d.path().join("kubectl");
+            std::fs::write(&k, format!("#!/bin/sh\n{kubectl}")).unwrap();
+            std::fs::set_permissions(&k, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+                .unwrap();
+            let script = format!(
+                "{start}echo work; sleep 0.5\n{stop}\
+kill -0 \"$PF\" 2>/dev/null && echo alive || echo stopped\necho end\n"
+            );
+            let out = std::process::Command::new("sh")
+                .args(["-euc", &script])
+                .env("KUBECTL", &k)
+                .env("NAMESPACE", "n")
+                .env("POD", "p")
+                .output()
+                .unwrap();
+            let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+            (out.status.success(), text(&out.stdout), text(&out.stderr))
+        };
+        let forwarding = "echo 'Forwarding from 127.0.0.1:1 -> 2'\n";
+        let died = run(&format!(
+            "{forwarding}echo 'error: lost connection to pod' >&2; exit 1\n"
+        ));
+        assert_eq!(died, (true, "work\nstopped\nend\n".into(), String::new()));
+        let live = run(&format!("{forwarding}exec sleep 30\n"));
+        assert_eq!(live, (true, "work\nstopped\nend\n".into(), String::new()));
+        let (ok, out, err) =
+            run("echo 'error: unable to listen on any of the requested ports' >&2\nexit 1\n");
+        assert!(!ok && out.is_empty(), "{out}");
+        assert!(
+            err.contains("unable to listen") && err.contains("port-forward failed"),
             "{err}"
         );
     }

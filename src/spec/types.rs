@@ -460,8 +460,12 @@ pub enum Origin {
     #[default]
     Written,
     /// `use: NAME` in the spec; `plain` when the entry has no `with` and
-    /// overrides nothing.
-    Used { name: String, plain: bool },
+    /// overrides nothing; `with` its parameters as given.
+    Used {
+        name: String,
+        plain: bool,
+        with: BTreeMap<String, String>,
+    },
     /// Added by gen: the chart is what the known error `NAME` needs
     /// (`known_errors::derive`).
     Derived(&'static str),

@@ -1400,6 +1400,15 @@ fn facts_fixtures() -> Vec<(&'static str, Files, chartgen::facts::ChartFacts)> {
         ),
         ("facts.jobs", repo_spec("postgresql", &[]), demo_chart()),
         (
+            // The demo chart sets no strategy: a rolling update.
+            "facts.multi-attach-strategy",
+            scaffold(&[(
+                "\ntroubleshooting: # at least three errors operators meet, each guide at least one\n",
+                "\ntroubleshooting:\n  - use: multi-attach\n    with: { strategy: Recreate }\n",
+            )]),
+            demo_chart(),
+        ),
+        (
             "facts.rbac-scope",
             scaffold_spec(),
             chart_with("ClusterRole", &["pods"]),
