@@ -45,12 +45,7 @@ use serde_json::json;
 #[test]
 fn every_drill_reference_names_a_test_here() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let (project, _) = chartgen::project::load(
-        root,
-        &chartgen::project::facts_options(root, None, false),
-        &Default::default(),
-    )
-    .unwrap();
+    let project = common::shipped();
     // This file and the drill modules under tests/drills/.
     let mut source = std::fs::read_to_string(root.join("tests/drills.rs")).unwrap();
     for e in std::fs::read_dir(root.join("tests/drills")).unwrap() {

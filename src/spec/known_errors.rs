@@ -706,6 +706,7 @@ remove `use:` and write the whole entry",
 mod tests {
     use super::*;
     use crate::spec::parse;
+    use crate::spec::testkit::shipped;
 
     fn demo(edit: impl Fn(String) -> String) -> Result<SpecFile, Diagnostic> {
         let src = edit(crate::scaffold::new_spec("demo"));
@@ -888,9 +889,7 @@ one node."
             .fix
             .contains("Keep the a and b Deployments on one node"));
         for chart in ["jellyfin", "uptime-kuma"] {
-            let path = format!("{}/specs/{chart}.yaml", env!("CARGO_MANIFEST_DIR"));
-            let src = std::fs::read_to_string(&path).unwrap();
-            let spec = parse(&path, src.as_bytes()).unwrap().spec;
+            let spec = shipped(chart, &[]).spec;
             let e = spec
                 .troubleshooting
                 .iter()
@@ -905,13 +904,7 @@ one node."
     /// `user` overrides it.
     #[test]
     fn pg_password_names_the_charts_role() {
-        let real = |chart: &str| {
-            let path = format!("{}/specs/{chart}.yaml", env!("CARGO_MANIFEST_DIR"));
-            let src = std::fs::read_to_string(&path).unwrap();
-            parse(&format!("specs/{chart}.yaml"), src.as_bytes())
-                .unwrap()
-                .spec
-        };
+        let real = |chart: &str| shipped(chart, &[]).spec;
         let k = find("pg-password").unwrap();
         let role = |s: &Spec, given: &[(&str, &str)]| {
             let given = given
@@ -1079,13 +1072,7 @@ one node."
     /// whose password comes from elsewhere (mlflow).
     #[test]
     fn pg_password_holds_where_a_pg_client_reads_db_secret() {
-        let real = |chart: &str| {
-            let path = format!("{}/specs/{chart}.yaml", env!("CARGO_MANIFEST_DIR"));
-            let src = std::fs::read_to_string(&path).unwrap();
-            parse(&format!("specs/{chart}.yaml"), src.as_bytes())
-                .unwrap()
-                .spec
-        };
+        let real = |chart: &str| shipped(chart, &[]).spec;
         assert!(!holds("pg-password", &bare()));
         let kc = real("keycloak");
         assert!(kc.backup.database.is_some());
@@ -1155,10 +1142,7 @@ one node."
 
     /// memcached's spec, edited.
     fn memcached(edit: &[(&str, &str)]) -> SpecFile {
-        let path = format!("{}/specs/memcached.yaml", env!("CARGO_MANIFEST_DIR"));
-        let src = std::fs::read_to_string(&path).unwrap();
-        let src = crate::spec::testkit::edited(&src, edit);
-        parse("specs/memcached.yaml", src.as_bytes()).unwrap()
+        shipped("memcached", edit)
     }
 
     fn origins(s: &Spec) -> Vec<Origin> {

@@ -4005,14 +4005,7 @@ kubectl -n \"$NAMESPACE\" delete pod \"$H\" --wait=true\n"
     }
 
     fn real(chart: &str) -> SpecFile {
-        let root = env!("CARGO_MANIFEST_DIR");
-        let src = std::fs::read_to_string(format!("{root}/specs/{chart}.yaml")).unwrap();
-        crate::spec::parse_at(
-            root.as_ref(),
-            &format!("specs/{chart}.yaml"),
-            src.as_bytes(),
-        )
-        .unwrap()
+        crate::spec::testkit::shipped(chart, &[])
     }
 
     /// `chart-available` takes `repo` and `url` from gen.toml's

@@ -68,6 +68,20 @@ pub fn assert_documented(name: &str, params: &[Param]) {
 mod edited;
 pub use edited::edited;
 
+/// This repository's `specs/<chart>.yaml` with `edits` (see [`edited`]),
+/// parsed as `gen` parses it here (with gen.toml's `[repository]`).
+pub fn shipped(chart: &str, edits: &[(&str, &str)]) -> super::SpecFile {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let src = std::fs::read_to_string(format!("{root}/specs/{chart}.yaml")).unwrap();
+    let src = edited(&src, edits);
+    super::parse_at(
+        root.as_ref(),
+        &format!("specs/{chart}.yaml"),
+        src.as_bytes(),
+    )
+    .unwrap()
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -12,6 +12,29 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The project at `root` as `gen` loads it (the facts of its own charts,
+/// no cache), with the warnings loading printed.
+#[allow(dead_code)]
+pub fn load(
+    root: &Path,
+) -> (
+    chartgen::project::Project,
+    Vec<chartgen::diagnostics::Diagnostic>,
+) {
+    chartgen::project::load(
+        root,
+        &chartgen::project::facts_options(root, None, false),
+        &Default::default(),
+    )
+    .unwrap_or_else(|e| panic!("{} loads: {e:?}", root.display()))
+}
+
+/// This repository's shipped specs, loaded.
+#[allow(dead_code)]
+pub fn shipped() -> chartgen::project::Project {
+    load(&repo()).0
+}
+
 /// Under CI=true every test runs: a missing component is a failure.
 #[allow(dead_code)]
 pub fn in_ci() -> bool {

@@ -443,11 +443,7 @@ fn alertmanager_backup_jobs_s3_run() {
     // procedure's import steps read it there.
     lose_data(&w);
     assert_eq!(active(&w), 0);
-    let (project, _) = {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let opts = chartgen::project::facts_options(root, None, false);
-        chartgen::project::load(root, &opts, &Default::default()).unwrap()
-    };
+    let project = crate::common::shipped();
     let spec = &project
         .specs
         .iter()

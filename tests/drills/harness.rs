@@ -24,12 +24,7 @@ fn root() -> PathBuf {
 pub fn project() -> &'static (chartgen::project::Project, chartgen::output::Outputs) {
     static P: OnceLock<(chartgen::project::Project, chartgen::output::Outputs)> = OnceLock::new();
     P.get_or_init(|| {
-        let (project, _) = chartgen::project::load(
-            &root(),
-            &chartgen::project::facts_options(&root(), None, false),
-            &Default::default(),
-        )
-        .expect("the shipped specs load");
+        let project = crate::common::shipped();
         let (outputs, _) = chartgen::project::generate(&project, &Default::default())
             .expect("the shipped specs render");
         (project, outputs)

@@ -772,11 +772,7 @@ fn postgresql_backup_jobs_s3_run() {
     // Lost: the guide's commands fetch the newest set from the bucket into
     // the pod's /backup, then the single-database restore reads it.
     sql(&w, "app", "DROP TABLE orders");
-    let (project, _) = {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let opts = chartgen::project::facts_options(root, None, false);
-        chartgen::project::load(root, &opts, &Default::default()).unwrap()
-    };
+    let project = crate::common::shipped();
     let spec = &project
         .specs
         .iter()

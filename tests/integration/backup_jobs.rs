@@ -32,12 +32,7 @@ const NAMESPACE: &str = "drill";
 
 /// The specs with `jobs`, by chart name.
 fn charts_with_jobs() -> Vec<chartgen::spec::SpecFile> {
-    let (project, _) = chartgen::project::load(
-        &repo(),
-        &chartgen::project::facts_options(&repo(), None, false),
-        &Default::default(),
-    )
-    .expect("the shipped specs load");
+    let project = crate::common::shipped();
     project
         .specs
         .into_iter()

@@ -63,8 +63,7 @@ fn dr_plan_times_tiers_in_parallel_and_in_sequence() {
 
 /// The project at `root`, loaded without chart facts, and its outputs.
 fn generated(root: &std::path::Path) -> (chartgen::project::Project, chartgen::output::Outputs) {
-    let opts = chartgen::project::facts_options(root, None, false);
-    let (project, _) = chartgen::project::load(root, &opts, &Default::default()).unwrap();
+    let (project, _) = crate::common::load(root);
     let (outputs, _) = chartgen::project::generate(&project, &Default::default()).unwrap();
     (project, outputs)
 }

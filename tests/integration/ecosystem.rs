@@ -483,12 +483,7 @@ fn errors(v: &jsonschema::Validator, values: &Value) -> Vec<String> {
 /// validates the chart's whole values.yaml, and rejects wrong types.
 #[test]
 fn merged_schema_validates_every_charts_default_values() {
-    let (project, _) = chartgen::project::load(
-        &repo(),
-        &chartgen::project::facts_options(&repo(), None, false),
-        &Default::default(),
-    )
-    .expect("shipped specs load");
+    let project = crate::common::shipped();
     assert!(project.specs.len() >= 3);
     let mut checked = 0;
     for f in &project.specs {

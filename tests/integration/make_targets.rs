@@ -1060,12 +1060,7 @@ fn a_call_cycle_is_an_error_and_would_recurse_under_real_make() {
     // The Makefile gen would write were it not for the check: the project
     // as it loads, with the cyclic spec parsed in place of its own.
     std::fs::write(&spec, &acyclic).unwrap();
-    let (mut project, _) = chartgen::project::load(
-        dir.path(),
-        &chartgen::project::facts_options(dir.path(), None, false),
-        &Default::default(),
-    )
-    .expect("the project loads");
+    let (mut project, _) = crate::common::load(dir.path());
     let alpha = project
         .specs
         .iter()
@@ -1417,13 +1412,7 @@ fn targets_work() -> TargetsWork {
 
 /// The shipped specs.
 fn shipped_project() -> chartgen::project::Project {
-    chartgen::project::load(
-        &root(),
-        &chartgen::project::facts_options(&root(), None, false),
-        &Default::default(),
-    )
-    .expect("shipped specs load")
-    .0
+    crate::common::shipped()
 }
 
 /// An operator's shell: a copy of the Makefiles, with the fake kubectl and

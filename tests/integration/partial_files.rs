@@ -5,7 +5,6 @@
 //! eye, `ls -l`, aside) is matched by real `sh` against the files the
 //! spec's backups write and their `.part` siblings.
 
-use crate::common::repo;
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
@@ -121,13 +120,7 @@ fn matches(dir: &Path, glob: &str) -> Vec<String> {
 
 #[test]
 fn no_glob_that_picks_a_backup_matches_a_partial_file() {
-    let project = chartgen::project::load(
-        &repo(),
-        &chartgen::project::facts_options(&repo(), None, false),
-        &Default::default(),
-    )
-    .expect("shipped specs load")
-    .0;
+    let project = crate::common::shipped();
     let (mut writes, mut read, mut bad) = (0, BTreeSet::new(), Vec::new());
     for file in &project.specs {
         let texts = texts(file);

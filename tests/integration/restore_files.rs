@@ -11,13 +11,7 @@ use std::process::{Command, Stdio};
 
 /// The command of step `title` of procedure `id` as the guide shows it.
 fn step_run(chart: &str, id: &str, title: &str) -> String {
-    let project = chartgen::project::load(
-        &repo(),
-        &chartgen::project::facts_options(&repo(), None, false),
-        &Default::default(),
-    )
-    .expect("shipped specs load")
-    .0;
+    let project = crate::common::shipped();
     let file = project
         .specs
         .iter()

@@ -29,12 +29,7 @@ fn project() -> tempfile::TempDir {
 /// The outputs of the project, computed by the library, as the server
 /// should have them.
 fn outputs(root: &Path) -> BTreeMap<String, Vec<u8>> {
-    let (project, _) = chartgen::project::load(
-        root,
-        &chartgen::project::facts_options(root, None, false),
-        &Default::default(),
-    )
-    .expect("loads");
+    let (project, _) = crate::common::load(root);
     chartgen::project::generate(&project, &Default::default())
         .map(|(o, _)| o)
         .expect("renders")

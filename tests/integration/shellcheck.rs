@@ -11,7 +11,6 @@
 use crate::common;
 
 use crate::common::fixture::Fixture;
-use crate::common::repo as root;
 use chartgen::model::{chart_model, ChartModel};
 use chartgen::spec::validate::all_steps;
 use chartgen::spec::{RunsIn, SpecFile};
@@ -462,12 +461,7 @@ fn every_generated_shell_block_and_recipe_is_shellcheck_clean() {
     let Some(make) = common::tool("make") else {
         return common::skip_or_fail("GNU make is not installed");
     };
-    let (project, _) = chartgen::project::load(
-        &root(),
-        &chartgen::project::facts_options(&root(), None, false),
-        &Default::default(),
-    )
-    .expect("shipped specs load");
+    let project = crate::common::shipped();
     let models: Vec<ChartModel> = project.specs.iter().map(chart_model).collect();
     // The Makefile and fragments as gen renders them now, not as committed.
     let (outputs, _) =

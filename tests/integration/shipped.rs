@@ -10,12 +10,7 @@ use std::process::Command;
 
 #[test]
 fn committed_outputs_match_a_fresh_render() {
-    let (project, warnings) = chartgen::project::load(
-        &root(),
-        &chartgen::project::facts_options(&root(), None, false),
-        &Default::default(),
-    )
-    .expect("shipped specs are valid");
+    let (project, warnings) = crate::common::load(&crate::common::repo());
     assert!(
         warnings.is_empty(),
         "shipped specs must be clean under --strict: {warnings:#?}"
@@ -45,12 +40,7 @@ fn committed_outputs_match_a_fresh_render() {
 
 #[test]
 fn every_chart_has_guides_and_at_least_15_targets() {
-    let (project, _) = chartgen::project::load(
-        &root(),
-        &chartgen::project::facts_options(&root(), None, false),
-        &Default::default(),
-    )
-    .unwrap();
+    let project = crate::common::shipped();
     for f in &project.specs {
         let m = chartgen::model::chart_model(f);
         assert!(
@@ -202,12 +192,7 @@ fn every_make_target_parses_under_make_n() {
         .filter(|l| l.starts_with("  "))
         .filter_map(|l| l.split_whitespace().next())
         .collect();
-    let (project, _) = chartgen::project::load(
-        &root(),
-        &chartgen::project::facts_options(&root(), None, false),
-        &Default::default(),
-    )
-    .unwrap();
+    let project = crate::common::shipped();
     let expected: usize = project
         .specs
         .iter()
