@@ -1955,3 +1955,71 @@ backup:9092 --delete --topic mm2-offsets.primary.internal",
     );
     assert!(gone("mm2-back") < forget && forget < at("scale deployment/mm2 --replicas=2"));
 }
+
+/// vaultwarden's chart runs a StatefulSet or, in Deployment mode, a
+/// Deployment (`workload.other_kinds`): `make vaultwarden-restart` asks
+/// real kubectl, against the stub API of `scripts/helm.py`, to restart
+/// both kinds by the release's labels. kubectl resolves both through the
+/// API's discovery (a kind it does not know is an error before any list)
+/// and lists each with the selector; the stub serves no lists, so the run
+/// ends at the lists, which name what a cluster would have restarted.
+#[test]
+fn vaultwarden_restart_restarts_the_statefulset_or_the_deployment() {
+    let work = tempfile::tempdir().unwrap();
+    copy_dir(&root().join("make"), &work.path().join("make"));
+    std::fs::copy(root().join("Makefile"), work.path().join("Makefile")).unwrap();
+    let kubeconfig = work.path().join("kubeconfig");
+    let mut stub = Command::new("python3")
+        .arg("-c")
+        .arg(
+            "import sys\nsys.path.insert(0, sys.argv[1])\nimport helm\n\
+             s = helm.StubAPI('1.33.0')\nopen(sys.argv[2], 'w').write(s.kubeconfig)\n\
+             print('ready', flush=True)\nsys.stdin.read()\ns.close()\n",
+        )
+        .arg(root().join("scripts"))
+        .arg(&kubeconfig)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(stub.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    let o = Command::new("timeout")
+        .args([
+            "60",
+            "make",
+            "--no-print-directory",
+            "-s",
+            "vaultwarden-restart",
+        ])
+        .arg(format!("NAMESPACE={NS}"))
+        .arg(format!("RELEASE={REL}"))
+        .arg(format!(
+            "KUBECTL=kubectl --kubeconfig {}",
+            kubeconfig.display()
+        ))
+        .current_dir(work.path())
+        .env("HOME", work.path())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    drop(stub.stdin.take());
+    let _ = stub.wait();
+    assert_eq!(line, "ready\n", "the stub API did not start");
+    let said = stderr(&o);
+    let sel = format!("app.kubernetes.io/name=vaultwarden,app.kubernetes.io/instance={REL}");
+    for resource in ["statefulsets", "deployments"] {
+        let listed = format!(
+            "Unable to find \"apps/v1, Resource={resource}\" that match label selector \"{sel}\""
+        );
+        assert!(
+            said.contains(&listed) && said.contains(&format!("/namespaces/{NS}/{resource}")),
+            "{resource}: {said}"
+        );
+    }
+    assert!(!said.contains("doesn't have a resource type"), "{said}");
+}
