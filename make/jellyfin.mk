@@ -11,35 +11,7 @@ jellyfin_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-s
 
 # [backup] Stop Jellyfin, tar /config via a helper pod, start it again
 jellyfin-backup:
-	@$(jellyfin_env) mkdir -p "$$BACKUP_DIR" && TS=$$(date +%Y%m%d-%H%M%S) && \
-	OUT="$$BACKUP_DIR/jellyfin-$$TS.tar.gz" && H="$$RELEASE-backup" && \
-	SEL="app.kubernetes.io/name=jellyfin" && \
-	SEL="$$SEL,app.kubernetes.io/instance=$$RELEASE" && \
-	DEP=$$(kubectl -n "$$NAMESPACE" get deploy -l "$$SEL" -o name) && \
-	V=$$(kubectl -n "$$NAMESPACE" get "$$DEP" -o jsonpath='{.spec.template.'\
-	'spec.containers[0].volumeMounts[?(@.mountPath=="/config")].name}') && \
-	PVC=$$(kubectl -n "$$NAMESPACE" get "$$DEP" -o jsonpath="{.spec.template\
-	.spec.volumes[?(@.name==\"$$V\")].persistentVolumeClaim.claimName}") && \
-	N=$$(kubectl -n "$$NAMESPACE" get "$$DEP" -o jsonpath='{.spec.replicas}') && \
-	echo "replicas before the stop: $$DEP=$$N" && \
-	test -n "$$PVC" && kubectl -n "$$NAMESPACE" scale "$$DEP" --replicas=0 && \
-	while kubectl -n "$$NAMESPACE" get pod -l "$$SEL" -o name | grep -q .; \
-	do sleep 2; done && \
-	if kubectl -n "$$NAMESPACE" run "$$H" --restart=Never \
-	--image="$$HELPER_IMAGE" --overrides='{"spec":{"containers":[{'\
-	'"name":"h","image":"'"$$HELPER_IMAGE"'","command":["sleep","3600"],'\
-	'"volumeMounts":[{"name":"d","mountPath":"/config"}]}],"volumes":[{'\
-	'"name":"d","persistentVolumeClaim":{"claimName":"'"$$PVC"'"}}]}}' && \
-	  kubectl -n "$$NAMESPACE" wait --for=condition=Ready "pod/$$H" \
-	  --timeout=180s && \
-	  kubectl -n "$$NAMESPACE" exec "$$H" -- sh -c 'cd /config && L=""; \
-	  for p in config data metadata plugins root; do \
-	  if [ -e "$$p" ]; then L="$$L ./$$p"; fi; done; tar -czf - $$L' \
-	  > "$$OUT"; then RC=0; else RC=1; fi; \
-	kubectl -n "$$NAMESPACE" delete pod "$$H" --wait=true || true; \
-	kubectl -n "$$NAMESPACE" scale "$$DEP" --replicas="$$N"; \
-	test "$$RC" -eq 0 && tar -tzf "$$OUT" | grep -q 'data/jellyfin.db$$' && \
-	echo "wrote $$OUT"
+	@$(jellyfin_env) eval "$$(printf '%b' 'mkdir -p "$$BACKUP_DIR"; TS=$$(date +%Y%m%d-%H%M%S)\nOUT="$$BACKUP_DIR/jellyfin-$$TS.tar.gz"; H="$$RELEASE-backup"\nSEL="app.kubernetes.io/name=jellyfin"\nSEL="$$SEL,app.kubernetes.io/instance=$$RELEASE"\nDEP=$$(kubectl -n "$$NAMESPACE" get deploy -l "$$SEL" -o name)\ntest -n "$$DEP" || { echo "no Deployment matches $$SEL" >&2; false; }\nV=$$(kubectl -n "$$NAMESPACE" get "$$DEP" -o jsonpath='\''{.spec.template.'\''\\\n'\''spec.containers[0].volumeMounts[?(@.mountPath=="/config")].name}'\'')\nPVC=$$(kubectl -n "$$NAMESPACE" get "$$DEP" -o jsonpath="{.spec.template\\\n.spec.volumes[?(@.name==\\"$$V\\")].persistentVolumeClaim.claimName}")\ntest -n "$$PVC" || { echo "$$DEP mounts no claim at /config" >&2; false; }\nN=$$(kubectl -n "$$NAMESPACE" get "$$DEP" -o jsonpath='\''{.spec.replicas}'\'')\necho "replicas before the stop: $$DEP=$$N"\ntrap '\''kubectl -n "$$NAMESPACE" delete pod "$$H" --ignore-not-found \\\n  --wait=true || :\n  kubectl -n "$$NAMESPACE" scale "$$DEP" --replicas="$$N"'\'' EXIT\nkubectl -n "$$NAMESPACE" scale "$$DEP" --replicas=0\nkubectl -n "$$NAMESPACE" wait --for=delete pod --timeout=300s \\\n  -l "$$SEL" \\\n  --field-selector='\''status.phase!=Succeeded,status.phase!=Failed'\'' || \\\n  test -z "$$(kubectl -n "$$NAMESPACE" get pod -o name \\\n    -l "$$SEL" \\\n    --field-selector='\''status.phase!=Succeeded,status.phase!=Failed'\'')"\nkubectl -n "$$NAMESPACE" apply -f - <<EOF\napiVersion: v1\nkind: Pod\nmetadata: { name: $$H }\nspec:\n  restartPolicy: Never\n  containers:\n    - name: h\n      image: $$HELPER_IMAGE\n      command: [sleep, "3600"]\n      volumeMounts: [{ name: d, mountPath: /config }]\n  volumes:\n    - name: d\n      persistentVolumeClaim: { claimName: $$PVC }\nEOF\nkubectl -n "$$NAMESPACE" wait --for=condition=Ready \\\n  "pod/$$H" --timeout=180s\nif kubectl -n "$$NAMESPACE" exec "$$H" -- sh -c '\''cd /config && L=""; \\\n  for p in config data metadata plugins root; do \\\n  if [ -e "$$p" ]; then L="$$L ./$$p"; fi; done; tar -czf - $$L'\'' \\\n  > "$$OUT.part" && tar -tzf "$$OUT.part" | grep -q '\''data/jellyfin.db$$'\''\nthen mv "$$OUT.part" "$$OUT"; echo "wrote $$OUT"\nelse echo "backup failed, kept $$OUT.part" >&2; false; fi')"
 
 # [backup] Built-in 10.11 backup via the API (needs JELLYFIN_API_KEY)
 jellyfin-backup-live:

@@ -97,9 +97,9 @@ vaultwarden-version:
 	@$(vaultwarden_env) $(vaultwarden_pod) kubectl -n "$$NAMESPACE" exec "$$POD" -c vaultwarden -- \
 	  /vaultwarden --version
 
-# [maintenance] Rolling restart of the statefulset
+# [maintenance] Rolling restart of the statefulset or deployment
 vaultwarden-restart:
-	@$(vaultwarden_env) kubectl -n "$$NAMESPACE" rollout restart statefulset \
+	@$(vaultwarden_env) kubectl -n "$$NAMESPACE" rollout restart statefulset,deployment \
 	  -l "app.kubernetes.io/name=vaultwarden,app.kubernetes.io/instance=$$RELEASE"
 
 # [maintenance] Delete db_*.sqlite3 snapshots older than 7 days from /data
@@ -154,7 +154,7 @@ help-vaultwarden:
 	@printf '  %-34s %s\n' 'vaultwarden-status' '[diagnostics] Show the release'\''s pods, services, volumes and config'
 	@printf '  %-34s %s\n' 'vaultwarden-top' '[diagnostics] Show CPU and memory use per container'
 	@printf '  %-34s %s\n' 'vaultwarden-version' '[diagnostics] Show the Vaultwarden and web-vault versions'
-	@printf '  %-34s %s\n' 'vaultwarden-restart' '[maintenance] Rolling restart of the statefulset'
+	@printf '  %-34s %s\n' 'vaultwarden-restart' '[maintenance] Rolling restart of the statefulset or deployment'
 	@printf '  %-34s %s\n' 'vaultwarden-snapshots-prune' '[maintenance] Delete db_*.sqlite3 snapshots older than 7 days from /data'
 	@printf '  %-34s %s\n' 'vaultwarden-helm-history' '[helm] Show the release'\''s revisions'
 	@printf '  %-34s %s\n' 'vaultwarden-helm-lint' '[helm] Lint the chart'

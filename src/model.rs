@@ -606,11 +606,20 @@ pub fn make_targets(s: &Spec) -> Vec<(String, String)> {
 fn shared_operations(s: &Spec) -> Vec<(String, Group, String, String)> {
     let c = &s.workload.container;
     let chart = &s.name;
-    let kind = match s.workload.kind {
+    let resource = |k: WorkloadKind| match k {
         WorkloadKind::StatefulSet => "statefulset",
         WorkloadKind::Deployment => "deployment",
         WorkloadKind::DaemonSet => "daemonset",
     };
+    // The kinds the release may run its workload as: kubectl restarts
+    // those of them the selector matches.
+    let mut kinds = vec![resource(s.workload.kind)];
+    for k in &s.workload.other_kinds {
+        if !kinds.contains(&resource(*k)) {
+            kinds.push(resource(*k));
+        }
+    }
+    let (kind, kinds) = (kinds.join(" or "), kinds.join(","));
     let shell = s.workload.shell.as_deref().unwrap_or("sh");
     let mut ops = vec![
         ("status", Group::Diagnostics, "Show the release's pods, services, volumes and config".to_string(),
@@ -620,7 +629,7 @@ fn shared_operations(s: &Spec) -> Vec<(String, Group, String, String)> {
         ("shell", Group::Diagnostics, format!("Open an interactive shell in the {c} container"),
          format!("kubectl -n \"$NAMESPACE\" exec -it \"$POD\" -c {c} -- {shell}")),
         ("restart", Group::Maintenance, format!("Rolling restart of the {kind}"),
-         format!("kubectl -n \"$NAMESPACE\" rollout restart {kind} \\\n  -l \"app.kubernetes.io/name={chart},app.kubernetes.io/instance=$RELEASE\"")),
+         format!("kubectl -n \"$NAMESPACE\" rollout restart {kinds} \\\n  -l \"app.kubernetes.io/name={chart},app.kubernetes.io/instance=$RELEASE\"")),
         ("describe", Group::Diagnostics, "Describe the workload's pods (state, probes, events)".to_string(),
          "kubectl -n \"$NAMESPACE\" describe pod -l \"$SELECTOR\"".to_string()),
         ("events", Group::Diagnostics, "Show recent events of the main pod".to_string(),

@@ -72,8 +72,8 @@ pub fn multi_attach_strategy(file: &SpecFile, facts: &ChartFacts, out: &mut Vec<
                 &at,
                 format!(
                     "`multi-attach` says the Deployment's strategy is `{said}`, but the chart \
-renders `{chart}` for `{}`",
-                    w.name
+renders `{chart}` for {}",
+                    cx.shown(&w.name)
                 ),
             )
             .help(format!(
@@ -523,6 +523,16 @@ impl<'a> Cx<'a> {
         match name.strip_prefix(RELEASE) {
             Some(rest) if rest.is_empty() || rest.starts_with('-') => format!("$RELEASE{rest}"),
             _ => name.to_string(),
+        }
+    }
+
+    /// A rendered name as the facts messages show it: the spec's form,
+    /// then the name it renders for the test release, as in
+    /// `"$FULLNAME" (rel-harbor for release rel)`.
+    fn shown(&self, name: &str) -> String {
+        match self.spec_form(name) {
+            f if f == name => format!("{name:?}"),
+            f => format!("{f:?} ({name} for release {RELEASE})"),
         }
     }
 
@@ -1676,6 +1686,31 @@ mod tests {
         // Read by a template: fine.
         f.values_read.push("backup".into());
         assert!(errors(&src, &f).is_empty(), "{:?}", errors(&src, &f));
+    }
+
+    /// The strategy error names the Deployment as the other facts
+    /// messages name objects: the spec's form, then what it renders.
+    #[test]
+    fn multi_attach_strategy_names_the_workload_as_the_spec_writes_it() {
+        let src = spec(&[(
+            "\ntroubleshooting: # at least three errors operators meet, each guide at least one\n",
+            "\ntroubleshooting:\n  - use: multi-attach\n    with: { strategy: Recreate }\n",
+        )]);
+        let f = crate::spec::parse("specs/demo.yaml", src.as_bytes()).expect("parses");
+        let mut out = Vec::new();
+        multi_attach_strategy(&f, &facts(), &mut out);
+        assert_eq!(out.len(), 1, "{out:#?}");
+        assert_eq!(
+            out[0].message,
+            "`multi-attach` says the Deployment's strategy is `Recreate`, but the chart \
+renders `RollingUpdate` for \"$FULLNAME\" (rel-demo for release rel)"
+        );
+        // A name outside the fullname is shown as rendered.
+        let mut odd = facts();
+        odd.workloads[0].name = "web".into();
+        out.clear();
+        multi_attach_strategy(&f, &odd, &mut out);
+        assert!(out[0].message.ends_with("for \"web\""), "{out:#?}");
     }
 
     #[test]

@@ -144,6 +144,12 @@ pub struct Workload {
     /// Where the product keeps its data inside the container, e.g. /var/lib/postgresql/data.
     #[serde(default)]
     pub data_path: Option<String>,
+    /// The kinds the chart renders the main workload as instead under
+    /// other values (vaultwarden's `workloadType: Deployment`): gen's
+    /// `restart` target restarts whichever of `kind` and these the
+    /// release runs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub other_kinds: Vec<WorkloadKind>,
 }
 
 /// How gen renders the chart with `helm template` to read its facts.

@@ -514,3 +514,52 @@ fn schema_validation_fails_on_an_invalid_manifest() {
         .count();
     assert_eq!(others, 0, "{}", r["objects"]);
 }
+
+/// vaultwarden's chart prints `workloadType` verbatim as the workload's
+/// `kind:` (its values.yaml comment offers `deployment` and
+/// `statefulset`), and renders the data volume only for the capitalized
+/// kinds: real Helm on the collection's chart shows both, which the
+/// spec's troubleshooting entry quotes the API server's error for. The
+/// day the chart maps the value, this fails and the entry can go.
+#[test]
+fn vaultwarden_prints_a_lowercase_workload_type_as_its_kind() {
+    let Some(collection) = common::collection() else {
+        return;
+    };
+    let Some(helm) = common::real_helm() else {
+        common::skip_or_fail("real Helm (python3 and the helm-sdkpy library under .tools/)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let chart = dir.path().join("vaultwarden");
+    common::copy_tree(&collection.join("charts/vaultwarden"), &chart);
+    for (value, claim) in [
+        ("Deployment", true),
+        ("deployment", false),
+        ("statefulset", false),
+    ] {
+        let o = Command::new(&helm)
+            .args(["template", "rel"])
+            .arg(&chart)
+            .args(["--set", &format!("workloadType={value}")])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{value}: {}", text(&o));
+        let manifest = String::from_utf8(o.stdout).unwrap();
+        let workload = manifest
+            .split("\n---")
+            .find(|d| d.contains("# Source: vaultwarden/templates/deployment.yaml"))
+            .unwrap_or_else(|| panic!("{value}: {manifest}"));
+        assert!(
+            workload.lines().any(|l| l == format!("kind: {value}")),
+            "{value}: {workload}"
+        );
+        let mounted = workload.contains("claimName:") || workload.contains("volumeClaimTemplates:");
+        assert_eq!(mounted, claim, "{value}: {workload}");
+    }
+    let spec = std::fs::read_to_string(repo().join("specs/vaultwarden.yaml")).unwrap();
+    assert!(
+        spec.contains("no kind \"deployment\" is registered for version \"apps/v1\""),
+        "the troubleshooting entry"
+    );
+}

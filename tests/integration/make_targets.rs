@@ -1944,3 +1944,182 @@ backup:9092 --delete --topic mm2-offsets.primary.internal",
     );
     assert!(gone("mm2-back") < forget && forget < at("scale deployment/mm2 --replicas=2"));
 }
+
+/// vaultwarden's chart runs a StatefulSet or, in Deployment mode, a
+/// Deployment (`workload.other_kinds`): `make vaultwarden-restart` asks
+/// real kubectl, against the stub API of `scripts/helm.py`, to restart
+/// both kinds by the release's labels. kubectl resolves both through the
+/// API's discovery (a kind it does not know is an error before any list)
+/// and lists each with the selector; the stub serves no lists, so the run
+/// ends at the lists, which name what a cluster would have restarted.
+#[test]
+fn vaultwarden_restart_restarts_the_statefulset_or_the_deployment() {
+    let work = tempfile::tempdir().unwrap();
+    copy_dir(&root().join("make"), &work.path().join("make"));
+    std::fs::copy(root().join("Makefile"), work.path().join("Makefile")).unwrap();
+    let kubeconfig = work.path().join("kubeconfig");
+    let mut stub = Command::new("python3")
+        .arg("-c")
+        .arg(
+            "import sys\nsys.path.insert(0, sys.argv[1])\nimport helm\n\
+             s = helm.StubAPI('1.33.0')\nopen(sys.argv[2], 'w').write(s.kubeconfig)\n\
+             print('ready', flush=True)\nsys.stdin.read()\ns.close()\n",
+        )
+        .arg(root().join("scripts"))
+        .arg(&kubeconfig)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(stub.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    let o = Command::new("timeout")
+        .args([
+            "60",
+            "make",
+            "--no-print-directory",
+            "-s",
+            "vaultwarden-restart",
+        ])
+        .arg(format!("NAMESPACE={NS}"))
+        .arg(format!("RELEASE={REL}"))
+        .arg(format!(
+            "KUBECTL=kubectl --kubeconfig {}",
+            kubeconfig.display()
+        ))
+        .current_dir(work.path())
+        .env("HOME", work.path())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    drop(stub.stdin.take());
+    let _ = stub.wait();
+    assert_eq!(line, "ready\n", "the stub API did not start");
+    let said = stderr(&o);
+    let sel = format!("app.kubernetes.io/name=vaultwarden,app.kubernetes.io/instance={REL}");
+    for resource in ["statefulsets", "deployments"] {
+        let listed = format!(
+            "Unable to find \"apps/v1, Resource={resource}\" that match label selector \"{sel}\""
+        );
+        assert!(
+            said.contains(&listed) && said.contains(&format!("/namespaces/{NS}/{resource}")),
+            "{resource}: {said}"
+        );
+    }
+    assert!(!said.contains("doesn't have a resource type"), "{said}");
+}
+
+/// `make jellyfin-backup` against a kubectl that answers its lookups:
+/// `CLAIM` is the claim the Deployment mounts at /config, `TAR=ok` makes
+/// the helper pod's tar stream an archive holding `data/jellyfin.db`.
+/// Each step fails on its own line with what went wrong; a failure before
+/// the stop stops nothing, one after it still deletes the helper pod and
+/// scales Jellyfin back to its count.
+#[test]
+fn jellyfin_backup_fails_at_the_step_that_failed_and_starts_jellyfin_again() {
+    let work = tempfile::tempdir().unwrap();
+    copy_dir(&root().join("make"), &work.path().join("make"));
+    std::fs::copy(root().join("Makefile"), work.path().join("Makefile")).unwrap();
+    let bin = work.path().join(".fakebin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let calls = work.path().join("calls");
+    std::fs::write(
+        bin.join("kubectl"),
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{}'\ncase \"$*\" in\n\
+             *'get deploy -l'*) echo deployment.apps/{REL}-jellyfin ;;\n\
+             *volumeMounts*) echo config ;;\n\
+             *claimName*) printf '%s' \"$CLAIM\" ;;\n\
+             *'{{.spec.replicas}}'*) echo 2 ;;\n\
+             *' exec '*) [ \"$TAR\" = ok ] || {{ echo 'tar: write error' >&2; exit 1; }}\n\
+               d=$(mktemp -d); mkdir \"$d/data\"; : > \"$d/data/jellyfin.db\"\n\
+               tar -czf - -C \"$d\" ./data; rm -rf \"$d\" ;;\n\
+             *' apply '*) cat > /dev/null ;;\n\
+             esac\nexit 0\n",
+            calls.display()
+        ),
+    )
+    .unwrap();
+    Command::new("chmod")
+        .arg("+x")
+        .arg(bin.join("kubectl"))
+        .status()
+        .unwrap();
+    let run = |claim: &str, tar: &str| {
+        let _ = std::fs::remove_file(&calls);
+        let o = Command::new("timeout")
+            .args([
+                "60",
+                "make",
+                "--no-print-directory",
+                "-s",
+                "jellyfin-backup",
+            ])
+            .arg(format!("NAMESPACE={NS}"))
+            .arg(format!("RELEASE={REL}"))
+            .current_dir(work.path())
+            .env("PATH", path_with(&bin))
+            .env("HOME", work.path())
+            .env("CLAIM", claim)
+            .env("TAR", tar)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let said = format!("{}{}", String::from_utf8_lossy(&o.stdout), stderr(&o));
+        let log = std::fs::read_to_string(&calls).unwrap_or_default();
+        let scales: Vec<String> = log
+            .lines()
+            .filter(|l| l.contains(" scale ") || l.contains(" delete pod "))
+            .map(|l| l.replace(&format!("-n {NS} "), ""))
+            .collect();
+        (o.status.success(), said, scales)
+    };
+    let dep = format!("deployment.apps/{REL}-jellyfin");
+    let stop_and_start = vec![
+        format!("scale {dep} --replicas=0"),
+        format!("delete pod {REL}-backup --ignore-not-found --wait=true"),
+        format!("scale {dep} --replicas=2"),
+    ];
+
+    // No claim at /config: said so, and Jellyfin never stopped.
+    let (ok, said, scales) = run("", "ok");
+    assert!(!ok, "{said}");
+    assert!(
+        said.contains(&format!("{dep} mounts no claim at /config")),
+        "{said}"
+    );
+    assert!(scales.is_empty(), "{scales:?}");
+
+    // The copy fails: said so, the partial file kept, Jellyfin started.
+    let (ok, said, scales) = run("jellyfin-config", "no");
+    assert!(!ok, "{said}");
+    assert!(said.contains("tar: write error"), "{said}");
+    assert!(
+        said.contains("backup failed, kept backups/jellyfin/jellyfin-"),
+        "{said}"
+    );
+    assert_eq!(scales, stop_and_start, "{said}");
+
+    // It works: the archive under its own name, Jellyfin at its count.
+    let (ok, said, scales) = run("jellyfin-config", "ok");
+    assert!(ok, "{said}");
+    assert_eq!(scales, stop_and_start, "{said}");
+    let wrote = said
+        .lines()
+        .find_map(|l| l.strip_prefix("wrote "))
+        .unwrap_or_else(|| panic!("{said}"));
+    let listed = Command::new("tar")
+        .arg("-tzf")
+        .arg(work.path().join(wrote))
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&listed.stdout).contains("./data/jellyfin.db"),
+        "{said}"
+    );
+    assert!(!std::path::Path::new(&format!("{}.part", work.path().join(wrote).display())).exists());
+}
