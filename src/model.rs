@@ -360,7 +360,7 @@ pub fn chart_model_with(file: &SpecFile, facts: Option<&ChartFacts>) -> ChartMod
         spec: s.clone(),
     };
     m.place_files(&Settings::default());
-    let listed = |guide| tools::listed(m.workstation_programs(guide).keys());
+    let listed = |guide| tools::listed(m.workstation_programs(guide).keys().map(String::as_str));
     (m.backup_tools, m.upgrade_tools, m.make_tools) = (
         listed(Some(Guide::Backup)),
         listed(Some(Guide::Upgrade)),

@@ -89,7 +89,7 @@ pub const TOOLS: &[Tool] = &[
     },
     Tool {
         name: "make",
-        install: "make, to run the chart's Makefile targets",
+        install: "GNU make; 4.0 or later for `make -j` of the cross-chart targets, which turn on `--output-sync`",
     },
     Tool {
         name: "mc",
@@ -320,8 +320,8 @@ pub fn collect(
 }
 
 /// The known tools among `programs`, in [`TOOLS`] order.
-pub fn listed<'a>(programs: impl IntoIterator<Item = &'a String>) -> Vec<Tool> {
-    let names: BTreeSet<&str> = programs.into_iter().map(String::as_str).collect();
+pub fn listed<'a>(programs: impl IntoIterator<Item = &'a str>) -> Vec<Tool> {
+    let names: BTreeSet<&str> = programs.into_iter().collect();
     TOOLS
         .iter()
         .filter(|t| names.contains(t.name))
