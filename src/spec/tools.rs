@@ -7,9 +7,10 @@
 //! runs after `kubectl exec ... --` or `docker run IMAGE`, not a
 //! here-document fed to a shell in a pod, but the script of a local `sh
 //! -c '...'`, a local `bash <<'EOF'` body, and what `env`, `xargs` and
-//! `timeout` run. Shell builtins and the POSIX/coreutils tools every
-//! Linux and macOS workstation has ([`NOT_LISTED`]) are not listed; every
-//! other program must be in [`TOOLS`] (check `tools.unknown`).
+//! `timeout` run; not a command marked `# runs-elsewhere: REASON` (the
+//! container command of a Deployment a guide shows). Shell builtins and
+//! the tools of POSIX and GNU coreutils ([`NOT_LISTED`]) are not listed;
+//! every other program must be in [`TOOLS`] (check `tools.unknown`).
 
 use super::shell::{self, Command};
 use std::collections::{BTreeMap, BTreeSet};
@@ -98,10 +99,6 @@ pub const TOOLS: &[Tool] = &[
     Tool {
         name: "mimirtool",
         install: "Grafana's `mimirtool`",
-    },
-    Tool {
-        name: "mysqlbinlog",
-        install: "the MySQL client tools (`mysqlbinlog`)",
     },
     Tool {
         name: "nc",
@@ -312,12 +309,22 @@ pub fn collect(
         recipes,
         found: BTreeMap::new(),
         depth: 0,
+        elsewhere: BTreeSet::new(),
     };
     for (path, text) in texts {
+        let lines: Vec<&str> = text.lines().collect();
+        w.elsewhere = (0..lines.len())
+            .filter(|&n| shell::allowed(&lines, n, ELSEWHERE))
+            .collect();
         w.script(text, path, 0, None);
     }
     w.found
 }
+
+/// The comment that says a command runs somewhere else than the
+/// workstation (a Deployment's container command shown in a guide):
+/// `# runs-elsewhere: REASON` on its first line or alone on the line before.
+pub const ELSEWHERE: &str = "runs-elsewhere";
 
 /// The known tools among `programs`, in [`TOOLS`] order.
 pub fn listed<'a>(programs: impl IntoIterator<Item = &'a str>) -> Vec<Tool> {
@@ -338,6 +345,8 @@ struct Walk<'a> {
     recipes: &'a BTreeMap<String, String>,
     found: BTreeMap<String, Use>,
     depth: usize,
+    /// Lines of the text being read marked [`ELSEWHERE`].
+    elsewhere: BTreeSet<usize>,
 }
 
 /// Where the commands being read are reported: the make line and target
@@ -382,6 +391,9 @@ impl Walk<'_> {
         }
         let words = &all[k..];
         let line = start + c.words[k].line;
+        if pin.is_none() && self.elsewhere.contains(&(start + c.line())) {
+            return;
+        }
         let name = words[0].as_str();
         // A variable (`$KUBECTL`), a redirection, or a lookup (`command -v`).
         if name.starts_with(['$', '`', '<', '>', '&'])
@@ -477,6 +489,14 @@ mod tests {
                    wait_ready\nkubectl get pods\n\"$KUBECTL\" version\n\
                    command -v jq >/dev/null\n";
         assert_eq!(programs(src), ["helm", "kubectl"]);
+    }
+
+    #[test]
+    fn a_command_marked_to_run_elsewhere_is_not_local() {
+        let src = "# runs-elsewhere: the archiver Deployment's command\n\
+                   mysqlbinlog --raw \\\n  --stop-never\n\
+                   gzip -t x.gz # runs-elsewhere:\n";
+        assert_eq!(programs(src), ["gzip"]);
     }
 
     #[test]
