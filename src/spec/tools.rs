@@ -102,7 +102,7 @@ pub const TOOLS: &[Tool] = &[
     },
     Tool {
         name: "nc",
-        install: "netcat (`nc`)",
+        install: "netcat (`nc`; on Debian and Ubuntu the `netcat-openbsd` package)",
     },
     Tool {
         name: "openssl",
