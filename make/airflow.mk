@@ -3,7 +3,6 @@
 # root: make airflow-<target> [NAMESPACE=...] [RELEASE=...] [KUBECTL=...]
 # Every variable below can be set on the make command line or in the
 # environment; the defaults apply otherwise.
-# Runs on this machine: kubectl helm age jq make
 
 airflow_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=airflow; [ -n "$${FULLNAME:-}" ] || case "$$RELEASE" in *airflow*) FULLNAME="$$RELEASE" ;; *) FULLNAME="$$RELEASE-airflow" ;; esac; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/airflow; [ -n "$${PG_SCRATCH_RELEASE:-}" ] || PG_SCRATCH_RELEASE=''; [ -n "$${SUPER_URL:-}" ] || SUPER_URL=''; [ -n "$${REHEARSAL_DB_URL:-}" ] || REHEARSAL_DB_URL=postgresql://airflow:CHANGEME@postgresql:5432/af_rehearsal; [ -n "$${DAG_ID:-}" ] || DAG_ID=example_bash_operator; [ -n "$${CONN_ID:-}" ] || CONN_ID=postgres_default; [ -n "$${CLEAN_DAYS:-}" ] || CLEAN_DAYS=90; [ -n "$${DB_NAME:-}" ] || DB_NAME=airflow; [ -n "$${DB_SECRET:-}" ] || DB_SECRET="$$FULLNAME-secret"; [ -n "$${DB_SECRET_KEY:-}" ] || DB_SECRET_KEY=postgresql-url; [ -n "$${CHART:-}" ] || CHART=./charts/airflow; [ -n "$${CHART_VERSION:-}" ] || CHART_VERSION=''; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=''; [ -n "$${AGE_KEY_FILE:-}" ] || AGE_KEY_FILE=~/.config/age/keys.txt; [ -n "$${CONFIG_FILE:-}" ] || CONFIG_FILE=''; [ -z "$${GEN_FOR_RELEASE:-}" ] || [ "$$GEN_FOR_RELEASE" = "$$RELEASE" ] || { echo "airflow: the guide's block derived FULLNAME, DB_SECRET for release $$GEN_FOR_RELEASE, not $$RELEASE: run it again with RELEASE=$$RELEASE, or pass FULLNAME= DB_SECRET= GEN_FOR_RELEASE= to make" >&2; exit 1; }; export SELECTOR="app.kubernetes.io/name=airflow,app.kubernetes.io/instance=$$RELEASE,app.kubernetes.io/component=webserver";
 airflow_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}'); [ -n "$$POD" ] || { echo "no running airflow pod for release $$RELEASE in namespace $$NAMESPACE" >&2; exit 1; };
@@ -123,6 +122,7 @@ airflow-helm-values:
 
 help-airflow:
 	@printf '\n%s\n' 'Apache Airflow (airflow)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age jq make'
 	@printf '  %-34s %s\n' 'airflow-backup' '[backup] Dump the metadata DB; export connections/vars and Secrets (age)'
 	@printf '  %-34s %s\n' 'airflow-backup-jobs' '[backup] Run the backup CronJobs now and wait for them (skips those not rendered)'
 	@printf '  %-34s %s\n' 'airflow-restore' '[restore] Restore the newest (or FILE=) dump with every DAG paused'

@@ -3,7 +3,6 @@
 # root: make alertmanager-<target> [NAMESPACE=...] [RELEASE=...] [KUBECTL=...]
 # Every variable below can be set on the make command line or in the
 # environment; the defaults apply otherwise.
-# Runs on this machine: kubectl helm age jq make
 
 alertmanager_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=alertmanager; [ -n "$${FULLNAME:-}" ] || case "$$RELEASE" in *alertmanager*) FULLNAME="$$RELEASE" ;; *) FULLNAME="$$RELEASE-alertmanager" ;; esac; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/alertmanager; [ -n "$${AM_CONFIG:-}" ] || AM_CONFIG=/etc/alertmanager/alertmanager.yml; [ -n "$${ROUTE_LABELS:-}" ] || ROUTE_LABELS='alertname=Test severity=critical'; [ -n "$${SILENCE_MATCHERS:-}" ] || SILENCE_MATCHERS=alertname=Watchdog; [ -n "$${SILENCE_DURATION:-}" ] || SILENCE_DURATION=2h; [ -n "$${SILENCE_COMMENT:-}" ] || SILENCE_COMMENT='created with make alertmanager-silence-add'; [ -n "$${BACKUP_CLAIM:-}" ] || BACKUP_CLAIM=''; [ -n "$${CHART:-}" ] || CHART=./charts/alertmanager; [ -n "$${CHART_VERSION:-}" ] || CHART_VERSION=''; [ -n "$${HELPER_IMAGE:-}" ] || HELPER_IMAGE=busybox:1.36; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=''; [ -n "$${AGE_KEY_FILE:-}" ] || AGE_KEY_FILE=~/.config/age/keys.txt; [ -n "$${CONFIG_FILE:-}" ] || CONFIG_FILE=''; [ -z "$${GEN_FOR_RELEASE:-}" ] || [ "$$GEN_FOR_RELEASE" = "$$RELEASE" ] || { echo "alertmanager: the guide's block derived FULLNAME for release $$GEN_FOR_RELEASE, not $$RELEASE: run it again with RELEASE=$$RELEASE, or pass FULLNAME= GEN_FOR_RELEASE= to make" >&2; exit 1; }; export SELECTOR="app.kubernetes.io/name=alertmanager,app.kubernetes.io/instance=$$RELEASE";
 alertmanager_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}'); [ -n "$$POD" ] || { echo "no running alertmanager pod for release $$RELEASE in namespace $$NAMESPACE" >&2; exit 1; };
@@ -142,6 +141,7 @@ alertmanager-helm-values:
 
 help-alertmanager:
 	@printf '\n%s\n' 'Alertmanager (alertmanager)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age jq make'
 	@printf '  %-34s %s\n' 'alertmanager-backup' '[backup] Export silences, the state snapshot and the configuration'
 	@printf '  %-34s %s\n' 'alertmanager-backup-jobs' '[backup] Run the backup CronJobs now and wait for them (skips those not rendered)'
 	@printf '  %-34s %s\n' 'alertmanager-restore' '[restore] Re-import unexpired silences from FILE (latest export by default)'

@@ -3,7 +3,6 @@
 # root: make blackbox-exporter-<target> [NAMESPACE=...] [RELEASE=...] [KUBECTL=...]
 # Every variable below can be set on the make command line or in the
 # environment; the defaults apply otherwise.
-# Runs on this machine: kubectl helm age jq make tar
 
 blackbox-exporter_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=blackbox-exporter; [ -n "$${FULLNAME:-}" ] || case "$$RELEASE" in *blackbox-exporter*) FULLNAME="$$RELEASE" ;; *) FULLNAME="$$RELEASE-blackbox-exporter" ;; esac; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/blackbox-exporter; [ -n "$${BLACKBOX_IMAGE:-}" ] || BLACKBOX_IMAGE=prom/blackbox-exporter:v0.27.0; [ -n "$${TARGET:-}" ] || TARGET=https://example.com; [ -n "$${MODULE:-}" ] || MODULE=http_2xx; [ -n "$${CHART:-}" ] || CHART=./charts/blackbox-exporter; [ -n "$${CHART_VERSION:-}" ] || CHART_VERSION=''; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=''; [ -n "$${AGE_KEY_FILE:-}" ] || AGE_KEY_FILE=~/.config/age/keys.txt; [ -z "$${GEN_FOR_RELEASE:-}" ] || [ "$$GEN_FOR_RELEASE" = "$$RELEASE" ] || { echo "blackbox-exporter: the guide's block derived FULLNAME for release $$GEN_FOR_RELEASE, not $$RELEASE: run it again with RELEASE=$$RELEASE, or pass FULLNAME= GEN_FOR_RELEASE= to make" >&2; exit 1; }; export SELECTOR="app.kubernetes.io/name=blackbox-exporter,app.kubernetes.io/instance=$$RELEASE";
 blackbox-exporter_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}'); [ -n "$$POD" ] || { echo "no running blackbox-exporter pod for release $$RELEASE in namespace $$NAMESPACE" >&2; exit 1; };
@@ -123,6 +122,7 @@ blackbox-exporter-helm-values:
 
 help-blackbox-exporter:
 	@printf '\n%s\n' 'Prometheus Blackbox Exporter (blackbox-exporter)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age jq make tar'
 	@printf '  %-34s %s\n' 'blackbox-exporter-backup' '[backup] Export values, manifest and loaded config, encrypted with age'
 	@printf '  %-34s %s\n' 'blackbox-exporter-restore' '[restore] Reinstall the release from the newest (or FILE=) values export'
 	@printf '  %-34s %s\n' 'blackbox-exporter-upgrade-dry-run' '[upgrade] Render the upgrade to CHART_VERSION with the current values'

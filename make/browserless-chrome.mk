@@ -3,7 +3,6 @@
 # root: make browserless-chrome-<target> [NAMESPACE=...] [RELEASE=...] [KUBECTL=...]
 # Every variable below can be set on the make command line or in the
 # environment; the defaults apply otherwise.
-# Runs on this machine: kubectl helm age jq make tar
 
 browserless-chrome_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=browserless-chrome; [ -n "$${FULLNAME:-}" ] || case "$$RELEASE" in *browserless-chrome*) FULLNAME="$$RELEASE" ;; *) FULLNAME="$$RELEASE-browserless-chrome" ;; esac; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/browserless-chrome; [ -n "$${TEST_URL:-}" ] || TEST_URL=https://example.com; [ -n "$${CHART:-}" ] || CHART=./charts/browserless-chrome; [ -n "$${CHART_VERSION:-}" ] || CHART_VERSION=''; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=''; [ -n "$${AGE_KEY_FILE:-}" ] || AGE_KEY_FILE=~/.config/age/keys.txt; [ -z "$${GEN_FOR_RELEASE:-}" ] || [ "$$GEN_FOR_RELEASE" = "$$RELEASE" ] || { echo "browserless-chrome: the guide's block derived FULLNAME for release $$GEN_FOR_RELEASE, not $$RELEASE: run it again with RELEASE=$$RELEASE, or pass FULLNAME= GEN_FOR_RELEASE= to make" >&2; exit 1; }; export SELECTOR="app.kubernetes.io/name=browserless-chrome,app.kubernetes.io/instance=$$RELEASE";
 browserless-chrome_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}'); [ -n "$$POD" ] || { echo "no running browserless-chrome pod for release $$RELEASE in namespace $$NAMESPACE" >&2; exit 1; };
@@ -118,6 +117,7 @@ browserless-chrome-helm-values:
 
 help-browserless-chrome:
 	@printf '\n%s\n' 'Browserless (headless Chromium) (browserless-chrome)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age jq make tar'
 	@printf '  %-34s %s\n' 'browserless-chrome-backup' '[backup] Export values and the API token, encrypted with age'
 	@printf '  %-34s %s\n' 'browserless-chrome-restore' '[restore] Re-create the token Secret and reinstall from newest (or FILE=)'
 	@printf '  %-34s %s\n' 'browserless-chrome-meta' '[upgrade] Show Browserless, Chromium, Puppeteer and Playwright versions'

@@ -3,7 +3,6 @@
 # root: make devpi-<target> [NAMESPACE=...] [RELEASE=...] [KUBECTL=...]
 # Every variable below can be set on the make command line or in the
 # environment; the defaults apply otherwise.
-# Runs on this machine: kubectl helm age gzip jq make tar
 
 devpi_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=devpi; [ -n "$${FULLNAME:-}" ] || case "$$RELEASE" in *devpi*) FULLNAME="$$RELEASE" ;; *) FULLNAME="$$RELEASE-devpi" ;; esac; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/devpi; [ -n "$${DEVPI_URL:-}" ] || DEVPI_URL=https://devpi.example.com; [ -n "$${DEVPI_INDEX:-}" ] || DEVPI_INDEX=dev/stable; [ -n "$${DEVPI_USER_PASSWORD:-}" ] || DEVPI_USER_PASSWORD=''; [ -n "$${TEST_PACKAGE:-}" ] || TEST_PACKAGE=my-private-package; [ -n "$${REPLICA_NAMESPACE:-}" ] || REPLICA_NAMESPACE=devpi-replica; [ -n "$${REPLICA_RELEASE:-}" ] || REPLICA_RELEASE=devpi-replica; [ -n "$${DEVPI_PVC:-}" ] || DEVPI_PVC=''; [ -n "$${CHART:-}" ] || CHART=./charts/devpi; [ -n "$${CHART_VERSION:-}" ] || CHART_VERSION=''; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=''; [ -n "$${AGE_KEY_FILE:-}" ] || AGE_KEY_FILE=~/.config/age/keys.txt; [ -n "$${CONFIG_FILE:-}" ] || CONFIG_FILE=''; [ -z "$${GEN_FOR_RELEASE:-}" ] || [ "$$GEN_FOR_RELEASE" = "$$RELEASE" ] || { echo "devpi: the guide's block derived FULLNAME for release $$GEN_FOR_RELEASE, not $$RELEASE: run it again with RELEASE=$$RELEASE, or pass FULLNAME= GEN_FOR_RELEASE= to make" >&2; exit 1; }; export SELECTOR="app.kubernetes.io/name=devpi,app.kubernetes.io/instance=$$RELEASE";
 devpi_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}'); [ -n "$$POD" ] || { echo "no running devpi pod for release $$RELEASE in namespace $$NAMESPACE" >&2; exit 1; };
@@ -116,6 +115,7 @@ devpi-helm-values:
 
 help-devpi:
 	@printf '\n%s\n' 'devpi (devpi)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age gzip jq make tar'
 	@printf '  %-34s %s\n' 'devpi-backup' '[backup] devpi-export in the pod, streamed to BACKUP_DIR as tar.gz'
 	@printf '  %-34s %s\n' 'devpi-restore' '[restore] Import the newest (or FILE=) export into an emptied volume'
 	@printf '  %-34s %s\n' 'devpi-indexes' '[data] List users and their indexes (JSON API)'

@@ -3,7 +3,6 @@
 # root: make elasticsearch-<target> [NAMESPACE=...] [RELEASE=...] [KUBECTL=...]
 # Every variable below can be set on the make command line or in the
 # environment; the defaults apply otherwise.
-# Runs on this machine: kubectl helm age jq make
 
 elasticsearch_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=elasticsearch; [ -n "$${FULLNAME:-}" ] || case "$$RELEASE" in *elasticsearch*) FULLNAME="$$RELEASE" ;; *) FULLNAME="$$RELEASE-elasticsearch" ;; esac; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/elasticsearch; [ -n "$${ES_URL:-}" ] || ES_URL=http://localhost:9200; [ -n "$${KIBANA_URL:-}" ] || KIBANA_URL=''; [ -n "$${S3_ACCESS_KEY:-}" ] || S3_ACCESS_KEY=''; [ -n "$${S3_SECRET_KEY:-}" ] || S3_SECRET_KEY=''; [ -n "$${REPO:-}" ] || REPO=backups; [ -n "$${SLM_POLICY:-}" ] || SLM_POLICY=hourly-snapshots; [ -n "$${SNAPSHOT:-}" ] || SNAPSHOT=''; [ -n "$${INDEX:-}" ] || INDEX=''; [ -n "$${TARGET_VERSION:-}" ] || TARGET_VERSION=8.17.0; [ -n "$${CHART:-}" ] || CHART=./charts/elasticsearch; [ -n "$${CHART_VERSION:-}" ] || CHART_VERSION=''; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=''; [ -n "$${AGE_KEY_FILE:-}" ] || AGE_KEY_FILE=~/.config/age/keys.txt; [ -n "$${CONFIG_FILE:-}" ] || CONFIG_FILE=''; [ -z "$${GEN_FOR_RELEASE:-}" ] || [ "$$GEN_FOR_RELEASE" = "$$RELEASE" ] || { echo "elasticsearch: the guide's block derived FULLNAME for release $$GEN_FOR_RELEASE, not $$RELEASE: run it again with RELEASE=$$RELEASE, or pass FULLNAME= GEN_FOR_RELEASE= to make" >&2; exit 1; }; export SELECTOR="app.kubernetes.io/name=elasticsearch,app.kubernetes.io/instance=$$RELEASE,app.kubernetes.io/component=elasticsearch";
 elasticsearch_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}'); [ -n "$$POD" ] || { echo "no running elasticsearch pod for release $$RELEASE in namespace $$NAMESPACE" >&2; exit 1; };
@@ -126,6 +125,7 @@ elasticsearch-helm-values:
 
 help-elasticsearch:
 	@printf '\n%s\n' 'Elasticsearch and Kibana (elasticsearch)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age jq make'
 	@printf '  %-34s %s\n' 'elasticsearch-backup' '[backup] Export the configuration, run the SLM policy now and record the snapshot'
 	@printf '  %-34s %s\n' 'elasticsearch-kibana-export' '[backup] Export Kibana saved objects of every space into BACKUP_DIR'
 	@printf '  %-34s %s\n' 'elasticsearch-slm-status' '[backup] Show the SLM policy'\''s last success, failure and statistics'

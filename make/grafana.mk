@@ -3,7 +3,6 @@
 # root: make grafana-<target> [NAMESPACE=...] [RELEASE=...] [KUBECTL=...]
 # Every variable below can be set on the make command line or in the
 # environment; the defaults apply otherwise.
-# Runs on this machine: kubectl helm age curl gzip jq make sqlite3 tar
 
 grafana_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=grafana; [ -n "$${FULLNAME:-}" ] || case "$$RELEASE" in *grafana*) FULLNAME="$$RELEASE" ;; *) FULLNAME="$$RELEASE-grafana" ;; esac; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/grafana; [ -n "$${GF_SECRET:-}" ] || GF_SECRET=''; [ -n "$${CURLRC:-}" ] || CURLRC=./grafana.curlrc; [ -n "$${SA_TOKEN:-}" ] || SA_TOKEN=''; [ -n "$${DASHBOARD_UID:-}" ] || DASHBOARD_UID=''; [ -n "$${DASHBOARDS_DIR:-}" ] || DASHBOARDS_DIR=''; [ -n "$${PVC:-}" ] || PVC=''; [ -n "$${REPLICAS:-}" ] || REPLICAS=''; [ -n "$${CHART:-}" ] || CHART=./charts/grafana; [ -n "$${CHART_VERSION:-}" ] || CHART_VERSION=''; [ -n "$${HELPER_IMAGE:-}" ] || HELPER_IMAGE=busybox:1.36; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=''; [ -n "$${AGE_KEY_FILE:-}" ] || AGE_KEY_FILE=~/.config/age/keys.txt; [ -n "$${CONFIG_FILE:-}" ] || CONFIG_FILE=''; [ -z "$${GEN_FOR_RELEASE:-}" ] || [ "$$GEN_FOR_RELEASE" = "$$RELEASE" ] || { echo "grafana: the guide's block derived FULLNAME for release $$GEN_FOR_RELEASE, not $$RELEASE: run it again with RELEASE=$$RELEASE, or pass FULLNAME= GEN_FOR_RELEASE= to make" >&2; exit 1; }; export SELECTOR="app.kubernetes.io/name=grafana,app.kubernetes.io/instance=$$RELEASE";
 grafana_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}'); [ -n "$$POD" ] || { echo "no running grafana pod for release $$RELEASE in namespace $$NAMESPACE" >&2; exit 1; };
@@ -126,6 +125,7 @@ grafana-helm-values:
 
 help-grafana:
 	@printf '\n%s\n' 'Grafana (grafana)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age curl gzip jq make sqlite3 tar'
 	@printf '  %-34s %s\n' 'grafana-backup' '[backup] Stop Grafana ~1 min, copy grafana.db, save values and Secret'
 	@printf '  %-34s %s\n' 'grafana-db-check' '[backup] Run sqlite3 integrity_check on the latest database copy (local)'
 	@printf '  %-34s %s\n' 'grafana-restore' '[restore] Replace grafana.db with FILE (latest copy) via a helper pod'

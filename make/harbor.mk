@@ -3,7 +3,6 @@
 # root: make harbor-<target> [NAMESPACE=...] [RELEASE=...] [KUBECTL=...]
 # Every variable below can be set on the make command line or in the
 # environment; the defaults apply otherwise.
-# Runs on this machine: kubectl helm age gzip jq make
 
 harbor_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=harbor; [ -n "$${FULLNAME:-}" ] || case "$$RELEASE" in *harbor*) FULLNAME="$$RELEASE" ;; *) FULLNAME="$$RELEASE-harbor" ;; esac; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/harbor; [ -n "$${REDIS_NAMESPACE:-}" ] || REDIS_NAMESPACE="$$NAMESPACE"; [ -n "$${REDIS_POD:-}" ] || REDIS_POD=redis-0; [ -n "$${HARBOR_USER:-}" ] || HARBOR_USER=admin; [ -n "$${HARBOR_PASSWORD:-}" ] || HARBOR_PASSWORD=''; [ -n "$${HARBOR_HOST:-}" ] || HARBOR_HOST=harbor.example.com; [ -n "$${TEST_IMAGE:-}" ] || TEST_IMAGE=busybox:latest; [ -n "$${REPLICATION_POLICY_ID:-}" ] || REPLICATION_POLICY_ID=1; [ -n "$${SKIP_DB:-}" ] || SKIP_DB=''; [ -n "$${SKIP_BLOBS:-}" ] || SKIP_BLOBS=''; [ -n "$${BLOBS:-}" ] || BLOBS=''; [ -n "$${DRY_RUN:-}" ] || DRY_RUN=true; [ -n "$${REPLICAS:-}" ] || REPLICAS=''; [ -n "$${DB_HOST:-}" ] || DB_HOST=postgresql; [ -n "$${DB_PORT:-}" ] || DB_PORT=5432; [ -n "$${DB_NAME:-}" ] || DB_NAME=harbor; [ -n "$${DB_USER:-}" ] || DB_USER=harbor; [ -n "$${DB_SECRET:-}" ] || DB_SECRET="$$FULLNAME-secret"; [ -n "$${DB_SECRET_KEY:-}" ] || DB_SECRET_KEY=POSTGRESQL_PASSWORD; [ -n "$${CHART:-}" ] || CHART=./charts/harbor; [ -n "$${CHART_VERSION:-}" ] || CHART_VERSION=''; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=''; [ -n "$${AGE_KEY_FILE:-}" ] || AGE_KEY_FILE=~/.config/age/keys.txt; [ -n "$${CONFIG_FILE:-}" ] || CONFIG_FILE=''; [ -z "$${GEN_FOR_RELEASE:-}" ] || [ "$$GEN_FOR_RELEASE" = "$$RELEASE" ] || { echo "harbor: the guide's block derived FULLNAME, DB_SECRET for release $$GEN_FOR_RELEASE, not $$RELEASE: run it again with RELEASE=$$RELEASE, or pass FULLNAME= DB_SECRET= GEN_FOR_RELEASE= to make" >&2; exit 1; }; export SELECTOR="app.kubernetes.io/name=harbor,app.kubernetes.io/instance=$$RELEASE,app.kubernetes.io/component=core";
 harbor_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}'); [ -n "$$POD" ] || { echo "no running harbor pod for release $$RELEASE in namespace $$NAMESPACE" >&2; exit 1; };
@@ -130,6 +129,7 @@ harbor-helm-values:
 
 help-harbor:
 	@printf '\n%s\n' 'Harbor (harbor)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age gzip jq make'
 	@printf '  %-34s %s\n' 'harbor-backup' '[backup] Read-only on, dump DB, copy blobs via helper pod, read-only off'
 	@printf '  %-34s %s\n' 'harbor-backup-jobs' '[backup] Run the backup CronJobs now and wait for them (skips those not rendered)'
 	@printf '  %-34s %s\n' 'harbor-restore' '[restore] Restore the newest (or FILE=) dump and blob archive'

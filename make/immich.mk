@@ -3,7 +3,6 @@
 # root: make immich-<target> [NAMESPACE=...] [RELEASE=...] [KUBECTL=...]
 # Every variable below can be set on the make command line or in the
 # environment; the defaults apply otherwise.
-# Runs on this machine: kubectl helm age gunzip gzip jq make tar
 
 immich_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=immich; [ -n "$${FULLNAME:-}" ] || case "$$RELEASE" in *immich*) FULLNAME="$$RELEASE" ;; *) FULLNAME="$$RELEASE-immich" ;; esac; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/immich; [ -n "$${DB_HOST:-}" ] || DB_HOST=postgresql.example.local; [ -n "$${DB_PORT:-}" ] || DB_PORT=5432; [ -n "$${DB_NAME:-}" ] || DB_NAME=immich; [ -n "$${DB_USER:-}" ] || DB_USER=immich; [ -n "$${DB_SECRET:-}" ] || DB_SECRET="$$FULLNAME"; [ -n "$${DB_SECRET_KEY:-}" ] || DB_SECRET_KEY=db-password; [ -n "$${PG_RELEASE:-}" ] || PG_RELEASE=postgresql; [ -n "$${IMMICH_USER_ID:-}" ] || IMMICH_USER_ID=replace-with-user-uuid; [ -n "$${IMMICH_API_KEY:-}" ] || IMMICH_API_KEY=''; [ -n "$${LIBRARY_ID:-}" ] || LIBRARY_ID=''; [ -n "$${CHART:-}" ] || CHART=./charts/immich; [ -n "$${CHART_VERSION:-}" ] || CHART_VERSION=''; [ -n "$${HELPER_IMAGE:-}" ] || HELPER_IMAGE=busybox:1.36; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=''; [ -n "$${AGE_KEY_FILE:-}" ] || AGE_KEY_FILE=~/.config/age/keys.txt; [ -n "$${CONFIG_FILE:-}" ] || CONFIG_FILE=''; [ -z "$${GEN_FOR_RELEASE:-}" ] || [ "$$GEN_FOR_RELEASE" = "$$RELEASE" ] || { echo "immich: the guide's block derived FULLNAME, DB_SECRET for release $$GEN_FOR_RELEASE, not $$RELEASE: run it again with RELEASE=$$RELEASE, or pass FULLNAME= DB_SECRET= GEN_FOR_RELEASE= to make" >&2; exit 1; }; export SELECTOR="app.kubernetes.io/name=immich,app.kubernetes.io/instance=$$RELEASE,app.kubernetes.io/component=server";
 immich_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}'); [ -n "$$POD" ] || { echo "no running immich pod for release $$RELEASE in namespace $$NAMESPACE" >&2; exit 1; };
@@ -138,6 +137,7 @@ immich-helm-values:
 
 help-immich:
 	@printf '\n%s\n' 'Immich (immich)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age gunzip gzip jq make tar'
 	@printf '  %-34s %s\n' 'immich-backup' '[backup] Dump the DB, then tar the originals, into one archive'
 	@printf '  %-34s %s\n' 'immich-builtin-dumps' '[backup] List Immich'\''s own nightly database dumps in UPLOAD_LOCATION/backups'
 	@printf '  %-34s %s\n' 'immich-config-backup' '[backup] Export Helm values, Secrets and ConfigMaps with age (the backup target does not)'

@@ -3,7 +3,6 @@
 # root: make jellyfin-<target> [NAMESPACE=...] [RELEASE=...] [KUBECTL=...]
 # Every variable below can be set on the make command line or in the
 # environment; the defaults apply otherwise.
-# Runs on this machine: kubectl helm age gzip jq make tar
 
 jellyfin_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=jellyfin; [ -n "$${FULLNAME:-}" ] || case "$$RELEASE" in *jellyfin*) FULLNAME="$$RELEASE" ;; *) FULLNAME="$$RELEASE-jellyfin" ;; esac; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/jellyfin; [ -n "$${JELLYFIN_API_KEY:-}" ] || JELLYFIN_API_KEY=''; [ -n "$${ARCHIVE_PATH:-}" ] || ARCHIVE_PATH=/config/data/backups/replace-with-archive.zip; [ -n "$${REPLICAS:-}" ] || REPLICAS=1; [ -n "$${CHART:-}" ] || CHART=./charts/jellyfin; [ -n "$${CHART_VERSION:-}" ] || CHART_VERSION=''; [ -n "$${HELPER_IMAGE:-}" ] || HELPER_IMAGE=busybox:1.36; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=''; [ -n "$${AGE_KEY_FILE:-}" ] || AGE_KEY_FILE=~/.config/age/keys.txt; [ -n "$${CONFIG_FILE:-}" ] || CONFIG_FILE=''; [ -z "$${GEN_FOR_RELEASE:-}" ] || [ "$$GEN_FOR_RELEASE" = "$$RELEASE" ] || { echo "jellyfin: the guide's block derived FULLNAME for release $$GEN_FOR_RELEASE, not $$RELEASE: run it again with RELEASE=$$RELEASE, or pass FULLNAME= GEN_FOR_RELEASE= to make" >&2; exit 1; }; export SELECTOR="app.kubernetes.io/name=jellyfin,app.kubernetes.io/instance=$$RELEASE";
 jellyfin_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}'); [ -n "$$POD" ] || { echo "no running jellyfin pod for release $$RELEASE in namespace $$NAMESPACE" >&2; exit 1; };
@@ -178,6 +177,7 @@ jellyfin-helm-values:
 
 help-jellyfin:
 	@printf '\n%s\n' 'Jellyfin (jellyfin)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age gzip jq make tar'
 	@printf '  %-34s %s\n' 'jellyfin-backup' '[backup] Stop Jellyfin, tar /config via a helper pod, start it again'
 	@printf '  %-34s %s\n' 'jellyfin-backup-live' '[backup] Built-in 10.11 backup via the API (needs JELLYFIN_API_KEY)'
 	@printf '  %-34s %s\n' 'jellyfin-backups-list' '[backup] List built-in backup archives known to the server'

@@ -3,7 +3,6 @@
 # root: make jenkins-<target> [NAMESPACE=...] [RELEASE=...] [KUBECTL=...]
 # Every variable below can be set on the make command line or in the
 # environment; the defaults apply otherwise.
-# Runs on this machine: kubectl helm age gzip jq make
 
 jenkins_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=jenkins; [ -n "$${FULLNAME:-}" ] || case "$$RELEASE" in *jenkins*) FULLNAME="$$RELEASE" ;; *) FULLNAME="$$RELEASE-jenkins" ;; esac; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/jenkins; [ -n "$${JOB_NAME:-}" ] || JOB_NAME=my-job; [ -n "$${JENKINS_PVC:-}" ] || JENKINS_PVC=''; [ -n "$${JENKINS_IMAGE:-}" ] || JENKINS_IMAGE=harbor.polypia.in/library/jenkins-controller:2.528.3-jdk21; [ -n "$${REPLICAS:-}" ] || REPLICAS=1; [ -n "$${CHART:-}" ] || CHART=./charts/jenkins; [ -n "$${CHART_VERSION:-}" ] || CHART_VERSION=''; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=''; [ -n "$${AGE_KEY_FILE:-}" ] || AGE_KEY_FILE=~/.config/age/keys.txt; [ -n "$${CONFIG_FILE:-}" ] || CONFIG_FILE=''; [ -z "$${GEN_FOR_RELEASE:-}" ] || [ "$$GEN_FOR_RELEASE" = "$$RELEASE" ] || { echo "jenkins: the guide's block derived FULLNAME for release $$GEN_FOR_RELEASE, not $$RELEASE: run it again with RELEASE=$$RELEASE, or pass FULLNAME= GEN_FOR_RELEASE= to make" >&2; exit 1; }; export SELECTOR="app.kubernetes.io/name=jenkins,app.kubernetes.io/instance=$$RELEASE";
 jenkins_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}'); [ -n "$$POD" ] || { echo "no running jenkins pod for release $$RELEASE in namespace $$NAMESPACE" >&2; exit 1; };
@@ -119,6 +118,7 @@ jenkins-helm-values:
 
 help-jenkins:
 	@printf '\n%s\n' 'Jenkins (jenkins)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age gzip jq make'
 	@printf '  %-34s %s\n' 'jenkins-backup' '[backup] Archive JENKINS_HOME (no workspaces) and the configuration export, with age'
 	@printf '  %-34s %s\n' 'jenkins-restore' '[restore] Restore the newest (or FILE=) archive into the volume'
 	@printf '  %-34s %s\n' 'jenkins-describe' '[diagnostics] Describe the workload'\''s pods (state, probes, events)'

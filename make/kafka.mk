@@ -3,7 +3,6 @@
 # root: make kafka-<target> [NAMESPACE=...] [RELEASE=...] [KUBECTL=...]
 # Every variable below can be set on the make command line or in the
 # environment; the defaults apply otherwise.
-# Runs on this machine: kubectl helm age jq make tar
 
 kafka_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=kafka; [ -n "$${FULLNAME:-}" ] || case "$$RELEASE" in *kafka*) FULLNAME="$$RELEASE" ;; *) FULLNAME="$$RELEASE-kafka" ;; esac; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/kafka; [ -n "$${KAFKA_BIN:-}" ] || KAFKA_BIN=/opt/bitnami/kafka/bin; [ -n "$${BOOTSTRAP:-}" ] || BOOTSTRAP=localhost:9092; [ -n "$${BACKUP_BOOTSTRAP:-}" ] || BACKUP_BOOTSTRAP=kafka-backup:9092; [ -n "$${MM2_DEPLOYMENT:-}" ] || MM2_DEPLOYMENT=''; [ -n "$${MM2_REVERSE_DEPLOYMENT:-}" ] || MM2_REVERSE_DEPLOYMENT=''; [ -n "$${GROUP:-}" ] || GROUP=''; [ -n "$${TOPIC:-}" ] || TOPIC=''; [ -n "$${RESET_TO:-}" ] || RESET_TO=--to-latest; [ -n "$${RESET_MODE:-}" ] || RESET_MODE=--dry-run; [ -n "$${CONSUMER_DEPLOYMENT:-}" ] || CONSUMER_DEPLOYMENT=''; [ -n "$${TOPICS:-}" ] || TOPICS=''; [ -n "$${BROKERS:-}" ] || BROKERS=0,1,2; [ -n "$${PLAN:-}" ] || PLAN=''; [ -n "$${THROTTLE:-}" ] || THROTTLE=50000000; [ -n "$${TARGET_VERSION:-}" ] || TARGET_VERSION=3.9.0; [ -n "$${CHART:-}" ] || CHART=./charts/kafka; [ -n "$${CHART_VERSION:-}" ] || CHART_VERSION=''; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=''; [ -n "$${AGE_KEY_FILE:-}" ] || AGE_KEY_FILE=~/.config/age/keys.txt; [ -n "$${CONFIG_FILE:-}" ] || CONFIG_FILE=''; [ -z "$${GEN_FOR_RELEASE:-}" ] || [ "$$GEN_FOR_RELEASE" = "$$RELEASE" ] || { echo "kafka: the guide's block derived FULLNAME for release $$GEN_FOR_RELEASE, not $$RELEASE: run it again with RELEASE=$$RELEASE, or pass FULLNAME= GEN_FOR_RELEASE= to make" >&2; exit 1; }; export SELECTOR="app.kubernetes.io/name=kafka,app.kubernetes.io/instance=$$RELEASE,apps.kubernetes.io/pod-index=0";
 kafka_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}'); [ -n "$$POD" ] || { echo "no running kafka pod for release $$RELEASE in namespace $$NAMESPACE" >&2; exit 1; };
@@ -138,6 +137,7 @@ kafka-helm-values:
 
 help-kafka:
 	@printf '\n%s\n' 'Apache Kafka (kafka)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age jq make tar'
 	@printf '  %-34s %s\n' 'kafka-backup' '[backup] Export topics, configs, group offsets, ACLs into BACKUP_DIR'
 	@printf '  %-34s %s\n' 'kafka-config-backup' '[backup] Export Helm values, Secrets and ConfigMaps with age (the backup target does not)'
 	@printf '  %-34s %s\n' 'kafka-restore' '[restore] Recreate topics (partitions, RF, configs) from the newest export'

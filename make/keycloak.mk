@@ -3,7 +3,6 @@
 # root: make keycloak-<target> [NAMESPACE=...] [RELEASE=...] [KUBECTL=...]
 # Every variable below can be set on the make command line or in the
 # environment; the defaults apply otherwise.
-# Runs on this machine: kubectl helm age jq make tar
 
 keycloak_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=keycloak; [ -n "$${FULLNAME:-}" ] || case "$$RELEASE" in *keycloak*) FULLNAME="$$RELEASE" ;; *) FULLNAME="$$RELEASE-keycloak" ;; esac; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/keycloak; [ -n "$${PG_SCRATCH_RELEASE:-}" ] || PG_SCRATCH_RELEASE=postgresql-pitr; [ -n "$${KC_REPLICAS:-}" ] || KC_REPLICAS=''; [ -n "$${REALM:-}" ] || REALM=master; [ -n "$${KC_ADMIN_USER:-}" ] || KC_ADMIN_USER=''; [ -n "$${KC_ADMIN_PASSWORD:-}" ] || KC_ADMIN_PASSWORD=''; [ -n "$${DB_HOST:-}" ] || DB_HOST=''; [ -n "$${DB_PORT:-}" ] || DB_PORT=5432; [ -n "$${DB_NAME:-}" ] || DB_NAME=keycloak; [ -n "$${DB_USER:-}" ] || DB_USER=keycloak; [ -n "$${DB_SECRET:-}" ] || DB_SECRET="$$FULLNAME"; [ -n "$${DB_SECRET_KEY:-}" ] || DB_SECRET_KEY=db-password; [ -n "$${CHART:-}" ] || CHART=./charts/keycloak; [ -n "$${CHART_VERSION:-}" ] || CHART_VERSION=''; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=''; [ -n "$${AGE_KEY_FILE:-}" ] || AGE_KEY_FILE=~/.config/age/keys.txt; [ -n "$${CONFIG_FILE:-}" ] || CONFIG_FILE=''; [ -z "$${GEN_FOR_RELEASE:-}" ] || [ "$$GEN_FOR_RELEASE" = "$$RELEASE" ] || { echo "keycloak: the guide's block derived FULLNAME, DB_SECRET for release $$GEN_FOR_RELEASE, not $$RELEASE: run it again with RELEASE=$$RELEASE, or pass FULLNAME= DB_SECRET= GEN_FOR_RELEASE= to make" >&2; exit 1; }; export SELECTOR="app.kubernetes.io/name=keycloak,app.kubernetes.io/instance=$$RELEASE";
 keycloak_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}'); [ -n "$$POD" ] || { echo "no running keycloak pod for release $$RELEASE in namespace $$NAMESPACE" >&2; exit 1; };
@@ -114,6 +113,7 @@ keycloak-helm-values:
 
 help-keycloak:
 	@printf '\n%s\n' 'Keycloak (keycloak)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age jq make tar'
 	@printf '  %-34s %s\n' 'keycloak-backup' '[backup] Dump the Keycloak database, values and (with age) Secrets'
 	@printf '  %-34s %s\n' 'keycloak-backup-jobs' '[backup] Run the backup CronJobs now and wait for them (skips those not rendered)'
 	@printf '  %-34s %s\n' 'keycloak-realm-export' '[backup] Export all realms with users from a one-off pod into BACKUP_DIR'

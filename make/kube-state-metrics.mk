@@ -3,7 +3,6 @@
 # root: make kube-state-metrics-<target> [NAMESPACE=...] [RELEASE=...] [KUBECTL=...]
 # Every variable below can be set on the make command line or in the
 # environment; the defaults apply otherwise.
-# Runs on this machine: kubectl helm age jq make tar
 
 kube-state-metrics_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=kube-state-metrics; [ -n "$${FULLNAME:-}" ] || case "$$RELEASE" in *kube-state-metrics*) FULLNAME="$$RELEASE" ;; *) FULLNAME="$$RELEASE-kube-state-metrics" ;; esac; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/kube-state-metrics; [ -n "$${CHART:-}" ] || CHART=./charts/kube-state-metrics; [ -n "$${CHART_VERSION:-}" ] || CHART_VERSION=''; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=''; [ -n "$${AGE_KEY_FILE:-}" ] || AGE_KEY_FILE=~/.config/age/keys.txt; [ -z "$${GEN_FOR_RELEASE:-}" ] || [ "$$GEN_FOR_RELEASE" = "$$RELEASE" ] || { echo "kube-state-metrics: the guide's block derived FULLNAME for release $$GEN_FOR_RELEASE, not $$RELEASE: run it again with RELEASE=$$RELEASE, or pass FULLNAME= GEN_FOR_RELEASE= to make" >&2; exit 1; }; export SELECTOR="app.kubernetes.io/name=kube-state-metrics,app.kubernetes.io/instance=$$RELEASE";
 kube-state-metrics_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}'); [ -n "$$POD" ] || { echo "no running kube-state-metrics pod for release $$RELEASE in namespace $$NAMESPACE" >&2; exit 1; };
@@ -127,6 +126,7 @@ kube-state-metrics-helm-values:
 
 help-kube-state-metrics:
 	@printf '\n%s\n' 'kube-state-metrics (kube-state-metrics)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age jq make tar'
 	@printf '  %-34s %s\n' 'kube-state-metrics-backup' '[backup] Export values, rendered manifest and live arguments'
 	@printf '  %-34s %s\n' 'kube-state-metrics-restore' '[restore] Reinstall the release from the newest (or FILE=) values export'
 	@printf '  %-34s %s\n' 'kube-state-metrics-upgrade-dry-run' '[upgrade] Render the upgrade to CHART_VERSION with the current values'

@@ -3,7 +3,6 @@
 # root: make loki-<target> [NAMESPACE=...] [RELEASE=...] [KUBECTL=...]
 # Every variable below can be set on the make command line or in the
 # environment; the defaults apply otherwise.
-# Runs on this machine: kubectl helm age curl jq logcli make mc tar
 
 loki_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=loki; [ -n "$${FULLNAME:-}" ] || case "$$RELEASE" in *loki*) FULLNAME="$$RELEASE" ;; *) FULLNAME="$$RELEASE-loki" ;; esac; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/loki; [ -n "$${MC_ALIAS:-}" ] || MC_ALIAS=minio; [ -n "$${BACKUP_ALIAS:-}" ] || BACKUP_ALIAS=backup; [ -n "$${LOKI_BUCKET:-}" ] || LOKI_BUCKET=loki; [ -n "$${LOKI_SECRET:-}" ] || LOKI_SECRET=''; [ -n "$${LOKI_CONFIG:-}" ] || LOKI_CONFIG=/etc/loki/loki.yaml; [ -n "$${LOKI_TENANT:-}" ] || LOKI_TENANT=fake; [ -n "$${LOGQL:-}" ] || LOGQL='{job=~".+"}'; [ -n "$${CHART:-}" ] || CHART=./charts/loki; [ -n "$${CHART_VERSION:-}" ] || CHART_VERSION=''; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=''; [ -n "$${AGE_KEY_FILE:-}" ] || AGE_KEY_FILE=~/.config/age/keys.txt; [ -n "$${CONFIG_FILE:-}" ] || CONFIG_FILE=''; [ -z "$${GEN_FOR_RELEASE:-}" ] || [ "$$GEN_FOR_RELEASE" = "$$RELEASE" ] || { echo "loki: the guide's block derived FULLNAME for release $$GEN_FOR_RELEASE, not $$RELEASE: run it again with RELEASE=$$RELEASE, or pass FULLNAME= GEN_FOR_RELEASE= to make" >&2; exit 1; }; export SELECTOR="app.kubernetes.io/name=loki,app.kubernetes.io/instance=$$RELEASE";
 loki_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}'); [ -n "$$POD" ] || { echo "no running loki pod for release $$RELEASE in namespace $$NAMESPACE" >&2; exit 1; };
@@ -124,6 +123,7 @@ loki-helm-values:
 
 help-loki:
 	@printf '\n%s\n' 'Grafana Loki (loki)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age curl jq logcli make mc tar'
 	@printf '  %-34s %s\n' 'loki-backup' '[backup] Export values and Secrets (age), flush, mirror the bucket, save config'
 	@printf '  %-34s %s\n' 'loki-bucket-diff' '[backup] List objects that differ between the bucket and the local copy'
 	@printf '  %-34s %s\n' 'loki-restore' '[restore] Copy the bucket back from BACKUP_DIR and restart Loki'

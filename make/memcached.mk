@@ -3,7 +3,6 @@
 # root: make memcached-<target> [NAMESPACE=...] [RELEASE=...] [KUBECTL=...]
 # Every variable below can be set on the make command line or in the
 # environment; the defaults apply otherwise.
-# Runs on this machine: kubectl helm age jq make nc
 
 memcached_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=memcached; [ -n "$${FULLNAME:-}" ] || case "$$RELEASE" in *memcached*) FULLNAME="$$RELEASE" ;; *) FULLNAME="$$RELEASE-memcached" ;; esac; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/memcached; [ -n "$${LOCAL_PORT:-}" ] || LOCAL_PORT=21211; [ -n "$${SAMPLE_SECONDS:-}" ] || SAMPLE_SECONDS=10; [ -n "$${MC_SECRETS:-}" ] || MC_SECRETS=''; [ -n "$${CONFIRM_FLUSH:-}" ] || CONFIRM_FLUSH=no; [ -n "$${FLUSH_STAGGER:-}" ] || FLUSH_STAGGER=30; [ -n "$${CHART:-}" ] || CHART=./charts/memcached; [ -n "$${CHART_VERSION:-}" ] || CHART_VERSION=''; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=''; [ -n "$${AGE_KEY_FILE:-}" ] || AGE_KEY_FILE=~/.config/age/keys.txt; [ -n "$${CONFIG_FILE:-}" ] || CONFIG_FILE=''; [ -z "$${GEN_FOR_RELEASE:-}" ] || [ "$$GEN_FOR_RELEASE" = "$$RELEASE" ] || { echo "memcached: the guide's block derived FULLNAME for release $$GEN_FOR_RELEASE, not $$RELEASE: run it again with RELEASE=$$RELEASE, or pass FULLNAME= GEN_FOR_RELEASE= to make" >&2; exit 1; }; export SELECTOR="app.kubernetes.io/name=memcached,app.kubernetes.io/instance=$$RELEASE";
 memcached_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}'); [ -n "$$POD" ] || { echo "no running memcached pod for release $$RELEASE in namespace $$NAMESPACE" >&2; exit 1; };
@@ -126,6 +125,7 @@ memcached-helm-values:
 
 help-memcached:
 	@printf '\n%s\n' 'Memcached (memcached)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age jq make nc'
 	@printf '  %-34s %s\n' 'memcached-backup' '[backup] Export Helm values, manifest, settings, encrypted Secrets'
 	@printf '  %-34s %s\n' 'memcached-restore' '[restore] Reinstall from CONFIG_FILE (default the newest export) and Secrets'
 	@printf '  %-34s %s\n' 'memcached-config-validate' '[diagnostics] Check live flags against pod limits and safe defaults'

@@ -3,7 +3,6 @@
 # root: make mimir-<target> [NAMESPACE=...] [RELEASE=...] [KUBECTL=...]
 # Every variable below can be set on the make command line or in the
 # environment; the defaults apply otherwise.
-# Runs on this machine: kubectl helm age curl jq make mc mimirtool tar
 
 mimir_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=mimir; [ -n "$${FULLNAME:-}" ] || case "$$RELEASE" in *mimir*) FULLNAME="$$RELEASE" ;; *) FULLNAME="$$RELEASE-mimir" ;; esac; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/mimir; [ -n "$${MC_ALIAS:-}" ] || MC_ALIAS=minio; [ -n "$${BACKUP_ALIAS:-}" ] || BACKUP_ALIAS=backup; [ -n "$${NEW_ALIAS:-}" ] || NEW_ALIAS=newstore; [ -n "$${MIMIR_BLOCKS_BUCKET:-}" ] || MIMIR_BLOCKS_BUCKET=mimir-blocks; [ -n "$${MIMIR_RULER_BUCKET:-}" ] || MIMIR_RULER_BUCKET=mimir-blocks; [ -n "$${MIMIR_AM_BUCKET:-}" ] || MIMIR_AM_BUCKET=mimir-blocks; [ -n "$${MIMIR_SECRET:-}" ] || MIMIR_SECRET=''; [ -n "$${MIMIR_TENANT:-}" ] || MIMIR_TENANT=anonymous; [ -n "$${RULES_DIR:-}" ] || RULES_DIR=./rules; [ -n "$${CHART:-}" ] || CHART=./charts/mimir; [ -n "$${CHART_VERSION:-}" ] || CHART_VERSION=''; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=''; [ -n "$${AGE_KEY_FILE:-}" ] || AGE_KEY_FILE=~/.config/age/keys.txt; [ -n "$${CONFIG_FILE:-}" ] || CONFIG_FILE=''; [ -z "$${GEN_FOR_RELEASE:-}" ] || [ "$$GEN_FOR_RELEASE" = "$$RELEASE" ] || { echo "mimir: the guide's block derived FULLNAME for release $$GEN_FOR_RELEASE, not $$RELEASE: run it again with RELEASE=$$RELEASE, or pass FULLNAME= GEN_FOR_RELEASE= to make" >&2; exit 1; }; export SELECTOR="app.kubernetes.io/name=mimir,app.kubernetes.io/instance=$$RELEASE";
 mimir_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}'); [ -n "$$POD" ] || { echo "no running mimir pod for release $$RELEASE in namespace $$NAMESPACE" >&2; exit 1; };
@@ -122,6 +121,7 @@ mimir-helm-values:
 
 help-mimir:
 	@printf '\n%s\n' 'Grafana Mimir (mimir)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age curl jq make mc mimirtool tar'
 	@printf '  %-34s %s\n' 'mimir-backup' '[backup] Export values and Secrets (age), mirror blocks, export rules and Alertmanager'
 	@printf '  %-34s %s\n' 'mimir-restore' '[restore] Copy blocks back, clear deletion marks and re-sync rules'
 	@printf '  %-34s %s\n' 'mimir-deprecated-flags' '[upgrade] Show deprecated settings in use and the running version'

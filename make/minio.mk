@@ -3,7 +3,6 @@
 # root: make minio-<target> [NAMESPACE=...] [RELEASE=...] [KUBECTL=...]
 # Every variable below can be set on the make command line or in the
 # environment; the defaults apply otherwise.
-# Runs on this machine: kubectl helm age jq make mc
 
 minio_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=minio; [ -n "$${FULLNAME:-}" ] || case "$$RELEASE" in *minio*) FULLNAME="$$RELEASE" ;; *) FULLNAME="$$RELEASE-minio" ;; esac; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/minio; [ -n "$${MC_PORT:-}" ] || MC_PORT=19000; [ -n "$${OBJ_PATH:-}" ] || OBJ_PATH=''; [ -n "$${UNDO_FLAGS:-}" ] || UNDO_FLAGS=--dry-run; [ -n "$${MINIO_IMAGE:-}" ] || MINIO_IMAGE=minio/minio:RELEASE.2025-10-15T17-29-55Z; [ -n "$${TARGET_IMAGE_REPO:-}" ] || TARGET_IMAGE_REPO=minio/minio; [ -n "$${TARGET_VERSION:-}" ] || TARGET_VERSION=RELEASE.2025-10-15T17-29-55Z; [ -n "$${AK:-}" ] || AK=''; [ -n "$${SK:-}" ] || SK=''; [ -n "$${CHART:-}" ] || CHART=./charts/minio; [ -n "$${CHART_VERSION:-}" ] || CHART_VERSION=''; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=''; [ -n "$${AGE_KEY_FILE:-}" ] || AGE_KEY_FILE=~/.config/age/keys.txt; [ -n "$${CONFIG_FILE:-}" ] || CONFIG_FILE=''; [ -z "$${GEN_FOR_RELEASE:-}" ] || [ "$$GEN_FOR_RELEASE" = "$$RELEASE" ] || { echo "minio: the guide's block derived FULLNAME for release $$GEN_FOR_RELEASE, not $$RELEASE: run it again with RELEASE=$$RELEASE, or pass FULLNAME= GEN_FOR_RELEASE= to make" >&2; exit 1; }; export SELECTOR="app.kubernetes.io/name=minio,app.kubernetes.io/instance=$$RELEASE";
 minio_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}'); [ -n "$$POD" ] || { echo "no running minio pod for release $$RELEASE in namespace $$NAMESPACE" >&2; exit 1; };
@@ -114,6 +113,7 @@ minio-helm-values:
 
 help-minio:
 	@printf '\n%s\n' 'MinIO (minio)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age jq make mc'
 	@printf '  %-34s %s\n' 'minio-backup' '[backup] Export bucket metadata and IAM, mirror all buckets to BACKUP_DIR'
 	@printf '  %-34s %s\n' 'minio-config-backup' '[backup] Export Helm values, Secrets and ConfigMaps with age (the backup target does not)'
 	@printf '  %-34s %s\n' 'minio-metadata-export' '[backup] Export bucket metadata and (with AGE_RECIPIENT) IAM only'

@@ -3,7 +3,6 @@
 # root: make mlflow-<target> [NAMESPACE=...] [RELEASE=...] [KUBECTL=...]
 # Every variable below can be set on the make command line or in the
 # environment; the defaults apply otherwise.
-# Runs on this machine: kubectl helm age jq make mc
 
 mlflow_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=mlflow; [ -n "$${FULLNAME:-}" ] || case "$$RELEASE" in *mlflow*) FULLNAME="$$RELEASE" ;; *) FULLNAME="$$RELEASE-mlflow" ;; esac; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/mlflow; [ -n "$${SUPER_URL:-}" ] || SUPER_URL=''; [ -n "$${MINIO_NAMESPACE:-}" ] || MINIO_NAMESPACE="$$NAMESPACE"; [ -n "$${MINIO_SERVICE:-}" ] || MINIO_SERVICE=minio; [ -n "$${MLFLOW_BUCKET:-}" ] || MLFLOW_BUCKET=mlflow; [ -n "$${S3_ACCESS_KEY:-}" ] || S3_ACCESS_KEY=''; [ -n "$${S3_SECRET_KEY:-}" ] || S3_SECRET_KEY=''; [ -n "$${MLFLOW_IMAGE:-}" ] || MLFLOW_IMAGE=ghcr.io/mlflow/mlflow:v2.9.2; [ -n "$${REHEARSAL_DB_URL:-}" ] || REHEARSAL_DB_URL=postgresql://mlflow:CHANGEME@postgresql:5432/mlflow_rehearsal; [ -n "$${EXPERIMENT_ID:-}" ] || EXPERIMENT_ID=1; [ -n "$${RUN_ID:-}" ] || RUN_ID=''; [ -n "$${GC_OLDER_THAN:-}" ] || GC_OLDER_THAN=30d; [ -n "$${SKIP_DB:-}" ] || SKIP_DB=''; [ -n "$${SKIP_ARTIFACTS:-}" ] || SKIP_ARTIFACTS=''; [ -n "$${REPLICAS:-}" ] || REPLICAS=1; [ -n "$${CHART:-}" ] || CHART=./charts/mlflow; [ -n "$${CHART_VERSION:-}" ] || CHART_VERSION=''; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=''; [ -n "$${AGE_KEY_FILE:-}" ] || AGE_KEY_FILE=~/.config/age/keys.txt; [ -n "$${CONFIG_FILE:-}" ] || CONFIG_FILE=''; [ -z "$${GEN_FOR_RELEASE:-}" ] || [ "$$GEN_FOR_RELEASE" = "$$RELEASE" ] || { echo "mlflow: the guide's block derived FULLNAME for release $$GEN_FOR_RELEASE, not $$RELEASE: run it again with RELEASE=$$RELEASE, or pass FULLNAME= GEN_FOR_RELEASE= to make" >&2; exit 1; }; export SELECTOR="app.kubernetes.io/name=mlflow,app.kubernetes.io/instance=$$RELEASE";
 mlflow_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}'); [ -n "$$POD" ] || { echo "no running mlflow pod for release $$RELEASE in namespace $$NAMESPACE" >&2; exit 1; };
@@ -113,6 +112,7 @@ mlflow-helm-values:
 
 help-mlflow:
 	@printf '\n%s\n' 'MLflow (mlflow)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age jq make mc'
 	@printf '  %-34s %s\n' 'mlflow-backup' '[backup] Dump the backend store, then mirror new artifacts to BACKUP_DIR'
 	@printf '  %-34s %s\n' 'mlflow-restore' '[restore] Restore the newest (or FILE=) dump and upload missing artifacts'
 	@printf '  %-34s %s\n' 'mlflow-db-upgrade' '[upgrade] Run mlflow db upgrade with MLFLOW_IMAGE in a one-off pod, MLflow stopped'

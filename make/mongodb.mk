@@ -3,7 +3,6 @@
 # root: make mongodb-<target> [NAMESPACE=...] [RELEASE=...] [KUBECTL=...]
 # Every variable below can be set on the make command line or in the
 # environment; the defaults apply otherwise.
-# Runs on this machine: kubectl helm age jq make
 
 mongodb_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=mongodb; [ -n "$${FULLNAME:-}" ] || case "$$RELEASE" in *mongodb*) FULLNAME="$$RELEASE" ;; *) FULLNAME="$$RELEASE-mongodb" ;; esac; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/mongodb; [ -n "$${REPLSET:-}" ] || REPLSET=rs0; [ -n "$${OPLOG_LIMIT:-}" ] || OPLOG_LIMIT=''; [ -n "$${RESTORE_NS:-}" ] || RESTORE_NS=''; [ -n "$${MONGO_IMAGE:-}" ] || MONGO_IMAGE=mongo:7.0.14; [ -n "$${TARGET_VERSION:-}" ] || TARGET_VERSION=7.0.14; [ -n "$${SOURCE_FCV:-}" ] || SOURCE_FCV=6.0; [ -n "$${CHART:-}" ] || CHART=./charts/mongodb; [ -n "$${CHART_VERSION:-}" ] || CHART_VERSION=''; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=''; [ -n "$${AGE_KEY_FILE:-}" ] || AGE_KEY_FILE=~/.config/age/keys.txt; [ -n "$${CONFIG_FILE:-}" ] || CONFIG_FILE=''; [ -z "$${GEN_FOR_RELEASE:-}" ] || [ "$$GEN_FOR_RELEASE" = "$$RELEASE" ] || { echo "mongodb: the guide's block derived FULLNAME for release $$GEN_FOR_RELEASE, not $$RELEASE: run it again with RELEASE=$$RELEASE, or pass FULLNAME= GEN_FOR_RELEASE= to make" >&2; exit 1; }; export SELECTOR="app.kubernetes.io/name=mongodb,app.kubernetes.io/instance=$$RELEASE";
 mongodb_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}'); [ -n "$$POD" ] || { echo "no running mongodb pod for release $$RELEASE in namespace $$NAMESPACE" >&2; exit 1; };
@@ -130,6 +129,7 @@ mongodb-helm-values:
 
 help-mongodb:
 	@printf '\n%s\n' 'MongoDB (mongodb)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age jq make'
 	@printf '  %-34s %s\n' 'mongodb-backup' '[backup] mongodump --oplog of the instance into BACKUP_DIR; resets last-ts'
 	@printf '  %-34s %s\n' 'mongodb-config-backup' '[backup] Export Helm values, Secrets and ConfigMaps with age (the backup target does not)'
 	@printf '  %-34s %s\n' 'mongodb-oplog-backup' '[backup] Dump the oplog written since last-ts into BACKUP_DIR/oplog'

@@ -3,7 +3,6 @@
 # root: make mysql-<target> [NAMESPACE=...] [RELEASE=...] [KUBECTL=...]
 # Every variable below can be set on the make command line or in the
 # environment; the defaults apply otherwise.
-# Runs on this machine: kubectl helm age gunzip gzip jq make
 
 mysql_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=mysql; [ -n "$${FULLNAME:-}" ] || case "$$RELEASE" in *mysql*) FULLNAME="$$RELEASE" ;; *) FULLNAME="$$RELEASE-mysql" ;; esac; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/mysql; [ -n "$${BINLOG_DIR:-}" ] || BINLOG_DIR=/var/lib/mysql; [ -n "$${DATABASE:-}" ] || DATABASE=''; [ -n "$${APP_DEPLOYMENT:-}" ] || APP_DEPLOYMENT=''; [ -n "$${TARGET_VERSION:-}" ] || TARGET_VERSION=8.4.3; [ -n "$${ARCHIVER_PASSWORD:-}" ] || ARCHIVER_PASSWORD=''; [ -n "$${CHART:-}" ] || CHART=./charts/mysql; [ -n "$${CHART_VERSION:-}" ] || CHART_VERSION=''; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=''; [ -n "$${AGE_KEY_FILE:-}" ] || AGE_KEY_FILE=~/.config/age/keys.txt; [ -n "$${CONFIG_FILE:-}" ] || CONFIG_FILE=''; [ -z "$${GEN_FOR_RELEASE:-}" ] || [ "$$GEN_FOR_RELEASE" = "$$RELEASE" ] || { echo "mysql: the guide's block derived FULLNAME for release $$GEN_FOR_RELEASE, not $$RELEASE: run it again with RELEASE=$$RELEASE, or pass FULLNAME= GEN_FOR_RELEASE= to make" >&2; exit 1; }; export SELECTOR="app.kubernetes.io/name=mysql,app.kubernetes.io/instance=$$RELEASE";
 mysql_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}'); [ -n "$$POD" ] || { echo "no running mysql pod for release $$RELEASE in namespace $$NAMESPACE" >&2; exit 1; };
@@ -128,6 +127,7 @@ mysql-helm-values:
 
 help-mysql:
 	@printf '\n%s\n' 'MySQL (mysql)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age gunzip gzip jq make'
 	@printf '  %-34s %s\n' 'mysql-backup' '[backup] Consistent mysqldump of all schemas (gzip) and the configuration export'
 	@printf '  %-34s %s\n' 'mysql-backup-jobs' '[backup] Run the backup CronJobs now and wait for them (skips those not rendered)'
 	@printf '  %-34s %s\n' 'mysql-binlog-backup' '[backup] Rotate the binlog and copy closed binlogs to BACKUP_DIR/binlog'

@@ -3,7 +3,6 @@
 # root: make nextcloud-<target> [NAMESPACE=...] [RELEASE=...] [KUBECTL=...]
 # Every variable below can be set on the make command line or in the
 # environment; the defaults apply otherwise.
-# Runs on this machine: kubectl helm age jq make pg_restore tar
 
 nextcloud_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=nextcloud; [ -n "$${FULLNAME:-}" ] || case "$$RELEASE" in *nextcloud*) FULLNAME="$$RELEASE" ;; *) FULLNAME="$$RELEASE-nextcloud" ;; esac; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/nextcloud; [ -n "$${DB_HOST:-}" ] || DB_HOST=''; [ -n "$${DB_PORT:-}" ] || DB_PORT=5432; [ -n "$${DB_NAME:-}" ] || DB_NAME=nextcloud; [ -n "$${DB_USER:-}" ] || DB_USER=nextcloud; [ -n "$${DB_SECRET:-}" ] || DB_SECRET="$$FULLNAME-secret"; [ -n "$${DB_SECRET_KEY:-}" ] || DB_SECRET_KEY=postgres-password; [ -n "$${NC_OLD_IMAGE:-}" ] || NC_OLD_IMAGE=''; [ -n "$${BLOCKING_APP:-}" ] || BLOCKING_APP=richdocuments; [ -n "$${CHART:-}" ] || CHART=./charts/nextcloud; [ -n "$${CHART_VERSION:-}" ] || CHART_VERSION=''; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=''; [ -n "$${AGE_KEY_FILE:-}" ] || AGE_KEY_FILE=~/.config/age/keys.txt; [ -n "$${CONFIG_FILE:-}" ] || CONFIG_FILE=''; [ -z "$${GEN_FOR_RELEASE:-}" ] || [ "$$GEN_FOR_RELEASE" = "$$RELEASE" ] || { echo "nextcloud: the guide's block derived FULLNAME, DB_SECRET for release $$GEN_FOR_RELEASE, not $$RELEASE: run it again with RELEASE=$$RELEASE, or pass FULLNAME= DB_SECRET= GEN_FOR_RELEASE= to make" >&2; exit 1; }; export SELECTOR="app.kubernetes.io/name=nextcloud,app.kubernetes.io/instance=$$RELEASE";
 nextcloud_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}'); [ -n "$$POD" ] || { echo "no running nextcloud pod for release $$RELEASE in namespace $$NAMESPACE" >&2; exit 1; };
@@ -147,6 +146,7 @@ nextcloud-helm-values:
 
 help-nextcloud:
 	@printf '\n%s\n' 'Nextcloud (nextcloud)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age jq make pg_restore tar'
 	@printf '  %-34s %s\n' 'nextcloud-backup' '[backup] Maintenance window, pg_dump and tar of config/data into one archive'
 	@printf '  %-34s %s\n' 'nextcloud-config-backup' '[backup] Export Helm values, Secrets and ConfigMaps with age (the backup target does not)'
 	@printf '  %-34s %s\n' 'nextcloud-restore' '[restore] Restore DB and files from FILE (default newest) in maintenance mode'

@@ -3,7 +3,6 @@
 # root: make node-exporter-<target> [NAMESPACE=...] [RELEASE=...] [KUBECTL=...]
 # Every variable below can be set on the make command line or in the
 # environment; the defaults apply otherwise.
-# Runs on this machine: kubectl helm age gzip jq make
 
 node-exporter_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=node-exporter; [ -n "$${FULLNAME:-}" ] || case "$$RELEASE" in *node-exporter*) FULLNAME="$$RELEASE" ;; *) FULLNAME="$$RELEASE-node-exporter" ;; esac; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/node-exporter; [ -n "$${NODE:-}" ] || NODE=''; [ -n "$${TEXTFILE_DIR:-}" ] || TEXTFILE_DIR=/host/root/var/lib/node-exporter; [ -n "$${HOST_TEXTFILE_DIR:-}" ] || HOST_TEXTFILE_DIR=/var/lib/node-exporter; [ -n "$${NODE_EXPORTER_IMAGE:-}" ] || NODE_EXPORTER_IMAGE=prom/node-exporter:v1.10.2; [ -n "$${CHART:-}" ] || CHART=./charts/node-exporter; [ -n "$${CHART_VERSION:-}" ] || CHART_VERSION=''; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=''; [ -n "$${AGE_KEY_FILE:-}" ] || AGE_KEY_FILE=~/.config/age/keys.txt; [ -z "$${GEN_FOR_RELEASE:-}" ] || [ "$$GEN_FOR_RELEASE" = "$$RELEASE" ] || { echo "node-exporter: the guide's block derived FULLNAME for release $$GEN_FOR_RELEASE, not $$RELEASE: run it again with RELEASE=$$RELEASE, or pass FULLNAME= GEN_FOR_RELEASE= to make" >&2; exit 1; }; export SELECTOR="app.kubernetes.io/name=node-exporter,app.kubernetes.io/instance=$$RELEASE";
 node-exporter_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}'); [ -n "$$POD" ] || { echo "no running node-exporter pod for release $$RELEASE in namespace $$NAMESPACE" >&2; exit 1; };
@@ -114,6 +113,7 @@ node-exporter-helm-values:
 
 help-node-exporter:
 	@printf '\n%s\n' 'Prometheus Node Exporter (node-exporter)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age gzip jq make'
 	@printf '  %-34s %s\n' 'node-exporter-backup' '[backup] Export the values and the textfile directory of every node'
 	@printf '  %-34s %s\n' 'node-exporter-restore' '[restore] Reinstall the DaemonSet from the newest (or FILE=) values export'
 	@printf '  %-34s %s\n' 'node-exporter-flag-check' '[upgrade] Parse the current arguments with NODE_EXPORTER_IMAGE (--version)'

@@ -3,7 +3,6 @@
 # root: make opentelemetry-collector-<target> [NAMESPACE=...] [RELEASE=...] [KUBECTL=...]
 # Every variable below can be set on the make command line or in the
 # environment; the defaults apply otherwise.
-# Runs on this machine: kubectl helm age curl jq make
 
 opentelemetry-collector_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=opentelemetry-collector; [ -n "$${FULLNAME:-}" ] || case "$$RELEASE" in *opentelemetry-collector*) FULLNAME="$$RELEASE" ;; *) FULLNAME="$$RELEASE-opentelemetry-collector" ;; esac; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/opentelemetry-collector; [ -n "$${OTEL_CONFIG:-}" ] || OTEL_CONFIG=/etc/otel/config.yaml; [ -n "$${OTEL_SECRET:-}" ] || OTEL_SECRET=''; [ -n "$${CHART:-}" ] || CHART=./charts/opentelemetry-collector; [ -n "$${CHART_VERSION:-}" ] || CHART_VERSION=''; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=''; [ -n "$${AGE_KEY_FILE:-}" ] || AGE_KEY_FILE=~/.config/age/keys.txt; [ -n "$${CONFIG_FILE:-}" ] || CONFIG_FILE=''; [ -z "$${GEN_FOR_RELEASE:-}" ] || [ "$$GEN_FOR_RELEASE" = "$$RELEASE" ] || { echo "opentelemetry-collector: the guide's block derived FULLNAME for release $$GEN_FOR_RELEASE, not $$RELEASE: run it again with RELEASE=$$RELEASE, or pass FULLNAME= GEN_FOR_RELEASE= to make" >&2; exit 1; }; export SELECTOR="app.kubernetes.io/name=opentelemetry-collector,app.kubernetes.io/instance=$$RELEASE";
 opentelemetry-collector_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}'); [ -n "$$POD" ] || { echo "no running opentelemetry-collector pod for release $$RELEASE in namespace $$NAMESPACE" >&2; exit 1; };
@@ -120,6 +119,7 @@ opentelemetry-collector-helm-values:
 
 help-opentelemetry-collector:
 	@printf '\n%s\n' 'OpenTelemetry Collector (opentelemetry-collector)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age curl jq make'
 	@printf '  %-34s %s\n' 'opentelemetry-collector-backup' '[backup] Validate the config, export values, ConfigMap and OTEL_SECRET (age)'
 	@printf '  %-34s %s\n' 'opentelemetry-collector-restore' '[restore] Restore Secrets and reinstall from the newest (or CONFIG_FILE=) export'
 	@printf '  %-34s %s\n' 'opentelemetry-collector-k8sattributes-check' '[cluster] Check the service account can read pods, namespaces, replicasets'

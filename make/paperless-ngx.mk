@@ -3,7 +3,6 @@
 # root: make paperless-ngx-<target> [NAMESPACE=...] [RELEASE=...] [KUBECTL=...]
 # Every variable below can be set on the make command line or in the
 # environment; the defaults apply otherwise.
-# Runs on this machine: kubectl helm age gzip jq make tar
 
 paperless-ngx_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=paperless-ngx; [ -n "$${FULLNAME:-}" ] || case "$$RELEASE" in *paperless-ngx*) FULLNAME="$$RELEASE" ;; *) FULLNAME="$$RELEASE-paperless-ngx" ;; esac; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/paperless-ngx; [ -n "$${DB_HOST:-}" ] || DB_HOST=postgresql.example.local; [ -n "$${DB_PORT:-}" ] || DB_PORT=5432; [ -n "$${DB_NAME:-}" ] || DB_NAME=paperless; [ -n "$${DB_USER:-}" ] || DB_USER=paperless; [ -n "$${DB_SECRET:-}" ] || DB_SECRET="$$FULLNAME"; [ -n "$${DB_SECRET_KEY:-}" ] || DB_SECRET_KEY=db-password; [ -n "$${CHART:-}" ] || CHART=./charts/paperless-ngx; [ -n "$${CHART_VERSION:-}" ] || CHART_VERSION=''; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=''; [ -n "$${AGE_KEY_FILE:-}" ] || AGE_KEY_FILE=~/.config/age/keys.txt; [ -n "$${CONFIG_FILE:-}" ] || CONFIG_FILE=''; [ -z "$${GEN_FOR_RELEASE:-}" ] || [ "$$GEN_FOR_RELEASE" = "$$RELEASE" ] || { echo "paperless-ngx: the guide's block derived FULLNAME, DB_SECRET for release $$GEN_FOR_RELEASE, not $$RELEASE: run it again with RELEASE=$$RELEASE, or pass FULLNAME= DB_SECRET= GEN_FOR_RELEASE= to make" >&2; exit 1; }; export SELECTOR="app.kubernetes.io/name=paperless-ngx,app.kubernetes.io/instance=$$RELEASE";
 paperless-ngx_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}'); [ -n "$$POD" ] || { echo "no running paperless-ngx pod for release $$RELEASE in namespace $$NAMESPACE" >&2; exit 1; };
@@ -145,6 +144,7 @@ paperless-ngx-helm-values:
 
 help-paperless-ngx:
 	@printf '\n%s\n' 'Paperless-ngx (paperless-ngx)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age gzip jq make tar'
 	@printf '  %-34s %s\n' 'paperless-ngx-backup' '[backup] Run document_exporter and stream the export to $$BACKUP_DIR'
 	@printf '  %-34s %s\n' 'paperless-ngx-backup-jobs' '[backup] Run the backup CronJobs now and wait for them (skips those not rendered)'
 	@printf '  %-34s %s\n' 'paperless-ngx-config-backup' '[backup] Export Helm values, Secrets and ConfigMaps with age (the backup target does not)'

@@ -3,7 +3,6 @@
 # root: make pgadmin-<target> [NAMESPACE=...] [RELEASE=...] [KUBECTL=...]
 # Every variable below can be set on the make command line or in the
 # environment; the defaults apply otherwise.
-# Runs on this machine: kubectl helm age gzip jq make
 
 pgadmin_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=pgadmin; [ -n "$${FULLNAME:-}" ] || case "$$RELEASE" in *pgadmin*) FULLNAME="$$RELEASE" ;; *) FULLNAME="$$RELEASE-pgadmin" ;; esac; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/pgadmin; [ -n "$${PGADMIN_USER:-}" ] || PGADMIN_USER=admin@example.com; [ -n "$${NEW_USER_PASSWORD:-}" ] || NEW_USER_PASSWORD=''; [ -n "$${PGADMIN_PVC:-}" ] || PGADMIN_PVC=''; [ -n "$${REPLICAS:-}" ] || REPLICAS=1; [ -n "$${CHART:-}" ] || CHART=./charts/pgadmin; [ -n "$${CHART_VERSION:-}" ] || CHART_VERSION=''; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=''; [ -n "$${AGE_KEY_FILE:-}" ] || AGE_KEY_FILE=~/.config/age/keys.txt; [ -n "$${CONFIG_FILE:-}" ] || CONFIG_FILE=''; [ -z "$${GEN_FOR_RELEASE:-}" ] || [ "$$GEN_FOR_RELEASE" = "$$RELEASE" ] || { echo "pgadmin: the guide's block derived FULLNAME for release $$GEN_FOR_RELEASE, not $$RELEASE: run it again with RELEASE=$$RELEASE, or pass FULLNAME= GEN_FOR_RELEASE= to make" >&2; exit 1; }; export SELECTOR="app.kubernetes.io/name=pgadmin,app.kubernetes.io/instance=$$RELEASE";
 pgadmin_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}'); [ -n "$$POD" ] || { echo "no running pgadmin pod for release $$RELEASE in namespace $$NAMESPACE" >&2; exit 1; };
@@ -113,6 +112,7 @@ pgadmin-helm-values:
 
 help-pgadmin:
 	@printf '\n%s\n' 'pgAdmin 4 (pgadmin)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age gzip jq make'
 	@printf '  %-34s %s\n' 'pgadmin-backup' '[backup] Consistent SQLite copy plus storage/, encrypted; servers JSON'
 	@printf '  %-34s %s\n' 'pgadmin-restore' '[restore] Restore the newest (or FILE=) archive into the volume'
 	@printf '  %-34s %s\n' 'pgadmin-dump-servers' '[data] Export PGADMIN_USER'\''s server definitions to BACKUP_DIR as JSON'

@@ -3,7 +3,6 @@
 # root: make phpmyadmin-<target> [NAMESPACE=...] [RELEASE=...] [KUBECTL=...]
 # Every variable below can be set on the make command line or in the
 # environment; the defaults apply otherwise.
-# Runs on this machine: kubectl helm age gunzip gzip jq make
 
 phpmyadmin_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=phpmyadmin; [ -n "$${FULLNAME:-}" ] || case "$$RELEASE" in *phpmyadmin*) FULLNAME="$$RELEASE" ;; *) FULLNAME="$$RELEASE-phpmyadmin" ;; esac; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/phpmyadmin; [ -n "$${DB_HOST:-}" ] || DB_HOST=''; [ -n "$${DB_PORT:-}" ] || DB_PORT=3306; [ -n "$${DB_NAME:-}" ] || DB_NAME=phpmyadmin; [ -n "$${DB_USER:-}" ] || DB_USER=root; [ -n "$${DB_SECRET:-}" ] || DB_SECRET=mysql-secret; [ -n "$${DB_SECRET_KEY:-}" ] || DB_SECRET_KEY=mysql-root-password; [ -n "$${CHART:-}" ] || CHART=./charts/phpmyadmin; [ -n "$${CHART_VERSION:-}" ] || CHART_VERSION=''; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=''; [ -n "$${AGE_KEY_FILE:-}" ] || AGE_KEY_FILE=~/.config/age/keys.txt; [ -n "$${CONFIG_FILE:-}" ] || CONFIG_FILE=''; [ -z "$${GEN_FOR_RELEASE:-}" ] || [ "$$GEN_FOR_RELEASE" = "$$RELEASE" ] || { echo "phpmyadmin: the guide's block derived FULLNAME for release $$GEN_FOR_RELEASE, not $$RELEASE: run it again with RELEASE=$$RELEASE, or pass FULLNAME= GEN_FOR_RELEASE= to make" >&2; exit 1; }; export SELECTOR="app.kubernetes.io/name=phpmyadmin,app.kubernetes.io/instance=$$RELEASE";
 phpmyadmin_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}'); [ -n "$$POD" ] || { echo "no running phpmyadmin pod for release $$RELEASE in namespace $$NAMESPACE" >&2; exit 1; };
@@ -113,6 +112,7 @@ phpmyadmin-helm-values:
 
 help-phpmyadmin:
 	@printf '\n%s\n' 'phpMyAdmin (phpmyadmin)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age gunzip gzip jq make'
 	@printf '  %-34s %s\n' 'phpmyadmin-backup' '[backup] Save values, encrypted Secret/ConfigMap and a pmadb dump'
 	@printf '  %-34s %s\n' 'phpmyadmin-restore' '[restore] Restore the newest (or FILE=) pmadb dump into MySQL'
 	@printf '  %-34s %s\n' 'phpmyadmin-pmadb-create' '[data] Create missing pma__ tables from the image'\''s create_tables.sql'

@@ -3,7 +3,6 @@
 # root: make postgresql-<target> [NAMESPACE=...] [RELEASE=...] [KUBECTL=...]
 # Every variable below can be set on the make command line or in the
 # environment; the defaults apply otherwise.
-# Runs on this machine: kubectl helm age jq make tar
 
 postgresql_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=postgresql; [ -n "$${FULLNAME:-}" ] || case "$$RELEASE" in *postgresql*) FULLNAME="$$RELEASE" ;; *) FULLNAME="$$RELEASE-postgresql" ;; esac; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/postgresql; [ -n "$${PGUSER:-}" ] || PGUSER=postgres; [ -n "$${DB:-}" ] || DB=postgres; [ -n "$${FILE:-}" ] || FILE=''; [ -n "$${PGDATA:-}" ] || PGDATA=/var/lib/postgresql/data; [ -n "$${BACKUP_PVC:-}" ] || BACKUP_PVC=postgresql-backup; [ -n "$${BASE:-}" ] || BASE=''; [ -n "$${TARGET_TIME:-}" ] || TARGET_TIME=''; [ -n "$${NEW_RELEASE:-}" ] || NEW_RELEASE=postgresql-new; [ -n "$${OLD_MAJOR:-}" ] || OLD_MAJOR=15; [ -n "$${APP_RELEASE:-}" ] || APP_RELEASE=''; [ -n "$${CHART:-}" ] || CHART=./charts/postgresql; [ -n "$${CHART_VERSION:-}" ] || CHART_VERSION=''; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=''; [ -n "$${AGE_KEY_FILE:-}" ] || AGE_KEY_FILE=~/.config/age/keys.txt; [ -n "$${CONFIG_FILE:-}" ] || CONFIG_FILE=''; [ -z "$${GEN_FOR_RELEASE:-}" ] || [ "$$GEN_FOR_RELEASE" = "$$RELEASE" ] || { echo "postgresql: the guide's block derived FULLNAME for release $$GEN_FOR_RELEASE, not $$RELEASE: run it again with RELEASE=$$RELEASE, or pass FULLNAME= GEN_FOR_RELEASE= to make" >&2; exit 1; }; export SELECTOR="app.kubernetes.io/name=postgresql,app.kubernetes.io/instance=$$RELEASE";
 postgresql_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}'); [ -n "$$POD" ] || { echo "no running postgresql pod for release $$RELEASE in namespace $$NAMESPACE" >&2; exit 1; };
@@ -176,6 +175,7 @@ postgresql-helm-values:
 
 help-postgresql:
 	@printf '\n%s\n' 'PostgreSQL (postgresql)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age jq make tar'
 	@printf '  %-34s %s\n' 'postgresql-backup' '[backup] Dump roles and every database to a tar in $$BACKUP_DIR'
 	@printf '  %-34s %s\n' 'postgresql-backup-config' '[backup] Save Helm values, Secrets and ConfigMaps encrypted with age'
 	@printf '  %-34s %s\n' 'postgresql-backup-jobs' '[backup] Run the backup CronJobs now and wait for them (skips those not rendered)'

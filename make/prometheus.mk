@@ -3,7 +3,6 @@
 # root: make prometheus-<target> [NAMESPACE=...] [RELEASE=...] [KUBECTL=...]
 # Every variable below can be set on the make command line or in the
 # environment; the defaults apply otherwise.
-# Runs on this machine: kubectl helm age gunzip gzip make tar
 
 prometheus_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=prometheus; [ -n "$${FULLNAME:-}" ] || case "$$RELEASE" in *prometheus*) FULLNAME="$$RELEASE" ;; *) FULLNAME="$$RELEASE-prometheus" ;; esac; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/prometheus; [ -n "$${RULES_DIR:-}" ] || RULES_DIR=/etc/prometheus/rules; [ -n "$${QUERY:-}" ] || QUERY=up; [ -n "$${TOP:-}" ] || TOP=20; [ -n "$${TARGET_IMAGE:-}" ] || TARGET_IMAGE=prom/prometheus:v3.7.3; [ -n "$${ROLLBACK_REVISION:-}" ] || ROLLBACK_REVISION=0; [ -n "$${CHART:-}" ] || CHART=./charts/prometheus; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=''; [ -n "$${AGE_KEY_FILE:-}" ] || AGE_KEY_FILE=~/.config/age/keys.txt; [ -z "$${GEN_FOR_RELEASE:-}" ] || [ "$$GEN_FOR_RELEASE" = "$$RELEASE" ] || { echo "prometheus: the guide's block derived FULLNAME for release $$GEN_FOR_RELEASE, not $$RELEASE: run it again with RELEASE=$$RELEASE, or pass FULLNAME= GEN_FOR_RELEASE= to make" >&2; exit 1; }; export SELECTOR="app.kubernetes.io/name=prometheus,app.kubernetes.io/instance=$$RELEASE";
 prometheus_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}'); [ -n "$$POD" ] || { echo "no running prometheus pod for release $$RELEASE in namespace $$NAMESPACE" >&2; exit 1; };
@@ -138,6 +137,7 @@ prometheus-helm-values:
 
 help-prometheus:
 	@printf '\n%s\n' 'Prometheus (prometheus)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age gunzip gzip make tar'
 	@printf '  %-34s %s\n' 'prometheus-backup' '[backup] Snapshot the TSDB and archive config, rules and Secrets'
 	@printf '  %-34s %s\n' 'prometheus-snapshot' '[backup] Create a TSDB snapshot in the pod (needs the admin API)'
 	@printf '  %-34s %s\n' 'prometheus-restore' '[restore] Restore the TSDB from FILE (default newest) via a helper pod'

@@ -3,7 +3,6 @@
 # root: make promtail-<target> [NAMESPACE=...] [RELEASE=...] [KUBECTL=...]
 # Every variable below can be set on the make command line or in the
 # environment; the defaults apply otherwise.
-# Runs on this machine: kubectl helm age alloy curl jq make
 
 promtail_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=promtail; [ -n "$${FULLNAME:-}" ] || case "$$RELEASE" in *promtail*) FULLNAME="$$RELEASE" ;; *) FULLNAME="$$RELEASE-promtail" ;; esac; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/promtail; [ -n "$${PROMTAIL_CONFIG:-}" ] || PROMTAIL_CONFIG=/etc/promtail/promtail.yaml; [ -n "$${POSITIONS_FILE:-}" ] || POSITIONS_FILE=/run/promtail/positions.yaml; [ -n "$${SAMPLE_LINE:-}" ] || SAMPLE_LINE='2025-11-26T10:00:00.000000000Z stdout F level=info msg=hello'; [ -n "$${LOKI_NAMESPACE:-}" ] || LOKI_NAMESPACE=loki; [ -n "$${CHART:-}" ] || CHART=./charts/promtail; [ -n "$${CHART_VERSION:-}" ] || CHART_VERSION=''; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=''; [ -n "$${AGE_KEY_FILE:-}" ] || AGE_KEY_FILE=~/.config/age/keys.txt; [ -n "$${CONFIG_FILE:-}" ] || CONFIG_FILE=''; [ -z "$${GEN_FOR_RELEASE:-}" ] || [ "$$GEN_FOR_RELEASE" = "$$RELEASE" ] || { echo "promtail: the guide's block derived FULLNAME for release $$GEN_FOR_RELEASE, not $$RELEASE: run it again with RELEASE=$$RELEASE, or pass FULLNAME= GEN_FOR_RELEASE= to make" >&2; exit 1; }; export SELECTOR="app.kubernetes.io/name=promtail,app.kubernetes.io/instance=$$RELEASE";
 promtail_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}'); [ -n "$$POD" ] || { echo "no running promtail pod for release $$RELEASE in namespace $$NAMESPACE" >&2; exit 1; };
@@ -120,6 +119,7 @@ promtail-helm-values:
 
 help-promtail:
 	@printf '\n%s\n' 'Promtail (promtail)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age alloy curl jq make'
 	@printf '  %-34s %s\n' 'promtail-backup' '[backup] Save the Helm values and the encrypted ConfigMap, check the config'
 	@printf '  %-34s %s\n' 'promtail-restore' '[restore] Reinstall the release from the newest (or CONFIG_FILE=) export'
 	@printf '  %-34s %s\n' 'promtail-alloy-convert' '[upgrade] Convert the running promtail.yaml to an Alloy configuration'

@@ -3,7 +3,6 @@
 # root: make pushgateway-<target> [NAMESPACE=...] [RELEASE=...] [KUBECTL=...]
 # Every variable below can be set on the make command line or in the
 # environment; the defaults apply otherwise.
-# Runs on this machine: kubectl helm age curl jq make
 
 pushgateway_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=pushgateway; [ -n "$${FULLNAME:-}" ] || case "$$RELEASE" in *pushgateway*) FULLNAME="$$RELEASE" ;; *) FULLNAME="$$RELEASE-pushgateway" ;; esac; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/pushgateway; [ -n "$${PERSISTENCE_FILE:-}" ] || PERSISTENCE_FILE=/data/metrics.db; [ -n "$${PUSHGATEWAY_IMAGE:-}" ] || PUSHGATEWAY_IMAGE=prom/pushgateway:v1.6.2; [ -n "$${LOCAL_PORT:-}" ] || LOCAL_PORT=19091; [ -n "$${JOB:-}" ] || JOB=''; [ -n "$${INSTANCE:-}" ] || INSTANCE=''; [ -n "$${CONFIRM:-}" ] || CONFIRM=''; [ -n "$${SNAPSHOT:-}" ] || SNAPSHOT=''; [ -n "$${CHART:-}" ] || CHART=./charts/pushgateway; [ -n "$${CHART_VERSION:-}" ] || CHART_VERSION=''; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=''; [ -n "$${AGE_KEY_FILE:-}" ] || AGE_KEY_FILE=~/.config/age/keys.txt; [ -n "$${CONFIG_FILE:-}" ] || CONFIG_FILE=''; [ -z "$${GEN_FOR_RELEASE:-}" ] || [ "$$GEN_FOR_RELEASE" = "$$RELEASE" ] || { echo "pushgateway: the guide's block derived FULLNAME for release $$GEN_FOR_RELEASE, not $$RELEASE: run it again with RELEASE=$$RELEASE, or pass FULLNAME= GEN_FOR_RELEASE= to make" >&2; exit 1; }; export SELECTOR="app.kubernetes.io/name=pushgateway,app.kubernetes.io/instance=$$RELEASE";
 pushgateway_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}'); [ -n "$$POD" ] || { echo "no running pushgateway pod for release $$RELEASE in namespace $$NAMESPACE" >&2; exit 1; };
@@ -121,6 +120,7 @@ pushgateway-helm-values:
 
 help-pushgateway:
 	@printf '\n%s\n' 'Prometheus Pushgateway (pushgateway)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age curl jq make'
 	@printf '  %-34s %s\n' 'pushgateway-backup' '[backup] Copy metrics.db, the configuration export and the flags to BACKUP_DIR'
 	@printf '  %-34s %s\n' 'pushgateway-restore' '[restore] Stop, load newest (or FILE=) metrics.db into the PVC, start'
 	@printf '  %-34s %s\n' 'pushgateway-version' '[upgrade] Print the Pushgateway version running in the pod'

@@ -3,7 +3,6 @@
 # root: make rabbitmq-<target> [NAMESPACE=...] [RELEASE=...] [KUBECTL=...]
 # Every variable below can be set on the make command line or in the
 # environment; the defaults apply otherwise.
-# Runs on this machine: kubectl helm age jq make
 
 rabbitmq_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=rabbitmq; [ -n "$${FULLNAME:-}" ] || case "$$RELEASE" in *rabbitmq*) FULLNAME="$$RELEASE" ;; *) FULLNAME="$$RELEASE-rabbitmq" ;; esac; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/rabbitmq; [ -n "$${RABBITMQ_PVC:-}" ] || RABBITMQ_PVC=''; [ -n "$${RABBITMQ_IMAGE:-}" ] || RABBITMQ_IMAGE=rabbitmq:3.13.1-management; [ -n "$${VHOST:-}" ] || VHOST=/; [ -n "$${TARGET_VERSION:-}" ] || TARGET_VERSION=4.0-management; [ -n "$${CHART:-}" ] || CHART=./charts/rabbitmq; [ -n "$${CHART_VERSION:-}" ] || CHART_VERSION=''; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=''; [ -n "$${AGE_KEY_FILE:-}" ] || AGE_KEY_FILE=~/.config/age/keys.txt; [ -n "$${CONFIG_FILE:-}" ] || CONFIG_FILE=''; [ -z "$${GEN_FOR_RELEASE:-}" ] || [ "$$GEN_FOR_RELEASE" = "$$RELEASE" ] || { echo "rabbitmq: the guide's block derived FULLNAME for release $$GEN_FOR_RELEASE, not $$RELEASE: run it again with RELEASE=$$RELEASE, or pass FULLNAME= GEN_FOR_RELEASE= to make" >&2; exit 1; }; export SELECTOR="app.kubernetes.io/name=rabbitmq,app.kubernetes.io/instance=$$RELEASE";
 rabbitmq_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}'); [ -n "$$POD" ] || { echo "no running rabbitmq pod for release $$RELEASE in namespace $$NAMESPACE" >&2; exit 1; };
@@ -130,6 +129,7 @@ rabbitmq-helm-values:
 
 help-rabbitmq:
 	@printf '\n%s\n' 'RabbitMQ (rabbitmq)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age jq make'
 	@printf '  %-34s %s\n' 'rabbitmq-backup' '[backup] Export all definitions (no messages) into BACKUP_DIR as JSON'
 	@printf '  %-34s %s\n' 'rabbitmq-backup-jobs' '[backup] Run the backup CronJobs now and wait for them (skips those not rendered)'
 	@printf '  %-34s %s\n' 'rabbitmq-config-backup' '[backup] Export Helm values, Secrets and ConfigMaps with age (the backup target does not)'

@@ -3,7 +3,6 @@
 # root: make redis-<target> [NAMESPACE=...] [RELEASE=...] [KUBECTL=...]
 # Every variable below can be set on the make command line or in the
 # environment; the defaults apply otherwise.
-# Runs on this machine: kubectl helm age jq make tar
 
 redis_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=redis; [ -n "$${FULLNAME:-}" ] || case "$$RELEASE" in *redis*) FULLNAME="$$RELEASE" ;; *) FULLNAME="$$RELEASE-redis" ;; esac; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/redis; [ -n "$${REDIS_PVC:-}" ] || REDIS_PVC=''; [ -n "$${REDIS_IMAGE:-}" ] || REDIS_IMAGE=redis:7.4.1-alpine; [ -n "$${REDIS_REPLICAS:-}" ] || REDIS_REPLICAS=1; [ -n "$${CLIENT_DEPLOYMENT:-}" ] || CLIENT_DEPLOYMENT=''; [ -n "$${KEY_PATTERN:-}" ] || KEY_PATTERN='*'; [ -n "$${TARGET_VERSION:-}" ] || TARGET_VERSION=7.4.1-alpine; [ -n "$${CHART:-}" ] || CHART=./charts/redis; [ -n "$${CHART_VERSION:-}" ] || CHART_VERSION=''; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=''; [ -n "$${AGE_KEY_FILE:-}" ] || AGE_KEY_FILE=~/.config/age/keys.txt; [ -n "$${CONFIG_FILE:-}" ] || CONFIG_FILE=''; [ -z "$${GEN_FOR_RELEASE:-}" ] || [ "$$GEN_FOR_RELEASE" = "$$RELEASE" ] || { echo "redis: the guide's block derived FULLNAME for release $$GEN_FOR_RELEASE, not $$RELEASE: run it again with RELEASE=$$RELEASE, or pass FULLNAME= GEN_FOR_RELEASE= to make" >&2; exit 1; }; export SELECTOR="app.kubernetes.io/name=redis,app.kubernetes.io/instance=$$RELEASE";
 redis_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}'); [ -n "$$POD" ] || { echo "no running redis pod for release $$RELEASE in namespace $$NAMESPACE" >&2; exit 1; };
@@ -126,6 +125,7 @@ redis-helm-values:
 
 help-redis:
 	@printf '\n%s\n' 'Redis (redis)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age jq make tar'
 	@printf '  %-34s %s\n' 'redis-aof-backup' '[backup] Copy appendonlydir to BACKUP_DIR with auto-rewrite paused'
 	@printf '  %-34s %s\n' 'redis-backup' '[backup] Stream a fresh RDB snapshot into BACKUP_DIR (redis-cli --rdb)'
 	@printf '  %-34s %s\n' 'redis-backup-jobs' '[backup] Run the backup CronJobs now and wait for them (skips those not rendered)'

@@ -3,7 +3,6 @@
 # root: make rsshub-<target> [NAMESPACE=...] [RELEASE=...] [KUBECTL=...]
 # Every variable below can be set on the make command line or in the
 # environment; the defaults apply otherwise.
-# Runs on this machine: kubectl helm age jq make tar
 
 rsshub_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=rsshub; [ -n "$${FULLNAME:-}" ] || case "$$RELEASE" in *rsshub*) FULLNAME="$$RELEASE" ;; *) FULLNAME="$$RELEASE-rsshub" ;; esac; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/rsshub; [ -n "$${ROUTE:-}" ] || ROUTE=/github/repos/DIYgod; [ -n "$${SECRET:-}" ] || SECRET=''; [ -n "$${CHART:-}" ] || CHART=./charts/rsshub; [ -n "$${CHART_VERSION:-}" ] || CHART_VERSION=''; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=''; [ -n "$${AGE_KEY_FILE:-}" ] || AGE_KEY_FILE=~/.config/age/keys.txt; [ -n "$${CONFIG_FILE:-}" ] || CONFIG_FILE=''; [ -z "$${GEN_FOR_RELEASE:-}" ] || [ "$$GEN_FOR_RELEASE" = "$$RELEASE" ] || { echo "rsshub: the guide's block derived FULLNAME for release $$GEN_FOR_RELEASE, not $$RELEASE: run it again with RELEASE=$$RELEASE, or pass FULLNAME= GEN_FOR_RELEASE= to make" >&2; exit 1; }; export SELECTOR="app.kubernetes.io/name=rsshub,app.kubernetes.io/instance=$$RELEASE";
 rsshub_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}'); [ -n "$$POD" ] || { echo "no running rsshub pod for release $$RELEASE in namespace $$NAMESPACE" >&2; exit 1; };
@@ -121,6 +120,7 @@ rsshub-helm-values:
 
 help-rsshub:
 	@printf '\n%s\n' 'RSSHub (rsshub)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age jq make tar'
 	@printf '  %-34s %s\n' 'rsshub-backup' '[backup] Export values and referenced Secrets, encrypted with age'
 	@printf '  %-34s %s\n' 'rsshub-restore' '[restore] Re-create Secrets, reinstall from the newest (FILE=, CONFIG_FILE=) exports'
 	@printf '  %-34s %s\n' 'rsshub-upgrade-dry-run' '[upgrade] Render the upgrade to CHART_VERSION with the current values'

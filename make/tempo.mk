@@ -3,7 +3,6 @@
 # root: make tempo-<target> [NAMESPACE=...] [RELEASE=...] [KUBECTL=...]
 # Every variable below can be set on the make command line or in the
 # environment; the defaults apply otherwise.
-# Runs on this machine: kubectl helm age curl jq make mc tempo-cli
 
 tempo_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=tempo; [ -n "$${FULLNAME:-}" ] || case "$$RELEASE" in *tempo*) FULLNAME="$$RELEASE" ;; *) FULLNAME="$$RELEASE-tempo" ;; esac; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/tempo; [ -n "$${MC_ALIAS:-}" ] || MC_ALIAS=minio; [ -n "$${BACKUP_ALIAS:-}" ] || BACKUP_ALIAS=backup; [ -n "$${NEW_ALIAS:-}" ] || NEW_ALIAS=newstore; [ -n "$${TEMPO_BUCKET:-}" ] || TEMPO_BUCKET=tempo-traces; [ -n "$${TEMPO_SECRET:-}" ] || TEMPO_SECRET=''; [ -n "$${TEMPO_CONFIG:-}" ] || TEMPO_CONFIG=/etc/tempo/tempo.yaml; [ -n "$${TEMPO_TENANT:-}" ] || TEMPO_TENANT=single-tenant; [ -n "$${TEMPO_CLI_CONFIG:-}" ] || TEMPO_CLI_CONFIG=./tempo-cli.yaml; [ -n "$${TRACE_ID:-}" ] || TRACE_ID=''; [ -n "$${TRACEQL:-}" ] || TRACEQL='{ status = error }'; [ -n "$${CHART:-}" ] || CHART=./charts/tempo; [ -n "$${CHART_VERSION:-}" ] || CHART_VERSION=''; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=''; [ -n "$${AGE_KEY_FILE:-}" ] || AGE_KEY_FILE=~/.config/age/keys.txt; [ -n "$${CONFIG_FILE:-}" ] || CONFIG_FILE=''; [ -z "$${GEN_FOR_RELEASE:-}" ] || [ "$$GEN_FOR_RELEASE" = "$$RELEASE" ] || { echo "tempo: the guide's block derived FULLNAME for release $$GEN_FOR_RELEASE, not $$RELEASE: run it again with RELEASE=$$RELEASE, or pass FULLNAME= GEN_FOR_RELEASE= to make" >&2; exit 1; }; export SELECTOR="app.kubernetes.io/name=tempo,app.kubernetes.io/instance=$$RELEASE";
 tempo_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}'); [ -n "$$POD" ] || { echo "no running tempo pod for release $$RELEASE in namespace $$NAMESPACE" >&2; exit 1; };
@@ -124,6 +123,7 @@ tempo-helm-values:
 
 help-tempo:
 	@printf '\n%s\n' 'Grafana Tempo (tempo)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age curl jq make mc tempo-cli'
 	@printf '  %-34s %s\n' 'tempo-backup' '[backup] Flush, mirror the bucket, export values, config and Secrets (age)'
 	@printf '  %-34s %s\n' 'tempo-restore' '[restore] Copy the blocks back from BACKUP_DIR and restart Tempo'
 	@printf '  %-34s %s\n' 'tempo-search' '[data] Run a TraceQL search (TRACEQL) over the last hour'

@@ -3,7 +3,6 @@
 # root: make uptime-kuma-<target> [NAMESPACE=...] [RELEASE=...] [KUBECTL=...]
 # Every variable below can be set on the make command line or in the
 # environment; the defaults apply otherwise.
-# Runs on this machine: kubectl helm age gzip jq make sqlite3 tar
 
 uptime-kuma_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=uptime-kuma; [ -n "$${FULLNAME:-}" ] || case "$$RELEASE" in *uptime-kuma*) FULLNAME="$$RELEASE" ;; *) FULLNAME="$$RELEASE-uptime-kuma" ;; esac; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/uptime-kuma; [ -n "$${REPLICAS:-}" ] || REPLICAS=1; [ -n "$${CHART:-}" ] || CHART=./charts/uptime-kuma; [ -n "$${CHART_VERSION:-}" ] || CHART_VERSION=''; [ -n "$${HELPER_IMAGE:-}" ] || HELPER_IMAGE=busybox:1.36; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=''; [ -n "$${AGE_KEY_FILE:-}" ] || AGE_KEY_FILE=~/.config/age/keys.txt; [ -n "$${CONFIG_FILE:-}" ] || CONFIG_FILE=''; [ -z "$${GEN_FOR_RELEASE:-}" ] || [ "$$GEN_FOR_RELEASE" = "$$RELEASE" ] || { echo "uptime-kuma: the guide's block derived FULLNAME for release $$GEN_FOR_RELEASE, not $$RELEASE: run it again with RELEASE=$$RELEASE, or pass FULLNAME= GEN_FOR_RELEASE= to make" >&2; exit 1; }; export SELECTOR="app.kubernetes.io/name=uptime-kuma,app.kubernetes.io/instance=$$RELEASE";
 uptime-kuma_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}'); [ -n "$$POD" ] || { echo "no running uptime-kuma pod for release $$RELEASE in namespace $$NAMESPACE" >&2; exit 1; };
@@ -148,6 +147,7 @@ uptime-kuma-helm-values:
 
 help-uptime-kuma:
 	@printf '\n%s\n' 'Uptime Kuma (uptime-kuma)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age gzip jq make sqlite3 tar'
 	@printf '  %-34s %s\n' 'uptime-kuma-backup' '[backup] Online sqlite3 .backup of kuma.db plus files into $$BACKUP_DIR'
 	@printf '  %-34s %s\n' 'uptime-kuma-backup-verify' '[backup] Integrity-check the newest local archive (needs sqlite3 locally)'
 	@printf '  %-34s %s\n' 'uptime-kuma-config-backup' '[backup] Export Helm values, Secrets and ConfigMaps with age (the backup target does not)'

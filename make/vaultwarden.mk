@@ -3,7 +3,6 @@
 # root: make vaultwarden-<target> [NAMESPACE=...] [RELEASE=...] [KUBECTL=...]
 # Every variable below can be set on the make command line or in the
 # environment; the defaults apply otherwise.
-# Runs on this machine: kubectl helm age gzip jq make sqlite3 tar
 
 vaultwarden_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=vaultwarden; [ -n "$${FULLNAME:-}" ] || case "$$RELEASE" in *vaultwarden*) FULLNAME="$$RELEASE" ;; *) FULLNAME="$$RELEASE-vaultwarden" ;; esac; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/vaultwarden; [ -n "$${REPLICAS:-}" ] || REPLICAS=1; [ -n "$${CHART:-}" ] || CHART=./charts/vaultwarden; [ -n "$${CHART_VERSION:-}" ] || CHART_VERSION=''; [ -n "$${HELPER_IMAGE:-}" ] || HELPER_IMAGE=busybox:1.36; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=''; [ -n "$${AGE_KEY_FILE:-}" ] || AGE_KEY_FILE=~/.config/age/keys.txt; [ -n "$${CONFIG_FILE:-}" ] || CONFIG_FILE=''; [ -z "$${GEN_FOR_RELEASE:-}" ] || [ "$$GEN_FOR_RELEASE" = "$$RELEASE" ] || { echo "vaultwarden: the guide's block derived FULLNAME for release $$GEN_FOR_RELEASE, not $$RELEASE: run it again with RELEASE=$$RELEASE, or pass FULLNAME= GEN_FOR_RELEASE= to make" >&2; exit 1; }; export SELECTOR="app.kubernetes.io/name=vaultwarden,app.kubernetes.io/instance=$$RELEASE";
 vaultwarden_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}'); [ -n "$$POD" ] || { echo "no running vaultwarden pod for release $$RELEASE in namespace $$NAMESPACE" >&2; exit 1; };
@@ -136,6 +135,7 @@ vaultwarden-helm-values:
 
 help-vaultwarden:
 	@printf '\n%s\n' 'Vaultwarden (vaultwarden)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age gzip jq make sqlite3 tar'
 	@printf '  %-34s %s\n' 'vaultwarden-backup' '[backup] Snapshot the SQLite DB and archive /data into $$BACKUP_DIR'
 	@printf '  %-34s %s\n' 'vaultwarden-backup-verify' '[backup] Run PRAGMA integrity_check on the newest archive (needs sqlite3)'
 	@printf '  %-34s %s\n' 'vaultwarden-backups-list' '[backup] List local archives, newest first'

@@ -3,7 +3,6 @@
 # root: make wireguard-<target> [NAMESPACE=...] [RELEASE=...] [KUBECTL=...]
 # Every variable below can be set on the make command line or in the
 # environment; the defaults apply otherwise.
-# Runs on this machine: kubectl helm age jq make tar
 
 wireguard_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=wireguard; [ -n "$${FULLNAME:-}" ] || case "$$RELEASE" in *wireguard*) FULLNAME="$$RELEASE" ;; *) FULLNAME="$$RELEASE-wireguard" ;; esac; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/wireguard; [ -n "$${WG_IF:-}" ] || WG_IF=wg0; [ -n "$${WG_CONF:-}" ] || WG_CONF=/config/wg0.conf; [ -n "$${IMAGE_TAG:-}" ] || IMAGE_TAG=1.0.20250521-r0-ls90; [ -n "$${PEER:-}" ] || PEER=1; [ -n "$${PEER_PUBLIC_KEY:-}" ] || PEER_PUBLIC_KEY=''; [ -n "$${SNAPSHOT:-}" ] || SNAPSHOT=''; [ -n "$${CHART:-}" ] || CHART=./charts/wireguard; [ -n "$${CHART_VERSION:-}" ] || CHART_VERSION=''; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=''; [ -n "$${AGE_KEY_FILE:-}" ] || AGE_KEY_FILE=~/.config/age/keys.txt; [ -z "$${GEN_FOR_RELEASE:-}" ] || [ "$$GEN_FOR_RELEASE" = "$$RELEASE" ] || { echo "wireguard: the guide's block derived FULLNAME for release $$GEN_FOR_RELEASE, not $$RELEASE: run it again with RELEASE=$$RELEASE, or pass FULLNAME= GEN_FOR_RELEASE= to make" >&2; exit 1; }; export SELECTOR="app.kubernetes.io/name=wireguard,app.kubernetes.io/instance=$$RELEASE";
 wireguard_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}'); [ -n "$$POD" ] || { echo "no running wireguard pod for release $$RELEASE in namespace $$NAMESPACE" >&2; exit 1; };
@@ -125,6 +124,7 @@ wireguard-helm-values:
 
 help-wireguard:
 	@printf '\n%s\n' 'WireGuard (wireguard)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age jq make tar'
 	@printf '  %-34s %s\n' 'wireguard-backup' '[backup] Encrypted backup of key, running config, values and /config'
 	@printf '  %-34s %s\n' 'wireguard-restore' '[restore] Reinstall, load /config into the PVC, verify the server key'
 	@printf '  %-34s %s\n' 'wireguard-peer-qr' '[data] Show the config of PEER as a QR code (auto mode; holds its key)'

@@ -3,7 +3,6 @@
 # root: make wordpress-<target> [NAMESPACE=...] [RELEASE=...] [KUBECTL=...]
 # Every variable below can be set on the make command line or in the
 # environment; the defaults apply otherwise.
-# Runs on this machine: kubectl helm age gunzip gzip jq make tar
 
 wordpress_env = set -eu; KUBECTL="$${KUBECTL:-kubectl}"; kubectl() { command $$KUBECTL "$$@"; }; [ -n "$${NAMESPACE:-}" ] || NAMESPACE=default; [ -n "$${RELEASE:-}" ] || RELEASE=wordpress; [ -n "$${FULLNAME:-}" ] || case "$$RELEASE" in *wordpress*) FULLNAME="$$RELEASE" ;; *) FULLNAME="$$RELEASE-wordpress" ;; esac; [ -n "$${BACKUP_DIR:-}" ] || BACKUP_DIR=backups/wordpress; [ -n "$${DB_HOST:-}" ] || DB_HOST=''; [ -n "$${DB_PORT:-}" ] || DB_PORT=3306; [ -n "$${DB_NAME:-}" ] || DB_NAME=wordpress; [ -n "$${DB_USER:-}" ] || DB_USER=wordpress; [ -n "$${DB_SECRET:-}" ] || DB_SECRET="$$FULLNAME-secret"; [ -n "$${DB_SECRET_KEY:-}" ] || DB_SECRET_KEY=WORDPRESS_DB_PASSWORD; [ -n "$${PLUGIN:-}" ] || PLUGIN=akismet; [ -n "$${CHART:-}" ] || CHART=./charts/wordpress; [ -n "$${CHART_VERSION:-}" ] || CHART_VERSION=''; [ -n "$${AGE_RECIPIENT:-}" ] || AGE_RECIPIENT=''; [ -n "$${AGE_KEY_FILE:-}" ] || AGE_KEY_FILE=~/.config/age/keys.txt; [ -n "$${CONFIG_FILE:-}" ] || CONFIG_FILE=''; [ -z "$${GEN_FOR_RELEASE:-}" ] || [ "$$GEN_FOR_RELEASE" = "$$RELEASE" ] || { echo "wordpress: the guide's block derived FULLNAME, DB_SECRET for release $$GEN_FOR_RELEASE, not $$RELEASE: run it again with RELEASE=$$RELEASE, or pass FULLNAME= DB_SECRET= GEN_FOR_RELEASE= to make" >&2; exit 1; }; export SELECTOR="app.kubernetes.io/name=wordpress,app.kubernetes.io/instance=$$RELEASE";
 wordpress_pod = POD=$$(kubectl -n "$$NAMESPACE" get pod -l "$$SELECTOR" --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}'); [ -n "$$POD" ] || { echo "no running wordpress pod for release $$RELEASE in namespace $$NAMESPACE" >&2; exit 1; };
@@ -146,6 +145,7 @@ wordpress-helm-values:
 
 help-wordpress:
 	@printf '\n%s\n' 'WordPress (wordpress)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age gunzip gzip jq make tar'
 	@printf '  %-34s %s\n' 'wordpress-backup' '[backup] mysqldump plus document-root tar into one archive in $$BACKUP_DIR'
 	@printf '  %-34s %s\n' 'wordpress-config-backup' '[backup] Export Helm values, Secrets and ConfigMaps with age (the backup target does not)'
 	@printf '  %-34s %s\n' 'wordpress-restore' '[restore] Restore DB and document root from FILE (default newest archive)'
