@@ -122,6 +122,7 @@ airflow-helm-values:
 
 help-airflow:
 	@printf '\n%s\n' 'Apache Airflow (airflow)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age jq make'
 	@printf '  %-34s %s\n' 'airflow-backup' '[backup] Dump the metadata DB; export connections/vars and Secrets (age)'
 	@printf '  %-34s %s\n' 'airflow-backup-jobs' '[backup] Run the backup CronJobs now and wait for them (skips those not rendered)'
 	@printf '  %-34s %s\n' 'airflow-restore' '[restore] Restore the newest (or FILE=) dump with every DAG paused'

@@ -141,6 +141,7 @@ alertmanager-helm-values:
 
 help-alertmanager:
 	@printf '\n%s\n' 'Alertmanager (alertmanager)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age jq make'
 	@printf '  %-34s %s\n' 'alertmanager-backup' '[backup] Export silences, the state snapshot and the configuration'
 	@printf '  %-34s %s\n' 'alertmanager-backup-jobs' '[backup] Run the backup CronJobs now and wait for them (skips those not rendered)'
 	@printf '  %-34s %s\n' 'alertmanager-restore' '[restore] Re-import unexpired silences from FILE (latest export by default)'

@@ -122,6 +122,7 @@ blackbox-exporter-helm-values:
 
 help-blackbox-exporter:
 	@printf '\n%s\n' 'Prometheus Blackbox Exporter (blackbox-exporter)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age jq make tar'
 	@printf '  %-34s %s\n' 'blackbox-exporter-backup' '[backup] Export values, manifest and loaded config, encrypted with age'
 	@printf '  %-34s %s\n' 'blackbox-exporter-restore' '[restore] Reinstall the release from the newest (or FILE=) values export'
 	@printf '  %-34s %s\n' 'blackbox-exporter-upgrade-dry-run' '[upgrade] Render the upgrade to CHART_VERSION with the current values'

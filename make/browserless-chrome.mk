@@ -117,6 +117,7 @@ browserless-chrome-helm-values:
 
 help-browserless-chrome:
 	@printf '\n%s\n' 'Browserless (headless Chromium) (browserless-chrome)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age jq make tar'
 	@printf '  %-34s %s\n' 'browserless-chrome-backup' '[backup] Export values and the API token, encrypted with age'
 	@printf '  %-34s %s\n' 'browserless-chrome-restore' '[restore] Re-create the token Secret and reinstall from newest (or FILE=)'
 	@printf '  %-34s %s\n' 'browserless-chrome-meta' '[upgrade] Show Browserless, Chromium, Puppeteer and Playwright versions'

@@ -115,6 +115,7 @@ devpi-helm-values:
 
 help-devpi:
 	@printf '\n%s\n' 'devpi (devpi)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age gzip jq make tar'
 	@printf '  %-34s %s\n' 'devpi-backup' '[backup] devpi-export in the pod, streamed to BACKUP_DIR as tar.gz'
 	@printf '  %-34s %s\n' 'devpi-restore' '[restore] Import the newest (or FILE=) export into an emptied volume'
 	@printf '  %-34s %s\n' 'devpi-indexes' '[data] List users and their indexes (JSON API)'

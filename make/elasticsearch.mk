@@ -125,6 +125,7 @@ elasticsearch-helm-values:
 
 help-elasticsearch:
 	@printf '\n%s\n' 'Elasticsearch and Kibana (elasticsearch)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age jq make'
 	@printf '  %-34s %s\n' 'elasticsearch-backup' '[backup] Export the configuration, run the SLM policy now and record the snapshot'
 	@printf '  %-34s %s\n' 'elasticsearch-kibana-export' '[backup] Export Kibana saved objects of every space into BACKUP_DIR'
 	@printf '  %-34s %s\n' 'elasticsearch-slm-status' '[backup] Show the SLM policy'\''s last success, failure and statistics'

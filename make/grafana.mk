@@ -125,6 +125,7 @@ grafana-helm-values:
 
 help-grafana:
 	@printf '\n%s\n' 'Grafana (grafana)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age curl gzip jq make sqlite3 tar'
 	@printf '  %-34s %s\n' 'grafana-backup' '[backup] Stop Grafana ~1 min, copy grafana.db, save values and Secret'
 	@printf '  %-34s %s\n' 'grafana-db-check' '[backup] Run sqlite3 integrity_check on the latest database copy (local)'
 	@printf '  %-34s %s\n' 'grafana-restore' '[restore] Replace grafana.db with FILE (latest copy) via a helper pod'

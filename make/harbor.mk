@@ -129,6 +129,7 @@ harbor-helm-values:
 
 help-harbor:
 	@printf '\n%s\n' 'Harbor (harbor)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age gzip jq make'
 	@printf '  %-34s %s\n' 'harbor-backup' '[backup] Read-only on, dump DB, copy blobs via helper pod, read-only off'
 	@printf '  %-34s %s\n' 'harbor-backup-jobs' '[backup] Run the backup CronJobs now and wait for them (skips those not rendered)'
 	@printf '  %-34s %s\n' 'harbor-restore' '[restore] Restore the newest (or FILE=) dump and blob archive'

@@ -137,6 +137,7 @@ immich-helm-values:
 
 help-immich:
 	@printf '\n%s\n' 'Immich (immich)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age gunzip gzip jq make tar'
 	@printf '  %-34s %s\n' 'immich-backup' '[backup] Dump the DB, then tar the originals, into one archive'
 	@printf '  %-34s %s\n' 'immich-builtin-dumps' '[backup] List Immich'\''s own nightly database dumps in UPLOAD_LOCATION/backups'
 	@printf '  %-34s %s\n' 'immich-config-backup' '[backup] Export Helm values, Secrets and ConfigMaps with age (the backup target does not)'

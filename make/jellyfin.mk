@@ -149,6 +149,7 @@ jellyfin-helm-values:
 
 help-jellyfin:
 	@printf '\n%s\n' 'Jellyfin (jellyfin)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age gzip jq make tar'
 	@printf '  %-34s %s\n' 'jellyfin-backup' '[backup] Stop Jellyfin, tar /config via a helper pod, start it again'
 	@printf '  %-34s %s\n' 'jellyfin-backup-live' '[backup] Built-in 10.11 backup via the API (needs JELLYFIN_API_KEY)'
 	@printf '  %-34s %s\n' 'jellyfin-backups-list' '[backup] List built-in backup archives known to the server'

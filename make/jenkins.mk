@@ -118,6 +118,7 @@ jenkins-helm-values:
 
 help-jenkins:
 	@printf '\n%s\n' 'Jenkins (jenkins)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age gzip jq make'
 	@printf '  %-34s %s\n' 'jenkins-backup' '[backup] Archive JENKINS_HOME (no workspaces) and the configuration export, with age'
 	@printf '  %-34s %s\n' 'jenkins-restore' '[restore] Restore the newest (or FILE=) archive into the volume'
 	@printf '  %-34s %s\n' 'jenkins-describe' '[diagnostics] Describe the workload'\''s pods (state, probes, events)'

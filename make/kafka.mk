@@ -137,6 +137,7 @@ kafka-helm-values:
 
 help-kafka:
 	@printf '\n%s\n' 'Apache Kafka (kafka)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age jq make tar'
 	@printf '  %-34s %s\n' 'kafka-backup' '[backup] Export topics, configs, group offsets, ACLs into BACKUP_DIR'
 	@printf '  %-34s %s\n' 'kafka-config-backup' '[backup] Export Helm values, Secrets and ConfigMaps with age (the backup target does not)'
 	@printf '  %-34s %s\n' 'kafka-restore' '[restore] Recreate topics (partitions, RF, configs) from the newest export'

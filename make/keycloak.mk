@@ -113,6 +113,7 @@ keycloak-helm-values:
 
 help-keycloak:
 	@printf '\n%s\n' 'Keycloak (keycloak)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age jq make tar'
 	@printf '  %-34s %s\n' 'keycloak-backup' '[backup] Dump the Keycloak database, values and (with age) Secrets'
 	@printf '  %-34s %s\n' 'keycloak-backup-jobs' '[backup] Run the backup CronJobs now and wait for them (skips those not rendered)'
 	@printf '  %-34s %s\n' 'keycloak-realm-export' '[backup] Export all realms with users from a one-off pod into BACKUP_DIR'

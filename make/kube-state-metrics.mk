@@ -126,6 +126,7 @@ kube-state-metrics-helm-values:
 
 help-kube-state-metrics:
 	@printf '\n%s\n' 'kube-state-metrics (kube-state-metrics)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age jq make tar'
 	@printf '  %-34s %s\n' 'kube-state-metrics-backup' '[backup] Export values, rendered manifest and live arguments'
 	@printf '  %-34s %s\n' 'kube-state-metrics-restore' '[restore] Reinstall the release from the newest (or FILE=) values export'
 	@printf '  %-34s %s\n' 'kube-state-metrics-upgrade-dry-run' '[upgrade] Render the upgrade to CHART_VERSION with the current values'

@@ -123,6 +123,7 @@ loki-helm-values:
 
 help-loki:
 	@printf '\n%s\n' 'Grafana Loki (loki)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age curl jq logcli make mc tar'
 	@printf '  %-34s %s\n' 'loki-backup' '[backup] Export values and Secrets (age), flush, mirror the bucket, save config'
 	@printf '  %-34s %s\n' 'loki-bucket-diff' '[backup] List objects that differ between the bucket and the local copy'
 	@printf '  %-34s %s\n' 'loki-restore' '[restore] Copy the bucket back from BACKUP_DIR and restart Loki'

@@ -125,6 +125,7 @@ memcached-helm-values:
 
 help-memcached:
 	@printf '\n%s\n' 'Memcached (memcached)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age jq make nc'
 	@printf '  %-34s %s\n' 'memcached-backup' '[backup] Export Helm values, manifest, settings, encrypted Secrets'
 	@printf '  %-34s %s\n' 'memcached-restore' '[restore] Reinstall from CONFIG_FILE (default the newest export) and Secrets'
 	@printf '  %-34s %s\n' 'memcached-config-validate' '[diagnostics] Check live flags against pod limits and safe defaults'

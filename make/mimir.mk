@@ -121,6 +121,7 @@ mimir-helm-values:
 
 help-mimir:
 	@printf '\n%s\n' 'Grafana Mimir (mimir)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age curl jq make mc mimirtool tar'
 	@printf '  %-34s %s\n' 'mimir-backup' '[backup] Export values and Secrets (age), mirror blocks, export rules and Alertmanager'
 	@printf '  %-34s %s\n' 'mimir-restore' '[restore] Copy blocks back, clear deletion marks and re-sync rules'
 	@printf '  %-34s %s\n' 'mimir-deprecated-flags' '[upgrade] Show deprecated settings in use and the running version'

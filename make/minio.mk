@@ -113,6 +113,7 @@ minio-helm-values:
 
 help-minio:
 	@printf '\n%s\n' 'MinIO (minio)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age jq make mc'
 	@printf '  %-34s %s\n' 'minio-backup' '[backup] Export bucket metadata and IAM, mirror all buckets to BACKUP_DIR'
 	@printf '  %-34s %s\n' 'minio-config-backup' '[backup] Export Helm values, Secrets and ConfigMaps with age (the backup target does not)'
 	@printf '  %-34s %s\n' 'minio-metadata-export' '[backup] Export bucket metadata and (with AGE_RECIPIENT) IAM only'

@@ -112,6 +112,7 @@ mlflow-helm-values:
 
 help-mlflow:
 	@printf '\n%s\n' 'MLflow (mlflow)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age jq make mc'
 	@printf '  %-34s %s\n' 'mlflow-backup' '[backup] Dump the backend store, then mirror new artifacts to BACKUP_DIR'
 	@printf '  %-34s %s\n' 'mlflow-restore' '[restore] Restore the newest (or FILE=) dump and upload missing artifacts'
 	@printf '  %-34s %s\n' 'mlflow-db-upgrade' '[upgrade] Run mlflow db upgrade with MLFLOW_IMAGE in a one-off pod, MLflow stopped'

@@ -129,6 +129,7 @@ mongodb-helm-values:
 
 help-mongodb:
 	@printf '\n%s\n' 'MongoDB (mongodb)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age jq make'
 	@printf '  %-34s %s\n' 'mongodb-backup' '[backup] mongodump --oplog of the instance into BACKUP_DIR; resets last-ts'
 	@printf '  %-34s %s\n' 'mongodb-config-backup' '[backup] Export Helm values, Secrets and ConfigMaps with age (the backup target does not)'
 	@printf '  %-34s %s\n' 'mongodb-oplog-backup' '[backup] Dump the oplog written since last-ts into BACKUP_DIR/oplog'

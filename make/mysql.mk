@@ -127,6 +127,7 @@ mysql-helm-values:
 
 help-mysql:
 	@printf '\n%s\n' 'MySQL (mysql)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age gunzip gzip jq make'
 	@printf '  %-34s %s\n' 'mysql-backup' '[backup] Consistent mysqldump of all schemas (gzip) and the configuration export'
 	@printf '  %-34s %s\n' 'mysql-backup-jobs' '[backup] Run the backup CronJobs now and wait for them (skips those not rendered)'
 	@printf '  %-34s %s\n' 'mysql-binlog-backup' '[backup] Rotate the binlog and copy closed binlogs to BACKUP_DIR/binlog'

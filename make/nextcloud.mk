@@ -146,6 +146,7 @@ nextcloud-helm-values:
 
 help-nextcloud:
 	@printf '\n%s\n' 'Nextcloud (nextcloud)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age jq make pg_restore tar'
 	@printf '  %-34s %s\n' 'nextcloud-backup' '[backup] Maintenance window, pg_dump and tar of config/data into one archive'
 	@printf '  %-34s %s\n' 'nextcloud-config-backup' '[backup] Export Helm values, Secrets and ConfigMaps with age (the backup target does not)'
 	@printf '  %-34s %s\n' 'nextcloud-restore' '[restore] Restore DB and files from FILE (default newest) in maintenance mode'

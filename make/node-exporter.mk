@@ -113,6 +113,7 @@ node-exporter-helm-values:
 
 help-node-exporter:
 	@printf '\n%s\n' 'Prometheus Node Exporter (node-exporter)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age gzip jq make'
 	@printf '  %-34s %s\n' 'node-exporter-backup' '[backup] Export the values and the textfile directory of every node'
 	@printf '  %-34s %s\n' 'node-exporter-restore' '[restore] Reinstall the DaemonSet from the newest (or FILE=) values export'
 	@printf '  %-34s %s\n' 'node-exporter-flag-check' '[upgrade] Parse the current arguments with NODE_EXPORTER_IMAGE (--version)'

@@ -119,6 +119,7 @@ opentelemetry-collector-helm-values:
 
 help-opentelemetry-collector:
 	@printf '\n%s\n' 'OpenTelemetry Collector (opentelemetry-collector)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age curl jq make'
 	@printf '  %-34s %s\n' 'opentelemetry-collector-backup' '[backup] Validate the config, export values, ConfigMap and OTEL_SECRET (age)'
 	@printf '  %-34s %s\n' 'opentelemetry-collector-restore' '[restore] Restore Secrets and reinstall from the newest (or CONFIG_FILE=) export'
 	@printf '  %-34s %s\n' 'opentelemetry-collector-k8sattributes-check' '[cluster] Check the service account can read pods, namespaces, replicasets'

@@ -144,6 +144,7 @@ paperless-ngx-helm-values:
 
 help-paperless-ngx:
 	@printf '\n%s\n' 'Paperless-ngx (paperless-ngx)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age gzip jq make tar'
 	@printf '  %-34s %s\n' 'paperless-ngx-backup' '[backup] Run document_exporter and stream the export to $$BACKUP_DIR'
 	@printf '  %-34s %s\n' 'paperless-ngx-backup-jobs' '[backup] Run the backup CronJobs now and wait for them (skips those not rendered)'
 	@printf '  %-34s %s\n' 'paperless-ngx-config-backup' '[backup] Export Helm values, Secrets and ConfigMaps with age (the backup target does not)'

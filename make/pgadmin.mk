@@ -112,6 +112,7 @@ pgadmin-helm-values:
 
 help-pgadmin:
 	@printf '\n%s\n' 'pgAdmin 4 (pgadmin)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age gzip jq make'
 	@printf '  %-34s %s\n' 'pgadmin-backup' '[backup] Consistent SQLite copy plus storage/, encrypted; servers JSON'
 	@printf '  %-34s %s\n' 'pgadmin-restore' '[restore] Restore the newest (or FILE=) archive into the volume'
 	@printf '  %-34s %s\n' 'pgadmin-dump-servers' '[data] Export PGADMIN_USER'\''s server definitions to BACKUP_DIR as JSON'

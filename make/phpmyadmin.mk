@@ -112,6 +112,7 @@ phpmyadmin-helm-values:
 
 help-phpmyadmin:
 	@printf '\n%s\n' 'phpMyAdmin (phpmyadmin)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age gunzip gzip jq make'
 	@printf '  %-34s %s\n' 'phpmyadmin-backup' '[backup] Save values, encrypted Secret/ConfigMap and a pmadb dump'
 	@printf '  %-34s %s\n' 'phpmyadmin-restore' '[restore] Restore the newest (or FILE=) pmadb dump into MySQL'
 	@printf '  %-34s %s\n' 'phpmyadmin-pmadb-create' '[data] Create missing pma__ tables from the image'\''s create_tables.sql'

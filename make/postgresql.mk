@@ -175,6 +175,7 @@ postgresql-helm-values:
 
 help-postgresql:
 	@printf '\n%s\n' 'PostgreSQL (postgresql)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age jq make tar'
 	@printf '  %-34s %s\n' 'postgresql-backup' '[backup] Dump roles and every database to a tar in $$BACKUP_DIR'
 	@printf '  %-34s %s\n' 'postgresql-backup-config' '[backup] Save Helm values, Secrets and ConfigMaps encrypted with age'
 	@printf '  %-34s %s\n' 'postgresql-backup-jobs' '[backup] Run the backup CronJobs now and wait for them (skips those not rendered)'

@@ -137,6 +137,7 @@ prometheus-helm-values:
 
 help-prometheus:
 	@printf '\n%s\n' 'Prometheus (prometheus)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age gunzip gzip make tar'
 	@printf '  %-34s %s\n' 'prometheus-backup' '[backup] Snapshot the TSDB and archive config, rules and Secrets'
 	@printf '  %-34s %s\n' 'prometheus-snapshot' '[backup] Create a TSDB snapshot in the pod (needs the admin API)'
 	@printf '  %-34s %s\n' 'prometheus-restore' '[restore] Restore the TSDB from FILE (default newest) via a helper pod'

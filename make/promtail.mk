@@ -119,6 +119,7 @@ promtail-helm-values:
 
 help-promtail:
 	@printf '\n%s\n' 'Promtail (promtail)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age alloy curl jq make'
 	@printf '  %-34s %s\n' 'promtail-backup' '[backup] Save the Helm values and the encrypted ConfigMap, check the config'
 	@printf '  %-34s %s\n' 'promtail-restore' '[restore] Reinstall the release from the newest (or CONFIG_FILE=) export'
 	@printf '  %-34s %s\n' 'promtail-alloy-convert' '[upgrade] Convert the running promtail.yaml to an Alloy configuration'

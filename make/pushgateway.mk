@@ -120,6 +120,7 @@ pushgateway-helm-values:
 
 help-pushgateway:
 	@printf '\n%s\n' 'Prometheus Pushgateway (pushgateway)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age curl jq make'
 	@printf '  %-34s %s\n' 'pushgateway-backup' '[backup] Copy metrics.db, the configuration export and the flags to BACKUP_DIR'
 	@printf '  %-34s %s\n' 'pushgateway-restore' '[restore] Stop, load newest (or FILE=) metrics.db into the PVC, start'
 	@printf '  %-34s %s\n' 'pushgateway-version' '[upgrade] Print the Pushgateway version running in the pod'

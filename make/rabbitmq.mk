@@ -129,6 +129,7 @@ rabbitmq-helm-values:
 
 help-rabbitmq:
 	@printf '\n%s\n' 'RabbitMQ (rabbitmq)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age jq make'
 	@printf '  %-34s %s\n' 'rabbitmq-backup' '[backup] Export all definitions (no messages) into BACKUP_DIR as JSON'
 	@printf '  %-34s %s\n' 'rabbitmq-backup-jobs' '[backup] Run the backup CronJobs now and wait for them (skips those not rendered)'
 	@printf '  %-34s %s\n' 'rabbitmq-config-backup' '[backup] Export Helm values, Secrets and ConfigMaps with age (the backup target does not)'

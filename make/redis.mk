@@ -125,6 +125,7 @@ redis-helm-values:
 
 help-redis:
 	@printf '\n%s\n' 'Redis (redis)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age jq make tar'
 	@printf '  %-34s %s\n' 'redis-aof-backup' '[backup] Copy appendonlydir to BACKUP_DIR with auto-rewrite paused'
 	@printf '  %-34s %s\n' 'redis-backup' '[backup] Stream a fresh RDB snapshot into BACKUP_DIR (redis-cli --rdb)'
 	@printf '  %-34s %s\n' 'redis-backup-jobs' '[backup] Run the backup CronJobs now and wait for them (skips those not rendered)'

@@ -120,6 +120,7 @@ rsshub-helm-values:
 
 help-rsshub:
 	@printf '\n%s\n' 'RSSHub (rsshub)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age jq make tar'
 	@printf '  %-34s %s\n' 'rsshub-backup' '[backup] Export values and referenced Secrets, encrypted with age'
 	@printf '  %-34s %s\n' 'rsshub-restore' '[restore] Re-create Secrets, reinstall from the newest (FILE=, CONFIG_FILE=) exports'
 	@printf '  %-34s %s\n' 'rsshub-upgrade-dry-run' '[upgrade] Render the upgrade to CHART_VERSION with the current values'

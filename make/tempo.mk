@@ -123,6 +123,7 @@ tempo-helm-values:
 
 help-tempo:
 	@printf '\n%s\n' 'Grafana Tempo (tempo)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age curl jq make mc tempo-cli'
 	@printf '  %-34s %s\n' 'tempo-backup' '[backup] Flush, mirror the bucket, export values, config and Secrets (age)'
 	@printf '  %-34s %s\n' 'tempo-restore' '[restore] Copy the blocks back from BACKUP_DIR and restart Tempo'
 	@printf '  %-34s %s\n' 'tempo-search' '[data] Run a TraceQL search (TRACEQL) over the last hour'

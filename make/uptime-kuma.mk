@@ -147,6 +147,7 @@ uptime-kuma-helm-values:
 
 help-uptime-kuma:
 	@printf '\n%s\n' 'Uptime Kuma (uptime-kuma)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age gzip jq make sqlite3 tar'
 	@printf '  %-34s %s\n' 'uptime-kuma-backup' '[backup] Online sqlite3 .backup of kuma.db plus files into $$BACKUP_DIR'
 	@printf '  %-34s %s\n' 'uptime-kuma-backup-verify' '[backup] Integrity-check the newest local archive (needs sqlite3 locally)'
 	@printf '  %-34s %s\n' 'uptime-kuma-config-backup' '[backup] Export Helm values, Secrets and ConfigMaps with age (the backup target does not)'

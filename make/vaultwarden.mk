@@ -135,6 +135,7 @@ vaultwarden-helm-values:
 
 help-vaultwarden:
 	@printf '\n%s\n' 'Vaultwarden (vaultwarden)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age gzip jq make sqlite3 tar'
 	@printf '  %-34s %s\n' 'vaultwarden-backup' '[backup] Snapshot the SQLite DB and archive /data into $$BACKUP_DIR'
 	@printf '  %-34s %s\n' 'vaultwarden-backup-verify' '[backup] Run PRAGMA integrity_check on the newest archive (needs sqlite3)'
 	@printf '  %-34s %s\n' 'vaultwarden-backups-list' '[backup] List local archives, newest first'

@@ -124,6 +124,7 @@ wireguard-helm-values:
 
 help-wireguard:
 	@printf '\n%s\n' 'WireGuard (wireguard)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age jq make tar'
 	@printf '  %-34s %s\n' 'wireguard-backup' '[backup] Encrypted backup of key, running config, values and /config'
 	@printf '  %-34s %s\n' 'wireguard-restore' '[restore] Reinstall, load /config into the PVC, verify the server key'
 	@printf '  %-34s %s\n' 'wireguard-peer-qr' '[data] Show the config of PEER as a QR code (auto mode; holds its key)'

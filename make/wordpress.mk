@@ -145,6 +145,7 @@ wordpress-helm-values:
 
 help-wordpress:
 	@printf '\n%s\n' 'WordPress (wordpress)'
+	@printf 'Runs on this machine: %s\n' 'kubectl helm age gunzip gzip jq make tar'
 	@printf '  %-34s %s\n' 'wordpress-backup' '[backup] mysqldump plus document-root tar into one archive in $$BACKUP_DIR'
 	@printf '  %-34s %s\n' 'wordpress-config-backup' '[backup] Export Helm values, Secrets and ConfigMaps with age (the backup target does not)'
 	@printf '  %-34s %s\n' 'wordpress-restore' '[restore] Restore DB and document root from FILE (default newest archive)'

@@ -7,6 +7,7 @@ use crate::config::Settings;
 use crate::facts::{ChartFacts, Fullname};
 use crate::kinds::{self, Id};
 use crate::spec::shell::uses_var;
+use crate::spec::tools;
 use crate::spec::{Group, Guide, RunsIn, Scope, Spec, SpecFile, Trouble, WorkloadKind};
 use crate::text::{make_escape, sh_quote, yaml_quote};
 use serde::Serialize;
@@ -61,6 +62,11 @@ pub struct ChartModel {
     /// The chart version's Artifact Hub changelog: what gen derives from
     /// the spec plus `upgrade.changes` (see [`crate::spec::share::changes`]).
     pub changes: Vec<crate::spec::ChartChange>,
+    /// The workstation tools each guide's commands (and the Makefile's
+    /// recipes) run, in [`crate::spec::tools::TOOLS`] order.
+    pub backup_tools: Vec<crate::spec::tools::Tool>,
+    pub upgrade_tools: Vec<crate::spec::tools::Tool>,
+    pub make_tools: Vec<crate::spec::tools::Tool>,
     /// The troubleshooting entries each guide lists.
     pub backup_troubles: Vec<Trouble>,
     pub upgrade_troubles: Vec<Trouble>,
@@ -343,6 +349,9 @@ pub fn chart_model_with(file: &SpecFile, facts: Option<&ChartFacts>) -> ChartMod
                 .and_then(|f| crate::facts::check::chart_role(s, &f.rbac.roles))
                 .as_deref(),
         ),
+        backup_tools: Vec::new(),
+        upgrade_tools: Vec::new(),
+        make_tools: Vec::new(),
         backup_troubles: troubles(s, Guide::Backup),
         upgrade_troubles: troubles(s, Guide::Upgrade),
         jobs: crate::spec::jobs::view(s),
@@ -351,10 +360,67 @@ pub fn chart_model_with(file: &SpecFile, facts: Option<&ChartFacts>) -> ChartMod
         spec: s.clone(),
     };
     m.place_files(&Settings::default());
+    let listed = |guide| tools::listed(m.workstation_programs(guide).keys().map(String::as_str));
+    (m.backup_tools, m.upgrade_tools, m.make_tools) = (
+        listed(Some(Guide::Backup)),
+        listed(Some(Guide::Upgrade)),
+        listed(None),
+    );
     m
 }
 
 impl ChartModel {
+    /// The programs a guide's commands run on the workstation (the
+    /// Makefile's recipes for `None`), each with its first use; the
+    /// recipes of the chart's targets it calls included.
+    pub fn workstation_programs(&self, guide: Option<Guide>) -> BTreeMap<String, tools::Use> {
+        let s = &self.spec;
+        let recipes: BTreeMap<String, String> = self
+            .operations
+            .iter()
+            .map(|o| (o.full_target.clone(), o.command.clone()))
+            .collect();
+        let mut texts: Vec<(String, String)> = Vec::new();
+        match guide {
+            Some(g) => {
+                texts.push(("guide prelude".into(), self.env_block.clone()));
+                let prefix: &[&str] = match g {
+                    Guide::Backup => &["backup.", "restore["],
+                    Guide::Upgrade => &["upgrade."],
+                };
+                for (path, step) in crate::spec::validate::all_steps(s) {
+                    if let Some(run) = step.run.as_ref().filter(|_| {
+                        prefix.iter().any(|p| path.starts_with(p))
+                            && matches!(step.lang.as_deref(), None | Some("bash" | "sh"))
+                    }) {
+                        texts.push((format!("{path}.run"), run.clone()));
+                    }
+                }
+                for (i, t) in s.troubleshooting.iter().enumerate() {
+                    if let Some(run) = t.run.as_ref().filter(|_| t.guide.is_none_or(|x| x == g)) {
+                        texts.push((format!("troubleshooting[{i}].run"), run.clone()));
+                    }
+                }
+            }
+            None => {
+                // Every recipe starts with the prelude, which finds the pod.
+                texts.push(("make prelude".into(), "kubectl get pod\nmake".into()));
+                for op in &self.operations {
+                    // A spec's own local operation is its `run` as written.
+                    let own = s.operations.iter().position(|o| {
+                        !op.shared && o.target == op.target && o.runs_in == RunsIn::Local
+                    });
+                    let path = own.map_or_else(
+                        || format!("make {}", op.full_target),
+                        |i| format!("operations[{i}].run"),
+                    );
+                    texts.push((path, op.command.clone()));
+                }
+            }
+        }
+        tools::collect(&texts, &recipes)
+    }
+
     /// Where output `id` of this chart goes.
     pub fn path(&self, id: Id) -> &str {
         &self.paths[&id]

@@ -608,6 +608,14 @@ fn cross_chart_outputs(
     crate::timings::lap("cross: coverage", t);
     ctx.insert("min_targets", &crosschart::MIN_TARGETS);
     ctx.insert("shared_vars", &crosschart::SHARED_VARS);
+    let tools = crate::spec::tools::listed(
+        models
+            .iter()
+            .flat_map(|m| [&m.make_tools, &m.backup_tools, &m.upgrade_tools])
+            .flatten()
+            .map(|t| t.name),
+    );
+    ctx.insert("workstation_tools", &tools);
     kinds::REPO
         .par_iter()
         .filter(|k| k.ownership == Ownership::Whole)

@@ -38,6 +38,7 @@ mod layout;
 mod make;
 mod semantics;
 pub mod shell_rules;
+mod tools;
 
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::facts::{check as facts, ChartFacts};
@@ -207,6 +208,7 @@ pub static CHECKS: &[Check] = &[
     check("runbook.rollout-on-delete", Error, Spec(shell_rules::rollout_on_delete), "wait for the pods with `kubectl wait --for=condition=Ready pod/...`, not `rollout status`, under OnDelete"),
     check("runbook.all-clear-unwritten", Error, Spec(shell_rules::all_clear_unwritten), "write the file the grep reads in an earlier step, or fail when it is missing; else `# all-clear: REASON`"),
     check("runbook.dump-toc-only", Error, Spec(shell_rules::dump_toc_only), "read the whole dump first (`pg_restore -f /dev/null DUMP`): a cut dump still lists its tables"),
+    check("tools.unknown", Warning, Spec(tools::unknown), "add the program to `TOOLS` in src/spec/tools.rs with what to install, or to `NOT_LISTED` if every workstation has it"),
     check("spec.no-modeline", Warning, Spec(identity::has_modeline), "start the spec with the schema modeline"),
     // Across specs.
     check("graph.unknown-dependency", Error, Graph(graph::known_dependencies), "name in depends_on only charts with a spec in specs/"),

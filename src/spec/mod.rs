@@ -19,6 +19,7 @@ pub mod shell;
 pub mod snippets;
 #[cfg(test)]
 pub(crate) mod testkit;
+pub mod tools;
 pub mod types;
 pub mod validate;
 

@@ -26,6 +26,10 @@ pub struct Command {
     /// The command is the condition of an `until` or `while` loop: run
     /// again and again until it succeeds (or fails).
     pub retried: bool,
+    /// Read from the here-document of these commands (outermost first,
+    /// their words as written): `kubectl exec -i POD -- sh <<'EOF'` runs
+    /// the body in the pod, `bash <<'EOF'` on this machine.
+    pub fed_by: Vec<Vec<String>>,
 }
 
 impl Command {
@@ -55,6 +59,8 @@ pub fn commands(src: &str) -> Vec<Command> {
         cur: Command::default(),
         word: None,
         heredocs: Vec::new(),
+        parens: 0,
+        pattern: false,
     };
     r.run();
     r.out
@@ -77,7 +83,12 @@ struct Reader {
     /// The word being read and the line it started on.
     word: Option<(String, usize)>,
     /// Here-documents announced on this line: (delimiter, body is a script).
-    heredocs: Vec<(String, bool)>,
+    /// The words of the command each announced here-document feeds.
+    heredocs: Vec<(String, bool, Vec<String>)>,
+    /// Subshells `(` opened and not yet closed.
+    parens: usize,
+    /// Reading a `case` pattern: after `in` or `;;`, up to its `)`.
+    pattern: bool,
 }
 
 impl Reader {
@@ -117,6 +128,12 @@ impl Reader {
         {
             let w = cmd.words.remove(0);
             cmd.retried |= matches!(w.text.as_str(), "until" | "while");
+        }
+        let texts = cmd.texts();
+        match (texts.first(), texts.last()) {
+            (Some(&"case"), Some(&"in")) => self.pattern = true,
+            (Some(&"esac"), _) => self.pattern = false,
+            _ => {}
         }
         if !cmd.words.is_empty() {
             self.out.push(cmd);
@@ -177,7 +194,30 @@ impl Reader {
                 '(' if self.word.is_some() && self.cur.words.is_empty() && self.is_definition() => {
                     self.definition()
                 }
-                ';' | '&' | '|' | '(' | ')' => {
+                '(' => {
+                    self.parens += 1;
+                    self.end_command();
+                    self.pos += 1;
+                }
+                // A `)` no `(` opened ends a `case` pattern: no command.
+                ')' if self.parens == 0 || self.pattern => {
+                    self.word = None;
+                    self.cur = Command::default();
+                    self.pattern = false;
+                    self.pos += 1;
+                }
+                // `a|b)`: one pattern, not a pipe.
+                '|' if self.pattern => {
+                    self.end_word();
+                    self.pos += 1;
+                }
+                ';' if self.peek(1) == Some(';') => {
+                    self.end_command();
+                    self.pattern = true;
+                    self.pos += 2;
+                }
+                ';' | '&' | '|' | ')' => {
+                    self.parens = self.parens.saturating_sub(usize::from(c == ')'));
                     self.end_command();
                     self.pos += 1;
                 }
@@ -220,6 +260,7 @@ impl Reader {
             words: vec![Word { text: name, line }],
             body: Some((body, start - line)),
             retried: false,
+            fed_by: Vec::new(),
         });
     }
 
@@ -292,6 +333,10 @@ impl Reader {
         let start = self.line;
         let text = self.balanced('(', ')');
         self.push_str(&format!("${text}"));
+        // `$((...))` is arithmetic, not a command.
+        if text.starts_with("((") {
+            return;
+        }
         let inner = text
             .strip_prefix('(')
             .map(|t| t.strip_suffix(')').unwrap_or(t))
@@ -357,14 +402,15 @@ impl Reader {
                 self.pos += 1;
             }
             let script = self.cur.words.iter().any(|w| is_shell(&w.text));
-            self.heredocs.push((delim, script));
+            let feeder = self.cur.words.iter().map(|w| w.text.clone()).collect();
+            self.heredocs.push((delim, script, feeder));
         }
     }
 
     /// After a newline: the bodies of the here-documents of the line just
     /// read, each up to its delimiter.
     fn heredoc_bodies(&mut self) {
-        for (delim, script) in std::mem::take(&mut self.heredocs) {
+        for (delim, script, feeder) in std::mem::take(&mut self.heredocs) {
             let base = self.line;
             let mut body = String::new();
             while self.pos < self.chars.len() {
@@ -381,7 +427,11 @@ impl Reader {
                 body.push('\n');
             }
             if script {
+                let from = self.out.len();
                 self.nested(&body, base);
+                for c in &mut self.out[from..] {
+                    c.fed_by.insert(0, feeder.clone());
+                }
             }
         }
     }
@@ -486,6 +536,29 @@ mod tests {
         assert_eq!(next.line(), 6);
         let mv = c.iter().find(|c| c.texts()[0] == "mv").unwrap();
         assert_eq!(mv.line(), 1);
+        assert_eq!(
+            mv.fed_by,
+            [["kubectl", "exec", "-i", "p", "--", "sh", "-es", "<<"]]
+        );
+        assert!(next.fed_by.is_empty());
+    }
+
+    #[test]
+    fn arithmetic_and_case_patterns_are_no_commands() {
+        let t = texts(
+            "i=$((i + 1))\ncase \"$x\" in\n  *Failed*|*x*) exit 1 ;;\n  *) (cd d; ls) ;;\nesac\n",
+        );
+        assert_eq!(
+            t,
+            vec![
+                vec!["i=$((i + 1))"],
+                vec!["case", "$x", "in"],
+                vec!["exit", "1"],
+                vec!["cd", "d"],
+                vec!["ls"],
+                vec!["esac"],
+            ]
+        );
     }
 
     #[test]

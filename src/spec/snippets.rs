@@ -199,7 +199,7 @@ values file, to a file the next lines check",
             let out = Some(arg(a, "out")).filter(|o| !o.is_empty()).unwrap_or(key);
             format!(
                 "helm template \"$RELEASE\" \"$CHART\" -f {values} \\\n  \
-| yq 'select(.kind == \"ConfigMap\") | .data.\"{key}\"' \\\n  > {out}\n",
+| yq -r 'select(.kind == \"ConfigMap\") | .data.\"{key}\"' \\\n  > {out}\n",
                 values = arg(a, "values")
             )
         },
@@ -2418,7 +2418,7 @@ rm -f \"$PFO\"; trap - EXIT\n"
         assert_eq!(
             run("render-key", &[("key", "promtail.yaml")]),
             "helm template \"$RELEASE\" \"$CHART\" -f values.yaml \\\n  \
-| yq 'select(.kind == \"ConfigMap\") | .data.\"promtail.yaml\"' \\\n  > promtail.yaml\n"
+| yq -r 'select(.kind == \"ConfigMap\") | .data.\"promtail.yaml\"' \\\n  > promtail.yaml\n"
         );
         assert!(run(
             "render-key",
@@ -2429,7 +2429,7 @@ rm -f \"$PFO\"; trap - EXIT\n"
             ]
         )
         .ends_with(
-            "-f values-previous.yaml \\\n  | yq 'select(.kind == \"ConfigMap\") \
+            "-f values-previous.yaml \\\n  | yq -r 'select(.kind == \"ConfigMap\") \
 | .data.\"config.yaml\"' \\\n  > relay-previous.yaml\n"
         ));
         assert!(run("newest", &[("glob", "demo-*.tar.gz"), ("var", "G")])

@@ -57,27 +57,21 @@ const ROUTE_ERROR: &str =
 /// entry's error, and Alertmanager refuses to start on that file (the
 /// pod crash-loops); with the values of the guide's step "Give the route
 /// the keys Alertmanager reads" amtool says `SUCCESS` and Alertmanager
-/// starts and gets ready. `yq` is Debian's (a jq wrapper) with `-r`,
-/// which prints a string as the guides' yq does. Nothing when the chart
-/// collection is missing (a skip, a failure under CI=true).
+/// starts and gets ready. `yq` is Debian's (a jq wrapper), as installed:
+/// the guides pass `-r`, which prints the string raw there as in
+/// mikefarah/yq v4. Nothing when the chart collection is missing (a skip,
+/// a failure under CI=true).
 fn chart_config(w: &World) {
     let Some(shared) = crate::common::shared_dir() else {
         return;
     };
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let yq = crate::harness::find("yq").expect("yq, checked by world()");
     std::fs::create_dir_all(w.path("charts")).unwrap();
     w.ok(&format!(
         "cp -r '{}' charts/alertmanager",
         shared.join("collection/charts/alertmanager").display()
     ));
     std::os::unix::fs::symlink(root.join("scripts/helm"), w.path("bin/helm")).unwrap();
-    std::fs::write(
-        w.path("bin/yq"),
-        format!("#!/bin/sh\nexec '{}' -r \"$@\"\n", yq.display()),
-    )
-    .unwrap();
-    crate::harness::set_mode(&w.path("bin/yq"), 0o755);
     let guide = String::from_utf8_lossy(
         &crate::harness::project().1.files["docs/alertmanager/backup-guide.md"],
     );
@@ -116,7 +110,7 @@ fn chart_config(w: &World) {
 fn starts(w: &World) -> String {
     w.ok("set -eo pipefail
 helm template \"$RELEASE\" ./charts/alertmanager -f values.yaml \\
-  | yq 'select(.kind == \"ConfigMap\") | .data.\"alertmanager.yml\"' > am-start.yml
+  | yq -r 'select(.kind == \"ConfigMap\") | .data.\"alertmanager.yml\"' > am-start.yml
 rm -rf am-start && mkdir am-start
 prometheus-alertmanager --config.file=am-start.yml --storage.path=am-start \\
   --web.listen-address=127.0.0.1:19193 --cluster.listen-address= > am-start.log 2>&1 &

@@ -385,3 +385,42 @@ fn every_dump_check_reads_the_whole_dump() {
     );
     assert_eq!(wrong, Vec::<String>::new());
 }
+
+/// Every guide's "Before you start" lists the workstation tools its
+/// commands run: kubectl and helm at least, each program gen found known
+/// to its table, and the list in the shipped text is exactly the derived one.
+#[test]
+fn every_guide_lists_the_workstation_tools_its_commands_run() {
+    use chartgen::spec::{tools, Guide};
+    let (project, _) = chartgen::project::load(
+        &root(),
+        &chartgen::project::facts_options(&root(), None, false),
+        &Default::default(),
+    )
+    .unwrap();
+    for f in &project.specs {
+        let m = chartgen::model::chart_model(f);
+        for (guide, path, listed) in [
+            (Guide::Backup, &m.backup_guide, &m.backup_tools),
+            (Guide::Upgrade, &m.upgrade_guide, &m.upgrade_tools),
+        ] {
+            let names: Vec<&str> = listed.iter().map(|t| t.name).collect();
+            assert!(names.starts_with(&["kubectl", "helm"]), "{path}: {names:?}");
+            for program in m.workstation_programs(Some(guide)).keys() {
+                assert!(tools::known(program), "{path}: `{program}` unknown");
+            }
+            let text = std::fs::read_to_string(root().join(path)).unwrap();
+            let before = text
+                .split("## Before you start\n")
+                .nth(1)
+                .and_then(|t| t.split("```").next())
+                .unwrap_or_default();
+            let shown: Vec<&str> = before
+                .lines()
+                .filter_map(|l| l.strip_prefix("- `")?.split_once("`:"))
+                .map(|(name, _)| name)
+                .collect();
+            assert_eq!(shown, names, "{path}");
+        }
+    }
+}

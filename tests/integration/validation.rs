@@ -1213,6 +1213,7 @@ fn fixtures() -> Vec<(&'static str, Files)> {
         ("runbook.file-unwritten", scaffold(&[(BACKUP_RUN, "            amtool check-config alertmanager.yml\n")])),
         ("runbook.dump-toc-only", scaffold(&[(BACKUP_RUN, "            pg_restore -l db.dump > /dev/null\n")])),
         ("runbook.and-list-unchecked", scaffold(&[(BACKUP_RUN, "            gzip -t f.tar.gz && echo ok\n            mkdir -p \"$BACKUP_DIR\"\n")])),
+        ("tools.unknown", scaffold(&[(BACKUP_RUN, "            restic -r \"$BACKUP_DIR/repo\" snapshots\n")])),
         ("spec.no-modeline", demo(new_spec("demo").split_once('\n').unwrap().1.to_string())),
         ("graph.unknown-dependency", graph(["depends_on: [{ chart: d, why: x }]", "depends_on: []", "depends_on: []"])),
         ("graph.cycle", graph(["depends_on: [{ chart: b, why: x }]", "depends_on: [{ chart: a, why: x }]", "depends_on: []"])),
