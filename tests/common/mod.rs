@@ -35,6 +35,55 @@ pub fn shipped() -> chartgen::project::Project {
     load(&repo()).0
 }
 
+/// The in-process stub of the Kubernetes API in `scripts/helm.py`, for
+/// real kubectl: its kubeconfig is written where [`StubApi::start`] says.
+/// Dropping it closes the stub's stdin and waits, so no process is left
+/// even when the test panics; with `created`, the stub then writes the
+/// objects kubectl created there as JSON.
+#[allow(dead_code)]
+pub struct StubApi(std::process::Child);
+
+#[allow(dead_code)]
+impl StubApi {
+    pub fn start(kubeconfig: &Path, created: Option<&Path>) -> StubApi {
+        let mut c = Command::new("python3");
+        c.arg("-c")
+            .arg(
+                "import json, sys\nsys.path.insert(0, sys.argv[1])\nimport helm\n\
+                 s = helm.StubAPI('1.33.0')\nopen(sys.argv[2], 'w').write(s.kubeconfig)\n\
+                 print('ready', flush=True)\nsys.stdin.read()\n\
+                 if len(sys.argv) > 3: json.dump(s.created, open(sys.argv[3], 'w'))\n\
+                 s.close()\n",
+            )
+            .arg(repo().join("scripts"))
+            .arg(kubeconfig);
+        if let Some(created) = created {
+            c.arg(created);
+        }
+        let mut child = c
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("python3 runs");
+        let mut line = String::new();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+            &mut line,
+        )
+        .unwrap();
+        let stub = StubApi(child);
+        assert_eq!(line, "ready\n", "the stub API did not start");
+        stub
+    }
+}
+
+impl Drop for StubApi {
+    fn drop(&mut self) {
+        drop(self.0.stdin.take());
+        let _ = self.0.wait();
+    }
+}
+
 /// Under CI=true every test runs: a missing component is a failure.
 #[allow(dead_code)]
 pub fn in_ci() -> bool {

@@ -1958,25 +1958,7 @@ fn vaultwarden_restart_restarts_the_statefulset_or_the_deployment() {
     copy_dir(&root().join("make"), &work.path().join("make"));
     std::fs::copy(root().join("Makefile"), work.path().join("Makefile")).unwrap();
     let kubeconfig = work.path().join("kubeconfig");
-    let mut stub = Command::new("python3")
-        .arg("-c")
-        .arg(
-            "import sys\nsys.path.insert(0, sys.argv[1])\nimport helm\n\
-             s = helm.StubAPI('1.33.0')\nopen(sys.argv[2], 'w').write(s.kubeconfig)\n\
-             print('ready', flush=True)\nsys.stdin.read()\ns.close()\n",
-        )
-        .arg(root().join("scripts"))
-        .arg(&kubeconfig)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufRead::read_line(
-        &mut std::io::BufReader::new(stub.stdout.take().unwrap()),
-        &mut line,
-    )
-    .unwrap();
+    let stub = crate::common::StubApi::start(&kubeconfig, None);
     let o = Command::new("timeout")
         .args([
             "60",
@@ -1996,9 +1978,7 @@ fn vaultwarden_restart_restarts_the_statefulset_or_the_deployment() {
         .stdin(Stdio::null())
         .output()
         .unwrap();
-    drop(stub.stdin.take());
-    let _ = stub.wait();
-    assert_eq!(line, "ready\n", "the stub API did not start");
+    drop(stub);
     let said = stderr(&o);
     let sel = format!("app.kubernetes.io/name=vaultwarden,app.kubernetes.io/instance={REL}");
     for resource in ["statefulsets", "deployments"] {

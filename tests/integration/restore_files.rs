@@ -330,28 +330,8 @@ fn rsshub_route_secrets_survive_export_and_restore_byte_for_byte() {
     );
 
     // The restore, real kubectl against the stub API.
-    let mut stub = Command::new("python3")
-        .arg("-c")
-        .arg(
-            "import json, sys\nsys.path.insert(0, sys.argv[1])\nimport helm\n\
-             s = helm.StubAPI('1.33.0')\nopen(sys.argv[2], 'w').write(s.kubeconfig)\n\
-             print('ready', flush=True)\nsys.stdin.read()\n\
-             json.dump(s.created, open(sys.argv[3], 'w'))\ns.close()\n",
-        )
-        .arg(repo().join("scripts"))
-        .arg(dir.join("kubeconfig"))
-        .arg(dir.join("created.json"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufRead::read_line(
-        &mut std::io::BufReader::new(stub.stdout.take().unwrap()),
-        &mut line,
-    )
-    .unwrap();
-    assert_eq!(line, "ready\n", "the stub API did not start");
+    let stub =
+        crate::common::StubApi::start(&dir.join("kubeconfig"), Some(&dir.join("created.json")));
     // The stub serves no OpenAPI document, which kubectl's client-side
     // validation downloads: the strict schema check above stands in.
     let restore_kubectl = write_exec(
@@ -363,8 +343,7 @@ fn rsshub_route_secrets_survive_export_and_restore_byte_for_byte() {
         ),
     );
     let restored = std::panic::catch_unwind(|| make("rsshub-restore", &restore_kubectl));
-    drop(stub.stdin.take());
-    let _ = stub.wait();
+    drop(stub);
     let out = restored.unwrap_or_else(|e| std::panic::resume_unwind(e));
     assert!(out.contains("secret/route-creds created"), "{out}");
     assert!(
