@@ -1604,18 +1604,25 @@ fn cluster_state(work: &Path) -> Vec<String> {
     out
 }
 
-/// Runs `make target` with `vars` in the fake cluster: its output.
-fn cluster_make(work: &Path, path_env: &str, target: &str, vars: &[&str]) -> String {
-    let o = Command::new("timeout")
-        .args(["60", "make", "--no-print-directory", "-s", target])
+/// `make target` of the test release in `work` (its Makefile and make/),
+/// quiet, with no stdin, and killed after 60 s.
+fn make_in(work: &Path, target: &str) -> Command {
+    let mut c = Command::new("timeout");
+    c.args(["60", "make", "--no-print-directory", "-s", target])
         .arg(format!("NAMESPACE={NS}"))
         .arg(format!("RELEASE={REL}"))
-        .args(vars)
         .current_dir(work)
-        .env("PATH", path_env)
         .env("HOME", work)
+        .stdin(Stdio::null());
+    c
+}
+
+/// Runs `make target` with `vars` in the fake cluster: its output.
+fn cluster_make(work: &Path, path_env: &str, target: &str, vars: &[&str]) -> String {
+    let o = make_in(work, target)
+        .args(vars)
+        .env("PATH", path_env)
         .env("STATE", work.join("cluster"))
-        .stdin(Stdio::null())
         .output()
         .unwrap();
     let out = format!("{}{}", String::from_utf8_lossy(&o.stdout), stderr(&o));
@@ -1959,23 +1966,11 @@ fn vaultwarden_restart_restarts_the_statefulset_or_the_deployment() {
     std::fs::copy(root().join("Makefile"), work.path().join("Makefile")).unwrap();
     let kubeconfig = work.path().join("kubeconfig");
     let stub = crate::common::StubApi::start(&kubeconfig, None);
-    let o = Command::new("timeout")
-        .args([
-            "60",
-            "make",
-            "--no-print-directory",
-            "-s",
-            "vaultwarden-restart",
-        ])
-        .arg(format!("NAMESPACE={NS}"))
-        .arg(format!("RELEASE={REL}"))
+    let o = make_in(work.path(), "vaultwarden-restart")
         .arg(format!(
             "KUBECTL=kubectl --kubeconfig {}",
             kubeconfig.display()
         ))
-        .current_dir(work.path())
-        .env("HOME", work.path())
-        .stdin(Stdio::null())
         .output()
         .unwrap();
     drop(stub);
@@ -2031,22 +2026,10 @@ fn jellyfin_backup_fails_at_the_step_that_failed_and_starts_jellyfin_again() {
         .unwrap();
     let run = |claim: &str, tar: &str| {
         let _ = std::fs::remove_file(&calls);
-        let o = Command::new("timeout")
-            .args([
-                "60",
-                "make",
-                "--no-print-directory",
-                "-s",
-                "jellyfin-backup",
-            ])
-            .arg(format!("NAMESPACE={NS}"))
-            .arg(format!("RELEASE={REL}"))
-            .current_dir(work.path())
+        let o = make_in(work.path(), "jellyfin-backup")
             .env("PATH", path_with(&bin))
-            .env("HOME", work.path())
             .env("CLAIM", claim)
             .env("TAR", tar)
-            .stdin(Stdio::null())
             .output()
             .unwrap();
         let said = format!("{}{}", String::from_utf8_lossy(&o.stdout), stderr(&o));
