@@ -8,7 +8,7 @@ use crate::facts::{ChartFacts, Fullname};
 use crate::kinds::{self, Id};
 use crate::spec::shell::uses_var;
 use crate::spec::tools;
-use crate::spec::{Group, Guide, RunsIn, Scope, Spec, SpecFile, Trouble, WorkloadKind};
+use crate::spec::{Group, Guide, RunsIn, Scope, Spec, SpecFile, Trouble};
 use crate::text::{make_escape, sh_quote, yaml_quote};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -314,11 +314,7 @@ pub fn chart_model_with(file: &SpecFile, facts: Option<&ChartFacts>) -> ChartMod
         rpo_human: s.objectives.rpo.human(),
         role_kind,
         binding_kind,
-        workload_resource: match s.workload.kind {
-            WorkloadKind::StatefulSet => "statefulset",
-            WorkloadKind::Deployment => "deployment",
-            WorkloadKind::DaemonSet => "daemonset",
-        },
+        workload_resource: s.workload.kind.resource(),
         selector,
         variables,
         operations,
@@ -672,17 +668,12 @@ pub fn make_targets(s: &Spec) -> Vec<(String, String)> {
 fn shared_operations(s: &Spec) -> Vec<(String, Group, String, String)> {
     let c = &s.workload.container;
     let chart = &s.name;
-    let resource = |k: WorkloadKind| match k {
-        WorkloadKind::StatefulSet => "statefulset",
-        WorkloadKind::Deployment => "deployment",
-        WorkloadKind::DaemonSet => "daemonset",
-    };
     // The kinds the release may run its workload as: kubectl restarts
     // those of them the selector matches.
-    let mut kinds = vec![resource(s.workload.kind)];
+    let mut kinds = vec![s.workload.kind.resource()];
     for k in &s.workload.other_kinds {
-        if !kinds.contains(&resource(*k)) {
-            kinds.push(resource(*k));
+        if !kinds.contains(&k.resource()) {
+            kinds.push(k.resource());
         }
     }
     let (kind, kinds) = (kinds.join(" or "), kinds.join(","));

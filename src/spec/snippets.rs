@@ -986,7 +986,7 @@ before an upgrade (the way back)",
             format!(
                 "kubectl -n \"$NAMESPACE\" get {} \"$FULLNAME\" \\\n  \
 -o jsonpath='{{.spec.template.spec.containers[0].image}}{{\"\\n\"}}'\n",
-                resource(s.workload.kind)
+                s.workload.kind.resource()
             )
         },
         prose: None,
@@ -1173,7 +1173,7 @@ e.g. \"$DEP\", instead of `workload.kind` and `name`",
 /// chart's kind and `name`.
 fn workload(a: &Args, s: &Spec) -> String {
     match arg(a, "ref") {
-        "" => format!("{} {}", resource(s.workload.kind), arg(a, "name")),
+        "" => format!("{} {}", s.workload.kind.resource(), arg(a, "name")),
         r => r.to_string(),
     }
 }
@@ -1377,7 +1377,7 @@ fn rollout_status(w: &str, timeout: &str, guard: &str) -> String {
 
 /// `rollout_status` of the chart's workload.
 fn release_rollout(s: &Spec, timeout: &str) -> String {
-    let w = format!("{} \"$FULLNAME\"", resource(s.workload.kind));
+    let w = format!("{} \"$FULLNAME\"", s.workload.kind.resource());
     rollout_status(&w, timeout, "")
 }
 
@@ -1436,15 +1436,6 @@ fn wrap(command: &str, words: &[&str], last: usize) -> String {
 /// columns: one less than a written line may have
 /// ([`super::validate::MAX_WRITTEN_LINE`], 76 in a guide's numbered step).
 const WIDTH: usize = super::validate::MAX_WRITTEN_LINE - 1;
-
-/// The resource kubectl scales for a workload kind.
-fn resource(k: WorkloadKind) -> &'static str {
-    match k {
-        WorkloadKind::StatefulSet => "statefulset",
-        WorkloadKind::Deployment => "deployment",
-        WorkloadKind::DaemonSet => "daemonset",
-    }
-}
 
 fn find(name: &str) -> Result<&'static Snippet, String> {
     SNIPPETS.iter().find(|s| s.name == name).ok_or_else(|| {
@@ -2434,7 +2425,7 @@ rm -f \"$PFO\"; trap - EXIT\n"
         ));
         assert!(run("newest", &[("glob", "demo-*.tar.gz"), ("var", "G")])
             .starts_with("G=\"${FILE:-$(ls -1t \"$BACKUP_DIR\"/demo-*.tar.gz | head -n 1)}\"\ntest -s \"$G\""));
-        let kind = resource(s.workload.kind);
+        let kind = s.workload.kind.resource();
         assert!(
             run("scale-to-zero", &[("timeout", "120s")]).starts_with(&format!(
                 "kubectl -n \"$NAMESPACE\" scale {kind} \"$FULLNAME\" --replicas=0\n"
@@ -2502,7 +2493,7 @@ SKIP_BLOBS=1 FILE=\"$BACKUP_DIR/d.dump\"\n"
             format!(
                 "kubectl -n \"$NAMESPACE\" get {} \"$FULLNAME\" \\\n  \
 -o jsonpath='{{.spec.template.spec.containers[0].image}}{{\"\\n\"}}'\n",
-                resource(s.workload.kind)
+                s.workload.kind.resource()
             )
         );
         let roll = run("upgrade-rollout", &[("timeout", "15m")]);
@@ -2512,7 +2503,7 @@ SKIP_BLOBS=1 FILE=\"$BACKUP_DIR/d.dump\"\n"
                 "helm -n \"$NAMESPACE\" upgrade \"$RELEASE\" \"$CHART\" \\\n  --version {} -f values.yaml\n\
 kubectl -n \"$NAMESPACE\" rollout status {} \"$FULLNAME\" \\\n  --timeout=15m\n",
                 s.chart_version.to,
-                resource(s.workload.kind)
+                s.workload.kind.resource()
             )
         );
         let roll = run("upgrade-rollout", &[("set", "image.tag=v2")]);
@@ -2538,7 +2529,7 @@ kubectl -n \"$NAMESPACE\" rollout status {} \"$FULLNAME\" \\\n  --timeout=15m\n"
 --version \"$CHART_VERSION\" --reuse-values --set \"image.tag=$V\" \\\n  \
 --set replicaCount=0 --wait --timeout 20m\n\
 kubectl -n \"$NAMESPACE\" rollout status {} \"$FULLNAME\" \\\n  --timeout=15m\n",
-                resource(s.workload.kind)
+                s.workload.kind.resource()
             )
         );
         assert!(reuse.lines().all(|l| l.len() <= WIDTH), "{reuse}");

@@ -170,6 +170,17 @@ pub enum WorkloadKind {
     DaemonSet,
 }
 
+impl WorkloadKind {
+    /// The resource kubectl names this kind by (`kubectl scale statefulset`).
+    pub fn resource(self) -> &'static str {
+        match self {
+            WorkloadKind::StatefulSet => "statefulset",
+            WorkloadKind::Deployment => "deployment",
+            WorkloadKind::DaemonSet => "daemonset",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Dependency {
